@@ -1,0 +1,91 @@
+//! `cat-blob`, `cat-manifest`, `cat-config`: raw bytes out of the store.
+
+use std::io::Write;
+
+use super::{open_store, stdout};
+use crate::cli::{CatArgs, CatBlobArgs, CatConfigArgs, GlobalArgs};
+use crate::error::{Error, Kind, Result};
+use crate::model::{Digest, HashingWriter, Platform, MAX_MANIFEST_SIZE};
+use crate::store::{copy_buffered, Layout};
+
+/// Map "not found" to exit 1 and anything else to its error for `-e`.
+fn exists_answer(r: Result<()>) -> Result<i32> {
+    match r {
+        Ok(()) => Ok(0),
+        Err(e) if e.kind() == Kind::NotFound => Ok(1),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn cat_blob(g: &GlobalArgs, a: CatBlobArgs) -> Result<i32> {
+    let d = Digest::parse(&a.digest)?;
+    let store = open_store(g)?;
+    if a.exists {
+        return exists_answer(store.open_blob(&d).map(drop));
+    }
+    let mut f = store.open_blob(&d)?;
+    let mut out = HashingWriter::new(stdout(), d.algorithm());
+    copy_buffered(&mut f, &mut out)?;
+    let (got, _, mut w) = out.finish();
+    w.flush()?;
+    if got != d {
+        return Err(Error::new(format!(
+            "blob {d} is corrupt: its content hashes to {got}"
+        )));
+    }
+    Ok(0)
+}
+
+fn manifest_of(store: &Layout, r: &str) -> Result<crate::model::RawManifest> {
+    let desc = store.resolve(r)?;
+    if !desc.media_type.is_manifest_or_index() {
+        return Err(Error::new(format!(
+            "{r}: {} is a {}, not a manifest",
+            desc.digest, desc.media_type
+        )));
+    }
+    store.read_manifest(&desc).map_err(|e| e.context(r))
+}
+
+pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {
+    let store = open_store(g)?;
+    if a.exists {
+        return exists_answer(manifest_of(&store, &a.reference).map(drop));
+    }
+    let raw = manifest_of(&store, &a.reference)?;
+    let mut out = stdout();
+    out.write_all(&raw.bytes)?;
+    out.flush()?;
+    Ok(0)
+}
+
+pub fn cat_config(g: &GlobalArgs, a: CatConfigArgs) -> Result<i32> {
+    let store = open_store(g)?;
+    let want = match &a.platform {
+        Some(p) => Platform::parse(p)?,
+        None => Platform::current(),
+    };
+    let r = &a.cat.reference;
+    let config = (|| -> Result<Vec<u8>> {
+        let mut raw = manifest_of(&store, r)?;
+        if raw.is_index() {
+            let index = raw.index()?;
+            let child = index.find_platform(&want).ok_or_else(|| {
+                Error::not_found(format!("{r}: the index has no image for {want}"))
+            })?;
+            raw = store.read_manifest(child)?;
+        }
+        let m = raw.manifest()?;
+        store
+            .read_small_blob(&m.config.digest, MAX_MANIFEST_SIZE)
+            .map_err(|e| e.context(format!("config of {r}")))
+    })();
+    if a.cat.exists {
+        return exists_answer(config.map(drop));
+    }
+    let config = config?;
+    let mut out = stdout();
+    out.write_all(&config)?;
+    out.flush()?;
+    Ok(0)
+}

@@ -1,0 +1,218 @@
+//! `lade hash-object`: digests of files or stdin, optionally stored.
+//!
+//! Files are hashed in parallel (rayon) in batches, and printed in input
+//! order; large files are hashed through bounded memory maps.
+
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{open_or_create_store, stdout, write_record};
+use crate::cli::{GlobalArgs, HashObjectArgs};
+use crate::compress::{looks_like_tar, sniff};
+use crate::error::{Context, Error, Result};
+use crate::fsutil::{hash_file, read_capped};
+use crate::model::{
+    Algorithm, Compression, Digest, ImageConfig, MediaType, RawManifest, MAX_MANIFEST_SIZE,
+};
+use crate::store::Layout;
+
+/// Paths hashed per parallel batch; output is flushed between batches.
+const BATCH: usize = 256;
+
+struct Job<'a> {
+    store: Option<&'a Layout>,
+    check: Option<&'a MediaType>,
+}
+
+pub fn run(g: &GlobalArgs, a: HashObjectArgs) -> Result<i32> {
+    let check = a.media_type.as_deref().map(MediaType::parse);
+    let store = if a.write {
+        Some(open_or_create_store(g)?)
+    } else {
+        None
+    };
+    let job = Job {
+        store: store.as_ref(),
+        check: check.as_ref(),
+    };
+    let mut out = stdout();
+    if a.stdin {
+        let d = job.reader(&mut io::stdin().lock()).context("stdin")?;
+        write_record(&mut out, &d.to_string(), a.null)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    if a.stdin_paths {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        let sep = if a.null { b'\0' } else { b'\n' };
+        loop {
+            let batch = read_paths(&mut input, sep, BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let results: Vec<Result<Digest>> = batch.par_iter().map(|p| job.path(p)).collect();
+            for (p, r) in batch.iter().zip(results) {
+                match r {
+                    Ok(d) => write_record(&mut out, &d.to_string(), a.null)?,
+                    Err(e) if is_missing(&e) => {
+                        write_record(&mut out, &format!("{} missing", p.display()), a.null)?
+                    }
+                    Err(e) => return Err(e.context(p.display())),
+                }
+            }
+            out.flush()?;
+        }
+        return Ok(0);
+    }
+    if a.files.is_empty() {
+        return Err(Error::usage(
+            "hash-object: nothing to hash: give FILE…, --stdin or --stdin-paths",
+        ));
+    }
+    for chunk in a.files.chunks(BATCH) {
+        let results: Vec<Result<Digest>> = chunk.par_iter().map(|p| job.path(p)).collect();
+        for (p, r) in chunk.iter().zip(results) {
+            let d = r.with_context(|| p.display().to_string())?;
+            write_record(&mut out, &d.to_string(), a.null)?;
+        }
+        out.flush()?;
+    }
+    Ok(0)
+}
+
+fn is_missing(e: &Error) -> bool {
+    e.message().contains("No such file or directory")
+}
+
+/// Read up to `max` paths separated by `sep`; empty records are skipped.
+fn read_paths(r: &mut impl BufRead, sep: u8, max: usize) -> io::Result<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStringExt;
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while out.len() < max {
+        buf.clear();
+        if r.read_until(sep, &mut buf)? == 0 {
+            break;
+        }
+        if buf.last() == Some(&sep) {
+            buf.pop();
+        }
+        if !buf.is_empty() {
+            out.push(PathBuf::from(std::ffi::OsString::from_vec(buf.clone())));
+        }
+    }
+    Ok(out)
+}
+
+impl Job<'_> {
+    fn path(&self, p: &Path) -> Result<Digest> {
+        if p.as_os_str() == "-" {
+            return self.reader(&mut io::stdin().lock());
+        }
+        let mut f = File::open(p)?;
+        if !f.metadata()?.is_file() {
+            return Err(Error::new("not a regular file"));
+        }
+        if let Some(mt) = self.check {
+            if mt.is_manifest_or_index() || mt.is_config() {
+                let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "object")?;
+                return self.bytes(bytes);
+            }
+            check_layer_prefix(mt, &mut f)?;
+            f.rewind()?;
+        }
+        match self.store {
+            Some(s) => Ok(s.put(&mut f, None)?.0),
+            None => Ok(hash_file(&f, Algorithm::Sha256)?.0),
+        }
+    }
+
+    fn reader(&self, r: &mut dyn Read) -> Result<Digest> {
+        if let Some(mt) = self.check {
+            if mt.is_manifest_or_index() || mt.is_config() {
+                let bytes = read_capped(r, MAX_MANIFEST_SIZE, "object")?;
+                return self.bytes(bytes);
+            }
+            // Check the prefix, then hash it and the rest as one stream.
+            let mut prefix = Vec::with_capacity(512);
+            r.take(512).read_to_end(&mut prefix)?;
+            check_layer_bytes(mt, &prefix)?;
+            let mut chained = prefix.as_slice().chain(r);
+            return self.stream(&mut chained);
+        }
+        self.stream(r)
+    }
+
+    fn stream(&self, r: &mut dyn Read) -> Result<Digest> {
+        match self.store {
+            Some(s) => Ok(s.put(r, None)?.0),
+            None => Ok(Digest::of_reader(Algorithm::Sha256, r)?.0),
+        }
+    }
+
+    fn bytes(&self, bytes: Vec<u8>) -> Result<Digest> {
+        let mt = self.check.expect("only called with -t");
+        if mt.is_manifest_or_index() {
+            let raw = RawManifest::from_bytes(bytes, Some(mt))?;
+            if &raw.media_type != mt {
+                return Err(Error::new(format!("not a {mt}: it is a {}", raw.media_type)));
+            }
+            if raw.is_index() {
+                raw.index()?;
+            } else {
+                raw.manifest()?;
+            }
+            return self.store_bytes(&raw.bytes);
+        }
+        let config: ImageConfig = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::new(format!("not a valid image config: {e}")))?;
+        if config.rootfs.kind != "layers" {
+            return Err(Error::new(
+                "not a valid image config: rootfs.type must be \"layers\"",
+            ));
+        }
+        self.store_bytes(&bytes)
+    }
+
+    fn store_bytes(&self, bytes: &[u8]) -> Result<Digest> {
+        match self.store {
+            Some(s) => s.put_bytes(bytes, None),
+            None => Ok(Digest::of_bytes(bytes)),
+        }
+    }
+}
+
+fn check_layer_prefix(mt: &MediaType, f: &mut File) -> Result<()> {
+    let mut prefix = Vec::with_capacity(512);
+    f.take(512).read_to_end(&mut prefix)?;
+    check_layer_bytes(mt, &prefix)
+}
+
+/// For layer media types, the magic bytes must match the declared compression.
+fn check_layer_bytes(mt: &MediaType, prefix: &[u8]) -> Result<()> {
+    let Some(want) = mt.layer_compression() else {
+        return Ok(());
+    };
+    let got = sniff(prefix);
+    let ok = match want {
+        Compression::None => got == Compression::None && looks_like_tar(prefix),
+        other => got == other,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "not a {mt}: content is {}",
+            match got {
+                Compression::Gzip => "gzip-compressed",
+                Compression::Zstd => "zstd-compressed",
+                Compression::None if looks_like_tar(prefix) => "an uncompressed tar",
+                Compression::None => "not a tar archive",
+            }
+        )))
+    }
+}

@@ -1,0 +1,63 @@
+//! `ls-refs`, `tag`, `untag`: the names in the store's index.json.
+
+use std::io::Write;
+
+use super::{open_store, stdout, write_record};
+use crate::cli::{GlobalArgs, LsRefsArgs, TagArgs, UntagArgs};
+use crate::error::{Error, Result};
+use crate::model::REF_NAME;
+
+pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
+    let store = open_store(g)?;
+    let index = store.read_index()?;
+    let mut out = stdout();
+    for m in &index.manifests {
+        let line = format!(
+            "{}\t{}\t{}\t{}",
+            m.ref_name().unwrap_or("-"),
+            m.digest,
+            m.media_type,
+            m.size
+        );
+        write_record(&mut out, &line, a.null)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+pub fn tag(g: &GlobalArgs, a: TagArgs) -> Result<i32> {
+    let store = open_store(g)?;
+    let mut desc = store
+        .resolve(&a.source)
+        .map_err(|e| e.context(format!("tag {}", a.source)))?;
+    if !desc.media_type.is_manifest_or_index() {
+        return Err(Error::new(format!(
+            "tag {}: {} is a {}, not a manifest or index",
+            a.source, desc.digest, desc.media_type
+        )));
+    }
+    if !store.has(&desc.digest)? {
+        return Err(Error::new(format!(
+            "tag {}: manifest {} is missing from the store",
+            a.source, desc.digest
+        )));
+    }
+    if let Some(ann) = desc.annotations.as_mut() {
+        ann.remove(REF_NAME);
+        if ann.is_empty() {
+            desc.annotations = None;
+        }
+    }
+    store
+        .set_ref(&a.target, &desc)
+        .map_err(|e| e.context(format!("tag {}", a.target)))?;
+    Ok(0)
+}
+
+pub fn untag(g: &GlobalArgs, a: UntagArgs) -> Result<i32> {
+    let store = open_store(g)?;
+    store
+        .remove_ref(&a.reference)
+        .map_err(|e| e.context("untag"))?;
+    Ok(0)
+}

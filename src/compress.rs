@@ -1,0 +1,39 @@
+//! Compression sniffing by magic bytes.
+
+use crate::model::Compression;
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Detect gzip or zstd from the first bytes of a stream; anything else is None.
+pub fn sniff(prefix: &[u8]) -> Compression {
+    if prefix.starts_with(GZIP_MAGIC) {
+        Compression::Gzip
+    } else if prefix.starts_with(ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// Does a block look like the start of a tar archive (ustar magic, or the
+/// all-zero end-of-archive block of an empty tar)?
+pub fn looks_like_tar(block: &[u8]) -> bool {
+    if block.len() < 512 {
+        return false;
+    }
+    &block[257..262] == b"ustar" || block[..512].iter().all(|&b| b == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs() {
+        assert_eq!(sniff(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Compression::Zstd);
+        assert_eq!(sniff(b"hello"), Compression::None);
+        assert_eq!(sniff(b""), Compression::None);
+    }
+}

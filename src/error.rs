@@ -1,0 +1,149 @@
+//! The one error type of lade: a message with its context, and the exit code
+//! it maps to (see DESIGN: 0 success, 1 negative answer, 2 usage, 3 failure).
+
+use std::fmt;
+use std::io;
+
+/// What kind of failure this is; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A negative answer: the thing asked for does not exist (exit 1).
+    NotFound,
+    /// Bad input or a failed operation (exit 3).
+    Failure,
+    /// The command line was wrong in a way clap could not tell (exit 2).
+    Usage,
+    /// The output pipe was closed by the reader (exit 0, silently).
+    BrokenPipe,
+}
+
+/// An error with its context chain, printed as one line:
+/// `lade: error: <outer context>: <inner context>: <cause>`.
+#[derive(Debug)]
+pub struct Error {
+    kind: Kind,
+    msg: String,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Failure,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::NotFound,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Usage,
+            msg: msg.into(),
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.msg
+    }
+
+    /// Prefix the message with a context (the outer operation).
+    pub fn context(mut self, ctx: impl fmt::Display) -> Self {
+        self.msg = format!("{ctx}: {}", self.msg);
+        self
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            Kind::NotFound => 1,
+            Kind::Failure => 3,
+            Kind::Usage => 2,
+            Kind::BrokenPipe => 0,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        let kind = match e.kind() {
+            io::ErrorKind::BrokenPipe => Kind::BrokenPipe,
+            _ => Kind::Failure,
+        };
+        // Unwrap our own errors carried through io::Error (e.g. from a verifying reader).
+        if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = e.into_inner().unwrap().downcast::<Error>().unwrap();
+            return *inner;
+        }
+        Error {
+            kind,
+            msg: io_message(&e),
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        io::Error::other(e)
+    }
+}
+
+/// io::Error's Display adds " (os error N)"; keep the readable part only.
+fn io_message(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Attach context to any result whose error converts into [`Error`].
+pub trait Context<T> {
+    fn context<C: fmt::Display>(self, ctx: C) -> Result<T>;
+    fn with_context<C: fmt::Display, F: FnOnce() -> C>(self, f: F) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
+    fn context<C: fmt::Display>(self, ctx: C) -> Result<T> {
+        self.map_err(|e| e.into().context(ctx))
+    }
+    fn with_context<C: fmt::Display, F: FnOnce() -> C>(self, f: F) -> Result<T> {
+        self.map_err(|e| e.into().context(f()))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::new(format!("invalid JSON: {e}"))
+    }
+}
+
+/// Build an [`Error`] with `format!` syntax.
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::error::Error::new(format!($($arg)*)) };
+}
+
+/// Return early with an [`Error`] built with `format!` syntax.
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err($crate::err!($($arg)*)) };
+}

@@ -1,0 +1,109 @@
+//! File-system helpers: durable renames, bounded reads, fast hashing of files.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::model::{Algorithm, Digest};
+
+/// fsync a directory so a rename inside it is durable.
+pub fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Read at most `cap` bytes; more is an error naming `what`.
+pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(Error::new(format!(
+            "{what} is larger than the {cap} byte limit"
+        )));
+    }
+    Ok(buf)
+}
+
+/// Files at least this large are hashed through memory maps.
+const MMAP_THRESHOLD: u64 = 1 << 20;
+/// Size of each mapped window, so resident memory stays bounded.
+const MMAP_WINDOW: u64 = 64 << 20;
+
+/// Hash an open file from its start: memory-mapped in bounded windows when
+/// large, read in blocks otherwise. Returns the digest and the byte count.
+pub fn hash_file(file: &File, alg: Algorithm) -> io::Result<(Digest, u64)> {
+    let len = file.metadata()?.len();
+    let mut hasher = alg.hasher();
+    if len >= MMAP_THRESHOLD {
+        let mut off = 0u64;
+        while off < len {
+            let n = MMAP_WINDOW.min(len - off);
+            // SAFETY: the map is read-only and dropped before the next one; a
+            // file truncated underneath us would fault, so callers only hash
+            // files they own or store blobs that are never rewritten in place.
+            let map = unsafe {
+                memmap2::MmapOptions::new()
+                    .offset(off)
+                    .len(n as usize)
+                    .map(file)?
+            };
+            let _ = map.advise(memmap2::Advice::Sequential);
+            hasher.update(&map);
+            off += n;
+        }
+        Ok((hasher.finish(), len))
+    } else {
+        let mut buf = vec![0u8; (len as usize).clamp(1, 1 << 20) + 1];
+        let mut f = file;
+        let mut total = 0u64;
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            hasher.update(&buf[..n]);
+            total += n as u64;
+        }
+        Ok((hasher.finish(), total))
+    }
+}
+
+/// Hash the file at `path`.
+pub fn hash_path(path: &Path, alg: Algorithm) -> io::Result<(Digest, u64)> {
+    let f = File::open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    hash_file(&f, alg)
+}
+
+/// Open a file only if it is a regular file and not a symlink. The lstat
+/// before and the fstat after the open must name the same inode, so a
+/// symlink swapped in between is caught too.
+pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    let before = fs::symlink_metadata(path)?;
+    if before.file_type().is_symlink() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "is a symlink"));
+    }
+    if !before.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "is not a regular file",
+        ));
+    }
+    let f = File::open(path)?;
+    let after = f.metadata()?;
+    if after.ino() != before.ino() || after.dev() != before.dev() || !after.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "changed while being opened",
+        ));
+    }
+    Ok(f)
+}

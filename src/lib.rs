@@ -1,0 +1,13 @@
+//! lade: move, inspect and store container images.
+//!
+//! Data flows one way: model ← store ← transports ← copy ← cmd.
+
+pub mod cli;
+pub mod cmd;
+pub mod compress;
+pub mod error;
+pub mod fsutil;
+pub mod model;
+pub mod store;
+
+pub use error::{Error, Result};

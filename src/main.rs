@@ -1,0 +1,23 @@
+use clap::Parser;
+
+fn main() {
+    let cli = match lade::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; a closed pipe is not either.
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match lade::cmd::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.kind() != lade::error::Kind::BrokenPipe {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "lade: error: {e}");
+            }
+            e.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

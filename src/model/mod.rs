@@ -1,0 +1,211 @@
+//! The data model: digests, media types, descriptors and manifests.
+//! Nothing here does I/O beyond hashing what it is given.
+
+mod digest;
+pub mod media_type;
+mod types;
+
+pub use digest::{Algorithm, Digest, Hasher, HashingReader, HashingWriter};
+pub use media_type::{Compression, MediaType};
+pub use types::*;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The most manifest or config bytes lade reads into memory.
+pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
+
+/// A manifest or index as exact bytes, with the media type and digest of
+/// those bytes. Construct it with [`RawManifest::from_bytes`], which checks
+/// that the bytes are what they claim to be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawManifest {
+    pub bytes: Vec<u8>,
+    pub media_type: MediaType,
+    pub digest: Digest,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Probe {
+    schema_version: Option<u64>,
+    media_type: Option<String>,
+    config: Option<IgnoredAny>,
+    layers: Option<IgnoredAny>,
+    manifests: Option<IgnoredAny>,
+    fs_layers: Option<IgnoredAny>,
+}
+
+impl RawManifest {
+    /// Check `bytes` as a manifest or index and work out its media type.
+    ///
+    /// `declared` is what the container of the bytes said (a descriptor's
+    /// mediaType, a Content-Type). It must agree with the `mediaType` field
+    /// when both are present. Manifests holding both `layers` and
+    /// `manifests` are ambiguous and rejected, as are bytes over
+    /// [`MAX_MANIFEST_SIZE`].
+    pub fn from_bytes(bytes: Vec<u8>, declared: Option<&MediaType>) -> Result<RawManifest> {
+        if bytes.len() as u64 > MAX_MANIFEST_SIZE {
+            return Err(Error::new(format!(
+                "manifest is {} bytes, more than the {} byte limit",
+                bytes.len(),
+                MAX_MANIFEST_SIZE
+            )));
+        }
+        let probe: Probe = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::new(format!("manifest is not a JSON object: {e}")))?;
+        if probe.layers.is_some() && probe.manifests.is_some() {
+            return Err(Error::new(
+                "ambiguous manifest: it has both \"layers\" and \"manifests\"",
+            ));
+        }
+        if probe.fs_layers.is_some() || probe.schema_version == Some(1) {
+            return Err(Error::new(
+                "Docker schema 1 manifests are not supported (deprecated format)",
+            ));
+        }
+        let field = probe.media_type.as_deref().map(MediaType::parse);
+        // A generic declared type (e.g. application/json from a server) is no claim.
+        let declared = declared.filter(|d| d.is_manifest_or_index());
+        if let (Some(f), Some(d)) = (&field, declared) {
+            if f != d {
+                return Err(Error::new(format!(
+                    "manifest says mediaType {f} but was declared as {d}"
+                )));
+            }
+        }
+        let shape_index = probe.manifests.is_some();
+        let shape_manifest = probe.config.is_some() || probe.layers.is_some();
+        let media_type = match field.or_else(|| declared.cloned()) {
+            Some(mt) => mt,
+            None if shape_index => MediaType::OciIndex,
+            None if shape_manifest => MediaType::OciManifest,
+            None => return Err(Error::new("not a manifest or index: no mediaType, layers or manifests")),
+        };
+        if media_type.is_index() && !shape_index {
+            return Err(Error::new(format!("{media_type} has no \"manifests\"")));
+        }
+        if media_type.is_manifest() && (!shape_manifest || probe.config.is_none()) {
+            return Err(Error::new(format!("{media_type} has no \"config\"")));
+        }
+        if media_type.is_manifest_or_index() && probe.schema_version != Some(2) {
+            return Err(Error::new(format!(
+                "{media_type} must have schemaVersion 2"
+            )));
+        }
+        let digest = Digest::of_bytes(&bytes);
+        Ok(RawManifest {
+            bytes,
+            media_type,
+            digest,
+        })
+    }
+
+    pub fn is_index(&self) -> bool {
+        self.media_type.is_index()
+    }
+
+    /// Parse as an image manifest (fails for an index).
+    pub fn manifest(&self) -> Result<Manifest> {
+        if !self.media_type.is_manifest() {
+            return Err(Error::new(format!(
+                "{} is a {}, not an image manifest",
+                self.digest, self.media_type
+            )));
+        }
+        serde_json::from_slice(&self.bytes)
+            .map_err(|e| Error::new(format!("invalid manifest {}: {e}", self.digest)))
+    }
+
+    /// Parse as an index or manifest list (fails for a manifest).
+    pub fn index(&self) -> Result<Index> {
+        if !self.media_type.is_index() {
+            return Err(Error::new(format!(
+                "{} is a {}, not an index",
+                self.digest, self.media_type
+            )));
+        }
+        serde_json::from_slice(&self.bytes)
+            .map_err(|e| Error::new(format!("invalid index {}: {e}", self.digest)))
+    }
+
+    /// A descriptor of these bytes.
+    pub fn descriptor(&self) -> Descriptor {
+        Descriptor::new(
+            self.media_type.clone(),
+            self.digest.clone(),
+            self.bytes.len() as u64,
+        )
+    }
+}
+
+/// Check an OCI reference name (the `org.opencontainers.image.ref.name`
+/// grammar): components of alphanumerics joined by `-._:@+` or `--`,
+/// separated by `/`.
+pub fn validate_ref_name(name: &str) -> Result<()> {
+    let bad = |why: &str| Err(Error::new(format!("invalid ref name {name:?}: {why}")));
+    if name.is_empty() {
+        return bad("empty");
+    }
+    if name.len() > 255 {
+        return bad("longer than 255 bytes");
+    }
+    for comp in name.split('/') {
+        let b = comp.as_bytes();
+        if b.is_empty() {
+            return bad("empty path component");
+        }
+        let alnum = |c: u8| c.is_ascii_alphanumeric();
+        let sep = |c: u8| b"-._:@+".contains(&c);
+        if !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+            return bad("components must start and end with a letter or digit");
+        }
+        let mut i = 0;
+        while i < b.len() {
+            if alnum(b[i]) {
+                i += 1;
+            } else if sep(b[i]) {
+                // one separator, or "--", then alphanumerics
+                let run = b[i..].iter().take_while(|&&c| sep(c)).count();
+                if run > 1 && !(run == 2 && &b[i..i + 2] == b"--") {
+                    return bad("separators may not repeat");
+                }
+                i += run;
+            } else {
+                return bad(&format!("character {:?} not allowed", b[i] as char));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_ambiguous_and_mismatched() {
+        let both = br#"{"schemaVersion":2,"layers":[],"manifests":[],"config":{}}"#.to_vec();
+        let e = RawManifest::from_bytes(both, None).unwrap_err();
+        assert!(e.to_string().contains("ambiguous"), "{e}");
+        let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#.to_vec();
+        let e = RawManifest::from_bytes(idx.clone(), Some(&MediaType::OciManifest)).unwrap_err();
+        assert!(e.to_string().contains("declared"), "{e}");
+        let ok = RawManifest::from_bytes(idx, None).unwrap();
+        assert!(ok.is_index());
+        let big = vec![b' '; MAX_MANIFEST_SIZE as usize + 1];
+        assert!(RawManifest::from_bytes(big, None).is_err());
+    }
+
+    #[test]
+    fn ref_names() {
+        for ok in ["latest", "v1.0", "my-app:1", "a/b/c:2", "x--y", "example.com/x@y"] {
+            validate_ref_name(ok).unwrap();
+        }
+        for bad in ["", "-a", "a-", "a/../b", "../x", "a b", "a//b", "a/", "x:-y", "é"] {
+            assert!(validate_ref_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Serde types for descriptors, manifests, indexes and image configs.
+//!
+//! Every struct keeps the fields it does not know in `extra`, so a value
+//! read and written again loses nothing. Still, lade never re-serializes
+//! bytes it did not author: a manifest's digest is the hash of its exact
+//! bytes (see [`super::RawManifest`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{Digest, MediaType};
+
+pub type Annotations = BTreeMap<String, String>;
+
+/// The annotation that names an image in an OCI layout's index.json.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    pub media_type: MediaType,
+    pub digest: Digest,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urls: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Annotations>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Descriptor {
+    pub fn new(media_type: MediaType, digest: Digest, size: u64) -> Descriptor {
+        Descriptor {
+            media_type,
+            digest,
+            size,
+            urls: None,
+            annotations: None,
+            data: None,
+            platform: None,
+            artifact_type: None,
+            extra: Map::new(),
+        }
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.as_ref()?.get(key).map(|s| s.as_str())
+    }
+
+    /// The `org.opencontainers.image.ref.name` annotation, if any.
+    pub fn ref_name(&self) -> Option<&str> {
+        self.annotation(REF_NAME)
+    }
+
+    pub fn set_annotation(&mut self, key: &str, value: &str) {
+        self.annotations
+            .get_or_insert_with(Default::default)
+            .insert(key.to_string(), value.to_string());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Platform {
+    pub architecture: String,
+    pub os: String,
+    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    #[serde(rename = "os.features", default, skip_serializing_if = "Option::is_none")]
+    pub os_features: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Platform {
+    /// The platform of the running machine, in Go's GOOS/GOARCH terms.
+    pub fn current() -> Platform {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "x86" => "386",
+            "arm" => "arm",
+            "powerpc64" => "ppc64le",
+            "s390x" => "s390x",
+            "riscv64" => "riscv64",
+            other => other,
+        };
+        Platform {
+            architecture: arch.to_string(),
+            os: std::env::consts::OS.to_string(),
+            variant: match arch {
+                "arm64" => Some("v8".to_string()),
+                _ => None,
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Parse `os/arch[/variant]`.
+    pub fn parse(s: &str) -> crate::error::Result<Platform> {
+        let parts: Vec<&str> = s.split('/').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+            return Err(crate::err!(
+                "invalid platform {s:?}: expected OS/ARCH[/VARIANT]"
+            ));
+        }
+        Ok(Platform {
+            os: parts[0].to_string(),
+            architecture: parts[1].to_string(),
+            variant: parts.get(2).map(|v| v.to_string()),
+            ..Default::default()
+        })
+    }
+
+    /// Does an image for `self` satisfy a request for `want`? The variant is
+    /// compared only when both name one (arm64's "v8" is its default).
+    pub fn matches(&self, want: &Platform) -> bool {
+        if self.os != want.os || self.architecture != want.architecture {
+            return false;
+        }
+        let norm = |v: &Option<String>| -> Option<String> {
+            match (self.architecture.as_str(), v.as_deref()) {
+                ("arm64", Some("v8")) => None,
+                (_, v) => v.map(str::to_string),
+            }
+        };
+        match (norm(&self.variant), norm(&want.variant)) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An image manifest: OCI image manifest or Docker v2 schema 2 (same shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<MediaType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    pub config: Descriptor,
+    pub layers: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Annotations>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// An image index or Docker manifest list (same shape).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Index {
+    pub schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<MediaType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    pub manifests: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Annotations>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Index {
+    /// An empty OCI index, as a new layout's index.json holds.
+    pub fn empty_oci() -> Index {
+        Index {
+            schema_version: 2,
+            media_type: Some(MediaType::OciIndex),
+            artifact_type: None,
+            manifests: Vec::new(),
+            subject: None,
+            annotations: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// An image configuration (OCI or Docker; Docker's has a few more fields,
+/// which land in `extra`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ImageConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ContainerConfig>,
+    #[serde(default)]
+    pub rootfs: RootFs,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<History>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker_version: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RootFs {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub diff_ids: Vec<Digest>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct History {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty_layer: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_unknown_fields() {
+        let text = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"x-extra":1},"layers":[],"weird":{"a":[1,2]}}"#;
+        let m: Manifest = serde_json::from_str(text).unwrap();
+        assert_eq!(m.extra["weird"]["a"][1], 2);
+        assert_eq!(m.config.extra["x-extra"], 1);
+        let again = serde_json::to_string(&m).unwrap();
+        assert_eq!(again, text);
+    }
+
+    #[test]
+    fn platform_parse_and_match() {
+        let p = Platform::parse("linux/arm64/v8").unwrap();
+        assert!(p.matches(&Platform::parse("linux/arm64").unwrap()));
+        assert!(!p.matches(&Platform::parse("linux/amd64").unwrap()));
+        assert!(Platform::parse("linux").is_err());
+        assert!(Platform::parse("linux//x").is_err());
+    }
+}
+
+impl Index {
+    /// The first image manifest in this index for platform `want`.
+    pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
+        self.manifests.iter().find(|d| {
+            d.media_type.is_manifest() && d.platform.as_ref().is_some_and(|p| p.matches(want))
+        })
+    }
+}

@@ -1,0 +1,348 @@
+//! fsck and gc: walk what index.json reaches, verify or prune the rest.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::time::{Duration, SystemTime};
+
+use rayon::prelude::*;
+
+use super::{is_temp_name, Layout};
+use crate::error::{Error, Result};
+use crate::fsutil::{hash_file, open_regular_nofollow};
+use crate::model::{Algorithm, Descriptor, Digest};
+
+/// One problem fsck found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FsckProblem {
+    /// A ref in index.json points at a blob that is not there.
+    DanglingRef { name: String, digest: Digest },
+    /// A blob referenced by a manifest or index is not there.
+    Missing { digest: Digest, parent: Digest },
+    /// A blob's content does not hash to its name.
+    Corrupt { digest: Digest, actual: Digest },
+    /// A blob's size differs from what a descriptor says.
+    Size { digest: Digest, size: u64, expected: u64 },
+    /// A manifest or index that does not parse.
+    BadManifest { digest: Digest, why: String },
+    /// Something in blobs/ that is not a blob (symlink, directory, bad name).
+    BadEntry { path: String, why: String },
+}
+
+impl fmt::Display for FsckProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FsckProblem::DanglingRef { name, digest } => {
+                write!(f, "dangling ref {name}: {digest} is missing")
+            }
+            FsckProblem::Missing { digest, parent } => {
+                write!(f, "missing {digest} (referenced by {parent})")
+            }
+            FsckProblem::Corrupt { digest, actual } => {
+                write!(f, "corrupt {digest}: content hashes to {actual}")
+            }
+            FsckProblem::Size {
+                digest,
+                size,
+                expected,
+            } => write!(
+                f,
+                "corrupt {digest}: {size} bytes, expected {expected}{}",
+                if size < expected { " (truncated)" } else { "" }
+            ),
+            FsckProblem::BadManifest { digest, why } => write!(f, "bad manifest {digest}: {why}"),
+            FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct FsckReport {
+    pub problems: Vec<FsckProblem>,
+    /// Blobs present but not reachable from index.json (not an error).
+    pub unreachable: Vec<Digest>,
+    pub blobs_checked: usize,
+    pub bytes_checked: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct GcReport {
+    /// Blobs removed (or that would be, with dry run), with sizes.
+    pub removed: Vec<(Digest, u64)>,
+    pub bytes_freed: u64,
+    /// Unreachable blobs kept because they are younger than the grace period.
+    pub kept_recent: usize,
+}
+
+/// What index.json reaches: digest → the size descriptors give it.
+struct Reach {
+    sizes: BTreeMap<Digest, u64>,
+    problems: Vec<FsckProblem>,
+}
+
+impl Layout {
+    /// Walk everything reachable from index.json. Manifest blobs are read
+    /// (and verified) along the way.
+    fn reach(&self) -> Result<Reach> {
+        let index = self.read_index()?;
+        let mut reach = Reach {
+            sizes: BTreeMap::new(),
+            problems: Vec::new(),
+        };
+        let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>)> = index
+            .manifests
+            .iter()
+            .map(|d| (d.clone(), None, d.ref_name().map(str::to_string)))
+            .collect();
+        if let Some(s) = &index.subject {
+            stack.push((s.clone(), None, None));
+        }
+        let mut seen = BTreeSet::new();
+        while let Some((desc, parent, name)) = stack.pop() {
+            reach.sizes.insert(desc.digest.clone(), desc.size);
+            if !seen.insert(desc.digest.clone()) {
+                continue;
+            }
+            let present = match self.blob_size(&desc.digest) {
+                Ok(p) => p,
+                Err(e) => {
+                    reach.problems.push(FsckProblem::BadEntry {
+                        path: self.blob_path(&desc.digest).display().to_string(),
+                        why: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            if present.is_none() {
+                reach.problems.push(match (parent, name) {
+                    (Some(parent), _) => FsckProblem::Missing {
+                        digest: desc.digest.clone(),
+                        parent,
+                    },
+                    (None, name) => FsckProblem::DanglingRef {
+                        name: name.unwrap_or_else(|| "(unnamed)".into()),
+                        digest: desc.digest.clone(),
+                    },
+                });
+                continue;
+            }
+            if !desc.media_type.is_manifest_or_index() {
+                continue;
+            }
+            let raw = match self.read_manifest(&desc) {
+                Ok(r) => r,
+                Err(e) => {
+                    reach.problems.push(FsckProblem::BadManifest {
+                        digest: desc.digest.clone(),
+                        why: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let parent = Some(desc.digest.clone());
+            let children: Vec<Descriptor> = if raw.is_index() {
+                match raw.index() {
+                    Ok(i) => i.manifests.into_iter().chain(i.subject).collect(),
+                    Err(e) => {
+                        reach.problems.push(FsckProblem::BadManifest {
+                            digest: desc.digest.clone(),
+                            why: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
+            } else {
+                match raw.manifest() {
+                    Ok(m) => std::iter::once(m.config).chain(m.layers).collect(),
+                    Err(e) => {
+                        reach.problems.push(FsckProblem::BadManifest {
+                            digest: desc.digest.clone(),
+                            why: e.to_string(),
+                        });
+                        continue;
+                    }
+                }
+            };
+            for c in children {
+                // Layers with external URLs (foreign layers) need not be stored.
+                if c.urls.as_ref().is_some_and(|u| !u.is_empty()) && !self.has(&c.digest)? {
+                    continue;
+                }
+                stack.push((c, parent.clone(), None));
+            }
+        }
+        Ok(reach)
+    }
+
+    /// Every file under blobs/: valid blobs with their sizes, and entries
+    /// that are not blobs.
+    fn list_blobs(&self) -> Result<(Vec<(Digest, u64)>, Vec<FsckProblem>)> {
+        let mut blobs = Vec::new();
+        let mut bad = Vec::new();
+        let blobs_dir = self.root().join("blobs");
+        let rd = match fs::read_dir(&blobs_dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((blobs, bad)),
+            Err(e) => return Err(Error::from(e).context(blobs_dir.display().to_string())),
+        };
+        for alg_entry in rd {
+            let alg_entry = alg_entry?;
+            let alg_name = alg_entry.file_name().to_string_lossy().into_owned();
+            let path = alg_entry.path();
+            let alg = match alg_name.as_str() {
+                "sha256" => Algorithm::Sha256,
+                "sha512" => Algorithm::Sha512,
+                _ => {
+                    bad.push(FsckProblem::BadEntry {
+                        path: path.display().to_string(),
+                        why: "unknown digest algorithm".into(),
+                    });
+                    continue;
+                }
+            };
+            if !alg_entry.file_type()?.is_dir() {
+                bad.push(FsckProblem::BadEntry {
+                    path: path.display().to_string(),
+                    why: "not a directory".into(),
+                });
+                continue;
+            }
+            for e in fs::read_dir(&path)? {
+                let e = e?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                let p = e.path();
+                let d = match Digest::parse(&format!("{}:{name}", alg.name())) {
+                    Ok(d) => d,
+                    Err(_) => {
+                        bad.push(FsckProblem::BadEntry {
+                            path: p.display().to_string(),
+                            why: "name is not a digest".into(),
+                        });
+                        continue;
+                    }
+                };
+                let ft = e.file_type()?;
+                if !ft.is_file() {
+                    bad.push(FsckProblem::BadEntry {
+                        path: p.display().to_string(),
+                        why: if ft.is_symlink() {
+                            "is a symlink".into()
+                        } else {
+                            "is not a regular file".into()
+                        },
+                    });
+                    continue;
+                }
+                blobs.push((d, e.metadata()?.len()));
+            }
+        }
+        blobs.sort();
+        Ok((blobs, bad))
+    }
+
+    /// Verify every blob's digest and size (in parallel) and every reference
+    /// reachable from index.json.
+    pub fn fsck(&self) -> Result<FsckReport> {
+        let reach = self.reach()?;
+        let (blobs, bad) = self.list_blobs()?;
+        let mut report = FsckReport {
+            problems: reach.problems,
+            ..Default::default()
+        };
+        report.problems.extend(bad);
+        // Largest first keeps both cores busy to the end.
+        let mut order: Vec<&(Digest, u64)> = blobs.iter().collect();
+        order.sort_by_key(|(_, s)| std::cmp::Reverse(*s));
+        let results: Vec<Option<FsckProblem>> = order
+            .par_iter()
+            .map(|(d, size)| {
+                if let Some(&expected) = reach.sizes.get(d) {
+                    if expected != *size {
+                        return Some(FsckProblem::Size {
+                            digest: d.clone(),
+                            size: *size,
+                            expected,
+                        });
+                    }
+                }
+                let path = self.blob_path(d);
+                let checked = open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
+                match checked {
+                    Ok((actual, _)) if &actual == d => None,
+                    Ok((actual, _)) => Some(FsckProblem::Corrupt {
+                        digest: d.clone(),
+                        actual,
+                    }),
+                    Err(e) => Some(FsckProblem::BadEntry {
+                        path: path.display().to_string(),
+                        why: e.to_string(),
+                    }),
+                }
+            })
+            .collect();
+        report.problems.extend(results.into_iter().flatten());
+        report.blobs_checked = blobs.len();
+        report.bytes_checked = blobs.iter().map(|(_, s)| s).sum();
+        report.unreachable = blobs
+            .iter()
+            .filter(|(d, _)| !reach.sizes.contains_key(d))
+            .map(|(d, _)| d.clone())
+            .collect();
+        report.problems.sort();
+        report.problems.dedup();
+        Ok(report)
+    }
+
+    /// Remove blobs not reachable from index.json, and stale temp files.
+    /// Blobs and temp files modified less than `grace` ago are kept, so a
+    /// copy that has written blobs but not yet its ref is not undercut.
+    /// Refuses to run when a reachable manifest is missing or unreadable,
+    /// since what it references could not be known.
+    pub fn gc(&self, dry_run: bool, grace: Duration) -> Result<GcReport> {
+        let _lock = self.lock()?;
+        let reach = self.reach()?;
+        if let Some(p) = reach.problems.iter().find(|p| {
+            matches!(
+                p,
+                FsckProblem::BadManifest { .. } | FsckProblem::BadEntry { .. }
+            )
+        }) {
+            return Err(Error::new(format!(
+                "refusing to collect garbage: {p} (run lade fsck)"
+            )));
+        }
+        let now = SystemTime::now();
+        let recent = |path: &std::path::Path| -> bool {
+            fs::symlink_metadata(path)
+                .and_then(|m| m.modified())
+                .map(|t| now.duration_since(t).unwrap_or_default() < grace)
+                .unwrap_or(true)
+        };
+        let (blobs, _) = self.list_blobs()?;
+        let mut report = GcReport::default();
+        for (d, size) in blobs {
+            if reach.sizes.contains_key(&d) {
+                continue;
+            }
+            let path = self.blob_path(&d);
+            if recent(&path) {
+                report.kept_recent += 1;
+                continue;
+            }
+            if !dry_run {
+                fs::remove_file(&path)
+                    .map_err(|e| Error::from(e).context(format!("removing {d}")))?;
+            }
+            report.bytes_freed += size;
+            report.removed.push((d, size));
+        }
+        for e in fs::read_dir(self.root())? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if is_temp_name(&name) && e.file_type()?.is_file() && !recent(&e.path()) && !dry_run {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+        Ok(report)
+    }
+}

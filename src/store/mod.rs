@@ -1,0 +1,524 @@
+//! The OCI image layout as a content-addressed store.
+//!
+//! Layout: `oci-layout` (`{"imageLayoutVersion":"1.0.0"}`), `index.json` (an
+//! image index naming images with `org.opencontainers.image.ref.name`) and
+//! `blobs/<alg>/<hex>`.
+//!
+//! Rules kept here:
+//! - Blobs are written to a temp file in the layout root (`.lade-tmp-*`),
+//!   hashed while written, checked against the expected size and digest,
+//!   fsynced and renamed into place; the directory is fsynced after. A
+//!   failed or killed write never leaves a file at `blobs/<alg>/<hex>`.
+//! - `index.json` changes happen under an exclusive lock (flock on the
+//!   `oci-layout` file, which is never replaced): re-read, modify, write a
+//!   temp file, rename. Concurrent writers lose no ref.
+//! - Blobs that are symlinks or not regular files are refused.
+//! - Every digest is validated (by [`Digest`]'s type) before it becomes a path.
+
+mod check;
+
+pub use check::{FsckProblem, FsckReport, GcReport};
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Context, Error, Result};
+use crate::fsutil::{fsync_dir, open_regular_nofollow, read_capped};
+use crate::model::{
+    validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType,
+    RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+};
+
+pub const LAYOUT_FILE: &str = "oci-layout";
+pub const INDEX_FILE: &str = "index.json";
+pub const LAYOUT_VERSION: &str = "1.0.0";
+const TMP_PREFIX: &str = ".lade-tmp-";
+const COPY_BUF: usize = 1 << 20;
+
+/// An OCI image layout on disk.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+/// Held while index.json is being changed.
+pub struct LayoutLock {
+    file: File,
+}
+
+impl Drop for LayoutLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl Layout {
+    /// Open an existing layout; checks `oci-layout` and its version.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
+        let root = root.into();
+        let layout = Layout { root };
+        layout
+            .check_layout_file()
+            .with_context(|| format!("{}", layout.root.display()))?;
+        Ok(layout)
+    }
+
+    /// Open a layout, creating an empty one if `root` is missing or empty.
+    pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Layout> {
+        let root: PathBuf = root.into();
+        let shown = root.display().to_string();
+        let ctx = || shown.clone();
+        let empty = match fs::read_dir(&root) {
+            Ok(mut rd) => rd.next().is_none(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(&root).with_context(ctx)?;
+                true
+            }
+            Err(e) => return Err(Error::from(e).context(ctx())),
+        };
+        let layout = Layout { root };
+        if empty {
+            layout.init().with_context(ctx)?;
+        } else {
+            layout.check_layout_file().with_context(ctx)?;
+        }
+        Ok(layout)
+    }
+
+    fn init(&self) -> Result<()> {
+        fs::create_dir_all(self.root.join("blobs").join("sha256"))?;
+        // index.json first: a directory with oci-layout is taken as a layout.
+        self.write_atomic(
+            INDEX_FILE,
+            &serde_json::to_vec(&Index::empty_oci()).expect("index serializes"),
+        )?;
+        // Two processes may initialise at once; the content is the same.
+        self.write_atomic(
+            LAYOUT_FILE,
+            format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}").as_bytes(),
+        )?;
+        Ok(())
+    }
+
+    fn check_layout_file(&self) -> Result<()> {
+        let path = self.root.join(LAYOUT_FILE);
+        let mut f = match open_regular_nofollow(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !self.root.exists() {
+                    return Err(Error::new("no such directory"));
+                }
+                return Err(Error::new(
+                    "not an OCI image layout: oci-layout file is missing",
+                ));
+            }
+            Err(e) => return Err(Error::from(e).context(LAYOUT_FILE)),
+        };
+        let bytes = read_capped(&mut f, 64 * 1024, LAYOUT_FILE)?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::new(format!("oci-layout is not valid JSON: {e}")))?;
+        match v.get("imageLayoutVersion").and_then(|v| v.as_str()) {
+            Some(LAYOUT_VERSION) => Ok(()),
+            Some(other) => Err(Error::new(format!(
+                "unsupported imageLayoutVersion {other:?} in oci-layout (expected {LAYOUT_VERSION:?})"
+            ))),
+            None => Err(Error::new("oci-layout has no imageLayoutVersion")),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn blob_path(&self, d: &Digest) -> PathBuf {
+        self.root
+            .join("blobs")
+            .join(d.algorithm().name())
+            .join(d.hex())
+    }
+
+    /// Size of a stored blob, None when absent. A blob that is a symlink
+    /// or not a regular file is an error.
+    pub fn blob_size(&self, d: &Digest) -> Result<Option<u64>> {
+        match fs::symlink_metadata(self.blob_path(d)) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Err(Error::new(format!(
+                "blob {d} in {} is not a regular file",
+                self.root.display()
+            ))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::from(e).context(format!("blob {d}"))),
+        }
+    }
+
+    pub fn has(&self, d: &Digest) -> Result<bool> {
+        Ok(self.blob_size(d)?.is_some())
+    }
+
+    /// Open a blob for reading. Missing is a NotFound error.
+    pub fn open_blob(&self, d: &Digest) -> Result<File> {
+        match open_regular_nofollow(&self.blob_path(d)) {
+            Ok(f) => Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::not_found(format!(
+                "blob {d} not found in {}",
+                self.root.display()
+            ))),
+            Err(e) => Err(Error::from(e).context(format!(
+                "blob {d} in {}",
+                self.root.display()
+            ))),
+        }
+    }
+
+    /// Read a small blob (manifest, config) whole, verifying its digest.
+    pub fn read_small_blob(&self, d: &Digest, cap: u64) -> Result<Vec<u8>> {
+        let mut f = self.open_blob(d)?;
+        let bytes = read_capped(&mut f, cap, &format!("blob {d}"))?;
+        let got = Digest::of_bytes_with(d.algorithm(), &bytes);
+        if &got != d {
+            return Err(Error::new(format!(
+                "blob {d} is corrupt: its content hashes to {got}"
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// Read and check the manifest or index a descriptor points at.
+    pub fn read_manifest(&self, desc: &Descriptor) -> Result<RawManifest> {
+        let bytes = self.read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)?;
+        if bytes.len() as u64 != desc.size {
+            return Err(Error::new(format!(
+                "blob {} is {} bytes but its descriptor says {}",
+                desc.digest,
+                bytes.len(),
+                desc.size
+            )));
+        }
+        let declared = Some(&desc.media_type).filter(|m| m.is_manifest_or_index());
+        RawManifest::from_bytes(bytes, declared).with_context(|| desc.digest.to_string())
+    }
+
+    /// Refresh a blob's mtime so `gc`'s grace period protects it while a
+    /// writer that reuses it has not yet referenced it.
+    pub fn touch(&self, d: &Digest) {
+        if let Ok(f) = File::options().append(true).open(self.blob_path(d)) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+    }
+
+    /// Store everything `r` yields as a blob.
+    ///
+    /// With `expected`, at most `size + 1` bytes are read and both size and
+    /// digest must match, or nothing is stored. Without, the blob is hashed
+    /// with SHA-256. Returns the digest and size.
+    pub fn put(
+        &self,
+        r: &mut dyn Read,
+        expected: Option<(&Digest, Option<u64>)>,
+    ) -> Result<(Digest, u64)> {
+        let alg = expected.map_or(Algorithm::Sha256, |(d, _)| d.algorithm());
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&self.root)
+            .with_context(|| format!("creating a temp file in {}", self.root.display()))?;
+        let mut w = HashingWriter::new(tmp.as_file_mut(), alg);
+        let limit = expected.and_then(|(_, s)| s).map_or(u64::MAX, |s| s + 1);
+        copy_buffered(&mut r.take(limit), &mut w)?;
+        let (digest, size, _) = w.finish();
+        if let Some((want, want_size)) = expected {
+            if let Some(ws) = want_size {
+                if size != ws {
+                    return Err(Error::new(format!(
+                        "blob {want}: got {}{} bytes, expected {ws}",
+                        if size > ws { "more than " } else { "" },
+                        if size > ws { ws } else { size }
+                    )));
+                }
+            }
+            if &digest != want {
+                return Err(Error::new(format!(
+                    "blob {want}: content hashes to {digest} (digest mismatch)"
+                )));
+            }
+        }
+        self.commit_temp(tmp, &digest)?;
+        Ok((digest, size))
+    }
+
+    /// Store bytes already in memory (manifests, configs).
+    pub fn put_bytes(&self, bytes: &[u8], expected: Option<&Digest>) -> Result<Digest> {
+        let d = match expected {
+            Some(d) => d.clone(),
+            None => Digest::of_bytes(bytes),
+        };
+        if self.has(&d)? {
+            self.touch(&d);
+            return Ok(d);
+        }
+        self.put(&mut &bytes[..], Some((&d, Some(bytes.len() as u64))))?;
+        Ok(d)
+    }
+
+    fn commit_temp(&self, tmp: tempfile::NamedTempFile, digest: &Digest) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let f = tmp.as_file();
+        f.set_permissions(fs::Permissions::from_mode(0o644))?;
+        f.sync_data()?;
+        let dir = self.root.join("blobs").join(digest.algorithm().name());
+        fs::create_dir_all(&dir)?;
+        let dest = dir.join(digest.hex());
+        tmp.persist(&dest)
+            .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
+        fsync_dir(&dir)?;
+        Ok(())
+    }
+
+    /// Write a small file in the root atomically (temp + fsync + rename).
+    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&self.root)?;
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_data()?;
+        tmp.persist(self.root.join(name))
+            .map_err(|e| Error::from(e.error).context(format!("writing {name}")))?;
+        fsync_dir(&self.root)?;
+        Ok(())
+    }
+
+    /// Take the exclusive lock that guards index.json.
+    pub fn lock(&self) -> Result<LayoutLock> {
+        let file = File::open(self.root.join(LAYOUT_FILE))
+            .with_context(|| format!("locking {}", self.root.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", self.root.display()))?;
+        Ok(LayoutLock { file })
+    }
+
+    /// Read and check index.json.
+    pub fn read_index(&self) -> Result<Index> {
+        let path = self.root.join(INDEX_FILE);
+        let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
+        let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, INDEX_FILE)?;
+        parse_index_json(&bytes).with_context(|| path.display().to_string())
+    }
+
+    /// Change index.json under the lock: re-read, apply `f`, write atomically.
+    /// Nothing is written when `f` fails.
+    pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        let _lock = self.lock()?;
+        let mut index = self.read_index()?;
+        let out = f(&mut index)?;
+        let bytes = serde_json::to_vec(&index).expect("index serializes");
+        self.write_atomic(INDEX_FILE, &bytes)?;
+        Ok(out)
+    }
+
+    /// Resolve a user's REF: a digest (looked up in index.json, else read
+    /// from the blob) or a ref name. A name without `:` that is not found
+    /// is retried as `NAME:latest`.
+    pub fn resolve(&self, r: &str) -> Result<Descriptor> {
+        let index = self.read_index()?;
+        if Digest::looks_like_digest(r) {
+            let d = Digest::parse(r)?;
+            if let Some(desc) = index.manifests.iter().find(|m| m.digest == d) {
+                let mut desc = desc.clone();
+                desc.annotations = None;
+                return Ok(desc);
+            }
+            if !self.has(&d)? {
+                return Err(Error::not_found(format!(
+                    "{d} not found in {}",
+                    self.root.display()
+                )));
+            }
+            let bytes = self.read_small_blob(&d, MAX_MANIFEST_SIZE)?;
+            let raw = RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())?;
+            return Ok(raw.descriptor());
+        }
+        validate_ref_name(r)?;
+        let find = |name: &str| {
+            index
+                .manifests
+                .iter()
+                .find(|m| m.ref_name() == Some(name))
+                .cloned()
+        };
+        let found = find(r).or_else(|| {
+            if r.contains(':') {
+                None
+            } else {
+                find(&format!("{r}:latest"))
+            }
+        });
+        found.ok_or_else(|| {
+            Error::not_found(format!("ref {r:?} not found in {}", self.root.display()))
+        })
+    }
+
+    /// Point ref `name` at `desc` (replacing any entry of that name), in
+    /// place if it existed, appended otherwise.
+    pub fn set_ref(&self, name: &str, desc: &Descriptor) -> Result<()> {
+        validate_ref_name(name)?;
+        let mut entry = desc.clone();
+        entry.set_annotation(REF_NAME, name);
+        self.update_index(|index| {
+            set_ref_in(index, name, entry);
+            Ok(())
+        })
+    }
+
+    /// Remove ref `name`. NotFound when no entry had it.
+    pub fn remove_ref(&self, name: &str) -> Result<Descriptor> {
+        validate_ref_name(name)?;
+        self.update_index(|index| {
+            let pos = index
+                .manifests
+                .iter()
+                .position(|m| m.ref_name() == Some(name))
+                .ok_or_else(|| {
+                    Error::not_found(format!(
+                        "ref {name:?} not found in {}",
+                        self.root.display()
+                    ))
+                })?;
+            let removed = index.manifests.remove(pos);
+            index.manifests.retain(|m| m.ref_name() != Some(name));
+            Ok(removed)
+        })
+    }
+}
+
+/// Replace or append the entry for `name` in an index.
+pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
+    match index
+        .manifests
+        .iter()
+        .position(|m| m.ref_name() == Some(name))
+    {
+        Some(i) => {
+            index.manifests[i] = entry;
+            let mut seen = false;
+            index.manifests.retain(|m| {
+                if m.ref_name() == Some(name) {
+                    let keep = !seen;
+                    seen = true;
+                    keep
+                } else {
+                    true
+                }
+            });
+        }
+        None => index.manifests.push(entry),
+    }
+}
+
+/// Parse index.json bytes, insisting on an image index.
+pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
+    let index: Index = serde_json::from_slice(bytes)
+        .map_err(|e| Error::new(format!("not an image index: {e}")))?;
+    if index.schema_version != 2 {
+        return Err(Error::new(format!(
+            "not an image index: schemaVersion is {}, expected 2",
+            index.schema_version
+        )));
+    }
+    if let Some(mt) = &index.media_type {
+        if *mt != MediaType::OciIndex {
+            return Err(Error::new(format!(
+                "not an image index: mediaType is {mt}"
+            )));
+        }
+    }
+    Ok(index)
+}
+
+/// Copy with a large buffer (io::copy's 8 KiB is slow for hashing writers).
+pub fn copy_buffered(r: &mut impl Read, w: &mut impl Write) -> io::Result<u64> {
+    let mut buf = vec![0u8; COPY_BUF];
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        w.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}
+
+/// Where the store lives: `--store`, else `$LADE_STORE`, else
+/// `$XDG_DATA_HOME/lade/store`, else `~/.local/share/lade/store`.
+pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = flag {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("LADE_STORE").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(p).join("lade").join("store"));
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h).join(".local/share/lade/store")),
+        None => Err(Error::new(
+            "cannot locate the store: set --store, LADE_STORE or HOME",
+        )),
+    }
+}
+
+/// Is this file name one of lade's temp files?
+pub(crate) fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TMP_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_verifies_and_leaves_nothing_on_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Layout::open_or_create(dir.path().join("s")).unwrap();
+        let good = Digest::of_bytes(b"abc");
+        let (d, n) = l.put(&mut &b"abc"[..], Some((&good, Some(3)))).unwrap();
+        assert_eq!((d, n), (good.clone(), 3));
+        assert!(l.has(&good).unwrap());
+        let other = Digest::of_bytes(b"xyz");
+        assert!(l.put(&mut &b"abd"[..], Some((&other, Some(3)))).is_err());
+        assert!(l.put(&mut &b"xyzz"[..], Some((&other, Some(3)))).is_err());
+        assert!(!l.has(&other).unwrap());
+        let leftovers: Vec<_> = fs::read_dir(l.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| is_temp_name(n))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn refs_replace_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Layout::open_or_create(dir.path()).unwrap();
+        let a = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(b"a"), 1);
+        let b = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(b"b"), 1);
+        l.set_ref("x:1", &a).unwrap();
+        l.set_ref("y", &a).unwrap();
+        l.set_ref("x:1", &b).unwrap();
+        let idx = l.read_index().unwrap();
+        assert_eq!(idx.manifests.len(), 2);
+        assert_eq!(idx.manifests[0].digest, b.digest);
+        assert_eq!(l.resolve("y").unwrap().digest, a.digest);
+        assert_eq!(l.resolve("x:1").unwrap().digest, b.digest);
+        assert!(l.remove_ref("nope").is_err());
+        l.remove_ref("y").unwrap();
+        assert_eq!(l.read_index().unwrap().manifests.len(), 1);
+    }
+}
