@@ -77,8 +77,10 @@ pub enum Command {
     #[command(after_help = "EXAMPLES\n  lade cat-config app:1 | jq .config.Env")]
     CatConfig(CatConfigArgs),
     /// List the refs in the store: name, digest, media type, size
-    #[command(after_help = "OUTPUT\n  One line per index.json entry, fields separated by a tab:\n  \
-        NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\". With -z lines end in NUL.")]
+    #[command(
+        after_help = "OUTPUT\n  One line per index.json entry, fields separated by a tab:\n  \
+        NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\". With -z lines end in NUL."
+    )]
     LsRefs(LsRefsArgs),
     /// Point a new ref at the image SRC names
     #[command(after_help = "EXAMPLES\n  lade tag app:1 app:stable\n  lade tag sha256:3f8a… app:2")]
@@ -93,10 +95,12 @@ pub enum Command {
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),
     /// Remove blobs that no ref reaches
-    #[command(after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
+    #[command(
+        after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
         A summary with the bytes freed goes to stderr.\n\n\
         Blobs changed within the grace period (default 3600 s) are kept, so a copy\n  \
-        that has written blobs but not yet its ref is never undercut.")]
+        that has written blobs but not yet its ref is never undercut."
+    )]
     Gc(GcArgs),
     /// Print the digest of a manifest file
     ManifestDigest(ManifestDigestArgs),

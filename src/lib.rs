@@ -9,5 +9,7 @@ pub mod error;
 pub mod fsutil;
 pub mod model;
 pub mod store;
+pub mod transport;
+pub mod verify;
 
 pub use error::{Error, Result};

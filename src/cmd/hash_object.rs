@@ -159,7 +159,10 @@ impl Job<'_> {
         if mt.is_manifest_or_index() {
             let raw = RawManifest::from_bytes(bytes, Some(mt))?;
             if &raw.media_type != mt {
-                return Err(Error::new(format!("not a {mt}: it is a {}", raw.media_type)));
+                return Err(Error::new(format!(
+                    "not a {mt}: it is a {}",
+                    raw.media_type
+                )));
             }
             if raw.is_index() {
                 raw.index()?;

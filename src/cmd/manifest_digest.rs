@@ -15,7 +15,8 @@ pub fn run(a: ManifestDigestArgs) -> Result<i32> {
     // Signed schema 1 manifests hash without their signatures; lade does not
     // handle that deprecated format, so say so instead of printing a wrong digest.
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        if v.get("schemaVersion").and_then(|s| s.as_u64()) == Some(1) && v.get("signatures").is_some()
+        if v.get("schemaVersion").and_then(|s| s.as_u64()) == Some(1)
+            && v.get("signatures").is_some()
         {
             return Err(crate::err!(
                 "{}: signed Docker schema 1 manifests are not supported",

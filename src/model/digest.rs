@@ -74,7 +74,10 @@ impl Digest {
                 algorithm.hex_len()
             )));
         }
-        if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(Error::new(format!(
                 "invalid digest {shown:?}: hex part must be lowercase 0-9a-f"
             )));

@@ -108,7 +108,9 @@ impl MediaType {
     pub fn layer_compression(&self) -> Option<Compression> {
         match self.as_str() {
             OCI_LAYER | OCI_LAYER_NONDIST => Some(Compression::None),
-            OCI_LAYER_GZIP | OCI_LAYER_NONDIST_GZIP | DOCKER_LAYER_GZIP
+            OCI_LAYER_GZIP
+            | OCI_LAYER_NONDIST_GZIP
+            | DOCKER_LAYER_GZIP
             | DOCKER_LAYER_FOREIGN_GZIP => Some(Compression::Gzip),
             OCI_LAYER_ZSTD | OCI_LAYER_NONDIST_ZSTD => Some(Compression::Zstd),
             // Docker archives use this for uncompressed layers.
@@ -153,7 +155,13 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for s in [OCI_MANIFEST, OCI_INDEX, DOCKER_LIST, DOCKER_LAYER_GZIP, "x/y"] {
+        for s in [
+            OCI_MANIFEST,
+            OCI_INDEX,
+            DOCKER_LIST,
+            DOCKER_LAYER_GZIP,
+            "x/y",
+        ] {
             assert_eq!(MediaType::parse(s).as_str(), s);
         }
         assert!(MediaType::parse(DOCKER_LIST).is_index());

@@ -3,10 +3,12 @@
 
 mod digest;
 pub mod media_type;
+pub mod reference;
 mod types;
 
 pub use digest::{Algorithm, Digest, Hasher, HashingReader, HashingWriter};
 pub use media_type::{Compression, MediaType};
+pub use reference::DockerRef;
 pub use types::*;
 
 use serde::de::IgnoredAny;
@@ -82,7 +84,11 @@ impl RawManifest {
             Some(mt) => mt,
             None if shape_index => MediaType::OciIndex,
             None if shape_manifest => MediaType::OciManifest,
-            None => return Err(Error::new("not a manifest or index: no mediaType, layers or manifests")),
+            None => {
+                return Err(Error::new(
+                    "not a manifest or index: no mediaType, layers or manifests",
+                ))
+            }
         };
         if media_type.is_index() && !shape_index {
             return Err(Error::new(format!("{media_type} has no \"manifests\"")));
@@ -201,10 +207,19 @@ mod tests {
 
     #[test]
     fn ref_names() {
-        for ok in ["latest", "v1.0", "my-app:1", "a/b/c:2", "x--y", "example.com/x@y"] {
+        for ok in [
+            "latest",
+            "v1.0",
+            "my-app:1",
+            "a/b/c:2",
+            "x--y",
+            "example.com/x@y",
+        ] {
             validate_ref_name(ok).unwrap();
         }
-        for bad in ["", "-a", "a-", "a/../b", "../x", "a b", "a//b", "a/", "x:-y", "é"] {
+        for bad in [
+            "", "-a", "a-", "a/../b", "../x", "a b", "a//b", "a/", "x:-y", "é",
+        ] {
             assert!(validate_ref_name(bad).is_err(), "{bad:?} accepted");
         }
     }

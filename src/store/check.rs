@@ -22,7 +22,11 @@ pub enum FsckProblem {
     /// A blob's content does not hash to its name.
     Corrupt { digest: Digest, actual: Digest },
     /// A blob's size differs from what a descriptor says.
-    Size { digest: Digest, size: u64, expected: u64 },
+    Size {
+        digest: Digest,
+        size: u64,
+        expected: u64,
+    },
     /// A manifest or index that does not parse.
     BadManifest { digest: Digest, why: String },
     /// Something in blobs/ that is not a blob (symlink, directory, bad name).
@@ -266,7 +270,8 @@ impl Layout {
                     }
                 }
                 let path = self.blob_path(d);
-                let checked = open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
+                let checked =
+                    open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
                 match checked {
                     Ok((actual, _)) if &actual == d => None,
                     Ok((actual, _)) => Some(FsckProblem::Corrupt {

@@ -27,8 +27,8 @@ use std::time::SystemTime;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, open_regular_nofollow, read_capped};
 use crate::model::{
-    validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType,
-    RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+    validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
+    MAX_MANIFEST_SIZE, REF_NAME,
 };
 
 pub const LAYOUT_FILE: &str = "oci-layout";
@@ -165,10 +165,7 @@ impl Layout {
                 "blob {d} not found in {}",
                 self.root.display()
             ))),
-            Err(e) => Err(Error::from(e).context(format!(
-                "blob {d} in {}",
-                self.root.display()
-            ))),
+            Err(e) => Err(Error::from(e).context(format!("blob {d} in {}", self.root.display()))),
         }
     }
 
@@ -382,10 +379,7 @@ impl Layout {
                 .iter()
                 .position(|m| m.ref_name() == Some(name))
                 .ok_or_else(|| {
-                    Error::not_found(format!(
-                        "ref {name:?} not found in {}",
-                        self.root.display()
-                    ))
+                    Error::not_found(format!("ref {name:?} not found in {}", self.root.display()))
                 })?;
             let removed = index.manifests.remove(pos);
             index.manifests.retain(|m| m.ref_name() != Some(name));
@@ -430,9 +424,7 @@ pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
     }
     if let Some(mt) = &index.media_type {
         if *mt != MediaType::OciIndex {
-            return Err(Error::new(format!(
-                "not an image index: mediaType is {mt}"
-            )));
+            return Err(Error::new(format!("not an image index: mediaType is {mt}")));
         }
     }
     Ok(index)

@@ -1,0 +1,188 @@
+//! Docker-style image references (`alpine`, `localhost:5000/x:1`,
+//! `reg.io/a/b@sha256:…`), normalised the way Docker does it.
+
+use std::fmt;
+
+use super::Digest;
+use crate::error::{Error, Result};
+
+pub const DEFAULT_DOMAIN: &str = "docker.io";
+pub const LEGACY_DEFAULT_DOMAIN: &str = "index.docker.io";
+pub const DEFAULT_API_HOST: &str = "registry-1.docker.io";
+pub const DEFAULT_TAG: &str = "latest";
+
+/// A fully qualified reference: domain, repository path, and a tag and/or digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerRef {
+    pub domain: String,
+    pub path: String,
+    pub tag: Option<String>,
+    pub digest: Option<Digest>,
+}
+
+impl DockerRef {
+    /// Parse and normalise: `alpine` → `docker.io/library/alpine`. No tag
+    /// is added; see [`DockerRef::with_default_tag`].
+    pub fn parse(s: &str) -> Result<DockerRef> {
+        let bad = |why: &str| Error::new(format!("invalid image reference {s:?}: {why}"));
+        if s.is_empty() {
+            return Err(bad("empty"));
+        }
+        let (rest, digest) = match s.split_once('@') {
+            Some((r, d)) => (r, Some(Digest::parse(d).map_err(|e| bad(e.message()))?)),
+            None => (s, None),
+        };
+        // A tag is after the last ':' that follows the last '/'.
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[last_slash..].rfind(':') {
+            Some(i) => {
+                let i = last_slash + i;
+                (&rest[..i], Some(rest[i + 1..].to_string()))
+            }
+            None => (rest, None),
+        };
+        if let Some(t) = &tag {
+            let ok = !t.is_empty()
+                && t.len() <= 128
+                && t.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            if !ok {
+                return Err(bad("invalid tag"));
+            }
+        }
+        let (domain, path) = match name.split_once('/') {
+            Some((first, remainder))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                if first.chars().any(|c| c.is_ascii_uppercase()) {
+                    return Err(bad("registry host must be lowercase"));
+                }
+                (first.to_string(), remainder.to_string())
+            }
+            _ => (DEFAULT_DOMAIN.to_string(), name.to_string()),
+        };
+        let domain = if domain == LEGACY_DEFAULT_DOMAIN {
+            DEFAULT_DOMAIN.to_string()
+        } else {
+            domain
+        };
+        let path = if domain == DEFAULT_DOMAIN && !path.contains('/') {
+            format!("library/{path}")
+        } else {
+            path
+        };
+        for comp in path.split('/') {
+            let b = comp.as_bytes();
+            let ok = !b.is_empty()
+                && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
+                && b[b.len() - 1].is_ascii_lowercase() | b[b.len() - 1].is_ascii_digit()
+                && b.iter()
+                    .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c))
+                && !comp.contains("..")
+                && !comp.contains("___");
+            if !ok {
+                return Err(bad(
+                    "repository name must be lowercase letters, digits and separators",
+                ));
+            }
+        }
+        if path.len() + domain.len() > 255 {
+            return Err(bad("name too long"));
+        }
+        Ok(DockerRef {
+            domain,
+            path,
+            tag,
+            digest,
+        })
+    }
+
+    /// Add `:latest` when neither tag nor digest is given.
+    pub fn with_default_tag(mut self) -> DockerRef {
+        if self.tag.is_none() && self.digest.is_none() {
+            self.tag = Some(DEFAULT_TAG.to_string());
+        }
+        self
+    }
+
+    /// `domain/path` without tag or digest.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.domain, self.path)
+    }
+
+    /// The short form Docker shows: `alpine:latest`, `localhost:5000/x:1`.
+    pub fn familiar(&self) -> String {
+        let mut s = if self.domain == DEFAULT_DOMAIN {
+            self.path
+                .strip_prefix("library/")
+                .unwrap_or(&self.path)
+                .to_string()
+        } else {
+            self.name()
+        };
+        if let Some(t) = &self.tag {
+            s.push(':');
+            s.push_str(t);
+        }
+        if let Some(d) = &self.digest {
+            s.push('@');
+            s.push_str(&d.to_string());
+        }
+        s
+    }
+}
+
+impl fmt::Display for DockerRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())?;
+        if let Some(t) = &self.tag {
+            write!(f, ":{t}")?;
+        }
+        if let Some(d) = &self.digest {
+            write!(f, "@{d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises() {
+        let r = DockerRef::parse("alpine").unwrap().with_default_tag();
+        assert_eq!(r.to_string(), "docker.io/library/alpine:latest");
+        assert_eq!(r.familiar(), "alpine:latest");
+        let r = DockerRef::parse("localhost:5000/x/y:1").unwrap();
+        assert_eq!(
+            (r.domain.as_str(), r.path.as_str()),
+            ("localhost:5000", "x/y")
+        );
+        assert_eq!(r.tag.as_deref(), Some("1"));
+        let r = DockerRef::parse("index.docker.io/me/app").unwrap();
+        assert_eq!(r.to_string(), "docker.io/me/app");
+        let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let r = DockerRef::parse(&format!("reg.io/a@{d}")).unwrap();
+        assert_eq!(r.digest.unwrap().to_string(), d);
+        assert_eq!(DockerRef::parse("tiny:1").unwrap().familiar(), "tiny:1");
+    }
+
+    #[test]
+    fn rejects() {
+        for bad in [
+            "",
+            "UPPER",
+            "a/../b",
+            "a:",
+            "a:-x",
+            "a@sha256:zz",
+            "Reg.io/a",
+        ] {
+            assert!(DockerRef::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Transports: where images live, and the contracts copy relies on.
+//!
+//! An image name is `TRANSPORT:DETAILS` with skopeo's syntax. [`parse`]
+//! looks the transport up in [`TRANSPORTS`] and hands DETAILS to it.
+//!
+//! The traits are synchronous and `Send + Sync`: copy may call `get_blob`
+//! and `put_blob` from several threads when the source says
+//! `concurrent_reads()` and the destination `concurrent_writes`.
+
+pub mod dir;
+pub mod docker_archive;
+pub mod oci_archive;
+pub mod oci_layout;
+
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::model::{Compression, Descriptor, Digest, MediaType, RawManifest};
+
+/// Settings a transport may need to open a source or destination. Each
+/// transport reads the fields that concern it and ignores the rest.
+#[derive(Debug, Clone, Default)]
+pub struct TransportOptions {
+    /// Extra names for the image, for destinations that record names
+    /// (docker-archive RepoTags). Docker reference syntax.
+    pub additional_tags: Vec<String>,
+    /// Temp directory for transports that must stage data (compressed
+    /// archives); default: the system's.
+    pub tmp_dir: Option<PathBuf>,
+}
+
+/// A parsed image name within one transport.
+pub trait ImageReference: Send + Sync + fmt::Display {
+    /// The transport's name, as in [`TRANSPORTS`].
+    fn transport(&self) -> &'static str;
+
+    /// The image's name in Docker reference syntax, if the name carries
+    /// one (`docker-archive:x.tar:app:1` → `app:1`). Used to name images
+    /// in destinations that hold several.
+    fn docker_reference(&self) -> Option<String> {
+        None
+    }
+
+    /// Open the image for reading.
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>>;
+
+    /// Open the image for writing. Nothing is visible at the destination
+    /// until [`ImageDestination::commit`]; dropping the destination
+    /// without committing leaves the destination as it was (blobs put
+    /// into a shared layout may stay, unreferenced).
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>>;
+
+    /// Delete the image.
+    fn delete(&self, _opts: &TransportOptions) -> Result<()> {
+        Err(Error::new(format!(
+            "{}: the {} transport cannot delete images",
+            self,
+            self.transport()
+        )))
+    }
+
+    /// List the tags of the repository this reference names.
+    fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
+        Err(Error::new(format!(
+            "{}: the {} transport has no tags to list",
+            self,
+            self.transport()
+        )))
+    }
+
+    /// For sources holding several images (multi-image archives, layouts):
+    /// a reference to each, in order. Default: just this one.
+    fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        Err(Error::new(format!(
+            "{}: the {} transport holds one image per name",
+            self,
+            self.transport()
+        )))
+    }
+}
+
+/// A readable image.
+pub trait ImageSource: Send + Sync {
+    /// The top-level manifest (`instance` None) or, for an index, the
+    /// child manifest with that digest. The bytes are exact; the returned
+    /// digest is theirs.
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest>;
+
+    /// A blob's bytes and its size if known. The caller verifies digest
+    /// and size; the source need not.
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)>;
+
+    /// May `get_blob` be called from several threads at once, profitably?
+    fn concurrent_reads(&self) -> bool {
+        false
+    }
+
+    /// Names the source records for this image (docker-archive RepoTags).
+    fn repo_tags(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// What a destination can hold; copy plans with these and never asks
+/// which transport it is writing to.
+#[derive(Debug, Clone)]
+pub struct DestProperties {
+    /// Manifest media types accepted, preferred first. Index types among
+    /// them mean the destination can hold a multi-image index.
+    pub manifest_types: Vec<MediaType>,
+    /// Layer compression the destination wants: None keeps what the source has.
+    pub required_compression: Option<Compression>,
+    /// May `put_blob` be called from several threads at once?
+    pub concurrent_writes: bool,
+    /// Does the destination keep manifest bytes as given (so digests can
+    /// be preserved)? False when it re-authors them (docker-archive).
+    pub preserves_digests: bool,
+    /// Can the destination hold several images (one per put_manifest)?
+    pub multi_image: bool,
+}
+
+/// A writable image location.
+pub trait ImageDestination: Send + Sync {
+    fn properties(&self) -> DestProperties;
+
+    /// If the destination already has this blob, return its descriptor
+    /// (possibly with another media type/compression recorded); copy then
+    /// skips it.
+    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>>;
+
+    /// Store a blob from `reader`. When `expected.digest`/`size` are known
+    /// they MUST be verified (no more than size + 1 bytes are read) and on
+    /// any failure nothing partial may remain. When the digest is unknown
+    /// (recompressed data) it is computed. Returns what was stored.
+    fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor>;
+
+    /// Store a manifest. `instance` None: the top-level manifest of the
+    /// image being copied; it completes that image, named by the
+    /// destination reference plus `names` (Docker references). Some(d): a
+    /// child of an index, put before the index.
+    fn put_manifest(
+        &self,
+        m: &RawManifest,
+        instance: Option<&Digest>,
+        names: &[String],
+    ) -> Result<()>;
+
+    /// Make everything put so far visible, atomically where the medium allows.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// What is known about a blob before it is written.
+#[derive(Debug, Clone)]
+pub struct BlobInfo {
+    pub media_type: MediaType,
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+}
+
+impl From<&Descriptor> for BlobInfo {
+    fn from(d: &Descriptor) -> Self {
+        BlobInfo {
+            media_type: d.media_type.clone(),
+            digest: Some(d.digest.clone()),
+            size: Some(d.size),
+        }
+    }
+}
+
+type ParseFn = fn(&str) -> Result<Box<dyn ImageReference>>;
+
+/// Every transport by name.
+pub const TRANSPORTS: &[(&str, ParseFn)] = &[
+    ("dir", dir::parse),
+    ("docker-archive", docker_archive::parse),
+    ("oci", oci_layout::parse),
+    ("oci-archive", oci_archive::parse),
+];
+
+fn transport_names() -> String {
+    TRANSPORTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parse `TRANSPORT:DETAILS`.
+pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
+    let Some((t, details)) = name.split_once(':') else {
+        return Err(Error::new(format!(
+            "invalid image name {name:?}: expected TRANSPORT:DETAILS; transports: {}",
+            transport_names()
+        )));
+    };
+    match TRANSPORTS.iter().find(|(n, _)| *n == t) {
+        Some((_, f)) => f(details).map_err(|e| e.context(format!("invalid image name {name:?}"))),
+        None => Err(Error::new(format!(
+            "invalid image name {name:?}: unknown transport {t:?}; transports: {}",
+            transport_names()
+        ))),
+    }
+}
+
+/// Split `PATH[:REST]` at the first ':' (skopeo's rule for oci:, oci-archive:, docker-archive:).
+pub fn split_path(details: &str) -> (&str, Option<&str>) {
+    match details.split_once(':') {
+        Some((p, r)) => (p, Some(r)),
+        None => (details, None),
+    }
+}

@@ -1,0 +1,270 @@
+//! `oci:PATH[:REF]` — an OCI image layout directory.
+//!
+//! REF is the `org.opencontainers.image.ref.name` of an index.json entry.
+//! Without REF, reading needs a layout holding exactly one image, and
+//! writing adds the image without a name (or with the name of its source,
+//! when several images are copied at once). Writes go through the store's
+//! verified blob writes and locked index.json update, so any number of
+//! images can share one layout and its blobs.
+
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::{
+    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource,
+    TransportOptions,
+};
+use crate::error::{Error, Result};
+use crate::model::{
+    validate_ref_name, Descriptor, Digest, MediaType, RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+};
+use crate::store::{set_ref_in, Layout};
+
+#[derive(Debug, Clone)]
+pub struct OciRef {
+    pub path: PathBuf,
+    pub name: Option<String>,
+}
+
+pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
+    Ok(Box::new(OciRef::parse(details)?))
+}
+
+impl OciRef {
+    pub fn parse(details: &str) -> Result<OciRef> {
+        let (path, name) = split_path(details);
+        if path.is_empty() {
+            return Err(Error::new("oci: needs a directory path"));
+        }
+        let name = name.filter(|n| !n.is_empty()).map(str::to_string);
+        if let Some(n) = &name {
+            validate_ref_name(n)?;
+        }
+        Ok(OciRef {
+            path: PathBuf::from(path),
+            name,
+        })
+    }
+
+    /// The index.json entry this reference names.
+    pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
+        let index = layout.read_index()?;
+        match &self.name {
+            Some(n) => index
+                .manifests
+                .iter()
+                .find(|m| m.ref_name() == Some(n.as_str()))
+                .cloned()
+                .ok_or_else(|| Error::not_found(format!("{self}: no image named {n:?}"))),
+            None => match index.manifests.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(Error::not_found(format!(
+                    "{self}: the layout holds no image"
+                ))),
+                many => Err(Error::new(format!(
+                    "{self}: the layout holds {} images; name one as oci:PATH:REF",
+                    many.len()
+                ))),
+            },
+        }
+    }
+}
+
+impl fmt::Display for OciRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "oci:{}", self.path.display())?;
+        if let Some(n) = &self.name {
+            write!(f, ":{n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ImageReference for OciRef {
+    fn transport(&self) -> &'static str {
+        "oci"
+    }
+
+    fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        let layout = Layout::open(&self.path)?;
+        let top = self.resolve(&layout)?;
+        Ok(Box::new(LayoutSource { layout, top }))
+    }
+
+    fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        let layout = Layout::open_or_create(&self.path)?;
+        Ok(Box::new(LayoutDest {
+            layout,
+            name: self.name.clone(),
+            images: Mutex::new(Vec::new()),
+        }))
+    }
+
+    fn delete(&self, _opts: &TransportOptions) -> Result<()> {
+        let layout = Layout::open(&self.path)?;
+        match &self.name {
+            Some(n) => layout.remove_ref(n).map(drop),
+            None => Err(Error::new(format!(
+                "{self}: name the image to delete as oci:PATH:REF"
+            ))),
+        }
+    }
+
+    fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
+        let layout = Layout::open(&self.path)?;
+        Ok(layout
+            .read_index()?
+            .manifests
+            .iter()
+            .filter_map(|m| m.ref_name().map(str::to_string))
+            .collect())
+    }
+
+    fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        let layout = Layout::open(&self.path)?;
+        let index = layout.read_index()?;
+        let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
+        for m in &index.manifests {
+            match m.ref_name() {
+                Some(n) => out.push(Box::new(OciRef {
+                    path: self.path.clone(),
+                    name: Some(n.to_string()),
+                })),
+                None => {
+                    return Err(Error::new(format!(
+                        "{self}: entry {} has no name; copy it as oci:PATH with a single image",
+                        m.digest
+                    )))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads one image from a layout.
+pub struct LayoutSource {
+    layout: Layout,
+    top: Descriptor,
+}
+
+impl LayoutSource {
+    pub fn new(layout: Layout, top: Descriptor) -> Self {
+        LayoutSource { layout, top }
+    }
+}
+
+impl ImageSource for LayoutSource {
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
+        match instance {
+            None => self.layout.read_manifest(&self.top),
+            Some(d) => {
+                let bytes = self.layout.read_small_blob(d, MAX_MANIFEST_SIZE)?;
+                RawManifest::from_bytes(bytes, None).map_err(|e| e.context(d))
+            }
+        }
+    }
+
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+        let f = self.layout.open_blob(&desc.digest)?;
+        let size = f.metadata()?.len();
+        Ok((Box::new(f), Some(size)))
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        true
+    }
+}
+
+/// Writes images into a layout.
+pub struct LayoutDest {
+    layout: Layout,
+    name: Option<String>,
+    /// Top-level manifests put so far, with the ref name each gets.
+    images: Mutex<Vec<(Descriptor, Option<String>)>>,
+}
+
+impl LayoutDest {
+    pub fn new(layout: Layout, name: Option<String>) -> Self {
+        LayoutDest {
+            layout,
+            name,
+            images: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl ImageDestination for LayoutDest {
+    fn properties(&self) -> DestProperties {
+        DestProperties {
+            manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
+            required_compression: None,
+            concurrent_writes: true,
+            preserves_digests: true,
+            multi_image: true,
+        }
+    }
+
+    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
+        if self.layout.blob_size(&desc.digest)? == Some(desc.size) {
+            self.layout.touch(&desc.digest);
+            return Ok(Some(desc.clone()));
+        }
+        Ok(None)
+    }
+
+    fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
+        let want = expected.digest.as_ref().map(|d| (d, expected.size));
+        let (digest, size) = self.layout.put(reader, want)?;
+        Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    fn put_manifest(
+        &self,
+        m: &RawManifest,
+        instance: Option<&Digest>,
+        names: &[String],
+    ) -> Result<()> {
+        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        if instance.is_none() {
+            let mut images = self.images.lock().unwrap();
+            // The destination's own name goes to the first image only; more
+            // images take the name of their source.
+            let name = match (&self.name, images.is_empty()) {
+                (Some(n), true) => Some(n.clone()),
+                _ => names.first().cloned(),
+            };
+            if let Some(n) = &name {
+                validate_ref_name(n)?;
+            }
+            images.push((m.descriptor(), name));
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let images = self.images.into_inner().unwrap();
+        if images.is_empty() {
+            return Ok(());
+        }
+        self.layout.update_index(|index| {
+            for (desc, name) in images {
+                match name {
+                    Some(n) => {
+                        let mut entry = desc;
+                        entry.set_annotation(REF_NAME, &n);
+                        set_ref_in(index, &n, entry);
+                    }
+                    None => {
+                        if !index.manifests.iter().any(|m| m.digest == desc.digest) {
+                            index.manifests.push(desc);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
