@@ -125,10 +125,11 @@ pub struct DestProperties {
 pub trait ImageDestination: Send + Sync {
     fn properties(&self) -> DestProperties;
 
-    /// If the destination already has this blob, return its descriptor
-    /// (possibly with another media type/compression recorded); copy then
-    /// skips it.
-    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>>;
+    /// If the destination already has this blob (`info.digest`, always
+    /// Some here; `info.size` may be None when only the digest is known,
+    /// e.g. an uncompressed layer known by its diff_id), return the
+    /// descriptor of what it has; copy then skips the blob.
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>>;
 
     /// Store a blob from `reader`. When `expected.digest`/`size` are known
     /// they MUST be verified (no more than size + 1 bytes are read) and on

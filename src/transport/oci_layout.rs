@@ -207,12 +207,21 @@ impl ImageDestination for LayoutDest {
         }
     }
 
-    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
-        if self.layout.blob_size(&desc.digest)? == Some(desc.size) {
-            self.layout.touch(&desc.digest);
-            return Ok(Some(desc.clone()));
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+        let Some(digest) = &info.digest else {
+            return Ok(None);
+        };
+        match self.layout.blob_size(digest)? {
+            Some(size) if info.size.is_none_or(|s| s == size) => {
+                self.layout.touch(digest);
+                Ok(Some(Descriptor::new(
+                    info.media_type.clone(),
+                    digest.clone(),
+                    size,
+                )))
+            }
+            _ => Ok(None),
         }
-        Ok(None)
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
