@@ -59,6 +59,20 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Copy images between transports (registries, archives, layouts, directories)
+    #[command(after_help = COPY_HELP)]
+    Copy(CopyArgs),
+    /// Show an image's metadata as JSON, or its raw manifest or config
+    #[command(after_help = INSPECT_HELP)]
+    Inspect(InspectArgs),
+    /// Rewrite a store image between Docker v2s2 and OCI manifests
+    #[command(
+        after_help = "The config and layer bytes are not touched; only manifests (and, for\n\
+        an index, its children) are re-authored and written to the store. The new\n\
+        digest is printed; --tag also points a ref at it.\n\n\
+        EXAMPLES\n  lade convert --to oci app:1\n  lade convert --to docker --tag app:docker app:1"
+    )]
+    Convert(ConvertArgs),
     /// Compute the digest of files or stdin, and optionally store them
     #[command(after_help = "EXAMPLES\n  lade hash-object layer.tar\n  \
         find . -type f -print0 | lade hash-object --stdin-paths -z\n  \
@@ -104,6 +118,147 @@ pub enum Command {
     Gc(GcArgs),
     /// Print the digest of a manifest file
     ManifestDigest(ManifestDigestArgs),
+}
+
+pub const TRANSPORTS_HELP: &str = "\
+IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
+  oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
+  oci-archive:PATH[:REF]    a tar of an OCI image layout
+  docker-archive:PATH[:NAME:TAG|:@N]
+                            a `docker save` tarball (plain or gzip); write: `docker load`-able
+  dir:PATH                  a directory: manifest.json, blobs by hex, version";
+
+const COPY_HELP: &str = "\
+IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
+  oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
+  oci-archive:PATH[:REF]    a tar of an OCI image layout
+  docker-archive:PATH[:NAME:TAG|:@N]
+                            a `docker save` tarball (plain or gzip); write: `docker load`-able
+  dir:PATH                  a directory: manifest.json, blobs by hex, version
+
+Several SOURCE images (or --all-images) can go into one destination that holds
+several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
+source gives (docker-archive:x.tar:NAME:TAG).
+
+OUTPUT
+  One line per blob on stderr (copied or skipped), then the manifest digest.
+  -q prints nothing but errors.
+
+EXAMPLES
+  lade copy docker-archive:app.tar oci:layout:app
+  lade copy oci:layout:app docker-archive:app.tar.gz:app:1
+  lade copy --dest-compress-format zstd oci:layout:app oci:small:app
+  lade copy docker-archive:a.tar:a:1 docker-archive:b.tar:b:1 docker-archive:both.tar
+  lade copy --all-images oci-archive:many.tar oci:layout";
+
+const INSPECT_HELP: &str = "\
+OUTPUT
+  JSON with skopeo inspect's fields: Name (when the image name carries one),
+  Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
+  LayersData, Env. --raw prints the exact manifest bytes, --config the exact
+  config bytes.
+
+IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
+  oci:PATH[:REF]  oci-archive:PATH[:REF]  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH
+
+EXAMPLES
+  lade inspect oci:layout:app
+  lade inspect --raw docker-archive:app.tar | lade hash-object --stdin
+  lade inspect --config oci:layout:app | jq .config.Env";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// OCI image manifest
+    Oci,
+    /// Docker v2 schema 2
+    V2s2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompressArg {
+    Gzip,
+    Zstd,
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// For multi-platform images: the OS to pick [default: this machine's]
+    #[arg(long, value_name = "OS")]
+    pub override_os: Option<String>,
+    /// For multi-platform images: the architecture to pick [default: this machine's]
+    #[arg(long, value_name = "ARCH")]
+    pub override_arch: Option<String>,
+    /// For multi-platform images: the architecture variant to pick
+    #[arg(long, value_name = "VARIANT")]
+    pub override_variant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Source image(s), then the destination image
+    #[arg(value_name = "SOURCE-IMAGE... DESTINATION-IMAGE", num_args = 2.., required = true)]
+    pub images: Vec<String>,
+    /// Copy every image the source holds (multi-image archives and layouts)
+    #[arg(long)]
+    pub all_images: bool,
+    /// Manifest format to write [default: the source's, if the destination takes it]
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Layer compression to write [default: keep the source's]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub dest_compress_format: Option<CompressArg>,
+    /// Compression level (gzip 1-9, zstd 1-19)
+    #[arg(long, value_name = "LEVEL")]
+    pub dest_compress_level: Option<u32>,
+    /// Fail if any manifest digest would change
+    #[arg(long)]
+    pub preserve_digests: bool,
+    /// Write the digest of the copied manifest to FILE
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
+    /// Another name for the image in a docker-archive destination (repeatable)
+    #[arg(long, value_name = "NAME:TAG")]
+    pub additional_tag: Vec<String>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The image, TRANSPORT:DETAILS
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// Print the exact manifest (or index) bytes
+    #[arg(long, conflicts_with = "config")]
+    pub raw: bool,
+    /// Print the exact config bytes
+    #[arg(long)]
+    pub config: bool,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Target format
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub to: ConvertTo,
+    /// Also point this ref at the converted image
+    #[arg(long, value_name = "NEW-REF")]
+    pub tag: Option<String>,
+    /// A store ref: NAME[:TAG] or sha256:HEX
+    #[arg(value_name = "REF")]
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvertTo {
+    Oci,
+    Docker,
 }
 
 #[derive(Debug, Args)]

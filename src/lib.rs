@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod compress;
+pub mod copy;
 pub mod error;
 pub mod fsutil;
 pub mod model;

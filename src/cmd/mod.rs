@@ -2,22 +2,29 @@
 //! flags and calls the library; none holds logic another command needs.
 
 mod cat;
+mod convert;
+mod copy;
 mod fsck;
 mod hash_object;
+mod inspect;
 mod manifest_digest;
 mod refs;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, PlatformArgs};
 use crate::error::Result;
+use crate::model::Platform;
 use crate::store::{default_store_path, Layout};
 
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
     match cli.command {
+        Command::Copy(a) => copy::run(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
         Command::CatBlob(a) => cat::cat_blob(g, a),
         Command::CatManifest(a) => cat::cat_manifest(g, a),
@@ -56,4 +63,24 @@ fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
 fn write_record(out: &mut impl Write, line: &str, nul: bool) -> io::Result<()> {
     out.write_all(line.as_bytes())?;
     out.write_all(if nul { b"\0" } else { b"\n" })
+}
+
+/// The platform asked for with --override-os/--override-arch/--override-variant,
+/// filled in from this machine's; None when none was given.
+fn platform_of(a: &PlatformArgs) -> Result<Option<Platform>> {
+    if a.override_os.is_none() && a.override_arch.is_none() && a.override_variant.is_none() {
+        return Ok(None);
+    }
+    let mut p = Platform::current();
+    if let Some(os) = &a.override_os {
+        p.os = os.clone();
+    }
+    if let Some(arch) = &a.override_arch {
+        p.architecture = arch.clone();
+        p.variant = None;
+    }
+    if let Some(v) = &a.override_variant {
+        p.variant = Some(v.clone());
+    }
+    Ok(Some(p))
 }

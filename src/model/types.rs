@@ -280,6 +280,15 @@ pub struct History {
     pub extra: Map<String, Value>,
 }
 
+impl Index {
+    /// The first image manifest in this index for platform `want`.
+    pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
+        self.manifests.iter().find(|d| {
+            d.media_type.is_manifest() && d.platform.as_ref().is_some_and(|p| p.matches(want))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,14 +310,5 @@ mod tests {
         assert!(!p.matches(&Platform::parse("linux/amd64").unwrap()));
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//x").is_err());
-    }
-}
-
-impl Index {
-    /// The first image manifest in this index for platform `want`.
-    pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
-        self.manifests.iter().find(|d| {
-            d.media_type.is_manifest() && d.platform.as_ref().is_some_and(|p| p.matches(want))
-        })
     }
 }

@@ -78,6 +78,9 @@ pub struct GcReport {
     pub kept_recent: usize,
 }
 
+/// Blobs found under blobs/, with their sizes.
+type BlobList = Vec<(Digest, u64)>;
+
 /// What index.json reaches: digest → the size descriptors give it.
 struct Reach {
     sizes: BTreeMap<Digest, u64>,
@@ -180,7 +183,7 @@ impl Layout {
 
     /// Every file under blobs/: valid blobs with their sizes, and entries
     /// that are not blobs.
-    fn list_blobs(&self) -> Result<(Vec<(Digest, u64)>, Vec<FsckProblem>)> {
+    fn list_blobs(&self) -> Result<(BlobList, Vec<FsckProblem>)> {
         let mut blobs = Vec::new();
         let mut bad = Vec::new();
         let blobs_dir = self.root().join("blobs");

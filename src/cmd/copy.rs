@@ -1,0 +1,47 @@
+//! `lade copy SOURCE... DEST`.
+
+use super::platform_of;
+use crate::cli::{CompressArg, CopyArgs, FormatArg};
+use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions};
+use crate::error::{Error, Result};
+use crate::model::Compression;
+use crate::transport::{self, ImageReference, TransportOptions};
+
+pub fn run(a: CopyArgs) -> Result<i32> {
+    let (dest_name, src_names) = a.images.split_last().expect("clap requires two");
+    let dest = transport::parse(dest_name)?;
+    let mut sources: Vec<Box<dyn ImageReference>> = src_names
+        .iter()
+        .map(|n| transport::parse(n))
+        .collect::<Result<_>>()?;
+    let transport = TransportOptions {
+        additional_tags: a.additional_tag.clone(),
+        ..Default::default()
+    };
+    if a.all_images {
+        if sources.len() != 1 {
+            return Err(Error::usage("--all-images takes exactly one source"));
+        }
+        sources = sources[0].all_images(&transport)?;
+    }
+    let opts = CopyOptions {
+        format: a.format.map(|f| match f {
+            FormatArg::Oci => Format::Oci,
+            FormatArg::V2s2 => Format::V2s2,
+        }),
+        compression: a.dest_compress_format.map(|c| match c {
+            CompressArg::Gzip => Compression::Gzip,
+            CompressArg::Zstd => Compression::Zstd,
+            CompressArg::None => Compression::None,
+        }),
+        compression_level: a.dest_compress_level,
+        preserve_digests: a.preserve_digests,
+        platform: platform_of(&a.platform)?,
+        progress: if a.quiet { Mode::Quiet } else { Mode::Lines },
+        transport,
+        digestfile: a.digestfile.clone(),
+    };
+    let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
+    copy_images(&refs, dest.as_ref(), &opts)?;
+    Ok(0)
+}

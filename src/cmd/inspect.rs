@@ -1,0 +1,102 @@
+//! `lade inspect IMAGE [--raw | --config]`: skopeo inspect's JSON fields.
+
+use std::io::Write;
+
+use serde_json::{json, Map, Value};
+
+use super::{platform_of, stdout};
+use crate::cli::InspectArgs;
+use crate::copy::{read_config, select_manifest};
+use crate::error::{Error, Result};
+use crate::model::{DockerRef, ImageConfig, MediaType};
+use crate::transport::{self, TransportOptions};
+
+pub fn run(a: InspectArgs) -> Result<i32> {
+    let r = transport::parse(&a.image)?;
+    let opts = TransportOptions::default();
+    let src = r.source(&opts).map_err(|e| e.context(&a.image))?;
+    let mut out = stdout();
+    let top = src.get_manifest(None).map_err(|e| e.context(&a.image))?;
+    if a.raw {
+        out.write_all(&top.bytes)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let platform = platform_of(&a.platform)?;
+    let raw = if top.is_index() {
+        select_manifest(&*src, platform.as_ref()).map_err(|e| e.context(&a.image))?
+    } else {
+        top.clone()
+    };
+    let manifest = raw.manifest()?;
+    let config_bytes = read_config(&*src, &manifest.config).map_err(|e| e.context(&a.image))?;
+    if a.config {
+        out.write_all(&config_bytes)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let config: ImageConfig = serde_json::from_slice(&config_bytes)
+        .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
+    let cc = config.config.clone().unwrap_or_default();
+    let mut o = Map::new();
+    if let Some(name) = r.docker_reference() {
+        if let Ok(d) = DockerRef::parse(&name) {
+            o.insert("Name".into(), json!(d.name()));
+        }
+    }
+    o.insert("Digest".into(), json!(top.digest.to_string()));
+    o.insert("RepoTags".into(), json!(Vec::<String>::new()));
+    o.insert("Created".into(), json!(config.created));
+    // As skopeo: only Docker-format images report the Docker version.
+    let docker_version = if raw.media_type == MediaType::DockerManifest {
+        config.docker_version.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    o.insert("DockerVersion".into(), json!(docker_version));
+    o.insert("Labels".into(), json!(cc.labels));
+    o.insert("Architecture".into(), json!(config.architecture));
+    if let Some(v) = config.variant.as_ref().filter(|v| !v.is_empty()) {
+        o.insert("Variant".into(), json!(v));
+    }
+    o.insert("Os".into(), json!(config.os));
+    o.insert(
+        "Layers".into(),
+        json!(manifest
+            .layers
+            .iter()
+            .map(|l| l.digest.to_string())
+            .collect::<Vec<_>>()),
+    );
+    o.insert(
+        "LayersData".into(),
+        Value::Array(
+            manifest
+                .layers
+                .iter()
+                .map(|l| {
+                    json!({
+                        "MIMEType": l.media_type.as_str(),
+                        "Digest": l.digest.to_string(),
+                        "Size": l.size,
+                        "Annotations": l.annotations,
+                    })
+                })
+                .collect(),
+        ),
+    );
+    o.insert("Env".into(), json!(cc.env));
+    write_pretty(&mut out, &Value::Object(o))?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// JSON indented by four spaces, as skopeo prints it.
+pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
+    use serde::Serialize;
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, fmt);
+    v.serialize(&mut ser)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}

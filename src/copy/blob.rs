@@ -1,0 +1,181 @@
+//! Copying one blob: reuse if the destination has it, else stream it,
+//! (de)compressing on the way when the plan says so, verifying always.
+
+use std::io::{self, BufReader, Read};
+
+use super::plan::{layer_type, Format, LayerAction};
+use super::progress::{Outcome, Progress};
+use crate::error::Result;
+use crate::model::{Compression, Descriptor, Digest};
+use crate::transport::{BlobInfo, ImageDestination, ImageSource};
+use crate::verify::VerifyingReader;
+
+/// What a copied layer became at the destination.
+pub struct Copied {
+    pub desc: Descriptor,
+    pub outcome: Outcome,
+}
+
+/// How one layer is to be copied.
+pub struct Step<'a> {
+    pub action: LayerAction,
+    /// The output manifest format (decides the media type recorded).
+    pub format: Format,
+    /// The uncompressed digest from the config, checked whenever the layer
+    /// is decompressed on the way.
+    pub diff_id: Option<&'a Digest>,
+    pub level: Option<u32>,
+}
+
+/// Copy one blob as `step` says.
+pub fn copy_blob(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    desc: &Descriptor,
+    step: &Step,
+    progress: &Progress,
+) -> Result<Copied> {
+    let (format, diff_id, level) = (step.format, step.diff_id, step.level);
+    match step.action {
+        LayerAction::Keep => {
+            let mut info = BlobInfo::from(desc);
+            if let Some(c) = desc.media_type.layer_compression() {
+                info.media_type = layer_type(&desc.media_type, format, c)?;
+            }
+            if let Some(have) = dst.try_reuse_blob(&info)? {
+                progress.blob_done(desc, &have, 0, Outcome::Skipped);
+                return Ok(Copied {
+                    desc: merge(desc, have),
+                    outcome: Outcome::Skipped,
+                });
+            }
+            progress.blob_start(desc);
+            let (r, _) = src.get_blob(desc)?;
+            let mut r = progress.counting(r, desc);
+            let out = dst.put_blob(&mut r, &info)?;
+            progress.blob_done(desc, &out, out.size, Outcome::Copied);
+            Ok(Copied {
+                desc: merge(desc, out),
+                outcome: Outcome::Copied,
+            })
+        }
+        LayerAction::Transform { from, to } => {
+            let media_type = layer_type(&desc.media_type, format, to)?;
+            // An uncompressed result is known by its diff_id before it exists.
+            let known = if to == Compression::None {
+                diff_id.cloned()
+            } else {
+                None
+            };
+            let info = BlobInfo {
+                media_type,
+                digest: known.clone(),
+                size: None,
+            };
+            if known.is_some() {
+                if let Some(have) = dst.try_reuse_blob(&info)? {
+                    progress.blob_done(desc, &have, 0, Outcome::Skipped);
+                    return Ok(Copied {
+                        desc: merge(desc, have),
+                        outcome: Outcome::Skipped,
+                    });
+                }
+            }
+            progress.blob_start(desc);
+            let (r, _) = src.get_blob(desc)?;
+            let r = progress.counting(r, desc);
+            let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
+            let plain = Decompressor::new(from, verified)?;
+            // When the destination verifies the diff_id itself, don't hash twice.
+            let plain: Box<dyn Read + Send + '_> = match (diff_id, &known) {
+                (Some(d), None) => Box::new(VerifyingReader::new(plain, d, None)),
+                _ => Box::new(plain),
+            };
+            let mut out = compressor(to, plain, level)?;
+            let stored = dst.put_blob(&mut out, &info)?;
+            progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
+            Ok(Copied {
+                desc: merge(desc, stored),
+                outcome: Outcome::Copied,
+            })
+        }
+    }
+}
+
+/// The destination's digest/size/type with the source's other fields
+/// (annotations, urls, platform).
+fn merge(src: &Descriptor, stored: Descriptor) -> Descriptor {
+    let mut d = src.clone();
+    d.media_type = stored.media_type;
+    d.digest = stored.digest;
+    d.size = stored.size;
+    d
+}
+
+/// Decompresses gzip (every member) or zstd, or passes bytes through; at the
+/// end of the decompressed stream it drains the compressed input to its end,
+/// so a verifying reader underneath checks the whole blob.
+pub enum Decompressor<R: Read> {
+    Plain(R),
+    Gzip(Box<flate2::read::MultiGzDecoder<R>>),
+    Zstd(zstd::stream::read::Decoder<'static, BufReader<R>>),
+}
+
+impl<R: Read> Decompressor<R> {
+    pub fn new(c: Compression, r: R) -> io::Result<Self> {
+        Ok(match c {
+            Compression::None => Decompressor::Plain(r),
+            Compression::Gzip => Decompressor::Gzip(Box::new(flate2::read::MultiGzDecoder::new(r))),
+            Compression::Zstd => Decompressor::Zstd(zstd::stream::read::Decoder::new(r)?),
+        })
+    }
+
+    fn drain_inner(&mut self) -> io::Result<()> {
+        let inner: &mut dyn Read = match self {
+            Decompressor::Plain(_) => return Ok(()),
+            Decompressor::Gzip(d) => d.get_mut(),
+            Decompressor::Zstd(d) => d.get_mut(),
+        };
+        let extra = io::copy(inner, &mut io::sink())?;
+        if extra > 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{extra} bytes of trailing data after the compressed stream"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Decompressor<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match self {
+            Decompressor::Plain(r) => r.read(buf),
+            Decompressor::Gzip(d) => d.read(buf),
+            Decompressor::Zstd(d) => d.read(buf),
+        }?;
+        if n == 0 && !buf.is_empty() {
+            self.drain_inner()?;
+        }
+        Ok(n)
+    }
+}
+
+/// Wrap `r` so reading yields it compressed with `c`.
+pub fn compressor<'a>(
+    c: Compression,
+    r: Box<dyn Read + Send + 'a>,
+    level: Option<u32>,
+) -> io::Result<Box<dyn Read + Send + 'a>> {
+    Ok(match c {
+        Compression::None => r,
+        Compression::Gzip => Box::new(flate2::read::GzEncoder::new(
+            BufReader::with_capacity(1 << 20, r),
+            flate2::Compression::new(level.unwrap_or(6).min(9)),
+        )),
+        Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
+            r,
+            level.map_or(3, |l| l as i32),
+        )?),
+    })
+}

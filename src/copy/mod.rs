@@ -1,0 +1,239 @@
+//! The copy engine: `copy_images(sources, dest, options)`.
+//!
+//! For each source image: read the manifest (for an index, the instance for
+//! the wanted platform), plan format and compression from the destination's
+//! declared properties ([`plan`]), copy the config and the layers (in
+//! parallel when both sides allow; each blob verified, existing blobs
+//! skipped), write the manifest — the source's exact bytes when nothing
+//! changed, a re-authored one otherwise — and finally commit the
+//! destination once.
+
+pub mod blob;
+pub mod convert;
+pub mod plan;
+pub mod progress;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::fsutil::read_capped;
+use crate::model::{
+    Compression, Descriptor, Digest, ImageConfig, Platform, RawManifest, MAX_MANIFEST_SIZE,
+};
+use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
+use crate::verify::VerifyingReader;
+use blob::{copy_blob, Step};
+use plan::{convert_manifest, Format, Wants};
+use progress::{Outcome, Progress};
+
+#[derive(Debug, Clone, Default)]
+pub struct CopyOptions {
+    /// Output manifest format; default: keep, unless the destination can't.
+    pub format: Option<Format>,
+    /// Layer compression at the destination; default: keep.
+    pub compression: Option<Compression>,
+    pub compression_level: Option<u32>,
+    /// Fail rather than change any manifest digest.
+    pub preserve_digests: bool,
+    /// For index sources: the platform to copy; default this machine's.
+    pub platform: Option<Platform>,
+    pub progress: progress::Mode,
+    pub transport: TransportOptions,
+    /// Write the manifest digest of each copied image here, one per line.
+    pub digestfile: Option<PathBuf>,
+}
+
+/// What one image's copy did.
+#[derive(Debug, Clone)]
+pub struct CopyReport {
+    /// Digest of the manifest as written at the destination.
+    pub manifest_digest: Digest,
+    pub blobs_copied: usize,
+    pub blobs_skipped: usize,
+}
+
+/// Copy one image.
+pub fn copy_image(
+    src: &dyn ImageReference,
+    dst: &dyn ImageReference,
+    opts: &CopyOptions,
+) -> Result<CopyReport> {
+    Ok(copy_images(&[src], dst, opts)?.remove(0))
+}
+
+/// Copy several images into one destination (a multi-image archive or
+/// layout), committing once at the end.
+pub fn copy_images(
+    srcs: &[&dyn ImageReference],
+    dst: &dyn ImageReference,
+    opts: &CopyOptions,
+) -> Result<Vec<CopyReport>> {
+    let dest = dst
+        .destination(&opts.transport)
+        .map_err(|e| e.context(format!("opening {dst}")))?;
+    if srcs.len() > 1 && !dest.properties().multi_image {
+        return Err(Error::new(format!(
+            "{dst} holds one image; cannot copy {} images into it",
+            srcs.len()
+        )));
+    }
+    let progress = Progress::new(opts.progress);
+    let mut reports = Vec::with_capacity(srcs.len());
+    for src in srcs {
+        let source = src
+            .source(&opts.transport)
+            .map_err(|e| e.context(format!("opening {src}")))?;
+        let names: Vec<String> = src.docker_reference().into_iter().collect();
+        let report = copy_one(&*source, &*dest, &names, opts, &progress)
+            .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
+        reports.push(report);
+    }
+    dest.commit()
+        .map_err(|e| e.context(format!("writing {dst}")))?;
+    if let Some(path) = &opts.digestfile {
+        let text: String = reports
+            .iter()
+            .map(|r| format!("{}\n", r.manifest_digest))
+            .collect();
+        std::fs::write(path, text)
+            .map_err(|e| Error::from(e).context(format!("--digestfile {}", path.display())))?;
+    }
+    Ok(reports)
+}
+
+/// The image manifest to copy: the top-level one, or for an index the
+/// instance for the wanted platform (its digest checked against the index).
+pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Result<RawManifest> {
+    let top = src.get_manifest(None)?;
+    if !top.is_index() {
+        return Ok(top);
+    }
+    let want = platform.cloned().unwrap_or_else(Platform::current);
+    let index = top.index()?;
+    let child = index
+        .find_platform(&want)
+        .ok_or_else(|| Error::not_found(format!("the index has no image for {want}")))?;
+    let raw = src.get_manifest(Some(&child.digest))?;
+    if raw.digest != child.digest || raw.bytes.len() as u64 != child.size {
+        return Err(Error::new(format!(
+            "manifest {} does not match the index entry (got {}, {} bytes)",
+            child.digest,
+            raw.digest,
+            raw.bytes.len()
+        )));
+    }
+    Ok(raw)
+}
+
+/// Read a config blob whole (capped), verified.
+pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> {
+    if desc.size > MAX_MANIFEST_SIZE {
+        return Err(Error::new(format!(
+            "config {} is {} bytes, more than the {} byte limit",
+            desc.digest, desc.size, MAX_MANIFEST_SIZE
+        )));
+    }
+    let (r, _) = src.get_blob(desc)?;
+    let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size));
+    read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
+}
+
+fn copy_one(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    names: &[String],
+    opts: &CopyOptions,
+    progress: &Progress,
+) -> Result<CopyReport> {
+    let raw = select_manifest(src, opts.platform.as_ref())?;
+    let manifest = raw.manifest()?;
+    let props = dst.properties();
+    let wants = Wants {
+        format: opts.format,
+        compression: opts.compression,
+        preserve_digests: opts.preserve_digests,
+    };
+    let plan = plan::plan(&raw.media_type, &manifest, &props, wants)?;
+
+    // The config: read whole, verified; its diff_ids check decompressed layers.
+    let config_bytes = read_config(src, &manifest.config)?;
+    let diff_ids: Vec<Digest> = if manifest.config.media_type.is_config() {
+        let config: ImageConfig = serde_json::from_slice(&config_bytes)
+            .map_err(|e| Error::new(format!("config {}: {e}", manifest.config.digest)))?;
+        if config.rootfs.diff_ids.len() != manifest.layers.len() {
+            return Err(Error::new(format!(
+                "config {} lists {} diff_ids but the manifest has {} layers",
+                manifest.config.digest,
+                config.rootfs.diff_ids.len(),
+                manifest.layers.len()
+            )));
+        }
+        config.rootfs.diff_ids
+    } else {
+        Vec::new()
+    };
+    let mut config_info = BlobInfo::from(&manifest.config);
+    if manifest.config.media_type.is_config() {
+        config_info.media_type = plan.format.config_type();
+    }
+    let (mut copied, mut skipped) = (0, 0);
+    if dst.try_reuse_blob(&config_info)?.is_some() {
+        skipped += 1;
+        progress.blob_done(&manifest.config, &manifest.config, 0, Outcome::Skipped);
+    } else {
+        dst.put_blob(&mut config_bytes.as_slice(), &config_info)?;
+        copied += 1;
+        progress.blob_done(
+            &manifest.config,
+            &manifest.config,
+            config_bytes.len() as u64,
+            Outcome::Copied,
+        );
+    }
+
+    let one = |i: usize| {
+        let step = Step {
+            action: plan.layers[i],
+            format: plan.format,
+            diff_id: diff_ids.get(i),
+            level: opts.compression_level,
+        };
+        copy_blob(src, dst, &manifest.layers[i], &step, progress)
+            .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
+    };
+    let results: Vec<Result<blob::Copied>> =
+        if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
+            (0..manifest.layers.len())
+                .into_par_iter()
+                .map(one)
+                .collect()
+        } else {
+            (0..manifest.layers.len()).map(one).collect()
+        };
+    let mut layers = Vec::with_capacity(results.len());
+    for r in results {
+        let c = r?;
+        match c.outcome {
+            Outcome::Copied => copied += 1,
+            Outcome::Skipped => skipped += 1,
+        }
+        layers.push(c.desc);
+    }
+
+    let out = if plan.rewrite {
+        let m = convert_manifest(&manifest, plan.format, layers);
+        let bytes = serde_json::to_vec(&m).expect("manifest serializes");
+        RawManifest::from_bytes(bytes, Some(&plan.format.manifest_type()))?
+    } else {
+        raw
+    };
+    dst.put_manifest(&out, None, names)?;
+    progress.message(&format!("Writing manifest {}", out.digest));
+    Ok(CopyReport {
+        manifest_digest: out.digest,
+        blobs_copied: copied,
+        blobs_skipped: skipped,
+    })
+}

@@ -1,0 +1,397 @@
+//! Pure decisions for a copy: output manifest format, what happens to each
+//! layer, and the manifest conversion itself. No I/O here.
+
+use crate::error::{Error, Result};
+use crate::model::media_type::*;
+use crate::model::{Compression, Descriptor, Index, Manifest, MediaType};
+use crate::transport::DestProperties;
+
+/// A manifest format family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Oci,
+    V2s2,
+}
+
+impl Format {
+    pub fn of(mt: &MediaType) -> Option<Format> {
+        match mt {
+            MediaType::OciManifest | MediaType::OciIndex => Some(Format::Oci),
+            MediaType::DockerManifest | MediaType::DockerList => Some(Format::V2s2),
+            _ => None,
+        }
+    }
+    pub fn manifest_type(self) -> MediaType {
+        match self {
+            Format::Oci => MediaType::OciManifest,
+            Format::V2s2 => MediaType::DockerManifest,
+        }
+    }
+    pub fn index_type(self) -> MediaType {
+        match self {
+            Format::Oci => MediaType::OciIndex,
+            Format::V2s2 => MediaType::DockerList,
+        }
+    }
+    pub fn config_type(self) -> MediaType {
+        match self {
+            Format::Oci => MediaType::OciConfig,
+            Format::V2s2 => MediaType::DockerConfig,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Oci => "OCI",
+            Format::V2s2 => "Docker v2s2",
+        }
+    }
+}
+
+/// What happens to one layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerAction {
+    /// Copy the bytes as they are.
+    Keep,
+    /// Decompress `from` and compress to `to` on the way.
+    Transform { from: Compression, to: Compression },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub format: Format,
+    pub layers: Vec<LayerAction>,
+    /// Will the manifest be re-authored (new bytes, new digest)?
+    pub rewrite: bool,
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wants {
+    pub format: Option<Format>,
+    pub compression: Option<Compression>,
+    pub preserve_digests: bool,
+}
+
+/// Decide format and per-layer actions for copying manifest `m` of type
+/// `src_type` to a destination with `props`.
+pub fn plan(
+    src_type: &MediaType,
+    m: &Manifest,
+    props: &DestProperties,
+    wants: Wants,
+) -> Result<Plan> {
+    let src_format = Format::of(src_type)
+        .filter(|_| src_type.is_manifest())
+        .ok_or_else(|| Error::new(format!("cannot copy a {src_type} as an image")))?;
+    let accepted: Vec<Format> = props
+        .manifest_types
+        .iter()
+        .filter(|t| t.is_manifest())
+        .filter_map(Format::of)
+        .collect();
+    let format = match wants.format {
+        Some(f) if accepted.contains(&f) => f,
+        Some(f) => {
+            return Err(Error::new(format!(
+                "the destination does not accept {} manifests",
+                f.name()
+            )))
+        }
+        None if accepted.contains(&src_format) => src_format,
+        None => *accepted
+            .first()
+            .ok_or_else(|| Error::new("the destination accepts no image manifests"))?,
+    };
+    let target = match (props.required_compression, wants.compression) {
+        (Some(req), Some(w)) if req != w => {
+            return Err(Error::new(format!(
+                "the destination stores layers {}; --dest-compress-format {} is not possible",
+                compression_name(req),
+                compression_name(w)
+            )))
+        }
+        (Some(req), _) => Some(req),
+        (None, w) => w,
+    };
+    let mut layers = Vec::with_capacity(m.layers.len());
+    for l in &m.layers {
+        let action = match (l.media_type.layer_compression(), target) {
+            (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
+            _ => LayerAction::Keep,
+        };
+        let out = match action {
+            LayerAction::Transform { to, .. } => Some(to),
+            LayerAction::Keep => l.media_type.layer_compression(),
+        };
+        if format == Format::V2s2 && out == Some(Compression::Zstd) {
+            return Err(Error::new(
+                "zstd-compressed layers cannot be stored in a Docker v2s2 manifest \
+                 (use --dest-compress-format gzip or --format oci)",
+            ));
+        }
+        layers.push(action);
+    }
+    let rewrite = format != src_format || layers.iter().any(|a| *a != LayerAction::Keep);
+    if wants.preserve_digests {
+        if !props.preserves_digests {
+            return Err(Error::new(
+                "--preserve-digests: the destination re-authors manifests, digests cannot be kept",
+            ));
+        }
+        if format != src_format {
+            return Err(Error::new(format!(
+                "--preserve-digests: the destination needs {} manifests but the image is {}",
+                format.name(),
+                src_format.name()
+            )));
+        }
+        if rewrite {
+            return Err(Error::new(
+                "--preserve-digests: layers would have to be recompressed",
+            ));
+        }
+    }
+    Ok(Plan {
+        format,
+        layers,
+        rewrite,
+    })
+}
+
+pub fn compression_name(c: Compression) -> &'static str {
+    match c {
+        Compression::None => "uncompressed",
+        Compression::Gzip => "gzip",
+        Compression::Zstd => "zstd",
+    }
+}
+
+/// The layer media type for `format` and `compression`, keeping the
+/// distributable/non-distributable nature of `mt`. Non-layer types are
+/// returned unchanged.
+pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> Result<MediaType> {
+    let s = mt.as_str();
+    if !mt.is_layer() {
+        return Ok(mt.clone());
+    }
+    let foreign = matches!(
+        s,
+        OCI_LAYER_NONDIST
+            | OCI_LAYER_NONDIST_GZIP
+            | OCI_LAYER_NONDIST_ZSTD
+            | DOCKER_LAYER_FOREIGN_GZIP
+    );
+    let t = match (format, compression, foreign) {
+        (Format::Oci, Compression::None, false) => OCI_LAYER,
+        (Format::Oci, Compression::Gzip, false) => OCI_LAYER_GZIP,
+        (Format::Oci, Compression::Zstd, false) => OCI_LAYER_ZSTD,
+        (Format::Oci, Compression::None, true) => OCI_LAYER_NONDIST,
+        (Format::Oci, Compression::Gzip, true) => OCI_LAYER_NONDIST_GZIP,
+        (Format::Oci, Compression::Zstd, true) => OCI_LAYER_NONDIST_ZSTD,
+        (Format::V2s2, Compression::None, false) => "application/vnd.docker.image.rootfs.diff.tar",
+        (Format::V2s2, Compression::Gzip, false) => DOCKER_LAYER_GZIP,
+        (Format::V2s2, Compression::Gzip, true) => DOCKER_LAYER_FOREIGN_GZIP,
+        (Format::V2s2, Compression::Zstd, _) | (Format::V2s2, Compression::None, true) => {
+            return Err(Error::new(format!(
+                "a {} layer cannot be expressed in a Docker v2s2 manifest",
+                compression_name(compression)
+            )))
+        }
+    };
+    Ok(MediaType::parse(t))
+}
+
+/// Re-author manifest `m` in `format` with the given layer descriptors.
+/// The config bytes are unchanged; only its media type follows the format.
+pub fn convert_manifest(m: &Manifest, format: Format, layers: Vec<Descriptor>) -> Manifest {
+    let mut out = m.clone();
+    out.media_type = Some(format.manifest_type());
+    if out.config.media_type.is_config() {
+        out.config.media_type = format.config_type();
+    }
+    out.layers = layers;
+    if format == Format::V2s2 {
+        // Docker's format has no place for these.
+        out.annotations = None;
+        out.subject = None;
+        out.artifact_type = None;
+        for d in std::iter::once(&mut out.config).chain(out.layers.iter_mut()) {
+            d.annotations = None;
+            d.artifact_type = None;
+        }
+    }
+    out
+}
+
+/// Map each layer's media type into `format` (compression unchanged).
+pub fn convert_layers(layers: &[Descriptor], format: Format) -> Result<Vec<Descriptor>> {
+    layers
+        .iter()
+        .map(|l| {
+            let mut d = l.clone();
+            if let Some(c) = l.media_type.layer_compression() {
+                d.media_type = layer_type(&l.media_type, format, c)?;
+            }
+            Ok(d)
+        })
+        .collect()
+}
+
+/// Re-author an index in `format`, with children replaced by `children`.
+pub fn convert_index(i: &Index, format: Format, children: Vec<Descriptor>) -> Index {
+    let mut out = i.clone();
+    out.media_type = Some(format.index_type());
+    out.manifests = children;
+    if format == Format::V2s2 {
+        out.annotations = None;
+        out.subject = None;
+        out.artifact_type = None;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Digest;
+
+    fn props(types: Vec<MediaType>, req: Option<Compression>, preserves: bool) -> DestProperties {
+        DestProperties {
+            manifest_types: types,
+            required_compression: req,
+            concurrent_writes: true,
+            preserves_digests: preserves,
+            multi_image: true,
+        }
+    }
+
+    fn manifest(layer_types: &[&str]) -> Manifest {
+        let d =
+            |mt: &str| Descriptor::new(MediaType::parse(mt), Digest::of_bytes(mt.as_bytes()), 1);
+        Manifest {
+            schema_version: 2,
+            media_type: Some(MediaType::DockerManifest),
+            artifact_type: None,
+            config: d(DOCKER_CONFIG),
+            layers: layer_types.iter().map(|t| d(t)).collect(),
+            subject: None,
+            annotations: None,
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn docker_to_oci_layout_converts_without_recompressing() {
+        let m = manifest(&[DOCKER_LAYER_GZIP]);
+        let p = plan(
+            &MediaType::DockerManifest,
+            &m,
+            &props(
+                vec![MediaType::OciManifest, MediaType::OciIndex],
+                None,
+                true,
+            ),
+            Wants::default(),
+        )
+        .unwrap();
+        assert_eq!(p.format, Format::Oci);
+        assert_eq!(p.layers, vec![LayerAction::Keep]);
+        assert!(p.rewrite);
+    }
+
+    #[test]
+    fn required_compression_transforms_and_blocks_preserve() {
+        let m = manifest(&[
+            DOCKER_LAYER_GZIP,
+            "application/vnd.docker.image.rootfs.diff.tar",
+        ]);
+        let pr = props(
+            vec![MediaType::DockerManifest],
+            Some(Compression::None),
+            false,
+        );
+        let p = plan(&MediaType::DockerManifest, &m, &pr, Wants::default()).unwrap();
+        assert_eq!(
+            p.layers,
+            vec![
+                LayerAction::Transform {
+                    from: Compression::Gzip,
+                    to: Compression::None
+                },
+                LayerAction::Keep
+            ]
+        );
+        let w = Wants {
+            preserve_digests: true,
+            ..Default::default()
+        };
+        assert!(plan(&MediaType::DockerManifest, &m, &pr, w).is_err());
+        let w = Wants {
+            compression: Some(Compression::Gzip),
+            ..Default::default()
+        };
+        assert!(plan(&MediaType::DockerManifest, &m, &pr, w).is_err());
+    }
+
+    #[test]
+    fn zstd_in_docker_is_refused() {
+        let m = manifest(&[DOCKER_LAYER_GZIP]);
+        let pr = props(
+            vec![MediaType::DockerManifest, MediaType::OciManifest],
+            None,
+            true,
+        );
+        let w = Wants {
+            format: Some(Format::V2s2),
+            compression: Some(Compression::Zstd),
+            ..Default::default()
+        };
+        assert!(plan(&MediaType::DockerManifest, &m, &pr, w).is_err());
+        let w = Wants {
+            format: Some(Format::Oci),
+            compression: Some(Compression::Zstd),
+            ..Default::default()
+        };
+        let p = plan(&MediaType::DockerManifest, &m, &pr, w).unwrap();
+        assert_eq!(p.format, Format::Oci);
+    }
+
+    #[test]
+    fn same_format_keeps_bytes() {
+        let mut m = manifest(&[OCI_LAYER_GZIP]);
+        m.media_type = Some(MediaType::OciManifest);
+        let pr = props(vec![MediaType::OciManifest], None, true);
+        let w = Wants {
+            preserve_digests: true,
+            ..Default::default()
+        };
+        let p = plan(&MediaType::OciManifest, &m, &pr, w).unwrap();
+        assert!(!p.rewrite);
+    }
+
+    #[test]
+    fn layer_types_map() {
+        let g = MediaType::parse(DOCKER_LAYER_GZIP);
+        assert_eq!(
+            layer_type(&g, Format::Oci, Compression::Gzip)
+                .unwrap()
+                .as_str(),
+            OCI_LAYER_GZIP
+        );
+        assert_eq!(
+            layer_type(&g, Format::Oci, Compression::None)
+                .unwrap()
+                .as_str(),
+            OCI_LAYER
+        );
+        let f = MediaType::parse(DOCKER_LAYER_FOREIGN_GZIP);
+        assert_eq!(
+            layer_type(&f, Format::Oci, Compression::Gzip)
+                .unwrap()
+                .as_str(),
+            OCI_LAYER_NONDIST_GZIP
+        );
+        let o = MediaType::parse(OCI_LAYER_ZSTD);
+        assert!(layer_type(&o, Format::V2s2, Compression::Zstd).is_err());
+    }
+}
