@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub const IMAGE_NAMES: &str = "\
-IMAGE NAMES
+STORE REFS
   Plumbing commands take store refs: a NAME[:TAG] as recorded in the store's
   index.json (org.opencontainers.image.ref.name), or a digest sha256:HEX.
   A NAME without a tag that is not found is looked up as NAME:latest.

@@ -170,13 +170,16 @@ pub fn base_image(host: &str) -> &'static str {
         };
         add("bin/busybox", &busybox, 0o755);
         add("etc/os-release", b"NAME=lade-test\nVERSION=1\n", 0o644);
-        for app in ["sh", "cat", "echo", "ls", "rm", "mkdir", "ln", "chmod", "mkfifo", "touch", "true"] {
+        for app in [
+            "sh", "cat", "echo", "ls", "rm", "mkdir", "ln", "chmod", "mkfifo", "touch", "true",
+        ] {
             let mut h = tar::Header::new_gnu();
             h.set_entry_type(tar::EntryType::Symlink);
             h.set_size(0);
             h.set_mode(0o777);
             h.set_mtime(1_700_000_000);
-            b.append_link(&mut h, format!("bin/{app}"), "busybox").unwrap();
+            b.append_link(&mut h, format!("bin/{app}"), "busybox")
+                .unwrap();
         }
         b.into_inner().unwrap().sync_all().unwrap();
         ok(docker(host).args(["import", tar_path.to_str().unwrap(), NAME]));

@@ -1,0 +1,131 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_lade_global_optspecs
+    string join \n store= h/help V/version
+end
+
+function __fish_lade_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_lade_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_lade_using_subcommand
+    set -l cmd (__fish_lade_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c lade -n "__fish_lade_needs_command" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
+complete -c lade -n "__fish_lade_needs_command" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
+complete -c lade -n "__fish_lade_needs_command" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
+complete -c lade -n "__fish_lade_needs_command" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
+complete -c lade -n "__fish_lade_needs_command" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
+complete -c lade -n "__fish_lade_needs_command" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
+complete -c lade -n "__fish_lade_needs_command" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
+complete -c lade -n "__fish_lade_needs_command" -f -a "tag" -d 'Point a new ref at the image SRC names'
+complete -c lade -n "__fish_lade_needs_command" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "fsck" -d 'Verify every blob and every reference in the store'
+complete -c lade -n "__fish_lade_needs_command" -f -a "gc" -d 'Remove blobs that no ref reaches'
+complete -c lade -n "__fish_lade_needs_command" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
+complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
+v2s2\t'Docker v2 schema 2'"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s]' -r -f -a "gzip\t''
+zstd\t''
+none\t''"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-19)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive destination (repeatable)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
+docker\t''"
+complete -c lade -n "__fish_lade_using_subcommand convert" -l tag -d 'Also point this ref at the converted image' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand convert" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type' -r
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also write the objects into the store'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read the object from standard input'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z)'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand tag" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand untag" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs modified within this many seconds' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
+complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand gc" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "tag" -d 'Point a new ref at the image SRC names'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "fsck" -d 'Verify every blob and every reference in the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "gc" -d 'Remove blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,135 @@
+//! man/ and completions/ are generated from the clap definition and
+//! committed. This test regenerates them and fails when they drift.
+//! To update: `LADE_REGEN=1 cargo test --test docs`.
+
+use std::path::{Path, PathBuf};
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+use lade::cli::{Cli, EXIT_CODES, IMAGE_NAMES, TRANSPORTS_HELP};
+
+const REGEN: &str = "LADE_REGEN=1 cargo test --test docs";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Roff for a plain-text section: title line, then indented lines kept as is.
+fn roff_section(text: &str) -> String {
+    let mut lines = text.lines();
+    let title = lines.next().unwrap_or_default();
+    let mut s = format!(".SH \"{title}\"\n.nf\n");
+    for l in lines {
+        let l = l.replace('\\', "\\e").replace('-', "\\-");
+        let l = if l.starts_with('.') || l.starts_with('\'') {
+            format!("\\&{l}")
+        } else {
+            l
+        };
+        s.push_str(&l);
+        s.push('\n');
+    }
+    s.push_str(".fi\n");
+    s
+}
+
+fn generate() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let cmd = Cli::command();
+    let mut top = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut top).unwrap();
+    let mut extra = String::new();
+    for sec in [TRANSPORTS_HELP, IMAGE_NAMES, EXIT_CODES] {
+        for part in sec.split("\n\n") {
+            extra.push_str(&roff_section(part));
+        }
+    }
+    top.extend_from_slice(extra.as_bytes());
+    files.push((PathBuf::from("man/lade.1"), top));
+    for sub in cmd.get_subcommands() {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let name = format!("lade-{}", sub.get_name());
+        let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+        let sub = sub
+            .clone()
+            .name(static_name)
+            .bin_name(name.replace('-', " "));
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(sub).render(&mut buf).unwrap();
+        buf.extend_from_slice(roff_section(EXIT_CODES).as_bytes());
+        files.push((PathBuf::from(format!("man/{name}.1")), buf));
+    }
+    for (shell, file) in [
+        (Shell::Bash, "lade.bash"),
+        (Shell::Zsh, "_lade"),
+        (Shell::Fish, "lade.fish"),
+    ] {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "lade", &mut buf);
+        files.push((PathBuf::from(format!("completions/{file}")), buf));
+    }
+    files
+}
+
+#[test]
+fn man_pages_and_completions_are_current() {
+    let files = generate();
+    if std::env::var_os("LADE_REGEN").is_some() {
+        for dir in ["man", "completions"] {
+            let _ = std::fs::remove_dir_all(root().join(dir));
+            std::fs::create_dir_all(root().join(dir)).unwrap();
+        }
+        for (p, bytes) in &files {
+            std::fs::write(root().join(p), bytes).unwrap();
+        }
+        return;
+    }
+    let mut stale = Vec::new();
+    for (p, bytes) in &files {
+        match std::fs::read(root().join(p)) {
+            Ok(have) if &have == bytes => {}
+            _ => stale.push(p.display().to_string()),
+        }
+    }
+    // Files no longer generated (a removed command) are stale too.
+    for dir in ["man", "completions"] {
+        if let Ok(rd) = std::fs::read_dir(root().join(dir)) {
+            for e in rd.flatten() {
+                let rel = Path::new(dir).join(e.file_name());
+                if !files.iter().any(|(p, _)| *p == rel) {
+                    stale.push(rel.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated docs are out of date ({}); regenerate with: {REGEN}",
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn every_command_has_a_man_page_with_exit_codes() {
+    let files = generate();
+    for sub in Cli::command().get_subcommands() {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let p = PathBuf::from(format!("man/lade-{}.1", sub.get_name()));
+        let (_, text) = files.iter().find(|(f, _)| *f == p).expect("page generated");
+        let text = String::from_utf8_lossy(text);
+        assert!(
+            text.contains("EXIT STATUS"),
+            "{} lacks EXIT STATUS",
+            p.display()
+        );
+    }
+    let (_, top) = &files[0];
+    let top = String::from_utf8_lossy(top);
+    for s in ["IMAGE NAMES", "STORE", "EXIT STATUS"] {
+        assert!(top.contains(s), "lade.1 lacks {s}");
+    }
+}

@@ -1,0 +1,524 @@
+//! Plumbing over the store: hash-object, cat-*, ls-refs, tag/untag, fsck,
+//! gc, manifest-digest, convert — as a user runs them.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+fn sha256sum(path: &Path) -> String {
+    let out = ok_str(Command::new("sha256sum").arg(path));
+    format!("sha256:{}", out.split_whitespace().next().unwrap())
+}
+
+fn store_cmd(store: &Path) -> Command {
+    let mut c = lade();
+    c.arg("--store").arg(store);
+    c
+}
+
+/// An OCI layout written by skopeo from a real `docker save` archive.
+fn skopeo_layout(dir: &Path) -> bool {
+    if !require_tool("skopeo") {
+        return false;
+    }
+    let src = fixture("docker-save/tiny2-docker20.tar");
+    ok(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{}:tiny:1", src.display()),
+        &format!("oci:{}:tiny", dir.display()),
+    ]));
+    true
+}
+
+#[test]
+fn hash_object_matches_sha256sum() {
+    let t = tempdir();
+    let mut files = Vec::new();
+    for (i, size) in [0usize, 1, 511, 4096, (1 << 20) + 7, 3 << 20]
+        .iter()
+        .enumerate()
+    {
+        let p = t.path().join(format!("f{i}"));
+        let data: Vec<u8> = (0..*size).map(|j| (j * 7 + i) as u8).collect();
+        fs::write(&p, data).unwrap();
+        files.push(p);
+    }
+    let out = ok_str(lade().arg("hash-object").args(&files));
+    let want: Vec<String> = files.iter().map(|p| sha256sum(p)).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), want);
+
+    // stdin, and empty stdin
+    let o = run_with_input(lade().args(["hash-object", "--stdin"]), b"hello\n");
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03\n"
+    );
+    let o = run_with_input(lade().args(["hash-object", "--stdin"]), b"");
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+    );
+
+    // --stdin-paths -z keeps input order and reports missing paths
+    let mut list = Vec::new();
+    for p in &files {
+        list.extend_from_slice(p.as_os_str().as_encoded_bytes());
+        list.push(0);
+    }
+    list.extend_from_slice(b"/nonexistent/x\0");
+    let o = run_with_input(lade().args(["hash-object", "--stdin-paths", "-z"]), &list);
+    assert!(o.status.success());
+    let recs: Vec<String> = o
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|r| !r.is_empty())
+        .map(|r| String::from_utf8(r.to_vec()).unwrap())
+        .collect();
+    let mut expect = want.clone();
+    expect.push("/nonexistent/x missing".into());
+    assert_eq!(recs, expect);
+}
+
+#[test]
+fn hash_object_write_then_cat_blob_round_trips() {
+    let t = tempdir();
+    let store = t.path().join("store");
+    let p = t.path().join("data");
+    let data: Vec<u8> = (0..(2 << 20)).map(|i: u32| (i % 251) as u8).collect();
+    fs::write(&p, &data).unwrap();
+    let d = ok_str(store_cmd(&store).args(["hash-object", "-w"]).arg(&p));
+    assert_eq!(d, sha256sum(&p));
+    assert_eq!(ok(store_cmd(&store).args(["cat-blob", &d])), data);
+    assert!(
+        store.join("oci-layout").is_file(),
+        "store created on first write"
+    );
+    // stdin -w
+    let o = run_with_input(
+        store_cmd(&store).args(["hash-object", "-w", "--stdin"]),
+        b"from stdin",
+    );
+    let d2 = String::from_utf8(o.stdout).unwrap().trim().to_string();
+    assert_eq!(ok(store_cmd(&store).args(["cat-blob", &d2])), b"from stdin");
+    // -e answers by exit status alone
+    let out = run(store_cmd(&store).args(["cat-blob", "-e", &d2]));
+    assert_eq!((out.status.code(), out.stdout.len()), (Some(0), 0));
+    let absent = format!("sha256:{}", "0".repeat(64));
+    fails_with(store_cmd(&store).args(["cat-blob", "-e", &absent]), 1);
+    fails_with(store_cmd(&store).args(["cat-blob", &absent]), 1);
+}
+
+#[test]
+fn hash_object_type_check() {
+    let t = tempdir();
+    let m = t.path().join("m.json");
+    fs::write(&m, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#).unwrap();
+    ok(lade()
+        .args([
+            "hash-object",
+            "-t",
+            "application/vnd.oci.image.index.v1+json",
+        ])
+        .arg(&m));
+    let e = fails_with(
+        lade()
+            .args([
+                "hash-object",
+                "-t",
+                "application/vnd.oci.image.manifest.v1+json",
+            ])
+            .arg(&m),
+        3,
+    );
+    assert!(e.contains("mediaType"), "{e}");
+    let e = fails_with(
+        lade()
+            .args([
+                "hash-object",
+                "-t",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            ])
+            .arg(&m),
+        3,
+    );
+    assert!(
+        e.contains("not a application/vnd.oci.image.layer.v1.tar+gzip"),
+        "{e}"
+    );
+}
+
+#[test]
+fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    if !skopeo_layout(&dir) {
+        return;
+    }
+    let refs = ok_str(store_cmd(&dir).arg("ls-refs"));
+    let fields: Vec<&str> = refs.split('\t').collect();
+    assert_eq!(fields.len(), 4, "{refs}");
+    assert_eq!(fields[0], "tiny");
+    assert_eq!(fields[2], "application/vnd.oci.image.manifest.v1+json");
+    let manifest = ok(store_cmd(&dir).args(["cat-manifest", "tiny"]));
+    assert_eq!(
+        fields[3].parse::<usize>().unwrap(),
+        manifest.len(),
+        "size column"
+    );
+    let raw = ok(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        &format!("oci:{}:tiny", dir.display()),
+    ]));
+    assert_eq!(manifest, raw);
+    let config = ok(store_cmd(&dir).args(["cat-config", "tiny"]));
+    let skopeo_config = ok(Command::new("skopeo").args([
+        "inspect",
+        "--config",
+        "--raw",
+        &format!("oci:{}:tiny", dir.display()),
+    ]));
+    assert_eq!(config, skopeo_config);
+    ok(store_cmd(&dir).arg("fsck"));
+    // digest of the manifest via plumbing composition
+    let o = run_with_input(lade().args(["hash-object", "--stdin"]), &manifest);
+    assert_eq!(String::from_utf8(o.stdout).unwrap().trim(), fields[1]);
+
+    ok(store_cmd(&dir).args(["tag", "tiny", "tiny-copy:2"]));
+    ok(store_cmd(&dir).args(["tag", fields[1], "by-digest"]));
+    ok(store_cmd(&dir).args(["untag", "tiny"]));
+    fails_with(store_cmd(&dir).args(["untag", "tiny"]), 1);
+    let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert_eq!(removed, "", "nothing is unreachable");
+    for name in ["tiny-copy:2", "by-digest"] {
+        ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:{name}", dir.display())]));
+    }
+    ok(store_cmd(&dir).arg("fsck"));
+    // An unreachable blob is removed; reachable ones never are.
+    let junk = t.path().join("junk");
+    fs::write(&junk, b"junk").unwrap();
+    let jd = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&junk));
+    let dry = ok_str(store_cmd(&dir).args(["gc", "--dry-run", "--grace", "0"]));
+    assert_eq!(dry, format!("{jd}\t4"));
+    let kept = ok_str(store_cmd(&dir).args(["gc"]));
+    assert_eq!(kept, "", "young blobs are kept by the grace period");
+    let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert_eq!(removed, format!("{jd}\t4"));
+    fails_with(store_cmd(&dir).args(["cat-blob", "-e", &jd]), 1);
+    ok(store_cmd(&dir).arg("fsck"));
+    ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:by-digest", dir.display())]));
+}
+
+#[test]
+fn fsck_reports_each_kind_of_damage() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    if !skopeo_layout(&dir) {
+        return;
+    }
+    let manifest: serde_json::Value = json(&ok(store_cmd(&dir).args(["cat-manifest", "tiny"])));
+    let layers: Vec<String> = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect();
+    let blob = |d: &str| {
+        dir.join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+
+    // flipped byte
+    let mut bytes = fs::read(blob(&layers[0])).unwrap();
+    bytes[10] ^= 0xff;
+    fs::write(blob(&layers[0]), &bytes).unwrap();
+    // truncated
+    let b1 = fs::read(blob(&layers[1])).unwrap();
+    fs::write(blob(&layers[1]), &b1[..b1.len() / 2]).unwrap();
+    // missing
+    fs::remove_file(blob(&layers[2])).unwrap();
+    // dangling ref
+    let ghost = format!("sha256:{}", "ab".repeat(32));
+    let mut index = json(&fs::read(dir.join("index.json")).unwrap());
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": ghost, "size": 10,
+            "annotations": {"org.opencontainers.image.ref.name": "ghost"}
+        }));
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.contains(&format!("dangling ref ghost: {ghost} is missing").as_str()),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("corrupt {}: content hashes to sha256:", layers[0]))),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("corrupt {}: ", layers[1]))
+                && l.ends_with("(truncated)")),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("missing {} (referenced by sha256:", layers[2]))),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 4, "one line per problem: {text}");
+    // gc refuses nothing here but must never remove what is referenced
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert!(blob(&layers[0]).exists() && blob(&layers[1]).exists());
+}
+
+#[test]
+fn bad_input_is_exit_3_with_a_clear_message() {
+    let t = tempdir();
+    let store = t.path().join("s");
+    ok(store_cmd(&store)
+        .args(["hash-object", "-w"])
+        .arg(fixture("docker-save/README.md")));
+    for (bad, needle) in [
+        ("sha256:../x", "invalid digest"),
+        (&format!("sha256:{}", "A".repeat(64)), "lowercase"),
+        ("sha256:abc", "hex digits"),
+        (&format!("md5:{}", "a".repeat(32)), "unsupported algorithm"),
+    ] {
+        let e = fails_with(store_cmd(&store).args(["cat-blob", bad]), 3);
+        assert!(
+            e.starts_with("lade: error: ") && e.contains(needle),
+            "{bad}: {e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+    let e = fails_with(store_cmd(&store).args(["tag", "sha256:x", "y"]), 3);
+    assert!(e.contains("invalid digest"), "{e}");
+    let e = fails_with(store_cmd(&store).args(["untag", "bad name"]), 3);
+    assert!(e.contains("invalid ref name"), "{e}");
+    let e = fails_with(store_cmd(&store).args(["untag", "../x"]), 3);
+    assert!(e.contains("invalid ref name"), "{e}");
+
+    // missing oci-layout
+    let no_layout = t.path().join("nolayout");
+    fs::create_dir_all(&no_layout).unwrap();
+    fs::write(no_layout.join("index.json"), "{}").unwrap();
+    let e = fails_with(store_cmd(&no_layout).arg("ls-refs"), 3);
+    assert!(e.contains("oci-layout"), "{e}");
+    // wrong version
+    fs::write(
+        no_layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"9.9.9"}"#,
+    )
+    .unwrap();
+    let e = fails_with(store_cmd(&no_layout).arg("ls-refs"), 3);
+    assert!(e.contains("imageLayoutVersion"), "{e}");
+    // index.json not an index
+    fs::write(
+        no_layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    fs::write(
+        no_layout.join("index.json"),
+        r#"{"schemaVersion":2,"layers":[]}"#,
+    )
+    .unwrap();
+    let e = fails_with(store_cmd(&no_layout).arg("ls-refs"), 3);
+    assert!(e.contains("not an image index"), "{e}");
+    // a blob that is a symlink
+    let target = t.path().join("outside");
+    fs::write(&target, b"secret").unwrap();
+    let d = Command::new("sha256sum").arg(&target).output().unwrap();
+    let hex = String::from_utf8(d.stdout).unwrap()[..64].to_string();
+    std::os::unix::fs::symlink(&target, store.join("blobs/sha256").join(&hex)).unwrap();
+    let e = fails_with(
+        store_cmd(&store).args(["cat-blob", &format!("sha256:{hex}")]),
+        3,
+    );
+    assert!(e.contains("symlink"), "{e}");
+    let out = run(store_cmd(&store).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is a symlink"));
+    // usage errors are exit 2
+    fails_with(lade().arg("hash-object"), 2);
+    fails_with(lade().arg("no-such-command"), 2);
+}
+
+#[test]
+fn concurrent_writers_lose_no_tag_and_leave_no_temp_files() {
+    let t = tempdir();
+    let store = t.path().join("s");
+    let m = t.path().join("m.json");
+    fs::write(&m, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#).unwrap();
+    let d = ok_str(
+        store_cmd(&store)
+            .args([
+                "hash-object",
+                "-w",
+                "-t",
+                "application/vnd.oci.image.index.v1+json",
+            ])
+            .arg(&m),
+    );
+    let mut children = Vec::new();
+    for i in 0..12 {
+        let f = t.path().join(format!("blob{i}"));
+        fs::write(&f, vec![i as u8; 300_000]).unwrap();
+        let mut c = store_cmd(&store);
+        c.args(["hash-object", "-w"]).arg(&f);
+        children.push(c.spawn().unwrap());
+        let mut c = store_cmd(&store);
+        c.args(["tag", &d, &format!("img:{i}")]);
+        children.push(c.spawn().unwrap());
+    }
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let refs = ok_str(store_cmd(&store).arg("ls-refs"));
+    let mut names: Vec<&str> = refs
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = (0..12).map(|i| format!("img:{i}")).collect();
+    want.sort();
+    assert_eq!(names, want);
+    let temps: Vec<_> = fs::read_dir(&store)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".lade-tmp"))
+        .collect();
+    assert!(temps.is_empty());
+    ok(store_cmd(&store).arg("fsck"));
+}
+
+#[test]
+fn killed_blob_write_leaves_no_blob() {
+    use std::io::Write;
+    let t = tempdir();
+    let store = t.path().join("s");
+    ok(store_cmd(&store)
+        .arg("hash-object")
+        .arg("-w")
+        .arg(fixture("docker-save/README.md")));
+    let mut child = store_cmd(&store)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let data = vec![7u8; 8 << 20];
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&data[..4 << 20]).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let full = run_with_input(lade().args(["hash-object", "--stdin"]), &data);
+    let d = String::from_utf8(full.stdout).unwrap().trim().to_string();
+    let half = run_with_input(lade().args(["hash-object", "--stdin"]), &data[..4 << 20]);
+    let dh = String::from_utf8(half.stdout).unwrap().trim().to_string();
+    for digest in [d, dh] {
+        let p = store
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"));
+        assert!(!p.exists(), "{} exists after a killed write", p.display());
+    }
+    ok(store_cmd(&store).arg("fsck"));
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    let t = tempdir();
+    let p = t.path().join("big");
+    fs::write(&p, vec![1u8; 4 << 20]).unwrap();
+    let store = t.path().join("s");
+    let d = ok_str(store_cmd(&store).args(["hash-object", "-w"]).arg(&p));
+    let sh = format!(
+        "{} --store {} cat-blob {d} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+        env!("CARGO_BIN_EXE_lade"),
+        store.display()
+    );
+    let out = ok_str(Command::new("bash").arg("-c").arg(sh));
+    assert_eq!(out, "0");
+}
+
+#[test]
+fn manifest_digest_agrees_with_skopeo() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    skopeo_layout(&dir);
+    let m = t.path().join("manifest.json");
+    fs::write(&m, ok(store_cmd(&dir).args(["cat-manifest", "tiny"]))).unwrap();
+    let ours = ok_str(lade().arg("manifest-digest").arg(&m));
+    let theirs = ok_str(Command::new("skopeo").arg("manifest-digest").arg(&m));
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn convert_round_trips_between_formats() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    if !skopeo_layout(&dir) {
+        return;
+    }
+    let oci = ok(store_cmd(&dir).args(["cat-manifest", "tiny"]));
+    let oci_digest = ok_str(store_cmd(&dir).args(["ls-refs"]))
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let docker =
+        ok_str(store_cmd(&dir).args(["convert", "--to", "docker", "--tag", "tiny:docker", "tiny"]));
+    let dm = json(&ok(store_cmd(&dir).args(["cat-manifest", &docker])));
+    assert_eq!(
+        dm["mediaType"],
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(
+        dm["config"]["mediaType"],
+        "application/vnd.docker.container.image.v1+json"
+    );
+    let om = json(&oci);
+    assert_eq!(
+        dm["config"]["digest"], om["config"]["digest"],
+        "config untouched"
+    );
+    for (a, b) in dm["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(om["layers"].as_array().unwrap())
+    {
+        assert_eq!(a["digest"], b["digest"]);
+        assert_eq!(
+            a["mediaType"],
+            "application/vnd.docker.image.rootfs.diff.tar.gzip"
+        );
+    }
+    let back = ok_str(store_cmd(&dir).args(["convert", "--to", "oci", "tiny:docker"]));
+    assert_eq!(back, oci_digest, "docker -> oci gives back the same bytes");
+    ok(store_cmd(&dir).arg("fsck"));
+    // skopeo reads only OCI-typed entries of a layout; the original stays readable.
+    ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:tiny", dir.display())]));
+}
