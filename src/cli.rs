@@ -120,28 +120,31 @@ pub enum Command {
     ManifestDigest(ManifestDigestArgs),
 }
 
-pub const TRANSPORTS_HELP: &str = "\
+macro_rules! transports_help {
+    () => {
+        "\
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
   oci-archive:PATH[:REF]    a tar of an OCI image layout
   docker-archive:PATH[:NAME:TAG|:@N]
                             a `docker save` tarball (plain or gzip); write: `docker load`-able
-  dir:PATH                  a directory: manifest.json, blobs by hex, version";
+  dir:PATH                  a directory: manifest.json, blobs by hex, version"
+    };
+}
 
-const COPY_HELP: &str = "\
-IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
-  oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
-  oci-archive:PATH[:REF]    a tar of an OCI image layout
-  docker-archive:PATH[:NAME:TAG|:@N]
-                            a `docker save` tarball (plain or gzip); write: `docker load`-able
-  dir:PATH                  a directory: manifest.json, blobs by hex, version
+pub const TRANSPORTS_HELP: &str = transports_help!();
+
+const COPY_HELP: &str = concat!(
+    transports_help!(),
+    "
 
 Several SOURCE images (or --all-images) can go into one destination that holds
 several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
 source gives (docker-archive:x.tar:NAME:TAG).
 
 OUTPUT
-  One line per blob on stderr (copied or skipped), then the manifest digest.
+  On a terminal, a progress bar per blob with bytes and rate; otherwise one line
+  per blob on stderr (copied or skipped); then the manifest digest.
   -q prints nothing but errors.
 
 EXAMPLES
@@ -149,7 +152,8 @@ EXAMPLES
   lade copy oci:layout:app docker-archive:app.tar.gz:app:1
   lade copy --dest-compress-format zstd oci:layout:app oci:small:app
   lade copy docker-archive:a.tar:a:1 docker-archive:b.tar:b:1 docker-archive:both.tar
-  lade copy --all-images oci-archive:many.tar oci:layout";
+  lade copy --all-images oci-archive:many.tar oci:layout"
+);
 
 const INSPECT_HELP: &str = "\
 OUTPUT

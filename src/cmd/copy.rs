@@ -37,7 +37,7 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         compression_level: a.dest_compress_level,
         preserve_digests: a.preserve_digests,
         platform: platform_of(&a.platform)?,
-        progress: if a.quiet { Mode::Quiet } else { Mode::Lines },
+        progress: if a.quiet { Mode::Quiet } else { Mode::Auto },
         transport,
         digestfile: a.digestfile.clone(),
     };
