@@ -1,0 +1,286 @@
+//! `lade copy` and `lade inspect` across transports, with skopeo, umoci
+//! and Docker as independent oracles.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn skopeo() -> Command {
+    Command::new("skopeo")
+}
+
+fn oci(dir: &Path, name: &str) -> String {
+    format!("oci:{}:{name}", dir.display())
+}
+
+/// The manifest digest of an image, via lade inspect.
+fn digest_of(image: &str) -> String {
+    json(&ok(lade().args(["inspect", image])))["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn config_digest(image: &str) -> String {
+    let raw = json(&ok(lade().args(["inspect", "--raw", image])));
+    raw["config"]["digest"].as_str().unwrap().to_string()
+}
+
+fn diff_ids(image: &str) -> Value {
+    json(&ok(lade().args(["inspect", "--config", image])))["rootfs"]["diff_ids"].clone()
+}
+
+/// The fields skopeo prints, compared one by one with lade's.
+fn assert_inspect_agrees(image: &str) {
+    let ours = json(&ok(lade().args(["inspect", image])));
+    let theirs = json(&ok(skopeo().args(["inspect", image])));
+    let theirs = theirs.as_object().unwrap();
+    for (k, v) in theirs {
+        assert_eq!(&ours[k], v, "{image}: field {k} differs");
+    }
+    for k in [
+        "Digest",
+        "Architecture",
+        "Os",
+        "Layers",
+        "Env",
+        "Labels",
+        "Created",
+    ] {
+        assert!(theirs.contains_key(k), "skopeo printed no {k}");
+    }
+}
+
+/// An OCI layout of the fixture image, written by skopeo.
+fn skopeo_oci(dir: &Path) -> Option<String> {
+    if !require_tool("skopeo") {
+        return None;
+    }
+    let src = fixture("docker-save/tiny-docker20.tar");
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{}", src.display()),
+        &oci(dir, "tiny"),
+    ]));
+    Some(oci(dir, "tiny"))
+}
+
+#[test]
+fn oci_to_oci_keeps_digests_and_skips_present_blobs() {
+    let t = tempdir();
+    let Some(src) = skopeo_oci(&t.path().join("a")) else {
+        return;
+    };
+    let dst = oci(&t.path().join("b"), "copy");
+    ok(lade().args(["copy", "--preserve-digests", &src, &dst]));
+    assert_eq!(digest_of(&src), digest_of(&dst));
+    assert_inspect_agrees(&dst);
+    // again: every blob skipped
+    let out = run(lade().args(["copy", &src, &dst]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success());
+    assert_eq!(err.matches("skipped: already exists").count(), 4, "{err}");
+    ok(lade().arg("--store").arg(t.path().join("b")).arg("fsck"));
+}
+
+#[test]
+fn recompression_round_trip_keeps_diff_ids() {
+    let t = tempdir();
+    let Some(src) = skopeo_oci(&t.path().join("a")) else {
+        return;
+    };
+    let z = oci(&t.path().join("z"), "z");
+    ok(lade().args(["copy", "-q", "--dest-compress-format", "zstd", &src, &z]));
+    let raw = json(&ok(lade().args(["inspect", "--raw", &z])));
+    for l in raw["layers"].as_array().unwrap() {
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        );
+    }
+    let plain = oci(&t.path().join("p"), "p");
+    ok(lade().args(["copy", "-q", "--dest-compress-format", "none", &z, &plain]));
+    let raw = json(&ok(lade().args(["inspect", "--raw", &plain])));
+    let ids = diff_ids(&src);
+    for (l, id) in raw["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(ids.as_array().unwrap())
+    {
+        assert_eq!(l["mediaType"], "application/vnd.oci.image.layer.v1.tar");
+        assert_eq!(&l["digest"], id, "uncompressed layer digest is its diff_id");
+    }
+    let back = oci(&t.path().join("g"), "g");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-compress-format",
+        "gzip",
+        &plain,
+        &back,
+    ]));
+    assert_eq!(config_digest(&back), config_digest(&src));
+    assert_eq!(diff_ids(&back), ids);
+    ok(skopeo().args(["inspect", &back]));
+    let e = fails_with(
+        lade().args([
+            "copy",
+            "--preserve-digests",
+            "--dest-compress-format",
+            "gzip",
+            &plain,
+            &oci(&t.path().join("x"), "x"),
+        ]),
+        3,
+    );
+    assert!(e.contains("--preserve-digests"), "{e}");
+    assert!(
+        !t.path().join("x/index.json").exists()
+            || ok_str(lade().arg("--store").arg(t.path().join("x")).arg("ls-refs")).is_empty()
+    );
+}
+
+#[test]
+fn umoci_unpacks_what_lade_wrote() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = skopeo_oci(&t.path().join("a")) else {
+        return;
+    };
+    let dst_dir = t.path().join("b");
+    ok(lade().args(["copy", "-q", &src, &oci(&dst_dir, "tiny")]));
+    let bundle = t.path().join("bundle");
+    ok(Command::new("umoci").args([
+        "unpack",
+        "--rootless",
+        "--image",
+        &format!("{}:tiny", dst_dir.display()),
+        bundle.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        fs::read_to_string(bundle.join("rootfs/opt/two.txt")).unwrap(),
+        "second layer\n"
+    );
+}
+
+#[test]
+fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
+    let t = tempdir();
+    let src_dir = t.path().join("a");
+    let Some(src) = skopeo_oci(&src_dir) else {
+        return;
+    };
+    let raw = json(&ok(lade().args(["inspect", "--raw", &src])));
+    let layer = raw["layers"][1]["digest"].as_str().unwrap().to_string();
+    let path = src_dir
+        .join("blobs/sha256")
+        .join(layer.trim_start_matches("sha256:"));
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&path, bytes).unwrap();
+    let dst_dir = t.path().join("b");
+    let e = fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
+    assert!(e.contains(&layer) && e.contains("digest mismatch"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(!dst_dir
+        .join("blobs/sha256")
+        .join(layer.trim_start_matches("sha256:"))
+        .exists());
+    assert_eq!(
+        ok_str(lade().arg("--store").arg(&dst_dir).arg("ls-refs")),
+        ""
+    );
+    let leftovers: Vec<_> = fs::read_dir(&dst_dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".lade-tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn bad_names_list_the_transports() {
+    let e = fails_with(lade().args(["inspect", "nope:x"]), 3);
+    assert!(
+        e.contains("unknown transport") && e.contains("oci-archive"),
+        "{e}"
+    );
+    let e = fails_with(lade().args(["inspect", "justaname"]), 3);
+    assert!(e.contains("TRANSPORT:DETAILS"), "{e}");
+    let e = fails_with(lade().args(["copy", "oci:", "oci:/tmp/x"]), 3);
+    assert!(e.contains("path"), "{e}");
+    let e = fails_with(
+        lade().args(["copy", "oci:/tmp/a:bad name", "oci:/tmp/x"]),
+        3,
+    );
+    assert!(e.contains("invalid ref name"), "{e}");
+}
+
+#[test]
+fn ambiguous_and_oversized_manifests_are_refused() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let store = |c: &mut Command| {
+        c.arg("--store").arg(&dir);
+    };
+    // A manifest with both layers and manifests, tagged by hand into index.json.
+    let cfg = t.path().join("cfg");
+    fs::write(
+        &cfg,
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#,
+    )
+    .unwrap();
+    let mut c = lade();
+    store(&mut c);
+    let cd = ok_str(c.args(["hash-object", "-w"]).arg(&cfg));
+    let bad = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{cd}","size":{}}},"layers":[],"manifests":[]}}"#,
+        fs::metadata(&cfg).unwrap().len()
+    );
+    let bad_path = t.path().join("bad.json");
+    fs::write(&bad_path, &bad).unwrap();
+    let mut c = lade();
+    store(&mut c);
+    let bd = ok_str(c.args(["hash-object", "-w"]).arg(&bad_path));
+    let mut index = json(&fs::read(dir.join("index.json")).unwrap());
+    index["manifests"] = serde_json::json!([{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": bd, "size": bad.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "amb"}
+    }]);
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let e = fails_with(
+        lade().args(["copy", &oci(&dir, "amb"), &oci(&t.path().join("o"), "x")]),
+        3,
+    );
+    assert!(e.contains("ambiguous"), "{e}");
+    // A 5 MiB manifest
+    let mut big = bad.clone().into_bytes();
+    big.truncate(big.len() - 1);
+    big.extend(std::iter::repeat_n(b' ', 5 << 20));
+    big.push(b'}');
+    let big_path = t.path().join("big.json");
+    fs::write(&big_path, &big).unwrap();
+    let mut c = lade();
+    store(&mut c);
+    let gd = ok_str(c.args(["hash-object", "-w"]).arg(&big_path));
+    index["manifests"][0]["digest"] = Value::String(gd);
+    index["manifests"][0]["size"] = Value::from(big.len());
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let e = fails_with(lade().args(["inspect", &oci(&dir, "amb")]), 3);
+    assert!(e.contains("limit"), "{e}");
+    assert!(
+        !t.path().join("o").join("index.json").exists()
+            || ok_str(lade().arg("--store").arg(t.path().join("o")).arg("ls-refs")).is_empty()
+    );
+}
