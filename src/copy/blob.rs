@@ -50,6 +50,15 @@ pub fn copy_blob(
                 });
             }
             progress.blob_start(desc);
+            if let Some(path) = src.local_blob_path(desc) {
+                if let Some(out) = dst.put_blob_from_path(&path, &info)? {
+                    progress.blob_done(desc, &out, out.size, Outcome::Copied);
+                    return Ok(Copied {
+                        desc: merge(desc, out),
+                        outcome: Outcome::Copied,
+                    });
+                }
+            }
             let (r, _) = src.get_blob(desc)?;
             let mut r = progress.counting(r, desc);
             let out = dst.put_blob(&mut r, &info)?;

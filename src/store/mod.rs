@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, open_regular_nofollow, read_capped};
+use crate::fsutil::{fsync_dir, hash_file, open_regular_nofollow, read_capped};
 use crate::model::{
     validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
     MAX_MANIFEST_SIZE, REF_NAME,
@@ -244,6 +244,42 @@ impl Layout {
         Ok((digest, size))
     }
 
+    /// Store an existing local file as a blob by hard-linking it (blobs are
+    /// immutable, as in a local git clone), after verifying the linked
+    /// file's size and digest. Returns false when linking is not possible
+    /// here (another filesystem, no permission), so the caller can stream.
+    pub fn put_link(&self, src: &Path, digest: &Digest, size: u64) -> Result<bool> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let tmp = self.root.join(format!(
+            "{TMP_PREFIX}link-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        if fs::hard_link(src, &tmp).is_err() {
+            return Ok(false);
+        }
+        let guard = TempPath(tmp);
+        let f = open_regular_nofollow(&guard.0).with_context(|| format!("blob {digest}"))?;
+        let (got, n) = hash_file(&f, digest.algorithm())?;
+        if n != size {
+            return Err(Error::new(format!(
+                "blob {digest}: got {n} bytes, expected {size}"
+            )));
+        }
+        if &got != digest {
+            return Err(Error::new(format!(
+                "blob {digest}: content hashes to {got} (digest mismatch)"
+            )));
+        }
+        let dir = self.root.join("blobs").join(digest.algorithm().name());
+        fs::create_dir_all(&dir)?;
+        fs::rename(&guard.0, dir.join(digest.hex()))?;
+        std::mem::forget(guard);
+        fsync_dir(&dir)?;
+        Ok(true)
+    }
+
     /// Store bytes already in memory (manifests, configs).
     pub fn put_bytes(&self, bytes: &[u8], expected: Option<&Digest>) -> Result<Digest> {
         let d = match expected {
@@ -385,6 +421,15 @@ impl Layout {
             index.manifests.retain(|m| m.ref_name() != Some(name));
             Ok(removed)
         })
+    }
+}
+
+/// Removes a temp file when dropped.
+struct TempPath(PathBuf);
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
     }
 }
 

@@ -14,7 +14,7 @@ pub mod oci_layout;
 
 use std::fmt;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::model::{Compression, Descriptor, Digest, MediaType, RawManifest};
@@ -92,6 +92,12 @@ pub trait ImageSource: Send + Sync {
     /// and size; the source need not.
     fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)>;
 
+    /// The blob as a whole local file, when the source keeps it so (an OCI
+    /// layout); lets a local destination link instead of copying.
+    fn local_blob_path(&self, _desc: &Descriptor) -> Option<PathBuf> {
+        None
+    }
+
     /// May `get_blob` be called from several threads at once, profitably?
     fn concurrent_reads(&self) -> bool {
         false
@@ -136,6 +142,13 @@ pub trait ImageDestination: Send + Sync {
     /// any failure nothing partial may remain. When the digest is unknown
     /// (recompressed data) it is computed. Returns what was stored.
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor>;
+
+    /// Store a blob from a local file by linking it, verifying digest and
+    /// size. Ok(None) when this destination or this file cannot be linked;
+    /// copy then falls back to `put_blob`.
+    fn put_blob_from_path(&self, _path: &Path, _expected: &BlobInfo) -> Result<Option<Descriptor>> {
+        Ok(None)
+    }
 
     /// Store a manifest. `instance` None: the top-level manifest of the
     /// image being copied; it completes that image, named by the

@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::{
@@ -173,6 +173,10 @@ impl ImageSource for LayoutSource {
         Ok((Box::new(f), Some(size)))
     }
 
+    fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
+        Some(self.layout.blob_path(&desc.digest))
+    }
+
     fn concurrent_reads(&self) -> bool {
         true
     }
@@ -228,6 +232,20 @@ impl ImageDestination for LayoutDest {
         let want = expected.digest.as_ref().map(|d| (d, expected.size));
         let (digest, size) = self.layout.put(reader, want)?;
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    fn put_blob_from_path(&self, path: &Path, expected: &BlobInfo) -> Result<Option<Descriptor>> {
+        let (Some(d), Some(size)) = (&expected.digest, expected.size) else {
+            return Ok(None);
+        };
+        if !self.layout.put_link(path, d, size)? {
+            return Ok(None);
+        }
+        Ok(Some(Descriptor::new(
+            expected.media_type.clone(),
+            d.clone(),
+            size,
+        )))
     }
 
     fn put_manifest(
