@@ -2,6 +2,7 @@
 //!
 //! Data flows one way: model ← store ← transports ← copy ← cmd.
 
+pub mod archive;
 pub mod cli;
 pub mod cmd;
 pub mod compress;

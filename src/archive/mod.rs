@@ -1,0 +1,77 @@
+//! Tar archives holding images (`docker save` tarballs, OCI archives).
+//!
+//! - [`TarIndex`] scans an uncompressed tar file once and records, for
+//!   every member, where its data lies, its size, its type and its link
+//!   target. Members are then read in place with positional reads
+//!   ([`EntryReader`]), so several can be read at once from one open file.
+//!   Paths are normalised lexically and every lookup is resolved inside
+//!   the archive root (symlinks and hard links included); a path or link
+//!   leading outside is an error, never a read of something else.
+//! - [`open_input`] accepts a plain or gzip-compressed tar (detected by
+//!   magic bytes, not by file name). A gzip archive is decompressed once
+//!   into an anonymous temp file, then treated like a plain tar: members
+//!   of a gzip stream cannot be read in place, and reading each member by
+//!   decompressing from the start would cost far more than one pass.
+//! - [`TarOutput`] writes an archive into a temp file beside the target
+//!   and renames it into place on [`TarOutput::finish`]; dropped earlier,
+//!   it leaves nothing behind. Targets ending in `.gz`/`.tgz` are gzipped.
+
+mod index;
+mod output;
+
+pub use index::{clean_path, EntryKind, EntryReader, TarEntry, TarIndex};
+pub use output::TarOutput;
+
+use std::fs::File;
+use std::io::{self, BufReader, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use crate::compress::sniff;
+use crate::error::{Context, Error, Result};
+use crate::model::Compression;
+
+/// Open the archive at `path` for indexing: a plain tar as is, a gzip tar
+/// decompressed into an anonymous temp file in `tmp_dir` (the system's
+/// temp dir when None). Returns the uncompressed file, positioned at its
+/// start, and the compression the input had.
+pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compression)> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(Error::new("is a directory, not an archive"));
+    }
+    let mut magic = [0u8; 6];
+    let n = read_prefix(&file, &mut magic)?;
+    match sniff(&magic[..n]) {
+        Compression::None => Ok((file, Compression::None)),
+        Compression::Gzip => {
+            let mut tmp = match tmp_dir {
+                Some(d) => tempfile::tempfile_in(d),
+                None => tempfile::tempfile(),
+            }
+            .context("creating a temp file to decompress into")?;
+            let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+            io::copy(&mut gz, &mut tmp).context("decompressing the gzip archive")?;
+            tmp.seek(SeekFrom::Start(0))?;
+            Ok((tmp, Compression::Gzip))
+        }
+        Compression::Zstd => Err(Error::new(
+            "zstd-compressed archives are not supported; decompress it first (zstd -d)",
+        )),
+    }
+}
+
+/// Read up to `buf.len()` bytes from the start of `file`.
+fn read_prefix(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read_at(&mut buf[n..], n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

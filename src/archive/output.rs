@@ -1,0 +1,243 @@
+//! Writing a tar archive that appears at its target only when complete.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+
+use crate::error::{Context, Error, Result};
+use crate::fsutil::fsync_dir;
+
+/// Where the bytes go: a plain or gzip stream over a file.
+pub enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+        }
+    }
+}
+
+impl Sink {
+    fn finish(self) -> io::Result<File> {
+        let w = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(g) => g.finish()?,
+        };
+        w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// A tar archive being written.
+///
+/// A regular-file target (existing or not) is written as a temp file in
+/// the same directory and renamed over the target by [`TarOutput::finish`];
+/// dropping the output earlier removes the temp file. A target that exists
+/// and is not a regular file (a FIFO, `/dev/stdout`) is written directly:
+/// there is nothing to rename, and a failure leaves the reader with a
+/// partial stream. Targets named `*.gz`/`*.tgz` are gzip-compressed.
+///
+/// Entries get uid/gid 0, mtime 0 and mode 0644 (0777 for symlinks), so
+/// the same content gives the same archive.
+pub struct TarOutput {
+    builder: Option<tar::Builder<Sink>>,
+    target: PathBuf,
+    /// The temp file, removed on drop unless persisted.
+    temp: Option<tempfile::TempPath>,
+}
+
+impl TarOutput {
+    /// Does the target's name ask for gzip?
+    pub fn wants_gzip(target: &Path) -> bool {
+        let name = target.to_string_lossy();
+        name.ends_with(".gz") || name.ends_with(".tgz")
+    }
+
+    /// Start writing an archive for `target`.
+    pub fn create(target: &Path) -> Result<TarOutput> {
+        let shown = target.display().to_string();
+        let direct = match fs::metadata(target) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::new(format!("{shown}: is a directory")));
+            }
+            Ok(m) => !m.is_file(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+            Err(e) => return Err(Error::from(e).context(shown)),
+        };
+        let (file, temp) = if direct {
+            let f = fs::OpenOptions::new()
+                .write(true)
+                .open(target)
+                .with_context(|| shown.clone())?;
+            (f, None)
+        } else {
+            let dir = match target.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            let tmp = tempfile::Builder::new()
+                .prefix(".lade-tmp-")
+                .tempfile_in(dir)
+                .with_context(|| format!("{}: creating a temp file", dir.display()))?;
+            let (f, path) = tmp.into_parts();
+            (f, Some(path))
+        };
+        let w = BufWriter::with_capacity(1 << 20, file);
+        let sink = if Self::wants_gzip(target) {
+            Sink::Gzip(GzEncoder::new(w, flate2::Compression::default()))
+        } else {
+            Sink::Plain(w)
+        };
+        let mut builder = tar::Builder::new(sink);
+        builder.mode(tar::HeaderMode::Deterministic);
+        Ok(TarOutput {
+            builder: Some(builder),
+            target: target.to_path_buf(),
+            temp,
+        })
+    }
+
+    fn builder(&mut self) -> &mut tar::Builder<Sink> {
+        self.builder.as_mut().expect("TarOutput used after finish")
+    }
+
+    fn header(kind: tar::EntryType, size: u64, mode: u32) -> tar::Header {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(mode);
+        h.set_mtime(0);
+        h.set_uid(0);
+        h.set_gid(0);
+        h
+    }
+
+    /// Append a regular file of `size` bytes read from `data`. `data` must
+    /// yield exactly `size` bytes; a reader that errors (for example a
+    /// verifying reader on a digest mismatch) leaves the archive unusable,
+    /// and the caller must then drop this output.
+    pub fn append_file(&mut self, name: &str, size: u64, data: &mut dyn Read) -> Result<()> {
+        let mut h = Self::header(tar::EntryType::Regular, size, 0o644);
+        let mut counted = CountingReader { inner: data, n: 0 };
+        self.builder()
+            .append_data(&mut h, name, &mut counted)
+            .map_err(Error::from)?;
+        if counted.n != size {
+            return Err(Error::new(format!(
+                "{name}: got {} bytes, expected {size}",
+                counted.n
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn append_bytes(&mut self, name: &str, data: &[u8]) -> Result<()> {
+        self.append_file(name, data.len() as u64, &mut &data[..])
+    }
+
+    pub fn append_symlink(&mut self, name: &str, target: &str) -> Result<()> {
+        let mut h = Self::header(tar::EntryType::Symlink, 0, 0o777);
+        self.builder().append_link(&mut h, name, target)?;
+        Ok(())
+    }
+
+    /// Finish the archive and put it in place: end-of-archive blocks,
+    /// gzip trailer, fsync, rename over the target, fsync the directory.
+    pub fn finish(mut self) -> Result<()> {
+        let shown = self.target.display().to_string();
+        let builder = self.builder.take().expect("finish called twice");
+        let file = builder
+            .into_inner()
+            .and_then(Sink::finish)
+            .with_context(|| shown.clone())?;
+        if let Some(temp) = self.temp.take() {
+            file.sync_all().with_context(|| shown.clone())?;
+            // Temp files are created 0600; an archive is an ordinary file.
+            fs::set_permissions(&temp, fs::Permissions::from_mode(0o644))
+                .with_context(|| shown.clone())?;
+            temp.persist(&self.target)
+                .map_err(|e| Error::from(e.error).context(&shown))?;
+            if let Some(dir) = self.target.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                fsync_dir(dir).with_context(|| shown.clone())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct CountingReader<'a> {
+    inner: &'a mut dyn Read,
+    n: u64,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::TarIndex;
+
+    #[test]
+    fn appears_only_on_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.tar");
+        let mut out = TarOutput::create(&target).unwrap();
+        out.append_bytes("a.txt", b"hello").unwrap();
+        out.append_symlink("d/link", "../a.txt").unwrap();
+        assert!(!target.exists());
+        out.finish().unwrap();
+        let ix = TarIndex::scan(File::open(&target).unwrap()).unwrap();
+        let e = ix.resolve("d/link").unwrap();
+        let mut s = String::new();
+        ix.open(e).read_to_string(&mut s).unwrap();
+        assert_eq!(s, "hello");
+
+        let t2 = dir.path().join("dropped.tar");
+        let mut out = TarOutput::create(&t2).unwrap();
+        out.append_bytes("a.txt", b"x").unwrap();
+        drop(out);
+        assert!(!t2.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "temp left");
+    }
+
+    #[test]
+    fn gzip_by_name_and_short_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.tar.gz");
+        let mut out = TarOutput::create(&target).unwrap();
+        let e = out.append_file("x", 10, &mut &b"short"[..]).unwrap_err();
+        assert!(e.to_string().contains("expected 10"), "{e}");
+        drop(out);
+        let mut out = TarOutput::create(&target).unwrap();
+        out.append_bytes("x", b"0123456789").unwrap();
+        out.finish().unwrap();
+        let (f, c) = crate::archive::open_input(&target, None).unwrap();
+        assert_eq!(c, crate::model::Compression::Gzip);
+        let ix = TarIndex::scan(f).unwrap();
+        assert_eq!(ix.resolve("x").unwrap().size, 10);
+    }
+}
