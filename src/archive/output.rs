@@ -13,7 +13,7 @@ use crate::fsutil::fsync_dir;
 /// Where the bytes go: a plain or gzip stream over a file.
 pub enum Sink {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Write for Sink {
@@ -97,7 +97,7 @@ impl TarOutput {
         };
         let w = BufWriter::with_capacity(1 << 20, file);
         let sink = if Self::wants_gzip(target) {
-            Sink::Gzip(GzEncoder::new(w, flate2::Compression::default()))
+            Sink::Gzip(Box::new(GzEncoder::new(w, flate2::Compression::default())))
         } else {
             Sink::Plain(w)
         };
