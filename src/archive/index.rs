@@ -229,9 +229,9 @@ impl TarIndex {
             {
                 fail("is a directory".into())
             }
-            None => Err(Error::not_found(format!(
-                "{path:?}: no such file in the archive"
-            ))),
+            // A failure, not a negative answer: the archive names a
+            // member it does not have.
+            None => fail("no such file in the archive".into()),
             Some(e) if e.kind == EntryKind::File => Ok(e),
             Some(e) if e.kind == EntryKind::Dir => fail("is a directory".into()),
             Some(_) => fail("is not a regular file".into()),

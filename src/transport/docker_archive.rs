@@ -169,7 +169,7 @@ impl ArchiveRef {
     }
 
     fn open_archive(&self, opts: &TransportOptions) -> Result<Archive> {
-        Archive::open(self, opts).with_context(|| self.to_string())
+        Archive::open(self, opts)
     }
 }
 
@@ -198,23 +198,27 @@ impl ImageReference for ArchiveRef {
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let archive = self.open_archive(opts)?;
-        let src = ArchiveSource::new(archive, &self.sel).with_context(|| self.to_string())?;
-        Ok(Box::new(src))
+        Ok(Box::new(ArchiveSource::new(archive, &self.sel)?))
     }
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
-        Ok(Box::new(
-            ArchiveDest::new(self, opts).with_context(|| self.to_string())?,
-        ))
+        Ok(Box::new(ArchiveDest::new(self, opts)?))
     }
 
+    /// One reference per image: `NAME:TAG` (its first RepoTag) when that
+    /// names it alone, so a copy can carry the name along; `@N` otherwise.
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let archive = self.open_archive(opts)?;
         Ok((0..archive.items.len())
             .map(|i| {
+                let by_name = Archive::tags_of(&archive.items[i])
+                    .first()
+                    .and_then(|t| DockerRef::parse(t).ok())
+                    .map(|r| Selector::Name(r.with_default_tag()))
+                    .filter(|s| archive.select(s).is_ok_and(|j| j == i));
                 Box::new(ArchiveRef {
                     path: self.path.clone(),
-                    sel: Selector::Index(i),
+                    sel: by_name.unwrap_or(Selector::Index(i)),
                 }) as Box<dyn ImageReference>
             })
             .collect())
@@ -364,7 +368,7 @@ impl ArchiveSource {
         let item = items.swap_remove(i);
         let config = index
             .read_small(&item.config, MAX_MANIFEST_SIZE)
-            .context("the image config")?;
+            .context("manifest.json Config")?;
         let config_digest = Digest::of_bytes(&config);
         let parsed: ImageConfig = serde_json::from_slice(&config)
             .map_err(|e| Error::new(format!("the image config {:?}: {e}", item.config)))?;
@@ -381,7 +385,7 @@ impl ArchiveSource {
         for (n, (path, diff_id)) in item.layers.iter().zip(diff_ids).enumerate() {
             let e = index
                 .resolve(path)
-                .with_context(|| format!("layer {n}"))?
+                .with_context(|| format!("manifest.json layer {n}"))?
                 .clone();
             let (mt, digest) = Self::describe_layer(&index, &item, &e, diff_id)
                 .with_context(|| format!("layer {n} {path:?}"))?;
@@ -516,7 +520,6 @@ struct DestState {
 
 /// Writes images into a new archive.
 pub struct ArchiveDest {
-    shown: String,
     /// NAME:TAG of the destination plus additional tags: the first image's names.
     first_names: Vec<DockerRef>,
     tmp_dir: Option<PathBuf>,
@@ -547,7 +550,6 @@ impl ArchiveDest {
         }
         let out = TarOutput::create(&r.path)?;
         Ok(ArchiveDest {
-            shown: r.to_string(),
             first_names,
             tmp_dir: opts.tmp_dir.clone(),
             state: Mutex::new(DestState {
@@ -567,8 +569,7 @@ impl ArchiveDest {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(f) = &st.failed {
             return Err(Error::new(format!(
-                "{}: the archive is unusable after an earlier failure: {f}",
-                self.shown
+                "the archive is unusable after an earlier failure: {f}"
             )));
         }
         Ok(st)
@@ -726,23 +727,24 @@ impl ImageDestination for ArchiveDest {
         }
     }
 
-    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+        let Some(digest) = &info.digest else {
+            return Ok(None);
+        };
         let st = self.lock()?;
-        if let Some((size, _)) = st.blobs.get(&desc.digest) {
-            return Ok(Some(Descriptor::new(
-                desc.media_type.clone(),
-                desc.digest.clone(),
-                *size,
-            )));
+        let size = match (st.blobs.get(digest), st.configs.get(digest)) {
+            (Some((size, _)), _) => *size,
+            (None, Some(c)) => c.len() as u64,
+            (None, None) => return Ok(None),
+        };
+        if info.size.is_some_and(|s| s != size) {
+            return Ok(None);
         }
-        if let Some(c) = st.configs.get(&desc.digest) {
-            return Ok(Some(Descriptor::new(
-                desc.media_type.clone(),
-                desc.digest.clone(),
-                c.len() as u64,
-            )));
-        }
-        Ok(None)
+        Ok(Some(Descriptor::new(
+            info.media_type.clone(),
+            digest.clone(),
+            size,
+        )))
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
@@ -753,8 +755,7 @@ impl ImageDestination for ArchiveDest {
             let bytes = match expected.size {
                 Some(s) if s > MAX_MANIFEST_SIZE => {
                     return Err(Error::new(format!(
-                        "{}: config is {s} bytes, more than the {MAX_MANIFEST_SIZE} byte limit",
-                        self.shown
+                        "config is {s} bytes, more than the {MAX_MANIFEST_SIZE} byte limit"
                     )))
                 }
                 _ => read_capped(reader, MAX_MANIFEST_SIZE, "the image config")?,
@@ -769,23 +770,20 @@ impl ImageDestination for ArchiveDest {
             if let Some(d) = &expected.digest {
                 if *d != digest {
                     return Err(Error::new(format!(
-                        "{}: config {d}: content hashes to {digest} (digest mismatch)",
-                        self.shown
+                        "config {d}: content hashes to {digest} (digest mismatch)"
                     )));
                 }
             }
             if let Some(s) = expected.size.filter(|&s| s != bytes.len() as u64) {
                 return Err(Error::new(format!(
-                    "{}: config {digest}: got {} bytes, expected {s}",
-                    self.shown,
+                    "config {digest}: got {} bytes, expected {s}",
                     bytes.len()
                 )));
             }
             if !st.configs.contains_key(&digest) {
                 write_entry(&mut st, |out| {
                     out.append_bytes(&format!("{}.json", digest.hex()), &bytes)
-                })
-                .with_context(|| self.shown.clone())?;
+                })?;
                 let size = bytes.len() as u64;
                 st.configs.insert(digest.clone(), bytes);
                 (digest, size)
@@ -793,8 +791,7 @@ impl ImageDestination for ArchiveDest {
                 (digest, bytes.len() as u64)
             }
         } else {
-            self.put_layer(&mut st, reader, expected)
-                .with_context(|| self.shown.clone())?
+            self.put_layer(&mut st, reader, expected)?
         };
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
     }
@@ -805,28 +802,25 @@ impl ImageDestination for ArchiveDest {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()> {
-        let ctx = || self.shown.clone();
         if instance.is_some() || m.media_type != MediaType::DockerManifest {
             return Err(Error::new(format!(
-                "{}: a docker-archive holds Docker v2 schema 2 images only, not {}",
-                self.shown, m.media_type
+                "a docker-archive holds Docker v2 schema 2 images only, not {}",
+                m.media_type
             )));
         }
-        let parsed = m.manifest().with_context(ctx)?;
+        let parsed = m.manifest()?;
         let mut st = self.lock()?;
         let config_digest = parsed.config.digest.clone();
         let Some(config) = st.configs.get(&config_digest).cloned() else {
             return Err(Error::new(format!(
-                "{}: config {config_digest} was not written before the manifest",
-                self.shown
+                "config {config_digest} was not written before the manifest"
             )));
         };
         let cfg: ImageConfig = serde_json::from_slice(&config)
-            .map_err(|e| Error::new(format!("{}: the image config: {e}", self.shown)))?;
+            .map_err(|e| Error::new(format!("the image config: {e}")))?;
         if cfg.rootfs.diff_ids.len() != parsed.layers.len() {
             return Err(Error::new(format!(
-                "{}: the manifest has {} layers but the config has {} diff_ids",
-                self.shown,
+                "the manifest has {} layers but the config has {} diff_ids",
                 parsed.layers.len(),
                 cfg.rootfs.diff_ids.len()
             )));
@@ -835,15 +829,15 @@ impl ImageDestination for ArchiveDest {
         for (l, diff_id) in parsed.layers.iter().zip(&cfg.rootfs.diff_ids) {
             let Some((_, path)) = st.blobs.get(&l.digest) else {
                 return Err(Error::new(format!(
-                    "{}: layer {} was not written before the manifest",
-                    self.shown, l.digest
+                    "layer {} was not written before the manifest",
+                    l.digest
                 )));
             };
             if l.digest != *diff_id {
                 return Err(Error::new(format!(
-                    "{}: layer {} is not the uncompressed layer {diff_id} the config names \
+                    "layer {} is not the uncompressed layer {diff_id} the config names \
                      (docker-archive layers must be stored uncompressed)",
-                    self.shown, l.digest
+                    l.digest
                 )));
             }
             layers.push((l.digest.clone(), path.clone()));
@@ -855,11 +849,10 @@ impl ImageDestination for ArchiveDest {
             refs.extend(self.first_names.iter().cloned());
         }
         for n in names {
-            refs.push(tag_ref(n).with_context(ctx)?);
+            refs.push(tag_ref(n)?);
         }
 
-        let top =
-            Self::write_legacy(&mut st, &layers, &config_digest, &config).with_context(ctx)?;
+        let top = Self::write_legacy(&mut st, &layers, &config_digest, &config)?;
         let idx = match st.by_config.get(&config_digest) {
             Some(&i) => i,
             None => {
@@ -895,21 +888,17 @@ impl ImageDestination for ArchiveDest {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        let shown = self.shown.clone();
         let mut st = self.lock()?;
         if st.items.is_empty() {
-            return Err(Error::new(format!(
-                "{shown}: no image was written; nothing to commit"
-            )));
+            return Err(Error::new("no image was written; nothing to commit"));
         }
         let manifest = serde_json::to_vec(&st.items)?;
         let repositories = serde_json::to_vec(&st.repositories)?;
         write_entry(&mut st, |out| {
             out.append_bytes(MANIFEST_JSON, &manifest)?;
             out.append_bytes("repositories", &repositories)
-        })
-        .with_context(|| shown.clone())?;
+        })?;
         let out = st.out.take().ok_or_else(|| Error::new("archive closed"))?;
-        out.finish().with_context(|| shown)
+        out.finish()
     }
 }
