@@ -1,0 +1,859 @@
+//! The `docker-archive:` transport, from the user's side: `docker save`
+//! archives (fixtures from Docker 20 and 26, and fresh ones from the test
+//! Docker Engine) are read, archives lade writes are loaded by `docker
+//! load` and run, and bad archives fail with one clear line and exit 3.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use common::*;
+use lade::model::{Digest, ImageConfig, MediaType};
+use lade::transport::{self, BlobInfo, ImageSource, TransportOptions};
+use lade::verify::VerifyingReader;
+
+fn fx(name: &str) -> String {
+    fixture("docker-save").join(name).display().to_string()
+}
+
+fn source(name: &str) -> lade::Result<Box<dyn ImageSource>> {
+    transport::parse(name)?.source(&TransportOptions::default())
+}
+
+/// Read every blob of the image through a verifying reader.
+fn verify_all_blobs(src: &dyn ImageSource) -> lade::Result<()> {
+    let m = src.get_manifest(None)?.manifest()?;
+    for d in std::iter::once(&m.config).chain(&m.layers) {
+        let (r, size) = src.get_blob(d)?;
+        assert_eq!(size, Some(d.size));
+        let mut v = VerifyingReader::new(r, &d.digest, Some(d.size));
+        std::io::copy(&mut v, &mut std::io::sink())?;
+    }
+    Ok(())
+}
+
+/// skopeo's manifest for an archive image, with the one documented
+/// difference applied: skopeo labels uncompressed layers `…diff.tar.gzip`,
+/// lade `…diff.tar`.
+fn skopeo_raw_as_lade(name: &str) -> Vec<u8> {
+    let raw = ok(std::process::Command::new("skopeo").args(["inspect", "--raw", name]));
+    let text = String::from_utf8(raw).unwrap();
+    let gz = "\"application/vnd.docker.image.rootfs.diff.tar.gzip\"";
+    let layers = text.matches("\"digest\"").count() - 1;
+    assert_eq!(text.matches(gz).count(), layers, "{text}");
+    text.replace(gz, "\"application/vnd.docker.image.rootfs.diff.tar\"")
+        .into_bytes()
+}
+
+/// Rebuild a fixture archive: `edit(name, data)` may change a member's
+/// bytes; `extra` members (a symlink when data is None) are appended.
+fn rewrite(
+    from: &str,
+    to: &Path,
+    mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>,
+    extra: &[(&str, Option<&[u8]>, &str)],
+) {
+    let mut ar = tar::Archive::new(fs::File::open(fx(from)).unwrap());
+    let mut b = tar::Builder::new(fs::File::create(to).unwrap());
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().display().to_string();
+        let mut h = e.header().clone();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        let data = edit(&name, data);
+        h.set_size(data.len() as u64);
+        b.append_data(&mut h, &name, &data[..]).unwrap();
+    }
+    for (name, data, link) in extra {
+        let mut h = tar::Header::new_gnu();
+        match data {
+            Some(d) => {
+                h.set_size(d.len() as u64);
+                h.set_mode(0o644);
+                b.append_data(&mut h, name, *d).unwrap();
+            }
+            None => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_path(name).unwrap();
+                h.set_link_name_literal(link).unwrap();
+                h.set_cksum();
+                b.append(&h, std::io::empty()).unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap().sync_all().unwrap();
+}
+
+/// Replace the first Layers path of manifest.json.
+fn with_first_layer(path: &'static str) -> impl FnMut(&str, Vec<u8>) -> Vec<u8> {
+    move |name, data| {
+        if name != "manifest.json" {
+            return data;
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(&data).unwrap();
+        v[0]["Layers"][0] = path.into();
+        serde_json::to_vec(&v).unwrap()
+    }
+}
+
+/// `lade inspect --raw NAME` must fail with exit 3 and one line naming `want`.
+#[track_caller]
+fn inspect_fails(name: &str, want: &str) {
+    let err = fails_with(lade().args(["inspect", "--raw", name]), 3);
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("lade: error: "), "{err}");
+    assert!(err.contains(want), "expected {want:?} in: {err}");
+}
+
+fn manifest_json(archive: &Path) -> serde_json::Value {
+    let mut ar = tar::Archive::new(fs::File::open(archive).unwrap());
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_str() == Some("manifest.json") {
+            let mut s = Vec::new();
+            e.read_to_end(&mut s).unwrap();
+            return json(&s);
+        }
+    }
+    panic!("no manifest.json in {}", archive.display());
+}
+
+fn tar_names(archive: &Path) -> Vec<String> {
+    let mut ar = tar::Archive::new(fs::File::open(archive).unwrap());
+    ar.entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------- fixtures
+
+#[test]
+fn fixture_manifests_match_skopeo_byte_for_byte_but_the_layer_type() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    for name in [
+        "tiny-docker20.tar",
+        "tiny-docker26.tar",
+        "tiny2-docker20.tar:@0",
+        "tiny2-docker20.tar:@1",
+        "tiny2-docker26.tar:tiny:1",
+        "tiny2-docker26.tar:tiny-other:1",
+    ] {
+        let full = format!("docker-archive:{}", fx(name));
+        let ours = ok(lade().args(["inspect", "--raw", &full]));
+        assert_eq!(
+            String::from_utf8(ours).unwrap(),
+            String::from_utf8(skopeo_raw_as_lade(&full)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn fixture_digests_are_the_configs_and_every_blob_verifies() {
+    let cases = [
+        (
+            "tiny-docker20.tar",
+            "sha256:b2cc59969d90209a045f1c2bb6ec240f664abee8616314b669b991a6153ce517",
+        ),
+        (
+            "tiny-docker26.tar",
+            "sha256:90871247048370708769fa3c09ea84f4574a33bc7a9687f6a6fc97b8877cf934",
+        ),
+        (
+            "tiny2-docker20.tar:@1",
+            "sha256:1a3b07d30a63a5a42f29e8e1d6a5e9a852888fa31bef7e38e08edac5e6a9d28b",
+        ),
+        (
+            "tiny2-docker26.tar:tiny-other:1",
+            "sha256:7560660dd9a6549b9dc7bc6ddcab370979b4305d92c833375a71a3298dabe215",
+        ),
+    ];
+    for (name, config) in cases {
+        let src = source(&format!("docker-archive:{}", fx(name))).unwrap();
+        let raw = src.get_manifest(None).unwrap();
+        assert_eq!(raw.media_type, MediaType::DockerManifest);
+        assert_eq!(raw.digest, Digest::of_bytes(&raw.bytes));
+        let m = raw.manifest().unwrap();
+        assert_eq!(m.config.digest.to_string(), config, "{name}");
+        let (mut r, _) = src.get_blob(&m.config).unwrap();
+        let mut cfg = Vec::new();
+        r.read_to_end(&mut cfg).unwrap();
+        let cfg: ImageConfig = serde_json::from_slice(&cfg).unwrap();
+        let digests: Vec<_> = m.layers.iter().map(|l| l.digest.clone()).collect();
+        assert_eq!(digests, cfg.rootfs.diff_ids, "{name}");
+        for l in &m.layers {
+            assert_eq!(
+                l.media_type.as_str(),
+                lade::transport::docker_archive::DOCKER_LAYER
+            );
+        }
+        verify_all_blobs(&*src).unwrap();
+        assert!(src.concurrent_reads());
+    }
+    // The same image saved by Docker 20 and 26 has the same base layer.
+    let a = source(&format!("docker-archive:{}", fx("tiny-docker20.tar"))).unwrap();
+    let b = source(&format!("docker-archive:{}", fx("tiny-docker26.tar"))).unwrap();
+    let (a, b) = (
+        a.get_manifest(None).unwrap().manifest().unwrap(),
+        b.get_manifest(None).unwrap().manifest().unwrap(),
+    );
+    assert_eq!(a.layers[0].digest, b.layers[0].digest);
+}
+
+#[test]
+fn an_image_is_chosen_by_index_or_by_name() {
+    for f in ["tiny2-docker20.tar", "tiny2-docker26.tar"] {
+        let by = |sel: &str| {
+            let r = transport::parse(&format!("docker-archive:{}{sel}", fx(f))).unwrap();
+            let s = r.source(&TransportOptions::default()).unwrap();
+            (
+                s.get_manifest(None).unwrap(),
+                s.repo_tags(),
+                r.docker_reference(),
+            )
+        };
+        let (at1, tags, dref) = by(":@1");
+        assert_eq!(tags, ["tiny-other:1"]);
+        assert_eq!(dref, None);
+        for sel in [
+            ":tiny-other:1",
+            ":docker.io/library/tiny-other:1",
+            ":index.docker.io/library/tiny-other:1",
+        ] {
+            let (m, _, dref) = by(sel);
+            assert_eq!(m, at1, "{f}{sel}");
+            assert_eq!(dref.as_deref(), Some("tiny-other:1"));
+        }
+        let (at0, tags, _) = by(":tiny:1");
+        assert_eq!(tags, ["tiny:1"]);
+        assert_ne!(at0, at1);
+        assert_eq!(by(":@0").0, at0);
+
+        // not there: exit 1 (a negative answer), naming what is there
+        let e = fails_with(
+            lade().args(["inspect", &format!("docker-archive:{}:tiny:2", fx(f))]),
+            1,
+        );
+        assert!(
+            e.contains("no image named tiny:2") && e.contains("tiny-other:1"),
+            "{e}"
+        );
+        let e = fails_with(
+            lade().args(["inspect", &format!("docker-archive:{}:@2", fx(f))]),
+            1,
+        );
+        assert!(e.contains("@0 to @1"), "{e}");
+    }
+    // a name without tag means :latest; digests are refused
+    let e = fails_with(
+        lade().args([
+            "inspect",
+            &format!("docker-archive:{}:tiny", fx("tiny2-docker20.tar")),
+        ]),
+        1,
+    );
+    assert!(e.contains("tiny:latest"), "{e}");
+    for bad in [
+        ":@x",
+        ":@-1",
+        ":tiny@sha256:1a3b07d30a63a5a42f29e8e1d6a5e9a852888fa31bef7e38e08edac5e6a9d28b",
+        ":UP:1",
+    ] {
+        let name = format!("docker-archive:{}{bad}", fx("tiny2-docker20.tar"));
+        assert!(transport::parse(&name).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn several_images_without_a_choice_is_an_error_that_lists_them() {
+    for f in ["tiny2-docker20.tar", "tiny2-docker26.tar"] {
+        let name = format!("docker-archive:{}", fx(f));
+        let err = fails_with(lade().args(["inspect", "--raw", &name]), 3);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        for want in [
+            "2 images",
+            "@0 tiny:1",
+            "@1 tiny-other:1",
+            ":@N",
+            ":NAME:TAG",
+        ] {
+            assert!(err.contains(want), "{want:?} missing in {err}");
+        }
+    }
+}
+
+#[test]
+fn gzip_archives_read_like_plain_ones() {
+    let dir = tempdir();
+    for f in ["tiny-docker20.tar", "tiny2-docker26.tar"] {
+        // named .tar on purpose: detection is by content
+        let gz = dir.path().join(format!("gz-{f}"));
+        let mut enc = flate2::write::GzEncoder::new(
+            fs::File::create(&gz).unwrap(),
+            flate2::Compression::fast(),
+        );
+        std::io::copy(&mut fs::File::open(fx(f)).unwrap(), &mut enc).unwrap();
+        enc.finish().unwrap();
+        let plain = ok(lade().args(["inspect", "--raw", &format!("docker-archive:{}:@0", fx(f))]));
+        let zipped = ok(lade().args([
+            "inspect",
+            "--raw",
+            &format!("docker-archive:{}:@0", gz.display()),
+        ]));
+        assert_eq!(plain, zipped);
+        let src = transport::parse(&format!("docker-archive:{}:@0", gz.display()))
+            .unwrap()
+            .source(&TransportOptions {
+                tmp_dir: Some(dir.path().to_path_buf()),
+                ..Default::default()
+            })
+            .unwrap();
+        verify_all_blobs(&*src).unwrap();
+    }
+}
+
+// ------------------------------------------------------------ bad archives
+
+#[test]
+fn bad_archives_fail_with_one_clear_line_and_exit_3() {
+    let dir = tempdir();
+    let p = |n: &str| dir.path().join(n);
+    let name = |n: &str| format!("docker-archive:{}", p(n).display());
+
+    // truncated in the middle of a layer
+    let full = fs::read(fx("tiny-docker20.tar")).unwrap();
+    fs::write(p("trunc.tar"), &full[..full.len() / 2]).unwrap();
+    inspect_fails(&name("trunc.tar"), "truncated archive");
+
+    // not a tar at all; a tar without manifest.json
+    fs::write(p("junk.tar"), vec![b'j'; 4096]).unwrap();
+    inspect_fails(&name("junk.tar"), "not a valid tar archive");
+    let mut b = tar::Builder::new(fs::File::create(p("nomanifest.tar")).unwrap());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(2);
+    b.append_data(&mut h, "x.json", &b"{}"[..]).unwrap();
+    b.into_inner().unwrap();
+    inspect_fails(&name("nomanifest.tar"), "no manifest.json");
+
+    // manifest.json names a missing file, a path above the root, an
+    // absolute path, a symlink leading outside
+    rewrite(
+        "tiny-docker20.tar",
+        &p("missing.tar"),
+        with_first_layer("nope/layer.tar"),
+        &[],
+    );
+    inspect_fails(
+        &name("missing.tar"),
+        "\"nope/layer.tar\": no such file in the archive",
+    );
+    rewrite(
+        "tiny-docker20.tar",
+        &p("dotdot.tar"),
+        with_first_layer("../../etc/passwd"),
+        &[],
+    );
+    inspect_fails(&name("dotdot.tar"), "leads outside the archive");
+    rewrite(
+        "tiny-docker26.tar",
+        &p("abs.tar"),
+        with_first_layer("/etc/passwd"),
+        &[],
+    );
+    inspect_fails(&name("abs.tar"), "absolute paths are not allowed");
+    rewrite(
+        "tiny-docker20.tar",
+        &p("symlink.tar"),
+        with_first_layer("evil/layer.tar"),
+        &[("evil/layer.tar", None, "../../../etc/passwd")],
+    );
+    inspect_fails(&name("symlink.tar"), "leads outside the archive");
+
+    // a 5 MiB manifest.json, a 5 MiB config
+    let big = vec![b' '; 5 << 20];
+    rewrite(
+        "tiny-docker20.tar",
+        &p("bigmanifest.tar"),
+        |n, d| {
+            if n == "manifest.json" {
+                [&d[..], &big[..]].concat()
+            } else {
+                d
+            }
+        },
+        &[],
+    );
+    inspect_fails(&name("bigmanifest.tar"), "byte limit");
+    rewrite(
+        "tiny-docker20.tar",
+        &p("bigconfig.tar"),
+        |n, d| {
+            if n.ends_with(".json") && !n.contains('/') && n != "manifest.json" {
+                [&d[..], &big[..]].concat()
+            } else {
+                d
+            }
+        },
+        &[],
+    );
+    inspect_fails(&name("bigconfig.tar"), "byte limit");
+
+    // layer count disagreeing with the config
+    rewrite(
+        "tiny-docker20.tar",
+        &p("count.tar"),
+        |n, d| {
+            if n != "manifest.json" {
+                return d;
+            }
+            let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+            v[0]["Layers"].as_array_mut().unwrap().pop();
+            serde_json::to_vec(&v).unwrap()
+        },
+        &[],
+    );
+    inspect_fails(
+        &name("count.tar"),
+        "lists 2 layers but the config has 3 diff_ids",
+    );
+}
+
+#[test]
+fn a_layer_not_matching_its_diff_id_fails_the_copy_and_writes_nothing() {
+    let dir = tempdir();
+    let bad = dir.path().join("bad.tar");
+    let mut flipped = false;
+    rewrite(
+        "tiny-docker20.tar",
+        &bad,
+        |n, mut d| {
+            if n.ends_with("/layer.tar") && !flipped {
+                d[600] ^= 1;
+                flipped = true;
+            }
+            d
+        },
+        &[],
+    );
+    let src = format!("docker-archive:{}", bad.display());
+    // the manifest can be read (it needs no hashing) but the blob does not verify
+    let s = source(&src).unwrap();
+    let e = verify_all_blobs(&*s).unwrap_err().to_string();
+    assert!(e.contains("digest mismatch"), "{e}");
+
+    for dest in [
+        format!(
+            "docker-archive:{}:x:1",
+            dir.path().join("out.tar").display()
+        ),
+        format!("oci:{}:x", dir.path().join("layout").display()),
+    ] {
+        let err = fails_with(lade().args(["copy", "-q", &src, &dest]), 3);
+        assert!(err.contains("digest mismatch"), "{err}");
+    }
+    assert!(!dir.path().join("out.tar").exists());
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".lade-tmp")),
+        "{names:?}"
+    );
+}
+
+// ----------------------------------------------------------------- writing
+
+#[test]
+fn copy_to_an_archive_round_trips_and_matches_skopeo() {
+    let dir = tempdir();
+    let out = dir.path().join("out.tar");
+    let src = format!("docker-archive:{}", fx("tiny-docker26.tar"));
+    ok(lade()
+        .args(["copy", "-q", "--additional-tag", "extra:2", &src])
+        .arg(format!("docker-archive:{}:app:1", out.display())));
+
+    // same image, same manifest bytes
+    let a = ok(lade().args(["inspect", "--raw", &src]));
+    let b = ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("docker-archive:{}", out.display()),
+    ]));
+    assert_eq!(a, b);
+    if require_tool("skopeo") {
+        let theirs = skopeo_raw_as_lade(&format!("docker-archive:{}", out.display()));
+        assert_eq!(b, theirs);
+    }
+
+    // skopeo's layout: <hex>.json, <hex>.tar, legacy <id>/ dirs
+    let m = manifest_json(&out);
+    let item = &m[0];
+    assert_eq!(
+        item["Config"],
+        "90871247048370708769fa3c09ea84f4574a33bc7a9687f6a6fc97b8877cf934.json"
+    );
+    assert_eq!(item["RepoTags"], serde_json::json!(["app:1", "extra:2"]));
+    assert_eq!(
+        item["Layers"][0],
+        "9c76cfdcea8ff251d2b5bf5632def70137d256fa4b21c0985c52255bdc177318.tar"
+    );
+    let names = tar_names(&out);
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with("/layer.tar")).count(),
+        3
+    );
+    assert_eq!(names.iter().filter(|n| n.ends_with("/VERSION")).count(), 3);
+    assert!(names.contains(&"repositories".to_string()));
+    let mode = fs::metadata(&out).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o644
+    );
+
+    // an existing archive is not modified
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src])
+            .arg(format!("docker-archive:{}", out.display())),
+        3,
+    );
+    assert!(
+        err.contains("lade does not modify existing archives"),
+        "{err}"
+    );
+    // @N names an image to read, not one to write
+    let err = fails_with(
+        lade().args(["copy", "-q", &src]).arg(format!(
+            "docker-archive:{}:@0",
+            dir.path().join("n.tar").display()
+        )),
+        3,
+    );
+    assert!(err.contains(":NAME:TAG"), "{err}");
+}
+
+#[test]
+fn gzip_layers_from_a_layout_are_stored_uncompressed_and_gz_targets_are_gzipped() {
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    let src = format!("docker-archive:{}", fx("tiny-docker20.tar"));
+    ok(lade()
+        .args(["copy", "-q", "--dest-compress-format", "gzip", &src])
+        .arg(format!("oci:{}:t", layout.display())));
+    // gzip layers, unknown uncompressed size: staged, stored as diff_ids
+    let out = dir.path().join("out.tar.gz");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("oci:{}:t", layout.display()))
+        .arg(format!("docker-archive:{}:t:1", out.display())));
+    let head = fs::read(&out).unwrap();
+    assert_eq!(&head[..2], &[0x1f, 0x8b]);
+    let back = source(&format!("docker-archive:{}", out.display())).unwrap();
+    let orig = source(&src).unwrap();
+    let (bm, om) = (
+        back.get_manifest(None).unwrap().manifest().unwrap(),
+        orig.get_manifest(None).unwrap().manifest().unwrap(),
+    );
+    let digests = |m: &lade::model::Manifest| -> Vec<_> {
+        m.layers
+            .iter()
+            .map(|l| (l.digest.clone(), l.size))
+            .collect()
+    };
+    assert_eq!(digests(&bm), digests(&om));
+    verify_all_blobs(&*back).unwrap();
+}
+
+#[test]
+fn every_image_of_an_archive_goes_into_one_archive_with_shared_layers_once() {
+    let dir = tempdir();
+    let out = dir.path().join("all.tar");
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", fx("tiny2-docker26.tar")))
+        .arg(format!("docker-archive:{}", out.display())));
+    let m = manifest_json(&out);
+    assert_eq!(m[0]["RepoTags"], serde_json::json!(["tiny:1"]));
+    assert_eq!(m[1]["RepoTags"], serde_json::json!(["tiny-other:1"]));
+    // 3 + 2 layers, the base shared: 4 layer files
+    let names = tar_names(&out);
+    let layer_files = names
+        .iter()
+        .filter(|n| !n.contains('/') && n.ends_with(".tar"));
+    assert_eq!(layer_files.count(), 4, "{names:?}");
+    for sel in ["tiny:1", "tiny-other:1"] {
+        let a = ok(lade().args([
+            "inspect",
+            "--raw",
+            &format!("docker-archive:{}:{sel}", fx("tiny2-docker26.tar")),
+        ]));
+        let b = ok(lade().args([
+            "inspect",
+            "--raw",
+            &format!("docker-archive:{}:{sel}", out.display()),
+        ]));
+        assert_eq!(a, b, "{sel}");
+    }
+}
+
+#[test]
+fn a_destination_dropped_or_failed_leaves_nothing() {
+    let dir = tempdir();
+    let target = dir.path().join("x.tar");
+    let r = transport::parse(&format!("docker-archive:{}:x:1", target.display())).unwrap();
+    let src = source(&format!("docker-archive:{}", fx("tiny-docker20.tar"))).unwrap();
+    let m = src.get_manifest(None).unwrap().manifest().unwrap();
+    let blob = |d: &lade::model::Descriptor| {
+        let (mut r, _) = src.get_blob(d).unwrap();
+        let mut v = Vec::new();
+        r.read_to_end(&mut v).unwrap();
+        v
+    };
+
+    // dropped after some blobs: no archive, no temp file
+    let dest = r.destination(&TransportOptions::default()).unwrap();
+    let p = dest.properties();
+    assert_eq!(p.manifest_types, vec![MediaType::DockerManifest]);
+    assert_eq!(p.required_compression, Some(lade::model::Compression::None));
+    assert!(p.multi_image && !p.preserves_digests && !p.concurrent_writes);
+    dest.put_blob(&mut &blob(&m.config)[..], &BlobInfo::from(&m.config))
+        .unwrap();
+    dest.put_blob(&mut &blob(&m.layers[0])[..], &BlobInfo::from(&m.layers[0]))
+        .unwrap();
+    assert!(dest
+        .try_reuse_blob(&BlobInfo::from(&m.layers[0]))
+        .unwrap()
+        .is_some());
+    assert!(dest
+        .try_reuse_blob(&BlobInfo::from(&m.layers[1]))
+        .unwrap()
+        .is_none());
+    drop(dest);
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // a blob whose bytes do not match fails the whole destination
+    let dest = r.destination(&TransportOptions::default()).unwrap();
+    let mut wrong = blob(&m.layers[1]);
+    wrong[0] ^= 1;
+    let e = dest
+        .put_blob(&mut &wrong[..], &BlobInfo::from(&m.layers[1]))
+        .unwrap_err();
+    assert!(e.to_string().contains("digest mismatch"), "{e}");
+    let e = dest
+        .put_blob(&mut &blob(&m.config)[..], &BlobInfo::from(&m.config))
+        .unwrap_err();
+    assert!(e.to_string().contains("unusable"), "{e}");
+    assert!(dest.commit().is_err());
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // unknown digest and size: staged, digest computed
+    let dest = r
+        .destination(&TransportOptions {
+            tmp_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        })
+        .unwrap();
+    let info = BlobInfo {
+        media_type: m.layers[2].media_type.clone(),
+        digest: None,
+        size: None,
+    };
+    let got = dest.put_blob(&mut &blob(&m.layers[2])[..], &info).unwrap();
+    assert_eq!(
+        (got.digest, got.size),
+        (m.layers[2].digest.clone(), m.layers[2].size)
+    );
+    // nothing to commit without a manifest
+    assert!(dest
+        .commit()
+        .unwrap_err()
+        .to_string()
+        .contains("no image was written"));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+// ------------------------------------------------------------ real Docker
+
+fn docker_ok(host: &str, args: &[&str]) -> String {
+    ok_str(docker(host).args(args))
+}
+
+/// Two images sharing the base layer, built once per test run.
+fn build_pair(host: &str) -> (&'static str, &'static str) {
+    static ONCE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        build_image(
+            host,
+            "lade-da-one:1",
+            "FROM lade-test-base:1\nCOPY one.txt /data/one.txt\nLABEL which=one\n",
+            &[("one.txt", b"first image\n")],
+        );
+        build_image(
+            host,
+            "lade-da-two:1",
+            "FROM lade-test-base:1\nCOPY two.txt /data/two.txt\nRUN echo built > /data/run.txt\n",
+            &[("two.txt", b"second image\n")],
+        );
+    });
+    ("lade-da-one:1", "lade-da-two:1")
+}
+
+fn image_inspect(host: &str, name: &str) -> serde_json::Value {
+    json(&ok(docker(host).args(["image", "inspect", name])))[0].clone()
+}
+
+#[test]
+fn docker_save_archives_are_read() {
+    let Some(host) = docker_host() else { return };
+    let (one, two) = build_pair(&host);
+    let dir = tempdir();
+    let single = dir.path().join("one.tar");
+    let both = dir.path().join("both.tar");
+    docker_ok(&host, &["save", "-o", single.to_str().unwrap(), one]);
+    docker_ok(&host, &["save", "-o", both.to_str().unwrap(), one, two]);
+
+    for (archive, img) in [(&single, one), (&both, one), (&both, two)] {
+        let name = format!("docker-archive:{}:{img}", archive.display());
+        let src = source(&name).unwrap();
+        let m = src.get_manifest(None).unwrap().manifest().unwrap();
+        let info = image_inspect(&host, img);
+        // Docker's image ID is the config digest; its layers are the diff_ids.
+        assert_eq!(m.config.digest.to_string(), info["Id"], "{name}");
+        let layers: Vec<String> = m.layers.iter().map(|l| l.digest.to_string()).collect();
+        assert_eq!(
+            serde_json::json!(layers),
+            info["RootFS"]["Layers"],
+            "{name}"
+        );
+        assert_eq!(src.repo_tags(), [img]);
+        verify_all_blobs(&*src).unwrap();
+        if require_tool("skopeo") {
+            let ours = ok(lade().args(["inspect", "--raw", &name]));
+            assert_eq!(ours, skopeo_raw_as_lade(&name), "{name}");
+        }
+    }
+    // the shared base layer is one file in the two-image archive
+    let src1 = source(&format!("docker-archive:{}:@0", both.display())).unwrap();
+    let src2 = source(&format!("docker-archive:{}:@1", both.display())).unwrap();
+    let (m1, m2) = (
+        src1.get_manifest(None).unwrap().manifest().unwrap(),
+        src2.get_manifest(None).unwrap().manifest().unwrap(),
+    );
+    assert_eq!(m1.layers[0].digest, m2.layers[0].digest);
+    let e = fails_with(
+        lade().args(["inspect", &format!("docker-archive:{}", both.display())]),
+        3,
+    );
+    assert!(e.contains("2 images"), "{e}");
+}
+
+#[test]
+fn written_archives_load_into_docker_and_run() {
+    let Some(host) = docker_host() else { return };
+    let (one, two) = build_pair(&host);
+    let dir = tempdir();
+    let saved = dir.path().join("saved.tar");
+    docker_ok(&host, &["save", "-o", saved.to_str().unwrap(), one, two]);
+
+    // one image, through an OCI layout with gzip layers, to a gzip archive
+    let layout = dir.path().join("layout");
+    ok(lade()
+        .args(["copy", "-q", "--dest-compress-format", "gzip"])
+        .arg(format!("docker-archive:{}:{one}", saved.display()))
+        .arg(format!("oci:{}:one", layout.display())));
+    let single = dir.path().join("single.tar.gz");
+    ok(lade()
+        .args(["copy", "-q", "--additional-tag", "lade-da-loaded:extra"])
+        .arg(format!("oci:{}:one", layout.display()))
+        .arg(format!(
+            "docker-archive:{}:lade-da-loaded:1",
+            single.display()
+        )));
+    let _ = run(docker(&host).args(["rmi", "-f", "lade-da-loaded:1", "lade-da-loaded:extra"]));
+    let loaded = docker_ok(&host, &["load", "-i", single.to_str().unwrap()]);
+    assert!(loaded.contains("lade-da-loaded:1"), "{loaded}");
+    let out = docker_ok(
+        &host,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "lade-da-loaded:1",
+            "cat",
+            "/data/one.txt",
+        ],
+    );
+    assert_eq!(out, "first image");
+    let info = image_inspect(&host, "lade-da-loaded:1");
+    // the same image (same ID) as `one`, which keeps its own tag too
+    let tags: Vec<String> = serde_json::from_value(info["RepoTags"].clone()).unwrap();
+    for t in ["lade-da-loaded:1", "lade-da-loaded:extra"] {
+        assert!(tags.contains(&t.to_string()), "{tags:?}");
+    }
+    assert_eq!(info["Id"], image_inspect(&host, one)["Id"]);
+
+    // both images into one archive, shared base layer once; both load and run
+    let multi = dir.path().join("multi.tar");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}:{one}", saved.display()))
+        .arg(format!("docker-archive:{}:{two}", saved.display()))
+        .arg(format!("docker-archive:{}", multi.display())));
+    let m = manifest_json(&multi);
+    assert_eq!(m[0]["RepoTags"], serde_json::json!([one]));
+    assert_eq!(m[1]["RepoTags"], serde_json::json!([two]));
+    assert_eq!(m[0]["Layers"][0], m[1]["Layers"][0]);
+    let names = tar_names(&multi);
+    let layers = names
+        .iter()
+        .filter(|n| !n.contains('/') && n.ends_with(".tar"))
+        .count();
+    let l1 = m[0]["Layers"].as_array().unwrap().len();
+    let l2 = m[1]["Layers"].as_array().unwrap().len();
+    assert_eq!(layers, l1 + l2 - 1, "{names:?}");
+    let ids = (
+        image_inspect(&host, one)["Id"].clone(),
+        image_inspect(&host, two)["Id"].clone(),
+    );
+    docker_ok(&host, &["rmi", one, two]);
+    let loaded = docker_ok(&host, &["load", "-i", multi.to_str().unwrap()]);
+    assert!(loaded.contains(one) && loaded.contains(two), "{loaded}");
+    assert_eq!(image_inspect(&host, one)["Id"], ids.0);
+    assert_eq!(image_inspect(&host, two)["Id"], ids.1);
+    let out = docker_ok(
+        &host,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            two,
+            "cat",
+            "/data/two.txt",
+            "/data/run.txt",
+        ],
+    );
+    assert_eq!(out, "second image\nbuilt");
+    let out = docker_ok(
+        &host,
+        &[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            one,
+            "cat",
+            "/data/one.txt",
+        ],
+    );
+    assert_eq!(out, "first image");
+}
