@@ -469,6 +469,116 @@ fn a_layer_not_matching_its_diff_id_fails_the_copy_and_writes_nothing() {
     );
 }
 
+#[test]
+fn compressed_and_symlinked_layers_are_read_as_stored() {
+    let dir = tempdir();
+    let gz = |d: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, d).unwrap();
+        e.finish().unwrap()
+    };
+    // legacy layout: the base layer gzipped in place; the second layer
+    // named through a symlink to its directory
+    let first = "915003c250bccf431198ebd9400825ac786761eee3c8fe88fb1fd7aa44582206/layer.tar";
+    let mut zipped = Vec::new();
+    let out = dir.path().join("gz.tar");
+    rewrite(
+        "tiny-docker20.tar",
+        &out,
+        |n, d| match n {
+            _ if n == first => {
+                zipped = gz(&d);
+                zipped.clone()
+            }
+            "manifest.json" => {
+                let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+                v[0]["Layers"][1] = "alias/layer.tar".into();
+                serde_json::to_vec(&v).unwrap()
+            }
+            _ => d,
+        },
+        &[(
+            "alias",
+            None,
+            "24b980b4db8a4cf8472011a0f1ade0a446dd340a9489401e32cb2bc314f51bc1",
+        )],
+    );
+    let name = format!("docker-archive:{}", out.display());
+    let src = source(&name).unwrap();
+    let m = src.get_manifest(None).unwrap().manifest().unwrap();
+    assert_eq!(m.layers[0].media_type, MediaType::DockerLayerGzip);
+    assert_eq!(m.layers[0].digest, Digest::of_bytes(&zipped));
+    assert_eq!(m.layers[0].size, zipped.len() as u64);
+    verify_all_blobs(&*src).unwrap();
+
+    // copied into an archive, the layer is decompressed again, checked
+    // against its diff_id, and the image is the fixture's once more
+    let back = dir.path().join("back.tar");
+    ok(lade()
+        .args(["copy", "-q", &name])
+        .arg(format!("docker-archive:{}", back.display())));
+    let a = ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("docker-archive:{}", back.display()),
+    ]));
+    let b = ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("docker-archive:{}", fx("tiny-docker20.tar")),
+    ]));
+    assert_eq!(a, b);
+
+    // Docker 25+ layout: a gzip blob is known by its path, not hashed.
+    // Give the gzip bytes a wrong blob name: the digest comes from the
+    // name, and the copy's verification is what catches it.
+    let base = fs::read(fx("tiny-docker26.tar")).unwrap();
+    let mut ar = tar::Archive::new(&base[..]);
+    let plain = ar
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find_map(|mut e| {
+            let p = e.path().unwrap().display().to_string();
+            (p == "blobs/sha256/9c76cfdcea8ff251d2b5bf5632def70137d256fa4b21c0985c52255bdc177318")
+                .then(|| {
+                    let mut d = Vec::new();
+                    e.read_to_end(&mut d).unwrap();
+                    d
+                })
+        })
+        .unwrap();
+    let zipped = gz(&plain);
+    let fake = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let fake_path = format!("blobs/sha256/{}", &fake[7..]);
+    let out26b = dir.path().join("gz26.tar");
+    rewrite(
+        "tiny-docker26.tar",
+        &out26b,
+        |n, d| match n {
+            "manifest.json" => {
+                let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+                v[0]["Layers"][0] = fake_path.clone().into();
+                v[0]["LayerSources"] = serde_json::json!({});
+                serde_json::to_vec(&v).unwrap()
+            }
+            _ => d,
+        },
+        &[(&fake_path, Some(&zipped), "")],
+    );
+    let src = source(&format!("docker-archive:{}", out26b.display())).unwrap();
+    let m = src.get_manifest(None).unwrap().manifest().unwrap();
+    assert_eq!(m.layers[0].media_type, MediaType::DockerLayerGzip);
+    assert_eq!(
+        m.layers[0].digest.to_string(),
+        fake,
+        "digest taken from the path"
+    );
+    // …and the copy's verification is what catches a wrong name
+    let e = verify_all_blobs(&*src).unwrap_err().to_string();
+    assert!(e.contains("digest mismatch"), "{e}");
+}
+
 // ----------------------------------------------------------------- writing
 
 #[test]
