@@ -85,7 +85,12 @@ pub fn copy_images(
         let source = src
             .source(&opts.transport)
             .map_err(|e| e.context(format!("opening {src}")))?;
-        let names: Vec<String> = src.docker_reference().into_iter().collect();
+        // The name the source reference gives, else the names the image
+        // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
+        let names: Vec<String> = match src.docker_reference() {
+            Some(n) => vec![n],
+            None => source.repo_tags(),
+        };
         let report = copy_one(&*source, &*dest, &names, opts, &progress)
             .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         reports.push(report);
