@@ -118,6 +118,29 @@ pub enum Command {
     Gc(GcArgs),
     /// Print the digest of a manifest file
     ManifestDigest(ManifestDigestArgs),
+    /// List the tags of a registry repository (docker://REPO)
+    #[command(
+        after_help = "OUTPUT\n  JSON as skopeo list-tags: {\"Repository\": NAME, \"Tags\": [...]}.\n\n\
+        EXAMPLES\n  lade list-tags docker://registry.example/app\n  \
+        lade list-tags --tls-verify=false docker://localhost:5000/app"
+    )]
+    ListTags(ListTagsArgs),
+    /// Delete an image (docker://REF: the manifest the tag or digest names)
+    #[command(
+        after_help = "EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
+        lade delete docker://registry.example/app@sha256:3f8a…"
+    )]
+    Delete(DeleteArgs),
+    /// Store credentials for a registry in the auth file
+    #[command(
+        after_help = "The file is $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json,\n\
+        else ~/.docker/config.json (--authfile overrides); it is written with mode 0600.\n\n\
+        EXAMPLES\n  lade login -u me registry.example\n  \
+        echo \"$TOKEN\" | lade login -u me --password-stdin registry.example"
+    )]
+    Login(LoginArgs),
+    /// Remove stored credentials for a registry
+    Logout(LogoutArgs),
 }
 
 macro_rules! transports_help {
@@ -229,6 +252,8 @@ pub struct CopyArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub registry: CopyRegistryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +269,8 @@ pub struct InspectArgs {
     pub config: bool,
     #[command(flatten)]
     pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -362,4 +389,128 @@ pub struct ManifestDigestArgs {
     /// The manifest file
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+/// docker:// access for one registry (inspect, list-tags, delete).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistryArgs {
+    /// docker://: credentials USERNAME[:PASSWORD]
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub creds: Option<String>,
+    /// docker://: a bearer token to send as is
+    #[arg(long, value_name = "TOKEN")]
+    pub registry_token: Option<String>,
+    /// docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE,
+    /// $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// docker://: verify TLS [default: true]; false also allows plain HTTP
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// docker://: retries after 5xx, 429 and connection errors
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retry_times: u32,
+}
+
+/// docker:// access for copy's source and destination.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CopyRegistryArgs {
+    /// docker:// source: credentials USERNAME[:PASSWORD]
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub src_creds: Option<String>,
+    /// docker:// destination: credentials USERNAME[:PASSWORD]
+    #[arg(long, value_name = "USER[:PASS]")]
+    pub dest_creds: Option<String>,
+    /// docker:// source: a bearer token to send as is
+    #[arg(long, value_name = "TOKEN")]
+    pub src_registry_token: Option<String>,
+    /// docker:// destination: a bearer token to send as is
+    #[arg(long, value_name = "TOKEN")]
+    pub dest_registry_token: Option<String>,
+    /// docker://: read credentials from FILE only (both sides)
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// docker:// source: verify TLS [default: true]; false also allows plain HTTP
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub src_tls_verify: Option<bool>,
+    /// docker:// destination: verify TLS [default: true]; false also allows plain HTTP
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub dest_tls_verify: Option<bool>,
+    /// docker:// source: certificate directory [default: certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub src_cert_dir: Option<PathBuf>,
+    /// docker:// destination: certificate directory [default: certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub dest_cert_dir: Option<PathBuf>,
+    /// docker://: retries after 5xx, 429 and connection errors
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retry_times: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ListTagsArgs {
+    /// The repository, docker://[HOST/]REPO
+    #[arg(value_name = "REPOSITORY")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The image, docker://[HOST/]REPO[:TAG|@DIGEST]
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The registry, HOST[:PORT]
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+    /// User name [default: prompt]
+    #[arg(short, long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Password (visible to other users of this machine; prefer --password-stdin)
+    #[arg(
+        short,
+        long,
+        value_name = "PASSWORD",
+        conflicts_with = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The auth file to write
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
+    /// Verify TLS [default: true]; false also allows plain HTTP
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
+    /// Certificate directory [default: certs.d]
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The registry, HOST[:PORT]
+    #[arg(value_name = "REGISTRY", required_unless_present = "all")]
+    pub registry: Option<String>,
+    /// Remove the credentials of every registry
+    #[arg(short, long, conflicts_with = "registry")]
+    pub all: bool,
+    /// The auth file to edit
+    #[arg(long, value_name = "FILE")]
+    pub authfile: Option<PathBuf>,
 }

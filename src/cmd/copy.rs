@@ -16,6 +16,8 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         .collect::<Result<_>>()?;
     let transport = TransportOptions {
         additional_tags: a.additional_tag.clone(),
+        src_registry: super::registry::copy_side(&a.registry, true),
+        dest_registry: super::registry::copy_side(&a.registry, false),
         ..Default::default()
     };
     if a.all_images {

@@ -13,7 +13,10 @@ use crate::transport::{self, TransportOptions};
 
 pub fn run(a: InspectArgs) -> Result<i32> {
     let r = transport::parse(&a.image)?;
-    let opts = TransportOptions::default();
+    let opts = TransportOptions {
+        src_registry: super::registry::options(&a.registry),
+        ..Default::default()
+    };
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;
     let mut out = stdout();
     let top = src.get_manifest(None).map_err(|e| e.context(&a.image))?;
@@ -45,7 +48,13 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         }
     }
     o.insert("Digest".into(), json!(top.digest.to_string()));
-    o.insert("RepoTags".into(), json!(Vec::<String>::new()));
+    // As skopeo: for a registry, every tag of the repository.
+    let tags = if r.transport() == "docker" {
+        r.list_tags(&opts).map_err(|e| e.context(&a.image))?
+    } else {
+        Vec::new()
+    };
+    o.insert("RepoTags".into(), json!(tags));
     o.insert("Created".into(), json!(config.created));
     // As skopeo: only Docker-format images report the Docker version.
     let docker_version = if raw.media_type == MediaType::DockerManifest {

@@ -9,6 +9,7 @@ mod hash_object;
 mod inspect;
 mod manifest_digest;
 mod refs;
+mod registry;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Fsck(a) => fsck::fsck(g, a),
         Command::Gc(a) => fsck::gc(g, a),
         Command::ManifestDigest(a) => manifest_digest::run(a),
+        Command::ListTags(a) => registry::list_tags(a),
+        Command::Delete(a) => registry::delete(a),
+        Command::Login(a) => registry::login(a),
+        Command::Logout(a) => registry::logout(a),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod dir;
 pub mod docker_archive;
 pub mod oci_archive;
 pub mod oci_layout;
+pub mod registry;
 
 use std::fmt;
 use std::io::Read;
@@ -29,6 +30,10 @@ pub struct TransportOptions {
     /// Temp directory for transports that must stage data (compressed
     /// archives); default: the system's.
     pub tmp_dir: Option<PathBuf>,
+    /// docker:// settings for sources (and inspect, list-tags, delete).
+    pub src_registry: registry::RegistryOptions,
+    /// docker:// settings for destinations.
+    pub dest_registry: registry::RegistryOptions,
 }
 
 /// A parsed image name within one transport.
@@ -188,6 +193,7 @@ type ParseFn = fn(&str) -> Result<Box<dyn ImageReference>>;
 /// Every transport by name.
 pub const TRANSPORTS: &[(&str, ParseFn)] = &[
     ("dir", dir::parse),
+    ("docker", registry::parse),
     ("docker-archive", docker_archive::parse),
     ("oci", oci_layout::parse),
     ("oci-archive", oci_archive::parse),

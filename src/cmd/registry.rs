@@ -1,0 +1,196 @@
+//! Registry commands: `list-tags`, `delete`, `login`, `logout`, and the
+//! mapping of registry flags to [`RegistryOptions`].
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::json;
+
+use super::inspect::write_pretty;
+use super::stdout;
+use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutArgs, RegistryArgs};
+use crate::error::{Error, Result};
+use crate::model::DockerRef;
+use crate::transport::registry::auth::{login_file, remove_login, store_login};
+use crate::transport::registry::client::Client;
+use crate::transport::registry::{RegistryOptions, RegistryRef};
+use crate::transport::{self, TransportOptions};
+
+pub fn options(a: &RegistryArgs) -> RegistryOptions {
+    RegistryOptions {
+        creds: a.creds.clone(),
+        registry_token: a.registry_token.clone(),
+        authfile: a.authfile.clone(),
+        tls_verify: a.tls_verify,
+        cert_dir: a.cert_dir.clone(),
+        retry_times: a.retry_times,
+    }
+}
+
+/// The source (`src` true) or destination side of copy's registry flags.
+pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
+    let pick = |s: &Option<String>, d: &Option<String>| if src { s.clone() } else { d.clone() };
+    RegistryOptions {
+        creds: pick(&a.src_creds, &a.dest_creds),
+        registry_token: pick(&a.src_registry_token, &a.dest_registry_token),
+        authfile: a.authfile.clone(),
+        tls_verify: if src {
+            a.src_tls_verify
+        } else {
+            a.dest_tls_verify
+        },
+        cert_dir: if src {
+            a.src_cert_dir.clone()
+        } else {
+            a.dest_cert_dir.clone()
+        },
+        retry_times: a.retry_times,
+    }
+}
+
+fn registry_ref(name: &str) -> Result<RegistryRef> {
+    let r = transport::parse(name)?;
+    if r.transport() != "docker" {
+        return Err(Error::new(format!(
+            "{name}: only docker:// names have a registry"
+        )));
+    }
+    RegistryRef::parse(name.strip_prefix("docker:").unwrap_or(name))
+}
+
+pub fn list_tags(a: ListTagsArgs) -> Result<i32> {
+    let r = registry_ref(&a.image)?;
+    if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
+        return Err(Error::usage(format!(
+            "{}: list-tags takes a repository, without tag or digest",
+            a.image
+        )));
+    }
+    let opts = TransportOptions {
+        src_registry: options(&a.registry),
+        ..Default::default()
+    };
+    let tags =
+        crate::transport::ImageReference::list_tags(&r, &opts).map_err(|e| e.context(&a.image))?;
+    let mut out = stdout();
+    write_pretty(&mut out, &json!({"Repository": r.r.name(), "Tags": tags}))?;
+    out.flush()?;
+    Ok(0)
+}
+
+pub fn delete(a: DeleteArgs) -> Result<i32> {
+    let r = transport::parse(&a.image)?;
+    let opts = TransportOptions {
+        src_registry: options(&a.registry),
+        ..Default::default()
+    };
+    r.delete(&opts)
+        .map_err(|e| e.context(format!("deleting {}", a.image)))?;
+    Ok(0)
+}
+
+/// `HOST[:PORT]`, also accepting a URL or a docker:// name.
+fn registry_host(s: &str) -> Result<String> {
+    let s = s
+        .strip_prefix("docker://")
+        .or_else(|| s.strip_prefix("https://"))
+        .or_else(|| s.strip_prefix("http://"))
+        .unwrap_or(s);
+    let host = s.split('/').next().unwrap_or(s);
+    if host.is_empty() {
+        return Err(Error::usage("name the registry as HOST[:PORT]"));
+    }
+    // Normalise docker.io's aliases.
+    Ok(DockerRef::parse(&format!("{host}/x"))
+        .map(|r| r.domain)
+        .unwrap_or_else(|_| host.to_string()))
+}
+
+fn prompt(what: &str, secret: bool) -> Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::usage(format!(
+            "no {what} given and standard input is not a terminal (use --username / --password-stdin)"
+        )));
+    }
+    eprint!("{what}: ");
+    let _ = std::io::stderr().flush();
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    };
+    if secret {
+        stty("-echo");
+    }
+    let mut line = String::new();
+    let r = stdin.lock().read_line(&mut line);
+    if secret {
+        stty("echo");
+        eprintln!();
+    }
+    r?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub fn login(a: LoginArgs) -> Result<i32> {
+    let host = registry_host(&a.registry)?;
+    let user = match &a.username {
+        Some(u) => u.clone(),
+        None => prompt("Username", false)?,
+    };
+    let pass = if a.password_stdin {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        match &a.password {
+            Some(p) => p.clone(),
+            None => prompt("Password", true)?,
+        }
+    };
+    if user.is_empty() || user.contains(':') {
+        return Err(Error::usage(
+            "the username must be non-empty and hold no ':'",
+        ));
+    }
+    let opts = RegistryOptions {
+        creds: Some(format!("{user}:{pass}")),
+        authfile: a.authfile.clone(),
+        tls_verify: a.tls_verify,
+        cert_dir: a.cert_dir.clone(),
+        ..Default::default()
+    };
+    let c = Client::new(&host, &opts).map_err(|e| e.context(format!("logging in to {host}")))?;
+    c.check_login()
+        .map_err(|e| e.context(format!("logging in to {host}")))?;
+    let file = login_file(&opts)?;
+    store_login(&file, &host, &user, &pass)?;
+    eprintln!("Login Succeeded!");
+    Ok(0)
+}
+
+pub fn logout(a: LogoutArgs) -> Result<i32> {
+    let opts = RegistryOptions {
+        authfile: a.authfile.clone(),
+        ..Default::default()
+    };
+    let file = login_file(&opts)?;
+    let host = match &a.registry {
+        Some(r) if !a.all => Some(registry_host(r)?),
+        _ => None,
+    };
+    if remove_login(&file, host.as_deref())? {
+        match &host {
+            Some(h) => eprintln!("Removed login credentials for {h}"),
+            None => eprintln!("Removed login credentials for all registries"),
+        }
+        Ok(0)
+    } else {
+        Err(Error::new(format!(
+            "not logged in to {} (in {})",
+            host.as_deref().unwrap_or("any registry"),
+            file.display()
+        )))
+    }
+}

@@ -1,0 +1,438 @@
+//! Credentials and challenges: `--creds`/`--registry-token`, auth files
+//! (containers' auth.json and Docker's config.json: `auths`,
+//! `credHelpers`, `credsStore` through `docker-credential-*`),
+//! WWW-Authenticate parsing, and the file side of login/logout.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Map, Value};
+
+use super::client::b64;
+use super::RegistryOptions;
+use crate::error::{Error, Result};
+
+/// What to authenticate with. Secrets stay in here; nothing prints them.
+#[derive(Clone)]
+pub enum Creds {
+    Basic {
+        user: String,
+        pass: String,
+    },
+    /// A bearer token sent as is (`--registry-token`).
+    Token(String),
+}
+
+impl Creds {
+    /// `USER:PASS` base64-encoded for Basic auth and token requests.
+    pub fn basic(&self) -> Option<String> {
+        match self {
+            Creds::Basic { user, pass } => Some(b64(&format!("{user}:{pass}"))),
+            Creds::Token(_) => None,
+        }
+    }
+
+    /// `USER[:PASS]` from the command line.
+    pub fn parse(s: &str) -> Result<Creds> {
+        let (user, pass) = s.split_once(':').unwrap_or((s, ""));
+        if user.is_empty() {
+            return Err(Error::usage("--creds needs USERNAME[:PASSWORD]"));
+        }
+        Ok(Creds::Basic {
+            user: user.to_string(),
+            pass: pass.to_string(),
+        })
+    }
+}
+
+/// A parsed WWW-Authenticate challenge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Challenge {
+    Basic {
+        realm: Option<String>,
+    },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
+}
+
+/// Parse `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
+pub fn parse_challenges(h: &str) -> Result<Challenge> {
+    let bad = |why: &str| {
+        let shown: String = h.chars().take(120).collect();
+        Error::new(format!(
+            "malformed WWW-Authenticate header {shown:?}: {why}"
+        ))
+    };
+    let h = h.trim();
+    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
+    let mut params: Vec<(String, String)> = Vec::new();
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && (b[i] == b' ' || b[i] == b',') {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let ks = i;
+        while i < b.len() && b[i] != b'=' {
+            if b[i] == b' ' || b[i] == b',' || b[i] == b'"' {
+                return Err(bad("expected key=value"));
+            }
+            i += 1;
+        }
+        if i >= b.len() || i == ks {
+            return Err(bad("expected key=value"));
+        }
+        let key = rest[ks..i].to_ascii_lowercase();
+        i += 1;
+        let val = if i < b.len() && b[i] == b'"' {
+            i += 1;
+            let mut v = Vec::new();
+            loop {
+                if i >= b.len() {
+                    return Err(bad("unterminated quoted string"));
+                }
+                match b[i] {
+                    b'"' => {
+                        i += 1;
+                        break;
+                    }
+                    b'\\' if i + 1 < b.len() => {
+                        v.push(b[i + 1]);
+                        i += 2;
+                    }
+                    c => {
+                        v.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            String::from_utf8(v).map_err(|_| bad("not UTF-8"))?
+        } else {
+            let vs = i;
+            while i < b.len() && b[i] != b',' && b[i] != b' ' {
+                i += 1;
+            }
+            rest[vs..i].to_string()
+        };
+        params.push((key, val));
+    }
+    let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
+    match scheme.to_ascii_lowercase().as_str() {
+        "basic" => Ok(Challenge::Basic {
+            realm: get("realm"),
+        }),
+        "bearer" => {
+            let realm = get("realm").ok_or_else(|| bad("Bearer without realm"))?;
+            Ok(Challenge::Bearer {
+                realm,
+                service: get("service"),
+                scope: get("scope"),
+            })
+        }
+        "" => Err(bad("empty")),
+        other => Err(bad(&format!("unsupported scheme {other:?}"))),
+    }
+}
+
+/// The auth files read, in order of precedence.
+pub fn auth_files(opts: &RegistryOptions) -> Vec<PathBuf> {
+    if let Some(f) = &opts.authfile {
+        return vec![f.clone()];
+    }
+    let mut v = Vec::new();
+    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
+        v.push(PathBuf::from(f));
+    }
+    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR").filter(|f| !f.is_empty()) {
+        v.push(Path::new(&d).join("containers/auth.json"));
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|f| !f.is_empty()) {
+        let cfg = std::env::var_os("DOCKER_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(&h).join(".docker"));
+        v.push(cfg.join("config.json"));
+    }
+    v
+}
+
+/// The file `login` writes and `logout` edits.
+pub fn login_file(opts: &RegistryOptions) -> Result<PathBuf> {
+    auth_files(opts)
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::new("no auth file: set --authfile or $REGISTRY_AUTH_FILE"))
+}
+
+/// The keys an auth file may use for `host`.
+fn keys_for(host: &str) -> Vec<String> {
+    let mut v = vec![
+        host.to_string(),
+        format!("https://{host}"),
+        format!("http://{host}"),
+        format!("https://{host}/v1/"),
+        format!("https://{host}/v2/"),
+    ];
+    if host == "docker.io" {
+        v.extend(
+            [
+                "index.docker.io",
+                "https://index.docker.io/v1/",
+                "registry-1.docker.io",
+            ]
+            .map(String::from),
+        );
+    }
+    v
+}
+
+/// Credentials for `host`: the command line's, else the first auth file
+/// that has some.
+pub fn find_creds(host: &str, opts: &RegistryOptions) -> Result<Option<Creds>> {
+    if let Some(t) = &opts.registry_token {
+        return Ok(Some(Creds::Token(t.clone())));
+    }
+    if let Some(c) = &opts.creds {
+        return Creds::parse(c).map(Some);
+    }
+    for f in auth_files(opts) {
+        let text = match std::fs::read(&f) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if opts.authfile.is_some() {
+                    return Err(Error::new(format!("auth file {}: not found", f.display())));
+                }
+                continue;
+            }
+            Err(e) => return Err(Error::from(e).context(format!("auth file {}", f.display()))),
+        };
+        let v: Value = serde_json::from_slice(&text)
+            .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
+        if let Some(c) = creds_in(&v, host).map_err(|e| e.context(f.display()))? {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
+}
+
+fn creds_in(v: &Value, host: &str) -> Result<Option<Creds>> {
+    let keys = keys_for(host);
+    if let Some(helper) = v
+        .get("credHelpers")
+        .and_then(|h| keys.iter().find_map(|k| h.get(k)))
+        .and_then(Value::as_str)
+    {
+        return helper_get(helper, host);
+    }
+    if let Some(entry) = v
+        .get("auths")
+        .and_then(|a| keys.iter().find_map(|k| a.get(k)))
+    {
+        if let Some(a) = entry.get("auth").and_then(Value::as_str) {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(a.trim())
+                .map_err(|_| Error::new(format!("auths.{host}.auth is not base64")))?;
+            let s = String::from_utf8(raw)
+                .map_err(|_| Error::new(format!("auths.{host}.auth is not UTF-8")))?;
+            let (user, pass) = s
+                .split_once(':')
+                .ok_or_else(|| Error::new(format!("auths.{host}.auth is not USER:PASS")))?;
+            return Ok(Some(Creds::Basic {
+                user: user.to_string(),
+                pass: pass.to_string(),
+            }));
+        }
+    }
+    if let Some(store) = v.get("credsStore").and_then(Value::as_str) {
+        return helper_get(store, host);
+    }
+    Ok(None)
+}
+
+/// `docker-credential-NAME get`, with the registry on stdin.
+fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
+    if name.is_empty() || name.contains('/') {
+        return Err(Error::new(format!("bad credential helper name {name:?}")));
+    }
+    let prog = format!("docker-credential-{name}");
+    let mut child = Command::new(&prog)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::new(format!("credential helper {prog}: {e}")))?;
+    let _ = child.stdin.take().unwrap().write_all(host.as_bytes());
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::new(format!("credential helper {prog}: {e}")))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        if text.contains("credentials not found") {
+            return Ok(None);
+        }
+        // The helper's output could hold anything; don't print it.
+        return Err(Error::new(format!(
+            "credential helper {prog} failed ({})",
+            out.status
+        )));
+    }
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|_| Error::new(format!("credential helper {prog}: output is not JSON")))?;
+    let user = v.get("Username").and_then(Value::as_str).unwrap_or("");
+    let secret = v.get("Secret").and_then(Value::as_str).unwrap_or("");
+    if secret.is_empty() {
+        return Ok(None);
+    }
+    if user == "<token>" {
+        return Err(Error::new(format!(
+            "credential helper {prog} returned an identity token, which lade does not support yet"
+        )));
+    }
+    Ok(Some(Creds::Basic {
+        user: user.to_string(),
+        pass: secret.to_string(),
+    }))
+}
+
+fn read_file_json(path: &Path) -> Result<Value> {
+    match std::fs::read(path) {
+        Ok(t) if t.iter().all(u8::is_ascii_whitespace) => Ok(json!({})),
+        Ok(t) => serde_json::from_slice(&t)
+            .map_err(|e| Error::new(format!("auth file {}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(json!({})),
+        Err(e) => Err(Error::from(e).context(format!("auth file {}", path.display()))),
+    }
+}
+
+/// Write `v` to `path` as a 0600 file (temp file, then rename).
+fn write_file_json(path: &Path, v: &Value) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(d) = dir {
+        std::fs::create_dir_all(d).map_err(ctx)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(ctx)?;
+    let mut bytes = serde_json::to_vec_pretty(v).expect("JSON");
+    bytes.push(b'\n');
+    let r = f.write_all(&bytes).and_then(|_| f.sync_all());
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(ctx(e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ctx(e)
+    })
+}
+
+/// Record `user:pass` for `host` in the login file.
+pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
+    let mut v = read_file_json(path)?;
+    let obj = v
+        .as_object_mut()
+        .ok_or_else(|| Error::new(format!("auth file {}: not a JSON object", path.display())))?;
+    let auths = obj
+        .entry("auths")
+        .or_insert_with(|| Value::Object(Map::new()));
+    let auths = auths.as_object_mut().ok_or_else(|| {
+        Error::new(format!(
+            "auth file {}: auths is not an object",
+            path.display()
+        ))
+    })?;
+    auths.insert(
+        host.to_string(),
+        json!({ "auth": b64(&format!("{user}:{pass}")) }),
+    );
+    write_file_json(path, &v)
+}
+
+/// Remove `host` (or every registry) from the login file. False when
+/// there was nothing to remove.
+pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
+    let mut v = read_file_json(path)?;
+    let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
+        return Ok(false);
+    };
+    let removed = match host {
+        Some(h) => {
+            let keys = keys_for(h);
+            let before = auths.len();
+            auths.retain(|k, _| !keys.contains(k));
+            before != auths.len()
+        }
+        None => {
+            let any = !auths.is_empty();
+            auths.clear();
+            any
+        }
+    };
+    if removed {
+        write_file_json(path, &v)?;
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges() {
+        let c = parse_challenges(
+            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            Challenge::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: Some("registry.example".into()),
+                scope: Some("repository:a/b:pull,push".into()),
+            }
+        );
+        assert_eq!(
+            parse_challenges(r#"Basic realm="Registry Realm""#).unwrap(),
+            Challenge::Basic {
+                realm: Some("Registry Realm".into())
+            }
+        );
+        for bad in [
+            "",
+            "Bearer",
+            r#"Bearer realm="x"#,
+            "Bearer realm",
+            "Negotiate abc",
+            r#"Bearer ="x""#,
+        ] {
+            assert!(parse_challenges(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn auth_entries() {
+        let v = json!({"auths": {"https://reg.example:5000": {"auth": b64("u:p:w")}}});
+        match creds_in(&v, "reg.example:5000").unwrap() {
+            Some(Creds::Basic { user, pass }) => {
+                assert_eq!((user.as_str(), pass.as_str()), ("u", "p:w"))
+            }
+            _ => panic!("no creds"),
+        }
+        assert!(creds_in(&v, "other").unwrap().is_none());
+    }
+}

@@ -1,0 +1,704 @@
+//! One registry's HTTP client: scheme and TLS, authentication (anonymous,
+//! Basic, Bearer tokens cached per scope until they expire), redirects
+//! (Authorization never follows to another host), retries (5xx, 429 with
+//! Retry-After, connection errors) and the registry's error messages.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use ureq::http::{self, Method, Response};
+use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+use ureq::{Agent, Body, SendBody};
+
+use super::auth::{parse_challenges, Challenge, Creds};
+use super::RegistryOptions;
+use crate::error::{Error, Result};
+
+/// Error bodies read at most this much.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+/// Token responses read at most this much.
+const MAX_TOKEN_BODY: u64 = 1024 * 1024;
+/// The longest Retry-After honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A request body: replayable bytes, or a stream sent once.
+pub enum ReqBody<'a> {
+    Empty,
+    Bytes(&'a [u8]),
+    Stream(&'a mut dyn Read, Option<u64>),
+}
+
+impl ReqBody<'_> {
+    fn replayable(&self) -> bool {
+        !matches!(self, ReqBody::Stream(..))
+    }
+}
+
+pub struct Client {
+    /// The registry as named (`127.0.0.1:5000`, `docker.io`).
+    pub host: String,
+    /// `https://HOST` or `http://HOST`, decided by the first request.
+    base: String,
+    agent: Agent,
+    insecure: bool,
+    creds: Option<Creds>,
+    retry_times: u32,
+    state: Mutex<AuthState>,
+}
+
+#[derive(Default)]
+struct AuthState {
+    challenge: Option<Challenge>,
+    /// Bearer tokens by scope set, with their expiry.
+    tokens: HashMap<String, (String, Instant)>,
+}
+
+impl Client {
+    /// A client for `host`, pinged (`GET /v2/`) to settle the scheme and
+    /// learn how it authenticates.
+    pub fn new(host: &str, opts: &RegistryOptions) -> Result<Client> {
+        let api_host = if host == crate::model::reference::DEFAULT_DOMAIN {
+            crate::model::reference::DEFAULT_API_HOST
+        } else {
+            host
+        };
+        let insecure = opts.tls_verify == Some(false);
+        let tls = tls_config(host, opts, insecure)?;
+        let agent: Agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .accept_encoding(ureq::config::AutoHeaderValue::None)
+            .user_agent(concat!("lade/", env!("CARGO_PKG_VERSION")))
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(300)))
+            .tls_config(tls)
+            .build()
+            .into();
+        let creds = super::auth::find_creds(host, opts)?;
+        let mut c = Client {
+            host: host.to_string(),
+            base: format!("https://{api_host}"),
+            agent,
+            insecure,
+            creds,
+            retry_times: opts.retry_times,
+            state: Mutex::new(AuthState::default()),
+        };
+        c.ping(api_host)?;
+        Ok(c)
+    }
+
+    fn ping(&mut self, api_host: &str) -> Result<()> {
+        let r = self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None);
+        let r = match r {
+            Err(e) if self.insecure => {
+                // As skopeo with --tls-verify=false: fall back to plain HTTP.
+                self.base = format!("http://{api_host}");
+                self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None)
+                    .map_err(|e2| e2.context(format!("(over https: {e})")))
+            }
+            r => r,
+        };
+        let resp = r.map_err(|e| self.ctx("GET /v2/", e))?;
+        match resp.status().as_u16() {
+            200 => Ok(()),
+            401 => {
+                let ch = challenge_of(&resp).map_err(|e| self.ctx("GET /v2/", e))?;
+                self.state.lock().unwrap().challenge = Some(ch);
+                Ok(())
+            }
+            _ => Err(self.status_error("GET", "/v2/", resp)),
+        }
+    }
+
+    /// Check the credentials: `GET /v2/` authenticated must answer 200.
+    pub fn check_login(&self) -> Result<()> {
+        let resp = self.send(Method::GET, &self.url("/v2/"), &[], &[], ReqBody::Empty)?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.status_error("GET", "/v2/", resp))
+        }
+    }
+
+    pub fn is_http(&self) -> bool {
+        self.base.starts_with("http://")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Resolve a Location header against the registry.
+    pub fn resolve(&self, loc: &str) -> String {
+        if loc.starts_with("http://") || loc.starts_with("https://") {
+            loc.to_string()
+        } else if loc.starts_with('/') {
+            format!("{}{loc}", self.base)
+        } else {
+            format!("{}/{loc}", self.base)
+        }
+    }
+
+    fn ctx(&self, what: &str, e: Error) -> Error {
+        e.context(format!("registry {}: {what}", self.host))
+    }
+
+    /// An error naming the registry, the request and the status, with the
+    /// registry's own message when it gave one.
+    pub fn status_error(&self, method: &str, path: &str, resp: Response<Body>) -> Error {
+        let status = resp.status();
+        let path = path.split('?').next().unwrap_or(path);
+        let path = path.strip_prefix(&self.base).unwrap_or(path);
+        let mut body = Vec::new();
+        let _ = resp
+            .into_body()
+            .into_reader()
+            .take(MAX_ERROR_BODY)
+            .read_to_end(&mut body);
+        let detail = registry_message(&body);
+        Error::new(format!(
+            "registry {}: {method} {path}: {status}{}",
+            self.host,
+            detail.map(|d| format!(": {d}")).unwrap_or_default()
+        ))
+    }
+
+    /// Send a request, authenticating for `scopes`, following redirects of
+    /// GET/HEAD, retrying what can be retried. Any status comes back.
+    pub fn send(
+        &self,
+        method: Method,
+        url: &str,
+        scopes: &[String],
+        headers: &[(&str, String)],
+        mut body: ReqBody<'_>,
+    ) -> Result<Response<Body>> {
+        let path = url.strip_prefix(&self.base).unwrap_or(url).to_string();
+        let what = format!("{method} {}", path.split('?').next().unwrap_or(&path));
+        let mut attempt = 0;
+        let mut reauth = false;
+        loop {
+            let auth = self.auth_header(scopes).map_err(|e| self.ctx(&what, e))?;
+            let mut h: Vec<(&str, String)> = headers.to_vec();
+            if let Some(a) = &auth {
+                h.push(("authorization", a.clone()));
+            }
+            let r = self.send_redirects(&method, url, &h, &mut body);
+            let retry_ok = body.replayable() && attempt < self.retry_times;
+            match r {
+                Err(e) if retry_ok && e.retriable => {
+                    attempt += 1;
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(e) => return Err(self.ctx(&what, e.err)),
+                Ok(resp) => {
+                    let code = resp.status().as_u16();
+                    if code == 401 && !reauth && body.replayable() {
+                        reauth = true;
+                        let ch = challenge_of(&resp).map_err(|e| self.ctx(&what, e))?;
+                        self.authenticate(ch, scopes, auth.is_some())
+                            .map_err(|e| self.ctx(&what, e))?;
+                        continue;
+                    }
+                    if retry_ok && (code == 429 || (500..600).contains(&code)) {
+                        attempt += 1;
+                        let wait = if code == 429 {
+                            retry_after(&resp).unwrap_or_else(|| backoff(attempt))
+                        } else {
+                            backoff(attempt)
+                        };
+                        drop(resp);
+                        std::thread::sleep(wait);
+                        continue;
+                    }
+                    if code == 401 {
+                        return Err(self.auth_failed(&what, resp));
+                    }
+                    return Ok(resp);
+                }
+            }
+        }
+    }
+
+    fn auth_failed(&self, what: &str, resp: Response<Body>) -> Error {
+        let hint = if self.creds.is_some() {
+            "authentication failed (wrong username or password?)"
+        } else {
+            "authentication required (use --creds, an auth file or `lade login`)"
+        };
+        let mut body = Vec::new();
+        let _ = resp
+            .into_body()
+            .into_reader()
+            .take(MAX_ERROR_BODY)
+            .read_to_end(&mut body);
+        let detail = registry_message(&body)
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        Error::new(format!(
+            "registry {}: {what}: 401 Unauthorized: {hint}{detail}",
+            self.host
+        ))
+    }
+
+    fn send_redirects(
+        &self,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &mut ReqBody<'_>,
+    ) -> std::result::Result<Response<Body>, SendError> {
+        let mut url = url.to_string();
+        let mut headers = headers.to_vec();
+        let origin = host_of(&url).to_string();
+        for _ in 0..6 {
+            let resp = self.send_body(method, &url, &headers, body)?;
+            let code = resp.status().as_u16();
+            let follow = matches!(code, 301 | 302 | 303 | 307 | 308)
+                && (method == Method::GET || method == Method::HEAD);
+            if !follow {
+                return Ok(resp);
+            }
+            let Some(loc) = header(&resp, "location") else {
+                return Ok(resp);
+            };
+            url = self.resolve(&loc);
+            if host_of(&url) != origin {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+            }
+            if url.starts_with("http://") && !self.insecure && !self.is_http() {
+                return Err(SendError {
+                    err: Error::new(format!("refusing redirect to plain HTTP {url}")),
+                    retriable: false,
+                });
+            }
+        }
+        Err(SendError {
+            err: Error::new("too many redirects"),
+            retriable: false,
+        })
+    }
+
+    fn send_body(
+        &self,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &mut ReqBody<'_>,
+    ) -> std::result::Result<Response<Body>, SendError> {
+        let mut b = http::Request::builder().method(method.clone()).uri(url);
+        for (k, v) in headers {
+            b = b.header(*k, v.as_str());
+        }
+        let r = match body {
+            ReqBody::Empty => b.body(()).map(|r| self.agent.run(r)),
+            ReqBody::Bytes(bytes) => b
+                .header("content-length", bytes.len().to_string())
+                .body(*bytes)
+                .map(|r| self.agent.run(r)),
+            ReqBody::Stream(reader, len) => {
+                if let Some(n) = len {
+                    b = b.header("content-length", n.to_string());
+                }
+                b.body(SendBody::from_reader(&mut **reader))
+                    .map(|r| self.agent.run(r))
+            }
+        };
+        match r {
+            Err(e) => Err(SendError {
+                err: Error::new(format!("bad request: {e}")),
+                retriable: false,
+            }),
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(e)) => Err(send_error(e)),
+        }
+    }
+
+    fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, String)],
+        _: Option<()>,
+    ) -> Result<Response<Body>> {
+        self.send_body(method, url, headers, &mut ReqBody::Empty)
+            .map_err(|e| e.err)
+    }
+
+    /// The Authorization header for `scopes`, if one is known.
+    fn auth_header(&self, scopes: &[String]) -> Result<Option<String>> {
+        let st = self.state.lock().unwrap();
+        match &st.challenge {
+            None => Ok(None),
+            Some(Challenge::Basic { .. }) => Ok(self
+                .creds
+                .as_ref()
+                .and_then(|c| c.basic())
+                .map(|b| format!("Basic {b}"))),
+            Some(Challenge::Bearer { .. }) => {
+                if let Some(Creds::Token(t)) = &self.creds {
+                    return Ok(Some(format!("Bearer {t}")));
+                }
+                let key = scopes.join(" ");
+                Ok(st
+                    .tokens
+                    .get(&key)
+                    .filter(|(_, exp)| *exp > Instant::now())
+                    .map(|(t, _)| format!("Bearer {t}")))
+            }
+        }
+    }
+
+    /// React to a 401: remember the challenge; for Bearer, fetch a token.
+    fn authenticate(&self, ch: Challenge, scopes: &[String], had_auth: bool) -> Result<()> {
+        if let Challenge::Bearer {
+            realm,
+            service,
+            scope,
+        } = &ch
+        {
+            if !matches!(self.creds, Some(Creds::Token(_))) {
+                let mut want: Vec<String> = scopes.to_vec();
+                if let Some(s) = scope {
+                    for s in s.split(' ') {
+                        if !want.iter().any(|w| w == s) {
+                            want.push(s.to_string());
+                        }
+                    }
+                }
+                let (token, ttl) = self.fetch_token(realm, service.as_deref(), &want)?;
+                self.state
+                    .lock()
+                    .unwrap()
+                    .tokens
+                    .insert(scopes.join(" "), (token, Instant::now() + ttl));
+            }
+        } else if had_auth || self.creds.is_none() {
+            // Basic with the credentials we have was refused, or we have none.
+            let mut st = self.state.lock().unwrap();
+            let known = matches!(st.challenge, Some(Challenge::Basic { .. }));
+            st.challenge = Some(ch);
+            if known || self.creds.is_none() {
+                return Err(Error::new(if self.creds.is_some() {
+                    "authentication failed (wrong username or password?)"
+                } else {
+                    "authentication required (use --creds, an auth file or `lade login`)"
+                }));
+            }
+            return Ok(());
+        }
+        self.state.lock().unwrap().challenge = Some(ch);
+        Ok(())
+    }
+
+    fn fetch_token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[String],
+    ) -> Result<(String, Duration)> {
+        let mut url = realm.to_string();
+        let mut q: Vec<String> = Vec::new();
+        if let Some(s) = service {
+            q.push(format!("service={}", urlencode(s)));
+        }
+        for s in scopes {
+            q.push(format!("scope={}", urlencode(s)));
+        }
+        if !q.is_empty() {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&q.join("&"));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(Error::new(format!(
+                "token realm {realm:?} is not an http(s) URL"
+            )));
+        }
+        let mut headers = Vec::new();
+        if let Some(b) = self.creds.as_ref().and_then(|c| c.basic()) {
+            if url.starts_with("http://") && !self.insecure {
+                return Err(Error::new(format!(
+                    "not sending credentials to the plain-HTTP token service {realm} (use --tls-verify=false to allow)"
+                )));
+            }
+            headers.push(("authorization", format!("Basic {b}")));
+        }
+        let resp = self
+            .send_body(&Method::GET, &url, &headers, &mut ReqBody::Empty)
+            .map_err(|e| e.err.context(format!("token service {realm}")))?;
+        let status = resp.status();
+        if status.as_u16() == 401 || status.as_u16() == 403 {
+            return Err(Error::new(format!(
+                "token service {realm}: {status}: {}",
+                if self.creds.is_some() {
+                    "authentication failed (wrong username or password?)"
+                } else {
+                    "authentication required (use --creds, an auth file or `lade login`)"
+                }
+            )));
+        }
+        if !status.is_success() {
+            return Err(Error::new(format!("token service {realm}: {status}")));
+        }
+        let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
+        #[derive(serde::Deserialize)]
+        struct Tok {
+            token: Option<String>,
+            access_token: Option<String>,
+            expires_in: Option<u64>,
+        }
+        let t: Tok = serde_json::from_slice(&body)
+            .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
+        let token = t
+            .token
+            .or(t.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
+        // Renew a little early; 60 s is the spec's default lifetime.
+        let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
+        Ok((token, ttl))
+    }
+}
+
+pub struct SendError {
+    pub err: Error,
+    pub retriable: bool,
+}
+
+fn send_error(e: ureq::Error) -> SendError {
+    let retriable = matches!(
+        e,
+        ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Protocol(_)
+    );
+    SendError {
+        err: Error::new(e.to_string()),
+        retriable,
+    }
+}
+
+/// 0.5 s, 1 s, 2 s, … capped at 30 s.
+fn backoff(attempt: u32) -> Duration {
+    let ms = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    Duration::from_millis(ms.min(30_000))
+}
+
+/// Retry-After as seconds or an HTTP date, capped.
+fn retry_after(resp: &Response<Body>) -> Option<Duration> {
+    let v = header(resp, "retry-after")?;
+    let d = if let Ok(s) = v.trim().parse::<u64>() {
+        Duration::from_secs(s)
+    } else {
+        let t = httpdate(v.trim())?;
+        t.duration_since(SystemTime::now()).unwrap_or_default()
+    };
+    Some(d.min(MAX_RETRY_AFTER))
+}
+
+/// Parse an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn httpdate(s: &str) -> Option<SystemTime> {
+    let p: Vec<&str> = s.split_whitespace().collect();
+    if p.len() != 6 || p[5] != "GMT" {
+        return None;
+    }
+    let day: u64 = p[1].parse().ok()?;
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = months.iter().position(|m| *m == p[2])? as u64 + 1;
+    let year: u64 = p[3].parse().ok()?;
+    let hms: Vec<u64> = p[4].split(':').filter_map(|x| x.parse().ok()).collect();
+    if hms.len() != 3 {
+        return None;
+    }
+    // days from civil (Howard Hinnant's algorithm)
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let secs = days * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
+    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
+}
+
+fn challenge_of(resp: &Response<Body>) -> Result<Challenge> {
+    let v = header(resp, "www-authenticate")
+        .ok_or_else(|| Error::new("401 Unauthorized without a WWW-Authenticate header"))?;
+    parse_challenges(&v)
+}
+
+/// Read a response body, failing past `cap` bytes.
+pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    resp.into_body()
+        .into_reader()
+        .take(cap + 1)
+        .read_to_end(&mut v)
+        .map_err(|e| Error::new(format!("reading {what}: {e}")))?;
+    if v.len() as u64 > cap {
+        return Err(Error::new(format!(
+            "{what} is more than the {cap} byte limit"
+        )));
+    }
+    Ok(v)
+}
+
+/// The first message of a registry's `{"errors":[…]}` body, else a short text.
+fn registry_message(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct E {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Es {
+        errors: Vec<E>,
+    }
+    if let Ok(es) = serde_json::from_slice::<Es>(body) {
+        let parts: Vec<String> = es
+            .errors
+            .iter()
+            .map(|e| match (&e.code, &e.message) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.clone(),
+                (None, Some(m)) => m.clone(),
+                _ => String::new(),
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !parts.is_empty() {
+            return Some(parts.join("; "));
+        }
+    }
+    let s = String::from_utf8_lossy(body);
+    let s = s.trim();
+    if s.is_empty() || s.len() > 200 || s.contains('\n') {
+        None
+    } else {
+        Some(s.to_string())
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+pub fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// TLS settings: system and Mozilla roots plus `ca.crt`-style files from
+/// the cert directory; client certificates `*.cert` with their `*.key`.
+fn tls_config(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<TlsConfig> {
+    let mut b = TlsConfig::builder();
+    if insecure {
+        b = b.disable_verification(true);
+    }
+    let dirs: Vec<PathBuf> = match &opts.cert_dir {
+        Some(d) => vec![d.clone()],
+        None => {
+            let mut v = vec![
+                Path::new("/etc/containers/certs.d").join(host),
+                Path::new("/etc/docker/certs.d").join(host),
+            ];
+            if let Some(h) = std::env::var_os("HOME") {
+                v.insert(
+                    0,
+                    Path::new(&h).join(".config/containers/certs.d").join(host),
+                );
+            }
+            v
+        }
+    };
+    let mut cas: Vec<Certificate<'static>> = Vec::new();
+    let mut client: Option<ClientCert> = None;
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::from(e).context(format!("cert dir {}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".crt") {
+                let pem = std::fs::read(&p)
+                    .map_err(|e| Error::from(e).context(p.display().to_string()))?;
+                for item in ureq::tls::parse_pem(&pem) {
+                    if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
+                        cas.push(c.to_owned());
+                    }
+                }
+            } else if let Some(stem) = name.strip_suffix(".cert") {
+                let key = p.with_file_name(format!("{stem}.key"));
+                let pem = std::fs::read(&p)
+                    .map_err(|e| Error::from(e).context(p.display().to_string()))?;
+                let kpem = std::fs::read(&key).map_err(|e| {
+                    Error::from(e).context(format!(
+                        "client certificate {} needs its key {}",
+                        p.display(),
+                        key.display()
+                    ))
+                })?;
+                let chain: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                    .filter_map(|i| match i {
+                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c.to_owned()),
+                        _ => None,
+                    })
+                    .collect();
+                let k = PrivateKey::from_pem(&kpem)
+                    .map_err(|e| Error::new(format!("client key {}: {e}", key.display())))?;
+                client = Some(ClientCert::new_with_certs(&chain, k));
+            }
+        }
+    }
+    if !cas.is_empty() {
+        // Keep the system's roots too.
+        for f in [
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/pki/tls/certs/ca-bundle.crt",
+        ] {
+            if let Ok(pem) = std::fs::read(f) {
+                for c in ureq::tls::parse_pem(&pem).flatten() {
+                    if let ureq::tls::PemItem::Certificate(c) = c {
+                        cas.push(c.to_owned());
+                    }
+                }
+                break;
+            }
+        }
+        b = b.root_certs(RootCerts::new_with_certs(&cas));
+    }
+    Ok(b.client_cert(client).build())
+}

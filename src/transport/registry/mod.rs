@@ -1,0 +1,674 @@
+//! `docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST]` — a registry speaking the
+//! OCI Distribution API (Docker Registry v2).
+//!
+//! Pull: manifests with the Accept list of every type lade reads, checked
+//! against `Docker-Content-Digest`, the reference's digest and the 4 MiB
+//! cap; blobs streamed (the copy engine verifies them), resumed with
+//! `Range` after a broken connection only when the server answers a
+//! matching 206. Push: HEAD to skip blobs the repository has, a
+//! cross-repository mount when a source in this process reads the same
+//! registry, a monolithic PUT when digest and size are known and a
+//! streamed PATCH + PUT when they are not; manifests last (children of an
+//! index by digest, then the top one by tag or digest).
+//!
+//! Authentication, TLS, redirects and retries live in [`client`].
+
+pub mod auth;
+pub mod client;
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ureq::http::Method;
+
+use super::TransportOptions;
+use super::{BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource};
+use crate::error::{Error, Result};
+use crate::model::media_type::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use crate::model::{Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE};
+use client::{header, read_capped, Client, ReqBody};
+
+/// Registry settings for one side of a copy (source or destination).
+#[derive(Debug, Clone, Default)]
+pub struct RegistryOptions {
+    /// `USER[:PASS]`.
+    pub creds: Option<String>,
+    /// A bearer token sent as is.
+    pub registry_token: Option<String>,
+    /// Read credentials from this file only.
+    pub authfile: Option<PathBuf>,
+    /// None: verify TLS (default). Some(false): allow plain HTTP and
+    /// unverified TLS for this registry.
+    pub tls_verify: Option<bool>,
+    /// `ca.crt`/`*.crt` roots and `*.cert`+`*.key` client certificates;
+    /// default: certs.d directories for the host.
+    pub cert_dir: Option<PathBuf>,
+    /// Retries after 5xx, 429 and connection errors.
+    pub retry_times: u32,
+}
+
+impl fmt::Display for RegistryRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "docker://{}", self.r)
+    }
+}
+
+/// A parsed `docker://` name.
+#[derive(Debug, Clone)]
+pub struct RegistryRef {
+    pub r: DockerRef,
+}
+
+pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
+    Ok(Box::new(RegistryRef::parse(details)?))
+}
+
+impl RegistryRef {
+    pub fn parse(details: &str) -> Result<RegistryRef> {
+        let Some(name) = details.strip_prefix("//") else {
+            return Err(Error::new("docker: names are docker://[HOST/]REPO[:TAG]"));
+        };
+        Ok(RegistryRef {
+            r: DockerRef::parse(name)?.with_default_tag(),
+        })
+    }
+
+    /// The tag or digest a manifest request names.
+    fn reference(&self) -> String {
+        match (&self.r.digest, &self.r.tag) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => "latest".into(),
+        }
+    }
+
+    pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
+        Ok(Arc::new(Client::new(&self.r.domain, opts)?))
+    }
+
+    fn scope(&self, push: bool) -> Vec<String> {
+        vec![format!(
+            "repository:{}:{}",
+            self.r.path,
+            if push { "pull,push" } else { "pull" }
+        )]
+    }
+
+    /// The manifest's digest as the registry reports it (HEAD), for
+    /// delete.
+    fn head_digest(&self, c: &Client) -> Result<Digest> {
+        if let Some(d) = &self.r.digest {
+            return Ok(d.clone());
+        }
+        let path = format!("/v2/{}/manifests/{}", self.r.path, self.reference());
+        let resp = c.send(
+            Method::HEAD,
+            &c.url(&path),
+            &self.scope(false),
+            &[("accept", ACCEPT.to_string())],
+            ReqBody::Empty,
+        )?;
+        if !resp.status().is_success() {
+            return Err(c.status_error("HEAD", &path, resp));
+        }
+        let d = header(&resp, "docker-content-digest").ok_or_else(|| {
+            Error::new(format!(
+                "registry {}: HEAD {path}: no Docker-Content-Digest",
+                c.host
+            ))
+        })?;
+        Digest::parse(&d)
+    }
+}
+
+/// Every manifest type lade reads, preferred first.
+const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.list.v2+json";
+
+impl ImageReference for RegistryRef {
+    fn transport(&self) -> &'static str {
+        "docker"
+    }
+
+    fn docker_reference(&self) -> Option<String> {
+        Some(self.r.to_string())
+    }
+
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        let client = self.client(&opts.src_registry)?;
+        known_sources()
+            .lock()
+            .unwrap()
+            .push((client.host.clone(), self.r.path.clone()));
+        Ok(Box::new(RegistrySource {
+            r: self.clone(),
+            client,
+        }))
+    }
+
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        let client = self.client(&opts.dest_registry)?;
+        Ok(Box::new(RegistryDest {
+            r: self.clone(),
+            client,
+            pushed: Mutex::new(0),
+        }))
+    }
+
+    fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        let c = self.client(&opts.src_registry)?;
+        let digest = self.head_digest(&c)?;
+        let path = format!("/v2/{}/manifests/{digest}", self.r.path);
+        let resp = c.send(
+            Method::DELETE,
+            &c.url(&path),
+            &[format!("repository:{}:delete", self.r.path)],
+            &[],
+            ReqBody::Empty,
+        )?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(c.status_error("DELETE", &path, resp))
+        }
+    }
+
+    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
+        let c = self.client(&opts.src_registry)?;
+        list_tags(&c, &self.r.path)
+    }
+}
+
+/// All tags, following `Link: <…>; rel="next"` pages.
+pub fn list_tags(c: &Client, repo: &str) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Tags {
+        tags: Option<Vec<String>>,
+    }
+    let scope = vec![format!("repository:{repo}:pull")];
+    let mut url = c.url(&format!("/v2/{repo}/tags/list"));
+    let mut tags = Vec::new();
+    for _ in 0..10_000 {
+        let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
+        if !resp.status().is_success() {
+            return Err(c.status_error("GET", &url, resp));
+        }
+        let link = header(&resp, "link");
+        let body = read_capped(resp, MAX_MANIFEST_SIZE, "tag list")?;
+        let t: Tags = serde_json::from_slice(&body)
+            .map_err(|e| Error::new(format!("registry {}: tag list: {e}", c.host)))?;
+        tags.extend(t.tags.unwrap_or_default());
+        match link.as_deref().and_then(next_link) {
+            Some(n) => url = c.resolve(&n),
+            None => return Ok(tags),
+        }
+    }
+    Err(Error::new(format!(
+        "registry {}: tag list of {repo} does not end",
+        c.host
+    )))
+}
+
+/// The target of `<URL>; rel="next"`.
+fn next_link(h: &str) -> Option<String> {
+    h.split(',').find_map(|part| {
+        let (u, params) = part.trim().split_once(';')?;
+        let rel_next = params
+            .split(';')
+            .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next");
+        let u = u.trim().strip_prefix('<')?.strip_suffix('>')?;
+        rel_next.then(|| u.to_string())
+    })
+}
+
+/// (host, repo) of every registry source opened in this process, for
+/// cross-repository mounts.
+fn known_sources() -> &'static Mutex<Vec<(String, String)>> {
+    static S: OnceLock<Mutex<Vec<(String, String)>>> = OnceLock::new();
+    S.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+pub struct RegistrySource {
+    r: RegistryRef,
+    client: Arc<Client>,
+}
+
+impl RegistrySource {
+    fn fetch_manifest(&self, reference: &str, want: Option<&Digest>) -> Result<RawManifest> {
+        let c = &self.client;
+        let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
+        let resp = c.send(
+            Method::GET,
+            &c.url(&path),
+            &self.r.scope(false),
+            &[("accept", ACCEPT.to_string())],
+            ReqBody::Empty,
+        )?;
+        if !resp.status().is_success() {
+            return Err(c.status_error("GET", &path, resp));
+        }
+        let ctx = |e: Error| e.context(format!("registry {}: GET {path}", c.host));
+        if let Some(len) = resp.body().content_length() {
+            if len > MAX_MANIFEST_SIZE {
+                return Err(ctx(Error::new(format!(
+                    "manifest is {len} bytes, more than the {MAX_MANIFEST_SIZE} byte limit"
+                ))));
+            }
+        }
+        let content_type = header(&resp, "content-type")
+            .map(|t| MediaType::parse(t.split(';').next().unwrap_or("").trim()));
+        let dcd = header(&resp, "docker-content-digest");
+        let bytes = read_capped(resp, MAX_MANIFEST_SIZE, "manifest").map_err(ctx)?;
+        if let Some(d) = &dcd {
+            let d = Digest::parse(d).map_err(ctx)?;
+            let got = Digest::of_bytes_with(d.algorithm(), &bytes);
+            if got != d {
+                return Err(ctx(Error::new(format!(
+                    "the body hashes to {got} but Docker-Content-Digest says {d}"
+                ))));
+            }
+        }
+        if let Some(w) = want {
+            let got = Digest::of_bytes_with(w.algorithm(), &bytes);
+            if &got != w {
+                return Err(ctx(Error::new(format!(
+                    "manifest hashes to {got}, not the requested {w}"
+                ))));
+            }
+        }
+        let m = RawManifest::from_bytes(bytes, content_type.as_ref()).map_err(ctx)?;
+        Ok(m)
+    }
+}
+
+impl ImageSource for RegistrySource {
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
+        match instance {
+            Some(d) => self.fetch_manifest(&d.to_string(), Some(d)),
+            None => self.fetch_manifest(&self.r.reference(), self.r.r.digest.as_ref()),
+        }
+    }
+
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+        let url = self
+            .client
+            .url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
+        let r = BlobReader::open(self.client.clone(), url, self.r.scope(false))?;
+        let len = r.total;
+        Ok((Box::new(r), len))
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        true
+    }
+}
+
+/// A blob download that resumes with `Range` after a broken connection.
+struct BlobReader {
+    client: Arc<Client>,
+    url: String,
+    scope: Vec<String>,
+    inner: Box<dyn Read + Send>,
+    offset: u64,
+    total: Option<u64>,
+    resumes: u32,
+}
+
+impl BlobReader {
+    fn open(client: Arc<Client>, url: String, scope: Vec<String>) -> Result<BlobReader> {
+        let resp = client.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
+        if !resp.status().is_success() {
+            return Err(client.status_error("GET", &url, resp));
+        }
+        let total = resp.body().content_length();
+        Ok(BlobReader {
+            inner: Box::new(resp.into_body().into_reader()),
+            client,
+            url,
+            scope,
+            offset: 0,
+            total,
+            resumes: 0,
+        })
+    }
+
+    fn resume(&mut self, cause: &io::Error) -> io::Result<()> {
+        let fail = |why: String| {
+            io::Error::other(Error::new(format!(
+                "registry {}: GET {}: {cause}; {why}",
+                self.client.host,
+                self.url
+                    .split("/v2/")
+                    .nth(1)
+                    .map_or(self.url.as_str(), |p| p)
+            )))
+        };
+        if self.resumes >= 5 {
+            return Err(fail("gave up after 5 resumes".into()));
+        }
+        self.resumes += 1;
+        let range = format!("bytes={}-", self.offset);
+        let resp = self
+            .client
+            .send(
+                Method::GET,
+                &self.url,
+                &self.scope,
+                &[("range", range)],
+                ReqBody::Empty,
+            )
+            .map_err(|e| fail(format!("resuming: {e}")))?;
+        let status = resp.status().as_u16();
+        let cr = header(&resp, "content-range").unwrap_or_default();
+        // Only a 206 for exactly the bytes asked for continues the stream.
+        let want = format!("bytes {}-", self.offset);
+        if status != 206 || !cr.starts_with(&want) {
+            return Err(fail(format!(
+                "cannot resume (server answered {status} {cr:?})"
+            )));
+        }
+        self.inner = Box::new(resp.into_body().into_reader());
+        Ok(())
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.read(buf) {
+                Ok(0) if self.total.is_some_and(|t| self.offset < t) && !buf.is_empty() => {
+                    let e = io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed early");
+                    self.resume(&e)?;
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.resume(&e)?,
+            }
+        }
+    }
+}
+
+pub struct RegistryDest {
+    r: RegistryRef,
+    client: Arc<Client>,
+    pushed: Mutex<usize>,
+}
+
+impl RegistryDest {
+    fn blob_exists(&self, d: &Digest) -> Result<Option<u64>> {
+        let c = &self.client;
+        let path = format!("/v2/{}/blobs/{d}", self.r.r.path);
+        let resp = c.send(
+            Method::HEAD,
+            &c.url(&path),
+            &self.r.scope(true),
+            &[],
+            ReqBody::Empty,
+        )?;
+        match resp.status().as_u16() {
+            200 => Ok(header(&resp, "content-length").and_then(|l| l.parse().ok())),
+            404 => Ok(None),
+            _ => Err(c.status_error("HEAD", &path, resp)),
+        }
+    }
+
+    /// Try a cross-repository mount from a source repo on this registry.
+    fn try_mount(&self, d: &Digest) -> Result<bool> {
+        let c = &self.client;
+        let from: Vec<String> = known_sources()
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(h, p)| *h == c.host && *p != self.r.r.path)
+            .map(|(_, p)| p.clone())
+            .collect();
+        for repo in from {
+            let path = format!(
+                "/v2/{}/blobs/uploads/?mount={d}&from={}",
+                self.r.r.path,
+                client::urlencode(&repo)
+            );
+            let mut scope = self.r.scope(true);
+            scope.push(format!("repository:{repo}:pull"));
+            let resp = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty)?;
+            match resp.status().as_u16() {
+                201 => return Ok(true),
+                202 => {
+                    // Not mounted; an upload was started instead. Cancel it.
+                    if let Some(loc) = header(&resp, "location") {
+                        let _ = c.send(
+                            Method::DELETE,
+                            &c.resolve(&loc),
+                            &self.r.scope(true),
+                            &[],
+                            ReqBody::Empty,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
+    }
+
+    fn start_upload(&self) -> Result<String> {
+        let c = &self.client;
+        let path = format!("/v2/{}/blobs/uploads/", self.r.r.path);
+        let resp = c.send(
+            Method::POST,
+            &c.url(&path),
+            &self.r.scope(true),
+            &[],
+            ReqBody::Empty,
+        )?;
+        if resp.status().as_u16() != 202 {
+            return Err(c.status_error("POST", &path, resp));
+        }
+        let loc = header(&resp, "location").ok_or_else(|| {
+            Error::new(format!(
+                "registry {}: POST {path}: no Location in the answer",
+                c.host
+            ))
+        })?;
+        Ok(c.resolve(&loc))
+    }
+}
+
+fn with_query(url: &str, q: &str) -> String {
+    format!("{url}{}{q}", if url.contains('?') { '&' } else { '?' })
+}
+
+impl ImageDestination for RegistryDest {
+    fn properties(&self) -> DestProperties {
+        DestProperties {
+            manifest_types: vec![
+                MediaType::parse(OCI_MANIFEST),
+                MediaType::parse(DOCKER_MANIFEST),
+                MediaType::parse(OCI_INDEX),
+                MediaType::parse(DOCKER_LIST),
+            ],
+            required_compression: None,
+            concurrent_writes: true,
+            preserves_digests: true,
+            multi_image: false,
+        }
+    }
+
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+        let Some(d) = &info.digest else {
+            return Ok(None);
+        };
+        let have = match self.blob_exists(d)? {
+            Some(size) => Some(size),
+            None if self.try_mount(d)? => self.blob_exists(d)?,
+            None => None,
+        };
+        match (have, info.size) {
+            (Some(s), Some(want)) if s != want => Ok(None),
+            (Some(s), _) => Ok(Some(Descriptor::new(info.media_type.clone(), d.clone(), s))),
+            (None, _) => Ok(None),
+        }
+    }
+
+    fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
+        let c = &self.client;
+        let loc = self.start_upload()?;
+        let scope = self.r.scope(true);
+        let cancel = |loc: &str| {
+            let _ = c.send(Method::DELETE, loc, &scope, &[], ReqBody::Empty);
+        };
+        let (digest, size) = match (&expected.digest, expected.size) {
+            (Some(d), Some(size)) => {
+                // Monolithic: one PUT with the bytes, verified as they go.
+                let mut v = crate::verify::VerifyingReader::new(reader, d, Some(size));
+                let url = with_query(&loc, &format!("digest={d}"));
+                let r = c.send(
+                    Method::PUT,
+                    &url,
+                    &scope,
+                    &[("content-type", "application/octet-stream".into())],
+                    ReqBody::Stream(&mut v, Some(size)),
+                );
+                let resp = match r {
+                    Ok(resp) => resp,
+                    Err(e) => {
+                        cancel(&loc);
+                        return Err(e);
+                    }
+                };
+                if resp.status().as_u16() != 201 {
+                    cancel(&loc);
+                    return Err(c.status_error("PUT", &url, resp));
+                }
+                (d.clone(), size)
+            }
+            _ => {
+                // Streamed: PATCH the bytes (hashing them), then PUT the digest.
+                let alg = expected
+                    .digest
+                    .as_ref()
+                    .map_or(crate::model::Algorithm::Sha256, |d| d.algorithm());
+                let mut h = crate::model::HashingReader::new(reader, alg);
+                let r = c.send(
+                    Method::PATCH,
+                    &loc,
+                    &scope,
+                    &[("content-type", "application/octet-stream".into())],
+                    ReqBody::Stream(&mut h, None),
+                );
+                let resp = match r {
+                    Ok(r) if r.status().as_u16() == 202 => r,
+                    Ok(r) => {
+                        cancel(&loc);
+                        return Err(c.status_error("PATCH", &loc, r));
+                    }
+                    Err(e) => {
+                        cancel(&loc);
+                        return Err(e);
+                    }
+                };
+                let (digest, size) = h.finish();
+                if let Some(want) = &expected.digest {
+                    if *want != digest {
+                        cancel(&loc);
+                        return Err(Error::new(format!(
+                            "blob {want}: content hashes to {digest} (digest mismatch)"
+                        )));
+                    }
+                }
+                let loc2 = header(&resp, "location")
+                    .map(|l| c.resolve(&l))
+                    .unwrap_or(loc.clone());
+                let url = with_query(&loc2, &format!("digest={digest}"));
+                let resp = c.send(Method::PUT, &url, &scope, &[], ReqBody::Empty)?;
+                if resp.status().as_u16() != 201 {
+                    cancel(&loc2);
+                    return Err(c.status_error("PUT", &url, resp));
+                }
+                (digest, size)
+            }
+        };
+        *self.pushed.lock().unwrap() += 1;
+        Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    fn put_manifest(
+        &self,
+        m: &RawManifest,
+        instance: Option<&Digest>,
+        _names: &[String],
+    ) -> Result<()> {
+        let c = &self.client;
+        let reference = match instance {
+            Some(_) => m.digest.to_string(),
+            None => {
+                if let Some(d) = &self.r.r.digest {
+                    if *d != m.digest {
+                        return Err(Error::new(format!(
+                            "{}: the manifest written would be {}, not the digest named",
+                            self.r, m.digest
+                        )));
+                    }
+                }
+                self.r.reference()
+            }
+        };
+        let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
+        let resp = c.send(
+            Method::PUT,
+            &c.url(&path),
+            &self.r.scope(true),
+            &[("content-type", m.media_type.as_str().to_string())],
+            ReqBody::Bytes(&m.bytes),
+        )?;
+        if resp.status().as_u16() != 201 {
+            return Err(c.status_error("PUT", &path, resp));
+        }
+        if let Some(d) = header(&resp, "docker-content-digest") {
+            if d != m.digest.to_string() {
+                return Err(Error::new(format!(
+                    "registry {}: PUT {path}: stored as {d}, expected {}",
+                    c.host, m.digest
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links() {
+        assert_eq!(
+            next_link(r#"</v2/x/tags/list?last=b&n=2>; rel="next""#).as_deref(),
+            Some("/v2/x/tags/list?last=b&n=2")
+        );
+        assert_eq!(next_link(r#"</a>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn names() {
+        let r = RegistryRef::parse("//alpine").unwrap();
+        assert_eq!(r.to_string(), "docker://docker.io/library/alpine:latest");
+        let r = RegistryRef::parse("//127.0.0.1:5000/a/b:1").unwrap();
+        assert_eq!(
+            (r.r.domain.as_str(), r.reference()),
+            ("127.0.0.1:5000", "1".into())
+        );
+        assert!(RegistryRef::parse("alpine").is_err());
+    }
+}
