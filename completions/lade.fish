@@ -40,6 +40,10 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "untag" -d 'Remove a ref (
 complete -c lade -n "__fish_lade_needs_command" -f -a "fsck" -d 'Verify every blob and every reference in the store'
 complete -c lade -n "__fish_lade_needs_command" -f -a "gc" -d 'Remove blobs that no ref reaches'
 complete -c lade -n "__fish_lade_needs_command" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
+complete -c lade -n "__fish_lade_needs_command" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "login" -d 'Store credentials for a registry in the auth file'
+complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored credentials for a registry'
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
@@ -52,6 +56,18 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'An
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-cert-dir -d 'docker:// source: certificate directory [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'docker:// destination: certificate directory [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
@@ -61,6 +77,13 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Prin
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
@@ -115,17 +138,56 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -s V -l version -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s V -l version -d 'Print version'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "tag" -d 'Point a new ref at the image SRC names'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "fsck" -d 'Verify every blob and every reference in the store'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "gc" -d 'Remove blobs that no ref reaches'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand login" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
+complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "tag" -d 'Point a new ref at the image SRC names'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "fsck" -d 'Verify every blob and every reference in the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "gc" -d 'Remove blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "login" -d 'Store credentials for a registry in the auth file'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "logout" -d 'Remove stored credentials for a registry'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

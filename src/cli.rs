@@ -147,6 +147,8 @@ macro_rules! transports_help {
     () => {
         "\
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
+  docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST]
+                            a registry; `alpine` is docker.io/library/alpine:latest
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
   oci-archive:PATH[:REF]    a tar of an OCI image layout
   docker-archive:PATH[:NAME:TAG|:@N]
@@ -175,7 +177,9 @@ EXAMPLES
   lade copy oci:layout:app docker-archive:app.tar.gz:app:1
   lade copy --dest-compress-format zstd oci:layout:app oci:small:app
   lade copy docker-archive:a.tar:a:1 docker-archive:b.tar:b:1 docker-archive:both.tar
-  lade copy --all-images oci-archive:many.tar oci:layout"
+  lade copy --all-images oci-archive:many.tar oci:layout
+  lade copy --dest-creds me:pw --digestfile d oci:layout:app docker://registry.example/app:1
+  lade copy --src-tls-verify=false docker://localhost:5000/app:1 oci:layout:app"
 );
 
 const INSPECT_HELP: &str = "\
@@ -186,7 +190,9 @@ OUTPUT
   config bytes.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
-  oci:PATH[:REF]  oci-archive:PATH[:REF]  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH
+  docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
+  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH
+  For docker://, RepoTags lists every tag of the repository.
 
 EXAMPLES
   lade inspect oci:layout:app

@@ -1,0 +1,1291 @@
+//! docker:// against the real CNCF distribution registry (the one
+//! scripts/test starts, plus instances these tests start with htpasswd,
+//! token auth and TLS), with skopeo and Docker as oracles, and a small
+//! fault-injecting proxy / fake registry for what the real one won't do.
+
+mod common;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+fn skopeo() -> Command {
+    Command::new("skopeo")
+}
+
+fn oci(dir: &Path, name: &str) -> String {
+    format!("oci:{}:{name}", dir.display())
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// An OCI layout with the fixture image, written by skopeo.
+fn fixture_layout(dir: &Path) -> Option<String> {
+    if !require_tool("skopeo") {
+        return None;
+    }
+    let src = fixture("docker-save/tiny2-docker20.tar");
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{}:tiny:1", src.display()),
+        &oci(dir, "tiny"),
+    ]));
+    Some(oci(dir, "tiny"))
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    let out = run_with_input(&mut Command::new("sha256sum"), data);
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// An OCI layout holding one image whose only layer is an uncompressed
+/// tar with `size` pseudo-random bytes: a large blob for resume tests.
+fn big_layout(dir: &Path, size: usize) -> String {
+    let mut data = vec![0u8; size];
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    for b in data.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    let mut tarb = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(size as u64);
+    h.set_mode(0o644);
+    h.set_mtime(1_700_000_000);
+    tarb.append_data(&mut h, "big.bin", &data[..]).unwrap();
+    let layer = tarb.into_inner().unwrap();
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = sha256_hex(bytes);
+        fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let ld = put(&layer);
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["BIG=1"]},
+        "rootfs": {"type": "layers", "diff_ids": [ld]},
+    }))
+    .unwrap();
+    let cd = put(&config);
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": layer.len()}],
+    }))
+    .unwrap();
+    let md = put(&manifest);
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md,
+            "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": "big"}}]}))
+        .unwrap(),
+    )
+    .unwrap();
+    oci(dir, "big")
+}
+
+fn digest_of(image: &str, extra: &[&str]) -> String {
+    json(&ok(lade().arg("inspect").args(extra).arg(image)))["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Files under `dir/blobs` (to show nothing partial was left).
+fn blob_count(dir: &Path) -> usize {
+    let b = dir.join("blobs/sha256");
+    fs::read_dir(&b).map_or(0, |d| d.count())
+}
+
+const INSECURE: &str = "--tls-verify=false";
+
+// ---------------------------------------------------------------------------
+// extra registries
+
+struct Registry {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Start `docker-registry serve` with extra YAML under `http:` and at
+/// top level (auth); waits until it accepts connections.
+fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str) -> Registry {
+    let mut log = String::new();
+    for _ in 0..3 {
+        let port = free_port();
+        let cfg = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: t{port}\n{http_extra}{top_extra}",
+            root = dir.path().join("data").display()
+        );
+        let cfg_path = dir.path().join("config.yml");
+        fs::write(&cfg_path, cfg).unwrap();
+        let mut child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&cfg_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(fs::File::create(dir.path().join("log")).unwrap())
+            .spawn()
+            .expect("docker-registry runs");
+        let addr = format!("127.0.0.1:{port}");
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(15) {
+            if TcpStream::connect(&addr).is_ok() {
+                return Registry {
+                    child,
+                    addr,
+                    _dir: dir,
+                };
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        log = fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    }
+    panic!("docker-registry did not start: {log}");
+}
+
+/// A CA and a server certificate for 127.0.0.1 made with openssl.
+fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    ok(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=lade test CA",
+        "-keyout",
+        &d("ca.key"),
+        "-out",
+        &d("ca.crt"),
+    ]));
+    fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    ok(Command::new("openssl").args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &d("server.key"),
+        "-out",
+        &d("server.csr"),
+    ]));
+    ok(Command::new("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        &d("server.csr"),
+        "-CA",
+        &d("ca.crt"),
+        "-CAkey",
+        &d("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &d("ext.cnf"),
+        "-out",
+        &d("server.crt"),
+    ]));
+    (
+        dir.join("ca.crt"),
+        dir.join("server.crt"),
+        dir.join("server.key"),
+    )
+}
+
+fn htpasswd(dir: &Path, user: &str, pass: &str) -> PathBuf {
+    let line = ok_str(Command::new("htpasswd").args(["-Bbn", user, pass]));
+    let p = dir.join("htpasswd");
+    fs::write(&p, format!("{line}\n")).unwrap();
+    p
+}
+
+// ---------------------------------------------------------------------------
+// a tiny HTTP server: fake registry, token service, fault proxy
+
+struct Req {
+    method: String,
+    path: String,
+    headers: HashMap<String, String>,
+    head: Vec<u8>,
+}
+
+enum Action {
+    Respond(Vec<u8>),
+    /// Forward to the upstream; cut the response after this many body bytes.
+    Forward {
+        cut_body_at: Option<u64>,
+    },
+}
+
+fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let mut s = format!(
+        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        s.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.push_str("\r\n");
+    let mut v = s.into_bytes();
+    v.extend_from_slice(body);
+    v
+}
+
+fn read_head(s: &mut TcpStream) -> Option<(Req, Vec<u8>)> {
+    let mut r = BufReader::new(s.try_clone().ok()?);
+    let mut head = Vec::new();
+    let mut first = String::new();
+    r.read_line(&mut first).ok()?;
+    if first.is_empty() {
+        return None;
+    }
+    head.extend_from_slice(first.as_bytes());
+    let mut headers = HashMap::new();
+    loop {
+        let mut l = String::new();
+        r.read_line(&mut l).ok()?;
+        head.extend_from_slice(l.as_bytes());
+        if l == "\r\n" || l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    // Anything the BufReader read past the head belongs to the body.
+    let buffered = r.buffer().to_vec();
+    let mut parts = first.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    Some((
+        Req {
+            method,
+            path,
+            headers,
+            head,
+        },
+        buffered,
+    ))
+}
+
+/// Serve on a loopback port; `upstream` is where Forward goes.
+fn serve<F>(upstream: Option<String>, handler: F) -> String
+where
+    F: Fn(&Req) -> Action + Send + Sync + 'static,
+{
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let handler = Arc::new(handler);
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut c) = conn else { continue };
+            let handler = handler.clone();
+            let upstream = upstream.clone();
+            std::thread::spawn(move || {
+                let Some((req, buffered)) = read_head(&mut c) else {
+                    return;
+                };
+                match handler(&req) {
+                    Action::Respond(bytes) => {
+                        let _ = c.write_all(&bytes);
+                        let _ = c.shutdown(Shutdown::Both);
+                    }
+                    Action::Forward { cut_body_at } => forward(
+                        c,
+                        &req,
+                        &buffered,
+                        upstream.as_deref().unwrap(),
+                        cut_body_at,
+                    ),
+                }
+            });
+        }
+    });
+    addr
+}
+
+fn forward(mut c: TcpStream, req: &Req, buffered: &[u8], upstream: &str, cut: Option<u64>) {
+    let Ok(mut u) = TcpStream::connect(upstream) else {
+        return;
+    };
+    // Rewrite the head: one request per connection.
+    let text = String::from_utf8_lossy(&req.head).to_string();
+    let mut out = String::new();
+    for line in text.split("\r\n") {
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("connection:") || line.is_empty() {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    let _ = u.write_all(out.as_bytes());
+    let _ = u.write_all(buffered);
+    let mut c2 = c.try_clone().unwrap();
+    let mut u2 = u.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c2, &mut u2);
+    });
+    // Response: copy, counting body bytes after the head.
+    let mut buf = [0u8; 16384];
+    let mut seen_head = Vec::new();
+    let mut body_sent: u64 = 0;
+    let mut in_body = false;
+    loop {
+        let n = match u.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut chunk = &buf[..n];
+        if !in_body {
+            seen_head.extend_from_slice(chunk);
+            if let Some(i) = seen_head.windows(4).position(|w| w == b"\r\n\r\n") {
+                in_body = true;
+                let head_rest = seen_head.len() - n;
+                let body_start = i + 4 - head_rest.min(i + 4);
+                if c.write_all(&chunk[..body_start]).is_err() {
+                    break;
+                }
+                chunk = &chunk[body_start..];
+            } else {
+                if c.write_all(chunk).is_err() {
+                    break;
+                }
+                continue;
+            }
+        }
+        if let Some(limit) = cut {
+            if body_sent + chunk.len() as u64 >= limit {
+                let k = (limit - body_sent) as usize;
+                let _ = c.write_all(&chunk[..k]);
+                let _ = c.flush();
+                let _ = c.shutdown(Shutdown::Both);
+                let _ = u.shutdown(Shutdown::Both);
+                return;
+            }
+        }
+        body_sent += chunk.len() as u64;
+        if c.write_all(chunk).is_err() {
+            break;
+        }
+    }
+    let _ = c.shutdown(Shutdown::Both);
+    let _ = u.shutdown(Shutdown::Both);
+}
+
+// ---------------------------------------------------------------------------
+// tests against the test script's registry
+
+#[test]
+fn oci_to_registry_to_oci_keeps_digests_skips_and_mounts() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let want = digest_of(&src, &[]);
+    let repo = unique("rt/a");
+    let dst = format!("docker://{reg}/{repo}:1");
+    let dgf = t.path().join("digest");
+    let err = String::from_utf8(
+        run(lade()
+            .args(["copy", "--dest-tls-verify=false", "--digestfile"])
+            .arg(&dgf)
+            .args([&src, &dst]))
+        .stderr,
+    )
+    .unwrap();
+    assert!(!err.contains("skipped"), "{err}");
+    assert_eq!(fs::read_to_string(&dgf).unwrap().trim(), want);
+    // Again: every blob exists, nothing is uploaded.
+    let err =
+        String::from_utf8(run(lade().args(["copy", "--dest-tls-verify=false", &src, &dst])).stderr)
+            .unwrap();
+    assert_eq!(err.matches("skipped").count(), 4, "{err}");
+    // Registry → oci keeps the digest.
+    let back = oci(&t.path().join("back"), "x");
+    ok(lade().args(["copy", "--src-tls-verify=false", &dst, &back]));
+    assert_eq!(digest_of(&back, &[]), want);
+    // Registry → registry, another repo: blobs are mounted, not copied.
+    let dst2 = format!("docker://{reg}/{}:2", unique("rt/b"));
+    let err = String::from_utf8(
+        run(lade().args([
+            "copy",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &dst,
+            &dst2,
+        ]))
+        .stderr,
+    )
+    .unwrap();
+    assert_eq!(err.matches("skipped").count(), 4, "{err}");
+    assert_eq!(digest_of(&dst2, &[INSECURE]), want);
+    // Recompressed on the way: streamed (chunked) uploads, skopeo reads it.
+    let dst3 = format!("docker://{reg}/{}:z", unique("rt/z"));
+    ok(lade().args([
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "zstd",
+        &src,
+        &dst3,
+    ]));
+    let t3 = t.path().join("z");
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &dst3,
+        &oci(&t3, "z"),
+    ]));
+    // A digest reference reads the same image.
+    let by_digest = format!("docker://{reg}/{repo}@{want}");
+    assert_eq!(digest_of(&by_digest, &[INSECURE]), want);
+}
+
+#[test]
+fn inspect_agrees_with_skopeo_both_ways() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let ours = format!("docker://{reg}/{}:1", unique("insp/lade"));
+    let theirs = format!("docker://{reg}/{}:1", unique("insp/skopeo"));
+    ok(lade().args(["copy", "--dest-tls-verify=false", &src, &ours]));
+    ok(skopeo().args(["copy", "-q", "--dest-tls-verify=false", &src, &theirs]));
+    let s = json(&ok(skopeo().args(["inspect", INSECURE, &ours])));
+    let l = json(&ok(lade().args(["inspect", INSECURE, &theirs])));
+    for f in [
+        "Digest",
+        "RepoTags",
+        "Created",
+        "DockerVersion",
+        "Labels",
+        "Architecture",
+        "Os",
+        "Layers",
+        "Env",
+    ] {
+        assert_eq!(s[f], l[f], "field {f}");
+    }
+    assert_eq!(
+        l["Name"],
+        json!(theirs
+            .trim_start_matches("docker://")
+            .trim_end_matches(":1"))
+    );
+    // --raw is the exact bytes skopeo sees.
+    let raw_l = ok(lade().args(["inspect", "--raw", INSECURE, &ours]));
+    let raw_s = ok(skopeo().args(["inspect", "--raw", INSECURE, &ours]));
+    assert_eq!(raw_l, raw_s);
+    let cfg_l = ok(lade().args(["inspect", "--config", INSECURE, &ours]));
+    let cfg_s = ok(skopeo().args(["inspect", "--config", "--raw", INSECURE, &ours]));
+    assert_eq!(cfg_l, cfg_s);
+}
+
+#[test]
+fn list_tags_lists_all_and_delete_removes() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let repo = unique("tags/r");
+    let first = format!("docker://{reg}/{repo}:t0");
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &first]));
+    // More tags than a page elsewhere (100): put the manifest under 104
+    // more tags with the raw API.
+    let raw = ok(lade().args(["inspect", "--raw", INSECURE, &first]));
+    let mt = json(&raw)["mediaType"].as_str().unwrap().to_string();
+    for i in 1..105 {
+        let mut s = TcpStream::connect(&reg).unwrap();
+        write!(
+            s,
+            "PUT /v2/{repo}/manifests/t{i} HTTP/1.1\r\nHost: {reg}\r\nContent-Type: {mt}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            raw.len()
+        )
+        .unwrap();
+        s.write_all(&raw).unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    }
+    let out = json(&ok(lade().args([
+        "list-tags",
+        INSECURE,
+        &format!("docker://{reg}/{repo}"),
+    ])));
+    assert_eq!(out["Repository"], json!(format!("{reg}/{repo}")));
+    let mut tags: Vec<String> = out["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    tags.sort();
+    let mut want: Vec<String> = (0..105).map(|i| format!("t{i}")).collect();
+    want.sort();
+    assert_eq!(tags, want);
+    let sk = json(&ok(skopeo().args([
+        "list-tags",
+        INSECURE,
+        &format!("docker://{reg}/{repo}"),
+    ])));
+    assert_eq!(sk["Tags"].as_array().unwrap().len(), 105);
+
+    // delete: the manifest is gone (for every tag naming it).
+    ok(lade().args(["delete", INSECURE, &first]));
+    let err = fails_with(lade().args(["inspect", INSECURE, &first]), 3);
+    assert!(
+        err.contains("404") || err.contains("MANIFEST_UNKNOWN"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn docker_pulls_and_runs_what_lade_pushed() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    build_image(
+        &host,
+        "lade-reg-run:1",
+        "FROM lade-test-base:1\nRUN echo pushed-by-lade > /msg\nCMD [\"cat\", \"/msg\"]\n",
+        &[],
+    );
+    let t = tempdir();
+    let layout = oci(&t.path().join("l"), "run");
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        "--src-daemon-host",
+        &host,
+        "docker-daemon:lade-reg-run:1",
+        &layout,
+    ]));
+    let name = format!("{reg}/{}:1", unique("run/app"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--format",
+        "v2s2",
+        &layout,
+        &format!("docker://{name}"),
+    ]));
+    ok(docker(&host).args(["pull", "-q", &name]));
+    let out = ok_str(docker(&host).args(["run", "--rm", "--network", "none", &name]));
+    assert_eq!(out, "pushed-by-lade");
+    let _ = run(docker(&host).args(["rmi", &name]));
+}
+
+#[test]
+fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
+    let Some(reg) = registry() else { return };
+    let err = fails_with(
+        lade().args(["inspect", &format!("docker://{reg}/nothing/here:1")]),
+        3,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&reg), "{err}");
+    // Unknown repository: a clear one-line error, exit 3, nothing written.
+    let t = tempdir();
+    let dst = t.path().join("dst");
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "--src-tls-verify=false",
+            &format!("docker://{reg}/no/such/repo:1"),
+            &oci(&dst, "x"),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("MANIFEST_UNKNOWN") || err.contains("NAME_UNKNOWN") || err.contains("404"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(blob_count(&dst), 0);
+    fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
+}
+
+// ---------------------------------------------------------------------------
+// htpasswd + TLS, login/logout
+
+#[test]
+fn basic_auth_over_tls_with_cert_dir_login_logout() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let certs = t.path().join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    let (ca, crt, key) = make_tls(&certs);
+    let cert_dir = t.path().join("certs.d");
+    fs::create_dir_all(&cert_dir).unwrap();
+    fs::copy(&ca, cert_dir.join("ca.crt")).unwrap();
+    let hp = htpasswd(t.path(), "alice", "s3cret");
+    let reg = start_registry(
+        tempdir(),
+        &format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            crt.display(),
+            key.display()
+        ),
+        &format!(
+            "auth:\n  htpasswd:\n    realm: lade-test\n    path: {}\n",
+            hp.display()
+        ),
+    );
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("sec/a"));
+    let cd = cert_dir.to_str().unwrap();
+    // Without the CA: TLS verification fails.
+    let err = fails_with(
+        lade().args(["copy", "--dest-creds", "alice:s3cret", &src, &dst]),
+        3,
+    );
+    assert!(!err.contains("s3cret"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Without credentials: refused, clearly.
+    let err = fails_with(lade().args(["copy", "--dest-cert-dir", cd, &src, &dst]), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    // Wrong password.
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "--dest-cert-dir",
+            cd,
+            "--dest-creds",
+            "alice:wrong",
+            &src,
+            &dst,
+        ]),
+        3,
+    );
+    assert!(err.contains("wrong username or password"), "{err}");
+    assert!(!err.contains("wrong\""), "{err}");
+    // Right password, verified TLS with the CA from --cert-dir.
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-cert-dir",
+        cd,
+        "--dest-creds",
+        "alice:s3cret",
+        &src,
+        &dst,
+    ]));
+    // skopeo reads it back with the same CA and credentials.
+    let s = json(&ok(skopeo().args([
+        "inspect",
+        "--cert-dir",
+        cd,
+        "--creds",
+        "alice:s3cret",
+        &dst,
+    ])));
+    assert_eq!(s["Digest"].as_str().unwrap(), digest_of(&src, &[]));
+
+    // login writes a 0600 auth file; later commands use it; logout removes it.
+    let authfile = t.path().join("auth/auth.json");
+    let o = run_with_input(
+        lade()
+            .args([
+                "login",
+                "-u",
+                "alice",
+                "--password-stdin",
+                "--cert-dir",
+                cd,
+                "--authfile",
+            ])
+            .arg(&authfile)
+            .arg(&reg.addr),
+        b"s3cret\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&authfile).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let back = oci(&t.path().join("back"), "x");
+    ok(lade()
+        .args(["copy", "-q", "--src-cert-dir", cd, "--authfile"])
+        .arg(&authfile)
+        .args([&dst, &back]));
+    // $REGISTRY_AUTH_FILE is read too.
+    ok(lade()
+        .env("REGISTRY_AUTH_FILE", &authfile)
+        .args(["inspect", "--cert-dir", cd, &dst]));
+    let o = run_with_input(
+        lade()
+            .args([
+                "login",
+                "-u",
+                "alice",
+                "--password-stdin",
+                "--cert-dir",
+                cd,
+                "--authfile",
+            ])
+            .arg(&authfile)
+            .arg(&reg.addr),
+        b"nope\n",
+    );
+    assert_eq!(o.status.code(), Some(3));
+    ok(lade()
+        .args(["logout", "--authfile"])
+        .arg(&authfile)
+        .arg(&reg.addr));
+    let err = fails_with(
+        lade()
+            .args(["inspect", "--cert-dir", cd, "--authfile"])
+            .arg(&authfile)
+            .arg(&dst),
+        3,
+    );
+    assert!(err.contains("authentication required"), "{err}");
+    fails_with(
+        lade()
+            .args(["logout", "--authfile"])
+            .arg(&authfile)
+            .arg(&reg.addr),
+        3,
+    );
+    // Docker's config.json with base64 auths is read as well.
+    let home = t.path().join("home");
+    fs::create_dir_all(home.join(".docker")).unwrap();
+    fs::write(
+        home.join(".docker/config.json"),
+        json!({"auths": {reg.addr.clone(): {"auth": "YWxpY2U6czNjcmV0"}}}).to_string(),
+    )
+    .unwrap();
+    ok(lade()
+        .env("HOME", &home)
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("XDG_RUNTIME_DIR")
+        .args(["inspect", "--cert-dir", cd, &dst]));
+}
+
+// ---------------------------------------------------------------------------
+// token auth
+
+fn b64url(data: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::new();
+    for c in data.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..(c.len() + 1) {
+            s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    s
+}
+
+fn b64std(data: &[u8]) -> String {
+    let s = b64url(data).replace('-', "+").replace('_', "/");
+    let pad = (4 - s.len() % 4) % 4;
+    s + &"=".repeat(pad)
+}
+
+fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(if b[i] == b'+' { b' ' } else { b[i] });
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn token_auth_pull_push_scopes_and_reuse() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let k = t.path().join("token.key");
+    let c = t.path().join("token.crt");
+    ok(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=lade token",
+        "-keyout",
+        k.to_str().unwrap(),
+        "-out",
+        c.to_str().unwrap(),
+    ]));
+    let der =
+        ok(Command::new("openssl").args(["x509", "-in", c.to_str().unwrap(), "-outform", "DER"]));
+    let x5c = b64std(&der);
+    let requests = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = requests.clone();
+    let key = k.clone();
+    let token_addr = serve(None, move |req| {
+        let q = req.path.split_once('?').map_or("", |(_, q)| q).to_string();
+        log.lock().unwrap().push(q.clone());
+        let auth = req
+            .headers
+            .get("authorization")
+            .cloned()
+            .unwrap_or_default();
+        if auth != format!("Basic {}", b64std(b"bob:pw")) {
+            return Action::Respond(response("401 Unauthorized", &[], b"{}"));
+        }
+        let mut access = Vec::new();
+        for kv in q.split('&') {
+            if let Some(s) = kv.strip_prefix("scope=") {
+                let s = url_decode(s);
+                let p: Vec<&str> = s.split(':').collect();
+                if p.len() == 3 {
+                    access.push(json!({"type": p[0], "name": p[1], "actions": p[2].split(',').collect::<Vec<_>>()}));
+                }
+            }
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let header = json!({"alg": "RS256", "typ": "JWT", "x5c": [x5c]});
+        let claims = json!({"iss": "lade-test-issuer", "sub": "bob", "aud": "lade-test-registry",
+            "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}{}", access.len()),
+            "access": access});
+        let signing = format!(
+            "{}.{}",
+            b64url(header.to_string().as_bytes()),
+            b64url(claims.to_string().as_bytes())
+        );
+        let sig = run_with_input(
+            Command::new("openssl").args(["dgst", "-sha256", "-sign", key.to_str().unwrap()]),
+            signing.as_bytes(),
+        )
+        .stdout;
+        let jwt = format!("{signing}.{}", b64url(&sig));
+        let body = json!({"token": jwt, "expires_in": 300}).to_string();
+        Action::Respond(response(
+            "200 OK",
+            &[("Content-Type", "application/json".into())],
+            body.as_bytes(),
+        ))
+    });
+    let reg = start_registry(
+        tempdir(),
+        "",
+        &format!(
+            "auth:\n  token:\n    realm: http://{token_addr}/token\n    service: lade-test-registry\n    issuer: lade-test-issuer\n    rootcertbundle: {}\n",
+            c.display()
+        ),
+    );
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("tok/a"));
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "bob:bad",
+            &src,
+            &dst,
+        ]),
+        3,
+    );
+    assert!(err.contains("wrong username or password"), "{err}");
+    requests.lock().unwrap().clear();
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "bob:pw",
+        &src,
+        &dst,
+    ]));
+    {
+        let r = requests.lock().unwrap();
+        assert!(
+            r.iter()
+                .any(|q| q.contains("pull%2Cpush") || q.contains("pull,push")),
+            "{r:?}"
+        );
+        assert!(
+            r.iter().all(|q| q.contains("service=lade-test-registry")),
+            "{r:?}"
+        );
+        // One token per scope set, reused for every blob and the manifest.
+        assert!(r.len() <= 3, "token fetched {} times: {r:?}", r.len());
+    }
+    let back = oci(&t.path().join("back"), "x");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        "--src-creds",
+        "bob:pw",
+        &dst,
+        &back,
+    ]));
+    assert_eq!(digest_of(&back, &[]), digest_of(&src, &[]));
+    let l = json(&ok(
+        lade().args(["inspect", INSECURE, "--creds", "bob:pw", &dst])
+    ));
+    assert_eq!(l["RepoTags"], json!(["1"]));
+    // skopeo agrees through the same token service.
+    ok(skopeo().args(["inspect", INSECURE, "--creds", "bob:pw", &dst]));
+}
+
+// ---------------------------------------------------------------------------
+// faults: a fake registry and a proxy in front of the real one
+
+#[test]
+fn bad_registry_answers_are_clear_errors() {
+    let t = tempdir();
+    let good_manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#.to_vec();
+    let gm = good_manifest.clone();
+    let fake = serve(None, move |req| {
+        let p = req.path.as_str();
+        if p == "/v2/" {
+            return Action::Respond(response("200 OK", &[], b"{}"));
+        }
+        if p.starts_with("/v2/badauth/") {
+            return Action::Respond(response(
+                "401 Unauthorized",
+                &[("WWW-Authenticate", "Bearer realm=\"unterminated".into())],
+                b"",
+            ));
+        }
+        if p.starts_with("/v2/mismatch/manifests/") {
+            return Action::Respond(response(
+                "200 OK",
+                &[
+                    (
+                        "Content-Type",
+                        "application/vnd.oci.image.manifest.v1+json".into(),
+                    ),
+                    (
+                        "Docker-Content-Digest",
+                        "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+                            .into(),
+                    ),
+                ],
+                &gm,
+            ));
+        }
+        if p.starts_with("/v2/huge/manifests/") {
+            let mut body = b"{\"schemaVersion\":2,\"layers\":[],\"x\":\"".to_vec();
+            body.resize(10 << 20, b'a');
+            body.extend_from_slice(b"\"}");
+            return Action::Respond(response(
+                "200 OK",
+                &[(
+                    "Content-Type",
+                    "application/vnd.oci.image.manifest.v1+json".into(),
+                )],
+                &body,
+            ));
+        }
+        Action::Respond(response("404 Not Found", &[], b"{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}"))
+    });
+    for (repo, want) in [
+        ("badauth", "malformed WWW-Authenticate"),
+        ("mismatch", "Docker-Content-Digest"),
+        ("huge", "byte limit"),
+        ("unknown", "NAME_UNKNOWN"),
+    ] {
+        let dst = t.path().join(repo);
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "--src-tls-verify=false",
+                &format!("docker://{fake}/{repo}:1"),
+                &oci(&dst, "x"),
+            ]),
+            3,
+        );
+        assert!(err.contains(want), "{repo}: {err}");
+        assert_eq!(err.lines().count(), 1, "{repo}: {err}");
+        assert_eq!(blob_count(&dst), 0, "{repo}");
+    }
+}
+
+#[test]
+fn proxy_faults_are_retried_resumed_and_reported() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src = big_layout(&t.path().join("big"), 3 << 20);
+    let repo = unique("fault/big");
+    let dst = format!("docker://{reg}/{repo}:1");
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &dst]));
+    let want = digest_of(&src, &[]);
+    let layer = json(&ok(lade().args(["inspect", "--raw", &src])))["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let layer_size = json(&ok(lade().args(["inspect", "--raw", &src])))["layers"][0]["size"]
+        .as_u64()
+        .unwrap();
+
+    // The other host a 307 points to: records the headers it gets.
+    let seen_auth = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
+    let seen = seen_auth.clone();
+    let other = serve(Some(reg.clone()), move |req| {
+        seen.lock()
+            .unwrap()
+            .push(req.headers.get("authorization").cloned());
+        Action::Forward { cut_body_at: None }
+    });
+
+    let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let cnt = counts.clone();
+    let mode = Arc::new(Mutex::new(String::new()));
+    let m = mode.clone();
+    let layer2 = layer.clone();
+    let sent_with_auth = Arc::new(Mutex::new(false));
+    let sent2 = sent_with_auth.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        let mode = m.lock().unwrap().clone();
+        let key = format!("{} {}", req.method, req.path);
+        let n = {
+            let mut c = cnt.lock().unwrap();
+            let e = c.entry(key).or_insert(0);
+            *e += 1;
+            *e
+        };
+        let is_manifest = req.path.contains("/manifests/") && req.method == "GET";
+        let is_layer = req.path.ends_with(&layer2) && req.method == "GET";
+        let authed = req.headers.contains_key("authorization");
+        if mode == "redirect" && !authed {
+            return Action::Respond(response(
+                "401 Unauthorized",
+                &[("WWW-Authenticate", "Basic realm=\"proxy\"".into())],
+                b"",
+            ));
+        }
+        if mode == "redirect" && is_layer {
+            *sent2.lock().unwrap() = true;
+        }
+        match mode.as_str() {
+            "429" if is_manifest && n == 1 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[("Retry-After", "1".into())],
+                b"",
+            )),
+            "503" if is_manifest && n <= 2 => {
+                Action::Respond(response("503 Service Unavailable", &[], b""))
+            }
+            "503always" if is_manifest => {
+                Action::Respond(response("503 Service Unavailable", &[], b""))
+            }
+            "reset" if is_layer && n == 1 => Action::Forward {
+                cut_body_at: Some(layer_size * 6 / 10),
+            },
+            "redirect" if is_layer => Action::Respond(response(
+                "307 Temporary Redirect",
+                &[("Location", format!("http://{other}{}", req.path))],
+                b"",
+            )),
+            _ => Action::Forward { cut_body_at: None },
+        }
+    });
+    let pull = |name: &str, extra: &[&str]| {
+        let d = t.path().join(name);
+        let mut c = lade();
+        c.args(["copy", "-q", "--src-tls-verify=false"])
+            .args(extra)
+            .arg(format!("docker://{proxy}/{repo}:1"))
+            .arg(oci(&d, "x"));
+        (run(&mut c), d)
+    };
+    let set = |s: &str| {
+        *mode.lock().unwrap() = s.to_string();
+        counts.lock().unwrap().clear();
+    };
+
+    // 429 with Retry-After: waited out.
+    set("429");
+    let t0 = Instant::now();
+    let (o, d) = pull("a", &["--retry-times", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "Retry-After not honoured"
+    );
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+
+    // 503 twice, then success.
+    set("503");
+    let (o, _) = pull("b", &["--retry-times", "3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // After --retry-times is spent: the error names registry, request, status.
+    set("503always");
+    let (o, d) = pull("c", &["--retry-times", "2"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&proxy) && err.contains("GET /v2/") && err.contains("503"),
+        "{err}"
+    );
+    assert_eq!(blob_count(&d), 0);
+    let n = counts
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.contains("/manifests/"))
+        .map(|(_, v)| *v)
+        .sum::<usize>();
+    assert_eq!(n, 3, "1 try + 2 retries");
+
+    // Reset at 60% of the big layer: resumed with Range, digest verified.
+    set("reset");
+    let (o, d) = pull("d", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+
+    // 307 to another host: followed, without Authorization.
+    set("redirect");
+    let (o, d) = pull("e", &["--src-creds", "u:p"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    assert!(
+        *sent_with_auth.lock().unwrap(),
+        "the layer GET carried no Authorization"
+    );
+    let seen = seen_auth.lock().unwrap();
+    assert!(!seen.is_empty(), "redirect target never reached");
+    assert!(seen.iter().all(|a| a.is_none()), "{seen:?}");
+}
+
+#[test]
+fn list_tags_follows_link_pages() {
+    // Debian's distribution 2.8 ignores `n` and never pages, so a fake
+    // registry serves 250 tags in pages of 100 with relative and absolute
+    // Link headers.
+    let all: Vec<String> = (0..250).map(|i| format!("t{i:03}")).collect();
+    let pages = Arc::new(AtomicUsize::new(0));
+    let p2 = pages.clone();
+    let addr = Arc::new(Mutex::new(String::new()));
+    let a2 = addr.clone();
+    let fake = serve(None, move |req| {
+        if req.path == "/v2/" {
+            return Action::Respond(response("200 OK", &[], b"{}"));
+        }
+        let Some(q) = req.path.strip_prefix("/v2/p/tags/list") else {
+            return Action::Respond(response("404 Not Found", &[], b""));
+        };
+        p2.fetch_add(1, Ordering::SeqCst);
+        let start = q
+            .split_once("last=")
+            .map(|(_, l)| l.split('&').next().unwrap())
+            .and_then(|l| all.iter().position(|t| t == l))
+            .map_or(0, |i| i + 1);
+        let end = (start + 100).min(all.len());
+        let body = json!({"name": "p", "tags": all[start..end]}).to_string();
+        let mut h = vec![("Content-Type", "application/json".to_string())];
+        if end < all.len() {
+            let next = format!("/v2/p/tags/list?last={}&n=100", all[end - 1]);
+            // The second page's link is absolute.
+            let next = if start == 0 {
+                next
+            } else {
+                format!("http://{}{next}", a2.lock().unwrap())
+            };
+            h.push(("Link", format!("<{next}>; rel=\"next\"")));
+        }
+        Action::Respond(response("200 OK", &h, body.as_bytes()))
+    });
+    *addr.lock().unwrap() = fake.clone();
+    let out = json(&ok(lade().args([
+        "list-tags",
+        INSECURE,
+        &format!("docker://{fake}/p"),
+    ])));
+    let tags = out["Tags"].as_array().unwrap();
+    assert_eq!(tags.len(), 250);
+    assert_eq!(tags[0], json!("t000"));
+    assert_eq!(tags[249], json!("t249"));
+    assert_eq!(pages.load(Ordering::SeqCst), 3);
+}
