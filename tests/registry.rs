@@ -1289,3 +1289,84 @@ fn list_tags_follows_link_pages() {
     assert_eq!(tags[249], json!("t249"));
     assert_eq!(pages.load(Ordering::SeqCst), 3);
 }
+
+/// PUT a manifest with the registry API directly (plain HTTP, no auth).
+fn put_manifest_raw(reg: &str, repo: &str, reference: &str, mt: &str, body: &[u8]) {
+    let mut s = TcpStream::connect(reg).unwrap();
+    write!(
+        s,
+        "PUT /v2/{repo}/manifests/{reference} HTTP/1.1\r\nHost: {reg}\r\nContent-Type: {mt}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+}
+
+#[test]
+fn multi_arch_index_selects_the_platform() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let repo = unique("multi/app");
+    let img = format!("docker://{reg}/{repo}:img");
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &img]));
+    let raw = ok(lade().args(["inspect", "--raw", INSECURE, &img]));
+    let d = format!("sha256:{}", sha256_hex(&raw));
+    let mt = "application/vnd.oci.image.manifest.v1+json";
+    let entry = |arch: &str| {
+        json!({"mediaType": mt, "digest": d, "size": raw.len(),
+               "platform": {"architecture": arch, "os": "linux"}})
+    };
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [entry("arm64"), entry("amd64")],
+    }))
+    .unwrap();
+    put_manifest_raw(
+        &reg,
+        &repo,
+        "list",
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+    );
+    let list = format!("docker://{reg}/{repo}:list");
+    // --raw is the index; inspect and copy pick the platform's image.
+    assert_eq!(
+        ok(lade().args(["inspect", "--raw", INSECURE, &list])),
+        index
+    );
+    let plat = ["--override-os", "linux", "--override-arch", "amd64"];
+    let l = json(&ok(lade()
+        .arg("inspect")
+        .args(plat)
+        .args([INSECURE, &list])));
+    let s = json(&ok(skopeo().args(plat).args(["inspect", INSECURE, &list])));
+    for f in ["Digest", "Architecture", "Os", "Layers", "Env", "Created"] {
+        assert_eq!(l[f], s[f], "field {f}");
+    }
+    let out = oci(&t.path().join("out"), "x");
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .args(plat)
+        .args([&list, &out]));
+    assert_eq!(digest_of(&out, &[]), d);
+    // No image for the platform: a clear error.
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "--src-tls-verify=false",
+            "--override-arch",
+            "s390x",
+            &list,
+            &oci(&t.path().join("none"), "x"),
+        ]),
+        1,
+    );
+    assert!(err.contains("s390x"), "{err}");
+}
