@@ -1,8 +1,446 @@
-//! Placeholder until this transport lands.
+//! `dir:PATH` — skopeo's directory format (containers/image `directory`).
+//!
+//! One image per directory:
+//! - `version`: exactly `Directory Transport Version: 1.1\n`;
+//! - `manifest.json`: the top-level manifest or index, exact bytes;
+//! - `<hex>.manifest.json`: the child manifests of an index, named by the
+//!   hex part of their digest;
+//! - `<hex>`: every other blob (configs, layers), by the hex part of its
+//!   digest, without the algorithm.
+//!
+//! skopeo also writes `signature-N` files; lade neither reads nor writes
+//! them, and removes them with the rest of an image it replaces.
+//!
+//! Reading: `manifest.json` is read as is (up to 4 MiB); child manifests
+//! are checked against the digest asked for; blobs are returned as files
+//! (the caller verifies them). Files that are symlinks or not regular
+//! files are refused.
+//!
+//! Writing accepts every manifest type as given (digests are preserved)
+//! and keeps layers as they come. The directory must be missing, empty,
+//! or a dir: image (a `version` file with the content above); anything
+//! else is refused rather than overwritten. Unlike skopeo, which empties
+//! the directory when the copy starts, lade replaces an existing image
+//! only on commit:
+//! - blobs go to a temp file in the directory, are checked against the
+//!   expected digest and size (or hashed when unknown), fsynced and renamed
+//!   to `<hex>`;
+//! - manifests are kept in memory until commit, which writes the child
+//!   manifests, then `manifest.json` (temp + fsync + rename: the commit
+//!   point), then removes the files of the previous image;
+//! - a destination dropped without commit removes the files it added, and
+//!   the directory too when it created it. A failed copy leaves the
+//!   previous image (if any) as it was.
 
-use super::ImageReference;
-use crate::error::{Error, Result};
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-pub fn parse(_details: &str) -> Result<Box<dyn ImageReference>> {
-    Err(Error::new("dir: not built yet"))
+use super::{
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
+};
+use crate::error::{Context, Error, Result};
+use crate::fsutil::{fsync_dir, open_regular_nofollow, read_capped};
+use crate::model::{
+    Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
+};
+use crate::store::copy_buffered;
+
+/// The content of the `version` file.
+pub const VERSION: &str = "Directory Transport Version: 1.1\n";
+const VERSION_FILE: &str = "version";
+const MANIFEST_FILE: &str = "manifest.json";
+const TMP_PREFIX: &str = ".lade-tmp-";
+
+#[derive(Debug, Clone)]
+pub struct DirRef {
+    pub path: PathBuf,
+}
+
+pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
+    Ok(Box::new(DirRef::parse(details)?))
+}
+
+impl DirRef {
+    pub fn parse(details: &str) -> Result<DirRef> {
+        if details.is_empty() {
+            return Err(Error::new("dir: needs a directory path"));
+        }
+        Ok(DirRef {
+            path: PathBuf::from(details),
+        })
+    }
+}
+
+impl fmt::Display for DirRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dir:{}", self.path.display())
+    }
+}
+
+impl ImageReference for DirRef {
+    fn transport(&self) -> &'static str {
+        "dir"
+    }
+
+    fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        let src = DirSource {
+            dir: self.path.clone(),
+        };
+        let top = src.get_manifest(None).with_context(|| self.to_string())?;
+        drop(top);
+        Ok(Box::new(src))
+    }
+
+    fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        DirDest::open(&self.path)
+            .map(|d| Box::new(d) as Box<dyn ImageDestination>)
+            .with_context(|| self.to_string())
+    }
+}
+
+/// Open a file in the image directory: regular files only, missing is NotFound.
+fn open_in(dir: &Path, name: &str) -> Result<File> {
+    let path = dir.join(name);
+    match open_regular_nofollow(&path) {
+        Ok(f) => Ok(f),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(Error::not_found(format!("{} not found", path.display())))
+        }
+        Err(e) => Err(Error::from(e).context(path.display())),
+    }
+}
+
+/// Reads the image in a dir: directory.
+pub struct DirSource {
+    dir: PathBuf,
+}
+
+impl ImageSource for DirSource {
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
+        let name = match instance {
+            None => MANIFEST_FILE.to_string(),
+            Some(d) => format!("{}.manifest.json", d.hex()),
+        };
+        let mut f = open_in(&self.dir, &name)?;
+        let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, &name)?;
+        if let Some(d) = instance {
+            let got = Digest::of_bytes_with(d.algorithm(), &bytes);
+            if &got != d {
+                return Err(Error::new(format!(
+                    "{name} hashes to {got}, not {d} (digest mismatch)"
+                )));
+            }
+        }
+        RawManifest::from_bytes(bytes, None).with_context(|| name.clone())
+    }
+
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+        let f = open_in(&self.dir, desc.digest.hex())
+            .with_context(|| format!("blob {}", desc.digest))?;
+        let size = f.metadata()?.len();
+        Ok((Box::new(f), Some(size)))
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        true
+    }
+}
+
+/// Writes one image into a dir: directory; see the module docs.
+pub struct DirDest {
+    dir: PathBuf,
+    /// The directory did not exist and was made here.
+    created_dir: bool,
+    /// The `version` file was written here (the directory was empty).
+    wrote_version: bool,
+    state: Mutex<DirState>,
+    committed: bool,
+}
+
+#[derive(Default)]
+struct DirState {
+    /// Names that belong to the image being written.
+    keep: HashSet<String>,
+    /// Names this destination created (absent before); removed on abort.
+    created: Vec<String>,
+    top: Option<RawManifest>,
+    children: Vec<RawManifest>,
+}
+
+impl DirDest {
+    fn open(dir: &Path) -> Result<DirDest> {
+        let mut created_dir = false;
+        let empty = match fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => fs::read_dir(dir)?.next().is_none(),
+            Ok(_) => return Err(Error::new("exists and is not a directory")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(dir)?;
+                created_dir = true;
+                true
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !empty {
+            check_version(dir)?;
+        }
+        let d = DirDest {
+            dir: dir.to_path_buf(),
+            created_dir,
+            wrote_version: empty,
+            state: Mutex::new(DirState::default()),
+            committed: false,
+        };
+        if empty {
+            // Marks the directory as a dir: image at once (as skopeo does),
+            // so a retry after a crash is not refused.
+            d.write_atomic(VERSION_FILE, VERSION.as_bytes())?;
+        }
+        Ok(d)
+    }
+
+    /// Write a small file atomically (temp + fsync + rename).
+    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let mut tmp = self.temp()?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_data()?;
+        tmp.persist(self.dir.join(name))
+            .map_err(|e| Error::from(e.error).context(format!("writing {name}")))?;
+        Ok(())
+    }
+
+    fn temp(&self) -> Result<tempfile::NamedTempFile> {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .permissions(fs::Permissions::from_mode(0o644))
+            .tempfile_in(&self.dir)
+            .with_context(|| format!("creating a temp file in {}", self.dir.display()))?;
+        Ok(tmp)
+    }
+
+    /// Record that `name` now holds part of this image.
+    fn note(&self, name: String, existed: bool) {
+        let mut st = self.state.lock().unwrap();
+        if !existed && !st.created.contains(&name) {
+            st.created.push(name.clone());
+        }
+        st.keep.insert(name);
+    }
+
+    fn exists(&self, name: &str) -> bool {
+        fs::symlink_metadata(self.dir.join(name)).is_ok()
+    }
+
+    /// Move a verified temp file to `name`.
+    fn persist(&self, tmp: tempfile::NamedTempFile, name: String) -> Result<()> {
+        let existed = self.exists(&name);
+        tmp.persist(self.dir.join(&name))
+            .map_err(|e| Error::from(e.error).context(format!("storing {name}")))?;
+        self.note(name, existed);
+        Ok(())
+    }
+
+    /// Remove what the previous image left: everything not in `keep`.
+    fn remove_stale(&self, keep: &HashSet<String>) -> Result<()> {
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(n) = name.to_str() else {
+                remove_any(&entry.path())?;
+                continue;
+            };
+            if n == VERSION_FILE || n == MANIFEST_FILE || keep.contains(n) {
+                continue;
+            }
+            remove_any(&entry.path())?;
+        }
+        Ok(())
+    }
+}
+
+/// A non-empty directory is ours only with skopeo's exact version file.
+fn check_version(dir: &Path) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(Error::new(format!(
+            "not a dir: image directory ({why}); refusing to overwrite it"
+        )))
+    };
+    let mut f = match open_regular_nofollow(&dir.join(VERSION_FILE)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return refuse("it is not empty and has no version file")
+        }
+        Err(e) => return refuse(&format!("version: {}", Error::from(e))),
+    };
+    let content = read_capped(&mut f, 1024, VERSION_FILE)?;
+    if content != VERSION.as_bytes() {
+        return refuse(&format!(
+            "its version file says {:?}, expected {VERSION:?}",
+            String::from_utf8_lossy(&content)
+        ));
+    }
+    Ok(())
+}
+
+fn remove_any(p: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
+        Ok(_) => fs::remove_file(p),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+impl ImageDestination for DirDest {
+    fn properties(&self) -> DestProperties {
+        DestProperties {
+            manifest_types: vec![
+                MediaType::OciManifest,
+                MediaType::DockerManifest,
+                MediaType::OciIndex,
+                MediaType::DockerList,
+            ],
+            required_compression: None,
+            concurrent_writes: true,
+            preserves_digests: true,
+            multi_image: false,
+        }
+    }
+
+    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
+        let name = desc.digest.hex();
+        match fs::symlink_metadata(self.dir.join(name)) {
+            Ok(m) if m.is_file() && m.len() == desc.size => {
+                self.note(name.to_string(), true);
+                Ok(Some(desc.clone()))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::from(e).context(format!("blob {}", desc.digest))),
+        }
+    }
+
+    fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
+        let alg = expected
+            .digest
+            .as_ref()
+            .map_or(Algorithm::Sha256, |d| d.algorithm());
+        let mut tmp = self.temp()?;
+        let mut w = HashingWriter::new(tmp.as_file_mut(), alg);
+        let limit = expected.size.map_or(u64::MAX, |s| s + 1);
+        copy_buffered(&mut reader.take(limit), &mut w)?;
+        let (digest, size, _) = w.finish();
+        let shown = expected.digest.as_ref().unwrap_or(&digest);
+        if let Some(want) = expected.size {
+            if size != want {
+                return Err(Error::new(format!(
+                    "blob {shown}: got {}{} bytes, expected {want}",
+                    if size > want { "more than " } else { "" },
+                    size.min(want)
+                )));
+            }
+        }
+        if let Some(want) = &expected.digest {
+            if &digest != want {
+                return Err(Error::new(format!(
+                    "blob {want}: content hashes to {digest} (digest mismatch)"
+                )));
+            }
+        }
+        tmp.as_file().sync_data()?;
+        self.persist(tmp, digest.hex().to_string())?;
+        Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    fn put_manifest(
+        &self,
+        m: &RawManifest,
+        instance: Option<&Digest>,
+        _names: &[String],
+    ) -> Result<()> {
+        let mut st = self.state.lock().unwrap();
+        match instance {
+            Some(d) => {
+                if &m.digest != d {
+                    return Err(Error::new(format!(
+                        "manifest {} was put as instance {d}",
+                        m.digest
+                    )));
+                }
+                st.children.push(m.clone());
+            }
+            None => {
+                if st.top.is_some() {
+                    return Err(Error::new(format!(
+                        "{}: a dir: directory holds one image",
+                        self.dir.display()
+                    )));
+                }
+                st.top = Some(m.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let (top, children) = {
+            let mut st = self.state.lock().unwrap();
+            (st.top.take(), std::mem::take(&mut st.children))
+        };
+        let Some(top) = top else {
+            return Err(Error::new(format!(
+                "dir:{}: nothing to commit: no manifest was written",
+                self.dir.display()
+            )));
+        };
+        for c in &children {
+            let name = format!("{}.manifest.json", c.digest.hex());
+            let mut tmp = self.temp()?;
+            tmp.write_all(&c.bytes)?;
+            tmp.as_file().sync_data()?;
+            self.persist(tmp, name)?;
+        }
+        if !self.wrote_version {
+            // Checked when opened; rewritten so a concurrent change cannot
+            // leave a manifest next to a foreign version file.
+            self.write_atomic(VERSION_FILE, VERSION.as_bytes())?;
+        }
+        fsync_dir(&self.dir)?;
+        // The commit point.
+        self.write_atomic(MANIFEST_FILE, &top.bytes)?;
+        fsync_dir(&self.dir)?;
+        self.committed = true;
+        let keep = std::mem::take(&mut self.state.lock().unwrap().keep);
+        self.remove_stale(&keep)
+            .and_then(|()| fsync_dir(&self.dir).map_err(Error::from))
+            .with_context(|| {
+                format!(
+                    "dir:{}: image written, but removing the previous image's files failed",
+                    self.dir.display()
+                )
+            })
+    }
+}
+
+impl Drop for DirDest {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let st = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        for name in &st.created {
+            let _ = fs::remove_file(self.dir.join(name));
+        }
+        if self.wrote_version {
+            let _ = fs::remove_file(self.dir.join(VERSION_FILE));
+        }
+        if self.created_dir {
+            // Only succeeds when empty: never removes anything else.
+            let _ = fs::remove_dir(&self.dir);
+        }
+    }
 }

@@ -1,8 +1,756 @@
-//! Placeholder until this transport lands.
+//! `oci-archive:PATH[:REF]` — a tar of an OCI image layout.
+//!
+//! PATH is split from REF at the first ':' and REF means what it means for
+//! `oci:`: the `org.opencontainers.image.ref.name` of an index.json entry.
+//! Without REF, reading needs an archive holding exactly one image.
+//!
+//! Reading never extracts. The archive is scanned once: each member's
+//! name, type, data offset and size go into an in-memory table, and blobs
+//! are then read in place with positional reads, so several can be read
+//! at once. A gzip-compressed archive is first decompressed once into an
+//! unnamed temp file (in `TransportOptions::tmp_dir`, else the system's),
+//! which disappears when the source is dropped. The scan refuses
+//! archives with unsafe member names (absolute, or with `..`), with a
+//! member's data cut short, or with the same file twice; blobs,
+//! `index.json` and `oci-layout` must be regular files (a symlink or hard
+//! link there is refused). Blob bytes are verified by the caller, as for
+//! every source; manifests read from the archive are checked here.
+//!
+//! Writing builds the tar directly in a temp file beside PATH: blobs are
+//! streamed into it as members `blobs/<alg>/<hex>` and verified on the
+//! way (digest and size); a blob whose digest or size is not known yet is
+//! spooled to a temp file first, since a tar header needs both. A blob
+//! failing verification is cut off the end of the tar again. `oci-layout`
+//! and `index.json` come last; commit fsyncs the file and renames it over
+//! PATH. A destination dropped without commit leaves nothing. As with
+//! skopeo, an existing file at PATH is replaced, not added to. Members are
+//! owned by 0:0 with mode 0644 and mtime 0, so the archive's bytes depend
+//! only on the images put into it. Several images can be written into one
+//! archive (each named, like `oci:`); only OCI manifests and indexes are
+//! accepted.
 
-use super::ImageReference;
-use crate::error::{Error, Result};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-pub fn parse(_details: &str) -> Result<Box<dyn ImageReference>> {
-    Err(Error::new("oci_archive: not built yet"))
+use super::{
+    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource,
+    TransportOptions,
+};
+use crate::compress::sniff;
+use crate::error::{Context, Error, Result};
+use crate::fsutil::fsync_dir;
+use crate::model::{
+    validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
+    RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+};
+use crate::store::{copy_buffered, parse_index_json, set_ref_in, LAYOUT_VERSION};
+use crate::verify::VerifyingReader;
+
+const TMP_PREFIX: &str = ".lade-tmp-";
+
+#[derive(Debug, Clone)]
+pub struct OciArchiveRef {
+    pub path: PathBuf,
+    pub name: Option<String>,
+}
+
+pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
+    Ok(Box::new(OciArchiveRef::parse(details)?))
+}
+
+impl OciArchiveRef {
+    pub fn parse(details: &str) -> Result<OciArchiveRef> {
+        let (path, name) = split_path(details);
+        if path.is_empty() {
+            return Err(Error::new("oci-archive: needs a file path"));
+        }
+        let name = name.filter(|n| !n.is_empty()).map(str::to_string);
+        if let Some(n) = &name {
+            validate_ref_name(n)?;
+        }
+        Ok(OciArchiveRef {
+            path: PathBuf::from(path),
+            name,
+        })
+    }
+
+    fn open(&self, opts: &TransportOptions) -> Result<TarLayout> {
+        TarLayout::open(&self.path, opts.tmp_dir.as_deref())
+            .with_context(|| format!("oci-archive:{}", self.path.display()))
+    }
+
+    /// The index.json entry this reference names.
+    fn resolve(&self, index: &Index) -> Result<Descriptor> {
+        match &self.name {
+            Some(n) => index
+                .manifests
+                .iter()
+                .find(|m| m.ref_name() == Some(n.as_str()))
+                .cloned()
+                .ok_or_else(|| Error::not_found(format!("{self}: no image named {n:?}"))),
+            None => match index.manifests.as_slice() {
+                [one] => Ok(one.clone()),
+                [] => Err(Error::not_found(format!(
+                    "{self}: the archive holds no image"
+                ))),
+                many => Err(Error::new(format!(
+                    "{self}: the archive holds {} images; name one as oci-archive:PATH:REF",
+                    many.len()
+                ))),
+            },
+        }
+    }
+}
+
+impl fmt::Display for OciArchiveRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "oci-archive:{}", self.path.display())?;
+        if let Some(n) = &self.name {
+            write!(f, ":{n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ImageReference for OciArchiveRef {
+    fn transport(&self) -> &'static str {
+        "oci-archive"
+    }
+
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        let tar = self.open(opts)?;
+        let top = self.resolve(&tar.index)?;
+        Ok(Box::new(ArchiveSource { tar, top }))
+    }
+
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        ArchiveDest::create(&self.path, self.name.clone(), opts.tmp_dir.clone())
+            .map(|d| Box::new(d) as Box<dyn ImageDestination>)
+            .with_context(|| self.to_string())
+    }
+
+    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
+        let tar = self.open(opts)?;
+        Ok(tar
+            .index
+            .manifests
+            .iter()
+            .filter_map(|m| m.ref_name().map(str::to_string))
+            .collect())
+    }
+
+    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        let tar = self.open(opts)?;
+        let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
+        for m in &tar.index.manifests {
+            match m.ref_name() {
+                Some(n) => out.push(Box::new(OciArchiveRef {
+                    path: self.path.clone(),
+                    name: Some(n.to_string()),
+                })),
+                None => return Err(Error::new(format!(
+                    "{self}: entry {} has no name; copy it as oci-archive:PATH with a single image",
+                    m.digest
+                ))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+/// What a tar member is, as far as reading a layout cares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    File,
+    Symlink,
+    Hardlink,
+    Other(u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Member {
+    kind: Kind,
+    offset: u64,
+    size: u64,
+}
+
+/// A scanned tar holding an OCI layout.
+struct TarLayout {
+    file: File,
+    shown: String,
+    members: HashMap<String, Member>,
+    index: Index,
+}
+
+/// A member name made relative and clean: `./a//b` → `a/b`. Absolute
+/// names and names with a `..` component are refused.
+fn clean_name(raw: &[u8]) -> Result<Option<String>> {
+    let shown = String::from_utf8_lossy(raw);
+    if raw.starts_with(b"/") || raw.split(|&b| b == b'/').any(|c| c == b"..") {
+        return Err(Error::new(format!(
+            "unsafe member name {shown:?} (absolute or with '..')"
+        )));
+    }
+    let Ok(s) = std::str::from_utf8(raw) else {
+        // Not a name lade would ever look up.
+        return Ok(None);
+    };
+    let parts: Vec<&str> = s
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(parts.join("/")))
+}
+
+impl TarLayout {
+    fn open(path: &Path, tmp_dir: Option<&Path>) -> Result<TarLayout> {
+        let mut file = File::open(path)?;
+        if !file.metadata()?.is_file() {
+            return Err(Error::new("not a regular file"));
+        }
+        let mut magic = [0u8; 4];
+        let n = read_up_to(&mut file, &mut magic)?;
+        file.seek(SeekFrom::Start(0))?;
+        let file = match sniff(&magic[..n]) {
+            Compression::None => file,
+            Compression::Gzip => {
+                let mut tmp = match tmp_dir {
+                    Some(d) => tempfile::tempfile_in(d),
+                    None => tempfile::tempfile(),
+                }
+                .context("creating a temp file for the decompressed archive")?;
+                let mut gz = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
+                copy_buffered(&mut gz, &mut tmp).context("decompressing")?;
+                tmp.seek(SeekFrom::Start(0))?;
+                tmp
+            }
+            Compression::Zstd => {
+                return Err(Error::new(
+                    "zstd-compressed archives are not supported; decompress it first",
+                ))
+            }
+        };
+        let mut t = TarLayout {
+            shown: path.display().to_string(),
+            members: HashMap::new(),
+            file,
+            index: Index::empty_oci(),
+        };
+        t.scan()?;
+        t.check_layout_file()?;
+        let bytes = t.read_member("index.json", MAX_MANIFEST_SIZE)?;
+        t.index = parse_index_json(&bytes).context("index.json")?;
+        Ok(t)
+    }
+
+    /// Index every member: one pass over the headers, seeking over data.
+    fn scan(&mut self) -> Result<()> {
+        let len = self.file.metadata()?.len();
+        let mut archive = tar::Archive::new(&self.file);
+        let truncated =
+            |e: io::Error| Error::from(e).context("reading the tar (truncated or not a tar?)");
+        for entry in archive.entries_with_seek().map_err(truncated)? {
+            let entry = entry.map_err(truncated)?;
+            let Some(name) = clean_name(&entry.path_bytes())? else {
+                continue;
+            };
+            let h = entry.header();
+            let kind = match h.entry_type() {
+                tar::EntryType::Regular | tar::EntryType::Continuous => Kind::File,
+                tar::EntryType::Directory | tar::EntryType::XGlobalHeader => continue,
+                tar::EntryType::Symlink => Kind::Symlink,
+                tar::EntryType::Link => Kind::Hardlink,
+                other => Kind::Other(other.as_byte()),
+            };
+            let offset = entry.raw_file_position();
+            let size = entry.size();
+            // Data and its padding must be there; seeking past the end
+            // of a file does not fail by itself.
+            if offset + size.div_ceil(512) * 512 > len {
+                return Err(Error::new(format!(
+                    "member {name:?} is cut short: the archive is truncated"
+                )));
+            }
+            let m = Member { kind, offset, size };
+            if self.members.insert(name.clone(), m).is_some() {
+                return Err(Error::new(format!(
+                    "member {name:?} appears twice in the archive"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A member that must be a regular file.
+    fn file_member(&self, name: &str) -> Result<Member> {
+        let m = self
+            .members
+            .get(name)
+            .ok_or_else(|| Error::not_found(format!("{name} not found in the archive")))?;
+        match m.kind {
+            Kind::File => Ok(*m),
+            Kind::Symlink => Err(Error::new(format!(
+                "{name} is a symlink in the archive; refused"
+            ))),
+            Kind::Hardlink => Err(Error::new(format!(
+                "{name} is a hard link in the archive; refused"
+            ))),
+            Kind::Other(t) => Err(Error::new(format!(
+                "{name} is not a regular file in the archive (type {:?}); refused",
+                t as char
+            ))),
+        }
+    }
+
+    fn reader(&self, m: Member) -> RangeReader<'_> {
+        RangeReader {
+            file: &self.file,
+            pos: m.offset,
+            end: m.offset + m.size,
+        }
+    }
+
+    fn read_member(&self, name: &str, cap: u64) -> Result<Vec<u8>> {
+        let m = self.file_member(name)?;
+        if m.size > cap {
+            return Err(Error::new(format!(
+                "{name} is larger than the {cap} byte limit"
+            )));
+        }
+        let mut buf = Vec::with_capacity(m.size as usize);
+        self.reader(m).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    fn blob_name(d: &Digest) -> String {
+        format!("blobs/{}/{}", d.algorithm().name(), d.hex())
+    }
+
+    /// A manifest or index blob, checked against its digest (and size).
+    fn read_manifest(&self, d: &Digest, size: Option<u64>) -> Result<Vec<u8>> {
+        let bytes = self.read_member(&Self::blob_name(d), MAX_MANIFEST_SIZE)?;
+        let got = Digest::of_bytes_with(d.algorithm(), &bytes);
+        if &got != d {
+            return Err(Error::new(format!(
+                "blob {d} is corrupt: its content hashes to {got}"
+            )));
+        }
+        if let Some(s) = size.filter(|&s| s != bytes.len() as u64) {
+            return Err(Error::new(format!(
+                "blob {d} is {} bytes but its descriptor says {s}",
+                bytes.len()
+            )));
+        }
+        Ok(bytes)
+    }
+
+    fn check_layout_file(&self) -> Result<()> {
+        let bytes = self.read_member("oci-layout", 64 * 1024)?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::new(format!("oci-layout is not valid JSON: {e}")))?;
+        match v.get("imageLayoutVersion").and_then(|v| v.as_str()) {
+            Some(LAYOUT_VERSION) => Ok(()),
+            Some(other) => Err(Error::new(format!(
+                "unsupported imageLayoutVersion {other:?} in oci-layout (expected {LAYOUT_VERSION:?})"
+            ))),
+            None => Err(Error::new("oci-layout has no imageLayoutVersion")),
+        }
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads `[pos, end)` of a file with positional reads (no shared cursor,
+/// so readers of one file can run in parallel).
+struct RangeReader<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = (self.end - self.pos).min(buf.len() as u64) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the archive is truncated",
+            ));
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads one image of an archive.
+struct ArchiveSource {
+    tar: TarLayout,
+    top: Descriptor,
+}
+
+impl ImageSource for ArchiveSource {
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
+        let ctx = || format!("oci-archive:{}", self.tar.shown);
+        match instance {
+            None => {
+                let bytes = self
+                    .tar
+                    .read_manifest(&self.top.digest, Some(self.top.size))
+                    .with_context(ctx)?;
+                let declared = Some(&self.top.media_type).filter(|m| m.is_manifest_or_index());
+                RawManifest::from_bytes(bytes, declared)
+                    .with_context(|| self.top.digest.to_string())
+            }
+            Some(d) => {
+                let bytes = self.tar.read_manifest(d, None).with_context(ctx)?;
+                RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())
+            }
+        }
+    }
+
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+        let m = self
+            .tar
+            .file_member(&TarLayout::blob_name(&desc.digest))
+            .with_context(|| format!("oci-archive:{}: blob {}", self.tar.shown, desc.digest))?;
+        Ok((Box::new(self.tar.reader(m)), Some(m.size)))
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        true
+    }
+}
+
+// ---------------------------------------------------------------- writing
+
+/// Writes an archive; see the module docs.
+pub struct ArchiveDest {
+    target: PathBuf,
+    name: Option<String>,
+    tmp_dir: PathBuf,
+    state: Mutex<DestState>,
+}
+
+struct DestState {
+    /// The archive being built; deleted when dropped uncommitted.
+    tmp: tempfile::NamedTempFile,
+    tar: tar::Builder<BufWriter<File>>,
+    /// Blobs in the archive, with their sizes.
+    written: HashMap<Digest, u64>,
+    /// Top-level manifests put so far, with the ref name each gets.
+    images: Vec<(Descriptor, Option<String>)>,
+    /// A write failed in a way that left the tar unusable.
+    broken: bool,
+}
+
+impl ArchiveDest {
+    fn create(target: &Path, name: Option<String>, tmp_dir: Option<PathBuf>) -> Result<Self> {
+        if target.is_dir() {
+            return Err(Error::new(format!("{} is a directory", target.display())));
+        }
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .tempfile_in(&parent)
+            .with_context(|| format!("creating a temp file in {}", parent.display()))?;
+        let file = tmp.as_file().try_clone()?;
+        let tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, file));
+        Ok(ArchiveDest {
+            target: target.to_path_buf(),
+            name,
+            tmp_dir: tmp_dir.unwrap_or(parent),
+            state: Mutex::new(DestState {
+                tmp,
+                tar,
+                written: HashMap::new(),
+                images: Vec::new(),
+                broken: false,
+            }),
+        })
+    }
+}
+
+fn header(size: u64) -> tar::Header {
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+    h
+}
+
+impl DestState {
+    /// Append a member whose bytes `data` must yield exactly; on failure
+    /// the tar is cut back to where it was.
+    fn append(&mut self, name: &str, size: u64, data: &mut dyn Read) -> Result<()> {
+        if self.broken {
+            return Err(Error::new(
+                "an earlier write to the archive failed; it cannot be completed",
+            ));
+        }
+        let w = self.tar.get_mut();
+        let start = w.stream_position()?;
+        let mut h = header(size);
+        match self.tar.append_data(&mut h, name, data) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let w = self.tar.get_mut();
+                let rewind = w
+                    .flush()
+                    .and_then(|()| w.get_ref().set_len(start))
+                    .and_then(|()| w.seek(SeekFrom::Start(start)).map(drop));
+                if rewind.is_err() {
+                    self.broken = true;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Put a blob whose digest and size are both known.
+    fn put_known(&mut self, r: &mut dyn Read, d: &Digest, size: u64) -> Result<()> {
+        let mut v = VerifyingReader::new(r, d, Some(size));
+        self.append(&TarLayout::blob_name(d), size, &mut v)?;
+        self.written.insert(d.clone(), size);
+        Ok(())
+    }
+}
+
+impl ImageDestination for ArchiveDest {
+    fn properties(&self) -> DestProperties {
+        DestProperties {
+            manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
+            required_compression: None,
+            concurrent_writes: false,
+            preserves_digests: true,
+            multi_image: true,
+        }
+    }
+
+    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
+        let st = self.state.lock().unwrap();
+        Ok(match st.written.get(&desc.digest) {
+            Some(&s) if s == desc.size => Some(desc.clone()),
+            _ => None,
+        })
+    }
+
+    fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
+        let mut st = self.state.lock().unwrap();
+        if let (Some(d), Some(size)) = (&expected.digest, expected.size) {
+            if st.written.get(d) != Some(&size) {
+                st.put_known(reader, d, size)?;
+            }
+            return Ok(Descriptor::new(
+                expected.media_type.clone(),
+                d.clone(),
+                size,
+            ));
+        }
+        // A tar header needs the digest (the name) and the size before the
+        // data: spool to a temp file, hashing, then append that.
+        let alg = expected
+            .digest
+            .as_ref()
+            .map_or(Algorithm::Sha256, |d| d.algorithm());
+        let mut spool = tempfile::tempfile_in(&self.tmp_dir)
+            .with_context(|| format!("creating a temp file in {}", self.tmp_dir.display()))?;
+        let mut w = HashingWriter::new(&mut spool, alg);
+        let limit = expected.size.map_or(u64::MAX, |s| s + 1);
+        copy_buffered(&mut reader.take(limit), &mut w)?;
+        let (digest, size, _) = w.finish();
+        if let Some(want) = expected.size.filter(|&s| s != size) {
+            return Err(Error::new(format!(
+                "blob {digest}: got {}{} bytes, expected {want}",
+                if size > want { "more than " } else { "" },
+                size.min(want)
+            )));
+        }
+        if let Some(want) = expected.digest.as_ref().filter(|&w| w != &digest) {
+            return Err(Error::new(format!(
+                "blob {want}: content hashes to {digest} (digest mismatch)"
+            )));
+        }
+        if st.written.get(&digest) != Some(&size) {
+            spool.seek(SeekFrom::Start(0))?;
+            st.put_known(&mut io::BufReader::new(spool), &digest, size)?;
+        }
+        Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    fn put_manifest(
+        &self,
+        m: &RawManifest,
+        instance: Option<&Digest>,
+        names: &[String],
+    ) -> Result<()> {
+        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
+            return Err(Error::new(format!(
+                "oci-archive:{}: holds OCI manifests and indexes only, not {}",
+                self.target.display(),
+                m.media_type
+            )));
+        }
+        let mut st = self.state.lock().unwrap();
+        if !st.written.contains_key(&m.digest) {
+            st.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
+        }
+        if instance.is_none() {
+            // The destination's own name goes to the first image only; more
+            // images take the name of their source.
+            let name = match (&self.name, st.images.is_empty()) {
+                (Some(n), true) => Some(n.clone()),
+                _ => names.first().cloned(),
+            };
+            if let Some(n) = &name {
+                validate_ref_name(n)?;
+            }
+            st.images.push((m.descriptor(), name));
+        }
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<()> {
+        let ctx = format!("oci-archive:{}", self.target.display());
+        let mut st = self.state.into_inner().unwrap();
+        let mut index = Index::empty_oci();
+        let mut unnamed = HashSet::new();
+        for (desc, name) in std::mem::take(&mut st.images) {
+            match name {
+                Some(n) => {
+                    let mut entry = desc;
+                    entry.set_annotation(REF_NAME, &n);
+                    set_ref_in(&mut index, &n, entry);
+                }
+                None => {
+                    if unnamed.insert(desc.digest.clone()) {
+                        index.manifests.push(desc);
+                    }
+                }
+            }
+        }
+        let layout = format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}");
+        let index = serde_json::to_vec(&index).expect("index serializes");
+        for (name, bytes) in [("oci-layout", layout.as_bytes()), ("index.json", &index)] {
+            st.append(name, bytes.len() as u64, &mut &bytes[..])
+                .with_context(|| ctx.clone())?;
+        }
+        let DestState { tmp, tar, .. } = st;
+        let w = tar.into_inner().with_context(|| ctx.clone())?;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()).context(&ctx))?;
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o644))?;
+        file.sync_all().with_context(|| ctx.clone())?;
+        tmp.persist(&self.target)
+            .map_err(|e| Error::from(e.error).context(&ctx))?;
+        let parent = match self.target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        fsync_dir(parent).with_context(|| ctx.clone())?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names() {
+        assert_eq!(
+            clean_name(b"./blobs//sha256/ab").unwrap().unwrap(),
+            "blobs/sha256/ab"
+        );
+        assert_eq!(clean_name(b"index.json").unwrap().unwrap(), "index.json");
+        assert_eq!(clean_name(b"./").unwrap(), None);
+        for bad in [&b"../x"[..], b"/index.json", b"blobs/../../x", b"a/.."] {
+            assert!(
+                clean_name(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_blob_is_cut_off_and_unknown_digests_are_computed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.tar");
+        let d = ArchiveDest::create(&target, Some("x".into()), None).unwrap();
+        let good = Digest::of_bytes(b"good");
+        let info = |d: &Digest, s| BlobInfo {
+            media_type: MediaType::OciLayer,
+            digest: Some(d.clone()),
+            size: Some(s),
+        };
+        d.put_blob(&mut &b"good"[..], &info(&good, 4)).unwrap();
+        let before = d
+            .state
+            .lock()
+            .unwrap()
+            .tar
+            .get_mut()
+            .stream_position()
+            .unwrap();
+        let e = d.put_blob(&mut &b"evil"[..], &info(&good, 4));
+        assert!(e.is_ok(), "already written: not read again");
+        let other = Digest::of_bytes(b"other");
+        assert!(d.put_blob(&mut &b"othex"[..], &info(&other, 5)).is_err());
+        assert!(d.put_blob(&mut &b"oth"[..], &info(&other, 5)).is_err());
+        let after = d
+            .state
+            .lock()
+            .unwrap()
+            .tar
+            .get_mut()
+            .stream_position()
+            .unwrap();
+        assert_eq!(before, after);
+        assert!(d
+            .try_reuse_blob(&Descriptor::new(MediaType::OciLayer, other.clone(), 5))
+            .unwrap()
+            .is_none());
+        let unknown = BlobInfo {
+            media_type: MediaType::OciLayer,
+            digest: None,
+            size: None,
+        };
+        let got = d.put_blob(&mut &b"other"[..], &unknown).unwrap();
+        assert_eq!((got.digest, got.size), (other, 5));
+        drop(d);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

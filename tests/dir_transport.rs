@@ -1,0 +1,288 @@
+//! `dir:PATH` — skopeo's directory format, checked against skopeo itself.
+
+mod common;
+mod xport;
+
+use std::fs;
+
+use common::{require_tool, tempdir};
+use lade::model::Digest;
+use lade::transport::{parse, BlobInfo, TransportOptions};
+use xport::*;
+
+const VERSION: &str = "Directory Transport Version: 1.1\n";
+
+fn opts() -> TransportOptions {
+    TransportOptions::default()
+}
+
+#[test]
+fn lade_reads_skopeo_dir_output() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let d = t.path().join("d");
+    let dn = format!("dir:{}", d.display());
+    // docker-archive → dir keeps a Docker schema 2 manifest.
+    skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &dn);
+    let want = skopeo_raw(&dn);
+    let got = lade_raw(&dn);
+    assert_eq!(
+        got.bytes, want,
+        "manifest bytes differ from skopeo inspect --raw"
+    );
+    assert_eq!(got.digest.to_string(), sha(&want));
+    assert_eq!(
+        got.media_type.as_str(),
+        "application/vnd.docker.distribution.manifest.v2+json"
+    );
+    assert_eq!(verify_all_blobs(&dn), 4);
+}
+
+#[test]
+fn skopeo_reads_lade_dir_and_digests_survive_round_trips() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, _, _) = make_layout(&lay);
+    let d = t.path().join("d");
+    let dn = format!("dir:{}", d.display());
+    copy_api(&format!("oci:{}:tiny", lay.display()), &dn).unwrap();
+
+    assert_eq!(fs::read_to_string(d.join("version")).unwrap(), VERSION);
+    let m = fs::read(d.join("manifest.json")).unwrap();
+    assert_eq!(sha(&m), tiny);
+    // Blobs by hex, no algorithm prefix, no temp files left.
+    let names = names_in(&d);
+    assert!(
+        names.iter().all(|n| n == "version"
+            || n == "manifest.json"
+            || (n.len() == 64 && n.bytes().all(|b| b.is_ascii_hexdigit()))),
+        "{names:?}"
+    );
+    assert_eq!(names.len(), 2 + 4, "{names:?}");
+
+    // skopeo reads it and copies it back with the same manifest digest.
+    assert_eq!(sha(&skopeo_raw(&dn)), tiny);
+    let info = common::json(&common::ok(skopeo().args(["inspect", &dn])));
+    assert_eq!(info["Layers"].as_array().unwrap().len(), 3);
+    let back = t.path().join("back");
+    skopeo_copy(&[], &dn, &format!("oci:{}:x", back.display()));
+    assert_eq!(sha(&skopeo_raw(&format!("oci:{}:x", back.display()))), tiny);
+
+    // oci → dir → oci through lade keeps the digest too.
+    let again = format!("oci:{}:y", t.path().join("again").display());
+    copy_api(&dn, &again).unwrap();
+    assert_eq!(lade_raw(&again).digest.to_string(), tiny);
+    assert_eq!(verify_all_blobs(&again), 4);
+}
+
+#[test]
+fn index_children_are_stored_as_hex_manifest_json() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (a, b, idx) = make_layout(&lay);
+    let d = t.path().join("d");
+    let dn = format!("dir:{}", d.display());
+    copy_api(&format!("oci:{}:multi", lay.display()), &dn).unwrap();
+    for child in [&a, &b] {
+        let hex = child.strip_prefix("sha256:").unwrap();
+        let bytes = fs::read(d.join(format!("{hex}.manifest.json"))).unwrap();
+        assert_eq!(&sha(&bytes), child);
+    }
+    assert_eq!(sha(&skopeo_raw(&dn)), idx);
+    assert_eq!(lade_raw(&dn).digest.to_string(), idx);
+    assert_eq!(verify_all_blobs(&dn), 8);
+    // skopeo copies the whole index out of lade's dir unchanged.
+    let back = format!("oci:{}:x", t.path().join("back").display());
+    skopeo_copy(&["--all"], &dn, &back);
+    assert_eq!(sha(&skopeo_raw(&back)), idx);
+    // And lade reads skopeo's dir with an index (skopeo's --all output).
+    let d2 = format!("dir:{}", t.path().join("d2").display());
+    skopeo_copy(&["--all"], &back, &d2);
+    assert_eq!(lade_raw(&d2).digest.to_string(), idx);
+    assert_eq!(verify_all_blobs(&d2), 8);
+}
+
+#[test]
+fn refuses_a_non_empty_directory_that_is_not_a_dir_image() {
+    let t = tempdir();
+    let d = t.path().join("precious");
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("notes.txt"), "keep me").unwrap();
+    let e = parse(&format!("dir:{}", d.display()))
+        .unwrap()
+        .destination(&opts())
+        .err()
+        .expect("must refuse");
+    assert!(e.to_string().contains("not a dir: image directory"), "{e}");
+    // A version file with other content is not ours either.
+    fs::write(d.join("version"), "something else\n").unwrap();
+    let e = parse(&format!("dir:{}", d.display()))
+        .unwrap()
+        .destination(&opts())
+        .err()
+        .expect("must refuse");
+    assert!(e.to_string().contains("version"), "{e}");
+    assert_eq!(names_in(&d).len(), 2);
+    assert_eq!(fs::read_to_string(d.join("notes.txt")).unwrap(), "keep me");
+    // An empty directory is fine.
+    let empty = t.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    parse(&format!("dir:{}", empty.display()))
+        .unwrap()
+        .destination(&opts())
+        .unwrap();
+}
+
+#[test]
+fn writing_over_a_dir_image_replaces_it() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, _) = make_layout(&lay);
+    let d = t.path().join("d");
+    let dn = format!("dir:{}", d.display());
+    // First skopeo's image (a Docker manifest, uncompressed layers), with a
+    // stale signature file, then lade writes `other` over it.
+    skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &dn);
+    fs::write(d.join("signature-1"), "stale").unwrap();
+    copy_api(&format!("oci:{}:other", lay.display()), &dn).unwrap();
+    assert_eq!(sha(&skopeo_raw(&dn)), other);
+    let names = names_in(&d);
+    // version + manifest.json + config + 2 layers of `other`, nothing else.
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert!(!names.contains("signature-1"));
+    // And again with `tiny`: the shared base layer is reused.
+    copy_api(&format!("oci:{}:tiny", lay.display()), &dn).unwrap();
+    assert_eq!(sha(&skopeo_raw(&dn)), tiny);
+    assert_eq!(names_in(&d).len(), 6);
+    assert_eq!(verify_all_blobs(&dn), 4);
+}
+
+#[test]
+fn a_bad_blob_fails_and_leaves_nothing_behind() {
+    let t = tempdir();
+    // Into a new directory: nothing at all remains.
+    let d = t.path().join("new");
+    let dn = format!("dir:{}", d.display());
+    {
+        let dest = parse(&dn).unwrap().destination(&opts()).unwrap();
+        let good = dest
+            .put_blob(&mut &b"good"[..], &claim(b"good", Some(4)))
+            .unwrap();
+        assert_eq!(good.digest, Digest::of_bytes(b"good"));
+        let e = dest
+            .put_blob(&mut &b"evil"[..], &claim(b"good!", Some(5)))
+            .unwrap_err();
+        assert!(e.to_string().contains("expected 5"), "{e}");
+        let e = dest
+            .put_blob(&mut &b"evil"[..], &claim(b"good", Some(4)))
+            .unwrap_err();
+        assert!(e.to_string().contains("digest mismatch"), "{e}");
+        let e = dest
+            .put_blob(&mut &b"longer"[..], &claim(b"good", Some(4)))
+            .unwrap_err();
+        assert!(e.to_string().contains("more than"), "{e}");
+        // No manifest was put: commit refuses, and dropping cleans up.
+    }
+    assert!(!d.exists(), "a failed copy left {:?}", names_in(&d));
+
+    // Over an existing image: it stays intact, nothing new remains.
+    if !require_tool("skopeo") {
+        return;
+    }
+    let old = t.path().join("old");
+    let on = format!("dir:{}", old.display());
+    skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &on);
+    let before = names_in(&old);
+    let manifest = fs::read(old.join("manifest.json")).unwrap();
+    let e = copy_api(&fixture_corrupted_layout(t.path()), &on).unwrap_err();
+    assert!(e.to_string().contains("digest mismatch"), "{e}");
+    assert_eq!(names_in(&old), before);
+    assert_eq!(fs::read(old.join("manifest.json")).unwrap(), manifest);
+    assert_eq!(verify_all_blobs(&on), 4);
+}
+
+/// An OCI layout whose last layer's bytes do not match its digest.
+fn fixture_corrupted_layout(root: &std::path::Path) -> String {
+    let lay = root.join("corrupt");
+    skopeo_copy(
+        &[],
+        &fixture_image("tiny2-docker20.tar", Some("tiny-other:1")),
+        &format!("oci:{}:x", lay.display()),
+    );
+    let m = lade_raw(&format!("oci:{}:x", lay.display()));
+    let last = m.manifest().unwrap().layers.last().unwrap().digest.clone();
+    let p = lay.join("blobs/sha256").join(last.hex());
+    let mut bytes = fs::read(&p).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    fs::write(&p, bytes).unwrap();
+    format!("oci:{}:x", lay.display())
+}
+
+#[test]
+fn an_unknown_digest_is_computed() {
+    let t = tempdir();
+    let d = t.path().join("d");
+    let dest = parse(&format!("dir:{}", d.display()))
+        .unwrap()
+        .destination(&opts())
+        .unwrap();
+    let info = BlobInfo {
+        media_type: lade::model::MediaType::OciLayer,
+        digest: None,
+        size: None,
+    };
+    let got = dest.put_blob(&mut &b"some layer"[..], &info).unwrap();
+    assert_eq!(got.digest, Digest::of_bytes(b"some layer"));
+    assert_eq!(got.size, 10);
+    assert_eq!(fs::read(d.join(got.digest.hex())).unwrap(), b"some layer");
+    // Reuse by digest and size.
+    assert!(dest.try_reuse_blob(&got).unwrap().is_some());
+    let mut wrong = got.clone();
+    wrong.size = 11;
+    assert!(dest.try_reuse_blob(&wrong).unwrap().is_none());
+}
+
+#[test]
+fn reading_refuses_symlinked_blobs_and_missing_manifests() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let d = t.path().join("d");
+    let dn = format!("dir:{}", d.display());
+    let e = parse(&dn).unwrap().source(&opts()).err().unwrap();
+    assert!(e.to_string().contains("manifest.json"), "{e}");
+    skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &dn);
+    let m = lade_raw(&dn).manifest().unwrap();
+    let layer = &m.layers[0];
+    let p = d.join(layer.digest.hex());
+    let outside = t.path().join("outside");
+    fs::rename(&p, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &p).unwrap();
+    let s = parse(&dn).unwrap().source(&opts()).unwrap();
+    let e = s
+        .get_blob(layer)
+        .err()
+        .expect("symlinked blob must be refused");
+    assert!(e.to_string().contains("symlink"), "{e}");
+}
+
+#[test]
+fn names_parse_and_print() {
+    let r = parse("dir:/some/where").unwrap();
+    assert_eq!(r.to_string(), "dir:/some/where");
+    assert_eq!(r.transport(), "dir");
+    assert!(parse("dir:").is_err());
+}

@@ -1,0 +1,475 @@
+//! `oci-archive:PATH[:REF]` — a tar of an OCI layout, checked against skopeo.
+
+mod common;
+mod xport;
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use common::{ok, ok_str, require_tool, tempdir};
+use lade::transport::{parse, TransportOptions};
+use xport::*;
+
+fn opts() -> TransportOptions {
+    TransportOptions::default()
+}
+
+/// The member names of a tar, as GNU tar lists them.
+fn tar_names(f: &Path) -> Vec<String> {
+    ok_str(Command::new("tar").arg("tf").arg(f))
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn lade_reads_skopeo_oci_archives_plain_and_gzip() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let f = t.path().join("a.tar");
+    let name = format!("oci-archive:{}:tiny", f.display());
+    skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &name);
+    let want = skopeo_raw(&name);
+    assert_eq!(lade_raw(&name).bytes, want);
+    assert_eq!(verify_all_blobs(&name), 4);
+    // One image: the REF may be left out.
+    assert_eq!(
+        lade_raw(&format!("oci-archive:{}", f.display())).bytes,
+        want
+    );
+
+    // gzip-compressed archive.
+    let gz = t.path().join("a.tar.gz");
+    let out = ok(Command::new("gzip").arg("-c").arg(&f));
+    fs::write(&gz, out).unwrap();
+    let gname = format!("oci-archive:{}:tiny", gz.display());
+    assert_eq!(lade_raw(&gname).bytes, want);
+    assert_eq!(verify_all_blobs(&gname), 4);
+}
+
+#[test]
+fn skopeo_reads_lade_archives_and_digests_survive_round_trips() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, _, _) = make_layout(&lay);
+    let f = t.path().join("out.tar");
+    let name = format!("oci-archive:{}:tiny", f.display());
+    copy_api(&format!("oci:{}:tiny", lay.display()), &name).unwrap();
+
+    // A plain tar: blobs first, oci-layout and index.json last, no temp files beside.
+    let names = tar_names(&f);
+    assert_eq!(names.len(), 4 + 1 + 2, "{names:?}");
+    assert!(
+        names[..5].iter().all(|n| n.starts_with("blobs/sha256/")),
+        "{names:?}"
+    );
+    assert_eq!(&names[5..], ["oci-layout", "index.json"]);
+    assert_eq!(
+        names_in(t.path()),
+        ["lay", "out.tar"].map(String::from).into()
+    );
+
+    assert_eq!(sha(&skopeo_raw(&name)), tiny);
+    let info = common::json(&ok(skopeo().args(["inspect", &name])));
+    assert_eq!(info["Layers"].as_array().unwrap().len(), 3);
+    let back = format!("oci:{}:x", t.path().join("back").display());
+    skopeo_copy(&[], &name, &back);
+    assert_eq!(sha(&skopeo_raw(&back)), tiny);
+
+    // oci → oci-archive → oci through lade.
+    let again = format!("oci:{}:y", t.path().join("again").display());
+    copy_api(&name, &again).unwrap();
+    assert_eq!(lade_raw(&again).digest.to_string(), tiny);
+    assert_eq!(verify_all_blobs(&again), 4);
+
+    // GNU tar extracts it into a layout umoci accepts, when umoci is here.
+    let x = t.path().join("x");
+    fs::create_dir(&x).unwrap();
+    ok(Command::new("tar").arg("xf").arg(&f).arg("-C").arg(&x));
+    if require_tool("umoci") {
+        let refs = ok_str(Command::new("umoci").args(["ls", "--layout"]).arg(&x));
+        assert_eq!(refs, "tiny");
+    }
+}
+
+#[test]
+fn several_images_are_read_by_ref() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, idx) = make_layout(&lay);
+    let l = lay.display();
+
+    // Written by lade: three images with names.
+    let f = t.path().join("many.tar");
+    copy_many(
+        &[
+            (&format!("oci:{l}:tiny"), &[]),
+            (&format!("oci:{l}:other"), &["other"]),
+            (&format!("oci:{l}:multi"), &["multi"]),
+        ],
+        &format!("oci-archive:{}:tiny", f.display()),
+    )
+    .unwrap();
+    // Made by GNU tar from a layout with three refs ("./" member names).
+    let g = t.path().join("gnu.tar");
+    ok(Command::new("tar")
+        .arg("cf")
+        .arg(&g)
+        .arg("-C")
+        .arg(&lay)
+        .arg("."));
+
+    for file in [&f, &g] {
+        let a = |r: &str| format!("oci-archive:{}:{r}", file.display());
+        assert_eq!(lade_raw(&a("tiny")).digest.to_string(), tiny);
+        assert_eq!(lade_raw(&a("other")).digest.to_string(), other);
+        assert_eq!(lade_raw(&a("multi")).digest.to_string(), idx);
+        assert_eq!(verify_all_blobs(&a("multi")), 8);
+        assert_eq!(sha(&skopeo_raw(&a("other"))), other);
+        let mut tags = parse(&a("tiny")).unwrap().list_tags(&opts()).unwrap();
+        tags.sort();
+        assert_eq!(tags, ["multi", "other", "tiny"]);
+
+        let bare = format!("oci-archive:{}", file.display());
+        let e = parse(&bare).unwrap().source(&opts()).err().unwrap();
+        assert!(e.to_string().contains("3 images"), "{e}");
+        assert!(e.to_string().contains("oci-archive:PATH:REF"), "{e}");
+        let e = parse(&a("nope")).unwrap().source(&opts()).err().unwrap();
+        assert!(e.to_string().contains("no image named \"nope\""), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+
+    // skopeo copies the whole index out of lade's archive unchanged.
+    let back = format!("oci:{}:x", t.path().join("back").display());
+    skopeo_copy(
+        &["--all"],
+        &format!("oci-archive:{}:multi", f.display()),
+        &back,
+    );
+    assert_eq!(sha(&skopeo_raw(&back)), idx);
+}
+
+#[test]
+fn writing_over_an_archive_replaces_it() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, _) = make_layout(&lay);
+    let f = t.path().join("a.tar");
+    copy_api(
+        &format!("oci:{}:tiny", lay.display()),
+        &format!("oci-archive:{}:tiny", f.display()),
+    )
+    .unwrap();
+    copy_api(
+        &format!("oci:{}:other", lay.display()),
+        &format!("oci-archive:{}:other", f.display()),
+    )
+    .unwrap();
+    let name = format!("oci-archive:{}", f.display());
+    assert_eq!(lade_raw(&name).digest.to_string(), other);
+    assert!(skopeo_fails(&["inspect", "--raw", &format!("{name}:tiny")]));
+    assert_ne!(tiny, other);
+}
+
+/// A tar with the given (name, type, data, link) members, written raw so
+/// that unsafe names survive.
+fn raw_tar(path: &Path, members: &[(&str, u8, &[u8], &str)]) {
+    let mut out = Vec::new();
+    for (name, kind, data, link) in members {
+        let mut h = tar::Header::new_ustar();
+        {
+            let raw = h.as_old_mut();
+            raw.name[..name.len()].copy_from_slice(name.as_bytes());
+            raw.linkname[..link.len()].copy_from_slice(link.as_bytes());
+        }
+        h.set_entry_type(tar::EntryType::new(*kind));
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    fs::File::create(path).unwrap().write_all(&out).unwrap();
+}
+
+/// Layout members for a one-image archive whose manifest names one layer.
+fn layout_members(layer: &[u8]) -> (String, String, String) {
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let ld = lade::model::Digest::of_bytes(layer);
+    let cd = lade::model::Digest::of_bytes(config);
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{cd}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{ld}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    let md = lade::model::Digest::of_bytes(manifest.as_bytes());
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{md}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"x"}}}}]}}"#,
+        manifest.len()
+    );
+    (manifest, index, ld.hex().to_string())
+}
+
+const CONFIG: &[u8] =
+    br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+
+fn sha_hex(b: &[u8]) -> String {
+    lade::model::Digest::of_bytes(b).hex().to_string()
+}
+
+#[test]
+fn unsafe_member_names_and_linked_blobs_are_refused() {
+    let t = tempdir();
+    let layer = b"not really a tar";
+    let (manifest, index, lhex) = layout_members(layer);
+    let mhex = sha_hex(manifest.as_bytes());
+    let chex = sha_hex(CONFIG);
+    let layout = br#"{"imageLayoutVersion":"1.0.0"}"#;
+    let good: Vec<(String, u8, Vec<u8>, String)> = vec![
+        (
+            format!("blobs/sha256/{lhex}"),
+            b'0',
+            layer.to_vec(),
+            String::new(),
+        ),
+        (
+            format!("blobs/sha256/{chex}"),
+            b'0',
+            CONFIG.to_vec(),
+            String::new(),
+        ),
+        (
+            format!("blobs/sha256/{mhex}"),
+            b'0',
+            manifest.clone().into_bytes(),
+            String::new(),
+        ),
+        ("oci-layout".into(), b'0', layout.to_vec(), String::new()),
+        (
+            "index.json".into(),
+            b'0',
+            index.clone().into_bytes(),
+            String::new(),
+        ),
+    ];
+    let write =
+        |name: &str, extra: &[(String, u8, Vec<u8>, String)], replace_layer: Option<(u8, &str)>| {
+            let mut m: Vec<(String, u8, Vec<u8>, String)> = good.clone();
+            if let Some((kind, link)) = replace_layer {
+                m[0] = (m[0].0.clone(), kind, Vec::new(), link.to_string());
+            }
+            m.extend(extra.iter().cloned());
+            let refs: Vec<(&str, u8, &[u8], &str)> = m
+                .iter()
+                .map(|(n, k, d, l)| (n.as_str(), *k, d.as_slice(), l.as_str()))
+                .collect();
+            let p = t.path().join(name);
+            raw_tar(&p, &refs);
+            format!("oci-archive:{}:x", p.display())
+        };
+
+    // The well-formed archive reads.
+    let ok_name = write("good.tar", &[], None);
+    assert_eq!(verify_all_blobs(&ok_name), 2);
+
+    for (file, bad, what) in [
+        ("dotdot.tar", "../evil", "unsafe"),
+        ("dotdot2.tar", "blobs/../../evil", "unsafe"),
+        ("abs.tar", "/etc/evil", "unsafe"),
+    ] {
+        let n = write(
+            file,
+            &[(bad.into(), b'0', b"x".to_vec(), String::new())],
+            None,
+        );
+        let e = parse(&n).unwrap().source(&opts()).err().expect(bad);
+        assert!(e.to_string().contains(what), "{bad}: {e}");
+        assert!(e.to_string().contains(bad), "{bad}: {e}");
+    }
+    // A blob that is a symlink or a hard link.
+    for (file, kind) in [("sym.tar", b'2'), ("hard.tar", b'1')] {
+        let n = write(file, &[], Some((kind, "oci-layout")));
+        let s = parse(&n).unwrap().source(&opts()).unwrap();
+        let m = s.get_manifest(None).unwrap().manifest().unwrap();
+        let e = s.get_blob(&m.layers[0]).err().expect("linked blob");
+        assert!(e.to_string().contains("link"), "{e}");
+    }
+    // index.json as a symlink.
+    let mut m = good.clone();
+    m[4] = ("index.json".into(), b'2', Vec::new(), "/etc/passwd".into());
+    let refs: Vec<(&str, u8, &[u8], &str)> = m
+        .iter()
+        .map(|(n, k, d, l)| (n.as_str(), *k, d.as_slice(), l.as_str()))
+        .collect();
+    let p = t.path().join("symindex.tar");
+    raw_tar(&p, &refs);
+    let e = parse(&format!("oci-archive:{}", p.display()))
+        .unwrap()
+        .source(&opts())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("index.json"), "{e}");
+}
+
+#[test]
+fn truncated_archives_fail_cleanly() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let f = t.path().join("a.tar");
+    skopeo_copy(
+        &[],
+        &fixture_image("tiny-docker20.tar", None),
+        &format!("oci-archive:{}:tiny", f.display()),
+    );
+    let whole = fs::read(&f).unwrap();
+    // Cut inside a header, inside blob data, and just before the end
+    // (index.json's data cut short).
+    for cut in [100, 512 * 3 + 7, whole.len() / 2, whole.len() - 1024 - 300] {
+        let p = t.path().join(format!("cut{cut}.tar"));
+        fs::write(&p, &whole[..cut]).unwrap();
+        let name = format!("oci-archive:{}:tiny", p.display());
+        let res = parse(&name)
+            .unwrap()
+            .source(&opts())
+            .and_then(|s| copy_into_dir(&*s, t.path(), cut));
+        let e = res.expect_err(&format!("cut at {cut} must fail"));
+        assert!(
+            e.to_string().contains("truncated") || e.to_string().contains("unexpected end"),
+            "cut {cut}: {e}"
+        );
+    }
+    // A gzip stream cut short.
+    let gz = ok(Command::new("gzip").arg("-c").arg(&f));
+    let p = t.path().join("cut.tar.gz");
+    fs::write(&p, &gz[..gz.len() / 2]).unwrap();
+    let e = parse(&format!("oci-archive:{}", p.display()))
+        .unwrap()
+        .source(&opts())
+        .err()
+        .expect("cut gzip");
+    assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+}
+
+fn copy_into_dir(
+    s: &dyn lade::transport::ImageSource,
+    root: &Path,
+    tag: usize,
+) -> lade::Result<()> {
+    let d = parse(&format!("oci:{}/out{tag}", root.display()))?.destination(&opts())?;
+    copy_into(s, &*d, &[])?;
+    d.commit()
+}
+
+#[test]
+fn a_corrupt_blob_fails_the_copy_and_leaves_nothing() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (_, _, _) = make_layout(&lay);
+    // Corrupt the last layer of `other` in the layout, then copy it to an
+    // archive: the copy fails and no archive or temp file appears.
+    let m = lade_raw(&format!("oci:{}:other", lay.display()));
+    let last = m.manifest().unwrap().layers.last().unwrap().digest.clone();
+    let p = lay.join("blobs/sha256").join(last.hex());
+    let mut bytes = fs::read(&p).unwrap();
+    bytes[10] ^= 0x55;
+    fs::write(&p, bytes).unwrap();
+
+    let out = t.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let f = out.join("a.tar");
+    let e = copy_api(
+        &format!("oci:{}:other", lay.display()),
+        &format!("oci-archive:{}:x", f.display()),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("digest mismatch"), "{e}");
+    assert!(names_in(&out).is_empty(), "{:?}", names_in(&out));
+
+    // An existing archive stays as it was.
+    copy_api(
+        &format!("oci:{}:tiny", lay.display()),
+        &format!("oci-archive:{}:x", f.display()),
+    )
+    .unwrap();
+    let before = fs::read(&f).unwrap();
+    copy_api(
+        &format!("oci:{}:other", lay.display()),
+        &format!("oci-archive:{}:x", f.display()),
+    )
+    .unwrap_err();
+    assert_eq!(fs::read(&f).unwrap(), before);
+    assert_eq!(names_in(&out).len(), 1);
+
+    // A corrupt blob inside an archive is caught by the reader's caller.
+    let f2 = t.path().join("b.tar");
+    fs::write(&f2, &before).unwrap();
+    let tiny = lade_raw(&format!("oci-archive:{}:x", f2.display()));
+    let layer = tiny.manifest().unwrap().layers[0].clone();
+    let pos = find(
+        &before,
+        &fs::read(lay.join("blobs/sha256").join(layer.digest.hex())).unwrap(),
+    );
+    let mut bad = before.clone();
+    bad[pos + 20] ^= 1;
+    fs::write(&f2, &bad).unwrap();
+    let d = t.path().join("d");
+    let e = copy_api(
+        &format!("oci-archive:{}:x", f2.display()),
+        &format!("dir:{}", d.display()),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("digest mismatch"), "{e}");
+    assert!(!d.exists());
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .expect("blob inside the tar")
+}
+
+#[test]
+fn destination_accepts_oci_types_only_and_names_parse() {
+    let t = tempdir();
+    let r = parse(&format!("oci-archive:{}/a.tar:app:v1", t.path().display())).unwrap();
+    assert_eq!(
+        r.to_string(),
+        format!("oci-archive:{}/a.tar:app:v1", t.path().display())
+    );
+    assert_eq!(r.transport(), "oci-archive");
+    assert!(parse("oci-archive:").is_err());
+    assert!(parse("oci-archive:/x.tar:bad name").is_err());
+    let d = r.destination(&opts()).unwrap();
+    let p = d.properties();
+    assert!(p.preserves_digests && p.multi_image && !p.concurrent_writes);
+    assert!(p.manifest_types.iter().all(|m| !m.is_docker()));
+    let docker = lade::model::RawManifest::from_bytes(
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0},"layers":[]}"#.to_vec(),
+        None,
+    )
+    .unwrap();
+    assert!(d.put_manifest(&docker, None, &[]).is_err());
+    drop(d);
+    assert!(names_in(t.path()).is_empty(), "{:?}", names_in(t.path()));
+}
