@@ -134,7 +134,7 @@ fn several_images_are_read_by_ref() {
         assert_eq!(lade_raw(&a("tiny")).digest.to_string(), tiny);
         assert_eq!(lade_raw(&a("other")).digest.to_string(), other);
         assert_eq!(lade_raw(&a("multi")).digest.to_string(), idx);
-        assert_eq!(verify_all_blobs(&a("multi")), 8);
+        assert_eq!(verify_all_blobs(&a("multi")), 7);
         assert_eq!(sha(&skopeo_raw(&a("other"))), other);
         let mut tags = parse(&a("tiny")).unwrap().list_tags(&opts()).unwrap();
         tags.sort();
@@ -342,7 +342,14 @@ fn truncated_archives_fail_cleanly() {
     let whole = fs::read(&f).unwrap();
     // Cut inside a header, inside blob data, and just before the end
     // (index.json's data cut short).
-    for cut in [100, 512 * 3 + 7, whole.len() / 2, whole.len() - 1024 - 300] {
+    let n = whole.len();
+    for cut in [
+        100,
+        512 * 3 + 7,
+        n / 2,
+        n - 1024 - 300,
+        n - 1024 - 512 - 256,
+    ] {
         let p = t.path().join(format!("cut{cut}.tar"));
         fs::write(&p, &whole[..cut]).unwrap();
         let name = format!("oci-archive:{}:tiny", p.display());
@@ -351,10 +358,7 @@ fn truncated_archives_fail_cleanly() {
             .source(&opts())
             .and_then(|s| copy_into_dir(&*s, t.path(), cut));
         let e = res.expect_err(&format!("cut at {cut} must fail"));
-        assert!(
-            e.to_string().contains("truncated") || e.to_string().contains("unexpected end"),
-            "cut {cut}: {e}"
-        );
+        assert!(e.to_string().contains("truncated"), "cut {cut}: {e}");
     }
     // A gzip stream cut short.
     let gz = ok(Command::new("gzip").arg("-c").arg(&f));
@@ -366,6 +370,7 @@ fn truncated_archives_fail_cleanly() {
         .err()
         .expect("cut gzip");
     assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+    assert!(e.to_string().contains("incomplete"), "{e}");
 }
 
 fn copy_into_dir(

@@ -311,16 +311,23 @@ impl ImageDestination for DirDest {
         }
     }
 
-    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
-        let name = desc.digest.hex();
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+        let Some(digest) = &info.digest else {
+            return Ok(None);
+        };
+        let name = digest.hex();
         match fs::symlink_metadata(self.dir.join(name)) {
-            Ok(m) if m.is_file() && m.len() == desc.size => {
+            Ok(m) if m.is_file() && info.size.is_none_or(|s| s == m.len()) => {
                 self.note(name.to_string(), true);
-                Ok(Some(desc.clone()))
+                Ok(Some(Descriptor::new(
+                    info.media_type.clone(),
+                    digest.clone(),
+                    m.len(),
+                )))
             }
             Ok(_) => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::from(e).context(format!("blob {}", desc.digest))),
+            Err(e) => Err(Error::from(e).context(format!("blob {digest}"))),
         }
     }
 

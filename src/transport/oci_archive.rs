@@ -153,10 +153,12 @@ impl ImageReference for OciArchiveRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
                 })),
-                None => return Err(Error::new(format!(
+                None => {
+                    return Err(Error::new(format!(
                     "{self}: entry {} has no name; copy it as oci-archive:PATH with a single image",
                     m.digest
-                ))),
+                )))
+                }
             }
         }
         Ok(out)
@@ -557,10 +559,15 @@ impl ImageDestination for ArchiveDest {
         }
     }
 
-    fn try_reuse_blob(&self, desc: &Descriptor) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+        let Some(digest) = &info.digest else {
+            return Ok(None);
+        };
         let st = self.state.lock().unwrap();
-        Ok(match st.written.get(&desc.digest) {
-            Some(&s) if s == desc.size => Some(desc.clone()),
+        Ok(match st.written.get(digest) {
+            Some(&s) if info.size.is_none_or(|want| want == s) => {
+                Some(Descriptor::new(info.media_type.clone(), digest.clone(), s))
+            }
             _ => None,
         })
     }
@@ -739,10 +746,7 @@ mod tests {
             .stream_position()
             .unwrap();
         assert_eq!(before, after);
-        assert!(d
-            .try_reuse_blob(&Descriptor::new(MediaType::OciLayer, other.clone(), 5))
-            .unwrap()
-            .is_none());
+        assert!(d.try_reuse_blob(&info(&other, 5)).unwrap().is_none());
         let unknown = BlobInfo {
             media_type: MediaType::OciLayer,
             digest: None,

@@ -127,7 +127,7 @@ pub fn copy_into(
 fn copy_blobs(s: &dyn ImageSource, d: &dyn ImageDestination, m: &RawManifest) -> lade::Result<()> {
     let man = m.manifest()?;
     for desc in std::iter::once(&man.config).chain(man.layers.iter()) {
-        if d.try_reuse_blob(desc)?.is_some() {
+        if d.try_reuse_blob(&BlobInfo::from(desc))?.is_some() {
             continue;
         }
         let (mut r, _) = s.get_blob(desc)?;
