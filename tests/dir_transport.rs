@@ -292,3 +292,55 @@ fn names_parse_and_print() {
     assert_eq!(r.transport(), "dir");
     assert!(parse("dir:").is_err());
 }
+
+#[test]
+fn lade_copy_round_trips_through_dir() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, _) = make_layout(&lay);
+    let l = lay.display();
+    let dn = format!("dir:{}", t.path().join("d").display());
+    common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &dn]));
+    assert_eq!(sha(&skopeo_raw(&dn)), tiny);
+    let raw = common::ok(common::lade().args(["inspect", "--raw", &dn]));
+    assert_eq!(sha(&raw), tiny);
+    let back = format!("oci:{}:x", t.path().join("back").display());
+    common::ok(common::lade().args(["copy", "-q", &dn, &back]));
+    assert_eq!(sha(&skopeo_raw(&back)), tiny);
+    // Over the same directory: replaced.
+    common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:other"), &dn]));
+    assert_eq!(sha(&skopeo_raw(&dn)), other);
+    // Two images cannot go into one dir:.
+    let e = common::fails_with(
+        common::lade().args([
+            "copy",
+            "-q",
+            &format!("oci:{l}:tiny"),
+            &format!("oci:{l}:other"),
+            &dn,
+        ]),
+        3,
+    );
+    assert!(e.contains("holds one image"), "{e}");
+    assert_eq!(sha(&skopeo_raw(&dn)), other);
+
+    // A corrupt source fails with exit 3 and leaves nothing.
+    let bad = fixture_corrupted_layout(t.path());
+    let nd = t.path().join("never");
+    let e = common::fails_with(
+        common::lade().args(["copy", "-q", &bad, &format!("dir:{}", nd.display())]),
+        3,
+    );
+    assert!(e.contains("digest mismatch"), "{e}");
+    assert!(!nd.exists());
+    // A foreign directory is refused.
+    let e = common::fails_with(
+        common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &format!("dir:{l}")]),
+        3,
+    );
+    assert!(e.contains("not a dir: image directory"), "{e}");
+    assert_eq!(lade_raw(&format!("oci:{l}:tiny")).digest.to_string(), tiny);
+}

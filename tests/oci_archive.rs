@@ -369,7 +369,6 @@ fn truncated_archives_fail_cleanly() {
         .source(&opts())
         .err()
         .expect("cut gzip");
-    assert!(e.to_string().contains(&p.display().to_string()), "{e}");
     assert!(e.to_string().contains("incomplete"), "{e}");
 }
 
@@ -477,4 +476,87 @@ fn destination_accepts_oci_types_only_and_names_parse() {
     assert!(d.put_manifest(&docker, None, &[]).is_err());
     drop(d);
     assert!(names_in(t.path()).is_empty(), "{:?}", names_in(t.path()));
+}
+
+#[test]
+fn lade_copy_round_trips_through_oci_archive() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, _) = make_layout(&lay);
+    let l = lay.display();
+    let f = t.path().join("a.tar");
+    let an = format!("oci-archive:{}:tiny", f.display());
+    common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &an]));
+    assert_eq!(sha(&skopeo_raw(&an)), tiny);
+    let raw = ok(common::lade().args(["inspect", "--raw", &an]));
+    assert_eq!(sha(&raw), tiny);
+    let back = format!("oci:{}:x", t.path().join("back").display());
+    ok(common::lade().args(["copy", "-q", &an, &back]));
+    assert_eq!(sha(&skopeo_raw(&back)), tiny);
+    // skopeo's archive, gzip-compressed, through lade copy.
+    let s = t.path().join("s.tar");
+    skopeo_copy(
+        &[],
+        &format!("oci:{l}:other"),
+        &format!("oci-archive:{}:o", s.display()),
+    );
+    let gz = t.path().join("s.tar.gz");
+    fs::write(&gz, ok(Command::new("gzip").arg("-c").arg(&s))).unwrap();
+    let back2 = format!("oci:{}:y", t.path().join("back").display());
+    ok(common::lade().args([
+        "copy",
+        "-q",
+        &format!("oci-archive:{}", gz.display()),
+        &back2,
+    ]));
+    assert_eq!(sha(&skopeo_raw(&back2)), other);
+
+    // Several images in one archive, then all of them out again.
+    let many = t.path().join("many.tar");
+    copy_many(
+        &[
+            (&format!("oci:{l}:tiny"), &[]),
+            (&format!("oci:{l}:other"), &["other"]),
+        ],
+        &format!("oci-archive:{}:tiny", many.display()),
+    )
+    .unwrap();
+    let out = t.path().join("out");
+    ok(common::lade().args([
+        "copy",
+        "-q",
+        "--all-images",
+        &format!("oci-archive:{}", many.display()),
+        &format!("oci:{}", out.display()),
+    ]));
+    let mut got: Vec<String> = lade::store::Layout::open(&out)
+        .unwrap()
+        .read_index()
+        .unwrap()
+        .manifests
+        .iter()
+        .map(|m| m.digest.to_string())
+        .collect();
+    got.sort();
+    let mut want = vec![tiny.clone(), other.clone()];
+    want.sort();
+    assert_eq!(got, want);
+
+    // A missing REF with several images: a clear error, exit 3.
+    let e = common::fails_with(
+        common::lade().args([
+            "copy",
+            "-q",
+            &format!("oci-archive:{}", many.display()),
+            &back,
+        ]),
+        3,
+    );
+    assert!(
+        e.contains("2 images") && e.contains("oci-archive:PATH:REF"),
+        "{e}"
+    );
 }

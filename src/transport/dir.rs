@@ -90,15 +90,12 @@ impl ImageReference for DirRef {
         let src = DirSource {
             dir: self.path.clone(),
         };
-        let top = src.get_manifest(None).with_context(|| self.to_string())?;
-        drop(top);
+        src.get_manifest(None)?;
         Ok(Box::new(src))
     }
 
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
-        DirDest::open(&self.path)
-            .map(|d| Box::new(d) as Box<dyn ImageDestination>)
-            .with_context(|| self.to_string())
+        DirDest::open(&self.path).map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
 }
 
@@ -382,10 +379,7 @@ impl ImageDestination for DirDest {
             }
             None => {
                 if st.top.is_some() {
-                    return Err(Error::new(format!(
-                        "{}: a dir: directory holds one image",
-                        self.dir.display()
-                    )));
+                    return Err(Error::new("a dir: directory holds one image"));
                 }
                 st.top = Some(m.clone());
             }
@@ -399,10 +393,7 @@ impl ImageDestination for DirDest {
             (st.top.take(), std::mem::take(&mut st.children))
         };
         let Some(top) = top else {
-            return Err(Error::new(format!(
-                "dir:{}: nothing to commit: no manifest was written",
-                self.dir.display()
-            )));
+            return Err(Error::new("nothing to commit: no manifest was written"));
         };
         for c in &children {
             let name = format!("{}.manifest.json", c.digest.hex());
@@ -424,12 +415,7 @@ impl ImageDestination for DirDest {
         let keep = std::mem::take(&mut self.state.lock().unwrap().keep);
         self.remove_stale(&keep)
             .and_then(|()| fsync_dir(&self.dir).map_err(Error::from))
-            .with_context(|| {
-                format!(
-                    "dir:{}: image written, but removing the previous image's files failed",
-                    self.dir.display()
-                )
-            })
+            .context("image written, but removing the previous image's files failed")
     }
 }
 

@@ -81,7 +81,6 @@ impl OciArchiveRef {
 
     fn open(&self, opts: &TransportOptions) -> Result<TarLayout> {
         TarLayout::open(&self.path, opts.tmp_dir.as_deref())
-            .with_context(|| format!("oci-archive:{}", self.path.display()))
     }
 
     /// The index.json entry this reference names.
@@ -92,14 +91,12 @@ impl OciArchiveRef {
                 .iter()
                 .find(|m| m.ref_name() == Some(n.as_str()))
                 .cloned()
-                .ok_or_else(|| Error::not_found(format!("{self}: no image named {n:?}"))),
+                .ok_or_else(|| Error::not_found(format!("no image named {n:?}"))),
             None => match index.manifests.as_slice() {
                 [one] => Ok(one.clone()),
-                [] => Err(Error::not_found(format!(
-                    "{self}: the archive holds no image"
-                ))),
+                [] => Err(Error::not_found("the archive holds no image")),
                 many => Err(Error::new(format!(
-                    "{self}: the archive holds {} images; name one as oci-archive:PATH:REF",
+                    "the archive holds {} images; name one as oci-archive:PATH:REF",
                     many.len()
                 ))),
             },
@@ -131,11 +128,10 @@ impl ImageReference for OciArchiveRef {
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         ArchiveDest::create(&self.path, self.name.clone(), opts.tmp_dir.clone())
             .map(|d| Box::new(d) as Box<dyn ImageDestination>)
-            .with_context(|| self.to_string())
     }
 
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
-        let tar = self.open(opts)?;
+        let tar = self.open(opts).with_context(|| self.to_string())?;
         Ok(tar
             .index
             .manifests
@@ -145,7 +141,7 @@ impl ImageReference for OciArchiveRef {
     }
 
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        let tar = self.open(opts)?;
+        let tar = self.open(opts).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
         for m in &tar.index.manifests {
             match m.ref_name() {
@@ -186,7 +182,6 @@ struct Member {
 /// A scanned tar holding an OCI layout.
 struct TarLayout {
     file: File,
-    shown: String,
     members: HashMap<String, Member>,
     index: Index,
 }
@@ -243,7 +238,6 @@ impl TarLayout {
             }
         };
         let mut t = TarLayout {
-            shown: path.display().to_string(),
             members: HashMap::new(),
             file,
             index: Index::empty_oci(),
@@ -417,19 +411,17 @@ struct ArchiveSource {
 
 impl ImageSource for ArchiveSource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
-        let ctx = || format!("oci-archive:{}", self.tar.shown);
         match instance {
             None => {
                 let bytes = self
                     .tar
-                    .read_manifest(&self.top.digest, Some(self.top.size))
-                    .with_context(ctx)?;
+                    .read_manifest(&self.top.digest, Some(self.top.size))?;
                 let declared = Some(&self.top.media_type).filter(|m| m.is_manifest_or_index());
                 RawManifest::from_bytes(bytes, declared)
                     .with_context(|| self.top.digest.to_string())
             }
             Some(d) => {
-                let bytes = self.tar.read_manifest(d, None).with_context(ctx)?;
+                let bytes = self.tar.read_manifest(d, None)?;
                 RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())
             }
         }
@@ -439,7 +431,7 @@ impl ImageSource for ArchiveSource {
         let m = self
             .tar
             .file_member(&TarLayout::blob_name(&desc.digest))
-            .with_context(|| format!("oci-archive:{}: blob {}", self.tar.shown, desc.digest))?;
+            .with_context(|| format!("blob {}", desc.digest))?;
         Ok((Box::new(self.tar.reader(m)), Some(m.size)))
     }
 
@@ -623,8 +615,7 @@ impl ImageDestination for ArchiveDest {
     ) -> Result<()> {
         if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
             return Err(Error::new(format!(
-                "oci-archive:{}: holds OCI manifests and indexes only, not {}",
-                self.target.display(),
+                "an oci-archive holds OCI manifests and indexes only, not {}",
                 m.media_type
             )));
         }
