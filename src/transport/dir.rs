@@ -27,7 +27,8 @@
 //!   to `<hex>`;
 //! - manifests are kept in memory until commit, which writes the child
 //!   manifests, then `manifest.json` (temp + fsync + rename: the commit
-//!   point), then removes the files of the previous image;
+//!   point), then removes everything else in the directory (the previous
+//!   image, its signatures), as skopeo does when it starts;
 //! - a destination dropped without commit removes the files it added, and
 //!   the directory too when it created it. A failed copy leaves the
 //!   previous image (if any) as it was.

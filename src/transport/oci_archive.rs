@@ -748,4 +748,28 @@ mod tests {
         drop(d);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
+
+    #[test]
+    fn long_member_names_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.tar");
+        let d = Box::new(ArchiveDest::create(&target, None, None).unwrap());
+        let digest = Digest::of_bytes_with(Algorithm::Sha512, b"data");
+        let info = BlobInfo {
+            media_type: MediaType::OciLayer,
+            digest: Some(digest.clone()),
+            size: Some(4),
+        };
+        d.put_blob(&mut &b"data"[..], &info).unwrap();
+        d.commit().unwrap();
+        let t = TarLayout::open(&target, None).unwrap();
+        let name = TarLayout::blob_name(&digest);
+        assert!(name.len() > 100);
+        let mut got = Vec::new();
+        t.reader(t.file_member(&name).unwrap())
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, b"data");
+        assert!(t.index.manifests.is_empty());
+    }
 }
