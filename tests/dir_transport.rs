@@ -305,6 +305,10 @@ fn lade_copy_round_trips_through_dir() {
     let dn = format!("dir:{}", t.path().join("d").display());
     common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &dn]));
     assert_eq!(sha(&skopeo_raw(&dn)), tiny);
+    // Same file system: layers are hard-linked from the layout, not copied.
+    let layer = lade_raw(&dn).manifest().unwrap().layers[0].digest.clone();
+    let meta = fs::metadata(t.path().join("d").join(layer.hex())).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::nlink(&meta), 2);
     let raw = common::ok(common::lade().args(["inspect", "--raw", &dn]));
     assert_eq!(sha(&raw), tiny);
     let back = format!("oci:{}:x", t.path().join("back").display());
@@ -336,6 +340,15 @@ fn lade_copy_round_trips_through_dir() {
     );
     assert!(e.contains("digest mismatch"), "{e}");
     assert!(!nd.exists());
+    // A symlinked blob in a dir: source is refused, not followed.
+    let p = t.path().join("d").join(layer.hex());
+    fs::remove_file(&p).unwrap();
+    std::os::unix::fs::symlink(lay.join("blobs/sha256").join(layer.hex()), &p).unwrap();
+    let e = common::fails_with(
+        common::lade().args(["copy", "-q", &dn, &format!("oci:{}:z", nd.display())]),
+        3,
+    );
+    assert!(e.contains("symlink"), "{e}");
     // A foreign directory is refused.
     let e = common::fails_with(
         common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &format!("dir:{l}")]),

@@ -24,7 +24,8 @@
 //! only on commit:
 //! - blobs go to a temp file in the directory, are checked against the
 //!   expected digest and size (or hashed when unknown), fsynced and renamed
-//!   to `<hex>`;
+//!   to `<hex>`; a blob the source keeps as a local file (`oci:`, `dir:`)
+//!   on the same file system is hard-linked instead, hashed, then renamed;
 //! - manifests are kept in memory until commit, which writes the child
 //!   manifests, then `manifest.json` (temp + fsync + rename: the commit
 //!   point), then removes everything else in the directory (the previous
@@ -44,7 +45,7 @@ use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
 };
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, open_regular_nofollow, read_capped};
+use crate::fsutil::{fsync_dir, hash_file, open_regular_nofollow, read_capped};
 use crate::model::{
     Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -141,6 +142,10 @@ impl ImageSource for DirSource {
             .with_context(|| format!("blob {}", desc.digest))?;
         let size = f.metadata()?.len();
         Ok((Box::new(f), Some(size)))
+    }
+
+    fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
+        Some(self.dir.join(desc.digest.hex()))
     }
 
     fn concurrent_reads(&self) -> bool {
@@ -359,6 +364,42 @@ impl ImageDestination for DirDest {
         tmp.as_file().sync_data()?;
         self.persist(tmp, digest.hex().to_string())?;
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+    }
+
+    /// Hard-link the file in (no data copied), after hashing the link.
+    /// A symlink at `path` is linked as a symlink and then refused.
+    fn put_blob_from_path(&self, path: &Path, expected: &BlobInfo) -> Result<Option<Descriptor>> {
+        let (Some(d), Some(size)) = (&expected.digest, expected.size) else {
+            return Ok(None);
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .make_in(&self.dir, |p| fs::hard_link(path, p));
+        let Ok(tmp) = tmp else {
+            return Ok(None); // another file system, or links not allowed
+        };
+        let f = open_regular_nofollow(tmp.path()).with_context(|| format!("blob {d}"))?;
+        let (got, n) = hash_file(&f, d.algorithm())?;
+        if n != size {
+            return Err(Error::new(format!(
+                "blob {d}: got {n} bytes, expected {size}"
+            )));
+        }
+        if &got != d {
+            return Err(Error::new(format!(
+                "blob {d}: content hashes to {got} (digest mismatch)"
+            )));
+        }
+        let name = d.hex().to_string();
+        let existed = self.exists(&name);
+        tmp.persist(self.dir.join(&name))
+            .map_err(|e| Error::from(e.error).context(format!("storing {name}")))?;
+        self.note(name, existed);
+        Ok(Some(Descriptor::new(
+            expected.media_type.clone(),
+            d.clone(),
+            size,
+        )))
     }
 
     fn put_manifest(
