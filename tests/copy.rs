@@ -284,3 +284,35 @@ fn ambiguous_and_oversized_manifests_are_refused() {
             || ok_str(lade().arg("--store").arg(t.path().join("o")).arg("ls-refs")).is_empty()
     );
 }
+
+#[test]
+fn all_images_keep_their_names() {
+    let t = tempdir();
+    let src_dir = t.path().join("a");
+    let Some(src) = skopeo_oci(&src_dir) else {
+        return;
+    };
+    ok(lade().args(["copy", "-q", &src, &oci(&src_dir, "second:2")]));
+    let arch = format!("oci-archive:{}", t.path().join("both.tar").display());
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all-images",
+        &format!("oci:{}", src_dir.display()),
+        &arch,
+    ]));
+    let dst = t.path().join("b");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all-images",
+        &arch,
+        &format!("oci:{}", dst.display()),
+    ]));
+    let refs = ok_str(lade().arg("--store").arg(&dst).arg("ls-refs"));
+    let names: Vec<&str> = refs
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(names, ["tiny", "second:2"]);
+}

@@ -843,14 +843,14 @@ impl ImageDestination for ArchiveDest {
             layers.push((l.digest.clone(), path.clone()));
         }
 
-        // Names: the destination's own for the first image, then the copy's.
-        let mut refs = Vec::new();
-        if st.items.is_empty() {
-            refs.extend(self.first_names.iter().cloned());
-        }
-        for n in names {
-            refs.push(tag_ref(n)?);
-        }
+        // Names: the destination's own (and --additional-tag) for the first
+        // image; otherwise the names the copy passes from the source, those
+        // that are valid Docker references.
+        let refs: Vec<DockerRef> = if st.items.is_empty() && !self.first_names.is_empty() {
+            self.first_names.clone()
+        } else {
+            names.iter().filter_map(|n| tag_ref(n).ok()).collect()
+        };
 
         let top = Self::write_legacy(&mut st, &layers, &config_digest, &config)?;
         let idx = match st.by_config.get(&config_digest) {

@@ -438,6 +438,15 @@ impl ImageSource for ArchiveSource {
     fn concurrent_reads(&self) -> bool {
         true
     }
+
+    /// The image's ref name, so copies of several images keep their names.
+    fn repo_tags(&self) -> Vec<String> {
+        self.top
+            .ref_name()
+            .map(str::to_string)
+            .into_iter()
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------- writing

@@ -173,6 +173,15 @@ impl ImageSource for LayoutSource {
         Ok((Box::new(f), Some(size)))
     }
 
+    /// The image's ref name, so copies of several images keep their names.
+    fn repo_tags(&self) -> Vec<String> {
+        self.top
+            .ref_name()
+            .map(str::to_string)
+            .into_iter()
+            .collect()
+    }
+
     fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
         Some(self.layout.blob_path(&desc.digest))
     }
