@@ -37,9 +37,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::oci_layout::{find_in_index, parse_path_ref};
 use super::{
-    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource,
-    TransportOptions,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
@@ -65,18 +65,8 @@ pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
 
 impl OciArchiveRef {
     pub fn parse(details: &str) -> Result<OciArchiveRef> {
-        let (path, name) = split_path(details);
-        if path.is_empty() {
-            return Err(Error::new("oci-archive: needs a file path"));
-        }
-        let name = name.filter(|n| !n.is_empty()).map(str::to_string);
-        if let Some(n) = &name {
-            validate_ref_name(n)?;
-        }
-        Ok(OciArchiveRef {
-            path: PathBuf::from(path),
-            name,
-        })
+        let (path, name) = parse_path_ref(details, "oci-archive", "a file path")?;
+        Ok(OciArchiveRef { path, name })
     }
 
     fn open(&self, opts: &TransportOptions) -> Result<TarLayout> {
@@ -85,22 +75,12 @@ impl OciArchiveRef {
 
     /// The index.json entry this reference names.
     fn resolve(&self, index: &Index) -> Result<Descriptor> {
-        match &self.name {
-            Some(n) => index
-                .manifests
-                .iter()
-                .find(|m| m.ref_name() == Some(n.as_str()))
-                .cloned()
-                .ok_or_else(|| Error::not_found(format!("no image named {n:?}"))),
-            None => match index.manifests.as_slice() {
-                [one] => Ok(one.clone()),
-                [] => Err(Error::not_found("the archive holds no image")),
-                many => Err(Error::new(format!(
-                    "the archive holds {} images; name one as oci-archive:PATH:REF",
-                    many.len()
-                ))),
-            },
-        }
+        find_in_index(
+            index,
+            self.name.as_deref(),
+            "archive",
+            "oci-archive:PATH:REF",
+        )
     }
 }
 

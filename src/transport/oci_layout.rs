@@ -18,7 +18,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::model::{
-    validate_ref_name, Descriptor, Digest, MediaType, RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+    validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
+    REF_NAME,
 };
 use crate::store::{set_ref_in, Layout};
 
@@ -34,41 +35,63 @@ pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
 
 impl OciRef {
     pub fn parse(details: &str) -> Result<OciRef> {
-        let (path, name) = split_path(details);
-        if path.is_empty() {
-            return Err(Error::new("oci: needs a directory path"));
-        }
-        let name = name.filter(|n| !n.is_empty()).map(str::to_string);
-        if let Some(n) = &name {
-            validate_ref_name(n)?;
-        }
-        Ok(OciRef {
-            path: PathBuf::from(path),
-            name,
-        })
+        let (path, name) = parse_path_ref(details, "oci", "a directory path")?;
+        Ok(OciRef { path, name })
     }
 
     /// The index.json entry this reference names.
     pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
-        let index = layout.read_index()?;
-        match &self.name {
-            Some(n) => index
-                .manifests
-                .iter()
-                .find(|m| m.ref_name() == Some(n.as_str()))
-                .cloned()
-                .ok_or_else(|| Error::not_found(format!("{self}: no image named {n:?}"))),
-            None => match index.manifests.as_slice() {
-                [one] => Ok(one.clone()),
-                [] => Err(Error::not_found(format!(
-                    "{self}: the layout holds no image"
-                ))),
-                many => Err(Error::new(format!(
-                    "{self}: the layout holds {} images; name one as oci:PATH:REF",
-                    many.len()
-                ))),
-            },
-        }
+        find_in_index(
+            &layout.read_index()?,
+            self.name.as_deref(),
+            "layout",
+            "oci:PATH:REF",
+        )
+        .map_err(|e| e.context(self))
+    }
+}
+
+/// `PATH[:REF]` as `oci:` and `oci-archive:` spell it (split at the first
+/// ':'); REF must be a valid ref name.
+pub(crate) fn parse_path_ref(
+    details: &str,
+    transport: &str,
+    what: &str,
+) -> Result<(PathBuf, Option<String>)> {
+    let (path, name) = split_path(details);
+    if path.is_empty() {
+        return Err(Error::new(format!("{transport}: needs {what}")));
+    }
+    let name = name.filter(|n| !n.is_empty()).map(str::to_string);
+    if let Some(n) = &name {
+        validate_ref_name(n)?;
+    }
+    Ok((PathBuf::from(path), name))
+}
+
+/// The entry of `index` named `name`; without a name, the only entry.
+/// `holder` ("layout", "archive") and `syntax` word the errors.
+pub(crate) fn find_in_index(
+    index: &Index,
+    name: Option<&str>,
+    holder: &str,
+    syntax: &str,
+) -> Result<Descriptor> {
+    match name {
+        Some(n) => index
+            .manifests
+            .iter()
+            .find(|m| m.ref_name() == Some(n))
+            .cloned()
+            .ok_or_else(|| Error::not_found(format!("no image named {n:?}"))),
+        None => match index.manifests.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(Error::not_found(format!("the {holder} holds no image"))),
+            many => Err(Error::new(format!(
+                "the {holder} holds {} images; name one as {syntax}",
+                many.len()
+            ))),
+        },
     }
 }
 
