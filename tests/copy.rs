@@ -316,3 +316,79 @@ fn all_images_keep_their_names() {
         .collect();
     assert_eq!(names, ["tiny", "second:2"]);
 }
+
+/// `docker save` of images built here → lade copy → oci:, checked by skopeo
+/// (config digest, layers, every inspect field) and unpacked by umoci; then
+/// the same image through oci-archive: and dir:, where skopeo's inspect must
+/// agree with lade's field by field too.
+#[test]
+fn docker_save_to_oci_agrees_with_skopeo_and_umoci() {
+    let Some(host) = docker_host() else { return };
+    if !require_tool("skopeo") || !require_tool("umoci") {
+        return;
+    }
+    build_image(
+        &host,
+        "lade-copy-a:1",
+        "FROM lade-test-base:1\nCOPY a.txt /srv/a.txt\nRUN echo ran > /srv/run.txt\nENV MODE=a\nLABEL app=a\n",
+        &[("a.txt", b"from a\n")],
+    );
+    build_image(
+        &host,
+        "lade-copy-b:1",
+        "FROM lade-test-base:1\nCOPY b.txt /srv/b.txt\n",
+        &[("b.txt", b"from b\n")],
+    );
+    let t = tempdir();
+    let saved = t.path().join("saved.tar");
+    ok(docker(&host).args([
+        "save",
+        "-o",
+        saved.to_str().unwrap(),
+        "lade-copy-a:1",
+        "lade-copy-b:1",
+    ]));
+    let layout = t.path().join("layout");
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", saved.display()))
+        .arg(format!("oci:{}", layout.display())));
+    let refs = ok_str(lade().arg("--store").arg(&layout).arg("ls-refs"));
+    assert_eq!(refs.lines().count(), 2, "{refs}");
+    for (img, file, text) in [
+        ("lade-copy-a:1", "a.txt", "from a\n"),
+        ("lade-copy-b:1", "b.txt", "from b\n"),
+    ] {
+        let name = oci(&layout, img);
+        let info = json(&ok(docker(&host).args(["image", "inspect", img])))[0].clone();
+        let raw = json(&ok(skopeo().args(["inspect", "--raw", &name])));
+        assert_eq!(
+            raw["config"]["digest"], info["Id"],
+            "config digest is Docker's image ID"
+        );
+        let config = json(&ok(skopeo().args(["inspect", "--config", &name])));
+        assert_eq!(config["rootfs"]["diff_ids"], info["RootFS"]["Layers"]);
+        assert_inspect_agrees(&name);
+        let bundle = t.path().join(format!("bundle-{file}"));
+        ok(Command::new("umoci").args([
+            "unpack",
+            "--rootless",
+            "--image",
+            &format!("{}:{img}", layout.display()),
+            bundle.to_str().unwrap(),
+        ]));
+        assert_eq!(
+            fs::read_to_string(bundle.join("rootfs/srv").join(file)).unwrap(),
+            text
+        );
+    }
+    // The same image in the other local transports: skopeo and lade agree.
+    let a = oci(&layout, "lade-copy-a:1");
+    let arch = format!("oci-archive:{}:a", t.path().join("a.tar").display());
+    let dir = format!("dir:{}", t.path().join("a-dir").display());
+    for dest in [&arch, &dir] {
+        ok(lade().args(["copy", "-q", "--preserve-digests", &a, dest]));
+        assert_inspect_agrees(dest);
+        assert_eq!(digest_of(dest), digest_of(&a));
+    }
+}

@@ -8,7 +8,7 @@ use super::{platform_of, stdout};
 use crate::cli::InspectArgs;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::model::{DockerRef, ImageConfig, MediaType};
+use crate::model::{DockerRef, ImageConfig};
 use crate::transport::{self, TransportOptions};
 
 pub fn run(a: InspectArgs) -> Result<i32> {
@@ -56,12 +56,8 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     };
     o.insert("RepoTags".into(), json!(tags));
     o.insert("Created".into(), json!(config.created));
-    // As skopeo: only Docker-format images report the Docker version.
-    let docker_version = if raw.media_type == MediaType::DockerManifest {
-        config.docker_version.clone().unwrap_or_default()
-    } else {
-        String::new()
-    };
+    // From the config whatever the manifest format, as skopeo does.
+    let docker_version = config.docker_version.clone().unwrap_or_default();
     o.insert("DockerVersion".into(), json!(docker_version));
     o.insert("Labels".into(), json!(cc.labels));
     o.insert("Architecture".into(), json!(config.architecture));
