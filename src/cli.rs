@@ -150,10 +150,16 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST]
                             a registry; `alpine` is docker.io/library/alpine:latest
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
-  oci-archive:PATH[:REF]    a tar of an OCI image layout
+                            (needed when the layout holds several images)
+  oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in
+                            place; writing replaces PATH
   docker-archive:PATH[:NAME:TAG|:@N]
-                            a `docker save` tarball (plain or gzip); write: `docker load`-able
-  dir:PATH                  a directory: manifest.json, blobs by hex, version"
+                            a `docker save` tarball, Docker <= 24 and 25+ layouts,
+                            plain or gzip; :@N or :NAME:TAG picks one of several.
+                            Writing: `docker load`-able, layers uncompressed, PATH.gz
+                            gzipped, an existing file is not overwritten
+  dir:PATH                  skopeo's directory: manifest.json, blobs by hex, version;
+                            one image, replaced only when the copy succeeds"
     };
 }
 
