@@ -9,6 +9,7 @@ mod hash_object;
 mod inspect;
 mod manifest_digest;
 mod refs;
+mod unpack;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Fsck(a) => fsck::fsck(g, a),
         Command::Gc(a) => fsck::gc(g, a),
         Command::ManifestDigest(a) => manifest_digest::run(a),
+        Command::UnpackLayer(a) => unpack::unpack_layer(g, a),
+        Command::Unpack(a) => unpack::unpack(g, a),
     }
 }
 
