@@ -290,14 +290,15 @@ impl Applier<'_> {
 
     fn meta<R: Read>(&mut self, e: &mut tar::Entry<R>) -> Result<Meta> {
         let h = e.header();
-        let mut uid = h.uid()?;
-        let mut gid = h.gid()?;
-        let mtime_s = h.mtime().unwrap_or(0);
+        let old = h.as_old();
+        let mut uid = numeric(&old.uid, || h.uid())?;
+        let mut gid = numeric(&old.gid, || h.gid())?;
+        let mtime_s = numeric(&old.mtime, || h.mtime()).unwrap_or(0);
         let mut mtime = Timespec {
             tv_sec: mtime_s.min(i64::MAX as u64) as i64,
             tv_nsec: 0,
         };
-        let mode = h.mode()?;
+        let mode = numeric(&old.mode, || h.mode().map(u64::from))? as u32;
         let mut xattrs = Vec::new();
         if let Some(pax) = e.pax_extensions()? {
             for ext in pax {
@@ -505,6 +506,15 @@ impl Applier<'_> {
         }
         Ok(())
     }
+}
+
+/// A numeric header field; all NULs or spaces read as 0 (as GNU tar and
+/// Go's archive/tar do: `docker import` writes such headers).
+fn numeric(field: &[u8], parse: impl FnOnce() -> io::Result<u64>) -> io::Result<u64> {
+    if field.iter().all(|&b| b == 0 || b == b' ') {
+        return Ok(0);
+    }
+    parse()
 }
 
 fn is_perm(e: &Error) -> bool {
