@@ -6,7 +6,8 @@
 //!   removed, whatever symlinks earlier entries or layers left;
 //! - [`apply`]: applying one tar stream (whiteouts, opaque directories,
 //!   every file type, owners, modes, times, xattrs);
-//! - [`bundle`]: the OCI runtime `config.json` for `unpack --bundle`.
+//! - [`bundle`]: the OCI runtime `config.json` for `unpack --bundle`;
+//! - `fuzzing`: hostile layers from bytes, for fuzz/ and the randomized test.
 //!
 //! Layers stream: a second thread reads, verifies and decompresses while
 //! this one writes files ([`pipelined`]); memory stays bounded by the
@@ -17,6 +18,8 @@
 
 pub mod apply;
 pub mod bundle;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod path;
 pub mod root;
 
