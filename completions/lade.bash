@@ -67,6 +67,12 @@ _lade() {
             lade,tag)
                 cmd="lade__subcmd__tag"
                 ;;
+            lade,unpack)
+                cmd="lade__subcmd__unpack"
+                ;;
+            lade,unpack-layer)
+                cmd="lade__subcmd__unpack__subcmd__layer"
+                ;;
             lade,untag)
                 cmd="lade__subcmd__untag"
                 ;;
@@ -121,6 +127,12 @@ _lade() {
             lade__subcmd__help,tag)
                 cmd="lade__subcmd__help__subcmd__tag"
                 ;;
+            lade__subcmd__help,unpack)
+                cmd="lade__subcmd__help__subcmd__unpack"
+                ;;
+            lade__subcmd__help,unpack-layer)
+                cmd="lade__subcmd__help__subcmd__unpack__subcmd__layer"
+                ;;
             lade__subcmd__help,untag)
                 cmd="lade__subcmd__help__subcmd__untag"
                 ;;
@@ -131,7 +143,7 @@ _lade() {
 
     case "${cmd}" in
         lade)
-            opts="-h -V --store --help --version copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help"
+            opts="-h -V --store --help --version copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -431,7 +443,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__help)
-            opts="copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout help"
+            opts="copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +694,34 @@ _lade() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lade__subcmd__help__subcmd__unpack)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lade__subcmd__help__subcmd__unpack__subcmd__layer)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lade__subcmd__help__subcmd__untag)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -898,6 +938,46 @@ _lade() {
             ;;
         lade__subcmd__tag)
             opts="-h -V --store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lade__subcmd__unpack)
+            opts="-q -h -V --bundle --rootless --platform --quiet --store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lade__subcmd__unpack__subcmd__layer)
+            opts="-h -V --rootless --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

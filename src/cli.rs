@@ -141,7 +141,53 @@ pub enum Command {
     Login(LoginArgs),
     /// Remove stored credentials for a registry
     Logout(LogoutArgs),
+    /// Apply one layer (a tar, gzip or zstd) onto a directory
+    #[command(after_help = UNPACK_LAYER_HELP)]
+    UnpackLayer(UnpackLayerArgs),
+    /// Unpack an image's layers into a directory (or an OCI runtime bundle)
+    #[command(after_help = UNPACK_HELP)]
+    Unpack(UnpackArgs),
 }
+
+const UNPACK_LAYER_HELP: &str = "\
+LAYER is a file, - for standard input, or the digest of a blob in the store.
+Compression (gzip, every member; zstd; none) is told by the first bytes.
+Whiteouts (.wh.NAME) and opaque directories (.wh..wh..opq) apply to what DIR
+already holds, so layers applied one after another give the image's root
+filesystem. Owners are set when running as root (else, or with --rootless,
+files belong to the caller and device nodes are skipped with a warning).
+
+SAFETY
+  Every name is resolved inside DIR, one component at a time, without letting
+  the kernel follow symlinks; a symlink met on the way is resolved as if DIR
+  were / (absolute targets and .. stay inside DIR). Nothing outside DIR is
+  created, written, linked, chmodded or removed. Names with .. or a leading /,
+  hard links that leave DIR, the root turned into a non-directory and bad
+  whiteouts (.wh., .wh..) are errors. An entry replaces the link that held its
+  name rather than writing through it.
+
+EXAMPLES
+  lade unpack-layer layer.tar.gz rootfs
+  lade cat-blob sha256:3f8a… | lade unpack-layer - rootfs
+  lade --store ./store unpack-layer sha256:3f8a… rootfs";
+
+const UNPACK_HELP: &str = "\
+IMAGE is TRANSPORT:DETAILS (oci:PATH[:REF], oci-archive:, docker-archive:,
+dir:) or a store ref (NAME[:TAG] or sha256:HEX). Each layer is verified
+against its digest and size, and its uncompressed bytes against the config's
+diff_id, while it is applied; on a mismatch lade stops with an error and DIR
+must be thrown away. DIR is created if missing; layers apply on top of what
+it holds. With --bundle, DIR gets rootfs/ (which must not exist yet) and a
+config.json for runc/crun, as umoci unpack writes.
+
+SAFETY
+  Names are resolved inside the root filesystem as with unpack-layer: nothing
+  outside it is ever created, written, linked, chmodded or removed.
+
+EXAMPLES
+  lade unpack oci:layout:app rootfs
+  lade unpack --bundle --platform linux/arm64 docker-archive:app.tar bundle
+  lade --store ./store unpack app:1 rootfs";
 
 macro_rules! transports_help {
     () => {
@@ -525,4 +571,39 @@ pub struct LogoutArgs {
     /// The auth file to edit
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackLayerArgs {
+    /// Don't set owners (files belong to the caller); skip device nodes
+    #[arg(long)]
+    pub rootless: bool,
+    /// The layer: a file, - for standard input, or a blob digest in the store
+    #[arg(value_name = "LAYER")]
+    pub layer: String,
+    /// The directory to apply it to (created if missing)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// Write an OCI runtime bundle: DIR/rootfs and DIR/config.json
+    #[arg(long)]
+    pub bundle: bool,
+    /// Don't set owners (files belong to the caller); skip device nodes
+    #[arg(long)]
+    pub rootless: bool,
+    /// For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine's]
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Print nothing but errors and warnings
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image: TRANSPORT:DETAILS or a store ref
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+    /// The directory to unpack into
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }

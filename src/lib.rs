@@ -12,6 +12,7 @@ pub mod fsutil;
 pub mod model;
 pub mod store;
 pub mod transport;
+pub mod unpack;
 pub mod verify;
 
 pub use error::{Error, Result};

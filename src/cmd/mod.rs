@@ -10,6 +10,7 @@ mod inspect;
 mod manifest_digest;
 mod refs;
 mod registry;
+mod unpack;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Delete(a) => registry::delete(a),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
+        Command::UnpackLayer(a) => unpack::unpack_layer(g, a),
+        Command::Unpack(a) => unpack::unpack(g, a),
     }
 }
 

@@ -1,0 +1,110 @@
+//! `unpack-layer` and `unpack`: layers into directories, safely.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::store_path;
+use crate::cli::{GlobalArgs, UnpackArgs, UnpackLayerArgs};
+use crate::error::{Error, Result};
+use crate::model::{Digest, Platform};
+use crate::store::Layout;
+use crate::transport::oci_layout::LayoutSource;
+use crate::transport::{self, ImageSource, TransportOptions, TRANSPORTS};
+use crate::unpack::{self, ApplyOptions, ApplyStats, Root, UnpackOptions};
+use crate::verify::VerifyingReader;
+
+/// Rootless when asked, or when not running as root (owners cannot be set).
+fn apply_options(rootless: bool) -> ApplyOptions {
+    ApplyOptions {
+        rootless: rootless || !rustix::process::geteuid().is_root(),
+    }
+}
+
+fn warn(msg: &str) {
+    eprintln!("lade: warning: {msg}");
+}
+
+fn report_warnings(what: &str, s: &ApplyStats) {
+    if s.devices_skipped > 0 {
+        warn(&format!(
+            "{what}: {} device node(s) skipped (creating them needs root)",
+            s.devices_skipped
+        ));
+    }
+    if s.xattrs_skipped > 0 {
+        warn(&format!(
+            "{what}: {} extended attribute(s) not set (refused by the filesystem or not permitted)",
+            s.xattrs_skipped
+        ));
+    }
+    for u in &s.unknown_skipped {
+        warn(&format!("{what}: skipped {u}"));
+    }
+}
+
+pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
+    let opts = apply_options(a.rootless);
+    let input: Box<dyn Read + Send> = if a.layer == "-" {
+        Box::new(io::stdin())
+    } else if Path::new(&a.layer).exists() || !Digest::looks_like_digest(&a.layer) {
+        let f = std::fs::File::open(&a.layer).map_err(|e| Error::from(e).context(&a.layer))?;
+        Box::new(f)
+    } else {
+        let d = Digest::parse(&a.layer)?;
+        let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
+        let f = store.open_blob(&d)?;
+        let size = f.metadata()?.len();
+        Box::new(VerifyingReader::new(f, &d, Some(size)))
+    };
+    std::fs::create_dir_all(&a.dir).map_err(|e| Error::from(e).context(a.dir.display()))?;
+    unpack::raise_fd_limit();
+    let mut root = Root::open(&a.dir)?;
+    let stats = unpack::unpack_layer(&mut root, input, &opts)
+        .map_err(|e| e.context(format!("applying {}", a.layer)))?;
+    report_warnings(&a.layer, &stats);
+    Ok(0)
+}
+
+/// An image source: TRANSPORT:DETAILS, or a ref in the store.
+fn open_source(g: &GlobalArgs, name: &str) -> Result<Box<dyn ImageSource>> {
+    let is_transport = name
+        .split_once(':')
+        .is_some_and(|(t, _)| TRANSPORTS.iter().any(|(n, _)| *n == t));
+    if is_transport {
+        let r = transport::parse(name)?;
+        return r
+            .source(&TransportOptions::default())
+            .map_err(|e| e.context(format!("opening {r}")));
+    }
+    let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
+    let top = store.resolve(name)?;
+    Ok(Box::new(LayoutSource::new(store, top)))
+}
+
+pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
+    let opts = UnpackOptions {
+        apply: apply_options(a.rootless),
+        platform: a.platform.as_deref().map(Platform::parse).transpose()?,
+        bundle: a.bundle,
+    };
+    let src = open_source(g, &a.image)?;
+    let quiet = a.quiet;
+    let report = unpack::unpack_image(&*src, &a.dir, &opts, &mut |i, n, d| {
+        if !quiet {
+            eprintln!("Applying layer {}/{n} {d}", i + 1);
+        }
+    })
+    .map_err(|e| e.context(format!("unpacking {}", a.image)))?;
+    for (d, s) in &report.layers {
+        report_warnings(&d.to_string(), s);
+    }
+    if !quiet {
+        eprintln!(
+            "Unpacked {} ({} layers) into {}",
+            report.manifest_digest,
+            report.layers.len(),
+            a.dir.display()
+        );
+    }
+    Ok(0)
+}

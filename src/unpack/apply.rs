@@ -1,0 +1,610 @@
+//! Applying one layer (an uncompressed tar stream) onto a root directory.
+//!
+//! Rules (OCI image-spec layer.md, with Docker's and umoci's behaviour where
+//! the spec is silent):
+//! - names are cleaned by [`super::path::components`]; `..` and absolute
+//!   names are refused, and so is anything but a directory for the root;
+//! - parent directories are resolved inside the root ([`super::root`]),
+//!   missing ones are created 0755;
+//! - an entry replaces whatever the name held before (a directory entry
+//!   over a directory keeps it and its contents, as overlay filesystems
+//!   do); the old node is unlinked first, so a link is replaced, never
+//!   written through;
+//! - `.wh.NAME` removes NAME; `.wh..wh..opq` removes what lower layers put
+//!   in its directory but keeps what this layer put there, wherever in the
+//!   stream the marker comes;
+//! - hard links point at a name inside the root, resolved the same way;
+//! - owners are set when running as root (not `rootless`), modes after
+//!   owners (chown clears setuid), times last; directory times (and, when
+//!   rootless, the modes of directories we could not otherwise write into)
+//!   at the end of the layer, once their contents are in place.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
+use rustix::io::Errno;
+use rustix::process::{Gid, Uid};
+use tar::EntryType;
+
+use super::path::{classify, components, join, show, Leaf};
+use super::root::{list_dir, remove_all, type_of, DirFd, Root};
+use crate::error::{Error, Result};
+
+/// How to apply layers.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Leave files owned by the caller instead of the layer's uid/gid, and
+    /// skip device nodes.
+    pub rootless: bool,
+}
+
+/// What applying a layer did.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyStats {
+    pub entries: u64,
+    pub bytes: u64,
+    pub whiteouts: u64,
+    /// Device nodes not created (not root).
+    pub devices_skipped: u64,
+    /// Extended attributes the filesystem refused.
+    pub xattrs_skipped: u64,
+    /// Entries of types lade does not create (with their names).
+    pub unknown_skipped: Vec<String>,
+}
+
+struct Meta {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    mtime: Timespec,
+    xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// A directory whose time (and maybe mode) is set when the layer ends.
+struct Deferred {
+    path: Vec<u8>,
+    mode: Option<u32>,
+    mtime: Timespec,
+}
+
+struct Applier<'a> {
+    root: &'a mut Root,
+    opts: &'a ApplyOptions,
+    stats: ApplyStats,
+    /// Keyed hashes of the names this layer created (for opaque markers).
+    created: HashSet<u64>,
+    hasher: RandomState,
+    deferred: Vec<Deferred>,
+    buf: Vec<u8>,
+}
+
+/// Apply the tar stream `r` onto `root`.
+pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result<ApplyStats> {
+    let mut a = Applier {
+        root,
+        opts,
+        stats: ApplyStats::default(),
+        created: HashSet::new(),
+        hasher: RandomState::new(),
+        deferred: Vec::new(),
+        buf: vec![0; 256 << 10],
+    };
+    let mut ar = tar::Archive::new(r);
+    for entry in ar
+        .entries()
+        .map_err(|e| Error::from(e).context("reading the layer"))?
+    {
+        let mut e = entry.map_err(|e| Error::from(e).context("reading the layer"))?;
+        let name = e.path_bytes().into_owned();
+        a.entry(&mut e, &name)
+            .map_err(|err| err.context(format!("entry {}", show(&name))))?;
+    }
+    a.finish()?;
+    Ok(a.stats)
+}
+
+fn errno(e: Errno) -> Error {
+    Error::from(io::Error::from(e))
+}
+
+impl Applier<'_> {
+    fn key(&self, path: &[u8]) -> u64 {
+        self.hasher.hash_one(path)
+    }
+
+    fn entry<R: Read>(&mut self, e: &mut tar::Entry<R>, name: &[u8]) -> Result<()> {
+        let kind = e.header().entry_type();
+        if matches!(
+            kind,
+            EntryType::XGlobalHeader
+                | EntryType::XHeader
+                | EntryType::GNULongName
+                | EntryType::GNULongLink
+        ) {
+            return Ok(());
+        }
+        self.stats.entries += 1;
+        let comps = components(name)?;
+        let Some((leaf, parent)) = comps.split_last() else {
+            // The root itself.
+            if kind != EntryType::Directory {
+                return Err(Error::new(format!(
+                    "the root cannot become a {kind:?} (only a directory)"
+                )));
+            }
+            let meta = self.meta(e)?;
+            let root = DirFd::Root;
+            return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
+        };
+        let leaf: &[u8] = leaf;
+        match classify(leaf)? {
+            Leaf::AufsMeta => return Ok(()),
+            Leaf::Whiteout(victim) => {
+                self.stats.whiteouts += 1;
+                let Some(dir) = self.root.dir(parent, false)? else {
+                    return Ok(());
+                };
+                let fd = self.root.fd(&dir);
+                if remove_all(fd, victim)? {
+                    self.root.invalidate();
+                }
+                return Ok(());
+            }
+            Leaf::Opaque => {
+                self.stats.whiteouts += 1;
+                let dir = self.root.dir(parent, true)?.expect("created");
+                let prefix = join(parent);
+                let mut removed_dir = false;
+                let fd = self.root.fd(&dir);
+                for (child, _) in list_dir(fd)? {
+                    let mut p = prefix.clone();
+                    if !p.is_empty() {
+                        p.push(b'/');
+                    }
+                    p.extend_from_slice(&child);
+                    if !self.created.contains(&self.key(&p)) {
+                        removed_dir |= remove_all(fd, &child)?;
+                    }
+                }
+                if removed_dir {
+                    self.root.invalidate();
+                }
+                return Ok(());
+            }
+            Leaf::Plain => {}
+        }
+        let full = join(&comps);
+        let k = self.key(&full);
+        self.created.insert(k);
+        if kind == EntryType::Link {
+            return self.hardlink(e, parent, leaf);
+        }
+        let meta = self.meta(e)?;
+        let dir = self.root.dir(parent, true)?.expect("created");
+        match kind {
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                self.regular(e, &dir, leaf, &meta, kind == EntryType::GNUSparse)
+            }
+            EntryType::Directory => {
+                let pfd = self.root.fd(&dir);
+                let mut mode = meta.mode;
+                let defer_mode = self.opts.rootless && mode & 0o700 != 0o700;
+                if defer_mode {
+                    mode |= 0o700;
+                }
+                let removed = make_dir(pfd, leaf)?;
+                if removed {
+                    self.root.invalidate();
+                }
+                let m = Meta {
+                    mode,
+                    xattrs: meta.xattrs,
+                    ..meta
+                };
+                self.dir_meta(&dir, leaf, &m, &full)?;
+                self.deferred.push(Deferred {
+                    path: full,
+                    mode: defer_mode.then_some(meta.mode),
+                    mtime: meta.mtime,
+                });
+                Ok(())
+            }
+            EntryType::Symlink => {
+                let target = e
+                    .link_name_bytes()
+                    .ok_or_else(|| Error::new("symlink without a target"))?
+                    .into_owned();
+                if target.is_empty() || target.contains(&0) {
+                    return Err(Error::new("symlink with an empty or invalid target"));
+                }
+                let pfd = self.root.fd(&dir);
+                let removed = replace(pfd, leaf, |fd| {
+                    rustix::fs::symlinkat(target.as_slice(), fd, leaf)
+                })?;
+                if removed {
+                    self.root.invalidate();
+                }
+                let pfd = self.root.fd(&dir);
+                self.owner_at(pfd, leaf, &meta)?;
+                set_times_at(pfd, leaf, meta.mtime)?;
+                Ok(())
+            }
+            EntryType::Fifo | EntryType::Char | EntryType::Block => {
+                let (ft, dev) = match kind {
+                    EntryType::Fifo => (FileType::Fifo, 0),
+                    t => {
+                        let major = e.header().device_major()?.unwrap_or(0);
+                        let minor = e.header().device_minor()?.unwrap_or(0);
+                        let ft = if t == EntryType::Char {
+                            FileType::CharacterDevice
+                        } else {
+                            FileType::BlockDevice
+                        };
+                        (ft, rustix::fs::makedev(major, minor))
+                    }
+                };
+                if ft != FileType::Fifo && self.opts.rootless {
+                    self.stats.devices_skipped += 1;
+                    return Ok(());
+                }
+                let pfd = self.root.fd(&dir);
+                let r = replace(pfd, leaf, |fd| {
+                    rustix::fs::mknodat(fd, leaf, ft, Mode::from_raw_mode(0o600), dev)
+                });
+                match r {
+                    Ok(true) => self.root.invalidate(),
+                    Ok(false) => {}
+                    Err(e) if ft != FileType::Fifo && is_perm(&e) => {
+                        self.stats.devices_skipped += 1;
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+                let pfd = self.root.fd(&dir);
+                self.owner_at(pfd, leaf, &meta)?;
+                // Just created here as a fifo or device: not a symlink.
+                rustix::fs::chmodat(
+                    pfd,
+                    leaf,
+                    Mode::from_raw_mode(meta.mode & 0o7777),
+                    AtFlags::empty(),
+                )
+                .map_err(errno)?;
+                set_times_at(pfd, leaf, meta.mtime)?;
+                Ok(())
+            }
+            other => {
+                self.stats.unknown_skipped.push(format!(
+                    "{} (type {:?})",
+                    show(&full),
+                    other.as_byte() as char
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn meta<R: Read>(&mut self, e: &mut tar::Entry<R>) -> Result<Meta> {
+        let h = e.header();
+        let old = h.as_old();
+        let mut uid = numeric(&old.uid, || h.uid())?;
+        let mut gid = numeric(&old.gid, || h.gid())?;
+        let mtime_s = numeric(&old.mtime, || h.mtime()).unwrap_or(0);
+        let mut mtime = Timespec {
+            tv_sec: mtime_s.min(i64::MAX as u64) as i64,
+            tv_nsec: 0,
+        };
+        let mode = numeric(&old.mode, || h.mode().map(u64::from))? as u32;
+        let mut xattrs = Vec::new();
+        if let Some(pax) = e.pax_extensions()? {
+            for ext in pax {
+                let ext = ext?;
+                let key = ext.key_bytes();
+                let value = ext.value_bytes();
+                let num = || {
+                    std::str::from_utf8(value)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                };
+                match key {
+                    b"uid" => uid = num().ok_or_else(|| Error::new("bad PAX uid"))?,
+                    b"gid" => gid = num().ok_or_else(|| Error::new("bad PAX gid"))?,
+                    b"mtime" => {
+                        if let Some(t) = parse_pax_time(value) {
+                            mtime = t;
+                        }
+                    }
+                    _ => {
+                        if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
+                            xattrs.push((name.to_vec(), value.to_vec()));
+                        }
+                    }
+                }
+            }
+        }
+        let id = |v: u64, what: &str| {
+            u32::try_from(v).map_err(|_| Error::new(format!("{what} {v} out of range")))
+        };
+        Ok(Meta {
+            mode,
+            uid: id(uid, "uid")?,
+            gid: id(gid, "gid")?,
+            mtime,
+            xattrs,
+        })
+    }
+
+    fn owner_at(&self, dir: BorrowedFd, leaf: &[u8], m: &Meta) -> Result<()> {
+        if self.opts.rootless {
+            return Ok(());
+        }
+        rustix::fs::chownat(
+            dir,
+            leaf,
+            Some(Uid::from_raw(m.uid)),
+            Some(Gid::from_raw(m.gid)),
+            AtFlags::SYMLINK_NOFOLLOW,
+        )
+        .map_err(errno)
+    }
+
+    fn xattrs(&mut self, fd: BorrowedFd, m: &Meta) -> Result<()> {
+        for (k, v) in &m.xattrs {
+            if k.is_empty() || k.contains(&0) {
+                return Err(Error::new("bad xattr name"));
+            }
+            match rustix::fs::fsetxattr(fd, k.as_slice(), v, XattrFlags::empty()) {
+                Ok(()) => {}
+                Err(Errno::NOTSUP) | Err(Errno::PERM) | Err(Errno::ACCESS) | Err(Errno::INVAL) => {
+                    self.stats.xattrs_skipped += 1
+                }
+                Err(e) => return Err(errno(e).context(format!("xattr {}", show(k)))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Owner, mode, xattrs of a directory `leaf` in `dir` (just made or
+    /// found to be a directory).
+    fn dir_meta(&mut self, dir: &DirFd, leaf: &[u8], m: &Meta, full: &[u8]) -> Result<()> {
+        let fd = rustix::fs::openat(
+            self.root.fd(dir),
+            leaf,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| errno(e).context(show(full)))?;
+        if !self.opts.rootless {
+            rustix::fs::fchown(&fd, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)))
+                .map_err(errno)?;
+        }
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(m.mode & 0o7777)).map_err(errno)?;
+        self.xattrs(fd.as_fd(), m)
+    }
+
+    fn regular<R: Read>(
+        &mut self,
+        e: &mut tar::Entry<R>,
+        dir: &DirFd,
+        leaf: &[u8],
+        m: &Meta,
+        sparse: bool,
+    ) -> Result<()> {
+        let pfd = self.root.fd(dir);
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let mode = Mode::from_raw_mode(0o600);
+        let mut removed = false;
+        let fd = match rustix::fs::openat(pfd, leaf, flags, mode) {
+            Ok(fd) => fd,
+            Err(Errno::EXIST) => {
+                removed = remove_all(pfd, leaf)?;
+                rustix::fs::openat(pfd, leaf, flags, mode).map_err(errno)?
+            }
+            Err(err) => return Err(errno(err)),
+        };
+        if removed {
+            self.root.invalidate();
+        }
+        let mut f = File::from(fd);
+        let want = e.size();
+        let mut n = 0u64;
+        loop {
+            let k = e.read(&mut self.buf)?;
+            if k == 0 {
+                break;
+            }
+            f.write_all(&self.buf[..k])?;
+            n += k as u64;
+        }
+        if !sparse && n != want {
+            return Err(Error::new(format!(
+                "truncated: {n} of {want} bytes (the layer ends early)"
+            )));
+        }
+        self.stats.bytes += n;
+        if !self.opts.rootless {
+            rustix::fs::fchown(&f, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)))
+                .map_err(errno)?;
+        }
+        rustix::fs::fchmod(&f, Mode::from_raw_mode(m.mode & 0o7777)).map_err(errno)?;
+        self.xattrs(f.as_fd(), m)?;
+        rustix::fs::futimens(&f, &times(m.mtime)).map_err(errno)?;
+        Ok(())
+    }
+
+    fn hardlink<R: Read>(
+        &mut self,
+        e: &mut tar::Entry<R>,
+        parent: &[&[u8]],
+        leaf: &[u8],
+    ) -> Result<()> {
+        let target = e
+            .link_name_bytes()
+            .ok_or_else(|| Error::new("hard link without a target"))?
+            .into_owned();
+        let tcomps = components(&target).map_err(|err| err.context("hard link target"))?;
+        let Some((tleaf, tparent)) = tcomps.split_last() else {
+            return Err(Error::new("hard link to the root"));
+        };
+        // Owned: resolving the link's own directory below reuses the cache.
+        let tdir = self.root.dir_owned(tparent)?.ok_or_else(|| {
+            Error::new(format!("hard link target {} does not exist", show(&target)))
+        })?;
+        let tfd = tdir.as_fd();
+        let tst = rustix::fs::statat(tfd, *tleaf, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|err| errno(err).context(format!("hard link target {}", show(&target))))?;
+        if FileType::from_raw_mode(tst.st_mode) == FileType::Directory {
+            return Err(Error::new(format!(
+                "hard link to directory {}",
+                show(&target)
+            )));
+        }
+        let dir = self.root.dir(parent, true)?.expect("created");
+        let pfd = self.root.fd(&dir);
+        if let Ok(st) = rustix::fs::statat(pfd, leaf, AtFlags::SYMLINK_NOFOLLOW) {
+            if st.st_dev == tst.st_dev && st.st_ino == tst.st_ino {
+                return Ok(()); // already that file
+            }
+        }
+        let removed = replace(pfd, leaf, |fd| {
+            rustix::fs::linkat(tfd, *tleaf, fd, leaf, AtFlags::empty())
+        })?;
+        if removed {
+            self.root.invalidate();
+        }
+        Ok(())
+    }
+
+    /// Directory times, and deferred modes, deepest last-seen first.
+    fn finish(&mut self) -> Result<()> {
+        let deferred = std::mem::take(&mut self.deferred);
+        for d in deferred.iter().rev() {
+            let comps = components(&d.path)?;
+            let (leaf, parent) = comps.split_last().expect("not the root");
+            let Some(dir) = self.root.dir(parent, false)? else {
+                continue;
+            };
+            let pfd = self.root.fd(&dir);
+            if type_of(pfd, leaf)? != Some(FileType::Directory) {
+                continue;
+            }
+            if let Some(mode) = d.mode {
+                rustix::fs::chmodat(
+                    pfd,
+                    *leaf,
+                    Mode::from_raw_mode(mode & 0o7777),
+                    AtFlags::empty(),
+                )
+                .map_err(errno)?;
+            }
+            set_times_at(pfd, leaf, d.mtime)?;
+        }
+        Ok(())
+    }
+}
+
+/// A numeric header field; all NULs or spaces read as 0 (as GNU tar and
+/// Go's archive/tar do: `docker import` writes such headers).
+fn numeric(field: &[u8], parse: impl FnOnce() -> io::Result<u64>) -> io::Result<u64> {
+    if field.iter().all(|&b| b == 0 || b == b' ') {
+        return Ok(0);
+    }
+    parse()
+}
+
+fn is_perm(e: &Error) -> bool {
+    let m = e.message();
+    m.contains("not permitted") || m.contains("Permission denied")
+}
+
+fn times(t: Timespec) -> Timestamps {
+    Timestamps {
+        last_access: t,
+        last_modification: t,
+    }
+}
+
+fn set_times_at(dir: BorrowedFd, leaf: &[u8], t: Timespec) -> Result<()> {
+    rustix::fs::utimensat(dir, leaf, &times(t), AtFlags::SYMLINK_NOFOLLOW).map_err(errno)
+}
+
+/// Make directory `leaf` in `dir`, keeping one that exists and replacing
+/// anything else. Returns whether a directory was removed (never: an
+/// existing directory is kept).
+fn make_dir(dir: BorrowedFd, leaf: &[u8]) -> Result<bool> {
+    match rustix::fs::mkdirat(dir, leaf, Mode::from_raw_mode(0o700)) {
+        Ok(()) => Ok(false),
+        Err(Errno::EXIST) => match type_of(dir, leaf)? {
+            Some(FileType::Directory) => Ok(false),
+            _ => {
+                remove_all(dir, leaf)?;
+                rustix::fs::mkdirat(dir, leaf, Mode::from_raw_mode(0o700)).map_err(errno)?;
+                Ok(false)
+            }
+        },
+        Err(e) => Err(errno(e)),
+    }
+}
+
+/// Create `leaf` with `make`; if the name is taken, remove what is there
+/// (recursively, never following links) and try once more. Returns
+/// whether a directory was removed.
+fn replace(
+    dir: BorrowedFd,
+    leaf: &[u8],
+    make: impl Fn(BorrowedFd) -> rustix::io::Result<()>,
+) -> Result<bool> {
+    match make(dir) {
+        Ok(()) => Ok(false),
+        Err(Errno::EXIST) => {
+            let removed = remove_all(dir, leaf)?;
+            make(dir).map_err(errno)?;
+            Ok(removed)
+        }
+        Err(e) => Err(errno(e)),
+    }
+}
+
+/// PAX `mtime`: seconds with an optional fraction.
+fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
+    let s = std::str::from_utf8(v).ok()?.trim();
+    let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
+    let tv_sec: i64 = secs.parse().ok()?;
+    let mut nsec = 0i64;
+    if !frac.is_empty() {
+        let digits: String = frac.chars().take(9).collect();
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        nsec = format!("{digits:0<9}").parse().ok()?;
+        if tv_sec < 0 && nsec > 0 {
+            return Some(Timespec {
+                tv_sec: tv_sec - 1,
+                tv_nsec: (1_000_000_000 - nsec) as _,
+            });
+        }
+    }
+    Some(Timespec {
+        tv_sec,
+        tv_nsec: nsec as _,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_times() {
+        let t = parse_pax_time(b"1700000000.5").unwrap();
+        assert_eq!((t.tv_sec, t.tv_nsec), (1_700_000_000, 500_000_000));
+        let t = parse_pax_time(b"12").unwrap();
+        assert_eq!((t.tv_sec, t.tv_nsec), (12, 0));
+        assert!(parse_pax_time(b"x").is_none());
+    }
+}

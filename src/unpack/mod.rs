@@ -1,0 +1,260 @@
+//! Turning layers into directories: `unpack-layer` and `unpack`.
+//!
+//! - [`path`]: cleaning entry names, telling whiteouts apart;
+//! - [`root`]: resolving names inside the target with file descriptors, so
+//!   nothing outside it is ever created, written, linked, chmodded or
+//!   removed, whatever symlinks earlier entries or layers left;
+//! - [`apply`]: applying one tar stream (whiteouts, opaque directories,
+//!   every file type, owners, modes, times, xattrs);
+//! - [`bundle`]: the OCI runtime `config.json` for `unpack --bundle`;
+//! - `fuzzing`: hostile layers from bytes, for fuzz/ and the randomized test.
+//!
+//! Layers stream: a second thread reads, verifies and decompresses while
+//! this one writes files ([`pipelined`]); memory stays bounded by the
+//! channel (16 × 1 MiB) whatever the layer's size. Verification happens as
+//! the bytes go by, so a layer that turns out not to match its digest has
+//! been applied when the error is reported: the target is then unusable,
+//! as with `umoci unpack`, and `unpack` says so.
+
+pub mod apply;
+pub mod bundle;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod path;
+pub mod root;
+
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::mpsc;
+
+pub use apply::{apply_layer, ApplyOptions, ApplyStats};
+pub use root::Root;
+
+use crate::compress::sniff;
+use crate::copy::blob::Decompressor;
+use crate::copy::{read_config, select_manifest};
+use crate::error::{Error, Result};
+use crate::model::{Compression, Digest, ImageConfig, Platform};
+use crate::transport::ImageSource;
+use crate::verify::VerifyingReader;
+
+const CHUNK: usize = 1 << 20;
+const IN_FLIGHT: usize = 16;
+
+/// Read the first bytes of `r` to tell its compression, and return a
+/// reader of its decompressed bytes (gzip: every member; zstd; or as is).
+/// The decompressor drains `r` to its end.
+pub fn decompressed<'a>(mut r: Box<dyn Read + Send + 'a>) -> io::Result<Box<dyn Read + Send + 'a>> {
+    let mut prefix = [0u8; 4];
+    let mut n = 0;
+    while n < prefix.len() {
+        match r.read(&mut prefix[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let c = sniff(&prefix[..n]);
+    let whole: Box<dyn Read + Send + 'a> = Box::new(io::Cursor::new(prefix[..n].to_vec()).chain(r));
+    Ok(match c {
+        Compression::None => whole,
+        c => Box::new(Decompressor::new(c, whole)?),
+    })
+}
+
+/// Run `consume` on the bytes of `r`, which another thread reads (and so
+/// verifies and decompresses) ahead, at most [`IN_FLIGHT`] chunks ahead.
+/// `r` is read to its very end even when `consume` stops early (a tar's
+/// end-of-archive marker), so verifying readers inside it check the whole
+/// stream; their errors are returned.
+pub fn pipelined<T>(
+    r: Box<dyn Read + Send + '_>,
+    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
+) -> Result<T> {
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        let producer = s.spawn(move || {
+            let mut r = r;
+            loop {
+                let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
+                buf.resize(CHUNK, 0);
+                let mut n = 0;
+                let res = loop {
+                    if n == buf.len() {
+                        break Ok(());
+                    }
+                    match r.read(&mut buf[n..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(k) => n += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(n);
+                let done = n < CHUNK || res.is_err();
+                if n > 0 && tx.send(Ok(buf)).is_err() {
+                    return;
+                }
+                if let Err(e) = res {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        let mut cr = ChannelReader {
+            rx,
+            back: back_tx,
+            cur: Vec::new(),
+            pos: 0,
+        };
+        let out = consume(&mut cr).and_then(|t| {
+            io::copy(&mut cr, &mut io::sink())?;
+            Ok(t)
+        });
+        drop(cr);
+        producer.join().expect("reader thread panicked");
+        out
+    })
+}
+
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: mpsc::Sender<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(next)) => {
+                    let old = std::mem::replace(&mut self.cur, next);
+                    let _ = self.back.send(old);
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Apply one layer (compressed or not) from `r` onto `root`.
+pub fn unpack_layer(
+    root: &mut Root,
+    r: Box<dyn Read + Send + '_>,
+    opts: &ApplyOptions,
+) -> Result<ApplyStats> {
+    let plain = decompressed(r)?;
+    pipelined(plain, |r| apply_layer(root, r, opts))
+}
+
+/// Let this process hold as many descriptors as it may (deep trees).
+pub fn raise_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut l = getrlimit(Resource::Nofile);
+    if l.current < l.maximum {
+        l.current = l.maximum;
+        let _ = setrlimit(Resource::Nofile, l);
+    }
+}
+
+/// Options of [`unpack_image`].
+#[derive(Debug, Clone, Default)]
+pub struct UnpackOptions {
+    pub apply: ApplyOptions,
+    /// For an index: the platform to unpack (default: this machine's).
+    pub platform: Option<Platform>,
+    /// Write an OCI runtime bundle: DIR/rootfs and DIR/config.json.
+    pub bundle: bool,
+}
+
+/// What [`unpack_image`] did.
+#[derive(Debug, Clone)]
+pub struct UnpackReport {
+    pub manifest_digest: Digest,
+    pub layers: Vec<(Digest, ApplyStats)>,
+}
+
+/// Unpack every layer of the image `src` names, in order, into `dir` (or
+/// `dir/rootfs` with a bundle). Each layer is checked against its digest
+/// and size, and its uncompressed bytes against the config's diff_id.
+/// `on_layer` hears about each layer before it is applied.
+pub fn unpack_image(
+    src: &dyn ImageSource,
+    dir: &Path,
+    opts: &UnpackOptions,
+    on_layer: &mut dyn FnMut(usize, usize, &Digest),
+) -> Result<UnpackReport> {
+    let raw = select_manifest(src, opts.platform.as_ref())?;
+    let manifest = raw.manifest()?;
+    let config_bytes = read_config(src, &manifest.config)?;
+    let config: Option<ImageConfig> = if manifest.config.media_type.is_config() {
+        Some(
+            serde_json::from_slice(&config_bytes)
+                .map_err(|e| Error::new(format!("config {}: {e}", manifest.config.digest)))?,
+        )
+    } else {
+        None
+    };
+    let diff_ids: &[Digest] = config.as_ref().map_or(&[], |c| &c.rootfs.diff_ids);
+    if config.is_some() && diff_ids.len() != manifest.layers.len() {
+        return Err(Error::new(format!(
+            "config {} lists {} diff_ids but the manifest has {} layers",
+            manifest.config.digest,
+            diff_ids.len(),
+            manifest.layers.len()
+        )));
+    }
+    let rootfs = if opts.bundle {
+        bundle::prepare(dir)?
+    } else {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from(e).context(dir.display()))?;
+        dir.to_path_buf()
+    };
+    raise_fd_limit();
+    let mut root = Root::open(&rootfs)?;
+    let mut layers = Vec::with_capacity(manifest.layers.len());
+    for (i, desc) in manifest.layers.iter().enumerate() {
+        on_layer(i, manifest.layers.len(), &desc.digest);
+        let stats = (|| {
+            let (r, _) = src.get_blob(desc)?;
+            let verified: Box<dyn Read + Send + '_> =
+                Box::new(VerifyingReader::new(r, &desc.digest, Some(desc.size)));
+            let mut plain = decompressed(verified)?;
+            if let Some(d) = diff_ids.get(i) {
+                if d != &desc.digest {
+                    plain = Box::new(VerifyingReader::new(plain, d, None));
+                }
+            }
+            pipelined(plain, |r| apply_layer(&mut root, r, &opts.apply))
+        })()
+        .map_err(|e| {
+            e.context(format!(
+                "layer {} of {} ({}); {} is incomplete",
+                i + 1,
+                manifest.layers.len(),
+                desc.digest,
+                rootfs.display()
+            ))
+        })?;
+        layers.push((desc.digest.clone(), stats));
+    }
+    if opts.bundle {
+        let spec =
+            bundle::runtime_spec(config.as_ref(), &mut root, opts.apply.rootless, &raw.digest)?;
+        bundle::write_spec(dir, &spec)?;
+    }
+    Ok(UnpackReport {
+        manifest_digest: raw.digest,
+        layers,
+    })
+}

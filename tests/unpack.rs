@@ -1,0 +1,983 @@
+//! `unpack-layer` and `unpack`: the trees they make, compared with umoci's
+//! and Docker's, and the breakout cases, each checking that a sentinel
+//! directory beside the target is left exactly as it was.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use sha2::{Digest as _, Sha256};
+
+// ---------------------------------------------------------------- trees
+
+/// One node of a tree as the comparisons see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Node {
+    kind: char, // d f l p c b s
+    mode: u32,  // permission bits with setuid/setgid/sticky
+    uid: u32,
+    gid: u32,
+    size: u64,
+    link: String,
+    hash: String,
+}
+
+type Tree = BTreeMap<String, Node>;
+
+fn hash_file(p: &Path) -> String {
+    hex::encode(Sha256::digest(fs::read(p).unwrap()))
+}
+
+/// Walk a directory (not following symlinks).
+fn tree(root: &Path) -> Tree {
+    let mut out = Tree::new();
+    fn walk(root: &Path, dir: &Path, out: &mut Tree) {
+        let mut names: Vec<_> = fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        names.sort_by_key(|e| e.file_name());
+        for e in names {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let ft = m.file_type();
+            let kind = if ft.is_dir() {
+                'd'
+            } else if ft.is_file() {
+                'f'
+            } else if ft.is_symlink() {
+                'l'
+            } else if ft.is_fifo() {
+                'p'
+            } else if ft.is_char_device() {
+                'c'
+            } else if ft.is_block_device() {
+                'b'
+            } else {
+                's'
+            };
+            let node = Node {
+                kind,
+                mode: m.mode() & 0o7777,
+                uid: m.uid(),
+                gid: m.gid(),
+                size: if kind == 'f' { m.len() } else { 0 },
+                link: if kind == 'l' {
+                    fs::read_link(&p).unwrap().to_string_lossy().into_owned()
+                } else {
+                    String::new()
+                },
+                hash: if kind == 'f' {
+                    hash_file(&p)
+                } else {
+                    String::new()
+                },
+            };
+            out.insert(rel, node);
+            if kind == 'd' {
+                walk(root, &p, out);
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out
+}
+
+/// The tree a tar stream (e.g. `docker export`) describes; hard links
+/// become the regular file they name.
+fn tar_tree(r: impl std::io::Read) -> Tree {
+    let mut out = Tree::new();
+    let mut ar = tar::Archive::new(r);
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+        let name = name
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        if name.is_empty() || name == "." {
+            continue;
+        }
+        let h = e.header().clone();
+        let t = h.entry_type();
+        let mut node = Node {
+            kind: 'f',
+            mode: h.mode().unwrap() & 0o7777,
+            uid: h.uid().unwrap() as u32,
+            gid: h.gid().unwrap() as u32,
+            size: 0,
+            link: String::new(),
+            hash: String::new(),
+        };
+        match t {
+            tar::EntryType::Directory => node.kind = 'd',
+            tar::EntryType::Symlink => {
+                node.kind = 'l';
+                node.link = String::from_utf8_lossy(&e.link_name_bytes().unwrap()).into_owned();
+            }
+            tar::EntryType::Fifo => node.kind = 'p',
+            tar::EntryType::Char => node.kind = 'c',
+            tar::EntryType::Block => node.kind = 'b',
+            tar::EntryType::Link => {
+                let target = String::from_utf8_lossy(&e.link_name_bytes().unwrap()).into_owned();
+                let target = target.trim_start_matches("./").to_string();
+                let t = out[&target].clone();
+                node.size = t.size;
+                node.hash = t.hash;
+            }
+            _ => {
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+                node.size = data.len() as u64;
+                node.hash = hex::encode(Sha256::digest(&data));
+            }
+        }
+        out.insert(name, node);
+    }
+    out
+}
+
+#[track_caller]
+fn assert_same_tree(ours: &Tree, theirs: &Tree, what: &str) {
+    let mut diffs = Vec::new();
+    for (p, n) in ours {
+        match theirs.get(p) {
+            None => diffs.push(format!("only in lade: {p} {n:?}")),
+            Some(m) if m != n => {
+                diffs.push(format!("differs: {p}\n  lade: {n:?}\n  {what}: {m:?}"))
+            }
+            _ => {}
+        }
+    }
+    for (p, m) in theirs {
+        if !ours.contains_key(p) {
+            diffs.push(format!("only in {what}: {p} {m:?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "lade vs {what}:\n{}", diffs.join("\n"));
+}
+
+// ---------------------------------------------------------------- images
+
+const DOCKERFILE: &str = "\
+FROM lade-test-base:1
+RUN mkdir -p /data/keep /data/gone /data/replace /data/opq /data/todir && \
+    echo a > /data/keep/a && echo b > /data/gone/b && echo c > /data/replace/c && \
+    echo x > /data/file1 && ln -s /data/keep /data/link1 && ln -s keep /data/rel && \
+    echo o > /data/opq/old && echo t > /data/tofile && echo 1 > /data/todir/1 && \
+    mkdir -p /data/deep/a/b/c && echo deep > /data/deep/a/b/c/f
+RUN rm -rf /data/gone /data/file1 /data/replace && mkdir /data/replace && \
+    echo new > /data/replace/n && echo h > /data/h1 && ln /data/h1 /data/h2 && \
+    mkfifo /data/fifo && echo s > /data/suid && chmod 4755 /data/suid && \
+    echo g > /data/sgid && chmod 2711 /data/sgid && chmod 2755 /data/keep && \
+    mkdir /data/sticky && chmod 1777 /data/sticky && \
+    rm -rf /data/opq && mkdir /data/opq && echo n > /data/opq/new && \
+    rm /data/tofile && mkdir /data/tofile && rm -rf /data/todir && echo f > /data/todir && \
+    rm -rf /data/deep/a
+COPY f.txt /data/copied
+RUN chown 1000:1001 /data/copied && chown -h 7:8 /data/rel && rm /data/link1 && \
+    ln -s /nonexistent /data/link1 && echo a2 > /data/keep/a2 && chmod 600 /data/h1 && \
+    echo more >> /data/h2 && mkdir -p /data/deep/a && echo again > /data/deep/a/x
+";
+
+/// Build the test image and give an OCI layout of it (docker save, then
+/// skopeo). None when the peers are missing outside CI.
+fn image_layout(dir: &Path) -> Option<(String, String)> {
+    let host = docker_host()?;
+    if !require_tool("skopeo") {
+        return None;
+    }
+    let tag = "lade-unpack-test:1";
+    build_image(&host, tag, DOCKERFILE, &[("f.txt", b"copied\n")]);
+    let archive = dir.join("img.tar");
+    ok(docker(&host).args(["save", "-o", archive.to_str().unwrap(), tag]));
+    let layout = dir.join("layout");
+    ok(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{}", archive.display()),
+        &format!("oci:{}:img", layout.display()),
+    ]));
+    Some((host, tag.to_string()))
+}
+
+#[test]
+fn unpack_matches_umoci_and_docker_export() {
+    let t = tempdir();
+    let Some((host, tag)) = image_layout(t.path()) else {
+        return;
+    };
+    if !require_tool("umoci") {
+        return;
+    }
+    let layout = t.path().join("layout");
+    let ours = t.path().join("ours");
+    ok(lade()
+        .args(["unpack", "-q"])
+        .arg(format!("oci:{}:img", layout.display()))
+        .arg(&ours));
+    let bundle = t.path().join("umoci");
+    ok(Command::new("umoci").args([
+        "unpack",
+        "--image",
+        &format!("{}:img", layout.display()),
+        bundle.to_str().unwrap(),
+    ]));
+    let lade_tree = tree(&ours);
+    // sanity: the cases the image was built for are there
+    assert_eq!(lade_tree["data/suid"].mode, 0o4755);
+    assert_eq!(lade_tree["data/sgid"].mode, 0o2711);
+    assert_eq!(lade_tree["data/sticky"].mode, 0o1777);
+    assert_eq!(lade_tree["data/fifo"].kind, 'p');
+    assert_eq!(lade_tree["data/copied"].uid, 1000);
+    assert_eq!(lade_tree["data/copied"].gid, 1001);
+    assert_eq!(lade_tree["data/rel"].uid, 7);
+    assert_eq!(lade_tree["data/link1"].link, "/nonexistent");
+    assert_eq!(lade_tree["data/tofile"].kind, 'd');
+    assert_eq!(lade_tree["data/todir"].kind, 'f');
+    assert!(lade_tree.contains_key("data/opq/new"));
+    for gone in [
+        "data/gone",
+        "data/file1",
+        "data/replace/c",
+        "data/opq/old",
+        "data/deep/a/b",
+    ] {
+        assert!(!lade_tree.contains_key(gone), "{gone} should be gone");
+    }
+    assert!(!lade_tree.keys().any(|k| k.contains(".wh.")));
+    let h1 = fs::metadata(ours.join("data/h1")).unwrap();
+    let h2 = fs::metadata(ours.join("data/h2")).unwrap();
+    assert_eq!(h1.ino(), h2.ino(), "h1 and h2 stay hard links");
+
+    assert_same_tree(&lade_tree, &tree(&bundle.join("rootfs")), "umoci");
+
+    // docker export of a container of the image, without what Docker adds
+    let id = ok_str(docker(&host).args(["create", &tag, "true"]));
+    let export = ok(docker(&host).args(["export", &id]));
+    ok(docker(&host).args(["rm", &id]));
+    let mut theirs = tar_tree(&export[..]);
+    let docker_adds = |p: &str| {
+        matches!(
+            p,
+            ".dockerenv"
+                | "dev"
+                | "proc"
+                | "sys"
+                | "etc/hosts"
+                | "etc/hostname"
+                | "etc/resolv.conf"
+                | "etc/mtab"
+        ) || p.starts_with("dev/")
+    };
+    theirs.retain(|p, _| !docker_adds(p));
+    let mut ours_cmp = lade_tree.clone();
+    ours_cmp.retain(|p, _| !docker_adds(p));
+    // lade-test-base:1 is a `docker import` of a tar without directory
+    // entries: its bin/ and etc/ are implicit parents, which lade and umoci
+    // create 0755 and Docker's vfs driver 0600. Not a property of the image.
+    for implicit in ["bin", "etc"] {
+        if let (Some(o), Some(t)) = (ours_cmp.get_mut(implicit), theirs.get(implicit)) {
+            assert_eq!(o.kind, t.kind);
+            o.mode = t.mode;
+        }
+    }
+    assert_same_tree(&ours_cmp, &theirs, "docker export");
+}
+
+#[test]
+fn unpack_bundle_and_store_ref() {
+    let t = tempdir();
+    let Some(_) = image_layout(t.path()) else {
+        return;
+    };
+    let layout = t.path().join("layout");
+    let bundle = t.path().join("bundle");
+    ok(lade()
+        .args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:img", layout.display()))
+        .arg(&bundle));
+    let spec = json(&fs::read(bundle.join("config.json")).unwrap());
+    assert_eq!(spec["root"]["path"], "rootfs");
+    assert_eq!(spec["process"]["cwd"], "/");
+    assert_eq!(spec["process"]["user"]["uid"], 0);
+    assert!(spec["process"]["env"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("PATH="));
+    assert!(bundle.join("rootfs/data/copied").is_file());
+    // a second bundle into the same place is refused
+    fails_with(
+        lade()
+            .args(["unpack", "-q", "--bundle"])
+            .arg(format!("oci:{}:img", layout.display()))
+            .arg(&bundle),
+        3,
+    );
+    // the layout used as the store, by ref name
+    let out = t.path().join("by-ref");
+    ok(lade()
+        .arg("--store")
+        .arg(&layout)
+        .args(["unpack", "-q", "img"])
+        .arg(&out));
+    assert_same_tree(&tree(&out), &tree(&bundle.join("rootfs")), "bundle rootfs");
+}
+
+#[test]
+fn unpack_detects_corrupt_layer() {
+    let t = tempdir();
+    let Some(_) = image_layout(t.path()) else {
+        return;
+    };
+    let layout = t.path().join("layout");
+    // corrupt the last layer's blob: flip a byte near its end
+    let index = json(&fs::read(layout.join("index.json")).unwrap());
+    let mdigest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let manifest = json(&fs::read(blob(&mdigest)).unwrap());
+    let layers = manifest["layers"].as_array().unwrap();
+    let last = layers.last().unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = blob(&last);
+    let mut data = fs::read(&path).unwrap();
+    let n = data.len();
+    data[n - 10] ^= 0xff;
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, data).unwrap();
+    let err = fails_with(
+        lade()
+            .args(["unpack", "-q"])
+            .arg(format!("oci:{}:img", layout.display()))
+            .arg(t.path().join("out")),
+        3,
+    );
+    assert!(err.contains(&last), "{err}");
+}
+
+// ---------------------------------------------------------------- breakouts
+
+/// A scratch area: `root/` to unpack into and `sentinel/` beside it.
+struct Arena {
+    _t: tempfile::TempDir,
+    base: PathBuf,
+}
+
+impl Arena {
+    fn new() -> Arena {
+        let t = tempdir();
+        let base = t.path().to_path_buf();
+        fs::create_dir(base.join("root")).unwrap();
+        let s = base.join("sentinel");
+        fs::create_dir_all(s.join("dir/sub")).unwrap();
+        fs::write(s.join("file"), b"sentinel\n").unwrap();
+        fs::write(s.join("dir/sub/f"), b"deep\n").unwrap();
+        std::os::unix::fs::symlink("file", s.join("link")).unwrap();
+        Arena { _t: t, base }
+    }
+    fn root(&self) -> PathBuf {
+        self.base.join("root")
+    }
+    fn sentinel(&self) -> PathBuf {
+        self.base.join("sentinel")
+    }
+    fn abs(&self) -> String {
+        self.sentinel().to_str().unwrap().to_string()
+    }
+    /// Everything about the sentinel and the base directory, times included.
+    fn snapshot(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let m = fs::symlink_metadata(self.sentinel()).unwrap();
+        out.push(format!(
+            "sentinel {:o} {} {}",
+            m.mode(),
+            m.mtime(),
+            m.nlink()
+        ));
+        for (p, n) in tree(&self.sentinel()) {
+            let m = fs::symlink_metadata(self.sentinel().join(&p)).unwrap();
+            out.push(format!(
+                "{p} {n:?} mtime={}.{} nlink={} ino={}",
+                m.mtime(),
+                m.mtime_nsec(),
+                m.nlink(),
+                m.ino()
+            ));
+        }
+        let mut names: Vec<String> = fs::read_dir(&self.base)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        out.push(format!("base: {names:?}"));
+        out
+    }
+    /// Apply each layer in turn with `lade unpack-layer`; returns the exit
+    /// code of each, and asserts the sentinel is unchanged.
+    fn apply(&self, layers: &[Vec<u8>]) -> Vec<i32> {
+        let before = self.snapshot();
+        let mut codes = Vec::new();
+        for (i, l) in layers.iter().enumerate() {
+            let f = self.base.join(format!("layer{i}.tar"));
+            fs::write(&f, l).unwrap();
+            let out = run(lade().arg("unpack-layer").arg(&f).arg(self.root()));
+            fs::remove_file(&f).unwrap();
+            codes.push(out.status.code().unwrap_or(-1));
+        }
+        assert_eq!(before, self.snapshot(), "the sentinel changed");
+        codes
+    }
+}
+
+/// Builds tar streams with raw headers (names are not checked).
+#[derive(Default)]
+struct RawTar {
+    out: Vec<u8>,
+}
+
+impl RawTar {
+    fn header(&mut self, name: &[u8], kind: tar::EntryType, link: &[u8], data: &[u8], mode: u32) {
+        let mut h = tar::Header::new_ustar();
+        {
+            let old = h.as_old_mut();
+            let n = name.len().min(100);
+            old.name[..n].copy_from_slice(&name[..n]);
+            let l = link.len().min(100);
+            old.linkname[..l].copy_from_slice(&link[..l]);
+        }
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(mode);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(1_600_000_000);
+        h.set_cksum();
+        self.out.extend_from_slice(h.as_bytes());
+        self.out.extend_from_slice(data);
+        let pad = (512 - data.len() % 512) % 512;
+        self.out.extend(std::iter::repeat_n(0u8, pad));
+    }
+    fn file(mut self, name: &str, data: &[u8]) -> Self {
+        self.header(name.as_bytes(), tar::EntryType::Regular, b"", data, 0o644);
+        self
+    }
+    fn dir(mut self, name: &str, mode: u32) -> Self {
+        self.header(name.as_bytes(), tar::EntryType::Directory, b"", b"", mode);
+        self
+    }
+    fn symlink(mut self, name: &str, target: &str) -> Self {
+        self.header(
+            name.as_bytes(),
+            tar::EntryType::Symlink,
+            target.as_bytes(),
+            b"",
+            0o777,
+        );
+        self
+    }
+    fn hardlink(mut self, name: &str, target: &str) -> Self {
+        self.header(
+            name.as_bytes(),
+            tar::EntryType::Link,
+            target.as_bytes(),
+            b"",
+            0o644,
+        );
+        self
+    }
+    fn pax(mut self, records: &[(&str, &str)]) -> Self {
+        let mut data = Vec::new();
+        for (k, v) in records {
+            let body = format!(" {k}={v}\n");
+            let mut len = body.len() + 1;
+            while format!("{len}{body}").len() != len {
+                len += 1;
+            }
+            data.extend_from_slice(format!("{len}{body}").as_bytes());
+        }
+        self.header(
+            b"././@PaxHeader",
+            tar::EntryType::XHeader,
+            b"",
+            &data,
+            0o644,
+        );
+        self
+    }
+    fn gnu_long(mut self, kind: tar::EntryType, name: &str) -> Self {
+        let mut data = name.as_bytes().to_vec();
+        data.push(0);
+        self.header(b"././@LongLink", kind, b"", &data, 0o644);
+        self
+    }
+    fn done(mut self) -> Vec<u8> {
+        self.out.extend(std::iter::repeat_n(0u8, 1024));
+        self.out
+    }
+}
+
+fn tar() -> RawTar {
+    RawTar::default()
+}
+
+#[test]
+fn breakout_absolute_symlink_parent() {
+    let a = Arena::new();
+    let l = tar().symlink("le", &a.abs()).file("le/x", b"pwned").done();
+    assert_eq!(a.apply(&[l]), [0]);
+    // written inside the root, where the symlink points if root were /
+    let inside = a.root().join(a.abs().trim_start_matches('/')).join("x");
+    assert_eq!(fs::read(inside).unwrap(), b"pwned");
+}
+
+#[test]
+fn breakout_relative_symlink_parent() {
+    let a = Arena::new();
+    let l = tar()
+        .symlink("le", "../sentinel")
+        .file("le/x", b"pwned")
+        .symlink("deep", "a/../../../../sentinel/dir")
+        .file("deep/y", b"pwned")
+        .done();
+    assert_eq!(a.apply(&[l]), [0]);
+    assert_eq!(fs::read(a.root().join("sentinel/x")).unwrap(), b"pwned");
+    assert_eq!(fs::read(a.root().join("sentinel/dir/y")).unwrap(), b"pwned");
+}
+
+#[test]
+fn breakout_dotdot_and_absolute_names() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar().file("../sentinel/x", b"pwned").done(),
+        tar().file("a/../../sentinel/x", b"pwned").done(),
+        tar().file(&format!("{}/x", a.abs()), b"pwned").done(),
+        tar().dir("..", 0o777).done(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3]);
+}
+
+#[test]
+fn breakout_hardlinks_to_outside() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar().hardlink("h", "../sentinel/file").done(),
+        tar().hardlink("h", &format!("{}/file", a.abs())).done(),
+        // through a symlink: resolved inside the root, where nothing is
+        tar()
+            .symlink("le", &a.abs())
+            .hardlink("h", "le/file")
+            .done(),
+        tar()
+            .symlink("le2", "../sentinel")
+            .hardlink("h", "le2/file")
+            .done(),
+        // a link to a symlink that points out links the symlink, not its target
+        tar()
+            .symlink("out", &format!("{}/file", a.abs()))
+            .hardlink("h2", "out")
+            .file("h2", b"pwned")
+            .done(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3, 0]);
+    assert_eq!(fs::read(a.root().join("h2")).unwrap(), b"pwned");
+    assert!(fs::symlink_metadata(a.root().join("out"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn breakout_file_over_symlink() {
+    let a = Arena::new();
+    let l = tar()
+        .symlink("f", &format!("{}/file", a.abs()))
+        .file("f", b"pwned")
+        .symlink("g", "../sentinel/file")
+        .file("g", b"pwned")
+        .done();
+    assert_eq!(a.apply(&[l]), [0]);
+    assert_eq!(fs::read(a.root().join("f")).unwrap(), b"pwned");
+    assert!(fs::symlink_metadata(a.root().join("g")).unwrap().is_file());
+}
+
+#[test]
+fn breakout_root_entry_as_symlink() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar().symlink(".", &a.abs()).file("x", b"pwned").done(),
+        tar().symlink("./", "../sentinel").done(),
+        tar().file(".", b"pwned").done(),
+        tar().hardlink("./", "x").done(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3]);
+    assert!(fs::symlink_metadata(a.root()).unwrap().is_dir());
+}
+
+#[test]
+fn breakout_directory_replaced_by_symlink() {
+    let a = Arena::new();
+    let l = tar()
+        .dir("d", 0o755)
+        .file("d/a", b"a")
+        .symlink("d", &a.abs())
+        .file("d/x", b"pwned")
+        .dir("d/dir", 0o777)
+        .done();
+    assert_eq!(a.apply(&[l]), [0]);
+    assert!(fs::symlink_metadata(a.root().join("d"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn breakout_cross_layer_symlink() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .symlink("le", &a.abs())
+            .symlink("rel", "../../sentinel")
+            .done(),
+        tar().file("le/x", b"pwned").file("rel/y", b"pwned").done(),
+        tar()
+            .dir("le/dir", 0o777)
+            .file("le/dir/sub/f", b"pwned")
+            .done(),
+        tar().hardlink("le/file2", "rel/y").done(),
+    ]);
+    assert_eq!(codes, [0, 0, 0, 0]);
+}
+
+#[test]
+fn breakout_chmod_chown_through_links() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        // a directory entry over a symlink to an outside directory
+        tar()
+            .symlink("d", &format!("{}/dir", a.abs()))
+            .dir("d", 0o777)
+            .done(),
+        // and over a symlink to an outside file, or its parent
+        tar()
+            .symlink("f", &format!("{}/file", a.abs()))
+            .dir("f", 0o777)
+            .done(),
+        tar().symlink("s", &a.abs()).dir("s/", 0o777).done(),
+        // a fifo over a symlink
+        {
+            let mut t = tar().symlink("p", &format!("{}/file", a.abs()));
+            t.header(b"p", tar::EntryType::Fifo, b"", b"", 0o777);
+            t.done()
+        },
+        // a symlink entry's mode and owner are the link's own
+        {
+            let mut t = tar();
+            t.header(
+                b"q",
+                tar::EntryType::Symlink,
+                a.abs().as_bytes(),
+                b"",
+                0o700,
+            );
+            t.done()
+        },
+    ]);
+    assert_eq!(codes, [0, 0, 0, 0, 0]);
+    assert!(fs::symlink_metadata(a.root().join("d")).unwrap().is_dir());
+    assert!(fs::symlink_metadata(a.root().join("s")).unwrap().is_dir());
+}
+
+#[test]
+fn breakout_bad_whiteouts() {
+    let a = Arena::new();
+    fs::write(a.root().join("keep"), b"k").unwrap();
+    let codes = a.apply(&[
+        tar().file(".wh.", b"").done(),
+        tar().file(".wh..", b"").done(),
+        tar().file(".wh...", b"").done(),
+        tar().file("sub/.wh..", b"").done(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3]);
+    assert!(a.root().join("keep").exists());
+}
+
+#[test]
+fn breakout_whiteouts_through_symlinks() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .symlink("le", &a.abs())
+            .file("le/.wh.file", b"")
+            .done(),
+        tar()
+            .symlink("rel", "../sentinel")
+            .file("rel/.wh.dir", b"")
+            .done(),
+        tar()
+            .file("le/.wh..wh..opq", b"")
+            .file("rel/.wh..wh..opq", b"")
+            .done(),
+        tar().file(".wh.le", b"").done(),
+    ]);
+    assert_eq!(codes, [0, 0, 0, 0]);
+    assert!(!a.root().join("le").exists());
+}
+
+#[test]
+fn breakout_pax_and_gnu_long_names() {
+    let a = Arena::new();
+    let long_ok = format!("{}/f", "d".repeat(150));
+    let codes = a.apply(&[
+        // PAX path escapes; the ustar name is harmless
+        tar()
+            .pax(&[("path", "../sentinel/x")])
+            .file("ok", b"pwned")
+            .done(),
+        // PAX then GNU long name, both before one entry
+        tar()
+            .pax(&[("path", "../sentinel/x")])
+            .gnu_long(tar::EntryType::GNULongName, "ok2")
+            .file("ok3", b"pwned")
+            .done(),
+        tar()
+            .gnu_long(tar::EntryType::GNULongName, "../sentinel/x")
+            .pax(&[("path", "ok4")])
+            .file("ok5", b"pwned")
+            .done(),
+        // long names and link names pointing out
+        tar()
+            .gnu_long(tar::EntryType::GNULongName, &format!("{}/x", a.abs()))
+            .file("x", b"p")
+            .done(),
+        tar()
+            .gnu_long(tar::EntryType::GNULongLink, "../sentinel/file")
+            .hardlink("h", "ok")
+            .done(),
+        tar()
+            .pax(&[("linkpath", "../../sentinel/file")])
+            .hardlink("h", "ok")
+            .done(),
+        // a legitimate long name works
+        tar()
+            .pax(&[("path", &long_ok)])
+            .file("short", b"fine")
+            .done(),
+    ]);
+    // PAX then GNU: the GNU long name, read last, names the entry (as GNU
+    // tar does); either way nothing may land outside.
+    assert_eq!(codes, [3, 0, 3, 3, 3, 3, 0]);
+    assert_eq!(fs::read(a.root().join("ok2")).unwrap(), b"pwned");
+    assert_eq!(fs::read(a.root().join(&long_ok)).unwrap(), b"fine");
+}
+
+#[test]
+fn breakout_truncated_and_random_tars() {
+    let a = Arena::new();
+    let good = tar().file("a", &[7u8; 5000]).file("b", b"b").done();
+    let mut rng = 0x2545F4914F6CDD1Du64;
+    let random: Vec<u8> = (0..4096)
+        .map(|_| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng as u8
+        })
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&good).unwrap();
+    let gz = gz.finish().unwrap();
+    let codes = a.apply(&[
+        good[..512 + 2000].to_vec(),
+        good[..700].to_vec(),
+        random,
+        gz[..gz.len() / 2].to_vec(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3]);
+}
+
+#[test]
+fn multi_member_gzip() {
+    let a = Arena::new();
+    let t = tar()
+        .file("one", b"1")
+        .file("two", &[2u8; 3000])
+        .file("three", b"3")
+        .done();
+    let mut out = Vec::new();
+    // split inside the second file's data, at a block boundary
+    for part in [&t[..1024], &t[1024..2048], &t[2048..]] {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(part).unwrap();
+        out.extend(gz.finish().unwrap());
+    }
+    assert_eq!(a.apply(&[out]), [0]);
+    assert_eq!(fs::read(a.root().join("three")).unwrap(), b"3");
+    assert_eq!(fs::read(a.root().join("two")).unwrap(), vec![2u8; 3000]);
+}
+
+#[test]
+fn gzip_bomb_streams_in_bounded_memory() {
+    if !require_tool("python3") {
+        return;
+    }
+    let a = Arena::new();
+    // 1 GiB of zeros in one file, compressed to about 1 MiB
+    let size: u64 = 1 << 30;
+    let path = a.base.join("bomb.tar.gz");
+    {
+        let f = fs::File::create(&path).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::best());
+        let mut h = tar::Header::new_ustar();
+        h.set_path("zeros").unwrap();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        gz.write_all(h.as_bytes()).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..(size >> 20) {
+            gz.write_all(&chunk).unwrap();
+        }
+        gz.write_all(&[0u8; 1024]).unwrap();
+        gz.finish().unwrap();
+    }
+    assert!(fs::metadata(&path).unwrap().len() < 8 << 20);
+    let before = a.snapshot();
+    // peak RSS of the child, from the kernel's accounting
+    let script = "import resource, subprocess, sys\n\
+        r = subprocess.run(sys.argv[1:])\n\
+        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let out = run(Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .arg("unpack-layer")
+        .arg(&path)
+        .arg(a.root()));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let out = String::from_utf8(out.stdout).unwrap();
+    let mut it = out.split_whitespace();
+    let code: i32 = it.next().unwrap().parse().unwrap();
+    let rss_kib: u64 = it.next().unwrap().parse().unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(rss_kib < 64 * 1024, "peak RSS {rss_kib} KiB");
+    assert_eq!(fs::metadata(a.root().join("zeros")).unwrap().len(), size);
+    assert_eq!(before, a.snapshot());
+}
+
+#[test]
+fn whiteouts_and_opaque_dirs_across_layers() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .dir("d", 0o755)
+            .file("d/old", b"o")
+            .dir("d/sub", 0o755)
+            .file("d/sub/x", b"x")
+            .file("gone", b"g")
+            .dir("gonedir", 0o755)
+            .file("gonedir/f", b"f")
+            .done(),
+        // opaque marker after this layer's own child: the child stays
+        tar()
+            .file("d/new", b"n")
+            .file("d/.wh..wh..opq", b"")
+            .file(".wh.gone", b"")
+            .file(".wh.gonedir", b"")
+            .file(".wh.never-existed", b"")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0]);
+    let t = tree(&a.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(names, ["d", "d/new"]);
+}
+
+#[test]
+fn unpack_layer_from_stdin_and_store() {
+    let a = Arena::new();
+    let layer = tar().dir("etc", 0o755).file("etc/x", b"hi").done();
+    let out = run_with_input(lade().args(["unpack-layer", "-"]).arg(a.root()), &layer);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(a.root().join("etc/x")).unwrap(), b"hi");
+    // from a store, by digest
+    let store = a.base.join("store");
+    let f = a.base.join("l.tar");
+    fs::write(&f, &layer).unwrap();
+    let d = ok_str(
+        lade()
+            .arg("--store")
+            .arg(&store)
+            .args(["hash-object", "-w"])
+            .arg(&f),
+    );
+    let dir2 = a.base.join("r2");
+    ok(lade()
+        .arg("--store")
+        .arg(&store)
+        .args(["unpack-layer", &d])
+        .arg(&dir2));
+    assert_eq!(fs::read(dir2.join("etc/x")).unwrap(), b"hi");
+}
+
+#[test]
+fn rootless_keeps_caller_ownership() {
+    let a = Arena::new();
+    let mut t = tar();
+    t.header(b"f", tar::EntryType::Regular, b"", b"x", 0o4755);
+    t.header(b"ro", tar::EntryType::Directory, b"", b"", 0o555);
+    t.header(b"ro/inner", tar::EntryType::Regular, b"", b"i", 0o644);
+    let mut layer = t.done();
+    // uid 1234 on "f": patch the header and its checksum
+    let mut h = tar::Header::new_old();
+    h.as_mut_bytes().copy_from_slice(&layer[..512]);
+    h.set_uid(1234);
+    h.set_cksum();
+    layer[..512].copy_from_slice(h.as_bytes());
+    assert_eq!(a.apply(&[layer.clone()]), [0]);
+    let m = fs::metadata(a.root().join("f")).unwrap();
+    let me = fs::metadata(a.base.join("sentinel")).unwrap().uid();
+    // as root, without --rootless, owners are the layer's
+    if me == 0 {
+        assert_eq!(m.uid(), 1234);
+    }
+    let lf = a.base.join("l.tar");
+    fs::write(&lf, &layer).unwrap();
+    let root2 = a.base.join("rl");
+    ok(lade()
+        .args(["unpack-layer", "--rootless"])
+        .arg(&lf)
+        .arg(&root2));
+    let m = fs::metadata(root2.join("f")).unwrap();
+    assert_eq!(m.uid(), rustix_uid());
+    assert_eq!(m.mode() & 0o7777, 0o4755);
+    assert_eq!(
+        fs::metadata(root2.join("ro")).unwrap().mode() & 0o7777,
+        0o555
+    );
+    assert_eq!(fs::read(root2.join("ro/inner")).unwrap(), b"i");
+}
+
+fn rustix_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
