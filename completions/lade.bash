@@ -245,7 +245,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-f -q -h -V --all-images --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --quiet --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-f -q -h -V --all-images --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +272,14 @@ _lade() {
                     return 0
                     ;;
                 --additional-tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-daemon-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -737,12 +745,16 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h -V --raw --config --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h -V --raw --config --daemon-host --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -195,6 +195,9 @@ macro_rules! transports_help {
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST]
                             a registry; `alpine` is docker.io/library/alpine:latest
+  docker-daemon:NAME[:TAG] | docker-daemon:sha256:ID
+                            a Docker Engine (DOCKER_HOST, --*-daemon-host); read by
+                            streaming `docker save`, written through `docker load`
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
                             (needed when the layout holds several images)
   oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in
@@ -231,7 +234,9 @@ EXAMPLES
   lade copy docker-archive:a.tar:a:1 docker-archive:b.tar:b:1 docker-archive:both.tar
   lade copy --all-images oci-archive:many.tar oci:layout
   lade copy --dest-creds me:pw --digestfile d oci:layout:app docker://registry.example/app:1
-  lade copy --src-tls-verify=false docker://localhost:5000/app:1 oci:layout:app"
+  lade copy --src-tls-verify=false docker://localhost:5000/app:1 oci:layout:app
+  lade copy docker-daemon:app:1 oci:layout:app
+  lade copy oci:layout:app docker-daemon:app:2"
 );
 
 const INSPECT_HELP: &str = "\
@@ -243,7 +248,7 @@ OUTPUT
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
-  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH
+  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH  docker-daemon:NAME[:TAG]
   For docker://, RepoTags lists every tag of the repository.
 
 EXAMPLES
@@ -305,6 +310,12 @@ pub struct CopyArgs {
     /// Another name for the image in a docker-archive destination (repeatable)
     #[arg(long, value_name = "NAME:TAG")]
     pub additional_tag: Vec<String>,
+    /// Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "HOST")]
+    pub src_daemon_host: Option<String>,
+    /// Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "HOST")]
+    pub dest_daemon_host: Option<String>,
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -325,6 +336,9 @@ pub struct InspectArgs {
     /// Print the exact config bytes
     #[arg(long)]
     pub config: bool,
+    /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "HOST")]
+    pub daemon_host: Option<String>,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]

@@ -10,10 +10,12 @@ use flate2::write::GzEncoder;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::fsync_dir;
 
-/// Where the bytes go: a plain or gzip stream over a file.
+/// Where the bytes go: a plain or gzip stream over a file, or any writer
+/// (a pipe into `docker load`).
 pub enum Sink {
     Plain(BufWriter<File>),
     Gzip(Box<GzEncoder<BufWriter<File>>>),
+    Stream(BufWriter<Box<dyn Write + Send>>),
 }
 
 impl Write for Sink {
@@ -21,23 +23,30 @@ impl Write for Sink {
         match self {
             Sink::Plain(w) => w.write(buf),
             Sink::Gzip(w) => w.write(buf),
+            Sink::Stream(w) => w.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Plain(w) => w.flush(),
             Sink::Gzip(w) => w.flush(),
+            Sink::Stream(w) => w.flush(),
         }
     }
 }
 
 impl Sink {
-    fn finish(self) -> io::Result<File> {
+    /// Flush everything; the file, if the sink writes one.
+    fn finish(self) -> io::Result<Option<File>> {
         let w = match self {
             Sink::Plain(w) => w,
             Sink::Gzip(g) => g.finish()?,
+            Sink::Stream(w) => {
+                w.into_inner().map_err(|e| e.into_error())?;
+                return Ok(None);
+            }
         };
-        w.into_inner().map_err(|e| e.into_error())
+        w.into_inner().map(Some).map_err(|e| e.into_error())
     }
 }
 
@@ -110,6 +119,19 @@ impl TarOutput {
         })
     }
 
+    /// Write a plain archive into `w` (a pipe); `name` is for messages.
+    /// [`TarOutput::finish`] ends the archive and drops `w`; dropped
+    /// earlier, the reader gets a truncated archive.
+    pub fn to_writer(w: Box<dyn Write + Send>, name: &str) -> TarOutput {
+        let mut builder = tar::Builder::new(Sink::Stream(BufWriter::with_capacity(1 << 20, w)));
+        builder.mode(tar::HeaderMode::Deterministic);
+        TarOutput {
+            builder: Some(builder),
+            target: PathBuf::from(name),
+            temp: None,
+        }
+    }
+
     fn builder(&mut self) -> &mut tar::Builder<Sink> {
         self.builder.as_mut().expect("TarOutput used after finish")
     }
@@ -163,7 +185,7 @@ impl TarOutput {
             .into_inner()
             .and_then(Sink::finish)
             .with_context(|| shown.clone())?;
-        if let Some(temp) = self.temp.take() {
+        if let (Some(temp), Some(file)) = (self.temp.take(), file) {
             file.sync_all().with_context(|| shown.clone())?;
             // Temp files are created 0600; an archive is an ordinary file.
             fs::set_permissions(&temp, fs::Permissions::from_mode(0o644))

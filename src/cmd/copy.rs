@@ -18,6 +18,8 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         additional_tags: a.additional_tag.clone(),
         src_registry: super::registry::copy_side(&a.registry, true),
         dest_registry: super::registry::copy_side(&a.registry, false),
+        src_daemon_host: a.src_daemon_host.clone(),
+        dest_daemon_host: a.dest_daemon_host.clone(),
         ..Default::default()
     };
     if a.all_images {

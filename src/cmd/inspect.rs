@@ -15,6 +15,7 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     let r = transport::parse(&a.image)?;
     let opts = TransportOptions {
         src_registry: super::registry::options(&a.registry),
+        src_daemon_host: a.daemon_host.clone(),
         ..Default::default()
     };
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;

@@ -6,12 +6,15 @@
 //! parallel when both sides allow; each blob verified, existing blobs
 //! skipped), write the manifest — the source's exact bytes when nothing
 //! changed, a re-authored one otherwise — and finally commit the
-//! destination once.
+//! destination once. Sources that can only stream their image in their
+//! own order ([`crate::transport::StreamedSource`], docker-daemon:) are
+//! copied by [`stream`] instead, layers first, manifest last.
 
 pub mod blob;
 pub mod convert;
 pub mod plan;
 pub mod progress;
+mod stream;
 
 use std::path::PathBuf;
 
@@ -91,8 +94,11 @@ pub fn copy_images(
             Some(n) => vec![n],
             None => source.repo_tags(),
         };
-        let report = copy_one(&*source, &*dest, &names, opts, &progress)
-            .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
+        let report = match source.streamed() {
+            Some(s) => stream::copy_streamed(s, &*dest, &names, opts, &progress),
+            None => copy_one(&*source, &*dest, &names, opts, &progress),
+        }
+        .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         reports.push(report);
     }
     dest.commit()

@@ -549,7 +549,26 @@ impl ArchiveDest {
             }
         }
         let out = TarOutput::create(&r.path)?;
-        Ok(ArchiveDest {
+        Ok(Self::with_output(out, first_names, opts))
+    }
+
+    /// An archive streamed into `w` (a pipe to `docker load`), its first
+    /// image named `first_names`. Dropped without commit, the archive
+    /// ends truncated.
+    pub fn to_writer(
+        w: Box<dyn io::Write + Send>,
+        first_names: Vec<DockerRef>,
+        opts: &TransportOptions,
+    ) -> ArchiveDest {
+        Self::with_output(
+            TarOutput::to_writer(w, "the image stream"),
+            first_names,
+            opts,
+        )
+    }
+
+    fn with_output(out: TarOutput, first_names: Vec<DockerRef>, opts: &TransportOptions) -> Self {
+        ArchiveDest {
             first_names,
             tmp_dir: opts.tmp_dir.clone(),
             state: Mutex::new(DestState {
@@ -562,7 +581,7 @@ impl ArchiveDest {
                 by_config: HashMap::new(),
                 repositories: BTreeMap::new(),
             }),
-        })
+        }
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, DestState>> {
@@ -692,7 +711,7 @@ impl ArchiveDest {
 
 /// Parse a name for RepoTags: a Docker reference with a tag (`:latest`
 /// added when missing), no digest.
-fn tag_ref(s: &str) -> Result<DockerRef> {
+pub(crate) fn tag_ref(s: &str) -> Result<DockerRef> {
     let r = DockerRef::parse(s)?.with_default_tag();
     if r.digest.is_some() {
         return Err(Error::new(format!(

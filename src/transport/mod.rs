@@ -7,6 +7,7 @@
 //! and `put_blob` from several threads when the source says
 //! `concurrent_reads()` and the destination `concurrent_writes`.
 
+pub mod daemon;
 pub mod dir;
 pub mod docker_archive;
 pub mod oci_archive;
@@ -34,6 +35,11 @@ pub struct TransportOptions {
     pub src_registry: registry::RegistryOptions,
     /// docker:// settings for destinations.
     pub dest_registry: registry::RegistryOptions,
+    /// Docker Engine address for `docker-daemon:` sources
+    /// (`--src-daemon-host`); None: `DOCKER_HOST`, else the default socket.
+    pub src_daemon_host: Option<String>,
+    /// The same for `docker-daemon:` destinations (`--dest-daemon-host`).
+    pub dest_daemon_host: Option<String>,
 }
 
 /// A parsed image name within one transport.
@@ -112,6 +118,59 @@ pub trait ImageSource: Send + Sync {
     fn repo_tags(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Some for sources that deliver their image only as one sequential
+    /// stream (the Docker Engine's export): copy then uses
+    /// [`StreamedSource::stream`] instead of `get_manifest`/`get_blob`.
+    fn streamed(&self) -> Option<&dyn StreamedSource> {
+        None
+    }
+}
+
+/// A source whose blobs arrive as one stream, in an order it does not
+/// choose, with the manifest known only at the end (`docker save` puts
+/// `manifest.json` last). The image is Docker v2 schema 2 with
+/// uncompressed layers whose digests are the config's diff_ids.
+///
+/// The copy hands each layer to the destination as it arrives: the
+/// destination is where a layer waits until its position is known
+/// (destinations take blobs in any order before the manifest), so nothing
+/// is staged by lade and each byte is read once.
+pub trait StreamedSource: Send + Sync {
+    /// Known before streaming: the config digest (the image ID).
+    fn config_digest(&self) -> &Digest;
+
+    /// Known before streaming: the diff_ids, bottom layer first.
+    fn diff_ids(&self) -> &[Digest];
+
+    /// Stream the image once. `on_layer` is called once per distinct
+    /// layer, in stream order; it must read the reader to its end and
+    /// return the digest of the bytes read, or fail (the stream is then
+    /// abandoned). The reader fails rather than end short of `size`. The
+    /// source checks each returned digest is one of [`Self::diff_ids`],
+    /// that all were delivered and that the config hashes to
+    /// [`Self::config_digest`]; it returns the manifest (layer digests =
+    /// diff_ids, sizes as streamed) and the config bytes.
+    fn stream(
+        &self,
+        on_layer: &mut dyn FnMut(StreamedLayer<'_>) -> Result<Digest>,
+    ) -> Result<StreamedImage>;
+}
+
+/// One layer of a [`StreamedSource`], uncompressed.
+pub struct StreamedLayer<'a> {
+    /// Where it is in the stream (for messages).
+    pub name: &'a str,
+    pub size: u64,
+    /// The digest the stream names it by, if any (unverified).
+    pub named: Option<Digest>,
+    pub reader: &'a mut dyn Read,
+}
+
+/// What a [`StreamedSource`] knows at the end of its stream.
+pub struct StreamedImage {
+    pub manifest: RawManifest,
+    pub config: Vec<u8>,
 }
 
 /// What a destination can hold; copy plans with these and never asks
@@ -194,6 +253,7 @@ type ParseFn = fn(&str) -> Result<Box<dyn ImageReference>>;
 pub const TRANSPORTS: &[(&str, ParseFn)] = &[
     ("dir", dir::parse),
     ("docker", registry::parse),
+    ("docker-daemon", daemon::parse),
     ("docker-archive", docker_archive::parse),
     ("oci", oci_layout::parse),
     ("oci-archive", oci_archive::parse),

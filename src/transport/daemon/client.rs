@@ -1,0 +1,581 @@
+//! A minimal Docker Engine API client: HTTP with ureq over a unix socket
+//! (a custom [`Connector`]), plain TCP or TLS (`DOCKER_TLS_VERIFY`,
+//! `DOCKER_CERT_PATH`), with the API version negotiated once per client.
+//!
+//! Every error names the daemon address and where it came from
+//! (`DOCKER_HOST`, a `--*-daemon-host` flag, or the default), so a user
+//! knows which setting to change.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use ureq::http::Response;
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+};
+use ureq::{Agent, Body, SendBody};
+
+use crate::error::{Error, Result};
+use crate::fsutil::read_capped;
+use crate::model::Digest;
+
+/// The default daemon address, as the docker CLI's.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+/// The newest API version lade asks for; older daemons are spoken to in
+/// their own (negotiated) version. Everything used exists since 1.24.
+const MAX_API: (u32, u32) = (1, 45);
+const MIN_API: (u32, u32) = (1, 24);
+/// Cap on error bodies and JSON answers (DESIGN: error bodies 64 KiB;
+/// image JSON may list many tags, so 4 MiB).
+const ERROR_CAP: u64 = 64 << 10;
+const JSON_CAP: u64 = 4 << 20;
+
+/// Where the daemon is and which setting said so.
+#[derive(Debug, Clone)]
+pub struct DaemonHost {
+    /// As given: `unix:///path`, `tcp://host:port`.
+    pub url: String,
+    /// `DOCKER_HOST`, `--src-daemon-host`, … or `default`.
+    pub origin: String,
+}
+
+impl DaemonHost {
+    /// `flag_value` (named `flag`) if given, else `DOCKER_HOST`, else the default.
+    pub fn resolve(flag_value: Option<&str>, flag: &str) -> DaemonHost {
+        if let Some(v) = flag_value.filter(|v| !v.is_empty()) {
+            return DaemonHost {
+                url: v.to_string(),
+                origin: flag.to_string(),
+            };
+        }
+        match std::env::var("DOCKER_HOST") {
+            Ok(v) if !v.is_empty() => DaemonHost {
+                url: v,
+                origin: "DOCKER_HOST".into(),
+            },
+            _ => DaemonHost {
+                url: DEFAULT_HOST.into(),
+                origin: "the default; set DOCKER_HOST to change it".into(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for DaemonHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the Docker daemon at {} ({})", self.url, self.origin)
+    }
+}
+
+/// A connection setting for one daemon; requests may run on several threads.
+pub struct Client {
+    agent: Agent,
+    /// `http://docker` (unix), `http://host:port`, `https://host:port`.
+    base: String,
+    /// `v1.41`: the negotiated API version, as a path prefix.
+    version: String,
+    pub host: DaemonHost,
+}
+
+/// What `/images/{name}/json` says (the fields lade uses).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageInfo {
+    /// The config digest.
+    pub id: String,
+    #[serde(default)]
+    pub repo_tags: Option<Vec<String>>,
+    #[serde(rename = "RootFS")]
+    pub root_fs: RootFs,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootFs {
+    #[serde(default)]
+    pub layers: Vec<Digest>,
+}
+
+impl Client {
+    /// Connect to the daemon `host` and negotiate the API version
+    /// (`/_ping`'s `Api-Version` header, else `/version`).
+    pub fn connect(host: DaemonHost) -> Result<Client> {
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .input_buffer_size(256 << 10)
+            .output_buffer_size(256 << 10);
+        let url = host.url.clone();
+        let (agent, base) = if let Some(path) = url.strip_prefix("unix://") {
+            if path.is_empty() {
+                return Err(Error::new(format!("{host}: the socket path is empty")));
+            }
+            let agent = Agent::with_parts(
+                config.build(),
+                UnixConnector {
+                    path: PathBuf::from(path),
+                },
+                UnixResolver,
+            );
+            (agent, "http://docker".to_string())
+        } else if let Some(addr) = url
+            .strip_prefix("tcp://")
+            .or_else(|| url.strip_prefix("http://"))
+            .or_else(|| url.strip_prefix("https://"))
+        {
+            let addr = addr.trim_end_matches('/');
+            let tls = url.starts_with("https://") || tls_verify_env();
+            if tls {
+                let tls_config = tls_config().map_err(|e| e.context(&host))?;
+                let agent = Agent::new_with_config(config.tls_config(tls_config).build());
+                (agent, format!("https://{addr}"))
+            } else {
+                (
+                    Agent::new_with_config(config.build()),
+                    format!("http://{addr}"),
+                )
+            }
+        } else {
+            return Err(Error::new(format!(
+                "{host}: unsupported address; expected unix:///PATH or tcp://HOST:PORT"
+            )));
+        };
+        let mut c = Client {
+            agent,
+            base,
+            version: String::new(),
+            host,
+        };
+        c.version = c.negotiate()?;
+        Ok(c)
+    }
+
+    fn negotiate(&self) -> Result<String> {
+        let resp = self.call("GET", "/_ping", None, false)?;
+        let mut server = resp
+            .headers()
+            .get("Api-Version")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_version);
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(self.status_error(resp, "/_ping"));
+        }
+        if server.is_none() {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "PascalCase")]
+            struct Version {
+                api_version: String,
+            }
+            let v: Version = self.json(self.call("GET", "/version", None, false)?, "/version")?;
+            server = parse_version(&v.api_version);
+        }
+        let server = server.unwrap_or(MIN_API);
+        if server < MIN_API {
+            return Err(Error::new(format!(
+                "{}: API version {}.{} is too old (lade needs {}.{} or newer)",
+                self.host, server.0, server.1, MIN_API.0, MIN_API.1
+            )));
+        }
+        let v = server.min(MAX_API);
+        Ok(format!("v{}.{}", v.0, v.1))
+    }
+
+    /// The negotiated API version (`1.41`).
+    pub fn api_version(&self) -> &str {
+        self.version.trim_start_matches('v')
+    }
+
+    /// One request; `versioned` puts the API version in the path.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<SendBody<'_>>,
+        versioned: bool,
+    ) -> Result<Response<Body>> {
+        let url = if versioned {
+            format!("{}/{}{}", self.base, self.version, path)
+        } else {
+            format!("{}{}", self.base, path)
+        };
+        let r = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            (_, Some(b)) => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/x-tar")
+                .send(b),
+            (_, None) => self.agent.post(&url).send_empty(),
+        };
+        r.map_err(|e| self.transport_error(e))
+    }
+
+    /// A clear one-line message for a failed connection or request.
+    pub fn transport_error(&self, e: ureq::Error) -> Error {
+        let h = &self.host;
+        match e {
+            ureq::Error::Io(io) => match io.kind() {
+                io::ErrorKind::NotFound => Error::new(format!(
+                    "cannot connect to {h}: no such socket; is the daemon running?"
+                )),
+                io::ErrorKind::ConnectionRefused => Error::new(format!(
+                    "cannot connect to {h}: connection refused; is the daemon running?"
+                )),
+                io::ErrorKind::PermissionDenied => Error::new(format!(
+                    "cannot connect to {h}: permission denied (is your user in the docker group?)"
+                )),
+                _ => {
+                    let e = Error::from(io);
+                    Error::new(format!("{h}: {e}"))
+                }
+            },
+            ureq::Error::HostNotFound => {
+                Error::new(format!("cannot connect to {h}: host not found"))
+            }
+            ureq::Error::Timeout(t) => Error::new(format!("{h}: timed out ({t})")),
+            other => Error::new(format!("{h}: {other}")),
+        }
+    }
+
+    /// An error for a non-success answer, with the daemon's message.
+    fn status_error(&self, resp: Response<Body>, what: &str) -> Error {
+        let status = resp.status().as_u16();
+        let mut body = resp.into_body();
+        let text = read_capped(&mut body.as_reader(), ERROR_CAP, "error body").unwrap_or_default();
+        #[derive(Deserialize)]
+        struct Msg {
+            message: String,
+        }
+        let msg = serde_json::from_slice::<Msg>(&text)
+            .map(|m| m.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&text).trim().to_string());
+        let line = msg.lines().next().unwrap_or("").to_string();
+        let text = format!("{}: {what}: HTTP {status}: {line}", self.host);
+        if status == 404 {
+            Error::not_found(text)
+        } else {
+            Error::new(text)
+        }
+    }
+
+    fn json<T: for<'a> Deserialize<'a>>(&self, resp: Response<Body>, what: &str) -> Result<T> {
+        if !resp.status().is_success() {
+            return Err(self.status_error(resp, what));
+        }
+        let mut body = resp.into_body();
+        let bytes = read_capped(&mut body.as_reader(), JSON_CAP, what)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Error::new(format!("{}: {what}: invalid answer: {e}", self.host)))
+    }
+
+    /// `GET /images/{name}/json`; a missing image is a not-found error.
+    pub fn image_info(&self, name: &str) -> Result<ImageInfo> {
+        let path = format!("/images/{}/json", encode_name(name));
+        let resp = self.call("GET", &path, None, true)?;
+        if resp.status().as_u16() == 404 {
+            return Err(Error::not_found(format!(
+                "{}: no such image: {name}",
+                self.host
+            )));
+        }
+        self.json(resp, &format!("inspecting image {name}"))
+    }
+
+    /// `GET /images/{name}/get`: the `docker save` tar stream.
+    pub fn export(&self, name: &str) -> Result<impl Read + Send + 'static> {
+        let path = format!("/images/{}/get", encode_name(name));
+        let resp = self.call("GET", &path, None, true)?;
+        if !resp.status().is_success() {
+            return Err(self.status_error(resp, &format!("exporting image {name}")));
+        }
+        let host = self.host.to_string();
+        Ok(ErrorNaming {
+            inner: resp.into_body().into_reader(),
+            host,
+        })
+    }
+
+    /// `POST /images/load` with `body` (a docker-archive tar). The JSON
+    /// progress stream is read to its end; an `error`/`errorDetail` in it
+    /// fails the load even under HTTP 200. Returns the stream's messages.
+    pub fn load(&self, body: &mut dyn Read) -> Result<Vec<String>> {
+        let resp = self.call(
+            "POST",
+            "/images/load?quiet=1",
+            Some(SendBody::from_reader(body)),
+            true,
+        )?;
+        if !resp.status().is_success() {
+            return Err(self.status_error(resp, "loading the image"));
+        }
+        let mut body = resp.into_body();
+        let text = read_capped(&mut body.as_reader(), JSON_CAP, "the load answer")?;
+        parse_load_stream(&text).map_err(|e| e.context(format!("{}: loading the image", self.host)))
+    }
+}
+
+/// The messages of a `/images/load` JSON stream, or its first error.
+pub fn parse_load_stream(text: &[u8]) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Detail {
+        #[serde(default)]
+        message: Option<String>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Line {
+        #[serde(default)]
+        stream: Option<String>,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        error_detail: Option<Detail>,
+    }
+    let mut out = Vec::new();
+    for v in serde_json::Deserializer::from_slice(text).into_iter::<Line>() {
+        let l = v.map_err(|e| Error::new(format!("invalid progress stream: {e}")))?;
+        let detail = l.error_detail.and_then(|d| d.message);
+        if let Some(msg) = detail.or(l.error) {
+            return Err(Error::new(msg.trim().to_string()));
+        }
+        if let Some(s) = l.stream {
+            let s = s.trim();
+            if !s.is_empty() {
+                out.push(s.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Names go in the URL path as they are (the Engine routes `{name:.*}`);
+/// only characters outside the reference grammar are escaped.
+fn encode_name(name: &str) -> String {
+    let mut s = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/@".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+fn parse_version(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.trim().split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn tls_verify_env() -> bool {
+    std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// TLS as the docker CLI sets it up: `DOCKER_CERT_PATH` (default
+/// `~/.docker`) holds `ca.pem`, `cert.pem`, `key.pem`. With
+/// `DOCKER_TLS_VERIFY` the server is verified against `ca.pem`; the client
+/// certificate is sent when present.
+fn tls_config() -> Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+    let dir = match std::env::var_os("DOCKER_CERT_PATH") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker"),
+    };
+    let read = |name: &str| -> Result<Option<Vec<u8>>> {
+        let p = dir.join(name);
+        match std::fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::from(e).context(format!("DOCKER_CERT_PATH {}", p.display()))),
+        }
+    };
+    let bad = |what: &str, e: ureq::Error| {
+        Error::new(format!("DOCKER_CERT_PATH {}: {what}: {e}", dir.display()))
+    };
+    let mut b = TlsConfig::builder();
+    if tls_verify_env() {
+        let ca = read("ca.pem")?.ok_or_else(|| {
+            Error::new(format!(
+                "DOCKER_TLS_VERIFY is set but {} has no ca.pem",
+                dir.display()
+            ))
+        })?;
+        let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&ca)
+            .filter_map(|i| match i {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| bad("ca.pem", e))?;
+        b = b.root_certs(RootCerts::new_with_certs(&certs));
+    }
+    if let (Some(cert), Some(key)) = (read("cert.pem")?, read("key.pem")?) {
+        let chain: Vec<Certificate<'static>> = ureq::tls::parse_pem(&cert)
+            .filter_map(|i| match i {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| bad("cert.pem", e))?;
+        let key = PrivateKey::from_pem(&key).map_err(|e| bad("key.pem", e))?;
+        b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+    }
+    Ok(b.build())
+}
+
+/// Read errors of a response body, named with the daemon.
+struct ErrorNaming<R> {
+    inner: R,
+    host: String,
+}
+
+impl<R: Read> Read for ErrorNaming<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let msg = Error::from(e);
+            io::Error::other(Error::new(format!(
+                "{}: the connection broke: {msg}",
+                self.host
+            )))
+        })
+    }
+}
+
+/// Connects to a unix socket, whatever the URL's host.
+#[derive(Debug)]
+struct UnixConnector {
+    path: PathBuf,
+}
+
+impl<In: Transport> Connector<In> for UnixConnector {
+    type Out = UnixTransport;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _chained: Option<In>,
+    ) -> std::result::Result<Option<UnixTransport>, ureq::Error> {
+        let stream = UnixStream::connect(&self.path)?;
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(UnixTransport { stream, buffers }))
+    }
+}
+
+/// The host of a unix-socket URL names nothing; resolve it to a placeholder.
+#[derive(Debug)]
+struct UnixResolver;
+
+impl Resolver for UnixResolver {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let mut v = self.empty();
+        v.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+        Ok(v)
+    }
+}
+
+struct UnixTransport {
+    stream: UnixStream,
+    buffers: LazyBuffers,
+}
+
+impl fmt::Debug for UnixTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixTransport").finish()
+    }
+}
+
+impl Transport for UnixTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(
+        &mut self,
+        amount: usize,
+        timeout: NextTimeout,
+    ) -> std::result::Result<(), ureq::Error> {
+        let t = timeout.for_write().not_zero().map(|d| *d);
+        self.stream.set_write_timeout(t)?;
+        let out = &self.buffers.output()[..amount];
+        self.stream.write_all(out).map_err(timeout_error)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        let t = timeout.for_read().not_zero().map(|d| *d);
+        self.stream.set_read_timeout(t)?;
+        let buf = self.buffers.input_append_buf();
+        let n = loop {
+            match self.stream.read(buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(timeout_error(e)),
+            }
+        };
+        self.buffers.input_appended(n);
+        Ok(n > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        // A pooled connection is reusable if reading would block (no EOF, no stray bytes).
+        if self.stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut b = [0u8; 1];
+        let open =
+            matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        open && self.stream.set_nonblocking(false).is_ok()
+    }
+}
+
+fn timeout_error(e: io::Error) -> ureq::Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            ureq::Error::Timeout(ureq::Timeout::Global)
+        }
+        _ => ureq::Error::Io(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_stream_errors_win() {
+        let ok = br#"{"stream":"Loaded image: a:1\n"}"#;
+        assert_eq!(parse_load_stream(ok).unwrap(), vec!["Loaded image: a:1"]);
+        let bad = br#"{"stream":"x\n"}
+{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}"#;
+        assert_eq!(
+            parse_load_stream(bad).unwrap_err().to_string(),
+            "unexpected EOF"
+        );
+        assert!(parse_load_stream(b"{not json").is_err());
+    }
+
+    #[test]
+    fn versions_and_names() {
+        assert_eq!(parse_version("1.41"), Some((1, 41)));
+        assert_eq!(parse_version("x"), None);
+        assert_eq!(encode_name("a/b:1"), "a/b:1");
+        assert_eq!(encode_name("a b"), "a%20b");
+    }
+}

@@ -1,0 +1,438 @@
+//! The `docker-daemon:` transport against the private Docker Engine the
+//! test script starts: images read from the export stream into archives
+//! and layouts, written through `POST /images/load` and run, round trips
+//! that keep the image ID, a many-layer image sharing layers with
+//! another, a daemon that dies mid-stream, and the error messages.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use common::*;
+use lade::model::Digest;
+
+fn docker_ok(host: &str, args: &[&str]) -> String {
+    ok_str(docker(host).args(args))
+}
+
+fn image_inspect(host: &str, name: &str) -> serde_json::Value {
+    json(&ok(docker(host).args(["image", "inspect", name])))[0].clone()
+}
+
+/// lade with DOCKER_HOST set to the test daemon.
+fn lade_at(host: &str) -> std::process::Command {
+    let mut c = lade();
+    c.env("DOCKER_HOST", host);
+    c
+}
+
+fn diff_ids(info: &serde_json::Value) -> Vec<String> {
+    serde_json::from_value(info["RootFS"]["Layers"].clone()).unwrap()
+}
+
+/// `lade-dd-small:1`: two layers, a CMD that prints a file.
+fn small_image(host: &str) -> &'static str {
+    static DONE: OnceLock<()> = OnceLock::new();
+    const NAME: &str = "lade-dd-small:1";
+    DONE.get_or_init(|| {
+        build_image(
+            host,
+            NAME,
+            "FROM lade-test-base:1\nCOPY msg.txt /msg.txt\nCOPY big.bin /big.bin\n\
+             CMD [\"cat\", \"/msg.txt\"]\n",
+            &[
+                ("msg.txt", b"hello from the daemon test\n"),
+                ("big.bin", &vec![7u8; 3 << 20]),
+            ],
+        )
+    });
+    NAME
+}
+
+/// Every file under `dir/blobs` hashes to its name; no temp files anywhere.
+fn assert_layout_clean(dir: &Path) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            assert!(
+                !name.starts_with(".lade-tmp"),
+                "temp file left: {}",
+                p.display()
+            );
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.parent().unwrap().ends_with("blobs/sha256") {
+                let got = Digest::of_reader(
+                    lade::model::Algorithm::Sha256,
+                    &mut fs::File::open(&p).unwrap(),
+                )
+                .unwrap()
+                .0;
+                assert_eq!(got.hex(), name, "partial or corrupt blob {}", p.display());
+            }
+        }
+    }
+}
+
+fn sha256_file(p: &Path) -> String {
+    let mut f = fs::File::open(p).unwrap();
+    Digest::of_reader(lade::model::Algorithm::Sha256, &mut f)
+        .unwrap()
+        .0
+        .to_string()
+}
+
+#[test]
+fn daemon_to_gzip_archive_extracts_to_manifest_config_and_layers() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let info = image_inspect(&host, img);
+    let dir = tempdir();
+    let out = dir.path().join("out.tar.gz");
+    ok(lade_at(&host)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("docker-archive:{}", out.display())));
+    let x = dir.path().join("x");
+    fs::create_dir(&x).unwrap();
+    ok(std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&out)
+        .arg("-C")
+        .arg(&x));
+    let m = json(&fs::read(x.join("manifest.json")).unwrap());
+    assert_eq!(m[0]["RepoTags"], serde_json::json!([img]));
+    let config = m[0]["Config"].as_str().unwrap();
+    assert_eq!(sha256_file(&x.join(config)), info["Id"].as_str().unwrap());
+    let layers: Vec<String> = serde_json::from_value(m[0]["Layers"].clone()).unwrap();
+    let got: Vec<String> = layers.iter().map(|l| sha256_file(&x.join(l))).collect();
+    assert_eq!(got, diff_ids(&info));
+}
+
+#[test]
+fn oci_to_daemon_runs_and_round_trip_keeps_id_and_diff_ids() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let info = image_inspect(&host, img);
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    // daemon → oci, recompressed to gzip on the way (so the way back stages
+    // layers of unknown uncompressed size)
+    ok(lade_at(&host)
+        .args(["copy", "-q", "--dest-compress-format", "gzip"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:gz", layout.display())));
+    // and kept uncompressed
+    ok(lade_at(&host)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:plain", layout.display())));
+    assert_layout_clean(&layout);
+    for (tag, new) in [("gz", "lade-dd-new:gz"), ("plain", "lade-dd-new:plain")] {
+        let _ = run(docker(&host).args(["rmi", "-f", new]));
+        ok(lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .arg(format!("docker-daemon:{new}")));
+        let back = image_inspect(&host, new);
+        assert_eq!(back["Id"], info["Id"], "{tag}: image ID changed");
+        assert_eq!(diff_ids(&back), diff_ids(&info));
+        assert!(back["RepoTags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(new)));
+        let out = docker_ok(&host, &["run", "--rm", "--network", "none", new]);
+        assert_eq!(out, "hello from the daemon test");
+    }
+}
+
+#[test]
+fn daemon_source_matches_docker_save_and_inspect_works() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let dir = tempdir();
+    let saved = dir.path().join("saved.tar");
+    docker_ok(&host, &["save", "-o", saved.to_str().unwrap(), img]);
+    let a = ok_str(
+        lade_at(&host)
+            .args(["inspect", "--raw"])
+            .arg(format!("docker-archive:{}", saved.display())),
+    );
+    let d = ok_str(
+        lade_at(&host)
+            .args(["inspect", "--raw"])
+            .arg(format!("docker-daemon:{img}")),
+    );
+    assert_eq!(a, d, "the daemon's manifest differs from the archive's");
+    let cfg = ok(lade_at(&host)
+        .args(["inspect", "--config"])
+        .arg(format!("docker-daemon:{img}")));
+    assert_eq!(
+        Digest::of_bytes(&cfg).to_string(),
+        image_inspect(&host, img)["Id"].as_str().unwrap()
+    );
+    let i = json(&ok(lade_at(&host)
+        .args(["inspect"])
+        .arg(format!("docker-daemon:{img}"))));
+    assert_eq!(i["Name"], "docker.io/library/lade-dd-small");
+    assert_eq!(i["Layers"].as_array().unwrap().len(), 3);
+    // by ID, and with the host given by flag instead of DOCKER_HOST
+    let id = image_inspect(&host, img)["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_id = ok_str(
+        lade()
+            .env_remove("DOCKER_HOST")
+            .args(["inspect", "--raw", "--daemon-host", &host])
+            .arg(format!("docker-daemon:{id}")),
+    );
+    assert_eq!(by_id, d);
+}
+
+#[test]
+fn many_layers_shared_with_another_image() {
+    let Some(host) = docker_host() else { return };
+    let mut df = String::from("FROM lade-test-base:1\n");
+    for i in 0..11 {
+        df.push_str(&format!(
+            "RUN echo layer {i} > /f{i} && head -c {} /dev/zero > /z{i}\n",
+            i * 100_000
+        ));
+    }
+    build_image(&host, "lade-dd-many:a", &df, &[]);
+    let df_b = "FROM lade-dd-many:a\nRUN echo b1 > /b1\nRUN rm /f3 && echo b2 > /b2\nCMD [\"sh\", \"-c\", \"cat /f0 /f10 /b1 /b2; ls /f3 2>&1 || true\"]\n";
+    build_image(&host, "lade-dd-many:b", df_b, &[]);
+    let a = image_inspect(&host, "lade-dd-many:a");
+    let b = image_inspect(&host, "lade-dd-many:b");
+    assert!(diff_ids(&a).len() >= 12 && diff_ids(&b).len() >= 14);
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    for t in ["a", "b"] {
+        ok(lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("docker-daemon:lade-dd-many:{t}"))
+            .arg(format!("oci:{}:{t}", layout.display())));
+    }
+    assert_layout_clean(&layout);
+    // shared layers stored once: blobs = distinct diff_ids + 2 configs + 2 manifests
+    let mut all = diff_ids(&b);
+    all.extend(diff_ids(&a));
+    all.sort();
+    all.dedup();
+    let blobs = fs::read_dir(layout.join("blobs/sha256")).unwrap().count();
+    assert_eq!(blobs, all.len() + 4);
+    for (t, info) in [("b", &b), ("a", &a)] {
+        let new = format!("lade-dd-many-back:{t}");
+        ok(lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:{t}", layout.display()))
+            .arg(format!("docker-daemon:{new}")));
+        let back = image_inspect(&host, &new);
+        assert_eq!(back["Id"], info["Id"]);
+        assert_eq!(diff_ids(&back), diff_ids(info));
+    }
+    let out = docker_ok(
+        &host,
+        &["run", "--rm", "--network", "none", "lade-dd-many-back:b"],
+    );
+    assert!(out.starts_with("layer 0\nlayer 10\nb1\nb2\n"), "{out}");
+    assert!(out.contains("No such file"), "{out}");
+}
+
+/// A unix-socket proxy to the daemon that cuts every connection after
+/// `limit` bytes from the daemon.
+fn cutting_proxy(real: &str, limit: u64) -> (PathBuf, tempfile::TempDir) {
+    let dir = tempdir();
+    let sock = dir.path().join("p.sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    let real = PathBuf::from(real.strip_prefix("unix://").unwrap());
+    std::thread::spawn(move || {
+        for c in listener.incoming() {
+            let Ok(client) = c else { return };
+            let real = real.clone();
+            std::thread::spawn(move || {
+                let server = UnixStream::connect(&real).unwrap();
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                });
+                let sent = Arc::new(AtomicU64::new(0));
+                let mut buf = vec![0u8; 64 << 10];
+                let (mut s, mut c) = (server, client);
+                loop {
+                    let n = match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    let before = sent.fetch_add(n as u64, Ordering::SeqCst);
+                    let n = (limit.saturating_sub(before)).min(n as u64) as usize;
+                    if n == 0 || c.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c.shutdown(std::net::Shutdown::Both);
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (sock, dir)
+}
+
+#[test]
+fn daemon_dying_mid_stream_leaves_no_partial_blob() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    // past the ping and the image JSON, inside the 3 MiB layer
+    let (sock, _keep) = cutting_proxy(&host, 1 << 20);
+    let proxy = format!("unix://{}", sock.display());
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    let err = fails_with(
+        lade_at(&proxy)
+            .args(["copy", "-q"])
+            .arg(format!("docker-daemon:{img}"))
+            .arg(format!("oci:{}:x", layout.display())),
+        3,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert!(err.contains(&proxy) && err.contains("DOCKER_HOST"), "{err}");
+    assert_layout_clean(&layout);
+    let idx = fs::read_to_string(layout.join("index.json")).unwrap_or_default();
+    assert!(!idx.contains("\"x\""), "the image was recorded: {idx}");
+    // into an archive: nothing appears
+    let tar = dir.path().join("out.tar");
+    fails_with(
+        lade_at(&proxy)
+            .args(["copy", "-q"])
+            .arg(format!("docker-daemon:{img}"))
+            .arg(format!("docker-archive:{}", tar.display())),
+        3,
+    );
+    assert!(!tar.exists());
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "temp files left"
+    );
+}
+
+#[test]
+fn abandoned_load_loads_nothing() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    ok(lade_at(&host)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:x", layout.display())));
+    // corrupt the big layer: the copy fails mid-upload
+    let m = json(&ok(lade()
+        .args(["inspect", "--raw"])
+        .arg(format!("oci:{}:x", layout.display()))));
+    let big = m["layers"][2]["digest"]
+        .as_str()
+        .unwrap()
+        .replace("sha256:", "");
+    let p = layout.join("blobs/sha256").join(&big);
+    let mut bytes = fs::read(&p).unwrap();
+    bytes[1000] ^= 1;
+    fs::write(&p, bytes).unwrap();
+    let _ = run(docker(&host).args(["rmi", "-f", "lade-dd-abandoned:1"]));
+    let err = fails_with(
+        lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:x", layout.display()))
+            .arg("docker-daemon:lade-dd-abandoned:1"),
+        3,
+    );
+    assert!(err.contains("digest"), "{err}");
+    assert!(
+        !run(docker(&host).args(["image", "inspect", "lade-dd-abandoned:1"]))
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn clear_errors_naming_the_daemon() {
+    let Some(host) = docker_host() else { return };
+    // no daemon there
+    let err = fails_with(
+        lade_at("unix:///nonexistent/docker.sock").args(["inspect", "docker-daemon:x"]),
+        3,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("unix:///nonexistent/docker.sock (DOCKER_HOST)")
+            && err.contains("is the daemon running"),
+        "{err}"
+    );
+    // refused TCP, named by flag
+    let err = fails_with(
+        lade()
+            .args([
+                "copy",
+                "--src-daemon-host",
+                "tcp://127.0.0.1:1",
+                "docker-daemon:x",
+            ])
+            .arg("oci:/nonexistent-lade/x"),
+        3,
+    );
+    assert!(
+        err.contains("tcp://127.0.0.1:1 (--src-daemon-host)"),
+        "{err}"
+    );
+    // no such image: a negative answer (exit 1), as for oci: names
+    let err = fails_with(
+        lade_at(&host).args(["inspect", "docker-daemon:lade-dd-missing:9"]),
+        1,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no such image") && err.contains("DOCKER_HOST"),
+        "{err}"
+    );
+    // a destination by ID is refused
+    let err = fails_with(
+        lade_at(&host)
+            .args(["copy", "oci:/nonexistent-lade:x"])
+            .arg(format!("docker-daemon:sha256:{}", "a".repeat(64))),
+        3,
+    );
+    assert!(err.contains("NAME[:TAG]"), "{err}");
+    // permission denied, as an unprivileged user (root ignores socket modes)
+    if require_tool("setpriv")
+        && !std::env::var("LADE_TEST_TMP")
+            .unwrap_or_default()
+            .is_empty()
+    {
+        let d = tempdir();
+        let sock = d.path().join("locked.sock");
+        let _l = UnixListener::bind(&sock).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&sock, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let out = run(std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_lade"))
+            .args(["inspect", "docker-daemon:x"])
+            .env("DOCKER_HOST", format!("unix://{}", sock.display())));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(
+            err.contains("permission denied") && err.contains("DOCKER_HOST"),
+            "{err}"
+        );
+    }
+}
