@@ -476,7 +476,7 @@ pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
 }
 
 /// Copy with a large buffer (io::copy's 8 KiB is slow for hashing writers).
-pub fn copy_buffered(r: &mut impl Read, w: &mut impl Write) -> io::Result<u64> {
+pub fn copy_buffered<R: Read + ?Sized, W: Write + ?Sized>(r: &mut R, w: &mut W) -> io::Result<u64> {
     let mut buf = vec![0u8; COPY_BUF];
     let mut total = 0u64;
     loop {

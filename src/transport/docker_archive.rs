@@ -71,8 +71,11 @@
 //! Blobs of known size and digest stream straight into the archive while
 //! being verified; a mismatch fails the whole destination (a tar stream
 //! cannot take an entry back). Blobs of unknown size are first staged in
-//! a temp file (skopeo does the same), which also yields their digest.
-//! The archive is written as a temp file beside PATH and renamed onto it
+//! a temp file (skopeo does the same), which also yields their digest;
+//! staging happens outside the archive's lock, so the copy may put blobs
+//! from several threads (layers being decompressed in parallel, one temp
+//! file per layer in flight) while the tar itself is appended one entry at
+//! a time. The archive is written as a temp file beside PATH and renamed onto it
 //! at commit; without a commit nothing appears. PATH must not be an
 //! existing non-empty file (as with skopeo: archives are not modified),
 //! but may be a FIFO or a device such as `/dev/stdout`, which are written
@@ -106,6 +109,7 @@ use crate::model::{
     Algorithm, Compression, Descriptor, Digest, DockerRef, HashingWriter, ImageConfig, MediaType,
     RawManifest, MAX_MANIFEST_SIZE,
 };
+use crate::store::copy_buffered;
 use crate::verify::VerifyingReader;
 
 /// The media type of an uncompressed layer in a Docker v2 schema 2 manifest.
@@ -603,29 +607,20 @@ impl ArchiveDest {
     }
 
     /// Store a layer; returns its digest and size.
-    fn put_layer(
+    /// Stage a layer whose size or digest is not known yet in a temp file,
+    /// hashing on the way. Runs without the archive lock, so several layers
+    /// can be decompressed and staged at once while another is appended.
+    fn stage_layer(
         &self,
-        st: &mut DestState,
         reader: &mut dyn Read,
         expected: &BlobInfo,
-    ) -> Result<(Digest, u64)> {
-        if let (Some(d), Some(size)) = (&expected.digest, expected.size) {
-            if st.blobs.contains_key(d) {
-                return Ok((d.clone(), size));
-            }
-            let name = format!("{}.tar", d.hex());
-            let mut v = VerifyingReader::new(reader, d, Some(size));
-            write_entry(st, |out| out.append_file(&name, size, &mut v))?;
-            st.blobs.insert(d.clone(), (size, name));
-            return Ok((d.clone(), size));
-        }
-        // Unknown size or digest: stage in a temp file, hashing on the way.
+    ) -> Result<(Digest, u64, File)> {
         let alg = expected
             .digest
             .as_ref()
             .map_or(Algorithm::Sha256, Digest::algorithm);
         let mut w = HashingWriter::new(self.staging_file()?, alg);
-        io::copy(reader, &mut w).context("staging a layer")?;
+        copy_buffered(reader, &mut w).context("staging a layer")?;
         let (digest, size, mut file) = w.finish();
         if let Some(d) = &expected.digest {
             if *d != digest {
@@ -641,10 +636,27 @@ impl ArchiveDest {
                 )));
             }
         }
+        file.seek(SeekFrom::Start(0))?;
+        Ok((digest, size, file))
+    }
+
+    fn put_layer(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<(Digest, u64)> {
+        if let (Some(d), Some(size)) = (&expected.digest, expected.size) {
+            let mut st = self.lock()?;
+            if st.blobs.contains_key(d) {
+                return Ok((d.clone(), size));
+            }
+            let name = format!("{}.tar", d.hex());
+            let mut v = VerifyingReader::new(reader, d, Some(size));
+            write_entry(&mut st, |out| out.append_file(&name, size, &mut v))?;
+            st.blobs.insert(d.clone(), (size, name));
+            return Ok((d.clone(), size));
+        }
+        let (digest, size, mut file) = self.stage_layer(reader, expected)?;
+        let mut st = self.lock()?;
         if !st.blobs.contains_key(&digest) {
-            file.seek(SeekFrom::Start(0))?;
             let name = format!("{}.tar", digest.hex());
-            write_entry(st, |out| out.append_file(&name, size, &mut file))?;
+            write_entry(&mut st, |out| out.append_file(&name, size, &mut file))?;
             st.blobs.insert(digest.clone(), (size, name));
         }
         Ok((digest, size))
@@ -740,7 +752,7 @@ impl ImageDestination for ArchiveDest {
         DestProperties {
             manifest_types: vec![MediaType::DockerManifest],
             required_compression: Some(Compression::None),
-            concurrent_writes: false,
+            concurrent_writes: true,
             preserves_digests: false,
             multi_image: true,
         }
@@ -767,10 +779,14 @@ impl ImageDestination for ArchiveDest {
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
-        let mut st = self.lock()?;
         let mt = &expected.media_type;
         let is_config = mt.is_config() || (!mt.is_layer() && mt.as_str().ends_with("json"));
-        let (digest, size) = if is_config {
+        if !is_config {
+            let (digest, size) = self.put_layer(reader, expected)?;
+            return Ok(Descriptor::new(expected.media_type.clone(), digest, size));
+        }
+        let mut st = self.lock()?;
+        let (digest, size) = {
             let bytes = match expected.size {
                 Some(s) if s > MAX_MANIFEST_SIZE => {
                     return Err(Error::new(format!(
@@ -809,8 +825,6 @@ impl ImageDestination for ArchiveDest {
             } else {
                 (digest, bytes.len() as u64)
             }
-        } else {
-            self.put_layer(&mut st, reader, expected)?
         };
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
     }
