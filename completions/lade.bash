@@ -245,12 +245,20 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-f -q -h -V --all-images --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-a -f -q -h -V --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --multi-arch)
+                    COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
                     return 0
@@ -281,6 +289,10 @@ _lade() {
                     ;;
                 --dest-daemon-host)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
                     return 0
                     ;;
                 --override-os)

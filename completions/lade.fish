@@ -47,6 +47,10 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system]' -r -f -a "system\t'The image for this machine (or --override-*)'
+all\t'The whole index and every image in it'
+index-only\t'The index alone; its images must be at the destination already'"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s]' -r -f -a "gzip\t''
@@ -57,6 +61,9 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write 
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive destination (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d 'Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines, or JSON lines (json)' -r -f -a "auto\t''
+lines\t''
+json\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -74,6 +81,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -222,10 +222,20 @@ Several SOURCE images (or --all-images) can go into one destination that holds
 several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
 source gives (docker-archive:x.tar:NAME:TAG).
 
+MULTI-PLATFORM IMAGES
+  From an index (OCI image index or Docker manifest list) copy copies the image
+  for this machine (or --override-os/--override-arch/--override-variant); --all
+  copies the index and every image, keeping the index digest; --platform (repeatable)
+  copies those images under a new index holding only them; --multi-arch index-only
+  copies the index alone (its images must already be at the destination).
+  Destinations that cannot hold an index (docker-archive:) refuse the last three.
+
 OUTPUT
   On a terminal, a progress bar per blob with bytes and rate; otherwise one line
   per blob on stderr (copied or skipped); then the manifest digest.
-  -q prints nothing but errors.
+  -q prints nothing but errors. --progress=json writes one JSON object per line
+  to stderr: blob_start, blob_progress, blob_done (bytes, seconds, rate),
+  blob_skipped, image_done, message; stdout stays empty.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app
@@ -236,7 +246,9 @@ EXAMPLES
   lade copy --dest-creds me:pw --digestfile d oci:layout:app docker://registry.example/app:1
   lade copy --src-tls-verify=false docker://localhost:5000/app:1 oci:layout:app
   lade copy docker-daemon:app:1 oci:layout:app
-  lade copy oci:layout:app docker-daemon:app:2"
+  lade copy oci:layout:app docker-daemon:app:2
+  lade copy --all docker://registry.example/app:1 oci:layout:app
+  lade copy --platform linux/arm64 --platform linux/amd64 docker://r.example/app:1 oci:l:app"
 );
 
 const INSPECT_HELP: &str = "\
@@ -292,6 +304,8 @@ pub struct CopyArgs {
     /// Copy every image the source holds (multi-image archives and layouts)
     #[arg(long)]
     pub all_images: bool,
+    #[command(flatten)]
+    pub multi: MultiArchArgs,
     /// Manifest format to write [default: the source's, if the destination takes it]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
@@ -319,10 +333,44 @@ pub struct CopyArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+    /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressArg,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]
     pub registry: CopyRegistryArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Lines,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MultiArchArg {
+    /// The image for this machine (or --override-*)
+    System,
+    /// The whole index and every image in it
+    All,
+    /// The index alone; its images must be at the destination already
+    IndexOnly,
+}
+
+/// What to copy from a multi-platform index.
+#[derive(Debug, Args)]
+pub struct MultiArchArgs {
+    /// For a multi-platform index: copy the index and every image, keeping its digest
+    #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
+    pub all: bool,
+    /// For a multi-platform index: what to copy [default: system]
+    #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "platforms")]
+    pub multi_arch: Option<MultiArchArg>,
+    /// For a multi-platform index: copy these platforms under a new index (repeatable)
+    #[arg(long = "platform", value_name = "OS/ARCH[/VARIANT]")]
+    pub platforms: Vec<String>,
 }
 
 #[derive(Debug, Args)]
