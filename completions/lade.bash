@@ -757,7 +757,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h -V --raw --config --daemon-host --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h -V --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -100,6 +100,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'do
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''

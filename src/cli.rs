@@ -257,6 +257,10 @@ OUTPUT
   Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
   LayersData, Env. --raw prints the exact manifest bytes, --config the exact
   config bytes.
+  --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
+  Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
+  Layers, LayersData}]}: one entry per image of an index (Size is config plus
+  layers), or the single image's own.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
@@ -266,7 +270,8 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
 EXAMPLES
   lade inspect oci:layout:app
   lade inspect --raw docker-archive:app.tar | lade hash-object --stdin
-  lade inspect --config oci:layout:app | jq .config.Env";
+  lade inspect --config oci:layout:app | jq .config.Env
+  lade inspect --all-platforms docker://registry.example/app:1 | jq '.Platforms[].Platform'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -387,6 +392,10 @@ pub struct InspectArgs {
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
     pub daemon_host: Option<String>,
+    /// For a multi-platform index: every platform's manifest digest, config
+    /// digest, size and layers, as one JSON object
+    #[arg(long, conflicts_with_all = ["raw", "config"])]
+    pub all_platforms: bool,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]

@@ -231,3 +231,58 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
         assert_eq!(raw(&back), got);
     }
 }
+
+#[test]
+fn inspect_all_platforms_lists_every_image_in_one_call() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    let v = json(&ok(lade().args([
+        "inspect",
+        "--all-platforms",
+        "--tls-verify=false",
+        &src,
+    ])));
+    assert_eq!(v["Digest"], desc["digest"]);
+    let ps = v["Platforms"].as_array().unwrap();
+    let names: Vec<&str> = ps.iter().map(|p| p["Platform"].as_str().unwrap()).collect();
+    assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/s390x"]);
+    let index = json(&raw(&src));
+    for (p, m) in ps.iter().zip(index["manifests"].as_array().unwrap()) {
+        assert_eq!(p["Digest"], m["digest"]);
+        assert_eq!(p["ManifestSize"], m["size"]);
+        // skopeo agrees on config and layers of each instance.
+        let s = json(&ok(skopeo().args([
+            "inspect",
+            "--tls-verify=false",
+            "--override-arch",
+            p["Architecture"].as_str().unwrap(),
+            &src,
+        ])));
+        assert_eq!(p["Layers"], s["Layers"]);
+        let cfg = json(&ok(skopeo().args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!(
+                "{}@{}",
+                src.rsplit_once(':').unwrap().0,
+                m["digest"].as_str().unwrap()
+            ),
+        ])));
+        assert_eq!(p["ConfigDigest"], cfg["config"]["digest"]);
+        let layers: u64 = cfg["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            p["Size"].as_u64().unwrap(),
+            layers + cfg["config"]["size"].as_u64().unwrap()
+        );
+    }
+}
