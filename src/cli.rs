@@ -62,6 +62,9 @@ pub enum Command {
     /// Copy images between transports (registries, archives, layouts, directories)
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
+    /// Copy every tag of a repository (or every image of a layout) into another
+    #[command(after_help = SYNC_HELP)]
+    Sync(SyncArgs),
     /// Show an image's metadata as JSON, or its raw manifest or config
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
@@ -251,6 +254,28 @@ EXAMPLES
   lade copy --platform linux/arm64 --platform linux/amd64 docker://r.example/app:1 oci:l:app"
 );
 
+const SYNC_HELP: &str = "\
+SOURCES AND DESTINATIONS
+  SOURCE: docker://HOST/REPO (every tag; a tag in the name is ignored),
+  oci:PATH (every named image), docker-archive:PATH or oci-archive:PATH
+  (every image). DESTINATION: docker://HOST/REPO (each image as REPO:TAG)
+  or oci:PATH (each image named TAG). Unlike skopeo sync, DESTINATION is the
+  repository itself, not a prefix.
+
+  A tag whose digest the destination already has (compared with HEAD requests
+  and index.json lookups; no manifest is read) is skipped. Whole indexes are
+  copied (--all) unless --multi-arch/--platform say otherwise.
+
+OUTPUT
+  One line per image on stderr: copied, unchanged, failed; then a summary.
+  --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
+  Exit status 3 when any image failed (all are tried with --keep-going).
+
+EXAMPLES
+  lade sync docker://registry.example/app docker://mirror.example/app
+  lade sync --tag-regex '^1\\.' --jobs 8 docker://registry.example/app oci:mirror
+  lade sync oci:mirror docker://registry.example/app";
+
 const INSPECT_HELP: &str = "\
 OUTPUT
   JSON with skopeo inspect's fields: Name (when the image name carries one),
@@ -376,6 +401,41 @@ pub struct MultiArchArgs {
     /// For a multi-platform index: copy these platforms under a new index (repeatable)
     #[arg(long = "platform", value_name = "OS/ARCH[/VARIANT]")]
     pub platforms: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Where the images are: docker://HOST/REPO, oci:PATH, an archive
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Where they go: docker://HOST/REPO or oci:PATH
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+    /// Only images whose tag matches this regular expression (unanchored)
+    #[arg(long, value_name = "REGEX")]
+    pub tag_regex: Option<String>,
+    /// Images copied at once
+    #[arg(short, long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+    /// Show what would be copied; copy nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Go on after a failed image; report every failure at the end
+    #[arg(short, long)]
+    pub keep_going: bool,
+    #[command(flatten)]
+    pub multi: MultiArchArgs,
+    /// Manifest format to write [default: the source's, if the destination takes it]
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Progress on stderr: lines (auto, lines) or JSON lines (json)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressArg,
+    #[command(flatten)]
+    pub registry: CopyRegistryArgs,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ mod manifest_digest;
 mod refs;
 mod registry;
 mod unpack;
+mod sync;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
     match cli.command {
         Command::Copy(a) => copy::run(a),
+        Command::Sync(a) => sync::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),

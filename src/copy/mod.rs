@@ -16,6 +16,7 @@ pub mod index;
 pub mod plan;
 pub mod progress;
 mod stream;
+pub mod sync;
 
 use std::path::PathBuf;
 
