@@ -206,3 +206,67 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     // Without --keep-going: stops with an error.
     fails_with(sync_cmd().args(["-j", "1", &src, &format!("{repo}x")]), 3);
 }
+
+/// Not a test: `cargo test --test sync -- --ignored --nocapture bench`
+/// with LADE_TEST_REGISTRY set prints lade sync vs skopeo sync wall times
+/// (20 tags sharing an 8 MiB base, registry to registry), and the
+/// unchanged second run.
+#[test]
+#[ignore]
+fn bench_sync_vs_skopeo() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let named: Vec<(String, Value)> = (0..20)
+        .map(|i| {
+            let tag = format!("t{i:02}");
+            let d = image(&src_dir, "amd64", &tag, false, 8 << 20);
+            (tag, d)
+        })
+        .collect();
+    let refs: Vec<(&str, Value)> = named.iter().map(|(t, d)| (t.as_str(), d.clone())).collect();
+    write_layout(&src_dir, &refs);
+    let repo = unique("bench/src");
+    for (tag, d) in &named {
+        push_layout(&reg, &src_dir, &repo, tag, d);
+    }
+    let time = |c: &mut std::process::Command| {
+        let t0 = std::time::Instant::now();
+        ok(c);
+        t0.elapsed().as_secs_f64()
+    };
+    // skopeo sync writes DEST/<last path element of the source>.
+    let sk_prefix = unique("bench/sk");
+    let skopeo = time(std::process::Command::new("skopeo").args([
+        "sync",
+        "--src",
+        "docker",
+        "--dest",
+        "docker",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("{reg}/{repo}"),
+        &format!("{reg}/{sk_prefix}"),
+    ]));
+    let dst = format!("docker://{reg}/{}", unique("bench/lade"));
+    let src = format!("docker://{reg}/{repo}");
+    let lade1 = time(sync_cmd().args(["-q", "-j", "8", &src, &dst]));
+    let lade2 = time(sync_cmd().args(["-q", "-j", "8", &src, &dst]));
+    let skopeo2 = time(std::process::Command::new("skopeo").args([
+        "sync",
+        "--src",
+        "docker",
+        "--dest",
+        "docker",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("{reg}/{repo}"),
+        &format!("{reg}/{sk_prefix}"),
+    ]));
+    eprintln!(
+        "sync 20 tags: skopeo {skopeo:.2}s, lade {lade1:.2}s ({:.2}x); \
+         unchanged: skopeo {skopeo2:.2}s, lade {lade2:.2}s ({:.2}x of lade's first run)",
+        lade1 / skopeo,
+        lade2 / lade1
+    );
+}
