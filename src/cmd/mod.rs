@@ -10,8 +10,8 @@ mod inspect;
 mod manifest_digest;
 mod refs;
 mod registry;
-mod unpack;
 mod sync;
+mod unpack;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
