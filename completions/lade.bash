@@ -64,6 +64,9 @@ _lade() {
             lade,manifest-digest)
                 cmd="lade__subcmd__manifest__subcmd__digest"
                 ;;
+            lade,sync)
+                cmd="lade__subcmd__sync"
+                ;;
             lade,tag)
                 cmd="lade__subcmd__tag"
                 ;;
@@ -124,6 +127,9 @@ _lade() {
             lade__subcmd__help,manifest-digest)
                 cmd="lade__subcmd__help__subcmd__manifest__subcmd__digest"
                 ;;
+            lade__subcmd__help,sync)
+                cmd="lade__subcmd__help__subcmd__sync"
+                ;;
             lade__subcmd__help,tag)
                 cmd="lade__subcmd__help__subcmd__tag"
                 ;;
@@ -143,7 +149,7 @@ _lade() {
 
     case "${cmd}" in
         lade)
-            opts="-h -V --store --help --version copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,12 +251,20 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-f -q -h -V --all-images --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-a -f -q -h -V --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --multi-arch)
+                    COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
                     return 0
@@ -281,6 +295,10 @@ _lade() {
                     ;;
                 --dest-daemon-host)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
                     return 0
                     ;;
                 --override-os)
@@ -451,7 +469,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__help)
-            opts="copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +706,20 @@ _lade() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lade__subcmd__help__subcmd__sync)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lade__subcmd__help__subcmd__tag)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -745,7 +777,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h -V --raw --config --daemon-host --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h -V --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -937,6 +969,96 @@ _lade() {
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lade__subcmd__sync)
+            opts="-j -n -k -a -f -q -h -V --tag-regex --jobs --dry-run --keep-going --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tag-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --multi-arch)
+                    COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
+                    return 0
+                    ;;
+                --src-creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-registry-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-registry-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --dest-tls-verify)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --src-cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-cert-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retry-times)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

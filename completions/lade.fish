@@ -28,6 +28,7 @@ complete -c lade -n "__fish_lade_needs_command" -l store -d 'Use the OCI layout 
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'
 complete -c lade -n "__fish_lade_needs_command" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
 complete -c lade -n "__fish_lade_needs_command" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
 complete -c lade -n "__fish_lade_needs_command" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
@@ -47,6 +48,10 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system]' -r -f -a "system\t'The image for this machine (or --override-*)'
+all\t'The whole index and every image in it'
+index-only\t'The index alone; its images must be at the destination already'"
+complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s]' -r -f -a "gzip\t''
@@ -57,6 +62,9 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write 
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive destination (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d 'Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines, or JSON lines (json)' -r -f -a "auto\t''
+lines\t''
+json\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -74,10 +82,41 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag matches this regular expression (unanchored)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system]' -r -f -a "system\t'The image for this machine (or --override-*)'
+all\t'The whole index and every image in it'
+index-only\t'The index alone; its images must be at the destination already'"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
+v2s2\t'Docker v2 schema 2'"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines) or JSON lines (json)' -r -f -a "auto\t''
+lines\t''
+json\t''"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-cert-dir -d 'docker:// source: certificate directory [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'docker:// destination: certificate directory [default: certs.d]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
@@ -92,6 +131,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'do
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
@@ -189,23 +229,24 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s V -l version -d 'Print version'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "tag" -d 'Point a new ref at the image SRC names'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "fsck" -d 'Verify every blob and every reference in the store'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "gc" -d 'Remove blobs that no ref reaches'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "login" -d 'Store credentials for a registry in the auth file'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "logout" -d 'Remove stored credentials for a registry'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "convert" -d 'Rewrite a store image between Docker v2s2 and OCI manifests'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "hash-object" -d 'Compute the digest of files or stdin, and optionally store them'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-blob" -d 'Print a blob\'s bytes from the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-manifest" -d 'Print the exact manifest (or index) bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "cat-config" -d 'Print the exact image config bytes of a store ref'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "ls-refs" -d 'List the refs in the store: name, digest, media type, size'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "tag" -d 'Point a new ref at the image SRC names'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "untag" -d 'Remove a ref (the image\'s blobs stay until gc)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "fsck" -d 'Verify every blob and every reference in the store'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "gc" -d 'Remove blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "login" -d 'Store credentials for a registry in the auth file'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "logout" -d 'Remove stored credentials for a registry'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

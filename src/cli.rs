@@ -62,6 +62,9 @@ pub enum Command {
     /// Copy images between transports (registries, archives, layouts, directories)
     #[command(after_help = COPY_HELP)]
     Copy(CopyArgs),
+    /// Copy every tag of a repository (or every image of a layout) into another
+    #[command(after_help = SYNC_HELP)]
+    Sync(SyncArgs),
     /// Show an image's metadata as JSON, or its raw manifest or config
     #[command(after_help = INSPECT_HELP)]
     Inspect(InspectArgs),
@@ -222,10 +225,20 @@ Several SOURCE images (or --all-images) can go into one destination that holds
 several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
 source gives (docker-archive:x.tar:NAME:TAG).
 
+MULTI-PLATFORM IMAGES
+  From an index (OCI image index or Docker manifest list) copy copies the image
+  for this machine (or --override-os/--override-arch/--override-variant); --all
+  copies the index and every image, keeping the index digest; --platform (repeatable)
+  copies those images under a new index holding only them; --multi-arch index-only
+  copies the index alone (its images must already be at the destination).
+  Destinations that cannot hold an index (docker-archive:) refuse the last three.
+
 OUTPUT
   On a terminal, a progress bar per blob with bytes and rate; otherwise one line
   per blob on stderr (copied or skipped); then the manifest digest.
-  -q prints nothing but errors.
+  -q prints nothing but errors. --progress=json writes one JSON object per line
+  to stderr: blob_start, blob_progress, blob_done (bytes, seconds, rate),
+  blob_skipped, image_done, message; stdout stays empty.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app
@@ -236,8 +249,32 @@ EXAMPLES
   lade copy --dest-creds me:pw --digestfile d oci:layout:app docker://registry.example/app:1
   lade copy --src-tls-verify=false docker://localhost:5000/app:1 oci:layout:app
   lade copy docker-daemon:app:1 oci:layout:app
-  lade copy oci:layout:app docker-daemon:app:2"
+  lade copy oci:layout:app docker-daemon:app:2
+  lade copy --all docker://registry.example/app:1 oci:layout:app
+  lade copy --platform linux/arm64 --platform linux/amd64 docker://r.example/app:1 oci:l:app"
 );
+
+const SYNC_HELP: &str = "\
+SOURCES AND DESTINATIONS
+  SOURCE: docker://HOST/REPO (every tag; a tag in the name is ignored),
+  oci:PATH (every named image), docker-archive:PATH or oci-archive:PATH
+  (every image). DESTINATION: docker://HOST/REPO (each image as REPO:TAG)
+  or oci:PATH (each image named TAG). Unlike skopeo sync, DESTINATION is the
+  repository itself, not a prefix.
+
+  A tag whose digest the destination already has (compared with HEAD requests
+  and index.json lookups; no manifest is read) is skipped. Whole indexes are
+  copied (--all) unless --multi-arch/--platform say otherwise.
+
+OUTPUT
+  One line per image on stderr: copied, unchanged, failed; then a summary.
+  --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
+  Exit status 3 when any image failed (all are tried with --keep-going).
+
+EXAMPLES
+  lade sync docker://registry.example/app docker://mirror.example/app
+  lade sync --tag-regex '^1\\.' --jobs 8 docker://registry.example/app oci:mirror
+  lade sync oci:mirror docker://registry.example/app";
 
 const INSPECT_HELP: &str = "\
 OUTPUT
@@ -245,6 +282,10 @@ OUTPUT
   Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
   LayersData, Env. --raw prints the exact manifest bytes, --config the exact
   config bytes.
+  --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
+  Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
+  Layers, LayersData}]}: one entry per image of an index (Size is config plus
+  layers), or the single image's own.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
@@ -254,7 +295,8 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
 EXAMPLES
   lade inspect oci:layout:app
   lade inspect --raw docker-archive:app.tar | lade hash-object --stdin
-  lade inspect --config oci:layout:app | jq .config.Env";
+  lade inspect --config oci:layout:app | jq .config.Env
+  lade inspect --all-platforms docker://registry.example/app:1 | jq '.Platforms[].Platform'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -292,6 +334,8 @@ pub struct CopyArgs {
     /// Copy every image the source holds (multi-image archives and layouts)
     #[arg(long)]
     pub all_images: bool,
+    #[command(flatten)]
+    pub multi: MultiArchArgs,
     /// Manifest format to write [default: the source's, if the destination takes it]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
@@ -319,8 +363,77 @@ pub struct CopyArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+    /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressArg,
     #[command(flatten)]
     pub platform: PlatformArgs,
+    #[command(flatten)]
+    pub registry: CopyRegistryArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Lines,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MultiArchArg {
+    /// The image for this machine (or --override-*)
+    System,
+    /// The whole index and every image in it
+    All,
+    /// The index alone; its images must be at the destination already
+    IndexOnly,
+}
+
+/// What to copy from a multi-platform index.
+#[derive(Debug, Args)]
+pub struct MultiArchArgs {
+    /// For a multi-platform index: copy the index and every image, keeping its digest
+    #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
+    pub all: bool,
+    /// For a multi-platform index: what to copy [default: system]
+    #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "platforms")]
+    pub multi_arch: Option<MultiArchArg>,
+    /// For a multi-platform index: copy these platforms under a new index (repeatable)
+    #[arg(long = "platform", value_name = "OS/ARCH[/VARIANT]")]
+    pub platforms: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Where the images are: docker://HOST/REPO, oci:PATH, an archive
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// Where they go: docker://HOST/REPO or oci:PATH
+    #[arg(value_name = "DESTINATION")]
+    pub destination: String,
+    /// Only images whose tag matches this regular expression (unanchored)
+    #[arg(long, value_name = "REGEX")]
+    pub tag_regex: Option<String>,
+    /// Images copied at once
+    #[arg(short, long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+    /// Show what would be copied; copy nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Go on after a failed image; report every failure at the end
+    #[arg(short, long)]
+    pub keep_going: bool,
+    #[command(flatten)]
+    pub multi: MultiArchArgs,
+    /// Manifest format to write [default: the source's, if the destination takes it]
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Progress on stderr: lines (auto, lines) or JSON lines (json)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub progress: ProgressArg,
     #[command(flatten)]
     pub registry: CopyRegistryArgs,
 }
@@ -339,6 +452,10 @@ pub struct InspectArgs {
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
     pub daemon_host: Option<String>,
+    /// For a multi-platform index: every platform's manifest digest, config
+    /// digest, size and layers, as one JSON object
+    #[arg(long, conflicts_with_all = ["raw", "config"])]
+    pub all_platforms: bool,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]

@@ -1,10 +1,11 @@
 //! `lade copy SOURCE... DEST`.
 
 use super::platform_of;
-use crate::cli::{CompressArg, CopyArgs, FormatArg};
-use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions};
+use crate::cli::{CompressArg, CopyArgs, FormatArg, MultiArchArg, MultiArchArgs, ProgressArg};
+use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions, MultiArch};
 use crate::error::{Error, Result};
 use crate::model::Compression;
+use crate::model::Platform;
 use crate::transport::{self, ImageReference, TransportOptions};
 
 pub fn run(a: CopyArgs) -> Result<i32> {
@@ -41,11 +42,42 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         compression_level: a.dest_compress_level,
         preserve_digests: a.preserve_digests,
         platform: platform_of(&a.platform)?,
-        progress: if a.quiet { Mode::Quiet } else { Mode::Auto },
+        multi_arch: multi_arch_of(&a.multi)?,
+        progress: progress_of(a.quiet, a.progress),
         transport,
         digestfile: a.digestfile.clone(),
     };
     let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
     copy_images(&refs, dest.as_ref(), &opts)?;
     Ok(0)
+}
+
+/// --all / --multi-arch / --platform as one choice.
+pub fn multi_arch_of(a: &MultiArchArgs) -> Result<MultiArch> {
+    if a.all {
+        return Ok(MultiArch::All);
+    }
+    if !a.platforms.is_empty() {
+        let ps = a
+            .platforms
+            .iter()
+            .map(|p| Platform::parse(p).map_err(|e| Error::usage(e.message())))
+            .collect::<Result<_>>()?;
+        return Ok(MultiArch::Platforms(ps));
+    }
+    Ok(match a.multi_arch {
+        None | Some(MultiArchArg::System) => MultiArch::System,
+        Some(MultiArchArg::All) => MultiArch::All,
+        Some(MultiArchArg::IndexOnly) => MultiArch::IndexOnly,
+    })
+}
+
+/// -q and --progress as one mode.
+pub fn progress_of(quiet: bool, p: ProgressArg) -> Mode {
+    match (quiet, p) {
+        (_, ProgressArg::Json) => Mode::Json,
+        (true, _) => Mode::Quiet,
+        (false, ProgressArg::Lines) => Mode::Lines,
+        (false, ProgressArg::Auto) => Mode::Auto,
+    }
 }

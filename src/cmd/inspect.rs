@@ -8,8 +8,8 @@ use super::{platform_of, stdout};
 use crate::cli::InspectArgs;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::model::{DockerRef, ImageConfig};
-use crate::transport::{self, TransportOptions};
+use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
+use crate::transport::{self, ImageSource, TransportOptions};
 
 pub fn run(a: InspectArgs) -> Result<i32> {
     let r = transport::parse(&a.image)?;
@@ -23,6 +23,12 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     let top = src.get_manifest(None).map_err(|e| e.context(&a.image))?;
     if a.raw {
         out.write_all(&top.bytes)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    if a.all_platforms {
+        let v = all_platforms(&*src, &top).map_err(|e| e.context(&a.image))?;
+        write_pretty(&mut out, &v)?;
         out.flush()?;
         return Ok(0);
     }
@@ -105,4 +111,69 @@ pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
     v.serialize(&mut ser)?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// One entry per image of an index (or the single image), in one call:
+/// the child manifests are read, configs only for a single image.
+fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
+    let entry = |raw: &RawManifest, p: Option<&Platform>| -> Result<Value> {
+        let m = raw.manifest()?;
+        let size: u64 = m.config.size + m.layers.iter().map(|l| l.size).sum::<u64>();
+        Ok(json!({
+            "Platform": p.map(|p| p.to_string()),
+            "Os": p.map(|p| p.os.clone()),
+            "Architecture": p.map(|p| p.architecture.clone()),
+            "Variant": p.and_then(|p| p.variant.clone()),
+            "Digest": raw.digest.to_string(),
+            "MediaType": raw.media_type.as_str(),
+            "ManifestSize": raw.bytes.len(),
+            "ConfigDigest": m.config.digest.to_string(),
+            "Size": size,
+            "Layers": m.layers.iter().map(|l| l.digest.to_string()).collect::<Vec<_>>(),
+            "LayersData": m.layers.iter().map(|l| json!({
+                "MIMEType": l.media_type.as_str(),
+                "Digest": l.digest.to_string(),
+                "Size": l.size,
+                "Annotations": l.annotations,
+            })).collect::<Vec<_>>(),
+        }))
+    };
+    let platforms = if top.is_index() {
+        let index = top.index()?;
+        let mut v = Vec::new();
+        for d in &index.manifests {
+            if !d.media_type.is_manifest() {
+                continue;
+            }
+            let raw = src.get_manifest(Some(&d.digest))?;
+            if raw.digest != d.digest {
+                return Err(Error::new(format!(
+                    "manifest {} does not match the index entry",
+                    d.digest
+                )));
+            }
+            v.push(entry(&raw, d.platform.as_ref())?);
+        }
+        v
+    } else {
+        let m = top.manifest()?;
+        let p = if m.config.media_type.is_config() {
+            let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
+                .map_err(|e| Error::new(format!("config: {e}")))?;
+            Some(Platform {
+                os: c.os.clone(),
+                architecture: c.architecture.clone(),
+                variant: c.variant.clone().filter(|v| !v.is_empty()),
+                ..Default::default()
+            })
+        } else {
+            None
+        };
+        vec![entry(top, p.as_ref())?]
+    };
+    Ok(json!({
+        "Digest": top.digest.to_string(),
+        "MediaType": top.media_type.as_str(),
+        "Platforms": platforms,
+    }))
 }

@@ -10,6 +10,7 @@ mod inspect;
 mod manifest_digest;
 mod refs;
 mod registry;
+mod sync;
 mod unpack;
 
 use std::io::{self, Write};
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
     match cli.command {
         Command::Copy(a) => copy::run(a),
+        Command::Sync(a) => sync::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),

@@ -12,9 +12,11 @@
 
 pub mod blob;
 pub mod convert;
+pub mod index;
 pub mod plan;
 pub mod progress;
 mod stream;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -28,6 +30,7 @@ use crate::model::{
 use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
 use crate::verify::VerifyingReader;
 use blob::{copy_blob, Step};
+pub use index::MultiArch;
 use plan::{convert_manifest, Format, Wants};
 use progress::{Outcome, Progress};
 
@@ -40,8 +43,11 @@ pub struct CopyOptions {
     pub compression_level: Option<u32>,
     /// Fail rather than change any manifest digest.
     pub preserve_digests: bool,
-    /// For index sources: the platform to copy; default this machine's.
+    /// For index sources with `MultiArch::System`: the platform to copy;
+    /// default this machine's.
     pub platform: Option<Platform>,
+    /// For index sources: one instance, all, a subset, or the index alone.
+    pub multi_arch: MultiArch,
     pub progress: progress::Mode,
     pub transport: TransportOptions,
     /// Write the manifest digest of each copied image here, one per line.
@@ -158,7 +164,104 @@ fn copy_one(
     opts: &CopyOptions,
     progress: &Progress,
 ) -> Result<CopyReport> {
-    let raw = select_manifest(src, opts.platform.as_ref())?;
+    let top = src.get_manifest(None)?;
+    let mut counts = (0, 0);
+    let out = if !top.is_index() {
+        copy_single(src, dst, top, None, opts, progress, &mut counts)?
+    } else if opts.multi_arch == MultiArch::System {
+        let raw = select_manifest(src, opts.platform.as_ref())?;
+        copy_single(src, dst, raw, None, opts, progress, &mut counts)?
+    } else {
+        copy_index(src, dst, &top, opts, progress, &mut counts)?
+    };
+    dst.put_manifest(&out, None, names)?;
+    progress.message(&format!("Writing manifest {}", out.digest));
+    progress.image_done(&out.digest, counts.0, counts.1);
+    Ok(CopyReport {
+        manifest_digest: out.digest,
+        blobs_copied: counts.0,
+        blobs_skipped: counts.1,
+    })
+}
+
+/// Copy the selected instances of index `top` (each written as a child
+/// before the index) and return the index to write.
+fn copy_index(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    top: &RawManifest,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<RawManifest> {
+    let props = dst.properties();
+    if !props.manifest_types.iter().any(|t| t.is_index()) {
+        return Err(Error::new(
+            "the destination cannot hold a multi-platform index; copy one platform \
+             (--override-arch/--override-os) instead",
+        ));
+    }
+    let index = top.index()?;
+    let sel = index::select(&index, &opts.multi_arch)?;
+    let mut written = Vec::with_capacity(sel.entries.len());
+    for &i in &sel.entries {
+        let entry = &index.manifests[i];
+        let ctx = |e: Error| e.context(format!("instance {}", entry.digest));
+        if !sel.copy_instances {
+            if dst.has_manifest(&entry.digest).map_err(ctx)? == Some(false) {
+                return Err(ctx(Error::new(
+                    "--multi-arch index-only: the destination does not have this instance; \
+                     copy it first (or use --all)",
+                )));
+            }
+            written.push(entry.clone());
+            continue;
+        }
+        if !entry.media_type.is_manifest() {
+            return Err(ctx(Error::new(format!(
+                "cannot copy a {} inside an index",
+                entry.media_type
+            ))));
+        }
+        let raw = src.get_manifest(Some(&entry.digest)).map_err(ctx)?;
+        if raw.digest != entry.digest || raw.bytes.len() as u64 != entry.size {
+            return Err(ctx(Error::new(format!(
+                "manifest does not match the index entry (got {}, {} bytes)",
+                raw.digest,
+                raw.bytes.len()
+            ))));
+        }
+        let out =
+            copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts).map_err(ctx)?;
+        let mut d = entry.clone();
+        d.media_type = out.media_type.clone();
+        d.digest = out.digest.clone();
+        d.size = out.bytes.len() as u64;
+        written.push(d);
+    }
+    let out = index::assemble(top, &index, &sel, written, &props.manifest_types)?;
+    if opts.preserve_digests && out.digest != top.digest {
+        return Err(Error::new(format!(
+            "--preserve-digests: the index would be rewritten ({} instead of {})",
+            out.digest, top.digest
+        )));
+    }
+    Ok(out)
+}
+
+/// Copy one image manifest's blobs and, for an instance of an index
+/// (`instance` Some: the source's digest of it), the manifest itself,
+/// under the digest of what is written; returns the manifest as it is
+/// (or is to be) written. A top-level manifest is left to the caller.
+fn copy_single(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    raw: RawManifest,
+    instance: Option<&Digest>,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<RawManifest> {
     let manifest = raw.manifest()?;
     let props = dst.properties();
     let wants = Wants {
@@ -194,8 +297,10 @@ fn copy_one(
         skipped += 1;
         progress.blob_done(&manifest.config, &manifest.config, 0, Outcome::Skipped);
     } else {
+        progress.blob_start(&manifest.config);
         dst.put_blob(&mut config_bytes.as_slice(), &config_info)?;
         copied += 1;
+        progress.add_bytes(&manifest.config, config_bytes.len() as u64);
         progress.blob_done(
             &manifest.config,
             &manifest.config,
@@ -232,6 +337,8 @@ fn copy_one(
         }
         layers.push(c.desc);
     }
+    counts.0 += copied;
+    counts.1 += skipped;
 
     let out = if plan.rewrite {
         let m = convert_manifest(&manifest, plan.format, layers);
@@ -240,11 +347,8 @@ fn copy_one(
     } else {
         raw
     };
-    dst.put_manifest(&out, None, names)?;
-    progress.message(&format!("Writing manifest {}", out.digest));
-    Ok(CopyReport {
-        manifest_digest: out.digest,
-        blobs_copied: copied,
-        blobs_skipped: skipped,
-    })
+    if instance.is_some() {
+        dst.put_manifest(&out, Some(&out.digest), &[])?;
+    }
+    Ok(out)
 }

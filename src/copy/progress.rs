@@ -1,10 +1,24 @@
 //! Copy progress on stderr: nothing (`-q`), one line per blob (not a
-//! terminal), or a bar per blob with bytes and rate (a terminal).
+//! terminal), a bar per blob with bytes and rate (a terminal), or JSON
+//! lines for machines (`--progress=json`).
+//!
+//! JSON events, one object per line, each with `"event"` and `"time"`
+//! (seconds since the copy began):
+//! - `blob_start` {digest, size, kind: "config"|"layer"}
+//! - `blob_progress` {digest, bytes, size} — at most every 200 ms per blob
+//! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
+//!   stored at the destination, `rate` in bytes per second
+//! - `blob_skipped` {digest, size} — the destination already had it
+//! - `image_done` {digest, blobs_copied, blobs_skipped}
+//! - `message` {text}
+//!
+//! The `bytes` of every `blob_done` add up to the bytes written.
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -25,12 +39,25 @@ pub enum Mode {
     Auto,
     /// One line per blob.
     Lines,
+    /// One JSON object per event.
+    Json,
+}
+
+/// Per-blob state for JSON progress.
+struct Live {
+    start: Instant,
+    bytes: u64,
+    size: u64,
+    last: Instant,
 }
 
 pub struct Progress {
     bars: Option<MultiProgress>,
     quiet: bool,
+    json: bool,
+    t0: Instant,
     active: Mutex<HashMap<Digest, ProgressBar>>,
+    live: Mutex<HashMap<Digest, Live>>,
     bytes: AtomicU64,
 }
 
@@ -41,7 +68,10 @@ impl Progress {
         Progress {
             bars,
             quiet: mode == Mode::Quiet,
+            json: mode == Mode::Json,
+            t0: Instant::now(),
             active: Mutex::new(HashMap::new()),
+            live: Mutex::new(HashMap::new()),
             bytes: AtomicU64::new(0),
         }
     }
@@ -51,8 +81,63 @@ impl Progress {
         self.bytes.load(Ordering::Relaxed)
     }
 
+    /// One JSON event line (JSON mode only).
+    fn event(&self, name: &str, mut fields: serde_json::Value) {
+        if let Some(o) = fields.as_object_mut() {
+            o.insert("event".into(), name.into());
+            o.insert(
+                "time".into(),
+                ((self.t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into(),
+            );
+        }
+        let mut line = serde_json::to_vec(&fields).expect("event serializes");
+        line.push(b'\n');
+        let _ = io::stderr().lock().write_all(&line);
+    }
+
+    /// An image was written completely.
+    pub fn image_done(&self, digest: &Digest, copied: usize, skipped: usize) {
+        if self.json {
+            self.event(
+                "image_done",
+                serde_json::json!({"digest": digest.to_string(),
+                    "blobs_copied": copied, "blobs_skipped": skipped}),
+            );
+        }
+    }
+
+    /// Count bytes moved without a reader (a config written from memory).
+    pub fn add_bytes(&self, desc: &Descriptor, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+        self.advance(&desc.digest, n);
+    }
+
+    fn advance(&self, digest: &Digest, n: u64) {
+        if !self.json {
+            return;
+        }
+        let mut live = self.live.lock().unwrap();
+        let Some(l) = live.get_mut(digest) else {
+            return;
+        };
+        l.bytes += n;
+        if l.last.elapsed().as_millis() >= 200 {
+            l.last = Instant::now();
+            let (bytes, size) = (l.bytes, l.size);
+            drop(live);
+            self.event(
+                "blob_progress",
+                serde_json::json!({"digest": digest.to_string(), "bytes": bytes, "size": size}),
+            );
+        }
+    }
+
     /// A line of text above any bars.
     pub fn message(&self, s: &str) {
+        if self.json {
+            self.event("message", serde_json::json!({ "text": s }));
+            return;
+        }
         if self.quiet {
             return;
         }
@@ -67,6 +152,27 @@ impl Progress {
     }
 
     pub fn blob_start(&self, desc: &Descriptor) {
+        if self.json {
+            let now = Instant::now();
+            self.live.lock().unwrap().insert(
+                desc.digest.clone(),
+                Live {
+                    start: now,
+                    bytes: 0,
+                    size: desc.size,
+                    last: now,
+                },
+            );
+            let kind = if desc.media_type.is_config() {
+                "config"
+            } else {
+                "layer"
+            };
+            self.event(
+                "blob_start",
+                serde_json::json!({"digest": desc.digest.to_string(), "size": desc.size, "kind": kind}),
+            );
+        }
         if let Some(m) = &self.bars {
             let bar = m.add(ProgressBar::new(desc.size));
             bar.set_style(
@@ -84,6 +190,26 @@ impl Progress {
     pub fn blob_done(&self, src: &Descriptor, out: &Descriptor, bytes: u64, outcome: Outcome) {
         if let Some(bar) = self.active.lock().unwrap().remove(&src.digest) {
             bar.finish_and_clear();
+        }
+        if self.json {
+            let live = self.live.lock().unwrap().remove(&src.digest);
+            match outcome {
+                Outcome::Skipped => self.event(
+                    "blob_skipped",
+                    serde_json::json!({"digest": src.digest.to_string(), "size": src.size}),
+                ),
+                Outcome::Copied => {
+                    let secs = live.map_or(0.0, |l| l.start.elapsed().as_secs_f64());
+                    let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+                    self.event(
+                        "blob_done",
+                        serde_json::json!({"digest": src.digest.to_string(),
+                            "stored_digest": out.digest.to_string(), "bytes": bytes,
+                            "seconds": (secs * 1000.0).round() / 1000.0, "rate": rate.round()}),
+                    );
+                }
+            }
+            return;
         }
         let what = kind(src);
         let text = match outcome {
@@ -114,6 +240,7 @@ impl Progress {
             inner: r,
             p: self,
             bar,
+            digest: desc.digest.clone(),
         }
     }
 }
@@ -130,12 +257,14 @@ pub struct Counting<'a, R> {
     inner: R,
     p: &'a Progress,
     bar: Option<ProgressBar>,
+    digest: Digest,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.p.advance(&self.digest, n as u64);
         if let Some(b) = &self.bar {
             b.inc(n as u64);
         }

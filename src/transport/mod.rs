@@ -81,6 +81,29 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
+    /// The digest of the top-level manifest this name points at, found
+    /// cheaply (a registry HEAD, an index.json lookup) without reading the
+    /// manifest; Ok(None) when nothing is there. `dest` picks the
+    /// destination-side settings (`dest_registry`). Default: an error
+    /// (unknown) — `sync` then copies instead of skipping.
+    fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+        Err(Error::new(format!(
+            "{}: the {} transport cannot look up digests",
+            self,
+            self.transport()
+        )))
+    }
+
+    /// A reference to `tag` in the repository (registry) or layout this
+    /// name is in, for `sync`. Default: unsupported.
+    fn with_tag(&self, _tag: &str) -> Result<Box<dyn ImageReference>> {
+        Err(Error::new(format!(
+            "{}: the {} transport has no tags",
+            self,
+            self.transport()
+        )))
+    }
+
     /// For sources holding several images (multi-image archives, layouts):
     /// a reference to each, in order. Default: just this one.
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
@@ -224,6 +247,12 @@ pub trait ImageDestination: Send + Sync {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()>;
+
+    /// Does the destination already hold the manifest with this digest
+    /// (for `--multi-arch index-only`)? Ok(None) when it cannot tell.
+    fn has_manifest(&self, _digest: &Digest) -> Result<Option<bool>> {
+        Ok(None)
+    }
 
     /// Make everything put so far visible, atomically where the medium allows.
     fn commit(self: Box<Self>) -> Result<()>;

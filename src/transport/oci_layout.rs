@@ -145,6 +145,26 @@ impl ImageReference for OciRef {
             .collect())
     }
 
+    fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+        if !self.path.join("index.json").exists() {
+            return Ok(None);
+        }
+        let layout = Layout::open(&self.path)?;
+        match self.resolve(&layout) {
+            Ok(d) => Ok(Some(d.digest)),
+            Err(e) if e.kind() == crate::error::Kind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        validate_ref_name(tag)?;
+        Ok(Box::new(OciRef {
+            path: self.path.clone(),
+            name: Some(tag.to_string()),
+        }))
+    }
+
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let layout = Layout::open(&self.path)?;
         let index = layout.read_index()?;
@@ -301,6 +321,10 @@ impl ImageDestination for LayoutDest {
             images.push((m.descriptor(), name));
         }
         Ok(())
+    }
+
+    fn has_manifest(&self, digest: &Digest) -> Result<Option<bool>> {
+        Ok(Some(self.layout.blob_size(digest)?.is_some()))
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -102,14 +102,23 @@ impl RegistryRef {
         if let Some(d) = &self.r.digest {
             return Ok(d.clone());
         }
-        let path = format!("/v2/{}/manifests/{}", self.r.path, self.reference());
+        self.head_manifest(c, &self.reference(), false)?
+            .ok_or_else(|| Error::not_found(format!("{self}: manifest unknown")))
+    }
+
+    /// HEAD a manifest by tag or digest: its Docker-Content-Digest, None on 404.
+    fn head_manifest(&self, c: &Client, reference: &str, push: bool) -> Result<Option<Digest>> {
+        let path = format!("/v2/{}/manifests/{reference}", self.r.path);
         let resp = c.send(
             Method::HEAD,
             &c.url(&path),
-            &self.scope(false),
+            &self.scope(push),
             &[("accept", ACCEPT.to_string())],
             ReqBody::Empty,
         )?;
+        if resp.status().as_u16() == 404 {
+            return Ok(None);
+        }
         if !resp.status().is_success() {
             return Err(c.status_error("HEAD", &path, resp));
         }
@@ -119,7 +128,7 @@ impl RegistryRef {
                 c.host
             ))
         })?;
-        Digest::parse(&d)
+        Digest::parse(&d).map(Some)
     }
 }
 
@@ -180,6 +189,23 @@ impl ImageReference for RegistryRef {
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let c = self.client(&opts.src_registry)?;
         list_tags(&c, &self.r.path)
+    }
+
+    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
+        let ro = if dest {
+            &opts.dest_registry
+        } else {
+            &opts.src_registry
+        };
+        let c = self.client(ro)?;
+        self.head_manifest(&c, &self.reference(), dest)
+    }
+
+    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        let mut r = self.clone();
+        r.r.tag = Some(tag.to_string());
+        r.r.digest = None;
+        Ok(Box::new(r))
     }
 }
 
@@ -640,6 +666,13 @@ impl ImageDestination for RegistryDest {
             }
         }
         Ok(())
+    }
+
+    fn has_manifest(&self, digest: &Digest) -> Result<Option<bool>> {
+        let found = self
+            .r
+            .head_manifest(&self.client, &digest.to_string(), true)?;
+        Ok(Some(found.is_some()))
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

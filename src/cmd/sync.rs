@@ -1,0 +1,107 @@
+//! `lade sync SOURCE DESTINATION`.
+
+use std::io::Write;
+
+use super::copy::{multi_arch_of, progress_of};
+use super::stdout;
+use crate::cli::{FormatArg, SyncArgs};
+use crate::copy::plan::Format;
+use crate::copy::progress::{Mode, Progress};
+use crate::copy::sync::{sync, Outcome, SyncOptions};
+use crate::copy::{CopyOptions, MultiArch};
+use crate::error::{Error, Result};
+use crate::transport::{self, TransportOptions};
+
+pub fn run(a: SyncArgs) -> Result<i32> {
+    let src = transport::parse(&a.source)?;
+    let dst = transport::parse(&a.destination)?;
+    let tag_regex = a
+        .tag_regex
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| Error::usage(format!("--tag-regex: {e}")))?;
+    let none_given = !a.multi.all && a.multi.multi_arch.is_none() && a.multi.platforms.is_empty();
+    let multi_arch = if none_given {
+        MultiArch::All
+    } else {
+        multi_arch_of(&a.multi)?
+    };
+    // Several images at once: lines, not bars.
+    let progress = match progress_of(a.quiet, a.progress) {
+        Mode::Auto => Mode::Lines,
+        m => m,
+    };
+    let opts = SyncOptions {
+        copy: CopyOptions {
+            format: a.format.map(|f| match f {
+                FormatArg::Oci => Format::Oci,
+                FormatArg::V2s2 => Format::V2s2,
+            }),
+            multi_arch,
+            progress: if progress == Mode::Json {
+                Mode::Json
+            } else {
+                Mode::Quiet
+            },
+            transport: TransportOptions {
+                src_registry: super::registry::copy_side(&a.registry, true),
+                dest_registry: super::registry::copy_side(&a.registry, false),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        tag_regex,
+        jobs: a.jobs,
+        dry_run: a.dry_run,
+        keep_going: a.keep_going,
+    };
+    let say = Progress::new(progress);
+    let items = sync(src.as_ref(), dst.as_ref(), &opts)?;
+    let (mut copied, mut same, mut failed) = (0, 0, Vec::new());
+    let mut out = stdout();
+    for it in &items {
+        match &it.outcome {
+            Outcome::Copied(d) => {
+                copied += 1;
+                say.message(&format!("{}: copied {d}", it.tag));
+            }
+            Outcome::Unchanged(d) => {
+                same += 1;
+                say.message(&format!("{}: unchanged {d}", it.tag));
+            }
+            Outcome::WouldCopy(d) => {
+                let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
+                writeln!(out, "{}\t{d}", it.tag)?;
+            }
+            Outcome::NotAttempted => {}
+            Outcome::Failed(e) => {
+                say.message(&format!("failed: {e}"));
+                failed.push(e);
+            }
+        }
+    }
+    out.flush()?;
+    say.message(&format!(
+        "{} images: {copied} copied, {same} unchanged, {} failed",
+        items.len(),
+        failed.len()
+    ));
+    match failed.len() {
+        0 => Ok(0),
+        1 if !a.keep_going => Err(failed
+            .into_iter()
+            .next()
+            .map(|e| Error::new(e.message()))
+            .unwrap()),
+        n => {
+            for e in &failed {
+                eprintln!("lade: failed: {e}");
+            }
+            Err(Error::new(format!(
+                "sync: {n} of {} images failed",
+                items.len()
+            )))
+        }
+    }
+}

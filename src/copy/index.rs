@@ -1,0 +1,251 @@
+//! Pure decisions for multi-platform sources: which instances of an index
+//! to copy, and what index to write afterwards. No I/O here.
+
+use crate::error::{Error, Result};
+use crate::model::{Descriptor, Index, MediaType, Platform, RawManifest};
+
+use super::plan::{convert_index, Format};
+
+/// What to copy when the source is an index (OCI image index or Docker
+/// manifest list). Sources that are single images are copied as they are
+/// whatever this says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum MultiArch {
+    /// One image: the instance for `CopyOptions::platform`, else this
+    /// machine's (skopeo's `--multi-arch system`).
+    #[default]
+    System,
+    /// The whole index and every instance (`--all`).
+    All,
+    /// The instances for these platforms, under a new index holding only
+    /// them (`--platform`, repeatable).
+    Platforms(Vec<Platform>),
+    /// The index alone; every instance must already be at the destination
+    /// (`--multi-arch index-only`).
+    IndexOnly,
+}
+
+/// Which entries of an index to copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Positions in `index.manifests`, in index order.
+    pub entries: Vec<usize>,
+    /// Copy the instances themselves (false for index-only).
+    pub copy_instances: bool,
+}
+
+/// Decide which entries of `index` to copy for `mode` (not `System`,
+/// which copies a single image and never writes an index).
+pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
+    let all = (0..index.manifests.len()).collect();
+    match mode {
+        MultiArch::System => Err(Error::new("internal: select() for a single image")),
+        MultiArch::All => Ok(Selection {
+            entries: all,
+            copy_instances: true,
+        }),
+        MultiArch::IndexOnly => Ok(Selection {
+            entries: all,
+            copy_instances: false,
+        }),
+        MultiArch::Platforms(want) => {
+            if want.is_empty() {
+                return Err(Error::usage("--platform: no platform given"));
+            }
+            for w in want {
+                if !index
+                    .manifests
+                    .iter()
+                    .any(|d| d.platform.as_ref().is_some_and(|p| p.matches(w)))
+                {
+                    return Err(Error::not_found(format!(
+                        "the index has no image for {w} (it has {})",
+                        platforms_of(index)
+                    )));
+                }
+            }
+            let entries = index
+                .manifests
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| {
+                    d.platform
+                        .as_ref()
+                        .is_some_and(|p| want.iter().any(|w| p.matches(w)))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            Ok(Selection {
+                entries,
+                copy_instances: true,
+            })
+        }
+    }
+}
+
+/// The platforms an index lists, for error messages.
+pub fn platforms_of(index: &Index) -> String {
+    let v: Vec<String> = index
+        .manifests
+        .iter()
+        .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+        .collect();
+    if v.is_empty() {
+        "no platforms".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// The index to write: the source's exact bytes when every entry was kept
+/// unchanged and the destination takes its type; otherwise a re-authored
+/// index holding `written` (the selected entries as stored, in order), in
+/// the format of the instances (or the first index type the destination
+/// takes).
+pub fn assemble(
+    top: &RawManifest,
+    index: &Index,
+    sel: &Selection,
+    written: Vec<Descriptor>,
+    accepted: &[MediaType],
+) -> Result<RawManifest> {
+    let accepted_index: Vec<Format> = accepted
+        .iter()
+        .filter(|t| t.is_index())
+        .filter_map(Format::of)
+        .collect();
+    if accepted_index.is_empty() {
+        return Err(Error::new(
+            "the destination cannot hold a multi-platform index",
+        ));
+    }
+    let unchanged = sel.entries.len() == index.manifests.len()
+        && sel
+            .entries
+            .iter()
+            .zip(&written)
+            .all(|(&i, w)| same_entry(&index.manifests[i], w));
+    let src_format = Format::of(&top.media_type);
+    if unchanged && src_format.is_some_and(|f| accepted_index.contains(&f)) {
+        return Ok(top.clone());
+    }
+    // The instances' format decides the index's; mixed or unknown: the source's.
+    let child_formats: Vec<Option<Format>> =
+        written.iter().map(|d| Format::of(&d.media_type)).collect();
+    let format = match child_formats.first() {
+        Some(Some(f)) if child_formats.iter().all(|c| *c == Some(*f)) => *f,
+        _ => src_format.unwrap_or(Format::Oci),
+    };
+    let format = if accepted_index.contains(&format) {
+        format
+    } else {
+        accepted_index[0]
+    };
+    if format == Format::V2s2 && written.iter().any(|d| d.media_type.is_index()) {
+        return Err(Error::new("a Docker manifest list cannot hold an index"));
+    }
+    let out = convert_index(index, format, written);
+    let bytes = serde_json::to_vec(&out).expect("index serializes");
+    RawManifest::from_bytes(bytes, Some(&format.index_type()))
+}
+
+fn same_entry(a: &Descriptor, b: &Descriptor) -> bool {
+    a.digest == b.digest && a.size == b.size && a.media_type == b.media_type
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Digest;
+
+    fn entry(arch: &str, mt: MediaType) -> Descriptor {
+        let mut d = Descriptor::new(mt, Digest::of_bytes(arch.as_bytes()), 10);
+        d.platform = Some(Platform::parse(&format!("linux/{arch}")).unwrap());
+        d
+    }
+
+    fn index(mt: MediaType, child: MediaType) -> (RawManifest, Index) {
+        let i = Index {
+            schema_version: 2,
+            media_type: Some(mt.clone()),
+            artifact_type: None,
+            manifests: vec![
+                entry("amd64", child.clone()),
+                entry("arm64", child.clone()),
+                entry("s390x", child),
+            ],
+            subject: None,
+            annotations: None,
+            extra: Default::default(),
+        };
+        let raw = RawManifest::from_bytes(serde_json::to_vec(&i).unwrap(), Some(&mt)).unwrap();
+        (raw, i)
+    }
+
+    fn both() -> Vec<MediaType> {
+        vec![
+            MediaType::OciManifest,
+            MediaType::DockerManifest,
+            MediaType::OciIndex,
+            MediaType::DockerList,
+        ]
+    }
+
+    #[test]
+    fn all_keeps_the_index_bytes() {
+        let (raw, i) = index(MediaType::DockerList, MediaType::DockerManifest);
+        let sel = select(&i, &MultiArch::All).unwrap();
+        assert_eq!(sel.entries, vec![0, 1, 2]);
+        let out = assemble(&raw, &i, &sel, i.manifests.clone(), &both()).unwrap();
+        assert_eq!(out, raw);
+    }
+
+    #[test]
+    fn platforms_make_a_smaller_index_of_the_same_kind() {
+        let (raw, i) = index(MediaType::DockerList, MediaType::DockerManifest);
+        let want = vec![Platform::parse("linux/arm64").unwrap()];
+        let sel = select(&i, &MultiArch::Platforms(want)).unwrap();
+        assert_eq!(sel.entries, vec![1]);
+        let kept = vec![i.manifests[1].clone()];
+        let out = assemble(&raw, &i, &sel, kept.clone(), &both()).unwrap();
+        assert_eq!(out.media_type, MediaType::DockerList);
+        assert_eq!(out.index().unwrap().manifests, kept);
+        let err = select(
+            &i,
+            &MultiArch::Platforms(vec![Platform::parse("linux/ppc64le").unwrap()]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("linux/amd64, linux/arm64"));
+    }
+
+    #[test]
+    fn converted_instances_convert_the_index() {
+        let (raw, i) = index(MediaType::DockerList, MediaType::DockerManifest);
+        let sel = select(&i, &MultiArch::All).unwrap();
+        let oci: Vec<Descriptor> = i
+            .manifests
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d.media_type = MediaType::OciManifest;
+                d.digest = Digest::of_bytes(d.digest.to_string().as_bytes());
+                d
+            })
+            .collect();
+        let layout = vec![MediaType::OciManifest, MediaType::OciIndex];
+        let out = assemble(&raw, &i, &sel, oci.clone(), &layout).unwrap();
+        assert_eq!(out.media_type, MediaType::OciIndex);
+        assert_eq!(out.index().unwrap().manifests, oci);
+        // A destination without index types cannot take it.
+        let err = assemble(&raw, &i, &sel, oci, &[MediaType::DockerManifest]).unwrap_err();
+        assert!(err.to_string().contains("cannot hold"));
+    }
+
+    #[test]
+    fn index_only_selects_everything_without_copying() {
+        let (_, i) = index(MediaType::OciIndex, MediaType::OciManifest);
+        let sel = select(&i, &MultiArch::IndexOnly).unwrap();
+        assert!(!sel.copy_instances);
+        assert_eq!(sel.entries.len(), 3);
+    }
+}

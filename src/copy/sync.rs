@@ -1,0 +1,194 @@
+//! `sync`: every tag of a repository (or every image of a layout or
+//! multi-image archive) into a repository or layout, one image per tag.
+//!
+//! For each tag both sides are asked for the digest they hold with
+//! [`ImageReference::current_digest`] (registry HEAD requests, index.json
+//! lookups — no manifest reads); equal digests mean the tag is skipped.
+//! Other tags are copied with [`copy_image`], several at once (`jobs`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use regex::Regex;
+
+use super::{copy_image, CopyOptions};
+use crate::error::{Error, Result};
+use crate::model::Digest;
+use crate::transport::ImageReference;
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    pub copy: CopyOptions,
+    /// Only images whose source name or tag this matches (unanchored:
+    /// use `^…$` for whole names).
+    pub tag_regex: Option<Regex>,
+    /// Images copied at once.
+    pub jobs: usize,
+    /// Decide, print, copy nothing.
+    pub dry_run: bool,
+    /// Go on after a failed image; fail at the end with a summary.
+    pub keep_going: bool,
+}
+
+/// What happened to one tag.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Copied; the digest written.
+    Copied(Digest),
+    /// The destination already holds this digest.
+    Unchanged(Digest),
+    /// --dry-run: would be copied (the source digest, when known).
+    WouldCopy(Option<Digest>),
+    /// Not attempted: an earlier image failed (without --keep-going).
+    NotAttempted,
+    Failed(Error),
+}
+
+#[derive(Debug)]
+pub struct Item {
+    /// The source's name for the image (tag or ref name).
+    pub source_tag: String,
+    /// The tag written at the destination.
+    pub tag: String,
+    pub outcome: Outcome,
+}
+
+/// A tag a registry accepts: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
+pub fn valid_tag(t: &str) -> bool {
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+}
+
+/// The destination tag for a source name: the name itself when it is a
+/// tag, else what follows its last ':' (`registry/app:1` → `1`).
+pub fn dest_tag(name: &str) -> Option<String> {
+    if valid_tag(name) {
+        return Some(name.to_string());
+    }
+    let (_, t) = name.rsplit_once(':')?;
+    valid_tag(t).then(|| t.to_string())
+}
+
+/// The images of `src`: (source name, reference), in the source's order.
+fn images(
+    src: &dyn ImageReference,
+    opts: &CopyOptions,
+) -> Result<Vec<(String, Box<dyn ImageReference>)>> {
+    match src.list_tags(&opts.transport) {
+        Ok(tags) => tags
+            .into_iter()
+            .map(|t| {
+                let r = src.with_tag(&t)?;
+                Ok((t, r))
+            })
+            .collect(),
+        Err(list_err) => {
+            let all = src.all_images(&opts.transport).map_err(|_| list_err)?;
+            Ok(all
+                .into_iter()
+                .map(|r| (r.docker_reference().unwrap_or_else(|| r.to_string()), r))
+                .collect())
+        }
+    }
+}
+
+/// Sync `src` into `dst`; one item per image considered, in source order.
+/// Errors only when the source cannot be listed; per-image failures are in
+/// the items.
+pub fn sync(
+    src: &dyn ImageReference,
+    dst: &dyn ImageReference,
+    opts: &SyncOptions,
+) -> Result<Vec<Item>> {
+    let all = images(src, &opts.copy).map_err(|e| e.context(format!("listing {src}")))?;
+    let mut work = Vec::new();
+    for (name, r) in all {
+        let short = dest_tag(&name).unwrap_or_default();
+        if let Some(re) = &opts.tag_regex {
+            if !re.is_match(&name) && !re.is_match(&short) {
+                continue;
+            }
+        }
+        work.push((name, short, r));
+    }
+    if let (false, Some((_, tag, _))) = (opts.dry_run, work.first()) {
+        // Create the destination (a new layout) once, before writers race.
+        if !tag.is_empty() {
+            drop(dst.with_tag(tag)?.destination(&opts.copy.transport)?);
+        }
+    }
+    let stop = AtomicBool::new(false);
+    let one = |(name, tag, r): &(String, String, Box<dyn ImageReference>)| -> Item {
+        let item = |outcome| Item {
+            source_tag: name.clone(),
+            tag: tag.clone(),
+            outcome,
+        };
+        if stop.load(Ordering::Relaxed) {
+            return item(Outcome::NotAttempted);
+        }
+        let res = sync_one(&**r, dst, tag, opts);
+        if res.is_err() && !opts.keep_going {
+            stop.store(true, Ordering::Relaxed);
+        }
+        item(res.unwrap_or_else(|e| Outcome::Failed(e.context(name))))
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| Error::new(format!("thread pool: {e}")))?;
+    // The first image alone: tags usually share base layers, and parallel
+    // uploads of one blob into one repository race in some registries
+    // (distribution answers 500). The rest then find the base present.
+    let Some((first, rest)) = work.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut items = vec![one(first)];
+    items.extend(pool.install(|| rest.par_iter().map(one).collect::<Vec<_>>()));
+    Ok(items)
+}
+
+fn sync_one(
+    src: &dyn ImageReference,
+    dst: &dyn ImageReference,
+    tag: &str,
+    opts: &SyncOptions,
+) -> Result<Outcome> {
+    if tag.is_empty() {
+        return Err(Error::new(format!(
+            "{src}: no tag to write it under (name the images with tags)"
+        )));
+    }
+    let to = dst.with_tag(tag)?;
+    let t = &opts.copy.transport;
+    // An unknown digest on either side means "copy".
+    let have = src.current_digest(t, false).ok().flatten();
+    if let Some(h) = &have {
+        if to.current_digest(t, true).ok().flatten().as_ref() == Some(h) {
+            return Ok(Outcome::Unchanged(h.clone()));
+        }
+    }
+    if opts.dry_run {
+        return Ok(Outcome::WouldCopy(have));
+    }
+    let report = copy_image(src, &*to, &opts.copy)?;
+    Ok(Outcome::Copied(report.manifest_digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_from_names() {
+        assert_eq!(dest_tag("1.0").as_deref(), Some("1.0"));
+        assert_eq!(dest_tag("registry:5000/app:v2").as_deref(), Some("v2"));
+        assert_eq!(dest_tag("app/x"), None);
+        assert!(!valid_tag(".x"));
+        assert!(!valid_tag(&"a".repeat(129)));
+    }
+}

@@ -1,0 +1,288 @@
+//! Multi-platform copies: --all keeps the index digest, --platform writes
+//! a smaller index, the default picks this machine's image, index-only
+//! needs the instances present; OCI indexes and Docker manifest lists,
+//! written by skopeo into the test registry, read back by skopeo.
+
+mod common;
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+use support::*;
+
+fn skopeo() -> Command {
+    Command::new("skopeo")
+}
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// Push a 3-platform index (or Docker list) with skopeo; returns
+/// (docker:// name, index descriptor).
+fn pushed_index(reg: &str, dir: &Path, docker: bool) -> (String, Value) {
+    let desc = index(dir, &["amd64", "arm64", "s390x"], "1", docker);
+    write_layout(dir, &[("multi", desc.clone())]);
+    let repo = unique("ma/app");
+    let name = format!("docker://{reg}/{repo}:1");
+    if docker {
+        // skopeo's oci: reader skips Docker-typed entries: push by hand.
+        push_layout(reg, dir, &repo, "1", &desc);
+        return (name, desc);
+    }
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        "--all",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:multi", dir.display()),
+        &name,
+    ]));
+    (name, desc)
+}
+
+fn raw(name: &str) -> Vec<u8> {
+    ok(skopeo().args(["inspect", "--raw", "--tls-verify=false", name]))
+}
+
+fn check_all_platform_copies(docker: bool) {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), docker);
+    let src_raw = raw(&src);
+    assert_eq!(sha256(&src_raw), desc["digest"].as_str().unwrap());
+    let src_index = json(&src_raw);
+    let insecure = ["--src-tls-verify=false", "--dest-tls-verify=false"];
+
+    // --all: the same index digest at the destination, every instance there.
+    let all = format!("docker://{reg}/{}:all", unique("ma/all"));
+    ok(lade()
+        .args(["copy", "-q", "--all"])
+        .args(insecure)
+        .args([&src, &all]));
+    assert_eq!(raw(&all), src_raw, "skopeo reads back the same index bytes");
+    let arm = src_index["manifests"][1]["digest"].as_str().unwrap();
+    let all_repo = all.rsplit_once(':').unwrap().0;
+    ok(skopeo().args([
+        "inspect",
+        "--tls-verify=false",
+        &format!("{all_repo}@{arm}"),
+    ]));
+
+    // --platform: a new index holding only that entry.
+    let sub = format!("docker://{reg}/{}:arm", unique("ma/sub"));
+    ok(lade()
+        .args(["copy", "-q", "--platform", "linux/arm64"])
+        .args(insecure)
+        .args([&src, &sub]));
+    let sub_index = json(&raw(&sub));
+    assert_eq!(sub_index["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(sub_index["manifests"][0], src_index["manifests"][1]);
+    assert_eq!(sub_index["mediaType"], src_index["mediaType"]);
+
+    // Two platforms, into an OCI layout.
+    let out = t.path().join("out");
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .args(["--platform", "linux/s390x", "--platform", "linux/amd64"])
+        .args([&src, &format!("oci:{}:two", out.display())]));
+    let two = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("oci:{}:two", out.display()),
+    ])));
+    let archs: Vec<&str> = two["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap())
+        .collect();
+    assert_eq!(archs, ["amd64", "s390x"]);
+    assert_eq!(two["mediaType"], OCI_INDEX);
+    // skopeo reads every instance of the layout (Digest is the index's).
+    for m in two["manifests"].as_array().unwrap() {
+        let arch = m["platform"]["architecture"].as_str().unwrap();
+        let img = json(&ok(skopeo().args([
+            "inspect",
+            &format!("oci:{}:two", out.display()),
+            "--override-arch",
+            arch,
+        ])));
+        assert_eq!(img["Architecture"].as_str().unwrap(), arch);
+        assert_eq!(
+            img["Digest"].as_str().unwrap(),
+            sha256(&ok(lade().args([
+                "inspect",
+                "--raw",
+                &format!("oci:{}:two", out.display()),
+            ])))
+        );
+    }
+
+    // Default: this machine's image, a plain manifest.
+    let one = format!("docker://{reg}/{}:one", unique("ma/one"));
+    ok(lade()
+        .args(["copy", "-q", "--override-arch", "arm64"])
+        .args(insecure)
+        .args([&src, &one]));
+    assert_eq!(sha256(&raw(&one)), arm);
+
+    // index-only: refused where the instances are missing, fine where present.
+    let fresh = format!("docker://{reg}/{}:idx", unique("ma/idx"));
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", "--multi-arch", "index-only"])
+            .args(insecure)
+            .args([&src, &fresh]),
+        3,
+    );
+    assert!(
+        err.contains("index-only") && err.contains("does not have"),
+        "{err}"
+    );
+    let again = format!("{all_repo}:idx");
+    ok(lade()
+        .args(["copy", "-q", "--multi-arch", "index-only"])
+        .args(insecure)
+        .args([&src, &again]));
+    assert_eq!(raw(&again), src_raw);
+
+    // A destination that cannot hold an index says so.
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", "--all", "--src-tls-verify=false"])
+            .args([
+                &src,
+                &format!("docker-archive:{}", t.path().join("x.tar").display()),
+            ]),
+        3,
+    );
+    assert!(err.contains("cannot hold a multi-platform index"), "{err}");
+}
+
+#[test]
+fn oci_index_all_platform_subset_default_index_only() {
+    check_all_platform_copies(false);
+}
+
+#[test]
+fn docker_manifest_list_all_platform_subset_default_index_only() {
+    check_all_platform_copies(true);
+}
+
+#[test]
+fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    for docker in [false, true] {
+        let (src, desc) = pushed_index(&reg, &t.path().join(format!("s{docker}")), docker);
+        let out = format!("oci:{}:all", t.path().join(format!("o{docker}")).display());
+        ok(lade().args(["copy", "-q", "--all", "--src-tls-verify=false", &src, &out]));
+        let got = ok(lade().args(["inspect", "--raw", &out]));
+        let idx = json(&got);
+        if docker {
+            // The layout holds OCI only: instances and index converted.
+            assert_eq!(idx["mediaType"], OCI_INDEX);
+            assert_eq!(idx["manifests"].as_array().unwrap().len(), 3);
+            for m in idx["manifests"].as_array().unwrap() {
+                assert_eq!(m["mediaType"], OCI_MANIFEST);
+            }
+            fails_with(
+                lade().args([
+                    "copy",
+                    "-q",
+                    "--all",
+                    "--preserve-digests",
+                    "--src-tls-verify=false",
+                    &src,
+                    &out,
+                ]),
+                3,
+            );
+        } else {
+            assert_eq!(sha256(&got), desc["digest"].as_str().unwrap());
+        }
+        // lade's layout copies back to a registry with the same digest.
+        let back = format!("docker://{reg}/{}:back", unique("ma/back"));
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--all",
+            "--dest-tls-verify=false",
+            &out,
+            &back,
+        ]));
+        assert_eq!(raw(&back), got);
+    }
+}
+
+#[test]
+fn inspect_all_platforms_lists_every_image_in_one_call() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    let v = json(&ok(lade().args([
+        "inspect",
+        "--all-platforms",
+        "--tls-verify=false",
+        &src,
+    ])));
+    assert_eq!(v["Digest"], desc["digest"]);
+    let ps = v["Platforms"].as_array().unwrap();
+    let names: Vec<&str> = ps.iter().map(|p| p["Platform"].as_str().unwrap()).collect();
+    assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/s390x"]);
+    let index = json(&raw(&src));
+    for (p, m) in ps.iter().zip(index["manifests"].as_array().unwrap()) {
+        assert_eq!(p["Digest"], m["digest"]);
+        assert_eq!(p["ManifestSize"], m["size"]);
+        // skopeo agrees on config and layers of each instance.
+        let s = json(&ok(skopeo().args([
+            "inspect",
+            "--tls-verify=false",
+            "--override-arch",
+            p["Architecture"].as_str().unwrap(),
+            &src,
+        ])));
+        assert_eq!(p["Layers"], s["Layers"]);
+        let cfg = json(&ok(skopeo().args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!(
+                "{}@{}",
+                src.rsplit_once(':').unwrap().0,
+                m["digest"].as_str().unwrap()
+            ),
+        ])));
+        assert_eq!(p["ConfigDigest"], cfg["config"]["digest"]);
+        let layers: u64 = cfg["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            p["Size"].as_u64().unwrap(),
+            layers + cfg["config"]["size"].as_u64().unwrap()
+        );
+    }
+}

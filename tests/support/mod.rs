@@ -1,0 +1,287 @@
+//! Helpers for the multi-arch and sync tests: OCI layouts written by hand
+//! (images sharing a base layer, indexes and Docker manifest lists), and a
+//! counting proxy in front of the test registry.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+pub fn sha256(data: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(data)))
+}
+
+/// Writes blobs into `dir/blobs/sha256`; returns (digest, size).
+pub fn put_blob(dir: &Path, data: &[u8]) -> (String, usize) {
+    let d = sha256(data);
+    let p = dir.join("blobs/sha256");
+    fs::create_dir_all(&p).unwrap();
+    fs::write(p.join(&d[7..]), data).unwrap();
+    (d, data.len())
+}
+
+/// A gzip tar holding `files`; returns (gzip bytes, diff_id).
+pub fn layer(files: &[(&str, Vec<u8>)]) -> (Vec<u8>, String) {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        b.append_data(&mut h, name, &data[..]).unwrap();
+    }
+    let tar = b.into_inner().unwrap();
+    let diff_id = sha256(&tar);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    (gz.finish().unwrap(), diff_id)
+}
+
+/// Pseudo-random bytes (incompressible), deterministic per seed.
+pub fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// One image in layout `dir`: a shared base layer of `base_size` bytes and
+/// a small layer of its own; returns the manifest's descriptor (with
+/// platform) as JSON.
+pub fn image(dir: &Path, arch: &str, tag: &str, docker: bool, base_size: usize) -> Value {
+    let (base, base_id) = layer(&[("base.bin", noise(1, base_size))]);
+    let (own, own_id) = layer(&[("own.txt", format!("arch={arch} tag={tag}\n").into_bytes())]);
+    let config = serde_json::to_vec(&json!({
+        "architecture": arch, "os": "linux", "created": "2024-01-01T00:00:00Z",
+        "config": {"Env": [format!("TAG={tag}")]},
+        "rootfs": {"type": "layers", "diff_ids": [base_id, own_id]},
+    }))
+    .unwrap();
+    let (cd, cs) = put_blob(dir, &config);
+    let (bd, bs) = put_blob(dir, &base);
+    let (od, os) = put_blob(dir, &own);
+    let (mt, ct, lt) = if docker {
+        (
+            DOCKER_MANIFEST,
+            "application/vnd.docker.container.image.v1+json",
+            "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        )
+    } else {
+        (
+            OCI_MANIFEST,
+            "application/vnd.oci.image.config.v1+json",
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        )
+    };
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": mt,
+        "config": {"mediaType": ct, "digest": cd, "size": cs},
+        "layers": [{"mediaType": lt, "digest": bd, "size": bs},
+                   {"mediaType": lt, "digest": od, "size": os}],
+    }))
+    .unwrap();
+    let (md, ms) = put_blob(dir, &manifest);
+    json!({"mediaType": mt, "digest": md, "size": ms,
+           "platform": {"architecture": arch, "os": "linux"}})
+}
+
+/// An index (or Docker list) over one image per arch; returns its descriptor.
+pub fn index(dir: &Path, archs: &[&str], tag: &str, docker: bool) -> Value {
+    let entries: Vec<Value> = archs
+        .iter()
+        .map(|a| image(dir, a, tag, docker, 64 * 1024))
+        .collect();
+    let mt = if docker { DOCKER_LIST } else { OCI_INDEX };
+    let bytes = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": mt, "manifests": entries,
+    }))
+    .unwrap();
+    let (d, s) = put_blob(dir, &bytes);
+    json!({"mediaType": mt, "digest": d, "size": s})
+}
+
+/// Write `dir/index.json` naming each descriptor.
+pub fn write_layout(dir: &Path, named: &[(&str, Value)]) {
+    let manifests: Vec<Value> = named
+        .iter()
+        .map(|(n, d)| {
+            let mut d = d.clone();
+            d.as_object_mut().unwrap().remove("platform");
+            d["annotations"] = json!({"org.opencontainers.image.ref.name": n});
+            d
+        })
+        .collect();
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": manifests})).unwrap(),
+    )
+    .unwrap();
+}
+
+/// A proxy in front of `upstream` recording "METHOD PATH" of every request.
+pub struct Counter {
+    pub addr: String,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Counter {
+    pub fn start(upstream: &str) -> Counter {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (log2, up) = (log.clone(), upstream.to_string());
+        std::thread::spawn(move || {
+            for c in l.incoming().flatten() {
+                let (log, up) = (log2.clone(), up.clone());
+                std::thread::spawn(move || relay(c, &up, &log));
+            }
+        });
+        Counter { addr, log }
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+/// One request per connection: forward the head (with Connection: close)
+/// and body, then relay the answer until the upstream closes.
+fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>) {
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    let mut head = String::new();
+    let mut first = String::new();
+    if r.read_line(&mut first).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = first.split_whitespace();
+    let line = format!(
+        "{} {}",
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or("")
+    );
+    log.lock().unwrap().push(line);
+    head.push_str(&first);
+    loop {
+        let mut l = String::new();
+        if r.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+            break;
+        }
+        if !l.to_ascii_lowercase().starts_with("connection:") {
+            head.push_str(&l);
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let Ok(mut u) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let _ = u.write_all(head.as_bytes());
+    let _ = u.write_all(r.buffer());
+    let mut u2 = u.try_clone().unwrap();
+    let mut c2 = c.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c2, &mut u2);
+    });
+    let mut buf = [0u8; 65536];
+    loop {
+        match u.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if c.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = c.shutdown(Shutdown::Both);
+    let _ = u.shutdown(Shutdown::Both);
+}
+
+fn http(reg: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> String {
+    let mut s = TcpStream::connect(reg).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {reg}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp
+}
+
+/// Push the image or index `desc` from layout `dir` to `reg`/`repo`:`tag`
+/// with plain registry API calls (blobs, then children, then the top).
+pub fn push_layout(reg: &str, dir: &Path, repo: &str, tag: &str, desc: &Value) {
+    let read = |d: &str| fs::read(dir.join("blobs/sha256").join(&d[7..])).unwrap();
+    let put_blob = |d: &str| {
+        let resp = http(reg, "POST", &format!("/v2/{repo}/blobs/uploads/"), &[], b"");
+        let loc = resp
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Location: ")
+                    .or_else(|| l.strip_prefix("location: "))
+            })
+            .unwrap_or_else(|| panic!("no Location: {resp}"))
+            .trim()
+            .to_string();
+        let path = loc
+            .split_once("://")
+            .map_or(loc.as_str(), |(_, r)| &r[r.find('/').unwrap()..]);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let resp = http(reg, "PUT", &format!("{path}{sep}digest={d}"), &[], &read(d));
+        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    };
+    let put_manifest = |reference: &str, mt: &str, bytes: &[u8]| {
+        let resp = http(
+            reg,
+            "PUT",
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &[("Content-Type", mt)],
+            bytes,
+        );
+        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    };
+    let push_image = |d: &str, reference: &str| {
+        let bytes = read(d);
+        let m: Value = serde_json::from_slice(&bytes).unwrap();
+        put_blob(m["config"]["digest"].as_str().unwrap());
+        for l in m["layers"].as_array().unwrap() {
+            put_blob(l["digest"].as_str().unwrap());
+        }
+        put_manifest(reference, m["mediaType"].as_str().unwrap(), &bytes);
+    };
+    let d = desc["digest"].as_str().unwrap();
+    let mt = desc["mediaType"].as_str().unwrap();
+    if mt == OCI_INDEX || mt == DOCKER_LIST {
+        let bytes = read(d);
+        let i: Value = serde_json::from_slice(&bytes).unwrap();
+        for m in i["manifests"].as_array().unwrap() {
+            let cd = m["digest"].as_str().unwrap();
+            push_image(cd, cd);
+        }
+        put_manifest(tag, mt, &bytes);
+    } else {
+        push_image(d, tag);
+    }
+}
