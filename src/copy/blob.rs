@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Read};
 
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
+use crate::compress::pgzip;
 use crate::error::Result;
 use crate::model::{Compression, Descriptor, Digest};
 use crate::transport::{BlobInfo, ImageDestination, ImageSource};
@@ -178,10 +179,8 @@ pub fn compressor<'a>(
 ) -> io::Result<Box<dyn Read + Send + 'a>> {
     Ok(match c {
         Compression::None => r,
-        Compression::Gzip => Box::new(flate2::read::GzEncoder::new(
-            BufReader::with_capacity(1 << 20, r),
-            flate2::Compression::new(level.unwrap_or(6).min(9)),
-        )),
+        // Parallel over blocks (pigz-style), one gzip member; see pgzip.
+        Compression::Gzip => Box::new(pgzip::ParGzEncoder::new(r, level)),
         Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
             r,
             level.map_or(3, |l| l as i32),
