@@ -96,9 +96,13 @@ pub fn copy_blob(
             let r = progress.counting(r, desc);
             let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
             let plain = Decompressor::new(from, verified)?;
-            // When the destination verifies the diff_id itself, don't hash twice.
+            // When the destination verifies the diff_id itself, or the
+            // source blob is uncompressed and already verified against that
+            // same digest, don't hash twice.
             let plain: Box<dyn Read + Send + '_> = match (diff_id, &known) {
-                (Some(d), None) => Box::new(VerifyingReader::new(plain, d, None)),
+                (Some(d), None) if !(from == Compression::None && *d == desc.digest) => {
+                    Box::new(VerifyingReader::new(plain, d, None))
+                }
                 _ => Box::new(plain),
             };
             let mut out = compressor(to, plain, level)?;
