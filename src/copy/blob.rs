@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Read};
 
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
+use crate::compress::pgzip;
 use crate::error::Result;
 use crate::model::{Compression, Descriptor, Digest};
 use crate::transport::{BlobInfo, ImageDestination, ImageSource};
@@ -95,9 +96,13 @@ pub fn copy_blob(
             let r = progress.counting(r, desc);
             let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
             let plain = Decompressor::new(from, verified)?;
-            // When the destination verifies the diff_id itself, don't hash twice.
+            // When the destination verifies the diff_id itself, or the
+            // source blob is uncompressed and already verified against that
+            // same digest, don't hash twice.
             let plain: Box<dyn Read + Send + '_> = match (diff_id, &known) {
-                (Some(d), None) => Box::new(VerifyingReader::new(plain, d, None)),
+                (Some(d), None) if !(from == Compression::None && *d == desc.digest) => {
+                    Box::new(VerifyingReader::new(plain, d, None))
+                }
                 _ => Box::new(plain),
             };
             let mut out = compressor(to, plain, level)?;
@@ -178,10 +183,8 @@ pub fn compressor<'a>(
 ) -> io::Result<Box<dyn Read + Send + 'a>> {
     Ok(match c {
         Compression::None => r,
-        Compression::Gzip => Box::new(flate2::read::GzEncoder::new(
-            BufReader::with_capacity(1 << 20, r),
-            flate2::Compression::new(level.unwrap_or(6).min(9)),
-        )),
+        // Parallel over blocks (pigz-style), one gzip member; see pgzip.
+        Compression::Gzip => Box::new(pgzip::ParGzEncoder::new(r, level)),
         Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
             r,
             level.map_or(3, |l| l as i32),
