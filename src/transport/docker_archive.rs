@@ -365,6 +365,35 @@ struct OutManifest<'a> {
     layers: Vec<OutDescriptor<'a>>,
 }
 
+/// The Docker v2s2 manifest lade synthesizes for a saved image: compact,
+/// fields in skopeo's order (mediaType, size, digest), so the bytes match
+/// skopeo's but for the honest layer media type. Shared by the daemon source.
+pub(crate) fn synthesize_manifest(
+    config: &[u8],
+    config_digest: &Digest,
+    layers: &[(MediaType, u64, Digest)],
+) -> Result<RawManifest> {
+    let m = OutManifest {
+        schema_version: 2,
+        media_type: MediaType::DockerManifest.as_str(),
+        config: OutDescriptor {
+            media_type: MediaType::DockerConfig.as_str(),
+            size: config.len() as u64,
+            digest: config_digest,
+        },
+        layers: layers
+            .iter()
+            .map(|(mt, size, digest)| OutDescriptor {
+                media_type: mt.as_str(),
+                size: *size,
+                digest,
+            })
+            .collect(),
+    };
+    let bytes = serde_json::to_vec(&m)?;
+    RawManifest::from_bytes(bytes, Some(&MediaType::DockerManifest))
+}
+
 impl ArchiveSource {
     fn new(archive: Archive, sel: &Selector) -> Result<ArchiveSource> {
         let i = archive.select(sel)?;
@@ -396,25 +425,7 @@ impl ArchiveSource {
             descs.push((mt, e.size, digest.clone()));
             layers.insert(digest, e);
         }
-        let m = OutManifest {
-            schema_version: 2,
-            media_type: MediaType::DockerManifest.as_str(),
-            config: OutDescriptor {
-                media_type: MediaType::DockerConfig.as_str(),
-                size: config.len() as u64,
-                digest: &config_digest,
-            },
-            layers: descs
-                .iter()
-                .map(|(mt, size, digest)| OutDescriptor {
-                    media_type: mt.as_str(),
-                    size: *size,
-                    digest,
-                })
-                .collect(),
-        };
-        let bytes = serde_json::to_vec(&m)?;
-        let manifest = RawManifest::from_bytes(bytes, Some(&MediaType::DockerManifest))?;
+        let manifest = synthesize_manifest(&config, &config_digest, &descs)?;
         Ok(ArchiveSource {
             index,
             manifest,

@@ -58,7 +58,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use serde::Serialize;
+use crate::transport::docker_archive::synthesize_manifest;
 
 use super::docker_archive::{tag_ref, ArchiveDest, DOCKER_LAYER};
 use super::{
@@ -164,23 +164,6 @@ pub struct DaemonSource {
     repo_tags: Vec<String>,
     /// Manifest and config after a measuring pass (for get_manifest).
     measured: Mutex<Option<(RawManifest, Vec<u8>)>>,
-}
-
-#[derive(Serialize)]
-struct OutDescriptor<'a> {
-    #[serde(rename = "mediaType")]
-    media_type: &'a str,
-    size: u64,
-    digest: &'a Digest,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutManifest<'a> {
-    schema_version: u32,
-    media_type: &'a str,
-    config: OutDescriptor<'a>,
-    layers: Vec<OutDescriptor<'a>>,
 }
 
 impl DaemonSource {
@@ -331,24 +314,9 @@ impl StreamedSource for DaemonSource {
                     "the export has no uncompressed layer {d} (did the daemon stop mid-stream?)"
                 )))
             })?;
-            layers.push(OutDescriptor {
-                media_type: DOCKER_LAYER,
-                size,
-                digest: d,
-            });
+            layers.push((MediaType::parse(DOCKER_LAYER), size, d.clone()));
         }
-        let m = OutManifest {
-            schema_version: 2,
-            media_type: MediaType::DockerManifest.as_str(),
-            config: OutDescriptor {
-                media_type: MediaType::DockerConfig.as_str(),
-                size: config.len() as u64,
-                digest: &self.config_digest,
-            },
-            layers,
-        };
-        let bytes = serde_json::to_vec(&m)?;
-        let manifest = RawManifest::from_bytes(bytes, Some(&MediaType::DockerManifest))?;
+        let manifest = synthesize_manifest(&config, &self.config_digest, &layers)?;
         Ok(StreamedImage { manifest, config })
     }
 }
