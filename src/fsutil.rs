@@ -107,3 +107,41 @@ pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
     }
     Ok(f)
 }
+
+/// Prefix of every temp file lade writes inside a layout or directory
+/// (so `gc` and readers can tell them from content).
+pub const TMP_PREFIX: &str = ".lade-tmp-";
+
+/// Hard-link `src` to a temp name in `dir` and verify the linked file's
+/// size and digest (hashing the link, not the path, so a swapped source is
+/// caught). Returns the temp path, ready to persist under its final name,
+/// or None when linking is not possible (another filesystem, no
+/// permission) so the caller can stream instead. The temp link is removed
+/// on error or when dropped.
+pub fn link_verified(
+    src: &Path,
+    dir: &Path,
+    digest: &Digest,
+    size: u64,
+) -> Result<Option<tempfile::TempPath>> {
+    let Ok(tmp) = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .make_in(dir, |p| std::fs::hard_link(src, p))
+    else {
+        return Ok(None);
+    };
+    let f = open_regular_nofollow(tmp.path())
+        .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
+    let (got, n) = hash_file(&f, digest.algorithm())?;
+    if n != size {
+        return Err(Error::new(format!(
+            "blob {digest}: got {n} bytes, expected {size}"
+        )));
+    }
+    if &got != digest {
+        return Err(Error::new(format!(
+            "blob {digest}: content hashes to {got} (digest mismatch)"
+        )));
+    }
+    Ok(Some(tmp.into_temp_path()))
+}

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, hash_file, open_regular_nofollow, read_capped};
+use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
 use crate::model::{
     validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
     MAX_MANIFEST_SIZE, REF_NAME,
@@ -35,7 +35,6 @@ use crate::model::{
 pub const LAYOUT_FILE: &str = "oci-layout";
 pub const INDEX_FILE: &str = "index.json";
 pub const LAYOUT_VERSION: &str = "1.0.0";
-const TMP_PREFIX: &str = ".lade-tmp-";
 const COPY_BUF: usize = 1 << 20;
 
 /// An OCI image layout on disk.
@@ -250,33 +249,13 @@ impl Layout {
     /// file's size and digest. Returns false when linking is not possible
     /// here (another filesystem, no permission), so the caller can stream.
     pub fn put_link(&self, src: &Path, digest: &Digest, size: u64) -> Result<bool> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let tmp = self.root.join(format!(
-            "{TMP_PREFIX}link-{}-{}",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        if fs::hard_link(src, &tmp).is_err() {
+        let Some(tmp) = link_verified(src, &self.root, digest, size)? else {
             return Ok(false);
-        }
-        let guard = TempPath(tmp);
-        let f = open_regular_nofollow(&guard.0).with_context(|| format!("blob {digest}"))?;
-        let (got, n) = hash_file(&f, digest.algorithm())?;
-        if n != size {
-            return Err(Error::new(format!(
-                "blob {digest}: got {n} bytes, expected {size}"
-            )));
-        }
-        if &got != digest {
-            return Err(Error::new(format!(
-                "blob {digest}: content hashes to {got} (digest mismatch)"
-            )));
-        }
+        };
         let dir = self.root.join("blobs").join(digest.algorithm().name());
         fs::create_dir_all(&dir)?;
-        fs::rename(&guard.0, dir.join(digest.hex()))?;
-        std::mem::forget(guard);
+        tmp.persist(dir.join(digest.hex()))
+            .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
         fsync_dir(&dir)?;
         Ok(true)
     }
@@ -470,15 +449,6 @@ impl Write for Writeback<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.file.flush()
-    }
-}
-
-/// Removes a temp file when dropped.
-struct TempPath(PathBuf);
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
     }
 }
 

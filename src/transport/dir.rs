@@ -45,7 +45,7 @@ use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
 };
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, hash_file, open_regular_nofollow, read_capped};
+use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
 use crate::model::{
     Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -55,7 +55,6 @@ use crate::store::copy_buffered;
 pub const VERSION: &str = "Directory Transport Version: 1.1\n";
 const VERSION_FILE: &str = "version";
 const MANIFEST_FILE: &str = "manifest.json";
-const TMP_PREFIX: &str = ".lade-tmp-";
 
 #[derive(Debug, Clone)]
 pub struct DirRef {
@@ -372,24 +371,9 @@ impl ImageDestination for DirDest {
         let (Some(d), Some(size)) = (&expected.digest, expected.size) else {
             return Ok(None);
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .make_in(&self.dir, |p| fs::hard_link(path, p));
-        let Ok(tmp) = tmp else {
+        let Some(tmp) = link_verified(path, &self.dir, d, size)? else {
             return Ok(None); // another file system, or links not allowed
         };
-        let f = open_regular_nofollow(tmp.path()).with_context(|| format!("blob {d}"))?;
-        let (got, n) = hash_file(&f, d.algorithm())?;
-        if n != size {
-            return Err(Error::new(format!(
-                "blob {d}: got {n} bytes, expected {size}"
-            )));
-        }
-        if &got != d {
-            return Err(Error::new(format!(
-                "blob {d}: content hashes to {got} (digest mismatch)"
-            )));
-        }
         let name = d.hex().to_string();
         let existed = self.exists(&name);
         tmp.persist(self.dir.join(&name))

@@ -37,21 +37,19 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::oci_layout::{find_in_index, parse_path_ref};
+use super::oci_layout::{find_in_index, fmt_path_ref, parse_path_ref};
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
-use crate::fsutil::fsync_dir;
+use crate::fsutil::{fsync_dir, TMP_PREFIX};
 use crate::model::{
     validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
     RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
 };
 use crate::store::{copy_buffered, parse_index_json, set_ref_in, LAYOUT_VERSION};
 use crate::verify::VerifyingReader;
-
-const TMP_PREFIX: &str = ".lade-tmp-";
 
 #[derive(Debug, Clone)]
 pub struct OciArchiveRef {
@@ -86,11 +84,7 @@ impl OciArchiveRef {
 
 impl fmt::Display for OciArchiveRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "oci-archive:{}", self.path.display())?;
-        if let Some(n) = &self.name {
-            write!(f, ":{n}")?;
-        }
-        Ok(())
+        fmt_path_ref(f, "oci-archive", &self.path, self.name.as_deref())
     }
 }
 

@@ -97,12 +97,22 @@ pub(crate) fn find_in_index(
 
 impl fmt::Display for OciRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "oci:{}", self.path.display())?;
-        if let Some(n) = &self.name {
-            write!(f, ":{n}")?;
-        }
-        Ok(())
+        fmt_path_ref(f, "oci", &self.path, self.name.as_deref())
     }
+}
+
+/// `TRANSPORT:PATH[:REF]`, the inverse of [`parse_path_ref`].
+pub(crate) fn fmt_path_ref(
+    f: &mut fmt::Formatter<'_>,
+    transport: &str,
+    path: &Path,
+    name: Option<&str>,
+) -> fmt::Result {
+    write!(f, "{transport}:{}", path.display())?;
+    if let Some(n) = name {
+        write!(f, ":{n}")?;
+    }
+    Ok(())
 }
 
 impl ImageReference for OciRef {
