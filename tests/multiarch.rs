@@ -286,3 +286,143 @@ fn inspect_all_platforms_lists_every_image_in_one_call() {
         );
     }
 }
+
+/// podman with its own storage under `root` (vfs, no systemd, no events).
+fn podman(root: &Path) -> Command {
+    let mut c = Command::new("podman");
+    c.arg("--root")
+        .arg(root.join("storage"))
+        .arg("--runroot")
+        .arg(root.join("run"))
+        .args([
+            "--storage-driver",
+            "vfs",
+            "--cgroup-manager",
+            "cgroupfs",
+            "--events-backend",
+            "none",
+        ]);
+    c
+}
+
+/// Indexes pushed by podman (`manifest create/add/push --all`, both list
+/// formats) of images imported with different `--arch`: `--all` keeps the
+/// index digest, `--platform linux/arm64` writes an index of that entry
+/// only, the default copies this machine's image; skopeo reads back what
+/// lade wrote byte for byte.
+#[test]
+fn podman_pushed_indexes_all_platform_subset_default() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("podman") || !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let root = t.path().join("podman");
+    let arches = [("amd64", None), ("arm64", Some("v8")), ("s390x", None)];
+    for (arch, variant) in arches {
+        let (gz, _) = layer(&[("arch", arch.as_bytes().to_vec())]);
+        let tar_path = t.path().join(format!("{arch}.tar.gz"));
+        std::fs::write(&tar_path, gz).unwrap();
+        let mut c = podman(&root);
+        c.args(["import", "-q", "--os", "linux", "--arch", arch]);
+        if let Some(v) = variant {
+            c.args(["--variant", v]);
+        }
+        ok(c.arg(&tar_path).arg(format!("localhost/ma-podman:{arch}")));
+    }
+    for format in ["v2s2", "oci"] {
+        let list = format!("localhost/ma-list-{format}");
+        ok(podman(&root).args(["manifest", "create", &list]));
+        for (arch, _) in arches {
+            ok(podman(&root).args([
+                "manifest",
+                "add",
+                &list,
+                &format!("containers-storage:localhost/ma-podman:{arch}"),
+            ]));
+        }
+        let src = format!("docker://{reg}/{}:1", unique("ma/podman"));
+        ok(podman(&root).args([
+            "manifest",
+            "push",
+            "-q",
+            "--all",
+            "--format",
+            format,
+            "--tls-verify=false",
+            &list,
+            &src,
+        ]));
+        let pushed = raw(&src);
+        let idx = json(&pushed);
+        let want_type = if format == "oci" {
+            OCI_INDEX
+        } else {
+            DOCKER_LIST
+        };
+        assert_eq!(idx["mediaType"], want_type, "{format}");
+        assert_eq!(idx["manifests"].as_array().unwrap().len(), 3);
+
+        // --all: the index and every instance, digests kept.
+        let all = format!("docker://{reg}/{}:all", unique("ma/podman-all"));
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--all",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &src,
+            &all,
+        ]));
+        assert_eq!(raw(&all), pushed, "{format}: --all changed the index");
+        for m in idx["manifests"].as_array().unwrap() {
+            let d = m["digest"].as_str().unwrap();
+            let child = raw(&format!("{}@{d}", all.rsplit_once(':').unwrap().0));
+            assert_eq!(sha256(&child), d);
+        }
+
+        // --platform linux/arm64: an index holding that entry only.
+        let sub = format!("docker://{reg}/{}:arm", unique("ma/podman-arm"));
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--platform",
+            "linux/arm64",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &src,
+            &sub,
+        ]));
+        let sub_raw = raw(&sub);
+        let sub_idx = json(&sub_raw);
+        let entries = sub_idx["manifests"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{sub_idx:#}");
+        assert_eq!(entries[0]["platform"]["architecture"], "arm64");
+        assert_eq!(entries[0]["platform"]["variant"], "v8");
+        let arm = idx["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == "arm64")
+            .unwrap();
+        assert_eq!(entries[0]["digest"], arm["digest"]);
+        let lade_raw = ok(lade().args(["inspect", "--raw", "--tls-verify=false", &sub]));
+        assert_eq!(lade_raw, sub_raw, "skopeo and lade read different bytes");
+
+        // Default: this machine's platform, as one image.
+        let one = t.path().join(format!("one-{format}"));
+        let one_name = format!("oci:{}:one", one.display());
+        ok(lade().args(["copy", "-q", "--src-tls-verify=false", &src, &one_name]));
+        let cfg = json(&ok(lade().args(["inspect", "--config", &one_name])));
+        assert_eq!(
+            cfg["architecture"],
+            std::env::consts::ARCH
+                .replace("x86_64", "amd64")
+                .replace("aarch64", "arm64")
+        );
+        let got = json(&ok(
+            skopeo().args(["inspect", &format!("oci:{}:one", one.display())])
+        ));
+        assert_eq!(got["Architecture"], cfg["architecture"]);
+    }
+}

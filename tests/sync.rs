@@ -270,3 +270,83 @@ fn bench_sync_vs_skopeo() {
         lade2 / lade1
     );
 }
+
+/// A repository and a layout into trees of dir: images: one directory per
+/// image, named as skopeo's sync names them (`NAME:TAG`, NAME the
+/// repository's last component; `TAG` for a layout's ref names), each
+/// readable by skopeo with the source's manifest digest; a second run
+/// copies nothing; a dir: image as the tree is refused.
+#[test]
+fn repository_and_layout_into_a_dir_tree() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let named = many_tags(&src_dir, 4);
+    let repo = unique("sync/tree");
+    for (tag, d) in &named {
+        push_layout(&reg, &src_dir, &repo, tag, d);
+    }
+    let last = repo.rsplit('/').next().unwrap().to_string();
+    let tree = t.path().join("tree");
+    let src = format!("docker://{reg}/{repo}");
+    let dest = format!("dir:{}", tree.display());
+    let out = run(sync_cmd().args(["-j", "2", &src, &dest]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("4 copied, 0 unchanged"), "{err}");
+    let mut dirs: Vec<String> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    dirs.sort();
+    let want: Vec<String> = named.iter().map(|(t, _)| format!("{last}:{t}")).collect();
+    assert_eq!(dirs, want);
+    for (tag, d) in &named {
+        let img = format!("dir:{}/{last}:{tag}", tree.display());
+        let got = ok(std::process::Command::new("skopeo").args(["inspect", "--raw", &img]));
+        assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "{img}");
+    }
+    // The index's instances are in its directory too: skopeo reads one.
+    let (itag, _) = named.last().unwrap();
+    ok(std::process::Command::new("skopeo").args([
+        "inspect",
+        "--override-arch",
+        "arm64",
+        &format!("dir:{}/{last}:{itag}", tree.display()),
+    ]));
+
+    // Unchanged second run: nothing copied.
+    let out = run(sync_cmd().args([&src, &dest]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && err.contains("0 copied, 4 unchanged"),
+        "{err}"
+    );
+
+    // A layout: directories named by the ref names.
+    let tree2 = t.path().join("tree2");
+    ok(sync_cmd().args([
+        &format!("oci:{}", src_dir.display()),
+        &format!("dir:{}", tree2.display()),
+    ]));
+    for (tag, d) in &named {
+        let got = ok(lade().args([
+            "inspect",
+            "--raw",
+            &format!("dir:{}/{tag}", tree2.display()),
+        ]));
+        assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "{tag}");
+    }
+
+    // A dir: image is not a tree.
+    let one = format!("dir:{}/{last}:{}", tree.display(), named[0].0);
+    let msg = fails_with(sync_cmd().args([&src, &one]), 3);
+    assert!(msg.contains("is a dir: image"), "{msg}");
+}

@@ -1,5 +1,7 @@
 //! `sync`: every tag of a repository (or every image of a layout or
-//! multi-image archive) into a repository or layout, one image per tag.
+//! multi-image archive) into a repository or layout, one image per tag,
+//! or into a tree of `dir:` images, one directory per image (named as
+//! skopeo names them: `NAME:TAG`, NAME the repository's last component).
 //!
 //! For each tag both sides are asked for the digest they hold with
 //! [`ImageReference::current_digest`] (registry HEAD requests, index.json
@@ -115,10 +117,13 @@ pub fn sync(
         }
         work.push((name, short, r));
     }
-    if let (false, Some((_, tag, _))) = (opts.dry_run, work.first()) {
+    if let (false, Some((_, tag, r))) = (opts.dry_run, work.first()) {
         // Create the destination (a new layout) once, before writers race.
         if !tag.is_empty() {
-            drop(dst.with_tag(tag)?.destination(&opts.copy.transport)?);
+            drop(
+                dst.sync_target(r.docker_reference().as_deref(), tag)?
+                    .destination(&opts.copy.transport)?,
+            );
         }
     }
     let stop = AtomicBool::new(false);
@@ -163,7 +168,7 @@ fn sync_one(
             "{src}: no tag to write it under (name the images with tags)"
         )));
     }
-    let to = dst.with_tag(tag)?;
+    let to = dst.sync_target(src.docker_reference().as_deref(), tag)?;
     let t = &opts.copy.transport;
     // An unknown digest on either side means "copy".
     let have = src.current_digest(t, false).ok().flatten();

@@ -98,6 +98,45 @@ impl ImageReference for DirRef {
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         DirDest::open(&self.path).map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
+
+    /// The digest of `manifest.json`; None when the directory has none.
+    fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+        let mut f = match open_in(&self.path, MANIFEST_FILE) {
+            Ok(f) => f,
+            Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, MANIFEST_FILE)?;
+        Ok(Some(Digest::of_bytes(&bytes)))
+    }
+
+    /// `sync` into `dir:TREE`: one image directory per image,
+    /// `TREE/NAME:TAG` with NAME the last component of the source's
+    /// repository (as skopeo's sync names them), or `TREE/TAG` when the
+    /// source has no repository name (an `oci:` layout's ref names).
+    fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
+        if self.path.join(VERSION_FILE).exists() {
+            return Err(Error::new(format!(
+                "{self} is a dir: image; sync writes a tree of image directories: \
+                 name an empty or new directory"
+            )));
+        }
+        let name = image
+            .and_then(|i| crate::model::DockerRef::parse(i).ok())
+            .and_then(|r| r.path.rsplit('/').next().map(str::to_string));
+        let sub = match name {
+            Some(n) => format!("{n}:{tag}"),
+            None => tag.to_string(),
+        };
+        // Both parts follow the reference grammar; checked again because
+        // the result becomes a path.
+        if sub.starts_with('.') || sub.contains('/') || sub.contains('\0') {
+            return Err(Error::new(format!("{sub:?} cannot name a directory")));
+        }
+        Ok(Box::new(DirRef {
+            path: self.path.join(sub),
+        }))
+    }
 }
 
 /// Open a file in the image directory: regular files only, missing is NotFound.

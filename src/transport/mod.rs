@@ -104,6 +104,15 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
+    /// Where `sync` writes the image it read from a source named `image`
+    /// (a Docker reference such as `registry:5000/team/app:1`, when the
+    /// source has one), under `tag`. Default: [`Self::with_tag`] — a
+    /// repository or layout takes the tag; a tree of image directories
+    /// (`dir:`) makes one directory per image.
+    fn sync_target(&self, _image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
+        self.with_tag(tag)
+    }
+
     /// For sources holding several images (multi-image archives, layouts):
     /// a reference to each, in order. Default: just this one.
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {

@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod client;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -84,8 +85,22 @@ impl RegistryRef {
         }
     }
 
+    /// The process's client for this registry and these settings, made
+    /// (and pinged) on first use. `sync` opens a reference per tag and
+    /// asks both sides for digests: sharing the client keeps one ping,
+    /// one set of tokens and one connection pool per registry.
     pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
-        Ok(Arc::new(Client::new(&self.r.domain, opts)?))
+        static CLIENTS: OnceLock<Mutex<HashMap<String, Arc<Client>>>> = OnceLock::new();
+        let clients = CLIENTS.get_or_init(Default::default);
+        // The key holds the settings as given (credentials included); it
+        // never leaves this map.
+        let key = format!("{}\n{opts:?}", self.r.domain);
+        if let Some(c) = clients.lock().unwrap().get(&key) {
+            return Ok(c.clone());
+        }
+        // Made outside the lock: two threads may both ping, one client wins.
+        let c = Arc::new(Client::new(&self.r.domain, opts)?);
+        Ok(clients.lock().unwrap().entry(key).or_insert(c).clone())
     }
 
     fn scope(&self, push: bool) -> Vec<String> {
@@ -149,10 +164,12 @@ impl ImageReference for RegistryRef {
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let client = self.client(&opts.src_registry)?;
-        known_sources()
-            .lock()
-            .unwrap()
-            .push((client.host.clone(), self.r.path.clone()));
+        let mut known = known_sources().lock().unwrap();
+        let this = (client.host.clone(), self.r.path.clone());
+        if !known.contains(&this) {
+            known.push(this);
+        }
+        drop(known);
         Ok(Box::new(RegistrySource {
             r: self.clone(),
             client,
