@@ -258,9 +258,11 @@ const SYNC_HELP: &str = "\
 SOURCES AND DESTINATIONS
   SOURCE: docker://HOST/REPO (every tag; a tag in the name is ignored),
   oci:PATH (every named image), docker-archive:PATH or oci-archive:PATH
-  (every image). DESTINATION: docker://HOST/REPO (each image as REPO:TAG)
-  or oci:PATH (each image named TAG). Unlike skopeo sync, DESTINATION is the
-  repository itself, not a prefix.
+  (every image). DESTINATION: docker://HOST/REPO (each image as REPO:TAG),
+  oci:PATH (each image named TAG), or dir:TREE (each image in the directory
+  TREE/NAME:TAG, NAME the source repository's last component, as skopeo sync
+  names them; TREE/TAG for layout sources). Unlike skopeo sync, a docker://
+  DESTINATION is the repository itself, not a prefix.
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
@@ -274,7 +276,8 @@ OUTPUT
 EXAMPLES
   lade sync docker://registry.example/app docker://mirror.example/app
   lade sync --tag-regex '^1\\.' --jobs 8 docker://registry.example/app oci:mirror
-  lade sync oci:mirror docker://registry.example/app";
+  lade sync oci:mirror docker://registry.example/app
+  lade sync docker://registry.example/app dir:/media/usb";
 
 const INSPECT_HELP: &str = "\
 OUTPUT
