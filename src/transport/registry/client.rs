@@ -517,25 +517,23 @@ impl Client {
 /// The token of a token service's answer (`token` or `access_token`) and
 /// how long to use it.
 fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
-    {
-        let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
-        #[derive(serde::Deserialize)]
-        struct Tok {
-            token: Option<String>,
-            access_token: Option<String>,
-            expires_in: Option<u64>,
-        }
-        let t: Tok = serde_json::from_slice(&body)
-            .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
-        let token = t
-            .token
-            .or(t.access_token)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
-        // Renew a little early; 60 s is the spec's default lifetime.
-        let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
-        Ok((token, ttl))
+    let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
+    #[derive(serde::Deserialize)]
+    struct Tok {
+        token: Option<String>,
+        access_token: Option<String>,
+        expires_in: Option<u64>,
     }
+    let t: Tok = serde_json::from_slice(&body)
+        .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
+    let token = t
+        .token
+        .or(t.access_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
+    // Renew a little early; 60 s is the spec's default lifetime.
+    let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
+    Ok((token, ttl))
 }
 
 pub struct SendError {
