@@ -32,6 +32,30 @@ pub struct Step<'a> {
     pub retries: u32,
 }
 
+/// `f(0..n)` in parallel: on rayon's pool, or, when the transports say
+/// more transfers than CPUs pay (they wait on a network), on a pool of
+/// that many threads.
+pub fn in_parallel<T: Send>(
+    n: usize,
+    transfers: usize,
+    f: impl Fn(usize) -> T + Send + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let run = || (0..n).into_par_iter().map(&f).collect();
+    let threads = transfers.min(n);
+    if threads <= rayon::current_num_threads() {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("lade-transfer-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
 /// Run `once` (open the source blob, write it) until it succeeds, fails
 /// for good, or `retries` further attempts failed transiently. Each try
 /// re-reads the blob from the source: a streamed body cannot be replayed.

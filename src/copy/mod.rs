@@ -20,8 +20,6 @@ pub mod sync;
 
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::{
@@ -325,10 +323,8 @@ fn copy_single(
     };
     let results: Vec<Result<blob::Copied>> =
         if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
-            (0..manifest.layers.len())
-                .into_par_iter()
-                .map(one)
-                .collect()
+            let transfers = src.parallel_transfers().max(dst.parallel_transfers());
+            blob::in_parallel(manifest.layers.len(), transfers, one)
         } else {
             (0..manifest.layers.len()).map(one).collect()
         };

@@ -331,7 +331,16 @@ impl ImageSource for RegistrySource {
     fn concurrent_reads(&self) -> bool {
         true
     }
+
+    fn parallel_transfers(&self) -> usize {
+        PARALLEL_TRANSFERS
+    }
 }
+
+/// Blobs moved at once to or from a registry: a transfer mostly waits (for
+/// the network, for the registry's writes and fsyncs), so more than the
+/// CPUs; skopeo's default is 6 too.
+const PARALLEL_TRANSFERS: usize = 6;
 
 /// A blob download that resumes with `Range` after a broken connection.
 struct BlobReader {
@@ -507,9 +516,11 @@ impl RegistryDest {
     }
 }
 
-/// Chunk size of uploads whose size is not known in advance; the hidden
-/// `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least 1024) overrides it, for tests.
-const UPLOAD_CHUNK: usize = 16 << 20;
+/// Chunk size of uploads whose size is not known in advance (each upload
+/// holds one chunk in memory: with PARALLEL_TRANSFERS of them, 48 MiB at
+/// most); the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least 1024)
+/// overrides it, for tests.
+const UPLOAD_CHUNK: usize = 8 << 20;
 
 fn upload_chunk_size() -> usize {
     std::env::var("LADE_UPLOAD_CHUNK_SIZE")
@@ -704,6 +715,10 @@ impl ImageDestination for RegistryDest {
             preserves_digests: true,
             multi_image: false,
         }
+    }
+
+    fn parallel_transfers(&self) -> usize {
+        PARALLEL_TRANSFERS
     }
 
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
