@@ -7,9 +7,11 @@
 //! `Range` after a broken connection only when the server answers a
 //! matching 206. Push: HEAD to skip blobs the repository has, a
 //! cross-repository mount when a source in this process reads the same
-//! registry, a monolithic PUT when digest and size are known and a
-//! streamed PATCH + PUT when they are not; manifests last (children of an
-//! index by digest, then the top one by tag or digest).
+//! registry, a monolithic PUT when digest and size are known and
+//! `Content-Range` PATCH chunks + PUT when they are not; a failed upload's
+//! session is cancelled (the copy engine retries the blob from its
+//! source); manifests last (children of an index by digest, then the top
+//! one by tag or digest).
 //!
 //! Authentication, TLS, redirects and retries live in [`client`].
 
