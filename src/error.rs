@@ -23,6 +23,10 @@ pub enum Kind {
 pub struct Error {
     kind: Kind,
     msg: String,
+    /// A failure worth trying again from the start (a blob upload whose
+    /// streamed body the registry refused with a 5xx, or whose connection
+    /// broke): see [`Error::transient`].
+    transient: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -32,6 +36,7 @@ impl Error {
         Error {
             kind: Kind::Failure,
             msg: msg.into(),
+            transient: false,
         }
     }
 
@@ -39,6 +44,7 @@ impl Error {
         Error {
             kind: Kind::NotFound,
             msg: msg.into(),
+            transient: false,
         }
     }
 
@@ -46,11 +52,23 @@ impl Error {
         Error {
             kind: Kind::Usage,
             msg: msg.into(),
+            transient: false,
         }
     }
 
     pub fn kind(&self) -> Kind {
         self.kind
+    }
+
+    /// Mark the error as transient: the operation may succeed when tried
+    /// again from the start (the mark survives [`Error::context`]).
+    pub fn transient(mut self) -> Self {
+        self.transient = true;
+        self
+    }
+
+    pub fn is_transient(&self) -> bool {
+        self.transient
     }
 
     pub fn message(&self) -> &str {
@@ -96,6 +114,7 @@ impl From<io::Error> for Error {
         Error {
             kind,
             msg: io_message(&e),
+            transient: false,
         }
     }
 }

@@ -263,6 +263,8 @@ struct Req {
     path: String,
     headers: HashMap<String, String>,
     head: Vec<u8>,
+    /// The body, when it has a Content-Length (read before the handler runs).
+    body: Vec<u8>,
 }
 
 enum Action {
@@ -319,6 +321,7 @@ fn read_head(s: &mut TcpStream) -> Option<(Req, Vec<u8>)> {
             path,
             headers,
             head,
+            body: Vec::new(),
         },
         buffered,
     ))
@@ -338,9 +341,25 @@ where
             let handler = handler.clone();
             let upstream = upstream.clone();
             std::thread::spawn(move || {
-                let Some((req, buffered)) = read_head(&mut c) else {
+                let Some((mut req, mut buffered)) = read_head(&mut c) else {
                     return;
                 };
+                // A body of known length is read whole first: handlers see
+                // it, and a refusal comes after the client sent it all.
+                let len = req
+                    .headers
+                    .get("content-length")
+                    .and_then(|v| v.parse::<usize>().ok());
+                if let Some(n) = len.filter(|n| *n <= 64 << 20) {
+                    if buffered.len() < n {
+                        let mut rest = vec![0u8; n - buffered.len()];
+                        if c.read_exact(&mut rest).is_err() {
+                            return;
+                        }
+                        buffered.extend_from_slice(&rest);
+                    }
+                    req.body = buffered.clone();
+                }
                 match handler(&req) {
                     Action::Respond(bytes) => {
                         let _ = c.write_all(&bytes);
@@ -780,6 +799,31 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         .args(["copy", "-q", "--src-cert-dir", cd, "--authfile"])
         .arg(&authfile)
         .args([&dst, &back]));
+    // --creds USER without a password: asked for on the terminal (echo
+    // off); without a terminal, a clear error.
+    let err = fails_with(
+        lade()
+            .stdin(Stdio::null())
+            .args(["inspect", "--cert-dir", cd, "--creds", "alice", &dst]),
+        2,
+    );
+    assert!(err.contains("not a terminal"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    if require_tool("script") {
+        // util-linux script(1) runs lade on a pty and types the password.
+        let cmd = format!(
+            "{} inspect --cert-dir {cd} --creds alice {dst}",
+            env!("CARGO_BIN_EXE_lade")
+        );
+        let o = run_with_input(
+            Command::new("script").args(["-qec", &cmd, "/dev/null"]),
+            b"s3cret\n",
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("Password for alice: "), "{out}");
+        assert!(out.contains(&digest_of(&src, &[])), "{out}");
+    }
     // $REGISTRY_AUTH_FILE is read too.
     ok(lade()
         .env("REGISTRY_AUTH_FILE", &authfile)
@@ -907,24 +951,55 @@ fn token_auth_pull_push_scopes_and_reuse() {
     let log = requests.clone();
     let key = k.clone();
     let token_addr = serve(None, move |req| {
-        let q = req.path.split_once('?').map_or("", |(_, q)| q).to_string();
-        log.lock().unwrap().push(q.clone());
-        let auth = req
-            .headers
-            .get("authorization")
-            .cloned()
-            .unwrap_or_default();
-        if auth != format!("Basic {}", b64std(b"bob:pw")) {
-            return Action::Respond(response("401 Unauthorized", &[], b"{}"));
+        // GET with Basic credentials (scopes in the query), or the OAuth2
+        // refresh-token POST of an identity token (scopes space-separated
+        // in the form).
+        let mut scopes = Vec::new();
+        if req.method == "POST" {
+            let form = String::from_utf8_lossy(&req.body).to_string();
+            log.lock().unwrap().push(format!("POST {form}"));
+            let field = |k: &str| {
+                form.split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .map(url_decode)
+            };
+            let ct = req.headers.get("content-type").cloned().unwrap_or_default();
+            if ct != "application/x-www-form-urlencoded"
+                || field("grant_type").as_deref() != Some("refresh_token")
+                || field("client_id").as_deref() != Some("lade")
+                || field("service").as_deref() != Some("lade-test-registry")
+                || field("refresh_token").as_deref() != Some("refresh-xyz")
+            {
+                return Action::Respond(response("401 Unauthorized", &[], b"{}"));
+            }
+            scopes.extend(
+                field("scope")
+                    .unwrap_or_default()
+                    .split(' ')
+                    .map(String::from),
+            );
+        } else {
+            let q = req.path.split_once('?').map_or("", |(_, q)| q).to_string();
+            log.lock().unwrap().push(q.clone());
+            let auth = req
+                .headers
+                .get("authorization")
+                .cloned()
+                .unwrap_or_default();
+            if auth != format!("Basic {}", b64std(b"bob:pw")) {
+                return Action::Respond(response("401 Unauthorized", &[], b"{}"));
+            }
+            for kv in q.split('&') {
+                if let Some(s) = kv.strip_prefix("scope=") {
+                    scopes.push(url_decode(s));
+                }
+            }
         }
         let mut access = Vec::new();
-        for kv in q.split('&') {
-            if let Some(s) = kv.strip_prefix("scope=") {
-                let s = url_decode(s);
-                let p: Vec<&str> = s.split(':').collect();
-                if p.len() == 3 {
-                    access.push(json!({"type": p[0], "name": p[1], "actions": p[2].split(',').collect::<Vec<_>>()}));
-                }
+        for s in &scopes {
+            let p: Vec<&str> = s.split(':').collect();
+            if p.len() == 3 {
+                access.push(json!({"type": p[0], "name": p[1], "actions": p[2].split(',').collect::<Vec<_>>()}));
             }
         }
         let now = std::time::SystemTime::now()
@@ -946,7 +1021,11 @@ fn token_auth_pull_push_scopes_and_reuse() {
         )
         .stdout;
         let jwt = format!("{signing}.{}", b64url(&sig));
-        let body = json!({"token": jwt, "expires_in": 300}).to_string();
+        let body = if req.method == "POST" {
+            json!({"access_token": jwt, "expires_in": 300, "scope": scopes.join(" ")}).to_string()
+        } else {
+            json!({"token": jwt, "expires_in": 300}).to_string()
+        };
         Action::Respond(response(
             "200 OK",
             &[("Content-Type", "application/json".into())],
@@ -1015,6 +1094,59 @@ fn token_auth_pull_push_scopes_and_reuse() {
     assert_eq!(l["RepoTags"], json!(["1"]));
     // skopeo agrees through the same token service.
     ok(skopeo().args(["inspect", INSECURE, "--creds", "bob:pw", &dst]));
+
+    // An auth file's identity token is a refresh token: POSTed (form) to
+    // the realm for access tokens, for pull and for push; no Basic GET.
+    let authfile = t.path().join("identity.json");
+    fs::write(
+        &authfile,
+        json!({"auths": {reg.addr.clone(): {"auth": b64std(b"<token>:"), "identitytoken": "refresh-xyz"}}})
+            .to_string(),
+    )
+    .unwrap();
+    requests.lock().unwrap().clear();
+    let l = json(&ok(lade()
+        .args(["inspect", INSECURE, "--authfile"])
+        .arg(&authfile)
+        .arg(&dst)));
+    assert_eq!(l["RepoTags"], json!(["1"]));
+    let dst2 = format!("docker://{}/{}:2", reg.addr, unique("tok/id"));
+    ok(lade()
+        .args(["copy", "-q", "--dest-tls-verify=false", "--authfile"])
+        .arg(&authfile)
+        .args([&src, &dst2]));
+    {
+        let r = requests.lock().unwrap();
+        assert!(
+            !r.is_empty() && r.iter().all(|q| q.starts_with("POST ")),
+            "{r:?}"
+        );
+        assert!(
+            r.iter()
+                .any(|q| q.contains("scope=repository%3Atok%2Fid") && q.contains("pull%2Cpush")),
+            "{r:?}"
+        );
+    }
+    assert_eq!(
+        digest_of(&dst2, &[INSECURE, "--creds", "bob:pw"]),
+        digest_of(&src, &[])
+    );
+    // A refused identity token: a clear error.
+    fs::write(
+        &authfile,
+        json!({"auths": {reg.addr.clone(): {"identitytoken": "stale-123"}}}).to_string(),
+    )
+    .unwrap();
+    let err = fails_with(
+        lade()
+            .args(["inspect", INSECURE, "--authfile"])
+            .arg(&authfile)
+            .arg(&dst),
+        3,
+    );
+    assert!(err.contains("identity token was refused"), "{err}");
+    assert!(!err.contains("stale-123"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 // ---------------------------------------------------------------------------
@@ -1237,6 +1369,155 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let seen = seen_auth.lock().unwrap();
     assert!(!seen.is_empty(), "redirect target never reached");
     assert!(seen.iter().all(|a| a.is_none()), "{seen:?}");
+}
+
+/// Upload sessions the registry of scripts/test still holds open for
+/// `repo` (its storage is $LADE_TEST_TMP/registry): `_uploads/ID` with
+/// its `startedat` file. (A cancelled session leaves a stray
+/// `hashstates/` behind in distribution 2.8, but no `startedat`: the
+/// registry answers 404 BLOB_UPLOAD_UNKNOWN for it.)
+fn open_uploads(repo: &str) -> usize {
+    let tmp = std::env::var("LADE_TEST_TMP").expect("LADE_TEST_TMP");
+    let d = Path::new(&tmp)
+        .join("registry/docker/registry/v2/repositories")
+        .join(repo)
+        .join("_uploads");
+    fs::read_dir(&d).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().join("startedat").exists())
+        })
+        .count()
+    })
+}
+
+#[test]
+fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let src = big_layout(&t.path().join("big"), 3 << 20);
+    let want = digest_of(&src, &[]);
+    let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let cnt = counts.clone();
+    let mode = Arc::new(Mutex::new(String::new()));
+    let m = mode.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        let mode = m.lock().unwrap().clone();
+        let upload = req.path.contains("/blobs/uploads/");
+        let n = {
+            let mut c = cnt.lock().unwrap();
+            let e = c.entry(req.method.clone()).or_insert(0);
+            if upload {
+                *e += 1;
+            }
+            *e
+        };
+        let put = upload && req.method == "PUT";
+        let patch = upload && req.method == "PATCH";
+        let unavailable = || Action::Respond(response("503 Service Unavailable", &[], b""));
+        match mode.as_str() {
+            // after the body was sent: refused once, or the connection dropped once
+            "put503" if put && n == 1 => unavailable(),
+            "putreset" if put && n == 1 => Action::Respond(Vec::new()),
+            "put503always" if put => unavailable(),
+            "patch503" if patch && n == 3 => unavailable(),
+            _ => Action::Forward { cut_body_at: None },
+        }
+    });
+    let set = |s: &str| {
+        *mode.lock().unwrap() = s.to_string();
+        counts.lock().unwrap().clear();
+    };
+    let count = |m: &str| counts.lock().unwrap().get(m).copied().unwrap_or(0);
+    let push = |repo: &str, extra: &[&str]| {
+        let mut c = lade();
+        c.args(["copy", "--dest-tls-verify=false"])
+            .args(extra)
+            .arg(&src)
+            .arg(format!("docker://{proxy}/{repo}:1"));
+        run(&mut c)
+    };
+    // What arrived: the real registry's manifest digest, and skopeo reads
+    // every blob back (it verifies their digests).
+    let check = |repo: &str, digest: Option<&str>| {
+        let name = format!("docker://{reg}/{repo}:1");
+        if let Some(d) = digest {
+            assert_eq!(digest_of(&name, &[INSECURE]), d, "{repo}");
+        }
+        let back = t.path().join(repo.replace('/', "_"));
+        ok(skopeo().args([
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            &name,
+            &oci(&back, "x"),
+        ]));
+        assert_eq!(
+            open_uploads(repo),
+            0,
+            "{repo}: an upload session was left open"
+        );
+    };
+
+    for fault in ["put503", "putreset"] {
+        set(fault);
+        let repo = unique("upfault/a");
+        let o = push(&repo, &["--retry-times", "2"]);
+        assert!(
+            o.status.success(),
+            "{fault}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("Retrying blob"), "{fault}: {err}");
+        // the layer twice (first refused), the config once
+        assert_eq!(count("PUT"), 3, "{fault}");
+        check(&repo, Some(&want));
+    }
+
+    // Retries spent: a clear error naming registry, request and status.
+    set("put503always");
+    let repo = unique("upfault/b");
+    let o = push(&repo, &["--retry-times", "1"]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&proxy) && err.contains("PUT /v2/") && err.contains("503"),
+        "{err}"
+    );
+    assert_eq!(err.matches("lade: error").count(), 1, "{err}");
+    assert_eq!(count("PUT"), 2, "1 try + 1 retry");
+    assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+
+    // Size unknown (recompressed): PATCH chunks with Content-Range, each
+    // following Location; a chunk refused mid-way restarts the blob.
+    set("patch503");
+    let repo = unique("upfault/chunks");
+    let mut c = lade();
+    c.env("LADE_UPLOAD_CHUNK_SIZE", "65536")
+        .args(["copy", "--dest-tls-verify=false", "--retry-times", "2"])
+        .args(["--dest-compress-format", "zstd", &src])
+        .arg(format!("docker://{proxy}/{repo}:1"));
+    let o = run(&mut c);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 3 MiB in 64 KiB chunks: dozens of PATCHes, one refused and restarted
+    assert!(count("PATCH") > 40, "{} PATCHes", count("PATCH"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Retrying blob"));
+    check(&repo, None);
+    let layers = json(&ok(skopeo().args([
+        "inspect",
+        "--raw",
+        INSECURE,
+        &format!("docker://{reg}/{repo}:1"),
+    ])))["layers"]
+        .clone();
+    assert_eq!(
+        layers[0]["mediaType"],
+        json!("application/vnd.oci.image.layer.v1.tar+zstd")
+    );
 }
 
 #[test]

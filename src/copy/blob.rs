@@ -26,6 +26,61 @@ pub struct Step<'a> {
     /// is decompressed on the way.
     pub diff_id: Option<&'a Digest>,
     pub level: Option<u32>,
+    /// How often a blob whose write failed transiently (an upload the
+    /// registry dropped or answered 5xx after its body was sent) is
+    /// copied again from the source (`--retry-times`).
+    pub retries: u32,
+}
+
+/// `f(0..n)` in parallel: on rayon's pool, or, when the transports say
+/// more transfers than CPUs pay (they wait on a network), on a pool of
+/// that many threads.
+pub fn in_parallel<T: Send>(
+    n: usize,
+    transfers: usize,
+    f: impl Fn(usize) -> T + Send + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let run = || (0..n).into_par_iter().map(&f).collect();
+    let threads = transfers.min(n);
+    if threads <= rayon::current_num_threads() {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("lade-transfer-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Run `once` (open the source blob, write it) until it succeeds, fails
+/// for good, or `retries` further attempts failed transiently. Each try
+/// re-reads the blob from the source: a streamed body cannot be replayed.
+pub fn with_retries<T>(
+    desc: &Descriptor,
+    retries: u32,
+    progress: &Progress,
+    mut once: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let mut attempt = 0;
+    loop {
+        match once() {
+            Err(e) if e.is_transient() && attempt < retries => {
+                attempt += 1;
+                progress.message(&format!(
+                    "Retrying blob {} ({attempt} of {retries}) after: {e}",
+                    desc.digest
+                ));
+                // 0.5 s, 1 s, 2 s, … capped at 30 s.
+                let ms = 500u64 << (attempt - 1).min(6);
+                std::thread::sleep(std::time::Duration::from_millis(ms.min(30_000)));
+            }
+            r => return r,
+        }
+    }
 }
 
 /// Copy one blob as `step` says.
@@ -60,9 +115,11 @@ pub fn copy_blob(
                     });
                 }
             }
-            let (r, _) = src.get_blob(desc)?;
-            let mut r = progress.counting(r, desc);
-            let out = dst.put_blob(&mut r, &info)?;
+            let out = with_retries(desc, step.retries, progress, || {
+                let (r, _) = src.get_blob(desc)?;
+                let mut r = progress.counting(r, desc);
+                dst.put_blob(&mut r, &info)
+            })?;
             progress.blob_done(desc, &out, out.size, Outcome::Copied);
             Ok(Copied {
                 desc: merge(desc, out),
@@ -92,21 +149,23 @@ pub fn copy_blob(
                 }
             }
             progress.blob_start(desc);
-            let (r, _) = src.get_blob(desc)?;
-            let r = progress.counting(r, desc);
-            let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
-            let plain = Decompressor::new(from, verified)?;
-            // When the destination verifies the diff_id itself, or the
-            // source blob is uncompressed and already verified against that
-            // same digest, don't hash twice.
-            let plain: Box<dyn Read + Send + '_> = match (diff_id, &known) {
-                (Some(d), None) if !(from == Compression::None && *d == desc.digest) => {
-                    Box::new(VerifyingReader::new(plain, d, None))
-                }
-                _ => Box::new(plain),
-            };
-            let mut out = compressor(to, plain, level)?;
-            let stored = dst.put_blob(&mut out, &info)?;
+            let stored = with_retries(desc, step.retries, progress, || {
+                let (r, _) = src.get_blob(desc)?;
+                let r = progress.counting(r, desc);
+                let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
+                let plain = Decompressor::new(from, verified)?;
+                // When the destination verifies the diff_id itself, or the
+                // source blob is uncompressed and already verified against
+                // that same digest, don't hash twice.
+                let plain: Box<dyn Read + Send + '_> = match (diff_id, &known) {
+                    (Some(d), None) if !(from == Compression::None && *d == desc.digest) => {
+                        Box::new(VerifyingReader::new(plain, d, None))
+                    }
+                    _ => Box::new(plain),
+                };
+                let mut out = compressor(to, plain, level)?;
+                dst.put_blob(&mut out, &info)
+            })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
             Ok(Copied {
                 desc: merge(desc, stored),

@@ -20,8 +20,6 @@ pub mod sync;
 
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::{
@@ -298,7 +296,10 @@ fn copy_single(
         progress.blob_done(&manifest.config, &manifest.config, 0, Outcome::Skipped);
     } else {
         progress.blob_start(&manifest.config);
-        dst.put_blob(&mut config_bytes.as_slice(), &config_info)?;
+        let retries = opts.transport.dest_registry.retry_times;
+        blob::with_retries(&manifest.config, retries, progress, || {
+            dst.put_blob(&mut config_bytes.as_slice(), &config_info)
+        })?;
         copied += 1;
         progress.add_bytes(&manifest.config, config_bytes.len() as u64);
         progress.blob_done(
@@ -315,16 +316,15 @@ fn copy_single(
             format: plan.format,
             diff_id: diff_ids.get(i),
             level: opts.compression_level,
+            retries: opts.transport.dest_registry.retry_times,
         };
         copy_blob(src, dst, &manifest.layers[i], &step, progress)
             .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
     };
     let results: Vec<Result<blob::Copied>> =
         if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
-            (0..manifest.layers.len())
-                .into_par_iter()
-                .map(one)
-                .collect()
+            let transfers = src.parallel_transfers().max(dst.parallel_transfers());
+            blob::in_parallel(manifest.layers.len(), transfers, one)
         } else {
             (0..manifest.layers.len()).map(one).collect()
         };

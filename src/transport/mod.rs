@@ -146,6 +146,13 @@ pub trait ImageSource: Send + Sync {
         false
     }
 
+    /// How many blobs are worth reading at once when waiting, not CPU,
+    /// bounds them (network round trips, a server's disk); 0: as many as
+    /// there are CPUs.
+    fn parallel_transfers(&self) -> usize {
+        0
+    }
+
     /// Names the source records for this image (docker-archive RepoTags).
     fn repo_tags(&self) -> Vec<String> {
         Vec::new()
@@ -232,6 +239,13 @@ pub trait ImageDestination: Send + Sync {
     /// e.g. an uncompressed layer known by its diff_id), return the
     /// descriptor of what it has; copy then skips the blob.
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>>;
+
+    /// How many blobs are worth writing at once when waiting, not CPU,
+    /// bounds them (see [`ImageSource::parallel_transfers`]); 0: as many
+    /// as there are CPUs.
+    fn parallel_transfers(&self) -> usize {
+        0
+    }
 
     /// Store a blob from `reader`. When `expected.digest`/`size` are known
     /// they MUST be verified (no more than size + 1 bytes are read) and on

@@ -22,6 +22,9 @@ pub enum Creds {
     },
     /// A bearer token sent as is (`--registry-token`).
     Token(String),
+    /// An OAuth2 refresh token (an auth file's `identitytoken`, a
+    /// credential helper's `<token>` user), traded for bearer tokens.
+    Identity(String),
 }
 
 impl Creds {
@@ -29,21 +32,79 @@ impl Creds {
     pub fn basic(&self) -> Option<String> {
         match self {
             Creds::Basic { user, pass } => Some(b64(&format!("{user}:{pass}"))),
-            Creds::Token(_) => None,
+            Creds::Token(_) | Creds::Identity(_) => None,
         }
     }
 
-    /// `USER[:PASS]` from the command line.
+    /// `USER[:PASS]` from the command line; without `:PASS` the password
+    /// is asked for on the terminal (once per user in this process).
     pub fn parse(s: &str) -> Result<Creds> {
-        let (user, pass) = s.split_once(':').unwrap_or((s, ""));
+        let (user, pass) = match s.split_once(':') {
+            Some((u, p)) => (u, p.to_string()),
+            None if s.is_empty() => ("", String::new()),
+            None => (s, prompt_password(s)?),
+        };
         if user.is_empty() {
             return Err(Error::usage("--creds needs USERNAME[:PASSWORD]"));
         }
         Ok(Creds::Basic {
             user: user.to_string(),
-            pass: pass.to_string(),
+            pass,
         })
     }
+}
+
+/// Ask for `user`'s password on the terminal (standard input), echo off;
+/// remembered for the rest of the process, so source and destination
+/// (and every client opened for them) ask once.
+fn prompt_password(user: &str) -> Result<String> {
+    use std::collections::HashMap;
+    use std::io::{IsTerminal, Read};
+    use std::sync::{Mutex, OnceLock};
+    static ASKED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let asked = ASKED.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut asked = asked.lock().unwrap();
+    if let Some(p) = asked.get(user) {
+        return Ok(p.clone());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::usage(format!(
+            "--creds {user}: no password given and standard input is not a terminal to ask for one (use USER:PASSWORD or an auth file)"
+        )));
+    }
+    eprint!("Password for {user}: ");
+    let _ = std::io::stderr().flush();
+    let mut fd = stdin.lock();
+    let before = rustix::termios::tcgetattr(&fd)
+        .map_err(|e| Error::new(format!("reading the terminal's settings: {e}")))?;
+    let mut quiet = before.clone();
+    quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
+    quiet
+        .local_modes
+        .insert(rustix::termios::LocalModes::ECHONL);
+    rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Drain, &quiet)
+        .map_err(|e| Error::new(format!("turning the terminal's echo off: {e}")))?;
+    // One line, read byte by byte: nothing past it is consumed.
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    let r = loop {
+        match fd.read(&mut byte) {
+            Ok(0) => break Ok(()),
+            Ok(_) if byte[0] == b'\n' => break Ok(()),
+            Ok(_) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Now, &before);
+    r.map_err(|e| Error::new(format!("reading the password: {e}")))?;
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    let pass = String::from_utf8(line).map_err(|_| Error::new("the password is not UTF-8"))?;
+    asked.insert(user.to_string(), pass.clone());
+    Ok(pass)
 }
 
 /// A parsed WWW-Authenticate challenge.
@@ -234,6 +295,13 @@ fn creds_in(v: &Value, host: &str) -> Result<Option<Creds>> {
         .get("auths")
         .and_then(|a| keys.iter().find_map(|k| a.get(k)))
     {
+        if let Some(t) = entry
+            .get("identitytoken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+        {
+            return Ok(Some(Creds::Identity(t.to_string())));
+        }
         if let Some(a) = entry.get("auth").and_then(Value::as_str) {
             use base64::Engine;
             let raw = base64::engine::general_purpose::STANDARD
@@ -292,9 +360,7 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
         return Ok(None);
     }
     if user == "<token>" {
-        return Err(Error::new(format!(
-            "credential helper {prog} returned an identity token, which lade does not support yet"
-        )));
+        return Ok(Some(Creds::Identity(secret.to_string())));
     }
     Ok(Some(Creds::Basic {
         user: user.to_string(),

@@ -75,6 +75,9 @@ impl Client {
             .user_agent(concat!("lade/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
+            // Parallel blob transfers each keep their connection.
+            .max_idle_connections_per_host(16)
+            .max_idle_connections(32)
             .tls_config(tls)
             .build()
             .into();
@@ -194,6 +197,10 @@ impl Client {
                 Err(e) if retry_ok && e.retriable => {
                     attempt += 1;
                     std::thread::sleep(backoff(attempt));
+                }
+                // A streamed body is gone: the caller may start over.
+                Err(e) if e.retriable && !body.replayable() => {
+                    return Err(self.ctx(&what, e.err).transient())
                 }
                 Err(e) => return Err(self.ctx(&what, e.err)),
                 Ok(resp) => {
@@ -419,6 +426,9 @@ impl Client {
                 "token realm {realm:?} is not an http(s) URL"
             )));
         }
+        if let Some(Creds::Identity(refresh)) = &self.creds {
+            return self.refresh_token(realm, service, scopes, refresh);
+        }
         let mut headers = Vec::new();
         if let Some(b) = self.creds.as_ref().and_then(|c| c.basic()) {
             if url.starts_with("http://") && !self.insecure {
@@ -445,24 +455,85 @@ impl Client {
         if !status.is_success() {
             return Err(Error::new(format!("token service {realm}: {status}")));
         }
-        let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
-        #[derive(serde::Deserialize)]
-        struct Tok {
-            token: Option<String>,
-            access_token: Option<String>,
-            expires_in: Option<u64>,
-        }
-        let t: Tok = serde_json::from_slice(&body)
-            .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
-        let token = t
-            .token
-            .or(t.access_token)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
-        // Renew a little early; 60 s is the spec's default lifetime.
-        let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
-        Ok((token, ttl))
+        token_of(realm, resp)
     }
+
+    /// The OAuth2 flow of an identity token (auth files' `identitytoken`):
+    /// POST the form `grant_type=refresh_token` to the realm.
+    fn refresh_token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scopes: &[String],
+        refresh: &str,
+    ) -> Result<(String, Duration)> {
+        if !(realm.starts_with("https://") || realm.starts_with("http://")) {
+            return Err(Error::new(format!(
+                "token realm {realm:?} is not an http(s) URL"
+            )));
+        }
+        if realm.starts_with("http://") && !self.insecure {
+            return Err(Error::new(format!(
+                "not sending an identity token to the plain-HTTP token service {realm} (use --tls-verify=false to allow)"
+            )));
+        }
+        let mut form = vec![
+            "grant_type=refresh_token".to_string(),
+            format!("refresh_token={}", urlencode(refresh)),
+            "client_id=lade".to_string(),
+        ];
+        if let Some(s) = service {
+            form.push(format!("service={}", urlencode(s)));
+        }
+        if !scopes.is_empty() {
+            form.push(format!("scope={}", urlencode(&scopes.join(" "))));
+        }
+        let form = form.join("&");
+        let headers = [(
+            "content-type",
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        let resp = self
+            .send_body(
+                &Method::POST,
+                realm,
+                &headers,
+                &mut ReqBody::Bytes(form.as_bytes()),
+            )
+            .map_err(|e| e.err.context(format!("token service {realm}")))?;
+        let status = resp.status();
+        if status.as_u16() == 400 || status.as_u16() == 401 || status.as_u16() == 403 {
+            return Err(Error::new(format!(
+                "token service {realm}: {status}: the identity token was refused (expired? `lade login` again)"
+            )));
+        }
+        if !status.is_success() {
+            return Err(Error::new(format!("token service {realm}: POST: {status}")));
+        }
+        token_of(realm, resp)
+    }
+}
+
+/// The token of a token service's answer (`token` or `access_token`) and
+/// how long to use it.
+fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
+    let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
+    #[derive(serde::Deserialize)]
+    struct Tok {
+        token: Option<String>,
+        access_token: Option<String>,
+        expires_in: Option<u64>,
+    }
+    let t: Tok = serde_json::from_slice(&body)
+        .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
+    let token = t
+        .token
+        .or(t.access_token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
+    // Renew a little early; 60 s is the spec's default lifetime.
+    let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
+    Ok((token, ttl))
 }
 
 pub struct SendError {
@@ -471,6 +542,18 @@ pub struct SendError {
 }
 
 fn send_error(e: ureq::Error) -> SendError {
+    // A request body that failed to read (a source blob that did not
+    // verify, a broken source download) is the source's error, not the
+    // registry's: passed on as it is, and not retried here.
+    let e = match e {
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|i| i.is::<Error>()) => {
+            return SendError {
+                err: Error::from(io),
+                retriable: false,
+            }
+        }
+        e => e,
+    };
     let retriable = matches!(
         e,
         ureq::Error::Io(_)

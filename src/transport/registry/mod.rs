@@ -7,9 +7,11 @@
 //! `Range` after a broken connection only when the server answers a
 //! matching 206. Push: HEAD to skip blobs the repository has, a
 //! cross-repository mount when a source in this process reads the same
-//! registry, a monolithic PUT when digest and size are known and a
-//! streamed PATCH + PUT when they are not; manifests last (children of an
-//! index by digest, then the top one by tag or digest).
+//! registry, a monolithic PUT when digest and size are known and
+//! `Content-Range` PATCH chunks + PUT when they are not; a failed upload's
+//! session is cancelled (the copy engine retries the blob from its
+//! source); manifests last (children of an index by digest, then the top
+//! one by tag or digest).
 //!
 //! Authentication, TLS, redirects and retries live in [`client`].
 
@@ -348,7 +350,16 @@ impl ImageSource for RegistrySource {
     fn concurrent_reads(&self) -> bool {
         true
     }
+
+    fn parallel_transfers(&self) -> usize {
+        PARALLEL_TRANSFERS
+    }
 }
+
+/// Blobs moved at once to or from a registry: a transfer mostly waits (for
+/// the network, for the registry's writes and fsyncs), so more than the
+/// CPUs; skopeo's default is 6 too.
+const PARALLEL_TRANSFERS: usize = 6;
 
 /// A blob download that resumes with `Range` after a broken connection.
 struct BlobReader {
@@ -524,6 +535,187 @@ impl RegistryDest {
     }
 }
 
+/// Chunk size of uploads whose size is not known in advance (each upload
+/// holds one chunk in memory: with PARALLEL_TRANSFERS of them, 48 MiB at
+/// most); the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least 1024)
+/// overrides it, for tests.
+const UPLOAD_CHUNK: usize = 8 << 20;
+
+fn upload_chunk_size() -> usize {
+    std::env::var("LADE_UPLOAD_CHUNK_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(UPLOAD_CHUNK, |n| n.max(1024))
+}
+
+/// The failure of an upload, with the session URL to cancel.
+type UploadError = (String, Error);
+
+impl RegistryDest {
+    /// One PUT with the whole blob, its digest in the query. The registry
+    /// hashes what it receives and refuses (400 DIGEST_INVALID) a blob
+    /// that does not match, so the bytes are not hashed here a second
+    /// time; their count is checked, and no more than `size` are sent.
+    fn upload_monolithic(
+        &self,
+        loc: &str,
+        reader: &mut dyn Read,
+        d: &Digest,
+        size: u64,
+    ) -> std::result::Result<(Digest, u64), UploadError> {
+        let c = &self.client;
+        let mut body = Exactly {
+            inner: reader.take(size + 1),
+            digest: d,
+            size,
+            count: 0,
+        };
+        let url = with_query(loc, &format!("digest={d}"));
+        let resp = c
+            .send(
+                Method::PUT,
+                &url,
+                &self.r.scope(true),
+                &[("content-type", "application/octet-stream".into())],
+                ReqBody::Stream(&mut body, Some(size)),
+            )
+            .map_err(|e| (loc.to_string(), e))?;
+        match resp.status().as_u16() {
+            201 => Ok((d.clone(), size)),
+            code => Err((loc.to_string(), upload_status(c, "PUT", &url, code, resp))),
+        }
+    }
+
+    /// PATCH the blob in chunks of known length (`Content-Range`,
+    /// following each answer's Location), hashing as it goes; then PUT
+    /// the digest. For blobs whose digest or size is not known up front
+    /// (recompressed layers).
+    fn upload_chunked(
+        &self,
+        loc: &str,
+        reader: &mut dyn Read,
+        want: Option<&Digest>,
+    ) -> std::result::Result<(Digest, u64), UploadError> {
+        let c = &self.client;
+        let scope = self.r.scope(true);
+        let alg = want.map_or(crate::model::Algorithm::Sha256, |d| d.algorithm());
+        let mut hasher = alg.hasher();
+        let mut buf = vec![0u8; upload_chunk_size()];
+        let mut loc = loc.to_string();
+        let mut offset: u64 = 0;
+        loop {
+            // Fill the buffer (a short read is not the end).
+            let mut n = 0;
+            while n < buf.len() {
+                match reader.read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err((loc, Error::from(e))),
+                }
+            }
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            let range = format!("{offset}-{}", offset + n as u64 - 1);
+            // Sent once: after a failed PATCH the session's length is
+            // unknown, so the blob starts over (the copy retries it).
+            let mut chunk: &[u8] = &buf[..n];
+            let resp = c
+                .send(
+                    Method::PATCH,
+                    &loc,
+                    &scope,
+                    &[
+                        ("content-type", "application/octet-stream".into()),
+                        ("content-range", range),
+                    ],
+                    ReqBody::Stream(&mut chunk, Some(n as u64)),
+                )
+                .map_err(|e| (loc.clone(), e))?;
+            let code = resp.status().as_u16();
+            if code != 202 {
+                return Err((loc.clone(), upload_status(c, "PATCH", &loc, code, resp)));
+            }
+            if let Some(l) = header(&resp, "location") {
+                loc = c.resolve(&l);
+            }
+            offset += n as u64;
+            if n < buf.len() {
+                break;
+            }
+        }
+        let digest = hasher.finish();
+        if let Some(w) = want {
+            if *w != digest {
+                return Err((
+                    loc,
+                    Error::new(format!(
+                        "blob {w}: content hashes to {digest} (digest mismatch)"
+                    )),
+                ));
+            }
+        }
+        let url = with_query(&loc, &format!("digest={digest}"));
+        let resp = c
+            .send(Method::PUT, &url, &scope, &[], ReqBody::Empty)
+            .map_err(|e| (loc.clone(), e))?;
+        match resp.status().as_u16() {
+            201 => Ok((digest, offset)),
+            code => Err((loc, upload_status(c, "PUT", &url, code, resp))),
+        }
+    }
+}
+
+/// The error of an upload request that did not succeed; 5xx and 429 are
+/// transient (the streamed body cannot be sent again, the blob can).
+fn upload_status(
+    c: &Client,
+    method: &str,
+    url: &str,
+    code: u16,
+    resp: ureq::http::Response<ureq::Body>,
+) -> Error {
+    let e = c.status_error(method, url, resp);
+    if code == 429 || (500..600).contains(&code) {
+        e.transient()
+    } else {
+        e
+    }
+}
+
+/// Passes exactly `size` bytes on: fewer or more is an error (at the end
+/// of the stream, so nothing is committed).
+struct Exactly<'a, R> {
+    inner: R,
+    digest: &'a Digest,
+    size: u64,
+    count: u64,
+}
+
+impl<R: Read> Read for Exactly<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        if self.count > self.size {
+            return Err(Error::new(format!(
+                "blob {}: more than the expected {} bytes",
+                self.digest, self.size
+            ))
+            .into());
+        }
+        if n == 0 && !buf.is_empty() && self.count != self.size {
+            return Err(Error::new(format!(
+                "blob {}: got {} bytes, expected {} (truncated)",
+                self.digest, self.count, self.size
+            ))
+            .into());
+        }
+        Ok(n)
+    }
+}
+
 fn with_query(url: &str, q: &str) -> String {
     format!("{url}{}{q}", if url.contains('?') { '&' } else { '?' })
 }
@@ -544,6 +736,10 @@ impl ImageDestination for RegistryDest {
         }
     }
 
+    fn parallel_transfers(&self) -> usize {
+        PARALLEL_TRANSFERS
+    }
+
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
         let Some(d) = &info.digest else {
             return Ok(None);
@@ -561,85 +757,28 @@ impl ImageDestination for RegistryDest {
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
-        let c = &self.client;
         let loc = self.start_upload()?;
-        let scope = self.r.scope(true);
-        let cancel = |loc: &str| {
-            let _ = c.send(Method::DELETE, loc, &scope, &[], ReqBody::Empty);
+        let r = match (&expected.digest, expected.size) {
+            (Some(d), Some(size)) => self.upload_monolithic(&loc, reader, d, size),
+            _ => self.upload_chunked(&loc, reader, expected.digest.as_ref()),
         };
-        let (digest, size) = match (&expected.digest, expected.size) {
-            (Some(d), Some(size)) => {
-                // Monolithic: one PUT with the bytes, verified as they go.
-                let mut v = crate::verify::VerifyingReader::new(reader, d, Some(size));
-                let url = with_query(&loc, &format!("digest={d}"));
-                let r = c.send(
-                    Method::PUT,
-                    &url,
-                    &scope,
-                    &[("content-type", "application/octet-stream".into())],
-                    ReqBody::Stream(&mut v, Some(size)),
-                );
-                let resp = match r {
-                    Ok(resp) => resp,
-                    Err(e) => {
-                        cancel(&loc);
-                        return Err(e);
-                    }
-                };
-                if resp.status().as_u16() != 201 {
-                    cancel(&loc);
-                    return Err(c.status_error("PUT", &url, resp));
-                }
-                (d.clone(), size)
+        match r {
+            Ok((digest, size)) => {
+                *self.pushed.lock().unwrap() += 1;
+                Ok(Descriptor::new(expected.media_type.clone(), digest, size))
             }
-            _ => {
-                // Streamed: PATCH the bytes (hashing them), then PUT the digest.
-                let alg = expected
-                    .digest
-                    .as_ref()
-                    .map_or(crate::model::Algorithm::Sha256, |d| d.algorithm());
-                let mut h = crate::model::HashingReader::new(reader, alg);
-                let r = c.send(
-                    Method::PATCH,
-                    &loc,
-                    &scope,
-                    &[("content-type", "application/octet-stream".into())],
-                    ReqBody::Stream(&mut h, None),
+            Err((session, e)) => {
+                // Never leave the upload session behind: a retry starts anew.
+                let _ = self.client.send(
+                    Method::DELETE,
+                    &session,
+                    &self.r.scope(true),
+                    &[],
+                    ReqBody::Empty,
                 );
-                let resp = match r {
-                    Ok(r) if r.status().as_u16() == 202 => r,
-                    Ok(r) => {
-                        cancel(&loc);
-                        return Err(c.status_error("PATCH", &loc, r));
-                    }
-                    Err(e) => {
-                        cancel(&loc);
-                        return Err(e);
-                    }
-                };
-                let (digest, size) = h.finish();
-                if let Some(want) = &expected.digest {
-                    if *want != digest {
-                        cancel(&loc);
-                        return Err(Error::new(format!(
-                            "blob {want}: content hashes to {digest} (digest mismatch)"
-                        )));
-                    }
-                }
-                let loc2 = header(&resp, "location")
-                    .map(|l| c.resolve(&l))
-                    .unwrap_or(loc.clone());
-                let url = with_query(&loc2, &format!("digest={digest}"));
-                let resp = c.send(Method::PUT, &url, &scope, &[], ReqBody::Empty)?;
-                if resp.status().as_u16() != 201 {
-                    cancel(&loc2);
-                    return Err(c.status_error("PUT", &url, resp));
-                }
-                (digest, size)
+                Err(e)
             }
-        };
-        *self.pushed.lock().unwrap() += 1;
-        Ok(Descriptor::new(expected.media_type.clone(), digest, size))
+        }
     }
 
     fn put_manifest(
