@@ -251,7 +251,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h -V --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-a -f -q -h -V --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,6 +283,10 @@ _lade() {
                     ;;
                 --digestfile)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --with-referrers)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --additional-tag)
@@ -981,7 +985,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-j -n -k -a -f -q -h -V --tag-regex --jobs --dry-run --keep-going --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-j -n -k -a -f -q -h -V --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,6 +1001,10 @@ _lade() {
                     ;;
                 -j)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --with-referrers)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --multi-arch)

@@ -59,6 +59,8 @@ zstd\t''
 none\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-19)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l with-referrers -d 'Also copy the image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker:// or oci: destination' -r -f -a "true\t''
+false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive destination (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d 'Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
@@ -89,6 +91,8 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print h
 complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag matches this regular expression (unanchored)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
+false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system]' -r -f -a "system\t'The image for this machine (or --override-*)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already'"

@@ -233,6 +233,19 @@ MULTI-PLATFORM IMAGES
   copies the index alone (its images must already be at the destination).
   Destinations that cannot hold an index (docker-archive:) refuse the last three.
 
+SIGNATURES AND REFERRERS
+  --with-referrers also copies what is attached to the image's manifest digest
+  (and, for an index copied whole, to each image's): cosign's tags
+  sha256-HEX.sig, .att and .sbom (to the same tags), and OCI 1.1 referrers
+  (manifests whose subject is the image: from the registry's referrers API, or
+  where it has none from the sha256-HEX tag index; in an oci: layout, the
+  index.json entries naming it), with their blobs, exact bytes and digests, and
+  theirs in turn (a signature of an SBOM; 4 levels). At a registry without the
+  referrers API the destination's sha256-HEX index is created or extended; in
+  an oci: layout referrers are index.json entries without a ref name. Only
+  docker:// and oci: destinations can hold them (others: an error). An image
+  whose manifest digest changes (format conversion) has none to copy.
+
 OUTPUT
   On a terminal, a progress bar per blob with bytes and rate; otherwise one line
   per blob on stderr (copied or skipped); then the manifest digest.
@@ -251,7 +264,8 @@ EXAMPLES
   lade copy docker-daemon:app:1 oci:layout:app
   lade copy oci:layout:app docker-daemon:app:2
   lade copy --all docker://registry.example/app:1 oci:layout:app
-  lade copy --platform linux/arm64 --platform linux/amd64 docker://r.example/app:1 oci:l:app"
+  lade copy --platform linux/arm64 --platform linux/amd64 docker://r.example/app:1 oci:l:app
+  lade copy --with-referrers docker://registry.example/app:1 oci:layout:app"
 );
 
 const SYNC_HELP: &str = "\
@@ -268,6 +282,13 @@ SOURCES AND DESTINATIONS
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
   copied (--all) unless --multi-arch/--platform say otherwise.
 
+  Signatures and referrers come along (see lade copy --with-referrers) when
+  the destination can hold them (docker://, oci:): signature and referrer tags
+  (sha256-HEX, sha256-HEX.sig/.att/.sbom) are synced like other tags, so new
+  signatures of an unchanged image arrive on the next run. Referrers only the
+  referrers API lists are found when their image is copied.
+  --with-referrers=false leaves those tags and referrers out.
+
 OUTPUT
   One line per image on stderr: copied, unchanged, failed; then a summary.
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
@@ -277,6 +298,7 @@ EXAMPLES
   lade sync docker://registry.example/app docker://mirror.example/app
   lade sync --tag-regex '^1\\.' --jobs 8 docker://registry.example/app oci:mirror
   lade sync oci:mirror docker://registry.example/app
+  lade sync --with-referrers=false docker://registry.example/app oci:mirror
   lade sync docker://registry.example/app dir:/media/usb";
 
 const INSPECT_HELP: &str = "\
@@ -354,6 +376,11 @@ pub struct CopyArgs {
     /// Write the digest of the copied manifest to FILE
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
+    /// Also copy the image's signatures and referrers (cosign's
+    /// sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker:// or oci: destination
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub with_referrers: Option<bool>,
     /// Another name for the image in a docker-archive destination (repeatable)
     #[arg(long, value_name = "NAME:TAG")]
     pub additional_tag: Vec<String>,
@@ -426,6 +453,11 @@ pub struct SyncArgs {
     /// Go on after a failed image; report every failure at the end
     #[arg(short, long)]
     pub keep_going: bool,
+    /// Copy each image's signatures and referrers (cosign's sha256-HEX.sig/.att/.sbom
+    /// tags, OCI 1.1 referrers) where the destination can hold them [default: true]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub with_referrers: Option<bool>,
     #[command(flatten)]
     pub multi: MultiArchArgs,
     /// Manifest format to write [default: the source's, if the destination takes it]

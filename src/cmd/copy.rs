@@ -2,6 +2,7 @@
 
 use super::platform_of;
 use crate::cli::{CompressArg, CopyArgs, FormatArg, MultiArchArg, MultiArchArgs, ProgressArg};
+use crate::copy::referrers::ReferrerMode;
 use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions, MultiArch};
 use crate::error::{Error, Result};
 use crate::model::Compression;
@@ -46,6 +47,10 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         progress: progress_of(a.quiet, a.progress),
         transport,
         digestfile: a.digestfile.clone(),
+        referrers: match a.with_referrers {
+            Some(true) => ReferrerMode::Required,
+            _ => ReferrerMode::Off,
+        },
     };
     let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
     copy_images(&refs, dest.as_ref(), &opts)?;

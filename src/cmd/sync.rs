@@ -7,14 +7,26 @@ use super::stdout;
 use crate::cli::{FormatArg, SyncArgs};
 use crate::copy::plan::Format;
 use crate::copy::progress::{Mode, Progress};
+use crate::copy::referrers::{ReferrerMode, WithoutAttachmentTags};
 use crate::copy::sync::{sync, Outcome, SyncOptions};
 use crate::copy::{CopyOptions, MultiArch};
 use crate::error::{Error, Result};
 use crate::transport::{self, TransportOptions};
 
 pub fn run(a: SyncArgs) -> Result<i32> {
-    let src = transport::parse(&a.source)?;
+    let mut src = transport::parse(&a.source)?;
     let dst = transport::parse(&a.destination)?;
+    let referrers = match a.with_referrers {
+        None => ReferrerMode::IfSupported,
+        Some(true) => ReferrerMode::Required,
+        Some(false) => ReferrerMode::Off,
+    };
+    // Signature and referrers-index tags travel with their images, or not
+    // at all: never as images of their own.
+    let holds = matches!(dst.transport(), "docker" | "oci");
+    if referrers == ReferrerMode::Off || (referrers == ReferrerMode::IfSupported && !holds) {
+        src = Box::new(WithoutAttachmentTags(src));
+    }
     let tag_regex = a
         .tag_regex
         .as_deref()
@@ -49,6 +61,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 dest_registry: super::registry::copy_side(&a.registry, false),
                 ..Default::default()
             },
+            referrers,
             ..Default::default()
         },
         tag_regex,

@@ -15,6 +15,7 @@ pub mod convert;
 pub mod index;
 pub mod plan;
 pub mod progress;
+pub mod referrers;
 mod stream;
 pub mod sync;
 
@@ -50,6 +51,8 @@ pub struct CopyOptions {
     pub transport: TransportOptions,
     /// Write the manifest digest of each copied image here, one per line.
     pub digestfile: Option<PathBuf>,
+    /// Copy signatures and referrers with each image ([`referrers`]).
+    pub referrers: referrers::ReferrerMode,
 }
 
 /// What one image's copy did.
@@ -86,6 +89,13 @@ pub fn copy_images(
             srcs.len()
         )));
     }
+    let holds_referrers = dest.holds_referrers();
+    if opts.referrers == referrers::ReferrerMode::Required && !holds_referrers {
+        return Err(Error::new(format!(
+            "--with-referrers: {dst} cannot hold signatures or referrers \
+             (copy to docker:// or oci:, or leave the option out)"
+        )));
+    }
     let progress = Progress::new(opts.progress);
     let mut reports = Vec::with_capacity(srcs.len());
     for src in srcs {
@@ -98,9 +108,23 @@ pub fn copy_images(
             Some(n) => vec![n],
             None => source.repo_tags(),
         };
-        let report = match source.streamed() {
-            Some(s) => stream::copy_streamed(s, &*dest, &names, opts, &progress),
-            None => copy_one(&*source, &*dest, &names, opts, &progress),
+        // A signature or referrers-index tag itself (sync lists them).
+        let tag = src
+            .tag()
+            .filter(|_| holds_referrers && opts.referrers != referrers::ReferrerMode::Off);
+        let attachment = tag.as_deref().and_then(referrers::attachment_tag);
+        let report = match (source.streamed(), attachment) {
+            (Some(s), _) => stream::copy_streamed(s, &*dest, &names, opts, &progress),
+            (None, Some((subject, suffix))) => referrers::copy_tagged(
+                &*source,
+                &*dest,
+                &subject,
+                suffix,
+                &names,
+                &progress,
+                opts.transport.dest_registry.retry_times,
+            ),
+            (None, None) => copy_one(&*source, &*dest, &names, opts, &progress),
         }
         .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         reports.push(report);
@@ -174,6 +198,7 @@ fn copy_one(
     };
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
+    referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
     progress.image_done(&out.digest, counts.0, counts.1);
     Ok(CopyReport {
         manifest_digest: out.digest,

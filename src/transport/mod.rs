@@ -54,6 +54,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         None
     }
 
+    /// The tag (registry) or ref name (layout) this name carries, if any.
+    /// Copy uses it to recognise signature and referrer tags
+    /// (`sha256-<hex>[.sig|.att|.sbom]`).
+    fn tag(&self) -> Option<String> {
+        None
+    }
+
     /// Open the image for reading.
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>>;
 
@@ -158,12 +165,39 @@ pub trait ImageSource: Send + Sync {
         Vec::new()
     }
 
+    /// The manifest tagged `tag` in the repository or layout this image is
+    /// in (cosign's `sha256-<hex>.sig` attachments, the referrers tag
+    /// schema's `sha256-<hex>` index), exact bytes, at most 4 MiB;
+    /// Ok(None) when there is no such tag. Default: none.
+    fn manifest_by_tag(&self, _tag: &str) -> Result<Option<RawManifest>> {
+        Ok(None)
+    }
+
+    /// The OCI 1.1 referrers of the manifest `subject` in the repository
+    /// or layout this image is in: descriptors of manifests whose `subject`
+    /// is that manifest (with `artifactType` and annotations where known).
+    /// Registries answer from the referrers API, or when that answers 404
+    /// from the tag-schema fallback index (returned too, exact bytes, so a
+    /// copy can keep its digest); layouts from the manifests their
+    /// index.json lists. Default: none.
+    fn referrers(&self, _subject: &Digest) -> Result<Referrers> {
+        Ok(Referrers::default())
+    }
+
     /// Some for sources that deliver their image only as one sequential
     /// stream (the Docker Engine's export): copy then uses
     /// [`StreamedSource::stream`] instead of `get_manifest`/`get_blob`.
     fn streamed(&self) -> Option<&dyn StreamedSource> {
         None
     }
+}
+
+/// What [`ImageSource::referrers`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Referrers {
+    pub descriptors: Vec<Descriptor>,
+    /// The tag-schema index (`sha256-<hex>`) they came from, if they did.
+    pub fallback_index: Option<RawManifest>,
 }
 
 /// A source whose blobs arrive as one stream, in an order it does not
@@ -275,6 +309,40 @@ pub trait ImageDestination: Send + Sync {
     /// (for `--multi-arch index-only`)? Ok(None) when it cannot tell.
     fn has_manifest(&self, _digest: &Digest) -> Result<Option<bool>> {
         Ok(None)
+    }
+
+    /// Can this destination hold signatures and referrers: manifests put by
+    /// digest ([`Self::put_referrer`]) and by tag
+    /// ([`Self::put_tagged_manifest`]) beside the image? Default: no.
+    fn holds_referrers(&self) -> bool {
+        false
+    }
+
+    /// Store a referrer manifest (one with a `subject`; its blobs are
+    /// already put) by digest, exact bytes. `desc` describes it as a
+    /// referrers list would (artifactType, annotations). Returns true when
+    /// the destination itself now finds it by its subject (a registry with
+    /// the referrers API answers `OCI-Subject`; a layout lists it in
+    /// index.json at commit); false means the caller must record it in the
+    /// tag-schema index. Default: unsupported.
+    fn put_referrer(&self, _m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
+        Err(Error::new("this destination cannot hold referrers"))
+    }
+
+    /// The manifest the destination holds under `tag` in the repository or
+    /// layout being written (for merging into a tag-schema index); Ok(None)
+    /// when the tag is absent. Default: none.
+    fn tagged_manifest(&self, _tag: &str) -> Result<Option<RawManifest>> {
+        Ok(None)
+    }
+
+    /// Store a manifest (its blobs already put) under `tag` in the
+    /// repository or layout being written, beside the image (a layout
+    /// names it at commit). Default: unsupported.
+    fn put_tagged_manifest(&self, _m: &RawManifest, _tag: &str) -> Result<()> {
+        Err(Error::new(
+            "this destination cannot hold tagged attachments",
+        ))
     }
 
     /// Make everything put so far visible, atomically where the medium allows.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::{
-    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource,
+    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
     TransportOptions,
 };
 use crate::error::{Error, Result};
@@ -39,16 +39,51 @@ impl OciRef {
         Ok(OciRef { path, name })
     }
 
-    /// The index.json entry this reference names.
+    /// The index.json entry this reference names. Without a name, entries
+    /// that are referrers of another (unnamed entries with a `subject`)
+    /// do not count as images.
     pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
-        find_in_index(
-            &layout.read_index()?,
-            self.name.as_deref(),
-            "layout",
-            "oci:PATH:REF",
-        )
-        .map_err(|e| e.context(self))
+        let mut index = layout.read_index()?;
+        if self.name.is_none() && index.manifests.len() > 1 {
+            index
+                .manifests
+                .retain(|m| m.ref_name().is_some() || subject_of(layout, m).is_none());
+        }
+        find_in_index(&index, self.name.as_deref(), "layout", "oci:PATH:REF")
+            .map_err(|e| e.context(self))
     }
+}
+
+/// The `subject` of the manifest or index an index.json entry points at,
+/// if it has one (None too when it cannot be read: not a referrer then).
+fn subject_of(layout: &Layout, entry: &Descriptor) -> Option<Descriptor> {
+    if !entry.media_type.is_manifest_or_index() {
+        return None;
+    }
+    let raw = layout.read_manifest(entry).ok()?;
+    subject_and_type(&raw).map(|(s, _)| s)
+}
+
+/// A manifest's `subject` and its artifact type (`artifactType`, else
+/// the config's media type, as distribution-spec's referrers list has it).
+pub fn subject_and_type(raw: &RawManifest) -> Option<(Descriptor, Option<String>)> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Probe {
+        subject: Option<Descriptor>,
+        artifact_type: Option<String>,
+        config: Option<ConfigProbe>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ConfigProbe {
+        media_type: Option<String>,
+    }
+    let p: Probe = serde_json::from_slice(&raw.bytes).ok()?;
+    let t = p
+        .artifact_type
+        .or_else(|| p.config.and_then(|c| c.media_type));
+    Some((p.subject?, t))
 }
 
 /// `PATH[:REF]` as `oci:` and `oci-archive:` spell it (split at the first
@@ -128,11 +163,11 @@ impl ImageReference for OciRef {
 
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         let layout = Layout::open_or_create(&self.path)?;
-        Ok(Box::new(LayoutDest {
-            layout,
-            name: self.name.clone(),
-            images: Mutex::new(Vec::new()),
-        }))
+        Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
+    }
+
+    fn tag(&self) -> Option<String> {
+        self.name.clone()
     }
 
     fn delete(&self, _opts: &TransportOptions) -> Result<()> {
@@ -185,6 +220,8 @@ impl ImageReference for OciRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
                 })),
+                // A referrer travels with its subject, not as an image.
+                None if subject_of(&layout, m).is_some() => {}
                 None => {
                     return Err(Error::new(format!(
                         "{self}: entry {} has no name; copy it as oci:PATH with a single image",
@@ -242,6 +279,58 @@ impl ImageSource for LayoutSource {
     fn concurrent_reads(&self) -> bool {
         true
     }
+
+    fn manifest_by_tag(&self, tag: &str) -> Result<Option<RawManifest>> {
+        let index = self.layout.read_index()?;
+        match index.manifests.iter().find(|m| m.ref_name() == Some(tag)) {
+            Some(d) => self.layout.read_manifest(d).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every index.json entry whose manifest names `subject` (read and
+    /// checked; entries that cannot be read are no referrers).
+    fn referrers(&self, subject: &Digest) -> Result<Referrers> {
+        let index = self.layout.read_index()?;
+        let mut out: Vec<Descriptor> = Vec::new();
+        for m in &index.manifests {
+            if m.digest == *subject
+                || !m.media_type.is_manifest_or_index()
+                || out.iter().any(|o| o.digest == m.digest)
+            {
+                continue;
+            }
+            let Ok(raw) = self.layout.read_manifest(m) else {
+                continue;
+            };
+            let Some((s, artifact_type)) = subject_and_type(&raw) else {
+                continue;
+            };
+            if s.digest != *subject {
+                continue;
+            }
+            let mut d = raw.descriptor();
+            d.artifact_type = artifact_type;
+            d.annotations = manifest_annotations(&raw);
+            out.push(d);
+        }
+        Ok(Referrers {
+            descriptors: out,
+            fallback_index: None,
+        })
+    }
+}
+
+/// The top-level `annotations` of a manifest or index.
+fn manifest_annotations(raw: &RawManifest) -> Option<crate::model::Annotations> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        annotations: Option<crate::model::Annotations>,
+    }
+    serde_json::from_slice::<Probe>(&raw.bytes)
+        .ok()
+        .and_then(|p| p.annotations)
+        .filter(|a| !a.is_empty())
 }
 
 /// Writes images into a layout.
@@ -250,6 +339,10 @@ pub struct LayoutDest {
     name: Option<String>,
     /// Top-level manifests put so far, with the ref name each gets.
     images: Mutex<Vec<(Descriptor, Option<String>)>>,
+    /// Referrers put so far: unnamed index.json entries at commit.
+    referrers: Mutex<Vec<Descriptor>>,
+    /// Attachments put by tag (`sha256-<hex>.sig`): named entries at commit.
+    tagged: Mutex<Vec<(Descriptor, String)>>,
 }
 
 impl LayoutDest {
@@ -258,6 +351,8 @@ impl LayoutDest {
             layout,
             name,
             images: Mutex::new(Vec::new()),
+            referrers: Mutex::new(Vec::new()),
+            tagged: Mutex::new(Vec::new()),
         }
     }
 }
@@ -337,12 +432,59 @@ impl ImageDestination for LayoutDest {
         Ok(Some(self.layout.blob_size(digest)?.is_some()))
     }
 
+    fn holds_referrers(&self) -> bool {
+        true
+    }
+
+    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
+        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        let mut entry = m.descriptor();
+        entry.artifact_type = desc.artifact_type.clone();
+        entry.annotations = desc.annotations.clone();
+        if let Some(a) = &mut entry.annotations {
+            // Never let a referrer's annotations name it as an image.
+            a.remove(REF_NAME);
+        }
+        self.referrers.lock().unwrap().push(entry);
+        Ok(true)
+    }
+
+    fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
+        if !self.layout.root().join("index.json").exists() {
+            return Ok(None);
+        }
+        let index = self.layout.read_index()?;
+        match index.manifests.iter().find(|m| m.ref_name() == Some(tag)) {
+            Some(d) => self.layout.read_manifest(d).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {
+        validate_ref_name(tag)?;
+        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.tagged
+            .lock()
+            .unwrap()
+            .push((m.descriptor(), tag.to_string()));
+        Ok(())
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
         let images = self.images.into_inner().unwrap();
-        if images.is_empty() {
+        let referrers = self.referrers.into_inner().unwrap();
+        let tagged = self.tagged.into_inner().unwrap();
+        if images.is_empty() && referrers.is_empty() && tagged.is_empty() {
             return Ok(());
         }
+        let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
+        let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
         self.layout.update_index(|index| {
+            for r in referrers {
+                if !index.manifests.iter().any(|m| m.digest == r.digest) {
+                    index.manifests.push(r);
+                }
+            }
             for (desc, name) in images {
                 match name {
                     Some(n) => {

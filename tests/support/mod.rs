@@ -285,3 +285,60 @@ pub fn push_layout(reg: &str, dir: &Path, repo: &str, tag: &str, desc: &Value) {
         push_image(d, tag);
     }
 }
+
+/// Upload `data` as a blob of `reg`/`repo` (POST, then PUT); returns its digest.
+pub fn registry_put_blob(reg: &str, repo: &str, data: &[u8]) -> String {
+    let d = sha256(data);
+    let resp = http(reg, "POST", &format!("/v2/{repo}/blobs/uploads/"), &[], b"");
+    let loc = resp
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Location: ")
+                .or_else(|| l.strip_prefix("location: "))
+        })
+        .unwrap_or_else(|| panic!("no Location: {resp}"))
+        .trim()
+        .to_string();
+    let path = loc
+        .split_once("://")
+        .map_or(loc.as_str(), |(_, r)| &r[r.find('/').unwrap()..]);
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let resp = http(reg, "PUT", &format!("{path}{sep}digest={d}"), &[], data);
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    d
+}
+
+/// PUT manifest `bytes` at `reference` (tag or digest) of `reg`/`repo`;
+/// returns the digest of the bytes.
+pub fn registry_put_manifest(
+    reg: &str,
+    repo: &str,
+    reference: &str,
+    mt: &str,
+    bytes: &[u8],
+) -> String {
+    let resp = http(
+        reg,
+        "PUT",
+        &format!("/v2/{repo}/manifests/{reference}"),
+        &[("Content-Type", mt)],
+        bytes,
+    );
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    sha256(bytes)
+}
+
+/// The status code of a request without a body (GET/HEAD/DELETE).
+pub fn registry_status(reg: &str, method: &str, path: &str) -> u16 {
+    let resp = http(
+        reg,
+        method,
+        path,
+        &[("Accept", OCI_MANIFEST), ("Accept", OCI_INDEX)],
+        b"",
+    );
+    resp.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status: {resp}"))
+}

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ureq::http::Method;
 
 use super::TransportOptions;
-use super::{BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource};
+use super::{BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers};
 use crate::error::{Error, Result};
 use crate::model::media_type::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE};
@@ -164,6 +164,13 @@ impl ImageReference for RegistryRef {
         Some(self.r.to_string())
     }
 
+    fn tag(&self) -> Option<String> {
+        match &self.r.digest {
+            Some(_) => None,
+            None => self.r.tag.clone(),
+        }
+    }
+
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let client = self.client(&opts.src_registry)?;
         let mut known = known_sources().lock().unwrap();
@@ -284,6 +291,18 @@ pub struct RegistrySource {
 
 impl RegistrySource {
     fn fetch_manifest(&self, reference: &str, want: Option<&Digest>) -> Result<RawManifest> {
+        Ok(self
+            .fetch_manifest_opt(reference, want, false)?
+            .expect("missing_ok false never yields None"))
+    }
+
+    /// GET a manifest; with `missing_ok`, a 404 is Ok(None).
+    fn fetch_manifest_opt(
+        &self,
+        reference: &str,
+        want: Option<&Digest>,
+        missing_ok: bool,
+    ) -> Result<Option<RawManifest>> {
         let c = &self.client;
         let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
         let resp = c.send(
@@ -293,6 +312,9 @@ impl RegistrySource {
             &[("accept", ACCEPT.to_string())],
             ReqBody::Empty,
         )?;
+        if missing_ok && resp.status().as_u16() == 404 {
+            return Ok(None);
+        }
         if !resp.status().is_success() {
             return Err(c.status_error("GET", &path, resp));
         }
@@ -326,8 +348,71 @@ impl RegistrySource {
             }
         }
         let m = RawManifest::from_bytes(bytes, content_type.as_ref()).map_err(ctx)?;
-        Ok(m)
+        Ok(Some(m))
     }
+
+    /// `GET /v2/<name>/referrers/<digest>`, every page; None when the
+    /// registry has no referrers API (404, as distribution-spec 1.1 says;
+    /// 405 and 400 from registries that do not know the route).
+    fn referrers_api(&self, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
+        let c = &self.client;
+        let path = format!("/v2/{}/referrers/{subject}", self.r.r.path);
+        let mut url = c.url(&path);
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            let resp = c.send(
+                Method::GET,
+                &url,
+                &self.r.scope(false),
+                &[("accept", OCI_INDEX.to_string())],
+                ReqBody::Empty,
+            )?;
+            match resp.status().as_u16() {
+                200 => {}
+                400 | 404 | 405 if out.is_empty() => return Ok(None),
+                _ => return Err(c.status_error("GET", &path, resp)),
+            }
+            let link = header(&resp, "link");
+            let body = read_capped(resp, MAX_MANIFEST_SIZE, "referrers list")?;
+            let index: crate::model::Index = serde_json::from_slice(&body).map_err(|e| {
+                Error::new(format!(
+                    "registry {}: GET {path}: not an index: {e}",
+                    c.host
+                ))
+            })?;
+            out.extend(index.manifests);
+            match link.as_deref().and_then(next_link) {
+                Some(n) => url = c.resolve(&n),
+                None => return Ok(Some(out)),
+            }
+        }
+        Err(Error::new(format!(
+            "registry {}: referrers list of {subject} does not end",
+            c.host
+        )))
+    }
+}
+
+/// The referrers tag schema's tag for `d`: `<alg>-<hex>` (distribution-spec
+/// 1.1; the algorithm cut to 32 characters, the hex to 64).
+pub fn fallback_tag(d: &Digest) -> String {
+    let alg = d.algorithm().name();
+    let hex = d.hex();
+    format!(
+        "{}-{}",
+        &alg[..alg.len().min(32)],
+        &hex[..hex.len().min(64)]
+    )
+}
+
+/// Characters a tag may hold (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
+fn valid_tag(t: &str) -> bool {
+    let b = t.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 impl ImageSource for RegistrySource {
@@ -353,6 +438,29 @@ impl ImageSource for RegistrySource {
 
     fn parallel_transfers(&self) -> usize {
         PARALLEL_TRANSFERS
+    }
+
+    fn manifest_by_tag(&self, tag: &str) -> Result<Option<RawManifest>> {
+        if !valid_tag(tag) {
+            return Err(Error::new(format!("invalid tag {tag:?}")));
+        }
+        self.fetch_manifest_opt(tag, None, true)
+    }
+
+    fn referrers(&self, subject: &Digest) -> Result<Referrers> {
+        if let Some(descriptors) = self.referrers_api(subject)? {
+            return Ok(Referrers {
+                descriptors,
+                fallback_index: None,
+            });
+        }
+        match self.manifest_by_tag(&fallback_tag(subject))? {
+            Some(raw) if raw.is_index() => Ok(Referrers {
+                descriptors: raw.index()?.manifests,
+                fallback_index: Some(raw),
+            }),
+            _ => Ok(Referrers::default()),
+        }
     }
 }
 
@@ -831,8 +939,60 @@ impl ImageDestination for RegistryDest {
         Ok(Some(found.is_some()))
     }
 
+    fn holds_referrers(&self) -> bool {
+        true
+    }
+
+    fn put_referrer(&self, m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
+        self.put_manifest_at(&m.digest.to_string(), m)
+    }
+
+    fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
+        let src = RegistrySource {
+            r: self.r.clone(),
+            client: self.client.clone(),
+        };
+        src.manifest_by_tag(tag)
+    }
+
+    fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {
+        if !valid_tag(tag) {
+            return Err(Error::new(format!("invalid tag {tag:?}")));
+        }
+        self.put_manifest_at(tag, m).map(drop)
+    }
+
     fn commit(self: Box<Self>) -> Result<()> {
         Ok(())
+    }
+}
+
+impl RegistryDest {
+    /// PUT a manifest's exact bytes under `reference` (tag or digest);
+    /// true when the registry answers `OCI-Subject` (it indexed the
+    /// manifest's subject for the referrers API).
+    fn put_manifest_at(&self, reference: &str, m: &RawManifest) -> Result<bool> {
+        let c = &self.client;
+        let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
+        let resp = c.send(
+            Method::PUT,
+            &c.url(&path),
+            &self.r.scope(true),
+            &[("content-type", m.media_type.as_str().to_string())],
+            ReqBody::Bytes(&m.bytes),
+        )?;
+        if resp.status().as_u16() != 201 {
+            return Err(c.status_error("PUT", &path, resp));
+        }
+        if let Some(d) = header(&resp, "docker-content-digest") {
+            if d != m.digest.to_string() {
+                return Err(Error::new(format!(
+                    "registry {}: PUT {path}: stored as {d}, expected {}",
+                    c.host, m.digest
+                )));
+            }
+        }
+        Ok(header(&resp, "oci-subject").is_some())
     }
 }
 
@@ -847,6 +1007,13 @@ mod tests {
             Some("/v2/x/tags/list?last=b&n=2")
         );
         assert_eq!(next_link(r#"</a>; rel="prev""#), None);
+    }
+
+    #[test]
+    fn fallback_tags() {
+        let d = Digest::of_bytes(b"x");
+        assert_eq!(fallback_tag(&d), format!("sha256-{}", d.hex()));
+        assert!(valid_tag(&fallback_tag(&d)));
     }
 
     #[test]

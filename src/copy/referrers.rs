@@ -1,0 +1,481 @@
+//! Signatures and referrers: what `--with-referrers` copies along with an
+//! image.
+//!
+//! Two conventions attach things to a manifest with digest `D`
+//! (`sha256:<hex>`), and both are copied:
+//! - cosign's tags in the same repository: `sha256-<hex>.sig`, `.att`,
+//!   `.sbom`, each a manifest, copied to the same tag at the destination;
+//! - OCI 1.1 referrers: manifests whose `subject` is `D`, listed by the
+//!   registry's referrers API or, where it has none (it answers 404), by the
+//!   referrers tag schema's index tagged `sha256-<hex>`; in a layout, the
+//!   index.json entries whose manifest has that subject.
+//!
+//! Each attached manifest is copied as exact bytes with its blobs (config
+//! and layers of any media type; they are artifacts, not images, so no
+//! image config is required) through the verified blob copy, then made
+//! findable at the destination: a registry with the referrers API indexes
+//! `subject` itself (it answers `OCI-Subject`); otherwise the destination's
+//! `sha256-<hex>` index is created or extended (when the destination has
+//! none and the source's index lists exactly what was copied, the source's
+//! bytes are written, so digests agree); a layout lists referrers in
+//! index.json. Attachments of attachments (a signature of an SBOM) follow,
+//! down to [`MAX_DEPTH`].
+//!
+//! Attachments are only looked up for digests the destination keeps: the
+//! image manifest as written (and, for an index, each of its entries), so
+//! a converted image (new digest) carries none.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use super::blob::{copy_blob, Step};
+use super::plan::{Format, LayerAction};
+use super::progress::{Outcome, Progress};
+use super::{CopyOptions, CopyReport};
+use crate::error::{Error, Kind, Result};
+use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
+use crate::transport::registry::fallback_tag;
+use crate::transport::{ImageDestination, ImageReference, ImageSource, TransportOptions};
+
+/// How deep attachments of attachments are followed (image → SBOM →
+/// signature of the SBOM → …).
+pub const MAX_DEPTH: usize = 4;
+
+/// cosign's attachment tag suffixes.
+pub const SUFFIXES: [&str; 3] = ["sig", "att", "sbom"];
+
+/// Whether to copy signatures and referrers with each image.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReferrerMode {
+    /// Copy the image alone.
+    #[default]
+    Off,
+    /// Copy them where the destination can hold them; skip silently where
+    /// it cannot (`sync`'s default).
+    IfSupported,
+    /// Copy them; a destination that cannot hold them is an error
+    /// (`--with-referrers` given).
+    Required,
+}
+
+/// A tag of the attachment conventions: `sha256-<hex>` (the referrers
+/// tag schema; suffix None) or `sha256-<hex>.sig|.att|.sbom` (cosign).
+/// Returns the digest it attaches to and the suffix.
+pub fn attachment_tag(tag: &str) -> Option<(Digest, Option<&str>)> {
+    let (base, suffix) = match tag.rsplit_once('.') {
+        Some((b, s)) if SUFFIXES.contains(&s) => (b, Some(s)),
+        Some(_) => return None,
+        None => (tag, None),
+    };
+    let (alg, hex) = base.split_once('-')?;
+    let ok_hex =
+        |n: usize| hex.len() == n && hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+    let ok = match alg {
+        "sha256" => ok_hex(64),
+        "sha512" => ok_hex(128),
+        _ => false,
+    };
+    if !ok {
+        return None;
+    }
+    let d = Digest::parse(&format!("{alg}:{hex}")).ok()?;
+    Some((d, suffix))
+}
+
+/// One attachment walk at a time in this process: the image pass and a
+/// `sync` of the attachment's own tag then never upload the same blob or
+/// rewrite the same tag-schema index at once.
+fn walk_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct Walk<'a> {
+    src: &'a dyn ImageSource,
+    dst: &'a dyn ImageDestination,
+    progress: &'a Progress,
+    counts: &'a mut (usize, usize),
+    seen: HashSet<Digest>,
+    /// Blob copies retried after transient write failures (`--retry-times`).
+    retries: u32,
+}
+
+/// A missing piece of something being copied is a failure, not a
+/// negative answer.
+fn failure(e: Error) -> Error {
+    if e.kind() == Kind::NotFound {
+        Error::new(e.message())
+    } else {
+        e
+    }
+}
+
+/// The hook after an image's top-level manifest `out` is written: copy
+/// the attachments of `out` and, for an index, of each entry.
+pub fn copy_for_image(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    out: &RawManifest,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<()> {
+    if opts.referrers == ReferrerMode::Off || !dst.holds_referrers() {
+        return Ok(());
+    }
+    let mut subjects = vec![out.digest.clone()];
+    if out.is_index() {
+        subjects.extend(out.index()?.manifests.into_iter().map(|d| d.digest));
+    }
+    let _g = walk_lock();
+    let mut w = Walk {
+        src,
+        dst,
+        progress,
+        counts,
+        seen: HashSet::new(),
+        retries: opts.transport.dest_registry.retry_times,
+    };
+    for s in &subjects {
+        w.attachments_of(s, 0)
+            .map_err(|e| failure(e).context(format!("attachments of {s}")))?;
+    }
+    Ok(())
+}
+
+/// Copy a source named by an attachment tag (`sync` lists them as tags):
+/// a cosign tag as the artifact it is; a tag-schema index by copying what
+/// it lists and merging it into the destination's index for the subject.
+pub fn copy_tagged(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    subject: &Digest,
+    suffix: Option<&str>,
+    names: &[String],
+    progress: &Progress,
+    retries: u32,
+) -> Result<CopyReport> {
+    let top = src.get_manifest(None)?;
+    let mut counts = (0, 0);
+    let _g = walk_lock();
+    let mut w = Walk {
+        src,
+        dst,
+        progress,
+        counts: &mut counts,
+        seen: HashSet::new(),
+        retries,
+    };
+    w.seen.insert(subject.clone());
+    if suffix.is_some() || !top.is_index() {
+        w.artifact(&top).map_err(failure)?;
+        dst.put_manifest(&top, None, names)?;
+        w.attachments_of(&top.digest, 1).map_err(failure)?;
+    } else {
+        // The tag itself is being copied: write it even where the
+        // destination indexes referrers itself, so a later sync finds it.
+        let listed = top.index()?.manifests;
+        w.referrers(subject, &listed, Some(&top), true, 0)
+            .map_err(failure)?;
+    }
+    drop(w);
+    progress.image_done(&top.digest, counts.0, counts.1);
+    Ok(CopyReport {
+        manifest_digest: top.digest,
+        blobs_copied: counts.0,
+        blobs_skipped: counts.1,
+    })
+}
+
+impl Walk<'_> {
+    /// Copy everything attached to `subject` (cosign tags, then referrers).
+    fn attachments_of(&mut self, subject: &Digest, depth: usize) -> Result<()> {
+        if depth >= MAX_DEPTH || !self.seen.insert(subject.clone()) {
+            return Ok(());
+        }
+        for suffix in SUFFIXES {
+            let tag = format!("{}.{suffix}", fallback_tag(subject));
+            let Some(raw) = self.src.manifest_by_tag(&tag)? else {
+                continue;
+            };
+            self.progress
+                .message(&format!("Copying {tag} ({})", raw.digest));
+            self.artifact(&raw)
+                .map_err(|e| e.context(format!("tag {tag}")))?;
+            self.dst
+                .put_tagged_manifest(&raw, &tag)
+                .map_err(|e| e.context(format!("tag {tag}")))?;
+            self.attachments_of(&raw.digest, depth + 1)?;
+        }
+        let found = self.src.referrers(subject)?;
+        if !found.descriptors.is_empty() {
+            self.referrers(
+                subject,
+                &found.descriptors,
+                found.fallback_index.as_ref(),
+                false,
+                depth,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Copy the referrers `listed` of `subject` and make them findable;
+    /// `like` is the source's tag-schema index they came from, if any.
+    /// With `tag_all`, the destination's tag-schema index lists them all,
+    /// not only those the destination did not index itself.
+    fn referrers(
+        &mut self,
+        subject: &Digest,
+        listed: &[Descriptor],
+        like: Option<&RawManifest>,
+        tag_all: bool,
+        depth: usize,
+    ) -> Result<()> {
+        let mut unindexed = Vec::new();
+        for d in listed {
+            if !d.media_type.is_manifest_or_index() {
+                self.progress.message(&format!(
+                    "Skipping referrer {} of {subject}: {} is no manifest type",
+                    d.digest, d.media_type
+                ));
+                continue;
+            }
+            let ctx = |e: Error| e.context(format!("referrer {}", d.digest));
+            let raw = self.manifest(d).map_err(ctx)?;
+            self.progress.message(&format!(
+                "Copying referrer {} ({})",
+                raw.digest,
+                d.artifact_type.as_deref().unwrap_or(d.media_type.as_str())
+            ));
+            self.artifact(&raw).map_err(ctx)?;
+            if !self.dst.put_referrer(&raw, d).map_err(ctx)? || tag_all {
+                unindexed.push(d.clone());
+            }
+            self.attachments_of(&raw.digest, depth + 1)?;
+        }
+        if unindexed.is_empty() {
+            return Ok(());
+        }
+        let tag = fallback_tag(subject);
+        let ctx = |e: Error| e.context(format!("referrers index {tag}"));
+        let existing = self.dst.tagged_manifest(&tag).map_err(ctx)?;
+        if let Some(m) = merge_fallback(existing.as_ref(), &unindexed, like).map_err(ctx)? {
+            self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
+        }
+        Ok(())
+    }
+
+    /// The manifest `d` names, from the source, checked against `d`.
+    fn manifest(&self, d: &Descriptor) -> Result<RawManifest> {
+        let raw = self.src.get_manifest(Some(&d.digest))?;
+        if raw.digest != d.digest || raw.bytes.len() as u64 != d.size {
+            return Err(Error::new(format!(
+                "manifest does not match its descriptor (got {}, {} bytes; want {} bytes)",
+                raw.digest,
+                raw.bytes.len(),
+                d.size
+            )));
+        }
+        Ok(raw)
+    }
+
+    /// Copy the blobs of an artifact manifest (or, for an index, its
+    /// children and theirs, each child put by digest); the manifest itself
+    /// is left to the caller.
+    fn artifact(&mut self, raw: &RawManifest) -> Result<()> {
+        if raw.is_index() {
+            for c in raw.index()?.manifests {
+                if !c.media_type.is_manifest_or_index() {
+                    continue;
+                }
+                let child = self.manifest(&c)?;
+                self.artifact(&child)?;
+                self.dst.put_manifest(&child, Some(&child.digest), &[])?;
+            }
+            return Ok(());
+        }
+        let m = raw.manifest()?;
+        let step = Step {
+            action: LayerAction::Keep,
+            format: Format::of(&raw.media_type).unwrap_or(Format::Oci),
+            diff_id: None,
+            level: None,
+            retries: self.retries,
+        };
+        for b in std::iter::once(&m.config).chain(&m.layers) {
+            let c = copy_blob(self.src, self.dst, b, &step, self.progress)?;
+            match c.outcome {
+                Outcome::Copied => self.counts.0 += 1,
+                Outcome::Skipped => self.counts.1 += 1,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tag-schema index to write after adding `add` to what the
+/// destination has (`existing`); None when it already lists them all.
+/// Without an existing index, `like` (the source's) is kept byte for byte
+/// when it lists exactly `add`; otherwise a new OCI index is written.
+pub fn merge_fallback(
+    existing: Option<&RawManifest>,
+    add: &[Descriptor],
+    like: Option<&RawManifest>,
+) -> Result<Option<RawManifest>> {
+    let has = |list: &[Descriptor], d: &Descriptor| list.iter().any(|m| m.digest == d.digest);
+    let mut index = match existing {
+        Some(e) if e.is_index() => e.index()?,
+        Some(e) => {
+            return Err(Error::new(format!(
+                "the destination's tag holds a {}, not a referrers index",
+                e.media_type
+            )))
+        }
+        None => {
+            if let Some(l) = like.filter(|l| l.media_type == MediaType::OciIndex) {
+                let li = l.index()?.manifests;
+                if add.iter().all(|d| has(&li, d)) && li.iter().all(|m| has(add, m)) {
+                    return Ok(Some(l.clone()));
+                }
+            }
+            Index {
+                schema_version: 2,
+                media_type: Some(MediaType::OciIndex),
+                artifact_type: None,
+                manifests: Vec::new(),
+                subject: None,
+                annotations: None,
+                extra: Default::default(),
+            }
+        }
+    };
+    let new: Vec<Descriptor> = add
+        .iter()
+        .filter(|d| !has(&index.manifests, d))
+        .cloned()
+        .collect();
+    if new.is_empty() {
+        return Ok(None);
+    }
+    index.manifests.extend(new);
+    let bytes = serde_json::to_vec(&index).expect("index serializes");
+    RawManifest::from_bytes(bytes, Some(&MediaType::OciIndex)).map(Some)
+}
+
+/// A source reference whose tag list leaves out attachment tags, for a
+/// `sync` that does not copy them (`--with-referrers=false`, or a
+/// destination that cannot hold them). Everything else is the inner
+/// reference's.
+pub struct WithoutAttachmentTags(pub Box<dyn ImageReference>);
+
+impl std::fmt::Display for WithoutAttachmentTags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ImageReference for WithoutAttachmentTags {
+    fn transport(&self) -> &'static str {
+        self.0.transport()
+    }
+    fn docker_reference(&self) -> Option<String> {
+        self.0.docker_reference()
+    }
+    fn tag(&self) -> Option<String> {
+        self.0.tag()
+    }
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        self.0.source(opts)
+    }
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        self.0.destination(opts)
+    }
+    fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        self.0.delete(opts)
+    }
+    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
+        let mut tags = self.0.list_tags(opts)?;
+        tags.retain(|t| attachment_tag(t).is_none());
+        Ok(tags)
+    }
+    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
+        self.0.current_digest(opts, dest)
+    }
+    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        self.0.with_tag(tag)
+    }
+    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        let mut all = self.0.all_images(opts)?;
+        all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(s: &str) -> Descriptor {
+        let mut d = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(s.as_bytes()), 9);
+        d.artifact_type = Some("application/spdx+json".into());
+        d
+    }
+
+    #[test]
+    fn attachment_tags() {
+        let d = Digest::of_bytes(b"x");
+        let hex = d.hex().to_string();
+        assert_eq!(
+            attachment_tag(&format!("sha256-{hex}")),
+            Some((d.clone(), None))
+        );
+        assert_eq!(
+            attachment_tag(&format!("sha256-{hex}.sig")),
+            Some((d.clone(), Some("sig")))
+        );
+        assert!(attachment_tag(&format!("sha256-{hex}.att")).is_some());
+        assert!(attachment_tag(&format!("sha256-{hex}.sbom")).is_some());
+        assert!(attachment_tag(&format!("sha256-{hex}.foo")).is_none());
+        assert!(attachment_tag(&format!("sha256-{}", &hex[1..])).is_none());
+        assert!(attachment_tag(&format!("sha256-{}", hex.to_uppercase())).is_none());
+        assert!(attachment_tag("latest").is_none());
+        assert!(attachment_tag("v1.0").is_none());
+    }
+
+    #[test]
+    fn merge_keeps_the_source_bytes_then_extends() {
+        let (a, b) = (desc("a"), desc("b"));
+        let src = merge_fallback(None, std::slice::from_ref(&a), None)
+            .unwrap()
+            .unwrap();
+        // Nothing at the destination, the source lists exactly a: its bytes.
+        let again = merge_fallback(None, std::slice::from_ref(&a), Some(&src))
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, src);
+        // Already listed: nothing to write.
+        assert!(merge_fallback(Some(&src), std::slice::from_ref(&a), None)
+            .unwrap()
+            .is_none());
+        // A new one is appended, the old kept.
+        let both = merge_fallback(Some(&src), std::slice::from_ref(&b), None)
+            .unwrap()
+            .unwrap();
+        let m = both.index().unwrap().manifests;
+        assert_eq!(m, vec![a.clone(), b.clone()]);
+        assert_eq!(m[1].artifact_type.as_deref(), Some("application/spdx+json"));
+        // The source lists more than was copied: a fresh index.
+        let fresh = merge_fallback(None, std::slice::from_ref(&b), Some(&both))
+            .unwrap()
+            .unwrap();
+        assert_eq!(fresh.index().unwrap().manifests, vec![b]);
+        // A manifest under the tag is not overwritten.
+        let img = RawManifest::from_bytes(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"x","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1},"layers":[]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        assert!(merge_fallback(Some(&img), &[a], None).is_err());
+    }
+}

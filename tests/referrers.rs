@@ -1,0 +1,482 @@
+//! Signatures and referrers (`--with-referrers`) against the test registry
+//! (distribution 2.8: no referrers API, so the OCI 1.1 tag-schema fallback
+//! is what it exercises): a signed-looking image — a cosign `.sig` tag and an
+//! SBOM referrer (itself signed by a referrer) registered in `sha256-<hex>`
+//! indexes as oras does — mirrored by `sync`, copied to a layout and back,
+//! left out without the option, refused where it cannot go, failing cleanly
+//! on a corrupt blob, and not copied twice.
+
+mod common;
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::{json, Value};
+use support::*;
+
+const SPDX: &str = "application/spdx+json";
+const SIG_TYPE: &str = "application/vnd.example.signature.v1+json";
+const EMPTY: &str = "application/vnd.oci.empty.v1+json";
+const SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+
+fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+/// What [`signed_image`] pushed.
+struct Signed {
+    /// The image manifest digest (`sha256:…`).
+    image: String,
+    /// `sha256-<hex>` of the image: the fallback tag; `.sig` appended: cosign's.
+    tag: String,
+    sig: String,
+    /// The SBOM referrer's manifest digest, and its SPDX layer's.
+    sbom: String,
+    spdx_blob: String,
+    /// A signature of the SBOM: a referrer of the referrer.
+    sbom_sig: String,
+}
+
+fn tag_of(digest: &str) -> String {
+    digest.replace(':', "-")
+}
+
+/// Push an artifact manifest (empty config, one layer) with `subject`;
+/// returns (digest, descriptor for a referrers index).
+fn push_referrer(
+    reg: &str,
+    repo: &str,
+    artifact_type: &str,
+    layer_type: &str,
+    payload: &[u8],
+    subject: &Value,
+) -> (String, Value) {
+    let empty = registry_put_blob(reg, repo, b"{}");
+    let layer = registry_put_blob(reg, repo, payload);
+    let created = json!({"org.opencontainers.image.created": "2024-01-01T00:00:00Z"});
+    let bytes = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": artifact_type,
+        "config": {"mediaType": EMPTY, "digest": empty, "size": 2},
+        "layers": [{"mediaType": layer_type, "digest": layer, "size": payload.len()}],
+        "subject": subject,
+        "annotations": created,
+    }))
+    .unwrap();
+    let d = registry_put_manifest(reg, repo, &sha256(&bytes), OCI_MANIFEST, &bytes);
+    let desc = json!({"mediaType": OCI_MANIFEST, "digest": d, "size": bytes.len(),
+                      "artifactType": artifact_type, "annotations": created});
+    (d, desc)
+}
+
+/// The tag-schema index oras writes on a registry without the API.
+fn push_fallback(reg: &str, repo: &str, subject: &str, entries: &[Value]) {
+    let bytes = serde_json::to_vec(
+        &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}),
+    )
+    .unwrap();
+    registry_put_manifest(reg, repo, &tag_of(subject), OCI_INDEX, &bytes);
+}
+
+/// An image `repo:v1` with a cosign signature tag, an SBOM referrer and a
+/// signature of the SBOM, all by plain registry API calls.
+fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
+    let desc = image(dir, "amd64", "v1", false, 16 * 1024);
+    write_layout(dir, &[("v1", desc.clone())]);
+    push_layout(reg, dir, repo, "v1", &desc);
+    let image = desc["digest"].as_str().unwrap().to_string();
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": image, "size": desc["size"]});
+
+    // cosign: sha256-<hex>.sig, an image-shaped manifest over a simplesigning payload.
+    let payload = serde_json::to_vec(&json!({
+        "critical": {"identity": {"docker-reference": format!("{reg}/{repo}")},
+                     "image": {"docker-manifest-digest": image},
+                     "type": "cosign container image signature"},
+        "optional": null,
+    }))
+    .unwrap();
+    let layer = registry_put_blob(reg, repo, &payload);
+    let config = serde_json::to_vec(&json!({
+        "architecture": "", "os": "", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [layer]},
+    }))
+    .unwrap();
+    let config_d = registry_put_blob(reg, repo, &config);
+    let sig_bytes = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config_d, "size": config.len()},
+        "layers": [{"mediaType": SIMPLESIGNING, "digest": layer, "size": payload.len(),
+                    "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQDexample"}}],
+    }))
+    .unwrap();
+    let tag = tag_of(&image);
+    let sig = registry_put_manifest(reg, repo, &format!("{tag}.sig"), OCI_MANIFEST, &sig_bytes);
+
+    // OCI 1.1: an SBOM with subject = the image, and a signature of the SBOM.
+    let spdx = br#"{"spdxVersion":"SPDX-2.3","name":"v1","packages":[]}"#;
+    let (sbom, sbom_desc) = push_referrer(reg, repo, SPDX, SPDX, spdx, &subject);
+    push_fallback(reg, repo, &image, std::slice::from_ref(&sbom_desc));
+    let sbom_subject =
+        json!({"mediaType": OCI_MANIFEST, "digest": sbom, "size": sbom_desc["size"]});
+    let (sbom_sig, sbom_sig_desc) = push_referrer(
+        reg,
+        repo,
+        SIG_TYPE,
+        SIG_TYPE,
+        b"signature of the sbom",
+        &sbom_subject,
+    );
+    push_fallback(reg, repo, &sbom, &[sbom_sig_desc]);
+    Signed {
+        image,
+        tag,
+        sig,
+        sbom,
+        spdx_blob: sha256(spdx),
+        sbom_sig,
+    }
+}
+
+fn skopeo_raw(name: &str) -> Vec<u8> {
+    ok(Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", name]))
+}
+
+fn tags(repo: &str) -> Vec<String> {
+    let v = json(&ok(lade().args(["list-tags", "--tls-verify=false", repo])));
+    let mut t: Vec<String> = v["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    t.sort();
+    t
+}
+
+fn sync_cmd() -> Command {
+    let mut c = lade();
+    c.args(["sync", "--src-tls-verify=false", "--dest-tls-verify=false"]);
+    c
+}
+
+fn copy_cmd() -> Command {
+    let mut c = lade();
+    c.args(["copy", "--src-tls-verify=false", "--dest-tls-verify=false"]);
+    c
+}
+
+/// The referrers listed in the destination's fallback index for `subject`.
+fn fallback_entries(reg: &str, repo: &str, subject: &str) -> Vec<Value> {
+    let raw = skopeo_raw(&format!("docker://{reg}/{repo}:{}", tag_of(subject)));
+    json(&raw)["manifests"].as_array().unwrap().clone()
+}
+
+/// Everything of `s` is at `repo` (with the same digests).
+fn assert_all_there(reg: &str, repo: &str, s: &Signed) {
+    let at = |r: &str| format!("docker://{reg}/{repo}{r}");
+    assert_eq!(sha256(&skopeo_raw(&at(":v1"))), s.image);
+    assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);
+    assert_eq!(sha256(&skopeo_raw(&at(&format!("@{}", s.sbom)))), s.sbom);
+    assert_eq!(
+        sha256(&skopeo_raw(&at(&format!("@{}", s.sbom_sig)))),
+        s.sbom_sig
+    );
+    let e = fallback_entries(reg, repo, &s.image);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0]["digest"], s.sbom.as_str());
+    assert_eq!(e[0]["artifactType"], SPDX);
+    let e = fallback_entries(reg, repo, &s.sbom);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0]["digest"], s.sbom_sig.as_str());
+    assert_eq!(e[0]["artifactType"], SIG_TYPE);
+    let blob = format!("/v2/{repo}/blobs/{}", s.spdx_blob);
+    assert_eq!(registry_status(reg, "HEAD", &blob), 200, "{blob}");
+}
+
+#[test]
+fn sync_mirrors_signatures_and_referrers_and_a_second_run_copies_nothing() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/src");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let proxy = Counter::start(&reg);
+    let dst_repo = unique("ref/dst");
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let dst = format!("docker://{}/{dst_repo}", proxy.addr);
+
+    ok(sync_cmd().args([&src, &dst]));
+    proxy.take();
+    assert_all_there(&reg, &dst_repo, &s);
+    // Every tag of the source is at the destination, byte for byte.
+    let src_tags = tags(&format!("docker://{reg}/{repo}"));
+    assert_eq!(src_tags.len(), 4, "{src_tags:?}");
+    assert_eq!(tags(&format!("docker://{reg}/{dst_repo}")), src_tags);
+    for tag in &src_tags {
+        assert_eq!(
+            skopeo_raw(&format!("docker://{reg}/{dst_repo}:{tag}")),
+            skopeo_raw(&format!("docker://{reg}/{repo}:{tag}")),
+            "tag {tag}"
+        );
+    }
+
+    // Second run: nothing uploaded, no manifest written or read.
+    let out = run(sync_cmd().args([&src, &dst]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("0 copied, 4 unchanged"), "{err}");
+    let second = proxy.take();
+    let writes: Vec<&String> = second
+        .iter()
+        .filter(|l| l.starts_with("PUT ") || l.starts_with("POST ") || l.starts_with("PATCH "))
+        .collect();
+    assert!(writes.is_empty(), "{second:#?}");
+    let gets = second
+        .iter()
+        .filter(|l| l.starts_with("GET ") && (l.contains("/manifests/") || l.contains("/blobs/")))
+        .count();
+    assert_eq!(gets, 0, "{second:#?}");
+
+    // Into a layout: the same tags, the referrers as index.json entries;
+    // again, a second run finds everything unchanged.
+    let dir = t.path().join("mirror");
+    let lay = format!("oci:{}", dir.display());
+    ok(sync_cmd().args([&src, &lay]));
+    let refs = ok_str(lade().args(["ls-refs", "--store", dir.to_str().unwrap()]));
+    for tag in &src_tags {
+        assert!(refs.contains(tag.as_str()), "{tag}: {refs}");
+    }
+    let index = String::from_utf8(fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert!(
+        index.contains(&s.sbom) && index.contains(&s.sbom_sig),
+        "{index}"
+    );
+    let out = run(sync_cmd().args([&src, &lay]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0 copied, 4 unchanged"), "{err}");
+    assert_eq!(
+        ok_str(lade().args(["fsck", "--unreachable", "--store", dir.to_str().unwrap()])),
+        ""
+    );
+}
+
+#[test]
+fn layout_holds_referrers_and_gives_them_back() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/lay");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let dir = t.path().join("layout");
+    let lay = format!("oci:{}:v1", dir.display());
+    let out = run(copy_cmd().args([
+        "--with-referrers",
+        "--progress=json",
+        &format!("docker://{reg}/{repo}:v1"),
+        &lay,
+    ]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    // Referrer blobs show in the JSON progress like any other blob.
+    let events: Vec<Value> = out
+        .stderr
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(json)
+        .collect();
+    let done = |d: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == "blob_done" && e["digest"] == d)
+            .unwrap_or_else(|| panic!("no blob_done for {d}: {events:#?}"))
+            .clone()
+    };
+    assert_eq!(done(&s.spdx_blob)["bytes"], 52);
+    let image_done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "image_done")
+        .collect();
+    // Image blobs (config, 2 layers) and the attachments' (sig: 2; SBOM: 2; its signature: 1 new, the empty config shared).
+    assert_eq!(image_done.len(), 1, "{events:#?}");
+    assert_eq!(image_done[0]["blobs_copied"], 8, "{events:#?}");
+
+    let index = json(&fs::read(dir.join("index.json")).unwrap());
+    let entries = index["manifests"].as_array().unwrap();
+    let find = |d: &str| entries.iter().find(|e| e["digest"] == d).cloned();
+    let named = |e: &Value| e["annotations"]["org.opencontainers.image.ref.name"].clone();
+    assert_eq!(named(&find(&s.image).unwrap()), "v1");
+    assert_eq!(
+        named(&find(&s.sig).unwrap()),
+        format!("{}.sig", s.tag).as_str()
+    );
+    let sbom = find(&s.sbom).expect("the SBOM is listed in index.json");
+    assert_eq!(named(&sbom), Value::Null);
+    assert_eq!(sbom["artifactType"], SPDX);
+    assert!(find(&s.sbom_sig).is_some(), "{index}");
+    assert!(dir.join("blobs/sha256").join(&s.spdx_blob[7..]).is_file());
+    // Nothing missing, nothing unreachable.
+    let fsck = ok_str(lade().args(["fsck", "--unreachable", "--store", dir.to_str().unwrap()]));
+    assert_eq!(fsck, "");
+    // The layout's image still reads as the image.
+    let raw = ok(lade().args(["inspect", "--raw", &lay]));
+    assert_eq!(sha256(&raw), s.image);
+
+    // And back to a registry (layout -> registry: referrers read from index.json).
+    let back = unique("ref/back");
+    ok(copy_cmd().args([
+        "--with-referrers",
+        &lay,
+        &format!("docker://{reg}/{back}:v1"),
+    ]));
+    assert_all_there(&reg, &back, &s);
+    // oras-style index written by lade: the referrers' own descriptors.
+    let e = fallback_entries(&reg, &back, &s.image);
+    assert_eq!(e[0]["mediaType"], OCI_MANIFEST);
+    assert_eq!(
+        e[0]["annotations"]["org.opencontainers.image.created"],
+        "2024-01-01T00:00:00Z"
+    );
+
+    // A layout synced to a registry brings them too.
+    let synced = unique("ref/lsync");
+    ok(sync_cmd().args([
+        &format!("oci:{}", dir.display()),
+        &format!("docker://{reg}/{synced}"),
+    ]));
+    assert_all_there(&reg, &synced, &s);
+}
+
+#[test]
+fn without_the_option_nothing_but_the_image() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("ref/off");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let src = format!("docker://{reg}/{repo}");
+
+    let dir = t.path().join("plain");
+    ok(copy_cmd().args([&format!("{src}:v1"), &format!("oci:{}:v1", dir.display())]));
+    let index = json(&fs::read(dir.join("index.json")).unwrap());
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1, "{index}");
+    assert!(!dir.join("blobs/sha256").join(&s.spdx_blob[7..]).exists());
+    assert!(!dir.join("blobs/sha256").join(&s.sbom[7..]).exists());
+
+    let off = unique("ref/offdst");
+    ok(sync_cmd().args([
+        "--with-referrers=false",
+        &src,
+        &format!("docker://{reg}/{off}"),
+    ]));
+    assert_eq!(
+        tags(&format!("docker://{reg}/{off}")),
+        vec!["v1".to_string()]
+    );
+    let path = format!("/v2/{off}/manifests/{}", s.sbom);
+    assert_eq!(registry_status(&reg, "HEAD", &path), 404);
+
+    // Asked for explicitly, a destination that cannot hold them is an error...
+    let d = t.path().join("d");
+    let err = fails_with(
+        copy_cmd().args([
+            "--with-referrers",
+            &format!("{src}:v1"),
+            &format!("dir:{}", d.display()),
+        ]),
+        3,
+    );
+    assert!(err.starts_with("lade: error: "), "{err}");
+    assert!(err.contains("cannot hold signatures or referrers"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!d.join("manifest.json").exists());
+    // Without the option, the same copy goes through.
+    ok(copy_cmd().args([&format!("{src}:v1"), &format!("dir:{}", d.display())]));
+    assert!(d.join("manifest.json").is_file());
+}
+
+#[test]
+fn a_corrupt_or_missing_referrer_blob_fails_and_leaves_nothing() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("ref/bad");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let dir = t.path().join("layout");
+    ok(copy_cmd().args([
+        "--with-referrers",
+        &format!("docker://{reg}/{repo}:v1"),
+        &format!("oci:{}:v1", dir.display()),
+    ]));
+    let blob = dir.join("blobs/sha256").join(&s.spdx_blob[7..]);
+    let good = fs::read(&blob).unwrap();
+    let mut bad = good.clone();
+    bad[3] ^= 0xff;
+    fs::write(&blob, &bad).unwrap();
+
+    for case in ["corrupt", "missing"] {
+        if case == "missing" {
+            fs::remove_file(&blob).unwrap();
+        }
+        let out = t.path().join(format!("out-{case}"));
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--with-referrers",
+                &format!("oci:{}:v1", dir.display()),
+                &format!("oci:{}:v1", out.display()),
+            ]),
+            3,
+        );
+        assert!(err.starts_with("lade: error: "), "{case}: {err}");
+        assert!(err.contains(&s.spdx_blob), "{case}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{case}: {err}");
+        // No blob for it, no temp file, and no image named in the layout.
+        let blobs = out.join("blobs/sha256");
+        assert!(!blobs.join(&s.spdx_blob[7..]).exists(), "{case}");
+        let leftovers: Vec<String> = fs::read_dir(&blobs)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(leftovers.is_empty(), "{case}: {leftovers:?}");
+        if let Ok(index) = fs::read(out.join("index.json")) {
+            assert_eq!(json(&index)["manifests"], json!([]), "{case}");
+        }
+    }
+
+    // To a registry: the same failure, and the referrer is not written.
+    let dst = unique("ref/baddst");
+    let err = fails_with(
+        copy_cmd().args([
+            "-q",
+            "--with-referrers",
+            &format!("oci:{}:v1", dir.display()),
+            &format!("docker://{reg}/{dst}:v1"),
+        ]),
+        3,
+    );
+    assert!(err.starts_with("lade: error: "), "{err}");
+    assert!(err.contains(&s.spdx_blob), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let path = format!("/v2/{dst}/manifests/{}", s.sbom);
+    assert_eq!(registry_status(&reg, "HEAD", &path), 404);
+}
