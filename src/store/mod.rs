@@ -28,7 +28,7 @@ use std::time::SystemTime;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
 use crate::model::{
-    validate_ref_name, Algorithm, Descriptor, Digest, Index, MediaType, RawManifest,
+    validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
     MAX_MANIFEST_SIZE, REF_NAME,
 };
 
@@ -220,12 +220,10 @@ impl Layout {
             .prefix(TMP_PREFIX)
             .tempfile_in(&self.root)
             .with_context(|| format!("creating a temp file in {}", self.root.display()))?;
+        let mut w = HashingWriter::new(Writeback::new(tmp.as_file_mut()), alg);
         let limit = expected.and_then(|(_, s)| s).map_or(u64::MAX, |s| s + 1);
-        let (digest, size) = copy_hashing(
-            &mut r.take(limit),
-            &mut Writeback::new(tmp.as_file_mut()),
-            alg,
-        )?;
+        copy_buffered(&mut r.take(limit), &mut w)?;
+        let (digest, size, _) = w.finish();
         if let Some((want, want_size)) = expected {
             if let Some(ws) = want_size {
                 if size != ws {
@@ -494,95 +492,6 @@ pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
         }
     }
     Ok(index)
-}
-
-/// Buffers in flight between the reading and the writing thread of
-/// [`copy_hashing`] (each [`COPY_BUF`] bytes).
-const PIPE_DEPTH: usize = 4;
-
-/// Copy everything `r` yields into `w`, hashing it with `alg`; returns the
-/// digest and the byte count.
-///
-/// Input longer than one buffer is copied by two threads: this one only
-/// reads (decompressing, receiving, verifying the source: whatever `r`
-/// does), a second one hashes and writes, so neither waits for the other
-/// and on a machine with two cores a layer costs about max(read, hash +
-/// write) instead of the sum. At most [`PIPE_DEPTH`] + 2 buffers exist.
-/// A read error stops the copy (what was read is written, the caller
-/// discards it); a write error stops the reading.
-pub fn copy_hashing<R: Read + ?Sized, W: Write + Send + ?Sized>(
-    r: &mut R,
-    w: &mut W,
-    alg: Algorithm,
-) -> io::Result<(Digest, u64)> {
-    let mut first = vec![0u8; COPY_BUF];
-    let n = fill(r, &mut first)?;
-    let mut hasher = alg.hasher();
-    if n < COPY_BUF {
-        // All of it fits in one buffer: no thread for small blobs.
-        hasher.update(&first[..n]);
-        w.write_all(&first[..n])?;
-        return Ok((hasher.finish(), n as u64));
-    }
-    std::thread::scope(|s| {
-        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PIPE_DEPTH);
-        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let writer = s.spawn(move || -> io::Result<(Digest, u64)> {
-            let mut total = 0u64;
-            for buf in full_rx {
-                hasher.update(&buf);
-                w.write_all(&buf)?;
-                total += buf.len() as u64;
-                let _ = empty_tx.send(buf);
-            }
-            Ok((hasher.finish(), total))
-        });
-        let mut made = 1;
-        let mut buf = first;
-        let read_result = loop {
-            let eof = buf.len() < COPY_BUF;
-            if full_tx.send(buf).is_err() || eof {
-                break Ok(()); // a failed writer's error is returned below
-            }
-            buf = match empty_rx.try_recv() {
-                Ok(b) => b,
-                Err(_) if made < PIPE_DEPTH + 2 => {
-                    made += 1;
-                    Vec::new()
-                }
-                Err(_) => match empty_rx.recv() {
-                    Ok(b) => b,
-                    Err(_) => break Ok(()),
-                },
-            };
-            buf.resize(COPY_BUF, 0);
-            match fill(r, &mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => buf.truncate(n),
-                Err(e) => break Err(e),
-            }
-        };
-        drop(full_tx);
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the blob writer thread panicked")));
-        read_result?;
-        written
-    })
-}
-
-/// Read into `buf` until it is full or the input ends; returns the count.
-fn fill<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Copy with a large buffer (io::copy's 8 KiB is slow for hashing writers).

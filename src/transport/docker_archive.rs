@@ -106,10 +106,10 @@ use crate::archive::{open_input, TarEntry, TarIndex, TarOutput};
 use crate::error::{Context, Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::{
-    Algorithm, Compression, Descriptor, Digest, DockerRef, ImageConfig, MediaType, RawManifest,
-    MAX_MANIFEST_SIZE,
+    Algorithm, Compression, Descriptor, Digest, DockerRef, HashingWriter, ImageConfig, MediaType,
+    RawManifest, MAX_MANIFEST_SIZE,
 };
-use crate::store::copy_hashing;
+use crate::store::copy_buffered;
 use crate::verify::VerifyingReader;
 
 /// The media type of an uncompressed layer in a Docker v2 schema 2 manifest.
@@ -630,8 +630,9 @@ impl ArchiveDest {
             .digest
             .as_ref()
             .map_or(Algorithm::Sha256, Digest::algorithm);
-        let mut file = self.staging_file()?;
-        let (digest, size) = copy_hashing(reader, &mut file, alg).context("staging a layer")?;
+        let mut w = HashingWriter::new(self.staging_file()?, alg);
+        copy_buffered(reader, &mut w).context("staging a layer")?;
+        let (digest, size, mut file) = w.finish();
         if let Some(d) = &expected.digest {
             if *d != digest {
                 return Err(Error::new(format!(
