@@ -12,11 +12,12 @@
 //! the destination computes the compressed digest.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::Read;
 
 use super::plan::{self, convert_manifest, layer_type, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
 use super::{CopyOptions, CopyReport};
+use crate::compress::pgzip;
 use crate::error::{Error, Result};
 use crate::model::{
     Algorithm, Compression, Descriptor, Digest, HashingReader, Manifest, MediaType, RawManifest,
@@ -76,10 +77,10 @@ pub(super) fn copy_streamed(
                     let level = opts.compression_level;
                     let mut c: Box<dyn Read + '_> = match to {
                         Compression::None => Box::new(&mut hashing),
-                        Compression::Gzip => Box::new(flate2::read::GzEncoder::new(
-                            BufReader::with_capacity(1 << 20, &mut hashing),
-                            flate2::Compression::new(level.unwrap_or(6).min(9)),
-                        )),
+                        // Parallel, as for every other copy (see pgzip).
+                        Compression::Gzip => {
+                            Box::new(pgzip::ParGzEncoder::new(&mut hashing, level))
+                        }
                         Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
                             &mut hashing,
                             level.map_or(3, |l| l as i32),

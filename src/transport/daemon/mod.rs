@@ -39,22 +39,26 @@
 //! # Writing
 //!
 //! The destination streams a docker-archive (the [`ArchiveDest`] writer,
-//! legacy + skopeo layout, uncompressed layers) through a pipe into
-//! `POST /images/load`, run on a thread. Blobs of known size go straight
-//! into the request body; only layers of unknown uncompressed size (gzip
-//! layers of an OCI image) are staged, one at a time, in a temp file as the
-//! docker-archive writer does. The body ends cleanly only at commit: a
-//! copy that fails or is dropped aborts the request, so the daemon loads
-//! nothing. The JSON progress stream is read to its end and an
-//! `errorDetail` in it fails the copy even under HTTP 200. The image is
-//! tagged NAME:TAG (plus `--additional-tag`s), nothing else.
+//! legacy + skopeo layout, uncompressed layers) into `POST /images/load`,
+//! run on a thread, through a bounded in-process channel of buffers (no
+//! OS pipe: no extra kernel copies, no wake-up per 64 KiB). Blobs of known
+//! size go straight into the request body; only layers of unknown
+//! uncompressed size (gzip layers of an OCI image) are staged in a temp
+//! file each, as the docker-archive writer does; several layers are
+//! decompressed and staged at once while another one streams. The body
+//! ends cleanly only at commit: a copy that fails or is dropped aborts the
+//! request, so the daemon loads nothing. The JSON progress stream is read
+//! to its end and an `errorDetail` in it fails the copy even under HTTP
+//! 200. The image is tagged NAME:TAG (plus `--additional-tag`s), nothing
+//! else.
 
 pub mod client;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::{self, BufReader, PipeReader, PipeWriter, Read};
+use std::io::{self, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -383,9 +387,9 @@ impl<R: Read> Read for ExactReader<'_, R> {
 /// Writes an image into a daemon through `POST /images/load`.
 pub struct DaemonDest {
     archive: ArchiveDest,
-    /// Our handle on the pipe: the request body ends when it and the
-    /// archive's are closed.
-    writer: Mutex<Option<PipeWriter>>,
+    /// Our handle on the body channel: the request body ends when it and
+    /// the archive's are closed.
+    writer: Mutex<Option<SyncSender<Vec<u8>>>>,
     /// Set only after a successful commit; an end of the body without it
     /// is an error that aborts the request.
     done: Arc<AtomicBool>,
@@ -396,11 +400,15 @@ pub struct DaemonDest {
 impl DaemonDest {
     fn open(client: Client, names: Vec<DockerRef>, opts: &TransportOptions) -> Result<DaemonDest> {
         let host = client.host.to_string();
-        let (r, w) = io::pipe()?;
-        let archive_w = w.try_clone()?;
+        let (w, r) = mpsc::sync_channel(BODY_DEPTH);
+        let archive_w = ChanWriter { tx: w.clone() };
         let done = Arc::new(AtomicBool::new(false));
         let mut body = Guarded {
-            inner: r,
+            inner: ChanReader {
+                rx: r,
+                cur: Vec::new(),
+                pos: 0,
+            },
             done: done.clone(),
         };
         let upload = std::thread::Builder::new()
@@ -502,11 +510,63 @@ impl ImageDestination for DaemonDest {
     }
 }
 
-/// The request body: the pipe's bytes, and an error instead of a clean
+/// Buffers in flight between the archive writer and the upload (each as
+/// large as one write of the archive's 1 MiB buffer).
+const BODY_DEPTH: usize = 4;
+
+/// The archive's end of the body channel: each write is sent as one
+/// buffer; a closed upload is a broken pipe, as with an OS pipe.
+struct ChanWriter {
+    tx: SyncSender<Vec<u8>>,
+}
+
+impl Write for ChanWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.tx
+            .send(buf.to_vec())
+            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The upload's end: the buffers' bytes in order; the end once every
+/// sender is gone.
+struct ChanReader {
+    rx: Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChanReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(b) => {
+                    self.cur = b;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The request body: the channel's bytes, and an error instead of a clean
 /// end unless the archive was committed (so an abandoned copy aborts the
 /// request instead of loading a truncated archive).
 struct Guarded {
-    inner: PipeReader,
+    inner: ChanReader,
     done: Arc<AtomicBool>,
 }
 
