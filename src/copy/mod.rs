@@ -80,6 +80,17 @@ pub fn copy_images(
     dst: &dyn ImageReference,
     opts: &CopyOptions,
 ) -> Result<Vec<CopyReport>> {
+    let open = |src: &dyn ImageReference| {
+        src.source(&opts.transport)
+            .map_err(|e| e.context(format!("opening {src}")))
+    };
+    // The first source is opened before the destination, so a source that
+    // cannot be read (missing, refused, unreachable) leaves no new layout,
+    // directory or archive behind.
+    let mut first = match srcs.first() {
+        Some(s) => Some(open(*s)?),
+        None => None,
+    };
     let dest = dst
         .destination(&opts.transport)
         .map_err(|e| e.context(format!("opening {dst}")))?;
@@ -99,9 +110,10 @@ pub fn copy_images(
     let progress = Progress::new(opts.progress);
     let mut reports = Vec::with_capacity(srcs.len());
     for src in srcs {
-        let source = src
-            .source(&opts.transport)
-            .map_err(|e| e.context(format!("opening {src}")))?;
+        let source = match first.take() {
+            Some(s) => s,
+            None => open(*src)?,
+        };
         // The name the source reference gives, else the names the image
         // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
         let names: Vec<String> = match src.docker_reference() {
