@@ -404,9 +404,11 @@ fn clear_errors_naming_the_daemon() {
         "{err}"
     );
     // a destination by ID is refused
+    let tiny = fixture("docker-save/tiny-docker26.tar");
     let err = fails_with(
         lade_at(&host)
-            .args(["copy", "oci:/nonexistent-lade:x"])
+            .arg("copy")
+            .arg(format!("docker-archive:{}", tiny.display()))
             .arg(format!("docker-daemon:sha256:{}", "a".repeat(64))),
         3,
     );
