@@ -17,16 +17,6 @@ fn skopeo() -> Command {
     Command::new("skopeo")
 }
 
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 /// Push a 3-platform index (or Docker list) with skopeo; returns
 /// (docker:// name, index descriptor).
 fn pushed_index(reg: &str, dir: &Path, docker: bool) -> (String, Value) {

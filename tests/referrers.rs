@@ -22,16 +22,6 @@ const SIG_TYPE: &str = "application/vnd.example.signature.v1+json";
 const EMPTY: &str = "application/vnd.oci.empty.v1+json";
 const SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 /// What [`signed_image`] pushed.
 struct Signed {
     /// The image manifest digest (`sha256:…`).

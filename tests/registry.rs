@@ -26,15 +26,6 @@ fn oci(dir: &Path, name: &str) -> String {
     format!("oci:{}:{name}", dir.display())
 }
 
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 /// An OCI layout with the fixture image, written by skopeo.
 fn fixture_layout(dir: &Path) -> Option<String> {
     if !require_tool("skopeo") {

@@ -12,16 +12,6 @@ use common::*;
 use serde_json::Value;
 use support::*;
 
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
 /// A layout of `n` tags (`t00`…) sharing one base layer; the last is an index.
 fn many_tags(dir: &Path, n: usize) -> Vec<(String, Value)> {
     let mut named: Vec<(String, Value)> = (0..n - 1)

@@ -55,15 +55,7 @@ pub struct Item {
     pub outcome: Outcome,
 }
 
-/// A tag a registry accepts: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-pub fn valid_tag(t: &str) -> bool {
-    let b = t.as_bytes();
-    !b.is_empty()
-        && b.len() <= 128
-        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-}
+pub use crate::model::reference::valid_tag;
 
 /// The destination tag for a source name: the name itself when it is a
 /// tag, else what follows its last ':' (`registry/app:1` → `1`).

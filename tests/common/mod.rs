@@ -16,6 +16,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+/// `prefix` made unique to this test process and call: repository and
+/// directory names that concurrent tests and runs never share.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
 /// The lade binary under test.
 pub fn lade() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lade"));

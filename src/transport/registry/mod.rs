@@ -405,15 +405,7 @@ pub fn fallback_tag(d: &Digest) -> String {
     )
 }
 
-/// Characters a tag may hold (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
-fn valid_tag(t: &str) -> bool {
-    let b = t.as_bytes();
-    !b.is_empty()
-        && b.len() <= 128
-        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
-}
+use crate::model::reference::valid_tag;
 
 impl ImageSource for RegistrySource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
@@ -895,7 +887,6 @@ impl ImageDestination for RegistryDest {
         instance: Option<&Digest>,
         _names: &[String],
     ) -> Result<()> {
-        let c = &self.client;
         let reference = match instance {
             Some(_) => m.digest.to_string(),
             None => {
@@ -910,26 +901,7 @@ impl ImageDestination for RegistryDest {
                 self.r.reference()
             }
         };
-        let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
-        let resp = c.send(
-            Method::PUT,
-            &c.url(&path),
-            &self.r.scope(true),
-            &[("content-type", m.media_type.as_str().to_string())],
-            ReqBody::Bytes(&m.bytes),
-        )?;
-        if resp.status().as_u16() != 201 {
-            return Err(c.status_error("PUT", &path, resp));
-        }
-        if let Some(d) = header(&resp, "docker-content-digest") {
-            if d != m.digest.to_string() {
-                return Err(Error::new(format!(
-                    "registry {}: PUT {path}: stored as {d}, expected {}",
-                    c.host, m.digest
-                )));
-            }
-        }
-        Ok(())
+        self.put_manifest_at(&reference, m).map(drop)
     }
 
     fn has_manifest(&self, digest: &Digest) -> Result<Option<bool>> {
