@@ -70,7 +70,8 @@ fn prompt_password(user: &str) -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Error::usage(format!(
-            "--creds {user}: no password given and standard input is not a terminal to ask for one (use USER:PASSWORD or an auth file)"
+            "credentials {user:?} (--creds/--src-creds/--dest-creds): no password given, and \
+             standard input is not a terminal to ask for one (use USER:PASSWORD or an auth file)"
         )));
     }
     eprint!("Password for {user}: ");
