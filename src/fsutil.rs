@@ -24,6 +24,21 @@ pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<
     Ok(buf)
 }
 
+/// Read until `buf` is full or the input ends (a short read is not the
+/// end); returns how many bytes were read.
+pub fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// Files at least this large are hashed through memory maps.
 const MMAP_THRESHOLD: u64 = 1 << 20;
 /// Size of each mapped window, so resident memory stays bounded: mapped

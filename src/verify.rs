@@ -15,16 +15,30 @@ pub struct VerifyingReader<R> {
     expected: Digest,
     size: Option<u64>,
     count: u64,
+    /// The final read has been checked.
+    ended: bool,
 }
 
 impl<R: Read> VerifyingReader<R> {
     pub fn new(inner: R, expected: &Digest, size: Option<u64>) -> Self {
+        Self::with_hasher(inner, expected, size, true)
+    }
+
+    /// Checks the byte count only, for a consumer that verifies the digest
+    /// itself (a registry given `?digest=`); `expected` names the blob in
+    /// errors.
+    pub fn size_only(inner: R, expected: &Digest, size: u64) -> Self {
+        Self::with_hasher(inner, expected, Some(size), false)
+    }
+
+    fn with_hasher(inner: R, expected: &Digest, size: Option<u64>, hash: bool) -> Self {
         VerifyingReader {
             inner: inner.take(size.map_or(u64::MAX, |s| s + 1)),
-            hasher: Some(expected.algorithm().hasher()),
+            hasher: hash.then(|| expected.algorithm().hasher()),
             expected: expected.clone(),
             size,
             count: 0,
+            ended: false,
         }
     }
 }
@@ -45,17 +59,18 @@ impl<R: Read> Read for VerifyingReader<R> {
                 .into());
             }
         }
-        if n == 0 && !buf.is_empty() {
-            if let Some(h) = self.hasher.take() {
-                if let Some(s) = self.size {
-                    if self.count != s {
-                        return Err(Error::new(format!(
-                            "blob {}: got {} bytes, expected {s} (truncated)",
-                            self.expected, self.count
-                        ))
-                        .into());
-                    }
+        if n == 0 && !buf.is_empty() && !self.ended {
+            self.ended = true;
+            if let Some(s) = self.size {
+                if self.count != s {
+                    return Err(Error::new(format!(
+                        "blob {}: got {} bytes, expected {s} (truncated)",
+                        self.expected, self.count
+                    ))
+                    .into());
                 }
+            }
+            if let Some(h) = self.hasher.take() {
                 let got = h.finish();
                 if got != self.expected {
                     return Err(Error::new(format!(
@@ -95,5 +110,15 @@ mod tests {
         assert!(VerifyingReader::new(&b"hello"[..], &d, None)
             .read_to_end(&mut v)
             .is_ok());
+        // size_only: the count is checked, the content is not.
+        assert!(VerifyingReader::size_only(&b"hellx"[..], &d, 5)
+            .read_to_end(&mut v)
+            .is_ok());
+        assert!(VerifyingReader::size_only(&b"hell"[..], &d, 5)
+            .read_to_end(&mut v)
+            .is_err());
+        assert!(VerifyingReader::size_only(&b"hello!"[..], &d, 5)
+            .read_to_end(&mut v)
+            .is_err());
     }
 }

@@ -23,8 +23,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     };
     // Signature and referrers-index tags travel with their images, or not
     // at all: never as images of their own.
-    let holds = matches!(dst.transport(), "docker" | "oci");
-    if referrers == ReferrerMode::Off || (referrers == ReferrerMode::IfSupported && !holds) {
+    if referrers == ReferrerMode::Off || !dst.holds_referrers() {
         src = Box::new(WithoutAttachmentTags(src));
     }
     let tag_regex = a

@@ -155,17 +155,9 @@ impl<R: Read> ParGzEncoder<R> {
         // Recycled buffers are full blocks: zeroed once, when first made.
         let mut buf = self.spare.pop().unwrap_or_default();
         buf.resize(BLOCK, 0);
-        let mut n = 0;
-        while n < BLOCK {
-            match self.inner.read(&mut buf[n..]) {
-                Ok(0) => {
-                    self.input_done = true;
-                    break;
-                }
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        let n = crate::fsutil::read_up_to(&mut self.inner, &mut buf)?;
+        if n < BLOCK {
+            self.input_done = true;
         }
         buf.truncate(n);
         Ok(buf)

@@ -100,13 +100,24 @@ pub fn copy_images(
             srcs.len()
         )));
     }
-    let holds_referrers = dest.holds_referrers();
+    let holds_referrers = dst.holds_referrers();
     if opts.referrers == referrers::ReferrerMode::Required && !holds_referrers {
         return Err(Error::new(format!(
             "--with-referrers: {dst} cannot hold signatures or referrers \
              (copy to docker:// or oci:, or leave the option out)"
         )));
     }
+    // Where they cannot go (sync's default), the images go alone.
+    let without;
+    let opts = if holds_referrers || opts.referrers == referrers::ReferrerMode::Off {
+        opts
+    } else {
+        without = CopyOptions {
+            referrers: referrers::ReferrerMode::Off,
+            ..opts.clone()
+        };
+        &without
+    };
     let progress = Progress::new(opts.progress);
     let mut reports = Vec::with_capacity(srcs.len());
     for src in srcs {
@@ -123,7 +134,7 @@ pub fn copy_images(
         // A signature or referrers-index tag itself (sync lists them).
         let tag = src
             .tag()
-            .filter(|_| holds_referrers && opts.referrers != referrers::ReferrerMode::Off);
+            .filter(|_| opts.referrers != referrers::ReferrerMode::Off);
         let attachment = tag.as_deref().and_then(referrers::attachment_tag);
         let report = match (source.streamed(), attachment) {
             (Some(s), _) => stream::copy_streamed(s, &*dest, &names, opts, &progress),
@@ -166,13 +177,20 @@ pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Re
     let child = index
         .find_platform(&want)
         .ok_or_else(|| Error::not_found(format!("the index has no image for {want}")))?;
-    let raw = src.get_manifest(Some(&child.digest))?;
-    if raw.digest != child.digest || raw.bytes.len() as u64 != child.size {
+    get_listed_manifest(src, child)
+}
+
+/// The manifest a descriptor (an index entry, a referrer) names, checked
+/// against the descriptor's digest and size.
+pub fn get_listed_manifest(src: &dyn ImageSource, d: &Descriptor) -> Result<RawManifest> {
+    let raw = src.get_manifest(Some(&d.digest))?;
+    if raw.digest != d.digest || raw.bytes.len() as u64 != d.size {
         return Err(Error::new(format!(
-            "manifest {} does not match the index entry (got {}, {} bytes)",
-            child.digest,
+            "manifest {} does not match its descriptor (got {}, {} bytes; want {} bytes)",
+            d.digest,
             raw.digest,
-            raw.bytes.len()
+            raw.bytes.len(),
+            d.size
         )));
     }
     Ok(raw)
@@ -258,14 +276,7 @@ fn copy_index(
                 entry.media_type
             ))));
         }
-        let raw = src.get_manifest(Some(&entry.digest)).map_err(ctx)?;
-        if raw.digest != entry.digest || raw.bytes.len() as u64 != entry.size {
-            return Err(ctx(Error::new(format!(
-                "manifest does not match the index entry (got {}, {} bytes)",
-                raw.digest,
-                raw.bytes.len()
-            ))));
-        }
+        let raw = get_listed_manifest(src, entry).map_err(ctx)?;
         let out =
             copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts).map_err(ctx)?;
         let mut d = entry.clone();

@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use super::blob::{copy_blob, Step};
 use super::plan::{Format, LayerAction};
 use super::progress::{Outcome, Progress};
-use super::{CopyOptions, CopyReport};
+use super::{get_listed_manifest, CopyOptions, CopyReport};
 use crate::error::{Error, Kind, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
 use crate::transport::registry::fallback_tag;
@@ -120,7 +120,7 @@ pub fn copy_for_image(
     progress: &Progress,
     counts: &mut (usize, usize),
 ) -> Result<()> {
-    if opts.referrers == ReferrerMode::Off || !dst.holds_referrers() {
+    if opts.referrers == ReferrerMode::Off {
         return Ok(());
     }
     let mut subjects = vec![out.digest.clone()];
@@ -242,7 +242,7 @@ impl Walk<'_> {
                 continue;
             }
             let ctx = |e: Error| e.context(format!("referrer {}", d.digest));
-            let raw = self.manifest(d).map_err(ctx)?;
+            let raw = get_listed_manifest(self.src, d).map_err(ctx)?;
             self.progress.message(&format!(
                 "Copying referrer {} ({})",
                 raw.digest,
@@ -266,20 +266,6 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The manifest `d` names, from the source, checked against `d`.
-    fn manifest(&self, d: &Descriptor) -> Result<RawManifest> {
-        let raw = self.src.get_manifest(Some(&d.digest))?;
-        if raw.digest != d.digest || raw.bytes.len() as u64 != d.size {
-            return Err(Error::new(format!(
-                "manifest does not match its descriptor (got {}, {} bytes; want {} bytes)",
-                raw.digest,
-                raw.bytes.len(),
-                d.size
-            )));
-        }
-        Ok(raw)
-    }
-
     /// Copy the blobs of an artifact manifest (or, for an index, its
     /// children and theirs, each child put by digest); the manifest itself
     /// is left to the caller.
@@ -289,7 +275,7 @@ impl Walk<'_> {
                 if !c.media_type.is_manifest_or_index() {
                     continue;
                 }
-                let child = self.manifest(&c)?;
+                let child = get_listed_manifest(self.src, &c)?;
                 self.artifact(&child)?;
                 self.dst.put_manifest(&child, Some(&child.digest), &[])?;
             }
@@ -339,15 +325,7 @@ pub fn merge_fallback(
                     return Ok(Some(l.clone()));
                 }
             }
-            Index {
-                schema_version: 2,
-                media_type: Some(MediaType::OciIndex),
-                artifact_type: None,
-                manifests: Vec::new(),
-                subject: None,
-                annotations: None,
-                extra: Default::default(),
-            }
+            Index::empty_oci()
         }
     };
     let new: Vec<Descriptor> = add

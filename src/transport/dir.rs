@@ -101,13 +101,14 @@ impl ImageReference for DirRef {
 
     /// The digest of `manifest.json`; None when the directory has none.
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
-        let mut f = match open_in(&self.path, MANIFEST_FILE) {
-            Ok(f) => f,
-            Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+        let src = DirSource {
+            dir: self.path.clone(),
         };
-        let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, MANIFEST_FILE)?;
-        Ok(Some(Digest::of_bytes(&bytes)))
+        match src.get_manifest(None) {
+            Ok(m) => Ok(Some(m.digest)),
+            Err(e) if e.kind() == crate::error::Kind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `sync` into `dir:TREE`: one image directory per image,

@@ -111,6 +111,15 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
+    /// Can destinations of this transport hold signatures and referrers:
+    /// manifests put by digest ([`ImageDestination::put_referrer`]) and by
+    /// tag ([`ImageDestination::put_tagged_manifest`]) beside the image?
+    /// Known without opening anything, so `sync` can decide before it
+    /// lists. Default: no.
+    fn holds_referrers(&self) -> bool {
+        false
+    }
+
     /// Where `sync` writes the image it read from a source named `image`
     /// (a Docker reference such as `registry:5000/team/app:1`, when the
     /// source has one), under `tag`. Default: [`Self::with_tag`] — a
@@ -309,13 +318,6 @@ pub trait ImageDestination: Send + Sync {
     /// (for `--multi-arch index-only`)? Ok(None) when it cannot tell.
     fn has_manifest(&self, _digest: &Digest) -> Result<Option<bool>> {
         Ok(None)
-    }
-
-    /// Can this destination hold signatures and referrers: manifests put by
-    /// digest ([`Self::put_referrer`]) and by tag
-    /// ([`Self::put_tagged_manifest`]) beside the image? Default: no.
-    fn holds_referrers(&self) -> bool {
-        false
     }
 
     /// Store a referrer manifest (one with a `subject`; its blobs are

@@ -43,7 +43,7 @@ use super::{
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, TMP_PREFIX};
+use crate::fsutil::{fsync_dir, read_up_to, TMP_PREFIX};
 use crate::model::{
     validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
     RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
@@ -336,19 +336,6 @@ impl TarLayout {
             None => Err(Error::new("oci-layout has no imageLayoutVersion")),
         }
     }
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Reads `[pos, end)` of a file with positional reads (no shared cursor,

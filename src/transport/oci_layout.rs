@@ -166,6 +166,10 @@ impl ImageReference for OciRef {
         Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
     }
 
+    fn holds_referrers(&self) -> bool {
+        true
+    }
+
     fn tag(&self) -> Option<String> {
         self.name.clone()
     }
@@ -281,11 +285,7 @@ impl ImageSource for LayoutSource {
     }
 
     fn manifest_by_tag(&self, tag: &str) -> Result<Option<RawManifest>> {
-        let index = self.layout.read_index()?;
-        match index.manifests.iter().find(|m| m.ref_name() == Some(tag)) {
-            Some(d) => self.layout.read_manifest(d).map(Some),
-            None => Ok(None),
-        }
+        manifest_named(&self.layout, tag)
     }
 
     /// Every index.json entry whose manifest names `subject` (read and
@@ -318,6 +318,19 @@ impl ImageSource for LayoutSource {
             descriptors: out,
             fallback_index: None,
         })
+    }
+}
+
+/// The manifest index.json names `name` (ref-name annotation); None when
+/// there is no such entry, or no index.json yet (a new layout).
+fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
+    if !layout.root().join("index.json").exists() {
+        return Ok(None);
+    }
+    let index = layout.read_index()?;
+    match index.manifests.iter().find(|m| m.ref_name() == Some(name)) {
+        Some(d) => layout.read_manifest(d).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -432,10 +445,6 @@ impl ImageDestination for LayoutDest {
         Ok(Some(self.layout.blob_size(digest)?.is_some()))
     }
 
-    fn holds_referrers(&self) -> bool {
-        true
-    }
-
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
         self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
         let mut entry = m.descriptor();
@@ -450,14 +459,7 @@ impl ImageDestination for LayoutDest {
     }
 
     fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
-        if !self.layout.root().join("index.json").exists() {
-            return Ok(None);
-        }
-        let index = self.layout.read_index()?;
-        match index.manifests.iter().find(|m| m.ref_name() == Some(tag)) {
-            Some(d) => self.layout.read_manifest(d).map(Some),
-            None => Ok(None),
-        }
+        manifest_named(&self.layout, tag)
     }
 
     fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {

@@ -235,22 +235,7 @@ fn http(reg: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u
 pub fn push_layout(reg: &str, dir: &Path, repo: &str, tag: &str, desc: &Value) {
     let read = |d: &str| fs::read(dir.join("blobs/sha256").join(&d[7..])).unwrap();
     let put_blob = |d: &str| {
-        let resp = http(reg, "POST", &format!("/v2/{repo}/blobs/uploads/"), &[], b"");
-        let loc = resp
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("Location: ")
-                    .or_else(|| l.strip_prefix("location: "))
-            })
-            .unwrap_or_else(|| panic!("no Location: {resp}"))
-            .trim()
-            .to_string();
-        let path = loc
-            .split_once("://")
-            .map_or(loc.as_str(), |(_, r)| &r[r.find('/').unwrap()..]);
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let resp = http(reg, "PUT", &format!("{path}{sep}digest={d}"), &[], &read(d));
-        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+        assert_eq!(registry_put_blob(reg, repo, &read(d)), d);
     };
     let put_manifest = |reference: &str, mt: &str, bytes: &[u8]| {
         let resp = http(

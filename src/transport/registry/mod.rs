@@ -29,7 +29,9 @@ use ureq::http::Method;
 use super::TransportOptions;
 use super::{BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers};
 use crate::error::{Error, Result};
+use crate::fsutil::read_up_to;
 use crate::model::media_type::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use crate::model::reference::valid_tag;
 use crate::model::{Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE};
 use client::{header, read_capped, Client, ReqBody};
 
@@ -162,6 +164,10 @@ impl ImageReference for RegistryRef {
 
     fn docker_reference(&self) -> Option<String> {
         Some(self.r.to_string())
+    }
+
+    fn holds_referrers(&self) -> bool {
+        true
     }
 
     fn tag(&self) -> Option<String> {
@@ -404,8 +410,6 @@ pub fn fallback_tag(d: &Digest) -> String {
         &hex[..hex.len().min(64)]
     )
 }
-
-use crate::model::reference::valid_tag;
 
 impl ImageSource for RegistrySource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
@@ -664,12 +668,7 @@ impl RegistryDest {
         size: u64,
     ) -> std::result::Result<(Digest, u64), UploadError> {
         let c = &self.client;
-        let mut body = Exactly {
-            inner: reader.take(size + 1),
-            digest: d,
-            size,
-            count: 0,
-        };
+        let mut body = crate::verify::VerifyingReader::size_only(reader, d, size);
         let url = with_query(loc, &format!("digest={d}"));
         let resp = c
             .send(
@@ -704,16 +703,11 @@ impl RegistryDest {
         let mut loc = loc.to_string();
         let mut offset: u64 = 0;
         loop {
-            // Fill the buffer (a short read is not the end).
-            let mut n = 0;
-            while n < buf.len() {
-                match reader.read(&mut buf[n..]) {
-                    Ok(0) => break,
-                    Ok(k) => n += k,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err((loc, Error::from(e))),
-                }
-            }
+            // A full chunk (a short read is not the end).
+            let n = match read_up_to(reader, &mut buf) {
+                Ok(n) => n,
+                Err(e) => return Err((loc, Error::from(e))),
+            };
             if n == 0 {
                 break;
             }
@@ -782,37 +776,6 @@ fn upload_status(
         e.transient()
     } else {
         e
-    }
-}
-
-/// Passes exactly `size` bytes on: fewer or more is an error (at the end
-/// of the stream, so nothing is committed).
-struct Exactly<'a, R> {
-    inner: R,
-    digest: &'a Digest,
-    size: u64,
-    count: u64,
-}
-
-impl<R: Read> Read for Exactly<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count += n as u64;
-        if self.count > self.size {
-            return Err(Error::new(format!(
-                "blob {}: more than the expected {} bytes",
-                self.digest, self.size
-            ))
-            .into());
-        }
-        if n == 0 && !buf.is_empty() && self.count != self.size {
-            return Err(Error::new(format!(
-                "blob {}: got {} bytes, expected {} (truncated)",
-                self.digest, self.count, self.size
-            ))
-            .into());
-        }
-        Ok(n)
     }
 }
 
@@ -909,10 +872,6 @@ impl ImageDestination for RegistryDest {
             .r
             .head_manifest(&self.client, &digest.to_string(), true)?;
         Ok(Some(found.is_some()))
-    }
-
-    fn holds_referrers(&self) -> bool {
-        true
     }
 
     fn put_referrer(&self, m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
