@@ -201,6 +201,7 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker-daemon:NAME[:TAG] | docker-daemon:sha256:ID
                             a Docker Engine (DOCKER_HOST, --*-daemon-host); read by
                             streaming `docker save`, written through `docker load`
+                            (gzip layers as they are, zstd ones decompressed)
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
                             (needed when the layout holds several images)
   oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in

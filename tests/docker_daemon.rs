@@ -135,15 +135,30 @@ fn oci_to_daemon_runs_and_round_trip_keeps_id_and_diff_ids() {
         .args(["copy", "-q"])
         .arg(format!("docker-daemon:{img}"))
         .arg(format!("oci:{}:plain", layout.display())));
+    // and zstd, which goes back decompressed (staged per layer)
+    ok(lade_at(&host)
+        .args(["copy", "-q", "--dest-compress-format", "zstd"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:zst", layout.display())));
     assert_layout_clean(&layout);
-    for (tag, new) in [("gz", "lade-dd-new:gz"), ("plain", "lade-dd-new:plain")] {
+    // gzip layers go to the daemon as they are by default, decompressed
+    // by lade with --dest-compress-format none
+    for (tag, new, extra) in [
+        ("gz", "lade-dd-new:gz", None),
+        ("gz", "lade-dd-new:gz-none", Some("none")),
+        ("plain", "lade-dd-new:plain", None),
+        ("zst", "lade-dd-new:zst", None),
+    ] {
         let _ = run(docker(&host).args(["rmi", "-f", new]));
-        ok(lade_at(&host)
-            .args(["copy", "-q"])
-            .arg(format!("oci:{}:{tag}", layout.display()))
+        let mut c = lade_at(&host);
+        c.args(["copy", "-q"]);
+        if let Some(f) = extra {
+            c.args(["--dest-compress-format", f]);
+        }
+        ok(c.arg(format!("oci:{}:{tag}", layout.display()))
             .arg(format!("docker-daemon:{new}")));
         let back = image_inspect(&host, new);
-        assert_eq!(back["Id"], info["Id"], "{tag}: image ID changed");
+        assert_eq!(back["Id"], info["Id"], "{new}: image ID changed");
         assert_eq!(diff_ids(&back), diff_ids(&info));
         assert!(back["RepoTags"]
             .as_array()
@@ -361,6 +376,95 @@ fn abandoned_load_loads_nothing() {
             .status
             .success()
     );
+}
+
+/// A gzip layer that matches its own digest but not the config's diff_id:
+/// lade passes gzip layers to `docker load` as they are, and the daemon's
+/// diff_id check must turn into a failed copy that loads nothing.
+#[test]
+fn gzip_layer_not_matching_its_diff_id_is_refused() {
+    use flate2::{read::GzDecoder, write::GzEncoder};
+    let Some(host) = docker_host() else { return };
+    // an image of its own, removed from the daemon once exported: Docker
+    // does not read a layer it already has
+    let img = "lade-dd-diffid-src:1";
+    let msg = format!("hello from {}\n", unique("diffid"));
+    build_image(
+        &host,
+        img,
+        "FROM lade-test-base:1\nCOPY msg.txt /msg.txt\n",
+        &[("msg.txt", msg.as_bytes())],
+    );
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    ok(lade_at(&host)
+        .args(["copy", "-q", "--dest-compress-format", "gzip"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:x", layout.display())));
+    docker_ok(&host, &["rmi", img]);
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let mut m = json(&ok(lade()
+        .args(["inspect", "--raw"])
+        .arg(format!("oci:{}:x", layout.display()))));
+    // layer 1 holds msg.txt: change its text, keep the tar valid
+    let old = m["layers"][1]["digest"].as_str().unwrap().to_string();
+    let mut tar = Vec::new();
+    GzDecoder::new(fs::File::open(blob(&old)).unwrap())
+        .read_to_end(&mut tar)
+        .unwrap();
+    let at = tar
+        .windows(10)
+        .position(|w| w == b"hello from")
+        .expect("msg.txt in layer 1");
+    tar[at] = b'J';
+    let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let gz = gz.finish().unwrap();
+    let d = Digest::of_bytes(&gz).to_string();
+    fs::write(blob(&d), &gz).unwrap();
+    m["layers"][1]["digest"] = d.into();
+    m["layers"][1]["size"] = gz.len().into();
+    let mb = serde_json::to_vec(&m).unwrap();
+    let md = Digest::of_bytes(&mb).to_string();
+    fs::write(blob(&md), &mb).unwrap();
+    let mut idx = json(&fs::read(layout.join("index.json")).unwrap());
+    idx["manifests"][0]["digest"] = md.into();
+    idx["manifests"][0]["size"] = mb.len().into();
+    fs::write(layout.join("index.json"), serde_json::to_vec(&idx).unwrap()).unwrap();
+
+    let new = "lade-dd-bad-diffid:1";
+    let _ = run(docker(&host).args(["rmi", "-f", new]));
+    let err = fails_with(
+        lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:x", layout.display()))
+            .arg(format!("docker-daemon:{new}")),
+        3,
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&host) && err.to_lowercase().contains("diffid"),
+        "{err}"
+    );
+    assert!(!run(docker(&host).args(["image", "inspect", new]))
+        .status
+        .success());
+    // decompressed by lade, the mismatch is found before the daemon sees it
+    let err = fails_with(
+        lade_at(&host)
+            .args(["copy", "-q", "--dest-compress-format", "none"])
+            .arg(format!("oci:{}:x", layout.display()))
+            .arg(format!("docker-daemon:{new}")),
+        3,
+    );
+    assert!(err.contains("diff_id") || err.contains("digest"), "{err}");
+    assert!(!run(docker(&host).args(["image", "inspect", new]))
+        .status
+        .success());
 }
 
 #[test]

@@ -116,6 +116,9 @@ pub fn plan(
     let mut layers = Vec::with_capacity(m.layers.len());
     for l in &m.layers {
         let action = match (l.media_type.layer_compression(), target) {
+            (Some(cur), _) if wants.compression.is_none() && props.also_keeps.contains(&cur) => {
+                LayerAction::Keep
+            }
             (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
             _ => LayerAction::Keep,
         };
@@ -259,6 +262,7 @@ mod tests {
         DestProperties {
             manifest_types: types,
             required_compression: req,
+            also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: preserves,
             multi_image: true,
@@ -297,6 +301,35 @@ mod tests {
         assert_eq!(p.format, Format::Oci);
         assert_eq!(p.layers, vec![LayerAction::Keep]);
         assert!(p.rewrite);
+    }
+
+    #[test]
+    fn also_keeps_passes_gzip_through_unless_a_compression_is_asked() {
+        let m = manifest(&[DOCKER_LAYER_GZIP, OCI_LAYER_ZSTD, OCI_LAYER]);
+        let pr = DestProperties {
+            also_keeps: &[Compression::Gzip],
+            ..props(
+                vec![MediaType::DockerManifest, MediaType::OciManifest],
+                Some(Compression::None),
+                false,
+            )
+        };
+        let unzstd = LayerAction::Transform {
+            from: Compression::Zstd,
+            to: Compression::None,
+        };
+        let p = plan(&MediaType::OciManifest, &m, &pr, Wants::default()).unwrap();
+        assert_eq!(p.layers, vec![LayerAction::Keep, unzstd, LayerAction::Keep]);
+        let w = Wants {
+            compression: Some(Compression::None),
+            ..Default::default()
+        };
+        let p = plan(&MediaType::OciManifest, &m, &pr, w).unwrap();
+        let ungzip = LayerAction::Transform {
+            from: Compression::Gzip,
+            to: Compression::None,
+        };
+        assert_eq!(p.layers, vec![ungzip, unzstd, LayerAction::Keep]);
     }
 
     #[test]

@@ -347,6 +347,7 @@ impl ImageDestination for DirDest {
                 MediaType::DockerList,
             ],
             required_compression: None,
+            also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
             multi_image: false,

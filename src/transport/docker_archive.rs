@@ -538,6 +538,9 @@ pub struct ArchiveDest {
     /// NAME:TAG of the destination plus additional tags: the first image's names.
     first_names: Vec<DockerRef>,
     tmp_dir: Option<PathBuf>,
+    /// Gzip layers may be stored as they are (the archive is for `docker
+    /// load`, which decompresses them; Docker checks their diff_ids).
+    compressed_layers: bool,
     state: Mutex<DestState>,
 }
 
@@ -568,24 +571,29 @@ impl ArchiveDest {
     }
 
     /// An archive streamed into `w` (a pipe to `docker load`), its first
-    /// image named `first_names`. Dropped without commit, the archive
+    /// image named `first_names`. Gzip layers are kept as they are (the
+    /// loader decompresses them). Dropped without commit, the archive
     /// ends truncated.
     pub fn to_writer(
         w: Box<dyn io::Write + Send>,
         first_names: Vec<DockerRef>,
         opts: &TransportOptions,
     ) -> ArchiveDest {
-        Self::with_output(
-            TarOutput::to_writer(w, "the image stream"),
-            first_names,
-            opts,
-        )
+        ArchiveDest {
+            compressed_layers: true,
+            ..Self::with_output(
+                TarOutput::to_writer(w, "the image stream"),
+                first_names,
+                opts,
+            )
+        }
     }
 
     fn with_output(out: TarOutput, first_names: Vec<DockerRef>, opts: &TransportOptions) -> Self {
         ArchiveDest {
             first_names,
             tmp_dir: opts.tmp_dir.clone(),
+            compressed_layers: false,
             state: Mutex::new(DestState {
                 out: Some(out),
                 failed: None,
@@ -763,6 +771,11 @@ impl ImageDestination for ArchiveDest {
         DestProperties {
             manifest_types: vec![MediaType::DockerManifest],
             required_compression: Some(Compression::None),
+            also_keeps: if self.compressed_layers {
+                &[Compression::Gzip]
+            } else {
+                &[]
+            },
             concurrent_writes: true,
             preserves_digests: false,
             multi_image: true,
@@ -877,7 +890,9 @@ impl ImageDestination for ArchiveDest {
                     l.digest
                 )));
             };
-            if l.digest != *diff_id {
+            let kept_compressed = self.compressed_layers
+                && l.media_type.layer_compression() == Some(Compression::Gzip);
+            if l.digest != *diff_id && !kept_compressed {
                 return Err(Error::new(format!(
                     "layer {} is not the uncompressed layer {diff_id} the config names \
                      (docker-archive layers must be stored uncompressed)",

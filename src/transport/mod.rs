@@ -264,6 +264,10 @@ pub struct DestProperties {
     pub manifest_types: Vec<MediaType>,
     /// Layer compression the destination wants: None keeps what the source has.
     pub required_compression: Option<Compression>,
+    /// Layer compressions kept as the source has them although
+    /// `required_compression` is set, unless the user names a compression
+    /// (`docker load` decompresses gzip layers itself).
+    pub also_keeps: &'static [Compression],
     /// May `put_blob` be called from several threads at once?
     pub concurrent_writes: bool,
     /// Does the destination keep manifest bytes as given (so digests can

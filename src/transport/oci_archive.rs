@@ -515,6 +515,7 @@ impl ImageDestination for ArchiveDest {
         DestProperties {
             manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
             required_compression: None,
+            also_keeps: &[],
             concurrent_writes: false,
             preserves_digests: true,
             multi_image: true,

@@ -375,6 +375,7 @@ impl ImageDestination for LayoutDest {
         DestProperties {
             manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
             required_compression: None,
+            also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
             multi_image: true,

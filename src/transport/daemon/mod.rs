@@ -39,13 +39,17 @@
 //! # Writing
 //!
 //! The destination streams a docker-archive (the [`ArchiveDest`] writer,
-//! legacy + skopeo layout, uncompressed layers) into `POST /images/load`,
-//! run on a thread, through a bounded in-process channel of buffers (no
-//! OS pipe: no extra kernel copies, no wake-up per 64 KiB). Blobs of known
-//! size go straight into the request body; only layers of unknown
-//! uncompressed size (gzip layers of an OCI image) are staged in a temp
-//! file each, as the docker-archive writer does; several layers are
-//! decompressed and staged at once while another one streams. The body
+//! legacy + skopeo layout) into `POST /images/load`, run on a thread,
+//! through a bounded in-process channel of buffers (no OS pipe: no extra
+//! kernel copies, no wake-up per 64 KiB). **Gzip layers go in as they
+//! are**: `docker load` detects a compressed layer file, decompresses it
+//! and checks the result against the config's diff_id, so lade verifies
+//! the compressed digest while streaming and neither decompresses nor
+//! stages anything (skopeo decompresses each layer into a temp file
+//! first). Uncompressed layers go in as they are too. A zstd layer, which
+//! older daemons cannot load, is decompressed and staged in a temp file
+//! (the tar entry needs its size first), as is every layer when
+//! `--dest-compress-format none` is given. The body
 //! ends cleanly only at commit: a copy that fails or is dropped aborts the
 //! request, so the daemon loads nothing. The JSON progress stream is read
 //! to its end and an `errorDetail` in it fails the copy even under HTTP

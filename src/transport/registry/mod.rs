@@ -793,6 +793,7 @@ impl ImageDestination for RegistryDest {
                 MediaType::parse(DOCKER_LIST),
             ],
             required_compression: None,
+            also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
             multi_image: false,
