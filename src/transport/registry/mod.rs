@@ -290,6 +290,19 @@ fn known_sources() -> &'static Mutex<Vec<(String, String)>> {
     S.get_or_init(|| Mutex::new(Vec::new()))
 }
 
+/// Blobs this process has seen in, or put into, a repository: (host,
+/// repo, digest) → size. A sync of many tags on one base asks the
+/// destination about each base blob once, not once per tag. Only this
+/// process's own observations go in, so a blob deleted meanwhile by
+/// someone else makes the manifest PUT fail (BLOB_UNKNOWN) rather than
+/// go unnoticed.
+type BlobKey = (String, String, Digest);
+
+fn known_blobs() -> &'static Mutex<HashMap<BlobKey, u64>> {
+    static S: OnceLock<Mutex<HashMap<BlobKey, u64>>> = OnceLock::new();
+    S.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
 pub struct RegistrySource {
     r: RegistryRef,
     client: Arc<Client>,
@@ -571,10 +584,24 @@ impl RegistryDest {
             ReqBody::Empty,
         )?;
         match resp.status().as_u16() {
-            200 => Ok(header(&resp, "content-length").and_then(|l| l.parse().ok())),
+            200 => {
+                let size = header(&resp, "content-length").and_then(|l| l.parse().ok());
+                if let Some(n) = size {
+                    self.remember(d, n);
+                }
+                Ok(size)
+            }
             404 => Ok(None),
             _ => Err(c.status_error("HEAD", &path, resp)),
         }
+    }
+
+    fn key(&self, d: &Digest) -> BlobKey {
+        (self.client.host.clone(), self.r.r.path.clone(), d.clone())
+    }
+
+    fn remember(&self, d: &Digest, size: u64) {
+        known_blobs().lock().unwrap().insert(self.key(d), size);
     }
 
     /// Try a cross-repository mount from a source repo on this registry.
@@ -808,7 +835,12 @@ impl ImageDestination for RegistryDest {
         let Some(d) = &info.digest else {
             return Ok(None);
         };
-        let have = match self.blob_exists(d)? {
+        let seen = known_blobs().lock().unwrap().get(&self.key(d)).copied();
+        let have = match seen {
+            Some(size) => Some(size),
+            None => self.blob_exists(d)?,
+        };
+        let have = match have {
             Some(size) => Some(size),
             None if self.try_mount(d)? => self.blob_exists(d)?,
             None => None,
@@ -829,6 +861,7 @@ impl ImageDestination for RegistryDest {
         match r {
             Ok((digest, size)) => {
                 *self.pushed.lock().unwrap() += 1;
+                self.remember(&digest, size);
                 Ok(Descriptor::new(expected.media_type.clone(), digest, size))
             }
             Err((session, e)) => {
