@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::mpsc;
 
 use crate::error::{Error, Result};
 use crate::model::{Algorithm, Digest};
@@ -37,6 +38,52 @@ pub fn read_up_to<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usi
         }
     }
     Ok(n)
+}
+
+/// The receiving end of a channel of buffers, as a reader: their bytes in
+/// order, an error sent in their place, the end once every sender is gone.
+/// With `back`, each buffer read is sent back for the producer to reuse.
+pub struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: Option<mpsc::Sender<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    pub fn new(
+        rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+        back: Option<mpsc::Sender<Vec<u8>>>,
+    ) -> Self {
+        ChannelReader {
+            rx,
+            back,
+            cur: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(next)) => {
+                    let old = std::mem::replace(&mut self.cur, next);
+                    if let Some(b) = &self.back {
+                        let _ = b.send(old);
+                    }
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// Files at least this large are hashed through memory maps.

@@ -567,7 +567,7 @@ impl ArchiveDest {
             }
         }
         let out = TarOutput::create(&r.path)?;
-        Ok(Self::with_output(out, first_names, opts))
+        Ok(Self::with_output(out, first_names, opts, false))
     }
 
     /// An archive streamed into `w` (a pipe to `docker load`), its first
@@ -579,21 +579,24 @@ impl ArchiveDest {
         first_names: Vec<DockerRef>,
         opts: &TransportOptions,
     ) -> ArchiveDest {
-        ArchiveDest {
-            compressed_layers: true,
-            ..Self::with_output(
-                TarOutput::to_writer(w, "the image stream"),
-                first_names,
-                opts,
-            )
-        }
+        Self::with_output(
+            TarOutput::to_writer(w, "the image stream"),
+            first_names,
+            opts,
+            true,
+        )
     }
 
-    fn with_output(out: TarOutput, first_names: Vec<DockerRef>, opts: &TransportOptions) -> Self {
+    fn with_output(
+        out: TarOutput,
+        first_names: Vec<DockerRef>,
+        opts: &TransportOptions,
+        compressed_layers: bool,
+    ) -> Self {
         ArchiveDest {
             first_names,
             tmp_dir: opts.tmp_dir.clone(),
-            compressed_layers: false,
+            compressed_layers,
             state: Mutex::new(DestState {
                 out: Some(out),
                 failed: None,

@@ -61,18 +61,20 @@ fn subject_of(layout: &Layout, entry: &Descriptor) -> Option<Descriptor> {
         return None;
     }
     let raw = layout.read_manifest(entry).ok()?;
-    subject_and_type(&raw).map(|(s, _)| s)
+    as_referrer(&raw).map(|(s, _)| s)
 }
 
-/// A manifest's `subject` and its artifact type (`artifactType`, else
-/// the config's media type, as distribution-spec's referrers list has it).
-pub fn subject_and_type(raw: &RawManifest) -> Option<(Descriptor, Option<String>)> {
+/// For a manifest with a `subject`: that subject, and the manifest's
+/// descriptor as a referrers list has it (`artifactType`, else the
+/// config's media type; its top-level annotations). One parse.
+fn as_referrer(raw: &RawManifest) -> Option<(Descriptor, Descriptor)> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Probe {
         subject: Option<Descriptor>,
         artifact_type: Option<String>,
         config: Option<ConfigProbe>,
+        annotations: Option<crate::model::Annotations>,
     }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -80,10 +82,12 @@ pub fn subject_and_type(raw: &RawManifest) -> Option<(Descriptor, Option<String>
         media_type: Option<String>,
     }
     let p: Probe = serde_json::from_slice(&raw.bytes).ok()?;
-    let t = p
+    let mut d = raw.descriptor();
+    d.artifact_type = p
         .artifact_type
         .or_else(|| p.config.and_then(|c| c.media_type));
-    Some((p.subject?, t))
+    d.annotations = p.annotations.filter(|a| !a.is_empty());
+    Some((p.subject?, d))
 }
 
 /// `PATH[:REF]` as `oci:` and `oci-archive:` spell it (split at the first
@@ -303,16 +307,10 @@ impl ImageSource for LayoutSource {
             let Ok(raw) = self.layout.read_manifest(m) else {
                 continue;
             };
-            let Some((s, artifact_type)) = subject_and_type(&raw) else {
-                continue;
-            };
-            if s.digest != *subject {
-                continue;
+            match as_referrer(&raw) {
+                Some((s, d)) if s.digest == *subject => out.push(d),
+                _ => {}
             }
-            let mut d = raw.descriptor();
-            d.artifact_type = artifact_type;
-            d.annotations = manifest_annotations(&raw);
-            out.push(d);
         }
         Ok(Referrers {
             descriptors: out,
@@ -332,18 +330,6 @@ fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
         Some(d) => layout.read_manifest(d).map(Some),
         None => Ok(None),
     }
-}
-
-/// The top-level `annotations` of a manifest or index.
-fn manifest_annotations(raw: &RawManifest) -> Option<crate::model::Annotations> {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        annotations: Option<crate::model::Annotations>,
-    }
-    serde_json::from_slice::<Probe>(&raw.bytes)
-        .ok()
-        .and_then(|p| p.annotations)
-        .filter(|a| !a.is_empty())
 }
 
 /// Writes images into a layout.

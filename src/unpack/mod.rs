@@ -34,6 +34,7 @@ use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
+use crate::fsutil::{read_up_to, ChannelReader};
 use crate::model::{Compression, Digest, ImageConfig, Platform};
 use crate::transport::ImageSource;
 use crate::verify::VerifyingReader;
@@ -78,25 +79,16 @@ pub fn pipelined<T>(
             loop {
                 let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
                 buf.resize(CHUNK, 0);
-                let mut n = 0;
-                let res = loop {
-                    if n == buf.len() {
-                        break Ok(());
-                    }
-                    match r.read(&mut buf[n..]) {
-                        Ok(0) => break Ok(()),
-                        Ok(k) => n += k,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => break Err(e),
+                let n = match read_up_to(&mut r, &mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
                     }
                 };
                 buf.truncate(n);
-                let done = n < CHUNK || res.is_err();
+                let done = n < CHUNK;
                 if n > 0 && tx.send(Ok(buf)).is_err() {
-                    return;
-                }
-                if let Err(e) = res {
-                    let _ = tx.send(Err(e));
                     return;
                 }
                 if done {
@@ -104,12 +96,7 @@ pub fn pipelined<T>(
                 }
             }
         });
-        let mut cr = ChannelReader {
-            rx,
-            back: back_tx,
-            cur: Vec::new(),
-            pos: 0,
-        };
+        let mut cr = ChannelReader::new(rx, Some(back_tx));
         let out = consume(&mut cr).and_then(|t| {
             io::copy(&mut cr, &mut io::sink())?;
             Ok(t)
@@ -118,33 +105,6 @@ pub fn pipelined<T>(
         producer.join().expect("reader thread panicked");
         out
     })
-}
-
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
-    back: mpsc::Sender<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
-            match self.rx.recv() {
-                Ok(Ok(next)) => {
-                    let old = std::mem::replace(&mut self.cur, next);
-                    let _ = self.back.send(old);
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
 }
 
 /// Apply one layer (compressed or not) from `r` onto `root`.

@@ -238,14 +238,7 @@ pub fn push_layout(reg: &str, dir: &Path, repo: &str, tag: &str, desc: &Value) {
         assert_eq!(registry_put_blob(reg, repo, &read(d)), d);
     };
     let put_manifest = |reference: &str, mt: &str, bytes: &[u8]| {
-        let resp = http(
-            reg,
-            "PUT",
-            &format!("/v2/{repo}/manifests/{reference}"),
-            &[("Content-Type", mt)],
-            bytes,
-        );
-        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+        registry_put_manifest(reg, repo, reference, mt, bytes);
     };
     let push_image = |d: &str, reference: &str| {
         let bytes = read(d);

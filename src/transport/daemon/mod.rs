@@ -62,7 +62,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -75,7 +75,7 @@ use super::{
 };
 use crate::archive::clean_path;
 use crate::error::{Error, Kind, Result};
-use crate::fsutil::read_capped;
+use crate::fsutil::{read_capped, ChannelReader};
 use crate::model::{
     Algorithm, Descriptor, Digest, DockerRef, ImageConfig, MediaType, RawManifest,
     MAX_MANIFEST_SIZE,
@@ -393,7 +393,7 @@ pub struct DaemonDest {
     archive: ArchiveDest,
     /// Our handle on the body channel: the request body ends when it and
     /// the archive's are closed.
-    writer: Mutex<Option<SyncSender<Vec<u8>>>>,
+    writer: Mutex<Option<SyncSender<io::Result<Vec<u8>>>>>,
     /// Set only after a successful commit; an end of the body without it
     /// is an error that aborts the request.
     done: Arc<AtomicBool>,
@@ -408,11 +408,7 @@ impl DaemonDest {
         let archive_w = ChanWriter { tx: w.clone() };
         let done = Arc::new(AtomicBool::new(false));
         let mut body = Guarded {
-            inner: ChanReader {
-                rx: r,
-                cur: Vec::new(),
-                pos: 0,
-            },
+            inner: ChannelReader::new(r, None),
             done: done.clone(),
         };
         let upload = std::thread::Builder::new()
@@ -521,7 +517,7 @@ const BODY_DEPTH: usize = 4;
 /// The archive's end of the body channel: each write is sent as one
 /// buffer; a closed upload is a broken pipe, as with an OS pipe.
 struct ChanWriter {
-    tx: SyncSender<Vec<u8>>,
+    tx: SyncSender<io::Result<Vec<u8>>>,
 }
 
 impl Write for ChanWriter {
@@ -530,7 +526,7 @@ impl Write for ChanWriter {
             return Ok(0);
         }
         self.tx
-            .send(buf.to_vec())
+            .send(Ok(buf.to_vec()))
             .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
         Ok(buf.len())
     }
@@ -540,37 +536,11 @@ impl Write for ChanWriter {
     }
 }
 
-/// The upload's end: the buffers' bytes in order; the end once every
-/// sender is gone.
-struct ChanReader {
-    rx: Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl Read for ChanReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
-            match self.rx.recv() {
-                Ok(b) => {
-                    self.cur = b;
-                    self.pos = 0;
-                }
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
 /// The request body: the channel's bytes, and an error instead of a clean
 /// end unless the archive was committed (so an abandoned copy aborts the
 /// request instead of loading a truncated archive).
 struct Guarded {
-    inner: ChanReader,
+    inner: ChannelReader,
     done: Arc<AtomicBool>,
 }
 
