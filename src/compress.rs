@@ -3,6 +3,7 @@
 use crate::model::Compression;
 
 pub mod pgzip;
+mod raw;
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];

@@ -12,10 +12,9 @@
 //! Each block is first probed: a few small samples are compressed at level 1.
 //! Blocks that do not compress (random data, already-compressed files) are
 //! written as stored deflate blocks, which costs almost no CPU. At the
-//! default (automatic) level, highly redundant blocks (logs, text with long
-//! repeats) are compressed at a high level, where zlib's lazy matcher is
-//! cheap and halves their size, and everything else at a fast level; see
-//! [`AUTO_BASE`].
+//! default (automatic) level the others go through zlib's lazy matcher with
+//! a very short search, which compresses better than the fast levels for
+//! about their CPU; see [`AUTO_LEVEL`].
 //!
 //! The output depends only on the input and the level (block boundaries are
 //! fixed by [`BLOCK`], never by read sizes, thread count or timing), so the
@@ -28,7 +27,9 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::{mpsc, OnceLock};
 
-use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use flate2::Crc;
+
+use super::raw::{Deflater, Flush, Tuning};
 
 /// Input block size: 16 stored blocks of the deflate maximum (65,535 bytes),
 /// so incompressible data costs the same 5 bytes per 64 KiB as a serial
@@ -40,34 +41,45 @@ const DICT: usize = 32 * 1024;
 const STORED_MAX: usize = 65_535;
 /// The probe: this many samples of `SAMPLE` bytes per block (start, middle,
 /// end) compressed at level 1. The block is stored when no sample shrinks
-/// below `STORED_RATIO` of its size, and (automatic level) compressed at
-/// [`AUTO_HIGH`] when the samples together shrink below `REDUNDANT_RATIO`.
+/// below `STORED_RATIO` of its size.
 const SAMPLES: usize = 3;
 const SAMPLE: usize = 8 * 1024;
 const STORED_RATIO: f64 = 0.97;
-const REDUNDANT_RATIO: f64 = 0.25;
 
-/// The automatic level (no level given): blocks are compressed at zlib-rs
-/// level 3, highly redundant ones at [`AUTO_HIGH`], incompressible ones
-/// stored.
+/// The automatic level (no level given): zlib's lazy matcher (levels 7–9)
+/// with a hash-chain search of only 4 entries ([`AUTO_TUNING`]), on every
+/// block that compresses; incompressible blocks are stored.
 ///
 /// Why (measured on the bench image of `scripts/bench`, whose gzip output
 /// must be no larger than containers/image's, which uses klauspost pgzip at
-/// its default level): zlib-rs levels 1–6 use zlib-ng's quick/fast/medium
-/// matchers; 3 costs about 60% of level 6's CPU for output within 0.1% of
-/// it, but the medium matcher does badly on very repetitive data (a log
-/// layer: 915 KB at every level 2–6, 458 KB at 8) and on text with long
-/// repeats (5.22 MB vs 5.05 MB). Levels 7–9 (the lazy matcher) win on every
-/// layer but cost 3–4× level 6 on ordinary text (4.4 s vs 1.6 s CPU for a
-/// 124 MB `seq` layer); on redundant blocks they cost far less. Level 3
-/// everywhere is 0.7 MB larger than pgzip's output of the bench image,
-/// level 6 0.6 MB; this mix is slightly smaller, for 2.8 s CPU over the
-/// image's layers against 4.1 s at level 6. The probe's level-1 ratio on
-/// the bench layers: log 0.02, text 0.07, small config files 0.17–0.20,
-/// `seq` output 0.37–0.62, binaries 0.54, random data ≥ 1.01.
-pub const AUTO_BASE: u32 = 3;
-/// The level of highly redundant blocks at the automatic level.
-pub const AUTO_HIGH: u32 = 8;
+/// its default level). zlib's levels trade two things at once: how far the
+/// matcher searches (the chain) and whether it matches lazily. Here the
+/// lazy decision is what pays and the search is what costs:
+///
+/// | layer (MB in)     | level 3 | level 8 | lazy, chain 4 | pgzip |
+/// |-------------------|---------|---------|---------------|-------|
+/// | `seq` text (124)  | 32.79 MB, 0.53 s | 32.24, 3.16 s | 32.20, 0.75 s | 32.49 |
+/// | config text (133) | 5.22 MB, 0.15 s  | 5.05, 0.61 s  | 5.05, 0.19 s  | 5.27  |
+/// | a log (134)       | 0.91 MB, 0.02 s  | 0.46, 0.15 s  | 0.46, 0.14 s  | 0.50  |
+/// | busybox (2)       | 1.08 MB, 0.02 s  | 1.05, 0.06 s  | 1.07, 0.03 s  | 1.09  |
+///
+/// (CPU seconds of one core, zlib-rs.) Over the image's compressible
+/// layers this is 43.25 MB for about 1.2 s of CPU, against 43.84 MB for
+/// pgzip and 43.84 MB for about 1.45 s for the level-3/level-8 mix this
+/// replaced. Level 7's limits (lazy only below 32) lose the config text's
+/// gain (5.22 MB). The short search gives up ratio where the best match
+/// lies many candidates back: on text with a 7-line period the output is
+/// about 4% larger than level 6's and 17% larger than level 8's; a chain of
+/// 32 closes that but costs 1.3× on the `seq` layer. `--dest-compress-level`
+/// gives zlib's own levels.
+pub const AUTO_LEVEL: u32 = 8;
+/// The search limits of the automatic level (see [`AUTO_LEVEL`]).
+pub const AUTO_TUNING: Tuning = Tuning {
+    good_length: 32,
+    max_lazy: 258,
+    nice_length: 258,
+    max_chain: 4,
+};
 
 /// The compression pool, shared by every encoder in the process. It is
 /// separate from rayon's global pool because encoders are read from global
@@ -112,7 +124,7 @@ enum State {
 /// parallel.
 pub struct ParGzEncoder<R> {
     inner: R,
-    /// None: automatic (see [`AUTO_BASE`]).
+    /// None: automatic (see [`AUTO_LEVEL`]).
     level: Option<u32>,
     state: State,
     pending: VecDeque<mpsc::Receiver<io::Result<Done>>>,
@@ -266,103 +278,67 @@ fn compress_block(
     let mut crc = Crc::new();
     crc.update(block);
     out.clear();
-    let level = match (level, probe(block)) {
-        (Some(0), _) | (_, Probe::Incompressible) => {
+    let (level, slot) = match (level, compressible(block)) {
+        (Some(0), _) | (_, false) => {
             write_stored(block, out);
             return Ok(crc);
         }
-        (Some(l), _) => l,
-        (None, Probe::Redundant) => AUTO_HIGH,
-        (None, Probe::Ordinary) => AUTO_BASE,
+        (Some(l), true) => (l, l as usize),
+        // The automatic level has its own slot, after levels 0–9.
+        (None, true) => (AUTO_LEVEL, 10),
     };
     COMPRESS.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let c = match &mut cell[level as usize] {
-            Some(c) => {
-                c.reset();
-                c
+        let d = match &mut cell[slot] {
+            Some(d) => {
+                d.reset()?;
+                d
             }
-            slot => slot.insert(Compress::new(Compression::new(level), false)),
+            none => none.insert(Deflater::new(level, (slot == 10).then_some(AUTO_TUNING))?),
         };
         if !dict.is_empty() {
-            c.set_dictionary(dict).map_err(io::Error::other)?;
+            d.set_dictionary(dict)?;
         }
-        deflate(c, block, out, FlushCompress::Sync)
+        d.compress(block, out, Flush::Sync)
     })?;
     Ok(crc)
 }
 
 thread_local! {
-    /// Each pool thread's deflaters by level (reset per block, not
-    /// reallocated).
-    static COMPRESS: std::cell::RefCell<[Option<Compress>; 10]> =
-        const { std::cell::RefCell::new([const { None }; 10]) };
+    /// Each pool thread's deflaters: by level 0–9, then the automatic one
+    /// (reset per block, not reallocated).
+    static COMPRESS: std::cell::RefCell<[Option<Deflater>; 11]> =
+        const { std::cell::RefCell::new([const { None }; 11]) };
     /// Each pool thread's level-1 deflater for the incompressibility test.
-    static PROBE: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
+    static PROBE: std::cell::RefCell<Option<Deflater>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Run `c` over all of `input` with `flush`, appending to `out`.
-fn deflate(
-    c: &mut Compress,
-    input: &[u8],
-    out: &mut Vec<u8>,
-    flush: FlushCompress,
-) -> io::Result<()> {
-    let start_in = c.total_in();
-    loop {
-        if out.capacity() - out.len() < 1024 {
-            out.reserve(out.len().max(input.len() / 2).max(64 * 1024));
-        }
-        let consumed = (c.total_in() - start_in) as usize;
-        let status = c
-            .compress_vec(&input[consumed..], out, flush)
-            .map_err(io::Error::other)?;
-        let consumed = (c.total_in() - start_in) as usize;
-        // Done when all input is in and the flush did not run out of room.
-        if consumed == input.len() && (out.len() < out.capacity() || status == Status::StreamEnd) {
-            return Ok(());
-        }
-    }
-}
-
-#[derive(Debug, PartialEq)]
-enum Probe {
-    Incompressible,
-    Ordinary,
-    Redundant,
-}
-
-/// What kind of data is this block? A few samples are deflated at level 1:
-/// when none of them shrinks noticeably, the block is taken as random; when
-/// together they shrink a lot, as highly redundant. Small blocks are
-/// ordinary.
-fn probe(block: &[u8]) -> Probe {
+/// Does this block compress? A few samples are deflated at level 1; when
+/// none of them shrinks noticeably, the block is taken as random (or
+/// already compressed) and stored. Small blocks are always compressed.
+fn compressible(block: &[u8]) -> bool {
     if block.len() < SAMPLES * SAMPLE * 2 {
-        return Probe::Ordinary;
+        return true;
     }
     PROBE.with(|cell| {
         let mut cell = cell.borrow_mut();
-        let c = cell.get_or_insert_with(|| Compress::new(Compression::new(1), false));
+        let d = match &mut *cell {
+            Some(d) => d,
+            none => match Deflater::new(1, None) {
+                Ok(d) => none.insert(d),
+                Err(_) => return true,
+            },
+        };
         let mut out = Vec::with_capacity(SAMPLE * 2);
         let step = (block.len() - SAMPLE) / (SAMPLES - 1);
-        let (mut total, mut shrinks) = (0, false);
-        for i in 0..SAMPLES {
+        (0..SAMPLES).any(|i| {
             let s = &block[i * step..i * step + SAMPLE];
-            c.reset();
             out.clear();
-            if deflate(c, s, &mut out, FlushCompress::Finish).is_err() {
-                return Probe::Ordinary;
+            if d.reset().is_err() || d.compress(s, &mut out, Flush::Finish).is_err() {
+                return true;
             }
-            shrinks |= (out.len() as f64) < s.len() as f64 * STORED_RATIO;
-            total += out.len();
-        }
-        if !shrinks {
-            Probe::Incompressible
-        } else if (total as f64) < (SAMPLES * SAMPLE) as f64 * REDUNDANT_RATIO {
-            Probe::Redundant
-        } else {
-            Probe::Ordinary
-        }
+            (out.len() as f64) < s.len() as f64 * STORED_RATIO
+        })
     })
 }
 
@@ -472,6 +448,40 @@ mod tests {
                 eprintln!("{name} level {level:?}: {} -> {}", data.len(), gz.len());
             }
         }
+    }
+
+    #[test]
+    fn automatic_level_compresses_text_like_level_8_and_better_than_level_3() {
+        // Lines whose best match is the previous line but its number: the
+        // lazy matcher's case, found with a short search (see AUTO_LEVEL).
+        let mut lines = Vec::new();
+        for i in 0..200_000 {
+            writeln!(
+                lines,
+                "line {i} of an ordinary configuration or source text file, say"
+            )
+            .unwrap();
+        }
+        let size = |data: &[u8], level| {
+            let gz = compress(data, level);
+            check(data, &gz);
+            gz.len() as f64
+        };
+        let (auto, l3, l8) = (
+            size(&lines, None),
+            size(&lines, Some(3)),
+            size(&lines, Some(8)),
+        );
+        assert!(auto < l3 * 0.99, "auto {auto} vs level 3 {l3}");
+        assert!(auto < l8 * 1.01, "auto {auto} vs level 8 {l8}");
+        // Where the best match lies many candidates back (a 7-line period),
+        // the short search gives up some ratio, but not much against level 6.
+        let data = text(6 * BLOCK);
+        let (auto, l6) = (size(&data, None), size(&data, Some(6)));
+        assert!(auto < l6 * 1.05, "auto {auto} vs level 6 {l6}");
+        // Random data is still stored at the automatic level.
+        let r = random(2 * BLOCK, 4);
+        assert_eq!(compress(&r, None).len(), r.len() + 2 * 16 * 5 + 10 + 2 + 8);
     }
 
     #[test]
@@ -653,52 +663,5 @@ mod tests {
         let f: Vec<&str> = after.split_whitespace().collect();
         // utime and stime are fields 14 and 15 of the whole line.
         (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
-    }
-}
-
-#[cfg(test)]
-mod probe_survey {
-    /// `PGZIP_FILES=... cargo test --release probe_survey -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn ratios() {
-        use flate2::{Compress, Compression, FlushCompress};
-        for f in std::env::var("PGZIP_FILES")
-            .unwrap_or_default()
-            .split_whitespace()
-        {
-            let data = std::fs::read(f).unwrap();
-            let mut rs = Vec::new();
-            for block in data.chunks(super::BLOCK) {
-                if block.len() < super::SAMPLES * super::SAMPLE * 2 {
-                    continue;
-                }
-                let step = (block.len() - super::SAMPLE) / (super::SAMPLES - 1);
-                let mut total = 0;
-                for i in 0..super::SAMPLES {
-                    let s = &block[i * step..i * step + super::SAMPLE];
-                    let mut c = Compress::new(Compression::new(1), false);
-                    let mut out = Vec::new();
-                    super::deflate(&mut c, s, &mut out, FlushCompress::Finish).unwrap();
-                    total += out.len();
-                }
-                rs.push(total as f64 / (super::SAMPLES * super::SAMPLE) as f64);
-            }
-            rs.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            let q = |p: f64| {
-                rs.get(((rs.len() as f64 - 1.0) * p) as usize)
-                    .copied()
-                    .unwrap_or(0.0)
-            };
-            eprintln!(
-                "{f}: {} blocks, min {:.3} p10 {:.3} median {:.3} p90 {:.3} max {:.3}",
-                rs.len(),
-                q(0.0),
-                q(0.1),
-                q(0.5),
-                q(0.9),
-                q(1.0)
-            );
-        }
     }
 }
