@@ -32,28 +32,56 @@ pub struct Step<'a> {
     pub retries: u32,
 }
 
-/// `f(0..n)` in parallel: on rayon's pool, or, when the transports say
-/// more transfers than CPUs pay (they wait on a network), on a pool of
-/// that many threads.
+/// `f(0..n)` in parallel, results in index order: as many workers as
+/// rayon has threads, or, when the transports say more transfers than CPUs
+/// pay (they wait on a network), that many. Workers take the items
+/// heaviest first (`weight`, e.g. the blob size), so the last items to
+/// finish are small ones and no worker sits idle behind one long transfer
+/// at the end.
 pub fn in_parallel<T: Send>(
     n: usize,
     transfers: usize,
+    weight: impl Fn(usize) -> u64,
     f: impl Fn(usize) -> T + Send + Sync,
 ) -> Vec<T> {
-    use rayon::prelude::*;
-    let run = || (0..n).into_par_iter().map(&f).collect();
-    let threads = transfers.min(n);
-    if threads <= rayon::current_num_threads() {
-        return run();
-    }
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("lade-transfer-{i}"))
-        .build()
-    {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let mut order: Vec<usize> = (0..n).collect();
+    // Stable: equal weights keep their manifest order.
+    order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
+    let workers = transfers.max(rayon::current_num_threads()).min(n);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let k = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&i) = order.get(k) else { break };
+        let r = f(i);
+        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers)
+            .map(|i| {
+                std::thread::Builder::new()
+                    .name(format!("lade-transfer-{i}"))
+                    .spawn_scoped(s, work)
+            })
+            .collect();
+        work();
+        for h in handles.into_iter().flatten() {
+            if let Err(p) = h.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+        // A worker that could not be spawned leaves its share to the others.
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was run")
+        })
+        .collect()
 }
 
 /// Run `once` (open the source blob, write it) until it succeeds, fails
@@ -249,4 +277,47 @@ pub fn compressor<'a>(
             level.map_or(3, |l| l as i32),
         )?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_parallel;
+    use std::sync::Mutex;
+
+    #[test]
+    fn in_parallel_keeps_index_order_and_starts_heaviest_first() {
+        let weights = [5u64, 900, 1, 70, 900, 3, 0, 40];
+        for transfers in [1, 2, 8] {
+            let started = Mutex::new(Vec::new());
+            let out = in_parallel(
+                weights.len(),
+                transfers,
+                |i| weights[i],
+                |i| {
+                    started.lock().unwrap().push(i);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    i * 10
+                },
+            );
+            assert_eq!(out, (0..weights.len()).map(|i| i * 10).collect::<Vec<_>>());
+            let started = started.into_inner().unwrap();
+            let mut sorted = started.clone();
+            sorted.sort();
+            assert_eq!(
+                sorted,
+                (0..weights.len()).collect::<Vec<_>>(),
+                "each item once"
+            );
+            // Workers take items in weight order (ties in index order); they
+            // start them in that order up to the number of workers racing.
+            let workers = transfers
+                .max(rayon::current_num_threads())
+                .min(weights.len());
+            let order = [1, 4, 3, 7, 0, 5, 2, 6];
+            for (k, i) in started.iter().enumerate() {
+                let pos = order.iter().position(|x| x == i).unwrap();
+                assert!(pos < k + workers, "item {i} started {k}th: {started:?}");
+            }
+        }
+    }
 }

@@ -372,7 +372,12 @@ fn copy_single(
     let results: Vec<Result<blob::Copied>> =
         if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
             let transfers = src.parallel_transfers().max(dst.parallel_transfers());
-            blob::in_parallel(manifest.layers.len(), transfers, one)
+            blob::in_parallel(
+                manifest.layers.len(),
+                transfers,
+                |i| manifest.layers[i].size,
+                one,
+            )
         } else {
             (0..manifest.layers.len()).map(one).collect()
         };
