@@ -43,7 +43,7 @@ const STORED_MAX: usize = 65_535;
 /// end) compressed at level 1. The block is stored when no sample shrinks
 /// below `STORED_RATIO` of its size.
 const SAMPLES: usize = 3;
-const SAMPLE: usize = 8 * 1024;
+const SAMPLE: usize = 4 * 1024;
 const STORED_RATIO: f64 = 0.97;
 
 /// The automatic level (no level given): zlib's lazy matcher (levels 7–9)
@@ -112,6 +112,9 @@ struct Done {
     data: Vec<u8>,
     crc: Crc,
     input: Vec<u8>,
+    /// The block goes out as stored deflate blocks: `data` is empty and the
+    /// reader frames `input` itself (no copy of it into `data`).
+    stored: bool,
 }
 
 enum State {
@@ -136,6 +139,10 @@ pub struct ParGzEncoder<R> {
     size: u64,
     out: Vec<u8>,
     pos: usize,
+    /// The input of a stored block being emitted after `out` (see
+    /// `read_stored`), and how far into its framed form reading is.
+    stored: Vec<u8>,
+    stored_pos: usize,
     /// Input and output buffers of finished blocks, for reuse.
     spare: Vec<Vec<u8>>,
     spare_out: Vec<Vec<u8>>,
@@ -157,6 +164,8 @@ impl<R: Read> ParGzEncoder<R> {
             size: 0,
             out: Vec::new(),
             pos: 0,
+            stored: Vec::new(),
+            stored_pos: 0,
             spare: Vec::new(),
             spare_out: Vec::new(),
         }
@@ -191,16 +200,51 @@ impl<R: Read> ParGzEncoder<R> {
             let mut data = self.spare_out.pop().unwrap_or_default();
             let (tx, rx) = mpsc::sync_channel(1);
             pool().spawn(move || {
-                let r = compress_block(&block, &dict, level, &mut data).map(|crc| Done {
+                let r = compress_block(&block, &dict, level, &mut data).map(|(crc, stored)| Done {
                     data,
                     crc,
                     input: block,
+                    stored,
                 });
                 let _ = tx.send(r);
             });
             self.pending.push_back(rx);
         }
         Ok(())
+    }
+
+    /// Copy the next bytes of the stored block being emitted into `buf`:
+    /// each chunk of up to STORED_MAX input bytes is framed by a 5-byte
+    /// header (BFINAL=0, BTYPE=00, LEN, NLEN). None when there is none.
+    fn read_stored(&mut self, buf: &mut [u8]) -> Option<usize> {
+        const FRAME: usize = STORED_MAX + 5;
+        let len = self.stored.len();
+        let total = len + len.div_ceil(STORED_MAX) * 5;
+        if self.stored_pos >= total {
+            if len > 0 {
+                self.spare.push(std::mem::take(&mut self.stored));
+            }
+            return None;
+        }
+        let (k, off) = (self.stored_pos / FRAME, self.stored_pos % FRAME);
+        let start = k * STORED_MAX;
+        let chunk = &self.stored[start..len.min(start + STORED_MAX)];
+        let n = if off < 5 {
+            let l = chunk.len() as u16;
+            let [a, b] = l.to_le_bytes();
+            let [c, d] = (!l).to_le_bytes();
+            let header = [0, a, b, c, d];
+            let n = buf.len().min(5 - off);
+            buf[..n].copy_from_slice(&header[off..off + n]);
+            n
+        } else {
+            let rest = &chunk[off - 5..];
+            let n = buf.len().min(rest.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            n
+        };
+        self.stored_pos += n;
+        Some(n)
     }
 
     fn header(&self) -> Vec<u8> {
@@ -234,6 +278,9 @@ impl<R: Read> Read for ParGzEncoder<R> {
                 self.pos += n;
                 return Ok(n);
             }
+            if let Some(n) = self.read_stored(buf) {
+                return Ok(n);
+            }
             self.pos = 0;
             match self.state {
                 State::Header => {
@@ -250,7 +297,12 @@ impl<R: Read> Read for ParGzEncoder<R> {
                             self.crc.combine(&done.crc);
                             let old = std::mem::replace(&mut self.out, done.data);
                             self.spare_out.push(old);
-                            self.spare.push(done.input);
+                            if done.stored {
+                                self.stored = done.input;
+                                self.stored_pos = 0;
+                            } else {
+                                self.spare.push(done.input);
+                            }
                         }
                         None => {
                             self.out = self.trailer();
@@ -267,22 +319,20 @@ impl<R: Read> Read for ParGzEncoder<R> {
     }
 }
 
-/// Compress one block to raw deflate ending on a byte boundary (sync flush,
-/// or stored blocks); returns the block's CRC.
+/// Compress one block to raw deflate ending on a byte boundary (sync
+/// flush) into `out`; returns the block's CRC, and true when the block is
+/// to go out as stored blocks instead (then `out` is left empty).
 fn compress_block(
     block: &[u8],
     dict: &[u8],
     level: Option<u32>,
     out: &mut Vec<u8>,
-) -> io::Result<Crc> {
+) -> io::Result<(Crc, bool)> {
     let mut crc = Crc::new();
     crc.update(block);
     out.clear();
     let (level, slot) = match (level, compressible(block)) {
-        (Some(0), _) | (_, false) => {
-            write_stored(block, out);
-            return Ok(crc);
-        }
+        (Some(0), _) | (_, false) => return Ok((crc, true)),
         (Some(l), true) => (l, l as usize),
         // The automatic level has its own slot, after levels 0–9.
         (None, true) => (AUTO_LEVEL, 10),
@@ -301,7 +351,7 @@ fn compress_block(
         }
         d.compress(block, out, Flush::Sync)
     })?;
-    Ok(crc)
+    Ok((crc, false))
 }
 
 thread_local! {
@@ -340,18 +390,6 @@ fn compressible(block: &[u8]) -> bool {
             (out.len() as f64) < s.len() as f64 * STORED_RATIO
         })
     })
-}
-
-/// Append `data` as stored (uncompressed) deflate blocks, none final.
-fn write_stored(data: &[u8], out: &mut Vec<u8>) {
-    out.reserve(data.len() + data.len().div_ceil(STORED_MAX) * 5);
-    for chunk in data.chunks(STORED_MAX) {
-        let len = chunk.len() as u16;
-        out.push(0);
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(chunk);
-    }
 }
 
 #[cfg(test)]
