@@ -32,12 +32,13 @@ pub struct Step<'a> {
     pub retries: u32,
 }
 
-/// `f(0..n)` in parallel, results in index order: as many workers as
-/// rayon has threads, or, when the transports say more transfers than CPUs
-/// pay (they wait on a network), that many. Workers take the items
-/// heaviest first (`weight`, e.g. the blob size), so the last items to
-/// finish are small ones and no worker sits idle behind one long transfer
-/// at the end.
+/// `f(0..n)` in parallel, results in index order: on the current rayon
+/// pool (shared with whatever else runs there, e.g. `sync`'s other
+/// images), or, when the transports say more transfers than that pool has
+/// threads pay (they wait on a network), on a pool of that many threads.
+/// Workers take the items heaviest first (`weight`, e.g. the blob size),
+/// so the last items to finish are small ones and no worker sits idle
+/// behind one long transfer at the end.
 pub fn in_parallel<T: Send>(
     n: usize,
     transfers: usize,
@@ -49,7 +50,6 @@ pub fn in_parallel<T: Send>(
     let mut order: Vec<usize> = (0..n).collect();
     // Stable: equal weights keep their manifest order.
     order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
-    let workers = transfers.max(rayon::current_num_threads()).min(n);
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let work = || loop {
@@ -58,22 +58,28 @@ pub fn in_parallel<T: Send>(
         let r = f(i);
         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
     };
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (1..workers)
-            .map(|i| {
-                std::thread::Builder::new()
-                    .name(format!("lade-transfer-{i}"))
-                    .spawn_scoped(s, work)
-            })
-            .collect();
-        work();
-        for h in handles.into_iter().flatten() {
-            if let Err(p) = h.join() {
-                std::panic::resume_unwind(p);
+    let run = || {
+        let workers = rayon::current_num_threads().min(n);
+        rayon::scope(|s| {
+            for _ in 1..workers {
+                s.spawn(|_| work());
             }
-        }
-        // A worker that could not be spawned leaves its share to the others.
-    });
+            work();
+        })
+    };
+    let own_pool = (transfers.min(n) > rayon::current_num_threads())
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(transfers.min(n))
+                .thread_name(|i| format!("lade-transfer-{i}"))
+                .build()
+                .ok()
+        })
+        .flatten();
+    match own_pool {
+        Some(pool) => pool.install(run),
+        None => run(),
+    }
     slots
         .into_iter()
         .map(|m| {
