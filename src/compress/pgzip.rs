@@ -707,40 +707,4 @@ mod tests {
             assert!(out.stdout == data, "{name}: gzip -d gives other bytes");
         }
     }
-
-    /// Level survey on real files:
-    /// `PGZIP_FILES="a.tar b.tar" cargo test --release pgzip::tests::survey -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn survey() {
-        let files = std::env::var("PGZIP_FILES").unwrap_or_default();
-        // "auto" or 0-9
-        let levels: Vec<Option<u32>> = std::env::var("PGZIP_LEVELS")
-            .unwrap_or("auto 3 6".into())
-            .split_whitespace()
-            .map(|l| l.parse().ok())
-            .collect();
-        for level in levels {
-            let (mut total, mut cpu) = (0u64, 0f64);
-            for f in files.split_whitespace() {
-                let data = std::fs::read(f).unwrap();
-                let t = cpu_seconds();
-                let n = compress(&data, level).len() as u64;
-                let s = cpu_seconds() - t;
-                eprintln!("level {level:?} {f}: {} -> {n} in {s:.3} s CPU", data.len());
-                total += n;
-                cpu += s;
-            }
-            eprintln!("level {level:?}: total {total} bytes, {cpu:.3} s CPU");
-        }
-    }
-
-    /// This process's user + system CPU time (Linux).
-    fn cpu_seconds() -> f64 {
-        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        let f: Vec<&str> = after.split_whitespace().collect();
-        // utime and stime are fields 14 and 15 of the whole line.
-        (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
-    }
 }
