@@ -7,10 +7,11 @@
 //! verified blob writes and locked index.json update, so any number of
 //! images can share one layout and its blobs.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{
     split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
@@ -295,28 +296,62 @@ impl ImageSource for LayoutSource {
     /// Every index.json entry whose manifest names `subject` (read and
     /// checked; entries that cannot be read are no referrers).
     fn referrers(&self, subject: &Digest) -> Result<Referrers> {
-        let index = self.layout.read_index()?;
-        let mut out: Vec<Descriptor> = Vec::new();
-        for m in &index.manifests {
-            if m.digest == *subject
-                || !m.media_type.is_manifest_or_index()
-                || out.iter().any(|o| o.digest == m.digest)
-            {
-                continue;
-            }
-            let Ok(raw) = self.layout.read_manifest(m) else {
-                continue;
-            };
-            match as_referrer(&raw) {
-                Some((s, d)) if s.digest == *subject => out.push(d),
-                _ => {}
-            }
-        }
+        let map = referrer_map(&self.layout)?;
         Ok(Referrers {
-            descriptors: out,
+            descriptors: map.get(subject).cloned().unwrap_or_default(),
             fallback_index: None,
         })
     }
+}
+
+/// Referrers by subject digest among the top-level entries of a layout's
+/// index.json.
+type ReferrerMap = HashMap<Digest, Vec<Descriptor>>;
+
+/// The layout's referrers, read once per version of its index.json (by
+/// device, inode, size and mtime: lade replaces index.json by renaming a
+/// new file over it), so that asking for the referrers of each of N images
+/// (sync) reads the N manifests once, not N times each.
+fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
+    use std::os::unix::fs::MetadataExt;
+    type Key = (PathBuf, u64, u64, u64, i64, i64);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<ReferrerMap>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = std::fs::metadata(layout.root().join("index.json"))
+        .ok()
+        .map(|m| {
+            let root = layout.root().to_path_buf();
+            (root, m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+        });
+    if let Some(k) = &key {
+        if let Some(m) = cache.lock().unwrap().get(k) {
+            return Ok(m.clone());
+        }
+    }
+    let index = layout.read_index()?;
+    let mut map = ReferrerMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for m in &index.manifests {
+        if !m.media_type.is_manifest_or_index() || !seen.insert(&m.digest) {
+            continue;
+        }
+        let Ok(raw) = layout.read_manifest(m) else {
+            continue;
+        };
+        if let Some((s, d)) = as_referrer(&raw) {
+            if s.digest != m.digest {
+                map.entry(s.digest).or_default().push(d);
+            }
+        }
+    }
+    let map = Arc::new(map);
+    if let Some(k) = key {
+        let mut c = cache.lock().unwrap();
+        // Old versions of this layout's index are of no more use.
+        c.retain(|old, _| old.0 != k.0);
+        c.insert(k, map.clone());
+    }
+    Ok(map)
 }
 
 /// The manifest index.json names `name` (ref-name annotation); None when
@@ -490,5 +525,66 @@ impl ImageDestination for LayoutDest {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put_manifest(layout: &Layout, json: &str) -> Descriptor {
+        let d = layout.put_bytes(json.as_bytes(), None).unwrap();
+        Descriptor::new(MediaType::OciManifest, d, json.len() as u64)
+    }
+
+    #[test]
+    fn referrers_are_read_once_per_version_of_index_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::open_or_create(dir.path()).unwrap();
+        let cfg = r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
+        let image = put_manifest(
+            &layout,
+            &format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{cfg},"layers":[]}}"#
+            ),
+        );
+        layout.set_ref("app", &image).unwrap();
+        let referrer = |n: u32| {
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/x-test-{n}","config":{cfg},"layers":[],"subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{}}}}}"#,
+                image.digest, image.size
+            )
+        };
+        let add = |n: u32| {
+            let r = put_manifest(&layout, &referrer(n));
+            layout
+                .update_index(|i| {
+                    i.manifests.push(r.clone());
+                    Ok(())
+                })
+                .unwrap();
+            r
+        };
+        let first = add(1);
+        let got = referrer_map(&layout).unwrap();
+        assert_eq!(got.get(&image.digest).map(|v| v.len()), Some(1));
+        assert_eq!(got[&image.digest][0].digest, first.digest);
+        // Asked again with index.json unchanged: the same map, not re-read.
+        assert!(Arc::ptr_eq(&got, &referrer_map(&layout).unwrap()));
+        // A new index.json (renamed over the old one): read again.
+        let second = add(2);
+        let again = referrer_map(&layout).unwrap();
+        let mut ds: Vec<_> = again[&image.digest]
+            .iter()
+            .map(|d| d.digest.clone())
+            .collect();
+        ds.sort();
+        let mut want = vec![first.digest, second.digest];
+        want.sort();
+        assert_eq!(ds, want);
+        assert!(
+            again.get(&ds[0]).is_none(),
+            "a referrer is nobody's subject here"
+        );
     }
 }
