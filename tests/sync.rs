@@ -77,6 +77,16 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
         (1..=2).contains(&most),
         "a blob HEADed {most} times: {blob_heads:#?}"
     );
+    // No tag of the source is a cosign or referrers-schema tag, and the
+    // listing says so: none is asked for. The referrers API, which this
+    // registry lacks, is asked once.
+    let attachment_gets: Vec<_> = first
+        .iter()
+        .filter(|l| l.starts_with("GET ") && l.contains("/manifests/sha256-"))
+        .collect();
+    assert!(attachment_gets.is_empty(), "{attachment_gets:#?}");
+    let api = first.iter().filter(|l| l.contains("/referrers/")).count();
+    assert_eq!(api, 1, "{first:#?}");
     for (tag, d) in &named {
         let got = ok(lade().args([
             "inspect",

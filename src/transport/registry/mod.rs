@@ -18,7 +18,7 @@
 pub mod auth;
 pub mod client;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -262,7 +262,13 @@ pub fn list_tags(c: &Client, repo: &str) -> Result<Vec<String>> {
         tags.extend(t.tags.unwrap_or_default());
         match link.as_deref().and_then(next_link) {
             Some(n) => url = c.resolve(&n),
-            None => return Ok(tags),
+            None => {
+                listed_tags().lock().unwrap().insert(
+                    (c.host.clone(), repo.to_string()),
+                    tags.iter().cloned().collect(),
+                );
+                return Ok(tags);
+            }
         }
     }
     Err(Error::new(format!(
@@ -281,6 +287,26 @@ fn next_link(h: &str) -> Option<String> {
         let u = u.trim().strip_prefix('<')?.strip_suffix('>')?;
         rel_next.then(|| u.to_string())
     })
+}
+
+/// The tags of every repository listed in this process, (host, repo) →
+/// tags, with the tags this process pushed there since. A source in a
+/// listed repository answers a tag outside the list as missing without
+/// asking: sync looks up cosign's and the referrers schema's tags for every
+/// image it copies, and most repositories have none of them. (A tag made
+/// by someone else after the listing is not seen, as an image tagged after
+/// the listing is not synced.)
+type RepoKey = (String, String);
+fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
+    static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Registries (hosts) that answered this process's referrers API request
+/// 400, 404 or 405: they have no such API, so it is not asked again.
+fn no_referrers_api() -> &'static Mutex<HashSet<String>> {
+    static S: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    S.get_or_init(Default::default)
 }
 
 /// (host, repo) of every registry source opened in this process, for
@@ -375,6 +401,9 @@ impl RegistrySource {
     /// 405 and 400 from registries that do not know the route).
     fn referrers_api(&self, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
         let c = &self.client;
+        if no_referrers_api().lock().unwrap().contains(&c.host) {
+            return Ok(None);
+        }
         let path = format!("/v2/{}/referrers/{subject}", self.r.r.path);
         let mut url = c.url(&path);
         let mut out = Vec::new();
@@ -388,7 +417,10 @@ impl RegistrySource {
             )?;
             match resp.status().as_u16() {
                 200 => {}
-                400 | 404 | 405 if out.is_empty() => return Ok(None),
+                400 | 404 | 405 if out.is_empty() => {
+                    no_referrers_api().lock().unwrap().insert(c.host.clone());
+                    return Ok(None);
+                }
                 _ => return Err(c.status_error("GET", &path, resp)),
             }
             let link = header(&resp, "link");
@@ -452,6 +484,12 @@ impl ImageSource for RegistrySource {
     fn manifest_by_tag(&self, tag: &str) -> Result<Option<RawManifest>> {
         if !valid_tag(tag) {
             return Err(Error::new(format!("invalid tag {tag:?}")));
+        }
+        let key = (self.client.host.clone(), self.r.r.path.clone());
+        if let Some(tags) = listed_tags().lock().unwrap().get(&key) {
+            if !tags.contains(tag) {
+                return Ok(None);
+            }
         }
         self.fetch_manifest_opt(tag, None, true)
     }
@@ -955,6 +993,12 @@ impl RegistryDest {
                     "registry {}: PUT {path}: stored as {d}, expected {}",
                     c.host, m.digest
                 )));
+            }
+        }
+        if valid_tag(reference) {
+            let key = (c.host.clone(), self.r.r.path.clone());
+            if let Some(tags) = listed_tags().lock().unwrap().get_mut(&key) {
+                tags.insert(reference.to_string());
             }
         }
         Ok(header(&resp, "oci-subject").is_some())
