@@ -1,7 +1,9 @@
 //! Copying one blob: reuse if the destination has it, else stream it,
 //! (de)compressing on the way when the plan says so, verifying always.
 
+use std::collections::HashSet;
 use std::io::{self, BufReader, Read};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
@@ -46,7 +48,6 @@ pub fn in_parallel<T: Send>(
     f: impl Fn(usize) -> T + Send + Sync,
 ) -> Vec<T> {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
     let mut order: Vec<usize> = (0..n).collect();
     // Stable: equal weights keep their manifest order.
     order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
@@ -90,6 +91,45 @@ pub fn in_parallel<T: Send>(
         .collect()
 }
 
+/// A blob being copied into a destination's [`blob_scope`] by this
+/// process; taking one waits until no other copy of that blob there is
+/// under way. Released when dropped (the copy done or failed).
+///
+/// [`blob_scope`]: ImageDestination::blob_scope
+struct Claim {
+    key: (String, Digest),
+}
+
+type Claims = (Mutex<HashSet<(String, Digest)>>, Condvar);
+
+fn claims() -> &'static Claims {
+    static C: OnceLock<Claims> = OnceLock::new();
+    C.get_or_init(Default::default)
+}
+
+impl Claim {
+    fn take(scope: String, digest: Digest) -> Claim {
+        let key = (scope, digest);
+        let (m, cv) = claims();
+        let mut held = m.lock().unwrap_or_else(|e| e.into_inner());
+        while held.contains(&key) {
+            held = cv.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
+        held.insert(key.clone());
+        Claim { key }
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let (m, cv) = claims();
+        m.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+        cv.notify_all();
+    }
+}
+
 /// Run `once` (open the source blob, write it) until it succeeds, fails
 /// for good, or `retries` further attempts failed transiently. Each try
 /// re-reads the blob from the source: a streamed body cannot be replayed.
@@ -128,6 +168,11 @@ pub fn copy_blob(
     let (format, diff_id, level) = (step.format, step.diff_id, step.level);
     match step.action {
         LayerAction::Keep => {
+            // One writer of this blob at a time here; the others wait,
+            // then find it present.
+            let _claim = dst
+                .blob_scope()
+                .map(|s| Claim::take(s, desc.digest.clone()));
             let mut info = BlobInfo::from(desc);
             if let Some(c) = desc.media_type.layer_compression() {
                 info.media_type = layer_type(&desc.media_type, format, c)?;

@@ -138,15 +138,10 @@ pub fn sync(
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| Error::new(format!("thread pool: {e}")))?;
-    // The first image alone: tags usually share base layers, and parallel
-    // uploads of one blob into one repository race in some registries
-    // (distribution answers 500). The rest then find the base present.
-    let Some((first, rest)) = work.split_first() else {
-        return Ok(Vec::new());
-    };
-    let mut items = vec![one(first)];
-    items.extend(pool.install(|| rest.par_iter().map(one).collect::<Vec<_>>()));
-    Ok(items)
+    // All at once: tags usually share base layers, and a blob that two
+    // images need is written by one of them while the other waits (see
+    // ImageDestination::blob_scope), then found present.
+    Ok(pool.install(|| work.par_iter().map(one).collect::<Vec<_>>()))
 }
 
 fn sync_one(

@@ -294,6 +294,14 @@ pub trait ImageDestination: Send + Sync {
         0
     }
 
+    /// Where this destination keeps blobs, as a name unique in the
+    /// process (e.g. registry host and repository), when writing one blob
+    /// there twice at once is to be avoided: copy then lets one writer of
+    /// a digest go at a time, and the others find the blob present.
+    fn blob_scope(&self) -> Option<String> {
+        None
+    }
+
     /// Store a blob from `reader`. When `expected.digest`/`size` are known
     /// they MUST be verified (no more than size + 1 bytes are read) and on
     /// any failure nothing partial may remain. When the digest is unknown

@@ -869,6 +869,12 @@ impl ImageDestination for RegistryDest {
         PARALLEL_TRANSFERS
     }
 
+    fn blob_scope(&self) -> Option<String> {
+        // Concurrent uploads of one blob into one repository race in
+        // distribution (HTTP 500 on one of them).
+        Some(format!("{}/{}", self.client.host, self.r.r.path))
+    }
+
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
         let Some(d) = &info.digest else {
             return Ok(None);
