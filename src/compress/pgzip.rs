@@ -346,37 +346,22 @@ fn compress_block(
     let mut crc = Crc::new();
     crc.update(block);
     out.clear();
-    let (level, slot) = match (level, probe(block)) {
+    let d = match (level, probe(block)?) {
         (Some(0), _) | (_, Probe::Incompressible) => return Ok((crc, true)),
-        (Some(l), _) => (l, l as usize),
-        (None, Probe::Repeats) => (AUTO_REPEATS, AUTO_REPEATS as usize),
-        // The automatic level's tuned deflater has its own slot, after 0–9.
-        (None, Probe::Ordinary) => (AUTO_LEVEL, 10),
+        (Some(l), _) => Deflater::new(l, None),
+        (None, Probe::Repeats) => Deflater::new(AUTO_REPEATS, None),
+        (None, Probe::Ordinary) => Deflater::new(AUTO_LEVEL, Some(AUTO_TUNING)),
     };
-    COMPRESS.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        let d = match &mut cell[slot] {
-            Some(d) => {
-                d.reset()?;
-                d
-            }
-            none => none.insert(Deflater::new(level, (slot == 10).then_some(AUTO_TUNING))?),
-        };
-        if !dict.is_empty() {
-            d.set_dictionary(dict)?;
-        }
-        d.compress(block, out, Flush::Sync)
-    })?;
+    // A new deflater per block, not one reused per thread: zlib's reset
+    // leaves the window as it was, and matches near the end of the input
+    // may look at it, so a reused deflater's output would depend on which
+    // blocks this thread compressed before (setting one up costs ~6 µs).
+    let mut d = d?;
+    if !dict.is_empty() {
+        d.set_dictionary(dict)?;
+    }
+    d.compress(block, out, Flush::Sync)?;
     Ok((crc, false))
-}
-
-thread_local! {
-    /// Each pool thread's deflaters: by level 0–9, then the automatic one
-    /// (reset per block, not reallocated).
-    static COMPRESS: std::cell::RefCell<[Option<Deflater>; 11]> =
-        const { std::cell::RefCell::new([const { None }; 11]) };
-    /// Each pool thread's level-1 deflater for the incompressibility test.
-    static PROBE: std::cell::RefCell<Option<Deflater>> = const { std::cell::RefCell::new(None) };
 }
 
 #[derive(Debug, PartialEq)]
@@ -393,38 +378,31 @@ enum Probe {
 /// when none of them shrinks noticeably, the block is taken as random (or
 /// already compressed); when together they shrink to almost nothing, as
 /// long repeats. Small blocks are ordinary.
-fn probe(block: &[u8]) -> Probe {
+fn probe(block: &[u8]) -> io::Result<Probe> {
     if block.len() < SAMPLES * SAMPLE * 2 {
-        return Probe::Ordinary;
+        return Ok(Probe::Ordinary);
     }
-    PROBE.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        let d = match &mut *cell {
-            Some(d) => d,
-            none => match Deflater::new(1, None) {
-                Ok(d) => none.insert(d),
-                Err(_) => return Probe::Ordinary,
-            },
-        };
-        let mut out = Vec::with_capacity(SAMPLE * 2);
-        let step = (block.len() - SAMPLE) / (SAMPLES - 1);
-        let (mut total, mut shrinks) = (0, false);
-        for i in 0..SAMPLES {
-            let s = &block[i * step..i * step + SAMPLE];
-            out.clear();
-            if d.reset().is_err() || d.compress(s, &mut out, Flush::Finish).is_err() {
-                return Probe::Ordinary;
-            }
-            shrinks |= (out.len() as f64) < s.len() as f64 * STORED_RATIO;
-            total += out.len();
+    // One deflater for this block's samples (see compress_block).
+    let mut d = Deflater::new(1, None)?;
+    let mut out = Vec::with_capacity(SAMPLE * 2);
+    let step = (block.len() - SAMPLE) / (SAMPLES - 1);
+    let (mut total, mut shrinks) = (0, false);
+    for i in 0..SAMPLES {
+        let s = &block[i * step..i * step + SAMPLE];
+        out.clear();
+        if i > 0 {
+            d.reset()?;
         }
-        if !shrinks {
-            Probe::Incompressible
-        } else if (total as f64) < (SAMPLES * SAMPLE) as f64 * REPEATS_RATIO {
-            Probe::Repeats
-        } else {
-            Probe::Ordinary
-        }
+        d.compress(s, &mut out, Flush::Finish)?;
+        shrinks |= (out.len() as f64) < s.len() as f64 * STORED_RATIO;
+        total += out.len();
+    }
+    Ok(if !shrinks {
+        Probe::Incompressible
+    } else if (total as f64) < (SAMPLES * SAMPLE) as f64 * REPEATS_RATIO {
+        Probe::Repeats
+    } else {
+        Probe::Ordinary
     })
 }
 
@@ -555,12 +533,46 @@ mod tests {
         assert!(auto < l6 * 1.05, "auto {auto} vs level 6 {l6}");
         // Long repeats (a log line over and over) take level 3 there.
         let log = b"Mar 14 09:26:53 host app[1234]: request served in 12 ms\n".repeat(80_000);
-        assert_eq!(probe(&log[..BLOCK]), Probe::Repeats);
-        assert_eq!(probe(&lines[..BLOCK]), Probe::Ordinary);
+        assert_eq!(probe(&log[..BLOCK]).unwrap(), Probe::Repeats);
+        assert_eq!(probe(&lines[..BLOCK]).unwrap(), Probe::Ordinary);
         assert!(compress(&log, None) == compress(&log, Some(3)));
         // Random data is still stored at the automatic level.
         let r = random(2 * BLOCK, 4);
         assert_eq!(compress(&r, None).len(), r.len() + 2 * 16 * 5 + 10 + 2 + 8);
+    }
+
+    /// zlib's reset does not clear the window, and matches near the end of
+    /// the input can look at what a previous stream left there: a block
+    /// must compress the same whatever this thread compressed before. The
+    /// fixture is a case found on the bench image: a 1 MiB block of a
+    /// layer of small text files (and the 32 KiB before it), and a block of
+    /// the config-text layer (and a 32 KiB dictionary) compressed first.
+    #[test]
+    fn a_block_compresses_the_same_whatever_came_before() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/pgzip-reuse.bin.gz"
+        );
+        let mut all = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+            .read_to_end(&mut all)
+            .unwrap();
+        let (hist_dict, rest) = all.split_at(DICT);
+        let (hist, rest) = rest.split_at(BLOCK);
+        let (dict, block) = rest.split_at(DICT);
+        assert_eq!(block.len(), BLOCK);
+        let mut alone = Vec::new();
+        compress_block(block, dict, None, &mut alone).unwrap();
+        let mut seen = Vec::new();
+        compress_block(hist, hist_dict, None, &mut seen).unwrap();
+        let mut after = Vec::new();
+        compress_block(block, dict, None, &mut after).unwrap();
+        assert!(
+            alone == after,
+            "{} bytes alone, {} after another block",
+            alone.len(),
+            after.len()
+        );
     }
 
     #[test]
