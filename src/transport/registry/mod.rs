@@ -180,7 +180,7 @@ impl ImageReference for RegistryRef {
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let client = self.client(&opts.src_registry)?;
         let mut known = known_sources().lock().unwrap();
-        let this = (client.host.clone(), self.r.path.clone());
+        let this = repo_key(&client, &self.r.path);
         if !known.contains(&this) {
             known.push(this);
         }
@@ -263,10 +263,10 @@ pub fn list_tags(c: &Client, repo: &str) -> Result<Vec<String>> {
         match link.as_deref().and_then(next_link) {
             Some(n) => url = c.resolve(&n),
             None => {
-                listed_tags().lock().unwrap().insert(
-                    (c.host.clone(), repo.to_string()),
-                    tags.iter().cloned().collect(),
-                );
+                listed_tags()
+                    .lock()
+                    .unwrap()
+                    .insert(repo_key(c, repo), tags.iter().cloned().collect());
                 return Ok(tags);
             }
         }
@@ -297,6 +297,12 @@ fn next_link(h: &str) -> Option<String> {
 /// by someone else after the listing is not seen, as an image tagged after
 /// the listing is not synced.)
 type RepoKey = (String, String);
+
+/// The key of a repository in this process's caches: (host, path).
+fn repo_key(c: &Client, repo: &str) -> RepoKey {
+    (c.host.clone(), repo.to_string())
+}
+
 fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
     static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
     S.get_or_init(Default::default)
@@ -311,8 +317,8 @@ fn no_referrers_api() -> &'static Mutex<HashSet<String>> {
 
 /// (host, repo) of every registry source opened in this process, for
 /// cross-repository mounts.
-fn known_sources() -> &'static Mutex<Vec<(String, String)>> {
-    static S: OnceLock<Mutex<Vec<(String, String)>>> = OnceLock::new();
+fn known_sources() -> &'static Mutex<Vec<RepoKey>> {
+    static S: OnceLock<Mutex<Vec<RepoKey>>> = OnceLock::new();
     S.get_or_init(|| Mutex::new(Vec::new()))
 }
 
@@ -485,7 +491,7 @@ impl ImageSource for RegistrySource {
         if !valid_tag(tag) {
             return Err(Error::new(format!("invalid tag {tag:?}")));
         }
-        let key = (self.client.host.clone(), self.r.r.path.clone());
+        let key = repo_key(&self.client, &self.r.r.path);
         if let Some(tags) = listed_tags().lock().unwrap().get(&key) {
             if !tags.contains(tag) {
                 return Ok(None);
@@ -635,7 +641,8 @@ impl RegistryDest {
     }
 
     fn key(&self, d: &Digest) -> BlobKey {
-        (self.client.host.clone(), self.r.r.path.clone(), d.clone())
+        let (host, repo) = repo_key(&self.client, &self.r.r.path);
+        (host, repo, d.clone())
     }
 
     fn remember(&self, d: &Digest, size: u64) {
@@ -1002,7 +1009,7 @@ impl RegistryDest {
             }
         }
         if valid_tag(reference) {
-            let key = (c.host.clone(), self.r.r.path.clone());
+            let key = repo_key(c, &self.r.r.path);
             if let Some(tags) = listed_tags().lock().unwrap().get_mut(&key) {
                 tags.insert(reference.to_string());
             }
