@@ -252,7 +252,8 @@ OUTPUT
   per blob on stderr (copied or skipped); then the manifest digest.
   -q prints nothing but errors. --progress=json writes one JSON object per line
   to stderr: blob_start, blob_progress, blob_done (bytes, seconds, rate),
-  blob_skipped, image_done, message; stdout stays empty.
+  blob_skipped, image_done, message, each with \"time\" (seconds since the
+  first copy began); stdout stays empty.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app

@@ -178,7 +178,7 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     let repo = format!("docker://{reg}/{}", unique("sync/kg"));
     let src = format!("oci:{}", src_dir.display());
     let err = fails_with(
-        sync_cmd().args(["--keep-going", "--progress=json", &src, &repo]),
+        sync_cmd().args(["--keep-going", "--progress=json", "-j", "1", &src, &repo]),
         3,
     );
     let failures: Vec<&str> = err
@@ -188,10 +188,18 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     assert_eq!(failures.len(), 2, "{err}");
     assert!(err.contains("2 of 4 images failed"), "{err}");
     // JSON lines: every line before the error lines parses; bytes add up.
+    // One clock for the whole sync: times never go backwards.
     let mut done_bytes = 0u64;
     let mut images = 0;
+    let mut last_time = 0.0;
     for l in err.lines().filter(|l| l.starts_with('{')) {
         let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        let t = v["time"].as_f64().unwrap();
+        assert!(
+            t >= last_time,
+            "time goes back to {t} after {last_time}: {l}"
+        );
+        last_time = t;
         match v["event"].as_str().unwrap() {
             "blob_done" => done_bytes += v["bytes"].as_u64().unwrap(),
             "image_done" => images += 1,

@@ -3,7 +3,8 @@
 //! lines for machines (`--progress=json`).
 //!
 //! JSON events, one object per line, each with `"event"` and `"time"`
-//! (seconds since the copy began):
+//! (seconds since the first copy of this process began, so the events
+//! of the images of one `sync` share one clock):
 //! - `blob_start` {digest, size, kind: "config"|"layer"}
 //! - `blob_progress` {digest, bytes, size} — at most every 200 ms per blob
 //! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
@@ -17,7 +18,7 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -51,6 +52,9 @@ struct Live {
     last: Instant,
 }
 
+/// The clock of every event of this process.
+static START: OnceLock<Instant> = OnceLock::new();
+
 pub struct Progress {
     bars: Option<MultiProgress>,
     quiet: bool,
@@ -69,7 +73,7 @@ impl Progress {
             bars,
             quiet: mode == Mode::Quiet,
             json: mode == Mode::Json,
-            t0: Instant::now(),
+            t0: *START.get_or_init(Instant::now),
             active: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
             bytes: AtomicU64::new(0),
@@ -81,8 +85,10 @@ impl Progress {
         self.bytes.load(Ordering::Relaxed)
     }
 
-    /// One JSON event line (JSON mode only).
+    /// One JSON event line (JSON mode only). The clock is read under
+    /// stderr's lock, so the lines' times never go backwards.
     fn event(&self, name: &str, mut fields: serde_json::Value) {
+        let mut err = io::stderr().lock();
         if let Some(o) = fields.as_object_mut() {
             o.insert("event".into(), name.into());
             o.insert(
@@ -92,7 +98,7 @@ impl Progress {
         }
         let mut line = serde_json::to_vec(&fields).expect("event serializes");
         line.push(b'\n');
-        let _ = io::stderr().lock().write_all(&line);
+        let _ = err.write_all(&line);
     }
 
     /// An image was written completely.
