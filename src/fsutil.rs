@@ -86,6 +86,56 @@ impl Read for ChannelReader {
     }
 }
 
+/// Chunk size and depth of [`pipelined`]'s read-ahead.
+const CHUNK: usize = 1 << 20;
+const IN_FLIGHT: usize = 16;
+
+/// Run `consume` on the bytes of `r`, which another thread reads (and so
+/// verifies, decompresses, or drains from a socket) ahead, at most
+/// [`IN_FLIGHT`] chunks of [`CHUNK`] bytes ahead.
+/// `r` is read to its very end even when `consume` stops early (a tar's
+/// end-of-archive marker), so verifying readers inside it check the whole
+/// stream; their errors are returned.
+pub fn pipelined<T>(
+    r: Box<dyn Read + Send + '_>,
+    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
+) -> Result<T> {
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        let producer = s.spawn(move || {
+            let mut r = r;
+            loop {
+                let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
+                buf.resize(CHUNK, 0);
+                let n = match read_up_to(&mut r, &mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                buf.truncate(n);
+                let done = n < CHUNK;
+                if n > 0 && tx.send(Ok(buf)).is_err() {
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        let mut cr = ChannelReader::new(rx, Some(back_tx));
+        let out = consume(&mut cr).and_then(|t| {
+            io::copy(&mut cr, &mut io::sink())?;
+            Ok(t)
+        });
+        drop(cr);
+        producer.join().expect("reader thread panicked");
+        out
+    })
+}
+
 /// Files at least this large are hashed through memory maps.
 const MMAP_THRESHOLD: u64 = 1 << 20;
 /// Size of each mapped window, so resident memory stays bounded: mapped

@@ -10,7 +10,7 @@
 //! - `fuzzing`: hostile layers from bytes, for fuzz/ and the randomized test.
 //!
 //! Layers stream: a second thread reads, verifies and decompresses while
-//! this one writes files ([`pipelined`]); memory stays bounded by the
+//! this one writes files ([`crate::fsutil::pipelined`]); memory stays bounded by the
 //! channel (16 × 1 MiB) whatever the layer's size. Verification happens as
 //! the bytes go by, so a layer that turns out not to match its digest has
 //! been applied when the error is reported: the target is then unusable,
@@ -25,7 +25,6 @@ pub mod root;
 
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::mpsc;
 
 pub use apply::{apply_layer, ApplyOptions, ApplyStats};
 pub use root::Root;
@@ -34,13 +33,10 @@ use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::fsutil::{read_up_to, ChannelReader};
+use crate::fsutil::pipelined;
 use crate::model::{Compression, Digest, ImageConfig, Platform};
 use crate::transport::ImageSource;
 use crate::verify::VerifyingReader;
-
-const CHUNK: usize = 1 << 20;
-const IN_FLIGHT: usize = 16;
 
 /// Read the first bytes of `r` to tell its compression, and return a
 /// reader of its decompressed bytes (gzip: every member; zstd; or as is).
@@ -59,51 +55,6 @@ pub fn decompressed<'a>(mut r: Box<dyn Read + Send + 'a>) -> io::Result<Box<dyn 
     Ok(match c {
         Compression::None => whole,
         c => Box::new(Decompressor::new(c, whole)?),
-    })
-}
-
-/// Run `consume` on the bytes of `r`, which another thread reads (and so
-/// verifies and decompresses) ahead, at most [`IN_FLIGHT`] chunks ahead.
-/// `r` is read to its very end even when `consume` stops early (a tar's
-/// end-of-archive marker), so verifying readers inside it check the whole
-/// stream; their errors are returned.
-pub fn pipelined<T>(
-    r: Box<dyn Read + Send + '_>,
-    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
-) -> Result<T> {
-    std::thread::scope(|s| {
-        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
-        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
-        let producer = s.spawn(move || {
-            let mut r = r;
-            loop {
-                let mut buf = back_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK]);
-                buf.resize(CHUNK, 0);
-                let n = match read_up_to(&mut r, &mut buf) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                };
-                buf.truncate(n);
-                let done = n < CHUNK;
-                if n > 0 && tx.send(Ok(buf)).is_err() {
-                    return;
-                }
-                if done {
-                    return;
-                }
-            }
-        });
-        let mut cr = ChannelReader::new(rx, Some(back_tx));
-        let out = consume(&mut cr).and_then(|t| {
-            io::copy(&mut cr, &mut io::sink())?;
-            Ok(t)
-        });
-        drop(cr);
-        producer.join().expect("reader thread panicked");
-        out
     })
 }
 

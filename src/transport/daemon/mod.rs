@@ -20,6 +20,9 @@
 //! 25+ `blobs/sha256/<diff_id>`; uncompressed in both) is handed to the
 //! copy as it arrives, and the copy puts it straight into the destination,
 //! which hashes it on the way (its digest must be one of the diff_ids).
+//! A second thread drains the socket ahead of that work, at most 16 MiB
+//! ahead ([`pipelined`]): the daemon's socket buffer holds ~200 KiB, so
+//! without it the daemon's writer waits each time lade hashes and writes.
 //! **Where a layer waits until its position is known: in the destination
 //! itself.** Every destination accepts blobs in any order before the
 //! manifest, so no layer is parked in a temp file or in lade's store and
@@ -60,7 +63,7 @@ pub mod client;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -75,12 +78,16 @@ use super::{
 };
 use crate::archive::clean_path;
 use crate::error::{Error, Kind, Result};
-use crate::fsutil::{read_capped, ChannelReader};
+use crate::fsutil::{pipelined, read_capped, ChannelReader};
 use crate::model::{
     Algorithm, Descriptor, Digest, DockerRef, ImageConfig, MediaType, RawManifest,
     MAX_MANIFEST_SIZE,
 };
 use client::{Client, DaemonHost};
+
+/// What an export stream gave: the config's bytes (if it had them) and
+/// the size of each layer, by diff_id.
+type ExportParts = (Option<Vec<u8>>, HashMap<Digest, u64>);
 
 /// A parsed `docker-daemon:` name.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,23 +243,15 @@ impl DaemonSource {
         }
         Member::Other
     }
-}
 
-impl StreamedSource for DaemonSource {
-    fn config_digest(&self) -> &Digest {
-        &self.config_digest
-    }
-
-    fn diff_ids(&self) -> &[Digest] {
-        &self.diff_ids
-    }
-
-    fn stream(
+    /// The layers (handed to `on_layer`) and the config of an export
+    /// stream; returns the config's bytes and each layer's size.
+    fn read_export(
         &self,
+        body: &mut dyn Read,
         on_layer: &mut dyn FnMut(StreamedLayer<'_>) -> Result<Digest>,
-    ) -> Result<StreamedImage> {
-        let body = self.client.export(&self.name).map_err(|e| self.ctx(e))?;
-        let mut ar = tar::Archive::new(BufReader::with_capacity(1 << 20, body));
+    ) -> Result<ExportParts> {
+        let mut ar = tar::Archive::new(body);
         let diff_set: HashSet<&Digest> = self.diff_ids.iter().collect();
         let mut sizes: HashMap<Digest, u64> = HashMap::new();
         let mut config: Option<Vec<u8>> = None;
@@ -302,6 +301,28 @@ impl StreamedSource for DaemonSource {
                 }
             }
         }
+        Ok((config, sizes))
+    }
+}
+
+impl StreamedSource for DaemonSource {
+    fn config_digest(&self) -> &Digest {
+        &self.config_digest
+    }
+
+    fn diff_ids(&self) -> &[Digest] {
+        &self.diff_ids
+    }
+
+    fn stream(
+        &self,
+        on_layer: &mut dyn FnMut(StreamedLayer<'_>) -> Result<Digest>,
+    ) -> Result<StreamedImage> {
+        let body = self.client.export(&self.name).map_err(|e| self.ctx(e))?;
+        // A second thread drains the socket into a bounded read-ahead while
+        // this one hashes and writes: the daemon's socket buffer holds only
+        // ~200 KiB, and without it the daemon waits whenever lade works.
+        let (config, sizes) = pipelined(Box::new(body), |body| self.read_export(body, on_layer))?;
         let config = config.ok_or_else(|| {
             self.ctx(Error::new(format!(
                 "the export has no config {} (did the daemon stop mid-stream?)",
