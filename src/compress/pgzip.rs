@@ -382,18 +382,14 @@ fn probe(block: &[u8]) -> io::Result<Probe> {
     if block.len() < SAMPLES * SAMPLE * 2 {
         return Ok(Probe::Ordinary);
     }
-    // One deflater for this block's samples (see compress_block).
-    let mut d = Deflater::new(1, None)?;
     let mut out = Vec::with_capacity(SAMPLE * 2);
     let step = (block.len() - SAMPLE) / (SAMPLES - 1);
     let (mut total, mut shrinks) = (0, false);
     for i in 0..SAMPLES {
         let s = &block[i * step..i * step + SAMPLE];
         out.clear();
-        if i > 0 {
-            d.reset()?;
-        }
-        d.compress(s, &mut out, Flush::Finish)?;
+        // A new deflater per sample (see compress_block).
+        Deflater::new(1, None)?.compress(s, &mut out, Flush::Finish)?;
         shrinks |= (out.len() as f64) < s.len() as f64 * STORED_RATIO;
         total += out.len();
     }

@@ -33,10 +33,11 @@ pub enum Flush {
     Finish,
 }
 
-/// One raw (headerless) deflate stream with a 32 KiB window.
+/// One raw (headerless) deflate stream with a 32 KiB window. There is no
+/// reset: zlib's leaves the old window in place, and output must depend
+/// on the input alone, so each stream gets a new one (~6 µs).
 pub struct Deflater {
     strm: Box<z::z_stream>,
-    tuning: Option<Tuning>,
 }
 
 // SAFETY: the stream's state is owned by this value alone; no pointer into
@@ -63,34 +64,21 @@ impl Deflater {
             )
         };
         check(rc, "deflateInit2")?;
-        let mut d = Deflater { strm, tuning };
-        d.apply_tuning()?;
+        let mut d = Deflater { strm };
+        if let Some(t) = tuning {
+            // SAFETY: the stream was initialised just above.
+            let rc = unsafe {
+                z::deflateTune(
+                    &mut *d.strm,
+                    t.good_length.into(),
+                    t.max_lazy.into(),
+                    t.nice_length.into(),
+                    t.max_chain.max(4).into(),
+                )
+            };
+            check(rc, "deflateTune")?;
+        }
         Ok(d)
-    }
-
-    fn apply_tuning(&mut self) -> io::Result<()> {
-        let Some(t) = self.tuning else {
-            return Ok(());
-        };
-        // SAFETY: the stream was initialised by new().
-        let rc = unsafe {
-            z::deflateTune(
-                &mut *self.strm,
-                t.good_length.into(),
-                t.max_lazy.into(),
-                t.nice_length.into(),
-                t.max_chain.max(4).into(),
-            )
-        };
-        check(rc, "deflateTune")
-    }
-
-    /// Start a new stream with the same settings (a reset restores the
-    /// level's own limits, so the tuning is applied again).
-    pub fn reset(&mut self) -> io::Result<()> {
-        // SAFETY: the stream was initialised by new().
-        check(unsafe { z::deflateReset(&mut *self.strm) }, "deflateReset")?;
-        self.apply_tuning()
     }
 
     /// Prime the window with `dict` (the data that precedes the input).
@@ -224,8 +212,8 @@ mod tests {
                 d.compress(&data, &mut out, Flush::Finish).unwrap();
                 assert!(inflate(&out) == data, "level {level} {t:?}");
                 assert!(out.len() < data.len() / 3);
-                // Reused after a reset, with a dictionary.
-                d.reset().unwrap();
+                // With a dictionary.
+                let mut d = Deflater::new(level, t).unwrap();
                 d.set_dictionary(&data[..1000]).unwrap();
                 let mut again = Vec::new();
                 d.compress(&data[1000..], &mut again, Flush::Finish)

@@ -322,13 +322,13 @@ fn known_sources() -> &'static Mutex<Vec<RepoKey>> {
     S.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-/// Blobs this process has seen in, or put into, a repository: (host,
-/// repo, digest) → size. A sync of many tags on one base asks the
+/// Blobs this process has seen in, or put into, a repository: ((host,
+/// repo), digest) → size. A sync of many tags on one base asks the
 /// destination about each base blob once, not once per tag. Only this
 /// process's own observations go in, so a blob deleted meanwhile by
 /// someone else makes the manifest PUT fail (BLOB_UNKNOWN) rather than
 /// go unnoticed.
-type BlobKey = (String, String, Digest);
+type BlobKey = (RepoKey, Digest);
 
 fn known_blobs() -> &'static Mutex<HashMap<BlobKey, u64>> {
     static S: OnceLock<Mutex<HashMap<BlobKey, u64>>> = OnceLock::new();
@@ -641,8 +641,7 @@ impl RegistryDest {
     }
 
     fn key(&self, d: &Digest) -> BlobKey {
-        let (host, repo) = repo_key(&self.client, &self.r.r.path);
-        (host, repo, d.clone())
+        (repo_key(&self.client, &self.r.r.path), d.clone())
     }
 
     fn remember(&self, d: &Digest, size: u64) {
