@@ -313,3 +313,140 @@ fn repository_and_layout_into_a_dir_tree() {
     let msg = fails_with(sync_cmd().args([&src, &one]), 3);
     assert!(msg.contains("is a dir: image"), "{msg}");
 }
+
+/// `n` tags in layout `dir`, each `base` layers of `size` bytes shared by
+/// all plus a small layer of its own; returns the tags' descriptors, the
+/// base layers' digests and the own layers' digests.
+fn shared_base(
+    dir: &Path,
+    n: usize,
+    base: usize,
+    size: usize,
+) -> (Vec<(String, Value)>, Vec<String>, Vec<String>) {
+    let base: Vec<(String, usize, String)> = (0..base)
+        .map(|i| {
+            let (gz, diff_id) = layer(&[("base.bin", noise(100 + i as u64, size))]);
+            let (d, s) = put_blob(dir, &gz);
+            (d, s, diff_id)
+        })
+        .collect();
+    let mut tags = Vec::new();
+    let mut own_digests = Vec::new();
+    for t in 0..n {
+        let tag = format!("t{t:02}");
+        let (own, own_id) = layer(&[("own.txt", tag.clone().into_bytes())]);
+        let (od, os) = put_blob(dir, &own);
+        let mut diff_ids: Vec<&str> = base.iter().map(|b| b.2.as_str()).collect();
+        diff_ids.push(&own_id);
+        let config = serde_json::to_vec(&serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        }))
+        .unwrap();
+        let (cd, cs) = put_blob(dir, &config);
+        let lt = "application/vnd.oci.image.layer.v1.tar+gzip";
+        let mut layers: Vec<Value> = base
+            .iter()
+            .map(|b| serde_json::json!({"mediaType": lt, "digest": b.0, "size": b.1}))
+            .collect();
+        layers.push(serde_json::json!({"mediaType": lt, "digest": od, "size": os}));
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": cd, "size": cs},
+            "layers": layers,
+        }))
+        .unwrap();
+        let (md, ms) = put_blob(dir, &manifest);
+        tags.push((
+            tag,
+            serde_json::json!({"mediaType": OCI_MANIFEST, "digest": md, "size": ms}),
+        ));
+        own_digests.push(od);
+    }
+    let refs: Vec<(&str, Value)> = tags.iter().map(|(t, d)| (t.as_str(), d.clone())).collect();
+    write_layout(dir, &refs);
+    (tags, base.into_iter().map(|b| b.0).collect(), own_digests)
+}
+
+/// (digest, event, time) of every blob_start and blob_done in JSON progress.
+fn blob_events(stderr: &str) -> Vec<(String, String, f64)> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|v| matches!(v["event"].as_str(), Some("blob_start" | "blob_done")))
+        .map(|v| {
+            (
+                v["digest"].as_str().unwrap().to_string(),
+                v["event"].as_str().unwrap().to_string(),
+                v["time"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Tags sharing more base layers than a copy has transfers: however many
+/// images go at once (`-j`), the base layers are copied several at a
+/// time, and a copy that finds a blob being copied by another image's
+/// copy goes on with its other blobs instead of waiting behind it.
+#[test]
+fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let dir = t.path().join("src");
+    // 8 base layers: more than the 6 transfers an image's copy runs.
+    let (tags, base, own) = shared_base(&dir, 6, 8, 6 << 20);
+    let repo = unique("sync/base");
+    for (tag, d) in &tags {
+        push_layout(&reg, &dir, &repo, tag, d);
+    }
+    // The source through a proxy: another host to lade, so the blobs are
+    // copied, not mounted.
+    let proxy = Counter::start(&reg);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let sync = |jobs: &str| {
+        let dst = format!("docker://{reg}/{}", unique("sync/base-dst"));
+        let out = run(sync_cmd().args(["--progress=json", "-j", jobs, &src, &dst]));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        for (tag, d) in &tags {
+            let got = ok(lade().args([
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("{dst}:{tag}"),
+            ]));
+            assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
+        }
+        blob_events(&err)
+    };
+
+    // As many images at once as tags (more than an image's transfers):
+    // the base still goes several blobs at a time.
+    let ev = sync("6");
+    let (mut now, mut most) = (0, 0);
+    for (d, e, _) in &ev {
+        if base.contains(d) {
+            now += if e == "blob_start" { 1 } else { -1 };
+            most = most.max(now);
+        }
+    }
+    assert!(most >= 2, "base layers copied one at a time: {ev:#?}");
+
+    // Two images at once: the workers of one find the first base layers
+    // claimed by the other and start on the rest (their own layer among
+    // them) before any base layer is done.
+    let ev = sync("2");
+    let first = |event: &str, set: &[String]| {
+        ev.iter()
+            .filter(|(d, e, _)| e == event && set.contains(d))
+            .map(|(_, _, t)| *t)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let (own_start, base_done) = (first("blob_start", &own), first("blob_done", &base));
+    assert!(
+        own_start < base_done,
+        "no own layer started ({own_start}) before the first base layer was done ({base_done}): {ev:#?}"
+    );
+}

@@ -34,53 +34,71 @@ pub struct Step<'a> {
     pub retries: u32,
 }
 
-/// `f(0..n)` in parallel, results in index order: on the current rayon
-/// pool (shared with whatever else runs there, e.g. `sync`'s other
-/// images), or, when the transports say more transfers than that pool has
-/// threads pay (they wait on a network), on a pool of that many threads.
+/// `f(i, wait)` for every `i` in `0..n`, in parallel, results in index
+/// order, on threads of its own: `transfers` of them (as many as the
+/// transports say pay: they wait on a network), or one per CPU when they
+/// name none. Own threads, not a shared pool, because an item may block
+/// on another copy of the process (`sync`'s other images): a pool whose
+/// threads all wait would run nothing else.
+///
 /// Workers take the items heaviest first (`weight`, e.g. the blob size),
 /// so the last items to finish are small ones and no worker sits idle
-/// behind one long transfer at the end.
+/// behind one long transfer at the end. `f(i, false)` may put its item
+/// off by returning `None` (its blob is being copied by another copy in
+/// this process); the worker goes on with the next item, and put-off
+/// items are run again once every item has been taken, with `wait` true:
+/// then `f` waits and returns `Some`.
 pub fn in_parallel<T: Send>(
     n: usize,
     transfers: usize,
     weight: impl Fn(usize) -> u64,
-    f: impl Fn(usize) -> T + Send + Sync,
+    f: impl Fn(usize, bool) -> Option<T> + Sync,
 ) -> Vec<T> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let mut order: Vec<usize> = (0..n).collect();
     // Stable: equal weights keep their manifest order.
     order.sort_by_key(|&i| std::cmp::Reverse(weight(i)));
     let next = AtomicUsize::new(0);
+    let put_off = Mutex::new(std::collections::VecDeque::new());
     let slots: Vec<Mutex<Option<T>>> = (0..n).map(|_| Mutex::new(None)).collect();
+    let store = |i: usize, r: T| *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    // A worker that puts an item off comes back for it here itself, so
+    // none is left behind when the others have gone.
     let work = || loop {
         let k = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&i) = order.get(k) else { break };
-        let r = f(i);
-        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-    };
-    let run = || {
-        let workers = rayon::current_num_threads().min(n);
-        rayon::scope(|s| {
-            for _ in 1..workers {
-                s.spawn(|_| work());
+        if let Some(&i) = order.get(k) {
+            match f(i, false) {
+                Some(r) => store(i, r),
+                None => put_off
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_back(i),
             }
-            work();
-        })
+            continue;
+        }
+        let Some(i) = put_off
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+        else {
+            break;
+        };
+        store(i, f(i, true).expect("an item run waiting gives a result"));
     };
-    let own_pool = (transfers.min(n) > rayon::current_num_threads())
-        .then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(transfers.min(n))
-                .thread_name(|i| format!("lade-transfer-{i}"))
-                .build()
-                .ok()
-        })
-        .flatten();
-    match own_pool {
-        Some(pool) => pool.install(run),
-        None => run(),
+    let threads = match transfers {
+        0 => std::thread::available_parallelism().map_or(2, |p| p.get()),
+        t => t,
     }
+    .min(n);
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            std::thread::Builder::new()
+                .name("lade-transfer".into())
+                .spawn_scoped(s, work)
+                .expect("spawning a transfer thread");
+        }
+        work();
+    });
     slots
         .into_iter()
         .map(|m| {
@@ -108,15 +126,20 @@ fn claims() -> &'static Claims {
 }
 
 impl Claim {
-    fn take(scope: String, digest: Digest) -> Claim {
+    /// The claim on `digest` in `scope`; when another copy holds it, wait
+    /// for it to end, or with `wait` false return None.
+    fn take(scope: String, digest: Digest, wait: bool) -> Option<Claim> {
         let key = (scope, digest);
         let (m, cv) = claims();
         let mut held = m.lock().unwrap_or_else(|e| e.into_inner());
         while held.contains(&key) {
+            if !wait {
+                return None;
+            }
             held = cv.wait(held).unwrap_or_else(|e| e.into_inner());
         }
         held.insert(key.clone());
-        Claim { key }
+        Some(Claim { key })
     }
 }
 
@@ -165,33 +188,54 @@ pub fn copy_blob(
     step: &Step,
     progress: &Progress,
 ) -> Result<Copied> {
+    Ok(
+        try_copy_blob(src, dst, desc, step, progress, true)?
+            .expect("a waiting copy gives a result"),
+    )
+}
+
+/// Copy one blob as `step` says; when another copy in this process is
+/// writing the same blob to the same place, wait for it (then find the
+/// blob present), or with `wait` false return None at once.
+pub fn try_copy_blob(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    desc: &Descriptor,
+    step: &Step,
+    progress: &Progress,
+    wait: bool,
+) -> Result<Option<Copied>> {
     let (format, diff_id, level) = (step.format, step.diff_id, step.level);
     match step.action {
         LayerAction::Keep => {
-            // One writer of this blob at a time here; the others wait,
-            // then find it present.
-            let _claim = dst
-                .blob_scope()
-                .map(|s| Claim::take(s, desc.digest.clone()));
+            // One writer of this blob at a time here; the others wait (or
+            // go on with other blobs first), then find it present.
+            let _claim = match dst.blob_scope() {
+                Some(s) => match Claim::take(s, desc.digest.clone(), wait) {
+                    Some(c) => Some(c),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
             let mut info = BlobInfo::from(desc);
             if let Some(c) = desc.media_type.layer_compression() {
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
                 progress.blob_done(desc, &have, 0, Outcome::Skipped);
-                return Ok(Copied {
+                return Ok(Some(Copied {
                     desc: merge(desc, have),
                     outcome: Outcome::Skipped,
-                });
+                }));
             }
             progress.blob_start(desc);
             if let Some(path) = src.local_blob_path(desc) {
                 if let Some(out) = dst.put_blob_from_path(&path, &info)? {
                     progress.blob_done(desc, &out, out.size, Outcome::Copied);
-                    return Ok(Copied {
+                    return Ok(Some(Copied {
                         desc: merge(desc, out),
                         outcome: Outcome::Copied,
-                    });
+                    }));
                 }
             }
             let out = with_retries(desc, step.retries, progress, || {
@@ -200,10 +244,10 @@ pub fn copy_blob(
                 dst.put_blob(&mut r, &info)
             })?;
             progress.blob_done(desc, &out, out.size, Outcome::Copied);
-            Ok(Copied {
+            Ok(Some(Copied {
                 desc: merge(desc, out),
                 outcome: Outcome::Copied,
-            })
+            }))
         }
         LayerAction::Transform { from, to } => {
             let media_type = layer_type(&desc.media_type, format, to)?;
@@ -221,10 +265,10 @@ pub fn copy_blob(
             if known.is_some() {
                 if let Some(have) = dst.try_reuse_blob(&info)? {
                     progress.blob_done(desc, &have, 0, Outcome::Skipped);
-                    return Ok(Copied {
+                    return Ok(Some(Copied {
                         desc: merge(desc, have),
                         outcome: Outcome::Skipped,
-                    });
+                    }));
                 }
             }
             progress.blob_start(desc);
@@ -246,10 +290,10 @@ pub fn copy_blob(
                 dst.put_blob(&mut out, &info)
             })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
-            Ok(Copied {
+            Ok(Some(Copied {
                 desc: merge(desc, stored),
                 outcome: Outcome::Copied,
-            })
+            }))
         }
     }
 }
@@ -344,10 +388,10 @@ mod tests {
                 weights.len(),
                 transfers,
                 |i| weights[i],
-                |i| {
+                |i, _| {
                     started.lock().unwrap().push(i);
                     std::thread::sleep(std::time::Duration::from_millis(5));
-                    i * 10
+                    Some(i * 10)
                 },
             );
             assert_eq!(out, (0..weights.len()).map(|i| i * 10).collect::<Vec<_>>());
@@ -361,13 +405,48 @@ mod tests {
             );
             // Workers take items in weight order (ties in index order); they
             // start them in that order up to the number of workers racing.
-            let workers = transfers
-                .max(rayon::current_num_threads())
-                .min(weights.len());
             let order = [1, 4, 3, 7, 0, 5, 2, 6];
             for (k, i) in started.iter().enumerate() {
                 let pos = order.iter().position(|x| x == i).unwrap();
-                assert!(pos < k + workers, "item {i} started {k}th: {started:?}");
+                assert!(pos < k + transfers, "item {i} started {k}th: {started:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn put_off_items_run_last_and_waiting() {
+        // Items 0 and 2 are busy at first: put off, then run with wait.
+        for transfers in [1, 3] {
+            let calls = Mutex::new(Vec::new());
+            let out = in_parallel(
+                5,
+                transfers,
+                |_| 1,
+                |i, wait| {
+                    calls.lock().unwrap().push((i, wait));
+                    (wait || (i != 0 && i != 2)).then_some(i)
+                },
+            );
+            assert_eq!(out, vec![0, 1, 2, 3, 4]);
+            let calls = calls.into_inner().unwrap();
+            assert_eq!(calls.len(), 7, "{calls:?}");
+            let waited: Vec<usize> = calls.iter().filter(|c| c.1).map(|c| c.0).collect();
+            assert_eq!(waited.len(), 2, "{calls:?}");
+            assert!(waited.contains(&0) && waited.contains(&2), "{calls:?}");
+            // One worker: every other item before the put-off ones.
+            if transfers == 1 {
+                assert_eq!(
+                    calls,
+                    [
+                        (0, false),
+                        (1, false),
+                        (2, false),
+                        (3, false),
+                        (4, false),
+                        (0, true),
+                        (2, true)
+                    ]
+                );
             }
         }
     }

@@ -28,7 +28,7 @@ use crate::model::{
 };
 use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
 use crate::verify::VerifyingReader;
-use blob::{copy_blob, Step};
+use blob::{try_copy_blob, Step};
 pub use index::MultiArch;
 use plan::{convert_manifest, Format, Wants};
 use progress::{Outcome, Progress};
@@ -358,7 +358,9 @@ fn copy_single(
         );
     }
 
-    let one = |i: usize| {
+    // With `wait` false, None: another copy of this process is writing
+    // the blob; come back to it later.
+    let one = |i: usize, wait: bool| {
         let step = Step {
             action: plan.layers[i],
             format: plan.format,
@@ -366,8 +368,9 @@ fn copy_single(
             level: opts.compression_level,
             retries: opts.transport.dest_registry.retry_times,
         };
-        copy_blob(src, dst, &manifest.layers[i], &step, progress)
+        try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
             .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
+            .transpose()
     };
     let results: Vec<Result<blob::Copied>> =
         if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
@@ -379,7 +382,9 @@ fn copy_single(
                 one,
             )
         } else {
-            (0..manifest.layers.len()).map(one).collect()
+            (0..manifest.layers.len())
+                .map(|i| one(i, true).expect("a waiting copy gives a result"))
+                .collect()
         };
     let mut layers = Vec::with_capacity(results.len());
     for r in results {
