@@ -77,6 +77,18 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
         (1..=2).contains(&most),
         "a blob HEADed {most} times: {blob_heads:#?}"
     );
+    // The destination's tags are listed once (it has none): no tag is
+    // HEADed on either side, as every one is to be copied.
+    let manifest_heads: Vec<_> = first
+        .iter()
+        .filter(|l| l.starts_with("HEAD ") && l.contains("/manifests/"))
+        .collect();
+    assert!(manifest_heads.is_empty(), "{manifest_heads:#?}");
+    let dst_lists = first
+        .iter()
+        .filter(|l| l.starts_with("GET ") && l.contains(&format!("/v2/{dst_path}/tags/list")))
+        .count();
+    assert_eq!(dst_lists, 1, "{first:#?}");
     // No tag of the source is a cosign or referrers-schema tag, and the
     // listing says so: none is asked for. The referrers API, which this
     // registry lacks, is asked once.

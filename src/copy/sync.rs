@@ -6,6 +6,9 @@
 //! For each tag both sides are asked for the digest they hold with
 //! [`ImageReference::current_digest`] (registry HEAD requests, index.json
 //! lookups — no manifest reads); equal digests mean the tag is skipped.
+//! A registry destination's tags are listed first
+//! ([`ImageReference::learn_tags`]): a tag it lacks is copied without a
+//! HEAD on either side.
 //! Other tags are copied with [`copy_image`], several at once (`jobs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,6 +112,8 @@ pub fn sync(
         }
         work.push((name, short, r));
     }
+    // What the destination holds, in one request where it can tell.
+    dst.learn_tags(&opts.copy.transport);
     if let (false, Some((_, tag, r))) = (opts.dry_run, work.first()) {
         // Create the destination (a new layout) once, before writers race.
         if !tag.is_empty() {
@@ -157,15 +162,20 @@ fn sync_one(
     }
     let to = dst.sync_target(src.docker_reference().as_deref(), tag)?;
     let t = &opts.copy.transport;
-    // An unknown digest on either side means "copy".
-    let have = src.current_digest(t, false).ok().flatten();
-    if let Some(h) = &have {
-        if to.current_digest(t, true).ok().flatten().as_ref() == Some(h) {
-            return Ok(Outcome::Unchanged(h.clone()));
+    // An unknown digest on either side means "copy". The destination is
+    // asked first: where it has no such tag (often known without a
+    // request, see learn_tags) the source's digest is not needed.
+    let there = to.current_digest(t, true).ok().flatten();
+    if there.is_some() || opts.dry_run {
+        let have = src.current_digest(t, false).ok().flatten();
+        if let (Some(h), Some(d)) = (&have, &there) {
+            if h == d {
+                return Ok(Outcome::Unchanged(h.clone()));
+            }
         }
-    }
-    if opts.dry_run {
-        return Ok(Outcome::WouldCopy(have));
+        if opts.dry_run {
+            return Ok(Outcome::WouldCopy(have));
+        }
     }
     let report = copy_image(src, &*to, &opts.copy)?;
     Ok(Outcome::Copied(report.manifest_digest))

@@ -79,6 +79,12 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
+    /// For a sync destination: learn in one request which tags it holds,
+    /// so that [`Self::current_digest`] of a tag it lacks answers None
+    /// without asking. Best effort. Default: nothing (per-tag lookups are
+    /// local and cheap).
+    fn learn_tags(&self, _opts: &TransportOptions) {}
+
     /// List the tags of the repository this reference names.
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
         Err(Error::new(format!(

@@ -220,7 +220,14 @@ impl ImageReference for RegistryRef {
 
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let c = self.client(&opts.src_registry)?;
-        list_tags(&c, &self.r.path)
+        list_tags(&c, &self.r.path, false)
+    }
+
+    fn learn_tags(&self, opts: &TransportOptions) {
+        // Best effort: without a listing, each tag is asked about.
+        if let Ok(c) = self.client(&opts.dest_registry) {
+            let _ = list_tags(&c, &self.r.path, true);
+        }
     }
 
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
@@ -230,6 +237,14 @@ impl ImageReference for RegistryRef {
             &opts.src_registry
         };
         let c = self.client(ro)?;
+        if let (Some(tag), None) = (&self.r.tag, &self.r.digest) {
+            let key = repo_key(&c, &self.r.path);
+            if let Some(tags) = listed_tags().lock().unwrap().get(&key) {
+                if !tags.contains(tag) {
+                    return Ok(None);
+                }
+            }
+        }
         self.head_manifest(&c, &self.reference(), dest)
     }
 
@@ -241,8 +256,10 @@ impl ImageReference for RegistryRef {
     }
 }
 
-/// All tags, following `Link: <…>; rel="next"` pages.
-pub fn list_tags(c: &Client, repo: &str) -> Result<Vec<String>> {
+/// All tags, following `Link: <…>; rel="next"` pages; remembered for the
+/// process (see [`listed_tags`]). With `missing_is_empty`, a repository
+/// the registry does not know (404) has no tags.
+pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<String>> {
     #[derive(serde::Deserialize)]
     struct Tags {
         tags: Option<Vec<String>>,
@@ -252,6 +269,13 @@ pub fn list_tags(c: &Client, repo: &str) -> Result<Vec<String>> {
     let mut tags = Vec::new();
     for _ in 0..10_000 {
         let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
+        if missing_is_empty && tags.is_empty() && resp.status().as_u16() == 404 {
+            listed_tags()
+                .lock()
+                .unwrap()
+                .insert(repo_key(c, repo), HashSet::new());
+            return Ok(tags);
+        }
         if !resp.status().is_success() {
             return Err(c.status_error("GET", &url, resp));
         }
@@ -293,9 +317,11 @@ fn next_link(h: &str) -> Option<String> {
 /// tags, with the tags this process pushed there since. A source in a
 /// listed repository answers a tag outside the list as missing without
 /// asking: sync looks up cosign's and the referrers schema's tags for every
-/// image it copies, and most repositories have none of them. (A tag made
-/// by someone else after the listing is not seen, as an image tagged after
-/// the listing is not synced.)
+/// image it copies, and most repositories have none of them. So does a
+/// sync destination ([`ImageReference::learn_tags`]): a tag it lacks is
+/// copied without a HEAD. (A tag made by someone else after the listing
+/// is not seen, as an image tagged after the listing is not synced; at a
+/// destination such a tag is overwritten, as it would be if it differed.)
 type RepoKey = (String, String);
 
 /// The key of a repository in this process's caches: (host, path).
