@@ -449,8 +449,10 @@ pub struct SyncArgs {
     /// Only images whose tag matches this regular expression (unanchored)
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,
-    /// Images copied at once
-    #[arg(short, long, value_name = "N", default_value_t = 4)]
+    /// Images copied at once (each copies up to 6 blobs at once to or from
+    /// a registry; a blob several of them share is copied once, the others
+    /// going on with their other blobs meanwhile)
+    #[arg(short, long, value_name = "N", default_value_t = 8)]
     pub jobs: usize,
     /// Show what would be copied; copy nothing
     #[arg(short = 'n', long)]
