@@ -28,6 +28,19 @@ fn many_tags(dir: &Path, n: usize) -> Vec<(String, Value)> {
     named
 }
 
+/// Every tag at repository `dst` has the digest of its source descriptor.
+fn assert_same_digests(dst: &str, tags: &[(String, Value)]) {
+    for (tag, d) in tags {
+        let got = ok(lade().args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("{dst}:{tag}"),
+        ]));
+        assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
+    }
+}
+
 fn sync_cmd() -> std::process::Command {
     let mut c = lade();
     c.args(["sync", "--src-tls-verify=false", "--dest-tls-verify=false"]);
@@ -99,15 +112,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
     assert!(attachment_gets.is_empty(), "{attachment_gets:#?}");
     let api = first.iter().filter(|l| l.contains("/referrers/")).count();
     assert_eq!(api, 1, "{first:#?}");
-    for (tag, d) in &named {
-        let got = ok(lade().args([
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            &format!("{dst}:{tag}"),
-        ]));
-        assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
-    }
+    assert_same_digests(&dst, &named);
     let tags = json(&ok(lade().args(["list-tags", "--tls-verify=false", &dst])));
     assert_eq!(tags["Tags"].as_array().unwrap().len(), 21);
 
@@ -422,15 +427,7 @@ fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
         let out = run(sync_cmd().args(["--progress=json", "-j", jobs, &src, &dst]));
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{err}");
-        for (tag, d) in &tags {
-            let got = ok(lade().args([
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                &format!("{dst}:{tag}"),
-            ]));
-            assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
-        }
+        assert_same_digests(&dst, &tags);
         blob_events(&err)
     };
 
