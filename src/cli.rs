@@ -1,6 +1,10 @@
 //! The one command-line definition. It drives parsing, `--help`, the man
 //! pages in man/ and the shell completions in completions/.
 
+// The doc comments here are --help text, written for a terminal:
+// NAME[:TAG] is a synopsis, not a rustdoc link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};

@@ -92,7 +92,7 @@ const IN_FLIGHT: usize = 16;
 
 /// Run `consume` on the bytes of `r`, which another thread reads (and so
 /// verifies, decompresses, or drains from a socket) ahead, at most
-/// [`IN_FLIGHT`] chunks of [`CHUNK`] bytes ahead.
+/// `IN_FLIGHT` chunks of `CHUNK` bytes ahead.
 /// `r` is read to its very end even when `consume` stops early (a tar's
 /// end-of-archive marker), so verifying readers inside it check the whole
 /// stream; their errors are returned.

@@ -8,7 +8,7 @@
 //! changed, a re-authored one otherwise — and finally commit the
 //! destination once. Sources that can only stream their image in their
 //! own order ([`crate::transport::StreamedSource`], docker-daemon:) are
-//! copied by [`stream`] instead, layers first, manifest last.
+//! copied by `stream` instead, layers first, manifest last.
 
 pub mod blob;
 pub mod convert;

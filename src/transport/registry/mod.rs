@@ -257,7 +257,7 @@ impl ImageReference for RegistryRef {
 }
 
 /// All tags, following `Link: <…>; rel="next"` pages; remembered for the
-/// process (see [`listed_tags`]). With `missing_is_empty`, a repository
+/// process (see `listed_tags`). With `missing_is_empty`, a repository
 /// the registry does not know (404) has no tags.
 pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<String>> {
     #[derive(serde::Deserialize)]
