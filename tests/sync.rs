@@ -72,7 +72,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
     // 20 configs + 20 own layers + 1 base, and the index's 2 images.
     assert!(blob_posts >= 41, "{blob_posts} uploads: {first:#?}");
     // The base every tag shares is asked about at the destination once
-    // (the first image goes alone), not once per tag.
+    // (one copy claims it, the others find it present), not once per tag.
     let dst_path = dst
         .trim_start_matches("docker://")
         .split_once('/')

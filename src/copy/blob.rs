@@ -205,37 +205,48 @@ pub fn try_copy_blob(
     progress: &Progress,
     wait: bool,
 ) -> Result<Option<Copied>> {
+    // One writer of a kept blob at a time here; the others wait (or go on
+    // with other blobs first), then find it present.
+    let _claim = match (step.action, dst.blob_scope()) {
+        (LayerAction::Keep, Some(scope)) => match Claim::take(scope, desc.digest.clone(), wait) {
+            Some(c) => Some(c),
+            None => return Ok(None),
+        },
+        _ => None,
+    };
+    copy_claimed(src, dst, desc, step, progress).map(Some)
+}
+
+/// [`copy_blob`] once any claim on the blob is held.
+fn copy_claimed(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    desc: &Descriptor,
+    step: &Step,
+    progress: &Progress,
+) -> Result<Copied> {
     let (format, diff_id, level) = (step.format, step.diff_id, step.level);
     match step.action {
         LayerAction::Keep => {
-            // One writer of this blob at a time here; the others wait (or
-            // go on with other blobs first), then find it present.
-            let _claim = match dst.blob_scope() {
-                Some(s) => match Claim::take(s, desc.digest.clone(), wait) {
-                    Some(c) => Some(c),
-                    None => return Ok(None),
-                },
-                None => None,
-            };
             let mut info = BlobInfo::from(desc);
             if let Some(c) = desc.media_type.layer_compression() {
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
                 progress.blob_done(desc, &have, 0, Outcome::Skipped);
-                return Ok(Some(Copied {
+                return Ok(Copied {
                     desc: merge(desc, have),
                     outcome: Outcome::Skipped,
-                }));
+                });
             }
             progress.blob_start(desc);
             if let Some(path) = src.local_blob_path(desc) {
                 if let Some(out) = dst.put_blob_from_path(&path, &info)? {
                     progress.blob_done(desc, &out, out.size, Outcome::Copied);
-                    return Ok(Some(Copied {
+                    return Ok(Copied {
                         desc: merge(desc, out),
                         outcome: Outcome::Copied,
-                    }));
+                    });
                 }
             }
             let out = with_retries(desc, step.retries, progress, || {
@@ -244,10 +255,10 @@ pub fn try_copy_blob(
                 dst.put_blob(&mut r, &info)
             })?;
             progress.blob_done(desc, &out, out.size, Outcome::Copied);
-            Ok(Some(Copied {
+            Ok(Copied {
                 desc: merge(desc, out),
                 outcome: Outcome::Copied,
-            }))
+            })
         }
         LayerAction::Transform { from, to } => {
             let media_type = layer_type(&desc.media_type, format, to)?;
@@ -265,10 +276,10 @@ pub fn try_copy_blob(
             if known.is_some() {
                 if let Some(have) = dst.try_reuse_blob(&info)? {
                     progress.blob_done(desc, &have, 0, Outcome::Skipped);
-                    return Ok(Some(Copied {
+                    return Ok(Copied {
                         desc: merge(desc, have),
                         outcome: Outcome::Skipped,
-                    }));
+                    });
                 }
             }
             progress.blob_start(desc);
@@ -290,10 +301,10 @@ pub fn try_copy_blob(
                 dst.put_blob(&mut out, &info)
             })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
-            Ok(Some(Copied {
+            Ok(Copied {
                 desc: merge(desc, stored),
                 outcome: Outcome::Copied,
-            }))
+            })
         }
     }
 }

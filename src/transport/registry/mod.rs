@@ -238,11 +238,8 @@ impl ImageReference for RegistryRef {
         };
         let c = self.client(ro)?;
         if let (Some(tag), None) = (&self.r.tag, &self.r.digest) {
-            let key = repo_key(&c, &self.r.path);
-            if let Some(tags) = listed_tags().lock().unwrap().get(&key) {
-                if !tags.contains(tag) {
-                    return Ok(None);
-                }
+            if listed_without(&c, &self.r.path, tag) {
+                return Ok(None);
             }
         }
         self.head_manifest(&c, &self.reference(), dest)
@@ -270,11 +267,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     for _ in 0..10_000 {
         let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
         if missing_is_empty && tags.is_empty() && resp.status().as_u16() == 404 {
-            listed_tags()
-                .lock()
-                .unwrap()
-                .insert(repo_key(c, repo), HashSet::new());
-            return Ok(tags);
+            return Ok(remember_listing(c, repo, tags));
         }
         if !resp.status().is_success() {
             return Err(c.status_error("GET", &url, resp));
@@ -286,13 +279,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         tags.extend(t.tags.unwrap_or_default());
         match link.as_deref().and_then(next_link) {
             Some(n) => url = c.resolve(&n),
-            None => {
-                listed_tags()
-                    .lock()
-                    .unwrap()
-                    .insert(repo_key(c, repo), tags.iter().cloned().collect());
-                return Ok(tags);
-            }
+            None => return Ok(remember_listing(c, repo, tags)),
         }
     }
     Err(Error::new(format!(
@@ -332,6 +319,24 @@ fn repo_key(c: &Client, repo: &str) -> RepoKey {
 fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
     static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
     S.get_or_init(Default::default)
+}
+
+/// Record the whole listing of `repo`; returns it.
+fn remember_listing(c: &Client, repo: &str, tags: Vec<String>) -> Vec<String> {
+    listed_tags()
+        .lock()
+        .unwrap()
+        .insert(repo_key(c, repo), tags.iter().cloned().collect());
+    tags
+}
+
+/// Did this process list `repo` and find no `tag` there?
+fn listed_without(c: &Client, repo: &str, tag: &str) -> bool {
+    listed_tags()
+        .lock()
+        .unwrap()
+        .get(&repo_key(c, repo))
+        .is_some_and(|tags| !tags.contains(tag))
 }
 
 /// Registries (hosts) that answered this process's referrers API request
@@ -517,11 +522,8 @@ impl ImageSource for RegistrySource {
         if !valid_tag(tag) {
             return Err(Error::new(format!("invalid tag {tag:?}")));
         }
-        let key = repo_key(&self.client, &self.r.r.path);
-        if let Some(tags) = listed_tags().lock().unwrap().get(&key) {
-            if !tags.contains(tag) {
-                return Ok(None);
-            }
+        if listed_without(&self.client, &self.r.r.path, tag) {
+            return Ok(None);
         }
         self.fetch_manifest_opt(tag, None, true)
     }
