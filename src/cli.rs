@@ -420,7 +420,7 @@ pub enum ProgressArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MultiArchArg {
-    /// The image for this machine (or --override-*)
+    /// The image for this machine (or copy's --override-*)
     System,
     /// The whole index and every image in it
     All,
@@ -434,7 +434,8 @@ pub struct MultiArchArgs {
     /// For a multi-platform index: copy the index and every image, keeping its digest
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
-    /// For a multi-platform index: what to copy [default: system]
+    /// For a multi-platform index: what to copy [default: system for copy,
+    /// all for sync]
     #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "platforms")]
     pub multi_arch: Option<MultiArchArg>,
     /// For a multi-platform index: copy these platforms under a new index (repeatable)
@@ -447,7 +448,8 @@ pub struct SyncArgs {
     /// Where the images are: docker://HOST/REPO, oci:PATH, an archive
     #[arg(value_name = "SOURCE")]
     pub source: String,
-    /// Where they go: docker://HOST/REPO or oci:PATH
+    /// Where they go: docker://HOST/REPO, oci:PATH, or dir:TREE (one
+    /// image directory per tag)
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
     /// Only images whose tag matches this regular expression (unanchored)
