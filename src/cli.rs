@@ -286,7 +286,10 @@ SOURCES AND DESTINATIONS
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
-  copied (--all) unless --multi-arch/--platform say otherwise.
+  copied (--all) unless --multi-arch/--platform say otherwise. An image that
+  is written changed (platforms of an index, another --format) never has the
+  source's digest, so it is copied on every run: its blobs are found present
+  and not sent again, its manifest is written again.
 
   Signatures and referrers come along (see lade copy --with-referrers) when
   the destination can hold them (docker://, oci:): signature and referrer tags
