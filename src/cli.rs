@@ -319,7 +319,8 @@ OUTPUT
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
   Layers, LayersData}]}: one entry per image of an index (Size is config plus
-  layers), or the single image's own.
+  layers), or the single image's own. Every key is always there: Platform, Os,
+  Architecture and Variant are null where the index entry says nothing.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]

@@ -242,6 +242,9 @@ fn inspect_all_platforms_lists_every_image_in_one_call() {
     assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/s390x"]);
     let index = json(&raw(&src));
     for (p, m) in ps.iter().zip(index["manifests"].as_array().unwrap()) {
+        // Every key is there; a platform without a variant says null.
+        assert!(p.as_object().unwrap().contains_key("Variant"), "{p}");
+        assert_eq!(p["Variant"], m["platform"]["variant"]);
         assert_eq!(p["Digest"], m["digest"]);
         assert_eq!(p["ManifestSize"], m["size"]);
         // skopeo agrees on config and layers of each instance.
