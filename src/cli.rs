@@ -282,7 +282,8 @@ SOURCES AND DESTINATIONS
   oci:PATH (each image named TAG), or dir:TREE (each image in the directory
   TREE/NAME:TAG, NAME the source repository's last component, as skopeo sync
   names them; TREE/TAG for layout sources). Unlike skopeo sync, a docker://
-  DESTINATION is the repository itself, not a prefix.
+  DESTINATION is the repository itself, not a prefix. Other transports are
+  refused (exit 3) before anything is read or written.
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are

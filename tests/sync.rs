@@ -459,3 +459,57 @@ fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
         "no own layer started ({own_start}) before the first base layer was done ({base_done}): {ev:#?}"
     );
 }
+
+/// Names sync cannot list or write, and a bad --tag-regex, are refused up
+/// front with one line naming what was wrong; nothing is written.
+#[test]
+fn unsupported_ends_and_bad_regex_refused_in_one_line() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    many_tags(&src_dir, 2);
+    let src = format!("oci:{}", src_dir.display());
+    let out = t.path().join("out");
+    for (dst, what) in [
+        (
+            format!("docker-archive:{}", out.display()),
+            "docker-archive:",
+        ),
+        (format!("oci-archive:{}", out.display()), "oci-archive:"),
+        ("docker-daemon:app:1".to_string(), "docker-daemon:"),
+    ] {
+        let err = fails_with(lade().args(["sync", &src, &dst]), 3);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("cannot write to") && err.contains(what),
+            "{err}"
+        );
+        assert!(err.contains("docker://, oci: or dir:"), "{err}");
+    }
+    for name in [
+        format!("dir:{}", t.path().join("d").display()),
+        "docker-daemon:app:1".to_string(),
+    ] {
+        let err = fails_with(
+            lade().args(["sync", &name, &format!("oci:{}", out.display())]),
+            3,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("cannot read from"), "{err}");
+    }
+    let err = fails_with(
+        lade().args([
+            "sync",
+            "--tag-regex",
+            "([",
+            &src,
+            &format!("oci:{}", out.display()),
+        ]),
+        2,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("--tag-regex") && err.contains("unclosed character class"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
