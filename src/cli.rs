@@ -283,7 +283,9 @@ SOURCES AND DESTINATIONS
   TREE/NAME:TAG, NAME the source repository's last component, as skopeo sync
   names them; TREE/TAG for layout sources). Unlike skopeo sync, a docker://
   DESTINATION is the repository itself, not a prefix. Other transports are
-  refused (exit 3) before anything is read or written.
+  refused (exit 3) before anything is written, as are two images bound for
+  one name (a docker-archive's app:1 and other:1 both become tag 1 in a
+  layout or repository; a dir: tree keeps them apart).
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are

@@ -13,6 +13,9 @@ pub enum Kind {
     Failure,
     /// The command line was wrong in a way clap could not tell (exit 2).
     Usage,
+    /// This transport cannot do what was asked (exit 3, as a failure):
+    /// callers with another way pick it, or say what would work.
+    Unsupported,
     /// The output pipe was closed by the reader (exit 0, silently).
     BrokenPipe,
 }
@@ -43,6 +46,14 @@ impl Error {
     pub fn not_found(msg: impl Into<String>) -> Self {
         Error {
             kind: Kind::NotFound,
+            msg: msg.into(),
+            transient: false,
+        }
+    }
+
+    pub fn unsupported(msg: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Unsupported,
             msg: msg.into(),
             transient: false,
         }
@@ -85,7 +96,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             Kind::NotFound => 1,
-            Kind::Failure => 3,
+            Kind::Failure | Kind::Unsupported => 3,
             Kind::Usage => 2,
             Kind::BrokenPipe => 0,
         }

@@ -513,3 +513,76 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
     );
     assert!(!out.exists(), "nothing written");
 }
+
+/// Multi-image archives are sync sources: every named image of an
+/// oci-archive (digests kept), every image of a docker-archive; two images
+/// bound for one destination name are refused before anything is written.
+#[test]
+fn archives_sync_into_a_layout() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let named: Vec<(String, Value)> = many_tags(&src_dir, 3)
+        .into_iter()
+        .filter(|(tag, _)| tag != "t02")
+        .collect();
+    let src = format!("oci:{}", src_dir.display());
+    let oa = t.path().join("all.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("{src}:t00"),
+        &format!("{src}:t01"),
+        &format!("oci-archive:{}", oa.display()),
+    ]));
+    let back = t.path().join("back");
+    ok(lade().args([
+        "sync",
+        "-q",
+        &format!("oci-archive:{}", oa.display()),
+        &format!("oci:{}", back.display()),
+    ]));
+    for (tag, d) in &named {
+        let got = ok(lade().args(["inspect", "--raw", &format!("oci:{}:{tag}", back.display())]));
+        assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
+    }
+
+    // docker save of tiny:1 and tiny-other:1: a dir: tree keeps both
+    // apart; in a layout both would be tag 1, so that is refused whole.
+    let da = "tests/fixtures/docker-save/tiny2-docker26.tar";
+    let tree = t.path().join("tree");
+    ok(lade().args([
+        "sync",
+        "-q",
+        &format!("docker-archive:{da}"),
+        &format!("dir:{}", tree.display()),
+    ]));
+    let mut dirs: Vec<String> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs, ["tiny-other:1", "tiny:1"]);
+    let back2 = t.path().join("back2");
+    let err = fails_with(
+        lade().args([
+            "sync",
+            &format!("docker-archive:{da}"),
+            &format!("oci:{}", back2.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains("would both be written to"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!back2.exists(), "nothing written");
+
+    // A missing archive is named as such, not as a transport without tags.
+    let err = fails_with(
+        lade().args([
+            "sync",
+            &format!("docker-archive:{}", t.path().join("nope.tar").display()),
+            &format!("oci:{}", back2.display()),
+        ]),
+        3,
+    );
+    assert!(!err.contains("no tags"), "{err}");
+}

@@ -16,21 +16,6 @@ use crate::transport::{self, TransportOptions};
 pub fn run(a: SyncArgs) -> Result<i32> {
     let mut src = transport::parse(&a.source)?;
     let dst = transport::parse(&a.destination)?;
-    if !matches!(
-        src.transport(),
-        "docker" | "oci" | "oci-archive" | "docker-archive"
-    ) {
-        return Err(Error::new(format!(
-            "{src}: sync cannot read from {}: (it reads docker://, oci:, oci-archive: or docker-archive:)",
-            src.transport()
-        )));
-    }
-    if !matches!(dst.transport(), "docker" | "oci" | "dir") {
-        return Err(Error::new(format!(
-            "{dst}: sync cannot write to {}: (it writes to docker://, oci: or dir:)",
-            dst.transport()
-        )));
-    }
     let referrers = match a.with_referrers {
         None => ReferrerMode::IfSupported,
         Some(true) => ReferrerMode::Required,
@@ -44,15 +29,11 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     let tag_regex = a
         .tag_regex
         .as_deref()
-        .map(regex::Regex::new)
-        .transpose()
-        .map_err(|e| {
-            Error::usage(format!(
-                "--tag-regex {}: {}",
-                quoted(&a.tag_regex),
-                regex_error(&e)
-            ))
-        })?;
+        .map(|p| {
+            regex::Regex::new(p)
+                .map_err(|e| Error::usage(format!("--tag-regex {p:?}: {}", regex_error(&e))))
+        })
+        .transpose()?;
     let none_given = !a.multi.all && a.multi.multi_arch.is_none() && a.multi.platforms.is_empty();
     let multi_arch = if none_given {
         MultiArch::All
@@ -137,10 +118,6 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             )))
         }
     }
-}
-
-fn quoted(s: &Option<String>) -> String {
-    format!("{:?}", s.as_deref().unwrap_or_default())
 }
 
 /// A regex error in one line: its own message is a multi-line picture of

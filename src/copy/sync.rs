@@ -11,13 +11,14 @@
 //! HEAD on either side.
 //! Other tags are copied with [`copy_image`], several at once (`jobs`).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use regex::Regex;
 
 use super::{copy_image, CopyOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
 use crate::transport::ImageReference;
 
@@ -83,13 +84,21 @@ fn images(
                 Ok((t, r))
             })
             .collect(),
-        Err(list_err) => {
-            let all = src.all_images(&opts.transport).map_err(|_| list_err)?;
-            Ok(all
+        Err(list_err) => match src.all_images(&opts.transport) {
+            Ok(all) => Ok(all
                 .into_iter()
                 .map(|r| (r.docker_reference().unwrap_or_else(|| r.to_string()), r))
-                .collect())
-        }
+                .collect()),
+            // The way this transport has failed, or neither is its way.
+            Err(e) => Err(match (list_err.kind(), e.kind()) {
+                (Kind::Unsupported, Kind::Unsupported) => Error::unsupported(format!(
+                    "sync cannot read from {}: (it reads docker://, oci:, oci-archive: or docker-archive:)",
+                    src.transport()
+                )),
+                (Kind::Unsupported, _) => e,
+                _ => list_err,
+            }),
+        },
     }
 }
 
@@ -110,21 +119,45 @@ pub fn sync(
                 continue;
             }
         }
-        work.push((name, short, r));
+        // Where it goes: a destination that cannot take images fails the
+        // whole sync here, before anything is written; a name it cannot
+        // take fails that image only.
+        let to = match short.as_str() {
+            "" => Err(Error::new(format!(
+                "{r}: no tag to write it under (name the images with tags)"
+            ))),
+            tag => match dst.sync_target(r.docker_reference().as_deref(), tag) {
+                Err(e) if e.kind() == Kind::Unsupported => return Err(e),
+                to => to,
+            },
+        };
+        work.push((name, short, r, to));
+    }
+    // Two images written to one place: one would silently replace the other.
+    let mut seen = HashMap::new();
+    for (name, _, _, to) in &work {
+        if let Ok(to) = to {
+            if let Some(other) = seen.insert(to.to_string(), name) {
+                return Err(Error::new(format!(
+                    "{other} and {name} would both be written to {to}; pick one with --tag-regex"
+                )));
+            }
+        }
+    }
+    if let (false, Some((_, _, _, Ok(to)))) = (opts.dry_run, work.first()) {
+        // Create the destination (a new layout) once, before writers race.
+        drop(to.destination(&opts.copy.transport)?);
     }
     // What the destination holds, in one request where it can tell.
     dst.learn_tags(&opts.copy.transport);
-    if let (false, Some((_, tag, r))) = (opts.dry_run, work.first()) {
-        // Create the destination (a new layout) once, before writers race.
-        if !tag.is_empty() {
-            drop(
-                dst.sync_target(r.docker_reference().as_deref(), tag)?
-                    .destination(&opts.copy.transport)?,
-            );
-        }
-    }
     let stop = AtomicBool::new(false);
-    let one = |(name, tag, r): &(String, String, Box<dyn ImageReference>)| -> Item {
+    type Work = (
+        String,
+        String,
+        Box<dyn ImageReference>,
+        Result<Box<dyn ImageReference>>,
+    );
+    let one = |(name, tag, r, to): &Work| -> Item {
         let item = |outcome| Item {
             source_tag: name.clone(),
             tag: tag.clone(),
@@ -133,7 +166,10 @@ pub fn sync(
         if stop.load(Ordering::Relaxed) {
             return item(Outcome::NotAttempted);
         }
-        let res = sync_one(&**r, dst, tag, opts);
+        let res = match to {
+            Ok(to) => sync_one(&**r, &**to, opts),
+            Err(e) => Err(Error::new(e.message())),
+        };
         if res.is_err() && !opts.keep_going {
             stop.store(true, Ordering::Relaxed);
         }
@@ -149,18 +185,12 @@ pub fn sync(
     Ok(pool.install(|| work.par_iter().map(one).collect::<Vec<_>>()))
 }
 
+/// Sync the image `src` to `to`, unless `to` holds it already.
 fn sync_one(
     src: &dyn ImageReference,
-    dst: &dyn ImageReference,
-    tag: &str,
+    to: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Outcome> {
-    if tag.is_empty() {
-        return Err(Error::new(format!(
-            "{src}: no tag to write it under (name the images with tags)"
-        )));
-    }
-    let to = dst.sync_target(src.docker_reference().as_deref(), tag)?;
     let t = &opts.copy.transport;
     // An unknown digest on either side means "copy". The destination is
     // asked first: where it has no such tag (often known without a
@@ -177,7 +207,7 @@ fn sync_one(
             return Ok(Outcome::WouldCopy(have));
         }
     }
-    let report = copy_image(src, &*to, &opts.copy)?;
+    let report = copy_image(src, to, &opts.copy)?;
     Ok(Outcome::Copied(report.manifest_digest))
 }
 

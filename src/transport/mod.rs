@@ -18,7 +18,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::model::{Compression, Descriptor, Digest, MediaType, RawManifest};
 
 /// Settings a transport may need to open a source or destination. Each
@@ -87,7 +87,7 @@ pub trait ImageReference: Send + Sync + fmt::Display {
 
     /// List the tags of the repository this reference names.
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
-        Err(Error::new(format!(
+        Err(Error::unsupported(format!(
             "{}: the {} transport has no tags to list",
             self,
             self.transport()
@@ -107,10 +107,11 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
-    /// A reference to `tag` in the repository (registry) or layout this
-    /// name is in, for `sync`. Default: unsupported.
+    /// A reference to `tag` in the repository (registry), layout or
+    /// archive this name is in: for `sync`, each tag [`Self::list_tags`]
+    /// gives. Default: unsupported.
     fn with_tag(&self, _tag: &str) -> Result<Box<dyn ImageReference>> {
-        Err(Error::new(format!(
+        Err(Error::unsupported(format!(
             "{}: the {} transport has no tags",
             self,
             self.transport()
@@ -130,20 +131,32 @@ pub trait ImageReference: Send + Sync + fmt::Display {
     /// (a Docker reference such as `registry:5000/team/app:1`, when the
     /// source has one), under `tag`. Default: [`Self::with_tag`] — a
     /// repository or layout takes the tag; a tree of image directories
-    /// (`dir:`) makes one directory per image.
+    /// (`dir:`) makes one directory per image. A transport that names
+    /// images but cannot take many writers (an archive) refuses here.
     fn sync_target(&self, _image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
-        self.with_tag(tag)
+        self.with_tag(tag).map_err(|e| match e.kind() {
+            Kind::Unsupported => cannot_sync_into(self),
+            _ => e,
+        })
     }
 
     /// For sources holding several images (multi-image archives, layouts):
-    /// a reference to each, in order. Default: just this one.
+    /// a reference to each, in order. Default: unsupported.
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        Err(Error::new(format!(
+        Err(Error::unsupported(format!(
             "{}: the {} transport holds one image per name",
             self,
             self.transport()
         )))
     }
+}
+
+/// The refusal of a `sync` destination that cannot take its images.
+pub fn cannot_sync_into(r: &(impl ImageReference + ?Sized)) -> Error {
+    Error::unsupported(format!(
+        "{r}: sync cannot write to {}: (it writes to docker://, oci: or dir:)",
+        r.transport()
+    ))
 }
 
 /// A readable image.

@@ -114,6 +114,20 @@ impl ImageReference for OciArchiveRef {
             .collect())
     }
 
+    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        crate::model::validate_ref_name(tag)?;
+        Ok(Box::new(OciArchiveRef {
+            path: self.path.clone(),
+            name: Some(tag.to_string()),
+        }))
+    }
+
+    /// An archive is rewritten whole by each write: one image per sync
+    /// target would leave only the last.
+    fn sync_target(&self, _image: Option<&str>, _tag: &str) -> Result<Box<dyn ImageReference>> {
+        Err(super::cannot_sync_into(self))
+    }
+
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
