@@ -30,6 +30,9 @@ pub struct Error {
     /// streamed body the registry refused with a 5xx, or whose connection
     /// broke): see [`Error::transient`].
     transient: bool,
+    /// Worth one more try at once, outside the retry budget: see
+    /// [`Error::retry_at_once`].
+    at_once: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -40,6 +43,7 @@ impl Error {
             kind: Kind::Failure,
             msg: msg.into(),
             transient: false,
+            at_once: false,
         }
     }
 
@@ -48,6 +52,7 @@ impl Error {
             kind: Kind::NotFound,
             msg: msg.into(),
             transient: false,
+            at_once: false,
         }
     }
 
@@ -56,6 +61,7 @@ impl Error {
             kind: Kind::Unsupported,
             msg: msg.into(),
             transient: false,
+            at_once: false,
         }
     }
 
@@ -64,6 +70,7 @@ impl Error {
             kind: Kind::Usage,
             msg: msg.into(),
             transient: false,
+            at_once: false,
         }
     }
 
@@ -80,6 +87,19 @@ impl Error {
 
     pub fn is_transient(&self) -> bool {
         self.transient
+    }
+
+    /// Mark the error as worth one more try at once, not counted against
+    /// the retries: the failed write taught the writer to do it another
+    /// way (a registry that refused a chunked upload gets blobs whole).
+    pub fn retry_at_once(mut self) -> Self {
+        self.transient = true;
+        self.at_once = true;
+        self
+    }
+
+    pub fn is_retry_at_once(&self) -> bool {
+        self.at_once
     }
 
     pub fn message(&self) -> &str {
@@ -126,6 +146,7 @@ impl From<io::Error> for Error {
             kind,
             msg: io_message(&e),
             transient: false,
+            at_once: false,
         }
     }
 }

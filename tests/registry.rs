@@ -1415,6 +1415,8 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
             "putreset" if put && n == 1 => Action::Respond(Vec::new()),
             "put503always" if put => unavailable(),
             "patch503" if patch && n == 3 => unavailable(),
+            // a registry that takes no Content-Range chunks
+            "patch416" if patch => Action::Respond(response("416 Range Not Satisfiable", &[], b"")),
             _ => Action::Forward { cut_body_at: None },
         }
     });
@@ -1482,6 +1484,41 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     assert_eq!(err.matches("lade: error").count(), 1, "{err}");
     assert_eq!(count("PUT"), 2, "1 try + 1 retry");
     assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+
+    // Size known, bigger than a chunk: streamed PATCH chunks, the rest
+    // with the closing PUT; a chunk refused mid-way restarts the blob.
+    let chunked = |repo: &str, extra: &[&str]| {
+        let mut c = lade();
+        c.env("LADE_UPLOAD_CHUNK_SIZE", "65536")
+            .args(["copy", "--dest-tls-verify=false"])
+            .args(extra)
+            .arg(&src)
+            .arg(format!("docker://{proxy}/{repo}:1"));
+        run(&mut c)
+    };
+    set("patch503");
+    let repo = unique("upfault/known");
+    let o = chunked(&repo, &["--retry-times", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(count("PATCH") > 40, "{} PATCHes", count("PATCH"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Retrying blob"));
+    // closing PUTs: the layer's (its first try ended at a PATCH), the config's
+    assert_eq!(count("PUT"), 2);
+    check(&repo, Some(&want));
+    // A registry that refuses chunks: the blob is sent again at once,
+    // whole, outside the retry budget; later blobs go whole directly.
+    set("patch416");
+    let repo = unique("upfault/whole");
+    let o = chunked(&repo, &["--retry-times", "0"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("Retrying blob") && err.contains("416") && err.contains("sending blobs whole"),
+        "{err}"
+    );
+    assert_eq!(count("PATCH"), 1, "one chunk refused, then none tried");
+    assert_eq!(count("PUT"), 2);
+    check(&repo, Some(&want));
 
     // Size unknown (recompressed): PATCH chunks with Content-Range, each
     // following Location; a chunk refused mid-way restarts the blob.

@@ -154,8 +154,11 @@ impl Drop for Claim {
 }
 
 /// Run `once` (open the source blob, write it) until it succeeds, fails
-/// for good, or `retries` further attempts failed transiently. Each try
+/// for good, or `retries` further attempts failed transiently (plus one
+/// at once for an error marked [`Error::retry_at_once`]). Each try
 /// re-reads the blob from the source: a streamed body cannot be replayed.
+///
+/// [`Error::retry_at_once`]: crate::error::Error::retry_at_once
 pub fn with_retries<T>(
     desc: &Descriptor,
     retries: u32,
@@ -163,8 +166,14 @@ pub fn with_retries<T>(
     mut once: impl FnMut() -> Result<T>,
 ) -> Result<T> {
     let mut attempt = 0;
+    let mut again = false;
     loop {
         match once() {
+            // Once, whatever the budget: the writer knows another way now.
+            Err(e) if e.is_retry_at_once() && !again => {
+                again = true;
+                progress.message(&format!("Retrying blob {} after: {e}", desc.digest));
+            }
             Err(e) if e.is_transient() && attempt < retries => {
                 attempt += 1;
                 progress.message(&format!(

@@ -7,8 +7,10 @@
 //! `Range` after a broken connection only when the server answers a
 //! matching 206. Push: HEAD to skip blobs the repository has, a
 //! cross-repository mount when a source in this process reads the same
-//! registry, a monolithic PUT when digest and size are known and
-//! `Content-Range` PATCH chunks + PUT when they are not; a failed upload's
+//! registry; when digest and size are known, a PUT of the whole blob, or
+//! for a big one streamed `Content-Range` PATCH chunks and a PUT with the
+//! rest (whole again where a registry refuses chunks); when they are not,
+//! PATCH chunks read into memory and an empty PUT; a failed upload's
 //! session is cancelled (the copy engine retries the blob from its
 //! source); manifests last (children of an index by digest, then the top
 //! one by tag or digest).
@@ -740,26 +742,45 @@ impl RegistryDest {
 
 /// Chunk size of uploads whose size is not known in advance (each upload
 /// holds one chunk in memory: with PARALLEL_TRANSFERS of them, 48 MiB at
-/// most); the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least 1024)
-/// overrides it, for tests.
-const UPLOAD_CHUNK: usize = 8 << 20;
+/// most).
+const UPLOAD_CHUNK: u64 = 8 << 20;
 
-fn upload_chunk_size() -> usize {
+/// Blobs of known size larger than this go up in PATCH chunks of this
+/// size, streamed (nothing held in memory), the rest with the closing
+/// PUT. A registry writes and syncs each chunk when its request ends
+/// (distribution does): several big blobs sent whole all reach that
+/// point together at the end, when nothing else is left to overlap with
+/// it; in chunks the writes are spread over the transfer. 64 MiB costs a
+/// round trip per 64 MiB, little beside the time to send them.
+const STREAM_CHUNK: u64 = 64 << 20;
+
+/// The chunk sizes: the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least
+/// 1024) sets both, for tests.
+fn chunk_size(default: u64) -> u64 {
     std::env::var("LADE_UPLOAD_CHUNK_SIZE")
         .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .map_or(UPLOAD_CHUNK, |n| n.max(1024))
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(default, |n| n.max(1024))
+}
+
+/// Registries (hosts) that refused a chunked upload of a blob of known
+/// size: they get such blobs whole from then on.
+fn whole_blobs_only() -> &'static Mutex<HashSet<String>> {
+    static S: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    S.get_or_init(Default::default)
 }
 
 /// The failure of an upload, with the session URL to cancel.
 type UploadError = (String, Error);
 
 impl RegistryDest {
-    /// One PUT with the whole blob, its digest in the query. The registry
-    /// hashes what it receives and refuses (400 DIGEST_INVALID) a blob
-    /// that does not match, so the bytes are not hashed here a second
-    /// time; their count is checked, and no more than `size` are sent.
-    fn upload_monolithic(
+    /// A blob of known digest and size: PATCH chunks while more than one
+    /// chunk is left (see [`STREAM_CHUNK`]), then a PUT with the rest
+    /// and the digest in the query. The registry hashes what it receives
+    /// and refuses (400 DIGEST_INVALID) a blob that does not match, so
+    /// the bytes are not hashed here a second time; their count is
+    /// checked, and no more than `size` are sent.
+    fn upload_known(
         &self,
         loc: &str,
         reader: &mut dyn Read,
@@ -768,20 +789,76 @@ impl RegistryDest {
     ) -> std::result::Result<(Digest, u64), UploadError> {
         let c = &self.client;
         let mut body = crate::verify::VerifyingReader::size_only(reader, d, size);
-        let url = with_query(loc, &format!("digest={d}"));
+        let mut loc = loc.to_string();
+        let mut offset = 0;
+        let chunk = chunk_size(STREAM_CHUNK);
+        if !whole_blobs_only().lock().unwrap().contains(&c.host) {
+            while size - offset > chunk {
+                loc = match self.patch(&loc, offset, chunk, &mut (&mut body).take(chunk)) {
+                    Ok(l) => l,
+                    // Refused as such (not failed): send it whole, at once.
+                    Err((l, e, true)) => {
+                        whole_blobs_only().lock().unwrap().insert(c.host.clone());
+                        return Err((l, e.context("sending blobs whole").retry_at_once()));
+                    }
+                    Err((l, e, false)) => return Err((l, e)),
+                };
+                offset += chunk;
+            }
+        }
+        let url = with_query(&loc, &format!("digest={d}"));
         let resp = c
             .send(
                 Method::PUT,
                 &url,
                 &self.r.scope(true),
                 &[("content-type", "application/octet-stream".into())],
-                ReqBody::Stream(&mut body, Some(size)),
+                ReqBody::Stream(&mut body, Some(size - offset)),
             )
-            .map_err(|e| (loc.to_string(), e))?;
+            .map_err(|e| (loc.clone(), e))?;
         match resp.status().as_u16() {
             201 => Ok((d.clone(), size)),
-            code => Err((loc.to_string(), upload_status(c, "PUT", &url, code, resp))),
+            code => Err((loc, upload_status(c, "PUT", &url, code, resp))),
         }
+    }
+
+    /// PATCH `n` bytes at `offset` of the upload at `loc`; the next
+    /// Location. On failure the session to cancel, the error, and whether
+    /// the registry refused a chunk as such (4xx: it takes no
+    /// `Content-Range` chunks) rather than failing it.
+    fn patch(
+        &self,
+        loc: &str,
+        offset: u64,
+        n: u64,
+        chunk: &mut dyn Read,
+    ) -> std::result::Result<String, (String, Error, bool)> {
+        let c = &self.client;
+        let range = format!("{offset}-{}", offset + n - 1);
+        // Sent once: after a failed PATCH the session's length is unknown,
+        // so the blob starts over (the copy retries it).
+        let resp = c
+            .send(
+                Method::PATCH,
+                loc,
+                &self.r.scope(true),
+                &[
+                    ("content-type", "application/octet-stream".into()),
+                    ("content-range", range),
+                ],
+                ReqBody::Stream(chunk, Some(n)),
+            )
+            .map_err(|e| (loc.to_string(), e, false))?;
+        let code = resp.status().as_u16();
+        if code != 202 {
+            let refused = matches!(code, 400 | 404 | 405 | 411 | 413 | 416 | 501);
+            return Err((
+                loc.to_string(),
+                upload_status(c, "PATCH", loc, code, resp),
+                refused,
+            ));
+        }
+        Ok(header(&resp, "location").map_or_else(|| loc.to_string(), |l| c.resolve(&l)))
     }
 
     /// PATCH the blob in chunks of known length (`Content-Range`,
@@ -795,10 +872,9 @@ impl RegistryDest {
         want: Option<&Digest>,
     ) -> std::result::Result<(Digest, u64), UploadError> {
         let c = &self.client;
-        let scope = self.r.scope(true);
         let alg = want.map_or(crate::model::Algorithm::Sha256, |d| d.algorithm());
         let mut hasher = alg.hasher();
-        let mut buf = vec![0u8; upload_chunk_size()];
+        let mut buf = vec![0u8; chunk_size(UPLOAD_CHUNK) as usize];
         let mut loc = loc.to_string();
         let mut offset: u64 = 0;
         loop {
@@ -811,29 +887,9 @@ impl RegistryDest {
                 break;
             }
             hasher.update(&buf[..n]);
-            let range = format!("{offset}-{}", offset + n as u64 - 1);
-            // Sent once: after a failed PATCH the session's length is
-            // unknown, so the blob starts over (the copy retries it).
-            let mut chunk: &[u8] = &buf[..n];
-            let resp = c
-                .send(
-                    Method::PATCH,
-                    &loc,
-                    &scope,
-                    &[
-                        ("content-type", "application/octet-stream".into()),
-                        ("content-range", range),
-                    ],
-                    ReqBody::Stream(&mut chunk, Some(n as u64)),
-                )
-                .map_err(|e| (loc.clone(), e))?;
-            let code = resp.status().as_u16();
-            if code != 202 {
-                return Err((loc.clone(), upload_status(c, "PATCH", &loc, code, resp)));
-            }
-            if let Some(l) = header(&resp, "location") {
-                loc = c.resolve(&l);
-            }
+            loc = self
+                .patch(&loc, offset, n as u64, &mut &buf[..n])
+                .map_err(|(l, e, _)| (l, e))?;
             offset += n as u64;
             if n < buf.len() {
                 break;
@@ -852,7 +908,7 @@ impl RegistryDest {
         }
         let url = with_query(&loc, &format!("digest={digest}"));
         let resp = c
-            .send(Method::PUT, &url, &scope, &[], ReqBody::Empty)
+            .send(Method::PUT, &url, &self.r.scope(true), &[], ReqBody::Empty)
             .map_err(|e| (loc.clone(), e))?;
         match resp.status().as_u16() {
             201 => Ok((digest, offset)),
@@ -933,7 +989,7 @@ impl ImageDestination for RegistryDest {
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
         let loc = self.start_upload()?;
         let r = match (&expected.digest, expected.size) {
-            (Some(d), Some(size)) => self.upload_monolithic(&loc, reader, d, size),
+            (Some(d), Some(size)) => self.upload_known(&loc, reader, d, size),
             _ => self.upload_chunked(&loc, reader, expected.digest.as_ref()),
         };
         match r {
