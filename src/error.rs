@@ -26,13 +26,19 @@ pub enum Kind {
 pub struct Error {
     kind: Kind,
     msg: String,
-    /// A failure worth trying again from the start (a blob upload whose
-    /// streamed body the registry refused with a 5xx, or whose connection
-    /// broke): see [`Error::transient`].
-    transient: bool,
-    /// Worth one more try at once, outside the retry budget: see
+    retry: Retry,
+}
+
+/// Whether a failed operation is worth trying again from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    No,
+    /// A blob upload whose streamed body the registry refused with a
+    /// 5xx, or whose connection broke: see [`Error::transient`].
+    Transient,
+    /// As transient, and once at once outside the retry budget: see
     /// [`Error::retry_at_once`].
-    at_once: bool,
+    AtOnce,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,8 +48,7 @@ impl Error {
         Error {
             kind: Kind::Failure,
             msg: msg.into(),
-            transient: false,
-            at_once: false,
+            retry: Retry::No,
         }
     }
 
@@ -51,8 +56,7 @@ impl Error {
         Error {
             kind: Kind::NotFound,
             msg: msg.into(),
-            transient: false,
-            at_once: false,
+            retry: Retry::No,
         }
     }
 
@@ -60,8 +64,7 @@ impl Error {
         Error {
             kind: Kind::Unsupported,
             msg: msg.into(),
-            transient: false,
-            at_once: false,
+            retry: Retry::No,
         }
     }
 
@@ -69,8 +72,7 @@ impl Error {
         Error {
             kind: Kind::Usage,
             msg: msg.into(),
-            transient: false,
-            at_once: false,
+            retry: Retry::No,
         }
     }
 
@@ -81,25 +83,26 @@ impl Error {
     /// Mark the error as transient: the operation may succeed when tried
     /// again from the start (the mark survives [`Error::context`]).
     pub fn transient(mut self) -> Self {
-        self.transient = true;
+        if self.retry == Retry::No {
+            self.retry = Retry::Transient;
+        }
         self
     }
 
     pub fn is_transient(&self) -> bool {
-        self.transient
+        self.retry != Retry::No
     }
 
     /// Mark the error as worth one more try at once, not counted against
     /// the retries: the failed write taught the writer to do it another
     /// way (a registry that refused a chunked upload gets blobs whole).
     pub fn retry_at_once(mut self) -> Self {
-        self.transient = true;
-        self.at_once = true;
+        self.retry = Retry::AtOnce;
         self
     }
 
     pub fn is_retry_at_once(&self) -> bool {
-        self.at_once
+        self.retry == Retry::AtOnce
     }
 
     pub fn message(&self) -> &str {
@@ -145,8 +148,7 @@ impl From<io::Error> for Error {
         Error {
             kind,
             msg: io_message(&e),
-            transient: false,
-            at_once: false,
+            retry: Retry::No,
         }
     }
 }

@@ -157,23 +157,21 @@ pub fn sync(
         Box<dyn ImageReference>,
         Result<Box<dyn ImageReference>>,
     );
-    let one = |(name, tag, r, to): &Work| -> Item {
-        let item = |outcome| Item {
-            source_tag: name.clone(),
-            tag: tag.clone(),
+    let one = |(name, tag, r, to): Work| -> Item {
+        let outcome = if stop.load(Ordering::Relaxed) {
+            Outcome::NotAttempted
+        } else {
+            let res = to.and_then(|to| sync_one(&*r, &*to, opts));
+            if res.is_err() && !opts.keep_going {
+                stop.store(true, Ordering::Relaxed);
+            }
+            res.unwrap_or_else(|e| Outcome::Failed(e.context(&name)))
+        };
+        Item {
+            source_tag: name,
+            tag,
             outcome,
-        };
-        if stop.load(Ordering::Relaxed) {
-            return item(Outcome::NotAttempted);
         }
-        let res = match to {
-            Ok(to) => sync_one(&**r, &**to, opts),
-            Err(e) => Err(Error::new(e.message())),
-        };
-        if res.is_err() && !opts.keep_going {
-            stop.store(true, Ordering::Relaxed);
-        }
-        item(res.unwrap_or_else(|e| Outcome::Failed(e.context(name))))
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
@@ -182,7 +180,7 @@ pub fn sync(
     // All at once: tags usually share base layers, and a blob that two
     // images need is written by one of them while the other waits (see
     // ImageDestination::blob_scope), then found present.
-    Ok(pool.install(|| work.par_iter().map(one).collect::<Vec<_>>()))
+    Ok(pool.install(|| work.into_par_iter().map(one).collect::<Vec<_>>()))
 }
 
 /// Sync the image `src` to `to`, unless `to` holds it already.
