@@ -1,6 +1,6 @@
 //! File-system helpers: durable renames, bounded reads, fast hashing of files.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::mpsc;
@@ -197,29 +197,31 @@ pub fn hash_path(path: &Path, alg: Algorithm) -> io::Result<(Digest, u64)> {
     hash_file(&f, alg)
 }
 
-/// Open a file only if it is a regular file and not a symlink. The lstat
-/// before and the fstat after the open must name the same inode, so a
-/// symlink swapped in between is caught too.
+/// Open a file only if it is a regular file and not a symlink. The open
+/// itself refuses a symlink (`O_NOFOLLOW`) and the type is checked on the
+/// open descriptor, so nothing can be swapped in between; a file replaced
+/// by an atomic rename is simply read in its old or its new version.
+/// `O_NONBLOCK` keeps a FIFO from stalling the open before it is refused.
 pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::MetadataExt;
-    let before = fs::symlink_metadata(path)?;
-    if before.file_type().is_symlink() {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "is a symlink"));
-    }
-    if !before.is_file() {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::LOOP) => {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "is a symlink"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let f = File::from(fd);
+    if !f.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "is not a regular file",
         ));
     }
-    let f = File::open(path)?;
-    let after = f.metadata()?;
-    if after.ino() != before.ino() || after.dev() != before.dev() || !after.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "changed while being opened",
-        ));
-    }
+    // Reads of a regular file ignore O_NONBLOCK; clear it all the same so
+    // the descriptor behaves like any other.
+    rustix::fs::fcntl_setfl(&f, OFlags::empty())?;
     Ok(f)
 }
 
@@ -259,4 +261,72 @@ pub fn link_verified(
         )));
     }
     Ok(Some(tmp.into_temp_path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn a_file_replaced_by_rename_opens_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.json");
+        std::fs::write(&path, b"{}").unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (dir, path, stop) = (dir.path().to_owned(), path.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let tmp = dir.join(format!("tmp{}", n % 2));
+                    std::fs::write(&tmp, n.to_string()).unwrap();
+                    std::fs::rename(&tmp, &path).unwrap();
+                    n += 1;
+                }
+                n
+            })
+        };
+        let mut opened = 0;
+        for _ in 0..20_000 {
+            let f = open_regular_nofollow(&path);
+            assert!(f.is_ok(), "{:?}", f.err());
+            opened += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+        let renames = writer.join().unwrap();
+        assert_eq!(opened, 20_000);
+        assert!(renames > 100, "the writer renamed only {renames} times");
+    }
+
+    #[test]
+    fn symlinks_fifos_and_directories_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        std::fs::write(&target, b"x").unwrap();
+        let link = dir.path().join("l");
+        symlink(&target, &link).unwrap();
+        let e = open_regular_nofollow(&link).unwrap_err();
+        assert_eq!(e.to_string(), "is a symlink");
+        let fifo = dir.path().join("f");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        // Would block forever without O_NONBLOCK.
+        let e = open_regular_nofollow(&fifo).unwrap_err();
+        assert_eq!(e.to_string(), "is not a regular file");
+        let e = open_regular_nofollow(dir.path()).unwrap_err();
+        assert_eq!(e.to_string(), "is not a regular file");
+        let mut f = open_regular_nofollow(&target).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "x");
+    }
 }
