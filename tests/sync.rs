@@ -586,3 +586,43 @@ fn archives_sync_into_a_layout() {
     );
     assert!(!err.contains("no tags"), "{err}");
 }
+
+/// Tags sharing base layers synced from a registry into one oci: layout,
+/// many images at once: every blob is fetched from the source once and
+/// written once (the other images find it present), not once per image.
+#[test]
+fn shared_blobs_cross_once_into_a_layout() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let (tags, base, own) = shared_base(&dir, 6, 4, 2 << 20);
+    let repo = unique("sync/lay");
+    for (tag, d) in &tags {
+        push_layout(&reg, &dir, &repo, tag, d);
+    }
+    let proxy = Counter::start(&reg);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let lay = t.path().join("lay");
+    let dst = format!("oci:{}", lay.display());
+    let out = run(sync_cmd().args(["--progress=json", "-j", "6", &src, &dst]));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    for (tag, d) in &tags {
+        let raw = ok(lade().args(["inspect", "--raw", &format!("{dst}:{tag}")]));
+        assert_eq!(sha256(&raw), d["digest"].as_str().unwrap(), "tag {tag}");
+    }
+    let gets = proxy.take();
+    for d in base.iter().chain(&own) {
+        let fetched = gets
+            .iter()
+            .filter(|l| l.starts_with("GET ") && l.ends_with(&format!("/blobs/{d}")))
+            .count();
+        assert_eq!(fetched, 1, "blob {d} fetched {fetched} times: {gets:#?}");
+        let started = blob_events(&err)
+            .iter()
+            .filter(|(b, e, _)| b == d && e == "blob_start")
+            .count();
+        assert_eq!(started, 1, "blob {d} written {started} times: {err}");
+    }
+    ok(lade().args(["fsck", "--store", lay.to_str().unwrap()]));
+}

@@ -403,6 +403,14 @@ impl ImageDestination for LayoutDest {
         }
     }
 
+    fn blob_scope(&self) -> Option<String> {
+        // Images copied at once into one layout (sync, --all-images) share
+        // blobs: one writer each, the others find them present.
+        let root = self.layout.root();
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        Some(format!("oci:{}", root.display()))
+    }
+
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
