@@ -257,7 +257,9 @@ OUTPUT
   -q prints nothing but errors. --progress=json writes one JSON object per line
   to stderr: blob_start, blob_progress, blob_done (bytes, seconds, rate),
   blob_skipped, image_done, message, each with \"time\" (seconds since the
-  first copy began); stdout stays empty.
+  first copy began) and \"image\" (the source image's name); stdout stays
+  empty. Each blob written has one blob_done, whose bytes add up to the bytes
+  written.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app
@@ -303,6 +305,11 @@ SOURCES AND DESTINATIONS
 
 OUTPUT
   One line per image on stderr: copied, unchanged, failed; then a summary.
+  --progress=json: the JSON events of lade copy for every image, their
+  \"image\" naming the source image (images go at once, so their events
+  interleave), then the per-image lines and the summary as message events.
+  A blob several images share is written by one of them (one blob_done);
+  the others wait for it or go on with other blobs, then skip it.
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
   Exit status 3 when any image failed (all are tried with --keep-going).
 

@@ -148,8 +148,15 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
     let back = t.path().join("back");
     let back_ref = format!("oci:{}", back.display());
     // --dry-run lists, copies nothing.
-    let plan = String::from_utf8(ok(sync_cmd().args(["--dry-run", &repo, &back_ref]))).unwrap();
+    let out = run(sync_cmd().args(["--dry-run", &repo, &back_ref]));
+    assert!(out.status.success(), "{out:?}");
+    let plan = String::from_utf8(out.stdout).unwrap();
     assert_eq!(plan.lines().count(), 5, "{plan}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("5 images: 5 to copy, 0 unchanged, 0 failed"),
+        "{err}"
+    );
     assert!(!back.join("index.json").exists());
     // --tag-regex picks.
     ok(sync_cmd().args(["--tag-regex", "^t0[01]$", &repo, &back_ref]));
@@ -204,10 +211,12 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
         .collect();
     assert_eq!(failures.len(), 2, "{err}");
     assert!(err.contains("2 of 4 images failed"), "{err}");
-    // JSON lines: every line before the error lines parses; bytes add up.
-    // One clock for the whole sync: times never go backwards.
-    let mut done_bytes = 0u64;
-    let mut images = 0;
+    // JSON lines: every line before the error lines parses; each names
+    // its image; bytes add up. One clock for the whole sync: times never
+    // go backwards.
+    let mut done: std::collections::HashMap<String, u64> = Default::default();
+    let mut skipped = std::collections::HashSet::new();
+    let mut images = std::collections::HashSet::new();
     let mut last_time = 0.0;
     for l in err.lines().filter(|l| l.starts_with('{')) {
         let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
@@ -217,15 +226,35 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
             "time goes back to {t} after {last_time}: {l}"
         );
         last_time = t;
-        match v["event"].as_str().unwrap() {
-            "blob_done" => done_bytes += v["bytes"].as_u64().unwrap(),
-            "image_done" => images += 1,
+        let event = v["event"].as_str().unwrap();
+        if event != "message" {
+            let image = v["image"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no image: {l}"));
+            assert!(image.starts_with(&format!("{src}:t0")), "{l}");
+        }
+        let digest = v["digest"].as_str().unwrap_or_default().to_string();
+        match event {
+            "blob_done" => {
+                let bytes = v["bytes"].as_u64().unwrap();
+                assert!(done.insert(digest, bytes).is_none(), "written twice: {l}");
+            }
+            "blob_skipped" => {
+                skipped.insert(digest);
+            }
+            "image_done" => {
+                images.insert(v["image"].as_str().unwrap().to_string());
+            }
             _ => {}
         }
     }
-    assert_eq!(images, 2);
-    // The two good images: each blob's size, counted once per copy.
-    let mut want = 0u64;
+    assert_eq!(
+        images,
+        [format!("{src}:t02"), format!("{src}:t03")].into(),
+        "{err}"
+    );
+    // The two good images: each of their blobs written once (blob_done,
+    // bytes its size) or found there, written by a failed image (skipped).
     let mut seen = std::collections::HashSet::new();
     let blob = |d: &str| std::fs::read(src_dir.join("blobs/sha256").join(&d[7..])).unwrap();
     for (_, d) in named.iter().skip(2) {
@@ -239,14 +268,22 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
         };
         for m in manifests {
             for b in std::iter::once(&m["config"]).chain(m["layers"].as_array().unwrap()) {
-                if seen.insert(b["digest"].as_str().unwrap().to_string()) {
-                    want += b["size"].as_u64().unwrap();
+                let d = b["digest"].as_str().unwrap().to_string();
+                let size = b["size"].as_u64().unwrap();
+                if seen.insert(d.clone()) {
+                    match done.get(&d) {
+                        Some(&n) => assert_eq!(n, size, "{d}: {err}"),
+                        None => assert!(skipped.contains(&d), "{d} neither written nor skipped"),
+                    }
                 }
             }
         }
     }
-    // Parallel images may both upload the shared base: at least every blob once.
-    assert!(done_bytes >= want, "{done_bytes} < {want}");
+    // Every blob_done (the failed images' blobs too): the bytes of the
+    // blob, so their sum is the bytes written.
+    let done_bytes: u64 = done.values().sum();
+    let sizes: u64 = done.keys().map(|d| blob(d).len() as u64).sum();
+    assert_eq!(done_bytes, sizes, "{err}");
     // Without --keep-going: stops with an error.
     fails_with(sync_cmd().args(["-j", "1", &src, &format!("{repo}x")]), 3);
 }

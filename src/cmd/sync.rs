@@ -72,7 +72,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     };
     let say = Progress::new(progress);
     let items = sync(src.as_ref(), dst.as_ref(), &opts)?;
-    let (mut copied, mut same, mut failed) = (0, 0, Vec::new());
+    let (mut copied, mut would, mut same, mut failed) = (0, 0, 0, Vec::new());
     let mut out = stdout();
     for it in &items {
         match &it.outcome {
@@ -85,6 +85,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 say.message(&format!("{}: unchanged {d}", it.tag));
             }
             Outcome::WouldCopy(d) => {
+                would += 1;
                 let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
                 writeln!(out, "{}\t{d}", it.tag)?;
             }
@@ -96,8 +97,13 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         }
     }
     out.flush()?;
+    let done = if a.dry_run {
+        format!("{would} to copy")
+    } else {
+        format!("{copied} copied")
+    };
     say.message(&format!(
-        "{} images: {copied} copied, {same} unchanged, {} failed",
+        "{} images: {done}, {same} unchanged, {} failed",
         items.len(),
         failed.len()
     ));

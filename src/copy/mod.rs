@@ -118,9 +118,9 @@ pub fn copy_images(
         };
         &without
     };
-    let progress = Progress::new(opts.progress);
     let mut reports = Vec::with_capacity(srcs.len());
     for src in srcs {
+        let progress = Progress::new(opts.progress).for_image(src.to_string());
         let source = match first.take() {
             Some(s) => s,
             None => open(*src)?,

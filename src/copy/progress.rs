@@ -2,9 +2,10 @@
 //! terminal), a bar per blob with bytes and rate (a terminal), or JSON
 //! lines for machines (`--progress=json`).
 //!
-//! JSON events, one object per line, each with `"event"` and `"time"`
+//! JSON events, one object per line, each with `"event"`, `"time"`
 //! (seconds since the first copy of this process began, so the events
-//! of the images of one `sync` share one clock):
+//! of the images of one `sync` share one clock) and `"image"` (the source
+//! image's name, which tells apart the events of images copied at once):
 //! - `blob_start` {digest, size, kind: "config"|"layer"}
 //! - `blob_progress` {digest, bytes, size} — at most every 200 ms per blob
 //! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
@@ -60,6 +61,8 @@ pub struct Progress {
     quiet: bool,
     json: bool,
     t0: Instant,
+    /// The image the events are about (the source's name).
+    image: Option<String>,
     active: Mutex<HashMap<Digest, ProgressBar>>,
     live: Mutex<HashMap<Digest, Live>>,
     bytes: AtomicU64,
@@ -74,10 +77,17 @@ impl Progress {
             quiet: mode == Mode::Quiet,
             json: mode == Mode::Json,
             t0: *START.get_or_init(Instant::now),
+            image: None,
             active: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),
             bytes: AtomicU64::new(0),
         }
+    }
+
+    /// Name the image in every JSON event.
+    pub fn for_image(mut self, name: String) -> Self {
+        self.image = Some(name);
+        self
     }
 
     /// Bytes read from sources so far.
@@ -91,6 +101,9 @@ impl Progress {
         let mut err = io::stderr().lock();
         if let Some(o) = fields.as_object_mut() {
             o.insert("event".into(), name.into());
+            if let Some(image) = &self.image {
+                o.insert("image".into(), image.as_str().into());
+            }
             o.insert(
                 "time".into(),
                 ((self.t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into(),
