@@ -207,7 +207,8 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
                             streaming `docker save`, written through `docker load`
                             (gzip layers as they are, zstd ones decompressed)
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
-                            (needed when the layout holds several images)
+                            (needed when the layout holds several images); a new
+                            one is made by the first blob written into it
   oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in
                             place; writing replaces PATH
   docker-archive:PATH[:NAME:TAG|:@N]

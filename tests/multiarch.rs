@@ -222,6 +222,67 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
     }
 }
 
+/// A selection the index cannot satisfy (an absent platform, index-only
+/// without the instances at the destination) fails in one line and
+/// creates no layout: the path stays missing, an empty directory empty.
+#[test]
+fn refused_selections_leave_no_new_layout() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, _) = pushed_index(&reg, &t.path().join("src"), false);
+    let new = t.path().join("new");
+    let empty = t.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    for dir in [&new, &empty] {
+        let dst = format!("oci:{}:x", dir.display());
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                "--platform",
+                "linux/ppc64le",
+                &src,
+                &dst,
+            ]),
+            1,
+        );
+        assert!(err.contains("no image for linux/ppc64le"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                "--multi-arch",
+                "index-only",
+                &src,
+                &dst,
+            ]),
+            3,
+        );
+        assert!(err.contains("does not have this instance"), "{err}");
+        // sync with an absent platform: every image fails, nothing made.
+        fails_with(
+            lade().args([
+                "sync",
+                "-q",
+                "--src-tls-verify=false",
+                "--platform",
+                "linux/ppc64le",
+                src.rsplit_once(':').unwrap().0,
+                &format!("oci:{}", dir.display()),
+            ]),
+            3,
+        );
+    }
+    assert!(!new.exists(), "a failed copy created {}", new.display());
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+}
+
 #[test]
 fn inspect_all_platforms_lists_every_image_in_one_call() {
     let Some(reg) = registry() else { return };

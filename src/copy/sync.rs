@@ -145,7 +145,9 @@ pub fn sync(
         }
     }
     if let (false, Some((_, _, _, Ok(to)))) = (opts.dry_run, work.first()) {
-        // Create the destination (a new layout) once, before writers race.
+        // A destination that cannot be written (a directory that is not a
+        // layout, say) fails the sync here, before any image is copied.
+        // (A new layout is made by the first blob written into it.)
         drop(to.destination(&opts.copy.transport)?);
     }
     // What the destination holds, in one request where it can tell.

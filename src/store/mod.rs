@@ -37,6 +37,13 @@ pub const INDEX_FILE: &str = "index.json";
 pub const LAYOUT_VERSION: &str = "1.0.0";
 const COPY_BUF: usize = 1 << 20;
 
+/// Held while a layout is being made, or checked for writing, in this
+/// process: see [`Layout::create`].
+fn creating() -> std::sync::MutexGuard<'static, ()> {
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CREATING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// An OCI image layout on disk.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -67,24 +74,54 @@ impl Layout {
 
     /// Open a layout, creating an empty one if `root` is missing or empty.
     pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Layout> {
-        let root: PathBuf = root.into();
-        let shown = root.display().to_string();
+        let layout = Layout { root: root.into() };
+        layout.create()?;
+        Ok(layout)
+    }
+
+    /// A layout to write into that is made by the first write: an
+    /// existing one is opened (and checked) now; a missing path or an
+    /// empty directory is left as it is until [`Layout::create`], so a
+    /// copy that fails before writing anything leaves nothing behind.
+    /// Reads of a layout not made yet find nothing.
+    pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
+        let layout = Layout { root: root.into() };
+        // Not while another thread is making a layout (half made, it
+        // would not look like one).
+        let _one = creating();
+        let empty = match fs::read_dir(&layout.root) {
+            Ok(mut rd) => rd.next().is_none(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(Error::from(e).context(layout.root.display().to_string())),
+        };
+        if !empty {
+            layout
+                .check_layout_file()
+                .with_context(|| format!("{}", layout.root.display()))?;
+        }
+        Ok(layout)
+    }
+
+    /// Make the layout if `root` is missing or an empty directory, else
+    /// check it is one. One thread of the process at a time, so images
+    /// written at once into a new layout make it once.
+    pub fn create(&self) -> Result<()> {
+        let _one = creating();
+        let shown = self.root.display().to_string();
         let ctx = || shown.clone();
-        let empty = match fs::read_dir(&root) {
+        let empty = match fs::read_dir(&self.root) {
             Ok(mut rd) => rd.next().is_none(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(&root).with_context(ctx)?;
+                fs::create_dir_all(&self.root).with_context(ctx)?;
                 true
             }
             Err(e) => return Err(Error::from(e).context(ctx())),
         };
-        let layout = Layout { root };
         if empty {
-            layout.init().with_context(ctx)?;
+            self.init().with_context(ctx)
         } else {
-            layout.check_layout_file().with_context(ctx)?;
+            self.check_layout_file().with_context(ctx)
         }
-        Ok(layout)
     }
 
     fn init(&self) -> Result<()> {

@@ -167,7 +167,8 @@ impl ImageReference for OciRef {
     }
 
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
-        let layout = Layout::open_or_create(&self.path)?;
+        // Made by the first write: a copy that fails first leaves no layout.
+        let layout = Layout::open_for_writing(&self.path)?;
         Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
     }
 
@@ -369,7 +370,9 @@ fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
 
 /// Writes images into a layout.
 pub struct LayoutDest {
+    /// Made (if new) on the first write: see [`LayoutDest::writable`].
     layout: Layout,
+    made: OnceLock<()>,
     name: Option<String>,
     /// Top-level manifests put so far, with the ref name each gets.
     images: Mutex<Vec<(Descriptor, Option<String>)>>,
@@ -383,11 +386,23 @@ impl LayoutDest {
     pub fn new(layout: Layout, name: Option<String>) -> Self {
         LayoutDest {
             layout,
+            made: OnceLock::new(),
             name,
             images: Mutex::new(Vec::new()),
             referrers: Mutex::new(Vec::new()),
             tagged: Mutex::new(Vec::new()),
         }
+    }
+}
+
+impl LayoutDest {
+    /// The layout, made first if it is new.
+    fn writable(&self) -> Result<&Layout> {
+        if self.made.get().is_none() {
+            self.layout.create()?;
+            let _ = self.made.set(());
+        }
+        Ok(&self.layout)
     }
 }
 
@@ -430,7 +445,7 @@ impl ImageDestination for LayoutDest {
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
         let want = expected.digest.as_ref().map(|d| (d, expected.size));
-        let (digest, size) = self.layout.put(reader, want)?;
+        let (digest, size) = self.writable()?.put(reader, want)?;
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
     }
 
@@ -438,7 +453,7 @@ impl ImageDestination for LayoutDest {
         let (Some(d), Some(size)) = (&expected.digest, expected.size) else {
             return Ok(None);
         };
-        if !self.layout.put_link(path, d, size)? {
+        if !self.writable()?.put_link(path, d, size)? {
             return Ok(None);
         }
         Ok(Some(Descriptor::new(
@@ -454,7 +469,7 @@ impl ImageDestination for LayoutDest {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()> {
-        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         if instance.is_none() {
             let mut images = self.images.lock().unwrap();
             // The destination's own name goes to the first image only; more
@@ -476,7 +491,7 @@ impl ImageDestination for LayoutDest {
     }
 
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
-        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         let mut entry = m.descriptor();
         entry.artifact_type = desc.artifact_type.clone();
         entry.annotations = desc.annotations.clone();
@@ -494,7 +509,7 @@ impl ImageDestination for LayoutDest {
 
     fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {
         validate_ref_name(tag)?;
-        self.layout.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         self.tagged
             .lock()
             .unwrap()
@@ -509,9 +524,11 @@ impl ImageDestination for LayoutDest {
         if images.is_empty() && referrers.is_empty() && tagged.is_empty() {
             return Ok(());
         }
+        let layout = self.layout.clone();
+        layout.create()?;
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
-        self.layout.update_index(|index| {
+        layout.update_index(|index| {
             for r in referrers {
                 if !index.manifests.iter().any(|m| m.digest == r.digest) {
                     index.manifests.push(r);
