@@ -237,7 +237,8 @@ MULTI-PLATFORM IMAGES
   copies the index and every image, keeping the index digest; --platform (repeatable)
   copies those images under a new index holding only them; --multi-arch index-only
   copies the index alone (its images must already be at the destination).
-  Destinations that cannot hold an index (docker-archive:) refuse the last three.
+  Destinations that cannot hold an index (docker-archive:, docker-daemon:) refuse
+  the last three, except that one --platform there copies that image alone.
 
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest

@@ -161,6 +161,32 @@ fn check_all_platform_copies(docker: bool) {
         3,
     );
     assert!(err.contains("cannot hold a multi-platform index"), "{err}");
+    // One --platform there copies that image alone, as --override-arch
+    // does; two are refused, naming the way out.
+    let da = t.path().join("arm.tar");
+    ok(lade()
+        .args(["copy", "-q", "--platform", "linux/arm64"])
+        .args(insecure)
+        .args([&src, &format!("docker-archive:{}", da.display())]));
+    let img =
+        json(&ok(lade().args([
+            "inspect",
+            &format!("docker-archive:{}", da.display()),
+        ])));
+    assert_eq!(img["Architecture"], "arm64", "{img}");
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", "--platform", "linux/arm64"])
+            .args(["--platform", "linux/amd64"])
+            .args(insecure)
+            .args([
+                &src,
+                &format!("docker-archive:{}", t.path().join("y.tar").display()),
+            ]),
+        3,
+    );
+    assert!(err.contains("one --platform"), "{err}");
+    assert!(!t.path().join("y.tar").exists());
 }
 
 #[test]

@@ -34,6 +34,22 @@ pub struct Selection {
     pub copy_instances: bool,
 }
 
+/// When an index is to be copied as one image, the platform to pick
+/// (None inside: this machine's): always for `System` (`platform` is the
+/// --override-* one), and for a single `--platform` where the destination
+/// cannot hold an index. None: copy an index.
+pub fn one_image<'a>(
+    mode: &'a MultiArch,
+    platform: Option<&'a Platform>,
+    dest_holds_index: impl FnOnce() -> bool,
+) -> Option<Option<&'a Platform>> {
+    match mode {
+        MultiArch::System => Some(platform),
+        MultiArch::Platforms(p) if p.len() == 1 && !dest_holds_index() => Some(Some(&p[0])),
+        _ => None,
+    }
+}
+
 /// Decide which entries of `index` to copy for `mode` (not `System`,
 /// which copies a single image and never writes an index).
 pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
@@ -156,6 +172,26 @@ fn same_entry(a: &Descriptor, b: &Descriptor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_platform_is_one_image_where_no_index_fits() {
+        let (arm, amd) = (
+            Platform::parse("linux/arm64").unwrap(),
+            Platform::parse("linux/amd64").unwrap(),
+        );
+        assert_eq!(one_image(&MultiArch::System, None, || true), Some(None));
+        assert_eq!(
+            one_image(&MultiArch::System, Some(&amd), || false),
+            Some(Some(&amd))
+        );
+        let one = MultiArch::Platforms(vec![arm.clone()]);
+        assert_eq!(one_image(&one, None, || false), Some(Some(&arm)));
+        assert_eq!(one_image(&one, None, || true), None);
+        let two = MultiArch::Platforms(vec![arm, amd]);
+        assert_eq!(one_image(&two, None, || false), None);
+        assert_eq!(one_image(&MultiArch::All, None, || false), None);
+        assert_eq!(one_image(&MultiArch::IndexOnly, None, || false), None);
+    }
     use crate::model::Digest;
 
     fn entry(arch: &str, mt: MediaType) -> Descriptor {

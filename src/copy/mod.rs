@@ -218,10 +218,12 @@ fn copy_one(
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);
+    let holds_index = || dst.properties().manifest_types.iter().any(|t| t.is_index());
     let out = if !top.is_index() {
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
-    } else if opts.multi_arch == MultiArch::System {
-        let raw = select_manifest(src, opts.platform.as_ref())?;
+    } else if let Some(p) = index::one_image(&opts.multi_arch, opts.platform.as_ref(), holds_index)
+    {
+        let raw = select_manifest(src, p)?;
         copy_single(src, dst, raw, None, opts, progress, &mut counts)?
     } else {
         copy_index(src, dst, &top, opts, progress, &mut counts)?
@@ -251,7 +253,7 @@ fn copy_index(
     if !props.manifest_types.iter().any(|t| t.is_index()) {
         return Err(Error::new(
             "the destination cannot hold a multi-platform index; copy one platform \
-             (--override-arch/--override-os) instead",
+             (one --platform, or --override-arch/--override-os) instead",
         ));
     }
     let index = top.index()?;
