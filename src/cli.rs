@@ -257,11 +257,19 @@ OUTPUT
   On a terminal, a progress bar per blob with bytes and rate; otherwise one line
   per blob on stderr (copied or skipped); then the manifest digest.
   -q prints nothing but errors. --progress=json writes one JSON object per line
-  to stderr: blob_start, blob_progress, blob_done (bytes, seconds, rate),
-  blob_skipped, image_done, message, each with \"time\" (seconds since the
-  first copy began) and \"image\" (the source image's name); stdout stays
-  empty. Each blob written has one blob_done, whose bytes add up to the bytes
-  written.
+  to stderr, each with \"event\", \"time\" (seconds since the first copy
+  began) and \"image\" (the source image's name); stdout stays empty:
+    blob_start    {digest, size, kind: config|layer}
+    blob_progress {digest, bytes, size}, at most every 200 ms per blob
+    blob_done     {digest, stored_digest, bytes, seconds, rate}: written
+    blob_skipped  {digest, size}: the destination had it
+    blob_reused   {digest, size, from}: mounted from repository FROM, not sent
+    blob_retried  {digest, error, attempt, retries}: read from the source again
+                  (attempt N of --retry-times; null for the one extra try when
+                  a registry refuses chunks and gets the blob whole)
+    image_done    {digest, blobs_copied, blobs_skipped}
+    message       {text}
+  Each blob written has one blob_done; their bytes add up to the bytes written.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn skopeo() -> Command {
     Command::new("skopeo")
@@ -486,8 +486,31 @@ fn oci_to_registry_to_oci_keeps_digests_skips_and_mounts() {
         .stderr,
     )
     .unwrap();
-    assert_eq!(err.matches("skipped").count(), 4, "{err}");
+    assert_eq!(
+        err.matches(&format!("skipped: mounted from {repo}"))
+            .count(),
+        4,
+        "{err}"
+    );
     assert_eq!(digest_of(&dst2, &[INSECURE]), want);
+    // The same as JSON events: four blob_reused naming the repository,
+    // nothing started or written.
+    let dst2j = format!("docker://{reg}/{}:2", unique("rt/b"));
+    let out = run(lade().args([
+        "copy",
+        "--progress=json",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &dst,
+        &dst2j,
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let reused = events(&err, "blob_reused");
+    assert_eq!(reused.len(), 4, "{err}");
+    assert!(reused.iter().all(|e| e["from"] == repo.as_str()), "{err}");
+    assert!(events(&err, "blob_start").is_empty(), "{err}");
+    assert!(events(&err, "blob_done").is_empty(), "{err}");
     // Recompressed on the way: streamed (chunked) uploads, skopeo reads it.
     let dst3 = format!("docker://{reg}/{}:z", unique("rt/z"));
     ok(lade().args([
@@ -1498,10 +1521,24 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     };
     set("patch503");
     let repo = unique("upfault/known");
-    let o = chunked(&repo, &["--retry-times", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = chunked(&repo, &["--retry-times", "2", "--progress=json"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
     assert!(count("PATCH") > 40, "{} PATCHes", count("PATCH"));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Retrying blob"));
+    // One blob_retried event: the first retry of 2, naming the 503.
+    let retried = events(&err, "blob_retried");
+    assert_eq!(retried.len(), 1, "{err}");
+    assert_eq!(retried[0]["attempt"], 1, "{err}");
+    assert_eq!(retried[0]["retries"], 2, "{err}");
+    assert!(
+        retried[0]["error"].as_str().unwrap().contains("503"),
+        "{err}"
+    );
+    assert_eq!(
+        events(&err, "blob_done").len(),
+        2,
+        "layer and config, once each"
+    );
     // closing PUTs: the layer's (its first try ended at a PATCH), the config's
     assert_eq!(count("PUT"), 2);
     check(&repo, Some(&want));
@@ -1515,6 +1552,10 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     assert!(
         err.contains("Retrying blob") && err.contains("416") && err.contains("sending blobs whole"),
         "{err}"
+    );
+    assert!(
+        !err.contains(" of 0)"),
+        "not counted against --retry-times: {err}"
     );
     assert_eq!(count("PATCH"), 1, "one chunk refused, then none tried");
     assert_eq!(count("PUT"), 2);
@@ -1546,6 +1587,16 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
         layers[0]["mediaType"],
         json!("application/vnd.oci.image.layer.v1.tar+zstd")
     );
+}
+
+/// The JSON progress events named `event` in `stderr`.
+fn events(stderr: &str, event: &str) -> Vec<Value> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|v| v["event"] == event)
+        .collect()
 }
 
 #[test]

@@ -172,14 +172,11 @@ pub fn with_retries<T>(
             // Once, whatever the budget: the writer knows another way now.
             Err(e) if e.is_retry_at_once() && !again => {
                 again = true;
-                progress.message(&format!("Retrying blob {} after: {e}", desc.digest));
+                progress.blob_retried(desc, None, retries, &e);
             }
             Err(e) if e.is_transient() && attempt < retries => {
                 attempt += 1;
-                progress.message(&format!(
-                    "Retrying blob {} ({attempt} of {retries}) after: {e}",
-                    desc.digest
-                ));
+                progress.blob_retried(desc, Some(attempt), retries, &e);
                 // 0.5 s, 1 s, 2 s, … capped at 30 s.
                 let ms = 500u64 << (attempt - 1).min(6);
                 std::thread::sleep(std::time::Duration::from_millis(ms.min(30_000)));
@@ -242,7 +239,7 @@ fn copy_claimed(
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
-                progress.blob_done(desc, &have, 0, Outcome::Skipped);
+                progress.blob_present(desc, &have, dst.mounted_from(&have.digest));
                 return Ok(Copied {
                     desc: merge(desc, have),
                     outcome: Outcome::Skipped,
@@ -284,7 +281,7 @@ fn copy_claimed(
             };
             if known.is_some() {
                 if let Some(have) = dst.try_reuse_blob(&info)? {
-                    progress.blob_done(desc, &have, 0, Outcome::Skipped);
+                    progress.blob_present(desc, &have, dst.mounted_from(&have.digest));
                     return Ok(Copied {
                         desc: merge(desc, have),
                         outcome: Outcome::Skipped,

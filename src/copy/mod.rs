@@ -341,9 +341,9 @@ fn copy_single(
         config_info.media_type = plan.format.config_type();
     }
     let (mut copied, mut skipped) = (0, 0);
-    if dst.try_reuse_blob(&config_info)?.is_some() {
+    if let Some(have) = dst.try_reuse_blob(&config_info)? {
         skipped += 1;
-        progress.blob_done(&manifest.config, &manifest.config, 0, Outcome::Skipped);
+        progress.blob_present(&manifest.config, &have, dst.mounted_from(&have.digest));
     } else {
         progress.blob_start(&manifest.config);
         let retries = opts.transport.dest_registry.retry_times;

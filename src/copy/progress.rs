@@ -11,6 +11,13 @@
 //! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
 //!   stored at the destination, `rate` in bytes per second
 //! - `blob_skipped` {digest, size} — the destination already had it
+//! - `blob_reused` {digest, size, from} — the destination got it by a
+//!   cross-repository mount from repository `from`; no bytes were sent
+//! - `blob_retried` {digest, error, attempt, retries} — a transfer failed
+//!   and the blob is read from the source again: `attempt` counts the
+//!   retries against `--retry-times` (`retries`); null for the one extra
+//!   try a writer takes at once in another way (a registry that refused
+//!   chunks gets the blob whole)
 //! - `image_done` {digest, blobs_copied, blobs_skipped}
 //! - `message` {text}
 //!
@@ -24,6 +31,7 @@ use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::error::Error;
 use crate::model::{Descriptor, Digest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,6 +258,62 @@ impl Progress {
             }
         };
         self.message(&text);
+    }
+
+    /// A blob the destination has without a transfer: found there
+    /// (`blob_skipped`), or mounted from another repository by the lookup
+    /// (`blob_reused`, `mounted_from` Some).
+    pub fn blob_present(&self, src: &Descriptor, have: &Descriptor, mounted_from: Option<String>) {
+        match mounted_from {
+            Some(repo) => self.blob_reused(src, &repo),
+            None => self.blob_done(src, have, 0, Outcome::Skipped),
+        }
+    }
+
+    /// A blob the destination got by a cross-repository mount from `from`.
+    fn blob_reused(&self, src: &Descriptor, from: &str) {
+        if let Some(bar) = self.active.lock().unwrap().remove(&src.digest) {
+            bar.finish_and_clear();
+        }
+        if self.json {
+            self.event(
+                "blob_reused",
+                serde_json::json!({"digest": src.digest.to_string(), "size": src.size, "from": from}),
+            );
+            return;
+        }
+        self.message(&format!(
+            "Copying {} {} skipped: mounted from {from}",
+            kind(src),
+            short(&src.digest)
+        ));
+    }
+
+    /// A failed transfer of `src` is tried again: `attempt` of `retries`,
+    /// or None for a try outside that budget.
+    pub fn blob_retried(&self, src: &Descriptor, attempt: Option<u32>, retries: u32, e: &Error) {
+        // The next try reads the blob from its start.
+        if let Some(l) = self.live.lock().unwrap().get_mut(&src.digest) {
+            l.bytes = 0;
+        }
+        if let Some(bar) = self.active.lock().unwrap().get(&src.digest) {
+            bar.set_position(0);
+        }
+        if self.json {
+            self.event(
+                "blob_retried",
+                serde_json::json!({"digest": src.digest.to_string(), "error": e.to_string(),
+                    "attempt": attempt, "retries": retries}),
+            );
+            return;
+        }
+        match attempt {
+            Some(n) => self.message(&format!(
+                "Retrying blob {} ({n} of {retries}) after: {e}",
+                src.digest
+            )),
+            None => self.message(&format!("Retrying blob {} after: {e}", src.digest)),
+        }
     }
 
     /// Count bytes read through `r` (and move its bar, if any).

@@ -104,9 +104,9 @@ pub(super) fn copy_streamed(
     let mut config_info = BlobInfo::from(&manifest.config);
     config_info.media_type = plan.format.config_type();
     let mut skipped = 0;
-    if dst.try_reuse_blob(&config_info)?.is_some() {
+    if let Some(have) = dst.try_reuse_blob(&config_info)? {
         skipped += 1;
-        progress.blob_done(&manifest.config, &manifest.config, 0, Outcome::Skipped);
+        progress.blob_present(&manifest.config, &have, dst.mounted_from(&have.digest));
     } else {
         dst.put_blob(&mut img.config.as_slice(), &config_info)?;
         copied += 1;

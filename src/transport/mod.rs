@@ -306,6 +306,13 @@ pub trait ImageDestination: Send + Sync {
     /// descriptor of what it has; copy then skips the blob.
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>>;
 
+    /// For a blob [`try_reuse_blob`](Self::try_reuse_blob) found: the
+    /// repository it was mounted from, when that call made it present by a
+    /// cross-repository mount (no bytes sent) rather than finding it there.
+    fn mounted_from(&self, _digest: &Digest) -> Option<String> {
+        None
+    }
+
     /// How many blobs are worth writing at once when waiting, not CPU,
     /// bounds them (see [`ImageSource::parallel_transfers`]); 0: as many
     /// as there are CPUs.

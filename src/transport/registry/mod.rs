@@ -199,6 +199,7 @@ impl ImageReference for RegistryRef {
             r: self.clone(),
             client,
             pushed: Mutex::new(0),
+            mounted: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -644,6 +645,9 @@ pub struct RegistryDest {
     r: RegistryRef,
     client: Arc<Client>,
     pushed: Mutex<usize>,
+    /// Blobs this destination got by a cross-repository mount, with the
+    /// repository each came from.
+    mounted: Mutex<HashMap<Digest, String>>,
 }
 
 impl RegistryDest {
@@ -678,7 +682,8 @@ impl RegistryDest {
         known_blobs().lock().unwrap().insert(self.key(d), size);
     }
 
-    /// Try a cross-repository mount from a source repo on this registry.
+    /// Try a cross-repository mount from a source repo on this registry;
+    /// a mounted blob is recorded with its repository (see `mounted_from`).
     fn try_mount(&self, d: &Digest) -> Result<bool> {
         let c = &self.client;
         let from: Vec<String> = known_sources()
@@ -698,7 +703,10 @@ impl RegistryDest {
             scope.push(format!("repository:{repo}:pull"));
             let resp = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty)?;
             match resp.status().as_u16() {
-                201 => return Ok(true),
+                201 => {
+                    self.mounted.lock().unwrap().insert(d.clone(), repo);
+                    return Ok(true);
+                }
                 202 => {
                     // Not mounted; an upload was started instead. Cancel it.
                     if let Some(loc) = header(&resp, "location") {
@@ -984,6 +992,10 @@ impl ImageDestination for RegistryDest {
             (Some(s), _) => Ok(Some(Descriptor::new(info.media_type.clone(), d.clone(), s))),
             (None, _) => Ok(None),
         }
+    }
+
+    fn mounted_from(&self, digest: &Digest) -> Option<String> {
+        self.mounted.lock().unwrap().get(digest).cloned()
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
