@@ -317,7 +317,8 @@ OUTPUT
   One line per image on stderr: copied, unchanged, failed; then a summary.
   --progress=json: the JSON events of lade copy for every image, their
   \"image\" naming the source image (images go at once, so their events
-  interleave), then the per-image lines and the summary as message events.
+  interleave), then the per-image lines as message events with their
+  \"image\", and the summary as a message event without one.
   A blob several images share is written by one of them (one blob_done);
   the others wait for it or go on with other blobs, then skip it.
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.

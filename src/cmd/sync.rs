@@ -75,6 +75,8 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     let (mut copied, mut would, mut same, mut failed) = (0, 0, 0, Vec::new());
     let mut out = stdout();
     for it in &items {
+        // Each image's line names it in JSON mode, as its copy's events do.
+        let say = Progress::new(progress).for_image(it.source.clone());
         match &it.outcome {
             Outcome::Copied(d) => {
                 copied += 1;

@@ -54,6 +54,8 @@ pub enum Outcome {
 pub struct Item {
     /// The source's name for the image (tag or ref name).
     pub source_tag: String,
+    /// The source image's full name (as copy's progress events name it).
+    pub source: String,
     /// The tag written at the destination.
     pub tag: String,
     pub outcome: Outcome,
@@ -171,6 +173,7 @@ pub fn sync(
         };
         Item {
             source_tag: name,
+            source: r.to_string(),
             tag,
             outcome,
         }
