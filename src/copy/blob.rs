@@ -239,9 +239,9 @@ fn copy_claimed(
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
-                progress.blob_present(desc, &have, dst.mounted_from(&have.digest));
+                progress.blob_present(desc, &have);
                 return Ok(Copied {
-                    desc: merge(desc, have),
+                    desc: merge(desc, have.desc),
                     outcome: Outcome::Skipped,
                 });
             }
@@ -281,9 +281,9 @@ fn copy_claimed(
             };
             if known.is_some() {
                 if let Some(have) = dst.try_reuse_blob(&info)? {
-                    progress.blob_present(desc, &have, dst.mounted_from(&have.digest));
+                    progress.blob_present(desc, &have);
                     return Ok(Copied {
-                        desc: merge(desc, have),
+                        desc: merge(desc, have.desc),
                         outcome: Outcome::Skipped,
                     });
                 }

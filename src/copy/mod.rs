@@ -343,7 +343,7 @@ fn copy_single(
     let (mut copied, mut skipped) = (0, 0);
     if let Some(have) = dst.try_reuse_blob(&config_info)? {
         skipped += 1;
-        progress.blob_present(&manifest.config, &have, dst.mounted_from(&have.digest));
+        progress.blob_present(&manifest.config, &have);
     } else {
         progress.blob_start(&manifest.config);
         let retries = opts.transport.dest_registry.retry_times;

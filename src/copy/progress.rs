@@ -33,6 +33,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::Error;
 use crate::model::{Descriptor, Digest};
+use crate::transport::Reused;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -262,11 +263,11 @@ impl Progress {
 
     /// A blob the destination has without a transfer: found there
     /// (`blob_skipped`), or mounted from another repository by the lookup
-    /// (`blob_reused`, `mounted_from` Some).
-    pub fn blob_present(&self, src: &Descriptor, have: &Descriptor, mounted_from: Option<String>) {
-        match mounted_from {
-            Some(repo) => self.blob_reused(src, &repo),
-            None => self.blob_done(src, have, 0, Outcome::Skipped),
+    /// (`blob_reused`).
+    pub fn blob_present(&self, src: &Descriptor, have: &Reused) {
+        match &have.mounted_from {
+            Some(repo) => self.blob_reused(src, repo),
+            None => self.blob_done(src, &have.desc, 0, Outcome::Skipped),
         }
     }
 

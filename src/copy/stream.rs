@@ -106,7 +106,7 @@ pub(super) fn copy_streamed(
     let mut skipped = 0;
     if let Some(have) = dst.try_reuse_blob(&config_info)? {
         skipped += 1;
-        progress.blob_present(&manifest.config, &have, dst.mounted_from(&have.digest));
+        progress.blob_present(&manifest.config, &have);
     } else {
         dst.put_blob(&mut img.config.as_slice(), &config_info)?;
         copied += 1;

@@ -42,7 +42,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
+    TransportOptions,
 };
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
@@ -354,7 +355,7 @@ impl ImageDestination for DirDest {
         }
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
         };
@@ -362,11 +363,9 @@ impl ImageDestination for DirDest {
         match fs::symlink_metadata(self.dir.join(name)) {
             Ok(m) if m.is_file() && info.size.is_none_or(|s| s == m.len()) => {
                 self.note(name.to_string(), true);
-                Ok(Some(Descriptor::new(
-                    info.media_type.clone(),
-                    digest.clone(),
-                    m.len(),
-                )))
+                Ok(Some(
+                    Descriptor::new(info.media_type.clone(), digest.clone(), m.len()).into(),
+                ))
             }
             Ok(_) => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

@@ -99,7 +99,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource,
+    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
     TransportOptions,
 };
 use crate::archive::{open_input, TarEntry, TarIndex, TarOutput};
@@ -785,7 +785,7 @@ impl ImageDestination for ArchiveDest {
         }
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
         };
@@ -798,11 +798,9 @@ impl ImageDestination for ArchiveDest {
         if info.size.is_some_and(|s| s != size) {
             return Ok(None);
         }
-        Ok(Some(Descriptor::new(
-            info.media_type.clone(),
-            digest.clone(),
-            size,
-        )))
+        Ok(Some(
+            Descriptor::new(info.media_type.clone(), digest.clone(), size).into(),
+        ))
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {

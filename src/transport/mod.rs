@@ -296,22 +296,35 @@ pub struct DestProperties {
     pub multi_image: bool,
 }
 
+/// A blob a destination has without this copy sending it: what
+/// [`ImageDestination::try_reuse_blob`] found.
+#[derive(Debug, Clone)]
+pub struct Reused {
+    pub desc: Descriptor,
+    /// The repository the lookup mounted the blob from (a registry's
+    /// cross-repository mount, no bytes sent); None when it was there.
+    pub mounted_from: Option<String>,
+}
+
+impl From<Descriptor> for Reused {
+    fn from(desc: Descriptor) -> Self {
+        Reused {
+            desc,
+            mounted_from: None,
+        }
+    }
+}
+
 /// A writable image location.
 pub trait ImageDestination: Send + Sync {
     fn properties(&self) -> DestProperties;
 
     /// If the destination already has this blob (`info.digest`, always
     /// Some here; `info.size` may be None when only the digest is known,
-    /// e.g. an uncompressed layer known by its diff_id), return the
-    /// descriptor of what it has; copy then skips the blob.
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>>;
-
-    /// For a blob [`try_reuse_blob`](Self::try_reuse_blob) found: the
-    /// repository it was mounted from, when that call made it present by a
-    /// cross-repository mount (no bytes sent) rather than finding it there.
-    fn mounted_from(&self, _digest: &Digest) -> Option<String> {
-        None
-    }
+    /// e.g. an uncompressed layer known by its diff_id), or can get it
+    /// without the bytes (a registry's cross-repository mount), return the
+    /// descriptor of what it has and how; copy then skips the blob.
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>>;
 
     /// How many blobs are worth writing at once when waiting, not CPU,
     /// bounds them (see [`ImageSource::parallel_transfers`]); 0: as many

@@ -39,7 +39,8 @@ use std::sync::Mutex;
 
 use super::oci_layout::{find_in_index, fmt_path_ref, parse_path_ref};
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
+    TransportOptions,
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
@@ -536,14 +537,14 @@ impl ImageDestination for ArchiveDest {
         }
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
         };
         let st = self.state.lock().unwrap();
         Ok(match st.written.get(digest) {
             Some(&s) if info.size.is_none_or(|want| want == s) => {
-                Some(Descriptor::new(info.media_type.clone(), digest.clone(), s))
+                Some(Descriptor::new(info.media_type.clone(), digest.clone(), s).into())
             }
             _ => None,
         })

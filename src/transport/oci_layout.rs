@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{
     split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
-    TransportOptions,
+    Reused, TransportOptions,
 };
 use crate::error::{Error, Result};
 use crate::model::{
@@ -426,18 +426,16 @@ impl ImageDestination for LayoutDest {
         Some(format!("oci:{}", root.display()))
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
         };
         match self.layout.blob_size(digest)? {
             Some(size) if info.size.is_none_or(|s| s == size) => {
                 self.layout.touch(digest);
-                Ok(Some(Descriptor::new(
-                    info.media_type.clone(),
-                    digest.clone(),
-                    size,
-                )))
+                Ok(Some(
+                    Descriptor::new(info.media_type.clone(), digest.clone(), size).into(),
+                ))
             }
             _ => Ok(None),
         }

@@ -73,7 +73,7 @@ use crate::transport::docker_archive::synthesize_manifest;
 
 use super::docker_archive::{tag_ref, ArchiveDest, DOCKER_LAYER};
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, StreamedImage,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused, StreamedImage,
     StreamedLayer, StreamedSource, TransportOptions,
 };
 use crate::archive::clean_path;
@@ -477,7 +477,7 @@ impl ImageDestination for DaemonDest {
         }
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         self.archive.try_reuse_blob(info)
     }
 

@@ -29,7 +29,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ureq::http::Method;
 
 use super::TransportOptions;
-use super::{BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers};
+use super::{
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers, Reused,
+};
 use crate::error::{Error, Result};
 use crate::fsutil::read_up_to;
 use crate::model::media_type::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
@@ -199,7 +201,6 @@ impl ImageReference for RegistryRef {
             r: self.clone(),
             client,
             pushed: Mutex::new(0),
-            mounted: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -645,9 +646,6 @@ pub struct RegistryDest {
     r: RegistryRef,
     client: Arc<Client>,
     pushed: Mutex<usize>,
-    /// Blobs this destination got by a cross-repository mount, with the
-    /// repository each came from.
-    mounted: Mutex<HashMap<Digest, String>>,
 }
 
 impl RegistryDest {
@@ -683,8 +681,8 @@ impl RegistryDest {
     }
 
     /// Try a cross-repository mount from a source repo on this registry;
-    /// a mounted blob is recorded with its repository (see `mounted_from`).
-    fn try_mount(&self, d: &Digest) -> Result<bool> {
+    /// the repository it was mounted from.
+    fn try_mount(&self, d: &Digest) -> Result<Option<String>> {
         let c = &self.client;
         let from: Vec<String> = known_sources()
             .lock()
@@ -703,10 +701,7 @@ impl RegistryDest {
             scope.push(format!("repository:{repo}:pull"));
             let resp = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty)?;
             match resp.status().as_u16() {
-                201 => {
-                    self.mounted.lock().unwrap().insert(d.clone(), repo);
-                    return Ok(true);
-                }
+                201 => return Ok(Some(repo)),
                 202 => {
                     // Not mounted; an upload was started instead. Cancel it.
                     if let Some(loc) = header(&resp, "location") {
@@ -722,7 +717,7 @@ impl RegistryDest {
                 _ => {}
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     fn start_upload(&self) -> Result<String> {
@@ -973,29 +968,34 @@ impl ImageDestination for RegistryDest {
         Some(format!("{}/{}", self.client.host, self.r.r.path))
     }
 
-    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Descriptor>> {
+    fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(d) = &info.digest else {
             return Ok(None);
         };
         let seen = known_blobs().lock().unwrap().get(&self.key(d)).copied();
+        let mut mounted_from = None;
         let have = match seen {
             Some(size) => Some(size),
             None => self.blob_exists(d)?,
         };
         let have = match have {
             Some(size) => Some(size),
-            None if self.try_mount(d)? => self.blob_exists(d)?,
-            None => None,
+            None => {
+                mounted_from = self.try_mount(d)?;
+                match mounted_from {
+                    Some(_) => self.blob_exists(d)?,
+                    None => None,
+                }
+            }
         };
         match (have, info.size) {
             (Some(s), Some(want)) if s != want => Ok(None),
-            (Some(s), _) => Ok(Some(Descriptor::new(info.media_type.clone(), d.clone(), s))),
+            (Some(s), _) => Ok(Some(Reused {
+                desc: Descriptor::new(info.media_type.clone(), d.clone(), s),
+                mounted_from,
+            })),
             (None, _) => Ok(None),
         }
-    }
-
-    fn mounted_from(&self, digest: &Digest) -> Option<String> {
-        self.mounted.lock().unwrap().get(digest).cloned()
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
