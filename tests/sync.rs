@@ -425,6 +425,36 @@ fn shared_base(
     (tags, base.into_iter().map(|b| b.0).collect(), own_digests)
 }
 
+/// 6 tags sharing base layers (see [`shared_base`]) in a new repository
+/// of the test registry, read through a counting proxy (another host to
+/// lade, so blobs are copied, not mounted).
+struct PushedBase {
+    tags: Vec<(String, Value)>,
+    base: Vec<String>,
+    own: Vec<String>,
+    proxy: Counter,
+    /// The repository's name through the proxy.
+    src: String,
+}
+
+fn pushed_shared_base(reg: &str, tmp: &Path, base: usize, size: usize) -> PushedBase {
+    let dir = tmp.join("src");
+    let (tags, base, own) = shared_base(&dir, 6, base, size);
+    let repo = unique("sync/base");
+    for (tag, d) in &tags {
+        push_layout(reg, &dir, &repo, tag, d);
+    }
+    let proxy = Counter::start(reg);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    PushedBase {
+        tags,
+        base,
+        own,
+        proxy,
+        src,
+    }
+}
+
 /// (digest, event, time) of every blob_start and blob_done in JSON progress.
 fn blob_events(stderr: &str) -> Vec<(String, String, f64)> {
     stderr
@@ -450,17 +480,14 @@ fn blob_events(stderr: &str) -> Vec<(String, String, f64)> {
 fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
     let Some(reg) = registry() else { return };
     let t = tempdir();
-    let dir = t.path().join("src");
     // 8 base layers: more than the 6 transfers an image's copy runs.
-    let (tags, base, own) = shared_base(&dir, 6, 8, 6 << 20);
-    let repo = unique("sync/base");
-    for (tag, d) in &tags {
-        push_layout(&reg, &dir, &repo, tag, d);
-    }
-    // The source through a proxy: another host to lade, so the blobs are
-    // copied, not mounted.
-    let proxy = Counter::start(&reg);
-    let src = format!("docker://{}/{repo}", proxy.addr);
+    let PushedBase {
+        tags,
+        base,
+        own,
+        proxy: _proxy,
+        src,
+    } = pushed_shared_base(&reg, t.path(), 8, 6 << 20);
     let sync = |jobs: &str| {
         let dst = format!("docker://{reg}/{}", unique("sync/base-dst"));
         let out = run(sync_cmd().args(["--progress=json", "-j", jobs, &src, &dst]));
@@ -633,14 +660,13 @@ fn archives_sync_into_a_layout() {
 fn shared_blobs_cross_once_into_a_layout() {
     let Some(reg) = registry() else { return };
     let t = tempdir();
-    let dir = t.path().join("src");
-    let (tags, base, own) = shared_base(&dir, 6, 4, 2 << 20);
-    let repo = unique("sync/lay");
-    for (tag, d) in &tags {
-        push_layout(&reg, &dir, &repo, tag, d);
-    }
-    let proxy = Counter::start(&reg);
-    let src = format!("docker://{}/{repo}", proxy.addr);
+    let PushedBase {
+        tags,
+        base,
+        own,
+        proxy,
+        src,
+    } = pushed_shared_base(&reg, t.path(), 4, 2 << 20);
     let lay = t.path().join("lay");
     let dst = format!("oci:{}", lay.display());
     let out = run(sync_cmd().args(["--progress=json", "-j", "6", &src, &dst]));

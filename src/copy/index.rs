@@ -41,11 +41,11 @@ pub struct Selection {
 pub fn one_image<'a>(
     mode: &'a MultiArch,
     platform: Option<&'a Platform>,
-    dest_holds_index: impl FnOnce() -> bool,
+    dest_holds_index: bool,
 ) -> Option<Option<&'a Platform>> {
     match mode {
         MultiArch::System => Some(platform),
-        MultiArch::Platforms(p) if p.len() == 1 && !dest_holds_index() => Some(Some(&p[0])),
+        MultiArch::Platforms(p) if p.len() == 1 && !dest_holds_index => Some(Some(&p[0])),
         _ => None,
     }
 }
@@ -179,18 +179,18 @@ mod tests {
             Platform::parse("linux/arm64").unwrap(),
             Platform::parse("linux/amd64").unwrap(),
         );
-        assert_eq!(one_image(&MultiArch::System, None, || true), Some(None));
+        assert_eq!(one_image(&MultiArch::System, None, true), Some(None));
         assert_eq!(
-            one_image(&MultiArch::System, Some(&amd), || false),
+            one_image(&MultiArch::System, Some(&amd), false),
             Some(Some(&amd))
         );
         let one = MultiArch::Platforms(vec![arm.clone()]);
-        assert_eq!(one_image(&one, None, || false), Some(Some(&arm)));
-        assert_eq!(one_image(&one, None, || true), None);
+        assert_eq!(one_image(&one, None, false), Some(Some(&arm)));
+        assert_eq!(one_image(&one, None, true), None);
         let two = MultiArch::Platforms(vec![arm, amd]);
-        assert_eq!(one_image(&two, None, || false), None);
-        assert_eq!(one_image(&MultiArch::All, None, || false), None);
-        assert_eq!(one_image(&MultiArch::IndexOnly, None, || false), None);
+        assert_eq!(one_image(&two, None, false), None);
+        assert_eq!(one_image(&MultiArch::All, None, false), None);
+        assert_eq!(one_image(&MultiArch::IndexOnly, None, false), None);
     }
     use crate::model::Digest;
 

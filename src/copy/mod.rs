@@ -218,11 +218,13 @@ fn copy_one(
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);
-    let holds_index = || dst.properties().manifest_types.iter().any(|t| t.is_index());
     let out = if !top.is_index() {
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
-    } else if let Some(p) = index::one_image(&opts.multi_arch, opts.platform.as_ref(), holds_index)
-    {
+    } else if let Some(p) = index::one_image(
+        &opts.multi_arch,
+        opts.platform.as_ref(),
+        dst.properties().holds_index(),
+    ) {
         let raw = select_manifest(src, p)?;
         copy_single(src, dst, raw, None, opts, progress, &mut counts)?
     } else {
@@ -250,7 +252,7 @@ fn copy_index(
     counts: &mut (usize, usize),
 ) -> Result<RawManifest> {
     let props = dst.properties();
-    if !props.manifest_types.iter().any(|t| t.is_index()) {
+    if !props.holds_index() {
         return Err(Error::new(
             "the destination cannot hold a multi-platform index; copy one platform \
              (one --platform, or --override-arch/--override-os) instead",

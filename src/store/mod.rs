@@ -89,12 +89,7 @@ impl Layout {
         // Not while another thread is making a layout (half made, it
         // would not look like one).
         let _one = creating();
-        let empty = match fs::read_dir(&layout.root) {
-            Ok(mut rd) => rd.next().is_none(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-            Err(e) => return Err(Error::from(e).context(layout.root.display().to_string())),
-        };
-        if !empty {
+        if !layout.is_new()? {
             layout
                 .check_layout_file()
                 .with_context(|| format!("{}", layout.root.display()))?;
@@ -107,20 +102,21 @@ impl Layout {
     /// written at once into a new layout make it once.
     pub fn create(&self) -> Result<()> {
         let _one = creating();
-        let shown = self.root.display().to_string();
-        let ctx = || shown.clone();
-        let empty = match fs::read_dir(&self.root) {
-            Ok(mut rd) => rd.next().is_none(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(&self.root).with_context(ctx)?;
-                true
-            }
-            Err(e) => return Err(Error::from(e).context(ctx())),
-        };
-        if empty {
+        let ctx = || self.root.display().to_string();
+        if self.is_new()? {
+            fs::create_dir_all(&self.root).with_context(ctx)?;
             self.init().with_context(ctx)
         } else {
             self.check_layout_file().with_context(ctx)
+        }
+    }
+
+    /// Is `root` missing or an empty directory (a layout yet to be made)?
+    fn is_new(&self) -> Result<bool> {
+        match fs::read_dir(&self.root) {
+            Ok(mut rd) => Ok(rd.next().is_none()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+            Err(e) => Err(Error::from(e).context(self.root.display().to_string())),
         }
     }
 

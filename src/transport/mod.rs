@@ -296,6 +296,13 @@ pub struct DestProperties {
     pub multi_image: bool,
 }
 
+impl DestProperties {
+    /// Can the destination hold a multi-image index?
+    pub fn holds_index(&self) -> bool {
+        self.manifest_types.iter().any(|t| t.is_index())
+    }
+}
+
 /// A blob a destination has without this copy sending it: what
 /// [`ImageDestination::try_reuse_blob`] found.
 #[derive(Debug, Clone)]

@@ -373,6 +373,9 @@ pub struct LayoutDest {
     /// Made (if new) on the first write: see [`LayoutDest::writable`].
     layout: Layout,
     made: OnceLock<()>,
+    /// The layout's absolute path, as the claim scope of its blobs: the
+    /// same for every destination of one layout, made or not yet made.
+    scope: String,
     name: Option<String>,
     /// Top-level manifests put so far, with the ref name each gets.
     images: Mutex<Vec<(Descriptor, Option<String>)>>,
@@ -384,7 +387,10 @@ pub struct LayoutDest {
 
 impl LayoutDest {
     pub fn new(layout: Layout, name: Option<String>) -> Self {
+        let root = layout.root();
+        let scope = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         LayoutDest {
+            scope: format!("oci:{}", scope.display()),
             layout,
             made: OnceLock::new(),
             name,
@@ -393,9 +399,7 @@ impl LayoutDest {
             tagged: Mutex::new(Vec::new()),
         }
     }
-}
 
-impl LayoutDest {
     /// The layout, made first if it is new.
     fn writable(&self) -> Result<&Layout> {
         if self.made.get().is_none() {
@@ -421,9 +425,7 @@ impl ImageDestination for LayoutDest {
     fn blob_scope(&self) -> Option<String> {
         // Images copied at once into one layout (sync, --all-images) share
         // blobs: one writer each, the others find them present.
-        let root = self.layout.root();
-        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        Some(format!("oci:{}", root.display()))
+        Some(self.scope.clone())
     }
 
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
@@ -522,11 +524,10 @@ impl ImageDestination for LayoutDest {
         if images.is_empty() && referrers.is_empty() && tagged.is_empty() {
             return Ok(());
         }
-        let layout = self.layout.clone();
-        layout.create()?;
+        // Made already: every entry was put (written) first.
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
-        layout.update_index(|index| {
+        self.layout.update_index(|index| {
             for r in referrers {
                 if !index.manifests.iter().any(|m| m.digest == r.digest) {
                     index.manifests.push(r);
