@@ -409,6 +409,41 @@ fn concurrent_writers_lose_no_tag_and_leave_no_temp_files() {
     ok(store_cmd(&store).arg("fsck"));
 }
 
+/// Processes started at once on a store that is not there yet (a missing
+/// path, an empty directory) all write into one layout: none sees it half
+/// made.
+#[test]
+fn processes_making_one_new_store_at_once_all_succeed() {
+    let t = tempdir();
+    let blob = t.path().join("blob");
+    fs::write(&blob, b"one blob").unwrap();
+    for round in 0..6 {
+        let store = t.path().join(format!("s{round}"));
+        if round % 2 == 1 {
+            fs::create_dir(&store).unwrap();
+        }
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                store_cmd(&store)
+                    .args(["hash-object", "-w"])
+                    .arg(&blob)
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        ok(store_cmd(&store).arg("fsck"));
+    }
+}
+
 #[test]
 fn killed_blob_write_leaves_no_blob() {
     use std::io::Write;

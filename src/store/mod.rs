@@ -13,6 +13,10 @@
 //! - `index.json` changes happen under an exclusive lock (flock on the
 //!   `oci-layout` file, which is never replaced): re-read, modify, write a
 //!   temp file, rename. Concurrent writers lose no ref.
+//! - A new layout (a missing path or an empty directory) is made under an
+//!   exclusive flock on its root directory, and an existing one is checked
+//!   under a shared one: processes writing into one new layout at once make
+//!   it once and never see it half made.
 //! - Blobs that are symlinks or not regular files are refused.
 //! - Every digest is validated (by [`Digest`]'s type) before it becomes a path.
 
@@ -37,13 +41,6 @@ pub const INDEX_FILE: &str = "index.json";
 pub const LAYOUT_VERSION: &str = "1.0.0";
 const COPY_BUF: usize = 1 << 20;
 
-/// Held while a layout is being made, or checked for writing, in this
-/// process: see [`Layout::create`].
-fn creating() -> std::sync::MutexGuard<'static, ()> {
-    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    CREATING.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// An OCI image layout on disk.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -66,6 +63,7 @@ impl Layout {
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
         let root = root.into();
         let layout = Layout { root };
+        let _made = layout.lock_root(false)?;
         layout
             .check_layout_file()
             .with_context(|| format!("{}", layout.root.display()))?;
@@ -86,29 +84,53 @@ impl Layout {
     /// Reads of a layout not made yet find nothing.
     pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
         let layout = Layout { root: root.into() };
-        // Not while another thread is making a layout (half made, it
-        // would not look like one).
-        let _one = creating();
-        if !layout.is_new()? {
-            layout
-                .check_layout_file()
-                .with_context(|| format!("{}", layout.root.display()))?;
+        // Not while another thread or process is making it (half made,
+        // it would not look like a layout).
+        if let Some(_made) = layout.lock_root(false)? {
+            if !layout.is_new()? {
+                layout
+                    .check_layout_file()
+                    .with_context(|| format!("{}", layout.root.display()))?;
+            }
         }
         Ok(layout)
     }
 
     /// Make the layout if `root` is missing or an empty directory, else
-    /// check it is one. One thread of the process at a time, so images
-    /// written at once into a new layout make it once.
+    /// check it is one. Under the root's exclusive lock, so threads and
+    /// processes writing into one new layout at once make it once, and
+    /// none sees it half made.
     pub fn create(&self) -> Result<()> {
-        let _one = creating();
         let ctx = || self.root.display().to_string();
-        if self.is_new()? {
+        if !self.root.exists() {
             fs::create_dir_all(&self.root).with_context(ctx)?;
+        }
+        let _made = self.lock_root(true)?;
+        if self.is_new()? {
             self.init().with_context(ctx)
         } else {
             self.check_layout_file().with_context(ctx)
         }
+    }
+
+    /// Lock the root directory itself (flock, exclusive while a layout is
+    /// made in it, shared while one is checked); released when the
+    /// returned file is dropped. None when there is no root yet. Each call
+    /// opens the directory anew, so threads of one process exclude each
+    /// other as processes do.
+    fn lock_root(&self, exclusive: bool) -> Result<Option<File>> {
+        let ctx = || self.root.display().to_string();
+        let dir = match File::open(&self.root) {
+            Ok(d) => d,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::from(e).context(ctx())),
+        };
+        if exclusive {
+            dir.lock().with_context(ctx)?;
+        } else {
+            dir.lock_shared().with_context(ctx)?;
+        }
+        Ok(Some(dir))
     }
 
     /// Is `root` missing or an empty directory (a layout yet to be made)?
@@ -127,7 +149,6 @@ impl Layout {
             INDEX_FILE,
             &serde_json::to_vec(&Index::empty_oci()).expect("index serializes"),
         )?;
-        // Two processes may initialise at once; the content is the same.
         self.write_atomic(
             LAYOUT_FILE,
             format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}").as_bytes(),
