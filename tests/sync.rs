@@ -580,6 +580,25 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// The closing summary counts in words that read right for one image.
+#[test]
+fn one_image_summary_reads_right() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    many_tags(&src_dir, 1);
+    let src = format!("oci:{}", src_dir.display());
+    let dst = format!("oci:{}", t.path().join("out").display());
+    for want in [
+        "1 image: 1 copied, 0 unchanged, 0 failed",
+        "1 image: 0 copied, 1 unchanged, 0 failed",
+    ] {
+        let out = run(lade().args(["sync", &src, &dst]));
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().last(), Some(want), "{err}");
+    }
+}
+
 /// Multi-image archives are sync sources: every named image of an
 /// oci-archive (digests kept), every image of a docker-archive; two images
 /// bound for one destination name are refused before anything is written.

@@ -105,8 +105,9 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         format!("{copied} copied")
     };
     say.message(&format!(
-        "{} images: {done}, {same} unchanged, {} failed",
+        "{} image{}: {done}, {same} unchanged, {} failed",
         items.len(),
+        if items.len() == 1 { "" } else { "s" },
         failed.len()
     ));
     match failed.len() {
