@@ -625,14 +625,18 @@ fn list_tags_lists_all_and_delete_removes() {
     ])));
     assert_eq!(sk["Tags"].as_array().unwrap().len(), 105);
 
-    // delete: the manifest is gone (for every tag naming it).
+    // delete: the manifest is gone (for every tag naming it); asking
+    // for it is a negative answer, exit 1, as is an unknown repository.
     ok(lade().args(["delete", INSECURE, &first]));
-    let err = fails_with(lade().args(["inspect", INSECURE, &first]), 3);
+    let err = fails_with(lade().args(["inspect", INSECURE, &first]), 1);
     assert!(
         err.contains("404") || err.contains("MANIFEST_UNKNOWN"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    let none = format!("docker://{reg}/{}", unique("no/such/repo"));
+    let err = fails_with(lade().args(["list-tags", INSECURE, &none]), 1);
+    assert!(err.contains("NAME_UNKNOWN"), "{err}");
 }
 
 #[test]
@@ -683,7 +687,8 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&reg), "{err}");
-    // Unknown repository: a clear one-line error, exit 3, nothing written.
+    // Unknown repository: a clear one-line error, exit 1 (not found, as
+    // for a layout's unknown ref), nothing written.
     let t = tempdir();
     let dst = t.path().join("dst");
     let err = fails_with(
@@ -693,7 +698,7 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
             &format!("docker://{reg}/no/such/repo:1"),
             &oci(&dst, "x"),
         ]),
-        3,
+        1,
     );
     assert!(
         err.contains("MANIFEST_UNKNOWN") || err.contains("NAME_UNKNOWN") || err.contains("404"),
@@ -1215,11 +1220,12 @@ fn bad_registry_answers_are_clear_errors() {
         }
         Action::Respond(response("404 Not Found", &[], b"{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"repository name not known to registry\"}]}"))
     });
-    for (repo, want) in [
-        ("badauth", "malformed WWW-Authenticate"),
-        ("mismatch", "Docker-Content-Digest"),
-        ("huge", "byte limit"),
-        ("unknown", "NAME_UNKNOWN"),
+    // (An unknown repository is a negative answer, exit 1.)
+    for (repo, want, code) in [
+        ("badauth", "malformed WWW-Authenticate", 3),
+        ("mismatch", "Docker-Content-Digest", 3),
+        ("huge", "byte limit", 3),
+        ("unknown", "NAME_UNKNOWN", 1),
     ] {
         let dst = t.path().join(repo);
         let err = fails_with(
@@ -1229,7 +1235,7 @@ fn bad_registry_answers_are_clear_errors() {
                 &format!("docker://{fake}/{repo}:1"),
                 &oci(&dst, "x"),
             ]),
-            3,
+            code,
         );
         assert!(err.contains(want), "{repo}: {err}");
         assert_eq!(err.lines().count(), 1, "{repo}: {err}");

@@ -164,11 +164,22 @@ impl Client {
             .take(MAX_ERROR_BODY)
             .read_to_end(&mut body);
         let detail = registry_message(&body);
-        Error::new(format!(
+        let msg = format!(
             "registry {}: {method} {path}: {status}{}",
             self.host,
             detail.map(|d| format!(": {d}")).unwrap_or_default()
-        ))
+        );
+        // No such image or repository is a negative answer (exit 1), as
+        // a missing ref of a layout is; anything else failed.
+        let read = method == "GET" || method == "HEAD";
+        if status.as_u16() == 404
+            && read
+            && (path.contains("/manifests/") || path.ends_with("/tags/list"))
+        {
+            Error::not_found(msg)
+        } else {
+            Error::new(msg)
+        }
     }
 
     /// Send a request, authenticating for `scopes`, following redirects of
