@@ -470,7 +470,10 @@ pub struct MultiArchArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Where the images are: docker://HOST/REPO, oci:PATH, an archive
+    /// Where the images are: docker://HOST/REPO, oci:PATH, an archive.
+    /// A name that picks one image (REPO:TAG, oci:PATH:REF,
+    /// oci-archive:PATH:REF, docker-archive:PATH:NAME:TAG or :@N) syncs
+    /// that image alone; by digest is refused (copy takes it)
     #[arg(value_name = "SOURCE")]
     pub source: String,
     /// Where they go: docker://HOST/REPO, oci:PATH, or dir:TREE (one

@@ -580,6 +580,77 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// A source that names one image (REPO:TAG, oci:PATH:REF,
+/// oci-archive:PATH:REF, docker-archive:PATH:NAME:TAG) syncs that image
+/// alone, as skopeo sync does for a tagged repository; a repository by
+/// digest is refused (copy takes it) before anything is written.
+#[test]
+fn a_source_naming_one_image_syncs_that_image() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let named = many_tags(&src_dir, 3);
+    let src = format!("oci:{}", src_dir.display());
+    let oa = t.path().join("all.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("{src}:t00"),
+        &format!("{src}:t01"),
+        &format!("oci-archive:{}", oa.display()),
+    ]));
+    // docker save of tiny:1 and tiny-other:1
+    let da = "tests/fixtures/docker-save/tiny2-docker26.tar";
+    for (one, want) in [
+        (format!("{src}:t01"), "t01"),
+        (format!("oci-archive:{}:t01", oa.display()), "t01"),
+        (format!("docker-archive:{da}:tiny-other:1"), "1"),
+        (format!("docker-archive:{da}:@1"), "1"),
+    ] {
+        let out = t.path().join(unique("one"));
+        let o = run(lade().args(["sync", &one, &format!("oci:{}", out.display())]));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{one}: {err}");
+        assert_eq!(
+            err.lines().last(),
+            Some("1 image: 1 copied, 0 unchanged, 0 failed"),
+            "{one}: {err}"
+        );
+        let refs = ok_str(lade().arg("--store").arg(&out).arg("ls-refs"));
+        let names: Vec<&str> = refs
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect();
+        assert_eq!(names, [want], "{one}");
+    }
+    let Some(reg) = registry() else { return };
+    let repo = unique("sync/one");
+    for (tag, d) in &named {
+        push_layout(&reg, &src_dir, &repo, tag, d);
+    }
+    let dst = format!("docker://{reg}/{}", unique("sync/one-dst"));
+    let out = run(sync_cmd().args([&format!("docker://{reg}/{repo}:t01"), &dst]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tags = json(&ok(lade().args(["list-tags", "--tls-verify=false", &dst])));
+    assert_eq!(tags["Tags"], serde_json::json!(["t01"]));
+    assert_same_digests(&dst, &named[1..2]);
+    let by_digest = format!(
+        "docker://{reg}/{repo}@{}",
+        named[0].1["digest"].as_str().unwrap()
+    );
+    let dst2 = format!("docker://{reg}/{}", unique("sync/one-none"));
+    let err = fails_with(sync_cmd().args([&by_digest, &dst2]), 3);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("by digest") && err.contains("lade copy"),
+        "{err}"
+    );
+    fails_with(lade().args(["list-tags", "--tls-verify=false", &dst2]), 1);
+}
+
 /// The closing summary counts in words that read right for one image.
 #[test]
 fn one_image_summary_reads_right() {

@@ -383,6 +383,12 @@ impl ImageReference for WithoutAttachmentTags {
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
         self.0.with_tag(tag)
     }
+    fn one_image(
+        &self,
+        opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        self.0.one_image(opts)
+    }
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let mut all = self.0.all_images(opts)?;
         all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));

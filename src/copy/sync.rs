@@ -2,6 +2,8 @@
 //! multi-image archive) into a repository or layout, one image per tag,
 //! or into a tree of `dir:` images, one directory per image (named as
 //! skopeo names them: `NAME:TAG`, NAME the repository's last component).
+//! A source name that picks one image (`REPO:TAG`, `oci:PATH:REF`, …)
+//! syncs that image alone ([`ImageReference::one_image`]).
 //!
 //! For each tag both sides are asked for the digest they hold with
 //! [`ImageReference::current_digest`] (registry HEAD requests, index.json
@@ -78,6 +80,9 @@ fn images(
     src: &dyn ImageReference,
     opts: &CopyOptions,
 ) -> Result<Vec<(String, Box<dyn ImageReference>)>> {
+    if let Some(one) = src.one_image(&opts.transport)? {
+        return Ok(vec![one]);
+    }
     match src.list_tags(&opts.transport) {
         Ok(tags) => tags
             .into_iter()

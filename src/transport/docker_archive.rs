@@ -209,6 +209,27 @@ impl ImageReference for ArchiveRef {
         Ok(Box::new(ArchiveDest::new(self, opts)?))
     }
 
+    /// `NAME:TAG` is that image; `@N` is the Nth of [`Self::all_images`]
+    /// (by its name, where it has one).
+    fn one_image(
+        &self,
+        opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        let r: Box<dyn ImageReference> = match &self.sel {
+            Selector::Only => return Ok(None),
+            Selector::Name(_) => Box::new(self.clone()),
+            Selector::Index(i) => match self.all_images(opts)?.into_iter().nth(*i) {
+                Some(r) => r,
+                // The source says what is wrong when opened.
+                None => Box::new(self.clone()),
+            },
+        };
+        Ok(Some((
+            r.docker_reference().unwrap_or_else(|| r.to_string()),
+            r,
+        )))
+    }
+
     /// One reference per image: `NAME:TAG` (its first RepoTag) when that
     /// names it alone, so a copy can carry the name along; `@N` otherwise.
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {

@@ -107,6 +107,20 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
+    /// For `sync`: when this name picks one image of its repository,
+    /// layout or archive (a tag, a ref name), that image's source name and
+    /// a reference to it, and `sync` copies it alone; None when the name
+    /// stands for every image. Default: the image [`Self::tag`] names.
+    fn one_image(
+        &self,
+        _opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        match self.tag() {
+            Some(t) => Ok(Some((t.clone(), self.with_tag(&t)?))),
+            None => Ok(None),
+        }
+    }
+
     /// A reference to `tag` in the repository (registry), layout or
     /// archive this name is in: for `sync`, each tag [`Self::list_tags`]
     /// gives. Default: unsupported.

@@ -123,6 +123,16 @@ impl ImageReference for OciArchiveRef {
         }))
     }
 
+    fn one_image(
+        &self,
+        _opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        Ok(self.name.as_ref().map(|n| {
+            let r: Box<dyn ImageReference> = Box::new(self.clone());
+            (n.clone(), r)
+        }))
+    }
+
     /// An archive is rewritten whole by each write: one image per sync
     /// target would leave only the last.
     fn sync_target(&self, _image: Option<&str>, _tag: &str) -> Result<Box<dyn ImageReference>> {

@@ -68,6 +68,9 @@ impl fmt::Display for RegistryRef {
 #[derive(Debug, Clone)]
 pub struct RegistryRef {
     pub r: DockerRef,
+    /// Did the name carry a tag or digest (`r` has `latest` added when
+    /// not)? For `sync`, which copies every tag of a bare repository.
+    pub tag_given: bool,
 }
 
 pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
@@ -79,8 +82,10 @@ impl RegistryRef {
         let Some(name) = details.strip_prefix("//") else {
             return Err(Error::new("docker: names are docker://[HOST/]REPO[:TAG]"));
         };
+        let r = DockerRef::parse(name)?;
         Ok(RegistryRef {
-            r: DockerRef::parse(name)?.with_default_tag(),
+            tag_given: r.tag.is_some() || r.digest.is_some(),
+            r: r.with_default_tag(),
         })
     }
 
@@ -253,7 +258,26 @@ impl ImageReference for RegistryRef {
         let mut r = self.clone();
         r.r.tag = Some(tag.to_string());
         r.r.digest = None;
+        r.tag_given = true;
         Ok(Box::new(r))
+    }
+
+    /// A tag given (`REPO:TAG`, even `:latest`) is that image, as in
+    /// skopeo sync; a bare repository is every tag. A digest names no tag
+    /// to write the image under.
+    fn one_image(
+        &self,
+        _opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        if let Some(d) = &self.r.digest {
+            return Err(Error::unsupported(format!(
+                "{self}: sync copies tags, and this names an image by digest ({d}); use lade copy for it"
+            )));
+        }
+        match (&self.r.tag, self.tag_given) {
+            (Some(t), true) => Ok(Some((t.clone(), Box::new(self.clone())))),
+            _ => Ok(None),
+        }
     }
 }
 
