@@ -229,6 +229,58 @@ pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
 /// (so `gc` and readers can tell them from content).
 pub const TMP_PREFIX: &str = ".lade-tmp-";
 
+/// A new temp file (`.lade-tmp-*`) in `dir`, removed when dropped and, if
+/// the process is interrupted first, by [`remove_temps_on_signals`].
+pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
+    track_temp(tmp.path());
+    Ok(tmp)
+}
+
+/// The named temp files this process has made; those still there are
+/// removed when a signal ends it. Pruned of the ones gone (persisted or
+/// dropped) as it grows, so it stays about as long as the number of writes
+/// under way.
+fn temps() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static TEMPS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    TEMPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remember a temp file made at `path`, for [`remove_temps_on_signals`].
+pub fn track_temp(path: &Path) {
+    let mut t = temps();
+    if t.len() >= 256 && t.len().is_power_of_two() {
+        t.retain(|p| p.symlink_metadata().is_ok());
+    }
+    t.push(path.to_path_buf());
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: remove the temp files of the writes under
+/// way, then end as the signal would have (its default action). Without
+/// it an interrupted copy would leave its partial blobs behind, hidden,
+/// until `gc`.
+pub fn remove_temps_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                // Held to the end: no temp is added once removal starts.
+                let t = temps();
+                for p in t.iter() {
+                    let _ = std::fs::remove_file(p);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                std::process::exit(128 + sig);
+            }
+        });
+}
+
 /// Hard-link `src` to a temp name in `dir` and verify the linked file's
 /// size and digest (hashing the link, not the path, so a swapped source is
 /// caught). Returns the temp path, ready to persist under its final name,
@@ -247,6 +299,7 @@ pub fn link_verified(
     else {
         return Ok(None);
     };
+    track_temp(tmp.path());
     let f = open_regular_nofollow(tmp.path())
         .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
     let (got, n) = hash_file(&f, digest.algorithm())?;
@@ -266,6 +319,18 @@ pub fn link_verified(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temps_tracked_stay_few_once_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = temp_file_in(dir.path()).unwrap();
+        for i in 0..5000 {
+            track_temp(&dir.path().join(format!("gone-{i}")));
+        }
+        let t = temps();
+        assert!(t.len() < 600, "{}", t.len());
+        assert!(t.iter().any(|p| p == live.path()));
+    }
     use std::os::unix::fs::symlink;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;

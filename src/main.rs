@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() {
+    lade::fsutil::remove_temps_on_signals();
     let cli = match lade::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -444,25 +444,33 @@ fn processes_making_one_new_store_at_once_all_succeed() {
     }
 }
 
-#[test]
-fn killed_blob_write_leaves_no_blob() {
+/// A store with one blob, and `hash-object -w --stdin` writing another
+/// into it, fed `part` and left waiting for the rest (its stdin is
+/// returned: dropping it ends the input).
+fn write_half_a_blob(store: &Path, part: &[u8]) -> (std::process::Child, std::process::ChildStdin) {
     use std::io::Write;
-    let t = tempdir();
-    let store = t.path().join("s");
-    ok(store_cmd(&store)
+    ok(store_cmd(store)
         .arg("hash-object")
         .arg("-w")
         .arg(fixture("docker-save/README.md")));
-    let mut child = store_cmd(&store)
+    let mut child = store_cmd(store)
         .args(["hash-object", "-w", "--stdin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let data = vec![7u8; 8 << 20];
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&data[..4 << 20]).unwrap();
+    stdin.write_all(part).unwrap();
     stdin.flush().unwrap();
+    (child, stdin)
+}
+
+#[test]
+fn killed_blob_write_leaves_no_blob() {
+    let t = tempdir();
+    let store = t.path().join("s");
+    let data = vec![7u8; 8 << 20];
+    let (mut child, _stdin) = write_half_a_blob(&store, &data[..4 << 20]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -477,6 +485,40 @@ fn killed_blob_write_leaves_no_blob() {
         assert!(!p.exists(), "{} exists after a killed write", p.display());
     }
     ok(store_cmd(&store).arg("fsck"));
+}
+
+/// Interrupted (Ctrl-C, SIGTERM, SIGHUP), lade removes the temp files of
+/// the writes it was in the middle of, then dies of the signal as it
+/// would have: nothing of them is left behind.
+#[test]
+fn interrupted_writes_leave_no_temp_files() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::os::unix::process::ExitStatusExt;
+    let temps = |store: &Path| -> Vec<String> {
+        fs::read_dir(store)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".lade-tmp"))
+            .collect()
+    };
+    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
+        let t = tempdir();
+        let store = t.path().join("s");
+        let (mut child, stdin) = write_half_a_blob(&store, &[7u8; 4 << 20]);
+        let t0 = std::time::Instant::now();
+        while temps(&store).is_empty() {
+            assert!(t0.elapsed().as_secs() < 20, "no temp file appeared");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let pid = Pid::from_raw(child.id() as i32).unwrap();
+        kill_process(pid, sig).unwrap();
+        let status = child.wait().unwrap();
+        drop(stdin);
+        assert_eq!(status.signal(), Some(sig.as_raw()), "{sig:?}: {status:?}");
+        assert!(temps(&store).is_empty(), "{sig:?}: {:?}", temps(&store));
+        ok(store_cmd(&store).arg("fsck"));
+    }
 }
 
 #[test]

@@ -97,9 +97,7 @@ impl TarOutput {
                 Some(p) if !p.as_os_str().is_empty() => p,
                 _ => Path::new("."),
             };
-            let tmp = tempfile::Builder::new()
-                .prefix(".lade-tmp-")
-                .tempfile_in(dir)
+            let tmp = crate::fsutil::temp_file_in(dir)
                 .with_context(|| format!("{}: creating a temp file", dir.display()))?;
             let (f, path) = tmp.into_parts();
             (f, Some(path))

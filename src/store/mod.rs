@@ -30,7 +30,9 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
+use crate::fsutil::{
+    fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in, TMP_PREFIX,
+};
 use crate::model::{
     validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
     MAX_MANIFEST_SIZE, REF_NAME,
@@ -270,9 +272,7 @@ impl Layout {
         expected: Option<(&Digest, Option<u64>)>,
     ) -> Result<(Digest, u64)> {
         let alg = expected.map_or(Algorithm::Sha256, |(d, _)| d.algorithm());
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .tempfile_in(&self.root)
+        let mut tmp = temp_file_in(&self.root)
             .with_context(|| format!("creating a temp file in {}", self.root.display()))?;
         let mut w = HashingWriter::new(Writeback::new(tmp.as_file_mut()), alg);
         let limit = expected.and_then(|(_, s)| s).map_or(u64::MAX, |s| s + 1);
@@ -344,9 +344,7 @@ impl Layout {
 
     /// Write a small file in the root atomically (temp + fsync + rename).
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .tempfile_in(&self.root)?;
+        let mut tmp = temp_file_in(&self.root)?;
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
             .set_permissions(fs::Permissions::from_mode(0o644))?;

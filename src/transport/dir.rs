@@ -46,7 +46,7 @@ use super::{
     TransportOptions,
 };
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, TMP_PREFIX};
+use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in};
 use crate::model::{
     Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -257,11 +257,11 @@ impl DirDest {
 
     fn temp(&self) -> Result<tempfile::NamedTempFile> {
         use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .permissions(fs::Permissions::from_mode(0o644))
-            .tempfile_in(&self.dir)
-            .with_context(|| format!("creating a temp file in {}", self.dir.display()))?;
+        let ctx = || format!("creating a temp file in {}", self.dir.display());
+        let tmp = temp_file_in(&self.dir).with_context(ctx)?;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))
+            .with_context(ctx)?;
         Ok(tmp)
     }
 

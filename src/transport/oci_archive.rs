@@ -44,7 +44,7 @@ use super::{
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, read_up_to, TMP_PREFIX};
+use crate::fsutil::{fsync_dir, read_up_to, temp_file_in};
 use crate::model::{
     validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
     RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
@@ -466,9 +466,7 @@ impl ArchiveDest {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .tempfile_in(&parent)
+        let tmp = temp_file_in(&parent)
             .with_context(|| format!("creating a temp file in {}", parent.display()))?;
         let file = tmp.as_file().try_clone()?;
         let tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, file));

@@ -40,6 +40,7 @@ pub fn write_spec(dir: &Path, spec: &Value) -> Result<()> {
         .prefix(".config.json.")
         .tempfile_in(dir)
         .map_err(|e| Error::from(e).context(dir.display()))?;
+    crate::fsutil::track_temp(tmp.path());
     let mut bytes = serde_json::to_vec_pretty(spec).expect("spec serializes");
     bytes.push(b'\n');
     tmp.write_all(&bytes)?;
