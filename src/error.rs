@@ -105,6 +105,15 @@ impl Error {
         self.retry == Retry::AtOnce
     }
 
+    /// Not finding a part of something (a blob, a manifest an index
+    /// lists) is a failure, not a negative answer: the whole is broken.
+    pub fn missing_part(mut self) -> Self {
+        if self.kind == Kind::NotFound {
+            self.kind = Kind::Failure;
+        }
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.msg
     }

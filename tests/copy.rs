@@ -206,6 +206,21 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".lade-tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    // A layer missing from the source: the image is broken (exit 3), not
+    // absent (exit 1, as for an unknown ref).
+    fs::remove_file(&path).unwrap();
+    let e = fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
+    assert!(e.contains(&layer) && e.contains("not found"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    let unknown = format!("oci:{}:no-such-ref", src_dir.display());
+    fails_with(
+        lade().args(["copy", "-q", &unknown, &oci(&dst_dir, "x")]),
+        1,
+    );
+    assert_eq!(
+        ok_str(lade().arg("--store").arg(&dst_dir).arg("ls-refs")),
+        ""
+    );
 }
 
 #[test]

@@ -183,7 +183,9 @@ pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Re
 /// The manifest a descriptor (an index entry, a referrer) names, checked
 /// against the descriptor's digest and size.
 pub fn get_listed_manifest(src: &dyn ImageSource, d: &Descriptor) -> Result<RawManifest> {
-    let raw = src.get_manifest(Some(&d.digest))?;
+    let raw = src
+        .get_manifest(Some(&d.digest))
+        .map_err(Error::missing_part)?;
     if raw.digest != d.digest || raw.bytes.len() as u64 != d.size {
         return Err(Error::new(format!(
             "manifest {} does not match its descriptor (got {}, {} bytes; want {} bytes)",
@@ -218,18 +220,21 @@ fn copy_one(
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);
+    // Past the image named (and the platform picked), whatever is missing
+    // is a part of it: the source is broken (see Error::missing_part).
     let out = if !top.is_index() {
-        copy_single(src, dst, top, None, opts, progress, &mut counts)?
+        copy_single(src, dst, top, None, opts, progress, &mut counts)
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,
         opts.platform.as_ref(),
         dst.properties().holds_index(),
     ) {
         let raw = select_manifest(src, p)?;
-        copy_single(src, dst, raw, None, opts, progress, &mut counts)?
+        copy_single(src, dst, raw, None, opts, progress, &mut counts)
     } else {
-        copy_index(src, dst, &top, opts, progress, &mut counts)?
-    };
+        copy_index(src, dst, &top, opts, progress, &mut counts)
+    }
+    .map_err(Error::missing_part)?;
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
     referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;

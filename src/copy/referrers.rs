@@ -32,7 +32,7 @@ use super::blob::{copy_blob, Step};
 use super::plan::{Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use super::{get_listed_manifest, CopyOptions, CopyReport};
-use crate::error::{Error, Kind, Result};
+use crate::error::{Error, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
 use crate::transport::registry::fallback_tag;
 use crate::transport::{ImageDestination, ImageReference, ImageSource, TransportOptions};
@@ -100,16 +100,6 @@ struct Walk<'a> {
     retries: u32,
 }
 
-/// A missing piece of something being copied is a failure, not a
-/// negative answer.
-fn failure(e: Error) -> Error {
-    if e.kind() == Kind::NotFound {
-        Error::new(e.message())
-    } else {
-        e
-    }
-}
-
 /// The hook after an image's top-level manifest `out` is written: copy
 /// the attachments of `out` and, for an index, of each entry.
 pub fn copy_for_image(
@@ -138,7 +128,7 @@ pub fn copy_for_image(
     };
     for s in &subjects {
         w.attachments_of(s, 0)
-            .map_err(|e| failure(e).context(format!("attachments of {s}")))?;
+            .map_err(|e| e.missing_part().context(format!("attachments of {s}")))?;
     }
     Ok(())
 }
@@ -168,15 +158,16 @@ pub fn copy_tagged(
     };
     w.seen.insert(subject.clone());
     if suffix.is_some() || !top.is_index() {
-        w.artifact(&top).map_err(failure)?;
+        w.artifact(&top).map_err(Error::missing_part)?;
         dst.put_manifest(&top, None, names)?;
-        w.attachments_of(&top.digest, 1).map_err(failure)?;
+        w.attachments_of(&top.digest, 1)
+            .map_err(Error::missing_part)?;
     } else {
         // The tag itself is being copied: write it even where the
         // destination indexes referrers itself, so a later sync finds it.
         let listed = top.index()?.manifests;
         w.referrers(subject, &listed, Some(&top), true, 0)
-            .map_err(failure)?;
+            .map_err(Error::missing_part)?;
     }
     drop(w);
     progress.image_done(&top.digest, counts.0, counts.1);
