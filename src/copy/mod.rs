@@ -220,21 +220,18 @@ fn copy_one(
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);
-    // Past the image named (and the platform picked), whatever is missing
-    // is a part of it: the source is broken (see Error::missing_part).
     let out = if !top.is_index() {
-        copy_single(src, dst, top, None, opts, progress, &mut counts)
+        copy_single(src, dst, top, None, opts, progress, &mut counts)?
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,
         opts.platform.as_ref(),
         dst.properties().holds_index(),
     ) {
         let raw = select_manifest(src, p)?;
-        copy_single(src, dst, raw, None, opts, progress, &mut counts)
+        copy_single(src, dst, raw, None, opts, progress, &mut counts)?
     } else {
-        copy_index(src, dst, &top, opts, progress, &mut counts)
-    }
-    .map_err(Error::missing_part)?;
+        copy_index(src, dst, &top, opts, progress, &mut counts)?
+    };
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
     referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
@@ -308,7 +305,22 @@ fn copy_index(
 /// (`instance` Some: the source's digest of it), the manifest itself,
 /// under the digest of what is written; returns the manifest as it is
 /// (or is to be) written. A top-level manifest is left to the caller.
+///
+/// A blob it lists that the source lacks is a failure, not a negative
+/// answer: the image was found, and is broken (see Error::missing_part).
 fn copy_single(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    raw: RawManifest,
+    instance: Option<&Digest>,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<RawManifest> {
+    copy_blobs_of(src, dst, raw, instance, opts, progress, counts).map_err(Error::missing_part)
+}
+
+fn copy_blobs_of(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
     raw: RawManifest,
