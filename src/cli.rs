@@ -54,7 +54,8 @@ See lade(1) for image names, the store location and exit statuses.
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
   Ended by SIGINT, SIGTERM or SIGHUP, lade first removes the temp files of its
-  writes under way, then dies of the signal (status 128+N in a shell).";
+  writes under way, then dies of the signal (status 128+N in a shell); a signal
+  ignored when lade starts (nohup) stays ignored.";
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {

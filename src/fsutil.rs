@@ -257,13 +257,31 @@ pub fn track_temp(path: &Path) {
     t.push(path.to_path_buf());
 }
 
+/// Is signal `sig` in the `SigIgn:` mask of a `/proc/PID/status` text?
+fn ignored_in(status: &str, sig: i32) -> bool {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1 << (sig - 1)) != 0)
+}
+
 /// On SIGINT, SIGTERM or SIGHUP: remove the temp files of the writes under
 /// way, then end as the signal would have (its default action). Without
 /// it an interrupted copy would leave its partial blobs behind, hidden,
-/// until `gc`.
+/// until `gc`. A signal ignored when lade starts (`nohup`, a background
+/// job of a script) stays ignored.
 pub fn remove_temps_on_signals() {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let sigs: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter(|&s| !ignored_in(&status, s))
+        .collect();
+    if sigs.is_empty() {
+        return;
+    }
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(sigs) else {
         return;
     };
     let _ = std::thread::Builder::new()
@@ -319,6 +337,15 @@ pub fn link_verified(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignored_signals_read_from_the_status_mask() {
+        // SIGHUP (1) and SIGINT (2) ignored; SIGTERM (15) not.
+        let status = "Name:\tlade\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000003\n";
+        assert!(ignored_in(status, 1) && ignored_in(status, 2));
+        assert!(!ignored_in(status, 15));
+        assert!(!ignored_in("", 2));
+    }
 
     #[test]
     fn temps_tracked_stay_few_once_gone() {

@@ -519,6 +519,42 @@ fn interrupted_writes_leave_no_temp_files() {
         assert!(temps(&store).is_empty(), "{sig:?}: {:?}", temps(&store));
         ok(store_cmd(&store).arg("fsck"));
     }
+    // Signals ignored when lade starts (nohup, a script's background job)
+    // stay ignored: the write goes on and completes.
+    use std::io::Write;
+    let t = tempdir();
+    let store = t.path().join("s");
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' HUP INT; exec {} --store {} hash-object -w --stdin",
+            env!("CARGO_BIN_EXE_lade"),
+            store.display()
+        ))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&[7u8; 1 << 20]).unwrap();
+    stdin.flush().unwrap();
+    let t0 = std::time::Instant::now();
+    while !store.exists() || temps(&store).is_empty() {
+        assert!(t0.elapsed().as_secs() < 20, "no temp file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = Pid::from_raw(child.id() as i32).unwrap();
+    for sig in [Signal::HUP, Signal::INT] {
+        kill_process(pid, sig).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stdin.write_all(&[7u8; 1 << 20]).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let d = String::from_utf8(out.stdout).unwrap();
+    assert!(d.starts_with("sha256:"), "{d}");
+    ok(store_cmd(&store).args(["cat-blob", "-e", d.trim()]));
 }
 
 #[test]
