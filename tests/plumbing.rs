@@ -446,14 +446,23 @@ fn processes_making_one_new_store_at_once_all_succeed() {
 
 /// A store with one blob, and `hash-object -w --stdin` writing another
 /// into it, fed `part` and left waiting for the rest (its stdin is
-/// returned: dropping it ends the input).
-fn write_half_a_blob(store: &Path, part: &[u8]) -> (std::process::Child, std::process::ChildStdin) {
+/// returned: dropping it ends the input). `env_args` go to env(1) before
+/// lade: signal dispositions to start it with.
+fn write_half_a_blob(
+    store: &Path,
+    part: &[u8],
+    env_args: &[&str],
+) -> (std::process::Child, std::process::ChildStdin) {
     use std::io::Write;
     ok(store_cmd(store)
         .arg("hash-object")
         .arg("-w")
         .arg(fixture("docker-save/README.md")));
-    let mut child = store_cmd(store)
+    let mut child = Command::new("env")
+        .args(env_args)
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .arg("--store")
+        .arg(store)
         .args(["hash-object", "-w", "--stdin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -465,12 +474,27 @@ fn write_half_a_blob(store: &Path, part: &[u8]) -> (std::process::Child, std::pr
     (child, stdin)
 }
 
+/// Wait up to a minute for `child` to end; kill it and fail past that.
+fn wait_a_minute(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let t0 = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if t0.elapsed().as_secs() >= 60 {
+            let _ = child.kill();
+            panic!("{what}: still running after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn killed_blob_write_leaves_no_blob() {
     let t = tempdir();
     let store = t.path().join("s");
     let data = vec![7u8; 8 << 20];
-    let (mut child, _stdin) = write_half_a_blob(&store, &data[..4 << 20]);
+    let (mut child, _stdin) = write_half_a_blob(&store, &data[..4 << 20], &[]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -493,6 +517,7 @@ fn killed_blob_write_leaves_no_blob() {
 #[test]
 fn interrupted_writes_leave_no_temp_files() {
     use rustix::process::{kill_process, Pid, Signal};
+    use std::io::Write;
     use std::os::unix::process::ExitStatusExt;
     let temps = |store: &Path| -> Vec<String> {
         fs::read_dir(store)
@@ -502,18 +527,24 @@ fn interrupted_writes_leave_no_temp_files() {
             .filter(|n| n.starts_with(".lade-tmp"))
             .collect()
     };
-    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
-        let t = tempdir();
-        let store = t.path().join("s");
-        let (mut child, stdin) = write_half_a_blob(&store, &[7u8; 4 << 20]);
+    let wait_for_temp = |store: &Path| {
         let t0 = std::time::Instant::now();
-        while temps(&store).is_empty() {
+        while temps(store).is_empty() {
             assert!(t0.elapsed().as_secs() < 20, "no temp file appeared");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
+    };
+    // Started with the default action for each (whatever the test runner
+    // inherited: a background job ignores SIGINT, say).
+    let default = ["--default-signal=HUP,INT,TERM"];
+    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
+        let t = tempdir();
+        let store = t.path().join("s");
+        let (mut child, stdin) = write_half_a_blob(&store, &[7u8; 4 << 20], &default);
+        wait_for_temp(&store);
         let pid = Pid::from_raw(child.id() as i32).unwrap();
         kill_process(pid, sig).unwrap();
-        let status = child.wait().unwrap();
+        let status = wait_a_minute(&mut child, &format!("{sig:?}"));
         drop(stdin);
         assert_eq!(status.signal(), Some(sig.as_raw()), "{sig:?}: {status:?}");
         assert!(temps(&store).is_empty(), "{sig:?}: {:?}", temps(&store));
@@ -521,28 +552,14 @@ fn interrupted_writes_leave_no_temp_files() {
     }
     // Signals ignored when lade starts (nohup, a script's background job)
     // stay ignored: the write goes on and completes.
-    use std::io::Write;
     let t = tempdir();
     let store = t.path().join("s");
-    let mut child = Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "trap '' HUP INT; exec {} --store {} hash-object -w --stdin",
-            env!("CARGO_BIN_EXE_lade"),
-            store.display()
-        ))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&[7u8; 1 << 20]).unwrap();
-    stdin.flush().unwrap();
-    let t0 = std::time::Instant::now();
-    while !store.exists() || temps(&store).is_empty() {
-        assert!(t0.elapsed().as_secs() < 20, "no temp file appeared");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (mut child, mut stdin) = write_half_a_blob(
+        &store,
+        &[7u8; 1 << 20],
+        &["--default-signal=TERM", "--ignore-signal=HUP,INT"],
+    );
+    wait_for_temp(&store);
     let pid = Pid::from_raw(child.id() as i32).unwrap();
     for sig in [Signal::HUP, Signal::INT] {
         kill_process(pid, sig).unwrap();
@@ -550,9 +567,10 @@ fn interrupted_writes_leave_no_temp_files() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     stdin.write_all(&[7u8; 1 << 20]).unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    let d = String::from_utf8(out.stdout).unwrap();
+    let status = wait_a_minute(&mut child, "ignored signals");
+    assert!(status.success(), "{status:?}");
+    let mut d = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut d).unwrap();
     assert!(d.starts_with("sha256:"), "{d}");
     ok(store_cmd(&store).args(["cat-blob", "-e", d.trim()]));
 }
