@@ -49,6 +49,12 @@ pub struct Layout {
     root: PathBuf,
 }
 
+/// Held while a layout is made or checked (see `Layout::lock_root`).
+struct RootLock {
+    _dir: File,
+    _one: std::sync::MutexGuard<'static, ()>,
+}
+
 /// Held while index.json is being changed.
 pub struct LayoutLock {
     file: File,
@@ -116,23 +122,30 @@ impl Layout {
     }
 
     /// Lock the root directory itself (flock, exclusive while a layout is
-    /// made in it, shared while one is checked); released when the
-    /// returned file is dropped. None when there is no root yet. Each call
-    /// opens the directory anew, so threads of one process exclude each
-    /// other as processes do.
-    fn lock_root(&self, exclusive: bool) -> Result<Option<File>> {
-        let ctx = || self.root.display().to_string();
+    /// made in it, shared while one is checked) and, within this process,
+    /// a mutex; both released when the returned lock is dropped. None when
+    /// there is no root yet.
+    fn lock_root(&self, exclusive: bool) -> Result<Option<RootLock>> {
+        static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let one = ONE.lock().unwrap_or_else(|e| e.into_inner());
         let dir = match File::open(&self.root) {
             Ok(d) => d,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::from(e).context(ctx())),
+            Err(e) => return Err(Error::from(e).context(self.root.display().to_string())),
         };
-        if exclusive {
-            dir.lock().with_context(ctx)?;
+        // Best effort: where directories cannot be locked (NFS without a
+        // lock manager says ENOLCK, and it emulates an exclusive flock by
+        // a write lock, which a directory cannot take) layouts are still
+        // read and made, safe between the threads of one process.
+        let _ = if exclusive {
+            dir.lock()
         } else {
-            dir.lock_shared().with_context(ctx)?;
-        }
-        Ok(Some(dir))
+            dir.lock_shared()
+        };
+        Ok(Some(RootLock {
+            _dir: dir,
+            _one: one,
+        }))
     }
 
     /// Is `root` missing or an empty directory (a layout yet to be made)?
