@@ -580,6 +580,19 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// An oci-archive (DIR/all.tar) of images t00 and t01 of layout `src`.
+fn archive_t00_t01(src: &str, dir: &Path) -> std::path::PathBuf {
+    let oa = dir.join("all.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("{src}:t00"),
+        &format!("{src}:t01"),
+        &format!("oci-archive:{}", oa.display()),
+    ]));
+    oa
+}
+
 /// A source that names one image (REPO:TAG, oci:PATH:REF,
 /// oci-archive:PATH:REF, docker-archive:PATH:NAME:TAG) syncs that image
 /// alone, as skopeo sync does for a tagged repository; a repository by
@@ -590,14 +603,7 @@ fn a_source_naming_one_image_syncs_that_image() {
     let src_dir = t.path().join("src");
     let named = many_tags(&src_dir, 3);
     let src = format!("oci:{}", src_dir.display());
-    let oa = t.path().join("all.tar");
-    ok(lade().args([
-        "copy",
-        "-q",
-        &format!("{src}:t00"),
-        &format!("{src}:t01"),
-        &format!("oci-archive:{}", oa.display()),
-    ]));
+    let oa = archive_t00_t01(&src, t.path());
     // docker save of tiny:1 and tiny-other:1
     let da = "tests/fixtures/docker-save/tiny2-docker26.tar";
     for (one, want) in [
@@ -682,14 +688,7 @@ fn archives_sync_into_a_layout() {
         .filter(|(tag, _)| tag != "t02")
         .collect();
     let src = format!("oci:{}", src_dir.display());
-    let oa = t.path().join("all.tar");
-    ok(lade().args([
-        "copy",
-        "-q",
-        &format!("{src}:t00"),
-        &format!("{src}:t01"),
-        &format!("oci-archive:{}", oa.display()),
-    ]));
+    let oa = archive_t00_t01(&src, t.path());
     let back = t.path().join("back");
     ok(lade().args([
         "sync",

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::io::{self, BufReader, Read};
 use std::sync::{Condvar, Mutex, OnceLock};
 
+use super::get_listed_blob;
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
@@ -256,7 +257,7 @@ fn copy_claimed(
                 }
             }
             let out = with_retries(desc, step.retries, progress, || {
-                let (r, _) = src.get_blob(desc)?;
+                let (r, _) = get_listed_blob(src, desc)?;
                 let mut r = progress.counting(r, desc);
                 dst.put_blob(&mut r, &info)
             })?;
@@ -290,7 +291,7 @@ fn copy_claimed(
             }
             progress.blob_start(desc);
             let stored = with_retries(desc, step.retries, progress, || {
-                let (r, _) = src.get_blob(desc)?;
+                let (r, _) = get_listed_blob(src, desc)?;
                 let r = progress.counting(r, desc);
                 let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
                 let plain = Decompressor::new(from, verified)?;

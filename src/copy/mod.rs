@@ -198,6 +198,16 @@ pub fn get_listed_manifest(src: &dyn ImageSource, d: &Descriptor) -> Result<RawM
     Ok(raw)
 }
 
+/// A blob a manifest lists: its reader and size. One the source lacks is
+/// a failure, not a negative answer: the image was found, and is broken
+/// (see [`Error::missing_part`]).
+pub fn get_listed_blob<'a>(
+    src: &'a dyn ImageSource,
+    desc: &Descriptor,
+) -> Result<(Box<dyn std::io::Read + Send + 'a>, Option<u64>)> {
+    src.get_blob(desc).map_err(Error::missing_part)
+}
+
 /// Read a config blob whole (capped), verified.
 pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> {
     if desc.size > MAX_MANIFEST_SIZE {
@@ -206,7 +216,7 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
             desc.digest, desc.size, MAX_MANIFEST_SIZE
         )));
     }
-    let (r, _) = src.get_blob(desc)?;
+    let (r, _) = get_listed_blob(src, desc)?;
     let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size));
     read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
 }
@@ -305,22 +315,7 @@ fn copy_index(
 /// (`instance` Some: the source's digest of it), the manifest itself,
 /// under the digest of what is written; returns the manifest as it is
 /// (or is to be) written. A top-level manifest is left to the caller.
-///
-/// A blob it lists that the source lacks is a failure, not a negative
-/// answer: the image was found, and is broken (see Error::missing_part).
 fn copy_single(
-    src: &dyn ImageSource,
-    dst: &dyn ImageDestination,
-    raw: RawManifest,
-    instance: Option<&Digest>,
-    opts: &CopyOptions,
-    progress: &Progress,
-    counts: &mut (usize, usize),
-) -> Result<RawManifest> {
-    copy_blobs_of(src, dst, raw, instance, opts, progress, counts).map_err(Error::missing_part)
-}
-
-fn copy_blobs_of(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
     raw: RawManifest,

@@ -14,9 +14,10 @@
 //!   `oci-layout` file, which is never replaced): re-read, modify, write a
 //!   temp file, rename. Concurrent writers lose no ref.
 //! - A new layout (a missing path or an empty directory) is made under an
-//!   exclusive flock on its root directory, and an existing one is checked
-//!   under a shared one: processes writing into one new layout at once make
-//!   it once and never see it half made.
+//!   exclusive flock on its root directory, `oci-layout` written last; a
+//!   directory without it yet is looked at under a shared one. Processes
+//!   writing into one new layout at once make it once and never see it
+//!   half made, and a whole layout is used without locking.
 //! - Blobs that are symlinks or not regular files are refused.
 //! - Every digest is validated (by [`Digest`]'s type) before it becomes a path.
 
@@ -71,7 +72,12 @@ impl Layout {
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
         let root = root.into();
         let layout = Layout { root };
-        let _made = layout.lock_root(false)?;
+        // Not whole yet: wait out a maker, then look again.
+        let _made = if layout.whole() {
+            None
+        } else {
+            layout.lock_root(false)?
+        };
         layout
             .check_layout_file()
             .with_context(|| format!("{}", layout.root.display()))?;
@@ -92,6 +98,9 @@ impl Layout {
     /// Reads of a layout not made yet find nothing.
     pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
         let layout = Layout { root: root.into() };
+        if layout.whole() {
+            return Ok(layout);
+        }
         // Not while another thread or process is making it (half made,
         // it would not look like a layout).
         if let Some(_made) = layout.lock_root(false)? {
@@ -109,6 +118,9 @@ impl Layout {
     /// processes writing into one new layout at once make it once, and
     /// none sees it half made.
     pub fn create(&self) -> Result<()> {
+        if self.whole() {
+            return Ok(());
+        }
         let ctx = || self.root.display().to_string();
         if !self.root.exists() {
             fs::create_dir_all(&self.root).with_context(ctx)?;
@@ -122,7 +134,7 @@ impl Layout {
     }
 
     /// Lock the root directory itself (flock, exclusive while a layout is
-    /// made in it, shared while one is checked) and, within this process,
+    /// made in it, shared while one not whole is checked) and, within this process,
     /// a mutex; both released when the returned lock is dropped. None when
     /// there is no root yet.
     fn lock_root(&self, exclusive: bool) -> Result<Option<RootLock>> {
@@ -146,6 +158,12 @@ impl Layout {
             _dir: dir,
             _one: one,
         }))
+    }
+
+    /// Is the layout whole: `oci-layout` there and right? It is written
+    /// last (see [`Layout::init`]), so then no lock is needed to use it.
+    fn whole(&self) -> bool {
+        self.check_layout_file().is_ok()
     }
 
     /// Is `root` missing or an empty directory (a layout yet to be made)?

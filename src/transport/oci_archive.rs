@@ -123,14 +123,8 @@ impl ImageReference for OciArchiveRef {
         }))
     }
 
-    fn one_image(
-        &self,
-        _opts: &TransportOptions,
-    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
-        Ok(self.name.as_ref().map(|n| {
-            let r: Box<dyn ImageReference> = Box::new(self.clone());
-            (n.clone(), r)
-        }))
+    fn tag(&self) -> Option<String> {
+        self.name.clone()
     }
 
     /// An archive is rewritten whole by each write: one image per sync
