@@ -90,7 +90,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag matches this regular expression (unanchored)' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'

@@ -488,7 +488,9 @@ pub struct SyncArgs {
     pub tag_regex: Option<String>,
     /// Images copied at once (each copies up to 6 blobs at once to or from
     /// a registry; a blob several of them share is copied once, the others
-    /// going on with their other blobs meanwhile)
+    /// going on with their other blobs meanwhile; an image left with
+    /// nothing but waiting for such a blob stands aside and the next image
+    /// starts, up to 4×N under way)
     #[arg(short, long, value_name = "N", default_value_t = 8)]
     pub jobs: usize,
     /// Show what would be copied; copy nothing

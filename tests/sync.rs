@@ -526,6 +526,72 @@ fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
     );
 }
 
+/// An image whose copy has nothing left but to wait for a blob another
+/// image is copying (a shared base) stands aside from `--jobs`: the next
+/// images start on their own blobs meanwhile. The base layer's download
+/// is held at the proxy until every tag's own layer is in; with `-j 2`
+/// only two images could otherwise ever have started.
+#[test]
+fn images_waiting_for_a_shared_blob_let_the_next_ones_start() {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let PushedBase {
+        tags,
+        base,
+        own,
+        proxy,
+        src,
+    } = pushed_shared_base(&reg, t.path(), 1, 1 << 20);
+    proxy.hold("GET", &base[0]);
+    let dst = format!("docker://{reg}/{}", unique("sync/stand-aside"));
+    let mut child = sync_cmd()
+        .args(["--progress=json", "-j", "2", &src, &dst])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let want = own.clone();
+    let reader = std::thread::spawn(move || {
+        let mut done = std::collections::HashSet::new();
+        let mut all = Vec::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(|l| l.ok())
+        {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                let d = v["digest"].as_str().unwrap_or("").to_string();
+                if v["event"] == "blob_done"
+                    && want.contains(&d)
+                    && done.insert(d)
+                    && done.len() == want.len()
+                {
+                    let _ = tx.send(());
+                }
+            }
+            all.push(line);
+        }
+        all
+    });
+    let all_own_in = rx.recv_timeout(Duration::from_secs(60)).is_ok();
+    proxy.release();
+    let status = child.wait().unwrap();
+    let lines = reader.join().unwrap();
+    assert!(
+        all_own_in,
+        "not every tag's own layer was copied while the base was held:\n{}",
+        lines.join("\n")
+    );
+    assert!(status.success(), "{}", lines.join("\n"));
+    assert_same_digests(&dst, &tags);
+}
+
 /// Names sync cannot list or write, and a bad --tag-regex, are refused up
 /// front with one line naming what was wrong; nothing is written.
 #[test]

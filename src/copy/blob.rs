@@ -6,6 +6,7 @@ use std::io::{self, BufReader, Read};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 use super::get_listed_blob;
+use super::jobs;
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
@@ -91,14 +92,29 @@ pub fn in_parallel<T: Send>(
         t => t,
     }
     .min(n);
+    // The transfer threads work for this thread's sync image, if any; so
+    // does this one, which waits for them once out of items.
+    let job = jobs::current();
     std::thread::scope(|s| {
-        for _ in 1..threads {
-            std::thread::Builder::new()
-                .name("lade-transfer".into())
-                .spawn_scoped(s, work)
-                .expect("spawning a transfer thread");
-        }
+        let handles: Vec<_> = (1..threads)
+            .map(|_| {
+                let job = job.clone();
+                std::thread::Builder::new()
+                    .name("lade-transfer".into())
+                    .spawn_scoped(s, move || {
+                        let _in = jobs::enter(job);
+                        work()
+                    })
+                    .expect("spawning a transfer thread")
+            })
+            .collect();
         work();
+        let _waiting = jobs::waiting();
+        for h in handles {
+            if let Err(panic) = h.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
     });
     slots
         .into_iter()
@@ -133,11 +149,15 @@ impl Claim {
         let key = (scope, digest);
         let (m, cv) = claims();
         let mut held = m.lock().unwrap_or_else(|e| e.into_inner());
-        while held.contains(&key) {
+        if held.contains(&key) {
             if !wait {
                 return None;
             }
-            held = cv.wait(held).unwrap_or_else(|e| e.into_inner());
+            // Meanwhile this thread's sync image may stand aside.
+            let _waiting = jobs::waiting();
+            held = cv
+                .wait_while(held, |h| h.contains(&key))
+                .unwrap_or_else(|e| e.into_inner());
         }
         held.insert(key.clone());
         Some(Claim { key })

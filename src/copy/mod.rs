@@ -13,6 +13,7 @@
 pub mod blob;
 pub mod convert;
 pub mod index;
+mod jobs;
 pub mod plan;
 pub mod progress;
 pub mod referrers;

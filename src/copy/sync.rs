@@ -15,10 +15,11 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
-use rayon::prelude::*;
 use regex::Regex;
 
+use super::jobs::Jobs;
 use super::{copy_image, CopyOptions};
 use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
@@ -183,14 +184,29 @@ pub fn sync(
             outcome,
         }
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| Error::new(format!("thread pool: {e}")))?;
-    // All at once: tags usually share base layers, and a blob that two
-    // images need is written by one of them while the other waits (see
-    // ImageDestination::blob_scope), then found present.
-    Ok(pool.install(|| work.into_par_iter().map(one).collect::<Vec<_>>()))
+    // `jobs` images at once, each on a thread of its own. Tags usually
+    // share base layers: a blob that two images need is written by one of
+    // them while the other waits (see ImageDestination::blob_scope), then
+    // finds it present; an image left with nothing but such waits stands
+    // aside and the next one starts (see jobs.rs).
+    let places = Jobs::new(opts.jobs);
+    let slots: Vec<Mutex<Option<Item>>> = work.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for (w, slot) in work.into_iter().zip(&slots) {
+            let (places, one) = (&places, &one);
+            places.run_on(s, move || {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(one(w));
+            });
+        }
+    });
+    Ok(slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every image was run")
+        })
+        .collect())
 }
 
 /// Sync the image `src` to `to`, unless `to` holds it already.

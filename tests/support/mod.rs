@@ -7,7 +7,8 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
@@ -139,6 +140,33 @@ pub fn write_layout(dir: &Path, named: &[(&str, Value)]) {
 pub struct Counter {
     pub addr: String,
     pub log: Arc<Mutex<Vec<String>>>,
+    hold: Arc<Hold>,
+}
+
+/// Requests a [`Counter`] keeps from going upstream until released.
+#[derive(Default)]
+struct Hold {
+    /// (method, text in the path) of the requests held.
+    what: Mutex<Option<(String, String)>>,
+    cv: Condvar,
+}
+
+impl Hold {
+    /// Wait while `line` ("METHOD PATH") is held: until released, or for
+    /// at most two minutes (a test that never releases does not hang).
+    fn wait(&self, line: &str) {
+        let held = |w: &Option<(String, String)>| {
+            w.as_ref().is_some_and(|(m, p)| {
+                line.split_once(' ')
+                    .is_some_and(|(lm, lp)| lm == m && lp.contains(p.as_str()))
+            })
+        };
+        let w = self.what.lock().unwrap();
+        let _w = self
+            .cv
+            .wait_timeout_while(w, Duration::from_secs(120), |w| held(w))
+            .unwrap();
+    }
 }
 
 impl Counter {
@@ -146,14 +174,27 @@ impl Counter {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (log2, up) = (log.clone(), upstream.to_string());
+        let hold = Arc::new(Hold::default());
+        let (log2, up, hold2) = (log.clone(), upstream.to_string(), hold.clone());
         std::thread::spawn(move || {
             for c in l.incoming().flatten() {
-                let (log, up) = (log2.clone(), up.clone());
-                std::thread::spawn(move || relay(c, &up, &log));
+                let (log, up, hold) = (log2.clone(), up.clone(), hold2.clone());
+                std::thread::spawn(move || relay(c, &up, &log, &hold));
             }
         });
-        Counter { addr, log }
+        Counter { addr, log, hold }
+    }
+
+    /// From now on, keep `method` requests whose path contains `path`
+    /// waiting (their answers not begun) until [`Counter::release`].
+    pub fn hold(&self, method: &str, path: &str) {
+        *self.hold.what.lock().unwrap() = Some((method.to_string(), path.to_string()));
+    }
+
+    /// Let held requests (and later ones) through.
+    pub fn release(&self) {
+        *self.hold.what.lock().unwrap() = None;
+        self.hold.cv.notify_all();
     }
 
     pub fn take(&self) -> Vec<String> {
@@ -163,7 +204,7 @@ impl Counter {
 
 /// One request per connection: forward the head (with Connection: close)
 /// and body, then relay the answer until the upstream closes.
-fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>) {
+fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>, hold: &Hold) {
     let mut r = BufReader::new(c.try_clone().unwrap());
     let mut head = String::new();
     let mut first = String::new();
@@ -176,6 +217,7 @@ fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>) {
         parts.next().unwrap_or(""),
         parts.next().unwrap_or("")
     );
+    hold.wait(&line);
     log.lock().unwrap().push(line);
     head.push_str(&first);
     loop {
