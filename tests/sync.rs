@@ -646,6 +646,31 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
     assert!(!out.exists(), "nothing written");
 }
 
+/// A repository the source registry does not know: one line naming the
+/// repository as listed (not REPO:latest), exit 1 (not found), nothing
+/// written.
+#[test]
+fn an_unknown_source_repository_is_not_found() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("sync/none");
+    let lay = t.path().join("lay");
+    let err = fails_with(
+        sync_cmd().args([
+            &format!("docker://{reg}/{repo}"),
+            &format!("oci:{}", lay.display()),
+        ]),
+        1,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("listing docker://{reg}/{repo}: ")),
+        "{err}"
+    );
+    assert!(!err.contains("latest"), "{err}");
+    assert!(!lay.exists(), "nothing written");
+}
+
 /// An oci-archive (DIR/all.tar) of images t00 and t01 of layout `src`.
 fn archive_t00_t01(src: &str, dir: &Path) -> std::path::PathBuf {
     let oa = dir.join("all.tar");

@@ -118,7 +118,8 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
-    let all = images(src, &opts.copy).map_err(|e| e.context(format!("listing {src}")))?;
+    let all = images(src, &opts.copy)
+        .map_err(|e| e.context(format!("listing {}", src.listing_name())))?;
     let mut work = Vec::new();
     for (name, r) in all {
         let short = dest_tag(&name).unwrap_or_default();

@@ -85,6 +85,12 @@ pub trait ImageReference: Send + Sync + fmt::Display {
     /// local and cheap).
     fn learn_tags(&self, _opts: &TransportOptions) {}
 
+    /// The name of what [`list_tags`](Self::list_tags) lists, for messages:
+    /// the repository (no tag) where the transport has one.
+    fn listing_name(&self) -> String {
+        self.to_string()
+    }
+
     /// List the tags of the repository this reference names.
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
         Err(Error::unsupported(format!(

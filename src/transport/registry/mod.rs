@@ -227,6 +227,10 @@ impl ImageReference for RegistryRef {
         }
     }
 
+    fn listing_name(&self) -> String {
+        format!("docker://{}/{}", self.r.domain, self.r.path)
+    }
+
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let c = self.client(&opts.src_registry)?;
         list_tags(&c, &self.r.path, false)
