@@ -94,15 +94,14 @@ pub fn in_parallel<T: Send>(
     .min(n);
     // The transfer threads work for this thread's sync image, if any; so
     // does this one, which waits for them once out of items.
-    let job = jobs::current();
     std::thread::scope(|s| {
         let handles: Vec<_> = (1..threads)
             .map(|_| {
-                let job = job.clone();
+                let ticket = jobs::ticket();
                 std::thread::Builder::new()
                     .name("lade-transfer".into())
                     .spawn_scoped(s, move || {
-                        let _in = jobs::enter(job);
+                        let _in = ticket.enter();
                         work()
                     })
                     .expect("spawning a transfer thread")

@@ -10,7 +10,7 @@
 //!
 //! The image a thread works for is a thread-local set by the sync's
 //! image thread ([`Jobs::run_on`]) and handed on to the transfer threads
-//! that copy its blobs ([`current`], [`enter`]); copies outside a sync
+//! that copy its blobs ([`ticket`]); copies outside a sync
 //! have none, and every call here is then a no-op.
 
 use std::cell::RefCell;
@@ -127,18 +127,39 @@ impl Job {
     }
 }
 
-/// The image this thread works for, to hand on to the threads it starts.
-pub fn current() -> Option<Arc<Job>> {
+/// The image this thread works for.
+fn current() -> Option<Arc<Job>> {
     CURRENT.with(|c| c.borrow().clone())
 }
 
-/// A thread started for `job` (from [`current`] of the thread starting
-/// it) works for it until the guard is dropped.
-pub fn enter(job: Option<Arc<Job>>) -> Entered {
+/// A thread about to be started for this thread's image (if any),
+/// counted live from now on, so that the image does not look idle before
+/// the thread runs; the new thread calls [`Ticket::enter`].
+pub fn ticket() -> Ticket {
+    let job = current();
     if let Some(j) = &job {
         j.update(|t| t.live += 1);
     }
-    Entered::new(job)
+    Ticket(job)
+}
+
+pub struct Ticket(Option<Arc<Job>>);
+
+impl Ticket {
+    /// The calling thread works for the ticket's image until the guard
+    /// is dropped.
+    pub fn enter(mut self) -> Entered {
+        Entered::new(self.0.take())
+    }
+}
+
+impl Drop for Ticket {
+    /// A thread that never ran is not live.
+    fn drop(&mut self) {
+        if let Some(j) = self.0.take() {
+            j.update(|t| t.live -= 1);
+        }
+    }
 }
 
 /// The thread's image until dropped; then the thread is no longer live.
@@ -220,11 +241,11 @@ mod tests {
             let (go_tx, go_rx) = mpsc::channel::<()>();
             let (seen_tx, seen_rx) = mpsc::channel();
             places.run_on(s, move || {
-                let job = current();
+                let ticket = ticket();
                 let (in_tx, in_rx) = mpsc::channel::<()>();
                 std::thread::scope(|t| {
                     t.spawn(move || {
-                        let _in = enter(job);
+                        let _in = ticket.enter();
                         in_tx.send(()).unwrap();
                         go_rx.recv().unwrap();
                     });
