@@ -540,24 +540,18 @@ fn images_waiting_for_a_shared_blob_let_the_next_ones_start() {
 
     let Some(reg) = registry() else { return };
     let t = tempdir();
-    let PushedBase {
-        tags,
-        base,
-        own,
-        proxy,
-        src,
-    } = pushed_shared_base(&reg, t.path(), 1, 1 << 20);
-    proxy.hold("GET", &base[0]);
+    let pushed = pushed_shared_base(&reg, t.path(), 1, 1 << 20);
+    pushed.proxy.hold("GET", &pushed.base[0]);
     let dst = format!("docker://{reg}/{}", unique("sync/stand-aside"));
     let mut child = sync_cmd()
-        .args(["--progress=json", "-j", "2", &src, &dst])
+        .args(["--progress=json", "-j", "2", &pushed.src, &dst])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
-    let want = own.clone();
+    let want = pushed.own.clone();
     let reader = std::thread::spawn(move || {
         let mut done = std::collections::HashSet::new();
         let mut all = Vec::new();
@@ -580,7 +574,7 @@ fn images_waiting_for_a_shared_blob_let_the_next_ones_start() {
         all
     });
     let all_own_in = rx.recv_timeout(Duration::from_secs(60)).is_ok();
-    proxy.release();
+    pushed.proxy.release();
     let status = child.wait().unwrap();
     let lines = reader.join().unwrap();
     assert!(
@@ -589,7 +583,7 @@ fn images_waiting_for_a_shared_blob_let_the_next_ones_start() {
         lines.join("\n")
     );
     assert!(status.success(), "{}", lines.join("\n"));
-    assert_same_digests(&dst, &tags);
+    assert_same_digests(&dst, &pushed.tags);
 }
 
 /// Names sync cannot list or write, and a bad --tag-regex, are refused up

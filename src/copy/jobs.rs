@@ -67,11 +67,11 @@ impl Jobs {
 
     /// Wait for a place, then run `f` for a new image on a thread of
     /// `scope`; the place is given back when `f` returns (or unwinds).
-    pub fn run_on<'s>(
+    pub fn run_on<'s, T: Send + 's>(
         self: &Arc<Self>,
         scope: &'s std::thread::Scope<'s, '_>,
-        f: impl FnOnce() + Send + 's,
-    ) {
+        f: impl FnOnce() -> T + Send + 's,
+    ) -> std::thread::ScopedJoinHandle<'s, T> {
         let job = self.start();
         std::thread::Builder::new()
             .name("lade-image".into())
@@ -79,7 +79,7 @@ impl Jobs {
                 let _in = Entered::new(Some(job));
                 f()
             })
-            .expect("spawning an image thread");
+            .expect("spawning an image thread")
     }
 
     /// Wait until an image may start (fewer than the limit working, and

@@ -15,7 +15,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use regex::Regex;
 
@@ -191,23 +190,16 @@ pub fn sync(
     // finds it present; an image left with nothing but such waits stands
     // aside and the next one starts (see jobs.rs).
     let places = Jobs::new(opts.jobs);
-    let slots: Vec<Mutex<Option<Item>>> = work.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for (w, slot) in work.into_iter().zip(&slots) {
-            let (places, one) = (&places, &one);
-            places.run_on(s, move || {
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(one(w));
-            });
-        }
-    });
-    Ok(slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every image was run")
-        })
-        .collect())
+    Ok(std::thread::scope(|s| {
+        let images: Vec<_> = work
+            .into_iter()
+            .map(|w| places.run_on(s, || one(w)))
+            .collect();
+        images
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    }))
 }
 
 /// Sync the image `src` to `to`, unless `to` holds it already.

@@ -72,12 +72,11 @@ impl Layout {
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
         let root = root.into();
         let layout = Layout { root };
+        if layout.whole() {
+            return Ok(layout);
+        }
         // Not whole yet: wait out a maker, then look again.
-        let _made = if layout.whole() {
-            None
-        } else {
-            layout.lock_root(false)?
-        };
+        let _made = layout.lock_root(false)?;
         layout
             .check_layout_file()
             .with_context(|| format!("{}", layout.root.display()))?;

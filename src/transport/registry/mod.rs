@@ -228,7 +228,7 @@ impl ImageReference for RegistryRef {
     }
 
     fn listing_name(&self) -> String {
-        format!("docker://{}/{}", self.r.domain, self.r.path)
+        format!("docker://{}", self.r.name())
     }
 
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
