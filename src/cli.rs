@@ -317,13 +317,17 @@ SOURCES AND DESTINATIONS
   --with-referrers=false leaves those tags and referrers out.
 
 OUTPUT
-  One line per image on stderr: copied, unchanged, failed; then a summary.
+  One line per image on stderr: copied or unchanged; then a summary; then the
+  error: the one image's that failed, or with --keep-going one \"lade: failed:\"
+  line per failed image and a count.
   --progress=json: the JSON events of lade copy for every image, their
   \"image\" naming the source image (images go at once, so their events
   interleave), then the per-image lines as message events with their
-  \"image\", and the summary as a message event without one.
+  \"image\" (image_failed {error} for a failed one), and the summary as a
+  message event without one; the error lines follow as text.
   A blob several images share is written by one of them (one blob_done);
   the others wait for it or go on with other blobs, then skip it.
+  Tags go in lexical order (a registry lists them in any order).
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
   Exit status 3 when any image failed (all are tried with --keep-going).
 

@@ -41,6 +41,31 @@ fn assert_same_digests(dst: &str, tags: &[(String, Value)]) {
     }
 }
 
+/// The config and layer blobs (digest, size) of the image or index `desc`
+/// of layout `dir`, each once.
+fn layout_blobs(dir: &Path, desc: &Value) -> Vec<(String, u64)> {
+    let blob = |d: &str| json(&std::fs::read(dir.join("blobs/sha256").join(&d[7..])).unwrap());
+    let top = blob(desc["digest"].as_str().unwrap());
+    let manifests: Vec<Value> = match top["manifests"].as_array() {
+        Some(ms) => ms
+            .iter()
+            .map(|m| blob(m["digest"].as_str().unwrap()))
+            .collect(),
+        None => vec![top],
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for m in manifests {
+        for b in std::iter::once(&m["config"]).chain(m["layers"].as_array().unwrap()) {
+            let d = b["digest"].as_str().unwrap().to_string();
+            if seen.insert(d.clone()) {
+                out.push((d, b["size"].as_u64().unwrap()));
+            }
+        }
+    }
+    out
+}
+
 fn sync_cmd() -> std::process::Command {
     let mut c = lade();
     c.args(["sync", "--src-tls-verify=false", "--dest-tls-verify=false"]);
@@ -64,13 +89,26 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
 
     ok(sync_cmd().args(["-j", "8", &src, &dst]));
     let first = proxy.take();
-    // Uploads, or cross-repository mounts (same registry): one POST each.
-    let blob_posts = first
+    // Every blob crosses once: a cross-repository mount (same registry),
+    // one POST naming it, for each distinct blob of the source.
+    let mut want: Vec<String> = named
+        .iter()
+        .flat_map(|(_, d)| layout_blobs(&src_dir, d))
+        .map(|(d, _)| d)
+        .collect();
+    want.sort();
+    want.dedup();
+    assert_eq!(want.len(), 20 + 20 + 1 + 2 + 2 + 1);
+    let mut mounted: Vec<String> = first
         .iter()
         .filter(|l| l.starts_with("POST ") && l.contains("/blobs/uploads/"))
-        .count();
-    // 20 configs + 20 own layers + 1 base, and the index's 2 images.
-    assert!(blob_posts >= 41, "{blob_posts} uploads: {first:#?}");
+        .map(|l| {
+            let q = l.split_once("mount=").unwrap_or_else(|| panic!("{l}")).1;
+            q.split('&').next().unwrap().replace("%3A", ":")
+        })
+        .collect();
+    mounted.sort();
+    assert_eq!(mounted, want, "{first:#?}");
     // The base every tag shares is asked about at the destination once
     // (one copy claims it, the others find it present), not once per tag.
     let dst_path = dst
@@ -135,6 +173,54 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
         .filter(|l| l.starts_with("HEAD ") && l.contains("/manifests/"))
         .count();
     assert_eq!(heads, 42, "{second:#?}");
+
+    // A tag moved at the source: only it is read and copied, its new
+    // blobs alone cross (the base is there), and the mirror follows.
+    let moved = image(&src_dir, "amd64", "t03-moved", false, 256 * 1024);
+    push_layout(&reg, &src_dir, &repo, "t03", &moved);
+    proxy.take();
+    let out = run(sync_cmd().args([&src, &dst]));
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 copied, 20 unchanged"), "{err}");
+    let third = proxy.take();
+    let gets: Vec<_> = third
+        .iter()
+        .filter(|l| l.starts_with("GET ") && l.contains("/manifests/"))
+        .collect();
+    assert!(
+        !gets.is_empty()
+            && gets
+                .iter()
+                .all(|l| l.contains(&format!("/v2/{repo}/manifests/"))
+                    && (l.ends_with("/t03") || l.contains(moved["digest"].as_str().unwrap()))),
+        "{third:#?}"
+    );
+    let mut crossed: Vec<String> = third
+        .iter()
+        .filter(|l| l.starts_with("POST ") && l.contains("/blobs/uploads/"))
+        .map(|l| {
+            l.split_once("mount=")
+                .unwrap()
+                .1
+                .split('&')
+                .next()
+                .unwrap()
+                .replace("%3A", ":")
+        })
+        .collect();
+    crossed.sort();
+    let mut own: Vec<String> = layout_blobs(&src_dir, &moved)
+        .into_iter()
+        .map(|(d, _)| d)
+        .filter(|d| !want.contains(d))
+        .collect();
+    own.sort();
+    assert_eq!(own.len(), 2, "config and own layer");
+    assert_eq!(crossed, own, "{third:#?}");
+    let mut after = named.clone();
+    after[3].1 = moved;
+    assert_same_digests(&dst, &after);
 }
 
 #[test]
@@ -151,13 +237,17 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
     let out = run(sync_cmd().args(["--dry-run", &repo, &back_ref]));
     assert!(out.status.success(), "{out:?}");
     let plan = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(plan.lines().count(), 5, "{plan}");
+    let want: Vec<String> = named
+        .iter()
+        .map(|(t, d)| format!("{t}\t{}", d["digest"].as_str().unwrap()))
+        .collect();
+    assert_eq!(plan.lines().collect::<Vec<_>>(), want, "{plan}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("5 images: 5 to copy, 0 unchanged, 0 failed"),
         "{err}"
     );
-    assert!(!back.join("index.json").exists());
+    assert!(!back.exists());
     // --tag-regex picks.
     ok(sync_cmd().args(["--tag-regex", "^t0[01]$", &repo, &back_ref]));
     let refs = String::from_utf8(ok(lade().args([
@@ -172,10 +262,22 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
         let got = ok(lade().args(["inspect", "--raw", &format!("oci:{}:{tag}", back.display())]));
         assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
     }
-    // skopeo reads what came back.
+    // skopeo reads what came back, and what went to the registry.
     if require_tool("skopeo") {
-        ok(std::process::Command::new("skopeo")
-            .args(["inspect", &format!("oci:{}:t00", back.display())]));
+        for (tag, d) in &named {
+            for name in [
+                format!("oci:{}:{tag}", back.display()),
+                format!("{repo}:{tag}"),
+            ] {
+                let raw = ok(std::process::Command::new("skopeo").args([
+                    "inspect",
+                    "--tls-verify=false",
+                    "--raw",
+                    &name,
+                ]));
+                assert_eq!(sha256(&raw), d["digest"].as_str().unwrap(), "{name}");
+            }
+        }
     }
 }
 
@@ -217,8 +319,14 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     let mut done: std::collections::HashMap<String, u64> = Default::default();
     let mut skipped = std::collections::HashSet::new();
     let mut images = std::collections::HashSet::new();
+    let mut failed_images = std::collections::HashSet::new();
     let mut last_time = 0.0;
-    for l in err.lines().filter(|l| l.starts_with('{')) {
+    // Every line is a JSON event but the failure report: one line per
+    // failed image and the closing error.
+    let (events, text): (Vec<&str>, Vec<&str>) = err.lines().partition(|l| l.starts_with('{'));
+    assert_eq!(text.len(), failures.len() + 1, "{err}");
+    assert!(text.iter().all(|l| l.starts_with("lade: ")), "{err}");
+    for l in events {
         let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
         let t = v["time"].as_f64().unwrap();
         assert!(
@@ -247,6 +355,11 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
             "image_done" => {
                 images.insert(v["image"].as_str().unwrap().to_string());
             }
+            "image_failed" => {
+                let e = v["error"].as_str().unwrap();
+                assert!(e.contains("not found"), "{l}");
+                failed_images.insert(v["image"].as_str().unwrap().to_string());
+            }
             _ => {}
         }
     }
@@ -255,39 +368,65 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
         [format!("{src}:t02"), format!("{src}:t03")].into(),
         "{err}"
     );
-    // The two good images: each of their blobs written once (blob_done,
-    // bytes its size) or found there, written by a failed image (skipped).
-    let mut seen = std::collections::HashSet::new();
-    let blob = |d: &str| std::fs::read(src_dir.join("blobs/sha256").join(&d[7..])).unwrap();
-    for (_, d) in named.iter().skip(2) {
-        let top = json(&blob(d["digest"].as_str().unwrap()));
-        let manifests: Vec<Value> = match top["manifests"].as_array() {
-            Some(ms) => ms
-                .iter()
-                .map(|m| json(&blob(m["digest"].as_str().unwrap())))
-                .collect(),
-            None => vec![top],
-        };
-        for m in manifests {
-            for b in std::iter::once(&m["config"]).chain(m["layers"].as_array().unwrap()) {
-                let d = b["digest"].as_str().unwrap().to_string();
-                let size = b["size"].as_u64().unwrap();
-                if seen.insert(d.clone()) {
-                    match done.get(&d) {
-                        Some(&n) => assert_eq!(n, size, "{d}: {err}"),
-                        None => assert!(skipped.contains(&d), "{d} neither written nor skipped"),
-                    }
-                }
-            }
+    assert_eq!(
+        failed_images,
+        [format!("{src}:t00"), format!("{src}:t01")].into(),
+        "{err}"
+    );
+    // The two good images arrived, and each of their blobs was written
+    // once (blob_done, bytes its size) or found there (skipped) after a
+    // failed image (the first two, with -j 1) wrote it.
+    let dst = repo.trim_start_matches("docker://");
+    let (host, path) = dst.split_once('/').unwrap();
+    assert_same_digests(&repo, &named[2..]);
+    let written_before: std::collections::HashSet<String> = named[..2]
+        .iter()
+        .flat_map(|(_, d)| layout_blobs(&src_dir, d))
+        .map(|(d, _)| d)
+        .collect();
+    let mut good: Vec<(String, u64)> = named[2..]
+        .iter()
+        .flat_map(|(_, d)| layout_blobs(&src_dir, d))
+        .collect();
+    good.sort();
+    good.dedup();
+    for (d, size) in &good {
+        assert_eq!(
+            registry_status(host, "HEAD", &format!("/v2/{path}/blobs/{d}")),
+            200,
+            "{d}"
+        );
+        match done.get(d) {
+            Some(&n) => assert_eq!(n, *size, "{d}: {err}"),
+            None => assert!(
+                skipped.contains(d) && written_before.contains(d),
+                "{d} neither written nor skipped after an earlier image wrote it: {err}"
+            ),
         }
     }
+    let blob = |d: &str| std::fs::read(src_dir.join("blobs/sha256").join(&d[7..])).unwrap();
     // Every blob_done (the failed images' blobs too): the bytes of the
     // blob, so their sum is the bytes written.
     let done_bytes: u64 = done.values().sum();
     let sizes: u64 = done.keys().map(|d| blob(d).len() as u64).sum();
     assert_eq!(done_bytes, sizes, "{err}");
-    // Without --keep-going: stops with an error.
-    fails_with(sync_cmd().args(["-j", "1", &src, &format!("{repo}x")]), 3);
+    // Without --keep-going: stops at the first failure (t00, with -j 1),
+    // one line naming the missing blob; no tag written.
+    let err = fails_with(sync_cmd().args(["-j", "1", &src, &format!("{repo}x")]), 3);
+    let m = json(&blob(named[0].1["digest"].as_str().unwrap()));
+    let missing = m["layers"][1]["digest"].as_str().unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(lines[0], "4 images: 0 copied, 0 unchanged, 1 failed");
+    assert!(
+        lines[1].starts_with("lade: error: t00: ") && lines[1].contains(missing),
+        "{err}"
+    );
+    assert_eq!(
+        registry_status(host, "GET", &format!("/v2/{path}x/tags/list")),
+        404,
+        "{err}"
+    );
 }
 
 /// A repository and a layout into trees of dir: images: one directory per

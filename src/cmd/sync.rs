@@ -93,7 +93,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             }
             Outcome::NotAttempted => {}
             Outcome::Failed(e) => {
-                say.message(&format!("failed: {e}"));
+                say.image_failed(e);
                 failed.push(e);
             }
         }

@@ -134,6 +134,14 @@ impl Progress {
         }
     }
 
+    /// An image failed (sync): an event in JSON mode. Other modes say
+    /// nothing here, as the closing error lists every failure.
+    pub fn image_failed(&self, e: &Error) {
+        if self.json {
+            self.event("image_failed", serde_json::json!({ "error": e.message() }));
+        }
+    }
+
     /// Count bytes moved without a reader (a config written from memory).
     pub fn add_bytes(&self, desc: &Descriptor, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);

@@ -75,7 +75,8 @@ pub fn dest_tag(name: &str) -> Option<String> {
     valid_tag(t).then(|| t.to_string())
 }
 
-/// The images of `src`: (source name, reference), in the source's order.
+/// The images of `src`: (source name, reference); tags in lexical order
+/// (a registry lists them in any order), other images in the source's.
 fn images(
     src: &dyn ImageReference,
     opts: &CopyOptions,
@@ -84,13 +85,15 @@ fn images(
         return Ok(vec![one]);
     }
     match src.list_tags(&opts.transport) {
-        Ok(tags) => tags
-            .into_iter()
+        Ok(mut tags) => {
+            tags.sort_unstable();
+            tags.into_iter()
             .map(|t| {
                 let r = src.with_tag(&t)?;
                 Ok((t, r))
             })
-            .collect(),
+            .collect()
+        }
         Err(list_err) => match src.all_images(&opts.transport) {
             Ok(all) => Ok(all
                 .into_iter()
@@ -109,7 +112,8 @@ fn images(
     }
 }
 
-/// Sync `src` into `dst`; one item per image considered, in source order.
+/// Sync `src` into `dst`; one item per image considered, in the order of
+/// [`images`].
 /// Errors only when the source cannot be listed; per-image failures are in
 /// the items.
 pub fn sync(
