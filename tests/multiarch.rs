@@ -66,11 +66,10 @@ fn check_all_platform_copies(docker: bool) {
     assert_eq!(raw(&all), src_raw, "skopeo reads back the same index bytes");
     let arm = src_index["manifests"][1]["digest"].as_str().unwrap();
     let all_repo = all.rsplit_once(':').unwrap().0;
-    ok(skopeo().args([
-        "inspect",
-        "--tls-verify=false",
-        &format!("{all_repo}@{arm}"),
-    ]));
+    for m in src_index["manifests"].as_array().unwrap() {
+        let d = m["digest"].as_str().unwrap();
+        assert_eq!(sha256(&raw(&format!("{all_repo}@{d}"))), d);
+    }
 
     // --platform: a new index holding only that entry.
     let sub = format!("docker://{reg}/{}:arm", unique("ma/sub"));
@@ -102,6 +101,11 @@ fn check_all_platform_copies(docker: bool) {
         .collect();
     assert_eq!(archs, ["amd64", "s390x"]);
     assert_eq!(two["mediaType"], OCI_INDEX);
+    if !docker {
+        // The instances themselves, untouched, in the source's order.
+        assert_eq!(two["manifests"][0], src_index["manifests"][0]);
+        assert_eq!(two["manifests"][1], src_index["manifests"][2]);
+    }
     // skopeo reads every instance of the layout (Digest is the index's).
     for m in two["manifests"].as_array().unwrap() {
         let arch = m["platform"]["architecture"].as_str().unwrap();
@@ -122,7 +126,7 @@ fn check_all_platform_copies(docker: bool) {
         );
     }
 
-    // Default: this machine's image, a plain manifest.
+    // --override-arch: that image, a plain manifest.
     let one = format!("docker://{reg}/{}:one", unique("ma/one"));
     ok(lade()
         .args(["copy", "-q", "--override-arch", "arm64"])
@@ -143,6 +147,18 @@ fn check_all_platform_copies(docker: bool) {
         err.contains("index-only") && err.contains("does not have"),
         "{err}"
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let fresh_path = fresh
+        .trim_start_matches("docker://")
+        .split_once('/')
+        .unwrap()
+        .1;
+    let (fresh_repo, _) = fresh_path.rsplit_once(':').unwrap();
+    assert_eq!(
+        registry_status(&reg, "GET", &format!("/v2/{fresh_repo}/tags/list")),
+        404,
+        "refused, yet something was written"
+    );
     let again = format!("{all_repo}:idx");
     ok(lade()
         .args(["copy", "-q", "--multi-arch", "index-only"])
@@ -161,6 +177,8 @@ fn check_all_platform_copies(docker: bool) {
         3,
     );
     assert!(err.contains("cannot hold a multi-platform index"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!t.path().join("x.tar").exists());
     // One --platform there copies that image alone, as --override-arch
     // does; two are refused, naming the way out.
     let da = t.path().join("arm.tar");
@@ -219,7 +237,9 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
             for m in idx["manifests"].as_array().unwrap() {
                 assert_eq!(m["mediaType"], OCI_MANIFEST);
             }
-            fails_with(
+            let layout = t.path().join(format!("o{docker}")).join("index.json");
+            let before = std::fs::read(&layout).unwrap();
+            let err = fails_with(
                 lade().args([
                     "copy",
                     "-q",
@@ -231,6 +251,9 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
                 ]),
                 3,
             );
+            assert!(err.contains("preserve-digests"), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert_eq!(std::fs::read(&layout).unwrap(), before);
         } else {
             assert_eq!(sha256(&got), desc["digest"].as_str().unwrap());
         }
@@ -292,7 +315,7 @@ fn refused_selections_leave_no_new_layout() {
         );
         assert!(err.contains("does not have this instance"), "{err}");
         // sync with an absent platform: every image fails, nothing made.
-        fails_with(
+        let err = fails_with(
             lade().args([
                 "sync",
                 "-q",
@@ -304,6 +327,11 @@ fn refused_selections_leave_no_new_layout() {
             ]),
             3,
         );
+        assert!(
+            err.starts_with("lade: error: ") && err.contains("no image for linux/ppc64le"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
     }
     assert!(!new.exists(), "a failed copy created {}", new.display());
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
@@ -489,20 +517,40 @@ fn podman_pushed_indexes_all_platform_subset_default() {
         let lade_raw = ok(lade().args(["inspect", "--raw", "--tls-verify=false", &sub]));
         assert_eq!(lade_raw, sub_raw, "skopeo and lade read different bytes");
 
-        // Default: this machine's platform, as one image.
+        // Default: this machine's platform, as one image: the layout names
+        // that instance itself (not an index), byte for byte.
+        let here = std::env::consts::ARCH
+            .replace("x86_64", "amd64")
+            .replace("aarch64", "arm64");
+        let mine = idx["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["platform"]["architecture"] == here.as_str())
+            .unwrap_or_else(|| panic!("no {here} image in {idx:#}"));
         let one = t.path().join(format!("one-{format}"));
         let one_name = format!("oci:{}:one", one.display());
         ok(lade().args(["copy", "-q", "--src-tls-verify=false", &src, &one_name]));
+        let layout = json(&std::fs::read(one.join("index.json")).unwrap());
+        let entries = layout["manifests"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{layout:#}");
+        if format == "oci" {
+            assert_eq!(entries[0]["digest"], mine["digest"], "{layout:#}");
+            assert_eq!(entries[0]["mediaType"], OCI_MANIFEST);
+        } else {
+            // Docker instances become OCI manifests in a layout: a new
+            // digest, the same config.
+            assert_eq!(entries[0]["mediaType"], OCI_MANIFEST);
+            let d = mine["digest"].as_str().unwrap();
+            let src_m = json(&raw(&format!("{}@{d}", src.rsplit_once(':').unwrap().0)));
+            let m = json(&raw(&one_name));
+            assert_eq!(m["config"]["digest"], src_m["config"]["digest"]);
+        }
+        let skopeo_raw = raw(&one_name);
+        assert_eq!(sha256(&skopeo_raw), entries[0]["digest"].as_str().unwrap());
         let cfg = json(&ok(lade().args(["inspect", "--config", &one_name])));
-        assert_eq!(
-            cfg["architecture"],
-            std::env::consts::ARCH
-                .replace("x86_64", "amd64")
-                .replace("aarch64", "arm64")
-        );
-        let got = json(&ok(
-            skopeo().args(["inspect", &format!("oci:{}:one", one.display())])
-        ));
+        assert_eq!(cfg["architecture"], here.as_str());
+        let got = json(&ok(skopeo().args(["inspect", &one_name])));
         assert_eq!(got["Architecture"], cfg["architecture"]);
     }
 }
