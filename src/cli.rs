@@ -456,7 +456,7 @@ pub enum MultiArchArg {
     System,
     /// The whole index and every image in it
     All,
-    /// The index alone; its images must be at the destination already
+    /// The index alone; its images must be at the destination already (a registry or oci: layout)
     IndexOnly,
 }
 

@@ -554,3 +554,76 @@ fn podman_pushed_indexes_all_platform_subset_default() {
         assert_eq!(got["Architecture"], cfg["architecture"]);
     }
 }
+
+/// `--multi-arch index-only` into a destination written whole (dir:,
+/// oci-archive:): it can never hold the instances, so the copy is refused
+/// and a good copy already there is left as it was.
+#[test]
+fn index_only_into_a_destination_written_whole_is_refused() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, _) = pushed_index(&reg, &t.path().join("src"), false);
+    let files = |p: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<_> = std::fs::read_dir(p)
+            .unwrap()
+            .flatten()
+            .map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                (n, std::fs::read(e.path()).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let dd = t.path().join("dd");
+    let oa = t.path().join("oa.tar");
+    for (name, read) in [
+        (format!("dir:{}", dd.display()), &dd),
+        (format!("oci-archive:{}:x", oa.display()), &oa),
+    ] {
+        ok(lade().args(["copy", "-q", "--all", "--src-tls-verify=false", &src, &name]));
+        let before = if read.is_dir() {
+            files(read)
+        } else {
+            vec![(String::new(), std::fs::read(read).unwrap())]
+        };
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--multi-arch",
+                "index-only",
+                "--src-tls-verify=false",
+                &src,
+                &name,
+            ]),
+            3,
+        );
+        assert!(
+            err.contains("index-only") && err.contains("written whole"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let after = if read.is_dir() {
+            files(read)
+        } else {
+            vec![(String::new(), std::fs::read(read).unwrap())]
+        };
+        assert!(before == after, "{name}: the refused copy changed it");
+        // Still whole: skopeo copies every instance out of it.
+        let out = t.path().join(format!(
+            "check-{}",
+            read.file_name().unwrap().to_string_lossy()
+        ));
+        ok(skopeo().args([
+            "copy",
+            "-q",
+            "--all",
+            &name,
+            &format!("oci:{}:c", out.display()),
+        ]));
+    }
+}

@@ -278,10 +278,11 @@ fn copy_index(
         let entry = &index.manifests[i];
         let ctx = |e: Error| e.context(format!("instance {}", entry.digest));
         if !sel.copy_instances {
-            if dst.has_manifest(&entry.digest).map_err(ctx)? == Some(false) {
+            if !dst.has_manifest(&entry.digest).map_err(ctx)? {
                 return Err(ctx(Error::new(
                     "--multi-arch index-only: the destination does not have this instance; \
-                     copy it first (or use --all)",
+                     copy it first (or use --all; a dir: or oci-archive: destination is \
+                     written whole, so it never has)",
                 )));
             }
             written.push(entry.clone());

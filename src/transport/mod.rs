@@ -393,9 +393,10 @@ pub trait ImageDestination: Send + Sync {
     ) -> Result<()>;
 
     /// Does the destination already hold the manifest with this digest
-    /// (for `--multi-arch index-only`)? Ok(None) when it cannot tell.
-    fn has_manifest(&self, _digest: &Digest) -> Result<Option<bool>> {
-        Ok(None)
+    /// (for `--multi-arch index-only`)? Default: no, as a destination
+    /// written whole (dir:, oci-archive:) holds nothing of what it had.
+    fn has_manifest(&self, _digest: &Digest) -> Result<bool> {
+        Ok(false)
     }
 
     /// Store a referrer manifest (one with a `subject`; its blobs are

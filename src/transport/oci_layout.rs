@@ -486,8 +486,8 @@ impl ImageDestination for LayoutDest {
         Ok(())
     }
 
-    fn has_manifest(&self, digest: &Digest) -> Result<Option<bool>> {
-        Ok(Some(self.layout.blob_size(digest)?.is_some()))
+    fn has_manifest(&self, digest: &Digest) -> Result<bool> {
+        Ok(self.layout.blob_size(digest)?.is_some())
     }
 
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {

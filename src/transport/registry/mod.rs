@@ -1095,11 +1095,11 @@ impl ImageDestination for RegistryDest {
         self.put_manifest_at(&reference, m).map(drop)
     }
 
-    fn has_manifest(&self, digest: &Digest) -> Result<Option<bool>> {
+    fn has_manifest(&self, digest: &Digest) -> Result<bool> {
         let found = self
             .r
             .head_manifest(&self.client, &digest.to_string(), true)?;
-        Ok(Some(found.is_some()))
+        Ok(found.is_some())
     }
 
     fn put_referrer(&self, m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
