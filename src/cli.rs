@@ -291,16 +291,19 @@ EXAMPLES
 
 const SYNC_HELP: &str = "\
 SOURCES AND DESTINATIONS
-  SOURCE: docker://HOST/REPO (every tag; a tag in the name is ignored),
-  oci:PATH (every named image), docker-archive:PATH or oci-archive:PATH
-  (every image). DESTINATION: docker://HOST/REPO (each image as REPO:TAG),
-  oci:PATH (each image named TAG), or dir:TREE (each image in the directory
-  TREE/NAME:TAG, NAME the source repository's last component, as skopeo sync
-  names them; TREE/TAG for layout sources). Unlike skopeo sync, a docker://
-  DESTINATION is the repository itself, not a prefix. Other transports are
-  refused (exit 3) before anything is written, as are two images bound for
-  one name (a docker-archive's app:1 and other:1 both become tag 1 in a
-  layout or repository; a dir: tree keeps them apart).
+  SOURCE: docker://HOST/REPO (every tag), oci:PATH (every named image),
+  docker-archive:PATH or oci-archive:PATH (every image); a name that picks
+  one image (REPO:TAG, oci:PATH:REF, …) syncs that image alone.
+  DESTINATION: docker://HOST/REPO (each image as REPO:TAG), oci:PATH (each
+  image named TAG), or dir:TREE (each image in the directory TREE/NAME:TAG,
+  NAME the source repository's last component, as skopeo sync names them;
+  TREE/TAG for layout sources). Unlike skopeo sync, a docker:// DESTINATION
+  is the repository itself, not a prefix, and names no tag (each image keeps
+  its own; lade copy writes one image under another name). Other transports
+  are refused (exit 3) before anything is written, as are two images bound
+  for one name (a docker-archive's app:1 and other:1 both become tag 1 in a
+  layout or repository; a dir: tree keeps them apart; pick with --tag-regex,
+  which also matches an archive image's NAME:TAG).
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
@@ -317,9 +320,11 @@ SOURCES AND DESTINATIONS
   --with-referrers=false leaves those tags and referrers out.
 
 OUTPUT
-  One line per image on stderr: copied or unchanged; then a summary; then the
-  error: the one image's that failed, or with --keep-going one \"lade: failed:\"
-  line per failed image and a count.
+  One line per image on stderr: copied or unchanged; then a summary (copied,
+  unchanged, failed, and not tried: the images after a failure without
+  --keep-going; --dry-run always goes through them all); then the
+  error: the failed image's own when it is the only one (without
+  --keep-going), else one \"lade: failed:\" line per failed image and a count.
   --progress=json: the JSON events of lade copy for every image, their
   \"image\" naming the source image (images go at once, so their events
   interleave), then the per-image lines as message events with their
@@ -487,7 +492,7 @@ pub struct SyncArgs {
     /// image directory per tag)
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
-    /// Only images whose tag matches this regular expression (unanchored)
+    /// Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,
     /// Images copied at once (each copies up to 6 blobs at once to or from

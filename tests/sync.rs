@@ -417,7 +417,10 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     let missing = m["layers"][1]["digest"].as_str().unwrap();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
-    assert_eq!(lines[0], "4 images: 0 copied, 0 unchanged, 1 failed");
+    assert_eq!(
+        lines[0],
+        "4 images: 0 copied, 0 unchanged, 1 failed, 3 not tried"
+    );
     assert!(
         lines[1].starts_with("lade: error: t00: ") && lines[1].contains(missing),
         "{err}"
@@ -750,6 +753,18 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
         );
         assert!(err.contains("docker://, oci: or dir:"), "{err}");
     }
+    // A destination naming a tag: each image keeps its own, so refused.
+    for (dst, tag) in [
+        (format!("oci:{}:other", out.display()), "other"),
+        ("docker://127.0.0.1:1/app:other".to_string(), "other"),
+    ] {
+        let err = fails_with(lade().args(["sync", &src, &dst]), 3);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("names none (not \"{tag}\")")) && err.contains("lade copy"),
+            "{err}"
+        );
+    }
     for name in [
         format!("dir:{}", t.path().join("d").display()),
         "docker-daemon:app:1".to_string(),
@@ -788,20 +803,31 @@ fn an_unknown_source_repository_is_not_found() {
     let t = tempdir();
     let repo = unique("sync/none");
     let lay = t.path().join("lay");
-    let err = fails_with(
-        sync_cmd().args([
-            &format!("docker://{reg}/{repo}"),
-            &format!("oci:{}", lay.display()),
-        ]),
-        1,
-    );
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.contains(&format!("listing docker://{reg}/{repo}: ")),
-        "{err}"
-    );
-    assert!(!err.contains("latest"), "{err}");
-    assert!(!lay.exists(), "nothing written");
+    // Into a layout, and where signatures stay behind (a dir: tree; the
+    // option off), which lists the source through another path.
+    let tree = t.path().join("tree");
+    for (dest, extra) in [
+        (format!("oci:{}", lay.display()), None),
+        (format!("dir:{}", tree.display()), None),
+        (
+            format!("oci:{}", lay.display()),
+            Some("--with-referrers=false"),
+        ),
+    ] {
+        let err = fails_with(
+            sync_cmd()
+                .args(extra)
+                .args([&format!("docker://{reg}/{repo}"), &dest]),
+            1,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("listing docker://{reg}/{repo}: ")),
+            "{err}"
+        );
+        assert!(!err.contains("latest"), "{err}");
+    }
+    assert!(!lay.exists() && !tree.exists(), "nothing written");
 }
 
 /// An oci-archive (DIR/all.tar) of images t00 and t01 of layout `src`.
@@ -1003,4 +1029,54 @@ fn shared_blobs_cross_once_into_a_layout() {
         assert_eq!(started, 1, "blob {d} written {started} times: {err}");
     }
     ok(lade().args(["fsck", "--store", lay.to_str().unwrap()]));
+}
+
+/// A dir: tree where one image's directory is something else: that image
+/// fails, naming its directory, and with --keep-going the others are
+/// copied; the foreign directory is left as it was.
+#[test]
+fn a_foreign_directory_in_a_dir_tree_fails_that_image_alone() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    many_tags(&src_dir, 3);
+    let src = format!("oci:{}", src_dir.display());
+    let tree = t.path().join("tree");
+    std::fs::create_dir_all(tree.join("t00")).unwrap();
+    std::fs::write(tree.join("t00/notes.txt"), "mine").unwrap();
+    let dest = format!("dir:{}", tree.display());
+    let err = fails_with(lade().args(["sync", "-q", &src, &dest]), 3);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("opening dir:{}/t00: ", tree.display())),
+        "{err}"
+    );
+    let err = fails_with(lade().args(["sync", "-q", "-k", &src, &dest]), 3);
+    assert!(
+        err.contains(&format!(
+            "lade: failed: t00: opening dir:{}/t00: ",
+            tree.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("1 of 3 images failed"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(tree.join("t00/notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(tree.join("t00")).unwrap().count(), 1);
+    for tag in ["t01", "t02"] {
+        assert!(tree.join(tag).join("version").is_file(), "{tag}: {err}");
+    }
+    // A file where the tree should be: named.
+    let file = t.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let err = fails_with(
+        lade().args(["sync", "-q", &src, &format!("dir:{}", file.display())]),
+        3,
+    );
+    assert!(
+        err.contains(&format!("dir:{}/t00", file.display())),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -72,7 +72,8 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     };
     let say = Progress::new(progress);
     let items = sync(src.as_ref(), dst.as_ref(), &opts)?;
-    let (mut copied, mut would, mut same, mut failed) = (0, 0, 0, Vec::new());
+    let (mut copied, mut would, mut same, mut untried) = (0, 0, 0, 0);
+    let mut failed = Vec::new();
     let mut out = stdout();
     for it in &items {
         // Each image's line names it in JSON mode, as its copy's events do.
@@ -91,7 +92,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
                 writeln!(out, "{}\t{d}", it.tag)?;
             }
-            Outcome::NotAttempted => {}
+            Outcome::NotAttempted => untried += 1,
             Outcome::Failed(e) => {
                 say.image_failed(e);
                 failed.push(e);
@@ -104,8 +105,12 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     } else {
         format!("{copied} copied")
     };
+    let untried = match untried {
+        0 => String::new(),
+        n => format!(", {n} not tried"),
+    };
     say.message(&format!(
-        "{} image{}: {done}, {same} unchanged, {} failed",
+        "{} image{}: {done}, {same} unchanged, {} failed{untried}",
         items.len(),
         if items.len() == 1 { "" } else { "s" },
         failed.len()

@@ -380,6 +380,18 @@ impl ImageReference for WithoutAttachmentTags {
     ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
         self.0.one_image(opts)
     }
+    fn listing_name(&self) -> String {
+        self.0.listing_name()
+    }
+    fn learn_tags(&self, opts: &TransportOptions) {
+        self.0.learn_tags(opts)
+    }
+    fn holds_referrers(&self) -> bool {
+        self.0.holds_referrers()
+    }
+    fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
+        self.0.sync_target(image, tag)
+    }
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let mut all = self.0.all_images(opts)?;
         all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));

@@ -121,6 +121,13 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
+    // Each image keeps its tag: a destination naming one would be ignored.
+    if let Some((tag, _)) = dst.one_image(&opts.copy.transport)? {
+        return Err(Error::new(format!(
+            "{dst}: sync writes each image under its own tag, so the destination names \
+             none (not {tag:?}); to write one image under another name, use lade copy"
+        )));
+    }
     let all = images(src, &opts.copy)
         .map_err(|e| e.context(format!("listing {}", src.listing_name())))?;
     let mut work = Vec::new();
@@ -156,11 +163,16 @@ pub fn sync(
             }
         }
     }
-    if let (false, Some((_, _, _, Ok(to)))) = (opts.dry_run, work.first()) {
+    if let (false, false, Some((_, _, _, Ok(to)))) = (opts.dry_run, opts.keep_going, work.first()) {
         // A destination that cannot be written (a directory that is not a
         // layout, say) fails the sync here, before any image is copied.
-        // (A new layout is made by the first blob written into it.)
-        drop(to.destination(&opts.copy.transport)?);
+        // (A new layout is made by the first blob written into it.) With
+        // --keep-going each image is tried, and fails, on its own: in a
+        // dir: tree, this one image's directory may be all that is wrong.
+        drop(
+            to.destination(&opts.copy.transport)
+                .map_err(|e| e.context(format!("opening {to}")))?,
+        );
     }
     // What the destination holds, in one request where it can tell.
     dst.learn_tags(&opts.copy.transport);
@@ -176,7 +188,8 @@ pub fn sync(
             Outcome::NotAttempted
         } else {
             let res = to.and_then(|to| sync_one(&*r, &*to, opts));
-            if res.is_err() && !opts.keep_going {
+            // A plan (--dry-run) lists every image, failed or not.
+            if res.is_err() && !opts.keep_going && !opts.dry_run {
                 stop.store(true, Ordering::Relaxed);
             }
             res.unwrap_or_else(|e| Outcome::Failed(e.context(&name)))
