@@ -687,6 +687,11 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&reg), "{err}");
+    // It says the registry is plain HTTP, and the way out.
+    assert!(
+        err.contains("answers plain HTTP, not HTTPS") && err.contains("--tls-verify=false"),
+        "{err}"
+    );
     // Unknown repository: a clear one-line error, exit 1 (not found, as
     // for a layout's unknown ref), nothing written.
     let t = tempdir();

@@ -104,6 +104,23 @@ impl Client {
                 self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None)
                     .map_err(|e2| e2.context(format!("(over https: {e})")))
             }
+            Err(e) => {
+                // A registry on plain HTTP (a local one, say) fails the TLS
+                // handshake in terms that do not say so: ask it over HTTP,
+                // and if it answers as a registry does (a TLS server
+                // answers a plain request 400), say what to do.
+                let http = format!("http://{api_host}/v2/");
+                let plain = self.send_once(&Method::GET, &http, &[], None);
+                if plain.is_ok_and(|r| matches!(r.status().as_u16(), 200 | 401)) {
+                    return Err(Error::new(format!(
+                        "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
+                         verification off for it (--tls-verify=false, or \
+                         --src-tls-verify=false / --dest-tls-verify=false)",
+                        self.host
+                    )));
+                }
+                Err(e)
+            }
             r => r,
         };
         let resp = r.map_err(|e| self.ctx("GET /v2/", e))?;
