@@ -50,7 +50,7 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "unpack" -d 'Unpack an ima
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
-index-only\t'The index alone; its images must be at the destination already'"
+index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
@@ -89,13 +89,13 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d '
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
-complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag matches this regular expression (unanchored)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
-index-only\t'The index alone; its images must be at the destination already'"
+index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
