@@ -1,9 +1,12 @@
 //! File-system helpers: durable renames, bounded reads, fast hashing of files.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::model::{Algorithm, Digest};
@@ -334,6 +337,43 @@ pub fn link_verified(
     Ok(Some(tmp.into_temp_path()))
 }
 
+/// The value `open` makes of the file at `path`, made once per process
+/// and file (device, inode, size, modification time) and shared: a sync
+/// reads one archive for each image in it, and a gzip archive is then
+/// decompressed and scanned once. Opens are serialized, so threads
+/// opening one file at once open it once.
+pub fn open_once<T: Send + Sync + 'static>(
+    path: &Path,
+    open: impl FnOnce() -> Result<T>,
+) -> Result<Arc<T>> {
+    type Key = (TypeId, u64, u64, u64, i64, i64);
+    type Opened = HashMap<Key, Arc<dyn Any + Send + Sync>>;
+    static OPENED: Mutex<Option<Opened>> = Mutex::new(None);
+    let Ok(md) = std::fs::metadata(path) else {
+        // `open` says what is wrong.
+        return open().map(Arc::new);
+    };
+    let key = (
+        TypeId::of::<T>(),
+        md.dev(),
+        md.ino(),
+        md.len(),
+        md.mtime(),
+        md.mtime_nsec(),
+    );
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    let opened = opened.get_or_insert_with(HashMap::new);
+    if let Some(t) = opened
+        .get(&key)
+        .and_then(|t| t.clone().downcast::<T>().ok())
+    {
+        return Ok(t);
+    }
+    let t = Arc::new(open()?);
+    opened.insert(key, t.clone());
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,5 +473,30 @@ mod tests {
         let mut s = String::new();
         f.read_to_string(&mut s).unwrap();
         assert_eq!(s, "x");
+    }
+
+    #[test]
+    fn open_once_opens_a_file_once_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a");
+        std::fs::write(&p, "one").unwrap();
+        let opens = std::sync::atomic::AtomicUsize::new(0);
+        let open = || {
+            opens.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(std::fs::read_to_string(&p)?)
+        };
+        let a = open_once(&p, open).unwrap();
+        let b = open_once(&p, open).unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another file at the path (replaced, as a write does): opened anew.
+        let q = dir.path().join("b");
+        std::fs::write(&q, "two!").unwrap();
+        std::fs::rename(&q, &p).unwrap();
+        assert_eq!(*open_once(&p, open).unwrap(), "two!");
+        assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // A missing file: the open's own error, nothing kept.
+        let gone = dir.path().join("gone");
+        assert!(open_once(&gone, || Ok(std::fs::read_to_string(&gone)?)).is_err());
     }
 }

@@ -950,6 +950,27 @@ fn archives_sync_into_a_layout() {
         let got = ok(lade().args(["inspect", "--raw", &format!("oci:{}:{tag}", back.display())]));
         assert_eq!(sha256(&got), d["digest"].as_str().unwrap(), "tag {tag}");
     }
+    // Again, from it and from a gzip'd copy of it: nothing to copy.
+    let gz = t.path().join("all.tar.gz");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("gzip -c {} > {}", oa.display(), gz.display()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for archive in [&oa, &gz] {
+        let out = run(lade().args([
+            "sync",
+            &format!("oci-archive:{}", archive.display()),
+            &format!("oci:{}", back.display()),
+        ]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("2 images: 0 copied, 2 unchanged, 0 failed"),
+            "{err}"
+        );
+    }
 
     // docker save of tiny:1 and tiny-other:1: a dir: tree keeps both
     // apart; in a layout both would be tag 1, so that is refused whole.
@@ -967,6 +988,17 @@ fn archives_sync_into_a_layout() {
         .collect();
     dirs.sort();
     assert_eq!(dirs, ["tiny-other:1", "tiny:1"]);
+    let out = run(lade().args([
+        "sync",
+        &format!("docker-archive:{da}"),
+        &format!("dir:{}", tree.display()),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("2 images: 0 copied, 2 unchanged, 0 failed"),
+        "{err}"
+    );
     let back2 = t.path().join("back2");
     let err = fails_with(
         lade().args([

@@ -93,7 +93,7 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -172,8 +172,9 @@ impl ArchiveRef {
         })
     }
 
-    fn open_archive(&self, opts: &TransportOptions) -> Result<Archive> {
-        Archive::open(self, opts)
+    /// The archive, scanned (and decompressed) once per process.
+    fn open_archive(&self, opts: &TransportOptions) -> Result<Arc<Archive>> {
+        crate::fsutil::open_once(&self.path, || Archive::open(self, opts))
     }
 }
 
@@ -207,6 +208,13 @@ impl ImageReference for ArchiveRef {
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         Ok(Box::new(ArchiveDest::new(self, opts)?))
+    }
+
+    /// The digest of the manifest lade makes for the image (for sync: an
+    /// image the destination has is not copied again).
+    fn current_digest(&self, opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+        let src = ArchiveSource::new(self.open_archive(opts)?, &self.sel)?;
+        Ok(Some(src.manifest.digest))
     }
 
     /// `NAME:TAG` is that image; `@N` is the Nth of [`Self::all_images`]
@@ -361,7 +369,7 @@ impl Archive {
 
 /// Reads one image of an archive.
 pub struct ArchiveSource {
-    index: TarIndex,
+    archive: Arc<Archive>,
     manifest: RawManifest,
     config: Vec<u8>,
     config_digest: Digest,
@@ -416,10 +424,9 @@ pub(crate) fn synthesize_manifest(
 }
 
 impl ArchiveSource {
-    fn new(archive: Archive, sel: &Selector) -> Result<ArchiveSource> {
+    fn new(archive: Arc<Archive>, sel: &Selector) -> Result<ArchiveSource> {
         let i = archive.select(sel)?;
-        let Archive { index, mut items } = archive;
-        let item = items.swap_remove(i);
+        let (index, item) = (&archive.index, &archive.items[i]);
         let config = index
             .read_small(&item.config, MAX_MANIFEST_SIZE)
             .context("manifest.json Config")?;
@@ -441,19 +448,20 @@ impl ArchiveSource {
                 .resolve(path)
                 .with_context(|| format!("manifest.json layer {n}"))?
                 .clone();
-            let (mt, digest) = Self::describe_layer(&index, &item, &e, diff_id)
+            let (mt, digest) = Self::describe_layer(index, item, &e, diff_id)
                 .with_context(|| format!("layer {n} {path:?}"))?;
             descs.push((mt, e.size, digest.clone()));
             layers.insert(digest, e);
         }
         let manifest = synthesize_manifest(&config, &config_digest, &descs)?;
+        let repo_tags = item.repo_tags.clone().unwrap_or_default();
         Ok(ArchiveSource {
-            index,
+            archive,
             manifest,
             config,
             config_digest,
             layers,
-            repo_tags: item.repo_tags.unwrap_or_default(),
+            repo_tags,
         })
     }
 
@@ -514,7 +522,7 @@ impl ImageSource for ArchiveSource {
             return Ok((Box::new(&self.config[..]), Some(self.config.len() as u64)));
         }
         match self.layers.get(&desc.digest) {
-            Some(e) => Ok((Box::new(self.index.open(e)), Some(e.size))),
+            Some(e) => Ok((Box::new(self.archive.index.open(e)), Some(e.size))),
             None => Err(Error::not_found(format!(
                 "blob {}: not part of this image",
                 desc.digest

@@ -9,7 +9,8 @@
 //! are then read in place with positional reads, so several can be read
 //! at once. A gzip-compressed archive is first decompressed once into an
 //! unnamed temp file (in `TransportOptions::tmp_dir`, else the system's),
-//! which disappears when the source is dropped. The scan refuses
+//! which disappears when the process ends; each archive is scanned (and
+//! decompressed) once per process, however many images are read from it. The scan refuses
 //! archives with unsafe member names (absolute, or with `..`), with a
 //! member's data cut short, or with the same file twice; blobs,
 //! `index.json` and `oci-layout` must be regular files (a symlink or hard
@@ -35,7 +36,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::oci_layout::{find_in_index, fmt_path_ref, parse_path_ref};
 use super::{
@@ -44,7 +45,7 @@ use super::{
 };
 use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, read_up_to, temp_file_in};
+use crate::fsutil::{fsync_dir, open_once, read_up_to, temp_file_in};
 use crate::model::{
     validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
     RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
@@ -68,8 +69,11 @@ impl OciArchiveRef {
         Ok(OciArchiveRef { path, name })
     }
 
-    fn open(&self, opts: &TransportOptions) -> Result<TarLayout> {
-        TarLayout::open(&self.path, opts.tmp_dir.as_deref())
+    /// The archive, scanned (and decompressed) once per process.
+    fn open(&self, opts: &TransportOptions) -> Result<Arc<TarLayout>> {
+        open_once(&self.path, || {
+            TarLayout::open(&self.path, opts.tmp_dir.as_deref())
+        })
     }
 
     /// The index.json entry this reference names.
@@ -125,6 +129,13 @@ impl ImageReference for OciArchiveRef {
 
     fn tag(&self) -> Option<String> {
         self.name.clone()
+    }
+
+    /// The digest index.json names (for sync: an image the destination
+    /// has is not copied again).
+    fn current_digest(&self, opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+        let tar = self.open(opts)?;
+        Ok(Some(self.resolve(&tar.index)?.digest))
     }
 
     /// An archive is rewritten whole by each write: one image per sync
@@ -385,7 +396,7 @@ impl Read for RangeReader<'_> {
 
 /// Reads one image of an archive.
 struct ArchiveSource {
-    tar: TarLayout,
+    tar: Arc<TarLayout>,
     top: Descriptor,
 }
 
