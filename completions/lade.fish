@@ -84,7 +84,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
-complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -117,7 +117,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-times -d 'docke
 complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
-complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s V -l version -d 'Print version'

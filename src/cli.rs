@@ -273,6 +273,7 @@ OUTPUT
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
   Each blob written has one blob_done; their bytes add up to the bytes written.
+  A failure ends the events with the usual one-line \"lade: error:\" text.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app
@@ -468,7 +469,7 @@ pub enum MultiArchArg {
 /// What to copy from a multi-platform index.
 #[derive(Debug, Args)]
 pub struct MultiArchArgs {
-    /// For a multi-platform index: copy the index and every image, keeping its digest
+    /// For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
     /// For a multi-platform index: what to copy [default: system for copy,
@@ -500,7 +501,8 @@ pub struct SyncArgs {
     /// going on with their other blobs meanwhile; an image left with
     /// nothing but waiting for such a blob stands aside and the next image
     /// starts, up to 4×N under way)
-    #[arg(short, long, value_name = "N", default_value_t = 8)]
+    #[arg(short, long, value_name = "N", default_value_t = 8,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub jobs: usize,
     /// Show what would be copied; copy nothing
     #[arg(short = 'n', long)]

@@ -281,12 +281,42 @@ fn refused_selections_leave_no_new_layout() {
         return;
     }
     let t = tempdir();
-    let (src, _) = pushed_index(&reg, &t.path().join("src"), false);
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
     let new = t.path().join("new");
     let empty = t.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
+    // One image (the index's amd64 instance, by digest): --platform must
+    // name its platform, as with docker pull --platform.
+    let index_bytes = std::fs::read(
+        t.path()
+            .join("src/blobs/sha256")
+            .join(&desc["digest"].as_str().unwrap()[7..]),
+    )
+    .unwrap();
+    let amd64 = json(&index_bytes)["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let single = format!("{}@{amd64}", src.rsplit_once(':').unwrap().0);
     for dir in [&new, &empty] {
         let dst = format!("oci:{}:x", dir.display());
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                "--platform",
+                "linux/arm64",
+                &single,
+                &dst,
+            ]),
+            1,
+        );
+        assert!(
+            err.contains("no image for linux/arm64: the source is a single image, for linux/amd64"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
         let err = fails_with(
             lade().args([
                 "copy",
@@ -335,6 +365,18 @@ fn refused_selections_leave_no_new_layout() {
     }
     assert!(!new.exists(), "a failed copy created {}", new.display());
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    // Its own platform: copied, the same digest.
+    let one = format!("oci:{}:x", new.display());
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        "--platform",
+        "linux/amd64",
+        &single,
+        &one,
+    ]));
+    assert_eq!(sha256(&ok(lade().args(["inspect", "--raw", &one]))), amd64);
 }
 
 #[test]

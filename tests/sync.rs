@@ -791,6 +791,11 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
         err.contains("--tag-regex") && err.contains("unclosed character class"),
         "{err}"
     );
+    let err = fails_with(
+        lade().args(["sync", "-j", "0", &src, &format!("oci:{}", out.display())]),
+        2,
+    );
+    assert!(err.contains("'0' for '--jobs <N>'"), "{err}");
     assert!(!out.exists(), "nothing written");
 }
 

@@ -222,6 +222,37 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
     read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
 }
 
+/// `--platform` given for a single image: it must be for one of them
+/// (as docker pull --platform), else nothing is copied. An image whose
+/// config names no platform (an artifact) passes.
+fn check_platform(src: &dyn ImageSource, top: &RawManifest, want: &[Platform]) -> Result<()> {
+    let Ok(m) = top.manifest() else {
+        return Ok(());
+    };
+    let config = read_config(src, &m.config)?;
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&config) else {
+        return Ok(());
+    };
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
+    if field("architecture").is_empty() || field("os").is_empty() {
+        return Ok(());
+    }
+    let have = Platform {
+        os: field("os").to_string(),
+        architecture: field("architecture").to_string(),
+        variant: Some(field("variant").to_string()).filter(|v| !v.is_empty()),
+        ..Default::default()
+    };
+    if want.iter().any(|w| have.matches(w)) {
+        return Ok(());
+    }
+    let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+    Err(Error::not_found(format!(
+        "no image for {}: the source is a single image, for {have}",
+        want.join(", ")
+    )))
+}
+
 fn copy_one(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -232,6 +263,9 @@ fn copy_one(
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);
     let out = if !top.is_index() {
+        if let MultiArch::Platforms(want) = &opts.multi_arch {
+            check_platform(src, &top, want)?;
+        }
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,
