@@ -1,6 +1,8 @@
 //! Signatures and referrers (`--with-referrers`) against the test registry
 //! (distribution 2.8: no referrers API, so the OCI 1.1 tag-schema fallback
-//! is what it exercises): a signed-looking image — a cosign `.sig` tag and an
+//! is what it exercises, but for one test where a proxy in front of it
+//! answers the referrers API from its tag-schema indexes, in pages, and
+//! hides them): a signed-looking image — a cosign `.sig` tag and an
 //! SBOM referrer (itself signed by a referrer) registered in `sha256-<hex>`
 //! indexes as oras does — mirrored by `sync`, copied to a layout and back,
 //! left out without the option, refused where it cannot go, failing cleanly
@@ -486,4 +488,113 @@ fn a_corrupt_or_missing_referrer_blob_fails_and_leaves_nothing() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     let path = format!("/v2/{dst}/manifests/{}", s.sbom);
     assert_eq!(registry_status(&reg, "HEAD", &path), 404);
+}
+
+/// A source registry with the OCI 1.1 referrers API (the test registry
+/// has none: a proxy answers it from the registry's tag-schema indexes,
+/// one referrer per page, and hides those indexes): referrers are found
+/// through the API, following its pages, and arrive at a registry (in
+/// the destination's own fallback indexes) and in a layout; sync does
+/// the same.
+#[test]
+fn referrers_are_read_through_the_referrers_api_page_by_page() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/api");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    // A second referrer of the image: its list takes two pages.
+    let image_size = skopeo_raw(&format!("docker://{reg}/{repo}@{}", s.image)).len();
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": s.image, "size": image_size});
+    const ATT: &str = "application/vnd.example.attestation.v1+json";
+    let (att, att_desc) = push_referrer(&reg, &repo, ATT, ATT, b"an attestation", &subject);
+    let mut listed = fallback_entries(&reg, &repo, &s.image);
+    listed.push(att_desc);
+    push_fallback(&reg, &repo, &s.image, &listed);
+
+    let api = Counter::with_referrers_api(&reg, 1);
+    let src = format!("docker://{}/{repo}", api.addr);
+    let dst_repo = unique("ref/apidst");
+    ok(copy_cmd().args([
+        "-q",
+        "--with-referrers",
+        &format!("{src}:v1"),
+        &format!("docker://{reg}/{dst_repo}:v1"),
+    ]));
+    let log = api.take();
+    let pages: Vec<&String> = log
+        .iter()
+        .filter(|l| l.starts_with(&format!("GET /v2/{repo}/referrers/{}", s.image)))
+        .collect();
+    assert_eq!(pages.len(), 2, "{log:#?}");
+    assert!(pages[1].ends_with("?page=1"), "{log:#?}");
+    // The fallback index was never asked for: the API answered.
+    let fallback = format!("/manifests/{}", s.tag);
+    assert!(!log.iter().any(|l| l.ends_with(&fallback)), "{log:#?}");
+    // Everything arrived, byte for byte, and the destination (no API)
+    // lists the image's two referrers in its own fallback index.
+    let at = |r: &str| format!("docker://{reg}/{dst_repo}{r}");
+    for d in [&s.image, &s.sbom, &s.sbom_sig, &att] {
+        assert_eq!(&sha256(&skopeo_raw(&at(&format!("@{d}")))), d);
+    }
+    assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);
+    let mut e: Vec<(String, String)> = fallback_entries(&reg, &dst_repo, &s.image)
+        .iter()
+        .map(|e| {
+            (
+                e["digest"].as_str().unwrap().to_string(),
+                e["artifactType"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    e.sort();
+    let mut want = vec![
+        (s.sbom.clone(), SPDX.to_string()),
+        (att.clone(), ATT.to_string()),
+    ];
+    want.sort();
+    assert_eq!(e, want);
+    let e = fallback_entries(&reg, &dst_repo, &s.sbom);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0]["digest"], s.sbom_sig.as_str());
+
+    // Into a layout: the referrers as index.json entries.
+    let dir = t.path().join("layout");
+    ok(copy_cmd().args([
+        "-q",
+        "--with-referrers",
+        &format!("{src}:v1"),
+        &format!("oci:{}:v1", dir.display()),
+    ]));
+    let index = json(&fs::read(dir.join("index.json")).unwrap());
+    let digests: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["digest"].as_str().unwrap())
+        .collect();
+    for d in [&s.image, &s.sig, &s.sbom, &s.sbom_sig, &att] {
+        assert!(digests.contains(&d.as_str()), "{d}: {index:#}");
+    }
+
+    // sync through the API: the same, and the source's tag list (the
+    // proxy leaves the fallback tags out) has v1 and the cosign tag.
+    let synced = unique("ref/apisync");
+    ok(sync_cmd().args(["-q", &src, &format!("docker://{reg}/{synced}")]));
+    assert_eq!(tags(&format!("docker://{reg}/{synced}")), {
+        let mut t = vec![
+            "v1".to_string(),
+            format!("{}.sig", s.tag),
+            s.tag.clone(),
+            s.sbom.replace(':', "-"),
+        ];
+        t.sort();
+        t
+    });
+    for d in [&s.sbom, &s.sbom_sig, &att] {
+        let raw = skopeo_raw(&format!("docker://{reg}/{synced}@{d}"));
+        assert_eq!(&sha256(&raw), d);
+    }
 }

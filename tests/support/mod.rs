@@ -143,6 +143,110 @@ pub struct Counter {
     hold: Arc<Hold>,
 }
 
+/// A fallback tag of the OCI referrers tag schema: `sha256-<64 hex>`.
+fn is_fallback_tag(t: &str) -> bool {
+    t.strip_prefix("sha256-")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// GET over HTTP/1.0 (a body never chunked): (status, body).
+fn get10(reg: &str, path: &str, accept: &str) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(reg).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {reg}\r\nAccept: {accept}\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let end = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..end]);
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, resp[end + 4..].to_vec())
+}
+
+/// In front of a registry without the referrers API, answer it as one
+/// that has it would: `GET /v2/<repo>/referrers/<digest>` lists what the
+/// registry's `sha256-<hex>` tag-schema index lists, `page` entries per
+/// page linked by `Link: <…>; rel="next"`. The fallback tags themselves
+/// are hidden (404 by name, left out of tag lists), so the API is the
+/// only way to the referrers. None when `line` is not such a request.
+fn referrers_api(upstream: &str, line: &str, page: usize) -> Option<Vec<u8>> {
+    let (method, target) = line.split_once(' ')?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let repo_part = path.strip_prefix("/v2/")?;
+    let respond = |status: &str, headers: &[String], body: &[u8]| {
+        let mut r = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+        for h in headers {
+            r.push_str(h);
+            r.push_str("\r\n");
+        }
+        r.push_str("Connection: close\r\n\r\n");
+        let mut r = r.into_bytes();
+        if method != "HEAD" {
+            r.extend_from_slice(body);
+        }
+        r
+    };
+    if let Some((repo, digest)) = repo_part.split_once("/referrers/") {
+        let (status, body) = get10(
+            upstream,
+            &format!("/v2/{repo}/manifests/{}", digest.replace(':', "-")),
+            OCI_INDEX,
+        );
+        let all: Vec<Value> = match status {
+            200 => serde_json::from_slice::<Value>(&body).unwrap()["manifests"]
+                .as_array()
+                .unwrap()
+                .clone(),
+            _ => Vec::new(),
+        };
+        let n: usize = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("page="))
+            .map_or(0, |v| v.parse().unwrap());
+        let these: Vec<Value> = all.iter().skip(n * page).take(page).cloned().collect();
+        let body = serde_json::to_vec(
+            &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": these}),
+        )
+        .unwrap();
+        let mut headers = vec![format!("Content-Type: {OCI_INDEX}")];
+        if (n + 1) * page < all.len() {
+            headers.push(format!(
+                "Link: </v2/{repo}/referrers/{digest}?page={}>; rel=\"next\"",
+                n + 1
+            ));
+        }
+        return Some(respond("200 OK", &headers, &body));
+    }
+    if let Some((_, reference)) = repo_part.rsplit_once("/manifests/") {
+        if is_fallback_tag(reference) {
+            let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#;
+            return Some(respond(
+                "404 Not Found",
+                &["Content-Type: application/json".to_string()],
+                body,
+            ));
+        }
+        return None;
+    }
+    if method == "GET" && repo_part.ends_with("/tags/list") {
+        let (status, body) = get10(upstream, target, "application/json");
+        assert_eq!(status, 200, "{line}");
+        let mut v: Value = serde_json::from_slice(&body).unwrap();
+        if let Some(tags) = v["tags"].as_array_mut() {
+            tags.retain(|t| !is_fallback_tag(t.as_str().unwrap()));
+        }
+        let body = serde_json::to_vec(&v).unwrap();
+        return Some(respond(
+            "200 OK",
+            &["Content-Type: application/json".to_string()],
+            &body,
+        ));
+    }
+    None
+}
+
 /// Requests a [`Counter`] keeps from going upstream until released.
 #[derive(Default)]
 struct Hold {
@@ -171,6 +275,16 @@ impl Hold {
 
 impl Counter {
     pub fn start(upstream: &str) -> Counter {
+        Self::start_with(upstream, None)
+    }
+
+    /// A counter that also answers the referrers API (see
+    /// [`referrers_api`]), `page` referrers per page.
+    pub fn with_referrers_api(upstream: &str, page: usize) -> Counter {
+        Self::start_with(upstream, Some(page))
+    }
+
+    fn start_with(upstream: &str, api_page: Option<usize>) -> Counter {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap().to_string();
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -179,7 +293,7 @@ impl Counter {
         std::thread::spawn(move || {
             for c in l.incoming().flatten() {
                 let (log, up, hold) = (log2.clone(), up.clone(), hold2.clone());
-                std::thread::spawn(move || relay(c, &up, &log, &hold));
+                std::thread::spawn(move || relay(c, &up, &log, &hold, api_page));
             }
         });
         Counter { addr, log, hold }
@@ -204,7 +318,13 @@ impl Counter {
 
 /// One request per connection: forward the head (with Connection: close)
 /// and body, then relay the answer until the upstream closes.
-fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>, hold: &Hold) {
+fn relay(
+    mut c: TcpStream,
+    upstream: &str,
+    log: &Mutex<Vec<String>>,
+    hold: &Hold,
+    api_page: Option<usize>,
+) {
     let mut r = BufReader::new(c.try_clone().unwrap());
     let mut head = String::new();
     let mut first = String::new();
@@ -218,7 +338,7 @@ fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>, hold: &Hold
         parts.next().unwrap_or("")
     );
     hold.wait(&line);
-    log.lock().unwrap().push(line);
+    log.lock().unwrap().push(line.clone());
     head.push_str(&first);
     loop {
         let mut l = String::new();
@@ -230,6 +350,11 @@ fn relay(mut c: TcpStream, upstream: &str, log: &Mutex<Vec<String>>, hold: &Hold
         }
     }
     head.push_str("Connection: close\r\n\r\n");
+    if let Some(answer) = api_page.and_then(|n| referrers_api(upstream, &line, n)) {
+        let _ = c.write_all(&answer);
+        let _ = c.shutdown(Shutdown::Both);
+        return;
+    }
     let Ok(mut u) = TcpStream::connect(upstream) else {
         return;
     };
