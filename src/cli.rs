@@ -316,7 +316,9 @@ SOURCES AND DESTINATIONS
   Signatures and referrers come along (see lade copy --with-referrers) when
   the destination can hold them (docker://, oci:): signature and referrer tags
   (sha256-HEX, sha256-HEX.sig/.att/.sbom) are synced like other tags, so new
-  signatures of an unchanged image arrive on the next run. Referrers only the
+  signatures of an unchanged image arrive on the next run. They go after
+  the images; those of an image written changed (--platform, --format: not
+  at the destination under its source digest) are left out, and counted. Referrers only the
   referrers API lists are found when their image is copied.
   --with-referrers=false leaves those tags and referrers out.
 

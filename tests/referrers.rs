@@ -598,3 +598,40 @@ fn referrers_are_read_through_the_referrers_api_page_by_page() {
         assert_eq!(&sha256(&raw), d);
     }
 }
+
+/// An image synced changed (another --format: a new digest) leaves its
+/// signature and referrers-index tags out, rather than writing tags that
+/// point at a digest the destination does not have.
+#[test]
+fn signatures_of_an_image_written_changed_are_left_out() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/chg");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let dst = unique("ref/chgdst");
+    let out = run(sync_cmd().args([
+        "--format",
+        "v2s2",
+        &format!("docker://{reg}/{repo}"),
+        &format!("docker://{reg}/{dst}"),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("4 images: 1 copied, 0 unchanged, 0 failed, 3 left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}.sig: left out: its image {} is not at the destination",
+            s.tag, s.image
+        )),
+        "{err}"
+    );
+    assert_eq!(tags(&format!("docker://{reg}/{dst}")), ["v1"]);
+    let v1 = json(&skopeo_raw(&format!("docker://{reg}/{dst}:v1")));
+    assert_eq!(v1["mediaType"], DOCKER_MANIFEST);
+}

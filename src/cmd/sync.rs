@@ -72,7 +72,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     };
     let say = Progress::new(progress);
     let items = sync(src.as_ref(), dst.as_ref(), &opts)?;
-    let (mut copied, mut would, mut same, mut untried) = (0, 0, 0, 0);
+    let (mut copied, mut would, mut same, mut untried, mut left) = (0, 0, 0, 0, 0);
     let mut failed = Vec::new();
     let mut out = stdout();
     for it in &items {
@@ -93,6 +93,13 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 writeln!(out, "{}\t{d}", it.tag)?;
             }
             Outcome::NotAttempted => untried += 1,
+            Outcome::LeftOut(d) => {
+                left += 1;
+                say.message(&format!(
+                    "{}: left out: its image {d} is not at the destination as such",
+                    it.tag
+                ));
+            }
             Outcome::Failed(e) => {
                 say.image_failed(e);
                 failed.push(e);
@@ -105,10 +112,13 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     } else {
         format!("{copied} copied")
     };
-    let untried = match untried {
+    let mut untried = match untried {
         0 => String::new(),
         n => format!(", {n} not tried"),
     };
+    if left > 0 {
+        untried.push_str(&format!(", {left} left out"));
+    }
     say.message(&format!(
         "{} image{}: {done}, {same} unchanged, {} failed{untried}",
         items.len(),

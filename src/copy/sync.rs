@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use regex::Regex;
 
 use super::jobs::Jobs;
+use super::referrers::attachment_tag;
 use super::{copy_image, CopyOptions};
 use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
@@ -49,6 +50,9 @@ pub enum Outcome {
     WouldCopy(Option<Digest>),
     /// Not attempted: an earlier image failed (without --keep-going).
     NotAttempted,
+    /// A signature or referrers-index tag whose image (this digest) is not
+    /// at the destination as such (copied changed: --platform, --format).
+    LeftOut(Digest),
     Failed(Error),
 }
 
@@ -201,22 +205,53 @@ pub fn sync(
             outcome,
         }
     };
+    // Signature and referrers-index tags go after the images, so each
+    // finds its image there; one whose image is not there as such is left
+    // out rather than written to point at nothing.
+    let attached = |w: Work| -> Item {
+        let subject = attachment_tag(&w.1).map(|(d, _)| d);
+        let go = !opts.dry_run && !stop.load(Ordering::Relaxed);
+        if let (Some(d), Ok(to), true) = (subject, &w.3, go) {
+            let there = to
+                .destination(&opts.copy.transport)
+                .and_then(|dest| dest.has_manifest(&d));
+            if let Ok(false) = there {
+                return Item {
+                    source: w.2.to_string(),
+                    source_tag: w.0,
+                    tag: w.1,
+                    outcome: Outcome::LeftOut(d),
+                };
+            }
+        }
+        one(w)
+    };
+    let (later, first): (Vec<_>, Vec<_>) = work
+        .into_iter()
+        .enumerate()
+        .partition(|(_, w)| attachment_tag(&w.1).is_some());
     // `jobs` images at once, each on a thread of its own. Tags usually
     // share base layers: a blob that two images need is written by one of
     // them while the other waits (see ImageDestination::blob_scope), then
     // finds it present; an image left with nothing but such waits stands
     // aside and the next one starts (see jobs.rs).
     let places = Jobs::new(opts.jobs);
-    Ok(std::thread::scope(|s| {
-        let images: Vec<_> = work
-            .into_iter()
-            .map(|w| places.run_on(s, || one(w)))
-            .collect();
-        images
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    }))
+    let run = |group: Vec<(usize, Work)>, f: &(dyn Fn(Work) -> Item + Sync)| {
+        std::thread::scope(|s| {
+            let images: Vec<_> = group
+                .into_iter()
+                .map(|(i, w)| (i, places.run_on(s, move || f(w))))
+                .collect();
+            images
+                .into_iter()
+                .map(|(i, h)| (i, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+                .collect::<Vec<_>>()
+        })
+    };
+    let mut items = run(first, &one);
+    items.extend(run(later, &attached));
+    items.sort_by_key(|(i, _)| *i);
+    Ok(items.into_iter().map(|(_, it)| it).collect())
 }
 
 /// Sync the image `src` to `to`, unless `to` holds it already.
