@@ -371,17 +371,12 @@ fn listed_without(c: &Client, repo: &str, tag: &str) -> bool {
         .is_some_and(|tags| !tags.contains(tag))
 }
 
-/// Registries (hosts) whose referrers API this process asked about: true
-/// when they have one (200), false when they answered 400, 404 or 405 (none,
-/// so it is not asked again).
-fn referrers_api_hosts() -> &'static Mutex<HashMap<String, bool>> {
-    static S: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+/// Registries (hosts) that answered this process's referrers API request
+/// 400, 404 or 405: they have no such API, so it is not asked again.
+fn no_referrers_api() -> &'static Mutex<HashSet<String>> {
+    static S: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     S.get_or_init(Default::default)
 }
-
-/// Held while a host not yet in [`referrers_api_hosts`] is asked, so images
-/// synced at once ask a registry that may lack the API once, not each.
-static REFERRERS_PROBE: Mutex<()> = Mutex::new(());
 
 /// (host, repo) of every registry source opened in this process, for
 /// cross-repository mounts.
@@ -474,20 +469,13 @@ impl RegistrySource {
     /// registry has no referrers API (404, as distribution-spec 1.1 says;
     /// 405 and 400 from registries that do not know the route).
     fn referrers_api(&self, subject: &Digest) -> Result<Option<Vec<Descriptor>>> {
+        // Callers hold the attachment walk lock (copy/referrers.rs), so a
+        // registry without the API is asked once, however many images a
+        // sync copies at once.
         let c = &self.client;
-        let known = || referrers_api_hosts().lock().unwrap().get(&c.host).copied();
-        let mut probe = match known() {
-            Some(false) => return Ok(None),
-            Some(true) => None,
-            None => {
-                let g = REFERRERS_PROBE.lock().unwrap_or_else(|e| e.into_inner());
-                match known() {
-                    Some(false) => return Ok(None),
-                    Some(true) => None,
-                    None => Some(g),
-                }
-            }
-        };
+        if no_referrers_api().lock().unwrap().contains(&c.host) {
+            return Ok(None);
+        }
         let path = format!("/v2/{}/referrers/{subject}", self.r.r.path);
         let mut url = c.url(&path);
         let mut out = Vec::new();
@@ -499,17 +487,12 @@ impl RegistrySource {
                 &[("accept", OCI_INDEX.to_string())],
                 ReqBody::Empty,
             )?;
-            let status = resp.status().as_u16();
-            if probe.is_some() && matches!(status, 200 | 400 | 404 | 405) {
-                referrers_api_hosts()
-                    .lock()
-                    .unwrap()
-                    .insert(c.host.clone(), status == 200);
-                probe = None;
-            }
-            match status {
+            match resp.status().as_u16() {
                 200 => {}
-                400 | 404 | 405 if out.is_empty() => return Ok(None),
+                400 | 404 | 405 if out.is_empty() => {
+                    no_referrers_api().lock().unwrap().insert(c.host.clone());
+                    return Ok(None);
+                }
                 _ => return Err(c.status_error("GET", &path, resp)),
             }
             let link = header(&resp, "link");
