@@ -104,18 +104,18 @@ impl Client {
                 self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None)
                     .map_err(|e2| e2.context(format!("(over https: {e})")))
             }
-            Err(e) => {
-                // A registry on plain HTTP (a local one, say) fails the TLS
-                // handshake in terms that do not say so: ask it over HTTP,
-                // and if it answers as a registry does (a TLS server
-                // answers a plain request 400), say what to do.
+            // A server on plain HTTP (a local registry, say) answers the
+            // TLS hello with an HTTP response, which TLS reports as a
+            // record of a bad type, words that do not say what is wrong.
+            // Only then: ask the same port over HTTP, and if it answers,
+            // say so and what to do. (No credentials go with it.)
+            Err(e) if e.to_string().contains("InvalidContentType") => {
                 let http = format!("http://{api_host}/v2/");
-                let plain = self.send_once(&Method::GET, &http, &[], None);
-                if plain.is_ok_and(|r| matches!(r.status().as_u16(), 200 | 401)) {
+                if self.send_once(&Method::GET, &http, &[], None).is_ok() {
                     return Err(Error::new(format!(
                         "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
                          verification off for it (--tls-verify=false, or \
-                         --src-tls-verify=false / --dest-tls-verify=false)",
+                         --src-tls-verify=false / --dest-tls-verify=false) (over https: {e})",
                         self.host
                     )));
                 }
