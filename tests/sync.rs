@@ -744,6 +744,14 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
         ),
         (format!("oci-archive:{}", out.display()), "oci-archive:"),
         ("docker-daemon:app:1".to_string(), "docker-daemon:"),
+        (
+            format!("docker-archive:{}:app:1", out.display()),
+            "docker-archive:",
+        ),
+        (
+            format!("docker-archive:{}:@1", out.display()),
+            "docker-archive:",
+        ),
     ] {
         let err = fails_with(lade().args(["sync", &src, &dst]), 3);
         assert_eq!(err.lines().count(), 1, "{err}");

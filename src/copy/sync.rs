@@ -125,6 +125,12 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
+    // A destination sync cannot write to is refused first, for what it is.
+    if let Err(e) = dst.sync_target(None, "latest") {
+        if e.kind() == Kind::Unsupported {
+            return Err(e);
+        }
+    }
     // Each image keeps its tag: a destination naming one would be ignored.
     if let Some((tag, _)) = dst.one_image(&opts.copy.transport)? {
         return Err(Error::new(format!(
