@@ -51,7 +51,7 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this mess
 complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
-complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s]' -r -f -a "gzip\t''
@@ -96,7 +96,7 @@ false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines) or JSON lines (json)' -r -f -a "auto\t''

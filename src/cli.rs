@@ -242,6 +242,8 @@ MULTI-PLATFORM IMAGES
   copies the index alone (its images must already be at the destination).
   Destinations that cannot hold an index (docker-archive:, docker-daemon:) refuse
   the last three, except that one --platform there copies that image alone.
+  A single image (no index) is copied as it is, but with --platform only when
+  its config names one of those platforms (else exit 1, as docker pull).
 
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest
@@ -317,17 +319,20 @@ SOURCES AND DESTINATIONS
   the destination can hold them (docker://, oci:): signature and referrer tags
   (sha256-HEX, sha256-HEX.sig/.att/.sbom) are synced like other tags, so new
   signatures of an unchanged image arrive on the next run. They go after
-  the images; those of an image written changed (--platform, --format: not
-  at the destination under its source digest) are left out, and counted. Referrers only the
+  the images. Those of an image this sync wrote changed (--platform,
+  --format: under another digest) are left out, said per tag (\"left out\")
+  and counted; others, an old untagged image's say, go as any tag (--dry-run
+  cannot tell what would be changed and lists them all). Referrers only the
   referrers API lists are found when their image is copied.
   --with-referrers=false leaves those tags and referrers out.
 
 OUTPUT
-  One line per image on stderr: copied or unchanged; then a summary (copied,
-  unchanged, failed, and not tried: the images after a failure without
-  --keep-going; --dry-run always goes through them all); then the
-  error: the failed image's own when it is the only one (without
-  --keep-going), else one \"lade: failed:\" line per failed image and a count.
+  One line per image on stderr: copied, unchanged or left out; then a summary
+  (copied, unchanged, failed, and where there are any: not tried, the images
+  after a failure without --keep-going, as --dry-run goes through them all;
+  left out); then the error: the failed image's own when it is the only one
+  (without --keep-going), else one \"lade: failed:\" line per failed image and
+  a count.
   --progress=json: the JSON events of lade copy for every image, their
   \"image\" naming the source image (images go at once, so their events
   interleave), then the per-image lines as message events with their
@@ -478,7 +483,7 @@ pub struct MultiArchArgs {
     /// all for sync]
     #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "platforms")]
     pub multi_arch: Option<MultiArchArg>,
-    /// For a multi-platform index: copy these platforms under a new index (repeatable)
+    /// For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them
     #[arg(long = "platform", value_name = "OS/ARCH[/VARIANT]")]
     pub platforms: Vec<String>,
 }

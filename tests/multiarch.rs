@@ -669,3 +669,58 @@ fn index_only_into_a_destination_written_whole_is_refused() {
         ]));
     }
 }
+
+/// sync --platform writes a new index (another digest): the source
+/// index's signature tag is left out, not written to point at nothing.
+#[test]
+fn sync_with_platforms_leaves_the_index_signature_out() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    let (src_repo, _) = src.rsplit_once(':').unwrap();
+    let repo_path = src_repo
+        .trim_start_matches("docker://")
+        .split_once('/')
+        .unwrap()
+        .1;
+    let index_digest = desc["digest"].as_str().unwrap();
+    // A cosign-style tag for the index (an instance manifest stands in
+    // for the signature: its blobs are in the repository).
+    let instance = json(&raw(&src))["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sig_bytes = raw(&format!("{src_repo}@{instance}"));
+    let sig_tag = format!("{}.sig", index_digest.replace(':', "-"));
+    registry_put_manifest(&reg, repo_path, &sig_tag, OCI_MANIFEST, &sig_bytes);
+
+    let dst = format!("docker://{reg}/{}", unique("ma/sigdst"));
+    let out = run(lade().args([
+        "sync",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--platform",
+        "linux/arm64",
+        src_repo,
+        &dst,
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("2 images: 1 copied, 0 unchanged, 0 failed, 1 left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{sig_tag}: left out: its image {index_digest} was written changed"
+        )),
+        "{err}"
+    );
+    let tags = json(&ok(lade().args(["list-tags", "--tls-verify=false", &dst])));
+    assert_eq!(tags["Tags"], serde_json::json!(["1"]));
+    let sub = json(&raw(&format!("{dst}:1")));
+    assert_eq!(sub["manifests"].as_array().unwrap().len(), 1);
+}

@@ -601,7 +601,9 @@ fn referrers_are_read_through_the_referrers_api_page_by_page() {
 
 /// An image synced changed (another --format: a new digest) leaves its
 /// signature and referrers-index tags out, rather than writing tags that
-/// point at a digest the destination does not have.
+/// point at a digest the destination does not have. Attachment tags of
+/// what the sync does not write (an old, untagged image; a referrer) are
+/// mirrored as any tag.
 #[test]
 fn signatures_of_an_image_written_changed_are_left_out() {
     let Some(reg) = registry() else { return };
@@ -611,6 +613,15 @@ fn signatures_of_an_image_written_changed_are_left_out() {
     let t = tempdir();
     let repo = unique("ref/chg");
     let s = signed_image(&reg, &repo, &t.path().join("src"));
+    // An older image, by digest only, with a signature of its own.
+    let old_dir = t.path().join("old");
+    let old = image(&old_dir, "amd64", "old", false, 4096);
+    let old_digest = old["digest"].as_str().unwrap().to_string();
+    push_layout(&reg, &old_dir, &repo, &old_digest, &old);
+    let sig_bytes = skopeo_raw(&format!("docker://{reg}/{repo}:{}.sig", s.tag));
+    let old_sig = format!("{}.sig", tag_of(&old_digest));
+    registry_put_manifest(&reg, &repo, &old_sig, OCI_MANIFEST, &sig_bytes);
+
     let dst = unique("ref/chgdst");
     let out = run(sync_cmd().args([
         "--format",
@@ -621,17 +632,31 @@ fn signatures_of_an_image_written_changed_are_left_out() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("4 images: 1 copied, 0 unchanged, 0 failed, 3 left out"),
+        err.contains("5 images: 3 copied, 0 unchanged, 0 failed, 2 left out"),
         "{err}"
     );
+    let v1 = json(&skopeo_raw(&format!("docker://{reg}/{dst}:v1")));
+    assert_eq!(v1["mediaType"], DOCKER_MANIFEST);
+    let written = sha256(&skopeo_raw(&format!("docker://{reg}/{dst}:v1")));
     assert!(
         err.contains(&format!(
-            "{}.sig: left out: its image {} is not at the destination",
+            "{}.sig: left out: its image {} was written changed, as {written}",
             s.tag, s.image
         )),
         "{err}"
     );
-    assert_eq!(tags(&format!("docker://{reg}/{dst}")), ["v1"]);
-    let v1 = json(&skopeo_raw(&format!("docker://{reg}/{dst}:v1")));
-    assert_eq!(v1["mediaType"], DOCKER_MANIFEST);
+    // The image's cosign and referrers-index tags are left out; the SBOM's
+    // referrers index (its subject is not an image of this sync) goes as
+    // any tag, like the old image's signature.
+    assert!(
+        err.contains(&format!("{}: left out: its image {}", s.tag, s.image)),
+        "{err}"
+    );
+    let mut want = vec!["v1".to_string(), old_sig.clone(), tag_of(&s.sbom)];
+    want.sort();
+    assert_eq!(tags(&format!("docker://{reg}/{dst}")), want);
+    assert_eq!(
+        skopeo_raw(&format!("docker://{reg}/{dst}:{old_sig}")),
+        sig_bytes
+    );
 }

@@ -79,7 +79,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         // Each image's line names it in JSON mode, as its copy's events do.
         let say = Progress::new(progress).for_image(it.source.clone());
         match &it.outcome {
-            Outcome::Copied(d) => {
+            Outcome::Copied(d, _) => {
                 copied += 1;
                 say.message(&format!("{}: copied {d}", it.tag));
             }
@@ -93,10 +93,10 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 writeln!(out, "{}\t{d}", it.tag)?;
             }
             Outcome::NotAttempted => untried += 1,
-            Outcome::LeftOut(d) => {
+            Outcome::LeftOut(d, written) => {
                 left += 1;
                 say.message(&format!(
-                    "{}: left out: its image {d} is not at the destination as such",
+                    "{}: left out: its image {d} was written changed, as {written}",
                     it.tag
                 ));
             }
@@ -112,15 +112,15 @@ pub fn run(a: SyncArgs) -> Result<i32> {
     } else {
         format!("{copied} copied")
     };
-    let mut untried = match untried {
-        0 => String::new(),
-        n => format!(", {n} not tried"),
-    };
+    let mut more = String::new();
+    if untried > 0 {
+        more.push_str(&format!(", {untried} not tried"));
+    }
     if left > 0 {
-        untried.push_str(&format!(", {left} left out"));
+        more.push_str(&format!(", {left} left out"));
     }
     say.message(&format!(
-        "{} image{}: {done}, {same} unchanged, {} failed{untried}",
+        "{} image{}: {done}, {same} unchanged, {} failed{more}",
         items.len(),
         if items.len() == 1 { "" } else { "s" },
         failed.len()

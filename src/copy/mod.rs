@@ -61,6 +61,10 @@ pub struct CopyOptions {
 pub struct CopyReport {
     /// Digest of the manifest as written at the destination.
     pub manifest_digest: Digest,
+    /// Digest of the source's (top-level) manifest: another than
+    /// `manifest_digest` when the image was written changed (converted,
+    /// a platform or a subset of an index picked).
+    pub source_digest: Digest,
     pub blobs_copied: usize,
     pub blobs_skipped: usize,
 }
@@ -261,6 +265,7 @@ fn copy_one(
     progress: &Progress,
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
+    let top_digest = top.digest.clone();
     let mut counts = (0, 0);
     let out = if !top.is_index() {
         if let MultiArch::Platforms(want) = &opts.multi_arch {
@@ -283,6 +288,7 @@ fn copy_one(
     progress.image_done(&out.digest, counts.0, counts.1);
     Ok(CopyReport {
         manifest_digest: out.digest,
+        source_digest: top_digest,
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
     })

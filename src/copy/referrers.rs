@@ -172,6 +172,7 @@ pub fn copy_tagged(
     drop(w);
     progress.image_done(&top.digest, counts.0, counts.1);
     Ok(CopyReport {
+        source_digest: top.digest.clone(),
         manifest_digest: top.digest,
         blobs_copied: counts.0,
         blobs_skipped: counts.1,

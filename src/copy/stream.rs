@@ -100,6 +100,7 @@ pub(super) fn copy_streamed(
     })?;
 
     let raw = img.manifest;
+    let source_digest = raw.digest.clone();
     let manifest = raw.manifest()?;
     let mut config_info = BlobInfo::from(&manifest.config);
     config_info.media_type = plan.format.config_type();
@@ -142,6 +143,7 @@ pub(super) fn copy_streamed(
     progress.message(&format!("Writing manifest {}", out.digest));
     Ok(CopyReport {
         manifest_digest: out.digest,
+        source_digest,
         blobs_copied: copied,
         blobs_skipped: skipped,
     })

@@ -42,17 +42,18 @@ pub struct SyncOptions {
 /// What happened to one tag.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Copied; the digest written.
-    Copied(Digest),
+    /// Copied; the digest written, and the source's where the image was
+    /// written changed (another digest).
+    Copied(Digest, Option<Digest>),
     /// The destination already holds this digest.
     Unchanged(Digest),
     /// --dry-run: would be copied (the source digest, when known).
     WouldCopy(Option<Digest>),
     /// Not attempted: an earlier image failed (without --keep-going).
     NotAttempted,
-    /// A signature or referrers-index tag whose image (this digest) is not
-    /// at the destination as such (copied changed: --platform, --format).
-    LeftOut(Digest),
+    /// A signature or referrers-index tag of an image this sync wrote
+    /// changed: (the image's source digest, the digest written).
+    LeftOut(Digest, Digest),
     Failed(Error),
 }
 
@@ -211,27 +212,6 @@ pub fn sync(
             outcome,
         }
     };
-    // Signature and referrers-index tags go after the images, so each
-    // finds its image there; one whose image is not there as such is left
-    // out rather than written to point at nothing.
-    let attached = |w: Work| -> Item {
-        let subject = attachment_tag(&w.1).map(|(d, _)| d);
-        let go = !opts.dry_run && !stop.load(Ordering::Relaxed);
-        if let (Some(d), Ok(to), true) = (subject, &w.3, go) {
-            let there = to
-                .destination(&opts.copy.transport)
-                .and_then(|dest| dest.has_manifest(&d));
-            if let Ok(false) = there {
-                return Item {
-                    source: w.2.to_string(),
-                    source_tag: w.0,
-                    tag: w.1,
-                    outcome: Outcome::LeftOut(d),
-                };
-            }
-        }
-        one(w)
-    };
     let (later, first): (Vec<_>, Vec<_>) = work
         .into_iter()
         .enumerate()
@@ -255,6 +235,30 @@ pub fn sync(
         })
     };
     let mut items = run(first, &one);
+    // Signature and referrers-index tags go after the images, so each
+    // finds its image there. Those of an image this sync wrote changed
+    // (converted, platforms picked: written under another digest) are
+    // left out rather than written to point at a digest the destination
+    // does not have.
+    let changed: HashMap<Digest, Digest> = items
+        .iter()
+        .filter_map(|(_, it)| match &it.outcome {
+            Outcome::Copied(written, Some(source)) => Some((source.clone(), written.clone())),
+            _ => None,
+        })
+        .collect();
+    let attached = |w: Work| -> Item {
+        let subject = attachment_tag(&w.1).map(|(d, _)| d);
+        match subject.and_then(|d| changed.get(&d).map(|written| (d, written.clone()))) {
+            Some((d, written)) => Item {
+                source: w.2.to_string(),
+                source_tag: w.0,
+                tag: w.1,
+                outcome: Outcome::LeftOut(d, written),
+            },
+            None => one(w),
+        }
+    };
     items.extend(run(later, &attached));
     items.sort_by_key(|(i, _)| *i);
     Ok(items.into_iter().map(|(_, it)| it).collect())
@@ -283,7 +287,8 @@ fn sync_one(
         }
     }
     let report = copy_image(src, to, &opts.copy)?;
-    Ok(Outcome::Copied(report.manifest_digest))
+    let changed = Some(report.source_digest).filter(|s| *s != report.manifest_digest);
+    Ok(Outcome::Copied(report.manifest_digest, changed))
 }
 
 #[cfg(test)]
