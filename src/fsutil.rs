@@ -340,15 +340,15 @@ pub fn link_verified(
 /// The value `open` makes of the file at `path`, made once per process
 /// and file (device, inode, size, modification time) and shared: a sync
 /// reads one archive for each image in it, and a gzip archive is then
-/// decompressed and scanned once. Opens are serialized, so threads
-/// opening one file at once open it once.
+/// decompressed and scanned once. Threads opening one file at once open
+/// it once; other files are opened meanwhile.
 pub fn open_once<T: Send + Sync + 'static>(
     path: &Path,
     open: impl FnOnce() -> Result<T>,
 ) -> Result<Arc<T>> {
     type Key = (TypeId, u64, u64, u64, i64, i64);
-    type Opened = HashMap<Key, Arc<dyn Any + Send + Sync>>;
-    static OPENED: Mutex<Option<Opened>> = Mutex::new(None);
+    type Slot = Arc<Mutex<Option<Arc<dyn Any + Send + Sync>>>>;
+    static OPENED: Mutex<Option<HashMap<Key, Slot>>> = Mutex::new(None);
     let Ok(md) = std::fs::metadata(path) else {
         // `open` says what is wrong.
         return open().map(Arc::new);
@@ -361,16 +361,19 @@ pub fn open_once<T: Send + Sync + 'static>(
         md.mtime(),
         md.mtime_nsec(),
     );
-    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
-    let opened = opened.get_or_insert_with(HashMap::new);
-    if let Some(t) = opened
-        .get(&key)
-        .and_then(|t| t.clone().downcast::<T>().ok())
-    {
+    let slot = OPENED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_default()
+        .clone();
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = slot.as_ref().and_then(|t| t.clone().downcast::<T>().ok()) {
         return Ok(t);
     }
     let t = Arc::new(open()?);
-    opened.insert(key, t.clone());
+    *slot = Some(t.clone());
     Ok(t)
 }
 
@@ -495,6 +498,23 @@ mod tests {
         std::fs::rename(&q, &p).unwrap();
         assert_eq!(*open_once(&p, open).unwrap(), "two!");
         assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // Threads opening one file at once: opened once.
+        let c = dir.path().join("c");
+        std::fs::write(&c, "three").unwrap();
+        let n = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    open_once(&c, || {
+                        n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        Ok(std::fs::read_to_string(&c)?)
+                    })
+                    .unwrap()
+                });
+            }
+        });
+        assert_eq!(n.load(std::sync::atomic::Ordering::SeqCst), 1);
         // A missing file: the open's own error, nothing kept.
         let gone = dir.path().join("gone");
         assert!(open_once(&gone, || Ok(std::fs::read_to_string(&gone)?)).is_err());

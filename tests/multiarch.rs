@@ -157,7 +157,7 @@ fn check_all_platform_copies(docker: bool) {
     assert_eq!(
         registry_status(&reg, "GET", &format!("/v2/{fresh_repo}/tags/list")),
         404,
-        "refused, yet something was written"
+        "refused, yet a tag was written"
     );
     let again = format!("{all_repo}:idx");
     ok(lade()

@@ -227,12 +227,15 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
 }
 
 /// `--platform` given for a single image: it must be for one of them
-/// (as docker pull --platform), else nothing is copied. An image whose
-/// config names no platform (an artifact) passes.
+/// (as docker pull --platform), else nothing is copied. An artifact (a
+/// config that is not an image config, or names no platform) passes.
 fn check_platform(src: &dyn ImageSource, top: &RawManifest, want: &[Platform]) -> Result<()> {
     let Ok(m) = top.manifest() else {
         return Ok(());
     };
+    if !m.config.media_type.is_config() {
+        return Ok(());
+    }
     let config = read_config(src, &m.config)?;
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&config) else {
         return Ok(());

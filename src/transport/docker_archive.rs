@@ -211,7 +211,9 @@ impl ImageReference for ArchiveRef {
     }
 
     /// The digest of the manifest lade makes for the image (for sync: an
-    /// image the destination has is not copied again).
+    /// image the destination has is not copied again). What describing
+    /// the layers took (hashing a compressed one of unknown digest) is
+    /// kept with the opened archive, for the copy.
     fn current_digest(&self, opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
         let src = ArchiveSource::new(self.open_archive(opts)?, &self.sel)?;
         Ok(Some(src.manifest.digest))
@@ -276,6 +278,9 @@ struct ManifestItem {
 struct Archive {
     index: TarIndex,
     items: Vec<ManifestItem>,
+    /// Each item's layers as described once (media type and digest: a
+    /// compressed layer of unknown digest is hashed for it), by item.
+    described: Mutex<HashMap<usize, Vec<(MediaType, Digest)>>>,
 }
 
 impl Archive {
@@ -290,7 +295,11 @@ impl Archive {
         let bytes = index.read_small(MANIFEST_JSON, MAX_MANIFEST_SIZE)?;
         let items: Vec<ManifestItem> = serde_json::from_slice(&bytes)
             .map_err(|e| Error::new(format!("manifest.json is invalid: {e}")))?;
-        Ok(Archive { index, items })
+        Ok(Archive {
+            index,
+            items,
+            described: Mutex::default(),
+        })
     }
 
     fn tags_of(item: &ManifestItem) -> &[String] {
@@ -441,6 +450,7 @@ impl ArchiveSource {
                 diff_ids.len()
             )));
         }
+        let known = archive.described.lock().unwrap().get(&i).cloned();
         let mut descs: Vec<(MediaType, u64, Digest)> = Vec::new();
         let mut layers = HashMap::new();
         for (n, (path, diff_id)) in item.layers.iter().zip(diff_ids).enumerate() {
@@ -448,10 +458,20 @@ impl ArchiveSource {
                 .resolve(path)
                 .with_context(|| format!("manifest.json layer {n}"))?
                 .clone();
-            let (mt, digest) = Self::describe_layer(index, item, &e, diff_id)
-                .with_context(|| format!("layer {n} {path:?}"))?;
+            let (mt, digest) = match known.as_ref().and_then(|k| k.get(n)) {
+                Some(k) => k.clone(),
+                None => Self::describe_layer(index, item, &e, diff_id)
+                    .with_context(|| format!("layer {n} {path:?}"))?,
+            };
             descs.push((mt, e.size, digest.clone()));
             layers.insert(digest, e);
+        }
+        if known.is_none() {
+            let d = descs
+                .iter()
+                .map(|(m, _, d)| (m.clone(), d.clone()))
+                .collect();
+            archive.described.lock().unwrap().insert(i, d);
         }
         let manifest = synthesize_manifest(&config, &config_digest, &descs)?;
         let repo_tags = item.repo_tags.clone().unwrap_or_default();

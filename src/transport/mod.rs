@@ -101,8 +101,9 @@ pub trait ImageReference: Send + Sync + fmt::Display {
     }
 
     /// The digest of the top-level manifest this name points at, found
-    /// cheaply (a registry HEAD, an index.json lookup) without reading the
-    /// manifest; Ok(None) when nothing is there. `dest` picks the
+    /// cheaply (a registry HEAD, an index.json lookup; for a docker-archive,
+    /// the manifest lade makes, from its headers, the work kept for the
+    /// copy) without fetching the manifest; Ok(None) when nothing is there. `dest` picks the
     /// destination-side settings (`dest_registry`). Default: an error
     /// (unknown) — `sync` then copies instead of skipping.
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {

@@ -230,6 +230,8 @@ fn referrers_api(upstream: &str, line: &str, page: usize) -> Option<Vec<u8>> {
         }
         return None;
     }
+    // (One page: the tests' repositories are small, and a Link of the
+    // registry's would not be passed on.)
     if method == "GET" && repo_part.ends_with("/tags/list") {
         let (status, body) = get10(upstream, target, "application/json");
         assert_eq!(status, 200, "{line}");
