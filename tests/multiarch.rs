@@ -435,6 +435,22 @@ fn inspect_all_platforms_lists_every_image_in_one_call() {
             layers + cfg["config"]["size"].as_u64().unwrap()
         );
     }
+    // An index missing one of its images is broken (exit 3), as for
+    // every other read of it, not "not there".
+    let lay = t.path().join("lay");
+    let name = format!("oci:{}:all", lay.display());
+    ok(lade().args(["copy", "-q", "--all", "--src-tls-verify=false", &src, &name]));
+    let idx = json(&ok(lade().args(["inspect", "--raw", &name])));
+    let gone = idx["manifests"][1]["digest"].as_str().unwrap();
+    std::fs::remove_file(lay.join("blobs/sha256").join(&gone[7..])).unwrap();
+    for args in [
+        &["inspect", "--all-platforms"][..],
+        &["inspect", "--override-arch", "arm64", "--config"][..],
+    ] {
+        let err = fails_with(lade().args(args).arg(&name), 3);
+        assert!(err.contains(gone), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }
 
 /// podman with its own storage under `root` (vfs, no systemd, no events).

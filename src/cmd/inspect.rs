@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{platform_of, stdout};
 use crate::cli::InspectArgs;
-use crate::copy::{read_config, select_manifest};
+use crate::copy::{config_platform, get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
 use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
@@ -145,30 +145,12 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
             if !d.media_type.is_manifest() {
                 continue;
             }
-            let raw = src.get_manifest(Some(&d.digest))?;
-            if raw.digest != d.digest {
-                return Err(Error::new(format!(
-                    "manifest {} does not match the index entry",
-                    d.digest
-                )));
-            }
+            let raw = get_listed_manifest(src, d)?;
             v.push(entry(&raw, d.platform.as_ref())?);
         }
         v
     } else {
-        let m = top.manifest()?;
-        let p = if m.config.media_type.is_config() {
-            let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
-                .map_err(|e| Error::new(format!("config: {e}")))?;
-            Some(Platform {
-                os: c.os.clone(),
-                architecture: c.architecture.clone(),
-                variant: c.variant.clone().filter(|v| !v.is_empty()),
-                ..Default::default()
-            })
-        } else {
-            None
-        };
+        let p = config_platform(src, &top.manifest()?)?;
         vec![entry(top, p.as_ref())?]
     };
     Ok(json!({

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::{
-    Compression, Descriptor, Digest, ImageConfig, Platform, RawManifest, MAX_MANIFEST_SIZE,
+    Compression, Descriptor, Digest, ImageConfig, Manifest, Platform, RawManifest,
+    MAX_MANIFEST_SIZE,
 };
 use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
 use crate::verify::VerifyingReader;
@@ -226,29 +227,34 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
     read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
 }
 
+/// The platform an image's config names; None for an artifact (a config
+/// that is not an image config, or names no OS and architecture).
+pub fn config_platform(src: &dyn ImageSource, m: &Manifest) -> Result<Option<Platform>> {
+    if !m.config.media_type.is_config() {
+        return Ok(None);
+    }
+    let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
+        .map_err(|e| Error::new(format!("config {}: {e}", m.config.digest)))?;
+    if c.os.is_empty() || c.architecture.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Platform {
+        os: c.os,
+        architecture: c.architecture,
+        variant: c.variant.filter(|v| !v.is_empty()),
+        ..Default::default()
+    }))
+}
+
 /// `--platform` given for a single image: it must be for one of them
-/// (as docker pull --platform), else nothing is copied. An artifact (a
-/// config that is not an image config, or names no platform) passes.
+/// (as docker pull --platform), else nothing is copied. An artifact
+/// passes.
 fn check_platform(src: &dyn ImageSource, top: &RawManifest, want: &[Platform]) -> Result<()> {
     let Ok(m) = top.manifest() else {
         return Ok(());
     };
-    if !m.config.media_type.is_config() {
+    let Some(have) = config_platform(src, &m)? else {
         return Ok(());
-    }
-    let config = read_config(src, &m.config)?;
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&config) else {
-        return Ok(());
-    };
-    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default();
-    if field("architecture").is_empty() || field("os").is_empty() {
-        return Ok(());
-    }
-    let have = Platform {
-        os: field("os").to_string(),
-        architecture: field("architecture").to_string(),
-        variant: Some(field("variant").to_string()).filter(|v| !v.is_empty()),
-        ..Default::default()
     };
     if want.iter().any(|w| have.matches(w)) {
         return Ok(());
