@@ -268,8 +268,16 @@ fn reading_refuses_symlinked_blobs_and_missing_manifests() {
     let t = tempdir();
     let d = t.path().join("d");
     let dn = format!("dir:{}", d.display());
+    // A missing directory, an empty one: bad input (exit 3), as for an
+    // oci: path or an archive, each said.
     let e = parse(&dn).unwrap().source(&opts()).err().unwrap();
-    assert!(e.to_string().contains("manifest.json"), "{e}");
+    assert!(e.to_string().contains("no such directory"), "{e}");
+    assert_eq!(e.exit_code(), 3);
+    fs::create_dir(&d).unwrap();
+    let e = parse(&dn).unwrap().source(&opts()).err().unwrap();
+    assert!(e.to_string().contains("has no manifest.json"), "{e}");
+    assert_eq!(e.exit_code(), 3);
+    fs::remove_dir(&d).unwrap();
     skopeo_copy(&[], &fixture_image("tiny-docker20.tar", None), &dn);
     let m = lade_raw(&dn).manifest().unwrap();
     let layer = &m.layers[0];

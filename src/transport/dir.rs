@@ -89,10 +89,25 @@ impl ImageReference for DirRef {
     }
 
     fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        // A path that is no image is bad input, as for oci: and the
+        // archives (exit 3); "not there" (exit 1) is for what a store or
+        // registry lacks.
+        if !self.path.is_dir() {
+            return Err(Error::new(format!(
+                "{}: no such directory",
+                self.path.display()
+            )));
+        }
         let src = DirSource {
             dir: self.path.clone(),
         };
-        src.get_manifest(None)?;
+        src.get_manifest(None).map_err(|e| match e.kind() {
+            crate::error::Kind::NotFound => Error::new(format!(
+                "{}: not a dir: image (it has no manifest.json)",
+                self.path.display()
+            )),
+            _ => e,
+        })?;
         Ok(Box::new(src))
     }
 
