@@ -55,7 +55,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         let sub = sub
             .clone()
             .name(static_name)
-            .bin_name(name.replace('-', " "));
+            .bin_name(format!("lade {}", sub.get_name()));
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub).render(&mut buf).unwrap();
         buf.extend_from_slice(roff_section(EXIT_CODES).as_bytes());
@@ -126,6 +126,12 @@ fn every_command_has_a_man_page_with_exit_codes() {
             "{} lacks EXIT STATUS",
             p.display()
         );
+        // The synopsis spells the command as it is typed.
+        let typed = format!(
+            "\\fBlade {}\\fR",
+            sub.get_name().replace('-', "\\-")
+        );
+        assert!(text.contains(&typed), "{}: no {typed}", p.display());
     }
     let (_, top) = &files[0];
     let top = String::from_utf8_lossy(top);
