@@ -127,10 +127,7 @@ fn every_command_has_a_man_page_with_exit_codes() {
             p.display()
         );
         // The synopsis spells the command as it is typed.
-        let typed = format!(
-            "\\fBlade {}\\fR",
-            sub.get_name().replace('-', "\\-")
-        );
+        let typed = format!("\\fBlade {}\\fR", sub.get_name().replace('-', "\\-"));
         assert!(text.contains(&typed), "{}: no {typed}", p.display());
     }
     let (_, top) = &files[0];
