@@ -148,7 +148,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check th
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also write the objects into the store'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read the object from standard input'
-complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z)'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s V -l version -d 'Print version'

@@ -591,7 +591,7 @@ pub struct HashObjectArgs {
     /// Read the object from standard input
     #[arg(long, conflicts_with_all = ["stdin_paths", "files"])]
     pub stdin: bool,
-    /// Read file paths from standard input, one per line (NUL with -z)
+    /// Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)
     #[arg(long, conflicts_with = "files")]
     pub stdin_paths: bool,
     /// NUL-terminated input paths and output lines

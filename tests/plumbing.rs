@@ -4,7 +4,7 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
@@ -82,6 +82,18 @@ fn hash_object_matches_sha256sum() {
     let mut expect = want.clone();
     expect.push("/nonexistent/x missing".into());
     assert_eq!(recs, expect);
+
+    // One output line per input line, an empty one too.
+    let mut list = Vec::new();
+    for p in [&files[0], &PathBuf::new(), &files[1]] {
+        list.extend_from_slice(p.as_os_str().as_encoded_bytes());
+        list.push(b'\n');
+    }
+    let o = run_with_input(lade().args(["hash-object", "--stdin-paths"]), &list);
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, [want[0].as_str(), " missing", want[1].as_str()]);
 }
 
 #[test]
@@ -193,6 +205,14 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     ok(store_cmd(&dir).args(["tag", fields[1], "by-digest"]));
     ok(store_cmd(&dir).args(["untag", "tiny"]));
     fails_with(store_cmd(&dir).args(["untag", "tiny"]), 1);
+    // NAME is NAME:latest when NAME is not there, for untag as for lookups.
+    ok(store_cmd(&dir).args(["tag", "tiny-copy:2", "x:latest"]));
+    ok(store_cmd(&dir).args(["untag", "x"]));
+    fails_with(store_cmd(&dir).args(["cat-manifest", "-e", "x:latest"]), 1);
+    // A name that looks like a digest would be read as one: refused.
+    let err = fails_with(store_cmd(&dir).args(["tag", "tiny-copy:2", fields[1]]), 3);
+    assert!(err.contains("looks like a digest"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
     assert_eq!(removed, "", "nothing is unreachable");
     for name in ["tiny-copy:2", "by-digest"] {
@@ -652,4 +672,34 @@ fn convert_round_trips_between_formats() {
     ok(store_cmd(&dir).arg("fsck"));
     // skopeo reads only OCI-typed entries of a layout; the original stays readable.
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:tiny", dir.display())]));
+}
+
+/// Before the first write there is no store: reading commands answer
+/// "not there" (exit 1; -e silently), ls-refs lists nothing, and none of
+/// them makes it.
+#[test]
+fn a_store_not_made_yet_is_empty() {
+    let t = tempdir();
+    let home = t.path().join("xdg");
+    let cmd = || {
+        let mut c = lade();
+        c.env_remove("LADE_STORE").env("XDG_DATA_HOME", &home);
+        c
+    };
+    let d = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    for args in [
+        &["cat-blob", "-e", d][..],
+        &["cat-manifest", "-e", "app:1"][..],
+        &["cat-config", "-e", "app:1"][..],
+    ] {
+        let err = fails_with(cmd().args(args), 1);
+        assert_eq!(err, "", "{args:?}");
+    }
+    let err = fails_with(cmd().args(["cat-manifest", "app:1"]), 1);
+    assert!(
+        err.contains("no such directory (the first write makes it)"),
+        "{err}"
+    );
+    assert_eq!(ok(cmd().arg("ls-refs")), b"");
+    assert!(!home.exists(), "a read made the store");
 }

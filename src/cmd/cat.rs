@@ -19,10 +19,10 @@ fn exists_answer(r: Result<()>) -> Result<i32> {
 
 pub fn cat_blob(g: &GlobalArgs, a: CatBlobArgs) -> Result<i32> {
     let d = Digest::parse(&a.digest)?;
-    let store = open_store(g)?;
     if a.exists {
-        return exists_answer(store.open_blob(&d).map(drop));
+        return exists_answer(open_store(g).and_then(|s| s.open_blob(&d).map(drop)));
     }
+    let store = open_store(g)?;
     let mut f = store.open_blob(&d)?;
     let mut out = HashingWriter::new(stdout(), d.algorithm());
     copy_buffered(&mut f, &mut out)?;
@@ -48,10 +48,10 @@ fn manifest_of(store: &Layout, r: &str) -> Result<crate::model::RawManifest> {
 }
 
 pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {
-    let store = open_store(g)?;
     if a.exists {
-        return exists_answer(manifest_of(&store, &a.reference).map(drop));
+        return exists_answer(open_store(g).and_then(|s| manifest_of(&s, &a.reference).map(drop)));
     }
+    let store = open_store(g)?;
     let raw = manifest_of(&store, &a.reference)?;
     let mut out = stdout();
     out.write_all(&raw.bytes)?;
@@ -60,13 +60,13 @@ pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {
 }
 
 pub fn cat_config(g: &GlobalArgs, a: CatConfigArgs) -> Result<i32> {
-    let store = open_store(g)?;
     let want = match &a.platform {
         Some(p) => Platform::parse(p)?,
         None => Platform::current(),
     };
     let r = &a.cat.reference;
     let config = (|| -> Result<Vec<u8>> {
+        let store = open_store(g)?;
         let mut raw = manifest_of(&store, r)?;
         if raw.is_index() {
             let index = raw.index()?;

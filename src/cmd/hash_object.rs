@@ -88,7 +88,8 @@ fn is_missing(e: &Error) -> bool {
     e.message().contains("No such file or directory")
 }
 
-/// Read up to `max` paths separated by `sep`; empty records are skipped.
+/// Read up to `max` paths separated by `sep`. An empty record is a path
+/// too (one that is missing), so every input has its output line.
 fn read_paths(r: &mut impl BufRead, sep: u8, max: usize) -> io::Result<Vec<PathBuf>> {
     use std::os::unix::ffi::OsStringExt;
     let mut out = Vec::new();
@@ -101,9 +102,7 @@ fn read_paths(r: &mut impl BufRead, sep: u8, max: usize) -> io::Result<Vec<PathB
         if buf.last() == Some(&sep) {
             buf.pop();
         }
-        if !buf.is_empty() {
-            out.push(PathBuf::from(std::ffi::OsString::from_vec(buf.clone())));
-        }
+        out.push(PathBuf::from(std::ffi::OsString::from_vec(buf.clone())));
     }
     Ok(out)
 }

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, GlobalArgs, PlatformArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Platform;
 use crate::store::{default_store_path, Layout};
 
@@ -55,6 +55,13 @@ fn store_path(g: &GlobalArgs) -> Result<PathBuf> {
 /// The store, which must exist (for commands that only read).
 fn open_store(g: &GlobalArgs) -> Result<Layout> {
     let p = store_path(g)?;
+    // Made by the first write: until then, nothing is in it (exit 1).
+    if !p.exists() {
+        return Err(Error::not_found(format!(
+            "store {}: no such directory (the first write makes it)",
+            p.display()
+        )));
+    }
     Layout::open(&p).map_err(|e| e.context("store"))
 }
 

@@ -8,7 +8,11 @@ use crate::error::{Error, Result};
 use crate::model::REF_NAME;
 
 pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
-    let store = open_store(g)?;
+    let store = match open_store(g) {
+        // A store not made yet has no refs.
+        Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(0),
+        s => s?,
+    };
     let index = store.read_index()?;
     let mut out = stdout();
     for m in &index.manifests {

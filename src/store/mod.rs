@@ -460,6 +460,11 @@ impl Layout {
     /// place if it existed, appended otherwise.
     pub fn set_ref(&self, name: &str, desc: &Descriptor) -> Result<()> {
         validate_ref_name(name)?;
+        if Digest::looks_like_digest(name) {
+            return Err(Error::new(format!(
+                "ref name {name:?} looks like a digest, and would be read as one"
+            )));
+        }
         let mut entry = desc.clone();
         entry.set_annotation(REF_NAME, name);
         self.update_index(|index| {
@@ -472,15 +477,26 @@ impl Layout {
     pub fn remove_ref(&self, name: &str) -> Result<Descriptor> {
         validate_ref_name(name)?;
         self.update_index(|index| {
-            let pos = index
-                .manifests
-                .iter()
-                .position(|m| m.ref_name() == Some(name))
-                .ok_or_else(|| {
-                    Error::not_found(format!("ref {name:?} not found in {}", self.root.display()))
-                })?;
+            let at = |n: &str| {
+                let pos = index.manifests.iter().position(|m| m.ref_name() == Some(n));
+                pos.map(|p| (p, n.to_string()))
+            };
+            // As for lookups: a NAME without a tag not found is NAME:latest.
+            let found = at(name).or_else(|| {
+                (!name.contains(':'))
+                    .then(|| at(&format!("{name}:latest")))
+                    .flatten()
+            });
+            let Some((pos, name)) = found else {
+                return Err(Error::not_found(format!(
+                    "ref {name:?} not found in {}",
+                    self.root.display()
+                )));
+            };
             let removed = index.manifests.remove(pos);
-            index.manifests.retain(|m| m.ref_name() != Some(name));
+            index
+                .manifests
+                .retain(|m| m.ref_name() != Some(name.as_str()));
             Ok(removed)
         })
     }
