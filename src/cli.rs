@@ -115,6 +115,7 @@ pub enum Command {
     #[command(after_help = "OUTPUT\n  One line per problem on stdout:\n  \
         dangling ref NAME: DIGEST is missing\n  missing DIGEST (referenced by DIGEST)\n  \
         corrupt DIGEST: content hashes to DIGEST\n  corrupt DIGEST: N bytes, expected M (truncated)\n  \
+        bad descriptor of DIGEST in ref NAME|DIGEST: says N bytes, the blob has M\n  \
         bad manifest DIGEST: WHY\n  bad entry PATH: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),

@@ -308,6 +308,43 @@ fn fsck_reports_each_kind_of_damage() {
     assert!(blob(&layers[0]).exists() && blob(&layers[1]).exists());
 }
 
+/// Two refs to one good manifest, one giving it a wrong size: the wrong
+/// descriptor is named, in whatever order index.json lists them, and the
+/// image stays reachable (nothing reported unreachable).
+#[test]
+fn fsck_blames_a_wrong_descriptor_in_any_order() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    if !skopeo_layout(&src) {
+        return;
+    }
+    for bad_first in [false, true] {
+        let dir = t.path().join(format!("l{bad_first}"));
+        ok(Command::new("cp").arg("-a").arg(&src).arg(&dir));
+        let mut index = json(&fs::read(dir.join("index.json")).unwrap());
+        let good = index["manifests"][0].clone();
+        let mut bad = good.clone();
+        bad["size"] = serde_json::json!(5);
+        bad["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "bad"});
+        let entries = if bad_first {
+            vec![bad, good.clone()]
+        } else {
+            vec![good.clone(), bad]
+        };
+        index["manifests"] = serde_json::json!(entries);
+        fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+        let out = run(store_cmd(&dir).args(["fsck", "--unreachable"]));
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let d = good["digest"].as_str().unwrap();
+        let want = format!(
+            "bad descriptor of {d} in ref bad: says 5 bytes, the blob has {}\n",
+            good["size"]
+        );
+        assert_eq!(text, want, "bad first: {bad_first}");
+    }
+}
+
 #[test]
 fn bad_input_is_exit_3_with_a_clear_message() {
     let t = tempdir();

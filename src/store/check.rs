@@ -27,6 +27,14 @@ pub enum FsckProblem {
         size: u64,
         expected: u64,
     },
+    /// A descriptor that gives a whole, good blob another size: the
+    /// descriptor is wrong (`by`: the ref, or the manifest holding it).
+    DescriptorSize {
+        digest: Digest,
+        by: String,
+        says: u64,
+        actual: u64,
+    },
     /// A manifest or index that does not parse.
     BadManifest { digest: Digest, why: String },
     /// Something in blobs/ that is not a blob (symlink, directory, bad name).
@@ -53,6 +61,15 @@ impl fmt::Display for FsckProblem {
                 f,
                 "corrupt {digest}: {size} bytes, expected {expected}{}",
                 if size < expected { " (truncated)" } else { "" }
+            ),
+            FsckProblem::DescriptorSize {
+                digest,
+                by,
+                says,
+                actual,
+            } => write!(
+                f,
+                "bad descriptor of {digest} in {by}: says {says} bytes, the blob has {actual}"
             ),
             FsckProblem::BadManifest { digest, why } => write!(f, "bad manifest {digest}: {why}"),
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
@@ -105,11 +122,10 @@ impl Layout {
             stack.push((s.clone(), None, None));
         }
         let mut seen = BTreeSet::new();
+        // Sizes of blobs that hash right, by digest (hashed at most once).
+        let mut whole: BTreeMap<Digest, bool> = BTreeMap::new();
         while let Some((desc, parent, name)) = stack.pop() {
-            reach.sizes.insert(desc.digest.clone(), desc.size);
-            if !seen.insert(desc.digest.clone()) {
-                continue;
-            }
+            reach.sizes.entry(desc.digest.clone()).or_insert(desc.size);
             let present = match self.blob_size(&desc.digest) {
                 Ok(p) => p,
                 Err(e) => {
@@ -120,6 +136,32 @@ impl Layout {
                     continue;
                 }
             };
+            // Every descriptor is held to the blob, not only the first of
+            // several naming one digest: where the blob itself is good,
+            // a size that disagrees is the descriptor's fault.
+            if let Some(actual) = present.filter(|&a| a != desc.size) {
+                let good = *whole.entry(desc.digest.clone()).or_insert_with(|| {
+                    open_regular_nofollow(&self.blob_path(&desc.digest))
+                        .and_then(|f| hash_file(&f, desc.digest.algorithm()))
+                        .is_ok_and(|(d, _)| d == desc.digest)
+                });
+                if good {
+                    let by = match (&name, &parent) {
+                        (Some(n), _) => format!("ref {n}"),
+                        (None, Some(p)) => p.to_string(),
+                        (None, None) => "index.json".to_string(),
+                    };
+                    reach.problems.push(FsckProblem::DescriptorSize {
+                        digest: desc.digest.clone(),
+                        by,
+                        says: desc.size,
+                        actual,
+                    });
+                }
+            }
+            if !seen.insert(desc.digest.clone()) {
+                continue;
+            }
             if present.is_none() {
                 reach.problems.push(match (parent, name) {
                     (Some(parent), _) => FsckProblem::Missing {
@@ -136,7 +178,11 @@ impl Layout {
             if !desc.media_type.is_manifest_or_index() {
                 continue;
             }
-            let raw = match self.read_manifest(&desc) {
+            // Read as the blob is (a wrong descriptor size is said above),
+            // so what it references is still walked.
+            let mut as_is = desc.clone();
+            as_is.size = present.unwrap_or(desc.size);
+            let raw = match self.read_manifest(&as_is) {
                 Ok(r) => r,
                 Err(e) => {
                     reach.problems.push(FsckProblem::BadManifest {
@@ -263,24 +309,24 @@ impl Layout {
         let results: Vec<Option<FsckProblem>> = order
             .par_iter()
             .map(|(d, size)| {
-                if let Some(&expected) = reach.sizes.get(d) {
-                    if expected != *size {
-                        return Some(FsckProblem::Size {
-                            digest: d.clone(),
-                            size: *size,
-                            expected,
-                        });
-                    }
-                }
                 let path = self.blob_path(d);
                 let checked =
                     open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
                 match checked {
+                    // Good; a descriptor giving it another size is said
+                    // by the walk, against that descriptor.
                     Ok((actual, _)) if &actual == d => None,
-                    Ok((actual, _)) => Some(FsckProblem::Corrupt {
-                        digest: d.clone(),
-                        actual,
-                    }),
+                    Ok((actual, _)) => match reach.sizes.get(d) {
+                        Some(&expected) if expected != *size => Some(FsckProblem::Size {
+                            digest: d.clone(),
+                            size: *size,
+                            expected,
+                        }),
+                        _ => Some(FsckProblem::Corrupt {
+                            digest: d.clone(),
+                            actual,
+                        }),
+                    },
                     Err(e) => Some(FsckProblem::BadEntry {
                         path: path.display().to_string(),
                         why: e.to_string(),
