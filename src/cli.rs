@@ -103,7 +103,9 @@ pub enum Command {
     /// List the refs in the store: name, digest, media type, size
     #[command(
         after_help = "OUTPUT\n  One line per index.json entry, fields separated by a tab:\n  \
-        NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\". With -z lines end in NUL."
+        NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\"; a name with control characters\n  \
+        (which lade never writes; fsck reports it) is shown escaped (\\t, \\n, \\u{..}).\n  \
+        With -z lines end in NUL."
     )]
     LsRefs(LsRefsArgs),
     /// Point a new ref at the image SRC names
@@ -116,6 +118,7 @@ pub enum Command {
         dangling ref NAME: DIGEST is missing\n  missing DIGEST (referenced by DIGEST)\n  \
         corrupt DIGEST: content hashes to DIGEST\n  corrupt DIGEST: N bytes, expected M (truncated)\n  \
         bad descriptor of DIGEST in ref NAME|DIGEST: says N bytes, the blob has M\n  \
+        bad ref: WHY (a name lade would not write, or one naming two images)\n  \
         bad manifest DIGEST: WHY\n  bad entry PATH: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),

@@ -740,3 +740,48 @@ fn a_store_not_made_yet_is_empty() {
     assert_eq!(ok(cmd().arg("ls-refs")), b"");
     assert!(!home.exists(), "a read made the store");
 }
+
+/// A foreign index.json with a ref name holding a tab and a newline, and
+/// a name given to two images: ls-refs cannot be made to print a forged
+/// line, and fsck reports both names.
+#[test]
+fn hostile_ref_names_are_shown_escaped_and_reported() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    if !skopeo_layout(&dir) {
+        return;
+    }
+    let mut index = json(&fs::read(dir.join("index.json")).unwrap());
+    let good = index["manifests"][0].clone();
+    let forged = format!("evil\tname\nfake\tsha256:{}\tx\t1", "0".repeat(64));
+    let mut evil = good.clone();
+    evil["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": forged});
+    // "tiny" again, for another digest (the config blob, as a manifest).
+    let mut twice = good.clone();
+    twice["digest"] = serde_json::json!(format!("sha256:{}", "ab".repeat(32)));
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .extend([evil, twice]);
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+
+    let out = String::from_utf8(ok(store_cmd(&dir).arg("ls-refs"))).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines.iter().all(|l| l.split('\t').count() == 4), "{out}");
+    assert!(lines[1].starts_with("evil\\tname\\nfake\\t"), "{out}");
+
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("bad ref: invalid ref name \"evil\\tname")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("bad ref: \"tiny\" names both")),
+        "{text}"
+    );
+}

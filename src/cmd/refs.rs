@@ -16,13 +16,14 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
     let index = store.read_index()?;
     let mut out = stdout();
     for m in &index.manifests {
-        let line = format!(
-            "{}\t{}\t{}\t{}",
-            m.ref_name().unwrap_or("-"),
-            m.digest,
-            m.media_type,
-            m.size
-        );
+        // A name lade would never write, with a tab or newline in it,
+        // must not forge fields or lines: shown escaped.
+        let name = match m.ref_name() {
+            Some(n) if n.chars().any(char::is_control) => n.escape_default().to_string(),
+            Some(n) => n.to_string(),
+            None => "-".to_string(),
+        };
+        let line = format!("{}\t{}\t{}\t{}", name, m.digest, m.media_type, m.size);
         write_record(&mut out, &line, a.null)?;
     }
     out.flush()?;

@@ -35,6 +35,9 @@ pub enum FsckProblem {
         says: u64,
         actual: u64,
     },
+    /// A ref name lade would not write (control characters, say), or
+    /// one naming two images.
+    BadRef { why: String },
     /// A manifest or index that does not parse.
     BadManifest { digest: Digest, why: String },
     /// Something in blobs/ that is not a blob (symlink, directory, bad name).
@@ -71,6 +74,7 @@ impl fmt::Display for FsckProblem {
                 f,
                 "bad descriptor of {digest} in {by}: says {says} bytes, the blob has {actual}"
             ),
+            FsckProblem::BadRef { why } => write!(f, "bad ref: {why}"),
             FsckProblem::BadManifest { digest, why } => write!(f, "bad manifest {digest}: {why}"),
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
         }
@@ -113,6 +117,22 @@ impl Layout {
             sizes: BTreeMap::new(),
             problems: Vec::new(),
         };
+        // Names: each valid, and each naming one image.
+        let mut named: BTreeMap<&str, &Digest> = BTreeMap::new();
+        for m in &index.manifests {
+            let Some(n) = m.ref_name() else { continue };
+            if let Err(e) = crate::model::validate_ref_name(n) {
+                reach.problems.push(FsckProblem::BadRef {
+                    why: e.message().to_string(),
+                });
+            }
+            match named.insert(n, &m.digest) {
+                Some(other) if *other != m.digest => reach.problems.push(FsckProblem::BadRef {
+                    why: format!("{n:?} names both {other} and {}", m.digest),
+                }),
+                _ => {}
+            }
+        }
         let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>)> = index
             .manifests
             .iter()
