@@ -407,3 +407,31 @@ fn docker_save_to_oci_agrees_with_skopeo_and_umoci() {
         assert_eq!(digest_of(dest), digest_of(&a));
     }
 }
+
+/// A layout whose index.json does not parse: the copy into it fails
+/// before writing any blob it could never name.
+#[test]
+fn a_layout_with_a_broken_index_gets_no_blobs() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let a = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    ok(lade().args(["copy", "-q", &a, &oci(&dir, "a")]));
+    fs::write(
+        dir.join("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[",
+    )
+    .unwrap();
+    let blobs = || fs::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let before = blobs();
+    let b = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker20.tar").display()
+    );
+    let err = fails_with(lade().args(["copy", "-q", &b, &oci(&dir, "b")]), 3);
+    assert!(err.contains("index.json"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(blobs(), before);
+}

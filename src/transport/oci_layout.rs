@@ -169,6 +169,11 @@ impl ImageReference for OciRef {
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         // Made by the first write: a copy that fails first leaves no layout.
         let layout = Layout::open_for_writing(&self.path)?;
+        // An index.json that does not parse fails the copy here, before
+        // blobs go in that it could never name.
+        if layout.root().join("index.json").exists() {
+            layout.read_index()?;
+        }
         Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
     }
 
