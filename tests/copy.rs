@@ -434,4 +434,20 @@ fn a_layout_with_a_broken_index_gets_no_blobs() {
     assert!(err.contains("index.json"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(blobs(), before);
+    // An absent ref: "not there", the name said once.
+    fs::write(
+        dir.join("index.json"),
+        "{\"schemaVersion\":2,\"manifests\":[]}",
+    )
+    .unwrap();
+    for cmd in [&["inspect"][..], &["copy", "-q"][..]] {
+        let mut c = lade();
+        c.args(cmd).arg(oci(&dir, "nope"));
+        if cmd[0] == "copy" {
+            c.arg(oci(&t.path().join("out"), "x"));
+        }
+        let err = fails_with(&mut c, 1);
+        assert_eq!(err.matches(&oci(&dir, "nope")).count(), 1, "{err}");
+        assert!(err.contains("no image named \"nope\""), "{err}");
+    }
 }

@@ -50,8 +50,8 @@ impl OciRef {
                 .manifests
                 .retain(|m| m.ref_name().is_some() || subject_of(layout, m).is_none());
         }
+        // Callers name the reference (opening X, inspecting X).
         find_in_index(&index, self.name.as_deref(), "layout", "oci:PATH:REF")
-            .map_err(|e| e.context(self))
     }
 }
 
