@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use crate::error::{Error, Result};
@@ -338,15 +338,18 @@ pub fn link_verified(
 }
 
 /// The value `open` makes of the file at `path`, made once per process
-/// and file (device, inode, size, modification time) and shared: a sync
-/// reads one archive for each image in it, and a gzip archive is then
-/// decompressed and scanned once. Threads opening one file at once open
-/// it once; other files are opened meanwhile.
+/// and version of the file (device, inode, size, modification time: lade
+/// replaces files by renaming new ones over them) and shared: a sync reads
+/// one archive for each image in it, and a gzip archive is then
+/// decompressed and scanned once; a layout's referrers are found once per
+/// version of its index.json. A new version of the file drops what was
+/// made of the old one. Threads opening one file at once open it once;
+/// other files are opened meanwhile.
 pub fn open_once<T: Send + Sync + 'static>(
     path: &Path,
     open: impl FnOnce() -> Result<T>,
 ) -> Result<Arc<T>> {
-    type Key = (TypeId, u64, u64, u64, i64, i64);
+    type Key = (TypeId, PathBuf, u64, u64, u64, i64, i64);
     type Slot = Arc<Mutex<Option<Arc<dyn Any + Send + Sync>>>>;
     static OPENED: Mutex<Option<HashMap<Key, Slot>>> = Mutex::new(None);
     let Ok(md) = std::fs::metadata(path) else {
@@ -355,19 +358,21 @@ pub fn open_once<T: Send + Sync + 'static>(
     };
     let key = (
         TypeId::of::<T>(),
+        path.to_path_buf(),
         md.dev(),
         md.ino(),
         md.len(),
         md.mtime(),
         md.mtime_nsec(),
     );
-    let slot = OPENED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get_or_insert_with(HashMap::new)
-        .entry(key)
-        .or_default()
-        .clone();
+    let slot = {
+        let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        let opened = opened.get_or_insert_with(HashMap::new);
+        if !opened.contains_key(&key) {
+            opened.retain(|k, _| (k.0, &k.1) != (key.0, &key.1));
+        }
+        opened.entry(key).or_default().clone()
+    };
     let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(t) = slot.as_ref().and_then(|t| t.clone().downcast::<T>().ok()) {
         return Ok(t);
@@ -498,6 +503,8 @@ mod tests {
         std::fs::rename(&q, &p).unwrap();
         assert_eq!(*open_once(&p, open).unwrap(), "two!");
         assert_eq!(opens.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // ... and what was made of the old one is no longer kept.
+        assert_eq!(Arc::strong_count(&a), 2);
         // Threads opening one file at once: opened once.
         let c = dir.path().join("c");
         std::fs::write(&c, "three").unwrap();

@@ -41,6 +41,19 @@ fn pushed_index(reg: &str, dir: &Path, docker: bool) -> (String, Value) {
     (name, desc)
 }
 
+/// What most tests here need: the test registry and skopeo (None: skip),
+/// a temp dir, and a 3-platform OCI index pushed from its `src`:
+/// (registry, temp dir, docker:// name, index descriptor).
+fn with_pushed_index() -> Option<(String, tempfile::TempDir, String, Value)> {
+    let reg = registry()?;
+    if !require_tool("skopeo") {
+        return None;
+    }
+    let t = tempdir();
+    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    Some((reg, t, src, desc))
+}
+
 fn raw(name: &str) -> Vec<u8> {
     ok(skopeo().args(["inspect", "--raw", "--tls-verify=false", name]))
 }
@@ -276,59 +289,38 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
 /// creates no layout: the path stays missing, an empty directory empty.
 #[test]
 fn refused_selections_leave_no_new_layout() {
-    let Some(reg) = registry() else { return };
-    if !require_tool("skopeo") {
+    let Some((_, t, src, _)) = with_pushed_index() else {
         return;
-    }
-    let t = tempdir();
-    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    };
     let new = t.path().join("new");
     let empty = t.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     // One image (the index's amd64 instance, by digest): --platform must
     // name its platform, as with docker pull --platform.
-    let index_bytes = std::fs::read(
-        t.path()
-            .join("src/blobs/sha256")
-            .join(&desc["digest"].as_str().unwrap()[7..]),
-    )
-    .unwrap();
-    let amd64 = json(&index_bytes)["manifests"][0]["digest"]
+    let amd64 = json(&raw(&src))["manifests"][0]["digest"]
         .as_str()
         .unwrap()
         .to_string();
     let single = format!("{}@{amd64}", src.rsplit_once(':').unwrap().0);
     for dir in [&new, &empty] {
         let dst = format!("oci:{}:x", dir.display());
-        let err = fails_with(
-            lade().args([
-                "copy",
-                "-q",
-                "--src-tls-verify=false",
+        let copy_for = |platform: &str, from: &str| {
+            let mut c = lade();
+            c.args(["copy", "-q", "--src-tls-verify=false"]).args([
                 "--platform",
-                "linux/arm64",
-                &single,
+                platform,
+                from,
                 &dst,
-            ]),
-            1,
-        );
+            ]);
+            c
+        };
+        let err = fails_with(&mut copy_for("linux/arm64", &single), 1);
         assert!(
             err.contains("no image for linux/arm64: the source is a single image, for linux/amd64"),
             "{err}"
         );
         assert_eq!(err.lines().count(), 1, "{err}");
-        let err = fails_with(
-            lade().args([
-                "copy",
-                "-q",
-                "--src-tls-verify=false",
-                "--platform",
-                "linux/ppc64le",
-                &src,
-                &dst,
-            ]),
-            1,
-        );
+        let err = fails_with(&mut copy_for("linux/ppc64le", &src), 1);
         assert!(err.contains("no image for linux/ppc64le"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         let err = fails_with(
@@ -381,12 +373,9 @@ fn refused_selections_leave_no_new_layout() {
 
 #[test]
 fn inspect_all_platforms_lists_every_image_in_one_call() {
-    let Some(reg) = registry() else { return };
-    if !require_tool("skopeo") {
+    let Some((_, t, src, desc)) = with_pushed_index() else {
         return;
-    }
-    let t = tempdir();
-    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    };
     let v = json(&ok(lade().args([
         "inspect",
         "--all-platforms",
@@ -618,13 +607,14 @@ fn podman_pushed_indexes_all_platform_subset_default() {
 /// and a good copy already there is left as it was.
 #[test]
 fn index_only_into_a_destination_written_whole_is_refused() {
-    let Some(reg) = registry() else { return };
-    if !require_tool("skopeo") {
+    let Some((_, t, src, _)) = with_pushed_index() else {
         return;
-    }
-    let t = tempdir();
-    let (src, _) = pushed_index(&reg, &t.path().join("src"), false);
-    let files = |p: &Path| -> Vec<(String, Vec<u8>)> {
+    };
+    // A directory's files, or a file's bytes.
+    let snapshot = |p: &Path| -> Vec<(String, Vec<u8>)> {
+        if !p.is_dir() {
+            return vec![(String::new(), std::fs::read(p).unwrap())];
+        }
         let mut v: Vec<_> = std::fs::read_dir(p)
             .unwrap()
             .flatten()
@@ -643,11 +633,7 @@ fn index_only_into_a_destination_written_whole_is_refused() {
         (format!("oci-archive:{}:x", oa.display()), &oa),
     ] {
         ok(lade().args(["copy", "-q", "--all", "--src-tls-verify=false", &src, &name]));
-        let before = if read.is_dir() {
-            files(read)
-        } else {
-            vec![(String::new(), std::fs::read(read).unwrap())]
-        };
+        let before = snapshot(read);
         let err = fails_with(
             lade().args([
                 "copy",
@@ -665,11 +651,7 @@ fn index_only_into_a_destination_written_whole_is_refused() {
             "{err}"
         );
         assert_eq!(err.lines().count(), 1, "{err}");
-        let after = if read.is_dir() {
-            files(read)
-        } else {
-            vec![(String::new(), std::fs::read(read).unwrap())]
-        };
+        let after = snapshot(read);
         assert!(before == after, "{name}: the refused copy changed it");
         // Still whole: skopeo copies every instance out of it.
         let out = t.path().join(format!(
@@ -690,12 +672,9 @@ fn index_only_into_a_destination_written_whole_is_refused() {
 /// index's signature tag is left out, not written to point at nothing.
 #[test]
 fn sync_with_platforms_leaves_the_index_signature_out() {
-    let Some(reg) = registry() else { return };
-    if !require_tool("skopeo") {
+    let Some((reg, _t, src, desc)) = with_pushed_index() else {
         return;
-    }
-    let t = tempdir();
-    let (src, desc) = pushed_index(&reg, &t.path().join("src"), false);
+    };
     let (src_repo, _) = src.rsplit_once(':').unwrap();
     let repo_path = src_repo
         .trim_start_matches("docker://")
@@ -714,7 +693,7 @@ fn sync_with_platforms_leaves_the_index_signature_out() {
     registry_put_manifest(&reg, repo_path, &sig_tag, OCI_MANIFEST, &sig_bytes);
 
     let dst = format!("docker://{reg}/{}", unique("ma/sigdst"));
-    let out = run(lade().args([
+    let err = ok_stderr(lade().args([
         "sync",
         "--src-tls-verify=false",
         "--dest-tls-verify=false",
@@ -723,8 +702,6 @@ fn sync_with_platforms_leaves_the_index_signature_out() {
         src_repo,
         &dst,
     ]));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
     assert!(
         err.contains("2 images: 1 copied, 0 unchanged, 0 failed, 1 left out"),
         "{err}"

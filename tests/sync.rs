@@ -66,6 +66,21 @@ fn layout_blobs(dir: &Path, desc: &Value) -> Vec<(String, u64)> {
     out
 }
 
+/// The blobs a proxy log shows mounted (one POST each, `mount=DIGEST`
+/// cross-repository on one registry), sorted.
+fn mounted(log: &[String]) -> Vec<String> {
+    let mut m: Vec<String> = log
+        .iter()
+        .filter(|l| l.starts_with("POST ") && l.contains("/blobs/uploads/"))
+        .map(|l| {
+            let q = l.split_once("mount=").unwrap_or_else(|| panic!("{l}")).1;
+            q.split('&').next().unwrap().replace("%3A", ":")
+        })
+        .collect();
+    m.sort();
+    m
+}
+
 fn sync_cmd() -> std::process::Command {
     let mut c = lade();
     c.args(["sync", "--src-tls-verify=false", "--dest-tls-verify=false"]);
@@ -99,16 +114,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
     want.sort();
     want.dedup();
     assert_eq!(want.len(), 20 + 20 + 1 + 2 + 2 + 1);
-    let mut mounted: Vec<String> = first
-        .iter()
-        .filter(|l| l.starts_with("POST ") && l.contains("/blobs/uploads/"))
-        .map(|l| {
-            let q = l.split_once("mount=").unwrap_or_else(|| panic!("{l}")).1;
-            q.split('&').next().unwrap().replace("%3A", ":")
-        })
-        .collect();
-    mounted.sort();
-    assert_eq!(mounted, want, "{first:#?}");
+    assert_eq!(mounted(&first), want, "{first:#?}");
     // The base every tag shares is asked about at the destination once
     // (one copy claims it, the others find it present), not once per tag.
     let dst_path = dst
@@ -156,9 +162,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
 
     // Second run: only tag listing and HEADs.
     proxy.take();
-    let out = run(sync_cmd().args([&src, &dst]));
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = ok_stderr(sync_cmd().args([&src, &dst]));
     assert!(err.contains("0 copied, 21 unchanged"), "{err}");
     let second = proxy.take();
     let manifest_gets = second
@@ -179,9 +183,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
     let moved = image(&src_dir, "amd64", "t03-moved", false, 256 * 1024);
     push_layout(&reg, &src_dir, &repo, "t03", &moved);
     proxy.take();
-    let out = run(sync_cmd().args([&src, &dst]));
-    assert!(out.status.success(), "{out:?}");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = ok_stderr(sync_cmd().args([&src, &dst]));
     assert!(err.contains("1 copied, 20 unchanged"), "{err}");
     let third = proxy.take();
     let gets: Vec<_> = third
@@ -196,20 +198,6 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
                     && (l.ends_with("/t03") || l.contains(moved["digest"].as_str().unwrap()))),
         "{third:#?}"
     );
-    let mut crossed: Vec<String> = third
-        .iter()
-        .filter(|l| l.starts_with("POST ") && l.contains("/blobs/uploads/"))
-        .map(|l| {
-            l.split_once("mount=")
-                .unwrap()
-                .1
-                .split('&')
-                .next()
-                .unwrap()
-                .replace("%3A", ":")
-        })
-        .collect();
-    crossed.sort();
     let mut own: Vec<String> = layout_blobs(&src_dir, &moved)
         .into_iter()
         .map(|(d, _)| d)
@@ -217,7 +205,7 @@ fn repository_of_21_tags_mirrored_then_second_run_moves_nothing() {
         .collect();
     own.sort();
     assert_eq!(own.len(), 2, "config and own layer");
-    assert_eq!(crossed, own, "{third:#?}");
+    assert_eq!(mounted(&third), own, "{third:#?}");
     let mut after = named.clone();
     after[3].1 = moved;
     assert_same_digests(&dst, &after);
@@ -632,9 +620,7 @@ fn shared_base_layers_go_in_parallel_and_nobody_waits_behind_a_claim() {
     } = pushed_shared_base(&reg, t.path(), 8, 6 << 20);
     let sync = |jobs: &str| {
         let dst = format!("docker://{reg}/{}", unique("sync/base-dst"));
-        let out = run(sync_cmd().args(["--progress=json", "-j", jobs, &src, &dst]));
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{err}");
+        let err = ok_stderr(sync_cmd().args(["--progress=json", "-j", jobs, &src, &dst]));
         assert_same_digests(&dst, &tags);
         blob_events(&err)
     };
@@ -932,9 +918,7 @@ fn one_image_summary_reads_right() {
         "1 image: 1 copied, 0 unchanged, 0 failed",
         "1 image: 0 copied, 1 unchanged, 0 failed",
     ] {
-        let out = run(lade().args(["sync", &src, &dst]));
-        assert!(out.status.success());
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = ok_stderr(lade().args(["sync", &src, &dst]));
         assert_eq!(err.lines().last(), Some(want), "{err}");
     }
 }
@@ -972,13 +956,11 @@ fn archives_sync_into_a_layout() {
         .unwrap();
     assert!(status.success());
     for archive in [&oa, &gz] {
-        let out = run(lade().args([
+        let err = ok_stderr(lade().args([
             "sync",
             &format!("oci-archive:{}", archive.display()),
             &format!("oci:{}", back.display()),
         ]));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{err}");
         assert!(
             err.contains("2 images: 0 copied, 2 unchanged, 0 failed"),
             "{err}"
@@ -1001,13 +983,11 @@ fn archives_sync_into_a_layout() {
         .collect();
     dirs.sort();
     assert_eq!(dirs, ["tiny-other:1", "tiny:1"]);
-    let out = run(lade().args([
+    let err = ok_stderr(lade().args([
         "sync",
         &format!("docker-archive:{da}"),
         &format!("dir:{}", tree.display()),
     ]));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
     assert!(
         err.contains("2 images: 0 copied, 2 unchanged, 0 failed"),
         "{err}"
@@ -1053,9 +1033,7 @@ fn shared_blobs_cross_once_into_a_layout() {
     } = pushed_shared_base(&reg, t.path(), 4, 2 << 20);
     let lay = t.path().join("lay");
     let dst = format!("oci:{}", lay.display());
-    let out = run(sync_cmd().args(["--progress=json", "-j", "6", &src, &dst]));
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{err}");
+    let err = ok_stderr(sync_cmd().args(["--progress=json", "-j", "6", &src, &dst]));
     for (tag, d) in &tags {
         let raw = ok(lade().args(["inspect", "--raw", &format!("{dst}:{tag}")]));
         assert_eq!(sha256(&raw), d["digest"].as_str().unwrap(), "tag {tag}");

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{platform_of, stdout};
 use crate::cli::InspectArgs;
-use crate::copy::{config_platform, get_listed_manifest, read_config, select_manifest};
+use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
 use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
@@ -150,7 +150,14 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         }
         v
     } else {
-        let p = config_platform(src, &top.manifest()?)?;
+        let m = top.manifest()?;
+        let p = if m.config.media_type.is_config() {
+            let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
+                .map_err(|e| Error::new(format!("config: {e}")))?;
+            c.platform()
+        } else {
+            None
+        };
         vec![entry(top, p.as_ref())?]
     };
     Ok(json!({

@@ -25,8 +25,7 @@ use std::path::PathBuf;
 use crate::error::{Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::{
-    Compression, Descriptor, Digest, ImageConfig, Manifest, Platform, RawManifest,
-    MAX_MANIFEST_SIZE,
+    Compression, Descriptor, Digest, ImageConfig, Platform, RawManifest, MAX_MANIFEST_SIZE,
 };
 use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
 use crate::verify::VerifyingReader;
@@ -227,45 +226,6 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
     read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
 }
 
-/// The platform an image's config names; None for an artifact (a config
-/// that is not an image config, or names no OS and architecture).
-pub fn config_platform(src: &dyn ImageSource, m: &Manifest) -> Result<Option<Platform>> {
-    if !m.config.media_type.is_config() {
-        return Ok(None);
-    }
-    let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
-        .map_err(|e| Error::new(format!("config {}: {e}", m.config.digest)))?;
-    if c.os.is_empty() || c.architecture.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Platform {
-        os: c.os,
-        architecture: c.architecture,
-        variant: c.variant.filter(|v| !v.is_empty()),
-        ..Default::default()
-    }))
-}
-
-/// `--platform` given for a single image: it must be for one of them
-/// (as docker pull --platform), else nothing is copied. An artifact
-/// passes.
-fn check_platform(src: &dyn ImageSource, top: &RawManifest, want: &[Platform]) -> Result<()> {
-    let Ok(m) = top.manifest() else {
-        return Ok(());
-    };
-    let Some(have) = config_platform(src, &m)? else {
-        return Ok(());
-    };
-    if want.iter().any(|w| have.matches(w)) {
-        return Ok(());
-    }
-    let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
-    Err(Error::not_found(format!(
-        "no image for {}: the source is a single image, for {have}",
-        want.join(", ")
-    )))
-}
-
 fn copy_one(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -277,9 +237,6 @@ fn copy_one(
     let top_digest = top.digest.clone();
     let mut counts = (0, 0);
     let out = if !top.is_index() {
-        if let MultiArch::Platforms(want) = &opts.multi_arch {
-            check_platform(src, &top, want)?;
-        }
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,
@@ -389,6 +346,20 @@ fn copy_single(
     let diff_ids: Vec<Digest> = if manifest.config.media_type.is_config() {
         let config: ImageConfig = serde_json::from_slice(&config_bytes)
             .map_err(|e| Error::new(format!("config {}: {e}", manifest.config.digest)))?;
+        // --platform for a single image (not an index's instance): it
+        // must be for one of them, as with docker pull --platform; nothing
+        // is written yet. A config naming no platform (an artifact) passes.
+        if let (None, MultiArch::Platforms(want), Some(have)) =
+            (instance, &opts.multi_arch, config.platform())
+        {
+            if !want.iter().any(|w| have.matches(w)) {
+                let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+                return Err(Error::not_found(format!(
+                    "no image for {}: the source is a single image, for {have}",
+                    want.join(", ")
+                )));
+            }
+        }
         if config.rootfs.diff_ids.len() != manifest.layers.len() {
             return Err(Error::new(format!(
                 "config {} lists {} diff_ids but the manifest has {} layers",

@@ -93,11 +93,11 @@ fn images(
         Ok(mut tags) => {
             tags.sort_unstable();
             tags.into_iter()
-            .map(|t| {
-                let r = src.with_tag(&t)?;
-                Ok((t, r))
-            })
-            .collect()
+                .map(|t| {
+                    let r = src.with_tag(&t)?;
+                    Ok((t, r))
+                })
+                .collect()
         }
         Err(list_err) => match src.all_images(&opts.transport) {
             Ok(all) => Ok(all
@@ -126,7 +126,8 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
-    // A destination sync cannot write to is refused first, for what it is.
+    // A destination sync cannot write to is refused first, for what it
+    // is, before anything is listed or written.
     if let Err(e) = dst.sync_target(None, "latest") {
         if e.kind() == Kind::Unsupported {
             return Err(e);
@@ -149,17 +150,13 @@ pub fn sync(
                 continue;
             }
         }
-        // Where it goes: a destination that cannot take images fails the
-        // whole sync here, before anything is written; a name it cannot
-        // take fails that image only.
+        // Where it goes (a destination that cannot take images was
+        // refused above); a name it cannot take fails that image only.
         let to = match short.as_str() {
             "" => Err(Error::new(format!(
                 "{r}: no tag to write it under (name the images with tags)"
             ))),
-            tag => match dst.sync_target(r.docker_reference().as_deref(), tag) {
-                Err(e) if e.kind() == Kind::Unsupported => return Err(e),
-                to => to,
-            },
+            tag => dst.sync_target(r.docker_reference().as_deref(), tag),
         };
         work.push((name, short, r, to));
     }

@@ -239,6 +239,22 @@ pub struct ImageConfig {
     pub extra: Map<String, Value>,
 }
 
+impl ImageConfig {
+    /// The platform the config names; None when it names no OS and
+    /// architecture (an artifact's).
+    pub fn platform(&self) -> Option<Platform> {
+        if self.os.is_empty() || self.architecture.is_empty() {
+            return None;
+        }
+        Some(Platform {
+            os: self.os.clone(),
+            architecture: self.architecture.clone(),
+            variant: self.variant.clone().filter(|v| !v.is_empty()),
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerConfig {

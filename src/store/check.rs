@@ -105,6 +105,9 @@ type BlobList = Vec<(Digest, u64)>;
 /// What index.json reaches: digest → the size descriptors give it.
 struct Reach {
     sizes: BTreeMap<Digest, u64>,
+    /// Descriptors giving a present blob another size than it has: the
+    /// blob's fault if it does not hash right, else theirs (fsck hashes).
+    size_claims: Vec<FsckProblem>,
     problems: Vec<FsckProblem>,
 }
 
@@ -115,6 +118,7 @@ impl Layout {
         let index = self.read_index()?;
         let mut reach = Reach {
             sizes: BTreeMap::new(),
+            size_claims: Vec::new(),
             problems: Vec::new(),
         };
         // Names: each valid, and each naming one image.
@@ -142,8 +146,6 @@ impl Layout {
             stack.push((s.clone(), None, None));
         }
         let mut seen = BTreeSet::new();
-        // Sizes of blobs that hash right, by digest (hashed at most once).
-        let mut whole: BTreeMap<Digest, bool> = BTreeMap::new();
         while let Some((desc, parent, name)) = stack.pop() {
             reach.sizes.entry(desc.digest.clone()).or_insert(desc.size);
             let present = match self.blob_size(&desc.digest) {
@@ -157,27 +159,19 @@ impl Layout {
                 }
             };
             // Every descriptor is held to the blob, not only the first of
-            // several naming one digest: where the blob itself is good,
-            // a size that disagrees is the descriptor's fault.
+            // several naming one digest.
             if let Some(actual) = present.filter(|&a| a != desc.size) {
-                let good = *whole.entry(desc.digest.clone()).or_insert_with(|| {
-                    open_regular_nofollow(&self.blob_path(&desc.digest))
-                        .and_then(|f| hash_file(&f, desc.digest.algorithm()))
-                        .is_ok_and(|(d, _)| d == desc.digest)
+                let by = match (&name, &parent) {
+                    (Some(n), _) => format!("ref {n}"),
+                    (None, Some(p)) => p.to_string(),
+                    (None, None) => "index.json".to_string(),
+                };
+                reach.size_claims.push(FsckProblem::DescriptorSize {
+                    digest: desc.digest.clone(),
+                    by,
+                    says: desc.size,
+                    actual,
                 });
-                if good {
-                    let by = match (&name, &parent) {
-                        (Some(n), _) => format!("ref {n}"),
-                        (None, Some(p)) => p.to_string(),
-                        (None, None) => "index.json".to_string(),
-                    };
-                    reach.problems.push(FsckProblem::DescriptorSize {
-                        digest: desc.digest.clone(),
-                        by,
-                        says: desc.size,
-                        actual,
-                    });
-                }
             }
             if !seen.insert(desc.digest.clone()) {
                 continue;
@@ -333,8 +327,6 @@ impl Layout {
                 let checked =
                     open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
                 match checked {
-                    // Good; a descriptor giving it another size is said
-                    // by the walk, against that descriptor.
                     Ok((actual, _)) if &actual == d => None,
                     Ok((actual, _)) => match reach.sizes.get(d) {
                         Some(&expected) if expected != *size => Some(FsckProblem::Size {
@@ -354,6 +346,19 @@ impl Layout {
                 }
             })
             .collect();
+        // A descriptor's size is wrong where its blob hashes right (no
+        // problem here); where it does not, the blob's problem says it.
+        let blob_bad: BTreeSet<&Digest> = order
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_some())
+            .map(|((d, _), _)| d)
+            .collect();
+        report
+            .problems
+            .extend(reach.size_claims.into_iter().filter(|c| {
+                matches!(c, FsckProblem::DescriptorSize { digest, .. } if !blob_bad.contains(digest))
+            }));
         report.problems.extend(results.into_iter().flatten());
         report.blobs_checked = blobs.len();
         report.bytes_checked = blobs.iter().map(|(_, s)| s).sum();

@@ -437,23 +437,13 @@ impl Layout {
             return Ok(raw.descriptor());
         }
         validate_ref_name(r)?;
-        let find = |name: &str| {
-            index
-                .manifests
-                .iter()
-                .find(|m| m.ref_name() == Some(name))
-                .cloned()
-        };
-        let found = find(r).or_else(|| {
-            if r.contains(':') {
-                None
-            } else {
-                find(&format!("{r}:latest"))
-            }
-        });
-        found.ok_or_else(|| {
-            Error::not_found(format!("ref {r:?} not found in {}", self.root.display()))
-        })
+        ref_position(&index, r)
+            .map(|i| index.manifests[i].clone())
+            .ok_or_else(|| self.ref_not_found(r))
+    }
+
+    fn ref_not_found(&self, name: &str) -> Error {
+        Error::not_found(format!("ref {name:?} not found in {}", self.root.display()))
     }
 
     /// Point ref `name` at `desc` (replacing any entry of that name), in
@@ -477,29 +467,25 @@ impl Layout {
     pub fn remove_ref(&self, name: &str) -> Result<Descriptor> {
         validate_ref_name(name)?;
         self.update_index(|index| {
-            let at = |n: &str| {
-                let pos = index.manifests.iter().position(|m| m.ref_name() == Some(n));
-                pos.map(|p| (p, n.to_string()))
-            };
-            // As for lookups: a NAME without a tag not found is NAME:latest.
-            let found = at(name).or_else(|| {
-                (!name.contains(':'))
-                    .then(|| at(&format!("{name}:latest")))
-                    .flatten()
-            });
-            let Some((pos, name)) = found else {
-                return Err(Error::not_found(format!(
-                    "ref {name:?} not found in {}",
-                    self.root.display()
-                )));
-            };
+            let pos = ref_position(index, name).ok_or_else(|| self.ref_not_found(name))?;
             let removed = index.manifests.remove(pos);
             index
                 .manifests
-                .retain(|m| m.ref_name() != Some(name.as_str()));
+                .retain(|m| m.ref_name() != removed.ref_name());
             Ok(removed)
         })
     }
+}
+
+/// The index.json entry named `name`; a NAME without a tag that is not
+/// there is looked up as NAME:latest.
+fn ref_position(index: &Index, name: &str) -> Option<usize> {
+    let at = |n: &str| index.manifests.iter().position(|m| m.ref_name() == Some(n));
+    at(name).or_else(|| {
+        (!name.contains(':'))
+            .then(|| at(&format!("{name}:latest")))
+            .flatten()
+    })
 }
 
 /// Writes to a file and starts the kernel's writeback of every

@@ -18,6 +18,7 @@ use super::{
     Reused, TransportOptions,
 };
 use crate::error::{Error, Result};
+use crate::fsutil::open_once;
 use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
@@ -314,50 +315,29 @@ impl ImageSource for LayoutSource {
 /// index.json.
 type ReferrerMap = HashMap<Digest, Vec<Descriptor>>;
 
-/// The layout's referrers, read once per version of its index.json (by
-/// device, inode, size and mtime: lade replaces index.json by renaming a
-/// new file over it), so that asking for the referrers of each of N images
+/// The layout's referrers, found once per version of its index.json (see
+/// [`open_once`]), so that asking for the referrers of each of N images
 /// (sync) reads the N manifests once, not N times each.
 fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
-    use std::os::unix::fs::MetadataExt;
-    type Key = (PathBuf, u64, u64, u64, i64, i64);
-    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<ReferrerMap>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let key = std::fs::metadata(layout.root().join("index.json"))
-        .ok()
-        .map(|m| {
-            let root = layout.root().to_path_buf();
-            (root, m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
-        });
-    if let Some(k) = &key {
-        if let Some(m) = cache.lock().unwrap().get(k) {
-            return Ok(m.clone());
-        }
-    }
-    let index = layout.read_index()?;
-    let mut map = ReferrerMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for m in &index.manifests {
-        if !m.media_type.is_manifest_or_index() || !seen.insert(&m.digest) {
-            continue;
-        }
-        let Ok(raw) = layout.read_manifest(m) else {
-            continue;
-        };
-        if let Some((s, d)) = as_referrer(&raw) {
-            if s.digest != m.digest {
-                map.entry(s.digest).or_default().push(d);
+    open_once(&layout.root().join("index.json"), || {
+        let index = layout.read_index()?;
+        let mut map = ReferrerMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for m in &index.manifests {
+            if !m.media_type.is_manifest_or_index() || !seen.insert(&m.digest) {
+                continue;
+            }
+            let Ok(raw) = layout.read_manifest(m) else {
+                continue;
+            };
+            if let Some((s, d)) = as_referrer(&raw) {
+                if s.digest != m.digest {
+                    map.entry(s.digest).or_default().push(d);
+                }
             }
         }
-    }
-    let map = Arc::new(map);
-    if let Some(k) = key {
-        let mut c = cache.lock().unwrap();
-        // Old versions of this layout's index are of no more use.
-        c.retain(|old, _| old.0 != k.0);
-        c.insert(k, map.clone());
-    }
-    Ok(map)
+        Ok(map)
+    })
 }
 
 /// The manifest index.json names `name` (ref-name annotation); None when

@@ -57,6 +57,20 @@ pub fn ok(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// Run and insist on success; returns stderr (what a command says of its
+/// work) as a string.
+#[track_caller]
+pub fn ok_stderr(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {err}",
+        out.status
+    );
+    err
+}
+
 /// Run and insist on success; returns trimmed stdout as a string.
 #[track_caller]
 pub fn ok_str(cmd: &mut Command) -> String {
