@@ -589,7 +589,10 @@ pub struct HashObjectArgs {
     /// Also write the objects into the store
     #[arg(short = 'w')]
     pub write: bool,
-    /// Check that each input is a valid object of this media type
+    /// Check that each input is a valid object of this media type (a
+    /// manifest, index or config parsed; a layer read to its end: its
+    /// compression as the type says, every tar header and entry whole);
+    /// an invalid one is not stored
     #[arg(short = 't', value_name = "MEDIATYPE")]
     pub media_type: Option<String>,
     /// Read the object from standard input

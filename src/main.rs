@@ -15,7 +15,19 @@ fn main() {
         Err(e) => {
             if e.kind() != lade::error::Kind::BrokenPipe {
                 use std::io::Write;
-                let _ = writeln!(std::io::stderr(), "lade: error: {e}");
+                // One line, whatever the message quotes (a tar header's
+                // bytes, a server's text).
+                let msg: String = e
+                    .to_string()
+                    .chars()
+                    .flat_map(|c| {
+                        let esc = c.is_control().then(|| c.escape_default());
+                        esc.into_iter()
+                            .flatten()
+                            .chain((!c.is_control()).then_some(c))
+                    })
+                    .collect();
+                let _ = writeln!(std::io::stderr(), "lade: error: {msg}");
             }
             e.exit_code()
         }

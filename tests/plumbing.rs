@@ -164,6 +164,123 @@ fn hash_object_type_check() {
     );
 }
 
+/// The blobs (and temp files) in a store, by file name.
+fn store_files(store: &Path) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut stack = vec![store.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else if e.file_name() != "index.json" && e.file_name() != "oci-layout" {
+                v.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn hash_object_layer_type_checks_the_whole_layer() {
+    let t = tempdir();
+    let store = t.path().join("s");
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    // Three files, the second big enough that damage after the first
+    // 512 bytes lands inside the stream, past any header sniffing.
+    fs::write(src.join("a"), b"first").unwrap();
+    let big: Vec<u8> = (0..400_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    fs::write(src.join("b"), &big).unwrap();
+    fs::write(src.join("c"), b"third").unwrap();
+    let tar = t.path().join("l.tar");
+    ok(Command::new("tar")
+        .arg("-C")
+        .arg(&src)
+        .arg("-cf")
+        .arg(&tar)
+        .args(["a", "b", "c"]));
+    ok(Command::new("gzip").arg("-k").arg(&tar));
+    let gz = t.path().join("l.tar.gz");
+    let tar_bytes = fs::read(&tar).unwrap();
+    let gz_bytes = fs::read(&gz).unwrap();
+    const TAR: &str = "application/vnd.oci.image.layer.v1.tar";
+    const GZ: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+    // Good layers pass, by path and on stdin, and are stored.
+    for (mt, f) in [(TAR, &tar), (GZ, &gz)] {
+        let d = ok_str(
+            store_cmd(&store)
+                .args(["hash-object", "-w", "-t", mt])
+                .arg(f),
+        );
+        assert_eq!(d.trim(), sha256sum(f));
+        let out = run_with_input(
+            store_cmd(&store).args(["hash-object", "-w", "--stdin", "-t", mt]),
+            &fs::read(f).unwrap(),
+        );
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), d.trim());
+    }
+    let before = store_files(&store);
+    assert_eq!(before.len(), 2, "{before:?}");
+
+    // Bad ones: each is refused with exit 3, naming the type, and nothing
+    // is stored (no blob, no temp file).
+    let mut corrupt_header = tar_bytes.clone();
+    // The second entry's header: its name's first byte (the header
+    // checksum no longer matches).
+    let second = 512 + 512; // a's header and its one data block
+    assert_eq!(&corrupt_header[second..second + 1], b"b");
+    corrupt_header[second] = b'x';
+    let mut truncated_gz = gz_bytes.clone();
+    truncated_gz.truncate(gz_bytes.len() - 40);
+    let mut bad_crc = gz_bytes.clone();
+    let n = bad_crc.len();
+    bad_crc[n - 8] ^= 0xff; // the gzip trailer's CRC-32
+    let mut not_tar = Vec::new();
+    {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(&mut not_tar, flate2::Compression::fast());
+        e.write_all(&b"just some text, not a tar archive\n".repeat(100))
+            .unwrap();
+        e.finish().unwrap();
+    }
+    let mut data_cut = tar_bytes.clone();
+    data_cut.truncate(second + 512 + 100_000);
+    let cases: [(&str, &str, &[u8], &str); 5] = [
+        ("corrupt header", TAR, &corrupt_header, "checksum"),
+        ("truncated gzip", GZ, &truncated_gz, ""),
+        ("bad gzip CRC", GZ, &bad_crc, ""),
+        ("gzip of text", GZ, &not_tar, ""),
+        ("cut inside a file", TAR, &data_cut, ""),
+    ];
+    for (what, mt, bytes, says) in cases {
+        let f = t.path().join("bad");
+        fs::write(&f, bytes).unwrap();
+        let e = fails_with(
+            store_cmd(&store)
+                .args(["hash-object", "-w", "-t", mt])
+                .arg(&f),
+            3,
+        );
+        assert!(e.contains(&format!("not a valid {mt}")), "{what}: {e}");
+        assert!(e.contains(says), "{what}: {e}");
+        assert_eq!(e.trim().lines().count(), 1, "{what}: {e}");
+        let out = run_with_input(
+            store_cmd(&store).args(["hash-object", "-w", "--stdin", "-t", mt]),
+            bytes,
+        );
+        assert_eq!(out.status.code(), Some(3), "{what} on stdin: {out:?}");
+        assert!(out.stdout.is_empty(), "{what}: {out:?}");
+        assert_eq!(store_files(&store), before, "{what}: the store changed");
+        // Without -t the same bytes are just bytes.
+        ok(store_cmd(&store).args(["hash-object"]).arg(&f));
+    }
+}
+
 #[test]
 fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     let t = tempdir();

@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -13,7 +14,7 @@ use super::{open_or_create_store, stdout, write_record};
 use crate::cli::{GlobalArgs, HashObjectArgs};
 use crate::compress::{looks_like_tar, sniff};
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{hash_file, read_capped};
+use crate::fsutil::{hash_file, read_capped, ChannelReader};
 use crate::model::{
     Algorithm, Compression, Digest, ImageConfig, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -123,6 +124,7 @@ impl Job<'_> {
             }
             check_layer_prefix(mt, &mut f)?;
             f.rewind()?;
+            return checked_layer(mt, &mut f, |r| self.stream(r));
         }
         match self.store {
             Some(s) => Ok(s.put(&mut f, None)?.0),
@@ -141,7 +143,7 @@ impl Job<'_> {
             r.take(512).read_to_end(&mut prefix)?;
             check_layer_bytes(mt, &prefix)?;
             let mut chained = prefix.as_slice().chain(r);
-            return self.stream(&mut chained);
+            return checked_layer(mt, &mut chained, |r| self.stream(r));
         }
         self.stream(r)
     }
@@ -192,6 +194,95 @@ fn check_layer_prefix(mt: &MediaType, f: &mut File) -> Result<()> {
     let mut prefix = Vec::with_capacity(512);
     f.take(512).read_to_end(&mut prefix)?;
     check_layer_bytes(mt, &prefix)
+}
+
+/// Run `consume` (the hashing or storing) on the bytes of `r` while
+/// another thread decompresses them and reads the tar to its end: every
+/// header checked, every entry's data there, the compressed stream whole
+/// (gzip's CRC and length) with nothing after it. A layer found broken
+/// ends `consume` with a read error before `r`'s end is reported, so a
+/// store never commits it; the layer's error is the one returned.
+fn checked_layer<T>(
+    mt: &MediaType,
+    r: &mut dyn Read,
+    consume: impl FnOnce(&mut dyn Read) -> Result<T>,
+) -> Result<T> {
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
+        let checker = s.spawn(move || -> Result<()> {
+            let mut plain = crate::unpack::decompressed(Box::new(ChannelReader::new(rx, None)))?;
+            let mut first = Vec::with_capacity(512);
+            (&mut plain).take(512).read_to_end(&mut first)?;
+            if !looks_like_tar(&first) {
+                return Err(Error::new("its content is not a tar archive"));
+            }
+            let mut ar = tar::Archive::new(first.as_slice().chain(plain));
+            for entry in ar.entries()? {
+                entry?;
+            }
+            // Past the end-of-archive blocks: the rest must decompress.
+            io::copy(&mut ar.into_inner(), &mut io::sink())?;
+            Ok(())
+        });
+        let mut tee = Tee {
+            inner: r,
+            tx: Some(tx),
+            checker: Some(checker),
+            failed: None,
+        };
+        let out = consume(&mut tee);
+        if let Some(e) = tee.failed.take() {
+            return Err(Error::new(format!("not a valid {mt}: {e}")));
+        }
+        // Stopped by an error of its own (the checker, cut short, would
+        // blame the layer): that error.
+        let _ = tee.verdict();
+        out
+    })
+}
+
+/// Passes reads through, copying the bytes to the layer checker; at the
+/// end (or when the checker stops taking them), its verdict.
+struct Tee<'r, 's> {
+    inner: &'r mut dyn Read,
+    tx: Option<mpsc::SyncSender<io::Result<Vec<u8>>>>,
+    checker: Option<std::thread::ScopedJoinHandle<'s, Result<()>>>,
+    failed: Option<Error>,
+}
+
+impl Tee<'_, '_> {
+    /// Wait for the checker's verdict; an error fails the read.
+    fn verdict(&mut self) -> io::Result<()> {
+        self.tx = None;
+        if let Some(h) = self.checker.take() {
+            if let Err(e) = h.join().expect("layer check panicked") {
+                self.failed = Some(e);
+            }
+        }
+        match self.failed {
+            Some(_) => Err(io::Error::other("the layer is not valid")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Read for Tee<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            self.verdict()?;
+            return Ok(0);
+        }
+        let gone = match &self.tx {
+            Some(tx) => tx.send(Ok(buf[..n].to_vec())).is_err(),
+            None => false,
+        };
+        if gone {
+            // The checker stopped reading: it failed.
+            self.verdict()?;
+        }
+        Ok(n)
+    }
 }
 
 /// For layer media types, the magic bytes must match the declared compression.
