@@ -635,6 +635,36 @@ fn list_tags_lists_all_and_delete_removes() {
     let none = format!("docker://{reg}/{}", unique("no/such/repo"));
     let err = fails_with(lade().args(["list-tags", INSECURE, &none]), 1);
     assert!(err.contains("NAME_UNKNOWN"), "{err}");
+    // Deleting what is not there is a negative answer too, by tag or by
+    // digest (the second delete of one digest, say).
+    let mfile = t.path().join("m.json");
+    fs::write(&mfile, &raw).unwrap();
+    let digest = ok_str(lade().arg("manifest-digest").arg(&mfile))
+        .trim()
+        .to_string();
+    let by_digest = format!("docker://{reg}/{repo}@{digest}");
+    let err = fails_with(lade().args(["delete", INSECURE, &by_digest]), 1);
+    assert!(err.contains("MANIFEST_UNKNOWN"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    fails_with(lade().args(["delete", INSECURE, &first]), 1);
+
+    // A repository holding an image pushed by digest only has no tag
+    // list (404): inspect shows the image with no tags, as it is there.
+    let bare = format!("{reg}/{}", unique("tags/bydigest"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{bare}@{digest}"),
+    ]));
+    let out = json(&ok(lade().args([
+        "inspect",
+        INSECURE,
+        &format!("docker://{bare}@{digest}"),
+    ])));
+    assert_eq!(out["Digest"], json!(digest));
+    assert_eq!(out["RepoTags"], json!([]));
 }
 
 #[test]
@@ -1314,6 +1344,9 @@ fn proxy_faults_are_retried_resumed_and_reported() {
             "503always" if is_manifest => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
+            "ping503" if req.path == "/v2/" && n <= 2 => {
+                Action::Respond(response("503 Service Unavailable", &[], b""))
+            }
             "reset" if is_layer && n == 1 => Action::Forward {
                 cut_body_at: Some(layer_size * 6 / 10),
             },
@@ -1373,6 +1406,44 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         .map(|(_, v)| *v)
         .sum::<usize>();
     assert_eq!(n, 3, "1 try + 2 retries");
+
+    // The first request, GET /v2/, is retried too (a registry starting
+    // up behind its proxy); without --retry-times, one try.
+    let pings = || counts.lock().unwrap().get("GET /v2/").copied();
+    set("ping503");
+    let (o, d) = pull("f", &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("GET /v2/: 503"), "{err}");
+    assert_eq!(pings(), Some(1));
+    assert!(!d.exists());
+    set("ping503");
+    let (o, d) = pull("f", &["--retry-times", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    assert!(pings() >= Some(3), "{:?}", pings());
+    // A registry not (yet) listening: connection refused, retried after
+    // a pause (0.5 s, then 1 s).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let t0 = Instant::now();
+    fails_with(
+        lade().args([
+            "inspect",
+            "--tls-verify=false",
+            "--retry-times",
+            "2",
+            &format!("docker://{closed}/x:1"),
+        ]),
+        3,
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t0.elapsed()
+    );
 
     // Reset at 60% of the big layer: resumed with Range, digest verified.
     set("reset");

@@ -55,9 +55,15 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         }
     }
     o.insert("Digest".into(), json!(top.digest.to_string()));
-    // As skopeo: for a registry, every tag of the repository.
+    // As skopeo: for a registry, every tag of the repository. A
+    // repository whose images were all pushed by digest has no tag list
+    // (404): the image is there, its tags are none.
     let tags = if r.transport() == "docker" {
-        r.list_tags(&opts).map_err(|e| e.context(&a.image))?
+        match r.list_tags(&opts) {
+            Ok(t) => t,
+            Err(e) if e.kind() == crate::error::Kind::NotFound => Vec::new(),
+            Err(e) => return Err(e.context(&a.image)),
+        }
     } else {
         Vec::new()
     };

@@ -95,43 +95,67 @@ impl Client {
         Ok(c)
     }
 
+    /// `GET /v2/`, retried as other requests are (`--retry-times`: a
+    /// registry starting up, a 503 from its proxy).
     fn ping(&mut self, api_host: &str) -> Result<()> {
-        let r = self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None);
-        let r = match r {
+        let mut attempt = 0;
+        loop {
+            self.base = format!("https://{api_host}");
+            match self.ping_once(api_host) {
+                Err((_, true)) if attempt < self.retry_times => {
+                    attempt += 1;
+                    std::thread::sleep(backoff(attempt));
+                }
+                r => return r.map_err(|(e, _)| e),
+            }
+        }
+    }
+
+    /// One ping; on failure, the error and whether it may be retried.
+    fn ping_once(&mut self, api_host: &str) -> std::result::Result<(), (Error, bool)> {
+        let get = |c: &Self, url: &str| c.send_body(&Method::GET, url, &[], &mut ReqBody::Empty);
+        let r = match get(self, &format!("{}/v2/", self.base)) {
             Err(e) if self.insecure => {
                 // As skopeo with --tls-verify=false: fall back to plain HTTP.
                 self.base = format!("http://{api_host}");
-                self.send_once(&Method::GET, &format!("{}/v2/", self.base), &[], None)
-                    .map_err(|e2| e2.context(format!("(over https: {e})")))
+                get(self, &format!("{}/v2/", self.base)).map_err(|e2| SendError {
+                    err: e2.err.context(format!("(over https: {})", e.err)),
+                    retriable: e2.retriable,
+                })
             }
             // A server on plain HTTP (a local registry, say) answers the
             // TLS hello with an HTTP response, which TLS reports as a
             // record of a bad type, words that do not say what is wrong.
             // Only then: ask the same port over HTTP, and if it answers,
             // say so and what to do. (No credentials go with it.)
-            Err(e) if e.to_string().contains("InvalidContentType") => {
-                let http = format!("http://{api_host}/v2/");
-                if self.send_once(&Method::GET, &http, &[], None).is_ok() {
-                    return Err(Error::new(format!(
-                        "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
-                         verification off for it (--tls-verify=false, or \
-                         --src-tls-verify=false / --dest-tls-verify=false) (over https: {e})",
-                        self.host
-                    )));
+            Err(e) if e.err.to_string().contains("InvalidContentType") => {
+                if get(self, &format!("http://{api_host}/v2/")).is_ok() {
+                    return Err((
+                        Error::new(format!(
+                            "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
+                             verification off for it (--tls-verify=false, or \
+                             --src-tls-verify=false / --dest-tls-verify=false) (over https: {})",
+                            self.host, e.err
+                        )),
+                        false,
+                    ));
                 }
                 Err(e)
             }
             r => r,
         };
-        let resp = r.map_err(|e| self.ctx("GET /v2/", e))?;
+        let resp = r.map_err(|e| (self.ctx("GET /v2/", e.err), e.retriable))?;
         match resp.status().as_u16() {
             200 => Ok(()),
             401 => {
-                let ch = challenge_of(&resp).map_err(|e| self.ctx("GET /v2/", e))?;
+                let ch = challenge_of(&resp).map_err(|e| (self.ctx("GET /v2/", e), false))?;
                 self.state.lock().unwrap().challenge = Some(ch);
                 Ok(())
             }
-            _ => Err(self.status_error("GET", "/v2/", resp)),
+            code => Err((
+                self.status_error("GET", "/v2/", resp),
+                code == 429 || code >= 500,
+            )),
         }
     }
 
@@ -188,7 +212,7 @@ impl Client {
         );
         // No such image or repository is a negative answer (exit 1), as
         // a missing ref of a layout is; anything else failed.
-        let read = method == "GET" || method == "HEAD";
+        let read = matches!(method, "GET" | "HEAD" | "DELETE");
         if status.as_u16() == 404
             && read
             && (path.contains("/manifests/") || path.ends_with("/tags/list"))
@@ -352,17 +376,6 @@ impl Client {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(e)) => Err(send_error(e)),
         }
-    }
-
-    fn send_once(
-        &self,
-        method: &Method,
-        url: &str,
-        headers: &[(&str, String)],
-        _: Option<()>,
-    ) -> Result<Response<Body>> {
-        self.send_body(method, url, headers, &mut ReqBody::Empty)
-            .map_err(|e| e.err)
     }
 
     /// The Authorization header for `scopes`, if one is known.
