@@ -282,6 +282,98 @@ fn hash_object_layer_type_checks_the_whole_layer() {
 }
 
 #[test]
+fn symlinked_blob_directories_are_not_written_or_collected_through() {
+    let t = tempdir();
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    let empty_layout = |dir: &Path| {
+        fs::create_dir_all(dir).unwrap();
+        fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        fs::write(
+            dir.join("index.json"),
+            r#"{"schemaVersion":2,"manifests":[]}"#,
+        )
+        .unwrap();
+    };
+    // A copy into a layout whose blobs/sha256 (or blobs) points outside:
+    // refused, naming it, and nothing lands outside.
+    for (link, target) in [("blobs/sha256", "../../outside"), ("blobs", "../outside")] {
+        let outside = t.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        let dst = t.path().join(format!("dst-{}", link.replace('/', "-")));
+        empty_layout(&dst);
+        fs::create_dir_all(dst.join("blobs")).unwrap();
+        if link == "blobs" {
+            fs::remove_dir(dst.join("blobs")).unwrap();
+        }
+        std::os::unix::fs::symlink(target, dst.join(link)).unwrap();
+        let e = fails_with(
+            lade()
+                .args(["copy", "-q"])
+                .arg(format!("docker-archive:{}", archive.display()))
+                .arg(format!("oci:{}:x", dst.display())),
+            3,
+        );
+        assert!(e.contains("is a symlink"), "{link}: {e}");
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+        let landed: Vec<_> = walk(&outside);
+        assert!(landed.is_empty(), "{link}: written outside: {landed:?}");
+        assert_eq!(
+            fs::read_to_string(dst.join("index.json")).unwrap(),
+            r#"{"schemaVersion":2,"manifests":[]}"#
+        );
+    }
+    // gc and fsck of a store whose blobs/ points outside: fsck names it,
+    // gc refuses and removes nothing there.
+    let outside2 = t.path().join("outside2/sha256");
+    fs::create_dir_all(&outside2).unwrap();
+    let precious = outside2.join(sha256sum_bytes(b"precious"));
+    fs::write(&precious, b"precious").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400);
+    fs::File::options()
+        .write(true)
+        .open(&precious)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let st = t.path().join("st");
+    empty_layout(&st);
+    std::os::unix::fs::symlink("../outside2", st.join("blobs")).unwrap();
+    let report = run(store_cmd(&st).arg("fsck"));
+    assert_eq!(report.status.code(), Some(1), "{report:?}");
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(report.contains("blobs: not a directory"), "{report}");
+    let e = fails_with(store_cmd(&st).args(["gc", "--grace", "0"]), 3);
+    assert!(e.contains("refusing"), "{e}");
+    assert!(precious.exists(), "gc removed a file outside the store");
+}
+
+/// Files under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
+
+fn sha256sum_bytes(b: &[u8]) -> String {
+    use std::io::Write;
+    let mut c = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(b).unwrap();
+    let out = c.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+#[test]
 fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     let t = tempdir();
     let dir = t.path().join("layout");

@@ -247,6 +247,14 @@ impl Layout {
         let mut blobs = Vec::new();
         let mut bad = Vec::new();
         let blobs_dir = self.root().join("blobs");
+        // Not through a symlink: gc would remove files where it points.
+        if fs::symlink_metadata(&blobs_dir).is_ok_and(|m| !m.is_dir()) {
+            bad.push(FsckProblem::BadEntry {
+                path: blobs_dir.display().to_string(),
+                why: "not a directory (a symlink?)".into(),
+            });
+            return Ok((blobs, bad));
+        }
         let rd = match fs::read_dir(&blobs_dir) {
             Ok(rd) => rd,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((blobs, bad)),
@@ -397,7 +405,16 @@ impl Layout {
                 .map(|t| now.duration_since(t).unwrap_or_default() < grace)
                 .unwrap_or(true)
         };
-        let (blobs, _) = self.list_blobs()?;
+        let (blobs, bad) = self.list_blobs()?;
+        let blobs_dir = self.root().join("blobs").display().to_string();
+        if let Some(p) = bad
+            .iter()
+            .find(|p| matches!(p, FsckProblem::BadEntry { path, .. } if *path == blobs_dir))
+        {
+            return Err(Error::new(format!(
+                "refusing to collect garbage: {p} (run lade fsck)"
+            )));
+        }
         let mut report = GcReport::default();
         for (d, size) in blobs {
             if reach.sizes.contains_key(&d) {

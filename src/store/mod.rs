@@ -336,8 +336,7 @@ impl Layout {
         let Some(tmp) = link_verified(src, &self.root, digest, size)? else {
             return Ok(false);
         };
-        let dir = self.root.join("blobs").join(digest.algorithm().name());
-        fs::create_dir_all(&dir)?;
+        let dir = self.blob_dir(digest.algorithm())?;
         tmp.persist(dir.join(digest.hex()))
             .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
         fsync_dir(&dir)?;
@@ -363,13 +362,40 @@ impl Layout {
         let f = tmp.as_file();
         f.set_permissions(fs::Permissions::from_mode(0o644))?;
         f.sync_data()?;
-        let dir = self.root.join("blobs").join(digest.algorithm().name());
-        fs::create_dir_all(&dir)?;
+        let dir = self.blob_dir(digest.algorithm())?;
         let dest = dir.join(digest.hex());
         tmp.persist(&dest)
             .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
         fsync_dir(&dir)?;
         Ok(())
+    }
+
+    /// `blobs/ALG`, made when missing. Either level being a symlink (or
+    /// not a directory) is refused: blobs would land where it points,
+    /// outside the layout.
+    fn blob_dir(&self, alg: Algorithm) -> Result<PathBuf> {
+        let blobs = self.root.join("blobs");
+        let dir = blobs.join(alg.name());
+        for p in [&blobs, &dir] {
+            if let Err(e) = fs::create_dir(p) {
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(Error::from(e).context(p.display().to_string()));
+                }
+            }
+            let m = fs::symlink_metadata(p).with_context(|| p.display().to_string())?;
+            if !m.is_dir() {
+                return Err(Error::new(format!(
+                    "{} is {}, not a directory of the layout: no blob is written through it",
+                    p.display(),
+                    if m.is_symlink() {
+                        "a symlink"
+                    } else {
+                        "a file"
+                    }
+                )));
+            }
+        }
+        Ok(dir)
     }
 
     /// Write a small file in the root atomically (temp + fsync + rename).
