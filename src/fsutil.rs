@@ -306,8 +306,11 @@ pub fn remove_temps_on_signals() {
 /// size and digest (hashing the link, not the path, so a swapped source is
 /// caught). Returns the temp path, ready to persist under its final name,
 /// or None when linking is not possible (another filesystem, no
-/// permission) so the caller can stream instead. The temp link is removed
-/// on error or when dropped.
+/// permission) or not safe, so the caller can stream instead. Safe means
+/// no one else can change the file later, under the link: it is owned by
+/// the user lade runs as and writable by no group or other user (root
+/// copying from someone's layout gets copies, not that user's inodes).
+/// The temp link is removed on error or when dropped.
 pub fn link_verified(
     src: &Path,
     dir: &Path,
@@ -323,6 +326,13 @@ pub fn link_verified(
     track_temp(tmp.path());
     let f = open_regular_nofollow(tmp.path())
         .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = f.metadata()?;
+        if m.uid() != rustix::process::geteuid().as_raw() || m.mode() & 0o022 != 0 {
+            return Ok(None);
+        }
+    }
     let (got, n) = hash_file(&f, digest.algorithm())?;
     if n != size {
         return Err(Error::new(format!(

@@ -317,6 +317,38 @@ fn lade_copy_round_trips_through_dir() {
     let layer = lade_raw(&dn).manifest().unwrap().layers[0].digest.clone();
     let meta = fs::metadata(t.path().join("d").join(layer.hex())).unwrap();
     assert_eq!(std::os::unix::fs::MetadataExt::nlink(&meta), 2);
+    // Not when someone else could change the source file later, under
+    // the link: group-writable, or (for root) another user's. Copied.
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let src_blob = lay.join("blobs/sha256").join(layer.hex());
+        let nlink = |dir: &str| {
+            fs::metadata(t.path().join(dir).join(layer.hex()))
+                .unwrap()
+                .nlink()
+        };
+        fs::set_permissions(&src_blob, fs::Permissions::from_mode(0o664)).unwrap();
+        let d2 = format!("dir:{}", t.path().join("d2").display());
+        common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &d2]));
+        assert_eq!(nlink("d2"), 1, "a group-writable blob was linked");
+        fs::set_permissions(&src_blob, fs::Permissions::from_mode(0o644)).unwrap();
+        if running_as_root() {
+            std::os::unix::fs::chown(&src_blob, Some(65534), None).unwrap();
+            let d3 = format!("dir:{}", t.path().join("d3").display());
+            common::ok(common::lade().args(["copy", "-q", &format!("oci:{l}:tiny"), &d3]));
+            assert_eq!(nlink("d3"), 1, "another user's blob was linked");
+            let store = t.path().join("store");
+            common::ok(common::lade().args([
+                "copy",
+                "-q",
+                &format!("oci:{l}:tiny"),
+                &format!("oci:{}:x", store.display()),
+            ]));
+            let m = fs::metadata(store.join("blobs/sha256").join(layer.hex())).unwrap();
+            assert_eq!((m.nlink(), m.uid()), (1, 0), "into a layout too");
+            std::os::unix::fs::chown(&src_blob, Some(0), None).unwrap();
+        }
+    }
     let raw = common::ok(common::lade().args(["inspect", "--raw", &dn]));
     assert_eq!(sha(&raw), tiny);
     let back = format!("oci:{}:x", t.path().join("back").display());
@@ -364,4 +396,11 @@ fn lade_copy_round_trips_through_dir() {
     );
     assert!(e.contains("not a dir: image directory"), "{e}");
     assert_eq!(lade_raw(&format!("oci:{l}:tiny")).digest.to_string(), tiny);
+}
+
+/// Does the test run as root (the owner of /proc/self is the effective user)?
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
 }
