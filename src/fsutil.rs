@@ -206,8 +206,28 @@ pub fn hash_path(path: &Path, alg: Algorithm) -> io::Result<(Digest, u64)> {
 /// by an atomic rename is simply read in its old or its new version.
 /// `O_NONBLOCK` keeps a FIFO from stalling the open before it is refused.
 pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
+    open_checked(path, true, false)
+}
+
+/// Open a file given by the user (symlinks followed) only if it is a
+/// regular file: a FIFO or device is refused at once, without waiting
+/// for a writer.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_checked(path, false, false)
+}
+
+/// Open a file to read as a stream: a regular file or a pipe (`<(…)`).
+/// A FIFO no one writes to reads as empty instead of stalling the open.
+pub fn open_stream(path: &Path) -> io::Result<File> {
+    open_checked(path, false, true)
+}
+
+fn open_checked(path: &Path, nofollow: bool, pipes: bool) -> io::Result<File> {
     use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let mut flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    if nofollow {
+        flags |= OFlags::NOFOLLOW;
+    }
     let fd = match rustix::fs::open(path, flags, Mode::empty()) {
         Ok(fd) => fd,
         Err(rustix::io::Errno::LOOP) => {
@@ -216,14 +236,16 @@ pub fn open_regular_nofollow(path: &Path) -> io::Result<File> {
         Err(e) => return Err(e.into()),
     };
     let f = File::from(fd);
-    if !f.metadata()?.is_file() {
+    let ft = f.metadata()?.file_type();
+    let pipe = pipes && std::os::unix::fs::FileTypeExt::is_fifo(&ft);
+    if !(ft.is_file() || pipe) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "is not a regular file",
         ));
     }
-    // Reads of a regular file ignore O_NONBLOCK; clear it all the same so
-    // the descriptor behaves like any other.
+    // Reads of a regular file ignore O_NONBLOCK, a pipe's would not:
+    // clear it so the descriptor behaves like any other.
     rustix::fs::fcntl_setfl(&f, OFlags::empty())?;
     Ok(f)
 }

@@ -325,6 +325,24 @@ fn unsafe_member_names_and_linked_blobs_are_refused() {
         .err()
         .unwrap();
     assert!(e.to_string().contains("index.json"), "{e}");
+    // A tar that is no OCI archive (no oci-layout, or no index.json) is
+    // bad input, exit 3, not "not found".
+    for (name, drop) in [("plain.tar", "oci-layout"), ("noindex.tar", "index.json")] {
+        let m: Vec<(&str, u8, &[u8], &str)> = good
+            .iter()
+            .filter(|(n, ..)| n != drop)
+            .map(|(n, k, d, l)| (n.as_str(), *k, d.as_slice(), l.as_str()))
+            .collect();
+        let p = t.path().join(name);
+        raw_tar(&p, &m);
+        let e = common::fails_with(
+            common::lade()
+                .arg("inspect")
+                .arg(format!("oci-archive:{}", p.display())),
+            3,
+        );
+        assert!(e.contains("not an OCI archive") && e.contains(drop), "{e}");
+    }
 }
 
 #[test]

@@ -374,6 +374,54 @@ fn sha256sum_bytes(b: &[u8]) -> String {
 }
 
 #[test]
+fn a_fifo_is_refused_at_once_not_waited_on() {
+    let t = tempdir();
+    let fifo = t.path().join("fifo");
+    ok(Command::new("mkfifo").arg(&fifo));
+    let f = fifo.display().to_string();
+    // Each would block forever on open if the FIFO were opened for
+    // reading before its type is checked: no one writes to it.
+    let mut cmds: Vec<Vec<String>> = vec![
+        vec!["hash-object".into(), f.clone()],
+        vec!["inspect".into(), format!("oci-archive:{f}")],
+        vec!["inspect".into(), format!("docker-archive:{f}")],
+    ];
+    cmds.push(vec![
+        "copy".into(),
+        format!("docker-archive:{f}"),
+        format!("oci:{}:x", t.path().join("o").display()),
+    ]);
+    for args in cmds {
+        let mut c = lade();
+        c.args(&args).stdin(std::process::Stdio::null());
+        let mut child = c
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("{args:?} waits on the FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains("not a regular file"), "{args:?}: {e}");
+    }
+    assert!(!t.path().join("o").exists());
+    // A pipe with a writer (process substitution) is read as a stream.
+    let out = ok_str(Command::new("bash").arg("-c").arg(format!(
+        "{} manifest-digest <(printf '{{}}')",
+        env!("CARGO_BIN_EXE_lade")
+    )));
+    assert_eq!(out.trim(), format!("sha256:{}", sha256sum_bytes(b"{}")));
+}
+
+#[test]
 fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     let t = tempdir();
     let dir = t.path().join("layout");

@@ -366,6 +366,17 @@ fn unpack_detects_corrupt_layer() {
         3,
     );
     assert!(err.contains(&last), "{err}");
+    // A layer missing from the layout: a broken image (exit 3, as copy
+    // says), not a negative answer.
+    fs::remove_file(&path).unwrap();
+    let err = fails_with(
+        lade()
+            .args(["unpack", "-q"])
+            .arg(format!("oci:{}:img", layout.display()))
+            .arg(t.path().join("out2")),
+        3,
+    );
+    assert!(err.contains(&last), "{err}");
 }
 
 // ---------------------------------------------------------------- breakouts

@@ -36,11 +36,13 @@ use crate::model::Compression;
 /// temp dir when None). Returns the uncompressed file, positioned at its
 /// start, and the compression the input had.
 pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compression)> {
-    let file = File::open(path)?;
-    let meta = file.metadata()?;
-    if meta.is_dir() {
-        return Err(Error::new("is a directory, not an archive"));
-    }
+    let file = crate::fsutil::open_regular(path).map_err(|e| {
+        if path.is_dir() {
+            Error::new("is a directory, not an archive")
+        } else {
+            Error::from(e)
+        }
+    })?;
     let mut magic = [0u8; 6];
     let n = read_prefix(&file, &mut magic)?;
     match sniff(&magic[..n]) {

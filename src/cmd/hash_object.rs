@@ -14,7 +14,7 @@ use super::{open_or_create_store, stdout, write_record};
 use crate::cli::{GlobalArgs, HashObjectArgs};
 use crate::compress::{looks_like_tar, sniff};
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{hash_file, read_capped, ChannelReader};
+use crate::fsutil::{hash_file, open_regular, read_capped, ChannelReader};
 use crate::model::{
     Algorithm, Compression, Digest, ImageConfig, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -113,10 +113,7 @@ impl Job<'_> {
         if p.as_os_str() == "-" {
             return self.reader(&mut io::stdin().lock());
         }
-        let mut f = File::open(p)?;
-        if !f.metadata()?.is_file() {
-            return Err(Error::new("not a regular file"));
-        }
+        let mut f = open_regular(p)?;
         if let Some(mt) = self.check {
             if mt.is_manifest_or_index() || mt.is_config() {
                 let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "object")?;

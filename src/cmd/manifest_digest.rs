@@ -1,6 +1,5 @@
 //! `lade manifest-digest FILE`: the digest a registry would give these bytes.
 
-use std::fs::File;
 use std::io::Write;
 
 use crate::cli::ManifestDigestArgs;
@@ -10,7 +9,7 @@ use crate::model::{Digest, MAX_MANIFEST_SIZE};
 
 pub fn run(a: ManifestDigestArgs) -> Result<i32> {
     let ctx = || a.file.display().to_string();
-    let mut f = File::open(&a.file).with_context(ctx)?;
+    let mut f = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
     let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "manifest").with_context(ctx)?;
     // Signed schema 1 manifests hash without their signatures; lade does not
     // handle that deprecated format, so say so instead of printing a wrong digest.

@@ -215,10 +215,7 @@ fn clean_name(raw: &[u8]) -> Result<Option<String>> {
 
 impl TarLayout {
     fn open(path: &Path, tmp_dir: Option<&Path>) -> Result<TarLayout> {
-        let mut file = File::open(path)?;
-        if !file.metadata()?.is_file() {
-            return Err(Error::new("not a regular file"));
-        }
+        let mut file = crate::fsutil::open_regular(path)?;
         let mut magic = [0u8; 4];
         let n = read_up_to(&mut file, &mut magic)?;
         file.seek(SeekFrom::Start(0))?;
@@ -248,7 +245,7 @@ impl TarLayout {
         };
         t.scan()?;
         t.check_layout_file()?;
-        let bytes = t.read_member("index.json", MAX_MANIFEST_SIZE)?;
+        let bytes = t.layout_member("index.json", MAX_MANIFEST_SIZE)?;
         t.index = parse_index_json(&bytes).context("index.json")?;
         Ok(t)
     }
@@ -332,6 +329,18 @@ impl TarLayout {
         Ok(buf)
     }
 
+    /// `oci-layout` or `index.json`: without them the tar is no OCI
+    /// archive, which is bad input (exit 3), not a negative answer.
+    fn layout_member(&self, name: &str, cap: u64) -> Result<Vec<u8>> {
+        self.read_member(name, cap).map_err(|e| {
+            if e.kind() == crate::error::Kind::NotFound {
+                Error::new(format!("not an OCI archive: {e}"))
+            } else {
+                e
+            }
+        })
+    }
+
     fn blob_name(d: &Digest) -> String {
         format!("blobs/{}/{}", d.algorithm().name(), d.hex())
     }
@@ -355,7 +364,7 @@ impl TarLayout {
     }
 
     fn check_layout_file(&self) -> Result<()> {
-        let bytes = self.read_member("oci-layout", 64 * 1024)?;
+        let bytes = self.layout_member("oci-layout", 64 * 1024)?;
         let v: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| Error::new(format!("oci-layout is not valid JSON: {e}")))?;
         match v.get("imageLayoutVersion").and_then(|v| v.as_str()) {

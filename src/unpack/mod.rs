@@ -137,7 +137,7 @@ pub fn unpack_image(
     for (i, desc) in manifest.layers.iter().enumerate() {
         on_layer(i, manifest.layers.len(), &desc.digest);
         let stats = (|| {
-            let (r, _) = src.get_blob(desc)?;
+            let (r, _) = crate::copy::get_listed_blob(src, desc)?;
             let verified: Box<dyn Read + Send + '_> =
                 Box::new(VerifyingReader::new(r, &desc.digest, Some(desc.size)));
             let mut plain = decompressed(verified)?;
