@@ -992,3 +992,72 @@ fn rootless_keeps_caller_ownership() {
 fn rustix_uid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
+
+#[test]
+fn opaque_marker_after_redeclared_subdirs() {
+    // The marker hides everything the layers below had under its
+    // directory, wherever it comes in the stream: inside subdirectories
+    // this layer declares again, or only names as parents, too.
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .dir("d", 0o755)
+            .dir("d/sub", 0o755)
+            .file("d/sub/secret", b"s")
+            .dir("d/sub/deeper", 0o755)
+            .file("d/sub/deeper/old", b"o")
+            .file("d/other", b"o")
+            .dir("d/implicit", 0o755)
+            .file("d/implicit/lower", b"l")
+            .dir("d/gone", 0o755)
+            .file("d/gone/f", b"f")
+            .symlink("d/link", "sub")
+            .file("outside", b"kept")
+            .done(),
+        tar()
+            .dir("d", 0o755)
+            .dir("d/sub", 0o755)
+            .file("d/sub/new", b"n")
+            .dir("d/sub/deeper", 0o755)
+            .file("d/implicit/x/y", b"y")
+            .file("d/.wh..wh..opq", b"")
+            .file("d/after", b"a")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0]);
+    let t = tree(&a.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "d",
+            "d/after",
+            "d/implicit",
+            "d/implicit/x",
+            "d/implicit/x/y",
+            "d/sub",
+            "d/sub/deeper",
+            "d/sub/new",
+            "outside",
+        ]
+    );
+    // the same with the marker first, as Docker writes it
+    let b = Arena::new();
+    let codes = b.apply(&[
+        tar()
+            .dir("d", 0o755)
+            .dir("d/sub", 0o755)
+            .file("d/sub/secret", b"s")
+            .done(),
+        tar()
+            .dir("d", 0o755)
+            .file("d/.wh..wh..opq", b"")
+            .dir("d/sub", 0o755)
+            .file("d/sub/new", b"n")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0]);
+    let t = tree(&b.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(names, ["d", "d/sub", "d/sub/new"]);
+}

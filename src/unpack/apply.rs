@@ -11,8 +11,9 @@
 //!   do); the old node is unlinked first, so a link is replaced, never
 //!   written through;
 //! - `.wh.NAME` removes NAME; `.wh..wh..opq` removes what lower layers put
-//!   in its directory but keeps what this layer put there, wherever in the
-//!   stream the marker comes;
+//!   in its directory, at any depth, but keeps what this layer put there
+//!   (and the directories on the way to it), wherever in the stream the
+//!   marker comes;
 //! - hard links point at a name inside the root, resolved the same way;
 //! - owners are set when running as root (not `rootless`), modes after
 //!   owners (chown clears setuid), times last; directory times (and, when
@@ -30,7 +31,7 @@ use rustix::io::Errno;
 use rustix::process::{Gid, Uid};
 use tar::EntryType;
 
-use super::path::{classify, components, join, show, Leaf};
+use super::path::{classify, components, join, show, Leaf, MAX_DEPTH};
 use super::root::{list_dir, remove_all, type_of, DirFd, Root};
 use crate::error::{Error, Result};
 
@@ -77,6 +78,8 @@ struct Applier<'a> {
     stats: ApplyStats,
     /// Keyed hashes of the names this layer created (for opaque markers).
     created: HashSet<u64>,
+    /// Keyed hashes of the directories above those names.
+    holders: HashSet<u64>,
     hasher: RandomState,
     deferred: Vec<Deferred>,
     buf: Vec<u8>,
@@ -89,6 +92,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         opts,
         stats: ApplyStats::default(),
         created: HashSet::new(),
+        holders: HashSet::new(),
         hasher: RandomState::new(),
         deferred: Vec::new(),
         buf: vec![0; 256 << 10],
@@ -114,6 +118,65 @@ fn errno(e: Errno) -> Error {
 impl Applier<'_> {
     fn key(&self, path: &[u8]) -> u64 {
         self.hasher.hash_one(path)
+    }
+
+    /// Record that the directories above `full` hold something this layer
+    /// created. Each is marked once: marking stops at the first already
+    /// marked, whose own parents are marked already.
+    fn mark_holders(&mut self, full: &[u8]) {
+        let mut end = full.len();
+        while let Some(i) = full[..end].iter().rposition(|&b| b == b'/') {
+            let k = self.key(&full[..i]);
+            if !self.holders.insert(k) {
+                break;
+            }
+            end = i;
+        }
+    }
+
+    /// For an opaque marker: remove from the directory `fd` (named
+    /// `prefix`) everything this layer did not create, and do the same
+    /// inside the directories this layer created or put something in, at
+    /// any depth (never following a symlink). Returns whether a directory
+    /// was removed.
+    fn clear_lower(&mut self, fd: BorrowedFd, prefix: &mut Vec<u8>, depth: usize) -> Result<bool> {
+        if depth > MAX_DEPTH {
+            return Err(Error::new(format!("{}: too deep", show(prefix))));
+        }
+        let mut removed = false;
+        let len = prefix.len();
+        for (child, ft) in list_dir(fd)? {
+            prefix.truncate(len);
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(&child);
+            let k = self.key(prefix);
+            let created = self.created.contains(&k);
+            if created || self.holders.contains(&k) {
+                let ft = match ft {
+                    Some(t) => Some(t),
+                    None => type_of(fd, &child)?,
+                };
+                if ft == Some(FileType::Directory) {
+                    let sub = rustix::fs::openat(
+                        fd,
+                        child.as_slice(),
+                        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    )
+                    .map_err(|e| errno(e).context(show(prefix)))?;
+                    removed |= self.clear_lower(sub.as_fd(), prefix, depth + 1)?;
+                    continue;
+                }
+                if created {
+                    continue;
+                }
+            }
+            removed |= remove_all(fd, &child)?;
+        }
+        prefix.truncate(len);
+        Ok(removed)
     }
 
     fn entry<R: Read>(&mut self, e: &mut tar::Entry<R>, name: &[u8]) -> Result<()> {
@@ -157,20 +220,9 @@ impl Applier<'_> {
             Leaf::Opaque => {
                 self.stats.whiteouts += 1;
                 let dir = self.root.dir(parent, true)?.expect("created");
-                let prefix = join(parent);
-                let mut removed_dir = false;
-                let fd = self.root.fd(&dir);
-                for (child, _) in list_dir(fd)? {
-                    let mut p = prefix.clone();
-                    if !p.is_empty() {
-                        p.push(b'/');
-                    }
-                    p.extend_from_slice(&child);
-                    if !self.created.contains(&self.key(&p)) {
-                        removed_dir |= remove_all(fd, &child)?;
-                    }
-                }
-                if removed_dir {
+                let fd = rustix::io::fcntl_dupfd_cloexec(self.root.fd(&dir), 0).map_err(errno)?;
+                let mut prefix = join(parent);
+                if self.clear_lower(fd.as_fd(), &mut prefix, 0)? {
                     self.root.invalidate();
                 }
                 return Ok(());
@@ -180,6 +232,7 @@ impl Applier<'_> {
         let full = join(&comps);
         let k = self.key(&full);
         self.created.insert(k);
+        self.mark_holders(&full);
         if kind == EntryType::Link {
             return self.hardlink(e, parent, leaf);
         }
