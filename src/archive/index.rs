@@ -82,7 +82,7 @@ impl TarIndex {
         let mut entries: HashMap<String, TarEntry> = HashMap::new();
         let mut order = Vec::new();
         {
-            let mut ar = tar::Archive::new(&file);
+            let mut ar = tar::Archive::new(super::TarGuard::new(&file));
             for e in ar.entries_with_seek().map_err(bad)? {
                 let e = e.map_err(bad)?;
                 let offset = e.raw_file_position();

@@ -16,8 +16,11 @@
 //!   and renames it into place on [`TarOutput::finish`]; dropped earlier,
 //!   it leaves nothing behind. Targets ending in `.gz`/`.tgz` are gzipped.
 
+mod guard;
 mod index;
 mod output;
+
+pub use guard::{TarGuard, MAX_EXTENSION};
 
 pub use index::{clean_path, EntryKind, EntryReader, TarEntry, TarIndex};
 pub use output::TarOutput;

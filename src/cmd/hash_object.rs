@@ -213,7 +213,8 @@ fn checked_layer<T>(
             if !looks_like_tar(&first) {
                 return Err(Error::new("its content is not a tar archive"));
             }
-            let mut ar = tar::Archive::new(first.as_slice().chain(plain));
+            let mut ar =
+                tar::Archive::new(crate::archive::TarGuard::new(first.as_slice().chain(plain)));
             for entry in ar.entries()? {
                 entry?;
             }

@@ -253,7 +253,7 @@ impl TarLayout {
     /// Index every member: one pass over the headers, seeking over data.
     fn scan(&mut self) -> Result<()> {
         let len = self.file.metadata()?.len();
-        let mut archive = tar::Archive::new(&self.file);
+        let mut archive = tar::Archive::new(crate::archive::TarGuard::new(&self.file));
         let truncated =
             |e: io::Error| Error::from(e).context("reading the tar (truncated or not a tar?)");
         for entry in archive.entries_with_seek().map_err(truncated)? {

@@ -29,6 +29,7 @@ use std::path::Path;
 pub use apply::{apply_layer, ApplyOptions, ApplyStats};
 pub use root::Root;
 
+use crate::archive::TarGuard;
 use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
@@ -65,7 +66,7 @@ pub fn unpack_layer(
     opts: &ApplyOptions,
 ) -> Result<ApplyStats> {
     let plain = decompressed(r)?;
-    pipelined(plain, |r| apply_layer(root, r, opts))
+    pipelined(plain, |r| apply_layer(root, TarGuard::new(r), opts))
 }
 
 /// Let this process hold as many descriptors as it may (deep trees).
@@ -146,7 +147,9 @@ pub fn unpack_image(
                     plain = Box::new(VerifyingReader::new(plain, d, None));
                 }
             }
-            pipelined(plain, |r| apply_layer(&mut root, r, &opts.apply))
+            pipelined(plain, |r| {
+                apply_layer(&mut root, TarGuard::new(r), &opts.apply)
+            })
         })()
         .map_err(|e| {
             e.context(format!(

@@ -251,7 +251,7 @@ impl DaemonSource {
         body: &mut dyn Read,
         on_layer: &mut dyn FnMut(StreamedLayer<'_>) -> Result<Digest>,
     ) -> Result<ExportParts> {
-        let mut ar = tar::Archive::new(body);
+        let mut ar = tar::Archive::new(crate::archive::TarGuard::new(body));
         let diff_set: HashSet<&Digest> = self.diff_ids.iter().collect();
         let mut sizes: HashMap<Digest, u64> = HashMap::new();
         let mut config: Option<Vec<u8>> = None;

@@ -1,0 +1,365 @@
+//! [`TarGuard`]: a tar stream, checked on its way to the tar parser.
+//!
+//! The tar crate reads a PAX extended header (`x`) or a GNU long name or
+//! link (`L`, `K`) whole into memory before the entry it describes, with
+//! no limit: a 100 KB gzip layer can hold a 100 MB header. The guard
+//! follows the stream's structure as the parser will (header blocks, each
+//! entry's data and padding, a PAX `size` overriding the next entry's,
+//! GNU sparse extension blocks) and fails the read that would hand over
+//! such a header if it declares more than [`MAX_EXTENSION`] bytes. The
+//! parser never sees it. Everything else passes through unchanged; after
+//! the first all-zero header block (the parser's end of the archive) the
+//! guard only passes bytes on.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+/// The most bytes a PAX header or a GNU long name or link may hold.
+/// Names are at most a few KiB (PATH_MAX is 4096), PAX records a name,
+/// a link target, times, ids and extended attributes (64 KiB each at most
+/// on Linux).
+pub const MAX_EXTENSION: u64 = 1 << 20;
+
+const BLOCK: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Gathering a header block.
+    Header,
+    /// Gathering a GNU sparse extension block (after an `S` header).
+    SparseExt,
+    /// Passing an entry's data and padding.
+    Data,
+    /// Past the end of the archive: not looked at.
+    Done,
+}
+
+pub struct TarGuard<R> {
+    inner: R,
+    phase: Phase,
+    block: [u8; BLOCK],
+    fill: usize,
+    /// Data and padding left of the current entry.
+    left: u64,
+    /// Data (not padding) left of the current PAX header, being kept.
+    pax_left: u64,
+    /// The current PAX header's records, when one is being read.
+    pax: Option<Vec<u8>>,
+    /// A PAX header waits for the entry it describes.
+    pending_pax: Option<Vec<u8>>,
+    /// Entries seen, for messages.
+    entries: u64,
+}
+
+impl<R> TarGuard<R> {
+    pub fn new(inner: R) -> Self {
+        TarGuard {
+            inner,
+            phase: Phase::Header,
+            block: [0; BLOCK],
+            fill: 0,
+            left: 0,
+            pax_left: 0,
+            pax: None,
+            pending_pax: None,
+            entries: 0,
+        }
+    }
+
+    /// Follow `bytes`, the next ones of the stream.
+    fn follow(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            match self.phase {
+                Phase::Done => return Ok(()),
+                Phase::Header | Phase::SparseExt => {
+                    let k = (BLOCK - self.fill).min(bytes.len());
+                    self.block[self.fill..self.fill + k].copy_from_slice(&bytes[..k]);
+                    self.fill += k;
+                    bytes = &bytes[k..];
+                    if self.fill == BLOCK {
+                        self.fill = 0;
+                        if self.phase == Phase::Header {
+                            self.header()?;
+                        } else if self.block[504] != 1 {
+                            self.phase = self.data_phase();
+                        }
+                    }
+                }
+                Phase::Data => {
+                    let k = (self.left.min(bytes.len() as u64)) as usize;
+                    self.data(&bytes[..k]);
+                    bytes = &bytes[k..];
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pass `n` bytes of data unseen (the parser seeks over them).
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        match self.phase {
+            _ if n == 0 => Ok(()),
+            Phase::Done => Ok(()),
+            Phase::Data if n <= self.left && self.pax.is_none() => {
+                self.left -= n;
+                if self.left == 0 {
+                    self.phase = Phase::Header;
+                }
+                Ok(())
+            }
+            // The parser only seeks over whole data; anything else would
+            // leave the guard blind.
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "tar: a seek the archive's structure does not allow",
+            )),
+        }
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        if let Some(p) = &mut self.pax {
+            let keep = self.pax_left.min(bytes.len() as u64) as usize;
+            p.extend_from_slice(&bytes[..keep]);
+            self.pax_left -= keep as u64;
+        }
+        self.left -= bytes.len() as u64;
+        if self.left == 0 {
+            if let Some(p) = self.pax.take() {
+                self.pending_pax = Some(p);
+            }
+            self.phase = Phase::Header;
+        }
+    }
+
+    fn data_phase(&self) -> Phase {
+        if self.left == 0 {
+            Phase::Header
+        } else {
+            Phase::Data
+        }
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        if self.block.iter().all(|&b| b == 0) {
+            self.phase = Phase::Done;
+            return Ok(());
+        }
+        self.entries += 1;
+        let h = tar::Header::from_byte_slice(&self.block);
+        let kind = h.entry_type();
+        let recognized = h.as_ustar().is_some() || h.as_gnu().is_some();
+        let extension = kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+            || kind.is_pax_local_extensions()
+            || kind.is_pax_global_extensions();
+        // A bad size field: the parser says so (and stops) when it reads
+        // this header; nothing of it is held meanwhile.
+        let Ok(mut size) = h.entry_size() else {
+            self.phase = Phase::Done;
+            return Ok(());
+        };
+        let held = recognized
+            && (kind.is_gnu_longname() || kind.is_gnu_longlink() || kind.is_pax_local_extensions());
+        if held && size > MAX_EXTENSION {
+            let what = if kind.is_pax_local_extensions() {
+                "a PAX extended header"
+            } else if kind.is_gnu_longname() {
+                "a GNU long name"
+            } else {
+                "a GNU long link name"
+            };
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "tar entry {}: {what} of {size} bytes (more than the {} read)",
+                    self.entries, MAX_EXTENSION
+                ),
+            ));
+        }
+        if !extension {
+            if let Some(p) = self.pending_pax.take() {
+                if let Some(s) = pax_size(&p) {
+                    size = s;
+                }
+            }
+        }
+        if held {
+            if kind.is_pax_local_extensions() {
+                self.pax = Some(Vec::with_capacity(size as usize));
+                self.pax_left = size;
+            }
+        } else {
+            // The entry the parser hands on: a pending PAX header is used
+            // (or dropped) with it.
+            self.pending_pax = None;
+        }
+        self.left = size.checked_next_multiple_of(BLOCK as u64).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "tar: entry size overflow")
+        })?;
+        let sparse_ext =
+            recognized && kind.is_gnu_sparse() && h.as_gnu().is_some_and(|g| g.is_extended());
+        self.phase = if sparse_ext {
+            Phase::SparseExt
+        } else {
+            self.data_phase()
+        };
+        if self.phase == Phase::Header && self.pax.is_some() {
+            // An empty PAX header.
+            self.pending_pax = self.pax.take();
+        }
+        Ok(())
+    }
+}
+
+/// The `size` record of PAX records, as the tar crate reads it.
+fn pax_size(records: &[u8]) -> Option<u64> {
+    for ext in tar::PaxExtensions::new(records) {
+        let ext = ext.ok()?;
+        if ext.key() != Ok("size") {
+            continue;
+        }
+        return ext.value().ok()?.parse().ok();
+    }
+    None
+}
+
+impl<R: Read> Read for TarGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.follow(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for TarGuard<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match pos {
+            SeekFrom::Current(n) if n >= 0 => {
+                self.skip(n as u64)?;
+                self.inner.seek(pos)
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "tar: only forward seeks",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(name: &str, kind: u8, size: u64) -> Vec<u8> {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_entry_type(tar::EntryType::new(kind));
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        h.as_bytes().to_vec()
+    }
+
+    fn entry(out: &mut Vec<u8>, name: &str, kind: u8, data: &[u8]) {
+        out.extend(header(name, kind, data.len() as u64));
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(BLOCK) * BLOCK, 0);
+    }
+
+    fn names(bytes: &[u8]) -> io::Result<Vec<(String, Vec<u8>)>> {
+        let mut ar = tar::Archive::new(TarGuard::new(bytes));
+        let mut v = Vec::new();
+        for e in ar.entries()? {
+            let mut e = e?;
+            let mut d = Vec::new();
+            e.read_to_end(&mut d)?;
+            v.push((String::from_utf8_lossy(&e.path_bytes()).into_owned(), d));
+        }
+        Ok(v)
+    }
+
+    #[test]
+    fn passes_ordinary_and_extended_archives() {
+        let mut t = Vec::new();
+        entry(&mut t, "a", b'0', b"hello");
+        let long = "d/".repeat(200) + "f";
+        entry(&mut t, "././@LongLink", b'L', long.as_bytes());
+        entry(&mut t, "short", b'0', b"long-named");
+        // A PAX size overriding the header's (0 here): the data is 700
+        // bytes, two blocks.
+        let rec = "12 size=700\n";
+        entry(&mut t, "pax", b'x', rec.as_bytes());
+        t.extend(header("big", b'0', 0));
+        t.extend(vec![7u8; 700]);
+        t.resize(t.len().div_ceil(BLOCK) * BLOCK, 0);
+        entry(&mut t, "z", b'0', b"last");
+        t.extend([0u8; 1024]);
+        let got = names(&t).unwrap();
+        let want: Vec<(String, Vec<u8>)> = vec![
+            ("a".into(), b"hello".to_vec()),
+            (long, b"long-named".to_vec()),
+            ("big".into(), vec![7; 700]),
+            ("z".into(), b"last".to_vec()),
+        ];
+        assert_eq!(got, want);
+        // Read a byte at a time: the same.
+        let mut slow = Vec::new();
+        let mut g = TarGuard::new(&t[..]);
+        let mut b = [0u8; 1];
+        while g.read(&mut b).unwrap() == 1 {
+            slow.push(b[0]);
+        }
+        assert_eq!(slow, t);
+    }
+
+    #[test]
+    fn refuses_huge_extension_headers_before_the_parser_reads_them() {
+        for kind in [b'x', b'L', b'K'] {
+            let mut t = header("ext", kind, MAX_EXTENSION + 1);
+            t.extend(vec![b'a'; 4096]); // the rest would follow
+            let e = names(&t).unwrap_err();
+            assert!(e.to_string().contains("bytes (more than"), "{e}");
+            // At the limit: passed on (and read by the parser).
+            let mut ok = Vec::new();
+            let body = if kind == b'x' {
+                // One record exactly MAX_EXTENSION long, its length
+                // (7 digits) included.
+                let n = MAX_EXTENSION as usize;
+                let line = format!("{n} comment={}\n", "c".repeat(n - 17));
+                assert_eq!(line.len(), n, "record length");
+                line.into_bytes()
+            } else {
+                vec![b'n'; MAX_EXTENSION as usize]
+            };
+            entry(&mut ok, "ext", kind, &body);
+            entry(&mut ok, "f", b'0', b"x");
+            ok.extend([0u8; 1024]);
+            let mut ar = tar::Archive::new(TarGuard::new(&ok[..]));
+            for e in ar.entries().unwrap() {
+                let _ = e;
+            }
+        }
+        // A global PAX header is not held by the parser: not limited.
+        let mut t = Vec::new();
+        entry(
+            &mut t,
+            "g",
+            b'g',
+            &vec![b'\n'; (MAX_EXTENSION + 1) as usize],
+        );
+        t.extend([0u8; 1024]);
+        assert!(names(&t).is_ok());
+    }
+
+    #[test]
+    fn stops_looking_after_the_end_and_leaves_bad_headers_to_the_parser() {
+        let mut t = Vec::new();
+        entry(&mut t, "a", b'0', b"x");
+        t.extend([0u8; 1024]);
+        t.extend(header("ext", b'x', 1 << 40)); // after the end
+        assert_eq!(names(&t).unwrap().len(), 1);
+        let mut bad = header("a", b'0', 3);
+        bad[124..136].copy_from_slice(b"zzzzzzzzzzz\0");
+        let e = names(&bad).unwrap_err();
+        assert!(!e.to_string().contains("more than"), "{e}");
+    }
+}
