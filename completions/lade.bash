@@ -167,7 +167,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h -V --store --help --version"
+            opts="-e -h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,7 +185,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h -V --platform --store --help --version"
+            opts="-e -h --platform --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,7 +207,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h -V --store --help --version"
+            opts="-e -h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -225,7 +225,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h -V --to --tag --store --help --version"
+            opts="-h --to --tag --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -251,7 +251,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h -V --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,7 +369,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h -V --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,7 +411,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h -V --unreachable --store --help --version"
+            opts="-h --unreachable --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,7 +429,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h -V --dry-run --grace --store --help --version"
+            opts="-n -h --dry-run --grace --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h -V --stdin --stdin-paths --store --help --version"
+            opts="-w -t -z -h --stdin --stdin-paths --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -781,7 +781,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h -V --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -839,7 +839,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h -V --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help --version"
+            opts="-h --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,7 +881,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -h -V --username --password --password-stdin --authfile --tls-verify --cert-dir --store --help --version"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,7 +927,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h -V --all --authfile --store --help --version"
+            opts="-a -h --all --authfile --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -949,7 +949,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h -V --store --help --version"
+            opts="-z -h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,7 +967,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h -V --store --help --version"
+            opts="-h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -985,7 +985,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-j -n -k -a -f -q -h -V --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help --version"
+            opts="-j -n -k -a -f -q -h --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,7 +1079,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h -V --store --help --version"
+            opts="-h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,7 +1097,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h -V --bundle --rootless --platform --quiet --store --help --version"
+            opts="-q -h --bundle --rootless --platform --quiet --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1119,7 +1119,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h -V --rootless --store --help --version"
+            opts="-h --rootless --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1137,7 +1137,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h -V --store --help --version"
+            opts="-h --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -88,7 +88,6 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a mu
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lade -n "__fish_lade_using_subcommand copy" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
@@ -120,7 +119,6 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'G
 complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lade -n "__fish_lade_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
@@ -137,13 +135,11 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the 
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
 docker\t''"
 complete -c lade -n "__fish_lade_using_subcommand convert" -l tag -d 'Also point this ref at the converted image' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand convert" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole); an invalid one is not stored' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also write the objects into the store'
@@ -151,42 +147,32 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand hash-object" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand cat-config" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand tag" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand untag" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand fsck" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs modified within this many seconds' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand gc" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
@@ -196,7 +182,6 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
@@ -206,7 +191,6 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
@@ -216,23 +200,19 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certifi
 complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand login" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l bundle -d 'Write an OCI runtime bundle: DIR/rootfs and DIR/config.json'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand unpack" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'

@@ -38,7 +38,6 @@ EXIT STATUS
                   Plumbing commands work on single objects and print data only; \
                   porcelain commands build on them.",
     after_long_help = ROOT_AFTER_HELP,
-    propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -67,7 +66,10 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Copy images between transports (registries, archives, layouts, directories)
-    #[command(after_help = COPY_HELP)]
+    #[command(
+        after_help = COPY_HELP,
+        override_usage = "lade copy [OPTIONS] SOURCE-IMAGE... DESTINATION-IMAGE"
+    )]
     Copy(CopyArgs),
     /// Copy every tag of a repository (or every image of a layout) into another
     #[command(after_help = SYNC_HELP)]
@@ -408,8 +410,9 @@ pub struct PlatformArgs {
 
 #[derive(Debug, Args)]
 pub struct CopyArgs {
-    /// Source image(s), then the destination image
-    #[arg(value_name = "SOURCE-IMAGE... DESTINATION-IMAGE", num_args = 2.., required = true)]
+    /// Source image(s), then the destination image (options may come
+    /// anywhere among them)
+    #[arg(value_name = "IMAGE", required = true)]
     pub images: Vec<String>,
     /// Copy every image the source holds (multi-image archives and layouts)
     #[arg(long)]

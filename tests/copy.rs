@@ -242,6 +242,25 @@ fn bad_names_list_the_transports() {
 }
 
 #[test]
+fn options_may_come_between_the_images() {
+    let t = tempdir();
+    let archive = format!(
+        "docker-archive:{}",
+        common::fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let dst = oci(&t.path().join("o"), "a");
+    // As skopeo takes it: an option between SOURCE and DEST.
+    let out = run(lade().args(["copy", &archive, "-q", &dst]));
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stderr.is_empty(), "-q was not taken: {out:?}");
+    assert_eq!(config_digest(&dst), config_digest(&archive));
+    // One image alone: a usage error, one line.
+    let e = fails_with(lade().args(["copy", "-q", &dst]), 2);
+    assert!(e.contains("a source image and a destination image"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+}
+
+#[test]
 fn ambiguous_and_oversized_manifests_are_refused() {
     let t = tempdir();
     let dir = t.path().join("l");

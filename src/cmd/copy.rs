@@ -10,7 +10,12 @@ use crate::model::Platform;
 use crate::transport::{self, ImageReference, TransportOptions};
 
 pub fn run(a: CopyArgs) -> Result<i32> {
-    let (dest_name, src_names) = a.images.split_last().expect("clap requires two");
+    if a.images.len() < 2 {
+        return Err(Error::usage(
+            "copy takes a source image and a destination image",
+        ));
+    }
+    let (dest_name, src_names) = a.images.split_last().expect("two images");
     let dest = transport::parse(dest_name)?;
     let mut sources: Vec<Box<dyn ImageReference>> = src_names
         .iter()
