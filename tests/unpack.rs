@@ -1061,3 +1061,125 @@ fn opaque_marker_after_redeclared_subdirs() {
     let names: Vec<&str> = t.keys().map(String::as_str).collect();
     assert_eq!(names, ["d", "d/sub", "d/sub/new"]);
 }
+
+/// Run lade with `args`; returns its exit code, its peak RSS in KiB (from
+/// the kernel's accounting, through python3) and its stderr.
+fn lade_peak_rss(args: &[&std::ffi::OsStr]) -> (i32, u64, String) {
+    let script = "import resource, subprocess, sys\n\
+        r = subprocess.run(sys.argv[1:], stderr=subprocess.PIPE)\n\
+        sys.stderr.buffer.write(r.stderr)\n\
+        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let out = run(Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .args(args));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut it = stdout.split_whitespace();
+    let code: i32 = it.next().unwrap().parse().unwrap();
+    let rss_kib: u64 = it.next().unwrap().parse().unwrap();
+    (code, rss_kib, stderr)
+}
+
+/// A gzip layer at `path`: `one` (whole tar blocks) `n` times, then the end.
+fn write_repeated_gz(path: &Path, one: &[u8], n: usize) {
+    let f = fs::File::create(path).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::fast());
+    for _ in 0..n {
+        gz.write_all(one).unwrap();
+    }
+    gz.write_all(&[0u8; 1024]).unwrap();
+    gz.finish().unwrap();
+}
+
+#[test]
+fn repeated_directory_entries_stream_in_bounded_memory() {
+    if !require_tool("python3") {
+        return;
+    }
+    let a = Arena::new();
+    // one directory, a 3014-byte name, declared 60,000 times (270 MB)
+    let long = vec!["d".repeat(200); 15].join("/");
+    let mut one = tar().pax(&[("path", &long)]).dir("x", 0o755).done();
+    one.truncate(one.len() - 1024);
+    let path = a.base.join("dirs.tar.gz");
+    write_repeated_gz(&path, &one, 60_000);
+    let before = a.snapshot();
+    let (code, rss_kib, stderr) =
+        lade_peak_rss(&["unpack-layer".as_ref(), path.as_ref(), a.root().as_ref()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(rss_kib < 64 * 1024, "peak RSS {rss_kib} KiB");
+    assert!(a.root().join(&long).is_dir());
+    assert_eq!(before, a.snapshot());
+}
+
+#[test]
+fn repeated_directory_entry_last_one_wins() {
+    // As tar does: each entry sets the directory's metadata again, so the
+    // last one's mode and time are what is left.
+    let a = Arena::new();
+    let mut t = tar();
+    for (mode, mtime) in [(0o700, 1_000_000_000u64), (0o750, 1_200_000_000)] {
+        let mut h = tar::Header::new_ustar();
+        h.set_path("d").unwrap();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        h.set_mode(mode);
+        h.set_mtime(mtime);
+        h.set_cksum();
+        t.out.extend_from_slice(h.as_bytes());
+    }
+    let t = t.file("d/f", b"f").dir("e", 0o755).done();
+    assert_eq!(a.apply(&[t]), [0]);
+    let m = fs::metadata(a.root().join("d")).unwrap();
+    assert_eq!(m.mode() & 0o7777, 0o750);
+    assert_eq!(m.mtime(), 1_200_000_000);
+}
+
+#[test]
+fn unknown_entry_types_are_counted_not_listed() {
+    if !require_tool("python3") {
+        return;
+    }
+    let a = Arena::new();
+    // 60,000 entries of an unknown type 'Z', each with a 3014-byte name
+    let long = vec!["u".repeat(200); 15].join("/");
+    let mut t = tar().pax(&[("path", &long)]);
+    t.header(b"x", tar::EntryType::new(b'Z'), b"", b"", 0o644);
+    let mut one = t.done();
+    one.truncate(one.len() - 1024);
+    let path = a.base.join("unknown.tar.gz");
+    write_repeated_gz(&path, &one, 60_000);
+    let (code, rss_kib, stderr) =
+        lade_peak_rss(&["unpack-layer".as_ref(), path.as_ref(), a.root().as_ref()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(rss_kib < 64 * 1024, "peak RSS {rss_kib} KiB");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        (2..=11).contains(&lines.len()),
+        "{} lines, first: {:?}",
+        lines.len(),
+        lines.first()
+    );
+    assert!(
+        lines[0].contains("skipped") && lines[0].contains("type 'Z'"),
+        "{}",
+        lines[0]
+    );
+    let last = lines.last().unwrap();
+    assert!(last.contains("59990 more"), "{last}");
+    assert!(stderr.len() < 64 << 10, "{} bytes of stderr", stderr.len());
+    // a few are listed one by one
+    let b = Arena::new();
+    let mut t = tar();
+    for n in ["z1", "z2"] {
+        t.header(n.as_bytes(), tar::EntryType::new(b'Z'), b"", b"", 0o644);
+    }
+    let l = b.base.join("l.tar");
+    fs::write(&l, t.done()).unwrap();
+    let err = ok_stderr(lade().arg("unpack-layer").arg(&l).arg(b.root()));
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("\"z1\"") && err.contains("\"z2\""), "{err}");
+    assert!(!err.contains("more"), "{err}");
+}

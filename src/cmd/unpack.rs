@@ -37,8 +37,14 @@ fn report_warnings(what: &str, s: &ApplyStats) {
             s.xattrs_skipped
         ));
     }
-    for u in &s.unknown_skipped {
+    for u in &s.unknown_examples {
         warn(&format!("{what}: skipped {u}"));
+    }
+    let more = s.unknown_skipped - s.unknown_examples.len() as u64;
+    if more > 0 {
+        warn(&format!(
+            "{what}: skipped {more} more entries of types lade does not create"
+        ));
     }
 }
 

@@ -20,7 +20,7 @@
 //!   rootless, the modes of directories we could not otherwise write into)
 //!   at the end of the layer, once their contents are in place.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read, Write};
@@ -53,9 +53,14 @@ pub struct ApplyStats {
     pub devices_skipped: u64,
     /// Extended attributes the filesystem refused.
     pub xattrs_skipped: u64,
-    /// Entries of types lade does not create (with their names).
-    pub unknown_skipped: Vec<String>,
+    /// Entries of types lade does not create.
+    pub unknown_skipped: u64,
+    /// The first [`UNKNOWN_EXAMPLES`] of them, by name and type.
+    pub unknown_examples: Vec<String>,
 }
+
+/// How many skipped entries [`ApplyStats`] names; the rest are counted.
+pub const UNKNOWN_EXAMPLES: usize = 10;
 
 struct Meta {
     mode: u32,
@@ -65,11 +70,74 @@ struct Meta {
     xattrs: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-/// A directory whose time (and maybe mode) is set when the layer ends.
+/// The directories whose time (and maybe mode) is set when the layer
+/// ends: a tree of names with one node per directory, however often the
+/// layer names it, so it grows with the directories on disk and not with
+/// the stream.
+#[derive(Default)]
 struct Deferred {
-    path: Vec<u8>,
+    nodes: Vec<DirNode>,
+    /// Keyed hash of (parent node, name) to node.
+    index: HashMap<u64, u32>,
+}
+
+struct DirNode {
+    /// [`NO_PARENT`] for a directory at the root.
+    parent: u32,
+    name: Box<[u8]>,
+    /// The mode to set at the end (it was widened meanwhile).
     mode: Option<u32>,
-    mtime: Timespec,
+    mtime: Option<Timespec>,
+}
+
+const NO_PARENT: u32 = u32::MAX;
+
+impl Deferred {
+    /// The node of the directory `comps` (not the root), made with its
+    /// parents if new. A parent is always made before its children.
+    fn node(&mut self, hasher: &RandomState, comps: &[&[u8]]) -> Result<usize> {
+        let mut at = NO_PARENT;
+        for c in comps {
+            let k = hasher.hash_one((at, *c));
+            at = match self.index.get(&k) {
+                Some(&i) => {
+                    let n = &self.nodes[i as usize];
+                    if n.parent != at || &*n.name != *c {
+                        return Err(Error::new("directory bookkeeping: hash collision"));
+                    }
+                    i
+                }
+                None => {
+                    let i = u32::try_from(self.nodes.len())
+                        .ok()
+                        .filter(|&i| i != NO_PARENT)
+                        .ok_or_else(|| Error::new("too many directories"))?;
+                    self.nodes.push(DirNode {
+                        parent: at,
+                        name: (*c).into(),
+                        mode: None,
+                        mtime: None,
+                    });
+                    self.index.insert(k, i);
+                    i
+                }
+            };
+        }
+        Ok(at as usize)
+    }
+
+    /// The names from the root to node `i`.
+    fn comps(&self, i: usize) -> Vec<&[u8]> {
+        let mut out = Vec::new();
+        let mut i = i as u32;
+        while i != NO_PARENT {
+            let n = &self.nodes[i as usize];
+            out.push(&*n.name);
+            i = n.parent;
+        }
+        out.reverse();
+        out
+    }
 }
 
 struct Applier<'a> {
@@ -81,7 +149,7 @@ struct Applier<'a> {
     /// Keyed hashes of the directories above those names.
     holders: HashSet<u64>,
     hasher: RandomState,
-    deferred: Vec<Deferred>,
+    deferred: Deferred,
     buf: Vec<u8>,
 }
 
@@ -94,7 +162,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         created: HashSet::new(),
         holders: HashSet::new(),
         hasher: RandomState::new(),
-        deferred: Vec::new(),
+        deferred: Deferred::default(),
         buf: vec![0; 256 << 10],
     };
     let mut ar = tar::Archive::new(r);
@@ -259,11 +327,11 @@ impl Applier<'_> {
                     ..meta
                 };
                 self.dir_meta(&dir, leaf, &m, &full)?;
-                self.deferred.push(Deferred {
-                    path: full,
-                    mode: defer_mode.then_some(meta.mode),
-                    mtime: meta.mtime,
-                });
+                // Named again: this entry's metadata wins, as with tar.
+                let i = self.deferred.node(&self.hasher, &comps)?;
+                let n = &mut self.deferred.nodes[i];
+                n.mode = defer_mode.then_some(meta.mode);
+                n.mtime = Some(meta.mtime);
                 Ok(())
             }
             EntryType::Symlink => {
@@ -331,11 +399,16 @@ impl Applier<'_> {
                 Ok(())
             }
             other => {
-                self.stats.unknown_skipped.push(format!(
-                    "{} (type {:?})",
-                    show(&full),
-                    other.as_byte() as char
-                ));
+                self.stats.unknown_skipped += 1;
+                if self.stats.unknown_examples.len() < UNKNOWN_EXAMPLES {
+                    let shown = match full.get(..256) {
+                        Some(head) if full.len() > 256 => format!("{}…", show(head)),
+                        _ => show(&full),
+                    };
+                    self.stats
+                        .unknown_examples
+                        .push(format!("{shown} (type {:?})", other.as_byte() as char));
+                }
                 Ok(())
             }
         }
@@ -533,11 +606,14 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Directory times, and deferred modes, deepest last-seen first.
+    /// Directory times, and deferred modes, children before their parents.
     fn finish(&mut self) -> Result<()> {
         let deferred = std::mem::take(&mut self.deferred);
-        for d in deferred.iter().rev() {
-            let comps = components(&d.path)?;
+        for (i, d) in deferred.nodes.iter().enumerate().rev() {
+            if d.mode.is_none() && d.mtime.is_none() {
+                continue;
+            }
+            let comps = deferred.comps(i);
             let (leaf, parent) = comps.split_last().expect("not the root");
             let Some(dir) = self.root.dir(parent, false)? else {
                 continue;
@@ -555,7 +631,9 @@ impl Applier<'_> {
                 )
                 .map_err(errno)?;
             }
-            set_times_at(pfd, leaf, d.mtime)?;
+            if let Some(t) = d.mtime {
+                set_times_at(pfd, leaf, t)?;
+            }
         }
         Ok(())
     }
