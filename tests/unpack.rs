@@ -1183,3 +1183,123 @@ fn unknown_entry_types_are_counted_not_listed() {
     assert!(err.contains("\"z1\"") && err.contains("\"z2\""), "{err}");
     assert!(!err.contains("more"), "{err}");
 }
+
+/// A GNU sparse entry: `map` lists (offset, data) segments of a file of
+/// `real` bytes; the rest are holes.
+fn gnu_sparse(name: &str, real: u64, map: &[(u64, &[u8])]) -> Vec<u8> {
+    assert!(map.len() <= 4);
+    let octal = |field: &mut [u8], v: u64| {
+        let s = format!("{v:0w$o}\0", w = field.len() - 1);
+        field.copy_from_slice(s.as_bytes());
+    };
+    // the segments' data one after the other (all but the last whole
+    // 512-byte blocks), padded to a block at the end
+    let mut stored: Vec<u8> = map.iter().flat_map(|(_, d)| d.to_vec()).collect();
+    stored.resize(stored.len().div_ceil(512) * 512, 0);
+    let mut h = tar::Header::new_gnu();
+    h.set_path(name).unwrap();
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(1_600_000_000);
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(map.iter().map(|(_, d)| d.len() as u64).sum());
+    {
+        let g = h.as_gnu_mut().unwrap();
+        for (i, (off, d)) in map.iter().enumerate() {
+            octal(&mut g.sparse[i].offset, *off);
+            octal(&mut g.sparse[i].numbytes, d.len() as u64);
+        }
+        octal(&mut g.realsize, real);
+    }
+    h.set_cksum();
+    let mut out = h.as_bytes().to_vec();
+    out.extend(stored);
+    out
+}
+
+/// Bytes of disk a file takes (what `du` counts).
+fn disk_use(p: &Path) -> u64 {
+    fs::metadata(p).unwrap().blocks() * 512
+}
+
+#[test]
+fn sparse_entries_and_zero_runs_are_holes() {
+    let a = Arena::new();
+    let mut layer = gnu_sparse("hole", 150 << 20, &[(150 << 20, b"")]);
+    let b = vec![b'b'; 1024];
+    layer.extend(gnu_sparse(
+        "mixed",
+        120 << 20,
+        &[
+            (0, &[b'a'; 512]),
+            (100 << 20, &b),
+            (110 << 20, b"tail"),
+            (120 << 20, b""),
+        ],
+    ));
+    // ordinary files: data, zero runs inside and at the end
+    let mut rng = 0x9E3779B97F4A7C15u64;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                rng as u8 | 1
+            })
+            .collect()
+    };
+    let mut zeros_inside = random(5000);
+    zeros_inside.extend(vec![0u8; 3 * 4096 + 17]);
+    zeros_inside.extend(random(1));
+    zeros_inside.extend(vec![0u8; 1 << 20]);
+    zeros_inside.extend(random(3000));
+    zeros_inside.extend(vec![0u8; 100_000]);
+    let dense = random(1 << 20);
+    let layer = [
+        layer,
+        tar()
+            .file("zeros_inside", &zeros_inside)
+            .file("dense", &dense)
+            .file("all_zeros", &vec![0u8; 8 << 20])
+            .file("short_zeros", &[0u8; 100])
+            .file("empty", b"")
+            .done(),
+    ]
+    .concat();
+    assert_eq!(a.apply(&[layer]), [0]);
+    let r = a.root();
+
+    assert_eq!(fs::metadata(r.join("hole")).unwrap().len(), 150 << 20);
+    assert!(
+        disk_use(&r.join("hole")) < 1 << 20,
+        "{}",
+        disk_use(&r.join("hole"))
+    );
+    assert!(fs::read(r.join("hole")).unwrap().iter().all(|&x| x == 0));
+
+    let mut want = vec![0u8; 120 << 20];
+    want[..512].fill(b'a');
+    want[100 << 20..(100 << 20) + 1024].fill(b'b');
+    want[110 << 20..(110 << 20) + 4].copy_from_slice(b"tail");
+    assert!(fs::read(r.join("mixed")).unwrap() == want, "mixed differs");
+    assert!(disk_use(&r.join("mixed")) < 1 << 20);
+
+    assert!(fs::read(r.join("zeros_inside")).unwrap() == zeros_inside);
+    assert!(disk_use(&r.join("zeros_inside")) < 64 << 10);
+    assert_eq!(fs::read(r.join("dense")).unwrap(), dense);
+    assert!(disk_use(&r.join("dense")) >= 1 << 20);
+    assert_eq!(fs::metadata(r.join("all_zeros")).unwrap().len(), 8 << 20);
+    assert!(fs::read(r.join("all_zeros"))
+        .unwrap()
+        .iter()
+        .all(|&x| x == 0));
+    assert!(disk_use(&r.join("all_zeros")) < 64 << 10);
+    assert_eq!(fs::read(r.join("short_zeros")).unwrap(), [0u8; 100]);
+    assert_eq!(fs::metadata(r.join("empty")).unwrap().len(), 0);
+    // du agrees
+    let du = ok_str(Command::new("du").arg("-sk").arg(&r));
+    let kib: u64 = du.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(kib < 4096, "du: {du}");
+}

@@ -15,6 +15,9 @@
 //!   (and the directories on the way to it), wherever in the stream the
 //!   marker comes;
 //! - hard links point at a name inside the root, resolved the same way;
+//! - a regular file's whole blocks of zeros (a GNU sparse entry's holes
+//!   among them) are left as holes, so they take no disk, as GNU tar
+//!   does for sparse entries;
 //! - owners are set when running as root (not `rootless`), modes after
 //!   owners (chown clears setuid), times last; directory times (and, when
 //!   rootless, the modes of directories we could not otherwise write into)
@@ -23,8 +26,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::FileExt;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
 use rustix::io::Errno;
@@ -536,16 +540,25 @@ impl Applier<'_> {
         if removed {
             self.root.invalidate();
         }
-        let mut f = File::from(fd);
+        let f = File::from(fd);
         let want = e.size();
+        // Whole blocks of zeros are not written: the file is new, so they
+        // are holes (a sparse entry's holes, or any run of zeros) and take
+        // no disk; the length is set at the end.
         let mut n = 0u64;
+        let mut written = 0u64;
         loop {
-            let k = e.read(&mut self.buf)?;
+            let k = read_full(e, &mut self.buf)?;
             if k == 0 {
                 break;
             }
-            f.write_all(&self.buf[..k])?;
+            if let Some(end) = write_data(&f, &self.buf[..k], n)? {
+                written = end;
+            }
             n += k as u64;
+        }
+        if written < n {
+            f.set_len(n)?;
         }
         if !sparse && n != want {
             return Err(Error::new(format!(
@@ -637,6 +650,56 @@ impl Applier<'_> {
         }
         Ok(())
     }
+}
+
+/// The size of the runs of zeros [`write_data`] leaves as holes (the
+/// usual filesystem block); `Applier::buf` is a multiple of it.
+const HOLE: usize = 4096;
+
+/// Fill `buf` from `r` as far as it goes; less only at the end.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Write `data` at offset `at` of `f`, skipping the whole [`HOLE`]-sized
+/// (and aligned) blocks that are all zeros. Returns the end of the last
+/// write, if any.
+fn write_data(f: &File, data: &[u8], at: u64) -> io::Result<Option<u64>> {
+    let mut end = None;
+    let mut run = 0; // start of the bytes still to write
+    let mut i = 0;
+    while i < data.len() {
+        let next = (i + HOLE - ((at + i as u64) % HOLE as u64) as usize).min(data.len());
+        let block = &data[i..next];
+        if block.len() == HOLE && is_zero(block) {
+            if run < i {
+                f.write_all_at(&data[run..i], at + run as u64)?;
+                end = Some(at + i as u64);
+            }
+            run = next;
+        }
+        i = next;
+    }
+    if run < data.len() {
+        f.write_all_at(&data[run..], at + run as u64)?;
+        end = Some(at + data.len() as u64);
+    }
+    Ok(end)
+}
+
+fn is_zero(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(64);
+    let rest = chunks.remainder();
+    chunks.all(|c| c.iter().fold(0, |a, &x| a | x) == 0) && rest.iter().all(|&x| x == 0)
 }
 
 /// A numeric header field; all NULs or spaces read as 0 (as GNU tar and
