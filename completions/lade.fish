@@ -42,7 +42,7 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "fsck" -d 'Verify every bl
 complete -c lade -n "__fish_lade_needs_command" -f -a "gc" -d 'Remove blobs that no ref reaches'
 complete -c lade -n "__fish_lade_needs_command" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
 complete -c lade -n "__fish_lade_needs_command" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
-complete -c lade -n "__fish_lade_needs_command" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
+complete -c lade -n "__fish_lade_needs_command" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names; oci:PATH:REF: the ref, its blobs left to lade gc)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "login" -d 'Store credentials for a registry in the auth file'
 complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored credentials for a registry'
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
@@ -202,7 +202,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'R
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry'
+complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
@@ -228,7 +228,7 @@ complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subc
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "gc" -d 'Remove blobs that no ref reaches'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "manifest-digest" -d 'Print the digest of a manifest file'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "list-tags" -d 'List the tags of a registry repository (docker://REPO)'
-complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names)'
+complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "delete" -d 'Delete an image (docker://REF: the manifest the tag or digest names; oci:PATH:REF: the ref, its blobs left to lade gc)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "login" -d 'Store credentials for a registry in the auth file'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "logout" -d 'Remove stored credentials for a registry'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'

@@ -141,10 +141,12 @@ pub enum Command {
         lade list-tags --tls-verify=false docker://localhost:5000/app"
     )]
     ListTags(ListTagsArgs),
-    /// Delete an image (docker://REF: the manifest the tag or digest names)
+    /// Delete an image (docker://REF: the manifest the tag or digest names;
+    /// oci:PATH:REF: the ref, its blobs left to lade gc)
     #[command(
         after_help = "EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
-        lade delete docker://registry.example/app@sha256:3f8a…"
+        lade delete docker://registry.example/app@sha256:3f8a…\n  \
+        lade delete oci:layout:old"
     )]
     Delete(DeleteArgs),
     /// Store credentials for a registry in the auth file
@@ -762,7 +764,8 @@ pub struct ListTagsArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    /// The image, docker://[HOST/]REPO[:TAG|@DIGEST]
+    /// The image, docker://[HOST/]REPO[:TAG|@DIGEST] or oci:PATH:REF (other
+    /// transports cannot delete: exit 3; not there: exit 1)
     #[arg(value_name = "IMAGE")]
     pub image: String,
     #[command(flatten)]
@@ -771,7 +774,8 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The registry, HOST[:PORT]
+    /// The registry, HOST[:PORT]; HOST[:PORT]/NAMESPACE stores the
+    /// credentials for the repositories under NAMESPACE alone
     #[arg(value_name = "REGISTRY")]
     pub registry: String,
     /// User name [default: prompt]
@@ -802,10 +806,11 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    /// The registry, HOST[:PORT]
+    /// The registry, HOST[:PORT], or HOST[:PORT]/NAMESPACE for that key
+    /// alone (not logged in to it: exit 1)
     #[arg(value_name = "REGISTRY", required_unless_present = "all")]
     pub registry: Option<String>,
-    /// Remove the credentials of every registry
+    /// Remove the credentials of every registry (none stored is fine)
     #[arg(short, long, conflicts_with = "registry")]
     pub all: bool,
     /// The auth file to edit

@@ -254,6 +254,20 @@ fn options_may_come_between_the_images() {
     assert!(out.status.success(), "{out:?}");
     assert!(out.stderr.is_empty(), "-q was not taken: {out:?}");
     assert_eq!(config_digest(&dst), config_digest(&archive));
+    // delete of a layout's ref: gone (its blobs left to gc); again, a
+    // negative answer; a dir: image cannot be deleted.
+    ok(lade().args(["copy", "-q", &dst, &oci(&t.path().join("o"), "b")]));
+    ok(lade().args(["delete", &dst]));
+    let refs = ok_str(lade().arg("--store").arg(t.path().join("o")).arg("ls-refs"));
+    assert!(
+        refs.starts_with("b\t") && refs.lines().count() == 1,
+        "{refs}"
+    );
+    fails_with(lade().args(["delete", &dst]), 1);
+    let d = format!("dir:{}", t.path().join("d").display());
+    ok(lade().args(["copy", "-q", &dst.replace(":a", ":b"), &d]));
+    let e = fails_with(lade().args(["delete", &d]), 3);
+    assert!(e.contains("cannot delete"), "{e}");
     // One image alone: a usage error, one line.
     let e = fails_with(lade().args(["copy", "-q", &dst]), 2);
     assert!(e.contains("a source image and a destination image"), "{e}");

@@ -801,6 +801,19 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     );
     assert!(err.contains("wrong username or password"), "{err}");
     assert!(!err.contains("wrong\""), "{err}");
+    // A token that is refused is said to be the token, not a password.
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            "--cert-dir",
+            cd,
+            "--registry-token",
+            "garbage",
+            &dst,
+        ]),
+        3,
+    );
+    assert!(err.contains("registry token was refused"), "{err}");
     // Right password, verified TLS with the CA from --cert-dir.
     ok(lade().args([
         "copy",
@@ -908,13 +921,76 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         3,
     );
     assert!(err.contains("authentication required"), "{err}");
+    // Logging out again: a negative answer; --all with nothing stored is
+    // what it asks for.
     fails_with(
         lade()
             .args(["logout", "--authfile"])
             .arg(&authfile)
             .arg(&reg.addr),
-        3,
+        1,
     );
+    ok(lade().args(["logout", "-a", "--authfile"]).arg(&authfile));
+
+    // Keys for a namespace (containers-auth.json): the most specific key
+    // matching the repository wins, over the registry's own.
+    let b64 = |s: &str| {
+        use std::io::Write;
+        let mut c = Command::new("base64")
+            .args(["-w", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let scoped = t.path().join("scoped.json");
+    let inspect_with = |auths: serde_json::Value| {
+        fs::write(&scoped, json!({ "auths": auths }).to_string()).unwrap();
+        run(lade()
+            .args(["inspect", "--cert-dir", cd, "--authfile"])
+            .arg(&scoped)
+            .arg(&dst))
+    };
+    let (good, bad) = (b64("alice:s3cret"), b64("alice:wrong"));
+    let a = &reg.addr;
+    let o = inspect_with(json!({ format!("{a}/sec"): {"auth": good} }));
+    assert!(o.status.success(), "{o:?}");
+    let o = inspect_with(json!({
+        a.clone(): {"auth": bad}, format!("{a}/sec"): {"auth": good}
+    }));
+    assert!(o.status.success(), "the namespace's key first: {o:?}");
+    let o = inspect_with(json!({
+        a.clone(): {"auth": good}, format!("{a}/sec"): {"auth": bad}
+    }));
+    assert_eq!(o.status.code(), Some(3), "the namespace's key first: {o:?}");
+    let o = inspect_with(json!({ format!("{a}/other"): {"auth": good} }));
+    assert_eq!(o.status.code(), Some(3), "another namespace's key: {o:?}");
+    // login HOST/NAMESPACE writes that key (skopeo reads it), logout
+    // HOST/NAMESPACE removes it alone.
+    let o = run_with_input(
+        lade()
+            .args(["login", "-u", "alice", "--password-stdin", "--cert-dir", cd])
+            .arg("--authfile")
+            .arg(&scoped)
+            .arg(format!("{a}/sec")),
+        b"s3cret\n",
+    );
+    assert!(o.status.success(), "{o:?}");
+    let v = json(&fs::read(&scoped).unwrap());
+    assert!(v["auths"].get(format!("{a}/sec")).is_some(), "{v}");
+    ok(skopeo()
+        .args(["inspect", "--cert-dir", cd, "--authfile"])
+        .arg(&scoped)
+        .arg(&dst));
+    ok(lade()
+        .args(["logout", "--authfile"])
+        .arg(&scoped)
+        .arg(format!("{a}/sec")));
+    let v = json(&fs::read(&scoped).unwrap());
+    assert!(v["auths"].get(format!("{a}/sec")).is_none(), "{v}");
+    assert!(v["auths"].get(format!("{a}/other")).is_some(), "{v}");
     // Docker's config.json with base64 auths is read as well.
     let home = t.path().join("home");
     fs::create_dir_all(home.join(".docker")).unwrap();

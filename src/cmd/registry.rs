@@ -88,21 +88,30 @@ pub fn delete(a: DeleteArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// `HOST[:PORT]`, also accepting a URL or a docker:// name.
-fn registry_host(s: &str) -> Result<String> {
+/// `HOST[:PORT][/NAMESPACE…]`, also accepting a URL or a docker:// name:
+/// the registry, and the auth file key (`HOST`, or `HOST/NAMESPACE` for
+/// credentials of the repositories under it alone).
+fn registry_host(s: &str) -> Result<(String, String)> {
     let s = s
         .strip_prefix("docker://")
         .or_else(|| s.strip_prefix("https://"))
         .or_else(|| s.strip_prefix("http://"))
         .unwrap_or(s);
-    let host = s.split('/').next().unwrap_or(s);
+    let (host, path) = s.split_once('/').unwrap_or((s, ""));
     if host.is_empty() {
-        return Err(Error::usage("name the registry as HOST[:PORT]"));
+        return Err(Error::usage("name the registry as HOST[:PORT][/NAMESPACE]"));
     }
     // Normalise docker.io's aliases.
-    Ok(DockerRef::parse(&format!("{host}/x"))
+    let host = DockerRef::parse(&format!("{host}/x"))
         .map(|r| r.domain)
-        .unwrap_or_else(|_| host.to_string()))
+        .unwrap_or_else(|_| host.to_string());
+    let path = path.trim_matches('/');
+    let key = if path.is_empty() || path == "v2" || path == "v1" {
+        host.clone()
+    } else {
+        format!("{host}/{path}")
+    };
+    Ok((host, key))
 }
 
 fn prompt(what: &str, secret: bool) -> Result<String> {
@@ -134,7 +143,7 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
 }
 
 pub fn login(a: LoginArgs) -> Result<i32> {
-    let host = registry_host(&a.registry)?;
+    let (host, key) = registry_host(&a.registry)?;
     let user = match &a.username {
         Some(u) => u.clone(),
         None => prompt("Username", false)?,
@@ -161,11 +170,13 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         cert_dir: a.cert_dir.clone(),
         ..Default::default()
     };
-    let c = Client::new(&host, &opts).map_err(|e| e.context(format!("logging in to {host}")))?;
+    let creds = crate::transport::registry::auth::Creds::parse(&format!("{user}:{pass}"))?;
+    let c = Client::new(&host, &opts, Some(creds))
+        .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     let file = login_file(&opts)?;
-    store_login(&file, &host, &user, &pass)?;
+    store_login(&file, &key, &user, &pass)?;
     eprintln!("Login Succeeded!");
     Ok(0)
 }
@@ -177,20 +188,21 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
     };
     let file = login_file(&opts)?;
     let host = match &a.registry {
-        Some(r) if !a.all => Some(registry_host(r)?),
+        Some(r) if !a.all => Some(registry_host(r)?.1),
         _ => None,
     };
-    if remove_login(&file, host.as_deref())? {
-        match &host {
-            Some(h) => eprintln!("Removed login credentials for {h}"),
-            None => eprintln!("Removed login credentials for all registries"),
+    let removed = remove_login(&file, host.as_deref())?;
+    match &host {
+        Some(h) if removed => eprintln!("Removed login credentials for {h}"),
+        // A negative answer, as the store's lookups give.
+        Some(h) => {
+            return Err(Error::not_found(format!(
+                "not logged in to {h} (in {})",
+                file.display()
+            )))
         }
-        Ok(0)
-    } else {
-        Err(Error::new(format!(
-            "not logged in to {} (in {})",
-            host.as_deref().unwrap_or("any registry"),
-            file.display()
-        )))
+        // Nothing stored is what --all asks for.
+        None => eprintln!("Removed login credentials for all registries"),
     }
+    Ok(0)
 }

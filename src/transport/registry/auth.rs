@@ -232,6 +232,21 @@ pub fn login_file(opts: &RegistryOptions) -> Result<PathBuf> {
         .ok_or_else(|| Error::new("no auth file: set --authfile or $REGISTRY_AUTH_FILE"))
 }
 
+/// The keys an auth file's `auths` may use for repository `path` of
+/// `host`, most specific first (containers-auth.json): `HOST/A/B/C`,
+/// `HOST/A/B`, `HOST/A`, then the registry's own keys.
+fn scoped_keys(host: &str, path: Option<&str>) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(p) = path {
+        let parts: Vec<&str> = p.split('/').collect();
+        for n in (1..=parts.len()).rev() {
+            v.push(format!("{host}/{}", parts[..n].join("/")));
+        }
+    }
+    v.extend(keys_for(host));
+    v
+}
+
 /// The keys an auth file may use for `host`.
 fn keys_for(host: &str) -> Vec<String> {
     let mut v = vec![
@@ -254,14 +269,21 @@ fn keys_for(host: &str) -> Vec<String> {
     v
 }
 
-/// Credentials for `host`: the command line's, else the first auth file
-/// that has some.
-pub fn find_creds(host: &str, opts: &RegistryOptions) -> Result<Option<Creds>> {
+/// Credentials for repository `path` of `host` (or the registry as a
+/// whole): the command line's, else those of the first auth file that
+/// has some, under the most specific key. With them, where they came
+/// from (the option, or the file and key: tells clients apart without
+/// holding secrets).
+pub fn find_creds(
+    host: &str,
+    path: Option<&str>,
+    opts: &RegistryOptions,
+) -> Result<(Option<Creds>, String)> {
     if let Some(t) = &opts.registry_token {
-        return Ok(Some(Creds::Token(t.clone())));
+        return Ok((Some(Creds::Token(t.clone())), "token".into()));
     }
     if let Some(c) = &opts.creds {
-        return Creds::parse(c).map(Some);
+        return Ok((Some(Creds::parse(c)?), "creds".into()));
     }
     for f in auth_files(opts) {
         let text = match std::fs::read(&f) {
@@ -276,51 +298,55 @@ pub fn find_creds(host: &str, opts: &RegistryOptions) -> Result<Option<Creds>> {
         };
         let v: Value = serde_json::from_slice(&text)
             .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
-        if let Some(c) = creds_in(&v, host).map_err(|e| e.context(f.display()))? {
-            return Ok(Some(c));
+        if let Some((c, key)) = creds_in(&v, host, path).map_err(|e| e.context(f.display()))? {
+            return Ok((Some(c), format!("{}\n{key}", f.display())));
         }
     }
-    Ok(None)
+    Ok((None, String::new()))
 }
 
-fn creds_in(v: &Value, host: &str) -> Result<Option<Creds>> {
+/// The credentials `v` holds for `path` of `host`, and the key they
+/// were found under.
+fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, String)>> {
     let keys = keys_for(host);
     if let Some(helper) = v
         .get("credHelpers")
         .and_then(|h| keys.iter().find_map(|k| h.get(k)))
         .and_then(Value::as_str)
     {
-        return helper_get(helper, host);
+        return Ok(helper_get(helper, host)?.map(|c| (c, format!("helper {helper}"))));
     }
-    if let Some(entry) = v
+    let scoped = scoped_keys(host, path);
+    if let Some((key, entry)) = v
         .get("auths")
-        .and_then(|a| keys.iter().find_map(|k| a.get(k)))
+        .and_then(|a| scoped.iter().find_map(|k| a.get(k).map(|e| (k, e))))
     {
+        let found = |c: Creds| Ok(Some((c, key.clone())));
         if let Some(t) = entry
             .get("identitytoken")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
         {
-            return Ok(Some(Creds::Identity(t.to_string())));
+            return found(Creds::Identity(t.to_string()));
         }
         if let Some(a) = entry.get("auth").and_then(Value::as_str) {
             use base64::Engine;
             let raw = base64::engine::general_purpose::STANDARD
                 .decode(a.trim())
-                .map_err(|_| Error::new(format!("auths.{host}.auth is not base64")))?;
+                .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
             let s = String::from_utf8(raw)
-                .map_err(|_| Error::new(format!("auths.{host}.auth is not UTF-8")))?;
+                .map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
             let (user, pass) = s
                 .split_once(':')
-                .ok_or_else(|| Error::new(format!("auths.{host}.auth is not USER:PASS")))?;
-            return Ok(Some(Creds::Basic {
+                .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
+            return found(Creds::Basic {
                 user: user.to_string(),
                 pass: pass.to_string(),
-            }));
+            });
         }
     }
     if let Some(store) = v.get("credsStore").and_then(Value::as_str) {
-        return helper_get(store, host);
+        return Ok(helper_get(store, host)?.map(|c| (c, format!("store {store}"))));
     }
     Ok(None)
 }
@@ -407,7 +433,8 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     })
 }
 
-/// Record `user:pass` for `host` in the login file.
+/// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
+/// the repositories under it) in the login file.
 pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
     let mut v = read_file_json(path)?;
     let obj = v
@@ -429,8 +456,9 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
     write_file_json(path, &v)
 }
 
-/// Remove `host` (or every registry) from the login file. False when
-/// there was nothing to remove.
+/// Remove `host` (a registry, or `HOST/NAMESPACE` for the key of that
+/// name alone), or every key, from the login file. False when there was
+/// nothing to remove.
 pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
     let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
@@ -438,7 +466,11 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
     };
     let removed = match host {
         Some(h) => {
-            let keys = keys_for(h);
+            let keys = if h.contains('/') {
+                vec![h.to_string()]
+            } else {
+                keys_for(h)
+            };
             let before = auths.len();
             auths.retain(|k, _| !keys.contains(k));
             before != auths.len()
@@ -494,12 +526,35 @@ mod tests {
     #[test]
     fn auth_entries() {
         let v = json!({"auths": {"https://reg.example:5000": {"auth": b64("u:p:w")}}});
-        match creds_in(&v, "reg.example:5000").unwrap() {
-            Some(Creds::Basic { user, pass }) => {
-                assert_eq!((user.as_str(), pass.as_str()), ("u", "p:w"))
+        match creds_in(&v, "reg.example:5000", Some("a/b")).unwrap() {
+            Some((Creds::Basic { user, pass }, key)) => {
+                assert_eq!((user.as_str(), pass.as_str()), ("u", "p:w"));
+                assert_eq!(key, "https://reg.example:5000");
             }
             _ => panic!("no creds"),
         }
-        assert!(creds_in(&v, "other").unwrap().is_none());
+        assert!(creds_in(&v, "other", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn namespace_keys_most_specific_first() {
+        assert_eq!(
+            scoped_keys("r:5000", Some("a/b/c"))[..4],
+            ["r:5000/a/b/c", "r:5000/a/b", "r:5000/a", "r:5000"]
+        );
+        let v = json!({"auths": {
+            "r:5000": {"auth": b64("host:x")},
+            "r:5000/a": {"auth": b64("ns:x")},
+            "r:5000/a/b/c": {"auth": b64("repo:x")},
+        }});
+        let user = |path| match creds_in(&v, "r:5000", path).unwrap() {
+            Some((Creds::Basic { user, .. }, _)) => user,
+            _ => panic!("no creds"),
+        };
+        assert_eq!(user(Some("a/b/c")), "repo");
+        assert_eq!(user(Some("a/b")), "ns");
+        assert_eq!(user(Some("a/bc")), "ns");
+        assert_eq!(user(Some("ab")), "host");
+        assert_eq!(user(None), "host");
     }
 }

@@ -60,7 +60,7 @@ struct AuthState {
 impl Client {
     /// A client for `host`, pinged (`GET /v2/`) to settle the scheme and
     /// learn how it authenticates.
-    pub fn new(host: &str, opts: &RegistryOptions) -> Result<Client> {
+    pub fn new(host: &str, opts: &RegistryOptions, creds: Option<Creds>) -> Result<Client> {
         let api_host = if host == crate::model::reference::DEFAULT_DOMAIN {
             crate::model::reference::DEFAULT_API_HOST
         } else {
@@ -81,7 +81,6 @@ impl Client {
             .tls_config(tls)
             .build()
             .into();
-        let creds = super::auth::find_creds(host, opts)?;
         let mut c = Client {
             host: host.to_string(),
             base: format!("https://{api_host}"),
@@ -284,12 +283,20 @@ impl Client {
         }
     }
 
+    /// What a refusal means, by what was sent.
+    fn auth_hint(&self) -> &'static str {
+        match &self.creds {
+            Some(Creds::Token(_)) => "authentication failed (the registry token was refused)",
+            Some(_) => "authentication failed (wrong username or password?)",
+            None => {
+                "authentication required (use --creds, or --src-creds/--dest-creds with copy \
+                 and sync; an auth file; or `lade login`)"
+            }
+        }
+    }
+
     fn auth_failed(&self, what: &str, resp: Response<Body>) -> Error {
-        let hint = if self.creds.is_some() {
-            "authentication failed (wrong username or password?)"
-        } else {
-            "authentication required (use --creds, an auth file or `lade login`)"
-        };
+        let hint = self.auth_hint();
         let mut body = Vec::new();
         let _ = resp
             .into_body()
@@ -432,11 +439,7 @@ impl Client {
             let known = matches!(st.challenge, Some(Challenge::Basic { .. }));
             st.challenge = Some(ch);
             if known || self.creds.is_none() {
-                return Err(Error::new(if self.creds.is_some() {
-                    "authentication failed (wrong username or password?)"
-                } else {
-                    "authentication required (use --creds, an auth file or `lade login`)"
-                }));
+                return Err(Error::new(self.auth_hint()));
             }
             return Ok(());
         }
@@ -486,11 +489,7 @@ impl Client {
         if status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(Error::new(format!(
                 "token service {realm}: {status}: {}",
-                if self.creds.is_some() {
-                    "authentication failed (wrong username or password?)"
-                } else {
-                    "authentication required (use --creds, an auth file or `lade login`)"
-                }
+                self.auth_hint()
             )));
         }
         if !status.is_success() {

@@ -105,14 +105,17 @@ impl RegistryRef {
     pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
         static CLIENTS: OnceLock<Mutex<HashMap<String, Arc<Client>>>> = OnceLock::new();
         let clients = CLIENTS.get_or_init(Default::default);
+        // Credentials may be the registry's or this repository's (an
+        // auth file's HOST/NAMESPACE key).
+        let (creds, from) = auth::find_creds(&self.r.domain, Some(&self.r.path), opts)?;
         // The key holds the settings as given (credentials included); it
         // never leaves this map.
-        let key = format!("{}\n{opts:?}", self.r.domain);
+        let key = format!("{}\n{opts:?}\n{from}", self.r.domain);
         if let Some(c) = clients.lock().unwrap().get(&key) {
             return Ok(c.clone());
         }
         // Made outside the lock: two threads may both ping, one client wins.
-        let c = Arc::new(Client::new(&self.r.domain, opts)?);
+        let c = Arc::new(Client::new(&self.r.domain, opts, creds)?);
         Ok(clients.lock().unwrap().entry(key).or_insert(c).clone())
     }
 
