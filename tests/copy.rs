@@ -268,6 +268,23 @@ fn options_may_come_between_the_images() {
     ok(lade().args(["copy", "-q", &dst.replace(":a", ":b"), &d]));
     let e = fails_with(lade().args(["delete", &d]), 3);
     assert!(e.contains("cannot delete"), "{e}");
+    // A compression level out of its range: a usage error.
+    for (fmt, level) in [("gzip", "10"), ("gzip", "0"), ("zstd", "20"), ("none", "3")] {
+        let e = fails_with(
+            lade().args([
+                "copy",
+                "--dest-compress-format",
+                fmt,
+                "--dest-compress-level",
+                level,
+                &archive,
+                &oci(&t.path().join("lv"), "x"),
+            ]),
+            2,
+        );
+        assert!(e.contains("--dest-compress-level"), "{e}");
+    }
+    assert!(!t.path().join("lv").exists());
     // One image alone: a usage error, one line.
     let e = fails_with(lade().args(["copy", "-q", &dst]), 2);
     assert!(e.contains("a source image and a destination image"), "{e}");

@@ -35,6 +35,22 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         }
         sources = sources[0].all_images(&transport)?;
     }
+    if let Some(level) = a.dest_compress_level {
+        let (name, max) = match a.dest_compress_format {
+            Some(CompressArg::Gzip) => ("gzip", 9),
+            Some(CompressArg::Zstd) => ("zstd", 19),
+            Some(CompressArg::None) => ("none", 0),
+            // Whatever the destination compresses with.
+            None => ("gzip or zstd", 19),
+        };
+        if !(1..=max).contains(&level) {
+            return Err(Error::usage(if max == 0 {
+                "--dest-compress-level: --dest-compress-format none compresses nothing".into()
+            } else {
+                format!("--dest-compress-level {level}: {name} takes 1-{max}")
+            }));
+        }
+    }
     let opts = CopyOptions {
         format: a.format.map(|f| match f {
             FormatArg::Oci => Format::Oci,
