@@ -1303,3 +1303,218 @@ fn sparse_entries_and_zero_runs_are_holes() {
     let kib: u64 = du.split_whitespace().next().unwrap().parse().unwrap();
     assert!(kib < 4096, "du: {du}");
 }
+
+/// An OCI layout at `dir` holding one image, ref "x", of `layers`
+/// (uncompressed tars).
+fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |b: &[u8]| -> String {
+        let h = hex::encode(Sha256::digest(b));
+        fs::write(blobs.join(&h), b).unwrap();
+        format!("sha256:{h}")
+    };
+    let diff_ids: Vec<String> = layers.iter().map(|l| put(l)).collect();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    })
+    .to_string();
+    let layer_descs: Vec<serde_json::Value> = layers
+        .iter()
+        .zip(&diff_ids)
+        .map(|(l, d)| {
+            serde_json::json!({
+                "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                "digest": d, "size": l.len(),
+            })
+        })
+        .collect();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": put(config.as_bytes()), "size": config.len(),
+        },
+        "layers": layer_descs,
+    })
+    .to_string();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": put(manifest.as_bytes()), "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "x"},
+        }],
+    })
+    .to_string();
+    fs::write(dir.join("index.json"), index).unwrap();
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// lade as an unprivileged user: as `nobody` (through setpriv) when the
+/// tests run as root, else as the caller. None when setpriv is missing.
+fn lade_unprivileged() -> Option<Command> {
+    if rustix_uid() != 0 {
+        return Some(lade());
+    }
+    if !require_tool("setpriv") {
+        return None;
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .env_remove("LADE_STORE")
+        .env("XDG_DATA_HOME", "/nonexistent-lade-test-home");
+    Some(c)
+}
+
+/// A directory the unprivileged user of [`lade_unprivileged`] owns.
+fn unprivileged_dir(p: &Path) {
+    fs::create_dir(p).unwrap();
+    if rustix_uid() == 0 {
+        std::os::unix::fs::chown(p, Some(65534), Some(65534)).unwrap();
+    }
+}
+
+#[test]
+fn rootless_writes_into_read_only_lower_directories() {
+    // Fedora's /root is 0550: a layer above that adds /root/.bashrc must
+    // apply when not root (as umoci raw unpack --rootless does), and the
+    // directories keep their modes.
+    let a = Arena::new();
+    let Some(_) = lade_unprivileged() else {
+        return;
+    };
+    use std::os::unix::fs::PermissionsExt;
+    // nobody may enter the scratch area, not write in it
+    fs::set_permissions(&a.base, fs::Permissions::from_mode(0o755)).unwrap();
+    // a read-only directory of nobody's beside the target, which symlinks
+    // in the layers point at: it must not be opened up, nor written
+    let outside = a.base.join("outside");
+    unprivileged_dir(&outside);
+    fs::write(outside.join("f"), b"f").unwrap();
+    if rustix_uid() == 0 {
+        std::os::unix::fs::lchown(outside.join("f"), Some(65534), Some(65534)).unwrap();
+    }
+    fs::set_permissions(&outside, fs::Permissions::from_mode(0o555)).unwrap();
+    let abs = outside.to_str().unwrap().to_string();
+    let l1 = {
+        let mut t = tar()
+            .symlink("esc", "../../outside")
+            .symlink("abs", &abs)
+            .dir("root", 0o550)
+            .file("root/old", b"o")
+            .dir("ro", 0o555)
+            .dir("ro/tree", 0o555)
+            .file("ro/tree/f", b"f")
+            .dir("nox", 0o600)
+            .file("nox/a", b"a")
+            .dir("opq", 0o555)
+            .file("opq/lower", b"l");
+        // the root itself read-only, and something after it
+        t.header(b"./", tar::EntryType::Directory, b"", b"", 0o555);
+        t.file("top1", b"1").done()
+    };
+    let l2 = tar()
+        .file("root/.bashrc", b"x")
+        .file("root/sub/f", b"f")
+        .file("root/.wh.old", b"")
+        .file(".wh.ro", b"")
+        .file("nox/b", b"b")
+        .file("opq/.wh..wh..opq", b"")
+        .file("opq/new", b"n")
+        .file("top2", b"2")
+        .hardlink("root/link", "nox/b")
+        .file("esc/x", b"x")
+        .file("esc/.wh.f", b"")
+        .file("abs/y", b"y")
+        .file("abs/.wh.f", b"")
+        .done();
+    let check = |r: &Path| {
+        let t = tree(r);
+        // "abs" led to a directory inside the target of the same name
+        assert!(r.join(abs.trim_start_matches('/')).join("y").is_file());
+        let first = abs.trim_start_matches('/').split('/').next().unwrap();
+        let names: Vec<&str> = t
+            .keys()
+            .map(String::as_str)
+            .filter(|n| n.split('/').next() != Some(first))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "abs",
+                "esc",
+                "nox",
+                "nox/a",
+                "nox/b",
+                "opq",
+                "opq/new",
+                "outside",
+                "outside/x",
+                "root",
+                "root/.bashrc",
+                "root/link",
+                "root/sub",
+                "root/sub/f",
+                "top1",
+                "top2"
+            ]
+        );
+        assert_eq!(t["root"].mode, 0o550);
+        assert_eq!(t["nox"].mode, 0o600);
+        assert_eq!(t["opq"].mode, 0o555);
+        assert_eq!(t["root/sub"].mode, 0o755);
+        let m = fs::metadata(r).unwrap();
+        assert_eq!(m.mode() & 0o7777, 0o555);
+        if rustix_uid() == 0 {
+            assert_eq!(t["root/.bashrc"].uid, 65534);
+        }
+    };
+    let mut files = Vec::new();
+    for (i, l) in [&l1, &l2].into_iter().enumerate() {
+        let f = a.base.join(format!("l{i}.tar"));
+        fs::write(&f, l).unwrap();
+        files.push(f);
+    }
+    let layout = a.base.join("layout");
+    write_oci_layout(&layout, &[l1, l2]);
+    let before = a.snapshot();
+
+    // one layer after the other, each by its own unpack-layer
+    unprivileged_dir(&a.root().join("layers"));
+    for f in &files {
+        ok(lade_unprivileged()
+            .unwrap()
+            .arg("unpack-layer")
+            .arg(f)
+            .arg(a.root().join("layers")));
+    }
+    check(&a.root().join("layers"));
+
+    // both in one unpack
+    unprivileged_dir(&a.root().join("image"));
+    ok(lade_unprivileged()
+        .unwrap()
+        .args(["unpack", "-q"])
+        .arg(format!("oci:{}:x", layout.display()))
+        .arg(a.root().join("image")));
+    check(&a.root().join("image"));
+    assert_eq!(
+        fs::metadata(&outside).unwrap().mode() & 0o7777,
+        0o555,
+        "outside opened up"
+    );
+    let names: Vec<_> = fs::read_dir(&outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["f"]);
+    assert_eq!(before, a.snapshot(), "the sentinel changed");
+    if rustix_uid() != 0 {
+        // let the temporary directory go
+        ok(Command::new("chmod").arg("-R").arg("u+rwx").arg(a.root()));
+    }
+}

@@ -21,7 +21,11 @@
 //! - owners are set when running as root (not `rootless`), modes after
 //!   owners (chown clears setuid), times last; directory times (and, when
 //!   rootless, the modes of directories we could not otherwise write into)
-//!   at the end of the layer, once their contents are in place.
+//!   at the end of the layer, once their contents are in place;
+//! - rootless, a directory a lower layer left without owner rwx (Fedora's
+//!   /root is 0550) is given it while this layer writes there, checked to
+//!   be a directory and changed through its parent (never through a
+//!   symlink), and gets its mode back at the end of the layer.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -154,6 +158,8 @@ struct Applier<'a> {
     holders: HashSet<u64>,
     hasher: RandomState,
     deferred: Deferred,
+    /// The root's mode, set at the end (rootless: widened meanwhile).
+    root_mode: Option<u32>,
     buf: Vec<u8>,
 }
 
@@ -167,6 +173,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         holders: HashSet::new(),
         hasher: RandomState::new(),
         deferred: Deferred::default(),
+        root_mode: None,
         buf: vec![0; 256 << 10],
     };
     let mut ar = tar::Archive::new(r);
@@ -190,6 +197,86 @@ fn errno(e: Errno) -> Error {
 impl Applier<'_> {
     fn key(&self, path: &[u8]) -> u64 {
         self.hasher.hash_one(path)
+    }
+
+    /// Resolve the directory `comps` ([`Root::dir`]). Rootless, make sure
+    /// we may enter and write in it, as root may: a lower layer can have
+    /// left it, or a directory on the way, without owner rwx (Fedora's
+    /// /root is 0550).
+    fn dir(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        if !self.opts.rootless {
+            return self.root.dir(comps, create);
+        }
+        let d = match self.root.dir(comps, create) {
+            Err(e) if is_perm(&e) => {
+                self.open_up(comps)?;
+                self.root.dir(comps, create)?
+            }
+            r => r?,
+        };
+        let Some(d) = d else { return Ok(None) };
+        let st = rustix::fs::fstat(self.root.fd(&d)).map_err(errno)?;
+        if st.st_mode & 0o700 == 0o700 {
+            return Ok(Some(d));
+        }
+        self.open_up(comps)?;
+        self.root.dir(comps, create)
+    }
+
+    /// Rootless: give the directories from the root to `comps` (those
+    /// that exist, and are ours) owner rwx, each checked to be a directory
+    /// and changed through its parent, never through a symlink. Their
+    /// modes are put back when the layer ends. A symlink on the way is
+    /// resolved inside the root; what it leads to is left as it is.
+    fn open_up(&mut self, comps: &[&[u8]]) -> Result<()> {
+        let me = rustix::process::geteuid().as_raw();
+        let root = self.root.root_fd();
+        let st = rustix::fs::fstat(root).map_err(errno)?;
+        if st.st_mode & 0o700 != 0o700 && st.st_uid == me {
+            let mode = st.st_mode & 0o7777;
+            rustix::fs::chmodat(
+                root,
+                c".",
+                Mode::from_raw_mode(mode | 0o700),
+                AtFlags::empty(),
+            )
+            .map_err(|e| errno(e).context("the root"))?;
+            self.root_mode.get_or_insert(mode);
+        }
+        let mut cur = rustix::io::fcntl_dupfd_cloexec(root, 0).map_err(errno)?;
+        for (i, c) in comps.iter().enumerate() {
+            let st = match rustix::fs::statat(&cur, *c, AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => st,
+                Err(Errno::NOENT) => return Ok(()),
+                Err(e) => return Err(errno(e).context(show(&join(&comps[..=i])))),
+            };
+            match FileType::from_raw_mode(st.st_mode) {
+                FileType::Directory => {
+                    if st.st_mode & 0o700 != 0o700 && st.st_uid == me {
+                        let mode = st.st_mode & 0o7777;
+                        rustix::fs::chmodat(
+                            &cur,
+                            *c,
+                            Mode::from_raw_mode(mode | 0o700),
+                            AtFlags::empty(),
+                        )
+                        .map_err(|e| errno(e).context(show(&join(&comps[..=i]))))?;
+                        let n = self.deferred.node(&self.hasher, &comps[..=i])?;
+                        self.deferred.nodes[n].mode.get_or_insert(mode);
+                    }
+                    cur = rustix::fs::openat(&cur, *c, DIR_PATH, Mode::empty())
+                        .map_err(|e| errno(e).context(show(&join(&comps[..=i]))))?;
+                }
+                FileType::Symlink => {
+                    cur = match self.root.dir_owned(&comps[..=i]) {
+                        Ok(Some(fd)) => fd,
+                        _ => return Ok(()),
+                    };
+                }
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// Record that the directories above `full` hold something this layer
@@ -231,13 +318,8 @@ impl Applier<'_> {
                     None => type_of(fd, &child)?,
                 };
                 if ft == Some(FileType::Directory) {
-                    let sub = rustix::fs::openat(
-                        fd,
-                        child.as_slice(),
-                        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                        Mode::empty(),
-                    )
-                    .map_err(|e| errno(e).context(show(prefix)))?;
+                    let sub = rustix::fs::openat(fd, child.as_slice(), DIR_PATH, Mode::empty())
+                        .map_err(|e| errno(e).context(show(prefix)))?;
                     removed |= self.clear_lower(sub.as_fd(), prefix, depth + 1)?;
                     continue;
                 }
@@ -245,7 +327,7 @@ impl Applier<'_> {
                     continue;
                 }
             }
-            removed |= remove_all(fd, &child)?;
+            removed |= remove(fd, &child, self.opts.rootless)?;
         }
         prefix.truncate(len);
         Ok(removed)
@@ -271,7 +353,12 @@ impl Applier<'_> {
                     "the root cannot become a {kind:?} (only a directory)"
                 )));
             }
-            let meta = self.meta(e)?;
+            let mut meta = self.meta(e)?;
+            let defer_mode = self.opts.rootless && meta.mode & 0o700 != 0o700;
+            self.root_mode = defer_mode.then_some(meta.mode);
+            if defer_mode {
+                meta.mode |= 0o700;
+            }
             let root = DirFd::Root;
             return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
         };
@@ -280,18 +367,18 @@ impl Applier<'_> {
             Leaf::AufsMeta => return Ok(()),
             Leaf::Whiteout(victim) => {
                 self.stats.whiteouts += 1;
-                let Some(dir) = self.root.dir(parent, false)? else {
+                let Some(dir) = self.dir(parent, false)? else {
                     return Ok(());
                 };
                 let fd = self.root.fd(&dir);
-                if remove_all(fd, victim)? {
+                if remove(fd, victim, self.opts.rootless)? {
                     self.root.invalidate();
                 }
                 return Ok(());
             }
             Leaf::Opaque => {
                 self.stats.whiteouts += 1;
-                let dir = self.root.dir(parent, true)?.expect("created");
+                let dir = self.dir(parent, true)?.expect("created");
                 let fd = rustix::io::fcntl_dupfd_cloexec(self.root.fd(&dir), 0).map_err(errno)?;
                 let mut prefix = join(parent);
                 if self.clear_lower(fd.as_fd(), &mut prefix, 0)? {
@@ -309,7 +396,7 @@ impl Applier<'_> {
             return self.hardlink(e, parent, leaf);
         }
         let meta = self.meta(e)?;
-        let dir = self.root.dir(parent, true)?.expect("created");
+        let dir = self.dir(parent, true)?.expect("created");
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 self.regular(e, &dir, leaf, &meta, kind == EntryType::GNUSparse)
@@ -321,7 +408,7 @@ impl Applier<'_> {
                 if defer_mode {
                     mode |= 0o700;
                 }
-                let removed = make_dir(pfd, leaf)?;
+                let removed = make_dir(pfd, leaf, self.opts.rootless)?;
                 if removed {
                     self.root.invalidate();
                 }
@@ -330,7 +417,16 @@ impl Applier<'_> {
                     xattrs: meta.xattrs,
                     ..meta
                 };
-                self.dir_meta(&dir, leaf, &m, &full)?;
+                match self.dir_meta(&dir, leaf, &m, &full) {
+                    // A lower layer's directory we may not open (0300,
+                    // 0000): open it up, then set what this entry says.
+                    Err(err) if self.opts.rootless && is_perm(&err) => {
+                        self.open_up(&comps)?;
+                        let dir = self.dir(parent, true)?.expect("created");
+                        self.dir_meta(&dir, leaf, &m, &full)?;
+                    }
+                    r => r?,
+                }
                 // Named again: this entry's metadata wins, as with tar.
                 let i = self.deferred.node(&self.hasher, &comps)?;
                 let n = &mut self.deferred.nodes[i];
@@ -347,7 +443,7 @@ impl Applier<'_> {
                     return Err(Error::new("symlink with an empty or invalid target"));
                 }
                 let pfd = self.root.fd(&dir);
-                let removed = replace(pfd, leaf, |fd| {
+                let removed = replace(pfd, leaf, self.opts.rootless, |fd| {
                     rustix::fs::symlinkat(target.as_slice(), fd, leaf)
                 })?;
                 if removed {
@@ -377,7 +473,7 @@ impl Applier<'_> {
                     return Ok(());
                 }
                 let pfd = self.root.fd(&dir);
-                let r = replace(pfd, leaf, |fd| {
+                let r = replace(pfd, leaf, self.opts.rootless, |fd| {
                     rustix::fs::mknodat(fd, leaf, ft, Mode::from_raw_mode(0o600), dev)
                 });
                 match r {
@@ -532,7 +628,7 @@ impl Applier<'_> {
         let fd = match rustix::fs::openat(pfd, leaf, flags, mode) {
             Ok(fd) => fd,
             Err(Errno::EXIST) => {
-                removed = remove_all(pfd, leaf)?;
+                removed = remove(pfd, leaf, self.opts.rootless)?;
                 rustix::fs::openat(pfd, leaf, flags, mode).map_err(errno)?
             }
             Err(err) => return Err(errno(err)),
@@ -591,7 +687,14 @@ impl Applier<'_> {
             return Err(Error::new("hard link to the root"));
         };
         // Owned: resolving the link's own directory below reuses the cache.
-        let tdir = self.root.dir_owned(tparent)?.ok_or_else(|| {
+        let tdir = match self.root.dir_owned(tparent) {
+            Err(err) if self.opts.rootless && is_perm(&err) => {
+                self.open_up(tparent)?;
+                self.root.dir_owned(tparent)
+            }
+            r => r,
+        }?;
+        let tdir = tdir.ok_or_else(|| {
             Error::new(format!("hard link target {} does not exist", show(&target)))
         })?;
         let tfd = tdir.as_fd();
@@ -603,14 +706,14 @@ impl Applier<'_> {
                 show(&target)
             )));
         }
-        let dir = self.root.dir(parent, true)?.expect("created");
+        let dir = self.dir(parent, true)?.expect("created");
         let pfd = self.root.fd(&dir);
         if let Ok(st) = rustix::fs::statat(pfd, leaf, AtFlags::SYMLINK_NOFOLLOW) {
             if st.st_dev == tst.st_dev && st.st_ino == tst.st_ino {
                 return Ok(()); // already that file
             }
         }
-        let removed = replace(pfd, leaf, |fd| {
+        let removed = replace(pfd, leaf, self.opts.rootless, |fd| {
             rustix::fs::linkat(tfd, *tleaf, fd, leaf, AtFlags::empty())
         })?;
         if removed {
@@ -647,6 +750,15 @@ impl Applier<'_> {
             if let Some(t) = d.mtime {
                 set_times_at(pfd, leaf, t)?;
             }
+        }
+        if let Some(mode) = self.root_mode.take() {
+            rustix::fs::chmodat(
+                self.root.root_fd(),
+                c".",
+                Mode::from_raw_mode(mode & 0o7777),
+                AtFlags::empty(),
+            )
+            .map_err(errno)?;
         }
         Ok(())
     }
@@ -730,13 +842,13 @@ fn set_times_at(dir: BorrowedFd, leaf: &[u8], t: Timespec) -> Result<()> {
 /// Make directory `leaf` in `dir`, keeping one that exists and replacing
 /// anything else. Returns whether a directory was removed (never: an
 /// existing directory is kept).
-fn make_dir(dir: BorrowedFd, leaf: &[u8]) -> Result<bool> {
+fn make_dir(dir: BorrowedFd, leaf: &[u8], rootless: bool) -> Result<bool> {
     match rustix::fs::mkdirat(dir, leaf, Mode::from_raw_mode(0o700)) {
         Ok(()) => Ok(false),
         Err(Errno::EXIST) => match type_of(dir, leaf)? {
             Some(FileType::Directory) => Ok(false),
             _ => {
-                remove_all(dir, leaf)?;
+                remove(dir, leaf, rootless)?;
                 rustix::fs::mkdirat(dir, leaf, Mode::from_raw_mode(0o700)).map_err(errno)?;
                 Ok(false)
             }
@@ -751,18 +863,64 @@ fn make_dir(dir: BorrowedFd, leaf: &[u8]) -> Result<bool> {
 fn replace(
     dir: BorrowedFd,
     leaf: &[u8],
+    rootless: bool,
     make: impl Fn(BorrowedFd) -> rustix::io::Result<()>,
 ) -> Result<bool> {
     match make(dir) {
         Ok(()) => Ok(false),
         Err(Errno::EXIST) => {
-            let removed = remove_all(dir, leaf)?;
+            let removed = remove(dir, leaf, rootless)?;
             make(dir).map_err(errno)?;
             Ok(removed)
         }
         Err(e) => Err(errno(e)),
     }
 }
+
+/// [`remove_all`], and when rootless and refused, once more after making
+/// the directories under `name` (never following a symlink) ours to
+/// write: a lower layer may have left them read-only.
+fn remove(dir: BorrowedFd, name: &[u8], rootless: bool) -> io::Result<bool> {
+    match remove_all(dir, name) {
+        Err(e) if rootless && e.raw_os_error() == Some(Errno::ACCESS.raw_os_error()) => {
+            open_tree(dir, name, 0)?;
+            remove_all(dir, name)
+        }
+        r => r,
+    }
+}
+
+/// Give the directory `name` in `dir` and those under it owner rwx.
+fn open_tree(dir: BorrowedFd, name: &[u8], depth: usize) -> io::Result<()> {
+    if depth > 4 * MAX_DEPTH {
+        return Err(io::Error::other("directory tree too deep to remove"));
+    }
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+        return Ok(());
+    }
+    if st.st_mode & 0o700 != 0o700 {
+        // A directory (just checked, not a symlink).
+        rustix::fs::chmodat(
+            dir,
+            name,
+            Mode::from_raw_mode((st.st_mode | 0o700) & 0o7777),
+            AtFlags::empty(),
+        )?;
+    }
+    let fd = rustix::fs::openat(dir, name, DIR_PATH, Mode::empty())?;
+    for (child, ft) in list_dir(fd.as_fd())? {
+        if ft.is_none() || ft == Some(FileType::Directory) {
+            open_tree(fd.as_fd(), &child, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+const DIR_PATH: OFlags = OFlags::PATH
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
 
 /// PAX `mtime`: seconds with an optional fraction.
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
