@@ -1518,3 +1518,39 @@ fn rootless_writes_into_read_only_lower_directories() {
         ok(Command::new("chmod").arg("-R").arg("u+rwx").arg(a.root()));
     }
 }
+
+#[test]
+fn old_regular_type_with_trailing_slash_is_a_directory() {
+    // Pre-POSIX archives mark a directory with a trailing "/" on an entry
+    // of type '\0'; GNU tar and Go's archive/tar (so Docker, containerd,
+    // umoci) make a directory. Type '0' stays a file, as in Go.
+    let a = Arena::new();
+    let mut t = tar();
+    let old_regular = |t: &mut RawTar, name: &[u8], data: &[u8], mode: u32| {
+        t.header(name, tar::EntryType::Regular, b"", data, mode);
+        let at = t.out.len() - 512 - data.len().div_ceil(512) * 512;
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&t.out[at..at + 512]);
+        h.as_mut_bytes()[156] = 0;
+        h.set_cksum();
+        t.out[at..at + 512].copy_from_slice(h.as_bytes());
+    };
+    old_regular(&mut t, b"./", b"", 0o755);
+    old_regular(&mut t, b"a/", b"", 0o750);
+    let mut t = t.file("a/b", b"x");
+    old_regular(&mut t, b"plain", b"data", 0o644);
+    let mut t = t.pax(&[("path", "p/")]);
+    old_regular(&mut t, b"ignored", b"", 0o700);
+    let mut t = t.file("p/q", b"q");
+    t.header(b"c/", tar::EntryType::Regular, b"", b"c", 0o644);
+    assert_eq!(a.apply(&[t.done()]), [0]);
+    let t = tree(&a.root());
+    assert_eq!(t["a"].kind, 'd');
+    assert_eq!(t["a"].mode, 0o750);
+    assert_eq!(fs::read(a.root().join("a/b")).unwrap(), b"x");
+    assert_eq!(t["plain"].kind, 'f');
+    assert_eq!(fs::read(a.root().join("plain")).unwrap(), b"data");
+    assert_eq!(t["p"].kind, 'd');
+    assert_eq!(t["p"].mode, 0o700);
+    assert_eq!(t["c"].kind, 'f');
+}

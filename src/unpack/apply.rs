@@ -334,7 +334,13 @@ impl Applier<'_> {
     }
 
     fn entry<R: Read>(&mut self, e: &mut tar::Entry<R>, name: &[u8]) -> Result<()> {
-        let kind = e.header().entry_type();
+        let mut kind = e.header().entry_type();
+        // The old regular type '\0' on a name ending in "/" is how
+        // pre-POSIX archives mark a directory: GNU tar and Go's archive/tar
+        // (so Docker, containerd, umoci) read it so. Not type '0'.
+        if e.header().as_bytes()[156] == 0 && name.last() == Some(&b'/') {
+            kind = EntryType::Directory;
+        }
         if matches!(
             kind,
             EntryType::XGlobalHeader
