@@ -54,7 +54,7 @@ index-only\t'The index alone; its images must be at the destination already (a r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s]' -r -f -a "gzip\t''
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write [default: keep the source\'s; into docker://, uncompressed layers are gzipped, as docker push and skopeo send them (not with --preserve-digests)]' -r -f -a "gzip\t''
 zstd\t''
 none\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-19). Without it gzip stores incompressible blocks, gives long repeats level 3 and the rest zlib\'s lazy matcher with a short search (smaller output than level 6 for about 1.2x level 3\'s CPU on the bench image); zstd uses level 3' -r

@@ -424,7 +424,9 @@ pub struct CopyArgs {
     /// Manifest format to write [default: the source's, if the destination takes it]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
-    /// Layer compression to write [default: keep the source's]
+    /// Layer compression to write [default: keep the source's; into
+    /// docker://, uncompressed layers are gzipped, as docker push and
+    /// skopeo send them (not with --preserve-digests)]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub dest_compress_format: Option<CompressArg>,
     /// Compression level (gzip 1-9, zstd 1-19). Without it gzip stores

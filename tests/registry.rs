@@ -574,6 +574,81 @@ fn inspect_agrees_with_skopeo_both_ways() {
 }
 
 #[test]
+fn uncompressed_layers_go_up_gzipped_unless_told() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let types = |image: &str| -> Vec<String> {
+        json(&ok(lade().args(["inspect", "--raw", INSECURE, image])))["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["mediaType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let config = ok(lade().args(["inspect", "--config", &archive]));
+    // As docker push and skopeo send them: gzipped, same diff_ids (the
+    // config, so the image ID, is the archive's own).
+    let gz = format!("docker://{reg}/{}:1", unique("gz/tiny"));
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &archive, &gz]));
+    let ty = types(&gz);
+    assert_eq!(ty.len(), 3);
+    assert!(
+        ty.iter()
+            .all(|t| t == "application/vnd.docker.image.rootfs.diff.tar.gzip"),
+        "{ty:?}"
+    );
+    assert_eq!(
+        ok(lade().args(["inspect", "--config", INSECURE, &gz])),
+        config
+    );
+    // skopeo reads every blob back (verifying digests and diff_ids).
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        INSECURE,
+        &gz,
+        &oci(&t.path().join("back"), "x"),
+    ]));
+    // --dest-compress-format none: as they are.
+    let plain = format!("docker://{reg}/{}:1", unique("gz/plain"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "none",
+        &archive,
+        &plain,
+    ]));
+    assert!(types(&plain)
+        .iter()
+        .all(|t| t == "application/vnd.docker.image.rootfs.diff.tar"));
+    // A copy between registries keeps the image: sync and
+    // --preserve-digests never recompress.
+    let again = format!("docker://{reg}/{}:1", unique("gz/again"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--preserve-digests",
+        &plain,
+        &again,
+    ]));
+    assert_eq!(
+        digest_of(&again, &[INSECURE]),
+        digest_of(&plain, &[INSECURE])
+    );
+}
+
+#[test]
 fn list_tags_lists_all_and_delete_removes() {
     let Some(reg) = registry() else { return };
     let t = tempdir();
@@ -700,6 +775,31 @@ fn docker_pulls_and_runs_what_lade_pushed() {
         &layout,
         &format!("docker://{name}"),
     ]));
+    ok(docker(&host).args(["pull", "-q", &name]));
+    let out = ok_str(docker(&host).args(["run", "--rm", "--network", "none", &name]));
+    assert_eq!(out, "pushed-by-lade");
+    let _ = run(docker(&host).args(["rmi", &name]));
+    // Straight from the daemon: its layers (uncompressed, streamed from
+    // docker save) go up gzipped; Docker pulls and runs the image.
+    let name = format!("{reg}/{}:1", unique("run/daemon"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--src-daemon-host",
+        &host,
+        "--dest-tls-verify=false",
+        "docker-daemon:lade-reg-run:1",
+        &format!("docker://{name}"),
+    ]));
+    let raw = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        INSECURE,
+        &format!("docker://{name}"),
+    ])));
+    for l in raw["layers"].as_array().unwrap() {
+        assert!(l["mediaType"].as_str().unwrap().ends_with("gzip"), "{raw}");
+    }
     ok(docker(&host).args(["pull", "-q", &name]));
     let out = ok_str(docker(&host).args(["run", "--rm", "--network", "none", &name]));
     assert_eq!(out, "pushed-by-lade");
@@ -1359,7 +1459,16 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let src = big_layout(&t.path().join("big"), 3 << 20);
     let repo = unique("fault/big");
     let dst = format!("docker://{reg}/{repo}:1");
-    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &dst]));
+    // As it is (not gzipped on the way): the digest stays the layout's.
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "none",
+        &src,
+        &dst,
+    ]));
     let want = digest_of(&src, &[]);
     let layer = json(&ok(lade().args(["inspect", "--raw", &src])))["layers"][0]["digest"]
         .as_str()
@@ -1606,7 +1715,9 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     let count = |m: &str| counts.lock().unwrap().get(m).copied().unwrap_or(0);
     let push = |repo: &str, extra: &[&str]| {
         let mut c = lade();
+        // The layer as it is: a blob of known digest and size, streamed.
         c.args(["copy", "--dest-tls-verify=false"])
+            .args(["--dest-compress-format", "none"])
             .args(extra)
             .arg(&src)
             .arg(format!("docker://{proxy}/{repo}:1"));
@@ -1670,6 +1781,7 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
         let mut c = lade();
         c.env("LADE_UPLOAD_CHUNK_SIZE", "65536")
             .args(["copy", "--dest-tls-verify=false"])
+            .args(["--dest-compress-format", "none"])
             .args(extra)
             .arg(&src)
             .arg(format!("docker://{proxy}/{repo}:1"));

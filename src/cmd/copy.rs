@@ -62,6 +62,11 @@ pub fn run(a: CopyArgs) -> Result<i32> {
             CompressArg::None => Compression::None,
         }),
         compression_level: a.dest_compress_level,
+        // Into a registry, uncompressed layers (a docker save archive's,
+        // the daemon's) go up gzipped, as docker push and skopeo send
+        // them; --dest-compress-format none keeps them as they are.
+        compress_plain: (dest.transport() == "docker" && !a.preserve_digests)
+            .then_some(Compression::Gzip),
         preserve_digests: a.preserve_digests,
         platform: platform_of(&a.platform)?,
         multi_arch: multi_arch_of(&a.multi)?,

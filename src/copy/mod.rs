@@ -41,6 +41,9 @@ pub struct CopyOptions {
     /// Layer compression at the destination; default: keep.
     pub compression: Option<Compression>,
     pub compression_level: Option<u32>,
+    /// Uncompressed layers get this compression when `compression` is
+    /// None (copy to a registry: gzip, as docker push and skopeo do).
+    pub compress_plain: Option<Compression>,
     /// Fail rather than change any manifest digest.
     pub preserve_digests: bool,
     /// For index sources with `MultiArch::System`: the platform to copy;
@@ -337,6 +340,7 @@ fn copy_single(
     let wants = Wants {
         format: opts.format,
         compression: opts.compression,
+        compress_plain: opts.compress_plain,
         preserve_digests: opts.preserve_digests,
     };
     let plan = plan::plan(&raw.media_type, &manifest, &props, wants)?;

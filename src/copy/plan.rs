@@ -69,6 +69,9 @@ pub struct Plan {
 pub struct Wants {
     pub format: Option<Format>,
     pub compression: Option<Compression>,
+    /// Compression for uncompressed layers when `compression` is None and
+    /// the destination requires none.
+    pub compress_plain: Option<Compression>,
     pub preserve_digests: bool,
 }
 
@@ -120,6 +123,15 @@ pub fn plan(
                 LayerAction::Keep
             }
             (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
+            (Some(Compression::None), None) if wants.compression.is_none() => {
+                match wants.compress_plain {
+                    Some(to) if to != Compression::None => LayerAction::Transform {
+                        from: Compression::None,
+                        to,
+                    },
+                    _ => LayerAction::Keep,
+                }
+            }
             _ => LayerAction::Keep,
         };
         let out = match action {
@@ -301,6 +313,39 @@ mod tests {
         assert_eq!(p.format, Format::Oci);
         assert_eq!(p.layers, vec![LayerAction::Keep]);
         assert!(p.rewrite);
+    }
+
+    #[test]
+    fn compress_plain_gzips_only_uncompressed_layers_and_yields_to_asked_compression() {
+        let m = manifest(&[OCI_LAYER, DOCKER_LAYER_GZIP, OCI_LAYER_ZSTD]);
+        let pr = props(
+            vec![MediaType::DockerManifest, MediaType::OciManifest],
+            None,
+            true,
+        );
+        let gz = Compression::Gzip;
+        let w = Wants {
+            compress_plain: Some(gz),
+            ..Default::default()
+        };
+        let p = plan(&MediaType::OciManifest, &m, &pr, w).unwrap();
+        let plain_to_gz = LayerAction::Transform {
+            from: Compression::None,
+            to: gz,
+        };
+        assert_eq!(
+            p.layers,
+            vec![plain_to_gz, LayerAction::Keep, LayerAction::Keep]
+        );
+        assert!(p.rewrite);
+        // An asked compression (none, here) wins.
+        let w = Wants {
+            compression: Some(Compression::None),
+            compress_plain: Some(gz),
+            ..Default::default()
+        };
+        let p = plan(&MediaType::OciManifest, &m, &pr, w).unwrap();
+        assert_eq!(p.layers[0], LayerAction::Keep);
     }
 
     #[test]

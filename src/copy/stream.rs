@@ -46,6 +46,7 @@ pub(super) fn copy_streamed(
     let wants = Wants {
         format: opts.format,
         compression: opts.compression,
+        compress_plain: opts.compress_plain,
         preserve_digests: opts.preserve_digests,
     };
     let plan = plan::plan(&MediaType::DockerManifest, &provisional, &props, wants)?;
