@@ -374,6 +374,27 @@ fn sha256sum_bytes(b: &[u8]) -> String {
 }
 
 #[test]
+fn a_full_disk_under_stdout_is_named() {
+    let t = tempdir();
+    let store = t.path().join("s");
+    let f = t.path().join("f");
+    fs::write(&f, vec![7u8; 200_000]).unwrap();
+    let d = ok_str(store_cmd(&store).args(["hash-object", "-w"]).arg(&f));
+    let full = fs::File::options().write(true).open("/dev/full").unwrap();
+    let out = store_cmd(&store)
+        .args(["cat-blob", d.trim()])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        e.trim(),
+        "lade: error: writing to standard output: No space left on device"
+    );
+}
+
+#[test]
 fn a_fifo_is_refused_at_once_not_waited_on() {
     let t = tempdir();
     let fifo = t.path().join("fifo");

@@ -72,8 +72,33 @@ fn open_or_create_store(g: &GlobalArgs) -> Result<Layout> {
 }
 
 /// Buffered, locked stdout for data output.
-fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
-    io::BufWriter::with_capacity(1 << 16, io::stdout().lock())
+fn stdout() -> io::BufWriter<DataOut> {
+    io::BufWriter::with_capacity(1 << 16, DataOut(io::stdout().lock()))
+}
+
+/// Standard output whose write errors say where they happened (a full
+/// disk under `> file` said only "No space left on device"); a closed
+/// pipe keeps its kind, so it stays silent.
+struct DataOut(io::StdoutLock<'static>);
+
+impl DataOut {
+    fn named(e: io::Error) -> io::Error {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return e;
+        }
+        let msg = e.to_string();
+        let msg = msg.split(" (os error").next().unwrap_or(&msg);
+        io::Error::new(e.kind(), format!("writing to standard output: {msg}"))
+    }
+}
+
+impl Write for DataOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(Self::named)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(Self::named)
+    }
 }
 
 /// Write `line` followed by `\n`, or `\0` when `nul`.
