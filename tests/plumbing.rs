@@ -326,7 +326,7 @@ fn symlinked_blob_directories_are_not_written_or_collected_through() {
     // gc refuses and removes nothing there.
     let outside2 = t.path().join("outside2/sha256");
     fs::create_dir_all(&outside2).unwrap();
-    let precious = outside2.join(sha256sum_bytes(b"precious"));
+    let precious = outside2.join(sha256_hex(b"precious"));
     fs::write(&precious, b"precious").unwrap();
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86400);
     fs::File::options()
@@ -359,18 +359,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     v
-}
-
-fn sha256sum_bytes(b: &[u8]) -> String {
-    use std::io::Write;
-    let mut c = Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(b).unwrap();
-    let out = c.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
 
 #[test]
@@ -439,7 +427,7 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         "{} manifest-digest <(printf '{{}}')",
         env!("CARGO_BIN_EXE_lade")
     )));
-    assert_eq!(out.trim(), format!("sha256:{}", sha256sum_bytes(b"{}")));
+    assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"{}")));
 }
 
 #[test]

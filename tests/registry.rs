@@ -41,11 +41,6 @@ fn fixture_layout(dir: &Path) -> Option<String> {
     Some(oci(dir, "tiny"))
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    let out = run_with_input(&mut Command::new("sha256sum"), data);
-    String::from_utf8(out.stdout).unwrap()[..64].to_string()
-}
-
 /// An OCI layout holding one image whose only layer is an uncompressed
 /// tar with `size` pseudo-random bytes: a large blob for resume tests.
 fn big_layout(dir: &Path, size: usize) -> String {

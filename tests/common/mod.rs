@@ -232,3 +232,9 @@ pub fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
+
+/// The hex SHA-256 of `data`, by sha256sum (an independent oracle).
+pub fn sha256_hex(data: &[u8]) -> String {
+    let out = run_with_input(&mut Command::new("sha256sum"), data);
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
