@@ -1554,3 +1554,20 @@ fn old_regular_type_with_trailing_slash_is_a_directory() {
     assert_eq!(t["p"].mode, 0o700);
     assert_eq!(t["c"].kind, 'f');
 }
+
+#[test]
+fn skipped_unknown_entry_does_not_count_as_created() {
+    // An entry lade skips creates nothing: an opaque marker still hides
+    // the lower file of that name.
+    let a = Arena::new();
+    let l2 = {
+        let mut t = tar();
+        t.header(b"d/x", tar::EntryType::new(b'Z'), b"", b"", 0o644);
+        t.file("d/.wh..wh..opq", b"").file("d/new", b"n").done()
+    };
+    let codes = a.apply(&[tar().dir("d", 0o755).file("d/x", b"lower").done(), l2]);
+    assert_eq!(codes, [0, 0]);
+    let t = tree(&a.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(names, ["d", "d/new"]);
+}

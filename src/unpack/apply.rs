@@ -395,6 +395,32 @@ impl Applier<'_> {
             Leaf::Plain => {}
         }
         let full = join(&comps);
+        let known = matches!(
+            kind,
+            EntryType::Regular
+                | EntryType::Continuous
+                | EntryType::GNUSparse
+                | EntryType::Directory
+                | EntryType::Symlink
+                | EntryType::Link
+                | EntryType::Fifo
+                | EntryType::Char
+                | EntryType::Block
+        );
+        if !known {
+            // Skipped: creates nothing, and is only counted.
+            self.stats.unknown_skipped += 1;
+            if self.stats.unknown_examples.len() < UNKNOWN_EXAMPLES {
+                let shown = match full.get(..256) {
+                    Some(head) if full.len() > 256 => format!("{}…", show(head)),
+                    _ => show(&full),
+                };
+                self.stats
+                    .unknown_examples
+                    .push(format!("{shown} (type {:?})", kind.as_byte() as char));
+            }
+            return Ok(());
+        }
         let k = self.key(&full);
         self.created.insert(k);
         self.mark_holders(&full);
@@ -504,19 +530,8 @@ impl Applier<'_> {
                 set_times_at(pfd, leaf, meta.mtime)?;
                 Ok(())
             }
-            other => {
-                self.stats.unknown_skipped += 1;
-                if self.stats.unknown_examples.len() < UNKNOWN_EXAMPLES {
-                    let shown = match full.get(..256) {
-                        Some(head) if full.len() > 256 => format!("{}…", show(head)),
-                        _ => show(&full),
-                    };
-                    self.stats
-                        .unknown_examples
-                        .push(format!("{shown} (type {:?})", other.as_byte() as char));
-                }
-                Ok(())
-            }
+            // Not `known`: skipped above.
+            _ => Ok(()),
         }
     }
 
