@@ -665,7 +665,7 @@ impl Applier<'_> {
         let mut n = 0u64;
         let mut written = 0u64;
         loop {
-            let k = read_full(e, &mut self.buf)?;
+            let k = crate::fsutil::read_up_to(e, &mut self.buf)?;
             if k == 0 {
                 break;
             }
@@ -788,20 +788,6 @@ impl Applier<'_> {
 /// The size of the runs of zeros [`write_data`] leaves as holes (the
 /// usual filesystem block); `Applier::buf` is a multiple of it.
 const HOLE: usize = 4096;
-
-/// Fill `buf` from `r` as far as it goes; less only at the end.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
 
 /// Write `data` at offset `at` of `f`, skipping the whole [`HOLE`]-sized
 /// (and aligned) blocks that are all zeros. Returns the end of the last
