@@ -82,10 +82,21 @@ pub fn classify(leaf: &[u8]) -> Result<Leaf<'_>> {
     }
 }
 
-/// A name for messages.
+/// A name for messages: quoted, and cut after [`SHOWN`] bytes (a layer's
+/// names may be up to a MiB long).
 pub fn show(name: &[u8]) -> String {
-    format!("{:?}", String::from_utf8_lossy(name))
+    if name.len() <= SHOWN {
+        return format!("{:?}", String::from_utf8_lossy(name));
+    }
+    format!(
+        "{:?}… ({} bytes)",
+        String::from_utf8_lossy(&name[..SHOWN]),
+        name.len()
+    )
 }
+
+/// The most of a name [`show`] prints.
+const SHOWN: usize = 256;
 
 /// Join components into a path (for messages and bookkeeping).
 pub fn join(comps: &[&[u8]]) -> Vec<u8> {
@@ -102,6 +113,15 @@ pub fn join(comps: &[&[u8]]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_names_are_cut_in_messages() {
+        assert_eq!(show(b"a/b"), "\"a/b\"");
+        let long = vec![b'n'; 100_000];
+        let shown = show(&long);
+        assert!(shown.len() < 300, "{}", shown.len());
+        assert!(shown.ends_with("… (100000 bytes)"), "{shown}");
+    }
 
     #[test]
     fn cleans_and_refuses() {
