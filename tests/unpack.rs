@@ -389,7 +389,14 @@ struct Arena {
 
 impl Arena {
     fn new() -> Arena {
-        let t = tempdir();
+        Arena::in_dir(tempdir())
+    }
+    /// In the system's temp directory, whose parents anyone may pass
+    /// (scripts/test's own is private to root): for runs as another user.
+    fn in_system_tmp() -> Arena {
+        Arena::in_dir(tempfile::tempdir().unwrap())
+    }
+    fn in_dir(t: tempfile::TempDir) -> Arena {
         let base = t.path().to_path_buf();
         fs::create_dir(base.join("root")).unwrap();
         let s = base.join("sentinel");
@@ -1383,7 +1390,7 @@ fn rootless_writes_into_read_only_lower_directories() {
     // Fedora's /root is 0550: a layer above that adds /root/.bashrc must
     // apply when not root (as umoci raw unpack --rootless does), and the
     // directories keep their modes.
-    let a = Arena::new();
+    let a = Arena::in_system_tmp();
     let Some(_) = lade_unprivileged() else {
         return;
     };
