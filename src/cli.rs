@@ -172,8 +172,13 @@ LAYER is a file, - for standard input, or the digest of a blob in the store.
 Compression (gzip, every member; zstd; none) is told by the first bytes.
 Whiteouts (.wh.NAME) and opaque directories (.wh..wh..opq) apply to what DIR
 already holds, so layers applied one after another give the image's root
-filesystem. Owners are set when running as root (else, or with --rootless,
-files belong to the caller and device nodes are skipped with a warning).
+filesystem; an opaque marker hides everything lower layers had under its
+directory, wherever it comes in the layer. Owners are set when running as
+root (else, or with --rootless, files belong to the caller and device nodes
+are skipped with a warning; a read-only directory a lower layer left is
+opened up while the layer writes in it and gets its mode back after).
+Runs of zeros in files (GNU sparse entries included) are written as holes.
+Entry types lade does not know are skipped and counted (the first few named).
 
 SAFETY
   Every name is resolved inside DIR, one component at a time, without letting
@@ -182,7 +187,8 @@ SAFETY
   created, written, linked, chmodded or removed. Names with .. or a leading /,
   hard links that leave DIR, the root turned into a non-directory and bad
   whiteouts (.wh., .wh..) are errors. An entry replaces the link that held its
-  name rather than writing through it.
+  name rather than writing through it. Memory stays bounded whatever the
+  layer holds: a PAX header or GNU long name over 1 MiB is an error.
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs
