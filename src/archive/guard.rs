@@ -48,6 +48,9 @@ pub struct TarGuard<R> {
     pending_pax: Option<Vec<u8>>,
     /// Entries seen, for messages.
     entries: u64,
+    /// GNU sparse extension blocks of the current entry (the parser keeps
+    /// a record per region they list).
+    sparse_blocks: u64,
 }
 
 impl<R> TarGuard<R> {
@@ -62,6 +65,7 @@ impl<R> TarGuard<R> {
             pax: None,
             pending_pax: None,
             entries: 0,
+            sparse_blocks: 0,
         }
     }
 
@@ -79,8 +83,8 @@ impl<R> TarGuard<R> {
                         self.fill = 0;
                         if self.phase == Phase::Header {
                             self.header()?;
-                        } else if self.block[504] != 1 {
-                            self.phase = self.data_phase();
+                        } else {
+                            self.sparse_block()?;
                         }
                     }
                 }
@@ -113,6 +117,25 @@ impl<R> TarGuard<R> {
                 "tar: a seek the archive's structure does not allow",
             )),
         }
+    }
+
+    /// A GNU sparse extension block: the map may take [`MAX_EXTENSION`]
+    /// bytes of them, as a PAX header may.
+    fn sparse_block(&mut self) -> io::Result<()> {
+        self.sparse_blocks += 1;
+        if self.sparse_blocks * BLOCK as u64 > MAX_EXTENSION {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "tar entry {}: a GNU sparse map of more than {} bytes",
+                    self.entries, MAX_EXTENSION
+                ),
+            ));
+        }
+        if self.block[504] != 1 {
+            self.phase = self.data_phase();
+        }
+        Ok(())
     }
 
     fn data(&mut self, bytes: &[u8]) {
@@ -197,6 +220,7 @@ impl<R> TarGuard<R> {
         })?;
         let sparse_ext =
             recognized && kind.is_gnu_sparse() && h.as_gnu().is_some_and(|g| g.is_extended());
+        self.sparse_blocks = 0;
         self.phase = if sparse_ext {
             Phase::SparseExt
         } else {
@@ -348,6 +372,49 @@ mod tests {
         );
         t.extend([0u8; 1024]);
         assert!(names(&t).is_ok());
+    }
+
+    /// A GNU sparse entry (type S, GNU header) with `ext` extension
+    /// blocks, each listing one region: 512 bytes of ones every 1024.
+    fn sparse(ext: usize) -> Vec<u8> {
+        let mut h = tar::Header::new_gnu();
+        h.set_path("s").unwrap();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_size(ext as u64 * 512);
+        h.set_mode(0o644);
+        {
+            let g = h.as_gnu_mut().unwrap();
+            g.isextended[0] = u8::from(ext > 0);
+            let real = format!("{:011o}\0", (ext * 1024).saturating_sub(512));
+            g.realsize.copy_from_slice(real.as_bytes());
+        }
+        h.set_cksum();
+        let mut t = h.as_bytes().to_vec();
+        for i in 0..ext {
+            let mut b = [0u8; BLOCK];
+            b[..12].copy_from_slice(format!("{:011o}\0", i * 1024).as_bytes());
+            b[12..24].copy_from_slice(b"00000001000\0");
+            b[504] = u8::from(i + 1 < ext);
+            t.extend(b);
+        }
+        t.extend(vec![1u8; ext * 512]);
+        t.resize(t.len().div_ceil(BLOCK) * BLOCK, 0);
+        t.extend([0u8; 1024]);
+        t
+    }
+
+    #[test]
+    fn sparse_maps_are_followed_and_capped() {
+        let got = names(&sparse(3)).unwrap();
+        let mut want = vec![1u8; 512];
+        for _ in 1..3 {
+            want.extend([0u8; 512]);
+            want.extend([1u8; 512]);
+        }
+        assert_eq!(got, vec![("s".to_string(), want)]);
+        let max = (MAX_EXTENSION as usize) / BLOCK;
+        let e = names(&sparse(max + 1)).unwrap_err();
+        assert!(e.to_string().contains("GNU sparse map"), "{e}");
     }
 
     #[test]
