@@ -168,8 +168,23 @@ impl From<Error> for io::Error {
     }
 }
 
+/// `s` with its control characters escaped (`\n`, `\t`, `\u{1b}`): text
+/// from outside (a ref name, a tar header, a server's message) kept to its
+/// line and its fields.
+pub fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// io::Error's Display adds " (os error N)"; keep the readable part only.
-fn io_message(e: &io::Error) -> String {
+pub fn io_message(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),

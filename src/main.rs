@@ -17,16 +17,7 @@ fn main() {
                 use std::io::Write;
                 // One line, whatever the message quotes (a tar header's
                 // bytes, a server's text).
-                let msg: String = e
-                    .to_string()
-                    .chars()
-                    .flat_map(|c| {
-                        let esc = c.is_control().then(|| c.escape_default());
-                        esc.into_iter()
-                            .flatten()
-                            .chain((!c.is_control()).then_some(c))
-                    })
-                    .collect();
+                let msg = lade::error::escape_controls(&e.to_string());
                 let _ = writeln!(std::io::stderr(), "lade: error: {msg}");
             }
             e.exit_code()

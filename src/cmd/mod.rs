@@ -86,8 +86,7 @@ impl DataOut {
         if e.kind() == io::ErrorKind::BrokenPipe {
             return e;
         }
-        let msg = e.to_string();
-        let msg = msg.split(" (os error").next().unwrap_or(&msg);
+        let msg = crate::error::io_message(&e);
         io::Error::new(e.kind(), format!("writing to standard output: {msg}"))
     }
 }

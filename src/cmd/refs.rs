@@ -18,11 +18,9 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
     for m in &index.manifests {
         // A name lade would never write, with a tab or newline in it,
         // must not forge fields or lines: shown escaped.
-        let name = match m.ref_name() {
-            Some(n) if n.chars().any(char::is_control) => n.escape_default().to_string(),
-            Some(n) => n.to_string(),
-            None => "-".to_string(),
-        };
+        let name = m
+            .ref_name()
+            .map_or_else(|| "-".to_string(), crate::error::escape_controls);
         let line = format!("{}\t{}\t{}\t{}", name, m.digest, m.media_type, m.size);
         write_record(&mut out, &line, a.null)?;
     }

@@ -123,15 +123,15 @@ pub fn plan(
                 LayerAction::Keep
             }
             (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
-            (Some(Compression::None), None) if wants.compression.is_none() => {
-                match wants.compress_plain {
-                    Some(to) if to != Compression::None => LayerAction::Transform {
-                        from: Compression::None,
-                        to,
-                    },
-                    _ => LayerAction::Keep,
-                }
-            }
+            // Nothing asked or required (`target` None): the default for
+            // uncompressed layers.
+            (Some(Compression::None), None) => match wants.compress_plain {
+                Some(to) if to != Compression::None => LayerAction::Transform {
+                    from: Compression::None,
+                    to,
+                },
+                _ => LayerAction::Keep,
+            },
             _ => LayerAction::Keep,
         };
         let out = match action {

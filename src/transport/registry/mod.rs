@@ -103,20 +103,35 @@ impl RegistryRef {
     /// asks both sides for digests: sharing the client keeps one ping,
     /// one set of tokens and one connection pool per registry.
     pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
-        static CLIENTS: OnceLock<Mutex<HashMap<String, Arc<Client>>>> = OnceLock::new();
-        let clients = CLIENTS.get_or_init(Default::default);
-        // Credentials may be the registry's or this repository's (an
-        // auth file's HOST/NAMESPACE key).
-        let (creds, from) = auth::find_creds(&self.r.domain, Some(&self.r.path), opts)?;
-        // The key holds the settings as given (credentials included); it
-        // never leaves this map.
-        let key = format!("{}\n{opts:?}\n{from}", self.r.domain);
-        if let Some(c) = clients.lock().unwrap().get(&key) {
+        type Map = OnceLock<Mutex<HashMap<String, Arc<Client>>>>;
+        // The keys hold the settings as given (credentials included);
+        // they never leave these maps.
+        static BY_REPO: Map = OnceLock::new();
+        static BY_CREDS: Map = OnceLock::new();
+        let by_repo = BY_REPO.get_or_init(Default::default);
+        let repo_key = format!("{}\n{opts:?}\n{}", self.r.domain, self.r.path);
+        if let Some(c) = by_repo.lock().unwrap().get(&repo_key) {
             return Ok(c.clone());
         }
-        // Made outside the lock: two threads may both ping, one client wins.
-        let c = Arc::new(Client::new(&self.r.domain, opts, creds)?);
-        Ok(clients.lock().unwrap().entry(key).or_insert(c).clone())
+        // Credentials may be the registry's or this repository's (an
+        // auth file's HOST/NAMESPACE key): looked up once per repository
+        // (a credential helper runs once), and repositories with the same
+        // ones share a client.
+        let (creds, from) = auth::find_creds(&self.r.domain, Some(&self.r.path), opts)?;
+        let by_creds = BY_CREDS.get_or_init(Default::default);
+        let key = format!("{}\n{opts:?}\n{from}", self.r.domain);
+        let found = by_creds.lock().unwrap().get(&key).cloned();
+        let c = match found {
+            Some(c) => c,
+            None => {
+                // Made outside the lock: two threads may both ping, one
+                // client wins.
+                let c = Arc::new(Client::new(&self.r.domain, opts, creds)?);
+                by_creds.lock().unwrap().entry(key).or_insert(c).clone()
+            }
+        };
+        by_repo.lock().unwrap().insert(repo_key, c.clone());
+        Ok(c)
     }
 
     fn scope(&self, push: bool) -> Vec<String> {
