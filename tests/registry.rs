@@ -4,18 +4,20 @@
 //! fault-injecting proxy / fake registry for what the real one won't do.
 
 mod common;
+mod regsrv;
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
+use regsrv::*;
 use serde_json::{json, Value};
 
 fn skopeo() -> Command {
@@ -111,135 +113,6 @@ const INSECURE: &str = "--tls-verify=false";
 
 // ---------------------------------------------------------------------------
 // extra registries
-
-struct Registry {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Start `docker-registry serve` with extra YAML under `http:` and at
-/// top level (auth); waits until it accepts connections.
-fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str) -> Registry {
-    let mut log = String::new();
-    for _ in 0..3 {
-        let port = free_port();
-        let cfg = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: t{port}\n{http_extra}{top_extra}",
-            root = dir.path().join("data").display()
-        );
-        let cfg_path = dir.path().join("config.yml");
-        fs::write(&cfg_path, cfg).unwrap();
-        let mut child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&cfg_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(fs::File::create(dir.path().join("log")).unwrap())
-            .spawn()
-            .expect("docker-registry runs");
-        let addr = format!("127.0.0.1:{port}");
-        let t0 = Instant::now();
-        while t0.elapsed() < Duration::from_secs(15) {
-            if TcpStream::connect(&addr).is_ok() {
-                return Registry {
-                    child,
-                    addr,
-                    _dir: dir,
-                };
-            }
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        log = fs::read_to_string(dir.path().join("log")).unwrap_or_default();
-    }
-    panic!("docker-registry did not start: {log}");
-}
-
-/// A CA and a server certificate for 127.0.0.1 made with openssl.
-fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
-    ok(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=lade test CA",
-        "-keyout",
-        &d("ca.key"),
-        "-out",
-        &d("ca.crt"),
-    ]));
-    fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    ok(Command::new("openssl").args([
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        &d("server.key"),
-        "-out",
-        &d("server.csr"),
-    ]));
-    ok(Command::new("openssl").args([
-        "x509",
-        "-req",
-        "-in",
-        &d("server.csr"),
-        "-CA",
-        &d("ca.crt"),
-        "-CAkey",
-        &d("ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &d("ext.cnf"),
-        "-out",
-        &d("server.crt"),
-    ]));
-    (
-        dir.join("ca.crt"),
-        dir.join("server.crt"),
-        dir.join("server.key"),
-    )
-}
-
-fn htpasswd(dir: &Path, user: &str, pass: &str) -> PathBuf {
-    let line = ok_str(Command::new("htpasswd").args(["-Bbn", user, pass]));
-    let p = dir.join("htpasswd");
-    fs::write(&p, format!("{line}\n")).unwrap();
-    p
-}
 
 // ---------------------------------------------------------------------------
 // a tiny HTTP server: fake registry, token service, fault proxy
