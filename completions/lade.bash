@@ -985,12 +985,36 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-j -n -k -a -f -q -h --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --src)
+                    COMPREPLY=($(compgen -W "docker dir yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "docker dir yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --dest)
+                    COMPREPLY=($(compgen -W "docker dir" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "docker dir" -- "${cur}"))
+                    return 0
+                    ;;
+                --append-suffix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --digestfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tag-regex)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

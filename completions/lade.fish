@@ -88,6 +88,13 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a mu
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
+dir\t'A directory holding dir: images (NAME:TAG directories), at any depth'
+yaml\t'A YAML file listing registries and their repositories'"
+complete -c lade -n "__fish_lade_using_subcommand sync" -s d -l dest -d 'DESTINATION is a prefix: docker (HOST[/NAMESPACE]: each repository lands as HOST/NAMESPACE/NAME, NAME the source\'s last path component) or dir (a directory: each image as DIR/NAME:TAG)' -r -f -a "docker\t'HOST[/NAMESPACE] of a registry'
+dir\t'A directory'"
+complete -c lade -n "__fish_lade_using_subcommand sync" -l append-suffix -d 'Add SUFFIX to every destination tag (1.36 → 1.36SUFFIX); signature and referrer tags keep their names' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l digestfile -d 'Write a line "DIGEST DESTINATION-IMAGE" for every image copied or found unchanged to FILE (replaced; not with --dry-run)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
@@ -114,6 +121,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l src-cert-dir -d 'dock
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'docker:// destination: certificate directory [default: certs.d]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --dest: name each repository at the destination by its whole source name, registry included (HOST/NAMESPACE/SRCHOST/PATH/NAME), so that repositories of one name from different places stay apart'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'

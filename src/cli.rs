@@ -314,9 +314,10 @@ SOURCES AND DESTINATIONS
   DESTINATION: docker://HOST/REPO (each image as REPO:TAG), oci:PATH (each
   image named TAG), or dir:TREE (each image in the directory TREE/NAME:TAG,
   NAME the source repository's last component, as skopeo sync names them;
-  TREE/TAG for layout sources). Unlike skopeo sync, a docker:// DESTINATION
-  is the repository itself, not a prefix, and names no tag (each image keeps
-  its own; lade copy writes one image under another name). Other transports
+  TREE/TAG for layout sources). A docker:// DESTINATION is the repository
+  itself, not a prefix (that is --dest docker, below), and names no tag (each
+  image keeps its own, plus any --append-suffix; lade copy writes one image
+  under another name). Other transports
   are refused (exit 3) before anything is written, as are two images bound
   for one name (a docker-archive's app:1 and other:1 both become tag 1 in a
   layout or repository; a dir: tree keeps them apart; pick with --tag-regex,
@@ -340,6 +341,43 @@ SOURCES AND DESTINATIONS
   referrers API lists are found when their image is copied.
   --with-referrers=false leaves those tags and referrers out.
 
+MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
+  SOURCE and DESTINATION are named without a transport; DESTINATION is a
+  prefix under which each source repository lands by its last path
+  component: --src docker registry.example/team/app --dest docker
+  mirror.example/ns writes mirror.example/ns/app:TAG for every tag
+  (registry.example/team/app:TAG or @DIGEST: that image alone); --dest dir
+  /media/usb writes /media/usb/app:TAG. --scoped keeps the whole source name
+  (mirror.example/ns/registry.example/team/app, /media/usb/registry.example/
+  team/app:TAG). --src dir TREE takes every dir: image under TREE (a
+  directory holding manifest.json; NAME:TAG directories name the image, a
+  name without a tag is :latest); --dest dir is refused for it.
+  --src yaml FILE reads a file of registries:
+    registry.example:
+      images:                     # by repository
+        app: []                   #   every tag
+        redis: [\"7.2\", \"sha256:…\"] #   these tags and digests
+      images-by-tag-regex:
+        nginx: ^1\\.2[0-9]\\.        # tags matching (unanchored)
+      images-by-semver:
+        alpine: \">= 3.18, < 4\"     # tags that are versions meeting it
+      credentials: {username: u, password: p}
+      tls-verify: false           # default: --src-tls-verify's
+      cert-dir: /etc/certs/registry.example
+  Constraints: = != > < >= <=, ~1.2 (1.2.x), ^1.2 (1.x), 1.2.x, *, A - B, a
+  space or comma for and, || for or; a pre-release (3.18.0-rc1, 3.18-alpine)
+  matches only a constraint naming one. The file is read whole first: an
+  unknown key, a repeated key, an alias, a second document or a bad
+  regex/constraint exits 3 naming the line, before anything is listed. A
+  repository that cannot be listed fails (the sync stops before copying,
+  unless --keep-going). Each registry is read with its file settings over
+  the --src-* options; its images are copied --jobs at once, the registries
+  one after another. Two repositories bound for one place are refused
+  (--scoped keeps them apart); one image listed twice is copied once.
+  Differences from skopeo sync: whole indexes are copied (as --all; choose
+  with --multi-arch/--platform), unchanged images are skipped, --dest dir
+  updates an existing tree, and signature tags come along.
+
 OUTPUT
   One line per image on stderr: copied, unchanged or left out; then a summary
   (copied, unchanged, failed, and where there are any: not tried, the images
@@ -356,6 +394,10 @@ OUTPUT
   the others wait for it or go on with other blobs, then skip it.
   Tags go in lexical order (a registry lists them in any order).
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
+  With --dest, lines and --dry-run name the destination image instead of the
+  tag (docker://mirror.example/ns/app:1), and each source repository with
+  nothing to sync, or each YAML registry without images, is said.
+  --digestfile FILE: \"DIGEST DESTINATION-IMAGE\" per image copied or unchanged.
   Exit status 3 when any image failed (all are tried with --keep-going).
 
 EXAMPLES
@@ -363,7 +405,11 @@ EXAMPLES
   lade sync --tag-regex '^1\\.' --jobs 8 docker://registry.example/app oci:mirror
   lade sync oci:mirror docker://registry.example/app
   lade sync --with-referrers=false docker://registry.example/app oci:mirror
-  lade sync docker://registry.example/app dir:/media/usb";
+  lade sync docker://registry.example/app dir:/media/usb
+  lade sync --src docker --dest docker registry.example/team/app mirror.example/ns
+  lade sync --src yaml --dest docker --digestfile synced.txt sync.yml mirror.example
+  lade sync --src docker --dest dir --scoped registry.example/app /media/usb
+  lade sync --src dir --dest docker --append-suffix -usb /media/usb mirror.example";
 
 const INSPECT_HELP: &str = "\
 OUTPUT
@@ -387,6 +433,24 @@ EXAMPLES
   lade inspect --raw docker-archive:app.tar | lade hash-object --stdin
   lade inspect --config oci:layout:app | jq .config.Env
   lade inspect --all-platforms docker://registry.example/app:1 | jq '.Platforms[].Platform'";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SrcKindArg {
+    /// HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST
+    Docker,
+    /// A directory holding dir: images (NAME:TAG directories), at any depth
+    Dir,
+    /// A YAML file listing registries and their repositories
+    Yaml,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DestKindArg {
+    /// HOST[/NAMESPACE] of a registry
+    Docker,
+    /// A directory
+    Dir,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -510,13 +574,51 @@ pub struct SyncArgs {
     /// Where the images are: docker://HOST/REPO, oci:PATH, an archive.
     /// A name that picks one image (REPO:TAG, oci:PATH:REF,
     /// oci-archive:PATH:REF, docker-archive:PATH:NAME:TAG or :@N) syncs
-    /// that image alone; by digest is refused (copy takes it)
+    /// that image alone; by digest is refused (copy takes it).
+    /// With --src: HOST/REPO[:TAG|@DIGEST], a directory of dir: images,
+    /// or a YAML file
     #[arg(value_name = "SOURCE")]
     pub source: String,
     /// Where they go: docker://HOST/REPO, oci:PATH, or dir:TREE (one
-    /// image directory per tag)
+    /// image directory per tag). With --dest: HOST[/NAMESPACE] or a
+    /// directory, each source repository landing under it
     #[arg(value_name = "DESTINATION")]
     pub destination: String,
+    /// SOURCE is named without a transport, and may list many repositories:
+    /// docker (HOST/REPO: every tag; or one image), dir (a directory of dir:
+    /// images, at any depth) or yaml (a file of registries and repositories)
+    #[arg(
+        short = 's',
+        long = "src",
+        value_enum,
+        value_name = "KIND",
+        requires = "dest_kind"
+    )]
+    pub src_kind: Option<SrcKindArg>,
+    /// DESTINATION is a prefix: docker (HOST[/NAMESPACE]: each repository
+    /// lands as HOST/NAMESPACE/NAME, NAME the source's last path
+    /// component) or dir (a directory: each image as DIR/NAME:TAG)
+    #[arg(
+        short = 'd',
+        long = "dest",
+        value_enum,
+        value_name = "KIND",
+        requires = "src_kind"
+    )]
+    pub dest_kind: Option<DestKindArg>,
+    /// With --dest: name each repository at the destination by its whole
+    /// source name, registry included (HOST/NAMESPACE/SRCHOST/PATH/NAME),
+    /// so that repositories of one name from different places stay apart
+    #[arg(long, requires = "dest_kind")]
+    pub scoped: bool,
+    /// Add SUFFIX to every destination tag (1.36 → 1.36SUFFIX); signature
+    /// and referrer tags keep their names
+    #[arg(long, value_name = "SUFFIX", allow_hyphen_values = true)]
+    pub append_suffix: Option<String>,
+    /// Write a line "DIGEST DESTINATION-IMAGE" for every image copied or
+    /// found unchanged to FILE (replaced; not with --dry-run)
+    #[arg(long, value_name = "FILE")]
+    pub digestfile: Option<PathBuf>,
     /// Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,

@@ -4,34 +4,29 @@ use std::io::Write;
 
 use super::copy::{multi_arch_of, progress_of};
 use super::stdout;
-use crate::cli::{FormatArg, SyncArgs};
+use crate::cli::{DestKindArg, FormatArg, SrcKindArg, SyncArgs};
 use crate::copy::plan::Format;
 use crate::copy::progress::{Mode, Progress};
 use crate::copy::referrers::{ReferrerMode, WithoutAttachmentTags};
-use crate::copy::sync::{sync, Outcome, SyncOptions};
+use crate::copy::sync::{plan, run as run_work, Item, Outcome, SyncOptions, Work};
+use crate::copy::sync_many::{self, DestKind, Naming, Planned, SrcKind};
+use crate::copy::sync_yaml::one_line;
 use crate::copy::{CopyOptions, MultiArch};
-use crate::error::{Error, Result};
+use crate::error::{io_message, Error, Result};
 use crate::transport::{self, TransportOptions};
 
 pub fn run(a: SyncArgs) -> Result<i32> {
-    let mut src = transport::parse(&a.source)?;
-    let dst = transport::parse(&a.destination)?;
     let referrers = match a.with_referrers {
         None => ReferrerMode::IfSupported,
         Some(true) => ReferrerMode::Required,
         Some(false) => ReferrerMode::Off,
     };
-    // Signature and referrers-index tags travel with their images, or not
-    // at all: never as images of their own.
-    if referrers == ReferrerMode::Off || !dst.holds_referrers() {
-        src = Box::new(WithoutAttachmentTags(src));
-    }
     let tag_regex = a
         .tag_regex
         .as_deref()
         .map(|p| {
             regex::Regex::new(p)
-                .map_err(|e| Error::usage(format!("--tag-regex {p:?}: {}", regex_error(&e))))
+                .map_err(|e| Error::usage(format!("--tag-regex {p:?}: {}", one_line(&e))))
         })
         .transpose()?;
     let none_given = !a.multi.all && a.multi.multi_arch.is_none() && a.multi.platforms.is_empty();
@@ -70,84 +65,193 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         dry_run: a.dry_run,
         keep_going: a.keep_going,
     };
-    let say = Progress::new(progress);
-    let items = sync(src.as_ref(), dst.as_ref(), &opts)?;
-    let (mut copied, mut would, mut same, mut untried, mut left) = (0, 0, 0, 0, 0);
-    let mut failed = Vec::new();
-    let mut out = stdout();
-    for it in &items {
-        // Each image's line names it in JSON mode, as its copy's events do.
-        let say = Progress::new(progress).for_image(it.source.clone());
-        match &it.outcome {
-            Outcome::Copied(d, _) => {
-                copied += 1;
-                say.message(&format!("{}: copied {d}", it.tag));
-            }
-            Outcome::Unchanged(d) => {
-                same += 1;
-                say.message(&format!("{}: unchanged {d}", it.tag));
-            }
-            Outcome::WouldCopy(d) => {
-                would += 1;
-                let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
-                writeln!(out, "{}\t{d}", it.tag)?;
-            }
-            Outcome::NotAttempted => untried += 1,
-            Outcome::LeftOut(d, written) => {
-                left += 1;
-                say.message(&format!(
-                    "{}: left out: its image {d} was written changed, as {written}",
-                    it.tag
-                ));
-            }
-            Outcome::Failed(e) => {
-                say.image_failed(e);
-                failed.push(e);
-            }
+    let suffix = a.append_suffix.clone().unwrap_or_default();
+    let mut passes = match (a.src_kind, a.dest_kind) {
+        (Some(s), Some(d)) => {
+            let kind = match s {
+                SrcKindArg::Docker => SrcKind::Docker,
+                SrcKindArg::Dir => SrcKind::Dir,
+                SrcKindArg::Yaml => SrcKind::Yaml,
+            };
+            let dest = match d {
+                DestKindArg::Docker => DestKind::Docker,
+                DestKindArg::Dir => DestKind::Dir,
+            };
+            let naming = Naming {
+                scoped: a.scoped,
+                suffix,
+            };
+            let sources = sync_many::sources(kind, &a.source)?;
+            sync_many::plan_all(sources, dest, &a.destination, &naming, &opts)?
         }
-    }
-    out.flush()?;
-    let done = if a.dry_run {
-        format!("{would} to copy")
-    } else {
-        format!("{copied} copied")
+        _ => {
+            let mut src = transport::parse(&a.source)?;
+            let dst = transport::parse(&a.destination)?;
+            // Signature and referrers-index tags travel with their images,
+            // or not at all: never as images of their own.
+            if referrers == ReferrerMode::Off || !dst.holds_referrers() {
+                src = Box::new(WithoutAttachmentTags(src));
+            }
+            let work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
+            vec![Planned {
+                opts: opts.clone(),
+                work,
+                failed: Vec::new(),
+                notes: Vec::new(),
+                dests: vec![dst],
+            }]
+        }
     };
-    let mut more = String::new();
-    if untried > 0 {
-        more.push_str(&format!(", {untried} not tried"));
-    }
-    if left > 0 {
-        more.push_str(&format!(", {left} left out"));
-    }
-    say.message(&format!(
-        "{} image{}: {done}, {same} unchanged, {} failed{more}",
-        items.len(),
-        if items.len() == 1 { "" } else { "s" },
-        failed.len()
-    ));
-    match failed.len() {
-        0 => Ok(0),
-        1 if !a.keep_going => Err(failed
-            .into_iter()
-            .next()
-            .map(|e| Error::new(e.message()))
-            .unwrap()),
-        n => {
-            for e in &failed {
-                eprintln!("lade: failed: {e}");
+    // One repository, which could not be listed: its error alone, as for a
+    // sync without --src (a repository not there is a negative answer).
+    if let [p] = passes.as_mut_slice() {
+        if p.work.is_empty() && p.failed.len() == 1 {
+            if let Some(Item {
+                outcome: Outcome::Failed(e),
+                ..
+            }) = p.failed.pop()
+            {
+                return Err(e);
             }
-            Err(Error::new(format!(
-                "sync: {n} of {} images failed",
-                items.len()
-            )))
         }
     }
+    let mut report = Report::new(progress);
+    // Without --keep-going, a repository that could not be listed stops
+    // the sync before anything is copied.
+    let mut stop = !a.keep_going && !a.dry_run && passes.iter().any(|p| !p.failed.is_empty());
+    for p in passes {
+        for n in &p.notes {
+            report.say.message(n);
+        }
+        let mut items = p.failed;
+        if stop {
+            items.extend(p.work.into_iter().map(Work::not_attempted));
+        } else {
+            // What the destinations hold, in one request each where they can tell.
+            for d in &p.dests {
+                d.learn_tags(&p.opts.copy.transport);
+            }
+            items.extend(run_work(p.work, &p.opts)?);
+        }
+        report.add(items)?;
+        stop |= !a.keep_going && !a.dry_run && !report.failed.is_empty();
+    }
+    if let (Some(f), false) = (&a.digestfile, a.dry_run) {
+        std::fs::write(f, &report.digests)
+            .map_err(|e| Error::new(format!("--digestfile {}: {}", f.display(), io_message(&e))))?;
+    }
+    report.finish(a.dry_run, a.keep_going)
 }
 
-/// A regex error in one line: its own message is a multi-line picture of
-/// the pattern with the error's place marked; its last line says what.
-fn regex_error(e: &regex::Error) -> String {
-    let s = e.to_string();
-    let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-    last.trim().trim_start_matches("error: ").to_string()
+/// What a sync did, as it is printed.
+struct Report {
+    progress: Mode,
+    say: Progress,
+    out: std::io::BufWriter<super::DataOut>,
+    /// Images considered.
+    images: usize,
+    copied: usize,
+    would: usize,
+    same: usize,
+    untried: usize,
+    left: usize,
+    failed: Vec<Error>,
+    /// The --digestfile lines.
+    digests: String,
+}
+
+impl Report {
+    fn new(progress: Mode) -> Report {
+        Report {
+            progress,
+            say: Progress::new(progress),
+            out: stdout(),
+            images: 0,
+            copied: 0,
+            would: 0,
+            same: 0,
+            untried: 0,
+            left: 0,
+            failed: Vec::new(),
+            digests: String::new(),
+        }
+    }
+
+    /// One line per image.
+    fn add(&mut self, items: Vec<Item>) -> Result<()> {
+        for it in items {
+            self.images += 1;
+            // Each image's line names it in JSON mode, as its copy's events do.
+            let say = Progress::new(self.progress).for_image(it.source.clone());
+            match it.outcome {
+                Outcome::Copied(d, _) => {
+                    self.copied += 1;
+                    say.message(&format!("{}: copied {d}", it.label));
+                    self.digests.push_str(&format!("{d} {}\n", it.dest));
+                }
+                Outcome::Unchanged(d) => {
+                    self.same += 1;
+                    say.message(&format!("{}: unchanged {d}", it.label));
+                    self.digests.push_str(&format!("{d} {}\n", it.dest));
+                }
+                Outcome::WouldCopy(d) => {
+                    self.would += 1;
+                    let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
+                    writeln!(self.out, "{}\t{d}", it.label)?;
+                }
+                Outcome::NotAttempted => self.untried += 1,
+                Outcome::LeftOut(d, written) => {
+                    self.left += 1;
+                    say.message(&format!(
+                        "{}: left out: its image {d} was written changed, as {written}",
+                        it.label
+                    ));
+                }
+                Outcome::Failed(e) => {
+                    say.image_failed(&e);
+                    self.failed.push(e);
+                }
+            }
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// The summary, and the exit status or error.
+    fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
+        let done = if dry_run {
+            format!("{} to copy", self.would)
+        } else {
+            format!("{} copied", self.copied)
+        };
+        let mut more = String::new();
+        if self.untried > 0 {
+            more.push_str(&format!(", {} not tried", self.untried));
+        }
+        if self.left > 0 {
+            more.push_str(&format!(", {} left out", self.left));
+        }
+        let n = self.images;
+        self.say.message(&format!(
+            "{n} image{}: {done}, {} unchanged, {} failed{more}",
+            if n == 1 { "" } else { "s" },
+            self.same,
+            self.failed.len()
+        ));
+        match self.failed.len() {
+            0 => Ok(0),
+            1 if !keep_going => Err(self
+                .failed
+                .into_iter()
+                .next()
+                .map(|e| Error::new(e.message()))
+                .unwrap()),
+            f => {
+                for e in &self.failed {
+                    eprintln!("lade: failed: {e}");
+                }
+                Err(Error::new(format!("sync: {f} of {n} images failed")))
+            }
+        }
+    }
 }

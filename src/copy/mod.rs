@@ -17,8 +17,11 @@ mod jobs;
 pub mod plan;
 pub mod progress;
 pub mod referrers;
+pub mod semver;
 mod stream;
 pub mod sync;
+pub mod sync_many;
+pub mod sync_yaml;
 
 use std::path::PathBuf;
 

@@ -63,9 +63,52 @@ pub struct Item {
     pub source_tag: String,
     /// The source image's full name (as copy's progress events name it).
     pub source: String,
-    /// The tag written at the destination.
+    /// The tag written at the destination ("" for an image by digest).
     pub tag: String,
+    /// What the output calls the image: its tag, or where it goes when
+    /// one sync writes into several repositories.
+    pub label: String,
+    /// The destination image's full name ("" when there is none).
+    pub dest: String,
     pub outcome: Outcome,
+}
+
+/// One image to sync: the source's name for it, the tag it is written
+/// under, the output's name for it, the source image, and where it goes
+/// (an error fails this image alone).
+pub struct Work {
+    pub name: String,
+    pub tag: String,
+    pub label: String,
+    pub src: Box<dyn ImageReference>,
+    pub to: Result<Box<dyn ImageReference>>,
+}
+
+impl Work {
+    /// This image, not tried (an earlier one failed).
+    pub fn not_attempted(self) -> Item {
+        Item {
+            dest: self.to.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+            source_tag: self.name,
+            source: self.src.to_string(),
+            tag: self.tag,
+            label: self.label,
+            outcome: Outcome::NotAttempted,
+        }
+    }
+
+    /// An image that failed before it could be tried (its repository
+    /// could not be listed, say), as an item of its own.
+    pub fn failed(label: String, e: Error) -> Item {
+        Item {
+            source_tag: label.clone(),
+            source: label.clone(),
+            tag: String::new(),
+            label,
+            dest: String::new(),
+            outcome: Outcome::Failed(e),
+        }
+    }
 }
 
 pub use crate::model::reference::valid_tag;
@@ -126,6 +169,32 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
+    let work = plan(src, dst, &|_| true, "", opts)?;
+    dst.learn_tags(&opts.copy.transport);
+    run(work, opts)
+}
+
+/// The destination tag of an image the source calls `tag`: with
+/// `suffix` added, except for signature and referrer tags, which keep
+/// their names (tools find them by name).
+pub fn suffixed(tag: &str, suffix: &str) -> String {
+    if suffix.is_empty() || attachment_tag(tag).is_some() {
+        tag.to_string()
+    } else {
+        format!("{tag}{suffix}")
+    }
+}
+
+/// The images of `src` to write into `dst`, those `--tag-regex` and
+/// `keep` (given the source's name and tag) take, each under its tag and
+/// `suffix`.
+pub fn plan(
+    src: &dyn ImageReference,
+    dst: &dyn ImageReference,
+    keep: &dyn Fn(&str) -> bool,
+    suffix: &str,
+    opts: &SyncOptions,
+) -> Result<Vec<Work>> {
     // A destination sync cannot write to is refused first, for what it
     // is, before anything is listed or written.
     if let Err(e) = dst.sync_target(None, "latest") {
@@ -150,28 +219,50 @@ pub fn sync(
                 continue;
             }
         }
+        if !keep(&short) {
+            continue;
+        }
+        let tag = suffixed(&short, suffix);
         // Where it goes (a destination that cannot take images was
         // refused above); a name it cannot take fails that image only.
-        let to = match short.as_str() {
+        let to = match tag.as_str() {
             "" => Err(Error::new(format!(
                 "{r}: no tag to write it under (name the images with tags)"
             ))),
-            tag => dst.sync_target(r.docker_reference().as_deref(), tag),
+            t if !valid_tag(t) => Err(Error::new(format!(
+                "{r}: {t:?} is not a valid tag (--append-suffix {suffix:?})"
+            ))),
+            t => dst.sync_target(r.docker_reference().as_deref(), t),
         };
-        work.push((name, short, r, to));
+        work.push(Work {
+            label: tag.clone(),
+            name,
+            tag,
+            src: r,
+            to,
+        });
     }
+    Ok(work)
+}
+
+/// Copy every image of `work` its destination does not hold already;
+/// one item per image, in the order given.
+pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     // Two images written to one place: one would silently replace the other.
     let mut seen = HashMap::new();
-    for (name, _, _, to) in &work {
-        if let Ok(to) = to {
-            if let Some(other) = seen.insert(to.to_string(), name) {
+    for w in &work {
+        if let Ok(to) = &w.to {
+            if let Some(other) = seen.insert(to.to_string(), &w.name) {
+                let name = &w.name;
                 return Err(Error::new(format!(
                     "{other} and {name} would both be written to {to}; pick one with --tag-regex"
                 )));
             }
         }
     }
-    if let (false, false, Some((_, _, _, Ok(to)))) = (opts.dry_run, opts.keep_going, work.first()) {
+    if let (false, false, Some(Ok(to))) =
+        (opts.dry_run, opts.keep_going, work.first().map(|w| &w.to))
+    {
         // A destination that cannot be written (a directory that is not a
         // layout, say) fails the sync here, before any image is copied.
         // (A new layout is made by the first blob written into it.) With
@@ -182,37 +273,35 @@ pub fn sync(
                 .map_err(|e| e.context(format!("opening {to}")))?,
         );
     }
-    // What the destination holds, in one request where it can tell.
-    dst.learn_tags(&opts.copy.transport);
     let stop = AtomicBool::new(false);
-    type Work = (
-        String,
-        String,
-        Box<dyn ImageReference>,
-        Result<Box<dyn ImageReference>>,
-    );
-    let one = |(name, tag, r, to): Work| -> Item {
+    let one = |w: Work| -> Item {
+        let dest = w.to.as_ref().map(|t| t.to_string()).unwrap_or_default();
         let outcome = if stop.load(Ordering::Relaxed) {
             Outcome::NotAttempted
         } else {
-            let res = to.and_then(|to| sync_one(&*r, &*to, opts));
+            let res = w.to.and_then(|to| sync_one(&*w.src, &*to, opts));
             // A plan (--dry-run) lists every image, failed or not.
             if res.is_err() && !opts.keep_going && !opts.dry_run {
                 stop.store(true, Ordering::Relaxed);
             }
-            res.unwrap_or_else(|e| Outcome::Failed(e.context(&name)))
+            res.unwrap_or_else(|e| Outcome::Failed(e.context(&w.name)))
         };
         Item {
-            source_tag: name,
-            source: r.to_string(),
-            tag,
+            source_tag: w.name,
+            source: w.src.to_string(),
+            tag: w.tag,
+            label: w.label,
+            dest,
             outcome,
         }
     };
+    // (By the source's name: a suffix added to the tag does not hide one.)
+    let attachment =
+        |w: &Work| attachment_tag(&dest_tag(&w.name).unwrap_or_default()).map(|(d, _)| d);
     let (later, first): (Vec<_>, Vec<_>) = work
         .into_iter()
         .enumerate()
-        .partition(|(_, w)| attachment_tag(&w.1).is_some());
+        .partition(|(_, w)| attachment(w).is_some());
     // `jobs` images at once, each on a thread of its own. Tags usually
     // share base layers: a blob that two images need is written by one of
     // them while the other waits (see ImageDestination::blob_scope), then
@@ -245,12 +334,14 @@ pub fn sync(
         })
         .collect();
     let attached = |w: Work| -> Item {
-        let subject = attachment_tag(&w.1).map(|(d, _)| d);
+        let subject = attachment(&w);
         match subject.and_then(|d| changed.get(&d).map(|written| (d, written.clone()))) {
             Some((d, written)) => Item {
-                source: w.2.to_string(),
-                source_tag: w.0,
-                tag: w.1,
+                source: w.src.to_string(),
+                dest: w.to.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                source_tag: w.name,
+                tag: w.tag,
+                label: w.label,
                 outcome: Outcome::LeftOut(d, written),
             },
             None => one(w),

@@ -1,0 +1,484 @@
+//! The YAML file `lade sync --src yaml FILE` reads: registries, and in
+//! each the repositories to sync, by tag or digest, by tag regular
+//! expression or by semantic-version constraint, with the registry's
+//! credentials and TLS settings.
+//!
+//! ```yaml
+//! registry.example.com:
+//!   images:
+//!     busybox: []                # every tag
+//!     redis: ["7.2", "sha256:…"] # these tags and digests
+//!   images-by-tag-regex:
+//!     nginx: ^1\.2[0-9]\.
+//!   images-by-semver:
+//!     alpine: ">= 3.18"
+//!   credentials: {username: john, password: secret}
+//!   tls-verify: true
+//!   cert-dir: /etc/certs/registry.example.com
+//! ```
+//!
+//! The whole file is read and checked before anything is listed or
+//! copied. Unlike a lax reader, this one refuses what it does not know
+//! (a misspelt key would otherwise drop its images without a word),
+//! duplicate keys, aliases (`*name`, which can multiply a small file
+//! into a huge one) and more than one document; each error names the
+//! line.
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::semver::Constraint;
+use crate::error::{Error, Result};
+use crate::model::Digest;
+
+/// Largest file read.
+const MAX_FILE: u64 = 4 << 20;
+
+/// One registry of the file.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryEntry {
+    /// The key: `HOST[:PORT]` (maybe with a namespace path after it).
+    pub registry: String,
+    /// Repositories by name: no refs means every tag.
+    pub images: Vec<(String, Vec<Ref>)>,
+    pub by_tag_regex: Vec<(String, Regex)>,
+    pub by_semver: Vec<(String, Constraint)>,
+    /// (username, password)
+    pub credentials: Option<(String, String)>,
+    pub tls_verify: Option<bool>,
+    pub cert_dir: Option<PathBuf>,
+}
+
+/// A listed image of a repository.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ref {
+    Tag(String),
+    Digest(Digest),
+}
+
+/// Read and check the file at `path`.
+pub fn read(path: &Path) -> Result<Vec<RegistryEntry>> {
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Error::new(format!("{name}: {}", crate::error::io_message(&e)));
+    let f = crate::fsutil::open_regular(path).map_err(io)?;
+    let mut text = String::new();
+    use std::io::Read;
+    f.take(MAX_FILE + 1).read_to_string(&mut text).map_err(io)?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(Error::new(format!(
+            "{name}: larger than {} MiB; not a sync file",
+            MAX_FILE >> 20
+        )));
+    }
+    parse(&text).map_err(|e| e.context(&name))
+}
+
+/// A node of the document: scalars keep their text as written.
+#[derive(Debug)]
+enum Node {
+    /// Text, plain (unquoted)?, line.
+    Scalar(String, bool, usize),
+    Seq(Vec<Node>, usize),
+    Map(Vec<(Node, Node)>, usize),
+}
+
+impl Node {
+    fn line(&self) -> usize {
+        match self {
+            Node::Scalar(_, _, l) | Node::Seq(_, l) | Node::Map(_, l) => *l,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar(s, true, _) if matches!(s.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Node::Scalar(..) => "a value",
+            Node::Seq(..) => "a list",
+            Node::Map(..) => "a mapping",
+        }
+    }
+}
+
+fn at(line: usize, msg: impl std::fmt::Display) -> Error {
+    Error::new(format!("line {line}: {msg}"))
+}
+
+/// Build the tree of the one document in `text`.
+fn document(text: &str) -> Result<Option<Node>> {
+    enum Frame {
+        Seq(Vec<Node>, usize),
+        Map(Vec<(Node, Node)>, Option<Node>, usize),
+    }
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root = None;
+    let mut docs = 0;
+    loop {
+        let (ev, mark): (Event, Marker) = parser
+            .next_token()
+            .map_err(|e| at(e.marker().line(), e.info()))?;
+        let line = mark.line();
+        let node = match ev {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                docs += 1;
+                if docs > 1 {
+                    return Err(at(line, "a second document; put every registry in one"));
+                }
+                continue;
+            }
+            Event::Alias(_) => return Err(at(line, "aliases (*name) are not supported")),
+            Event::SequenceStart(..) => {
+                stack.push(Frame::Seq(Vec::new(), line));
+                continue;
+            }
+            Event::MappingStart(..) => {
+                stack.push(Frame::Map(Vec::new(), None, line));
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq(v, l)) => Node::Seq(v, l),
+                _ => unreachable!("the parser pairs sequence events"),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map(v, _, l)) => Node::Map(v, l),
+                _ => unreachable!("the parser pairs mapping events"),
+            },
+            Event::Scalar(s, style, ..) => Node::Scalar(s, style == TScalarStyle::Plain, line),
+            _ => continue,
+        };
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq(v, _)) => v.push(node),
+            Some(Frame::Map(v, key, _)) => match key.take() {
+                None => {
+                    let Node::Scalar(k, ..) = &node else {
+                        return Err(at(node.line(), format!("{} as a key", node.what())));
+                    };
+                    if v.iter()
+                        .any(|(have, _)| matches!(have, Node::Scalar(h, ..) if h == k))
+                    {
+                        return Err(at(node.line(), format!("{k:?} is given twice")));
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => v.push((k, node)),
+            },
+        }
+    }
+    Ok(root)
+}
+
+fn key(k: &Node) -> &str {
+    match k {
+        Node::Scalar(s, ..) => s,
+        _ => "",
+    }
+}
+
+/// A mapping's entries; null is an empty mapping.
+fn map<'a>(n: &'a Node, what: &str) -> Result<&'a [(Node, Node)]> {
+    match n {
+        Node::Map(v, _) => Ok(v),
+        n if n.is_null() => Ok(&[]),
+        n => Err(at(
+            n.line(),
+            format!("{what} must be a mapping, not {}", n.what()),
+        )),
+    }
+}
+
+fn string(n: &Node, what: &str) -> Result<String> {
+    match n {
+        Node::Scalar(s, ..) if !n.is_null() => Ok(s.clone()),
+        n => Err(at(
+            n.line(),
+            format!("{what} must be a value, not {}", n.what()),
+        )),
+    }
+}
+
+/// Parse the text of a sync file.
+pub fn parse(text: &str) -> Result<Vec<RegistryEntry>> {
+    let Some(root) = document(text)? else {
+        return Err(Error::new("no registries listed"));
+    };
+    let regs = map(&root, "the file")?;
+    if regs.is_empty() {
+        return Err(Error::new("no registries listed"));
+    }
+    regs.iter().map(|(k, v)| registry(key(k), v)).collect()
+}
+
+fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
+    let ctx = |e: Error| e.context(format!("registry {name:?}"));
+    if name.is_empty() || name.contains("://") || name.ends_with('/') {
+        return Err(ctx(at(n.line(), "the key must be HOST[:PORT][/NAMESPACE]")));
+    }
+    let mut r = RegistryEntry {
+        registry: name.to_string(),
+        ..Default::default()
+    };
+    for (k, v) in map(n, "a registry's settings").map_err(ctx)? {
+        let line = k.line();
+        match key(k) {
+            "images" => {
+                for (repo, refs) in map(v, "images").map_err(ctx)? {
+                    let repo = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let refs = match refs {
+                        Node::Seq(items, _) => items
+                            .iter()
+                            .map(|i| image_ref(&string(i, "a tag or digest")?, i.line()))
+                            .collect::<Result<Vec<_>>>()
+                            .map_err(|e| ctx(e.context(format!("images of {repo:?}"))))?,
+                        n if n.is_null() => Vec::new(),
+                        n => {
+                            return Err(ctx(at(
+                                n.line(),
+                                format!(
+                                    "images of {repo:?} must be a list of tags and digests ([] for every tag), not {}",
+                                    n.what()
+                                ),
+                            )))
+                        }
+                    };
+                    r.images.push((repo, refs));
+                }
+            }
+            "images-by-tag-regex" => {
+                for (repo, re) in map(v, "images-by-tag-regex").map_err(ctx)? {
+                    let name = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let p = string(re, "a regular expression").map_err(ctx)?;
+                    let re = Regex::new(&p).map_err(|e| {
+                        ctx(at(
+                            repo.line(),
+                            format!("images-by-tag-regex of {name:?}: {}", one_line(&e)),
+                        ))
+                    })?;
+                    r.by_tag_regex.push((name, re));
+                }
+            }
+            "images-by-semver" => {
+                for (repo, c) in map(v, "images-by-semver").map_err(ctx)? {
+                    let name = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let c = string(c, "a version constraint").map_err(ctx)?;
+                    let c = Constraint::parse(&c).map_err(|e| ctx(at(repo.line(), e.message())))?;
+                    r.by_semver.push((name, c));
+                }
+            }
+            "credentials" => {
+                let (mut user, mut pass) = (None, None);
+                for (ck, cv) in map(v, "credentials").map_err(ctx)? {
+                    match key(ck) {
+                        "username" => user = Some(string(cv, "username").map_err(ctx)?),
+                        "password" => pass = Some(string(cv, "password").map_err(ctx)?),
+                        other => {
+                            return Err(ctx(at(
+                                ck.line(),
+                                format!(
+                                    "unknown key {other:?} in credentials (username, password)"
+                                ),
+                            )))
+                        }
+                    }
+                }
+                match (user, pass) {
+                    (Some(u), Some(p)) if !u.is_empty() => r.credentials = Some((u, p)),
+                    (None, None) => {}
+                    _ => return Err(ctx(at(line, "credentials need a username and a password"))),
+                }
+            }
+            "tls-verify" => {
+                r.tls_verify = Some(match v {
+                    Node::Scalar(s, true, _) => match s.to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "on" => true,
+                        "false" | "no" | "off" => false,
+                        _ => {
+                            return Err(ctx(at(
+                                line,
+                                format!("tls-verify must be true or false, not {s:?}"),
+                            )))
+                        }
+                    },
+                    n => {
+                        return Err(ctx(at(
+                            line,
+                            format!("tls-verify must be true or false, not {}", n.what()),
+                        )))
+                    }
+                })
+            }
+            "cert-dir" => r.cert_dir = Some(PathBuf::from(string(v, "cert-dir").map_err(ctx)?)),
+            other => {
+                return Err(ctx(at(
+                    line,
+                    format!(
+                        "unknown key {other:?} (images, images-by-tag-regex, images-by-semver, \
+                         credentials, tls-verify, cert-dir)"
+                    ),
+                )))
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// A repository name under the registry: no tag, no digest.
+fn repository(name: &str, line: usize) -> Result<String> {
+    let ok = !name.is_empty()
+        && name.split('/').all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+                && c.as_bytes()[0].is_ascii_alphanumeric()
+                && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
+        });
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(at(
+            line,
+            format!(
+                "{name:?} is not a repository name (lower-case path components, no tag or digest)"
+            ),
+        ))
+    }
+}
+
+fn image_ref(s: &str, line: usize) -> Result<Ref> {
+    if s.contains(':') && !super::sync::valid_tag(s) {
+        return Digest::parse(s)
+            .map(Ref::Digest)
+            .map_err(|e| at(line, format!("{s:?}: {}", e.message())));
+    }
+    if super::sync::valid_tag(s) {
+        Ok(Ref::Tag(s.to_string()))
+    } else {
+        Err(at(line, format!("{s:?} is not a tag or a digest")))
+    }
+}
+
+/// A regex error's last line, which says what is wrong.
+pub fn one_line(e: &regex::Error) -> String {
+    let s = e.to_string();
+    let last = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    last.trim().trim_start_matches("error: ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+registry.example.com:
+    images:
+        busybox: []
+        redis:
+            - "1.0"
+            - 2.10
+            - "sha256:0000000000000000000000000000000011111111111111111111111111111111"
+        bare:
+    images-by-tag-regex:
+        nginx: ^1\.13\.[12]-alpine-perl$
+    images-by-semver:
+        alpine: ">= 3.12.0"
+    credentials:
+        username: john
+        password: this is a secret
+    tls-verify: true
+    cert-dir: /home/john/certs
+quay.io:
+    tls-verify: false
+    images:
+        coreos/etcd:
+            - latest
+empty.example:
+"#;
+
+    #[test]
+    fn the_documented_example() {
+        let r = parse(EXAMPLE).unwrap();
+        assert_eq!(r.len(), 3);
+        let e = &r[0];
+        assert_eq!(e.registry, "registry.example.com");
+        assert_eq!(e.images[0], ("busybox".into(), vec![]));
+        assert_eq!(
+            e.images[1].1[1],
+            Ref::Tag("2.10".into()),
+            "plain numbers keep their text"
+        );
+        assert!(matches!(e.images[1].1[2], Ref::Digest(_)));
+        assert_eq!(e.images[2], ("bare".into(), vec![]), "no value: every tag");
+        assert!(e.by_tag_regex[0].1.is_match("1.13.2-alpine-perl"));
+        assert!(e.by_semver[0].1.matches("3.19.1"));
+        assert_eq!(
+            e.credentials,
+            Some(("john".into(), "this is a secret".into()))
+        );
+        assert_eq!(e.tls_verify, Some(true));
+        assert_eq!(e.cert_dir.as_deref(), Some(Path::new("/home/john/certs")));
+        assert_eq!(r[1].tls_verify, Some(false));
+        assert_eq!(r[1].images[0].0, "coreos/etcd");
+        assert!(r[2].images.is_empty());
+    }
+
+    #[test]
+    fn mistakes_are_named_with_their_line() {
+        let cases = [
+            (
+                "r.io:\n  image:\n    a: []\n",
+                "line 2: unknown key \"image\"",
+            ),
+            (
+                "r.io:\n  images:\n    a: []\n    a: [x]\n",
+                "line 4: \"a\" is given twice",
+            ),
+            (
+                "r.io:\n  images:\n    A: []\n",
+                "line 3: \"A\" is not a repository name",
+            ),
+            ("r.io:\n  images:\n    a: [\"x:y\"]\n", "line 3: \"x:y\""),
+            (
+                "r.io:\n  images:\n    a: latest\n",
+                "must be a list of tags and digests",
+            ),
+            (
+                "r.io:\n  tls-verify: maybe\n",
+                "tls-verify must be true or false",
+            ),
+            (
+                "r.io:\n  tls-verify: \"false\"\n",
+                "tls-verify must be true or false",
+            ),
+            (
+                "r.io:\n  credentials: {username: u}\n",
+                "need a username and a password",
+            ),
+            (
+                "r.io:\n  images-by-tag-regex:\n    a: \"(\"\n",
+                "images-by-tag-regex of \"a\"",
+            ),
+            (
+                "r.io:\n  images-by-semver:\n    a: latest\n",
+                "semver constraint \"latest\"",
+            ),
+            ("a: &x [1]\nb: *x\n", "aliases (*name) are not supported"),
+            ("a:\n  images: {}\n---\nb: {}\n", "a second document"),
+            ("# nothing\n", "no registries listed"),
+            ("- r.io\n", "the file must be a mapping"),
+            ("r.io: [\n", "line "),
+            ("docker://r.io:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
+        ];
+        for (text, want) in cases {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+    }
+}
