@@ -723,25 +723,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     let Some(src) = fixture_layout(&t.path().join("src")) else {
         return;
     };
-    let certs = t.path().join("certs");
-    fs::create_dir_all(&certs).unwrap();
-    let (ca, crt, key) = make_tls(&certs);
-    let cert_dir = t.path().join("certs.d");
-    fs::create_dir_all(&cert_dir).unwrap();
-    fs::copy(&ca, cert_dir.join("ca.crt")).unwrap();
-    let hp = htpasswd(t.path(), "alice", "s3cret");
-    let reg = start_registry(
-        tempdir(),
-        &format!(
-            "  tls:\n    certificate: {}\n    key: {}\n",
-            crt.display(),
-            key.display()
-        ),
-        &format!(
-            "auth:\n  htpasswd:\n    realm: lade-test\n    path: {}\n",
-            hp.display()
-        ),
-    );
+    let (reg, cert_dir) = secure_registry(t.path());
     let dst = format!("docker://{}/{}:1", reg.addr, unique("sec/a"));
     let cd = cert_dir.to_str().unwrap();
     // Without the CA: TLS verification fails.

@@ -62,6 +62,20 @@ fn tags_of(repo: &str, creds: &[&str]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// skopeo sync of the YAML file `y` into the registry prefix `dest`.
+fn skopeo_yaml_sync(y: &str, dest: &str) {
+    ok(Command::new("skopeo").args([
+        "sync",
+        "--src",
+        "yaml",
+        "--dest",
+        "docker",
+        "--dest-tls-verify=false",
+        y,
+        dest,
+    ]));
+}
+
 fn yaml_sync() -> Command {
     let mut c = lade();
     c.args([
@@ -98,16 +112,7 @@ fn yaml_source_into_a_registry_as_skopeo_does_then_nothing_moves() {
     )
     .unwrap();
     let y = yaml.to_str().unwrap();
-    ok(Command::new("skopeo").args([
-        "sync",
-        "--src",
-        "yaml",
-        "--dest",
-        "docker",
-        "--dest-tls-verify=false",
-        y,
-        &format!("{reg}/{ns}-sk"),
-    ]));
+    skopeo_yaml_sync(y, &format!("{reg}/{ns}-sk"));
     let digests = t.path().join("digests");
     let err = ok_stderr(yaml_sync().args([
         "--digestfile",
@@ -372,25 +377,7 @@ fn yaml_credentials_and_cert_dir_reach_a_tls_registry_with_htpasswd() {
         return;
     }
     let t = tempdir();
-    let certs = t.path().join("certs");
-    fs::create_dir_all(&certs).unwrap();
-    let (ca, crt, key) = make_tls(&certs);
-    let cert_dir = t.path().join("certs.d");
-    fs::create_dir_all(&cert_dir).unwrap();
-    fs::copy(&ca, cert_dir.join("ca.crt")).unwrap();
-    let hp = htpasswd(t.path(), "alice", "s3cret");
-    let secure = start_registry(
-        tempdir(),
-        &format!(
-            "  tls:\n    certificate: {}\n    key: {}\n",
-            crt.display(),
-            key.display()
-        ),
-        &format!(
-            "auth:\n  htpasswd:\n    realm: lade-test\n    path: {}\n",
-            hp.display()
-        ),
-    );
+    let (secure, cert_dir) = secure_registry(t.path());
     let ns = unique("sec");
     let layout = t.path().join("l");
     let d = image(&layout, "amd64", "secure", false, 2048);
@@ -432,16 +419,7 @@ fn yaml_credentials_and_cert_dir_reach_a_tls_registry_with_htpasswd() {
     // does with skopeo from the same file.
     write("  credentials:\n    username: alice\n    password: s3cret\n");
     ok(yaml_sync().args([y, &format!("{reg}/{ns}-ld")]));
-    ok(Command::new("skopeo").args([
-        "sync",
-        "--src",
-        "yaml",
-        "--dest",
-        "docker",
-        "--dest-tls-verify=false",
-        y,
-        &format!("{reg}/{ns}-sk"),
-    ]));
+    skopeo_yaml_sync(y, &format!("{reg}/{ns}-sk"));
     let got = tags_of(&format!("{reg}/{ns}-ld/app"), &[]);
     assert_eq!(got, tags_of(&format!("{reg}/{ns}-sk/app"), &[]));
     assert_eq!(got["1"], d["digest"].as_str().unwrap());

@@ -138,3 +138,29 @@ pub fn htpasswd(dir: &Path, user: &str, pass: &str) -> PathBuf {
     fs::write(&p, format!("{line}\n")).unwrap();
     p
 }
+
+/// A registry serving TLS with a certificate of a CA made here, and
+/// htpasswd basic auth for alice:s3cret; with the certs.d-style
+/// directory (its ca.crt) that trusts it, under `dir`.
+pub fn secure_registry(dir: &Path) -> (Registry, PathBuf) {
+    let certs = dir.join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    let (ca, crt, key) = make_tls(&certs);
+    let cert_dir = dir.join("certs.d");
+    fs::create_dir_all(&cert_dir).unwrap();
+    fs::copy(&ca, cert_dir.join("ca.crt")).unwrap();
+    let hp = htpasswd(dir, "alice", "s3cret");
+    let reg = start_registry(
+        crate::common::tempdir(),
+        &format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            crt.display(),
+            key.display()
+        ),
+        &format!(
+            "auth:\n  htpasswd:\n    realm: lade-test\n    path: {}\n",
+            hp.display()
+        ),
+    );
+    (reg, cert_dir)
+}
