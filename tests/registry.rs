@@ -1379,6 +1379,11 @@ fn proxy_faults_are_retried_resumed_and_reported() {
             "503always" if is_manifest => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
+            "ping429" if req.path == "/v2/" && n == 1 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[("Retry-After", "2".into())],
+                b"",
+            )),
             "ping503" if req.path == "/v2/" && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
@@ -1457,6 +1462,18 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
     assert!(pings() >= Some(3), "{:?}", pings());
+    // Its Retry-After is waited out (the pause would be 0.5 s otherwise).
+    set("ping429");
+    let t0 = Instant::now();
+    let (o, d) = pull("g", &["--retry-times", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    assert_eq!(pings(), Some(2));
     // A registry not (yet) listening: connection refused, retried after
     // a pause (0.5 s, then 1 s).
     let closed = {

@@ -101,9 +101,9 @@ impl Client {
         loop {
             self.base = format!("https://{api_host}");
             match self.ping_once(api_host) {
-                Err((_, true)) if attempt < self.retry_times => {
+                Err((_, Retry::Yes(wait))) if attempt < self.retry_times => {
                     attempt += 1;
-                    std::thread::sleep(backoff(attempt));
+                    std::thread::sleep(wait.unwrap_or_else(|| backoff(attempt)));
                 }
                 r => return r.map_err(|(e, _)| e),
             }
@@ -111,7 +111,7 @@ impl Client {
     }
 
     /// One ping; on failure, the error and whether it may be retried.
-    fn ping_once(&mut self, api_host: &str) -> std::result::Result<(), (Error, bool)> {
+    fn ping_once(&mut self, api_host: &str) -> std::result::Result<(), (Error, Retry)> {
         let get = |c: &Self, url: &str| c.send_body(&Method::GET, url, &[], &mut ReqBody::Empty);
         let r = match get(self, &format!("{}/v2/", self.base)) {
             Err(e) if self.insecure => {
@@ -136,25 +136,36 @@ impl Client {
                              --src-tls-verify=false / --dest-tls-verify=false) (over https: {})",
                             self.host, e.err
                         )),
-                        false,
+                        Retry::No,
                     ));
                 }
                 Err(e)
             }
             r => r,
         };
-        let resp = r.map_err(|e| (self.ctx("GET /v2/", e.err), e.retriable))?;
+        let resp = r.map_err(|e| {
+            let retry = if e.retriable {
+                Retry::Yes(None)
+            } else {
+                Retry::No
+            };
+            (self.ctx("GET /v2/", e.err), retry)
+        })?;
         match resp.status().as_u16() {
             200 => Ok(()),
             401 => {
-                let ch = challenge_of(&resp).map_err(|e| (self.ctx("GET /v2/", e), false))?;
+                let ch = challenge_of(&resp).map_err(|e| (self.ctx("GET /v2/", e), Retry::No))?;
                 self.state.lock().unwrap().challenge = Some(ch);
                 Ok(())
             }
-            code => Err((
-                self.status_error("GET", "/v2/", resp),
-                code == 429 || code >= 500,
-            )),
+            code => {
+                let retry = if code == 429 || code >= 500 {
+                    Retry::Yes(retry_after(&resp))
+                } else {
+                    Retry::No
+                };
+                Err((self.status_error("GET", "/v2/", resp), retry))
+            }
         }
     }
 
@@ -605,6 +616,13 @@ fn send_error(e: ureq::Error) -> SendError {
         err: Error::new(e.to_string()),
         retriable,
     }
+}
+
+/// Whether a failed request may be tried again, and after how long the
+/// registry asked for (Retry-After), if it did.
+enum Retry {
+    No,
+    Yes(Option<Duration>),
 }
 
 /// 0.5 s, 1 s, 2 s, … capped at 30 s.
