@@ -178,6 +178,8 @@ root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).
 Runs of zeros in files (GNU sparse entries included) are written as holes.
+Times are the entries'; a directory the layer adds to or removes from without
+naming it keeps the time lower layers left on it.
 Entry types lade does not know are skipped and counted (the first few named).
 
 SAFETY

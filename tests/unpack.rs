@@ -1578,3 +1578,55 @@ fn skipped_unknown_entry_does_not_count_as_created() {
     let names: Vec<&str> = t.keys().map(String::as_str).collect();
     assert_eq!(names, ["d", "d/new"]);
 }
+
+#[test]
+fn lower_directory_times_survive_upper_layers() {
+    // A later layer that adds to, or removes from, a directory it does not
+    // declare leaves the directory's time as the lower layer set it, as
+    // umoci does: the time is the image's, not the moment of unpacking.
+    let layers = [
+        tar()
+            .dir("d", 0o755)
+            .file("d/a", b"a")
+            .dir("d/keep", 0o755)
+            .dir("e", 0o755)
+            .done(),
+        tar()
+            .file("d/b", b"b")
+            .file("d/.wh.a", b"")
+            .file("d/keep/c", b"c")
+            .file("e/.wh..wh..opq", b"")
+            .file("new/implicit", b"i")
+            .done(),
+    ];
+    let times = |root: &Path| -> Vec<(String, i64)> {
+        ["d", "d/keep", "e"]
+            .iter()
+            .map(|p| (p.to_string(), fs::metadata(root.join(p)).unwrap().mtime()))
+            .collect()
+    };
+    let a = Arena::new();
+    assert_eq!(a.apply(&layers), [0, 0]);
+    let want: Vec<(String, i64)> = ["d", "d/keep", "e"]
+        .iter()
+        .map(|p| (p.to_string(), 1_600_000_000))
+        .collect();
+    assert_eq!(times(&a.root()), want);
+    assert!(!a.root().join("d/a").exists() && a.root().join("d/b").exists());
+    // umoci, on the same layers as an image
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let layout = t.path().join("layout");
+    write_oci_layout(&layout, &layers);
+    let rootfs = t.path().join("rootfs");
+    ok(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        rootfs.to_str().unwrap(),
+    ]));
+    assert_eq!(times(&rootfs), want, "umoci");
+}

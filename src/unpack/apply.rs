@@ -96,6 +96,8 @@ struct DirNode {
     /// The mode to set at the end (it was widened meanwhile).
     mode: Option<u32>,
     mtime: Option<Timespec>,
+    /// Its time before this layer changed it was looked for.
+    kept: bool,
 }
 
 const NO_PARENT: u32 = u32::MAX;
@@ -125,6 +127,7 @@ impl Deferred {
                         name: (*c).into(),
                         mode: None,
                         mtime: None,
+                        kept: false,
                     });
                     self.index.insert(k, i);
                     i
@@ -221,6 +224,33 @@ impl Applier<'_> {
         }
         self.open_up(comps)?;
         self.root.dir(comps, create)
+    }
+
+    /// Before this layer changes the directory `comps` (adds to it,
+    /// removes from it; or, when it does not exist yet, the nearest
+    /// directory above it, which gets it as a child): remember the time
+    /// the layers below left on it, which [`Self::finish`] puts back, as
+    /// umoci does. A directory this layer declares gets the entry's time
+    /// instead. Best effort: one that cannot be opened keeps no time. The
+    /// root's time is not kept.
+    fn keep_time(&mut self, comps: &[&[u8]]) -> Result<()> {
+        for n in (1..=comps.len()).rev() {
+            let i = self.deferred.node(&self.hasher, &comps[..n])?;
+            if std::mem::replace(&mut self.deferred.nodes[i].kept, true) {
+                return Ok(());
+            }
+            if let Ok(Some(dir)) = self.root.dir(&comps[..n], false) {
+                if let Ok(st) = rustix::fs::fstat(self.root.fd(&dir)) {
+                    let node = &mut self.deferred.nodes[i];
+                    node.mtime.get_or_insert(Timespec {
+                        tv_sec: st.st_mtime,
+                        tv_nsec: st.st_mtime_nsec as _,
+                    });
+                }
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     /// Rootless: give the directories from the root to `comps` (those
@@ -369,6 +399,7 @@ impl Applier<'_> {
             return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
         };
         let leaf: &[u8] = leaf;
+        self.keep_time(parent)?;
         match classify(leaf)? {
             Leaf::AufsMeta => return Ok(()),
             Leaf::Whiteout(victim) => {
