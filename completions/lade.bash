@@ -251,7 +251,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,7 +333,31 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --src-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -369,13 +393,21 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -781,7 +813,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
+            opts="-h --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,6 +836,14 @@ _lade() {
                     return 0
                     ;;
                 --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -839,13 +879,21 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --creds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -985,7 +1033,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1067,7 +1115,31 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --src-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

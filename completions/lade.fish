@@ -74,7 +74,13 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-password -d 'docker:// source: password, with --src-username' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-password -d 'docker:// destination: password, with --dest-username' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-authfile -d 'docker:// source: read credentials from FILE only [default: --authfile]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-authfile -d 'docker:// destination: read credentials from FILE only [default: --authfile]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
@@ -87,6 +93,8 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy e
 complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
 dir\t'A directory holding dir: images (NAME:TAG directories), at any depth'
@@ -112,7 +120,13 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-password -d 'docker:// source: password, with --src-username' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-password -d 'docker:// destination: password, with --dest-username' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-authfile -d 'docker:// source: read credentials from FILE only [default: --authfile]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-authfile -d 'docker:// destination: read credentials from FILE only [default: --authfile]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
@@ -126,12 +140,16 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
@@ -142,6 +160,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the 
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
 docker\t''"
@@ -182,6 +201,8 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print hel
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
@@ -189,8 +210,11 @@ false\t''"
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
@@ -198,6 +222,7 @@ false\t''"
 complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r

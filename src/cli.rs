@@ -809,6 +809,20 @@ pub struct RegistryArgs {
     /// docker://: credentials USERNAME[:PASSWORD]
     #[arg(long, value_name = "USER[:PASS]")]
     pub creds: Option<String>,
+    /// docker://: user name, with --password (as --creds USER:PASS)
+    #[arg(
+        long,
+        value_name = "USER",
+        requires = "password",
+        conflicts_with = "creds"
+    )]
+    pub username: Option<String>,
+    /// docker://: password, with --username
+    #[arg(long, value_name = "PASS", requires = "username")]
+    pub password: Option<String>,
+    /// docker://: no credentials at all (anonymous), whatever the auth files hold
+    #[arg(long, conflicts_with_all = ["creds", "username", "registry_token"])]
+    pub no_creds: bool,
     /// docker://: a bearer token to send as is
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
@@ -843,9 +857,43 @@ pub struct CopyRegistryArgs {
     /// docker:// destination: a bearer token to send as is
     #[arg(long, value_name = "TOKEN")]
     pub dest_registry_token: Option<String>,
+    /// docker:// source: user name, with --src-password (as --src-creds USER:PASS)
+    #[arg(
+        long,
+        value_name = "USER",
+        requires = "src_password",
+        conflicts_with = "src_creds"
+    )]
+    pub src_username: Option<String>,
+    /// docker:// source: password, with --src-username
+    #[arg(long, value_name = "PASS", requires = "src_username")]
+    pub src_password: Option<String>,
+    /// docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)
+    #[arg(
+        long,
+        value_name = "USER",
+        requires = "dest_password",
+        conflicts_with = "dest_creds"
+    )]
+    pub dest_username: Option<String>,
+    /// docker:// destination: password, with --dest-username
+    #[arg(long, value_name = "PASS", requires = "dest_username")]
+    pub dest_password: Option<String>,
+    /// docker:// source: no credentials (anonymous), whatever the auth files hold
+    #[arg(long, conflicts_with_all = ["src_creds", "src_username", "src_registry_token"])]
+    pub src_no_creds: bool,
+    /// docker:// destination: no credentials (anonymous), whatever the auth files hold
+    #[arg(long, conflicts_with_all = ["dest_creds", "dest_username", "dest_registry_token"])]
+    pub dest_no_creds: bool,
     /// docker://: read credentials from FILE only (both sides)
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+    /// docker:// source: read credentials from FILE only [default: --authfile]
+    #[arg(long, value_name = "FILE")]
+    pub src_authfile: Option<PathBuf>,
+    /// docker:// destination: read credentials from FILE only [default: --authfile]
+    #[arg(long, value_name = "FILE")]
+    pub dest_authfile: Option<PathBuf>,
     /// docker:// source: verify TLS [default: true]; false also allows plain HTTP
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]

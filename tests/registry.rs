@@ -1865,3 +1865,94 @@ fn multi_arch_index_selects_the_platform() {
     );
     assert!(err.contains("s390x"), "{err}");
 }
+
+#[test]
+fn username_password_no_creds_and_per_side_auth_files() {
+    let Some(plain) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let (reg, cert_dir) = secure_registry(t.path());
+    let cd = cert_dir.to_str().unwrap();
+    let img = format!("docker://{}/{}:1", reg.addr, unique("up/a"));
+    // --dest-username/--dest-password push, --username/--password read.
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-cert-dir",
+        cd,
+        "--dest-username",
+        "alice",
+        "--dest-password",
+        "s3cret",
+        &src,
+        &img,
+    ]));
+    let with = |extra: &[&str]| {
+        let mut c = lade();
+        c.args(["inspect", "--cert-dir", cd]).args(extra).arg(&img);
+        c
+    };
+    ok(&mut with(&["--username", "alice", "--password", "s3cret"]));
+    // An auth file holding alice's login serves; --no-creds ignores it.
+    use base64::Engine as _;
+    let auth = t.path().join("auth.json");
+    let login = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
+    fs::write(
+        &auth,
+        json!({"auths": {reg.addr.clone(): {"auth": login}}}).to_string(),
+    )
+    .unwrap();
+    let a = auth.to_str().unwrap();
+    ok(&mut with(&["--authfile", a]));
+    let err = fails_with(&mut with(&["--authfile", a, "--no-creds"]), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    // Per side: the source's auth file is not the destination's.
+    let dst = format!("docker://{plain}/{}:1", unique("up/b"));
+    let copy = |extra: &[&str]| {
+        let mut c = lade();
+        c.args([
+            "copy",
+            "-q",
+            "--src-cert-dir",
+            cd,
+            "--dest-tls-verify=false",
+        ])
+        .args(extra)
+        .args([&img, &dst]);
+        c
+    };
+    let empty = t.path().join("empty.json");
+    fs::write(&empty, r#"{"auths": {}}"#).unwrap();
+    let e = empty.to_str().unwrap();
+    let err = fails_with(&mut copy(&["--authfile", e]), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    ok(&mut copy(&["--authfile", e, "--src-authfile", a]));
+    let missing = t.path().join("none.json");
+    let m = missing.to_str().unwrap();
+    let err = fails_with(&mut copy(&["--src-authfile", a, "--src-no-creds"]), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    let err = fails_with(&mut copy(&["--authfile", a, "--dest-authfile", m]), 3);
+    assert!(err.contains("none.json: not found"), "{err}");
+    // Usage errors: exit 2.
+    for bad in [
+        &["--username", "alice"][..],
+        &[
+            "--creds",
+            "alice:s3cret",
+            "--username",
+            "alice",
+            "--password",
+            "x",
+        ][..],
+        &["--no-creds", "--creds", "alice:s3cret"][..],
+    ] {
+        fails_with(&mut with(bad), 2);
+    }
+    fails_with(&mut copy(&["--src-password", "x"]), 2);
+    fails_with(&mut copy(&["--dest-no-creds", "--dest-creds", "a:b"]), 2);
+}

@@ -17,8 +17,9 @@ use crate::transport::{self, TransportOptions};
 
 pub fn options(a: &RegistryArgs) -> RegistryOptions {
     RegistryOptions {
-        creds: a.creds.clone(),
+        creds: user_pass(&a.creds, &a.username, &a.password),
         registry_token: a.registry_token.clone(),
+        no_creds: a.no_creds,
         authfile: a.authfile.clone(),
         tls_verify: a.tls_verify,
         cert_dir: a.cert_dir.clone(),
@@ -26,13 +27,38 @@ pub fn options(a: &RegistryArgs) -> RegistryOptions {
     }
 }
 
+/// `--creds USER:PASS`, or the same from `--username` and `--password`
+/// (clap makes sure they come together, and without --creds).
+fn user_pass(
+    creds: &Option<String>,
+    user: &Option<String>,
+    pass: &Option<String>,
+) -> Option<String> {
+    match (user, pass) {
+        (Some(u), Some(p)) => Some(format!("{u}:{p}")),
+        _ => creds.clone(),
+    }
+}
+
 /// The source (`src` true) or destination side of copy's registry flags.
 pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
     let pick = |s: &Option<String>, d: &Option<String>| if src { s.clone() } else { d.clone() };
+    let (user, pass) = if src {
+        (&a.src_username, &a.src_password)
+    } else {
+        (&a.dest_username, &a.dest_password)
+    };
     RegistryOptions {
-        creds: pick(&a.src_creds, &a.dest_creds),
+        creds: user_pass(&pick(&a.src_creds, &a.dest_creds), user, pass),
         registry_token: pick(&a.src_registry_token, &a.dest_registry_token),
-        authfile: a.authfile.clone(),
+        no_creds: if src { a.src_no_creds } else { a.dest_no_creds },
+        authfile: if src {
+            &a.src_authfile
+        } else {
+            &a.dest_authfile
+        }
+        .clone()
+        .or_else(|| a.authfile.clone()),
         tls_verify: if src {
             a.src_tls_verify
         } else {

@@ -285,6 +285,9 @@ pub fn find_creds(
     if let Some(c) = &opts.creds {
         return Ok((Some(Creds::parse(c)?), "creds".into()));
     }
+    if opts.no_creds {
+        return Ok((None, String::new()));
+    }
     for f in auth_files(opts) {
         let text = match std::fs::read(&f) {
             Ok(t) => t,

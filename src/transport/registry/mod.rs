@@ -46,6 +46,8 @@ pub struct RegistryOptions {
     pub creds: Option<String>,
     /// A bearer token sent as is.
     pub registry_token: Option<String>,
+    /// No credentials: anonymous, whatever the auth files hold.
+    pub no_creds: bool,
     /// Read credentials from this file only.
     pub authfile: Option<PathBuf>,
     /// None: verify TLS (default). Some(false): allow plain HTTP and
