@@ -1033,7 +1033,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --all --multi-arch --platform --format --preserve-digests --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -139,6 +139,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --des
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d 'Fail an image whose manifest digest would change (a --format or --platform that rewrites it; sync never recompresses)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'

@@ -648,6 +648,10 @@ pub struct SyncArgs {
     /// Manifest format to write [default: the source's, if the destination takes it]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+    /// Fail an image whose manifest digest would change (a --format or
+    /// --platform that rewrites it; sync never recompresses)
+    #[arg(long)]
+    pub preserve_digests: bool,
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,

@@ -267,6 +267,27 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
             }
         }
     }
+    // --preserve-digests: a sync that keeps them passes; an index cut to
+    // one platform would be written under another digest, and fails.
+    let kept = format!("oci:{}", t.path().join("kept").display());
+    ok(sync_cmd().args(["--preserve-digests", &repo, &kept]));
+    let cut = format!("oci:{}", t.path().join("cut").display());
+    let err = fails_with(
+        sync_cmd().args([
+            "--preserve-digests",
+            "--platform",
+            "linux/amd64",
+            "--keep-going",
+            &repo,
+            &cut,
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("5 images: 4 copied, 0 unchanged, 1 failed"),
+        "{err}"
+    );
+    assert!(err.contains("t04") && err.contains("digest"), "{err}");
 }
 
 #[test]

@@ -58,6 +58,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
                 ..Default::default()
             },
             referrers,
+            preserve_digests: a.preserve_digests,
             ..Default::default()
         },
         tag_regex,
