@@ -378,7 +378,11 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   (--scoped keeps them apart); one image listed twice is copied once.
   Differences from skopeo sync: whole indexes are copied (as --all; choose
   with --multi-arch/--platform), unchanged images are skipped, --dest dir
-  updates an existing tree, and signature tags come along.
+  updates an existing tree, and signature tags come along. What skopeo sync
+  logs and passes over (a bad regex, constraint or repository name, a
+  repository that cannot be listed) fails here, with exit 3. A repository
+  with no tags is said and is no error. --append-suffix goes on the tag
+  (a dir: image without one becomes NAME:latestSUFFIX).
 
 OUTPUT
   One line per image on stderr: copied, unchanged or left out; then a summary

@@ -216,6 +216,17 @@ fn semver_and_suffix_pick_and_name_tags() {
     .unwrap();
     ok(yaml_sync().args([yaml.to_str().unwrap(), &dest]));
     assert!(tags_of(&format!("{dest}/alpha"), &[]).contains_key("1.2.0-rc1"));
+    // Regular expressions as other tools read them: (?i), \p{..} classes.
+    fs::write(
+        &yaml,
+        format!(
+            "{reg}:\n  tls-verify: false\n  images-by-tag-regex:\n    {ns}/team/beta: (?i)^V\\p{{N}}$\n"
+        ),
+    )
+    .unwrap();
+    ok(yaml_sync().args([yaml.to_str().unwrap(), &dest]));
+    let got = tags_of(&format!("{dest}/beta"), &[]);
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["v1", "v2"]);
     // A suffix that makes no tag fails those images, naming why.
     let err = fails_with(
         yaml_sync().args(["--append-suffix=/x", yaml.to_str().unwrap(), &dest]),
@@ -337,6 +348,21 @@ fn registry_to_dir_tree_scoped_and_back_as_skopeo_does() {
         tags_of(&format!("{reg}/{ns}-back-ld/beta"), &[]),
         tags_of(&format!("{reg}/{ns}-back-sk/beta"), &[])
     );
+    // SOURCE `.`, the image directory itself: named by the directory.
+    ok(lade()
+        .current_dir(ld.join("plain/beta:v1"))
+        .args([
+            "sync",
+            "--src",
+            "dir",
+            "--dest",
+            "docker",
+            "--dest-tls-verify=false",
+            ".",
+        ])
+        .arg(format!("{reg}/{ns}-dot")));
+    let got = tags_of(&format!("{reg}/{ns}-dot/beta"), &[]);
+    assert_eq!(got.keys().collect::<Vec<_>>(), ["v1"]);
     // With a suffix, the tree's tags get it.
     ok(lade().args([
         "sync",
@@ -471,10 +497,30 @@ fn mistakes_refused_before_anything_is_written() {
     let err = fails_with(yaml_sync().args([y, &dest]), 3);
     assert!(err.contains(&format!("{ns}/nope")), "{err}");
     nothing_written();
-    let err = fails_with(yaml_sync().args(["--keep-going", y, &dest]), 3);
+    // The digest file is replaced, and holds what was copied though the
+    // sync failed.
+    let digests = t.path().join("digests");
+    fs::write(&digests, "stale\n").unwrap();
+    let err = fails_with(
+        yaml_sync().args([
+            "--keep-going",
+            "--digestfile",
+            digests.to_str().unwrap(),
+            y,
+            &dest,
+        ]),
+        3,
+    );
     assert!(
         err.contains("2 images: 1 copied, 0 unchanged, 1 failed"),
         "{err}"
+    );
+    assert_eq!(
+        fs::read_to_string(&digests).unwrap(),
+        format!(
+            "{} docker://{dest}/alpha:1.0\n",
+            src[&(format!("{ns}/alpha"), "1.0".into())]
+        )
     );
     let got = tags_of(&format!("{dest}/alpha"), &[]);
     assert_eq!(got["1.0"], src[&(format!("{ns}/alpha"), "1.0".into())]);

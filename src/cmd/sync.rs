@@ -117,6 +117,15 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         }
     }
     let mut report = Report::new(progress);
+    // Replaced now, each pass's lines added as it ends: what was copied
+    // is there even if a later pass fails.
+    let mut digestfile = match (&a.digestfile, a.dry_run) {
+        (Some(f), false) => Some((
+            f,
+            std::fs::File::create(f).map_err(|e| digestfile_error(f, e))?,
+        )),
+        _ => None,
+    };
     // Without --keep-going, a repository that could not be listed stops
     // the sync before anything is copied.
     let mut stop = !a.keep_going && !a.dry_run && passes.iter().any(|p| !p.failed.is_empty());
@@ -135,13 +144,17 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             items.extend(run_work(p.work, &p.opts)?);
         }
         report.add(items)?;
+        if let Some((f, file)) = &mut digestfile {
+            file.write_all(std::mem::take(&mut report.digests).as_bytes())
+                .map_err(|e| digestfile_error(f, e))?;
+        }
         stop |= !a.keep_going && !a.dry_run && !report.failed.is_empty();
     }
-    if let (Some(f), false) = (&a.digestfile, a.dry_run) {
-        std::fs::write(f, &report.digests)
-            .map_err(|e| Error::new(format!("--digestfile {}: {}", f.display(), io_message(&e))))?;
-    }
     report.finish(a.dry_run, a.keep_going)
+}
+
+fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
+    Error::new(format!("--digestfile {}: {}", f.display(), io_message(&e)))
 }
 
 /// What a sync did, as it is printed.

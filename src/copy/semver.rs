@@ -48,11 +48,7 @@ impl Version {
         let m = v.captures(s)?;
         let num = |i: usize| m.get(i).map_or(Some(0), |g| g.as_str().parse::<u64>().ok());
         let pre = m.get(4).map_or("", |g| g.as_str());
-        // A numeric pre-release part has no leading zero.
-        if pre
-            .split('.')
-            .any(|p| p.len() > 1 && p.starts_with('0') && p.bytes().all(|b| b.is_ascii_digit()))
-        {
+        if bad_pre(pre) {
             return None;
         }
         Some(Version {
@@ -66,6 +62,12 @@ impl Version {
     fn triple(&self) -> (u64, u64, u64) {
         (self.major, self.minor, self.patch)
     }
+}
+
+/// A numeric pre-release part has no leading zero.
+fn bad_pre(pre: &str) -> bool {
+    pre.split('.')
+        .any(|p| p.len() > 1 && p.starts_with('0') && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 impl Ord for Version {
@@ -185,7 +187,10 @@ impl Constraint {
                 let c = one
                     .captures(m.as_str())
                     .ok_or_else(|| bad(&format!("cannot read {:?}", m.as_str())))?;
-                cs.push(comparison(&c).ok_or_else(|| bad("a number too large"))?);
+                cs.push(
+                    comparison(&c)
+                        .ok_or_else(|| bad(&format!("{:?} is not a version", m.as_str().trim())))?,
+                );
             }
             let pre = cs.iter().any(|c| !c.v.pre.is_empty());
             groups.push((cs, pre));
@@ -223,6 +228,9 @@ fn comparison(c: &regex::Captures) -> Option<Comparison> {
     let part = |i: usize| c.get(i).map(|m| m.as_str()).filter(|s| !is_wild(s));
     let num = |s: Option<&str>| s.map_or(Some(0), |s| s.parse::<u64>().ok());
     let pre = c.get(5).map_or("", |m| m.as_str()).to_string();
+    if bad_pre(&pre) {
+        return None;
+    }
     let (major, minor, patch) = (part(2), part(3), part(4));
     let (minor_free, patch_free) = match (major, minor, patch) {
         (None, _, _) => (false, false),
@@ -443,9 +451,12 @@ mod tests {
 
     #[test]
     fn bad_constraints_named() {
+        let e = Constraint::parse(">= 1x").unwrap_err().to_string();
+        assert!(e.ends_with("\">= 1x\" is not a version"), "{e}");
         for bad in [
             "",
             "latest",
+            ">=1.2.3-01",
             ">= 1.2 &&",
             "1.2.3.4",
             "=== 1",

@@ -319,7 +319,10 @@ fn plan_source(
                     ));
                 }
                 let rel = if rel.is_empty() {
-                    base(&path.to_string_lossy()).to_string()
+                    // SOURCE is the image: its own name (`.` is the
+                    // directory's).
+                    let p = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                    base(&p.to_string_lossy()).to_string()
                 } else {
                     rel.clone()
                 };
@@ -386,6 +389,11 @@ fn plan_repo(
     let dst: Box<dyn ImageReference> = match dest_kind {
         DestKind::Docker => transport::parse(&format!("docker://{}", join(dest, &sub)))?,
         DestKind::Dir => {
+            // (The reference grammar has no such component; kept out
+            // here too, as the names become paths.)
+            if full.split('/').any(|c| c == "." || c == "..") {
+                return Err(Error::new(format!("{full}: cannot name a directory")));
+            }
             let parent = if naming.scoped {
                 full.rsplit_once('/').map_or("", |(p, _)| p)
             } else {

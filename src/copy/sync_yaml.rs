@@ -24,6 +24,7 @@
 //! into a huge one) and more than one document; each error names the
 //! line.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
@@ -113,7 +114,8 @@ fn at(line: usize, msg: impl std::fmt::Display) -> Error {
 fn document(text: &str) -> Result<Option<Node>> {
     enum Frame {
         Seq(Vec<Node>, usize),
-        Map(Vec<(Node, Node)>, Option<Node>, usize),
+        /// Entries, the key waiting for its value, the keys seen, line.
+        Map(Vec<(Node, Node)>, Option<Node>, HashSet<String>, usize),
     }
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -139,7 +141,7 @@ fn document(text: &str) -> Result<Option<Node>> {
                 continue;
             }
             Event::MappingStart(..) => {
-                stack.push(Frame::Map(Vec::new(), None, line));
+                stack.push(Frame::Map(Vec::new(), None, HashSet::new(), line));
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
@@ -147,7 +149,7 @@ fn document(text: &str) -> Result<Option<Node>> {
                 _ => unreachable!("the parser pairs sequence events"),
             },
             Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(v, _, l)) => Node::Map(v, l),
+                Some(Frame::Map(v, _, _, l)) => Node::Map(v, l),
                 _ => unreachable!("the parser pairs mapping events"),
             },
             Event::Scalar(s, style, ..) => Node::Scalar(s, style == TScalarStyle::Plain, line),
@@ -156,14 +158,12 @@ fn document(text: &str) -> Result<Option<Node>> {
         match stack.last_mut() {
             None => root = Some(node),
             Some(Frame::Seq(v, _)) => v.push(node),
-            Some(Frame::Map(v, key, _)) => match key.take() {
+            Some(Frame::Map(v, key, seen, _)) => match key.take() {
                 None => {
                     let Node::Scalar(k, ..) = &node else {
                         return Err(at(node.line(), format!("{} as a key", node.what())));
                     };
-                    if v.iter()
-                        .any(|(have, _)| matches!(have, Node::Scalar(h, ..) if h == k))
-                    {
+                    if !seen.insert(k.clone()) {
                         return Err(at(node.line(), format!("{k:?} is given twice")));
                     }
                     *key = Some(node);
@@ -194,18 +194,22 @@ fn map<'a>(n: &'a Node, what: &str) -> Result<&'a [(Node, Node)]> {
     }
 }
 
-fn string(n: &Node, what: &str) -> Result<String> {
+/// A value's text; `line` is its key's (a missing value has none).
+fn string(n: &Node, what: &str, line: usize) -> Result<String> {
     match n {
-        Node::Scalar(s, ..) if !n.is_null() => Ok(s.clone()),
+        n if n.is_null() => Err(at(line, format!("{what} is empty"))),
+        Node::Scalar(s, ..) => Ok(s.clone()),
         n => Err(at(
-            n.line(),
-            format!("{what} must be a value, not {}", n.what()),
+            line,
+            format!("{what} must be a single value, not {}", n.what()),
         )),
     }
 }
 
 /// Parse the text of a sync file.
 pub fn parse(text: &str) -> Result<Vec<RegistryEntry>> {
+    // A byte-order mark (editors on some systems write one) is not text.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(root) = document(text)? else {
         return Err(Error::new("no registries listed"));
     };
@@ -218,7 +222,13 @@ pub fn parse(text: &str) -> Result<Vec<RegistryEntry>> {
 
 fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
     let ctx = |e: Error| e.context(format!("registry {name:?}"));
-    if name.is_empty() || name.contains("://") || name.ends_with('/') {
+    let host = name.split('/').next().unwrap_or("");
+    let host_ok = !host.is_empty()
+        && !name.contains("://")
+        && !name.ends_with('/')
+        && crate::model::DockerRef::parse(&format!("{host}/x"))
+            .is_ok_and(|r| r.domain == host || host == "index.docker.io");
+    if !host_ok {
         return Err(ctx(at(n.line(), "the key must be HOST[:PORT][/NAMESPACE]")));
     }
     let mut r = RegistryEntry {
@@ -234,7 +244,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
                     let refs = match refs {
                         Node::Seq(items, _) => items
                             .iter()
-                            .map(|i| image_ref(&string(i, "a tag or digest")?, i.line()))
+                            .map(|i| image_ref(&string(i, "a tag or digest", i.line())?, i.line()))
                             .collect::<Result<Vec<_>>>()
                             .map_err(|e| ctx(e.context(format!("images of {repo:?}"))))?,
                         n if n.is_null() => Vec::new(),
@@ -254,7 +264,8 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
             "images-by-tag-regex" => {
                 for (repo, re) in map(v, "images-by-tag-regex").map_err(ctx)? {
                     let name = repository(key(repo), repo.line()).map_err(ctx)?;
-                    let p = string(re, "a regular expression").map_err(ctx)?;
+                    let what = format!("images-by-tag-regex of {name:?}");
+                    let p = string(re, &what, repo.line()).map_err(ctx)?;
                     let re = Regex::new(&p).map_err(|e| {
                         ctx(at(
                             repo.line(),
@@ -267,7 +278,8 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
             "images-by-semver" => {
                 for (repo, c) in map(v, "images-by-semver").map_err(ctx)? {
                     let name = repository(key(repo), repo.line()).map_err(ctx)?;
-                    let c = string(c, "a version constraint").map_err(ctx)?;
+                    let what = format!("images-by-semver of {name:?}");
+                    let c = string(c, &what, repo.line()).map_err(ctx)?;
                     let c = Constraint::parse(&c).map_err(|e| ctx(at(repo.line(), e.message())))?;
                     r.by_semver.push((name, c));
                 }
@@ -276,8 +288,8 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
                 let (mut user, mut pass) = (None, None);
                 for (ck, cv) in map(v, "credentials").map_err(ctx)? {
                     match key(ck) {
-                        "username" => user = Some(string(cv, "username").map_err(ctx)?),
-                        "password" => pass = Some(string(cv, "password").map_err(ctx)?),
+                        "username" => user = Some(string(cv, "username", ck.line()).map_err(ctx)?),
+                        "password" => pass = Some(string(cv, "password", ck.line()).map_err(ctx)?),
                         other => {
                             return Err(ctx(at(
                                 ck.line(),
@@ -289,6 +301,9 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
                     }
                 }
                 match (user, pass) {
+                    (Some(u), _) if u.contains(':') => {
+                        return Err(ctx(at(line, "a username cannot hold ':'")))
+                    }
                     (Some(u), Some(p)) if !u.is_empty() => r.credentials = Some((u, p)),
                     (None, None) => {}
                     _ => return Err(ctx(at(line, "credentials need a username and a password"))),
@@ -314,7 +329,9 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
                     }
                 })
             }
-            "cert-dir" => r.cert_dir = Some(PathBuf::from(string(v, "cert-dir").map_err(ctx)?)),
+            "cert-dir" => {
+                r.cert_dir = Some(PathBuf::from(string(v, "cert-dir", line).map_err(ctx)?))
+            }
             other => {
                 return Err(ctx(at(
                     line,
@@ -429,6 +446,12 @@ empty.example:
     }
 
     #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let r = parse("\u{feff}r.io:\n  images:\n    a: []\n").unwrap();
+        assert_eq!(r[0].registry, "r.io");
+    }
+
+    #[test]
     fn mistakes_are_named_with_their_line() {
         let cases = [
             (
@@ -474,6 +497,16 @@ empty.example:
             ("- r.io\n", "the file must be a mapping"),
             ("r.io: [\n", "line "),
             ("docker://r.io:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
+            ("..:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
+            ("r.io:\n  cert-dir: ~\n", "line 2: cert-dir is empty"),
+            (
+                "r.io:\n  images-by-semver:\n    a:\n",
+                "line 3: images-by-semver of \"a\" is empty",
+            ),
+            (
+                "r.io:\n  credentials: {username: \"a:b\", password: p}\n",
+                "cannot hold ':'",
+            ),
         ];
         for (text, want) in cases {
             let e = parse(text).unwrap_err().to_string();

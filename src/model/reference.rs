@@ -20,6 +20,33 @@ pub struct DockerRef {
     pub digest: Option<Digest>,
 }
 
+/// A registry host as the reference grammar has it: dot-separated
+/// components of letters, digits and inner hyphens (or an IPv6 address
+/// in brackets), and an optional `:PORT`.
+fn valid_domain(d: &str) -> bool {
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+    if let Some(v6) = d.strip_prefix('[') {
+        let Some((addr, rest)) = v6.split_once(']') else {
+            return false;
+        };
+        return !addr.is_empty()
+            && addr.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
+            && (rest.is_empty() || rest.strip_prefix(':').is_some_and(port_ok));
+    }
+    let host = match d.rsplit_once(':') {
+        Some((h, p)) if port_ok(p) => h,
+        Some(_) => return false,
+        None => d,
+    };
+    host.split('.').all(|c| {
+        let b = c.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+    })
+}
+
 impl DockerRef {
     /// Parse and normalise: `alpine` → `docker.io/library/alpine`. No tag
     /// is added; see [`DockerRef::with_default_tag`].
@@ -59,6 +86,9 @@ impl DockerRef {
             {
                 if first.chars().any(|c| c.is_ascii_uppercase()) {
                     return Err(bad("registry host must be lowercase"));
+                }
+                if !valid_domain(first) {
+                    return Err(bad("invalid registry host"));
                 }
                 (first.to_string(), remainder.to_string())
             }
@@ -191,8 +221,25 @@ mod tests {
             "a:-x",
             "a@sha256:zz",
             "Reg.io/a",
+            "../a",
+            "..:5000/a",
+            "a..b/c",
+            "-r.io/a",
+            "r.io:x/a",
+            "r.io:/a",
+            "[::1/a",
+            "[zz]:5000/a",
         ] {
             assert!(DockerRef::parse(bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "r.io/a",
+            "r-1.example:5000/a/b",
+            "localhost/a",
+            "[::1]:5000/a",
+            "127.0.0.1:5093/x",
+        ] {
+            assert!(DockerRef::parse(good).is_ok(), "{good:?}");
         }
     }
 }
