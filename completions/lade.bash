@@ -813,13 +813,21 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-h --raw --config --daemon-host --all-platforms --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
+            opts="-f -h --raw --config --daemon-host --all-platforms --format --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -145,6 +145,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'dock
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -s f -l format -d 'Print TEMPLATE filled from the output instead of the JSON (\'{{.Digest}}\', \'{{range .Layers}}{{.}}\\n{{end}}\'; json: the JSON)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r

@@ -434,8 +434,23 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH  docker-daemon:NAME[:TAG]
   For docker://, RepoTags lists every tag of the repository.
 
+FORMAT
+  -f TEMPLATE prints the template filled from the output's fields, in the
+  template language of skopeo inspect --format: {{.Digest}}, {{.Labels}}
+  (map[k:v]), {{index .Labels \"k\"}}, {{range .Layers}}{{.}}\\n{{end}},
+  {{if …}}{{else}}{{end}}, {{with …}}, variables ($i, $v := …), pipes, and
+  the functions len index printf print println eq ne lt le gt ge and or not
+  json join split lower upper title truncate pad. \\n and \\t are a newline
+  and a tab; a newline ends the output. Created prints as a time (2024-01-02
+  03:04:05 +0000 UTC); Name and Variant are empty when the JSON leaves them
+  out. -f json is the JSON. A template that cannot be read exits 2 before
+  anything is fetched; a field that is not there exits 3, printing nothing.
+  With --all-platforms, the template fills from that JSON.
+
 EXAMPLES
   lade inspect oci:layout:app
+  lade inspect -f '{{.Digest}}' docker://registry.example/app:1
+  lade inspect -f '{{range .LayersData}}{{.Size}} {{.Digest}}\\n{{end}}' oci:layout:app
   lade inspect --raw docker-archive:app.tar | lade hash-object --stdin
   lade inspect --config oci:layout:app | jq .config.Env
   lade inspect --all-platforms docker://registry.example/app:1 | jq '.Platforms[].Platform'";
@@ -684,6 +699,10 @@ pub struct InspectArgs {
     /// digest, size and layers, as one JSON object
     #[arg(long, conflicts_with_all = ["raw", "config"])]
     pub all_platforms: bool,
+    /// Print TEMPLATE filled from the output instead of the JSON
+    /// ('{{.Digest}}', '{{range .Layers}}{{.}}\n{{end}}'; json: the JSON)
+    #[arg(short = 'f', long, value_name = "TEMPLATE", conflicts_with_all = ["raw", "config"])]
+    pub format: Option<String>,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]

@@ -1956,3 +1956,76 @@ fn username_password_no_creds_and_per_side_auth_files() {
     fails_with(&mut copy(&["--src-password", "x"]), 2);
     fails_with(&mut copy(&["--dest-no-creds", "--dest-creds", "a:b"]), 2);
 }
+
+#[test]
+fn inspect_format_prints_as_skopeo_does() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let img = format!("docker://{reg}/{}:1", unique("fmt/a"));
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &img]));
+    // Templates skopeo reads the same way (skopeo 1.9 knows no custom
+    // functions and no Variant or LayersData).
+    for f in [
+        "{{.Digest}}",
+        "Name: {{.Name}} Digest: {{.Digest}}",
+        "{{.RepoTags}}",
+        "{{.Labels}}",
+        "{{.Layers}}",
+        "{{range .Layers}}{{.}}\\n{{end}}",
+        "{{range $i, $l := .Layers}}{{$i}}={{$l}} {{end}}",
+        "{{len .Layers}} {{index .Layers 0}}",
+        "{{.Env}}",
+        "{{if .Labels}}labels{{else}}none{{end}}",
+        "{{printf \"%s/%s\" .Os .Architecture}}",
+        "{{.Created}}",
+        "{{with .RepoTags}}{{index . 0}}{{end}}",
+        "{{if eq .Os \"linux\"}}L{{end}}",
+    ] {
+        let s = ok(skopeo().args(["inspect", INSECURE, "--format", f, &img]));
+        let l = ok(lade().args(["inspect", INSECURE, "--format", f, &img]));
+        assert_eq!(
+            String::from_utf8_lossy(&l),
+            String::from_utf8_lossy(&s),
+            "{f}"
+        );
+    }
+    // json is the JSON; functions newer tools add work too.
+    let plain = ok(lade().args(["inspect", INSECURE, &img]));
+    assert_eq!(
+        ok(lade().args(["inspect", INSECURE, "-f", "json", &img])),
+        plain
+    );
+    let v = json(&plain);
+    let out = ok_str(lade().args([
+        "inspect",
+        INSECURE,
+        "-f",
+        "{{join .Layers \",\"}} {{.Os | upper}} {{json .Labels}}",
+        &img,
+    ]));
+    let layers: Vec<&str> = v["Layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(out, format!("{} LINUX {}", layers.join(","), v["Labels"]));
+    // A template that cannot be read: exit 2, before any request; one that
+    // names what is not there: exit 3, nothing printed.
+    let err = fails_with(
+        lade().args(["inspect", "-f", "{{.Digest", "docker://127.0.0.1:1/x:1"]),
+        2,
+    );
+    assert!(err.contains("--format"), "{err}");
+    let o = run(lade().args(["inspect", INSECURE, "-f", "{{.Digest}} {{.Nope}}", &img]));
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("can't evaluate field Nope"));
+    fails_with(
+        lade().args(["inspect", "--raw", "-f", "{{.Digest}}", &img]),
+        2,
+    );
+}

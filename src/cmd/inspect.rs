@@ -12,6 +12,11 @@ use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
 pub fn run(a: InspectArgs) -> Result<i32> {
+    // A template is read before anything is fetched.
+    let template = match a.format.as_deref() {
+        Some(f) if !super::template::is_json(f) => Some(super::template::Template::parse(f)?),
+        _ => None,
+    };
     let r = transport::parse(&a.image)?;
     let opts = TransportOptions {
         src_registry: super::registry::options(&a.registry),
@@ -28,7 +33,10 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     }
     if a.all_platforms {
         let v = all_platforms(&*src, &top).map_err(|e| e.context(&a.image))?;
-        write_pretty(&mut out, &v)?;
+        match &template {
+            Some(t) => out.write_all(t.render(&v)?.as_bytes())?,
+            None => write_pretty(&mut out, &v)?,
+        }
         out.flush()?;
         return Ok(0);
     }
@@ -104,7 +112,13 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         ),
     );
     o.insert("Env".into(), json!(cc.env));
-    write_pretty(&mut out, &Value::Object(o))?;
+    match &template {
+        Some(t) => {
+            let v = super::template::inspect_data(Value::Object(o));
+            out.write_all(t.render(&v)?.as_bytes())?
+        }
+        None => write_pretty(&mut out, &Value::Object(o))?,
+    }
     out.flush()?;
     Ok(0)
 }

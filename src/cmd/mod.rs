@@ -11,6 +11,7 @@ mod manifest_digest;
 mod refs;
 mod registry;
 mod sync;
+mod template;
 mod unpack;
 
 use std::io::{self, Write};

@@ -1,0 +1,1118 @@
+//! `inspect --format TEMPLATE`: the template language scripts already
+//! pass to image tools (`{{.Digest}}`, `{{range .Layers}}{{.}}\n{{end}}`),
+//! over the JSON `inspect` prints.
+//!
+//! What is read: text and `{{ }}` actions (`{{-`/`-}}` trim the spaces
+//! beside them, `{{/* */}}` is a comment); fields `.A.B`, `.`, `$`,
+//! variables (`$x := …`, `range $i, $v := …`); `if`/`else if`/`else`,
+//! `range` (with `else`), `with`; pipes `a | f`; parentheses; string,
+//! number and boolean literals; the functions `len`, `index`, `printf`,
+//! `print`, `println`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `and`, `or`,
+//! `not`, `json`, `join`, `split`, `lower`, `upper`, `title`, `truncate`,
+//! `pad`. Values print as those tools print them: lists `[a b]`, maps
+//! `map[k:v]` (keys sorted), a missing value `<no value>`, `Created` as
+//! `2024-01-02 03:04:05.123 +0000 UTC`. The literal two-character
+//! sequences `\n` and `\t` are a newline and a tab, and a newline ends
+//! the output if the template does not.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+enum Arg {
+    /// `.A.B` (empty: `.`)
+    Field(Vec<String>),
+    /// `$x.A` (`$` alone: the top)
+    Var(String, Vec<String>),
+    Lit(Value),
+    Func(String),
+    Sub(Box<Pipe>, Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+struct Pipe {
+    decl: Vec<String>,
+    cmds: Vec<Vec<Arg>>,
+}
+
+#[derive(Debug)]
+enum Node {
+    Text(String),
+    Action(Pipe),
+    /// (condition, body) in order, then the else body.
+    If(Vec<(Pipe, Vec<Node>)>, Vec<Node>),
+    Range(Pipe, Vec<Node>, Vec<Node>),
+    With(Pipe, Vec<Node>, Vec<Node>),
+}
+
+pub struct Template {
+    nodes: Vec<Node>,
+}
+
+/// `--format json` and `{{json .}}` mean the JSON output itself.
+pub fn is_json(format: &str) -> bool {
+    let f = format.trim();
+    f == "json" || f.replace(' ', "") == "{{json.}}"
+}
+
+fn usage(msg: impl std::fmt::Display) -> Error {
+    Error::usage(format!("--format: {msg}"))
+}
+
+fn exec_err(msg: impl std::fmt::Display) -> Error {
+    Error::new(format!("--format: {msg}"))
+}
+
+/// Longest template read, and deepest nesting.
+const MAX_LEN: usize = 64 << 10;
+const MAX_DEPTH: usize = 64;
+/// Most output, and most steps (nested ranges multiply).
+const MAX_OUT: usize = 64 << 20;
+const MAX_STEPS: u64 = 1_000_000;
+
+impl Template {
+    pub fn parse(format: &str) -> Result<Template> {
+        if format.len() > MAX_LEN {
+            return Err(usage("longer than 64 KiB"));
+        }
+        let mut text = format.replace("\\n", "\n").replace("\\t", "\t");
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let items = lex(&text)?;
+        let mut it = items.into_iter().peekable();
+        let (nodes, end) = parse_list(&mut it, 0)?;
+        if let Some(e) = end {
+            return Err(usage(format!("{{{{{e}}}}} without its block")));
+        }
+        Ok(Template { nodes })
+    }
+
+    pub fn render(&self, data: &Value) -> Result<String> {
+        let mut out = String::new();
+        let mut vars = vec![("$".to_string(), data.clone())];
+        let mut steps = 0;
+        exec(&self.nodes, data, &mut vars, &mut out, &mut steps, 0)?;
+        Ok(out)
+    }
+}
+
+/// Text, or the inside of an action (markers and trimming done).
+enum Item {
+    Text(String),
+    Action(String),
+}
+
+fn lex(s: &str) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    let mut rest = s;
+    let mut trim_next = false;
+    while !rest.is_empty() {
+        let Some(open) = rest.find("{{") else {
+            let t = if trim_next { rest.trim_start() } else { rest };
+            items.push(Item::Text(t.to_string()));
+            break;
+        };
+        let mut text = &rest[..open];
+        if trim_next {
+            text = text.trim_start();
+        }
+        let mut inner = &rest[open + 2..];
+        if let Some(r) = inner.strip_prefix("- ") {
+            text = text.trim_end();
+            inner = r;
+        }
+        if !text.is_empty() {
+            items.push(Item::Text(text.to_string()));
+        }
+        let close = find_close(inner).ok_or_else(|| usage("an action without }}"))?;
+        let mut body = &inner[..close];
+        trim_next = false;
+        if let Some(b) = body.strip_suffix(" -") {
+            body = b;
+            trim_next = true;
+        }
+        let body = body.trim();
+        if !(body.starts_with("/*") && body.ends_with("*/")) {
+            items.push(Item::Action(body.to_string()));
+        }
+        rest = &inner[close + 2..];
+    }
+    Ok(items)
+}
+
+/// The `}}` closing an action, past any string literal holding one.
+fn find_close(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'`' => {
+                i += 1;
+                while i < b.len() && b[i] != b'`' {
+                    i += 1;
+                }
+            }
+            b'}' if b.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+type Items = std::iter::Peekable<std::vec::IntoIter<Item>>;
+
+/// Nodes up to an `end`/`else…` (returned, for the caller's block).
+fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>)> {
+    if depth > MAX_DEPTH {
+        return Err(usage("blocks nested too deep"));
+    }
+    let mut nodes = Vec::new();
+    while let Some(item) = it.next() {
+        let a = match item {
+            Item::Text(t) => {
+                nodes.push(Node::Text(t));
+                continue;
+            }
+            Item::Action(a) => a,
+        };
+        let (word, rest) = match a.split_once(char::is_whitespace) {
+            Some((w, r)) => (w, r.trim()),
+            None => (a.as_str(), ""),
+        };
+        match word {
+            "end" | "else" => return Ok((nodes, Some(a.clone()))),
+            "if" => {
+                let mut arms = vec![(pipe(rest)?, Vec::new())];
+                let mut otherwise = Vec::new();
+                loop {
+                    let (body, end) = parse_list(it, depth + 1)?;
+                    let end = end.ok_or_else(|| usage("{{if}} without {{end}}"))?;
+                    arms.last_mut().expect("an arm").1 = body;
+                    if end == "end" {
+                        break;
+                    }
+                    if let Some(cond) = end.strip_prefix("else if ") {
+                        arms.push((pipe(cond.trim())?, Vec::new()));
+                        continue;
+                    }
+                    if end != "else" {
+                        return Err(usage(format!("{{{{{end}}}}} in {{{{if}}}}")));
+                    }
+                    let (body, end) = parse_list(it, depth + 1)?;
+                    if end.as_deref() != Some("end") {
+                        return Err(usage("{{if}} without {{end}}"));
+                    }
+                    otherwise = body;
+                    break;
+                }
+                nodes.push(Node::If(arms, otherwise));
+            }
+            "range" | "with" => {
+                let p = pipe(rest)?;
+                let (body, end) = parse_list(it, depth + 1)?;
+                let (body, otherwise) = match end.as_deref() {
+                    Some("end") => (body, Vec::new()),
+                    Some("else") => match parse_list(it, depth + 1)? {
+                        (e, Some(x)) if x == "end" => (body, e),
+                        _ => return Err(usage(format!("{{{{{word}}}}} without {{{{end}}}}"))),
+                    },
+                    _ => return Err(usage(format!("{{{{{word}}}}} without {{{{end}}}}"))),
+                };
+                nodes.push(if word == "range" {
+                    Node::Range(p, body, otherwise)
+                } else {
+                    Node::With(p, body, otherwise)
+                });
+            }
+            "define" | "template" | "block" | "break" | "continue" => {
+                return Err(usage(format!("{{{{{word}}}}} is not supported")))
+            }
+            _ => nodes.push(Node::Action(pipe(&a)?)),
+        }
+    }
+    Ok((nodes, None))
+}
+
+/// Split an action into words: strings, parenthesised groups, `|`.
+fn words(s: &str) -> Result<Vec<String>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        match c {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Err(usage("a string without its closing quote"));
+                }
+                i += 1;
+            }
+            b'`' => {
+                i += 1;
+                while i < b.len() && b[i] != b'`' {
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return Err(usage("a string without its closing quote"));
+                }
+                i += 1;
+            }
+            b'(' => {
+                let mut depth = 0;
+                while i < b.len() {
+                    match b[i] {
+                        b'(' => {
+                            depth += 1;
+                            if depth > MAX_DEPTH {
+                                return Err(usage("parentheses nested too deep"));
+                            }
+                        }
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        b'"' => {
+                            i += 1;
+                            while i < b.len() && b[i] != b'"' {
+                                i += if b[i] == b'\\' { 2 } else { 1 };
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return Err(usage("a ( without its )"));
+                }
+                i += 1;
+                // a field of the group's value: (…).A.B
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'|' && b[i] != b')' {
+                    i += 1;
+                }
+            }
+            b'|' => i += 1,
+            _ => {
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'|' && b[i] != b'(' {
+                    i += 1;
+                }
+            }
+        }
+        out.push(s[start..i].to_string());
+    }
+    Ok(out)
+}
+
+fn pipe(s: &str) -> Result<Pipe> {
+    let mut w = words(s)?;
+    let mut decl = Vec::new();
+    if let Some(pos) = w.iter().position(|x| x == ":=" || x == "=") {
+        decl = w[..pos]
+            .join(" ")
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if decl.is_empty() || decl.len() > 2 || decl.iter().any(|v| !v.starts_with('$')) {
+            return Err(usage(format!("cannot read {s:?}")));
+        }
+        w.drain(..=pos);
+    }
+    let mut cmds = vec![Vec::new()];
+    for x in w {
+        if x == "|" {
+            cmds.push(Vec::new());
+        } else {
+            cmds.last_mut().expect("a command").push(arg(&x)?);
+        }
+    }
+    if cmds.iter().any(|c| c.is_empty()) {
+        return Err(usage(format!("an empty command in {s:?}")));
+    }
+    Ok(Pipe { decl, cmds })
+}
+
+fn fields(s: &str) -> Result<Vec<String>> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = s.strip_prefix('.') else {
+        return Err(usage(format!("cannot read {s:?}")));
+    };
+    rest.split('.')
+        .map(|f| {
+            if !f.is_empty() && f.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                Ok(f.to_string())
+            } else {
+                Err(usage(format!("cannot read the field {s:?}")))
+            }
+        })
+        .collect()
+}
+
+fn arg(w: &str) -> Result<Arg> {
+    if w == "." {
+        return Ok(Arg::Field(Vec::new()));
+    }
+    if w.starts_with('.') {
+        return Ok(Arg::Field(fields(w)?));
+    }
+    if let Some(v) = w.strip_prefix('$') {
+        let (name, f) = match v.find('.') {
+            Some(i) => (&v[..i], &v[i..]),
+            None => (v, ""),
+        };
+        return Ok(Arg::Var(format!("${name}"), fields(f)?));
+    }
+    if w.starts_with('"') {
+        let s: String = serde_json::from_str(w).map_err(|_| usage(format!("cannot read {w}")))?;
+        return Ok(Arg::Lit(Value::String(s)));
+    }
+    if let Some(s) = w.strip_prefix('`') {
+        return Ok(Arg::Lit(Value::String(s.trim_end_matches('`').to_string())));
+    }
+    if w.starts_with('(') {
+        let close = w.rfind(')').expect("words keeps the group whole");
+        return Ok(Arg::Sub(
+            Box::new(pipe(&w[1..close])?),
+            fields(&w[close + 1..])?,
+        ));
+    }
+    match w {
+        "true" => return Ok(Arg::Lit(Value::Bool(true))),
+        "false" => return Ok(Arg::Lit(Value::Bool(false))),
+        "nil" => return Ok(Arg::Lit(Value::Null)),
+        _ => {}
+    }
+    if let Ok(n) = w.parse::<i64>() {
+        return Ok(Arg::Lit(Value::from(n)));
+    }
+    if let Ok(n) = w.parse::<f64>() {
+        return Ok(Arg::Lit(Value::from(n)));
+    }
+    if FUNCS.contains(&w) {
+        return Ok(Arg::Func(w.to_string()));
+    }
+    Err(usage(format!("function {w:?} not defined")))
+}
+
+const FUNCS: &[&str] = &[
+    "len", "index", "printf", "print", "println", "eq", "ne", "lt", "le", "gt", "ge", "and", "or",
+    "not", "json", "join", "split", "lower", "upper", "title", "truncate", "pad",
+];
+
+type Vars = Vec<(String, Value)>;
+
+fn exec(
+    nodes: &[Node],
+    dot: &Value,
+    vars: &mut Vars,
+    out: &mut String,
+    steps: &mut u64,
+    depth: usize,
+) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(exec_err("too deep"));
+    }
+    for n in nodes {
+        *steps += 1;
+        if *steps > MAX_STEPS || out.len() > MAX_OUT {
+            return Err(exec_err("the output would be too large"));
+        }
+        let mark = vars.len();
+        match n {
+            Node::Text(t) => out.push_str(t),
+            Node::Action(p) => {
+                let v = eval_pipe(p, dot, vars)?;
+                if p.decl.is_empty() {
+                    print_value(out, &v);
+                } else {
+                    // A declaration prints nothing; it lasts to the block's end.
+                    continue;
+                }
+            }
+            Node::If(arms, otherwise) => {
+                let mut done = false;
+                for (cond, body) in arms {
+                    if truth(&eval_pipe(cond, dot, vars)?) {
+                        exec(body, dot, vars, out, steps, depth + 1)?;
+                        done = true;
+                        break;
+                    }
+                }
+                if !done {
+                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
+                }
+            }
+            Node::With(p, body, otherwise) => {
+                let v = eval_pipe(p, dot, vars)?;
+                if truth(&v) {
+                    exec(body, &v, vars, out, steps, depth + 1)?;
+                } else {
+                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
+                }
+            }
+            Node::Range(p, body, otherwise) => {
+                let decl = p.decl.clone();
+                let bare = Pipe {
+                    decl: Vec::new(),
+                    cmds: p.cmds.clone(),
+                };
+                let v = eval_pipe(&bare, dot, vars)?;
+                let items: Vec<(Value, Value)> = match &v {
+                    Value::Array(a) => a
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| (Value::from(i), x.clone()))
+                        .collect(),
+                    Value::Object(m) => {
+                        let mut keys: Vec<&String> = m.keys().collect();
+                        keys.sort();
+                        keys.into_iter()
+                            .map(|k| (Value::String(k.clone()), m[k].clone()))
+                            .collect()
+                    }
+                    Value::Null => Vec::new(),
+                    other => {
+                        return Err(exec_err(format!(
+                            "range can't iterate over {}",
+                            show(other)
+                        )))
+                    }
+                };
+                if items.is_empty() {
+                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
+                }
+                for (k, x) in items {
+                    let m = vars.len();
+                    match decl.as_slice() {
+                        [v] => vars.push((v.clone(), x.clone())),
+                        [i, v] => {
+                            vars.push((i.clone(), k));
+                            vars.push((v.clone(), x.clone()));
+                        }
+                        _ => {}
+                    }
+                    exec(body, &x, vars, out, steps, depth + 1)?;
+                    vars.truncate(m);
+                }
+            }
+        }
+        if !matches!(n, Node::Action(p) if !p.decl.is_empty()) {
+            vars.truncate(mark);
+        }
+    }
+    Ok(())
+}
+
+fn eval_pipe(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
+    let mut last: Option<Value> = None;
+    for cmd in &p.cmds {
+        last = Some(eval_cmd(cmd, dot, vars, last)?);
+    }
+    let v = last.unwrap_or(Value::Null);
+    if let Some(name) = p.decl.first() {
+        vars.push((name.clone(), v.clone()));
+    }
+    Ok(v)
+}
+
+fn eval_cmd(cmd: &[Arg], dot: &Value, vars: &mut Vars, piped: Option<Value>) -> Result<Value> {
+    if let Arg::Func(f) = &cmd[0] {
+        let mut args = cmd[1..]
+            .iter()
+            .map(|a| eval_arg(a, dot, vars))
+            .collect::<Result<Vec<_>>>()?;
+        args.extend(piped);
+        return call(f, &args);
+    }
+    if cmd.len() > 1 || piped.is_some() {
+        return Err(exec_err("an argument given to a value, not a function"));
+    }
+    eval_arg(&cmd[0], dot, vars)
+}
+
+fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
+    match a {
+        Arg::Field(f) => walk(dot, f),
+        Arg::Var(name, f) => {
+            let v = vars
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| exec_err(format!("undefined variable {name}")))?;
+            walk(&v, f)
+        }
+        Arg::Lit(v) => Ok(v.clone()),
+        Arg::Func(f) => call(f, &[]),
+        Arg::Sub(p, f) => {
+            let v = eval_pipe(p, dot, vars)?;
+            walk(&v, f)
+        }
+    }
+}
+
+fn walk(v: &Value, fields: &[String]) -> Result<Value> {
+    let mut v = v.clone();
+    for f in fields {
+        v = match &v {
+            Value::Object(m) => match m.get(f) {
+                Some(x) => x.clone(),
+                None => return Err(exec_err(format!("can't evaluate field {f}"))),
+            },
+            Value::Null => Value::Null,
+            other => {
+                return Err(exec_err(format!(
+                    "can't evaluate field {f} in {}",
+                    show(other)
+                )))
+            }
+        };
+    }
+    Ok(v)
+}
+
+fn truth(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
+fn text(v: &Value) -> String {
+    let mut s = String::new();
+    print_value(&mut s, v);
+    s
+}
+
+fn show(v: &Value) -> String {
+    let t = text(v);
+    if t.len() > 60 {
+        format!("{}…", t.chars().take(60).collect::<String>())
+    } else {
+        t
+    }
+}
+
+/// A value as the templates of those tools print it (Go's %v).
+fn print_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("<no value>"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => out.push_str(s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                print_value(out, x);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push_str("map[");
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                print_value(out, &m[k]);
+            }
+            out.push(']');
+        }
+    }
+}
+
+fn num(v: &Value, f: &str) -> Result<f64> {
+    v.as_f64()
+        .ok_or_else(|| exec_err(format!("{f}: {} is not a number", show(v))))
+}
+
+fn str_arg<'a>(v: &'a Value, f: &str) -> Result<&'a str> {
+    v.as_str()
+        .ok_or_else(|| exec_err(format!("{f}: {} is not a string", show(v))))
+}
+
+fn want(args: &[Value], n: usize, f: &str) -> Result<()> {
+    if args.len() == n {
+        Ok(())
+    } else {
+        Err(exec_err(format!(
+            "{f} takes {n} arguments, not {}",
+            args.len()
+        )))
+    }
+}
+
+fn compare(a: &Value, b: &Value, f: &str) -> Result<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Number(_), Value::Number(_)) => num(a, f)?
+            .partial_cmp(&num(b, f)?)
+            .ok_or_else(|| exec_err(format!("{f}: cannot compare"))),
+        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        _ => Err(exec_err(format!(
+            "{f}: cannot compare {} with {}",
+            show(a),
+            show(b)
+        ))),
+    }
+}
+
+fn call(f: &str, a: &[Value]) -> Result<Value> {
+    use std::cmp::Ordering::*;
+    Ok(match f {
+        "len" => {
+            want(a, 1, f)?;
+            Value::from(match &a[0] {
+                Value::String(s) => s.len(),
+                Value::Array(x) => x.len(),
+                Value::Object(m) => m.len(),
+                Value::Null => 0,
+                v => return Err(exec_err(format!("len of {}", show(v)))),
+            })
+        }
+        "index" => {
+            let (first, keys) = a
+                .split_first()
+                .ok_or_else(|| exec_err("index takes arguments"))?;
+            let mut v = first.clone();
+            for k in keys {
+                v =
+                    match (&v, k) {
+                        (Value::Array(x), Value::Number(n)) => {
+                            let i = n.as_u64().filter(|&i| (i as usize) < x.len()).ok_or_else(
+                                || exec_err(format!("index {n} out of range (length {})", x.len())),
+                            )?;
+                            x[i as usize].clone()
+                        }
+                        (Value::Object(m), Value::String(s)) => {
+                            m.get(s).cloned().unwrap_or(Value::Null)
+                        }
+                        (Value::Null, _) => Value::Null,
+                        (v, k) => {
+                            return Err(exec_err(format!(
+                                "cannot index {} with {}",
+                                show(v),
+                                show(k)
+                            )))
+                        }
+                    };
+            }
+            v
+        }
+        "print" | "println" => {
+            let mut s = String::new();
+            for (i, v) in a.iter().enumerate() {
+                let is_str = v.is_string();
+                let prev_str = i > 0 && a[i - 1].is_string();
+                if i > 0 && (f == "println" || (!is_str && !prev_str)) {
+                    s.push(' ');
+                }
+                print_value(&mut s, v);
+            }
+            if f == "println" {
+                s.push('\n');
+            }
+            Value::String(s)
+        }
+        "printf" => {
+            let (fmt, rest) = a
+                .split_first()
+                .ok_or_else(|| exec_err("printf takes a format"))?;
+            Value::String(printf(str_arg(fmt, f)?, rest)?)
+        }
+        "eq" => {
+            let (first, rest) = a
+                .split_first()
+                .ok_or_else(|| exec_err("eq takes arguments"))?;
+            if rest.is_empty() {
+                return Err(exec_err("eq takes two arguments or more"));
+            }
+            Value::Bool(rest.iter().any(|b| same(first, b)))
+        }
+        "ne" => {
+            want(a, 2, f)?;
+            Value::Bool(!same(&a[0], &a[1]))
+        }
+        "lt" | "le" | "gt" | "ge" => {
+            want(a, 2, f)?;
+            let o = compare(&a[0], &a[1], f)?;
+            Value::Bool(match f {
+                "lt" => o == Less,
+                "le" => o != Greater,
+                "gt" => o == Greater,
+                _ => o != Less,
+            })
+        }
+        "and" => a
+            .iter()
+            .find(|v| !truth(v))
+            .or(a.last())
+            .cloned()
+            .unwrap_or(Value::Null),
+        "or" => a
+            .iter()
+            .find(|v| truth(v))
+            .or(a.last())
+            .cloned()
+            .unwrap_or(Value::Null),
+        "not" => {
+            want(a, 1, f)?;
+            Value::Bool(!truth(&a[0]))
+        }
+        "json" => {
+            want(a, 1, f)?;
+            Value::String(serde_json::to_string(&go_maps(&a[0])).expect("a value serializes"))
+        }
+        "join" => {
+            want(a, 2, f)?;
+            let sep = str_arg(&a[1], f)?;
+            let parts: Vec<String> = match &a[0] {
+                Value::Array(x) => x.iter().map(text).collect(),
+                Value::Null => Vec::new(),
+                v => return Err(exec_err(format!("join: {} is not a list", show(v)))),
+            };
+            Value::String(parts.join(sep))
+        }
+        "split" => {
+            want(a, 2, f)?;
+            let s = str_arg(&a[0], f)?;
+            let sep = str_arg(&a[1], f)?;
+            Value::Array(s.split(sep).map(|x| Value::String(x.into())).collect())
+        }
+        "lower" | "upper" | "title" => {
+            want(a, 1, f)?;
+            let s = str_arg(&a[0], f)?;
+            Value::String(match f {
+                "lower" => s.to_lowercase(),
+                "upper" => s.to_uppercase(),
+                _ => title(s),
+            })
+        }
+        "truncate" => {
+            want(a, 2, f)?;
+            let s = str_arg(&a[0], f)?;
+            let n = num(&a[1], f)? as usize;
+            Value::String(s.chars().take(n).collect())
+        }
+        "pad" => {
+            want(a, 3, f)?;
+            let s = str_arg(&a[0], f)?;
+            let l = num(&a[1], f)? as usize;
+            let r = num(&a[2], f)? as usize;
+            Value::String(format!(
+                "{}{s}{}",
+                " ".repeat(l.min(1024)),
+                " ".repeat(r.min(1024))
+            ))
+        }
+        _ => return Err(exec_err(format!("function {f:?} not defined"))),
+    })
+}
+
+/// Objects of strings only (labels, annotations: maps, which those tools
+/// print with their keys sorted) sorted; others (records) as they are.
+fn go_maps(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(go_maps).collect()),
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            if m.values().all(Value::is_string) {
+                entries.sort_by(|x, y| x.0.cmp(y.0));
+            }
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), go_maps(v)))
+                    .collect(),
+            )
+        }
+        v => v.clone(),
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = !c.is_alphanumeric() && c != '\'';
+    }
+    out
+}
+
+/// `%s %v %d %q %x %%`, with `-` and a width.
+fn printf(fmt: &str, args: &[Value]) -> Result<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut left = false;
+        let mut width = 0usize;
+        while chars.peek() == Some(&'-') {
+            chars.next();
+            left = true;
+        }
+        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+            chars.next();
+            width = (width * 10 + d as usize).min(1024);
+        }
+        let verb = chars
+            .next()
+            .ok_or_else(|| exec_err("printf: a % at the end"))?;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let v = args
+            .next()
+            .ok_or_else(|| exec_err(format!("printf: no value for %{verb}")))?;
+        let s = match verb {
+            's' | 'v' => text(v),
+            'd' => match v.as_i64() {
+                Some(n) => n.to_string(),
+                None => return Err(exec_err(format!("printf: %d of {}", show(v)))),
+            },
+            'q' => serde_json::to_string(&Value::String(text(v))).expect("a string serializes"),
+            'x' => match v {
+                Value::Number(n) if n.as_u64().is_some() => format!("{:x}", n.as_u64().unwrap()),
+                _ => hex::encode(text(v)),
+            },
+            other => return Err(exec_err(format!("printf: %{other} is not supported"))),
+        };
+        let pad = width.saturating_sub(s.chars().count());
+        if left {
+            out.push_str(&s);
+            out.push_str(&" ".repeat(pad));
+        } else {
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&s);
+        }
+    }
+    Ok(out)
+}
+
+/// An RFC 3339 time as those tools print one: `2024-01-02 03:04:05.5
+/// +0000 UTC` (the fraction without its trailing zeros; a fixed offset
+/// named by itself, `+0200 +0200`).
+pub fn go_time(s: &str) -> Option<String> {
+    let (date, rest) = s.split_once('T')?;
+    let b = rest.as_bytes();
+    if date.len() != 10 || b.len() < 9 {
+        return None;
+    }
+    let hms = &rest[..8];
+    let mut i = 8;
+    let mut frac = String::new();
+    if b.get(8) == Some(&b'.') {
+        i = 9;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac = rest[9..i].trim_end_matches('0').to_string();
+    }
+    let zone = &rest[i..];
+    let zone = match zone {
+        "Z" | "z" => "+0000 UTC".to_string(),
+        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+            let o = format!("{}{}", &z[..3], &z[4..]);
+            if o == "+0000" {
+                "+0000 +0000".to_string()
+            } else {
+                format!("{o} {o}")
+            }
+        }
+        _ => return None,
+    };
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    Some(format!("{date} {hms}{frac} {zone}"))
+}
+
+/// The data of `inspect`'s JSON for a template: fields its output leaves
+/// out when empty are there, empty; `Created` as a time prints.
+pub fn inspect_data(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        for k in ["Name", "Variant"] {
+            m.entry(k.to_string())
+                .or_insert(Value::String(String::new()));
+        }
+        for k in ["Labels"] {
+            if m.get(k).is_some_and(Value::is_null) {
+                m.insert(k.into(), Value::Object(Map::new()));
+            }
+        }
+        for k in ["Env", "RepoTags", "Layers", "LayersData"] {
+            if m.get(k).is_some_and(Value::is_null) {
+                m.insert(k.into(), Value::Array(Vec::new()));
+            }
+        }
+        if let Some(t) = m.get("Created").and_then(Value::as_str).and_then(go_time) {
+            m.insert("Created".into(), Value::String(t));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn r(t: &str, v: &Value) -> String {
+        Template::parse(t).unwrap().render(v).unwrap()
+    }
+
+    #[test]
+    fn fields_lists_maps_blocks() {
+        let v = json!({"Digest": "sha256:ab", "Layers": ["a", "b"], "Labels": {"z": "1", "a": "2"},
+                       "Size": 42, "Empty": [], "N": null, "Os": "linux"});
+        assert_eq!(r("{{.Digest}}", &v), "sha256:ab\n");
+        assert_eq!(
+            r("{{.Layers}} {{.Labels}} {{.Size}}", &v),
+            "[a b] map[a:2 z:1] 42\n"
+        );
+        assert_eq!(r("{{range .Layers}}{{.}}\\n{{end}}", &v), "a\nb\n\n");
+        assert_eq!(
+            r("{{range $i, $l := .Layers}}{{$i}}={{$l}} {{end}}", &v),
+            "0=a 1=b \n"
+        );
+        assert_eq!(r("{{range .Empty}}x{{else}}none{{end}}", &v), "none\n");
+        assert_eq!(
+            r("{{if .Empty}}y{{else if .Labels}}L{{else}}n{{end}}", &v),
+            "L\n"
+        );
+        assert_eq!(r("{{with .Labels}}{{.a}}{{end}}", &v), "2\n");
+        assert_eq!(
+            r(
+                "{{len .Layers}} {{index .Layers 1}} {{index .Labels \"z\"}}",
+                &v
+            ),
+            "2 b 1\n"
+        );
+        assert_eq!(
+            r("{{printf \"%s-%5d|%-3s|\" .Os .Size \"x\"}}", &v),
+            "linux-   42|x  |\n"
+        );
+        assert_eq!(r("{{json .Labels}}", &v), "{\"a\":\"2\",\"z\":\"1\"}\n");
+        assert_eq!(
+            r("{{join .Layers \",\"}} {{.Os | upper}}", &v),
+            "a,b LINUX\n"
+        );
+        assert_eq!(
+            r("{{if eq .Os \"darwin\" \"linux\"}}yes{{end}}", &v),
+            "yes\n"
+        );
+        assert_eq!(r("{{.N}}", &v), "<no value>\n");
+        assert_eq!(r("  {{- .Os -}}  \n", &v), "linux");
+        assert_eq!(r("{{/* note */}}{{$x := .Os}}{{$x}}", &v), "linux\n");
+        assert_eq!(r("{{(index .Layers 0) | upper}}", &v), "A\n");
+    }
+
+    #[test]
+    fn mistakes() {
+        let v = json!({"A": 1});
+        let deep = format!("{{{{{}.A{}}}}}", "(".repeat(30_000), ")".repeat(30_000));
+        assert!(Template::parse(&deep).is_err());
+        for bad in [
+            "{{.A",
+            "{{if .A}}x",
+            "{{end}}",
+            "{{nope .A}}",
+            "{{\"x}}",
+            "{{define \"a\"}}{{end}}",
+        ] {
+            let e = Template::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad}"));
+            assert_eq!(e.kind(), crate::error::Kind::Usage, "{bad}");
+        }
+        for bad in [
+            "{{.B}}",
+            "{{index .A 1}}",
+            "{{range .A}}{{end}}",
+            "{{printf \"%d\" \"x\"}}",
+        ] {
+            let e = Template::parse(bad).unwrap().render(&v).unwrap_err();
+            assert!(e.to_string().starts_with("--format:"), "{bad}: {e}");
+        }
+        assert!(is_json("json") && is_json("{{ json . }}") && !is_json("{{json .A}}"));
+        // Nested ranges multiply: stopped, not run for ever.
+        let v = json!({"L": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]});
+        let t = "{{range $.L}}".repeat(12) + "x" + &"{{end}}".repeat(12);
+        let e = Template::parse(&t).unwrap().render(&v).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
+    }
+
+    #[test]
+    fn times_print_as_go_does() {
+        assert_eq!(
+            go_time("2026-11-28T13:48:45.067505406Z").unwrap(),
+            "2026-11-28 13:48:45.067505406 +0000 UTC"
+        );
+        assert_eq!(
+            go_time("2024-01-02T03:04:05.500Z").unwrap(),
+            "2024-01-02 03:04:05.5 +0000 UTC"
+        );
+        assert_eq!(
+            go_time("2024-01-02T03:04:05Z").unwrap(),
+            "2024-01-02 03:04:05 +0000 UTC"
+        );
+        assert_eq!(
+            go_time("2024-01-02T03:04:05+02:00").unwrap(),
+            "2024-01-02 03:04:05 +0200 +0200"
+        );
+        assert!(go_time("yesterday").is_none());
+    }
+}
