@@ -72,8 +72,8 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (before any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -118,8 +118,8 @@ lines\t''
 json\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (before any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -152,7 +152,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
@@ -205,7 +205,7 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help 
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
@@ -217,7 +217,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Pr
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"

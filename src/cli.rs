@@ -443,9 +443,11 @@ FORMAT
   json join split lower upper title truncate pad. \\n and \\t are a newline
   and a tab; a newline ends the output. Created prints as a time (2024-01-02
   03:04:05 +0000 UTC); Name and Variant are empty when the JSON leaves them
-  out. -f json is the JSON. A template that cannot be read exits 2 before
-  anything is fetched; a field that is not there exits 3, printing nothing.
-  With --all-platforms, the template fills from that JSON.
+  out; a key a map (Labels) lacks is <no value> ({{index}}: empty). -f json
+  (or '') is the JSON. A template that cannot be read exits 2 before anything
+  is fetched; a field that is not there, or a variable used before it is
+  declared, exits 3 when the template runs, printing nothing. With
+  --all-platforms, the template fills from that JSON.
 
 EXAMPLES
   lade inspect oci:layout:app
@@ -830,6 +832,16 @@ pub struct ManifestDigestArgs {
     pub file: PathBuf,
 }
 
+/// A user name for basic auth: not empty, no ':' (it separates the
+/// password).
+fn username(s: &str) -> std::result::Result<String, String> {
+    if s.is_empty() || s.contains(':') {
+        Err("a user name is not empty and holds no ':'".into())
+    } else {
+        Ok(s.to_string())
+    }
+}
+
 /// docker:// access for one registry (inspect, list-tags, delete).
 #[derive(Debug, Args, Clone, Default)]
 pub struct RegistryArgs {
@@ -841,16 +853,22 @@ pub struct RegistryArgs {
         long,
         value_name = "USER",
         requires = "password",
-        conflicts_with = "creds"
+        conflicts_with = "creds",
+        value_parser = username
     )]
     pub username: Option<String>,
     /// docker://: password, with --username
-    #[arg(long, value_name = "PASS", requires = "username")]
+    #[arg(
+        long,
+        value_name = "PASS",
+        requires = "username",
+        conflicts_with = "creds"
+    )]
     pub password: Option<String>,
     /// docker://: no credentials at all (anonymous), whatever the auth files hold
-    #[arg(long, conflicts_with_all = ["creds", "username", "registry_token"])]
+    #[arg(long, conflicts_with_all = ["creds", "username", "password", "registry_token"])]
     pub no_creds: bool,
-    /// docker://: a bearer token to send as is
+    /// docker://: a bearer token to send as is (before any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
     /// docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE,
@@ -878,10 +896,10 @@ pub struct CopyRegistryArgs {
     /// docker:// destination: credentials USERNAME[:PASSWORD]
     #[arg(long, value_name = "USER[:PASS]")]
     pub dest_creds: Option<String>,
-    /// docker:// source: a bearer token to send as is
+    /// docker:// source: a bearer token to send as is (before any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub src_registry_token: Option<String>,
-    /// docker:// destination: a bearer token to send as is
+    /// docker:// destination: a bearer token to send as is (before any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub dest_registry_token: Option<String>,
     /// docker:// source: user name, with --src-password (as --src-creds USER:PASS)
@@ -889,28 +907,40 @@ pub struct CopyRegistryArgs {
         long,
         value_name = "USER",
         requires = "src_password",
-        conflicts_with = "src_creds"
+        conflicts_with = "src_creds",
+        value_parser = username
     )]
     pub src_username: Option<String>,
     /// docker:// source: password, with --src-username
-    #[arg(long, value_name = "PASS", requires = "src_username")]
+    #[arg(
+        long,
+        value_name = "PASS",
+        requires = "src_username",
+        conflicts_with = "src_creds"
+    )]
     pub src_password: Option<String>,
     /// docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)
     #[arg(
         long,
         value_name = "USER",
         requires = "dest_password",
-        conflicts_with = "dest_creds"
+        conflicts_with = "dest_creds",
+        value_parser = username
     )]
     pub dest_username: Option<String>,
     /// docker:// destination: password, with --dest-username
-    #[arg(long, value_name = "PASS", requires = "dest_username")]
+    #[arg(
+        long,
+        value_name = "PASS",
+        requires = "dest_username",
+        conflicts_with = "dest_creds"
+    )]
     pub dest_password: Option<String>,
     /// docker:// source: no credentials (anonymous), whatever the auth files hold
-    #[arg(long, conflicts_with_all = ["src_creds", "src_username", "src_registry_token"])]
+    #[arg(long, conflicts_with_all = ["src_creds", "src_username", "src_password", "src_registry_token"])]
     pub src_no_creds: bool,
     /// docker:// destination: no credentials (anonymous), whatever the auth files hold
-    #[arg(long, conflicts_with_all = ["dest_creds", "dest_username", "dest_registry_token"])]
+    #[arg(long, conflicts_with_all = ["dest_creds", "dest_username", "dest_password", "dest_registry_token"])]
     pub dest_no_creds: bool,
     /// docker://: read credentials from FILE only (both sides)
     #[arg(long, value_name = "FILE")]

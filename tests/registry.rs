@@ -1950,11 +1950,19 @@ fn username_password_no_creds_and_per_side_auth_files() {
             "x",
         ][..],
         &["--no-creds", "--creds", "alice:s3cret"][..],
+        &["--creds", "alice:s3cret", "--password", "p"][..],
+        &["--no-creds", "--password", "p"][..],
+        &["--username", "al:ice", "--password", "p"][..],
     ] {
         fails_with(&mut with(bad), 2);
     }
     fails_with(&mut copy(&["--src-password", "x"]), 2);
     fails_with(&mut copy(&["--dest-no-creds", "--dest-creds", "a:b"]), 2);
+    fails_with(&mut copy(&["--src-no-creds", "--src-password", "p"]), 2);
+    fails_with(
+        &mut copy(&["--dest-creds", "a:b", "--dest-password", "p"]),
+        2,
+    );
 }
 
 #[test]

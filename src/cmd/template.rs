@@ -35,6 +35,8 @@ enum Arg {
 #[derive(Debug, Clone)]
 struct Pipe {
     decl: Vec<String>,
+    /// `$x = …`: the variable exists already and is set (not declared).
+    assign: bool,
     cmds: Vec<Vec<Arg>>,
 }
 
@@ -55,7 +57,7 @@ pub struct Template {
 /// `--format json` and `{{json .}}` mean the JSON output itself.
 pub fn is_json(format: &str) -> bool {
     let f = format.trim();
-    f == "json" || f.replace(' ', "") == "{{json.}}"
+    f.is_empty() || f == "json" || f.replace(' ', "") == "{{json.}}"
 }
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -78,8 +80,8 @@ impl Template {
         if format.len() > MAX_LEN {
             return Err(usage("longer than 64 KiB"));
         }
-        let mut text = format.replace("\\n", "\n").replace("\\t", "\t");
-        if !text.ends_with('\n') {
+        let mut text = format.to_string();
+        if !text.ends_with('\n') && !text.ends_with("\\n") {
             text.push('\n');
         }
         let items = lex(&text)?;
@@ -106,33 +108,43 @@ enum Item {
     Action(String),
 }
 
+/// Text: the two-character `\n` and `\t` are a newline and a tab.
+fn text_item(t: &str) -> Item {
+    Item::Text(t.replace("\\n", "\n").replace("\\t", "\t"))
+}
+
 fn lex(s: &str) -> Result<Vec<Item>> {
+    let space = |c: char| c.is_ascii_whitespace();
     let mut items = Vec::new();
     let mut rest = s;
     let mut trim_next = false;
     while !rest.is_empty() {
         let Some(open) = rest.find("{{") else {
-            let t = if trim_next { rest.trim_start() } else { rest };
-            items.push(Item::Text(t.to_string()));
+            let t = if trim_next {
+                rest.trim_start_matches(space)
+            } else {
+                rest
+            };
+            items.push(text_item(t));
             break;
         };
         let mut text = &rest[..open];
         if trim_next {
-            text = text.trim_start();
+            text = text.trim_start_matches(space);
         }
         let mut inner = &rest[open + 2..];
-        if let Some(r) = inner.strip_prefix("- ") {
-            text = text.trim_end();
-            inner = r;
+        if inner.starts_with('-') && inner[1..].starts_with(space) {
+            text = text.trim_end_matches(space);
+            inner = &inner[1..];
         }
         if !text.is_empty() {
-            items.push(Item::Text(text.to_string()));
+            items.push(text_item(text));
         }
         let close = find_close(inner).ok_or_else(|| usage("an action without }}"))?;
         let mut body = &inner[..close];
         trim_next = false;
-        if let Some(b) = body.strip_suffix(" -") {
-            body = b;
+        if body.ends_with('-') && body[..body.len() - 1].ends_with(space) {
+            body = &body[..body.len() - 1];
             trim_next = true;
         }
         let body = body.trim();
@@ -191,7 +203,12 @@ fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>
             None => (a.as_str(), ""),
         };
         match word {
-            "end" | "else" => return Ok((nodes, Some(a.clone()))),
+            "end" | "else" => {
+                return Ok((
+                    nodes,
+                    Some(a.split_whitespace().collect::<Vec<_>>().join(" ")),
+                ))
+            }
             "if" => {
                 let mut arms = vec![(pipe(rest)?, Vec::new())];
                 let mut otherwise = Vec::new();
@@ -313,9 +330,14 @@ fn words(s: &str) -> Result<Vec<String>> {
                 }
             }
             b'|' => i += 1,
+            b':' if b.get(i + 1) == Some(&b'=') => i += 2,
+            b'=' => i += 1,
             _ => {
-                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'|' && b[i] != b'(' {
+                while i < b.len() && !b[i].is_ascii_whitespace() && !b"|(:=".contains(&b[i]) {
                     i += 1;
+                }
+                if i == start {
+                    return Err(usage(format!("cannot read {s:?}")));
                 }
             }
         }
@@ -327,7 +349,9 @@ fn words(s: &str) -> Result<Vec<String>> {
 fn pipe(s: &str) -> Result<Pipe> {
     let mut w = words(s)?;
     let mut decl = Vec::new();
+    let mut assign = false;
     if let Some(pos) = w.iter().position(|x| x == ":=" || x == "=") {
+        assign = w[pos] == "=";
         decl = w[..pos]
             .join(" ")
             .split(',')
@@ -335,6 +359,9 @@ fn pipe(s: &str) -> Result<Pipe> {
             .filter(|v| !v.is_empty())
             .collect();
         if decl.is_empty() || decl.len() > 2 || decl.iter().any(|v| !v.starts_with('$')) {
+            return Err(usage(format!("cannot read {s:?}")));
+        }
+        if assign && decl.len() != 1 {
             return Err(usage(format!("cannot read {s:?}")));
         }
         w.drain(..=pos);
@@ -350,7 +377,7 @@ fn pipe(s: &str) -> Result<Pipe> {
     if cmds.iter().any(|c| c.is_empty()) {
         return Err(usage(format!("an empty command in {s:?}")));
     }
-    Ok(Pipe { decl, cmds })
+    Ok(Pipe { decl, assign, cmds })
 }
 
 fn fields(s: &str) -> Result<Vec<String>> {
@@ -477,6 +504,7 @@ fn exec(
                 let decl = p.decl.clone();
                 let bare = Pipe {
                     decl: Vec::new(),
+                    assign: false,
                     cmds: p.cmds.clone(),
                 };
                 let v = eval_pipe(&bare, dot, vars)?;
@@ -533,19 +561,47 @@ fn eval_pipe(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
     }
     let v = last.unwrap_or(Value::Null);
     if let Some(name) = p.decl.first() {
-        vars.push((name.clone(), v.clone()));
+        if p.assign {
+            let slot = vars
+                .iter_mut()
+                .rev()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| exec_err(format!("undefined variable {name}")))?;
+            slot.1 = v.clone();
+        } else {
+            vars.push((name.clone(), v.clone()));
+        }
     }
     Ok(v)
 }
 
 fn eval_cmd(cmd: &[Arg], dot: &Value, vars: &mut Vars, piped: Option<Value>) -> Result<Value> {
     if let Arg::Func(f) = &cmd[0] {
+        if f == "and" || f == "or" {
+            // Arguments are evaluated until one decides.
+            let mut last = Value::Null;
+            let args = cmd[1..].iter().map(Some).chain(piped.iter().map(|_| None));
+            for a in args {
+                last = match a {
+                    Some(a) => eval_arg(a, dot, vars)?,
+                    None => piped.clone().expect("piped"),
+                };
+                if truth(&last) == (f == "or") {
+                    return Ok(last);
+                }
+            }
+            return Ok(last);
+        }
         let mut args = cmd[1..]
             .iter()
             .map(|a| eval_arg(a, dot, vars))
             .collect::<Result<Vec<_>>>()?;
         args.extend(piped);
-        return call(f, &args);
+        let v = call(f, &args)?;
+        if v.as_str().is_some_and(|s| s.len() > MAX_OUT) {
+            return Err(exec_err("the output would be too large"));
+        }
+        return Ok(v);
     }
     if cmd.len() > 1 || piped.is_some() {
         return Err(exec_err("an argument given to a value, not a function"));
@@ -580,6 +636,7 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
         v = match &v {
             Value::Object(m) => match m.get(f) {
                 Some(x) => x.clone(),
+                None if is_map(m) => Value::Null,
                 None => return Err(exec_err(format!("can't evaluate field {f}"))),
             },
             Value::Null => Value::Null,
@@ -592,6 +649,12 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
         };
     }
     Ok(v)
+}
+
+/// An object of strings only is a map (labels, annotations): a key it
+/// lacks has no value. Other objects are records, whose fields are fixed.
+fn is_map(m: &Map<String, Value>) -> bool {
+    m.values().all(Value::is_string)
 }
 
 fn truth(v: &Value) -> bool {
@@ -719,7 +782,14 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
                             x[i as usize].clone()
                         }
                         (Value::Object(m), Value::String(s)) => {
-                            m.get(s).cloned().unwrap_or(Value::Null)
+                            m.get(s).cloned().unwrap_or_else(|| {
+                                // a map of strings gives the empty string
+                                if is_map(m) {
+                                    Value::String(String::new())
+                                } else {
+                                    Value::Null
+                                }
+                            })
                         }
                         (Value::Null, _) => Value::Null,
                         (v, k) => {
@@ -984,7 +1054,7 @@ pub fn go_time(s: &str) -> Option<String> {
 /// out when empty are there, empty; `Created` as a time prints.
 pub fn inspect_data(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
-        for k in ["Name", "Variant"] {
+        for k in ["Name", "Tag", "Variant"] {
             m.entry(k.to_string())
                 .or_insert(Value::String(String::new()));
         }
@@ -1058,6 +1128,22 @@ mod tests {
         assert_eq!(r("  {{- .Os -}}  \n", &v), "linux");
         assert_eq!(r("{{/* note */}}{{$x := .Os}}{{$x}}", &v), "linux\n");
         assert_eq!(r("{{(index .Layers 0) | upper}}", &v), "A\n");
+        // maps: a missing key is no value (index: empty); records: an error
+        assert_eq!(
+            r("{{.Labels.nope}}|{{index .Labels \"nope\"}}|", &v),
+            "<no value>||\n"
+        );
+        // and/or stop at the argument that decides
+        assert_eq!(r("{{and .Empty .Nope}} {{or .Os .Nope}}", &v), "[] linux\n");
+        // = sets the variable declared outside the block
+        assert_eq!(
+            r("{{$n := 0}}{{range .Layers}}{{$n = .}}{{end}}{{$n}}", &v),
+            "b\n"
+        );
+        assert_eq!(r("{{$x:=.Os}}{{$x}}", &v), "linux\n");
+        assert_eq!(r("a {{-\t.Os\t-}}\n b", &v), "alinuxb\n");
+        assert_eq!(r("{{printf \"%s\\n\" .Os}}", &v), "linux\n\n");
+        assert_eq!(r("{{if .Empty}}x{{else  if .Os}}y{{end}}", &v), "y\n");
     }
 
     #[test]
@@ -1078,6 +1164,18 @@ mod tests {
                 .unwrap_or_else(|| panic!("{bad}"));
             assert_eq!(e.kind(), crate::error::Kind::Usage, "{bad}");
         }
+        let e = Template::parse("{{$x = 1}}")
+            .unwrap()
+            .render(&v)
+            .unwrap_err();
+        assert!(e.to_string().contains("undefined variable $x"), "{e}");
+        // A value doubled until it would not fit: stopped.
+        let t = format!(
+            "{{{{$x := \"aaaaaaaaaaaaaaaa\"}}}}{}",
+            "{{$x = print $x $x}}".repeat(40)
+        );
+        let e = Template::parse(&t).unwrap().render(&v).unwrap_err();
+        assert!(e.to_string().contains("too large"), "{e}");
         for bad in [
             "{{.B}}",
             "{{index .A 1}}",
@@ -1088,6 +1186,7 @@ mod tests {
             assert!(e.to_string().starts_with("--format:"), "{bad}: {e}");
         }
         assert!(is_json("json") && is_json("{{ json . }}") && !is_json("{{json .A}}"));
+        assert!(is_json(""));
         // Nested ranges multiply: stopped, not run for ever.
         let v = json!({"L": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]});
         let t = "{{range $.L}}".repeat(12) + "x" + &"{{end}}".repeat(12);
