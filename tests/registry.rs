@@ -1007,21 +1007,7 @@ fn token_auth_pull_push_scopes_and_reuse() {
     };
     let k = t.path().join("token.key");
     let c = t.path().join("token.crt");
-    ok(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=lade token",
-        "-keyout",
-        k.to_str().unwrap(),
-        "-out",
-        c.to_str().unwrap(),
-    ]));
+    self_signed(&k, &c, "lade token");
     let der =
         ok(Command::new("openssl").args(["x509", "-in", c.to_str().unwrap(), "-outform", "DER"]));
     let x5c = b64std(&der);

@@ -8,7 +8,9 @@ use crate::cli::{DestKindArg, FormatArg, SrcKindArg, SyncArgs};
 use crate::copy::plan::Format;
 use crate::copy::progress::{Mode, Progress};
 use crate::copy::referrers::{ReferrerMode, WithoutAttachmentTags};
-use crate::copy::sync::{plan, run as run_work, Item, Outcome, SyncOptions, Work};
+use crate::copy::sync::{
+    one_per_target, plan, run as run_work, Item, Outcome, SyncOptions, Work, TAG_REGEX_HINT,
+};
 use crate::copy::sync_many::{self, DestKind, Naming, Planned, SrcKind};
 use crate::copy::sync_yaml::one_line;
 use crate::copy::{CopyOptions, MultiArch};
@@ -93,7 +95,8 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             if referrers == ReferrerMode::Off || !dst.holds_referrers() {
                 src = Box::new(WithoutAttachmentTags(src));
             }
-            let work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
+            let mut work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
+            one_per_target([&mut work], TAG_REGEX_HINT)?;
             vec![Planned {
                 opts: opts.clone(),
                 work,

@@ -613,13 +613,12 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
     match a {
         Arg::Field(f) => walk(dot, f),
         Arg::Var(name, f) => {
-            let v = vars
+            let (_, v) = vars
                 .iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
                 .ok_or_else(|| exec_err(format!("undefined variable {name}")))?;
-            walk(&v, f)
+            walk(v, f)
         }
         Arg::Lit(v) => Ok(v.clone()),
         Arg::Func(f) => call(f, &[]),
@@ -630,16 +629,17 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
     }
 }
 
+/// The value at `fields` under `v` (cloned once, at the end).
 fn walk(v: &Value, fields: &[String]) -> Result<Value> {
-    let mut v = v.clone();
+    let mut v = v;
     for f in fields {
-        v = match &v {
+        v = match v {
             Value::Object(m) => match m.get(f) {
-                Some(x) => x.clone(),
-                None if is_map(m) => Value::Null,
+                Some(x) => x,
+                None if is_map(m) => return Ok(Value::Null),
                 None => return Err(exec_err(format!("can't evaluate field {f}"))),
             },
-            Value::Null => Value::Null,
+            Value::Null => return Ok(Value::Null),
             other => {
                 return Err(exec_err(format!(
                     "can't evaluate field {f} in {}",
@@ -648,7 +648,7 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
             }
         };
     }
-    Ok(v)
+    Ok(v.clone())
 }
 
 /// An object of strings only is a map (labels, annotations): a key it
@@ -920,7 +920,7 @@ fn go_maps(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(go_maps).collect()),
         Value::Object(m) => {
             let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            if m.values().all(Value::is_string) {
+            if is_map(m) {
                 entries.sort_by(|x, y| x.0.cmp(y.0));
             }
             Value::Object(

@@ -85,16 +85,28 @@ pub struct Work {
 }
 
 impl Work {
-    /// This image, not tried (an earlier one failed).
-    pub fn not_attempted(self) -> Item {
+    /// The item of this image: what `outcome` makes of its source and
+    /// destination.
+    fn done(
+        self,
+        outcome: impl FnOnce(&dyn ImageReference, Result<Box<dyn ImageReference>>) -> Outcome,
+    ) -> Item {
+        let dest = self.to.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        let source = self.src.to_string();
+        let outcome = outcome(&*self.src, self.to);
         Item {
-            dest: self.to.as_ref().map(|t| t.to_string()).unwrap_or_default(),
             source_tag: self.name,
-            source: self.src.to_string(),
+            source,
             tag: self.tag,
             label: self.label,
-            outcome: Outcome::NotAttempted,
+            dest,
+            outcome,
         }
+    }
+
+    /// This image, not tried (an earlier one failed).
+    pub fn not_attempted(self) -> Item {
+        self.done(|_, _| Outcome::NotAttempted)
     }
 
     /// An image that failed before it could be tried (its repository
@@ -169,10 +181,14 @@ pub fn sync(
     dst: &dyn ImageReference,
     opts: &SyncOptions,
 ) -> Result<Vec<Item>> {
-    let work = plan(src, dst, &|_| true, "", opts)?;
+    let mut work = plan(src, dst, &|_| true, "", opts)?;
+    one_per_target([&mut work], TAG_REGEX_HINT)?;
     dst.learn_tags(&opts.copy.transport);
     run(work, opts)
 }
+
+/// How to part two images of one repository bound for one tag.
+pub const TAG_REGEX_HINT: &str = "pick one with --tag-regex";
 
 /// The destination tag of an image the source calls `tag`: with
 /// `suffix` added, except for signature and referrer tags, which keep
@@ -247,19 +263,46 @@ pub fn plan(
 
 /// Copy every image of `work` its destination does not hold already;
 /// one item per image, in the order given.
-pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
-    // Two images written to one place: one would silently replace the other.
-    let mut seen = HashMap::new();
-    for w in &work {
-        if let Ok(to) = &w.to {
-            if let Some(other) = seen.insert(to.to_string(), &w.name) {
-                let name = &w.name;
-                return Err(Error::new(format!(
-                    "{other} and {name} would both be written to {to}; pick one with --tag-regex"
-                )));
+/// Each destination written once, across `batches`: the same source image
+/// listed twice is kept once; two images bound for one place (one would
+/// silently replace the other) are refused, `hint` saying how to part
+/// them.
+pub fn one_per_target<'a>(
+    batches: impl IntoIterator<Item = &'a mut Vec<Work>>,
+    hint: &str,
+) -> Result<()> {
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for work in batches {
+        let mut err = None;
+        work.retain(|w| {
+            let Ok(to) = &w.to else { return true };
+            let (to, src) = (to.to_string(), w.src.to_string());
+            match seen.get(&to) {
+                Some(other) if *other == src => false,
+                Some(other) => {
+                    err.get_or_insert_with(|| {
+                        Error::new(format!(
+                            "{other} and {src} would both be written to {to}; {hint}"
+                        ))
+                    });
+                    true
+                }
+                None => {
+                    seen.insert(to, src);
+                    true
+                }
             }
+        });
+        if let Some(e) = err {
+            return Err(e);
         }
     }
+    Ok(())
+}
+
+/// Copy every image of `work` its destination does not hold already;
+/// one item per image, in the order given. (See [`one_per_target`].)
+pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     if let (false, false, Some(Ok(to))) =
         (opts.dry_run, opts.keep_going, work.first().map(|w| &w.to))
     {
@@ -275,25 +318,18 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     }
     let stop = AtomicBool::new(false);
     let one = |w: Work| -> Item {
-        let dest = w.to.as_ref().map(|t| t.to_string()).unwrap_or_default();
-        let outcome = if stop.load(Ordering::Relaxed) {
-            Outcome::NotAttempted
-        } else {
-            let res = w.to.and_then(|to| sync_one(&*w.src, &*to, opts));
+        let name = w.name.clone();
+        w.done(|src, to| {
+            if stop.load(Ordering::Relaxed) {
+                return Outcome::NotAttempted;
+            }
+            let res = to.and_then(|to| sync_one(src, &*to, opts));
             // A plan (--dry-run) lists every image, failed or not.
             if res.is_err() && !opts.keep_going && !opts.dry_run {
                 stop.store(true, Ordering::Relaxed);
             }
-            res.unwrap_or_else(|e| Outcome::Failed(e.context(&w.name)))
-        };
-        Item {
-            source_tag: w.name,
-            source: w.src.to_string(),
-            tag: w.tag,
-            label: w.label,
-            dest,
-            outcome,
-        }
+            res.unwrap_or_else(|e| Outcome::Failed(e.context(&name)))
+        })
     };
     // (By the source's name: a suffix added to the tag does not hide one.)
     let attachment =
@@ -336,14 +372,7 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     let attached = |w: Work| -> Item {
         let subject = attachment(&w);
         match subject.and_then(|d| changed.get(&d).map(|written| (d, written.clone()))) {
-            Some((d, written)) => Item {
-                source: w.src.to_string(),
-                dest: w.to.as_ref().map(|t| t.to_string()).unwrap_or_default(),
-                source_tag: w.name,
-                tag: w.tag,
-                label: w.label,
-                outcome: Outcome::LeftOut(d, written),
-            },
+            Some((d, written)) => w.done(|_, _| Outcome::LeftOut(d, written)),
             None => one(w),
         }
     };

@@ -11,14 +11,13 @@
 //! source registry after another, each with its own settings, the
 //! images of each `jobs` at once by [`super::sync::run`].
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
 use super::referrers::{ReferrerMode, WithoutAttachmentTags};
 use super::semver::Constraint;
-use super::sync::{plan, suffixed, Item, SyncOptions, Work};
+use super::sync::{one_per_target, plan, suffixed, Item, SyncOptions, Work};
 use super::sync_yaml::{self, Ref, RegistryEntry};
 use crate::error::{Error, Result};
 use crate::model::DockerRef;
@@ -128,16 +127,8 @@ pub fn sources(kind: SrcKind, source: &str) -> Result<Vec<Source>> {
             .into_iter()
             .map(|e| {
                 let mut repos = Vec::new();
-                let repo = |name: &str| -> Result<DockerRef> {
-                    let r = DockerRef::parse(&format!("{}/{name}", e.registry))?;
-                    if r.tag.is_some() || r.digest.is_some() {
-                        return Err(Error::new(format!(
-                            "{}/{name}: names an image, not a repository",
-                            e.registry
-                        )));
-                    }
-                    Ok(r)
-                };
+                // (sync_yaml checked each name is a repository's.)
+                let repo = |name: &str| DockerRef::parse(&format!("{}/{name}", e.registry));
                 for (name, refs) in &e.images {
                     let pick = if refs.is_empty() {
                         Pick::All
@@ -248,30 +239,10 @@ pub fn plan_all(
         .into_iter()
         .map(|s| plan_source(s, dest_kind, dest, naming, opts))
         .collect::<Result<_>>()?;
-    // Two images bound for one place: one would replace the other. The
-    // same image listed twice (by a tag and by a regex) is copied once.
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for p in &mut planned {
-        let mut keep = Vec::with_capacity(p.work.len());
-        for w in std::mem::take(&mut p.work) {
-            if let Ok(to) = &w.to {
-                let (to, src) = (to.to_string(), w.src.to_string());
-                match seen.get(&to) {
-                    Some(other) if *other == src => continue,
-                    Some(other) => {
-                        return Err(Error::new(format!(
-                            "{other} and {src} would both be written to {to}; --scoped keeps them apart"
-                        )))
-                    }
-                    None => {
-                        seen.insert(to, src);
-                    }
-                }
-            }
-            keep.push(w);
-        }
-        p.work = keep;
-    }
+    one_per_target(
+        planned.iter_mut().map(|p| &mut p.work),
+        "--scoped keeps them apart",
+    )?;
     Ok(planned)
 }
 

@@ -33,7 +33,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::semver::Constraint;
 use crate::error::{Error, Result};
-use crate::model::Digest;
+use crate::model::{Digest, DockerRef};
 
 /// Largest file read.
 const MAX_FILE: u64 = 4 << 20;
@@ -226,7 +226,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
     let host_ok = !host.is_empty()
         && !name.contains("://")
         && !name.ends_with('/')
-        && crate::model::DockerRef::parse(&format!("{host}/x"))
+        && DockerRef::parse(&format!("{host}/x"))
             .is_ok_and(|r| r.domain == host || host == "index.docker.io");
     if !host_ok {
         return Err(ctx(at(n.line(), "the key must be HOST[:PORT][/NAMESPACE]")));
@@ -240,7 +240,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
         match key(k) {
             "images" => {
                 for (repo, refs) in map(v, "images").map_err(ctx)? {
-                    let repo = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let repo = repository(&r.registry, key(repo), repo.line()).map_err(ctx)?;
                     let refs = match refs {
                         Node::Seq(items, _) => items
                             .iter()
@@ -263,7 +263,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
             }
             "images-by-tag-regex" => {
                 for (repo, re) in map(v, "images-by-tag-regex").map_err(ctx)? {
-                    let name = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let name = repository(&r.registry, key(repo), repo.line()).map_err(ctx)?;
                     let what = format!("images-by-tag-regex of {name:?}");
                     let p = string(re, &what, repo.line()).map_err(ctx)?;
                     let re = Regex::new(&p).map_err(|e| {
@@ -277,7 +277,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
             }
             "images-by-semver" => {
                 for (repo, c) in map(v, "images-by-semver").map_err(ctx)? {
-                    let name = repository(key(repo), repo.line()).map_err(ctx)?;
+                    let name = repository(&r.registry, key(repo), repo.line()).map_err(ctx)?;
                     let what = format!("images-by-semver of {name:?}");
                     let c = string(c, &what, repo.line()).map_err(ctx)?;
                     let c = Constraint::parse(&c).map_err(|e| ctx(at(repo.line(), e.message())))?;
@@ -346,25 +346,17 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
     Ok(r)
 }
 
-/// A repository name under the registry: no tag, no digest.
-fn repository(name: &str, line: usize) -> Result<String> {
-    let ok = !name.is_empty()
-        && name.split('/').all(|c| {
-            !c.is_empty()
-                && c.bytes()
-                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
-                && c.as_bytes()[0].is_ascii_alphanumeric()
-                && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
-        });
-    if ok {
-        Ok(name.to_string())
-    } else {
-        Err(at(
+/// A repository name under the registry: the reference grammar's path
+/// (checked by [`DockerRef::parse`]), no tag, no digest.
+fn repository(registry: &str, name: &str, line: usize) -> Result<String> {
+    match DockerRef::parse(&format!("{registry}/{name}")) {
+        Ok(r) if r.tag.is_none() && r.digest.is_none() => Ok(name.to_string()),
+        _ => Err(at(
             line,
             format!(
                 "{name:?} is not a repository name (lower-case path components, no tag or digest)"
             ),
-        ))
+        )),
     }
 }
 

@@ -73,9 +73,9 @@ pub fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str)
     panic!("docker-registry did not start: {log}");
 }
 
-/// A CA and a server certificate for 127.0.0.1 made with openssl.
-pub fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+/// A self-signed certificate `crt` for `cn`, its key `key`, made with
+/// openssl.
+pub fn self_signed(key: &Path, crt: &Path, cn: &str) {
     ok(Command::new("openssl").args([
         "req",
         "-x509",
@@ -85,12 +85,18 @@ pub fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         "-days",
         "2",
         "-subj",
-        "/CN=lade test CA",
+        &format!("/CN={cn}"),
         "-keyout",
-        &d("ca.key"),
+        key.to_str().unwrap(),
         "-out",
-        &d("ca.crt"),
+        crt.to_str().unwrap(),
     ]));
+}
+
+/// A CA and a server certificate for 127.0.0.1 made with openssl.
+pub fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    self_signed(&dir.join("ca.key"), &dir.join("ca.crt"), "lade test CA");
     fs::write(
         dir.join("ext.cnf"),
         "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
