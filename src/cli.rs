@@ -438,8 +438,10 @@ FORMAT
   -f TEMPLATE prints the template filled from the output's fields, in the
   template language of skopeo inspect --format: {{.Digest}}, {{.Labels}}
   (map[k:v]), {{index .Labels \"k\"}}, {{range .Layers}}{{.}}\\n{{end}},
-  {{if …}}{{else}}{{end}}, {{with …}}, variables ($i, $v := …), pipes, and
-  the functions len index printf print println eq ne lt le gt ge and or not
+  {{if …}}{{else}}{{end}}, {{with …}}, {{break}} and {{continue}} in a range,
+  variables ($i, $v := …), pipes, Go's number literals (2.5, 0x1F, 'a'), and
+  the functions len index printf (%v %s %d %q %x %X %t %f %e %g %c, with
+  flags, width and precision) print println eq ne lt le gt ge and or not
   json join split lower upper title truncate pad. \\n and \\t are a newline
   and a tab; a newline ends the output. Created prints as a time (2024-01-02
   03:04:05 +0000 UTC); Name and Variant are empty when the JSON leaves them

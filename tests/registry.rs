@@ -1977,6 +1977,12 @@ fn inspect_format_prints_as_skopeo_does() {
         "{{.Created}}",
         "{{with .RepoTags}}{{index . 0}}{{end}}",
         "{{if eq .Os \"linux\"}}L{{end}}",
+        // numbers as Go writes them; Go's literals
+        "{{2.0}} {{0.5}} {{-0.25}} {{1e6}} {{123456.0}} {{1.5e-5}} {{0x1F}} {{0o17}} {{1_000}} {{'a'}}",
+        "{{printf \"%t|%5.2f|%e|%g|%v|%x|%X|%c|%+d|%05d|%-4s|%.3s|%.2v\" true 3.14159 1500000.0 0.000012 2.5 255 255 65 7 42 \"ab\" \"abcdef\" 3.14159}}",
+        // leaving a range early
+        "{{range $i, $l := .Layers}}{{if eq $i 1}}{{break}}{{end}}[{{$l}}]{{end}}",
+        "{{range $i, $l := .Layers}}{{if eq $i 0}}{{continue}}{{end}}[{{$l}}]{{end}}",
     ] {
         let s = ok(skopeo().args(["inspect", INSECURE, "--format", f, &img]));
         let l = ok(lade().args(["inspect", INSECURE, "--format", f, &img]));

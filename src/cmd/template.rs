@@ -5,13 +5,14 @@
 //! What is read: text and `{{ }}` actions (`{{-`/`-}}` trim the spaces
 //! beside them, `{{/* */}}` is a comment); fields `.A.B`, `.`, `$`,
 //! variables (`$x := …`, `range $i, $v := …`); `if`/`else if`/`else`,
-//! `range` (with `else`), `with`; pipes `a | f`; parentheses; string,
-//! number and boolean literals; the functions `len`, `index`, `printf`,
+//! `range` (with `else`, `break`, `continue`), `with`; pipes `a | f`;
+//! parentheses; string, character, number (Go's: `0x1F`, `1_000`, `2.5`)
+//! and boolean literals; the functions `len`, `index`, `printf`,
 //! `print`, `println`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `and`, `or`,
 //! `not`, `json`, `join`, `split`, `lower`, `upper`, `title`, `truncate`,
 //! `pad`. Values print as those tools print them: lists `[a b]`, maps
-//! `map[k:v]` (keys sorted), a missing value `<no value>`, `Created` as
-//! `2024-01-02 03:04:05.123 +0000 UTC`. The literal two-character
+//! `map[k:v]` (keys sorted), floats `2`, `0.5`, `1e+06`, a missing
+//! value `<no value>`, `Created` as `2024-01-02 03:04:05.123 +0000 UTC`. The literal two-character
 //! sequences `\n` and `\t` are a newline and a tab, and a newline ends
 //! the output if the template does not.
 
@@ -48,6 +49,18 @@ enum Node {
     If(Vec<(Pipe, Vec<Node>)>, Vec<Node>),
     Range(Pipe, Vec<Node>, Vec<Node>),
     With(Pipe, Vec<Node>, Vec<Node>),
+    /// `{{break}}` and `{{continue}}`, in a range's body only.
+    Break,
+    Continue,
+}
+
+/// How a list of nodes ended: at its end, or at a `{{break}}` or
+/// `{{continue}}` of the innermost range.
+#[derive(Clone, Copy, PartialEq)]
+enum Flow {
+    Next,
+    Break,
+    Continue,
 }
 
 pub struct Template {
@@ -86,7 +99,7 @@ impl Template {
         }
         let items = lex(&text)?;
         let mut it = items.into_iter().peekable();
-        let (nodes, end) = parse_list(&mut it, 0)?;
+        let (nodes, end) = parse_list(&mut it, 0, false)?;
         if let Some(e) = end {
             return Err(usage(format!("{{{{{e}}}}} without its block")));
         }
@@ -185,7 +198,9 @@ fn find_close(s: &str) -> Option<usize> {
 type Items = std::iter::Peekable<std::vec::IntoIter<Item>>;
 
 /// Nodes up to an `end`/`else…` (returned, for the caller's block).
-fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>)> {
+/// The nodes up to an `{{end}}` or `{{else …}}` (returned); `in_range`:
+/// inside the body of a range, where `{{break}}`/`{{continue}}` may be.
+fn parse_list(it: &mut Items, depth: usize, in_range: bool) -> Result<(Vec<Node>, Option<String>)> {
     if depth > MAX_DEPTH {
         return Err(usage("blocks nested too deep"));
     }
@@ -213,7 +228,7 @@ fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>
                 let mut arms = vec![(pipe(rest)?, Vec::new())];
                 let mut otherwise = Vec::new();
                 loop {
-                    let (body, end) = parse_list(it, depth + 1)?;
+                    let (body, end) = parse_list(it, depth + 1, in_range)?;
                     let end = end.ok_or_else(|| usage("{{if}} without {{end}}"))?;
                     arms.last_mut().expect("an arm").1 = body;
                     if end == "end" {
@@ -226,7 +241,7 @@ fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>
                     if end != "else" {
                         return Err(usage(format!("{{{{{end}}}}} in {{{{if}}}}")));
                     }
-                    let (body, end) = parse_list(it, depth + 1)?;
+                    let (body, end) = parse_list(it, depth + 1, in_range)?;
                     if end.as_deref() != Some("end") {
                         return Err(usage("{{if}} without {{end}}"));
                     }
@@ -237,10 +252,10 @@ fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>
             }
             "range" | "with" => {
                 let p = pipe(rest)?;
-                let (body, end) = parse_list(it, depth + 1)?;
+                let (body, end) = parse_list(it, depth + 1, in_range || word == "range")?;
                 let (body, otherwise) = match end.as_deref() {
                     Some("end") => (body, Vec::new()),
-                    Some("else") => match parse_list(it, depth + 1)? {
+                    Some("else") => match parse_list(it, depth + 1, in_range)? {
                         (e, Some(x)) if x == "end" => (body, e),
                         _ => return Err(usage(format!("{{{{{word}}}}} without {{{{end}}}}"))),
                     },
@@ -252,7 +267,17 @@ fn parse_list(it: &mut Items, depth: usize) -> Result<(Vec<Node>, Option<String>
                     Node::With(p, body, otherwise)
                 });
             }
-            "define" | "template" | "block" | "break" | "continue" => {
+            "break" | "continue" if rest.is_empty() => {
+                if !in_range {
+                    return Err(usage(format!("{{{{{word}}}}} outside {{{{range}}}}")));
+                }
+                nodes.push(if word == "break" {
+                    Node::Break
+                } else {
+                    Node::Continue
+                });
+            }
+            "define" | "template" | "block" => {
                 return Err(usage(format!("{{{{{word}}}}} is not supported")))
             }
             _ => nodes.push(Node::Action(pipe(&a)?)),
@@ -281,6 +306,16 @@ fn words(s: &str) -> Result<Vec<String>> {
                 }
                 if i >= b.len() {
                     return Err(usage("a string without its closing quote"));
+                }
+                i += 1;
+            }
+            b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= b.len() {
+                    return Err(usage("a character without its closing quote"));
                 }
                 i += 1;
             }
@@ -432,16 +467,67 @@ fn arg(w: &str) -> Result<Arg> {
         "nil" => return Ok(Arg::Lit(Value::Null)),
         _ => {}
     }
-    if let Ok(n) = w.parse::<i64>() {
-        return Ok(Arg::Lit(Value::from(n)));
-    }
-    if let Ok(n) = w.parse::<f64>() {
-        return Ok(Arg::Lit(Value::from(n)));
+    if let Some(v) = number_literal(w) {
+        return Ok(Arg::Lit(v));
     }
     if FUNCS.contains(&w) {
         return Ok(Arg::Func(w.to_string()));
     }
     Err(usage(format!("function {w:?} not defined")))
+}
+
+/// Go's number literals: `12`, `-3`, `0x1F`, `0o17`, `0b101`, `1_000`,
+/// `2.5`, `1e3`, and a character `'a'` (its code point).
+fn number_literal(w: &str) -> Option<Value> {
+    if let Some(c) = w.strip_prefix('\'').and_then(|c| c.strip_suffix('\'')) {
+        let ch = match c {
+            "\\n" => '\n',
+            "\\t" => '\t',
+            "\\r" => '\r',
+            "\\0" => '\0',
+            "\\\\" => '\\',
+            "\\'" => '\'',
+            _ => {
+                let mut it = c.chars();
+                match (it.next(), it.next()) {
+                    (Some(ch), None) if ch != '\\' => ch,
+                    _ => return None,
+                }
+            }
+        };
+        return Some(Value::from(ch as u32));
+    }
+    let (neg, body) = match w.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, w.strip_prefix('+').unwrap_or(w)),
+    };
+    if body.is_empty() || !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    if body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let body = body.replace('_', "");
+    let radix = match body.get(..2) {
+        Some("0x" | "0X") => Some(16),
+        Some("0o" | "0O") => Some(8),
+        Some("0b" | "0B") => Some(2),
+        _ => None,
+    };
+    let int = match radix {
+        Some(r) => i64::from_str_radix(&body[2..], r).ok(),
+        None => body.parse::<i64>().ok(),
+    };
+    if let Some(n) = int {
+        return Some(Value::from(if neg { -n } else { n }));
+    }
+    if radix.is_some() {
+        return None;
+    }
+    body.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(|f| Value::from(if neg { -f } else { f }))
 }
 
 const FUNCS: &[&str] = &[
@@ -458,7 +544,7 @@ fn exec(
     out: &mut String,
     steps: &mut u64,
     depth: usize,
-) -> Result<()> {
+) -> Result<Flow> {
     if depth > MAX_DEPTH {
         return Err(exec_err("too deep"));
     }
@@ -468,36 +554,39 @@ fn exec(
             return Err(exec_err("the output would be too large"));
         }
         let mark = vars.len();
-        match n {
-            Node::Text(t) => out.push_str(t),
+        let flow = match n {
+            Node::Text(t) => {
+                out.push_str(t);
+                Flow::Next
+            }
+            Node::Break => Flow::Break,
+            Node::Continue => Flow::Continue,
             Node::Action(p) => {
                 let v = eval_pipe(p, dot, vars)?;
                 if p.decl.is_empty() {
                     print_value(out, &v);
+                    Flow::Next
                 } else {
                     // A declaration prints nothing; it lasts to the block's end.
                     continue;
                 }
             }
             Node::If(arms, otherwise) => {
-                let mut done = false;
+                let mut chosen = otherwise;
                 for (cond, body) in arms {
                     if truth(&eval_pipe(cond, dot, vars)?) {
-                        exec(body, dot, vars, out, steps, depth + 1)?;
-                        done = true;
+                        chosen = body;
                         break;
                     }
                 }
-                if !done {
-                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
-                }
+                exec(chosen, dot, vars, out, steps, depth + 1)?
             }
             Node::With(p, body, otherwise) => {
                 let v = eval_pipe(p, dot, vars)?;
                 if truth(&v) {
-                    exec(body, &v, vars, out, steps, depth + 1)?;
+                    exec(body, &v, vars, out, steps, depth + 1)?
                 } else {
-                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
+                    exec(otherwise, dot, vars, out, steps, depth + 1)?
                 }
             }
             Node::Range(p, body, otherwise) => {
@@ -529,8 +618,9 @@ fn exec(
                         )))
                     }
                 };
+                let mut flow = Flow::Next;
                 if items.is_empty() {
-                    exec(otherwise, dot, vars, out, steps, depth + 1)?;
+                    flow = exec(otherwise, dot, vars, out, steps, depth + 1)?;
                 }
                 for (k, x) in items {
                     let m = vars.len();
@@ -542,16 +632,21 @@ fn exec(
                         }
                         _ => {}
                     }
-                    exec(body, &x, vars, out, steps, depth + 1)?;
+                    let f = exec(body, &x, vars, out, steps, depth + 1)?;
                     vars.truncate(m);
+                    if f == Flow::Break {
+                        break;
+                    }
                 }
+                flow
             }
-        }
-        if !matches!(n, Node::Action(p) if !p.decl.is_empty()) {
-            vars.truncate(mark);
+        };
+        vars.truncate(mark);
+        if flow != Flow::Next {
+            return Ok(flow);
         }
     }
-    Ok(())
+    Ok(Flow::Next)
 }
 
 fn eval_pipe(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
@@ -688,9 +783,12 @@ fn print_value(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("<no value>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => out.push_str(&go_float(f, 'g', None)),
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
         Value::String(s) => out.push_str(s),
         Value::Array(a) => {
             out.push('[');
@@ -955,7 +1053,8 @@ fn title(s: &str) -> String {
     out
 }
 
-/// `%s %v %d %q %x %%`, with `-` and a width.
+/// Go's `fmt`: the verbs `%v %s %d %q %x %X %t %f %e %g %c %%`, the
+/// flags `-` (left), `0` (zeros), `+` (sign), a width and a precision.
 fn printf(fmt: &str, args: &[Value]) -> Result<String> {
     let mut out = String::new();
     let mut args = args.iter();
@@ -965,16 +1064,31 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             out.push(c);
             continue;
         }
-        let mut left = false;
-        let mut width = 0usize;
-        while chars.peek() == Some(&'-') {
+        let (mut left, mut zero, mut plus) = (false, false, false);
+        while let Some(&f) = chars.peek() {
+            match f {
+                '-' => left = true,
+                '0' => zero = true,
+                '+' => plus = true,
+                _ => break,
+            }
             chars.next();
-            left = true;
         }
-        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+        let number = |chars: &mut std::iter::Peekable<std::str::Chars>| {
+            let mut n = 0usize;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                chars.next();
+                n = (n * 10 + d as usize).min(1024);
+            }
+            n
+        };
+        let width = number(&mut chars);
+        let prec = if chars.peek() == Some(&'.') {
             chars.next();
-            width = (width * 10 + d as usize).min(1024);
-        }
+            Some(number(&mut chars))
+        } else {
+            None
+        };
         let verb = chars
             .next()
             .ok_or_else(|| exec_err("printf: a % at the end"))?;
@@ -985,29 +1099,132 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
         let v = args
             .next()
             .ok_or_else(|| exec_err(format!("printf: no value for %{verb}")))?;
-        let s = match verb {
-            's' | 'v' => text(v),
-            'd' => match v.as_i64() {
-                Some(n) => n.to_string(),
-                None => return Err(exec_err(format!("printf: %d of {}", show(v)))),
+        let bad = || exec_err(format!("printf: %{verb} of {}", show(v)));
+        let float = |v: &Value| v.as_f64().filter(|_| v.is_number());
+        let mut s = match verb {
+            's' | 'v' => match (verb, prec) {
+                ('v', Some(_)) if v.is_f64() => go_float(v.as_f64().unwrap(), 'g', prec),
+                (_, Some(p)) if v.is_string() => text(v).chars().take(p).collect(),
+                _ => text(v),
             },
+            'd' => match v {
+                Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                _ => return Err(bad()),
+            },
+            'c' => match v.as_u64().and_then(|n| char::from_u32(n as u32)) {
+                Some(c) => c.to_string(),
+                None => return Err(bad()),
+            },
+            't' => match v {
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(bad()),
+            },
+            'f' | 'F' | 'e' | 'g' => go_float(float(v).ok_or_else(bad)?, verb, prec),
             'q' => serde_json::to_string(&Value::String(text(v))).expect("a string serializes"),
-            'x' => match v {
-                Value::Number(n) if n.as_u64().is_some() => format!("{:x}", n.as_u64().unwrap()),
-                _ => hex::encode(text(v)),
-            },
+            'x' | 'X' => {
+                let s = match v {
+                    Value::Number(n) if n.as_u64().is_some() => {
+                        format!("{:x}", n.as_u64().unwrap())
+                    }
+                    Value::Number(n) if n.as_i64().is_some() => {
+                        format!("-{:x}", n.as_i64().unwrap().unsigned_abs())
+                    }
+                    Value::Number(_) => return Err(bad()),
+                    _ => hex::encode(text(v)),
+                };
+                if verb == 'X' {
+                    s.to_uppercase()
+                } else {
+                    s
+                }
+            }
             other => return Err(exec_err(format!("printf: %{other} is not supported"))),
         };
+        if plus && v.is_number() && !s.starts_with('-') {
+            s.insert(0, '+');
+        }
         let pad = width.saturating_sub(s.chars().count());
         if left {
             out.push_str(&s);
             out.push_str(&" ".repeat(pad));
+        } else if zero && v.is_number() {
+            // zeros go after the sign
+            let sign = usize::from(s.starts_with(['-', '+']));
+            out.push_str(&s[..sign]);
+            out.push_str(&"0".repeat(pad));
+            out.push_str(&s[sign..]);
         } else {
             out.push_str(&" ".repeat(pad));
             out.push_str(&s);
         }
     }
     Ok(out)
+}
+
+/// A float as Go's `strconv.FormatFloat` writes it: `f` (fixed, 6
+/// decimals by default), `e` (`1.500000e+06`) or `g` (as many digits as
+/// the precision, or the fewest that read back; the exponent form when
+/// the exponent is below -4 or at least the precision, 6 for the fewest:
+/// `2`, `0.5`, `1e+06`).
+fn go_float(f: f64, verb: char, prec: Option<usize>) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    // The digits and the exponent of the first one.
+    let sci = |p: Option<usize>| -> (String, String, i32) {
+        let e = match p {
+            Some(p) => format!("{:.*e}", p, f),
+            None => format!("{f:e}"),
+        };
+        let (m, x) = e.split_once('e').expect("{:e} writes an exponent");
+        let (sign, m) = match m.strip_prefix('-') {
+            Some(m) => ("-".to_string(), m),
+            None => (String::new(), m),
+        };
+        (sign, m.replace('.', ""), x.parse().expect("an exponent"))
+    };
+    let exp_form = |sign: &str, digits: &str, x: i32| {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let xs = if x < 0 { '-' } else { '+' };
+        format!("{sign}{first}{dot}{rest}e{xs}{:02}", x.unsigned_abs())
+    };
+    match verb {
+        'e' => {
+            let (sign, digits, x) = sci(Some(prec.unwrap_or(6)));
+            exp_form(&sign, &digits, x)
+        }
+        'g' => {
+            let (sign, digits, x) = sci(prec.map(|p| p.max(1) - 1));
+            let digits = match digits.trim_end_matches('0') {
+                "" => "0".to_string(),
+                d => d.to_string(),
+            };
+            let nd = digits.len() as i32;
+            let eprec = match prec {
+                None => 6,
+                Some(p) if p as i32 > nd && nd > x => nd,
+                Some(p) => p.max(1) as i32,
+            };
+            if x < -4 || x >= eprec {
+                return exp_form(&sign, &digits, x);
+            }
+            // fixed: the point after x + 1 digits
+            let s = if x < 0 {
+                format!("0.{}{digits}", "0".repeat((-x - 1) as usize))
+            } else if x + 1 >= nd {
+                format!("{digits}{}", "0".repeat((x + 1 - nd) as usize))
+            } else {
+                let (a, b) = digits.split_at((x + 1) as usize);
+                format!("{a}.{b}")
+            };
+            format!("{sign}{s}")
+        }
+        _ => format!("{:.*}", prec.unwrap_or(6), f),
+    }
 }
 
 /// An RFC 3339 time as those tools print one: `2024-01-02 03:04:05.5
@@ -1192,6 +1409,42 @@ mod tests {
         let t = "{{range $.L}}".repeat(12) + "x" + &"{{end}}".repeat(12);
         let e = Template::parse(&t).unwrap().render(&v).unwrap_err();
         assert!(e.to_string().contains("too large"), "{e}");
+    }
+
+    #[test]
+    fn numbers_and_printf_as_go_writes_them() {
+        let v = json!({"L": [1, 2, 3], "F": 2.0, "N": 7});
+        for (t, want) in [
+            ("{{2.0}} {{.F}} {{0.5}} {{1e6}} {{1e21}} {{123456.0}}", "2 2 0.5 1e+06 1e+21 123456"),
+            ("{{1.5e-5}} {{0.0001}} {{-0.25}} {{0.0}}", "1.5e-05 0.0001 -0.25 0"),
+            ("{{0x1F}} {{0o17}} {{0b101}} {{1_000}} {{-0x10}} {{'a'}} {{'\\n'}}", "31 15 5 1000 -16 97 10"),
+            ("{{printf \"%t %v\" false .N}}", "false 7"),
+            ("{{printf \"%5.2f|%.0f|%f\" 3.14159 2.5 1.0}}", " 3.14|2|1.000000"),
+            ("{{printf \"%e|%.2e|%g|%.3g|%g\" 1500000.0 0.000123 0.000012 3.14159 100.0}}", "1.500000e+06|1.23e-04|1.2e-05|3.14|100"),
+            ("{{printf \"%x|%X|%x|%c|%+d|%05d|%-4s|%.3s\" 255 255 -255 65 7 -42 \"ab\" \"abcdef\"}}", "ff|FF|-ff|A|+7|-0042|ab  |abc"),
+            ("{{range .L}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}", "1"),
+            ("{{range .L}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}", "13"),
+            ("{{range $i, $x := .L}}{{with $x}}{{if gt . 1}}{{break}}{{end}}{{end}}{{$i}}{{end}}", "0"),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+        for bad in [
+            "{{break}}",
+            "{{if .N}}{{continue}}{{end}}",
+            "{{range .L}}{{else}}{{break}}{{end}}",
+            "{{'ab'}}",
+            "{{0x}}",
+            "{{1__0}}",
+        ] {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            "{{printf \"%t\" 1}}",
+            "{{printf \"%f\" \"x\"}}",
+            "{{printf \"%d\" 2.5}}",
+        ] {
+            assert!(Template::parse(bad).unwrap().render(&v).is_err(), "{bad}");
+        }
     }
 
     #[test]
