@@ -301,7 +301,8 @@ impl Client {
             Some(_) => "authentication failed (wrong username or password?)",
             None => {
                 "authentication required (use --creds, or --src-creds/--dest-creds with copy \
-                 and sync; an auth file; or `lade login`)"
+                 and sync, or credentials: in a sync --src yaml file; an auth file; or `lade \
+                 login`)"
             }
         }
     }
