@@ -1625,7 +1625,8 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
         "{err}"
     );
     assert_eq!(err.matches("lade: error").count(), 1, "{err}");
-    assert_eq!(count("PUT"), 2, "1 try + 1 retry");
+    // the layer and the config (sent side by side): 1 try + 1 retry each
+    assert_eq!(count("PUT"), 4, "1 try + 1 retry of each blob");
     assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
 
     // Size known, bigger than a chunk: streamed PATCH chunks, the rest

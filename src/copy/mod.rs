@@ -383,25 +383,33 @@ fn copy_single(
     if manifest.config.media_type.is_config() {
         config_info.media_type = plan.format.config_type();
     }
-    let (mut copied, mut skipped) = (0, 0);
-    if let Some(have) = dst.try_reuse_blob(&config_info)? {
-        skipped += 1;
-        progress.blob_present(&manifest.config, &have);
-    } else {
-        progress.blob_start(&manifest.config);
-        let retries = opts.transport.dest_registry.retry_times;
-        blob::with_retries(&manifest.config, retries, progress, || {
-            dst.put_blob(&mut config_bytes.as_slice(), &config_info)
-        })?;
-        copied += 1;
-        progress.add_bytes(&manifest.config, config_bytes.len() as u64);
-        progress.blob_done(
-            &manifest.config,
-            &manifest.config,
-            config_bytes.len() as u64,
-            Outcome::Copied,
-        );
-    }
+    // The config: written beside the layers (the lightest item, it takes
+    // a place a big layer does not need), or first where writes go one
+    // at a time.
+    let put_config = || -> Result<blob::Copied> {
+        let outcome = if let Some(have) = dst.try_reuse_blob(&config_info)? {
+            progress.blob_present(&manifest.config, &have);
+            Outcome::Skipped
+        } else {
+            progress.blob_start(&manifest.config);
+            let retries = opts.transport.dest_registry.retry_times;
+            blob::with_retries(&manifest.config, retries, progress, || {
+                dst.put_blob(&mut config_bytes.as_slice(), &config_info)
+            })?;
+            progress.add_bytes(&manifest.config, config_bytes.len() as u64);
+            progress.blob_done(
+                &manifest.config,
+                &manifest.config,
+                config_bytes.len() as u64,
+                Outcome::Copied,
+            );
+            Outcome::Copied
+        };
+        Ok(blob::Copied {
+            desc: manifest.config.clone(),
+            outcome,
+        })
+    };
 
     // With `wait` false, None: another copy of this process is writing
     // the blob; come back to it later.
@@ -417,28 +425,46 @@ fn copy_single(
             .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
             .transpose()
     };
+    let n = manifest.layers.len();
+    // The layers' results, then the config's.
     let results: Vec<Result<blob::Copied>> =
-        if src.concurrent_reads() && props.concurrent_writes && manifest.layers.len() > 1 {
+        if src.concurrent_reads() && props.concurrent_writes && n > 0 {
             let transfers = src.parallel_transfers().max(dst.parallel_transfers());
             blob::in_parallel(
-                manifest.layers.len(),
+                n + 1,
                 transfers,
-                |i| manifest.layers[i].size,
-                one,
+                |i| {
+                    manifest
+                        .layers
+                        .get(i)
+                        .map_or(manifest.config.size, |l| l.size)
+                },
+                |i, wait| {
+                    if i < n {
+                        one(i, wait)
+                    } else {
+                        Some(put_config())
+                    }
+                },
             )
         } else {
-            (0..manifest.layers.len())
+            let config = put_config()?;
+            (0..n)
                 .map(|i| one(i, true).expect("a waiting copy gives a result"))
+                .chain([Ok(config)])
                 .collect()
         };
-    let mut layers = Vec::with_capacity(results.len());
-    for r in results {
+    let (mut copied, mut skipped) = (0, 0);
+    let mut layers = Vec::with_capacity(n);
+    for (i, r) in results.into_iter().enumerate() {
         let c = r?;
         match c.outcome {
             Outcome::Copied => copied += 1,
             Outcome::Skipped => skipped += 1,
         }
-        layers.push(c.desc);
+        if i < n {
+            layers.push(c.desc);
+        }
     }
     counts.0 += copied;
     counts.1 += skipped;

@@ -48,6 +48,9 @@ pub struct Client {
     creds: Option<Creds>,
     retry_times: u32,
     state: Mutex<AuthState>,
+    /// Held while a token is fetched: requests refused together (the
+    /// parallel blobs of a copy) fetch one token, not one each.
+    fetching: Mutex<()>,
 }
 
 #[derive(Default)]
@@ -89,6 +92,7 @@ impl Client {
             creds,
             retry_times: opts.retry_times,
             state: Mutex::new(AuthState::default()),
+            fetching: Mutex::new(()),
         };
         c.ping(api_host)?;
         Ok(c)
@@ -270,7 +274,7 @@ impl Client {
                     if code == 401 && !reauth && body.replayable() {
                         reauth = true;
                         let ch = challenge_of(&resp).map_err(|e| self.ctx(&what, e))?;
-                        self.authenticate(ch, scopes, auth.is_some())
+                        self.authenticate(ch, scopes, auth.as_deref())
                             .map_err(|e| self.ctx(&what, e))?;
                         continue;
                     }
@@ -421,14 +425,30 @@ impl Client {
         }
     }
 
-    /// React to a 401: remember the challenge; for Bearer, fetch a token.
-    fn authenticate(&self, ch: Challenge, scopes: &[String], had_auth: bool) -> Result<()> {
+    /// React to a 401 to a request that carried `sent`: remember the
+    /// challenge; for Bearer, fetch a token, unless another request has
+    /// fetched one for these scopes meanwhile.
+    fn authenticate(&self, ch: Challenge, scopes: &[String], sent: Option<&str>) -> Result<()> {
+        let had_auth = sent.is_some();
         if let Challenge::Bearer {
             realm,
             service,
             scope,
         } = &ch
         {
+            let _one = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
+            let known = matches!(
+                self.state.lock().unwrap().challenge,
+                Some(Challenge::Bearer { .. })
+            );
+            let fresh = if known {
+                self.auth_header(scopes)?
+            } else {
+                None
+            };
+            if fresh.is_some() && fresh.as_deref() != sent {
+                return Ok(());
+            }
             if !matches!(self.creds, Some(Creds::Token(_))) {
                 let mut want: Vec<String> = scopes.to_vec();
                 if let Some(s) = scope {
