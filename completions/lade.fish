@@ -196,7 +196,7 @@ complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs modified within this many seconds' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within this many seconds' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'

@@ -128,7 +128,8 @@ pub enum Command {
     #[command(
         after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
         A summary with the bytes freed goes to stderr.\n\n\
-        Blobs changed within the grace period (default 3600 s) are kept, so a copy\n  \
+        Blobs written, linked or reused within the grace period (default 3600 s;\n  \
+        the later of modification and status-change time) are kept, so a copy\n  \
         that has written blobs but not yet its ref is never undercut."
     )]
     Gc(GcArgs),
@@ -822,7 +823,7 @@ pub struct GcArgs {
     /// Show what would be removed without removing it
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Keep unreachable blobs modified within this many seconds
+    /// Keep unreachable blobs written, linked or reused within this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub grace: u64,
 }

@@ -500,6 +500,56 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:by-digest", dir.display())]));
 }
 
+/// A copy between layouts on one filesystem hard-links blobs, which keep
+/// the source file's old modification time: gc's grace period still
+/// covers them (from the link), so an image whose ref is not yet written
+/// (here: untagged at once) is not collected under a running copy.
+#[test]
+fn gc_grace_covers_blobs_linked_from_old_files() {
+    let t = tempdir();
+    let (src, dst) = (t.path().join("src"), t.path().join("dst"));
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+        ])
+        .arg(format!("oci:{}:x", src.display())));
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 3600);
+    for e in fs::read_dir(src.join("blobs/sha256")).unwrap() {
+        let f = fs::File::options()
+            .write(true)
+            .open(e.unwrap().path())
+            .unwrap();
+        f.set_modified(old).unwrap();
+    }
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("oci:{}:x", src.display()))
+        .arg(format!("oci:{}:x", dst.display())));
+    // linked, so the old time came along
+    use std::os::unix::fs::MetadataExt;
+    let layer = fs::read_dir(dst.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| fs::metadata(p).unwrap().len())
+        .unwrap();
+    assert!(
+        fs::metadata(&layer).unwrap().nlink() > 1,
+        "not linked: the test shows nothing"
+    );
+    ok(store_cmd(&dst).args(["untag", "x"]));
+    assert_eq!(
+        ok_str(store_cmd(&dst).args(["gc", "--dry-run"])),
+        "",
+        "a linked blob would go"
+    );
+    let all = ok_str(store_cmd(&dst).args(["gc", "--dry-run", "--grace", "0"]));
+    let blobs = fs::read_dir(dst.join("blobs/sha256")).unwrap().count();
+    assert_eq!(all.lines().count(), blobs, "{all}");
+}
+
 #[test]
 fn fsck_reports_each_kind_of_damage() {
     let t = tempdir();

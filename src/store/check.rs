@@ -381,8 +381,9 @@ impl Layout {
     }
 
     /// Remove blobs not reachable from index.json, and stale temp files.
-    /// Blobs and temp files modified less than `grace` ago are kept, so a
-    /// copy that has written blobs but not yet its ref is not undercut.
+    /// Blobs and temp files modified (or linked) less than `grace` ago are
+    /// kept, so a copy that has written blobs but not yet its ref is not
+    /// undercut.
     /// Refuses to run when a reachable manifest is missing or unreadable,
     /// since what it references could not be known.
     pub fn gc(&self, dry_run: bool, grace: Duration) -> Result<GcReport> {
@@ -399,9 +400,17 @@ impl Layout {
             )));
         }
         let now = SystemTime::now();
+        // The later of the modification and the status change: a blob a
+        // copy hard-links in from another layout keeps that file's old
+        // modification time, but linking it changed its status.
         let recent = |path: &std::path::Path| -> bool {
+            use std::os::unix::fs::MetadataExt;
             fs::symlink_metadata(path)
-                .and_then(|m| m.modified())
+                .and_then(|m| {
+                    let changed = std::time::UNIX_EPOCH
+                        + Duration::new(m.ctime().max(0) as u64, m.ctime_nsec() as u32);
+                    Ok(m.modified()?.max(changed))
+                })
                 .map(|t| now.duration_since(t).unwrap_or_default() < grace)
                 .unwrap_or(true)
         };
