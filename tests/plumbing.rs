@@ -550,6 +550,47 @@ fn gc_grace_covers_blobs_linked_from_old_files() {
     assert_eq!(all.lines().count(), blobs, "{all}");
 }
 
+/// What a first write into a new layout leaves when killed half way
+/// (blob directories, an index.json naming nothing, temp files, but no
+/// oci-layout yet) is made into the layout by the next write; a directory
+/// holding anything more is still refused.
+#[test]
+fn a_layout_made_half_way_is_made_again() {
+    let t = tempdir();
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    let src = format!("docker-archive:{}", archive.display());
+    let half = t.path().join("half");
+    fs::create_dir_all(half.join("blobs/sha256")).unwrap();
+    fs::write(
+        half.join("index.json"),
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+    )
+    .unwrap();
+    fs::write(half.join(".lade-tmp-x1"), b"part").unwrap();
+    ok(lade()
+        .args(["copy", "-q", &src])
+        .arg(format!("oci:{}:t", half.display())));
+    ok(store_cmd(&half).arg("fsck"));
+    assert_eq!(
+        ok_str(store_cmd(&half).arg("ls-refs")).split('\t').next(),
+        Some("t")
+    );
+    // index.json naming an image: not a leftover, not touched
+    let other = t.path().join("other");
+    fs::create_dir_all(&other).unwrap();
+    let index = br#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1}]}"#;
+    fs::write(other.join("index.json"), index).unwrap();
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src])
+            .arg(format!("oci:{}:t", other.display())),
+        3,
+    );
+    assert!(err.contains("oci-layout file is missing"), "{err}");
+    assert_eq!(fs::read(other.join("index.json")).unwrap(), index);
+    assert!(!other.join("oci-layout").exists());
+}
+
 #[test]
 fn fsck_reports_each_kind_of_damage() {
     let t = tempdir();

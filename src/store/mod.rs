@@ -13,7 +13,8 @@
 //! - `index.json` changes happen under an exclusive lock (flock on the
 //!   `oci-layout` file, which is never replaced): re-read, modify, write a
 //!   temp file, rename. Concurrent writers lose no ref.
-//! - A new layout (a missing path or an empty directory) is made under an
+//! - A new layout (a missing path, an empty directory, or what a making
+//!   killed half way left) is made under an
 //!   exclusive flock on its root directory, `oci-layout` written last; a
 //!   directory without it yet is looked at under a shared one. Processes
 //!   writing into one new layout at once make it once and never see it
@@ -165,13 +166,45 @@ impl Layout {
         self.check_layout_file().is_ok()
     }
 
-    /// Is `root` missing or an empty directory (a layout yet to be made)?
+    /// Is `root` a layout yet to be made: missing, an empty directory, or
+    /// holding only what a making killed half way leaves (empty blob
+    /// directories, an index.json naming nothing, temp files)? Nothing in
+    /// such a directory is lost by making the layout again.
     fn is_new(&self) -> Result<bool> {
-        match fs::read_dir(&self.root) {
-            Ok(mut rd) => Ok(rd.next().is_none()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
-            Err(e) => Err(Error::from(e).context(self.root.display().to_string())),
+        let ctx = |e: io::Error| Error::from(e).context(self.root.display().to_string());
+        let rd = match fs::read_dir(&self.root) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+            Err(e) => return Err(ctx(e)),
+        };
+        let empty_dir = |p: &Path| -> bool {
+            fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
+                && fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
+        };
+        for e in rd {
+            let e = e.map_err(ctx)?;
+            let path = e.path();
+            let name = e.file_name();
+            let leftover = match name.to_str() {
+                Some(n) if n.starts_with(TMP_PREFIX) => e.file_type().is_ok_and(|t| t.is_file()),
+                Some("blobs") => {
+                    fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
+                        && fs::read_dir(&path)
+                            .map_err(ctx)?
+                            .all(|a| a.is_ok_and(|a| empty_dir(&a.path())))
+                }
+                Some(INDEX_FILE) => open_regular_nofollow(&path)
+                    .ok()
+                    .and_then(|mut f| read_capped(&mut f, 4096, "index.json").ok())
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .is_some_and(|v| v["manifests"].as_array().is_some_and(|m| m.is_empty())),
+                _ => false,
+            };
+            if !leftover {
+                return Ok(false);
+            }
         }
+        Ok(true)
     }
 
     fn init(&self) -> Result<()> {
