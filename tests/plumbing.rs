@@ -591,6 +591,65 @@ fn a_layout_made_half_way_is_made_again() {
     assert!(!other.join("oci-layout").exists());
 }
 
+/// A ref whose manifest (or a manifest's config) is gone is damage: exit
+/// 3 naming the blob, not the "no such thing" of exit 1.
+#[test]
+fn a_ref_to_a_missing_manifest_is_damage() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+        ])
+        .arg(format!("oci:{}:x", dir.display())));
+    ok(store_cmd(&dir).args(["tag", "x", "y"]));
+    let refs = ok_str(store_cmd(&dir).arg("ls-refs"));
+    let manifest = refs
+        .lines()
+        .next()
+        .unwrap()
+        .split('\t')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let config = json(&ok(store_cmd(&dir).args(["cat-manifest", "x"])))["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = |d: &str| {
+        dir.join("blobs/sha256")
+            .join(d.strip_prefix("sha256:").unwrap())
+    };
+    fs::remove_file(blob(&config)).unwrap();
+    let err = fails_with(store_cmd(&dir).args(["cat-config", "-e", "x"]), 3);
+    assert!(err.contains(&config) && err.contains("missing"), "{err}");
+    fs::remove_file(blob(&manifest)).unwrap();
+    let layout = format!("oci:{}:x", dir.display());
+    for cmd in [
+        &["cat-manifest", "x"][..],
+        &["cat-manifest", "-e", "y"],
+        &["cat-config", "x"],
+    ] {
+        let err = fails_with(store_cmd(&dir).args(cmd), 3);
+        assert!(
+            err.contains(&manifest) && err.contains("missing"),
+            "{cmd:?}: {err}"
+        );
+    }
+    for cmd in [
+        &["inspect", &layout][..],
+        &["copy", "-q", &layout, "oci:/nonexistent-lade/y"],
+    ] {
+        let err = fails_with(lade().args(cmd), 3);
+        assert!(err.contains(&manifest), "{cmd:?}: {err}");
+    }
+    // a blob asked for by digest is a plain negative answer
+    fails_with(store_cmd(&dir).args(["cat-blob", "-e", &manifest]), 1);
+}
+
 #[test]
 fn fsck_reports_each_kind_of_damage() {
     let t = tempdir();

@@ -289,8 +289,16 @@ impl Layout {
     }
 
     /// Read a small blob (manifest, config) whole, verifying its digest.
+    /// Such a blob is read because something in the layout names it, so
+    /// its absence is damage (exit 3), not a negative answer.
     pub fn read_small_blob(&self, d: &Digest, cap: u64) -> Result<Vec<u8>> {
-        let mut f = self.open_blob(d)?;
+        let mut f = self.open_blob(d).map_err(|e| match e.kind() {
+            crate::error::Kind::NotFound => Error::new(format!(
+                "blob {d} is missing from {} (the layout names it)",
+                self.root.display()
+            )),
+            _ => e,
+        })?;
         let bytes = read_capped(&mut f, cap, &format!("blob {d}"))?;
         let got = Digest::of_bytes_with(d.algorithm(), &bytes);
         if &got != d {
