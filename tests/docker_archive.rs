@@ -425,6 +425,40 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     );
 }
 
+/// A tag the archive carries that cannot be a ref name is refused before
+/// anything is written: no layout is made.
+#[test]
+fn a_bad_tag_in_the_archive_is_refused_before_writing() {
+    let dir = tempdir();
+    let bad = dir.path().join("bad-tag.tar");
+    rewrite(
+        "tiny-docker20.tar",
+        &bad,
+        |n, d| {
+            if n != "manifest.json" {
+                return d;
+            }
+            let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+            v[0]["RepoTags"] = serde_json::json!(["Evil Tag!!:::"]);
+            serde_json::to_vec(&v).unwrap()
+        },
+        &[],
+    );
+    let src = format!("docker-archive:{}", bad.display());
+    for dest in ["oci", "oci-archive"] {
+        let out = dir.path().join(dest);
+        let err = fails_with(
+            lade().args(["copy", "-q", &src, &format!("{dest}:{}", out.display())]),
+            3,
+        );
+        assert!(err.contains("Evil Tag"), "{err}");
+        assert!(!out.exists(), "{dest}: written");
+    }
+    // named by the destination instead: copied
+    let out = dir.path().join("named");
+    ok(lade().args(["copy", "-q", &src, &format!("oci:{}:good", out.display())]));
+}
+
 #[test]
 fn a_layer_not_matching_its_diff_id_fails_the_copy_and_writes_nothing() {
     let dir = tempdir();

@@ -142,6 +142,8 @@ pub fn copy_images(
             Some(n) => vec![n],
             None => source.repo_tags(),
         };
+        dest.check_names(&names)
+            .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         // A signature or referrers-index tag itself (sync lists them).
         let tag = src
             .tag()

@@ -393,6 +393,12 @@ pub trait ImageDestination: Send + Sync {
         names: &[String],
     ) -> Result<()>;
 
+    /// Refuse now, before anything is written, `names` the next image
+    /// could not be stored under (see [`ImageDestination::put_manifest`]).
+    fn check_names(&self, _names: &[String]) -> Result<()> {
+        Ok(())
+    }
+
     /// Does the destination already hold the manifest with this digest
     /// (for `--multi-arch index-only`)? Default: no, as a destination
     /// written whole (dir:, oci-archive:) holds nothing of what it had.

@@ -38,7 +38,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::oci_layout::{find_in_index, fmt_path_ref, parse_path_ref};
+use super::oci_layout::{find_in_index, fmt_path_ref, image_ref_name, parse_path_ref};
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
     TransportOptions,
@@ -47,8 +47,8 @@ use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, open_once, read_up_to, temp_file_in};
 use crate::model::{
-    validate_ref_name, Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType,
-    RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
+    Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
+    MAX_MANIFEST_SIZE, REF_NAME,
 };
 use crate::store::{copy_buffered, parse_index_json, set_ref_in, LAYOUT_VERSION};
 use crate::verify::VerifyingReader;
@@ -632,18 +632,15 @@ impl ImageDestination for ArchiveDest {
             st.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
         }
         if instance.is_none() {
-            // The destination's own name goes to the first image only; more
-            // images take the name of their source.
-            let name = match (&self.name, st.images.is_empty()) {
-                (Some(n), true) => Some(n.clone()),
-                _ => names.first().cloned(),
-            };
-            if let Some(n) = &name {
-                validate_ref_name(n)?;
-            }
+            let name = image_ref_name(&self.name, st.images.is_empty(), names)?;
             st.images.push((m.descriptor(), name));
         }
         Ok(())
+    }
+
+    fn check_names(&self, names: &[String]) -> Result<()> {
+        let first = self.state.lock().unwrap().images.is_empty();
+        image_ref_name(&self.name, first, names).map(drop)
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -340,6 +340,24 @@ fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
     })
 }
 
+/// The ref name of an image written to a layout: the destination's own
+/// name goes to the first image only; more images take the name of their
+/// source (its first), if it has one. Checked.
+pub fn image_ref_name(
+    own: &Option<String>,
+    first: bool,
+    names: &[String],
+) -> Result<Option<String>> {
+    let name = match (own, first) {
+        (Some(n), true) => Some(n.clone()),
+        _ => names.first().cloned(),
+    };
+    if let Some(n) = &name {
+        validate_ref_name(n)?;
+    }
+    Ok(name)
+}
+
 /// The manifest index.json names `name` (ref-name annotation); None when
 /// there is no such entry, or no index.json yet (a new layout).
 fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
@@ -457,18 +475,15 @@ impl ImageDestination for LayoutDest {
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         if instance.is_none() {
             let mut images = self.images.lock().unwrap();
-            // The destination's own name goes to the first image only; more
-            // images take the name of their source.
-            let name = match (&self.name, images.is_empty()) {
-                (Some(n), true) => Some(n.clone()),
-                _ => names.first().cloned(),
-            };
-            if let Some(n) = &name {
-                validate_ref_name(n)?;
-            }
+            let name = image_ref_name(&self.name, images.is_empty(), names)?;
             images.push((m.descriptor(), name));
         }
         Ok(())
+    }
+
+    fn check_names(&self, names: &[String]) -> Result<()> {
+        let first = self.images.lock().unwrap().is_empty();
+        image_ref_name(&self.name, first, names).map(drop)
     }
 
     fn has_manifest(&self, digest: &Digest) -> Result<bool> {
