@@ -169,7 +169,7 @@ docker\t''"
 complete -c lade -n "__fish_lade_using_subcommand convert" -l tag -d 'Also point this ref at the converted image' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole); an invalid one is not stored' -r
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole; the OCI empty type\'s content {}); an invalid one is not stored. Other types are refused (exit 2)' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also write the objects into the store'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read the object from standard input'

@@ -740,8 +740,9 @@ pub struct HashObjectArgs {
     pub write: bool,
     /// Check that each input is a valid object of this media type (a
     /// manifest, index or config parsed; a layer read to its end: its
-    /// compression as the type says, every tar header and entry whole);
-    /// an invalid one is not stored
+    /// compression as the type says, every tar header and entry whole;
+    /// the OCI empty type's content {}); an invalid one is not stored.
+    /// Other types are refused (exit 2)
     #[arg(short = 't', value_name = "MEDIATYPE")]
     pub media_type: Option<String>,
     /// Read the object from standard input

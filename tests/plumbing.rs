@@ -162,6 +162,24 @@ fn hash_object_type_check() {
         e.contains("not a application/vnd.oci.image.layer.v1.tar+gzip"),
         "{e}"
     );
+    // The empty descriptor's content is {}; types lade cannot check are
+    // refused as a usage error, not read as a layer.
+    let empty = "application/vnd.oci.empty.v1+json";
+    let o = run_with_input(lade().args(["hash-object", "--stdin", "-t", empty]), b"{}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+    );
+    let o = run_with_input(lade().args(["hash-object", "--stdin", "-t", empty]), b"{ }");
+    assert_eq!(o.status.code(), Some(3));
+    for other in [
+        "text/plain",
+        "application/vnd.dev.cosign.simplesigning.v1+json",
+        "not a type",
+    ] {
+        let e = fails_with(lade().args(["hash-object", "-t", other]).arg(&m), 2);
+        assert!(e.contains(other) && !e.contains("tar"), "{e}");
+    }
 }
 
 /// The blobs (and temp files) in a store, by file name.

@@ -15,6 +15,7 @@ use crate::cli::{GlobalArgs, HashObjectArgs};
 use crate::compress::{looks_like_tar, sniff};
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{hash_file, open_regular, read_capped, ChannelReader};
+use crate::model::media_type::OCI_EMPTY;
 use crate::model::{
     Algorithm, Compression, Digest, ImageConfig, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -30,6 +31,14 @@ struct Job<'a> {
 
 pub fn run(g: &GlobalArgs, a: HashObjectArgs) -> Result<i32> {
     let check = a.media_type.as_deref().map(MediaType::parse);
+    if let Some(mt) = &check {
+        if !(mt.is_manifest_or_index() || mt.is_config() || mt.is_layer() || is_empty_type(mt)) {
+            return Err(Error::usage(format!(
+                "-t {mt}: lade checks image manifests, indexes, configs, layers and \
+                 {OCI_EMPTY}, not this type (leave -t out to hash without a check)"
+            )));
+        }
+    }
     let store = if a.write {
         Some(open_or_create_store(g)?)
     } else {
@@ -115,7 +124,7 @@ impl Job<'_> {
         }
         let mut f = open_regular(p)?;
         if let Some(mt) = self.check {
-            if mt.is_manifest_or_index() || mt.is_config() {
+            if mt.is_manifest_or_index() || mt.is_config() || is_empty_type(mt) {
                 let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "object")?;
                 return self.bytes(bytes);
             }
@@ -131,7 +140,7 @@ impl Job<'_> {
 
     fn reader(&self, r: &mut dyn Read) -> Result<Digest> {
         if let Some(mt) = self.check {
-            if mt.is_manifest_or_index() || mt.is_config() {
+            if mt.is_manifest_or_index() || mt.is_config() || is_empty_type(mt) {
                 let bytes = read_capped(r, MAX_MANIFEST_SIZE, "object")?;
                 return self.bytes(bytes);
             }
@@ -169,6 +178,14 @@ impl Job<'_> {
             }
             return self.store_bytes(&raw.bytes);
         }
+        if is_empty_type(mt) {
+            if bytes != b"{}" {
+                return Err(Error::new(format!(
+                    "not a valid {mt}: its content must be {{}}"
+                )));
+            }
+            return self.store_bytes(&bytes);
+        }
         let config: ImageConfig = serde_json::from_slice(&bytes)
             .map_err(|e| Error::new(format!("not a valid image config: {e}")))?;
         if config.rootfs.kind != "layers" {
@@ -185,6 +202,11 @@ impl Job<'_> {
             None => Ok(Digest::of_bytes(bytes)),
         }
     }
+}
+
+/// The OCI empty descriptor's type: its content is `{}`.
+fn is_empty_type(mt: &MediaType) -> bool {
+    mt.as_str() == OCI_EMPTY
 }
 
 fn check_layer_prefix(mt: &MediaType, f: &mut File) -> Result<()> {
