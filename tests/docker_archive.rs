@@ -673,6 +673,28 @@ fn copy_to_an_archive_round_trips_and_matches_skopeo() {
         err.contains("lade does not modify existing archives"),
         "{err}"
     );
+    // nor is a link replaced, dangling or not; an empty file (mktemp's) is
+    // the target itself
+    let dangling = dir.path().join("dangling.tar");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.tar"), &dangling).unwrap();
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src])
+            .arg(format!("docker-archive:{}", dangling.display())),
+        3,
+    );
+    assert!(err.contains("symbolic link"), "{err}");
+    assert!(fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(!dir.path().join("nowhere.tar").exists());
+    let empty = dir.path().join("empty.tar");
+    fs::write(&empty, b"").unwrap();
+    ok(lade()
+        .args(["copy", "-q", &src])
+        .arg(format!("docker-archive:{}", empty.display())));
+    assert!(fs::metadata(&empty).unwrap().len() > 0);
     // @N names an image to read, not one to write
     let err = fails_with(
         lade().args(["copy", "-q", &src]).arg(format!(

@@ -23,7 +23,7 @@ mod output;
 pub use guard::{TarGuard, MAX_EXTENSION};
 
 pub use index::{clean_path, EntryKind, EntryReader, TarEntry, TarIndex};
-pub use output::TarOutput;
+pub use output::{TarOutput, EXISTS};
 
 use std::fs::File;
 use std::io::{self, BufReader, Seek, SeekFrom};

@@ -50,6 +50,10 @@ impl Sink {
     }
 }
 
+/// Why an archive is not written over a file.
+pub const EXISTS: &str =
+    "the file exists; lade does not modify existing archives (remove it first)";
+
 /// A tar archive being written.
 ///
 /// A regular-file target (existing or not) is written as a temp file in
@@ -188,8 +192,19 @@ impl TarOutput {
             // Temp files are created 0600; an archive is an ordinary file.
             fs::set_permissions(&temp, fs::Permissions::from_mode(0o644))
                 .with_context(|| shown.clone())?;
-            temp.persist(&self.target)
-                .map_err(|e| Error::from(e.error).context(&shown))?;
+            // Never over a file made since the destination was checked
+            // (an empty one, as mktemp makes, is the target itself).
+            let empty =
+                fs::symlink_metadata(&self.target).is_ok_and(|m| m.is_file() && m.len() == 0);
+            let put = if empty {
+                temp.persist(&self.target)
+            } else {
+                temp.persist_noclobber(&self.target)
+            };
+            put.map_err(|e| match e.error.kind() {
+                io::ErrorKind::AlreadyExists => Error::new(EXISTS).context(&shown),
+                _ => Error::from(e.error).context(&shown),
+            })?;
             if let Some(dir) = self.target.parent() {
                 let dir = if dir.as_os_str().is_empty() {
                     Path::new(".")

@@ -608,11 +608,14 @@ impl ArchiveDest {
         for t in &opts.additional_tags {
             first_names.push(tag_ref(t)?);
         }
-        if let Ok(m) = fs::metadata(&r.path) {
-            if m.is_file() && m.len() > 0 {
+        if let Ok(m) = fs::symlink_metadata(&r.path) {
+            if m.file_type().is_symlink() {
                 return Err(Error::new(
-                    "the file exists; lade does not modify existing archives (remove it first)",
+                    "a symbolic link; lade writes an archive as a new file, not over a link",
                 ));
+            }
+            if m.is_file() && m.len() > 0 {
+                return Err(Error::new(crate::archive::EXISTS));
             }
         }
         let out = TarOutput::create(&r.path)?;
