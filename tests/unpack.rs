@@ -801,6 +801,32 @@ fn breakout_pax_and_gnu_long_names() {
     assert_eq!(fs::read(a.root().join(&long_ok)).unwrap(), b"fine");
 }
 
+/// PAX records other readers refuse are refused here too, so one layer
+/// never means different files to different tools.
+#[test]
+fn pax_records_that_are_not_numbers_are_refused() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .pax(&[("size", "99999999999999999999999")])
+            .file("f", b"x")
+            .done(),
+        tar().pax(&[("size", "abc")]).file("f", b"x").done(),
+        tar().pax(&[("mtime", "1e400")]).file("g", b"x").done(),
+        tar().pax(&[("uid", "-1")]).file("h", b"x").done(),
+        tar()
+            .pax(&[("mtime", "1600000000.5")])
+            .file("ok", b"x")
+            .done(),
+    ]);
+    assert_eq!(codes, [3, 3, 3, 3, 0]);
+    assert!(!a.root().join("f").exists() && !a.root().join("g").exists());
+    let f = a.root().join("f.tar");
+    fs::write(&f, tar().pax(&[("size", "abc")]).file("f", b"x").done()).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(a.root()), 3);
+    assert!(err.contains("bad PAX size"), "{err}");
+}
+
 #[test]
 fn breakout_truncated_and_random_tars() {
     let a = Arena::new();

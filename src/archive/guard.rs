@@ -200,7 +200,12 @@ impl<R> TarGuard<R> {
         }
         if !extension {
             if let Some(p) = self.pending_pax.take() {
-                if let Some(s) = pax_size(&p) {
+                if let Some(s) = pax_size(&p).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("tar entry {}: {e}", self.entries),
+                    )
+                })? {
                     size = s;
                 }
             }
@@ -234,16 +239,27 @@ impl<R> TarGuard<R> {
     }
 }
 
-/// The `size` record of PAX records, as the tar crate reads it.
-fn pax_size(records: &[u8]) -> Option<u64> {
+/// The `size` record of PAX records, as the tar crate reads it; one that
+/// is not a number is refused (the tar crate would quietly use the
+/// header's size, where other readers refuse the entry: the same layer
+/// would hold different files for different tools).
+fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
     for ext in tar::PaxExtensions::new(records) {
-        let ext = ext.ok()?;
+        let Ok(ext) = ext else {
+            return Ok(None);
+        };
         if ext.key() != Ok("size") {
             continue;
         }
-        return ext.value().ok()?.parse().ok();
+        return match ext.value().ok().and_then(|v| v.parse().ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(format!(
+                "bad PAX size {:?}",
+                String::from_utf8_lossy(&ext.value_bytes()[..ext.value_bytes().len().min(40)])
+            )),
+        };
     }
-    None
+    Ok(None)
 }
 
 impl<R: Read> Read for TarGuard<R> {

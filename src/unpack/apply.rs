@@ -592,9 +592,7 @@ impl Applier<'_> {
                     b"uid" => uid = num().ok_or_else(|| Error::new("bad PAX uid"))?,
                     b"gid" => gid = num().ok_or_else(|| Error::new("bad PAX gid"))?,
                     b"mtime" => {
-                        if let Some(t) = parse_pax_time(value) {
-                            mtime = t;
-                        }
+                        mtime = parse_pax_time(value).ok_or_else(|| Error::new("bad PAX mtime"))?
                     }
                     _ => {
                         if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
