@@ -668,6 +668,36 @@ fn a_ref_to_a_missing_manifest_is_damage() {
     fails_with(store_cmd(&dir).args(["cat-blob", "-e", &manifest]), 1);
 }
 
+/// A reachable blob that is a symlink is one problem, said once.
+#[test]
+fn fsck_says_a_symlinked_blob_once() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+        ])
+        .arg(format!("oci:{}:x", dir.display())));
+    let layer = fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| fs::metadata(p).unwrap().len())
+        .unwrap();
+    let outside = t.path().join("outside");
+    fs::rename(&layer, &outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &layer).unwrap();
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = layer.file_name().unwrap().to_string_lossy().into_owned();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains(&hex)).collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].contains("is a symlink"), "{text}");
+}
+
 #[test]
 fn fsck_reports_each_kind_of_damage() {
     let t = tempdir();

@@ -324,6 +324,16 @@ impl Layout {
             problems: reach.problems,
             ..Default::default()
         };
+        // A blob that is not a regular file is met by both walks: said
+        // once, as the listing says it (symlink or other).
+        let entry = |p: &FsckProblem| match p {
+            FsckProblem::BadEntry { path, .. } => Some(path.clone()),
+            _ => None,
+        };
+        let listed: BTreeSet<String> = bad.iter().filter_map(entry).collect();
+        report
+            .problems
+            .retain(|p| entry(p).is_none_or(|path| !listed.contains(&path)));
         report.problems.extend(bad);
         // Largest first keeps both cores busy to the end.
         let mut order: Vec<&(Digest, u64)> = blobs.iter().collect();
