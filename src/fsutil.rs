@@ -282,6 +282,37 @@ pub fn track_temp(path: &Path) {
     t.push(path.to_path_buf());
 }
 
+/// Files and directories (not temp files) that writes under way have
+/// added to a place that is replaced only on commit (a `dir:` image):
+/// removed too, newest first, when a signal ends the process (a directory
+/// only when empty by then). Locked before [`temps`] wherever both are.
+fn added() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static ADDED: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    ADDED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Remember a file or directory a write added, to be removed if a signal
+/// ends the process before [`forget_added`].
+pub fn track_added(path: &Path) {
+    added().push(path.to_path_buf());
+}
+
+/// Run `commit` (the write's commit point) and, if it succeeds, forget
+/// what was added under `dir`: it is the written thing now. A signal
+/// meanwhile waits for both, so it never removes half of a committed
+/// write.
+pub fn commit_added<T>(dir: &Path, commit: impl FnOnce() -> Result<T>) -> Result<T> {
+    let mut a = added();
+    let r = commit()?;
+    a.retain(|p| !p.starts_with(dir));
+    Ok(r)
+}
+
+/// Forget what was added under `dir` (removed by the write itself).
+pub fn forget_added(dir: &Path) {
+    added().retain(|p| !p.starts_with(dir));
+}
+
 /// Is signal `sig` in the `SigIgn:` mask of a `/proc/PID/status` text?
 fn ignored_in(status: &str, sig: i32) -> bool {
     status
@@ -292,7 +323,8 @@ fn ignored_in(status: &str, sig: i32) -> bool {
 }
 
 /// On SIGINT, SIGTERM or SIGHUP: remove the temp files of the writes under
-/// way, then end as the signal would have (its default action). Without
+/// way, and what they added (see [`track_added`]), then end as the signal
+/// would have (its default action). Without
 /// it an interrupted copy would leave its partial blobs behind, hidden,
 /// until `gc`. A signal ignored when lade starts (`nohup`, a background
 /// job of a script) stays ignored.
@@ -313,10 +345,16 @@ pub fn remove_temps_on_signals() {
         .name("signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
-                // Held to the end: no temp is added once removal starts.
+                // Held to the end: nothing is added once removal starts.
+                let a = added();
                 let t = temps();
                 for p in t.iter() {
                     let _ = std::fs::remove_file(p);
+                }
+                for p in a.iter().rev() {
+                    if std::fs::remove_file(p).is_err() {
+                        let _ = std::fs::remove_dir(p);
+                    }
                 }
                 let _ = signal_hook::low_level::emulate_default_handler(sig);
                 std::process::exit(128 + sig);

@@ -1,6 +1,7 @@
 //! `dir:PATH` — skopeo's directory format, checked against skopeo itself.
 
 mod common;
+mod support;
 mod xport;
 
 use std::fs;
@@ -403,4 +404,110 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
+}
+
+/// A copy into a dir: interrupted (SIGTERM, SIGINT, SIGHUP) after some of
+/// its blobs are in takes them out again, as a failed copy does: a new
+/// directory is gone, an existing image is as it was.
+#[test]
+fn an_interrupted_copy_into_a_dir_leaves_nothing() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::os::unix::process::ExitStatusExt;
+    let Some(reg) = common::registry() else {
+        return;
+    };
+    let t = tempdir();
+    let layout = t.path().join("l");
+    let desc = support::image(&layout, "amd64", "t", false, 1 << 20);
+    support::write_layout(&layout, &[("t", desc.clone())]);
+    let repo = common::unique("dirsig/a");
+    support::push_layout(&reg, &layout, &repo, "t", &desc);
+    let m: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(&desc["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let base = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let proxy = support::Counter::start(&reg);
+    let src = format!("docker://{}/{repo}:t", proxy.addr);
+    // an image already there, for the second round
+    let old = t.path().join("old");
+    common::ok(
+        common::lade()
+            .args(["copy", "-q", "--src-tls-verify=false", &src])
+            .arg(format!("dir:{}", old.display())),
+    );
+    let names = |d: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    // a different image (its base too) for the existing one
+    let layout2 = t.path().join("l2");
+    let desc2 = support::image(&layout2, "amd64", "t2", false, (1 << 20) + 1);
+    support::write_layout(&layout2, &[("t2", desc2.clone())]);
+    support::push_layout(&reg, &layout2, &repo, "t2", &desc2);
+    let m2: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            layout2
+                .join("blobs/sha256")
+                .join(&desc2["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let base2 = m2["layers"][0]["digest"].as_str().unwrap().to_string();
+    let before = names(&old);
+    for (sig, dest, tag, held) in [
+        (Signal::TERM, t.path().join("new"), "t", &base),
+        (Signal::INT, t.path().join("new2"), "t", &base),
+        (Signal::HUP, old.clone(), "t2", &base2),
+    ] {
+        proxy.hold("GET", &held[7..]);
+        // with each signal's default action, whatever the runner inherited
+        let mut child = std::process::Command::new("env")
+            .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
+            .args(["copy", "-q", "--src-tls-verify=false"])
+            .arg(format!("docker://{}/{repo}:{tag}", proxy.addr))
+            .arg(format!("dir:{}", dest.display()))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for blobs of the copy to be in (the base layer is held).
+        let t0 = std::time::Instant::now();
+        let arrived = || {
+            names(&dest)
+                .iter()
+                .filter(|n| n.len() == 64 && (dest != old || !before.contains(n)))
+                .count()
+        };
+        while arrived() < 2 {
+            assert!(
+                t0.elapsed().as_secs() < 30,
+                "{sig:?}: no blob arrived: {:?}",
+                names(&dest)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        kill_process(Pid::from_raw(child.id() as i32).unwrap(), sig).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(sig.as_raw()), "{sig:?}: {status:?}");
+        if dest == old {
+            assert_eq!(names(&old), before, "{sig:?}");
+        } else {
+            assert!(!dest.exists(), "{sig:?}: left {:?}", names(&dest));
+        }
+        proxy.release();
+    }
+    common::ok(common::lade().args(["inspect", &format!("dir:{}", old.display())]));
 }

@@ -31,8 +31,9 @@
 //!   point), then removes everything else in the directory (the previous
 //!   image, its signatures), as skopeo does when it starts;
 //! - a destination dropped without commit removes the files it added, and
-//!   the directory too when it created it. A failed copy leaves the
-//!   previous image (if any) as it was.
+//!   the directory too when it created it; so does a signal that ends the
+//!   process before the commit point. A failed or interrupted copy leaves
+//!   the previous image (if any) as it was.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -46,7 +47,10 @@ use super::{
     TransportOptions,
 };
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in};
+use crate::fsutil::{
+    commit_added, forget_added, fsync_dir, link_verified, open_regular_nofollow, read_capped,
+    temp_file_in, track_added,
+};
 use crate::model::{
     Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
 };
@@ -237,6 +241,7 @@ impl DirDest {
             Ok(_) => return Err(Error::new("exists and is not a directory")),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir_all(dir)?;
+                track_added(dir);
                 created_dir = true;
                 true
             }
@@ -256,6 +261,7 @@ impl DirDest {
             // Marks the directory as a dir: image at once (as skopeo does),
             // so a retry after a crash is not refused.
             d.write_atomic(VERSION_FILE, VERSION.as_bytes())?;
+            track_added(&dir.join(VERSION_FILE));
         }
         Ok(d)
     }
@@ -284,6 +290,7 @@ impl DirDest {
     fn note(&self, name: String, existed: bool) {
         let mut st = self.state.lock().unwrap();
         if !existed && !st.created.contains(&name) {
+            track_added(&self.dir.join(&name));
             st.created.push(name.clone());
         }
         st.keep.insert(name);
@@ -490,8 +497,10 @@ impl ImageDestination for DirDest {
         }
         fsync_dir(&self.dir)?;
         // The commit point.
-        self.write_atomic(MANIFEST_FILE, &top.bytes)?;
-        fsync_dir(&self.dir)?;
+        commit_added(&self.dir, || {
+            self.write_atomic(MANIFEST_FILE, &top.bytes)?;
+            fsync_dir(&self.dir).map_err(Error::from)
+        })?;
         self.committed = true;
         let keep = std::mem::take(&mut self.state.lock().unwrap().keep);
         self.remove_stale(&keep)
@@ -516,5 +525,6 @@ impl Drop for DirDest {
             // Only succeeds when empty: never removes anything else.
             let _ = fs::remove_dir(&self.dir);
         }
+        forget_added(&self.dir);
     }
 }
