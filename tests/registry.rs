@@ -1019,6 +1019,7 @@ fn token_auth_pull_push_scopes_and_reuse() {
         // refresh-token POST of an identity token (scopes space-separated
         // in the form).
         let mut scopes = Vec::new();
+        let mut bob = true;
         if req.method == "POST" {
             let form = String::from_utf8_lossy(&req.body).to_string();
             log.lock().unwrap().push(format!("POST {form}"));
@@ -1050,9 +1051,15 @@ fn token_auth_pull_push_scopes_and_reuse() {
                 .get("authorization")
                 .cloned()
                 .unwrap_or_default();
-            if auth != format!("Basic {}", b64std(b"bob:pw")) {
+            // bob may do anything but pull from tok/alice-only*; alice
+            // anything.
+            bob = if auth == format!("Basic {}", b64std(b"bob:pw")) {
+                true
+            } else if auth == format!("Basic {}", b64std(b"alice:pw")) {
+                false
+            } else {
                 return Action::Respond(response("401 Unauthorized", &[], b"{}"));
-            }
+            };
             for kv in q.split('&') {
                 if let Some(s) = kv.strip_prefix("scope=") {
                     scopes.push(url_decode(s));
@@ -1063,7 +1070,11 @@ fn token_auth_pull_push_scopes_and_reuse() {
         for s in &scopes {
             let p: Vec<&str> = s.split(':').collect();
             if p.len() == 3 {
-                access.push(json!({"type": p[0], "name": p[1], "actions": p[2].split(',').collect::<Vec<_>>()}));
+                let actions: Vec<&str> = p[2]
+                    .split(',')
+                    .filter(|a| !(bob && *a == "pull" && p[1].starts_with("tok/alice-only")))
+                    .collect();
+                access.push(json!({"type": p[0], "name": p[1], "actions": actions}));
             }
         }
         let now = std::time::SystemTime::now()
@@ -1211,6 +1222,46 @@ fn token_auth_pull_push_scopes_and_reuse() {
     assert!(err.contains("identity token was refused"), "{err}");
     assert!(!err.contains("stale-123"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Between two repositories of one registry, as a user who may push to
+    // the destination but not pull from the source: the cross-repository
+    // mount is refused, and the blobs go up instead.
+    let private = format!("docker://{}/{}:1", reg.addr, unique("tok/alice-only"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "alice:pw",
+        &src,
+        &private,
+    ]));
+    let mine = format!("docker://{}/{}:1", reg.addr, unique("tok/bob"));
+    requests.lock().unwrap().clear();
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--src-creds",
+        "alice:pw",
+        "--dest-creds",
+        "bob:pw",
+        &private,
+        &mine,
+    ]));
+    assert!(
+        requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|q| q.contains("alice-only") && q.contains("tok%2Fbob")),
+        "no mount was tried"
+    );
+    assert_eq!(
+        digest_of(&mine, &[INSECURE, "--creds", "bob:pw"]),
+        digest_of(&src, &[])
+    );
 }
 
 // ---------------------------------------------------------------------------

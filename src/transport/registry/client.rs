@@ -302,7 +302,10 @@ impl Client {
     fn auth_hint(&self) -> &'static str {
         match &self.creds {
             Some(Creds::Token(_)) => "authentication failed (the registry token was refused)",
-            Some(_) => "authentication failed (wrong username or password?)",
+            Some(_) => {
+                "authentication failed (wrong username or password, or no access to this \
+                 repository?)"
+            }
             None => {
                 "authentication required (use --creds, or --src-creds/--dest-creds with copy \
                  and sync, or credentials: in a sync --src yaml file; an auth file; or `lade \

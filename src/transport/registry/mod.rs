@@ -750,7 +750,12 @@ impl RegistryDest {
             );
             let mut scope = self.r.scope(true);
             scope.push(format!("repository:{repo}:pull"));
-            let resp = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty)?;
+            // A mount saves an upload; one that is refused (no pull right
+            // on the other repository: 401/403, from the registry or its
+            // token service) or fails is not made, and the blob goes up.
+            let Ok(resp) = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty) else {
+                continue;
+            };
             match resp.status().as_u16() {
                 201 => return Ok(Some(repo)),
                 202 => {
