@@ -153,7 +153,11 @@ pub enum Command {
     /// Store credentials for a registry in the auth file
     #[command(
         after_help = "The file is $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json,\n\
-        else ~/.docker/config.json (--authfile overrides); it is written with mode 0600.\n\n\
+        else ~/.docker/config.json (--authfile overrides); it is written with mode 0600.\n\
+        Where the file names a credential helper for the registry (credHelpers, else\n\
+        credsStore), the credentials go to docker-credential-NAME store instead, and\n\
+        logout erases them there. HOST/NAMESPACE (no tag or digest) logs in to the\n\
+        repositories under NAMESPACE.\n\n\
         EXAMPLES\n  lade login -u me registry.example\n  \
         echo \"$TOKEN\" | lade login -u me --password-stdin registry.example"
     )]

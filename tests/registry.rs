@@ -995,6 +995,99 @@ fn url_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Credential helpers: `login` stores through the one the auth file names
+/// (nothing in the file), copies get from it, `logout` erases it; a
+/// helper that is not installed gives no credentials and a warning, and
+/// registries that need none still work.
+#[test]
+fn credential_helpers_store_give_and_erase() {
+    let Some(plain) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let (reg, cert_dir) = secure_registry(t.path());
+    let cd = cert_dir.to_str().unwrap();
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("helper/a"));
+    // A helper keeping one credential in a file.
+    let bin = t.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let kept = t.path().join("kept");
+    let script = format!(
+        "#!/bin/sh\ninput=$(cat)\ncase \"$1\" in\n\
+         store) printf '%s' \"$input\" > {k} ;;\n\
+         get) if [ -f {k} ] && grep -q \"\\\"ServerURL\\\":\\\"$input\\\"\" {k}; then cat {k}; \
+         else echo 'credentials not found in native keychain'; exit 1; fi ;;\n\
+         erase) if [ -f {k} ]; then rm {k}; else echo 'credentials not found in native keychain'; exit 1; fi ;;\n\
+         esac\n",
+        k = kept.display()
+    );
+    let helper = bin.join("docker-credential-ladetest");
+    fs::write(&helper, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&helper, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let authfile = t.path().join("auth.json");
+    let config = json!({"credHelpers": {reg.addr.clone(): "ladetest"}}).to_string();
+    fs::write(&authfile, &config).unwrap();
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.env("PATH", &path)
+            .args(args)
+            .arg("--authfile")
+            .arg(&authfile);
+        c
+    };
+    ok(with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd]).arg(&reg.addr));
+    assert_eq!(
+        fs::read_to_string(&authfile).unwrap(),
+        config,
+        "written to the file"
+    );
+    assert!(fs::read_to_string(&kept).unwrap().contains("s3cret"));
+    ok(with(&["copy", "-q", "--dest-cert-dir", cd]).args([&src, &dst]));
+    assert_eq!(
+        digest_of(&dst, &["--cert-dir", cd, "--creds", "alice:s3cret"]),
+        digest_of(&src, &[])
+    );
+    ok(with(&["logout"]).arg(&reg.addr));
+    assert!(!kept.exists());
+    let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    // A namespace is logged in to, not a tag.
+    let err = fails_with(
+        with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd])
+            .arg(format!("{}/ns/repo:tag", reg.addr)),
+        3,
+    );
+    assert!(err.contains("not a tag"), "{err}");
+
+    // Not installed: no credentials, said once, and on it goes.
+    let anon = format!("docker://{plain}/{}:1", unique("helper/b"));
+    ok(lade().args(["copy", "-q", "--dest-tls-verify=false", &src, &anon]));
+    let missing = t.path().join("missing.json");
+    fs::write(
+        &missing,
+        json!({"credsStore": "lade-not-installed"}).to_string(),
+    )
+    .unwrap();
+    let o = run(lade()
+        .args(["inspect", INSECURE, "--authfile"])
+        .arg(&missing)
+        .arg(&anon));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.matches("docker-credential-lade-not-installed is not installed")
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
 #[test]
 fn token_auth_pull_push_scopes_and_reuse() {
     let Some(_) = registry() else { return };

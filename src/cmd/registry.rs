@@ -135,6 +135,14 @@ fn registry_host(s: &str) -> Result<(String, String)> {
     let key = if path.is_empty() || path == "v2" || path == "v1" {
         host.clone()
     } else {
+        // A namespace: a repository path, without tag or digest.
+        let r = DockerRef::parse(&format!("{host}/{path}"))
+            .map_err(|e| Error::new(format!("{s}: {e}")))?;
+        if r.tag.is_some() || r.digest.is_some() {
+            return Err(Error::new(format!(
+                "{s}: a registry or namespace is logged in to, not a tag or digest"
+            )));
+        }
         format!("{host}/{path}")
     };
     Ok((host, key))

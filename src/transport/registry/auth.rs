@@ -356,21 +356,23 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
 
 /// `docker-credential-NAME get`, with the registry on stdin.
 fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
-    if name.is_empty() || name.contains('/') {
-        return Err(Error::new(format!("bad credential helper name {name:?}")));
-    }
     let prog = format!("docker-credential-{name}");
-    let mut child = Command::new(&prog)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| Error::new(format!("credential helper {prog}: {e}")))?;
-    let _ = child.stdin.take().unwrap().write_all(host.as_bytes());
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Error::new(format!("credential helper {prog}: {e}")))?;
+    let out = match helper_call(name, "get", host.as_bytes()) {
+        Ok(out) => out,
+        // A helper named but not installed (an auth file copied from
+        // another machine, Docker Desktop's): no credentials from it, as
+        // other tools go on; said once.
+        Err(e) if e.kind() == Some(std::io::ErrorKind::NotFound) => {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                eprintln!(
+                    "lade: warning: credential helper {prog} is not installed; going on without its credentials"
+                );
+            });
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into_error(&prog)),
+    };
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         if text.contains("credentials not found") {
@@ -436,10 +438,80 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     })
 }
 
+/// The credential helper the file `v` names for `key` (`HOST` or
+/// `HOST/NAMESPACE`): its `credHelpers` entry for the registry, else its
+/// `credsStore`.
+fn helper_for(v: &Value, key: &str) -> Option<String> {
+    let host = key.split('/').next().unwrap_or(key);
+    let keys = keys_for(host);
+    v.get("credHelpers")
+        .and_then(|h| keys.iter().find_map(|k| h.get(k)))
+        .or_else(|| v.get("credsStore"))
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
+/// Why a credential helper could not be run.
+enum HelperError {
+    BadName(String),
+    Io(std::io::Error),
+}
+
+impl HelperError {
+    fn kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            HelperError::Io(e) => Some(e.kind()),
+            HelperError::BadName(_) => None,
+        }
+    }
+
+    fn into_error(self, prog: &str) -> Error {
+        match self {
+            HelperError::BadName(n) => Error::new(format!("bad credential helper name {n:?}")),
+            HelperError::Io(e) => Error::new(format!("credential helper {prog}: {e}")),
+        }
+    }
+}
+
+/// `docker-credential-NAME VERB` with `input` on stdin: its output (which
+/// may hold secrets: never shown).
+fn helper_call(
+    name: &str,
+    verb: &str,
+    input: &[u8],
+) -> std::result::Result<std::process::Output, HelperError> {
+    if name.is_empty() || name.contains('/') {
+        return Err(HelperError::BadName(name.to_string()));
+    }
+    let mut child = Command::new(format!("docker-credential-{name}"))
+        .arg(verb)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(HelperError::Io)?;
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait_with_output().map_err(HelperError::Io)
+}
+
 /// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
-/// the repositories under it) in the login file.
+/// the repositories under it): through the credential helper the login
+/// file names for it, else in the file.
 pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
     let mut v = read_file_json(path)?;
+    if let Some(helper) = helper_for(&v, host) {
+        let input = json!({"ServerURL": host, "Username": user, "Secret": pass}).to_string();
+        let out = helper_call(&helper, "store", input.as_bytes())
+            .map_err(|e| e.into_error(&format!("docker-credential-{helper}")))?;
+        if !out.status.success() {
+            return Err(Error::new(format!(
+                "credential helper docker-credential-{helper}: store failed ({})",
+                out.status
+            )));
+        }
+        return Ok(());
+    }
     let obj = v
         .as_object_mut()
         .ok_or_else(|| Error::new(format!("auth file {}: not a JSON object", path.display())))?;
@@ -464,8 +536,25 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
 /// nothing to remove.
 pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
+    // From the helper the file names for it, then from the file.
+    let mut erased = false;
+    if let Some(h) = host {
+        if let Some(helper) = helper_for(&v, h) {
+            let out = helper_call(&helper, "erase", h.as_bytes())
+                .map_err(|e| e.into_error(&format!("docker-credential-{helper}")))?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            if out.status.success() {
+                erased = true;
+            } else if !text.contains("credentials not found") {
+                return Err(Error::new(format!(
+                    "credential helper docker-credential-{helper}: erase failed ({})",
+                    out.status
+                )));
+            }
+        }
+    }
     let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
-        return Ok(false);
+        return Ok(erased);
     };
     let removed = match host {
         Some(h) => {
@@ -487,7 +576,7 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
     if removed {
         write_file_json(path, &v)?;
     }
-    Ok(removed)
+    Ok(removed || erased)
 }
 
 #[cfg(test)]
