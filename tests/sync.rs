@@ -236,6 +236,22 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
         "{err}"
     );
     assert!(!back.exists());
+    // A dry run answers as the sync would: a destination that cannot be
+    // reached, or a source tag that is not there, fails it.
+    let err = fails_with(
+        sync_cmd().args(["--dry-run", &repo, "docker://127.0.0.1:1/x/y"]),
+        3,
+    );
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    let err = fails_with(
+        sync_cmd().args(["--dry-run", &format!("{repo}:nope"), &back_ref]),
+        3,
+    );
+    assert!(
+        err.contains("nope") && err.contains("no such image"),
+        "{err}"
+    );
+    assert!(!back.exists());
     // --tag-regex picks.
     ok(sync_cmd().args(["--tag-regex", "^t0[01]$", &repo, &back_ref]));
     let refs = String::from_utf8(ok(lade().args([

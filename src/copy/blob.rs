@@ -108,7 +108,7 @@ pub fn in_parallel<T: Send>(
             })
             .collect();
         work();
-        let _waiting = jobs::waiting();
+        let _waiting = jobs::waiting_for_own();
         for h in handles {
             if let Err(panic) = h.join() {
                 std::panic::resume_unwind(panic);

@@ -44,11 +44,15 @@ pub struct Job {
 struct Threads {
     live: usize,
     waiting: usize,
+    /// Of the waiting, those waiting for the image's own other threads.
+    waiting_own: usize,
 }
 
 impl Threads {
+    /// Some thread works, or the threads wait for nothing but each
+    /// other (the last transfer threads ending, the image about to).
     fn working(&self) -> bool {
-        self.waiting < self.live
+        self.live > 0 && (self.waiting < self.live || self.waiting == self.waiting_own)
     }
 }
 
@@ -99,7 +103,7 @@ impl Jobs {
             jobs: self.clone(),
             threads: Mutex::new(Threads {
                 live: 1,
-                waiting: 0,
+                ..Threads::default()
             }),
         })
     }
@@ -184,19 +188,34 @@ impl Drop for Entered {
     }
 }
 
-/// This thread waits (for another image's copy of a blob, or for its own
-/// image's other threads) until the guard is dropped.
+/// This thread waits for another image's copy of a blob until the guard
+/// is dropped.
 pub fn waiting() -> Option<Waiting> {
     let job = current()?;
     job.update(|t| t.waiting += 1);
-    Some(Waiting(job))
+    Some(Waiting(job, false))
 }
 
-pub struct Waiting(Arc<Job>);
+/// This thread waits for its own image's other threads until the guard
+/// is dropped: the image stands aside only if they wait for other images.
+pub fn waiting_for_own() -> Option<Waiting> {
+    let job = current()?;
+    job.update(|t| {
+        t.waiting += 1;
+        t.waiting_own += 1;
+    });
+    Some(Waiting(job, true))
+}
+
+pub struct Waiting(Arc<Job>, bool);
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        self.0.update(|t| t.waiting -= 1);
+        let own = self.1;
+        self.0.update(|t| {
+            t.waiting -= 1;
+            t.waiting_own -= usize::from(own);
+        });
     }
 }
 
@@ -228,6 +247,57 @@ mod tests {
             places.run_on(s, move || tx.send(()).unwrap());
         });
         assert!(done_rx.recv().unwrap(), "the second image never started");
+        assert_eq!(counts(&places), (0, 0));
+    }
+
+    /// An image whose thread waits for its own other threads, which have
+    /// ended, is about to end, not waiting: it keeps its place (the next
+    /// image does not start, with one place); one whose thread waits for
+    /// its own threads while they wait for other images stands aside.
+    #[test]
+    fn waiting_for_its_own_ended_threads_keeps_the_place() {
+        let places = Jobs::new(1);
+        std::thread::scope(|s| {
+            let (seen_tx, seen_rx) = mpsc::channel();
+            let (go_tx, go_rx) = mpsc::channel::<()>();
+            places.run_on(s, move || {
+                let ticket = ticket();
+                std::thread::scope(|t| {
+                    t.spawn(move || {
+                        let _in = ticket.enter();
+                    });
+                });
+                let _w = waiting_for_own();
+                seen_tx.send(()).unwrap();
+                go_rx.recv().unwrap();
+            });
+            seen_rx.recv().unwrap();
+            assert_eq!(counts(&places), (1, 1));
+            go_tx.send(()).unwrap();
+        });
+        std::thread::scope(|s| {
+            let (seen_tx, seen_rx) = mpsc::channel();
+            let (go_tx, go_rx) = mpsc::channel::<()>();
+            places.run_on(s, move || {
+                let ticket = ticket();
+                let (in_tx, in_rx) = mpsc::channel::<()>();
+                std::thread::scope(|t| {
+                    let h = t.spawn(move || {
+                        let _in = ticket.enter();
+                        let _w = waiting();
+                        in_tx.send(()).unwrap();
+                        go_rx.recv().unwrap();
+                    });
+                    in_rx.recv().unwrap();
+                    let _w = waiting_for_own();
+                    seen_tx.send(()).unwrap();
+                    h.join().unwrap();
+                });
+            });
+            seen_rx.recv().unwrap();
+            assert_eq!(counts(&places), (0, 1));
+            go_tx.send(()).unwrap();
+        });
         assert_eq!(counts(&places), (0, 0));
     }
 

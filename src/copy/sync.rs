@@ -390,10 +390,25 @@ fn sync_one(
     let t = &opts.copy.transport;
     // An unknown digest on either side means "copy". The destination is
     // asked first: where it has no such tag (often known without a
-    // request, see learn_tags) the source's digest is not needed.
-    let there = to.current_digest(t, true).ok().flatten();
+    // request, see learn_tags) the source's digest is not needed. A
+    // lookup that fails is tried again by the copy itself; but a dry run
+    // copies nothing, so there it is the answer (a registry that cannot
+    // be reached, refuses, or lacks the source image).
+    let look = |r: &dyn ImageReference, dest: bool| -> Result<Option<Digest>> {
+        if !r.knows_digests() {
+            return Ok(None);
+        }
+        match r.current_digest(t, dest) {
+            Ok(None) if !dest && opts.dry_run => {
+                Err(Error::not_found(format!("{r}: no such image")))
+            }
+            Err(_) if !opts.dry_run => Ok(None),
+            other => other,
+        }
+    };
+    let there = look(to, true)?;
     if there.is_some() || opts.dry_run {
-        let have = src.current_digest(t, false).ok().flatten();
+        let have = look(src, false)?;
         if let (Some(h), Some(d)) = (&have, &there) {
             if h == d {
                 return Ok(Outcome::Unchanged(h.clone()));

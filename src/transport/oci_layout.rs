@@ -206,6 +206,10 @@ impl ImageReference for OciRef {
             .collect())
     }
 
+    fn knows_digests(&self) -> bool {
+        true
+    }
+
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
         if !self.path.join("index.json").exists() {
             return Ok(None);
