@@ -159,8 +159,8 @@ false\t''"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes'
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes (with --config: the config\'s)'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes (--raw --config, as other tools spell it, is the same)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'

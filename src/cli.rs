@@ -695,10 +695,12 @@ pub struct InspectArgs {
     /// The image, TRANSPORT:DETAILS
     #[arg(value_name = "IMAGE")]
     pub image: String,
-    /// Print the exact manifest (or index) bytes
-    #[arg(long, conflicts_with = "config")]
+    /// Print the exact manifest (or index) bytes (with --config: the
+    /// config's)
+    #[arg(long)]
     pub raw: bool,
-    /// Print the exact config bytes
+    /// Print the exact config bytes (--raw --config, as other tools spell
+    /// it, is the same)
     #[arg(long)]
     pub config: bool,
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]

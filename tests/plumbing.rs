@@ -480,6 +480,14 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
         &format!("oci:{}:tiny", dir.display()),
     ]));
     assert_eq!(config, skopeo_config);
+    // inspect --config, and --raw --config as skopeo spells it: the same bytes
+    for args in [
+        &["inspect", "--config"][..],
+        &["inspect", "--raw", "--config"],
+    ] {
+        let got = ok(lade().args(args).arg(format!("oci:{}:tiny", dir.display())));
+        assert_eq!(got, skopeo_config, "{args:?}");
+    }
     ok(store_cmd(&dir).arg("fsck"));
     // digest of the manifest via plumbing composition
     let o = run_with_input(lade().args(["hash-object", "--stdin"]), &manifest);

@@ -26,7 +26,7 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;
     let mut out = stdout();
     let top = src.get_manifest(None).map_err(|e| e.context(&a.image))?;
-    if a.raw {
+    if a.raw && !a.config {
         out.write_all(&top.bytes)?;
         out.flush()?;
         return Ok(0);

@@ -133,14 +133,15 @@ impl Platform {
     }
 
     /// Does an image for `self` satisfy a request for `want`? The variant is
-    /// compared only when both name one (arm64's "v8" is its default).
+    /// compared only when both name one; arm64 always names one, "v8"
+    /// when it is left out (so arm64 is arm64/v8, and not arm64/v9).
     pub fn matches(&self, want: &Platform) -> bool {
         if self.os != want.os || self.architecture != want.architecture {
             return false;
         }
         let norm = |v: &Option<String>| -> Option<String> {
             match (self.architecture.as_str(), v.as_deref()) {
-                ("arm64", Some("v8")) => None,
+                ("arm64", None) => Some("v8".to_string()),
                 (_, v) => v.map(str::to_string),
             }
         };
@@ -324,6 +325,14 @@ mod tests {
         let p = Platform::parse("linux/arm64/v8").unwrap();
         assert!(p.matches(&Platform::parse("linux/arm64").unwrap()));
         assert!(!p.matches(&Platform::parse("linux/amd64").unwrap()));
+        let bare = Platform::parse("linux/arm64").unwrap();
+        assert!(bare.matches(&p) && bare.matches(&bare));
+        // arm64 is arm64/v8: another variant is another platform
+        let v9 = Platform::parse("linux/arm64/v9").unwrap();
+        assert!(!p.matches(&v9) && !bare.matches(&v9) && !v9.matches(&bare));
+        // elsewhere a variant is compared only when both name one
+        let arm = Platform::parse("linux/arm").unwrap();
+        assert!(Platform::parse("linux/arm/v7").unwrap().matches(&arm));
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//x").is_err());
     }
