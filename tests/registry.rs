@@ -733,6 +733,10 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     );
     assert!(!err.contains("s3cret"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not trusted") && err.contains("--cert-dir"),
+        "{err}"
+    );
     // Without credentials: refused, clearly.
     let err = fails_with(lade().args(["copy", "--dest-cert-dir", cd, &src, &dst]), 3);
     assert!(err.contains("authentication required"), "{err}");

@@ -45,7 +45,9 @@ impl Creds {
             None => (s, prompt_password(s)?),
         };
         if user.is_empty() {
-            return Err(Error::usage("--creds needs USERNAME[:PASSWORD]"));
+            return Err(Error::usage(
+                "credentials (--creds, --src-creds, --dest-creds) need USERNAME[:PASSWORD], with a username",
+            ));
         }
         Ok(Creds::Basic {
             user: user.to_string(),

@@ -121,9 +121,17 @@ impl Client {
             Err(e) if self.insecure => {
                 // As skopeo with --tls-verify=false: fall back to plain HTTP.
                 self.base = format!("http://{api_host}");
-                get(self, &format!("{}/v2/", self.base)).map_err(|e2| SendError {
-                    err: e2.err.context(format!("(over https: {})", e.err)),
-                    retriable: e2.retriable,
+                get(self, &format!("{}/v2/", self.base)).map_err(|e2| {
+                    // The same failure both ways (nothing listens) is said once.
+                    let (a, b) = (e.err.to_string(), e2.err.to_string());
+                    SendError {
+                        err: if a == b {
+                            e2.err
+                        } else {
+                            e2.err.context(format!("(over https: {a})"))
+                        },
+                        retriable: e2.retriable,
+                    }
                 })
             }
             // A server on plain HTTP (a local registry, say) answers the
@@ -637,9 +645,25 @@ fn send_error(e: ureq::Error) -> SendError {
             | ureq::Error::Protocol(_)
     );
     SendError {
-        err: Error::new(e.to_string()),
+        err: Error::new(with_tls_hint(e.to_string())),
         retriable,
     }
+}
+
+/// A TLS failure in the library's words, with what to do about it.
+fn with_tls_hint(msg: String) -> String {
+    let hint = if msg.contains("CaUsedAsEndEntity") {
+        "the registry presents a CA certificate (CA:TRUE) as its own; serve one issued \
+         by that CA, or use --tls-verify=false"
+    } else if msg.contains("invalid peer certificate") {
+        "the registry's certificate is not trusted here: put its CA in --cert-dir DIR as \
+         DIR/*.crt (default /etc/containers/certs.d/HOST), or use --tls-verify=false"
+    } else if msg.contains("CertificateRequired") || msg.contains("BadCertificate") {
+        "the registry wants a client certificate: put NAME.cert and NAME.key in --cert-dir DIR"
+    } else {
+        return msg;
+    };
+    format!("{msg} ({hint})")
 }
 
 /// Whether a failed request may be tried again, and after how long the
