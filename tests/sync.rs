@@ -1140,3 +1140,44 @@ fn a_foreign_directory_in_a_dir_tree_fails_that_image_alone() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Tags naming one image: its blobs, the config too, are written once.
+#[test]
+fn tags_of_one_image_write_its_config_once() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let d = image(&dir, "amd64", "same", false, 4096);
+    let repo = unique("sync/same");
+    for tag in ["b", "c", "d"] {
+        push_layout(&reg, &dir, &repo, tag, &d);
+    }
+    let dst = format!("docker://{reg}/{}", unique("sync/same-dst"));
+    // read through another address, so nothing is mounted: written
+    let proxy = Counter::start(&reg);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let o = run(sync_cmd().args(["--progress=json", &src, &dst]));
+    assert!(o.status.success(), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let mut done = std::collections::HashMap::<String, usize>::new();
+    for (digest, event, _) in blob_events(&err) {
+        if event == "blob_done" {
+            *done.entry(digest).or_default() += 1;
+        }
+    }
+    let m: Value = serde_json::from_slice(
+        &std::fs::read(
+            dir.join("blobs/sha256")
+                .join(&d["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        done.get(m["config"]["digest"].as_str().unwrap()),
+        Some(&1),
+        "{err}"
+    );
+    assert_eq!(done.len(), 3, "config and two layers: {err}");
+    assert!(done.values().all(|&n| n == 1), "{done:?}");
+}

@@ -233,14 +233,30 @@ pub fn try_copy_blob(
 ) -> Result<Option<Copied>> {
     // One writer of a kept blob at a time here; the others wait (or go on
     // with other blobs first), then find it present.
-    let _claim = match (step.action, dst.blob_scope()) {
-        (LayerAction::Keep, Some(scope)) => match Claim::take(scope, desc.digest.clone(), wait) {
-            Some(c) => Some(c),
-            None => return Ok(None),
-        },
-        _ => None,
+    match step.action {
+        LayerAction::Keep => with_claim(dst, &desc.digest, wait, || {
+            copy_claimed(src, dst, desc, step, progress)
+        })
+        .transpose(),
+        _ => copy_claimed(src, dst, desc, step, progress).map(Some),
+    }
+}
+
+/// Run `f` (the writing of blob `digest` into `dst`) holding the claim on
+/// it in the destination's blob scope, if it has one: copies of several
+/// images in this process write a blob they share once. None, without
+/// running `f`, when `wait` is false and another copy holds the claim.
+pub fn with_claim<T>(
+    dst: &dyn ImageDestination,
+    digest: &Digest,
+    wait: bool,
+    f: impl FnOnce() -> T,
+) -> Option<T> {
+    let _claim = match dst.blob_scope() {
+        Some(scope) => Some(Claim::take(scope, digest.clone(), wait)?),
+        None => None,
     };
-    copy_claimed(src, dst, desc, step, progress).map(Some)
+    Some(f())
 }
 
 /// [`copy_blob`] once any claim on the blob is held.

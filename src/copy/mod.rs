@@ -445,12 +445,13 @@ fn copy_single(
                     if i < n {
                         one(i, wait)
                     } else {
-                        Some(put_config())
+                        blob::with_claim(dst, &manifest.config.digest, wait, put_config)
                     }
                 },
             )
         } else {
-            let config = put_config()?;
+            let config = blob::with_claim(dst, &manifest.config.digest, true, put_config)
+                .expect("a waiting claim is taken")?;
             (0..n)
                 .map(|i| one(i, true).expect("a waiting copy gives a result"))
                 .chain([Ok(config)])
