@@ -653,4 +653,30 @@ fn signatures_of_an_image_written_changed_are_left_out() {
         skopeo_raw(&format!("docker://{reg}/{dst}:{old_sig}")),
         sig_bytes
     );
+    // copy --with-referrers of the same: the image goes, its attachments
+    // do not, and it says so (even with -q).
+    let one = unique("ref/chgcopy");
+    let err = ok_stderr(lade().args([
+        "copy",
+        "-q",
+        "--with-referrers",
+        "--format",
+        "v2s2",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("docker://{reg}/{repo}:v1"),
+        &format!("docker://{reg}/{one}:v1"),
+    ]));
+    assert!(
+        err.starts_with("lade: warning: ")
+            && err.contains(&format!(
+                "attachments (signatures, referrers) of {} are left out",
+                s.image
+            )),
+        "{err}"
+    );
+    assert_eq!(
+        tags(&format!("docker://{reg}/{one}")),
+        vec!["v1".to_string()]
+    );
 }

@@ -259,6 +259,18 @@ fn copy_one(
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
     referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
+    // The source's attachments name the digest it had: not the one written.
+    if opts.referrers != referrers::ReferrerMode::Off
+        && out.digest != top_digest
+        && referrers::has_attachments(src, &top_digest)?
+    {
+        progress.warning(&format!(
+            "the attachments (signatures, referrers) of {top_digest} are left out: the image \
+             was written changed, as {} (keep it as it is, e.g. --format/--platform left \
+             out, to take them along)",
+            out.digest
+        ));
+    }
     progress.image_done(&out.digest, counts.0, counts.1);
     Ok(CopyReport {
         manifest_digest: out.digest,

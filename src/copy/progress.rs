@@ -169,6 +169,27 @@ impl Progress {
     }
 
     /// A line of text above any bars.
+    /// Something the user should know even with -q: a `message` event
+    /// in JSON, else `lade: warning: …` on stderr.
+    pub fn warning(&self, s: &str) {
+        if self.json {
+            self.event(
+                "message",
+                serde_json::json!({ "text": format!("warning: {s}") }),
+            );
+            return;
+        }
+        let line = format!("lade: warning: {s}");
+        match &self.bars {
+            Some(m) => {
+                let _ = m.println(line);
+            }
+            None => {
+                let _ = writeln!(io::stderr(), "{line}");
+            }
+        }
+    }
+
     pub fn message(&self, s: &str) {
         if self.json {
             self.event("message", serde_json::json!({ "text": s }));

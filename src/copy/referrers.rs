@@ -133,6 +133,18 @@ pub fn copy_for_image(
     Ok(())
 }
 
+/// Does the source hold attachments of `subject` (tag-schema tags or
+/// referrers)?
+pub fn has_attachments(src: &dyn ImageSource, subject: &Digest) -> Result<bool> {
+    for suffix in SUFFIXES {
+        let tag = format!("{}.{suffix}", fallback_tag(subject));
+        if src.manifest_by_tag(&tag)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(!src.referrers(subject)?.descriptors.is_empty())
+}
+
 /// Copy a source named by an attachment tag (`sync` lists them as tags):
 /// a cosign tag as the artifact it is; a tag-schema index by copying what
 /// it lists and merging it into the destination's index for the subject.
