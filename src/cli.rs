@@ -333,9 +333,10 @@ SOURCES AND DESTINATIONS
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
   copied (--all) unless --multi-arch/--platform say otherwise. An image that
-  is written changed (platforms of an index, another --format) never has the
-  source's digest, so it is copied on every run: its blobs are found present
-  and not sent again, its manifest is written again.
+  is written changed (platforms of an index, another --format, a Docker
+  manifest converted for oci:) never has the source's digest, so it is
+  copied on every run: its blobs are found present and not sent again, its
+  manifest is written again.
 
   Signatures and referrers come along (see lade copy --with-referrers) when
   the destination can hold them (docker://, oci:): signature and referrer tags
@@ -376,18 +377,20 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   matches only a constraint naming one. The file is read whole first: an
   unknown key, a repeated key, an alias, a second document or a bad
   regex/constraint exits 3 naming the line, before anything is listed. A
-  repository that cannot be listed fails (the sync stops before copying,
-  unless --keep-going). Each registry is read with its file settings over
-  the --src-* options; its images are copied --jobs at once, the registries
-  one after another. Two repositories bound for one place are refused
-  (--scoped keeps them apart); one image listed twice is copied once.
-  Differences from skopeo sync: whole indexes are copied (as --all; choose
-  with --multi-arch/--platform), unchanged images are skipped, --dest dir
-  updates an existing tree, and signature tags come along. What skopeo sync
-  logs and passes over (a bad regex, constraint or repository name, a
-  repository that cannot be listed) fails here, with exit 3. A repository
-  with no tags is said and is no error. --append-suffix goes on the tag
-  (a dir: image without one becomes NAME:latestSUFFIX).
+  repository that cannot be listed fails: the sync stops before copying,
+  with exit 1 when it is not there, 3 otherwise (with --keep-going it is
+  counted failed, the rest go on, exit 3). Each registry is read with its
+  file settings over the --src-* options; its images are copied --jobs at
+  once, the registries one after another. Two repositories bound for one
+  place are refused (--scoped keeps them apart); one image listed twice is
+  copied once. Differences from skopeo sync: whole indexes are copied (as
+  --all; choose with --multi-arch/--platform), unchanged images are
+  skipped, --dest dir updates an existing tree, and signature tags come
+  along. What skopeo sync logs and passes over (a bad regex, constraint or
+  repository name, a repository that cannot be listed) fails here: exit 3,
+  or 1 for a repository that is not there. A repository with no tags is
+  said and is no error. --append-suffix goes on the tag (a dir: image
+  without one becomes NAME:latestSUFFIX).
 
 OUTPUT
   One line per image on stderr: copied, unchanged or left out; then a summary
@@ -889,7 +892,7 @@ pub struct RegistryArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub tls_verify: Option<bool>,
-    /// docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: certs.d]
+    /// docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors
@@ -969,10 +972,10 @@ pub struct CopyRegistryArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub dest_tls_verify: Option<bool>,
-    /// docker:// source: certificate directory [default: certs.d]
+    /// docker:// source: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub src_cert_dir: Option<PathBuf>,
-    /// docker:// destination: certificate directory [default: certs.d]
+    /// docker:// destination: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub dest_cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors
@@ -1026,7 +1029,7 @@ pub struct LoginArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub tls_verify: Option<bool>,
-    /// Certificate directory [default: certs.d]
+    /// Certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
 }
