@@ -33,17 +33,70 @@ fn roff_section(text: &str) -> String {
     s
 }
 
+/// A command's after-help text as man sections: each line that is a
+/// heading in capitals (OUTPUT, EXAMPLES) starts one; what comes before
+/// the first is NOTES. Lines are kept as --help shows them.
+fn after_help_sections(text: &str) -> String {
+    let heading = |l: &str| {
+        !l.is_empty()
+            && !l.starts_with(' ')
+            && l.chars().all(|c| c.is_ascii_uppercase() || c == ' ')
+    };
+    let mut out = String::new();
+    let mut title = "NOTES".to_string();
+    let mut body: Vec<&str> = Vec::new();
+    let mut flush = |title: &str, body: &mut Vec<&str>| {
+        while body.last().is_some_and(|l| l.trim().is_empty()) {
+            body.pop();
+        }
+        if !body.is_empty() {
+            out.push_str(&roff_section(&format!("{title}\n{}", body.join("\n"))));
+        }
+        body.clear();
+    };
+    for l in text.lines() {
+        if heading(l) {
+            flush(&title, &mut body);
+            title = l.to_string();
+        } else if !(body.is_empty() && l.trim().is_empty()) {
+            body.push(l);
+        }
+    }
+    flush(&title, &mut body);
+    out
+}
+
 fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     let cmd = Cli::command();
     let mut top = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut top).unwrap();
+    let after = cmd
+        .get_after_long_help()
+        .or(cmd.get_after_help())
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    clap_mangen::Man::new(
+        cmd.clone()
+            .after_help(None::<&str>)
+            .after_long_help(None::<&str>),
+    )
+    .render(&mut top)
+    .unwrap();
+    // lade(1) is where the help's "see lade(1)" points: the sections
+    // themselves, and the help's own exit-status note (with signals)
+    // after the table.
     let mut extra = String::new();
     for sec in [TRANSPORTS_HELP, IMAGE_NAMES, EXIT_CODES] {
         for part in sec.split("\n\n") {
             extra.push_str(&roff_section(part));
         }
     }
+    let own = after_help_sections(&after);
+    let notes = own
+        .split(".SH ")
+        .filter(|s| !s.is_empty() && !s.starts_with("\"NOTES\""))
+        .map(|s| format!(".SH {}", s.replacen("\"EXIT STATUS\"", "\"SIGNALS\"", 1)));
+    extra.extend(notes);
     top.extend_from_slice(extra.as_bytes());
     files.push((PathBuf::from("man/lade.1"), top));
     for sub in cmd.get_subcommands() {
@@ -52,12 +105,20 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         }
         let name = format!("lade-{}", sub.get_name());
         let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
+        let after = sub
+            .get_after_long_help()
+            .or(sub.get_after_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
         let sub = sub
             .clone()
             .name(static_name)
-            .bin_name(format!("lade {}", sub.get_name()));
+            .bin_name(format!("lade {}", sub.get_name()))
+            .after_help(None::<&str>)
+            .after_long_help(None::<&str>);
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub).render(&mut buf).unwrap();
+        buf.extend_from_slice(after_help_sections(&after).as_bytes());
         buf.extend_from_slice(roff_section(EXIT_CODES).as_bytes());
         files.push((PathBuf::from(format!("man/{name}.1")), buf));
     }
