@@ -1656,3 +1656,28 @@ fn lower_directory_times_survive_upper_layers() {
     ]));
     assert_eq!(times(&rootfs), want, "umoci");
 }
+
+/// A file that is not a tar, and a target that is a file: one line saying
+/// so, without quoting the file's bytes.
+#[test]
+fn not_a_tar_and_a_file_for_a_directory_are_said_plainly() {
+    let t = tempdir();
+    let text = t.path().join("notes.txt");
+    let mut body = b"this is not a tar archive, only words; ".repeat(20);
+    body.extend_from_slice(&[b'x'; 600]);
+    fs::write(&text, &body).unwrap();
+    let dir = t.path().join("d");
+    fs::create_dir(&dir).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&text).arg(&dir), 3);
+    assert!(
+        err.contains("not a tar archive") && !err.contains("only words"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let file = t.path().join("f");
+    fs::write(&file, b"").unwrap();
+    let layer = t.path().join("l.tar");
+    fs::write(&layer, tar().file("a", b"a").done()).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&layer).arg(&file), 3);
+    assert!(err.contains("not a directory"), "{err}");
+}

@@ -62,7 +62,7 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
         let size = f.metadata()?.len();
         Box::new(VerifyingReader::new(f, &d, Some(size)))
     };
-    std::fs::create_dir_all(&a.dir).map_err(|e| Error::from(e).context(a.dir.display()))?;
+    unpack::make_dir(&a.dir)?;
     unpack::raise_fd_limit();
     let mut root = Root::open(&a.dir)?;
     let stats = unpack::unpack_layer(&mut root, input, &opts)

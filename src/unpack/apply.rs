@@ -180,11 +180,8 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         buf: vec![0; 256 << 10],
     };
     let mut ar = tar::Archive::new(r);
-    for entry in ar
-        .entries()
-        .map_err(|e| Error::from(e).context("reading the layer"))?
-    {
-        let mut e = entry.map_err(|e| Error::from(e).context("reading the layer"))?;
+    for entry in ar.entries().map_err(layer_error)? {
+        let mut e = entry.map_err(layer_error)?;
         let name = e.path_bytes().into_owned();
         a.entry(&mut e, &name)
             .map_err(|err| err.context(format!("entry {}", show(&name))))?;
@@ -959,6 +956,18 @@ const DIR_PATH: OFlags = OFlags::PATH
     .union(OFlags::CLOEXEC);
 
 /// PAX `mtime`: seconds with an optional fraction.
+/// A layer that could not be read, said without the bytes of a header
+/// that is not one (the tar reader quotes them).
+fn layer_error(e: std::io::Error) -> Error {
+    let msg = e.to_string();
+    if msg.contains("when getting cksum") {
+        return Error::new(
+            "reading the layer: not a tar archive (a header's checksum field is not a number)",
+        );
+    }
+    Error::from(e).context("reading the layer")
+}
+
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
     let s = std::str::from_utf8(v).ok()?.trim();
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));

@@ -21,7 +21,7 @@ use crate::model::{Digest, ImageConfig};
 
 /// Create `dir` (if needed) and a fresh, empty `dir/rootfs`.
 pub fn prepare(dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::from(e).context(dir.display()))?;
+    super::make_dir(dir)?;
     let rootfs = dir.join("rootfs");
     match std::fs::create_dir(&rootfs) {
         Ok(()) => Ok(rootfs),

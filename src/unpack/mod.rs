@@ -129,7 +129,7 @@ pub fn unpack_image(
     let rootfs = if opts.bundle {
         bundle::prepare(dir)?
     } else {
-        std::fs::create_dir_all(dir).map_err(|e| Error::from(e).context(dir.display()))?;
+        make_dir(dir)?;
         dir.to_path_buf()
     };
     raise_fd_limit();
@@ -170,5 +170,17 @@ pub fn unpack_image(
     Ok(UnpackReport {
         manifest_digest: raw.digest,
         layers,
+    })
+}
+
+/// Create directory `dir` (and its parents) if missing; an existing file
+/// there is said to be one.
+pub fn make_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists || dir.is_file() {
+            Error::new(format!("{}: exists and is not a directory", dir.display()))
+        } else {
+            Error::from(e).context(dir.display())
+        }
     })
 }
