@@ -134,6 +134,10 @@ pub enum Command {
     )]
     Gc(GcArgs),
     /// Print the digest of a manifest file
+    #[command(
+        after_help = "The digest is of the exact bytes (schema 2, OCI, indexes, unsigned schema 1).\n\
+        Signed Docker schema 1 manifests (their JWS signatures) are refused."
+    )]
     ManifestDigest(ManifestDigestArgs),
     /// List the tags of a registry repository (docker://REPO)
     #[command(
