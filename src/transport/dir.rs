@@ -240,7 +240,9 @@ struct DirState {
 impl DirDest {
     fn open(dir: &Path) -> Result<DirDest> {
         let mut created_dir = false;
-        let empty = match fs::symlink_metadata(dir) {
+        // The directory named may be a symlink to one (the user's choice,
+        // as for cp); what is written in it never follows one.
+        let empty = match fs::metadata(dir) {
             Ok(m) if m.is_dir() => fs::read_dir(dir)?.next().is_none(),
             Ok(_) => return Err(Error::new("exists and is not a directory")),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
