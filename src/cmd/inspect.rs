@@ -46,7 +46,7 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     } else {
         top.clone()
     };
-    let manifest = raw.manifest()?;
+    let manifest = raw.manifest().map_err(|e| e.context(&a.image))?;
     let config_bytes = read_config(&*src, &manifest.config).map_err(|e| e.context(&a.image))?;
     if a.config {
         out.write_all(&config_bytes)?;
