@@ -689,6 +689,9 @@ fn copy_to_an_archive_round_trips_and_matches_skopeo() {
         .file_type()
         .is_symlink());
     assert!(!dir.path().join("nowhere.tar").exists());
+    // /dev/stdout is a link too, to a pipe here: written through
+    let piped = ok(lade().args(["copy", "-q", &src, "docker-archive:/dev/stdout:a:1"]));
+    assert!(tar::Archive::new(&piped[..]).entries().unwrap().count() > 3);
     let empty = dir.path().join("empty.tar");
     fs::write(&empty, b"").unwrap();
     ok(lade()

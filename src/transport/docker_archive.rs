@@ -612,15 +612,18 @@ impl ArchiveDest {
         for t in &opts.additional_tags {
             first_names.push(tag_ref(t)?);
         }
-        if let Ok(m) = fs::symlink_metadata(&r.path) {
-            if m.file_type().is_symlink() {
-                return Err(Error::new(
-                    "a symbolic link; lade writes an archive as a new file, not over a link",
-                ));
-            }
-            if m.is_file() && m.len() > 0 {
-                return Err(Error::new(crate::archive::EXISTS));
-            }
+        // A link to a pipe or a device (/dev/stdout, >(…)) is written
+        // through; one to a file, or to nothing, is not replaced.
+        let link = fs::symlink_metadata(&r.path).is_ok_and(|m| m.file_type().is_symlink());
+        match fs::metadata(&r.path) {
+            Ok(m) if m.is_file() && link => return Err(Error::new(
+                "a symbolic link to a file; lade writes an archive as a new file, not over a link",
+            )),
+            Ok(m) if m.is_file() && m.len() > 0 => return Err(Error::new(crate::archive::EXISTS)),
+            Err(_) if link => return Err(Error::new(
+                "a symbolic link to nothing; lade writes an archive as a new file, not over a link",
+            )),
+            _ => {}
         }
         let out = TarOutput::create(&r.path)?;
         Ok(Self::with_output(out, first_names, opts, false))
