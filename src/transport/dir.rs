@@ -240,10 +240,14 @@ struct DirState {
 impl DirDest {
     fn open(dir: &Path) -> Result<DirDest> {
         let mut created_dir = false;
-        // The directory named may be a symlink to one (the user's choice,
-        // as for cp); what is written in it never follows one.
-        let empty = match fs::metadata(dir) {
+        // Not through a symlink: in a sync tree the name comes from the
+        // source, and a link there (app:latest -> app:1.2) would have one
+        // image written over another.
+        let empty = match fs::symlink_metadata(dir) {
             Ok(m) if m.is_dir() => fs::read_dir(dir)?.next().is_none(),
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::new("is a symbolic link; name the directory itself"))
+            }
             Ok(_) => return Err(Error::new("exists and is not a directory")),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir_all(dir)?;
@@ -266,8 +270,9 @@ impl DirDest {
         if empty {
             // Marks the directory as a dir: image at once (as skopeo does),
             // so a retry after a crash is not refused.
-            d.write_atomic(VERSION_FILE, VERSION.as_bytes())?;
+            // Said before it is there, so a signal never leaves it.
             track_added(&dir.join(VERSION_FILE));
+            d.write_atomic(VERSION_FILE, VERSION.as_bytes())?;
         }
         Ok(d)
     }
@@ -296,7 +301,6 @@ impl DirDest {
     fn note(&self, name: String, existed: bool) {
         let mut st = self.state.lock().unwrap();
         if !existed && !st.created.contains(&name) {
-            track_added(&self.dir.join(&name));
             st.created.push(name.clone());
         }
         st.keep.insert(name);
@@ -308,9 +312,18 @@ impl DirDest {
 
     /// Move a verified temp file to `name`.
     fn persist(&self, tmp: tempfile::NamedTempFile, name: String) -> Result<()> {
+        self.place(name, |to| tmp.persist(to).map(drop).map_err(|e| e.error))
+    }
+
+    /// Put a file at `name` with `put` and note it; a name that was not
+    /// there is tracked first, so a signal during `put` takes it out too.
+    fn place(&self, name: String, put: impl FnOnce(&Path) -> io::Result<()>) -> Result<()> {
+        let path = self.dir.join(&name);
         let existed = self.exists(&name);
-        tmp.persist(self.dir.join(&name))
-            .map_err(|e| Error::from(e.error).context(format!("storing {name}")))?;
+        if !existed {
+            track_added(&path);
+        }
+        put(&path).map_err(|e| Error::from(e).context(format!("storing {name}")))?;
         self.note(name, existed);
         Ok(())
     }
@@ -442,11 +455,9 @@ impl ImageDestination for DirDest {
         let Some(tmp) = link_verified(path, &self.dir, d, size)? else {
             return Ok(None); // another file system, or links not allowed
         };
-        let name = d.hex().to_string();
-        let existed = self.exists(&name);
-        tmp.persist(self.dir.join(&name))
-            .map_err(|e| Error::from(e.error).context(format!("storing {name}")))?;
-        self.note(name, existed);
+        self.place(d.hex().to_string(), |to| {
+            tmp.persist(to).map(drop).map_err(|e| e.error)
+        })?;
         Ok(Some(Descriptor::new(
             expected.media_type.clone(),
             d.clone(),
