@@ -1061,13 +1061,33 @@ fn credential_helpers_store_give_and_erase() {
     assert!(!kept.exists());
     let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
     assert!(err.contains("authentication required"), "{err}");
-    // A namespace is logged in to, not a tag.
+    // A namespace is logged in to, not a tag (a usage error); and not
+    // through a helper, which keeps one secret per registry.
     let err = fails_with(
         with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd])
             .arg(format!("{}/ns/repo:tag", reg.addr)),
-        3,
+        2,
     );
     assert!(err.contains("not a tag"), "{err}");
+    let err = fails_with(
+        with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd])
+            .arg(format!("{}/ns", reg.addr)),
+        2,
+    );
+    assert!(err.contains("one per registry"), "{err}");
+    // An entry the file held from before the helper is dropped by a login
+    // through it (it would be read first); logout --all erases in the
+    // helpers credHelpers names.
+    let mut v: Value = serde_json::from_str(&config).unwrap();
+    v["auths"] = json!({reg.addr.clone(): {"auth": b64std(b"alice:stale")}});
+    fs::write(&authfile, v.to_string()).unwrap();
+    ok(with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd]).arg(&reg.addr));
+    assert!(!fs::read_to_string(&authfile)
+        .unwrap()
+        .contains(&b64std(b"alice:stale")));
+    ok(with(&["inspect", "--cert-dir", cd]).arg(&dst));
+    ok(&mut with(&["logout", "--all"]));
+    assert!(!kept.exists());
 
     // Not installed: no credentials, said once, and on it goes.
     let anon = format!("docker://{plain}/{}:1", unique("helper/b"));

@@ -77,6 +77,7 @@ pub fn run(a: CopyArgs) -> Result<i32> {
             Some(true) => ReferrerMode::Required,
             _ => ReferrerMode::Off,
         },
+        warn_left_out: true,
     };
     let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
     copy_images(&refs, dest.as_ref(), &opts)?;

@@ -137,9 +137,9 @@ fn registry_host(s: &str) -> Result<(String, String)> {
     } else {
         // A namespace: a repository path, without tag or digest.
         let r = DockerRef::parse(&format!("{host}/{path}"))
-            .map_err(|e| Error::new(format!("{s}: {e}")))?;
+            .map_err(|e| Error::usage(format!("{s}: {e}")))?;
         if r.tag.is_some() || r.digest.is_some() {
-            return Err(Error::new(format!(
+            return Err(Error::usage(format!(
                 "{s}: a registry or namespace is logged in to, not a tag or digest"
             )));
         }

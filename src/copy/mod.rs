@@ -60,6 +60,9 @@ pub struct CopyOptions {
     pub digestfile: Option<PathBuf>,
     /// Copy signatures and referrers with each image ([`referrers`]).
     pub referrers: referrers::ReferrerMode,
+    /// Warn when an image written changed leaves its source attachments
+    /// behind (`copy`; `sync` says it per attachment tag itself).
+    pub warn_left_out: bool,
 }
 
 /// What one image's copy did.
@@ -260,9 +263,12 @@ fn copy_one(
     progress.message(&format!("Writing manifest {}", out.digest));
     referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
     // The source's attachments name the digest it had: not the one written.
-    if opts.referrers != referrers::ReferrerMode::Off
+    // Best effort: the image is written, and a lookup that fails only
+    // leaves the warning out.
+    if opts.warn_left_out
+        && opts.referrers != referrers::ReferrerMode::Off
         && out.digest != top_digest
-        && referrers::has_attachments(src, &top_digest)?
+        && referrers::has_attachments(src, &top_digest).unwrap_or(false)
     {
         progress.warning(&format!(
             "the attachments (signatures, referrers) of {top_digest} are left out: the image \

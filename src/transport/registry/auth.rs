@@ -503,6 +503,13 @@ fn helper_call(
 pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
     let mut v = read_file_json(path)?;
     if let Some(helper) = helper_for(&v, host) {
+        // Helpers keep one secret per registry, and are asked by registry.
+        if host.contains('/') {
+            return Err(Error::usage(format!(
+                "{host}: the auth file keeps credentials for this registry in \
+                 docker-credential-{helper}, one per registry; log in to the registry"
+            )));
+        }
         let input = json!({"ServerURL": host, "Username": user, "Secret": pass}).to_string();
         let out = helper_call(&helper, "store", input.as_bytes())
             .map_err(|e| e.into_error(&format!("docker-credential-{helper}")))?;
@@ -511,6 +518,14 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
                 "credential helper docker-credential-{helper}: store failed ({})",
                 out.status
             )));
+        }
+        // An entry the file held before would be read first: gone.
+        let stale = v
+            .get_mut("auths")
+            .and_then(Value::as_object_mut)
+            .is_some_and(|a| a.remove(host).is_some());
+        if stale {
+            write_file_json(path, &v)?;
         }
         return Ok(());
     }
@@ -540,19 +555,33 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
     // From the helper the file names for it, then from the file.
     let mut erased = false;
-    if let Some(h) = host {
-        if let Some(helper) = helper_for(&v, h) {
-            let out = helper_call(&helper, "erase", h.as_bytes())
-                .map_err(|e| e.into_error(&format!("docker-credential-{helper}")))?;
-            let text = String::from_utf8_lossy(&out.stdout);
-            if out.status.success() {
-                erased = true;
-            } else if !text.contains("credentials not found") {
-                return Err(Error::new(format!(
-                    "credential helper docker-credential-{helper}: erase failed ({})",
-                    out.status
-                )));
-            }
+    // One registry: its helper. All: each registry credHelpers names.
+    let regs: Vec<String> = match host {
+        Some(h) => vec![h.to_string()],
+        None => v
+            .get("credHelpers")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+    };
+    for h in &regs {
+        let Some(helper) = helper_for(&v, h) else {
+            continue;
+        };
+        let out = match helper_call(&helper, "erase", h.as_bytes()) {
+            Ok(out) => out,
+            // Not installed: it holds nothing to erase.
+            Err(e) if e.kind() == Some(std::io::ErrorKind::NotFound) => continue,
+            Err(e) => return Err(e.into_error(&format!("docker-credential-{helper}"))),
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() {
+            erased = true;
+        } else if !text.contains("credentials not found") {
+            return Err(Error::new(format!(
+                "credential helper docker-credential-{helper}: erase failed ({})",
+                out.status
+            )));
         }
     }
     let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
