@@ -381,20 +381,21 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   matches only a constraint naming one. The file is read whole first: an
   unknown key, a repeated key, an alias, a second document or a bad
   regex/constraint exits 3 naming the line, before anything is listed. A
-  repository that cannot be listed fails: the sync stops before copying,
-  with exit 1 when it is not there, 3 otherwise (with --keep-going it is
-  counted failed, the rest go on, exit 3). Each registry is read with its
-  file settings over the --src-* options; its images are copied --jobs at
-  once, the registries one after another. Two repositories bound for one
-  place are refused (--scoped keeps them apart); one image listed twice is
-  copied once. Differences from skopeo sync: whole indexes are copied (as
-  --all; choose with --multi-arch/--platform), unchanged images are
-  skipped, --dest dir updates an existing tree, and signature tags come
-  along. What skopeo sync logs and passes over (a bad regex, constraint or
-  repository name, a repository that cannot be listed) fails here: exit 3,
-  or 1 for a repository that is not there. A repository with no tags is
-  said and is no error. --append-suffix goes on the tag (a dir: image
-  without one becomes NAME:latestSUFFIX).
+  repository that cannot be listed fails: the sync stops before copying
+  (exit 3; 1 when that is the one failure and the repository is not there;
+  with --keep-going it is counted failed and the rest go on). Each
+  registry is read with its file settings over the --src-* options; its
+  images are copied --jobs at once, the registries one after another. Two
+  repositories bound for one place are refused (--scoped keeps them
+  apart); one image listed twice is copied once. Differences from skopeo
+  sync: whole indexes are copied (as --all; choose with
+  --multi-arch/--platform), unchanged images are skipped, --dest dir
+  updates an existing tree, and signature tags come along. What skopeo
+  sync logs and passes over (a bad regex, constraint or repository name, a
+  repository that cannot be listed) fails here: exit 3, or 1 for a
+  repository that is not there. A repository with no tags is said and is
+  no error. --append-suffix goes on the tag (a dir: image without one
+  becomes NAME:latestSUFFIX).
 
 OUTPUT
   One line per image on stderr: copied, unchanged or left out; then a summary

@@ -593,6 +593,13 @@ fn a_layout_made_half_way_is_made_again() {
     )
     .unwrap();
     fs::write(half.join(".lade-tmp-x1"), b"part").unwrap();
+    // a dry run says it would be written, as the sync would write it
+    let plan = ok_str(
+        lade()
+            .args(["sync", "--dry-run", &src])
+            .arg(format!("oci:{}", half.display())),
+    );
+    assert_eq!(plan.lines().count(), 1, "{plan}");
     ok(lade()
         .args(["copy", "-q", &src])
         .arg(format!("oci:{}:t", half.display())));

@@ -211,7 +211,9 @@ impl ImageReference for OciRef {
     }
 
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
-        if !self.path.join("index.json").exists() {
+        // Nothing there yet, or a layout a killed first write left half
+        // made (no oci-layout): the next write makes it.
+        if !self.path.join("index.json").exists() || !self.path.join("oci-layout").exists() {
             return Ok(None);
         }
         let layout = Layout::open(&self.path)?;

@@ -969,22 +969,22 @@ fn layer_error(e: std::io::Error) -> Error {
 }
 
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
-    let s = std::str::from_utf8(v).ok()?.trim();
+    // As Go's archive/tar reads it: SECONDS[.FRACTION], every fraction
+    // character a digit (the first nine kept), the sign the text's.
+    let s = std::str::from_utf8(v).ok()?;
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
     let tv_sec: i64 = secs.parse().ok()?;
-    let mut nsec = 0i64;
-    if !frac.is_empty() {
-        let digits: String = frac.chars().take(9).collect();
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        nsec = format!("{digits:0<9}").parse().ok()?;
-        if tv_sec < 0 && nsec > 0 {
-            return Some(Timespec {
-                tv_sec: tv_sec - 1,
-                tv_nsec: (1_000_000_000 - nsec) as _,
-            });
-        }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = frac.chars().take(9).collect();
+    let nsec: i64 = format!("{digits:0<9}").parse().ok()?;
+    if secs.starts_with('-') && nsec > 0 {
+        // -1.5 is 1.5 s before the epoch: -2 s + 0.5 s
+        return Some(Timespec {
+            tv_sec: tv_sec - 1,
+            tv_nsec: (1_000_000_000 - nsec) as _,
+        });
     }
     Some(Timespec {
         tv_sec,
@@ -1003,5 +1003,25 @@ mod tests {
         let t = parse_pax_time(b"12").unwrap();
         assert_eq!((t.tv_sec, t.tv_nsec), (12, 0));
         assert!(parse_pax_time(b"x").is_none());
+        let t = parse_pax_time(b"-0.5").unwrap();
+        assert_eq!((t.tv_sec, t.tv_nsec), (-1, 500_000_000));
+        let t = parse_pax_time(b"-1.25").unwrap();
+        assert_eq!((t.tv_sec, t.tv_nsec), (-2, 750_000_000));
+        let t = parse_pax_time(b"1.1234567891234").unwrap();
+        assert_eq!((t.tv_sec, t.tv_nsec), (1, 123_456_789));
+        for bad in [
+            &b"1.000000000zz"[..],
+            b" 12",
+            b"12 ",
+            b"1e400",
+            b"1.5.5",
+            b"",
+        ] {
+            assert!(
+                parse_pax_time(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }
