@@ -2149,6 +2149,8 @@ fn inspect_format_prints_as_skopeo_does() {
         // numbers as Go writes them; Go's literals
         "{{2.0}} {{0.5}} {{-0.25}} {{1e6}} {{123456.0}} {{1.5e-5}} {{0x1F}} {{0o17}} {{1_000}} {{'a'}}",
         "{{printf \"%t|%5.2f|%e|%g|%v|%x|%X|%c|%+d|%05d|%-4s|%.3s|%.2v\" true 3.14159 1500000.0 0.000012 2.5 255 255 65 7 42 \"ab\" \"abcdef\" 3.14159}}",
+        // what Go's fmt cannot print as asked, said in the output; octal
+        "{{printf \"%t|%f|%d|%s|%d\" 1 \"x\" 2.5 3 nil}} {{printf \"%d %d\" 1}} {{printf \"%d\" 1 \"a\" 2.5}} {{printf \"%.1f|%+c\" 1234 65}} {{010}} {{-017}}",
         // leaving a range early
         "{{range $i, $l := .Layers}}{{if eq $i 1}}{{break}}{{end}}[{{$l}}]{{end}}",
         "{{range $i, $l := .Layers}}{{if eq $i 0}}{{continue}}{{end}}[{{$l}}]{{end}}",

@@ -514,8 +514,15 @@ fn number_literal(w: &str) -> Option<Value> {
         Some("0b" | "0B") => Some(2),
         _ => None,
     };
+    let all_digits = body.bytes().all(|b| b.is_ascii_digit());
     let int = match radix {
         Some(r) => i64::from_str_radix(&body[2..], r).ok(),
+        // A leading 0 is octal, as Go reads it (010 is 8; 08 is no number).
+        None if all_digits && body.len() > 1 && body.starts_with('0') => {
+            return i64::from_str_radix(&body[1..], 8)
+                .ok()
+                .map(|n| Value::from(if neg { -n } else { n }));
+        }
         None => body.parse::<i64>().ok(),
     };
     if let Some(n) = int {
@@ -1089,65 +1096,75 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
         } else {
             None
         };
-        let verb = chars
-            .next()
-            .ok_or_else(|| exec_err("printf: a % at the end"))?;
+        let Some(verb) = chars.next() else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
         if verb == '%' {
             out.push('%');
             continue;
         }
-        let v = args
-            .next()
-            .ok_or_else(|| exec_err(format!("printf: no value for %{verb}")))?;
-        let bad = || exec_err(format!("printf: %{verb} of {}", show(v)));
-        let float = |v: &Value| v.as_f64().filter(|_| v.is_number());
-        let mut s = match verb {
-            's' | 'v' => match (verb, prec) {
-                ('v', Some(_)) if v.is_f64() => go_float(v.as_f64().unwrap(), 'g', prec),
-                (_, Some(p)) if v.is_string() => text(v).chars().take(p).collect(),
+        // As Go's fmt: a value missing or of the wrong kind is said in the
+        // output (%!d(string=x)), not an error.
+        let Some(v) = args.next() else {
+            let _ = write!(out, "%!{verb}(MISSING)");
+            continue;
+        };
+        let is_int = |v: &Value| v.as_i64().is_some() || v.as_u64().is_some();
+        let float = v.as_f64().filter(|_| v.is_f64());
+        let formatted: Option<String> = match verb {
+            'v' => Some(match (prec, float) {
+                (Some(_), Some(f)) => go_float(f, 'g', prec),
+                (Some(p), None) if v.is_string() => text(v).chars().take(p).collect(),
                 _ => text(v),
+            }),
+            's' => match v {
+                Value::String(s) => Some(match prec {
+                    Some(p) => s.chars().take(p).collect(),
+                    None => s.clone(),
+                }),
+                Value::Array(_) | Value::Object(_) => Some(text(v)),
+                _ => None,
             },
-            'd' => match v {
-                Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
-                _ => return Err(bad()),
+            'd' => Some(v.to_string()).filter(|_| is_int(v)),
+            'c' => v
+                .as_u64()
+                .and_then(|n| char::from_u32(n as u32))
+                .map(String::from),
+            't' => v.as_bool().map(|b| b.to_string()),
+            'f' | 'F' | 'e' | 'g' => float.map(|f| go_float(f, verb, prec)),
+            'q' => match v {
+                Value::String(_) => Some(serde_json::to_string(v).expect("a string serializes")),
+                _ => None,
             },
-            'c' => match v.as_u64().and_then(|n| char::from_u32(n as u32)) {
-                Some(c) => c.to_string(),
-                None => return Err(bad()),
-            },
-            't' => match v {
-                Value::Bool(b) => b.to_string(),
-                _ => return Err(bad()),
-            },
-            'f' | 'F' | 'e' | 'g' => go_float(float(v).ok_or_else(bad)?, verb, prec),
-            'q' => serde_json::to_string(&Value::String(text(v))).expect("a string serializes"),
             'x' | 'X' => {
                 let s = match v {
                     Value::Number(n) if n.as_u64().is_some() => {
-                        format!("{:x}", n.as_u64().unwrap())
+                        Some(format!("{:x}", n.as_u64().unwrap()))
                     }
                     Value::Number(n) if n.as_i64().is_some() => {
-                        format!("-{:x}", n.as_i64().unwrap().unsigned_abs())
+                        Some(format!("-{:x}", n.as_i64().unwrap().unsigned_abs()))
                     }
-                    Value::Number(_) => return Err(bad()),
-                    _ => hex::encode(text(v)),
+                    Value::String(t) => Some(hex::encode(t)),
+                    _ => None,
                 };
-                if verb == 'X' {
-                    s.to_uppercase()
-                } else {
-                    s
-                }
+                s.map(|s| if verb == 'X' { s.to_uppercase() } else { s })
             }
-            other => return Err(exec_err(format!("printf: %{other} is not supported"))),
+            _ => None,
         };
-        if plus && v.is_number() && !s.starts_with('-') {
+        let Some(mut s) = formatted else {
+            let _ = write!(out, "%!{verb}({})", typed(v));
+            continue;
+        };
+        let numeric = matches!(verb, 'd' | 'f' | 'F' | 'e' | 'g' | 'v') && v.is_number();
+        if plus && numeric && !s.starts_with('-') {
             s.insert(0, '+');
         }
         let pad = width.saturating_sub(s.chars().count());
         if left {
             out.push_str(&s);
             out.push_str(&" ".repeat(pad));
-        } else if zero && v.is_number() {
+        } else if zero && numeric {
             // zeros go after the sign
             let sign = usize::from(s.starts_with(['-', '+']));
             out.push_str(&s[..sign]);
@@ -1158,7 +1175,26 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             out.push_str(&s);
         }
     }
+    let extra: Vec<String> = args.map(typed).collect();
+    if !extra.is_empty() {
+        let _ = write!(out, "%!(EXTRA {})", extra.join(", "));
+    }
     Ok(out)
+}
+
+/// A value as Go's fmt names one it cannot print as asked: `int=5`,
+/// `string=x`, `<nil>`.
+fn typed(v: &Value) -> String {
+    let kind = match v {
+        Value::Null => return "<nil>".to_string(),
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float64",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "[]interface {}",
+        Value::Object(_) => "map[string]interface {}",
+    };
+    format!("{kind}={}", text(v))
 }
 
 /// A float as Go's `strconv.FormatFloat` writes it: `f` (fixed, 6
@@ -1393,12 +1429,7 @@ mod tests {
         );
         let e = Template::parse(&t).unwrap().render(&v).unwrap_err();
         assert!(e.to_string().contains("too large"), "{e}");
-        for bad in [
-            "{{.B}}",
-            "{{index .A 1}}",
-            "{{range .A}}{{end}}",
-            "{{printf \"%d\" \"x\"}}",
-        ] {
+        for bad in ["{{.B}}", "{{index .A 1}}", "{{range .A}}{{end}}"] {
             let e = Template::parse(bad).unwrap().render(&v).unwrap_err();
             assert!(e.to_string().starts_with("--format:"), "{bad}: {e}");
         }
@@ -1438,12 +1469,24 @@ mod tests {
         ] {
             assert!(Template::parse(bad).is_err(), "{bad}");
         }
-        for bad in [
-            "{{printf \"%t\" 1}}",
-            "{{printf \"%f\" \"x\"}}",
-            "{{printf \"%d\" 2.5}}",
+        // Go's fmt says what it cannot print, in the output.
+        for (t, want) in [
+            (
+                "{{printf \"%t|%f|%d|%s|%d\" 1 \"x\" 2.5 3 nil}}",
+                "%!t(int=1)|%!f(string=x)|%!d(float64=2.5)|%!s(int=3)|%!d(<nil>)",
+            ),
+            ("{{printf \"%d %d\" 1}}", "1 %!d(MISSING)"),
+            (
+                "{{printf \"%d\" 1 \"a\" 2.5}}",
+                "1%!(EXTRA string=a, float64=2.5)",
+            ),
+            ("{{printf \"%.1f|%+c\" 1234 65}}", "%!f(int=1234)|A"),
+            ("{{010}} {{0}} {{-017}}", "8 0 -15"),
         ] {
-            assert!(Template::parse(bad).unwrap().render(&v).is_err(), "{bad}");
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+        for bad in ["{{08}}", "{{1x}}", "{{'ab'}}"] {
+            assert!(Template::parse(bad).is_err(), "{bad}");
         }
     }
 
