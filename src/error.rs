@@ -224,3 +224,27 @@ macro_rules! err {
 macro_rules! bail {
     ($($arg:tt)*) => { return Err($crate::err!($($arg)*)) };
 }
+
+/// Set by JSON progress (`--progress=json`): warnings then go to stderr
+/// as `message` events, timed from this instant, so stderr stays JSON.
+static JSON_WARNINGS: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Say warnings as JSON `message` events from now on, timed from `t0`.
+pub fn json_warnings(t0: std::time::Instant) {
+    let _ = JSON_WARNINGS.set(t0);
+}
+
+/// A warning on stderr: `lade: warning: MSG`, or a JSON `message` event
+/// (`"text": "warning: MSG"`) under JSON progress.
+pub fn warn(msg: &str) {
+    use std::io::Write;
+    let line = match JSON_WARNINGS.get() {
+        Some(t0) => {
+            let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+            let v = serde_json::json!({"text": format!("warning: {msg}"), "event": "message", "time": time});
+            format!("{v}\n")
+        }
+        None => format!("lade: warning: {msg}\n"),
+    };
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}

@@ -1110,6 +1110,28 @@ fn credential_helpers_store_give_and_erase() {
         1,
         "{err}"
     );
+    // Under JSON progress the warning is an event like the others.
+    let o = run(lade()
+        .args([
+            "copy",
+            "--progress=json",
+            "--dest-tls-verify=false",
+            "--authfile",
+        ])
+        .arg(&missing)
+        .args([&src, &anon]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let events: Vec<Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        events.iter().any(|e| e["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("not installed"))),
+        "{err}"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub fn run(a: CopyArgs) -> Result<i32> {
     }
     let (dest_name, src_names) = a.images.split_last().expect("two images");
     let dest = transport::parse(dest_name)?;
+    let progress = progress_of(a.quiet, a.progress);
     let mut sources: Vec<Box<dyn ImageReference>> = src_names
         .iter()
         .map(|n| transport::parse(n))
@@ -70,7 +71,7 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         preserve_digests: a.preserve_digests,
         platform: platform_of(&a.platform)?,
         multi_arch: multi_arch_of(&a.multi)?,
-        progress: progress_of(a.quiet, a.progress),
+        progress,
         transport,
         digestfile: a.digestfile.clone(),
         referrers: match a.with_referrers {
@@ -105,9 +106,14 @@ pub fn multi_arch_of(a: &MultiArchArgs) -> Result<MultiArch> {
 }
 
 /// -q and --progress as one mode.
+/// The progress mode asked for; under JSON, warnings are JSON events
+/// from now on (before any transport is opened).
 pub fn progress_of(quiet: bool, p: ProgressArg) -> Mode {
     match (quiet, p) {
-        (_, ProgressArg::Json) => Mode::Json,
+        (_, ProgressArg::Json) => {
+            crate::copy::progress::json_from_now();
+            Mode::Json
+        }
         (true, _) => Mode::Quiet,
         (false, ProgressArg::Lines) => Mode::Lines,
         (false, ProgressArg::Auto) => Mode::Auto,

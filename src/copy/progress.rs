@@ -65,6 +65,12 @@ struct Live {
 /// The clock of every event of this process.
 static START: OnceLock<Instant> = OnceLock::new();
 
+/// JSON progress from now on: the clock starts, and warnings said before
+/// any event (opening a registry, say) are JSON events too.
+pub fn json_from_now() {
+    crate::error::json_warnings(*START.get_or_init(Instant::now));
+}
+
 pub struct Progress {
     bars: Option<MultiProgress>,
     quiet: bool,
@@ -85,7 +91,12 @@ impl Progress {
             bars,
             quiet: mode == Mode::Quiet,
             json: mode == Mode::Json,
-            t0: *START.get_or_init(Instant::now),
+            t0: {
+                if mode == Mode::Json {
+                    json_from_now();
+                }
+                *START.get_or_init(Instant::now)
+            },
             image: None,
             active: Mutex::new(HashMap::new()),
             live: Mutex::new(HashMap::new()),

@@ -367,9 +367,9 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
         Err(e) if e.kind() == Some(std::io::ErrorKind::NotFound) => {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
-                eprintln!(
-                    "lade: warning: credential helper {prog} is not installed; going on without its credentials"
-                );
+                crate::error::warn(&format!(
+                    "credential helper {prog} is not installed; going on without its credentials"
+                ));
             });
             return Ok(None);
         }
