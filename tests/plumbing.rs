@@ -526,6 +526,27 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:by-digest", dir.display())]));
 }
 
+/// The tiny fixture image copied into a new layout at `dir`, as `x`.
+fn tiny_layout(dir: &Path) {
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+        ])
+        .arg(format!("oci:{}:x", dir.display())));
+}
+
+/// The path of the largest blob of the layout at `dir` (a layer).
+fn largest_blob(dir: &Path) -> PathBuf {
+    fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| fs::metadata(p).unwrap().len())
+        .unwrap()
+}
+
 /// A copy between layouts on one filesystem hard-links blobs, which keep
 /// the source file's old modification time: gc's grace period still
 /// covers them (from the link), so an image whose ref is not yet written
@@ -534,14 +555,7 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
 fn gc_grace_covers_blobs_linked_from_old_files() {
     let t = tempdir();
     let (src, dst) = (t.path().join("src"), t.path().join("dst"));
-    let archive = fixture("docker-save/tiny-docker26.tar");
-    ok(lade()
-        .args([
-            "copy",
-            "-q",
-            &format!("docker-archive:{}", archive.display()),
-        ])
-        .arg(format!("oci:{}:x", src.display())));
+    tiny_layout(&src);
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 3600);
     for e in fs::read_dir(src.join("blobs/sha256")).unwrap() {
         let f = fs::File::options()
@@ -556,11 +570,7 @@ fn gc_grace_covers_blobs_linked_from_old_files() {
         .arg(format!("oci:{}:x", dst.display())));
     // linked, so the old time came along
     use std::os::unix::fs::MetadataExt;
-    let layer = fs::read_dir(dst.join("blobs/sha256"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .max_by_key(|p| fs::metadata(p).unwrap().len())
-        .unwrap();
+    let layer = largest_blob(&dst);
     assert!(
         fs::metadata(&layer).unwrap().nlink() > 1,
         "not linked: the test shows nothing"
@@ -630,14 +640,7 @@ fn a_layout_made_half_way_is_made_again() {
 fn a_ref_to_a_missing_manifest_is_damage() {
     let t = tempdir();
     let dir = t.path().join("l");
-    let archive = fixture("docker-save/tiny-docker26.tar");
-    ok(lade()
-        .args([
-            "copy",
-            "-q",
-            &format!("docker-archive:{}", archive.display()),
-        ])
-        .arg(format!("oci:{}:x", dir.display())));
+    tiny_layout(&dir);
     ok(store_cmd(&dir).args(["tag", "x", "y"]));
     let refs = ok_str(store_cmd(&dir).arg("ls-refs"));
     let manifest = refs
@@ -688,19 +691,8 @@ fn a_ref_to_a_missing_manifest_is_damage() {
 fn fsck_says_a_symlinked_blob_once() {
     let t = tempdir();
     let dir = t.path().join("l");
-    let archive = fixture("docker-save/tiny-docker26.tar");
-    ok(lade()
-        .args([
-            "copy",
-            "-q",
-            &format!("docker-archive:{}", archive.display()),
-        ])
-        .arg(format!("oci:{}:x", dir.display())));
-    let layer = fs::read_dir(dir.join("blobs/sha256"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .max_by_key(|p| fs::metadata(p).unwrap().len())
-        .unwrap();
+    tiny_layout(&dir);
+    let layer = largest_blob(&dir);
     let outside = t.path().join("outside");
     fs::rename(&layer, &outside).unwrap();
     std::os::unix::fs::symlink(&outside, &layer).unwrap();
