@@ -20,29 +20,25 @@ fn apply_options(rootless: bool) -> ApplyOptions {
     }
 }
 
-fn warn(msg: &str) {
-    eprintln!("lade: warning: {msg}");
-}
-
 fn report_warnings(what: &str, s: &ApplyStats) {
     if s.devices_skipped > 0 {
-        warn(&format!(
+        crate::error::warn(&format!(
             "{what}: {} device node(s) skipped (creating them needs root)",
             s.devices_skipped
         ));
     }
     if s.xattrs_skipped > 0 {
-        warn(&format!(
+        crate::error::warn(&format!(
             "{what}: {} extended attribute(s) not set (refused by the filesystem or not permitted)",
             s.xattrs_skipped
         ));
     }
     for u in &s.unknown_examples {
-        warn(&format!("{what}: skipped {u}"));
+        crate::error::warn(&format!("{what}: skipped {u}"));
     }
     let more = s.unknown_skipped - s.unknown_examples.len() as u64;
     if more > 0 {
-        warn(&format!(
+        crate::error::warn(&format!(
             "{what}: skipped {more} more entries of types lade does not create"
         ));
     }

@@ -190,14 +190,11 @@ impl Progress {
             );
             return;
         }
-        let line = format!("lade: warning: {s}");
         match &self.bars {
             Some(m) => {
-                let _ = m.println(line);
+                let _ = m.println(format!("lade: warning: {s}"));
             }
-            None => {
-                let _ = writeln!(io::stderr(), "{line}");
-            }
+            None => crate::error::warn(s),
         }
     }
 

@@ -384,9 +384,6 @@ impl ImageReference for WithoutAttachmentTags {
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         self.0.current_digest(opts, dest)
     }
-    fn knows_digests(&self) -> bool {
-        self.0.knows_digests()
-    }
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
         self.0.with_tag(tag)
     }

@@ -395,9 +395,6 @@ fn sync_one(
     // copies nothing, so there it is the answer (a registry that cannot
     // be reached, refuses, or lacks the source image).
     let look = |r: &dyn ImageReference, dest: bool| -> Result<Option<Digest>> {
-        if !r.knows_digests() {
-            return Ok(None);
-        }
         match r.current_digest(t, dest) {
             Ok(None) if !dest && opts.dry_run => {
                 Err(Error::not_found(format!("{r}: no such image")))

@@ -119,10 +119,6 @@ impl ImageReference for DirRef {
         DirDest::open(&self.path).map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
 
-    fn knows_digests(&self) -> bool {
-        true
-    }
-
     /// The digest of `manifest.json`; None when the directory has none.
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
         let src = DirSource {

@@ -210,10 +210,6 @@ impl ImageReference for ArchiveRef {
         Ok(Box::new(ArchiveDest::new(self, opts)?))
     }
 
-    fn knows_digests(&self) -> bool {
-        true
-    }
-
     /// The digest of the manifest lade makes for the image (for sync: an
     /// image the destination has is not copied again). What describing
     /// the layers took (hashing a compressed one of unknown digest) is

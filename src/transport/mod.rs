@@ -100,12 +100,6 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         )))
     }
 
-    /// Does [`ImageReference::current_digest`] answer (else it says
-    /// the digest is unknown)?
-    fn knows_digests(&self) -> bool {
-        false
-    }
-
     /// The digest of the top-level manifest this name points at, found
     /// cheaply (a registry HEAD, an index.json lookup; for a docker-archive,
     /// the manifest lade makes, from its headers, the work kept for the

@@ -131,10 +131,6 @@ impl ImageReference for OciArchiveRef {
         self.name.clone()
     }
 
-    fn knows_digests(&self) -> bool {
-        true
-    }
-
     /// The digest index.json names (for sync: an image the destination
     /// has is not copied again).
     fn current_digest(&self, opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {

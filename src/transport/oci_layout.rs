@@ -206,10 +206,6 @@ impl ImageReference for OciRef {
             .collect())
     }
 
-    fn knows_digests(&self) -> bool {
-        true
-    }
-
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
         // Nothing there yet, or a layout a killed first write left half
         // made (no oci-layout): the next write makes it.

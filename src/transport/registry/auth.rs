@@ -313,12 +313,7 @@ pub fn find_creds(
 /// The credentials `v` holds for `path` of `host`, and the key they
 /// were found under.
 fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, String)>> {
-    let keys = keys_for(host);
-    if let Some(helper) = v
-        .get("credHelpers")
-        .and_then(|h| keys.iter().find_map(|k| h.get(k)))
-        .and_then(Value::as_str)
-    {
+    if let Some(helper) = registry_helper(v, host) {
         return Ok(helper_get(helper, host)?.map(|c| (c, format!("helper {helper}"))));
     }
     let scoped = scoped_keys(host, path);
@@ -359,12 +354,13 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
 /// `docker-credential-NAME get`, with the registry on stdin.
 fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
     let prog = format!("docker-credential-{name}");
-    let out = match helper_call(name, "get", host.as_bytes()) {
-        Ok(out) => out,
+    let text = match helper_call(name, "get", host.as_bytes())? {
+        Answer::Done(text) => text,
+        Answer::NoCredentials => return Ok(None),
         // A helper named but not installed (an auth file copied from
         // another machine, Docker Desktop's): no credentials from it, as
         // other tools go on; said once.
-        Err(e) if e.kind() == Some(std::io::ErrorKind::NotFound) => {
+        Answer::NotInstalled => {
             static SAID: std::sync::Once = std::sync::Once::new();
             SAID.call_once(|| {
                 crate::error::warn(&format!(
@@ -373,19 +369,7 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
             });
             return Ok(None);
         }
-        Err(e) => return Err(e.into_error(&prog)),
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        if text.contains("credentials not found") {
-            return Ok(None);
-        }
-        // The helper's output could hold anything; don't print it.
-        return Err(Error::new(format!(
-            "credential helper {prog} failed ({})",
-            out.status
-        )));
-    }
     let v: Value = serde_json::from_str(&text)
         .map_err(|_| Error::new(format!("credential helper {prog}: output is not JSON")))?;
     let user = v.get("Username").and_then(Value::as_str).unwrap_or("");
@@ -445,56 +429,62 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
 /// `credsStore`.
 fn helper_for(v: &Value, key: &str) -> Option<String> {
     let host = key.split('/').next().unwrap_or(key);
-    let keys = keys_for(host);
-    v.get("credHelpers")
-        .and_then(|h| keys.iter().find_map(|k| h.get(k)))
-        .or_else(|| v.get("credsStore"))
-        .and_then(Value::as_str)
+    registry_helper(v, host)
+        .or_else(|| v.get("credsStore").and_then(Value::as_str))
         .filter(|n| !n.is_empty())
         .map(str::to_string)
 }
 
-/// Why a credential helper could not be run.
-enum HelperError {
-    BadName(String),
-    Io(std::io::Error),
+/// The `credHelpers` entry of the file `v` for registry `host`.
+fn registry_helper<'a>(v: &'a Value, host: &str) -> Option<&'a str> {
+    let keys = keys_for(host);
+    v.get("credHelpers")
+        .and_then(|h| keys.iter().find_map(|k| h.get(k)))
+        .and_then(Value::as_str)
 }
 
-impl HelperError {
-    fn kind(&self) -> Option<std::io::ErrorKind> {
-        match self {
-            HelperError::Io(e) => Some(e.kind()),
-            HelperError::BadName(_) => None,
-        }
-    }
-
-    fn into_error(self, prog: &str) -> Error {
-        match self {
-            HelperError::BadName(n) => Error::new(format!("bad credential helper name {n:?}")),
-            HelperError::Io(e) => Error::new(format!("credential helper {prog}: {e}")),
-        }
-    }
+/// What a credential helper answered.
+enum Answer {
+    /// Its output (which may hold secrets: never shown).
+    Done(String),
+    /// "credentials not found".
+    NoCredentials,
+    /// There is no such helper program.
+    NotInstalled,
 }
 
-/// `docker-credential-NAME VERB` with `input` on stdin: its output (which
-/// may hold secrets: never shown).
-fn helper_call(
-    name: &str,
-    verb: &str,
-    input: &[u8],
-) -> std::result::Result<std::process::Output, HelperError> {
+/// `docker-credential-NAME VERB` with `input` on stdin; any other failure
+/// is an error naming the helper and the verb.
+fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
     if name.is_empty() || name.contains('/') {
-        return Err(HelperError::BadName(name.to_string()));
+        return Err(Error::new(format!("bad credential helper name {name:?}")));
     }
-    let mut child = Command::new(format!("docker-credential-{name}"))
+    let prog = format!("docker-credential-{name}");
+    let io_err = |e: std::io::Error| Error::new(format!("credential helper {prog}: {e}"));
+    let mut child = match Command::new(&prog)
         .arg(verb)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(HelperError::Io)?;
+    {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Answer::NotInstalled),
+        Err(e) => return Err(io_err(e)),
+    };
     let _ = child.stdin.take().unwrap().write_all(input);
-    child.wait_with_output().map_err(HelperError::Io)
+    let out = child.wait_with_output().map_err(io_err)?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(Answer::Done(text))
+    } else if text.contains("credentials not found") {
+        Ok(Answer::NoCredentials)
+    } else {
+        Err(Error::new(format!(
+            "credential helper {prog}: {verb} failed ({})",
+            out.status
+        )))
+    }
 }
 
 /// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
@@ -511,13 +501,14 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
             )));
         }
         let input = json!({"ServerURL": host, "Username": user, "Secret": pass}).to_string();
-        let out = helper_call(&helper, "store", input.as_bytes())
-            .map_err(|e| e.into_error(&format!("docker-credential-{helper}")))?;
-        if !out.status.success() {
-            return Err(Error::new(format!(
-                "credential helper docker-credential-{helper}: store failed ({})",
-                out.status
-            )));
+        match helper_call(&helper, "store", input.as_bytes())? {
+            Answer::Done(_) => {}
+            _ => {
+                return Err(Error::new(format!(
+                    "credential helper docker-credential-{helper} is not installed, or \
+                     did not store the credentials"
+                )))
+            }
         }
         // An entry the file held before would be read first: gone.
         let stale = v
@@ -568,21 +559,11 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
         let Some(helper) = helper_for(&v, h) else {
             continue;
         };
-        let out = match helper_call(&helper, "erase", h.as_bytes()) {
-            Ok(out) => out,
-            // Not installed: it holds nothing to erase.
-            Err(e) if e.kind() == Some(std::io::ErrorKind::NotFound) => continue,
-            Err(e) => return Err(e.into_error(&format!("docker-credential-{helper}"))),
-        };
-        let text = String::from_utf8_lossy(&out.stdout);
-        if out.status.success() {
-            erased = true;
-        } else if !text.contains("credentials not found") {
-            return Err(Error::new(format!(
-                "credential helper docker-credential-{helper}: erase failed ({})",
-                out.status
-            )));
-        }
+        // Not installed, or holding nothing for it: nothing to erase.
+        erased |= matches!(
+            helper_call(&helper, "erase", h.as_bytes())?,
+            Answer::Done(_)
+        );
     }
     let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
         return Ok(erased);

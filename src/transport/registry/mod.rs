@@ -263,10 +263,6 @@ impl ImageReference for RegistryRef {
         }
     }
 
-    fn knows_digests(&self) -> bool {
-        true
-    }
-
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         let ro = if dest {
             &opts.dest_registry
