@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 enum Arg {
     /// `.A.B` (empty: `.`)
     Field(Vec<String>),
@@ -33,7 +33,7 @@ enum Arg {
     Sub(Box<Pipe>, Vec<String>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Pipe {
     decl: Vec<String>,
     /// `$x = …`: the variable exists already and is set (not declared).
@@ -197,7 +197,6 @@ fn find_close(s: &str) -> Option<usize> {
 
 type Items = std::iter::Peekable<std::vec::IntoIter<Item>>;
 
-/// Nodes up to an `end`/`else…` (returned, for the caller's block).
 /// The nodes up to an `{{end}}` or `{{else …}}` (returned); `in_range`:
 /// inside the body of a range, where `{{break}}`/`{{continue}}` may be.
 fn parse_list(it: &mut Items, depth: usize, in_range: bool) -> Result<(Vec<Node>, Option<String>)> {
@@ -218,11 +217,15 @@ fn parse_list(it: &mut Items, depth: usize, in_range: bool) -> Result<(Vec<Node>
             None => (a.as_str(), ""),
         };
         match word {
+            // The rest as written: an `else if` condition's strings keep
+            // their spaces.
             "end" | "else" => {
-                return Ok((
-                    nodes,
-                    Some(a.split_whitespace().collect::<Vec<_>>().join(" ")),
-                ))
+                let end = if rest.is_empty() {
+                    word.to_string()
+                } else {
+                    format!("{word} {rest}")
+                };
+                return Ok((nodes, Some(end)));
             }
             "if" => {
                 let mut arms = vec![(pipe(rest)?, Vec::new())];
@@ -597,24 +600,19 @@ fn exec(
                 }
             }
             Node::Range(p, body, otherwise) => {
-                let decl = p.decl.clone();
-                let bare = Pipe {
-                    decl: Vec::new(),
-                    assign: false,
-                    cmds: p.cmds.clone(),
-                };
-                let v = eval_pipe(&bare, dot, vars)?;
-                let items: Vec<(Value, Value)> = match &v {
+                // The range's variables are bound per item, not to the list.
+                let v = eval_cmds(p, dot, vars)?;
+                let items: Vec<(Value, &Value)> = match &v {
                     Value::Array(a) => a
                         .iter()
                         .enumerate()
-                        .map(|(i, x)| (Value::from(i), x.clone()))
+                        .map(|(i, x)| (Value::from(i), x))
                         .collect(),
                     Value::Object(m) => {
                         let mut keys: Vec<&String> = m.keys().collect();
                         keys.sort();
                         keys.into_iter()
-                            .map(|k| (Value::String(k.clone()), m[k].clone()))
+                            .map(|k| (Value::String(k.clone()), &m[k]))
                             .collect()
                     }
                     Value::Null => Vec::new(),
@@ -631,7 +629,7 @@ fn exec(
                 }
                 for (k, x) in items {
                     let m = vars.len();
-                    match decl.as_slice() {
+                    match p.decl.as_slice() {
                         [v] => vars.push((v.clone(), x.clone())),
                         [i, v] => {
                             vars.push((i.clone(), k));
@@ -639,7 +637,7 @@ fn exec(
                         }
                         _ => {}
                     }
-                    let f = exec(body, &x, vars, out, steps, depth + 1)?;
+                    let f = exec(body, x, vars, out, steps, depth + 1)?;
                     vars.truncate(m);
                     if f == Flow::Break {
                         break;
@@ -656,12 +654,18 @@ fn exec(
     Ok(Flow::Next)
 }
 
-fn eval_pipe(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
+/// The value of the pipe's commands, each given the one before.
+fn eval_cmds(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
     let mut last: Option<Value> = None;
     for cmd in &p.cmds {
         last = Some(eval_cmd(cmd, dot, vars, last)?);
     }
-    let v = last.unwrap_or(Value::Null);
+    Ok(last.unwrap_or(Value::Null))
+}
+
+/// The pipe's value, bound to its variable if it declares or sets one.
+fn eval_pipe(p: &Pipe, dot: &Value, vars: &mut Vars) -> Result<Value> {
+    let v = eval_cmds(p, dot, vars)?;
     if let Some(name) = p.decl.first() {
         if p.assign {
             let slot = vars
@@ -1454,6 +1458,8 @@ mod tests {
             ("{{printf \"%e|%.2e|%g|%.3g|%g\" 1500000.0 0.000123 0.000012 3.14159 100.0}}", "1.500000e+06|1.23e-04|1.2e-05|3.14|100"),
             ("{{printf \"%x|%X|%x|%c|%+d|%05d|%-4s|%.3s\" 255 255 -255 65 7 -42 \"ab\" \"abcdef\"}}", "ff|FF|-ff|A|+7|-0042|ab  |abc"),
             ("{{range .L}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}", "1"),
+            // an else-if condition's string keeps its spaces
+            ("{{$s := \"a  b\"}}{{if eq .N 0}}x{{else if eq $s \"a  b\"}}y{{end}}", "y"),
             ("{{range .L}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}", "13"),
             ("{{range $i, $x := .L}}{{with $x}}{{if gt . 1}}{{break}}{{end}}{{end}}{{$i}}{{end}}", "0"),
         ] {
