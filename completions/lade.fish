@@ -85,8 +85,8 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l src-tls-verify -d 'do
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand copy" -l src-cert-dir -d 'docker:// source: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'docker:// destination: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-cert-dir -d 'docker:// source: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
@@ -131,8 +131,8 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l src-tls-verify -d 'do
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l src-cert-dir -d 'docker:// source: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'docker:// destination: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-cert-dir -d 'docker:// source: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --dest: name each repository at the destination by its whole source name, registry included (HOST/NAMESPACE/SRCHOST/PATH/NAME), so that repositories of one name from different places stay apart'
@@ -156,7 +156,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes (with --config: the config\'s)'
@@ -209,7 +209,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
@@ -221,7 +221,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d '
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
@@ -231,7 +231,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Pa
 complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'

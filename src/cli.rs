@@ -897,7 +897,7 @@ pub struct RegistryArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub tls_verify: Option<bool>,
-    /// docker://: CA roots (*.crt) and client certificate (*.cert, *.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
+    /// docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors
@@ -977,10 +977,10 @@ pub struct CopyRegistryArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub dest_tls_verify: Option<bool>,
-    /// docker:// source: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
+    /// docker:// source: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub src_cert_dir: Option<PathBuf>,
-    /// docker:// destination: certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
+    /// docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub dest_cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors
@@ -1034,7 +1034,7 @@ pub struct LoginArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub tls_verify: Option<bool>,
-    /// Certificate directory [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
+    /// Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
 }

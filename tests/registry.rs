@@ -103,6 +103,13 @@ fn digest_of(image: &str, extra: &[&str]) -> String {
         .to_string()
 }
 
+fn digest_of_env(image: &str, env: (&str, &Path)) -> String {
+    json(&ok(lade().env(env.0, env.1).arg("inspect").arg(image)))["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Files under `dir/blobs` (to show nothing partial was left).
 fn blob_count(dir: &Path) -> usize {
     let b = dir.join("blobs/sha256");
@@ -1003,6 +1010,127 @@ fn url_decode(s: &str) -> String {
 /// (nothing in the file), copies get from it, `logout` erases it; a
 /// helper that is not installed gives no credentials and a warning, and
 /// registries that need none still work.
+#[test]
+fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let certs = t.path().join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    // The recipe registry guides give, which marks the certificate a CA.
+    let (crt, key) = self_signed_server(&certs, "domain", "IP:127.0.0.1");
+    let text = ok_str(
+        Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(&crt),
+    );
+    assert!(text.contains("CA:TRUE"), "{text}");
+    let reg = tls_registry(&crt, &key, None);
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("selfsigned/a"));
+
+    // Not trusted without it, said in one line with what to do.
+    let err = fails_with(lade().args(["copy", "-q", &src, &dst]), 3);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--cert-dir"), "{err}");
+
+    // With the certificate itself in the cert dir: trusted both ways, and
+    // skopeo (Go's TLS) agrees on what was written.
+    let cd = t.path().join("certs.d");
+    fs::create_dir_all(&cd).unwrap();
+    fs::copy(&crt, cd.join("domain.crt")).unwrap();
+    let cd = cd.to_str().unwrap();
+    ok(lade().args(["copy", "-q", "--dest-cert-dir", cd, &src, &dst]));
+    let ours = digest_of(&dst, &["--cert-dir", cd]);
+    let theirs =
+        ok_str(skopeo().args(["inspect", "--cert-dir", cd, "--format", "{{.Digest}}", &dst]));
+    assert_eq!(ours, theirs.trim());
+    let back = oci(&t.path().join("back"), "b");
+    ok(lade().args(["copy", "-q", "--src-cert-dir", cd, &dst, &back]));
+    // Trusted as one of the system's roots (SSL_CERT_FILE names them).
+    assert_eq!(digest_of_env(&dst, ("SSL_CERT_FILE", &crt)), ours);
+    assert_eq!(digest_of(&back, &[]), ours);
+
+    // Another self-signed certificate with the same names is not this one.
+    let other = t.path().join("other.d");
+    fs::create_dir_all(&other).unwrap();
+    let (ocrt, _) = self_signed_server(&certs, "other", "IP:127.0.0.1");
+    fs::copy(&ocrt, other.join("ca.crt")).unwrap();
+    let err = fails_with(
+        lade().args(["inspect", "--cert-dir", other.to_str().unwrap(), &dst]),
+        3,
+    );
+    assert!(err.contains("invalid peer certificate"), "{err}");
+
+    // A trusted certificate for another name is refused for this one.
+    let (ncrt, nkey) = self_signed_server(&certs, "named", "DNS:registry.invalid");
+    let named = tls_registry(&ncrt, &nkey, None);
+    let nd = t.path().join("named.d");
+    fs::create_dir_all(&nd).unwrap();
+    fs::copy(&ncrt, nd.join("ca.crt")).unwrap();
+    let nimg = format!("docker://{}/x:1", named.addr);
+    let err = fails_with(
+        lade().args(["inspect", "--cert-dir", nd.to_str().unwrap(), &nimg]),
+        3,
+    );
+    assert!(
+        err.contains("not valid for name \"127.0.0.1\"") && err.contains("registry.invalid"),
+        "{err}"
+    );
+
+    // --tls-verify=false takes any certificate, over TLS still.
+    assert_eq!(digest_of(&dst, &[INSECURE]), ours);
+}
+
+#[test]
+fn client_certificate_from_cert_dir_is_presented() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let certs = t.path().join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    let (ca, crt, key) = make_tls(&certs);
+    let reg = tls_registry(&crt, &key, Some(&ca));
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("mtls/a"));
+    let cd = t.path().join("certs.d");
+    fs::create_dir_all(&cd).unwrap();
+    fs::copy(&ca, cd.join("ca.crt")).unwrap();
+    let cds = cd.to_str().unwrap();
+    // The CA alone: the registry wants a client certificate, and says so.
+    let err = fails_with(
+        lade().args(["copy", "-q", "--dest-cert-dir", cds, &src, &dst]),
+        3,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("client certificate"), "{err}");
+    // With NAME.cert and NAME.key beside it: accepted.
+    client_cert(&certs, &cd, "client");
+    ok(lade().args(["copy", "-q", "--dest-cert-dir", cds, &src, &dst]));
+    let ours = digest_of(&dst, &["--cert-dir", cds]);
+    let theirs = ok_str(skopeo().args([
+        "inspect",
+        "--cert-dir",
+        cds,
+        "--format",
+        "{{.Digest}}",
+        &dst,
+    ]));
+    assert_eq!(ours, theirs.trim());
+    // A .cert without its .key is a clear error.
+    fs::remove_file(cd.join("client.key")).unwrap();
+    let err = fails_with(lade().args(["inspect", "--cert-dir", cds, &dst]), 3);
+    assert!(err.contains("needs its key"), "{err}");
+}
+
 #[test]
 fn credential_helpers_store_give_and_erase() {
     let Some(plain) = registry() else { return };

@@ -2,6 +2,9 @@
 //! htpasswd or token settings), and the certificates and password files
 //! they use.
 
+// Each test binary uses a part of these.
+#![allow(dead_code)]
+
 use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -169,4 +172,84 @@ pub fn secure_registry(dir: &Path) -> (Registry, PathBuf) {
         ),
     );
     (reg, cert_dir)
+}
+
+/// A self-signed server certificate for `san` (say `IP:127.0.0.1`) made
+/// the way registry guides make one (`openssl req -x509` with its default
+/// extensions, which mark it CA:TRUE); returns (certificate, key).
+pub fn self_signed_server(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
+    let crt = dir.join(format!("{name}.crt"));
+    let key = dir.join(format!("{name}.key"));
+    ok(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=lade test registry",
+        "-addext",
+        &format!("subjectAltName={san}"),
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        crt.to_str().unwrap(),
+    ]));
+    (crt, key)
+}
+
+/// A client certificate `NAME.cert` with its `NAME.key` in `out`, signed
+/// by the CA `ca.crt`/`ca.key` in `ca_dir`.
+pub fn client_cert(ca_dir: &Path, out: &Path, name: &str) {
+    let p = |d: &Path, f: &str| d.join(f).to_str().unwrap().to_string();
+    fs::write(
+        ca_dir.join("client.cnf"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    ok(Command::new("openssl").args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=lade test client",
+        "-keyout",
+        &p(out, &format!("{name}.key")),
+        "-out",
+        &p(ca_dir, "client.csr"),
+    ]));
+    ok(Command::new("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        &p(ca_dir, "client.csr"),
+        "-CA",
+        &p(ca_dir, "ca.crt"),
+        "-CAkey",
+        &p(ca_dir, "ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p(ca_dir, "client.cnf"),
+        "-out",
+        &p(out, &format!("{name}.cert")),
+    ]));
+}
+
+/// A registry serving TLS with `crt`/`key`, no authentication; with
+/// `client_cas`, it asks for a client certificate signed by one.
+pub fn tls_registry(crt: &Path, key: &Path, client_cas: Option<&Path>) -> Registry {
+    let mut tls = format!(
+        "  tls:\n    certificate: {}\n    key: {}\n",
+        crt.display(),
+        key.display()
+    );
+    if let Some(ca) = client_cas {
+        tls.push_str(&format!("    clientcas:\n      - {}\n", ca.display()));
+    }
+    start_registry(crate::common::tempdir(), &tls, "")
 }

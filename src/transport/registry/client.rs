@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use ureq::http::{self, Method, Response};
-use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
 use ureq::{Agent, Body, SendBody};
 
 use super::auth::{parse_challenges, Challenge, Creds};
@@ -70,8 +70,8 @@ impl Client {
             host
         };
         let insecure = opts.tls_verify == Some(false);
-        let tls = tls_config(host, opts, insecure)?;
-        let agent: Agent = Agent::config_builder()
+        let tls = super::tls::connector(host, opts, insecure)?;
+        let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .accept_encoding(ureq::config::AutoHeaderValue::None)
@@ -81,9 +81,12 @@ impl Client {
             // Parallel blob transfers each keep their connection.
             .max_idle_connections_per_host(16)
             .max_idle_connections(32)
-            .tls_config(tls)
-            .build()
-            .into();
+            .build();
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(tls);
+        let agent = Agent::with_parts(config, connector, DefaultResolver::default());
         let mut c = Client {
             host: host.to_string(),
             base: format!("https://{api_host}"),
@@ -652,12 +655,12 @@ fn send_error(e: ureq::Error) -> SendError {
 
 /// A TLS failure in the library's words, with what to do about it.
 fn with_tls_hint(msg: String) -> String {
-    let hint = if msg.contains("CaUsedAsEndEntity") {
-        "the registry presents a CA certificate (CA:TRUE) as its own; serve one issued \
-         by that CA, or use --tls-verify=false"
+    let hint = if msg.contains("certificate not valid for name") {
+        "name the registry as its certificate does, or use --tls-verify=false"
     } else if msg.contains("invalid peer certificate") {
-        "the registry's certificate is not trusted here: put its CA in --cert-dir DIR as \
-         DIR/*.crt (default /etc/containers/certs.d/HOST), or use --tls-verify=false"
+        "the registry's certificate is not trusted here: put its CA, or the certificate \
+         itself if self-signed, in --cert-dir DIR as DIR/*.crt (default \
+         /etc/containers/certs.d/HOST), or use --tls-verify=false"
     } else if msg.contains("CertificateRequired") || msg.contains("BadCertificate") {
         "the registry wants a client certificate: put NAME.cert and NAME.key in --cert-dir DIR"
     } else {
@@ -806,88 +809,4 @@ pub fn urlencode(s: &str) -> String {
 
 pub fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
-}
-
-/// TLS settings: system and Mozilla roots plus `ca.crt`-style files from
-/// the cert directory; client certificates `*.cert` with their `*.key`.
-fn tls_config(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<TlsConfig> {
-    let mut b = TlsConfig::builder();
-    if insecure {
-        b = b.disable_verification(true);
-    }
-    let dirs: Vec<PathBuf> = match &opts.cert_dir {
-        Some(d) => vec![d.clone()],
-        None => {
-            let mut v = vec![
-                Path::new("/etc/containers/certs.d").join(host),
-                Path::new("/etc/docker/certs.d").join(host),
-            ];
-            if let Some(h) = std::env::var_os("HOME") {
-                v.insert(
-                    0,
-                    Path::new(&h).join(".config/containers/certs.d").join(host),
-                );
-            }
-            v
-        }
-    };
-    let mut cas: Vec<Certificate<'static>> = Vec::new();
-    let mut client: Option<ClientCert> = None;
-    for dir in dirs.iter().filter(|d| d.is_dir()) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| Error::from(e).context(format!("cert dir {}", dir.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for p in entries {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.ends_with(".crt") {
-                let pem = std::fs::read(&p)
-                    .map_err(|e| Error::from(e).context(p.display().to_string()))?;
-                for item in ureq::tls::parse_pem(&pem) {
-                    if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
-                        cas.push(c.to_owned());
-                    }
-                }
-            } else if let Some(stem) = name.strip_suffix(".cert") {
-                let key = p.with_file_name(format!("{stem}.key"));
-                let pem = std::fs::read(&p)
-                    .map_err(|e| Error::from(e).context(p.display().to_string()))?;
-                let kpem = std::fs::read(&key).map_err(|e| {
-                    Error::from(e).context(format!(
-                        "client certificate {} needs its key {}",
-                        p.display(),
-                        key.display()
-                    ))
-                })?;
-                let chain: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
-                    .filter_map(|i| match i {
-                        Ok(ureq::tls::PemItem::Certificate(c)) => Some(c.to_owned()),
-                        _ => None,
-                    })
-                    .collect();
-                let k = PrivateKey::from_pem(&kpem)
-                    .map_err(|e| Error::new(format!("client key {}: {e}", key.display())))?;
-                client = Some(ClientCert::new_with_certs(&chain, k));
-            }
-        }
-    }
-    if !cas.is_empty() {
-        // Keep the system's roots too.
-        for f in [
-            "/etc/ssl/certs/ca-certificates.crt",
-            "/etc/pki/tls/certs/ca-bundle.crt",
-        ] {
-            if let Ok(pem) = std::fs::read(f) {
-                for c in ureq::tls::parse_pem(&pem).flatten() {
-                    if let ureq::tls::PemItem::Certificate(c) = c {
-                        cas.push(c.to_owned());
-                    }
-                }
-                break;
-            }
-        }
-        b = b.root_certs(RootCerts::new_with_certs(&cas));
-    }
-    Ok(b.client_cert(client).build())
 }

@@ -1,0 +1,414 @@
+//! TLS for registries: the roots a registry is checked against, client
+//! certificates, and a connector that speaks rustls with our own
+//! certificate verifier.
+//!
+//! Roots are the system's bundle (`SSL_CERT_FILE`, else the usual
+//! places), or the bundled Mozilla roots where the system has none, plus
+//! the `*.crt` files of the registry's certificate directory. A trusted
+//! certificate that the registry itself presents is accepted as it is,
+//! even when it says CA:TRUE (what `openssl req -x509` makes by default),
+//! as Go does: it must still be in its validity period and name the host.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, StreamOwned};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    TransportAdapter,
+};
+
+use super::RegistryOptions;
+use crate::error::{Error, Result};
+
+/// System CA bundles, first found wins (the places Go looks on Linux).
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The certificate directories looked in for `host`, most specific first.
+fn cert_dirs(host: &str, opts: &RegistryOptions) -> Vec<PathBuf> {
+    if let Some(d) = &opts.cert_dir {
+        return vec![d.clone()];
+    }
+    let mut v = vec![
+        Path::new("/etc/containers/certs.d").join(host),
+        Path::new("/etc/docker/certs.d").join(host),
+    ];
+    if let Some(h) = std::env::var_os("HOME") {
+        v.insert(
+            0,
+            Path::new(&h).join(".config/containers/certs.d").join(host),
+        );
+    }
+    v
+}
+
+fn read(p: &Path) -> Result<Vec<u8>> {
+    std::fs::read(p).map_err(|e| Error::from(e).context(p.display().to_string()))
+}
+
+fn pem_certs(pem: &[u8]) -> Vec<CertificateDer<'static>> {
+    CertificateDer::pem_slice_iter(pem)
+        .filter_map(|c| c.ok())
+        .collect()
+}
+
+/// What the certificate directories hold: CA files and a client
+/// certificate with its key.
+#[derive(Default)]
+struct CertDir {
+    cas: Vec<CertificateDer<'static>>,
+    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+}
+
+fn read_cert_dirs(dirs: &[PathBuf]) -> Result<CertDir> {
+    let mut out = CertDir::default();
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| Error::from(e).context(format!("cert dir {}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".crt") {
+                out.cas.extend(pem_certs(&read(&p)?));
+            } else if let Some(stem) = name.strip_suffix(".cert") {
+                let key = p.with_file_name(format!("{stem}.key"));
+                let chain = pem_certs(&read(&p)?);
+                let kpem = std::fs::read(&key).map_err(|e| {
+                    Error::from(e).context(format!(
+                        "client certificate {} needs its key {}",
+                        p.display(),
+                        key.display()
+                    ))
+                })?;
+                let k = PrivateKeyDer::from_pem_slice(&kpem)
+                    .map_err(|e| Error::new(format!("client key {}: {e}", key.display())))?;
+                out.client = Some((chain, k));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The system's roots: `SSL_CERT_FILE`, else the first bundle found;
+/// none if there is none.
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
+        if let Ok(pem) = std::fs::read(f) {
+            return pem_certs(&pem);
+        }
+    }
+    SYSTEM_BUNDLES
+        .iter()
+        .find_map(|f| std::fs::read(f).ok())
+        .map(|pem| pem_certs(&pem))
+        .unwrap_or_default()
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The rustls connector for `host`: verification against the roots and
+/// the certificate directory, or none with `insecure`.
+pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<TlsConnector> {
+    let dir = read_cert_dirs(&cert_dirs(host, opts))?;
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|e| Error::new(format!("TLS: {e}")))?;
+    let verifier: Arc<dyn ServerCertVerifier> = if insecure {
+        Arc::new(Unverified(provider.clone()))
+    } else {
+        let mut roots = RootCertStore::empty();
+        let mut trusted = system_roots();
+        if trusted.is_empty() {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        trusted.extend(dir.cas);
+        roots.add_parsable_certificates(trusted.iter().cloned());
+        let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Error::new(format!("TLS roots: {e}")))?;
+        Arc::new(Verifier {
+            inner,
+            trusted,
+            provider: provider.clone(),
+        })
+    };
+    let builder = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let config = match dir.client {
+        Some((chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .map_err(|e| Error::new(format!("client certificate: {e}")))?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(TlsConnector {
+        config: Arc::new(config),
+    })
+}
+
+/// The usual verification, and beside it: a certificate the registry
+/// presents that is itself one of the trusted ones (system or directory).
+#[derive(Debug)]
+struct Verifier {
+    inner: Arc<WebPkiServerVerifier>,
+    trusted: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    /// `cert`, one of ours, as a trust anchor for itself: in date and for
+    /// `name`. Being a CA is no reason to refuse it here (path checks run
+    /// dates first, so "CA used as end entity" means the dates were fine).
+    fn trusted_as_is(
+        &self,
+        cert: &CertificateDer<'_>,
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> std::result::Result<(), webpki::Error> {
+        let ee = webpki::EndEntityCert::try_from(cert)?;
+        let anchor = [webpki::anchor_from_trusted_cert(cert)?];
+        match ee.verify_for_usage(
+            self.provider.signature_verification_algorithms.all,
+            &anchor,
+            &[],
+            now,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        ) {
+            Ok(_) | Err(webpki::Error::CaUsedAsEndEntity) => {}
+            Err(e) => return Err(e),
+        }
+        ee.verify_is_valid_for_subject_name(name)
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        let err = match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, name, ocsp, now)
+        {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        if !self
+            .trusted
+            .iter()
+            .any(|c| c.as_ref() == end_entity.as_ref())
+        {
+            return Err(err);
+        }
+        match self.trusted_as_is(end_entity, name, now) {
+            Ok(()) => Ok(ServerCertVerified::assertion()),
+            Err(webpki::Error::CertNotValidForName(c)) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForNameContext {
+                    expected: c.expected,
+                    presented: c.presented,
+                },
+            )),
+            Err(webpki::Error::CertExpired { time, not_after }) => {
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::ExpiredContext { time, not_after },
+                ))
+            }
+            Err(webpki::Error::CertNotValidYet { time, not_before }) => {
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidYetContext { time, not_before },
+                ))
+            }
+            Err(_) => Err(err),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// `--tls-verify=false`: any certificate, though the handshake must
+/// still be signed by the key it names.
+#[derive(Debug)]
+struct Unverified(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Wraps an https connection in TLS with our configuration; plain HTTP
+/// passes through.
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConnector").finish()
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details
+            .uri
+            .host()
+            .ok_or(ureq::Error::Tls("no host name for TLS"))?;
+        // An IPv6 literal comes bracketed in the URI.
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let name = ServerName::try_from(host)
+            .map_err(|_| ureq::Error::Tls("not a host name for TLS"))?
+            .to_owned();
+        let mut conn = ClientConnection::new(self.config.clone(), name)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        sock.set_timeout(details.timeout);
+        conn.complete_io(&mut sock)?;
+        Ok(Some(Either::B(TlsTransport {
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            stream: StreamOwned { conn, sock },
+        })))
+    }
+}
+
+pub struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsTransport").finish()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(
+        &mut self,
+        amount: usize,
+        timeout: NextTimeout,
+    ) -> std::result::Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let out = &self.buffers.output()[..amount];
+        self.stream.write_all(out)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let n = self.stream.read(input)?;
+        self.buffers.input_appended(n);
+        Ok(n > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
