@@ -346,7 +346,7 @@ SOURCES AND DESTINATIONS
   the destination can hold them (docker://, oci:): signature and referrer tags
   (sha256-HEX, sha256-HEX.sig/.att/.sbom) are synced like other tags, so new
   signatures of an unchanged image arrive on the next run. They go after
-  the images. Those of an image this sync wrote changed (--platform,
+  the images; one written along with its image is reported copied. Those of an image this sync wrote changed (--platform,
   --format: under another digest) are left out, said per tag (\"left out\")
   and counted; others, an old untagged image's say, go as any tag (--dry-run
   cannot tell what would be changed and lists them all). Referrers only the

@@ -208,9 +208,31 @@ fn sync_mirrors_signatures_and_referrers_and_a_second_run_copies_nothing() {
     let src = format!("docker://{}/{repo}", proxy.addr);
     let dst = format!("docker://{}/{dst_repo}", proxy.addr);
 
-    ok(sync_cmd().args([&src, &dst]));
+    let digests = t.path().join("digests");
+    let err = ok_stderr(
+        sync_cmd()
+            .arg("--digestfile")
+            .arg(&digests)
+            .args([&src, &dst]),
+    );
     proxy.take();
     assert_all_there(&reg, &dst_repo, &s);
+    // The tags written along with their image are reported copied, not
+    // found unchanged when their own turn comes.
+    assert!(err.contains("4 images: 4 copied, 0 unchanged"), "{err}");
+    assert!(
+        err.contains(&format!("{}.sig: copied {}", s.tag, s.sig)),
+        "{err}"
+    );
+    let listed = fs::read_to_string(&digests).unwrap();
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert!(
+        listed.contains(&format!(
+            "{} docker://{}/{dst_repo}:{}.sig",
+            s.sig, proxy.addr, s.tag
+        )),
+        "{listed}"
+    );
     // Every tag of the source is at the destination, byte for byte.
     let src_tags = tags(&format!("docker://{reg}/{repo}"));
     assert_eq!(src_tags.len(), 4, "{src_tags:?}");
@@ -242,7 +264,8 @@ fn sync_mirrors_signatures_and_referrers_and_a_second_run_copies_nothing() {
     // again, a second run finds everything unchanged.
     let dir = t.path().join("mirror");
     let lay = format!("oci:{}", dir.display());
-    ok(sync_cmd().args([&src, &lay]));
+    let err = ok_stderr(sync_cmd().args([&src, &lay]));
+    assert!(err.contains("4 images: 4 copied, 0 unchanged"), "{err}");
     let refs = ok_str(lade().args(["ls-refs", "--store", dir.to_str().unwrap()]));
     // Named entries: the tags, each with its source digest; the referrers
     // come unnamed.

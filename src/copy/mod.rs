@@ -76,6 +76,9 @@ pub struct CopyReport {
     pub source_digest: Digest,
     pub blobs_copied: usize,
     pub blobs_skipped: usize,
+    /// The signature and referrers-index tags written along with the
+    /// image, each with the digest it names.
+    pub tags_written: Vec<(String, Digest)>,
 }
 
 /// Copy one image.
@@ -261,7 +264,7 @@ fn copy_one(
     };
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
-    referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
+    let tags_written = referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
     // The source's attachments name the digest it had: not the one written.
     // Best effort: the image is written, and a lookup that fails only
     // leaves the warning out.
@@ -283,6 +286,7 @@ fn copy_one(
         source_digest: top_digest,
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
+        tags_written,
     })
 }
 

@@ -98,6 +98,8 @@ struct Walk<'a> {
     seen: HashSet<Digest>,
     /// Blob copies retried after transient write failures (`--retry-times`).
     retries: u32,
+    /// Tags written: signature and referrers-index tags, and what each names.
+    tagged: Vec<(String, Digest)>,
 }
 
 /// The hook after an image's top-level manifest `out` is written: copy
@@ -109,9 +111,9 @@ pub fn copy_for_image(
     opts: &CopyOptions,
     progress: &Progress,
     counts: &mut (usize, usize),
-) -> Result<()> {
+) -> Result<Vec<(String, Digest)>> {
     if opts.referrers == ReferrerMode::Off {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut subjects = vec![out.digest.clone()];
     if out.is_index() {
@@ -125,12 +127,13 @@ pub fn copy_for_image(
         counts,
         seen: HashSet::new(),
         retries: opts.transport.dest_registry.retry_times,
+        tagged: Vec::new(),
     };
     for s in &subjects {
         w.attachments_of(s, 0)
             .map_err(|e| e.missing_part().context(format!("attachments of {s}")))?;
     }
-    Ok(())
+    Ok(w.tagged)
 }
 
 /// Does the source hold attachments of `subject` (tag-schema tags or
@@ -167,6 +170,7 @@ pub fn copy_tagged(
         counts: &mut counts,
         seen: HashSet::new(),
         retries,
+        tagged: Vec::new(),
     };
     w.seen.insert(subject.clone());
     if suffix.is_some() || !top.is_index() {
@@ -181,6 +185,7 @@ pub fn copy_tagged(
         w.referrers(subject, &listed, Some(&top), true, 0)
             .map_err(Error::missing_part)?;
     }
+    let tags_written = std::mem::take(&mut w.tagged);
     drop(w);
     progress.image_done(&top.digest, counts.0, counts.1);
     Ok(CopyReport {
@@ -188,6 +193,7 @@ pub fn copy_tagged(
         manifest_digest: top.digest,
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
+        tags_written,
     })
 }
 
@@ -209,6 +215,7 @@ impl Walk<'_> {
             self.dst
                 .put_tagged_manifest(&raw, &tag)
                 .map_err(|e| e.context(format!("tag {tag}")))?;
+            self.tagged.push((tag, raw.digest.clone()));
             self.attachments_of(&raw.digest, depth + 1)?;
         }
         let found = self.src.referrers(subject)?;
@@ -266,6 +273,7 @@ impl Walk<'_> {
         let existing = self.dst.tagged_manifest(&tag).map_err(ctx)?;
         if let Some(m) = merge_fallback(existing.as_ref(), &unindexed, like).map_err(ctx)? {
             self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
+            self.tagged.push((tag, m.digest));
         }
         Ok(())
     }

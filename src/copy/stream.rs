@@ -147,5 +147,6 @@ pub(super) fn copy_streamed(
         source_digest,
         blobs_copied: copied,
         blobs_skipped: skipped,
+        tags_written: Vec::new(),
     })
 }

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use regex::Regex;
 
@@ -317,13 +318,16 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
         );
     }
     let stop = AtomicBool::new(false);
+    // Signature and referrers-index tags the images' copies wrote, by
+    // destination name, with the digest each names.
+    let tagged: Mutex<HashMap<String, Digest>> = Mutex::default();
     let one = |w: Work| -> Item {
         let name = w.name.clone();
         w.done(|src, to| {
             if stop.load(Ordering::Relaxed) {
                 return Outcome::NotAttempted;
             }
-            let res = to.and_then(|to| sync_one(src, &*to, opts));
+            let res = to.and_then(|to| sync_one(src, &*to, opts, &tagged));
             // A plan (--dry-run) lists every image, failed or not.
             if res.is_err() && !opts.keep_going && !opts.dry_run {
                 stop.store(true, Ordering::Relaxed);
@@ -369,8 +373,19 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
             _ => None,
         })
         .collect();
+    // Those written with their image were copied by this sync: said so,
+    // not found "unchanged" when their turn comes.
+    let with_image = tagged.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let attached = |w: Work| -> Item {
         let subject = attachment(&w);
+        if let Some(d) =
+            w.to.as_ref()
+                .ok()
+                .and_then(|to| with_image.get(&to.to_string()))
+        {
+            let d = d.clone();
+            return w.done(|_, _| Outcome::Copied(d, None));
+        }
         match subject.and_then(|d| changed.get(&d).map(|written| (d, written.clone()))) {
             Some((d, written)) => w.done(|_, _| Outcome::LeftOut(d, written)),
             None => one(w),
@@ -382,10 +397,12 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
 }
 
 /// Sync the image `src` to `to`, unless `to` holds it already.
+/// Tags written along with the image go into `tagged`.
 fn sync_one(
     src: &dyn ImageReference,
     to: &dyn ImageReference,
     opts: &SyncOptions,
+    tagged: &Mutex<HashMap<String, Digest>>,
 ) -> Result<Outcome> {
     let t = &opts.copy.transport;
     // An unknown digest on either side means "copy". The destination is
@@ -416,6 +433,12 @@ fn sync_one(
         }
     }
     let report = copy_image(src, to, &opts.copy)?;
+    for (tag, d) in report.tags_written {
+        if let Ok(r) = to.with_tag(&tag) {
+            let mut t = tagged.lock().unwrap_or_else(|p| p.into_inner());
+            t.insert(r.to_string(), d);
+        }
+    }
     let changed = Some(report.source_digest).filter(|s| *s != report.manifest_digest);
     Ok(Outcome::Copied(report.manifest_digest, changed))
 }
