@@ -18,7 +18,21 @@ STORE REFS
 STORE
   The store is an OCI image layout: --store DIR, else $LADE_STORE, else
   $XDG_DATA_HOME/lade/store (~/.local/share/lade/store). It is created on
-  first write. Any OCI layout (e.g. one written by skopeo) can be used.";
+  first write. Any OCI layout (e.g. one written by skopeo) can be used.
+
+ENVIRONMENT
+  LADE_STORE              the store (see STORE)
+  REGISTRY_AUTH_FILE      registry credentials (see lade login)
+  DOCKER_CONFIG           where config.json is (default ~/.docker)
+  DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
+                          the Docker daemon docker-daemon: talks to
+  HTTPS_PROXY, HTTP_PROXY proxy for https and http registry requests (either
+                          spelling; a CONNECT tunnel), as Go reads them: never
+                          for localhost or loopback addresses
+  NO_PROXY                hosts reached directly: NAME (and its subdomains),
+                          .NAME (subdomains only), NAME:PORT, IP, CIDR, or *
+  SSL_CERT_FILE           the CA bundle registries are checked against
+                          (default: the system's bundle)";
 
 pub const EXIT_CODES: &str = "\
 EXIT STATUS
@@ -48,7 +62,8 @@ pub struct Cli {
 }
 
 const ROOT_AFTER_HELP: &str = "\
-See lade(1) for image names, the store location and exit statuses.
+See lade(1) for image names, the store location, environment variables and exit
+statuses.
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.

@@ -1086,6 +1086,142 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     assert_eq!(digest_of(&dst, &[INSECURE]), ours);
 }
 
+/// A CONNECT proxy on a loopback port that tunnels every request to
+/// `upstream`, whatever host it names; the targets asked for are kept.
+fn connect_proxy(upstream: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let (up, seen) = (upstream.clone(), seen2.clone());
+            std::thread::spawn(move || {
+                let Some((req, buffered)) = read_head(&mut c) else {
+                    return;
+                };
+                seen.lock()
+                    .unwrap()
+                    .push(format!("{} {}", req.method, req.path));
+                if req.method != "CONNECT" {
+                    let _ = c.write_all(&response("405 Method Not Allowed", &[], b""));
+                    return;
+                }
+                let Ok(mut u) = TcpStream::connect(&up) else {
+                    return;
+                };
+                let _ = c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let _ = u.write_all(&buffered);
+                let (mut c2, mut u2) = (c.try_clone().unwrap(), u.try_clone().unwrap());
+                let t = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut c2);
+                    let _ = c2.shutdown(Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut c, &mut u);
+                let _ = u.shutdown(Shutdown::Write);
+                let _ = t.join();
+            });
+        }
+    });
+    (addr, seen)
+}
+
+#[test]
+fn proxies_from_the_environment_as_go_reads_them() {
+    let Some(local) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let certs = t.path().join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    // A registry known by a name only the proxy can reach.
+    let (crt, key) = self_signed_server(&certs, "domain", "DNS:registry.example");
+    let reg = tls_registry(&crt, &key, None);
+    let cd = t.path().join("certs.d");
+    fs::create_dir_all(&cd).unwrap();
+    fs::copy(&crt, cd.join("domain.crt")).unwrap();
+    let cd = cd.to_str().unwrap();
+    let (proxy, seen) = connect_proxy(reg.addr.clone());
+    let proxy_url = format!("http://{proxy}");
+    let dst = format!("docker://registry.example/{}:1", unique("proxied/a"));
+    let env = |c: &mut Command, vars: &[(&str, &str)]| {
+        for v in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "NO_PROXY",
+            "no_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            c.env_remove(v);
+        }
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+    };
+    let take = || std::mem::take(&mut *seen.lock().unwrap());
+
+    // HTTPS_PROXY carries https requests, through a tunnel to the name.
+    let mut c = lade();
+    env(&mut c, &[("HTTPS_PROXY", &proxy_url)]);
+    ok(c.args(["copy", "-q", "--dest-cert-dir", cd, &src, &dst]));
+    let tunnels = take();
+    assert!(!tunnels.is_empty());
+    assert!(
+        tunnels.iter().all(|t| t == "CONNECT registry.example:443"),
+        "{tunnels:?}"
+    );
+    // skopeo, through the same proxy, reads what was written.
+    let mut c = lade();
+    env(&mut c, &[("https_proxy", &proxy_url)]);
+    let ours = json(&ok(c.args(["inspect", "--cert-dir", cd, &dst])))["Digest"].clone();
+    let mut c = skopeo();
+    env(&mut c, &[("HTTPS_PROXY", &proxy_url)]);
+    let theirs = ok_str(c.args(["inspect", "--cert-dir", cd, "--format", "{{.Digest}}", &dst]));
+    assert_eq!(ours.as_str().unwrap(), theirs.trim());
+    take();
+
+    // NO_PROXY names it (a domain covers its subdomains): no tunnel, and
+    // the name does not resolve.
+    for no in ["registry.example", "example", ".example", "*"] {
+        let mut c = lade();
+        env(&mut c, &[("HTTPS_PROXY", &proxy_url), ("NO_PROXY", no)]);
+        let err = fails_with(c.args(["inspect", "--cert-dir", cd, &dst]), 3);
+        assert!(err.contains("registry.example"), "{err}");
+        assert!(take().is_empty(), "NO_PROXY={no}");
+    }
+    // HTTP_PROXY is for http URLs only.
+    let mut c = lade();
+    env(&mut c, &[("HTTP_PROXY", &proxy_url)]);
+    fails_with(c.args(["inspect", "--cert-dir", cd, &dst]), 3);
+    assert!(take().is_empty());
+    // Loopback registries are reached directly, whatever the environment.
+    let digest = digest_of(&src, &[]);
+    for host in [local.clone(), local.replace("127.0.0.1", "localhost")] {
+        let mut c = lade();
+        env(
+            &mut c,
+            &[("HTTPS_PROXY", &proxy_url), ("HTTP_PROXY", &proxy_url)],
+        );
+        let img = format!("docker://{host}/{}:1", unique("direct/a"));
+        ok(c.args(["copy", "-q", "--dest-tls-verify=false", &src, &img]));
+        assert_eq!(digest_of(&img, &[INSECURE]), digest);
+    }
+    assert!(take().is_empty());
+    // A proxy URL that is none is said to be wrong.
+    let mut c = lade();
+    env(&mut c, &[("HTTPS_PROXY", "ftp://what")]);
+    let err = fails_with(c.args(["inspect", &dst]), 3);
+    assert!(err.contains("HTTPS_PROXY"), "{err}");
+}
+
 #[test]
 fn client_certificate_from_cert_dir_is_presented() {
     let Some(_) = registry() else { return };

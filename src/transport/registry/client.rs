@@ -51,6 +51,8 @@ pub struct Client {
     /// Held while a token is fetched: requests refused together (the
     /// parallel blobs of a copy) fetch one token, not one each.
     fetching: Mutex<()>,
+    /// Proxies from the environment.
+    proxies: super::proxy::Proxies,
 }
 
 #[derive(Default)]
@@ -73,6 +75,8 @@ impl Client {
         let tls = super::tls::connector(host, opts, insecure)?;
         let config = Agent::config_builder()
             .http_status_as_error(false)
+            // Chosen per request (see proxy.rs).
+            .proxy(None)
             .max_redirects(0)
             .accept_encoding(ureq::config::AutoHeaderValue::None)
             .user_agent(concat!("lade/", env!("CARGO_PKG_VERSION")))
@@ -96,6 +100,7 @@ impl Client {
             retry_times: opts.retry_times,
             state: Mutex::new(AuthState::default()),
             fetching: Mutex::new(()),
+            proxies: super::proxy::Proxies::from_env()?,
         };
         c.ping(api_host)?;
         Ok(c)
@@ -391,18 +396,19 @@ impl Client {
         for (k, v) in headers {
             b = b.header(*k, v.as_str());
         }
+        let proxy = self.proxies.for_url(url);
         let r = match body {
-            ReqBody::Empty => b.body(()).map(|r| self.agent.run(r)),
+            ReqBody::Empty => b.body(()).map(|r| self.run(r, proxy)),
             ReqBody::Bytes(bytes) => b
                 .header("content-length", bytes.len().to_string())
                 .body(*bytes)
-                .map(|r| self.agent.run(r)),
+                .map(|r| self.run(r, proxy)),
             ReqBody::Stream(reader, len) => {
                 if let Some(n) = len {
                     b = b.header("content-length", n.to_string());
                 }
                 b.body(SendBody::from_reader(&mut **reader))
-                    .map(|r| self.agent.run(r))
+                    .map(|r| self.run(r, proxy))
             }
         };
         match r {
@@ -412,6 +418,23 @@ impl Client {
             }),
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(e)) => Err(send_error(e)),
+        }
+    }
+
+    /// Send `req`, through `proxy` if one is given.
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        req: http::Request<S>,
+        proxy: Option<&ureq::Proxy>,
+    ) -> std::result::Result<Response<Body>, ureq::Error> {
+        match proxy {
+            None => self.agent.run(req),
+            Some(p) => self.agent.run(
+                self.agent
+                    .configure_request(req)
+                    .proxy(Some(p.clone()))
+                    .build(),
+            ),
         }
     }
 

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+mod proxy;
 mod tls;
 
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,223 @@
+//! Which proxy a registry request goes through, by the environment's
+//! rules as Go's HTTP clients (and so other container tools) read them:
+//! `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http ones (either
+//! spelling, upper case first), never for localhost or a loopback
+//! address, and not for a host `NO_PROXY` names.
+
+use std::net::IpAddr;
+
+use ureq::Proxy;
+
+use crate::error::{Error, Result};
+
+/// The proxies of the environment, read once.
+#[derive(Debug, Default)]
+pub struct Proxies {
+    https: Option<Proxy>,
+    http: Option<Proxy>,
+    no_proxy: Vec<NoProxy>,
+}
+
+fn env_any(names: [&str; 2]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+fn parse(var: &str, url: &str) -> Result<Proxy> {
+    Proxy::new(url).map_err(|e| Error::new(format!("{var}={url:?}: not a proxy URL: {e}")))
+}
+
+impl Proxies {
+    pub fn from_env() -> Result<Proxies> {
+        let https = env_any(["HTTPS_PROXY", "https_proxy"])
+            .map(|u| parse("HTTPS_PROXY", &u))
+            .transpose()?;
+        let http = env_any(["HTTP_PROXY", "http_proxy"])
+            .map(|u| parse("HTTP_PROXY", &u))
+            .transpose()?;
+        let no_proxy = env_any(["NO_PROXY", "no_proxy"])
+            .map(|v| v.split(',').filter_map(NoProxy::parse).collect())
+            .unwrap_or_default();
+        Ok(Proxies {
+            https,
+            http,
+            no_proxy,
+        })
+    }
+
+    /// The proxy for a request to `url`, if any.
+    pub fn for_url(&self, url: &str) -> Option<&Proxy> {
+        let (scheme, rest) = url.split_once("://")?;
+        let proxy = match scheme {
+            "https" => self.https.as_ref()?,
+            "http" => self.http.as_ref()?,
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let authority = authority.rsplit('@').next().unwrap_or(authority);
+        let (host, port) = split_host_port(authority, if scheme == "https" { 443 } else { 80 });
+        self.uses_proxy(&host.to_ascii_lowercase(), port)
+            .then_some(proxy)
+    }
+
+    fn uses_proxy(&self, host: &str, port: u16) -> bool {
+        if host == "localhost" {
+            return false;
+        }
+        let ip = host.parse::<IpAddr>().ok();
+        if ip.is_some_and(|ip| ip.is_loopback()) {
+            return false;
+        }
+        !self.no_proxy.iter().any(|n| n.matches(host, ip, port))
+    }
+}
+
+/// `host:port`, `[v6]:port` or a bare host (with the scheme's port).
+fn split_host_port(authority: &str, default: u16) -> (&str, u16) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        if let Some((h, after)) = rest.split_once(']') {
+            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+            return (h, port.unwrap_or(default));
+        }
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, p.parse().unwrap_or(default)),
+        _ => (authority, default),
+    }
+}
+
+/// One `NO_PROXY` entry.
+#[derive(Debug, PartialEq)]
+enum NoProxy {
+    /// `*`: no request is proxied.
+    All,
+    /// An address, or a network in CIDR form.
+    Net(IpAddr, u8),
+    /// A name: `example.com` is that host and those under it;
+    /// `.example.com` (or `*.example.com`) only those under it. A port
+    /// limits it to that port.
+    Domain {
+        suffix: String,
+        exact_too: bool,
+        port: Option<u16>,
+    },
+}
+
+impl NoProxy {
+    fn parse(entry: &str) -> Option<NoProxy> {
+        let e = entry.trim().to_ascii_lowercase();
+        if e.is_empty() {
+            return None;
+        }
+        if e == "*" {
+            return Some(NoProxy::All);
+        }
+        if let Some((net, bits)) = e.split_once('/') {
+            let ip: IpAddr = net.parse().ok()?;
+            let bits: u8 = bits.parse().ok()?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            return (bits <= max).then_some(NoProxy::Net(ip, bits));
+        }
+        let (host, port) = match split_host_port(&e, 0) {
+            (h, 0) => (h, None),
+            (h, p) => (h, Some(p)),
+        };
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            let bits = if ip.is_ipv4() { 32 } else { 128 };
+            return Some(NoProxy::Net(ip, bits));
+        }
+        let host = host.strip_prefix('*').unwrap_or(host);
+        let (suffix, exact_too) = match host.strip_prefix('.') {
+            Some(_) => (host.to_string(), false),
+            None => (format!(".{host}"), true),
+        };
+        Some(NoProxy::Domain {
+            suffix,
+            exact_too,
+            port,
+        })
+    }
+
+    fn matches(&self, host: &str, ip: Option<IpAddr>, port: u16) -> bool {
+        match self {
+            NoProxy::All => true,
+            NoProxy::Net(net, bits) => ip.is_some_and(|ip| in_net(ip, *net, *bits)),
+            NoProxy::Domain {
+                suffix,
+                exact_too,
+                port: want,
+            } => {
+                want.is_none_or(|w| w == port)
+                    && (host.ends_with(suffix.as_str()) || (*exact_too && host == &suffix[1..]))
+            }
+        }
+    }
+}
+
+fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+    let (a, b, len) = match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u32::from(a) as u128, u32::from(b) as u128, 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        _ => return false,
+    };
+    if bits == 0 {
+        return true;
+    }
+    let shift = len - u32::from(bits);
+    (a >> shift) == (b >> shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proxies(no_proxy: &str) -> Proxies {
+        Proxies {
+            https: Some(Proxy::new("http://proxy.example:3128").unwrap()),
+            http: None,
+            no_proxy: no_proxy.split(',').filter_map(NoProxy::parse).collect(),
+        }
+    }
+
+    #[test]
+    fn by_scheme_and_never_for_loopback() {
+        let p = proxies("");
+        assert!(p.for_url("https://registry.example/v2/").is_some());
+        assert!(p.for_url("http://registry.example/v2/").is_none());
+        for url in [
+            "https://localhost:5000/v2/",
+            "https://127.0.0.1:5000/v2/",
+            "https://127.1.2.3/v2/",
+            "https://[::1]:5000/v2/",
+        ] {
+            assert!(p.for_url(url).is_none(), "{url}");
+        }
+    }
+
+    #[test]
+    fn no_proxy_entries() {
+        let p =
+            proxies("corp.example, .internal,10.0.0.0/8,192.168.1.7,other.example:5000,[fd00::1]");
+        let via = |u: &str| p.for_url(u).is_some();
+        assert!(!via("https://corp.example/v2/"));
+        assert!(!via("https://reg.corp.example/v2/"));
+        assert!(via("https://notcorp.example/v2/"));
+        assert!(!via("https://a.internal/v2/"));
+        assert!(via("https://internal/v2/"));
+        assert!(!via("https://10.1.2.3:5000/v2/"));
+        assert!(via("https://11.1.2.3/v2/"));
+        assert!(!via("https://192.168.1.7/v2/"));
+        assert!(via("https://192.168.1.8/v2/"));
+        assert!(!via("https://other.example:5000/v2/"));
+        assert!(via("https://other.example/v2/"));
+        assert!(!via("https://[fd00::1]:443/v2/"));
+        assert!(proxies("*").for_url("https://anything.example/").is_none());
+        assert!(proxies("*.corp.example")
+            .for_url("https://r.corp.example/")
+            .is_none());
+        assert!(proxies("*.corp.example")
+            .for_url("https://corp.example/")
+            .is_some());
+    }
+}
