@@ -918,6 +918,9 @@ pub struct RegistryArgs {
     /// docker://: retries after 5xx, 429 and connection errors
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
+    /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
+    #[arg(long, value_name = "DURATION", value_parser = go_duration)]
+    pub retry_delay: Option<std::time::Duration>,
 }
 
 /// docker:// access for copy's source and destination.
@@ -1001,6 +1004,9 @@ pub struct CopyRegistryArgs {
     /// docker://: retries after 5xx, 429 and connection errors
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
+    /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
+    #[arg(long, value_name = "DURATION", value_parser = go_duration)]
+    pub retry_delay: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -1101,4 +1107,59 @@ pub struct UnpackArgs {
     /// The directory to unpack into
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+/// A duration as Go writes them (`--retry-delay`): numbers with units
+/// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`, as in `1m30s` or `1.5s`; `0`.
+pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
+    let bad = || format!("{s:?} is not a duration (e.g. 2s, 500ms, 1m30s)");
+    if s == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let mut rest = s;
+    let mut total = 0f64;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .ok_or_else(bad)?;
+        let value: f64 = rest[..n].parse().map_err(|_| bad())?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit = match &rest[..u] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        rest = &rest[u..];
+        total += value * unit;
+    }
+    std::time::Duration::try_from_secs_f64(total).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(go_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(go_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(go_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(go_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(go_duration("10us"), Ok(Duration::from_micros(10)));
+        for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "1s "] {
+            assert!(go_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

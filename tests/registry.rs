@@ -1936,6 +1936,40 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         "{:?}",
         t0.elapsed()
     );
+    // --retry-delay: that long before each retry (skopeo's flag; Go's
+    // duration syntax); 0 keeps the growing pauses.
+    let t0 = Instant::now();
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            "--tls-verify=false",
+            "--retry-times",
+            "2",
+            "--retry-delay",
+            "1.2s",
+            &format!("docker://{closed}/x:1"),
+        ]),
+        3,
+    );
+    assert!(err.contains(&closed), "{err}");
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(2400) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            "--retry-delay",
+            "5",
+            &format!("docker://{closed}/x:1"),
+        ]),
+        2,
+    );
+    assert!(
+        err.contains("--retry-delay") && err.contains("not a duration"),
+        "{err}"
+    );
 
     // Reset at 60% of the big layer: resumed with Range, digest verified.
     set("reset");

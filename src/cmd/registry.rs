@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::DockerRef;
 use crate::transport::registry::auth::{login_file, remove_login, store_login};
 use crate::transport::registry::client::Client;
-use crate::transport::registry::{RegistryOptions, RegistryRef};
+use crate::transport::registry::{RegistryOptions, RegistryRef, Retries};
 use crate::transport::{self, TransportOptions};
 
 pub fn options(a: &RegistryArgs) -> RegistryOptions {
@@ -23,7 +23,11 @@ pub fn options(a: &RegistryArgs) -> RegistryOptions {
         authfile: a.authfile.clone(),
         tls_verify: a.tls_verify,
         cert_dir: a.cert_dir.clone(),
-        retry_times: a.retry_times,
+        retries: Retries {
+            times: a.retry_times,
+            // 0, as in skopeo: the growing pauses.
+            delay: a.retry_delay.filter(|d| !d.is_zero()),
+        },
     }
 }
 
@@ -69,7 +73,11 @@ pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
         } else {
             a.dest_cert_dir.clone()
         },
-        retry_times: a.retry_times,
+        retries: Retries {
+            times: a.retry_times,
+            // 0, as in skopeo: the growing pauses.
+            delay: a.retry_delay.filter(|d| !d.is_zero()),
+        },
     }
 }
 

@@ -12,6 +12,7 @@ use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
 use crate::error::Result;
 use crate::model::{Compression, Descriptor, Digest};
+use crate::transport::registry::Retries;
 use crate::transport::{BlobInfo, ImageDestination, ImageSource};
 use crate::verify::VerifyingReader;
 
@@ -32,8 +33,8 @@ pub struct Step<'a> {
     pub level: Option<u32>,
     /// How often a blob whose write failed transiently (an upload the
     /// registry dropped or answered 5xx after its body was sent) is
-    /// copied again from the source (`--retry-times`).
-    pub retries: u32,
+    /// copied again from the source (`--retry-times`, `--retry-delay`).
+    pub retries: Retries,
 }
 
 /// `f(i, wait)` for every `i` in `0..n`, in parallel, results in index
@@ -181,7 +182,7 @@ impl Drop for Claim {
 /// [`Error::retry_at_once`]: crate::error::Error::retry_at_once
 pub fn with_retries<T>(
     desc: &Descriptor,
-    retries: u32,
+    retries: Retries,
     progress: &Progress,
     mut once: impl FnMut() -> Result<T>,
 ) -> Result<T> {
@@ -192,14 +193,12 @@ pub fn with_retries<T>(
             // Once, whatever the budget: the writer knows another way now.
             Err(e) if e.is_retry_at_once() && !again => {
                 again = true;
-                progress.blob_retried(desc, None, retries, &e);
+                progress.blob_retried(desc, None, retries.times, &e);
             }
-            Err(e) if e.is_transient() && attempt < retries => {
+            Err(e) if e.is_transient() && attempt < retries.times => {
                 attempt += 1;
-                progress.blob_retried(desc, Some(attempt), retries, &e);
-                // 0.5 s, 1 s, 2 s, … capped at 30 s.
-                let ms = 500u64 << (attempt - 1).min(6);
-                std::thread::sleep(std::time::Duration::from_millis(ms.min(30_000)));
+                progress.blob_retried(desc, Some(attempt), retries.times, &e);
+                std::thread::sleep(retries.wait(attempt));
             }
             r => return r,
         }

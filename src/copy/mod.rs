@@ -164,7 +164,7 @@ pub fn copy_images(
                 suffix,
                 &names,
                 &progress,
-                opts.transport.dest_registry.retry_times,
+                opts.transport.dest_registry.retries,
             ),
             (None, None) => copy_one(&*source, &*dest, &names, opts, &progress),
         }
@@ -416,7 +416,7 @@ fn copy_single(
             Outcome::Skipped
         } else {
             progress.blob_start(&manifest.config);
-            let retries = opts.transport.dest_registry.retry_times;
+            let retries = opts.transport.dest_registry.retries;
             blob::with_retries(&manifest.config, retries, progress, || {
                 dst.put_blob(&mut config_bytes.as_slice(), &config_info)
             })?;
@@ -443,7 +443,7 @@ fn copy_single(
             format: plan.format,
             diff_id: diff_ids.get(i),
             level: opts.compression_level,
-            retries: opts.transport.dest_registry.retry_times,
+            retries: opts.transport.dest_registry.retries,
         };
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
             .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))

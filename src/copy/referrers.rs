@@ -34,7 +34,7 @@ use super::progress::{Outcome, Progress};
 use super::{get_listed_manifest, CopyOptions, CopyReport};
 use crate::error::{Error, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
-use crate::transport::registry::fallback_tag;
+use crate::transport::registry::{fallback_tag, Retries};
 use crate::transport::{ImageDestination, ImageReference, ImageSource, TransportOptions};
 
 /// How deep attachments of attachments are followed (image → SBOM →
@@ -97,7 +97,7 @@ struct Walk<'a> {
     counts: &'a mut (usize, usize),
     seen: HashSet<Digest>,
     /// Blob copies retried after transient write failures (`--retry-times`).
-    retries: u32,
+    retries: Retries,
     /// Tags written: signature and referrers-index tags, and what each names.
     tagged: Vec<(String, Digest)>,
 }
@@ -126,7 +126,7 @@ pub fn copy_for_image(
         progress,
         counts,
         seen: HashSet::new(),
-        retries: opts.transport.dest_registry.retry_times,
+        retries: opts.transport.dest_registry.retries,
         tagged: Vec::new(),
     };
     for s in &subjects {
@@ -158,7 +158,7 @@ pub fn copy_tagged(
     suffix: Option<&str>,
     names: &[String],
     progress: &Progress,
-    retries: u32,
+    retries: Retries,
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let mut counts = (0, 0);

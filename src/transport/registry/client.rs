@@ -46,7 +46,7 @@ pub struct Client {
     agent: Agent,
     insecure: bool,
     creds: Option<Creds>,
-    retry_times: u32,
+    retries: super::Retries,
     state: Mutex<AuthState>,
     /// Held while a token is fetched: requests refused together (the
     /// parallel blobs of a copy) fetch one token, not one each.
@@ -97,7 +97,7 @@ impl Client {
             agent,
             insecure,
             creds,
-            retry_times: opts.retry_times,
+            retries: opts.retries,
             state: Mutex::new(AuthState::default()),
             fetching: Mutex::new(()),
             proxies: super::proxy::Proxies::from_env()?,
@@ -113,9 +113,9 @@ impl Client {
         loop {
             self.base = format!("https://{api_host}");
             match self.ping_once(api_host) {
-                Err((_, Retry::Yes(wait))) if attempt < self.retry_times => {
+                Err((_, Retry::Yes(wait))) if attempt < self.retries.times => {
                     attempt += 1;
-                    std::thread::sleep(wait.unwrap_or_else(|| backoff(attempt)));
+                    std::thread::sleep(wait.unwrap_or_else(|| self.retries.wait(attempt)));
                 }
                 r => return r.map_err(|(e, _)| e),
             }
@@ -274,11 +274,11 @@ impl Client {
                 h.push(("authorization", a.clone()));
             }
             let r = self.send_redirects(&method, url, &h, &mut body);
-            let retry_ok = body.replayable() && attempt < self.retry_times;
+            let retry_ok = body.replayable() && attempt < self.retries.times;
             match r {
                 Err(e) if retry_ok && e.retriable => {
                     attempt += 1;
-                    std::thread::sleep(backoff(attempt));
+                    std::thread::sleep(self.retries.wait(attempt));
                 }
                 // A streamed body is gone: the caller may start over.
                 Err(e) if e.retriable && !body.replayable() => {
@@ -297,9 +297,9 @@ impl Client {
                     if retry_ok && (code == 429 || (500..600).contains(&code)) {
                         attempt += 1;
                         let wait = if code == 429 {
-                            retry_after(&resp).unwrap_or_else(|| backoff(attempt))
+                            retry_after(&resp).unwrap_or_else(|| self.retries.wait(attempt))
                         } else {
-                            backoff(attempt)
+                            self.retries.wait(attempt)
                         };
                         drop(resp);
                         std::thread::sleep(wait);
@@ -697,12 +697,6 @@ fn with_tls_hint(msg: String) -> String {
 enum Retry {
     No,
     Yes(Option<Duration>),
-}
-
-/// 0.5 s, 1 s, 2 s, … capped at 30 s.
-fn backoff(attempt: u32) -> Duration {
-    let ms = 500u64.saturating_mul(1 << attempt.saturating_sub(1).min(6));
-    Duration::from_millis(ms.min(30_000))
 }
 
 /// Retry-After as seconds or an HTTP date, capped.

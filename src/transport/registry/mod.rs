@@ -59,7 +59,26 @@ pub struct RegistryOptions {
     /// default: certs.d directories for the host.
     pub cert_dir: Option<PathBuf>,
     /// Retries after 5xx, 429 and connection errors.
-    pub retry_times: u32,
+    pub retries: Retries,
+}
+
+/// `--retry-times` and `--retry-delay`: how often a failed request or
+/// blob transfer is tried again, and how long to wait before each try.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Retries {
+    pub times: u32,
+    /// A fixed wait; None: 0.5 s, 1 s, 2 s, … capped at 30 s.
+    pub delay: Option<std::time::Duration>,
+}
+
+impl Retries {
+    /// The wait before try `attempt` (the first retry is 1).
+    pub fn wait(&self, attempt: u32) -> std::time::Duration {
+        self.delay.unwrap_or_else(|| {
+            let ms = 500u64 << attempt.saturating_sub(1).min(6);
+            std::time::Duration::from_millis(ms.min(30_000))
+        })
+    }
 }
 
 impl fmt::Display for RegistryRef {
