@@ -1223,6 +1223,166 @@ fn proxies_from_the_environment_as_go_reads_them() {
 }
 
 #[test]
+fn credentials_never_go_to_hosts_the_registry_names() {
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    // Another host: records whether credentials came, refuses uploads.
+    let got_auth: Arc<Mutex<Vec<String>>> = Arc::default();
+    let g = got_auth.clone();
+    let other = serve(None, move |req| {
+        g.lock().unwrap().push(format!(
+            "{} {} {}",
+            req.method,
+            req.path,
+            req.headers.contains_key("authorization")
+        ));
+        if req.path.starts_with("/v2/r/tags/list") {
+            return Action::Respond(response("200 OK", &[], br#"{"name":"r","tags":["b"]}"#));
+        }
+        Action::Respond(response("500 Internal Server Error", &[], b""))
+    });
+    // A registry wanting Basic credentials whose tag list goes on, and
+    // whose uploads are taken, at the other host.
+    let o = other.clone();
+    let reg = serve(None, move |req| {
+        if !req.headers.contains_key("authorization") {
+            return Action::Respond(response(
+                "401 Unauthorized",
+                &[("WWW-Authenticate", "Basic realm=\"r\"".into())],
+                b"",
+            ));
+        }
+        if req.path == "/v2/" {
+            return Action::Respond(response("200 OK", &[], b"{}"));
+        }
+        if req.path.starts_with("/v2/r/tags/list") {
+            return Action::Respond(response(
+                "200 OK",
+                &[(
+                    "Link",
+                    format!("<http://{o}/v2/r/tags/list?last=a>; rel=\"next\""),
+                )],
+                br#"{"name":"r","tags":["a"]}"#,
+            ));
+        }
+        if req.method == "POST" {
+            return Action::Respond(response(
+                "202 Accepted",
+                &[("Location", format!("http://{o}/upload/1"))],
+                b"",
+            ));
+        }
+        Action::Respond(response("404 Not Found", &[], b""))
+    });
+    let out = ok(lade().args([
+        "list-tags",
+        "--tls-verify=false",
+        "--creds",
+        "u:p",
+        &format!("docker://{reg}/r"),
+    ]));
+    assert_eq!(json(&out)["Tags"], json!(["a", "b"]));
+    fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "u:p",
+            &src,
+            &format!("docker://{reg}/r:1"),
+        ]),
+        3,
+    );
+    let seen = got_auth.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|l| l.starts_with("GET /v2/r/tags/list")),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|l| l.contains("/upload/1")), "{seen:?}");
+    assert!(seen.iter().all(|l| l.ends_with("false")), "{seen:?}");
+}
+
+#[test]
+fn an_https_registry_cannot_send_lade_to_plain_http() {
+    if !require_tool("python3") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let plain_hits: Arc<AtomicUsize> = Arc::default();
+    let h = plain_hits.clone();
+    let plain = serve(None, move |_| {
+        h.fetch_add(1, Ordering::SeqCst);
+        Action::Respond(response("500 Internal Server Error", &[], b""))
+    });
+    // An HTTPS registry (python's http.server over TLS) whose uploads
+    // would go on at a plain-HTTP address.
+    let certs = t.path().join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    let (crt, key) = self_signed_server(&certs, "domain", "IP:127.0.0.1");
+    let script = format!(
+        r#"
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self, code, headers={{}}):
+        self.send_response(code)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def do_GET(self):
+        self.answer(200 if self.path == "/v2/" else 404)
+    def do_HEAD(self):
+        self.answer(404)
+    def do_POST(self):
+        self.answer(202, {{"Location": "http://{plain}/upload/1"}})
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain("{crt}", "{key}")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#,
+        crt = crt.display(),
+        key = key.display()
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let cd = t.path().join("certs.d");
+    fs::create_dir_all(&cd).unwrap();
+    fs::copy(&crt, cd.join("domain.crt")).unwrap();
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--dest-cert-dir",
+            cd.to_str().unwrap(),
+            &src,
+            &format!("docker://127.0.0.1:{}/r:1", port.trim()),
+        ]),
+        3,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(err.contains("refusing plain HTTP"), "{err}");
+    assert_eq!(plain_hits.load(Ordering::SeqCst), 0);
+}
+
+#[test]
 fn client_certificate_from_cert_dir_is_presented() {
     let Some(_) = registry() else { return };
     if !require_tool("docker-registry") || !require_tool("openssl") {

@@ -265,10 +265,25 @@ impl Client {
     ) -> Result<Response<Body>> {
         let path = url.strip_prefix(&self.base).unwrap_or(url).to_string();
         let what = format!("{method} {}", path.split('?').next().unwrap_or(&path));
+        // Credentials go to the registry itself only: a URL it names on
+        // another host (an upload's Location, a tag list's next page) is
+        // asked without them, and one on plain HTTP is refused where the
+        // registry speaks HTTPS, as redirects are.
+        let own = host_of(url).eq_ignore_ascii_case(host_of(&self.base));
+        if url.starts_with("http://") && !self.is_http() && !self.insecure {
+            return Err(self.ctx(
+                &what,
+                Error::new(format!("refusing plain HTTP {url} (named by the registry)")),
+            ));
+        }
         let mut attempt = 0;
-        let mut reauth = false;
+        let mut reauth = !own;
         loop {
-            let auth = self.auth_header(scopes).map_err(|e| self.ctx(&what, e))?;
+            let auth = if own {
+                self.auth_header(scopes).map_err(|e| self.ctx(&what, e))?
+            } else {
+                None
+            };
             let mut h: Vec<(&str, String)> = headers.to_vec();
             if let Some(a) = &auth {
                 h.push(("authorization", a.clone()));
