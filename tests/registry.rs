@@ -1006,10 +1006,6 @@ fn url_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Credential helpers: `login` stores through the one the auth file names
-/// (nothing in the file), copies get from it, `logout` erases it; a
-/// helper that is not installed gives no credentials and a warning, and
-/// registries that need none still work.
 #[test]
 fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     let Some(_) = registry() else { return };
@@ -1020,10 +1016,8 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     let Some(src) = fixture_layout(&t.path().join("src")) else {
         return;
     };
-    let certs = t.path().join("certs");
-    fs::create_dir_all(&certs).unwrap();
     // The recipe registry guides give, which marks the certificate a CA.
-    let (crt, key) = self_signed_server(&certs, "domain", "IP:127.0.0.1");
+    let (crt, key, cd) = self_signed_trusted(t.path(), "domain", "IP:127.0.0.1");
     let text = ok_str(
         Command::new("openssl")
             .args(["x509", "-noout", "-text", "-in"])
@@ -1040,9 +1034,6 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
 
     // With the certificate itself in the cert dir: trusted both ways, and
     // skopeo (Go's TLS) agrees on what was written.
-    let cd = t.path().join("certs.d");
-    fs::create_dir_all(&cd).unwrap();
-    fs::copy(&crt, cd.join("domain.crt")).unwrap();
     let cd = cd.to_str().unwrap();
     ok(lade().args(["copy", "-q", "--dest-cert-dir", cd, &src, &dst]));
     let ours = digest_of(&dst, &["--cert-dir", cd]);
@@ -1056,10 +1047,7 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     assert_eq!(digest_of(&back, &[]), ours);
 
     // Another self-signed certificate with the same names is not this one.
-    let other = t.path().join("other.d");
-    fs::create_dir_all(&other).unwrap();
-    let (ocrt, _) = self_signed_server(&certs, "other", "IP:127.0.0.1");
-    fs::copy(&ocrt, other.join("ca.crt")).unwrap();
+    let (_, _, other) = self_signed_trusted(t.path(), "other", "IP:127.0.0.1");
     let err = fails_with(
         lade().args(["inspect", "--cert-dir", other.to_str().unwrap(), &dst]),
         3,
@@ -1067,11 +1055,8 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     assert!(err.contains("invalid peer certificate"), "{err}");
 
     // A trusted certificate for another name is refused for this one.
-    let (ncrt, nkey) = self_signed_server(&certs, "named", "DNS:registry.invalid");
+    let (ncrt, nkey, nd) = self_signed_trusted(t.path(), "named", "DNS:registry.invalid");
     let named = tls_registry(&ncrt, &nkey, None);
-    let nd = t.path().join("named.d");
-    fs::create_dir_all(&nd).unwrap();
-    fs::copy(&ncrt, nd.join("ca.crt")).unwrap();
     let nimg = format!("docker://{}/x:1", named.addr);
     let err = fails_with(
         lade().args(["inspect", "--cert-dir", nd.to_str().unwrap(), &nimg]),
@@ -1137,14 +1122,9 @@ fn proxies_from_the_environment_as_go_reads_them() {
     let Some(src) = fixture_layout(&t.path().join("src")) else {
         return;
     };
-    let certs = t.path().join("certs");
-    fs::create_dir_all(&certs).unwrap();
     // A registry known by a name only the proxy can reach.
-    let (crt, key) = self_signed_server(&certs, "domain", "DNS:registry.example");
+    let (crt, key, cd) = self_signed_trusted(t.path(), "domain", "DNS:registry.example");
     let reg = tls_registry(&crt, &key, None);
-    let cd = t.path().join("certs.d");
-    fs::create_dir_all(&cd).unwrap();
-    fs::copy(&crt, cd.join("domain.crt")).unwrap();
     let cd = cd.to_str().unwrap();
     let (proxy, seen) = connect_proxy(reg.addr.clone());
     let proxy_url = format!("http://{proxy}");
@@ -1322,9 +1302,7 @@ fn an_https_registry_cannot_send_lade_to_plain_http() {
     });
     // An HTTPS registry (python's http.server over TLS) whose uploads
     // would go on at a plain-HTTP address.
-    let certs = t.path().join("certs");
-    fs::create_dir_all(&certs).unwrap();
-    let (crt, key) = self_signed_server(&certs, "domain", "IP:127.0.0.1");
+    let (crt, key, cd) = self_signed_trusted(t.path(), "domain", "IP:127.0.0.1");
     let script = format!(
         r#"
 import http.server, ssl, sys
@@ -1362,9 +1340,6 @@ s.serve_forever()
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut port)
         .unwrap();
-    let cd = t.path().join("certs.d");
-    fs::create_dir_all(&cd).unwrap();
-    fs::copy(&crt, cd.join("domain.crt")).unwrap();
     let err = fails_with(
         lade().args([
             "copy",
@@ -1427,6 +1402,10 @@ fn client_certificate_from_cert_dir_is_presented() {
     assert!(err.contains("needs its key"), "{err}");
 }
 
+/// Credential helpers: `login` stores through the one the auth file names
+/// (nothing in the file), copies get from it, `logout` erases it; a
+/// helper that is not installed gives no credentials and a warning, and
+/// registries that need none still work.
 #[test]
 fn credential_helpers_store_give_and_erase() {
     let Some(plain) = registry() else { return };

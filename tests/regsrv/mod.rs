@@ -79,21 +79,26 @@ pub fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str)
 /// A self-signed certificate `crt` for `cn`, its key `key`, made with
 /// openssl.
 pub fn self_signed(key: &Path, crt: &Path, cn: &str) {
-    ok(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        &format!("/CN={cn}"),
-        "-keyout",
-        key.to_str().unwrap(),
-        "-out",
-        crt.to_str().unwrap(),
-    ]));
+    req_x509(key, crt, cn, None);
+}
+
+/// `openssl req -x509` with its default extensions (which mark the
+/// certificate CA:TRUE), and `san` as its subjectAltName if given.
+fn req_x509(key: &Path, crt: &Path, cn: &str, san: Option<&str>) {
+    let subj = format!("/CN={cn}");
+    let mut args = vec![
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", &subj,
+    ];
+    let ext = san.map(|s| format!("subjectAltName={s}"));
+    if let Some(e) = &ext {
+        args.extend(["-addext", e]);
+    }
+    ok(Command::new("openssl")
+        .args(args)
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(crt));
 }
 
 /// A CA and a server certificate for 127.0.0.1 made with openssl.
@@ -174,30 +179,20 @@ pub fn secure_registry(dir: &Path) -> (Registry, PathBuf) {
     (reg, cert_dir)
 }
 
-/// A self-signed server certificate for `san` (say `IP:127.0.0.1`) made
-/// the way registry guides make one (`openssl req -x509` with its default
-/// extensions, which mark it CA:TRUE); returns (certificate, key).
-pub fn self_signed_server(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf) {
-    let crt = dir.join(format!("{name}.crt"));
-    let key = dir.join(format!("{name}.key"));
-    ok(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=lade test registry",
-        "-addext",
-        &format!("subjectAltName={san}"),
-        "-keyout",
-        key.to_str().unwrap(),
-        "-out",
-        crt.to_str().unwrap(),
-    ]));
-    (crt, key)
+/// A self-signed server certificate `dir/certs/NAME.crt` for `san` (say
+/// `IP:127.0.0.1`), made the way registry guides make one (so CA:TRUE),
+/// and a certs.d-style directory `dir/NAME.d` trusting it; returns
+/// (certificate, key, directory).
+pub fn self_signed_trusted(dir: &Path, name: &str, san: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let certs = dir.join("certs");
+    fs::create_dir_all(&certs).unwrap();
+    let crt = certs.join(format!("{name}.crt"));
+    let key = certs.join(format!("{name}.key"));
+    req_x509(&key, &crt, "lade test registry", Some(san));
+    let d = dir.join(format!("{name}.d"));
+    fs::create_dir_all(&d).unwrap();
+    fs::copy(&crt, d.join("domain.crt")).unwrap();
+    (crt, key, d)
 }
 
 /// A client certificate `NAME.cert` with its `NAME.key` in `out`, signed

@@ -132,8 +132,12 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(|e| Error::new(format!("TLS: {e}")))?;
-    let verifier: Arc<dyn ServerCertVerifier> = if insecure {
-        Arc::new(Unverified(provider.clone()))
+    let verifier = if insecure {
+        Verifier {
+            inner: None,
+            trusted: Vec::new(),
+            provider: provider.clone(),
+        }
     } else {
         let mut roots = RootCertStore::empty();
         let mut trusted = system_roots();
@@ -145,15 +149,15 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
         let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .map_err(|e| Error::new(format!("TLS roots: {e}")))?;
-        Arc::new(Verifier {
-            inner,
+        Verifier {
+            inner: Some(inner),
             trusted,
             provider: provider.clone(),
-        })
+        }
     };
     let builder = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier);
+        .with_custom_certificate_verifier(Arc::new(verifier));
     let config = match dir.client {
         Some((chain, key)) => builder
             .with_client_auth_cert(chain, key)
@@ -167,9 +171,12 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
 
 /// The usual verification, and beside it: a certificate the registry
 /// presents that is itself one of the trusted ones (system or directory).
+///
+/// Without `inner` (`--tls-verify=false`): any certificate. Either way the
+/// handshake must be signed by the key the certificate names.
 #[derive(Debug)]
 struct Verifier {
-    inner: Arc<WebPkiServerVerifier>,
+    inner: Option<Arc<WebPkiServerVerifier>>,
     trusted: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
 }
@@ -211,10 +218,10 @@ impl ServerCertVerifier for Verifier {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        let err = match self
-            .inner
-            .verify_server_cert(end_entity, intermediates, name, ocsp, now)
-        {
+        let Some(inner) = &self.inner else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        let err = match inner.verify_server_cert(end_entity, intermediates, name, ocsp, now) {
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
@@ -253,51 +260,11 @@ impl ServerCertVerifier for Verifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// `--tls-verify=false`: any certificate, though the handshake must
-/// still be signed by the key it names.
-#[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
         verify_tls12_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -311,12 +278,14 @@ impl ServerCertVerifier for Unverified {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
