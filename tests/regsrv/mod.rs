@@ -101,44 +101,43 @@ fn req_x509(key: &Path, crt: &Path, cn: &str, san: Option<&str>) {
         .arg(crt));
 }
 
+/// A certificate `crt` with its key `key` for `cn`, with the extensions
+/// `ext` (openssl's extfile lines), signed by the CA `ca.crt`/`ca.key` in
+/// `ca_dir`.
+fn signed_by_ca(ca_dir: &Path, key: &Path, crt: &Path, cn: &str, ext: &str) {
+    let cnf = ca_dir.join(format!("{cn}.cnf"));
+    let csr = ca_dir.join(format!("{cn}.csr"));
+    fs::write(&cnf, ext).unwrap();
+    ok(Command::new("openssl")
+        .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj"])
+        .arg(format!("/CN={cn}"))
+        .arg("-keyout")
+        .arg(key)
+        .arg("-out")
+        .arg(&csr));
+    ok(Command::new("openssl")
+        .args(["x509", "-req", "-CAcreateserial", "-days", "2", "-in"])
+        .arg(&csr)
+        .arg("-CA")
+        .arg(ca_dir.join("ca.crt"))
+        .arg("-CAkey")
+        .arg(ca_dir.join("ca.key"))
+        .arg("-extfile")
+        .arg(&cnf)
+        .arg("-out")
+        .arg(crt));
+}
+
 /// A CA and a server certificate for 127.0.0.1 made with openssl.
 pub fn make_tls(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
     self_signed(&dir.join("ca.key"), &dir.join("ca.crt"), "lade test CA");
-    fs::write(
-        dir.join("ext.cnf"),
+    signed_by_ca(
+        dir,
+        &dir.join("server.key"),
+        &dir.join("server.crt"),
+        "127.0.0.1",
         "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    ok(Command::new("openssl").args([
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        &d("server.key"),
-        "-out",
-        &d("server.csr"),
-    ]));
-    ok(Command::new("openssl").args([
-        "x509",
-        "-req",
-        "-in",
-        &d("server.csr"),
-        "-CA",
-        &d("ca.crt"),
-        "-CAkey",
-        &d("ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &d("ext.cnf"),
-        "-out",
-        &d("server.crt"),
-    ]));
+    );
     (
         dir.join("ca.crt"),
         dir.join("server.crt"),
@@ -198,41 +197,13 @@ pub fn self_signed_trusted(dir: &Path, name: &str, san: &str) -> (PathBuf, PathB
 /// A client certificate `NAME.cert` with its `NAME.key` in `out`, signed
 /// by the CA `ca.crt`/`ca.key` in `ca_dir`.
 pub fn client_cert(ca_dir: &Path, out: &Path, name: &str) {
-    let p = |d: &Path, f: &str| d.join(f).to_str().unwrap().to_string();
-    fs::write(
-        ca_dir.join("client.cnf"),
+    signed_by_ca(
+        ca_dir,
+        &out.join(format!("{name}.key")),
+        &out.join(format!("{name}.cert")),
+        "lade test client",
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    ok(Command::new("openssl").args([
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=lade test client",
-        "-keyout",
-        &p(out, &format!("{name}.key")),
-        "-out",
-        &p(ca_dir, "client.csr"),
-    ]));
-    ok(Command::new("openssl").args([
-        "x509",
-        "-req",
-        "-in",
-        &p(ca_dir, "client.csr"),
-        "-CA",
-        &p(ca_dir, "ca.crt"),
-        "-CAkey",
-        &p(ca_dir, "ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &p(ca_dir, "client.cnf"),
-        "-out",
-        &p(out, &format!("{name}.cert")),
-    ]));
+    );
 }
 
 /// A registry serving TLS with `crt`/`key`, no authentication; with
