@@ -27,12 +27,15 @@ ENVIRONMENT
   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
                           the Docker daemon docker-daemon: talks to
   HTTPS_PROXY, HTTP_PROXY proxy for https and http registry requests (either
-                          spelling; a CONNECT tunnel), as Go reads them: never
-                          for localhost or loopback addresses
+                          spelling; http(s):// in a CONNECT tunnel, socks5://,
+                          socks5h://), as Go reads them: never for localhost
+                          or loopback addresses
   NO_PROXY                hosts reached directly: NAME (and its subdomains),
-                          .NAME (subdomains only), NAME:PORT, IP, CIDR, or *
-  SSL_CERT_FILE           the CA bundle registries are checked against
-                          (default: the system's bundle)";
+                          .NAME (subdomains only), NAME:PORT, IP[:PORT], CIDR,
+                          or *
+  SSL_CERT_FILE, SSL_CERT_DIR
+                          the CA bundle and directories registries are checked
+                          against, beside --cert-dir (default: the system's)";
 
 pub const EXIT_CODES: &str = "\
 EXIT STATUS

@@ -1017,7 +1017,7 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
         return;
     };
     // The recipe registry guides give, which marks the certificate a CA.
-    let (crt, key, cd) = self_signed_trusted(t.path(), "domain", "IP:127.0.0.1");
+    let (crt, key, cd_path) = self_signed_trusted(t.path(), "domain", "IP:127.0.0.1");
     let text = ok_str(
         Command::new("openssl")
             .args(["x509", "-noout", "-text", "-in"])
@@ -1031,10 +1031,15 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     let err = fails_with(lade().args(["copy", "-q", &src, &dst]), 3);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--cert-dir"), "{err}");
+    // (Its CA:TRUE is not what is wrong with it.)
+    assert!(
+        err.contains("UnknownIssuer") && !err.contains("CaUsedAsEndEntity"),
+        "{err}"
+    );
 
     // With the certificate itself in the cert dir: trusted both ways, and
     // skopeo (Go's TLS) agrees on what was written.
-    let cd = cd.to_str().unwrap();
+    let cd = cd_path.to_str().unwrap();
     ok(lade().args(["copy", "-q", "--dest-cert-dir", cd, &src, &dst]));
     let ours = digest_of(&dst, &["--cert-dir", cd]);
     let theirs =
@@ -1042,8 +1047,10 @@ fn self_signed_registry_certificate_in_cert_dir_is_trusted_as_go_does() {
     assert_eq!(ours, theirs.trim());
     let back = oci(&t.path().join("back"), "b");
     ok(lade().args(["copy", "-q", "--src-cert-dir", cd, &dst, &back]));
-    // Trusted as one of the system's roots (SSL_CERT_FILE names them).
+    // Trusted as one of the system's roots (SSL_CERT_FILE or SSL_CERT_DIR
+    // names them).
     assert_eq!(digest_of_env(&dst, ("SSL_CERT_FILE", &crt)), ours);
+    assert_eq!(digest_of_env(&dst, ("SSL_CERT_DIR", &cd_path)), ours);
     assert_eq!(digest_of(&back, &[]), ours);
 
     // Another self-signed certificate with the same names is not this one.
@@ -1093,19 +1100,76 @@ fn connect_proxy(upstream: String) -> (String, Arc<Mutex<Vec<String>>>) {
                     let _ = c.write_all(&response("405 Method Not Allowed", &[], b""));
                     return;
                 }
-                let Ok(mut u) = TcpStream::connect(&up) else {
-                    return;
-                };
                 let _ = c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-                let _ = u.write_all(&buffered);
-                let (mut c2, mut u2) = (c.try_clone().unwrap(), u.try_clone().unwrap());
-                let t = std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut u2, &mut c2);
-                    let _ = c2.shutdown(Shutdown::Write);
-                });
-                let _ = std::io::copy(&mut c, &mut u);
-                let _ = u.shutdown(Shutdown::Write);
-                let _ = t.join();
+                tunnel(c, &up, &buffered);
+            });
+        }
+    });
+    (addr, seen)
+}
+
+/// Pipe `c` to a new connection to `upstream`, `first` sent ahead.
+fn tunnel(mut c: TcpStream, upstream: &str, first: &[u8]) {
+    let Ok(mut u) = TcpStream::connect(upstream) else {
+        return;
+    };
+    let _ = u.write_all(first);
+    let (mut c2, mut u2) = (c.try_clone().unwrap(), u.try_clone().unwrap());
+    let t = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut u2, &mut c2);
+        let _ = c2.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut c, &mut u);
+    let _ = u.shutdown(Shutdown::Write);
+    let _ = t.join();
+}
+
+/// A SOCKS5 proxy (no authentication) on a loopback port that tunnels
+/// every connection to `upstream`; the targets asked for are kept.
+fn socks_proxy(upstream: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let (up, seen) = (upstream.clone(), seen2.clone());
+            std::thread::spawn(move || {
+                let mut head = [0u8; 2];
+                let mut methods = [0u8; 255];
+                if c.read_exact(&mut head).is_err()
+                    || c.read_exact(&mut methods[..head[1] as usize]).is_err()
+                    || c.write_all(&[5, 0]).is_err()
+                {
+                    return;
+                }
+                let mut req = [0u8; 4];
+                if c.read_exact(&mut req).is_err() {
+                    return;
+                }
+                let host = match req[3] {
+                    1 => {
+                        let mut a = [0u8; 4];
+                        let _ = c.read_exact(&mut a);
+                        std::net::Ipv4Addr::from(a).to_string()
+                    }
+                    3 => {
+                        let mut n = [0u8; 1];
+                        let _ = c.read_exact(&mut n);
+                        let mut name = vec![0u8; n[0] as usize];
+                        let _ = c.read_exact(&mut name);
+                        String::from_utf8_lossy(&name).into_owned()
+                    }
+                    _ => return,
+                };
+                let mut port = [0u8; 2];
+                let _ = c.read_exact(&mut port);
+                seen.lock()
+                    .unwrap()
+                    .push(format!("{host}:{}", u16::from_be_bytes(port)));
+                let _ = c.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+                tunnel(c, &up, &[]);
             });
         }
     });
@@ -1177,6 +1241,33 @@ fn proxies_from_the_environment_as_go_reads_them() {
         assert!(err.contains("registry.example"), "{err}");
         assert!(take().is_empty(), "NO_PROXY={no}");
     }
+    // A SOCKS proxy is used too (socks5h: it resolves the name).
+    let (socks, socks_seen) = socks_proxy(reg.addr.clone());
+    let mut c = lade();
+    env(&mut c, &[("HTTPS_PROXY", &format!("socks5h://{socks}"))]);
+    let got = json(&ok(c.args(["inspect", "--cert-dir", cd, &dst])))["Digest"].clone();
+    assert_eq!(got, ours);
+    let asked = socks_seen.lock().unwrap().clone();
+    assert!(
+        !asked.is_empty() && asked.iter().all(|a| a == "registry.example:443"),
+        "{asked:?}"
+    );
+    // A proxy that cannot be reached is named in the error.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut c = lade();
+    env(
+        &mut c,
+        &[("HTTPS_PROXY", &format!("http://127.0.0.1:{closed}"))],
+    );
+    let err = fails_with(c.args(["inspect", "--cert-dir", cd, &dst]), 3);
+    assert!(
+        err.contains(&format!("through proxy 127.0.0.1:{closed}")),
+        "{err}"
+    );
+
     // HTTP_PROXY is for http URLs only.
     let mut c = lade();
     env(&mut c, &[("HTTP_PROXY", &proxy_url)]);
@@ -1184,7 +1275,12 @@ fn proxies_from_the_environment_as_go_reads_them() {
     assert!(take().is_empty());
     // Loopback registries are reached directly, whatever the environment.
     let digest = digest_of(&src, &[]);
-    for host in [local.clone(), local.replace("127.0.0.1", "localhost")] {
+    // (Host names are not case-sensitive.)
+    for host in [
+        local.clone(),
+        local.replace("127.0.0.1", "localhost"),
+        local.replace("127.0.0.1", "LOCALHOST"),
+    ] {
         let mut c = lade();
         env(
             &mut c,
@@ -1195,11 +1291,19 @@ fn proxies_from_the_environment_as_go_reads_them() {
         assert_eq!(digest_of(&img, &[INSECURE]), digest);
     }
     assert!(take().is_empty());
-    // A proxy URL that is none is said to be wrong.
+    // A proxy URL that is none is said to be wrong where it is used
+    // (and only there).
     let mut c = lade();
     env(&mut c, &[("HTTPS_PROXY", "ftp://what")]);
     let err = fails_with(c.args(["inspect", &dst]), 3);
     assert!(err.contains("HTTPS_PROXY"), "{err}");
+    let mut c = lade();
+    env(
+        &mut c,
+        &[("HTTPS_PROXY", "ftp://what"), ("HTTP_PROXY", "ftp://what")],
+    );
+    let img = format!("docker://{local}/{}:1", unique("direct/b"));
+    ok(c.args(["copy", "-q", "--dest-tls-verify=false", &src, &img]));
 }
 
 #[test]
@@ -1396,10 +1500,18 @@ fn client_certificate_from_cert_dir_is_presented() {
         &dst,
     ]));
     assert_eq!(ours, theirs.trim());
-    // A .cert without its .key is a clear error.
-    fs::remove_file(cd.join("client.key")).unwrap();
+    // The server's own certificate (signed by the CA) trusted instead of
+    // the CA: accepted as it is, as Go does.
+    fs::copy(&crt, cd.join("ca.crt")).unwrap();
+    assert_eq!(digest_of(&dst, &["--cert-dir", cds]), ours);
+    // A .cert without its .key, or a .key without its .cert, is a clear
+    // error.
+    fs::rename(cd.join("client.key"), cd.join("other.key")).unwrap();
     let err = fails_with(lade().args(["inspect", "--cert-dir", cds, &dst]), 3);
     assert!(err.contains("needs its key"), "{err}");
+    fs::remove_file(cd.join("client.cert")).unwrap();
+    let err = fails_with(lade().args(["inspect", "--cert-dir", cds, &dst]), 3);
+    assert!(err.contains("other.key has no certificate"), "{err}");
 }
 
 /// Credential helpers: `login` stores through the one the auth file names

@@ -81,12 +81,15 @@ impl DockerRef {
             }
         }
         let (domain, path) = match name.split_once('/') {
+            // A first component with a '.', a ':' or an upper-case letter,
+            // or "localhost", names the registry (as Docker reads names;
+            // host names are not case-sensitive).
             Some((first, remainder))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
+                if first.contains('.')
+                    || first.contains(':')
+                    || first == "localhost"
+                    || first.chars().any(|c| c.is_ascii_uppercase()) =>
             {
-                if first.chars().any(|c| c.is_ascii_uppercase()) {
-                    return Err(bad("registry host must be lowercase"));
-                }
                 if !valid_domain(first) {
                     return Err(bad("invalid registry host"));
                 }
@@ -220,7 +223,7 @@ mod tests {
             "a:",
             "a:-x",
             "a@sha256:zz",
-            "Reg.io/a",
+            "reg.io/A",
             "../a",
             "..:5000/a",
             "a..b/c",
@@ -234,6 +237,8 @@ mod tests {
         }
         for good in [
             "r.io/a",
+            "Reg.io/a",
+            "LOCALHOST:5000/a",
             "r-1.example:5000/a/b",
             "localhost/a",
             "[::1]:5000/a",

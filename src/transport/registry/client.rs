@@ -11,7 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use ureq::http::{self, Method, Response};
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, Connector, SocksConnector, TcpConnector,
+};
 use ureq::{Agent, Body, SendBody};
 
 use super::auth::{parse_challenges, Challenge, Creds};
@@ -87,7 +89,8 @@ impl Client {
             .max_idle_connections(32)
             .build();
         let connector =
-            ().chain(ConnectProxyConnector::default())
+            ().chain(SocksConnector::default())
+                .chain(ConnectProxyConnector::default())
                 .chain(TcpConnector::default())
                 .chain(tls);
         let agent = Agent::with_parts(config, connector, DefaultResolver::default());
@@ -100,7 +103,7 @@ impl Client {
             retries: opts.retries,
             state: Mutex::new(AuthState::default()),
             fetching: Mutex::new(()),
-            proxies: super::proxy::Proxies::from_env()?,
+            proxies: super::proxy::Proxies::from_env(),
         };
         c.ping(api_host)?;
         Ok(c)
@@ -269,7 +272,7 @@ impl Client {
         // another host (an upload's Location, a tag list's next page) is
         // asked without them, and one on plain HTTP is refused where the
         // registry speaks HTTPS, as redirects are.
-        let own = host_of(url).eq_ignore_ascii_case(host_of(&self.base));
+        let own = origin(url) == origin(&self.base);
         if url.starts_with("http://") && !self.is_http() && !self.insecure {
             return Err(self.ctx(
                 &what,
@@ -371,7 +374,7 @@ impl Client {
     ) -> std::result::Result<Response<Body>, SendError> {
         let mut url = url.to_string();
         let mut headers = headers.to_vec();
-        let origin = host_of(&url).to_string();
+        let first = origin(&url);
         for _ in 0..6 {
             let resp = self.send_body(method, &url, &headers, body)?;
             let code = resp.status().as_u16();
@@ -383,8 +386,8 @@ impl Client {
             let Some(loc) = header(&resp, "location") else {
                 return Ok(resp);
             };
-            url = self.resolve(&loc);
-            if host_of(&url) != origin {
+            url = resolve_against(&url, &loc);
+            if origin(&url) != first {
                 headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
             }
             if url.starts_with("http://") && !self.insecure && !self.is_http() {
@@ -411,7 +414,10 @@ impl Client {
         for (k, v) in headers {
             b = b.header(*k, v.as_str());
         }
-        let proxy = self.proxies.for_url(url);
+        let proxy = self.proxies.for_url(url).map_err(|err| SendError {
+            err,
+            retriable: false,
+        })?;
         let r = match body {
             ReqBody::Empty => b.body(()).map(|r| self.run(r, proxy)),
             ReqBody::Bytes(bytes) => b
@@ -432,7 +438,17 @@ impl Client {
                 retriable: false,
             }),
             Ok(Ok(resp)) => Ok(resp),
-            Ok(Err(e)) => Err(send_error(e)),
+            Ok(Err(e)) => Err(match proxy {
+                // Said so: the failure may be the proxy's.
+                Some(p) => {
+                    let mut e = send_error(e);
+                    e.err = e
+                        .err
+                        .context(format!("through proxy {}:{}", p.host(), p.port()));
+                    e
+                }
+                None => send_error(e),
+            }),
         }
     }
 
@@ -695,6 +711,9 @@ fn send_error(e: ureq::Error) -> SendError {
 fn with_tls_hint(msg: String) -> String {
     let hint = if msg.contains("certificate not valid for name") {
         "name the registry as its certificate does, or use --tls-verify=false"
+    } else if msg.contains("certificate expired") || msg.contains("not valid yet") {
+        "the registry's certificate is out of its validity period (or this machine's clock is \
+         wrong)"
     } else if msg.contains("invalid peer certificate") {
         "the registry's certificate is not trusted here: put its CA, or the certificate \
          itself if self-signed, in --cert-dir DIR as DIR/*.crt (default \
@@ -766,7 +785,39 @@ pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
 
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.split(['/', '?']).next().unwrap_or(rest)
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// Where a URL goes: its host, lower-cased, and port (the scheme's when
+/// none is written): `https://R.io` and `https://r.io:443/v2/` are one.
+fn origin(url: &str) -> (String, u16) {
+    let default = if url.starts_with("http://") { 80 } else { 443 };
+    let authority = host_of(url);
+    let hostport = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !p.contains(']') => (h, p.parse().unwrap_or(default)),
+        _ => (hostport, default),
+    };
+    (host.to_ascii_lowercase(), port)
+}
+
+/// `loc` (a Location header) resolved against the URL it came from.
+fn resolve_against(base: &str, loc: &str) -> String {
+    if loc.starts_with("http://") || loc.starts_with("https://") {
+        return loc.to_string();
+    }
+    let scheme = base.split_once("://").map_or("https", |(s, _)| s);
+    if let Some(rest) = loc.strip_prefix("//") {
+        return format!("{scheme}://{rest}");
+    }
+    let root = format!("{scheme}://{}", host_of(base));
+    if loc.starts_with('/') {
+        return format!("{root}{loc}");
+    }
+    // A relative path: beside the last segment of the base's path.
+    let path = base[root.len()..].split(['?', '#']).next().unwrap_or("");
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    format!("{root}{dir}/{loc}")
 }
 
 fn challenge_of(resp: &Response<Body>) -> Result<Challenge> {
@@ -841,4 +892,33 @@ pub fn urlencode(s: &str) -> String {
 
 pub fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin("https://R.io/v2/"), origin("https://r.io:443/x"));
+        assert_eq!(origin("http://r.io"), ("r.io".to_string(), 80));
+        assert_ne!(origin("https://r.io:5000/"), origin("https://r.io/"));
+        assert_eq!(
+            origin("https://u:p@[::1]:5000/v2/"),
+            ("[::1]".to_string(), 5000)
+        );
+        assert_eq!(origin("https://[::1]/v2/"), ("[::1]".to_string(), 443));
+    }
+
+    #[test]
+    fn locations() {
+        let b = "https://cdn.example/a/b/blob?sig=1";
+        assert_eq!(
+            resolve_against(b, "https://x.example/y"),
+            "https://x.example/y"
+        );
+        assert_eq!(resolve_against(b, "//y.example/z"), "https://y.example/z");
+        assert_eq!(resolve_against(b, "/other"), "https://cdn.example/other");
+        assert_eq!(resolve_against(b, "c?d=1"), "https://cdn.example/a/b/c?d=1");
+    }
 }

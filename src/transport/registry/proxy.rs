@@ -10,11 +10,12 @@ use ureq::Proxy;
 
 use crate::error::{Error, Result};
 
-/// The proxies of the environment, read once.
+/// The proxies of the environment, read once. A proxy URL that is none
+/// is an error where it would be used (as in Go), not before.
 #[derive(Debug, Default)]
 pub struct Proxies {
-    https: Option<Proxy>,
-    http: Option<Proxy>,
+    https: Option<std::result::Result<Proxy, String>>,
+    http: Option<std::result::Result<Proxy, String>>,
     no_proxy: Vec<NoProxy>,
 }
 
@@ -24,41 +25,44 @@ fn env_any(names: [&str; 2]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
-fn parse(var: &str, url: &str) -> Result<Proxy> {
-    Proxy::new(url).map_err(|e| Error::new(format!("{var}={url:?}: not a proxy URL: {e}")))
+fn parse(var: &str, url: &str) -> std::result::Result<Proxy, String> {
+    Proxy::new(url).map_err(|e| format!("{var}={url:?}: not a proxy URL: {e}"))
 }
 
 impl Proxies {
-    pub fn from_env() -> Result<Proxies> {
-        let https = env_any(["HTTPS_PROXY", "https_proxy"])
-            .map(|u| parse("HTTPS_PROXY", &u))
-            .transpose()?;
-        let http = env_any(["HTTP_PROXY", "http_proxy"])
-            .map(|u| parse("HTTP_PROXY", &u))
-            .transpose()?;
+    pub fn from_env() -> Proxies {
+        let https = env_any(["HTTPS_PROXY", "https_proxy"]).map(|u| parse("HTTPS_PROXY", &u));
+        let http = env_any(["HTTP_PROXY", "http_proxy"]).map(|u| parse("HTTP_PROXY", &u));
         let no_proxy = env_any(["NO_PROXY", "no_proxy"])
             .map(|v| v.split(',').filter_map(NoProxy::parse).collect())
             .unwrap_or_default();
-        Ok(Proxies {
+        Proxies {
             https,
             http,
             no_proxy,
-        })
+        }
     }
 
     /// The proxy for a request to `url`, if any.
-    pub fn for_url(&self, url: &str) -> Option<&Proxy> {
-        let (scheme, rest) = url.split_once("://")?;
+    pub fn for_url(&self, url: &str) -> Result<Option<&Proxy>> {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Ok(None);
+        };
         let proxy = match scheme {
-            "https" => self.https.as_ref()?,
-            "http" => self.http.as_ref()?,
-            _ => return None,
+            "https" => &self.https,
+            "http" => &self.http,
+            _ => &None,
+        };
+        let Some(proxy) = proxy else {
+            return Ok(None);
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         let authority = authority.rsplit('@').next().unwrap_or(authority);
         let (host, port) = split_host_port(authority, if scheme == "https" { 443 } else { 80 });
-        self.uses_proxy(&host.to_ascii_lowercase(), port)
-            .then_some(proxy)
+        if !self.uses_proxy(&host.to_ascii_lowercase(), port) {
+            return Ok(None);
+        }
+        proxy.as_ref().map(Some).map_err(|e| Error::new(e.clone()))
     }
 
     fn uses_proxy(&self, host: &str, port: u16) -> bool {
@@ -92,8 +96,8 @@ fn split_host_port(authority: &str, default: u16) -> (&str, u16) {
 enum NoProxy {
     /// `*`: no request is proxied.
     All,
-    /// An address, or a network in CIDR form.
-    Net(IpAddr, u8),
+    /// An address, or a network in CIDR form; an address may name a port.
+    Net(IpAddr, u8, Option<u16>),
     /// A name: `example.com` is that host and those under it;
     /// `.example.com` (or `*.example.com`) only those under it. A port
     /// limits it to that port.
@@ -117,7 +121,7 @@ impl NoProxy {
             let ip: IpAddr = net.parse().ok()?;
             let bits: u8 = bits.parse().ok()?;
             let max = if ip.is_ipv4() { 32 } else { 128 };
-            return (bits <= max).then_some(NoProxy::Net(ip, bits));
+            return (bits <= max).then_some(NoProxy::Net(ip, bits, None));
         }
         let (host, port) = match split_host_port(&e, 0) {
             (h, 0) => (h, None),
@@ -125,7 +129,7 @@ impl NoProxy {
         };
         if let Ok(ip) = host.parse::<IpAddr>() {
             let bits = if ip.is_ipv4() { 32 } else { 128 };
-            return Some(NoProxy::Net(ip, bits));
+            return Some(NoProxy::Net(ip, bits, port));
         }
         let host = host.strip_prefix('*').unwrap_or(host);
         let (suffix, exact_too) = match host.strip_prefix('.') {
@@ -142,7 +146,9 @@ impl NoProxy {
     fn matches(&self, host: &str, ip: Option<IpAddr>, port: u16) -> bool {
         match self {
             NoProxy::All => true,
-            NoProxy::Net(net, bits) => ip.is_some_and(|ip| in_net(ip, *net, *bits)),
+            NoProxy::Net(net, bits, want) => {
+                want.is_none_or(|w| w == port) && ip.is_some_and(|ip| in_net(ip, *net, *bits))
+            }
             NoProxy::Domain {
                 suffix,
                 exact_too,
@@ -174,7 +180,7 @@ mod tests {
 
     fn proxies(no_proxy: &str) -> Proxies {
         Proxies {
-            https: Some(Proxy::new("http://proxy.example:3128").unwrap()),
+            https: Some(Ok(Proxy::new("http://proxy.example:3128").unwrap())),
             http: None,
             no_proxy: no_proxy.split(',').filter_map(NoProxy::parse).collect(),
         }
@@ -183,15 +189,15 @@ mod tests {
     #[test]
     fn by_scheme_and_never_for_loopback() {
         let p = proxies("");
-        assert!(p.for_url("https://registry.example/v2/").is_some());
-        assert!(p.for_url("http://registry.example/v2/").is_none());
+        assert!(p.for_url("https://registry.example/v2/").unwrap().is_some());
+        assert!(p.for_url("http://registry.example/v2/").unwrap().is_none());
         for url in [
             "https://localhost:5000/v2/",
             "https://127.0.0.1:5000/v2/",
             "https://127.1.2.3/v2/",
             "https://[::1]:5000/v2/",
         ] {
-            assert!(p.for_url(url).is_none(), "{url}");
+            assert!(p.for_url(url).unwrap().is_none(), "{url}");
         }
     }
 
@@ -199,7 +205,7 @@ mod tests {
     fn no_proxy_entries() {
         let p =
             proxies("corp.example, .internal,10.0.0.0/8,192.168.1.7,other.example:5000,[fd00::1]");
-        let via = |u: &str| p.for_url(u).is_some();
+        let via = |u: &str| p.for_url(u).unwrap().is_some();
         assert!(!via("https://corp.example/v2/"));
         assert!(!via("https://reg.corp.example/v2/"));
         assert!(via("https://notcorp.example/v2/"));
@@ -212,12 +218,23 @@ mod tests {
         assert!(!via("https://other.example:5000/v2/"));
         assert!(via("https://other.example/v2/"));
         assert!(!via("https://[fd00::1]:443/v2/"));
-        assert!(proxies("*").for_url("https://anything.example/").is_none());
+        let p = proxies("192.0.2.2:9999,[fd00::2]:9999");
+        let via = |u: &str| p.for_url(u).unwrap().is_some();
+        assert!(via("https://192.0.2.2:5006/v2/"));
+        assert!(!via("https://192.0.2.2:9999/v2/"));
+        assert!(via("https://[fd00::2]:5006/v2/"));
+        assert!(!via("https://[fd00::2]:9999/v2/"));
+        assert!(proxies("*")
+            .for_url("https://anything.example/")
+            .unwrap()
+            .is_none());
         assert!(proxies("*.corp.example")
             .for_url("https://r.corp.example/")
+            .unwrap()
             .is_none());
         assert!(proxies("*.corp.example")
             .for_url("https://corp.example/")
+            .unwrap()
             .is_some());
     }
 }

@@ -74,9 +74,10 @@ struct CertDir {
     client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
 }
 
+/// The first of `dirs` that exists, as other container tools read them.
 fn read_cert_dirs(dirs: &[PathBuf]) -> Result<CertDir> {
     let mut out = CertDir::default();
-    for dir in dirs.iter().filter(|d| d.is_dir()) {
+    if let Some(dir) = dirs.iter().find(|d| d.is_dir()) {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| Error::from(e).context(format!("cert dir {}", dir.display())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -99,25 +100,53 @@ fn read_cert_dirs(dirs: &[PathBuf]) -> Result<CertDir> {
                 let k = PrivateKeyDer::from_pem_slice(&kpem)
                     .map_err(|e| Error::new(format!("client key {}: {e}", key.display())))?;
                 out.client = Some((chain, k));
+            } else if let Some(stem) = name.strip_suffix(".key") {
+                let cert = p.with_file_name(format!("{stem}.cert"));
+                if !cert.exists() {
+                    return Err(Error::new(format!(
+                        "client key {} has no certificate {} beside it",
+                        p.display(),
+                        cert.display()
+                    )));
+                }
             }
         }
     }
     Ok(out)
 }
 
-/// The system's roots: `SSL_CERT_FILE`, else the first bundle found;
-/// none if there is none.
+/// The system's roots as Go reads them: a file (`SSL_CERT_FILE`, else
+/// the system bundle) and directories (`SSL_CERT_DIR`, colon-separated;
+/// by default the system's certificate directory, which holds what its
+/// bundle holds, so the bundle stands for it). None if there are none.
 fn system_roots() -> Vec<CertificateDer<'static>> {
-    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
-        if let Ok(pem) = std::fs::read(f) {
-            return pem_certs(&pem);
+    let bundle = || SYSTEM_BUNDLES.iter().find_map(|f| std::fs::read(f).ok());
+    let file = std::env::var_os("SSL_CERT_FILE");
+    let mut roots = match &file {
+        Some(f) => std::fs::read(f)
+            .map(|pem| pem_certs(&pem))
+            .unwrap_or_default(),
+        None => bundle().map(|pem| pem_certs(&pem)).unwrap_or_default(),
+    };
+    match std::env::var_os("SSL_CERT_DIR") {
+        Some(dirs) => {
+            for dir in std::env::split_paths(&dirs) {
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    if let Ok(pem) = std::fs::read(e.path()) {
+                        roots.extend(pem_certs(&pem));
+                    }
+                }
+            }
         }
+        None if file.is_some() => {
+            roots.extend(bundle().map(|pem| pem_certs(&pem)).unwrap_or_default())
+        }
+        None => {}
     }
-    SYSTEM_BUNDLES
-        .iter()
-        .find_map(|f| std::fs::read(f).ok())
-        .map(|pem| pem_certs(&pem))
-        .unwrap_or_default()
+    roots
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -183,8 +212,11 @@ struct Verifier {
 
 impl Verifier {
     /// `cert`, one of ours, as a trust anchor for itself: in date and for
-    /// `name`. Being a CA is no reason to refuse it here (path checks run
-    /// dates first, so "CA used as end entity" means the dates were fine).
+    /// `name`. Being a CA, or signed by another, is no reason to refuse it
+    /// here: path checks run the certificate's own checks (dates, then
+    /// CA-ness, then key usage) before they look for an issuer, so
+    /// "unknown issuer" means all passed, and "CA used as end entity"
+    /// that the dates did.
     fn trusted_as_is(
         &self,
         cert: &CertificateDer<'_>,
@@ -202,7 +234,7 @@ impl Verifier {
             None,
             None,
         ) {
-            Ok(_) | Err(webpki::Error::CaUsedAsEndEntity) => {}
+            Ok(_) | Err(webpki::Error::CaUsedAsEndEntity) | Err(webpki::Error::UnknownIssuer) => {}
             Err(e) => return Err(e),
         }
         ee.verify_is_valid_for_subject_name(name)
@@ -230,6 +262,13 @@ impl ServerCertVerifier for Verifier {
             .iter()
             .any(|c| c.as_ref() == end_entity.as_ref())
         {
+            // A self-signed certificate made with openssl's defaults is
+            // CA:TRUE, which is not what is wrong with it here.
+            if format!("{err:?}").contains("CaUsedAsEndEntity") {
+                return Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer,
+                ));
+            }
             return Err(err);
         }
         match self.trusted_as_is(end_entity, name, now) {
