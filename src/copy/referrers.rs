@@ -187,10 +187,20 @@ pub fn copy_tagged(
     }
     let tags_written = std::mem::take(&mut w.tagged);
     drop(w);
+    // What the destination's tag names now: a tag-schema index merged
+    // with one there already may not be the source's.
+    let at_dest = match suffix {
+        None => tags_written
+            .iter()
+            .rev()
+            .find(|(t, _)| *t == fallback_tag(subject))
+            .map(|(_, d)| d.clone()),
+        Some(_) => None,
+    };
     progress.image_done(&top.digest, counts.0, counts.1);
     Ok(CopyReport {
         source_digest: top.digest.clone(),
-        manifest_digest: top.digest,
+        manifest_digest: at_dest.unwrap_or(top.digest),
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
         tags_written,
@@ -271,9 +281,13 @@ impl Walk<'_> {
         let tag = fallback_tag(subject);
         let ctx = |e: Error| e.context(format!("referrers index {tag}"));
         let existing = self.dst.tagged_manifest(&tag).map_err(ctx)?;
-        if let Some(m) = merge_fallback(existing.as_ref(), &unindexed, like).map_err(ctx)? {
-            self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
-            self.tagged.push((tag, m.digest));
+        match merge_fallback(existing.as_ref(), &unindexed, like).map_err(ctx)? {
+            Some(m) => {
+                self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
+                self.tagged.push((tag, m.digest));
+            }
+            // It lists them all already: what the tag names stays.
+            None => self.tagged.extend(existing.map(|e| (tag, e.digest))),
         }
         Ok(())
     }

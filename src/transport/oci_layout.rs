@@ -24,6 +24,7 @@ use crate::model::{
     REF_NAME,
 };
 use crate::store::{set_ref_in, Layout};
+use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
 pub struct OciRef {
@@ -302,14 +303,25 @@ impl ImageSource for LayoutSource {
         manifest_named(&self.layout, tag)
     }
 
-    /// Every index.json entry whose manifest names `subject` (read and
-    /// checked; entries that cannot be read are no referrers).
+    /// What the tag-schema index named `sha256-<hex>` lists, if the
+    /// layout holds one (a registry's, kept byte for byte), and every
+    /// index.json entry whose manifest names `subject` (read and checked;
+    /// entries that cannot be read are no referrers).
     fn referrers(&self, subject: &Digest) -> Result<Referrers> {
+        let mut found = Referrers::default();
+        if let Some(raw) = manifest_named(&self.layout, &fallback_tag(subject))? {
+            if raw.is_index() {
+                found.descriptors = raw.index()?.manifests;
+                found.fallback_index = Some(raw);
+            }
+        }
         let map = referrer_map(&self.layout)?;
-        Ok(Referrers {
-            descriptors: map.get(subject).cloned().unwrap_or_default(),
-            fallback_index: None,
-        })
+        for d in map.get(subject).into_iter().flatten() {
+            if !found.descriptors.iter().any(|x| x.digest == d.digest) {
+                found.descriptors.push(d.clone());
+            }
+        }
+        Ok(found)
     }
 }
 
