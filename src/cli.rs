@@ -1145,6 +1145,10 @@ pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> 
         rest = &rest[u..];
         total += value * unit;
     }
+    // Go's durations end at 2^63-1 ns (about 292 years).
+    if total > i64::MAX as f64 / 1e9 {
+        return Err(format!("{s:?} is longer than a duration can be"));
+    }
     std::time::Duration::try_from_secs_f64(total).map_err(|_| bad())
 }
 
@@ -1161,7 +1165,18 @@ mod tests {
         assert_eq!(go_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(go_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert_eq!(go_duration("10us"), Ok(Duration::from_micros(10)));
-        for bad in ["", "5", "s", "1x", "1.2.3s", "-1s", "1s "] {
+        assert!(go_duration("2562047h").is_ok());
+        for bad in [
+            "",
+            "5",
+            "s",
+            "1x",
+            "1.2.3s",
+            "-1s",
+            "1s ",
+            "2562048h",
+            "999999999h",
+        ] {
             assert!(go_duration(bad).is_err(), "{bad}");
         }
     }

@@ -22,7 +22,7 @@ pub enum Kind {
 
 /// An error with its context chain, printed as one line:
 /// `lade: error: <outer context>: <inner context>: <cause>`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Error {
     kind: Kind,
     msg: String,

@@ -1181,3 +1181,41 @@ fn tags_of_one_image_write_its_config_once() {
     assert_eq!(done.len(), 3, "config and two layers: {err}");
     assert!(done.values().all(|&n| n == 1), "{done:?}");
 }
+
+#[test]
+fn an_unreachable_destination_is_tried_once_not_once_per_image() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let tags = many_tags(&src, 5);
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let t0 = std::time::Instant::now();
+    let err = fails_with(
+        sync_cmd().args([
+            "-k",
+            "--retry-times",
+            "1",
+            "--retry-delay",
+            "1s",
+            &format!("oci:{}", src.display()),
+            &format!("docker://{closed}/x"),
+        ]),
+        3,
+    );
+    let took = t0.elapsed();
+    // One ping and its retry (1 s), then every image fails with its error.
+    assert!(
+        took < std::time::Duration::from_millis(2500),
+        "{took:?}: {err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{} images: 0 copied, 0 unchanged, {} failed",
+            tags.len(),
+            tags.len()
+        )),
+        "{err}"
+    );
+}

@@ -143,13 +143,26 @@ impl RegistryRef {
         let (creds, from) = auth::find_creds(&self.r.domain, Some(&self.r.path), opts)?;
         let by_creds = BY_CREDS.get_or_init(Default::default);
         let key = format!("{}\n{opts:?}\n{from}", self.r.domain);
+        // A registry that could not be reached (after --retry-times) is not
+        // tried again for each image of a sync: its error stands.
+        static FAILED: OnceLock<Mutex<HashMap<String, Error>>> = OnceLock::new();
+        let failed = FAILED.get_or_init(Default::default);
+        if let Some(e) = failed.lock().unwrap().get(&key) {
+            return Err(e.clone());
+        }
         let found = by_creds.lock().unwrap().get(&key).cloned();
         let c = match found {
             Some(c) => c,
             None => {
                 // Made outside the lock: two threads may both ping, one
                 // client wins.
-                let c = Arc::new(Client::new(&self.r.domain, opts, creds)?);
+                let c = match Client::new(&self.r.domain, opts, creds) {
+                    Ok(c) => Arc::new(c),
+                    Err(e) => {
+                        failed.lock().unwrap().insert(key, e.clone());
+                        return Err(e);
+                    }
+                };
                 by_creds.lock().unwrap().entry(key).or_insert(c).clone()
             }
         };
