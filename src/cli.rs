@@ -364,11 +364,16 @@ SOURCES AND DESTINATIONS
   the destination can hold them (docker://, oci:): signature and referrer tags
   (sha256-HEX, sha256-HEX.sig/.att/.sbom) are synced like other tags, so new
   signatures of an unchanged image arrive on the next run. They go after
-  the images; one written along with its image is reported copied. Those of an image this sync wrote changed (--platform,
+  the images; one written along with its image is reported copied. Where
+  --tag-regex or a named tag picks images, the tags of the picked images
+  come with them (those of their referrers arrive with an image copied,
+  unlisted). Those of an image this sync wrote changed (--platform,
   --format: under another digest) are left out, said per tag (\"left out\")
   and counted; others, an old untagged image's say, go as any tag (--dry-run
   cannot tell what would be changed and lists them all). Referrers only the
-  referrers API lists are found when their image is copied.
+  referrers API lists are found when their image is copied. A dir:
+  destination cannot hold them: they are left out, said once, and
+  --with-referrers with a dir: destination is refused (exit 2).
   --with-referrers=false leaves those tags and referrers out.
 
 MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
@@ -408,7 +413,8 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   apart); one image listed twice is copied once. Differences from skopeo
   sync: whole indexes are copied (as --all; choose with
   --multi-arch/--platform), unchanged images are skipped, --dest dir
-  updates an existing tree, and signature tags come along. What skopeo
+  updates an existing tree, and signature tags come along with their
+  images into docker:// (a dir: tree leaves them out). What skopeo
   sync logs and passes over (a bad regex, constraint or repository name, a
   repository that cannot be listed) fails here: exit 3, or 1 for a
   repository that is not there. A repository with no tags is said and is

@@ -465,6 +465,38 @@ fn without_the_option_nothing_but_the_image() {
     // Without the option, the same copy goes through.
     ok(copy_cmd().args([&format!("{src}:v1"), &format!("dir:{}", d.display())]));
     assert!(d.join("manifest.json").is_file());
+
+    // sync into a dir: tree: asked for, refused once before anything;
+    // by default, what is left out is said once and the images go.
+    let tree = t.path().join("tree");
+    for args in [
+        vec!["--with-referrers".to_string(), src.clone()],
+        vec![
+            "--with-referrers".to_string(),
+            "--src".into(),
+            "docker".into(),
+            "--dest".into(),
+            "dir".into(),
+            src.trim_start_matches("docker://").to_string(),
+        ],
+    ] {
+        let mut c = sync_cmd();
+        c.args(&args).arg(if args.len() > 2 {
+            tree.display().to_string()
+        } else {
+            format!("dir:{}", tree.display())
+        });
+        let err = fails_with(&mut c, 2);
+        assert!(err.contains("cannot hold signatures or referrers"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!tree.exists());
+    }
+    let err = ok_stderr(sync_cmd().args([&src, &format!("dir:{}", tree.display())]));
+    assert!(
+        err.contains("3 signature and referrers tags left out")
+            && err.contains("1 image: 1 copied"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -731,4 +763,75 @@ fn signatures_of_an_image_written_changed_are_left_out() {
         tags(&format!("docker://{reg}/{one}")),
         vec!["v1".to_string()]
     );
+}
+
+/// A sync that picks images (--tag-regex, a named tag) takes the
+/// signature and referrers-index tags of the images it picks, reports
+/// them, and brings the ones added later; those of other images stay.
+#[test]
+fn picked_images_bring_their_attachments_now_and_later() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    type Pick = fn(&str) -> Vec<String>;
+    let picks: [(&str, Pick); 2] = [
+        ("regex", |src| {
+            vec!["--tag-regex".into(), "^v1$".into(), src.into()]
+        }),
+        ("named", |src| vec![format!("{src}:v1")]),
+    ];
+    for (how, pick) in picks {
+        let repo = unique("ref/pick");
+        let s = signed_image(&reg, &repo, &t.path().join(how));
+        // Another image, signed too, that the pick does not take.
+        let od = t.path().join(format!("{how}-other"));
+        let other = image(&od, "arm64", "v2", false, 8 * 1024);
+        write_layout(&od, &[("v2", other.clone())]);
+        push_layout(&reg, &od, &repo, "v2", &other);
+        let other_sig = format!("{}.sig", tag_of(other["digest"].as_str().unwrap()));
+        let sig_bytes = skopeo_raw(&format!("docker://{reg}/{repo}:{}.sig", s.tag));
+        registry_put_manifest(&reg, &repo, &other_sig, OCI_MANIFEST, &sig_bytes);
+
+        let args = pick(&format!("docker://{reg}/{repo}"));
+        let dst_repo = unique("ref/picked");
+        let dst = format!("docker://{reg}/{dst_repo}");
+        let digests = t.path().join(format!("{how}.digests"));
+        let err = ok_stderr(
+            sync_cmd()
+                .arg("--digestfile")
+                .arg(&digests)
+                .args(&args)
+                .arg(&dst),
+        );
+        // v1, its .sig and its sha256-HEX index (the SBOM's own index
+        // comes along unlisted: it belongs to a referrer).
+        assert!(
+            err.contains("3 images: 3 copied, 0 unchanged"),
+            "{how}: {err}"
+        );
+        assert!(
+            err.contains(&format!("{}.sig: copied {}", s.tag, s.sig)),
+            "{how}: {err}"
+        );
+        let listed = fs::read_to_string(&digests).unwrap();
+        assert_eq!(listed.lines().count(), 3, "{how}: {listed}");
+        assert_all_there(&reg, &dst_repo, &s);
+        let there = tags(&dst);
+        assert!(
+            !there.contains(&"v2".to_string()) && !there.contains(&other_sig),
+            "{how}: {there:?}"
+        );
+        // An attestation added to the source later arrives with the next
+        // run; the rest is unchanged.
+        let att = format!("{}.att", s.tag);
+        registry_put_manifest(&reg, &repo, &att, OCI_MANIFEST, &sig_bytes);
+        let err = ok_stderr(sync_cmd().args(&args).arg(&dst));
+        assert!(
+            err.contains("4 images: 1 copied, 3 unchanged"),
+            "{how}: {err}"
+        );
+        assert!(tags(&dst).contains(&att), "{how}");
+    }
 }

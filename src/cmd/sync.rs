@@ -90,18 +90,30 @@ pub fn run(a: SyncArgs) -> Result<i32> {
         _ => {
             let mut src = transport::parse(&a.source)?;
             let dst = transport::parse(&a.destination)?;
+            if referrers == ReferrerMode::Required && !dst.holds_referrers() {
+                return Err(Error::usage(format!(
+                    "--with-referrers: {dst} cannot hold signatures or referrers (sync into \
+                     docker:// or oci:, or leave the option out)"
+                )));
+            }
             // Signature and referrers-index tags travel with their images,
             // or not at all: never as images of their own.
+            let mut left = None;
             if referrers == ReferrerMode::Off || !dst.holds_referrers() {
-                src = Box::new(WithoutAttachmentTags(src));
+                let w = WithoutAttachmentTags::new(src);
+                left = Some(w.1.clone());
+                src = Box::new(w);
             }
             let mut work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
             one_per_target([&mut work], TAG_REGEX_HINT)?;
+            let n = left.map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed));
             vec![Planned {
                 opts: opts.clone(),
                 work,
                 failed: Vec::new(),
-                notes: Vec::new(),
+                notes: WithoutAttachmentTags::note(n, &*dst, referrers)
+                    .into_iter()
+                    .collect(),
                 dests: vec![dst],
             }]
         }

@@ -371,7 +371,28 @@ pub fn merge_fallback(
 /// `sync` that does not copy them (`--with-referrers=false`, or a
 /// destination that cannot hold them). Everything else is the inner
 /// reference's.
-pub struct WithoutAttachmentTags(pub Box<dyn ImageReference>);
+pub struct WithoutAttachmentTags(
+    pub Box<dyn ImageReference>,
+    /// How many such tags the listings had.
+    pub std::sync::Arc<std::sync::atomic::AtomicUsize>,
+);
+
+impl WithoutAttachmentTags {
+    pub fn new(r: Box<dyn ImageReference>) -> Self {
+        WithoutAttachmentTags(r, Default::default())
+    }
+
+    /// What sync says of the tags left out of `dst`, if there were any
+    /// and it could have taken them but for the destination.
+    pub fn note(n: usize, dst: &dyn ImageReference, mode: ReferrerMode) -> Option<String> {
+        (n > 0 && mode != ReferrerMode::Off && !dst.holds_referrers()).then(|| {
+            format!(
+                "{n} signature and referrers tags left out: {dst} cannot hold them (sync \
+                 into docker:// or oci: to keep them)"
+            )
+        })
+    }
+}
 
 impl std::fmt::Display for WithoutAttachmentTags {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -400,7 +421,10 @@ impl ImageReference for WithoutAttachmentTags {
     }
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let mut tags = self.0.list_tags(opts)?;
+        let n = tags.len();
         tags.retain(|t| attachment_tag(t).is_none());
+        self.1
+            .fetch_add(n - tags.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(tags)
     }
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {

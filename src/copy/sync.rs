@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use regex::Regex;
 
 use super::jobs::Jobs;
-use super::referrers::attachment_tag;
+use super::referrers::{attachment_tag, ReferrerMode};
 use super::{copy_image, CopyOptions};
 use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
@@ -83,6 +83,10 @@ pub struct Work {
     pub label: String,
     pub src: Box<dyn ImageReference>,
     pub to: Result<Box<dyn ImageReference>>,
+    /// A signature or referrers-index tag that the sync's choice of images
+    /// (--tag-regex, a named tag) left out: synced only if the image it
+    /// belongs to is.
+    pub if_subject_synced: bool,
 }
 
 impl Work {
@@ -226,17 +230,34 @@ pub fn plan(
              none (not {tag:?}); to write one image under another name, use lade copy"
         )));
     }
-    let all = images(src, &opts.copy)
+    let mut all = images(src, &opts.copy)
         .map_err(|e| e.context(format!("listing {}", src.listing_name())))?;
-    let mut work = Vec::new();
-    for (name, r) in all {
-        let short = dest_tag(&name).unwrap_or_default();
-        if let Some(re) = &opts.tag_regex {
-            if !re.is_match(&name) && !re.is_match(&short) {
-                continue;
+    // A source naming one image: the attachments of that image, where its
+    // repository or layout lists them (best effort; an archive has none).
+    let attachments_on = opts.copy.referrers != ReferrerMode::Off;
+    let one = src.one_image(&opts.copy.transport)?.is_some();
+    if attachments_on && one {
+        for t in src.list_tags(&opts.copy.transport).unwrap_or_default() {
+            if attachment_tag(&t).is_some() {
+                if let Ok(r) = src.with_tag(&t) {
+                    all.push((t, r));
+                }
             }
         }
-        if !keep(&short) {
+    }
+    let mut work = Vec::new();
+    for (i, (name, r)) in all.into_iter().enumerate() {
+        let short = dest_tag(&name).unwrap_or_default();
+        // (A source naming one image: that image, listed first.)
+        let chosen = (!one || i == 0)
+            && opts
+                .tag_regex
+                .as_ref()
+                .is_none_or(|re| re.is_match(&name) || re.is_match(&short))
+            && keep(&short);
+        // Attachments of the chosen images come with them.
+        let attachment = attachments_on && attachment_tag(&short).is_some();
+        if !chosen && !attachment {
             continue;
         }
         let tag = suffixed(&short, suffix);
@@ -257,6 +278,7 @@ pub fn plan(
             tag,
             src: r,
             to,
+            if_subject_synced: !chosen,
         });
     }
     Ok(work)
@@ -376,6 +398,21 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     // Those written with their image were copied by this sync: said so,
     // not found "unchanged" when their turn comes.
     let with_image = tagged.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // The images this sync took (by source digest): attachment tags the
+    // choice of images left out go only with theirs.
+    let synced: std::collections::HashSet<Digest> = items
+        .iter()
+        .filter_map(|(_, it)| match &it.outcome {
+            Outcome::Copied(d, None) | Outcome::Unchanged(d) => Some(d.clone()),
+            Outcome::Copied(_, Some(source)) => Some(source.clone()),
+            Outcome::WouldCopy(d) => d.clone(),
+            _ => None,
+        })
+        .collect();
+    let later: Vec<(usize, Work)> = later
+        .into_iter()
+        .filter(|(_, w)| !w.if_subject_synced || attachment(w).is_some_and(|d| synced.contains(&d)))
+        .collect();
     let attached = |w: Work| -> Item {
         let subject = attachment(&w);
         if let Some(d) =

@@ -235,6 +235,12 @@ pub fn plan_all(
     if dest.trim_end_matches('/').is_empty() {
         return Err(Error::usage("DESTINATION is empty"));
     }
+    if dest_kind == DestKind::Dir && opts.copy.referrers == ReferrerMode::Required {
+        return Err(Error::usage(
+            "--with-referrers: a dir: tree cannot hold signatures or referrers (sync into \
+             docker://, or leave the option out)",
+        ));
+    }
     let mut planned: Vec<Planned> = sources
         .into_iter()
         .map(|s| plan_source(s, dest_kind, dest, naming, opts))
@@ -312,6 +318,7 @@ fn plan_source(
                     name: rel,
                     src,
                     to,
+                    if_subject_synced: false,
                 });
             }
         }
@@ -374,8 +381,11 @@ fn plan_repo(
         }
     };
     let mut src = transport::parse(&src_name)?;
+    let mut left = None;
     if opts.copy.referrers == ReferrerMode::Off || !dst.holds_referrers() {
-        src = Box::new(WithoutAttachmentTags(src));
+        let w = WithoutAttachmentTags::new(src);
+        left = Some(w.1.clone());
+        src = Box::new(w);
     }
     let (before, failed_before) = (planned.work.len(), planned.failed.len());
     let listed = match pick {
@@ -415,6 +425,7 @@ fn plan_repo(
                             label: String::new(),
                             src,
                             to,
+                            if_subject_synced: false,
                         });
                     }
                 }
@@ -430,6 +441,10 @@ fn plan_repo(
     if planned.work.len() == before && planned.failed.len() == failed_before {
         planned.notes.push(format!("{src_name}: no tags to sync"));
     }
+    let n = left.map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed));
+    planned
+        .notes
+        .extend(WithoutAttachmentTags::note(n, &*dst, opts.copy.referrers));
     for w in &mut planned.work[before..] {
         w.label =
             w.to.as_ref()
