@@ -163,7 +163,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'do
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes (with --config: the config\'s)'
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the exact config bytes (--raw --config, as other tools spell it, is the same)'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the image\'s configuration, as an OCI image config (Docker-only fields left out, as skopeo prints it); with --raw, the exact config bytes; with --format, TEMPLATE over its fields ({{.Architecture}}, {{.OS}}, {{.Config.Env}}, {{.RootFS.DiffIDs}}, {{.History}}, …)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'

@@ -731,8 +731,10 @@ pub struct InspectArgs {
     /// config's)
     #[arg(long)]
     pub raw: bool,
-    /// Print the exact config bytes (--raw --config, as other tools spell
-    /// it, is the same)
+    /// Print the image's configuration, as an OCI image config (Docker-only
+    /// fields left out, as skopeo prints it); with --raw, the exact config
+    /// bytes; with --format, TEMPLATE over its fields ({{.Architecture}},
+    /// {{.OS}}, {{.Config.Env}}, {{.RootFS.DiffIDs}}, {{.History}}, …)
     #[arg(long)]
     pub config: bool,
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
@@ -744,7 +746,7 @@ pub struct InspectArgs {
     pub all_platforms: bool,
     /// Print TEMPLATE filled from the output instead of the JSON
     /// ('{{.Digest}}', '{{range .Layers}}{{.}}\n{{end}}'; json: the JSON)
-    #[arg(short = 'f', long, value_name = "TEMPLATE", conflicts_with_all = ["raw", "config"])]
+    #[arg(short = 'f', long, value_name = "TEMPLATE", conflicts_with = "raw")]
     pub format: Option<String>,
     #[command(flatten)]
     pub platform: PlatformArgs,

@@ -188,7 +188,7 @@ fn daemon_source_matches_docker_save_and_inspect_works() {
     );
     assert_eq!(a, d, "the daemon's manifest differs from the archive's");
     let cfg = ok(lade_at(&host)
-        .args(["inspect", "--config"])
+        .args(["inspect", "--raw", "--config"])
         .arg(format!("docker-daemon:{img}")));
     assert_eq!(
         Digest::of_bytes(&cfg).to_string(),

@@ -717,3 +717,107 @@ fn sync_with_platforms_leaves_the_index_signature_out() {
     let sub = json(&raw(&format!("{dst}:1")));
     assert_eq!(sub["manifests"].as_array().unwrap().len(), 1);
 }
+
+/// `inspect --config` prints the configuration as an OCI image config, as
+/// skopeo does (Docker-only fields dropped, the specification's key order,
+/// Go's escaping and times), and `--config --format` reads its Go fields;
+/// `--raw --config` is the blob as it is.
+#[test]
+fn inspect_config_prints_as_skopeo_does() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (gz, diff_id) = layer(&[("a.txt", b"a\n".to_vec())]);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "arm64", "variant": "v8", "os": "linux",
+        "created": "2024-05-06T07:08:09.120000000Z",
+        "author": "someone <me@example.com>",
+        "docker_version": "26.1.0",
+        "container_config": {"Hostname": "abc", "Cmd": ["/bin/sh"]},
+        "config": {
+            "Hostname": "abc", "User": "app", "AttachStdout": false,
+            "ExposedPorts": {"8443/tcp": {}, "80/tcp": {}},
+            "Env": ["A=1 && B=2", "PATH=/usr/bin"],
+            "Entrypoint": ["/entry"], "Cmd": ["run", "<fast>"],
+            "Volumes": {"/data": {}, "/cache": {}},
+            "WorkingDir": "/srv", "Labels": {"z": "last", "a": "x&y"},
+            "StopSignal": "SIGTERM", "ArgsEscaped": true, "OnBuild": null,
+        },
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [
+            {"created": "2024-05-06T07:08:09Z", "created_by": "/bin/sh -c #(nop)  CMD [\"run\"]", "empty_layer": true},
+            {"created": "2024-05-06T07:08:09.5-02:00", "created_by": "COPY a.txt /", "comment": "buildkit"},
+        ],
+    }))
+    .unwrap();
+    for docker in [true, false] {
+        let dir = t.path().join(format!("lay-{docker}"));
+        let (cd, cs) = put_blob(&dir, &config);
+        let (ld, ls) = put_blob(&dir, &gz);
+        let (mt, ct, lt) = if docker {
+            (
+                DOCKER_MANIFEST,
+                "application/vnd.docker.container.image.v1+json",
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            )
+        } else {
+            (
+                OCI_MANIFEST,
+                "application/vnd.oci.image.config.v1+json",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            )
+        };
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": mt,
+            "config": {"mediaType": ct, "digest": cd, "size": cs},
+            "layers": [{"mediaType": lt, "digest": ld, "size": ls}],
+        }))
+        .unwrap();
+        let (md, ms) = put_blob(&dir, &manifest);
+        write_layout(
+            &dir,
+            &[(
+                "c",
+                serde_json::json!({"mediaType": mt, "digest": md, "size": ms}),
+            )],
+        );
+        let img = format!("docker://{reg}/{}:1", unique("cfg/a"));
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            &format!("oci:{}:c", dir.display()),
+            &img,
+        ]));
+        for extra in [
+            vec!["--config"],
+            vec!["--config", "--raw"],
+            vec![
+                "--config",
+                "--format",
+                "{{.Architecture}}/{{.OS}}/{{.Variant}} {{.Config.User}} {{.Config.Env}} {{len .RootFS.DiffIDs}} {{range .History}}[{{.CreatedBy}}|{{.EmptyLayer}}|{{.Created}}]{{end}} {{.Author}}",
+            ],
+            vec![
+                "--config",
+                "--format",
+                "{{.Created}} {{.Config.Labels}} {{.Config.ExposedPorts}} {{.Config.Volumes}} {{.Config.ArgsEscaped}} {{.OSVersion}}|{{.RootFS.Type}}",
+            ],
+        ] {
+            let s = ok(skopeo()
+                .args(["inspect", "--tls-verify=false"])
+                .args(&extra)
+                .arg(&img));
+            let l = ok(lade()
+                .args(["inspect", "--tls-verify=false"])
+                .args(&extra)
+                .arg(&img));
+            assert_eq!(
+                String::from_utf8_lossy(&l),
+                String::from_utf8_lossy(&s),
+                "docker={docker} {extra:?}"
+            );
+        }
+    }
+}

@@ -443,9 +443,12 @@ fn inspect_agrees_with_skopeo_both_ways() {
     let raw_l = ok(lade().args(["inspect", "--raw", INSECURE, &ours]));
     let raw_s = ok(skopeo().args(["inspect", "--raw", INSECURE, &ours]));
     assert_eq!(raw_l, raw_s);
-    let cfg_l = ok(lade().args(["inspect", "--config", INSECURE, &ours]));
-    let cfg_s = ok(skopeo().args(["inspect", "--config", "--raw", INSECURE, &ours]));
-    assert_eq!(cfg_l, cfg_s);
+    // --config as skopeo prints it (an OCI config), --raw --config the bytes.
+    for args in [&["--config"][..], &["--config", "--raw"]] {
+        let cfg_l = ok(lade().arg("inspect").args(args).args([INSECURE, &ours]));
+        let cfg_s = ok(skopeo().arg("inspect").args(args).args([INSECURE, &ours]));
+        assert_eq!(cfg_l, cfg_s, "{args:?}");
+    }
 }
 
 #[test]

@@ -48,8 +48,21 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     };
     let manifest = raw.manifest().map_err(|e| e.context(&a.image))?;
     let config_bytes = read_config(&*src, &manifest.config).map_err(|e| e.context(&a.image))?;
-    if a.config {
+    if a.config && a.raw {
         out.write_all(&config_bytes)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    if a.config {
+        // The configuration as an OCI image config, as skopeo prints it
+        // (Docker-only fields dropped, keys in the specification's order).
+        let v: Value = serde_json::from_slice(&config_bytes)
+            .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
+        let (json_out, fields) = oci_config(&v);
+        match &template {
+            Some(t) => out.write_all(t.render(&fields)?.as_bytes())?,
+            None => write_pretty(&mut out, &json_out)?,
+        }
         out.flush()?;
         return Ok(0);
     }
@@ -123,14 +136,206 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// JSON indented by four spaces, as skopeo prints it.
+/// JSON indented by four spaces, as skopeo prints it: Go escapes `<`,
+/// `>`, `&`, U+2028 and U+2029 in strings (they occur nowhere else).
 pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
     use serde::Serialize;
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, fmt);
+    let mut buf = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     v.serialize(&mut ser)?;
+    let text = String::from_utf8(buf).expect("serde_json writes UTF-8");
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => escaped.push_str("\\u003c"),
+            '>' => escaped.push_str("\\u003e"),
+            '&' => escaped.push_str("\\u0026"),
+            '\u{2028}' => escaped.push_str("\\u2028"),
+            '\u{2029}' => escaped.push_str("\\u2029"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_all(escaped.as_bytes())?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// An image config read as an OCI image config, as Go reads it into the
+/// specification's structure: (its JSON, keys in the structure's order,
+/// empty optional fields left out; its fields by their Go names, absent
+/// ones as Go's zero values, for templates).
+fn oci_config(v: &Value) -> (Value, Value) {
+    use Zero::*;
+    let get = |o: &Value, k: &str| o.get(k).filter(|x| !x.is_null()).cloned();
+    let time = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+    // Go writes maps with their keys sorted.
+    let sorted = |x: Option<Value>| {
+        x.map(|x| match x {
+            Value::Object(m) => {
+                let mut e: Vec<_> = m.into_iter().collect();
+                e.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Object(e.into_iter().collect())
+            }
+            other => other,
+        })
+    };
+    let c = v.get("config").cloned().unwrap_or(Value::Null);
+    let (config_j, config_g) = go_struct(vec![
+        ("User", "User", get(&c, "User"), Text),
+        (
+            "ExposedPorts",
+            "ExposedPorts",
+            sorted(get(&c, "ExposedPorts")),
+            Map,
+        ),
+        ("Env", "Env", get(&c, "Env"), List),
+        ("Entrypoint", "Entrypoint", get(&c, "Entrypoint"), List),
+        ("Cmd", "Cmd", get(&c, "Cmd"), List),
+        ("Volumes", "Volumes", sorted(get(&c, "Volumes")), Map),
+        ("WorkingDir", "WorkingDir", get(&c, "WorkingDir"), Text),
+        ("Labels", "Labels", sorted(get(&c, "Labels")), Map),
+        ("StopSignal", "StopSignal", get(&c, "StopSignal"), Text),
+        ("ArgsEscaped", "ArgsEscaped", get(&c, "ArgsEscaped"), Bool),
+    ]);
+    let r = v.get("rootfs").cloned().unwrap_or(Value::Null);
+    let (rootfs_j, rootfs_g) = go_struct(vec![
+        ("type", "Type", get(&r, "type"), Always(json!(""))),
+        (
+            "diff_ids",
+            "DiffIDs",
+            get(&r, "diff_ids"),
+            Always(Value::Null),
+        ),
+    ]);
+    let history: Vec<(Value, Value)> = v
+        .get("history")
+        .and_then(Value::as_array)
+        .map(|h| {
+            h.iter()
+                .map(|e| {
+                    go_struct(vec![
+                        (
+                            "created",
+                            "Created",
+                            time(e, "created").map(Value::String),
+                            Time,
+                        ),
+                        ("created_by", "CreatedBy", get(e, "created_by"), Text),
+                        ("author", "Author", get(e, "author"), Text),
+                        ("comment", "Comment", get(e, "comment"), Text),
+                        ("empty_layer", "EmptyLayer", get(e, "empty_layer"), Bool),
+                    ])
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (hist_j, hist_g): (Vec<_>, Vec<_>) = history.into_iter().unzip();
+    let (j, mut g) = go_struct(vec![
+        (
+            "created",
+            "Created",
+            time(v, "created").map(Value::String),
+            Time,
+        ),
+        ("author", "Author", get(v, "author"), Text),
+        // (skopeo 1.9's order: image-spec 1.1.0-rc2's)
+        (
+            "architecture",
+            "Architecture",
+            get(v, "architecture"),
+            Always(json!("")),
+        ),
+        ("variant", "Variant", get(v, "variant"), Text),
+        ("os", "OS", get(v, "os"), Always(json!(""))),
+        ("os.version", "OSVersion", get(v, "os.version"), Text),
+        ("os.features", "OSFeatures", get(v, "os.features"), List),
+        ("config", "Config", Some(config_j), Always(json!({}))),
+        ("rootfs", "RootFS", Some(rootfs_j), Always(json!({}))),
+        ("history", "History", Some(Value::Array(hist_j)), List),
+    ]);
+    // Sets (map[string]struct{}): an empty struct prints as {} in Go.
+    let mut config_g = config_g;
+    for k in ["ExposedPorts", "Volumes"] {
+        if let Some(Value::Object(m)) = config_g.get_mut(k) {
+            m.values_mut().for_each(|v| *v = json!("{}"));
+        }
+    }
+    g["Config"] = config_g;
+    g["RootFS"] = rootfs_g;
+    g["History"] = Value::Array(hist_g);
+    (j, g)
+}
+
+/// A field's Go type, as far as its zero value and `omitempty` go.
+enum Zero {
+    Text,
+    Bool,
+    List,
+    Map,
+    /// A *time.Time.
+    Time,
+    /// Written even when empty (no omitempty), as this when absent.
+    Always(Value),
+}
+
+/// A Go struct of `fields` (JSON key, Go name, value, type): its JSON
+/// (omitempty fields left out when empty; times as Go writes them) and
+/// its fields by Go name (absent ones as zero values; times as Go prints
+/// them).
+fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
+    let (mut j, mut g) = (Map::new(), Map::new());
+    for (key, name, value, zero) in fields {
+        let empty = match &value {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Object(o)) => o.is_empty(),
+            Some(Value::Bool(b)) => !b,
+            Some(Value::Number(_)) => false,
+        };
+        let (jv, gv) = match (&zero, value) {
+            (Zero::Time, Some(Value::String(t))) => (
+                Value::String(go_json_time(&t).unwrap_or_else(|| t.clone())),
+                Value::String(super::template::go_time(&t).unwrap_or(t)),
+            ),
+            (Zero::Always(z), None) => (z.clone(), z.clone()),
+            (_, Some(v)) => (v.clone(), v),
+            (Zero::Text, None) => (Value::Null, json!("")),
+            (Zero::Bool, None) => (Value::Null, json!(false)),
+            (Zero::List, None) => (Value::Null, json!([])),
+            (Zero::Map, None) => (Value::Null, json!({})),
+            (Zero::Time, None) => (Value::Null, Value::Null),
+        };
+        if matches!(zero, Zero::Always(_)) || !empty {
+            j.insert(key.into(), jv);
+        }
+        g.insert(name.into(), gv);
+    }
+    (Value::Object(j), Value::Object(g))
+}
+
+/// A time as Go writes a time.Time in JSON (RFC 3339, the fraction
+/// without trailing zeros, `Z` for offset zero); None if it is none.
+fn go_json_time(s: &str) -> Option<String> {
+    let (date, rest) = s.split_once('T')?;
+    if date.len() != 10 || rest.len() < 9 || !rest.is_char_boundary(8) {
+        return None;
+    }
+    let (hms, mut rest) = rest.split_at(8);
+    let mut frac = "";
+    if let Some(r) = rest.strip_prefix('.') {
+        let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+        frac = r[..n.min(9)].trim_end_matches('0');
+        rest = &r[n..];
+    }
+    let zone = match rest {
+        "Z" | "z" | "+00:00" | "-00:00" => "Z",
+        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => z,
+        _ => return None,
+    };
+    let dot = if frac.is_empty() { "" } else { "." };
+    Some(format!("{date}T{hms}{dot}{frac}{zone}"))
 }
 
 /// One entry per image of an index (or the single image), in one call:
@@ -185,4 +390,32 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         "MediaType": top.media_type.as_str(),
         "Platforms": platforms,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_as_go_writes_them_in_json() {
+        for (given, want) in [
+            ("2024-05-06T07:08:09Z", "2024-05-06T07:08:09Z"),
+            ("2024-05-06T07:08:09.120000000+00:00", "2024-05-06T07:08:09.12Z"),
+            ("2024-05-06T07:08:09.000Z", "2024-05-06T07:08:09Z"),
+            ("2024-05-06T07:08:09.5-02:00", "2024-05-06T07:08:09.5-02:00"),
+        ] {
+            assert_eq!(go_json_time(given).as_deref(), Some(want), "{given}");
+        }
+        assert_eq!(go_json_time("yesterday"), None);
+    }
+
+    #[test]
+    fn pretty_json_escapes_as_go_does() {
+        let mut out = Vec::new();
+        write_pretty(&mut out, &json!({"a": "<x> & \u{2028}"})).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\n    \"a\": \"\\u003cx\\u003e \\u0026 \\u2028\"\n}\n"
+        );
+    }
 }
