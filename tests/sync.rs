@@ -1219,3 +1219,20 @@ fn an_unreachable_destination_is_tried_once_not_once_per_image() {
         "{err}"
     );
 }
+
+#[test]
+fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
+    let t = tempdir();
+    let archive = fixture("docker-save/tiny2-docker26.tar");
+    let tree = t.path().join("tree");
+    let err = ok_stderr(lade().args([
+        "sync",
+        &format!("docker-archive:{}", archive.display()),
+        &format!("dir:{}", tree.display()),
+    ]));
+    for name in ["tiny:1", "tiny-other:1"] {
+        assert!(tree.join(name).join("manifest.json").is_file(), "{name}");
+        let line = format!("dir:{}: copied sha256:", tree.join(name).display());
+        assert!(err.contains(&line), "{err}");
+    }
+}

@@ -106,6 +106,16 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             }
             let mut work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
             one_per_target([&mut work], TAG_REGEX_HINT)?;
+            // Images of one tag bound for a dir: tree (an archive's
+            // tiny:1 and other:1) are told apart by where they go.
+            let mut labels = std::collections::HashSet::new();
+            if !work.iter().all(|w| labels.insert(w.label.clone())) {
+                for w in &mut work {
+                    if let Ok(to) = &w.to {
+                        w.label = to.to_string();
+                    }
+                }
+            }
             let n = left.map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed));
             vec![Planned {
                 opts: opts.clone(),
