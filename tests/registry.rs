@@ -1393,6 +1393,34 @@ fn credentials_never_go_to_hosts_the_registry_names() {
 }
 
 #[test]
+fn a_tag_list_that_never_ends_is_refused() {
+    // 200,000 tags a page, and always a next page.
+    let page: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
+    let body = serde_json::to_vec(&json!({"name": "r", "tags": page})).unwrap();
+    let reg = serve(None, move |req| {
+        if req.path == "/v2/" {
+            return Action::Respond(response("200 OK", &[], b"{}"));
+        }
+        Action::Respond(response(
+            "200 OK",
+            &[("Link", "</v2/r/tags/list?last=x>; rel=\"next\"".into())],
+            &body,
+        ))
+    });
+    let t0 = Instant::now();
+    let err = fails_with(
+        lade().args([
+            "list-tags",
+            "--tls-verify=false",
+            &format!("docker://{reg}/r"),
+        ]),
+        3,
+    );
+    assert!(err.contains("goes past 1000000 tags"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
 fn an_https_registry_cannot_send_lade_to_plain_http() {
     if !require_tool("python3") || !require_tool("openssl") {
         return;

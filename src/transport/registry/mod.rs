@@ -339,6 +339,9 @@ impl ImageReference for RegistryRef {
     }
 }
 
+/// The most tags a repository listing is read for.
+const MAX_TAGS: usize = 1_000_000;
+
 /// All tags, following `Link: <…>; rel="next"` pages; remembered for the
 /// process (see `listed_tags`). With `missing_is_empty`, a repository
 /// the registry does not know (404) has no tags.
@@ -363,6 +366,13 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         let t: Tags = serde_json::from_slice(&body)
             .map_err(|e| Error::new(format!("registry {}: tag list: {e}", c.host)))?;
         tags.extend(t.tags.unwrap_or_default());
+        // A listing that never ends is refused before memory runs out.
+        if tags.len() > MAX_TAGS {
+            return Err(Error::new(format!(
+                "registry {}: tag list of {repo} goes past {MAX_TAGS} tags; refusing the rest",
+                c.host
+            )));
+        }
         match link.as_deref().and_then(next_link) {
             Some(n) => url = c.resolve(&n),
             None => return Ok(remember_listing(c, repo, tags)),
