@@ -441,6 +441,10 @@ OUTPUT
   tag (docker://mirror.example/ns/app:1), and each source repository with
   nothing to sync, or each YAML registry without images, is said.
   --digestfile FILE: \"DIGEST DESTINATION-IMAGE\" per image copied or unchanged.
+  A destination that cannot be opened at all (a registry that cannot be
+  reached, a directory that is not a layout) ends the sync with its error
+  alone, before any image; with --keep-going each image fails with it and
+  is counted.
   Exit status 3 when any image failed (all are tried with --keep-going).
 
 EXAMPLES
