@@ -754,35 +754,8 @@ fn inspect_config_prints_as_skopeo_does() {
     .unwrap();
     for docker in [true, false] {
         let dir = t.path().join(format!("lay-{docker}"));
-        let (cd, cs) = put_blob(&dir, &config);
-        let (ld, ls) = put_blob(&dir, &gz);
-        let (mt, ct, lt) = if docker {
-            (
-                DOCKER_MANIFEST,
-                "application/vnd.docker.container.image.v1+json",
-                "application/vnd.docker.image.rootfs.diff.tar.gzip",
-            )
-        } else {
-            (
-                OCI_MANIFEST,
-                "application/vnd.oci.image.config.v1+json",
-                "application/vnd.oci.image.layer.v1.tar+gzip",
-            )
-        };
-        let manifest = serde_json::to_vec(&serde_json::json!({
-            "schemaVersion": 2, "mediaType": mt,
-            "config": {"mediaType": ct, "digest": cd, "size": cs},
-            "layers": [{"mediaType": lt, "digest": ld, "size": ls}],
-        }))
-        .unwrap();
-        let (md, ms) = put_blob(&dir, &manifest);
-        write_layout(
-            &dir,
-            &[(
-                "c",
-                serde_json::json!({"mediaType": mt, "digest": md, "size": ms}),
-            )],
-        );
+        let desc = image_of(&dir, docker, &config, std::slice::from_ref(&gz));
+        write_layout(&dir, &[("c", desc)]);
         let img = format!("docker://{reg}/{}:1", unique("cfg/a"));
         ok(lade().args([
             "copy",

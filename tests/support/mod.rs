@@ -73,9 +73,15 @@ pub fn image(dir: &Path, arch: &str, tag: &str, docker: bool, base_size: usize) 
         "rootfs": {"type": "layers", "diff_ids": [base_id, own_id]},
     }))
     .unwrap();
-    let (cd, cs) = put_blob(dir, &config);
-    let (bd, bs) = put_blob(dir, &base);
-    let (od, os) = put_blob(dir, &own);
+    let mut d = image_of(dir, docker, &config, &[base, own]);
+    d["platform"] = json!({"architecture": arch, "os": "linux"});
+    d
+}
+
+/// An image in layout `dir` of `config` and gzip'd `layers`, with a
+/// Docker or an OCI manifest; returns the manifest's descriptor.
+pub fn image_of(dir: &Path, docker: bool, config: &[u8], layers: &[Vec<u8>]) -> Value {
+    let (cd, cs) = put_blob(dir, config);
     let (mt, ct, lt) = if docker {
         (
             DOCKER_MANIFEST,
@@ -89,16 +95,21 @@ pub fn image(dir: &Path, arch: &str, tag: &str, docker: bool, base_size: usize) 
             "application/vnd.oci.image.layer.v1.tar+gzip",
         )
     };
+    let layers: Vec<Value> = layers
+        .iter()
+        .map(|l| {
+            let (d, s) = put_blob(dir, l);
+            json!({"mediaType": lt, "digest": d, "size": s})
+        })
+        .collect();
     let manifest = serde_json::to_vec(&json!({
         "schemaVersion": 2, "mediaType": mt,
         "config": {"mediaType": ct, "digest": cd, "size": cs},
-        "layers": [{"mediaType": lt, "digest": bd, "size": bs},
-                   {"mediaType": lt, "digest": od, "size": os}],
+        "layers": layers,
     }))
     .unwrap();
     let (md, ms) = put_blob(dir, &manifest);
-    json!({"mediaType": mt, "digest": md, "size": ms,
-           "platform": {"architecture": arch, "os": "linux"}})
+    json!({"mediaType": mt, "digest": md, "size": ms})
 }
 
 /// An index (or Docker list) over one image per arch; returns its descriptor.
