@@ -1531,6 +1531,23 @@ fn client_certificate_from_cert_dir_is_presented() {
         &dst,
     ]));
     assert_eq!(ours, theirs.trim());
+    // Beside client certificates of a CA the registry does not know (named
+    // before and after it): the one the registry asks for is sent.
+    let others = t.path().join("other-ca");
+    fs::create_dir_all(&others).unwrap();
+    self_signed(
+        &others.join("ca.key"),
+        &others.join("ca.crt"),
+        "another test CA",
+    );
+    client_cert(&others, &cd, "a-other");
+    client_cert(&others, &cd, "z-other");
+    assert_eq!(digest_of(&dst, &["--cert-dir", cds]), ours);
+    fs::remove_file(cd.join("client.cert")).unwrap();
+    fs::remove_file(cd.join("client.key")).unwrap();
+    let err = fails_with(lade().args(["inspect", "--cert-dir", cds, &dst]), 3);
+    assert!(err.contains("client certificate"), "{err}");
+    client_cert(&certs, &cd, "client");
     // The server's own certificate (signed by the CA) trusted instead of
     // the CA: accepted as it is, as Go does.
     fs::copy(&crt, cd.join("ca.crt")).unwrap();

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::WebPkiServerVerifier;
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, StreamOwned};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
@@ -71,7 +72,12 @@ fn pem_certs(pem: &[u8]) -> Vec<CertificateDer<'static>> {
 #[derive(Default)]
 struct CertDir {
     cas: Vec<CertificateDer<'static>>,
-    client: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    /// Each `NAME.cert` with its key, by name.
+    clients: Vec<(
+        PathBuf,
+        Vec<CertificateDer<'static>>,
+        PrivateKeyDer<'static>,
+    )>,
 }
 
 /// The first of `dirs` that exists, as other container tools read them.
@@ -99,7 +105,7 @@ fn read_cert_dirs(dirs: &[PathBuf]) -> Result<CertDir> {
                 })?;
                 let k = PrivateKeyDer::from_pem_slice(&kpem)
                     .map_err(|e| Error::new(format!("client key {}: {e}", key.display())))?;
-                out.client = Some((chain, k));
+                out.clients.push((p.clone(), chain, k));
             } else if let Some(stem) = name.strip_suffix(".key") {
                 let cert = p.with_file_name(format!("{stem}.cert"));
                 if !cert.exists() {
@@ -187,11 +193,21 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
     let builder = builder
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier));
-    let config = match dir.client {
-        Some((chain, key)) => builder
-            .with_client_auth_cert(chain, key)
-            .map_err(|e| Error::new(format!("client certificate: {e}")))?,
-        None => builder.with_no_client_auth(),
+    let config = if dir.clients.is_empty() {
+        builder.with_no_client_auth()
+    } else {
+        let mut certs = Vec::new();
+        for (path, chain, key) in dir.clients {
+            let issuers = chain
+                .iter()
+                .filter_map(|c| webpki::EndEntityCert::try_from(c).ok())
+                .map(|c| rustls::DistinguishedName::in_sequence(c.issuer()))
+                .collect();
+            let key = CertifiedKey::from_der(chain, key, &provider)
+                .map_err(|e| Error::new(format!("client certificate {}: {e}", path.display())))?;
+            certs.push((Arc::new(key), issuers));
+        }
+        builder.with_client_cert_resolver(Arc::new(ClientCerts(certs)))
     };
     Ok(TlsConnector {
         config: Arc::new(config),
@@ -325,6 +341,34 @@ impl ServerCertVerifier for Verifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+/// The client certificates of a cert dir, each with the issuers of its
+/// chain: the one sent is the first whose chain a CA the server names
+/// issued, as Go picks (the first, where the server names none; none,
+/// where it names only others).
+#[derive(Debug)]
+struct ClientCerts(Vec<(Arc<CertifiedKey>, Vec<rustls::DistinguishedName>)>);
+
+impl ResolvesClientCert for ClientCerts {
+    fn resolve(
+        &self,
+        hints: &[&[u8]],
+        _schemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        let pick = if hints.is_empty() {
+            self.0.first()
+        } else {
+            self.0
+                .iter()
+                .find(|(_, issuers)| issuers.iter().any(|i| hints.contains(&i.as_ref())))
+        };
+        pick.map(|(k, _)| k.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        !self.0.is_empty()
     }
 }
 
