@@ -462,8 +462,9 @@ const INSPECT_HELP: &str = "\
 OUTPUT
   JSON with skopeo inspect's fields: Name (when the image name carries one),
   Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
-  LayersData, Env. --raw prints the exact manifest bytes, --config the exact
-  config bytes.
+  LayersData, Env. --raw prints the exact manifest bytes; --config the
+  configuration as an OCI image config, as skopeo prints it (--raw --config:
+  the exact config bytes).
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
   Layers, LayersData}]}: one entry per image of an index (Size is config plus

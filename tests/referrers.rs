@@ -493,7 +493,7 @@ fn without_the_option_nothing_but_the_image() {
     }
     let err = ok_stderr(sync_cmd().args([&src, &format!("dir:{}", tree.display())]));
     assert!(
-        err.contains("3 signature and referrers tags left out")
+        err.contains("signature and referrers tags are left out")
             && err.contains("1 image: 1 copied"),
         "{err}"
     );
@@ -833,5 +833,47 @@ fn picked_images_bring_their_attachments_now_and_later() {
             "{how}: {err}"
         );
         assert!(tags(&dst).contains(&att), "{how}");
+
+        if how != "named" {
+            continue;
+        }
+        // The many-repository form: a YAML list naming v1 and, after it,
+        // the other image's signature takes both; into a dir: tree, v1
+        // alone (its signatures cannot go there).
+        let yaml = t.path().join("pick.yaml");
+        fs::write(
+            &yaml,
+            format!("{reg}:\n  tls-verify: false\n  images:\n    {repo}:\n      - v1\n      - {other_sig}\n"),
+        )
+        .unwrap();
+        let ns = unique("ref/yaml");
+        let err = ok_stderr(lade().args([
+            "sync",
+            "--dest-tls-verify=false",
+            "--src",
+            "yaml",
+            yaml.to_str().unwrap(),
+            "--dest",
+            "docker",
+            &format!("{reg}/{ns}"),
+        ]));
+        let last = repo.rsplit('/').next().unwrap();
+        let there = tags(&format!("docker://{reg}/{ns}/{last}"));
+        assert!(there.contains(&other_sig), "{err}\n{there:?}");
+        let tree = t.path().join("pick-tree");
+        let err = ok_stderr(lade().args([
+            "sync",
+            "--src-tls-verify=false",
+            "--src",
+            "docker",
+            "--dest",
+            "dir",
+            &format!("{reg}/{repo}:v1"),
+            tree.to_str().unwrap(),
+        ]));
+        assert!(
+            err.contains("1 image: 1 copied") && err.contains("are left out"),
+            "{err}"
+        );
     }
 }

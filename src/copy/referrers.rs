@@ -387,7 +387,7 @@ impl WithoutAttachmentTags {
     pub fn note(n: usize, dst: &dyn ImageReference, mode: ReferrerMode) -> Option<String> {
         (n > 0 && mode != ReferrerMode::Off && !dst.holds_referrers()).then(|| {
             format!(
-                "{n} signature and referrers tags left out: {dst} cannot hold them (sync \
+                "signature and referrers tags are left out: {dst} cannot hold them (sync \
                  into docker:// or oci: to keep them)"
             )
         })
@@ -430,14 +430,22 @@ impl ImageReference for WithoutAttachmentTags {
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         self.0.current_digest(opts, dest)
     }
+    // (What it names keeps the filter: sync lists the tags of a named
+    // image's repository through it.)
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
-        self.0.with_tag(tag)
+        Ok(Box::new(WithoutAttachmentTags(
+            self.0.with_tag(tag)?,
+            self.1.clone(),
+        )))
     }
     fn one_image(
         &self,
         opts: &TransportOptions,
     ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
-        self.0.one_image(opts)
+        Ok(self.0.one_image(opts)?.map(|(name, r)| {
+            let r: Box<dyn ImageReference> = Box::new(WithoutAttachmentTags(r, self.1.clone()));
+            (name, r)
+        }))
     }
     fn listing_name(&self) -> String {
         self.0.listing_name()

@@ -294,12 +294,24 @@ pub fn one_per_target<'a>(
     batches: impl IntoIterator<Item = &'a mut Vec<Work>>,
     hint: &str,
 ) -> Result<()> {
+    let mut batches: Vec<&mut Vec<Work>> = batches.into_iter().collect();
+    // An image listed twice, once chosen and once as an attachment of
+    // another, is chosen.
+    let chosen: std::collections::HashSet<(String, String)> = batches
+        .iter()
+        .flat_map(|b| b.iter())
+        .filter(|w| !w.if_subject_synced)
+        .filter_map(|w| Some((w.to.as_ref().ok()?.to_string(), w.src.to_string())))
+        .collect();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for work in batches {
+    for work in batches.iter_mut() {
         let mut err = None;
-        work.retain(|w| {
+        work.retain_mut(|w| {
             let Ok(to) = &w.to else { return true };
             let (to, src) = (to.to_string(), w.src.to_string());
+            if chosen.contains(&(to.clone(), src.clone())) {
+                w.if_subject_synced = false;
+            }
             match seen.get(&to) {
                 Some(other) if *other == src => false,
                 Some(other) => {
