@@ -752,9 +752,26 @@ fn inspect_config_prints_as_skopeo_does() {
         ],
     }))
     .unwrap();
-    for docker in [true, false] {
-        let dir = t.path().join(format!("lay-{docker}"));
-        let desc = image_of(&dir, docker, &config, std::slice::from_ref(&gz));
+    // Keys in other cases (Go matches them ignoring case), a null label,
+    // control characters.
+    let odd = serde_json::to_vec(&serde_json::json!({
+        "Architecture": "amd64", "OS": "linux", "Created": "2024-05-06T07:08:09Z",
+        "config": {"env": ["A=1"], "labels": {"x": null, "y": "1"}},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created_by": "printf '\u{8}\u{c}\t'", "comment": "a\u{1}b"}],
+    }))
+    .unwrap();
+    let config_plain = config.clone();
+    for (docker, config) in [
+        (true, &config),
+        (false, &config),
+        (true, &odd),
+        (false, &odd),
+    ] {
+        let dir = t
+            .path()
+            .join(format!("lay-{docker}-{}", &sha256(config)[7..19]));
+        let desc = image_of(&dir, docker, config, std::slice::from_ref(&gz));
         write_layout(&dir, &[("c", desc)]);
         let img = format!("docker://{reg}/{}:1", unique("cfg/a"));
         ok(lade().args([
@@ -764,20 +781,22 @@ fn inspect_config_prints_as_skopeo_does() {
             &format!("oci:{}:c", dir.display()),
             &img,
         ]));
-        for extra in [
-            vec!["--config"],
-            vec!["--config", "--raw"],
-            vec![
+        let mut extras = vec![vec!["--config"], vec!["--config", "--raw"]];
+        // (Templates over the usual config: skopeo's output writer treats
+        // tabs and form feeds as columns.)
+        if config == &config_plain {
+            extras.push(vec![
                 "--config",
                 "--format",
                 "{{.Architecture}}/{{.OS}}/{{.Variant}} {{.Config.User}} {{.Config.Env}} {{len .RootFS.DiffIDs}} {{range .History}}[{{.CreatedBy}}|{{.EmptyLayer}}|{{.Created}}]{{end}} {{.Author}}",
-            ],
-            vec![
+            ]);
+            extras.push(vec![
                 "--config",
                 "--format",
                 "{{.Created}} {{.Config.Labels}} {{.Config.ExposedPorts}} {{.Config.Volumes}} {{.Config.ArgsEscaped}} {{.OSVersion}}|{{.RootFS.Type}}",
-            ],
-        ] {
+            ]);
+        }
+        for extra in extras {
             let s = ok(skopeo()
                 .args(["inspect", "--tls-verify=false"])
                 .args(&extra)

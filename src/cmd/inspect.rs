@@ -136,29 +136,76 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// JSON indented by four spaces, as skopeo prints it: Go escapes `<`,
-/// `>`, `&`, U+2028 and U+2029 in strings (they occur nowhere else).
+/// JSON indented by four spaces, as skopeo prints it (see [`GoJson`]).
 pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
     use serde::Serialize;
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut buf = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    let fmt = GoJson(serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, fmt);
     v.serialize(&mut ser)?;
-    let text = String::from_utf8(buf).expect("serde_json writes UTF-8");
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => escaped.push_str("\\u003c"),
-            '>' => escaped.push_str("\\u003e"),
-            '&' => escaped.push_str("\\u0026"),
-            '\u{2028}' => escaped.push_str("\\u2028"),
-            '\u{2029}' => escaped.push_str("\\u2029"),
-            c => escaped.push(c),
-        }
-    }
-    out.write_all(escaped.as_bytes())?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// JSON as Go's encoding/json writes it (Go 1.19, skopeo 1.9's): `<`,
+/// `>`, `&`, U+2028 and U+2029 escaped in strings, and backspace and form
+/// feed as `\u0008` and `\u000c`; indented as the inner formatter does.
+struct GoJson<'a>(serde_json::ser::PrettyFormatter<'a>);
+
+macro_rules! go_json_delegate {
+    ($($name:ident($($arg:ident: $t:ty),*)),* $(,)?) => {
+        $(fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $t)*) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        })*
+    };
+}
+
+impl serde_json::ser::Formatter for GoJson<'_> {
+    go_json_delegate!(
+        begin_array(),
+        end_array(),
+        begin_array_value(first: bool),
+        end_array_value(),
+        begin_object(),
+        end_object(),
+        begin_object_key(first: bool),
+        begin_object_value(),
+        end_object_value(),
+    );
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let esc = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(esc.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        e: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        use serde_json::ser::CharEscape;
+        match e {
+            CharEscape::Backspace => w.write_all(b"\\u0008"),
+            CharEscape::FormFeed => w.write_all(b"\\u000c"),
+            e => self.0.write_char_escape(w, e),
+        }
+    }
 }
 
 /// An image config read as an OCI image config, as Go reads it into the
@@ -167,8 +214,17 @@ pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
 /// ones as Go's zero values, for templates).
 fn oci_config(v: &Value) -> (Value, Value) {
     use Zero::*;
-    let get = |o: &Value, k: &str| o.get(k).filter(|x| !x.is_null()).cloned();
-    let time = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
+    // Go matches keys as written, else ignoring case.
+    fn field<'v>(o: &'v Value, k: &str) -> Option<&'v Value> {
+        let m = o.as_object()?;
+        m.get(k).or_else(|| {
+            m.iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        })
+    }
+    let get = |o: &Value, k: &str| field(o, k).filter(|x| !x.is_null()).cloned();
+    let time = |o: &Value, k: &str| field(o, k).and_then(Value::as_str).map(str::to_string);
     // Go writes maps with their keys sorted.
     let sorted = |x: Option<Value>| {
         x.map(|x| match x {
@@ -180,7 +236,16 @@ fn oci_config(v: &Value) -> (Value, Value) {
             other => other,
         })
     };
-    let c = v.get("config").cloned().unwrap_or(Value::Null);
+    let c = field(v, "config").cloned().unwrap_or(Value::Null);
+    // Labels are strings (map[string]string): null is "".
+    let labels = sorted(get(&c, "Labels")).map(|mut l| {
+        if let Value::Object(m) = &mut l {
+            m.values_mut()
+                .filter(|x| x.is_null())
+                .for_each(|x| *x = json!(""));
+        }
+        l
+    });
     let (config_j, config_g) = go_struct(vec![
         ("User", "User", get(&c, "User"), Text),
         (
@@ -194,11 +259,11 @@ fn oci_config(v: &Value) -> (Value, Value) {
         ("Cmd", "Cmd", get(&c, "Cmd"), List),
         ("Volumes", "Volumes", sorted(get(&c, "Volumes")), Map),
         ("WorkingDir", "WorkingDir", get(&c, "WorkingDir"), Text),
-        ("Labels", "Labels", sorted(get(&c, "Labels")), Map),
+        ("Labels", "Labels", labels, Map),
         ("StopSignal", "StopSignal", get(&c, "StopSignal"), Text),
         ("ArgsEscaped", "ArgsEscaped", get(&c, "ArgsEscaped"), Bool),
     ]);
-    let r = v.get("rootfs").cloned().unwrap_or(Value::Null);
+    let r = field(v, "rootfs").cloned().unwrap_or(Value::Null);
     let (rootfs_j, rootfs_g) = go_struct(vec![
         ("type", "Type", get(&r, "type"), Always(json!(""))),
         (
@@ -208,8 +273,7 @@ fn oci_config(v: &Value) -> (Value, Value) {
             Always(Value::Null),
         ),
     ]);
-    let history: Vec<(Value, Value)> = v
-        .get("history")
+    let history: Vec<(Value, Value)> = field(v, "history")
         .and_then(Value::as_array)
         .map(|h| {
             h.iter()
@@ -415,10 +479,10 @@ mod tests {
     #[test]
     fn pretty_json_escapes_as_go_does() {
         let mut out = Vec::new();
-        write_pretty(&mut out, &json!({"a": "<x> & \u{2028}"})).unwrap();
+        write_pretty(&mut out, &json!({"a": "<x> & \u{2028}\u{8}\u{c}\n\\"})).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\n    \"a\": \"\\u003cx\\u003e \\u0026 \\u2028\"\n}\n"
+            "{\n    \"a\": \"\\u003cx\\u003e \\u0026 \\u2028\\u0008\\u000c\\n\\\\\"\n}\n"
         );
     }
 }
