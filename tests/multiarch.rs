@@ -761,6 +761,42 @@ fn inspect_config_prints_as_skopeo_does() {
         "history": [{"created_by": "printf '\u{8}\u{c}\t'", "comment": "a\u{1}b"}],
     }))
     .unwrap();
+    // No time, a null label, an offset and trailing zeros: what plain
+    // inspect prints of them.
+    let bare = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Labels": {"x": null}},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    let offset = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux", "created": "2024-05-06T07:08:09.120000000+02:00",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    for config in [&bare, &offset] {
+        let dir = t.path().join(format!("plain-{}", &sha256(config)[7..19]));
+        let desc = image_of(&dir, false, config, std::slice::from_ref(&gz));
+        write_layout(&dir, &[("c", desc)]);
+        let img = format!("docker://{reg}/{}:1", unique("cfg/p"));
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            &format!("oci:{}:c", dir.display()),
+            &img,
+        ]));
+        let s = json(&ok(skopeo().args(["inspect", "--tls-verify=false", &img])));
+        let l = json(&ok(lade().args(["inspect", "--tls-verify=false", &img])));
+        for k in ["Created", "Labels"] {
+            assert_eq!(l[k], s[k], "{k}");
+        }
+        let f = "{{.Created}} {{.Labels}}";
+        let s = ok(skopeo().args(["inspect", "--tls-verify=false", "--format", f, &img]));
+        let l = ok(lade().args(["inspect", "--tls-verify=false", "--format", f, &img]));
+        assert_eq!(String::from_utf8_lossy(&l), String::from_utf8_lossy(&s));
+    }
+
     let config_plain = config.clone();
     for (docker, config) in [
         (true, &config),

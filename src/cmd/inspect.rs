@@ -89,7 +89,12 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         Vec::new()
     };
     o.insert("RepoTags".into(), json!(tags));
-    o.insert("Created".into(), json!(config.created));
+    // As Go writes the time.
+    let created = config
+        .created
+        .as_deref()
+        .map(|t| go_json_time(t).unwrap_or_else(|| t.to_string()));
+    o.insert("Created".into(), json!(created));
     // From the config whatever the manifest format, as skopeo does.
     let docker_version = config.docker_version.clone().unwrap_or_default();
     o.insert("DockerVersion".into(), json!(docker_version));
@@ -369,7 +374,8 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
             (Zero::Bool, None) => (Value::Null, json!(false)),
             (Zero::List, None) => (Value::Null, json!([])),
             (Zero::Map, None) => (Value::Null, json!({})),
-            (Zero::Time, None) => (Value::Null, Value::Null),
+            // (a nil *time.Time prints so)
+            (Zero::Time, None) => (Value::Null, json!("<nil>")),
         };
         if matches!(zero, Zero::Always(_)) || !empty {
             j.insert(key.into(), jv);

@@ -1328,6 +1328,10 @@ pub fn inspect_data(mut v: Value) -> Value {
         if let Some(t) = m.get("Created").and_then(Value::as_str).and_then(go_time) {
             m.insert("Created".into(), Value::String(t));
         }
+        // A time.Time pointer that is nil prints so.
+        if m.get("Created").is_some_and(Value::is_null) {
+            m.insert("Created".into(), Value::String("<nil>".into()));
+        }
     }
     v
 }

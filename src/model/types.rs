@@ -269,10 +269,27 @@ pub struct ContainerConfig {
     pub working_dir: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (A null label reads as "", as Go reads it into its string map.)
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "labels_or_null"
+    )]
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+fn labels_or_null<'de, D>(d: D) -> std::result::Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let m: Option<BTreeMap<String, Option<String>>> = Deserialize::deserialize(d)?;
+    Ok(m.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect()
+    }))
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
