@@ -877,3 +877,42 @@ fn picked_images_bring_their_attachments_now_and_later() {
         );
     }
 }
+
+/// A picked index brings the signatures of its images too, now and on
+/// later runs (its images are not tags of their own).
+#[test]
+fn a_picked_index_brings_its_images_signatures() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/pickidx");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let dir = t.path().join("idx");
+    let idx = index(&dir, &["amd64", "arm64"], "multi", false);
+    write_layout(&dir, &[("multi", idx.clone())]);
+    push_layout(&reg, &dir, &repo, "multi", &idx);
+    let raw: Value = json(&skopeo_raw(&format!("docker://{reg}/{repo}:multi")));
+    let child = raw["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let sig_bytes = skopeo_raw(&format!("docker://{reg}/{repo}:{}.sig", s.tag));
+    let child_sig = format!("{}.sig", tag_of(&child));
+    registry_put_manifest(&reg, &repo, &child_sig, OCI_MANIFEST, &sig_bytes);
+
+    let dst = format!("docker://{reg}/{}", unique("ref/pickedidx"));
+    let src = format!("docker://{reg}/{repo}");
+    let err = ok_stderr(sync_cmd().args(["--tag-regex", "^multi$", &src, &dst]));
+    assert!(err.contains("2 images: 2 copied, 0 unchanged"), "{err}");
+    assert!(err.contains(&format!("{child_sig}: copied")), "{err}");
+    let there = tags(&dst);
+    assert!(
+        there.contains(&child_sig) && !there.contains(&"v1".to_string()),
+        "{there:?}"
+    );
+    // An attestation of that image added later arrives with the next run.
+    let child_att = format!("{}.att", tag_of(&child));
+    registry_put_manifest(&reg, &repo, &child_att, OCI_MANIFEST, &sig_bytes);
+    let err = ok_stderr(sync_cmd().args(["--tag-regex", "^multi$", &src, &dst]));
+    assert!(err.contains("3 images: 1 copied, 2 unchanged"), "{err}");
+    assert!(tags(&dst).contains(&child_att));
+}

@@ -412,7 +412,7 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     let with_image = tagged.lock().unwrap_or_else(|p| p.into_inner()).clone();
     // The images this sync took (by source digest): attachment tags the
     // choice of images left out go only with theirs.
-    let synced: std::collections::HashSet<Digest> = items
+    let mut synced: std::collections::HashSet<Digest> = items
         .iter()
         .filter_map(|(_, it)| match &it.outcome {
             Outcome::Copied(d, None) | Outcome::Unchanged(d) => Some(d.clone()),
@@ -421,6 +421,27 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
             _ => None,
         })
         .collect();
+    // Attachments of an index's images go with the index: where some are
+    // still unmatched, the synced images are read (best effort) for the
+    // images an index lists.
+    let unmatched = |synced: &std::collections::HashSet<Digest>| {
+        later.iter().any(|(_, w)| {
+            w.if_subject_synced && attachment(w).is_some_and(|d| !synced.contains(&d))
+        })
+    };
+    if unmatched(&synced) {
+        for (_, it) in &items {
+            if !matches!(it.outcome, Outcome::Copied(..) | Outcome::Unchanged(_)) {
+                continue;
+            }
+            let top = crate::transport::parse(&it.source)
+                .and_then(|r| r.source(&opts.copy.transport))
+                .and_then(|src| src.get_manifest(None));
+            if let Ok(Ok(index)) = top.map(|m| m.index()) {
+                synced.extend(index.manifests.into_iter().map(|d| d.digest));
+            }
+        }
+    }
     let later: Vec<(usize, Work)> = later
         .into_iter()
         .filter(|(_, w)| !w.if_subject_synced || attachment(w).is_some_and(|d| synced.contains(&d)))
