@@ -774,11 +774,14 @@ fn inspect_config_prints_as_skopeo_does() {
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
     }))
     .unwrap();
-    for config in [&bare, &offset] {
-        let dir = t.path().join(format!("plain-{}", &sha256(config)[7..19]));
-        let desc = image_of(&dir, false, config, std::slice::from_ref(&gz));
+    // An image of `config` (Docker or OCI manifest) in the registry.
+    let pushed = |docker: bool, config: &[u8]| {
+        let dir = t
+            .path()
+            .join(format!("lay-{docker}-{}", &sha256(config)[7..19]));
+        let desc = image_of(&dir, docker, config, std::slice::from_ref(&gz));
         write_layout(&dir, &[("c", desc)]);
-        let img = format!("docker://{reg}/{}:1", unique("cfg/p"));
+        let img = format!("docker://{reg}/{}:1", unique("cfg/a"));
         ok(lade().args([
             "copy",
             "-q",
@@ -786,6 +789,10 @@ fn inspect_config_prints_as_skopeo_does() {
             &format!("oci:{}:c", dir.display()),
             &img,
         ]));
+        img
+    };
+    for config in [&bare, &offset] {
+        let img = pushed(false, config);
         let s = json(&ok(skopeo().args(["inspect", "--tls-verify=false", &img])));
         let l = json(&ok(lade().args(["inspect", "--tls-verify=false", &img])));
         for k in ["Created", "Labels"] {
@@ -804,19 +811,7 @@ fn inspect_config_prints_as_skopeo_does() {
         (true, &odd),
         (false, &odd),
     ] {
-        let dir = t
-            .path()
-            .join(format!("lay-{docker}-{}", &sha256(config)[7..19]));
-        let desc = image_of(&dir, docker, config, std::slice::from_ref(&gz));
-        write_layout(&dir, &[("c", desc)]);
-        let img = format!("docker://{reg}/{}:1", unique("cfg/a"));
-        ok(lade().args([
-            "copy",
-            "-q",
-            "--dest-tls-verify=false",
-            &format!("oci:{}:c", dir.display()),
-            &img,
-        ]));
+        let img = pushed(docker, config);
         let mut extras = vec![vec!["--config"], vec!["--config", "--raw"]];
         // (Templates over the usual config: skopeo's output writer treats
         // tabs and form feeds as columns.)

@@ -93,7 +93,7 @@ pub fn run(a: InspectArgs) -> Result<i32> {
     let created = config
         .created
         .as_deref()
-        .map(|t| go_json_time(t).unwrap_or_else(|| t.to_string()));
+        .map(|t| super::template::go_json_time(t).unwrap_or_else(|| t.to_string()));
     o.insert("Created".into(), json!(created));
     // From the config whatever the manifest format, as skopeo does.
     let docker_version = config.docker_version.clone().unwrap_or_default();
@@ -365,7 +365,7 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
         };
         let (jv, gv) = match (&zero, value) {
             (Zero::Time, Some(Value::String(t))) => (
-                Value::String(go_json_time(&t).unwrap_or_else(|| t.clone())),
+                Value::String(super::template::go_json_time(&t).unwrap_or_else(|| t.clone())),
                 Value::String(super::template::go_time(&t).unwrap_or(t)),
             ),
             (Zero::Always(z), None) => (z.clone(), z.clone()),
@@ -383,29 +383,6 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
         g.insert(name.into(), gv);
     }
     (Value::Object(j), Value::Object(g))
-}
-
-/// A time as Go writes a time.Time in JSON (RFC 3339, the fraction
-/// without trailing zeros, `Z` for offset zero); None if it is none.
-fn go_json_time(s: &str) -> Option<String> {
-    let (date, rest) = s.split_once('T')?;
-    if date.len() != 10 || rest.len() < 9 || !rest.is_char_boundary(8) {
-        return None;
-    }
-    let (hms, mut rest) = rest.split_at(8);
-    let mut frac = "";
-    if let Some(r) = rest.strip_prefix('.') {
-        let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-        frac = r[..n.min(9)].trim_end_matches('0');
-        rest = &r[n..];
-    }
-    let zone = match rest {
-        "Z" | "z" | "+00:00" | "-00:00" => "Z",
-        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => z,
-        _ => return None,
-    };
-    let dot = if frac.is_empty() { "" } else { "." };
-    Some(format!("{date}T{hms}{dot}{frac}{zone}"))
 }
 
 /// One entry per image of an index (or the single image), in one call:
@@ -477,9 +454,13 @@ mod tests {
             ("2024-05-06T07:08:09.000Z", "2024-05-06T07:08:09Z"),
             ("2024-05-06T07:08:09.5-02:00", "2024-05-06T07:08:09.5-02:00"),
         ] {
-            assert_eq!(go_json_time(given).as_deref(), Some(want), "{given}");
+            assert_eq!(
+                super::super::template::go_json_time(given).as_deref(),
+                Some(want),
+                "{given}"
+            );
         }
-        assert_eq!(go_json_time("yesterday"), None);
+        assert_eq!(super::super::template::go_json_time("yesterday"), None);
     }
 
     #[test]

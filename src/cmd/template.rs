@@ -1271,40 +1271,73 @@ fn go_float(f: f64, verb: char, prec: Option<usize>) -> String {
 /// +0000 UTC` (the fraction without its trailing zeros; a fixed offset
 /// named by itself, `+0200 +0200`).
 pub fn go_time(s: &str) -> Option<String> {
-    let (date, rest) = s.split_once('T')?;
-    let b = rest.as_bytes();
-    if date.len() != 10 || b.len() < 9 {
-        return None;
-    }
-    let hms = &rest[..8];
-    let mut i = 8;
-    let mut frac = String::new();
-    if b.get(8) == Some(&b'.') {
-        i = 9;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        frac = rest[9..i].trim_end_matches('0').to_string();
-    }
-    let zone = &rest[i..];
-    let zone = match zone {
-        "Z" | "z" => "+0000 UTC".to_string(),
-        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+    let t = Rfc3339::parse(s)?;
+    let zone = match t.offset {
+        None => "+0000 UTC".to_string(),
+        Some(z) => {
             let o = format!("{}{}", &z[..3], &z[4..]);
-            if o == "+0000" {
-                "+0000 +0000".to_string()
-            } else {
-                format!("{o} {o}")
-            }
+            format!("{o} {o}")
         }
-        _ => return None,
     };
-    let frac = if frac.is_empty() {
-        String::new()
-    } else {
-        format!(".{frac}")
+    Some(format!("{} {}{} {zone}", t.date, t.hms, t.dot_frac()))
+}
+
+/// A time as Go writes a time.Time in JSON (RFC 3339, the fraction
+/// without trailing zeros, `Z` for offset zero); None if it is none.
+pub fn go_json_time(s: &str) -> Option<String> {
+    let t = Rfc3339::parse(s)?;
+    let zone = match t.offset {
+        None | Some("+00:00" | "-00:00") => "Z",
+        Some(z) => z,
     };
-    Some(format!("{date} {hms}{frac} {zone}"))
+    Some(format!("{}T{}{}{zone}", t.date, t.hms, t.dot_frac()))
+}
+
+/// The parts of an RFC 3339 time, as Go's time.Parse reads them.
+struct Rfc3339<'a> {
+    date: &'a str,
+    hms: &'a str,
+    /// The fraction's digits without trailing zeros (nanoseconds at most).
+    frac: &'a str,
+    /// `±hh:mm`, or None for `Z`.
+    offset: Option<&'a str>,
+}
+
+impl<'a> Rfc3339<'a> {
+    fn parse(s: &'a str) -> Option<Self> {
+        let (date, rest) = s.split_once('T')?;
+        if date.len() != 10 || rest.len() < 9 || !rest.is_char_boundary(8) {
+            return None;
+        }
+        let (hms, mut rest) = rest.split_at(8);
+        let mut frac = "";
+        if let Some(r) = rest.strip_prefix('.') {
+            let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            frac = r[..n.min(9)].trim_end_matches('0');
+            rest = &r[n..];
+        }
+        let offset = match rest {
+            "Z" | "z" => None,
+            z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
+                Some(z)
+            }
+            _ => return None,
+        };
+        Some(Rfc3339 {
+            date,
+            hms,
+            frac,
+            offset,
+        })
+    }
+
+    fn dot_frac(&self) -> String {
+        if self.frac.is_empty() {
+            String::new()
+        } else {
+            format!(".{}", self.frac)
+        }
+    }
 }
 
 /// The data of `inspect`'s JSON for a template: fields its output leaves

@@ -309,14 +309,13 @@ impl ImageSource for LayoutSource {
     /// entries that cannot be read are no referrers).
     fn referrers(&self, subject: &Digest) -> Result<Referrers> {
         let mut found = Referrers::default();
-        if let Some(raw) = manifest_named(&self.layout, &fallback_tag(subject))? {
-            if raw.is_index() {
-                found.descriptors = raw.index()?.manifests;
-                found.fallback_index = Some(raw);
-            }
-        }
         let map = referrer_map(&self.layout)?;
-        for d in map.get(subject).into_iter().flatten() {
+        if let Some(d) = map.indexes.get(&fallback_tag(subject)) {
+            let raw = self.layout.read_manifest(d)?;
+            found.descriptors = raw.index()?.manifests;
+            found.fallback_index = Some(raw);
+        }
+        for d in map.by_subject.get(subject).into_iter().flatten() {
             if !found.descriptors.iter().any(|x| x.digest == d.digest) {
                 found.descriptors.push(d.clone());
             }
@@ -325,9 +324,14 @@ impl ImageSource for LayoutSource {
     }
 }
 
-/// Referrers by subject digest among the top-level entries of a layout's
-/// index.json.
-type ReferrerMap = HashMap<Digest, Vec<Descriptor>>;
+/// What a layout's index.json says of referrers: its top-level entries
+/// that are referrers, by subject digest; and its named indexes (the
+/// tag-schema ones among them), by name.
+#[derive(Default)]
+struct ReferrerMap {
+    by_subject: HashMap<Digest, Vec<Descriptor>>,
+    indexes: HashMap<String, Descriptor>,
+}
 
 /// The layout's referrers, found once per version of its index.json (see
 /// [`open_once`]), so that asking for the referrers of each of N images
@@ -335,9 +339,14 @@ type ReferrerMap = HashMap<Digest, Vec<Descriptor>>;
 fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
     open_once(&layout.root().join("index.json"), || {
         let index = layout.read_index()?;
-        let mut map = ReferrerMap::new();
+        let mut map = ReferrerMap::default();
         let mut seen = std::collections::HashSet::new();
         for m in &index.manifests {
+            if let (Some(name), true) = (m.ref_name(), m.media_type.is_index()) {
+                map.indexes
+                    .entry(name.to_string())
+                    .or_insert_with(|| m.clone());
+            }
             if !m.media_type.is_manifest_or_index() || !seen.insert(&m.digest) {
                 continue;
             }
@@ -346,7 +355,7 @@ fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
             };
             if let Some((s, d)) = as_referrer(&raw) {
                 if s.digest != m.digest {
-                    map.entry(s.digest).or_default().push(d);
+                    map.by_subject.entry(s.digest).or_default().push(d);
                 }
             }
         }
@@ -605,14 +614,14 @@ mod tests {
         };
         let first = add(1);
         let got = referrer_map(&layout).unwrap();
-        assert_eq!(got.get(&image.digest).map(|v| v.len()), Some(1));
-        assert_eq!(got[&image.digest][0].digest, first.digest);
+        assert_eq!(got.by_subject.get(&image.digest).map(|v| v.len()), Some(1));
+        assert_eq!(got.by_subject[&image.digest][0].digest, first.digest);
         // Asked again with index.json unchanged: the same map, not re-read.
         assert!(Arc::ptr_eq(&got, &referrer_map(&layout).unwrap()));
         // A new index.json (renamed over the old one): read again.
         let second = add(2);
         let again = referrer_map(&layout).unwrap();
-        let mut ds: Vec<_> = again[&image.digest]
+        let mut ds: Vec<_> = again.by_subject[&image.digest]
             .iter()
             .map(|d| d.digest.clone())
             .collect();
@@ -621,7 +630,7 @@ mod tests {
         want.sort();
         assert_eq!(ds, want);
         assert!(
-            again.get(&ds[0]).is_none(),
+            !again.by_subject.contains_key(&ds[0]),
             "a referrer is nobody's subject here"
         );
     }

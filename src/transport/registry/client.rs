@@ -791,14 +791,11 @@ fn host_of(url: &str) -> &str {
 /// Where a URL goes: its host, lower-cased, and port (the scheme's when
 /// none is written): `https://R.io` and `https://r.io:443/v2/` are one.
 fn origin(url: &str) -> (String, u16) {
-    let default = if url.starts_with("http://") { 80 } else { 443 };
-    let authority = host_of(url);
-    let hostport = authority.rsplit('@').next().unwrap_or(authority);
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !p.contains(']') => (h, p.parse().unwrap_or(default)),
-        _ => (hostport, default),
-    };
-    (host.to_ascii_lowercase(), port)
+    match super::proxy::host_port(url) {
+        Some((_, h, port)) if h.contains(':') => (format!("[{}]", h.to_ascii_lowercase()), port),
+        Some((_, h, port)) => (h.to_ascii_lowercase(), port),
+        None => (url.to_ascii_lowercase(), 443),
+    }
 }
 
 /// `loc` (a Location header) resolved against the URL it came from.

@@ -45,7 +45,7 @@ impl Proxies {
 
     /// The proxy for a request to `url`, if any.
     pub fn for_url(&self, url: &str) -> Result<Option<&Proxy>> {
-        let Some((scheme, rest)) = url.split_once("://") else {
+        let Some((scheme, host, port)) = host_port(url) else {
             return Ok(None);
         };
         let proxy = match scheme {
@@ -56,9 +56,6 @@ impl Proxies {
         let Some(proxy) = proxy else {
             return Ok(None);
         };
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let authority = authority.rsplit('@').next().unwrap_or(authority);
-        let (host, port) = split_host_port(authority, if scheme == "https" { 443 } else { 80 });
         if !self.uses_proxy(&host.to_ascii_lowercase(), port) {
             return Ok(None);
         }
@@ -75,6 +72,16 @@ impl Proxies {
         }
         !self.no_proxy.iter().any(|n| n.matches(host, ip, port))
     }
+}
+
+/// A URL's scheme, host (an IPv6 address without its brackets) and port
+/// (the scheme's when none is written).
+pub fn host_port(url: &str) -> Option<(&str, &str, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let (host, port) = split_host_port(authority, if scheme == "http" { 80 } else { 443 });
+    Some((scheme, host, port))
 }
 
 /// `host:port`, `[v6]:port` or a bare host (with the scheme's port).
