@@ -821,7 +821,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -h --raw --config --daemon-host --all-platforms --format --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --help"
+            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

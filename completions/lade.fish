@@ -165,6 +165,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the 
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes (with --config: the config\'s)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the image\'s configuration, as an OCI image config (Docker-only fields left out, as skopeo prints it); with --raw, the exact config bytes; with --format, TEMPLATE over its fields ({{.Architecture}}, {{.OS}}, {{.Config.Env}}, {{.RootFS.DiffIDs}}, {{.History}}, …)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -s n -l no-tags -d 'docker://: leave RepoTags empty instead of listing the repository\'s tags (one request per page of a long list)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''

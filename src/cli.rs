@@ -753,6 +753,10 @@ pub struct InspectArgs {
     /// ('{{.Digest}}', '{{range .Layers}}{{.}}\n{{end}}'; json: the JSON)
     #[arg(short = 'f', long, value_name = "TEMPLATE", conflicts_with = "raw")]
     pub format: Option<String>,
+    /// docker://: leave RepoTags empty instead of listing the repository's
+    /// tags (one request per page of a long list)
+    #[arg(short = 'n', long)]
+    pub no_tags: bool,
     #[command(flatten)]
     pub platform: PlatformArgs,
     #[command(flatten)]

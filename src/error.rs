@@ -18,6 +18,10 @@ pub enum Kind {
     Unsupported,
     /// The output pipe was closed by the reader (exit 0, silently).
     BrokenPipe,
+    /// A registry refused the request to the credentials given (401 or
+    /// 403 after authenticating): a failure (exit 3) that a caller asking
+    /// for something optional may pass over.
+    Denied,
 }
 
 /// An error with its context chain, printed as one line:
@@ -63,6 +67,14 @@ impl Error {
     pub fn unsupported(msg: impl Into<String>) -> Self {
         Error {
             kind: Kind::Unsupported,
+            msg: msg.into(),
+            retry: Retry::No,
+        }
+    }
+
+    pub fn denied(msg: impl Into<String>) -> Self {
+        Error {
+            kind: Kind::Denied,
             msg: msg.into(),
             retry: Retry::No,
         }
@@ -128,7 +140,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             Kind::NotFound => 1,
-            Kind::Failure | Kind::Unsupported => 3,
+            Kind::Failure | Kind::Unsupported | Kind::Denied => 3,
             Kind::Usage => 2,
             Kind::BrokenPipe => 0,
         }

@@ -439,6 +439,14 @@ fn inspect_agrees_with_skopeo_both_ways() {
             .trim_start_matches("docker://")
             .trim_end_matches(":1"))
     );
+    // --no-tags (-n): no tag listing, RepoTags empty, as skopeo's.
+    for flag in ["--no-tags", "-n"] {
+        let s = json(&ok(skopeo().args(["inspect", flag, INSECURE, &ours])));
+        let l = json(&ok(lade().args(["inspect", flag, INSECURE, &ours])));
+        assert_eq!(l["RepoTags"], json!([]), "{flag}");
+        assert_eq!(s["RepoTags"], l["RepoTags"], "{flag}");
+        assert_eq!(s["Digest"], l["Digest"], "{flag}");
+    }
     // --raw is the exact bytes skopeo sees.
     let raw_l = ok(lade().args(["inspect", "--raw", INSECURE, &ours]));
     let raw_s = ok(skopeo().args(["inspect", "--raw", INSECURE, &ours]));
@@ -2039,6 +2047,70 @@ fn bad_registry_answers_are_clear_errors() {
         assert_eq!(err.lines().count(), 1, "{repo}: {err}");
         assert_eq!(blob_count(&dst), 0, "{repo}");
     }
+}
+
+/// A registry that lets an image be read but not its repository's tags
+/// be listed (as AWS ECR does without ecr:ListImages): inspect goes on
+/// with RepoTags null and a warning, as skopeo's does; list-tags fails.
+#[test]
+fn inspect_goes_on_when_the_tag_list_is_denied() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let repo = unique("denied/list");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    let lists = Arc::new(AtomicUsize::new(0));
+    let l2 = lists.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.path.contains("/tags/list") {
+            l2.fetch_add(1, Ordering::SeqCst);
+            return Action::Respond(response(
+                "403 Forbidden",
+                &[("Content-Type", "application/json".into())],
+                br#"{"errors":[{"code":"DENIED","message":"not allowed to list images"}]}"#,
+            ));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let image = format!("docker://{proxy}/{repo}:1");
+    let o = run(lade().args(["inspect", INSECURE, &image]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let l = json(&o.stdout);
+    assert_eq!(l["RepoTags"], Value::Null);
+    assert!(err.contains("tag list") && err.contains("DENIED"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(lists.load(Ordering::SeqCst), 1);
+    // skopeo goes on the same way, and the rest agrees.
+    let s = json(&ok(skopeo().args(["inspect", INSECURE, &image])));
+    assert_eq!(s["RepoTags"], l["RepoTags"]);
+    assert_eq!(s["Digest"], l["Digest"]);
+    // --no-tags does not ask.
+    lists.store(0, Ordering::SeqCst);
+    let o = run(lade().args(["inspect", "--no-tags", INSECURE, &image]));
+    assert!(o.status.success());
+    assert_eq!(json(&o.stdout)["RepoTags"], json!([]));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(lists.load(Ordering::SeqCst), 0);
+    // Listing is what was asked: a one-line failure, exit 3.
+    let err = fails_with(
+        lade().args(["list-tags", INSECURE, &format!("docker://{proxy}/{repo}")]),
+        3,
+    );
+    assert!(err.contains("403") && err.contains("DENIED"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 #[test]

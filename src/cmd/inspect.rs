@@ -76,17 +76,25 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         }
     }
     o.insert("Digest".into(), json!(top.digest.to_string()));
-    // As skopeo: for a registry, every tag of the repository. A
-    // repository whose images were all pushed by digest has no tag list
-    // (404): the image is there, its tags are none.
-    let tags = if r.transport() == "docker" {
+    // As skopeo: for a registry, every tag of the repository (unless
+    // --no-tags). A repository whose images were all pushed by digest has
+    // no tag list (404): the image is there, its tags are none. A
+    // registry that lets the image be read but not the tags be listed
+    // (401/403: AWS ECR without ecr:ListImages) leaves them unknown: null.
+    let tags = if r.transport() == "docker" && !a.no_tags {
         match r.list_tags(&opts) {
-            Ok(t) => t,
-            Err(e) if e.kind() == crate::error::Kind::NotFound => Vec::new(),
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == crate::error::Kind::NotFound => Some(Vec::new()),
+            Err(e) if e.kind() == crate::error::Kind::Denied => {
+                crate::error::warn(&format!(
+                    "RepoTags left null: the registry refused the tag list ({e})"
+                ));
+                None
+            }
             Err(e) => return Err(e.context(&a.image)),
         }
     } else {
-        Vec::new()
+        Some(Vec::new())
     };
     o.insert("RepoTags".into(), json!(tags));
     // As Go writes the time.

@@ -251,6 +251,8 @@ impl Client {
             && (path.contains("/manifests/") || path.ends_with("/tags/list"))
         {
             Error::not_found(msg)
+        } else if matches!(status.as_u16(), 401 | 403) {
+            Error::denied(msg)
         } else {
             Error::new(msg)
         }
