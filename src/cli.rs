@@ -1133,40 +1133,64 @@ pub struct UnpackArgs {
 /// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`, as in `1m30s` or `1.5s`; `0`.
 pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     let bad = || format!("{s:?} is not a duration (e.g. 2s, 500ms, 1m30s)");
-    if s == "0" {
+    let too_long = || format!("{s:?} is longer than a duration can be");
+    // Go's durations end at 2^63-1 ns (about 292 years); counted exactly,
+    // in nanoseconds, as Go counts.
+    const MAX: u128 = i64::MAX as u128;
+    let digits = |t: &str| t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    if rest == "0" {
         return Ok(std::time::Duration::ZERO);
     }
-    let mut rest = s;
-    let mut total = 0f64;
     if rest.is_empty() {
         return Err(bad());
     }
+    let mut total: u128 = 0;
     while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .ok_or_else(bad)?;
-        let value: f64 = rest[..n].parse().map_err(|_| bad())?;
-        rest = &rest[n..];
-        let u = rest
+        let (int, r) = rest.split_at(digits(rest));
+        let (frac, r) = match r.strip_prefix('.') {
+            Some(r) => r.split_at(digits(r)),
+            None => ("", r),
+        };
+        if int.is_empty() && frac.is_empty() {
+            return Err(bad());
+        }
+        let u = r
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = match &rest[..u] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
+            .unwrap_or(r.len());
+        let unit: u128 = match &r[..u] {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(bad()),
         };
-        rest = &rest[u..];
-        total += value * unit;
+        rest = &r[u..];
+        // Leading zeros aside, more than 19 digits is past the end.
+        let int = int.trim_start_matches('0');
+        let whole: u128 = if int.is_empty() {
+            0
+        } else if int.len() > 19 {
+            return Err(too_long());
+        } else {
+            int.parse().map_err(|_| bad())?
+        };
+        // The fraction's first 19 digits (further ones are below a
+        // nanosecond of any unit), rounded down as Go does.
+        let f = &frac[..frac.len().min(19)];
+        let part = if f.is_empty() {
+            0
+        } else {
+            f.parse::<u128>().map_err(|_| bad())? * unit / 10u128.pow(f.len() as u32)
+        };
+        total += whole * unit + part;
+        if total > MAX {
+            return Err(too_long());
+        }
     }
-    // Go's durations end at 2^63-1 ns (about 292 years).
-    if total > i64::MAX as f64 / 1e9 {
-        return Err(format!("{s:?} is longer than a duration can be"));
-    }
-    std::time::Duration::try_from_secs_f64(total).map_err(|_| bad())
+    Ok(std::time::Duration::from_nanos(total as u64))
 }
 
 #[cfg(test)]
@@ -1183,7 +1207,33 @@ mod tests {
         assert_eq!(go_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert_eq!(go_duration("10us"), Ok(Duration::from_micros(10)));
         assert!(go_duration("2562047h").is_ok());
+        assert_eq!(go_duration(".5s"), Ok(Duration::from_millis(500)));
+        assert_eq!(go_duration("5.s"), Ok(Duration::from_secs(5)));
+        assert_eq!(go_duration("+2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(
+            go_duration("1.0000000001s"),
+            Ok(Duration::from_nanos(1_000_000_000))
+        );
+        assert_eq!(
+            go_duration("0.3333333333333333333333s"),
+            Ok(Duration::from_nanos(333_333_333))
+        );
+        assert_eq!(go_duration("007s"), Ok(Duration::from_secs(7)));
+        // Go's last duration, and one nanosecond past it.
+        assert_eq!(
+            go_duration("2562047h47m16.854775807s"),
+            Ok(Duration::from_nanos(i64::MAX as u64))
+        );
+        assert_eq!(
+            go_duration("9223372036854775807ns"),
+            Ok(Duration::from_nanos(i64::MAX as u64))
+        );
         for bad in [
+            "2562047h47m16.854775808s",
+            "9223372036854775808ns",
+            "99999999999999999999999s",
+            ".s",
+            ".",
             "",
             "5",
             "s",
