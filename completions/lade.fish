@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lade_global_optspecs
-    string join \n store= h/help V/version
+    string join \n store= command-timeout= tmpdir= insecure-policy override-os= override-arch= override-variant= h/help V/version
 end
 
 function __fish_lade_needs_command
@@ -25,6 +25,12 @@ function __fish_lade_using_subcommand
 end
 
 complete -c lade -n "__fish_lade_needs_command" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_needs_command" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_needs_command" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'

@@ -35,7 +35,8 @@ ENVIRONMENT
                           or *
   SSL_CERT_FILE, SSL_CERT_DIR
                           the CA bundle and directories registries are checked
-                          against, beside --cert-dir (default: the system's)";
+                          against, beside --cert-dir (default: the system's)
+  TMPDIR                  temp files outside the destination (--tmpdir wins)";
 
 pub const EXIT_CODES: &str = "\
 EXIT STATUS
@@ -68,6 +69,10 @@ const ROOT_AFTER_HELP: &str = "\
 See lade(1) for image names, the store location, environment variables and exit
 statuses.
 
+--override-os/--override-arch/--override-variant before the command are
+skopeo's: they choose the platform of copy, inspect, sync (--multi-arch system)
+and unpack, the command's own options winning.
+
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
   Ended by SIGINT, SIGTERM or SIGHUP, lade first removes the temp files of its
@@ -79,6 +84,37 @@ pub struct GlobalArgs {
     /// Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// End the command after DURATION (90s, 10m, 1h30m), with what its
+    /// writes under way left removed, as on a signal (exit 3)
+    #[arg(long, value_name = "DURATION", value_parser = timeout)]
+    pub command_timeout: Option<Timeout>,
+    /// Put temp files outside the destination (decompressed archives,
+    /// staged layers) in DIR [default: $TMPDIR, else /tmp]
+    #[arg(long, value_name = "DIR")]
+    pub tmpdir: Option<PathBuf>,
+    /// Taken, for skopeo's command lines: lade checks no signature policy
+    /// (containers-policy.json), as skopeo with this option
+    #[arg(long)]
+    pub insecure_policy: bool,
+    /// As skopeo's options before the command: the platform copy, inspect,
+    /// sync (--multi-arch system) and unpack pick from a multi-platform
+    /// image, unless the command's own options say
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+/// `--command-timeout`: how long, and as given.
+#[derive(Debug, Clone)]
+pub struct Timeout {
+    pub limit: std::time::Duration,
+    pub shown: String,
+}
+
+fn timeout(s: &str) -> std::result::Result<Timeout, String> {
+    Ok(Timeout {
+        limit: go_duration(s)?,
+        shown: s.to_string(),
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -545,6 +581,20 @@ pub struct PlatformArgs {
     /// For multi-platform images: the architecture variant to pick
     #[arg(long, value_name = "VARIANT")]
     pub override_variant: Option<String>,
+}
+
+impl PlatformArgs {
+    /// These, each one not given taken from `outer` (lade's own options,
+    /// before the command).
+    pub fn or(self, outer: &PlatformArgs) -> PlatformArgs {
+        PlatformArgs {
+            override_os: self.override_os.or_else(|| outer.override_os.clone()),
+            override_arch: self.override_arch.or_else(|| outer.override_arch.clone()),
+            override_variant: self
+                .override_variant
+                .or_else(|| outer.override_variant.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -322,6 +322,53 @@ fn ignored_in(status: &str, sig: i32) -> bool {
         .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1 << (sig - 1)) != 0)
 }
 
+/// An anonymous temp file (gone once closed) in `dir`, else in the
+/// system's temp directory (`--tmpdir`, `$TMPDIR`, else /tmp), `what`
+/// for; a failure names the directory.
+pub fn scratch_file(dir: Option<&Path>, what: &str) -> Result<std::fs::File> {
+    let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+    tempfile::tempfile_in(&dir).map_err(|e| {
+        Error::from(e).context(format!("creating a temp file in {} {what}", dir.display()))
+    })
+}
+
+/// Remove the temp files of the writes under way and what they added
+/// (newest first; a directory only when empty by then). The locks come
+/// back held: kept until the process ends, nothing is added meanwhile.
+fn abandon_writes() -> (
+    std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
+    std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
+) {
+    let a = added();
+    let t = temps();
+    for p in t.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+    for p in a.iter().rev() {
+        if std::fs::remove_file(p).is_err() {
+            let _ = std::fs::remove_dir(p);
+        }
+    }
+    (a, t)
+}
+
+/// `--command-timeout`: after `limit`, the writes under way are abandoned
+/// as on a signal, and the process ends with a one-line error (exit 3).
+pub fn end_after(limit: std::time::Duration, shown: String) {
+    let _ = std::thread::Builder::new()
+        .name("timeout".into())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            let _held = abandon_writes();
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "lade: error: the command ran out of time (--command-timeout {shown})"
+            );
+            std::process::exit(3);
+        });
+}
+
 /// On SIGINT, SIGTERM or SIGHUP: remove the temp files of the writes under
 /// way, and what they added (see [`track_added`]), then end as the signal
 /// would have (its default action). Without
@@ -346,16 +393,7 @@ pub fn remove_temps_on_signals() {
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 // Held to the end: nothing is added once removal starts.
-                let a = added();
-                let t = temps();
-                for p in t.iter() {
-                    let _ = std::fs::remove_file(p);
-                }
-                for p in a.iter().rev() {
-                    if std::fs::remove_file(p).is_err() {
-                        let _ = std::fs::remove_dir(p);
-                    }
-                }
+                let _held = abandon_writes();
                 let _ = signal_hook::low_level::emulate_default_handler(sig);
                 std::process::exit(128 + sig);
             }

@@ -844,3 +844,151 @@ fn inspect_config_prints_as_skopeo_does() {
         }
     }
 }
+
+/// skopeo's global options, before the command, as skopeo users write
+/// them: --override-* pick the platform of copy, inspect, sync and unpack
+/// (the command's own choice wins); --insecure-policy is taken (lade
+/// checks no signature policy). Offline: a 3-platform OCI layout.
+#[test]
+fn skopeo_global_options_come_before_the_command() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let desc = index(&dir, &["amd64", "arm64", "s390x"], "1", false);
+    write_layout(&dir, &[("multi", desc)]);
+    let src = format!("oci:{}:multi", dir.display());
+    let arch = |args: &[&str]| -> String {
+        json(&ok(lade().args(args)))["Architecture"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        arch(&["--override-arch", "arm64", "inspect", &src]),
+        "arm64"
+    );
+    assert_eq!(
+        arch(&[
+            "--override-arch",
+            "arm64",
+            "inspect",
+            "--override-arch",
+            "s390x",
+            &src
+        ]),
+        "s390x"
+    );
+    // copy: the arm64 image alone (a manifest, not the index).
+    let out = format!("oci:{}:x", t.path().join("out").display());
+    ok(lade().args([
+        "--override-arch",
+        "arm64",
+        "--insecure-policy",
+        "copy",
+        "-q",
+        &src,
+        &out,
+    ]));
+    let raw = json(&ok(lade().args(["inspect", "--raw", &out])));
+    assert!(raw["layers"].is_array(), "{raw}");
+    assert_eq!(arch(&["inspect", &out]), "arm64");
+    // sync --multi-arch system: this machine's image, as overridden.
+    let synced = t.path().join("synced");
+    ok(lade().args([
+        "--override-arch",
+        "s390x",
+        "sync",
+        "-q",
+        "--multi-arch",
+        "system",
+        &format!("oci:{}", dir.display()),
+        &format!("oci:{}", synced.display()),
+    ]));
+    assert_eq!(
+        arch(&["inspect", &format!("oci:{}:multi", synced.display())]),
+        "s390x"
+    );
+    // unpack: the layers of the chosen platform (its --platform wins).
+    for (args, want) in [
+        (&["--override-arch", "arm64"][..], "arch=arm64"),
+        (
+            &["--override-os", "linux", "--override-arch", "arm64"][..],
+            "arch=arm64",
+        ),
+    ] {
+        let root = t.path().join(format!("root-{}", args.len()));
+        ok(lade().args(args).args(["unpack", "-q", &src]).arg(&root));
+        let own = std::fs::read_to_string(root.join("own.txt")).unwrap();
+        assert!(own.starts_with(want), "{args:?}: {own}");
+    }
+    let root = t.path().join("root-own");
+    ok(lade()
+        .args([
+            "--override-arch",
+            "arm64",
+            "unpack",
+            "-q",
+            "--platform",
+            "linux/s390x",
+            &src,
+        ])
+        .arg(&root));
+    let own = std::fs::read_to_string(root.join("own.txt")).unwrap();
+    assert!(own.starts_with("arch=s390x"), "{own}");
+    // They are options of lade itself: after the command they are unknown.
+    let err = fails_with(lade().args(["inspect", "--insecure-policy", &src]), 2);
+    assert!(err.contains("--insecure-policy"), "{err}");
+}
+
+/// --tmpdir: where temp files outside the destination go (here the
+/// decompressed copy of a gzip'd oci-archive); one that is not a
+/// directory is refused before anything is read or written.
+#[test]
+fn tmpdir_holds_the_temp_files() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let desc = image(&dir, "amd64", "1", false, 4096);
+    write_layout(&dir, &[("one", desc)]);
+    let tar = t.path().join("one.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:one", dir.display()),
+        &format!("oci-archive:{}:one", tar.display()),
+    ]));
+    let gz = t.path().join("one.tar.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::copy(&mut std::fs::File::open(&tar).unwrap(), &mut enc).unwrap();
+    enc.finish().unwrap();
+    let src = format!("oci-archive:{}:one", gz.display());
+    let tmp = t.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = format!("oci:{}:one", t.path().join("out").display());
+    ok(lade()
+        .arg("--tmpdir")
+        .arg(&tmp)
+        .args(["copy", "-q", &src, &out]));
+    assert_eq!(
+        json(&ok(lade().args(["inspect", &out])))["Architecture"],
+        "amd64"
+    );
+    // Nothing left in it.
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    // One that is missing: a clear error, nothing written.
+    let missing = t.path().join("missing");
+    let out2 = t.path().join("out2");
+    let err = fails_with(
+        lade().arg("--tmpdir").arg(&missing).args([
+            "copy",
+            "-q",
+            &src,
+            &format!("oci:{}:one", out2.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    assert!(!out2.exists());
+    assert!(!missing.exists());
+}

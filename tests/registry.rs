@@ -2113,6 +2113,140 @@ fn inspect_goes_on_when_the_tag_list_is_denied() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// --command-timeout ends a copy stuck on a registry that stops sending
+/// a layer midway: exit 3 at about the time given, one line, and at the
+/// destination nothing partial (no temp file, no ref; only whole blobs).
+#[test]
+fn command_timeout_ends_a_stuck_copy_cleanly() {
+    let t = tempdir();
+    let layer = vec![7u8; 4 << 20];
+    let layer_d = format!("sha256:{}", sha256_hex(&layer));
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [layer_d]},
+    }))
+    .unwrap();
+    let config_d = format!("sha256:{}", sha256_hex(&config));
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_d, "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_d, "size": layer.len()}],
+    }))
+    .unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let layer_hex = layer_d[7..].to_string();
+    let stalls = Arc::new(AtomicUsize::new(0));
+    let stalls2 = stalls.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let (manifest, config, layer, layer_d) = (
+                manifest.clone(),
+                config.clone(),
+                layer.clone(),
+                layer_d.clone(),
+            );
+            let stalled = stalls2.clone();
+            std::thread::spawn(move || {
+                // Plain HTTP only: a TLS hello is hung up on.
+                let mut first = [0u8; 1];
+                if c.peek(&mut first).is_err() || first[0] == 0x16 {
+                    return;
+                }
+                while let Some((req, _)) = read_head(&mut c) {
+                    let p = req.path.as_str();
+                    let (status, ct, body): (&str, &str, &[u8]) = if p == "/v2/" {
+                        ("200 OK", "application/json", b"{}")
+                    } else if p.contains("/manifests/") {
+                        (
+                            "200 OK",
+                            "application/vnd.oci.image.manifest.v1+json",
+                            &manifest,
+                        )
+                    } else if p.ends_with(&layer_d) {
+                        // Half the layer, then nothing more.
+                        let head =
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", layer.len());
+                        let _ = c.write_all(head.as_bytes());
+                        let _ = c.write_all(&layer[..layer.len() / 2]);
+                        stalled.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_secs(60));
+                        return;
+                    } else if p.contains("/blobs/") {
+                        ("200 OK", "application/octet-stream", &config)
+                    } else {
+                        ("404 Not Found", "application/json", b"{}")
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if c.write_all(head.as_bytes()).is_err() || c.write_all(body).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    for dest in ["oci", "dir"] {
+        let d = t.path().join(dest);
+        let target = match dest {
+            "oci" => oci(&d, "x"),
+            _ => format!("dir:{}", d.display()),
+        };
+        let t0 = Instant::now();
+        let err = fails_with(
+            lade().args([
+                "--command-timeout",
+                "2s",
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                &format!("docker://{addr}/stuck:1"),
+                &target,
+            ]),
+            3,
+        );
+        let took = t0.elapsed();
+        // It was stuck where meant: half into the layer.
+        assert_eq!(stalls.swap(0, Ordering::SeqCst), 1, "{dest}: {err}");
+        assert!(err.contains("--command-timeout 2s"), "{dest}: {err}");
+        assert_eq!(err.lines().count(), 1, "{dest}: {err}");
+        assert!(
+            took >= Duration::from_secs(2) && took < Duration::from_secs(20),
+            "{dest}: {took:?}"
+        );
+        // Whatever is left: whole blobs only, no temp files, no ref.
+        let mut left = Vec::new();
+        let mut stack = vec![d.clone()];
+        while let Some(p) = stack.pop() {
+            let Ok(rd) = fs::read_dir(&p) else { continue };
+            for e in rd.flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    left.push(e.path());
+                }
+            }
+        }
+        for f in &left {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            assert!(!name.starts_with('.'), "{dest}: temp file left: {f:?}");
+            assert_ne!(name, "manifest.json", "{dest}: {f:?}");
+            if f.parent().unwrap().ends_with("blobs/sha256") {
+                assert_eq!(sha256_hex(&fs::read(f).unwrap()), name, "{dest}: {f:?}");
+            }
+            if name == "index.json" {
+                let v = json(&fs::read(f).unwrap());
+                assert_eq!(v["manifests"], json!([]), "{dest}: {v}");
+            }
+        }
+        assert!(!left.iter().any(|f| f.ends_with(&layer_hex)), "{dest}");
+    }
+}
+
 #[test]
 fn proxy_faults_are_retried_resumed_and_reported() {
     let Some(reg) = registry() else { return };

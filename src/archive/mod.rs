@@ -51,11 +51,7 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
     match sniff(&magic[..n]) {
         Compression::None => Ok((file, Compression::None)),
         Compression::Gzip => {
-            let mut tmp = match tmp_dir {
-                Some(d) => tempfile::tempfile_in(d),
-                None => tempfile::tempfile(),
-            }
-            .context("creating a temp file to decompress into")?;
+            let mut tmp = crate::fsutil::scratch_file(tmp_dir, "to decompress into")?;
             let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
             io::copy(&mut gz, &mut tmp).context("decompressing the gzip archive")?;
             tmp.seek(SeekFrom::Start(0))?;

@@ -25,10 +25,24 @@ use crate::store::{default_store_path, Layout};
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
+    if let Some(t) = &g.command_timeout {
+        crate::fsutil::end_after(t.limit, t.shown.clone());
+    }
+    if let Some(d) = &g.tmpdir {
+        // Read by every temp file made outside a destination. (Threads
+        // running now read no environment.)
+        std::env::set_var("TMPDIR", d);
+    }
     match cli.command {
-        Command::Copy(a) => copy::run(a),
-        Command::Sync(a) => sync::run(a),
-        Command::Inspect(a) => inspect::run(a),
+        Command::Copy(mut a) => {
+            a.platform = a.platform.or(&g.platform);
+            copy::run(a)
+        }
+        Command::Sync(a) => sync::run(a, platform_of(&g.platform)?),
+        Command::Inspect(mut a) => {
+            a.platform = a.platform.or(&g.platform);
+            inspect::run(a)
+        }
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
         Command::CatBlob(a) => cat::cat_blob(g, a),

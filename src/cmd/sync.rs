@@ -17,7 +17,9 @@ use crate::copy::{CopyOptions, MultiArch};
 use crate::error::{io_message, Error, Result};
 use crate::transport::{self, TransportOptions};
 
-pub fn run(a: SyncArgs) -> Result<i32> {
+/// `platform`: the image `--multi-arch system` picks of an index (lade's
+/// own --override-* options; None: this machine's).
+pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32> {
     let referrers = match a.with_referrers {
         None => ReferrerMode::IfSupported,
         Some(true) => ReferrerMode::Required,
@@ -61,6 +63,7 @@ pub fn run(a: SyncArgs) -> Result<i32> {
             },
             referrers,
             preserve_digests: a.preserve_digests,
+            platform,
             ..Default::default()
         },
         tag_regex,

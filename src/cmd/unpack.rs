@@ -86,7 +86,10 @@ fn open_source(g: &GlobalArgs, name: &str) -> Result<Box<dyn ImageSource>> {
 pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
     let opts = UnpackOptions {
         apply: apply_options(a.rootless),
-        platform: a.platform.as_deref().map(Platform::parse).transpose()?,
+        platform: match a.platform.as_deref() {
+            Some(p) => Some(Platform::parse(p)?),
+            None => super::platform_of(&g.platform)?,
+        },
         bundle: a.bundle,
     };
     let src = open_source(g, &a.image)?;

@@ -676,11 +676,7 @@ impl ArchiveDest {
     }
 
     fn staging_file(&self) -> Result<File> {
-        match &self.tmp_dir {
-            Some(d) => tempfile::tempfile_in(d),
-            None => tempfile::tempfile(),
-        }
-        .context("creating a temp file to stage a blob")
+        crate::fsutil::scratch_file(self.tmp_dir.as_deref(), "to stage a blob")
     }
 
     /// Store a layer; returns its digest and size.

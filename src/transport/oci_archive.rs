@@ -222,11 +222,7 @@ impl TarLayout {
         let file = match sniff(&magic[..n]) {
             Compression::None => file,
             Compression::Gzip => {
-                let mut tmp = match tmp_dir {
-                    Some(d) => tempfile::tempfile_in(d),
-                    None => tempfile::tempfile(),
-                }
-                .context("creating a temp file for the decompressed archive")?;
+                let mut tmp = crate::fsutil::scratch_file(tmp_dir, "for the decompressed archive")?;
                 let mut gz = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
                 copy_buffered(&mut gz, &mut tmp).context("decompressing")?;
                 tmp.seek(SeekFrom::Start(0))?;
