@@ -1128,6 +1128,10 @@ pub struct LoginArgs {
     /// Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
+    /// Print the user name stored for REGISTRY (auth files, credential
+    /// helpers) and log in to nothing; none stored: exit 1
+    #[arg(long, conflicts_with_all = ["username", "password", "password_stdin"])]
+    pub get_login: bool,
 }
 
 #[derive(Debug, Args)]

@@ -831,6 +831,17 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         fs::metadata(&authfile).unwrap().permissions().mode() & 0o777,
         0o600
     );
+    // --get-login: the user name stored for the registry, as skopeo reads
+    // the same file; no request is made (nor a password asked for).
+    for tool in [lade(), skopeo()] {
+        let mut tool = tool;
+        let who = ok(tool
+            .stdin(Stdio::null())
+            .args(["login", "--get-login", "--authfile"])
+            .arg(&authfile)
+            .arg(&reg.addr));
+        assert_eq!(String::from_utf8_lossy(&who), "alice\n");
+    }
     let back = oci(&t.path().join("back"), "x");
     ok(lade()
         .args(["copy", "-q", "--src-cert-dir", cd, "--authfile"])
@@ -893,6 +904,26 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         3,
     );
     assert!(err.contains("authentication required"), "{err}");
+    // Logged out: --get-login is a negative answer (exit 1), one line.
+    let err = fails_with(
+        lade()
+            .args(["login", "--get-login", "--authfile"])
+            .arg(&authfile)
+            .arg(&reg.addr),
+        1,
+    );
+    assert!(
+        err.contains("not logged in to") && err.contains(&reg.addr),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    fails_with(
+        lade()
+            .args(["login", "--get-login", "-u", "bob", "--authfile"])
+            .arg(&authfile)
+            .arg(&reg.addr),
+        2,
+    );
     // Logging out again: a negative answer; --all with nothing stored is
     // what it asks for.
     fails_with(

@@ -156,6 +156,30 @@ fn registry_host(s: &str) -> Result<(String, String)> {
     Ok((host, key))
 }
 
+/// `login --get-login`: the user name of the credentials lade would use
+/// for `key` (a registry, or a namespace of it), on stdout.
+fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
+    let opts = RegistryOptions {
+        authfile: a.authfile.clone(),
+        ..Default::default()
+    };
+    let not_in = || Error::not_found(format!("not logged in to {key}"));
+    // A named auth file that is not there holds no login.
+    if a.authfile.as_deref().is_some_and(|f| !f.exists()) {
+        return Err(not_in());
+    }
+    let path = key.strip_prefix(host).and_then(|p| p.strip_prefix('/'));
+    match crate::transport::registry::auth::find_creds(host, path, &opts)?.0 {
+        Some(crate::transport::registry::auth::Creds::Basic { user, .. }) if !user.is_empty() => {
+            let mut out = super::stdout();
+            writeln!(out, "{user}")?;
+            out.flush()?;
+            Ok(0)
+        }
+        _ => Err(not_in()),
+    }
+}
+
 fn prompt(what: &str, secret: bool) -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
@@ -186,6 +210,9 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
 
 pub fn login(a: LoginArgs) -> Result<i32> {
     let (host, key) = registry_host(&a.registry)?;
+    if a.get_login {
+        return get_login(&a, &host, &key);
+    }
     let user = match &a.username {
         Some(u) => u.clone(),
         None => prompt("Username", false)?,
