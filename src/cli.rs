@@ -633,6 +633,9 @@ pub struct CopyArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub with_referrers: Option<bool>,
+    /// skopeo's: copy no signatures (nor referrers): --with-referrers=false
+    #[arg(long, conflicts_with = "with_referrers")]
+    pub remove_signatures: bool,
     /// Another name for the image in a docker-archive destination (repeatable)
     #[arg(long, value_name = "NAME:TAG")]
     pub additional_tag: Vec<String>,
@@ -758,6 +761,9 @@ pub struct SyncArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub with_referrers: Option<bool>,
+    /// skopeo's: copy no signatures (nor referrers): --with-referrers=false
+    #[arg(long, conflicts_with = "with_referrers")]
+    pub remove_signatures: bool,
     #[command(flatten)]
     pub multi: MultiArchArgs,
     /// Manifest format to write [default: the source's, if the destination takes it]

@@ -435,18 +435,40 @@ fn without_the_option_nothing_but_the_image() {
     assert!(!dir.join("blobs/sha256").join(&s.spdx_blob[7..]).exists());
     assert!(!dir.join("blobs/sha256").join(&s.sbom[7..]).exists());
 
-    let off = unique("ref/offdst");
-    ok(sync_cmd().args([
-        "--with-referrers=false",
-        &src,
-        &format!("docker://{reg}/{off}"),
+    // Turned off for sync, or with skopeo's --remove-signatures.
+    for flag in ["--with-referrers=false", "--remove-signatures"] {
+        let off = unique("ref/offdst");
+        ok(sync_cmd().args([flag, &src, &format!("docker://{reg}/{off}")]));
+        assert_eq!(
+            tags(&format!("docker://{reg}/{off}")),
+            vec!["v1".to_string()],
+            "{flag}"
+        );
+        let path = format!("/v2/{off}/manifests/{}", s.sbom);
+        assert_eq!(registry_status(&reg, "HEAD", &path), 404, "{flag}");
+    }
+    // copy takes it too (what it does by default); asking for both is
+    // a usage error.
+    let dir2 = t.path().join("plain2");
+    ok(copy_cmd().args([
+        "--remove-signatures",
+        &format!("{src}:v1"),
+        &format!("oci:{}:v1", dir2.display()),
     ]));
-    assert_eq!(
-        tags(&format!("docker://{reg}/{off}")),
-        vec!["v1".to_string()]
-    );
-    let path = format!("/v2/{off}/manifests/{}", s.sbom);
-    assert_eq!(registry_status(&reg, "HEAD", &path), 404);
+    let index = json(&fs::read(dir2.join("index.json")).unwrap());
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1, "{index}");
+    for cmd in [copy_cmd(), sync_cmd()] {
+        let mut cmd = cmd;
+        fails_with(
+            cmd.args([
+                "--remove-signatures",
+                "--with-referrers",
+                &format!("{src}:v1"),
+                &format!("oci:{}:v1", dir2.display()),
+            ]),
+            2,
+        );
+    }
 
     // Asked for explicitly, a destination that cannot hold them is an error...
     let d = t.path().join("d");

@@ -21,6 +21,7 @@ use crate::transport::{self, TransportOptions};
 /// own --override-* options; None: this machine's).
 pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32> {
     let referrers = match a.with_referrers {
+        _ if a.remove_signatures => ReferrerMode::Off,
         None => ReferrerMode::IfSupported,
         Some(true) => ReferrerMode::Required,
         Some(false) => ReferrerMode::Off,
