@@ -2144,12 +2144,10 @@ fn inspect_goes_on_when_the_tag_list_is_denied() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-/// --command-timeout ends a copy stuck on a registry that stops sending
-/// a layer midway: exit 3 at about the time given, one line, and at the
-/// destination nothing partial (no temp file, no ref; only whole blobs).
-#[test]
-fn command_timeout_ends_a_stuck_copy_cleanly() {
-    let t = tempdir();
+/// A fake registry (plain HTTP) of one image whose 4 MiB layer stops
+/// halfway: the first half is sent, then nothing for a minute. Returns
+/// its address, the layer's hex digest and how many times it stalled.
+fn stalling_registry() -> (String, String, Arc<AtomicUsize>) {
     let layer = vec![7u8; 4 << 20];
     let layer_d = format!("sha256:{}", sha256_hex(&layer));
     let config = serde_json::to_vec(&json!({
@@ -2221,6 +2219,16 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
             });
         }
     });
+    (addr, layer_hex, stalls)
+}
+
+/// --command-timeout ends a copy stuck on a registry that stops sending
+/// a layer midway: exit 3 at about the time given, one line, and at the
+/// destination nothing partial (no temp file, no ref; only whole blobs).
+#[test]
+fn command_timeout_ends_a_stuck_copy_cleanly() {
+    let t = tempdir();
+    let (addr, layer_hex, stalls) = stalling_registry();
     for dest in ["oci", "dir"] {
         let d = t.path().join(dest);
         let target = match dest {
@@ -2276,6 +2284,50 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
         }
         assert!(!left.iter().any(|f| f.ends_with(&layer_hex)), "{dest}");
     }
+}
+
+/// A registry that stops sending midway, with no --command-timeout: after
+/// the idle time (5 minutes; LADE_IDLE_TIMEOUT here) without a byte the
+/// read fails, is retried (--retry-times), and then fails the copy with a
+/// one-line error, nothing partial left.
+#[test]
+fn a_registry_gone_silent_fails_after_the_idle_timeout() {
+    let t = tempdir();
+    let (addr, _, stalls) = stalling_registry();
+    let d = t.path().join("oci");
+    let t0 = Instant::now();
+    let err = fails_with(
+        lade().env("LADE_IDLE_TIMEOUT", "1s").args([
+            "copy",
+            "-q",
+            "--retry-times",
+            "1",
+            "--retry-delay",
+            "100ms",
+            "--src-tls-verify=false",
+            &format!("docker://{addr}/stuck:1"),
+            &oci(&d, "x"),
+        ]),
+        3,
+    );
+    let took = t0.elapsed();
+    assert!(err.contains("carried no data for 1s"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The first GET, and again on the retry (each also asked to resume,
+    // which this registry cannot: it answers 200 and stalls again).
+    assert!(stalls.load(Ordering::SeqCst) >= 2, "{err}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(blob_count(&d) <= 1, "only the config, if anything");
+    // A bad value is refused, not taken as no limit.
+    let err = fails_with(
+        lade().env("LADE_IDLE_TIMEOUT", "soon").args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{addr}/stuck:1"),
+        ]),
+        3,
+    );
+    assert!(err.contains("LADE_IDLE_TIMEOUT"), "{err}");
 }
 
 #[test]

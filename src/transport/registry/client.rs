@@ -75,6 +75,7 @@ impl Client {
         };
         let insecure = opts.tls_verify == Some(false);
         let tls = super::tls::connector(host, opts, insecure)?;
+        let idle = idle_timeout()?.0;
         let config = Agent::config_builder()
             .http_status_as_error(false)
             // Chosen per request (see proxy.rs).
@@ -84,6 +85,11 @@ impl Client {
             .user_agent(concat!("lade/", env!("CARGO_PKG_VERSION")))
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
+            // A registry that goes silent midway (a stalled blob) fails
+            // the read, to be resumed or retried, instead of a wait
+            // without end.
+            .timeout_per_read(Some(idle))
+            .timeout_per_write(Some(idle))
             // Parallel blob transfers each keep their connection.
             .max_idle_connections_per_host(16)
             .max_idle_connections(32)
@@ -678,6 +684,35 @@ fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
     Ok((token, ttl))
 }
 
+/// How long a connection may carry no byte either way before the read
+/// or write fails: 5 minutes, or `LADE_IDLE_TIMEOUT` (a Go duration; for
+/// tests); with how to say it.
+pub fn idle_timeout() -> Result<(Duration, String)> {
+    static IDLE: std::sync::OnceLock<std::result::Result<(Duration, String), String>> =
+        std::sync::OnceLock::new();
+    IDLE.get_or_init(|| match std::env::var("LADE_IDLE_TIMEOUT") {
+        Ok(v) => crate::cli::go_duration(&v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(|d| (d, v.clone()))
+            .ok_or_else(|| format!("LADE_IDLE_TIMEOUT {v:?} is not a duration above 0 (e.g. 30s)")),
+        Err(_) => Ok((Duration::from_secs(300), "5 minutes".into())),
+    })
+    .clone()
+    .map_err(Error::new)
+}
+
+/// What an idle timeout (`timeout: per read/write`) means, said so.
+pub fn timeout_message(e: &ureq::Error) -> Option<String> {
+    match e {
+        ureq::Error::Timeout(ureq::Timeout::PerRead | ureq::Timeout::PerWrite) => {
+            let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
+            Some(format!("the connection carried no data for {shown} ({e})"))
+        }
+        _ => None,
+    }
+}
+
 pub struct SendError {
     pub err: Error,
     pub retriable: bool,
@@ -704,7 +739,7 @@ fn send_error(e: ureq::Error) -> SendError {
             | ureq::Error::Protocol(_)
     );
     SendError {
-        err: Error::new(with_tls_hint(e.to_string())),
+        err: Error::new(timeout_message(&e).unwrap_or_else(|| with_tls_hint(e.to_string()))),
         retriable,
     }
 }

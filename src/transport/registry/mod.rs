@@ -679,6 +679,11 @@ impl BlobReader {
     }
 
     fn resume(&mut self, cause: &io::Error) -> io::Result<()> {
+        let cause = cause
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<ureq::Error>())
+            .and_then(client::timeout_message)
+            .unwrap_or_else(|| cause.to_string());
         let fail = |why: String| {
             io::Error::other(Error::new(format!(
                 "registry {}: GET {}: {cause}; {why}",
