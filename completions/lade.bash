@@ -187,13 +187,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h --store --help"
+            opts="-e -h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -205,7 +225,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h --platform --store --help"
+            opts="-e -h --platform --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +239,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -227,13 +267,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h --store --help"
+            opts="-e -h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -245,7 +305,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h --to --tag --store --help"
+            opts="-h --to --tag --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +323,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -271,7 +351,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --override-os --override-arch --override-variant --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,18 +403,6 @@ _lade() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
-                    return 0
-                    ;;
-                --override-os)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --override-arch)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --override-variant)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --src-creds)
@@ -409,6 +477,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -417,7 +505,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +551,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -471,13 +579,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --help"
+            opts="-h --unreachable --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -489,7 +617,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h --dry-run --grace --store --help"
+            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +631,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -511,7 +659,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h --stdin --stdin-paths --store --help"
+            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,6 +670,26 @@ _lade() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -841,7 +1009,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --override-os --override-arch --override-variant --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --help"
+            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -859,18 +1027,6 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --override-os)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --override-arch)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --override-variant)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --creds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -911,6 +1067,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -919,7 +1095,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -965,6 +1141,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -973,7 +1169,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --store --help"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,6 +1207,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1019,7 +1235,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --store --help"
+            opts="-a -h --all --authfile --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1249,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1041,13 +1277,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h --store --help"
+            opts="-z -h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1059,13 +1315,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h --store --help"
+            opts="-h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1077,7 +1353,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,6 +1491,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1223,13 +1519,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h --store --help"
+            opts="-h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1241,7 +1557,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h --bundle --rootless --platform --quiet --store --help"
+            opts="-q -h --bundle --rootless --platform --quiet --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1255,6 +1571,26 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1263,13 +1599,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h --rootless --store --help"
+            opts="-h --rootless --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1281,13 +1637,33 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h --store --help"
+            opts="-h --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,9 +25,9 @@ function __fish_lade_using_subcommand
 end
 
 complete -c lade -n "__fish_lade_needs_command" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
-complete -c lade -n "__fish_lade_needs_command" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_needs_command" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_needs_command" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
@@ -73,9 +73,6 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d '
 complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines, or JSON lines (json)' -r -f -a "auto\t''
 lines\t''
 json\t''"
-complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is (before any credentials)' -r
@@ -96,6 +93,11 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
@@ -103,6 +105,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l remove-signatures -d 
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
 dir\t'A directory holding dir: images (NAME:TAG directories), at any depth'
@@ -144,6 +147,11 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --dest: name each repository at the destination by its whole source name, registry included (HOST/NAMESPACE/SRCHOST/PATH/NAME), so that repositories of one name from different places stay apart'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
@@ -153,12 +161,10 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d '
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s f -l format -d 'Print TEMPLATE filled from the output instead of the JSON (\'{{.Digest}}\', \'{{range .Layers}}{{.}}\\n{{end}}\'; json: the JSON)' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images: the OS to pick [default: this machine\'s]' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
@@ -170,49 +176,121 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docke
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l raw -d 'Print the exact manifest (or index) bytes (with --config: the config\'s)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print the image\'s configuration, as an OCI image config (Docker-only fields left out, as skopeo prints it); with --raw, the exact config bytes; with --format, TEMPLATE over its fields ({{.Architecture}}, {{.OS}}, {{.Config.Env}}, {{.RootFS.DiffIDs}}, {{.History}}, …)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s n -l no-tags -d 'docker://: leave RepoTags empty instead of listing the repository\'s tags (one request per page of a long list)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
 docker\t''"
 complete -c lade -n "__fish_lade_using_subcommand convert" -l tag -d 'Also point this ref at the converted image' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand convert" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand convert" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole; the OCI empty type\'s content {}); an invalid one is not stored. Other types are refused (exit 2)' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also write the objects into the store'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read the object from standard input'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand tag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand tag" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand tag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand tag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand tag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand tag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand untag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand untag" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand untag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand untag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand untag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand untag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within this many seconds' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand gc" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand gc" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
+complete -c lade -n "__fish_lade_using_subcommand gc" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
@@ -225,7 +303,13 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
@@ -238,7 +322,13 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
@@ -247,21 +337,45 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verif
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
+complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand logout" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine)'
+complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l bundle -d 'Write an OCI runtime bundle: DIR/rootfs and DIR/config.json'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'

@@ -69,9 +69,10 @@ const ROOT_AFTER_HELP: &str = "\
 See lade(1) for image names, the store location, environment variables and exit
 statuses.
 
---override-os/--override-arch/--override-variant before the command are
-skopeo's: they choose the platform of copy, inspect, sync (--multi-arch system)
-and unpack, the command's own options winning.
+The global options (--command-timeout, --tmpdir, --insecure-policy,
+--override-os/--override-arch/--override-variant) are skopeo's, taken before or
+after the command's name; --override-* choose the platform of copy, inspect,
+sync (--multi-arch system) and unpack.
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
@@ -84,24 +85,34 @@ pub struct GlobalArgs {
     /// Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
-    /// End the command after DURATION (90s, 10m, 1h30m), with what its
-    /// writes under way left removed, as on a signal (exit 3)
-    #[arg(long, value_name = "DURATION", value_parser = timeout)]
+    /// End the command after DURATION (90s, 10m, 1h30m; 0: never), with
+    /// what its writes under way left removed, as on a signal (exit 3)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = timeout,
+          help_heading = GLOBAL)]
     pub command_timeout: Option<Timeout>,
     /// Put temp files outside the destination (decompressed archives,
     /// staged layers) in DIR [default: $TMPDIR, else /tmp]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub tmpdir: Option<PathBuf>,
     /// Taken, for skopeo's command lines: lade checks no signature policy
     /// (containers-policy.json), as skopeo with this option
-    #[arg(long)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
-    /// As skopeo's options before the command: the platform copy, inspect,
-    /// sync (--multi-arch system) and unpack pick from a multi-platform
-    /// image, unless the command's own options say
-    #[command(flatten)]
-    pub platform: PlatformArgs,
+    /// For multi-platform images (copy, inspect, sync --multi-arch system,
+    /// unpack): the OS to pick [default: this machine's]
+    #[arg(long, global = true, value_name = "OS", help_heading = GLOBAL)]
+    pub override_os: Option<String>,
+    /// For multi-platform images: the architecture to pick [default: this machine's]
+    #[arg(long, global = true, value_name = "ARCH", help_heading = GLOBAL)]
+    pub override_arch: Option<String>,
+    /// For multi-platform images: the architecture variant to pick
+    #[arg(long, global = true, value_name = "VARIANT", help_heading = GLOBAL)]
+    pub override_variant: Option<String>,
 }
+
+/// The help heading of the options every command takes, before or after
+/// its name, as skopeo's global options.
+const GLOBAL: &str = "Global options";
 
 /// `--command-timeout`: how long, and as given.
 #[derive(Debug, Clone)]
@@ -571,33 +582,6 @@ pub enum CompressArg {
 }
 
 #[derive(Debug, Args)]
-pub struct PlatformArgs {
-    /// For multi-platform images: the OS to pick [default: this machine's]
-    #[arg(long, value_name = "OS")]
-    pub override_os: Option<String>,
-    /// For multi-platform images: the architecture to pick [default: this machine's]
-    #[arg(long, value_name = "ARCH")]
-    pub override_arch: Option<String>,
-    /// For multi-platform images: the architecture variant to pick
-    #[arg(long, value_name = "VARIANT")]
-    pub override_variant: Option<String>,
-}
-
-impl PlatformArgs {
-    /// These, each one not given taken from `outer` (lade's own options,
-    /// before the command).
-    pub fn or(self, outer: &PlatformArgs) -> PlatformArgs {
-        PlatformArgs {
-            override_os: self.override_os.or_else(|| outer.override_os.clone()),
-            override_arch: self.override_arch.or_else(|| outer.override_arch.clone()),
-            override_variant: self
-                .override_variant
-                .or_else(|| outer.override_variant.clone()),
-        }
-    }
-}
-
-#[derive(Debug, Args)]
 pub struct CopyArgs {
     /// Source image(s), then the destination image (options may come
     /// anywhere among them)
@@ -651,8 +635,6 @@ pub struct CopyArgs {
     /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
     pub progress: ProgressArg,
-    #[command(flatten)]
-    pub platform: PlatformArgs,
     #[command(flatten)]
     pub registry: CopyRegistryArgs,
 }
@@ -813,8 +795,6 @@ pub struct InspectArgs {
     /// tags (one request per page of a long list)
     #[arg(short = 'n', long)]
     pub no_tags: bool,
-    #[command(flatten)]
-    pub platform: PlatformArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -68,7 +68,9 @@ fn after_help_sections(text: &str) -> String {
 
 fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
-    let cmd = Cli::command();
+    let mut cmd = Cli::command();
+    // Built: the global options (--store, skopeo's) are in every page.
+    cmd.build();
     let mut top = Vec::new();
     let after = cmd
         .get_after_long_help()

@@ -1,6 +1,5 @@
 //! `lade copy SOURCE... DEST`.
 
-use super::platform_of;
 use crate::cli::{CompressArg, CopyArgs, FormatArg, MultiArchArg, MultiArchArgs, ProgressArg};
 use crate::copy::referrers::ReferrerMode;
 use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions, MultiArch};
@@ -9,7 +8,9 @@ use crate::model::Compression;
 use crate::model::Platform;
 use crate::transport::{self, ImageReference, TransportOptions};
 
-pub fn run(a: CopyArgs) -> Result<i32> {
+/// `platform`: the image the default (--multi-arch system) picks of an
+/// index (--override-*; None: this machine's).
+pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
     if a.images.len() < 2 {
         return Err(Error::usage(
             "copy takes a source image and a destination image",
@@ -69,7 +70,7 @@ pub fn run(a: CopyArgs) -> Result<i32> {
         compress_plain: (dest.transport() == "docker" && !a.preserve_digests)
             .then_some(Compression::Gzip),
         preserve_digests: a.preserve_digests,
-        platform: platform_of(&a.platform)?,
+        platform,
         multi_arch: multi_arch_of(&a.multi)?,
         progress,
         transport,

@@ -4,14 +4,16 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
-use super::{platform_of, stdout};
+use super::stdout;
 use crate::cli::InspectArgs;
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
 use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
-pub fn run(a: InspectArgs) -> Result<i32> {
+/// `platform`: the image of an index shown (--override-*; None: this
+/// machine's).
+pub fn run(a: InspectArgs, platform: Option<Platform>) -> Result<i32> {
     // A template is read before anything is fetched.
     let template = match a.format.as_deref() {
         Some(f) if !super::template::is_json(f) => Some(super::template::Template::parse(f)?),
@@ -40,7 +42,6 @@ pub fn run(a: InspectArgs) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let platform = platform_of(&a.platform)?;
     let raw = if top.is_index() {
         select_manifest(&*src, platform.as_ref()).map_err(|e| e.context(&a.image))?
     } else {

@@ -17,7 +17,7 @@ mod unpack;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, GlobalArgs, PlatformArgs};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::model::Platform;
 use crate::store::{default_store_path, Layout};
@@ -25,7 +25,8 @@ use crate::store::{default_store_path, Layout};
 /// Run a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
-    if let Some(t) = &g.command_timeout {
+    // 0: no limit, as in skopeo.
+    if let Some(t) = g.command_timeout.as_ref().filter(|t| !t.limit.is_zero()) {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
     if let Some(d) = &g.tmpdir {
@@ -34,15 +35,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         std::env::set_var("TMPDIR", d);
     }
     match cli.command {
-        Command::Copy(mut a) => {
-            a.platform = a.platform.or(&g.platform);
-            copy::run(a)
-        }
-        Command::Sync(a) => sync::run(a, platform_of(&g.platform)?),
-        Command::Inspect(mut a) => {
-            a.platform = a.platform.or(&g.platform);
-            inspect::run(a)
-        }
+        Command::Copy(a) => copy::run(a, platform_of(g)?),
+        Command::Sync(a) => sync::run(a, platform_of(g)?),
+        Command::Inspect(a) => inspect::run(a, platform_of(g)?),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
         Command::CatBlob(a) => cat::cat_blob(g, a),
@@ -123,7 +118,7 @@ fn write_record(out: &mut impl Write, line: &str, nul: bool) -> io::Result<()> {
 
 /// The platform asked for with --override-os/--override-arch/--override-variant,
 /// filled in from this machine's; None when none was given.
-fn platform_of(a: &PlatformArgs) -> Result<Option<Platform>> {
+fn platform_of(a: &GlobalArgs) -> Result<Option<Platform>> {
     if a.override_os.is_none() && a.override_arch.is_none() && a.override_variant.is_none() {
         return Ok(None);
     }

@@ -17,8 +17,8 @@ use crate::copy::{CopyOptions, MultiArch};
 use crate::error::{io_message, Error, Result};
 use crate::transport::{self, TransportOptions};
 
-/// `platform`: the image `--multi-arch system` picks of an index (lade's
-/// own --override-* options; None: this machine's).
+/// `platform`: the image `--multi-arch system` picks of an index
+/// (--override-*; None: this machine's).
 pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32> {
     let referrers = match a.with_referrers {
         _ if a.remove_signatures => ReferrerMode::Off,

@@ -88,7 +88,7 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
         apply: apply_options(a.rootless),
         platform: match a.platform.as_deref() {
             Some(p) => Some(Platform::parse(p)?),
-            None => super::platform_of(&g.platform)?,
+            None => super::platform_of(g)?,
         },
         bundle: a.bundle,
     };
