@@ -1169,36 +1169,78 @@ pub struct UnpackArgs {
     pub dir: PathBuf,
 }
 
-/// A duration as Go writes them (`--retry-delay`): numbers with units
-/// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`, as in `1m30s` or `1.5s`; `0`.
+/// A duration as Go's time.ParseDuration reads it (`--retry-delay`,
+/// `--command-timeout`): numbers, with fractions, and units `ns`, `us`
+/// (`µs`), `ms`, `s`, `m`, `h`, as in `1m30s` or `1.5s`; `0`. The
+/// arithmetic is Go's, to the nanosecond (a fraction is scaled in floating
+/// point as Go does). Negative durations are refused (`-0` is 0).
 pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     let bad = || format!("{s:?} is not a duration (e.g. 2s, 500ms, 1m30s)");
     let too_long = || format!("{s:?} is longer than a duration can be");
-    // Go's durations end at 2^63-1 ns (about 292 years); counted exactly,
-    // in nanoseconds, as Go counts.
-    const MAX: u128 = i64::MAX as u128;
-    let digits = |t: &str| t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    const LIMIT: u64 = 1 << 63;
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
     if rest == "0" {
         return Ok(std::time::Duration::ZERO);
     }
     if rest.is_empty() {
         return Err(bad());
     }
-    let mut total: u128 = 0;
+    let mut total: u64 = 0;
     while !rest.is_empty() {
-        let (int, r) = rest.split_at(digits(rest));
-        let (frac, r) = match r.strip_prefix('.') {
-            Some(r) => r.split_at(digits(r)),
-            None => ("", r),
-        };
-        if int.is_empty() && frac.is_empty() {
+        if !rest.starts_with(|c: char| c == '.' || c.is_ascii_digit()) {
             return Err(bad());
         }
-        let u = r
+        // The whole part, refused past 2^63.
+        let n = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let mut v: u64 = 0;
+        for c in rest[..n].bytes() {
+            if v > LIMIT / 10 {
+                return Err(too_long());
+            }
+            v = v * 10 + u64::from(c - b'0');
+            if v > LIMIT {
+                return Err(too_long());
+            }
+        }
+        let pre = n > 0;
+        rest = &rest[n..];
+        // The fraction: its digits while they fit, and their scale.
+        let (mut f, mut scale, mut post) = (0u64, 1f64, false);
+        if let Some(r) = rest.strip_prefix('.') {
+            let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            let mut overflow = false;
+            for c in r[..n].bytes() {
+                if overflow {
+                    continue;
+                }
+                if f > (LIMIT - 1) / 10 {
+                    overflow = true;
+                    continue;
+                }
+                let y = f * 10 + u64::from(c - b'0');
+                if y > LIMIT {
+                    overflow = true;
+                    continue;
+                }
+                f = y;
+                scale *= 10.0;
+            }
+            post = n > 0;
+            rest = &r[n..];
+        }
+        if !pre && !post {
+            return Err(bad());
+        }
+        let u = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(r.len());
-        let unit: u128 = match &r[..u] {
+            .unwrap_or(rest.len());
+        let unit: u64 = match &rest[..u] {
             "ns" => 1,
             "us" | "µs" | "μs" => 1_000,
             "ms" => 1_000_000,
@@ -1207,30 +1249,29 @@ pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> 
             "h" => 3_600_000_000_000,
             _ => return Err(bad()),
         };
-        rest = &r[u..];
-        // Leading zeros aside, more than 19 digits is past the end.
-        let int = int.trim_start_matches('0');
-        let whole: u128 = if int.is_empty() {
-            0
-        } else if int.len() > 19 {
+        rest = &rest[u..];
+        if v > LIMIT / unit {
             return Err(too_long());
-        } else {
-            int.parse().map_err(|_| bad())?
-        };
-        // The fraction's first 19 digits (further ones are below a
-        // nanosecond of any unit), rounded down as Go does.
-        let f = &frac[..frac.len().min(19)];
-        let part = if f.is_empty() {
-            0
-        } else {
-            f.parse::<u128>().map_err(|_| bad())? * unit / 10u128.pow(f.len() as u32)
-        };
-        total += whole * unit + part;
-        if total > MAX {
+        }
+        v *= unit;
+        if f > 0 {
+            v += (f as f64 * (unit as f64 / scale)) as u64;
+            if v > LIMIT {
+                return Err(too_long());
+            }
+        }
+        total += v;
+        if total > LIMIT {
             return Err(too_long());
         }
     }
-    Ok(std::time::Duration::from_nanos(total as u64))
+    if neg {
+        return Err(format!("{s:?} is negative"));
+    }
+    if total > LIMIT - 1 {
+        return Err(too_long());
+    }
+    Ok(std::time::Duration::from_nanos(total))
 }
 
 #[cfg(test)]
@@ -1240,34 +1281,50 @@ mod tests {
 
     #[test]
     fn go_durations() {
-        assert_eq!(go_duration("0"), Ok(Duration::ZERO));
-        assert_eq!(go_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(go_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(go_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(go_duration("1.5h"), Ok(Duration::from_secs(5400)));
-        assert_eq!(go_duration("10us"), Ok(Duration::from_micros(10)));
-        assert!(go_duration("2562047h").is_ok());
-        assert_eq!(go_duration(".5s"), Ok(Duration::from_millis(500)));
-        assert_eq!(go_duration("5.s"), Ok(Duration::from_secs(5)));
-        assert_eq!(go_duration("+2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(
-            go_duration("1.0000000001s"),
-            Ok(Duration::from_nanos(1_000_000_000))
-        );
-        assert_eq!(
-            go_duration("0.3333333333333333333333s"),
-            Ok(Duration::from_nanos(333_333_333))
-        );
-        assert_eq!(go_duration("007s"), Ok(Duration::from_secs(7)));
-        // Go's last duration, and one nanosecond past it.
-        assert_eq!(
-            go_duration("2562047h47m16.854775807s"),
-            Ok(Duration::from_nanos(i64::MAX as u64))
-        );
-        assert_eq!(
-            go_duration("9223372036854775807ns"),
-            Ok(Duration::from_nanos(i64::MAX as u64))
-        );
+        // Go's own table (time_test.go), the positive cases.
+        const MIN: u64 = 60_000_000_000;
+        for (s, ns) in [
+            ("0", 0),
+            ("5s", 5_000_000_000),
+            ("30s", 30_000_000_000),
+            ("1478s", 1_478_000_000_000),
+            ("+5s", 5_000_000_000),
+            ("-0", 0),
+            ("+0", 0),
+            ("5.0s", 5_000_000_000),
+            ("5.6s", 5_600_000_000),
+            ("5.s", 5_000_000_000),
+            (".5s", 500_000_000),
+            ("1.0s", 1_000_000_000),
+            ("1.00s", 1_000_000_000),
+            ("1.004s", 1_004_000_000),
+            ("1.0040s", 1_004_000_000),
+            ("100.00100s", 100_001_000_000),
+            ("10ns", 10),
+            ("11us", 11_000),
+            ("12µs", 12_000),
+            ("12μs", 12_000),
+            ("13ms", 13_000_000),
+            ("14s", 14_000_000_000),
+            ("15m", 15 * MIN),
+            ("16h", 16 * 60 * MIN),
+            ("3h30m", 210 * MIN),
+            ("10.5s4m", 4 * MIN + 10_500_000_000),
+            ("1h2m3s4ms5us6ns", 3_723_004_005_006),
+            ("39h9m14.425s", 140_954_425_000_000),
+            ("52763797000ns", 52_763_797_000),
+            ("0.3333333333333333333h", 20 * MIN),
+            ("9007199254740993ns", (1 << 53) + 1),
+            ("9223372036854775807ns", i64::MAX as u64),
+            ("9223372036854775.807us", i64::MAX as u64),
+            ("9223372036s854ms775us807ns", i64::MAX as u64),
+            ("0.100000000000000000000h", 6 * MIN),
+            ("0.830103483285477580700h", 49 * MIN + 48_372_539_827),
+            ("2562047h47m16.854775807s", i64::MAX as u64),
+            ("007s", 7_000_000_000),
+        ] {
+            assert_eq!(go_duration(s), Ok(Duration::from_nanos(ns)), "{s}");
+        }
         for bad in [
             "2562047h47m16.854775808s",
             "9223372036854775808ns",
@@ -1280,9 +1337,13 @@ mod tests {
             "1x",
             "1.2.3s",
             "-1s",
+            "-2m3.4s",
             "1s ",
             "2562048h",
             "999999999h",
+            "3000000h",
+            "+",
+            "-",
         ] {
             assert!(go_duration(bad).is_err(), "{bad}");
         }

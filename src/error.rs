@@ -18,9 +18,9 @@ pub enum Kind {
     Unsupported,
     /// The output pipe was closed by the reader (exit 0, silently).
     BrokenPipe,
-    /// A registry refused the request to the credentials given (401 or
-    /// 403 after authenticating): a failure (exit 3) that a caller asking
-    /// for something optional may pass over.
+    /// A registry refused the request to the credentials given (403, or
+    /// a 401 insufficient_scope after authenticating): a failure (exit 3)
+    /// that a caller asking for something optional may pass over.
     Denied,
 }
 
@@ -246,8 +246,9 @@ pub fn json_warnings(t0: std::time::Instant) {
     let _ = JSON_WARNINGS.set(t0);
 }
 
-/// A warning on stderr: `lade: warning: MSG`, or a JSON `message` event
-/// (`"text": "warning: MSG"`) under JSON progress.
+/// A warning on stderr: `lade: warning: MSG` (one line, whatever it
+/// quotes), or a JSON `message` event (`"text": "warning: MSG"`) under
+/// JSON progress.
 pub fn warn(msg: &str) {
     use std::io::Write;
     let line = match JSON_WARNINGS.get() {
@@ -256,7 +257,7 @@ pub fn warn(msg: &str) {
             let v = serde_json::json!({"text": format!("warning: {msg}"), "event": "message", "time": time});
             format!("{v}\n")
         }
-        None => format!("lade: warning: {msg}\n"),
+        None => format!("lade: warning: {}\n", escape_controls(msg)),
     };
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }

@@ -81,7 +81,8 @@ pub fn run(a: InspectArgs, platform: Option<Platform>) -> Result<i32> {
     // --no-tags). A repository whose images were all pushed by digest has
     // no tag list (404): the image is there, its tags are none. A
     // registry that lets the image be read but not the tags be listed
-    // (401/403: AWS ECR without ecr:ListImages) leaves them unknown: null.
+    // (403, or a token without the scope: AWS ECR without
+    // ecr:ListImages) leaves them unknown: null.
     let tags = if r.transport() == "docker" && !a.no_tags {
         match r.list_tags(&opts) {
             Ok(t) => Some(t),

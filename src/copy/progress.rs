@@ -192,7 +192,10 @@ impl Progress {
         }
         match &self.bars {
             Some(m) => {
-                let _ = m.println(format!("lade: warning: {s}"));
+                let _ = m.println(format!(
+                    "lade: warning: {}",
+                    crate::error::escape_controls(s)
+                ));
             }
             None => crate::error::warn(s),
         }

@@ -356,7 +356,12 @@ impl Client {
         }
     }
 
+    /// A 401 that authenticating did not cure. One whose challenge says
+    /// `error="insufficient_scope"` (the token service gave a token, just
+    /// not for this) is a refusal (Kind::Denied), as a 403 is.
     fn auth_failed(&self, what: &str, resp: Response<Body>) -> Error {
+        let scope_refused = header(&resp, "www-authenticate")
+            .is_some_and(|h| h.to_ascii_lowercase().contains("insufficient_scope"));
         let hint = self.auth_hint();
         let mut body = Vec::new();
         let _ = resp
@@ -367,6 +372,13 @@ impl Client {
         let detail = registry_message(&body)
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
+        if scope_refused {
+            return Error::denied(format!(
+                "registry {}: {what}: 401 Unauthorized: the token service's token does not \
+                 cover this (insufficient_scope){detail}",
+                self.host
+            ));
+        }
         Error::new(format!(
             "registry {}: {what}: 401 Unauthorized: {hint}{detail}",
             self.host
