@@ -332,6 +332,26 @@ pub fn scratch_file(dir: Option<&Path>, what: &str) -> Result<std::fs::File> {
     })
 }
 
+/// The terminal's settings from before a password prompt turned its
+/// echo off, while it is off.
+static TERMINAL: Mutex<Option<rustix::termios::Termios>> = Mutex::new(None);
+
+/// Say that the terminal's echo is off until `hold_terminal(None)`, and
+/// how to put it back (`saved`) should the process end meanwhile.
+pub fn hold_terminal(saved: Option<rustix::termios::Termios>) {
+    *TERMINAL.lock().unwrap_or_else(|e| e.into_inner()) = saved;
+}
+
+/// Put the terminal back if a prompt left its echo off, ending the
+/// prompt's line.
+fn restore_terminal() {
+    if let Some(t) = TERMINAL.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        let _ =
+            rustix::termios::tcsetattr(std::io::stdin(), rustix::termios::OptionalActions::Now, &t);
+        eprintln!();
+    }
+}
+
 /// Remove the temp files of the writes under way and what they added
 /// (newest first; a directory only when empty by then). The locks come
 /// back held: kept until the process ends, nothing is added meanwhile.
@@ -339,6 +359,7 @@ fn abandon_writes() -> (
     std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
     std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
 ) {
+    restore_terminal();
     let a = added();
     let t = temps();
     for p in t.iter() {

@@ -2333,6 +2333,44 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
     }
 }
 
+/// --command-timeout (or a signal) while a password is asked for with the
+/// terminal's echo off: the terminal gets its echo back.
+#[test]
+fn a_timeout_at_the_password_prompt_gives_the_terminal_back() {
+    if !require_tool("script") || !require_tool("stty") {
+        return;
+    }
+    let cmd = format!(
+        "{} --command-timeout 1s login -u someone 127.0.0.1:9; echo status=$?; stty -a",
+        env!("CARGO_BIN_EXE_lade")
+    );
+    // script(1) runs it on a pty; its own stdin stays open and silent.
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let held = child.stdin.take();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child.wait().unwrap();
+    drop(held);
+    assert!(out.contains("Password: "), "{out}");
+    assert!(out.contains("ran out of time"), "{out}");
+    assert!(out.contains("status=3"), "{out}");
+    let settings = out.split("status=3").nth(1).unwrap();
+    let flags: Vec<&str> = settings.split_whitespace().collect();
+    assert!(flags.contains(&"echo"), "{settings}");
+    assert!(!flags.contains(&"-echo"), "{settings}");
+}
+
 /// A registry that stops sending midway, with no --command-timeout: after
 /// the idle time (5 minutes; LADE_IDLE_TIMEOUT here) without a byte the
 /// read fails, is retried (--retry-times), and then fails the copy with a

@@ -187,24 +187,13 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
             "no {what} given and standard input is not a terminal (use --username / --password-stdin)"
         )));
     }
+    if secret {
+        return crate::transport::registry::auth::read_secret(&format!("{what}: "));
+    }
     eprint!("{what}: ");
     let _ = std::io::stderr().flush();
-    let stty = |arg: &str| {
-        let _ = std::process::Command::new("stty")
-            .arg(arg)
-            .stdin(std::process::Stdio::inherit())
-            .status();
-    };
-    if secret {
-        stty("-echo");
-    }
     let mut line = String::new();
-    let r = stdin.lock().read_line(&mut line);
-    if secret {
-        stty("echo");
-        eprintln!();
-    }
-    r?;
+    stdin.lock().read_line(&mut line)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 

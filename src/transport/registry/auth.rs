@@ -56,28 +56,15 @@ impl Creds {
     }
 }
 
-/// Ask for `user`'s password on the terminal (standard input), echo off;
-/// remembered for the rest of the process, so source and destination
-/// (and every client opened for them) ask once.
-fn prompt_password(user: &str) -> Result<String> {
-    use std::collections::HashMap;
-    use std::io::{IsTerminal, Read};
-    use std::sync::{Mutex, OnceLock};
-    static ASKED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
-    let asked = ASKED.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut asked = asked.lock().unwrap();
-    if let Some(p) = asked.get(user) {
-        return Ok(p.clone());
-    }
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Error::usage(format!(
-            "credentials {user:?} (--creds/--src-creds/--dest-creds): no password given, and \
-             standard input is not a terminal to ask for one (use USER:PASSWORD or an auth file)"
-        )));
-    }
-    eprint!("Password for {user}: ");
+/// Print `prompt` on stderr and read one line from the terminal (standard
+/// input) with echo off. Should the process end meanwhile (a signal,
+/// --command-timeout), the terminal's settings are put back (see
+/// [`crate::fsutil::hold_terminal`]).
+pub fn read_secret(prompt: &str) -> Result<String> {
+    use std::io::Read;
+    eprint!("{prompt}");
     let _ = std::io::stderr().flush();
+    let stdin = std::io::stdin();
     let mut fd = stdin.lock();
     let before = rustix::termios::tcgetattr(&fd)
         .map_err(|e| Error::new(format!("reading the terminal's settings: {e}")))?;
@@ -86,8 +73,12 @@ fn prompt_password(user: &str) -> Result<String> {
     quiet
         .local_modes
         .insert(rustix::termios::LocalModes::ECHONL);
-    rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Drain, &quiet)
-        .map_err(|e| Error::new(format!("turning the terminal's echo off: {e}")))?;
+    crate::fsutil::hold_terminal(Some(before.clone()));
+    if let Err(e) = rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Drain, &quiet)
+    {
+        crate::fsutil::hold_terminal(None);
+        return Err(Error::new(format!("turning the terminal's echo off: {e}")));
+    }
     // One line, read byte by byte: nothing past it is consumed.
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
@@ -101,11 +92,34 @@ fn prompt_password(user: &str) -> Result<String> {
         }
     };
     let _ = rustix::termios::tcsetattr(&fd, rustix::termios::OptionalActions::Now, &before);
+    crate::fsutil::hold_terminal(None);
     r.map_err(|e| Error::new(format!("reading the password: {e}")))?;
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    let pass = String::from_utf8(line).map_err(|_| Error::new("the password is not UTF-8"))?;
+    String::from_utf8(line).map_err(|_| Error::new("the password is not UTF-8"))
+}
+
+/// Ask for `user`'s password on the terminal (standard input), echo off;
+/// remembered for the rest of the process, so source and destination
+/// (and every client opened for them) ask once.
+fn prompt_password(user: &str) -> Result<String> {
+    use std::collections::HashMap;
+    use std::io::IsTerminal;
+    use std::sync::{Mutex, OnceLock};
+    static ASKED: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let asked = ASKED.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut asked = asked.lock().unwrap();
+    if let Some(p) = asked.get(user) {
+        return Ok(p.clone());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::usage(format!(
+            "credentials {user:?} (--creds/--src-creds/--dest-creds): no password given, and \
+             standard input is not a terminal to ask for one (use USER:PASSWORD or an auth file)"
+        )));
+    }
+    let pass = read_secret(&format!("Password for {user}: "))?;
     asked.insert(user.to_string(), pass.clone());
     Ok(pass)
 }
