@@ -994,6 +994,38 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     let v = json(&fs::read(&scoped).unwrap());
     assert!(v["auths"].get(format!("{a}/sec")).is_none(), "{v}");
     assert!(v["auths"].get(format!("{a}/other")).is_some(), "{v}");
+    // Keys as URLs, as older tools wrote them (any path after the host),
+    // are the registry's; so skopeo reads them too.
+    for key in [
+        format!("https://{a}/v1/"),
+        format!("http://{a}/v2"),
+        format!("https://{a}/some/path"),
+    ] {
+        let o = inspect_with(json!({ key.clone(): {"auth": good} }));
+        assert!(o.status.success(), "{key}: {o:?}");
+        for tool in [lade(), skopeo()] {
+            let mut tool = tool;
+            let who = ok(tool
+                .args(["login", "--get-login", "--authfile"])
+                .arg(&scoped)
+                .arg(a));
+            assert_eq!(String::from_utf8_lossy(&who), "alice\n", "{key}");
+        }
+    }
+    // An identity token's entry names its user too.
+    fs::write(
+        &scoped,
+        json!({"auths": {a.clone(): {"auth": b64("alice:"), "identitytoken": "tok"}}}).to_string(),
+    )
+    .unwrap();
+    for tool in [lade(), skopeo()] {
+        let mut tool = tool;
+        let who = ok(tool
+            .args(["login", "--get-login", "--authfile"])
+            .arg(&scoped)
+            .arg(a));
+        assert_eq!(String::from_utf8_lossy(&who), "alice\n");
+    }
     // Docker's config.json with base64 auths is read as well.
     let home = t.path().join("home");
     fs::create_dir_all(home.join(".docker")).unwrap();

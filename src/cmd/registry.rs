@@ -169,8 +169,9 @@ fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
         return Err(not_in());
     }
     let path = key.strip_prefix(host).and_then(|p| p.strip_prefix('/'));
-    match crate::transport::registry::auth::find_creds(host, path, &opts)?.0 {
-        Some(crate::transport::registry::auth::Creds::Basic { user, .. }) if !user.is_empty() => {
+    use crate::transport::registry::auth::{find_creds, Creds};
+    match find_creds(host, path, &opts)?.0 {
+        Some(Creds::Basic { user, .. } | Creds::Identity { user, .. }) if !user.is_empty() => {
             let mut out = super::stdout();
             writeln!(out, "{user}")?;
             out.flush()?;

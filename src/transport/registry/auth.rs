@@ -23,8 +23,12 @@ pub enum Creds {
     /// A bearer token sent as is (`--registry-token`).
     Token(String),
     /// An OAuth2 refresh token (an auth file's `identitytoken`, a
-    /// credential helper's `<token>` user), traded for bearer tokens.
-    Identity(String),
+    /// credential helper's `<token>` user), traded for bearer tokens; with
+    /// the user name the entry gives, if any.
+    Identity {
+        user: String,
+        token: String,
+    },
 }
 
 impl Creds {
@@ -32,7 +36,7 @@ impl Creds {
     pub fn basic(&self) -> Option<String> {
         match self {
             Creds::Basic { user, pass } => Some(b64(&format!("{user}:{pass}"))),
-            Creds::Token(_) | Creds::Identity(_) => None,
+            Creds::Token(_) | Creds::Identity { .. } => None,
         }
     }
 
@@ -263,6 +267,23 @@ fn scoped_keys(host: &str, path: Option<&str>) -> Vec<String> {
     v
 }
 
+/// The registry an auth file's key names when written as a URL
+/// (`https://HOST/v1/`: the host alone, any path dropped), with docker.io's
+/// other names as docker.io; other keys as they are.
+fn url_key_host(key: &str) -> &str {
+    let host = match key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+    {
+        Some(rest) => rest.split('/').next().unwrap_or(rest),
+        None => key,
+    };
+    match host {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        h => h,
+    }
+}
+
 /// The keys an auth file may use for `host`.
 fn keys_for(host: &str) -> Vec<String> {
     let mut v = vec![
@@ -331,32 +352,50 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
         return Ok(helper_get(helper, host)?.map(|c| (c, format!("helper {helper}"))));
     }
     let scoped = scoped_keys(host, path);
-    if let Some((key, entry)) = v
-        .get("auths")
-        .and_then(|a| scoped.iter().find_map(|k| a.get(k).map(|e| (k, e))))
-    {
+    let auths = v.get("auths").and_then(Value::as_object);
+    // Exact keys first, the most specific first; then a key written as a
+    // URL (`https://HOST/v1/`, any path) or under another of docker.io's
+    // names, which is the registry's.
+    let entry = auths.and_then(|a| {
+        scoped
+            .iter()
+            .find_map(|k| a.get(k).map(|e| (k.clone(), e)))
+            .or_else(|| {
+                let host = url_key_host(host);
+                a.iter()
+                    .find(|(k, _)| url_key_host(k) == host && k.contains("://"))
+                    .map(|(k, e)| (k.clone(), e))
+            })
+    });
+    if let Some((key, entry)) = entry {
         let found = |c: Creds| Ok(Some((c, key.clone())));
+        let user_pass = match entry.get("auth").and_then(Value::as_str) {
+            Some(a) => {
+                use base64::Engine;
+                let raw = base64::engine::general_purpose::STANDARD
+                    .decode(a.trim())
+                    .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
+                let s = String::from_utf8(raw)
+                    .map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
+                let (user, pass) = s
+                    .split_once(':')
+                    .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
+                Some((user.to_string(), pass.to_string()))
+            }
+            None => None,
+        };
         if let Some(t) = entry
             .get("identitytoken")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
         {
-            return found(Creds::Identity(t.to_string()));
-        }
-        if let Some(a) = entry.get("auth").and_then(Value::as_str) {
-            use base64::Engine;
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(a.trim())
-                .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
-            let s = String::from_utf8(raw)
-                .map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
-            let (user, pass) = s
-                .split_once(':')
-                .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
-            return found(Creds::Basic {
-                user: user.to_string(),
-                pass: pass.to_string(),
+            return found(Creds::Identity {
+                user: user_pass.map(|(u, _)| u).unwrap_or_default(),
+                token: t.to_string(),
             });
+        }
+        if let Some((user, pass)) = user_pass {
+            return found(Creds::Basic { user, pass });
         }
     }
     if let Some(store) = v.get("credsStore").and_then(Value::as_str) {
@@ -392,7 +431,10 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
         return Ok(None);
     }
     if user == "<token>" {
-        return Ok(Some(Creds::Identity(secret.to_string())));
+        return Ok(Some(Creds::Identity {
+            user: String::new(),
+            token: secret.to_string(),
+        }));
     }
     Ok(Some(Creds::Basic {
         user: user.to_string(),

@@ -590,7 +590,7 @@ impl Client {
                 "token realm {realm:?} is not an http(s) URL"
             )));
         }
-        if let Some(Creds::Identity(refresh)) = &self.creds {
+        if let Some(Creds::Identity { token: refresh, .. }) = &self.creds {
             return self.refresh_token(realm, service, scopes, refresh);
         }
         let mut headers = Vec::new();
