@@ -54,7 +54,7 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
@@ -118,7 +118,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only im
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r

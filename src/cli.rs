@@ -69,10 +69,10 @@ const ROOT_AFTER_HELP: &str = "\
 See lade(1) for image names, the store location, environment variables and exit
 statuses.
 
-The global options (--command-timeout, --tmpdir, --insecure-policy,
---override-os/--override-arch/--override-variant) are skopeo's, taken before or
-after the command's name; --override-* choose the platform of copy, inspect,
-sync (--multi-arch system) and unpack.
+The global options are taken before or after the command's name: --store, and
+skopeo's --command-timeout, --tmpdir, --insecure-policy and
+--override-os/--override-arch/--override-variant (the platform copy, inspect,
+sync and unpack pick).
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
@@ -83,7 +83,7 @@ EXIT STATUS
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub store: Option<PathBuf>,
     /// End the command after DURATION (90s, 10m, 1h30m; 0: never), with
     /// what its writes under way left removed, as on a signal (exit 3)
@@ -401,7 +401,8 @@ SOURCES AND DESTINATIONS
 
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped. Whole indexes are
-  copied (--all) unless --multi-arch/--platform say otherwise. An image that
+  copied (--all) unless --multi-arch/--platform say otherwise, or --override-*
+  (as skopeo sync takes them) pick one platform. An image that
   is written changed (platforms of an index, another --format, a Docker
   manifest converted for oci:) never has the source's digest, so it is
   copied on every run: its blobs are found present and not sent again, its
@@ -618,7 +619,7 @@ pub struct CopyArgs {
           default_missing_value = "true")]
     pub with_referrers: Option<bool>,
     /// skopeo's: copy no signatures (nor referrers): --with-referrers=false
-    #[arg(long, conflicts_with = "with_referrers")]
+    #[arg(long)]
     pub remove_signatures: bool,
     /// Another name for the image in a docker-archive destination (repeatable)
     #[arg(long, value_name = "NAME:TAG")]
@@ -663,7 +664,7 @@ pub struct MultiArchArgs {
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
     /// For a multi-platform index: what to copy [default: system for copy,
-    /// all for sync]
+    /// all for sync (system with --override-*)]
     #[arg(long, value_enum, value_name = "WHAT", conflicts_with = "platforms")]
     pub multi_arch: Option<MultiArchArg>,
     /// For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them
@@ -744,7 +745,7 @@ pub struct SyncArgs {
           default_missing_value = "true")]
     pub with_referrers: Option<bool>,
     /// skopeo's: copy no signatures (nor referrers): --with-referrers=false
-    #[arg(long, conflicts_with = "with_referrers")]
+    #[arg(long)]
     pub remove_signatures: bool,
     #[command(flatten)]
     pub multi: MultiArchArgs,

@@ -912,6 +912,27 @@ fn skopeo_global_options_before_or_after_the_command() {
         arch(&["inspect", &format!("oci:{}:multi", synced.display())]),
         "s390x"
     );
+    // --override-* alone picks that platform too, as in skopeo sync
+    // (without them sync copies whole indexes).
+    let synced2 = t.path().join("synced2");
+    ok(lade().args([
+        "sync",
+        "-q",
+        "--override-arch",
+        "arm64",
+        &format!("oci:{}", dir.display()),
+        &format!("oci:{}", synced2.display()),
+    ]));
+    let raw = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("oci:{}:multi", synced2.display()),
+    ])));
+    assert!(raw["layers"].is_array(), "{raw}");
+    assert_eq!(
+        arch(&["inspect", &format!("oci:{}:multi", synced2.display())]),
+        "arm64"
+    );
     // unpack: the layers of the chosen platform (its --platform wins).
     for (i, args) in [
         &["--override-arch", "arm64", "unpack"][..],

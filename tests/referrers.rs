@@ -436,9 +436,16 @@ fn without_the_option_nothing_but_the_image() {
     assert!(!dir.join("blobs/sha256").join(&s.sbom[7..]).exists());
 
     // Turned off for sync, or with skopeo's --remove-signatures.
-    for flag in ["--with-referrers=false", "--remove-signatures"] {
+    for flags in [
+        &["--with-referrers=false"][..],
+        &["--remove-signatures"],
+        &["--remove-signatures", "--with-referrers=false"],
+    ] {
+        let flag = flags.join(" ");
         let off = unique("ref/offdst");
-        ok(sync_cmd().args([flag, &src, &format!("docker://{reg}/{off}")]));
+        ok(sync_cmd()
+            .args(flags)
+            .args([&src, &format!("docker://{reg}/{off}")]));
         assert_eq!(
             tags(&format!("docker://{reg}/{off}")),
             vec!["v1".to_string()],

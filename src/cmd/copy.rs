@@ -16,6 +16,11 @@ pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
             "copy takes a source image and a destination image",
         ));
     }
+    if a.remove_signatures && a.with_referrers == Some(true) {
+        return Err(Error::usage(
+            "--remove-signatures and --with-referrers ask for opposite things",
+        ));
+    }
     let (dest_name, src_names) = a.images.split_last().expect("two images");
     let dest = transport::parse(dest_name)?;
     let progress = progress_of(a.quiet, a.progress);

@@ -20,6 +20,11 @@ use crate::transport::{self, TransportOptions};
 /// `platform`: the image `--multi-arch system` picks of an index
 /// (--override-*; None: this machine's).
 pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32> {
+    if a.remove_signatures && a.with_referrers == Some(true) {
+        return Err(Error::usage(
+            "--remove-signatures and --with-referrers ask for opposite things",
+        ));
+    }
     let referrers = match a.with_referrers {
         _ if a.remove_signatures => ReferrerMode::Off,
         None => ReferrerMode::IfSupported,
@@ -36,7 +41,13 @@ pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32>
         .transpose()?;
     let none_given = !a.multi.all && a.multi.multi_arch.is_none() && a.multi.platforms.is_empty();
     let multi_arch = if none_given {
-        MultiArch::All
+        // --override-* name the platform wanted: that one alone, as skopeo
+        // sync copies; else whole indexes.
+        if platform.is_some() {
+            MultiArch::System
+        } else {
+            MultiArch::All
+        }
     } else {
         multi_arch_of(&a.multi)?
     };

@@ -76,6 +76,7 @@ impl Client {
         let insecure = opts.tls_verify == Some(false);
         let tls = super::tls::connector(host, opts, insecure)?;
         let idle = idle_timeout()?.0;
+        let idle = (!idle.is_zero()).then_some(idle);
         let config = Agent::config_builder()
             .http_status_as_error(false)
             // Chosen per request (see proxy.rs).
@@ -88,8 +89,8 @@ impl Client {
             // A registry that goes silent midway (a stalled blob) fails
             // the read, to be resumed or retried, instead of a wait
             // without end.
-            .timeout_per_read(Some(idle))
-            .timeout_per_write(Some(idle))
+            .timeout_per_read(idle)
+            .timeout_per_write(idle)
             // Parallel blob transfers each keep their connection.
             .max_idle_connections_per_host(16)
             .max_idle_connections(32)
@@ -697,17 +698,15 @@ fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
 }
 
 /// How long a connection may carry no byte either way before the read
-/// or write fails: 5 minutes, or `LADE_IDLE_TIMEOUT` (a Go duration; for
-/// tests); with how to say it.
+/// or write fails: 5 minutes, or `LADE_IDLE_TIMEOUT` (a Go duration, 0
+/// for no limit; for tests); with how to say it.
 pub fn idle_timeout() -> Result<(Duration, String)> {
     static IDLE: std::sync::OnceLock<std::result::Result<(Duration, String), String>> =
         std::sync::OnceLock::new();
     IDLE.get_or_init(|| match std::env::var("LADE_IDLE_TIMEOUT") {
         Ok(v) => crate::cli::go_duration(&v)
-            .ok()
-            .filter(|d| !d.is_zero())
             .map(|d| (d, v.clone()))
-            .ok_or_else(|| format!("LADE_IDLE_TIMEOUT {v:?} is not a duration above 0 (e.g. 30s)")),
+            .map_err(|e| format!("LADE_IDLE_TIMEOUT: {e}")),
         Err(_) => Ok((Duration::from_secs(300), "5 minutes".into())),
     })
     .clone()
