@@ -322,6 +322,24 @@ fn ignored_in(status: &str, sig: i32) -> bool {
         .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1 << (sig - 1)) != 0)
 }
 
+/// `--tmpdir`, when given.
+static TMPDIR_OPTION: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Take `--tmpdir DIR`: temp files outside destinations go there (the
+/// system's temp directory becomes DIR for this process).
+pub fn set_tmpdir(dir: &Path) {
+    let _ = TMPDIR_OPTION.set(dir.to_path_buf());
+    // Read by every temp file made outside a destination. (Threads
+    // running now read no environment.)
+    std::env::set_var("TMPDIR", dir);
+}
+
+/// `--tmpdir`, if given: where even temp files a destination would keep
+/// beside itself go.
+pub fn tmpdir_option() -> Option<PathBuf> {
+    TMPDIR_OPTION.get().cloned()
+}
+
 /// An anonymous temp file (gone once closed) in `dir`, else in the
 /// system's temp directory (`--tmpdir`, `$TMPDIR`, else /tmp), `what`
 /// for; a failure names the directory.

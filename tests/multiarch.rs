@@ -1020,4 +1020,26 @@ fn tmpdir_holds_the_temp_files() {
     assert!(err.contains(&missing.display().to_string()), "{err}");
     assert!(!out2.exists());
     assert!(!missing.exists());
+    // An oci-archive destination spools layers of unknown size (gzipped
+    // on the way) beside itself, or in --tmpdir when given.
+    let tiny = fixture("docker-save/tiny-docker26.tar");
+    let archive = t.path().join("out.tar");
+    let args = |tmpdir: &Path| {
+        let mut c = lade();
+        c.arg("--tmpdir").arg(tmpdir).args([
+            "copy",
+            "-q",
+            "--dest-compress-format",
+            "gzip",
+            &format!("docker-archive:{}", tiny.display()),
+            &format!("oci-archive:{}:x", archive.display()),
+        ]);
+        c
+    };
+    let err = fails_with(&mut args(&missing), 3);
+    assert!(err.contains(&missing.display().to_string()), "{err}");
+    assert!(!archive.exists());
+    ok(&mut args(&tmp));
+    assert!(archive.is_file());
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }

@@ -30,9 +30,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
     if let Some(d) = &g.tmpdir {
-        // Read by every temp file made outside a destination. (Threads
-        // running now read no environment.)
-        std::env::set_var("TMPDIR", d);
+        crate::fsutil::set_tmpdir(d);
     }
     match cli.command {
         Command::Copy(a) => copy::run(a, platform_of(g)?),

@@ -483,7 +483,11 @@ impl ArchiveDest {
         Ok(ArchiveDest {
             target: target.to_path_buf(),
             name,
-            tmp_dir: tmp_dir.unwrap_or(parent),
+            // Blobs of unknown size are spooled beside the archive,
+            // unless --tmpdir says where.
+            tmp_dir: tmp_dir
+                .or_else(crate::fsutil::tmpdir_option)
+                .unwrap_or(parent),
             state: Mutex::new(DestState {
                 tmp,
                 tar,
