@@ -1261,12 +1261,12 @@ pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> 
                 return Err(too_long());
             }
         }
-        total += v;
-        if total > LIMIT {
-            return Err(too_long());
-        }
+        total = match total.checked_add(v) {
+            Some(t) if t <= LIMIT => t,
+            _ => return Err(too_long()),
+        };
     }
-    if neg {
+    if neg && total > 0 {
         return Err(format!("{s:?} is negative"));
     }
     if total > LIMIT - 1 {
@@ -1323,6 +1323,8 @@ mod tests {
             ("0.830103483285477580700h", 49 * MIN + 48_372_539_827),
             ("2562047h47m16.854775807s", i64::MAX as u64),
             ("007s", 7_000_000_000),
+            ("-0s", 0),
+            ("-0.0h", 0),
         ] {
             assert_eq!(go_duration(s), Ok(Duration::from_nanos(ns)), "{s}");
         }
@@ -1343,6 +1345,7 @@ mod tests {
             "2562048h",
             "999999999h",
             "3000000h",
+            "9223372036854775808ns9223372036854775808ns",
             "+",
             "-",
         ] {

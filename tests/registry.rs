@@ -1012,6 +1012,34 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
             assert_eq!(String::from_utf8_lossy(&who), "alice\n", "{key}");
         }
     }
+    // logout HOST removes such keys too.
+    fs::write(
+        &scoped,
+        json!({"auths": {format!("https://{a}/v1/"): {"auth": good}}}).to_string(),
+    )
+    .unwrap();
+    ok(lade().args(["logout", "--authfile"]).arg(&scoped).arg(a));
+    assert_eq!(json(&fs::read(&scoped).unwrap())["auths"], json!({}));
+    fails_with(
+        lade()
+            .args(["login", "--get-login", "--authfile"])
+            .arg(&scoped)
+            .arg(a),
+        1,
+    );
+    // Beside an identity token, an empty `auth` names no user (no error).
+    fs::write(
+        &scoped,
+        json!({"auths": {a.clone(): {"auth": "", "identitytoken": "tok"}}}).to_string(),
+    )
+    .unwrap();
+    fails_with(
+        lade()
+            .args(["login", "--get-login", "--authfile"])
+            .arg(&scoped)
+            .arg(a),
+        1,
+    );
     // An identity token's entry names its user too.
     fs::write(
         &scoped,

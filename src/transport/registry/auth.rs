@@ -369,7 +369,24 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
     });
     if let Some((key, entry)) = entry {
         let found = |c: Creds| Ok(Some((c, key.clone())));
+        let token = entry
+            .get("identitytoken")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty());
         let user_pass = match entry.get("auth").and_then(Value::as_str) {
+            // Beside an identity token, `auth` only names the user: one
+            // that does not parse names none.
+            Some(a) if token.is_some() => {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD
+                    .decode(a.trim())
+                    .ok()
+                    .and_then(|raw| String::from_utf8(raw).ok())
+                    .and_then(|s| {
+                        s.split_once(':')
+                            .map(|(u, p)| (u.to_string(), p.to_string()))
+                    })
+            }
             Some(a) => {
                 use base64::Engine;
                 let raw = base64::engine::general_purpose::STANDARD
@@ -384,11 +401,7 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
             }
             None => None,
         };
-        if let Some(t) = entry
-            .get("identitytoken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-        {
+        if let Some(t) = token {
             return found(Creds::Identity {
                 user: user_pass.map(|(u, _)| u).unwrap_or_default(),
                 token: t.to_string(),
@@ -632,7 +645,11 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
                 keys_for(h)
             };
             let before = auths.len();
-            auths.retain(|k, _| !keys.contains(k));
+            // Keys written as URLs for it go too: they are read for it.
+            let url_host = url_key_host(h).to_string();
+            auths.retain(|k, _| {
+                !keys.contains(k) && !(k.contains("://") && url_key_host(k) == url_host)
+            });
             before != auths.len()
         }
         None => {

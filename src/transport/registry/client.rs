@@ -374,9 +374,15 @@ impl Client {
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
         if scope_refused {
+            // Without credentials that may just mean logging in is needed
+            // (an anonymous token for a private repository): said so.
+            let why = if self.creds.is_some() {
+                "the token service's token does not cover this (insufficient_scope)".to_string()
+            } else {
+                format!("{hint}; the anonymous token does not cover this (insufficient_scope)")
+            };
             return Error::denied(format!(
-                "registry {}: {what}: 401 Unauthorized: the token service's token does not \
-                 cover this (insufficient_scope){detail}",
+                "registry {}: {what}: 401 Unauthorized: {why}{detail}",
                 self.host
             ));
         }
