@@ -647,9 +647,9 @@ pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
             let before = auths.len();
             // Keys written as URLs for it go too: they are read for it.
             let url_host = url_key_host(h).to_string();
-            auths.retain(|k, _| {
-                !keys.contains(k) && !(k.contains("://") && url_key_host(k) == url_host)
-            });
+            let for_it =
+                |k: &String| keys.contains(k) || (k.contains("://") && url_key_host(k) == url_host);
+            auths.retain(|k, _| !for_it(k));
             before != auths.len()
         }
         None => {
