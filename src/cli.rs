@@ -204,11 +204,14 @@ pub enum Command {
         Signed Docker schema 1 manifests (their JWS signatures) are refused."
     )]
     ManifestDigest(ManifestDigestArgs),
-    /// List the tags of a registry repository (docker://REPO)
+    /// List the tags of a registry repository (docker://REPO) or of the
+    /// images of a docker-archive
     #[command(
-        after_help = "OUTPUT\n  JSON as skopeo list-tags: {\"Repository\": NAME, \"Tags\": [...]}.\n\n\
+        after_help = "OUTPUT\n  JSON as skopeo list-tags: {\"Repository\": NAME, \"Tags\": [...]}; for a\n  \
+        docker-archive {\"Tags\": [...]}.\n\n\
         EXAMPLES\n  lade list-tags docker://registry.example/app\n  \
-        lade list-tags --tls-verify=false docker://localhost:5000/app"
+        lade list-tags --tls-verify=false docker://localhost:5000/app\n  \
+        lade list-tags docker-archive:images.tar"
     )]
     ListTags(ListTagsArgs),
     /// Delete an image (docker://REF: the manifest the tag or digest names;
@@ -1068,7 +1071,8 @@ pub struct CopyRegistryArgs {
 
 #[derive(Debug, Args)]
 pub struct ListTagsArgs {
-    /// The repository, docker://[HOST/]REPO
+    /// The repository, docker://[HOST/]REPO; or docker-archive:PATH, whose
+    /// images' tags are listed (@N for an untagged one)
     #[arg(value_name = "REPOSITORY")]
     pub image: String,
     #[command(flatten)]

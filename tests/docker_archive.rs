@@ -425,6 +425,58 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     );
 }
 
+/// list-tags of an archive: every image's RepoTags, `@N` for an untagged
+/// one, printed as skopeo prints them (byte for byte).
+#[test]
+fn list_tags_of_an_archive_as_skopeo() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let dir = tempdir();
+    let untagged = dir.path().join("untagged.tar");
+    rewrite(
+        "tiny2-docker26.tar",
+        &untagged,
+        |n, d| {
+            if n != "manifest.json" {
+                return d;
+            }
+            let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+            v[0]["RepoTags"] = serde_json::Value::Null;
+            serde_json::to_vec(&v).unwrap()
+        },
+        &[],
+    );
+    for archive in [
+        fixture("docker-save/tiny2-docker26.tar"),
+        fixture("docker-save/tiny-docker20.tar"),
+        untagged.clone(),
+    ] {
+        let name = format!("docker-archive:{}", archive.display());
+        let ours = ok(lade().args(["list-tags", &name]));
+        let theirs = ok(std::process::Command::new("skopeo").args(["list-tags", &name]));
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+            "{name}"
+        );
+    }
+    let tags = json(&ok(lade().args([
+        "list-tags",
+        &format!("docker-archive:{}", untagged.display()),
+    ])));
+    assert_eq!(tags["Tags"], serde_json::json!(["@0", "tiny-other:1"]));
+    // Not an archive: one line, exit 3.
+    let err = fails_with(
+        lade().args([
+            "list-tags",
+            &format!("docker-archive:{}", dir.path().join("none.tar").display()),
+        ]),
+        3,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
 /// A tag the archive carries that cannot be a ref name is refused before
 /// anything is written: no layout is made.
 #[test]

@@ -92,6 +92,18 @@ fn registry_ref(name: &str) -> Result<RegistryRef> {
 }
 
 pub fn list_tags(a: ListTagsArgs) -> Result<i32> {
+    // A docker-archive: the tags of its images, as skopeo lists them
+    // (no repository).
+    if a.image.starts_with("docker-archive:") {
+        let r = transport::parse(&a.image)?;
+        let tags = r
+            .list_tags(&TransportOptions::default())
+            .map_err(|e| e.context(&a.image))?;
+        let mut out = stdout();
+        write_pretty(&mut out, &json!({ "Tags": tags }))?;
+        out.flush()?;
+        return Ok(0);
+    }
     let r = registry_ref(&a.image)?;
     if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
         return Err(Error::usage(format!(

@@ -242,6 +242,21 @@ impl ImageReference for ArchiveRef {
 
     /// One reference per image: `NAME:TAG` (its first RepoTag) when that
     /// names it alone, so a copy can carry the name along; `@N` otherwise.
+    /// As skopeo's list-tags: every image's RepoTags, in manifest.json's
+    /// order, `@N` for an untagged one (whatever image the name picks).
+    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
+        let archive = self.open_archive(opts)?;
+        Ok(archive
+            .items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, item)| match Archive::tags_of(item) {
+                [] => vec![format!("@{i}")],
+                tags => tags.to_vec(),
+            })
+            .collect())
+    }
+
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let archive = self.open_archive(opts)?;
         Ok((0..archive.items.len())
