@@ -351,7 +351,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

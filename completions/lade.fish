@@ -100,6 +100,9 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'skopeo\'s: compress every layer (gzip, or --dest-compress-format\'s)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-oci-accept-uncompressed-layers -d 'skopeo\'s: layers go into oci: as they are, compressed or not (what lade does without it too)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'

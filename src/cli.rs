@@ -604,6 +604,16 @@ pub struct CopyArgs {
     /// skopeo send them (not with --preserve-digests)]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub dest_compress_format: Option<CompressArg>,
+    /// skopeo's: compress every layer (gzip, or --dest-compress-format's)
+    #[arg(long, conflicts_with = "dest_decompress")]
+    pub dest_compress: bool,
+    /// skopeo's: write every layer uncompressed (--dest-compress-format none)
+    #[arg(long, conflicts_with = "dest_compress_format")]
+    pub dest_decompress: bool,
+    /// skopeo's: layers go into oci: as they are, compressed or not (what
+    /// lade does without it too)
+    #[arg(long)]
+    pub dest_oci_accept_uncompressed_layers: bool,
     /// Compression level (gzip 1-9, zstd 1-19). Without it gzip stores
     /// incompressible blocks, gives long repeats level 3 and the rest
     /// zlib's lazy matcher with a short search (smaller output than level 6

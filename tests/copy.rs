@@ -145,6 +145,49 @@ fn recompression_round_trip_keeps_diff_ids() {
         !t.path().join("x/index.json").exists()
             || ok_str(lade().arg("--store").arg(t.path().join("x")).arg("ls-refs")).is_empty()
     );
+    // skopeo's spellings: --dest-decompress (none), --dest-compress (gzip,
+    // or --dest-compress-format's), --dest-oci-accept-uncompressed-layers
+    // (what lade does anyway: layers go in as they are).
+    let types = |image: &str| -> Vec<String> {
+        json(&ok(lade().args(["inspect", "--raw", image])))["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["mediaType"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = |image: &str, want: &str| types(image).iter().all(|t| t == want);
+    let d = oci(&t.path().join("d"), "d");
+    ok(lade().args(["copy", "-q", "--dest-decompress", &z, &d]));
+    assert!(all(&d, "application/vnd.oci.image.layer.v1.tar"));
+    assert_eq!(diff_ids(&d), ids);
+    let c = oci(&t.path().join("c"), "c");
+    ok(lade().args(["copy", "-q", "--dest-compress", &plain, &c]));
+    assert!(all(&c, "application/vnd.oci.image.layer.v1.tar+gzip"));
+    let cz = oci(&t.path().join("cz"), "cz");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-compress",
+        "--dest-compress-format",
+        "zstd",
+        &plain,
+        &cz,
+    ]));
+    assert!(all(&cz, "application/vnd.oci.image.layer.v1.tar+zstd"));
+    let u = oci(&t.path().join("u"), "u");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-oci-accept-uncompressed-layers",
+        &plain,
+        &u,
+    ]));
+    assert_eq!(types(&u), types(&plain));
+    fails_with(
+        lade().args(["copy", "--dest-compress", "--dest-decompress", &plain, &u]),
+        2,
+    );
 }
 
 #[test]

@@ -42,8 +42,13 @@ pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
         }
         sources = sources[0].all_images(&transport)?;
     }
+    // skopeo's --dest-compress / --dest-decompress.
+    let dest_compress_format = a
+        .dest_compress_format
+        .or(a.dest_compress.then_some(CompressArg::Gzip))
+        .or(a.dest_decompress.then_some(CompressArg::None));
     if let Some(level) = a.dest_compress_level {
-        let (name, max) = match a.dest_compress_format {
+        let (name, max) = match dest_compress_format {
             Some(CompressArg::Gzip) => ("gzip", 9),
             Some(CompressArg::Zstd) => ("zstd", 19),
             Some(CompressArg::None) => ("none", 0),
@@ -63,7 +68,7 @@ pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
             FormatArg::Oci => Format::Oci,
             FormatArg::V2s2 => Format::V2s2,
         }),
-        compression: a.dest_compress_format.map(|c| match c {
+        compression: dest_compress_format.map(|c| match c {
             CompressArg::Gzip => Compression::Gzip,
             CompressArg::Zstd => Compression::Zstd,
             CompressArg::None => Compression::None,
