@@ -94,11 +94,10 @@ fn registry_ref(name: &str) -> Result<RegistryRef> {
 pub fn list_tags(a: ListTagsArgs) -> Result<i32> {
     // A docker-archive: the tags of its images, as skopeo lists them
     // (no repository).
-    if a.image.starts_with("docker-archive:") {
-        let r = transport::parse(&a.image)?;
-        let tags = r
-            .list_tags(&TransportOptions::default())
-            .map_err(|e| e.context(&a.image))?;
+    if let Some(details) = a.image.strip_prefix("docker-archive:") {
+        let tags =
+            crate::transport::docker_archive::archive_tags(details, &TransportOptions::default())
+                .map_err(|e| e.context(&a.image))?;
         let mut out = stdout();
         write_pretty(&mut out, &json!({ "Tags": tags }))?;
         out.flush()?;

@@ -242,21 +242,6 @@ impl ImageReference for ArchiveRef {
 
     /// One reference per image: `NAME:TAG` (its first RepoTag) when that
     /// names it alone, so a copy can carry the name along; `@N` otherwise.
-    /// As skopeo's list-tags: every image's RepoTags, in manifest.json's
-    /// order, `@N` for an untagged one (whatever image the name picks).
-    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
-        let archive = self.open_archive(opts)?;
-        Ok(archive
-            .items
-            .iter()
-            .enumerate()
-            .flat_map(|(i, item)| match Archive::tags_of(item) {
-                [] => vec![format!("@{i}")],
-                tags => tags.to_vec(),
-            })
-            .collect())
-    }
-
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let archive = self.open_archive(opts)?;
         Ok((0..archive.items.len())
@@ -1027,4 +1012,21 @@ impl ImageDestination for ArchiveDest {
         let out = st.out.take().ok_or_else(|| Error::new("archive closed"))?;
         out.finish()
     }
+}
+
+/// `list-tags docker-archive:DETAILS`, as skopeo's: every image's
+/// RepoTags, in manifest.json's order, `@N` for an untagged one (whatever
+/// image the name picks). (Not the transport's `list_tags`: sync takes an
+/// archive image by image, not by tag.)
+pub fn archive_tags(details: &str, opts: &TransportOptions) -> Result<Vec<String>> {
+    let archive = ArchiveRef::parse(details)?.open_archive(opts)?;
+    Ok(archive
+        .items
+        .iter()
+        .enumerate()
+        .flat_map(|(i, item)| match Archive::tags_of(item) {
+            [] => vec![format!("@{i}")],
+            tags => tags.to_vec(),
+        })
+        .collect())
 }
