@@ -48,44 +48,32 @@ enum Retry {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(msg: impl Into<String>) -> Self {
+    fn of(kind: Kind, msg: impl Into<String>) -> Self {
         Error {
-            kind: Kind::Failure,
+            kind,
             msg: msg.into(),
             retry: Retry::No,
         }
+    }
+
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error::of(Kind::Failure, msg)
     }
 
     pub fn not_found(msg: impl Into<String>) -> Self {
-        Error {
-            kind: Kind::NotFound,
-            msg: msg.into(),
-            retry: Retry::No,
-        }
+        Error::of(Kind::NotFound, msg)
     }
 
     pub fn unsupported(msg: impl Into<String>) -> Self {
-        Error {
-            kind: Kind::Unsupported,
-            msg: msg.into(),
-            retry: Retry::No,
-        }
+        Error::of(Kind::Unsupported, msg)
     }
 
     pub fn denied(msg: impl Into<String>) -> Self {
-        Error {
-            kind: Kind::Denied,
-            msg: msg.into(),
-            retry: Retry::No,
-        }
+        Error::of(Kind::Denied, msg)
     }
 
     pub fn usage(msg: impl Into<String>) -> Self {
-        Error {
-            kind: Kind::Usage,
-            msg: msg.into(),
-            retry: Retry::No,
-        }
+        Error::of(Kind::Usage, msg)
     }
 
     pub fn kind(&self) -> Kind {
@@ -166,11 +154,7 @@ impl From<io::Error> for Error {
             let inner = e.into_inner().unwrap().downcast::<Error>().unwrap();
             return *inner;
         }
-        Error {
-            kind,
-            msg: io_message(&e),
-            retry: Retry::No,
-        }
+        Error::of(kind, io_message(&e))
     }
 }
 
@@ -246,6 +230,11 @@ pub fn json_warnings(t0: std::time::Instant) {
     let _ = JSON_WARNINGS.set(t0);
 }
 
+/// `lade: warning: MSG`, one line whatever MSG quotes.
+pub fn warning_line(msg: &str) -> String {
+    format!("lade: warning: {}", escape_controls(msg))
+}
+
 /// A warning on stderr: `lade: warning: MSG` (one line, whatever it
 /// quotes), or a JSON `message` event (`"text": "warning: MSG"`) under
 /// JSON progress.
@@ -257,7 +246,7 @@ pub fn warn(msg: &str) {
             let v = serde_json::json!({"text": format!("warning: {msg}"), "event": "message", "time": time});
             format!("{v}\n")
         }
-        None => format!("lade: warning: {}\n", escape_controls(msg)),
+        None => format!("{}\n", warning_line(msg)),
     };
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }

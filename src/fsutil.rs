@@ -322,27 +322,9 @@ fn ignored_in(status: &str, sig: i32) -> bool {
         .is_some_and(|mask| (1..=64).contains(&sig) && mask & (1 << (sig - 1)) != 0)
 }
 
-/// `--tmpdir`, when given.
-static TMPDIR_OPTION: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// Take `--tmpdir DIR`: temp files outside destinations go there (the
-/// system's temp directory becomes DIR for this process).
-pub fn set_tmpdir(dir: &Path) {
-    let _ = TMPDIR_OPTION.set(dir.to_path_buf());
-    // Read by every temp file made outside a destination. (Threads
-    // running now read no environment.)
-    std::env::set_var("TMPDIR", dir);
-}
-
-/// `--tmpdir`, if given: where even temp files a destination would keep
-/// beside itself go.
-pub fn tmpdir_option() -> Option<PathBuf> {
-    TMPDIR_OPTION.get().cloned()
-}
-
-/// An anonymous temp file (gone once closed) in `dir`, else in the
-/// system's temp directory (`--tmpdir`, `$TMPDIR`, else /tmp), `what`
-/// for; a failure names the directory.
+/// An anonymous temp file (gone once closed) in `dir` (`--tmpdir`, as
+/// `TransportOptions::tmp_dir`), else in the system's temp directory
+/// (`$TMPDIR`, else /tmp), `what` for; a failure names the directory.
 pub fn scratch_file(dir: Option<&Path>, what: &str) -> Result<std::fs::File> {
     let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
     tempfile::tempfile_in(&dir).map_err(|e| {

@@ -731,6 +731,23 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
 // ---------------------------------------------------------------------------
 // htpasswd + TLS, login/logout
 
+/// `login --get-login --authfile FILE REGISTRY` prints `user` for lade
+/// and for skopeo alike (stdin closed: nothing is asked).
+fn assert_get_login_both(authfile: &Path, registry: &str, user: &str) {
+    for mut tool in [lade(), skopeo()] {
+        let who = ok(tool
+            .stdin(Stdio::null())
+            .args(["login", "--get-login", "--authfile"])
+            .arg(authfile)
+            .arg(registry));
+        assert_eq!(
+            String::from_utf8_lossy(&who),
+            format!("{user}\n"),
+            "{authfile:?}"
+        );
+    }
+}
+
 #[test]
 fn basic_auth_over_tls_with_cert_dir_login_logout() {
     let Some(_) = registry() else { return };
@@ -833,15 +850,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     );
     // --get-login: the user name stored for the registry, as skopeo reads
     // the same file; no request is made (nor a password asked for).
-    for tool in [lade(), skopeo()] {
-        let mut tool = tool;
-        let who = ok(tool
-            .stdin(Stdio::null())
-            .args(["login", "--get-login", "--authfile"])
-            .arg(&authfile)
-            .arg(&reg.addr));
-        assert_eq!(String::from_utf8_lossy(&who), "alice\n");
-    }
+    assert_get_login_both(&authfile, &reg.addr, "alice");
     let back = oci(&t.path().join("back"), "x");
     ok(lade()
         .args(["copy", "-q", "--src-cert-dir", cd, "--authfile"])
@@ -1003,14 +1012,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     ] {
         let o = inspect_with(json!({ key.clone(): {"auth": good} }));
         assert!(o.status.success(), "{key}: {o:?}");
-        for tool in [lade(), skopeo()] {
-            let mut tool = tool;
-            let who = ok(tool
-                .args(["login", "--get-login", "--authfile"])
-                .arg(&scoped)
-                .arg(a));
-            assert_eq!(String::from_utf8_lossy(&who), "alice\n", "{key}");
-        }
+        assert_get_login_both(&scoped, a, "alice");
     }
     // logout HOST removes such keys too.
     fs::write(
@@ -1046,14 +1048,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         json!({"auths": {a.clone(): {"auth": b64("alice:"), "identitytoken": "tok"}}}).to_string(),
     )
     .unwrap();
-    for tool in [lade(), skopeo()] {
-        let mut tool = tool;
-        let who = ok(tool
-            .args(["login", "--get-login", "--authfile"])
-            .arg(&scoped)
-            .arg(a));
-        assert_eq!(String::from_utf8_lossy(&who), "alice\n");
-    }
+    assert_get_login_both(&scoped, a, "alice");
     // Docker's config.json with base64 auths is read as well.
     let home = t.path().join("home");
     fs::create_dir_all(home.join(".docker")).unwrap();

@@ -1,26 +1,21 @@
 //! `lade copy SOURCE... DEST`.
 
-use crate::cli::{CompressArg, CopyArgs, FormatArg, MultiArchArg, MultiArchArgs, ProgressArg};
+use crate::cli::{
+    CompressArg, CopyArgs, FormatArg, GlobalArgs, MultiArchArg, MultiArchArgs, ProgressArg,
+};
 use crate::copy::referrers::ReferrerMode;
 use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions, MultiArch};
 use crate::error::{Error, Result};
-use crate::model::Compression;
-use crate::model::Platform;
+use crate::model::{Compression, Platform};
 use crate::transport::{self, ImageReference, TransportOptions};
 
-/// `platform`: the image the default (--multi-arch system) picks of an
-/// index (--override-*; None: this machine's).
-pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
+pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
     if a.images.len() < 2 {
         return Err(Error::usage(
             "copy takes a source image and a destination image",
         ));
     }
-    if a.remove_signatures && a.with_referrers == Some(true) {
-        return Err(Error::usage(
-            "--remove-signatures and --with-referrers ask for opposite things",
-        ));
-    }
+    let referrers = referrer_mode(a.with_referrers, a.remove_signatures, ReferrerMode::Off)?;
     let (dest_name, src_names) = a.images.split_last().expect("two images");
     let dest = transport::parse(dest_name)?;
     let progress = progress_of(a.quiet, a.progress);
@@ -34,7 +29,7 @@ pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
         dest_registry: super::registry::copy_side(&a.registry, false),
         src_daemon_host: a.src_daemon_host.clone(),
         dest_daemon_host: a.dest_daemon_host.clone(),
-        ..Default::default()
+        ..super::transport_options(g)
     };
     if a.all_images {
         if sources.len() != 1 {
@@ -80,20 +75,37 @@ pub fn run(a: CopyArgs, platform: Option<Platform>) -> Result<i32> {
         compress_plain: (dest.transport() == "docker" && !a.preserve_digests)
             .then_some(Compression::Gzip),
         preserve_digests: a.preserve_digests,
-        platform,
+        // The image the default (--multi-arch system) picks of an index.
+        platform: super::platform_of(g)?,
         multi_arch: multi_arch_of(&a.multi)?,
         progress,
         transport,
         digestfile: a.digestfile.clone(),
-        referrers: match a.with_referrers {
-            Some(true) => ReferrerMode::Required,
-            _ => ReferrerMode::Off,
-        },
+        referrers,
         warn_left_out: true,
     };
     let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
     copy_images(&refs, dest.as_ref(), &opts)?;
     Ok(0)
+}
+
+/// --with-referrers and skopeo's --remove-signatures as one choice;
+/// `default` when neither is given.
+pub fn referrer_mode(
+    with: Option<bool>,
+    remove_signatures: bool,
+    default: ReferrerMode,
+) -> Result<ReferrerMode> {
+    Ok(match (with, remove_signatures) {
+        (Some(true), true) => {
+            return Err(Error::usage(
+                "--remove-signatures and --with-referrers ask for opposite things",
+            ))
+        }
+        (Some(true), false) => ReferrerMode::Required,
+        (Some(false), _) | (None, true) => ReferrerMode::Off,
+        (None, false) => default,
+    })
 }
 
 /// --all / --multi-arch / --platform as one choice.

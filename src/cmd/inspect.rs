@@ -5,15 +5,15 @@ use std::io::Write;
 use serde_json::{json, Map, Value};
 
 use super::stdout;
-use crate::cli::InspectArgs;
+use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
 use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
-/// `platform`: the image of an index shown (--override-*; None: this
-/// machine's).
-pub fn run(a: InspectArgs, platform: Option<Platform>) -> Result<i32> {
+pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
+    // The image of an index shown (--override-*; None: this machine's).
+    let platform = super::platform_of(g)?;
     // A template is read before anything is fetched.
     let template = match a.format.as_deref() {
         Some(f) if !super::template::is_json(f) => Some(super::template::Template::parse(f)?),
@@ -23,7 +23,7 @@ pub fn run(a: InspectArgs, platform: Option<Platform>) -> Result<i32> {
     let opts = TransportOptions {
         src_registry: super::registry::options(&a.registry),
         src_daemon_host: a.daemon_host.clone(),
-        ..Default::default()
+        ..super::transport_options(g)
     };
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;
     let mut out = stdout();

@@ -29,13 +29,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     if let Some(t) = g.command_timeout.as_ref().filter(|t| !t.limit.is_zero()) {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
-    if let Some(d) = &g.tmpdir {
-        crate::fsutil::set_tmpdir(d);
-    }
     match cli.command {
-        Command::Copy(a) => copy::run(a, platform_of(g)?),
-        Command::Sync(a) => sync::run(a, platform_of(g)?),
-        Command::Inspect(a) => inspect::run(a, platform_of(g)?),
+        Command::Copy(a) => copy::run(g, a),
+        Command::Sync(a) => sync::run(g, a),
+        Command::Inspect(a) => inspect::run(g, a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
         Command::CatBlob(a) => cat::cat_blob(g, a),
@@ -47,12 +44,21 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Fsck(a) => fsck::fsck(g, a),
         Command::Gc(a) => fsck::gc(g, a),
         Command::ManifestDigest(a) => manifest_digest::run(a),
-        Command::ListTags(a) => registry::list_tags(a),
-        Command::Delete(a) => registry::delete(a),
+        Command::ListTags(a) => registry::list_tags(g, a),
+        Command::Delete(a) => registry::delete(g, a),
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
         Command::UnpackLayer(a) => unpack::unpack_layer(g, a),
         Command::Unpack(a) => unpack::unpack(g, a),
+    }
+}
+
+/// What every command's transports take from the global options
+/// (`--tmpdir`).
+fn transport_options(g: &GlobalArgs) -> crate::transport::TransportOptions {
+    crate::transport::TransportOptions {
+        tmp_dir: g.tmpdir.clone(),
+        ..Default::default()
     }
 }
 

@@ -91,42 +91,41 @@ fn registry_ref(name: &str) -> Result<RegistryRef> {
     RegistryRef::parse(name.strip_prefix("docker:").unwrap_or(name))
 }
 
-pub fn list_tags(a: ListTagsArgs) -> Result<i32> {
+pub fn list_tags(g: &crate::cli::GlobalArgs, a: ListTagsArgs) -> Result<i32> {
+    let base = super::transport_options(g);
     // A docker-archive: the tags of its images, as skopeo lists them
     // (no repository).
-    if let Some(details) = a.image.strip_prefix("docker-archive:") {
-        let tags =
-            crate::transport::docker_archive::archive_tags(details, &TransportOptions::default())
-                .map_err(|e| e.context(&a.image))?;
-        let mut out = stdout();
-        write_pretty(&mut out, &json!({ "Tags": tags }))?;
-        out.flush()?;
-        return Ok(0);
-    }
-    let r = registry_ref(&a.image)?;
-    if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
-        return Err(Error::usage(format!(
-            "{}: list-tags takes a repository, without tag or digest",
-            a.image
-        )));
-    }
-    let opts = TransportOptions {
-        src_registry: options(&a.registry),
-        ..Default::default()
+    let listing = if let Some(details) = a.image.strip_prefix("docker-archive:") {
+        let tags = crate::transport::docker_archive::archive_tags(details, &base)
+            .map_err(|e| e.context(&a.image))?;
+        json!({ "Tags": tags })
+    } else {
+        let r = registry_ref(&a.image)?;
+        if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
+            return Err(Error::usage(format!(
+                "{}: list-tags takes a repository, without tag or digest",
+                a.image
+            )));
+        }
+        let opts = TransportOptions {
+            src_registry: options(&a.registry),
+            ..base
+        };
+        let tags = crate::transport::ImageReference::list_tags(&r, &opts)
+            .map_err(|e| e.context(&a.image))?;
+        json!({"Repository": r.r.name(), "Tags": tags})
     };
-    let tags =
-        crate::transport::ImageReference::list_tags(&r, &opts).map_err(|e| e.context(&a.image))?;
     let mut out = stdout();
-    write_pretty(&mut out, &json!({"Repository": r.r.name(), "Tags": tags}))?;
+    write_pretty(&mut out, &listing)?;
     out.flush()?;
     Ok(0)
 }
 
-pub fn delete(a: DeleteArgs) -> Result<i32> {
+pub fn delete(g: &crate::cli::GlobalArgs, a: DeleteArgs) -> Result<i32> {
     let r = transport::parse(&a.image)?;
     let opts = TransportOptions {
         src_registry: options(&a.registry),
-        ..Default::default()
+        ..super::transport_options(g)
     };
     r.delete(&opts)
         .map_err(|e| e.context(format!("deleting {}", a.image)))?;

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 
-use super::copy::{multi_arch_of, progress_of};
+use super::copy::{multi_arch_of, progress_of, referrer_mode};
 use super::stdout;
-use crate::cli::{DestKindArg, FormatArg, SrcKindArg, SyncArgs};
+use crate::cli::{DestKindArg, FormatArg, GlobalArgs, SrcKindArg, SyncArgs};
 use crate::copy::plan::Format;
 use crate::copy::progress::{Mode, Progress};
 use crate::copy::referrers::{ReferrerMode, WithoutAttachmentTags};
@@ -17,20 +17,15 @@ use crate::copy::{CopyOptions, MultiArch};
 use crate::error::{io_message, Error, Result};
 use crate::transport::{self, TransportOptions};
 
-/// `platform`: the image `--multi-arch system` picks of an index
-/// (--override-*; None: this machine's).
-pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32> {
-    if a.remove_signatures && a.with_referrers == Some(true) {
-        return Err(Error::usage(
-            "--remove-signatures and --with-referrers ask for opposite things",
-        ));
-    }
-    let referrers = match a.with_referrers {
-        _ if a.remove_signatures => ReferrerMode::Off,
-        None => ReferrerMode::IfSupported,
-        Some(true) => ReferrerMode::Required,
-        Some(false) => ReferrerMode::Off,
-    };
+pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
+    let referrers = referrer_mode(
+        a.with_referrers,
+        a.remove_signatures,
+        ReferrerMode::IfSupported,
+    )?;
+    // The image `--multi-arch system` picks of an index (--override-*;
+    // None: this machine's).
+    let platform = super::platform_of(g)?;
     let tag_regex = a
         .tag_regex
         .as_deref()
@@ -71,7 +66,7 @@ pub fn run(a: SyncArgs, platform: Option<crate::model::Platform>) -> Result<i32>
             transport: TransportOptions {
                 src_registry: super::registry::copy_side(&a.registry, true),
                 dest_registry: super::registry::copy_side(&a.registry, false),
-                ..Default::default()
+                ..super::transport_options(g)
             },
             referrers,
             preserve_digests: a.preserve_digests,

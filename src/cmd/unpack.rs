@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Digest, Platform};
 use crate::store::Layout;
 use crate::transport::oci_layout::LayoutSource;
-use crate::transport::{self, ImageSource, TransportOptions, TRANSPORTS};
+use crate::transport::{self, ImageSource, TRANSPORTS};
 use crate::unpack::{self, ApplyOptions, ApplyStats, Root, UnpackOptions};
 use crate::verify::VerifyingReader;
 
@@ -75,7 +75,7 @@ fn open_source(g: &GlobalArgs, name: &str) -> Result<Box<dyn ImageSource>> {
     if is_transport {
         let r = transport::parse(name)?;
         return r
-            .source(&TransportOptions::default())
+            .source(&super::transport_options(g))
             .map_err(|e| e.context(format!("opening {r}")));
     }
     let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;

@@ -192,10 +192,7 @@ impl Progress {
         }
         match &self.bars {
             Some(m) => {
-                let _ = m.println(format!(
-                    "lade: warning: {}",
-                    crate::error::escape_controls(s)
-                ));
+                let _ = m.println(crate::error::warning_line(s));
             }
             None => crate::error::warn(s),
         }

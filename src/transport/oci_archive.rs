@@ -485,9 +485,7 @@ impl ArchiveDest {
             name,
             // Blobs of unknown size are spooled beside the archive,
             // unless --tmpdir says where.
-            tmp_dir: tmp_dir
-                .or_else(crate::fsutil::tmpdir_option)
-                .unwrap_or(parent),
+            tmp_dir: tmp_dir.unwrap_or(parent),
             state: Mutex::new(DestState {
                 tmp,
                 tar,

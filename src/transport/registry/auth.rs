@@ -373,41 +373,23 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
             .get("identitytoken")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty());
-        let user_pass = match entry.get("auth").and_then(Value::as_str) {
+        let user_pass = entry
+            .get("auth")
+            .and_then(Value::as_str)
+            .map(|a| decode_auth(&key, a));
+        if let Some(t) = token {
             // Beside an identity token, `auth` only names the user: one
             // that does not parse names none.
-            Some(a) if token.is_some() => {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD
-                    .decode(a.trim())
-                    .ok()
-                    .and_then(|raw| String::from_utf8(raw).ok())
-                    .and_then(|s| {
-                        s.split_once(':')
-                            .map(|(u, p)| (u.to_string(), p.to_string()))
-                    })
-            }
-            Some(a) => {
-                use base64::Engine;
-                let raw = base64::engine::general_purpose::STANDARD
-                    .decode(a.trim())
-                    .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
-                let s = String::from_utf8(raw)
-                    .map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
-                let (user, pass) = s
-                    .split_once(':')
-                    .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
-                Some((user.to_string(), pass.to_string()))
-            }
-            None => None,
-        };
-        if let Some(t) = token {
             return found(Creds::Identity {
-                user: user_pass.map(|(u, _)| u).unwrap_or_default(),
+                user: user_pass
+                    .and_then(Result::ok)
+                    .map(|(u, _)| u)
+                    .unwrap_or_default(),
                 token: t.to_string(),
             });
         }
-        if let Some((user, pass)) = user_pass {
+        if let Some(up) = user_pass {
+            let (user, pass) = up?;
             return found(Creds::Basic { user, pass });
         }
     }
@@ -415,6 +397,20 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
         return Ok(helper_get(store, host)?.map(|c| (c, format!("store {store}"))));
     }
     Ok(None)
+}
+
+/// An auth file's `auths.KEY.auth`: base64 of `USER:PASS`.
+fn decode_auth(key: &str, a: &str) -> Result<(String, String)> {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(a.trim())
+        .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
+    let s =
+        String::from_utf8(raw).map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
+    let (user, pass) = s
+        .split_once(':')
+        .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
+    Ok((user.to_string(), pass.to_string()))
 }
 
 /// `docker-credential-NAME get`, with the registry on stdin.
