@@ -24,6 +24,11 @@ ENVIRONMENT
   LADE_STORE              the store (see STORE)
   REGISTRY_AUTH_FILE      registry credentials (see lade login)
   DOCKER_CONFIG           where config.json is (default ~/.docker)
+  CONTAINERS_REGISTRIES_CONF
+                          registries.conf: mirrors, insecure and blocked
+                          registries (--registries-conf wins; default
+                          ~/.config/containers/registries.conf, else
+                          /etc/containers/registries.conf)
   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
                           the Docker daemon docker-daemon: talks to
   HTTPS_PROXY, HTTP_PROXY proxy for https and http registry requests (either
@@ -94,6 +99,12 @@ pub struct GlobalArgs {
     /// staged layers) in DIR [default: $TMPDIR, else /tmp]
     #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub tmpdir: Option<PathBuf>,
+    /// Read registry settings (mirrors, insecure and blocked registries)
+    /// from FILE [default: $CONTAINERS_REGISTRIES_CONF, else
+    /// ~/.config/containers/registries.conf, else
+    /// /etc/containers/registries.conf]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
+    pub registries_conf: Option<PathBuf>,
     /// Taken, for skopeo's command lines: lade checks no signature policy
     /// (containers-policy.json), as skopeo with this option
     #[arg(long, global = true, help_heading = GLOBAL)]

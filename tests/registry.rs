@@ -728,6 +728,234 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// registries.conf, read by lade and by skopeo from the same file: a
+/// mirror that holds the image is read first (a dead one is passed over),
+/// the primary location is the prefix rewritten, `insecure` stands for
+/// --tls-verify=false (unless that option is given), a blocked registry is
+/// refused both ways, and the environment variable names the file too.
+#[test]
+fn registries_conf_mirrors_locations_insecure_and_blocked() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(tiny) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let other = big_layout(&t.path().join("big"), 4096);
+    let ns = unique("rconf");
+    let push = |src: &str, dst: &str| {
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            src,
+            &format!("docker://{reg}/{ns}/{dst}"),
+        ]));
+    };
+    push(&tiny, "primary/app:1");
+    push(&tiny, "primary/app:2");
+    push(&other, "mirror/app:2");
+    // As the registry has them (the big layer went up gzipped).
+    let at = |r: &str| digest_of(&format!("docker://{reg}/{ns}/{r}"), &[INSECURE]);
+    let (tiny_d, other_d) = (at("primary/app:1"), at("mirror/app:2"));
+    assert_ne!(tiny_d, other_d);
+    let conf = t.path().join("registries.conf");
+    let write_conf = |extra: &str| {
+        fs::write(
+            &conf,
+            format!(
+                r#"unqualified-search-registries = ["docker.io"]
+[[registry]]
+prefix = "{reg}/{ns}/logical"
+location = "{reg}/{ns}/primary"
+insecure = true
+{extra}
+[[registry.mirror]]
+location = "127.0.0.1:1/dead"
+insecure = true
+[[registry.mirror]]
+location = "{reg}/{ns}/mirror"
+insecure = true
+
+[[registry]]
+location = "{reg}/{ns}/primary"
+insecure = true
+
+[[registry]]
+location = "{reg}/{ns}/blocked"
+blocked = true
+
+[aliases]
+"app" = "{reg}/{ns}/logical/app"
+"#
+            ),
+        )
+        .unwrap();
+    };
+    write_conf("");
+    let rc = conf.to_str().unwrap();
+    let logical = |tag: &str| format!("docker://{reg}/{ns}/logical/app:{tag}");
+    let inspect_both = |image: &str| -> (String, String) {
+        let ours = json(&ok(lade().args([
+            "--registries-conf",
+            rc,
+            "inspect",
+            "-n",
+            image,
+        ])));
+        let theirs = json(&ok(skopeo().args([
+            "--registries-conf",
+            rc,
+            "inspect",
+            "-n",
+            image,
+        ])));
+        assert_eq!(ours["Name"], theirs["Name"], "{image}");
+        (
+            ours["Digest"].as_str().unwrap().to_string(),
+            theirs["Digest"].as_str().unwrap().to_string(),
+        )
+    };
+    // :2 is on the mirror (another image than the primary's), :1 only on
+    // the primary; no TLS option is given: the tables say insecure.
+    assert_eq!(
+        inspect_both(&logical("2")),
+        (other_d.clone(), other_d.clone())
+    );
+    assert_eq!(
+        inspect_both(&logical("1")),
+        (tiny_d.clone(), tiny_d.clone())
+    );
+    let out = t.path().join("out");
+    ok(lade().args([
+        "--registries-conf",
+        rc,
+        "copy",
+        "-q",
+        &logical("2"),
+        &oci(&out, "x"),
+    ]));
+    assert_eq!(digest_of(&oci(&out, "x"), &[]), other_d);
+    let via_env = json(&ok(lade().env("CONTAINERS_REGISTRIES_CONF", &conf).args([
+        "inspect",
+        "-n",
+        &logical("2"),
+    ])));
+    assert_eq!(via_env["Digest"], other_d.as_str());
+    // Mirrors for digests only: a tag comes from the primary.
+    write_conf("mirror-by-digest-only = true");
+    assert_eq!(
+        inspect_both(&logical("2")),
+        (tiny_d.clone(), tiny_d.clone())
+    );
+    let by_digest = format!("docker://{reg}/{ns}/logical/app@{other_d}");
+    assert_eq!(inspect_both(&by_digest), (other_d.clone(), other_d.clone()));
+
+    // An insecure table's registry needs no option; an explicit one wins.
+    let listed = json(&ok(lade().args([
+        "--registries-conf",
+        rc,
+        "list-tags",
+        &format!("docker://{reg}/{ns}/primary/app"),
+    ])));
+    let mut tags: Vec<&str> = listed["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    tags.sort();
+    assert_eq!(tags, ["1", "2"]);
+    let err = fails_with(
+        lade().args([
+            "--registries-conf",
+            rc,
+            "list-tags",
+            "--tls-verify=true",
+            &format!("docker://{reg}/{ns}/primary/app"),
+        ]),
+        3,
+    );
+    assert!(err.contains("plain HTTP"), "{err}");
+
+    // Blocked: refused to read and to write, before any request.
+    let blocked = format!("docker://{reg}/{ns}/blocked/app:1");
+    for (src, dst) in [
+        (blocked.as_str(), oci(&out, "b")),
+        (tiny.as_str(), blocked.clone()),
+    ] {
+        let err = fails_with(
+            lade().args([
+                "--registries-conf",
+                rc,
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+                src,
+                &dst,
+            ]),
+            3,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("registry {reg}/{ns}/blocked is blocked in {rc}")),
+            "{err}"
+        );
+        let theirs = run(skopeo().args([
+            "--registries-conf",
+            rc,
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            src,
+            &dst,
+        ]));
+        assert!(!theirs.status.success());
+        assert!(String::from_utf8_lossy(&theirs.stderr).contains("is blocked in"));
+    }
+    assert!(
+        !out.join("index.json").exists()
+            || !fs::read_to_string(out.join("index.json"))
+                .unwrap()
+                .contains("\"b\"")
+    );
+    assert_eq!(
+        run(skopeo().args([
+            "list-tags",
+            "--tls-verify=false",
+            &format!("docker://{reg}/{ns}/blocked/app")
+        ]))
+        .status
+        .code(),
+        Some(1),
+        "nothing was pushed to the blocked repository"
+    );
+
+    // A bad file: one line naming it and the fault, exit 3.
+    fs::write(&conf, "[[registry]]\nlocation = \"https://x.example\"\n").unwrap();
+    let err = fails_with(
+        lade().args(["--registries-conf", rc, "inspect", &logical("2")]),
+        3,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(rc) && err.contains("URI schemes are not supported"),
+        "{err}"
+    );
+    let missing = t.path().join("nope.conf");
+    let err = fails_with(
+        lade().args([
+            "--registries-conf",
+            missing.to_str().unwrap(),
+            "inspect",
+            &logical("2"),
+        ]),
+        3,
+    );
+    assert!(err.contains("nope.conf"), "{err}");
+}
+
 // ---------------------------------------------------------------------------
 // htpasswd + TLS, login/logout
 

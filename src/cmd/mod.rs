@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     if let Some(t) = g.command_timeout.as_ref().filter(|t| !t.limit.is_zero()) {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
+    crate::transport::registry::conf::use_path(g.registries_conf.clone());
     match cli.command {
         Command::Copy(a) => copy::run(g, a),
         Command::Sync(a) => sync::run(g, a),

@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod conf;
 mod proxy;
 mod tls;
 
@@ -125,7 +126,67 @@ impl RegistryRef {
     /// (and pinged) on first use. `sync` opens a reference per tag and
     /// asks both sides for digests: sharing the client keeps one ping,
     /// one set of tokens and one connection pool per registry.
+    ///
+    /// registries.conf applies first: a blocked registry is refused, an
+    /// insecure one is reached as with `--tls-verify=false` unless
+    /// `--tls-verify` is given.
     pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
+        let insecure = conf::get()?.check(&self.r)?;
+        if insecure && opts.tls_verify.is_none() {
+            let opts = RegistryOptions {
+                tls_verify: Some(false),
+                ..opts.clone()
+            };
+            return self.client_as_is(&opts);
+        }
+        self.client_as_is(opts)
+    }
+
+    /// Where to read this image from, and the client for it: the first
+    /// of registries.conf's mirrors that has the manifest, else the
+    /// primary location. The name as given when no mirror is set.
+    fn pull_source(&self, opts: &RegistryOptions) -> Result<(RegistryRef, Arc<Client>)> {
+        let conf = conf::get()?;
+        let sources = conf.pull_sources(&self.r)?;
+        let probe = sources.len() > 1;
+        let mut failed = Vec::new();
+        for s in sources {
+            let phys = RegistryRef {
+                r: s.r,
+                tag_given: self.tag_given,
+            };
+            let mut o = opts.clone();
+            // Credentials given for this registry are not sent to another.
+            if phys.r.domain != self.r.domain {
+                o.creds = None;
+                o.registry_token = None;
+            }
+            if o.tls_verify.is_none() && s.insecure {
+                o.tls_verify = Some(false);
+            }
+            let attempt = || -> Result<Arc<Client>> {
+                conf.check(&phys.r)?;
+                let c = phys.client_as_is(&o)?;
+                if probe && phys.head_manifest(&c, &phys.reference(), false)?.is_none() {
+                    return Err(Error::not_found("manifest unknown"));
+                }
+                Ok(c)
+            };
+            match attempt() {
+                Ok(c) => return Ok((phys, c)),
+                Err(e) if s.mirror => failed.push(format!("[{phys}: {}]", e.message())),
+                Err(e) if !probe => return Err(e),
+                Err(e) => {
+                    return Err(e
+                        .context(&phys)
+                        .context(format!("mirrors also failed: {}", failed.join(" "))))
+                }
+            }
+        }
+        unreachable!("the primary location is always the last pull source")
+    }
+
+    fn client_as_is(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
         type Map = OnceLock<Mutex<HashMap<String, Arc<Client>>>>;
         // The keys hold the settings as given (credentials included);
         // they never leave these maps.
@@ -241,17 +302,14 @@ impl ImageReference for RegistryRef {
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        let client = self.client(&opts.src_registry)?;
+        let (r, client) = self.pull_source(&opts.src_registry)?;
         let mut known = known_sources().lock().unwrap();
-        let this = repo_key(&client, &self.r.path);
+        let this = repo_key(&client, &r.r.path);
         if !known.contains(&this) {
             known.push(this);
         }
         drop(known);
-        Ok(Box::new(RegistrySource {
-            r: self.clone(),
-            client,
-        }))
+        Ok(Box::new(RegistrySource { r, client }))
     }
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
@@ -298,18 +356,20 @@ impl ImageReference for RegistryRef {
     }
 
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
-        let ro = if dest {
-            &opts.dest_registry
+        let (r, c) = if dest {
+            (self.clone(), self.client(&opts.dest_registry)?)
         } else {
-            &opts.src_registry
+            match self.pull_source(&opts.src_registry) {
+                Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(None),
+                r => r?,
+            }
         };
-        let c = self.client(ro)?;
-        if let (Some(tag), None) = (&self.r.tag, &self.r.digest) {
-            if listed_without(&c, &self.r.path, tag) {
+        if let (Some(tag), None) = (&r.r.tag, &r.r.digest) {
+            if listed_without(&c, &r.r.path, tag) {
                 return Ok(None);
             }
         }
-        self.head_manifest(&c, &self.reference(), dest)
+        r.head_manifest(&c, &r.reference(), dest)
     }
 
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {

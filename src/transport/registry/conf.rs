@@ -1,0 +1,746 @@
+//! registries.conf (containers-registries.conf(5)): per-registry
+//! settings shared with skopeo, podman and buildah.
+//!
+//! Read: `[[registry]]` tables (`prefix`, `location`, `insecure`,
+//! `blocked`, `mirror-by-digest-only`, `[[registry.mirror]]` with
+//! `location`, `insecure`, `pull-from-mirror`) and the version 1 tables
+//! (`[registries.insecure]`, `[registries.block]`). Short-name settings
+//! (`unqualified-search-registries`, `[aliases]`) do not apply:
+//! `docker://NAME` names are always qualified (`alpine` is
+//! `docker.io/library/alpine`), as in skopeo.
+//!
+//! The file: `--registries-conf`, else `$CONTAINERS_REGISTRIES_CONF`,
+//! else `~/.config/containers/registries.conf` when it exists, else
+//! `/etc/containers/registries.conf` (a missing default file is an empty
+//! one). Drop-ins (`*.conf`, version 2 only) from
+//! `/etc/containers/registries.conf.d` and then
+//! `~/.config/containers/registries.conf.d` replace tables of the same
+//! prefix; with the user's own registries.conf, only the user's
+//! directory is read.
+//!
+//! Applied as skopeo applies it: the entry with the longest matching
+//! prefix decides. A blocked registry is refused for every operation;
+//! `insecure` allows plain HTTP and unverified TLS unless
+//! `--*-tls-verify` is given. Reading an image (copy and sync sources,
+//! inspect) goes to the mirrors in order, then to `location` (the prefix
+//! rewritten); writing, listing tags and deleting use the name as given.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::DockerRef;
+
+/// Which pulls a mirror serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullFrom {
+    All,
+    DigestOnly,
+    TagOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `HOST[:PORT][/NAMESPACE]`; empty for a `*.domain` prefix, whose
+    /// names are used as they are.
+    pub location: String,
+    pub insecure: bool,
+    pub pull_from: PullFrom,
+}
+
+/// One `[[registry]]` table, checked and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registry {
+    pub prefix: String,
+    pub endpoint: Endpoint,
+    pub mirrors: Vec<Endpoint>,
+    pub blocked: bool,
+    pub mirror_by_digest_only: bool,
+}
+
+/// Where to read an image from: a mirror or the primary location.
+#[derive(Debug, Clone)]
+pub struct PullSource {
+    pub r: DockerRef,
+    pub insecure: bool,
+    pub mirror: bool,
+}
+
+/// The configuration in force, and the files it came from (for errors).
+#[derive(Debug, Default)]
+pub struct Conf {
+    registries: Vec<Registry>,
+    sources: String,
+}
+
+static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
+static CONF: OnceLock<std::result::Result<Conf, Error>> = OnceLock::new();
+
+/// `--registries-conf`: set once, before the first registry is used.
+pub fn use_path(p: Option<PathBuf>) {
+    let _ = PATH.set(p);
+}
+
+/// The process's configuration, read on first use.
+pub fn get() -> Result<&'static Conf> {
+    CONF.get_or_init(|| {
+        let given = PATH.get().cloned().flatten().or_else(|| {
+            std::env::var_os("CONTAINERS_REGISTRIES_CONF")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from);
+        Conf::load(
+            given.as_deref(),
+            home.as_deref(),
+            Path::new("/etc/containers"),
+        )
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct FileToml {
+    registry: Option<Vec<RegistryToml>>,
+    registries: Option<V1Toml>,
+    unqualified_search_registries: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RegistryToml {
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    insecure: bool,
+    #[serde(default)]
+    blocked: bool,
+    #[serde(default)]
+    mirror_by_digest_only: bool,
+    #[serde(default)]
+    pull_from_mirror: String,
+    #[serde(default)]
+    mirror: Vec<MirrorToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct MirrorToml {
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    insecure: bool,
+    #[serde(default)]
+    pull_from_mirror: String,
+}
+
+#[derive(Deserialize, Default)]
+struct V1Toml {
+    search: Option<V1List>,
+    insecure: Option<V1List>,
+    block: Option<V1List>,
+}
+
+#[derive(Deserialize, Default)]
+struct V1List {
+    #[serde(default)]
+    registries: Vec<String>,
+}
+
+/// A location or prefix without trailing slashes; URLs are refused.
+fn location(s: &str) -> std::result::Result<String, String> {
+    let t = s.trim_end_matches('/');
+    if t.starts_with("http://") || t.starts_with("https://") {
+        return Err(format!(
+            "invalid location '{s}': URI schemes are not supported"
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// One file's tables, in file order (the first of a prefix wins).
+fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, String> {
+    let f: FileToml = toml::from_str(text).map_err(|e| {
+        // The parser's message spans lines (a caret drawing).
+        let m = e.message().trim().to_string();
+        match e.span() {
+            Some(sp) => format!(
+                "{m} (line {})",
+                text[..sp.start.min(text.len())].matches('\n').count() + 1
+            ),
+            None => m,
+        }
+    })?;
+    let v1 = f.registries.unwrap_or_default();
+    let v1_set = v1.search.is_some() || v1.insecure.is_some() || v1.block.is_some();
+    let mut tables = f.registry.unwrap_or_default();
+    if v1_set {
+        if drop_in {
+            return Err("registry must be in v2 format but is in v1".into());
+        }
+        if !tables.is_empty() || f.unqualified_search_registries.is_some() {
+            return Err("mixing sysregistry v1/v2 is not supported".into());
+        }
+        let blocks = v1.block.unwrap_or_default().registries;
+        let insecures = v1.insecure.unwrap_or_default().registries;
+        for (name, blocked) in blocks
+            .iter()
+            .map(|n| (n, true))
+            .chain(insecures.iter().map(|n| (n, false)))
+        {
+            let loc = location(name)?;
+            let t = match tables.iter_mut().position(|t| t.location == loc) {
+                Some(i) => &mut tables[i],
+                None => {
+                    tables.push(RegistryToml {
+                        prefix: loc.clone(),
+                        location: loc,
+                        insecure: false,
+                        blocked: false,
+                        mirror_by_digest_only: false,
+                        pull_from_mirror: String::new(),
+                        mirror: vec![],
+                    });
+                    tables.last_mut().unwrap()
+                }
+            };
+            if blocked {
+                t.blocked = true;
+            } else {
+                t.insecure = true;
+            }
+        }
+    }
+    let mut out: Vec<Registry> = Vec::new();
+    for t in tables {
+        let loc = location(&t.location)?;
+        let prefix = if t.prefix.is_empty() {
+            if loc.is_empty() {
+                return Err("invalid condition: both location and prefix are unset".into());
+            }
+            loc.clone()
+        } else {
+            let p = location(&t.prefix)?;
+            if !p.starts_with("*.") && loc.is_empty() {
+                return Err(
+                    "invalid condition: location is unset and prefix is not in the format: *.example.com"
+                        .into(),
+                );
+            }
+            p
+        };
+        if prefix.starts_with("*.") && prefix.contains(['/', '@', ':']) {
+            return Err(format!(
+                "wildcarded prefix should be in the format: *.example.com. Current prefix {prefix:?} is incorrectly formatted"
+            ));
+        }
+        if !t.pull_from_mirror.is_empty() {
+            return Err(format!(
+                "pull-from-mirror must not be set for a non-mirror registry {prefix:?}"
+            ));
+        }
+        let mut mirrors = Vec::new();
+        for m in t.mirror {
+            let mloc = location(&m.location)?;
+            if mloc.is_empty() {
+                return Err("invalid condition: mirror location is unset".into());
+            }
+            let pull_from = match m.pull_from_mirror.as_str() {
+                _ if t.mirror_by_digest_only && !m.pull_from_mirror.is_empty() => {
+                    return Err(format!(
+                        "cannot set mirror usage mirror-by-digest-only for the registry ({prefix:?}) and pull-from-mirror for per-mirror ({mloc:?}) at the same time"
+                    ))
+                }
+                "" | "all" => PullFrom::All,
+                "digest-only" => PullFrom::DigestOnly,
+                "tag-only" => PullFrom::TagOnly,
+                other => {
+                    return Err(format!(
+                        "unsupported pull-from-mirror value {other:?} for mirror {mloc:?}"
+                    ))
+                }
+            };
+            mirrors.push(Endpoint {
+                location: mloc,
+                insecure: m.insecure,
+                pull_from,
+            });
+        }
+        let reg = Registry {
+            prefix,
+            endpoint: Endpoint {
+                location: loc,
+                insecure: t.insecure,
+                pull_from: PullFrom::All,
+            },
+            mirrors,
+            blocked: t.blocked,
+            mirror_by_digest_only: t.mirror_by_digest_only,
+        };
+        // One registry may have several prefixes; they must agree on
+        // these two.
+        let key = |r: &Registry| -> String {
+            if r.endpoint.location.is_empty() {
+                r.prefix.clone()
+            } else {
+                r.endpoint.location.clone()
+            }
+        };
+        for other in out.iter().filter(|o| key(o) == key(&reg)) {
+            for (what, a, b) in [
+                ("insecure", reg.endpoint.insecure, other.endpoint.insecure),
+                ("blocked", reg.blocked, other.blocked),
+            ] {
+                if a != b {
+                    return Err(format!(
+                        "registry '{}' is defined multiple times with conflicting '{what}' setting",
+                        reg.endpoint.location
+                    ));
+                }
+            }
+        }
+        if !out.iter().any(|o| o.prefix == reg.prefix) {
+            out.push(reg);
+        }
+    }
+    Ok(out)
+}
+
+/// The `*.conf` files of a drop-in directory, sorted (none if it is missing).
+fn drop_ins(dir: &Path) -> Result<Vec<PathBuf>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => {
+            return Err(Error::new(format!(
+                "reading registries.conf.d {}: {e}",
+                dir.display()
+            )))
+        }
+    };
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+impl Conf {
+    /// `given`: the path named by the user (it must exist); `home`: the
+    /// user's home; `etc`: the system directory (`/etc/containers`).
+    pub fn load(given: Option<&Path>, home: Option<&Path>, etc: &Path) -> Result<Conf> {
+        let user_dir = home.map(|h| h.join(".config/containers/registries.conf.d"));
+        let user_file = home
+            .map(|h| h.join(".config/containers/registries.conf"))
+            .filter(|f| f.exists());
+        let (file, must_exist, dirs) = match (given, user_file) {
+            (Some(g), _) => (
+                g.to_path_buf(),
+                true,
+                vec![Some(etc.join("registries.conf.d")), user_dir],
+            ),
+            (None, Some(u)) => (u, false, vec![user_dir]),
+            (None, None) => (
+                etc.join("registries.conf"),
+                false,
+                vec![Some(etc.join("registries.conf.d")), user_dir],
+            ),
+        };
+        let read = |p: &Path, drop_in: bool| -> Result<Option<Vec<Registry>>> {
+            let text = match std::fs::read_to_string(p) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && (drop_in || !must_exist) => {
+                    return Ok(None)
+                }
+                Err(e) => {
+                    return Err(Error::new(format!(
+                        "registries configuration {}: {e}",
+                        p.display()
+                    )))
+                }
+            };
+            parse_file(&text, drop_in)
+                .map(Some)
+                .map_err(|m| Error::new(format!("registries configuration {}: {m}", p.display())))
+        };
+        let mut registries = read(&file, false)?.unwrap_or_default();
+        let mut sources = vec![file.display().to_string()];
+        for dir in dirs.into_iter().flatten() {
+            for p in drop_ins(&dir)? {
+                if let Some(regs) = read(&p, true)? {
+                    for r in regs {
+                        match registries.iter_mut().find(|o| o.prefix == r.prefix) {
+                            Some(o) => *o = r,
+                            None => registries.push(r),
+                        }
+                    }
+                    sources.push(p.display().to_string());
+                }
+            }
+        }
+        Ok(Conf {
+            registries,
+            sources: sources.join(", "),
+        })
+    }
+
+    /// The table for a name (`HOST/PATH`): the longest matching prefix.
+    pub fn find(&self, name: &str) -> Option<&Registry> {
+        self.registries
+            .iter()
+            .filter(|r| matching_prefix(name, &r.prefix).is_some())
+            .fold(None, |best: Option<&Registry>, r| match best {
+                Some(b) if b.prefix.len() >= r.prefix.len() => Some(b),
+                _ => Some(r),
+            })
+    }
+
+    /// Refuse a blocked registry; else whether the table marks it insecure.
+    pub fn check(&self, r: &DockerRef) -> Result<bool> {
+        match self.find(&r.name()) {
+            Some(reg) if reg.blocked => Err(Error::new(format!(
+                "registry {} is blocked in {}",
+                reg.prefix, self.sources
+            ))),
+            Some(reg) => Ok(reg.endpoint.insecure),
+            None => Ok(false),
+        }
+    }
+
+    /// Where to read `r` from, in order: the mirrors that serve this kind
+    /// of reference, then the primary location.
+    pub fn pull_sources(&self, r: &DockerRef) -> Result<Vec<PullSource>> {
+        let Some(reg) = self.find(&r.name()) else {
+            return Ok(vec![PullSource {
+                r: r.clone(),
+                insecure: false,
+                mirror: false,
+            }]);
+        };
+        let by_digest = r.digest.is_some();
+        let mirrors = reg.mirrors.iter().filter(|m| {
+            if reg.mirror_by_digest_only {
+                return by_digest;
+            }
+            match m.pull_from {
+                PullFrom::All => true,
+                PullFrom::DigestOnly => by_digest,
+                PullFrom::TagOnly => !by_digest,
+            }
+        });
+        let mut out = Vec::new();
+        for (ep, mirror) in mirrors
+            .map(|m| (m, true))
+            .chain(std::iter::once((&reg.endpoint, false)))
+        {
+            out.push(PullSource {
+                r: rewrite(r, &reg.prefix, &ep.location).map_err(|m| {
+                    Error::new(format!("registries configuration {}: {m}", self.sources))
+                })?,
+                insecure: ep.insecure,
+                mirror,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The whole reference as text: `HOST/PATH[:TAG][@DIGEST]`.
+fn full(r: &DockerRef) -> String {
+    let mut s = r.name();
+    if let Some(t) = &r.tag {
+        s.push(':');
+        s.push_str(t);
+    }
+    if let Some(d) = &r.digest {
+        s.push('@');
+        s.push_str(&d.to_string());
+    }
+    s
+}
+
+/// `r` with `prefix` replaced by `location` (as is for an empty location).
+fn rewrite(r: &DockerRef, prefix: &str, location: &str) -> std::result::Result<DockerRef, String> {
+    if location.is_empty() {
+        return Ok(r.clone());
+    }
+    let s = full(r);
+    let n = matching_prefix(&s, prefix)
+        .ok_or_else(|| format!("invalid prefix '{prefix}' for reference '{s}'"))?;
+    let new = format!("{location}{}", &s[n..]);
+    DockerRef::parse(&new).map_err(|e| format!("rewriting reference {s} to {new}: {}", e.message()))
+}
+
+/// How much of `name` the prefix matches: all of a component boundary
+/// (`/`, `:`, `@` or the end), or for `*.example.com` a host under it.
+fn matching_prefix(name: &str, prefix: &str) -> Option<usize> {
+    let at_boundary =
+        |i: usize| i == name.len() || matches!(name.as_bytes()[i], b'/' | b':' | b'@');
+    if let Some(domain) = prefix.strip_prefix('*') {
+        let i = name.find(domain)?;
+        if name[..i].contains('/') {
+            return None;
+        }
+        let end = i + domain.len();
+        return at_boundary(end).then_some(end);
+    }
+    (name.starts_with(prefix) && at_boundary(prefix.len())).then_some(prefix.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(text: &str) -> Conf {
+        Conf {
+            registries: parse_file(text, false).unwrap(),
+            sources: "test.conf".into(),
+        }
+    }
+
+    fn r(s: &str) -> DockerRef {
+        DockerRef::parse(s).unwrap().with_default_tag()
+    }
+
+    #[test]
+    fn prefixes_match_at_component_boundaries() {
+        assert_eq!(
+            matching_prefix("example.com/foo/bar", "example.com/foo"),
+            Some(15)
+        );
+        assert_eq!(
+            matching_prefix("example.com/foo", "example.com/foo"),
+            Some(15)
+        );
+        assert_eq!(
+            matching_prefix("example.com/foobar", "example.com/foo"),
+            None
+        );
+        assert_eq!(
+            matching_prefix("example.com/foo:1", "example.com/foo"),
+            Some(15)
+        );
+        assert_eq!(
+            matching_prefix("example.com/foo@sha256:aa", "example.com/foo"),
+            Some(15)
+        );
+        assert_eq!(
+            matching_prefix("a.example.com/x", "*.example.com"),
+            Some(13)
+        );
+        assert_eq!(
+            matching_prefix("x.a.example.com:5000/x", "*.example.com"),
+            Some(15)
+        );
+        assert_eq!(matching_prefix("example.com/x", "*.example.com"), None);
+        assert_eq!(
+            matching_prefix("q.io/a.example.com/x", "*.example.com"),
+            None
+        );
+        assert_eq!(
+            matching_prefix("a.example.community/x", "*.example.com"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_longest_prefix_decides_and_the_first_of_a_prefix_wins() {
+        let c = conf(
+            r#"
+            unqualified-search-registries = ["docker.io"]
+            [[registry]]
+            location = "example.com"
+            insecure = true
+            [[registry]]
+            prefix = "example.com/team"
+            location = "internal.example:5000/mirror/team"
+            insecure = true
+            [[registry]]
+            prefix = "example.com/team"
+            location = "ignored.example"
+            insecure = true
+            [aliases]
+            "x" = "docker.io/library/x"
+            "#,
+        );
+        assert_eq!(c.registries.len(), 2);
+        assert_eq!(
+            c.find("example.com/team/app").unwrap().prefix,
+            "example.com/team"
+        );
+        assert_eq!(
+            c.find("example.com/teams/app").unwrap().prefix,
+            "example.com"
+        );
+        assert!(c.find("other.example/app").is_none());
+        let s = c.pull_sources(&r("example.com/team/app:1")).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].r.domain, "internal.example:5000");
+        assert_eq!(s[0].r.path, "mirror/team/app");
+        assert_eq!(s[0].r.tag.as_deref(), Some("1"));
+        assert!(s[0].insecure && !s[0].mirror);
+    }
+
+    #[test]
+    fn mirrors_come_first_for_the_references_they_serve() {
+        let c = conf(
+            r#"
+            [[registry]]
+            prefix = "docker.io"
+            location = "docker.io"
+            [[registry.mirror]]
+            location = "m1.example/hub"
+            [[registry.mirror]]
+            location = "m2.example"
+            insecure = true
+            pull-from-mirror = "digest-only"
+            [[registry.mirror]]
+            location = "m3.example"
+            pull-from-mirror = "tag-only"
+            "#,
+        );
+        let names = |s: &str| -> Vec<String> {
+            c.pull_sources(&r(s))
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}{}",
+                        full(&p.r),
+                        if p.insecure { " (insecure)" } else { "" }
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            names("alpine"),
+            [
+                "m1.example/hub/library/alpine:latest",
+                "m3.example/library/alpine:latest",
+                "docker.io/library/alpine:latest"
+            ]
+        );
+        let d = format!("alpine@sha256:{}", "a".repeat(64));
+        let at = format!("/library/alpine@sha256:{}", "a".repeat(64));
+        assert_eq!(
+            names(&d),
+            [
+                format!("m1.example/hub{at}"),
+                format!("m2.example{at} (insecure)"),
+                format!("docker.io{at}")
+            ]
+        );
+    }
+
+    #[test]
+    fn version_1_tables_become_registries() {
+        let c = conf(
+            r#"
+            [registries.search]
+            registries = ["docker.io"]
+            [registries.insecure]
+            registries = ["127.0.0.1:5000", "both.example"]
+            [registries.block]
+            registries = ["both.example", "bad.example/"]
+            "#,
+        );
+        assert!(c.check(&r("127.0.0.1:5000/x")).unwrap());
+        let e = c.check(&r("bad.example/x")).unwrap_err();
+        assert_eq!(e.message(), "registry bad.example is blocked in test.conf");
+        let both = c.find("both.example/x").unwrap();
+        assert!(both.blocked && both.endpoint.insecure);
+        assert!(!c.check(&r("docker.io/library/x")).unwrap());
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_the_reason() {
+        for (text, want) in [
+            ("[[registry]]\nlocation = \"https://x.example\"\n", "URI schemes are not supported"),
+            ("[[registry]]\ninsecure = true\n", "both location and prefix are unset"),
+            ("[[registry]]\nprefix = \"x.example\"\n", "location is unset"),
+            ("[[registry]]\nprefix = \"*.x.example/a\"\n", "incorrectly formatted"),
+            (
+                "[[registry]]\nlocation = \"x.example\"\n[[registry.mirror]]\nlocation = \"m\"\npull-from-mirror = \"some\"\n",
+                "unsupported pull-from-mirror value \"some\"",
+            ),
+            (
+                "[[registry]]\nlocation = \"x.example\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m\"\npull-from-mirror = \"all\"\n",
+                "at the same time",
+            ),
+            (
+                "[[registry]]\nprefix = \"a.example\"\nlocation = \"x.example\"\n[[registry]]\nprefix = \"b.example\"\nlocation = \"x.example\"\ninsecure = true\n",
+                "conflicting 'insecure' setting",
+            ),
+            ("[registries.insecure]\nregistries = [\"a\"]\n[[registry]]\nlocation = \"b\"\n", "mixing"),
+            ("[[registry]\nlocation = 1\n", "(line 1)"),
+            ("[[registry]]\nlocation = 1\n", "(line 2)"),
+        ] {
+            let e = parse_file(text, false).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        assert!(
+            parse_file("[registries.block]\nregistries = [\"a\"]\n", true)
+                .unwrap_err()
+                .contains("v2 format")
+        );
+    }
+
+    #[test]
+    fn files_and_drop_ins_are_found_as_skopeo_finds_them() {
+        let t = tempfile::tempdir().unwrap();
+        let etc = t.path().join("etc");
+        let home = t.path().join("home");
+        std::fs::create_dir_all(etc.join("registries.conf.d")).unwrap();
+        let w = |p: PathBuf, s: &str| {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, s).unwrap();
+        };
+        // Nothing at all: an empty configuration.
+        let c = Conf::load(None, Some(&home), &etc).unwrap();
+        assert!(c.registries.is_empty());
+        w(
+            etc.join("registries.conf"),
+            "[[registry]]\nlocation = \"a.example\"\n",
+        );
+        w(
+            etc.join("registries.conf.d/50-b.conf"),
+            "[[registry]]\nlocation = \"a.example\"\nblocked = true\n",
+        );
+        w(etc.join("registries.conf.d/ignored.txt"), "not toml [");
+        let c = Conf::load(None, Some(&home), &etc).unwrap();
+        assert!(
+            c.check(&r("a.example/x")).is_err(),
+            "the drop-in replaces the table"
+        );
+        // A user file: only the user's drop-ins.
+        w(home.join(".config/containers/registries.conf"), "");
+        let c = Conf::load(None, Some(&home), &etc).unwrap();
+        assert!(c.registries.is_empty());
+        w(
+            home.join(".config/containers/registries.conf.d/x.conf"),
+            "[[registry]]\nlocation = \"u.example\"\ninsecure = true\n",
+        );
+        let c = Conf::load(None, Some(&home), &etc).unwrap();
+        assert!(c.check(&r("u.example/x")).unwrap());
+        // A file named by the user must exist; both directories apply.
+        let e = Conf::load(Some(&t.path().join("nope.conf")), Some(&home), &etc).unwrap_err();
+        assert!(e.message().contains("nope.conf"), "{}", e.message());
+        let given = t.path().join("given.conf");
+        w(given.clone(), "");
+        let c = Conf::load(Some(&given), Some(&home), &etc).unwrap();
+        assert!(c.check(&r("a.example/x")).is_err());
+        assert!(c.check(&r("u.example/x")).unwrap());
+    }
+}
