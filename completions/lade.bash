@@ -149,7 +149,7 @@ _lade() {
 
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,7 +191,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +233,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h --platform --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,7 +279,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +321,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h --to --tag --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,7 +371,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --preserve-digests --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,7 +529,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,7 +607,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +649,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -695,7 +695,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,7 +1049,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1139,7 +1139,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,7 +1217,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,7 +1287,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1333,7 +1333,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1375,7 +1375,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,7 +1417,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1587,7 +1587,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1629,7 +1629,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h --bundle --rootless --platform --quiet --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-q -h --bundle --rootless --platform --quiet --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1675,7 +1675,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h --rootless --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1717,7 +1717,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h --store --command-timeout --tmpdir --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lade_global_optspecs
-    string join \n store= command-timeout= tmpdir= registries-conf= insecure-policy override-os= override-arch= override-variant= h/help V/version
+    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy override-os= override-arch= override-variant= h/help V/version
 end
 
 function __fish_lade_needs_command
@@ -31,6 +31,7 @@ complete -c lade -n "__fish_lade_needs_command" -l registries-conf -d 'Read regi
 complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_needs_command" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
@@ -110,6 +111,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l remove-signatures -d 
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
@@ -167,6 +169,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d '
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
@@ -193,6 +196,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l config -d 'Print t
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d 'For a multi-platform index: every platform\'s manifest digest, config digest, size and layers, as one JSON object'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s n -l no-tags -d 'docker://: leave RepoTags empty instead of listing the repository\'s tags (one request per page of a long list)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
@@ -205,6 +209,7 @@ complete -c lade -n "__fish_lade_using_subcommand convert" -l registries-conf -d
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand convert" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole; the OCI empty type\'s content {}); an invalid one is not stored. Other types are refused (exit 2)' -r
@@ -219,6 +224,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -s w -d 'Also wri
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read the object from standard input'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -229,6 +235,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-os -d 'F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -239,6 +246,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-os -
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
@@ -250,6 +258,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-os -d 
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -260,6 +269,7 @@ complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-os -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -269,6 +279,7 @@ complete -c lade -n "__fish_lade_using_subcommand tag" -l registries-conf -d 'Re
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand tag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -278,6 +289,7 @@ complete -c lade -n "__fish_lade_using_subcommand untag" -l registries-conf -d '
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand untag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -288,6 +300,7 @@ complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-os -d 'For m
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within this many seconds' -r
@@ -299,6 +312,7 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -l override-os -d 'For mul
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
+complete -c lade -n "__fish_lade_using_subcommand gc" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -308,6 +322,7 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l registries
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
@@ -328,6 +343,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-os -d '
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
@@ -348,6 +364,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l override-os -d 'For
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
@@ -365,6 +382,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
+complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
@@ -376,6 +394,7 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -l override-os -d 'For
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine)'
+complete -c lade -n "__fish_lade_using_subcommand logout" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -386,6 +405,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-os -
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
@@ -399,6 +419,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-variant -d
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l bundle -d 'Write an OCI runtime bundle: DIR/rootfs and DIR/config.json'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'

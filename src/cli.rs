@@ -99,6 +99,10 @@ pub struct GlobalArgs {
     /// staged layers) in DIR [default: $TMPDIR, else /tmp]
     #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub tmpdir: Option<PathBuf>,
+    /// Say each registry and Docker Engine request on stderr as it is
+    /// answered (method, URL, status, time; no credentials)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub debug: bool,
     /// Read registry settings (mirrors, insecure and blocked registries)
     /// from FILE [default: $CONTAINERS_REGISTRIES_CONF, else
     /// ~/.config/containers/registries.conf, else

@@ -239,14 +239,38 @@ pub fn warning_line(msg: &str) -> String {
 /// quotes), or a JSON `message` event (`"text": "warning: MSG"`) under
 /// JSON progress.
 pub fn warn(msg: &str) {
+    say("warning", msg);
+}
+
+/// `lade: LEVEL: MSG` on stderr, or its JSON `message` event.
+fn say(level: &str, msg: &str) {
     use std::io::Write;
     let line = match JSON_WARNINGS.get() {
         Some(t0) => {
             let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-            let v = serde_json::json!({"text": format!("warning: {msg}"), "event": "message", "time": time});
+            let v = serde_json::json!({"text": format!("{level}: {msg}"), "event": "message", "time": time});
             format!("{v}\n")
         }
-        None => format!("{}\n", warning_line(msg)),
+        None => format!("lade: {level}: {}\n", escape_controls(msg)),
     };
     let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
+static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--debug`: say each request as it is answered.
+pub fn set_debug() {
+    DEBUG.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn debugging() -> bool {
+    DEBUG.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Under `--debug`, `lade: debug: MSG` on stderr (a JSON `message`
+/// event under JSON progress).
+pub fn debug(msg: impl FnOnce() -> String) {
+    if debugging() {
+        say("debug", &msg());
+    }
 }

@@ -194,10 +194,21 @@ fn daemon_source_matches_docker_save_and_inspect_works() {
         Digest::of_bytes(&cfg).to_string(),
         image_inspect(&host, img)["Id"].as_str().unwrap()
     );
-    let i = json(&ok(lade_at(&host)
-        .args(["inspect"])
-        .arg(format!("docker-daemon:{img}"))));
+    let out = run(lade_at(&host)
+        .args(["--debug", "inspect"])
+        .arg(format!("docker-daemon:{img}")));
+    assert!(out.status.success());
+    let i = json(&out.stdout);
     assert_eq!(i["Name"], "docker.io/library/lade-dd-small");
+    // --debug: the daemon's requests, by its address.
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&format!("lade: debug: GET {host} /v1."))
+                && l.contains("/images/")
+                && l.contains("-> 200")),
+        "{err}"
+    );
     assert_eq!(i["Layers"].as_array().unwrap().len(), 3);
     // by ID, and with the host given by flag instead of DOCKER_HOST
     let id = image_inspect(&host, img)["Id"]

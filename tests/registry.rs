@@ -728,6 +728,72 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// --debug says each request with its answer on stderr, upload state
+/// left out; stdout keeps the data; under --progress=json the lines are
+/// JSON events.
+#[test]
+fn debug_says_each_request() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let image = format!("docker://{reg}/{}:1", unique("dbg/a"));
+    let out = run(lade().args(["--debug", "copy", "--dest-tls-verify=false", &src, &image]));
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let debug: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("lade: debug: "))
+        .collect();
+    assert!(
+        debug
+            .iter()
+            .any(|l| l.contains(&format!("GET http://{reg}/v2/ -> 200"))),
+        "{err}"
+    );
+    assert!(
+        debug
+            .iter()
+            .any(|l| l.contains("PUT ") && l.contains("/manifests/1 -> 201")),
+        "{err}"
+    );
+    assert!(
+        debug.iter().any(|l| l.contains("?_state=…&digest=sha256:")),
+        "the upload's state is left out, its digest shown: {err}"
+    );
+    assert!(!err.contains("_state=") || !err.split("_state=").skip(1).any(|r| !r.starts_with('…')));
+    // After the command too; stdout is the JSON alone.
+    let out = run(lade().args(["inspect", "--debug", "--tls-verify=false", &image]));
+    assert!(out.status.success());
+    assert_eq!(json(&out.stdout)["RepoTags"], json!(["1"]));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.lines().all(|l| l.starts_with("lade: debug: ")), "{err}");
+    assert!(err.contains("/manifests/1 -> 200"), "{err}");
+    let out = run(lade().args([
+        "copy",
+        "--debug",
+        "--progress=json",
+        "--src-tls-verify=false",
+        &image,
+        &oci(&t.path().join("o"), "x"),
+    ]));
+    assert!(out.status.success());
+    let events: Vec<Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert!(events.iter().any(|e| e["event"] == "message"
+        && e["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("debug: GET http://")));
+    // Without it, not a line.
+    let out = run(lade().args(["inspect", "--tls-verify=false", &image]));
+    assert!(out.stderr.is_empty());
+}
+
 /// registries.conf, read by lade and by skopeo from the same file: a
 /// mirror that holds the image is read first (a dead one is passed over),
 /// the primary location is the prefix rewritten, `insecure` stands for

@@ -30,6 +30,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
     crate::transport::registry::conf::use_path(g.registries_conf.clone());
+    if g.debug {
+        crate::error::set_debug();
+    }
     match cli.command {
         Command::Copy(a) => copy::run(g, a),
         Command::Sync(a) => sync::run(g, a),

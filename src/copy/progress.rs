@@ -85,7 +85,8 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(mode: Mode) -> Self {
-        let bars = (mode == Mode::Auto && io::stderr().is_terminal())
+        // --debug lines and bars would overwrite each other.
+        let bars = (mode == Mode::Auto && io::stderr().is_terminal() && !crate::error::debugging())
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress {
             bars,

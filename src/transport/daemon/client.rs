@@ -206,6 +206,7 @@ impl Client {
         } else {
             format!("{}{}", self.base, path)
         };
+        let t0 = std::time::Instant::now();
         let r = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
             (_, Some(b)) => self
@@ -215,6 +216,18 @@ impl Client {
                 .send(b),
             (_, None) => self.agent.post(&url).send_empty(),
         };
+        crate::error::debug(|| {
+            let outcome = match &r {
+                Ok(resp) => resp.status().as_u16().to_string(),
+                Err(e) => e.to_string(),
+            };
+            format!(
+                "{method} {} {} -> {outcome} ({} ms)",
+                self.host.url,
+                &url[self.base.len()..],
+                t0.elapsed().as_millis()
+            )
+        });
         r.map_err(|e| self.transport_error(e))
     }
 

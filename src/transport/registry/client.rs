@@ -445,6 +445,7 @@ impl Client {
             err,
             retriable: false,
         })?;
+        let t0 = std::time::Instant::now();
         let r = match body {
             ReqBody::Empty => b.body(()).map(|r| self.run(r, proxy)),
             ReqBody::Bytes(bytes) => b
@@ -459,6 +460,18 @@ impl Client {
                     .map(|r| self.run(r, proxy))
             }
         };
+        crate::error::debug(|| {
+            let outcome = match &r {
+                Ok(Ok(resp)) => resp.status().as_u16().to_string(),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            };
+            format!(
+                "{method} {} -> {outcome} ({} ms)",
+                shown_url(url),
+                t0.elapsed().as_millis()
+            )
+        });
         match r {
             Err(e) => Err(SendError {
                 err: Error::new(format!("bad request: {e}")),
@@ -837,6 +850,25 @@ pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A URL as `--debug` shows it: query values other than the registry
+/// API's own (`digest`, `mount`, `from`, `n`, `last`) left out, as upload
+/// state and presigned storage URLs carry secrets there.
+fn shown_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if !["digest", "mount", "from", "n", "last"].contains(&k) => {
+                format!("{k}=…")
+            }
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", params.join("&"))
+}
+
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
@@ -948,6 +980,23 @@ pub fn b64(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_urls_leave_secrets_out() {
+        assert_eq!(
+            shown_url("https://r.io/v2/a/blobs/uploads/u?_state=abc&digest=sha256:12"),
+            "https://r.io/v2/a/blobs/uploads/u?_state=…&digest=sha256:12"
+        );
+        assert_eq!(
+            shown_url("https://s3.io/b?X-Amz-Signature=s&X-Amz-Expires=3"),
+            "https://s3.io/b?X-Amz-Signature=…&X-Amz-Expires=…"
+        );
+        assert_eq!(
+            shown_url("http://r/v2/a/tags/list?n=10&last=x"),
+            "http://r/v2/a/tags/list?n=10&last=x"
+        );
+        assert_eq!(shown_url("http://r/v2/"), "http://r/v2/");
+    }
 
     #[test]
     fn origins() {
