@@ -638,6 +638,11 @@ pub struct CopyArgs {
     /// Fail if any manifest digest would change
     #[arg(long)]
     pub preserve_digests: bool,
+    /// Copy up to N blobs of an image at once, where both sides allow
+    /// more than one [default (or 0): 6 to or from a registry, else one
+    /// per CPU]
+    #[arg(long, value_name = "N")]
+    pub image_parallel_copies: Option<usize>,
     /// Write the digest of the copied manifest to FILE
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
@@ -784,6 +789,11 @@ pub struct SyncArgs {
     /// --platform that rewrites it; sync never recompresses)
     #[arg(long)]
     pub preserve_digests: bool,
+    /// Copy up to N blobs of an image at once, where both sides allow
+    /// more than one [default (or 0): 6 to or from a registry, else one
+    /// per CPU]
+    #[arg(long, value_name = "N")]
+    pub image_parallel_copies: Option<usize>,
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,

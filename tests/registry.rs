@@ -728,6 +728,62 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// --image-parallel-copies N: at most N blobs of the image in flight. A
+/// proxy holds each blob GET 300 ms: one at a time, they start 300 ms
+/// apart; by default, together.
+#[test]
+fn image_parallel_copies_bounds_the_blobs_in_flight() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let repo = unique("par/a");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    let starts: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let seen = starts.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method == "GET" && req.path.contains("/blobs/sha256:") {
+            seen.lock().unwrap().push(Instant::now());
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let image = format!("docker://{proxy}/{repo}:1");
+    let gaps = |extra: &[&str]| -> Vec<Duration> {
+        starts.lock().unwrap().clear();
+        let dst = t.path().join(unique("out"));
+        ok(lade()
+            .args(["copy", "-q", "--src-tls-verify=false"])
+            .args(extra)
+            .args([&image, &oci(&dst, "x")]));
+        let s = starts.lock().unwrap();
+        assert_eq!(s.len(), 4, "3 layers and the config");
+        s.windows(2).map(|w| w[1] - w[0]).collect()
+    };
+    let one = gaps(&["--image-parallel-copies", "1"]);
+    assert!(
+        one.iter().all(|g| *g >= Duration::from_millis(280)),
+        "{one:?}"
+    );
+    let all = gaps(&[]);
+    assert!(
+        all.iter().any(|g| *g < Duration::from_millis(150)),
+        "{all:?}"
+    );
+    let zero = gaps(&["--image-parallel-copies", "0"]);
+    assert!(
+        zero.iter().any(|g| *g < Duration::from_millis(150)),
+        "0 is the default: {zero:?}"
+    );
+}
+
 /// --debug says each request with its answer on stderr, upload state
 /// left out; stdout keeps the data; under --progress=json the lines are
 /// JSON events.

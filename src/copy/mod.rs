@@ -49,6 +49,9 @@ pub struct CopyOptions {
     pub compress_plain: Option<Compression>,
     /// Fail rather than change any manifest digest.
     pub preserve_digests: bool,
+    /// `--image-parallel-copies`: blobs of one image copied at once;
+    /// default: as the transports allow.
+    pub parallel_blobs: Option<usize>,
     /// For index sources with `MultiArch::System`: the platform to copy;
     /// default this machine's.
     pub platform: Option<Platform>,
@@ -453,7 +456,9 @@ fn copy_single(
     // The layers' results, then the config's.
     let results: Vec<Result<blob::Copied>> =
         if src.concurrent_reads() && props.concurrent_writes && n > 0 {
-            let transfers = src.parallel_transfers().max(dst.parallel_transfers());
+            let transfers = opts
+                .parallel_blobs
+                .unwrap_or_else(|| src.parallel_transfers().max(dst.parallel_transfers()));
             blob::in_parallel(
                 n + 1,
                 transfers,
