@@ -41,7 +41,11 @@ ENVIRONMENT
   SSL_CERT_FILE, SSL_CERT_DIR
                           the CA bundle and directories registries are checked
                           against, beside --cert-dir (default: the system's)
-  TMPDIR                  temp files outside the destination (--tmpdir wins)";
+  TMPDIR                  temp files outside the destination (--tmpdir wins)
+  XDG_CACHE_HOME          where lade/blob-info is: the blobs layers compressed
+                          on the way became, so a second push sends none
+                          (default ~/.cache)
+  LADE_BLOB_CACHE         off: no blob-info cache";
 
 pub const EXIT_CODES: &str = "\
 EXIT STATUS

@@ -728,6 +728,79 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// A layer lade gzips on the way up (a docker save archive's) is known
+/// by what it became: the second push of the image asks for those blobs
+/// (HEAD) and sends none, with the same manifest; a stale entry costs an
+/// upload, not the image; with the cache off every layer goes up again.
+#[test]
+fn a_second_push_of_compressed_layers_sends_nothing() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let cache = t.path().join("cache");
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let repo = unique("bcache/a");
+    let push = |tag: &str, cache_on: bool| -> (String, String) {
+        let digests = t.path().join(format!("digest-{tag}"));
+        let mut c = lade();
+        if cache_on {
+            c.env_remove("LADE_BLOB_CACHE")
+                .env("XDG_CACHE_HOME", &cache);
+        }
+        let out = run(c
+            .args(["--debug", "copy", "--dest-tls-verify=false", "--digestfile"])
+            .arg(&digests)
+            .args([&archive, &format!("docker://{reg}/{repo}:{tag}")]));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{err}");
+        (
+            fs::read_to_string(&digests).unwrap().trim().to_string(),
+            err,
+        )
+    };
+    let (first, err) = push("1", true);
+    assert_eq!(err.matches("PATCH ").count(), 3, "three layers go up: {err}");
+    let file = cache.join("lade/blob-info");
+    let text = fs::read_to_string(&file).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (second, err) = push("2", true);
+    assert_eq!(second, first);
+    assert!(!err.contains("/blobs/uploads/"), "nothing is sent: {err}");
+    assert_eq!(err.matches("skipped: already exists").count(), 4, "{err}");
+    // Off: every layer again.
+    let (third, err) = push("3", false);
+    assert_eq!(third, first);
+    assert_eq!(err.matches("PATCH ").count(), 3, "{err}");
+    // Entries for blobs the repository lacks (another repository, or a
+    // digest never written): uploads, and the same image.
+    let stale: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            format!("{} gzip sha256:{} {}\n", f[0], "0".repeat(64), f[3])
+        })
+        .collect();
+    fs::write(&file, format!("{stale}not a line\n")).unwrap();
+    let (fourth, err) = push("4", true);
+    assert_eq!(fourth, first);
+    assert_eq!(err.matches("PATCH ").count(), 3, "{err}");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap().lines().count(),
+        3 + 1 + 3,
+        "the right ones are added"
+    );
+    let (fifth, err) = push("5", true);
+    assert_eq!(fifth, first);
+    assert!(!err.contains("/blobs/uploads/"), "{err}");
+}
+
 /// --image-parallel-copies N: at most N blobs of the image in flight. A
 /// proxy holds each blob GET 300 ms: one at a time, they start 300 ms
 /// apart; by default, together.

@@ -314,8 +314,23 @@ fn copy_claimed(
                 digest: known.clone(),
                 size: None,
             };
-            if known.is_some() {
-                if let Some(have) = dst.try_reuse_blob(&info)? {
+            // A compression lade made of this content before, if the
+            // destination holds it.
+            let before = match (&known, diff_id) {
+                (None, Some(d)) => {
+                    super::blob_cache::lookup(d, to).map(|(digest, size)| BlobInfo {
+                        media_type: info.media_type.clone(),
+                        digest: Some(digest),
+                        size: Some(size),
+                    })
+                }
+                _ => None,
+            };
+            for reuse in [known.is_some().then_some(&info), before.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(have) = dst.try_reuse_blob(reuse)? {
                     progress.blob_present(desc, &have);
                     return Ok(Copied {
                         desc: merge(desc, have.desc),
@@ -342,6 +357,9 @@ fn copy_claimed(
                 dst.put_blob(&mut out, &info)
             })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
+            if let (None, Some(d)) = (&known, diff_id) {
+                super::blob_cache::record(d, to, &stored.digest, stored.size);
+            }
             Ok(Copied {
                 desc: merge(desc, stored),
                 outcome: Outcome::Copied,

@@ -11,6 +11,7 @@
 //! copied by `stream` instead, layers first, manifest last.
 
 pub mod blob;
+mod blob_cache;
 pub mod convert;
 pub mod index;
 mod jobs;

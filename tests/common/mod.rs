@@ -33,6 +33,8 @@ pub fn lade() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lade"));
     c.env_remove("LADE_STORE");
     c.env("XDG_DATA_HOME", "/nonexistent-lade-test-home");
+    // Requests are as each test makes them, whatever ran before it.
+    c.env("LADE_BLOB_CACHE", "off");
     c
 }
 
