@@ -3,6 +3,7 @@
 //! Data flows one way: model ← store ← transports ← copy ← cmd.
 
 pub mod archive;
+pub mod blob_cache;
 pub mod cli;
 pub mod cmd;
 pub mod compress;

@@ -761,7 +761,11 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
         )
     };
     let (first, err) = push("1", true);
-    assert_eq!(err.matches("PATCH ").count(), 3, "three layers go up: {err}");
+    assert_eq!(
+        err.matches("PATCH ").count(),
+        3,
+        "three layers go up: {err}"
+    );
     let file = cache.join("lade/blob-info");
     let text = fs::read_to_string(&file).unwrap();
     assert_eq!(text.lines().count(), 3, "{text}");
@@ -799,6 +803,66 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
     let (fifth, err) = push("5", true);
     assert_eq!(fifth, first);
     assert!(!err.contains("/blobs/uploads/"), "{err}");
+}
+
+/// Where blobs were seen is remembered too: a push into another
+/// repository of the registry, in a later run, mounts them from there
+/// (the latest place first; one that no longer has the blob costs a
+/// refused mount, and the next one is asked).
+#[test]
+fn a_later_push_mounts_from_where_the_blobs_were_seen() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let cache = t.path().join("cache");
+    let ns = unique("bplace");
+    let push = |repo: &str| -> String {
+        let out = run(lade()
+            .env_remove("LADE_BLOB_CACHE")
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["--debug", "copy", "--dest-tls-verify=false", &src])
+            .arg(format!("docker://{reg}/{ns}/{repo}:1")));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let err = push("a");
+    assert_eq!(err.matches("/blobs/uploads/?mount=").count(), 0, "{err}");
+    let err = push("b");
+    let mounted = format!("&from={ns}%2Fa -> 201");
+    assert_eq!(
+        err.matches(&mounted).count(),
+        4,
+        "config and 3 layers: {err}"
+    );
+    assert!(!err.contains("PATCH "), "nothing is sent: {err}");
+    assert_eq!(err.matches("PUT ").count(), 1, "the manifest alone: {err}");
+    // A place that has no such blob (any more): refused, then the next.
+    let file = cache.join("lade/blob-info");
+    let text = fs::read_to_string(&file).unwrap();
+    let gone: String = text
+        .lines()
+        .filter(|l| l.starts_with("@ ") && l.ends_with(&format!(" {ns}/b")))
+        .map(|l| l.replace(&format!(" {ns}/b"), &format!(" {ns}/gone")) + "\n")
+        .collect();
+    assert_eq!(gone.lines().count(), 4, "{text}");
+    fs::write(&file, text + &gone).unwrap();
+    let err = push("c");
+    assert_eq!(
+        err.matches(&format!("&from={ns}%2Fgone -> 202")).count(),
+        4,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches(&format!("&from={ns}%2Fb -> 201")).count(),
+        4,
+        "{err}"
+    );
+    assert!(!err.contains("PATCH "), "{err}");
+    let digest = |repo: &str| digest_of(&format!("docker://{reg}/{ns}/{repo}:1"), &[INSECURE]);
+    assert_eq!(digest("c"), digest("a"));
 }
 
 /// --image-parallel-copies N: at most N blobs of the image in flight. A

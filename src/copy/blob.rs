@@ -318,7 +318,7 @@ fn copy_claimed(
             // destination holds it.
             let before = match (&known, diff_id) {
                 (None, Some(d)) => {
-                    super::blob_cache::lookup(d, to).map(|(digest, size)| BlobInfo {
+                    crate::blob_cache::lookup(d, to).map(|(digest, size)| BlobInfo {
                         media_type: info.media_type.clone(),
                         digest: Some(digest),
                         size: Some(size),
@@ -358,7 +358,7 @@ fn copy_claimed(
             })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
             if let (None, Some(d)) = (&known, diff_id) {
-                super::blob_cache::record(d, to, &stored.digest, stored.size);
+                crate::blob_cache::record(d, to, &stored.digest, stored.size);
             }
             Ok(Copied {
                 desc: merge(desc, stored),

@@ -11,7 +11,6 @@
 //! copied by `stream` instead, layers first, manifest last.
 
 pub mod blob;
-mod blob_cache;
 pub mod convert;
 pub mod index;
 mod jobs;

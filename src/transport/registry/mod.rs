@@ -665,6 +665,7 @@ impl ImageSource for RegistrySource {
             .client
             .url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
         let r = BlobReader::open(self.client.clone(), url, self.r.scope(false))?;
+        crate::blob_cache::record_place(&self.client.host, &self.r.r.path, &desc.digest);
         let len = r.total;
         Ok((Box::new(r), len))
     }
@@ -838,19 +839,26 @@ impl RegistryDest {
 
     fn remember(&self, d: &Digest, size: u64) {
         known_blobs().lock().unwrap().insert(self.key(d), size);
+        crate::blob_cache::record_place(&self.client.host, &self.r.r.path, d);
     }
 
     /// Try a cross-repository mount from a source repo on this registry;
     /// the repository it was mounted from.
     fn try_mount(&self, d: &Digest) -> Result<Option<String>> {
         let c = &self.client;
-        let from: Vec<String> = known_sources()
+        let mut from: Vec<String> = known_sources()
             .lock()
             .unwrap()
             .iter()
             .filter(|(h, p)| *h == c.host && *p != self.r.r.path)
             .map(|(_, p)| p.clone())
             .collect();
+        // Then where earlier runs saw it.
+        for p in crate::blob_cache::places(&c.host, d, &self.r.r.path) {
+            if !from.contains(&p) {
+                from.push(p);
+            }
+        }
         for repo in from {
             let path = format!(
                 "/v2/{}/blobs/uploads/?mount={d}&from={}",
