@@ -1358,6 +1358,14 @@ pub fn inspect_data(mut v: Value) -> Value {
                 m.insert(k.into(), Value::Array(Vec::new()));
             }
         }
+        // A layer's annotations are a map too (map[] when it has none).
+        if let Some(Value::Array(layers)) = m.get_mut("LayersData") {
+            for l in layers.iter_mut().filter_map(Value::as_object_mut) {
+                if l.get("Annotations").is_some_and(Value::is_null) {
+                    l.insert("Annotations".into(), Value::Object(Map::new()));
+                }
+            }
+        }
         if let Some(t) = m.get("Created").and_then(Value::as_str).and_then(go_time) {
             m.insert("Created".into(), Value::String(t));
         }
@@ -1376,6 +1384,20 @@ mod tests {
 
     fn r(t: &str, v: &Value) -> String {
         Template::parse(t).unwrap().render(v).unwrap()
+    }
+
+    #[test]
+    fn inspect_maps_without_entries_print_empty() {
+        let v = inspect_data(json!({"Labels": null, "LayersData": [
+            {"MIMEType": "m", "Digest": "sha256:ab", "Size": 1, "Annotations": null},
+            {"MIMEType": "m", "Digest": "sha256:cd", "Size": 2, "Annotations": {"k": "v"}}]}));
+        assert_eq!(
+            r(
+                "{{.Labels}}|{{range .LayersData}}{{.Annotations}} {{end}}",
+                &v
+            ),
+            "map[]|map[] map[k:v] \n"
+        );
     }
 
     #[test]
