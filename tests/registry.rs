@@ -767,8 +767,15 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
         "three layers go up: {err}"
     );
     let file = cache.join("lade/blob-info");
+    // What the layers became (beside where each blob was seen).
+    let compressions = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains(" gzip "))
+            .map(str::to_string)
+            .collect()
+    };
     let text = fs::read_to_string(&file).unwrap();
-    assert_eq!(text.lines().count(), 3, "{text}");
+    assert_eq!(compressions(&text).len(), 3, "{text}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         fs::metadata(&file).unwrap().permissions().mode() & 0o777,
@@ -784,8 +791,8 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
     assert_eq!(err.matches("PATCH ").count(), 3, "{err}");
     // Entries for blobs the repository lacks (another repository, or a
     // digest never written): uploads, and the same image.
-    let stale: String = text
-        .lines()
+    let stale: String = compressions(&text)
+        .iter()
         .map(|l| {
             let f: Vec<&str> = l.split(' ').collect();
             format!("{} gzip sha256:{} {}\n", f[0], "0".repeat(64), f[3])
@@ -796,8 +803,8 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
     assert_eq!(fourth, first);
     assert_eq!(err.matches("PATCH ").count(), 3, "{err}");
     assert_eq!(
-        fs::read_to_string(&file).unwrap().lines().count(),
-        3 + 1 + 3,
+        compressions(&fs::read_to_string(&file).unwrap()).len(),
+        3 + 3,
         "the right ones are added"
     );
     let (fifth, err) = push("5", true);
