@@ -1143,6 +1143,35 @@ blocked = true
     );
     assert!(err.contains("plain HTTP"), "{err}");
 
+    // login goes by the file too, by the registry's host, as skopeo's.
+    let auth = t.path().join("auth.json");
+    for (table, works) in [("insecure = true", true), ("blocked = true", false)] {
+        let host_conf = t.path().join("host.conf");
+        fs::write(
+            &host_conf,
+            format!("[[registry]]\nlocation = \"{reg}\"\n{table}\n"),
+        )
+        .unwrap();
+        let login = |c: &mut Command| {
+            run(c
+                .arg("--registries-conf")
+                .arg(&host_conf)
+                .args(["login", "-u", "u", "-p", "p", "--authfile"])
+                .arg(&auth)
+                .arg(format!("{reg}/{ns}/primary")))
+        };
+        let (ours, theirs) = (login(&mut lade()), login(&mut skopeo()));
+        let err = String::from_utf8_lossy(&ours.stderr);
+        assert_eq!(ours.status.success(), works, "{table}: {err}");
+        assert_eq!(theirs.status.success(), works, "{table}: skopeo");
+        if !works {
+            assert!(
+                err.contains(&format!("registry {reg} is blocked in")),
+                "{err}"
+            );
+        }
+    }
+
     // Blocked: refused to read and to write, before any request.
     let blocked = format!("docker://{reg}/{ns}/blocked/app:1");
     for (src, dst) in [

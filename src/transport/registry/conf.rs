@@ -86,11 +86,18 @@ pub fn use_path(p: Option<PathBuf>) {
 /// The process's configuration, read on first use.
 pub fn get() -> Result<&'static Conf> {
     CONF.get_or_init(|| {
-        let given = PATH.get().cloned().flatten().or_else(|| {
-            std::env::var_os("CONTAINERS_REGISTRIES_CONF")
+        let env = |k: &str| {
+            std::env::var_os(k)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
-        });
+        };
+        let given = PATH
+            .get()
+            .cloned()
+            .flatten()
+            .filter(|p| !p.as_os_str().is_empty())
+            .or_else(|| env("CONTAINERS_REGISTRIES_CONF"))
+            .or_else(|| env("REGISTRIES_CONFIG_PATH"));
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from);
@@ -110,6 +117,11 @@ struct FileToml {
     registry: Option<Vec<RegistryToml>>,
     registries: Option<V1Toml>,
     unqualified_search_registries: Option<Vec<String>>,
+    short_name_mode: Option<String>,
+    // Not used here; present, they make a file version 2.
+    credential_helpers: Option<toml::Value>,
+    aliases: Option<toml::Value>,
+    additional_layer_store_auth_helper: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -151,8 +163,8 @@ struct V1Toml {
 
 #[derive(Deserialize, Default)]
 struct V1List {
-    #[serde(default)]
-    registries: Vec<String>,
+    /// Present (even empty), it makes the file version 1.
+    registries: Option<Vec<String>>,
 }
 
 /// A location or prefix without trailing slashes; URLs are refused.
@@ -180,17 +192,44 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
         }
     })?;
     let v1 = f.registries.unwrap_or_default();
-    let v1_set = v1.search.is_some() || v1.insecure.is_some() || v1.block.is_some();
+    let list = |l: &Option<V1List>| l.as_ref().and_then(|l| l.registries.clone());
+    let (search, insecures, blocks) = (list(&v1.search), list(&v1.insecure), list(&v1.block));
+    let v1_set = search.is_some() || insecures.is_some() || blocks.is_some();
+    let v2_set = f.registry.is_some()
+        || f.unqualified_search_registries.is_some()
+        || f.short_name_mode.is_some()
+        || f.credential_helpers.is_some()
+        || f.aliases.is_some()
+        || f.additional_layer_store_auth_helper.is_some();
     let mut tables = f.registry.unwrap_or_default();
+    // Checked as the other tools check them, though names here are
+    // always qualified: a file they refuse is refused.
+    for r in search
+        .iter()
+        .flatten()
+        .chain(f.unqualified_search_registries.iter().flatten())
+    {
+        let loc = location(r)?;
+        if loc.contains('/')
+            || DockerRef::parse(&format!("{loc}/x")).map_or(true, |d| d.domain != loc)
+        {
+            return Err(format!("invalid unqualified-search-registries entry {r:?}"));
+        }
+    }
+    if let Some(m) = &f.short_name_mode {
+        if !["enforcing", "permissive", "disabled"].contains(&m.as_str()) {
+            return Err(format!("invalid short-name mode: {m:?}"));
+        }
+    }
     if v1_set {
         if drop_in {
             return Err("registry must be in v2 format but is in v1".into());
         }
-        if !tables.is_empty() || f.unqualified_search_registries.is_some() {
+        if v2_set {
             return Err("mixing sysregistry v1/v2 is not supported".into());
         }
-        let blocks = v1.block.unwrap_or_default().registries;
-        let insecures = v1.insecure.unwrap_or_default().registries;
+        let blocks = blocks.unwrap_or_default();
+        let insecures = insecures.unwrap_or_default();
         for (name, blocked) in blocks
             .iter()
             .map(|n| (n, true))
@@ -219,7 +258,7 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
             }
         }
     }
-    let mut out: Vec<Registry> = Vec::new();
+    let mut all: Vec<Registry> = Vec::new();
     for t in tables {
         let loc = location(&t.location)?;
         let prefix = if t.prefix.is_empty() {
@@ -285,16 +324,19 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
             blocked: t.blocked,
             mirror_by_digest_only: t.mirror_by_digest_only,
         };
-        // One registry may have several prefixes; they must agree on
-        // these two.
-        let key = |r: &Registry| -> String {
-            if r.endpoint.location.is_empty() {
-                r.prefix.clone()
-            } else {
-                r.endpoint.location.clone()
-            }
-        };
-        for other in out.iter().filter(|o| key(o) == key(&reg)) {
+        all.push(reg);
+    }
+    // One registry may have several prefixes; they must agree on these
+    // two (every table counts, before duplicate prefixes go).
+    let key = |r: &Registry| -> String {
+        if r.endpoint.location.is_empty() {
+            r.prefix.clone()
+        } else {
+            r.endpoint.location.clone()
+        }
+    };
+    for (i, reg) in all.iter().enumerate() {
+        for other in all[..i].iter().filter(|o| key(o) == key(reg)) {
             for (what, a, b) in [
                 ("insecure", reg.endpoint.insecure, other.endpoint.insecure),
                 ("blocked", reg.blocked, other.blocked),
@@ -307,10 +349,15 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
                 }
             }
         }
+    }
+    // The first table of a prefix wins.
+    let mut out: Vec<Registry> = Vec::new();
+    for reg in all {
         if !out.iter().any(|o| o.prefix == reg.prefix) {
             out.push(reg);
         }
     }
+    out.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     Ok(out)
 }
 
@@ -330,7 +377,7 @@ fn drop_ins(dir: &Path) -> Result<Vec<PathBuf>> {
         .filter_map(|e| e.ok())
         .filter(|e| !e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .filter(|p| p.to_str().is_some_and(|n| n.ends_with(".conf")))
         .collect();
     v.sort();
     Ok(v)
@@ -389,6 +436,9 @@ impl Conf {
                 }
             }
         }
+        // Sorted by prefix, as the other tools keep them: of two matching
+        // prefixes of one length, the first in this order decides.
+        registries.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         Ok(Conf {
             registries,
             sources: sources.join(", "),
@@ -408,7 +458,12 @@ impl Conf {
 
     /// Refuse a blocked registry; else whether the table marks it insecure.
     pub fn check(&self, r: &DockerRef) -> Result<bool> {
-        match self.find(&r.name()) {
+        self.check_name(&r.name())
+    }
+
+    /// [`Conf::check`] for a `HOST[/NAMESPACE…]` name.
+    pub fn check_name(&self, name: &str) -> Result<bool> {
+        match self.find(name) {
             Some(reg) if reg.blocked => Err(Error::new(format!(
                 "registry {} is blocked in {}",
                 reg.prefix, self.sources
@@ -479,7 +534,15 @@ fn rewrite(r: &DockerRef, prefix: &str, location: &str) -> std::result::Result<D
     let n = matching_prefix(&s, prefix)
         .ok_or_else(|| format!("invalid prefix '{prefix}' for reference '{s}'"))?;
     let new = format!("{location}{}", &s[n..]);
-    DockerRef::parse(&new).map_err(|e| format!("rewriting reference {s} to {new}: {}", e.message()))
+    let r = DockerRef::parse(&new)
+        .map_err(|e| format!("rewriting reference {s} to {new}: {}", e.message()))?;
+    // A location names its registry: never docker.io by default.
+    if full(&r) != new {
+        return Err(format!(
+            "rewriting reference {s} to {new}: repository name must be canonical"
+        ));
+    }
+    Ok(r)
 }
 
 /// How much of `name` the prefix matches: all of a component boundary
@@ -487,7 +550,7 @@ fn rewrite(r: &DockerRef, prefix: &str, location: &str) -> std::result::Result<D
 fn matching_prefix(name: &str, prefix: &str) -> Option<usize> {
     let at_boundary =
         |i: usize| i == name.len() || matches!(name.as_bytes()[i], b'/' | b':' | b'@');
-    if let Some(domain) = prefix.strip_prefix('*') {
+    if let Some(domain) = prefix.strip_prefix("*.").map(|_| &prefix[1..]) {
         let i = name.find(domain)?;
         if name[..i].contains('/') {
             return None;
@@ -664,6 +727,49 @@ mod tests {
     }
 
     #[test]
+    fn ties_go_to_the_first_prefix_in_sorted_order() {
+        // "*.b.cc" sorts before "a.b.cc"; both match a.b.cc/x with 6 bytes.
+        let c = conf(
+            "[[registry]]\nprefix = \"a.b.cc\"\nlocation = \"a.b.cc\"\n\
+             [[registry]]\nprefix = \"*.b.cc\"\nblocked = true\n",
+        );
+        assert!(c.check(&r("a.b.cc/x")).is_err());
+        // Only "*." makes a wildcard.
+        let c = conf(
+            "[[registry]]\nprefix = \"*xample.com\"\nlocation = \"q.example\"\nblocked = true\n",
+        );
+        assert!(c.find("example.com/x").is_none());
+    }
+
+    #[test]
+    fn a_location_must_name_its_registry() {
+        let c = conf("[[registry]]\nprefix = \"reg.example/a\"\nlocation = \"team/b\"\n");
+        let e = c.pull_sources(&r("reg.example/a/app:1")).unwrap_err();
+        assert!(e.message().contains("must be canonical"), "{}", e.message());
+        let c =
+            conf("[[registry]]\nprefix = \"docker.io/library\"\nlocation = \"docker.io/mirror\"\n");
+        let s = c.pull_sources(&r("alpine:3")).unwrap();
+        assert_eq!(full(&s[0].r), "docker.io/mirror/alpine:3");
+    }
+
+    #[test]
+    fn version_1_is_told_by_its_lists() {
+        // An empty [registries.search] table is no version 1 file.
+        let c =
+            conf("[registries.search]\n[[registry]]\nlocation = \"x.example\"\nblocked = true\n");
+        assert!(c.check(&r("x.example/a")).is_err());
+        for v2 in [
+            "[aliases]\n\"a\" = \"x.example/a\"\n",
+            "credential-helpers = []\n",
+            "short-name-mode = \"enforcing\"\n",
+        ] {
+            let e = parse_file(&format!("{v2}[registries.block]\nregistries = []\n"), false)
+                .unwrap_err();
+            assert!(e.contains("mixing"), "{v2}: {e}");
+        }
+    }
+
+    #[test]
     fn bad_files_are_refused_with_the_reason() {
         for (text, want) in [
             ("[[registry]]\nlocation = \"https://x.example\"\n", "URI schemes are not supported"),
@@ -683,6 +789,13 @@ mod tests {
                 "conflicting 'insecure' setting",
             ),
             ("[registries.insecure]\nregistries = [\"a\"]\n[[registry]]\nlocation = \"b\"\n", "mixing"),
+            (
+                "[[registry]]\nprefix = \"a.example\"\nlocation = \"x.example\"\n[[registry]]\nprefix = \"a.example\"\nlocation = \"y.example\"\ninsecure = true\n[[registry]]\nprefix = \"b.example\"\nlocation = \"y.example\"\n",
+                "conflicting 'insecure' setting",
+            ),
+            ("unqualified-search-registries = [\"https://docker.io\"]\n", "URI schemes"),
+            ("unqualified-search-registries = [\"docker.io/library\"]\n", "invalid unqualified-search-registries entry"),
+            ("short-name-mode = \"bogus\"\n", "invalid short-name mode"),
             ("[[registry]\nlocation = 1\n", "(line 1)"),
             ("[[registry]]\nlocation = 1\n", "(line 2)"),
         ] {

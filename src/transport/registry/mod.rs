@@ -142,15 +142,14 @@ impl RegistryRef {
         self.client_as_is(opts)
     }
 
-    /// Where to read this image from, and the client for it: the first
-    /// of registries.conf's mirrors that has the manifest, else the
-    /// primary location. The name as given when no mirror is set.
-    fn pull_source(&self, opts: &RegistryOptions) -> Result<(RegistryRef, Arc<Client>)> {
+    /// Where to read this image from: the first of registries.conf's
+    /// mirrors that has the manifest (a HEAD asks each), else the primary
+    /// location (the name as given when no mirror is set), with what the
+    /// mirrors answered, for an error of the primary's.
+    fn pull_source(&self, opts: &RegistryOptions) -> Result<Pulled> {
         let conf = conf::get()?;
-        let sources = conf.pull_sources(&self.r)?;
-        let probe = sources.len() > 1;
         let mut failed = Vec::new();
-        for s in sources {
+        for s in conf.pull_sources(&self.r)? {
             let phys = RegistryRef {
                 r: s.r,
                 tag_given: self.tag_given,
@@ -164,18 +163,33 @@ impl RegistryRef {
             if o.tls_verify.is_none() && s.insecure {
                 o.tls_verify = Some(false);
             }
-            let attempt = || -> Result<Arc<Client>> {
+            let attempt = || -> Result<Pulled> {
                 conf.check(&phys.r)?;
-                let c = phys.client_as_is(&o)?;
-                if probe && phys.head_manifest(&c, &phys.reference(), false)?.is_none() {
-                    return Err(Error::not_found("manifest unknown"));
+                let client = phys.client_as_is(&o)?;
+                let mut digest = None;
+                if s.mirror {
+                    match phys.head_manifest_opt(&client, &phys.reference(), false)? {
+                        None => return Err(Error::not_found("manifest unknown")),
+                        Some(d) => digest = d,
+                    }
                 }
-                Ok(c)
+                Ok(Pulled {
+                    r: phys.clone(),
+                    client,
+                    digest,
+                    mirrors_failed: None,
+                })
             };
             match attempt() {
-                Ok(c) => return Ok((phys, c)),
+                Ok(mut p) => {
+                    if !failed.is_empty() {
+                        p.mirrors_failed =
+                            Some(format!("mirrors also failed: {}", failed.join(" ")));
+                    }
+                    return Ok(p);
+                }
                 Err(e) if s.mirror => failed.push(format!("[{phys}: {}]", e.message())),
-                Err(e) if !probe => return Err(e),
+                Err(e) if failed.is_empty() => return Err(e),
                 Err(e) => {
                     return Err(e
                         .context(&phys)
@@ -252,6 +266,26 @@ impl RegistryRef {
     /// HEAD a manifest by tag or digest: its Docker-Content-Digest, None on 404.
     fn head_manifest(&self, c: &Client, reference: &str, push: bool) -> Result<Option<Digest>> {
         let path = format!("/v2/{}/manifests/{reference}", self.r.path);
+        let Some(d) = self.head_manifest_opt(c, reference, push)? else {
+            return Ok(None);
+        };
+        d.map(Some).ok_or_else(|| {
+            Error::new(format!(
+                "registry {}: HEAD {path}: no Docker-Content-Digest",
+                c.host
+            ))
+        })
+    }
+
+    /// HEAD a manifest: None on 404, else its Docker-Content-Digest if
+    /// the answer gives one.
+    fn head_manifest_opt(
+        &self,
+        c: &Client,
+        reference: &str,
+        push: bool,
+    ) -> Result<Option<Option<Digest>>> {
+        let path = format!("/v2/{}/manifests/{reference}", self.r.path);
         let resp = c.send(
             Method::HEAD,
             &c.url(&path),
@@ -265,13 +299,10 @@ impl RegistryRef {
         if !resp.status().is_success() {
             return Err(c.status_error("HEAD", &path, resp));
         }
-        let d = header(&resp, "docker-content-digest").ok_or_else(|| {
-            Error::new(format!(
-                "registry {}: HEAD {path}: no Docker-Content-Digest",
-                c.host
-            ))
-        })?;
-        Digest::parse(&d).map(Some)
+        match header(&resp, "docker-content-digest") {
+            Some(d) => Digest::parse(&d).map(|d| Some(Some(d))),
+            None => Ok(Some(None)),
+        }
     }
 }
 
@@ -302,14 +333,18 @@ impl ImageReference for RegistryRef {
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        let (r, client) = self.pull_source(&opts.src_registry)?;
+        let p = self.pull_source(&opts.src_registry)?;
         let mut known = known_sources().lock().unwrap();
-        let this = repo_key(&client, &r.r.path);
+        let this = repo_key(&p.client, &p.r.r.path);
         if !known.contains(&this) {
             known.push(this);
         }
         drop(known);
-        Ok(Box::new(RegistrySource { r, client }))
+        Ok(Box::new(RegistrySource {
+            r: p.r,
+            client: p.client,
+            mirrors_failed: p.mirrors_failed,
+        }))
     }
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
@@ -361,7 +396,12 @@ impl ImageReference for RegistryRef {
         } else {
             match self.pull_source(&opts.src_registry) {
                 Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(None),
-                r => r?,
+                Err(e) => return Err(e),
+                // A mirror's answer to the probe.
+                Ok(Pulled {
+                    digest: Some(d), ..
+                }) => return Ok(Some(d)),
+                Ok(p) => (p.r, p.client),
             }
         };
         if let (Some(tag), None) = (&r.r.tag, &r.r.digest) {
@@ -525,6 +565,18 @@ fn known_blobs() -> &'static Mutex<HashMap<BlobKey, u64>> {
 pub struct RegistrySource {
     r: RegistryRef,
     client: Arc<Client>,
+    /// registries.conf's mirrors that did not have the image (said with
+    /// an error of this, the primary location).
+    mirrors_failed: Option<String>,
+}
+
+/// [`RegistryRef::pull_source`]'s choice.
+struct Pulled {
+    r: RegistryRef,
+    client: Arc<Client>,
+    /// The manifest digest a mirror's HEAD gave.
+    digest: Option<Digest>,
+    mirrors_failed: Option<String>,
 }
 
 impl RegistrySource {
@@ -656,7 +708,12 @@ impl ImageSource for RegistrySource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
             Some(d) => self.fetch_manifest(&d.to_string(), Some(d)),
-            None => self.fetch_manifest(&self.r.reference(), self.r.r.digest.as_ref()),
+            None => self
+                .fetch_manifest(&self.r.reference(), self.r.r.digest.as_ref())
+                .map_err(|e| match &self.mirrors_failed {
+                    Some(m) => e.context(&self.r).context(m),
+                    None => e,
+                }),
         }
     }
 
@@ -1235,6 +1292,7 @@ impl ImageDestination for RegistryDest {
         let src = RegistrySource {
             r: self.r.clone(),
             client: self.client.clone(),
+            mirrors_failed: None,
         };
         src.manifest_by_tag(tag)
     }
