@@ -96,6 +96,21 @@ fn big_layout(dir: &Path, size: usize) -> String {
     oci(dir, "big")
 }
 
+/// The fixture image pushed as REPO:1 (REPO made unique from `name`):
+/// the layout it came from, and REPO.
+fn fixture_pushed(reg: &str, dir: &Path, name: &str) -> Option<(String, String)> {
+    let src = fixture_layout(&dir.join("src"))?;
+    let repo = unique(name);
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    Some((src, repo))
+}
+
 fn digest_of(image: &str, extra: &[&str]) -> String {
     json(&ok(lade().arg("inspect").args(extra).arg(image)))["Digest"]
         .as_str()
@@ -879,17 +894,9 @@ fn a_later_push_mounts_from_where_the_blobs_were_seen() {
 fn image_parallel_copies_bounds_the_blobs_in_flight() {
     let Some(reg) = registry() else { return };
     let t = tempdir();
-    let Some(src) = fixture_layout(&t.path().join("src")) else {
+    let Some((_src, repo)) = fixture_pushed(&reg, t.path(), "par/a") else {
         return;
     };
-    let repo = unique("par/a");
-    ok(lade().args([
-        "copy",
-        "-q",
-        "--dest-tls-verify=false",
-        &src,
-        &format!("docker://{reg}/{repo}:1"),
-    ]));
     let starts: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let seen = starts.clone();
     let proxy = serve(Some(reg.clone()), move |req| {
@@ -2665,17 +2672,9 @@ fn bad_registry_answers_are_clear_errors() {
 fn inspect_goes_on_when_the_tag_list_is_denied() {
     let Some(reg) = registry() else { return };
     let t = tempdir();
-    let Some(src) = fixture_layout(&t.path().join("src")) else {
+    let Some((_src, repo)) = fixture_pushed(&reg, t.path(), "denied/list") else {
         return;
     };
-    let repo = unique("denied/list");
-    ok(lade().args([
-        "copy",
-        "-q",
-        "--dest-tls-verify=false",
-        &src,
-        &format!("docker://{reg}/{repo}:1"),
-    ]));
     let lists = Arc::new(AtomicUsize::new(0));
     let l2 = lists.clone();
     let proxy = serve(Some(reg.clone()), move |req| {
