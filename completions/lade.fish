@@ -107,6 +107,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a mu
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'skopeo\'s: compress every layer (gzip, or --dest-compress-format\'s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-oci-accept-uncompressed-layers -d 'skopeo\'s: layers go into oci: as they are, compressed or not (what lade does without it too)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-precompute-digests -d 'Make each layer compressed on the way (a docker-archive\'s or the Docker Engine\'s, into a registry) in a temp file first (--tmpdir), and send none the destination has by its digest'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors'

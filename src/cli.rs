@@ -640,6 +640,11 @@ pub struct CopyArgs {
     /// for about 1.2x level 3's CPU on the bench image); zstd uses level 3
     #[arg(long, value_name = "LEVEL")]
     pub dest_compress_level: Option<u32>,
+    /// Make each layer compressed on the way (a docker-archive's or the
+    /// Docker Engine's, into a registry) in a temp file first (--tmpdir),
+    /// and send none the destination has by its digest
+    #[arg(long)]
+    pub dest_precompute_digests: bool,
     /// Fail if any manifest digest would change
     #[arg(long)]
     pub preserve_digests: bool,

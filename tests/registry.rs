@@ -827,6 +827,67 @@ fn a_second_push_of_compressed_layers_sends_nothing() {
     assert!(!err.contains("/blobs/uploads/"), "{err}");
 }
 
+/// --dest-precompute-digests: each layer gzipped on the way is made in
+/// a temp file first (under --tmpdir, which it leaves empty), so its
+/// digest is known: it goes up in one PUT, and a second push (no cache)
+/// asks for it and sends nothing; the image is the one a plain push makes.
+#[test]
+fn precomputed_digests_send_nothing_the_registry_has() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let repo = unique("precompute/a");
+    let push = |tag: &str, flags: &[&str]| -> (String, String) {
+        let digests = t.path().join(format!("digest-{tag}"));
+        let out = run(lade()
+            .arg("--tmpdir")
+            .arg(&tmp)
+            .args(["--debug", "copy", "--dest-tls-verify=false", "--digestfile"])
+            .arg(&digests)
+            .args(flags)
+            .args([&archive, &format!("docker://{reg}/{repo}:{tag}")]));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{err}");
+        (
+            fs::read_to_string(&digests).unwrap().trim().to_string(),
+            err,
+        )
+    };
+    let (plain, _) = push("plain", &[]);
+    let other = unique("precompute/b");
+    let out = run(lade()
+        .args([
+            "--debug",
+            "copy",
+            "--dest-tls-verify=false",
+            "--dest-precompute-digests",
+            &archive,
+        ])
+        .arg(format!("docker://{reg}/{other}:1")));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("PATCH "), "known digests go up whole: {err}");
+    assert_eq!(
+        err.matches("&digest=sha256:").count(),
+        4,
+        "config and 3 layers: {err}"
+    );
+    let (second, err) = push("2", &["--dest-precompute-digests"]);
+    assert_eq!(second, plain);
+    assert!(!err.contains("/blobs/uploads/"), "nothing is sent: {err}");
+    assert_eq!(err.matches("skipped: already exists").count(), 4, "{err}");
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "no temp file is left"
+    );
+}
+
 /// Where blobs were seen is remembered too: a push into another
 /// repository of the registry, in a later run, mounts them from there
 /// (the latest place first; one that no longer has the blob costs a

@@ -75,6 +75,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         compress_plain: (dest.transport() == "docker" && !a.preserve_digests)
             .then_some(Compression::Gzip),
         preserve_digests: a.preserve_digests,
+        precompute_digests: a.dest_precompute_digests,
         parallel_blobs: a.image_parallel_copies.filter(|n| *n > 0),
         // The image the default (--multi-arch system) picks of an index.
         platform: super::platform_of(g)?,

@@ -70,6 +70,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             },
             referrers,
             preserve_digests: a.preserve_digests,
+            precompute_digests: false,
             parallel_blobs: a.image_parallel_copies.filter(|n| *n > 0),
             platform,
             ..Default::default()

@@ -2,7 +2,7 @@
 //! (de)compressing on the way when the plan says so, verifying always.
 
 use std::collections::HashSet;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 use super::get_listed_blob;
@@ -11,6 +11,7 @@ use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
 use crate::error::Result;
+use crate::model::{Algorithm, HashingWriter};
 use crate::model::{Compression, Descriptor, Digest};
 use crate::transport::registry::Retries;
 use crate::transport::{BlobInfo, ImageDestination, ImageSource};
@@ -31,6 +32,11 @@ pub struct Step<'a> {
     /// is decompressed on the way.
     pub diff_id: Option<&'a Digest>,
     pub level: Option<u32>,
+    /// `--dest-precompute-digests`: a layer compressed on the way is made
+    /// in a temp file (under `tmp_dir`) first, so that its digest is known
+    /// and a destination that has it is sent nothing.
+    pub precompute: bool,
+    pub tmp_dir: Option<&'a std::path::Path>,
     /// How often a blob whose write failed transiently (an upload the
     /// registry dropped or answered 5xx after its body was sent) is
     /// copied again from the source (`--retry-times`, `--retry-delay`).
@@ -338,8 +344,9 @@ fn copy_claimed(
                     });
                 }
             }
-            progress.blob_start(desc);
-            let stored = with_retries(desc, step.retries, progress, || {
+            // The layer as it goes out: read, verified, decompressed,
+            // its diff_id checked, compressed.
+            let output = || -> Result<Box<dyn Read + Send + '_>> {
                 let (r, _) = get_listed_blob(src, desc)?;
                 let r = progress.counting(r, desc);
                 let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
@@ -353,7 +360,46 @@ fn copy_claimed(
                     }
                     _ => Box::new(plain),
                 };
-                let mut out = compressor(to, plain, level)?;
+                Ok(compressor(to, plain, level)?)
+            };
+            progress.blob_start(desc);
+            if step.precompute && known.is_none() {
+                let (file, digest, size) = with_retries(desc, step.retries, progress, || {
+                    let mut out = output()?;
+                    let file = crate::fsutil::scratch_file(step.tmp_dir, "to make a layer in")?;
+                    let mut w = HashingWriter::new(io::BufWriter::new(file), Algorithm::Sha256);
+                    io::copy(&mut out, &mut w)?;
+                    let (digest, size, file) = w.finish();
+                    Ok((file.into_inner().map_err(|e| e.into_error())?, digest, size))
+                })?;
+                if let Some(d) = diff_id {
+                    crate::blob_cache::record(d, to, &digest, size);
+                }
+                let made = BlobInfo {
+                    media_type: info.media_type.clone(),
+                    digest: Some(digest),
+                    size: Some(size),
+                };
+                if let Some(have) = dst.try_reuse_blob(&made)? {
+                    progress.blob_present(desc, &have);
+                    return Ok(Copied {
+                        desc: merge(desc, have.desc),
+                        outcome: Outcome::Skipped,
+                    });
+                }
+                let stored = with_retries(desc, step.retries, progress, || {
+                    let mut f = &file;
+                    f.seek(io::SeekFrom::Start(0))?;
+                    dst.put_blob(&mut f, &made)
+                })?;
+                progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
+                return Ok(Copied {
+                    desc: merge(desc, stored),
+                    outcome: Outcome::Copied,
+                });
+            }
+            let stored = with_retries(desc, step.retries, progress, || {
+                let mut out = output()?;
                 dst.put_blob(&mut out, &info)
             })?;
             progress.blob_done(desc, &stored, stored.size, Outcome::Copied);

@@ -49,6 +49,9 @@ pub struct CopyOptions {
     pub compress_plain: Option<Compression>,
     /// Fail rather than change any manifest digest.
     pub preserve_digests: bool,
+    /// `--dest-precompute-digests`: layers compressed on the way are made
+    /// in a temp file first, and not sent where the destination has them.
+    pub precompute_digests: bool,
     /// `--image-parallel-copies`: blobs of one image copied at once;
     /// default: as the transports allow.
     pub parallel_blobs: Option<usize>,
@@ -446,6 +449,8 @@ fn copy_single(
             format: plan.format,
             diff_id: diff_ids.get(i),
             level: opts.compression_level,
+            precompute: opts.precompute_digests,
+            tmp_dir: opts.transport.tmp_dir.as_deref(),
             retries: opts.transport.dest_registry.retries,
         };
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)

@@ -313,6 +313,8 @@ impl Walk<'_> {
             format: Format::of(&raw.media_type).unwrap_or(Format::Oci),
             diff_id: None,
             level: None,
+            precompute: false,
+            tmp_dir: None,
             retries: self.retries,
         };
         for b in std::iter::once(&m.config).chain(&m.layers) {
