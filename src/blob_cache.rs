@@ -25,13 +25,17 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crate::model::media_type::Compression;
 use crate::model::Digest;
 
-/// Entries kept when the file is rewritten; it is rewritten at twice this.
+/// Entries kept when the file is rewritten (half of them what layers
+/// became, half places); it is rewritten at twice this many lines.
 const MAX_LINES: usize = 50_000;
+/// A file this big is not read (and is rewritten at the next write).
+const MAX_FILE: u64 = 64 << 20;
 
 /// Places kept per blob, and mounts asked for from them.
 const PLACES_KEPT: usize = 4;
@@ -42,25 +46,69 @@ type Key = (Digest, &'static str);
 #[derive(Default)]
 struct Cache {
     path: Option<PathBuf>,
-    map: HashMap<Key, (Digest, u64)>,
-    /// Blob → (registry host, repository), oldest first.
-    places: HashMap<Digest, Vec<(String, String)>>,
+    /// (diff_id, algorithm) → (blob, size, when learnt).
+    map: HashMap<Key, (Digest, u64, u64)>,
+    /// Blob → (registry host, repository, when learnt), oldest first.
+    places: HashMap<Digest, Vec<(String, String, u64)>>,
+    /// The order entries were learnt in.
+    seq: u64,
     /// Lines in the file (for compaction).
     lines: usize,
 }
 
 impl Cache {
     fn add_place(&mut self, digest: Digest, host: &str, repo: &str) -> bool {
+        self.seq += 1;
+        let seq = self.seq;
         let v = self.places.entry(digest).or_default();
-        if v.last().is_some_and(|(h, r)| h == host && r == repo) {
+        if v.last().is_some_and(|(h, r, _)| h == host && r == repo) {
             return false;
         }
-        v.retain(|(h, r)| !(h == host && r == repo));
-        v.push((host.to_string(), repo.to_string()));
+        v.retain(|(h, r, _)| !(h == host && r == repo));
+        v.push((host.to_string(), repo.to_string(), seq));
         if v.len() > PLACES_KEPT {
             v.remove(0);
         }
         true
+    }
+
+    fn add(&mut self, key: Key, digest: Digest, size: u64) -> bool {
+        if self
+            .map
+            .get(&key)
+            .is_some_and(|(d, s, _)| *d == digest && *s == size)
+        {
+            return false;
+        }
+        self.seq += 1;
+        self.map.insert(key, (digest, size, self.seq));
+        true
+    }
+
+    /// The latest entries, as the file's lines.
+    fn latest_lines(&self) -> Vec<String> {
+        let mut made: Vec<_> = self.map.iter().collect();
+        made.sort_by_key(|(_, (_, _, seq))| std::cmp::Reverse(*seq));
+        let mut places: Vec<(&Digest, &(String, String, u64))> = self
+            .places
+            .iter()
+            .flat_map(|(d, v)| v.iter().map(move |p| (d, p)))
+            .collect();
+        places.sort_by_key(|(_, (_, _, seq))| std::cmp::Reverse(*seq));
+        let mut out: Vec<(u64, String)> = made
+            .into_iter()
+            .take(MAX_LINES / 2)
+            .map(|((d, a), (c, s, q))| (*q, format!("{d} {a} {c} {s}\n")))
+            .chain(
+                places
+                    .into_iter()
+                    .take(MAX_LINES / 2)
+                    .map(|(d, (h, r, q))| (*q, format!("@ {d} {h} {r}\n"))),
+            )
+            .collect();
+        // Oldest first, as appended.
+        out.sort_by_key(|(q, _)| *q);
+        out.into_iter().map(|(_, l)| l).collect()
     }
 }
 
@@ -109,25 +157,46 @@ fn parse(text: &str) -> Cache {
         else {
             continue;
         };
-        c.map.insert((diff_id, alg), (digest, size));
+        c.add((diff_id, alg), digest, size);
     }
     c
+}
+
+/// The file's entries; None when it cannot be read, or is too big to.
+fn read(path: &std::path::Path) -> Option<Cache> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(Cache::default()),
+        Ok(m) if m.len() < MAX_FILE => {}
+        _ => return None,
+    }
+    let bytes = std::fs::read(path).ok()?;
+    // A damaged line spoils itself only.
+    Some(parse(&String::from_utf8_lossy(&bytes)))
 }
 
 fn cache() -> &'static Mutex<Cache> {
     static C: OnceLock<Mutex<Cache>> = OnceLock::new();
     C.get_or_init(|| {
         let path = cache_path();
-        // A file grown past any size lade writes is not read.
-        let text = path
-            .as_ref()
-            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() < 64 << 20))
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .unwrap_or_default();
-        let mut c = parse(&text);
+        let mut c = match &path {
+            Some(p) => read(p).unwrap_or(Cache {
+                // Unreadable: replaced at the first write.
+                lines: 2 * MAX_LINES,
+                ..Default::default()
+            }),
+            None => Cache::default(),
+        };
         c.path = path;
         Mutex::new(c)
     })
+}
+
+static LEARN: AtomicBool = AtomicBool::new(false);
+
+/// Write what this process learns to the file (copy and sync; other
+/// commands only read it).
+pub fn learn() {
+    LEARN.store(true, Ordering::Relaxed);
 }
 
 /// The blob `diff_id` became under `c` before, if lade made one.
@@ -138,35 +207,41 @@ pub fn lookup(diff_id: &Digest, c: Compression) -> Option<(Digest, u64)> {
         .unwrap_or_else(|e| e.into_inner())
         .map
         .get(&(diff_id.clone(), alg))
-        .cloned()
+        .map(|(d, s, _)| (d.clone(), *s))
 }
 
 /// Remember that `diff_id` compressed with `c` is `digest` of `size`
 /// bytes. Best effort: a cache that cannot be written is no cache.
 pub fn record(diff_id: &Digest, c: Compression, digest: &Digest, size: u64) {
     let Some(alg) = algorithm(c) else { return };
-    let mut g = cache().lock().unwrap_or_else(|e| e.into_inner());
-    let key = (diff_id.clone(), alg);
-    if g.map.get(&key) == Some(&(digest.clone(), size)) {
-        return;
+    let new = cache().lock().unwrap_or_else(|e| e.into_inner()).add(
+        (diff_id.clone(), alg),
+        digest.clone(),
+        size,
+    );
+    if new {
+        append(format!("{diff_id} {alg} {digest} {size}\n"));
     }
-    g.map.insert(key, (digest.clone(), size));
-    let Some(path) = g.path.clone() else { return };
-    let _ = write(&mut g, &path, &format!("{diff_id} {alg} {digest} {size}\n"));
 }
 
 /// Remember that registry `host` holds `digest` in `repo`.
 pub fn record_place(host: &str, repo: &str, digest: &Digest) {
     // Names with spaces or line breaks cannot be registry names.
-    if host.contains([' ', '\n']) || repo.contains([' ', '\n']) {
+    if host.is_empty()
+        || repo.is_empty()
+        || host.contains([' ', '\n'])
+        || repo.contains([' ', '\n'])
+    {
         return;
     }
-    let mut g = cache().lock().unwrap_or_else(|e| e.into_inner());
-    if !g.add_place(digest.clone(), host, repo) {
-        return;
+    let new =
+        cache()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add_place(digest.clone(), host, repo);
+    if new {
+        append(format!("@ {digest} {host} {repo}\n"));
     }
-    let Some(path) = g.path.clone() else { return };
-    let _ = write(&mut g, &path, &format!("@ {digest} {host} {repo}\n"));
 }
 
 /// Other repositories of registry `host` known to hold `digest`, the
@@ -176,46 +251,69 @@ pub fn places(host: &str, digest: &Digest, except_repo: &str) -> Vec<String> {
     g.places.get(digest).map_or_else(Vec::new, |v| {
         v.iter()
             .rev()
-            .filter(|(h, r)| h == host && r != except_repo)
-            .map(|(_, r)| r.clone())
+            .filter(|(h, r, _)| h == host && r != except_repo)
+            .map(|(_, r, _)| r.clone())
             .take(MOUNTS_TRIED)
             .collect()
     })
 }
 
-fn write(g: &mut Cache, path: &std::path::Path, line: &str) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path.parent().expect("the cache file has a directory");
-    std::fs::create_dir_all(dir)?;
-    if g.lines + 1 >= 2 * MAX_LINES {
-        // Keep any MAX_LINES entries (the map has no age): a dropped one
-        // costs one compression.
-        let mut t = tempfile::Builder::new()
-            .prefix(".blob-info")
-            .tempfile_in(dir)?;
-        let mut n = 0;
-        for ((d, a), (c, s)) in g.map.iter().take(MAX_LINES / 2) {
-            writeln!(t, "{d} {a} {c} {s}")?;
-            n += 1;
-        }
-        for (d, v) in g.places.iter().take(MAX_LINES / 2 / PLACES_KEPT) {
-            for (h, r) in v {
-                writeln!(t, "@ {d} {h} {r}")?;
-                n += 1;
-            }
-        }
-        t.persist(path).map_err(|e| e.error)?;
-        g.lines = n;
-        return Ok(());
+/// Append `line` to the file (one write, so that lade processes running
+/// at once append whole lines), and rewrite it with the latest entries
+/// when it has grown past twice [`MAX_LINES`]. Not under the cache's
+/// lock: lookups go on meanwhile.
+fn append(line: String) {
+    if !LEARN.load(Ordering::Relaxed) {
+        return;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)?;
-    // One write: concurrent lade processes append whole lines.
-    f.write_all(line.as_bytes())?;
-    g.lines += 1;
+    let (path, full) = {
+        let mut g = cache().lock().unwrap_or_else(|e| e.into_inner());
+        let Some(p) = g.path.clone() else { return };
+        g.lines += 1;
+        (p, g.lines >= 2 * MAX_LINES)
+    };
+    let _ = (|| -> std::io::Result<()> {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let dir = path.parent().expect("the cache file has a directory");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)?;
+        if f.metadata()?.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(line.as_bytes())?;
+        if full {
+            compact(&path, dir)?;
+        }
+        Ok(())
+    })();
+}
+
+/// Rewrite the file with its latest entries (what other processes
+/// appended included).
+fn compact(path: &std::path::Path, dir: &std::path::Path) -> std::io::Result<()> {
+    static ONE: Mutex<()> = Mutex::new(());
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let lines = read(path).unwrap_or_default().latest_lines();
+    let mut t = tempfile::Builder::new()
+        .prefix(".blob-info")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(dir)?;
+    crate::fsutil::track_temp(t.path());
+    let mut w = std::io::BufWriter::new(t.as_file_mut());
+    for l in &lines {
+        w.write_all(l.as_bytes())?;
+    }
+    w.flush()?;
+    drop(w);
+    t.persist(path).map_err(|e| e.error)?;
+    cache().lock().unwrap_or_else(|e| e.into_inner()).lines = lines.len();
     Ok(())
 }
 
@@ -235,8 +333,9 @@ mod tests {
         assert_eq!(c.lines, 7);
         assert_eq!(m.len(), 2);
         let (a, b) = (Digest::parse(&a).unwrap(), Digest::parse(&b).unwrap());
-        assert_eq!(m[&(a.clone(), "gzip")], (b.clone(), 12));
-        assert_eq!(m[&(b, "zstd")], (a, 7));
+        assert_eq!(m[&(a.clone(), "gzip")].0, b);
+        assert_eq!(m[&(a.clone(), "gzip")].1, 12);
+        assert_eq!(m[&(b, "zstd")].0, a);
     }
 
     #[test]
@@ -251,7 +350,48 @@ mod tests {
         ));
         let c = parse(&text);
         let d = Digest::parse(&d).unwrap();
-        let v: Vec<&str> = c.places[&d].iter().map(|(_, r)| r.as_str()).collect();
+        let v: Vec<&str> = c.places[&d].iter().map(|(_, r, _)| r.as_str()).collect();
         assert_eq!(v, ["team/d", "team/e", "team/b", "x"]);
+    }
+
+    #[test]
+    fn a_rewrite_keeps_the_latest() {
+        let mut c = Cache::default();
+        let d = |i: usize| Digest::parse(&format!("sha256:{i:064x}")).unwrap();
+        for i in 0..MAX_LINES {
+            c.add((d(i), "gzip"), d(i + 1), 1);
+            c.add_place(d(i), "reg", "a");
+        }
+        // An old entry learnt again is new.
+        c.add((d(0), "gzip"), d(7), 2);
+        let lines = c.latest_lines();
+        assert_eq!(lines.len(), MAX_LINES);
+        let text: String = lines.concat();
+        let back = parse(&text);
+        assert_eq!(back.map[&(d(0), "gzip")].0, d(7));
+        assert!(back.map.contains_key(&(d(MAX_LINES - 1), "gzip")));
+        assert!(!back.map.contains_key(&(d(1), "gzip")));
+        assert!(back.places.contains_key(&d(MAX_LINES - 1)));
+        assert!(!back.places.contains_key(&d(1)));
+    }
+
+    #[test]
+    fn an_unreadable_file_is_no_cache() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("blob-info");
+        let a = format!("sha256:{}", "a".repeat(64));
+        std::fs::write(
+            &p,
+            [format!("{a} gzip {a} 3\n").as_bytes(), b"\xff\xfe\n"].concat(),
+        )
+        .unwrap();
+        let c = read(&p).unwrap();
+        assert_eq!(c.map.len(), 1, "a damaged line spoils itself only");
+        assert!(read(&t.path().join("none")).unwrap().map.is_empty());
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(MAX_FILE)
+            .unwrap();
+        assert!(read(&p).is_none());
     }
 }

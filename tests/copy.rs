@@ -266,6 +266,76 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
     );
 }
 
+/// What a layer compressed on the way became is learnt only from a
+/// layer whose content checked out: a damaged layer (here the 3 KiB
+/// layer's member holds the 10 KiB one's bytes) fails the copy and
+/// leaves nothing in the cache, the two good layers do.
+#[test]
+fn a_damaged_layer_teaches_the_cache_nothing() {
+    let t = tempdir();
+    let good = fixture("docker-save/tiny-docker26.tar");
+    let bad = t.path().join("bad.tar");
+    let (damaged, donor) = (
+        "e2380cc21efe405b7a96f5ee17cbb30d79707ced3c9017962d65d5348e4df6c2",
+        "9c76cfdcea8ff251d2b5bf5632def70137d256fa4b21c0985c52255bdc177318",
+    );
+    let mut donor_bytes = Vec::new();
+    let mut a = tar::Archive::new(fs::File::open(&good).unwrap());
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().ends_with(donor) {
+            std::io::Read::read_to_end(&mut e, &mut donor_bytes).unwrap();
+        }
+    }
+    let mut b = tar::Builder::new(fs::File::create(&bad).unwrap());
+    let mut a = tar::Archive::new(fs::File::open(&good).unwrap());
+    for e in a.entries().unwrap() {
+        let e = e.unwrap();
+        let mut h = e.header().clone();
+        if e.path().unwrap().ends_with(damaged) {
+            h.set_size(donor_bytes.len() as u64);
+            h.set_cksum();
+            b.append(&h, &donor_bytes[..]).unwrap();
+        } else {
+            b.append(&h, e).unwrap();
+        }
+    }
+    b.into_inner().unwrap();
+    let cache = t.path().join("cache");
+    let out = run(lade()
+        .env_remove("LADE_BLOB_CACHE")
+        .env("XDG_CACHE_HOME", &cache)
+        .args([
+            "copy",
+            "-q",
+            "--dest-compress-format",
+            "gzip",
+            "--image-parallel-copies",
+            "1",
+        ])
+        .arg(format!("docker-archive:{}", bad.display()))
+        .arg(oci(&t.path().join("o"), "x")));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(damaged), "{err}");
+    let text = fs::read_to_string(cache.join("lade/blob-info")).unwrap_or_default();
+    assert!(!text.contains(damaged), "{text}");
+    // Undamaged, every layer is learnt.
+    ok(lade()
+        .env_remove("LADE_BLOB_CACHE")
+        .env("XDG_CACHE_HOME", &cache)
+        .args(["copy", "-q", "--dest-compress-format", "gzip"])
+        .arg(format!("docker-archive:{}", good.display()))
+        .arg(oci(&t.path().join("o2"), "x")));
+    let text = fs::read_to_string(cache.join("lade/blob-info")).unwrap();
+    assert!(text.contains(&format!("sha256:{damaged} gzip ")), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.contains(" gzip ")).count(),
+        3,
+        "{text}"
+    );
+}
+
 #[test]
 fn bad_names_list_the_transports() {
     let e = fails_with(lade().args(["inspect", "nope:x"]), 3);

@@ -939,6 +939,12 @@ fn a_later_push_mounts_from_where_the_blobs_were_seen() {
         "{err}"
     );
     assert_eq!(
+        err.matches(&format!("DELETE http://{reg}/v2/{ns}/c/blobs/uploads/"))
+            .count(),
+        4,
+        "each upload a refused mount started is cancelled: {err}"
+    );
+    assert_eq!(
         err.matches(&format!("&from={ns}%2Fb -> 201")).count(),
         4,
         "{err}"

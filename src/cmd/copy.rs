@@ -10,6 +10,8 @@ use crate::model::{Compression, Platform};
 use crate::transport::{self, ImageReference, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
+    // What this copy learns of blobs is kept for the next.
+    crate::blob_cache::learn();
     if a.images.len() < 2 {
         return Err(Error::usage(
             "copy takes a source image and a destination image",

@@ -18,6 +18,8 @@ use crate::error::{io_message, Error, Result};
 use crate::transport::{self, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
+    // What this copy learns of blobs is kept for the next.
+    crate::blob_cache::learn();
     let referrers = referrer_mode(
         a.with_referrers,
         a.remove_signatures,

@@ -464,7 +464,7 @@ impl Client {
             let outcome = match &r {
                 Ok(Ok(resp)) => resp.status().as_u16().to_string(),
                 Ok(Err(e)) => e.to_string(),
-                Err(e) => e.to_string(),
+                Err(_) => "bad request".to_string(),
             };
             format!(
                 "{method} {} -> {outcome} ({} ms)",
@@ -854,16 +854,26 @@ pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
 /// API's own (`digest`, `mount`, `from`, `n`, `last`) left out, as upload
 /// state and presigned storage URLs carry secrets there.
 fn shown_url(url: &str) -> String {
+    // Credentials written into the URL go too.
+    let url = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://…@{host}{}", &rest[end..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    };
     let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
+        return url;
     };
     let params: Vec<String> = query
         .split('&')
         .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if !["digest", "mount", "from", "n", "last"].contains(&k) => {
-                format!("{k}=…")
-            }
-            _ => kv.to_string(),
+            Some((k, _)) if ["digest", "mount", "from", "n", "last"].contains(&k) => kv.to_string(),
+            Some((k, _)) => format!("{k}=…"),
+            None => "…".to_string(),
         })
         .collect();
     format!("{base}?{}", params.join("&"))
@@ -996,6 +1006,11 @@ mod tests {
             "http://r/v2/a/tags/list?n=10&last=x"
         );
         assert_eq!(shown_url("http://r/v2/"), "http://r/v2/");
+        assert_eq!(
+            shown_url("https://u:p@auth.io/token?tok&scope=x"),
+            "https://…@auth.io/token?…&scope=…"
+        );
+        assert_eq!(shown_url("https://auth.io/a@b"), "https://auth.io/a@b");
     }
 
     #[test]
