@@ -6,8 +6,9 @@
 //! cap; blobs streamed (the copy engine verifies them), resumed with
 //! `Range` after a broken connection only when the server answers a
 //! matching 206. Push: HEAD to skip blobs the repository has, a
-//! cross-repository mount when a source in this process reads the same
-//! registry; when digest and size are known, a PUT of the whole blob, or
+//! cross-repository mount from a repository of the registry known to
+//! hold the blob (a source read here, or one the blob-info cache
+//! remembers); when digest and size are known, a PUT of the whole blob, or
 //! for a big one streamed `Content-Range` PATCH chunks and a PUT with the
 //! rest (whole again where a registry refuses chunks); when they are not,
 //! PATCH chunks read into memory and an empty PUT; a failed upload's
@@ -334,12 +335,6 @@ impl ImageReference for RegistryRef {
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let p = self.pull_source(&opts.src_registry)?;
-        let mut known = known_sources().lock().unwrap();
-        let this = repo_key(&p.client, &p.r.r.path);
-        if !known.contains(&this) {
-            known.push(this);
-        }
-        drop(known);
         Ok(Box::new(RegistrySource {
             r: p.r,
             client: p.client,
@@ -542,13 +537,6 @@ fn no_referrers_api() -> &'static Mutex<HashSet<String>> {
     S.get_or_init(Default::default)
 }
 
-/// (host, repo) of every registry source opened in this process, for
-/// cross-repository mounts.
-fn known_sources() -> &'static Mutex<Vec<RepoKey>> {
-    static S: OnceLock<Mutex<Vec<RepoKey>>> = OnceLock::new();
-    S.get_or_init(|| Mutex::new(Vec::new()))
-}
-
 /// Blobs this process has seen in, or put into, a repository: ((host,
 /// repo), digest) → size. A sync of many tags on one base asks the
 /// destination about each base blob once, not once per tag. Only this
@@ -638,6 +626,13 @@ impl RegistrySource {
             }
         }
         let m = RawManifest::from_bytes(bytes, content_type.as_ref()).map_err(ctx)?;
+        // This repository holds the image's blobs: a push of them into
+        // another repository of the registry may mount them from here.
+        if let Ok(image) = m.manifest() {
+            for d in std::iter::once(&image.config).chain(&image.layers) {
+                crate::blob_cache::record_place(&self.client.host, &self.r.r.path, &d.digest);
+            }
+        }
         Ok(Some(m))
     }
 
@@ -903,20 +898,9 @@ impl RegistryDest {
     /// the repository it was mounted from.
     fn try_mount(&self, d: &Digest) -> Result<Option<String>> {
         let c = &self.client;
-        let mut from: Vec<String> = known_sources()
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(h, p)| *h == c.host && *p != self.r.r.path)
-            .map(|(_, p)| p.clone())
-            .collect();
-        // Then where earlier runs saw it.
-        for p in crate::blob_cache::places(&c.host, d, &self.r.r.path) {
-            if !from.contains(&p) {
-                from.push(p);
-            }
-        }
-        for repo in from {
+        // Where this process or an earlier one saw it (a source read
+        // here says its manifest's blobs), the latest first.
+        for repo in crate::blob_cache::places(&c.host, d, &self.r.r.path) {
             let path = format!(
                 "/v2/{}/blobs/uploads/?mount={d}&from={}",
                 self.r.r.path,
