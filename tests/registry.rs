@@ -974,17 +974,26 @@ fn image_parallel_copies_bounds_the_blobs_in_flight() {
         Action::Forward { cut_body_at: None }
     });
     let image = format!("docker://{proxy}/{repo}:1");
-    let gaps = |extra: &[&str]| -> Vec<Duration> {
+    let gaps_of = |cmd: &str, extra: &[&str]| -> Vec<Duration> {
         starts.lock().unwrap().clear();
         let dst = t.path().join(unique("out"));
+        let (src, dst) = match cmd {
+            // sync: the repository's one tag into a layout.
+            "sync" => (
+                format!("docker://{proxy}/{repo}"),
+                format!("oci:{}", dst.display()),
+            ),
+            _ => (image.clone(), oci(&dst, "x")),
+        };
         ok(lade()
-            .args(["copy", "-q", "--src-tls-verify=false"])
+            .args([cmd, "-q", "--src-tls-verify=false"])
             .args(extra)
-            .args([&image, &oci(&dst, "x")]));
+            .args([&src, &dst]));
         let s = starts.lock().unwrap();
         assert_eq!(s.len(), 4, "3 layers and the config");
         s.windows(2).map(|w| w[1] - w[0]).collect()
     };
+    let gaps = |extra: &[&str]| gaps_of("copy", extra);
     let one = gaps(&["--image-parallel-copies", "1"]);
     assert!(
         one.iter().all(|g| *g >= Duration::from_millis(280)),
@@ -999,6 +1008,17 @@ fn image_parallel_copies_bounds_the_blobs_in_flight() {
     assert!(
         zero.iter().any(|g| *g < Duration::from_millis(150)),
         "0 is the default: {zero:?}"
+    );
+    // sync too, for each image it copies.
+    let one = gaps_of("sync", &["--image-parallel-copies", "1"]);
+    assert!(
+        one.iter().all(|g| *g >= Duration::from_millis(280)),
+        "sync: {one:?}"
+    );
+    let all = gaps_of("sync", &[]);
+    assert!(
+        all.iter().any(|g| *g < Duration::from_millis(150)),
+        "sync: {all:?}"
     );
 }
 
