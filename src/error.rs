@@ -232,7 +232,12 @@ pub fn json_warnings(t0: std::time::Instant) {
 
 /// `lade: warning: MSG`, one line whatever MSG quotes.
 pub fn warning_line(msg: &str) -> String {
-    format!("lade: warning: {}", escape_controls(msg))
+    line("warning", msg)
+}
+
+/// `lade: LEVEL: MSG` on one line.
+fn line(level: &str, msg: &str) -> String {
+    format!("lade: {level}: {}", escape_controls(msg))
 }
 
 /// A warning on stderr: `lade: warning: MSG` (one line, whatever it
@@ -251,7 +256,7 @@ fn say(level: &str, msg: &str) {
             let v = serde_json::json!({"text": format!("{level}: {msg}"), "event": "message", "time": time});
             format!("{v}\n")
         }
-        None => format!("lade: {level}: {}\n", escape_controls(msg)),
+        None => format!("{}\n", line(level, msg)),
     };
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }

@@ -302,9 +302,7 @@ fn a_damaged_layer_teaches_the_cache_nothing() {
     }
     b.into_inner().unwrap();
     let cache = t.path().join("cache");
-    let out = run(lade()
-        .env_remove("LADE_BLOB_CACHE")
-        .env("XDG_CACHE_HOME", &cache)
+    let out = run(lade_with_cache(&cache)
         .args([
             "copy",
             "-q",
@@ -321,9 +319,7 @@ fn a_damaged_layer_teaches_the_cache_nothing() {
     let text = fs::read_to_string(cache.join("lade/blob-info")).unwrap_or_default();
     assert!(!text.contains(damaged), "{text}");
     // Undamaged, every layer is learnt.
-    ok(lade()
-        .env_remove("LADE_BLOB_CACHE")
-        .env("XDG_CACHE_HOME", &cache)
+    ok(lade_with_cache(&cache)
         .args(["copy", "-q", "--dest-compress-format", "gzip"])
         .arg(format!("docker-archive:{}", good.display()))
         .arg(oci(&t.path().join("o2"), "x")));

@@ -234,11 +234,12 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     }
     // registries.conf, by the host as skopeo asks it: a blocked registry
     // is refused, an insecure one taken as with --tls-verify=false.
-    let insecure = crate::transport::registry::conf::get()?.check_name(&host)?;
+    use crate::transport::registry::conf;
+    let insecure = conf::get()?.check_name(&host)?;
     let opts = RegistryOptions {
         creds: Some(format!("{user}:{pass}")),
         authfile: a.authfile.clone(),
-        tls_verify: a.tls_verify.or(insecure.then_some(false)),
+        tls_verify: conf::Conf::tls_verify(a.tls_verify, insecure),
         cert_dir: a.cert_dir.clone(),
         ..Default::default()
     };

@@ -280,20 +280,12 @@ fn copy_claimed(
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
-                progress.blob_present(desc, &have);
-                return Ok(Copied {
-                    desc: merge(desc, have.desc),
-                    outcome: Outcome::Skipped,
-                });
+                return Ok(present(progress, desc, have));
             }
             progress.blob_start(desc);
             if let Some(path) = src.local_blob_path(desc) {
                 if let Some(out) = dst.put_blob_from_path(&path, &info)? {
-                    progress.blob_done(desc, &out, out.size, Outcome::Copied);
-                    return Ok(Copied {
-                        desc: merge(desc, out),
-                        outcome: Outcome::Copied,
-                    });
+                    return Ok(sent(progress, desc, out));
                 }
             }
             let out = with_retries(desc, step.retries, progress, || {
@@ -301,11 +293,7 @@ fn copy_claimed(
                 let mut r = progress.counting(r, desc);
                 dst.put_blob(&mut r, &info)
             })?;
-            progress.blob_done(desc, &out, out.size, Outcome::Copied);
-            Ok(Copied {
-                desc: merge(desc, out),
-                outcome: Outcome::Copied,
-            })
+            Ok(sent(progress, desc, out))
         }
         LayerAction::Transform { from, to } => {
             let media_type = layer_type(&desc.media_type, format, to)?;
@@ -320,16 +308,16 @@ fn copy_claimed(
                 digest: known.clone(),
                 size: None,
             };
+            // The result, once its digest and size are known.
+            let made_as = |(digest, size): (Digest, u64)| BlobInfo {
+                media_type: info.media_type.clone(),
+                digest: Some(digest),
+                size: Some(size),
+            };
             // A compression lade made of this content before, if the
             // destination holds it.
             let before = match (&known, diff_id) {
-                (None, Some(d)) => {
-                    crate::blob_cache::lookup(d, to).map(|(digest, size)| BlobInfo {
-                        media_type: info.media_type.clone(),
-                        digest: Some(digest),
-                        size: Some(size),
-                    })
-                }
+                (None, Some(d)) => crate::blob_cache::lookup(d, to).map(made_as),
                 _ => None,
             };
             for reuse in [known.is_some().then_some(&info), before.as_ref()]
@@ -337,11 +325,7 @@ fn copy_claimed(
                 .flatten()
             {
                 if let Some(have) = dst.try_reuse_blob(reuse)? {
-                    progress.blob_present(desc, &have);
-                    return Ok(Copied {
-                        desc: merge(desc, have.desc),
-                        outcome: Outcome::Skipped,
-                    });
+                    return Ok(present(progress, desc, have));
                 }
             }
             // The layer as it goes out: read, verified, decompressed,
@@ -375,42 +359,44 @@ fn copy_claimed(
                 if let Some(d) = diff_id {
                     crate::blob_cache::record(d, to, &digest, size);
                 }
-                let made = BlobInfo {
-                    media_type: info.media_type.clone(),
-                    digest: Some(digest),
-                    size: Some(size),
-                };
+                let made = made_as((digest, size));
                 if let Some(have) = dst.try_reuse_blob(&made)? {
-                    progress.blob_present(desc, &have);
-                    return Ok(Copied {
-                        desc: merge(desc, have.desc),
-                        outcome: Outcome::Skipped,
-                    });
+                    return Ok(present(progress, desc, have));
                 }
                 let stored = with_retries(desc, step.retries, progress, || {
                     let mut f = &file;
                     f.seek(io::SeekFrom::Start(0))?;
                     dst.put_blob(&mut f, &made)
                 })?;
-                progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
-                return Ok(Copied {
-                    desc: merge(desc, stored),
-                    outcome: Outcome::Copied,
-                });
+                return Ok(sent(progress, desc, stored));
             }
             let stored = with_retries(desc, step.retries, progress, || {
                 let mut out = output()?;
                 dst.put_blob(&mut out, &info)
             })?;
-            progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
             if let (None, Some(d)) = (&known, diff_id) {
                 crate::blob_cache::record(d, to, &stored.digest, stored.size);
             }
-            Ok(Copied {
-                desc: merge(desc, stored),
-                outcome: Outcome::Copied,
-            })
+            Ok(sent(progress, desc, stored))
         }
+    }
+}
+
+/// A blob the destination has (or got by a mount): said, and skipped.
+fn present(progress: &Progress, desc: &Descriptor, have: crate::transport::Reused) -> Copied {
+    progress.blob_present(desc, &have);
+    Copied {
+        desc: merge(desc, have.desc),
+        outcome: Outcome::Skipped,
+    }
+}
+
+/// A blob written to the destination as `stored`: said, and copied.
+fn sent(progress: &Progress, desc: &Descriptor, stored: Descriptor) -> Copied {
+    progress.blob_done(desc, &stored, stored.size, Outcome::Copied);
+    Copied {
+        desc: merge(desc, stored),
+        outcome: Outcome::Copied,
     }
 }
 

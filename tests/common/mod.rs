@@ -38,6 +38,13 @@ pub fn lade() -> Command {
     c
 }
 
+/// The lade binary with its blob-info cache in `dir` (off in [`lade`]).
+pub fn lade_with_cache(dir: &Path) -> Command {
+    let mut c = lade();
+    c.env_remove("LADE_BLOB_CACHE").env("XDG_CACHE_HOME", dir);
+    c
+}
+
 /// Run a command, returning its output; panics if it cannot start.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null())

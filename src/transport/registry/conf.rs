@@ -357,7 +357,6 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
             out.push(reg);
         }
     }
-    out.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     Ok(out)
 }
 
@@ -436,24 +435,31 @@ impl Conf {
                 }
             }
         }
-        // Sorted by prefix, as the other tools keep them: of two matching
-        // prefixes of one length, the first in this order decides.
-        registries.sort_by(|a, b| a.prefix.cmp(&b.prefix));
         Ok(Conf {
             registries,
             sources: sources.join(", "),
         })
     }
 
-    /// The table for a name (`HOST/PATH`): the longest matching prefix.
+    /// The table for a name (`HOST/PATH`): the longest matching prefix;
+    /// of two as long, the first in sorted order (the other tools keep
+    /// their tables sorted so).
     pub fn find(&self, name: &str) -> Option<&Registry> {
         self.registries
             .iter()
             .filter(|r| matching_prefix(name, &r.prefix).is_some())
-            .fold(None, |best: Option<&Registry>, r| match best {
-                Some(b) if b.prefix.len() >= r.prefix.len() => Some(b),
-                _ => Some(r),
+            .min_by(|a, b| {
+                b.prefix
+                    .len()
+                    .cmp(&a.prefix.len())
+                    .then(a.prefix.cmp(&b.prefix))
             })
+    }
+
+    /// The TLS setting for a registry the table marks `insecure` or not:
+    /// as given, else unverified (and plain HTTP allowed) if insecure.
+    pub fn tls_verify(given: Option<bool>, insecure: bool) -> Option<bool> {
+        given.or(insecure.then_some(false))
     }
 
     /// Refuse a blocked registry; else whether the table marks it insecure.
@@ -511,33 +517,19 @@ impl Conf {
     }
 }
 
-/// The whole reference as text: `HOST/PATH[:TAG][@DIGEST]`.
-fn full(r: &DockerRef) -> String {
-    let mut s = r.name();
-    if let Some(t) = &r.tag {
-        s.push(':');
-        s.push_str(t);
-    }
-    if let Some(d) = &r.digest {
-        s.push('@');
-        s.push_str(&d.to_string());
-    }
-    s
-}
-
 /// `r` with `prefix` replaced by `location` (as is for an empty location).
 fn rewrite(r: &DockerRef, prefix: &str, location: &str) -> std::result::Result<DockerRef, String> {
     if location.is_empty() {
         return Ok(r.clone());
     }
-    let s = full(r);
+    let s = r.to_string();
     let n = matching_prefix(&s, prefix)
         .ok_or_else(|| format!("invalid prefix '{prefix}' for reference '{s}'"))?;
     let new = format!("{location}{}", &s[n..]);
     let r = DockerRef::parse(&new)
         .map_err(|e| format!("rewriting reference {s} to {new}: {}", e.message()))?;
     // A location names its registry: never docker.io by default.
-    if full(&r) != new {
+    if r.to_string() != new {
         return Err(format!(
             "rewriting reference {s} to {new}: repository name must be canonical"
         ));
@@ -677,13 +669,7 @@ mod tests {
             c.pull_sources(&r(s))
                 .unwrap()
                 .iter()
-                .map(|p| {
-                    format!(
-                        "{}{}",
-                        full(&p.r),
-                        if p.insecure { " (insecure)" } else { "" }
-                    )
-                })
+                .map(|p| format!("{}{}", p.r, if p.insecure { " (insecure)" } else { "" }))
                 .collect()
         };
         assert_eq!(
@@ -749,7 +735,7 @@ mod tests {
         let c =
             conf("[[registry]]\nprefix = \"docker.io/library\"\nlocation = \"docker.io/mirror\"\n");
         let s = c.pull_sources(&r("alpine:3")).unwrap();
-        assert_eq!(full(&s[0].r), "docker.io/mirror/alpine:3");
+        assert_eq!(s[0].r.to_string(), "docker.io/mirror/alpine:3");
     }
 
     #[test]

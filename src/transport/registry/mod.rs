@@ -133,14 +133,13 @@ impl RegistryRef {
     /// `--tls-verify` is given.
     pub fn client(&self, opts: &RegistryOptions) -> Result<Arc<Client>> {
         let insecure = conf::get()?.check(&self.r)?;
-        if insecure && opts.tls_verify.is_none() {
-            let opts = RegistryOptions {
-                tls_verify: Some(false),
+        match conf::Conf::tls_verify(opts.tls_verify, insecure) {
+            v if v == opts.tls_verify => self.client_as_is(opts),
+            tls_verify => self.client_as_is(&RegistryOptions {
+                tls_verify,
                 ..opts.clone()
-            };
-            return self.client_as_is(&opts);
+            }),
         }
-        self.client_as_is(opts)
     }
 
     /// Where to read this image from: the first of registries.conf's
@@ -161,9 +160,7 @@ impl RegistryRef {
                 o.creds = None;
                 o.registry_token = None;
             }
-            if o.tls_verify.is_none() && s.insecure {
-                o.tls_verify = Some(false);
-            }
+            o.tls_verify = conf::Conf::tls_verify(o.tls_verify, s.insecure);
             let attempt = || -> Result<Pulled> {
                 conf.check(&phys.r)?;
                 let client = phys.client_as_is(&o)?;
@@ -717,7 +714,6 @@ impl ImageSource for RegistrySource {
             .client
             .url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
         let r = BlobReader::open(self.client.clone(), url, self.r.scope(false))?;
-        crate::blob_cache::record_place(&self.client.host, &self.r.r.path, &desc.digest);
         let len = r.total;
         Ok((Box::new(r), len))
     }
