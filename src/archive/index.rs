@@ -72,19 +72,39 @@ pub struct TarIndex {
     order: Vec<String>,
 }
 
+/// The error for a header the tar reader refuses: its complaint without
+/// the field bytes it quotes (from a file that may be anything), and where.
+pub fn not_tar(e: &io::Error, after: Option<&String>) -> Error {
+    let msg = e.to_string();
+    let what = msg.strip_prefix("tar: ").unwrap_or(&msg);
+    let what = what.split(':').next().unwrap_or_default();
+    let what: String = crate::error::escape_controls(what)
+        .chars()
+        .take(80)
+        .collect();
+    match after {
+        None => Error::new(format!("not a tar archive ({what})")),
+        Some(m) => Error::new(format!(
+            "not a valid tar archive: a damaged header after member {m:?} ({what})"
+        )),
+    }
+}
+
 impl TarIndex {
     /// Scan `file` from its start. Fails on a corrupt or truncated archive
     /// (a member whose data would run past the end of the file).
     pub fn scan(mut file: File) -> Result<TarIndex> {
         file.seek(SeekFrom::Start(0))?;
         let len = file.metadata()?.len();
-        let bad = |e: io::Error| Error::new(format!("not a valid tar archive: {e}"));
         let mut entries: HashMap<String, TarEntry> = HashMap::new();
-        let mut order = Vec::new();
+        let mut order: Vec<String> = Vec::new();
         {
             let mut ar = tar::Archive::new(super::TarGuard::new(&file));
-            for e in ar.entries_with_seek().map_err(bad)? {
-                let e = e.map_err(bad)?;
+            for e in ar
+                .entries_with_seek()
+                .map_err(|e| not_tar(&e, order.last()))?
+            {
+                let e = e.map_err(|e| not_tar(&e, order.last()))?;
                 let offset = e.raw_file_position();
                 let size = e.size();
                 let raw = e.path_bytes();

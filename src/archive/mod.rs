@@ -22,7 +22,7 @@ mod output;
 
 pub use guard::{TarGuard, MAX_EXTENSION};
 
-pub use index::{clean_path, EntryKind, EntryReader, TarEntry, TarIndex};
+pub use index::{clean_path, not_tar, EntryKind, EntryReader, TarEntry, TarIndex};
 pub use output::{TarOutput, EXISTS};
 
 use std::fs::File;

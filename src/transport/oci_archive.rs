@@ -250,10 +250,12 @@ impl TarLayout {
     fn scan(&mut self) -> Result<()> {
         let len = self.file.metadata()?.len();
         let mut archive = tar::Archive::new(crate::archive::TarGuard::new(&self.file));
-        let truncated =
-            |e: io::Error| Error::from(e).context("reading the tar (truncated or not a tar?)");
-        for entry in archive.entries_with_seek().map_err(truncated)? {
-            let entry = entry.map_err(truncated)?;
+        let mut last: Option<String> = None;
+        for entry in archive
+            .entries_with_seek()
+            .map_err(|e| crate::archive::not_tar(&e, None))?
+        {
+            let entry = entry.map_err(|e| crate::archive::not_tar(&e, last.as_ref()))?;
             let Some(name) = clean_name(&entry.path_bytes())? else {
                 continue;
             };
@@ -275,6 +277,7 @@ impl TarLayout {
                 )));
             }
             let m = Member { kind, offset, size };
+            last = Some(name.clone());
             if self.members.insert(name.clone(), m).is_some() {
                 return Err(Error::new(format!(
                     "member {name:?} appears twice in the archive"
