@@ -345,7 +345,9 @@ const COPY_HELP: &str = concat!(
 
 Several SOURCE images (or --all-images) can go into one destination that holds
 several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
-source gives (docker-archive:x.tar:NAME:TAG).
+source gives (docker-archive:x.tar:NAME:TAG), so the destination names none
+(oci:layout, not oci:layout:REF), nor does an --all-images source. Every
+source is opened before anything is written.
 
 MULTI-PLATFORM IMAGES
   From an index (OCI image index or Docker manifest list) copy copies the image
@@ -611,7 +613,8 @@ pub struct CopyArgs {
     /// anywhere among them)
     #[arg(value_name = "IMAGE", required = true)]
     pub images: Vec<String>,
-    /// Copy every image the source holds (multi-image archives and layouts)
+    /// Copy every image the source holds (multi-image archives and layouts),
+    /// each under its own name
     #[arg(long)]
     pub all_images: bool,
     #[command(flatten)]

@@ -837,6 +837,71 @@ fn every_image_of_an_archive_goes_into_one_archive_with_shared_layers_once() {
 }
 
 #[test]
+fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
+    let dir = tempdir();
+    let src = fx("tiny2-docker26.tar");
+    let lay = dir.path().join("lay");
+    // two sources, a destination naming one image
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{src}:@0"),
+            &format!("docker-archive:{src}:@1"),
+            &format!("oci:{}:x", lay.display()),
+        ]),
+        2,
+    );
+    assert!(err.contains("leave the name off the destination"), "{err}");
+    // --all-images of a source naming one image
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--all-images",
+            &format!("docker-archive:{src}:tiny:1"),
+            &format!("oci:{}", lay.display()),
+        ]),
+        2,
+    );
+    assert!(err.contains("name it without an image"), "{err}");
+    // a second source that cannot be read: found before anything is written
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{src}:@0"),
+            &format!(
+                "docker-archive:{}",
+                dir.path().join("missing.tar").display()
+            ),
+            &format!("oci:{}", lay.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains("missing.tar"), "{err}");
+    assert!(!lay.exists());
+    // without names: each image keeps its own
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{src}:@0"),
+        &format!("docker-archive:{src}:@1"),
+        &format!("oci:{}", lay.display()),
+    ]));
+    let refs = ok_str(lade().args(["ls-refs", "--store", lay.to_str().unwrap()]));
+    let names: Vec<&str> = refs
+        .lines()
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{refs}");
+    assert!(
+        refs.contains("tiny:1") && refs.contains("tiny-other:1"),
+        "{refs}"
+    );
+}
+
+#[test]
 fn a_destination_dropped_or_failed_leaves_nothing() {
     let dir = tempdir();
     let target = dir.path().join("x.tar");

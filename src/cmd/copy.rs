@@ -37,6 +37,13 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         if sources.len() != 1 {
             return Err(Error::usage("--all-images takes exactly one source"));
         }
+        if sources[0].picks_image() {
+            return Err(Error::usage(format!(
+                "--all-images copies every image of the source; name it without an image \
+                 (not {})",
+                sources[0]
+            )));
+        }
         sources = sources[0].all_images(&transport)?;
     }
     // skopeo's --dest-compress / --dest-decompress.

@@ -103,17 +103,25 @@ pub fn copy_images(
     dst: &dyn ImageReference,
     opts: &CopyOptions,
 ) -> Result<Vec<CopyReport>> {
+    if srcs.len() > 1 && dst.picks_image() {
+        return Err(Error::usage(format!(
+            "{dst} names one image, and {} are copied, each keeping the name its source \
+             gives: leave the name off the destination",
+            srcs.len()
+        )));
+    }
     let open = |src: &dyn ImageReference| {
         src.source(&opts.transport)
             .map_err(|e| e.context(format!("opening {src}")))
     };
-    // The first source is opened before the destination, so a source that
+    // Every source is opened before the destination, so a source that
     // cannot be read (missing, refused, unreachable) leaves no new layout,
-    // directory or archive behind.
-    let mut first = match srcs.first() {
-        Some(s) => Some(open(*s)?),
-        None => None,
-    };
+    // directory or archive behind, nor a first image copied.
+    let mut sources = srcs
+        .iter()
+        .map(|s| open(*s))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
     let dest = dst
         .destination(&opts.transport)
         .map_err(|e| e.context(format!("opening {dst}")))?;
@@ -144,10 +152,7 @@ pub fn copy_images(
     let mut reports = Vec::with_capacity(srcs.len());
     for src in srcs {
         let progress = Progress::new(opts.progress).for_image(src.to_string());
-        let source = match first.take() {
-            Some(s) => s,
-            None => open(*src)?,
-        };
+        let source = sources.next().expect("one source per name");
         // The name the source reference gives, else the names the image
         // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
         let names: Vec<String> = match src.docker_reference() {

@@ -194,6 +194,10 @@ impl ImageReference for ArchiveRef {
         "docker-archive"
     }
 
+    fn picks_image(&self) -> bool {
+        !matches!(self.sel, Selector::Only)
+    }
+
     fn docker_reference(&self) -> Option<String> {
         match &self.sel {
             Selector::Name(r) => Some(r.familiar()),

@@ -61,6 +61,12 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         None
     }
 
+    /// Does the name pick one image of a place that may hold several (a
+    /// tag, a ref name, a Docker name, an archive's `@N`)?
+    fn picks_image(&self) -> bool {
+        self.tag().is_some() || self.docker_reference().is_some()
+    }
+
     /// Open the image for reading.
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>>;
 
