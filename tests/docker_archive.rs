@@ -387,6 +387,30 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     );
     inspect_fails(&name("symlink.tar"), "leads outside the archive");
 
+    // a second manifest.json, a second copy of a layer, as "./NAME": which
+    // one counts depends on the reader, so neither does
+    rewrite(
+        "tiny-docker20.tar",
+        &p("twomanifests.tar"),
+        |_, d| d,
+        &[("./manifest.json", Some(&b"[]"[..]), "")],
+    );
+    inspect_fails(
+        &name("twomanifests.tar"),
+        "member \"manifest.json\" appears twice in the archive",
+    );
+    let first_layer = {
+        let m = manifest_json(Path::new(&fx("tiny-docker20.tar")));
+        m[0]["Layers"][0].as_str().unwrap().to_string()
+    };
+    rewrite(
+        "tiny-docker20.tar",
+        &p("twolayers.tar"),
+        |_, d| d,
+        &[(&format!("./{first_layer}"), Some(&b"other bytes"[..]), "")],
+    );
+    inspect_fails(&name("twolayers.tar"), "appears twice in the archive");
+
     // a 5 MiB manifest.json, a 5 MiB config
     let big = vec![b' '; 5 << 20];
     rewrite(

@@ -60,8 +60,9 @@ pub fn clean_path(p: &str) -> Option<String> {
 
 /// The members of one uncompressed tar file, scanned once.
 ///
-/// Lookups go by normalised path. When a name occurs twice, the later
-/// member wins, as when the archive is extracted. Members whose names are
+/// Lookups go by normalised path. A name two members have (directories
+/// aside) cannot be resolved: extracting the archive would keep the later
+/// one, other readers take the first. Members whose names are
 /// not UTF-8 or climb above the root cannot be named by a lookup and are
 /// left out.
 pub struct TarIndex {
@@ -70,6 +71,10 @@ pub struct TarIndex {
     entries: HashMap<String, TarEntry>,
     /// Names in archive order (first occurrence).
     order: Vec<String>,
+    /// Names more than one member has (directories aside): what they are
+    /// depends on the reader (extraction keeps the last, others the
+    /// first), so a path through one is refused.
+    twice: std::collections::HashSet<String>,
 }
 
 /// The error for a header the tar reader refuses: its complaint without
@@ -98,6 +103,7 @@ impl TarIndex {
         let len = file.metadata()?.len();
         let mut entries: HashMap<String, TarEntry> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
+        let mut twice = std::collections::HashSet::new();
         {
             let mut ar = tar::Archive::new(super::TarGuard::new(&file));
             for e in ar
@@ -137,8 +143,12 @@ impl TarIndex {
                 if name.is_empty() {
                     continue;
                 }
-                if !entries.contains_key(&name) {
-                    order.push(name.clone());
+                match entries.get(&name) {
+                    None => order.push(name.clone()),
+                    Some(old) if old.kind == EntryKind::Dir && kind == EntryKind::Dir => {}
+                    Some(_) => {
+                        twice.insert(name.clone());
+                    }
                 }
                 entries.insert(
                     name.clone(),
@@ -157,6 +167,7 @@ impl TarIndex {
             len,
             entries,
             order,
+            twice,
         })
     }
 
@@ -211,6 +222,9 @@ impl TarIndex {
             let Some(e) = self.entries.get(&key) else {
                 continue; // directories need not have members of their own
             };
+            if self.twice.contains(&key) {
+                return fail(format!("member {key:?} appears twice in the archive"));
+            }
             match e.kind {
                 EntryKind::Symlink | EntryKind::HardLink => {
                     hops += 1;
