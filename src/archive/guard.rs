@@ -51,6 +51,10 @@ pub struct TarGuard<R> {
     /// GNU sparse extension blocks of the current entry (the parser keeps
     /// a record per region they list).
     sparse_blocks: u64,
+    /// Bytes followed so far.
+    passed: u64,
+    /// See [`Self::end`].
+    end: Option<u64>,
 }
 
 impl<R> TarGuard<R> {
@@ -66,7 +70,15 @@ impl<R> TarGuard<R> {
             pending_pax: None,
             entries: 0,
             sparse_blocks: 0,
+            passed: 0,
+            end: None,
         }
+    }
+
+    /// Where the archive ends (after its first all-zero header block,
+    /// where the parser stops), once the stream has passed it.
+    pub fn end(&self) -> Option<u64> {
+        self.end
     }
 
     /// Follow `bytes`, the next ones of the stream.
@@ -79,10 +91,14 @@ impl<R> TarGuard<R> {
                     self.block[self.fill..self.fill + k].copy_from_slice(&bytes[..k]);
                     self.fill += k;
                     bytes = &bytes[k..];
+                    self.passed += k as u64;
                     if self.fill == BLOCK {
                         self.fill = 0;
                         if self.phase == Phase::Header {
                             self.header()?;
+                            if self.phase == Phase::Done {
+                                self.end = Some(self.passed);
+                            }
                         } else {
                             self.sparse_block()?;
                         }
@@ -92,6 +108,7 @@ impl<R> TarGuard<R> {
                     let k = (self.left.min(bytes.len() as u64)) as usize;
                     self.data(&bytes[..k]);
                     bytes = &bytes[k..];
+                    self.passed += k as u64;
                 }
             }
         }
@@ -107,6 +124,7 @@ impl<R> TarGuard<R> {
             // them read by then).
             Phase::Data if n <= self.left && self.pax_left == 0 => {
                 self.left -= n;
+                self.passed += n;
                 if self.left == 0 {
                     self.end_data();
                 }

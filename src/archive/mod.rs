@@ -26,7 +26,7 @@ pub use index::{clean_path, not_tar, EntryKind, EntryReader, TarEntry, TarIndex}
 pub use output::{TarOutput, EXISTS};
 
 use std::fs::File;
-use std::io::{self, BufReader, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -52,8 +52,31 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
         Compression::None => Ok((file, Compression::None)),
         Compression::Gzip => {
             let mut tmp = crate::fsutil::scratch_file(tmp_dir, "to decompress into")?;
-            let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
-            io::copy(&mut gz, &mut tmp).context("decompressing the gzip archive")?;
+            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
+            // Up to the archive's end, where the parser stops: what a
+            // gzip holds past it is not written out, however much it is.
+            let mut guard = TarGuard::new(gz);
+            let mut buf = vec![0u8; 1 << 16];
+            let copied = (|| -> io::Result<()> {
+                let mut written = 0u64;
+                loop {
+                    let n = match guard.read(&mut buf) {
+                        Ok(0) => return Ok(()),
+                        Ok(n) => n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    let keep = guard
+                        .end()
+                        .map_or(n, |end| (end - written).min(n as u64) as usize);
+                    tmp.write_all(&buf[..keep])?;
+                    written += keep as u64;
+                    if guard.end().is_some() {
+                        return Ok(());
+                    }
+                }
+            })();
+            copied.context("decompressing the gzip archive")?;
             tmp.seek(SeekFrom::Start(0))?;
             Ok((tmp, Compression::Gzip))
         }
@@ -75,4 +98,45 @@ fn read_prefix(file: &File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A gzip archive is decompressed up to the tar's end (and a record
+    /// of padding); bytes after that are not written out.
+    #[test]
+    fn gzip_input_stops_at_the_archives_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tar = Vec::new();
+        {
+            let mut b = tar::Builder::new(&mut tar);
+            let mut h = tar::Header::new_ustar();
+            h.set_size(5);
+            h.set_mode(0o644);
+            b.append_data(&mut h, "a", &b"hello"[..]).unwrap();
+            b.finish().unwrap();
+        }
+        let tar_len = tar.len() as u64;
+        // 64 MiB of zeros after the end, and a second gzip member
+        let path = dir.path().join("x.tar.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&tar).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+        }
+        gz.finish().unwrap();
+        let (f, c) = open_input(&path, Some(dir.path())).unwrap();
+        assert_eq!(c, Compression::Gzip);
+        let len = f.metadata().unwrap().len();
+        // the end: after the first of the two zero blocks
+        assert_eq!(len, tar_len - 512, "bytes written");
+        let ix = TarIndex::scan(f).unwrap();
+        assert_eq!(ix.read_small("a", 100).unwrap(), b"hello");
+    }
 }

@@ -43,12 +43,11 @@ use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
     TransportOptions,
 };
-use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{fsync_dir, open_once, read_up_to, temp_file_in};
+use crate::fsutil::{fsync_dir, open_once, temp_file_in};
 use crate::model::{
-    Algorithm, Compression, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
-    MAX_MANIFEST_SIZE, REF_NAME,
+    Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
+    REF_NAME,
 };
 use crate::store::{copy_buffered, parse_index_json, set_ref_in, LAYOUT_VERSION};
 use crate::verify::VerifyingReader;
@@ -215,25 +214,7 @@ fn clean_name(raw: &[u8]) -> Result<Option<String>> {
 
 impl TarLayout {
     fn open(path: &Path, tmp_dir: Option<&Path>) -> Result<TarLayout> {
-        let mut file = crate::fsutil::open_regular(path)?;
-        let mut magic = [0u8; 4];
-        let n = read_up_to(&mut file, &mut magic)?;
-        file.seek(SeekFrom::Start(0))?;
-        let file = match sniff(&magic[..n]) {
-            Compression::None => file,
-            Compression::Gzip => {
-                let mut tmp = crate::fsutil::scratch_file(tmp_dir, "for the decompressed archive")?;
-                let mut gz = flate2::read::MultiGzDecoder::new(io::BufReader::new(file));
-                copy_buffered(&mut gz, &mut tmp).context("decompressing")?;
-                tmp.seek(SeekFrom::Start(0))?;
-                tmp
-            }
-            Compression::Zstd => {
-                return Err(Error::new(
-                    "zstd-compressed archives are not supported; decompress it first",
-                ))
-            }
-        };
+        let (file, _) = crate::archive::open_input(path, tmp_dir)?;
         let mut t = TarLayout {
             members: HashMap::new(),
             file,
