@@ -2086,16 +2086,18 @@ fn credentials_never_go_to_hosts_the_registry_names() {
 
 #[test]
 fn a_tag_list_that_never_ends_is_refused() {
-    // 200,000 tags a page, and always a next page.
+    // 200,000 tags a page, and always a new next page.
     let page: Vec<String> = (0..200_000).map(|i| format!("t{i}")).collect();
     let body = serde_json::to_vec(&json!({"name": "r", "tags": page})).unwrap();
+    let n = AtomicUsize::new(0);
     let reg = serve(None, move |req| {
         if req.path == "/v2/" {
             return Action::Respond(response("200 OK", &[], b"{}"));
         }
+        let i = n.fetch_add(1, Ordering::SeqCst);
         Action::Respond(response(
             "200 OK",
-            &[("Link", "</v2/r/tags/list?last=x>; rel=\"next\"".into())],
+            &[("Link", format!("</v2/r/tags/list?last=x{i}>; rel=\"next\""))],
             &body,
         ))
     });
@@ -2110,6 +2112,34 @@ fn a_tag_list_that_never_ends_is_refused() {
     );
     assert!(err.contains("goes past 1000000 tags"), "{err}");
     assert!(t0.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn a_tag_list_whose_next_page_repeats_is_refused_at_once() {
+    let asked = Arc::new(Mutex::new(0usize));
+    let count = asked.clone();
+    let reg = serve(None, move |req| {
+        if req.path == "/v2/" {
+            return Action::Respond(response("200 OK", &[], b"{}"));
+        }
+        *count.lock().unwrap() += 1;
+        Action::Respond(response(
+            "200 OK",
+            &[("Link", "</v2/r/tags/list?n=1>; rel=\"next\"".into())],
+            br#"{"name": "r", "tags": ["a"]}"#,
+        ))
+    });
+    let err = fails_with(
+        lade().args([
+            "list-tags",
+            "--tls-verify=false",
+            &format!("docker://{reg}/r"),
+        ]),
+        3,
+    );
+    assert!(err.contains("tag list of r does not end"), "{err}");
+    // the first page, the linked one, and no more
+    assert_eq!(*asked.lock().unwrap(), 2);
 }
 
 #[test]

@@ -445,6 +445,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     let scope = vec![format!("repository:{repo}:pull")];
     let mut url = c.url(&format!("/v2/{repo}/tags/list"));
     let mut tags = Vec::new();
+    let mut pages = std::collections::HashSet::from([url.clone()]);
     for _ in 0..10_000 {
         let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
         if missing_is_empty && tags.is_empty() && resp.status().as_u16() == 404 {
@@ -466,7 +467,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             )));
         }
         match link.as_deref().and_then(next_link) {
-            Some(n) => url = c.resolve(&n),
+            Some(n) => url = next_page(c, &mut pages, &n, &format!("tag list of {repo}"))?,
             None => return Ok(remember_listing(c, repo, tags)),
         }
     }
@@ -474,6 +475,25 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         "registry {}: tag list of {repo} does not end",
         c.host
     )))
+}
+
+/// The URL of a listing's next page, unless a page before had it (the
+/// listing would go round forever).
+fn next_page(
+    c: &Client,
+    pages: &mut std::collections::HashSet<String>,
+    link: &str,
+    what: &str,
+) -> Result<String> {
+    let url = c.resolve(link);
+    if !pages.insert(url.clone()) {
+        return Err(Error::new(format!(
+            "registry {}: {what} does not end: its next page is one it has given before ({})",
+            c.host,
+            crate::error::escape_controls(link)
+        )));
+    }
+    Ok(url)
 }
 
 /// The target of `<URL>; rel="next"`.
@@ -646,6 +666,7 @@ impl RegistrySource {
         }
         let path = format!("/v2/{}/referrers/{subject}", self.r.r.path);
         let mut url = c.url(&path);
+        let mut pages = std::collections::HashSet::from([url.clone()]);
         let mut out = Vec::new();
         for _ in 0..1000 {
             let resp = c.send(
@@ -673,7 +694,9 @@ impl RegistrySource {
             })?;
             out.extend(index.manifests);
             match link.as_deref().and_then(next_link) {
-                Some(n) => url = c.resolve(&n),
+                Some(n) => {
+                    url = next_page(c, &mut pages, &n, &format!("referrers list of {subject}"))?
+                }
                 None => return Ok(Some(out)),
             }
         }
