@@ -301,11 +301,12 @@ fn compact(path: &std::path::Path, dir: &std::path::Path) -> std::io::Result<()>
     static ONE: Mutex<()> = Mutex::new(());
     let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
     let lines = read(path).unwrap_or_default().latest_lines();
-    let mut t = tempfile::Builder::new()
-        .prefix(".blob-info")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)?;
-    crate::fsutil::track_temp(t.path());
+    let mut t = crate::fsutil::tracked(|| {
+        tempfile::Builder::new()
+            .prefix(".blob-info")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(dir)
+    })?;
     let mut w = std::io::BufWriter::new(t.as_file_mut());
     for l in &lines {
         w.write_all(l.as_bytes())?;

@@ -324,7 +324,8 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
                             (gzip layers as they are, zstd ones decompressed)
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
                             (needed when the layout holds several images); a new
-                            one is made by the first blob written into it
+                            one is made by the first blob written into it, and
+                            taken back if the write fails
   oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in
                             place; writing replaces PATH
   docker-archive:PATH[:NAME:TAG|:@N]

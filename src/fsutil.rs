@@ -257,11 +257,7 @@ pub const TMP_PREFIX: &str = ".lade-tmp-";
 /// A new temp file (`.lade-tmp-*`) in `dir`, removed when dropped and, if
 /// the process is interrupted first, by [`remove_temps_on_signals`].
 pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)?;
-    track_temp(tmp.path());
-    Ok(tmp)
+    tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))
 }
 
 /// The named temp files this process has made; those still there are
@@ -273,13 +269,19 @@ fn temps() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
     TEMPS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Remember a temp file made at `path`, for [`remove_temps_on_signals`].
-pub fn track_temp(path: &Path) {
+/// Make a named temp file (`make`) and remember it, for
+/// [`remove_temps_on_signals`]. Made under the list's lock: once a signal's
+/// removal has started, no temp file is made that it would miss.
+pub fn tracked<F>(
+    make: impl FnOnce() -> io::Result<tempfile::NamedTempFile<F>>,
+) -> io::Result<tempfile::NamedTempFile<F>> {
     let mut t = temps();
+    let tmp = make()?;
     if t.len() >= 256 && t.len().is_power_of_two() {
         t.retain(|p| p.symlink_metadata().is_ok());
     }
-    t.push(path.to_path_buf());
+    t.push(tmp.path().to_path_buf());
+    Ok(tmp)
 }
 
 /// Files and directories (not temp files) that writes under way have
@@ -436,13 +438,13 @@ pub fn link_verified(
     digest: &Digest,
     size: u64,
 ) -> Result<Option<tempfile::TempPath>> {
-    let Ok(tmp) = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .make_in(dir, |p| std::fs::hard_link(src, p))
-    else {
+    let Ok(tmp) = tracked(|| {
+        tempfile::Builder::new()
+            .prefix(TMP_PREFIX)
+            .make_in(dir, |p| std::fs::hard_link(src, p))
+    }) else {
         return Ok(None);
     };
-    track_temp(tmp.path());
     let f = open_regular_nofollow(tmp.path())
         .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
     {
@@ -528,8 +530,8 @@ mod tests {
     fn temps_tracked_stay_few_once_gone() {
         let dir = tempfile::tempdir().unwrap();
         let live = temp_file_in(dir.path()).unwrap();
-        for i in 0..5000 {
-            track_temp(&dir.path().join(format!("gone-{i}")));
+        for _ in 0..5000 {
+            drop(temp_file_in(dir.path()).unwrap());
         }
         let t = temps();
         assert!(t.len() < 600, "{}", t.len());

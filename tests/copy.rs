@@ -235,20 +235,34 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
     let e = fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
     assert!(e.contains(&layer) && e.contains("digest mismatch"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");
+    // The layout the copy made (the config and a layer were in) is gone.
+    assert!(!dst_dir.exists());
+    // An empty directory that was there stays, empty.
+    fs::create_dir(&dst_dir).unwrap();
+    fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
+    assert_eq!(fs::read_dir(&dst_dir).unwrap().count(), 0);
+    // A layout that was there keeps its images; what the failed copy put
+    // in is whole blobs only, no temp file, no ref.
+    let other = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    ok(lade().args(["copy", "-q", &other, &oci(&dst_dir, "keep")]));
+    let index = fs::read(dst_dir.join("index.json")).unwrap();
+    fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
+    assert_eq!(fs::read(dst_dir.join("index.json")).unwrap(), index);
     assert!(!dst_dir
         .join("blobs/sha256")
         .join(layer.trim_start_matches("sha256:"))
         .exists());
-    assert_eq!(
-        ok_str(lade().arg("--store").arg(&dst_dir).arg("ls-refs")),
-        ""
-    );
     let leftovers: Vec<_> = fs::read_dir(&dst_dir)
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(".lade-tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    ok(lade().arg("--store").arg(&dst_dir).arg("fsck"));
+    fs::remove_dir_all(&dst_dir).unwrap();
     // A layer missing from the source: the image is broken (exit 3), not
     // absent (exit 1, as for an unknown ref).
     fs::remove_file(&path).unwrap();
@@ -260,10 +274,7 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
         lade().args(["copy", "-q", &unknown, &oci(&dst_dir, "x")]),
         1,
     );
-    assert_eq!(
-        ok_str(lade().arg("--store").arg(&dst_dir).arg("ls-refs")),
-        ""
-    );
+    assert!(!dst_dir.exists());
 }
 
 /// What a layer compressed on the way became is learnt only from a
@@ -592,6 +603,11 @@ fn a_layout_with_a_broken_index_gets_no_blobs() {
     let err = fails_with(lade().args(["copy", "-q", &b, &oci(&dir, "b")]), 3);
     assert!(err.contains("index.json"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(blobs(), before);
+    // A layout (oci-layout there) without index.json: the same.
+    fs::remove_file(dir.join("index.json")).unwrap();
+    let err = fails_with(lade().args(["copy", "-q", &b, &oci(&dir, "b")]), 3);
+    assert!(err.contains("index.json"), "{err}");
     assert_eq!(blobs(), before);
     // An absent ref: "not there", the name said once.
     fs::write(

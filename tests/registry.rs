@@ -3005,6 +3005,8 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
             }
         }
         assert!(!left.iter().any(|f| f.ends_with(&layer_hex)), "{dest}");
+        // and a destination the copy made is taken back whole
+        assert!(!d.exists(), "{dest}: left {left:?}");
     }
 }
 

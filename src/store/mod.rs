@@ -51,6 +51,17 @@ pub struct Layout {
     root: PathBuf,
 }
 
+/// What [`Layout::create`] made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    /// Nothing: the layout was there.
+    Nothing,
+    /// The layout, in an empty directory that was there.
+    Layout,
+    /// The layout and its directory.
+    Directory,
+}
+
 /// Held while a layout is made or checked (see `Layout::lock_root`).
 struct RootLock {
     _dir: File,
@@ -116,20 +127,96 @@ impl Layout {
     /// Make the layout if `root` is missing or an empty directory, else
     /// check it is one. Under the root's exclusive lock, so threads and
     /// processes writing into one new layout at once make it once, and
-    /// none sees it half made.
-    pub fn create(&self) -> Result<()> {
+    /// none sees it half made. Returns what this call made, if anything.
+    pub fn create(&self) -> Result<Made> {
         if self.whole() {
-            return Ok(());
+            return Ok(Made::Nothing);
         }
         let ctx = || self.root.display().to_string();
+        let mut made = Made::Layout;
         if !self.root.exists() {
             fs::create_dir_all(&self.root).with_context(ctx)?;
+            made = Made::Directory;
         }
         let _made = self.lock_root(true)?;
         if self.is_new()? {
-            self.init().with_context(ctx)
+            self.init().with_context(ctx)?;
+            Ok(made)
         } else {
-            self.check_layout_file().with_context(ctx)
+            self.check_layout_file().with_context(ctx)?;
+            Ok(Made::Nothing)
+        }
+    }
+
+    /// Take back a layout [`Layout::create`] made (`made`) for a write
+    /// that then failed, when nothing but that write's blobs (`written`)
+    /// is in it: no manifest in index.json, no other blob, no other file
+    /// (another writer's temp files among them). Else, or on any error,
+    /// it stays as it is. Under the root's exclusive lock; `oci-layout`
+    /// goes first, so no reader takes what is left for a layout.
+    pub fn unmake(&self, made: Made, written: &std::collections::HashSet<Digest>) {
+        if made == Made::Nothing {
+            return;
+        }
+        let Ok(Some(_lock)) = self.lock_root(true) else {
+            return;
+        };
+        let Ok(index) = self.read_index() else {
+            return;
+        };
+        if !index.manifests.is_empty() {
+            return;
+        }
+        let mut blobs = Vec::new();
+        let mut dirs = Vec::new();
+        let Ok(rd) = fs::read_dir(&self.root) else {
+            return;
+        };
+        for e in rd {
+            let Ok(e) = e else { return };
+            match e.file_name().to_str() {
+                Some(LAYOUT_FILE | INDEX_FILE) => {}
+                Some("blobs") => {
+                    let Ok(algs) = fs::read_dir(e.path()) else {
+                        return;
+                    };
+                    for a in algs {
+                        let Ok(a) = a else { return };
+                        let Ok(files) = fs::read_dir(a.path()) else {
+                            return;
+                        };
+                        for f in files {
+                            let Ok(f) = f else { return };
+                            let name = format!(
+                                "{}:{}",
+                                a.file_name().to_string_lossy(),
+                                f.file_name().to_string_lossy()
+                            );
+                            let ours = Digest::parse(&name).is_ok_and(|d| written.contains(&d));
+                            if !ours {
+                                return;
+                            }
+                            blobs.push(f.path());
+                        }
+                        dirs.push(a.path());
+                    }
+                    dirs.push(e.path());
+                }
+                _ => return,
+            }
+        }
+        if fs::remove_file(self.root.join(LAYOUT_FILE)).is_err() {
+            return;
+        }
+        for b in &blobs {
+            let _ = fs::remove_file(b);
+        }
+        for d in &dirs {
+            let _ = fs::remove_dir(d);
+        }
+        let _ = fs::remove_file(self.root.join(INDEX_FILE));
+        if made == Made::Directory {
+            let _ = fs::remove_dir(&self.root);
         }
     }
 

@@ -11,19 +11,19 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use super::{
     split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
     Reused, TransportOptions,
 };
 use crate::error::{Error, Result};
-use crate::fsutil::open_once;
+use crate::fsutil::{commit_added, forget_added, open_once, track_added};
 use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
 };
-use crate::store::{set_ref_in, Layout};
+use crate::store::{set_ref_in, Layout, Made, INDEX_FILE, LAYOUT_FILE};
 use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
@@ -171,9 +171,11 @@ impl ImageReference for OciRef {
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         // Made by the first write: a copy that fails first leaves no layout.
         let layout = Layout::open_for_writing(&self.path)?;
-        // An index.json that does not parse fails the copy here, before
-        // blobs go in that it could never name.
-        if layout.root().join("index.json").exists() {
+        // An index.json that does not parse (or is missing from a layout
+        // made) fails the copy here, before blobs go in that it could
+        // never name.
+        let root = layout.root();
+        if root.join(INDEX_FILE).exists() || root.join(LAYOUT_FILE).exists() {
             layout.read_index()?;
         }
         Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
@@ -398,7 +400,12 @@ fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
 pub struct LayoutDest {
     /// Made (if new) on the first write: see [`LayoutDest::writable`].
     layout: Layout,
-    made: OnceLock<()>,
+    /// Set by the first write: what it made of the layout.
+    made: Mutex<Option<Made>>,
+    /// The blobs put, while this destination made the layout: taken back
+    /// with it when the write fails (see [`Layout::unmake`]).
+    written: Mutex<std::collections::HashSet<Digest>>,
+    committed: std::sync::atomic::AtomicBool,
     /// The layout's absolute path, as the claim scope of its blobs: the
     /// same for every destination of one layout, made or not yet made.
     scope: String,
@@ -415,10 +422,14 @@ impl LayoutDest {
     pub fn new(layout: Layout, name: Option<String>) -> Self {
         let root = layout.root();
         let scope = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let scope = format!("oci:{}", scope.display());
+        *open_dests().entry(scope.clone()).or_insert(0) += 1;
         LayoutDest {
-            scope: format!("oci:{}", scope.display()),
+            scope,
             layout,
-            made: OnceLock::new(),
+            made: Mutex::new(None),
+            written: Mutex::new(Default::default()),
+            committed: Default::default(),
             name,
             images: Mutex::new(Vec::new()),
             referrers: Mutex::new(Vec::new()),
@@ -428,11 +439,75 @@ impl LayoutDest {
 
     /// The layout, made first if it is new.
     fn writable(&self) -> Result<&Layout> {
-        if self.made.get().is_none() {
-            self.layout.create()?;
-            let _ = self.made.set(());
+        let mut slot = self.made.lock().unwrap();
+        if slot.is_none() {
+            let made = self.layout.create()?;
+            *slot = Some(made);
+            if made != Made::Nothing {
+                // Taken back on a signal too, unless committed by then.
+                let root = self.layout.root();
+                if made == Made::Directory {
+                    track_added(root);
+                }
+                for p in ["blobs", "blobs/sha256", INDEX_FILE, LAYOUT_FILE] {
+                    track_added(&root.join(p));
+                }
+            }
         }
         Ok(&self.layout)
+    }
+
+    /// Note a blob put, if this destination made the layout.
+    fn wrote(&self, d: &Digest) {
+        if self
+            .made
+            .lock()
+            .unwrap()
+            .is_some_and(|m| m != Made::Nothing)
+        {
+            let mut w = self.written.lock().unwrap();
+            if w.insert(d.clone()) {
+                track_added(&self.layout.blob_path(d));
+            }
+        }
+    }
+}
+
+/// The destinations of each layout (by scope) open in this process: a
+/// layout is taken back only by the last (sync writes images at once).
+fn open_dests() -> std::sync::MutexGuard<'static, HashMap<String, usize>> {
+    static OPEN: std::sync::LazyLock<Mutex<HashMap<String, usize>>> =
+        std::sync::LazyLock::new(Default::default);
+    OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Drop for LayoutDest {
+    /// A layout this destination made is taken back when the write
+    /// fails, unless something else has been put into it or another
+    /// destination of this process is writing into it.
+    fn drop(&mut self) {
+        let others = {
+            let mut open = open_dests();
+            let n = open.get_mut(&self.scope).map_or(0, |n| {
+                *n -= 1;
+                *n
+            });
+            if n == 0 {
+                open.remove(&self.scope);
+            }
+            n
+        };
+        let Some(made) = *self.made.lock().unwrap_or_else(|e| e.into_inner()) else {
+            return;
+        };
+        if made == Made::Nothing {
+            return;
+        }
+        if others == 0 && !self.committed.load(std::sync::atomic::Ordering::SeqCst) {
+            let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+            self.layout.unmake(made, &written);
+        }
+        forget_added(self.layout.root());
     }
 }
 
@@ -472,6 +547,7 @@ impl ImageDestination for LayoutDest {
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
         let want = expected.digest.as_ref().map(|d| (d, expected.size));
         let (digest, size) = self.writable()?.put(reader, want)?;
+        self.wrote(&digest);
         Ok(Descriptor::new(expected.media_type.clone(), digest, size))
     }
 
@@ -482,6 +558,7 @@ impl ImageDestination for LayoutDest {
         if !self.writable()?.put_link(path, d, size)? {
             return Ok(None);
         }
+        self.wrote(d);
         Ok(Some(Descriptor::new(
             expected.media_type.clone(),
             d.clone(),
@@ -496,6 +573,7 @@ impl ImageDestination for LayoutDest {
         names: &[String],
     ) -> Result<()> {
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.wrote(&m.digest);
         if instance.is_none() {
             let mut images = self.images.lock().unwrap();
             let name = image_ref_name(&self.name, images.is_empty(), names)?;
@@ -515,6 +593,7 @@ impl ImageDestination for LayoutDest {
 
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.wrote(&m.digest);
         let mut entry = m.descriptor();
         entry.artifact_type = desc.artifact_type.clone();
         entry.annotations = desc.annotations.clone();
@@ -533,6 +612,7 @@ impl ImageDestination for LayoutDest {
     fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {
         validate_ref_name(tag)?;
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
+        self.wrote(&m.digest);
         self.tagged
             .lock()
             .unwrap()
@@ -541,35 +621,42 @@ impl ImageDestination for LayoutDest {
     }
 
     fn commit(self: Box<Self>) -> Result<()> {
-        let images = self.images.into_inner().unwrap();
-        let referrers = self.referrers.into_inner().unwrap();
-        let tagged = self.tagged.into_inner().unwrap();
+        use std::sync::atomic::Ordering;
+        let images = std::mem::take(&mut *self.images.lock().unwrap());
+        let referrers = std::mem::take(&mut *self.referrers.lock().unwrap());
+        let tagged = std::mem::take(&mut *self.tagged.lock().unwrap());
         if images.is_empty() && referrers.is_empty() && tagged.is_empty() {
+            self.committed.store(true, Ordering::SeqCst);
             return Ok(());
         }
         // Made already: every entry was put (written) first.
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
-        self.layout.update_index(|index| {
-            for r in referrers {
-                if !index.manifests.iter().any(|m| m.digest == r.digest) {
-                    index.manifests.push(r);
-                }
-            }
-            for (desc, name) in images {
-                match name {
-                    Some(n) => {
-                        let mut entry = desc;
-                        entry.set_annotation(REF_NAME, &n);
-                        set_ref_in(index, &n, entry);
+        // A signal meanwhile takes back a layout made here whole, or not at all.
+        commit_added(self.layout.root(), || {
+            self.layout.update_index(|index| {
+                for r in referrers {
+                    if !index.manifests.iter().any(|m| m.digest == r.digest) {
+                        index.manifests.push(r);
                     }
-                    None => {
-                        if !index.manifests.iter().any(|m| m.digest == desc.digest) {
-                            index.manifests.push(desc);
+                }
+                for (desc, name) in images {
+                    match name {
+                        Some(n) => {
+                            let mut entry = desc;
+                            entry.set_annotation(REF_NAME, &n);
+                            set_ref_in(index, &n, entry);
+                        }
+                        None => {
+                            if !index.manifests.iter().any(|m| m.digest == desc.digest) {
+                                index.manifests.push(desc);
+                            }
                         }
                     }
                 }
-            }
+                Ok(())
+            })?;
+            self.committed.store(true, Ordering::SeqCst);
             Ok(())
         })
     }

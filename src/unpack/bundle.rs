@@ -36,11 +36,12 @@ pub fn prepare(dir: &Path) -> Result<PathBuf> {
 /// Write `config.json` into `dir` (replacing, never writing through, what
 /// is there).
 pub fn write_spec(dir: &Path, spec: &Value) -> Result<()> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".config.json.")
-        .tempfile_in(dir)
-        .map_err(|e| Error::from(e).context(dir.display()))?;
-    crate::fsutil::track_temp(tmp.path());
+    let mut tmp = crate::fsutil::tracked(|| {
+        tempfile::Builder::new()
+            .prefix(".config.json.")
+            .tempfile_in(dir)
+    })
+    .map_err(|e| Error::from(e).context(dir.display()))?;
     let mut bytes = serde_json::to_vec_pretty(spec).expect("spec serializes");
     bytes.push(b'\n');
     tmp.write_all(&bytes)?;
