@@ -412,6 +412,16 @@ complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l debug -d 'Say
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+false\t''"
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l retry-delay -d 'docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
@@ -422,6 +432,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-variant -d
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l bundle -d 'Write an OCI runtime bundle: DIR/rootfs and DIR/config.json'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'

@@ -267,6 +267,7 @@ pub enum Command {
 const UNPACK_LAYER_HELP: &str = "\
 LAYER is a file, - for standard input, or the digest of a blob in the store.
 Compression (gzip, every member; zstd; none) is told by the first bytes.
+DIR is created if missing, and removed again if the layer cannot be applied.
 Whiteouts (.wh.NAME) and opaque directories (.wh..wh..opq) apply to what DIR
 already holds, so layers applied one after another give the image's root
 filesystem; an opaque marker hides everything lower layers had under its
@@ -296,12 +297,17 @@ EXAMPLES
 
 const UNPACK_HELP: &str = "\
 IMAGE is TRANSPORT:DETAILS (oci:PATH[:REF], oci-archive:, docker-archive:,
-dir:) or a store ref (NAME[:TAG] or sha256:HEX). Each layer is verified
-against its digest and size, and its uncompressed bytes against the config's
-diff_id, while it is applied; on a mismatch lade stops with an error and DIR
-must be thrown away. DIR is created if missing; layers apply on top of what
-it holds. With --bundle, DIR gets rootfs/ (which must not exist yet) and a
-config.json for runc/crun, as umoci unpack writes.
+dir:, docker://, docker-daemon:) or a store ref (NAME[:TAG] or sha256:HEX).
+Each layer is verified against its digest and size, and its uncompressed
+bytes against the config's diff_id, while it is applied. DIR is created if
+missing; layers apply on top of what it holds. With --bundle, DIR gets
+rootfs/ (which must not exist yet) and a config.json for runc/crun, as umoci
+unpack writes.
+
+A failed or interrupted unpack (a mismatch, a signal, --command-timeout)
+removes what it made: DIR if it made it, else a bundle's rootfs/, so the
+same command can run again. Into a DIR that was there, it stops where it got
+to and says that DIR is incomplete: throw it away.
 
 SAFETY
   Names are resolved inside the root filesystem as with unpack-layer: nothing
@@ -1215,6 +1221,8 @@ pub struct UnpackArgs {
     /// Print nothing but errors and warnings
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// The image: TRANSPORT:DETAILS or a store ref
     #[arg(value_name = "IMAGE")]
     pub image: String,

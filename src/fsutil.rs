@@ -315,6 +315,49 @@ pub fn forget_added(dir: &Path) {
     added().retain(|p| !p.starts_with(dir));
 }
 
+/// Directory trees a write under way has made (an unpacked root):
+/// removed whole when a signal ends the process. Locked after [`temps`].
+fn trees() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static TREES: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    TREES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A directory a write made (if it did: `None` when it was there), taken
+/// back whole, contents and all, when the write fails (dropped before
+/// [`MadeDir::keep`]) or a signal ends the process.
+pub struct MadeDir(Option<std::path::PathBuf>);
+
+impl MadeDir {
+    pub fn new(made: Option<std::path::PathBuf>) -> MadeDir {
+        if let Some(p) = &made {
+            trees().push(p.clone());
+        }
+        MadeDir(made)
+    }
+
+    /// The directory, if the write made it.
+    pub fn path(&self) -> Option<&Path> {
+        self.0.as_deref()
+    }
+
+    /// The write is done: the directory stays.
+    pub fn keep(mut self) {
+        if let Some(p) = self.0.take() {
+            trees().retain(|t| *t != p);
+        }
+    }
+}
+
+impl Drop for MadeDir {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let mut t = trees();
+            let _ = std::fs::remove_dir_all(&p);
+            t.retain(|x| *x != p);
+        }
+    }
+}
+
 /// Is signal `sig` in the `SigIgn:` mask of a `/proc/PID/status` text?
 fn ignored_in(status: &str, sig: i32) -> bool {
     status
@@ -357,13 +400,11 @@ fn restore_terminal() {
 /// Remove the temp files of the writes under way and what they added
 /// (newest first; a directory only when empty by then). The locks come
 /// back held: kept until the process ends, nothing is added meanwhile.
-fn abandon_writes() -> (
-    std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
-    std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>,
-) {
+fn abandon_writes() -> [PathsGuard; 3] {
     restore_terminal();
     let a = added();
     let t = temps();
+    let d = trees();
     for p in t.iter() {
         let _ = std::fs::remove_file(p);
     }
@@ -372,7 +413,30 @@ fn abandon_writes() -> (
             let _ = std::fs::remove_dir(p);
         }
     }
-    (a, t)
+    // Writers into a tree stop at their next entry (see `abandoning`):
+    // what one was making meanwhile goes at the next try.
+    ABANDONING.store(true, std::sync::atomic::Ordering::SeqCst);
+    for p in d.iter() {
+        for _ in 0..40 {
+            let _ = std::fs::remove_dir_all(p);
+            if std::fs::symlink_metadata(p).is_err() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    }
+    [a, t, d]
+}
+
+/// One of the lists of paths a signal's removal goes through, held.
+type PathsGuard = std::sync::MutexGuard<'static, Vec<std::path::PathBuf>>;
+
+static ABANDONING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Are the writes under way being abandoned (a signal, `--command-timeout`)?
+/// Long writes into a [`MadeDir`] check it between entries and stop.
+pub fn abandoning() -> bool {
+    ABANDONING.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// `--command-timeout`: after `limit`, the writes under way are abandoned

@@ -2870,7 +2870,16 @@ fn inspect_goes_on_when_the_tag_list_is_denied() {
 /// halfway: the first half is sent, then nothing for a minute. Returns
 /// its address, the layer's hex digest and how many times it stalled.
 fn stalling_registry() -> (String, String, Arc<AtomicUsize>) {
-    let layer = vec![7u8; 4 << 20];
+    // A layer of four 1 MiB files (unpack gets two in before the stall).
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..4 {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(1 << 20);
+        h.set_mode(0o644);
+        b.append_data(&mut h, format!("f{i}"), &vec![7u8; 1 << 20][..])
+            .unwrap();
+    }
+    let layer = b.into_inner().unwrap();
     let layer_d = format!("sha256:{}", sha256_hex(&layer));
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux",
@@ -3007,6 +3016,32 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
         assert!(!left.iter().any(|f| f.ends_with(&layer_hex)), "{dest}");
         // and a destination the copy made is taken back whole
         assert!(!d.exists(), "{dest}: left {left:?}");
+    }
+    // An unpack stuck the same way: the directory it made goes, and a
+    // bundle's rootfs in a directory that was there.
+    for (bundle, d) in [(false, t.path().join("u")), (true, t.path().join("b"))] {
+        if bundle {
+            fs::create_dir(&d).unwrap();
+        }
+        let mut cmd = lade();
+        cmd.args([
+            "--command-timeout",
+            "2s",
+            "unpack",
+            "-q",
+            "--tls-verify=false",
+        ]);
+        if bundle {
+            cmd.arg("--bundle");
+        }
+        let err = fails_with(cmd.arg(format!("docker://{addr}/stuck:1")).arg(&d), 3);
+        assert_eq!(stalls.swap(0, Ordering::SeqCst), 1, "{err}");
+        assert!(err.contains("--command-timeout 2s"), "{err}");
+        if bundle {
+            assert_eq!(fs::read_dir(&d).unwrap().count(), 0, "{d:?}");
+        } else {
+            assert!(!d.exists(), "{d:?}");
+        }
     }
 }
 

@@ -1681,3 +1681,62 @@ fn not_a_tar_and_a_file_for_a_directory_are_said_plainly() {
     let err = fails_with(lade().arg("unpack-layer").arg(&layer).arg(&file), 3);
     assert!(err.contains("not a directory"), "{err}");
 }
+
+/// An unpack that fails takes back the directory it made (a bundle's
+/// rootfs, in a directory that was there), so it can be run again; into
+/// a directory that was there, it stops where it got to and says so.
+#[test]
+fn a_failed_unpack_takes_back_what_it_made() {
+    let t = tempdir();
+    let layout = t.path().join("l");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!(
+            "docker-archive:{}",
+            fixture("docker-save/tiny-docker26.tar").display()
+        ),
+        &format!("oci:{}:img", layout.display()),
+    ]));
+    let src = format!("oci:{}:img", layout.display());
+    let raw = json(&ok(lade().args(["inspect", "--raw", &src])));
+    let last = raw["layers"].as_array().unwrap().last().unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = layout.join("blobs/sha256").join(&last[7..]);
+    let mut data = fs::read(&path).unwrap();
+    let n = data.len();
+    data[n - 600] ^= 0xff;
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, data).unwrap();
+    let unpack = |extra: &[&str], dir: &Path| {
+        fails_with(
+            lade().args(["unpack", "-q"]).args(extra).arg(&src).arg(dir),
+            3,
+        )
+    };
+    // a new directory (and its new parent): gone
+    let out = t.path().join("new/out");
+    let err = unpack(&[], &out);
+    assert!(err.contains(&last) && err.contains("is removed"), "{err}");
+    assert!(!out.exists());
+    // a directory that was there: kept, as far as the unpack got
+    let keep = t.path().join("keep");
+    fs::create_dir(&keep).unwrap();
+    let err = unpack(&[], &keep);
+    assert!(err.contains("is incomplete"), "{err}");
+    assert!(keep.join("etc").exists() || fs::read_dir(&keep).unwrap().count() > 0);
+    // a bundle: a new directory goes whole; in one that was there, the
+    // rootfs goes (and no config.json is written)
+    let b = t.path().join("bundle");
+    unpack(&["--bundle"], &b);
+    assert!(!b.exists());
+    fs::create_dir(&b).unwrap();
+    unpack(&["--bundle"], &b);
+    assert_eq!(fs::read_dir(&b).unwrap().count(), 0);
+    // unpack-layer into a new directory: the same
+    let ul = t.path().join("ul");
+    fails_with(lade().arg("unpack-layer").arg(&path).arg(&ul), 3);
+    assert!(!ul.exists());
+}

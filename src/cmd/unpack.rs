@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Digest, Platform};
 use crate::store::Layout;
 use crate::transport::oci_layout::LayoutSource;
-use crate::transport::{self, ImageSource, TRANSPORTS};
+use crate::transport::{self, ImageSource, TransportOptions, TRANSPORTS};
 use crate::unpack::{self, ApplyOptions, ApplyStats, Root, UnpackOptions};
 use crate::verify::VerifyingReader;
 
@@ -58,24 +58,36 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
         let size = f.metadata()?.len();
         Box::new(VerifyingReader::new(f, &d, Some(size)))
     };
-    unpack::make_dir(&a.dir)?;
+    // A directory made here goes again if the layer cannot be applied.
+    let made = unpack::make_dir(&a.dir)?;
+    let made = crate::fsutil::MadeDir::new(made.then(|| a.dir.clone()));
     unpack::raise_fd_limit();
     let mut root = Root::open(&a.dir)?;
     let stats = unpack::unpack_layer(&mut root, input, &opts)
         .map_err(|e| e.context(format!("applying {}", a.layer)))?;
+    made.keep();
     report_warnings(&a.layer, &stats);
     Ok(0)
 }
 
-/// An image source: TRANSPORT:DETAILS, or a ref in the store.
-fn open_source(g: &GlobalArgs, name: &str) -> Result<Box<dyn ImageSource>> {
+/// An image source: TRANSPORT:DETAILS (docker:// with `registry`), or a
+/// ref in the store.
+fn open_source(
+    g: &GlobalArgs,
+    name: &str,
+    registry: &crate::cli::RegistryArgs,
+) -> Result<Box<dyn ImageSource>> {
     let is_transport = name
         .split_once(':')
         .is_some_and(|(t, _)| TRANSPORTS.iter().any(|(n, _)| *n == t));
     if is_transport {
         let r = transport::parse(name)?;
+        let opts = TransportOptions {
+            src_registry: super::registry::options(registry),
+            ..super::transport_options(g)
+        };
         return r
-            .source(&super::transport_options(g))
+            .source(&opts)
             .map_err(|e| e.context(format!("opening {r}")));
     }
     let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
@@ -92,7 +104,7 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
         },
         bundle: a.bundle,
     };
-    let src = open_source(g, &a.image)?;
+    let src = open_source(g, &a.image, &a.registry)?;
     let quiet = a.quiet;
     let report = unpack::unpack_image(&*src, &a.dir, &opts, &mut |i, n, d| {
         if !quiet {

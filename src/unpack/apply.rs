@@ -181,6 +181,9 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
     };
     let mut ar = tar::Archive::new(r);
     for entry in ar.entries().map_err(layer_error)? {
+        if crate::fsutil::abandoning() {
+            return Err(Error::new("interrupted"));
+        }
         let mut e = entry.map_err(layer_error)?;
         let name = e.path_bytes().into_owned();
         a.entry(&mut e, &name)

@@ -17,14 +17,19 @@ use serde_json::{json, Map, Value};
 
 use super::root::Root;
 use crate::error::{Error, Result};
+use crate::fsutil::MadeDir;
 use crate::model::{Digest, ImageConfig};
 
-/// Create `dir` (if needed) and a fresh, empty `dir/rootfs`.
-pub fn prepare(dir: &Path) -> Result<PathBuf> {
-    super::make_dir(dir)?;
+/// Create `dir` (if needed) and a fresh, empty `dir/rootfs`; what was
+/// made (`dir`, else `rootfs`) goes again unless kept.
+pub fn prepare(dir: &Path) -> Result<(PathBuf, MadeDir)> {
+    let made_dir = super::make_dir(dir)?;
     let rootfs = dir.join("rootfs");
     match std::fs::create_dir(&rootfs) {
-        Ok(()) => Ok(rootfs),
+        Ok(()) => {
+            let made = if made_dir { dir } else { &rootfs };
+            Ok((rootfs.clone(), MadeDir::new(Some(made.to_path_buf()))))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::new(format!(
             "{}: already exists; a bundle is unpacked into a new directory",
             rootfs.display()

@@ -34,7 +34,7 @@ use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::fsutil::pipelined;
+use crate::fsutil::{pipelined, MadeDir};
 use crate::model::{Compression, Digest, ImageConfig, Platform};
 use crate::transport::ImageSource;
 use crate::verify::VerifyingReader;
@@ -126,11 +126,16 @@ pub fn unpack_image(
             manifest.layers.len()
         )));
     }
-    let rootfs = if opts.bundle {
+    // What this unpack makes (the directory, or a bundle's rootfs) goes
+    // again if it fails or is interrupted.
+    let (rootfs, made) = if opts.bundle {
         bundle::prepare(dir)?
     } else {
-        make_dir(dir)?;
-        dir.to_path_buf()
+        let made = make_dir(dir)?;
+        (
+            dir.to_path_buf(),
+            MadeDir::new(made.then(|| dir.to_path_buf())),
+        )
     };
     raise_fd_limit();
     let mut root = Root::open(&rootfs)?;
@@ -152,12 +157,15 @@ pub fn unpack_image(
             })
         })()
         .map_err(|e| {
+            let left = match made.path() {
+                Some(p) => format!("{} is removed", p.display()),
+                None => format!("{} is incomplete", rootfs.display()),
+            };
             e.context(format!(
-                "layer {} of {} ({}); {} is incomplete",
+                "layer {} of {} ({}); {left}",
                 i + 1,
                 manifest.layers.len(),
                 desc.digest,
-                rootfs.display()
             ))
         })?;
         layers.push((desc.digest.clone(), stats));
@@ -167,6 +175,7 @@ pub fn unpack_image(
             bundle::runtime_spec(config.as_ref(), &mut root, opts.apply.rootless, &raw.digest)?;
         bundle::write_spec(dir, &spec)?;
     }
+    made.keep();
     Ok(UnpackReport {
         manifest_digest: raw.digest,
         layers,
@@ -174,13 +183,15 @@ pub fn unpack_image(
 }
 
 /// Create directory `dir` (and its parents) if missing; an existing file
-/// there is said to be one.
-pub fn make_dir(dir: &Path) -> Result<()> {
+/// there is said to be one. True when `dir` was made here.
+pub fn make_dir(dir: &Path) -> Result<bool> {
+    let missing = std::fs::symlink_metadata(dir).is_err();
     std::fs::create_dir_all(dir).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists || dir.is_file() {
             Error::new(format!("{}: exists and is not a directory", dir.display()))
         } else {
             Error::from(e).context(dir.display())
         }
-    })
+    })?;
+    Ok(missing)
 }
