@@ -192,7 +192,9 @@ pub enum Command {
         after_help = "OUTPUT\n  One line per index.json entry, fields separated by a tab:\n  \
         NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\"; a name with control characters\n  \
         (which lade never writes; fsck reports it) is shown escaped (\\t, \\n, \\u{..}).\n  \
-        With -z lines end in NUL."
+        With -z lines end in NUL.\n  \
+        The default store, not made yet, lists nothing; a store named (--store,\n  \
+        LADE_STORE) that is not there is an error (exit 1)."
     )]
     LsRefs(LsRefsArgs),
     /// Point a new ref at the image SRC names
@@ -713,7 +715,7 @@ pub enum MultiArchArg {
 /// What to copy from a multi-platform index.
 #[derive(Debug, Args)]
 pub struct MultiArchArgs {
-    /// For a multi-platform index: copy the index and every image, keeping its digest (unless converted: a Docker list into oci:)
+    /// For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, uncompressed layers gzipped for a registry; --preserve-digests makes that an error)
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
     /// For a multi-platform index: what to copy [default: system for copy,

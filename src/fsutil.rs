@@ -315,6 +315,11 @@ pub fn forget_added(dir: &Path) {
     added().retain(|p| !p.starts_with(dir));
 }
 
+/// Forget these paths themselves (directories made around a write).
+pub fn forget_added_paths(paths: &[std::path::PathBuf]) {
+    added().retain(|p| !paths.contains(p));
+}
+
 /// Directory trees a write under way has made (an unpacked root):
 /// removed whole when a signal ends the process. Locked after [`temps`].
 fn trees() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
@@ -493,8 +498,9 @@ pub fn remove_temps_on_signals() {
 /// or None when linking is not possible (another filesystem, no
 /// permission) or not safe, so the caller can stream instead. Safe means
 /// no one else can change the file later, under the link: it is owned by
-/// the user lade runs as and writable by no group or other user (root
-/// copying from someone's layout gets copies, not that user's inodes).
+/// the user lade runs as, readable by all and writable by no group or
+/// other user (root copying from someone's layout gets copies, not that
+/// user's inodes).
 /// The temp link is removed on error or when dropped.
 pub fn link_verified(
     src: &Path,
@@ -514,7 +520,13 @@ pub fn link_verified(
     {
         use std::os::unix::fs::MetadataExt;
         let m = f.metadata()?;
-        if m.uid() != rustix::process::geteuid().as_raw() || m.mode() & 0o022 != 0 {
+        // Readable by all, as the files lade writes are (0644): a private
+        // blob (0600, as umoci writes them) is copied, not shared with
+        // its mode into a tree meant for others.
+        if m.uid() != rustix::process::geteuid().as_raw()
+            || m.mode() & 0o022 != 0
+            || m.mode() & 0o444 != 0o444
+        {
             return Ok(None);
         }
     }

@@ -1213,6 +1213,11 @@ fn a_store_not_made_yet_is_empty() {
     );
     assert_eq!(ok(cmd().arg("ls-refs")), b"");
     assert!(!home.exists(), "a read made the store");
+    // A store named that is not there: said so (a typo is not an empty store).
+    let err = fails_with(cmd().arg("--store").arg(&home).arg("ls-refs"), 1);
+    assert!(err.contains("no such directory"), "{err}");
+    let err = fails_with(cmd().env("LADE_STORE", &home).arg("ls-refs"), 1);
+    assert!(err.contains("no such directory"), "{err}");
 }
 
 /// A foreign index.json with a ref name holding a tab and a newline, and

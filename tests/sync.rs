@@ -243,15 +243,24 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
         3,
     );
     assert!(err.contains("127.0.0.1:1"), "{err}");
+    // (not there: exit 1, as copy says)
     let err = fails_with(
         sync_cmd().args(["--dry-run", &format!("{repo}:nope"), &back_ref]),
-        3,
+        1,
     );
     assert!(
         err.contains("nope") && err.contains("no such image"),
         "{err}"
     );
     assert!(!back.exists());
+    // nor a dir: tree (the tree's directory and the image's are made,
+    // then taken back)
+    let tree = back.with_file_name("tree");
+    fails_with(
+        sync_cmd().args([&format!("{repo}:nope"), &format!("dir:{}", tree.display())]),
+        1,
+    );
+    assert!(!tree.exists());
     // --tag-regex picks.
     ok(sync_cmd().args(["--tag-regex", "^t0[01]$", &repo, &back_ref]));
     let refs = String::from_utf8(ok(lade().args([

@@ -52,18 +52,18 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         .or(a.dest_compress.then_some(CompressArg::Gzip))
         .or(a.dest_decompress.then_some(CompressArg::None));
     if let Some(level) = a.dest_compress_level {
-        let (name, max) = match dest_compress_format {
-            Some(CompressArg::Gzip) => ("gzip", 9),
-            Some(CompressArg::Zstd) => ("zstd", 19),
-            Some(CompressArg::None) => ("none", 0),
+        let (max, takes) = match dest_compress_format {
+            Some(CompressArg::Gzip) => (9, "gzip takes 1-9"),
+            Some(CompressArg::Zstd) => (19, "zstd takes 1-19"),
+            Some(CompressArg::None) => (0, ""),
             // Whatever the destination compresses with.
-            None => ("gzip or zstd", 19),
+            None => (19, "gzip takes 1-9, zstd 1-19"),
         };
         if !(1..=max).contains(&level) {
             return Err(Error::usage(if max == 0 {
                 "--dest-compress-level: --dest-compress-format none compresses nothing".into()
             } else {
-                format!("--dest-compress-level {level}: {name} takes 1-{max}")
+                format!("--dest-compress-level {level}: {takes}")
             }));
         }
     }

@@ -8,9 +8,11 @@ use crate::error::{Error, Result};
 use crate::model::REF_NAME;
 
 pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
+    // The default store not made yet has no refs; a store named (--store,
+    // LADE_STORE) that is not there is said to be missing, as fsck says.
+    let named = g.store.is_some() || std::env::var_os("LADE_STORE").is_some_and(|v| !v.is_empty());
     let store = match open_store(g) {
-        // A store not made yet has no refs.
-        Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(0),
+        Err(e) if e.kind() == crate::error::Kind::NotFound && !named => return Ok(0),
         s => s?,
     };
     let index = store.read_index()?;

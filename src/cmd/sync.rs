@@ -293,12 +293,8 @@ impl Report {
         ));
         match self.failed.len() {
             0 => Ok(0),
-            1 if !keep_going => Err(self
-                .failed
-                .into_iter()
-                .next()
-                .map(|e| Error::new(e.message()))
-                .unwrap()),
+            // (as it is: an image not there exits 1, as copy does)
+            1 if !keep_going => Err(self.failed.into_iter().next().unwrap()),
             f => {
                 for e in &self.failed {
                     eprintln!("lade: failed: {e}");

@@ -99,7 +99,8 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
     let opts = UnpackOptions {
         apply: apply_options(a.rootless),
         platform: match a.platform.as_deref() {
-            Some(p) => Some(Platform::parse(p)?),
+            // (a bad value is a usage error, as copy's --platform)
+            Some(p) => Some(Platform::parse(p).map_err(|e| Error::usage(e.message()))?),
             None => super::platform_of(g)?,
         },
         bundle: a.bundle,

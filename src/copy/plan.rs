@@ -154,8 +154,13 @@ pub fn plan(
             ));
         }
         if format != src_format {
+            let why = if wants.format.is_some() {
+                "--format asks for"
+            } else {
+                "the destination needs"
+            };
             return Err(Error::new(format!(
-                "--preserve-digests: the destination needs {} manifests but the image is {}",
+                "--preserve-digests: {why} {} manifests but the image is {}",
                 format.name(),
                 src_format.name()
             )));

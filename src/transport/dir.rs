@@ -48,8 +48,8 @@ use super::{
 };
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{
-    commit_added, forget_added, fsync_dir, link_verified, open_regular_nofollow, read_capped,
-    temp_file_in, track_added,
+    commit_added, forget_added, forget_added_paths, fsync_dir, link_verified,
+    open_regular_nofollow, read_capped, temp_file_in, track_added,
 };
 use crate::model::{
     Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
@@ -216,7 +216,9 @@ impl ImageSource for DirSource {
 pub struct DirDest {
     dir: PathBuf,
     /// The directory did not exist and was made here.
-    created_dir: bool,
+    /// Directories this destination made (absent before), outermost
+    /// first, the image's own last; removed on abort when empty.
+    made_dirs: Vec<PathBuf>,
     /// The `version` file was written here (the directory was empty).
     wrote_version: bool,
     state: Mutex<DirState>,
@@ -235,7 +237,7 @@ struct DirState {
 
 impl DirDest {
     fn open(dir: &Path) -> Result<DirDest> {
-        let mut created_dir = false;
+        let mut made_dirs = Vec::new();
         // Not through a symlink: in a sync tree the name comes from the
         // source, and a link there (app:latest -> app:1.2) would have one
         // image written over another.
@@ -246,9 +248,17 @@ impl DirDest {
             }
             Ok(_) => return Err(Error::new("exists and is not a directory")),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                // (a sync tree's parents too: dir:/m with docker://r/a/b
+                // makes /m/r/a/b:TAG)
+                let mut p = Some(dir);
+                while let Some(d) = p.filter(|d| fs::symlink_metadata(d).is_err()) {
+                    made_dirs.insert(0, d.to_path_buf());
+                    p = d.parent().filter(|p| !p.as_os_str().is_empty());
+                }
                 fs::create_dir_all(dir)?;
-                track_added(dir);
-                created_dir = true;
+                for d in &made_dirs {
+                    track_added(d);
+                }
                 true
             }
             Err(e) => return Err(e.into()),
@@ -258,7 +268,7 @@ impl DirDest {
         }
         let d = DirDest {
             dir: dir.to_path_buf(),
-            created_dir,
+            made_dirs,
             wrote_version: empty,
             state: Mutex::new(DirState::default()),
             committed: false,
@@ -514,6 +524,7 @@ impl ImageDestination for DirDest {
             self.write_atomic(MANIFEST_FILE, &top.bytes)?;
             fsync_dir(&self.dir).map_err(Error::from)
         })?;
+        forget_added_paths(&self.made_dirs);
         self.committed = true;
         let keep = std::mem::take(&mut self.state.lock().unwrap().keep);
         self.remove_stale(&keep)
@@ -534,10 +545,11 @@ impl Drop for DirDest {
         if self.wrote_version {
             let _ = fs::remove_file(self.dir.join(VERSION_FILE));
         }
-        if self.created_dir {
+        for d in self.made_dirs.iter().rev() {
             // Only succeeds when empty: never removes anything else.
-            let _ = fs::remove_dir(&self.dir);
+            let _ = fs::remove_dir(d);
         }
         forget_added(&self.dir);
+        forget_added_paths(&self.made_dirs);
     }
 }
