@@ -171,21 +171,38 @@ pub enum Command {
     )]
     Convert(ConvertArgs),
     /// Compute the digest of files or stdin, and optionally store them
-    #[command(after_help = "EXAMPLES\n  lade hash-object layer.tar\n  \
+    #[command(
+        after_help = "OUTPUT\n  One line per input, in the order given: its digest, sha256:HEX (with\n  \
+        --stdin-paths, \"PATH missing\" for a path that is not there; the exit\n  \
+        status stays 0). With -z lines end in NUL. Nothing else, with or without -w.\n\n\
+        EXAMPLES\n  lade hash-object layer.tar\n  \
         find . -type f -print0 | lade hash-object --stdin-paths -z\n  \
         lade cat-manifest app:1 | lade hash-object --stdin\n  \
-        lade hash-object -w -t application/vnd.oci.image.manifest.v1+json manifest.json")]
+        lade hash-object -w -t application/vnd.oci.image.manifest.v1+json manifest.json"
+    )]
     HashObject(HashObjectArgs),
     /// Print a blob's bytes from the store
-    #[command(after_help = "EXAMPLES\n  lade cat-blob sha256:3f8a…  > blob\n  \
-        lade cat-blob -e sha256:3f8a… && echo present")]
+    #[command(
+        after_help = "OUTPUT\n  The blob's bytes exactly, nothing added; with -e nothing. A blob not in\n  \
+        the store exits 1.\n\n\
+        EXAMPLES\n  lade cat-blob sha256:3f8a…  > blob\n  \
+        lade cat-blob -e sha256:3f8a… && echo present"
+    )]
     CatBlob(CatBlobArgs),
     /// Print the exact manifest (or index) bytes of a store ref
-    #[command(after_help = "EXAMPLES\n  lade cat-manifest app:1\n  \
-        lade cat-manifest sha256:3f8a… | lade hash-object --stdin")]
+    #[command(
+        after_help = "OUTPUT\n  The manifest's bytes exactly as stored (their digest is the ref's), nothing\n  \
+        added; with -e nothing. A ref not in the store exits 1.\n\n\
+        EXAMPLES\n  lade cat-manifest app:1\n  \
+        lade cat-manifest sha256:3f8a… | lade hash-object --stdin"
+    )]
     CatManifest(CatArgs),
     /// Print the exact image config bytes of a store ref
-    #[command(after_help = "EXAMPLES\n  lade cat-config app:1 | jq .config.Env")]
+    #[command(
+        after_help = "OUTPUT\n  The config blob's bytes exactly, nothing added; with -e nothing. A ref not\n  \
+        in the store exits 1.\n\n\
+        EXAMPLES\n  lade cat-config app:1 | jq .config.Env"
+    )]
     CatConfig(CatConfigArgs),
     /// List the refs in the store: name, digest, media type, size
     #[command(
@@ -198,9 +215,13 @@ pub enum Command {
     )]
     LsRefs(LsRefsArgs),
     /// Point a new ref at the image SRC names
-    #[command(after_help = "EXAMPLES\n  lade tag app:1 app:stable\n  lade tag sha256:3f8a… app:2")]
+    #[command(
+        after_help = "OUTPUT\n  Nothing; the exit status says (1: SRC not in the store).\n\n\
+        EXAMPLES\n  lade tag app:1 app:stable\n  lade tag sha256:3f8a… app:2"
+    )]
     Tag(TagArgs),
     /// Remove a ref (the image's blobs stay until gc)
+    #[command(after_help = "OUTPUT\n  Nothing; the exit status says (1: no such ref).")]
     Untag(UntagArgs),
     /// Verify every blob and every reference in the store
     #[command(after_help = "OUTPUT\n  One line per problem on stdout:\n  \

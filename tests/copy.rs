@@ -361,6 +361,38 @@ fn bad_names_list_the_transports() {
     assert!(e.contains("invalid ref name"), "{e}");
 }
 
+/// A --digestfile that cannot be written is refused before anything is
+/// copied.
+#[test]
+fn a_digestfile_that_cannot_be_written_fails_first() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let dst = t.path().join("l");
+    for (f, want) in [
+        (t.path().join("missing/d"), "is not a directory"),
+        (t.path().to_path_buf(), "is a directory"),
+    ] {
+        let e = fails_with(
+            lade()
+                .args(["copy", "-q", "--digestfile"])
+                .arg(&f)
+                .args([&src, &oci(&dst, "x")]),
+            3,
+        );
+        assert!(e.contains("--digestfile") && e.contains(want), "{e}");
+        assert!(!dst.exists());
+    }
+    let f = t.path().join("d");
+    ok(lade()
+        .args(["copy", "-q", "--digestfile"])
+        .arg(&f)
+        .args([&src, &oci(&dst, "x")]));
+    assert!(fs::read_to_string(&f).unwrap().starts_with("sha256:"));
+}
+
 #[test]
 fn options_may_come_between_the_images() {
     let t = tempdir();

@@ -641,7 +641,10 @@ fn list_tags_lists_all_and_delete_removes() {
     let err = fails_with(lade().args(["delete", INSECURE, &by_digest]), 1);
     assert!(err.contains("MANIFEST_UNKNOWN"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    fails_with(lade().args(["delete", INSECURE, &first]), 1);
+    let err = fails_with(lade().args(["delete", INSECURE, &first]), 1);
+    // (the name said once)
+    assert_eq!(err.matches(&first).count(), 1, "{err}");
+    assert!(err.contains("manifest unknown"), "{err}");
 
     // A repository holding an image pushed by digest only has no tag
     // list (404): inspect shows the image with no tags, as it is there.

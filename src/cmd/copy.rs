@@ -95,6 +95,24 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         referrers,
         warn_left_out: true,
     };
+    // A --digestfile that cannot be written fails the copy before it
+    // starts, not after the image is in.
+    if let Some(f) = &opts.digestfile {
+        let dir = f
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let why = if f.is_dir() {
+            "is a directory".to_string()
+        } else if !dir.is_dir() {
+            format!("{} is not a directory", dir.display())
+        } else {
+            String::new()
+        };
+        if !why.is_empty() {
+            return Err(Error::new(format!("--digestfile {}: {why}", f.display())));
+        }
+    }
     let refs: Vec<&dyn ImageReference> = sources.iter().map(|s| s.as_ref()).collect();
     copy_images(&refs, dest.as_ref(), &opts)?;
     Ok(0)

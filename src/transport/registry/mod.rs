@@ -258,7 +258,7 @@ impl RegistryRef {
             return Ok(d.clone());
         }
         self.head_manifest(c, &self.reference(), false)?
-            .ok_or_else(|| Error::not_found(format!("{self}: manifest unknown")))
+            .ok_or_else(|| Error::not_found("manifest unknown"))
     }
 
     /// HEAD a manifest by tag or digest: its Docker-Content-Digest, None on 404.
