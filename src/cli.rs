@@ -307,11 +307,13 @@ SAFETY
   Every name is resolved inside DIR, one component at a time, without letting
   the kernel follow symlinks; a symlink met on the way is resolved as if DIR
   were / (absolute targets and .. stay inside DIR). Nothing outside DIR is
-  created, written, linked, chmodded or removed. Names with .. or a leading /,
-  hard links that leave DIR, the root turned into a non-directory and bad
-  whiteouts (.wh., .wh..) are errors. An entry replaces the link that held its
-  name rather than writing through it. Memory stays bounded whatever the
-  layer holds: a PAX header or GNU long name over 1 MiB is an error.
+  created, written, linked, chmodded or removed. A name (or hard link target)
+  with a leading / is taken from DIR, as Docker, containerd and umoci take it.
+  Names with .., hard links that leave DIR, the root turned into a
+  non-directory and bad whiteouts (.wh., .wh..) are errors. An entry replaces
+  the link that held its name rather than writing through it. Memory stays
+  bounded whatever the layer holds: a PAX header or GNU long name over 1 MiB
+  is an error.
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs

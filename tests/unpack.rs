@@ -575,16 +575,22 @@ fn breakout_relative_symlink_parent() {
     assert_eq!(fs::read(a.root().join("sentinel/dir/y")).unwrap(), b"pwned");
 }
 
+/// `..` is refused; an absolute name is taken from the root, as Docker,
+/// containerd and umoci take it: it lands inside.
 #[test]
 fn breakout_dotdot_and_absolute_names() {
     let a = Arena::new();
     let codes = a.apply(&[
         tar().file("../sentinel/x", b"pwned").done(),
         tar().file("a/../../sentinel/x", b"pwned").done(),
-        tar().file(&format!("{}/x", a.abs()), b"pwned").done(),
+        tar().file(&format!("{}/x", a.abs()), b"inside").done(),
         tar().dir("..", 0o777).done(),
+        tar().file("/etc/abs", b"abs").done(),
     ]);
-    assert_eq!(codes, [3, 3, 3, 3]);
+    assert_eq!(codes, [3, 3, 0, 3, 0]);
+    let inside = a.root().join(a.abs().trim_start_matches('/')).join("x");
+    assert_eq!(fs::read(inside).unwrap(), b"inside");
+    assert_eq!(fs::read(a.root().join("etc/abs")).unwrap(), b"abs");
 }
 
 #[test]
@@ -775,7 +781,8 @@ fn breakout_pax_and_gnu_long_names() {
             .pax(&[("path", "ok4")])
             .file("ok5", b"pwned")
             .done(),
-        // long names and link names pointing out
+        // long names and link names pointing out (an absolute name is
+        // from the root: it lands inside)
         tar()
             .gnu_long(tar::EntryType::GNULongName, &format!("{}/x", a.abs()))
             .file("x", b"p")
@@ -796,8 +803,10 @@ fn breakout_pax_and_gnu_long_names() {
     ]);
     // PAX then GNU: the GNU long name, read last, names the entry (as GNU
     // tar does); either way nothing may land outside.
-    assert_eq!(codes, [3, 0, 3, 3, 3, 3, 0]);
+    assert_eq!(codes, [3, 0, 3, 0, 3, 3, 0]);
     assert_eq!(fs::read(a.root().join("ok2")).unwrap(), b"pwned");
+    let inside = a.root().join(a.abs().trim_start_matches('/')).join("x");
+    assert_eq!(fs::read(inside).unwrap(), b"p");
     assert_eq!(fs::read(a.root().join(&long_ok)).unwrap(), b"fine");
 }
 

@@ -1,8 +1,9 @@
 //! Entry names: cleaning them into components, and telling whiteouts apart.
 //!
-//! A layer's names are relative to the root. `.` and empty components
-//! (`./a//b`) are dropped; `..` anywhere and absolute names are refused, so
-//! a cleaned name never climbs by itself. (Symlinks it meets on the way are
+//! A layer's names are relative to the root; an absolute name is too
+//! (`/etc/x` is `etc/x`, as Docker, containerd and umoci take it). `.` and
+//! empty components (`./a//b`) are dropped; `..` anywhere is refused, so a
+//! cleaned name never climbs by itself. (Symlinks it meets on the way are
 //! resolved inside the root by [`super::root`].)
 
 use crate::error::{Error, Result};
@@ -19,11 +20,9 @@ pub const OPAQUE: &[u8] = b".wh..wh..opq";
 /// `.wh..wh.` — AUFS metadata (`.wh..wh.plnk`, `.wh..wh.aufs`); ignored.
 const AUFS_META: &[u8] = b".wh..wh.";
 
-/// Split a tar name into its components, refusing `..` and absolute names.
+/// Split a tar name into its components (from the root, whether it
+/// starts with `/` or not), refusing `..`.
 pub fn components(name: &[u8]) -> Result<Vec<&[u8]>> {
-    if name.first() == Some(&b'/') {
-        return Err(Error::new(format!("{}: absolute name refused", show(name))));
-    }
     let mut out = Vec::new();
     for c in name.split(|&b| b == b'/') {
         match c {
@@ -131,7 +130,10 @@ mod tests {
         );
         assert!(components(b"./").unwrap().is_empty());
         assert!(components(b"").unwrap().is_empty());
-        assert!(components(b"/etc/passwd").is_err());
+        assert_eq!(
+            components(b"/etc/passwd").unwrap(),
+            vec![&b"etc"[..], b"passwd"]
+        );
         assert!(components(b"a/../../etc").is_err());
         assert!(components(b"..").is_err());
         assert!(components(b"a/..").is_err());
