@@ -351,16 +351,58 @@ impl MadeDir {
             trees().retain(|t| *t != p);
         }
     }
+
+    /// The write failed: remove the directory now (if the write made it).
+    /// Whether it is gone.
+    pub fn take_back(&mut self) -> bool {
+        match self.0.take() {
+            Some(p) => {
+                let mut t = trees();
+                let gone = remove_tree(&p);
+                t.retain(|x| *x != p);
+                gone
+            }
+            None => false,
+        }
+    }
 }
 
 impl Drop for MadeDir {
     fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let mut t = trees();
-            let _ = std::fs::remove_dir_all(&p);
-            t.retain(|x| *x != p);
+        self.take_back();
+    }
+}
+
+/// Remove the tree at `p` (not following symlinks); directories a
+/// layer left without write or search permission (a rootless unpack's)
+/// are opened up first. Whether it is gone.
+pub fn remove_tree(p: &Path) -> bool {
+    if std::fs::remove_dir_all(p).is_ok() {
+        return true;
+    }
+    fn open_up(d: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(m) = std::fs::symlink_metadata(d) else {
+            return;
+        };
+        if !m.is_dir() {
+            return;
+        }
+        let mode = m.permissions().mode();
+        if mode & 0o700 != 0o700 {
+            let _ = std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode | 0o700));
+        }
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    open_up(&e.path());
+                }
+            }
         }
     }
+    open_up(p);
+    let _ = std::fs::remove_dir_all(p);
+    std::fs::symlink_metadata(p).is_err()
 }
 
 /// Is signal `sig` in the `SigIgn:` mask of a `/proc/PID/status` text?
@@ -423,8 +465,7 @@ fn abandon_writes() -> [PathsGuard; 3] {
     ABANDONING.store(true, std::sync::atomic::Ordering::SeqCst);
     for p in d.iter() {
         for _ in 0..40 {
-            let _ = std::fs::remove_dir_all(p);
-            if std::fs::symlink_metadata(p).is_err() {
+            if remove_tree(p) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(25));

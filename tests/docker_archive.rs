@@ -387,6 +387,23 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     );
     inspect_fails(&name("symlink.tar"), "leads outside the archive");
 
+    // a PAX header over the limit: refused, saying so, plain or gzipped
+    let mut b = tar::Builder::new(fs::File::create(p("bigpax.tar")).unwrap());
+    let big = "c".repeat(2 << 20);
+    b.append_pax_extensions([("comment", big.as_bytes())])
+        .unwrap();
+    let mut h = tar::Header::new_ustar();
+    h.set_size(2);
+    b.append_data(&mut h, "manifest.json", &b"[]"[..]).unwrap();
+    b.into_inner().unwrap();
+    let gz = ok(std::process::Command::new("gzip")
+        .arg("-c")
+        .arg(p("bigpax.tar")));
+    fs::write(p("bigpax.tar.gz"), gz).unwrap();
+    for n in ["bigpax.tar", "bigpax.tar.gz"] {
+        inspect_fails(&name(n), "tar entry 1: a PAX extended header of");
+    }
+
     // a second manifest.json, a second copy of a layer, as "./NAME": which
     // one counts depends on the reader, so neither does
     rewrite(

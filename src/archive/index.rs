@@ -88,11 +88,25 @@ pub fn not_tar(e: &io::Error, after: Option<&String>) -> Error {
             Some(m) => format!("truncated archive: it ends inside the header after member {m:?}"),
         });
     }
+    // The guard's refusals (a PAX header or a sparse map too big) are
+    // said whole: the archive is a tar, one lade will not read.
+    if msg.starts_with("tar entry ") {
+        return Error::new(format!(
+            "archive refused: {}",
+            crate::error::escape_controls(&msg)
+        ));
+    }
+    // The tar reader's complaints about a field quote its bytes after a
+    // colon ("numeric field was not a number: … when getting …"): cut.
     let what = msg.strip_prefix("tar: ").unwrap_or(&msg);
-    let what = what.split(':').next().unwrap_or_default();
+    let what = if what.contains(" when getting ") {
+        what.split(':').next().unwrap_or_default()
+    } else {
+        what
+    };
     let what: String = crate::error::escape_controls(what)
         .chars()
-        .take(80)
+        .take(160)
         .collect();
     match after {
         None => Error::new(format!("not a tar archive ({what})")),

@@ -37,6 +37,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         if sources.len() != 1 {
             return Err(Error::usage("--all-images takes exactly one source"));
         }
+        let all = sources[0].all_images(&transport)?;
         if sources[0].picks_image() {
             return Err(Error::usage(format!(
                 "--all-images copies every image of the source; name it without an image \
@@ -44,7 +45,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
                 sources[0]
             )));
         }
-        sources = sources[0].all_images(&transport)?;
+        sources = all;
     }
     // skopeo's --dest-compress / --dest-decompress.
     let dest_compress_format = a
@@ -102,10 +103,15 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(std::path::Path::new("."));
+        use rustix::fs::{access, Access};
         let why = if f.is_dir() {
             "is a directory".to_string()
         } else if !dir.is_dir() {
             format!("{} is not a directory", dir.display())
+        } else if access(dir, Access::WRITE_OK).is_err()
+            || (f.exists() && access(f, Access::WRITE_OK).is_err())
+        {
+            "cannot be written (permission denied)".to_string()
         } else {
             String::new()
         };

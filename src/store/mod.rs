@@ -152,13 +152,18 @@ impl Layout {
     /// that then failed, when nothing but that write's blobs (`written`)
     /// is in it: no manifest in index.json, no other blob, no other file
     /// (another writer's temp files among them). Else, or on any error,
-    /// it stays as it is. Under the root's exclusive lock; `oci-layout`
-    /// goes first, so no reader takes what is left for a layout.
+    /// it stays as it is. Under the root's exclusive lock and index.json's
+    /// (so no writer is between reading and replacing index.json);
+    /// `oci-layout` goes first, so no reader takes what is left for a
+    /// layout, and a writer waiting for the index lock then fails.
     pub fn unmake(&self, made: Made, written: &std::collections::HashSet<Digest>) {
         if made == Made::Nothing {
             return;
         }
         let Ok(Some(_lock)) = self.lock_root(true) else {
+            return;
+        };
+        let Ok(_index_lock) = self.lock() else {
             return;
         };
         let Ok(index) = self.read_index() else {

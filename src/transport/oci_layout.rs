@@ -18,7 +18,7 @@ use super::{
     Reused, TransportOptions,
 };
 use crate::error::{Error, Result};
-use crate::fsutil::{commit_added, forget_added, open_once, track_added};
+use crate::fsutil::open_once;
 use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
@@ -441,18 +441,10 @@ impl LayoutDest {
     fn writable(&self) -> Result<&Layout> {
         let mut slot = self.made.lock().unwrap();
         if slot.is_none() {
-            let made = self.layout.create()?;
-            *slot = Some(made);
-            if made != Made::Nothing {
-                // Taken back on a signal too, unless committed by then.
-                let root = self.layout.root();
-                if made == Made::Directory {
-                    track_added(root);
-                }
-                for p in ["blobs", "blobs/sha256", INDEX_FILE, LAYOUT_FILE] {
-                    track_added(&root.join(p));
-                }
-            }
+            // (Not taken back on a signal: that would take no lock, and
+            // another process may be writing into the layout by then. Its
+            // temp files go; what it left is whole blobs, for gc.)
+            *slot = Some(self.layout.create()?);
         }
         Ok(&self.layout)
     }
@@ -465,10 +457,7 @@ impl LayoutDest {
             .unwrap()
             .is_some_and(|m| m != Made::Nothing)
         {
-            let mut w = self.written.lock().unwrap();
-            if w.insert(d.clone()) {
-                track_added(&self.layout.blob_path(d));
-            }
+            self.written.lock().unwrap().insert(d.clone());
         }
     }
 }
@@ -507,7 +496,6 @@ impl Drop for LayoutDest {
             let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
             self.layout.unmake(made, &written);
         }
-        forget_added(self.layout.root());
     }
 }
 
@@ -632,33 +620,30 @@ impl ImageDestination for LayoutDest {
         // Made already: every entry was put (written) first.
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
-        // A signal meanwhile takes back a layout made here whole, or not at all.
-        commit_added(self.layout.root(), || {
-            self.layout.update_index(|index| {
-                for r in referrers {
-                    if !index.manifests.iter().any(|m| m.digest == r.digest) {
-                        index.manifests.push(r);
-                    }
+        self.layout.update_index(|index| {
+            for r in referrers {
+                if !index.manifests.iter().any(|m| m.digest == r.digest) {
+                    index.manifests.push(r);
                 }
-                for (desc, name) in images {
-                    match name {
-                        Some(n) => {
-                            let mut entry = desc;
-                            entry.set_annotation(REF_NAME, &n);
-                            set_ref_in(index, &n, entry);
-                        }
-                        None => {
-                            if !index.manifests.iter().any(|m| m.digest == desc.digest) {
-                                index.manifests.push(desc);
-                            }
+            }
+            for (desc, name) in images {
+                match name {
+                    Some(n) => {
+                        let mut entry = desc;
+                        entry.set_annotation(REF_NAME, &n);
+                        set_ref_in(index, &n, entry);
+                    }
+                    None => {
+                        if !index.manifests.iter().any(|m| m.digest == desc.digest) {
+                            index.manifests.push(desc);
                         }
                     }
                 }
-                Ok(())
-            })?;
-            self.committed.store(true, Ordering::SeqCst);
+            }
             Ok(())
-        })
+        })?;
+        self.committed.store(true, Ordering::SeqCst);
+        Ok(())
     }
 }
 

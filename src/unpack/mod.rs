@@ -128,7 +128,7 @@ pub fn unpack_image(
     }
     // What this unpack makes (the directory, or a bundle's rootfs) goes
     // again if it fails or is interrupted.
-    let (rootfs, made) = if opts.bundle {
+    let (rootfs, mut made) = if opts.bundle {
         bundle::prepare(dir)?
     } else {
         let made = make_dir(dir)?;
@@ -157,8 +157,9 @@ pub fn unpack_image(
             })
         })()
         .map_err(|e| {
-            let left = match made.path() {
-                Some(p) => format!("{} is removed", p.display()),
+            let left = match made.path().map(Path::to_path_buf) {
+                Some(p) if made.take_back() => format!("{} is removed", p.display()),
+                Some(p) => format!("{} could not all be removed", p.display()),
                 None => format!("{} is incomplete", rootfs.display()),
             };
             e.context(format!(
@@ -185,13 +186,20 @@ pub fn unpack_image(
 /// Create directory `dir` (and its parents) if missing; an existing file
 /// there is said to be one. True when `dir` was made here.
 pub fn make_dir(dir: &Path) -> Result<bool> {
-    let missing = std::fs::symlink_metadata(dir).is_err();
-    std::fs::create_dir_all(dir).map_err(|e| {
+    let fail = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::AlreadyExists || dir.is_file() {
             Error::new(format!("{}: exists and is not a directory", dir.display()))
         } else {
             Error::from(e).context(dir.display())
         }
-    })?;
-    Ok(missing)
+    };
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    // Made here only if this call made it (two runs at once: one did).
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(e) => Err(fail(e)),
+    }
 }
