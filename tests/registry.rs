@@ -2256,6 +2256,16 @@ fn client_certificate_from_cert_dir_is_presented() {
         &dst,
     ]));
     assert_eq!(ours, theirs.trim());
+    // An X.509 v1 client certificate: sent as Go sends it.
+    client_cert_v1(&certs, &cd, "client");
+    let text = ok_str(
+        std::process::Command::new("openssl")
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(cd.join("client.cert")),
+    );
+    assert!(text.contains("Version: 1 "), "{text}");
+    assert_eq!(digest_of(&dst, &["--cert-dir", cds]), ours);
+    client_cert(&certs, &cd, "client");
     // Beside client certificates of a CA the registry does not know (named
     // before and after it): the one the registry asks for is sent.
     let others = t.path().join("other-ca");

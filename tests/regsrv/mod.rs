@@ -115,17 +115,18 @@ fn signed_by_ca(ca_dir: &Path, key: &Path, crt: &Path, cn: &str, ext: &str) {
         .arg(key)
         .arg("-out")
         .arg(&csr));
-    ok(Command::new("openssl")
-        .args(["x509", "-req", "-CAcreateserial", "-days", "2", "-in"])
+    let mut x509 = Command::new("openssl");
+    x509.args(["x509", "-req", "-CAcreateserial", "-days", "2", "-in"])
         .arg(&csr)
         .arg("-CA")
         .arg(ca_dir.join("ca.crt"))
         .arg("-CAkey")
-        .arg(ca_dir.join("ca.key"))
-        .arg("-extfile")
-        .arg(&cnf)
-        .arg("-out")
-        .arg(crt));
+        .arg(ca_dir.join("ca.key"));
+    // (no extensions: an X.509 v1 certificate)
+    if !ext.is_empty() {
+        x509.arg("-extfile").arg(&cnf);
+    }
+    ok(x509.arg("-out").arg(crt));
 }
 
 /// A CA and a server certificate for 127.0.0.1 made with openssl.
@@ -203,6 +204,17 @@ pub fn client_cert(ca_dir: &Path, out: &Path, name: &str) {
         &out.join(format!("{name}.cert")),
         "lade test client",
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    );
+}
+
+/// The same as an X.509 v1 certificate (no extensions), which Go takes.
+pub fn client_cert_v1(ca_dir: &Path, out: &Path, name: &str) {
+    signed_by_ca(
+        ca_dir,
+        &out.join(format!("{name}.key")),
+        &out.join(format!("{name}.cert")),
+        "lade test v1 client",
+        "",
     );
 }
 

@@ -200,11 +200,24 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
         for (path, chain, key) in dir.clients {
             let issuers = chain
                 .iter()
-                .filter_map(|c| webpki::EndEntityCert::try_from(c).ok())
-                .map(|c| rustls::DistinguishedName::in_sequence(c.issuer()))
+                .filter_map(|c| cert_issuer(c))
+                .map(rustls::DistinguishedName::in_sequence)
                 .collect();
-            let key = CertifiedKey::from_der(chain, key, &provider)
-                .map_err(|e| Error::new(format!("client certificate {}: {e}", path.display())))?;
+            let bad = |e: rustls::Error| {
+                Error::new(format!("client certificate {}: {e}", path.display()))
+            };
+            let key = CertifiedKey::new(
+                chain,
+                provider.key_provider.load_private_key(key).map_err(bad)?,
+            );
+            // A key that is not the certificate's is refused. A certificate
+            // the check cannot read (X.509 v1, which Go takes) is used as is.
+            match key.keys_match() {
+                Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+                    return Err(bad(e))
+                }
+                _ => {}
+            }
             certs.push((Arc::new(key), issuers));
         }
         builder.with_client_cert_resolver(Arc::new(ClientCerts(certs)))
@@ -341,6 +354,48 @@ impl ServerCertVerifier for Verifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+/// The issuer of a DER certificate: the contents of the `issuer` Name of
+/// its TBSCertificate (version `[0]` if there, serial number, signature
+/// algorithm, then issuer). Read here, not by a path validator, so that
+/// X.509 v1 certificates have one too.
+fn cert_issuer(cert: &[u8]) -> Option<&[u8]> {
+    /// One DER element at the start of `b`: (tag, contents, rest).
+    fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, b) = b.split_first()?;
+        let (&first, mut b) = b.split_first()?;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || b.len() < n {
+                return None;
+            }
+            let len = b[..n]
+                .iter()
+                .fold(0usize, |a, &x| (a << 8) | usize::from(x));
+            b = &b[n..];
+            len
+        };
+        (b.len() >= len).then(|| (tag, &b[..len], &b[len..]))
+    }
+    const SEQUENCE: u8 = 0x30;
+    let (SEQUENCE, cert, _) = tlv(cert)? else {
+        return None;
+    };
+    let (SEQUENCE, tbs, _) = tlv(cert)? else {
+        return None;
+    };
+    let (tag, _, mut rest) = tlv(tbs)?;
+    if tag == 0xa0 {
+        rest = tlv(rest)?.2; // the version, then the serial number
+    }
+    let (_, _, rest) = tlv(rest)?; // the signature algorithm
+    match tlv(rest)? {
+        (SEQUENCE, issuer, _) => Some(issuer),
+        _ => None,
     }
 }
 
