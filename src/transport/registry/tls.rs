@@ -212,11 +212,10 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
             );
             // A key that is not the certificate's is refused. A certificate
             // the check cannot read (X.509 v1, which Go takes) is used as is.
-            match key.keys_match() {
-                Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
-                    return Err(bad(e))
-                }
-                _ => {}
+            if let Err(e @ rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+                key.keys_match()
+            {
+                return Err(bad(e));
             }
             certs.push((Arc::new(key), issuers));
         }
