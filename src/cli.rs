@@ -1044,8 +1044,8 @@ pub struct RegistryArgs {
     /// docker://: a bearer token to send as is (before any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
-    /// docker://: read credentials from FILE only [default: $REGISTRY_AUTH_FILE,
-    /// $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json]
+    /// docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE
+    /// alone when set, else $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json]
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// docker://: verify TLS [default: true]; false also allows plain HTTP

@@ -1482,10 +1482,34 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         assert!(out.contains("Password for alice: "), "{out}");
         assert!(out.contains(&digest_of(&src, &[])), "{out}");
     }
-    // $REGISTRY_AUTH_FILE is read too.
+    // $REGISTRY_AUTH_FILE is read too, and then alone (as skopeo's
+    // --authfile default): one without the registry gives no credentials,
+    // one not there too.
     ok(lade()
         .env("REGISTRY_AUTH_FILE", &authfile)
         .args(["inspect", "--cert-dir", cd, &dst]));
+    let none = t.path().join("none.json");
+    fs::write(&none, r#"{"auths":{}}"#).unwrap();
+    // (the credentials in the XDG file too, which is then not read)
+    let xdg = t.path().join("xdg");
+    fs::create_dir_all(xdg.join("containers")).unwrap();
+    fs::copy(&authfile, xdg.join("containers/auth.json")).unwrap();
+    ok(lade()
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env("XDG_RUNTIME_DIR", &xdg)
+        .args(["inspect", "--cert-dir", cd, &dst]));
+    for f in [none.clone(), t.path().join("missing.json")] {
+        let mut with_env = lade();
+        with_env
+            .env("REGISTRY_AUTH_FILE", &f)
+            .env("XDG_RUNTIME_DIR", &xdg)
+            .args(["inspect", "--cert-dir", cd, &dst]);
+        let err = fails_with(&mut with_env, 3);
+        assert!(
+            err.contains("401") || err.contains("unauthorized") || err.contains("authentication"),
+            "{f:?}: {err}"
+        );
+    }
     let o = run_with_input(
         lade()
             .args([
@@ -3852,8 +3876,9 @@ fn username_password_no_creds_and_per_side_auth_files() {
     let m = missing.to_str().unwrap();
     let err = fails_with(&mut copy(&["--src-authfile", a, "--src-no-creds"]), 3);
     assert!(err.contains("authentication required"), "{err}");
-    let err = fails_with(&mut copy(&["--authfile", a, "--dest-authfile", m]), 3);
-    assert!(err.contains("none.json: not found"), "{err}");
+    // An auth file that is not there holds no credentials, as skopeo reads
+    // it: the destination needs none.
+    ok(&mut copy(&["--authfile", a, "--dest-authfile", m]));
     // Usage errors: exit 2.
     for bad in [
         &["--username", "alice"][..],

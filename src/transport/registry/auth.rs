@@ -225,13 +225,15 @@ pub fn parse_challenges(h: &str) -> Result<Challenge> {
 
 /// The auth files read, in order of precedence.
 pub fn auth_files(opts: &RegistryOptions) -> Vec<PathBuf> {
+    // A file named (--authfile, else $REGISTRY_AUTH_FILE, which skopeo
+    // takes as --authfile's default) is the only one.
     if let Some(f) = &opts.authfile {
         return vec![f.clone()];
     }
-    let mut v = Vec::new();
     if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
-        v.push(PathBuf::from(f));
+        return vec![PathBuf::from(f)];
     }
+    let mut v = Vec::new();
     if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR").filter(|f| !f.is_empty()) {
         v.push(Path::new(&d).join("containers/auth.json"));
     }
@@ -328,12 +330,8 @@ pub fn find_creds(
     for f in auth_files(opts) {
         let text = match std::fs::read(&f) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if opts.authfile.is_some() {
-                    return Err(Error::new(format!("auth file {}: not found", f.display())));
-                }
-                continue;
-            }
+            // Not there: no credentials in it (as skopeo reads it).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::from(e).context(format!("auth file {}", f.display()))),
         };
         let v: Value = serde_json::from_slice(&text)
