@@ -514,7 +514,8 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   with --keep-going it is counted failed and the rest go on). Each
   registry is read with its file settings over the --src-* options; its
   images are copied --jobs at once, the registries one after another. Two
-  repositories bound for one place are refused (--scoped keeps them
+  images bound for one place (repositories with one last name, a tag both
+  have) are refused, before anything is copied (--scoped keeps them
   apart); one image listed twice is copied once. Differences from skopeo
   sync: whole indexes are copied (as --all; choose with
   --multi-arch/--platform), unchanged images are skipped, --dest dir
@@ -708,7 +709,7 @@ pub struct CopyArgs {
     /// Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
     pub dest_daemon_host: Option<String>,
-    /// Print nothing but errors
+    /// Print nothing but errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
     /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
@@ -839,7 +840,7 @@ pub struct SyncArgs {
     /// per CPU]
     #[arg(long, value_name = "N")]
     pub image_parallel_copies: Option<usize>,
-    /// Print nothing but errors
+    /// Print nothing but errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
     /// Progress on stderr: lines (auto, lines) or JSON lines (json)

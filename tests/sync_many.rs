@@ -227,11 +227,16 @@ fn semver_and_suffix_pick_and_name_tags() {
     ok(yaml_sync().args([yaml.to_str().unwrap(), &dest]));
     let got = tags_of(&format!("{dest}/beta"), &[]);
     assert_eq!(got.keys().collect::<Vec<_>>(), ["v1", "v2"]);
-    // A suffix that makes no tag fails those images, naming why.
+    // A suffix no tag can hold is refused before anything is listed.
     let err = fails_with(
         yaml_sync().args(["--append-suffix=/x", yaml.to_str().unwrap(), &dest]),
-        3,
+        2,
     );
+    assert!(err.contains("--append-suffix \"/x\""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // One that leaves some tags too long fails those images, naming why.
+    let long = format!("--append-suffix=-{}", "x".repeat(126));
+    let err = fails_with(yaml_sync().args([&long, yaml.to_str().unwrap(), &dest]), 3);
     assert!(err.contains("is not a valid tag"), "{err}");
 }
 

@@ -83,6 +83,14 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         keep_going: a.keep_going,
     };
     let suffix = a.append_suffix.clone().unwrap_or_default();
+    // Characters no tag may hold, or a suffix no tag has room for, fail
+    // here, once, not at each image.
+    if !suffix.is_empty() && !crate::model::reference::valid_tag(&format!("a{suffix}")) {
+        return Err(Error::usage(format!(
+            "--append-suffix {:?}: a tag takes letters, digits, _ . and -, 128 at most",
+            crate::error::escape_controls(&suffix)
+        )));
+    }
     let mut passes = match (a.src_kind, a.dest_kind) {
         (Some(s), Some(d)) => {
             let kind = match s {
