@@ -267,8 +267,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Store credentials for a registry in the auth file
     #[command(
-        after_help = "The file is $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json,\n\
-        else ~/.docker/config.json (--authfile overrides); it is written with mode 0600.\n\
+        after_help = "The file is --authfile, else $REGISTRY_AUTH_FILE, else\n\
+        $XDG_RUNTIME_DIR/containers/auth.json (/run/containers/UID/auth.json without\n\
+        XDG_RUNTIME_DIR), as skopeo and podman write it; mode 0600.\n\
         Where the file names a credential helper for the registry (credHelpers, else\n\
         credsStore), the credentials go to docker-credential-NAME store instead, and\n\
         logout erases them there. HOST/NAMESPACE (no tag or digest) logs in to the\n\
@@ -1046,7 +1047,8 @@ pub struct RegistryArgs {
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
     /// docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE
-    /// alone when set, else $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json]
+    /// alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it
+    /// /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// docker://: verify TLS [default: true]; false also allows plain HTTP

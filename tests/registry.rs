@@ -1687,6 +1687,24 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         .env_remove("REGISTRY_AUTH_FILE")
         .env_remove("XDG_RUNTIME_DIR")
         .args(["inspect", "--cert-dir", cd, &dst]));
+    // So is $XDG_CONFIG_HOME/containers/auth.json (~/.config/…), as skopeo
+    // reads it.
+    let home2 = t.path().join("home2");
+    let cfg = t.path().join("cfg");
+    fs::create_dir_all(cfg.join("containers")).unwrap();
+    fs::create_dir_all(&home2).unwrap();
+    fs::write(
+        cfg.join("containers/auth.json"),
+        json!({"auths": {reg.addr.clone(): {"auth": "YWxpY2U6czNjcmV0"}}}).to_string(),
+    )
+    .unwrap();
+    for mut c in [lade(), skopeo()] {
+        ok(c.env("HOME", &home2)
+            .env("XDG_CONFIG_HOME", &cfg)
+            .env("XDG_RUNTIME_DIR", &home2)
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["inspect", "--cert-dir", cd, &dst]));
+    }
 }
 
 // ---------------------------------------------------------------------------

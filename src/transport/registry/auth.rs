@@ -233,15 +233,26 @@ pub fn auth_files(opts: &RegistryOptions) -> Vec<PathBuf> {
     if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
         return vec![PathBuf::from(f)];
     }
-    let mut v = Vec::new();
-    if let Some(d) = std::env::var_os("XDG_RUNTIME_DIR").filter(|f| !f.is_empty()) {
-        v.push(Path::new(&d).join("containers/auth.json"));
+    // As containers/image reads them: the per-user runtime file (the one
+    // login writes), the user's config one, then Docker's.
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    let mut v = vec![match env("XDG_RUNTIME_DIR") {
+        Some(d) => Path::new(&d).join("containers/auth.json"),
+        None => PathBuf::from(format!(
+            "/run/containers/{}/auth.json",
+            rustix::process::getuid().as_raw()
+        )),
+    }];
+    let home = env("HOME");
+    if let Some(c) = env("XDG_CONFIG_HOME")
+        .or_else(|| home.as_ref().map(|h| Path::new(h).join(".config").into()))
+    {
+        v.push(Path::new(&c).join("containers/auth.json"));
     }
-    if let Some(h) = std::env::var_os("HOME").filter(|f| !f.is_empty()) {
-        let cfg = std::env::var_os("DOCKER_CONFIG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(&h).join(".docker"));
-        v.push(cfg.join("config.json"));
+    match (env("DOCKER_CONFIG"), &home) {
+        (Some(d), _) => v.push(Path::new(&d).join("config.json")),
+        (None, Some(h)) => v.push(Path::new(h).join(".docker/config.json")),
+        (None, None) => {}
     }
     v
 }
