@@ -326,6 +326,29 @@ fn sync_mirrors_signatures_and_referrers_and_a_second_run_copies_nothing() {
     }
     let err = ok_stderr(sync_cmd().args([&lay, &dest]));
     assert!(err.contains("0 copied, 4 unchanged, 0 failed"), "{err}");
+
+    // A destination whose referrers index holds one more referrer than
+    // the source's: merged, it is what was there, so it is unchanged, and
+    // the extra referrer stays.
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": s.image,
+        "size": skopeo_raw(&format!("docker://{reg}/{dst_repo}@{}", s.image)).len()});
+    let (extra, extra_desc) = push_referrer(
+        &reg,
+        &dst_repo,
+        "application/vnd.example.note",
+        "text/plain",
+        b"only here",
+        &subject,
+    );
+    let mut listed = fallback_entries(&reg, &dst_repo, &s.image);
+    listed.push(extra_desc);
+    push_fallback(&reg, &dst_repo, &s.image, &listed);
+    for _ in 0..2 {
+        let err = ok_stderr(sync_cmd().args([&src, &dst]));
+        assert!(err.contains("0 copied, 4 unchanged, 0 failed"), "{err}");
+    }
+    let e = fallback_entries(&reg, &dst_repo, &s.image);
+    assert!(e.iter().any(|d| d["digest"] == extra.as_str()), "{e:?}");
 }
 
 #[test]

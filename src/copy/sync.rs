@@ -509,6 +509,15 @@ fn sync_one(
             t.insert(r.to_string(), d);
         }
     }
+    // A referrers index tag merged into the destination's, which held
+    // every referrer already: nothing changed there.
+    let fallback = src
+        .tag()
+        .and_then(|t| attachment_tag(&t).map(|(_, suffix)| suffix.is_none()))
+        .unwrap_or(false);
+    if fallback && there.as_ref() == Some(&report.manifest_digest) {
+        return Ok(Outcome::Unchanged(report.manifest_digest));
+    }
     let changed = Some(report.source_digest).filter(|s| *s != report.manifest_digest);
     Ok(Outcome::Copied(report.manifest_digest, changed))
 }
