@@ -338,11 +338,16 @@ pub fn find_creds(
     if opts.no_creds {
         return Ok((None, String::new()));
     }
+    let named = opts.authfile.is_some()
+        || std::env::var_os("REGISTRY_AUTH_FILE").is_some_and(|v| !v.is_empty());
     for f in auth_files(opts) {
         let text = match std::fs::read(&f) {
             Ok(t) => t,
             // Not there: no credentials in it (as skopeo reads it).
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            // A default place another user owns (/run/containers/UID
+            // under a root-only /run/containers): none either.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !named => continue,
             Err(e) => return Err(Error::from(e).context(format!("auth file {}", f.display()))),
         };
         let v: Value = serde_json::from_slice(&text)
