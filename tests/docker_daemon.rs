@@ -115,6 +115,30 @@ fn daemon_to_gzip_archive_extracts_to_manifest_config_and_layers() {
     let layers: Vec<String> = serde_json::from_value(m[0]["Layers"].clone()).unwrap();
     let got: Vec<String> = layers.iter().map(|l| sha256_file(&x.join(l))).collect();
     assert_eq!(got, diff_ids(&info));
+    // By ID the image is named nothing (as `docker save ID`), not every
+    // tag the daemon has for it.
+    docker_ok(&host, &["tag", img, "lade-dd-small:other"]);
+    let by_id = dir.path().join("byid.tar");
+    ok(lade_at(&host)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{}", info["Id"].as_str().unwrap()))
+        .arg(format!("docker-archive:{}", by_id.display())));
+    let ar = tar::Archive::new(fs::File::open(&by_id).unwrap());
+    let m = manifest_of(ar);
+    assert_eq!(m[0]["RepoTags"], serde_json::json!([]), "{m}");
+}
+
+/// manifest.json of a tar archive.
+fn manifest_of(mut ar: tar::Archive<fs::File>) -> serde_json::Value {
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_str() == Some("manifest.json") {
+            let mut s = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut s).unwrap();
+            return json(&s);
+        }
+    }
+    panic!("no manifest.json")
 }
 
 #[test]
@@ -511,6 +535,31 @@ fn clear_errors_naming_the_daemon() {
         err.contains("tcp://127.0.0.1:1 (--src-daemon-host)"),
         "{err}"
     );
+    // inspect's option is named as inspect calls it
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            "--daemon-host",
+            "tcp://127.0.0.1:1",
+            "docker-daemon:x",
+        ]),
+        3,
+    );
+    assert!(err.contains("tcp://127.0.0.1:1 (--daemon-host)"), "{err}");
+    // something that is not a Docker Engine (a registry: 404 on /_ping):
+    // a failure, not "no such image"
+    if let Some(reg) = registry() {
+        let err = fails_with(
+            lade().args([
+                "inspect",
+                "--daemon-host",
+                &format!("tcp://{reg}"),
+                "docker-daemon:x",
+            ]),
+            3,
+        );
+        assert!(err.contains("not a Docker Engine"), "{err}");
+    }
     // no such image: a negative answer (exit 1), as for oci: names
     let err = fails_with(
         lade_at(&host).args(["inspect", "docker-daemon:lade-dd-missing:9"]),

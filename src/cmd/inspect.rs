@@ -23,6 +23,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     let opts = TransportOptions {
         src_registry: super::registry::options(&a.registry),
         src_daemon_host: a.daemon_host.clone(),
+        src_daemon_flag: "--daemon-host",
         ..super::transport_options(g)
     };
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;

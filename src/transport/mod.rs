@@ -38,6 +38,9 @@ pub struct TransportOptions {
     /// Docker Engine address for `docker-daemon:` sources
     /// (`--src-daemon-host`); None: `DOCKER_HOST`, else the default socket.
     pub src_daemon_host: Option<String>,
+    /// The option `src_daemon_host` came from, for messages (inspect's
+    /// `--daemon-host`); empty: `--src-daemon-host`.
+    pub src_daemon_flag: &'static str,
     /// The same for `docker-daemon:` destinations (`--dest-daemon-host`).
     pub dest_daemon_host: Option<String>,
 }

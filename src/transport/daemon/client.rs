@@ -166,7 +166,9 @@ impl Client {
             .and_then(parse_version);
         let status = resp.status().as_u16();
         if status != 200 {
-            return Err(self.status_error(resp, "/_ping"));
+            // (a 404 here is not an image missing: no Docker Engine there)
+            let e = self.status_error(resp, "/_ping");
+            return Err(Error::new(format!("{}: not a Docker Engine?", e.message())));
         }
         if server.is_none() {
             #[derive(Deserialize)]
@@ -389,7 +391,8 @@ fn parse_version(s: &str) -> Option<(u32, u32)> {
 }
 
 fn tls_verify_env() -> bool {
-    std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty() && v != "0")
+    // Set to anything (0 too), as the docker CLI and Go clients read it.
+    std::env::var("DOCKER_TLS_VERIFY").is_ok_and(|v| !v.is_empty())
 }
 
 /// TLS as the docker CLI sets it up: `DOCKER_CERT_PATH` (default

@@ -147,7 +147,11 @@ impl ImageReference for DaemonRef {
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        let host = DaemonHost::resolve(opts.src_daemon_host.as_deref(), "--src-daemon-host");
+        let flag = match opts.src_daemon_flag {
+            "" => "--src-daemon-host",
+            f => f,
+        };
+        let host = DaemonHost::resolve(opts.src_daemon_host.as_deref(), flag);
         Ok(Box::new(DaemonSource::open(self, Client::connect(host)?)?))
     }
 
@@ -176,7 +180,6 @@ pub struct DaemonSource {
     name: String,
     config_digest: Digest,
     diff_ids: Vec<Digest>,
-    repo_tags: Vec<String>,
     /// Manifest and config after a measuring pass (for get_manifest).
     measured: Mutex<Option<(RawManifest, Vec<u8>)>>,
 }
@@ -192,7 +195,6 @@ impl DaemonSource {
             name,
             config_digest,
             diff_ids: info.root_fs.layers,
-            repo_tags: info.repo_tags.unwrap_or_default(),
             measured: Mutex::new(None),
         })
     }
@@ -373,10 +375,6 @@ impl ImageSource for DaemonSource {
              single layers cannot be fetched",
             desc.digest
         )))
-    }
-
-    fn repo_tags(&self) -> Vec<String> {
-        self.repo_tags.clone()
     }
 
     fn streamed(&self) -> Option<&dyn StreamedSource> {
