@@ -423,6 +423,8 @@ OUTPUT
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
   Each blob written has one blob_done; their bytes add up to the bytes written.
+  Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
+  older) has no blob_start or blob_progress: its digest is known once read.
   A failure ends the events with the usual one-line \"lade: error:\" text.
 
 EXAMPLES

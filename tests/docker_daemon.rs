@@ -128,6 +128,41 @@ fn daemon_to_gzip_archive_extracts_to_manifest_config_and_layers() {
     assert_eq!(m[0]["RepoTags"], serde_json::json!([]), "{m}");
 }
 
+/// --progress=json out of the daemon: every line an event, a blob_done
+/// per blob with its time, and image_done counting them.
+#[test]
+fn json_progress_out_of_the_daemon() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let dir = tempdir();
+    let out = run(lade_at(&host)
+        .args(["copy", "--progress=json"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:x", dir.path().join("l").display())));
+    assert!(out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let done: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "blob_done")
+        .collect();
+    let image = events
+        .iter()
+        .find(|e| e["event"] == "image_done")
+        .expect("an image_done event");
+    assert_eq!(image["blobs_copied"], done.len(), "{events:#?}");
+    // the 3 MiB layer took some time, and says its rate
+    let big = done
+        .iter()
+        .find(|e| e["bytes"].as_u64().unwrap() > 3 << 20)
+        .expect("the big layer");
+    assert!(big["rate"].as_f64().unwrap() > 0.0, "{big}");
+}
+
 /// manifest.json of a tar archive.
 fn manifest_of(mut ar: tar::Archive<fs::File>) -> serde_json::Value {
     for e in ar.entries().unwrap() {

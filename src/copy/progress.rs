@@ -154,6 +154,24 @@ impl Progress {
         }
     }
 
+    /// A blob whose transfer began at `start`, under a digest known only
+    /// now (a streamed layer, hashed on the way): its `blob_done` then
+    /// says how long it took. Nothing if it was started by its digest.
+    pub fn started_at(&self, desc: &Descriptor, start: Instant) {
+        if self.json {
+            self.live
+                .lock()
+                .unwrap()
+                .entry(desc.digest.clone())
+                .or_insert(Live {
+                    start,
+                    bytes: 0,
+                    size: desc.size,
+                    last: start,
+                });
+        }
+    }
+
     /// Count bytes moved without a reader (a config written from memory).
     pub fn add_bytes(&self, desc: &Descriptor, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);

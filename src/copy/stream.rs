@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::time::Instant;
 
 use super::plan::{self, convert_manifest, layer_type, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
@@ -23,7 +24,23 @@ use crate::model::{
     Algorithm, Compression, Descriptor, Digest, HashingReader, Manifest, MediaType, RawManifest,
 };
 use crate::transport::docker_archive::DOCKER_LAYER;
-use crate::transport::{BlobInfo, ImageDestination, StreamedSource};
+use crate::transport::{BlobInfo, ImageDestination, StreamedLayer, StreamedSource};
+
+/// A streamed layer's bytes, counted into the progress (and its events,
+/// under `desc`, when the layer was started by that name).
+struct Counted<'a> {
+    inner: &'a mut dyn Read,
+    progress: &'a Progress,
+    desc: &'a Descriptor,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.add_bytes(self.desc, n as u64);
+        Ok(n)
+    }
+}
 
 pub(super) fn copy_streamed(
     src: &dyn StreamedSource,
@@ -55,6 +72,31 @@ pub(super) fn copy_streamed(
     let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
     let mut copied = 0;
     let img = src.stream(&mut |l| {
+        let t0 = Instant::now();
+        // A layer the stream names by digest (Docker 25+) is started, and
+        // its progress said, under that name; others are timed and said
+        // done once hashed.
+        let named = l
+            .named
+            .clone()
+            .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
+        if let Some(d) = &named {
+            progress.blob_start(d);
+        }
+        let key = named
+            .clone()
+            .unwrap_or_else(|| Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0));
+        let mut counted = Counted {
+            inner: &mut *l.reader,
+            progress,
+            desc: &key,
+        };
+        let l = StreamedLayer {
+            name: l.name,
+            size: l.size,
+            named: l.named.clone(),
+            reader: &mut counted,
+        };
         let (uncompressed, out) = match action {
             LayerAction::Keep => {
                 let info = BlobInfo {
@@ -94,6 +136,7 @@ pub(super) fn copy_streamed(
             }
         };
         let src_desc = Descriptor::new(layer_mt.clone(), uncompressed.clone(), l.size);
+        progress.started_at(&src_desc, t0);
         progress.blob_done(&src_desc, &out, out.size, Outcome::Copied);
         copied += 1;
         stored.insert(uncompressed.clone(), out);
@@ -110,6 +153,7 @@ pub(super) fn copy_streamed(
         skipped += 1;
         progress.blob_present(&manifest.config, &have);
     } else {
+        progress.started_at(&manifest.config, Instant::now());
         dst.put_blob(&mut img.config.as_slice(), &config_info)?;
         copied += 1;
         progress.blob_done(
@@ -142,6 +186,7 @@ pub(super) fn copy_streamed(
     };
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
+    progress.image_done(&out.digest, copied, skipped);
     Ok(CopyReport {
         manifest_digest: out.digest,
         source_digest,
