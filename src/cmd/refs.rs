@@ -10,7 +10,7 @@ use crate::model::REF_NAME;
 pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
     // The default store not made yet has no refs; a store named (--store,
     // LADE_STORE) that is not there is said to be missing, as fsck says.
-    let named = g.store.is_some() || std::env::var_os("LADE_STORE").is_some_and(|v| !v.is_empty());
+    let named = crate::store::named_store_path(g.store.as_deref()).is_some();
     let store = match open_store(g) {
         Err(e) if e.kind() == crate::error::Kind::NotFound && !named => return Ok(0),
         s => s?,

@@ -374,7 +374,7 @@ impl Progress {
     }
 
     /// Count bytes read through `r` (and move its bar, if any).
-    pub fn counting<'a, R: Read + Send + 'a>(&'a self, r: R, desc: &Descriptor) -> Counting<'a, R> {
+    pub fn counting<'a, R: Read + 'a>(&'a self, r: R, desc: &Descriptor) -> Counting<'a, R> {
         let bar = self.active.lock().unwrap().get(&desc.digest).cloned();
         Counting {
             inner: r,

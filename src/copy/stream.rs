@@ -24,23 +24,7 @@ use crate::model::{
     Algorithm, Compression, Descriptor, Digest, HashingReader, Manifest, MediaType, RawManifest,
 };
 use crate::transport::docker_archive::DOCKER_LAYER;
-use crate::transport::{BlobInfo, ImageDestination, StreamedLayer, StreamedSource};
-
-/// A streamed layer's bytes, counted into the progress (and its events,
-/// under `desc`, when the layer was started by that name).
-struct Counted<'a> {
-    inner: &'a mut dyn Read,
-    progress: &'a Progress,
-    desc: &'a Descriptor,
-}
-
-impl Read for Counted<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.progress.add_bytes(self.desc, n as u64);
-        Ok(n)
-    }
-}
+use crate::transport::{BlobInfo, ImageDestination, StreamedSource};
 
 pub(super) fn copy_streamed(
     src: &dyn StreamedSource,
@@ -83,20 +67,12 @@ pub(super) fn copy_streamed(
         if let Some(d) = &named {
             progress.blob_start(d);
         }
+        // (An unnamed layer is counted under the config's digest, which
+        // no event is live under while the stream runs: bytes only.)
         let key = named
             .clone()
             .unwrap_or_else(|| Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0));
-        let mut counted = Counted {
-            inner: &mut *l.reader,
-            progress,
-            desc: &key,
-        };
-        let l = StreamedLayer {
-            name: l.name,
-            size: l.size,
-            named: l.named.clone(),
-            reader: &mut counted,
-        };
+        let reader = &mut progress.counting(&mut *l.reader, &key);
         let (uncompressed, out) = match action {
             LayerAction::Keep => {
                 let info = BlobInfo {
@@ -105,7 +81,7 @@ pub(super) fn copy_streamed(
                     size: Some(l.size),
                 };
                 let out = dst
-                    .put_blob(l.reader, &info)
+                    .put_blob(reader, &info)
                     .map_err(|e| e.context(format!("layer {}", l.name)))?;
                 (out.digest.clone(), out)
             }
@@ -115,7 +91,7 @@ pub(super) fn copy_streamed(
                     digest: None,
                     size: None,
                 };
-                let mut hashing = HashingReader::new(&mut *l.reader, Algorithm::Sha256);
+                let mut hashing = HashingReader::new(reader, Algorithm::Sha256);
                 let out = {
                     let level = opts.compression_level;
                     let mut c: Box<dyn Read + '_> = match to {

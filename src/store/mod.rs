@@ -753,14 +753,20 @@ pub fn copy_buffered<R: Read + ?Sized, W: Write + ?Sized>(r: &mut R, w: &mut W) 
     }
 }
 
+/// The store the user named: `--store` (`flag`), else `$LADE_STORE`.
+pub fn named_store_path(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("LADE_STORE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// Where the store lives: `--store`, else `$LADE_STORE`, else
 /// `$XDG_DATA_HOME/lade/store`, else `~/.local/share/lade/store`.
 pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
-    if let Some(p) = flag {
-        return Ok(p.to_path_buf());
-    }
-    if let Some(p) = std::env::var_os("LADE_STORE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = named_store_path(flag) {
+        return Ok(p);
     }
     if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(p).join("lade").join("store"));

@@ -405,7 +405,7 @@ pub struct LayoutDest {
     /// The blobs put, while this destination made the layout: taken back
     /// with it when the write fails (see [`Layout::unmake`]).
     written: Mutex<std::collections::HashSet<Digest>>,
-    committed: std::sync::atomic::AtomicBool,
+    committed: bool,
     /// The layout's absolute path, as the claim scope of its blobs: the
     /// same for every destination of one layout, made or not yet made.
     scope: String,
@@ -429,7 +429,7 @@ impl LayoutDest {
             layout,
             made: Mutex::new(None),
             written: Mutex::new(Default::default()),
-            committed: Default::default(),
+            committed: false,
             name,
             images: Mutex::new(Vec::new()),
             referrers: Mutex::new(Vec::new()),
@@ -492,7 +492,7 @@ impl Drop for LayoutDest {
         if made == Made::Nothing {
             return;
         }
-        if others == 0 && !self.committed.load(std::sync::atomic::Ordering::SeqCst) {
+        if others == 0 && !self.committed {
             let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
             self.layout.unmake(made, &written);
         }
@@ -608,13 +608,12 @@ impl ImageDestination for LayoutDest {
         Ok(())
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        use std::sync::atomic::Ordering;
+    fn commit(mut self: Box<Self>) -> Result<()> {
         let images = std::mem::take(&mut *self.images.lock().unwrap());
         let referrers = std::mem::take(&mut *self.referrers.lock().unwrap());
         let tagged = std::mem::take(&mut *self.tagged.lock().unwrap());
         if images.is_empty() && referrers.is_empty() && tagged.is_empty() {
-            self.committed.store(true, Ordering::SeqCst);
+            self.committed = true;
             return Ok(());
         }
         // Made already: every entry was put (written) first.
@@ -642,7 +641,7 @@ impl ImageDestination for LayoutDest {
             }
             Ok(())
         })?;
-        self.committed.store(true, Ordering::SeqCst);
+        self.committed = true;
         Ok(())
     }
 }

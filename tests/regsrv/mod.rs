@@ -198,24 +198,27 @@ pub fn self_signed_trusted(dir: &Path, name: &str, san: &str) -> (PathBuf, PathB
 /// A client certificate `NAME.cert` with its `NAME.key` in `out`, signed
 /// by the CA `ca.crt`/`ca.key` in `ca_dir`.
 pub fn client_cert(ca_dir: &Path, out: &Path, name: &str) {
+    client_cert_with(
+        ca_dir,
+        out,
+        name,
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    );
+}
+
+fn client_cert_with(ca_dir: &Path, out: &Path, name: &str, ext: &str) {
     signed_by_ca(
         ca_dir,
         &out.join(format!("{name}.key")),
         &out.join(format!("{name}.cert")),
-        "lade test client",
-        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+        &format!("lade test client {name}"),
+        ext,
     );
 }
 
 /// The same as an X.509 v1 certificate (no extensions), which Go takes.
 pub fn client_cert_v1(ca_dir: &Path, out: &Path, name: &str) {
-    signed_by_ca(
-        ca_dir,
-        &out.join(format!("{name}.key")),
-        &out.join(format!("{name}.cert")),
-        "lade test v1 client",
-        "",
-    );
+    client_cert_with(ca_dir, out, name, "");
 }
 
 /// A registry serving TLS with `crt`/`key`, no authentication; with

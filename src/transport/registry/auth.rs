@@ -223,15 +223,21 @@ pub fn parse_challenges(h: &str) -> Result<Challenge> {
     }
 }
 
+/// The auth file the user named, if any: --authfile, else
+/// $REGISTRY_AUTH_FILE (skopeo's default for --authfile). It is the only
+/// one read.
+fn named_auth_file(opts: &RegistryOptions) -> Option<PathBuf> {
+    opts.authfile.clone().or_else(|| {
+        std::env::var_os("REGISTRY_AUTH_FILE")
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// The auth files read, in order of precedence.
 pub fn auth_files(opts: &RegistryOptions) -> Vec<PathBuf> {
-    // A file named (--authfile, else $REGISTRY_AUTH_FILE, which skopeo
-    // takes as --authfile's default) is the only one.
-    if let Some(f) = &opts.authfile {
-        return vec![f.clone()];
-    }
-    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
-        return vec![PathBuf::from(f)];
+    if let Some(f) = named_auth_file(opts) {
+        return vec![f];
     }
     // As containers/image reads them: the per-user runtime file (the one
     // login writes), the user's config one, then Docker's.
@@ -338,8 +344,7 @@ pub fn find_creds(
     if opts.no_creds {
         return Ok((None, String::new()));
     }
-    let named = opts.authfile.is_some()
-        || std::env::var_os("REGISTRY_AUTH_FILE").is_some_and(|v| !v.is_empty());
+    let named = named_auth_file(opts).is_some();
     for f in auth_files(opts) {
         let text = match std::fs::read(&f) {
             Ok(t) => t,
