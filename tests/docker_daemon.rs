@@ -333,6 +333,93 @@ fn many_layers_shared_with_another_image() {
     assert!(out.contains("No such file"), "{out}");
 }
 
+/// A layer gzipped on its way out of the daemon is known by what it
+/// became (the blob-info cache): a second push of the image compresses
+/// and sends none of its layers, and gives the same image. An entry the
+/// repository lacks costs that one layer, sent from the temp file it was
+/// read into (under --tmpdir, left empty). --dest-precompute-digests
+/// sends each layer in one PUT, and nothing into a repository holding it.
+#[test]
+fn a_second_push_out_of_the_daemon_sends_no_layer() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let layers = diff_ids(&image_inspect(&host, img)).len();
+    let t = tempdir();
+    let cache = t.path().join("cache");
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let push = |cache_on: bool, dest: &str, flags: &[&str]| -> (String, String) {
+        let mut c = if cache_on {
+            lade_with_cache(&cache)
+        } else {
+            lade()
+        };
+        let digests = t.path().join(unique("digest"));
+        let err = ok_stderr(
+            c.env("DOCKER_HOST", &host)
+                .arg("--tmpdir")
+                .arg(&tmp)
+                .args(["--debug", "copy", "--dest-tls-verify=false", "--digestfile"])
+                .arg(&digests)
+                .args(flags)
+                .arg(format!("docker-daemon:{img}"))
+                .arg(format!("docker://{reg}/{dest}")),
+        );
+        assert_eq!(
+            fs::read_dir(&tmp).unwrap().count(),
+            0,
+            "no temp file is left"
+        );
+        (fs::read_to_string(&digests).unwrap(), err)
+    };
+    let repo = unique("ddcache/a");
+    let (first, err) = push(true, &format!("{repo}:1"), &[]);
+    assert_eq!(
+        err.matches("PATCH ").count(),
+        layers,
+        "every layer goes up: {err}"
+    );
+    let file = cache.join("lade/blob-info");
+    let text = fs::read_to_string(&file).unwrap();
+    let made: Vec<&str> = text.lines().filter(|l| l.contains(" gzip ")).collect();
+    assert_eq!(made.len(), layers, "{text}");
+
+    let (second, err) = push(true, &format!("{repo}:2"), &[]);
+    assert_eq!(second, first);
+    assert!(!err.contains("/blobs/uploads/"), "nothing is sent: {err}");
+    assert_eq!(
+        err.matches("skipped: already exists").count(),
+        layers + 1,
+        "{err}"
+    );
+
+    // One entry names a blob the repository lacks: that layer goes up.
+    let f: Vec<&str> = made[0].split(' ').collect();
+    let stale = format!("{} gzip sha256:{} {}\n", f[0], "0".repeat(64), f[3]);
+    fs::write(&file, made[1..].join("\n") + "\n" + &stale).unwrap();
+    let (third, err) = push(true, &format!("{repo}:3"), &[]);
+    assert_eq!(third, first);
+    assert_eq!(err.matches("PATCH ").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("skipped: already exists").count(),
+        layers,
+        "{err}"
+    );
+    let (_, err) = push(true, &format!("{repo}:4"), &[]);
+    assert!(!err.contains("/blobs/uploads/"), "learnt again: {err}");
+
+    // No cache: precomputed digests.
+    let other = unique("ddcache/b");
+    let (fifth, err) = push(false, &format!("{other}:1"), &["--dest-precompute-digests"]);
+    assert_eq!(fifth, first);
+    assert!(!err.contains("PATCH "), "known digests go up whole: {err}");
+    assert_eq!(err.matches("&digest=sha256:").count(), layers + 1, "{err}");
+    let (sixth, err) = push(false, &format!("{other}:2"), &["--dest-precompute-digests"]);
+    assert_eq!(sixth, first);
+    assert!(!err.contains("/blobs/uploads/"), "nothing is sent: {err}");
+}
+
 /// A unix-socket proxy to the daemon that cuts every connection after
 /// `limit` bytes from the daemon.
 fn cutting_proxy(real: &str, limit: u64) -> (PathBuf, tempfile::TempDir) {

@@ -1,7 +1,8 @@
 //! Copying from a [`StreamedSource`] (docker-daemon:): the layers come in
 //! the stream's order and go straight into the destination, which is where
 //! they wait until the manifest, built at the end of the stream, gives
-//! them their positions. Nothing is staged here; each layer is read once.
+//! them their positions. Each layer is read once, and staged in a temp
+//! file only when [`Compressing`] must know what it is before sending it.
 //!
 //! The plan is made before streaming from what the source declares (a
 //! Docker v2s2 image with uncompressed layers, its diff_ids): every layer
@@ -9,22 +10,29 @@
 //! stream names it, its digest; the destination computes and checks the
 //! digest, which must be one of the diff_ids. A recompressed layer is
 //! hashed on the way in (its uncompressed digest must be a diff_id) and
-//! the destination computes the compressed digest.
+//! the destination computes the compressed digest, unless an earlier push
+//! made it and the destination holds it (see [`Compressing`]).
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::fs;
+use std::io::{self, Read, Seek};
+use std::path::Path;
 use std::time::Instant;
 
+use super::blob::with_retries;
 use super::plan::{self, convert_manifest, layer_type, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
 use super::{CopyOptions, CopyReport};
 use crate::compress::pgzip;
 use crate::error::{Error, Result};
+use crate::fsutil::scratch_file;
 use crate::model::{
-    Algorithm, Compression, Descriptor, Digest, HashingReader, Manifest, MediaType, RawManifest,
+    Algorithm, Compression, Descriptor, Digest, HashingReader, HashingWriter, Manifest, MediaType,
+    RawManifest,
 };
 use crate::transport::docker_archive::DOCKER_LAYER;
-use crate::transport::{BlobInfo, ImageDestination, StreamedSource};
+use crate::transport::registry::Retries;
+use crate::transport::{BlobInfo, ImageDestination, Reused, StreamedSource};
 
 pub(super) fn copy_streamed(
     src: &dyn StreamedSource,
@@ -53,8 +61,18 @@ pub(super) fn copy_streamed(
     let plan = plan::plan(&MediaType::DockerManifest, &provisional, &props, wants)?;
     let action = plan.layers.first().copied().unwrap_or(LayerAction::Keep);
 
+    let compressing = match action {
+        LayerAction::Transform { to, .. } => Some(Compressing::new(
+            src.diff_ids(),
+            dst,
+            to,
+            layer_type(&layer_mt, plan.format, to)?,
+            opts,
+        )?),
+        LayerAction::Keep => None,
+    };
     let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
-    let mut copied = 0;
+    let (mut copied, mut skipped) = (0, 0);
     let img = src.stream(&mut |l| {
         let t0 = Instant::now();
         // A layer the stream names by digest (Docker 25+) is started, and
@@ -85,30 +103,23 @@ pub(super) fn copy_streamed(
                     .map_err(|e| e.context(format!("layer {}", l.name)))?;
                 (out.digest.clone(), out)
             }
-            LayerAction::Transform { to, .. } => {
-                let info = BlobInfo {
-                    media_type: layer_type(&layer_mt, plan.format, to)?,
-                    digest: None,
-                    size: None,
-                };
-                let mut hashing = HashingReader::new(reader, Algorithm::Sha256);
-                let out = {
-                    let level = opts.compression_level;
-                    let mut c: Box<dyn Read + '_> = match to {
-                        Compression::None => Box::new(&mut hashing),
-                        // Parallel, as for every other copy (see pgzip).
-                        Compression::Gzip => {
-                            Box::new(pgzip::ParGzEncoder::new(&mut hashing, level))
-                        }
-                        Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
-                            &mut hashing,
-                            level.map_or(3, |l| l as i32),
-                        )?),
-                    };
-                    dst.put_blob(&mut c, &info)
-                        .map_err(|e| e.context(format!("layer {}", l.name)))?
-                };
-                (hashing.finish().0, out)
+            LayerAction::Transform { .. } => {
+                let c = compressing.as_ref().expect("made for a compressing plan");
+                let (uncompressed, landed) = c
+                    .layer(reader, l.named.as_ref(), l.size, progress)
+                    .map_err(|e| e.context(format!("layer {}", l.name)))?;
+                match landed {
+                    Landed::Sent(out) => (uncompressed, out),
+                    Landed::Had(have) => {
+                        let src_desc =
+                            Descriptor::new(layer_mt.clone(), uncompressed.clone(), l.size);
+                        progress.started_at(&src_desc, t0);
+                        progress.blob_present(&src_desc, &have);
+                        skipped += 1;
+                        stored.insert(uncompressed.clone(), have.desc);
+                        return Ok(uncompressed);
+                    }
+                }
             }
         };
         let src_desc = Descriptor::new(layer_mt.clone(), uncompressed.clone(), l.size);
@@ -124,7 +135,6 @@ pub(super) fn copy_streamed(
     let manifest = raw.manifest()?;
     let mut config_info = BlobInfo::from(&manifest.config);
     config_info.media_type = plan.format.config_type();
-    let mut skipped = 0;
     if let Some(have) = dst.try_reuse_blob(&config_info)? {
         skipped += 1;
         progress.blob_present(&manifest.config, &have);
@@ -170,4 +180,207 @@ pub(super) fn copy_streamed(
         blobs_skipped: skipped,
         tags_written: Vec::new(),
     })
+}
+
+/// Where a layer compressed on the way went.
+enum Landed {
+    /// Sent: what the destination stored.
+    Sent(Descriptor),
+    /// Not sent: the destination holds what an earlier push made of it.
+    Had(Reused),
+}
+
+/// Compressing the stream's layers on their way into `dst`.
+///
+/// A layer an earlier push compressed (the blob-info cache) and the
+/// destination still holds is not sent again. The lookup is made before
+/// the stream starts, for each of the image's diff_ids: one request each
+/// that the cache knows a result for. A layer the stream names by digest
+/// (Docker 25+) is then known at once; one it names by path (Docker ≤ 24)
+/// only once read, so while any layer is held, the unnamed layers are
+/// read into a temp file first and compressed from there if they must go.
+struct Compressing<'a> {
+    dst: &'a dyn ImageDestination,
+    to: Compression,
+    media_type: MediaType,
+    level: Option<u32>,
+    /// `--dest-precompute-digests`: each layer is compressed into a temp
+    /// file, so its digest is known before it is sent.
+    precompute: bool,
+    tmp_dir: Option<&'a Path>,
+    retries: Retries,
+    /// diff_id → what the destination holds of it.
+    earlier: HashMap<Digest, Reused>,
+}
+
+impl<'a> Compressing<'a> {
+    fn new(
+        diff_ids: &[Digest],
+        dst: &'a dyn ImageDestination,
+        to: Compression,
+        media_type: MediaType,
+        opts: &'a CopyOptions,
+    ) -> Result<Self> {
+        let mut earlier = HashMap::new();
+        for d in diff_ids {
+            let Some((digest, size)) = crate::blob_cache::lookup(d, to) else {
+                continue;
+            };
+            let info = BlobInfo {
+                media_type: media_type.clone(),
+                digest: Some(digest),
+                size: Some(size),
+            };
+            if let Some(have) = dst.try_reuse_blob(&info)? {
+                earlier.insert(d.clone(), have);
+            }
+        }
+        Ok(Compressing {
+            dst,
+            to,
+            media_type,
+            level: opts.compression_level,
+            precompute: opts.precompute_digests,
+            tmp_dir: opts.transport.tmp_dir.as_deref(),
+            retries: opts.transport.dest_registry.retries,
+            earlier,
+        })
+    }
+
+    /// One layer of the stream, read from `r`: its diff_id, and where it went.
+    fn layer(
+        &self,
+        r: &mut dyn Read,
+        named: Option<&Digest>,
+        size: u64,
+        progress: &Progress,
+    ) -> Result<(Digest, Landed)> {
+        if let Some(have) = named.and_then(|d| self.earlier.get(d)) {
+            // Read past it, checking it is what the stream names it.
+            let mut h = HashingReader::new(r, Algorithm::Sha256);
+            io::copy(&mut h, &mut io::sink())?;
+            let (got, _) = h.finish();
+            return match named {
+                Some(named) if *named == got => Ok((got, Landed::Had(have.clone()))),
+                _ => Err(Error::new(format!(
+                    "content hashes to {got}, not the digest the stream names it by"
+                ))),
+            };
+        }
+        if named.is_some() || self.earlier.is_empty() {
+            return self.straight(r, size, progress);
+        }
+        // Read first, to know what it is.
+        let mut w = HashingWriter::new(
+            io::BufWriter::new(scratch_file(self.tmp_dir, "to read a layer into")?),
+            Algorithm::Sha256,
+        );
+        io::copy(r, &mut w)?;
+        let (uncompressed, _, file) = w.finish();
+        if let Some(have) = self.earlier.get(&uncompressed) {
+            return Ok((uncompressed, Landed::Had(have.clone())));
+        }
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        let desc = Descriptor::new(MediaType::parse(DOCKER_LAYER), uncompressed.clone(), size);
+        let rewound = || -> Result<&fs::File> {
+            let mut f = &file;
+            f.seek(io::SeekFrom::Start(0))?;
+            Ok(f)
+        };
+        let landed = if self.precompute {
+            let (made, digest, size) = with_retries(&desc, self.retries, progress, || {
+                self.compress_to_file(&mut rewound()?)
+            })?;
+            self.send_made(&uncompressed, made, digest, size, &desc, progress)?
+        } else {
+            let out = with_retries(&desc, self.retries, progress, || self.send(&mut rewound()?))?;
+            self.sent(&uncompressed, out)
+        };
+        Ok((uncompressed, landed))
+    }
+
+    /// A layer compressed straight from the stream, read once.
+    fn straight(
+        &self,
+        r: &mut dyn Read,
+        size: u64,
+        progress: &Progress,
+    ) -> Result<(Digest, Landed)> {
+        let mut hashing = HashingReader::new(r, Algorithm::Sha256);
+        if self.precompute {
+            let (made, digest, made_size) = self.compress_to_file(&mut hashing)?;
+            let (uncompressed, _) = hashing.finish();
+            let desc = Descriptor::new(MediaType::parse(DOCKER_LAYER), uncompressed.clone(), size);
+            let landed = self.send_made(&uncompressed, made, digest, made_size, &desc, progress)?;
+            return Ok((uncompressed, landed));
+        }
+        let out = self.send(&mut hashing)?;
+        let (uncompressed, _) = hashing.finish();
+        Ok((uncompressed.clone(), self.sent(&uncompressed, out)))
+    }
+
+    fn compressor<'r>(&self, r: &'r mut dyn Read) -> io::Result<Box<dyn Read + 'r>> {
+        Ok(match self.to {
+            Compression::None => Box::new(r),
+            // Parallel, as for every other copy (see pgzip).
+            Compression::Gzip => Box::new(pgzip::ParGzEncoder::new(r, self.level)),
+            Compression::Zstd => Box::new(zstd::stream::read::Encoder::new(
+                r,
+                self.level.map_or(3, |l| l as i32),
+            )?),
+        })
+    }
+
+    /// Compress `r` into the destination, which computes the digest.
+    fn send(&self, r: &mut dyn Read) -> Result<Descriptor> {
+        let info = BlobInfo {
+            media_type: self.media_type.clone(),
+            digest: None,
+            size: None,
+        };
+        self.dst.put_blob(&mut self.compressor(r)?, &info)
+    }
+
+    /// A layer sent as `out`, remembered for the next push.
+    fn sent(&self, uncompressed: &Digest, out: Descriptor) -> Landed {
+        crate::blob_cache::record(uncompressed, self.to, &out.digest, out.size);
+        Landed::Sent(out)
+    }
+
+    /// Compress `r` into a temp file: the file, the result's digest and size.
+    fn compress_to_file(&self, r: &mut dyn Read) -> Result<(fs::File, Digest, u64)> {
+        let file = scratch_file(self.tmp_dir, "to make a layer in")?;
+        let mut w = HashingWriter::new(io::BufWriter::new(file), Algorithm::Sha256);
+        io::copy(&mut self.compressor(r)?, &mut w)?;
+        let (digest, size, file) = w.finish();
+        Ok((file.into_inner().map_err(|e| e.into_error())?, digest, size))
+    }
+
+    /// A layer compressed into `made`: asked for at the destination by
+    /// its digest, sent only if it is not there.
+    fn send_made(
+        &self,
+        uncompressed: &Digest,
+        made: fs::File,
+        digest: Digest,
+        size: u64,
+        desc: &Descriptor,
+        progress: &Progress,
+    ) -> Result<Landed> {
+        crate::blob_cache::record(uncompressed, self.to, &digest, size);
+        let info = BlobInfo {
+            media_type: self.media_type.clone(),
+            digest: Some(digest),
+            size: Some(size),
+        };
+        if let Some(have) = self.dst.try_reuse_blob(&info)? {
+            return Ok(Landed::Had(have));
+        }
+        let out = with_retries(desc, self.retries, progress, || {
+            let mut f = &made;
+            f.seek(io::SeekFrom::Start(0))?;
+            self.dst.put_blob(&mut f, &info)
+        })?;
+        Ok(Landed::Sent(out))
+    }
 }
