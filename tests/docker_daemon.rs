@@ -334,10 +334,11 @@ fn many_layers_shared_with_another_image() {
 }
 
 /// A layer gzipped on its way out of the daemon is known by what it
-/// became (the blob-info cache): a second push of the image compresses
-/// and sends none of its layers, and gives the same image. An entry the
-/// repository lacks costs that one layer, sent from the temp file it was
-/// read into (under --tmpdir, left empty). --dest-precompute-digests
+/// became (the blob-info cache): a second push of the image, into that
+/// repository or (mounting) another, reads nothing out of the daemon and
+/// sends nothing, and gives the same image. An entry the repository
+/// lacks costs that one layer, sent from the temp file it was read into
+/// (under --tmpdir, left empty). --dest-precompute-digests
 /// sends each layer in one PUT, and nothing into a repository holding it.
 #[test]
 fn a_second_push_out_of_the_daemon_sends_no_layer() {
@@ -385,14 +386,24 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
     let made: Vec<&str> = text.lines().filter(|l| l.contains(" gzip ")).collect();
     assert_eq!(made.len(), layers, "{text}");
 
+    // The registry has it all: the image is not even read out of the
+    // daemon (no export), and is the same.
+    let exported = "/images/lade-dd-small:1/get";
+    assert!(err.contains(exported), "{err}");
     let (second, err) = push(true, &format!("{repo}:2"), &[]);
     assert_eq!(second, first);
     assert!(!err.contains("/blobs/uploads/"), "nothing is sent: {err}");
+    assert!(!err.contains(exported), "nothing is read: {err}");
     assert_eq!(
         err.matches("skipped: already exists").count(),
         layers + 1,
         "{err}"
     );
+    // Another repository: mounted from the first, still nothing read.
+    let (mounted, err) = push(true, &format!("{}:1", unique("ddcache/m")), &[]);
+    assert_eq!(mounted, first);
+    assert!(!err.contains("PATCH ") && !err.contains(exported), "{err}");
+    assert_eq!(err.matches("?mount=").count(), layers + 1, "{err}");
 
     // One entry names a blob the repository lacks: that layer goes up.
     let f: Vec<&str> = made[0].split(' ').collect();
@@ -400,6 +411,7 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
     fs::write(&file, made[1..].join("\n") + "\n" + &stale).unwrap();
     let (third, err) = push(true, &format!("{repo}:3"), &[]);
     assert_eq!(third, first);
+    assert!(err.contains(exported), "{err}");
     assert_eq!(err.matches("PATCH ").count(), 1, "{err}");
     assert_eq!(
         err.matches("skipped: already exists").count(),

@@ -78,8 +78,9 @@ pub struct CopyReport {
     pub manifest_digest: Digest,
     /// Digest of the source's (top-level) manifest: another than
     /// `manifest_digest` when the image was written changed (converted,
-    /// a platform or a subset of an index picked).
-    pub source_digest: Digest,
+    /// a platform or a subset of an index picked). None when the source
+    /// was not read (a daemon image whose every blob the destination had).
+    pub source_digest: Option<Digest>,
     pub blobs_copied: usize,
     pub blobs_skipped: usize,
     /// The signature and referrers-index tags written along with the
@@ -294,7 +295,7 @@ fn copy_one(
     progress.image_done(&out.digest, counts.0, counts.1);
     Ok(CopyReport {
         manifest_digest: out.digest,
-        source_digest: top_digest,
+        source_digest: Some(top_digest),
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
         tags_written,

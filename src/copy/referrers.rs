@@ -199,7 +199,7 @@ pub fn copy_tagged(
     };
     progress.image_done(&top.digest, counts.0, counts.1);
     Ok(CopyReport {
-        source_digest: top.digest.clone(),
+        source_digest: Some(top.digest.clone()),
         manifest_digest: at_dest.unwrap_or(top.digest),
         blobs_copied: counts.0,
         blobs_skipped: counts.1,

@@ -71,6 +71,11 @@ pub(super) fn copy_streamed(
         )?),
         LayerAction::Keep => None,
     };
+    if let Some(c) = &compressing {
+        if let Some(report) = c.all_held(src, plan.format, names, progress)? {
+            return Ok(report);
+        }
+    }
     let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
     let (mut copied, mut skipped) = (0, 0);
     let img = src.stream(&mut |l| {
@@ -175,7 +180,7 @@ pub(super) fn copy_streamed(
     progress.image_done(&out.digest, copied, skipped);
     Ok(CopyReport {
         manifest_digest: out.digest,
-        source_digest,
+        source_digest: Some(source_digest),
         blobs_copied: copied,
         blobs_skipped: skipped,
         tags_written: Vec::new(),
@@ -245,6 +250,75 @@ impl<'a> Compressing<'a> {
             retries: opts.transport.dest_registry.retries,
             earlier,
         })
+    }
+
+    /// The image written without reading the stream, when the destination
+    /// holds every layer as an earlier push made it, and the config (by
+    /// the image ID): the manifest is made from what the daemon said of
+    /// the image (its ID, its diff_ids) and from what the destination
+    /// holds, the same manifest a copy through the stream makes.
+    fn all_held(
+        &self,
+        src: &dyn StreamedSource,
+        format: plan::Format,
+        names: &[String],
+        progress: &Progress,
+    ) -> Result<Option<CopyReport>> {
+        let layers: Option<Vec<&Reused>> =
+            src.diff_ids().iter().map(|d| self.earlier.get(d)).collect();
+        let Some(layers) = layers else {
+            return Ok(None);
+        };
+        let config_info = BlobInfo {
+            media_type: format.config_type(),
+            digest: Some(src.config_digest().clone()),
+            size: None,
+        };
+        let Some(config) = self.dst.try_reuse_blob(&config_info)? else {
+            return Ok(None);
+        };
+        let layer_mt = MediaType::parse(DOCKER_LAYER);
+        for (d, have) in src.diff_ids().iter().zip(&layers) {
+            let src_desc = Descriptor::new(layer_mt.clone(), d.clone(), have.desc.size);
+            progress.blob_present(&src_desc, have);
+        }
+        let src_config = Descriptor::new(
+            MediaType::DockerConfig,
+            config.desc.digest.clone(),
+            config.desc.size,
+        );
+        progress.blob_present(&src_config, &config);
+        let manifest = Manifest {
+            schema_version: 2,
+            media_type: Some(MediaType::DockerManifest),
+            config: src_config,
+            layers: src
+                .diff_ids()
+                .iter()
+                .map(|d| Descriptor::new(layer_mt.clone(), d.clone(), 0))
+                .collect(),
+            artifact_type: None,
+            subject: None,
+            annotations: None,
+            extra: Default::default(),
+        };
+        let m = convert_manifest(
+            &manifest,
+            format,
+            layers.iter().map(|r| r.desc.clone()).collect(),
+        );
+        let bytes = serde_json::to_vec(&m).expect("manifest serializes");
+        let out = RawManifest::from_bytes(bytes, Some(&format.manifest_type()))?;
+        self.dst.put_manifest(&out, None, names)?;
+        progress.message(&format!("Writing manifest {}", out.digest));
+        progress.image_done(&out.digest, 0, layers.len() + 1);
+        Ok(Some(CopyReport {
+            manifest_digest: out.digest,
+            source_digest: None,
+            blobs_copied: 0,
+            blobs_skipped: layers.len() + 1,
+            tags_written: Vec::new(),
+        }))
     }
 
     /// One layer of the stream, read from `r`: its diff_id, and where it went.

@@ -518,7 +518,9 @@ fn sync_one(
     if fallback && there.as_ref() == Some(&report.manifest_digest) {
         return Ok(Outcome::Unchanged(report.manifest_digest));
     }
-    let changed = Some(report.source_digest).filter(|s| *s != report.manifest_digest);
+    let changed = report
+        .source_digest
+        .filter(|s| *s != report.manifest_digest);
     Ok(Outcome::Copied(report.manifest_digest, changed))
 }
 
