@@ -3682,6 +3682,87 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     );
 }
 
+/// Layers out of the daemon go up side by side, each from the temp file
+/// it was read into: an upload the registry refuses is sent again from
+/// there (the stream cannot be read twice), and the image is the one a
+/// push straight to the registry makes; with the retries spent, one
+/// error naming the layer and the request, and no upload left open.
+#[test]
+fn daemon_layers_are_retried_from_their_temp_files() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    build_image(
+        &host,
+        "lade-reg-fault:1",
+        "FROM lade-test-base:1\nRUN echo a > /a\nRUN head -c 300000 /dev/zero > /z\n",
+        &[],
+    );
+    let src = "docker-daemon:lade-reg-fault:1";
+    let straight = unique("dfault/straight");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            "--src-daemon-host",
+            &host,
+            "--dest-tls-verify=false",
+            src,
+        ])
+        .arg(format!("docker://{reg}/{straight}:1")));
+    let want = digest_of(&format!("docker://{reg}/{straight}:1"), &[INSECURE]);
+    let patches = Arc::new(AtomicUsize::new(0));
+    let always = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (p, a) = (patches.clone(), always.clone());
+    let proxy = serve(Some(reg.clone()), move |req| {
+        // the layers' bodies (a closing PUT without one is sent again by
+        // the client itself)
+        if req.method == "PATCH" {
+            let n = p.fetch_add(1, Ordering::SeqCst) + 1;
+            if n == 1 || a.load(Ordering::SeqCst) {
+                return Action::Respond(response("503 Service Unavailable", &[], b""));
+            }
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let push = |repo: &str| {
+        run(lade()
+            .args([
+                "copy",
+                "--src-daemon-host",
+                &host,
+                "--dest-tls-verify=false",
+            ])
+            .args(["--retry-times", "1", "--retry-delay", "0s", src])
+            .arg(format!("docker://{proxy}/{repo}:1")))
+    };
+    let repo = unique("dfault/a");
+    let o = push(&repo);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("Retrying blob"), "{err}");
+    assert_eq!(
+        digest_of(&format!("docker://{reg}/{repo}:1"), &[INSECURE]),
+        want
+    );
+    assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+
+    always.store(true, Ordering::SeqCst);
+    let repo = unique("dfault/b");
+    let o = push(&repo);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("lade: error: copying ")
+            && last.contains(": layer ")
+            && last.contains("PATCH /v2/")
+            && last.contains("503"),
+        "{err}"
+    );
+    assert_eq!(err.matches("lade: error").count(), 1, "{err}");
+    assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+}
+
 /// The JSON progress events named `event` in `stderr`.
 fn events(stderr: &str, event: &str) -> Vec<Value> {
     stderr

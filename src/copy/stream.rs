@@ -1,22 +1,29 @@
 //! Copying from a [`StreamedSource`] (docker-daemon:): the layers come in
-//! the stream's order and go straight into the destination, which is where
-//! they wait until the manifest, built at the end of the stream, gives
-//! them their positions. Each layer is read once, and staged in a temp
-//! file only when [`Compressing`] must know what it is before sending it.
+//! the stream's order and go into the destination, which is where they
+//! wait until the manifest, built at the end of the stream, gives them
+//! their positions.
 //!
 //! The plan is made before streaming from what the source declares (a
 //! Docker v2s2 image with uncompressed layers, its diff_ids): every layer
-//! gets the same action. A kept layer is put with its size and, when the
-//! stream names it, its digest; the destination computes and checks the
-//! digest, which must be one of the diff_ids. A recompressed layer is
-//! hashed on the way in (its uncompressed digest must be a diff_id) and
-//! the destination computes the compressed digest, unless an earlier push
-//! made it and the destination holds it (see [`Compressing`]).
+//! gets the same action. A kept layer is put straight from the stream with
+//! its size and, when the stream names it, its digest; the destination
+//! computes and checks the digest, which must be one of the diff_ids.
+//!
+//! A layer compressed on the way is hashed as it is read (its digest must
+//! be a diff_id) and the destination computes the compressed digest,
+//! unless an earlier push made it and the destination holds it (see
+//! [`Compressing`]). Into a destination that takes blobs side by side
+//! (a registry), each layer of a many-layer image is read into a temp file
+//! and compressed and sent from there by a worker while the stream goes
+//! on (at most `--image-parallel-copies` at once, one temp file each); a
+//! failed upload is tried again from its file. Otherwise a layer goes
+//! straight from the stream, read once, and a failure ends the copy.
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Seek};
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use super::blob::with_retries;
@@ -76,64 +83,109 @@ pub(super) fn copy_streamed(
             return Ok(report);
         }
     }
-    let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
-    let (mut copied, mut skipped) = (0, 0);
-    let img = src.stream(&mut |l| {
-        let t0 = Instant::now();
-        // A layer the stream names by digest (Docker 25+) is started, and
-        // its progress said, under that name; others are timed and said
-        // done once hashed.
-        let named = l
-            .named
-            .clone()
-            .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
-        if let Some(d) = &named {
-            progress.blob_start(d);
+    // Layers are compressed and sent by up to `workers` threads at once,
+    // each from a temp file it was read into, while the stream goes on:
+    // the destination takes in several at once.
+    let workers = match &compressing {
+        Some(_) if props.concurrent_writes && src.diff_ids().len() > 1 => {
+            match opts
+                .parallel_blobs
+                .unwrap_or_else(|| dst.parallel_transfers())
+            {
+                0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+                n => n,
+            }
         }
-        // (An unnamed layer is counted under the config's digest, which
-        // no event is live under while the stream runs: bytes only.)
-        let key = named
-            .clone()
-            .unwrap_or_else(|| Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0));
-        let reader = &mut progress.counting(&mut *l.reader, &key);
-        let (uncompressed, out) = match action {
-            LayerAction::Keep => {
-                let info = BlobInfo {
-                    media_type: layer_type(&layer_mt, plan.format, Compression::None)?,
-                    digest: l.named.clone(),
-                    size: Some(l.size),
-                };
-                let out = dst
-                    .put_blob(reader, &info)
-                    .map_err(|e| e.context(format!("layer {}", l.name)))?;
-                (out.digest.clone(), out)
+        _ => 1,
+    };
+    let uploads = Uploads::new(workers);
+    let img = std::thread::scope(|scope| {
+        src.stream(&mut |l| {
+            let t0 = Instant::now();
+            // A layer the stream names by digest (Docker 25+) is started, and
+            // its progress said, under that name; others are timed and said
+            // done once hashed.
+            let named = l
+                .named
+                .clone()
+                .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
+            if let Some(d) = &named {
+                progress.blob_start(d);
             }
-            LayerAction::Transform { .. } => {
-                let c = compressing.as_ref().expect("made for a compressing plan");
-                let (uncompressed, landed) = c
-                    .layer(reader, l.named.as_ref(), l.size, progress)
-                    .map_err(|e| e.context(format!("layer {}", l.name)))?;
+            // (An unnamed layer is counted under the config's digest, which
+            // no event is live under while the stream runs: bytes only.)
+            let key = named.clone().unwrap_or_else(|| {
+                Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0)
+            });
+            let reader = &mut progress.counting(&mut *l.reader, &key);
+            let ctx = |e: Error| e.context(format!("layer {}", l.name));
+            let (size, layer_mt) = (l.size, &layer_mt);
+            let said = move |u: &Digest, landed: &Landed| {
+                let desc = Descriptor::new(layer_mt.clone(), u.clone(), size);
+                progress.started_at(&desc, t0);
                 match landed {
-                    Landed::Sent(out) => (uncompressed, out),
-                    Landed::Had(have) => {
-                        let src_desc =
-                            Descriptor::new(layer_mt.clone(), uncompressed.clone(), l.size);
-                        progress.started_at(&src_desc, t0);
-                        progress.blob_present(&src_desc, &have);
-                        skipped += 1;
-                        stored.insert(uncompressed.clone(), have.desc);
-                        return Ok(uncompressed);
-                    }
+                    Landed::Sent(out) => progress.blob_done(&desc, out, out.size, Outcome::Copied),
+                    Landed::Had(have) => progress.blob_present(&desc, have),
                 }
+            };
+            let (uncompressed, landed) = match &compressing {
+                None => {
+                    let info = BlobInfo {
+                        media_type: layer_type(layer_mt, plan.format, Compression::None)?,
+                        digest: l.named.clone(),
+                        size: Some(l.size),
+                    };
+                    let out = dst.put_blob(reader, &info).map_err(ctx)?;
+                    (out.digest.clone(), Landed::Sent(out))
+                }
+                Some(c) if workers > 1 => match c.known(reader, l.named.as_ref()).map_err(ctx)? {
+                    Some(done) => done,
+                    None => {
+                        let (file, u) = c.stage(reader).map_err(ctx)?;
+                        if let Some(have) = c.earlier.get(&u) {
+                            (u, Landed::Had(have.clone()))
+                        } else {
+                            // Sent by a worker, which says so.
+                            uploads.place()?;
+                            let (uploads, name, d) = (&uploads, l.name.to_string(), u.clone());
+                            scope.spawn(move || {
+                                let r = c
+                                    .send_staged(file, &d, size, progress)
+                                    .map_err(|e| e.context(format!("layer {name}")));
+                                if let Ok(landed) = &r {
+                                    said(&d, landed);
+                                }
+                                uploads.done(d, r);
+                            });
+                            return Ok(u);
+                        }
+                    }
+                },
+                Some(c) => c
+                    .layer(reader, l.named.as_ref(), l.size, progress)
+                    .map_err(ctx)?,
+            };
+            said(&uncompressed, &landed);
+            uploads.add(uncompressed.clone(), Ok(landed));
+            Ok(uncompressed)
+        })
+    });
+    let (mut copied, mut skipped) = (0, 0);
+    let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
+    // A layer's own failure first: the stream stopped because of it.
+    for (u, r) in uploads.finish() {
+        match r? {
+            Landed::Sent(out) => {
+                copied += 1;
+                stored.insert(u, out);
             }
-        };
-        let src_desc = Descriptor::new(layer_mt.clone(), uncompressed.clone(), l.size);
-        progress.started_at(&src_desc, t0);
-        progress.blob_done(&src_desc, &out, out.size, Outcome::Copied);
-        copied += 1;
-        stored.insert(uncompressed.clone(), out);
-        Ok(uncompressed)
-    })?;
+            Landed::Had(have) => {
+                skipped += 1;
+                stored.insert(u, have.desc);
+            }
+        }
+    }
+    let img = img?;
 
     let raw = img.manifest;
     let source_digest = raw.digest.clone();
@@ -329,48 +381,72 @@ impl<'a> Compressing<'a> {
         size: u64,
         progress: &Progress,
     ) -> Result<(Digest, Landed)> {
-        if let Some(have) = named.and_then(|d| self.earlier.get(d)) {
-            // Read past it, checking it is what the stream names it.
-            let mut h = HashingReader::new(r, Algorithm::Sha256);
-            io::copy(&mut h, &mut io::sink())?;
-            let (got, _) = h.finish();
-            return match named {
-                Some(named) if *named == got => Ok((got, Landed::Had(have.clone()))),
-                _ => Err(Error::new(format!(
-                    "content hashes to {got}, not the digest the stream names it by"
-                ))),
-            };
+        if let Some(done) = self.known(r, named)? {
+            return Ok(done);
         }
         if named.is_some() || self.earlier.is_empty() {
             return self.straight(r, size, progress);
         }
         // Read first, to know what it is.
+        let (file, uncompressed) = self.stage(r)?;
+        if let Some(have) = self.earlier.get(&uncompressed) {
+            return Ok((uncompressed, Landed::Had(have.clone())));
+        }
+        let landed = self.send_staged(file, &uncompressed, size, progress)?;
+        Ok((uncompressed, landed))
+    }
+
+    /// A layer the stream names by a digest whose result the destination
+    /// holds: read past (the stream goes on), checked, not sent.
+    fn known(&self, r: &mut dyn Read, named: Option<&Digest>) -> Result<Option<(Digest, Landed)>> {
+        let Some((named, have)) = named.and_then(|d| Some((d, self.earlier.get(d)?))) else {
+            return Ok(None);
+        };
+        let mut h = HashingReader::new(r, Algorithm::Sha256);
+        io::copy(&mut h, &mut io::sink())?;
+        let (got, _) = h.finish();
+        if got != *named {
+            return Err(Error::new(format!(
+                "content hashes to {got}, not the digest the stream names it by"
+            )));
+        }
+        Ok(Some((got, Landed::Had(have.clone()))))
+    }
+
+    /// Read a layer into a temp file: the file and the layer's diff_id.
+    fn stage(&self, r: &mut dyn Read) -> Result<(fs::File, Digest)> {
         let mut w = HashingWriter::new(
             io::BufWriter::new(scratch_file(self.tmp_dir, "to read a layer into")?),
             Algorithm::Sha256,
         );
         io::copy(r, &mut w)?;
         let (uncompressed, _, file) = w.finish();
-        if let Some(have) = self.earlier.get(&uncompressed) {
-            return Ok((uncompressed, Landed::Had(have.clone())));
-        }
-        let file = file.into_inner().map_err(|e| e.into_error())?;
+        Ok((file.into_inner().map_err(|e| e.into_error())?, uncompressed))
+    }
+
+    /// A layer read into `file`, compressed into the destination (each
+    /// try reads the file again).
+    fn send_staged(
+        &self,
+        file: fs::File,
+        uncompressed: &Digest,
+        size: u64,
+        progress: &Progress,
+    ) -> Result<Landed> {
         let desc = Descriptor::new(MediaType::parse(DOCKER_LAYER), uncompressed.clone(), size);
         let rewound = || -> Result<&fs::File> {
             let mut f = &file;
             f.seek(io::SeekFrom::Start(0))?;
             Ok(f)
         };
-        let landed = if self.precompute {
+        if self.precompute {
             let (made, digest, size) = with_retries(&desc, self.retries, progress, || {
                 self.compress_to_file(&mut rewound()?)
             })?;
-            self.send_made(&uncompressed, made, digest, size, &desc, progress)?
-        } else {
-            let out = with_retries(&desc, self.retries, progress, || self.send(&mut rewound()?))?;
-            self.sent(&uncompressed, out)
-        };
-        Ok((uncompressed, landed))
+            return self.send_made(uncompressed, made, digest, size, &desc, progress);
+        }
+        let out = with_retries(&desc, self.retries, progress, || self.send(&mut rewound()?))?;
+        Ok(self.sent(uncompressed, out))
     }
 
     /// A layer compressed straight from the stream, read once.
@@ -456,5 +532,72 @@ impl<'a> Compressing<'a> {
             self.dst.put_blob(&mut f, &info)
         })?;
         Ok(Landed::Sent(out))
+    }
+}
+
+/// The layers of a stream as they land, and the places for the workers
+/// sending them.
+struct Uploads {
+    state: Mutex<UploadState>,
+    cv: Condvar,
+    workers: usize,
+}
+
+#[derive(Default)]
+struct UploadState {
+    busy: usize,
+    failed: bool,
+    landed: Vec<(Digest, Result<Landed>)>,
+}
+
+impl Uploads {
+    fn new(workers: usize) -> Self {
+        Uploads {
+            state: Mutex::default(),
+            cv: Condvar::new(),
+            workers: workers.max(1),
+        }
+    }
+
+    /// Wait for a free worker and take it; an error once a layer failed
+    /// (the stream stops; the failure itself is reported).
+    fn place(&self) -> Result<()> {
+        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self
+            .cv
+            .wait_while(st, |st| st.busy >= self.workers && !st.failed)
+            .unwrap_or_else(|e| e.into_inner());
+        if st.failed {
+            return Err(Error::new("a layer failed"));
+        }
+        st.busy += 1;
+        Ok(())
+    }
+
+    /// A layer landed without a worker.
+    fn add(&self, uncompressed: Digest, r: Result<Landed>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.landed.push((uncompressed, r));
+    }
+
+    /// A worker's layer landed (or failed); its place is given back.
+    fn done(&self, uncompressed: Digest, r: Result<Landed>) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.failed |= r.is_err();
+        st.landed.push((uncompressed, r));
+        st.busy -= 1;
+        drop(st);
+        self.cv.notify_all();
+    }
+
+    /// Every layer's result, the failures first.
+    fn finish(self) -> Vec<(Digest, Result<Landed>)> {
+        let mut v = self
+            .state
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .landed;
+        v.sort_by_key(|(_, r)| r.is_ok());
+        v
     }
 }
