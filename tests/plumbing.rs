@@ -1264,3 +1264,110 @@ fn hostile_ref_names_are_shown_escaped_and_reported() {
         "{text}"
     );
 }
+
+/// An OCI layout holding one artifact manifest (artifactType, the empty
+/// config, an SPDX layer) tagged `art`.
+fn artifact_layout(dir: &Path) {
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> String {
+        let hex = sha256_hex(bytes);
+        fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let sbom = br#"{"spdxVersion":"SPDX-2.3"}"#;
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/spdx+json",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": put(b"{}"), "size": 2},
+        "layers": [{"mediaType": "application/spdx+json", "digest": put(sbom), "size": sbom.len()}],
+    }))
+    .unwrap();
+    let m = put(&manifest);
+    fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": m, "size": manifest.len(),
+                "annotations": {"org.opencontainers.image.ref.name": "art"}}],
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+}
+
+/// A Docker v2s2 manifest holds images only: an artifact is refused
+/// (exit 3, naming what it is) by convert and by a copy that would
+/// convert it, and nothing is written; copied as it is, it arrives whole.
+#[test]
+fn an_artifact_is_not_made_a_docker_manifest() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    artifact_layout(&dir);
+    let before = store_files(&dir);
+    let e = fails_with(
+        store_cmd(&dir).args(["convert", "--to", "docker", "art"]),
+        3,
+    );
+    assert!(
+        e.contains("artifact (artifactType application/spdx+json)") && e.contains("v2s2"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert_eq!(store_files(&dir), before);
+    let src = format!("oci:{}:art", dir.display());
+    let d = t.path().join("d");
+    let e = fails_with(
+        lade()
+            .args(["copy", "--format", "v2s2", &src])
+            .arg(format!("dir:{}", d.display())),
+        3,
+    );
+    assert!(e.contains("artifact"), "{e}");
+    assert!(!d.exists());
+    let ar = t.path().join("a.tar");
+    let e = fails_with(
+        lade()
+            .args(["copy", &src])
+            .arg(format!("docker-archive:{}", ar.display())),
+        3,
+    );
+    assert!(e.contains("artifact"), "{e}");
+    assert!(!ar.exists());
+    let other = t.path().join("other");
+    ok(lade()
+        .args(["copy", "-q", &src])
+        .arg(format!("oci:{}:art", other.display())));
+    assert_eq!(
+        ok(store_cmd(&other).args(["cat-manifest", "art"])),
+        ok(store_cmd(&dir).args(["cat-manifest", "art"]))
+    );
+}
+
+/// `tag` names the manifest as it is: through an index.json entry with a
+/// wrong size (by name or by digest), the new ref has the real size, and
+/// reads; the damaged entry stays damaged (fsck says so).
+#[test]
+fn tag_writes_the_manifests_real_size() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut v = json(&fs::read(&index).unwrap());
+    let size = v["manifests"][0]["size"].as_u64().unwrap();
+    let digest = v["manifests"][0]["digest"].as_str().unwrap().to_string();
+    v["manifests"][0]["size"] = 5.into();
+    fs::write(&index, serde_json::to_vec(&v).unwrap()).unwrap();
+    ok(store_cmd(&dir).args(["tag", "x", "by-name"]));
+    ok(store_cmd(&dir).args(["tag", &digest, "by-digest"]));
+    let refs = ok_str(store_cmd(&dir).arg("ls-refs"));
+    for name in ["by-name", "by-digest"] {
+        let line = refs.lines().find(|l| l.starts_with(name)).unwrap();
+        assert!(line.ends_with(&format!("\t{size}")), "{refs}");
+        ok(store_cmd(&dir).args(["cat-manifest", name]));
+    }
+    fails_with(store_cmd(&dir).args(["cat-manifest", "x"]), 3);
+}

@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{open_store, stdout, write_record};
 use crate::cli::{GlobalArgs, LsRefsArgs, TagArgs, UntagArgs};
 use crate::error::{Error, Result};
-use crate::model::REF_NAME;
+use crate::model::{RawManifest, REF_NAME};
 
 pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
     // The default store not made yet has no refs; a store named (--store,
@@ -47,6 +47,15 @@ pub fn tag(g: &GlobalArgs, a: TagArgs) -> Result<i32> {
             a.source, desc.digest
         )));
     }
+    // The new ref describes the manifest as it is (its size and type),
+    // whatever a damaged entry it was found through says.
+    let bytes = store
+        .read_small_blob(&desc.digest, crate::model::MAX_MANIFEST_SIZE)
+        .map_err(|e| e.context(format!("tag {}", a.source)))?;
+    let raw = RawManifest::from_bytes(bytes, Some(&desc.media_type))
+        .map_err(|e| e.context(format!("tag {}: {}", a.source, desc.digest)))?;
+    desc.size = raw.bytes.len() as u64;
+    desc.media_type = raw.media_type;
     if let Some(ann) = desc.annotations.as_mut() {
         ann.remove(REF_NAME);
         if ann.is_empty() {

@@ -2,7 +2,7 @@
 //! Config and layer bytes are untouched; manifests (and the children of an
 //! index) are rewritten with the same pure functions copy uses.
 
-use super::plan::{convert_index, convert_layers, convert_manifest, Format};
+use super::plan::{check_convertible, convert_index, convert_layers, convert_manifest, Format};
 use crate::error::{Error, Result};
 use crate::model::RawManifest;
 use crate::store::Layout;
@@ -35,6 +35,7 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
         serde_json::to_vec(&convert_index(&index, to, children)).expect("index serializes")
     } else if raw.media_type.is_manifest() {
         let m = raw.manifest()?;
+        check_convertible(&m, to).map_err(|e| e.context(raw.digest.to_string()))?;
         let layers = convert_layers(&m.layers, to)?;
         serde_json::to_vec(&convert_manifest(&m, to, layers)).expect("manifest serializes")
     } else {

@@ -116,6 +116,9 @@ pub fn plan(
         (Some(req), _) => Some(req),
         (None, w) => w,
     };
+    if format != src_format {
+        check_convertible(m, format)?;
+    }
     let mut layers = Vec::with_capacity(m.layers.len());
     for l in &m.layers {
         let action = match (l.media_type.layer_compression(), target) {
@@ -219,6 +222,26 @@ pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> R
         }
     };
     Ok(MediaType::parse(t))
+}
+
+/// Refuse to re-author as Docker v2s2 what it cannot hold: an artifact
+/// (an artifactType, a config or layer of a type other than an image's).
+pub fn check_convertible(m: &Manifest, format: Format) -> Result<()> {
+    if format != Format::V2s2 {
+        return Ok(());
+    }
+    let what = if let Some(t) = &m.artifact_type {
+        format!("an artifact (artifactType {t})")
+    } else if !m.config.media_type.is_config() {
+        format!("an artifact (config {})", m.config.media_type)
+    } else if let Some(l) = m.layers.iter().find(|l| !l.media_type.is_layer()) {
+        format!("an artifact (layer {})", l.media_type)
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(format!(
+        "the manifest is {what}, which a Docker v2s2 manifest cannot hold"
+    )))
 }
 
 /// Re-author manifest `m` in `format` with the given layer descriptors.
