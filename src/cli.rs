@@ -184,7 +184,8 @@ pub enum Command {
     /// Print a blob's bytes from the store
     #[command(
         after_help = "OUTPUT\n  The blob's bytes exactly, nothing added; with -e nothing. A blob not in\n  \
-        the store exits 1.\n\n\
+        the store exits 1. The blob is checked against its digest before any byte\n  \
+        is written: a corrupt one writes nothing and exits 3.\n\n\
         EXAMPLES\n  lade cat-blob sha256:3f8a…  > blob\n  \
         lade cat-blob -e sha256:3f8a… && echo present"
     )]

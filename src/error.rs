@@ -124,6 +124,13 @@ impl Error {
         self
     }
 
+    /// Add what the failure left behind after the message ("…; DIR is
+    /// incomplete").
+    pub fn context_after(mut self, note: impl fmt::Display) -> Self {
+        self.msg = format!("{}; {note}", self.msg);
+        self
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self.kind {

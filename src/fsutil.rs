@@ -373,6 +373,42 @@ impl Drop for MadeDir {
     }
 }
 
+/// Directories being written into that were there before (an unpack into
+/// an existing directory): what a signal or `--command-timeout` leaves of
+/// them is incomplete, and the process says so as it ends.
+fn writing_into() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static INTO: Mutex<Vec<std::path::PathBuf>> = Mutex::new(Vec::new());
+    INTO.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Held while writing into the directory `p` that was there before.
+pub struct WritingInto(std::path::PathBuf);
+
+impl WritingInto {
+    pub fn new(p: &Path) -> WritingInto {
+        writing_into().push(p.to_path_buf());
+        WritingInto(p.to_path_buf())
+    }
+}
+
+impl Drop for WritingInto {
+    fn drop(&mut self) {
+        let mut v = writing_into();
+        if let Some(i) = v.iter().position(|p| *p == self.0) {
+            v.remove(i);
+        }
+    }
+}
+
+/// "; DIR is incomplete" for each directory being written into as the
+/// process ends (empty when none).
+fn left_incomplete() -> String {
+    writing_into()
+        .iter()
+        .map(|p| format!("; {} is incomplete", p.display()))
+        .collect()
+}
+
 /// Remove the tree at `p` (not following symlinks); directories a
 /// layer left without write or search permission (a rootless unpack's)
 /// are opened up first. Whether it is gone.
@@ -496,7 +532,8 @@ pub fn end_after(limit: std::time::Duration, shown: String) {
             use std::io::Write;
             let _ = writeln!(
                 std::io::stderr(),
-                "lade: error: the command ran out of time (--command-timeout {shown})"
+                "lade: error: the command ran out of time (--command-timeout {shown}){}",
+                left_incomplete()
             );
             std::process::exit(3);
         });
@@ -527,6 +564,11 @@ pub fn remove_temps_on_signals() {
             if let Some(sig) = signals.forever().next() {
                 // Held to the end: nothing is added once removal starts.
                 let _held = abandon_writes();
+                let left = left_incomplete();
+                if let Some(left) = left.strip_prefix("; ") {
+                    use std::io::Write;
+                    let _ = writeln!(std::io::stderr(), "lade: interrupted: {left}");
+                }
                 let _ = signal_hook::low_level::emulate_default_handler(sig);
                 std::process::exit(128 + sig);
             }

@@ -123,6 +123,24 @@ fn hash_object_write_then_cat_blob_round_trips() {
     let absent = format!("sha256:{}", "0".repeat(64));
     fails_with(store_cmd(&store).args(["cat-blob", "-e", &absent]), 1);
     fails_with(store_cmd(&store).args(["cat-blob", &absent]), 1);
+    // A corrupt or truncated blob: not a byte out, exit 3 naming it.
+    let blob = store
+        .join("blobs/sha256")
+        .join(d.trim_start_matches("sha256:"));
+    let mut bad = data.clone();
+    bad[1 << 20] ^= 1;
+    for (what, bytes) in [("corrupt", &bad[..]), ("truncated", &data[..100])] {
+        fs::write(&blob, bytes).unwrap();
+        let out = run(store_cmd(&store).args(["cat-blob", &d]));
+        assert_eq!(out.status.code(), Some(3), "{what}");
+        assert!(
+            out.stdout.is_empty(),
+            "{what}: {} bytes out",
+            out.stdout.len()
+        );
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains(&d) && e.contains("corrupt"), "{what}: {e}");
+    }
 }
 
 #[test]
@@ -1370,4 +1388,45 @@ fn tag_writes_the_manifests_real_size() {
         ok(store_cmd(&dir).args(["cat-manifest", name]));
     }
     fails_with(store_cmd(&dir).args(["cat-manifest", "x"]), 3);
+}
+
+/// hash-object -w that fails (an object that is not what -t says) takes
+/// back the store it made: a new directory goes, an empty one is left
+/// empty; one that was there keeps what it held.
+#[test]
+fn a_failed_hash_object_write_leaves_no_new_store() {
+    let t = tempdir();
+    let bad = t.path().join("bad.json");
+    fs::write(&bad, b"{}").unwrap();
+    let write = |store: &Path| {
+        fails_with(
+            store_cmd(store)
+                .args([
+                    "hash-object",
+                    "-w",
+                    "-t",
+                    "application/vnd.oci.image.manifest.v1+json",
+                ])
+                .arg(&bad),
+            3,
+        )
+    };
+    let new = t.path().join("new");
+    write(&new);
+    assert!(!new.exists());
+    let empty = t.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    write(&empty);
+    assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
+    let d = run_with_input(
+        store_cmd(&empty).args(["hash-object", "-w", "--stdin"]),
+        b"x",
+    );
+    assert!(d.status.success());
+    write(&empty);
+    assert_eq!(
+        store_files(&empty).len(),
+        1,
+        "the blob written before stays"
+    );
 }

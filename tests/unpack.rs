@@ -1749,3 +1749,51 @@ fn a_failed_unpack_takes_back_what_it_made() {
     fails_with(lade().arg("unpack-layer").arg(&path).arg(&ul), 3);
     assert!(!ul.exists());
 }
+
+/// A layer cut short by --command-timeout: into a directory that was
+/// there, the one error line says that it is incomplete (unpack-layer,
+/// from a pipe that stalls half-way); a failure says so too.
+#[test]
+fn an_unpack_cut_short_says_the_directory_is_incomplete() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    fs::write(src.join("big.bin"), vec![7u8; 4 << 20]).unwrap();
+    let layer = t.path().join("layer.tar");
+    ok(Command::new("tar")
+        .arg("-cf")
+        .arg(&layer)
+        .arg("-C")
+        .arg(&src)
+        .arg("big.bin"));
+    let dir = t.path().join("there");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("keep"), b"k").unwrap();
+    let out = run(Command::new("bash").arg("-c").arg(format!(
+        "(head -c 1000000 {}; sleep 3) | {} --command-timeout 1s unpack-layer - {}",
+        layer.display(),
+        env!("CARGO_BIN_EXE_lade"),
+        dir.display()
+    )));
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("ran out of time")
+            && err.contains(&format!("{} is incomplete", dir.display())),
+        "{err}"
+    );
+    assert_eq!(fs::read(dir.join("keep")).unwrap(), b"k");
+    // An ordinary failure (the input ends half-way) says it too.
+    let half = t.path().join("half.tar");
+    fs::write(&half, &fs::read(&layer).unwrap()[..1_000_000]).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&half).arg(&dir), 3);
+    assert!(
+        err.contains(&format!("{} is incomplete", dir.display())),
+        "{err}"
+    );
+    // into a new directory, nothing is said to be left: it is gone
+    let new = t.path().join("new");
+    let err = fails_with(lade().arg("unpack-layer").arg(&half).arg(&new), 3);
+    assert!(!err.contains("incomplete") && !new.exists(), "{err}");
+}

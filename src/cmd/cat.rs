@@ -5,7 +5,7 @@ use std::io::Write;
 use super::{open_store, stdout};
 use crate::cli::{CatArgs, CatBlobArgs, CatConfigArgs, GlobalArgs};
 use crate::error::{Error, Kind, Result};
-use crate::model::{Digest, HashingWriter, Platform, MAX_MANIFEST_SIZE};
+use crate::model::{Digest, Platform, MAX_MANIFEST_SIZE};
 use crate::store::{copy_buffered, Layout};
 
 /// Map "not found" to exit 1 and anything else to its error for `-e`.
@@ -23,16 +23,21 @@ pub fn cat_blob(g: &GlobalArgs, a: CatBlobArgs) -> Result<i32> {
         return exists_answer(open_store(g).and_then(|s| s.open_blob(&d).map(drop)));
     }
     let store = open_store(g)?;
-    let mut f = store.open_blob(&d)?;
-    let mut out = HashingWriter::new(stdout(), d.algorithm());
-    copy_buffered(&mut f, &mut out)?;
-    let (got, _, mut w) = out.finish();
-    w.flush()?;
+    let f = store.open_blob(&d)?;
+    // Checked before any byte goes out: a reader of the output (unpack-layer
+    // in a pipeline) must not take in a corrupt blob. A store blob is never
+    // rewritten in place, and the second read comes from the page cache.
+    let (got, len) = crate::fsutil::hash_file(&f, d.algorithm())?;
     if got != d {
         return Err(Error::new(format!(
             "blob {d} is corrupt: its content hashes to {got}"
         )));
     }
+    let mut f = &f;
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0))?;
+    let mut w = stdout();
+    copy_buffered(&mut std::io::Read::take(f, len), &mut w)?;
+    w.flush()?;
     Ok(0)
 }
 

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use super::{open_or_create_store, stdout, write_record};
+use super::{stdout, store_path, write_record};
 use crate::cli::{GlobalArgs, HashObjectArgs};
 use crate::compress::{looks_like_tar, sniff};
 use crate::error::{Context, Error, Result};
@@ -40,14 +40,26 @@ pub fn run(g: &GlobalArgs, a: HashObjectArgs) -> Result<i32> {
         }
     }
     let store = if a.write {
-        Some(open_or_create_store(g)?)
+        let p = store_path(g)?;
+        let store = Layout::open_for_writing(&p).map_err(|e| e.context("store"))?;
+        let made = store.create().map_err(|e| e.context("store"))?;
+        Some((store, made))
     } else {
         None
     };
     let job = Job {
-        store: store.as_ref(),
+        store: store.as_ref().map(|(s, _)| s),
         check: check.as_ref(),
     };
+    let r = hash_all(&job, &a);
+    // A failure takes back a store this run made, while it holds nothing.
+    if let (Err(_), Some((store, made))) = (&r, &store) {
+        store.unmake(*made, &Default::default());
+    }
+    r
+}
+
+fn hash_all(job: &Job, a: &HashObjectArgs) -> Result<i32> {
     let mut out = stdout();
     if a.stdin {
         let d = job.reader(&mut io::stdin().lock()).context("stdin")?;

@@ -83,12 +83,6 @@ fn open_store(g: &GlobalArgs) -> Result<Layout> {
     Layout::open(&p).map_err(|e| e.context("store"))
 }
 
-/// The store, created when missing (for commands that write).
-fn open_or_create_store(g: &GlobalArgs) -> Result<Layout> {
-    let p = store_path(g)?;
-    Layout::open_or_create(&p).map_err(|e| e.context("store"))
-}
-
 /// Buffered, locked stdout for data output.
 fn stdout() -> io::BufWriter<DataOut> {
     io::BufWriter::with_capacity(1 << 16, DataOut(io::stdout().lock()))

@@ -60,11 +60,17 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
     };
     // A directory made here goes again if the layer cannot be applied.
     let made = unpack::make_dir(&a.dir)?;
+    let _into = (!made).then(|| crate::fsutil::WritingInto::new(&a.dir));
     let made = crate::fsutil::MadeDir::new(made.then(|| a.dir.clone()));
     unpack::raise_fd_limit();
     let mut root = Root::open(&a.dir)?;
-    let stats = unpack::unpack_layer(&mut root, input, &opts)
-        .map_err(|e| e.context(format!("applying {}", a.layer)))?;
+    let stats = unpack::unpack_layer(&mut root, input, &opts).map_err(|e| {
+        let e = e.context(format!("applying {}", a.layer));
+        match made.path() {
+            Some(_) => e,
+            None => e.context_after(format!("{} is incomplete", a.dir.display())),
+        }
+    })?;
     made.keep();
     report_warnings(&a.layer, &stats);
     Ok(0)

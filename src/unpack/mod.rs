@@ -137,6 +137,10 @@ pub fn unpack_image(
             MadeDir::new(made.then(|| dir.to_path_buf())),
         )
     };
+    let _into = made
+        .path()
+        .is_none()
+        .then(|| crate::fsutil::WritingInto::new(&rootfs));
     raise_fd_limit();
     let mut root = Root::open(&rootfs)?;
     let mut layers = Vec::with_capacity(manifest.layers.len());
