@@ -15,7 +15,7 @@
 //! [`Compressing`]). Into a destination that takes blobs side by side
 //! (a registry), each layer of a many-layer image is read into a temp file
 //! and compressed and sent from there by a worker while the stream goes
-//! on (at most `--image-parallel-copies` at once, one temp file each); a
+//! on (one per core, or `--image-parallel-copies`; one temp file each); a
 //! failed upload is tried again from its file. Otherwise a layer goes
 //! straight from the stream, read once, and a failure ends the copy.
 
@@ -86,15 +86,16 @@ pub(super) fn copy_streamed(
     // Layers are compressed and sent by up to `workers` threads at once,
     // each from a temp file it was read into, while the stream goes on:
     // the destination takes in several at once.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = match &compressing {
         Some(_) if props.concurrent_writes && src.diff_ids().len() > 1 => {
-            match opts
-                .parallel_blobs
-                .unwrap_or_else(|| dst.parallel_transfers())
-            {
-                0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-                n => n,
-            }
+            // Each worker compresses on every core (see pgzip), with its
+            // own blocks in memory: by default no more of them than cores.
+            opts.parallel_blobs
+                .unwrap_or_else(|| match dst.parallel_transfers() {
+                    0 => cores,
+                    n => n.min(cores),
+                })
         }
         _ => 1,
     };
