@@ -236,10 +236,11 @@ pub enum Command {
     /// Remove blobs that no ref reaches
     #[command(
         after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
-        A summary with the bytes freed goes to stderr.\n\n\
-        Blobs written, linked or reused within the grace period (default 3600 s;\n  \
-        the later of modification and status-change time) are kept, so a copy\n  \
-        that has written blobs but not yet its ref is never undercut."
+        A summary with the bytes freed goes to stderr, naming the stale temp files\n  \
+        removed too (those a killed write left in the store's top directory).\n\n\
+        Blobs and temp files written, linked or reused within the grace period\n  \
+        (default 3600 s; the later of modification and status-change time) are\n  \
+        kept, so a copy that has written blobs but not yet its ref is never undercut."
     )]
     Gc(GcArgs),
     /// Print the digest of a manifest file

@@ -1430,3 +1430,31 @@ fn a_failed_hash_object_write_leaves_no_new_store() {
         "the blob written before stays"
     );
 }
+
+/// gc says what it does with stale temp files (a write killed long ago
+/// left them): --dry-run counts them and leaves them; gc removes them,
+/// and their bytes count as freed; within the grace period they are a
+/// write under way, and stay.
+#[test]
+fn gc_says_the_stale_temp_files_it_removes() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let stale = dir.join(".lade-tmp-stale");
+    fs::write(&stale, vec![1u8; 1000]).unwrap();
+    let err = ok_stderr(store_cmd(&dir).arg("gc"));
+    assert!(err.contains("removed 0 blobs, 0 bytes freed"), "{err}");
+    assert!(stale.exists(), "young: a write under way");
+    let err = ok_stderr(store_cmd(&dir).args(["gc", "--dry-run", "--grace", "0"]));
+    assert!(
+        err.contains("would remove 0 blobs and 1 stale temp file (1000 bytes), 1000 bytes freed"),
+        "{err}"
+    );
+    assert!(stale.exists());
+    let err = ok_stderr(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert!(
+        err.contains("removed 0 blobs and 1 stale temp file"),
+        "{err}"
+    );
+    assert!(!stale.exists());
+}

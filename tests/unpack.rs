@@ -1797,3 +1797,30 @@ fn an_unpack_cut_short_says_the_directory_is_incomplete() {
     let err = fails_with(lade().arg("unpack-layer").arg(&half).arg(&new), 3);
     assert!(!err.contains("incomplete") && !new.exists(), "{err}");
 }
+
+/// Messages name what is wrong in words: a file that is no tar, a root
+/// entry that is not a directory.
+#[test]
+fn bad_layers_are_named_in_words() {
+    let t = tempdir();
+    let notar = t.path().join("notar");
+    fs::write(&notar, b"not a tar at all").unwrap();
+    let err = fails_with(
+        lade()
+            .arg("unpack-layer")
+            .arg(&notar)
+            .arg(t.path().join("a")),
+        3,
+    );
+    assert!(err.contains("not a tar archive"), "{err}");
+    let root = t.path().join("root.tar");
+    fs::write(&root, tar().file(".", b"x").done()).unwrap();
+    let err = fails_with(
+        lade()
+            .arg("unpack-layer")
+            .arg(&root)
+            .arg(t.path().join("b")),
+        3,
+    );
+    assert!(err.contains("cannot become a regular file"), "{err}");
+}

@@ -39,12 +39,20 @@ pub fn gc(g: &GlobalArgs, a: GcArgs) -> Result<i32> {
         writeln!(out, "{d}\t{size}")?;
     }
     out.flush()?;
+    let temps = match report.temps {
+        0 => String::new(),
+        n => format!(
+            " and {n} stale temp file{} ({} bytes)",
+            if n == 1 { "" } else { "s" },
+            report.temp_bytes
+        ),
+    };
     eprintln!(
-        "gc: {} {} blob{}, {} bytes freed{}",
+        "gc: {} {} blob{}{temps}, {} bytes freed{}",
         if a.dry_run { "would remove" } else { "removed" },
         report.removed.len(),
         if report.removed.len() == 1 { "" } else { "s" },
-        report.bytes_freed,
+        report.bytes_freed + report.temp_bytes,
         if report.kept_recent > 0 {
             format!(
                 "; kept {} unreachable blob(s) younger than {} s (--grace)",

@@ -32,13 +32,24 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
 
 pub fn tag(g: &GlobalArgs, a: TagArgs) -> Result<i32> {
     let store = open_store(g)?;
-    let mut desc = store
-        .resolve(&a.source)
-        .map_err(|e| e.context(format!("tag {}", a.source)))?;
+    // (A digest that is no manifest is named by what resolve says.)
+    let mut desc = store.resolve(&a.source).map_err(|e| {
+        if crate::model::Digest::looks_like_digest(&a.source) {
+            e.context("tag")
+        } else {
+            e.context(format!("tag {}", a.source))
+        }
+    })?;
     if !desc.media_type.is_manifest_or_index() {
+        // (The digest once: the source may be it.)
+        let what = if a.source == desc.digest.to_string() {
+            String::new()
+        } else {
+            format!("{} is ", desc.digest)
+        };
         return Err(Error::new(format!(
-            "tag {}: {} is a {}, not a manifest or index",
-            a.source, desc.digest, desc.media_type
+            "tag {}: {what}a {}, not a manifest or index",
+            a.source, desc.media_type
         )));
     }
     if !store.has(&desc.digest)? {

@@ -97,6 +97,9 @@ pub struct GcReport {
     pub bytes_freed: u64,
     /// Unreachable blobs kept because they are younger than the grace period.
     pub kept_recent: usize,
+    /// Stale temp files removed (or that would be), and their bytes.
+    pub temps: usize,
+    pub temp_bytes: u64,
 }
 
 /// Blobs found under blobs/, with their sizes.
@@ -454,8 +457,12 @@ impl Layout {
         for e in fs::read_dir(self.root())? {
             let e = e?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if is_temp_name(&name) && e.file_type()?.is_file() && !recent(&e.path()) && !dry_run {
-                let _ = fs::remove_file(e.path());
+            if is_temp_name(&name) && e.file_type()?.is_file() && !recent(&e.path()) {
+                let size = e.metadata().map_or(0, |m| m.len());
+                if dry_run || fs::remove_file(e.path()).is_ok() {
+                    report.temps += 1;
+                    report.temp_bytes += size;
+                }
             }
         }
         Ok(report)

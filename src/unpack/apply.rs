@@ -386,7 +386,8 @@ impl Applier<'_> {
             // The root itself.
             if kind != EntryType::Directory {
                 return Err(Error::new(format!(
-                    "the root cannot become a {kind:?} (only a directory)"
+                    "the root cannot become a {} (only a directory)",
+                    entry_kind(kind)
                 )));
             }
             let mut meta = self.meta(e)?;
@@ -963,12 +964,31 @@ const DIR_PATH: OFlags = OFlags::PATH
 /// that is not one (the tar reader quotes them).
 fn layer_error(e: std::io::Error) -> Error {
     let msg = e.to_string();
+    if msg.contains("failed to read entire block") {
+        return Error::new(
+            "reading the layer: not a tar archive, or a truncated one (it ends inside a header)",
+        );
+    }
     if msg.contains("when getting cksum") {
         return Error::new(
             "reading the layer: not a tar archive (a header's checksum field is not a number)",
         );
     }
     Error::from(e).context("reading the layer")
+}
+
+/// An entry type in words, for messages.
+fn entry_kind(kind: EntryType) -> &'static str {
+    match kind {
+        EntryType::Regular | EntryType::Continuous => "regular file",
+        EntryType::Link => "hard link",
+        EntryType::Symlink => "symbolic link",
+        EntryType::Char => "character device",
+        EntryType::Block => "block device",
+        EntryType::Directory => "directory",
+        EntryType::Fifo => "FIFO",
+        _ => "special entry",
+    }
 }
 
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
