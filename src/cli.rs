@@ -296,8 +296,9 @@ Compression (gzip, every member; zstd; none) is told by the first bytes.
 DIR is created if missing, and removed again if the layer cannot be applied.
 Whiteouts (.wh.NAME) and opaque directories (.wh..wh..opq) apply to what DIR
 already holds, so layers applied one after another give the image's root
-filesystem; an opaque marker hides everything lower layers had under its
-directory, wherever it comes in the layer. Owners are set when running as
+filesystem; a whiteout hides what lower layers had at its name, and an opaque
+marker everything they had under its directory, never what the layer itself
+puts there, wherever the marker comes in the layer (as the OCI image spec says). Owners are set when running as
 root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).

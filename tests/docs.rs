@@ -99,6 +99,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         .filter(|s| !s.is_empty() && !s.starts_with("\"NOTES\""))
         .map(|s| format!(".SH {}", s.replacen("\"EXIT STATUS\"", "\"SIGNALS\"", 1)));
     extra.extend(notes);
+    let mut top = tidy_synopsis(top);
     top.extend_from_slice(extra.as_bytes());
     files.push((PathBuf::from("man/lade.1"), top));
     for sub in cmd.get_subcommands() {
@@ -120,6 +121,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
             .after_long_help(None::<&str>);
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub).render(&mut buf).unwrap();
+        let mut buf = tidy_synopsis(buf);
         buf.extend_from_slice(after_help_sections(&after).as_bytes());
         buf.extend_from_slice(roff_section(EXIT_CODES).as_bytes());
         files.push((PathBuf::from(format!("man/{name}.1")), buf));
@@ -134,6 +136,15 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         files.push((PathBuf::from(format!("completions/{file}")), buf));
     }
     files
+}
+
+/// clap_mangen writes a short-only flag in the synopsis as `[-w ]`: the
+/// space goes.
+fn tidy_synopsis(page: Vec<u8>) -> Vec<u8> {
+    String::from_utf8(page)
+        .unwrap()
+        .replace(" \\fR]", "\\fR]")
+        .into_bytes()
 }
 
 #[test]

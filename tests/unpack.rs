@@ -962,6 +962,44 @@ fn whiteouts_and_opaque_dirs_across_layers() {
     assert_eq!(names, ["d", "d/new"]);
 }
 
+/// A whiteout hides what lower layers put at its name, never what its own
+/// layer put there (OCI image spec; umoci agrees), before or after it in
+/// the stream: a file this layer wrote stays; a directory this layer put
+/// names into keeps those and loses the rest.
+#[test]
+fn a_whiteout_spares_its_own_layer() {
+    let a = Arena::new();
+    let codes = a.apply(&[
+        tar()
+            .file("f", b"lower")
+            .dir("d", 0o755)
+            .file("d/lower", b"l")
+            .file("g", b"lower")
+            .done(),
+        tar()
+            .file("f", b"upper")
+            .file(".wh.f", b"")
+            .file("d/upper", b"u")
+            .file(".wh.d", b"")
+            .file(".wh.g", b"")
+            .file("same", b"s")
+            .file(".wh.same", b"")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0]);
+    let t = tree(&a.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(names, ["d", "d/upper", "f", "same"]);
+    assert_eq!(fs::read(a.root().join("f")).unwrap(), b"upper");
+    // a third layer's whiteouts hide them
+    assert_eq!(
+        a.apply(&[tar().file(".wh.f", b"").file(".wh.d", b"").done()]),
+        [0]
+    );
+    let t = tree(&a.root());
+    assert_eq!(t.keys().map(String::as_str).collect::<Vec<_>>(), ["same"]);
+}
+
 #[test]
 fn unpack_layer_from_stdin_and_store() {
     let a = Arena::new();

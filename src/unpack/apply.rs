@@ -10,10 +10,12 @@
 //!   over a directory keeps it and its contents, as overlay filesystems
 //!   do); the old node is unlinked first, so a link is replaced, never
 //!   written through;
-//! - `.wh.NAME` removes NAME; `.wh..wh..opq` removes what lower layers put
-//!   in its directory, at any depth, but keeps what this layer put there
-//!   (and the directories on the way to it), wherever in the stream the
-//!   marker comes;
+//! - `.wh.NAME` removes what lower layers put at NAME, and
+//!   `.wh..wh..opq` what lower layers put in its directory, at any depth:
+//!   both keep what this layer put there (and the directories on the way
+//!   to it), wherever in the stream the marker comes, as the OCI image spec
+//!   says ("files present in the same layer as a whiteout file can only be
+//!   hidden by whiteout files in subsequent layers");
 //! - hard links point at a name inside the root, resolved the same way;
 //! - a regular file's whole blocks of zeros (a GNU sparse entry's holes
 //!   among them) are left as holes, so they take no disk, as GNU tar
@@ -408,8 +410,35 @@ impl Applier<'_> {
                 let Some(dir) = self.dir(parent, false)? else {
                     return Ok(());
                 };
+                // It hides what lower layers put there (the OCI image
+                // spec): a name this layer made stays, wherever the marker
+                // comes; in a directory this layer put names into, the
+                // rest goes, as under an opaque marker.
+                let mut path = join(parent);
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(victim);
+                let k = self.key(&path);
+                if self.created.contains(&k) {
+                    return Ok(());
+                }
                 let fd = self.root.fd(&dir);
-                if remove(fd, victim, self.opts.rootless)? {
+                let sub = if self.holders.contains(&k)
+                    && type_of(fd, victim)? == Some(FileType::Directory)
+                {
+                    Some(
+                        rustix::fs::openat(fd, victim, DIR_PATH, Mode::empty())
+                            .map_err(|e| errno(e).context(show(&path)))?,
+                    )
+                } else {
+                    None
+                };
+                let removed = match sub {
+                    Some(sub) => self.clear_lower(sub.as_fd(), &mut path, 0)?,
+                    None => remove(fd, victim, self.opts.rootless)?,
+                };
+                if removed {
                     self.root.invalidate();
                 }
                 return Ok(());
