@@ -692,7 +692,8 @@ pub struct CopyArgs {
     pub preserve_digests: bool,
     /// Copy up to N blobs of an image at once, where both sides allow
     /// more than one [default (or 0): 6 to or from a registry, else one
-    /// per CPU; layers gzipped out of docker-daemon: one per CPU, at most 6]
+    /// per CPU; layers gzipped out of docker-daemon: into a registry, one
+    /// per CPU, at most 6]
     #[arg(long, value_name = "N")]
     pub image_parallel_copies: Option<usize>,
     /// Write the digest of the copied manifest to FILE

@@ -421,6 +421,21 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
     let (_, err) = push(true, &format!("{repo}:4"), &[]);
     assert!(!err.contains("/blobs/uploads/"), "learnt again: {err}");
 
+    // Into a local layout, layers are gzipped straight from the stream:
+    // no temp file (a --tmpdir that is not there is never used).
+    let layout = t.path().join("local");
+    ok(lade_with_cache(&cache)
+        .env("DOCKER_HOST", &host)
+        .args([
+            "--tmpdir",
+            "/nonexistent-lade-tmp",
+            "copy",
+            "-q",
+            "--dest-compress",
+        ])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:x", layout.display())));
+
     // No cache: precomputed digests.
     let other = unique("ddcache/b");
     let (fifth, err) = push(false, &format!("{other}:1"), &["--dest-precompute-digests"]);

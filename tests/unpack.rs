@@ -998,6 +998,28 @@ fn a_whiteout_spares_its_own_layer() {
     );
     let t = tree(&a.root());
     assert_eq!(t.keys().map(String::as_str).collect::<Vec<_>>(), ["same"]);
+    // The lower directory's mode is hidden too: the same result whichever
+    // comes first, the whiteout or the layer's own name in it.
+    let modes: Vec<u32> = [true, false]
+        .into_iter()
+        .map(|marker_first| {
+            let a = Arena::new();
+            let upper = if marker_first {
+                tar().file(".wh.m", b"").file("m/b", b"b")
+            } else {
+                tar().file("m/b", b"b").file(".wh.m", b"")
+            };
+            let lower = tar().dir("m", 0o1777).file("m/x", b"x").done();
+            assert_eq!(a.apply(&[lower, upper.done()]), [0, 0]);
+            let t = tree(&a.root());
+            assert_eq!(
+                t.keys().map(String::as_str).collect::<Vec<_>>(),
+                ["m", "m/b"]
+            );
+            fs::metadata(a.root().join("m")).unwrap().mode() & 0o7777
+        })
+        .collect();
+    assert_eq!(modes, [0o755, 0o755]);
 }
 
 #[test]

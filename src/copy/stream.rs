@@ -12,12 +12,18 @@
 //! A layer compressed on the way is hashed as it is read (its digest must
 //! be a diff_id) and the destination computes the compressed digest,
 //! unless an earlier push made it and the destination holds it (see
-//! [`Compressing`]). Into a destination that takes blobs side by side
-//! (a registry), each layer of a many-layer image is read into a temp file
-//! and compressed and sent from there by a worker while the stream goes
-//! on (one per core, or `--image-parallel-copies`; one temp file each); a
-//! failed upload is tried again from its file. Otherwise a layer goes
-//! straight from the stream, read once, and a failure ends the copy.
+//! [`Compressing`]: then the layer is read but not sent, and the image
+//! not read at all when the destination holds all of it). Into a
+//! destination that waits on the network (a registry), each layer of a
+//! many-layer image is read into a temp file and compressed and sent from
+//! there by a worker while the stream goes on (one per core, or
+//! `--image-parallel-copies`; a temp file per worker, two with
+//! `--dest-precompute-digests`); a failed upload is tried again from its
+//! file. Otherwise a layer goes straight from the stream, read once, and a
+//! failure ends the copy, except that while the destination holds some of
+//! the image's layers, a layer the stream names by path is read into a
+//! temp file first to learn which it is (and is then retried like a
+//! worker's).
 
 use std::collections::HashMap;
 use std::fs;
@@ -83,19 +89,15 @@ pub(super) fn copy_streamed(
             return Ok(report);
         }
     }
-    // Layers are compressed and sent by up to `workers` threads at once,
-    // each from a temp file it was read into, while the stream goes on:
-    // the destination takes in several at once.
+    // Into a destination that waits on the network (a registry), layers
+    // are compressed and sent by up to `workers` threads at once, each
+    // from a temp file it was read into, while the stream goes on. Each
+    // worker compresses on every core (see pgzip) with its own blocks in
+    // memory: by default no more of them than cores.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let workers = match &compressing {
-        Some(_) if props.concurrent_writes && src.diff_ids().len() > 1 => {
-            // Each worker compresses on every core (see pgzip), with its
-            // own blocks in memory: by default no more of them than cores.
-            opts.parallel_blobs
-                .unwrap_or_else(|| match dst.parallel_transfers() {
-                    0 => cores,
-                    n => n.min(cores),
-                })
+    let workers = match (&compressing, dst.parallel_transfers()) {
+        (Some(_), n) if n > 0 && props.concurrent_writes && src.diff_ids().len() > 1 => {
+            opts.parallel_blobs.unwrap_or(n.min(cores))
         }
         _ => 1,
     };
@@ -142,22 +144,29 @@ pub(super) fn copy_streamed(
                 Some(c) if workers > 1 => match c.known(reader, l.named.as_ref()).map_err(ctx)? {
                     Some(done) => done,
                     None => {
+                        // A worker's place first: at most `workers` staged files.
+                        let place = uploads.place()?;
                         let (file, u) = c.stage(reader).map_err(ctx)?;
                         if let Some(have) = c.earlier.get(&u) {
+                            place.give_back();
                             (u, Landed::Had(have.clone()))
                         } else {
                             // Sent by a worker, which says so.
-                            uploads.place()?;
-                            let (uploads, name, d) = (&uploads, l.name.to_string(), u.clone());
-                            scope.spawn(move || {
-                                let r = c
-                                    .send_staged(file, &d, size, progress)
-                                    .map_err(|e| e.context(format!("layer {name}")));
-                                if let Ok(landed) = &r {
-                                    said(&d, landed);
-                                }
-                                uploads.done(d, r);
-                            });
+                            let (name, d) = (l.name.to_string(), u.clone());
+                            std::thread::Builder::new()
+                                .name("lade-transfer".into())
+                                .spawn_scoped(scope, move || {
+                                    let r = c
+                                        .send_staged(file, &d, size, progress)
+                                        .map_err(|e| e.context(format!("layer {name}")));
+                                    if let Ok(landed) = &r {
+                                        said(&d, landed);
+                                    }
+                                    place.done(d, r);
+                                })
+                                .map_err(|e| {
+                                    Error::from(e).context("starting a transfer thread")
+                                })?;
                             return Ok(u);
                         }
                     }
@@ -173,8 +182,14 @@ pub(super) fn copy_streamed(
     });
     let (mut copied, mut skipped) = (0, 0);
     let mut stored: HashMap<Digest, Descriptor> = HashMap::new();
-    // A layer's own failure first: the stream stopped because of it.
-    for (u, r) in uploads.finish() {
+    // The stream's own failure, unless it stopped because a worker's
+    // layer failed: then that failure.
+    let (stopped, landed) = uploads.finish();
+    let img = match img {
+        Err(e) if !stopped => return Err(e),
+        img => img,
+    };
+    for (u, r) in landed {
         match r? {
             Landed::Sent(out) => {
                 copied += 1;
@@ -331,9 +346,13 @@ impl<'a> Compressing<'a> {
             return Ok(None);
         };
         let layer_mt = MediaType::parse(DOCKER_LAYER);
+        // Each layer once, as the stream gives it (an image may repeat one).
+        let mut seen = std::collections::HashSet::new();
         for (d, have) in src.diff_ids().iter().zip(&layers) {
-            let src_desc = Descriptor::new(layer_mt.clone(), d.clone(), have.desc.size);
-            progress.blob_present(&src_desc, have);
+            if seen.insert(d) {
+                let src_desc = Descriptor::new(layer_mt.clone(), d.clone(), have.desc.size);
+                progress.blob_present(&src_desc, have);
+            }
         }
         let src_config = Descriptor::new(
             MediaType::DockerConfig,
@@ -364,12 +383,12 @@ impl<'a> Compressing<'a> {
         let out = RawManifest::from_bytes(bytes, Some(&format.manifest_type()))?;
         self.dst.put_manifest(&out, None, names)?;
         progress.message(&format!("Writing manifest {}", out.digest));
-        progress.image_done(&out.digest, 0, layers.len() + 1);
+        progress.image_done(&out.digest, 0, seen.len() + 1);
         Ok(Some(CopyReport {
             manifest_digest: out.digest,
             source_digest: None,
             blobs_copied: 0,
-            blobs_skipped: layers.len() + 1,
+            blobs_skipped: seen.len() + 1,
             tags_written: Vec::new(),
         }))
     }
@@ -548,7 +567,39 @@ struct Uploads {
 struct UploadState {
     busy: usize,
     failed: bool,
+    /// The stream was stopped because a worker's layer failed.
+    stopped: bool,
     landed: Vec<(Digest, Result<Landed>)>,
+}
+
+/// A worker's place, taken by [`Uploads::place`]. Given back with the
+/// layer's result, or with none; dropped otherwise (an error on the way, a
+/// panic), it counts as a failure, so the stream stops and nothing waits
+/// for it.
+struct Place<'u> {
+    uploads: &'u Uploads,
+    given: bool,
+}
+
+impl Place<'_> {
+    fn done(mut self, uncompressed: Digest, r: Result<Landed>) {
+        self.given = true;
+        self.uploads.release(Some((uncompressed, r)), false);
+    }
+
+    /// Not needed after all (the destination holds the layer).
+    fn give_back(mut self) {
+        self.given = true;
+        self.uploads.release(None, false);
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if !self.given {
+            self.uploads.release(None, true);
+        }
+    }
 }
 
 impl Uploads {
@@ -560,45 +611,51 @@ impl Uploads {
         }
     }
 
-    /// Wait for a free worker and take it; an error once a layer failed
-    /// (the stream stops; the failure itself is reported).
-    fn place(&self) -> Result<()> {
-        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> std::sync::MutexGuard<'_, UploadState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait for a free worker place and take it; an error once a layer
+    /// failed (the stream stops; the failure itself is reported).
+    fn place(&self) -> Result<Place<'_>> {
         let mut st = self
             .cv
-            .wait_while(st, |st| st.busy >= self.workers && !st.failed)
+            .wait_while(self.lock(), |st| st.busy >= self.workers && !st.failed)
             .unwrap_or_else(|e| e.into_inner());
         if st.failed {
+            st.stopped = true;
             return Err(Error::new("a layer failed"));
         }
         st.busy += 1;
-        Ok(())
+        Ok(Place {
+            uploads: self,
+            given: false,
+        })
     }
 
-    /// A layer landed without a worker.
-    fn add(&self, uncompressed: Digest, r: Result<Landed>) {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.landed.push((uncompressed, r));
-    }
-
-    /// A worker's layer landed (or failed); its place is given back.
-    fn done(&self, uncompressed: Digest, r: Result<Landed>) {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        st.failed |= r.is_err();
-        st.landed.push((uncompressed, r));
+    fn release(&self, landed: Option<(Digest, Result<Landed>)>, failed: bool) {
+        let mut st = self.lock();
+        if let Some((u, r)) = landed {
+            st.failed |= r.is_err();
+            st.landed.push((u, r));
+        }
+        st.failed |= failed;
         st.busy -= 1;
         drop(st);
         self.cv.notify_all();
     }
 
-    /// Every layer's result, the failures first.
-    fn finish(self) -> Vec<(Digest, Result<Landed>)> {
-        let mut v = self
-            .state
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .landed;
+    /// A layer landed without a worker.
+    fn add(&self, uncompressed: Digest, r: Result<Landed>) {
+        self.lock().landed.push((uncompressed, r));
+    }
+
+    /// Whether the stream was stopped by a worker's failure, and every
+    /// layer's result, the failures first.
+    fn finish(self) -> (bool, Vec<(Digest, Result<Landed>)>) {
+        let st = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut v = st.landed;
         v.sort_by_key(|(_, r)| r.is_ok());
-        v
+        (st.stopped, v)
     }
 }

@@ -435,7 +435,15 @@ impl Applier<'_> {
                     None
                 };
                 let removed = match sub {
-                    Some(sub) => self.clear_lower(sub.as_fd(), &mut path, 0)?,
+                    Some(sub) => {
+                        let removed = self.clear_lower(sub.as_fd(), &mut path, 0)?;
+                        // What stays of it is this layer's: the directory
+                        // is as one made for its names (the lower one's
+                        // mode, owner and xattrs are hidden too).
+                        as_implicit(self.root.fd(&dir), victim)
+                            .map_err(|e| errno(e).context(show(&path)))?;
+                        removed
+                    }
                     None => remove(fd, victim, self.opts.rootless)?,
                 };
                 if removed {
@@ -1004,6 +1012,28 @@ fn layer_error(e: std::io::Error) -> Error {
         );
     }
     Error::from(e).context("reading the layer")
+}
+
+/// Make the directory `name` in `parent` what a directory made for an
+/// entry below it is: mode 0755, lade's owner, no xattrs.
+fn as_implicit(parent: BorrowedFd, name: &[u8]) -> std::result::Result<(), Errno> {
+    let d = rustix::fs::openat(
+        parent,
+        name,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut buf = vec![0u8; rustix::fs::flistxattr_query(&d)?];
+    let n = rustix::fs::flistxattr(&d, &mut buf[..])?;
+    for n in buf[..n].split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        match rustix::fs::fremovexattr(&d, n) {
+            Ok(()) | Err(Errno::NODATA) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
+    rustix::fs::fchown(&d, Some(uid), Some(gid))?;
+    rustix::fs::fchmod(&d, Mode::from_raw_mode(0o755))
 }
 
 /// An entry type in words, for messages.

@@ -18,15 +18,16 @@
 //! the config somewhere among the layers. The source is therefore a
 //! [`StreamedSource`]: each layer member (legacy `<id>/layer.tar`, Docker
 //! 25+ `blobs/sha256/<diff_id>`; uncompressed in both) is handed to the
-//! copy as it arrives, and the copy puts it straight into the destination,
-//! which hashes it on the way (its digest must be one of the diff_ids).
+//! copy as it arrives, which hashes it on the way (its digest must be one
+//! of the diff_ids) and puts it into the destination (see `copy::stream`
+//! for when a layer gzipped for a registry goes through a temp file).
 //! A second thread drains the socket ahead of that work, at most 16 MiB
 //! ahead ([`pipelined`]): the daemon's socket buffer holds ~200 KiB, so
 //! without it the daemon's writer waits each time lade hashes and writes.
 //! **Where a layer waits until its position is known: in the destination
 //! itself.** Every destination accepts blobs in any order before the
-//! manifest, so no layer is parked in a temp file or in lade's store and
-//! each byte crosses the disk once. The manifest — Docker v2 schema 2,
+//! manifest, so no layer is parked in lade's store, and one kept as it is
+//! crosses the disk once. The manifest — Docker v2 schema 2,
 //! the same bytes the docker-archive source builds for the same image —
 //! is made at the end, from the config's diff_ids and the streamed sizes.
 //! Symlinked `layer.tar` members (a layer repeated) and the legacy `json`,
