@@ -349,12 +349,7 @@ fn copy_claimed(
             progress.blob_start(desc);
             if step.precompute && known.is_none() {
                 let (file, digest, size) = with_retries(desc, step.retries, progress, || {
-                    let mut out = output()?;
-                    let file = crate::fsutil::scratch_file(step.tmp_dir, "to make a layer in")?;
-                    let mut w = HashingWriter::new(io::BufWriter::new(file), Algorithm::Sha256);
-                    io::copy(&mut out, &mut w)?;
-                    let (digest, size, file) = w.finish();
-                    Ok((file.into_inner().map_err(|e| e.into_error())?, digest, size))
+                    made_in_file(&mut output()?, step.tmp_dir)
                 })?;
                 if let Some(d) = diff_id {
                     crate::blob_cache::record(d, to, &digest, size);
@@ -363,11 +358,7 @@ fn copy_claimed(
                 if let Some(have) = dst.try_reuse_blob(&made)? {
                     return Ok(present(progress, desc, have));
                 }
-                let stored = with_retries(desc, step.retries, progress, || {
-                    let mut f = &file;
-                    f.seek(io::SeekFrom::Start(0))?;
-                    dst.put_blob(&mut f, &made)
-                })?;
+                let stored = put_file(dst, &file, &made, desc, step.retries, progress)?;
                 return Ok(sent(progress, desc, stored));
             }
             let stored = with_retries(desc, step.retries, progress, || {
@@ -380,6 +371,35 @@ fn copy_claimed(
             Ok(sent(progress, desc, stored))
         }
     }
+}
+
+/// A layer made in a temp file (under `tmp_dir`) from `r`: the file, and
+/// the digest and size of what it holds.
+pub fn made_in_file(
+    r: &mut dyn Read,
+    tmp_dir: Option<&std::path::Path>,
+) -> Result<(std::fs::File, Digest, u64)> {
+    let file = crate::fsutil::scratch_file(tmp_dir, "to make a layer in")?;
+    let mut w = HashingWriter::new(io::BufWriter::new(file), Algorithm::Sha256);
+    io::copy(r, &mut w)?;
+    let (digest, size, file) = w.finish();
+    Ok((file.into_inner().map_err(|e| e.into_error())?, digest, size))
+}
+
+/// Put the blob `file` holds as `info`, read from its start at each try.
+pub fn put_file(
+    dst: &dyn ImageDestination,
+    file: &std::fs::File,
+    info: &BlobInfo,
+    desc: &Descriptor,
+    retries: Retries,
+    progress: &Progress,
+) -> Result<Descriptor> {
+    with_retries(desc, retries, progress, || {
+        let mut f = file;
+        f.seek(io::SeekFrom::Start(0))?;
+        dst.put_blob(&mut f, info)
+    })
 }
 
 /// A blob the destination has (or got by a mount): said, and skipped.

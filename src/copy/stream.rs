@@ -32,7 +32,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
-use super::blob::with_retries;
+use super::blob::{made_in_file, put_file, with_retries};
 use super::plan::{self, convert_manifest, layer_type, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
 use super::{CopyOptions, CopyReport};
@@ -519,11 +519,7 @@ impl<'a> Compressing<'a> {
 
     /// Compress `r` into a temp file: the file, the result's digest and size.
     fn compress_to_file(&self, r: &mut dyn Read) -> Result<(fs::File, Digest, u64)> {
-        let file = scratch_file(self.tmp_dir, "to make a layer in")?;
-        let mut w = HashingWriter::new(io::BufWriter::new(file), Algorithm::Sha256);
-        io::copy(&mut self.compressor(r)?, &mut w)?;
-        let (digest, size, file) = w.finish();
-        Ok((file.into_inner().map_err(|e| e.into_error())?, digest, size))
+        made_in_file(&mut self.compressor(r)?, self.tmp_dir)
     }
 
     /// A layer compressed into `made`: asked for at the destination by
@@ -546,11 +542,7 @@ impl<'a> Compressing<'a> {
         if let Some(have) = self.dst.try_reuse_blob(&info)? {
             return Ok(Landed::Had(have));
         }
-        let out = with_retries(desc, self.retries, progress, || {
-            let mut f = &made;
-            f.seek(io::SeekFrom::Start(0))?;
-            self.dst.put_blob(&mut f, &info)
-        })?;
+        let out = put_file(self.dst, &made, &info, desc, self.retries, progress)?;
         Ok(Landed::Sent(out))
     }
 }
