@@ -3252,14 +3252,31 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         .unwrap();
 
     // The other host a 307 points to: records the headers it gets.
+    // With `asks` set, it wants a token from a realm of its own.
     let seen_auth = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
     let seen = seen_auth.clone();
+    let asks = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asks2 = asks.clone();
+    let other_addr = Arc::new(Mutex::new(String::new()));
+    let other_addr2 = other_addr.clone();
     let other = serve(Some(reg.clone()), move |req| {
         seen.lock()
             .unwrap()
             .push(req.headers.get("authorization").cloned());
+        if asks2.load(Ordering::SeqCst) {
+            let realm = format!("http://{}/token", other_addr2.lock().unwrap());
+            return Action::Respond(response(
+                "401 Unauthorized",
+                &[(
+                    "WWW-Authenticate",
+                    format!("Bearer realm=\"{realm}\",service=\"cdn\""),
+                )],
+                b"",
+            ));
+        }
         Action::Forward { cut_body_at: None }
     });
+    *other_addr.lock().unwrap() = other.clone();
 
     let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
     let cnt = counts.clone();
@@ -3469,9 +3486,33 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         *sent_with_auth.lock().unwrap(),
         "the layer GET carried no Authorization"
     );
+    {
+        let seen = seen_auth.lock().unwrap();
+        assert!(!seen.is_empty(), "redirect target never reached");
+        assert!(seen.iter().all(|a| a.is_none()), "{seen:?}");
+    }
+
+    // The other host asks for a token: it is not the registry's challenge,
+    // and the registry's credentials do not go to its realm; one line
+    // names the host that refused.
+    asks.store(true, Ordering::SeqCst);
+    seen_auth.lock().unwrap().clear();
+    let (o, d) = pull("token-elsewhere", &["--src-creds", "u:p"]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("sent on to {}", other_addr.lock().unwrap())) && err.contains("401"),
+        "{err}"
+    );
     let seen = seen_auth.lock().unwrap();
-    assert!(!seen.is_empty(), "redirect target never reached");
+    assert_eq!(
+        seen.len(),
+        1,
+        "the layer GET only, no token request: {seen:?}"
+    );
     assert!(seen.iter().all(|a| a.is_none()), "{seen:?}");
+    drop(d);
 }
 
 /// Upload sessions the registry of scripts/test still holds open for

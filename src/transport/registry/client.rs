@@ -301,6 +301,23 @@ impl Client {
                 h.push(("authorization", a.clone()));
             }
             let r = self.send_redirects(&method, url, &h, &mut body);
+            // A 401 from another host the request was sent on to (a
+            // redirect, a URL the registry named): not the registry's
+            // challenge, and nothing of the registry's credentials goes
+            // there.
+            let r = match r {
+                Ok((resp, at))
+                    if resp.status().as_u16() == 401 && origin(&at) != origin(&self.base) =>
+                {
+                    let (h, p) = origin(&at);
+                    return Err(Error::denied(format!(
+                        "registry {}: {what}: sent on to {h}:{p}, which answered 401 Unauthorized \
+                         (the registry's credentials go to the registry only)",
+                        self.host
+                    )));
+                }
+                r => r.map(|(resp, _)| resp),
+            };
             let retry_ok = body.replayable() && attempt < self.retries.times;
             match r {
                 Err(e) if retry_ok && e.retriable => {
@@ -398,7 +415,7 @@ impl Client {
         url: &str,
         headers: &[(&str, String)],
         body: &mut ReqBody<'_>,
-    ) -> std::result::Result<Response<Body>, SendError> {
+    ) -> std::result::Result<(Response<Body>, String), SendError> {
         let mut url = url.to_string();
         let mut headers = headers.to_vec();
         let first = origin(&url);
@@ -408,10 +425,10 @@ impl Client {
             let follow = matches!(code, 301 | 302 | 303 | 307 | 308)
                 && (method == Method::GET || method == Method::HEAD);
             if !follow {
-                return Ok(resp);
+                return Ok((resp, url));
             }
             let Some(loc) = header(&resp, "location") else {
-                return Ok(resp);
+                return Ok((resp, url));
             };
             url = resolve_against(&url, &loc);
             if origin(&url) != first {
