@@ -33,7 +33,7 @@ impl<R: Read> VerifyingReader<R> {
 
     fn with_hasher(inner: R, expected: &Digest, size: Option<u64>, hash: bool) -> Self {
         VerifyingReader {
-            inner: inner.take(size.map_or(u64::MAX, |s| s + 1)),
+            inner: inner.take(size.map_or(u64::MAX, |s| s.saturating_add(1))),
             hasher: hash.then(|| expected.algorithm().hasher()),
             expected: expected.clone(),
             size,

@@ -4126,3 +4126,72 @@ fn inspect_format_prints_as_skopeo_does() {
         2,
     );
 }
+
+/// What a registry lists is bounded and checked: a tag that is no tag
+/// (`../`, `:`, 129 characters) is refused with the listing, before it goes
+/// into a URL or a file name; a referrers list past 10,000 entries is
+/// refused, not held in memory. Nothing is written.
+#[test]
+fn hostile_listings_are_refused() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some((_src, repo)) = fixture_pushed(&reg, t.path(), "hostile/a") else {
+        return;
+    };
+    let bad_tag = Arc::new(Mutex::new(String::new()));
+    let bt = bad_tag.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.path.contains("/tags/list") {
+            let tags = serde_json::json!({"name": "x", "tags": ["1", *bt.lock().unwrap()]});
+            return Action::Respond(response(
+                "200 OK",
+                &[("Content-Type", "application/json".into())],
+                tags.to_string().as_bytes(),
+            ));
+        }
+        if req.path.contains("/referrers/") {
+            let d = serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": format!("sha256:{}", "1".repeat(64)), "size": 1});
+            let index = serde_json::json!({"schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": vec![d; 10_001]});
+            return Action::Respond(response(
+                "200 OK",
+                &[(
+                    "Content-Type",
+                    "application/vnd.oci.image.index.v1+json".into(),
+                )],
+                index.to_string().as_bytes(),
+            ));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let src = format!("docker://{proxy}/{repo}");
+    for bad in ["../../other/manifests/x:1", "a:b", &"x".repeat(129)] {
+        *bad_tag.lock().unwrap() = bad.to_string();
+        let err = fails_with(lade().args(["list-tags", "--tls-verify=false", &src]), 3);
+        assert!(
+            err.contains("is not a valid tag"),
+            "{}",
+            &err[..err.len().min(300)]
+        );
+        assert!(err.len() < 400, "the bad tag is not quoted whole");
+        let d = t.path().join("sync");
+        fails_with(
+            lade()
+                .args(["sync", "-q", "--src-tls-verify=false", &src])
+                .arg(format!("dir:{}", d.display())),
+            3,
+        );
+        assert!(!d.exists() || fs::read_dir(&d).unwrap().count() == 0);
+    }
+    let d = t.path().join("refs");
+    let err = fails_with(
+        lade()
+            .args(["copy", "--with-referrers", "--src-tls-verify=false"])
+            .arg(format!("{src}:1"))
+            .arg(oci(&d, "x")),
+        3,
+    );
+    assert!(err.contains("goes past 10000 entries"), "{err}");
+}

@@ -217,15 +217,11 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    /// Resolve a Location header against the registry.
-    pub fn resolve(&self, loc: &str) -> String {
-        if loc.starts_with("http://") || loc.starts_with("https://") {
-            loc.to_string()
-        } else if loc.starts_with('/') {
-            format!("{}{loc}", self.base)
-        } else {
-            format!("{}/{loc}", self.base)
-        }
+    /// Resolve a Location (or Link) header against the URL of the request
+    /// it answered, as RFC 9110 says (an upload service on another host
+    /// may answer with a path on its own host).
+    pub fn resolve(&self, from: &str, loc: &str) -> String {
+        resolve_against(from, loc)
     }
 
     fn ctx(&self, what: &str, e: Error) -> Error {
@@ -981,7 +977,14 @@ fn registry_message(body: &[u8]) -> Option<String> {
     }
     let s = String::from_utf8_lossy(body);
     let s = s.trim();
-    if s.is_empty() || s.len() > 200 || s.contains('\n') {
+    // (An empty JSON object or list says nothing either.)
+    let empty_json = serde_json::from_str::<serde_json::Value>(s).is_ok_and(|v| match v {
+        serde_json::Value::Object(m) => m.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Null => true,
+        _ => false,
+    });
+    if s.is_empty() || s.len() > 200 || s.contains('\n') || empty_json {
         None
     } else {
         Some(s.to_string())
@@ -1040,6 +1043,14 @@ mod tests {
             ("[::1]".to_string(), 5000)
         );
         assert_eq!(origin("https://[::1]/v2/"), ("[::1]".to_string(), 443));
+    }
+
+    #[test]
+    fn empty_json_bodies_say_nothing() {
+        for b in [&b"{}"[..], b"[]", b"null", b" { } ", b""] {
+            assert_eq!(registry_message(b), None, "{:?}", String::from_utf8_lossy(b));
+        }
+        assert_eq!(registry_message(b"slow down").as_deref(), Some("slow down"));
     }
 
     #[test]

@@ -405,6 +405,12 @@ impl ImageReference for RegistryRef {
     }
 
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        if !valid_tag(tag) {
+            return Err(Error::new(format!(
+                "{:?} is not a valid tag",
+                crate::error::escape_controls(tag)
+            )));
+        }
         let mut r = self.clone();
         r.r.tag = Some(tag.to_string());
         r.r.digest = None;
@@ -433,6 +439,9 @@ impl ImageReference for RegistryRef {
 
 /// The most tags a repository listing is read for.
 const MAX_TAGS: usize = 1_000_000;
+/// Referrers of one image kept at most, and bytes of their pages.
+const MAX_REFERRERS: usize = 10_000;
+const MAX_REFERRERS_BYTES: usize = 16 << 20;
 
 /// All tags, following `Link: <…>; rel="next"` pages; remembered for the
 /// process (see `listed_tags`). With `missing_is_empty`, a repository
@@ -458,7 +467,20 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         let body = read_capped(resp, MAX_MANIFEST_SIZE, "tag list")?;
         let t: Tags = serde_json::from_slice(&body)
             .map_err(|e| Error::new(format!("registry {}: tag list: {e}", c.host)))?;
-        tags.extend(t.tags.unwrap_or_default());
+        // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
+        // another string would go into request URLs and file names.
+        let page = t.tags.unwrap_or_default();
+        if let Some(bad) = page.iter().find(|t| !valid_tag(t)) {
+            let shown: String = crate::error::escape_controls(bad)
+                .chars()
+                .take(80)
+                .collect();
+            return Err(Error::new(format!(
+                "registry {}: tag list of {repo}: {shown:?} is not a valid tag",
+                c.host
+            )));
+        }
+        tags.extend(page);
         // A listing that never ends is refused before memory runs out.
         if tags.len() > MAX_TAGS {
             return Err(Error::new(format!(
@@ -467,7 +489,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             )));
         }
         match link.as_deref().and_then(next_link) {
-            Some(n) => url = next_page(c, &mut pages, &n, &format!("tag list of {repo}"))?,
+            Some(n) => url = next_page(c, &mut pages, &url, &n, &format!("tag list of {repo}"))?,
             None => return Ok(remember_listing(c, repo, tags)),
         }
     }
@@ -482,10 +504,11 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
 fn next_page(
     c: &Client,
     pages: &mut std::collections::HashSet<String>,
+    from: &str,
     link: &str,
     what: &str,
 ) -> Result<String> {
-    let url = c.resolve(link);
+    let url = c.resolve(from, link);
     if !pages.insert(url.clone()) {
         return Err(Error::new(format!(
             "registry {}: {what} does not end: its next page is one it has given before ({})",
@@ -668,6 +691,7 @@ impl RegistrySource {
         let mut url = c.url(&path);
         let mut pages = std::collections::HashSet::from([url.clone()]);
         let mut out = Vec::new();
+        let mut read = 0;
         for _ in 0..1000 {
             let resp = c.send(
                 Method::GET,
@@ -693,9 +717,25 @@ impl RegistrySource {
                 ))
             })?;
             out.extend(index.manifests);
+            // However the pages go, what is kept stays bounded.
+            read += body.len();
+            if out.len() > MAX_REFERRERS || read > MAX_REFERRERS_BYTES {
+                return Err(Error::new(format!(
+                    "registry {}: referrers list of {subject} goes past {MAX_REFERRERS} \
+                     entries or {} MiB; refusing the rest",
+                    c.host,
+                    MAX_REFERRERS_BYTES >> 20
+                )));
+            }
             match link.as_deref().and_then(next_link) {
                 Some(n) => {
-                    url = next_page(c, &mut pages, &n, &format!("referrers list of {subject}"))?
+                    url = next_page(
+                        c,
+                        &mut pages,
+                        &url,
+                        &n,
+                        &format!("referrers list of {subject}"),
+                    )?
                 }
                 None => return Ok(Some(out)),
             }
@@ -930,7 +970,8 @@ impl RegistryDest {
             // A mount saves an upload; one that is refused (no pull right
             // on the other repository: 401/403, from the registry or its
             // token service) or fails is not made, and the blob goes up.
-            let Ok(resp) = c.send(Method::POST, &c.url(&path), &scope, &[], ReqBody::Empty) else {
+            let post = c.url(&path);
+            let Ok(resp) = c.send(Method::POST, &post, &scope, &[], ReqBody::Empty) else {
                 continue;
             };
             match resp.status().as_u16() {
@@ -940,7 +981,7 @@ impl RegistryDest {
                     if let Some(loc) = header(&resp, "location") {
                         let _ = c.send(
                             Method::DELETE,
-                            &c.resolve(&loc),
+                            &c.resolve(&post, &loc),
                             &self.r.scope(true),
                             &[],
                             ReqBody::Empty,
@@ -956,9 +997,10 @@ impl RegistryDest {
     fn start_upload(&self) -> Result<String> {
         let c = &self.client;
         let path = format!("/v2/{}/blobs/uploads/", self.r.r.path);
+        let post = c.url(&path);
         let resp = c.send(
             Method::POST,
-            &c.url(&path),
+            &post,
             &self.r.scope(true),
             &[],
             ReqBody::Empty,
@@ -972,7 +1014,7 @@ impl RegistryDest {
                 c.host
             ))
         })?;
-        Ok(c.resolve(&loc))
+        Ok(c.resolve(&post, &loc))
     }
 }
 
@@ -1094,7 +1136,7 @@ impl RegistryDest {
                 refused,
             ));
         }
-        Ok(header(&resp, "location").map_or_else(|| loc.to_string(), |l| c.resolve(&l)))
+        Ok(header(&resp, "location").map_or_else(|| loc.to_string(), |l| c.resolve(loc, &l)))
     }
 
     /// PATCH the blob in chunks of known length (`Content-Range`,
