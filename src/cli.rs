@@ -1171,7 +1171,8 @@ pub struct ListTagsArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     /// The image, docker://[HOST/]REPO[:TAG|@DIGEST] or oci:PATH:REF (other
-    /// transports cannot delete: exit 3; not there: exit 1)
+    /// transports cannot delete: exit 3; an image the registry or layout
+    /// does not have: exit 1; a PATH that is no layout: exit 3)
     #[arg(value_name = "IMAGE")]
     pub image: String,
     #[command(flatten)]
