@@ -240,7 +240,10 @@ pub enum Command {
         removed too (those a killed write left in the store's top directory).\n\n\
         Blobs and temp files written, linked or reused within the grace period\n  \
         (default 3600 s; the later of modification and status-change time) are\n  \
-        kept, so a copy that has written blobs but not yet its ref is never undercut."
+        kept, so a copy that has written blobs but not yet its ref is never undercut.\n  \
+        gc refuses to run while a manifest or index that index.json reaches is\n  \
+        missing, unreadable or typed as something else: what it references could\n  \
+        not be known (lade fsck names it)."
     )]
     Gc(GcArgs),
     /// Print the digest of a manifest file

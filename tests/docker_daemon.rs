@@ -450,6 +450,12 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
 /// A unix-socket proxy to the daemon that cuts every connection after
 /// `limit` bytes from the daemon.
 fn cutting_proxy(real: &str, limit: u64) -> (PathBuf, tempfile::TempDir) {
+    proxy_to_daemon(real, limit, false)
+}
+
+/// With `stall`, the connection is held open and silent after `limit`
+/// bytes (for a minute) instead of cut.
+fn proxy_to_daemon(real: &str, limit: u64, stall: bool) -> (PathBuf, tempfile::TempDir) {
     let dir = tempdir();
     let sock = dir.path().join("p.sock");
     let listener = UnixListener::bind(&sock).unwrap();
@@ -474,6 +480,9 @@ fn cutting_proxy(real: &str, limit: u64) -> (PathBuf, tempfile::TempDir) {
                     };
                     let before = sent.fetch_add(n as u64, Ordering::SeqCst);
                     let n = (limit.saturating_sub(before)).min(n as u64) as usize;
+                    if n == 0 && stall {
+                        std::thread::sleep(std::time::Duration::from_secs(60));
+                    }
                     if n == 0 || c.write_all(&buf[..n]).is_err() {
                         break;
                     }
@@ -484,6 +493,39 @@ fn cutting_proxy(real: &str, limit: u64) -> (PathBuf, tempfile::TempDir) {
         }
     });
     (sock, dir)
+}
+
+/// A daemon that goes silent mid-export: the read fails after the idle
+/// limit (LADE_IDLE_TIMEOUT, 30 minutes by default), with one line that
+/// says so, and nothing is left.
+#[test]
+fn a_daemon_gone_silent_fails_after_the_idle_limit() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let (sock, _keep) = proxy_to_daemon(&host, 1 << 20, true);
+    let proxy = format!("unix://{}", sock.display());
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    let t0 = std::time::Instant::now();
+    let err = fails_with(
+        lade_at(&proxy)
+            .env("LADE_IDLE_TIMEOUT", "2s")
+            .args(["copy", "-q"])
+            .arg(format!("docker-daemon:{img}"))
+            .arg(format!("oci:{}:x", layout.display())),
+        3,
+    );
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("sent nothing for 2s") && err.contains(&proxy),
+        "{err}"
+    );
+    assert!(!layout.exists());
 }
 
 #[test]

@@ -795,9 +795,73 @@ fn fsck_reports_each_kind_of_damage() {
         "{text}"
     );
     assert_eq!(lines.len(), 4, "one line per problem: {text}");
-    // gc refuses nothing here but must never remove what is referenced
+    // gc refuses while a ref's manifest is missing (what it references
+    // is not known), and never removes what is referenced; with that ref
+    // gone, a missing layer hides nothing and gc runs.
+    let err = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert!(
+        err.contains("refusing") && err.contains("dangling ref ghost"),
+        "{err}"
+    );
+    ok(store_cmd(&dir).args(["untag", "ghost"]));
     ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
     assert!(blob(&layers[0]).exists() && blob(&layers[1]).exists());
+}
+
+/// gc keeps what readers use: an index.json entry typed as something
+/// else (application/json) whose blob is a manifest is walked, and fsck
+/// calls its type a problem (so gc refuses); an index whose child
+/// manifest is missing makes gc refuse, so the child's config and layers
+/// are there when it is put back.
+#[test]
+fn gc_keeps_what_readers_still_use() {
+    let t = tempdir();
+    let dir = t.path().join("typed");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut v = json(&fs::read(&index).unwrap());
+    v["manifests"][0]["mediaType"] = "application/json".into();
+    fs::write(&index, serde_json::to_vec(&v).unwrap()).unwrap();
+    let before = store_files(&dir);
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("its descriptor says application/json"),
+        "{text}"
+    );
+    assert!(!text.contains("unreachable"), "{text}");
+    fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert_eq!(store_files(&dir), before);
+    ok(lade().args(["inspect", &format!("oci:{}:x", dir.display())]));
+
+    // An index over the image, its child manifest then missing.
+    let dir = t.path().join("index");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let v = json(&fs::read(&index).unwrap());
+    let child = v["manifests"][0].clone();
+    let digest = child["digest"].as_str().unwrap().to_string();
+    let mut entry = child.clone();
+    entry.as_object_mut().unwrap().remove("annotations");
+    let idx = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}))
+    .unwrap();
+    let idx_digest = format!("sha256:{}", sha256_hex(&idx));
+    fs::write(dir.join("blobs/sha256").join(&idx_digest[7..]), &idx).unwrap();
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": idx_digest,
+        "size": idx.len(), "annotations": {"org.opencontainers.image.ref.name": "x"}}]});
+    fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+    let manifest = dir.join("blobs/sha256").join(&digest[7..]);
+    let kept = fs::read(&manifest).unwrap();
+    fs::remove_file(&manifest).unwrap();
+    let before = store_files(&dir);
+    let err = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert!(err.contains(&format!("missing {digest}")), "{err}");
+    assert_eq!(store_files(&dir), before);
+    fs::write(&manifest, kept).unwrap();
+    ok(store_cmd(&dir).arg("fsck"));
 }
 
 /// Two refs to one good manifest, one giving it a wrong size: the wrong

@@ -112,6 +112,9 @@ struct Reach {
     /// blob's fault if it does not hash right, else theirs (fsck hashes).
     size_claims: Vec<FsckProblem>,
     problems: Vec<FsckProblem>,
+    /// A missing blob that may be a manifest or index: what it
+    /// references is not known.
+    hides: Option<FsckProblem>,
 }
 
 impl Layout {
@@ -123,6 +126,7 @@ impl Layout {
             sizes: BTreeMap::new(),
             size_claims: Vec::new(),
             problems: Vec::new(),
+            hides: None,
         };
         // Names: each valid, and each naming one image.
         let mut named: BTreeMap<&str, &Digest> = BTreeMap::new();
@@ -140,16 +144,19 @@ impl Layout {
                 _ => {}
             }
         }
-        let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>)> = index
+        // (descriptor, the manifest or index holding it, its ref name, and
+        // whether readers take what it names as a manifest or index: an
+        // index.json entry, an index's entry, a subject)
+        let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>, bool)> = index
             .manifests
             .iter()
-            .map(|d| (d.clone(), None, d.ref_name().map(str::to_string)))
+            .map(|d| (d.clone(), None, d.ref_name().map(str::to_string), true))
             .collect();
         if let Some(s) = &index.subject {
-            stack.push((s.clone(), None, None));
+            stack.push((s.clone(), None, None, true));
         }
         let mut seen = BTreeSet::new();
-        while let Some((desc, parent, name)) = stack.pop() {
+        while let Some((desc, parent, name, entry)) = stack.pop() {
             reach.sizes.entry(desc.digest.clone()).or_insert(desc.size);
             let present = match self.blob_size(&desc.digest) {
                 Ok(p) => p,
@@ -180,7 +187,7 @@ impl Layout {
                 continue;
             }
             if present.is_none() {
-                reach.problems.push(match (parent, name) {
+                let problem = match (parent, name) {
                     (Some(parent), _) => FsckProblem::Missing {
                         digest: desc.digest.clone(),
                         parent,
@@ -189,16 +196,37 @@ impl Layout {
                         name: name.unwrap_or_else(|| "(unnamed)".into()),
                         digest: desc.digest.clone(),
                     },
-                });
-                continue;
-            }
-            if !desc.media_type.is_manifest_or_index() {
+                };
+                // A missing manifest or index hides what it references.
+                if entry || desc.media_type.is_manifest_or_index() {
+                    reach.hides.get_or_insert_with(|| problem.clone());
+                }
+                reach.problems.push(problem);
                 continue;
             }
             // Read as the blob is (a wrong descriptor size is said above),
             // so what it references is still walked.
             let mut as_is = desc.clone();
             as_is.size = present.unwrap_or(desc.size);
+            if !desc.media_type.is_manifest_or_index() {
+                // Readers take such an entry for what its blob is: one that
+                // is a manifest or index is walked (gc keeps what it needs)
+                // and its descriptor's type is a problem.
+                if !entry {
+                    continue;
+                }
+                let Some(raw) = self.sniff_manifest(&as_is) else {
+                    continue;
+                };
+                reach.problems.push(FsckProblem::BadManifest {
+                    digest: desc.digest.clone(),
+                    why: format!(
+                        "its descriptor says {}, but it is a {}",
+                        desc.media_type, raw.media_type
+                    ),
+                });
+                as_is.media_type = raw.media_type;
+            }
             let raw = match self.read_manifest(&as_is) {
                 Ok(r) => r,
                 Err(e) => {
@@ -210,6 +238,7 @@ impl Layout {
                 }
             };
             let parent = Some(desc.digest.clone());
+            let entries = raw.is_index();
             let children: Vec<Descriptor> = if raw.is_index() {
                 match raw.index() {
                     Ok(i) => i.manifests.into_iter().chain(i.subject).collect(),
@@ -238,10 +267,24 @@ impl Layout {
                 if c.urls.as_ref().is_some_and(|u| !u.is_empty()) && !self.has(&c.digest)? {
                     continue;
                 }
-                stack.push((c, parent.clone(), None));
+                stack.push((c, parent.clone(), None, entries));
             }
         }
         Ok(reach)
+    }
+
+    /// The blob `desc` names, if it is a manifest or index whatever the
+    /// descriptor says (as readers take it).
+    fn sniff_manifest(&self, desc: &Descriptor) -> Option<crate::model::RawManifest> {
+        if desc.size > crate::model::MAX_MANIFEST_SIZE {
+            return None;
+        }
+        let bytes = self
+            .read_small_blob(&desc.digest, crate::model::MAX_MANIFEST_SIZE)
+            .ok()?;
+        crate::model::RawManifest::from_bytes(bytes, None)
+            .ok()
+            .filter(|r| r.media_type.is_manifest_or_index())
     }
 
     /// Every file under blobs/: valid blobs with their sizes, and entries
@@ -397,17 +440,26 @@ impl Layout {
     /// Blobs and temp files modified (or linked) less than `grace` ago are
     /// kept, so a copy that has written blobs but not yet its ref is not
     /// undercut.
-    /// Refuses to run when a reachable manifest is missing or unreadable,
-    /// since what it references could not be known.
+    /// Refuses to run when a reachable blob is missing or a manifest
+    /// unreadable (or typed as something else), since what it references
+    /// could not be known.
     pub fn gc(&self, dry_run: bool, grace: Duration) -> Result<GcReport> {
         let _lock = self.lock()?;
         let reach = self.reach()?;
-        if let Some(p) = reach.problems.iter().find(|p| {
-            matches!(
-                p,
-                FsckProblem::BadManifest { .. } | FsckProblem::BadEntry { .. }
-            )
-        }) {
+        // What a missing or unreadable manifest references is not known:
+        // collecting would take it too. (A missing layer or config hides
+        // nothing.)
+        if let Some(p) = reach
+            .problems
+            .iter()
+            .find(|p| {
+                matches!(
+                    p,
+                    FsckProblem::BadManifest { .. } | FsckProblem::BadEntry { .. }
+                )
+            })
+            .or(reach.hides.as_ref())
+        {
             return Err(Error::new(format!(
                 "refusing to collect garbage: {p} (run lade fsck)"
             )));

@@ -106,10 +106,18 @@ impl Client {
     /// Connect to the daemon `host` and negotiate the API version
     /// (`/_ping`'s `Api-Version` header, else `/version`).
     pub fn connect(host: DaemonHost) -> Result<Client> {
+        // A daemon that goes silent fails the read instead of a wait
+        // without end. Generous: `docker save` prepares the whole export
+        // before its first byte, and a load answers once all is stored.
+        let idle = idle_timeout()?.0;
+        let idle = (!idle.is_zero()).then_some(idle);
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
             .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(idle)
+            .timeout_per_read(idle)
+            .timeout_per_write(idle)
             .input_buffer_size(256 << 10)
             .output_buffer_size(256 << 10);
         let url = host.url.clone();
@@ -255,7 +263,12 @@ impl Client {
             ureq::Error::HostNotFound => {
                 Error::new(format!("cannot connect to {h}: host not found"))
             }
-            ureq::Error::Timeout(t) => Error::new(format!("{h}: timed out ({t})")),
+            ureq::Error::Timeout(t) => {
+                let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
+                Error::new(format!(
+                    "{h}: the daemon sent or took nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit; {t})"
+                ))
+            }
             other => Error::new(format!("{h}: {other}")),
         }
     }
@@ -459,6 +472,13 @@ impl<R: Read> Read for ErrorNaming<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
             let msg = Error::from(e);
+            if msg.message().contains("timeout") {
+                let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
+                return io::Error::other(Error::new(format!(
+                    "{}: the daemon sent nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit)",
+                    self.host
+                )));
+            }
             io::Error::other(Error::new(format!(
                 "{}: the connection broke: {msg}",
                 self.host
@@ -559,6 +579,12 @@ impl Transport for UnixTransport {
             matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
         open && self.stream.set_nonblocking(false).is_ok()
     }
+}
+
+/// How long the daemon may send or take no byte: 30 minutes, or
+/// `LADE_IDLE_TIMEOUT` (0: no limit).
+fn idle_timeout() -> Result<(Duration, String)> {
+    crate::transport::registry::client::idle_timeout_or(Duration::from_secs(1800), "30 minutes")
 }
 
 fn timeout_error(e: io::Error) -> ureq::Error {

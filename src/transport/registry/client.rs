@@ -733,16 +733,23 @@ fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
 /// or write fails: 5 minutes, or `LADE_IDLE_TIMEOUT` (a Go duration, 0
 /// for no limit; for tests); with how to say it.
 pub fn idle_timeout() -> Result<(Duration, String)> {
-    static IDLE: std::sync::OnceLock<std::result::Result<(Duration, String), String>> =
+    idle_timeout_or(Duration::from_secs(300), "5 minutes")
+}
+
+/// `LADE_IDLE_TIMEOUT` if set, else `default` (said as `shown`).
+pub fn idle_timeout_or(default: Duration, shown: &str) -> Result<(Duration, String)> {
+    static IDLE: std::sync::OnceLock<std::result::Result<Option<(Duration, String)>, String>> =
         std::sync::OnceLock::new();
-    IDLE.get_or_init(|| match std::env::var("LADE_IDLE_TIMEOUT") {
-        Ok(v) => crate::cli::go_duration(&v)
-            .map(|d| (d, v.clone()))
-            .map_err(|e| format!("LADE_IDLE_TIMEOUT: {e}")),
-        Err(_) => Ok((Duration::from_secs(300), "5 minutes".into())),
-    })
-    .clone()
-    .map_err(Error::new)
+    let set = IDLE
+        .get_or_init(|| match std::env::var("LADE_IDLE_TIMEOUT") {
+            Ok(v) => crate::cli::go_duration(&v)
+                .map(|d| Some((d, v.clone())))
+                .map_err(|e| format!("LADE_IDLE_TIMEOUT: {e}")),
+            Err(_) => Ok(None),
+        })
+        .clone()
+        .map_err(Error::new)?;
+    Ok(set.unwrap_or_else(|| (default, shown.to_string())))
 }
 
 /// What an idle timeout (`timeout: per read/write`) means, said so.
@@ -1048,7 +1055,12 @@ mod tests {
     #[test]
     fn empty_json_bodies_say_nothing() {
         for b in [&b"{}"[..], b"[]", b"null", b" { } ", b""] {
-            assert_eq!(registry_message(b), None, "{:?}", String::from_utf8_lossy(b));
+            assert_eq!(
+                registry_message(b),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(b)
+            );
         }
         assert_eq!(registry_message(b"slow down").as_deref(), Some("slow down"));
     }
