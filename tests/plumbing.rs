@@ -381,6 +381,31 @@ fn symlinked_blob_directories_are_not_written_or_collected_through() {
     let e = fails_with(store_cmd(&st).args(["gc", "--grace", "0"]), 3);
     assert!(e.contains("refusing"), "{e}");
     assert!(precious.exists(), "gc removed a file outside the store");
+    // Reads do not go through it either: a layout whose blobs/ leads
+    // outside is refused as a source, and nothing is linked from there.
+    let src = t.path().join("src");
+    tiny_layout(&src);
+    fs::rename(src.join("blobs"), t.path().join("outside3")).unwrap();
+    std::os::unix::fs::symlink("../outside3", src.join("blobs")).unwrap();
+    let dst = t.path().join("dst");
+    let e = fails_with(
+        lade()
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:x", src.display()))
+            .arg(format!("oci:{}:x", dst.display())),
+        3,
+    );
+    assert!(
+        e.contains("a symlink") && e.contains("no blob is read through it"),
+        "{e}"
+    );
+    assert!(!dst.exists());
+    fails_with(
+        lade()
+            .arg("inspect")
+            .arg(format!("oci:{}:x", src.display())),
+        3,
+    );
 }
 
 /// Files under `dir`, recursively.

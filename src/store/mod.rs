@@ -19,7 +19,8 @@
 //!   directory without it yet is looked at under a shared one. Processes
 //!   writing into one new layout at once make it once and never see it
 //!   half made, and a whole layout is used without locking.
-//! - Blobs that are symlinks or not regular files are refused.
+//! - Blobs that are symlinks or not regular files are refused, and so are
+//!   `blobs/` and `blobs/ALG` when they are symlinks, for reads and writes.
 //! - Every digest is validated (by [`Digest`]'s type) before it becomes a path.
 
 mod check;
@@ -353,6 +354,7 @@ impl Layout {
     /// Size of a stored blob, None when absent. A blob that is a symlink
     /// or not a regular file is an error.
     pub fn blob_size(&self, d: &Digest) -> Result<Option<u64>> {
+        self.check_blob_dirs(d.algorithm())?;
         match fs::symlink_metadata(self.blob_path(d)) {
             Ok(m) if m.is_file() => Ok(Some(m.len())),
             Ok(_) => Err(Error::new(format!(
@@ -370,6 +372,7 @@ impl Layout {
 
     /// Open a blob for reading. Missing is a NotFound error.
     pub fn open_blob(&self, d: &Digest) -> Result<File> {
+        self.check_blob_dirs(d.algorithm())?;
         match open_regular_nofollow(&self.blob_path(d)) {
             Ok(f) => Ok(f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::not_found(format!(
@@ -500,6 +503,32 @@ impl Layout {
         tmp.persist(&dest)
             .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
         fsync_dir(&dir)?;
+        Ok(())
+    }
+
+    /// Reads, as writes ([`Layout::blob_dir`]), go through `blobs/` and
+    /// `blobs/ALG` only when they are directories of the layout (or not
+    /// there): a symlink would lead outside it.
+    fn check_blob_dirs(&self, alg: Algorithm) -> Result<()> {
+        let blobs = self.root.join("blobs");
+        for p in [blobs.clone(), blobs.join(alg.name())] {
+            match fs::symlink_metadata(&p) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) => {
+                    return Err(Error::new(format!(
+                        "{} is {}, not a directory of the layout: no blob is read through it",
+                        p.display(),
+                        if m.is_symlink() {
+                            "a symlink"
+                        } else {
+                            "a file"
+                        }
+                    )))
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(Error::from(e).context(p.display().to_string())),
+            }
+        }
         Ok(())
     }
 
