@@ -1345,15 +1345,18 @@ fn hostile_ref_names_are_shown_escaped_and_reported() {
     // "tiny" again, for another digest (the config blob, as a manifest).
     let mut twice = good.clone();
     twice["digest"] = serde_json::json!(format!("sha256:{}", "ab".repeat(32)));
+    // 10 KB of name: fsck says its start.
+    let mut long = good.clone();
+    long["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": format!("/{}", "x".repeat(10_000))});
     index["manifests"]
         .as_array_mut()
         .unwrap()
-        .extend([evil, twice]);
+        .extend([evil, twice, long]);
     fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 
     let out = String::from_utf8(ok(store_cmd(&dir).arg("ls-refs"))).unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines.len(), 4, "{out}");
     assert!(lines.iter().all(|l| l.split('\t').count() == 4), "{out}");
     assert!(lines[1].starts_with("evil\\tname\\nfake\\t"), "{out}");
 
@@ -1370,6 +1373,8 @@ fn hostile_ref_names_are_shown_escaped_and_reported() {
             .any(|l| l.starts_with("bad ref: \"tiny\" names both")),
         "{text}"
     );
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 400), "{text}");
 }
 
 /// An OCI layout holding one artifact manifest (artifactType, the empty

@@ -74,7 +74,11 @@ impl fmt::Display for FsckProblem {
                 f,
                 "bad descriptor of {digest} in {by}: says {says} bytes, the blob has {actual}"
             ),
-            FsckProblem::BadRef { why } => write!(f, "bad ref: {why}"),
+            // (A name can be any length: a line says its start.)
+            FsckProblem::BadRef { why } => match why.char_indices().nth(300) {
+                Some((i, _)) => write!(f, "bad ref: {}…", &why[..i]),
+                None => write!(f, "bad ref: {why}"),
+            },
             FsckProblem::BadManifest { digest, why } => write!(f, "bad manifest {digest}: {why}"),
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
         }

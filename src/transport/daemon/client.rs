@@ -277,7 +277,9 @@ impl Client {
     fn status_error(&self, resp: Response<Body>, what: &str) -> Error {
         let status = resp.status().as_u16();
         let mut body = resp.into_body();
-        let text = read_capped(&mut body.as_reader(), ERROR_CAP, "error body").unwrap_or_default();
+        // The first ERROR_CAP bytes: enough for the message's first line.
+        let mut text = Vec::new();
+        let _ = body.as_reader().take(ERROR_CAP).read_to_end(&mut text);
         #[derive(Deserialize)]
         struct Msg {
             message: String,
@@ -285,7 +287,11 @@ impl Client {
         let msg = serde_json::from_slice::<Msg>(&text)
             .map(|m| m.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(&text).trim().to_string());
-        let line = msg.lines().next().unwrap_or("").to_string();
+        let first = msg.lines().next().unwrap_or("");
+        let mut line: String = first.chars().take(300).collect();
+        if line.len() < first.len() {
+            line.push('…');
+        }
         let text = format!("{}: {what}: HTTP {status}: {line}", self.host);
         if status == 404 {
             Error::not_found(text)
@@ -299,7 +305,8 @@ impl Client {
             return Err(self.status_error(resp, what));
         }
         let mut body = resp.into_body();
-        let bytes = read_capped(&mut body.as_reader(), JSON_CAP, what)?;
+        let bytes = read_capped(&mut body.as_reader(), JSON_CAP, what)
+            .map_err(|e| e.context(&self.host))?;
         serde_json::from_slice(&bytes)
             .map_err(|e| Error::new(format!("{}: {what}: invalid answer: {e}", self.host)))
     }
@@ -345,7 +352,8 @@ impl Client {
             return Err(self.status_error(resp, "loading the image"));
         }
         let mut body = resp.into_body();
-        let text = read_capped(&mut body.as_reader(), JSON_CAP, "the load answer")?;
+        let text = read_capped(&mut body.as_reader(), JSON_CAP, "the load answer")
+            .map_err(|e| e.context(&self.host))?;
         parse_load_stream(&text).map_err(|e| e.context(format!("{}: loading the image", self.host)))
     }
 }
