@@ -46,7 +46,12 @@ ENVIRONMENT
                           on the way became, and the repositories blobs were
                           seen in, so a later push sends none it need not, or
                           mounts it (default ~/.cache)
-  LADE_BLOB_CACHE         off: no blob-info cache";
+  LADE_BLOB_CACHE         off: no blob-info cache
+  LADE_IDLE_TIMEOUT       how long a registry (default 5 minutes) or the Docker
+                          daemon (30 minutes) may send or take no byte before
+                          the request fails (a Go duration; 0: no limit)
+  XDG_DATA_HOME           where the default store is (see STORE)
+  XDG_RUNTIME_DIR         where the first auth file is (see lade login)";
 
 pub const EXIT_CODES: &str = "\
 EXIT STATUS
@@ -79,13 +84,16 @@ const ROOT_AFTER_HELP: &str = "\
 See lade(1) for image names, the store location, environment variables and exit
 statuses.
 
-The global options are taken before or after the command's name: --store, and
-skopeo's --command-timeout, --tmpdir, --insecure-policy and
---override-os/--override-arch/--override-variant (the platform copy, inspect,
-sync and unpack pick).
+WHERE GLOBAL OPTIONS GO
+  Taken before or after the command's name: --store, --debug, --registries-conf,
+  and skopeo's --command-timeout, --tmpdir, --insecure-policy and
+  --override-os/--override-arch/--override-variant (the platform copy, inspect,
+  sync and unpack pick).
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
+
+SIGNALS
   Ended by SIGINT, SIGTERM or SIGHUP, lade first removes the temp files of its
   writes under way, then dies of the signal (status 128+N in a shell); a signal
   ignored when lade starts (nohup) stays ignored.";

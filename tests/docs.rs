@@ -94,18 +94,19 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         }
     }
     let own = after_help_sections(&after);
+    // (The help's pointer to lade(1) and its short exit-status line are
+    // not for lade(1) itself, which has the whole table.)
     let notes = own
         .split(".SH ")
-        .filter(|s| !s.is_empty() && !s.starts_with("\"NOTES\""))
-        .map(|s| format!(".SH {}", s.replacen("\"EXIT STATUS\"", "\"SIGNALS\"", 1)));
+        .filter(|s| {
+            !s.is_empty() && !s.starts_with("\"NOTES\"") && !s.starts_with("\"EXIT STATUS\"")
+        })
+        .map(|s| format!(".SH {s}"));
     extra.extend(notes);
     let mut top = tidy_synopsis(top);
     top.extend_from_slice(extra.as_bytes());
     files.push((PathBuf::from("man/lade.1"), top));
     for sub in cmd.get_subcommands() {
-        if sub.get_name() == "help" {
-            continue;
-        }
         let name = format!("lade-{}", sub.get_name());
         let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
         let after = sub

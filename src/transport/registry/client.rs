@@ -162,7 +162,7 @@ impl Client {
                     return Err((
                         Error::new(format!(
                             "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
-                             verification off for it (--tls-verify=false, or \
+                             verification off for it (--tls-verify=false; with copy and sync \
                              --src-tls-verify=false / --dest-tls-verify=false) (over https: {})",
                             self.host, e.err
                         )),
