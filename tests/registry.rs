@@ -1244,7 +1244,9 @@ blocked = true
         assert_eq!(theirs.status.success(), works, "{table}: skopeo");
         if !works {
             assert!(
-                err.contains(&format!("registry {reg} is blocked in")),
+                err.contains(&format!(
+                    "registry {reg} is blocked (registries.conf files read:"
+                )),
                 "{err}"
             );
         }
@@ -1271,7 +1273,9 @@ blocked = true
         );
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
-            err.contains(&format!("registry {reg}/{ns}/blocked is blocked in {rc}")),
+            err.contains(&format!(
+                "registry {reg}/{ns}/blocked is blocked (registries.conf files read: {rc}"
+            )),
             "{err}"
         );
         let theirs = run(skopeo().args([

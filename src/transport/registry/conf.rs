@@ -471,7 +471,7 @@ impl Conf {
     pub fn check_name(&self, name: &str) -> Result<bool> {
         match self.find(name) {
             Some(reg) if reg.blocked => Err(Error::new(format!(
-                "registry {} is blocked in {}",
+                "registry {} is blocked (registries.conf files read: {})",
                 reg.prefix, self.sources
             ))),
             Some(reg) => Ok(reg.endpoint.insecure),
@@ -706,7 +706,10 @@ mod tests {
         );
         assert!(c.check(&r("127.0.0.1:5000/x")).unwrap());
         let e = c.check(&r("bad.example/x")).unwrap_err();
-        assert_eq!(e.message(), "registry bad.example is blocked in test.conf");
+        assert_eq!(
+            e.message(),
+            "registry bad.example is blocked (registries.conf files read: test.conf)"
+        );
         let both = c.find("both.example/x").unwrap();
         assert!(both.blocked && both.endpoint.insecure);
         assert!(!c.check(&r("docker.io/library/x")).unwrap());
