@@ -164,12 +164,18 @@ fn parse(text: &str) -> Cache {
 
 /// The file's entries; None when it cannot be read, or is too big to.
 fn read(path: &std::path::Path) -> Option<Cache> {
-    match std::fs::metadata(path) {
+    // A regular file only: a symlink or FIFO in its place is unreadable
+    // (and replaced by the next compaction, never written through).
+    let f = match crate::fsutil::open_regular_nofollow(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(Cache::default()),
-        Ok(m) if m.len() < MAX_FILE => {}
-        _ => return None,
+        Err(_) => return None,
+        Ok(f) => f,
+    };
+    if f.metadata().ok()?.len() >= MAX_FILE {
+        return None;
     }
-    let bytes = std::fs::read(path).ok()?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(&f, MAX_FILE), &mut bytes).ok()?;
     // A damaged line spoils itself only.
     Some(parse(&String::from_utf8_lossy(&bytes)))
 }
@@ -279,11 +285,18 @@ fn append(line: String) {
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
+        // Never through a symlink, never onto a FIFO or device.
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .mode(0o600)
+            .custom_flags(
+                (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+            )
             .open(&path)?;
+        if !f.metadata()?.is_file() {
+            return Ok(());
+        }
         if f.metadata()?.permissions().mode() & 0o077 != 0 {
             f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         }

@@ -216,6 +216,26 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
     open_checked(path, false, false)
 }
 
+/// The bytes of a small settings file given by path (an auth file,
+/// registries.conf, a certificate): symlinks followed, a FIFO or device
+/// refused at once (never waited on), more than `cap` bytes refused;
+/// errors keep their kind (NotFound, PermissionDenied).
+pub fn read_settings_file(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let mut f = open_regular(path)?;
+    let mut buf = Vec::new();
+    (&mut f).take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("is larger than the {cap} byte limit"),
+        ));
+    }
+    Ok(buf)
+}
+
+/// Settings files are at most this big.
+pub const SETTINGS_MAX: u64 = 16 << 20;
+
 /// Open a file to read as a stream: a regular file or a pipe (`<(…)`).
 /// A FIFO no one writes to reads as empty instead of stalling the open.
 pub fn open_stream(path: &Path) -> io::Result<File> {

@@ -658,3 +658,46 @@ fn a_layout_with_a_broken_index_gets_no_blobs() {
         assert!(err.contains("no image named \"nope\""), "{err}");
     }
 }
+
+/// The blob-info cache is a regular file of its own: one that is a
+/// symlink is not written through (the file it points at keeps its
+/// bytes and mode) and one that is a FIFO does not stall the copy; each
+/// is replaced, or passed over, and the copy succeeds.
+#[test]
+fn the_blob_info_cache_is_never_written_through() {
+    let t = tempdir();
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let copy = |cache: &Path, to: &str| {
+        let mut c = lade_with_cache(cache);
+        c.args(["copy", "-q", "--dest-compress-format", "gzip", &archive])
+            .arg(oci(&t.path().join(to), "x"));
+        let mut child = c.spawn().unwrap();
+        let t0 = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(t0.elapsed().as_secs() < 20, "the copy waits on the cache");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(child.wait().unwrap().success());
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let victim = t.path().join("victim");
+    fs::write(&victim, b"precious\n").unwrap();
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+    let linked = t.path().join("linked");
+    fs::create_dir_all(linked.join("lade")).unwrap();
+    std::os::unix::fs::symlink(&victim, linked.join("lade/blob-info")).unwrap();
+    copy(&linked, "a");
+    assert_eq!(fs::read(&victim).unwrap(), b"precious\n");
+    assert_eq!(
+        fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+
+    let fifo = t.path().join("fifo");
+    fs::create_dir_all(fifo.join("lade")).unwrap();
+    ok(Command::new("mkfifo").arg(fifo.join("lade/blob-info")));
+    copy(&fifo, "b");
+}

@@ -2476,6 +2476,32 @@ fn credential_helpers_store_give_and_erase() {
             .is_some_and(|t| t.contains("not installed"))),
         "{err}"
     );
+
+    // A helper that writes without end is cut off at 1 MiB (memory stays
+    // small), with one line naming it.
+    let huge = bin.join("docker-credential-ladehuge");
+    fs::write(
+        &huge,
+        "#!/bin/sh
+exec yes credential\n
+",
+    )
+    .unwrap();
+    fs::set_permissions(&huge, fs::Permissions::from_mode(0o755)).unwrap();
+    let endless = t.path().join("endless.json");
+    fs::write(&endless, json!({"credsStore": "ladehuge"}).to_string()).unwrap();
+    let err = fails_with(
+        lade()
+            .env("PATH", &path)
+            .args(["inspect", INSECURE, "--authfile"])
+            .arg(&endless)
+            .arg(&anon),
+        3,
+    );
+    assert!(
+        err.contains("docker-credential-ladehuge: get wrote more than"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -4198,4 +4224,66 @@ fn hostile_listings_are_refused() {
         3,
     );
     assert!(err.contains("goes past 10000 entries"), "{err}");
+}
+
+/// Settings files that are FIFOs (a registries.conf, an auth file, a
+/// certificate) are refused at once, never waited on.
+#[test]
+fn settings_files_that_are_fifos_are_refused_at_once() {
+    let t = tempdir();
+    let fifo = t.path().join("fifo");
+    ok(Command::new("mkfifo").arg(&fifo));
+    let certs = t.path().join("certs");
+    fs::create_dir(&certs).unwrap();
+    ok(Command::new("mkfifo").arg(certs.join("ca.crt")));
+    let f = fifo.to_str().unwrap();
+    let image = "docker://127.0.0.1:9/lade/none:1";
+    for args in [
+        vec!["--registries-conf", f, "inspect", image],
+        vec!["inspect", "--authfile", f, image],
+        vec!["inspect", "--cert-dir", certs.to_str().unwrap(), image],
+    ] {
+        let mut child = lade()
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed().as_secs() > 20 {
+                child.kill().unwrap();
+                panic!("{args:?} waits on a FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a regular file"), "{args:?}: {err}");
+    }
+}
+
+/// logout of an auth file it cannot read as one (a JSON list, `auths`
+/// not an object) fails naming the file, and leaves it as it was; it
+/// does not say the credentials are gone.
+#[test]
+fn logout_of_a_file_that_is_no_auth_file_fails() {
+    let t = tempdir();
+    let f = t.path().join("auth.json");
+    for text in ["[1,2]", r#"{"auths":[]}"#] {
+        fs::write(&f, text).unwrap();
+        let err = fails_with(
+            lade()
+                .env("REGISTRY_AUTH_FILE", &f)
+                .args(["logout", "--all"]),
+            3,
+        );
+        assert!(
+            err.contains(&f.display().to_string()) && err.contains("not a JSON object"),
+            "{err}"
+        );
+        assert!(!err.contains("Removed"), "{err}");
+        assert_eq!(fs::read_to_string(&f).unwrap(), text);
+    }
 }

@@ -9,6 +9,7 @@ use super::inspect::write_pretty;
 use super::stdout;
 use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutArgs, RegistryArgs};
 use crate::error::{Error, Result};
+use crate::model::reference::{DEFAULT_API_HOST, LEGACY_DEFAULT_DOMAIN};
 use crate::model::DockerRef;
 use crate::transport::registry::auth::{login_file, remove_login, store_login};
 use crate::transport::registry::client::Client;
@@ -145,10 +146,13 @@ fn registry_host(s: &str) -> Result<(String, String)> {
     if host.is_empty() {
         return Err(Error::usage("name the registry as HOST[:PORT][/NAMESPACE]"));
     }
-    // Normalise docker.io's aliases.
-    let host = DockerRef::parse(&format!("{host}/x"))
-        .map(|r| r.domain)
-        .unwrap_or_else(|_| host.to_string());
+    // The argument names a registry: a one-word host (`myreg`) is that
+    // host, not a Docker Hub namespace. Only docker.io's own aliases are
+    // docker.io.
+    let host = match host.to_ascii_lowercase().as_str() {
+        "docker.io" | LEGACY_DEFAULT_DOMAIN | DEFAULT_API_HOST => "docker.io".to_string(),
+        _ => host.to_string(),
+    };
     let path = path.trim_matches('/');
     let key = if path.is_empty() || path == "v2" || path == "v1" {
         host.clone()
@@ -278,4 +282,33 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
         None => eprintln!("Removed login credentials for all registries"),
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry_host;
+
+    #[test]
+    fn a_registry_argument_names_that_registry() {
+        let h = |s: &str| registry_host(s).unwrap();
+        // A one-word host is that host, never a Docker Hub namespace.
+        assert_eq!(h("myreg"), ("myreg".into(), "myreg".into()));
+        assert_eq!(h("myreg/team"), ("myreg".into(), "myreg/team".into()));
+        assert_eq!(
+            h("docker://nexus:5000/a/b"),
+            ("nexus:5000".into(), "nexus:5000/a/b".into())
+        );
+        for hub in [
+            "docker.io",
+            "index.docker.io",
+            "https://registry-1.docker.io/v2/",
+        ] {
+            assert_eq!(h(hub), ("docker.io".into(), "docker.io".into()), "{hub}");
+        }
+        assert_eq!(
+            h("docker.io/library"),
+            ("docker.io".into(), "docker.io/library".into())
+        );
+        assert!(registry_host("myreg/app:1").is_err());
+    }
 }

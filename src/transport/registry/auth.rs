@@ -346,7 +346,7 @@ pub fn find_creds(
     }
     let named = named_auth_file(opts).is_some();
     for f in auth_files(opts) {
-        let text = match std::fs::read(&f) {
+        let text = match crate::fsutil::read_settings_file(&f, crate::fsutil::SETTINGS_MAX) {
             Ok(t) => t,
             // Not there: no credentials in it (as skopeo reads it).
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -470,14 +470,24 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
     }))
 }
 
+/// The auth file at `path` to change (login, logout): a JSON object, with
+/// `auths` an object if it is there; missing or blank, an empty one.
 fn read_file_json(path: &Path) -> Result<Value> {
-    match std::fs::read(path) {
-        Ok(t) if t.iter().all(u8::is_ascii_whitespace) => Ok(json!({})),
+    let v = match crate::fsutil::read_settings_file(path, crate::fsutil::SETTINGS_MAX) {
+        Ok(t) if t.iter().all(u8::is_ascii_whitespace) => json!({}),
         Ok(t) => serde_json::from_slice(&t)
-            .map_err(|e| Error::new(format!("auth file {}: {e}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(json!({})),
-        Err(e) => Err(Error::from(e).context(format!("auth file {}", path.display()))),
+            .map_err(|e| Error::new(format!("auth file {}: {e}", path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(Error::from(e).context(format!("auth file {}", path.display()))),
+    };
+    let bad = |what: &str| Error::new(format!("auth file {}: {what}", path.display()));
+    let Some(o) = v.as_object() else {
+        return Err(bad("not a JSON object"));
+    };
+    if o.get("auths").is_some_and(|a| !a.is_object()) {
+        return Err(bad("auths is not a JSON object"));
     }
+    Ok(v)
 }
 
 /// Write `v` to `path` as a 0600 file (temp file, then rename).
@@ -486,7 +496,14 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(d) = dir {
-        std::fs::create_dir_all(d).map_err(ctx)?;
+        // Directories made for it are the user's alone, as containers/image
+        // makes them.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(d)
+            .map_err(ctx)?;
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut f = std::fs::OpenOptions::new()
@@ -537,6 +554,10 @@ enum Answer {
     NotInstalled,
 }
 
+/// What a credential helper may write, and how long it may take.
+const HELPER_MAX: u64 = 1 << 20;
+const HELPER_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// `docker-credential-NAME VERB` with `input` on stdin; any other failure
 /// is an error naming the helper and the verb.
 fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
@@ -557,16 +578,50 @@ fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
         Err(e) => return Err(io_err(e)),
     };
     let _ = child.stdin.take().unwrap().write_all(input);
-    let out = child.wait_with_output().map_err(io_err)?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
+    // Its answer is small, and comes soon: past HELPER_MAX bytes its
+    // output is closed (it dies writing), and with no exit within
+    // HELPER_WAIT it is stopped.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let r = std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut stdout, HELPER_MAX + 1),
+            &mut out,
+        );
+        r.map(|_| out)
+    });
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(io_err)? {
+            break st;
+        }
+        if t0.elapsed() > HELPER_WAIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::new(format!(
+                "credential helper {prog}: {verb} gave no answer in {} s; stopped",
+                HELPER_WAIT.as_secs()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let out = reader
+        .join()
+        .unwrap_or_else(|_| Ok(Vec::new()))
+        .map_err(io_err)?;
+    if out.len() as u64 > HELPER_MAX {
+        return Err(Error::new(format!(
+            "credential helper {prog}: {verb} wrote more than {HELPER_MAX} bytes"
+        )));
+    }
+    let text = String::from_utf8_lossy(&out).into_owned();
+    if status.success() {
         Ok(Answer::Done(text))
     } else if text.contains("credentials not found") {
         Ok(Answer::NoCredentials)
     } else {
         Err(Error::new(format!(
-            "credential helper {prog}: {verb} failed ({})",
-            out.status
+            "credential helper {prog}: {verb} failed ({status})"
         )))
     }
 }

@@ -335,29 +335,31 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
             r.endpoint.location.clone()
         }
     };
-    for (i, reg) in all.iter().enumerate() {
-        for other in all[..i].iter().filter(|o| key(o) == key(reg)) {
-            for (what, a, b) in [
-                ("insecure", reg.endpoint.insecure, other.endpoint.insecure),
-                ("blocked", reg.blocked, other.blocked),
-            ] {
-                if a != b {
-                    return Err(format!(
-                        "registry '{}' is defined multiple times with conflicting '{what}' setting",
-                        reg.endpoint.location
-                    ));
-                }
+    // (By key, in one pass: a file of many tables loads in linear time.)
+    let mut first: std::collections::HashMap<String, (bool, bool)> =
+        std::collections::HashMap::new();
+    for reg in &all {
+        let (insecure, blocked) = *first
+            .entry(key(reg))
+            .or_insert((reg.endpoint.insecure, reg.blocked));
+        for (what, a, b) in [
+            ("insecure", reg.endpoint.insecure, insecure),
+            ("blocked", reg.blocked, blocked),
+        ] {
+            if a != b {
+                return Err(format!(
+                    "registry '{}' is defined multiple times with conflicting '{what}' setting",
+                    reg.endpoint.location
+                ));
             }
         }
     }
     // The first table of a prefix wins.
-    let mut out: Vec<Registry> = Vec::new();
-    for reg in all {
-        if !out.iter().any(|o| o.prefix == reg.prefix) {
-            out.push(reg);
-        }
-    }
-    Ok(out)
+    let mut seen = std::collections::HashSet::new();
+    Ok(all
+        .into_iter()
+        .filter(|reg| seen.insert(reg.prefix.clone()))
+        .collect())
 }
 
 /// The `*.conf` files of a drop-in directory, sorted (none if it is missing).
@@ -404,7 +406,9 @@ impl Conf {
             ),
         };
         let read = |p: &Path, drop_in: bool| -> Result<Option<Vec<Registry>>> {
-            let text = match std::fs::read_to_string(p) {
+            let text = match crate::fsutil::read_settings_file(p, crate::fsutil::SETTINGS_MAX)
+                .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+            {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound && (drop_in || !must_exist) => {
                     return Ok(None)

@@ -57,8 +57,13 @@ fn cert_dirs(host: &str, opts: &RegistryOptions) -> Vec<PathBuf> {
     v
 }
 
+fn read_settings(p: &Path) -> std::io::Result<Vec<u8>> {
+    crate::fsutil::read_settings_file(p, crate::fsutil::SETTINGS_MAX)
+}
+
 fn read(p: &Path) -> Result<Vec<u8>> {
-    std::fs::read(p).map_err(|e| Error::from(e).context(p.display().to_string()))
+    crate::fsutil::read_settings_file(p, crate::fsutil::SETTINGS_MAX)
+        .map_err(|e| Error::from(e).context(p.display().to_string()))
 }
 
 fn pem_certs(pem: &[u8]) -> Vec<CertificateDer<'static>> {
@@ -96,7 +101,7 @@ fn read_cert_dirs(dirs: &[PathBuf]) -> Result<CertDir> {
             } else if let Some(stem) = name.strip_suffix(".cert") {
                 let key = p.with_file_name(format!("{stem}.key"));
                 let chain = pem_certs(&read(&p)?);
-                let kpem = std::fs::read(&key).map_err(|e| {
+                let kpem = read_settings(&key).map_err(|e| {
                     Error::from(e).context(format!(
                         "client certificate {} needs its key {}",
                         p.display(),
@@ -141,7 +146,7 @@ fn system_roots() -> Vec<CertificateDer<'static>> {
                     continue;
                 };
                 for e in entries.flatten() {
-                    if let Ok(pem) = std::fs::read(e.path()) {
+                    if let Ok(pem) = read_settings(&e.path()) {
                         roots.extend(pem_certs(&pem));
                     }
                 }
