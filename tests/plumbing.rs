@@ -462,22 +462,7 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         format!("oci:{}:x", t.path().join("o").display()),
     ]);
     for args in cmds {
-        let mut c = lade();
-        c.args(&args).stdin(std::process::Stdio::null());
-        let mut child = c
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t0 = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed() > std::time::Duration::from_secs(20) {
-                child.kill().unwrap();
-                panic!("{args:?} waits on the FIFO");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().unwrap();
+        let out = run_within(lade().args(&args), 20);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
         let e = String::from_utf8_lossy(&out.stderr);
         assert!(e.contains("not a regular file"), "{args:?}: {e}");

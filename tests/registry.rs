@@ -4243,21 +4243,7 @@ fn settings_files_that_are_fifos_are_refused_at_once() {
         vec!["inspect", "--authfile", f, image],
         vec!["inspect", "--cert-dir", certs.to_str().unwrap(), image],
     ] {
-        let mut child = lade()
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t0 = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if t0.elapsed().as_secs() > 20 {
-                child.kill().unwrap();
-                panic!("{args:?} waits on a FIFO");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().unwrap();
+        let out = run_within(lade().args(&args), 20);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("not a regular file"), "{args:?}: {err}");
