@@ -878,3 +878,137 @@ fn tls_with_client_certificate_reads_and_writes() {
     let err = fails_with(lade_at(&tls).args(["inspect", "docker-daemon:x"]), 3);
     assert!(err.contains(&format!("{tls} (DOCKER_HOST)")), "{err}");
 }
+
+/// A unix-socket proxy to the daemon, one request per connection, that
+/// answers `GET …/images/NAME/get` with the bytes of `export` (a `docker
+/// save` of the Docker 25+ layout, which the Debian Engine cannot write)
+/// and passes every other request on.
+fn daemon_with_export(real: &str, export: Vec<u8>) -> (PathBuf, tempfile::TempDir) {
+    let dir = tempdir();
+    let sock = dir.path().join("e.sock");
+    let listener = UnixListener::bind(&sock).unwrap();
+    let real = PathBuf::from(real.strip_prefix("unix://").unwrap());
+    let export = Arc::new(export);
+    std::thread::spawn(move || {
+        for c in listener.incoming() {
+            let Ok(mut client) = c else { return };
+            let (real, export) = (real.clone(), export.clone());
+            std::thread::spawn(move || {
+                // The request head (these requests have no body but a load's,
+                // which is passed on as it comes).
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut b) {
+                        Ok(1) => head.push(b[0]),
+                        _ => return,
+                    }
+                }
+                let line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                if line.starts_with("GET ") && line.contains("/images/") && line.contains("/get") {
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n\
+                         Content-Length: {}\r\nConnection: close\r\n\r\n",
+                        export.len()
+                    );
+                    let _ = client.write_all(&export);
+                    return;
+                }
+                // One request per connection: ask the daemon to close after it.
+                let text =
+                    String::from_utf8_lossy(&head).replacen("\r\n", "\r\nConnection: close\r\n", 1);
+                let mut server = UnixStream::connect(&real).unwrap();
+                server.write_all(text.as_bytes()).unwrap();
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                });
+                let _ = std::io::copy(&mut server, &mut client);
+                let _ = client.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    (sock, dir)
+}
+
+/// Docker 25+ names each layer of its export by digest: lade starts and
+/// times them under that name (blob_start, blob_done), and a layer the
+/// registry holds from an earlier push is read past, checked, and not
+/// sent, with no temp file; the image is the one a push straight from
+/// the export makes.
+#[test]
+fn layers_the_export_names_by_digest() {
+    let Some(host) = docker_host() else { return };
+    let Some(reg) = registry() else { return };
+    let fixture = fixture("docker-save/tiny-docker26.tar");
+    docker_ok(&host, &["load", "-q", "-i", fixture.to_str().unwrap()]);
+    let (sock, _keep) = daemon_with_export(&host, fs::read(&fixture).unwrap());
+    let proxy = format!("unix://{}", sock.display());
+    let layers = diff_ids(&image_inspect(&host, "tiny:1"));
+    let t = tempdir();
+    // Into a layout, with JSON progress: each layer started by its digest.
+    let out = run(lade_at(&proxy)
+        .args(["copy", "--progress=json", "docker-daemon:tiny:1"])
+        .arg(format!("oci:{}:x", t.path().join("l").display())));
+    assert!(out.status.success(), "{out:?}");
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stderr)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for d in &layers {
+        for kind in ["blob_start", "blob_done"] {
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e["event"] == kind && e["digest"] == d.as_str()),
+                "{kind} {d}: {events:#?}"
+            );
+        }
+    }
+    ok(lade().args(["fsck", "--store"]).arg(t.path().join("l")));
+
+    // Into a registry, twice, the cache knowing all but one layer.
+    let cache = t.path().join("cache");
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let repo = unique("dd26/a");
+    let push = |tag: &str| -> (String, String) {
+        let digests = t.path().join(unique("digest"));
+        let err = ok_stderr(
+            lade_with_cache(&cache)
+                .env("DOCKER_HOST", &proxy)
+                .arg("--tmpdir")
+                .arg(&tmp)
+                .args(["--debug", "copy", "--dest-tls-verify=false", "--digestfile"])
+                .arg(&digests)
+                .arg("docker-daemon:tiny:1")
+                .arg(format!("docker://{reg}/{repo}:{tag}")),
+        );
+        (fs::read_to_string(&digests).unwrap(), err)
+    };
+    let (first, err) = push("1");
+    assert_eq!(err.matches("PATCH ").count(), layers.len(), "{err}");
+    let file = cache.join("lade/blob-info");
+    let text = fs::read_to_string(&file).unwrap();
+    let made: Vec<&str> = text.lines().filter(|l| l.contains(" gzip ")).collect();
+    assert_eq!(made.len(), layers.len(), "{text}");
+    let f: Vec<&str> = made[0].split(' ').collect();
+    let stale = format!("{} gzip sha256:{} {}\n", f[0], "0".repeat(64), f[3]);
+    fs::write(&file, made[1..].join("\n") + "\n" + &stale).unwrap();
+    let (second, err) = push("2");
+    assert_eq!(second, first);
+    assert!(err.contains("/get"), "the export is read: {err}");
+    assert_eq!(err.matches("PATCH ").count(), 1, "one layer goes up: {err}");
+    assert_eq!(
+        err.matches("skipped: already exists").count(),
+        layers.len(),
+        "{err}"
+    );
+    assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+}
