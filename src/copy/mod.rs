@@ -34,7 +34,7 @@ use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, 
 use crate::verify::VerifyingReader;
 use blob::{try_copy_blob, Step};
 pub use index::MultiArch;
-use plan::{convert_manifest, Format, Wants};
+use plan::{Format, Wants};
 use progress::{Outcome, Progress};
 
 #[derive(Debug, Clone, Default)]
@@ -511,9 +511,7 @@ fn copy_single(
     counts.1 += skipped;
 
     let out = if plan.rewrite {
-        let m = convert_manifest(&manifest, plan.format, layers);
-        let bytes = serde_json::to_vec(&m).expect("manifest serializes");
-        RawManifest::from_bytes(bytes, Some(&plan.format.manifest_type()))?
+        plan::rewritten(&manifest, plan.format, layers)?
     } else {
         raw
     };

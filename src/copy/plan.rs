@@ -266,6 +266,17 @@ pub fn convert_manifest(m: &Manifest, format: Format, layers: Vec<Descriptor>) -
     out
 }
 
+/// [`convert_manifest`], as the bytes written.
+pub fn rewritten(
+    m: &Manifest,
+    format: Format,
+    layers: Vec<Descriptor>,
+) -> Result<crate::model::RawManifest> {
+    let bytes =
+        serde_json::to_vec(&convert_manifest(m, format, layers)).expect("manifest serializes");
+    crate::model::RawManifest::from_bytes(bytes, Some(&format.manifest_type()))
+}
+
 /// Map each layer's media type into `format` (compression unchanged).
 pub fn convert_layers(layers: &[Descriptor], format: Format) -> Result<Vec<Descriptor>> {
     layers

@@ -33,7 +33,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use super::blob::{made_in_file, put_file, with_retries};
-use super::plan::{self, convert_manifest, layer_type, LayerAction, Wants};
+use super::plan::{self, layer_type, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
 use super::{CopyOptions, CopyReport};
 use crate::compress::pgzip;
@@ -57,14 +57,7 @@ pub(super) fn copy_streamed(
     let props = dst.properties();
     let layer_mt = MediaType::parse(DOCKER_LAYER);
     // What the source will deliver, sizes unknown yet: enough to plan.
-    let provisional: Manifest = serde_json::from_value(serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": MediaType::DockerManifest.as_str(),
-        "config": {"mediaType": MediaType::DockerConfig.as_str(), "size": 0,
-                   "digest": src.config_digest().to_string()},
-        "layers": src.diff_ids().iter().map(|d| serde_json::json!({
-            "mediaType": DOCKER_LAYER, "size": 0, "digest": d.to_string()})).collect::<Vec<_>>(),
-    }))?;
+    let provisional = declared(src, 0);
     let wants = Wants {
         format: opts.format,
         compression: opts.compression,
@@ -237,18 +230,59 @@ pub(super) fn copy_streamed(
                 Ok(d)
             })
             .collect::<Result<Vec<_>>>()?;
-        let m = convert_manifest(&manifest, plan.format, layers);
-        let bytes = serde_json::to_vec(&m).expect("manifest serializes");
-        RawManifest::from_bytes(bytes, Some(&plan.format.manifest_type()))?
+        plan::rewritten(&manifest, plan.format, layers)?
     } else {
         raw
     };
+    written(
+        dst,
+        out,
+        names,
+        progress,
+        (copied, skipped),
+        Some(source_digest),
+    )
+}
+
+/// The image as the daemon declares it before its stream (its ID and
+/// diff_ids): a Docker v2s2 manifest whose layers have no sizes yet.
+fn declared(src: &dyn StreamedSource, config_size: u64) -> Manifest {
+    let layer_mt = MediaType::parse(DOCKER_LAYER);
+    Manifest {
+        schema_version: 2,
+        media_type: Some(MediaType::DockerManifest),
+        config: Descriptor::new(
+            MediaType::DockerConfig,
+            src.config_digest().clone(),
+            config_size,
+        ),
+        layers: src
+            .diff_ids()
+            .iter()
+            .map(|d| Descriptor::new(layer_mt.clone(), d.clone(), 0))
+            .collect(),
+        artifact_type: None,
+        subject: None,
+        annotations: None,
+        extra: Default::default(),
+    }
+}
+
+/// Write the image's manifest `out` and say so: the copy's report.
+fn written(
+    dst: &dyn ImageDestination,
+    out: RawManifest,
+    names: &[String],
+    progress: &Progress,
+    (copied, skipped): (usize, usize),
+    source_digest: Option<Digest>,
+) -> Result<CopyReport> {
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
     progress.image_done(&out.digest, copied, skipped);
     Ok(CopyReport {
         manifest_digest: out.digest,
-        source_digest: Some(source_digest),
+        source_digest,
         blobs_copied: copied,
         blobs_skipped: skipped,
         tags_written: Vec::new(),
@@ -354,43 +388,11 @@ impl<'a> Compressing<'a> {
                 progress.blob_present(&src_desc, have);
             }
         }
-        let src_config = Descriptor::new(
-            MediaType::DockerConfig,
-            config.desc.digest.clone(),
-            config.desc.size,
-        );
-        progress.blob_present(&src_config, &config);
-        let manifest = Manifest {
-            schema_version: 2,
-            media_type: Some(MediaType::DockerManifest),
-            config: src_config,
-            layers: src
-                .diff_ids()
-                .iter()
-                .map(|d| Descriptor::new(layer_mt.clone(), d.clone(), 0))
-                .collect(),
-            artifact_type: None,
-            subject: None,
-            annotations: None,
-            extra: Default::default(),
-        };
-        let m = convert_manifest(
-            &manifest,
-            format,
-            layers.iter().map(|r| r.desc.clone()).collect(),
-        );
-        let bytes = serde_json::to_vec(&m).expect("manifest serializes");
-        let out = RawManifest::from_bytes(bytes, Some(&format.manifest_type()))?;
-        self.dst.put_manifest(&out, None, names)?;
-        progress.message(&format!("Writing manifest {}", out.digest));
-        progress.image_done(&out.digest, 0, seen.len() + 1);
-        Ok(Some(CopyReport {
-            manifest_digest: out.digest,
-            source_digest: None,
-            blobs_copied: 0,
-            blobs_skipped: seen.len() + 1,
-            tags_written: Vec::new(),
-        }))
+        let manifest = declared(src, config.desc.size);
+        progress.blob_present(&manifest.config, &config);
+        let layers = layers.iter().map(|r| r.desc.clone()).collect();
+        let out = plan::rewritten(&manifest, format, layers)?;
+        written(self.dst, out, names, progress, (0, seen.len() + 1), None).map(Some)
     }
 
     /// One layer of the stream, read from `r`: its diff_id, and where it went.
@@ -489,6 +491,8 @@ impl<'a> Compressing<'a> {
         Ok((uncompressed.clone(), self.sent(&uncompressed, out)))
     }
 
+    /// [`super::blob::compressor`] for the stream's reader, which is not
+    /// `Send` (it borrows the export's tar reader).
     fn compressor<'r>(&self, r: &'r mut dyn Read) -> io::Result<Box<dyn Read + 'r>> {
         Ok(match self.to {
             Compression::None => Box::new(r),

@@ -212,7 +212,9 @@ impl Layout {
             // so what it references is still walked.
             let mut as_is = desc.clone();
             as_is.size = present.unwrap_or(desc.size);
-            if !desc.media_type.is_manifest_or_index() {
+            let read = if desc.media_type.is_manifest_or_index() {
+                self.read_manifest(&as_is)
+            } else {
                 // Readers take such an entry for what its blob is: one that
                 // is a manifest or index is walked (gc keeps what it needs)
                 // and its descriptor's type is a problem.
@@ -229,9 +231,9 @@ impl Layout {
                         desc.media_type, raw.media_type
                     ),
                 });
-                as_is.media_type = raw.media_type;
-            }
-            let raw = match self.read_manifest(&as_is) {
+                Ok(raw)
+            };
+            let raw = match read {
                 Ok(r) => r,
                 Err(e) => {
                     reach.problems.push(FsckProblem::BadManifest {

@@ -512,21 +512,8 @@ impl Layout {
     fn check_blob_dirs(&self, alg: Algorithm) -> Result<()> {
         let blobs = self.root.join("blobs");
         for p in [blobs.clone(), blobs.join(alg.name())] {
-            match fs::symlink_metadata(&p) {
-                Ok(m) if m.is_dir() => {}
-                Ok(m) => {
-                    return Err(Error::new(format!(
-                        "{} is {}, not a directory of the layout: no blob is read through it",
-                        p.display(),
-                        if m.is_symlink() {
-                            "a symlink"
-                        } else {
-                            "a file"
-                        }
-                    )))
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(Error::from(e).context(p.display().to_string())),
+            if !layout_dir(&p, "read")? {
+                break;
             }
         }
         Ok(())
@@ -544,18 +531,7 @@ impl Layout {
                     return Err(Error::from(e).context(p.display().to_string()));
                 }
             }
-            let m = fs::symlink_metadata(p).with_context(|| p.display().to_string())?;
-            if !m.is_dir() {
-                return Err(Error::new(format!(
-                    "{} is {}, not a directory of the layout: no blob is written through it",
-                    p.display(),
-                    if m.is_symlink() {
-                        "a symlink"
-                    } else {
-                        "a file"
-                    }
-                )));
-            }
+            layout_dir(p, "written")?;
         }
         Ok(dir)
     }
@@ -809,6 +785,25 @@ pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Is this file name one of lade's temp files?
+/// Whether `p`, a directory blobs go through, is there: a symlink or a
+/// file in its place is refused (no blob is `how` through it).
+fn layout_dir(p: &Path, how: &str) -> Result<bool> {
+    match fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => Ok(true),
+        Ok(m) => Err(Error::new(format!(
+            "{} is {}, not a directory of the layout: no blob is {how} through it",
+            p.display(),
+            if m.is_symlink() {
+                "a symlink"
+            } else {
+                "a file"
+            }
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::from(e).context(p.display().to_string())),
+    }
+}
+
 pub(crate) fn is_temp_name(name: &str) -> bool {
     name.starts_with(TMP_PREFIX)
 }

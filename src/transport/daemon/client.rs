@@ -263,12 +263,7 @@ impl Client {
             ureq::Error::HostNotFound => {
                 Error::new(format!("cannot connect to {h}: host not found"))
             }
-            ureq::Error::Timeout(t) => {
-                let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
-                Error::new(format!(
-                    "{h}: the daemon sent or took nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit; {t})"
-                ))
-            }
+            ureq::Error::Timeout(_) => silent(h),
             other => Error::new(format!("{h}: {other}")),
         }
     }
@@ -481,11 +476,7 @@ impl<R: Read> Read for ErrorNaming<R> {
         self.inner.read(buf).map_err(|e| {
             let msg = Error::from(e);
             if msg.message().contains("timeout") {
-                let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
-                return io::Error::other(Error::new(format!(
-                    "{}: the daemon sent nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit)",
-                    self.host
-                )));
+                return io::Error::other(silent(&self.host));
             }
             io::Error::other(Error::new(format!(
                 "{}: the connection broke: {msg}",
@@ -593,6 +584,14 @@ impl Transport for UnixTransport {
 /// `LADE_IDLE_TIMEOUT` (0: no limit).
 fn idle_timeout() -> Result<(Duration, String)> {
     crate::transport::registry::client::idle_timeout_or(Duration::from_secs(1800), "30 minutes")
+}
+
+/// The error for a daemon that sent or took no byte within the idle limit.
+fn silent(host: &impl std::fmt::Display) -> Error {
+    let shown = idle_timeout().map_or_else(|_| "too long".into(), |(_, s)| s);
+    Error::new(format!(
+        "{host}: the daemon sent nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit)"
+    ))
 }
 
 fn timeout_error(e: io::Error) -> ureq::Error {
