@@ -27,7 +27,7 @@ end
 complete -c lade -n "__fish_lade_needs_command" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_needs_command" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_needs_command" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_needs_command" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_needs_command" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -98,7 +98,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l retry-delay -d 'docke
 complete -c lade -n "__fish_lade_using_subcommand copy" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand copy" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -159,7 +159,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l retry-delay -d 'docke
 complete -c lade -n "__fish_lade_using_subcommand sync" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand sync" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -190,7 +190,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-delay -d 'do
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -208,7 +208,7 @@ complete -c lade -n "__fish_lade_using_subcommand convert" -l tag -d 'Also point
 complete -c lade -n "__fish_lade_using_subcommand convert" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand convert" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand convert" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -219,7 +219,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check th
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand hash-object" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -233,7 +233,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d '
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -244,7 +244,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Pri
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -256,7 +256,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand cat-config" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -267,7 +267,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'P
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -278,7 +278,7 @@ complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Prin
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand tag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand tag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -288,7 +288,7 @@ complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print he
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand untag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand untag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -298,7 +298,7 @@ complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand fsck" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -310,7 +310,7 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreacha
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand gc" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand gc" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -321,7 +321,7 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print hel
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -341,7 +341,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-delay -d '
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -362,7 +362,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-delay -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand delete" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand delete" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -379,7 +379,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certifi
 complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand login" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -392,7 +392,7 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The au
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand logout" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -403,7 +403,7 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -425,7 +425,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l retry-delay -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r

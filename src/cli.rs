@@ -26,7 +26,8 @@ ENVIRONMENT
   DOCKER_CONFIG           where config.json is (default ~/.docker)
   CONTAINERS_REGISTRIES_CONF
                           registries.conf: mirrors, insecure and blocked
-                          registries (--registries-conf wins; default
+                          registries, credential helpers
+                          (--registries-conf wins; default
                           ~/.config/containers/registries.conf, else
                           /etc/containers/registries.conf)
   DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH
@@ -116,8 +117,8 @@ pub struct GlobalArgs {
     /// answered (method, URL, status, time; no credentials)
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub debug: bool,
-    /// Read registry settings (mirrors, insecure and blocked registries)
-    /// from FILE [default: $CONTAINERS_REGISTRIES_CONF, else
+    /// Read registry settings (mirrors, insecure and blocked registries,
+    /// credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else
     /// ~/.config/containers/registries.conf, else
     /// /etc/containers/registries.conf]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
@@ -286,7 +287,11 @@ pub enum Command {
         Where the file names a credential helper for the registry (credHelpers, else\n\
         credsStore), the credentials go to docker-credential-NAME store instead, and\n\
         logout erases them there. HOST/NAMESPACE (no tag or digest) logs in to the\n\
-        repositories under NAMESPACE.\n\n\
+        repositories under NAMESPACE.\n\
+        registries.conf's credential-helpers, when set, says where instead: the\n\
+        first in its list that takes them (containers-auth.json: the file above,\n\
+        else docker-credential-NAME, which keeps no namespace), as skopeo does;\n\
+        logout removes them from each.\n\n\
         EXAMPLES\n  lade login -u me registry.example\n  \
         echo \"$TOKEN\" | lade login -u me --password-stdin registry.example"
     )]

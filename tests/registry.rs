@@ -2504,6 +2504,163 @@ exec yes credential\n
     );
 }
 
+/// registries.conf's `credential-helpers`, as skopeo reads it: `login`
+/// stores with the first helper that takes the credentials, copies get
+/// them from the first that has some (the auth files where it says
+/// `containers-auth.json`), `logout` erases them from every one; skopeo
+/// with the same file and helper reads what lade stored, and lade what
+/// skopeo stored.
+#[test]
+fn registries_conf_credential_helpers() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let (reg, cert_dir) = secure_registry(t.path());
+    let cd = cert_dir.to_str().unwrap();
+    let dst = format!("docker://{}/{}:1", reg.addr, unique("helpers/a"));
+    // A helper keeping a file per registry in `kept/`, with `list`.
+    let bin = t.path().join("bin");
+    let kept = t.path().join("kept");
+    fs::create_dir_all(&bin).unwrap();
+    fs::create_dir_all(&kept).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+d={k}
+input=$(cat)
+field() {{ sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }}
+file() {{ echo "$d/$(printf '%s' "$1" | tr '/:' '__')"; }}
+case "$1" in
+store) printf '%s' "$input" > "$(file "$(printf '%s' "$input" | field ServerURL)")" ;;
+get|erase) f=$(file "$input")
+    if [ ! -f "$f" ]; then echo 'credentials not found in native keychain'; exit 1; fi
+    if [ "$1" = get ]; then cat "$f"; else rm "$f"; fi ;;
+list) printf '{{'; sep=
+    for f in "$d"/*; do [ -f "$f" ] || continue
+        printf '%s"%s":"%s"' "$sep" "$(field ServerURL < "$f")" "$(field Username < "$f")"; sep=,
+    done; printf '}}' ;;
+esac
+"#,
+        k = kept.display()
+    );
+    let helper = bin.join("docker-credential-ladekeep");
+    fs::write(&helper, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&helper, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let conf = t.path().join("registries.conf");
+    let authfile = t.path().join("auth.json");
+    let set_helpers = |list: &str| {
+        fs::write(&conf, format!("credential-helpers = [{list}]\n")).unwrap();
+    };
+    // The environment both tools read: the helper on PATH, this
+    // registries.conf, this auth file.
+    let env = |c: &mut Command| {
+        c.env("PATH", &path)
+            .env("CONTAINERS_REGISTRIES_CONF", &conf)
+            .env("REGISTRY_AUTH_FILE", &authfile);
+    };
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        env(&mut c);
+        c.args(args);
+        c
+    };
+    // (skopeo 1.9 takes the file as an option, not from the environment)
+    let skopeo_with = |args: &[&str]| {
+        let mut c = skopeo();
+        env(&mut c);
+        c.arg("--registries-conf").arg(&conf).args(args);
+        c
+    };
+    let kept_files = || fs::read_dir(&kept).unwrap().count();
+    let login = ["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd];
+
+    // The helper first: the credentials go there, not into the file.
+    set_helpers(r#""ladekeep", "containers-auth.json""#);
+    ok(with(&login).arg(&reg.addr));
+    assert_eq!(kept_files(), 1);
+    assert!(!authfile.exists(), "nothing written to the auth file");
+    ok(with(&["copy", "-q", "--dest-cert-dir", cd]).args([&src, &dst]));
+    let want = digest_of(&src, &[]);
+    let seen =
+        ok_str(skopeo_with(&["inspect", "--cert-dir", cd, "--format", "{{.Digest}}"]).arg(&dst));
+    assert_eq!(
+        seen.trim(),
+        want,
+        "skopeo reads the helper lade stored into"
+    );
+    ok_str(with(&["login", "--get-login"]).arg(&reg.addr))
+        .trim()
+        .eq("alice")
+        .then_some(())
+        .expect("--get-login names the helper's user");
+    ok(with(&["logout"]).arg(&reg.addr));
+    assert_eq!(kept_files(), 0);
+    let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
+    assert!(err.contains("authentication required"), "{err}");
+    let err = fails_with(with(&["logout"]).arg(&reg.addr), 1);
+    assert!(err.contains("docker-credential-ladekeep"), "{err}");
+    // What skopeo stores there, lade reads.
+    ok(skopeo_with(&login).arg(&reg.addr));
+    assert_eq!(kept_files(), 1);
+    assert_eq!(
+        json(&ok(with(&["inspect", "--cert-dir", cd]).arg(&dst)))["Digest"],
+        want.as_str(),
+        "lade reads the helper skopeo stored into"
+    );
+    // A namespace cannot be kept in a helper: the next entry, the auth
+    // file, takes it.
+    let ns = format!("{}/ns", reg.addr);
+    ok(with(&login).arg(&ns));
+    let file: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
+    assert!(file["auths"][&ns]["auth"].is_string(), "{file}");
+    // --all empties the helper (through its list) and the file.
+    ok(&mut with(&["logout", "--all"]));
+    assert_eq!(kept_files(), 0);
+    let file: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
+    assert_eq!(file["auths"], json!({}), "{file}");
+
+    // The auth files first: their credentials win over the helper's.
+    set_helpers(r#""containers-auth.json", "ladekeep""#);
+    ok(with(&login).arg(&reg.addr));
+    assert_eq!(kept_files(), 0, "stored in the auth file");
+    fs::write(
+        kept.join(reg.addr.replace(':', "_")),
+        json!({"ServerURL": reg.addr, "Username": "alice", "Secret": "wrong"}).to_string(),
+    )
+    .unwrap();
+    ok(with(&["inspect", "--cert-dir", cd]).arg(&dst));
+    // The helper alone, and it has only the wrong password: refused.
+    set_helpers(r#""ladekeep""#);
+    let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
+    assert!(err.contains("authentication failed"), "{err}");
+    // A helper that is not installed is passed over (with a warning),
+    // the auth file still read.
+    set_helpers(r#""lade-not-installed", "containers-auth.json""#);
+    let o = run(with(&["inspect", "--cert-dir", cd]).arg(&dst));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not installed"));
+    // A login only a missing helper could take fails, naming it.
+    set_helpers(r#""lade-not-installed""#);
+    let err = fails_with(with(&login).arg(&reg.addr), 3);
+    assert!(
+        err.contains("docker-credential-lade-not-installed"),
+        "{err}"
+    );
+    // A bad entry is an error in the file, named.
+    set_helpers(r#""../x""#);
+    let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
+    assert!(
+        err.contains("credential-helpers") && err.contains("registries.conf"),
+        "{err}"
+    );
+}
+
 #[test]
 fn token_auth_pull_push_scopes_and_reuse() {
     let Some(_) = registry() else { return };

@@ -11,7 +11,7 @@ use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutAr
 use crate::error::{Error, Result};
 use crate::model::reference::{DEFAULT_API_HOST, LEGACY_DEFAULT_DOMAIN};
 use crate::model::DockerRef;
-use crate::transport::registry::auth::{login_file, remove_login, store_login};
+use crate::transport::registry::auth::{forget_login, save_login};
 use crate::transport::registry::client::Client;
 use crate::transport::registry::{RegistryOptions, RegistryRef, Retries};
 use crate::transport::{self, TransportOptions};
@@ -252,8 +252,7 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
-    let file = login_file(&opts)?;
-    store_login(&file, &key, &user, &pass)?;
+    save_login(&opts, &key, &user, &pass)?;
     eprintln!("Login Succeeded!");
     Ok(0)
 }
@@ -263,19 +262,18 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
         authfile: a.authfile.clone(),
         ..Default::default()
     };
-    let file = login_file(&opts)?;
     let host = match &a.registry {
         Some(r) if !a.all => Some(registry_host(r)?.1),
         _ => None,
     };
-    let removed = remove_login(&file, host.as_deref())?;
+    let (removed, places) = forget_login(&opts, host.as_deref())?;
     match &host {
         Some(h) if removed => eprintln!("Removed login credentials for {h}"),
         // A negative answer, as the store's lookups give.
         Some(h) => {
             return Err(Error::not_found(format!(
                 "not logged in to {h} (in {})",
-                file.display()
+                places.join(", ")
             )))
         }
         // Nothing stored is what --all asks for.

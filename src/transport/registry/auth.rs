@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use serde_json::{json, Map, Value};
 
 use super::client::b64;
+use super::conf::AUTH_FILES_HELPER;
 use super::RegistryOptions;
 use crate::error::{Error, Result};
 
@@ -326,10 +327,14 @@ fn keys_for(host: &str) -> Vec<String> {
 }
 
 /// Credentials for repository `path` of `host` (or the registry as a
-/// whole): the command line's, else those of the first auth file that
-/// has some, under the most specific key. With them, where they came
-/// from (the option, or the file and key: tells clients apart without
-/// holding secrets).
+/// whole): the command line's, else those of the first credential
+/// helper registries.conf names that has some (by default, and for its
+/// `containers-auth.json` entry, the first auth file that has some,
+/// under the most specific key). With them, where they came from (the
+/// option, or the file and key, or the helper: tells clients apart
+/// without holding secrets). A helper or file that fails is passed over,
+/// as containers/image does; its error is the answer only if no other
+/// has credentials.
 pub fn find_creds(
     host: &str,
     path: Option<&str>,
@@ -344,6 +349,34 @@ pub fn find_creds(
     if opts.no_creds {
         return Ok((None, String::new()));
     }
+    let mut failed = None;
+    for helper in super::conf::get()?.credential_helpers() {
+        let found = if helper == AUTH_FILES_HELPER {
+            creds_in_files(host, path, opts)
+        } else {
+            // Helpers keep credentials per registry, never per namespace.
+            helper_get(&helper, host).map(|c| c.map(|c| (c, format!("helper {helper}"))))
+        };
+        match found {
+            Ok(Some(c)) => return Ok((Some(c.0), c.1)),
+            Ok(None) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok((None, String::new())),
+    }
+}
+
+/// Credentials from the auth files, and the file and key they are under.
+fn creds_in_files(
+    host: &str,
+    path: Option<&str>,
+    opts: &RegistryOptions,
+) -> Result<Option<(Creds, String)>> {
     let named = named_auth_file(opts).is_some();
     for f in auth_files(opts) {
         let text = match crate::fsutil::read_settings_file(&f, crate::fsutil::SETTINGS_MAX) {
@@ -358,10 +391,10 @@ pub fn find_creds(
         let v: Value = serde_json::from_slice(&text)
             .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
         if let Some((c, key)) = creds_in(&v, host, path).map_err(|e| e.context(f.display()))? {
-            return Ok((Some(c), format!("{}\n{key}", f.display())));
+            return Ok(Some((c, format!("{}\n{key}", f.display()))));
         }
     }
-    Ok((None, String::new()))
+    Ok(None)
 }
 
 /// The credentials `v` holds for `path` of `host`, and the key they
@@ -626,6 +659,117 @@ fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
     }
 }
 
+/// `docker-credential-NAME store` of `user:pass` for registry `host`.
+fn helper_store(helper: &str, host: &str, user: &str, pass: &str) -> Result<()> {
+    let input = json!({"ServerURL": host, "Username": user, "Secret": pass}).to_string();
+    match helper_call(helper, "store", input.as_bytes())? {
+        Answer::Done(_) => Ok(()),
+        _ => Err(Error::new(format!(
+            "credential helper docker-credential-{helper} is not installed, or \
+             did not store the credentials"
+        ))),
+    }
+}
+
+/// The first error of several, or one line naming them all.
+fn errors(mut errs: Vec<Error>) -> Error {
+    if errs.len() == 1 {
+        return errs.remove(0);
+    }
+    let all: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    Error::new(all.join("; "))
+}
+
+/// `login`: record `user:pass` for `key` (a registry, or
+/// `HOST/NAMESPACE`) with the first credential helper registries.conf
+/// names that takes them ([`AUTH_FILES_HELPER`]: the login file, by
+/// default), as containers/image does. Says where they went.
+pub fn save_login(opts: &RegistryOptions, key: &str, user: &str, pass: &str) -> Result<String> {
+    let mut errs = Vec::new();
+    for helper in super::conf::get()?.credential_helpers() {
+        let r = if helper == AUTH_FILES_HELPER {
+            login_file(opts)
+                .and_then(|f| store_login(&f, key, user, pass).map(|()| f.display().to_string()))
+        } else if key.contains('/') {
+            Err(Error::usage(format!(
+                "{key}: docker-credential-{helper} keeps credentials per registry; log in to the registry"
+            )))
+        } else {
+            helper_store(&helper, key, user, pass).map(|()| format!("docker-credential-{helper}"))
+        };
+        match r {
+            Ok(place) => return Ok(place),
+            Err(e) => errs.push(e),
+        }
+    }
+    Err(errors(errs))
+}
+
+/// `logout`: remove `key` (or, `None`, every login) from every
+/// credential helper registries.conf names ([`AUTH_FILES_HELPER`]: the
+/// login file, by default), as containers/image does. Whether anything
+/// was removed, and the places looked in.
+pub fn forget_login(opts: &RegistryOptions, key: Option<&str>) -> Result<(bool, Vec<String>)> {
+    let (mut removed, mut places, mut errs) = (false, Vec::new(), Vec::new());
+    for helper in super::conf::get()?.credential_helpers() {
+        let r = if helper == AUTH_FILES_HELPER {
+            login_file(opts).and_then(|f| {
+                places.push(f.display().to_string());
+                remove_login(&f, key)
+            })
+        } else {
+            places.push(format!("docker-credential-{helper}"));
+            helper_forget(&helper, key)
+        };
+        match r {
+            Ok(r) => removed |= r,
+            Err(e) => errs.push(e),
+        }
+    }
+    if errs.is_empty() {
+        Ok((removed, places))
+    } else {
+        Err(errors(errs))
+    }
+}
+
+/// `docker-credential-NAME erase` of `key` (a namespace is never in
+/// one), or of every registry it lists. Not installed: it holds nothing
+/// to erase when all are asked for; one registry, an error, as
+/// containers/image has it.
+fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
+    let prog = format!("docker-credential-{helper}");
+    let regs: Vec<String> = match key {
+        Some(k) if k.contains('/') => return Ok(false),
+        Some(k) => vec![k.to_string()],
+        None => match helper_call(helper, "list", b"")? {
+            Answer::Done(text) => serde_json::from_str::<Map<String, Value>>(&text)
+                .map_err(|_| {
+                    Error::new(format!(
+                        "credential helper {prog}: list: output is not a JSON object"
+                    ))
+                })?
+                .keys()
+                .cloned()
+                .collect(),
+            Answer::NoCredentials | Answer::NotInstalled => return Ok(false),
+        },
+    };
+    let mut erased = false;
+    for r in &regs {
+        match helper_call(helper, "erase", r.as_bytes())? {
+            Answer::Done(_) => erased = true,
+            Answer::NoCredentials => {}
+            Answer::NotInstalled => {
+                return Err(Error::new(format!(
+                    "credential helper {prog} is not installed"
+                )))
+            }
+        }
+    }
+    Ok(erased)
+}
+
 /// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
 /// the repositories under it): through the credential helper the login
 /// file names for it, else in the file.
@@ -639,16 +783,7 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
                  docker-credential-{helper}, one per registry; log in to the registry"
             )));
         }
-        let input = json!({"ServerURL": host, "Username": user, "Secret": pass}).to_string();
-        match helper_call(&helper, "store", input.as_bytes())? {
-            Answer::Done(_) => {}
-            _ => {
-                return Err(Error::new(format!(
-                    "credential helper docker-credential-{helper} is not installed, or \
-                     did not store the credentials"
-                )))
-            }
-        }
+        helper_store(&helper, host, user, pass)?;
         // An entry the file held before would be read first: gone.
         let stale = v
             .get_mut("auths")

@@ -4,7 +4,10 @@
 //! Read: `[[registry]]` tables (`prefix`, `location`, `insecure`,
 //! `blocked`, `mirror-by-digest-only`, `[[registry.mirror]]` with
 //! `location`, `insecure`, `pull-from-mirror`) and the version 1 tables
-//! (`[registries.insecure]`, `[registries.block]`). Short-name settings
+//! (`[registries.insecure]`, `[registries.block]`), and
+//! `credential-helpers` (the order credentials are looked for and
+//! stored in: `containers-auth.json` for the auth files, else
+//! `docker-credential-NAME`). Short-name settings
 //! (`unqualified-search-registries`, `[aliases]`) do not apply:
 //! `docker://NAME` names are always qualified (`alpine` is
 //! `docker.io/library/alpine`), as in skopeo.
@@ -72,7 +75,22 @@ pub struct PullSource {
 #[derive(Debug, Default)]
 pub struct Conf {
     registries: Vec<Registry>,
+    /// `credential-helpers`, as set (the last file that sets it wins);
+    /// empty: not set.
+    helpers: Vec<String>,
     sources: String,
+}
+
+/// The `credential-helpers` entry that stands for the auth files
+/// (containers-auth.json(5)), and the list in force when none is set.
+pub const AUTH_FILES_HELPER: &str = "containers-auth.json";
+
+/// One file's settings.
+#[derive(Debug)]
+struct Parsed {
+    registries: Vec<Registry>,
+    /// `credential-helpers`, if the file sets it (even empty).
+    helpers: Option<Vec<String>>,
 }
 
 static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -118,8 +136,8 @@ struct FileToml {
     registries: Option<V1Toml>,
     unqualified_search_registries: Option<Vec<String>>,
     short_name_mode: Option<String>,
+    credential_helpers: Option<Vec<String>>,
     // Not used here; present, they make a file version 2.
-    credential_helpers: Option<toml::Value>,
     aliases: Option<toml::Value>,
     additional_layer_store_auth_helper: Option<toml::Value>,
 }
@@ -179,7 +197,7 @@ fn location(s: &str) -> std::result::Result<String, String> {
 }
 
 /// One file's tables, in file order (the first of a prefix wins).
-fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, String> {
+fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Parsed, String> {
     let f: FileToml = toml::from_str(text).map_err(|e| {
         // The parser's message spans lines (a caret drawing).
         let m = e.message().trim().to_string();
@@ -354,12 +372,21 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Vec<Registry>, S
             }
         }
     }
+    for h in f.credential_helpers.iter().flatten() {
+        // A helper is the program docker-credential-NAME.
+        if h.is_empty() || h.contains('/') {
+            return Err(format!("invalid credential-helpers entry {h:?}"));
+        }
+    }
     // The first table of a prefix wins.
     let mut seen = std::collections::HashSet::new();
-    Ok(all
-        .into_iter()
-        .filter(|reg| seen.insert(reg.prefix.clone()))
-        .collect())
+    Ok(Parsed {
+        registries: all
+            .into_iter()
+            .filter(|reg| seen.insert(reg.prefix.clone()))
+            .collect(),
+        helpers: f.credential_helpers,
+    })
 }
 
 /// The `*.conf` files of a drop-in directory, sorted (none if it is missing).
@@ -405,7 +432,7 @@ impl Conf {
                 vec![Some(etc.join("registries.conf.d")), user_dir],
             ),
         };
-        let read = |p: &Path, drop_in: bool| -> Result<Option<Vec<Registry>>> {
+        let read = |p: &Path, drop_in: bool| -> Result<Option<Parsed>> {
             let text = match crate::fsutil::read_settings_file(p, crate::fsutil::SETTINGS_MAX)
                 .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
             {
@@ -424,12 +451,18 @@ impl Conf {
                 .map(Some)
                 .map_err(|m| Error::new(format!("registries configuration {}: {m}", p.display())))
         };
-        let mut registries = read(&file, false)?.unwrap_or_default();
+        let main = read(&file, false)?;
+        let mut helpers = main.as_ref().and_then(|m| m.helpers.clone());
+        let mut registries = main.map(|m| m.registries).unwrap_or_default();
         let mut sources = vec![file.display().to_string()];
         for dir in dirs.into_iter().flatten() {
             for p in drop_ins(&dir)? {
-                if let Some(regs) = read(&p, true)? {
-                    for r in regs {
+                if let Some(parsed) = read(&p, true)? {
+                    // A drop-in that sets it replaces the list.
+                    if parsed.helpers.is_some() {
+                        helpers = parsed.helpers;
+                    }
+                    for r in parsed.registries {
                         match registries.iter_mut().find(|o| o.prefix == r.prefix) {
                             Some(o) => *o = r,
                             None => registries.push(r),
@@ -441,8 +474,19 @@ impl Conf {
         }
         Ok(Conf {
             registries,
+            helpers: helpers.unwrap_or_default(),
             sources: sources.join(", "),
         })
+    }
+
+    /// The credential helpers, in the order they are asked
+    /// (`credential-helpers`; [`AUTH_FILES_HELPER`] when unset or empty).
+    pub fn credential_helpers(&self) -> Vec<String> {
+        if self.helpers.is_empty() {
+            vec![AUTH_FILES_HELPER.to_string()]
+        } else {
+            self.helpers.clone()
+        }
     }
 
     /// The table for a name (`HOST/PATH`): the longest matching prefix;
@@ -562,8 +606,10 @@ mod tests {
     use super::*;
 
     fn conf(text: &str) -> Conf {
+        let p = parse_file(text, false).unwrap();
         Conf {
-            registries: parse_file(text, false).unwrap(),
+            registries: p.registries,
+            helpers: p.helpers.unwrap_or_default(),
             sources: "test.conf".into(),
         }
     }
@@ -848,5 +894,46 @@ mod tests {
         let c = Conf::load(Some(&given), Some(&home), &etc).unwrap();
         assert!(c.check(&r("a.example/x")).is_err());
         assert!(c.check(&r("u.example/x")).unwrap());
+    }
+
+    #[test]
+    fn credential_helpers_as_the_last_file_sets_them() {
+        let t = tempfile::tempdir().unwrap();
+        let etc = t.path().join("etc");
+        let d = etc.join("registries.conf.d");
+        std::fs::create_dir_all(&d).unwrap();
+        let load = || Conf::load(None, None, &etc).unwrap().credential_helpers();
+        assert_eq!(load(), [AUTH_FILES_HELPER], "unset: the auth files");
+        std::fs::write(
+            etc.join("registries.conf"),
+            "credential-helpers = [\"pass\", \"containers-auth.json\"]\n",
+        )
+        .unwrap();
+        assert_eq!(load(), ["pass", AUTH_FILES_HELPER]);
+        // A drop-in that does not set it leaves it; one that does replaces it.
+        std::fs::write(
+            d.join("10-a.conf"),
+            "[[registry]]\nlocation = \"a.example\"\n",
+        )
+        .unwrap();
+        assert_eq!(load(), ["pass", AUTH_FILES_HELPER]);
+        std::fs::write(
+            d.join("20-b.conf"),
+            "credential-helpers = [\"secretservice\"]\n",
+        )
+        .unwrap();
+        assert_eq!(load(), ["secretservice"]);
+        // Set empty: the default again.
+        std::fs::write(d.join("30-c.conf"), "credential-helpers = []\n").unwrap();
+        assert_eq!(load(), [AUTH_FILES_HELPER]);
+        // Not a list of names: the file is refused, named.
+        for bad in [
+            "credential-helpers = \"pass\"\n",
+            "credential-helpers = [\"a/b\"]\n",
+        ] {
+            std::fs::write(d.join("30-c.conf"), bad).unwrap();
+            let e = Conf::load(None, None, &etc).unwrap_err();
+            assert!(e.message().contains("30-c.conf"), "{}", e.message());
+        }
     }
 }
