@@ -578,3 +578,72 @@ fn lade_copy_round_trips_through_oci_archive() {
         "{e}"
     );
 }
+
+/// A pipe or a device as the target is written into, never replaced (the
+/// archive is made in a temp file first, so the reader gets it whole or
+/// not at all); a link to a file replaces that file, as skopeo writes
+/// through it; a link to nothing is refused.
+#[test]
+fn pipes_devices_and_links_as_targets() {
+    use std::os::unix::fs::FileTypeExt;
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        common::fixture("docker-save/tiny-docker20.tar").display()
+    );
+    let copy_to = |target: &Path| {
+        let mut c = common::lade();
+        c.args(["copy", "-q", &src])
+            .arg(format!("oci-archive:{}:tiny", target.display()));
+        c
+    };
+    let plain = t.path().join("plain.tar");
+    ok(&mut copy_to(&plain));
+    let want = fs::read(&plain).unwrap();
+    assert!(want.len() > 10_000);
+
+    // Standard output, a pipe here (named through /proc: were it ever
+    // replaced, no shared /dev/stdout would go with it).
+    assert_eq!(ok(&mut copy_to(Path::new("/proc/self/fd/1"))), want);
+    // A FIFO with a reader: it stays a FIFO, the reader gets the archive.
+    let fifo = t.path().join("fifo");
+    ok(Command::new("mkfifo").arg(&fifo));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap())
+    };
+    ok(&mut copy_to(&fifo));
+    assert_eq!(reader.join().unwrap(), want);
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    // A device (a null device of the test's own, made where it can be).
+    let null = t.path().join("null");
+    if Command::new("mknod")
+        .arg(&null)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        ok(&mut copy_to(&null));
+        assert!(fs::metadata(&null).unwrap().file_type().is_char_device());
+    }
+
+    // A link to a file: the file it names gets the archive, the link stays.
+    let real = t.path().join("real.tar");
+    fs::write(&real, b"an old archive").unwrap();
+    let link = t.path().join("link.tar");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    ok(&mut copy_to(&link));
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read(&real).unwrap(), want);
+    // A link to nothing: refused, and nothing made.
+    let dangling = t.path().join("dangling.tar");
+    let nothing = t.path().join("nothing.tar");
+    std::os::unix::fs::symlink(&nothing, &dangling).unwrap();
+    let err = common::fails_with(&mut copy_to(&dangling), 3);
+    assert!(err.contains("symbolic link to nothing"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!nothing.exists());
+}

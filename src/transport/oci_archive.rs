@@ -434,6 +434,8 @@ impl ImageSource for ArchiveSource {
 /// Writes an archive; see the module docs.
 pub struct ArchiveDest {
     target: PathBuf,
+    /// The target is a pipe or a device: written into, not replaced.
+    direct: bool,
     name: Option<String>,
     tmp_dir: PathBuf,
     state: Mutex<DestState>,
@@ -453,23 +455,45 @@ struct DestState {
 
 impl ArchiveDest {
     fn create(target: &Path, name: Option<String>, tmp_dir: Option<PathBuf>) -> Result<Self> {
-        if target.is_dir() {
-            return Err(Error::new(format!("{} is a directory", target.display())));
-        }
+        let shown = target.display().to_string();
+        let link = fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+        // A pipe or a device (/dev/stdout, >(…)) is written into at the
+        // end, never replaced; a link to a file replaces that file, as
+        // skopeo writes through it; a link to nothing is refused.
+        let (target, direct) = match fs::metadata(target) {
+            Ok(m) if m.is_dir() => return Err(Error::new(format!("{shown} is a directory"))),
+            Ok(m) if !m.is_file() => (target.to_path_buf(), true),
+            Ok(_) if link => (fs::canonicalize(target).with_context(|| shown.clone())?, false),
+            Err(_) if link => {
+                return Err(Error::new(format!(
+                    "{shown}: a symbolic link to nothing; lade writes an archive as a file, not through a dangling link"
+                )))
+            }
+            _ => (target.to_path_buf(), false),
+        };
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let tmp = temp_file_in(&parent)
-            .with_context(|| format!("creating a temp file in {}", parent.display()))?;
+        // The archive is made in a temp file: beside the target, which
+        // it replaces; for a pipe or device, in --tmpdir (else the
+        // system's temp directory), to be streamed into it once whole.
+        let build_dir = match (&tmp_dir, direct) {
+            (_, false) => parent.clone(),
+            (Some(d), true) => d.clone(),
+            (None, true) => std::env::temp_dir(),
+        };
+        let tmp = temp_file_in(&build_dir)
+            .with_context(|| format!("creating a temp file in {}", build_dir.display()))?;
         let file = tmp.as_file().try_clone()?;
         let tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, file));
         Ok(ArchiveDest {
-            target: target.to_path_buf(),
+            target,
+            direct,
             name,
             // Blobs of unknown size are spooled beside the archive,
             // unless --tmpdir says where.
-            tmp_dir: tmp_dir.unwrap_or(parent),
+            tmp_dir: tmp_dir.unwrap_or(build_dir),
             state: Mutex::new(DestState {
                 tmp,
                 tar,
@@ -657,6 +681,17 @@ impl ImageDestination for ArchiveDest {
             .map_err(|e| Error::from(e.into_error()).context(&ctx))?;
         use std::os::unix::fs::PermissionsExt;
         file.set_permissions(fs::Permissions::from_mode(0o644))?;
+        if self.direct {
+            let mut file = file;
+            file.seek(SeekFrom::Start(0))?;
+            let mut out = fs::OpenOptions::new()
+                .write(true)
+                .open(&self.target)
+                .with_context(|| ctx.clone())?;
+            copy_buffered(&mut file, &mut out).with_context(|| ctx.clone())?;
+            out.flush().with_context(|| ctx.clone())?;
+            return Ok(());
+        }
         file.sync_all().with_context(|| ctx.clone())?;
         tmp.persist(&self.target)
             .map_err(|e| Error::from(e.error).context(&ctx))?;
