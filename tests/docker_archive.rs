@@ -877,6 +877,44 @@ fn every_image_of_an_archive_goes_into_one_archive_with_shared_layers_once() {
     }
 }
 
+/// An image with several RepoTags keeps them all through --all-images,
+/// as through `:@N`, the one it goes by first; into an OCI layout, that
+/// one names it.
+#[test]
+fn all_images_keeps_every_name_of_an_image() {
+    let dir = tempdir();
+    let two = dir.path().join("two.tar");
+    ok(lade()
+        .args(["copy", "-q", "--additional-tag", "tiny:also"])
+        .arg(format!("docker-archive:{}", fx("tiny-docker20.tar")))
+        .arg(format!("docker-archive:{}:tiny:1", two.display())));
+    let m = manifest_json(&two);
+    assert_eq!(m[0]["RepoTags"], serde_json::json!(["tiny:1", "tiny:also"]));
+    let out = dir.path().join("all.tar");
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", two.display()))
+        .arg(format!("docker-archive:{}", out.display())));
+    assert_eq!(manifest_json(&out)[0]["RepoTags"], m[0]["RepoTags"]);
+    // skopeo reads both names out of it
+    if require_tool("skopeo") {
+        let tags = ok_str(
+            std::process::Command::new("skopeo")
+                .args(["list-tags", &format!("docker-archive:{}", out.display())]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&tags).unwrap();
+        assert_eq!(v["Tags"].as_array().map(Vec::len), Some(2), "{v}");
+    }
+    let lay = dir.path().join("lay");
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", two.display()))
+        .arg(format!("oci:{}", lay.display())));
+    let refs = ok_str(lade().args(["ls-refs", "--store"]).arg(&lay));
+    assert_eq!(refs.lines().count(), 1, "{refs}");
+    assert!(refs.starts_with("tiny:1\t"), "{refs}");
+}
+
 #[test]
 fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
     let dir = tempdir();

@@ -647,3 +647,30 @@ fn pipes_devices_and_links_as_targets() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!nothing.exists());
 }
+
+/// Docker 25+ `docker save` names index.json entries by tag alone, so two
+/// images may share a ref name: --all-images refuses such a source
+/// rather than copy the first twice and drop the second; read as
+/// docker-archive:, both come, by their whole names.
+#[test]
+fn all_images_refuses_entries_sharing_a_name() {
+    let t = tempdir();
+    let fx = common::fixture("docker-save/tiny2-docker26.tar");
+    let lay = t.path().join("lay");
+    let err = common::fails_with(
+        common::lade()
+            .args(["copy", "-q", "--all-images"])
+            .arg(format!("oci-archive:{}", fx.display()))
+            .arg(format!("oci:{}", lay.display())),
+        3,
+    );
+    assert!(err.contains("both named \"1\""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!lay.exists());
+    ok(common::lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", fx.display()))
+        .arg(format!("oci:{}", lay.display())));
+    let refs = ok_str(common::lade().args(["ls-refs", "--store"]).arg(&lay));
+    assert_eq!(refs.lines().count(), 2, "{refs}");
+}

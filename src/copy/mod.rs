@@ -156,7 +156,14 @@ pub fn copy_images(
         let source = sources.next().expect("one source per name");
         // The name the source reference gives, else the names the image
         // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
+        // (An --all-images item: all its names, the one it goes by first.)
         let names: Vec<String> = match src.docker_reference() {
+            Some(n) if src.every_name() => {
+                let mut all = source.repo_tags();
+                all.retain(|t| *t != n);
+                all.insert(0, n);
+                all
+            }
             Some(n) => vec![n],
             None => source.repo_tags(),
         };

@@ -131,6 +131,8 @@ pub enum Selector {
 pub struct ArchiveRef {
     pub path: PathBuf,
     pub sel: Selector,
+    /// An `--all-images` item: the image goes with all its RepoTags.
+    pub every_name: bool,
 }
 
 pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
@@ -169,6 +171,7 @@ impl ArchiveRef {
         Ok(ArchiveRef {
             path: PathBuf::from(path),
             sel,
+            every_name: false,
         })
     }
 
@@ -203,6 +206,10 @@ impl ImageReference for ArchiveRef {
             Selector::Name(r) => Some(r.familiar()),
             _ => None,
         }
+    }
+
+    fn every_name(&self) -> bool {
+        self.every_name
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
@@ -258,6 +265,7 @@ impl ImageReference for ArchiveRef {
                 Box::new(ArchiveRef {
                     path: self.path.clone(),
                     sel: by_name.unwrap_or(Selector::Index(i)),
+                    every_name: true,
                 }) as Box<dyn ImageReference>
             })
             .collect())

@@ -57,6 +57,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         None
     }
 
+    /// Does the name stand for the image with every name it carries (an
+    /// `--all-images` item of a docker-archive, whose RepoTags all go
+    /// along), rather than for [`Self::docker_reference`] alone?
+    fn every_name(&self) -> bool {
+        false
+    }
+
     /// The tag (registry) or ref name (layout) this name carries, if any.
     /// Copy uses it to recognise signature and referrer tags
     /// (`sha256-<hex>[.sig|.att|.sbom]`).

@@ -38,7 +38,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::oci_layout::{find_in_index, fmt_path_ref, image_ref_name, parse_path_ref};
+use super::oci_layout::{
+    check_unique_names, find_in_index, fmt_path_ref, image_ref_name, parse_path_ref,
+};
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
     TransportOptions,
@@ -146,6 +148,7 @@ impl ImageReference for OciArchiveRef {
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
+        check_unique_names(&tar.index, &self.to_string())?;
         for m in &tar.index.manifests {
             match m.ref_name() {
                 Some(n) => out.push(Box::new(OciArchiveRef {

@@ -137,6 +137,26 @@ pub(crate) fn find_in_index(
     }
 }
 
+/// Every image of `index` by name (`--all-images`, `sync`): two entries
+/// of one name are refused, for a name would give the first of them
+/// twice (Docker 25+ `docker save` names entries by tag alone; read
+/// such an archive as `docker-archive:`, whose manifest.json has the
+/// whole names).
+pub(crate) fn check_unique_names(index: &Index, holder: &str) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, m) in index.manifests.iter().enumerate() {
+        if let Some(n) = m.ref_name() {
+            if let Some(first) = seen.insert(n, i) {
+                return Err(Error::new(format!(
+                    "{holder}: index.json entries {first} and {i} are both named {n:?}, so a name \
+                     cannot tell them apart (a docker save archive: read it as docker-archive:)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for OciRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt_path_ref(f, "oci", &self.path, self.name.as_deref())
@@ -234,6 +254,7 @@ impl ImageReference for OciRef {
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let layout = Layout::open(&self.path)?;
         let index = layout.read_index()?;
+        check_unique_names(&index, &self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
         for m in &index.manifests {
             match m.ref_name() {
