@@ -37,6 +37,8 @@ use crate::model::{Digest, DockerRef};
 
 /// Largest file read.
 const MAX_FILE: u64 = 4 << 20;
+/// How deep mappings and lists may nest.
+const MAX_DEPTH: usize = 64;
 
 /// One registry of the file.
 #[derive(Debug, Clone, Default)]
@@ -136,6 +138,14 @@ fn document(text: &str) -> Result<Option<Node>> {
                 continue;
             }
             Event::Alias(_) => return Err(at(line, "aliases (*name) are not supported")),
+            // A sync file is a few levels deep; far deeper is no sync
+            // file (and a tree that deep would not even drop safely).
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err(at(
+                    line,
+                    format!("nested more than {MAX_DEPTH} levels deep; a sync file is a few"),
+                ));
+            }
             Event::SequenceStart(..) => {
                 stack.push(Frame::Seq(Vec::new(), line));
                 continue;
@@ -152,7 +162,18 @@ fn document(text: &str) -> Result<Option<Node>> {
                 Some(Frame::Map(v, _, _, l)) => Node::Map(v, l),
                 _ => unreachable!("the parser pairs mapping events"),
             },
-            Event::Scalar(s, style, ..) => Node::Scalar(s, style == TScalarStyle::Plain, line),
+            // A core-schema tag says what the text is, as if plain
+            // (`!!bool "false"` is false) or quoted (`!!str true`).
+            Event::Scalar(s, style, _, tag) => {
+                let plain = match tag
+                    .as_ref()
+                    .filter(|t| matches!(t.handle.as_str(), "tag:yaml.org,2002:" | "!!"))
+                {
+                    Some(t) => t.suffix != "str",
+                    None => style == TScalarStyle::Plain,
+                };
+                Node::Scalar(s, plain, line)
+            }
             _ => continue,
         };
         match stack.last_mut() {
@@ -321,6 +342,12 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
                             )))
                         }
                     },
+                    Node::Scalar(s, false, _) => {
+                        return Err(ctx(at(
+                            line,
+                            format!("tls-verify must be true or false, not the quoted text {s:?} (leave the quotes off)"),
+                        )))
+                    }
                     n => {
                         return Err(ctx(at(
                             line,
@@ -435,6 +462,34 @@ empty.example:
         assert_eq!(r[1].tls_verify, Some(false));
         assert_eq!(r[1].images[0].0, "coreos/etcd");
         assert!(r[2].images.is_empty());
+    }
+
+    #[test]
+    fn core_schema_tags_say_what_a_value_is() {
+        let r = parse("r.io:\n  tls-verify: !!bool \"false\"\n  images:\n    a: [!!str 1.0]\n")
+            .unwrap();
+        assert_eq!(r[0].tls_verify, Some(false));
+        assert_eq!(r[0].images[0].1[0], Ref::Tag("1.0".into()));
+        let e = parse("r.io:\n  tls-verify: !!str true\n").unwrap_err();
+        assert!(
+            e.message().contains("leave the quotes off"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        // Block lists 300,000 deep: a stack overflow once, when freed.
+        let text = format!("{}x\n", "- ".repeat(300_000));
+        let e = parse(&text).unwrap_err();
+        assert!(e.message().contains("nested more than"), "{}", e.message());
+        let ok = format!(
+            "r.io:\n  images:\n    a: {}x{}\n",
+            "[".repeat(3),
+            "]".repeat(3)
+        );
+        assert!(parse(&ok).unwrap_err().message().contains("line 3"));
     }
 
     #[test]
