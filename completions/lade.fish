@@ -66,7 +66,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format 
 zstd\t''
 none\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-19). Without it gzip stores incompressible blocks, gives long repeats level 3 and the rest zlib\'s lazy matcher with a short search (smaller output than level 6 for about 1.2x level 3\'s CPU on the bench image); zstd uses level 3' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU; layers gzipped out of docker-daemon: into a registry, one per CPU, at most 6]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU; layers gzipped out of docker-daemon: into a registry, one per CPU, at most 6]; at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l with-referrers -d 'Also copy the image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker:// or oci: destination' -r -f -a "true\t''
 false\t''"
@@ -124,7 +124,7 @@ dir\t'A directory'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l append-suffix -d 'Add SUFFIX to every destination tag (1.36 → 1.36SUFFIX); signature and referrer tags keep their names' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l digestfile -d 'Write a line "DIGEST DESTINATION-IMAGE" for every image copied or found unchanged to FILE (replaced; not with --dry-run)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way); at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
@@ -133,7 +133,7 @@ index-only\t'The index alone; its images must be at the destination already (a r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU]' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU]; at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines) or JSON lines (json)' -r -f -a "auto\t''
 lines\t''
 json\t''"

@@ -709,8 +709,9 @@ pub struct CopyArgs {
     /// Copy up to N blobs of an image at once, where both sides allow
     /// more than one [default (or 0): 6 to or from a registry, else one
     /// per CPU; layers gzipped out of docker-daemon: into a registry, one
-    /// per CPU, at most 6]
-    #[arg(long, value_name = "N")]
+    /// per CPU, at most 6]; at most 256
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=256))]
     pub image_parallel_copies: Option<usize>,
     /// Write the digest of the copied manifest to FILE
     #[arg(long, value_name = "FILE")]
@@ -831,9 +832,9 @@ pub struct SyncArgs {
     /// a registry; a blob several of them share is copied once, the others
     /// going on with their other blobs meanwhile; an image left with
     /// nothing but waiting for such a blob stands aside and the next image
-    /// starts, up to 4×N under way)
+    /// starts, up to 4×N under way); at most 256
     #[arg(short, long, value_name = "N", default_value_t = 8,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     pub jobs: usize,
     /// Show what would be copied; copy nothing
     #[arg(short = 'n', long)]
@@ -860,8 +861,9 @@ pub struct SyncArgs {
     pub preserve_digests: bool,
     /// Copy up to N blobs of an image at once, where both sides allow
     /// more than one [default (or 0): 6 to or from a registry, else one
-    /// per CPU]
-    #[arg(long, value_name = "N")]
+    /// per CPU]; at most 256
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=256))]
     pub image_parallel_copies: Option<usize>,
     /// Print nothing but errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]

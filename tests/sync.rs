@@ -1245,3 +1245,40 @@ fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
         assert!(err.contains(&line), "{err}");
     }
 }
+
+/// Threads per image and images at once are bounded: a typo such as
+/// `-j 100000` is a usage error, not a thousand-fold memory use.
+#[test]
+fn parallelism_is_bounded() {
+    for (args, what) in [
+        (
+            &["sync", "-j", "257", "oci:/nonexistent", "dir:/nonexistent"][..],
+            "--jobs",
+        ),
+        (
+            &[
+                "copy",
+                "--image-parallel-copies",
+                "100000",
+                "oci:/a",
+                "oci:/b",
+            ][..],
+            "--image-parallel-copies",
+        ),
+    ] {
+        let err = fails_with(lade().args(args), 2);
+        assert!(err.contains(what) && err.contains("256"), "{err}");
+    }
+    // The bound itself is taken.
+    let err = fails_with(
+        lade().args([
+            "sync",
+            "-j",
+            "256",
+            "oci:/nonexistent-lade",
+            "dir:/nonexistent-lade",
+        ]),
+        3,
+    );
+    assert!(!err.contains("--jobs"), "{err}");
+}
