@@ -674,3 +674,33 @@ fn all_images_refuses_entries_sharing_a_name() {
     let refs = ok_str(common::lade().args(["ls-refs", "--store"]).arg(&lay));
     assert_eq!(refs.lines().count(), 2, "{refs}");
 }
+
+/// An archive is indexed by member name, so names past PATH_MAX are
+/// refused with one line: a small gzip of huge GNU long names would
+/// otherwise claim gigabytes (both archive transports).
+#[test]
+fn member_names_past_path_max_are_refused() {
+    let t = tempdir();
+    let f = t.path().join("long.tar");
+    {
+        let mut b = tar::Builder::new(fs::File::create(&f).unwrap());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o644);
+        b.append_data(&mut h, format!("d/{}", "a".repeat(5000)), &[][..])
+            .unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_size(2);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "manifest.json", &b"[]"[..]).unwrap();
+        b.finish().unwrap();
+    }
+    for tr in ["docker-archive", "oci-archive"] {
+        let err = common::fails_with(
+            common::lade().args(["inspect", &format!("{tr}:{}", f.display())]),
+            3,
+        );
+        assert!(err.contains("member 1 has a name of 5002 bytes"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -125,6 +125,7 @@ impl TarIndex {
         let mut entries: HashMap<String, TarEntry> = HashMap::new();
         let mut order: Vec<String> = Vec::new();
         let mut twice = std::collections::HashSet::new();
+        let mut members = 0;
         {
             let mut ar = tar::Archive::new(super::TarGuard::new(&file));
             for e in ar
@@ -135,6 +136,11 @@ impl TarIndex {
                 let offset = e.raw_file_position();
                 let size = e.size();
                 let raw = e.path_bytes();
+                members += 1;
+                super::check_name_len(&raw, "name", members)?;
+                if let Some(l) = e.link_name_bytes() {
+                    super::check_name_len(&l, "link target", members)?;
+                }
                 let Ok(name) = std::str::from_utf8(&raw) else {
                     continue;
                 };

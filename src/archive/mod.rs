@@ -34,6 +34,23 @@ use crate::compress::sniff;
 use crate::error::{Context, Error, Result};
 use crate::model::Compression;
 
+/// The longest member name or link target an image archive may hold
+/// (PATH_MAX). An archive is indexed by name, so longer ones are refused:
+/// a few hundred KB of gzip could otherwise claim gigabytes of names.
+pub const MAX_NAME: usize = 4096;
+
+/// Refuse a member name or link target (`what`) past [`MAX_NAME`];
+/// `n` counts the members, from 1.
+pub fn check_name_len(raw: &[u8], what: &str, n: usize) -> Result<()> {
+    if raw.len() > MAX_NAME {
+        return Err(Error::new(format!(
+            "member {n} has a {what} of {} bytes; names in an image archive are at most {MAX_NAME}",
+            raw.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Open the archive at `path` for indexing: a plain tar as is, a gzip tar
 /// decompressed into an anonymous temp file in `tmp_dir` (the system's
 /// temp dir when None). Returns the uncompressed file, positioned at its

@@ -235,12 +235,16 @@ impl TarLayout {
         let len = self.file.metadata()?.len();
         let mut archive = tar::Archive::new(crate::archive::TarGuard::new(&self.file));
         let mut last: Option<String> = None;
+        let mut count = 0;
         for entry in archive
             .entries_with_seek()
             .map_err(|e| crate::archive::not_tar(&e, None))?
         {
             let entry = entry.map_err(|e| crate::archive::not_tar(&e, last.as_ref()))?;
-            let Some(name) = clean_name(&entry.path_bytes())? else {
+            count += 1;
+            let raw = entry.path_bytes();
+            crate::archive::check_name_len(&raw, "name", count)?;
+            let Some(name) = clean_name(&raw)? else {
                 continue;
             };
             let h = entry.header();
