@@ -439,8 +439,11 @@ OUTPUT
     blob_retried  {digest, error, attempt, retries}: read from the source again
                   (attempt N of --retry-times; null for the one extra try when
                   a registry refuses chunks and gets the blob whole)
+    blob_failed   {digest, error}: a started blob failed, its retries spent
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
+    interrupted   {signal[, text]}: the last event when SIGINT, SIGTERM or
+                  SIGHUP ends lade (text: what it left incomplete)
   Each blob written has one blob_done; their bytes add up to the bytes written.
   Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
   older) has no blob_start or blob_progress: its digest is known once read.

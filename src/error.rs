@@ -237,6 +237,26 @@ pub fn json_warnings(t0: std::time::Instant) {
     let _ = JSON_WARNINGS.set(t0);
 }
 
+/// What a signal that ends lade says: under JSON progress an
+/// `interrupted` event (with `text`, what was left, if anything), else
+/// `lade: interrupted: LEFT` when something was left.
+pub fn say_interrupted(signal: &str, left: &str) {
+    use std::io::Write;
+    let line = match JSON_WARNINGS.get() {
+        Some(t0) => {
+            let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+            let mut v = serde_json::json!({"event": "interrupted", "signal": signal, "time": time});
+            if !left.is_empty() {
+                v["text"] = left.into();
+            }
+            format!("{v}\n")
+        }
+        None if left.is_empty() => return,
+        None => format!("{}\n", line("interrupted", left)),
+    };
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// `lade: warning: MSG`, one line whatever MSG quotes.
 pub fn warning_line(msg: &str) -> String {
     line("warning", msg)

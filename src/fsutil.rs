@@ -585,10 +585,12 @@ pub fn remove_temps_on_signals() {
                 // Held to the end: nothing is added once removal starts.
                 let _held = abandon_writes();
                 let left = left_incomplete();
-                if let Some(left) = left.strip_prefix("; ") {
-                    use std::io::Write;
-                    let _ = writeln!(std::io::stderr(), "lade: interrupted: {left}");
-                }
+                let name = match sig {
+                    SIGINT => "SIGINT",
+                    SIGTERM => "SIGTERM",
+                    _ => "SIGHUP",
+                };
+                crate::error::say_interrupted(name, left.strip_prefix("; ").unwrap_or(""));
                 let _ = signal_hook::low_level::emulate_default_handler(sig);
                 std::process::exit(128 + sig);
             }

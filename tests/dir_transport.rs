@@ -528,3 +528,72 @@ fn an_interrupted_copy_into_a_dir_leaves_nothing() {
     }
     common::ok(common::lade().args(["inspect", &format!("dir:{}", old.display())]));
 }
+
+/// Under --progress=json a signal ends the event stream with an
+/// `interrupted` event naming it (and what it left), so a script reading
+/// the events knows the copy did not just stop; the blob under way was
+/// started and neither done nor failed.
+#[test]
+fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::io::Read;
+    let Some(reg) = common::registry() else {
+        return;
+    };
+    let t = tempdir();
+    let layout = t.path().join("l");
+    let desc = support::image(&layout, "amd64", "t", false, 1 << 20);
+    support::write_layout(&layout, &[("t", desc.clone())]);
+    let repo = common::unique("dirsig/json");
+    support::push_layout(&reg, &layout, &repo, "t", &desc);
+    let m: serde_json::Value = serde_json::from_slice(
+        &fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(&desc["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let base = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let proxy = support::Counter::start(&reg);
+    proxy.hold("GET", &base[7..]);
+    let dest = t.path().join("new");
+    let mut child = std::process::Command::new("env")
+        .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
+        .args(["copy", "--progress=json", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/{repo}:t", proxy.addr))
+        .arg(format!("dir:{}", dest.display()))
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read events until the held blob has started.
+    let mut err = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let t0 = std::time::Instant::now();
+    while !seen
+        .lines()
+        .any(|l| l.contains("blob_start") && l.contains(&base))
+    {
+        assert!(t0.elapsed().as_secs() < 30, "no blob_start: {seen}");
+        let mut buf = [0u8; 4096];
+        let n = err.read(&mut buf).unwrap();
+        assert!(n > 0, "stderr ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    kill_process(Pid::from_raw(child.id() as i32).unwrap(), Signal::TERM).unwrap();
+    err.read_to_string(&mut seen).unwrap();
+    child.wait().unwrap();
+    proxy.release();
+    let last: serde_json::Value = serde_json::from_str(seen.lines().last().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {seen}"));
+    assert_eq!(last["event"], "interrupted", "{seen}");
+    assert_eq!(last["signal"], "SIGTERM", "{seen}");
+    assert!(last["time"].is_number(), "{seen}");
+    for l in seen.lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+    }
+    assert!(!seen.contains("blob_failed"), "{seen}");
+    assert!(!dest.exists());
+}

@@ -322,6 +322,7 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     let src_dir = t.path().join("src");
     let named = many_tags(&src_dir, 4);
     // Break two images: remove their own layer blobs.
+    let mut removed = std::collections::HashSet::new();
     for (tag, d) in named.iter().take(2) {
         let m = json(
             &std::fs::read(
@@ -333,6 +334,7 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
         );
         let own = m["layers"][1]["digest"].as_str().unwrap();
         std::fs::remove_file(src_dir.join("blobs/sha256").join(&own[7..])).unwrap();
+        removed.insert(own.to_string());
         let _ = tag;
     }
     let repo = format!("docker://{reg}/{}", unique("sync/kg"));
@@ -354,6 +356,7 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
     let mut skipped = std::collections::HashSet::new();
     let mut images = std::collections::HashSet::new();
     let mut failed_images = std::collections::HashSet::new();
+    let mut failed_blobs = std::collections::HashSet::new();
     let mut last_time = 0.0;
     // Every line is a JSON event but the failure report: one line per
     // failed image and the closing error.
@@ -389,6 +392,11 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
             "image_done" => {
                 images.insert(v["image"].as_str().unwrap().to_string());
             }
+            // A started blob that fails is closed as failed.
+            "blob_failed" => {
+                assert!(v["error"].as_str().is_some(), "{l}");
+                assert!(failed_blobs.insert(digest), "failed twice: {l}");
+            }
             "image_failed" => {
                 let e = v["error"].as_str().unwrap();
                 assert!(e.contains("not found"), "{l}");
@@ -407,6 +415,7 @@ fn keep_going_reports_every_failure_and_json_progress_adds_up() {
         [format!("{src}:t00"), format!("{src}:t01")].into(),
         "{err}"
     );
+    assert_eq!(failed_blobs, removed, "{err}");
     // The two good images arrived, and each of their blobs was written
     // once (blob_done, bytes its size) or found there (skipped) after a
     // failed image (the first two, with -j 1) wrote it.

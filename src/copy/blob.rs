@@ -238,12 +238,12 @@ pub fn try_copy_blob(
 ) -> Result<Option<Copied>> {
     // One writer of a kept blob at a time here; the others wait (or go on
     // with other blobs first), then find it present.
+    let copy = || {
+        copy_claimed(src, dst, desc, step, progress).inspect_err(|e| progress.blob_failed(desc, e))
+    };
     match step.action {
-        LayerAction::Keep => with_claim(dst, &desc.digest, wait, || {
-            copy_claimed(src, dst, desc, step, progress)
-        })
-        .transpose(),
-        _ => copy_claimed(src, dst, desc, step, progress).map(Some),
+        LayerAction::Keep => with_claim(dst, &desc.digest, wait, copy).transpose(),
+        _ => copy().map(Some),
     }
 }
 

@@ -18,7 +18,11 @@
 //!   retries against `--retry-times` (`retries`); null for the one extra
 //!   try a writer takes at once in another way (a registry that refused
 //!   chunks gets the blob whole)
+//! - `blob_failed` {digest, error} — a started blob's copy failed (its
+//!   retries spent); the copy or the image fails with it
 //! - `image_done` {digest, blobs_copied, blobs_skipped}
+//! - `interrupted` {signal} — the last event when a signal ends lade
+//!   (SIGINT, SIGTERM, SIGHUP), with `text` saying what it left
 //! - `message` {text}
 //!
 //! The `bytes` of every `blob_done` add up to the bytes written.
@@ -142,6 +146,21 @@ impl Progress {
                 "image_done",
                 serde_json::json!({"digest": digest.to_string(),
                     "blobs_copied": copied, "blobs_skipped": skipped}),
+            );
+        }
+    }
+
+    /// A blob's copy failed: in JSON mode, a `blob_failed` event for a
+    /// blob that was started (its `blob_start` is closed); the error
+    /// itself comes at the end, with the image's.
+    pub fn blob_failed(&self, desc: &Descriptor, e: &Error) {
+        if let Some(bar) = self.active.lock().unwrap().remove(&desc.digest) {
+            bar.abandon();
+        }
+        if self.json && self.live.lock().unwrap().remove(&desc.digest).is_some() {
+            self.event(
+                "blob_failed",
+                serde_json::json!({"digest": desc.digest.to_string(), "error": e.message()}),
             );
         }
     }
