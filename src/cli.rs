@@ -314,11 +314,14 @@ Whiteouts (.wh.NAME) and opaque directories (.wh..wh..opq) apply to what DIR
 already holds, so layers applied one after another give the image's root
 filesystem; a whiteout hides what lower layers had at its name, and an opaque
 marker everything they had under its directory, never what the layer itself
-puts there, wherever the marker comes in the layer (as the OCI image spec says). Owners are set when running as
+puts there, wherever the marker comes in the layer (as the OCI image spec says).
+A directory entry says what the directory is: a lower one's xattrs it does
+not list go (the target directory itself is left as it is). Owners are set when running as
 root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).
-Runs of zeros in files (GNU sparse entries included) are written as holes.
+Runs of zeros in files (old GNU sparse entries included) are written as holes;
+GNU sparse files in PAX form (tar --sparse --format=posix) are refused.
 Times are the entries'; a directory the layer adds to or removes from without
 naming it keeps the time lower layers left on it.
 Entry types lade does not know are skipped and counted (the first few named).

@@ -1022,6 +1022,105 @@ fn a_whiteout_spares_its_own_layer() {
     assert_eq!(modes, [0o755, 0o755]);
 }
 
+/// A whiteout of a directory the same layer also declares (`d/`, `d/new`,
+/// `.wh.d`): the lower directory's names go, the layer's stay (OCI image
+/// spec; umoci gives the same).
+#[test]
+fn a_whiteout_of_a_directory_its_layer_declares_hides_the_lower_names() {
+    for marker_first in [false, true] {
+        let a = Arena::new();
+        let lower = tar().dir("d", 0o755).file("d/lowfile", b"l").done();
+        let upper = if marker_first {
+            tar().file(".wh.d", b"").dir("d", 0o750).file("d/new", b"n")
+        } else {
+            tar().dir("d", 0o750).file("d/new", b"n").file(".wh.d", b"")
+        };
+        assert_eq!(a.apply(&[lower, upper.done()]), [0, 0]);
+        let t = tree(&a.root());
+        assert_eq!(
+            t.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["d", "d/new"],
+            "marker first: {marker_first}"
+        );
+        assert_eq!(
+            fs::metadata(a.root().join("d")).unwrap().mode() & 0o7777,
+            0o750
+        );
+    }
+}
+
+/// A directory entry over a lower directory says what the directory is:
+/// the lower one's xattrs the entry lacks go (a default ACL a layer meant
+/// to drop with `rm -rf /d && mkdir /d` would otherwise stay), those it
+/// lists stay.
+#[test]
+fn a_redeclared_directory_loses_the_lower_xattrs() {
+    let a = Arena::new();
+    let lower = tar()
+        .pax(&[
+            ("SCHILY.xattr.user.low", "1"),
+            ("SCHILY.xattr.user.keep", "2"),
+        ])
+        .dir("x", 0o755)
+        .file("x/f", b"f")
+        .done();
+    assert_eq!(a.apply(&[lower]), [0]);
+    let x = a.root().join("x");
+    if xattr_names(&x).is_empty() {
+        // No user xattrs on this filesystem: nothing to check.
+        return;
+    }
+    assert_eq!(xattr_names(&x), ["user.keep", "user.low"]);
+    let upper = tar()
+        .pax(&[("SCHILY.xattr.user.keep", "2")])
+        .dir("x", 0o755)
+        .file("x/.wh..wh..opq", b"")
+        .done();
+    assert_eq!(a.apply(&[upper]), [0]);
+    assert_eq!(xattr_names(&x), ["user.keep"]);
+    assert_eq!(a.apply(&[tar().dir("x", 0o755).done()]), [0]);
+    assert!(xattr_names(&x).is_empty());
+}
+
+fn xattr_names(p: &Path) -> Vec<String> {
+    let mut buf = vec![0u8; 4096];
+    let n = rustix::fs::llistxattr(p, &mut buf[..]).unwrap_or(0);
+    let mut v: Vec<String> = buf[..n]
+        .split(|b| *b == 0)
+        .filter(|n| !n.is_empty())
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .filter(|n| n.starts_with("user."))
+        .collect();
+    v.sort();
+    v
+}
+
+/// GNU tar's sparse files in PAX form (`tar --sparse --format=posix`) are
+/// refused, not written out as their map.
+#[test]
+fn pax_sparse_files_are_refused() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let f = fs::File::create(src.join("s")).unwrap();
+    f.set_len(10 << 20).unwrap();
+    std::os::unix::fs::FileExt::write_at(&f, b"Z", 10 << 20).unwrap();
+    let layer = t.path().join("pax.tar");
+    let made = Command::new("tar")
+        .args(["--sparse", "--format=posix", "-cf"])
+        .arg(&layer)
+        .arg("-C")
+        .arg(&src)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = t.path().join("out");
+    let err = fails_with(lade().arg("unpack-layer").arg(&layer).arg(&out), 3);
+    assert!(err.contains("GNU sparse file in PAX form"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
 #[test]
 fn unpack_layer_from_stdin_and_store() {
     let a = Arena::new();

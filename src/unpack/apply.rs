@@ -420,10 +420,19 @@ impl Applier<'_> {
                 }
                 path.extend_from_slice(victim);
                 let k = self.key(&path);
+                let fd = self.root.fd(&dir);
                 if self.created.contains(&k) {
+                    // A directory this layer put here: its entry and
+                    // names stay, what lower layers had in it goes.
+                    if type_of(fd, victim)? == Some(FileType::Directory) {
+                        let sub = rustix::fs::openat(fd, victim, DIR_PATH, Mode::empty())
+                            .map_err(|e| errno(e).context(show(&path)))?;
+                        if self.clear_lower(sub.as_fd(), &mut path, 0)? {
+                            self.root.invalidate();
+                        }
+                    }
                     return Ok(());
                 }
-                let fd = self.root.fd(&dir);
                 let sub = if self.holders.contains(&k)
                     && type_of(fd, victim)? == Some(FileType::Directory)
                 {
@@ -632,6 +641,16 @@ impl Applier<'_> {
                     b"mtime" => {
                         mtime = parse_pax_time(value).ok_or_else(|| Error::new("bad PAX mtime"))?
                     }
+                    // GNU tar's sparse files in PAX form (--format=posix):
+                    // their data is a map and pieces, and their name
+                    // another; written out as they stand they would be
+                    // wrong, silently.
+                    k if k.starts_with(b"GNU.sparse.") => {
+                        return Err(Error::new(
+                            "a GNU sparse file in PAX form (GNU.sparse.* records), which lade \
+                             does not unpack (old GNU sparse entries it does)",
+                        ))
+                    }
                     _ => {
                         if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
                             xattrs.push((name.to_vec(), value.to_vec()));
@@ -697,7 +716,45 @@ impl Applier<'_> {
                 .map_err(errno)?;
         }
         rustix::fs::fchmod(&fd, Mode::from_raw_mode(m.mode & 0o7777)).map_err(errno)?;
+        // The entry says what the directory is: xattrs a lower layer set
+        // (a default ACL, say) and the entry lacks go, as under overlayfs,
+        // where the upper directory is what is seen. Not on the target
+        // directory itself, which is the user's.
+        if full != b"." {
+            self.drop_xattrs_but(fd.as_fd(), m)?;
+        }
         self.xattrs(fd.as_fd(), m)
+    }
+
+    /// Remove the xattrs of `fd` that `m` does not list (those that can
+    /// be removed: rootless, `trusted.*` and `security.*` stay).
+    fn drop_xattrs_but(&mut self, fd: BorrowedFd, m: &Meta) -> Result<()> {
+        let size = match rustix::fs::flistxattr_query(fd) {
+            Ok(0) | Err(Errno::NOTSUP) => return Ok(()),
+            Ok(n) => n,
+            Err(e) => return Err(errno(e)),
+        };
+        let mut buf = vec![0u8; size];
+        let n = match rustix::fs::flistxattr(fd, &mut buf[..]) {
+            Ok(n) => n,
+            // Grown meanwhile: it is this process's directory; go on.
+            Err(Errno::RANGE) => return Ok(()),
+            Err(e) => return Err(errno(e)),
+        };
+        for name in buf[..n].split(|b| *b == 0).filter(|n| !n.is_empty()) {
+            // (The SELinux label is the system's, on every file.)
+            if name == b"security.selinux" || m.xattrs.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            match rustix::fs::fremovexattr(fd, name) {
+                Ok(()) | Err(Errno::NODATA) => {}
+                Err(Errno::PERM) | Err(Errno::ACCESS) | Err(Errno::NOTSUP) => {
+                    self.stats.xattrs_skipped += 1
+                }
+                Err(e) => return Err(errno(e).context(format!("xattr {}", show(name)))),
+            }
+        }
+        Ok(())
     }
 
     fn regular<R: Read>(
