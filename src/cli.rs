@@ -350,7 +350,10 @@ Each layer is verified against its digest and size, and its uncompressed
 bytes against the config's diff_id, while it is applied. DIR is created if
 missing; layers apply on top of what it holds. With --bundle, DIR gets
 rootfs/ (which must not exist yet) and a config.json for runc/crun, as umoci
-unpack writes.
+unpack writes (runc's default capabilities; /etc/passwd and /etc/group read
+inside rootfs/, symbolic links resolved there). A docker-daemon: image comes
+as one stream, not layer by layer: it is copied into a temp layout first
+(--tmpdir), removed again at the end.
 
 A failed or interrupted unpack (a mismatch, a signal, --command-timeout)
 removes what it made: DIR if it made it, else a bundle's rootfs/, so the

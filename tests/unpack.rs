@@ -256,6 +256,20 @@ fn unpack_matches_umoci_and_docker_export() {
 
     assert_same_tree(&lade_tree, &tree(&bundle.join("rootfs")), "umoci");
 
+    // Straight out of the daemon (one stream, staged in --tmpdir and
+    // taken back): the same tree, and nothing left in the temp directory.
+    let staging = t.path().join("staging");
+    fs::create_dir_all(&staging).unwrap();
+    let from_daemon = t.path().join("from-daemon");
+    ok(lade()
+        .env("DOCKER_HOST", &host)
+        .args(["unpack", "-q", "--tmpdir"])
+        .arg(&staging)
+        .arg(format!("docker-daemon:{tag}"))
+        .arg(&from_daemon));
+    assert_same_tree(&lade_tree, &tree(&from_daemon), "docker-daemon:");
+    assert_eq!(fs::read_dir(&staging).unwrap().count(), 0);
+
     // docker export of a container of the image, without what Docker adds
     let id = ok_str(docker(&host).args(["create", &tag, "true"]));
     let export = ok(docker(&host).args(["export", &id]));
@@ -326,6 +340,94 @@ fn unpack_bundle_and_store_ref() {
         .args(["unpack", "-q", "img"])
         .arg(&out));
     assert_same_tree(&tree(&out), &tree(&bundle.join("rootfs")), "bundle rootfs");
+}
+
+/// A bundle's user and capabilities agree with umoci's: the names are
+/// looked up through an /etc/passwd that is a symlink inside the rootfs,
+/// and the process gets runc's default capabilities, not Docker's.
+#[test]
+fn bundle_user_through_a_symlinked_passwd_and_capabilities_as_umoci() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let layout = t.path().join("layout");
+    let layer = tar()
+        .dir("usr", 0o755)
+        .dir("usr/lib", 0o755)
+        .file(
+            "usr/lib/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/sh\n",
+        )
+        .file("usr/lib/group", b"root:x:0:\nbob:x:1000:\nstaff:x:50:bob\n")
+        .dir("etc", 0o755)
+        .symlink("etc/passwd", "../usr/lib/passwd")
+        .symlink("etc/group", "../usr/lib/group")
+        .done();
+    write_oci_layout_as(&layout, &[layer], Some("bob"));
+    let ours = t.path().join("ours");
+    ok(lade()
+        .args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:x", layout.display()))
+        .arg(&ours));
+    let theirs = t.path().join("theirs");
+    ok(Command::new("umoci")
+        .args(["unpack", "--image"])
+        .arg(format!("{}:x", layout.display()))
+        .arg(&theirs));
+    let spec = |d: &Path| json(&fs::read(d.join("config.json")).unwrap());
+    let (a, b) = (spec(&ours), spec(&theirs));
+    assert_eq!(a["process"]["user"]["uid"], 1000, "{a}");
+    for key in ["uid", "gid"] {
+        assert_eq!(
+            a["process"]["user"][key], b["process"]["user"][key],
+            "{key}"
+        );
+    }
+    let gids = |v: &serde_json::Value| {
+        let mut g: Vec<u64> = v["process"]["user"]["additionalGids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
+            .unwrap_or_default();
+        g.sort();
+        g
+    };
+    assert_eq!(gids(&a), gids(&b));
+    assert!(gids(&a).contains(&50), "{a}");
+    for set in ["bounding", "effective", "permitted"] {
+        let names = |v: &serde_json::Value| {
+            let mut n: Vec<String> = v["process"]["capabilities"][set]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&a), names(&b), "{set}");
+    }
+    // An absolute link is resolved inside the rootfs too (umoci 0.4
+    // reads the host's file there).
+    let abs = t.path().join("abs");
+    let layer = tar()
+        .dir("usr", 0o755)
+        .dir("usr/lib", 0o755)
+        .file("usr/lib/passwd", b"bob:x:1000:1000::/home/bob:/bin/sh\n")
+        .file("usr/lib/group", b"staff:x:50:bob\n")
+        .dir("etc", 0o755)
+        .symlink("etc/passwd", "/usr/lib/passwd")
+        .symlink("etc/group", "/../../usr/lib/group")
+        .done();
+    write_oci_layout_as(&abs, &[layer], Some("bob"));
+    let out = t.path().join("abs-bundle");
+    ok(lade()
+        .args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:x", abs.display()))
+        .arg(&out));
+    let c = spec(&out);
+    assert_eq!(c["process"]["user"]["uid"], 1000, "{c}");
+    assert_eq!(gids(&c), [50], "{c}");
 }
 
 #[test]
@@ -1508,6 +1610,11 @@ fn sparse_entries_and_zero_runs_are_holes() {
 /// An OCI layout at `dir` holding one image, ref "x", of `layers`
 /// (uncompressed tars).
 fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
+    write_oci_layout_as(dir, layers, None)
+}
+
+/// [`write_oci_layout`], the config's User set.
+fn write_oci_layout_as(dir: &Path, layers: &[Vec<u8>], user: Option<&str>) {
     let blobs = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs).unwrap();
     let put = |b: &[u8]| -> String {
@@ -1516,11 +1623,14 @@ fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
         format!("sha256:{h}")
     };
     let diff_ids: Vec<String> = layers.iter().map(|l| put(l)).collect();
-    let config = serde_json::json!({
+    let mut config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
-    })
-    .to_string();
+    });
+    if let Some(u) = user {
+        config["config"] = serde_json::json!({"User": u, "Cmd": ["/bin/sh"]});
+    }
+    let config = config.to_string();
     let layer_descs: Vec<serde_json::Value> = layers
         .iter()
         .zip(&diff_ids)

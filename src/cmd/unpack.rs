@@ -77,12 +77,14 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
 }
 
 /// An image source: TRANSPORT:DETAILS (docker:// with `registry`), or a
-/// ref in the store.
+/// ref in the store. A docker-daemon: image, which comes as one stream
+/// rather than layer by layer, is copied into a temp layout first
+/// (`--tmpdir`), read from there and removed with the returned guard.
 fn open_source(
     g: &GlobalArgs,
     name: &str,
     registry: &crate::cli::RegistryArgs,
-) -> Result<Box<dyn ImageSource>> {
+) -> Result<(Box<dyn ImageSource>, Option<crate::fsutil::MadeDir>)> {
     let is_transport = name
         .split_once(':')
         .is_some_and(|(t, _)| TRANSPORTS.iter().any(|(n, _)| *n == t));
@@ -92,13 +94,40 @@ fn open_source(
             src_registry: super::registry::options(registry),
             ..super::transport_options(g)
         };
-        return r
+        let src = r
             .source(&opts)
-            .map_err(|e| e.context(format!("opening {r}")));
+            .map_err(|e| e.context(format!("opening {r}")))?;
+        if src.streamed().is_none() {
+            return Ok((src, None));
+        }
+        drop(src);
+        let base = g.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
+        // Taken back when done, failed or interrupted.
+        let tmp = crate::fsutil::MadeDir::new(Some(
+            tempfile::Builder::new()
+                .prefix(crate::fsutil::TMP_PREFIX)
+                .tempdir_in(&base)
+                .map_err(|e| {
+                    Error::from(e).context(format!("a temp directory in {}", base.display()))
+                })?
+                .keep(),
+        ));
+        let dir = tmp.path().expect("made").to_path_buf();
+        let layout = dir.join("layout");
+        let dst = transport::parse(&format!("oci:{}:image", layout.display()))?;
+        let copy = crate::copy::CopyOptions {
+            transport: opts,
+            ..Default::default()
+        };
+        crate::copy::copy_image(&*r, &*dst, &copy)
+            .map_err(|e| e.context(format!("reading {r} into {}", dir.display())))?;
+        let store = Layout::open(&layout)?;
+        let top = store.resolve("image")?;
+        return Ok((Box::new(LayoutSource::new(store, top)), Some(tmp)));
     }
     let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
     let top = store.resolve(name)?;
-    Ok(Box::new(LayoutSource::new(store, top)))
+    Ok((Box::new(LayoutSource::new(store, top)), None))
 }
 
 pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
@@ -111,7 +140,7 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
         },
         bundle: a.bundle,
     };
-    let src = open_source(g, &a.image, &a.registry)?;
+    let (src, _staged) = open_source(g, &a.image, &a.registry)?;
     let quiet = a.quiet;
     let report = unpack::unpack_image(&*src, &a.dir, &opts, &mut |i, n, d| {
         if !quiet {
