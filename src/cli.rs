@@ -335,8 +335,8 @@ SAFETY
   Names with .., hard links that leave DIR, the root turned into a
   non-directory and bad whiteouts (.wh., .wh..) are errors. An entry replaces
   the link that held its name rather than writing through it. Memory stays
-  bounded whatever the layer holds: a PAX header or GNU long name over 1 MiB
-  is an error.
+  bounded whatever the layer holds: a PAX header or GNU long name over 1 MiB,
+  and a name of more than 256 components, are errors.
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs

@@ -42,9 +42,10 @@ pub fn components(name: &[u8]) -> Result<Vec<&[u8]>> {
         }
     }
     if out.len() > MAX_DEPTH {
+        // (Named by the caller: the name may be long.)
         return Err(Error::new(format!(
-            "{}: more than {MAX_DEPTH} components",
-            show(name)
+            "a name of {} components; at most {MAX_DEPTH} are taken",
+            out.len()
         )));
     }
     Ok(out)
