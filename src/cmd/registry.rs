@@ -82,11 +82,14 @@ pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
     }
 }
 
+/// The repository `list-tags` lists (a docker-archive: file is listed
+/// before this).
 fn registry_ref(name: &str) -> Result<RegistryRef> {
     let r = transport::parse(name)?;
     if r.transport() != "docker" {
         return Err(Error::new(format!(
-            "{name}: only docker:// names have a registry"
+            "{name}: list-tags lists docker:// repositories and docker-archive: files, not {}: (lade ls-refs --store DIR lists a layout's names)",
+            r.transport()
         )));
     }
     RegistryRef::parse(name.strip_prefix("docker:").unwrap_or(name))
