@@ -2599,6 +2599,16 @@ esac
         .eq("alice")
         .then_some(())
         .expect("--get-login names the helper's user");
+    // A named auth file that is not there does not hide the helper's.
+    let missing = t.path().join("missing.json");
+    assert_eq!(
+        ok_str(
+            with(&["login", "--get-login", "--authfile"])
+                .arg(&missing)
+                .arg(&reg.addr)
+        ),
+        "alice"
+    );
     ok(with(&["logout"]).arg(&reg.addr));
     assert_eq!(kept_files(), 0);
     let err = fails_with(with(&["inspect", "--cert-dir", cd]).arg(&dst), 3);
@@ -2645,6 +2655,14 @@ esac
     let o = run(with(&["inspect", "--cert-dir", cd]).arg(&dst));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not installed"));
+    // Logout goes on past it too, and says what it removed.
+    let o = run(with(&["logout"]).arg(&reg.addr));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("Removed login credentials") && said.contains("not installed"),
+        "{said}"
+    );
     // A login only a missing helper could take fails, naming it.
     set_helpers(r#""lade-not-installed""#);
     let err = fails_with(with(&login).arg(&reg.addr), 3);
@@ -2659,6 +2677,67 @@ esac
         err.contains("credential-helpers") && err.contains("registries.conf"),
         "{err}"
     );
+}
+
+/// Logins at once (to namespaces of one registry here) all land in the
+/// auth file: each rewrites it under a lock.
+#[test]
+fn concurrent_logins_all_land() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let (reg, cert_dir) = secure_registry(t.path());
+    let authfile = t.path().join("auth/auth.json");
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            lade()
+                .args(["login", "-u", "alice", "-p", "s3cret", "--cert-dir"])
+                .arg(&cert_dir)
+                .arg("--authfile")
+                .arg(&authfile)
+                .arg(format!("{}/ns{i}", reg.addr))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let v: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
+    let auths = v["auths"].as_object().unwrap();
+    assert_eq!(auths.len(), 12, "{v}");
+    // The same for logouts.
+    let children: Vec<_> = (0..12)
+        .filter(|i| i % 2 == 0)
+        .map(|i| {
+            lade()
+                .args(["logout", "--authfile"])
+                .arg(&authfile)
+                .arg(format!("{}/ns{i}", reg.addr))
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let v: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
+    assert_eq!(v["auths"].as_object().unwrap().len(), 6, "{v}");
+    // An empty password is refused before the registry is asked.
+    let err = fails_with(
+        lade()
+            .args(["login", "-u", "alice", "--password-stdin", "--authfile"])
+            .arg(&authfile)
+            .arg(&reg.addr)
+            .stdin(Stdio::null()),
+        2,
+    );
+    assert!(err.contains("password is empty"), "{err}");
 }
 
 #[test]

@@ -181,10 +181,6 @@ fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
         ..Default::default()
     };
     let not_in = || Error::not_found(format!("not logged in to {key}"));
-    // A named auth file that is not there holds no login.
-    if a.authfile.as_deref().is_some_and(|f| !f.exists()) {
-        return Err(not_in());
-    }
     let path = key.strip_prefix(host).and_then(|p| p.strip_prefix('/'));
     use crate::transport::registry::auth::{find_creds, Creds};
     match find_creds(host, path, &opts)?.0 {
@@ -234,6 +230,13 @@ pub fn login(a: LoginArgs) -> Result<i32> {
             None => prompt("Password", true)?,
         }
     };
+    if pass.is_empty() {
+        return Err(Error::usage(if a.password_stdin {
+            "the password is empty (--password-stdin read nothing)"
+        } else {
+            "the password is empty"
+        }));
+    }
     if user.is_empty() || user.contains(':') {
         return Err(Error::usage(
             "the username must be non-empty and hold no ':'",

@@ -523,21 +523,49 @@ fn read_file_json(path: &Path) -> Result<Value> {
     Ok(v)
 }
 
+/// The directory of the auth file `path`, made if missing: the user's
+/// alone (0700), as containers/image makes it.
+fn make_auth_dir(path: &Path) -> std::io::Result<PathBuf> {
+    let d = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&d)?;
+    Ok(d)
+}
+
+/// Run `f` (a read, change and rewrite of the auth file `path`) holding
+/// an exclusive lock on the file's directory, so that two logins at once
+/// (to two registries) both land. With `create` false, a directory that
+/// is not there is not made: there is nothing to change.
+fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(d) if !create && !d.is_dir() => return f(),
+        _ if create => make_auth_dir(path).map_err(ctx)?,
+        Some(d) => d.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    let fd = rustix::fs::open(
+        &dir,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| ctx(e.into()))?;
+    rustix::fs::flock(&fd, rustix::fs::FlockOperation::LockExclusive).map_err(|e| ctx(e.into()))?;
+    // Unlocked as the descriptor closes.
+    f()
+}
+
 /// Write `v` to `path` as a 0600 file (temp file, then rename).
 fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(d) = dir {
-        // Directories made for it are the user's alone, as containers/image
-        // makes them.
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(d)
-            .map_err(ctx)?;
-    }
+    make_auth_dir(path).map_err(ctx)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -735,8 +763,7 @@ pub fn forget_login(opts: &RegistryOptions, key: Option<&str>) -> Result<(bool, 
 
 /// `docker-credential-NAME erase` of `key` (a namespace is never in
 /// one), or of every registry it lists. Not installed: it holds nothing
-/// to erase when all are asked for; one registry, an error, as
-/// containers/image has it.
+/// to erase (a warning, as lookups go on past it).
 fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
     let prog = format!("docker-credential-{helper}");
     let regs: Vec<String> = match key {
@@ -760,10 +787,12 @@ fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
         match helper_call(helper, "erase", r.as_bytes())? {
             Answer::Done(_) => erased = true,
             Answer::NoCredentials => {}
+            // As lookups take it: it holds nothing; said.
             Answer::NotInstalled => {
-                return Err(Error::new(format!(
-                    "credential helper {prog} is not installed"
-                )))
+                crate::error::warn(&format!(
+                    "credential helper {prog} is not installed; nothing removed from it"
+                ));
+                return Ok(erased);
             }
         }
     }
@@ -774,6 +803,10 @@ fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
 /// the repositories under it): through the credential helper the login
 /// file names for it, else in the file.
 pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
+    with_auth_lock(path, true, || store_login_locked(path, host, user, pass))
+}
+
+fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
     let mut v = read_file_json(path)?;
     if let Some(helper) = helper_for(&v, host) {
         // Helpers keep one secret per registry, and are asked by registry.
@@ -817,6 +850,10 @@ pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()
 /// name alone), or every key, from the login file. False when there was
 /// nothing to remove.
 pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
+    with_auth_lock(path, false, || remove_login_locked(path, host))
+}
+
+fn remove_login_locked(path: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
     // From the helper the file names for it, then from the file.
     let mut erased = false;
