@@ -541,6 +541,35 @@ pub fn abandoning() -> bool {
     ABANDONING.load(std::sync::atomic::Ordering::SeqCst)
 }
 
+/// Child processes lade waits on (credential helpers): stopped when a
+/// signal or `--command-timeout` ends lade, so none is left running.
+fn children() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    CHILDREN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A child process to stop if lade is ended before it is waited for.
+pub fn track_child(pid: u32) {
+    children().push(pid);
+}
+
+/// The child was waited for.
+pub fn untrack_child(pid: u32) {
+    children().retain(|p| *p != pid);
+}
+
+/// Stop (SIGKILL) the children lade still waits on.
+fn kill_children() {
+    for pid in children().drain(..) {
+        if let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
 /// `--command-timeout`: after `limit`, the writes under way are abandoned
 /// as on a signal, and the process ends with a one-line error (exit 3).
 pub fn end_after(limit: std::time::Duration, shown: String) {
@@ -548,6 +577,7 @@ pub fn end_after(limit: std::time::Duration, shown: String) {
         .name("timeout".into())
         .spawn(move || {
             std::thread::sleep(limit);
+            kill_children();
             let _held = abandon_writes();
             use std::io::Write;
             let _ = writeln!(
@@ -582,6 +612,7 @@ pub fn remove_temps_on_signals() {
         .name("signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                kill_children();
                 // Held to the end: nothing is added once removal starts.
                 let _held = abandon_writes();
                 let left = left_incomplete();

@@ -2502,6 +2502,42 @@ exec yes credential\n
         err.contains("docker-credential-ladehuge: get wrote more than"),
         "{err}"
     );
+
+    // A helper that hangs is stopped with lade when --command-timeout
+    // ends it: none is left running.
+    let pidfile = t.path().join("hang.pid");
+    let hang = bin.join("docker-credential-ladehang");
+    fs::write(
+        &hang,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 1000\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hang, fs::Permissions::from_mode(0o755)).unwrap();
+    let hanging = t.path().join("hanging.json");
+    fs::write(&hanging, json!({"credsStore": "ladehang"}).to_string()).unwrap();
+    let err = fails_with(
+        lade()
+            .env("PATH", &path)
+            .args(["--command-timeout", "2s", "inspect", INSECURE, "--authfile"])
+            .arg(&hanging)
+            .arg(&anon),
+        3,
+    );
+    assert!(err.contains("ran out of time"), "{err}");
+    let pid = fs::read_to_string(&pidfile).unwrap().trim().to_string();
+    let t0 = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists()
+        && !fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z"))
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "helper {pid} still runs"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// registries.conf's `credential-helpers`, as skopeo reads it: `login`

@@ -638,6 +638,8 @@ fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Answer::NotInstalled),
         Err(e) => return Err(io_err(e)),
     };
+    // Stopped with lade if a signal or --command-timeout ends it first.
+    crate::fsutil::track_child(child.id());
     let _ = child.stdin.take().unwrap().write_all(input);
     // Its answer is small, and comes soon: past HELPER_MAX bytes its
     // output is closed (it dies writing), and with no exit within
@@ -653,12 +655,17 @@ fn helper_call(name: &str, verb: &str, input: &[u8]) -> Result<Answer> {
     });
     let t0 = std::time::Instant::now();
     let status = loop {
-        if let Some(st) = child.try_wait().map_err(io_err)? {
+        let polled = child.try_wait();
+        if !matches!(polled, Ok(None)) {
+            crate::fsutil::untrack_child(child.id());
+        }
+        if let Some(st) = polled.map_err(io_err)? {
             break st;
         }
         if t0.elapsed() > HELPER_WAIT {
             let _ = child.kill();
             let _ = child.wait();
+            crate::fsutil::untrack_child(child.id());
             return Err(Error::new(format!(
                 "credential helper {prog}: {verb} gave no answer in {} s; stopped",
                 HELPER_WAIT.as_secs()
