@@ -1894,8 +1894,10 @@ fn lower_directory_times_survive_upper_layers() {
             .file("d/a", b"a")
             .dir("d/keep", 0o755)
             .dir("e", 0o755)
+            .symlink("link", "/d/keep")
             .done(),
         tar()
+            .file("link/through", b"t")
             .file("d/b", b"b")
             .file("d/.wh.a", b"")
             .file("d/keep/c", b"c")
@@ -1917,6 +1919,8 @@ fn lower_directory_times_survive_upper_layers() {
         .collect();
     assert_eq!(times(&a.root()), want);
     assert!(!a.root().join("d/a").exists() && a.root().join("d/b").exists());
+    // (written through the symlink, into d/keep)
+    assert!(a.root().join("d/keep/through").is_file());
     // umoci, on the same layers as an image
     if !require_tool("umoci") {
         return;

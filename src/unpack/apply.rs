@@ -880,8 +880,24 @@ impl Applier<'_> {
                 continue;
             };
             let pfd = self.root.fd(&dir);
-            if type_of(pfd, leaf)? != Some(FileType::Directory) {
-                continue;
+            match type_of(pfd, leaf)? {
+                Some(FileType::Directory) => {}
+                // A symlink the layer wrote through: the time goes back on
+                // the directory it leads to, inside the root.
+                Some(FileType::Symlink) => {
+                    if let (Some(t), Ok(Some(target))) = (d.mtime, self.root.dir_owned(&comps)) {
+                        let real = rustix::fs::openat(
+                            &target,
+                            c".",
+                            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                            Mode::empty(),
+                        )
+                        .map_err(errno)?;
+                        rustix::fs::futimens(&real, &times(t)).map_err(errno)?;
+                    }
+                    continue;
+                }
+                _ => continue,
             }
             if let Some(mode) = d.mode {
                 rustix::fs::chmodat(
