@@ -1044,3 +1044,80 @@ fn tmpdir_holds_the_temp_files() {
     assert!(archive.is_file());
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
 }
+
+/// Converted to Docker's format, an index and its images come out byte
+/// for byte as skopeo writes them (Docker's field order: mediaType,
+/// size, digest), so the digests agree; and a v2s2 → OCI → v2s2 round
+/// trip gives the first digests back.
+#[test]
+fn v2s2_conversions_match_skopeo_byte_for_byte() {
+    let Some((reg, t, src, _)) = with_pushed_index() else {
+        return;
+    };
+    let ours = format!("docker://{reg}/{}:l", unique("ma/v2-lade"));
+    let theirs = format!("docker://{reg}/{}:s", unique("ma/v2-skopeo"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all",
+        "--format",
+        "v2s2",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &src,
+        &ours,
+    ]));
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        "--all",
+        "--format",
+        "v2s2",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &src,
+        &theirs,
+    ]));
+    let list = raw(&ours);
+    assert_eq!(
+        String::from_utf8_lossy(&list),
+        String::from_utf8_lossy(&raw(&theirs)),
+        "the manifest list"
+    );
+    let v: Value = serde_json::from_slice(&list).unwrap();
+    for m in v["manifests"].as_array().unwrap() {
+        let d = m["digest"].as_str().unwrap();
+        let strip = |n: &str| n.rsplit_once(':').unwrap().0.to_string();
+        assert_eq!(
+            raw(&format!("{}@{d}", strip(&ours))),
+            raw(&format!("{}@{d}", strip(&theirs))),
+            "{d}"
+        );
+    }
+    // Back to OCI, and to Docker's format again: the same list.
+    let lay = t.path().join("oci");
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--format",
+            "oci",
+            "--src-tls-verify=false",
+            &ours,
+        ])
+        .arg(format!("oci:{}:x", lay.display())));
+    let back = format!("docker://{reg}/{}:b", unique("ma/v2-back"));
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--format",
+            "v2s2",
+            "--dest-tls-verify=false",
+        ])
+        .arg(format!("oci:{}:x", lay.display()))
+        .arg(&back));
+    assert_eq!(raw(&back), list);
+}
