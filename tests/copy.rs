@@ -696,3 +696,88 @@ fn the_blob_info_cache_is_never_written_through() {
     ok(Command::new("mkfifo").arg(fifo.join("lade/blob-info")));
     copy(&fifo, "b");
 }
+
+/// A layer whose bytes change (recompressed) loses the annotations that
+/// described the old bytes (zstd:chunked and eStargz tables of contents)
+/// and the URLs they were at; others stay, and a layer kept as it is
+/// keeps them all.
+#[test]
+fn recompressed_layers_drop_what_described_the_old_bytes() {
+    use sha2::Digest as _;
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let blobs = lay.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |b: &[u8]| -> (String, usize) {
+        let h = hex::encode(sha2::Sha256::digest(b));
+        fs::write(blobs.join(&h), b).unwrap();
+        (format!("sha256:{h}"), b.len())
+    };
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(5);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, "hello.txt", &b"hello"[..]).unwrap();
+    let plain = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let diff_id = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&plain)));
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    })
+    .to_string();
+    let (cd, cs) = put(config.as_bytes());
+    let (ld, ls) = put(&gz);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs},
+        "layers": [{
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": ld, "size": ls,
+            "annotations": {
+                "io.github.containers.zstd-chunked.manifest-position": "1:2:3:4",
+                "containerd.io/snapshot/stargz/toc.digest": "sha256:00",
+                "org.example.kept": "yes",
+            },
+        }],
+    })
+    .to_string();
+    let (md, ms) = put(manifest.as_bytes());
+    fs::write(
+        lay.join("index.json"),
+        serde_json::json!({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": ms,
+            "annotations": {"org.opencontainers.image.ref.name": "x"},
+        }]})
+        .to_string(),
+    )
+    .unwrap();
+    fs::write(lay.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let layer_of = |name: &str| -> Value {
+        json(&ok(lade().args(["inspect", "--raw", name])))["layers"][0].clone()
+    };
+    for (format, changed) in [("zstd", true), ("none", true), ("gzip", false)] {
+        let dst = oci(&t.path().join(format!("out-{format}")), "x");
+        ok(lade()
+            .args(["copy", "-q", "--dest-compress-format", format])
+            .arg(oci(&lay, "x"))
+            .arg(&dst));
+        let l = layer_of(&dst);
+        let keys: Vec<&str> = l["annotations"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        if changed {
+            assert_ne!(l["digest"], ld.as_str(), "{format}");
+            assert_eq!(keys, ["org.example.kept"], "{format}: {l}");
+        } else {
+            assert_eq!(l["digest"], ld.as_str(), "{format}");
+            assert_eq!(keys.len(), 3, "{format}: {l}");
+        }
+    }
+}

@@ -424,10 +424,28 @@ fn sent(progress: &Progress, desc: &Descriptor, stored: Descriptor) -> Copied {
 /// (annotations, urls, platform).
 fn merge(src: &Descriptor, stored: Descriptor) -> Descriptor {
     let mut d = src.clone();
+    if stored.digest != src.digest {
+        // Other bytes: what described the old ones goes (URLs they were
+        // at; the offsets of a zstd:chunked or eStargz table of contents).
+        d.urls = None;
+        if let Some(a) = &mut d.annotations {
+            a.retain(|k, _| !describes_compressed_bytes(k));
+            if a.is_empty() {
+                d.annotations = None;
+            }
+        }
+    }
     d.media_type = stored.media_type;
     d.digest = stored.digest;
     d.size = stored.size;
     d
+}
+
+/// An annotation about a layer's compressed bytes (zstd:chunked's
+/// `io.github.containers.zstd-chunked.*`, eStargz's
+/// `containerd.io/snapshot/stargz/toc.digest`, …).
+fn describes_compressed_bytes(key: &str) -> bool {
+    key.contains("zstd-chunked") || key.contains("stargz")
 }
 
 /// Decompresses gzip (every member) or zstd, or passes bytes through; at the
