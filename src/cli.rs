@@ -701,7 +701,7 @@ pub struct CopyArgs {
     /// lade does without it too)
     #[arg(long)]
     pub dest_oci_accept_uncompressed_layers: bool,
-    /// Compression level (gzip 1-9, zstd 1-19). Without it gzip stores
+    /// Compression level (gzip 1-9, zstd 1-22; 20-22 take far more memory). Without it gzip stores
     /// incompressible blocks, gives long repeats level 3 and the rest
     /// zlib's lazy matcher with a short search (smaller output than level 6
     /// for about 1.2x level 3's CPU on the bench image); zstd uses level 3

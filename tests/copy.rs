@@ -421,7 +421,7 @@ fn options_may_come_between_the_images() {
     let e = fails_with(lade().args(["delete", &d]), 3);
     assert!(e.contains("cannot delete"), "{e}");
     // A compression level out of its range: a usage error.
-    for (fmt, level) in [("gzip", "10"), ("gzip", "0"), ("zstd", "20"), ("none", "3")] {
+    for (fmt, level) in [("gzip", "10"), ("gzip", "0"), ("zstd", "23"), ("none", "3")] {
         let e = fails_with(
             lade().args([
                 "copy",
@@ -437,6 +437,21 @@ fn options_may_come_between_the_images() {
         assert!(e.contains("--dest-compress-level"), "{e}");
     }
     assert!(!t.path().join("lv").exists());
+    // zstd's top level, as skopeo takes it; read back whole.
+    let top = oci(&t.path().join("z22"), "x");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-compress-format",
+        "zstd",
+        "--dest-compress-level",
+        "22",
+        &archive,
+        &top,
+    ]));
+    ok(lade()
+        .args(["unpack", "-q", &top])
+        .arg(t.path().join("z22root")));
     // One image alone: a usage error, one line.
     let e = fails_with(lade().args(["copy", "-q", &dst]), 2);
     assert!(e.contains("a source image and a destination image"), "{e}");

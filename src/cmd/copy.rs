@@ -55,10 +55,10 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
     if let Some(level) = a.dest_compress_level {
         let (max, takes) = match dest_compress_format {
             Some(CompressArg::Gzip) => (9, "gzip takes 1-9"),
-            Some(CompressArg::Zstd) => (19, "zstd takes 1-19"),
+            Some(CompressArg::Zstd) => (22, "zstd takes 1-22"),
             Some(CompressArg::None) => (0, ""),
             // Whatever the destination compresses with.
-            None => (19, "gzip takes 1-9, zstd 1-19"),
+            None => (22, "gzip takes 1-9, zstd 1-22"),
         };
         if !(1..=max).contains(&level) {
             return Err(Error::usage(if max == 0 {

@@ -1014,8 +1014,8 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
             let r = num(&a[2], f)? as usize;
             Value::String(format!(
                 "{}{s}{}",
-                " ".repeat(l.min(1024)),
-                " ".repeat(r.min(1024))
+                " ".repeat(l.min(MAX_WIDTH)),
+                " ".repeat(r.min(MAX_WIDTH))
             ))
         }
         _ => return Err(exec_err(format!("function {f:?} not defined"))),
@@ -1066,6 +1066,9 @@ fn title(s: &str) -> String {
 
 /// Go's `fmt`: the verbs `%v %s %d %q %x %X %t %f %e %g %c %%`, the
 /// flags `-` (left), `0` (zeros), `+` (sign), a width and a precision.
+/// The widest field or longest precision taken (Go's fmt takes up to 1e6).
+const MAX_WIDTH: usize = 1_000_000;
+
 fn printf(fmt: &str, args: &[Value]) -> Result<String> {
     let mut out = String::new();
     let mut args = args.iter();
@@ -1089,7 +1092,7 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             let mut n = 0usize;
             while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
                 chars.next();
-                n = (n * 10 + d as usize).min(1024);
+                n = (n * 10 + d as usize).min(MAX_WIDTH);
             }
             n
         };
