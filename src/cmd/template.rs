@@ -1511,6 +1511,8 @@ mod tests {
     #[test]
     fn numbers_and_printf_as_go_writes_them() {
         let v = json!({"L": [1, 2, 3], "F": 2.0, "N": 7});
+        // Wide fields, as wide as asked (up to Go's 1e6).
+        assert_eq!(r("{{printf \"%2000d\" .N}}", &v).trim_end().len(), 2000);
         for (t, want) in [
             ("{{2.0}} {{.F}} {{0.5}} {{1e6}} {{1e21}} {{123456.0}}", "2 2 0.5 1e+06 1e+21 123456"),
             ("{{1.5e-5}} {{0.0001}} {{-0.25}} {{0.0}}", "1.5e-05 0.0001 -0.25 0"),
