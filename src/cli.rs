@@ -622,8 +622,10 @@ FORMAT
   the functions len index printf (%v %s %d %q %x %X %t %f %e %g %c, with
   flags, width and precision) print println eq ne lt le gt ge and or not
   json join split lower upper title truncate pad. \\n and \\t are a newline
-  and a tab; a newline ends the output. Created prints as a time (2024-01-02
-  03:04:05 +0000 UTC); Name and Variant are empty when the JSON leaves them
+  and a tab; a newline ends the output. Created is a time: it prints as Go
+  prints one (2024-01-02 03:04:05 +0000 UTC), json writes it as RFC 3339, and
+  it has Go's time methods ({{.Created.Format \"2006-01-02\"}}, .Year, .Month,
+  .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC); Name and Variant are empty when the JSON leaves them
   out; a key a map (Labels) lacks is <no value> ({{index}}: empty). -f json
   (or '') is the JSON. A template that cannot be read exits 2 before anything
   is fetched; a field that is not there, or a variable used before it is

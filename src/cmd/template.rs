@@ -12,7 +12,9 @@
 //! `not`, `json`, `join`, `split`, `lower`, `upper`, `title`, `truncate`,
 //! `pad`. Values print as those tools print them: lists `[a b]`, maps
 //! `map[k:v]` (keys sorted), floats `2`, `0.5`, `1e+06`, a missing
-//! value `<no value>`, `Created` as `2024-01-02 03:04:05.123 +0000 UTC`. The literal two-character
+//! value `<no value>`, `Created` as `2024-01-02 03:04:05.123 +0000 UTC`
+//! (a time: `json` writes it as RFC 3339, and it has Go's time methods,
+//! `.Created.Year`, `.Created.Format "2006-01-02"`, `.Created.Unix`). The literal two-character
 //! sequences `\n` and `\t` are a newline and a tab, and a newline ends
 //! the output if the template does not.
 
@@ -710,9 +712,351 @@ fn eval_cmd(cmd: &[Arg], dot: &Value, vars: &mut Vars, piped: Option<Value>) -> 
         return Ok(v);
     }
     if cmd.len() > 1 || piped.is_some() {
-        return Err(exec_err("an argument given to a value, not a function"));
+        // A time's method with arguments: `.Created.Format "2006-01-02"`.
+        let (base, path): (Value, &[String]) = match &cmd[0] {
+            Arg::Field(p) if !p.is_empty() => (dot.clone(), p),
+            Arg::Var(name, p) if !p.is_empty() => {
+                (eval_arg(&Arg::Var(name.clone(), Vec::new()), dot, vars)?, p)
+            }
+            _ => return Err(exec_err("an argument given to a value, not a function")),
+        };
+        let (last, prefix) = path.split_last().expect("not empty");
+        let owner = walk(&base, prefix)?;
+        let Some(t) = as_time(&owner) else {
+            return Err(exec_err("an argument given to a value, not a function"));
+        };
+        let mut args = cmd[1..]
+            .iter()
+            .map(|a| eval_arg(a, dot, vars))
+            .collect::<Result<Vec<_>>>()?;
+        args.extend(piped);
+        return time_method(t, last, &args);
     }
     eval_arg(&cmd[0], dot, vars)
+}
+
+/// The key that makes an object a time (`inspect`'s `Created`): it
+/// prints as Go prints a time.Time, `json` writes it as RFC 3339, and it
+/// has a time's methods (`Year`, `Format "2006-01-02"`, `Unix`, …).
+const TIME_KEY: &str = "\u{0}time";
+
+/// A time value of RFC 3339 text.
+pub fn time_value(rfc3339: &str) -> Value {
+    let mut m = Map::new();
+    m.insert(TIME_KEY.into(), Value::String(rfc3339.into()));
+    Value::Object(m)
+}
+
+fn as_time(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(m) if m.len() == 1 => m.get(TIME_KEY).and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// A time's parts: date, clock, nanoseconds, and offset east of UTC in
+/// seconds (None: UTC).
+#[derive(Clone, Copy)]
+struct Parts {
+    y: i64,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ns: u32,
+    off: Option<i32>,
+}
+
+impl Parts {
+    fn of(t: &str) -> Option<Parts> {
+        let r = Rfc3339::parse(t)?;
+        let num = |x: &str| x.parse::<u32>().ok();
+        let (date, hms) = (r.date.as_bytes(), r.hms.as_bytes());
+        if date[4] != b'-' || date[7] != b'-' || hms[2] != b':' || hms[5] != b':' {
+            return None;
+        }
+        let ns = if r.frac.is_empty() {
+            0
+        } else {
+            num(&format!("{:0<9}", r.frac))?
+        };
+        let off = match r.offset {
+            None => None,
+            Some(z) => {
+                let sign = if z.starts_with('-') { -1 } else { 1 };
+                Some(sign * (num(&z[1..3])? * 3600 + num(&z[4..6])? * 60) as i32)
+            }
+        };
+        Some(Parts {
+            y: r.date[..4].parse().ok()?,
+            mo: num(&r.date[5..7])?,
+            d: num(&r.date[8..10])?,
+            h: num(&r.hms[..2])?,
+            mi: num(&r.hms[3..5])?,
+            s: num(&r.hms[6..8])?,
+            ns,
+            off,
+        })
+    }
+
+    /// Days since 1970-01-01 of the (local) date.
+    fn days(&self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = if self.mo <= 2 { self.y - 1 } else { self.y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (self.mo as i64 + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + self.d as i64 - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146097 + doe - 719468
+    }
+
+    fn unix(&self) -> i64 {
+        self.days() * 86400 + (self.h * 3600 + self.mi * 60 + self.s) as i64
+            - self.off.unwrap_or(0) as i64
+    }
+
+    fn weekday(&self) -> usize {
+        (self.days() + 4).rem_euclid(7) as usize
+    }
+
+    fn yday(&self) -> i64 {
+        let jan1 = Parts {
+            mo: 1,
+            d: 1,
+            ..*self
+        };
+        self.days() - jan1.days() + 1
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// A method of the time `t` (RFC 3339), as Go's time.Time has it.
+fn time_method(t: &str, name: &str, args: &[Value]) -> Result<Value> {
+    let p = Parts::of(t).ok_or_else(|| exec_err(format!("{t:?} is not a time")))?;
+    let none = |v: Value| -> Result<Value> {
+        if args.is_empty() {
+            Ok(v)
+        } else {
+            Err(exec_err(format!("{name} takes no arguments")))
+        }
+    };
+    match name {
+        "Year" => none(p.y.into()),
+        "Month" => none(MONTHS[(p.mo as usize).clamp(1, 12) - 1].into()),
+        "Day" => none(p.d.into()),
+        "Hour" => none(p.h.into()),
+        "Minute" => none(p.mi.into()),
+        "Second" => none(p.s.into()),
+        "Nanosecond" => none(p.ns.into()),
+        "YearDay" => none(p.yday().into()),
+        "Weekday" => none(DAYS[p.weekday()].into()),
+        "Unix" => none(p.unix().into()),
+        "UnixMilli" => none((p.unix() * 1000 + (p.ns / 1_000_000) as i64).into()),
+        "UnixNano" => none(
+            p.unix()
+                .checked_mul(1_000_000_000)
+                .and_then(|n| n.checked_add(p.ns as i64))
+                .map_or(Value::Null, Value::from),
+        ),
+        "IsZero" => none(
+            (p.y == 1
+                && p.mo == 1
+                && p.d == 1
+                && p.h == 0
+                && p.mi == 0
+                && p.s == 0
+                && p.ns == 0
+                && p.off.is_none())
+            .into(),
+        ),
+        "String" => none(go_time(t).unwrap_or_default().into()),
+        "UTC" => none(time_value(&utc_rfc3339(&p))),
+        "Format" => match args {
+            [Value::String(layout)] => Ok(Value::String(go_format(&p, layout))),
+            _ => Err(exec_err("Format takes one string, a Go layout")),
+        },
+        _ => Err(exec_err(format!(
+            "can't evaluate field {name} in type time.Time"
+        ))),
+    }
+}
+
+/// The time `p` in UTC, as RFC 3339.
+fn utc_rfc3339(p: &Parts) -> String {
+    let secs = p.unix();
+    let days = secs.div_euclid(86400);
+    let rem = secs.rem_euclid(86400);
+    // civil_from_days
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    let frac = if p.ns == 0 {
+        String::new()
+    } else {
+        format!(".{:09}", p.ns).trim_end_matches('0').to_string()
+    };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{frac}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `p` written by Go's layout rules (reference time Mon Jan 2 15:04:05
+/// MST 2006): the common elements; other text as it is.
+fn go_format(p: &Parts, layout: &str) -> String {
+    let mut out = String::new();
+    let mut rest = layout;
+    let h12 = if p.h.is_multiple_of(12) { 12 } else { p.h % 12 };
+    let off = p.off.unwrap_or(0);
+    let (sign, oh, om) = (
+        if off < 0 { '-' } else { '+' },
+        off.abs() / 3600,
+        off.abs() % 3600 / 60,
+    );
+    let frac = |n: usize, trim: bool| -> String {
+        let f = format!("{:09}", p.ns)[..n].to_string();
+        if trim {
+            let f = f.trim_end_matches('0');
+            if f.is_empty() {
+                String::new()
+            } else {
+                format!(".{f}")
+            }
+        } else {
+            format!(".{f}")
+        }
+    };
+    while !rest.is_empty() {
+        // Longest elements first.
+        let (text, n): (String, usize) = if rest.starts_with("January") {
+            (MONTHS[p.mo as usize - 1].into(), 7)
+        } else if rest.starts_with("Monday") {
+            (DAYS[p.weekday()].into(), 6)
+        } else if rest.starts_with("Z07:00") {
+            (
+                if off == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}:{om:02}")
+                },
+                6,
+            )
+        } else if rest.starts_with("-07:00") {
+            (format!("{sign}{oh:02}:{om:02}"), 6)
+        } else if rest.starts_with("Z0700") {
+            (
+                if off == 0 {
+                    "Z".into()
+                } else {
+                    format!("{sign}{oh:02}{om:02}")
+                },
+                5,
+            )
+        } else if rest.starts_with("-0700") {
+            (format!("{sign}{oh:02}{om:02}"), 5)
+        } else if rest.starts_with("2006") {
+            (format!("{:04}", p.y), 4)
+        } else if let Some(n) = [
+            ".000000000",
+            ".000000",
+            ".000",
+            ".999999999",
+            ".999999",
+            ".999",
+        ]
+        .iter()
+        .find(|f| rest.starts_with(**f))
+        .map(|f| f.len())
+        {
+            (frac(n - 1, rest.as_bytes()[1] == b'9'), n)
+        } else if rest.starts_with("Jan") {
+            (MONTHS[p.mo as usize - 1][..3].into(), 3)
+        } else if rest.starts_with("Mon") {
+            (DAYS[p.weekday()][..3].into(), 3)
+        } else if rest.starts_with("MST") {
+            (
+                if p.off.is_none() {
+                    "UTC".into()
+                } else {
+                    format!("{sign}{oh:02}{om:02}")
+                },
+                3,
+            )
+        } else if rest.starts_with("002") {
+            (format!("{:03}", p.yday()), 3)
+        } else if rest.starts_with("-07") {
+            (format!("{sign}{oh:02}"), 3)
+        } else if rest.starts_with("01") {
+            (format!("{:02}", p.mo), 2)
+        } else if rest.starts_with("02") {
+            (format!("{:02}", p.d), 2)
+        } else if rest.starts_with("_2") {
+            (format!("{:>2}", p.d), 2)
+        } else if rest.starts_with("06") {
+            (format!("{:02}", p.y.rem_euclid(100)), 2)
+        } else if rest.starts_with("15") {
+            (format!("{:02}", p.h), 2)
+        } else if rest.starts_with("03") {
+            (format!("{h12:02}"), 2)
+        } else if rest.starts_with("04") {
+            (format!("{:02}", p.mi), 2)
+        } else if rest.starts_with("05") {
+            (format!("{:02}", p.s), 2)
+        } else if rest.starts_with("PM") {
+            ((if p.h >= 12 { "PM" } else { "AM" }).into(), 2)
+        } else if rest.starts_with("pm") {
+            ((if p.h >= 12 { "pm" } else { "am" }).into(), 2)
+        } else if rest.starts_with('1') {
+            (p.mo.to_string(), 1)
+        } else if rest.starts_with('2') {
+            (p.d.to_string(), 1)
+        } else if rest.starts_with('3') {
+            (h12.to_string(), 1)
+        } else if rest.starts_with('4') {
+            (p.mi.to_string(), 1)
+        } else if rest.starts_with('5') {
+            (p.s.to_string(), 1)
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            (c.to_string(), c.len_utf8())
+        };
+        out.push_str(&text);
+        rest = &rest[n..];
+    }
+    out
 }
 
 fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
@@ -738,7 +1082,12 @@ fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
 /// The value at `fields` under `v` (cloned once, at the end).
 fn walk(v: &Value, fields: &[String]) -> Result<Value> {
     let mut v = v;
-    for f in fields {
+    for (i, f) in fields.iter().enumerate() {
+        // A time's methods (`.Created.Year`): on from what it gives.
+        if let Some(t) = as_time(v) {
+            let r = time_method(t, f, &[])?;
+            return walk(&r, &fields[i + 1..]);
+        }
         v = match v {
             Value::Object(m) => match m.get(f) {
                 Some(x) => x,
@@ -791,6 +1140,10 @@ fn show(v: &Value) -> String {
 
 /// A value as the templates of those tools print it (Go's %v).
 fn print_value(out: &mut String, v: &Value) {
+    if let Some(t) = as_time(v) {
+        out.push_str(&go_time(t).unwrap_or_else(|| t.to_string()));
+        return;
+    }
     match v {
         Value::Null => out.push_str("<no value>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -1025,6 +1378,9 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
 /// Objects of strings only (labels, annotations: maps, which those tools
 /// print with their keys sorted) sorted; others (records) as they are.
 fn go_maps(v: &Value) -> Value {
+    if let Some(t) = as_time(v) {
+        return Value::String(go_json_time(t).unwrap_or_else(|| t.to_string()));
+    }
     match v {
         Value::Array(a) => Value::Array(a.iter().map(go_maps).collect()),
         Value::Object(m) => {
@@ -1369,8 +1725,13 @@ pub fn inspect_data(mut v: Value) -> Value {
                 }
             }
         }
-        if let Some(t) = m.get("Created").and_then(Value::as_str).and_then(go_time) {
-            m.insert("Created".into(), Value::String(t));
+        if let Some(t) = m
+            .get("Created")
+            .and_then(Value::as_str)
+            .filter(|t| Parts::of(t).is_some())
+            .map(time_value)
+        {
+            m.insert("Created".into(), t);
         }
         // A time.Time pointer that is nil prints so.
         if m.get("Created").is_some_and(Value::is_null) {
@@ -1579,5 +1940,48 @@ mod tests {
             "2024-01-02 03:04:05 +0200 +0200"
         );
         assert!(go_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn a_time_has_go_time_methods_and_writes_json_as_go() {
+        // Figures from skopeo inspect --format on the same times.
+        let v = inspect_data(json!({"Created": "2026-11-28T13:48:45.067505406Z"}));
+        for (t, want) in [
+            ("{{.Created}}", "2026-11-28 13:48:45.067505406 +0000 UTC"),
+            ("{{json .Created}}", "\"2026-11-28T13:48:45.067505406Z\""),
+            (
+                "{{.Created.Year}} {{.Created.Month}} {{.Created.Day}}",
+                "2026 November 28",
+            ),
+            (
+                "{{.Created.Weekday}} {{.Created.YearDay}} {{.Created.Unix}}",
+                "Saturday 332 1795873725",
+            ),
+            (
+                "{{.Created.Format \"2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000\"}}",
+                "2026-11-28T13:48:45Z Sat Nov 28 1PM .067",
+            ),
+            ("{{with .Created}}{{.Hour}}:{{.Minute}}{{end}}", "13:48"),
+            ("{{$t := .Created}}{{$t.Format \"02/01/06\"}}", "28/11/26"),
+        ] {
+            assert_eq!(r(t, &v).trim_end(), want, "{t}");
+        }
+        // A time with an offset keeps it; UTC turns it.
+        let v = inspect_data(json!({"Created": "2024-03-01T01:30:00+02:00"}));
+        assert_eq!(
+            r("{{.Created.Format \"2006-01-02 15:04 -0700\"}}", &v).trim_end(),
+            "2024-03-01 01:30 +0200"
+        );
+        assert_eq!(
+            r("{{.Created.UTC}}", &v).trim_end(),
+            "2024-02-29 23:30:00 +0000 UTC"
+        );
+        assert_eq!(r("{{.Created.Unix}}", &v).trim_end(), "1709249400");
+        // Not a method of a time: an error naming it.
+        let e = Template::parse("{{.Created.Nope}}")
+            .unwrap()
+            .render(&v)
+            .unwrap_err();
+        assert!(e.message().contains("Nope"), "{}", e.message());
     }
 }
