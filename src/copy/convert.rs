@@ -32,12 +32,12 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
         if Format::of(&raw.media_type) == Some(to) && children == index.manifests {
             return Ok(raw.clone());
         }
-        super::plan::index_bytes(&convert_index(&index, to, children))
+        convert_index(&index, to, children).to_bytes()
     } else if raw.media_type.is_manifest() {
         let m = raw.manifest()?;
         check_convertible(&m, to).map_err(|e| e.context(raw.digest.to_string()))?;
         let layers = convert_layers(&m.layers, to)?;
-        super::plan::manifest_bytes(&convert_manifest(&m, to, layers))
+        convert_manifest(&m, to, layers).to_bytes()
     } else {
         return Err(Error::new(format!(
             "{} is a {}, not a manifest or index",

@@ -161,7 +161,7 @@ pub fn assemble(
         return Err(Error::new("a Docker manifest list cannot hold an index"));
     }
     let out = convert_index(index, format, written);
-    let bytes = super::plan::index_bytes(&out);
+    let bytes = out.to_bytes();
     RawManifest::from_bytes(bytes, Some(&format.index_type()))
 }
 

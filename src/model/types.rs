@@ -323,6 +323,99 @@ impl Index {
     }
 }
 
+/// A Docker descriptor, its fields in the order Docker, distribution and
+/// skopeo write them: the same manifest then has the same digest.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DockerDescriptor<'a> {
+    media_type: &'a MediaType,
+    size: u64,
+    digest: &'a Digest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    urls: &'a Option<Vec<String>>,
+}
+
+impl<'a> From<&'a Descriptor> for DockerDescriptor<'a> {
+    fn from(d: &'a Descriptor) -> Self {
+        DockerDescriptor {
+            media_type: &d.media_type,
+            size: d.size,
+            digest: &d.digest,
+            urls: &d.urls,
+        }
+    }
+}
+
+/// A manifest list entry: the descriptor, then its platform (always
+/// there in Docker's format).
+#[derive(serde::Serialize)]
+struct DockerListEntry<'a> {
+    #[serde(flatten)]
+    desc: DockerDescriptor<'a>,
+    platform: std::borrow::Cow<'a, Platform>,
+}
+
+impl Manifest {
+    /// The manifest as written: a Docker v2s2 one in Docker's field order
+    /// (schemaVersion, mediaType, config, layers; descriptors mediaType,
+    /// size, digest, urls), others as the model holds them.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let m = self;
+        if m.media_type != Some(MediaType::DockerManifest) {
+            return serde_json::to_vec(m).expect("manifest serializes");
+        }
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            schema_version: u32,
+            media_type: &'a MediaType,
+            config: DockerDescriptor<'a>,
+            layers: Vec<DockerDescriptor<'a>>,
+        }
+        serde_json::to_vec(&Out {
+            schema_version: m.schema_version,
+            media_type: &MediaType::DockerManifest,
+            config: (&m.config).into(),
+            layers: m.layers.iter().map(Into::into).collect(),
+        })
+        .expect("manifest serializes")
+    }
+}
+
+impl Index {
+    /// The index as written: a Docker manifest list in Docker's field order,
+    /// others as the model holds them.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let i = self;
+        if i.media_type != Some(MediaType::DockerList) {
+            return serde_json::to_vec(i).expect("index serializes");
+        }
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Out<'a> {
+            schema_version: u32,
+            media_type: &'a MediaType,
+            manifests: Vec<DockerListEntry<'a>>,
+        }
+        serde_json::to_vec(&Out {
+            schema_version: i.schema_version,
+            media_type: &MediaType::DockerList,
+            manifests: i
+                .manifests
+                .iter()
+                .map(|d| DockerListEntry {
+                    desc: d.into(),
+                    platform: match &d.platform {
+                        Some(p) => std::borrow::Cow::Borrowed(p),
+                        None => std::borrow::Cow::Owned(Platform::default()),
+                    },
+                })
+                .collect(),
+        })
+        .expect("index serializes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

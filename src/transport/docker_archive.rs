@@ -398,23 +398,6 @@ pub struct ArchiveSource {
     repo_tags: Vec<String>,
 }
 
-#[derive(Serialize)]
-struct OutDescriptor<'a> {
-    #[serde(rename = "mediaType")]
-    media_type: &'a str,
-    size: u64,
-    digest: &'a Digest,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct OutManifest<'a> {
-    schema_version: u32,
-    media_type: &'a str,
-    config: OutDescriptor<'a>,
-    layers: Vec<OutDescriptor<'a>>,
-}
-
 /// The Docker v2s2 manifest lade synthesizes for a saved image: compact,
 /// fields in skopeo's order (mediaType, size, digest), so the bytes match
 /// skopeo's but for the honest layer media type. Shared by the daemon source.
@@ -423,25 +406,24 @@ pub(crate) fn synthesize_manifest(
     config_digest: &Digest,
     layers: &[(MediaType, u64, Digest)],
 ) -> Result<RawManifest> {
-    let m = OutManifest {
+    let m = crate::model::Manifest {
         schema_version: 2,
-        media_type: MediaType::DockerManifest.as_str(),
-        config: OutDescriptor {
-            media_type: MediaType::DockerConfig.as_str(),
-            size: config.len() as u64,
-            digest: config_digest,
-        },
+        media_type: Some(MediaType::DockerManifest),
+        artifact_type: None,
+        config: Descriptor::new(
+            MediaType::DockerConfig,
+            config_digest.clone(),
+            config.len() as u64,
+        ),
         layers: layers
             .iter()
-            .map(|(mt, size, digest)| OutDescriptor {
-                media_type: mt.as_str(),
-                size: *size,
-                digest,
-            })
+            .map(|(mt, size, digest)| Descriptor::new(mt.clone(), digest.clone(), *size))
             .collect(),
+        subject: None,
+        annotations: None,
+        extra: Default::default(),
     };
-    let bytes = serde_json::to_vec(&m)?;
-    RawManifest::from_bytes(bytes, Some(&MediaType::DockerManifest))
+    RawManifest::from_bytes(m.to_bytes(), Some(&MediaType::DockerManifest))
 }
 
 impl ArchiveSource {
