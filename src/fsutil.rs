@@ -233,6 +233,14 @@ pub fn read_settings_file(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// The directory `path` is in: its parent, `.` for a bare name.
+pub fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Settings files are at most this big.
 pub const SETTINGS_MAX: u64 = 16 << 20;
 

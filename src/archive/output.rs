@@ -97,10 +97,7 @@ impl TarOutput {
                 .with_context(|| shown.clone())?;
             (f, None)
         } else {
-            let dir = match target.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
+            let dir = crate::fsutil::dir_of(target);
             let tmp = crate::fsutil::temp_file_in(dir)
                 .with_context(|| format!("{}: creating a temp file", dir.display()))?;
             let (f, path) = tmp.into_parts();
@@ -205,14 +202,7 @@ impl TarOutput {
                 io::ErrorKind::AlreadyExists => Error::new(EXISTS).context(&shown),
                 _ => Error::from(e.error).context(&shown),
             })?;
-            if let Some(dir) = self.target.parent() {
-                let dir = if dir.as_os_str().is_empty() {
-                    Path::new(".")
-                } else {
-                    dir
-                };
-                fsync_dir(dir).with_context(|| shown.clone())?;
-            }
+            fsync_dir(crate::fsutil::dir_of(&self.target)).with_context(|| shown.clone())?;
         }
         Ok(())
     }

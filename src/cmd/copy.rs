@@ -99,10 +99,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
     // A --digestfile that cannot be written fails the copy before it
     // starts, not after the image is in.
     if let Some(f) = &opts.digestfile {
-        let dir = f
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
+        let dir = crate::fsutil::dir_of(f);
         use rustix::fs::{access, Access};
         let why = if f.is_dir() {
             "is a directory".to_string()

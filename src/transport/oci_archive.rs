@@ -478,10 +478,7 @@ impl ArchiveDest {
             }
             _ => (target.to_path_buf(), false),
         };
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = crate::fsutil::dir_of(&target).to_path_buf();
         // The archive is made in a temp file: beside the target, which
         // it replaces; for a pipe or device, in --tmpdir (else the
         // system's temp directory), to be streamed into it once whole.
@@ -702,11 +699,7 @@ impl ImageDestination for ArchiveDest {
         file.sync_all().with_context(|| ctx.clone())?;
         tmp.persist(&self.target)
             .map_err(|e| Error::from(e.error).context(&ctx))?;
-        let parent = match self.target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        fsync_dir(parent).with_context(|| ctx.clone())?;
+        fsync_dir(crate::fsutil::dir_of(&self.target)).with_context(|| ctx.clone())?;
         Ok(())
     }
 }

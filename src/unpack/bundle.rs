@@ -12,7 +12,6 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags};
 use serde_json::{json, Map, Value};
 
 use super::root::Root;
@@ -253,59 +252,14 @@ fn resolve_user(root: &mut Root, user: &str) -> Result<(u32, u32, Vec<u32>)> {
     Ok((uid, gid, additional))
 }
 
-/// `/etc/NAME` of the rootfs, read inside it: symlinks (at the leaf too,
-/// up to 40) are resolved as if the rootfs were `/`, as umoci resolves
-/// them; what is missing or not a file reads as empty. At most 1 MiB.
+/// `/etc/NAME` of the rootfs, read inside it: symlinks (at the leaf too)
+/// are resolved as if the rootfs were `/`, as umoci resolves them; what
+/// is missing or not a file reads as empty. At most 1 MiB.
 fn read_etc(root: &mut Root, name: &[u8]) -> Result<String> {
-    let mut path: Vec<Vec<u8>> = vec![b"etc".to_vec(), name.to_vec()];
-    for _ in 0..40 {
-        let Some((leaf, parent)) = path.split_last() else {
-            return Ok(String::new());
-        };
-        let comps: Vec<&[u8]> = parent.iter().map(Vec::as_slice).collect();
-        let Some(dir) = root.dir(&comps, false)? else {
-            return Ok(String::new());
-        };
-        let fd = match rustix::fs::openat(
-            root.fd(&dir),
-            leaf.as_slice(),
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            // A symlink: on from where it points, inside the rootfs.
-            Err(rustix::io::Errno::LOOP) => {
-                let Ok(target) = rustix::fs::readlinkat(root.fd(&dir), leaf.as_slice(), Vec::new())
-                else {
-                    return Ok(String::new());
-                };
-                let t = target.as_bytes();
-                let mut next = if t.starts_with(b"/") {
-                    Vec::new()
-                } else {
-                    parent.to_vec()
-                };
-                for c in t.split(|&b| b == b'/') {
-                    match c {
-                        b"" | b"." => {}
-                        b".." => {
-                            next.pop();
-                        }
-                        c => next.push(c.to_vec()),
-                    }
-                }
-                path = next;
-                continue;
-            }
-            Err(_) => return Ok(String::new()),
-        };
-        let mut f = std::fs::File::from(fd);
-        if !f.metadata()?.is_file() {
-            return Ok(String::new());
-        }
-        let mut s = Vec::new();
-        Read::by_ref(&mut f).take(1 << 20).read_to_end(&mut s)?;
-        return Ok(String::from_utf8_lossy(&s).into_owned());
-    }
-    Ok(String::new())
+    let Some(mut f) = root.open_file(&[b"etc", name])? else {
+        return Ok(String::new());
+    };
+    let mut s = Vec::new();
+    Read::by_ref(&mut f).take(1 << 20).read_to_end(&mut s)?;
+    Ok(String::from_utf8_lossy(&s).into_owned())
 }

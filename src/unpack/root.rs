@@ -145,6 +145,56 @@ impl Root {
         })
     }
 
+    /// Open the file `comps` names for reading, following symlinks (the
+    /// leaf's too) inside the root as [`Root::dir`] does: None when it
+    /// is missing, is not a regular file, or the links go round.
+    pub fn open_file(&mut self, comps: &[&[u8]]) -> Result<Option<std::fs::File>> {
+        let mut path: Vec<Vec<u8>> = comps.iter().map(|c| c.to_vec()).collect();
+        for _ in 0..=MAX_LINKS {
+            let Some((leaf, parent)) = path.split_last() else {
+                return Ok(None);
+            };
+            let parent_comps: Vec<&[u8]> = parent.iter().map(Vec::as_slice).collect();
+            let Some(dir) = self.dir(&parent_comps, false)? else {
+                return Ok(None);
+            };
+            let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+            match rustix::fs::openat(self.fd(&dir), leaf.as_slice(), flags, Mode::empty()) {
+                Ok(fd) => {
+                    let f = std::fs::File::from(fd);
+                    return Ok(f.metadata()?.is_file().then_some(f));
+                }
+                // A symlink: on from where it points, `/` being the root
+                // and `..` stopping there.
+                Err(Errno::LOOP) => {
+                    let Ok(target) =
+                        rustix::fs::readlinkat(self.fd(&dir), leaf.as_slice(), Vec::new())
+                    else {
+                        return Ok(None);
+                    };
+                    let target = target.into_bytes();
+                    let mut next = if target.first() == Some(&b'/') {
+                        Vec::new()
+                    } else {
+                        parent.to_vec()
+                    };
+                    for c in target.split(|&b| b == b'/') {
+                        match c {
+                            b"" | b"." => {}
+                            b".." => {
+                                next.pop();
+                            }
+                            c => next.push(c.to_vec()),
+                        }
+                    }
+                    path = next;
+                }
+                Err(_) => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
     /// The walk that follows symlinks, inside the root, from component
     /// `start` on (the ones before are `cache[..start]`).
     fn slow(&self, start: usize, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {

@@ -525,17 +525,12 @@ fn read_file_json(path: &Path) -> Result<Value> {
 
 /// The directory of the auth file `path`, made if missing: the user's
 /// alone (0700), as containers/image makes it.
-fn make_auth_dir(path: &Path) -> std::io::Result<PathBuf> {
-    let d = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(d) => d.to_path_buf(),
-        None => PathBuf::from("."),
-    };
+fn make_auth_dir(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
-        .create(&d)?;
-    Ok(d)
+        .create(crate::fsutil::dir_of(path))
 }
 
 /// Run `f` (a read, change and rewrite of the auth file `path`) holding
@@ -544,14 +539,14 @@ fn make_auth_dir(path: &Path) -> std::io::Result<PathBuf> {
 /// is not there is not made: there is nothing to change.
 fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
-    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        Some(d) if !create && !d.is_dir() => return f(),
-        _ if create => make_auth_dir(path).map_err(ctx)?,
-        Some(d) => d.to_path_buf(),
-        None => PathBuf::from("."),
-    };
+    let dir = crate::fsutil::dir_of(path);
+    if create {
+        make_auth_dir(path).map_err(ctx)?;
+    } else if !dir.is_dir() {
+        return f();
+    }
     let fd = rustix::fs::open(
-        &dir,
+        dir,
         rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
@@ -561,11 +556,11 @@ fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -
     f()
 }
 
-/// Write `v` to `path` as a 0600 file (temp file, then rename).
+/// Write `v` to `path` as a 0600 file (temp file, then rename), under
+/// [`with_auth_lock`], which made its directory.
 fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
-    make_auth_dir(path).map_err(ctx)?;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
