@@ -625,8 +625,13 @@ FORMAT
   and a tab; a newline ends the output. Created is a time: it prints as Go
   prints one (2024-01-02 03:04:05 +0000 UTC), json writes it as RFC 3339, and
   it has Go's time methods ({{.Created.Format \"2006-01-02\"}}, .Year, .Month,
-  .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC); Name and Variant are empty when the JSON leaves them
-  out; a key a map (Labels) lacks is <no value> ({{index}}: empty). -f json
+  .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC). Values
+  are Go's: a list or map the image lacks (Env, Labels) prints [] or map[] and
+  is null under json; LayersData entries, and --config's Config, RootFS and
+  History entries, are structs ({{.RootFS}} prints {layers [sha256:…]}).
+  Config keys are read as Go reads them, ignoring case. Name and Variant are
+  empty when the JSON leaves them out; a key a map (Labels) lacks is
+  <no value> ({{index}}: empty). -f json
   (or '') is the JSON. A template that cannot be read exits 2 before anything
   is fetched; a field that is not there, or a variable used before it is
   declared, exits 3 when the template runs, printing nothing. With

@@ -799,10 +799,57 @@ fn inspect_config_prints_as_skopeo_does() {
         for k in ["Created", "Labels"] {
             assert_eq!(l[k], s[k], "{k}");
         }
-        let f = "{{.Created}} {{.Labels}}";
-        let s = ok(skopeo().args(["inspect", "--tls-verify=false", "--format", f, &img]));
-        let l = ok(lade().args(["inspect", "--tls-verify=false", "--format", f, &img]));
-        assert_eq!(String::from_utf8_lossy(&l), String::from_utf8_lossy(&s));
+        // Absent lists and maps are Go's nil ones: printed empty, and the
+        // structs of --config print as Go prints structs.
+        for (extra, f) in [
+            (None, "{{.Created}} {{.Labels}} {{.Env}} {{len .Env}} {{if .Env}}e{{end}}"),
+            (
+                Some("--config"),
+                "{{.Config}} {{.RootFS}} {{.History}} {{len .History}} {{.Config.Volumes}} {{range .Config.Env}}x{{else}}none{{end}} [{{index .Config.Labels \"k\"}}]",
+            ),
+        ] {
+            let run = |mut c: Command| {
+                c.args(["inspect", "--tls-verify=false", "--format", f]);
+                ok(c.args(extra).arg(&img))
+            };
+            let (s, l) = (run(skopeo()), run(lade()));
+            assert_eq!(String::from_utf8_lossy(&l), String::from_utf8_lossy(&s), "{f}");
+        }
+        // json writes them as Go does: null (skopeo 1.9 has no json).
+        let conf = json(&ok(lade().args([
+            "inspect",
+            "--config",
+            "--tls-verify=false",
+            &img,
+        ])));
+        let out = ok_str(lade().args([
+            "inspect",
+            "--config",
+            "--tls-verify=false",
+            "--format",
+            "{{json .Config}}|{{json .History}}|{{json .Created}}|{{json .Config.Env}}",
+            &img,
+        ]));
+        let parts: Vec<&str> = out.trim_end().split('|').collect();
+        assert_eq!(
+            serde_json::from_str::<Value>(parts[0]).unwrap(),
+            conf["config"]
+        );
+        assert_eq!(parts[1], "null");
+        assert_eq!(
+            serde_json::from_str::<Value>(parts[2]).unwrap(),
+            conf.get("created").cloned().unwrap_or(Value::Null)
+        );
+        assert_eq!(parts[3], "null");
+        let out = ok_str(lade().args([
+            "inspect",
+            "--tls-verify=false",
+            "--format",
+            "{{json .Env}} {{json .Labels}}",
+            &img,
+        ]));
+        let plain = json(&ok(lade().args(["inspect", "--tls-verify=false", &img])));
+        assert_eq!(out.trim_end(), format!("null {}", plain["Labels"]));
     }
 
     let config_plain = config.clone();
@@ -813,6 +860,19 @@ fn inspect_config_prints_as_skopeo_does() {
         (false, &odd),
     ] {
         let img = pushed(docker, config);
+        // The plain view reads keys as Go does, ignoring case.
+        let s = json(&ok(skopeo().args(["inspect", "--tls-verify=false", &img])));
+        let l = json(&ok(lade().args(["inspect", "--tls-verify=false", &img])));
+        for k in [
+            "Created",
+            "DockerVersion",
+            "Labels",
+            "Architecture",
+            "Os",
+            "Env",
+        ] {
+            assert_eq!(l[k], s[k], "docker={docker} {k}");
+        }
         let mut extras = vec![vec!["--config"], vec!["--config", "--raw"]];
         // (Templates over the usual config: skopeo's output writer treats
         // tabs and form feeds as columns.)
@@ -826,6 +886,12 @@ fn inspect_config_prints_as_skopeo_does() {
                 "--config",
                 "--format",
                 "{{.Created}} {{.Config.Labels}} {{.Config.ExposedPorts}} {{.Config.Volumes}} {{.Config.ArgsEscaped}} {{.OSVersion}}|{{.RootFS.Type}}",
+            ]);
+            // Times have a time's methods; structs print as Go's do.
+            extras.push(vec![
+                "--config",
+                "--format",
+                "{{.Created.Year}} {{.Created.Format \"2006-01-02T15:04\"}} {{range .History}}{{.Created.Unix}} {{end}}|{{.Config}}|{{.RootFS}}|{{range .History}}{{.}}{{end}}|{{.History}}",
             ]);
         }
         for extra in extras {

@@ -198,7 +198,7 @@ impl Job<'_> {
             }
             return self.store_bytes(&bytes);
         }
-        let config: ImageConfig = serde_json::from_slice(&bytes)
+        let config = ImageConfig::parse(&bytes)
             .map_err(|e| Error::new(format!("not a valid image config: {e}")))?;
         if config.rootfs.kind != "layers" {
             return Err(Error::new(

@@ -5,6 +5,7 @@ use std::io::Write;
 use serde_json::{json, Map, Value};
 
 use super::stdout;
+use super::template::{self, Nil};
 use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     let platform = super::platform_of(g)?;
     // A template is read before anything is fetched.
     let template = match a.format.as_deref() {
-        Some(f) if !super::template::is_json(f) => Some(super::template::Template::parse(f)?),
+        Some(f) if !template::is_json(f) => Some(template::Template::parse(f)?),
         _ => None,
     };
     let r = transport::parse(&a.image)?;
@@ -68,7 +69,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
-    let config: ImageConfig = serde_json::from_slice(&config_bytes)
+    let config = ImageConfig::parse(&config_bytes)
         .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
     let cc = config.config.clone().unwrap_or_default();
     let mut o = Map::new();
@@ -104,7 +105,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     let created = config
         .created
         .as_deref()
-        .map(|t| super::template::go_json_time(t).unwrap_or_else(|| t.to_string()));
+        .map(|t| template::go_json_time(t).unwrap_or_else(|| t.to_string()));
     o.insert("Created".into(), json!(created));
     // From the config whatever the manifest format, as skopeo does.
     let docker_version = config.docker_version.clone().unwrap_or_default();
@@ -143,7 +144,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     o.insert("Env".into(), json!(cc.env));
     match &template {
         Some(t) => {
-            let v = super::template::inspect_data(Value::Object(o));
+            let v = template::inspect_data(Value::Object(o));
             out.write_all(t.render(&v)?.as_bytes())?
         }
         None => write_pretty(&mut out, &Value::Object(o))?,
@@ -268,12 +269,12 @@ fn oci_config(v: &Value) -> (Value, Value) {
             "ExposedPorts",
             "ExposedPorts",
             sorted(get(&c, "ExposedPorts")),
-            Map,
+            Set,
         ),
         ("Env", "Env", get(&c, "Env"), List),
         ("Entrypoint", "Entrypoint", get(&c, "Entrypoint"), List),
         ("Cmd", "Cmd", get(&c, "Cmd"), List),
-        ("Volumes", "Volumes", sorted(get(&c, "Volumes")), Map),
+        ("Volumes", "Volumes", sorted(get(&c, "Volumes")), Set),
         ("WorkingDir", "WorkingDir", get(&c, "WorkingDir"), Text),
         ("Labels", "Labels", labels, Map),
         ("StopSignal", "StopSignal", get(&c, "StopSignal"), Text),
@@ -334,16 +335,12 @@ fn oci_config(v: &Value) -> (Value, Value) {
         ("rootfs", "RootFS", Some(rootfs_j), Always(json!({}))),
         ("history", "History", Some(Value::Array(hist_j)), List),
     ]);
-    // Sets (map[string]struct{}): an empty struct prints as {} in Go.
-    let mut config_g = config_g;
-    for k in ["ExposedPorts", "Volumes"] {
-        if let Some(Value::Object(m)) = config_g.get_mut(k) {
-            m.values_mut().for_each(|v| *v = json!("{}"));
-        }
-    }
     g["Config"] = config_g;
     g["RootFS"] = rootfs_g;
-    g["History"] = Value::Array(hist_g);
+    g["History"] = match field(v, "history") {
+        Some(Value::Array(_)) => Value::Array(hist_g),
+        _ => template::nil_value(Nil::Slice),
+    };
     (j, g)
 }
 
@@ -353,6 +350,8 @@ enum Zero {
     Bool,
     List,
     Map,
+    /// A map[string]struct{}.
+    Set,
     /// A *time.Time.
     Time,
     /// Written even when empty (no omitempty), as this when absent.
@@ -376,24 +375,34 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
         };
         let (jv, gv) = match (&zero, value) {
             (Zero::Time, Some(Value::String(t))) => (
-                Value::String(super::template::go_json_time(&t).unwrap_or_else(|| t.clone())),
-                Value::String(super::template::go_time(&t).unwrap_or(t)),
+                Value::String(template::go_json_time(&t).unwrap_or_else(|| t.clone())),
+                match template::go_time(&t) {
+                    Some(_) => template::time_value(&t),
+                    None => Value::String(t),
+                },
             ),
+            (Zero::Always(Value::Null), None) => (Value::Null, template::nil_value(Nil::Slice)),
             (Zero::Always(z), None) => (z.clone(), z.clone()),
+            // (a set's members are empty structs)
+            (Zero::Set, Some(Value::Object(m))) => {
+                let empty = || template::struct_value(json!({}), Map::new());
+                let g = m.keys().map(|k| (k.clone(), empty())).collect();
+                (Value::Object(m), Value::Object(g))
+            }
             (_, Some(v)) => (v.clone(), v),
             (Zero::Text, None) => (Value::Null, json!("")),
             (Zero::Bool, None) => (Value::Null, json!(false)),
-            (Zero::List, None) => (Value::Null, json!([])),
-            (Zero::Map, None) => (Value::Null, json!({})),
-            // (a nil *time.Time prints so)
-            (Zero::Time, None) => (Value::Null, json!("<nil>")),
+            (Zero::List, None) => (Value::Null, template::nil_value(Nil::Slice)),
+            (Zero::Map | Zero::Set, None) => (Value::Null, template::nil_value(Nil::Map)),
+            (Zero::Time, None) => (Value::Null, template::nil_value(Nil::Ptr)),
         };
         if matches!(zero, Zero::Always(_)) || !empty {
             j.insert(key.into(), jv);
         }
         g.insert(name.into(), gv);
     }
-    (Value::Object(j), Value::Object(g))
+    let j = Value::Object(j);
+    (j.clone(), template::struct_value(j, g))
 }
 
 /// One entry per image of an index (or the single image), in one call:
@@ -435,7 +444,7 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
     } else {
         let m = top.manifest()?;
         let p = if m.config.media_type.is_config() {
-            let c: ImageConfig = serde_json::from_slice(&read_config(src, &m.config)?)
+            let c = ImageConfig::parse(&read_config(src, &m.config)?)
                 .map_err(|e| Error::new(format!("config: {e}")))?;
             c.platform()
         } else {
@@ -466,12 +475,12 @@ mod tests {
             ("2024-05-06T07:08:09.5-02:00", "2024-05-06T07:08:09.5-02:00"),
         ] {
             assert_eq!(
-                super::super::template::go_json_time(given).as_deref(),
+                super::template::go_json_time(given).as_deref(),
                 Some(want),
                 "{given}"
             );
         }
-        assert_eq!(super::super::template::go_json_time("yesterday"), None);
+        assert_eq!(super::template::go_json_time("yesterday"), None);
     }
 
     #[test]

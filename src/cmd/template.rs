@@ -20,7 +20,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
 
@@ -604,21 +604,28 @@ fn exec(
             Node::Range(p, body, otherwise) => {
                 // The range's variables are bound per item, not to the list.
                 let v = eval_cmds(p, dot, vars)?;
-                let items: Vec<(Value, &Value)> = match &v {
-                    Value::Array(a) => a
+                let items: Vec<(Value, &Value)> = match (go_kind(&v), &v) {
+                    (Some(Go::Nil(Nil::Map | Nil::Slice)), _) => Vec::new(),
+                    (Some(_), other) => {
+                        return Err(exec_err(format!(
+                            "range can't iterate over {}",
+                            show(other)
+                        )))
+                    }
+                    (None, Value::Array(a)) => a
                         .iter()
                         .enumerate()
                         .map(|(i, x)| (Value::from(i), x))
                         .collect(),
-                    Value::Object(m) => {
+                    (None, Value::Object(m)) => {
                         let mut keys: Vec<&String> = m.keys().collect();
                         keys.sort();
                         keys.into_iter()
                             .map(|k| (Value::String(k.clone()), &m[k]))
                             .collect()
                     }
-                    Value::Null => Vec::new(),
-                    other => {
+                    (None, Value::Null) => Vec::new(),
+                    (None, other) => {
                         return Err(exec_err(format!(
                             "range can't iterate over {}",
                             show(other)
@@ -752,6 +759,74 @@ fn as_time(v: &Value) -> Option<&str> {
         Value::Object(m) if m.len() == 1 => m.get(TIME_KEY).and_then(Value::as_str),
         _ => None,
     }
+}
+
+/// The key that makes an object a Go struct: its value is the struct's
+/// JSON (what `json` writes: JSON names, empty fields left out), the
+/// other keys are its fields by Go name, in the struct's order (it
+/// prints as Go prints a struct, `{v1 v2 …}`).
+const STRUCT_KEY: &str = "\u{0}struct";
+
+/// The key that makes an object a nil map (`"map"`), slice (`"slice"`)
+/// or pointer (`"ptr"`, a time's that is not there): it prints `map[]`,
+/// `[]` or `<nil>`, a map or slice has no items, as an empty one, and
+/// `json` writes it as null.
+const NIL_KEY: &str = "\u{0}nil";
+
+/// A Go struct of `json` (its JSON) and `fields` (by Go name, in order).
+pub fn struct_value(json: Value, fields: Map<String, Value>) -> Value {
+    let mut m = Map::with_capacity(fields.len() + 1);
+    m.insert(STRUCT_KEY.into(), json);
+    m.extend(fields);
+    Value::Object(m)
+}
+
+/// A nil map, slice or pointer.
+pub fn nil_value(kind: Nil) -> Value {
+    let name = match kind {
+        Nil::Map => "map",
+        Nil::Slice => "slice",
+        Nil::Ptr => "ptr",
+    };
+    let mut m = Map::new();
+    m.insert(NIL_KEY.into(), json!(name));
+    Value::Object(m)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nil {
+    Map,
+    Slice,
+    Ptr,
+}
+
+/// A value of a Go type JSON has no form for.
+enum Go<'v> {
+    Time(&'v str),
+    /// JSON, fields
+    Struct(&'v Value, &'v Map<String, Value>),
+    Nil(Nil),
+}
+
+fn go_kind(v: &Value) -> Option<Go<'_>> {
+    let Value::Object(m) = v else { return None };
+    if let Some(t) = as_time(v) {
+        return Some(Go::Time(t));
+    }
+    match m.iter().next() {
+        Some((k, j)) if k == STRUCT_KEY => Some(Go::Struct(j, m)),
+        Some((k, kind)) if k == NIL_KEY && m.len() == 1 => Some(Go::Nil(match kind.as_str() {
+            Some("map") => Nil::Map,
+            Some("slice") => Nil::Slice,
+            _ => Nil::Ptr,
+        })),
+        _ => None,
+    }
+}
+
+/// A struct's fields, its marker left out.
+fn struct_fields(m: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+    m.iter().filter(|(k, _)| k.as_str() != STRUCT_KEY)
 }
 
 /// A time's parts: date, clock, nanoseconds, and offset east of UTC in
@@ -1090,9 +1165,9 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
         }
         v = match v {
             Value::Object(m) => match m.get(f) {
-                Some(x) => x,
-                None if is_map(m) => return Ok(Value::Null),
-                None => return Err(exec_err(format!("can't evaluate field {f}"))),
+                Some(x) if !f.starts_with('\0') => x,
+                _ if is_map(v) => return Ok(Value::Null),
+                _ => return Err(exec_err(format!("can't evaluate field {f} in {}", show(v)))),
             },
             Value::Null => return Ok(Value::Null),
             other => {
@@ -1106,13 +1181,24 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
     Ok(v.clone())
 }
 
-/// An object of strings only is a map (labels, annotations): a key it
-/// lacks has no value. Other objects are records, whose fields are fixed.
-fn is_map(m: &Map<String, Value>) -> bool {
-    m.values().all(Value::is_string)
+/// An object of strings only is a map (labels, annotations), and so is a
+/// nil map: a key it lacks has no value. Other objects are records,
+/// whose fields are fixed.
+fn is_map(v: &Value) -> bool {
+    match (go_kind(v), v) {
+        (Some(Go::Nil(kind)), _) => kind == Nil::Map,
+        (Some(_), _) => false,
+        (None, Value::Object(m)) => m.values().all(Value::is_string),
+        _ => false,
+    }
 }
 
 fn truth(v: &Value) -> bool {
+    match go_kind(v) {
+        Some(Go::Nil(_)) => return false,
+        Some(_) => return true,
+        None => {}
+    }
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -1140,9 +1226,31 @@ fn show(v: &Value) -> String {
 
 /// A value as the templates of those tools print it (Go's %v).
 fn print_value(out: &mut String, v: &Value) {
-    if let Some(t) = as_time(v) {
-        out.push_str(&go_time(t).unwrap_or_else(|| t.to_string()));
-        return;
+    match go_kind(v) {
+        Some(Go::Time(t)) => {
+            out.push_str(&go_time(t).unwrap_or_else(|| t.to_string()));
+            return;
+        }
+        Some(Go::Struct(_, m)) => {
+            out.push('{');
+            for (i, (_, x)) in struct_fields(m).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                print_value(out, x);
+            }
+            out.push('}');
+            return;
+        }
+        Some(Go::Nil(kind)) => {
+            out.push_str(match kind {
+                Nil::Map => "map[]",
+                Nil::Slice => "[]",
+                Nil::Ptr => "<nil>",
+            });
+            return;
+        }
+        None => {}
     }
     match v {
         Value::Null => out.push_str("<no value>"),
@@ -1221,6 +1329,11 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
     Ok(match f {
         "len" => {
             want(a, 1, f)?;
+            match go_kind(&a[0]) {
+                Some(Go::Nil(Nil::Map | Nil::Slice)) => return Ok(Value::from(0)),
+                Some(_) => return Err(exec_err(format!("len of {}", show(&a[0])))),
+                None => {}
+            }
             Value::from(match &a[0] {
                 Value::String(s) => s.len(),
                 Value::Array(x) => x.len(),
@@ -1235,6 +1348,27 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
                 .ok_or_else(|| exec_err("index takes arguments"))?;
             let mut v = first.clone();
             for k in keys {
+                match go_kind(&v) {
+                    // a nil map gives its values' zero value
+                    Some(Go::Nil(Nil::Map)) => {
+                        v = Value::String(String::new());
+                        continue;
+                    }
+                    Some(Go::Nil(Nil::Slice)) => {
+                        return Err(exec_err(format!(
+                            "index {} out of range (length 0)",
+                            show(k)
+                        )))
+                    }
+                    Some(_) => {
+                        return Err(exec_err(format!(
+                            "cannot index {} with {}",
+                            show(&v),
+                            show(k)
+                        )))
+                    }
+                    None => {}
+                }
                 v =
                     match (&v, k) {
                         (Value::Array(x), Value::Number(n)) => {
@@ -1246,7 +1380,7 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
                         (Value::Object(m), Value::String(s)) => {
                             m.get(s).cloned().unwrap_or_else(|| {
                                 // a map of strings gives the empty string
-                                if is_map(m) {
+                                if is_map(&v) {
                                     Value::String(String::new())
                                 } else {
                                     Value::Null
@@ -1378,14 +1512,19 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
 /// Objects of strings only (labels, annotations: maps, which those tools
 /// print with their keys sorted) sorted; others (records) as they are.
 fn go_maps(v: &Value) -> Value {
-    if let Some(t) = as_time(v) {
-        return Value::String(go_json_time(t).unwrap_or_else(|| t.to_string()));
+    match go_kind(v) {
+        Some(Go::Time(t)) => {
+            return Value::String(go_json_time(t).unwrap_or_else(|| t.to_string()))
+        }
+        Some(Go::Struct(j, _)) => return j.clone(),
+        Some(Go::Nil(_)) => return Value::Null,
+        None => {}
     }
     match v {
         Value::Array(a) => Value::Array(a.iter().map(go_maps).collect()),
         Value::Object(m) => {
             let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            if is_map(m) {
+            if is_map(v) {
                 entries.sort_by(|x, y| x.0.cmp(y.0));
             }
             Value::Object(
@@ -1707,21 +1846,22 @@ pub fn inspect_data(mut v: Value) -> Value {
             m.entry(k.to_string())
                 .or_insert(Value::String(String::new()));
         }
-        for k in ["Labels"] {
+        // Go's nil maps and slices (map[] and [], null under json).
+        for k in ["Labels", "Env", "RepoTags", "Layers", "LayersData"] {
             if m.get(k).is_some_and(Value::is_null) {
-                m.insert(k.into(), Value::Object(Map::new()));
+                let kind = if k == "Labels" { Nil::Map } else { Nil::Slice };
+                m.insert(k.into(), nil_value(kind));
             }
         }
-        for k in ["Env", "RepoTags", "Layers", "LayersData"] {
-            if m.get(k).is_some_and(Value::is_null) {
-                m.insert(k.into(), Value::Array(Vec::new()));
-            }
-        }
-        // A layer's annotations are a map too (map[] when it has none).
+        // Layers are structs (ImageInspectLayer), their annotations a map.
         if let Some(Value::Array(layers)) = m.get_mut("LayersData") {
-            for l in layers.iter_mut().filter_map(Value::as_object_mut) {
-                if l.get("Annotations").is_some_and(Value::is_null) {
-                    l.insert("Annotations".into(), Value::Object(Map::new()));
+            for l in layers.iter_mut() {
+                if let Value::Object(f) = l {
+                    let mut f = f.clone();
+                    if f.get("Annotations").is_some_and(Value::is_null) {
+                        f.insert("Annotations".into(), nil_value(Nil::Map));
+                    }
+                    *l = struct_value(l.clone(), f);
                 }
             }
         }
@@ -1733,9 +1873,9 @@ pub fn inspect_data(mut v: Value) -> Value {
         {
             m.insert("Created".into(), t);
         }
-        // A time.Time pointer that is nil prints so.
+        // A time.Time pointer that is nil.
         if m.get("Created").is_some_and(Value::is_null) {
-            m.insert("Created".into(), Value::String("<nil>".into()));
+            m.insert("Created".into(), nil_value(Nil::Ptr));
         }
     }
     v
@@ -1762,6 +1902,37 @@ mod tests {
             ),
             "map[]|map[] map[k:v] \n"
         );
+        // Nil maps and slices are empty, but null under json; layers are
+        // structs: printed {v1 v2 …}, written as their JSON.
+        let v = inspect_data(json!({"Labels": null, "Env": null, "LayersData": [
+            {"MIMEType": "m", "Digest": "sha256:ab", "Size": 1, "Annotations": null}]}));
+        assert_eq!(
+            r(
+                "{{json .Labels}} {{json .Env}} {{len .Labels}} {{len .Env}} {{.Env}} [{{index .Labels \"k\"}}] {{.Labels.k}} {{if .Labels}}y{{else}}n{{end}} {{range .Env}}x{{else}}e{{end}}",
+                &v
+            ),
+            "null null 0 0 [] [] <no value> n e\n"
+        );
+        assert_eq!(
+            r("{{.LayersData}} {{json .LayersData}}", &v),
+            "[{m sha256:ab 1 map[]}] [{\"MIMEType\":\"m\",\"Digest\":\"sha256:ab\",\"Size\":1,\"Annotations\":null}]\n"
+        );
+        for (f, e) in [
+            ("{{index .Env 0}}", "index 0 out of range (length 0)"),
+            (
+                "{{range index .LayersData 0}}{{end}}",
+                "range can't iterate over {m",
+            ),
+            ("{{len (index .LayersData 0)}}", "len of {m"),
+            (
+                "{{(index .LayersData 0).Nope}}",
+                "can't evaluate field Nope in {m",
+            ),
+        ] {
+            let t = Template::parse(f).unwrap();
+            let err = t.render(&v).unwrap_err();
+            assert!(err.message().contains(e), "{f}: {}", err.message());
+        }
     }
 
     #[test]

@@ -394,7 +394,7 @@ fn copy_single(
     // The config: read whole, verified; its diff_ids check decompressed layers.
     let config_bytes = read_config(src, &manifest.config)?;
     let diff_ids: Vec<Digest> = if manifest.config.media_type.is_config() {
-        let config: ImageConfig = serde_json::from_slice(&config_bytes)
+        let config = ImageConfig::parse(&config_bytes)
             .map_err(|e| Error::new(format!("config {}: {e}", manifest.config.digest)))?;
         // --platform for a single image (not an index's instance): it
         // must be for one of them, as with docker pull --platform; nothing

@@ -241,6 +241,41 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
+    /// A config as Go's encoding/json reads one into its structure, as
+    /// skopeo and Docker read it: a key names the field it matches
+    /// ignoring ASCII case (`"Architecture"`, `"OS"`, `"Env"` for `env`),
+    /// and of keys naming one field, the last wins.
+    pub fn parse(bytes: &[u8]) -> serde_json::Result<ImageConfig> {
+        const TOP: &[&str] = &[
+            "created",
+            "author",
+            "architecture",
+            "os",
+            "variant",
+            "config",
+            "rootfs",
+            "history",
+            "docker_version",
+        ];
+        const CONFIG: &[&str] = &["Env", "Entrypoint", "Cmd", "WorkingDir", "User", "Labels"];
+        const ROOTFS: &[&str] = &["type", "diff_ids"];
+        const HISTORY: &[&str] = &["created", "created_by", "author", "comment", "empty_layer"];
+        let mut v: Value = serde_json::from_slice(bytes)?;
+        fold_keys(&mut v, TOP);
+        if let Value::Object(m) = &mut v {
+            if let Some(c) = m.get_mut("config") {
+                fold_keys(c, CONFIG);
+            }
+            if let Some(r) = m.get_mut("rootfs") {
+                fold_keys(r, ROOTFS);
+            }
+            if let Some(Value::Array(h)) = m.get_mut("history") {
+                h.iter_mut().for_each(|e| fold_keys(e, HISTORY));
+            }
+        }
+        serde_json::from_value(v)
+    }
+
     /// The platform the config names; None when it names no OS and
     /// architecture (an artifact's).
     pub fn platform(&self) -> Option<Platform> {
@@ -278,6 +313,22 @@ pub struct ContainerConfig {
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The keys of object `v` that name one of `names` ignoring ASCII case
+/// renamed to it, in order (a later one replacing an earlier value).
+fn fold_keys(v: &mut Value, names: &[&str]) {
+    let Value::Object(m) = v else { return };
+    let fold = |k: &str| names.iter().find(|n| n.eq_ignore_ascii_case(k));
+    if m.keys().all(|k| fold(k).is_none_or(|n| *n == k)) {
+        return;
+    }
+    for (k, x) in std::mem::take(m) {
+        match fold(&k) {
+            Some(n) => m.insert(n.to_string(), x),
+            None => m.insert(k, x),
+        };
+    }
 }
 
 fn labels_or_null<'de, D>(d: D) -> std::result::Result<Option<BTreeMap<String, String>>, D::Error>

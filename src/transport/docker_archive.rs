@@ -434,7 +434,7 @@ impl ArchiveSource {
             .read_small(&item.config, MAX_MANIFEST_SIZE)
             .context("manifest.json Config")?;
         let config_digest = Digest::of_bytes(&config);
-        let parsed: ImageConfig = serde_json::from_slice(&config)
+        let parsed = ImageConfig::parse(&config)
             .map_err(|e| Error::new(format!("the image config {:?}: {e}", item.config)))?;
         let diff_ids = &parsed.rootfs.diff_ids;
         if diff_ids.len() != item.layers.len() {
@@ -919,7 +919,7 @@ impl ImageDestination for ArchiveDest {
                 "config {config_digest} was not written before the manifest"
             )));
         };
-        let cfg: ImageConfig = serde_json::from_slice(&config)
+        let cfg = ImageConfig::parse(&config)
             .map_err(|e| Error::new(format!("the image config: {e}")))?;
         if cfg.rootfs.diff_ids.len() != parsed.layers.len() {
             return Err(Error::new(format!(

@@ -111,7 +111,7 @@ pub fn unpack_image(
     let config_bytes = read_config(src, &manifest.config)?;
     let config: Option<ImageConfig> = if manifest.config.media_type.is_config() {
         Some(
-            serde_json::from_slice(&config_bytes)
+            ImageConfig::parse(&config_bytes)
                 .map_err(|e| Error::new(format!("config {}: {e}", manifest.config.digest)))?,
         )
     } else {

@@ -332,7 +332,7 @@ impl StreamedSource for DaemonSource {
                 self.config_digest
             )))
         })?;
-        let parsed: ImageConfig = serde_json::from_slice(&config)
+        let parsed = ImageConfig::parse(&config)
             .map_err(|e| self.ctx(Error::new(format!("the image config: {e}"))))?;
         if parsed.rootfs.diff_ids != self.diff_ids {
             return Err(self.ctx(Error::new(
