@@ -2097,3 +2097,66 @@ fn bad_layers_are_named_in_words() {
     );
     assert!(err.contains("cannot become a regular file"), "{err}");
 }
+
+/// umoci 0.4 writes layers whose tar stream stops right after the last
+/// file's data (no padding, no end blocks); Go's reader, and so umoci,
+/// Docker and containerd, take them. So does lade: unpack, unpack-layer
+/// and hash-object of a layer umoci made, against umoci's own unpack.
+#[test]
+fn layers_umoci_wrote_without_end_blocks_unpack() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let src = t.path().join("src");
+    fs::create_dir_all(src.join("b")).unwrap();
+    fs::write(src.join("b/b.txt"), b"world\n").unwrap();
+    fs::write(src.join("b/c.txt"), vec![b'c'; 700]).unwrap();
+    let layout = t.path().join("base");
+    let image = format!("{}:b", layout.display());
+    ok(Command::new("umoci")
+        .args(["init", "--layout"])
+        .arg(&layout));
+    ok(Command::new("umoci").args(["new", "--image", &image]));
+    ok(Command::new("umoci")
+        .args(["insert", "--image", &image])
+        .arg(src.join("b"))
+        .arg("/b"));
+    let theirs = t.path().join("theirs");
+    ok(Command::new("umoci")
+        .args(["unpack", "--image", &image])
+        .arg(&theirs));
+    let ours = t.path().join("ours");
+    ok(lade()
+        .args(["unpack", "-q"])
+        .arg(format!("oci:{image}"))
+        .arg(&ours));
+    assert_same_tree(&tree(&ours), &tree(&theirs.join("rootfs")), "umoci's layer");
+    assert_eq!(fs::read(ours.join("b/b.txt")).unwrap(), b"world\n");
+    // The plumbing reads the layer too.
+    let manifest = json(&ok(lade()
+        .args(["inspect", "--raw"])
+        .arg(format!("oci:{image}"))));
+    let layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let one = t.path().join("one");
+    ok(lade()
+        .arg("--store")
+        .arg(&layout)
+        .args(["unpack-layer", &layer])
+        .arg(&one));
+    assert_eq!(fs::read(one.join("b/c.txt")).unwrap(), vec![b'c'; 700]);
+    let blob = layout.join("blobs/sha256").join(&layer[7..]);
+    let out = ok_str(
+        lade()
+            .args([
+                "hash-object",
+                "-t",
+                "application/vnd.oci.image.layer.v1.tar+gzip",
+            ])
+            .arg(&blob),
+    );
+    assert_eq!(out.trim(), layer);
+}

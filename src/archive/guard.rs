@@ -40,6 +40,8 @@ pub struct TarGuard<R> {
     fill: usize,
     /// Data and padding left of the current entry.
     left: u64,
+    /// Of which padding.
+    pad: u64,
     /// Data (not padding) left of the current PAX header, being kept.
     pax_left: u64,
     /// The current PAX header's records, when one is being read.
@@ -65,6 +67,7 @@ impl<R> TarGuard<R> {
             block: [0; BLOCK],
             fill: 0,
             left: 0,
+            pad: 0,
             pax_left: 0,
             pax: None,
             pending_pax: None,
@@ -249,6 +252,7 @@ impl<R> TarGuard<R> {
         self.left = size.checked_next_multiple_of(BLOCK as u64).ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, "tar: entry size overflow")
         })?;
+        self.pad = self.left - size;
         let sparse_ext =
             recognized && kind.is_gnu_sparse() && h.as_gnu().is_some_and(|g| g.is_extended());
         self.sparse_blocks = 0;
@@ -289,8 +293,21 @@ fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
 }
 
 impl<R: Read> Read for TarGuard<R> {
+    /// The stream's bytes. A stream that ends in the padding after an
+    /// entry's data (umoci 0.4 writes layers that stop right after the
+    /// last file's data, with no padding and no end blocks) has the rest
+    /// of that padding added: the parser then finds the end of the
+    /// stream at a header boundary, its end of the archive, as Go's
+    /// archive/tar (Docker, containerd, umoci) reads such a stream. One
+    /// that ends inside a header or an entry's data stays short.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.phase == Phase::Data && self.left <= self.pad {
+            let k = (self.left as usize).min(buf.len());
+            buf[..k].fill(0);
+            self.follow(&buf[..k])?;
+            return Ok(k);
+        }
         self.follow(&buf[..n])?;
         Ok(n)
     }
@@ -341,6 +358,35 @@ mod tests {
             v.push((String::from_utf8_lossy(&e.path_bytes()).into_owned(), d));
         }
         Ok(v)
+    }
+
+    /// A stream that stops in the padding after the last entry's data
+    /// (umoci 0.4's layers) ends there, as Go's reader ends it; one that
+    /// stops inside data or a header is short.
+    #[test]
+    fn a_stream_ending_in_padding_ends_the_archive() {
+        let mut t = Vec::new();
+        entry(&mut t, "a", b'0', b"hello");
+        entry(&mut t, "d/", b'5', b"");
+        t.extend(header("z", b'0', 6));
+        t.extend_from_slice(b"world\n");
+        let want = vec![
+            ("a".to_string(), b"hello".to_vec()),
+            ("d/".to_string(), Vec::new()),
+            ("z".to_string(), b"world\n".to_vec()),
+        ];
+        // no padding, some of it, all of it with no end blocks
+        for pad in [0, 100, 506] {
+            let mut s = t.clone();
+            s.resize(t.len() + pad, 0);
+            assert_eq!(names(&s).unwrap(), want, "{pad}");
+        }
+        // Cut inside the last data, inside a header: short.
+        assert!(names(&t[..t.len() - 1]).is_err());
+        let mut h = t.clone();
+        h.resize(t.len().div_ceil(BLOCK) * BLOCK, 0);
+        h.extend(&header("y", b'0', 1)[..100]);
+        assert!(names(&h).is_err());
     }
 
     #[test]
