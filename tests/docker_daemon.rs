@@ -1012,3 +1012,111 @@ fn layers_the_export_names_by_digest() {
     );
     assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
 }
+
+/// `docker save` of one image under two tags, and of an untagged image:
+/// sync writes the image under each of its tags (dir: tree, registry);
+/// an image with no tag stops the sync before anything is written, and
+/// with --keep-going fails alone.
+#[test]
+fn sync_of_a_docker_save_writes_every_tag() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let t = tempdir();
+    let second = format!("{}:second", img.split(':').next().unwrap());
+    docker_ok(&host, &["tag", img, &second]);
+    let saved = t.path().join("two.tar");
+    docker_ok(
+        &host,
+        &["save", "-o", saved.to_str().unwrap(), img, &second],
+    );
+    let tree = t.path().join("tree");
+    ok(lade().args([
+        "sync",
+        "-q",
+        &format!("docker-archive:{}", saved.display()),
+        &format!("dir:{}", tree.display()),
+    ]));
+    let mut dirs: Vec<String> = fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs, ["lade-dd-small:1", "lade-dd-small:second"]);
+    if let Some(reg) = registry() {
+        let repo = format!("docker://{reg}/{}", unique("saved/app"));
+        ok(lade().args([
+            "sync",
+            "-q",
+            "--dest-tls-verify=false",
+            &format!("docker-archive:{}", saved.display()),
+            &repo,
+        ]));
+        let tags = json(&ok(lade().args(["list-tags", "--tls-verify=false", &repo])));
+        let mut tags: Vec<&str> = tags["Tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        tags.sort();
+        assert_eq!(tags, ["1", "second"]);
+        let digest = |tag: &str| {
+            json(&ok(lade().args([
+                "inspect",
+                "--tls-verify=false",
+                &format!("{repo}:{tag}"),
+            ])))["Digest"]
+                .clone()
+        };
+        assert_eq!(digest("1"), digest("second"));
+    }
+    // An untagged image (saved by ID) beside a tagged one.
+    let id = image_inspect(&host, img)["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = format!("lade-dd-other:{}", std::process::id());
+    build_image(
+        &host,
+        &other,
+        "FROM lade-test-base:1\nCOPY o /o\n",
+        &[("o", b"other\n")],
+    );
+    let mixed = t.path().join("mixed.tar");
+    docker_ok(&host, &["save", "-o", mixed.to_str().unwrap(), &other, &id]);
+    let tree2 = t.path().join("tree2");
+    let err = fails_with(
+        lade().args([
+            "sync",
+            &format!("docker-archive:{}", mixed.display()),
+            &format!("dir:{}", tree2.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains("no tag to write it under"), "{err}");
+    assert!(err.contains("nothing was copied"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        !tree2.exists() || fs::read_dir(&tree2).unwrap().next().is_none(),
+        "nothing written"
+    );
+    let out = run(lade().args([
+        "sync",
+        "-k",
+        &format!("docker-archive:{}", mixed.display()),
+        &format!("dir:{}", tree2.display()),
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("2 images: 1 copied, 0 unchanged, 1 failed"),
+        "{err}"
+    );
+    let said = format!("mixed.tar:@1: no tag to write it under");
+    assert!(
+        err.contains(&said) && !err.contains("@1: docker-archive"),
+        "{err}"
+    );
+    assert!(tree2.join(&other).join("manifest.json").exists());
+    docker_ok(&host, &["rmi", &other, &second]);
+}

@@ -466,6 +466,11 @@ impl ImageReference for WithoutAttachmentTags {
         all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
         Ok(all)
     }
+    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        let mut all = self.0.images_by_name(opts)?;
+        all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
+        Ok(all)
+    }
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ fn images(
                 })
                 .collect()
         }
-        Err(list_err) => match src.all_images(&opts.transport) {
+        Err(list_err) => match src.images_by_name(&opts.transport) {
             Ok(all) => Ok(all
                 .into_iter()
                 .map(|r| (r.docker_reference().unwrap_or_else(|| r.to_string()), r))
@@ -264,11 +264,11 @@ pub fn plan(
         // Where it goes (a destination that cannot take images was
         // refused above); a name it cannot take fails that image only.
         let to = match tag.as_str() {
-            "" => Err(Error::new(format!(
-                "{r}: no tag to write it under (name the images with tags)"
-            ))),
+            "" => Err(Error::new(
+                "no tag to write it under (name the images with tags)",
+            )),
             t if !valid_tag(t) => Err(Error::new(format!(
-                "{r}: {t:?} is not a valid tag (--append-suffix {suffix:?})"
+                "{t:?} is not a valid tag (--append-suffix {suffix:?})"
             ))),
             t => dst.sync_target(r.docker_reference().as_deref(), t),
         };
@@ -338,6 +338,16 @@ pub fn one_per_target<'a>(
 /// Copy every image of `work` its destination does not hold already;
 /// one item per image, in the order given. (See [`one_per_target`].)
 pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
+    if !opts.dry_run && !opts.keep_going {
+        // An image with no place to go (no tag to write it under, say)
+        // stops the sync before any other is copied.
+        if let Some((w, e)) = work.iter().find_map(|w| Some((w, w.to.as_ref().err()?))) {
+            return Err(e
+                .clone()
+                .context(&w.name)
+                .context_after("nothing was copied (--keep-going copies the others)"));
+        }
+    }
     if let (false, false, Some(Ok(to))) =
         (opts.dry_run, opts.keep_going, work.first().map(|w| &w.to))
     {

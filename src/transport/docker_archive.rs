@@ -254,21 +254,48 @@ impl ImageReference for ArchiveRef {
     /// One reference per image: `NAME:TAG` (its first RepoTag) when that
     /// names it alone, so a copy can carry the name along; `@N` otherwise.
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        self.images(opts, false)
+    }
+
+    /// One reference per RepoTag that names its image alone (`@N` for an
+    /// image with none).
+    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        self.images(opts, true)
+    }
+}
+
+impl ArchiveRef {
+    /// The archive's images by their first name (`each_name`: by each),
+    /// `@N` for those no name picks alone.
+    fn images(
+        &self,
+        opts: &TransportOptions,
+        each_name: bool,
+    ) -> Result<Vec<Box<dyn ImageReference>>> {
         let archive = self.open_archive(opts)?;
-        Ok((0..archive.items.len())
-            .map(|i| {
-                let by_name = Archive::tags_of(&archive.items[i])
-                    .first()
-                    .and_then(|t| DockerRef::parse(t).ok())
-                    .map(|r| Selector::Name(r.with_default_tag()))
-                    .filter(|s| archive.select(s).is_ok_and(|j| j == i));
-                Box::new(ArchiveRef {
+        let mut refs: Vec<Box<dyn ImageReference>> = Vec::new();
+        for (i, item) in archive.items.iter().enumerate() {
+            let names: Vec<Selector> = Archive::tags_of(item)
+                .iter()
+                .filter_map(|t| DockerRef::parse(t).ok())
+                .map(|r| Selector::Name(r.with_default_tag()))
+                .filter(|s| archive.select(s).is_ok_and(|j| j == i))
+                .take(if each_name { usize::MAX } else { 1 })
+                .collect();
+            let names = if names.is_empty() {
+                vec![Selector::Index(i)]
+            } else {
+                names
+            };
+            for sel in names {
+                refs.push(Box::new(ArchiveRef {
                     path: self.path.clone(),
-                    sel: by_name.unwrap_or(Selector::Index(i)),
-                    every_name: true,
-                }) as Box<dyn ImageReference>
-            })
-            .collect())
+                    sel,
+                    every_name: !each_name,
+                }));
+            }
+        }
+        Ok(refs)
     }
 }
 

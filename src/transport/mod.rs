@@ -177,6 +177,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         })
     }
 
+    /// For `sync`: [`Self::all_images`], an image that goes by several
+    /// names once under each (a docker-archive image saved as `app:1` and
+    /// `app:latest` is synced as both).
+    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        self.all_images(opts)
+    }
+
     /// For sources holding several images (multi-image archives, layouts):
     /// a reference to each, in order. Default: unsupported.
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
