@@ -1112,9 +1112,9 @@ fn sync_of_a_docker_save_writes_every_tag() {
         err.contains("2 images: 1 copied, 0 unchanged, 1 failed"),
         "{err}"
     );
-    let said = format!("mixed.tar:@1: no tag to write it under");
+    let said = "mixed.tar:@1: no tag to write it under";
     assert!(
-        err.contains(&said) && !err.contains("@1: docker-archive"),
+        err.contains(said) && !err.contains("@1: docker-archive"),
         "{err}"
     );
     assert!(tree2.join(&other).join("manifest.json").exists());
