@@ -310,6 +310,37 @@ fn registry_to_dir_tree_scoped_and_back_as_skopeo_does() {
             "{b:?}"
         );
     }
+    // A symbolic link inside the tree (a host's or a namespace's
+    // directory pointing elsewhere) is refused, nothing written through it.
+    for link_at in [reg.clone(), format!("{reg}/{ns}")] {
+        let linked = t.path().join("linked");
+        let away = t.path().join("away");
+        let _ = std::fs::remove_dir_all(&linked);
+        let _ = std::fs::remove_dir_all(&away);
+        std::fs::create_dir_all(&away).unwrap();
+        let at = linked.join(&link_at);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&away, &at).unwrap();
+        let err = fails_with(
+            lade().args([
+                "sync",
+                "--scoped",
+                "-s",
+                "docker",
+                "-d",
+                "dir",
+                "--src-tls-verify=false",
+                &repo,
+                linked.to_str().unwrap(),
+            ]),
+            3,
+        );
+        assert!(
+            err.contains("a symbolic link inside the sync tree"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(&away).unwrap().count(), 0, "{link_at}");
+    }
     // One image by tag, as skopeo names it.
     ok(lade().args([
         "sync",

@@ -377,7 +377,9 @@ fn plan_repo(
             } else {
                 ""
             };
-            transport::parse(&format!("dir:{}", join(dest, parent)))?
+            let mut d = crate::transport::dir::DirRef::parse(&join(dest, parent))?;
+            d.tree = Some(dest.into());
+            Box::new(d)
         }
     };
     let mut src = transport::parse(&src_name)?;

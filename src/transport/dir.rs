@@ -64,6 +64,11 @@ const MANIFEST_FILE: &str = "manifest.json";
 #[derive(Debug, Clone)]
 pub struct DirRef {
     pub path: PathBuf,
+    /// A sync tree's root, when this is an image directory of one: the
+    /// directories below the root, down to this one, must be directories
+    /// themselves, not symbolic links (the names come from the source; a
+    /// link would send its images elsewhere, outside the tree).
+    pub tree: Option<PathBuf>,
 }
 
 pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
@@ -77,6 +82,7 @@ impl DirRef {
         }
         Ok(DirRef {
             path: PathBuf::from(details),
+            tree: None,
         })
     }
 }
@@ -116,6 +122,9 @@ impl ImageReference for DirRef {
     }
 
     fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        if let Some(root) = &self.tree {
+            check_tree(root, &self.path)?;
+        }
         DirDest::open(&self.path).map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
 
@@ -156,8 +165,39 @@ impl ImageReference for DirRef {
         }
         Ok(Box::new(DirRef {
             path: self.path.join(sub),
+            tree: Some(self.tree.clone().unwrap_or_else(|| self.path.clone())),
         }))
     }
+}
+
+/// The directories between a sync tree's `root` and `dir` (inside it),
+/// those there already: none may be a symbolic link.
+fn check_tree(root: &Path, dir: &Path) -> Result<()> {
+    let Ok(below) = dir.strip_prefix(root) else {
+        return Ok(());
+    };
+    let mut p = root.to_path_buf();
+    let mut parts = below.components().peekable();
+    while let Some(c) = parts.next() {
+        p.push(c);
+        // (the image's own directory: DirDest::open says so itself)
+        if parts.peek().is_none() {
+            break;
+        }
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::new(format!(
+                    "{}: a symbolic link inside the sync tree {}; sync writes into real                      directories only",
+                    p.display(),
+                    root.display()
+                )))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Open a file in the image directory: regular files only, missing is NotFound.
