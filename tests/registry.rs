@@ -618,6 +618,19 @@ fn list_tags_lists_all_and_delete_removes() {
     ])));
     assert_eq!(sk["Tags"].as_array().unwrap().len(), 105);
 
+    // A name with both a tag and a digest is refused by delete (the
+    // digest's manifest would go, whatever the tag names), as by skopeo.
+    let d0 = json(&ok(lade().args(["inspect", INSECURE, &first])))["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let err = fails_with(
+        lade().args(["delete", INSECURE, &format!("{first}@{d0}")]),
+        3,
+    );
+    assert!(err.contains("names both tag"), "{err}");
+    ok(lade().args(["inspect", INSECURE, &first]));
+
     // delete: the manifest is gone (for every tag naming it); asking
     // for it is a negative answer, exit 1, as is an unknown repository.
     ok(lade().args(["delete", INSECURE, &first]));

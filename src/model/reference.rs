@@ -55,6 +55,16 @@ impl DockerRef {
         if s.is_empty() {
             return Err(bad("empty"));
         }
+        // (As the reference grammar has it: such a name reads as an image
+        // ID, and a tag of it would hide one.)
+        if s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(bad(
+                "a name of 64 hexadecimal digits is an image ID, not a name (an ID is written sha256:ID)",
+            ));
+        }
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => (r, Some(Digest::parse(d).map_err(|e| bad(e.message()))?)),
             None => (s, None),
@@ -232,9 +242,13 @@ mod tests {
             "r.io:/a",
             "[::1/a",
             "[zz]:5000/a",
+            &"ab12".repeat(16),
         ] {
             assert!(DockerRef::parse(bad).is_err(), "{bad:?}");
         }
+        // 64 hex digits with a tag, or 63 of them, are names.
+        assert!(DockerRef::parse(&format!("{}:1", "ab12".repeat(16))).is_ok());
+        assert!(DockerRef::parse(&"a".repeat(63)).is_ok());
         for good in [
             "r.io/a",
             "Reg.io/a",

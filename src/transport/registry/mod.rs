@@ -349,6 +349,14 @@ impl ImageReference for RegistryRef {
     }
 
     fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        // (The digest would be deleted whatever the tag names, and with
+        // it every tag of that manifest: skopeo refuses the form too.)
+        if let (Some(t), Some(d)) = (&self.r.tag, &self.r.digest) {
+            return Err(Error::new(format!(
+                "docker://{}: names both tag {t:?} and digest {d}; delete takes one:                  the digest (the manifest, and every tag on it) or the tag",
+                self.r.name()
+            )));
+        }
         let c = self.client(&opts.src_registry)?;
         let digest = self.head_digest(&c)?;
         let path = format!("/v2/{}/manifests/{digest}", self.r.path);
