@@ -536,8 +536,24 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     let err = fails_with(store_cmd(&dir).args(["tag", "tiny-copy:2", fields[1]]), 3);
     assert!(err.contains("looks like a digest"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    // A stored blob that reads as a manifest but names a blob by no
+    // digest is not tagged (gc would refuse the store while it is).
+    let bad = t.path().join("bad.json");
+    fs::write(
+        &bad,
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:../../../etc/passwd","size":2},"layers":[]}"#,
+    )
+    .unwrap();
+    let bd = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&bad));
+    let err = fails_with(store_cmd(&dir).args(["tag", bd.trim(), "bad"]), 3);
+    assert!(err.contains("invalid digest"), "{err}");
+    assert_eq!(err.matches(bd.trim()).count(), 1, "{err}");
+    fails_with(store_cmd(&dir).args(["cat-manifest", "-e", "bad"]), 1);
     let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
-    assert_eq!(removed, "", "nothing is unreachable");
+    assert_eq!(
+        removed,
+        format!("{}\t{}", bd.trim(), fs::metadata(&bad).unwrap().len())
+    );
     for name in ["tiny-copy:2", "by-digest"] {
         ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:{name}", dir.display())]));
     }
@@ -1242,6 +1258,15 @@ fn convert_round_trips_between_formats() {
         .nth(1)
         .unwrap()
         .to_string();
+    // A --tag that cannot name a ref is refused before anything is written.
+    let blobs = || fs::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let before = blobs();
+    let bad_tag = "sha256:".to_string() + &"a".repeat(64);
+    fails_with(
+        store_cmd(&dir).args(["convert", "--to", "docker", "--tag", &bad_tag, "tiny"]),
+        3,
+    );
+    assert_eq!(blobs(), before, "no manifest left behind");
     let docker =
         ok_str(store_cmd(&dir).args(["convert", "--to", "docker", "--tag", "tiny:docker", "tiny"]));
     let dm = json(&ok(store_cmd(&dir).args(["cat-manifest", &docker])));

@@ -9,6 +9,10 @@ use crate::error::Result;
 
 pub fn run(g: &GlobalArgs, a: ConvertArgs) -> Result<i32> {
     let store = open_store(g)?;
+    // (Before anything is written.)
+    if let Some(t) = &a.tag {
+        crate::store::check_new_ref_name(t)?;
+    }
     let desc = store.resolve(&a.reference)?;
     let raw = store
         .read_manifest(&desc)

@@ -65,6 +65,21 @@ pub fn tag(g: &GlobalArgs, a: TagArgs) -> Result<i32> {
         .map_err(|e| e.context(format!("tag {}", a.source)))?;
     let raw = RawManifest::from_bytes(bytes, Some(&desc.media_type))
         .map_err(|e| e.context(format!("tag {}: {}", a.source, desc.digest)))?;
+    // Its descriptors read too (a ref to a manifest naming no blob a
+    // digest can name would stop gc).
+    let parsed = if raw.is_index() {
+        raw.index().map(drop)
+    } else {
+        raw.manifest().map(drop)
+    };
+    parsed.map_err(|e| {
+        // (The message names the manifest: the digest once.)
+        if a.source == desc.digest.to_string() {
+            e.context("tag")
+        } else {
+            e.context(format!("tag {}", a.source))
+        }
+    })?;
     desc.size = raw.bytes.len() as u64;
     desc.media_type = raw.media_type;
     if let Some(ann) = desc.annotations.as_mut() {

@@ -613,12 +613,7 @@ impl Layout {
     /// Point ref `name` at `desc` (replacing any entry of that name), in
     /// place if it existed, appended otherwise.
     pub fn set_ref(&self, name: &str, desc: &Descriptor) -> Result<()> {
-        validate_ref_name(name)?;
-        if Digest::looks_like_digest(name) {
-            return Err(Error::new(format!(
-                "ref name {name:?} looks like a digest, and would be read as one"
-            )));
-        }
+        check_new_ref_name(name)?;
         let mut entry = desc.clone();
         entry.set_annotation(REF_NAME, name);
         self.update_index(|index| {
@@ -806,6 +801,18 @@ fn layout_dir(p: &Path, how: &str) -> Result<bool> {
 
 pub(crate) fn is_temp_name(name: &str) -> bool {
     name.starts_with(TMP_PREFIX)
+}
+
+/// A name a ref may be given: a valid ref name that does not look like a
+/// digest (it would be read as one).
+pub fn check_new_ref_name(name: &str) -> Result<()> {
+    validate_ref_name(name)?;
+    if Digest::looks_like_digest(name) {
+        return Err(Error::new(format!(
+            "ref name {name:?} looks like a digest, and would be read as one"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
