@@ -559,7 +559,8 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   becomes NAME:latestSUFFIX).
 
 OUTPUT
-  One line per image on stderr: copied, unchanged or left out; then a summary
+  One line per image on stderr as it ends (images go at once: in the order
+  they end): copied, unchanged or left out; then a summary
   (copied, unchanged, failed, and where there are any: not tried, the images
   after a failure without --keep-going, as --dry-run goes through them all;
   left out); then the error: the failed image's own when it is the only one
@@ -567,17 +568,18 @@ OUTPUT
   a count.
   --progress=json: the JSON events of lade copy for every image, their
   \"image\" naming the source image (images go at once, so their events
-  interleave), then the per-image lines as message events with their
-  \"image\" (image_failed {error} for a failed one), and the summary as a
+  interleave), each image's line as a message event with its \"image\" when
+  it ends (image_failed {error} for a failed one), and the summary as a
   message event without one; the error lines follow as text.
   A blob several images share is written by one of them (one blob_done);
   the others wait for it or go on with other blobs, then skip it.
-  Tags go in lexical order (a registry lists them in any order).
+  Tags start in lexical order (a registry lists them in any order).
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
   With --dest, lines and --dry-run name the destination image instead of the
   tag (docker://mirror.example/ns/app:1), and each source repository with
   nothing to sync, or each YAML registry without images, is said.
-  --digestfile FILE: \"DIGEST DESTINATION-IMAGE\" per image copied or unchanged.
+  --digestfile FILE: \"DIGEST DESTINATION-IMAGE\" per image copied or unchanged,
+  written as each ends (a sync stopped by a signal leaves those that ended).
   A destination that cannot be opened at all (a registry that cannot be
   reached, a directory that is not a layout) ends the sync with its error
   alone, before any image; with --keep-going each image fails with it and

@@ -597,3 +597,76 @@ fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
     assert!(!seen.contains("blob_failed"), "{seen}");
     assert!(!dest.exists());
 }
+
+/// A sync says each image's result as it ends, not all at the end: with
+/// one image held up by the registry, the other's line is on stderr and
+/// in --digestfile while the sync still runs, and still there after a
+/// signal ends it.
+#[test]
+fn a_sync_says_each_image_as_it_ends() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::io::Read;
+    let Some(reg) = common::registry() else {
+        return;
+    };
+    let t = tempdir();
+    let repo = common::unique("synclines/a");
+    let mut layers = Vec::new();
+    let mut digests = Vec::new();
+    for (tag, size) in [("quick", 1 << 16), ("slow", (1 << 20) + 3)] {
+        let layout = t.path().join(tag);
+        let desc = support::image(&layout, "amd64", tag, false, size);
+        support::write_layout(&layout, &[(tag, desc.clone())]);
+        support::push_layout(&reg, &layout, &repo, tag, &desc);
+        let d = desc["digest"].as_str().unwrap().to_string();
+        let m: serde_json::Value =
+            serde_json::from_slice(&fs::read(layout.join("blobs/sha256").join(&d[7..])).unwrap())
+                .unwrap();
+        layers.push(m["layers"][0]["digest"].as_str().unwrap().to_string());
+        digests.push(d);
+    }
+    let proxy = support::Counter::start(&reg);
+    proxy.hold("GET", &layers[1][7..]);
+    let tree = t.path().join("tree");
+    let digestfile = t.path().join("digests");
+    let mut child = std::process::Command::new("env")
+        .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
+        .args(["sync", "--src-tls-verify=false", "--digestfile"])
+        .arg(&digestfile)
+        .arg(format!("docker://{}/{repo}", proxy.addr))
+        .arg(format!("dir:{}", tree.display()))
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    let t0 = std::time::Instant::now();
+    while !seen.contains("quick: copied") {
+        assert!(
+            t0.elapsed().as_secs() < 30,
+            "no line for the quick image: {seen}"
+        );
+        let mut buf = [0u8; 4096];
+        let n = err.read(&mut buf).unwrap();
+        assert!(n > 0, "stderr ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    let lines = fs::read_to_string(&digestfile).unwrap();
+    assert_eq!(lines.lines().count(), 1, "{lines}");
+    assert!(lines.starts_with(&digests[0]), "{lines}");
+    kill_process(Pid::from_raw(child.id() as i32).unwrap(), Signal::TERM).unwrap();
+    err.read_to_string(&mut seen).unwrap();
+    child.wait().unwrap();
+    proxy.release();
+    assert!(!seen.contains("slow: copied"), "{seen}");
+    assert_eq!(fs::read_to_string(&digestfile).unwrap(), lines);
+    // (the quick image's directory is whole; the slow one's is not there)
+    let dirs: Vec<String> = fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    assert!(dirs[0].ends_with(":quick"), "{dirs:?}");
+    common::ok(common::lade().args(["inspect", &format!("dir:{}/{}", tree.display(), dirs[0])]));
+}

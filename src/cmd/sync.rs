@@ -1,6 +1,7 @@
 //! `lade sync SOURCE DESTINATION`.
 
 use std::io::Write;
+use std::sync::Mutex;
 
 use super::copy::{multi_arch_of, progress_of, referrer_mode};
 use super::stdout;
@@ -163,22 +164,24 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             }
         }
     }
-    let mut report = Report::new(progress);
-    // Replaced now, each pass's lines added as it ends: what was copied
-    // is there even if a later pass fails.
-    let mut digestfile = match (&a.digestfile, a.dry_run) {
+    // Replaced now, each image's line added as it ends: what was copied
+    // is there even if the sync is stopped or a later image fails.
+    let digestfile = match (&a.digestfile, a.dry_run) {
         (Some(f), false) => Some((
-            f,
+            f.clone(),
             std::fs::File::create(f).map_err(|e| digestfile_error(f, e))?,
         )),
         _ => None,
     };
+    let report = Mutex::new(Report::new(progress, digestfile));
+    let mut out = stdout();
+    let lock = || report.lock().unwrap_or_else(|p| p.into_inner());
     // Without --keep-going, a repository that could not be listed stops
     // the sync before anything is copied.
     let mut stop = !a.keep_going && !a.dry_run && passes.iter().any(|p| !p.failed.is_empty());
     for p in passes {
         for n in &p.notes {
-            report.say.message(n);
+            lock().say.message(n);
         }
         let mut items = p.failed;
         if stop {
@@ -188,16 +191,21 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             for d in &p.dests {
                 d.learn_tags(&p.opts.copy.transport);
             }
-            items.extend(run_work(p.work, &p.opts)?);
+            // Each image's line as it ends.
+            let shown = run_work(p.work, &p.opts, &|it| lock().show(it))?;
+            lock().count(shown, &mut out)?;
         }
-        report.add(items)?;
-        if let Some((f, file)) = &mut digestfile {
-            file.write_all(std::mem::take(&mut report.digests).as_bytes())
-                .map_err(|e| digestfile_error(f, e))?;
+        // (The listing failures and the images not tried.)
+        for it in &items {
+            lock().show(it);
         }
-        stop |= !a.keep_going && !a.dry_run && !report.failed.is_empty();
+        lock().count(items, &mut out)?;
+        stop |= !a.keep_going && !a.dry_run && !lock().failed.is_empty();
     }
-    report.finish(a.dry_run, a.keep_going)
+    report
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish(a.dry_run, a.keep_going)
 }
 
 fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
@@ -208,7 +216,6 @@ fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
 struct Report {
     progress: Mode,
     say: Progress,
-    out: std::io::BufWriter<super::DataOut>,
     /// Images considered.
     images: usize,
     copied: usize,
@@ -217,16 +224,17 @@ struct Report {
     untried: usize,
     left: usize,
     failed: Vec<Error>,
-    /// The --digestfile lines.
-    digests: String,
+    /// --digestfile, a line per image written or found there.
+    digestfile: Option<(std::path::PathBuf, std::fs::File)>,
+    /// The first failure to write it.
+    digestfile_failed: Option<Error>,
 }
 
 impl Report {
-    fn new(progress: Mode) -> Report {
+    fn new(progress: Mode, digestfile: Option<(std::path::PathBuf, std::fs::File)>) -> Report {
         Report {
             progress,
             say: Progress::new(progress),
-            out: stdout(),
             images: 0,
             copied: 0,
             would: 0,
@@ -234,48 +242,68 @@ impl Report {
             untried: 0,
             left: 0,
             failed: Vec::new(),
-            digests: String::new(),
+            digestfile,
+            digestfile_failed: None,
         }
     }
 
-    /// One line per image.
-    fn add(&mut self, items: Vec<Item>) -> Result<()> {
+    /// An image's line (stderr), when it ends; the plan's lines (stdout)
+    /// come in order, from [`Self::count`].
+    fn show(&mut self, it: &Item) {
+        // Each image's line names it in JSON mode, as its copy's events do.
+        let say = Progress::new(self.progress).for_image(it.source.clone());
+        let written = match &it.outcome {
+            Outcome::Copied(d, _) => {
+                say.message(&format!("{}: copied {d}", it.label));
+                Some(d)
+            }
+            Outcome::Unchanged(d) => {
+                say.message(&format!("{}: unchanged {d}", it.label));
+                Some(d)
+            }
+            Outcome::LeftOut(d, written) => {
+                say.message(&format!(
+                    "{}: left out: its image {d} was written changed, as {written}",
+                    it.label
+                ));
+                None
+            }
+            Outcome::Failed(e) => {
+                say.image_failed(e);
+                None
+            }
+            Outcome::WouldCopy(_) | Outcome::NotAttempted => None,
+        };
+        if let (Some(d), Some((f, file))) = (written, &mut self.digestfile) {
+            if let Err(e) = writeln!(file, "{d} {}", it.dest) {
+                self.digestfile_failed
+                    .get_or_insert_with(|| digestfile_error(f, e));
+            }
+        }
+    }
+
+    /// Count the items (shown already); a plan's lines to `out`.
+    fn count(&mut self, items: Vec<Item>, out: &mut impl Write) -> Result<()> {
         for it in items {
             self.images += 1;
-            // Each image's line names it in JSON mode, as its copy's events do.
-            let say = Progress::new(self.progress).for_image(it.source.clone());
             match it.outcome {
-                Outcome::Copied(d, _) => {
-                    self.copied += 1;
-                    say.message(&format!("{}: copied {d}", it.label));
-                    self.digests.push_str(&format!("{d} {}\n", it.dest));
-                }
-                Outcome::Unchanged(d) => {
-                    self.same += 1;
-                    say.message(&format!("{}: unchanged {d}", it.label));
-                    self.digests.push_str(&format!("{d} {}\n", it.dest));
-                }
+                Outcome::Copied(..) => self.copied += 1,
+                Outcome::Unchanged(_) => self.same += 1,
                 Outcome::WouldCopy(d) => {
                     self.would += 1;
                     let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
-                    writeln!(self.out, "{}\t{d}", it.label)?;
+                    writeln!(out, "{}\t{d}", it.label)?;
                 }
                 Outcome::NotAttempted => self.untried += 1,
-                Outcome::LeftOut(d, written) => {
-                    self.left += 1;
-                    say.message(&format!(
-                        "{}: left out: its image {d} was written changed, as {written}",
-                        it.label
-                    ));
-                }
-                Outcome::Failed(e) => {
-                    say.image_failed(&e);
-                    self.failed.push(e);
-                }
+                Outcome::LeftOut(..) => self.left += 1,
+                Outcome::Failed(e) => self.failed.push(e),
             }
         }
-        self.out.flush()?;
-        Ok(())
+        out.flush()?;
+        match self.digestfile_failed.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// The summary, and the exit status or error.

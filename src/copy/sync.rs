@@ -189,7 +189,7 @@ pub fn sync(
     let mut work = plan(src, dst, &|_| true, "", opts)?;
     one_per_target([&mut work], TAG_REGEX_HINT)?;
     dst.learn_tags(&opts.copy.transport);
-    run(work, opts)
+    run(work, opts, &|_| {})
 }
 
 /// How to part two images of one repository bound for one tag.
@@ -337,7 +337,13 @@ pub fn one_per_target<'a>(
 
 /// Copy every image of `work` its destination does not hold already;
 /// one item per image, in the order given. (See [`one_per_target`].)
-pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
+/// `done` is told of each item as it is known (images run in parallel:
+/// in the order they end), so a long sync can say what it did as it goes.
+pub fn run(
+    work: Vec<Work>,
+    opts: &SyncOptions,
+    done: &(dyn Fn(&Item) + Sync),
+) -> Result<Vec<Item>> {
     if !opts.dry_run && !opts.keep_going {
         // An image with no place to go (no tag to write it under, say)
         // stops the sync before any other is copied.
@@ -365,7 +371,11 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
     // Signature and referrers-index tags the images' copies wrote, by
     // destination name, with the digest each names.
     let tagged: Mutex<HashMap<String, Digest>> = Mutex::default();
-    let one = |w: Work| -> Item {
+    let told = |it: Item| -> Item {
+        done(&it);
+        it
+    };
+    let copied = |w: Work| -> Item {
         let name = w.name.clone();
         w.done(|src, to| {
             if stop.load(Ordering::Relaxed) {
@@ -379,6 +389,7 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
             res.unwrap_or_else(|e| Outcome::Failed(e.context(&name)))
         })
     };
+    let one = |w: Work| told(copied(w));
     // (By the source's name: a suffix added to the tag does not hide one.)
     let attachment =
         |w: &Work| attachment_tag(&dest_tag(&w.name).unwrap_or_default()).map(|(d, _)| d);
@@ -456,7 +467,7 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
         .into_iter()
         .filter(|(_, w)| !w.if_subject_synced || attachment(w).is_some_and(|d| synced.contains(&d)))
         .collect();
-    let attached = |w: Work| -> Item {
+    let attached_item = |w: Work| -> Item {
         let subject = attachment(&w);
         if let Some(d) =
             w.to.as_ref()
@@ -468,9 +479,10 @@ pub fn run(work: Vec<Work>, opts: &SyncOptions) -> Result<Vec<Item>> {
         }
         match subject.and_then(|d| changed.get(&d).map(|written| (d, written.clone()))) {
             Some((d, written)) => w.done(|_, _| Outcome::LeftOut(d, written)),
-            None => one(w),
+            None => copied(w),
         }
     };
+    let attached = |w: Work| told(attached_item(w));
     items.extend(run(later, &attached));
     items.sort_by_key(|(i, _)| *i);
     Ok(items.into_iter().map(|(_, it)| it).collect())
