@@ -250,35 +250,26 @@ impl Report {
     /// An image's line (stderr), when it ends; the plan's lines (stdout)
     /// come in order, from [`Self::count`].
     fn show(&mut self, it: &Item) {
-        // Each image's line names it in JSON mode, as its copy's events do.
-        let say = Progress::new(self.progress).for_image(it.source.clone());
-        let written = match &it.outcome {
-            Outcome::Copied(d, _) => {
-                say.message(&format!("{}: copied {d}", it.label));
-                Some(d)
-            }
-            Outcome::Unchanged(d) => {
-                say.message(&format!("{}: unchanged {d}", it.label));
-                Some(d)
-            }
-            Outcome::LeftOut(d, written) => {
-                say.message(&format!(
-                    "{}: left out: its image {d} was written changed, as {written}",
-                    it.label
-                ));
-                None
-            }
-            Outcome::Failed(e) => {
-                say.image_failed(e);
-                None
-            }
-            Outcome::WouldCopy(_) | Outcome::NotAttempted => None,
-        };
-        if let (Some(d), Some((f, file))) = (written, &mut self.digestfile) {
+        // The digest line first: once an image's line is out, so is it.
+        if let (Outcome::Copied(d, _) | Outcome::Unchanged(d), Some((f, file))) =
+            (&it.outcome, &mut self.digestfile)
+        {
             if let Err(e) = writeln!(file, "{d} {}", it.dest) {
                 self.digestfile_failed
                     .get_or_insert_with(|| digestfile_error(f, e));
             }
+        }
+        // Each image's line names it in JSON mode, as its copy's events do.
+        let say = Progress::new(self.progress).for_image(it.source.clone());
+        match &it.outcome {
+            Outcome::Copied(d, _) => say.message(&format!("{}: copied {d}", it.label)),
+            Outcome::Unchanged(d) => say.message(&format!("{}: unchanged {d}", it.label)),
+            Outcome::LeftOut(d, written) => say.message(&format!(
+                "{}: left out: its image {d} was written changed, as {written}",
+                it.label
+            )),
+            Outcome::Failed(e) => say.image_failed(e),
+            Outcome::WouldCopy(_) | Outcome::NotAttempted => {}
         }
     }
 

@@ -104,6 +104,15 @@ pub fn copy_images(
     dst: &dyn ImageReference,
     opts: &CopyOptions,
 ) -> Result<Vec<CopyReport>> {
+    // (Said before the destination is opened; and a transport that holds
+    // one image per name is not told to leave the name off.)
+    let several = matches!(dst.transport(), "oci" | "oci-archive" | "docker-archive");
+    if srcs.len() > 1 && !several {
+        return Err(Error::new(format!(
+            "{dst} holds one image; cannot copy {} images into it",
+            srcs.len()
+        )));
+    }
     if srcs.len() > 1 && dst.picks_image() {
         return Err(Error::usage(format!(
             "{dst} names one image, and {} are copied, each keeping the name its source \
