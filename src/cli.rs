@@ -429,7 +429,10 @@ SIGNATURES AND REFERRERS
   referrers API the destination's sha256-HEX index is created or extended; in
   an oci: layout referrers are index.json entries without a ref name. Only
   docker:// and oci: destinations can hold them (others: an error). An image
-  whose manifest digest changes (format conversion) has none to copy.
+  whose manifest digest changes (format conversion) has none to copy. An
+  attachment that does not read (a tag or referrer that is no manifest, or
+  names a blob by no digest) is left out with a warning; one the source cannot
+  give (a registry that cannot be reached) fails the copy.
 
 OUTPUT
   On a terminal, a progress bar per blob with bytes and rate; otherwise one line

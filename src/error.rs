@@ -31,6 +31,9 @@ pub struct Error {
     kind: Kind,
     msg: String,
     retry: Retry,
+    /// The data read is not what it says it is (a manifest that does not
+    /// parse): see [`Error::invalid`].
+    invalid: bool,
 }
 
 /// Whether a failed operation is worth trying again from the start.
@@ -53,7 +56,22 @@ impl Error {
             kind,
             msg: msg.into(),
             retry: Retry::No,
+            invalid: false,
         }
+    }
+
+    /// Data that does not read as what it should be (a failure, exit 3):
+    /// a caller reading something optional (an image's attachments) may
+    /// leave it out, where it would not pass over a registry that cannot
+    /// be reached. The mark survives [`Error::context`].
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        let mut e = Error::of(Kind::Failure, msg);
+        e.invalid = true;
+        e
+    }
+
+    pub fn is_invalid(&self) -> bool {
+        self.invalid
     }
 
     pub fn new(msg: impl Into<String>) -> Self {

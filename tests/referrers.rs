@@ -968,3 +968,90 @@ fn a_picked_index_brings_its_images_signatures() {
     assert!(err.contains("3 images: 1 copied, 2 unchanged"), "{err}");
     assert!(tags(&dst).contains(&child_att));
 }
+
+/// An attachment that does not read — a referrer whose own subject digest
+/// is no digest, listed beside a good one in the tag-schema index, and a
+/// cosign `.att` tag holding something that is not a manifest — is left
+/// out with a warning; the image and its good attachments arrive, and a
+/// second sync has nothing to do.
+#[test]
+fn an_attachment_that_does_not_read_is_left_out() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("refs/junk");
+    let s = signed_image(&reg, &repo, &t.path().join("l"));
+    // A referrer whose subject names no digest (the registry takes it),
+    // added to the image's tag-schema index beside the SBOM.
+    let empty = registry_put_blob(&reg, &repo, b"{}");
+    let junk = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": SIG_TYPE,
+        "config": {"mediaType": EMPTY, "digest": empty, "size": 2},
+        "layers": [],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": "sha256:NOTHEX", "size": 1},
+    }))
+    .unwrap();
+    let junk_d = registry_put_manifest(&reg, &repo, &sha256(&junk), OCI_MANIFEST, &junk);
+    let mut entries = fallback_entries(&reg, &repo, &s.image);
+    entries.push(
+        json!({"mediaType": OCI_MANIFEST, "digest": junk_d, "size": junk.len(),
+                        "artifactType": SIG_TYPE}),
+    );
+    push_fallback(&reg, &repo, &s.image, &entries);
+    let mirror = unique("refs/junk-mirror");
+    let out = run(sync_cmd().args([
+        &format!("docker://{reg}/{repo}"),
+        &format!("docker://{reg}/{mirror}"),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("referrer {junk_d} of {} is left out", s.image)),
+        "{err}"
+    );
+    // The image, its signature, the SBOM and its signature are there; the
+    // mirror's tag-schema index lists the SBOM alone.
+    let at = |r: &str| format!("docker://{reg}/{mirror}{r}");
+    assert_eq!(sha256(&skopeo_raw(&at(":v1"))), s.image);
+    assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);
+    assert_eq!(
+        sha256(&skopeo_raw(&at(&format!("@{}", s.sbom_sig)))),
+        s.sbom_sig
+    );
+    let e = fallback_entries(&reg, &mirror, &s.image);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0]["digest"], s.sbom.as_str());
+    let again = ok_stderr(sync_cmd().args([
+        &format!("docker://{reg}/{repo}"),
+        &format!("docker://{reg}/{mirror}"),
+    ]));
+    assert!(again.contains("0 copied"), "{again}");
+
+    // In a layout, a cosign .att entry naming a blob that is no manifest
+    // (the image's config): left out of a sync from it, the rest goes.
+    let lay = t.path().join("lay");
+    ok(sync_cmd().args([
+        &format!("docker://{reg}/{mirror}"),
+        &format!("oci:{}", lay.display()),
+    ]));
+    let index_path = lay.join("index.json");
+    let mut index = json(&fs::read(&index_path).unwrap());
+    let m = json(&fs::read(lay.join("blobs/sha256").join(&s.image[7..])).unwrap());
+    let att = format!("{}.att", s.tag);
+    index["manifests"].as_array_mut().unwrap().push(json!({
+        "mediaType": OCI_MANIFEST, "digest": m["config"]["digest"], "size": m["config"]["size"],
+        "annotations": {"org.opencontainers.image.ref.name": att},
+    }));
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let back = unique("refs/junk-back");
+    let out = run(sync_cmd().args([
+        &format!("oci:{}", lay.display()),
+        &format!("docker://{reg}/{back}"),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("tag {att} is left out")), "{err}");
+    let at = |r: &str| format!("docker://{reg}/{back}{r}");
+    assert_eq!(sha256(&skopeo_raw(&at(":v1"))), s.image);
+    assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);
+    assert!(!tags(&format!("docker://{reg}/{back}")).contains(&att));
+}

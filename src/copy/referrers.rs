@@ -215,20 +215,30 @@ impl Walk<'_> {
         }
         for suffix in SUFFIXES {
             let tag = format!("{}.{suffix}", fallback_tag(subject));
-            let Some(raw) = self.src.manifest_by_tag(&tag)? else {
-                continue;
+            let raw = match self.src.manifest_by_tag(&tag) {
+                Ok(Some(raw)) => raw,
+                Ok(None) => continue,
+                Err(e) => {
+                    left_out(&format!("tag {tag}"), e)?;
+                    continue;
+                }
             };
             self.progress
                 .message(&format!("Copying {tag} ({})", raw.digest));
-            self.artifact(&raw)
-                .map_err(|e| e.context(format!("tag {tag}")))?;
+            if let Err(e) = self.artifact(&raw) {
+                left_out(&format!("tag {tag}"), e)?;
+                continue;
+            }
             self.dst
                 .put_tagged_manifest(&raw, &tag)
                 .map_err(|e| e.context(format!("tag {tag}")))?;
             self.tagged.push((tag, raw.digest.clone()));
             self.attachments_of(&raw.digest, depth + 1)?;
         }
-        let found = self.src.referrers(subject)?;
+        let found = match self.src.referrers(subject) {
+            Ok(f) => f,
+            Err(e) => return left_out(&format!("the referrers of {subject}"), e),
+        };
         if !found.descriptors.is_empty() {
             self.referrers(
                 subject,
@@ -263,13 +273,23 @@ impl Walk<'_> {
                 continue;
             }
             let ctx = |e: Error| e.context(format!("referrer {}", d.digest));
-            let raw = get_listed_manifest(self.src, d).map_err(ctx)?;
+            let what = format!("referrer {} of {subject}", d.digest);
+            let raw = match get_listed_manifest(self.src, d) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    left_out(&what, e)?;
+                    continue;
+                }
+            };
             self.progress.message(&format!(
                 "Copying referrer {} ({})",
                 raw.digest,
                 d.artifact_type.as_deref().unwrap_or(d.media_type.as_str())
             ));
-            self.artifact(&raw).map_err(ctx)?;
+            if let Err(e) = self.artifact(&raw) {
+                left_out(&what, e)?;
+                continue;
+            }
             if !self.dst.put_referrer(&raw, d).map_err(ctx)? || tag_all {
                 unindexed.push(d.clone());
             }
@@ -325,6 +345,20 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// An attachment that does not read (what the source holds under its
+/// name is no manifest, or names a blob by no digest) is left out, with a
+/// warning: one bad entry, which anyone who may push can add, does not
+/// stop its image. Any other failure (a registry that cannot be reached)
+/// is the image's.
+fn left_out(what: &str, e: Error) -> Result<()> {
+    if e.is_invalid() {
+        crate::error::warn(&format!("{what} is left out: {}", e.message()));
+        Ok(())
+    } else {
+        Err(e.context(what))
     }
 }
 

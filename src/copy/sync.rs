@@ -55,6 +55,9 @@ pub enum Outcome {
     /// A signature or referrers-index tag of an image this sync wrote
     /// changed: (the image's source digest, the digest written).
     LeftOut(Digest, Digest),
+    /// A signature or referrers-index tag that does not read (what the
+    /// source holds under the name is no manifest): left out, said.
+    Unreadable(Error),
     Failed(Error),
 }
 
@@ -382,6 +385,17 @@ pub fn run(
                 return Outcome::NotAttempted;
             }
             let res = to.and_then(|to| sync_one(src, &*to, opts, &tagged));
+            // (An attachment tag an image's copy left out as unreadable:
+            // the same on its own.)
+            let res = match res {
+                Err(e)
+                    if e.is_invalid()
+                        && attachment_tag(&dest_tag(&name).unwrap_or_default()).is_some() =>
+                {
+                    Ok(Outcome::Unreadable(e))
+                }
+                r => r,
+            };
             // A plan (--dry-run) lists every image, failed or not.
             if res.is_err() && !opts.keep_going && !opts.dry_run {
                 stop.store(true, Ordering::Relaxed);

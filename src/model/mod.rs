@@ -50,21 +50,21 @@ impl RawManifest {
     /// [`MAX_MANIFEST_SIZE`].
     pub fn from_bytes(bytes: Vec<u8>, declared: Option<&MediaType>) -> Result<RawManifest> {
         if bytes.len() as u64 > MAX_MANIFEST_SIZE {
-            return Err(Error::new(format!(
+            return Err(Error::invalid(format!(
                 "manifest is {} bytes, more than the {} byte limit",
                 bytes.len(),
                 MAX_MANIFEST_SIZE
             )));
         }
         let probe: Probe = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::new(format!("manifest is not a JSON object: {e}")))?;
+            .map_err(|e| Error::invalid(format!("manifest is not a JSON object: {e}")))?;
         if probe.layers.is_some() && probe.manifests.is_some() {
-            return Err(Error::new(
+            return Err(Error::invalid(
                 "ambiguous manifest: it has both \"layers\" and \"manifests\"",
             ));
         }
         if probe.fs_layers.is_some() || probe.schema_version == Some(1) {
-            return Err(Error::new(
+            return Err(Error::invalid(
                 "Docker schema 1 manifests are not supported (deprecated format)",
             ));
         }
@@ -73,7 +73,7 @@ impl RawManifest {
         let declared = declared.filter(|d| d.is_manifest_or_index());
         if let (Some(f), Some(d)) = (&field, declared) {
             if f != d {
-                return Err(Error::new(format!(
+                return Err(Error::invalid(format!(
                     "manifest says mediaType {f} but was declared as {d}"
                 )));
             }
@@ -85,19 +85,19 @@ impl RawManifest {
             None if shape_index => MediaType::OciIndex,
             None if shape_manifest => MediaType::OciManifest,
             None => {
-                return Err(Error::new(
+                return Err(Error::invalid(
                     "not a manifest or index: no mediaType, layers or manifests",
                 ))
             }
         };
         if media_type.is_index() && !shape_index {
-            return Err(Error::new(format!("{media_type} has no \"manifests\"")));
+            return Err(Error::invalid(format!("{media_type} has no \"manifests\"")));
         }
         if media_type.is_manifest() && (!shape_manifest || probe.config.is_none()) {
-            return Err(Error::new(format!("{media_type} has no \"config\"")));
+            return Err(Error::invalid(format!("{media_type} has no \"config\"")));
         }
         if media_type.is_manifest_or_index() && probe.schema_version != Some(2) {
-            return Err(Error::new(format!(
+            return Err(Error::invalid(format!(
                 "{media_type} must have schemaVersion 2"
             )));
         }
@@ -116,25 +116,25 @@ impl RawManifest {
     /// Parse as an image manifest (fails for an index).
     pub fn manifest(&self) -> Result<Manifest> {
         if !self.media_type.is_manifest() {
-            return Err(Error::new(format!(
+            return Err(Error::invalid(format!(
                 "{} is a {}, not an image manifest",
                 self.digest, self.media_type
             )));
         }
         serde_json::from_slice(&self.bytes)
-            .map_err(|e| Error::new(format!("invalid manifest {}: {e}", self.digest)))
+            .map_err(|e| Error::invalid(format!("invalid manifest {}: {e}", self.digest)))
     }
 
     /// Parse as an index or manifest list (fails for a manifest).
     pub fn index(&self) -> Result<Index> {
         if !self.media_type.is_index() {
-            return Err(Error::new(format!(
+            return Err(Error::invalid(format!(
                 "{} is a {}, not an index",
                 self.digest, self.media_type
             )));
         }
         serde_json::from_slice(&self.bytes)
-            .map_err(|e| Error::new(format!("invalid index {}: {e}", self.digest)))
+            .map_err(|e| Error::invalid(format!("invalid index {}: {e}", self.digest)))
     }
 
     /// A descriptor of these bytes.

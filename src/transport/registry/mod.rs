@@ -718,13 +718,30 @@ impl RegistrySource {
             }
             let link = header(&resp, "link");
             let body = read_capped(resp, MAX_MANIFEST_SIZE, "referrers list")?;
-            let index: crate::model::Index = serde_json::from_slice(&body).map_err(|e| {
-                Error::new(format!(
+            // Each entry read on its own: one that does not read is left
+            // out (said), not the whole list.
+            let not_index = |e: &dyn fmt::Display| {
+                Error::invalid(format!(
                     "registry {}: GET {path}: not an index: {e}",
                     c.host
                 ))
-            })?;
-            out.extend(index.manifests);
+            };
+            let page: serde_json::Value =
+                serde_json::from_slice(&body).map_err(|e| not_index(&e))?;
+            let listed = match page.get("manifests") {
+                Some(serde_json::Value::Array(a)) => a.as_slice(),
+                None | Some(serde_json::Value::Null) => &[],
+                Some(_) => return Err(not_index(&"\"manifests\" is not a list")),
+            };
+            for m in listed {
+                match serde_json::from_value::<Descriptor>(m.clone()) {
+                    Ok(d) => out.push(d),
+                    Err(e) => crate::error::warn(&format!(
+                        "registry {}: a referrer of {subject} is left out: {e}",
+                        c.host
+                    )),
+                }
+            }
             // However the pages go, what is kept stays bounded.
             read += body.len();
             if out.len() > MAX_REFERRERS || read > MAX_REFERRERS_BYTES {
