@@ -612,6 +612,8 @@ OUTPUT
   Layers, LayersData}]}: one entry per image of an index (Size is config plus
   layers), or the single image's own. Every key is always there: Platform, Os,
   Architecture and Variant are null where the index entry says nothing.
+  Entries that are no image manifests (nested indexes, artifacts of other
+  types) are not listed; a warning says how many.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]

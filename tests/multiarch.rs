@@ -1187,3 +1187,49 @@ fn v2s2_conversions_match_skopeo_byte_for_byte() {
         .arg(&back));
     assert_eq!(raw(&back), list);
 }
+
+/// --all-platforms says when index entries are no images (they are not
+/// listed), and lists an image the index names twice twice. Offline.
+#[test]
+fn inspect_all_platforms_says_what_it_leaves_out() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let amd = image(&dir, "amd64", "x", false, 1024);
+    let arm = image(&dir, "arm64", "x", false, 1024);
+    let (blob, size) = put_blob(&dir, b"not an image");
+    let other =
+        serde_json::json!({"mediaType": "application/x-unknown", "digest": blob, "size": size});
+    let bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [amd, other, arm, amd],
+    }))
+    .unwrap();
+    let (d, s) = put_blob(&dir, &bytes);
+    write_layout(
+        &dir,
+        &[(
+            "x",
+            serde_json::json!({"mediaType": OCI_INDEX, "digest": d, "size": s}),
+        )],
+    );
+    let out = run(lade().args([
+        "inspect",
+        "--all-platforms",
+        &format!("oci:{}:x", dir.display()),
+    ]));
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 of the index's 4 entries are no images and are not listed"),
+        "{err}"
+    );
+    assert!(err.contains(&blob), "{err}");
+    let v = json(&out.stdout);
+    let names: Vec<&str> = v["Platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/amd64"]);
+}

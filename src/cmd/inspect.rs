@@ -9,7 +9,7 @@ use super::template::{self, Nil};
 use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::model::{DockerRef, ImageConfig, Platform, RawManifest};
+use crate::model::{Digest, DockerRef, ImageConfig, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
@@ -433,12 +433,26 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
     let platforms = if top.is_index() {
         let index = top.index()?;
         let mut v = Vec::new();
+        // (An image listed twice is read once.)
+        let mut read: std::collections::HashMap<&Digest, RawManifest> = Default::default();
+        let mut others = Vec::new();
         for d in &index.manifests {
             if !d.media_type.is_manifest() {
+                others.push(format!("{} ({})", d.digest, d.media_type));
                 continue;
             }
-            let raw = get_listed_manifest(src, d)?;
-            v.push(entry(&raw, d.platform.as_ref())?);
+            if !read.contains_key(&d.digest) {
+                read.insert(&d.digest, get_listed_manifest(src, d)?);
+            }
+            v.push(entry(&read[&d.digest], d.platform.as_ref())?);
+        }
+        if let Some(first) = others.first() {
+            crate::error::warn(&format!(
+                "{} of the index's {} entries are no images and are not listed: {first}{}",
+                others.len(),
+                index.manifests.len(),
+                if others.len() > 1 { ", …" } else { "" }
+            ));
         }
         v
     } else {

@@ -99,17 +99,21 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
     }
 }
 
-/// The platforms an index lists, for error messages.
+/// The platforms an index lists, for error messages: each once, the
+/// first [`SHOWN`] of them.
 pub fn platforms_of(index: &Index) -> String {
+    const SHOWN: usize = 12;
+    let mut seen = std::collections::HashSet::new();
     let v: Vec<String> = index
         .manifests
         .iter()
         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
+        .filter(|p| seen.insert(p.clone()))
         .collect();
-    if v.is_empty() {
-        "no platforms".into()
-    } else {
-        v.join(", ")
+    match v.len() {
+        0 => "no platforms".into(),
+        n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
+        _ => v.join(", "),
     }
 }
 
@@ -172,6 +176,26 @@ fn same_entry(a: &Descriptor, b: &Descriptor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platforms_of_says_each_once_and_a_few() {
+        let entry = |arch: &str| {
+            serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": format!("sha256:{}", "a".repeat(64)), "size": 1,
+                "platform": {"os": "linux", "architecture": arch}})
+        };
+        let index = |archs: Vec<String>| -> Index {
+            serde_json::from_value(serde_json::json!({"schemaVersion": 2,
+                "manifests": archs.iter().map(|a| entry(a)).collect::<Vec<_>>()}))
+            .unwrap()
+        };
+        let two = index(vec!["amd64".into(), "arm64".into(), "amd64".into()]);
+        assert_eq!(platforms_of(&two), "linux/amd64, linux/arm64");
+        let many = index((0..5000).map(|i| format!("a{i}")).collect());
+        let said = platforms_of(&many);
+        assert!(said.ends_with(", and 4988 more"), "{said}");
+        assert!(said.len() < 300, "{said}");
+    }
 
     #[test]
     fn one_platform_is_one_image_where_no_index_fits() {
