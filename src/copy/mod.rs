@@ -160,6 +160,7 @@ pub fn copy_images(
         &without
     };
     let mut reports = Vec::with_capacity(srcs.len());
+    let mut said = Vec::with_capacity(srcs.len());
     for src in srcs {
         let progress = Progress::new(opts.progress).for_image(src.to_string());
         let source = sources.next().expect("one source per name");
@@ -198,9 +199,15 @@ pub fn copy_images(
         }
         .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         reports.push(report);
+        said.push(progress);
     }
     dest.commit()
         .map_err(|e| e.context(format!("writing {dst}")))?;
+    // Done once the destination has taken them (a daemon's load, say,
+    // ends after the archive does).
+    for (r, progress) in reports.iter().zip(&said) {
+        progress.image_done(&r.manifest_digest, r.blobs_copied, r.blobs_skipped);
+    }
     if let Some(path) = &opts.digestfile {
         let text: String = reports
             .iter()
@@ -308,7 +315,6 @@ fn copy_one(
             out.digest
         ));
     }
-    progress.image_done(&out.digest, counts.0, counts.1);
     Ok(CopyReport {
         manifest_digest: out.digest,
         source_digest: Some(top_digest),

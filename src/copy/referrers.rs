@@ -197,7 +197,6 @@ pub fn copy_tagged(
             .map(|(_, d)| d.clone()),
         Some(_) => None,
     };
-    progress.image_done(&top.digest, counts.0, counts.1);
     Ok(CopyReport {
         source_digest: Some(top.digest.clone()),
         manifest_digest: at_dest.unwrap_or(top.digest),

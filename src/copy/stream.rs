@@ -279,7 +279,6 @@ fn written(
 ) -> Result<CopyReport> {
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
-    progress.image_done(&out.digest, copied, skipped);
     Ok(CopyReport {
         manifest_digest: out.digest,
         source_digest,
