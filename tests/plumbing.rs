@@ -549,6 +549,24 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     assert!(err.contains("invalid digest"), "{err}");
     assert_eq!(err.matches(bd.trim()).count(), 1, "{err}");
     fails_with(store_cmd(&dir).args(["cat-manifest", "-e", "bad"]), 1);
+    // A name another tool gave that no ref may have (a control
+    // character) can still be removed, given as it is.
+    let index_path = dir.join("index.json");
+    let mut index = json(&fs::read(&index_path).unwrap());
+    let mut odd = index["manifests"][0].clone();
+    odd["annotations"]["org.opencontainers.image.ref.name"] = "odd\u{1}name".into();
+    index["manifests"].as_array_mut().unwrap().push(odd);
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    fails_with(
+        store_cmd(&dir).args(["tag", "tiny-copy:2", "odd\u{1}name"]),
+        3,
+    );
+    ok(store_cmd(&dir).args(["untag", "odd\u{1}name"]));
+    let after = json(&fs::read(&index_path).unwrap());
+    assert_eq!(
+        after["manifests"].as_array().unwrap().len(),
+        index["manifests"].as_array().unwrap().len() - 1
+    );
     let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
     assert_eq!(
         removed,

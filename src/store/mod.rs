@@ -624,8 +624,13 @@ impl Layout {
 
     /// Remove ref `name`. NotFound when no entry had it.
     pub fn remove_ref(&self, name: &str) -> Result<Descriptor> {
-        validate_ref_name(name)?;
         self.update_index(|index| {
+            // A name index.json holds is taken as it is, whatever it holds
+            // (a name no ref may be given, made by another tool, can still
+            // be removed); others must be names.
+            if !index.manifests.iter().any(|m| m.ref_name() == Some(name)) {
+                validate_ref_name(name)?;
+            }
             let pos = ref_position(index, name).ok_or_else(|| self.ref_not_found(name))?;
             let removed = index.manifests.remove(pos);
             index
