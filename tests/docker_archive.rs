@@ -1282,3 +1282,35 @@ fn archives_with_pax_headers_read_as_the_same_images() {
         ok(lade().args(["fsck", "--store", out.to_str().unwrap()]));
     }
 }
+
+/// A gzip'd archive is read to the gzip's end, so a trailer that is
+/// missing (cut off) or wrong (a CRC that does not match) fails, exit 3,
+/// as gzip -t would; a whole one reads.
+#[test]
+fn a_gzip_archive_with_a_bad_or_missing_trailer_fails() {
+    let t = tempdir();
+    let tar = std::fs::read(fx("tiny-docker20.tar")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    let gz = gz.finish().unwrap();
+    let whole = t.path().join("whole.tar.gz");
+    std::fs::write(&whole, &gz).unwrap();
+    ok(lade().args(["inspect", &format!("docker-archive:{}", whole.display())]));
+    let cut = t.path().join("cut.tar.gz");
+    std::fs::write(&cut, &gz[..gz.len() - 8]).unwrap();
+    let mut bad = gz.clone();
+    let at = bad.len() - 6;
+    bad[at] ^= 0xff;
+    let crc = t.path().join("crc.tar.gz");
+    std::fs::write(&crc, &bad).unwrap();
+    for (path, says) in [(&cut, "unexpected end of file"), (&crc, "checksum")] {
+        for transport in ["docker-archive", "oci-archive"] {
+            let err = fails_with(
+                lade().args(["inspect", &format!("{transport}:{}", path.display())]),
+                3,
+            );
+            assert!(err.contains("decompressing the gzip archive"), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
+    }
+}

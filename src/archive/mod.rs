@@ -55,6 +55,10 @@ pub fn check_name_len(raw: &[u8], what: &str, n: usize) -> Result<()> {
 /// decompressed into an anonymous temp file in `tmp_dir` (the system's
 /// temp dir when None). Returns the uncompressed file, positioned at its
 /// start, and the compression the input had.
+/// How much of a gzip archive past the tar's end is read, to reach the
+/// gzip trailer and check it.
+const MAX_PAST_END: usize = 1 << 20;
+
 pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compression)> {
     let file = crate::fsutil::open_regular(path).map_err(|e| {
         if path.is_dir() {
@@ -89,6 +93,19 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
                     tmp.write_all(&buf[..keep])?;
                     written += keep as u64;
                     if guard.end().is_some() {
+                        // The rest read (not kept) to the gzip's end, so
+                        // its CRC and length are checked: a tar pads its
+                        // end with a few KiB of zeros. Past MAX_PAST_END,
+                        // what follows is left unread.
+                        let mut past = n - keep;
+                        while past < MAX_PAST_END {
+                            match guard.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(m) => past += m,
+                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) => return Err(e),
+                            }
+                        }
                         return Ok(());
                     }
                 }
