@@ -248,7 +248,9 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
         && !name.contains("://")
         && !name.ends_with('/')
         && DockerRef::parse(&format!("{host}/x"))
-            .is_ok_and(|r| r.domain == host || host == "index.docker.io");
+            .is_ok_and(|r| r.domain == host || host == "index.docker.io")
+        // (and the namespace, if any: path components)
+        && DockerRef::parse(&format!("{name}/x")).is_ok_and(|r| r.tag.is_none());
     if !host_ok {
         return Err(ctx(at(n.line(), "the key must be HOST[:PORT][/NAMESPACE]")));
     }
@@ -545,6 +547,11 @@ empty.example:
             ("r.io: [\n", "line "),
             ("docker://r.io:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
             ("..:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
+            (
+                "r.io/x y:\n  images:\n    a: []\n",
+                "HOST[:PORT][/NAMESPACE]",
+            ),
+            ("r.io/NS:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
             ("r.io:\n  cert-dir: ~\n", "line 2: cert-dir is empty"),
             (
                 "r.io:\n  images-by-semver:\n    a:\n",
