@@ -31,6 +31,8 @@ pub struct Error {
     kind: Kind,
     msg: String,
     retry: Retry,
+    /// How long the server asked to be left alone (a 429's Retry-After).
+    retry_after: Option<std::time::Duration>,
     /// The data read is not what it says it is (a manifest that does not
     /// parse): see [`Error::invalid`].
     invalid: bool,
@@ -56,6 +58,7 @@ impl Error {
             kind,
             msg: msg.into(),
             retry: Retry::No,
+            retry_after: None,
             invalid: false,
         }
     }
@@ -109,6 +112,17 @@ impl Error {
 
     pub fn is_transient(&self) -> bool {
         self.retry != Retry::No
+    }
+
+    /// The wait the server asked for before a retry (a 429's
+    /// Retry-After), kept with the error.
+    pub fn with_retry_after(mut self, wait: Option<std::time::Duration>) -> Self {
+        self.retry_after = wait;
+        self
+    }
+
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
     }
 
     /// Mark the error as worth one more try at once, not counted against

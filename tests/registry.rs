@@ -2808,7 +2808,18 @@ fn token_auth_pull_push_scopes_and_reuse() {
     let requests = Arc::new(Mutex::new(Vec::<String>::new()));
     let log = requests.clone();
     let key = k.clone();
+    // The tokens' lifetime, and how many token requests to answer 503 first.
+    let lifetime = Arc::new(AtomicUsize::new(300));
+    let unavailable = Arc::new(AtomicUsize::new(0));
+    let (life, busy) = (lifetime.clone(), unavailable.clone());
     let token_addr = serve(None, move |req| {
+        if busy
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Action::Respond(response("503 Service Unavailable", &[], b""));
+        }
+        let expires_in = life.load(Ordering::SeqCst) as u64;
         // GET with Basic credentials (scopes in the query), or the OAuth2
         // refresh-token POST of an identity token (scopes space-separated
         // in the form).
@@ -2891,9 +2902,10 @@ fn token_auth_pull_push_scopes_and_reuse() {
         .stdout;
         let jwt = format!("{signing}.{}", b64url(&sig));
         let body = if req.method == "POST" {
-            json!({"access_token": jwt, "expires_in": 300, "scope": scopes.join(" ")}).to_string()
+            json!({"access_token": jwt, "expires_in": expires_in, "scope": scopes.join(" ")})
+                .to_string()
         } else {
-            json!({"token": jwt, "expires_in": 300}).to_string()
+            json!({"token": jwt, "expires_in": expires_in}).to_string()
         };
         Action::Respond(response(
             "200 OK",
@@ -3056,6 +3068,55 @@ fn token_auth_pull_push_scopes_and_reuse() {
         digest_of(&mine, &[INSECURE, "--creds", "bob:pw"]),
         digest_of(&src, &[])
     );
+
+    // A token that runs out during a chunked upload is renewed before the
+    // next chunk (a streamed body cannot be sent again after a 401): the
+    // registry's answer to the first PATCH takes longer than the token's
+    // 10 s lifetime (lade renews 5 s early) lasts.
+    lifetime.store(10, Ordering::SeqCst);
+    let patched = Arc::new(AtomicUsize::new(0));
+    let p = patched.clone();
+    let slow = serve(Some(reg.addr.clone()), move |req| {
+        if req.method == "PATCH" && p.fetch_add(1, Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_secs(6));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let big = big_layout(&t.path().join("big"), 64 * 1024);
+    let late = format!("docker://{slow}/{}:1", unique("tok/late"));
+    requests.lock().unwrap().clear();
+    ok(lade()
+        .env("LADE_UPLOAD_CHUNK_SIZE", "8192")
+        .args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "bob:pw",
+        ])
+        .args(["--dest-compress-format", "none", &big, &late]));
+    assert!(patched.load(Ordering::SeqCst) > 1, "no chunked upload");
+    assert!(
+        requests.lock().unwrap().len() >= 2,
+        "the token was not renewed"
+    );
+    lifetime.store(300, Ordering::SeqCst);
+
+    // A token service that answers 503 twice is asked again (--retry-times).
+    unavailable.store(2, Ordering::SeqCst);
+    let l = json(&ok(lade().args([
+        "inspect",
+        INSECURE,
+        "--retry-times",
+        "3",
+        "--retry-delay",
+        "100ms",
+        "--creds",
+        "bob:pw",
+        &dst,
+    ])));
+    assert_eq!(l["RepoTags"], json!(["1"]));
+    assert_eq!(unavailable.load(Ordering::SeqCst), 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -3881,6 +3942,12 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
             // after the body was sent: refused once, or the connection dropped once
             "put503" if put && n == 1 => unavailable(),
             "putreset" if put && n == 1 => Action::Respond(Vec::new()),
+            // too many requests: come back in 2 s
+            "put429" if put && n == 1 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[("Retry-After", "2".into())],
+                b"",
+            )),
             "put503always" if put => unavailable(),
             "patch503" if patch && n == 3 => unavailable(),
             // a registry that takes no Content-Range chunks
@@ -3940,6 +4007,17 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
         assert_eq!(count("PUT"), 3, "{fault}");
         check(&repo, Some(&want));
     }
+    // A 429 after the body was sent: the blob is sent again from the
+    // source once the Retry-After the registry gave has passed (the
+    // --retry-delay is 50 ms).
+    set("put429");
+    let repo = unique("upfault/r");
+    let t0 = Instant::now();
+    let o = push(&repo, &["--retry-times", "2", "--retry-delay", "50ms"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(t0.elapsed() >= Duration::from_secs(2), "{:?}", t0.elapsed());
+    assert_eq!(count("PUT"), 3);
+    check(&repo, Some(&want));
 
     // Retries spent: a clear error naming registry, request and status.
     set("put503always");

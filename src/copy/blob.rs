@@ -204,7 +204,7 @@ pub fn with_retries<T>(
             Err(e) if e.is_transient() && attempt < retries.times => {
                 attempt += 1;
                 progress.blob_retried(desc, Some(attempt), retries.times, &e);
-                std::thread::sleep(retries.wait(attempt));
+                std::thread::sleep(e.retry_after().unwrap_or_else(|| retries.wait(attempt)));
             }
             r => return r,
         }

@@ -287,6 +287,15 @@ impl Client {
         let mut attempt = 0;
         let mut reauth = !own;
         loop {
+            // A token that has run out is renewed before the request, not
+            // after its 401: a streamed body (an upload's chunk) cannot be
+            // sent again.
+            if own {
+                if let Some(ch) = self.expired_bearer(scopes) {
+                    self.authenticate(ch, scopes, None)
+                        .map_err(|e| self.ctx(&what, e))?;
+                }
+            }
             let auth = if own {
                 self.auth_header(scopes).map_err(|e| self.ctx(&what, e))?
             } else {
@@ -546,6 +555,59 @@ impl Client {
         }
     }
 
+    /// The registry's Bearer challenge, when the token fetched for
+    /// `scopes` has run out (a fixed token given by the user has none).
+    fn expired_bearer(&self, scopes: &[String]) -> Option<Challenge> {
+        if matches!(self.creds, Some(Creds::Token(_))) {
+            return None;
+        }
+        let st = self.state.lock().unwrap();
+        let ch = st.challenge.as_ref()?;
+        let expired = st
+            .tokens
+            .get(&scopes.join(" "))
+            .is_some_and(|(_, exp)| *exp <= Instant::now());
+        (expired && matches!(ch, Challenge::Bearer { .. })).then(|| ch.clone())
+    }
+
+    /// A token service request, tried again as the registry's requests
+    /// are (--retry-times, --retry-delay; a refused connection, a reset,
+    /// a 429 or 5xx): a token service restarting is waited for.
+    fn token_request(
+        &self,
+        realm: &str,
+        method: &Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<Response<Body>> {
+        let mut attempt = 0;
+        loop {
+            let mut b = if body.is_empty() {
+                ReqBody::Empty
+            } else {
+                ReqBody::Bytes(body)
+            };
+            match self.send_body(method, url, headers, &mut b) {
+                Err(e) if e.retriable && attempt < self.retries.times => {
+                    attempt += 1;
+                    std::thread::sleep(self.retries.wait(attempt));
+                }
+                Err(e) => return Err(e.err.context(format!("token service {realm}"))),
+                Ok(resp)
+                    if (resp.status().as_u16() == 429 || resp.status().is_server_error())
+                        && attempt < self.retries.times =>
+                {
+                    attempt += 1;
+                    let wait = retry_after(&resp).unwrap_or_else(|| self.retries.wait(attempt));
+                    drop(resp);
+                    std::thread::sleep(wait);
+                }
+                Ok(resp) => return Ok(resp),
+            }
+        }
+    }
+
     /// React to a 401 to a request that carried `sent`: remember the
     /// challenge; for Bearer, fetch a token, unless another request has
     /// fetched one for these scopes meanwhile.
@@ -635,9 +697,7 @@ impl Client {
             }
             headers.push(("authorization", format!("Basic {b}")));
         }
-        let resp = self
-            .send_body(&Method::GET, &url, &headers, &mut ReqBody::Empty)
-            .map_err(|e| e.err.context(format!("token service {realm}")))?;
+        let resp = self.token_request(realm, &Method::GET, &url, &headers, &[])?;
         let status = resp.status();
         if status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(Error::new(format!(
@@ -686,14 +746,7 @@ impl Client {
             "content-type",
             "application/x-www-form-urlencoded".to_string(),
         )];
-        let resp = self
-            .send_body(
-                &Method::POST,
-                realm,
-                &headers,
-                &mut ReqBody::Bytes(form.as_bytes()),
-            )
-            .map_err(|e| e.err.context(format!("token service {realm}")))?;
+        let resp = self.token_request(realm, &Method::POST, realm, &headers, form.as_bytes())?;
         let status = resp.status();
         if status.as_u16() == 400 || status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(Error::new(format!(
@@ -821,7 +874,7 @@ enum Retry {
 }
 
 /// Retry-After as seconds or an HTTP date, capped.
-fn retry_after(resp: &Response<Body>) -> Option<Duration> {
+pub(super) fn retry_after(resp: &Response<Body>) -> Option<Duration> {
     let v = header(resp, "retry-after")?;
     let d = if let Ok(s) = v.trim().parse::<u64>() {
         Duration::from_secs(s)

@@ -1229,9 +1229,10 @@ fn upload_status(
     code: u16,
     resp: ureq::http::Response<ureq::Body>,
 ) -> Error {
+    let wait = (code == 429).then(|| client::retry_after(&resp)).flatten();
     let e = c.status_error(method, url, resp);
     if code == 429 || (500..600).contains(&code) {
-        e.transient()
+        e.transient().with_retry_after(wait)
     } else {
         e
     }
