@@ -856,8 +856,9 @@ fn with_tls_hint(msg: String) -> String {
          wrong)"
     } else if msg.contains("invalid peer certificate") {
         "the registry's certificate is not trusted here: put its CA, or the certificate \
-         itself if self-signed, in --cert-dir DIR as DIR/*.crt (default \
-         /etc/containers/certs.d/HOST), or use --tls-verify=false"
+         itself if self-signed, in --cert-dir DIR as DIR/*.crt (by default \
+         ~/.config/containers/certs.d/HOST or /etc/containers/certs.d/HOST), or use \
+         --tls-verify=false"
     } else if msg.contains("CertificateRequired") || msg.contains("BadCertificate") {
         "the registry wants a client certificate: put NAME.cert and NAME.key in --cert-dir DIR"
     } else {
