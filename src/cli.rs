@@ -404,8 +404,10 @@ const COPY_HELP: &str = concat!(
 Several SOURCE images (or --all-images) can go into one destination that holds
 several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
 source gives (docker-archive:x.tar:NAME:TAG), so the destination names none
-(oci:layout, not oci:layout:REF), nor does an --all-images source. Every
-source is opened before anything is written.
+(oci:layout, not oci:layout:REF), nor does an --all-images source; an image
+a docker-archive holds under several names (RepoTags) keeps each of them (a
+ref per name in oci: and oci-archive:). Every source is opened before
+anything is written.
 
 MULTI-PLATFORM IMAGES
   From an index (OCI image index or Docker manifest list) copy copies the image

@@ -878,8 +878,8 @@ fn every_image_of_an_archive_goes_into_one_archive_with_shared_layers_once() {
 }
 
 /// An image with several RepoTags keeps them all through --all-images,
-/// as through `:@N`, the one it goes by first; into an OCI layout, that
-/// one names it.
+/// as through `:@N`, the one it goes by first; into an OCI layout or
+/// archive, each names it.
 #[test]
 fn all_images_keeps_every_name_of_an_image() {
     let dir = tempdir();
@@ -911,8 +911,24 @@ fn all_images_keeps_every_name_of_an_image() {
         .arg(format!("docker-archive:{}", two.display()))
         .arg(format!("oci:{}", lay.display())));
     let refs = ok_str(lade().args(["ls-refs", "--store"]).arg(&lay));
-    assert_eq!(refs.lines().count(), 1, "{refs}");
-    assert!(refs.starts_with("tiny:1\t"), "{refs}");
+    let names: Vec<&str> = refs
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(names, ["tiny:1", "tiny:also"], "{refs}");
+    let digests: Vec<&str> = refs
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(digests[0], digests[1], "{refs}");
+    let oa = dir.path().join("all-oci.tar");
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", two.display()))
+        .arg(format!("oci-archive:{}", oa.display())));
+    for name in ["tiny:1", "tiny:also"] {
+        ok(lade().args(["inspect", &format!("oci-archive:{}:{name}", oa.display())]));
+    }
 }
 
 #[test]

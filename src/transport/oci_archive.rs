@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::oci_layout::{
-    check_unique_names, find_in_index, fmt_path_ref, image_ref_name, parse_path_ref,
+    check_unique_names, find_in_index, fmt_path_ref, image_ref_names, parse_path_ref,
 };
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
@@ -642,15 +642,16 @@ impl ImageDestination for ArchiveDest {
             st.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
         }
         if instance.is_none() {
-            let name = image_ref_name(&self.name, st.images.is_empty(), names)?;
-            st.images.push((m.descriptor(), name));
+            for name in image_ref_names(&self.name, st.images.is_empty(), names)? {
+                st.images.push((m.descriptor(), name));
+            }
         }
         Ok(())
     }
 
     fn check_names(&self, names: &[String]) -> Result<()> {
         let first = self.state.lock().unwrap().images.is_empty();
-        image_ref_name(&self.name, first, names).map(drop)
+        image_ref_names(&self.name, first, names).map(drop)
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -386,22 +386,24 @@ fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
     })
 }
 
-/// The ref name of an image written to a layout: the destination's own
-/// name goes to the first image only; more images take the name of their
-/// source (its first), if it has one. Checked.
-pub fn image_ref_name(
+/// The ref names an image written into a layout or oci-archive gets: the
+/// destination's own name for its first image; else each name the image
+/// carries (a docker-archive image saved under two tags gets both); none
+/// (an entry without a name) when it carries none.
+pub fn image_ref_names(
     own: &Option<String>,
     first: bool,
     names: &[String],
-) -> Result<Option<String>> {
-    let name = match (own, first) {
-        (Some(n), true) => Some(n.clone()),
-        _ => names.first().cloned(),
+) -> Result<Vec<Option<String>>> {
+    let chosen: Vec<Option<String>> = match (own, first) {
+        (Some(n), true) => vec![Some(n.clone())],
+        _ if names.is_empty() => vec![None],
+        _ => names.iter().cloned().map(Some).collect(),
     };
-    if let Some(n) = &name {
+    for n in chosen.iter().flatten() {
         validate_ref_name(n)?;
     }
-    Ok(name)
+    Ok(chosen)
 }
 
 /// The manifest index.json names `name` (ref-name annotation); None when
@@ -585,15 +587,16 @@ impl ImageDestination for LayoutDest {
         self.wrote(&m.digest);
         if instance.is_none() {
             let mut images = self.images.lock().unwrap();
-            let name = image_ref_name(&self.name, images.is_empty(), names)?;
-            images.push((m.descriptor(), name));
+            for name in image_ref_names(&self.name, images.is_empty(), names)? {
+                images.push((m.descriptor(), name));
+            }
         }
         Ok(())
     }
 
     fn check_names(&self, names: &[String]) -> Result<()> {
         let first = self.images.lock().unwrap().is_empty();
-        image_ref_name(&self.name, first, names).map(drop)
+        image_ref_names(&self.name, first, names).map(drop)
     }
 
     fn has_manifest(&self, digest: &Digest) -> Result<bool> {
