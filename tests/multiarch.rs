@@ -938,6 +938,31 @@ fn skopeo_global_options_before_or_after_the_command() {
         arch(&["inspect", "--override-arch", "s390x", &src]),
         "s390x"
     );
+    // cat-config picks the same way (its --platform wins), and an empty
+    // override is a usage error.
+    let cat = |args: &[&str]| -> String {
+        let mut c = lade();
+        c.arg("--store")
+            .arg(&dir)
+            .args(args)
+            .args(["cat-config", "multi"]);
+        json(&ok(&mut c))["architecture"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(cat(&["--override-arch", "arm64"]), "arm64");
+    let mut c = lade();
+    c.arg("--store").arg(&dir).args([
+        "--override-arch",
+        "arm64",
+        "cat-config",
+        "--platform",
+        "linux/s390x",
+        "multi",
+    ]);
+    assert_eq!(json(&ok(&mut c))["architecture"], "s390x");
+    fails_with(lade().args(["--override-arch", "", "inspect", &src]), 2);
     let this = json(&ok(lade().args(["inspect", &src])))["Architecture"].clone();
     assert_eq!(
         json(&ok(lade().args([

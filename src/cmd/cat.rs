@@ -66,8 +66,10 @@ pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {
 
 pub fn cat_config(g: &GlobalArgs, a: CatConfigArgs) -> Result<i32> {
     let want = match &a.platform {
-        Some(p) => Platform::parse(p)?,
-        None => Platform::current(),
+        Some(p) => {
+            Platform::parse(p).map_err(|e| Error::usage(format!("--platform: {}", e.message())))?
+        }
+        None => super::platform_of(g)?.unwrap_or_else(Platform::current),
     };
     let r = &a.cat.reference;
     let config = (|| -> Result<Vec<u8>> {

@@ -124,6 +124,15 @@ fn platform_of(a: &GlobalArgs) -> Result<Option<Platform>> {
     if a.override_os.is_none() && a.override_arch.is_none() && a.override_variant.is_none() {
         return Ok(None);
     }
+    for (flag, v) in [
+        ("--override-os", &a.override_os),
+        ("--override-arch", &a.override_arch),
+        ("--override-variant", &a.override_variant),
+    ] {
+        if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(crate::error::Error::usage(format!("{flag} is empty")));
+        }
+    }
     let mut p = Platform::current();
     if let Some(os) = &a.override_os {
         p.os = os.clone();
