@@ -104,9 +104,16 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         .map(|s| format!(".SH {s}"));
     extra.extend(notes);
     let mut top = tidy_synopsis(top);
+    // `help` has no page of its own: its entry names the command.
+    let top_text = String::from_utf8(top).expect("man page is UTF-8").replace(
+        ".TP\nlade\\-help(1)\n",
+        ".TP\n\\fBlade help\\fR [\\fICOMMAND\\fR]\n",
+    );
+    top = top_text.into_bytes();
     top.extend_from_slice(extra.as_bytes());
     files.push((PathBuf::from("man/lade.1"), top));
-    for sub in cmd.get_subcommands() {
+    // (clap's own `help` has no page: lade(1) says what it does.)
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         let name = format!("lade-{}", sub.get_name());
         let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
         let after = sub
