@@ -7,6 +7,26 @@ _lade() {
         cur="${COMP_WORDS[COMP_CWORD]}"
     fi
     prev="$3"
+    if [[ "${prev}" == "=" && ${COMP_CWORD} -ge 2 ]]; then
+        case "${COMP_WORDS[COMP_CWORD-2]}" in
+            --dest-tls-verify)
+                COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+            --src-tls-verify)
+                COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+            --tls-verify)
+                COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+            --with-referrers)
+                COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+        esac
+    fi
     cmd=""
     opts=""
 
@@ -409,10 +429,6 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --with-referrers)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
                 --additional-tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -471,14 +487,6 @@ _lade() {
                     ;;
                 --dest-authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --src-tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
-                --dest-tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --src-cert-dir)
@@ -557,10 +565,6 @@ _lade() {
                     ;;
                 --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --cert-dir)
@@ -1091,10 +1095,6 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
                 --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1169,10 +1169,6 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
                 --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1245,10 +1241,6 @@ _lade() {
                     ;;
                 --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --cert-dir)
@@ -1463,10 +1455,6 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --with-referrers)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
                 --multi-arch)
                     COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
                     return 0
@@ -1533,14 +1521,6 @@ _lade() {
                     ;;
                 --dest-authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --src-tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
-                    return 0
-                    ;;
-                --dest-tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --src-cert-dir)
@@ -1665,10 +1645,6 @@ _lade() {
                     ;;
                 --authfile)
                     COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tls-verify)
-                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --cert-dir)

@@ -274,7 +274,10 @@ pub enum Command {
     /// Delete an image (docker://REF: the manifest the tag or digest names;
     /// oci:PATH:REF: the ref, its blobs left to lade gc)
     #[command(
-        after_help = "EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
+        after_help = "A registry deletes the manifest, and with it every tag that points at it\n\
+        (two tags of one image both go), as skopeo delete does; a name with both a\n\
+        tag and a digest is refused.\n\n\
+        EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
         lade delete docker://registry.example/app@sha256:3f8a…\n  \
         lade delete oci:layout:old"
     )]
@@ -441,7 +444,8 @@ OUTPUT
   per blob on stderr (copied or skipped); then the manifest digest.
   -q prints nothing but errors. --progress=json writes one JSON object per line
   to stderr, each with \"event\", \"time\" (seconds since the first copy
-  began) and \"image\" (the source image's name); stdout stays empty:
+  began) and \"image\" (the source image's name; not on --debug messages and
+  interrupted, which belong to no one image); stdout stays empty:
     blob_start    {digest, size, kind: config|layer}
     blob_progress {digest, bytes, size}, at most every 200 ms per blob
     blob_done     {digest, stored_digest, bytes, seconds, rate}: written

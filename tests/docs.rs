@@ -141,9 +141,53 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "lade", &mut buf);
+        if shell == Shell::Bash {
+            buf = bash_equals_values(buf);
+        }
         files.push((PathBuf::from(format!("completions/{file}")), buf));
     }
     files
+}
+
+/// Options whose value must follow `=` (`--tls-verify=false`): clap's
+/// bash script offers their values after a space, where they would be
+/// read as the next argument, and nothing after `=`. Their values are
+/// offered after `=` instead (bash splits `--opt=` into `--opt`, `=`).
+fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
+    let mut script = String::from_utf8(script).expect("the script is UTF-8");
+    let mut cases = std::collections::BTreeMap::new();
+    let mut cmds = vec![Cli::command()];
+    while let Some(c) = cmds.pop() {
+        for a in c.get_arguments().filter(|a| a.is_require_equals_set()) {
+            let long = a.get_long().expect("a long option");
+            let values: Vec<String> = a
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            let values = values.join(" ");
+            let after_space = format!(
+                "                --{long})\n                    COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n                    return 0\n                    ;;\n"
+            );
+            script = script.replace(&after_space, "");
+            cases.insert(long.to_string(), values);
+        }
+        cmds.extend(c.get_subcommands().cloned());
+    }
+    let mut snippet = String::from(
+        "    if [[ \"${prev}\" == \"=\" && ${COMP_CWORD} -ge 2 ]]; then\n        case \"${COMP_WORDS[COMP_CWORD-2]}\" in\n",
+    );
+    for (long, values) in &cases {
+        snippet.push_str(&format!(
+            "            --{long})\n                COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n                return 0\n                ;;\n"
+        ));
+    }
+    snippet.push_str("        esac\n    fi\n");
+    let anchor = "    prev=\"$3\"\n";
+    assert!(script.contains(anchor), "clap's bash script changed");
+    script
+        .replacen(anchor, &format!("{anchor}{snippet}"), 1)
+        .into_bytes()
 }
 
 /// clap_mangen writes a short-only flag in the synopsis as `[-w ]`: the
@@ -217,4 +261,33 @@ fn every_command_has_a_man_page_with_exit_codes() {
     for s in ["IMAGE NAMES", "STORE", "EXIT STATUS"] {
         assert!(top.contains(s), "lade.1 lacks {s}");
     }
+}
+
+/// The bash completion offers an `=`-only option's values after `=`
+/// (`--dest-tls-verify=f` → `false`), and not after a space, where they
+/// would be read as the next argument.
+#[test]
+fn bash_completes_equals_only_values_after_the_equals_sign() {
+    let script = root().join("completions/lade.bash");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'
+             COMP_WORDS=(lade copy --dest-tls-verify = f); COMP_CWORD=4
+             _lade lade f =; echo \"eq:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade inspect --tls-verify ''); COMP_CWORD=3
+             _lade lade '' --tls-verify; echo \"space:${{COMPREPLY[*]}}\"",
+            script.display()
+        ))
+        .output()
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("eq:false\n"), "{text}");
+    let space = text.lines().find(|l| l.starts_with("space:")).unwrap();
+    assert!(
+        !space
+            .split(' ')
+            .any(|w| w == "false" || w.ends_with(":true")),
+        "{space}"
+    );
 }

@@ -197,8 +197,14 @@ fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
 fn prompt(what: &str, secret: bool) -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
+        let hint = if secret {
+            "--password-stdin, or --password"
+        } else {
+            "--username"
+        };
         return Err(Error::usage(format!(
-            "no {what} given and standard input is not a terminal (use --username / --password-stdin)"
+            "no {} given and standard input is not a terminal to ask for it (use {hint})",
+            what.to_lowercase()
         )));
     }
     if secret {
