@@ -67,7 +67,7 @@ zstd\t''
 none\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-22; 20-22 take far more memory). Without it gzip stores incompressible blocks, gives long repeats level 3 and the rest zlib\'s lazy matcher with a short search (smaller output than level 6 for about 1.2x level 3\'s CPU on the bench image); zstd uses level 3' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU; layers gzipped out of docker-daemon: into a registry, one per CPU, at most 6]; at most 256' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE (several images: a line per image, "DIGEST SOURCE")' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l with-referrers -d 'Also copy the image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker:// or oci: destination' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive destination (repeatable)' -r

@@ -742,7 +742,8 @@ pub struct CopyArgs {
     #[arg(long, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=256))]
     pub image_parallel_copies: Option<usize>,
-    /// Write the digest of the copied manifest to FILE
+    /// Write the digest of the copied manifest to FILE (several images: a
+    /// line per image, "DIGEST SOURCE")
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
     /// Also copy the image's signatures and referrers (cosign's

@@ -385,12 +385,45 @@ fn a_digestfile_that_cannot_be_written_fails_first() {
         assert!(e.contains("--digestfile") && e.contains(want), "{e}");
         assert!(!dst.exists());
     }
+    // One image: its digest alone, as skopeo writes it (no newline).
     let f = t.path().join("d");
     ok(lade()
         .args(["copy", "-q", "--digestfile"])
         .arg(&f)
         .args([&src, &oci(&dst, "x")]));
-    assert!(fs::read_to_string(&f).unwrap().starts_with("sha256:"));
+    let one = fs::read_to_string(&f).unwrap();
+    assert!(one.starts_with("sha256:") && one.len() == 71, "{one:?}");
+    if require_tool("skopeo") {
+        let g = t.path().join("g");
+        ok(std::process::Command::new("skopeo")
+            .args(["copy", "-q", "--digestfile"])
+            .arg(&g)
+            .args([&src, &oci(&t.path().join("sk"), "x")]));
+        // (the same form; skopeo's conversion gives another digest)
+        let theirs = fs::read_to_string(&g).unwrap();
+        assert!(
+            theirs.starts_with("sha256:") && theirs.len() == 71,
+            "{theirs:?}"
+        );
+    }
+    // Several: a line per image, naming its source.
+    let many = t.path().join("many");
+    let two = oci(&dst, "x");
+    ok(lade()
+        .args(["copy", "-q", "--digestfile"])
+        .arg(&many)
+        .args([
+            &src,
+            &two,
+            &format!("oci:{}", t.path().join("both").display()),
+        ]));
+    let text = fs::read_to_string(&many).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [format!("{one} {src}"), format!("{one} {two}")],
+        "{text}"
+    );
 }
 
 #[test]

@@ -209,10 +209,16 @@ pub fn copy_images(
         progress.image_done(&r.manifest_digest, r.blobs_copied, r.blobs_skipped);
     }
     if let Some(path) = &opts.digestfile {
-        let text: String = reports
-            .iter()
-            .map(|r| format!("{}\n", r.manifest_digest))
-            .collect();
+        // One image: its digest alone, as skopeo writes it; several: a
+        // line per image naming its source.
+        let text: String = match reports.as_slice() {
+            [one] => one.manifest_digest.to_string(),
+            _ => reports
+                .iter()
+                .zip(srcs)
+                .map(|(r, src)| format!("{} {src}\n", r.manifest_digest))
+                .collect(),
+        };
         std::fs::write(path, text)
             .map_err(|e| Error::from(e).context(format!("--digestfile {}", path.display())))?;
     }
