@@ -575,29 +575,23 @@ fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
     let proxy = support::Counter::start(&reg);
     proxy.hold("GET", &base[7..]);
     let dest = t.path().join("new");
-    let mut child = std::process::Command::new("env")
-        .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
-        .args(["copy", "--progress=json", "--src-tls-verify=false"])
-        .arg(format!("docker://{}/{repo}:t", proxy.addr))
-        .arg(format!("dir:{}", dest.display()))
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = lade_signalled(&[
+        "copy".into(),
+        "--progress=json".into(),
+        "--src-tls-verify=false".into(),
+        format!("docker://{}/{repo}:t", proxy.addr),
+        format!("dir:{}", dest.display()),
+    ]);
     // Read events until the held blob has started.
     let mut err = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    let t0 = std::time::Instant::now();
-    while !seen
-        .lines()
-        .any(|l| l.contains("blob_start") && l.contains(&base))
-    {
-        assert!(t0.elapsed().as_secs() < 30, "no blob_start: {seen}");
-        let mut buf = [0u8; 4096];
-        let n = err.read(&mut buf).unwrap();
-        assert!(n > 0, "stderr ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    let mut seen = read_until(
+        &mut err,
+        |s| {
+            s.lines()
+                .any(|l| l.contains("blob_start") && l.contains(&base))
+        },
+        "blob_start",
+    );
     kill_process(Pid::from_raw(child.id() as i32).unwrap(), Signal::TERM).unwrap();
     err.read_to_string(&mut seen).unwrap();
     child.wait().unwrap();
@@ -645,29 +639,20 @@ fn a_sync_says_each_image_as_it_ends() {
     proxy.hold("GET", &layers[1][7..]);
     let tree = t.path().join("tree");
     let digestfile = t.path().join("digests");
-    let mut child = std::process::Command::new("env")
-        .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
-        .args(["sync", "--src-tls-verify=false", "--digestfile"])
-        .arg(&digestfile)
-        .arg(format!("docker://{}/{repo}", proxy.addr))
-        .arg(format!("dir:{}", tree.display()))
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = lade_signalled(&[
+        "sync".into(),
+        "--src-tls-verify=false".into(),
+        "--digestfile".into(),
+        digestfile.display().to_string(),
+        format!("docker://{}/{repo}", proxy.addr),
+        format!("dir:{}", tree.display()),
+    ]);
     let mut err = child.stderr.take().unwrap();
-    let mut seen = String::new();
-    let t0 = std::time::Instant::now();
-    while !seen.contains("quick: copied") {
-        assert!(
-            t0.elapsed().as_secs() < 30,
-            "no line for the quick image: {seen}"
-        );
-        let mut buf = [0u8; 4096];
-        let n = err.read(&mut buf).unwrap();
-        assert!(n > 0, "stderr ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    let mut seen = read_until(
+        &mut err,
+        |s| s.contains("quick: copied"),
+        "line for the quick image",
+    );
     let lines = fs::read_to_string(&digestfile).unwrap();
     assert_eq!(lines.lines().count(), 1, "{lines}");
     assert!(lines.starts_with(&digests[0]), "{lines}");
@@ -685,4 +670,30 @@ fn a_sync_says_each_image_as_it_ends() {
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     assert!(dirs[0].ends_with(":quick"), "{dirs:?}");
     common::ok(common::lade().args(["inspect", &format!("dir:{}/{}", tree.display(), dirs[0])]));
+}
+
+/// lade with each signal's default action (whatever the runner
+/// inherited), its stderr piped.
+fn lade_signalled(args: &[String]) -> std::process::Child {
+    std::process::Command::new("env")
+        .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Read `r` until what was read satisfies `done` (30 s at most).
+fn read_until(r: &mut impl std::io::Read, done: impl Fn(&str) -> bool, what: &str) -> String {
+    let mut seen = String::new();
+    let t0 = std::time::Instant::now();
+    while !done(&seen) {
+        assert!(t0.elapsed().as_secs() < 30, "no {what}: {seen}");
+        let mut buf = [0u8; 4096];
+        let n = r.read(&mut buf).unwrap();
+        assert!(n > 0, "stderr ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    seen
 }
