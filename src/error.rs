@@ -77,6 +77,14 @@ impl Error {
         self.invalid
     }
 
+    /// The same failure, no longer marked [`Error::invalid`]: what the
+    /// destination holds does not read, which is no reason to leave the
+    /// source's data out.
+    pub fn settled(mut self) -> Self {
+        self.invalid = false;
+        self
+    }
+
     pub fn new(msg: impl Into<String>) -> Self {
         Error::of(Kind::Failure, msg)
     }

@@ -1319,6 +1319,13 @@ fn a_gzip_archive_with_a_bad_or_missing_trailer_fails() {
     bad[at] ^= 0xff;
     let crc = t.path().join("crc.tar.gz");
     std::fs::write(&crc, &bad).unwrap();
+    // Zeros after the gzip (a tape block's padding) are left alone, as
+    // gzip -t leaves them.
+    let padded = t.path().join("padded.tar.gz");
+    let mut z = gz.clone();
+    z.extend([0u8; 4096]);
+    std::fs::write(&padded, &z).unwrap();
+    ok(lade().args(["inspect", &format!("docker-archive:{}", padded.display())]));
     for (path, says) in [(&cut, "unexpected end of file"), (&crc, "checksum")] {
         for transport in ["docker-archive", "oci-archive"] {
             let err = fails_with(

@@ -997,6 +997,14 @@ fn an_attachment_that_does_not_read_is_left_out() {
                         "artifactType": SIG_TYPE}),
     );
     push_fallback(&reg, &repo, &s.image, &entries);
+    // A cosign .att tag: an index naming the SBOM's manifest with a wrong
+    // size (the registry takes it).
+    let att = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": s.sbom, "size": 7}],
+    }))
+    .unwrap();
+    registry_put_manifest(&reg, &repo, &format!("{}.att", s.tag), OCI_INDEX, &att);
     let mirror = unique("refs/junk-mirror");
     let out = run(sync_cmd().args([
         &format!("docker://{reg}/{repo}"),
@@ -1006,6 +1014,10 @@ fn an_attachment_that_does_not_read_is_left_out() {
     assert!(out.status.success(), "{err}");
     assert!(
         err.contains(&format!("referrer {junk_d} of {} is left out", s.image)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("tag {}.att is left out", s.tag)),
         "{err}"
     );
     // The image, its signature, the SBOM and its signature are there; the

@@ -97,12 +97,17 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
                         // its CRC and length are checked: a tar pads its
                         // end with a few KiB of zeros. Past MAX_PAST_END,
                         // what follows is left unread.
+                        // (Bytes after a whole member that are no gzip
+                        // header, zeros padding a tape block say, are
+                        // left as gzip -t leaves them: the member's
+                        // trailer was checked before they were read.)
                         let mut past = n - keep;
                         while past < MAX_PAST_END {
                             match guard.read(&mut buf) {
                                 Ok(0) => break,
                                 Ok(m) => past += m,
                                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                                Err(e) if e.to_string() == "invalid gzip header" => break,
                                 Err(e) => return Err(e),
                             }
                         }

@@ -742,41 +742,62 @@ fn eval_cmd(cmd: &[Arg], dot: &Value, vars: &mut Vars, piped: Option<Value>) -> 
     eval_arg(&cmd[0], dot, vars)
 }
 
-/// The key that makes an object a time (`inspect`'s `Created`): it
-/// prints as Go prints a time.Time, `json` writes it as RFC 3339, and it
-/// has a time's methods (`Year`, `Format "2006-01-02"`, `Unix`, …).
-const TIME_KEY: &str = "\u{0}time";
+/// The keys that make an object a value of a Go type JSON has no form
+/// for. Each ends in a number drawn when lade starts: an image's own data
+/// (a label named "\0time", say) cannot pass for one.
+struct Keys {
+    /// A time (`inspect`'s `Created`): it prints as Go prints a
+    /// time.Time, `json` writes it as RFC 3339, and it has a time's
+    /// methods (`Year`, `Format "2006-01-02"`, `Unix`, …).
+    time: String,
+    /// A Go struct: its value is the struct's JSON (what `json` writes:
+    /// JSON names, empty fields left out), the other keys are its fields
+    /// by Go name, in the struct's order (it prints as Go prints a
+    /// struct, `{v1 v2 …}`).
+    strukt: String,
+    /// A nil map (`"map"`), slice (`"slice"`) or pointer (`"ptr"`, a time
+    /// that is not there): it prints `map[]`, `[]` or `<nil>`, a map or
+    /// slice has no items, as an empty one, and `json` writes it as null.
+    nil: String,
+}
+
+fn keys() -> &'static Keys {
+    static K: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    K.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        let n = h.finish();
+        Keys {
+            time: format!("\u{0}time-{n:016x}"),
+            strukt: format!("\u{0}struct-{n:016x}"),
+            nil: format!("\u{0}nil-{n:016x}"),
+        }
+    })
+}
 
 /// A time value of RFC 3339 text.
 pub fn time_value(rfc3339: &str) -> Value {
     let mut m = Map::new();
-    m.insert(TIME_KEY.into(), Value::String(rfc3339.into()));
+    m.insert(keys().time.clone(), Value::String(rfc3339.into()));
     Value::Object(m)
 }
 
 fn as_time(v: &Value) -> Option<&str> {
     match v {
-        Value::Object(m) if m.len() == 1 => m.get(TIME_KEY).and_then(Value::as_str),
+        Value::Object(m) if m.len() == 1 => m.get(&keys().time).and_then(Value::as_str),
         _ => None,
     }
 }
 
-/// The key that makes an object a Go struct: its value is the struct's
-/// JSON (what `json` writes: JSON names, empty fields left out), the
-/// other keys are its fields by Go name, in the struct's order (it
-/// prints as Go prints a struct, `{v1 v2 …}`).
-const STRUCT_KEY: &str = "\u{0}struct";
-
-/// The key that makes an object a nil map (`"map"`), slice (`"slice"`)
-/// or pointer (`"ptr"`, a time's that is not there): it prints `map[]`,
-/// `[]` or `<nil>`, a map or slice has no items, as an empty one, and
-/// `json` writes it as null.
-const NIL_KEY: &str = "\u{0}nil";
-
 /// A Go struct of `json` (its JSON) and `fields` (by Go name, in order).
 pub fn struct_value(json: Value, fields: Map<String, Value>) -> Value {
     let mut m = Map::with_capacity(fields.len() + 1);
-    m.insert(STRUCT_KEY.into(), json);
+    m.insert(keys().strukt.clone(), json);
     m.extend(fields);
     Value::Object(m)
 }
@@ -789,7 +810,7 @@ pub fn nil_value(kind: Nil) -> Value {
         Nil::Ptr => "ptr",
     };
     let mut m = Map::new();
-    m.insert(NIL_KEY.into(), json!(name));
+    m.insert(keys().nil.clone(), json!(name));
     Value::Object(m)
 }
 
@@ -814,8 +835,8 @@ fn go_kind(v: &Value) -> Option<Go<'_>> {
         return Some(Go::Time(t));
     }
     match m.iter().next() {
-        Some((k, j)) if k == STRUCT_KEY => Some(Go::Struct(j, m)),
-        Some((k, kind)) if k == NIL_KEY && m.len() == 1 => Some(Go::Nil(match kind.as_str() {
+        Some((k, j)) if *k == keys().strukt => Some(Go::Struct(j, m)),
+        Some((k, kind)) if *k == keys().nil && m.len() == 1 => Some(Go::Nil(match kind.as_str() {
             Some("map") => Nil::Map,
             Some("slice") => Nil::Slice,
             _ => Nil::Ptr,
@@ -826,7 +847,7 @@ fn go_kind(v: &Value) -> Option<Go<'_>> {
 
 /// A struct's fields, its marker left out.
 fn struct_fields(m: &Map<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
-    m.iter().filter(|(k, _)| k.as_str() != STRUCT_KEY)
+    m.iter().filter(|(k, _)| **k != keys().strukt)
 }
 
 /// A time's parts: date, clock, nanoseconds, and offset east of UTC in
@@ -1917,6 +1938,18 @@ mod tests {
             r("{{.LayersData}} {{json .LayersData}}", &v),
             "[{m sha256:ab 1 map[]}] [{\"MIMEType\":\"m\",\"Digest\":\"sha256:ab\",\"Size\":1,\"Annotations\":null}]\n"
         );
+        // An image's own keys cannot pass for those values.
+        for key in ["\u{0}struct", "\u{0}nil", "\u{0}time"] {
+            let v = inspect_data(json!({"Labels": {key: "map", "a": "b"}}));
+            assert_eq!(
+                r("{{len .Labels}} {{index .Labels \"a\"}}", &v),
+                "2 b\n",
+                "{key:?}"
+            );
+            let only = inspect_data(json!({"Labels": {key: "map"}}));
+            assert_eq!(r("{{len .Labels}}", &only), "1\n", "{key:?}");
+            assert!(r("{{json .Labels}}", &only).contains("map"), "{key:?}");
+        }
         for (f, e) in [
             ("{{index .Env 0}}", "index 0 out of range (length 0)"),
             (

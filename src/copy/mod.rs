@@ -247,7 +247,14 @@ pub fn get_listed_manifest(src: &dyn ImageSource, d: &Descriptor) -> Result<RawM
         .get_manifest(Some(&d.digest))
         .map_err(Error::missing_part)?;
     if raw.digest != d.digest || raw.bytes.len() as u64 != d.size {
-        return Err(Error::new(format!(
+        // The right bytes under a wrong size: the descriptor is what does
+        // not read (invalid); other bytes than named: a failure.
+        let err = if raw.digest == d.digest {
+            Error::invalid
+        } else {
+            Error::new
+        };
+        return Err(err(format!(
             "manifest {} does not match its descriptor (got {}, {} bytes; want {} bytes)",
             d.digest,
             raw.digest,

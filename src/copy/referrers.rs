@@ -299,8 +299,12 @@ impl Walk<'_> {
         }
         let tag = fallback_tag(subject);
         let ctx = |e: Error| e.context(format!("referrers index {tag}"));
-        let existing = self.dst.tagged_manifest(&tag).map_err(ctx)?;
-        match merge_fallback(existing.as_ref(), &unindexed, like).map_err(ctx)? {
+        // (What the destination holds not reading fails the image.)
+        let existing = self
+            .dst
+            .tagged_manifest(&tag)
+            .map_err(|e| ctx(e.settled()))?;
+        match merge_fallback(existing.as_ref(), &unindexed, like).map_err(|e| ctx(e.settled()))? {
             Some(m) => {
                 self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
                 self.tagged.push((tag, m.digest));

@@ -261,16 +261,17 @@ impl ImageConfig {
         const ROOTFS: &[&str] = &["type", "diff_ids"];
         const HISTORY: &[&str] = &["created", "created_by", "author", "comment", "empty_layer"];
         let mut v: Value = serde_json::from_slice(bytes)?;
-        fold_keys(&mut v, TOP);
+        fold_keys(&mut v, TOP, &["created", "history"]);
         if let Value::Object(m) = &mut v {
             if let Some(c) = m.get_mut("config") {
-                fold_keys(c, CONFIG);
+                fold_keys(c, CONFIG, &["Env", "Entrypoint", "Cmd", "Labels"]);
             }
             if let Some(r) = m.get_mut("rootfs") {
-                fold_keys(r, ROOTFS);
+                fold_keys(r, ROOTFS, &["diff_ids"]);
             }
             if let Some(Value::Array(h)) = m.get_mut("history") {
-                h.iter_mut().for_each(|e| fold_keys(e, HISTORY));
+                h.iter_mut()
+                    .for_each(|e| fold_keys(e, HISTORY, &["created"]));
             }
         }
         serde_json::from_value(v)
@@ -315,20 +316,46 @@ pub struct ContainerConfig {
     pub extra: Map<String, Value>,
 }
 
-/// The keys of object `v` that name one of `names` ignoring ASCII case
-/// renamed to it, in order (a later one replacing an earlier value).
-fn fold_keys(v: &mut Value, names: &[&str]) {
+/// Object `v`'s keys read as Go's encoding/json reads them into a
+/// structure of fields `names`: a key names the field it matches as Go
+/// folds case (ASCII, and the long s and Kelvin sign), in order, a later
+/// one replacing an earlier value. A null leaves a string or structure
+/// field as it was, and empties (removes) one of `resets` (Go's slices,
+/// maps and pointers).
+fn fold_keys(v: &mut Value, names: &[&str], resets: &[&str]) {
     let Value::Object(m) = v else { return };
-    let fold = |k: &str| names.iter().find(|n| n.eq_ignore_ascii_case(k));
-    if m.keys().all(|k| fold(k).is_none_or(|n| *n == k)) {
+    let fold = |k: &str| names.iter().copied().find(|n| go_fold_eq(k, n));
+    if m.iter()
+        .all(|(k, x)| fold(k).is_none_or(|n| n == k && !x.is_null()))
+    {
         return;
     }
     for (k, x) in std::mem::take(m) {
         match fold(&k) {
-            Some(n) => m.insert(n.to_string(), x),
-            None => m.insert(k, x),
-        };
+            Some(n) if x.is_null() => {
+                if resets.contains(&n) {
+                    m.remove(n);
+                }
+            }
+            Some(n) => {
+                m.insert(n.to_string(), x);
+            }
+            None => {
+                m.insert(k, x);
+            }
+        }
     }
+}
+
+/// Key `k` names field `name` (ASCII) as Go's encoding/json folds them.
+fn go_fold_eq(k: &str, name: &str) -> bool {
+    k.chars().count() == name.len()
+        && k.chars().zip(name.chars()).all(|(a, b)| {
+            let b = b.to_ascii_lowercase();
+            a.to_ascii_lowercase() == b
+                || (a == '\u{17f}' && b == 's')
+                || (a == '\u{212a}' && b == 'k')
+        })
 }
 
 fn labels_or_null<'de, D>(d: D) -> std::result::Result<Option<BTreeMap<String, String>>, D::Error>
@@ -469,6 +496,30 @@ impl Index {
 
 #[cfg(test)]
 mod tests {
+
+    /// Configs read as Go reads them: keys folded (ASCII, long s), the
+    /// last one winning, a null no change to a string or structure and
+    /// an empty slice or map.
+    #[test]
+    fn config_keys_as_go_reads_them() {
+        let c = |j: &str| ImageConfig::parse(j.as_bytes()).unwrap();
+        let x = c(r#"{"Architecture":"arm64","OS":"linux","oſ":"windows"}"#);
+        assert_eq!(
+            (x.architecture.as_str(), x.os.as_str()),
+            ("arm64", "windows")
+        );
+        let x = c(r#"{"os":"linux","OS":null,"rootfs":{"type":"layers"},"RootFS":null}"#);
+        assert_eq!((x.os.as_str(), x.rootfs.kind.as_str()), ("linux", "layers"));
+        let x = c(r#"{"config":{"Env":["A=1"],"cmd":["x"]},"Config":null}"#);
+        let cc = x.config.unwrap();
+        assert_eq!(cc.env, Some(vec!["A=1".to_string()]));
+        assert_eq!(cc.cmd, Some(vec!["x".to_string()]));
+        let x = c(r#"{"config":{"Env":["A=1"],"env":null}}"#);
+        assert_eq!(x.config.unwrap().env, None);
+        let x = c(r#"{"os":null,"architecture":null}"#);
+        assert_eq!((x.os.as_str(), x.architecture.as_str()), ("", ""));
+    }
+
     use super::*;
 
     #[test]

@@ -187,7 +187,7 @@ fn check_tree(root: &Path, dir: &Path) -> Result<()> {
         match fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::new(format!(
-                    "{}: a symbolic link inside the sync tree {}; sync writes into real                      directories only",
+                    "{}: a symbolic link inside the sync tree {}; sync writes into real directories only",
                     p.display(),
                     root.display()
                 )))

@@ -353,7 +353,7 @@ impl ImageReference for RegistryRef {
         // it every tag of that manifest: skopeo refuses the form too.)
         if let (Some(t), Some(d)) = (&self.r.tag, &self.r.digest) {
             return Err(Error::new(format!(
-                "docker://{}: names both tag {t:?} and digest {d}; delete takes one:                  the digest (the manifest, and every tag on it) or the tag",
+                "docker://{}: names both tag {t:?} and digest {d}; delete takes one: the digest (the manifest, and every tag on it) or the tag",
                 self.r.name()
             )));
         }
