@@ -439,21 +439,8 @@ fn an_interrupted_copy_into_a_dir_leaves_nothing() {
         return;
     };
     let t = tempdir();
-    let layout = t.path().join("l");
-    let desc = support::image(&layout, "amd64", "t", false, 1 << 20);
-    support::write_layout(&layout, &[("t", desc.clone())]);
     let repo = common::unique("dirsig/a");
-    support::push_layout(&reg, &layout, &repo, "t", &desc);
-    let m: serde_json::Value = serde_json::from_slice(
-        &fs::read(
-            layout
-                .join("blobs/sha256")
-                .join(&desc["digest"].as_str().unwrap()[7..]),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let base = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let (_, base) = pushed(&reg, &t.path().join("l"), &repo, "t", 1 << 20);
     let proxy = support::Counter::start(&reg);
     let src = format!("docker://{}/{repo}:t", proxy.addr);
     // an image already there, for the second round
@@ -475,20 +462,7 @@ fn an_interrupted_copy_into_a_dir_leaves_nothing() {
         v
     };
     // a different image (its base too) for the existing one
-    let layout2 = t.path().join("l2");
-    let desc2 = support::image(&layout2, "amd64", "t2", false, (1 << 20) + 1);
-    support::write_layout(&layout2, &[("t2", desc2.clone())]);
-    support::push_layout(&reg, &layout2, &repo, "t2", &desc2);
-    let m2: serde_json::Value = serde_json::from_slice(
-        &fs::read(
-            layout2
-                .join("blobs/sha256")
-                .join(&desc2["digest"].as_str().unwrap()[7..]),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let base2 = m2["layers"][0]["digest"].as_str().unwrap().to_string();
+    let (_, base2) = pushed(&reg, &t.path().join("l2"), &repo, "t2", (1 << 20) + 1);
     let before = names(&old);
     for (sig, dest, tag, held) in [
         (Signal::TERM, t.path().join("new"), "t", &base),
@@ -546,21 +520,8 @@ fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
         return;
     };
     let t = tempdir();
-    let layout = t.path().join("l");
-    let desc = support::image(&layout, "amd64", "t", false, 1 << 20);
-    support::write_layout(&layout, &[("t", desc.clone())]);
     let repo = common::unique("dirsig/json");
-    support::push_layout(&reg, &layout, &repo, "t", &desc);
-    let m: serde_json::Value = serde_json::from_slice(
-        &fs::read(
-            layout
-                .join("blobs/sha256")
-                .join(&desc["digest"].as_str().unwrap()[7..]),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let base = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let (_, base) = pushed(&reg, &t.path().join("l"), &repo, "t", 1 << 20);
     let proxy = support::Counter::start(&reg);
     proxy.hold("GET", &base[7..]);
     let dest = t.path().join("new");
@@ -613,15 +574,8 @@ fn a_sync_says_each_image_as_it_ends() {
     let mut layers = Vec::new();
     let mut digests = Vec::new();
     for (tag, size) in [("quick", 1 << 16), ("slow", (1 << 20) + 3)] {
-        let layout = t.path().join(tag);
-        let desc = support::image(&layout, "amd64", tag, false, size);
-        support::write_layout(&layout, &[(tag, desc.clone())]);
-        support::push_layout(&reg, &layout, &repo, tag, &desc);
-        let d = desc["digest"].as_str().unwrap().to_string();
-        let m: serde_json::Value =
-            serde_json::from_slice(&fs::read(layout.join("blobs/sha256").join(&d[7..])).unwrap())
-                .unwrap();
-        layers.push(m["layers"][0]["digest"].as_str().unwrap().to_string());
+        let (d, base) = pushed(&reg, &t.path().join(tag), &repo, tag, size);
+        layers.push(base);
         digests.push(d);
     }
     let proxy = support::Counter::start(&reg);
@@ -685,4 +639,23 @@ fn read_until(r: &mut impl std::io::Read, done: impl Fn(&str) -> bool, what: &st
         seen.push_str(&String::from_utf8_lossy(&buf[..n]));
     }
     seen
+}
+
+/// An image whose base layer is `size` bytes, written to a layout at
+/// `dir` and pushed as `repo:tag`: its manifest digest and its base
+/// layer's digest.
+fn pushed(
+    reg: &str,
+    dir: &std::path::Path,
+    repo: &str,
+    tag: &str,
+    size: usize,
+) -> (String, String) {
+    let desc = support::image(dir, "amd64", tag, false, size);
+    support::write_layout(dir, &[(tag, desc.clone())]);
+    support::push_layout(reg, dir, repo, tag, &desc);
+    let d = desc["digest"].as_str().unwrap().to_string();
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("blobs/sha256").join(&d[7..])).unwrap()).unwrap();
+    (d, m["layers"][0]["digest"].as_str().unwrap().to_string())
 }

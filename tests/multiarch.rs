@@ -1147,28 +1147,19 @@ fn v2s2_conversions_match_skopeo_byte_for_byte() {
     };
     let ours = format!("docker://{reg}/{}:l", unique("ma/v2-lade"));
     let theirs = format!("docker://{reg}/{}:s", unique("ma/v2-skopeo"));
-    ok(lade().args([
-        "copy",
-        "-q",
-        "--all",
-        "--format",
-        "v2s2",
-        "--src-tls-verify=false",
-        "--dest-tls-verify=false",
-        &src,
-        &ours,
-    ]));
-    ok(skopeo().args([
-        "copy",
-        "-q",
-        "--all",
-        "--format",
-        "v2s2",
-        "--src-tls-verify=false",
-        "--dest-tls-verify=false",
-        &src,
-        &theirs,
-    ]));
+    // (the same command line for both tools)
+    let to_v2s2 = |mut tool: Command, from: &str, to: &str| {
+        ok(tool
+            .args(["copy", "-q", "--all", "--format", "v2s2"])
+            .args([
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+                from,
+                to,
+            ]))
+    };
+    to_v2s2(lade(), &src, &ours);
+    to_v2s2(skopeo(), &src, &theirs);
     let list = raw(&ours);
     assert_eq!(
         String::from_utf8_lossy(&list),
@@ -1199,17 +1190,7 @@ fn v2s2_conversions_match_skopeo_byte_for_byte() {
         ])
         .arg(format!("oci:{}:x", lay.display())));
     let back = format!("docker://{reg}/{}:b", unique("ma/v2-back"));
-    ok(lade()
-        .args([
-            "copy",
-            "-q",
-            "--all",
-            "--format",
-            "v2s2",
-            "--dest-tls-verify=false",
-        ])
-        .arg(format!("oci:{}:x", lay.display()))
-        .arg(&back));
+    to_v2s2(lade(), &format!("oci:{}:x", lay.display()), &back);
     assert_eq!(raw(&back), list);
 }
 

@@ -2753,9 +2753,12 @@ fn concurrent_logins_all_land() {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
+    let all_succeed = |children: Vec<std::process::Child>| {
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+    };
+    all_succeed(children);
     let v: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
     let auths = v["auths"].as_object().unwrap();
     assert_eq!(auths.len(), 12, "{v}");
@@ -2772,9 +2775,7 @@ fn concurrent_logins_all_land() {
                 .unwrap()
         })
         .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
-    }
+    all_succeed(children);
     let v: Value = serde_json::from_slice(&fs::read(&authfile).unwrap()).unwrap();
     assert_eq!(v["auths"].as_object().unwrap().len(), 6, "{v}");
     // An empty password is refused before the registry is asked.

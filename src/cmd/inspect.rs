@@ -231,14 +231,12 @@ impl serde_json::ser::Formatter for GoJson<'_> {
 /// ones as Go's zero values, for templates).
 fn oci_config(v: &Value) -> (Value, Value) {
     use Zero::*;
-    // Go matches keys as written, else ignoring case.
+    // Keys as Go reads them (case folded, the last one winning).
+    let mut v = v.clone();
+    crate::model::fold_config(&mut v);
+    let v = &v;
     fn field<'v>(o: &'v Value, k: &str) -> Option<&'v Value> {
-        let m = o.as_object()?;
-        m.get(k).or_else(|| {
-            m.iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case(k))
-                .map(|(_, v)| v)
-        })
+        o.as_object()?.get(k)
     }
     let get = |o: &Value, k: &str| field(o, k).filter(|x| !x.is_null()).cloned();
     let time = |o: &Value, k: &str| field(o, k).and_then(Value::as_str).map(str::to_string);

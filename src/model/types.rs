@@ -242,38 +242,10 @@ pub struct ImageConfig {
 
 impl ImageConfig {
     /// A config as Go's encoding/json reads one into its structure, as
-    /// skopeo and Docker read it: a key names the field it matches
-    /// ignoring ASCII case (`"Architecture"`, `"OS"`, `"Env"` for `env`),
-    /// and of keys naming one field, the last wins.
+    /// skopeo and Docker read it (see [`fold_config`]).
     pub fn parse(bytes: &[u8]) -> serde_json::Result<ImageConfig> {
-        const TOP: &[&str] = &[
-            "created",
-            "author",
-            "architecture",
-            "os",
-            "variant",
-            "config",
-            "rootfs",
-            "history",
-            "docker_version",
-        ];
-        const CONFIG: &[&str] = &["Env", "Entrypoint", "Cmd", "WorkingDir", "User", "Labels"];
-        const ROOTFS: &[&str] = &["type", "diff_ids"];
-        const HISTORY: &[&str] = &["created", "created_by", "author", "comment", "empty_layer"];
         let mut v: Value = serde_json::from_slice(bytes)?;
-        fold_keys(&mut v, TOP, &["created", "history"]);
-        if let Value::Object(m) = &mut v {
-            if let Some(c) = m.get_mut("config") {
-                fold_keys(c, CONFIG, &["Env", "Entrypoint", "Cmd", "Labels"]);
-            }
-            if let Some(r) = m.get_mut("rootfs") {
-                fold_keys(r, ROOTFS, &["diff_ids"]);
-            }
-            if let Some(Value::Array(h)) = m.get_mut("history") {
-                h.iter_mut()
-                    .for_each(|e| fold_keys(e, HISTORY, &["created"]));
-            }
-        }
+        fold_config(&mut v);
         serde_json::from_value(v)
     }
 
@@ -314,6 +286,66 @@ pub struct ContainerConfig {
     pub labels: Option<BTreeMap<String, String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// An image config's keys as Go's encoding/json reads them into the
+/// specification's structure (and Docker's `docker_version`): a key names
+/// the field it matches as Go folds case (`"Architecture"`, `"OS"`, `"env"`),
+/// the last of keys naming one field wins, and a null leaves a string or
+/// structure field as it was and empties a slice, map or pointer. Shared
+/// by every reader of configs (`inspect --config` too), so all agree.
+pub fn fold_config(v: &mut Value) {
+    const TOP: &[&str] = &[
+        "created",
+        "author",
+        "architecture",
+        "os",
+        "os.version",
+        "os.features",
+        "variant",
+        "config",
+        "rootfs",
+        "history",
+        "docker_version",
+    ];
+    const CONFIG: &[&str] = &[
+        "User",
+        "ExposedPorts",
+        "Env",
+        "Entrypoint",
+        "Cmd",
+        "Volumes",
+        "WorkingDir",
+        "Labels",
+        "StopSignal",
+        "ArgsEscaped",
+    ];
+    const ROOTFS: &[&str] = &["type", "diff_ids"];
+    const HISTORY: &[&str] = &["created", "created_by", "author", "comment", "empty_layer"];
+    fold_keys(v, TOP, &["created", "history", "os.features"]);
+    if let Value::Object(m) = v {
+        if let Some(c) = m.get_mut("config") {
+            fold_keys(
+                c,
+                CONFIG,
+                &[
+                    "ExposedPorts",
+                    "Env",
+                    "Entrypoint",
+                    "Cmd",
+                    "Volumes",
+                    "Labels",
+                ],
+            );
+        }
+        if let Some(r) = m.get_mut("rootfs") {
+            fold_keys(r, ROOTFS, &["diff_ids"]);
+        }
+        if let Some(Value::Array(h)) = m.get_mut("history") {
+            h.iter_mut()
+                .for_each(|e| fold_keys(e, HISTORY, &["created"]));
+        }
+    }
 }
 
 /// Object `v`'s keys read as Go's encoding/json reads them into a
