@@ -632,10 +632,11 @@ FORMAT
   (map[k:v]), {{index .Labels \"k\"}}, {{range .Layers}}{{.}}\\n{{end}},
   {{if …}}{{else}}{{end}}, {{with …}}, {{break}} and {{continue}} in a range,
   variables ($i, $v := …), pipes, Go's number literals (2.5, 0x1F, 'a'), and
-  the functions len index printf (%v %s %d %q %x %X %t %f %e %g %c, with
-  flags, width and precision) print println eq ne lt le gt ge and or not
-  json join split lower upper title truncate pad. \\n and \\t are a newline
-  and a tab; a newline ends the output. Created is a time: it prints as Go
+  the functions len index slice printf (%v %s %d %q %x %X %t %f %e %g %c,
+  with flags, width and precision, * and %[n]) print println html js
+  urlquery eq ne lt le gt ge and or not json join split lower upper title
+  truncate pad. \\n and \\t are a newline and a tab (no table prefix and
+  no column alignment); a newline ends the output. Created is a time: it prints as Go
   prints one (2024-01-02 03:04:05 +0000 UTC), json writes it as RFC 3339, and
   it has Go's time methods ({{.Created.Format \"2006-01-02\"}}, .Year, .Month,
   .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC). Values

@@ -4471,6 +4471,14 @@ fn inspect_format_prints_as_skopeo_does() {
         "{{printf \"%t|%5.2f|%e|%g|%v|%x|%X|%c|%+d|%05d|%-4s|%.3s|%.2v\" true 3.14159 1500000.0 0.000012 2.5 255 255 65 7 42 \"ab\" \"abcdef\" 3.14159}}",
         // what Go's fmt cannot print as asked, said in the output; octal
         "{{printf \"%t|%f|%d|%s|%d\" 1 \"x\" 2.5 3 nil}} {{printf \"%d %d\" 1}} {{printf \"%d\" 1 \"a\" 2.5}} {{printf \"%.1f|%+c\" 1234 65}} {{010}} {{-017}}",
+        // positional and * arguments, as Go's fmt reads them
+        "{{printf \"%[2]s-%[1]s|%[1]s %s|%[3]d\" \"a\" \"b\"}} {{printf \"%*d|%-*d|%.*f|%[2]*[1]d\" 5 1 4 2 2 3.14159}}",
+        "{{printf \"%[x]d %[1\" 1}} {{printf \"%.*d|%*d|%-*d|%[0]d\" -1 5 \"a\" 5 -3 1}} {{printf \"%d %[1]d %d %[2]d %[1]d\" 1}}",
+        // the other builtins: slice, the escapers
+        "{{slice .Os 1 3}} {{slice .Os 2}} {{slice .Layers 1}} {{slice .Layers 0 1 1}} {{len (slice .Layers 1)}}",
+        "{{html \"<a href='x'>&\\\"b\\\"</a>\"}} {{html .Os 5 6}} {{html 1 2 \"x\" 3}} {{.Os | html}}",
+        "{{js \"a\\\\b'c\\\"d<e>f&g=h\\ti\"}} {{js .Layers}} {{js \"é€😀\\u200b\\u00ad\"}}",
+        "{{urlquery \"a b/c?d=e&f~g_h.i-j\"}} {{urlquery .Os \"x y\" 3}} {{urlquery \"é\"}}",
         // leaving a range early
         "{{range $i, $l := .Layers}}{{if eq $i 1}}{{break}}{{end}}[{{$l}}]{{end}}",
         "{{range $i, $l := .Layers}}{{if eq $i 0}}{{continue}}{{end}}[{{$l}}]{{end}}",

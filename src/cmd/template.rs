@@ -177,9 +177,9 @@ fn find_close(s: &str) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'"' => {
+            q @ (b'"' | b'\'') => {
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
+                while i < b.len() && b[i] != q {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
             }
@@ -453,7 +453,11 @@ fn arg(w: &str) -> Result<Arg> {
         return Ok(Arg::Var(format!("${name}"), fields(f)?));
     }
     if w.starts_with('"') {
-        let s: String = serde_json::from_str(w).map_err(|_| usage(format!("cannot read {w}")))?;
+        let s = w
+            .strip_suffix('"')
+            .filter(|_| w.len() >= 2)
+            .and_then(|b| go_unquote(&b[1..], '"'))
+            .ok_or_else(|| usage(format!("cannot read {w}")))?;
         return Ok(Arg::Lit(Value::String(s)));
     }
     if let Some(s) = w.strip_prefix('`') {
@@ -481,26 +485,76 @@ fn arg(w: &str) -> Result<Arg> {
     Err(usage(format!("function {w:?} not defined")))
 }
 
+/// The body of a Go string (quote `"`) or character (`'`) literal, as
+/// strconv.Unquote reads it: the escapes \a \b \f \n \r \t \v \\, the quote,
+/// \xHH, \ooo (octal), \uHHHH and \UHHHHHHHH; no newline; None if it is not
+/// one.
+fn go_unquote(body: &str, quote: char) -> Option<String> {
+    let mut out = String::with_capacity(body.len());
+    let mut bytes = Vec::new();
+    let mut it = body.chars();
+    let flush = |bytes: &mut Vec<u8>, out: &mut String| {
+        // \x and octal escapes are bytes; Go keeps them as they are,
+        // which a Rust string cannot hold unless they make UTF-8
+        out.push_str(&String::from_utf8_lossy(bytes));
+        bytes.clear();
+    };
+    while let Some(c) = it.next() {
+        if c == quote || c == '\n' {
+            return None;
+        }
+        if c != '\\' {
+            flush(&mut bytes, &mut out);
+            out.push(c);
+            continue;
+        }
+        let e = it.next()?;
+        let hex = |it: &mut std::str::Chars, n: usize| -> Option<u32> {
+            let h: String = it.by_ref().take(n).collect();
+            (h.len() == n && h.chars().all(|c| c.is_ascii_hexdigit())).then_some(())?;
+            u32::from_str_radix(&h, 16).ok()
+        };
+        match e {
+            'x' => bytes.push(hex(&mut it, 2)? as u8),
+            '0'..='7' => {
+                let rest: String = it.by_ref().take(2).collect();
+                let v = u32::from_str_radix(&format!("{e}{rest}"), 8).ok()?;
+                (rest.len() == 2 && v <= 255).then_some(())?;
+                bytes.push(v as u8);
+            }
+            _ => {
+                flush(&mut bytes, &mut out);
+                out.push(match e {
+                    'a' => '\u{7}',
+                    'b' => '\u{8}',
+                    'f' => '\u{c}',
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'v' => '\u{b}',
+                    '\\' => '\\',
+                    q if q == quote => q,
+                    'u' => char::from_u32(hex(&mut it, 4)?)?,
+                    'U' => char::from_u32(hex(&mut it, 8)?)?,
+                    _ => return None,
+                });
+            }
+        }
+    }
+    flush(&mut bytes, &mut out);
+    Some(out)
+}
+
 /// Go's number literals: `12`, `-3`, `0x1F`, `0o17`, `0b101`, `1_000`,
 /// `2.5`, `1e3`, and a character `'a'` (its code point).
 fn number_literal(w: &str) -> Option<Value> {
     if let Some(c) = w.strip_prefix('\'').and_then(|c| c.strip_suffix('\'')) {
-        let ch = match c {
-            "\\n" => '\n',
-            "\\t" => '\t',
-            "\\r" => '\r',
-            "\\0" => '\0',
-            "\\\\" => '\\',
-            "\\'" => '\'',
-            _ => {
-                let mut it = c.chars();
-                match (it.next(), it.next()) {
-                    (Some(ch), None) if ch != '\\' => ch,
-                    _ => return None,
-                }
-            }
+        let s = go_unquote(c, '\'')?;
+        let mut it = s.chars();
+        return match (it.next(), it.next()) {
+            (Some(ch), None) => Some(Value::from(ch as u32)),
+            _ => None,
         };
-        return Some(Value::from(ch as u32));
     }
     let (neg, body) = match w.strip_prefix('-') {
         Some(b) => (true, b),
@@ -544,7 +598,8 @@ fn number_literal(w: &str) -> Option<Value> {
 
 const FUNCS: &[&str] = &[
     "len", "index", "printf", "print", "println", "eq", "ne", "lt", "le", "gt", "ge", "and", "or",
-    "not", "json", "join", "split", "lower", "upper", "title", "truncate", "pad",
+    "not", "json", "join", "split", "lower", "upper", "title", "truncate", "pad", "slice", "html",
+    "js", "urlquery",
 ];
 
 type Vars = Vec<(String, Value)>;
@@ -1420,20 +1475,24 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
             }
             v
         }
-        "print" | "println" => {
-            let mut s = String::new();
-            for (i, v) in a.iter().enumerate() {
-                let is_str = v.is_string();
-                let prev_str = i > 0 && a[i - 1].is_string();
-                if i > 0 && (f == "println" || (!is_str && !prev_str)) {
-                    s.push(' ');
-                }
-                print_value(&mut s, v);
-            }
-            if f == "println" {
-                s.push('\n');
-            }
-            Value::String(s)
+        "print" | "println" => Value::String(sprint(a, f == "println")),
+        // Go's escapers: of the one string given, or of the values printed
+        "html" | "js" | "urlquery" => {
+            let s = match a {
+                [Value::String(s)] => s.clone(),
+                _ => sprint(a, false),
+            };
+            Value::String(match f {
+                "html" => html_escape(&s),
+                "js" => js_escape(&s),
+                _ => query_escape(&s),
+            })
+        }
+        "slice" => {
+            let (item, ix) = a
+                .split_first()
+                .ok_or_else(|| exec_err("slice takes arguments"))?;
+            slice(item, ix)?
         }
         "printf" => {
             let (fmt, rest) = a
@@ -1530,6 +1589,147 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
     })
 }
 
+/// Values as Go's fmt.Sprint (and Sprintln) writes them: a space between
+/// two operands when neither is a string (Sprintln: always), then a
+/// newline.
+fn sprint(a: &[Value], ln: bool) -> String {
+    let mut s = String::new();
+    for (i, v) in a.iter().enumerate() {
+        if i > 0 && (ln || (!v.is_string() && !a[i - 1].is_string())) {
+            s.push(' ');
+        }
+        print_value(&mut s, v);
+    }
+    if ln {
+        s.push('\n');
+    }
+    s
+}
+
+/// Go's template.HTMLEscapeString.
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Go's template.JSEscapeString: quotes and backslashes escaped with a
+/// backslash; `< > & =`, control characters and what does not print as
+/// \uXXXX.
+fn js_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' | '>' | '&' | '=' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c if (c as u32) < 0x20 || (!c.is_ascii() && !go_printable(c)) => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Near enough Go's unicode.IsPrint for what images hold: not a control,
+/// format, separator (other than the space), surrogate or private-use
+/// character, nor a noncharacter.
+fn go_printable(c: char) -> bool {
+    let u = c as u32;
+    !(c.is_control()
+        || matches!(
+            u,
+            0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x180E
+        )
+        || matches!(u, 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF)
+        || matches!(u, 0xFFF9..=0xFFFB | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF)
+        || matches!(
+            u,
+            0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F | 0x3000
+        )
+        || (u & 0xFFFE) == 0xFFFE
+        || matches!(u, 0xFDD0..=0xFDEF))
+}
+
+/// Go's url.QueryEscape: unreserved bytes as they are, a space as `+`,
+/// every other byte as %XX.
+fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            b => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// Go's template `slice`: item[i:j] of a string (by bytes) or a list,
+/// item[i:j:k] of a list.
+fn slice(item: &Value, ix: &[Value]) -> Result<Value> {
+    if ix.len() > 3 {
+        return Err(exec_err(format!("too many slice indexes: {}", ix.len())));
+    }
+    let len = match (go_kind(item), item) {
+        (Some(Go::Nil(Nil::Slice)), _) => 0,
+        (None, Value::String(_)) if ix.len() == 3 => {
+            return Err(exec_err("cannot 3-index slice a string"))
+        }
+        (None, Value::String(s)) => s.len(),
+        (None, Value::Array(a)) => a.len(),
+        (None, Value::Null) => return Err(exec_err("slice of untyped nil")),
+        _ => return Err(exec_err(format!("can't slice item {}", show(item)))),
+    };
+    let mut idx = [0, len, len];
+    for (i, x) in ix.iter().enumerate() {
+        let n = x
+            .as_i64()
+            .ok_or_else(|| exec_err(format!("cannot index slice/array with {}", show(x))))?;
+        if n < 0 || n as u64 > len as u64 {
+            return Err(exec_err(format!("index out of range: {n}")));
+        }
+        idx[i] = n as usize;
+    }
+    if idx[0] > idx[1] {
+        return Err(exec_err(format!(
+            "invalid slice index: {} > {}",
+            idx[0], idx[1]
+        )));
+    }
+    if ix.len() == 3 && idx[1] > idx[2] {
+        return Err(exec_err(format!(
+            "invalid slice index: {} > {}",
+            idx[1], idx[2]
+        )));
+    }
+    Ok(match item {
+        Value::String(s) => {
+            Value::String(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned())
+        }
+        Value::Array(a) => Value::Array(a[idx[0]..idx[1]].to_vec()),
+        nil => nil.clone(),
+    })
+}
+
 /// Objects of strings only (labels, annotations: maps, which those tools
 /// print with their keys sorted) sorted; others (records) as they are.
 fn go_maps(v: &Value) -> Value {
@@ -1585,9 +1785,43 @@ fn title(s: &str) -> String {
 /// The widest field or longest precision taken (Go's fmt takes up to 1e6).
 const MAX_WIDTH: usize = 1_000_000;
 
-fn printf(fmt: &str, args: &[Value]) -> Result<String> {
+fn printf(fmt: &str, all: &[Value]) -> Result<String> {
+    type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
     let mut out = String::new();
-    let mut args = args.iter();
+    // The next argument, as Go's fmt counts: `%[n]` sets it (from 1), and
+    // an index that names no argument makes the verb BADINDEX.
+    let mut next = 0usize;
+    let mut reordered = false;
+    let number = |chars: &mut Chars| {
+        let mut n = None;
+        while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+            chars.next();
+            n = Some((n.unwrap_or(0) * 10 + d as usize).min(MAX_WIDTH));
+        }
+        n
+    };
+    // `[n]`: Some(Some(i)) for a good index, Some(None) for a bad one.
+    let index = |chars: &mut Chars| -> Option<Option<usize>> {
+        if chars.peek() != Some(&'[') {
+            return None;
+        }
+        chars.next();
+        // as Go: `[` with no `]` after it is a bad index of one character;
+        // what is not `[digits]` is one up to the `]`
+        if !chars.clone().any(|c| c == ']') {
+            return Some(None);
+        }
+        let n = number(chars);
+        if chars.next_if_eq(&']').is_none() {
+            for c in chars.by_ref() {
+                if c == ']' {
+                    break;
+                }
+            }
+            return Some(None);
+        }
+        Some(n.filter(|&n| n >= 1 && n <= all.len()).map(|n| n - 1))
+    };
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -1604,21 +1838,57 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             }
             chars.next();
         }
-        let number = |chars: &mut std::iter::Peekable<std::str::Chars>| {
-            let mut n = 0usize;
-            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-                chars.next();
-                n = (n * 10 + d as usize).min(MAX_WIDTH);
+        let mut bad_index = false;
+        let mut take_index = |chars: &mut Chars, next: &mut usize| match index(chars) {
+            Some(Some(i)) => {
+                *next = i;
+                reordered = true;
             }
-            n
+            Some(None) => {
+                bad_index = true;
+                reordered = true;
+            }
+            None => {}
         };
-        let width = number(&mut chars);
-        let prec = if chars.peek() == Some(&'.') {
-            chars.next();
-            Some(number(&mut chars))
+        // A width or precision `*` takes an int argument.
+        let star = |chars: &mut Chars, next: &mut usize, out: &mut String, what: &str| {
+            chars.next_if_eq(&'*')?;
+            let n = all.get(*next).and_then(Value::as_i64);
+            *next += 1;
+            if n.is_none() {
+                let _ = write!(out, "%!(BAD{what})");
+            }
+            n.map(|n| (n.unsigned_abs() as usize).min(MAX_WIDTH))
+        };
+        take_index(&mut chars, &mut next);
+        let width = if chars.peek() == Some(&'*') {
+            if all.get(next).and_then(Value::as_i64).is_some_and(|n| n < 0) {
+                left = true;
+            }
+            star(&mut chars, &mut next, &mut out, "WIDTH").unwrap_or(0)
+        } else {
+            number(&mut chars).unwrap_or(0)
+        };
+        let prec = if chars.next_if_eq(&'.').is_some() {
+            take_index(&mut chars, &mut next);
+            if chars.peek() == Some(&'*') {
+                // a negative precision is a bad one
+                let negative = all.get(next).and_then(Value::as_i64).is_some_and(|n| n < 0);
+                if negative {
+                    next += 1;
+                    chars.next();
+                    out.push_str("%!(BADPREC)");
+                    None
+                } else {
+                    star(&mut chars, &mut next, &mut out, "PREC")
+                }
+            } else {
+                Some(number(&mut chars).unwrap_or(0))
+            }
         } else {
             None
         };
+        take_index(&mut chars, &mut next);
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
@@ -1627,12 +1897,17 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             out.push('%');
             continue;
         }
+        if bad_index {
+            let _ = write!(out, "%!{verb}(BADINDEX)");
+            continue;
+        }
         // As Go's fmt: a value missing or of the wrong kind is said in the
         // output (%!d(string=x)), not an error.
-        let Some(v) = args.next() else {
+        let Some(v) = all.get(next) else {
             let _ = write!(out, "%!{verb}(MISSING)");
             continue;
         };
+        next += 1;
         let is_int = |v: &Value| v.as_i64().is_some() || v.as_u64().is_some();
         let float = v.as_f64().filter(|_| v.is_f64());
         let formatted: Option<String> = match verb {
@@ -1698,8 +1973,8 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String> {
             out.push_str(&s);
         }
     }
-    let extra: Vec<String> = args.map(typed).collect();
-    if !extra.is_empty() {
+    let extra: Vec<String> = all.iter().skip(next).map(typed).collect();
+    if !reordered && !extra.is_empty() {
         let _ = write!(out, "%!(EXTRA {})", extra.join(", "));
     }
     Ok(out)
@@ -1964,6 +2239,56 @@ mod tests {
         ] {
             let t = Template::parse(f).unwrap();
             let err = t.render(&v).unwrap_err();
+            assert!(err.message().contains(e), "{f}: {}", err.message());
+        }
+    }
+
+    #[test]
+    fn slice_and_escapers_as_go() {
+        let v = inspect_data(json!({"Os": "linux", "Env": null, "Layers": ["a", "b", "c"]}));
+        assert_eq!(
+            r(
+                "{{slice .Env}} {{slice .Env 0 0}} {{slice .Layers 1 2}} {{slice \"héllo\" 0 2}}",
+                &v
+            ),
+            "[] [] [b] h\u{FFFD}\n"
+        );
+        assert_eq!(
+            r(
+                "{{js \"\\x01\\u2028x\"}} {{html \"\\x00\"}} {{urlquery \"+%\"}}",
+                &v
+            ),
+            "\\u0001\\u2028x \u{FFFD} %2B%25\n"
+        );
+        // Go's literals: its escapes, a brace in a character
+        assert_eq!(
+            r(
+                "{{\"a\\x41\\101\\u00e9\\U0001F600\\t\\\"\"}} {{'\\x41'}} {{'}'}} {{'\\''}}",
+                &v
+            ),
+            "aAAé😀\t\" 65 125 39\n"
+        );
+        for bad in [
+            "{{\"\\/\"}}",
+            "{{\"\\x4\"}}",
+            "{{\"\\'\"}}",
+            "{{'ab'}}",
+            "{{\"\\400\"}}",
+        ] {
+            assert!(Template::parse(bad).is_err(), "{bad}");
+        }
+        for (f, e) in [
+            ("{{slice .Os 3 1}}", "invalid slice index: 3 > 1"),
+            ("{{slice .Os 9}}", "index out of range: 9"),
+            ("{{slice .Os -1}}", "index out of range: -1"),
+            ("{{slice .Os 0 1 2}}", "cannot 3-index slice a string"),
+            ("{{slice .Layers 0 2 1}}", "invalid slice index: 2 > 1"),
+            ("{{slice .Layers 0 1 2 3}}", "too many slice indexes: 4"),
+            ("{{slice .Layers \"a\"}}", "cannot index slice/array with a"),
+            ("{{slice nil 1}}", "slice of untyped nil"),
+            ("{{slice 5 1}}", "can't slice item 5"),
+        ] {
+            let err = Template::parse(f).unwrap().render(&v).unwrap_err();
             assert!(err.message().contains(e), "{f}: {}", err.message());
         }
     }
