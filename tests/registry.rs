@@ -1704,6 +1704,34 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         .env_remove("REGISTRY_AUTH_FILE")
         .env_remove("XDG_RUNTIME_DIR")
         .args(["inspect", "--cert-dir", cd, &dst]));
+    // An entry of the runtime file whose auth is empty (Docker's mark of a
+    // helper's entry) or no USER:PASS holds no credentials: the search goes
+    // on to config.json, as skopeo's does; the second is warned about,
+    // without the value.
+    let run = t.path().join("run");
+    fs::create_dir_all(run.join("containers")).unwrap();
+    for (auth, warned) in [("", false), (b64("nocolon").as_str(), true)] {
+        fs::write(
+            run.join("containers/auth.json"),
+            json!({"auths": {reg.addr.clone(): {"auth": auth}}}).to_string(),
+        )
+        .unwrap();
+        for (mut c, lade_run) in [(lade(), true), (skopeo(), false)] {
+            let out = c
+                .env("HOME", &home)
+                .env("XDG_RUNTIME_DIR", &run)
+                .env_remove("REGISTRY_AUTH_FILE")
+                .args(["inspect", "--cert-dir", cd, &dst])
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{auth:?}: {err}");
+            if lade_run {
+                assert_eq!(err.contains("is not USER:PASS"), warned, "{auth:?}: {err}");
+                assert!(!err.contains("nocolon"), "{err}");
+            }
+        }
+    }
     // So is $XDG_CONFIG_HOME/containers/auth.json (~/.config/…), as skopeo
     // reads it.
     let home2 = t.path().join("home2");
@@ -2054,6 +2082,12 @@ fn proxies_from_the_environment_as_go_reads_them() {
     env(&mut c, &[("HTTPS_PROXY", "ftp://what")]);
     let err = fails_with(c.args(["inspect", &dst]), 3);
     assert!(err.contains("HTTPS_PROXY"), "{err}");
+    // Its password is not printed.
+    let mut c = lade();
+    env(&mut c, &[("HTTPS_PROXY", "http://puser:psecret@[bad")]);
+    let err = fails_with(c.args(["inspect", &dst]), 3);
+    assert!(err.contains("HTTPS_PROXY=\"http://…@[bad\""), "{err}");
+    assert!(!err.contains("psecret") && !err.contains("puser"), "{err}");
     let mut c = lade();
     env(
         &mut c,

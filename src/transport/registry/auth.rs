@@ -434,14 +434,15 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
             // that does not parse names none.
             return found(Creds::Identity {
                 user: user_pass
-                    .and_then(Result::ok)
+                    .and_then(|r| r.ok().flatten())
                     .map(|(u, _)| u)
                     .unwrap_or_default(),
                 token: t.to_string(),
             });
         }
-        if let Some(up) = user_pass {
-            let (user, pass) = up?;
+        // An entry whose `auth` is empty or no USER:PASS holds none: the
+        // search goes on (as Docker and skopeo read it).
+        if let Some((user, pass)) = user_pass.transpose()?.flatten() {
             return found(Creds::Basic { user, pass });
         }
     }
@@ -451,18 +452,29 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
     Ok(None)
 }
 
-/// An auth file's `auths.KEY.auth`: base64 of `USER:PASS`.
-fn decode_auth(key: &str, a: &str) -> Result<(String, String)> {
+/// An auth file's `auths.KEY.auth`: base64 of `USER:PASS` (NULs around
+/// the password dropped). Empty (Docker's mark of a credential helper's
+/// entry) or without a colon, none, the second with a warning that does
+/// not show the value.
+fn decode_auth(key: &str, a: &str) -> Result<Option<(String, String)>> {
     use base64::Engine;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(a.trim())
         .map_err(|_| Error::new(format!("auths.{key}.auth is not base64")))?;
     let s =
         String::from_utf8(raw).map_err(|_| Error::new(format!("auths.{key}.auth is not UTF-8")))?;
-    let (user, pass) = s
-        .split_once(':')
-        .ok_or_else(|| Error::new(format!("auths.{key}.auth is not USER:PASS")))?;
-    Ok((user.to_string(), pass.to_string()))
+    let Some((user, pass)) = s.split_once(':') else {
+        if !s.is_empty() {
+            crate::error::warn(&format!(
+                "auths.{key}.auth is not USER:PASS: taken for no credentials"
+            ));
+        }
+        return Ok(None);
+    };
+    Ok(Some((
+        user.to_string(),
+        pass.trim_matches('\0').to_string(),
+    )))
 }
 
 /// `docker-credential-NAME get`, with the registry on stdin.

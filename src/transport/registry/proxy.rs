@@ -26,7 +26,20 @@ fn env_any(names: [&str; 2]) -> Option<String> {
 }
 
 fn parse(var: &str, url: &str) -> std::result::Result<Proxy, String> {
-    Proxy::new(url).map_err(|e| format!("{var}={url:?}: not a proxy URL: {e}"))
+    Proxy::new(url).map_err(|e| format!("{var}={:?}: not a proxy URL: {e}", redacted(url)))
+}
+
+/// A proxy URL fit to print: what comes before an `@` after the scheme
+/// (a user and a password) left out.
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    match rest.rfind('@') {
+        Some(i) => format!("{scheme}…{}", &rest[i..]),
+        None => url.to_string(),
+    }
 }
 
 impl Proxies {
