@@ -2,6 +2,15 @@ use clap::Parser;
 
 fn main() {
     lade::fsutil::remove_temps_on_signals();
+    // `lade help --help`: what help does (clap would take --help for the
+    // name of a command).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.len() == 2 && args[0] == "help" && (args[1] == "--help" || args[1] == "-h") {
+        println!(
+            "Print the help of lade or of one of its commands\n\nUsage: lade help [COMMAND]..."
+        );
+        std::process::exit(0);
+    }
     let cli = match lade::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

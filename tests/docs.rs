@@ -291,3 +291,17 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
         "{space}"
     );
 }
+
+/// `lade help --help` says what help does, like every command's --help.
+#[test]
+fn help_of_help() {
+    for flag in ["--help", "-h"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lade"))
+            .args(["help", flag])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage: lade help [COMMAND]"), "{text}");
+    }
+}
