@@ -1020,6 +1020,8 @@ fn an_attachment_that_does_not_read_is_left_out() {
         err.contains(&format!("tag {}.att is left out", s.tag)),
         "{err}"
     );
+    // Said once: by the image's copy, not again as an item of its own.
+    assert_eq!(err.matches(&format!("{}.att", s.tag)).count(), 1, "{err}");
     // The image, its signature, the SBOM and its signature are there; the
     // mirror's tag-schema index lists the SBOM alone.
     let at = |r: &str| format!("docker://{reg}/{mirror}{r}");
@@ -1062,6 +1064,7 @@ fn an_attachment_that_does_not_read_is_left_out() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains(&format!("tag {att} is left out")), "{err}");
+    assert_eq!(err.matches(&att).count(), 1, "{err}");
     let at = |r: &str| format!("docker://{reg}/{back}{r}");
     assert_eq!(sha256(&skopeo_raw(&at(":v1"))), s.image);
     assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);

@@ -268,8 +268,11 @@ impl Report {
                 "{}: left out: its image {d} was written changed, as {written}",
                 it.label
             )),
-            Outcome::Unreadable(e) => {
-                crate::error::warn(&format!("{}: left out: {}", it.label, e.message()))
+            // (said already where its image's copy left it out)
+            Outcome::Unreadable(e, said) => {
+                if !said {
+                    crate::error::warn(&format!("{}: left out: {}", it.label, e.message()))
+                }
             }
             Outcome::Failed(e) => say.image_failed(e),
             Outcome::WouldCopy(_) | Outcome::NotAttempted => {}
@@ -289,7 +292,7 @@ impl Report {
                     writeln!(out, "{}\t{d}", it.label)?;
                 }
                 Outcome::NotAttempted => self.untried += 1,
-                Outcome::LeftOut(..) | Outcome::Unreadable(_) => self.left += 1,
+                Outcome::LeftOut(..) | Outcome::Unreadable(..) => self.left += 1,
                 Outcome::Failed(e) => self.failed.push(e),
             }
         }

@@ -359,10 +359,25 @@ impl Walk<'_> {
 fn left_out(what: &str, e: Error) -> Result<()> {
     if e.is_invalid() {
         crate::error::warn(&format!("{what} is left out: {}", e.message()));
+        said().lock().unwrap().insert(what.to_string());
         Ok(())
     } else {
         Err(e.context(what))
     }
+}
+
+/// What this process said it left out.
+fn said() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static S: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Whether an image's copy has said it left out its attachment `tag` (the
+/// tag names the image's digest), so that the tag's own copy, which fails
+/// on the same data, need not say it again.
+pub fn said_left_out(tag: &str) -> bool {
+    said().lock().unwrap().contains(&format!("tag {tag}"))
 }
 
 /// The tag-schema index to write after adding `add` to what the

@@ -56,8 +56,9 @@ pub enum Outcome {
     /// changed: (the image's source digest, the digest written).
     LeftOut(Digest, Digest),
     /// A signature or referrers-index tag that does not read (what the
-    /// source holds under the name is no manifest): left out, said.
-    Unreadable(Error),
+    /// source holds under the name is no manifest): left out, said (true:
+    /// by its image's copy already, for the same reason).
+    Unreadable(Error, bool),
     Failed(Error),
 }
 
@@ -392,7 +393,9 @@ pub fn run(
                     if e.is_invalid()
                         && attachment_tag(&dest_tag(&name).unwrap_or_default()).is_some() =>
                 {
-                    Ok(Outcome::Unreadable(e))
+                    let tag = dest_tag(&name).unwrap_or_default();
+                    let said = super::referrers::said_left_out(&tag);
+                    Ok(Outcome::Unreadable(e, said))
                 }
                 r => r,
             };
