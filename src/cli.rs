@@ -231,7 +231,12 @@ pub enum Command {
     )]
     Tag(TagArgs),
     /// Remove a ref (the image's blobs stay until gc)
-    #[command(after_help = "OUTPUT\n  Nothing; the exit status says (1: no such ref).")]
+    #[command(
+        after_help = "When no ref names the image any more, the unnamed index.json entries\n  \
+        that refer to it (their subject: signatures, SBOMs), and theirs, go too,\n  \
+        so gc takes them with the image.\n\n\
+        OUTPUT\n  Nothing; the exit status says (1: no such ref)."
+    )]
     Untag(UntagArgs),
     /// Verify every blob and every reference in the store
     #[command(after_help = "OUTPUT\n  One line per problem on stdout:\n  \
@@ -249,8 +254,9 @@ pub enum Command {
         removed too (those a killed write left in the store's top directory).\n\n\
         Blobs and temp files written, linked or reused within the grace period\n  \
         (default 3600 s; the later of modification and status-change time) are\n  \
-        kept, so a copy that has written blobs but not yet its ref is never undercut.\n  \
-        gc refuses to run while a manifest or index that index.json reaches is\n  \
+        kept, so a copy that has written blobs but not yet its ref is not undercut;\n  \
+        one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
+        refers to an image (a subject) does not keep it. gc refuses to run while a manifest or index that index.json reaches is\n  \
         missing, unreadable or typed as something else: what it references could\n  \
         not be known (lade fsck names it)."
     )]

@@ -2,6 +2,7 @@
 //! gc, manifest-digest, convert — as a user runs them.
 
 mod common;
+mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -1579,4 +1580,206 @@ fn gc_says_the_stale_temp_files_it_removes() {
         "{err}"
     );
     assert!(!stale.exists());
+}
+
+/// A copy that outlasts gc's grace period loses the blobs it wrote first
+/// to the gc; it then fails, naming the blob, and writes no ref (it wrote
+/// one to an image with missing blobs, and exited 0).
+#[test]
+fn a_copy_whose_blobs_a_gc_removed_writes_no_ref() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src = t.path().join("src");
+    let desc = support::image(&src, "amd64", "t", false, 1 << 20);
+    support::write_layout(&src, &[("t", desc.clone())]);
+    let repo = unique("gcrace/a");
+    support::push_layout(&reg, &src, &repo, "t", &desc);
+    let m = json(
+        &fs::read(
+            src.join("blobs/sha256")
+                .join(&desc["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    );
+    let hex = |v: &serde_json::Value| v["digest"].as_str().unwrap()[7..].to_string();
+    let (config, base) = (hex(&m["config"]), hex(&m["layers"][0]));
+    // A store holding another image; the copy's base layer held back.
+    let store = t.path().join("store");
+    let dest = format!("oci:{}:app", store.display());
+    ok(lade()
+        .args(["copy", "-q", &format!("oci:{}:t", src.display())])
+        .arg(format!("oci:{}:other", store.display())));
+    ok(store_cmd(&store).args(["untag", "other"]));
+    ok(store_cmd(&store).args(["gc", "--grace", "0"]));
+    assert!(!store.join("blobs/sha256").join(&config).exists());
+    let proxy = support::Counter::start(&reg);
+    proxy.hold("GET", &base);
+    let child = lade()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/{repo}:t", proxy.addr))
+        .arg(&dest)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !store.join("blobs/sha256").join(&config).exists() {
+        assert!(t0.elapsed().as_secs() < 30, "the config never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A gc with a grace shorter than the copy has run: the config goes.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let gc = ok_str(store_cmd(&store).args(["gc", "--grace", "1"]));
+    assert!(!store.join("blobs/sha256").join(&config).exists(), "{gc}");
+    proxy.release();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    // (the config, or the small layer, gone as well)
+    assert!(err.contains(" is no longer in "), "{err}");
+    assert!(err.contains("no ref was written"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!ok_str(store_cmd(&store).arg("ls-refs")).contains("app"));
+    ok(store_cmd(&store).arg("fsck"));
+    // Run again, it completes.
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/{repo}:t", proxy.addr))
+        .arg(&dest));
+    ok(store_cmd(&store).arg("fsck"));
+}
+
+/// What refers to an image (a `subject`, of a manifest or of an index)
+/// does not keep it: a referrer whose subject is gone is no damage, and
+/// gc runs. Untagging an image drops its unnamed referrers, and theirs,
+/// from index.json, so gc takes them with it.
+#[test]
+fn referrers_follow_their_subject() {
+    use serde_json::json;
+    use support::{put_blob, OCI_INDEX, OCI_MANIFEST};
+    let t = tempdir();
+    let l = t.path().join("l");
+    let image = support::image(&l, "amd64", "t", false, 1000);
+    let (empty, _) = put_blob(&l, b"{}");
+    let artifact = |subject: &serde_json::Value, kind: &str| {
+        let m = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": kind,
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+            "layers": [], "subject": subject,
+        }))
+        .unwrap();
+        let (d, n) = put_blob(&l, &m);
+        json!({"mediaType": OCI_MANIFEST, "digest": d, "size": n, "artifactType": kind})
+    };
+    let subject =
+        json!({"mediaType": OCI_MANIFEST, "digest": image["digest"], "size": image["size"]});
+    let sig = artifact(&subject, "application/x-sig");
+    let sig_of_sig = artifact(
+        &json!({"mediaType": OCI_MANIFEST, "digest": sig["digest"], "size": sig["size"]}),
+        "application/x-sig",
+    );
+    // An index referrer whose subject was never here.
+    let absent = json!({"mediaType": OCI_MANIFEST, "digest": format!("sha256:{}", "ab".repeat(32)), "size": 10});
+    let idx = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [], "subject": absent,
+    }))
+    .unwrap();
+    let (idx_d, idx_n) = put_blob(&l, &idx);
+    let mut named = image.clone();
+    named["annotations"] = json!({"org.opencontainers.image.ref.name": "app"});
+    fs::write(l.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        l.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [
+            named, sig, sig_of_sig,
+            {"mediaType": OCI_INDEX, "digest": idx_d, "size": idx_n},
+        ]}))
+        .unwrap(),
+    )
+    .unwrap();
+    ok(store_cmd(&l).arg("fsck"));
+    let blobs = || fs::read_dir(l.join("blobs/sha256")).unwrap().count();
+    let before = blobs();
+    ok(store_cmd(&l).args(["gc", "--grace", "0"]));
+    assert_eq!(blobs(), before, "gc took what is reachable");
+    ok(store_cmd(&l).args(["untag", "app"]));
+    let index = json(&fs::read(l.join("index.json")).unwrap());
+    let left: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, [idx_d.as_str()], "{index}");
+    ok(store_cmd(&l).args(["gc", "--grace", "0"]));
+    ok(store_cmd(&l).arg("fsck"));
+    // The image (manifest, config, two layers) and both signatures went;
+    // the empty config they shared too; the index referrer stays.
+    assert_eq!((before, blobs()), (8, 1));
+}
+
+/// index.json lists every ref: past a manifest's 4 MiB (some 17,000 refs)
+/// it is still read and written, up to its own limit, which no write
+/// passes (a store lade could no longer read).
+#[test]
+fn a_big_index_json_is_read_and_kept_under_its_limit() {
+    let t = tempdir();
+    let l = t.path().join("l");
+    ok(lade()
+        .arg("copy")
+        .arg("-q")
+        .arg(format!(
+            "docker-archive:{}",
+            fixture("docker-save/tiny-docker20.tar").display()
+        ))
+        .arg(format!("oci:{}:app", l.display())));
+    let index = json(&fs::read(l.join("index.json")).unwrap());
+    let entry = index["manifests"][0].clone();
+    // refs filling `bytes`, and the file padded to 60 bytes short of `total`
+    let fill = |bytes: usize, total: usize| {
+        let mut manifests = Vec::new();
+        let mut size = 0;
+        let mut i = 0;
+        // (entries up to `bytes`, less the rest of the file)
+        loop {
+            let mut e = entry.clone();
+            e["annotations"]["org.opencontainers.image.ref.name"] =
+                format!("registry.example.com/team/application:v{i:0>8}").into();
+            size += serde_json::to_vec(&e).unwrap().len() + 1;
+            if size + 100 > bytes {
+                break;
+            }
+            manifests.push(e);
+            i += 1;
+        }
+        let mut index = serde_json::json!({"schemaVersion": 2, "manifests": manifests,
+                                           "annotations": {"pad": ""}});
+        let short = serde_json::to_vec(&index).unwrap().len();
+        index["annotations"]["pad"] = "x".repeat(total.saturating_sub(60 + short)).into();
+        let text = serde_json::to_vec(&index).unwrap();
+        fs::write(l.join("index.json"), &text).unwrap();
+        text.len()
+    };
+    fill(5 << 20, 0);
+    ok(store_cmd(&l).args([
+        "tag",
+        "registry.example.com/team/application:v00000001",
+        "extra",
+    ]));
+    assert!(ok_str(store_cmd(&l).arg("ls-refs")).contains("extra"));
+    let limit = 64 << 20;
+    let n = fill(5 << 20, limit);
+    let err = fails_with(
+        store_cmd(&l).args([
+            "tag",
+            "registry.example.com/team/application:v00000001",
+            "one-more",
+        ]),
+        3,
+    );
+    assert!(err.contains("past its limit"), "{err}");
+    assert_eq!(
+        fs::metadata(l.join("index.json")).unwrap().len() as usize,
+        n
+    );
+    ok(store_cmd(&l).arg("ls-refs"));
 }

@@ -156,9 +156,8 @@ impl Layout {
             .iter()
             .map(|d| (d.clone(), None, d.ref_name().map(str::to_string), true))
             .collect();
-        if let Some(s) = &index.subject {
-            stack.push((s.clone(), None, None, true));
-        }
+        // (A subject is not walked: what refers to an image does not keep
+        // it, as a manifest's subject does not.)
         let mut seen = BTreeSet::new();
         while let Some((desc, parent, name, entry)) = stack.pop() {
             reach.sizes.entry(desc.digest.clone()).or_insert(desc.size);
@@ -247,7 +246,7 @@ impl Layout {
             let entries = raw.is_index();
             let children: Vec<Descriptor> = if raw.is_index() {
                 match raw.index() {
-                    Ok(i) => i.manifests.into_iter().chain(i.subject).collect(),
+                    Ok(i) => i.manifests,
                     Err(e) => {
                         reach.problems.push(FsckProblem::BadManifest {
                             digest: desc.digest.clone(),
@@ -277,6 +276,44 @@ impl Layout {
             }
         }
         Ok(reach)
+    }
+
+    /// Fail unless every blob `desc` reaches is stored (layers with URLs
+    /// excepted), before a ref to it is written: gc removes a copy's
+    /// blobs that are older than its grace period, so a copy that took
+    /// longer may have lost some. Run under the lock, which gc holds.
+    pub fn check_complete(&self, desc: &Descriptor) -> Result<()> {
+        let mut stack = vec![desc.clone()];
+        let mut seen = BTreeSet::new();
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d.digest.clone()) {
+                continue;
+            }
+            if !self.has(&d.digest)? {
+                if d.urls.as_ref().is_some_and(|u| !u.is_empty()) {
+                    continue;
+                }
+                return Err(Error::new(format!(
+                    "blob {} of {} is no longer in {} (a gc removed it while this ran?); \
+                     no ref was written: run it again",
+                    d.digest,
+                    desc.digest,
+                    self.root.display()
+                )));
+            }
+            if !d.media_type.is_manifest_or_index() {
+                continue;
+            }
+            let raw = self.read_manifest(&d)?;
+            if raw.is_index() {
+                stack.extend(raw.index()?.manifests);
+            } else {
+                let m = raw.manifest()?;
+                stack.push(m.config);
+                stack.extend(m.layers);
+            }
+        }
+        Ok(())
     }
 
     /// The blob `desc` names, if it is a manifest or index whatever the

@@ -44,6 +44,10 @@ use crate::model::{
 pub const LAYOUT_FILE: &str = "oci-layout";
 pub const INDEX_FILE: &str = "index.json";
 pub const LAYOUT_VERSION: &str = "1.0.0";
+/// The largest index.json read or written: it lists every ref (about 250
+/// bytes each), so a layout mirroring big registries holds far more than
+/// a manifest; 64 MiB is some 250,000 refs.
+pub const MAX_INDEX_SIZE: u64 = 64 << 20;
 const COPY_BUF: usize = 1 << 20;
 
 /// An OCI image layout on disk.
@@ -563,7 +567,7 @@ impl Layout {
     pub fn read_index(&self) -> Result<Index> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
-        let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, INDEX_FILE)?;
+        let bytes = read_capped(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
         parse_index_json(&bytes).with_context(|| path.display().to_string())
     }
 
@@ -574,6 +578,14 @@ impl Layout {
         let mut index = self.read_index()?;
         let out = f(&mut index)?;
         let bytes = serde_json::to_vec(&index).expect("index serializes");
+        // Not written past what can be read back.
+        if bytes.len() as u64 > MAX_INDEX_SIZE {
+            return Err(Error::new(format!(
+                "{} would be {} bytes, past its limit of {MAX_INDEX_SIZE}: untag refs first",
+                self.root.join(INDEX_FILE).display(),
+                bytes.len()
+            )));
+        }
         self.write_atomic(INDEX_FILE, &bytes)?;
         Ok(out)
     }
@@ -617,6 +629,7 @@ impl Layout {
         let mut entry = desc.clone();
         entry.set_annotation(REF_NAME, name);
         self.update_index(|index| {
+            self.check_complete(desc)?;
             set_ref_in(index, name, entry);
             Ok(())
         })
@@ -636,8 +649,37 @@ impl Layout {
             index
                 .manifests
                 .retain(|m| m.ref_name() != removed.ref_name());
+            self.drop_orphan_referrers(index, &removed.digest);
             Ok(removed)
         })
+    }
+
+    /// When no entry of `index` names `gone` any more, drop the unnamed
+    /// entries that refer to it (its signatures, SBOMs: their `subject`),
+    /// and theirs in turn, so that gc can take them with it. An entry
+    /// that does not read is kept.
+    fn drop_orphan_referrers(&self, index: &mut Index, gone: &Digest) {
+        let mut gone = vec![gone.clone()];
+        while let Some(d) = gone.pop() {
+            if index.manifests.iter().any(|m| m.digest == d) {
+                continue;
+            }
+            let subject_of = |m: &Descriptor| -> Option<Digest> {
+                let raw = self.read_manifest(m).ok()?;
+                if raw.is_index() {
+                    raw.index().ok()?.subject
+                } else {
+                    raw.manifest().ok()?.subject
+                }
+                .map(|s| s.digest)
+            };
+            let (drop, keep): (Vec<Descriptor>, Vec<Descriptor>) =
+                std::mem::take(&mut index.manifests)
+                    .into_iter()
+                    .partition(|m| m.ref_name().is_none() && subject_of(m).as_ref() == Some(&d));
+            index.manifests = keep;
+            gone.extend(drop.into_iter().map(|m| m.digest));
+        }
     }
 }
 
@@ -861,8 +903,22 @@ mod tests {
     fn refs_replace_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let l = Layout::open_or_create(dir.path()).unwrap();
-        let a = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(b"a"), 1);
-        let b = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(b"b"), 1);
+        // Two stored images (a ref is written only to a whole one).
+        let cfg = l.put_bytes(b"{}", None).unwrap();
+        let image = |n: u32| {
+            let m = format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{cfg}","size":2}},"layers":[],"annotations":{{"n":"{n}"}}}}"#
+            );
+            let d = l.put_bytes(m.as_bytes(), None).unwrap();
+            Descriptor::new(MediaType::OciManifest, d, m.len() as u64)
+        };
+        let (a, b) = (image(1), image(2));
+        let missing = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(b"a"), 1);
+        let err = l.set_ref("m", &missing).unwrap_err();
+        assert!(err.message().contains("no ref was written"), "{err}");
+        fs::remove_file(l.blob_path(&cfg)).unwrap();
+        assert!(l.set_ref("m", &a).is_err());
+        l.put_bytes(b"{}", None).unwrap();
         l.set_ref("x:1", &a).unwrap();
         l.set_ref("y", &a).unwrap();
         l.set_ref("x:1", &b).unwrap();
@@ -874,5 +930,6 @@ mod tests {
         assert!(l.remove_ref("nope").is_err());
         l.remove_ref("y").unwrap();
         assert_eq!(l.read_index().unwrap().manifests.len(), 1);
+        assert!(l.resolve("m").is_err());
     }
 }

@@ -225,7 +225,7 @@ impl TarLayout {
         };
         t.scan()?;
         t.check_layout_file()?;
-        let bytes = t.layout_member("index.json", MAX_MANIFEST_SIZE)?;
+        let bytes = t.layout_member("index.json", crate::store::MAX_INDEX_SIZE)?;
         t.index = parse_index_json(&bytes).context("index.json")?;
         Ok(t)
     }

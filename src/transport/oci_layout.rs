@@ -644,6 +644,9 @@ impl ImageDestination for LayoutDest {
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
         self.layout.update_index(|index| {
+            for d in referrers.iter().chain(images.iter().map(|(d, _)| d)) {
+                self.layout.check_complete(d)?;
+            }
             for r in referrers {
                 if !index.manifests.iter().any(|m| m.digest == r.digest) {
                     index.manifests.push(r);
@@ -684,6 +687,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::open_or_create(dir.path()).unwrap();
         let cfg = r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
+        layout.put_bytes(b"{}", None).unwrap();
         let image = put_manifest(
             &layout,
             &format!(
