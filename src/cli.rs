@@ -359,8 +359,11 @@ Each layer is verified against its digest and size, and its uncompressed
 bytes against the config's diff_id, while it is applied. DIR is created if
 missing; layers apply on top of what it holds. With --bundle, DIR gets
 rootfs/ (which must not exist yet) and a config.json for runc/crun, as umoci
-unpack writes (runc's default capabilities; /etc/passwd and /etc/group read
-inside rootfs/, symbolic links resolved there). A docker-daemon: image comes
+unpack writes: the image's Env over the default PATH, HOME from /etc/passwd
+unless Env sets it; USER resolved as runc resolves it (/etc/passwd and
+/etc/group read inside rootfs/, symbolic links resolved there); runc's
+default capabilities, ambient too; a tmpfs per volume; no terminal (umoci
+sets one, and TERM=xterm). A docker-daemon: image comes
 as one stream, not layer by layer: it is copied into a temp layout first
 (--tmpdir), removed again at the end.
 

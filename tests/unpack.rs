@@ -430,6 +430,196 @@ fn bundle_user_through_a_symlinked_passwd_and_capabilities_as_umoci() {
     assert_eq!(gids(&c), [50], "{c}");
 }
 
+/// The process of a bundle as umoci writes it: USER in every form runc
+/// reads (empty parts, numbers that are IDs whatever the names), the
+/// supplementary groups, the default PATH under the image's Env, HOME
+/// from passwd, the capabilities in every set, a tmpfs per volume.
+#[test]
+fn bundle_process_as_umoci() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let layer = tar()
+        .dir("etc", 0o755)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nbob:x:1000:1001::/home/bob:/bin/sh\n2000:x:3000:3000::/n:/bin/sh\n",
+        )
+        .file(
+            "etc/group",
+            b"root:x:0:\nbobs:x:1001:\nextra:x:2000:bob\nextra2:x:2001:root,bob\nagain:x:1001:bob\n",
+        )
+        .done();
+    let cases = [
+        serde_json::json!({"User": "bob", "Env": ["FOO=bar"], "Volumes": {"/data": {}, "/cache": {}}}),
+        serde_json::json!({"User": ":1001", "Env": []}),
+        serde_json::json!({"User": "bob:", "Env": ["PATH=/mine", "A=1", "A=2"]}),
+        serde_json::json!({"User": "2000"}),
+        serde_json::json!({"User": "bob:extra"}),
+        serde_json::json!({"User": "4242:4343"}),
+        serde_json::json!({"Env": ["X=1"]}),
+        serde_json::json!({}),
+    ];
+    for (i, run) in cases.iter().enumerate() {
+        let layout = t.path().join(format!("l{i}"));
+        write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run.clone()));
+        let ours = t.path().join(format!("ours{i}"));
+        ok(lade()
+            .args(["unpack", "-q", "--bundle"])
+            .arg(format!("oci:{}:x", layout.display()))
+            .arg(&ours));
+        let theirs = t.path().join(format!("theirs{i}"));
+        ok(Command::new("umoci")
+            .args(["unpack", "--image"])
+            .arg(format!("{}:x", layout.display()))
+            .arg(&theirs));
+        let spec = |d: &Path| json(&fs::read(d.join("config.json")).unwrap());
+        let (a, b) = (spec(&ours), spec(&theirs));
+        let user = |v: &serde_json::Value| {
+            let u = &v["process"]["user"];
+            let gids = u["additionalGids"].as_array().cloned().unwrap_or_default();
+            (u["uid"].clone(), u["gid"].clone(), gids)
+        };
+        assert_eq!(user(&a), user(&b), "{run}");
+        // (umoci's TERM=xterm is for its terminal: true)
+        let env = |v: &serde_json::Value| -> Vec<String> {
+            v["process"]["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap().to_string())
+                .filter(|e| e != "TERM=xterm")
+                .collect()
+        };
+        assert_eq!(env(&a), env(&b), "{run}");
+        assert_eq!(
+            a["process"]["capabilities"], b["process"]["capabilities"],
+            "{run}"
+        );
+        // (umoci 0.4 in map order, later ones sorted)
+        let tmpfs = |v: &serde_json::Value| -> Vec<String> {
+            let mut m: Vec<String> = v["mounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["source"] == "none")
+                .map(|m| m.to_string())
+                .collect();
+            m.sort();
+            m
+        };
+        assert_eq!(tmpfs(&a), tmpfs(&b), "{run}");
+    }
+    // The image's HOME stays (as in umoci since 0.5; 0.4 put passwd's over
+    // it).
+    let layout = t.path().join("home");
+    let run = serde_json::json!({"User": "bob", "Env": ["HOME=/h"]});
+    write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run));
+    let out = t.path().join("home-bundle");
+    ok(lade()
+        .args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:x", layout.display()))
+        .arg(&out));
+    let spec = json(&fs::read(out.join("config.json")).unwrap());
+    assert_eq!(spec["process"]["env"][1], "HOME=/h", "{spec}");
+    // A user or group that is no number and not there is refused, as by
+    // umoci.
+    for run in [
+        serde_json::json!({"User": "nobody"}),
+        serde_json::json!({"User": "bob:nogroup"}),
+        serde_json::json!({"Env": ["NOEQUALS"]}),
+    ] {
+        let layout = t.path().join("bad");
+        let _ = fs::remove_dir_all(&layout);
+        write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run.clone()));
+        let out = t.path().join("bad-bundle");
+        fails_with(
+            lade()
+                .args(["unpack", "-q", "--bundle"])
+                .arg(format!("oci:{}:x", layout.display()))
+                .arg(&out),
+            3,
+        );
+        assert!(!out.exists(), "{run}");
+        assert!(!Command::new("umoci")
+            .args(["unpack", "--image"])
+            .arg(format!("{}:x", layout.display()))
+            .arg(t.path().join("umoci-bad"))
+            .output()
+            .unwrap()
+            .status
+            .success());
+        let _ = fs::remove_dir_all(t.path().join("umoci-bad"));
+    }
+}
+
+/// runc runs a bundle's process: a user other than root, with no PATH in
+/// the image's Env, finds its shell, has its HOME and groups, and runc's
+/// three default capabilities (ambient).
+#[test]
+fn runc_runs_a_bundle_as_its_user() {
+    if !require_tool("runc") || !require_tool("busybox") {
+        return;
+    }
+    let t = tempdir();
+    let layout = t.path().join("layout");
+    let busybox = fs::read(
+        String::from_utf8(ok(Command::new("sh").args(["-c", "command -v busybox"])))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let layer = tar()
+        .dir("bin", 0o755)
+        .exec("bin/busybox", &busybox)
+        .symlink("bin/sh", "busybox")
+        .symlink("bin/id", "busybox")
+        .symlink("bin/grep", "busybox")
+        .dir("etc", 0o755)
+        .file(
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\nbob:x:1000:1001::/home/bob:/bin/sh\n",
+        )
+        .file("etc/group", b"root:x:0:\nbobs:x:1001:\nextra:x:2000:bob\n")
+        .dir("work", 0o755)
+        .done();
+    write_oci_layout_with(
+        &layout,
+        &[layer],
+        Some(serde_json::json!({
+            "User": "bob", "Env": ["FOO=bar"], "WorkingDir": "/work",
+            "Cmd": ["sh", "-c", "echo \"$PATH|$HOME|$FOO|$(pwd)\"; id; grep CapEff /proc/self/status"],
+        })),
+    );
+    let bundle = t.path().join("bundle");
+    ok(lade()
+        .args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:x", layout.display()))
+        .arg(&bundle));
+    let state = t.path().join("runc");
+    let id = format!("lade-test-{}", std::process::id());
+    let out = ok_str(
+        Command::new("runc")
+            .arg("--root")
+            .arg(&state)
+            .args(["run", "--bundle"])
+            .arg(&bundle)
+            .arg(&id)
+            .stdin(std::process::Stdio::null()),
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|/home/bob|bar|/work",
+            "uid=1000(bob) gid=1001(bobs) groups=2000(extra)",
+            "CapEff:\t0000000020000420",
+        ],
+        "{out}"
+    );
+}
+
 #[test]
 fn unpack_detects_corrupt_layer() {
     let t = tempdir();
@@ -592,6 +782,10 @@ impl RawTar {
     }
     fn file(mut self, name: &str, data: &[u8]) -> Self {
         self.header(name.as_bytes(), tar::EntryType::Regular, b"", data, 0o644);
+        self
+    }
+    fn exec(mut self, name: &str, data: &[u8]) -> Self {
+        self.header(name.as_bytes(), tar::EntryType::Regular, b"", data, 0o755);
         self
     }
     fn dir(mut self, name: &str, mode: u32) -> Self {
@@ -1615,6 +1809,15 @@ fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
 
 /// [`write_oci_layout`], the config's User set.
 fn write_oci_layout_as(dir: &Path, layers: &[Vec<u8>], user: Option<&str>) {
+    write_oci_layout_with(
+        dir,
+        layers,
+        user.map(|u| serde_json::json!({"User": u, "Cmd": ["/bin/sh"]})),
+    )
+}
+
+/// An image of `layers` whose config's `config` is `run`.
+fn write_oci_layout_with(dir: &Path, layers: &[Vec<u8>], run: Option<serde_json::Value>) {
     let blobs = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs).unwrap();
     let put = |b: &[u8]| -> String {
@@ -1627,8 +1830,8 @@ fn write_oci_layout_as(dir: &Path, layers: &[Vec<u8>], user: Option<&str>) {
         "architecture": "amd64", "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     });
-    if let Some(u) = user {
-        config["config"] = serde_json::json!({"User": u, "Cmd": ["/bin/sh"]});
+    if let Some(r) = run {
+        config["config"] = r;
     }
     let config = config.to_string();
     let layer_descs: Vec<serde_json::Value> = layers

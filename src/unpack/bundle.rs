@@ -71,22 +71,45 @@ pub fn runtime_spec(
     if args.is_empty() {
         args.push("sh".into());
     }
-    let env = cc.env.clone().unwrap_or_else(|| {
-        vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()]
-    });
     let cwd = cc
         .working_dir
         .clone()
         .filter(|w| !w.is_empty())
         .unwrap_or_else(|| "/".into());
-    let (uid, gid, additional) = resolve_user(root, cc.user.as_deref().unwrap_or(""))?;
+    let who = resolve_user(root, cc.user.as_deref().unwrap_or(""))?;
+    // The default PATH, the image's variables over it (one it names
+    // twice: the last), then the user's HOME unless the image sets one.
+    let mut env: Vec<String> =
+        vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()];
+    let mut set = |var: &str, clobber: bool| {
+        let name = var.split('=').next().unwrap_or(var);
+        match env.iter_mut().find(|e| e.split('=').next() == Some(name)) {
+            Some(e) if clobber => *e = var.to_string(),
+            Some(_) => {}
+            None => env.push(var.to_string()),
+        }
+    };
+    for var in cc.env.iter().flatten() {
+        match var.split_once('=') {
+            Some((name, _)) if !name.is_empty() => set(var, true),
+            _ => {
+                return Err(Error::new(format!(
+                    "the image's Env holds {var:?}, which is no NAME=VALUE"
+                )))
+            }
+        }
+    }
+    if let Some(h) = &who.home {
+        set(&format!("HOME={h}"), false);
+    }
 
-    // runc's default set (`runc spec`), as umoci writes it: not Docker's
+    // runc's default set (`runc spec`), as umoci writes it, in every set
+    // (ambient: a user other than root has them too): not Docker's
     // fourteen, which would hand a non-root user DAC_OVERRIDE and SETUID.
     let caps = json!(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]);
-    let mut user = json!({"uid": uid, "gid": gid});
-    if !additional.is_empty() {
-        user["additionalGids"] = json!(additional);
+    let mut user = json!({"uid": who.uid, "gid": who.gid});
+    if !who.groups.is_empty() {
+        user["additionalGids"] = json!(who.groups);
     }
     let mut annotations = Map::new();
     if let Some(c) = config {
@@ -174,6 +197,15 @@ pub fn runtime_spec(
     } else {
         linux["resources"] = json!({"devices": [{"allow": false, "access": "rwm"}]});
     }
+    // The image's volumes: a tmpfs each, as umoci mounts them.
+    if let Some(Value::Object(vols)) = cc.extra.get("Volumes") {
+        let mut vols: Vec<&String> = vols.keys().collect();
+        vols.sort();
+        for v in vols {
+            mounts.push(json!({"destination": v, "type": "tmpfs", "source": "none",
+                               "options": ["rw", "nosuid", "nodev", "noexec", "relatime"]}));
+        }
+    }
     linux["namespaces"] = json!(namespaces);
 
     Ok(json!({
@@ -185,7 +217,8 @@ pub fn runtime_spec(
             "env": env,
             "cwd": cwd,
             "capabilities": {
-                "bounding": caps, "effective": caps, "permitted": caps
+                "bounding": caps, "effective": caps, "permitted": caps,
+                "inheritable": caps, "ambient": caps
             },
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
             "noNewPrivileges": true
@@ -198,58 +231,86 @@ pub fn runtime_spec(
     }))
 }
 
-/// `USER` (`name`, `uid`, `name:group`, `uid:gid`, …) to uid, gid and the
-/// user's supplementary groups, names looked up inside the rootfs.
-fn resolve_user(root: &mut Root, user: &str) -> Result<(u32, u32, Vec<u32>)> {
-    if user.is_empty() {
-        return Ok((0, 0, Vec::new()));
-    }
-    let (u, g) = match user.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (user, None),
-    };
+/// The user a bundle's process runs as: `USER` resolved as runc and umoci
+/// resolve it.
+struct ExecUser {
+    uid: u32,
+    gid: u32,
+    /// Supplementary groups (of a user given without a group), in
+    /// /etc/group's order.
+    groups: Vec<u32>,
+    home: Option<String>,
+}
+
+/// `USER` (`name`, `uid`, `name:group`, `uid:gid`, `:gid`, `name:`, or
+/// empty) as runc's user lookup reads it, names looked up inside the
+/// rootfs: an empty part is the default (uid 0, and that user's record);
+/// a number is always an ID (a user whose record has that uid, or none);
+/// the groups listing the user are its supplementary groups when no group
+/// is given.
+fn resolve_user(root: &mut Root, user: &str) -> Result<ExecUser> {
+    let (u, g) = user.split_once(':').unwrap_or((user, ""));
     let passwd = read_etc(root, b"passwd")?;
     let group = read_etc(root, b"group")?;
-    // passwd: name:x:uid:gid:gecos:home:shell
-    let pw = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.len() >= 4 && (f[0] == u || (u.parse::<u32>().is_ok() && f[2] == u)));
-    let uid = match u.parse::<u32>() {
-        Ok(n) => n,
-        Err(_) => pw.as_ref().and_then(|f| f[2].parse().ok()).ok_or_else(|| {
-            Error::new(format!("user {u:?} not found in the image's /etc/passwd"))
-        })?,
+    let records = |text: &str, min: usize| -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+            .filter(|f| f.len() >= min && !f[0].is_empty())
+            .collect()
     };
-    let gid = match g {
-        Some(g) => match g.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => group
-                .lines()
-                .map(|l| l.split(':').collect::<Vec<_>>())
-                .find(|f| f.len() >= 3 && f[0] == g)
-                .and_then(|f| f[2].parse().ok())
-                .ok_or_else(|| {
-                    Error::new(format!("group {g:?} not found in the image's /etc/group"))
-                })?,
-        },
-        None => pw.as_ref().and_then(|f| f[3].parse().ok()).unwrap_or(0),
+    let id = |s: &str| s.trim().parse::<u32>().ok();
+    let mut out = ExecUser {
+        uid: 0,
+        gid: 0,
+        groups: Vec::new(),
+        home: None,
     };
-    let mut additional = Vec::new();
-    if g.is_none() {
-        if let Some(name) = pw.as_ref().map(|f| f[0]) {
-            for f in group.lines().map(|l| l.split(':').collect::<Vec<_>>()) {
-                if f.len() >= 4 && f[3].split(',').any(|m| m == name) {
-                    if let Ok(n) = f[2].parse::<u32>() {
-                        if n != gid && !additional.contains(&n) {
-                            additional.push(n);
-                        }
-                    }
-                }
-            }
+    // passwd: name:x:uid:gid:gecos:home:shell (the first match wins)
+    let pw = records(&passwd, 4).into_iter().find(|f| match (u, id(u)) {
+        ("", _) => id(&f[2]) == Some(0),
+        (_, Some(n)) => id(&f[2]) == Some(n),
+        (name, None) => f[0] == name,
+    });
+    match (&pw, id(u)) {
+        (Some(f), _) => {
+            out.uid = id(&f[2]).unwrap_or(0);
+            out.gid = id(&f[3]).unwrap_or(0);
+            out.home = f.get(5).filter(|h| !h.is_empty()).cloned();
+        }
+        (None, Some(n)) => out.uid = n,
+        (None, None) if u.is_empty() => {}
+        (None, None) => {
+            return Err(Error::new(format!(
+                "user {u:?} not found in the image's /etc/passwd"
+            )))
         }
     }
-    Ok((uid, gid, additional))
+    // group: name:x:gid:member,member
+    let groups = records(&group, 3);
+    if !g.is_empty() {
+        out.gid = match (
+            groups.iter().find(|f| match id(g) {
+                Some(n) => id(&f[2]) == Some(n),
+                None => f[0] == g,
+            }),
+            id(g),
+        ) {
+            (Some(f), _) => id(&f[2]).unwrap_or(0),
+            (None, Some(n)) => n,
+            (None, None) => {
+                return Err(Error::new(format!(
+                    "group {g:?} not found in the image's /etc/group"
+                )))
+            }
+        };
+    } else if let Some(name) = pw.as_ref().map(|f| f[0].as_str()) {
+        out.groups = groups
+            .iter()
+            .filter(|f| f.len() >= 4 && f[3].split(',').any(|m| m.trim() == name))
+            .filter_map(|f| id(&f[2]))
+            .collect();
+    }
+    Ok(out)
 }
 
 /// `/etc/NAME` of the rootfs, read inside it: symlinks (at the leaf too)
