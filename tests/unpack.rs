@@ -658,6 +658,20 @@ fn unpack_detects_corrupt_layer() {
         3,
     );
     assert!(err.contains(&last), "{err}");
+    // What it made goes, the parents it made too; a bundle's as well.
+    for bundle in [false, true] {
+        let mut c = lade();
+        c.args(["unpack", "-q"]);
+        if bundle {
+            c.arg("--bundle");
+        }
+        fails_with(
+            c.arg(format!("oci:{}:img", layout.display()))
+                .arg(t.path().join("nest/a/b")),
+            3,
+        );
+        assert!(!t.path().join("nest").exists(), "bundle {bundle}");
+    }
     // A layer missing from the layout: a broken image (exit 3, as copy
     // says), not a negative answer.
     fs::remove_file(&path).unwrap();

@@ -26,8 +26,8 @@ pub fn prepare(dir: &Path) -> Result<(PathBuf, MadeDir)> {
     let rootfs = dir.join("rootfs");
     match std::fs::create_dir(&rootfs) {
         Ok(()) => {
-            let made = if made_dir { dir } else { &rootfs };
-            Ok((rootfs.clone(), MadeDir::new(Some(made.to_path_buf()))))
+            let made = made_dir.unwrap_or_else(|| rootfs.clone());
+            Ok((rootfs, MadeDir::new(Some(made))))
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::new(format!(
             "{}: already exists; a bundle is unpacked into a new directory",

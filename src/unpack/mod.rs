@@ -132,10 +132,7 @@ pub fn unpack_image(
         bundle::prepare(dir)?
     } else {
         let made = make_dir(dir)?;
-        (
-            dir.to_path_buf(),
-            MadeDir::new(made.then(|| dir.to_path_buf())),
-        )
+        (dir.to_path_buf(), MadeDir::new(made))
     };
     let _into = made
         .path()
@@ -188,8 +185,9 @@ pub fn unpack_image(
 }
 
 /// Create directory `dir` (and its parents) if missing; an existing file
-/// there is said to be one. True when `dir` was made here.
-pub fn make_dir(dir: &Path) -> Result<bool> {
+/// there is said to be one. The topmost directory made here (`dir` or a
+/// parent), if any: what to remove should the unpack fail.
+pub fn make_dir(dir: &Path) -> Result<Option<std::path::PathBuf>> {
     let fail = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::AlreadyExists || dir.is_file() {
             Error::new(format!("{}: exists and is not a directory", dir.display()))
@@ -197,13 +195,28 @@ pub fn make_dir(dir: &Path) -> Result<bool> {
             Error::from(e).context(dir.display())
         }
     };
-    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(fail)?;
+    // Made here only if this call made it (two runs at once: one did);
+    // the missing parents too, one by one, the first made the one to
+    // remove.
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| !p.is_dir())
+        .collect();
+    let mut top = None;
+    for p in missing.into_iter().rev() {
+        match std::fs::create_dir(p) {
+            Ok(()) => {
+                top.get_or_insert_with(|| p.to_path_buf());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => {}
+            Err(e) => {
+                if let Some(t) = &top {
+                    let _ = std::fs::remove_dir_all(t);
+                }
+                return Err(fail(e));
+            }
+        }
     }
-    // Made here only if this call made it (two runs at once: one did).
-    match std::fs::create_dir(dir) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
-        Err(e) => Err(fail(e)),
-    }
+    Ok(top)
 }
