@@ -140,6 +140,25 @@ fn refuses_a_non_empty_directory_that_is_not_a_dir_image() {
         .unwrap()
         .destination(&opts())
         .unwrap();
+    // So is one holding only temp files of a write killed before it wrote
+    // `version`: a copy goes, and they go with it; with a file of another
+    // kind beside them, it is refused still.
+    let killed = t.path().join("killed");
+    fs::create_dir(&killed).unwrap();
+    fs::write(killed.join(".lade-tmp-KDWhgW"), "").unwrap();
+    fs::write(killed.join(".lade-tmp-9IGzYG"), "ver").unwrap();
+    let src = fixture_image("tiny-docker20.tar", None);
+    common::ok(common::lade().args(["copy", "-q", &src, &format!("dir:{}", killed.display())]));
+    assert!(names_in(&killed)
+        .iter()
+        .all(|n| !n.starts_with(".lade-tmp")));
+    common::ok(common::lade().args(["inspect", &format!("dir:{}", killed.display())]));
+    fs::write(d.join(".lade-tmp-x"), "").unwrap();
+    fs::remove_file(d.join("version")).unwrap();
+    assert!(parse(&format!("dir:{}", d.display()))
+        .unwrap()
+        .destination(&opts())
+        .is_err());
 }
 
 #[test]

@@ -282,7 +282,14 @@ impl DirDest {
         // source, and a link there (app:latest -> app:1.2) would have one
         // image written over another.
         let empty = match fs::symlink_metadata(dir) {
-            Ok(m) if m.is_dir() => fs::read_dir(dir)?.next().is_none(),
+            // (holding only temp files of ours: a write killed before it
+            // could mark the directory, taken for empty)
+            Ok(m) if m.is_dir() => fs::read_dir(dir)?.all(|e| {
+                e.is_ok_and(|e| {
+                    crate::store::is_temp_name(&e.file_name().to_string_lossy())
+                        && e.file_type().is_ok_and(|t| t.is_file())
+                })
+            }),
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::new("is a symbolic link; name the directory itself"))
             }
