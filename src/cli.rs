@@ -175,7 +175,9 @@ pub enum Command {
     #[command(
         after_help = "The config and layer bytes are not touched; only manifests (and, for\n\
         an index, its children) are re-authored and written to the store. The new\n\
-        digest is printed; --tag also points a ref at it.\n\n\
+        digest is printed; --tag also points a ref at it. An index holding an index\n\
+        does not become a Docker list. A ref to a Docker manifest is read by lade\n\
+        and by skopeo 1.18 or later, not by umoci or older skopeo.\n\n\
         EXAMPLES\n  lade convert --to oci app:1\n  lade convert --to docker --tag app:docker app:1"
     )]
     Convert(ConvertArgs),

@@ -1319,6 +1319,44 @@ fn convert_round_trips_between_formats() {
     ok(store_cmd(&dir).arg("fsck"));
     // skopeo reads only OCI-typed entries of a layout; the original stays readable.
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:tiny", dir.display())]));
+    // An index holding an index does not become a Docker list (which
+    // cannot hold one); to OCI it goes.
+    let entry = serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": oci_digest, "size": oci.len(),
+        "platform": {"architecture": "amd64", "os": "linux"}});
+    let put_index = |manifests: serde_json::Value| -> (String, usize) {
+        let bytes = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests}))
+        .unwrap();
+        let f = t.path().join("index.json");
+        fs::write(&f, &bytes).unwrap();
+        let d = ok_str(
+            store_cmd(&dir)
+                .args([
+                    "hash-object",
+                    "-w",
+                    "-t",
+                    "application/vnd.oci.image.index.v1+json",
+                ])
+                .arg(&f),
+        );
+        (d, bytes.len())
+    };
+    let (inner, n) = put_index(serde_json::json!([entry]));
+    let (outer, _) = put_index(
+        serde_json::json!([{"mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": inner, "size": n}]),
+    );
+    ok(store_cmd(&dir).args(["tag", &outer, "nested"]));
+    let err = fails_with(
+        store_cmd(&dir).args(["convert", "--to", "docker", "nested"]),
+        3,
+    );
+    assert!(err.contains("cannot hold another list"), "{err}");
+    assert_eq!(
+        ok_str(store_cmd(&dir).args(["convert", "--to", "oci", "nested"])),
+        outer
+    );
 }
 
 /// Before the first write there is no store: reading commands answer

@@ -22,6 +22,12 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
                 continue;
             }
             let child_raw = store.read_manifest(child)?;
+            if to == Format::V2s2 && child_raw.is_index() {
+                return Err(Error::new(format!(
+                    "{}: a Docker manifest list cannot hold another list or index ({})",
+                    raw.digest, child.digest
+                )));
+            }
             let converted = convert_stored(store, &child_raw, to)?;
             let mut d = child.clone();
             d.media_type = converted.media_type.clone();
