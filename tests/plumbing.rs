@@ -453,7 +453,6 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
     // Each would block forever on open if the FIFO were opened for
     // reading before its type is checked: no one writes to it.
     let mut cmds: Vec<Vec<String>> = vec![
-        vec!["hash-object".into(), f.clone()],
         vec!["inspect".into(), format!("oci-archive:{f}")],
         vec!["inspect".into(), format!("docker-archive:{f}")],
     ];
@@ -475,6 +474,18 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         env!("CARGO_BIN_EXE_lade")
     )));
     assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"{}")));
+    // hash-object too, as sha256sum reads one; with -t, checked.
+    let out = ok_str(Command::new("bash").arg("-c").arg(format!(
+        "{0} hash-object <(printf hello) && {0} hash-object -t application/vnd.oci.empty.v1+json <(printf '{{}}')",
+        env!("CARGO_BIN_EXE_lade")
+    )));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("sha256:{}", sha256_hex(b"hello")),
+            format!("sha256:{}", sha256_hex(b"{}"))
+        ]
+    );
 }
 
 #[test]

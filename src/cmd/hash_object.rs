@@ -14,7 +14,7 @@ use super::{stdout, store_path, write_record};
 use crate::cli::{GlobalArgs, HashObjectArgs};
 use crate::compress::{looks_like_tar, sniff};
 use crate::error::{Context, Error, Result};
-use crate::fsutil::{hash_file, open_regular, read_capped, ChannelReader};
+use crate::fsutil::{hash_file, read_capped, ChannelReader};
 use crate::model::media_type::OCI_EMPTY;
 use crate::model::{
     Algorithm, Compression, Digest, ImageConfig, MediaType, RawManifest, MAX_MANIFEST_SIZE,
@@ -134,7 +134,11 @@ impl Job<'_> {
         if p.as_os_str() == "-" {
             return self.reader(&mut io::stdin().lock());
         }
-        let mut f = open_regular(p)?;
+        // A regular file, or a pipe (`<(…)`) read as a stream.
+        let mut f = crate::fsutil::open_stream(p)?;
+        if std::os::unix::fs::FileTypeExt::is_fifo(&f.metadata()?.file_type()) {
+            return self.reader(&mut f);
+        }
         if let Some(mt) = self.check {
             if mt.is_manifest_or_index() || mt.is_config() || is_empty_type(mt) {
                 let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "object")?;
