@@ -1095,8 +1095,20 @@ impl RegistryDest {
         let mut loc = loc.to_string();
         let mut offset = 0;
         let chunk = chunk_size(STREAM_CHUNK);
+        // Of the uploads sent in chunks, each one's first chunk is an
+        // eighth shorter than the last one's (64, 56, … 8 MiB, round): the
+        // registry syncs each chunk to disk as it ends, and uploads under
+        // way at once, sent at the same pace, would reach their ends
+        // together and all wait on the disk while the processors idle.
+        static CHUNKED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut this = chunk;
+        if size > chunk {
+            let n = CHUNKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 8;
+            this -= n * (chunk / 8);
+        }
         if !whole_blobs_only().lock().unwrap().contains(&c.host) {
-            while size - offset > chunk {
+            while size - offset > this {
+                let chunk = std::mem::replace(&mut this, chunk);
                 loc = match self.patch(&loc, offset, chunk, &mut (&mut body).take(chunk)) {
                     Ok(l) => l,
                     // Refused as such (not failed): send it whole, at once.
