@@ -4,6 +4,7 @@
 //! load` and run, and bad archives fail with one clear line and exit 3.
 
 mod common;
+mod support;
 
 use std::fs;
 use std::io::Read;
@@ -845,6 +846,50 @@ fn gzip_layers_from_a_layout_are_stored_uncompressed_and_gz_targets_are_gzipped(
     verify_all_blobs(&*back).unwrap();
 }
 
+/// The same image makes the same archive, byte for byte: the layers go
+/// in the manifest's order, not as their copies end (the biggest, last in
+/// the manifest here, is started first).
+#[test]
+fn the_same_image_makes_the_same_archive() {
+    let dir = tempdir();
+    let layout = dir.path().join("layout");
+    let layers: Vec<(Vec<u8>, String)> = [
+        support::layer(&[("a", b"small a\n".to_vec())]),
+        support::layer(&[("b", support::noise(7, 300_000))]),
+        support::layer(&[("c", b"small c\n".to_vec())]),
+        support::layer(&[("d", support::noise(8, 3_000_000))]),
+    ]
+    .into();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| &l.1).collect::<Vec<_>>()},
+    }))
+    .unwrap();
+    let blobs: Vec<Vec<u8>> = layers.iter().map(|l| l.0.clone()).collect();
+    let desc = support::image_of(&layout, false, &config, &blobs);
+    support::write_layout(&layout, &[("t", desc)]);
+    let mut sums = Vec::new();
+    for i in 0..3 {
+        let out = dir.path().join(format!("out{i}.tar"));
+        ok(lade()
+            .args(["copy", "-q"])
+            .arg(format!("oci:{}:t", layout.display()))
+            .arg(format!("docker-archive:{}:t:1", out.display())));
+        sums.push(Digest::of_bytes(&fs::read(&out).unwrap()));
+    }
+    assert!(sums.iter().all(|s| *s == sums[0]), "{sums:?}");
+    let names = tar_names(&dir.path().join("out0.tar"));
+    let m = manifest_json(&dir.path().join("out0.tar"));
+    let order: Vec<String> = m[0]["Layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    let written: Vec<&String> = names.iter().filter(|n| order.contains(n)).collect();
+    assert_eq!(written, order.iter().collect::<Vec<_>>(), "{names:?}");
+}
+
 #[test]
 fn every_image_of_an_archive_goes_into_one_archive_with_shared_layers_once() {
     let dir = tempdir();
@@ -1015,7 +1060,7 @@ fn a_destination_dropped_or_failed_leaves_nothing() {
     let p = dest.properties();
     assert_eq!(p.manifest_types, vec![MediaType::DockerManifest]);
     assert_eq!(p.required_compression, Some(lade::model::Compression::None));
-    assert!(p.multi_image && !p.preserves_digests && p.concurrent_writes);
+    assert!(p.multi_image && !p.preserves_digests && !p.concurrent_writes);
     dest.put_blob(&mut &blob(&m.config)[..], &BlobInfo::from(&m.config))
         .unwrap();
     dest.put_blob(&mut &blob(&m.layers[0])[..], &BlobInfo::from(&m.layers[0]))

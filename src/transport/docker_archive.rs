@@ -71,11 +71,9 @@
 //! Blobs of known size and digest stream straight into the archive while
 //! being verified; a mismatch fails the whole destination (a tar stream
 //! cannot take an entry back). Blobs of unknown size are first staged in
-//! a temp file (skopeo does the same), which also yields their digest;
-//! staging happens outside the archive's lock, so the copy may put blobs
-//! from several threads (layers being decompressed in parallel, one temp
-//! file per layer in flight) while the tar itself is appended one entry at
-//! a time. The archive is written as a temp file beside PATH and renamed onto it
+//! a temp file (skopeo does the same), which also yields their digest.
+//! The copy puts the layers one after the other, in the manifest's order,
+//! so that the same image makes the same archive, byte for byte. The archive is written as a temp file beside PATH and renamed onto it
 //! at commit; without a commit nothing appears. PATH must not be an
 //! existing non-empty file (as with skopeo: archives are not modified),
 //! but may be a FIFO or a device such as `/dev/stdout`, which are written
@@ -851,7 +849,9 @@ impl ImageDestination for ArchiveDest {
             } else {
                 &[]
             },
-            concurrent_writes: true,
+            // One layer after the other, in the manifest's order: the same
+            // image makes the same archive, byte for byte.
+            concurrent_writes: false,
             preserves_digests: false,
             multi_image: true,
         }
