@@ -421,7 +421,8 @@ source gives (docker-archive:x.tar:NAME:TAG), so the destination names none
 (oci:layout, not oci:layout:REF), nor does an --all-images source; an image
 a docker-archive holds under several names (RepoTags) keeps each of them (a
 ref per name in oci: and oci-archive:). Every source is opened before
-anything is written.
+anything is written, and two images that would get one name are refused
+then.
 
 MULTI-PLATFORM IMAGES
   From an index (OCI image index or Docker manifest list) copy copies the image

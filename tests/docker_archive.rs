@@ -981,6 +981,27 @@ fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
     let dir = tempdir();
     let src = fx("tiny2-docker26.tar");
     let lay = dir.path().join("lay");
+    // Two images under one name (tiny:1 from Docker 20 and from Docker
+    // 26): the second would take it from the first, or make it ambiguous;
+    // refused before anything is written.
+    for dest in [
+        format!("oci:{}", lay.display()),
+        format!("oci-archive:{}", dir.path().join("a.tar").display()),
+        format!("docker-archive:{}", dir.path().join("d.tar").display()),
+    ] {
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                &format!("docker-archive:{}", fx("tiny-docker20.tar")),
+                &format!("docker-archive:{}", fx("tiny-docker26.tar")),
+                &dest,
+            ]),
+            3,
+        );
+        assert!(err.contains("would both be named tiny:1"), "{err}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "{dest}");
+    }
     // two sources, a destination naming one image
     let err = fails_with(
         lade().args([

@@ -127,11 +127,39 @@ pub fn copy_images(
     // Every source is opened before the destination, so a source that
     // cannot be read (missing, refused, unreachable) leaves no new layout,
     // directory or archive behind, nor a first image copied.
-    let mut sources = srcs
+    let sources = srcs.iter().map(|s| open(*s)).collect::<Result<Vec<_>>>()?;
+    // The name the source reference gives, else the names the image
+    // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
+    // (An --all-images item: all its names, the one it goes by first.)
+    let names: Vec<Vec<String>> = srcs
         .iter()
-        .map(|s| open(*s))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter();
+        .zip(&sources)
+        .map(|(src, source)| match src.docker_reference() {
+            Some(n) if src.every_name() => {
+                let mut all = source.repo_tags();
+                all.retain(|t| *t != n);
+                all.insert(0, n);
+                all
+            }
+            Some(n) => vec![n],
+            None => source.repo_tags(),
+        })
+        .collect();
+    // One name for two of the images: the second would take it from the
+    // first (a layout's ref) or make it ambiguous (an archive's RepoTags).
+    // Said before anything is written.
+    let mut named: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, list) in names.iter().enumerate() {
+        for n in list {
+            if let Some(&j) = named.get(n.as_str()).filter(|&&j| j != i) {
+                return Err(Error::new(format!(
+                    "{} and {} would both be named {n} in {dst}",
+                    srcs[j], srcs[i]
+                )));
+            }
+            named.insert(n, i);
+        }
+    }
     let dest = dst
         .destination(&opts.transport)
         .map_err(|e| e.context(format!("opening {dst}")))?;
@@ -161,22 +189,8 @@ pub fn copy_images(
     };
     let mut reports = Vec::with_capacity(srcs.len());
     let mut said = Vec::with_capacity(srcs.len());
-    for src in srcs {
+    for ((src, source), names) in srcs.iter().zip(sources).zip(names) {
         let progress = Progress::new(opts.progress).for_image(src.to_string());
-        let source = sources.next().expect("one source per name");
-        // The name the source reference gives, else the names the image
-        // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
-        // (An --all-images item: all its names, the one it goes by first.)
-        let names: Vec<String> = match src.docker_reference() {
-            Some(n) if src.every_name() => {
-                let mut all = source.repo_tags();
-                all.retain(|t| *t != n);
-                all.insert(0, n);
-                all
-            }
-            Some(n) => vec![n],
-            None => source.repo_tags(),
-        };
         dest.check_names(&names)
             .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         // A signature or referrers-index tag itself (sync lists them).
