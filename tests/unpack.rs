@@ -261,12 +261,14 @@ fn unpack_matches_umoci_and_docker_export() {
     let staging = t.path().join("staging");
     fs::create_dir_all(&staging).unwrap();
     let from_daemon = t.path().join("from-daemon");
-    ok(lade()
+    let out = run(lade()
         .env("DOCKER_HOST", &host)
         .args(["unpack", "-q", "--tmpdir"])
         .arg(&staging)
         .arg(format!("docker-daemon:{tag}"))
         .arg(&from_daemon));
+    // (-q: not a word of the staging copy either)
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
     assert_same_tree(&lade_tree, &tree(&from_daemon), "docker-daemon:");
     assert_eq!(fs::read_dir(&staging).unwrap().count(), 0);
 

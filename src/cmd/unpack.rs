@@ -86,6 +86,7 @@ fn open_source(
     g: &GlobalArgs,
     name: &str,
     registry: &crate::cli::RegistryArgs,
+    quiet: bool,
 ) -> Result<(Box<dyn ImageSource>, Option<crate::fsutil::MadeDir>)> {
     let is_transport = name
         .split_once(':')
@@ -119,6 +120,11 @@ fn open_source(
         let dst = transport::parse(&format!("oci:{}:image", layout.display()))?;
         let copy = crate::copy::CopyOptions {
             transport: opts,
+            progress: if quiet {
+                crate::copy::progress::Mode::Quiet
+            } else {
+                Default::default()
+            },
             ..Default::default()
         };
         crate::copy::copy_image(&*r, &*dst, &copy)
@@ -142,7 +148,7 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
         },
         bundle: a.bundle,
     };
-    let (src, _staged) = open_source(g, &a.image, &a.registry)?;
+    let (src, _staged) = open_source(g, &a.image, &a.registry, a.quiet)?;
     let quiet = a.quiet;
     let report = unpack::unpack_image(&*src, &a.dir, &opts, &mut |i, n, d| {
         if !quiet {
