@@ -767,7 +767,7 @@ pub struct CopyArgs {
     /// skopeo's: copy no signatures (nor referrers): --with-referrers=false
     #[arg(long)]
     pub remove_signatures: bool,
-    /// Another name for the image in a docker-archive destination (repeatable)
+    /// Another name for the image in a docker-archive or docker-daemon: destination (repeatable)
     #[arg(long, value_name = "NAME:TAG")]
     pub additional_tag: Vec<String>,
     /// Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]

@@ -226,6 +226,14 @@ fn oci_to_daemon_runs_and_round_trip_keeps_id_and_diff_ids() {
         let out = docker_ok(&host, &["run", "--rm", "--network", "none", new]);
         assert_eq!(out, "hello from the daemon test");
     }
+    // --additional-tag names the loaded image too.
+    let _ = run(docker(&host).args(["rmi", "-f", "lade-dd-new:main", "lade-dd-new:extra"]));
+    ok(lade_at(&host)
+        .args(["copy", "-q", "--additional-tag", "lade-dd-new:extra"])
+        .arg(format!("oci:{}:gz", layout.display()))
+        .arg("docker-daemon:lade-dd-new:main"));
+    assert_eq!(image_inspect(&host, "lade-dd-new:extra")["Id"], info["Id"]);
+    assert_eq!(image_inspect(&host, "lade-dd-new:main")["Id"], info["Id"]);
 }
 
 #[test]
