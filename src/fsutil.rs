@@ -355,17 +355,36 @@ fn trees() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
     TREES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Parent directories writes under way made on the way to a
+/// [`MadeDir`]: removed after the trees, innermost first, each only when
+/// empty by then (another process may have put something there). Locked
+/// after [`trees`].
+fn parents() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
+    static PARENTS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+    PARENTS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A directory a write made (if it did: `None` when it was there), taken
 /// back whole, contents and all, when the write fails (dropped before
-/// [`MadeDir::keep`]) or a signal ends the process.
-pub struct MadeDir(Option<std::path::PathBuf>);
+/// [`MadeDir::keep`]) or a signal ends the process; with the parents made
+/// for it, each only when empty then.
+pub struct MadeDir(Option<std::path::PathBuf>, Vec<std::path::PathBuf>);
 
 impl MadeDir {
     pub fn new(made: Option<std::path::PathBuf>) -> MadeDir {
+        MadeDir::with_parents(made, Vec::new())
+    }
+
+    /// `made`, and the parents made for it (outermost first).
+    pub fn with_parents(
+        made: Option<std::path::PathBuf>,
+        made_parents: Vec<std::path::PathBuf>,
+    ) -> MadeDir {
         if let Some(p) = &made {
             trees().push(p.clone());
         }
-        MadeDir(made)
+        parents().extend(made_parents.iter().cloned());
+        MadeDir(made, made_parents)
     }
 
     /// The directory, if the write made it.
@@ -378,12 +397,14 @@ impl MadeDir {
         if let Some(p) = self.0.take() {
             trees().retain(|t| *t != p);
         }
+        let made = std::mem::take(&mut self.1);
+        parents().retain(|p| !made.contains(p));
     }
 
-    /// The write failed: remove the directory now (if the write made it).
-    /// Whether it is gone.
+    /// The write failed: remove the directory now (if the write made it),
+    /// then the parents made for it that are empty. Whether it is gone.
     pub fn take_back(&mut self) -> bool {
-        match self.0.take() {
+        let gone = match self.0.take() {
             Some(p) => {
                 let mut t = trees();
                 let gone = remove_tree(&p);
@@ -391,7 +412,14 @@ impl MadeDir {
                 gone
             }
             None => false,
+        };
+        let made = std::mem::take(&mut self.1);
+        let mut ps = parents();
+        for p in made.iter().rev() {
+            let _ = std::fs::remove_dir(p);
         }
+        ps.retain(|p| !made.contains(p));
+        gone
     }
 }
 
@@ -511,11 +539,12 @@ fn restore_terminal() {
 /// Remove the temp files of the writes under way and what they added
 /// (newest first; a directory only when empty by then). The locks come
 /// back held: kept until the process ends, nothing is added meanwhile.
-fn abandon_writes() -> [PathsGuard; 3] {
+fn abandon_writes() -> [PathsGuard; 4] {
     restore_terminal();
     let a = added();
     let t = temps();
     let d = trees();
+    let ps = parents();
     for p in t.iter() {
         let _ = std::fs::remove_file(p);
     }
@@ -535,7 +564,10 @@ fn abandon_writes() -> [PathsGuard; 3] {
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
     }
-    [a, t, d]
+    for p in ps.iter().rev() {
+        let _ = std::fs::remove_dir(p);
+    }
+    [a, t, d, ps]
 }
 
 /// One of the lists of paths a signal's removal goes through, held.

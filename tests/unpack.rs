@@ -1246,6 +1246,56 @@ fn gzip_bomb_streams_in_bounded_memory() {
     assert_eq!(before, a.snapshot());
 }
 
+/// A failed unpack takes back what it made, and only that: the parents it
+/// made go only if nothing else was put in them meanwhile; `a/../b` is
+/// `b` (and `a`, made on the way).
+#[test]
+fn a_failed_unpack_takes_back_only_what_it_made() {
+    use std::io::Write;
+    let t = tempdir();
+    let layer = tar().dir("etc", 0o755).file("etc/f", &[7u8; 4096]).done();
+    // fed by hand: cut short once another run has used the parent
+    let mut child = lade()
+        .args(["unpack-layer", "-"])
+        .arg(t.path().join("nest/a"))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&layer[..1024]).unwrap();
+    let t0 = std::time::Instant::now();
+    while !t.path().join("nest/a").exists() {
+        assert!(t0.elapsed().as_secs() < 30, "nest/a never made");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let whole = t.path().join("whole.tar");
+    fs::write(&whole, &layer).unwrap();
+    ok(lade()
+        .arg("unpack-layer")
+        .arg(&whole)
+        .arg(t.path().join("nest/b")));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(!t.path().join("nest/a").exists());
+    assert_eq!(
+        fs::read(t.path().join("nest/b/etc/f")).unwrap(),
+        [7u8; 4096]
+    );
+    // a/../b
+    let cut = t.path().join("cut.tar");
+    fs::write(&cut, &layer[..3000]).unwrap();
+    fails_with(
+        lade()
+            .arg("unpack-layer")
+            .arg(&cut)
+            .arg(t.path().join("x/../y")),
+        3,
+    );
+    assert!(!t.path().join("x").exists() && !t.path().join("y").exists());
+}
+
 #[test]
 fn whiteouts_and_opaque_dirs_across_layers() {
     let a = Arena::new();

@@ -61,9 +61,9 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
     // A directory made here goes again if the layer cannot be applied.
     let made = unpack::make_dir(&a.dir)?;
     let _into = made
+        .path()
         .is_none()
         .then(|| crate::fsutil::WritingInto::new(&a.dir));
-    let made = crate::fsutil::MadeDir::new(made);
     unpack::raise_fd_limit();
     let mut root = Root::open(&a.dir)?;
     let stats = unpack::unpack_layer(&mut root, input, &opts).map_err(|e| {

@@ -25,10 +25,8 @@ pub fn prepare(dir: &Path) -> Result<(PathBuf, MadeDir)> {
     let made_dir = super::make_dir(dir)?;
     let rootfs = dir.join("rootfs");
     match std::fs::create_dir(&rootfs) {
-        Ok(()) => {
-            let made = made_dir.unwrap_or_else(|| rootfs.clone());
-            Ok((rootfs, MadeDir::new(Some(made))))
-        }
+        Ok(()) if made_dir.path().is_some() => Ok((rootfs, made_dir)),
+        Ok(()) => Ok((rootfs.clone(), MadeDir::new(Some(rootfs)))),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::new(format!(
             "{}: already exists; a bundle is unpacked into a new directory",
             rootfs.display()

@@ -34,7 +34,7 @@ use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::fsutil::{pipelined, MadeDir};
+use crate::fsutil::pipelined;
 use crate::model::{Compression, Digest, ImageConfig, Platform};
 use crate::transport::ImageSource;
 use crate::verify::VerifyingReader;
@@ -131,8 +131,7 @@ pub fn unpack_image(
     let (rootfs, mut made) = if opts.bundle {
         bundle::prepare(dir)?
     } else {
-        let made = make_dir(dir)?;
-        (dir.to_path_buf(), MadeDir::new(made))
+        (dir.to_path_buf(), make_dir(dir)?)
     };
     let _into = made
         .path()
@@ -185,9 +184,10 @@ pub fn unpack_image(
 }
 
 /// Create directory `dir` (and its parents) if missing; an existing file
-/// there is said to be one. The topmost directory made here (`dir` or a
-/// parent), if any: what to remove should the unpack fail.
-pub fn make_dir(dir: &Path) -> Result<Option<std::path::PathBuf>> {
+/// there is said to be one. What to take back should the unpack fail:
+/// `dir` if this call made it, and the parents it made (outermost first),
+/// to be removed only when empty then.
+pub fn make_dir(dir: &Path) -> Result<crate::fsutil::MadeDir> {
     let fail = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::AlreadyExists || dir.is_file() {
             Error::new(format!("{}: exists and is not a directory", dir.display()))
@@ -196,27 +196,40 @@ pub fn make_dir(dir: &Path) -> Result<Option<std::path::PathBuf>> {
         }
     };
     // Made here only if this call made it (two runs at once: one did);
-    // the missing parents too, one by one, the first made the one to
-    // remove.
+    // the missing parents too, one by one.
     let missing: Vec<&Path> = dir
         .ancestors()
+        .skip(1)
         .filter(|p| !p.as_os_str().is_empty())
         .take_while(|p| !p.is_dir())
         .collect();
-    let mut top = None;
+    let mut made_parents = Vec::new();
+    let undo = |made: &[std::path::PathBuf]| {
+        for p in made.iter().rev() {
+            let _ = std::fs::remove_dir(p);
+        }
+    };
     for p in missing.into_iter().rev() {
         match std::fs::create_dir(p) {
-            Ok(()) => {
-                top.get_or_insert_with(|| p.to_path_buf());
-            }
+            Ok(()) => made_parents.push(p.to_path_buf()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => {}
             Err(e) => {
-                if let Some(t) = &top {
-                    let _ = std::fs::remove_dir_all(t);
-                }
+                undo(&made_parents);
                 return Err(fail(e));
             }
         }
     }
-    Ok(top)
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(crate::fsutil::MadeDir::with_parents(
+            Some(dir.to_path_buf()),
+            made_parents,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
+            Ok(crate::fsutil::MadeDir::with_parents(None, made_parents))
+        }
+        Err(e) => {
+            undo(&made_parents);
+            Err(fail(e))
+        }
+    }
 }
