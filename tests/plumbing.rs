@@ -1735,12 +1735,20 @@ fn referrers_follow_their_subject() {
     let (idx_d, idx_n) = put_blob(&l, &idx);
     let mut named = image.clone();
     named["annotations"] = json!({"org.opencontainers.image.ref.name": "app"});
+    // The image in an index of its own too, named "all".
+    let all = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [subject],
+    }))
+    .unwrap();
+    let (all_d, all_n) = put_blob(&l, &all);
     fs::write(l.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     fs::write(
         l.join("index.json"),
         serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [
             named, sig, sig_of_sig,
             {"mediaType": OCI_INDEX, "digest": idx_d, "size": idx_n},
+            {"mediaType": OCI_INDEX, "digest": all_d, "size": all_n,
+             "annotations": {"org.opencontainers.image.ref.name": "all"}},
         ]}))
         .unwrap(),
     )
@@ -1750,7 +1758,16 @@ fn referrers_follow_their_subject() {
     let before = blobs();
     ok(store_cmd(&l).args(["gc", "--grace", "0"]));
     assert_eq!(blobs(), before, "gc took what is reachable");
+    // "all" still reaches the image: its signatures stay.
     ok(store_cmd(&l).args(["untag", "app"]));
+    let entries = || {
+        json(&fs::read(l.join("index.json")).unwrap())["manifests"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(entries(), 4);
+    ok(store_cmd(&l).args(["untag", "all"]));
     let index = json(&fs::read(l.join("index.json")).unwrap());
     let left: Vec<&str> = index["manifests"]
         .as_array()
@@ -1761,9 +1778,10 @@ fn referrers_follow_their_subject() {
     assert_eq!(left, [idx_d.as_str()], "{index}");
     ok(store_cmd(&l).args(["gc", "--grace", "0"]));
     ok(store_cmd(&l).arg("fsck"));
-    // The image (manifest, config, two layers) and both signatures went;
-    // the empty config they shared too; the index referrer stays.
-    assert_eq!((before, blobs()), (8, 1));
+    // The image (manifest, config, two layers), its index and both
+    // signatures went; the empty config they shared too; the index
+    // referrer stays.
+    assert_eq!((before, blobs()), (9, 1));
 }
 
 /// index.json lists every ref: past a manifest's 4 MiB (some 17,000 refs)

@@ -645,40 +645,76 @@ impl Layout {
                 validate_ref_name(name)?;
             }
             let pos = ref_position(index, name).ok_or_else(|| self.ref_not_found(name))?;
+            let before = index.manifests.clone();
             let removed = index.manifests.remove(pos);
             index
                 .manifests
                 .retain(|m| m.ref_name() != removed.ref_name());
-            self.drop_orphan_referrers(index, &removed.digest);
+            self.drop_orphan_referrers(index, &before);
             Ok(removed)
         })
     }
 
-    /// When no entry of `index` names `gone` any more, drop the unnamed
-    /// entries that refer to it (its signatures, SBOMs: their `subject`),
-    /// and theirs in turn, so that gc can take them with it. An entry
-    /// that does not read is kept.
-    fn drop_orphan_referrers(&self, index: &mut Index, gone: &Digest) {
-        let mut gone = vec![gone.clone()];
-        while let Some(d) = gone.pop() {
-            if index.manifests.iter().any(|m| m.digest == d) {
-                continue;
+    /// Drop the unnamed entries of `index` that refer (their `subject`)
+    /// to an image no entry reaches any more but one of `before` did (its
+    /// signatures, SBOMs), and those that refer to them in turn, so that gc
+    /// can take them with it. A referrer whose subject was not reached
+    /// before either stays; an entry that does not read is kept.
+    fn drop_orphan_referrers(&self, index: &mut Index, before: &[Descriptor]) {
+        let subject_of = |m: &Descriptor| -> Option<Digest> {
+            let raw = self.read_manifest(m).ok()?;
+            if raw.is_index() {
+                raw.index().ok()?.subject
+            } else {
+                raw.manifest().ok()?.subject
             }
-            let subject_of = |m: &Descriptor| -> Option<Digest> {
-                let raw = self.read_manifest(m).ok()?;
-                if raw.is_index() {
-                    raw.index().ok()?.subject
-                } else {
-                    raw.manifest().ok()?.subject
+            .map(|s| s.digest)
+        };
+        // (usually none: nothing else to read)
+        let referrers: Vec<(Digest, Digest)> = index
+            .manifests
+            .iter()
+            .filter(|m| m.ref_name().is_none())
+            .filter_map(|m| Some((m.digest.clone(), subject_of(m)?)))
+            .collect();
+        if referrers.is_empty() {
+            return;
+        }
+        // The manifests and indexes the entries reach (an index's entries;
+        // a subject is no link).
+        let reach = |entries: &[Descriptor]| -> std::collections::HashSet<Digest> {
+            let mut seen = std::collections::HashSet::new();
+            let mut stack: Vec<Descriptor> = entries.to_vec();
+            while let Some(d) = stack.pop() {
+                if !seen.insert(d.digest.clone()) || !d.media_type.is_manifest_or_index() {
+                    continue;
                 }
-                .map(|s| s.digest)
-            };
-            let (drop, keep): (Vec<Descriptor>, Vec<Descriptor>) =
-                std::mem::take(&mut index.manifests)
-                    .into_iter()
-                    .partition(|m| m.ref_name().is_none() && subject_of(m).as_ref() == Some(&d));
-            index.manifests = keep;
-            gone.extend(drop.into_iter().map(|m| m.digest));
+                if let Some(i) = self
+                    .read_manifest(&d)
+                    .ok()
+                    .filter(RawManifest::is_index)
+                    .and_then(|r| r.index().ok())
+                {
+                    stack.extend(i.manifests);
+                }
+            }
+            seen
+        };
+        let was = reach(before);
+        loop {
+            let now = reach(&index.manifests);
+            let orphans: Vec<&Digest> = referrers
+                .iter()
+                .filter(|(_, s)| was.contains(s) && !now.contains(s))
+                .map(|(r, _)| r)
+                .collect();
+            let n = index.manifests.len();
+            index
+                .manifests
+                .retain(|m| m.ref_name().is_some() || !orphans.contains(&&m.digest));
+            if index.manifests.len() == n {
+                return;
+            }
         }
     }
 }
