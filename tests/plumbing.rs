@@ -474,6 +474,13 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         env!("CARGO_BIN_EXE_lade")
     )));
     assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"{}")));
+    // A named FIFO whose writer comes later is waited for, as sha256sum
+    // waits.
+    let out = ok_str(Command::new("bash").arg("-c").arg(format!(
+        "(sleep 0.5; printf hello > {f}) & {} hash-object {f}; wait",
+        env!("CARGO_BIN_EXE_lade")
+    )));
+    assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"hello")));
     // hash-object too, as sha256sum reads one; with -t, checked.
     let out = ok_str(Command::new("bash").arg("-c").arg(format!(
         "{0} hash-object <(printf hello) && {0} hash-object -t application/vnd.oci.empty.v1+json <(printf '{{}}')",
