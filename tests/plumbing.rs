@@ -1691,7 +1691,7 @@ fn a_copy_whose_blobs_a_gc_removed_writes_no_ref() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     // (the config, or the small layer, gone as well)
-    assert!(err.contains(" is no longer in "), "{err}");
+    assert!(err.contains(" is missing from "), "{err}");
     assert!(err.contains("no ref was written"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!ok_str(store_cmd(&store).arg("ls-refs")).contains("app"));

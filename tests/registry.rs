@@ -4508,6 +4508,10 @@ fn inspect_format_prints_as_skopeo_does() {
         // positional and * arguments, as Go's fmt reads them
         "{{printf \"%[2]s-%[1]s|%[1]s %s|%[3]d\" \"a\" \"b\"}} {{printf \"%*d|%-*d|%.*f|%[2]*[1]d\" 5 1 4 2 2 3.14159}}",
         "{{printf \"%[x]d %[1\" 1}} {{printf \"%.*d|%*d|%-*d|%[0]d\" -1 5 \"a\" 5 -3 1}} {{printf \"%d %[1]d %d %[2]d %[1]d\" 1}}",
+        // an index before a number is a bad one; a second index is none;
+        // an integer's precision; giant * widths; a dot at the end
+        "{{printf \"%[2]2d|%[2].2f|%[1][2]d|%[]|%.3d\" 1 2.5}} {{printf \"%.3d|%.0d|%05.3d|%-6.3d|%.3x|%+.3d|%.2d|%6.2d|%.4X\" 4 0 7 7 255 3 -5 7 10}}",
+        "{{printf \"%.\" 1}} {{printf \"%*d|%.*d\" 2000000 1 -2000000 3}} {{printf \"%.*d|%[1]*.[1]*d\" 3 4}} {{'\\xff'}} {{'\\377'}}",
         // the other builtins: slice, the escapers
         "{{slice .Os 1 3}} {{slice .Os 2}} {{slice .Layers 1}} {{slice .Layers 0 1 1}} {{len (slice .Layers 1)}}",
         "{{html \"<a href='x'>&\\\"b\\\"</a>\"}} {{html .Os 5 6}} {{html 1 2 \"x\" 3}} {{.Os | html}}",

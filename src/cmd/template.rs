@@ -173,6 +173,12 @@ fn lex(s: &str) -> Result<Vec<Item>> {
 
 /// The `}}` closing an action, past any string literal holding one.
 fn find_close(s: &str) -> Option<usize> {
+    // A comment, `{{/* … */}}` (`{{- /* … */ -}}`): whatever it holds.
+    let body = s.strip_prefix('-').unwrap_or(s).trim_start();
+    if let Some(c) = body.strip_prefix("/*") {
+        let end = s.len() - c.len() + c.find("*/")? + 2;
+        return s[end..].find("}}").map(|i| end + i);
+    }
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -514,13 +520,21 @@ fn go_unquote(body: &str, quote: char) -> Option<String> {
             (h.len() == n && h.chars().all(|c| c.is_ascii_hexdigit())).then_some(())?;
             u32::from_str_radix(&h, 16).ok()
         };
+        // (in a character literal, a byte escape is a code point)
+        let byte = |v: u32, bytes: &mut Vec<u8>, out: &mut String| {
+            if quote == '\'' {
+                out.push(char::from_u32(v).expect("a byte is a char"));
+            } else {
+                bytes.push(v as u8);
+            }
+        };
         match e {
-            'x' => bytes.push(hex(&mut it, 2)? as u8),
+            'x' => byte(hex(&mut it, 2)?, &mut bytes, &mut out),
             '0'..='7' => {
                 let rest: String = it.by_ref().take(2).collect();
                 let v = u32::from_str_radix(&format!("{e}{rest}"), 8).ok()?;
                 (rest.len() == 2 && v <= 255).then_some(())?;
-                bytes.push(v as u8);
+                byte(v, &mut bytes, &mut out);
             }
             _ => {
                 flush(&mut bytes, &mut out);
@@ -1838,49 +1852,73 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             }
             chars.next();
         }
-        let mut bad_index = false;
-        let mut take_index = |chars: &mut Chars, next: &mut usize| match index(chars) {
-            Some(Some(i)) => {
+        // As Go's doPrintf: an index, a width, a precision (an index after
+        // its dot), an index unless one came just before, the verb. An
+        // index followed by a number (`%[2]2d`, `%[2].2f`) is a bad one.
+        let mut good = true;
+        let mut after_index = false;
+        // Some(whether good) where an index is
+        let mut take_index = |chars: &mut Chars, next: &mut usize| {
+            let found = index(chars)?;
+            reordered = true;
+            if let Some(i) = found {
                 *next = i;
-                reordered = true;
             }
-            Some(None) => {
-                bad_index = true;
-                reordered = true;
-            }
-            None => {}
+            Some(found.is_some())
         };
-        // A width or precision `*` takes an int argument.
-        let star = |chars: &mut Chars, next: &mut usize, out: &mut String, what: &str| {
-            chars.next_if_eq(&'*')?;
-            let n = all.get(*next).and_then(Value::as_i64);
+        // A `*` takes an int argument, no bigger than 1e6.
+        // (an argument there is used up, an int or not)
+        let star = |next: &mut usize| -> Option<i64> {
+            let v = all.get(*next)?;
             *next += 1;
-            if n.is_none() {
-                let _ = write!(out, "%!(BAD{what})");
-            }
-            n.map(|n| (n.unsigned_abs() as usize).min(MAX_WIDTH))
+            v.as_i64().filter(|n| n.unsigned_abs() <= MAX_WIDTH as u64)
         };
-        take_index(&mut chars, &mut next);
-        let width = if chars.peek() == Some(&'*') {
-            if all.get(next).and_then(Value::as_i64).is_some_and(|n| n < 0) {
-                left = true;
+        if let Some(ok) = take_index(&mut chars, &mut next) {
+            good &= ok;
+            after_index = true;
+        }
+        let width = if chars.next_if_eq(&'*').is_some() {
+            after_index = false;
+            match star(&mut next) {
+                Some(n) => {
+                    if n < 0 {
+                        left = true;
+                    }
+                    n.unsigned_abs() as usize
+                }
+                None => {
+                    out.push_str("%!(BADWIDTH)");
+                    0
+                }
             }
-            star(&mut chars, &mut next, &mut out, "WIDTH").unwrap_or(0)
         } else {
-            number(&mut chars).unwrap_or(0)
+            let w = number(&mut chars);
+            if after_index && w.is_some() {
+                good = false;
+            }
+            w.unwrap_or(0)
         };
-        let prec = if chars.next_if_eq(&'.').is_some() {
-            take_index(&mut chars, &mut next);
-            if chars.peek() == Some(&'*') {
-                // a negative precision is a bad one
-                let negative = all.get(next).and_then(Value::as_i64).is_some_and(|n| n < 0);
-                if negative {
-                    next += 1;
-                    chars.next();
-                    out.push_str("%!(BADPREC)");
-                    None
-                } else {
-                    star(&mut chars, &mut next, &mut out, "PREC")
+        // (a dot with nothing after it is the verb)
+        let prec = if chars.peek() == Some(&'.') && chars.clone().nth(1).is_some() {
+            chars.next();
+            if after_index {
+                good = false;
+            }
+            after_index = match take_index(&mut chars, &mut next) {
+                Some(ok) => {
+                    good &= ok;
+                    true
+                }
+                None => false,
+            };
+            if chars.next_if_eq(&'*').is_some() {
+                after_index = false;
+                match star(&mut next).filter(|&n| n >= 0) {
+                    Some(n) => Some(n as usize),
+                    None => {
+                        out.push_str("%!(BADPREC)");
+                        None
+                    }
                 }
             } else {
                 Some(number(&mut chars).unwrap_or(0))
@@ -1888,7 +1926,11 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
         } else {
             None
         };
-        take_index(&mut chars, &mut next);
+        if !after_index {
+            if let Some(ok) = take_index(&mut chars, &mut next) {
+                good &= ok;
+            }
+        }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
@@ -1897,6 +1939,7 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             out.push('%');
             continue;
         }
+        let bad_index = !good;
         if bad_index {
             let _ = write!(out, "%!{verb}(BADINDEX)");
             continue;
@@ -1954,6 +1997,20 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             let _ = write!(out, "%!{verb}({})", typed(v));
             continue;
         };
+        // An integer's precision is its least number of digits (zeros
+        // before; none at all for 0 with precision 0), and the 0 flag
+        // goes unheeded.
+        if let (Some(p), 'd' | 'x' | 'X', true) = (prec, verb, is_int(v)) {
+            let sign = usize::from(s.starts_with('-'));
+            let digits = &s[sign..];
+            let digits = if p == 0 && digits == "0" {
+                String::new()
+            } else {
+                format!("{}{digits}", "0".repeat(p.saturating_sub(digits.len())))
+            };
+            s = format!("{}{digits}", &s[..sign]);
+            zero = false;
+        }
         let numeric = matches!(verb, 'd' | 'f' | 'F' | 'e' | 'g' | 'v') && v.is_number();
         if plus && numeric && !s.starts_with('-') {
             s.insert(0, '+');
@@ -2259,6 +2316,11 @@ mod tests {
                 &v
             ),
             "\\u0001\\u2028x \u{FFFD} %2B%25\n"
+        );
+        // A comment holds anything.
+        assert_eq!(
+            r("{{/* it's \"x */}}{{.Os}}{{- /* '}} */ -}} ", &v),
+            "linux"
         );
         // Go's literals: its escapes, a brace in a character
         assert_eq!(

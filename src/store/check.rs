@@ -294,8 +294,8 @@ impl Layout {
                     continue;
                 }
                 return Err(Error::new(format!(
-                    "blob {} of {} is no longer in {} (a gc removed it while this ran?); \
-                     no ref was written: run it again",
+                    "blob {} of {} is missing from {}, so no ref was written \
+                     (a gc that removed it while this ran: run it again)",
                     d.digest,
                     desc.digest,
                     self.root.display()
