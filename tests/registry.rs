@@ -1710,7 +1710,11 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     // without the value.
     let run = t.path().join("run");
     fs::create_dir_all(run.join("containers")).unwrap();
-    for (auth, warned) in [("", false), (b64("nocolon").as_str(), true)] {
+    for (auth, warned) in [
+        ("", false),
+        (b64("nocolon").as_str(), true),
+        (b64(":").as_str(), false),
+    ] {
         fs::write(
             run.join("containers/auth.json"),
             json!({"auths": {reg.addr.clone(): {"auth": auth}}}).to_string(),

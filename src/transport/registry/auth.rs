@@ -471,10 +471,12 @@ fn decode_auth(key: &str, a: &str) -> Result<Option<(String, String)>> {
         }
         return Ok(None);
     };
-    Ok(Some((
-        user.to_string(),
-        pass.trim_matches('\0').to_string(),
-    )))
+    let pass = pass.trim_matches('\0');
+    // (":" is no credentials either: the search goes on)
+    if user.is_empty() && pass.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some((user.to_string(), pass.to_string())))
 }
 
 /// `docker-credential-NAME get`, with the registry on stdin.
