@@ -115,6 +115,11 @@ impl Progress {
         self
     }
 
+    /// The image this progress is for, if named.
+    pub fn image_name(&self) -> Option<&str> {
+        self.image.as_deref()
+    }
+
     /// Bytes read from sources so far.
     pub fn bytes(&self) -> u64 {
         self.bytes.load(Ordering::Relaxed)

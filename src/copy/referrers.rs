@@ -207,6 +207,11 @@ pub fn copy_tagged(
 }
 
 impl Walk<'_> {
+    /// [`left_out`], for the image this walk is for.
+    fn left_out(&self, what: &str, e: Error) -> Result<()> {
+        left_out(what, e, self.progress.image_name())
+    }
+
     /// Copy everything attached to `subject` (cosign tags, then referrers).
     fn attachments_of(&mut self, subject: &Digest, depth: usize) -> Result<()> {
         if depth >= MAX_DEPTH || !self.seen.insert(subject.clone()) {
@@ -218,14 +223,14 @@ impl Walk<'_> {
                 Ok(Some(raw)) => raw,
                 Ok(None) => continue,
                 Err(e) => {
-                    left_out(&format!("tag {tag}"), e)?;
+                    self.left_out(&format!("tag {tag}"), e)?;
                     continue;
                 }
             };
             self.progress
                 .message(&format!("Copying {tag} ({})", raw.digest));
             if let Err(e) = self.artifact(&raw) {
-                left_out(&format!("tag {tag}"), e)?;
+                self.left_out(&format!("tag {tag}"), e)?;
                 continue;
             }
             self.dst
@@ -236,7 +241,7 @@ impl Walk<'_> {
         }
         let found = match self.src.referrers(subject) {
             Ok(f) => f,
-            Err(e) => return left_out(&format!("the referrers of {subject}"), e),
+            Err(e) => return self.left_out(&format!("the referrers of {subject}"), e),
         };
         if !found.descriptors.is_empty() {
             self.referrers(
@@ -276,7 +281,7 @@ impl Walk<'_> {
             let raw = match get_listed_manifest(self.src, d) {
                 Ok(raw) => raw,
                 Err(e) => {
-                    left_out(&what, e)?;
+                    self.left_out(&what, e)?;
                     continue;
                 }
             };
@@ -286,7 +291,7 @@ impl Walk<'_> {
                 d.artifact_type.as_deref().unwrap_or(d.media_type.as_str())
             ));
             if let Err(e) = self.artifact(&raw) {
-                left_out(&what, e)?;
+                self.left_out(&what, e)?;
                 continue;
             }
             if !self.dst.put_referrer(&raw, d).map_err(ctx)? || tag_all {
@@ -356,10 +361,13 @@ impl Walk<'_> {
 /// warning: one bad entry, which anyone who may push can add, does not
 /// stop its image. Any other failure (a registry that cannot be reached)
 /// is the image's.
-fn left_out(what: &str, e: Error) -> Result<()> {
+fn left_out(what: &str, e: Error, from: Option<&str>) -> Result<()> {
     if e.is_invalid() {
         crate::error::warn(&format!("{what} is left out: {}", e.message()));
-        said().lock().unwrap().insert(what.to_string());
+        said()
+            .lock()
+            .unwrap()
+            .insert(format!("{} {what}", from.map_or("", repository_of)));
         Ok(())
     } else {
         Err(e.context(what))
@@ -373,11 +381,25 @@ fn said() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
     S.get_or_init(Default::default)
 }
 
-/// Whether an image's copy has said it left out its attachment `tag` (the
-/// tag names the image's digest), so that the tag's own copy, which fails
-/// on the same data, need not say it again.
-pub fn said_left_out(tag: &str) -> bool {
-    said().lock().unwrap().contains(&format!("tag {tag}"))
+/// Whether an image's copy has said it left out the attachment tag of
+/// `name` (an image name whose tag is one), so that the tag's own copy,
+/// which fails on the same data, need not say it again.
+pub fn said_left_out(name: &str, tag: &str) -> bool {
+    said()
+        .lock()
+        .unwrap()
+        .contains(&format!("{} tag {tag}", repository_of(name)))
+}
+
+/// An image name without its tag or digest: the repository (or layout)
+/// it is in.
+fn repository_of(name: &str) -> &str {
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    match name.rsplit_once(':') {
+        // (a port or a transport's colon is followed by more of the name)
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => name,
+    }
 }
 
 /// The tag-schema index to write after adding `add` to what the
@@ -533,6 +555,19 @@ mod tests {
         let mut d = Descriptor::new(MediaType::OciManifest, Digest::of_bytes(s.as_bytes()), 9);
         d.artifact_type = Some("application/spdx+json".into());
         d
+    }
+
+    #[test]
+    fn repositories_of_names() {
+        for (name, repo) in [
+            ("docker://r:5000/a/b:v1", "docker://r:5000/a/b"),
+            ("docker://r:5000/a/b", "docker://r:5000/a/b"),
+            ("docker://r/a@sha256:ab", "docker://r/a"),
+            ("oci:/x/y:sha256-abc.sig", "oci:/x/y"),
+            ("oci:/x/y", "oci:/x/y"),
+        ] {
+            assert_eq!(repository_of(name), repo, "{name}");
+        }
     }
 
     #[test]

@@ -394,7 +394,7 @@ pub fn run(
                         && attachment_tag(&dest_tag(&name).unwrap_or_default()).is_some() =>
                 {
                     let tag = dest_tag(&name).unwrap_or_default();
-                    let said = super::referrers::said_left_out(&tag);
+                    let said = super::referrers::said_left_out(&src.to_string(), &tag);
                     Ok(Outcome::Unreadable(e, said))
                 }
                 r => r,
