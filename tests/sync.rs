@@ -243,6 +243,18 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
         3,
     );
     assert!(err.contains("127.0.0.1:1"), "{err}");
+    // (said once, before any image, as by the sync itself)
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let file = t.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let err = fails_with(
+        sync_cmd().args(["--dry-run", &repo, &format!("oci:{}", file.display())]),
+        3,
+    );
+    assert!(
+        err.contains("Not a directory") && err.lines().count() == 1,
+        "{err}"
+    );
     // (not there: exit 1, as copy says)
     let err = fails_with(
         sync_cmd().args(["--dry-run", &format!("{repo}:nope"), &back_ref]),

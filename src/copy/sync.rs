@@ -358,14 +358,17 @@ pub fn run(
                 .context_after("nothing was copied (--keep-going copies the others)"));
         }
     }
-    if let (false, false, Some(Ok(to))) =
-        (opts.dry_run, opts.keep_going, work.first().map(|w| &w.to))
+    let first = work.first().and_then(|w| w.to.as_ref().ok());
+    if let Some(to) =
+        first.filter(|to| !opts.keep_going && !(opts.dry_run && to.transport() == "dir"))
     {
         // A destination that cannot be written (a directory that is not a
-        // layout, say) fails the sync here, before any image is copied.
-        // (A new layout is made by the first blob written into it.) With
-        // --keep-going each image is tried, and fails, on its own: in a
-        // dir: tree, this one image's directory may be all that is wrong.
+        // layout, say) fails the sync here, before any image is copied,
+        // and a dry run the same way. (A new layout is made by the first
+        // blob written into it; a dir: image when opened, so a dry run
+        // does not open one.) With --keep-going each image is tried, and
+        // fails, on its own: in a dir: tree, this one image's directory
+        // may be all that is wrong.
         drop(
             to.destination(&opts.copy.transport)
                 .map_err(|e| e.context(format!("opening {to}")))?,
