@@ -359,9 +359,10 @@ pub fn run(
         }
     }
     let first = work.first().and_then(|w| w.to.as_ref().ok());
-    if let Some(to) =
-        first.filter(|to| !opts.keep_going && !(opts.dry_run && to.transport() == "dir"))
-    {
+    // (a dry run does not make a dir: image)
+    let makes = opts.dry_run && first.is_some_and(|to| to.transport() == "dir");
+    let check = !(opts.keep_going || makes);
+    if let Some(to) = first.filter(|_| check) {
         // A destination that cannot be written (a directory that is not a
         // layout, say) fails the sync here, before any image is copied,
         // and a dry run the same way. (A new layout is made by the first
