@@ -9,8 +9,28 @@ _lade() {
     prev="$3"
     if [[ "${prev}" == "=" && ${COMP_CWORD} -ge 2 ]]; then
         case "${COMP_WORDS[COMP_CWORD-2]}" in
+            --dest)
+                COMPREPLY=($(compgen -W "docker dir" -- "${cur}"))
+                return 0
+                ;;
+            --dest-compress-format)
+                COMPREPLY=($(compgen -W "gzip zstd none" -- "${cur}"))
+                return 0
+                ;;
             --dest-tls-verify)
                 COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+            --multi-arch)
+                COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
+                return 0
+                ;;
+            --progress)
+                COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
+                return 0
+                ;;
+            --src)
+                COMPREPLY=($(compgen -W "docker dir yaml" -- "${cur}"))
                 return 0
                 ;;
             --src-tls-verify)
@@ -19,6 +39,10 @@ _lade() {
                 ;;
             --tls-verify)
                 COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                return 0
+                ;;
+            --to)
+                COMPREPLY=($(compgen -W "oci docker" -- "${cur}"))
                 return 0
                 ;;
             --with-referrers)

@@ -156,24 +156,56 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
 fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
     let mut script = String::from_utf8(script).expect("the script is UTF-8");
     let mut cases = std::collections::BTreeMap::new();
+    let mut free = std::collections::BTreeSet::new();
     let mut cmds = vec![Cli::command()];
     while let Some(c) = cmds.pop() {
-        for a in c.get_arguments().filter(|a| a.is_require_equals_set()) {
-            let long = a.get_long().expect("a long option");
+        // Every option with values is completed after `=` too
+        // (`--progress=j`); one that takes its value only so, not after
+        // a space.
+        for a in c.get_arguments() {
+            let Some(long) = a.get_long() else { continue };
             let values: Vec<String> = a
                 .get_possible_values()
                 .iter()
+                .filter(|v| !v.is_hide_set())
                 .map(|v| v.get_name().to_string())
                 .collect();
+            if !a.get_action().takes_values() {
+                continue;
+            }
+            if values.is_empty() {
+                // (another command's option of that name takes anything:
+                // `inspect --format=TEMPLATE`)
+                free.insert(long.to_string());
+                continue;
+            }
             let values = values.join(" ");
-            let after_space = format!(
-                "                --{long})\n                    COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n                    return 0\n                    ;;\n"
-            );
-            script = script.replace(&after_space, "");
-            cases.insert(long.to_string(), values);
+            if a.is_require_equals_set() {
+                let after_space = format!(
+                    "                --{long})\n                    COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n                    return 0\n                    ;;\n"
+                );
+                script = script.replace(&after_space, "");
+            }
+            match cases.get(long) {
+                // (one name, other values elsewhere: all of them)
+                Some(v) if v != &values => {
+                    let mut all: Vec<String> = format!("{v} {values}")
+                        .split(' ')
+                        .map(str::to_string)
+                        .collect();
+                    all.sort();
+                    all.dedup();
+                    cases.insert(long.to_string(), all.join(" "));
+                }
+                Some(_) => {}
+                None => {
+                    cases.insert(long.to_string(), values);
+                }
+            }
         }
         cmds.extend(c.get_subcommands().cloned());
     }
+    cases.retain(|long, _| !free.contains(long));
     let mut snippet = String::from(
         "    if [[ \"${prev}\" == \"=\" && ${COMP_CWORD} -ge 2 ]]; then\n        case \"${COMP_WORDS[COMP_CWORD-2]}\" in\n",
     );
@@ -276,13 +308,20 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
              COMP_WORDS=(lade copy --dest-tls-verify = f); COMP_CWORD=4
              _lade lade f =; echo \"eq:${{COMPREPLY[*]}}\"
              COMP_WORDS=(lade inspect --tls-verify ''); COMP_CWORD=3
-             _lade lade '' --tls-verify; echo \"space:${{COMPREPLY[*]}}\"",
+             _lade lade '' --tls-verify; echo \"space:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade copy --progress = j); COMP_CWORD=4
+             _lade lade j =; echo \"progress:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade sync --src = ''); COMP_CWORD=4
+             _lade lade '' =; echo \"src:${{COMPREPLY[*]}}\"",
             script.display()
         ))
         .output()
         .expect("bash runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("eq:false\n"), "{text}");
+    // Every option's values after `=` (`--progress=json`, as the docs spell it).
+    assert!(text.contains("progress:json\n"), "{text}");
+    assert!(text.contains("src:docker dir yaml\n"), "{text}");
     let space = text.lines().find(|l| l.starts_with("space:")).unwrap();
     assert!(
         !space
