@@ -992,7 +992,7 @@ pub struct HashObjectArgs {
     /// NUL-terminated input paths and output lines
     #[arg(short = 'z')]
     pub null: bool,
-    /// Files to hash
+    /// Files to hash (- for standard input; a pipe as <(…) is read too)
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -1069,7 +1069,7 @@ pub struct GcArgs {
 
 #[derive(Debug, Args)]
 pub struct ManifestDigestArgs {
-    /// The manifest file
+    /// The manifest file (- for standard input)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }

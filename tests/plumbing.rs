@@ -474,6 +474,18 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         env!("CARGO_BIN_EXE_lade")
     )));
     assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"{}")));
+    // `-` is standard input, for both.
+    let out = ok_str(Command::new("bash").arg("-c").arg(format!(
+        "printf '{{}}' | {0} manifest-digest - && printf hello | {0} hash-object -",
+        env!("CARGO_BIN_EXE_lade")
+    )));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("sha256:{}", sha256_hex(b"{}")),
+            format!("sha256:{}", sha256_hex(b"hello"))
+        ]
+    );
     // A named FIFO whose writer comes later is waited for, as sha256sum
     // waits.
     let out = ok_str(Command::new("bash").arg("-c").arg(format!(

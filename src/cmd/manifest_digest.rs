@@ -9,8 +9,14 @@ use crate::model::{Digest, MAX_MANIFEST_SIZE};
 
 pub fn run(a: ManifestDigestArgs) -> Result<i32> {
     let ctx = || a.file.display().to_string();
-    let mut f = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
-    let bytes = read_capped(&mut f, MAX_MANIFEST_SIZE, "manifest").with_context(ctx)?;
+    // `-`: standard input
+    let bytes = if a.file.as_os_str() == "-" {
+        read_capped(&mut std::io::stdin().lock(), MAX_MANIFEST_SIZE, "manifest")
+            .with_context(|| "standard input")?
+    } else {
+        let mut f = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
+        read_capped(&mut f, MAX_MANIFEST_SIZE, "manifest").with_context(ctx)?
+    };
     // Signed schema 1 manifests hash without their signatures; lade does not
     // handle that deprecated format, so say so instead of printing a wrong digest.
     if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
