@@ -305,6 +305,15 @@ fn unpack_matches_umoci_and_docker_export() {
     assert_same_tree(&ours_cmp, &theirs, "docker export");
 }
 
+/// `lade unpack -q --bundle oci:LAYOUT:REF OUT`
+fn bundle_cmd(layout: &Path, r: &str, out: &Path) -> Command {
+    let mut c = lade();
+    c.args(["unpack", "-q", "--bundle"])
+        .arg(format!("oci:{}:{r}", layout.display()))
+        .arg(out);
+    c
+}
+
 #[test]
 fn unpack_bundle_and_store_ref() {
     let t = tempdir();
@@ -313,10 +322,7 @@ fn unpack_bundle_and_store_ref() {
     };
     let layout = t.path().join("layout");
     let bundle = t.path().join("bundle");
-    ok(lade()
-        .args(["unpack", "-q", "--bundle"])
-        .arg(format!("oci:{}:img", layout.display()))
-        .arg(&bundle));
+    ok(&mut bundle_cmd(&layout, "img", &bundle));
     let spec = json(&fs::read(bundle.join("config.json")).unwrap());
     assert_eq!(spec["root"]["path"], "rootfs");
     assert_eq!(spec["process"]["cwd"], "/");
@@ -327,13 +333,7 @@ fn unpack_bundle_and_store_ref() {
         .starts_with("PATH="));
     assert!(bundle.join("rootfs/data/copied").is_file());
     // a second bundle into the same place is refused
-    fails_with(
-        lade()
-            .args(["unpack", "-q", "--bundle"])
-            .arg(format!("oci:{}:img", layout.display()))
-            .arg(&bundle),
-        3,
-    );
+    fails_with(&mut bundle_cmd(&layout, "img", &bundle), 3);
     // the layout used as the store, by ref name
     let out = t.path().join("by-ref");
     ok(lade()
@@ -368,10 +368,7 @@ fn bundle_user_through_a_symlinked_passwd_and_capabilities_as_umoci() {
         .done();
     write_oci_layout_as(&layout, &[layer], Some("bob"));
     let ours = t.path().join("ours");
-    ok(lade()
-        .args(["unpack", "-q", "--bundle"])
-        .arg(format!("oci:{}:x", layout.display()))
-        .arg(&ours));
+    ok(&mut bundle_cmd(&layout, "x", &ours));
     let theirs = t.path().join("theirs");
     ok(Command::new("umoci")
         .args(["unpack", "--image"])
@@ -423,10 +420,7 @@ fn bundle_user_through_a_symlinked_passwd_and_capabilities_as_umoci() {
         .done();
     write_oci_layout_as(&abs, &[layer], Some("bob"));
     let out = t.path().join("abs-bundle");
-    ok(lade()
-        .args(["unpack", "-q", "--bundle"])
-        .arg(format!("oci:{}:x", abs.display()))
-        .arg(&out));
+    ok(&mut bundle_cmd(&abs, "x", &out));
     let c = spec(&out);
     assert_eq!(c["process"]["user"]["uid"], 1000, "{c}");
     assert_eq!(gids(&c), [50], "{c}");
@@ -467,10 +461,7 @@ fn bundle_process_as_umoci() {
         let layout = t.path().join(format!("l{i}"));
         write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run.clone()));
         let ours = t.path().join(format!("ours{i}"));
-        ok(lade()
-            .args(["unpack", "-q", "--bundle"])
-            .arg(format!("oci:{}:x", layout.display()))
-            .arg(&ours));
+        ok(&mut bundle_cmd(&layout, "x", &ours));
         let theirs = t.path().join(format!("theirs{i}"));
         ok(Command::new("umoci")
             .args(["unpack", "--image"])
@@ -519,10 +510,7 @@ fn bundle_process_as_umoci() {
     let run = serde_json::json!({"User": "bob", "Env": ["HOME=/h"]});
     write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run));
     let out = t.path().join("home-bundle");
-    ok(lade()
-        .args(["unpack", "-q", "--bundle"])
-        .arg(format!("oci:{}:x", layout.display()))
-        .arg(&out));
+    ok(&mut bundle_cmd(&layout, "x", &out));
     let spec = json(&fs::read(out.join("config.json")).unwrap());
     assert_eq!(spec["process"]["env"][1], "HOME=/h", "{spec}");
     // A user or group that is no number and not there is refused, as by
@@ -536,13 +524,7 @@ fn bundle_process_as_umoci() {
         let _ = fs::remove_dir_all(&layout);
         write_oci_layout_with(&layout, std::slice::from_ref(&layer), Some(run.clone()));
         let out = t.path().join("bad-bundle");
-        fails_with(
-            lade()
-                .args(["unpack", "-q", "--bundle"])
-                .arg(format!("oci:{}:x", layout.display()))
-                .arg(&out),
-            3,
-        );
+        fails_with(&mut bundle_cmd(&layout, "x", &out), 3);
         assert!(!out.exists(), "{run}");
         assert!(!Command::new("umoci")
             .args(["unpack", "--image"])
@@ -595,10 +577,7 @@ fn runc_runs_a_bundle_as_its_user() {
         })),
     );
     let bundle = t.path().join("bundle");
-    ok(lade()
-        .args(["unpack", "-q", "--bundle"])
-        .arg(format!("oci:{}:x", layout.display()))
-        .arg(&bundle));
+    ok(&mut bundle_cmd(&layout, "x", &bundle));
     let state = t.path().join("runc");
     let id = format!("lade-test-{}", std::process::id());
     let out = ok_str(
