@@ -192,6 +192,19 @@ _lade() {
     done
 
     case "${cmd}" in
+        lade__subcmd__copy|lade__subcmd__sync|lade__subcmd__inspect|lade__subcmd__list__subcmd__tags|lade__subcmd__delete)
+            if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                local t
+                t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                if [[ -n "${t}" ]]; then
+                    COMPREPLY=(${t})
+                    compopt -o nospace 2>/dev/null
+                    return 0
+                fi
+            fi
+            ;;
+    esac
+    case "${cmd}" in
         lade)
             opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then

@@ -142,7 +142,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "lade", &mut buf);
         if shell == Shell::Bash {
-            buf = bash_equals_values(buf);
+            buf = bash_transports(bash_equals_values(buf));
         }
         files.push((PathBuf::from(format!("completions/{file}")), buf));
     }
@@ -219,6 +219,44 @@ fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
     assert!(script.contains(anchor), "clap's bash script changed");
     script
         .replacen(anchor, &format!("{anchor}{snippet}"), 1)
+        .into_bytes()
+}
+
+/// The commands whose every positional argument is an image name.
+const IMAGE_COMMANDS: &[&str] = &["copy", "sync", "inspect", "list-tags", "delete"];
+
+/// The bash completion offers the transports (`docker://`, `oci:`, …)
+/// where one of those commands' image names begins (a word begun, with no
+/// colon yet: an empty one gets the options, as before).
+fn bash_transports(script: Vec<u8>) -> Vec<u8> {
+    let script = String::from_utf8(script).expect("the script is UTF-8");
+    let cmds: Vec<String> = IMAGE_COMMANDS
+        .iter()
+        .map(|c| format!("lade__subcmd__{}", c.replace('-', "__subcmd__")))
+        .collect();
+    let transports: Vec<&str> = lade::transport::TRANSPORTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let words: Vec<String> = transports
+        .iter()
+        .map(|t| {
+            if *t == "docker" {
+                "docker://".into()
+            } else {
+                format!("{t}:")
+            }
+        })
+        .collect();
+    let snippet = format!(
+        "    case \"${{cmd}}\" in\n        {})\n            if [[ -n \"${{cur}}\" && \"${{cur}}\" != -* && \"${{cur}}\" != *:* && \"${{prev}}\" != \"=\" ]]; then\n                local t\n                t=$(compgen -W \"{}\" -- \"${{cur}}\")\n                if [[ -n \"${{t}}\" ]]; then\n                    COMPREPLY=(${{t}})\n                    compopt -o nospace 2>/dev/null\n                    return 0\n                fi\n            fi\n            ;;\n    esac\n",
+        cmds.join("|"),
+        words.join(" ")
+    );
+    let anchor = "    case \"${cmd}\" in\n";
+    assert!(script.contains(anchor), "clap's bash script changed");
+    script
+        .replacen(anchor, &format!("{snippet}{anchor}"), 1)
         .into_bytes()
 }
 
@@ -312,13 +350,23 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
              COMP_WORDS=(lade copy --progress = j); COMP_CWORD=4
              _lade lade j =; echo \"progress:${{COMPREPLY[*]}}\"
              COMP_WORDS=(lade sync --src = ''); COMP_CWORD=4
-             _lade lade '' =; echo \"src:${{COMPREPLY[*]}}\"",
+             _lade lade '' =; echo \"src:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade copy doc); COMP_CWORD=2
+             _lade lade doc copy; echo \"tr:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade --debug inspect oc); COMP_CWORD=3
+             _lade lade oc inspect; echo \"tr-oci:${{COMPREPLY[*]}}\"",
             script.display()
         ))
         .output()
         .expect("bash runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("eq:false\n"), "{text}");
+    // The transports where an image name begins.
+    assert!(
+        text.contains("tr:docker:// docker-daemon: docker-archive:\n"),
+        "{text}"
+    );
+    assert!(text.contains("tr-oci:oci: oci-archive:\n"), "{text}");
     // Every option's values after `=` (`--progress=json`, as the docs spell it).
     assert!(text.contains("progress:json\n"), "{text}");
     assert!(text.contains("src:docker dir yaml\n"), "{text}");
