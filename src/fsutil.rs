@@ -355,13 +355,30 @@ fn trees() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
     TREES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Parent directories writes under way made on the way to a
-/// [`MadeDir`]: removed after the trees, innermost first, each only when
-/// empty by then (another process may have put something there). Locked
-/// after [`trees`].
-fn parents() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
-    static PARENTS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
-    PARENTS.lock().unwrap_or_else(|e| e.into_inner())
+/// Make directory `dir` and its missing parents, one by one; the ones
+/// this call made, outermost first (`dir` last, if made here: a directory
+/// made meanwhile by another process is not counted). What it made goes
+/// again if it fails.
+pub fn make_dirs(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| !p.is_dir())
+        .collect();
+    let mut made = Vec::new();
+    for p in missing.into_iter().rev() {
+        match std::fs::create_dir(p) {
+            Ok(()) => made.push(p.to_path_buf()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && p.is_dir() => {}
+            Err(e) => {
+                for m in made.iter().rev() {
+                    let _ = std::fs::remove_dir(m);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(made)
 }
 
 /// A directory a write made (if it did: `None` when it was there), taken
@@ -375,7 +392,8 @@ impl MadeDir {
         MadeDir::with_parents(made, Vec::new())
     }
 
-    /// `made`, and the parents made for it (outermost first).
+    /// `made`, and the parents made for it (outermost first; removed on
+    /// a signal as what writes added, after the trees).
     pub fn with_parents(
         made: Option<std::path::PathBuf>,
         made_parents: Vec<std::path::PathBuf>,
@@ -383,7 +401,9 @@ impl MadeDir {
         if let Some(p) = &made {
             trees().push(p.clone());
         }
-        parents().extend(made_parents.iter().cloned());
+        for p in &made_parents {
+            track_added(p);
+        }
         MadeDir(made, made_parents)
     }
 
@@ -397,8 +417,7 @@ impl MadeDir {
         if let Some(p) = self.0.take() {
             trees().retain(|t| *t != p);
         }
-        let made = std::mem::take(&mut self.1);
-        parents().retain(|p| !made.contains(p));
+        forget_added_paths(&std::mem::take(&mut self.1));
     }
 
     /// The write failed: remove the directory now (if the write made it),
@@ -414,11 +433,10 @@ impl MadeDir {
             None => false,
         };
         let made = std::mem::take(&mut self.1);
-        let mut ps = parents();
         for p in made.iter().rev() {
             let _ = std::fs::remove_dir(p);
         }
-        ps.retain(|p| !made.contains(p));
+        forget_added_paths(&made);
         gone
     }
 }
@@ -539,19 +557,13 @@ fn restore_terminal() {
 /// Remove the temp files of the writes under way and what they added
 /// (newest first; a directory only when empty by then). The locks come
 /// back held: kept until the process ends, nothing is added meanwhile.
-fn abandon_writes() -> [PathsGuard; 4] {
+fn abandon_writes() -> [PathsGuard; 3] {
     restore_terminal();
     let a = added();
     let t = temps();
     let d = trees();
-    let ps = parents();
     for p in t.iter() {
         let _ = std::fs::remove_file(p);
-    }
-    for p in a.iter().rev() {
-        if std::fs::remove_file(p).is_err() {
-            let _ = std::fs::remove_dir(p);
-        }
     }
     // Writers into a tree stop at their next entry (see `abandoning`):
     // what one was making meanwhile goes at the next try.
@@ -564,10 +576,13 @@ fn abandon_writes() -> [PathsGuard; 4] {
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
     }
-    for p in ps.iter().rev() {
-        let _ = std::fs::remove_dir(p);
+    // (after the trees: the parents made for them are among these)
+    for p in a.iter().rev() {
+        if std::fs::remove_file(p).is_err() {
+            let _ = std::fs::remove_dir(p);
+        }
     }
-    [a, t, d, ps]
+    [a, t, d]
 }
 
 /// One of the lists of paths a signal's removal goes through, held.

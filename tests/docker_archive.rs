@@ -1081,7 +1081,7 @@ fn a_destination_dropped_or_failed_leaves_nothing() {
     let p = dest.properties();
     assert_eq!(p.manifest_types, vec![MediaType::DockerManifest]);
     assert_eq!(p.required_compression, Some(lade::model::Compression::None));
-    assert!(p.multi_image && !p.preserves_digests && !p.concurrent_writes);
+    assert!(r.holds_several() && !p.preserves_digests && !p.concurrent_writes);
     dest.put_blob(&mut &blob(&m.config)[..], &BlobInfo::from(&m.config))
         .unwrap();
     dest.put_blob(&mut &blob(&m.layers[0])[..], &BlobInfo::from(&m.layers[0]))

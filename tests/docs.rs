@@ -186,22 +186,9 @@ fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
                 );
                 script = script.replace(&after_space, "");
             }
-            match cases.get(long) {
-                // (one name, other values elsewhere: all of them)
-                Some(v) if v != &values => {
-                    let mut all: Vec<String> = format!("{v} {values}")
-                        .split(' ')
-                        .map(str::to_string)
-                        .collect();
-                    all.sort();
-                    all.dedup();
-                    cases.insert(long.to_string(), all.join(" "));
-                }
-                Some(_) => {}
-                None => {
-                    cases.insert(long.to_string(), values);
-                }
-            }
+            // (the case goes by the option's name alone)
+            let had = cases.entry(long.to_string()).or_insert(values.clone());
+            assert_eq!(*had, values, "--{long} takes other values elsewhere");
         }
         cmds.extend(c.get_subcommands().cloned());
     }

@@ -484,7 +484,7 @@ fn destination_accepts_oci_types_only_and_names_parse() {
     assert!(parse("oci-archive:/x.tar:bad name").is_err());
     let d = r.destination(&opts()).unwrap();
     let p = d.properties();
-    assert!(p.preserves_digests && p.multi_image && !p.concurrent_writes);
+    assert!(p.preserves_digests && r.holds_several() && !p.concurrent_writes);
     assert!(p.manifest_types.iter().all(|m| !m.is_docker()));
     let docker = lade::model::RawManifest::from_bytes(
         br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0},"layers":[]}"#.to_vec(),

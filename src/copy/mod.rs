@@ -106,8 +106,7 @@ pub fn copy_images(
 ) -> Result<Vec<CopyReport>> {
     // (Said before the destination is opened; and a transport that holds
     // one image per name is not told to leave the name off.)
-    let several = matches!(dst.transport(), "oci" | "oci-archive" | "docker-archive");
-    if srcs.len() > 1 && !several {
+    if srcs.len() > 1 && !dst.holds_several() {
         return Err(Error::new(format!(
             "{dst} holds one image; cannot copy {} images into it",
             srcs.len()
@@ -163,12 +162,6 @@ pub fn copy_images(
     let dest = dst
         .destination(&opts.transport)
         .map_err(|e| e.context(format!("opening {dst}")))?;
-    if srcs.len() > 1 && !dest.properties().multi_image {
-        return Err(Error::new(format!(
-            "{dst} holds one image; cannot copy {} images into it",
-            srcs.len()
-        )));
-    }
     let holds_referrers = dst.holds_referrers();
     if opts.referrers == referrers::ReferrerMode::Required && !holds_referrers {
         return Err(Error::new(format!(

@@ -315,7 +315,6 @@ mod tests {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: preserves,
-            multi_image: true,
         }
     }
 

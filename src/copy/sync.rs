@@ -393,13 +393,14 @@ pub fn run(
             // (An attachment tag an image's copy left out as unreadable:
             // the same on its own.)
             let res = match res {
-                Err(e)
-                    if e.is_invalid()
-                        && attachment_tag(&dest_tag(&name).unwrap_or_default()).is_some() =>
-                {
-                    let tag = dest_tag(&name).unwrap_or_default();
-                    let said = super::referrers::said_left_out(&src.to_string(), &tag);
-                    Ok(Outcome::Unreadable(e, said))
+                Err(e) if e.is_invalid() => {
+                    match dest_tag(&name).filter(|t| attachment_tag(t).is_some()) {
+                        Some(tag) => {
+                            let said = super::referrers::said_left_out(&src.to_string(), &tag);
+                            Ok(Outcome::Unreadable(e, said))
+                        }
+                        None => Err(e),
+                    }
                 }
                 r => r,
             };

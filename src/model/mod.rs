@@ -137,6 +137,26 @@ impl RawManifest {
             .map_err(|e| Error::invalid(format!("invalid index {}: {e}", self.digest)))
     }
 
+    /// What these bytes reference: an index's entries, a manifest's
+    /// config and layers (not a `subject`: a reference back).
+    pub fn references(&self) -> Result<Vec<Descriptor>> {
+        if self.is_index() {
+            Ok(self.index()?.manifests)
+        } else {
+            let m = self.manifest()?;
+            Ok(std::iter::once(m.config).chain(m.layers).collect())
+        }
+    }
+
+    /// The `subject` of a manifest or index, if it has one that reads.
+    pub fn subject(&self) -> Option<Descriptor> {
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            subject: Option<Descriptor>,
+        }
+        serde_json::from_slice::<Probe>(&self.bytes).ok()?.subject
+    }
+
     /// A descriptor of these bytes.
     pub fn descriptor(&self) -> Descriptor {
         Descriptor::new(

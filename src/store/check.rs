@@ -244,27 +244,14 @@ impl Layout {
             };
             let parent = Some(desc.digest.clone());
             let entries = raw.is_index();
-            let children: Vec<Descriptor> = if raw.is_index() {
-                match raw.index() {
-                    Ok(i) => i.manifests,
-                    Err(e) => {
-                        reach.problems.push(FsckProblem::BadManifest {
-                            digest: desc.digest.clone(),
-                            why: e.to_string(),
-                        });
-                        continue;
-                    }
-                }
-            } else {
-                match raw.manifest() {
-                    Ok(m) => std::iter::once(m.config).chain(m.layers).collect(),
-                    Err(e) => {
-                        reach.problems.push(FsckProblem::BadManifest {
-                            digest: desc.digest.clone(),
-                            why: e.to_string(),
-                        });
-                        continue;
-                    }
+            let children = match raw.references() {
+                Ok(c) => c,
+                Err(e) => {
+                    reach.problems.push(FsckProblem::BadManifest {
+                        digest: desc.digest.clone(),
+                        why: e.to_string(),
+                    });
+                    continue;
                 }
             };
             for c in children {
@@ -304,14 +291,7 @@ impl Layout {
             if !d.media_type.is_manifest_or_index() {
                 continue;
             }
-            let raw = self.read_manifest(&d)?;
-            if raw.is_index() {
-                stack.extend(raw.index()?.manifests);
-            } else {
-                let m = raw.manifest()?;
-                stack.push(m.config);
-                stack.extend(m.layers);
-            }
+            stack.extend(self.read_manifest(&d)?.references()?);
         }
         Ok(())
     }

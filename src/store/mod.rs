@@ -661,15 +661,7 @@ impl Layout {
     /// can take them with it. A referrer whose subject was not reached
     /// before either stays; an entry that does not read is kept.
     fn drop_orphan_referrers(&self, index: &mut Index, before: &[Descriptor]) {
-        let subject_of = |m: &Descriptor| -> Option<Digest> {
-            let raw = self.read_manifest(m).ok()?;
-            if raw.is_index() {
-                raw.index().ok()?.subject
-            } else {
-                raw.manifest().ok()?.subject
-            }
-            .map(|s| s.digest)
-        };
+        let subject_of = |m: &Descriptor| Some(self.read_manifest(m).ok()?.subject()?.digest);
         // (usually none: nothing else to read)
         let referrers: Vec<(Digest, Digest)> = index
             .manifests
@@ -686,16 +678,11 @@ impl Layout {
             let mut seen = std::collections::HashSet::new();
             let mut stack: Vec<Descriptor> = entries.to_vec();
             while let Some(d) = stack.pop() {
-                if !seen.insert(d.digest.clone()) || !d.media_type.is_manifest_or_index() {
-                    continue;
-                }
-                if let Some(i) = self
-                    .read_manifest(&d)
-                    .ok()
-                    .filter(RawManifest::is_index)
-                    .and_then(|r| r.index().ok())
-                {
-                    stack.extend(i.manifests);
+                // (only an index's entries: a manifest is not read)
+                if seen.insert(d.digest.clone()) && d.media_type.is_index() {
+                    if let Some(i) = self.read_manifest(&d).ok().and_then(|r| r.index().ok()) {
+                        stack.extend(i.manifests);
+                    }
                 }
             }
             seen

@@ -297,12 +297,7 @@ impl DirDest {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 // (a sync tree's parents too: dir:/m with docker://r/a/b
                 // makes /m/r/a/b:TAG)
-                let mut p = Some(dir);
-                while let Some(d) = p.filter(|d| fs::symlink_metadata(d).is_err()) {
-                    made_dirs.insert(0, d.to_path_buf());
-                    p = d.parent().filter(|p| !p.as_os_str().is_empty());
-                }
-                fs::create_dir_all(dir)?;
+                made_dirs = crate::fsutil::make_dirs(dir)?;
                 for d in &made_dirs {
                     track_added(d);
                 }
@@ -445,7 +440,6 @@ impl ImageDestination for DirDest {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
-            multi_image: false,
         }
     }
 

@@ -191,6 +191,10 @@ impl fmt::Display for ArchiveRef {
 }
 
 impl ImageReference for ArchiveRef {
+    fn holds_several(&self) -> bool {
+        true
+    }
+
     fn transport(&self) -> &'static str {
         "docker-archive"
     }
@@ -853,7 +857,6 @@ impl ImageDestination for ArchiveDest {
             // image makes the same archive, byte for byte.
             concurrent_writes: false,
             preserves_digests: false,
-            multi_image: true,
         }
     }
 

@@ -164,6 +164,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         false
     }
 
+    /// Can destinations of this transport hold several images (one per
+    /// top-level manifest put)? Known without opening anything, so a copy
+    /// of several refuses before it writes. Default: no.
+    fn holds_several(&self) -> bool {
+        false
+    }
+
     /// Where `sync` writes the image it read from a source named `image`
     /// (a Docker reference such as `registry:5000/team/app:1`, when the
     /// source has one), under `tag`. Default: [`Self::with_tag`] — a
@@ -336,8 +343,6 @@ pub struct DestProperties {
     /// Does the destination keep manifest bytes as given (so digests can
     /// be preserved)? False when it re-authors them (docker-archive).
     pub preserves_digests: bool,
-    /// Can the destination hold several images (one per put_manifest)?
-    pub multi_image: bool,
 }
 
 impl DestProperties {

@@ -95,6 +95,10 @@ impl fmt::Display for OciArchiveRef {
 }
 
 impl ImageReference for OciArchiveRef {
+    fn holds_several(&self) -> bool {
+        true
+    }
+
     fn transport(&self) -> &'static str {
         "oci-archive"
     }
@@ -565,7 +569,6 @@ impl ImageDestination for ArchiveDest {
             also_keeps: &[],
             concurrent_writes: false,
             preserves_digests: true,
-            multi_image: true,
         }
     }
 

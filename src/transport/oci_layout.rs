@@ -205,6 +205,10 @@ impl ImageReference for OciRef {
         true
     }
 
+    fn holds_several(&self) -> bool {
+        true
+    }
+
     fn tag(&self) -> Option<String> {
         self.name.clone()
     }
@@ -530,7 +534,6 @@ impl ImageDestination for LayoutDest {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
-            multi_image: true,
         }
     }
 
@@ -644,8 +647,12 @@ impl ImageDestination for LayoutDest {
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
         self.layout.update_index(|index| {
+            // (an image under several names checked once)
+            let mut checked = std::collections::HashSet::new();
             for d in referrers.iter().chain(images.iter().map(|(d, _)| d)) {
-                self.layout.check_complete(d)?;
+                if checked.insert(&d.digest) {
+                    self.layout.check_complete(d)?;
+                }
             }
             for r in referrers {
                 if !index.manifests.iter().any(|m| m.digest == r.digest) {

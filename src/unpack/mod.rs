@@ -196,40 +196,11 @@ pub fn make_dir(dir: &Path) -> Result<crate::fsutil::MadeDir> {
         }
     };
     // Made here only if this call made it (two runs at once: one did);
-    // the missing parents too, one by one.
-    let missing: Vec<&Path> = dir
-        .ancestors()
-        .skip(1)
-        .filter(|p| !p.as_os_str().is_empty())
-        .take_while(|p| !p.is_dir())
-        .collect();
-    let mut made_parents = Vec::new();
-    let undo = |made: &[std::path::PathBuf]| {
-        for p in made.iter().rev() {
-            let _ = std::fs::remove_dir(p);
-        }
-    };
-    for p in missing.into_iter().rev() {
-        match std::fs::create_dir(p) {
-            Ok(()) => made_parents.push(p.to_path_buf()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && p.is_dir() => {}
-            Err(e) => {
-                undo(&made_parents);
-                return Err(fail(e));
-            }
-        }
+    // the missing parents too.
+    let mut made = crate::fsutil::make_dirs(dir).map_err(fail)?;
+    let made_dir = made.last().filter(|p| p.as_path() == dir).cloned();
+    if made_dir.is_some() {
+        made.pop();
     }
-    match std::fs::create_dir(dir) {
-        Ok(()) => Ok(crate::fsutil::MadeDir::with_parents(
-            Some(dir.to_path_buf()),
-            made_parents,
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {
-            Ok(crate::fsutil::MadeDir::with_parents(None, made_parents))
-        }
-        Err(e) => {
-            undo(&made_parents);
-            Err(fail(e))
-        }
-    }
+    Ok(crate::fsutil::MadeDir::with_parents(made_dir, made))
 }

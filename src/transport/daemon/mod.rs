@@ -471,7 +471,6 @@ impl DaemonDest {
 impl ImageDestination for DaemonDest {
     fn properties(&self) -> DestProperties {
         DestProperties {
-            multi_image: false,
             ..self.archive.properties()
         }
     }

@@ -1267,7 +1267,6 @@ impl ImageDestination for RegistryDest {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
-            multi_image: false,
         }
     }
 
