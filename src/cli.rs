@@ -398,10 +398,13 @@ IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
                             one is made by the first blob written into it, and
                             taken back if the write fails
   oci-archive:PATH[:REF]    a tar of an OCI image layout (plain or gzip), read in
-                            place; writing replaces PATH
+                            place (a pipe such as /dev/stdin is spooled into
+                            --tmpdir first); writing replaces PATH
   docker-archive:PATH[:NAME:TAG|:@N]
                             a `docker save` tarball, Docker <= 24 and 25+ layouts,
-                            plain or gzip; :@N or :NAME:TAG picks one of several.
+                            plain or gzip, a file or a pipe (docker save app |
+                            lade copy docker-archive:/dev/stdin …); :@N or
+                            :NAME:TAG picks one of several.
                             Writing: `docker load`-able, layers uncompressed, PATH.gz
                             gzipped, an existing file is not overwritten
   dir:PATH                  skopeo's directory: manifest.json, blobs by hex, version;

@@ -754,14 +754,21 @@ pub fn open_once<T: Send + Sync + 'static>(
         // `open` says what is wrong.
         return open().map(Arc::new);
     };
+    // A pipe's size and times change as it is written and read; it is
+    // the same pipe throughout (and can be read once only).
+    let (len, mtime, mtime_nsec) = if md.is_file() {
+        (md.len(), md.mtime(), md.mtime_nsec())
+    } else {
+        (0, 0, 0)
+    };
     let key = (
         TypeId::of::<T>(),
         path.to_path_buf(),
         md.dev(),
         md.ino(),
-        md.len(),
-        md.mtime(),
-        md.mtime_nsec(),
+        len,
+        mtime,
+        mtime_nsec,
     );
     let slot = {
         let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());

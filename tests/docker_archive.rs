@@ -1403,3 +1403,176 @@ fn a_gzip_archive_with_a_bad_or_missing_trailer_fails() {
         }
     }
 }
+
+// ------------------------------------------------------------ pipes
+
+/// An archive read from a pipe (`docker save x | lade copy
+/// docker-archive:/dev/stdin …`, `<(…)`, a FIFO), plain or gzip: the same
+/// images as from the file, the stream spooled once into --tmpdir and
+/// nothing left there.
+#[test]
+fn archives_are_read_from_pipes() {
+    let dir = tempdir();
+    let tmp = dir.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let tmp_arg = format!("--tmpdir={}", tmp.display());
+    for f in ["tiny2-docker20.tar", "tiny2-docker26.tar"] {
+        let plain = fs::read(fx(f)).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, &plain).unwrap();
+        let gz = enc.finish().unwrap();
+        let want = ok(lade().args([
+            "inspect",
+            "--raw",
+            &format!("docker-archive:{}:tiny:1", fx(f)),
+        ]));
+        for (kind, bytes) in [("plain", &plain), ("gzip", &gz)] {
+            // copy of one image, by name, from standard input (a pipe)
+            let layout = dir.path().join(format!("{f}-{kind}"));
+            let dest = format!("oci:{}:t", layout.display());
+            let out = run_with_input(
+                lade().args([
+                    "copy",
+                    "-q",
+                    &tmp_arg,
+                    "docker-archive:/dev/stdin:tiny:1",
+                    &dest,
+                ]),
+                bytes,
+            );
+            assert!(
+                out.status.success(),
+                "{f} {kind}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ok(lade().args(["fsck", "--store", &layout.display().to_string()]));
+            // The layout holds it as OCI; the Docker manifest it came from
+            // is the one read from the file.
+            let cfg =
+                ok(lade().args(["cat-config", "--store", &layout.display().to_string(), "t"]));
+            let from_file = json(&want);
+            assert_eq!(
+                sha256_hex(&cfg),
+                from_file["config"]["digest"].as_str().unwrap()[7..],
+                "{f} {kind}"
+            );
+            // inspect of a pipe: the raw manifest as from the file
+            let raw = run_with_input(
+                lade().args([
+                    "inspect",
+                    "--raw",
+                    &tmp_arg,
+                    "docker-archive:/dev/stdin:tiny:1",
+                ]),
+                bytes,
+            );
+            assert!(
+                raw.status.success(),
+                "{}",
+                String::from_utf8_lossy(&raw.stderr)
+            );
+            assert_eq!(raw.stdout, want, "{f} {kind}");
+            // every image of the one stream (it is read once)
+            let all = dir.path().join(format!("{f}-{kind}-all"));
+            let out = run_with_input(
+                lade().args([
+                    "copy",
+                    "--all-images",
+                    "-q",
+                    &tmp_arg,
+                    "docker-archive:/dev/stdin",
+                    &format!("oci:{}", all.display()),
+                ]),
+                bytes,
+            );
+            assert!(
+                out.status.success(),
+                "{f} {kind}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let refs = ok_str(lade().args(["ls-refs", "--store", &all.display().to_string()]));
+            assert_eq!(refs.lines().count(), 2, "{refs}");
+        }
+    }
+    assert_eq!(
+        fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the spool stays in --tmpdir"
+    );
+
+    // A named FIFO: lade waits for its writer, as for a pipe.
+    let fifo = dir.path().join("fifo");
+    ok(std::process::Command::new("mkfifo").arg(&fifo));
+    let layout = dir.path().join("from-fifo");
+    let mut child = lade()
+        .args([
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", fifo.display()),
+            &format!("oci:{}:t", layout.display()),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "lade waits for the FIFO's writer"
+    );
+    fs::write(&fifo, fs::read(fx("tiny-docker26.tar")).unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(lade().args(["fsck", "--store", &layout.display().to_string()]));
+
+    // What a pipe brings that is no archive: one line, exit 3, nothing written.
+    for (what, bytes, says) in [
+        ("empty", &b""[..], "no manifest.json"),
+        (
+            "text",
+            &b"hello, this is no tar archive\n"[..],
+            "docker-archive:/dev/stdin",
+        ),
+        (
+            "a torn gzip",
+            &gz_prefix(&fs::read(fx("tiny-docker20.tar")).unwrap())[..],
+            "gzip",
+        ),
+    ] {
+        let layout = dir.path().join(format!("bad-{}", what.replace(' ', "-")));
+        let out = run_with_input(
+            lade().args([
+                "copy",
+                "-q",
+                &tmp_arg,
+                "docker-archive:/dev/stdin",
+                &format!("oci:{}:t", layout.display()),
+            ]),
+            bytes,
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(
+            err.starts_with("lade: error: ") && err.contains(says),
+            "{what}: {err}"
+        );
+        assert!(!layout.exists(), "{what}");
+    }
+    assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+
+    // A device is not a pipe: refused at once.
+    let err = fails_with(lade().args(["inspect", "docker-archive:/dev/zero"]), 3);
+    assert!(err.contains("not a regular file"), "{err}");
+}
+
+/// The first half of `data`, gzipped: a stream that ends inside the gzip.
+fn gz_prefix(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, data).unwrap();
+    let gz = enc.finish().unwrap();
+    gz[..gz.len() / 2].to_vec()
+}

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, ok_str, require_tool, tempdir};
+use common::{fixture, lade, ok, ok_str, require_tool, run_with_input, tempdir};
 use lade::transport::{parse, TransportOptions};
 use xport::*;
 
@@ -702,5 +702,57 @@ fn member_names_past_path_max_are_refused() {
         );
         assert!(err.contains("member 1 has a name of 5002 bytes"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+/// An oci-archive read from a pipe, plain or gzip: the same image as from
+/// the file, digests kept.
+#[test]
+fn archives_are_read_from_pipes() {
+    let t = tempdir();
+    let archive = t.path().join("a.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!(
+            "docker-archive:{}",
+            fixture("docker-save").join("tiny-docker26.tar").display()
+        ),
+        &format!("oci-archive:{}:app", archive.display()),
+    ]));
+    let want = ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("oci-archive:{}", archive.display()),
+    ]));
+    let plain = fs::read(&archive).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &plain).unwrap();
+    let gz = enc.finish().unwrap();
+    for (kind, bytes) in [("plain", &plain), ("gzip", &gz)] {
+        let layout = t.path().join(kind);
+        let out = run_with_input(
+            lade().args([
+                "copy",
+                "-q",
+                "--preserve-digests",
+                "oci-archive:/dev/stdin:app",
+                &format!("oci:{}:app", layout.display()),
+            ]),
+            bytes,
+        );
+        assert!(
+            out.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got = ok(lade().args([
+            "cat-manifest",
+            "--store",
+            &layout.display().to_string(),
+            "app",
+        ]));
+        assert_eq!(got, want, "{kind}");
+        ok(lade().args(["fsck", "--store", &layout.display().to_string()]));
     }
 }

@@ -51,78 +51,122 @@ pub fn check_name_len(raw: &[u8], what: &str, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Open the archive at `path` for indexing: a plain tar as is, a gzip tar
-/// decompressed into an anonymous temp file in `tmp_dir` (the system's
-/// temp dir when None). Returns the uncompressed file, positioned at its
-/// start, and the compression the input had.
 /// How much of a gzip archive past the tar's end is read, to reach the
-/// gzip trailer and check it.
+/// gzip trailer and check it (and of a pipe, so its writer can finish).
 const MAX_PAST_END: usize = 1 << 20;
 
+/// Open the archive at `path` for indexing: a plain tar file as is; a
+/// gzip tar, or any archive read from a pipe (`/dev/stdin`, `<(…)`, a
+/// FIFO, whose writer is waited for), spooled into an anonymous temp file
+/// in `tmp_dir` (the system's temp dir when None), decompressed. Returns
+/// the plain tar file, positioned at its start, and the compression the
+/// input had.
 pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compression)> {
-    let file = crate::fsutil::open_regular(path).map_err(|e| {
+    let file = crate::fsutil::open_stream(path).map_err(|e| {
         if path.is_dir() {
             Error::new("is a directory, not an archive")
         } else {
             Error::from(e)
         }
     })?;
+    if std::os::unix::fs::FileTypeExt::is_fifo(&file.metadata()?.file_type()) {
+        // Opened again to wait for a FIFO's writer (the first open does
+        // not wait, to find what the path is).
+        let mut pipe = File::open(path)?;
+        drop(file);
+        let mut magic = [0u8; 6];
+        let n = read_up_to(&mut pipe, &mut magic)?;
+        let stream = (&magic[..n]).chain(pipe);
+        return match sniff(&magic[..n]) {
+            Compression::None => Ok((
+                spool(stream, tmp_dir, "reading the pipe")?,
+                Compression::None,
+            )),
+            c => Ok((decompress(stream, c, tmp_dir)?, c)),
+        };
+    }
     let mut magic = [0u8; 6];
     let n = read_prefix(&file, &mut magic)?;
     match sniff(&magic[..n]) {
         Compression::None => Ok((file, Compression::None)),
+        c => Ok((decompress(file, c, tmp_dir)?, c)),
+    }
+}
+
+/// A compressed archive, decompressed into a temp file.
+fn decompress(input: impl Read, c: Compression, tmp_dir: Option<&Path>) -> Result<File> {
+    match c {
         Compression::Gzip => {
-            let mut tmp = crate::fsutil::scratch_file(tmp_dir, "to decompress into")?;
-            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file));
-            // Up to the archive's end, where the parser stops: what a
-            // gzip holds past it is not written out, however much it is.
-            let mut guard = TarGuard::new(gz);
-            let mut buf = vec![0u8; 1 << 16];
-            let copied = (|| -> io::Result<()> {
-                let mut written = 0u64;
-                loop {
-                    let n = match guard.read(&mut buf) {
-                        Ok(0) => return Ok(()),
-                        Ok(n) => n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e),
-                    };
-                    let keep = guard
-                        .end()
-                        .map_or(n, |end| (end - written).min(n as u64) as usize);
-                    tmp.write_all(&buf[..keep])?;
-                    written += keep as u64;
-                    if guard.end().is_some() {
-                        // The rest read (not kept) to the gzip's end, so
-                        // its CRC and length are checked: a tar pads its
-                        // end with a few KiB of zeros. Past MAX_PAST_END,
-                        // what follows is left unread.
-                        // (Bytes after a whole member that are no gzip
-                        // header, zeros padding a tape block say, are
-                        // left as gzip -t leaves them: the member's
-                        // trailer was checked before they were read.)
-                        let mut past = n - keep;
-                        while past < MAX_PAST_END {
-                            match guard.read(&mut buf) {
-                                Ok(0) => break,
-                                Ok(m) => past += m,
-                                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                                Err(e) if e.to_string() == "invalid gzip header" => break,
-                                Err(e) => return Err(e),
-                            }
-                        }
-                        return Ok(());
-                    }
-                }
-            })();
-            copied.context("decompressing the gzip archive")?;
-            tmp.seek(SeekFrom::Start(0))?;
-            Ok((tmp, Compression::Gzip))
+            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
+            spool(gz, tmp_dir, "decompressing the gzip archive")
         }
-        Compression::Zstd => Err(Error::new(
+        _ => Err(Error::new(
             "zstd-compressed archives are not supported; decompress it first (zstd -d)",
         )),
     }
+}
+
+/// Copy the tar `input` into an anonymous temp file in `tmp_dir`, up to
+/// the archive's end, where the parser stops: what follows is not
+/// written out, however much it is. Returns the file at its start.
+fn spool(input: impl Read, tmp_dir: Option<&Path>, what: &str) -> Result<File> {
+    let mut tmp = crate::fsutil::scratch_file(tmp_dir, "to hold the archive")?;
+    let mut guard = TarGuard::new(input);
+    let mut buf = vec![0u8; 1 << 16];
+    let copied = (|| -> io::Result<()> {
+        let mut written = 0u64;
+        loop {
+            let n = match guard.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let keep = guard
+                .end()
+                .map_or(n, |end| (end - written).min(n as u64) as usize);
+            tmp.write_all(&buf[..keep])?;
+            written += keep as u64;
+            if guard.end().is_some() {
+                // The rest read (not kept) to the input's end, so a
+                // gzip's CRC and length are checked (a tar pads its end
+                // with a few KiB of zeros) and a pipe's writer is not cut
+                // off. Past MAX_PAST_END, what follows is left unread.
+                // (Bytes after a whole gzip member that are no gzip
+                // header, zeros padding a tape block say, are left as
+                // gzip -t leaves them: the member's trailer was checked
+                // before they were read.)
+                let mut past = n - keep;
+                while past < MAX_PAST_END {
+                    match guard.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(m) => past += m,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) if e.to_string() == "invalid gzip header" => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                return Ok(());
+            }
+        }
+    })();
+    copied.context(what)?;
+    tmp.seek(SeekFrom::Start(0))?;
+    Ok(tmp)
+}
+
+/// Read until `buf` is full or the input ends; the count read.
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Read up to `buf.len()` bytes from the start of `file`.

@@ -19,8 +19,9 @@
 //! exactly one image.
 //!
 //! The archive may be a plain tar or a gzip-compressed one (`docker save |
-//! gzip`), detected by its first bytes, not its name. A gzip archive is
-//! decompressed once into an anonymous temp file (in
+//! gzip`), detected by its first bytes, not its name, and a file or a pipe
+//! (`/dev/stdin`, `<(…)`, a FIFO). A gzip archive or a pipe is spooled
+//! (decompressed) once into an anonymous temp file (in
 //! [`TransportOptions::tmp_dir`], else the system temp dir), which then
 //! serves as a plain tar: it needs as much temp space as the uncompressed
 //! archive and is removed when the source is dropped. The archive is

@@ -7,7 +7,8 @@
 //! Reading never extracts. The archive is scanned once: each member's
 //! name, type, data offset and size go into an in-memory table, and blobs
 //! are then read in place with positional reads, so several can be read
-//! at once. A gzip-compressed archive is first decompressed once into an
+//! at once. A gzip-compressed archive, or one read from a pipe
+//! (`/dev/stdin`, `<(…)`, a FIFO), is first spooled (decompressed) once into an
 //! unnamed temp file (in `TransportOptions::tmp_dir`, else the system's),
 //! which disappears when the process ends; each archive is scanned (and
 //! decompressed) once per process, however many images are read from it. The scan refuses
