@@ -437,6 +437,14 @@ MULTI-PLATFORM IMAGES
   the last three, except that one --platform there copies that image alone.
   A single image (no index) is copied as it is, but with --platform only when
   its config names one of those platforms (else exit 1, as docker pull).
+  The image for a platform is chosen as skopeo and podman choose it: the
+  wanted variant, then the older ones that architecture also runs (arm: v8,
+  v7, v6, v5; arm64: v8), then an entry with no variant; with no variant
+  wanted (amd64, or --override-arch without --override-variant), an entry
+  with no variant first. Others (linux/amd64/v3 for linux/amd64) never match.
+  Of equals, the first; in an OCI index, an entry naming no platform is the
+  last resort. --platform keeps, for each platform, every entry of the one
+  chosen that way.
 
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest

@@ -252,6 +252,11 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
+        // Writing JSON out failed (a closed pipe, a full disk): the
+        // output's error, with its kind, not the JSON's.
+        if e.is_io() {
+            return Error::from(std::io::Error::from(e));
+        }
         Error::new(format!("invalid JSON: {e}"))
     }
 }

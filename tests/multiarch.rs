@@ -1239,3 +1239,230 @@ fn inspect_all_platforms_says_what_it_leaves_out() {
         .collect();
     assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/amd64"]);
 }
+
+/// The image chosen from an index for a platform is the one skopeo
+/// chooses (containers/image's order: a wanted variant, then the older
+/// ones that architecture runs, then none; an OCI entry naming no
+/// platform last), for the default and --override-*; and --platform
+/// keeps, for each platform, the entries of the best-ranked one.
+#[test]
+fn the_image_chosen_for_a_platform_is_skopeos() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let reg = registry();
+    let t = tempdir();
+    let dir = t.path().join("src");
+    // An index (OCI, or a Docker list) of one image per platform; None
+    // for an entry that names no platform.
+    let mut n = 0;
+    let mut make = |platforms: &[Option<&str>], docker: bool| -> Value {
+        let entries: Vec<Value> = platforms
+            .iter()
+            .map(|p| {
+                n += 1;
+                let arch = p.map_or("s390x", |p| p.split('/').nth(1).unwrap());
+                let mut d = image(&dir, arch, &format!("e{n}"), docker, 1024);
+                match p {
+                    Some(p) => {
+                        let f: Vec<&str> = p.split('/').collect();
+                        d["platform"] = serde_json::json!({"os": f[0], "architecture": f[1]});
+                        if let Some(v) = f.get(2) {
+                            d["platform"]["variant"] = (*v).into();
+                        }
+                    }
+                    None => {
+                        d.as_object_mut().unwrap().remove("platform");
+                    }
+                }
+                d
+            })
+            .collect();
+        let (mt, bytes) = if docker {
+            (
+                DOCKER_LIST,
+                serde_json::json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": entries}),
+            )
+        } else {
+            (
+                OCI_INDEX,
+                serde_json::json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}),
+            )
+        };
+        let (d, s) = put_blob(&dir, &serde_json::to_vec(&bytes).unwrap());
+        serde_json::json!({"mediaType": mt, "digest": d, "size": s})
+    };
+    let amd = [Some("linux/amd64/v3"), Some("linux/amd64")];
+    let v6 = [Some("linux/arm/v6")];
+    let v6v7 = [Some("linux/arm/v6"), Some("linux/arm/v7")];
+    let armv7 = [Some("linux/arm"), Some("linux/arm/v7")];
+    let arm64 = [Some("linux/arm64")];
+    let arm64s = [Some("linux/arm64/v8"), Some("linux/arm64")];
+    let none_first = [None, Some("linux/arm64/v8")];
+    let none_last = [Some("linux/arm64/v8"), None];
+    let twice = [
+        Some("linux/amd64"),
+        Some("linux/amd64"),
+        Some("linux/arm64"),
+    ];
+    type Case<'a> = (&'a str, &'a [Option<&'a str>], &'a [&'a str]);
+    let cases: Vec<Case> = vec![
+        ("amd", &amd, &[]),
+        ("amd", &amd, &["--override-arch", "amd64"]),
+        ("amd", &amd, &["--override-variant", "v3"]),
+        (
+            "v6",
+            &v6,
+            &["--override-arch", "arm", "--override-variant", "v7"],
+        ),
+        (
+            "v6",
+            &v6,
+            &["--override-arch", "arm", "--override-variant", "v5"],
+        ),
+        ("v6v7", &v6v7, &["--override-arch", "arm"]),
+        (
+            "v6v7",
+            &v6v7,
+            &["--override-arch", "arm", "--override-variant", "v8"],
+        ),
+        (
+            "v6v7",
+            &v6v7,
+            &["--override-arch", "arm", "--override-variant", "v6"],
+        ),
+        (
+            "armv7",
+            &armv7,
+            &["--override-arch", "arm", "--override-variant", "v7"],
+        ),
+        ("armv7", &armv7, &["--override-arch", "arm"]),
+        (
+            "arm64",
+            &arm64,
+            &["--override-arch", "arm64", "--override-variant", "v9"],
+        ),
+        ("arm64s", &arm64s, &["--override-arch", "arm64"]),
+        (
+            "arm64s",
+            &arm64s,
+            &["--override-arch", "arm64", "--override-variant", "v8"],
+        ),
+        ("none_first", &none_first, &[]),
+        ("none_first", &none_first, &["--override-arch", "arm64"]),
+        ("none_last", &none_last, &["--override-arch", "s390x"]),
+        ("twice", &twice, &[]),
+    ];
+    let mut named = Vec::new();
+    let mut docker_named = Vec::new();
+    for (name, platforms, _) in &cases {
+        if !named.iter().any(|(n, _)| n == name) {
+            named.push((*name, make(platforms, false)));
+            if platforms.iter().all(Option::is_some) {
+                docker_named.push((*name, make(platforms, true)));
+            }
+        }
+    }
+    write_layout(&dir, &named);
+    // The Docker lists, in the registry (skopeo reads no Docker list from
+    // a layout).
+    let repo = unique("ma/choice");
+    if let Some(reg) = &reg {
+        for (name, desc) in &docker_named {
+            push_layout(reg, &dir, &repo, name, desc);
+        }
+    }
+    // The manifest each tool copies, or None when it finds none.
+    let chosen = |tool: &str, flags: &[&str], src: &str, out: &Path| -> Option<String> {
+        let mut c = if tool == "skopeo" { skopeo() } else { lade() };
+        c.args(flags)
+            .args(["copy", "-q", "--src-tls-verify=false", src]);
+        c.arg(format!("dir:{}", out.display()));
+        let o = run(&mut c);
+        o.status
+            .success()
+            .then(|| sha256_hex(&std::fs::read(out.join("manifest.json")).unwrap()))
+    };
+    let mut k = 0;
+    for (name, platforms, flags) in &cases {
+        let mut srcs = vec![format!("oci:{}:{name}", dir.display())];
+        if let Some(reg) = &reg {
+            if platforms.iter().all(Option::is_some) {
+                srcs.push(format!("docker://{reg}/{repo}:{name}"));
+            }
+        }
+        for src in srcs {
+            k += 1;
+            let want = chosen("skopeo", flags, &src, &t.path().join(format!("s{k}")));
+            let got = chosen("lade", flags, &src, &t.path().join(format!("l{k}")));
+            assert_eq!(got, want, "{src} {flags:?}");
+        }
+    }
+
+    // --platform: for each platform, every entry of the best-ranked one.
+    let kept = |name: &str, platforms: &[&str]| -> Vec<String> {
+        let out = t.path().join(format!(
+            "p-{name}-{}",
+            platforms.join("+").replace('/', "_")
+        ));
+        let mut c = lade();
+        c.args(["copy", "-q"]);
+        for p in platforms {
+            c.args(["--platform", p]);
+        }
+        c.arg(format!("oci:{}:{name}", dir.display()))
+            .arg(format!("oci:{}:x", out.display()));
+        ok(&mut c);
+        let index = json(&ok(lade().args([
+            "cat-manifest",
+            "--store",
+            &out.display().to_string(),
+            "x",
+        ])));
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let p = &d["platform"];
+                match p["variant"].as_str() {
+                    Some(v) => format!(
+                        "{}/{}/{v}",
+                        p["os"].as_str().unwrap(),
+                        p["architecture"].as_str().unwrap()
+                    ),
+                    None => format!(
+                        "{}/{}",
+                        p["os"].as_str().unwrap(),
+                        p["architecture"].as_str().unwrap()
+                    ),
+                }
+            })
+            .collect()
+    };
+    assert_eq!(kept("armv7", &["linux/arm/v7"]), ["linux/arm/v7"]);
+    assert_eq!(kept("v6v7", &["linux/arm"]), ["linux/arm/v7"]);
+    assert_eq!(
+        kept("v6v7", &["linux/arm/v6", "linux/arm/v7"]),
+        ["linux/arm/v6", "linux/arm/v7"]
+    );
+    assert_eq!(kept("amd", &["linux/amd64"]), ["linux/amd64"]);
+    assert_eq!(
+        kept("twice", &["linux/amd64"]),
+        ["linux/amd64", "linux/amd64"]
+    );
+    let e = fails_with(
+        lade().args([
+            "copy",
+            "--platform",
+            "linux/arm/v5",
+            &format!("oci:{}:v6v7", dir.display()),
+            &format!("oci:{}:x", t.path().join("none").display()),
+        ]),
+        1,
+    );
+    assert!(
+        e.contains("no image for linux/arm/v5 (it has linux/arm/v6, linux/arm/v7)"),
+        "{e}"
+    );
+}

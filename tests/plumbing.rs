@@ -6,7 +6,7 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::*;
 
@@ -450,17 +450,33 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
     let fifo = t.path().join("fifo");
     ok(Command::new("mkfifo").arg(&fifo));
     let f = fifo.display().to_string();
-    // Each would block forever on open if the FIFO were opened for
-    // reading before its type is checked: no one writes to it.
-    let mut cmds: Vec<Vec<String>> = vec![
-        vec!["inspect".into(), format!("oci-archive:{f}")],
-        vec!["inspect".into(), format!("docker-archive:{f}")],
+    // Settings files (an auth file, a sync YAML) would block forever on
+    // open if the FIFO were opened for reading before its type is
+    // checked: no one writes to it. (Archives are read from pipes and
+    // FIFOs, waiting for the writer: see the archive tests.)
+    let cmds: Vec<Vec<String>> = vec![
+        vec![
+            "logout".into(),
+            "--authfile".into(),
+            f.clone(),
+            "r.example".into(),
+        ],
+        vec![
+            "inspect".into(),
+            "--authfile".into(),
+            f.clone(),
+            "docker://127.0.0.1:1/x".into(),
+        ],
+        vec![
+            "sync".into(),
+            "--src".into(),
+            "yaml".into(),
+            "--dest".into(),
+            "dir".into(),
+            f.clone(),
+            t.path().join("o").display().to_string(),
+        ],
     ];
-    cmds.push(vec![
-        "copy".into(),
-        format!("docker-archive:{f}"),
-        format!("oci:{}:x", t.path().join("o").display()),
-    ]);
     for args in cmds {
         let out = run_within(lade().args(&args), 20);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
@@ -1868,4 +1884,45 @@ fn a_big_index_json_is_read_and_kept_under_its_limit() {
         n
     );
     ok(store_cmd(&l).arg("ls-refs"));
+}
+
+/// JSON output larger than the output buffer (an inspect of an image with
+/// a 300 KB Env): a closed pipe ends lade quietly with status 0, a full
+/// disk is named as such, not as "invalid JSON".
+#[test]
+fn json_output_to_a_closed_pipe_or_a_full_disk() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    let env: Vec<String> = (0..10_000)
+        .map(|i| format!("VAR_{i:05}=value-of-variable-{i:05}"))
+        .collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": env},
+        "rootfs": {"type": "layers", "diff_ids": []},
+    }))
+    .unwrap();
+    let desc = support::image_of(&dir, false, &config, &[]);
+    support::write_layout(&dir, &[("big", desc)]);
+    let name = format!("oci:{}:big", dir.display());
+    for args in [vec!["inspect", &name], vec!["inspect", "--config", &name]] {
+        let full = fs::File::options().write(true).open("/dev/full").unwrap();
+        let out = lade().args(&args).stdout(full).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            "lade: error: writing to standard output: No space left on device",
+            "{args:?}"
+        );
+        let mut child = lade()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
 }

@@ -3739,6 +3739,18 @@ fn proxy_faults_are_retried_resumed_and_reported() {
                 &[("Retry-After", "2".into())],
                 b"",
             )),
+            "ping429date" if req.path == "/v2/" && n <= 2 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[(
+                    "Retry-After",
+                    [
+                        "Wed, 31 Dec 1969 23:59:59 GMT",
+                        "Fri, 31 Dec 99999999999 23:59:59 GMT",
+                    ][n - 1]
+                        .into(),
+                )],
+                b"",
+            )),
             "ping503" if req.path == "/v2/" && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
@@ -3829,6 +3841,13 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     );
     assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
     assert_eq!(pings(), Some(2));
+    // A Retry-After date a registry makes up (before 1970, past any year)
+    // is no date: the usual pause, no crash.
+    set("ping429date");
+    let (o, d) = pull("g2", &["--retry-times", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    assert_eq!(pings(), Some(3));
     // A registry not (yet) listening: connection refused, retried after
     // a pause (0.5 s, then 1 s).
     let closed = {

@@ -75,7 +75,7 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
         let mut pipe = File::open(path)?;
         drop(file);
         let mut magic = [0u8; 6];
-        let n = read_up_to(&mut pipe, &mut magic)?;
+        let n = crate::fsutil::read_up_to(&mut pipe, &mut magic)?;
         let stream = (&magic[..n]).chain(pipe);
         return match sniff(&magic[..n]) {
             Compression::None => Ok((
@@ -153,20 +153,6 @@ fn spool(input: impl Read, tmp_dir: Option<&Path>, what: &str) -> Result<File> {
     copied.context(what)?;
     tmp.seek(SeekFrom::Start(0))?;
     Ok(tmp)
-}
-
-/// Read until `buf` is full or the input ends; the count read.
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Read up to `buf.len()` bytes from the start of `file`.

@@ -78,7 +78,10 @@ pub fn cat_config(g: &GlobalArgs, a: CatConfigArgs) -> Result<i32> {
         if raw.is_index() {
             let index = raw.index()?;
             let child = index.find_platform(&want).ok_or_else(|| {
-                Error::not_found(format!("{r}: the index has no image for {want}"))
+                Error::not_found(format!(
+                    "{r}: the index has no image for {want} (it has {})",
+                    crate::copy::index::platforms_of(&index)
+                ))
             })?;
             raw = store.read_manifest(child)?;
         }

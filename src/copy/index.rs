@@ -68,29 +68,28 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
             if want.is_empty() {
                 return Err(Error::usage("--platform: no platform given"));
             }
+            // For each platform, the entries of the best-ranked platform
+            // the index has for it (as for a single image, but every entry
+            // of that platform: a gzip and a zstd image, say).
+            let mut keep = vec![false; index.manifests.len()];
             for w in want {
-                if !index
+                let want = w.candidates();
+                let ranks: Vec<Option<usize>> = index
                     .manifests
                     .iter()
-                    .any(|d| d.platform.as_ref().is_some_and(|p| p.matches(w)))
-                {
+                    .map(|d| d.platform.as_ref().and_then(|p| p.rank_for(&want)))
+                    .collect();
+                let Some(best) = ranks.iter().flatten().min() else {
                     return Err(Error::not_found(format!(
                         "the index has no image for {w} (it has {})",
                         platforms_of(index)
                     )));
+                };
+                for (k, r) in keep.iter_mut().zip(&ranks) {
+                    *k |= *r == Some(*best);
                 }
             }
-            let entries = index
-                .manifests
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| {
-                    d.platform
-                        .as_ref()
-                        .is_some_and(|p| want.iter().any(|w| p.matches(w)))
-                })
-                .map(|(i, _)| i)
-                .collect();
+            let entries = (0..index.manifests.len()).filter(|&i| keep[i]).collect();
             Ok(Selection {
                 entries,
                 copy_instances: true,

@@ -241,9 +241,12 @@ pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Re
     }
     let want = platform.cloned().unwrap_or_else(Platform::current);
     let index = top.index()?;
-    let child = index
-        .find_platform(&want)
-        .ok_or_else(|| Error::not_found(format!("the index has no image for {want}")))?;
+    let child = index.find_platform(&want).ok_or_else(|| {
+        Error::not_found(format!(
+            "the index has no image for {want} (it has {})",
+            index::platforms_of(&index)
+        ))
+    })?;
     get_listed_manifest(src, child)
 }
 
@@ -437,7 +440,10 @@ fn copy_single(
         if let (None, MultiArch::Platforms(want), Some(have)) =
             (instance, &opts.multi_arch, config.platform())
         {
-            if !want.iter().any(|w| have.matches(w)) {
+            if !want
+                .iter()
+                .any(|w| have.rank_for(&w.candidates()).is_some())
+            {
                 let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
                 return Err(Error::not_found(format!(
                     "no image for {}: the source is a single image, for {have}",

@@ -132,23 +132,53 @@ impl Platform {
         })
     }
 
-    /// Does an image for `self` satisfy a request for `want`? The variant is
-    /// compared only when both name one; arm64 always names one, "v8"
-    /// when it is left out (so arm64 is arm64/v8, and not arm64/v9).
-    pub fn matches(&self, want: &Platform) -> bool {
-        if self.os != want.os || self.architecture != want.architecture {
-            return false;
-        }
-        let norm = |v: &Option<String>| -> Option<String> {
-            match (self.architecture.as_str(), v.as_deref()) {
-                ("arm64", None) => Some("v8".to_string()),
-                (_, v) => v.map(str::to_string),
+    /// The platforms an image may be for, to run where `self` is wanted,
+    /// best first, as containers/image (skopeo, podman) orders them: a
+    /// wanted variant, then the ones that architecture's machines also run
+    /// (arm v8, v7, v6, v5; arm64 v8), then none; with no variant wanted,
+    /// none first, then each known variant. Only OS, architecture and
+    /// variant count; they are compared exactly.
+    pub fn candidates(&self) -> Vec<Platform> {
+        const COMPATIBLE: &[(&str, &[&str])] =
+            &[("arm", &["v8", "v7", "v6", "v5"]), ("arm64", &["v8"])];
+        let known: &[&str] = COMPATIBLE
+            .iter()
+            .find(|(a, _)| *a == self.architecture)
+            .map_or(&[], |(_, v)| v);
+        let variants: Vec<Option<&str>> = match self.variant.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => match known.iter().position(|k| *k == v) {
+                Some(i) => known[i..].iter().map(|k| Some(*k)).collect(),
+                None => vec![Some(v)],
             }
+            .into_iter()
+            .chain([None])
+            .collect(),
+            None => std::iter::once(None)
+                .chain(known.iter().map(|k| Some(*k)))
+                .collect(),
         };
-        match (norm(&self.variant), norm(&want.variant)) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
+        variants
+            .into_iter()
+            .map(|v| Platform {
+                os: self.os.clone(),
+                architecture: self.architecture.clone(),
+                variant: v.map(str::to_string),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// Where an image for `self` ranks among `want`'s [`candidates`]
+    /// (0 is best); None when it is none of them.
+    ///
+    /// [`candidates`]: Platform::candidates
+    pub fn rank_for(&self, want: &[Platform]) -> Option<usize> {
+        let variant = self.variant.as_deref().filter(|v| !v.is_empty());
+        want.iter().position(|w| {
+            w.os == self.os
+                && w.architecture == self.architecture
+                && w.variant.as_deref() == variant
+        })
     }
 }
 
@@ -425,11 +455,24 @@ pub struct History {
 }
 
 impl Index {
-    /// The first image manifest in this index for platform `want`.
+    /// The image manifest in this index to use where platform `want` is
+    /// wanted, chosen as containers/image chooses: the entry whose
+    /// platform ranks best among `want`'s [`Platform::candidates`], the
+    /// first of equals; in an OCI index an entry naming no platform is
+    /// the last resort.
     pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
-        self.manifests.iter().find(|d| {
-            d.media_type.is_manifest() && d.platform.as_ref().is_some_and(|p| p.matches(want))
-        })
+        let want = want.candidates();
+        let docker = matches!(self.media_type, Some(MediaType::DockerList));
+        self.manifests
+            .iter()
+            .filter(|d| d.media_type.is_manifest())
+            .filter_map(|d| match &d.platform {
+                Some(p) => p.rank_for(&want).map(|r| (r, d)),
+                None if !docker => Some((usize::MAX, d)),
+                None => None,
+            })
+            .min_by_key(|(r, _)| *r)
+            .map(|(_, d)| d)
     }
 }
 
@@ -565,19 +608,105 @@ mod tests {
     }
 
     #[test]
-    fn platform_parse_and_match() {
-        let p = Platform::parse("linux/arm64/v8").unwrap();
-        assert!(p.matches(&Platform::parse("linux/arm64").unwrap()));
-        assert!(!p.matches(&Platform::parse("linux/amd64").unwrap()));
-        let bare = Platform::parse("linux/arm64").unwrap();
-        assert!(bare.matches(&p) && bare.matches(&bare));
-        // arm64 is arm64/v8: another variant is another platform
-        let v9 = Platform::parse("linux/arm64/v9").unwrap();
-        assert!(!p.matches(&v9) && !bare.matches(&v9) && !v9.matches(&bare));
-        // elsewhere a variant is compared only when both name one
-        let arm = Platform::parse("linux/arm").unwrap();
-        assert!(Platform::parse("linux/arm/v7").unwrap().matches(&arm));
+    fn platform_parse_and_candidates() {
+        let p = |s: &str| Platform::parse(s).unwrap();
+        let shown = |want: &str| -> Vec<String> {
+            p(want).candidates().iter().map(|c| c.to_string()).collect()
+        };
+        // as containers/image orders them
+        assert_eq!(
+            shown("linux/arm/v7"),
+            ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"]
+        );
+        assert_eq!(
+            shown("linux/arm"),
+            [
+                "linux/arm",
+                "linux/arm/v8",
+                "linux/arm/v7",
+                "linux/arm/v6",
+                "linux/arm/v5"
+            ]
+        );
+        assert_eq!(shown("linux/arm64/v8"), ["linux/arm64/v8", "linux/arm64"]);
+        assert_eq!(shown("linux/arm64/v9"), ["linux/arm64/v9", "linux/arm64"]);
+        assert_eq!(shown("linux/amd64"), ["linux/amd64"]);
+        assert_eq!(shown("linux/amd64/v3"), ["linux/amd64/v3", "linux/amd64"]);
+        let want = p("linux/arm/v7").candidates();
+        assert_eq!(p("linux/arm/v6").rank_for(&want), Some(1));
+        assert_eq!(p("linux/arm/v8").rank_for(&want), None);
+        assert_eq!(p("linux/arm64/v7").rank_for(&want), None);
+        assert_eq!(p("windows/arm/v7").rank_for(&want), None);
+        // an empty variant is none
+        let mut empty = p("linux/arm");
+        empty.variant = Some(String::new());
+        assert_eq!(empty.rank_for(&want), Some(3));
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("linux//x").is_err());
+    }
+
+    #[test]
+    fn the_best_ranked_entry_is_chosen_and_one_with_no_platform_last() {
+        let entry = |n: u8, platform: Option<&str>| -> Descriptor {
+            let mut d = Descriptor::new(
+                MediaType::OciManifest,
+                Digest::parse(&format!("sha256:{}", format!("{n:02x}").repeat(32))).unwrap(),
+                1,
+            );
+            d.platform = platform.map(|p| Platform::parse(p).unwrap());
+            d
+        };
+        let index = |docker: bool, entries: Vec<Descriptor>| Index {
+            schema_version: 2,
+            media_type: Some(if docker {
+                MediaType::DockerList
+            } else {
+                MediaType::OciIndex
+            }),
+            artifact_type: None,
+            manifests: entries,
+            subject: None,
+            annotations: None,
+            extra: Map::new(),
+        };
+        let chosen = |i: &Index, want: &str| -> Option<u8> {
+            let d = i.find_platform(&Platform::parse(want).unwrap())?;
+            Some(i.manifests.iter().position(|e| e == d).unwrap() as u8)
+        };
+        let i = index(
+            false,
+            vec![
+                entry(0, Some("linux/amd64/v3")),
+                entry(1, Some("linux/amd64")),
+            ],
+        );
+        assert_eq!(chosen(&i, "linux/amd64"), Some(1));
+        let i = index(
+            false,
+            vec![
+                entry(0, Some("linux/arm/v6")),
+                entry(1, Some("linux/arm/v7")),
+            ],
+        );
+        assert_eq!(chosen(&i, "linux/arm"), Some(1));
+        assert_eq!(chosen(&i, "linux/arm/v7"), Some(1));
+        assert_eq!(chosen(&i, "linux/arm/v8"), Some(1));
+        assert_eq!(chosen(&i, "linux/arm/v6"), Some(0));
+        assert_eq!(chosen(&i, "linux/arm/v5"), None);
+        let i = index(
+            false,
+            vec![entry(0, None), entry(1, Some("linux/arm64/v8"))],
+        );
+        assert_eq!(chosen(&i, "linux/arm64"), Some(1));
+        assert_eq!(chosen(&i, "linux/s390x"), Some(0));
+        // a Docker list's entries all name a platform: none is no fallback
+        let i = index(true, vec![entry(0, None), entry(1, Some("linux/arm64/v8"))]);
+        assert_eq!(chosen(&i, "linux/s390x"), None);
+        // equals: the first
+        let i = index(
+            false,
+            vec![entry(0, Some("linux/amd64")), entry(1, Some("linux/amd64"))],
+        );
+        assert_eq!(chosen(&i, "linux/amd64"), Some(0));
     }
 }

@@ -445,7 +445,9 @@ impl Layout {
         let mut tmp = temp_file_in(&self.root)
             .with_context(|| format!("creating a temp file in {}", self.root.display()))?;
         let mut w = HashingWriter::new(Writeback::new(tmp.as_file_mut()), alg);
-        let limit = expected.and_then(|(_, s)| s).map_or(u64::MAX, |s| s + 1);
+        let limit = expected
+            .and_then(|(_, s)| s)
+            .map_or(u64::MAX, |s| s.saturating_add(1));
         copy_buffered(&mut r.take(limit), &mut w)?;
         let (digest, size, _) = w.finish();
         if let Some((want, want_size)) = expected {

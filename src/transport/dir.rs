@@ -468,7 +468,7 @@ impl ImageDestination for DirDest {
             .map_or(Algorithm::Sha256, |d| d.algorithm());
         let mut tmp = self.temp()?;
         let mut w = HashingWriter::new(tmp.as_file_mut(), alg);
-        let limit = expected.size.map_or(u64::MAX, |s| s + 1);
+        let limit = expected.size.map_or(u64::MAX, |s| s.saturating_add(1));
         copy_buffered(&mut reader.take(limit), &mut w)?;
         let (digest, size, _) = w.finish();
         let shown = expected.digest.as_ref().unwrap_or(&digest);

@@ -607,7 +607,7 @@ impl ImageDestination for ArchiveDest {
         let mut spool = tempfile::tempfile_in(&self.tmp_dir)
             .with_context(|| format!("creating a temp file in {}", self.tmp_dir.display()))?;
         let mut w = HashingWriter::new(&mut spool, alg);
-        let limit = expected.size.map_or(u64::MAX, |s| s + 1);
+        let limit = expected.size.map_or(u64::MAX, |s| s.saturating_add(1));
         copy_buffered(&mut reader.take(limit), &mut w)?;
         let (digest, size, _) = w.finish();
         if let Some(want) = expected.size.filter(|&s| s != size) {

@@ -899,7 +899,15 @@ fn httpdate(s: &str) -> Option<SystemTime> {
     let month = months.iter().position(|m| *m == p[2])? as u64 + 1;
     let year: u64 = p[3].parse().ok()?;
     let hms: Vec<u64> = p[4].split(':').filter_map(|x| x.parse().ok()).collect();
-    if hms.len() != 3 {
+    // Fields in range (a date a registry sends may be anything): the sums
+    // below then cannot overflow, nor the time go past what SystemTime holds.
+    if hms.len() != 3
+        || !(1..=31).contains(&day)
+        || !(1970..=9999).contains(&year)
+        || hms[0] > 23
+        || hms[1] > 59
+        || hms[2] > 60
+    {
         return None;
     }
     // days from civil (Howard Hinnant's algorithm)
@@ -1071,6 +1079,35 @@ pub fn b64(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_dates_out_of_range_are_no_dates() {
+        let t = httpdate("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(
+            t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
+            784111777
+        );
+        let end = httpdate("Fri, 31 Dec 9999 23:59:60 GMT").unwrap();
+        assert_eq!(
+            end.duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            253402300800
+        );
+        for bad in [
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Mon, 01 Jan 1900 00:00:00 GMT",
+            "Sat, 01 Jan 0000 00:00:00 GMT",
+            "Fri, 31 Dec 99999999999999999 23:59:59 GMT",
+            "Fri, 31 Dec 2026 3000000000000000:00:00 GMT",
+            "Fri, 00 Dec 2026 00:00:00 GMT",
+            "Fri, 99999999999 Dec 2026 00:00:00 GMT",
+            "Fri, 31 Dec 2026 24:00:00 GMT",
+            "Fri, 31 Dec 2026 00:60:00 GMT",
+        ] {
+            assert_eq!(httpdate(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn debug_urls_leave_secrets_out() {
