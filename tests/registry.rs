@@ -2214,6 +2214,44 @@ fn a_tag_list_that_never_ends_is_refused() {
     assert!(t0.elapsed() < Duration::from_secs(60));
 }
 
+/// A registry that does not page (as distribution 2) sends every tag in
+/// one answer: 300,000 tags, 7 MB, are listed; an answer past the
+/// listing's byte budget (a million tags of 128 characters) is refused.
+#[test]
+fn one_big_tag_page_is_read_and_an_endless_one_refused() {
+    let tags: Vec<String> = (0..300_000).map(|i| format!("release-{i:012}")).collect();
+    let big = serde_json::to_vec(&json!({"name": "r", "tags": tags})).unwrap();
+    assert!(big.len() > 6 << 20);
+    let mut endless = br#"{"name": "r", "tags": ["a""#.to_vec();
+    endless.resize(endless.len() + 132_000_000, b' ');
+    endless.extend_from_slice(b"]}");
+    let reg = serve(None, move |req| match req.path.as_str() {
+        "/v2/" => Action::Respond(response("200 OK", &[], b"{}")),
+        "/v2/big/tags/list" => Action::Respond(response("200 OK", &[], &big)),
+        _ => Action::Respond(response("200 OK", &[], &endless)),
+    });
+    let out = json(&ok(lade().args([
+        "list-tags",
+        "--tls-verify=false",
+        &format!("docker://{reg}/big"),
+    ])));
+    let got = out["Tags"].as_array().unwrap();
+    assert_eq!(got.len(), 300_000);
+    assert_eq!(got[299_999], json!("release-000000299999"));
+    let err = fails_with(
+        lade().args([
+            "list-tags",
+            "--tls-verify=false",
+            &format!("docker://{reg}/endless"),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("tag list of endless is more than the 131004096 byte limit"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_tag_list_whose_next_page_repeats_is_refused_at_once() {
     let asked = Arc::new(Mutex::new(0usize));

@@ -445,8 +445,11 @@ impl ImageReference for RegistryRef {
     }
 }
 
-/// The most tags a repository listing is read for.
+/// The most tags a repository listing is read for, and the most bytes of
+/// its pages (a million tags of 128 characters, quoted, with commas): a
+/// registry that does not page (distribution 2) sends them all in one.
 const MAX_TAGS: usize = 1_000_000;
+const MAX_TAGS_BYTES: u64 = MAX_TAGS as u64 * 131 + 4096;
 /// Referrers of one image kept at most, and bytes of their pages.
 const MAX_REFERRERS: usize = 10_000;
 const MAX_REFERRERS_BYTES: usize = 16 << 20;
@@ -463,6 +466,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     let mut url = c.url(&format!("/v2/{repo}/tags/list"));
     let mut tags = Vec::new();
     let mut pages = std::collections::HashSet::from([url.clone()]);
+    let mut budget = MAX_TAGS_BYTES;
     for _ in 0..10_000 {
         let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
         if missing_is_empty && tags.is_empty() && resp.status().as_u16() == 404 {
@@ -472,9 +476,28 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             return Err(c.status_error("GET", &url, resp));
         }
         let link = header(&resp, "link");
-        let body = read_capped(resp, MAX_MANIFEST_SIZE, "tag list")?;
-        let t: Tags = serde_json::from_slice(&body)
-            .map_err(|e| Error::new(format!("registry {}: tag list: {e}", c.host)))?;
+        // Parsed as it arrives (no copy of the page in memory), within
+        // what is left of the listing's byte budget.
+        let mut body = std::io::BufReader::with_capacity(
+            1 << 16,
+            resp.into_body().into_reader().take(budget + 1),
+        );
+        let parsed = serde_json::from_reader::<_, Tags>(&mut body);
+        let left = body.into_inner().limit();
+        if left == 0 {
+            return Err(Error::new(format!(
+                "registry {}: tag list of {repo} is more than the {MAX_TAGS_BYTES} byte limit",
+                c.host
+            )));
+        }
+        budget = left - 1;
+        let t = parsed.map_err(|e| match e.is_io() {
+            true => Error::new(format!(
+                "registry {}: reading the tag list of {repo}: {e}",
+                c.host
+            )),
+            false => Error::new(format!("registry {}: tag list: {e}", c.host)),
+        })?;
         // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
         // another string would go into request URLs and file names.
         let page = t.tags.unwrap_or_default();
