@@ -678,3 +678,62 @@ fn pushed(
         serde_json::from_slice(&fs::read(dir.join("blobs/sha256").join(&d[7..])).unwrap()).unwrap();
     (d, m["layers"][0]["digest"].as_str().unwrap().to_string())
 }
+
+/// An image whose config has no `created`: inspect prints what skopeo
+/// prints, Go's zero time for a Docker manifest, null for an OCI one.
+#[test]
+fn inspect_of_a_config_without_created_is_skopeos() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let (layer, diff_id) = support::layer(&[("a.txt", b"a\n".to_vec())]);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    for (docker, mt, ct, lt) in [
+        (
+            true,
+            support::DOCKER_MANIFEST,
+            "application/vnd.docker.container.image.v1+json",
+            "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        ),
+        (
+            false,
+            support::OCI_MANIFEST,
+            "application/vnd.oci.image.config.v1+json",
+            "application/vnd.oci.image.layer.v1.tar+gzip",
+        ),
+    ] {
+        let d = t.path().join(format!("docker-{docker}"));
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("version"), VERSION).unwrap();
+        for blob in [&config, &layer] {
+            fs::write(d.join(&support::sha256(blob)[7..]), blob).unwrap();
+        }
+        let manifest = serde_json::json!({
+            "schemaVersion": 2, "mediaType": mt,
+            "config": {"mediaType": ct, "digest": support::sha256(&config), "size": config.len()},
+            "layers": [{"mediaType": lt, "digest": support::sha256(&layer), "size": layer.len()}],
+        });
+        fs::write(
+            d.join("manifest.json"),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        let name = format!("dir:{}", d.display());
+        let ours = common::json(&common::ok(common::lade().args(["inspect", &name])));
+        let theirs = common::json(&common::ok(skopeo().args(["inspect", &name])));
+        assert_eq!(ours["Created"], theirs["Created"], "{mt}");
+        assert_eq!(
+            ours["Created"],
+            if docker {
+                "0001-01-01T00:00:00Z".into()
+            } else {
+                serde_json::Value::Null
+            }
+        );
+    }
+}

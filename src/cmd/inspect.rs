@@ -9,7 +9,7 @@ use super::template::{self, Nil};
 use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::model::{Digest, DockerRef, ImageConfig, Platform, RawManifest};
+use crate::model::{Digest, DockerRef, ImageConfig, MediaType, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
@@ -101,11 +101,15 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         Some(Vec::new())
     };
     o.insert("RepoTags".into(), json!(tags));
-    // As Go writes the time.
+    // As Go writes the time; none is Go's zero time for a Docker image
+    // (skopeo reads its config into a time.Time), null for an OCI one.
     let created = config
         .created
         .as_deref()
-        .map(|t| template::go_json_time(t).unwrap_or_else(|| t.to_string()));
+        .map(|t| template::go_json_time(t).unwrap_or_else(|| t.to_string()))
+        .or_else(|| {
+            (raw.media_type == MediaType::DockerManifest).then(|| "0001-01-01T00:00:00Z".into())
+        });
     o.insert("Created".into(), json!(created));
     // From the config whatever the manifest format, as skopeo does.
     let docker_version = config.docker_version.clone().unwrap_or_default();
