@@ -717,6 +717,20 @@ fn sync_with_platforms_leaves_the_index_signature_out() {
     assert_eq!(tags["Tags"], serde_json::json!(["1"]));
     let sub = json(&raw(&format!("{dst}:1")));
     assert_eq!(sub["manifests"].as_array().unwrap().len(), 1);
+    // Again: the index written is unchanged, its signature left out again.
+    let err = ok_stderr(lade().args([
+        "sync",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--platform",
+        "linux/arm64",
+        src_repo,
+        &dst,
+    ]));
+    assert!(
+        err.contains("2 images: 0 copied, 1 unchanged, 0 failed, 1 left out"),
+        "{err}"
+    );
 }
 
 /// `inspect --config` prints the configuration as an OCI image config, as

@@ -1303,3 +1303,119 @@ fn parallelism_is_bounded() {
     );
     assert!(!err.contains("--jobs"), "{err}");
 }
+
+/// Images a sync writes changed (Docker ones converted for an oci:
+/// layout, a Docker list among them; platforms picked into a registry)
+/// are found unchanged by the next run: from their manifests, with no
+/// blob read or written and the layout's index.json left as it was. A tag
+/// moved at the source is copied again.
+#[test]
+fn images_written_changed_are_unchanged_the_next_time() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let mut named: Vec<(String, Value)> = (0..3)
+        .map(|i| {
+            (
+                format!("d{i}"),
+                image(&src_dir, "amd64", &format!("d{i}"), true, 64 * 1024),
+            )
+        })
+        .collect();
+    named.push((
+        "list".into(),
+        index(&src_dir, &["amd64", "arm64"], "list", true),
+    ));
+    named.push((
+        "oci".into(),
+        index(&src_dir, &["amd64", "arm64", "s390x"], "oci", false),
+    ));
+    let repo = unique("sync/changed");
+    for (tag, d) in &named {
+        push_layout(&reg, &src_dir, &repo, tag, d);
+    }
+    let proxy = Counter::start(&reg);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let blob_io = |log: &[String]| -> Vec<String> {
+        log.iter()
+            .filter(|l| l.contains("/blobs/"))
+            .cloned()
+            .collect()
+    };
+
+    // Into a layout: Docker images and the Docker list are converted.
+    let layout = t.path().join("layout");
+    let dst = format!("oci:{}", layout.display());
+    let err = ok_stderr(sync_cmd().args([&src, &dst]));
+    assert!(err.contains("5 images: 5 copied, 0 unchanged"), "{err}");
+    let index_json = layout.join("index.json");
+    let before = (
+        std::fs::read(&index_json).unwrap(),
+        std::fs::metadata(&index_json).unwrap().modified().unwrap(),
+    );
+    proxy.take();
+    let err = ok_stderr(sync_cmd().args([&src, &dst]));
+    assert!(err.contains("5 images: 0 copied, 5 unchanged"), "{err}");
+    let second = proxy.take();
+    assert_eq!(blob_io(&second), Vec::<String>::new(), "{second:#?}");
+    assert_eq!(
+        (
+            std::fs::read(&index_json).unwrap(),
+            std::fs::metadata(&index_json).unwrap().modified().unwrap()
+        ),
+        before
+    );
+    // A dry run says the same.
+    let out = ok_str(sync_cmd().args(["--dry-run", &src, &dst]));
+    assert!(!out.contains("would copy"), "{out}");
+    ok(lade().args(["fsck", "--store", &layout.display().to_string()]));
+
+    // Platforms picked, registry to registry.
+    let mirror = format!("docker://{}/{}", proxy.addr, unique("sync/picked"));
+    // (the indexes: the single images are for amd64)
+    let picked = || {
+        ok_stderr(
+            sync_cmd()
+                .args(["--platform", "linux/arm64", "--tag-regex", "^(list|oci)$"])
+                .args([&src, &mirror]),
+        )
+    };
+    let err = picked();
+    assert!(err.contains("2 images: 2 copied"), "{err}");
+    proxy.take();
+    let err = picked();
+    assert!(err.contains("2 images: 0 copied, 2 unchanged"), "{err}");
+    let again = proxy.take();
+    assert_eq!(blob_io(&again), Vec::<String>::new(), "{again:#?}");
+    assert!(!again.iter().any(|l| l.starts_with("PUT ")), "{again:#?}");
+
+    // A tag moved at the source: copied, the others unchanged.
+    let moved = index(&src_dir, &["amd64", "arm64"], "list-moved", true);
+    push_layout(&reg, &src_dir, &repo, "list", &moved);
+    named[3].1 = moved;
+    let err = ok_stderr(sync_cmd().args([&src, &dst]));
+    assert!(err.contains("5 images: 1 copied, 4 unchanged"), "{err}");
+    let err = picked();
+    assert!(err.contains("2 images: 1 copied, 1 unchanged"), "{err}");
+    // What the layout holds for it is the moved list, converted.
+    let got = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("{dst}:list"),
+    ])));
+    let want = json(
+        &std::fs::read(
+            src_dir
+                .join("blobs/sha256")
+                .join(&named[3].1["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    );
+    assert_eq!(got["manifests"].as_array().unwrap().len(), 2);
+    assert_eq!(got["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(want["mediaType"], DOCKER_LIST);
+    assert_ne!(
+        got["manifests"][0]["digest"],
+        want["manifests"][0]["digest"]
+    );
+}

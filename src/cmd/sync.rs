@@ -251,7 +251,7 @@ impl Report {
     /// come in order, from [`Self::count`].
     fn show(&mut self, it: &Item) {
         // The digest line first: once an image's line is out, so is it.
-        if let (Outcome::Copied(d, _) | Outcome::Unchanged(d), Some((f, file))) =
+        if let (Outcome::Copied(d, _) | Outcome::Unchanged(d, _), Some((f, file))) =
             (&it.outcome, &mut self.digestfile)
         {
             if let Err(e) = writeln!(file, "{d} {}", it.dest) {
@@ -263,7 +263,7 @@ impl Report {
         let say = Progress::new(self.progress).for_image(it.source.clone());
         match &it.outcome {
             Outcome::Copied(d, _) => say.message(&format!("{}: copied {d}", it.label)),
-            Outcome::Unchanged(d) => say.message(&format!("{}: unchanged {d}", it.label)),
+            Outcome::Unchanged(d, _) => say.message(&format!("{}: unchanged {d}", it.label)),
             Outcome::LeftOut(d, written) => say.message(&format!(
                 "{}: left out: its image {d} was written changed, as {written}",
                 it.label
@@ -285,7 +285,7 @@ impl Report {
             self.images += 1;
             match it.outcome {
                 Outcome::Copied(..) => self.copied += 1,
-                Outcome::Unchanged(_) => self.same += 1,
+                Outcome::Unchanged(..) => self.same += 1,
                 Outcome::WouldCopy(d) => {
                     self.would += 1;
                     let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());

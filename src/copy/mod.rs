@@ -30,7 +30,9 @@ use crate::fsutil::read_capped;
 use crate::model::{
     Compression, Descriptor, Digest, ImageConfig, Platform, RawManifest, MAX_MANIFEST_SIZE,
 };
-use crate::transport::{BlobInfo, ImageDestination, ImageReference, ImageSource, TransportOptions};
+use crate::transport::{
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, TransportOptions,
+};
 use crate::verify::VerifyingReader;
 use blob::{try_copy_blob, Step};
 pub use index::MultiArch;
@@ -357,7 +359,34 @@ fn copy_index(
     progress: &Progress,
     counts: &mut (usize, usize),
 ) -> Result<RawManifest> {
-    let props = dst.properties();
+    let out = index_out(src, top, &dst.properties(), opts, |entry, raw| {
+        let Some(raw) = raw else {
+            if !dst.has_manifest(&entry.digest)? {
+                return Err(Error::new(
+                    "--multi-arch index-only: the destination does not have this instance; \
+                     copy it first (or use --all; a dir: or oci-archive: destination is \
+                     written whole, so it never has)",
+                ));
+            }
+            return Ok(Some(entry.clone()));
+        };
+        let out = copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts)?;
+        Ok(Some(written_entry(entry, &out)))
+    })?;
+    Ok(out.expect("every instance copied"))
+}
+
+/// The index to write for index `top` into a destination with `props`:
+/// the entries `opts` selects, each as `instance` makes it from the entry
+/// and its manifest (None with --multi-arch index-only). None when
+/// `instance` cannot tell (None) for one of them.
+fn index_out(
+    src: &dyn ImageSource,
+    top: &RawManifest,
+    props: &DestProperties,
+    opts: &CopyOptions,
+    mut instance: impl FnMut(&Descriptor, Option<RawManifest>) -> Result<Option<Descriptor>>,
+) -> Result<Option<RawManifest>> {
     if !props.holds_index() {
         return Err(Error::new(
             "the destination cannot hold a multi-platform index; copy one platform \
@@ -370,31 +399,21 @@ fn copy_index(
     for &i in &sel.entries {
         let entry = &index.manifests[i];
         let ctx = |e: Error| e.context(format!("instance {}", entry.digest));
-        if !sel.copy_instances {
-            if !dst.has_manifest(&entry.digest).map_err(ctx)? {
-                return Err(ctx(Error::new(
-                    "--multi-arch index-only: the destination does not have this instance; \
-                     copy it first (or use --all; a dir: or oci-archive: destination is \
-                     written whole, so it never has)",
-                )));
+        let raw = if sel.copy_instances {
+            if !entry.media_type.is_manifest() {
+                return Err(ctx(Error::new(format!(
+                    "cannot copy a {} inside an index",
+                    entry.media_type
+                ))));
             }
-            written.push(entry.clone());
-            continue;
+            Some(get_listed_manifest(src, entry).map_err(ctx)?)
+        } else {
+            None
+        };
+        match instance(entry, raw).map_err(ctx)? {
+            Some(d) => written.push(d),
+            None => return Ok(None),
         }
-        if !entry.media_type.is_manifest() {
-            return Err(ctx(Error::new(format!(
-                "cannot copy a {} inside an index",
-                entry.media_type
-            ))));
-        }
-        let raw = get_listed_manifest(src, entry).map_err(ctx)?;
-        let out =
-            copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts).map_err(ctx)?;
-        let mut d = entry.clone();
-        d.media_type = out.media_type.clone();
-        d.digest = out.digest.clone();
-        d.size = out.bytes.len() as u64;
-        written.push(d);
     }
     let out = index::assemble(top, &index, &sel, written, &props.manifest_types)?;
     if opts.preserve_digests && out.digest != top.digest {
@@ -403,7 +422,67 @@ fn copy_index(
             out.digest, top.digest
         )));
     }
-    Ok(out)
+    Ok(Some(out))
+}
+
+/// An index's `entry` as written: the manifest `out` in its place.
+fn written_entry(entry: &Descriptor, out: &RawManifest) -> Descriptor {
+    let mut d = entry.clone();
+    d.media_type = out.media_type.clone();
+    d.digest = out.digest.clone();
+    d.size = out.bytes.len() as u64;
+    d
+}
+
+/// What the user asked of the manifests and layers.
+fn wants(opts: &CopyOptions) -> Wants {
+    Wants {
+        format: opts.format,
+        compression: opts.compression,
+        compress_plain: opts.compress_plain,
+        preserve_digests: opts.preserve_digests,
+    }
+}
+
+/// The digest a copy of `src` into a destination with `props` would
+/// write, where that is known from manifests alone: the instance picked,
+/// the index of the platforms picked, manifests converted to a format
+/// the destination takes, but no layer changed (recompressed layers get
+/// digests known only once made): None then. For `sync`, which then
+/// finds an image written changed unchanged since, without copying it.
+pub fn planned_digest(
+    src: &dyn ImageSource,
+    props: &DestProperties,
+    opts: &CopyOptions,
+) -> Result<Option<Digest>> {
+    let planned = |raw: RawManifest| -> Result<Option<RawManifest>> {
+        let manifest = raw.manifest()?;
+        let plan = plan::plan(&raw.media_type, &manifest, props, wants(opts))?;
+        if plan.layers.iter().any(|a| *a != plan::LayerAction::Keep) {
+            return Ok(None);
+        }
+        if !plan.rewrite {
+            return Ok(Some(raw));
+        }
+        let layers = plan::convert_layers(&manifest.layers, plan.format)?;
+        plan::rewritten(&manifest, plan.format, layers).map(Some)
+    };
+    let top = src.get_manifest(None)?;
+    let out = if !top.is_index() {
+        planned(top)?
+    } else if let Some(p) = index::one_image(
+        &opts.multi_arch,
+        opts.platform.as_ref(),
+        props.holds_index(),
+    ) {
+        planned(select_manifest(src, p)?)?
+    } else {
+        index_out(src, &top, props, opts, |entry, raw| match raw {
+            None => Ok(Some(entry.clone())),
+            Some(raw) => Ok(planned(raw)?.map(|out| written_entry(entry, &out))),
+        })?
+    };
+    Ok(out.map(|m| m.digest))
 }
 
 /// Copy one image manifest's blobs and, for an instance of an index
@@ -421,13 +500,7 @@ fn copy_single(
 ) -> Result<RawManifest> {
     let manifest = raw.manifest()?;
     let props = dst.properties();
-    let wants = Wants {
-        format: opts.format,
-        compression: opts.compression,
-        compress_plain: opts.compress_plain,
-        preserve_digests: opts.preserve_digests,
-    };
-    let plan = plan::plan(&raw.media_type, &manifest, &props, wants)?;
+    let plan = plan::plan(&raw.media_type, &manifest, &props, wants(opts))?;
 
     // The config: read whole, verified; its diff_ids check decompressed layers.
     let config_bytes = read_config(src, &manifest.config)?;

@@ -46,8 +46,10 @@ pub enum Outcome {
     /// Copied; the digest written, and the source's where the image was
     /// written changed (another digest).
     Copied(Digest, Option<Digest>),
-    /// The destination already holds this digest.
-    Unchanged(Digest),
+    /// The destination already holds this image: the digest there, and
+    /// the source's where the image is written changed (converted,
+    /// platforms picked: another digest).
+    Unchanged(Digest, Option<Digest>),
     /// --dry-run: would be copied (the source digest, when known).
     WouldCopy(Option<Digest>),
     /// Not attempted: an earlier image failed (without --keep-going).
@@ -446,7 +448,9 @@ pub fn run(
     let changed: HashMap<Digest, Digest> = items
         .iter()
         .filter_map(|(_, it)| match &it.outcome {
-            Outcome::Copied(written, Some(source)) => Some((source.clone(), written.clone())),
+            Outcome::Copied(written, Some(source)) | Outcome::Unchanged(written, Some(source)) => {
+                Some((source.clone(), written.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -458,8 +462,10 @@ pub fn run(
     let mut synced: std::collections::HashSet<Digest> = items
         .iter()
         .filter_map(|(_, it)| match &it.outcome {
-            Outcome::Copied(d, None) | Outcome::Unchanged(d) => Some(d.clone()),
-            Outcome::Copied(_, Some(source)) => Some(source.clone()),
+            Outcome::Copied(d, None) | Outcome::Unchanged(d, None) => Some(d.clone()),
+            Outcome::Copied(_, Some(source)) | Outcome::Unchanged(_, Some(source)) => {
+                Some(source.clone())
+            }
             Outcome::WouldCopy(d) => d.clone(),
             _ => None,
         })
@@ -474,7 +480,7 @@ pub fn run(
     };
     if unmatched(&synced) {
         for (_, it) in &items {
-            if !matches!(it.outcome, Outcome::Copied(..) | Outcome::Unchanged(_)) {
+            if !matches!(it.outcome, Outcome::Copied(..) | Outcome::Unchanged(..)) {
                 continue;
             }
             let top = crate::transport::parse(&it.source)
@@ -539,7 +545,21 @@ fn sync_one(
         let have = look(src, false)?;
         if let (Some(h), Some(d)) = (&have, &there) {
             if h == d {
-                return Ok(Outcome::Unchanged(h.clone()));
+                return Ok(Outcome::Unchanged(h.clone(), None));
+            }
+            // An image this sync writes changed (converted, platforms
+            // picked) is unchanged when what it would write now is what
+            // is there: known from the source's manifests (a few small
+            // reads), where no layer would change. Otherwise (or when that
+            // cannot be read) it is copied, as any other.
+            let planned = || -> Result<Option<Digest>> {
+                let Some(props) = to.dest_properties() else {
+                    return Ok(None);
+                };
+                crate::copy::planned_digest(&*src.source(t)?, &props, &opts.copy)
+            };
+            if planned().ok().flatten().as_ref() == Some(d) {
+                return Ok(Outcome::Unchanged(d.clone(), Some(h.clone())));
             }
         }
         if opts.dry_run {
@@ -560,7 +580,7 @@ fn sync_one(
         .and_then(|t| attachment_tag(&t).map(|(_, suffix)| suffix.is_none()))
         .unwrap_or(false);
     if fallback && there.as_ref() == Some(&report.manifest_digest) {
-        return Ok(Outcome::Unchanged(report.manifest_digest));
+        return Ok(Outcome::Unchanged(report.manifest_digest, None));
     }
     let changed = report
         .source_digest

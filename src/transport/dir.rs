@@ -51,9 +51,7 @@ use crate::fsutil::{
     commit_added, forget_added, forget_added_paths, fsync_dir, link_verified,
     open_regular_nofollow, read_capped, temp_file_in, track_added,
 };
-use crate::model::{
-    Algorithm, Descriptor, Digest, HashingWriter, MediaType, RawManifest, MAX_MANIFEST_SIZE,
-};
+use crate::model::{Algorithm, Descriptor, Digest, HashingWriter, RawManifest, MAX_MANIFEST_SIZE};
 use crate::store::copy_buffered;
 
 /// The content of the `version` file.
@@ -94,6 +92,10 @@ impl fmt::Display for DirRef {
 }
 
 impl ImageReference for DirRef {
+    fn dest_properties(&self) -> Option<DestProperties> {
+        Some(DestProperties::as_they_are())
+    }
+
     fn transport(&self) -> &'static str {
         "dir"
     }
@@ -429,18 +431,7 @@ fn remove_any(p: &Path) -> io::Result<()> {
 
 impl ImageDestination for DirDest {
     fn properties(&self) -> DestProperties {
-        DestProperties {
-            manifest_types: vec![
-                MediaType::OciManifest,
-                MediaType::DockerManifest,
-                MediaType::OciIndex,
-                MediaType::DockerList,
-            ],
-            required_compression: None,
-            also_keeps: &[],
-            concurrent_writes: true,
-            preserves_digests: true,
-        }
+        DestProperties::as_they_are()
     }
 
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {

@@ -171,6 +171,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         false
     }
 
+    /// The [`ImageDestination::properties`] a destination opened here
+    /// would have, where they are known without opening it (`sync` asks,
+    /// for images it wrote changed). Default: not known.
+    fn dest_properties(&self) -> Option<DestProperties> {
+        None
+    }
+
     /// Where `sync` writes the image it read from a source named `image`
     /// (a Docker reference such as `registry:5000/team/app:1`, when the
     /// source has one), under `tag`. Default: [`Self::with_tag`] — a
@@ -346,6 +353,23 @@ pub struct DestProperties {
 }
 
 impl DestProperties {
+    /// A destination that takes every manifest type and layer as it is
+    /// (a registry, a `dir:` image).
+    pub fn as_they_are() -> DestProperties {
+        DestProperties {
+            manifest_types: vec![
+                MediaType::OciManifest,
+                MediaType::DockerManifest,
+                MediaType::OciIndex,
+                MediaType::DockerList,
+            ],
+            required_compression: None,
+            also_keeps: &[],
+            concurrent_writes: true,
+            preserves_digests: true,
+        }
+    }
+
     /// Can the destination hold a multi-image index?
     pub fn holds_index(&self) -> bool {
         self.manifest_types.iter().any(|t| t.is_index())

@@ -177,7 +177,23 @@ pub(crate) fn fmt_path_ref(
     Ok(())
 }
 
+/// An `oci:` destination's properties: OCI manifests only (Docker ones
+/// are converted on the way in).
+fn properties() -> DestProperties {
+    DestProperties {
+        manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
+        required_compression: None,
+        also_keeps: &[],
+        concurrent_writes: true,
+        preserves_digests: true,
+    }
+}
+
 impl ImageReference for OciRef {
+    fn dest_properties(&self) -> Option<DestProperties> {
+        Some(properties())
+    }
+
     fn transport(&self) -> &'static str {
         "oci"
     }
@@ -528,13 +544,7 @@ impl Drop for LayoutDest {
 
 impl ImageDestination for LayoutDest {
     fn properties(&self) -> DestProperties {
-        DestProperties {
-            manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
-            required_compression: None,
-            also_keeps: &[],
-            concurrent_writes: true,
-            preserves_digests: true,
-        }
+        properties()
     }
 
     fn blob_scope(&self) -> Option<String> {

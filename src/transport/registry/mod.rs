@@ -38,7 +38,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::fsutil::read_up_to;
-use crate::model::media_type::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
+use crate::model::media_type::OCI_INDEX;
 use crate::model::reference::valid_tag;
 use crate::model::{Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE};
 use client::{header, read_capped, Client, ReqBody};
@@ -311,6 +311,10 @@ application/vnd.docker.distribution.manifest.v2+json, \
 application/vnd.docker.distribution.manifest.list.v2+json";
 
 impl ImageReference for RegistryRef {
+    fn dest_properties(&self) -> Option<DestProperties> {
+        Some(DestProperties::as_they_are())
+    }
+
     fn transport(&self) -> &'static str {
         "docker"
     }
@@ -1279,18 +1283,7 @@ fn with_query(url: &str, q: &str) -> String {
 
 impl ImageDestination for RegistryDest {
     fn properties(&self) -> DestProperties {
-        DestProperties {
-            manifest_types: vec![
-                MediaType::parse(OCI_MANIFEST),
-                MediaType::parse(DOCKER_MANIFEST),
-                MediaType::parse(OCI_INDEX),
-                MediaType::parse(DOCKER_LIST),
-            ],
-            required_compression: None,
-            also_keeps: &[],
-            concurrent_writes: true,
-            preserves_digests: true,
-        }
+        DestProperties::as_they_are()
     }
 
     fn parallel_transfers(&self) -> usize {
