@@ -457,3 +457,8 @@ complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subc
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand sync" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand inspect" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand delete" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"

@@ -2,6 +2,8 @@
 //! committed. This test regenerates them and fails when they drift.
 //! To update: `LADE_REGEN=1 cargo test --test docs`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
@@ -141,9 +143,12 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
     ] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "lade", &mut buf);
-        if shell == Shell::Bash {
-            buf = bash_transports(bash_equals_values(buf));
-        }
+        buf = match shell {
+            Shell::Bash => bash_transports(bash_equals_values(buf)),
+            Shell::Zsh => zsh_transports(buf),
+            Shell::Fish => fish_transports(buf),
+            _ => buf,
+        };
         files.push((PathBuf::from(format!("completions/{file}")), buf));
     }
     files
@@ -245,6 +250,69 @@ fn bash_transports(script: Vec<u8>) -> Vec<u8> {
     script
         .replacen(anchor, &format!("{snippet}{anchor}"), 1)
         .into_bytes()
+}
+
+/// The transports as an image name begins with them (`docker://`, `oci:`).
+fn transport_words() -> Vec<String> {
+    lade::transport::TRANSPORTS
+        .iter()
+        .map(|(t, _)| match *t {
+            "docker" => "docker://".to_string(),
+            t => format!("{t}:"),
+        })
+        .collect()
+}
+
+/// zsh: the image names of those commands complete as transports (no
+/// space after) as well as files, through `_lade_image_names`.
+fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
+    let script = String::from_utf8(script).expect("the script is UTF-8");
+    let func = format!(
+        "_lade_image_names() {{\n    if [[ $PREFIX != *:* && $PREFIX != -* ]]; then\n        \
+         compadd -S '' -- {}\n    fi\n    _default\n}}\n\n",
+        transport_words().join(" ")
+    );
+    let mut out = String::new();
+    let mut block = "";
+    let mut changed = 0;
+    for line in script.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('(') && t.ends_with(')') {
+            block = IMAGE_COMMANDS
+                .iter()
+                .find(|c| t == format!("({c})"))
+                .copied()
+                .unwrap_or("");
+        }
+        let positional = line.starts_with("':") || line.starts_with("'*::");
+        if !block.is_empty() && positional && line.ends_with(":_default' \\\n") {
+            out.push_str(&line.replace(":_default' \\\n", ":_lade_image_names' \\\n"));
+            changed += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    assert_eq!(
+        changed, 6,
+        "clap's zsh script changed: {changed} image arguments found"
+    );
+    let anchor = "_lade() {\n";
+    assert!(out.contains(anchor), "clap's zsh script changed");
+    out.replacen(anchor, &format!("{func}{anchor}"), 1)
+        .into_bytes()
+}
+
+/// fish: the transports where those commands take an image name (fish
+/// adds no space after one ending in `:` or `/`).
+fn fish_transports(mut script: Vec<u8>) -> Vec<u8> {
+    let words = transport_words().join(" ");
+    for c in IMAGE_COMMANDS {
+        script.extend_from_slice(
+            format!("complete -c lade -n \"__fish_lade_using_subcommand {c}\" -a \"{words}\"\n")
+                .as_bytes(),
+        );
+    }
+    script
 }
 
 /// clap_mangen writes a short-only flag in the synopsis as `[-w ]`: the
@@ -377,5 +445,79 @@ fn help_of_help() {
         assert!(out.status.success(), "{flag}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Usage: lade help [COMMAND]"), "{text}");
+    }
+}
+
+/// zsh and fish complete the transports where an image name of copy,
+/// sync, inspect, list-tags or delete begins, and no space follows one;
+/// a command taking no image name is not offered them. (Run in an empty
+/// directory, so that no file name matches.)
+#[test]
+fn zsh_and_fish_complete_transports() {
+    let empty = tempfile::tempdir().unwrap();
+    let completions = root().join("completions");
+    if common::require_tool("fish") {
+        let out = std::process::Command::new("fish")
+            .current_dir(empty.path())
+            .arg("-c")
+            .arg(format!(
+                "source '{}'
+                 complete -C 'lade copy doc'; echo ---
+                 complete -C 'lade --debug inspect oc'; echo ---
+                 complete -C 'lade sync docker://r/a di'; echo ---
+                 complete -C 'lade cat-blob doc'; echo ---",
+                completions.join("lade.fish").display()
+            ))
+            .output()
+            .expect("fish runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let parts: Vec<&str> = text.split("---\n").collect();
+        assert_eq!(
+            parts[0], "docker://\ndocker-archive:\ndocker-daemon:\n",
+            "{text}"
+        );
+        assert_eq!(parts[1], "oci:\noci-archive:\n", "{text}");
+        assert_eq!(parts[2], "dir:\n", "{text}");
+        assert_eq!(parts[3], "", "{text}");
+    }
+    if common::require_tool("zsh") {
+        // An interactive zsh on a pseudo-terminal: TAB lists the
+        // candidates; a unique one is inserted whole, with no space after
+        // it (`lade` here prints its arguments).
+        let script = format!(
+            r#"zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z 'PS1="> "; fpath=({} $fpath); autoload -U compinit; compinit -u -D; lade() {{ print -r -- "ARGS:$*" }}'
+sleep 1
+zpty -n -w z $'lade copy doc\t'
+sleep 1
+zpty -n -w z $'\t'
+sleep 1
+zpty -n -w z $'\C-u'
+zpty -n -w z $'lade delete docker-d\t'
+sleep 1
+zpty -n -w z $'X\n'
+sleep 1
+zpty -n -w z $'lade ls-refs doc\t\t'
+sleep 1
+out=
+while zpty -r -t z chunk; do out+=$chunk; done
+print -r -- "$out"
+zpty -d z
+"#,
+            completions.display()
+        );
+        let out = std::process::Command::new("zsh")
+            .current_dir(empty.path())
+            .args(["-f", "-c", &script])
+            .output()
+            .expect("zsh runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for t in ["docker://", "docker-daemon:", "docker-archive:"] {
+            assert!(text.contains(t), "{t}: {text}");
+        }
+        assert!(text.contains("ARGS:delete docker-daemon:X"), "{text}");
+        // ls-refs takes no image name: nothing offered, nothing inserted.
+        assert!(!text.contains("ls-refs docker"), "{text}");
     }
 }
