@@ -3427,6 +3427,16 @@ fn stalling_registry() -> (String, String, Arc<AtomicUsize>) {
                     let p = req.path.as_str();
                     let (status, ct, body): (&str, &str, &[u8]) = if p == "/v2/" {
                         ("200 OK", "application/json", b"{}")
+                    } else if p.contains("/mute/manifests/") {
+                        // Half the manifest, then nothing more.
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\n\r\n",
+                            manifest.len()
+                        );
+                        let _ = c.write_all(head.as_bytes());
+                        let _ = c.write_all(&manifest[..manifest.len() / 2]);
+                        std::thread::sleep(Duration::from_secs(60));
+                        return;
                     } else if p.contains("/manifests/") {
                         (
                             "200 OK",
@@ -3666,6 +3676,19 @@ fn a_registry_gone_silent_fails_after_the_idle_timeout() {
     assert!(stalls.load(Ordering::SeqCst) >= 2, "{err}");
     assert!(took < Duration::from_secs(20), "{took:?}");
     assert!(blob_count(&d) <= 1, "only the config, if anything");
+    // A manifest that stops midway is said the same way.
+    let err = fails_with(
+        lade().env("LADE_IDLE_TIMEOUT", "1s").args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{addr}/mute:1"),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("reading manifest") && err.contains("carried no data for 1s"),
+        "{err}"
+    );
     // A bad value is refused, not taken as no limit.
     let err = fails_with(
         lade().env("LADE_IDLE_TIMEOUT", "soon").args([

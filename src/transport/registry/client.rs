@@ -1008,7 +1008,14 @@ pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>
         .into_reader()
         .take(cap + 1)
         .read_to_end(&mut v)
-        .map_err(|e| Error::new(format!("reading {what}: {e}")))?;
+        .map_err(|e| {
+            let why = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<ureq::Error>())
+                .and_then(timeout_message)
+                .unwrap_or_else(|| e.to_string());
+            Error::new(format!("reading {what}: {why}"))
+        })?;
     if v.len() as u64 > cap {
         return Err(Error::new(format!(
             "{what} is more than the {cap} byte limit"
