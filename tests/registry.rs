@@ -657,7 +657,11 @@ fn list_tags_lists_all_and_delete_removes() {
     let err = fails_with(lade().args(["delete", INSECURE, &first]), 1);
     // (the name said once)
     assert_eq!(err.matches(&first).count(), 1, "{err}");
-    assert!(err.contains("manifest unknown"), "{err}");
+    // (the request said, as by digest)
+    assert!(
+        err.contains("HEAD /v2/") && err.contains("404 Not Found: manifest unknown"),
+        "{err}"
+    );
 
     // A repository holding an image pushed by digest only has no tag
     // list (404): inspect shows the image with no tags, as it is there.

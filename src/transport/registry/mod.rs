@@ -257,8 +257,13 @@ impl RegistryRef {
         if let Some(d) = &self.r.digest {
             return Ok(d.clone());
         }
-        self.head_manifest(c, &self.reference(), false)?
-            .ok_or_else(|| Error::not_found("manifest unknown"))
+        let reference = self.reference();
+        self.head_manifest(c, &reference, false)?.ok_or_else(|| {
+            Error::not_found(format!(
+                "registry {}: HEAD /v2/{}/manifests/{reference}: 404 Not Found: manifest unknown",
+                c.host, self.r.path
+            ))
+        })
     }
 
     /// HEAD a manifest by tag or digest: its Docker-Content-Digest, None on 404.
