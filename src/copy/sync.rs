@@ -21,7 +21,7 @@ use regex::Regex;
 
 use super::jobs::Jobs;
 use super::referrers::{attachment_tag, ReferrerMode};
-use super::{copy_image, CopyOptions};
+use super::{copy_image, CopyOptions, MultiArch};
 use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
 use crate::transport::ImageReference;
@@ -544,22 +544,32 @@ fn sync_one(
     if there.is_some() || opts.dry_run {
         let have = look(src, false)?;
         if let (Some(h), Some(d)) = (&have, &there) {
-            if h == d {
+            // Copied as it is (whole indexes, the source's format): the
+            // same digest is the same image.
+            let c = &opts.copy;
+            let as_is = matches!(c.multi_arch, MultiArch::All | MultiArch::IndexOnly)
+                && c.format.is_none()
+                && c.compression.is_none();
+            if h == d && as_is {
                 return Ok(Outcome::Unchanged(h.clone(), None));
             }
             // An image this sync writes changed (converted, platforms
-            // picked) is unchanged when what it would write now is what
-            // is there: known from the source's manifests (a few small
-            // reads), where no layer would change. Otherwise (or when that
-            // cannot be read) it is copied, as any other.
+            // picked, another format) is unchanged when what it would
+            // write now is what is there: known from the source's
+            // manifests (a few small reads), where no layer would change.
+            // Otherwise (or when that cannot be read) it is copied, as any
+            // other; so is one whose digest is the source's where the
+            // options would now write another (a --platform subset of an
+            // index mirrored whole before).
             let planned = || -> Result<Option<Digest>> {
                 let Some(props) = to.dest_properties() else {
                     return Ok(None);
                 };
-                crate::copy::planned_digest(&*src.source(t)?, &props, &opts.copy)
+                crate::copy::planned_digest(&*src.source(t)?, &props, c)
             };
             if planned().ok().flatten().as_ref() == Some(d) {
-                return Ok(Outcome::Unchanged(d.clone(), Some(h.clone())));
+                let changed = (h != d).then(|| h.clone());
+                return Ok(Outcome::Unchanged(d.clone(), changed));
             }
         }
         if opts.dry_run {
