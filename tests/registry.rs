@@ -2229,9 +2229,17 @@ fn one_big_tag_page_is_read_and_an_endless_one_refused() {
     let mut endless = br#"{"name": "r", "tags": ["a""#.to_vec();
     endless.resize(endless.len() + 132_000_000, b' ');
     endless.extend_from_slice(b"]}");
+    // 30 million one-letter tags in 120 MB: within the byte budget, but
+    // refused at the millionth, not all parsed into memory first.
+    let mut short = br#"{"name": "r", "tags": ["a""#.to_vec();
+    for _ in 0..30_000_000 {
+        short.extend_from_slice(br#","a""#);
+    }
+    short.extend_from_slice(b"]}");
     let reg = serve(None, move |req| match req.path.as_str() {
         "/v2/" => Action::Respond(response("200 OK", &[], b"{}")),
         "/v2/big/tags/list" => Action::Respond(response("200 OK", &[], &big)),
+        "/v2/short/tags/list" => Action::Respond(response("200 OK", &[], &short)),
         _ => Action::Respond(response("200 OK", &[], &endless)),
     });
     let out = json(&ok(lade().args([
@@ -2254,6 +2262,23 @@ fn one_big_tag_page_is_read_and_an_endless_one_refused() {
         err.contains("tag list of endless is more than the 131004096 byte limit"),
         "{err}"
     );
+    if require_tool("/usr/bin/time") {
+        let out = run(Command::new("/usr/bin/time").args([
+            "-f",
+            "maxrss=%M",
+            env!("CARGO_BIN_EXE_lade"),
+            "list-tags",
+            "--tls-verify=false",
+            &format!("docker://{reg}/short"),
+        ]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("tag list of short goes past 1000000 tags"),
+            "{err}"
+        );
+        let kb: u64 = err.split("maxrss=").nth(1).unwrap().trim().parse().unwrap();
+        assert!(kb < 200_000, "peak RSS {kb} KB: {err}");
+    }
 }
 
 #[test]

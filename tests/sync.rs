@@ -1374,17 +1374,41 @@ fn images_written_changed_are_unchanged_the_next_time() {
     let layout2 = t.path().join("layout2");
     let dst2 = format!("oci:{}", layout2.display());
     ok(sync_cmd().args(["--tag-regex", "^oci$", &src, &dst2]));
-    let err = ok_stderr(sync_cmd().args(["--platform", "linux/arm64", "--tag-regex", "^oci$", &src, &dst2]));
+    let err = ok_stderr(sync_cmd().args([
+        "--platform",
+        "linux/arm64",
+        "--tag-regex",
+        "^oci$",
+        &src,
+        &dst2,
+    ]));
     assert!(err.contains("1 copied, 0 unchanged"), "{err}");
-    let got = json(&ok(lade().args(["inspect", "--raw", &format!("{dst2}:oci")])));
+    let got = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("{dst2}:oci"),
+    ])));
     assert_eq!(got["manifests"].as_array().unwrap().len(), 1, "{got}");
-    let err = ok_stderr(sync_cmd().args(["--platform", "linux/arm64", "--tag-regex", "^oci$", &src, &dst2]));
+    let err = ok_stderr(sync_cmd().args([
+        "--platform",
+        "linux/arm64",
+        "--tag-regex",
+        "^oci$",
+        &src,
+        &dst2,
+    ]));
     assert!(err.contains("0 copied, 1 unchanged"), "{err}");
     let mirror2 = format!("docker://{}/{}", proxy.addr, unique("sync/format"));
     ok(sync_cmd().args(["--tag-regex", "^oci$", &src, &mirror2]));
-    let err = ok_stderr(sync_cmd().args(["--format", "v2s2", "--tag-regex", "^oci$", &src, &mirror2]));
+    let err =
+        ok_stderr(sync_cmd().args(["--format", "v2s2", "--tag-regex", "^oci$", &src, &mirror2]));
     assert!(err.contains("1 copied, 0 unchanged"), "{err}");
-    let got = json(&ok(lade().args(["inspect", "--raw", "--tls-verify=false", &format!("{mirror2}:oci")])));
+    let got = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("{mirror2}:oci"),
+    ])));
     assert_eq!(got["mediaType"], DOCKER_LIST, "{got}");
 
     // Platforms picked, registry to registry.

@@ -467,10 +467,6 @@ const MAX_REFERRERS_BYTES: usize = 16 << 20;
 /// process (see `listed_tags`). With `missing_is_empty`, a repository
 /// the registry does not know (404) has no tags.
 pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Tags {
-        tags: Option<Vec<String>>,
-    }
     let scope = vec![format!("repository:{repo}:pull")];
     let mut url = c.url(&format!("/v2/{repo}/tags/list"));
     let mut tags = Vec::new();
@@ -491,7 +487,12 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             1 << 16,
             resp.into_body().into_reader().take(budget + 1),
         );
-        let parsed = serde_json::from_reader::<_, Tags>(&mut body);
+        let parsed = {
+            let mut de = serde_json::Deserializer::from_reader(&mut body);
+            let room = MAX_TAGS - tags.len();
+            serde::de::DeserializeSeed::deserialize(TagPage { room }, &mut de)
+                .and_then(|page| de.end().map(|()| page))
+        };
         let left = body.into_inner().limit();
         if left == 0 {
             return Err(Error::new(format!(
@@ -500,16 +501,19 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             )));
         }
         budget = left - 1;
-        let t = parsed.map_err(|e| match e.is_io() {
+        let page = parsed.map_err(|e| match e.is_io() {
             true => Error::new(format!(
                 "registry {}: reading the tag list of {repo}: {e}",
+                c.host
+            )),
+            false if e.to_string().starts_with(TOO_MANY_TAGS) => Error::new(format!(
+                "registry {}: tag list of {repo} goes past {MAX_TAGS} tags; refusing the rest",
                 c.host
             )),
             false => Error::new(format!("registry {}: tag list: {e}", c.host)),
         })?;
         // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
         // another string would go into request URLs and file names.
-        let page = t.tags.unwrap_or_default();
         if let Some(bad) = page.iter().find(|t| !valid_tag(t)) {
             let shown: String = crate::error::escape_controls(bad)
                 .chars()
@@ -537,6 +541,93 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         "registry {}: tag list of {repo} does not end",
         c.host
     )))
+}
+
+const TOO_MANY_TAGS: &str = "more tags than allowed";
+
+/// One page of a tag listing, `{"tags": [...]}` (null: none), parsed with
+/// no more than `room` tags kept: past that the parse fails at once, so a
+/// page of millions of short tags never becomes millions of strings.
+struct TagPage {
+    room: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TagPage {
+    type Value = Vec<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TagPage {
+    type Value = Vec<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object with a list of tags")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut tags = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "tags" {
+                tags = map.next_value_seed(TagList { room: self.room })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(tags)
+    }
+}
+
+/// The `tags` array (or null) of a [`TagPage`].
+struct TagList {
+    room: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for TagList {
+    type Value = Vec<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TagList {
+    type Value = Vec<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of tags")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut tags = Vec::new();
+        while let Some(t) = seq.next_element::<String>()? {
+            if tags.len() == self.room {
+                return Err(serde::de::Error::custom(TOO_MANY_TAGS));
+            }
+            tags.push(t);
+        }
+        Ok(tags)
+    }
 }
 
 /// The URL of a listing's next page, unless a page before had it (the
