@@ -1439,6 +1439,9 @@ fn the_image_chosen_for_a_platform_is_skopeos() {
             .iter()
             .map(|d| {
                 let p = &d["platform"];
+                if p.is_null() {
+                    return "none".to_string();
+                }
                 match p["variant"].as_str() {
                     Some(v) => format!(
                         "{}/{}/{v}",
@@ -1464,6 +1467,12 @@ fn the_image_chosen_for_a_platform_is_skopeos() {
     assert_eq!(
         kept("twice", &["linux/amd64"]),
         ["linux/amd64", "linux/amd64"]
+    );
+    // the entry naming no platform is the last resort here too
+    assert_eq!(kept("none_first", &["linux/s390x"]), ["none"]);
+    assert_eq!(
+        kept("none_first", &["linux/s390x", "linux/arm64"]),
+        ["none", "linux/arm64/v8"]
     );
     let e = fails_with(
         lade().args([

@@ -73,12 +73,7 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
             // of that platform: a gzip and a zstd image, say).
             let mut keep = vec![false; index.manifests.len()];
             for w in want {
-                let want = w.candidates();
-                let ranks: Vec<Option<usize>> = index
-                    .manifests
-                    .iter()
-                    .map(|d| d.platform.as_ref().and_then(|p| p.rank_for(&want)))
-                    .collect();
+                let ranks = index.platform_ranks(w);
                 let Some(best) = ranks.iter().flatten().min() else {
                     return Err(Error::not_found(format!(
                         "the index has no image for {w} (it has {})",
@@ -109,10 +104,20 @@ pub fn platforms_of(index: &Index) -> String {
         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
         .filter(|p| seen.insert(p.clone()))
         .collect();
-    match v.len() {
+    let none = index
+        .manifests
+        .iter()
+        .filter(|d| d.platform.is_none())
+        .count();
+    let named = match v.len() {
         0 => "no platforms".into(),
         n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
         _ => v.join(", "),
+    };
+    match none {
+        0 => named,
+        1 => format!("{named}; 1 entry names none"),
+        n => format!("{named}; {n} entries name none"),
     }
 }
 

@@ -455,24 +455,32 @@ pub struct History {
 }
 
 impl Index {
-    /// The image manifest in this index to use where platform `want` is
-    /// wanted, chosen as containers/image chooses: the entry whose
-    /// platform ranks best among `want`'s [`Platform::candidates`], the
-    /// first of equals; in an OCI index an entry naming no platform is
-    /// the last resort.
-    pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
+    /// How well each entry fits where platform `want` is wanted, as
+    /// containers/image ranks them (lower is better): an image manifest by
+    /// where its platform is among `want`'s [`Platform::candidates`]; in an
+    /// OCI index one naming no platform last (`usize::MAX`). None: unfit.
+    pub fn platform_ranks(&self, want: &Platform) -> Vec<Option<usize>> {
         let want = want.candidates();
         let docker = matches!(self.media_type, Some(MediaType::DockerList));
         self.manifests
             .iter()
-            .filter(|d| d.media_type.is_manifest())
-            .filter_map(|d| match &d.platform {
-                Some(p) => p.rank_for(&want).map(|r| (r, d)),
-                None if !docker => Some((usize::MAX, d)),
+            .map(|d| match &d.platform {
+                _ if !d.media_type.is_manifest() => None,
+                Some(p) => p.rank_for(&want),
+                None if !docker => Some(usize::MAX),
                 None => None,
             })
-            .min_by_key(|(r, _)| *r)
-            .map(|(_, d)| d)
+            .collect()
+    }
+
+    /// The image manifest in this index to use where platform `want` is
+    /// wanted: the best-ranked entry ([`Index::platform_ranks`]), the
+    /// first of equals.
+    pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
+        let ranks = self.platform_ranks(want);
+        let best = ranks.iter().flatten().min()?;
+        let i = ranks.iter().position(|r| r.as_ref() == Some(best))?;
+        Some(&self.manifests[i])
     }
 }
 
