@@ -755,15 +755,16 @@ pub fn open_once<T: Send + Sync + 'static>(
         return open().map(Arc::new);
     };
     // A pipe's size and times change as it is written and read; it is
-    // the same pipe throughout (and can be read once only).
-    let (len, mtime, mtime_nsec) = if md.is_file() {
-        (md.len(), md.mtime(), md.mtime_nsec())
+    // the same pipe throughout, under whatever name (/dev/stdin,
+    // /dev/fd/0), and can be read once only.
+    let (name, len, mtime, mtime_nsec) = if md.is_file() {
+        (path.to_path_buf(), md.len(), md.mtime(), md.mtime_nsec())
     } else {
-        (0, 0, 0)
+        (PathBuf::new(), 0, 0, 0)
     };
     let key = (
         TypeId::of::<T>(),
-        path.to_path_buf(),
+        name,
         md.dev(),
         md.ino(),
         len,

@@ -1576,3 +1576,62 @@ fn gz_prefix(data: &[u8]) -> Vec<u8> {
     let gz = enc.finish().unwrap();
     gz[..gz.len() / 2].to_vec()
 }
+
+/// A pipe of bytes that are no tar is refused at its first block, not
+/// spooled to its end (here: at most a few MB of 200 MB are taken); the
+/// same pipe under two names (/dev/stdin, /dev/fd/0) is read once.
+#[test]
+fn a_pipe_of_garbage_is_not_spooled_and_one_pipe_is_read_once() {
+    use std::io::Write;
+    let mut child = lade()
+        .args(["inspect", "docker-archive:/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let block = support::noise(7, 1 << 16);
+        let mut sent = 0usize;
+        while sent < 200 << 20 {
+            if stdin.write_all(&block).is_err() {
+                break;
+            }
+            sent += block.len();
+        }
+        sent
+    });
+    let out = child.wait_with_output().unwrap();
+    let sent = writer.join().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("not a tar archive") || err.contains("checksum"),
+        "{err}"
+    );
+    assert!(sent < 8 << 20, "{sent} bytes taken");
+
+    let t = tempdir();
+    let out = run_with_input(
+        lade().args([
+            "copy",
+            "-q",
+            "docker-archive:/dev/stdin:tiny:1",
+            "docker-archive:/dev/fd/0:tiny-other:1",
+            &format!("oci:{}", t.path().join("both").display()),
+        ]),
+        &fs::read(fx("tiny2-docker20.tar")).unwrap(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refs = ok_str(lade().args([
+        "ls-refs",
+        "--store",
+        &t.path().join("both").display().to_string(),
+    ]));
+    assert_eq!(refs.lines().count(), 2, "{refs}");
+}

@@ -197,6 +197,20 @@ impl<R> TarGuard<R> {
         }
         self.entries += 1;
         let h = tar::Header::from_byte_slice(&self.block);
+        // A block that is no header (its checksum does not add up, as
+        // for any bytes that are not a tar): the parser refuses it when
+        // it reads it, so nothing after it is passed on (a stream of
+        // garbage is not spooled to its end).
+        let sum = self.block[..148]
+            .iter()
+            .chain(&self.block[156..])
+            .map(|&b| u32::from(b))
+            .sum::<u32>()
+            + 8 * u32::from(b' ');
+        if h.cksum().ok() != Some(sum) {
+            self.phase = Phase::Done;
+            return Ok(());
+        }
         let kind = h.entry_type();
         let recognized = h.as_ustar().is_some() || h.as_gnu().is_some();
         let extension = kind.is_gnu_longname()

@@ -31,7 +31,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::compress::sniff;
-use crate::error::{Context, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::Compression;
 
 /// The longest member name or link target an image archive may hold
@@ -113,44 +113,44 @@ fn spool(input: impl Read, tmp_dir: Option<&Path>, what: &str) -> Result<File> {
     let mut tmp = crate::fsutil::scratch_file(tmp_dir, "to hold the archive")?;
     let mut guard = TarGuard::new(input);
     let mut buf = vec![0u8; 1 << 16];
-    let copied = (|| -> io::Result<()> {
-        let mut written = 0u64;
-        loop {
-            let n = match guard.read(&mut buf) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            let keep = guard
-                .end()
-                .map_or(n, |end| (end - written).min(n as u64) as usize);
-            tmp.write_all(&buf[..keep])?;
-            written += keep as u64;
-            if guard.end().is_some() {
-                // The rest read (not kept) to the input's end, so a
-                // gzip's CRC and length are checked (a tar pads its end
-                // with a few KiB of zeros) and a pipe's writer is not cut
-                // off. Past MAX_PAST_END, what follows is left unread.
-                // (Bytes after a whole gzip member that are no gzip
-                // header, zeros padding a tape block say, are left as
-                // gzip -t leaves them: the member's trailer was checked
-                // before they were read.)
-                let mut past = n - keep;
-                while past < MAX_PAST_END {
-                    match guard.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(m) => past += m,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) if e.to_string() == "invalid gzip header" => break,
-                        Err(e) => return Err(e),
-                    }
+    let read_failed = |e: io::Error| Error::from(e).context(what);
+    let mut written = 0u64;
+    loop {
+        let n = match guard.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_failed(e)),
+        };
+        let keep = guard
+            .end()
+            .map_or(n, |end| (end - written).min(n as u64) as usize);
+        tmp.write_all(&buf[..keep]).map_err(|e| {
+            let dir = tmp_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+            Error::from(e).context(format!("writing a temp file in {}", dir.display()))
+        })?;
+        written += keep as u64;
+        if guard.end().is_some() {
+            // The rest read (not kept) to the input's end, so a gzip's
+            // CRC and length are checked (a tar pads its end with a few
+            // KiB of zeros) and a pipe's writer is not cut off. Past
+            // MAX_PAST_END, what follows is left unread. (Bytes after a
+            // whole gzip member that are no gzip header, zeros padding a
+            // tape block say, are left as gzip -t leaves them: the
+            // member's trailer was checked before they were read.)
+            let mut past = n - keep;
+            while past < MAX_PAST_END {
+                match guard.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(m) => past += m,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.to_string() == "invalid gzip header" => break,
+                    Err(e) => return Err(read_failed(e)),
                 }
-                return Ok(());
             }
+            break;
         }
-    })();
-    copied.context(what)?;
+    }
     tmp.seek(SeekFrom::Start(0))?;
     Ok(tmp)
 }
