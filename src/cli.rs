@@ -528,10 +528,11 @@ SOURCES AND DESTINATIONS
   (as skopeo sync takes them) pick one platform. An image that
   is written changed (platforms of an index, another --format, a Docker
   manifest converted for oci:) never has the source's digest: where the
-  digests differ, the source's manifests are read (no blob) and the image is
-  unchanged when what would be written is what is there. Only an image whose
-  layers would be recompressed (--dest-compress-format) is copied on every
-  run (its blobs found present, not sent again).
+  digests differ, or the options pick platforms or a format, the source's
+  manifests are read (no blob) and the image is unchanged when what would be
+  written is what is there. Only an image whose uncompressed layers are
+  gzipped on the way (a docker-archive into docker://) is copied on every run
+  (its blobs found present, not sent again).
 
   Signatures and referrers come along (see lade copy --with-referrers) when
   the destination can hold them (docker://, oci:): signature and referrer tags

@@ -898,7 +898,10 @@ fn httpdate(s: &str) -> Option<SystemTime> {
     ];
     let month = months.iter().position(|m| *m == p[2])? as u64 + 1;
     let year: u64 = p[3].parse().ok()?;
-    let hms: Vec<u64> = p[4].split(':').filter_map(|x| x.parse().ok()).collect();
+    let hms: Vec<u64> = p[4]
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
     // Fields in range (a date a registry sends may be anything): the sums
     // below then cannot overflow, nor the time go past what SystemTime holds.
     if hms.len() != 3
@@ -1111,6 +1114,7 @@ mod tests {
             "Fri, 99999999999 Dec 2026 00:00:00 GMT",
             "Fri, 31 Dec 2026 24:00:00 GMT",
             "Fri, 31 Dec 2026 00:60:00 GMT",
+            "Fri, 31 Dec 2026 12:xx:30:40 GMT",
         ] {
             assert_eq!(httpdate(bad), None, "{bad}");
         }
