@@ -1374,14 +1374,17 @@ fn images_written_changed_are_unchanged_the_next_time() {
     let layout2 = t.path().join("layout2");
     let dst2 = format!("oci:{}", layout2.display());
     ok(sync_cmd().args(["--tag-regex", "^oci$", &src, &dst2]));
-    let err = ok_stderr(sync_cmd().args([
-        "--platform",
-        "linux/arm64",
-        "--tag-regex",
-        "^oci$",
-        &src,
-        &dst2,
-    ]));
+    let arm64_only = || {
+        ok_stderr(sync_cmd().args([
+            "--platform",
+            "linux/arm64",
+            "--tag-regex",
+            "^oci$",
+            &src,
+            &dst2,
+        ]))
+    };
+    let err = arm64_only();
     assert!(err.contains("1 copied, 0 unchanged"), "{err}");
     let got = json(&ok(lade().args([
         "inspect",
@@ -1389,14 +1392,7 @@ fn images_written_changed_are_unchanged_the_next_time() {
         &format!("{dst2}:oci"),
     ])));
     assert_eq!(got["manifests"].as_array().unwrap().len(), 1, "{got}");
-    let err = ok_stderr(sync_cmd().args([
-        "--platform",
-        "linux/arm64",
-        "--tag-regex",
-        "^oci$",
-        &src,
-        &dst2,
-    ]));
+    let err = arm64_only();
     assert!(err.contains("0 copied, 1 unchanged"), "{err}");
     let mirror2 = format!("docker://{}/{}", proxy.addr, unique("sync/format"));
     ok(sync_cmd().args(["--tag-regex", "^oci$", &src, &mirror2]));
