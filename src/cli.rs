@@ -1086,7 +1086,7 @@ pub struct GcArgs {
 
 #[derive(Debug, Args)]
 pub struct ManifestDigestArgs {
-    /// The manifest file (- for standard input)
+    /// The manifest file (- for standard input; a pipe as <(…) or a FIFO is read too)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }

@@ -244,10 +244,16 @@ pub fn dir_of(path: &Path) -> &Path {
 /// Settings files are at most this big.
 pub const SETTINGS_MAX: u64 = 16 << 20;
 
-/// Open a file to read as a stream: a regular file or a pipe (`<(…)`).
-/// A FIFO no one writes to reads as empty instead of stalling the open.
-pub fn open_stream(path: &Path) -> io::Result<File> {
-    open_checked(path, false, true)
+/// Open a file to read as a stream: a regular file, or a pipe (`<(…)`,
+/// `/dev/stdin`, a FIFO, whose writer is waited for, as sha256sum and cat
+/// wait); with whether it is a pipe. A device or directory is refused at
+/// once (the first open does not wait, to find what the path is).
+pub fn open_stream(path: &Path) -> io::Result<(File, bool)> {
+    let f = open_checked(path, false, true)?;
+    if std::os::unix::fs::FileTypeExt::is_fifo(&f.metadata()?.file_type()) {
+        return Ok((File::open(path)?, true));
+    }
+    Ok((f, false))
 }
 
 fn open_checked(path: &Path, nofollow: bool, pipes: bool) -> io::Result<File> {

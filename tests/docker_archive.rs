@@ -1418,9 +1418,7 @@ fn archives_are_read_from_pipes() {
     let tmp_arg = format!("--tmpdir={}", tmp.display());
     for f in ["tiny2-docker20.tar", "tiny2-docker26.tar"] {
         let plain = fs::read(fx(f)).unwrap();
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut enc, &plain).unwrap();
-        let gz = enc.finish().unwrap();
+        let gz = gzip(&plain);
         let want = ok(lade().args([
             "inspect",
             "--raw",
@@ -1571,9 +1569,7 @@ fn archives_are_read_from_pipes() {
 
 /// The first half of `data`, gzipped: a stream that ends inside the gzip.
 fn gz_prefix(data: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut enc, data).unwrap();
-    let gz = enc.finish().unwrap();
+    let gz = gzip(data);
     gz[..gz.len() / 2].to_vec()
 }
 

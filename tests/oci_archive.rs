@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, lade, ok, ok_str, require_tool, run_with_input, tempdir};
+use common::{fixture, gzip, lade, ok, ok_str, require_tool, run_with_input, tempdir};
 use lade::transport::{parse, TransportOptions};
 use xport::*;
 
@@ -726,9 +726,7 @@ fn archives_are_read_from_pipes() {
         &format!("oci-archive:{}", archive.display()),
     ]));
     let plain = fs::read(&archive).unwrap();
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut enc, &plain).unwrap();
-    let gz = enc.finish().unwrap();
+    let gz = gzip(&plain);
     for (kind, bytes) in [("plain", &plain), ("gzip", &gz)] {
         let layout = t.path().join(kind);
         let out = run_with_input(

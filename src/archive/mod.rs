@@ -62,18 +62,15 @@ const MAX_PAST_END: usize = 1 << 20;
 /// the plain tar file, positioned at its start, and the compression the
 /// input had.
 pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compression)> {
-    let file = crate::fsutil::open_stream(path).map_err(|e| {
+    let (file, pipe) = crate::fsutil::open_stream(path).map_err(|e| {
         if path.is_dir() {
             Error::new("is a directory, not an archive")
         } else {
             Error::from(e)
         }
     })?;
-    if std::os::unix::fs::FileTypeExt::is_fifo(&file.metadata()?.file_type()) {
-        // Opened again to wait for a FIFO's writer (the first open does
-        // not wait, to find what the path is).
-        let mut pipe = File::open(path)?;
-        drop(file);
+    if pipe {
+        let mut pipe = file;
         let mut magic = [0u8; 6];
         let n = crate::fsutil::read_up_to(&mut pipe, &mut magic)?;
         let stream = (&magic[..n]).chain(pipe);

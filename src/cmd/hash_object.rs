@@ -134,14 +134,10 @@ impl Job<'_> {
         if p.as_os_str() == "-" {
             return self.reader(&mut io::stdin().lock());
         }
-        // A regular file, or a pipe (`<(…)`, a FIFO) read as a stream:
-        // opened again to wait for a FIFO's writer, as sha256sum does (the
-        // first open does not wait, to find what the path is).
-        let mut f = crate::fsutil::open_stream(p)?;
-        if std::os::unix::fs::FileTypeExt::is_fifo(&f.metadata()?.file_type()) {
-            let mut pipe = std::fs::File::open(p)?;
-            drop(f);
-            return self.reader(&mut pipe);
+        // A regular file, or a pipe (`<(…)`, a FIFO) read as a stream.
+        let (mut f, pipe) = crate::fsutil::open_stream(p)?;
+        if pipe {
+            return self.reader(&mut f);
         }
         if let Some(mt) = self.check {
             if mt.is_manifest_or_index() || mt.is_config() || is_empty_type(mt) {

@@ -14,7 +14,7 @@ pub fn run(a: ManifestDigestArgs) -> Result<i32> {
         read_capped(&mut std::io::stdin().lock(), MAX_MANIFEST_SIZE, "manifest")
             .with_context(|| "standard input")?
     } else {
-        let mut f = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
+        let (mut f, _) = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
         read_capped(&mut f, MAX_MANIFEST_SIZE, "manifest").with_context(ctx)?
     };
     // Signed schema 1 manifests hash without their signatures; lade does not

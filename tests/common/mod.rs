@@ -263,6 +263,13 @@ pub fn json(bytes: &[u8]) -> serde_json::Value {
 }
 
 /// The hex SHA-256 of `data`, by sha256sum (an independent oracle).
+/// `data`, gzipped.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, data).unwrap();
+    enc.finish().unwrap()
+}
+
 pub fn sha256_hex(data: &[u8]) -> String {
     let out = run_with_input(&mut Command::new("sha256sum"), data);
     String::from_utf8(out.stdout).unwrap()[..64].to_string()

@@ -816,6 +816,15 @@ pub fn timeout_message(e: &ureq::Error) -> Option<String> {
     }
 }
 
+/// A failed read of an answer's body, said: an idle timeout as
+/// [`timeout_message`] says it, anything else as it is.
+pub fn read_error_message(e: &std::io::Error) -> String {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<ureq::Error>())
+        .and_then(timeout_message)
+        .unwrap_or_else(|| e.to_string())
+}
+
 pub struct SendError {
     pub err: Error,
     pub retriable: bool,
@@ -1011,14 +1020,7 @@ pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>
         .into_reader()
         .take(cap + 1)
         .read_to_end(&mut v)
-        .map_err(|e| {
-            let why = e
-                .get_ref()
-                .and_then(|i| i.downcast_ref::<ureq::Error>())
-                .and_then(timeout_message)
-                .unwrap_or_else(|| e.to_string());
-            Error::new(format!("reading {what}: {why}"))
-        })?;
+        .map_err(|e| Error::new(format!("reading {what}: {}", read_error_message(&e))))?;
     if v.len() as u64 > cap {
         return Err(Error::new(format!(
             "{what} is more than the {cap} byte limit"

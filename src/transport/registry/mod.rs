@@ -487,12 +487,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             1 << 16,
             resp.into_body().into_reader().take(budget + 1),
         );
-        let parsed = {
-            let mut de = serde_json::Deserializer::from_reader(&mut body);
-            let room = MAX_TAGS - tags.len();
-            serde::de::DeserializeSeed::deserialize(TagPage { room }, &mut de)
-                .and_then(|page| de.end().map(|()| page))
-        };
+        let parsed = serde_json::from_reader::<_, Tags>(&mut body);
         let left = body.into_inner().limit();
         if left == 0 {
             return Err(Error::new(format!(
@@ -501,17 +496,23 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             )));
         }
         budget = left - 1;
-        let page = parsed.map_err(|e| match e.is_io() {
-            true => Error::new(format!(
-                "registry {}: reading the tag list of {repo}: {e}",
-                c.host
-            )),
-            false if e.to_string().starts_with(TOO_MANY_TAGS) => Error::new(format!(
+        // A listing that never ends is refused before memory runs out.
+        let too_many = || {
+            Error::new(format!(
                 "registry {}: tag list of {repo} goes past {MAX_TAGS} tags; refusing the rest",
                 c.host
-            )),
-            false => Error::new(format!("registry {}: tag list: {e}", c.host)),
-        })?;
+            ))
+        };
+        let page = parsed
+            .map_err(|e| match e.is_io() {
+                true => Error::new(format!(
+                    "registry {}: reading the tag list of {repo}: {e}",
+                    c.host
+                )),
+                false if e.to_string().starts_with(TOO_MANY_TAGS) => too_many(),
+                false => Error::new(format!("registry {}: tag list: {e}", c.host)),
+            })?
+            .tags;
         // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
         // another string would go into request URLs and file names.
         if let Some(bad) = page.iter().find(|t| !valid_tag(t)) {
@@ -525,12 +526,8 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             )));
         }
         tags.extend(page);
-        // A listing that never ends is refused before memory runs out.
         if tags.len() > MAX_TAGS {
-            return Err(Error::new(format!(
-                "registry {}: tag list of {repo} goes past {MAX_TAGS} tags; refusing the rest",
-                c.host
-            )));
+            return Err(too_many());
         }
         match link.as_deref().and_then(next_link) {
             Some(n) => url = next_page(c, &mut pages, &url, &n, &format!("tag list of {repo}"))?,
@@ -545,89 +542,52 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
 
 const TOO_MANY_TAGS: &str = "more tags than allowed";
 
-/// One page of a tag listing, `{"tags": [...]}` (null: none), parsed with
-/// no more than `room` tags kept: past that the parse fails at once, so a
-/// page of millions of short tags never becomes millions of strings.
-struct TagPage {
-    room: usize,
+/// One page of a tag listing.
+#[derive(serde::Deserialize)]
+struct Tags {
+    #[serde(default, deserialize_with = "at_most_max_tags")]
+    tags: Vec<String>,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for TagPage {
-    type Value = Vec<String>;
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for TagPage {
-    type Value = Vec<String>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an object with a list of tags")
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut tags = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "tags" {
-                tags = map.next_value_seed(TagList { room: self.room })?;
-            } else {
-                map.next_value::<serde::de::IgnoredAny>()?;
-            }
+/// A page's `tags` (null: none), parsed with no more than [`MAX_TAGS`]
+/// kept: past that the parse fails at once, so a page of millions of
+/// short tags never becomes millions of strings.
+fn at_most_max_tags<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    struct Capped;
+    impl<'de> serde::de::Visitor<'de> for Capped {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of tags")
         }
-        Ok(tags)
-    }
-}
-
-/// The `tags` array (or null) of a [`TagPage`].
-struct TagList {
-    room: usize,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for TagList {
-    type Value = Vec<String>;
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for TagList {
-    type Value = Vec<String>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list of tags")
-    }
-    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
-        Ok(Vec::new())
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let mut tags = Vec::new();
-        while let Some(t) = seq.next_element::<String>()? {
-            if tags.len() == self.room {
-                return Err(serde::de::Error::custom(TOO_MANY_TAGS));
-            }
-            tags.push(t);
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
         }
-        Ok(tags)
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut tags = Vec::new();
+            while let Some(t) = seq.next_element::<String>()? {
+                if tags.len() == MAX_TAGS {
+                    return Err(serde::de::Error::custom(TOO_MANY_TAGS));
+                }
+                tags.push(t);
+            }
+            Ok(tags)
+        }
     }
+    d.deserialize_option(Capped)
 }
 
 /// The URL of a listing's next page, unless a page before had it (the
@@ -999,11 +959,7 @@ impl BlobReader {
     }
 
     fn resume(&mut self, cause: &io::Error) -> io::Result<()> {
-        let cause = cause
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<ureq::Error>())
-            .and_then(client::timeout_message)
-            .unwrap_or_else(|| cause.to_string());
+        let cause = client::read_error_message(cause);
         let fail = |why: String| {
             io::Error::other(Error::new(format!(
                 "registry {}: GET {}: {cause}; {why}",
