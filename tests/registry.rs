@@ -617,6 +617,16 @@ fn list_tags_lists_all_and_delete_removes() {
         &format!("docker://{reg}/{repo}"),
     ])));
     assert_eq!(sk["Tags"].as_array().unwrap().len(), 105);
+    // A tag or digest in the name is bad input (exit 3), as other bad
+    // names are; skopeo refuses it too.
+    for named in [
+        first.clone(),
+        format!("docker://{reg}/{repo}@sha256:{}", "0".repeat(64)),
+    ] {
+        let err = fails_with(lade().args(["list-tags", INSECURE, &named]), 3);
+        assert!(err.contains("without tag or digest"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 
     // A name with both a tag and a digest is refused by delete (the
     // digest's manifest would go, whatever the tag names), as by skopeo.

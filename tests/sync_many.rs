@@ -533,6 +533,35 @@ fn mistakes_refused_before_anything_is_written() {
     let err = fails_with(yaml_sync().args([y, &dest]), 1);
     assert!(err.contains(&format!("{ns}/nope")), "{err}");
     nothing_written();
+    // A plan says so too, and lists the others.
+    let out = lade()
+        .args([
+            "sync",
+            "--src",
+            "yaml",
+            "--dest",
+            "docker",
+            "--dest-tls-verify=false",
+            "-n",
+            y,
+            &dest,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("1 image: 1 to copy, 0 unchanged, 0 failed; 1 source could not be listed"),
+        "{err}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "docker://{dest}/alpha:1.0\t{}\n",
+            src[&(format!("{ns}/alpha"), "1.0".into())]
+        )
+    );
+    nothing_written();
     // The digest file is replaced, and holds what was copied though the
     // sync failed.
     let digests = t.path().join("digests");
@@ -547,8 +576,13 @@ fn mistakes_refused_before_anything_is_written() {
         ]),
         3,
     );
+    // (The repository is no image: counted apart.)
     assert!(
-        err.contains("2 images: 1 copied, 0 unchanged, 1 failed"),
+        err.contains("1 image: 1 copied, 0 unchanged, 0 failed; 1 source could not be listed"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("lade: error: sync: 1 source could not be listed\n"),
         "{err}"
     );
     assert_eq!(

@@ -106,7 +106,7 @@ pub fn list_tags(g: &crate::cli::GlobalArgs, a: ListTagsArgs) -> Result<i32> {
     } else {
         let r = registry_ref(&a.image)?;
         if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
-            return Err(Error::usage(format!(
+            return Err(Error::new(format!(
                 "{}: list-tags takes a repository, without tag or digest",
                 a.image
             )));

@@ -183,7 +183,12 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         for n in &p.notes {
             lock().say.message(n);
         }
-        let mut items = p.failed;
+        // (Repositories that could not be listed: no images.)
+        for it in &p.failed {
+            lock().show(it);
+        }
+        lock().count_unlisted(p.failed);
+        let mut items = Vec::new();
         if stop {
             items.extend(p.work.into_iter().map(Work::not_attempted));
         } else {
@@ -195,7 +200,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             let shown = run_work(p.work, &p.opts, &|it| lock().show(it))?;
             lock().count(shown, &mut out)?;
         }
-        // (The listing failures and the images not tried.)
+        // (The images not tried.)
         for it in &items {
             lock().show(it);
         }
@@ -224,6 +229,8 @@ struct Report {
     untried: usize,
     left: usize,
     failed: Vec<Error>,
+    /// Of `failed`: sources that could not be listed (no images).
+    unlisted: usize,
     /// --digestfile, a line per image written or found there.
     digestfile: Option<(std::path::PathBuf, std::fs::File)>,
     /// The first failure to write it.
@@ -242,6 +249,7 @@ impl Report {
             untried: 0,
             left: 0,
             failed: Vec::new(),
+            unlisted: 0,
             digestfile,
             digestfile_failed: None,
         }
@@ -303,6 +311,16 @@ impl Report {
         }
     }
 
+    /// Sources that could not be listed: failures, but no images.
+    fn count_unlisted(&mut self, items: Vec<Item>) {
+        for it in items {
+            self.unlisted += 1;
+            if let Outcome::Failed(e) = it.outcome {
+                self.failed.push(e);
+            }
+        }
+    }
+
     /// The summary, and the exit status or error.
     fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
         let done = if dry_run {
@@ -317,12 +335,18 @@ impl Report {
         if self.left > 0 {
             more.push_str(&format!(", {} left out", self.left));
         }
-        let n = self.images;
+        let (n, u) = (self.images, self.unlisted);
+        let plural =
+            |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        let unlisted = format!("{u} {} could not be listed", plural(u, "source", "sources"));
+        if u > 0 {
+            more.push_str(&format!("; {unlisted}"));
+        }
         self.say.message(&format!(
             "{n} image{}: {done}, {} unchanged, {} failed{more}",
-            if n == 1 { "" } else { "s" },
+            plural(n, "", "s"),
             self.same,
-            self.failed.len()
+            self.failed.len() - u
         ));
         match self.failed.len() {
             0 => Ok(0),
@@ -332,7 +356,12 @@ impl Report {
                 for e in &self.failed {
                     eprintln!("lade: failed: {e}");
                 }
-                Err(Error::new(format!("sync: {f} of {n} images failed")))
+                let images = format!("{} of {n} images failed", f - u);
+                Err(Error::new(match u {
+                    0 => format!("sync: {images}"),
+                    _ if f == u => format!("sync: {unlisted}"),
+                    _ => format!("sync: {images}, {unlisted}"),
+                }))
             }
         }
     }
