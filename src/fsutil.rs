@@ -247,13 +247,21 @@ pub const SETTINGS_MAX: u64 = 16 << 20;
 /// Open a file to read as a stream: a regular file, or a pipe (`<(…)`,
 /// `/dev/stdin`, a FIFO, whose writer is waited for, as sha256sum and cat
 /// wait); with whether it is a pipe. A device or directory is refused at
-/// once (the first open does not wait, to find what the path is).
+/// once (opened without waiting, to find what the path is).
 pub fn open_stream(path: &Path) -> io::Result<(File, bool)> {
-    let f = open_checked(path, false, true)?;
-    if std::os::unix::fs::FileTypeExt::is_fifo(&f.metadata()?.file_type()) {
-        return Ok((File::open(path)?, true));
+    use std::os::unix::fs::FileTypeExt;
+    // A FIFO is opened once, waiting, as cat opens it. (An open that did
+    // not wait would let a writer waiting already write and go, and a
+    // second open would then wait for another writer.)
+    if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        let f = File::open(path)?;
+        if f.metadata()?.file_type().is_fifo() {
+            return Ok((f, true));
+        }
     }
-    Ok((f, false))
+    let f = open_checked(path, false, true)?;
+    let pipe = f.metadata()?.file_type().is_fifo();
+    Ok((f, pipe))
 }
 
 fn open_checked(path: &Path, nofollow: bool, pipes: bool) -> io::Result<File> {

@@ -509,6 +509,24 @@ fn a_fifo_is_refused_at_once_not_waited_on() {
         env!("CARGO_BIN_EXE_lade")
     )));
     assert_eq!(out.trim(), format!("sha256:{}", sha256_hex(b"hello")));
+    // A writer waiting already is taken, however little it writes and
+    // however soon it goes: by each command that reads a FIFO. (An open
+    // that did not wait, then one that did, lost such a writer now and
+    // then: a few times in a hundred here.)
+    for cmd in ["hash-object", "manifest-digest"] {
+        for _ in 0..30 {
+            let out = run_within(
+                Command::new("bash").arg("-c").arg(format!(
+                    "(printf '{{}}' > {f}) & sleep 0.1; timeout 5 {} {cmd} {f}; wait",
+                    env!("CARGO_BIN_EXE_lade")
+                )),
+                10,
+            );
+            assert!(out.status.success(), "{cmd}: {out:?}");
+            let got = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(got.trim(), format!("sha256:{}", sha256_hex(b"{}")), "{cmd}");
+        }
+    }
     // hash-object too, as sha256sum reads one; with -t, checked.
     let out = ok_str(Command::new("bash").arg("-c").arg(format!(
         "{0} hash-object <(printf hello) && {0} hash-object -t application/vnd.oci.empty.v1+json <(printf '{{}}')",
