@@ -3029,14 +3029,11 @@ fn token_auth_pull_push_scopes_and_reuse() {
             body.as_bytes(),
         ))
     });
-    let reg = start_registry(
-        tempdir(),
-        "",
-        &format!(
-            "auth:\n  token:\n    realm: http://{token_addr}/token\n    service: lade-test-registry\n    issuer: lade-test-issuer\n    rootcertbundle: {}\n",
-            c.display()
-        ),
+    let auth = format!(
+        "auth:\n  token:\n    realm: http://{token_addr}/token\n    service: lade-test-registry\n    issuer: lade-test-issuer\n    rootcertbundle: {}\n",
+        c.display()
     );
+    let reg = start_registry(tempdir(), "", &auth);
     let dst = format!("docker://{}/{}:1", reg.addr, unique("tok/a"));
     let err = fails_with(
         lade().args([
@@ -3233,6 +3230,80 @@ fn token_auth_pull_push_scopes_and_reuse() {
     ])));
     assert_eq!(l["RepoTags"], json!(["1"]));
     assert_eq!(unavailable.load(Ordering::SeqCst), 0);
+
+    // Challenges lade does not answer are passed over, as skopeo passes
+    // them: a Negotiate header before the Bearer one, or both (and a
+    // Basic one) in one header.
+    let bearer =
+        format!("Bearer realm=\"http://{token_addr}/token\",service=\"lade-test-registry\"");
+    let path = dst
+        .split_once('/')
+        .unwrap()
+        .1
+        .split_once('/')
+        .unwrap()
+        .1
+        .split_once('/')
+        .unwrap()
+        .1;
+    for values in [
+        vec!["Negotiate".to_string(), bearer.clone()],
+        vec![format!("Negotiate, {bearer}, Basic realm=\"x\"")],
+    ] {
+        let front = serve(Some(reg.addr.clone()), move |req| {
+            if req.headers.contains_key("authorization") {
+                return Action::Forward { cut_body_at: None };
+            }
+            let headers: Vec<(&str, String)> = values
+                .iter()
+                .map(|v| ("WWW-Authenticate", v.clone()))
+                .collect();
+            Action::Respond(response("401 Unauthorized", &headers, b""))
+        });
+        let l = json(&ok(lade().args([
+            "inspect",
+            INSECURE,
+            "--creds",
+            "bob:pw",
+            &format!("docker://{front}/{path}"),
+        ])));
+        assert_eq!(l["RepoTags"], json!(["1"]));
+    }
+
+    // A registry on verified TLS that names a plain-HTTP token service:
+    // the credentials go there, as Docker and skopeo send them, said once.
+    let certs = t.path().join("tls");
+    fs::create_dir_all(&certs).unwrap();
+    let (ca, crt, key) = make_tls(&certs);
+    let tls = start_registry(
+        tempdir(),
+        &format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            crt.display(),
+            key.display()
+        ),
+        &auth,
+    );
+    let cd = t.path().join("tls-certs.d");
+    fs::create_dir_all(&cd).unwrap();
+    fs::copy(&ca, cd.join("ca.crt")).unwrap();
+    let cd = cd.to_str().unwrap();
+    let tdst = format!("docker://{}/{}:1", tls.addr, unique("tok/tls"));
+    let err = ok_stderr(lade().args([
+        "copy",
+        "-q",
+        "--dest-cert-dir",
+        cd,
+        "--dest-creds",
+        "bob:pw",
+        &src,
+        &tdst,
+    ]));
+    assert_eq!(err.matches("plain-HTTP token service").count(), 1, "{err}");
+    assert_eq!(
+        digest_of(&tdst, &["--cert-dir", cd, "--creds", "bob:pw"]),
+        digest_of(&src, &[])
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -142,86 +142,140 @@ pub enum Challenge {
     },
 }
 
-/// Parse `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`.
-pub fn parse_challenges(h: &str) -> Result<Challenge> {
+/// The challenge to answer among the `WWW-Authenticate` header values
+/// `values` (a response may send several headers, and a header several
+/// challenges, RFC 7235): the first Basic or Bearer one, as
+/// containers/image picks; others (Negotiate, say) are passed over.
+pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
+    let shown = || {
+        let all: Vec<&str> = values.iter().map(|v| v.as_ref()).collect();
+        all.join(", ").chars().take(120).collect::<String>()
+    };
     let bad = |why: &str| {
-        let shown: String = h.chars().take(120).collect();
         Error::new(format!(
-            "malformed WWW-Authenticate header {shown:?}: {why}"
+            "malformed WWW-Authenticate header {:?}: {why}",
+            shown()
         ))
     };
-    let h = h.trim();
-    let (scheme, rest) = h.split_once(' ').unwrap_or((h, ""));
-    let mut params: Vec<(String, String)> = Vec::new();
-    let b = rest.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        while i < b.len() && (b[i] == b' ' || b[i] == b',') {
+    let mut schemes = Vec::new();
+    for v in values {
+        for (scheme, params) in challenges_in(v.as_ref()).map_err(|why| bad(why))? {
+            let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
+            match scheme.as_str() {
+                "basic" => {
+                    return Ok(Challenge::Basic {
+                        realm: get("realm"),
+                    })
+                }
+                "bearer" => {
+                    let realm = get("realm").ok_or_else(|| bad("Bearer without realm"))?;
+                    return Ok(Challenge::Bearer {
+                        realm,
+                        service: get("service"),
+                        scope: get("scope"),
+                    });
+                }
+                _ => schemes.push(scheme),
+            }
+        }
+    }
+    match schemes.is_empty() {
+        true => Err(bad("empty")),
+        false => Err(bad(&format!(
+            "no Basic or Bearer challenge (only {})",
+            schemes.join(", ")
+        ))),
+    }
+}
+
+/// The challenges of one header value: each scheme (lower case) with its
+/// `key=value` parameters (keys lower case, quoted values unquoted). A
+/// token after a comma that is not followed by `=` begins the next
+/// challenge; a token68 credential (`Negotiate abc==`) is passed over.
+fn challenges_in(
+    h: &str,
+) -> std::result::Result<Vec<(String, Vec<(String, String)>)>, &'static str> {
+    let b = h.as_bytes();
+    let is_tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
             i += 1;
+        }
+        i
+    };
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    // (just after a scheme: a token there is its token68 credential)
+    let mut after_scheme = false;
+    let mut i = 0;
+    loop {
+        i = skip_ws(i);
+        if b.get(i) == Some(&b',') {
+            after_scheme = false;
+            i += 1;
+            continue;
         }
         if i >= b.len() {
             break;
         }
-        let ks = i;
-        while i < b.len() && b[i] != b'=' {
-            if b[i] == b' ' || b[i] == b',' || b[i] == b'"' {
-                return Err(bad("expected key=value"));
-            }
+        let ts = i;
+        while i < b.len() && is_tchar(b[i]) {
             i += 1;
         }
-        if i >= b.len() || i == ks {
-            return Err(bad("expected key=value"));
+        if i == ts {
+            return Err("expected a scheme or key=value");
         }
-        let key = rest[ks..i].to_ascii_lowercase();
-        i += 1;
-        let val = if i < b.len() && b[i] == b'"' {
+        let token = &h[ts..i];
+        let j = skip_ws(i);
+        let is_param = b.get(j) == Some(&b'=') && b.get(skip_ws(j + 1)) != Some(&b'=');
+        if after_scheme && !is_param {
+            // token68 (`abc==`)
+            while i < b.len() && b[i] == b'=' {
+                i += 1;
+            }
+            after_scheme = false;
+            continue;
+        }
+        after_scheme = false;
+        if !is_param {
+            out.push((token.to_ascii_lowercase(), Vec::new()));
+            after_scheme = true;
+            continue;
+        }
+        let Some((_, params)) = out.last_mut() else {
+            return Err("key=value before any scheme");
+        };
+        i = skip_ws(j + 1);
+        let val = if b.get(i) == Some(&b'"') {
             i += 1;
             let mut v = Vec::new();
             loop {
-                if i >= b.len() {
-                    return Err(bad("unterminated quoted string"));
-                }
-                match b[i] {
-                    b'"' => {
+                match b.get(i) {
+                    None => return Err("unterminated quoted string"),
+                    Some(b'"') => {
                         i += 1;
                         break;
                     }
-                    b'\\' if i + 1 < b.len() => {
+                    Some(b'\\') if i + 1 < b.len() => {
                         v.push(b[i + 1]);
                         i += 2;
                     }
-                    c => {
+                    Some(&c) => {
                         v.push(c);
                         i += 1;
                     }
                 }
             }
-            String::from_utf8(v).map_err(|_| bad("not UTF-8"))?
+            String::from_utf8(v).map_err(|_| "not UTF-8")?
         } else {
             let vs = i;
-            while i < b.len() && b[i] != b',' && b[i] != b' ' {
+            while i < b.len() && b[i] != b',' && b[i] != b' ' && b[i] != b'\t' {
                 i += 1;
             }
-            rest[vs..i].to_string()
+            h[vs..i].to_string()
         };
-        params.push((key, val));
+        params.push((token.to_ascii_lowercase(), val));
     }
-    let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
-    match scheme.to_ascii_lowercase().as_str() {
-        "basic" => Ok(Challenge::Basic {
-            realm: get("realm"),
-        }),
-        "bearer" => {
-            let realm = get("realm").ok_or_else(|| bad("Bearer without realm"))?;
-            Ok(Challenge::Bearer {
-                realm,
-                service: get("service"),
-                scope: get("scope"),
-            })
-        }
-        "" => Err(bad("empty")),
-        other => Err(bad(&format!("unsupported scheme {other:?}"))),
-    }
+    Ok(out)
 }
 
 /// The auth file the user named, if any: --authfile, else
@@ -928,23 +982,44 @@ mod tests {
 
     #[test]
     fn challenges() {
-        let c = parse_challenges(
+        let c = parse_challenges(&[
             r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
-        )
+        ])
         .unwrap();
+        let bearer = Challenge::Bearer {
+            realm: "https://auth.example/token".into(),
+            service: Some("registry.example".into()),
+            scope: Some("repository:a/b:pull,push".into()),
+        };
+        assert_eq!(c, bearer);
+        let basic = Challenge::Basic {
+            realm: Some("Registry Realm".into()),
+        };
         assert_eq!(
-            c,
-            Challenge::Bearer {
-                realm: "https://auth.example/token".into(),
-                service: Some("registry.example".into()),
-                scope: Some("repository:a/b:pull,push".into()),
-            }
+            parse_challenges(&[r#"Basic realm="Registry Realm""#]).unwrap(),
+            basic
         );
-        assert_eq!(
-            parse_challenges(r#"Basic realm="Registry Realm""#).unwrap(),
-            Challenge::Basic {
-                realm: Some("Registry Realm".into())
+        let b = r#"Bearer realm="https://auth.example/token", service=registry.example ,scope="repository:a/b:pull,push""#;
+        // The first supported challenge, across headers and within one;
+        // others passed over, token68 credentials included.
+        for values in [
+            vec!["Negotiate", b],
+            vec!["Negotiate abc==, Bearer x=1", b],
+            vec![&format!("Negotiate, {b}, Basic realm=\"Registry Realm\"")],
+            vec![&format!(
+                "NTLM abc, Digest realm=\"r\", nonce=\"a,b\", qop=auth,{b}"
+            )],
+        ] {
+            let got = parse_challenges(&values);
+            if values[0].starts_with("Negotiate abc==") {
+                assert!(got.unwrap_err().message().contains("Bearer without realm"));
+                continue;
             }
+            assert_eq!(got.unwrap(), bearer, "{values:?}");
+        }
+        assert_eq!(
+            parse_challenges(&[r#"basic realm="Registry Realm", Bearer realm="x""#]).unwrap(),
+            basic
         );
         for bad in [
             "",
@@ -953,9 +1028,16 @@ mod tests {
             "Bearer realm",
             "Negotiate abc",
             r#"Bearer ="x""#,
+            "Negotiate, NTLM",
         ] {
-            assert!(parse_challenges(bad).is_err(), "{bad:?}");
+            assert!(parse_challenges(&[bad]).is_err(), "{bad:?}");
         }
+        let e = parse_challenges(&["Negotiate", "NTLM"]).unwrap_err();
+        assert!(
+            e.message().contains("only negotiate, ntlm"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

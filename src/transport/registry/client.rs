@@ -690,11 +690,7 @@ impl Client {
         }
         let mut headers = Vec::new();
         if let Some(b) = self.creds.as_ref().and_then(|c| c.basic()) {
-            if url.starts_with("http://") && !self.insecure {
-                return Err(Error::new(format!(
-                    "not sending credentials to the plain-HTTP token service {realm} (use --tls-verify=false to allow)"
-                )));
-            }
+            self.warn_plain_http(realm, "credentials");
             headers.push(("authorization", format!("Basic {b}")));
         }
         let resp = self.token_request(realm, &Method::GET, &url, &headers, &[])?;
@@ -712,6 +708,29 @@ impl Client {
     }
 
     /// The OAuth2 flow of an identity token (auth files' `identitytoken`):
+    /// A token service on plain HTTP gets what it asks for, as Docker and
+    /// skopeo send it: the registry named it. Said once per service,
+    /// unless the registry is plain HTTP (or unverified) itself.
+    fn warn_plain_http(&self, realm: &str, what: &str) {
+        use std::collections::HashSet;
+        use std::sync::{Mutex, OnceLock};
+        static SAID: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+        if !realm.starts_with("http://") || self.insecure {
+            return;
+        }
+        let said = SAID.get_or_init(Mutex::default);
+        if said
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(realm.to_string())
+        {
+            crate::error::warn(&format!(
+                "sending {what} to the plain-HTTP token service {realm} that registry {} names",
+                self.host
+            ));
+        }
+    }
+
     /// POST the form `grant_type=refresh_token` to the realm.
     fn refresh_token(
         &self,
@@ -725,11 +744,7 @@ impl Client {
                 "token realm {realm:?} is not an http(s) URL"
             )));
         }
-        if realm.starts_with("http://") && !self.insecure {
-            return Err(Error::new(format!(
-                "not sending an identity token to the plain-HTTP token service {realm} (use --tls-verify=false to allow)"
-            )));
-        }
+        self.warn_plain_http(realm, "an identity token");
         let mut form = vec![
             "grant_type=refresh_token".to_string(),
             format!("refresh_token={}", urlencode(refresh)),
@@ -763,22 +778,32 @@ impl Client {
 /// The token of a token service's answer (`token` or `access_token`) and
 /// how long to use it.
 fn token_of(realm: &str, resp: Response<Body>) -> Result<(String, Duration)> {
-    let body = read_capped(resp, MAX_TOKEN_BODY, "token response")?;
+    parse_token(realm, &read_capped(resp, MAX_TOKEN_BODY, "token response")?)
+}
+
+/// A token service's answer: the token, and how long to use it.
+fn parse_token(realm: &str, body: &[u8]) -> Result<(String, Duration)> {
     #[derive(serde::Deserialize)]
     struct Tok {
         token: Option<String>,
         access_token: Option<String>,
-        expires_in: Option<u64>,
+        expires_in: Option<i64>,
     }
-    let t: Tok = serde_json::from_slice(&body)
+    let t: Tok = serde_json::from_slice(body)
         .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
     let token = t
         .token
         .or(t.access_token)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
-    // Renew a little early; 60 s is the spec's default lifetime.
-    let ttl = Duration::from_secs(t.expires_in.unwrap_or(60).max(10).saturating_sub(5));
+    // Renewed a little early: 5 s before it ends, or at half a lifetime
+    // shorter than 10 s. 60 s is the spec's default lifetime, and what a
+    // lifetime of 0 or less is taken for.
+    let life = t.expires_in.filter(|&s| s > 0).unwrap_or(60) as u64;
+    let ttl = match life {
+        10.. => Duration::from_secs(life - 5),
+        _ => Duration::from_millis(life * 500),
+    };
     Ok((token, ttl))
 }
 
@@ -868,8 +893,11 @@ fn with_tls_hint(msg: String) -> String {
          itself if self-signed, in --cert-dir DIR as DIR/*.crt (by default \
          ~/.config/containers/certs.d/HOST or /etc/containers/certs.d/HOST), or use \
          --tls-verify=false"
-    } else if msg.contains("CertificateRequired") || msg.contains("BadCertificate") {
+    } else if msg.contains("CertificateRequired") {
         "the registry wants a client certificate: put NAME.cert and NAME.key in --cert-dir DIR"
+    } else if msg.contains("BadCertificate") {
+        "the registry wants a client certificate, and took none sent: put NAME.cert and \
+         NAME.key in --cert-dir DIR, issued by a CA it trusts"
     } else {
         return msg;
     };
@@ -1008,9 +1036,18 @@ fn resolve_against(base: &str, loc: &str) -> String {
 }
 
 fn challenge_of(resp: &Response<Body>) -> Result<Challenge> {
-    let v = header(resp, "www-authenticate")
-        .ok_or_else(|| Error::new("401 Unauthorized without a WWW-Authenticate header"))?;
-    parse_challenges(&v)
+    let values: Vec<&str> = resp
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if values.is_empty() {
+        return Err(Error::new(
+            "401 Unauthorized without a WWW-Authenticate header",
+        ));
+    }
+    parse_challenges(&values)
 }
 
 /// Read a response body, failing past `cap` bytes.
@@ -1090,6 +1127,25 @@ pub fn b64(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn token_lifetimes() {
+        let ttl = |body: &str| super::parse_token("r", body.as_bytes()).map(|(_, d)| d.as_millis());
+        assert_eq!(ttl(r#"{"token":"t"}"#).unwrap(), 55_000);
+        assert_eq!(ttl(r#"{"token":"t","expires_in":300}"#).unwrap(), 295_000);
+        assert_eq!(
+            ttl(r#"{"access_token":"t","expires_in":10}"#).unwrap(),
+            5_000
+        );
+        // short ones are renewed at half their lifetime, never used past it
+        assert_eq!(ttl(r#"{"token":"t","expires_in":3}"#).unwrap(), 1_500);
+        for none in [0, -1] {
+            let body = format!(r#"{{"token":"t","expires_in":{none}}}"#);
+            assert_eq!(ttl(&body).unwrap(), 55_000);
+        }
+        assert!(ttl(r#"{"token":""}"#).is_err());
+        assert!(ttl(r#"{"token":"t","expires_in":"x"}"#).is_err());
+    }
+
     use super::*;
 
     #[test]
