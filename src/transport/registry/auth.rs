@@ -159,7 +159,7 @@ pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
     };
     let mut schemes = Vec::new();
     for v in values {
-        for (scheme, params) in challenges_in(v.as_ref()).map_err(|why| bad(why))? {
+        for (scheme, params) in challenges_in(v.as_ref()).map_err(&bad)? {
             let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
             match scheme.as_str() {
                 "basic" => {
@@ -188,13 +188,14 @@ pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
     }
 }
 
+/// A challenge's `key=value` parameters.
+type Params = Vec<(String, String)>;
+
 /// The challenges of one header value: each scheme (lower case) with its
 /// `key=value` parameters (keys lower case, quoted values unquoted). A
 /// token after a comma that is not followed by `=` begins the next
 /// challenge; a token68 credential (`Negotiate abc==`) is passed over.
-fn challenges_in(
-    h: &str,
-) -> std::result::Result<Vec<(String, Vec<(String, String)>)>, &'static str> {
+fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static str> {
     let b = h.as_bytes();
     let is_tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
     let skip_ws = |mut i: usize| {
@@ -203,7 +204,7 @@ fn challenges_in(
         }
         i
     };
-    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut out: Vec<(String, Params)> = Vec::new();
     // (just after a scheme: a token there is its token68 credential)
     let mut after_scheme = false;
     let mut i = 0;
