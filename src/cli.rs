@@ -260,7 +260,8 @@ pub enum Command {
         one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
         refers to an image (a subject) does not keep it. gc refuses to run while a manifest or index that index.json reaches is\n  \
         missing, unreadable or typed as something else: what it references could\n  \
-        not be known (lade fsck names it)."
+        not be known (lade fsck names it). A manifest of a kind lade does not read\n  \
+        (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names."
     )]
     Gc(GcArgs),
     /// Print the digest of a manifest file

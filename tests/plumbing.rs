@@ -973,6 +973,61 @@ fn gc_keeps_what_readers_still_use() {
     ok(store_cmd(&dir).arg("fsck"));
 }
 
+/// Manifests of kinds lade does not read (an OCI 1.1-rc artifact
+/// manifest, as ORAS 1.0 wrote them; a Docker schema 1 one) keep what they
+/// name: gc leaves those blobs, and fsck finds them missing when they are.
+#[test]
+fn gc_keeps_what_manifests_of_other_kinds_name() {
+    let t = tempdir();
+    let dir = t.path().join("kinds");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let v = json(&fs::read(&index).unwrap());
+    let image = v["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let manifest = json(&fs::read(dir.join("blobs/sha256").join(&image[7..])).unwrap());
+    let config = manifest["config"].clone();
+    let layer = manifest["layers"][0].clone();
+    let put = |bytes: Vec<u8>| {
+        let d = format!("sha256:{}", sha256_hex(&bytes));
+        fs::write(dir.join("blobs/sha256").join(&d[7..]), &bytes).unwrap();
+        (d, bytes.len())
+    };
+    let artifact = put(serde_json::to_vec(&serde_json::json!({
+            "mediaType": "application/vnd.oci.artifact.manifest.v1+json",
+            "artifactType": "application/x-test", "blobs": [config]}))
+    .unwrap());
+    let schema1 = put(serde_json::to_vec(
+        &serde_json::json!({"schemaVersion": 1, "name": "a", "tag": "1",
+            "architecture": "amd64", "fsLayers": [{"blobSum": layer["digest"]}],
+            "history": [{"v1Compatibility": "{}"}]}),
+    )
+    .unwrap());
+    // Only these two named: the image's manifest goes, what they name stays.
+    let entry = |(d, n): &(String, usize), mt: &str, name: &str| {
+        serde_json::json!({"mediaType": mt, "digest": d, "size": n,
+            "annotations": {"org.opencontainers.image.ref.name": name}})
+    };
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [
+        entry(&artifact, "application/vnd.oci.artifact.manifest.v1+json", "art"),
+        entry(&schema1, "application/vnd.docker.distribution.manifest.v1+json", "s1")]});
+    fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+    let removed = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert!(removed.contains(&image), "{removed}");
+    for kept in [&config["digest"], &layer["digest"]] {
+        let d = kept.as_str().unwrap();
+        assert!(!removed.contains(d), "{removed}");
+        assert!(dir.join("blobs/sha256").join(&d[7..]).exists(), "{d}");
+    }
+    ok(store_cmd(&dir).arg("fsck"));
+    // One of them gone: fsck says so.
+    let l = layer["digest"].as_str().unwrap();
+    fs::remove_file(dir.join("blobs/sha256").join(&l[7..])).unwrap();
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("missing {l}")), "{text}");
+}
+
 /// Two refs to one good manifest, one giving it a wrong size: the wrong
 /// descriptor is named, in whatever order index.json lists them, and the
 /// image stays reachable (nothing reported unreachable).

@@ -221,6 +221,12 @@ impl Layout {
                     continue;
                 }
                 let Some(raw) = self.sniff_manifest(&as_is) else {
+                    // A manifest of a type lade does not read (an OCI
+                    // 1.1-rc artifact manifest, a Docker schema 1 one):
+                    // what it names is kept all the same.
+                    for c in self.foreign_references(&as_is) {
+                        stack.push((c, Some(desc.digest.clone()), None, false));
+                    }
                     continue;
                 };
                 reach.problems.push(FsckProblem::BadManifest {
@@ -294,6 +300,58 @@ impl Layout {
             stack.extend(self.read_manifest(&d)?.references()?);
         }
         Ok(())
+    }
+
+    /// The blobs a JSON document of a kind lade does not read names: every
+    /// object's `digest` (with its `size`, else the blob's) and every
+    /// `blobSum` (schema 1), however deep; a `subject` is not followed
+    /// (see [`Self::reach`]). Nothing for a blob that is no JSON object.
+    fn foreign_references(&self, desc: &Descriptor) -> Vec<Descriptor> {
+        fn walk(v: &serde_json::Value, out: &mut Vec<(Digest, Option<u64>, Option<String>)>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    for key in ["digest", "blobSum"] {
+                        if let Some(d) = o.get(key).and_then(|d| d.as_str()?.parse().ok()) {
+                            let size = o.get("size").and_then(|s| s.as_u64());
+                            let mt = o
+                                .get("mediaType")
+                                .and_then(|m| m.as_str())
+                                .map(String::from);
+                            out.push((d, size, mt));
+                        }
+                    }
+                    for (k, v) in o {
+                        if k != "subject" {
+                            walk(v, out);
+                        }
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        if desc.size > crate::model::MAX_MANIFEST_SIZE {
+            return Vec::new();
+        }
+        let Ok(bytes) = self.read_small_blob(&desc.digest, crate::model::MAX_MANIFEST_SIZE) else {
+            return Vec::new();
+        };
+        let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_slice(&bytes) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        walk(&v, &mut found);
+        found
+            .into_iter()
+            .filter(|(d, ..)| *d != desc.digest)
+            .map(|(digest, size, mt)| {
+                let size = size
+                    .or_else(|| self.blob_size(&digest).ok().flatten())
+                    .unwrap_or(0);
+                let media_type = mt.as_deref().unwrap_or("application/octet-stream");
+                Descriptor::new(media_type.into(), digest, size)
+            })
+            .collect()
     }
 
     /// The blob `desc` names, if it is a manifest or index whatever the
