@@ -9,6 +9,7 @@ mod support;
 use std::fs;
 use std::io::Read;
 use std::path::Path;
+use std::process::Command;
 
 use common::*;
 use lade::model::{Digest, ImageConfig, MediaType};
@@ -803,6 +804,30 @@ fn copy_to_an_archive_round_trips_and_matches_skopeo() {
         .args(["copy", "-q", &src])
         .arg(format!("docker-archive:{}", empty.display())));
     assert!(fs::metadata(&empty).unwrap().len() > 0);
+    // /dev/stdout as `> out.tar` makes it, a link to an empty file: the
+    // archive goes there, as skopeo writes it; not over one that holds
+    // something (`>> out.tar`).
+    let redirected = dir.path().join("redirected.tar");
+    ok(lade()
+        .args(["copy", "-q", &src, "docker-archive:/dev/stdout:a:1"])
+        .stdout(fs::File::create(&redirected).unwrap()));
+    assert_eq!(fs::read(&redirected).unwrap(), piped);
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src, "docker-archive:/dev/stdout:a:1"])
+            .stdout(
+                fs::OpenOptions::new()
+                    .append(true)
+                    .open(&redirected)
+                    .unwrap(),
+            ),
+        3,
+    );
+    assert!(
+        err.contains("lade does not modify existing archives"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&redirected).unwrap(), piped);
     // @N names an image to read, not one to write
     let err = fails_with(
         lade().args(["copy", "-q", &src]).arg(format!(
@@ -1630,4 +1655,52 @@ fn a_pipe_of_garbage_is_not_spooled_and_one_pipe_is_read_once() {
         &t.path().join("both").display().to_string(),
     ]));
     assert_eq!(refs.lines().count(), 2, "{refs}");
+}
+
+/// skopeo stores the layers it takes out of a Docker archive (or daemon)
+/// into dir: uncompressed, under a gzip media type; such an image goes
+/// into an archive again, its layers read for what they are.
+#[test]
+fn layers_labelled_gzip_but_stored_plain_are_written_as_they_are() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path().join("d");
+    ok(Command::new("skopeo").args([
+        "copy",
+        "-q",
+        &format!("docker-archive:{}", fx("tiny-docker26.tar")),
+        &format!("dir:{}", d.display()),
+    ]));
+    let m = json(&fs::read(d.join("manifest.json")).unwrap());
+    let layer = m["layers"][0]["digest"].as_str().unwrap();
+    assert!(
+        m["layers"][0]["mediaType"]
+            .as_str()
+            .unwrap()
+            .ends_with("gzip"),
+        "{m}"
+    );
+    assert_ne!(fs::read(d.join(&layer[7..])).unwrap()[..2], [0x1f, 0x8b]);
+    let out = dir.path().join("out.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("dir:{}", d.display()),
+        &format!("docker-archive:{}:a:1", out.display()),
+    ]));
+    // The same image as the fixture's: config and layers.
+    let ours = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("docker-archive:{}", out.display()),
+    ])));
+    let fixture = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("docker-archive:{}", fx("tiny-docker26.tar")),
+    ])));
+    assert_eq!(ours, fixture);
+    ok(Command::new("skopeo").args(["inspect", &format!("docker-archive:{}", out.display())]));
 }

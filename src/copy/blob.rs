@@ -334,7 +334,7 @@ fn copy_claimed(
                 let (r, _) = get_listed_blob(src, desc)?;
                 let r = progress.counting(r, desc);
                 let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
-                let plain = Decompressor::new(from, verified)?;
+                let plain = Decompressor::<VerifyingReader<_>>::by_content(from, verified)?;
                 // When the destination verifies the diff_id itself, or the
                 // source blob is uncompressed and already verified against
                 // that same digest, don't hash twice.
@@ -464,6 +464,32 @@ impl<R: Read> Decompressor<R> {
             Compression::Gzip => Decompressor::Gzip(Box::new(flate2::read::MultiGzDecoder::new(r))),
             Compression::Zstd => Decompressor::Zstd(zstd::stream::read::Decoder::new(r)?),
         })
+    }
+
+    /// As [`Self::new`], for the compression the bytes show rather than
+    /// the one `labelled` (the media type's): skopeo stores layers it
+    /// took out of Docker uncompressed under a gzip media type, and
+    /// detects compression by content, as this does.
+    pub fn by_content(
+        labelled: Compression,
+        mut r: R,
+    ) -> io::Result<Decompressor<io::Chain<io::Cursor<Vec<u8>>, R>>> {
+        let mut prefix = vec![0u8; 4];
+        let mut n = 0;
+        while n < prefix.len() {
+            match r.read(&mut prefix[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        prefix.truncate(n);
+        let found = crate::compress::sniff(&prefix);
+        if found != labelled {
+            crate::error::debug(|| format!("a layer labelled {labelled:?} is {found:?}"));
+        }
+        Decompressor::new(found, io::Cursor::new(prefix).chain(r))
     }
 
     fn drain_inner(&mut self) -> io::Result<()> {
