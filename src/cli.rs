@@ -427,7 +427,9 @@ several: docker-archive:, oci-archive:, oci:. Each image keeps the name its
 source gives (docker-archive:x.tar:NAME:TAG), so the destination names none
 (oci:layout, not oci:layout:REF), nor does an --all-images source; an image
 a docker-archive holds under several names (RepoTags) keeps each of them (a
-ref per name in oci: and oci-archive:). Every source is opened before
+ref per name in oci: and oci-archive:). Into a docker-archive:, a layout's
+ref name counts as a name only as NAME:TAG (a bare ref, oci:DIR:1.0, is a
+tag: the image goes unnamed, as skopeo writes it). Every source is opened before
 anything is written, and two images that would get one name are refused
 then.
 

@@ -1704,3 +1704,28 @@ fn layers_labelled_gzip_but_stored_plain_are_written_as_they_are() {
     assert_eq!(ours, fixture);
     ok(Command::new("skopeo").args(["inspect", &format!("docker-archive:{}", out.display())]));
 }
+
+/// A layout's ref name goes into an archive as a name only as NAME:TAG: a
+/// bare one is a tag (skopeo's oci:DIR:TAG), which names no repository.
+#[test]
+fn a_bare_layout_ref_names_no_archived_image() {
+    let dir = tempdir();
+    let src = format!("docker-archive:{}", fx("tiny-docker26.tar"));
+    let layout = dir.path().join("l");
+    for r in ["1.0", "app", "app:2"] {
+        ok(lade().args(["copy", "-q", &src, &format!("oci:{}:{r}", layout.display())]));
+        let out = dir.path().join(format!("{}.tar", r.replace(':', "-")));
+        ok(lade().args([
+            "copy",
+            "-q",
+            &format!("oci:{}:{r}", layout.display()),
+            &format!("docker-archive:{}", out.display()),
+        ]));
+        let want = match r {
+            "app:2" => serde_json::json!(["app:2"]),
+            _ => serde_json::json!([]),
+        };
+        let m = manifest_json(&out);
+        assert_eq!(m[0]["RepoTags"], want, "{r}");
+    }
+}

@@ -985,11 +985,20 @@ impl ImageDestination for ArchiveDest {
 
         // Names: the destination's own (and --additional-tag) for the first
         // image; otherwise the names the copy passes from the source, those
-        // that are valid Docker references.
+        // that are Docker references with a tag. (A layout's ref name
+        // alone, `oci:DIR:1.0`, is a tag, which names no repository: an
+        // image under it goes unnamed, as skopeo writes it.)
         let refs: Vec<DockerRef> = if st.items.is_empty() && !self.first_names.is_empty() {
             self.first_names.clone()
         } else {
-            names.iter().filter_map(|n| tag_ref(n).ok()).collect()
+            names
+                .iter()
+                .filter_map(|n| {
+                    tag_ref(n)
+                        .ok()
+                        .filter(|_| DockerRef::parse(n).is_ok_and(|r| r.tag.is_some()))
+                })
+                .collect()
         };
 
         let top = Self::write_legacy(&mut st, &layers, &config_digest, &config)?;
