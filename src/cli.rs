@@ -287,8 +287,7 @@ pub enum Command {
     /// oci:PATH:REF: the ref, its blobs left to lade gc)
     #[command(
         after_help = "A registry deletes the manifest, and with it every tag that points at it\n\
-        (two tags of one image both go), as skopeo delete does; a name with both a\n\
-        tag and a digest is refused.\n\n\
+        (two tags of one image both go), as skopeo delete does.\n\n\
         EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
         lade delete docker://registry.example/app@sha256:3f8a…\n  \
         lade delete oci:layout:old"

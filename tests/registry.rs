@@ -628,17 +628,39 @@ fn list_tags_lists_all_and_delete_removes() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 
-    // A name with both a tag and a digest is refused by delete (the
-    // digest's manifest would go, whatever the tag names), as by skopeo.
+    // A name with both a tag and a digest is refused (the digest would be
+    // what is read or deleted, the tag ignored; as a destination no tag
+    // would be written), as by skopeo.
     let d0 = json(&ok(lade().args(["inspect", INSECURE, &first])))["Digest"]
         .as_str()
         .unwrap()
         .to_string();
+    let both = format!("{first}@{d0}");
+    let copied = format!("docker://{reg}/{repo}-both:1@{d0}");
+    for args in [
+        vec!["delete", INSECURE, &both],
+        vec!["inspect", INSECURE, &both],
+        vec![
+            "copy",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &first,
+            &copied,
+        ],
+    ] {
+        let err = fails_with(lade().args(&args), 3);
+        assert!(err.contains("names both tag"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
     let err = fails_with(
-        lade().args(["delete", INSECURE, &format!("{first}@{d0}")]),
-        3,
+        lade().args([
+            "list-tags",
+            INSECURE,
+            &format!("docker://{reg}/{repo}-both"),
+        ]),
+        1,
     );
-    assert!(err.contains("names both tag"), "{err}");
+    assert!(err.contains("NAME_UNKNOWN"), "{err}");
     ok(lade().args(["inspect", INSECURE, &first]));
 
     // delete: the manifest is gone (for every tag naming it); asking

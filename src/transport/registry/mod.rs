@@ -108,6 +108,14 @@ impl RegistryRef {
             return Err(Error::new("docker: names are docker://[HOST/]REPO[:TAG]"));
         };
         let r = DockerRef::parse(name)?;
+        // (The digest would be what is read, written or deleted, the tag
+        // ignored: skopeo refuses the form, and so does the daemon's.)
+        if let (Some(t), Some(d)) = (&r.tag, &r.digest) {
+            return Err(Error::new(format!(
+                "docker://{}: names both tag {t:?} and digest {d}; name one: REPO:TAG or REPO@DIGEST",
+                r.name()
+            )));
+        }
         Ok(RegistryRef {
             tag_given: r.tag.is_some() || r.digest.is_some(),
             r: r.with_default_tag(),
@@ -358,14 +366,6 @@ impl ImageReference for RegistryRef {
     }
 
     fn delete(&self, opts: &TransportOptions) -> Result<()> {
-        // (The digest would be deleted whatever the tag names, and with
-        // it every tag of that manifest: skopeo refuses the form too.)
-        if let (Some(t), Some(d)) = (&self.r.tag, &self.r.digest) {
-            return Err(Error::new(format!(
-                "docker://{}: names both tag {t:?} and digest {d}; delete takes one: the digest (the manifest, and every tag on it) or the tag",
-                self.r.name()
-            )));
-        }
         let c = self.client(&opts.src_registry)?;
         let digest = self.head_digest(&c)?;
         let path = format!("/v2/{}/manifests/{digest}", self.r.path);
