@@ -21,6 +21,18 @@ _lade() {
                 COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                 return 0
                 ;;
+            --format)
+                local w
+                for w in "${COMP_WORDS[@]:1:COMP_CWORD-2}"; do
+                    case "${w}" in
+                        copy|sync)
+                            COMPREPLY=($(compgen -W "oci v2s2" -- "${cur}"))
+                            return 0
+                            ;;
+                        inspect) break ;;
+                    esac
+                done
+                ;;
             --multi-arch)
                 COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
                 return 0
@@ -192,16 +204,101 @@ _lade() {
     done
 
     case "${cmd}" in
-        lade__subcmd__copy|lade__subcmd__sync|lade__subcmd__inspect|lade__subcmd__list__subcmd__tags|lade__subcmd__delete)
-            if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
-                local t
-                t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
-                if [[ -n "${t}" ]]; then
-                    COMPREPLY=(${t})
-                    compopt -o nospace 2>/dev/null
-                    return 0
-                fi
-            fi
+        lade__subcmd__copy)
+            case "${prev}" in
+                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--progress|--registries-conf|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t})
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
+            ;;
+        lade__subcmd__sync)
+            case "${prev}" in
+                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--progress|--registries-conf|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--with-referrers|-d|-f|-j|-s) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t})
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
+            ;;
+        lade__subcmd__inspect)
+            case "${prev}" in
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username|-f) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t})
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
+            ;;
+        lade__subcmd__list__subcmd__tags)
+            case "${prev}" in
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "docker:// docker-archive:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t})
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
+            ;;
+        lade__subcmd__delete)
+            case "${prev}" in
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "docker:// oci:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t})
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
+            ;;
+        lade__subcmd__unpack)
+            case "${prev}" in
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                *)
+                    if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
+                        local t
+                        t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                        if [[ -n "${t}" ]]; then
+                            COMPREPLY=(${t} $(compgen -f -- "${cur}"))
+                            compopt -o nospace 2>/dev/null
+                            return 0
+                        fi
+                    fi
+                    ;;
+            esac
             ;;
     esac
     case "${cmd}" in

@@ -460,5 +460,6 @@ complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subc
 complete -c lade -n "__fish_lade_using_subcommand copy" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
 complete -c lade -n "__fish_lade_using_subcommand sync" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
-complete -c lade -n "__fish_lade_using_subcommand delete" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -a "docker:// docker-archive:"
+complete -c lade -n "__fish_lade_using_subcommand delete" -a "docker:// oci:"
+complete -c lade -n "__fish_lade_using_subcommand unpack" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"

@@ -159,29 +159,37 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
 /// read as the next argument, and nothing after `=`. Their values are
 /// offered after `=` instead (bash splits `--opt=` into `--opt`, `=`).
 fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
+    use std::collections::{BTreeMap, BTreeSet};
     let mut script = String::from_utf8(script).expect("the script is UTF-8");
-    let mut cases = std::collections::BTreeMap::new();
-    let mut free = std::collections::BTreeSet::new();
-    let mut cmds = vec![Cli::command()];
-    while let Some(c) = cmds.pop() {
+    // By option: the commands (by name; "" for the global ones) that take
+    // it with each set of values, and those where it takes anything.
+    let mut cases: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut free: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let top = Cli::command();
+    let mut cmds = vec![(String::new(), top.clone())];
+    cmds.extend(
+        top.get_subcommands()
+            .map(|c| (c.get_name().to_string(), c.clone())),
+    );
+    for (name, c) in &cmds {
         // Every option with values is completed after `=` too
         // (`--progress=j`); one that takes its value only so, not after
         // a space.
         for a in c.get_arguments() {
             let Some(long) = a.get_long() else { continue };
+            if !a.get_action().takes_values() || (!name.is_empty() && a.is_global_set()) {
+                continue;
+            }
             let values: Vec<String> = a
                 .get_possible_values()
                 .iter()
                 .filter(|v| !v.is_hide_set())
                 .map(|v| v.get_name().to_string())
                 .collect();
-            if !a.get_action().takes_values() {
-                continue;
-            }
             if values.is_empty() {
-                // (another command's option of that name takes anything:
-                // `inspect --format=TEMPLATE`)
-                free.insert(long.to_string());
+                free.entry(long.to_string())
+                    .or_default()
+                    .insert(name.clone());
                 continue;
             }
             let values = values.join(" ");
@@ -191,20 +199,50 @@ fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
                 );
                 script = script.replace(&after_space, "");
             }
-            // (the case goes by the option's name alone)
-            let had = cases.entry(long.to_string()).or_insert(values.clone());
-            assert_eq!(*had, values, "--{long} takes other values elsewhere");
+            cases
+                .entry(long.to_string())
+                .or_default()
+                .entry(values)
+                .or_default()
+                .insert(name.clone());
         }
-        cmds.extend(c.get_subcommands().cloned());
     }
-    cases.retain(|long, _| !free.contains(long));
+    let reply = |values: &str, indent: &str| {
+        format!(
+            "{indent}COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n{indent}return 0\n"
+        )
+    };
     let mut snippet = String::from(
         "    if [[ \"${prev}\" == \"=\" && ${COMP_CWORD} -ge 2 ]]; then\n        case \"${COMP_WORDS[COMP_CWORD-2]}\" in\n",
     );
-    for (long, values) in &cases {
-        snippet.push_str(&format!(
-            "            --{long})\n                COMPREPLY=($(compgen -W \"{values}\" -- \"${{cur}}\"))\n                return 0\n                ;;\n"
-        ));
+    for (long, by_values) in &cases {
+        snippet.push_str(&format!("            --{long})\n"));
+        let global = by_values.values().any(|c| c.contains(""));
+        if by_values.len() == 1 && (global || !free.contains_key(long)) {
+            // (one set of values wherever the option is taken)
+            snippet.push_str(&reply(by_values.keys().next().unwrap(), "                "));
+        } else {
+            // (values that depend on the command: the first word naming
+            // one decides)
+            snippet.push_str(
+                "                local w\n                for w in \"${COMP_WORDS[@]:1:COMP_CWORD-2}\"; do\n                    case \"${w}\" in\n",
+            );
+            for (values, names) in by_values {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                snippet.push_str(&format!("                        {})\n", names.join("|")));
+                snippet.push_str(&reply(values, "                            "));
+                snippet.push_str("                            ;;\n");
+            }
+            if let Some(names) = free.get(long) {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                snippet.push_str(&format!(
+                    "                        {}) break ;;\n",
+                    names.join("|")
+                ));
+            }
+            snippet.push_str("                    esac\n                done\n");
+        }
+        snippet.push_str("                ;;\n");
     }
     snippet.push_str("        esac\n    fi\n");
     let anchor = "    prev=\"$3\"\n";
@@ -214,37 +252,70 @@ fn bash_equals_values(script: Vec<u8>) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The commands whose every positional argument is an image name.
-const IMAGE_COMMANDS: &[&str] = &["copy", "sync", "inspect", "list-tags", "delete"];
+/// The commands that take image names, with the transports each takes
+/// (every positional argument of the first five is an image name; unpack's
+/// first, which may also be a store ref).
+const IMAGE_COMMANDS: &[&str] = &["copy", "sync", "inspect", "list-tags", "delete", "unpack"];
+
+/// The transports as an image name of `cmd` begins with them
+/// (`docker://`, `oci:`).
+fn transport_words(cmd: &str) -> Vec<String> {
+    let takes: &[&str] = match cmd {
+        "list-tags" => &["docker", "docker-archive"],
+        "delete" => &["docker", "oci"],
+        _ => &[],
+    };
+    lade::transport::TRANSPORTS
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| takes.is_empty() || takes.contains(t))
+        .map(|t| match t {
+            "docker" => "docker://".to_string(),
+            t => format!("{t}:"),
+        })
+        .collect()
+}
+
+/// The options (long and short, with dashes) of `cmd` and the global
+/// ones that take a value: the word after one is no image name.
+fn valued_options(cmd: &str) -> Vec<String> {
+    let top = Cli::command();
+    let sub = top.find_subcommand(cmd).expect("a command").clone();
+    let mut out = Vec::new();
+    for a in top.get_arguments().chain(sub.get_arguments()) {
+        if a.is_positional() || !a.get_action().takes_values() {
+            continue;
+        }
+        out.extend(a.get_long().map(|l| format!("--{l}")));
+        out.extend(a.get_short().map(|s| format!("-{s}")));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// The bash completion offers the transports (`docker://`, `oci:`, …)
 /// where one of those commands' image names begins (a word begun, with no
-/// colon yet: an empty one gets the options, as before).
+/// colon yet, not an option's value: an empty one gets the options, as
+/// before). unpack's image may be a store ref, and its other argument is
+/// a directory: files are offered too.
 fn bash_transports(script: Vec<u8>) -> Vec<u8> {
     let script = String::from_utf8(script).expect("the script is UTF-8");
-    let cmds: Vec<String> = IMAGE_COMMANDS
-        .iter()
-        .map(|c| format!("lade__subcmd__{}", c.replace('-', "__subcmd__")))
-        .collect();
-    let transports: Vec<&str> = lade::transport::TRANSPORTS
-        .iter()
-        .map(|(n, _)| *n)
-        .collect();
-    let words: Vec<String> = transports
-        .iter()
-        .map(|t| {
-            if *t == "docker" {
-                "docker://".into()
-            } else {
-                format!("{t}:")
-            }
-        })
-        .collect();
-    let snippet = format!(
-        "    case \"${{cmd}}\" in\n        {})\n            if [[ -n \"${{cur}}\" && \"${{cur}}\" != -* && \"${{cur}}\" != *:* && \"${{prev}}\" != \"=\" ]]; then\n                local t\n                t=$(compgen -W \"{}\" -- \"${{cur}}\")\n                if [[ -n \"${{t}}\" ]]; then\n                    COMPREPLY=(${{t}})\n                    compopt -o nospace 2>/dev/null\n                    return 0\n                fi\n            fi\n            ;;\n    esac\n",
-        cmds.join("|"),
-        words.join(" ")
-    );
+    let mut snippet = String::from("    case \"${cmd}\" in\n");
+    for c in IMAGE_COMMANDS {
+        let name = format!("lade__subcmd__{}", c.replace('-', "__subcmd__"));
+        let files = if *c == "unpack" {
+            " $(compgen -f -- \"${cur}\")"
+        } else {
+            ""
+        };
+        snippet.push_str(&format!(
+            "        {name})\n            case \"${{prev}}\" in\n                {}) ;;\n                *)\n                    if [[ -n \"${{cur}}\" && \"${{cur}}\" != -* && \"${{cur}}\" != *:* && \"${{prev}}\" != \"=\" ]]; then\n                        local t\n                        t=$(compgen -W \"{}\" -- \"${{cur}}\")\n                        if [[ -n \"${{t}}\" ]]; then\n                            COMPREPLY=(${{t}}{files})\n                            compopt -o nospace 2>/dev/null\n                            return 0\n                        fi\n                    fi\n                    ;;\n            esac\n            ;;\n",
+            valued_options(c).join("|"),
+            transport_words(c).join(" ")
+        ));
+    }
+    snippet.push_str("    esac\n");
     let anchor = "    case \"${cmd}\" in\n";
     assert!(script.contains(anchor), "clap's bash script changed");
     script
@@ -252,25 +323,21 @@ fn bash_transports(script: Vec<u8>) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The transports as an image name begins with them (`docker://`, `oci:`).
-fn transport_words() -> Vec<String> {
-    lade::transport::TRANSPORTS
-        .iter()
-        .map(|(t, _)| match *t {
-            "docker" => "docker://".to_string(),
-            t => format!("{t}:"),
-        })
-        .collect()
-}
-
-/// zsh: the image names of those commands complete as transports (no
-/// space after) as well as files, through `_lade_image_names`.
+/// zsh: the image names of those commands complete as their transports
+/// (no space after) as well as files, through `_lade_image_names CMD`.
 fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
     let script = String::from_utf8(script).expect("the script is UTF-8");
+    let mut cases = String::new();
+    for c in IMAGE_COMMANDS {
+        cases.push_str(&format!(
+            "        {c}) words=({}) ;;\n",
+            transport_words(c).join(" ")
+        ));
+    }
     let func = format!(
-        "_lade_image_names() {{\n    if [[ $PREFIX != *:* && $PREFIX != -* ]]; then\n        \
-         compadd -S '' -- {}\n    fi\n    _default\n}}\n\n",
-        transport_words().join(" ")
+        "_lade_image_names() {{\n    local -a words\n    # (the command: the last argument, after the options _arguments adds)\n    case ${{@[-1]}} in\n{cases}    esac\n    \
+         if [[ $PREFIX != *:* && $PREFIX != -* ]]; then\n        \
+         compadd -S '' -- $words\n    fi\n    _default\n}}\n\n"
     );
     let mut out = String::new();
     let mut block = "";
@@ -286,14 +353,17 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
         }
         let positional = line.starts_with("':") || line.starts_with("'*::");
         if !block.is_empty() && positional && line.ends_with(":_default' \\\n") {
-            out.push_str(&line.replace(":_default' \\\n", ":_lade_image_names' \\\n"));
+            out.push_str(&line.replace(
+                ":_default' \\\n",
+                &format!(":_lade_image_names {block}' \\\n"),
+            ));
             changed += 1;
         } else {
             out.push_str(line);
         }
     }
     assert_eq!(
-        changed, 6,
+        changed, 7,
         "clap's zsh script changed: {changed} image arguments found"
     );
     let anchor = "_lade() {\n";
@@ -303,10 +373,11 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
 }
 
 /// fish: the transports where those commands take an image name (fish
-/// adds no space after one ending in `:` or `/`).
+/// adds no space after one ending in `:` or `/`), not as an option's
+/// value.
 fn fish_transports(mut script: Vec<u8>) -> Vec<u8> {
-    let words = transport_words().join(" ");
     for c in IMAGE_COMMANDS {
+        let words = transport_words(c).join(" ");
         script.extend_from_slice(
             format!("complete -c lade -n \"__fish_lade_using_subcommand {c}\" -a \"{words}\"\n")
                 .as_bytes(),
@@ -409,7 +480,15 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
              COMP_WORDS=(lade copy doc); COMP_CWORD=2
              _lade lade doc copy; echo \"tr:${{COMPREPLY[*]}}\"
              COMP_WORDS=(lade --debug inspect oc); COMP_CWORD=3
-             _lade lade oc inspect; echo \"tr-oci:${{COMPREPLY[*]}}\"",
+             _lade lade oc inspect; echo \"tr-oci:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade list-tags d); COMP_CWORD=2
+             _lade lade d list-tags; echo \"tr-list:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade copy --authfile d); COMP_CWORD=3
+             _lade lade d --authfile; echo \"valued:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade copy --format = ''); COMP_CWORD=4
+             _lade lade '' =; echo \"format:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade --store s unpack docker-d); COMP_CWORD=4
+             _lade lade docker-d unpack; echo \"unpack:${{COMPREPLY[*]}}\"",
             script.display()
         ))
         .output()
@@ -422,6 +501,16 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
         "{text}"
     );
     assert!(text.contains("tr-oci:oci: oci-archive:\n"), "{text}");
+    // Only those the command takes; none where an option's value goes;
+    // copy's --format= values, not inspect's free template.
+    assert!(
+        text.contains("tr-list:docker:// docker-archive:\n"),
+        "{text}"
+    );
+    let valued = text.lines().find(|l| l.starts_with("valued:")).unwrap();
+    assert!(!valued.contains("docker://"), "{text}");
+    assert!(text.contains("format:oci v2s2\n"), "{text}");
+    assert!(text.contains("unpack:docker-daemon:"), "{text}");
     // Every option's values after `=` (`--progress=json`, as the docs spell it).
     assert!(text.contains("progress:json\n"), "{text}");
     assert!(text.contains("src:docker dir yaml\n"), "{text}");
@@ -494,7 +583,7 @@ sleep 1
 zpty -n -w z $'\t'
 sleep 1
 zpty -n -w z $'\C-u'
-zpty -n -w z $'lade delete docker-d\t'
+zpty -n -w z $'lade inspect docker-d\t'
 sleep 1
 zpty -n -w z $'X\n'
 sleep 1
@@ -516,7 +605,7 @@ zpty -d z
         for t in ["docker://", "docker-daemon:", "docker-archive:"] {
             assert!(text.contains(t), "{t}: {text}");
         }
-        assert!(text.contains("ARGS:delete docker-daemon:X"), "{text}");
+        assert!(text.contains("ARGS:inspect docker-daemon:X"), "{text}");
         // ls-refs takes no image name: nothing offered, nothing inserted.
         assert!(!text.contains("ls-refs docker"), "{text}");
     }
