@@ -383,7 +383,7 @@ SAFETY
 
 EXAMPLES
   lade unpack oci:layout:app rootfs
-  lade unpack --bundle --platform linux/arm64 docker-archive:app.tar bundle
+  lade unpack --bundle --platform linux/arm64 oci:layout:app bundle
   lade --store ./store unpack app:1 rootfs";
 
 macro_rules! transports_help {

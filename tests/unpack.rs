@@ -342,6 +342,36 @@ fn unpack_bundle_and_store_ref() {
         .args(["unpack", "-q", "img"])
         .arg(&out));
     assert_same_tree(&tree(&out), &tree(&bundle.join("rootfs")), "bundle rootfs");
+    // --platform of a single image: it must be for that platform, as copy
+    // --platform has it (exit 1, nothing made); its own is taken.
+    let cfg = json(&ok(lade()
+        .args(["inspect", "--config"])
+        .arg(format!("oci:{}:img", layout.display()))));
+    let own = format!(
+        "{}/{}",
+        cfg["os"].as_str().unwrap(),
+        cfg["architecture"].as_str().unwrap()
+    );
+    let other = if own == "linux/arm64" {
+        "linux/s390x"
+    } else {
+        "linux/arm64"
+    };
+    let out = t.path().join("other");
+    let err = fails_with(
+        lade()
+            .args(["unpack", "-q", "--platform", other])
+            .arg(format!("oci:{}:img", layout.display()))
+            .arg(&out),
+        1,
+    );
+    assert!(err.contains("the source is a single image, for"), "{err}");
+    assert!(!out.exists());
+    ok(lade()
+        .args(["unpack", "-q", "--platform", &own])
+        .arg(format!("oci:{}:img", layout.display()))
+        .arg(&out));
+    assert_same_tree(&tree(&out), &tree(&bundle.join("rootfs")), "own platform");
 }
 
 /// A bundle's user and capabilities agree with umoci's: the names are

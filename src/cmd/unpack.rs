@@ -146,6 +146,7 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
             Some(p) => Some(Platform::parse(p).map_err(|e| Error::usage(e.message()))?),
             None => super::platform_of(g)?,
         },
+        platform_required: a.platform.is_some(),
         bundle: a.bundle,
     };
     let (src, _staged) = open_source(g, &a.image, &a.registry, a.quiet)?;

@@ -85,6 +85,9 @@ pub struct UnpackOptions {
     pub apply: ApplyOptions,
     /// For an index: the platform to unpack (default: this machine's).
     pub platform: Option<Platform>,
+    /// `--platform` given: a single image must be for that platform, as
+    /// copy --platform has it.
+    pub platform_required: bool,
     /// Write an OCI runtime bundle: DIR/rootfs and DIR/config.json.
     pub bundle: bool,
 }
@@ -106,7 +109,12 @@ pub fn unpack_image(
     opts: &UnpackOptions,
     on_layer: &mut dyn FnMut(usize, usize, &Digest),
 ) -> Result<UnpackReport> {
-    let raw = select_manifest(src, opts.platform.as_ref())?;
+    let top = src.get_manifest(None)?;
+    let single = !top.is_index();
+    let raw = match single {
+        true => top,
+        false => select_manifest(src, opts.platform.as_ref())?,
+    };
     let manifest = raw.manifest()?;
     let config_bytes = read_config(src, &manifest.config)?;
     let config: Option<ImageConfig> = if manifest.config.media_type.is_config() {
@@ -117,6 +125,18 @@ pub fn unpack_image(
     } else {
         None
     };
+    // (nothing is written yet)
+    if let (true, Some(want), Some(have)) = (
+        single && opts.platform_required,
+        &opts.platform,
+        config.as_ref().and_then(|c| c.platform()),
+    ) {
+        if have.rank_for(&want.candidates()).is_none() {
+            return Err(Error::not_found(format!(
+                "no image for {want}: the source is a single image, for {have}"
+            )));
+        }
+    }
     let diff_ids: &[Digest] = config.as_ref().map_or(&[], |c| &c.rootfs.diff_ids);
     if config.is_some() && diff_ids.len() != manifest.layers.len() {
         return Err(Error::new(format!(
