@@ -1028,6 +1028,57 @@ fn gc_keeps_what_manifests_of_other_kinds_name() {
     assert!(text.contains(&format!("missing {l}")), "{text}");
 }
 
+/// An image whose uncompressed layers are not its config's diff_ids (two
+/// swapped in the manifest): fsck says so, and copy refuses it, as Docker
+/// does, rather than write an image no unpack can check.
+#[test]
+fn layers_the_config_contradicts_are_found_and_not_copied() {
+    let t = tempdir();
+    let dir = t.path().join("swapped");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut top = json(&fs::read(&index).unwrap());
+    let image = top["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let mut m = json(&fs::read(dir.join("blobs/sha256").join(&image[7..])).unwrap());
+    assert!(m["layers"].as_array().unwrap().len() >= 2, "{m}");
+    assert!(
+        m["layers"][0]["mediaType"]
+            .as_str()
+            .unwrap()
+            .ends_with(".tar"),
+        "{m}"
+    );
+    let layers = m["layers"].as_array_mut().unwrap();
+    layers.swap(0, 1);
+    let bytes = serde_json::to_vec(&m).unwrap();
+    let d = format!("sha256:{}", sha256_hex(&bytes));
+    fs::write(dir.join("blobs/sha256").join(&d[7..]), &bytes).unwrap();
+    top["manifests"][0]["digest"] = d.clone().into();
+    top["manifests"][0]["size"] = bytes.len().into();
+    fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("bad image {d}: layer 1 (")) && text.contains("is not compressed"),
+        "{text}"
+    );
+    // (gc is not stopped by it: what the image names is known)
+    ok(store_cmd(&dir).args(["gc", "--dry-run", "--grace", "0"]));
+    let dest = t.path().join("out");
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            &format!("oci:{}:x", dir.display()),
+            &format!("oci:{}:x", dest.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains("should be its diff_id"), "{err}");
+    assert!(!dest.exists());
+}
+
 /// Two refs to one good manifest, one giving it a wrong size: the wrong
 /// descriptor is named, in whatever order index.json lists them, and the
 /// image stays reachable (nothing reported unreachable).

@@ -637,7 +637,19 @@ fn list_tags_lists_all_and_delete_removes() {
         .to_string();
     let both = format!("{first}@{d0}");
     let copied = format!("docker://{reg}/{repo}-both:1@{d0}");
+    let synced = t.path().join("synced-both");
+    let synced = synced.to_str().unwrap();
     for args in [
+        vec![
+            "sync",
+            "--src",
+            "docker",
+            "--dest",
+            "dir",
+            "--src-tls-verify=false",
+            &both[9..],
+            synced,
+        ],
         vec!["delete", INSECURE, &both],
         vec!["inspect", INSECURE, &both],
         vec![
@@ -652,6 +664,7 @@ fn list_tags_lists_all_and_delete_removes() {
         assert!(err.contains("names both tag"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
+    assert!(!Path::new(synced).exists());
     let err = fails_with(
         lade().args([
             "list-tags",

@@ -10,7 +10,7 @@ use super::jobs;
 use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Algorithm, HashingWriter};
 use crate::model::{Compression, Descriptor, Digest};
 use crate::transport::registry::Retries;
@@ -275,6 +275,19 @@ fn copy_claimed(
     let (format, diff_id, level) = (step.format, step.diff_id, step.level);
     match step.action {
         LayerAction::Keep => {
+            // An uncompressed layer is its diff_id: one that is not belongs
+            // to another image (the manifest's layers and the config
+            // disagree), which Docker refuses and no unpack can check.
+            if let (Some(Compression::None), Some(d)) =
+                (desc.media_type.layer_compression(), diff_id)
+            {
+                if *d != desc.digest {
+                    return Err(Error::invalid(format!(
+                        "the layer is not compressed, so it should be its diff_id {d} \
+                         (the manifest's layers and the config disagree)"
+                    )));
+                }
+            }
             let mut info = BlobInfo::from(desc);
             if let Some(c) = desc.media_type.layer_compression() {
                 info.media_type = layer_type(&desc.media_type, format, c)?;

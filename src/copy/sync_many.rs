@@ -96,6 +96,7 @@ pub fn sources(kind: SrcKind, source: &str) -> Result<Vec<Source>> {
         SrcKind::Docker => {
             let name = source.strip_prefix("docker://").unwrap_or(source);
             let r = DockerRef::parse(name)?;
+            crate::transport::registry::tag_or_digest(&r)?;
             let pick = match (&r.tag, &r.digest) {
                 (_, Some(d)) => Pick::Refs(vec![Ref::Digest(d.clone())]),
                 (Some(t), None) => Pick::Refs(vec![Ref::Tag(t.clone())]),

@@ -40,6 +40,8 @@ pub enum FsckProblem {
     BadRef { why: String },
     /// A manifest or index that does not parse.
     BadManifest { digest: Digest, why: String },
+    /// An image manifest whose layers its config contradicts.
+    BadImage { digest: Digest, why: String },
     /// Something in blobs/ that is not a blob (symlink, directory, bad name).
     BadEntry { path: String, why: String },
 }
@@ -79,7 +81,15 @@ impl fmt::Display for FsckProblem {
                 Some((i, _)) => write!(f, "bad ref: {}…", &why[..i]),
                 None => write!(f, "bad ref: {why}"),
             },
-            FsckProblem::BadManifest { digest, why } => write!(f, "bad manifest {digest}: {why}"),
+            FsckProblem::BadManifest { digest, why } | FsckProblem::BadImage { digest, why } => {
+                let kind = match self {
+                    FsckProblem::BadImage { .. } => "bad image",
+                    _ => "bad manifest",
+                };
+                // (the digest said once, though the reason names it too)
+                let why = why.strip_prefix(&format!("{digest}: ")).unwrap_or(why);
+                write!(f, "{kind} {digest}: {why}")
+            }
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
         }
     }
@@ -248,6 +258,12 @@ impl Layout {
                     continue;
                 }
             };
+            if let Some(why) = self.contradicted_layers(&raw) {
+                reach.problems.push(FsckProblem::BadImage {
+                    digest: desc.digest.clone(),
+                    why,
+                });
+            }
             let parent = Some(desc.digest.clone());
             let entries = raw.is_index();
             let children = match raw.references() {
@@ -300,6 +316,48 @@ impl Layout {
             stack.extend(self.read_manifest(&d)?.references()?);
         }
         Ok(())
+    }
+
+    /// What an image manifest's config says against its layers: another
+    /// number of diff_ids, or an uncompressed layer that is not its
+    /// diff_id (Docker refuses such an image; unpack fails on it). None
+    /// when they agree, or the config cannot be read (said elsewhere).
+    fn contradicted_layers(&self, raw: &crate::model::RawManifest) -> Option<String> {
+        if raw.is_index() {
+            return None;
+        }
+        let m = raw.manifest().ok()?;
+        if !m.config.media_type.is_config() {
+            return None;
+        }
+        let bytes = self
+            .read_small_blob(&m.config.digest, crate::model::MAX_MANIFEST_SIZE)
+            .ok()?;
+        let config = crate::model::ImageConfig::parse(&bytes).ok()?;
+        let diff_ids = &config.rootfs.diff_ids;
+        if diff_ids.len() != m.layers.len() {
+            return Some(format!(
+                "config {} lists {} diff_ids but the manifest has {} layers",
+                m.config.digest,
+                diff_ids.len(),
+                m.layers.len()
+            ));
+        }
+        m.layers
+            .iter()
+            .zip(diff_ids)
+            .enumerate()
+            .find_map(|(i, (l, d))| {
+                let plain =
+                    l.media_type.layer_compression() == Some(crate::model::Compression::None);
+                (plain && l.digest != *d).then(|| {
+                    format!(
+                        "layer {} ({}) is not compressed, but the config's diff_id for it is {d}",
+                        i + 1,
+                        l.digest
+                    )
+                })
+            })
     }
 
     /// The blobs a JSON document of a kind lade does not read names: every

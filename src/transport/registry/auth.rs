@@ -158,8 +158,15 @@ pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
         ))
     };
     let mut schemes = Vec::new();
+    // (a header that does not parse to its end still gives the challenges
+    // before the fault; its fault is said if no other header answers)
+    let mut fault = None;
     for v in values {
-        for (scheme, params) in challenges_in(v.as_ref()).map_err(&bad)? {
+        let (found, err) = challenges_in(v.as_ref());
+        if let Some(e) = err {
+            fault.get_or_insert(e);
+        }
+        for (scheme, params) in found {
             let get = |k: &str| params.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
             match scheme.as_str() {
                 "basic" => {
@@ -179,6 +186,9 @@ pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
             }
         }
     }
+    if let Some(e) = fault {
+        return Err(bad(e));
+    }
     match schemes.is_empty() {
         true => Err(bad("empty")),
         false => Err(bad(&format!(
@@ -195,7 +205,7 @@ type Params = Vec<(String, String)>;
 /// `key=value` parameters (keys lower case, quoted values unquoted). A
 /// token after a comma that is not followed by `=` begins the next
 /// challenge; a token68 credential (`Negotiate abc==`) is passed over.
-fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static str> {
+fn challenges_in(h: &str) -> (Vec<(String, Params)>, Option<&'static str>) {
     let b = h.as_bytes();
     let is_tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
     let skip_ws = |mut i: usize| {
@@ -219,11 +229,12 @@ fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static
             break;
         }
         let ts = i;
-        while i < b.len() && is_tchar(b[i]) {
+        // (a token68 credential may hold `/` too)
+        while i < b.len() && (is_tchar(b[i]) || (after_scheme && b[i] == b'/')) {
             i += 1;
         }
         if i == ts {
-            return Err("expected a scheme or key=value");
+            return (out, Some("expected a scheme or key=value"));
         }
         let token = &h[ts..i];
         let j = skip_ws(i);
@@ -243,7 +254,7 @@ fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static
             continue;
         }
         let Some((_, params)) = out.last_mut() else {
-            return Err("key=value before any scheme");
+            return (out, Some("key=value before any scheme"));
         };
         i = skip_ws(j + 1);
         let val = if b.get(i) == Some(&b'"') {
@@ -251,7 +262,7 @@ fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static
             let mut v = Vec::new();
             loop {
                 match b.get(i) {
-                    None => return Err("unterminated quoted string"),
+                    None => return (out, Some("unterminated quoted string")),
                     Some(b'"') => {
                         i += 1;
                         break;
@@ -266,7 +277,10 @@ fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static
                     }
                 }
             }
-            String::from_utf8(v).map_err(|_| "not UTF-8")?
+            match String::from_utf8(v) {
+                Ok(v) => v,
+                Err(_) => return (out, Some("not UTF-8")),
+            }
         } else {
             let vs = i;
             while i < b.len() && b[i] != b',' && b[i] != b' ' && b[i] != b'\t' {
@@ -276,7 +290,7 @@ fn challenges_in(h: &str) -> std::result::Result<Vec<(String, Params)>, &'static
         };
         params.push((token.to_ascii_lowercase(), val));
     }
-    Ok(out)
+    (out, None)
 }
 
 /// The auth file the user named, if any: --authfile, else
@@ -1022,6 +1036,19 @@ mod tests {
             parse_challenges(&[r#"basic realm="Registry Realm", Bearer realm="x""#]).unwrap(),
             basic
         );
+        // token68 credentials hold `/` and `+`; a header that does not
+        // parse leaves the others to answer.
+        let cafe = Challenge::Basic {
+            realm: Some("café".into()),
+        };
+        for values in [
+            vec!["Negotiate YWJj/Z+A==", r#"Basic realm="café""#],
+            vec![r#"Basic realm="café", Negotiate YWJj/ZA=="#],
+            vec![r#"Newauth realm="x"#, r#"Basic realm="café""#],
+            vec![r#"Basic realm="café", Newauth x="#],
+        ] {
+            assert_eq!(parse_challenges(&values).unwrap(), cafe, "{values:?}");
+        }
         for bad in [
             "",
             "Bearer",

@@ -682,7 +682,8 @@ impl Client {
         }
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(Error::new(format!(
-                "token realm {realm:?} is not an http(s) URL"
+                "token realm {:?} is not an http(s) URL",
+                realm.chars().take(120).collect::<String>()
             )));
         }
         if let Some(Creds::Identity { token: refresh, .. }) = &self.creds {
@@ -741,7 +742,8 @@ impl Client {
     ) -> Result<(String, Duration)> {
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(Error::new(format!(
-                "token realm {realm:?} is not an http(s) URL"
+                "token realm {:?} is not an http(s) URL",
+                realm.chars().take(120).collect::<String>()
             )));
         }
         self.warn_plain_http(realm, "an identity token");
@@ -799,7 +801,9 @@ fn parse_token(realm: &str, body: &[u8]) -> Result<(String, Duration)> {
     // Renewed a little early: 5 s before it ends, or at half a lifetime
     // shorter than 10 s. 60 s is the spec's default lifetime, and what a
     // lifetime of 0 or less is taken for.
-    let life = t.expires_in.filter(|&s| s > 0).unwrap_or(60) as u64;
+    // (at most a day: a lifetime past the clock's range is no reason to
+    // stop, nor to keep a token for ever)
+    let life = t.expires_in.filter(|&s| s > 0).unwrap_or(60).min(86_400) as u64;
     let ttl = match life {
         10.. => Duration::from_secs(life - 5),
         _ => Duration::from_millis(life * 500),
@@ -1036,11 +1040,11 @@ fn resolve_against(base: &str, loc: &str) -> String {
 }
 
 fn challenge_of(resp: &Response<Body>) -> Result<Challenge> {
-    let values: Vec<&str> = resp
+    let values: Vec<std::borrow::Cow<str>> = resp
         .headers()
         .get_all("www-authenticate")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .collect();
     if values.is_empty() {
         return Err(Error::new(
@@ -1142,6 +1146,10 @@ mod tests {
             let body = format!(r#"{{"token":"t","expires_in":{none}}}"#);
             assert_eq!(ttl(&body).unwrap(), 55_000);
         }
+        assert_eq!(
+            ttl(r#"{"token":"t","expires_in":9223372036854775807}"#).unwrap(),
+            86_395_000
+        );
         assert!(ttl(r#"{"token":""}"#).is_err());
         assert!(ttl(r#"{"token":"t","expires_in":"x"}"#).is_err());
     }

@@ -102,20 +102,26 @@ pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
     Ok(Box::new(RegistryRef::parse(details)?))
 }
 
+/// Refuse a name with both a tag and a digest: the digest would be what
+/// is read, written or deleted, the tag ignored. skopeo refuses the form,
+/// and so does the docker-daemon: transport.
+pub fn tag_or_digest(r: &DockerRef) -> Result<()> {
+    match (&r.tag, &r.digest) {
+        (Some(t), Some(d)) => Err(Error::new(format!(
+            "docker://{}: names both tag {t:?} and digest {d}; name one: REPO:TAG or REPO@DIGEST",
+            r.name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl RegistryRef {
     pub fn parse(details: &str) -> Result<RegistryRef> {
         let Some(name) = details.strip_prefix("//") else {
             return Err(Error::new("docker: names are docker://[HOST/]REPO[:TAG]"));
         };
         let r = DockerRef::parse(name)?;
-        // (The digest would be what is read, written or deleted, the tag
-        // ignored: skopeo refuses the form, and so does the daemon's.)
-        if let (Some(t), Some(d)) = (&r.tag, &r.digest) {
-            return Err(Error::new(format!(
-                "docker://{}: names both tag {t:?} and digest {d}; name one: REPO:TAG or REPO@DIGEST",
-                r.name()
-            )));
-        }
+        tag_or_digest(&r)?;
         Ok(RegistryRef {
             tag_given: r.tag.is_some() || r.digest.is_some(),
             r: r.with_default_tag(),
