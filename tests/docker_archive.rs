@@ -808,10 +808,47 @@ fn copy_to_an_archive_round_trips_and_matches_skopeo() {
     // archive goes there, as skopeo writes it; not over one that holds
     // something (`>> out.tar`).
     let redirected = dir.path().join("redirected.tar");
+    let file = fs::File::create(&redirected).unwrap();
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
+    let ino = std::os::unix::fs::MetadataExt::ino(&file.metadata().unwrap());
     ok(lade()
         .args(["copy", "-q", &src, "docker-archive:/dev/stdout:a:1"])
-        .stdout(fs::File::create(&redirected).unwrap()));
+        .stdout(file));
     assert_eq!(fs::read(&redirected).unwrap(), piped);
+    // (written in place, as the shell opened it: the file keeps its mode)
+    let meta = fs::metadata(&redirected).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::ino(&meta), ino);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+        0o600
+    );
+    // A copy that fails leaves it empty again.
+    let layout = dir.path().join("broken");
+    ok(lade().args(["copy", "-q", &src, &format!("oci:{}:b", layout.display())]));
+    let largest = fs::read_dir(layout.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| fs::metadata(p).unwrap().len())
+        .unwrap();
+    let mut bytes = fs::read(&largest).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&largest, bytes).unwrap();
+    let failed = dir.path().join("failed.tar");
+    let err = fails_with(
+        lade()
+            .args([
+                "copy",
+                "-q",
+                &format!("oci:{}:b", layout.display()),
+                "docker-archive:/dev/stdout:a:1",
+            ])
+            .stdout(fs::File::create(&failed).unwrap()),
+        3,
+    );
+    assert!(err.contains("digest"), "{err}");
+    assert_eq!(fs::metadata(&failed).unwrap().len(), 0);
     let err = fails_with(
         lade()
             .args(["copy", "-q", &src, "docker-archive:/dev/stdout:a:1"])

@@ -70,6 +70,19 @@ pub struct TarOutput {
     target: PathBuf,
     /// The temp file, removed on drop unless persisted.
     temp: Option<tempfile::TempPath>,
+    /// A file written in place ([`TarOutput::through`]), emptied again on
+    /// drop unless finished.
+    in_place: Option<File>,
+}
+
+impl Drop for TarOutput {
+    fn drop(&mut self) {
+        if let (Some(b), Some(f)) = (self.builder.take(), &self.in_place) {
+            // (the builder writes what it holds as it goes: first)
+            drop(b);
+            let _ = f.set_len(0);
+        }
+    }
 }
 
 impl TarOutput {
@@ -115,6 +128,31 @@ impl TarOutput {
             builder: Some(builder),
             target: target.to_path_buf(),
             temp,
+            in_place: None,
+        })
+    }
+
+    /// Write a plain archive into the empty regular file `link` leads to
+    /// (`/dev/stdout` of `> app.tar`), in place, as the shell opened it:
+    /// its inode, mode and links stay. Dropped unfinished, the file is
+    /// emptied again.
+    pub fn through(link: &Path) -> Result<TarOutput> {
+        let shown = link.display().to_string();
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(link)
+            .with_context(|| shown.clone())?;
+        if f.metadata().with_context(|| shown.clone())?.len() > 0 {
+            return Err(Error::new(EXISTS).context(&shown));
+        }
+        let undo = f.try_clone().with_context(|| shown.clone())?;
+        let mut builder = tar::Builder::new(Sink::Plain(BufWriter::with_capacity(1 << 20, f)));
+        builder.mode(tar::HeaderMode::Deterministic);
+        Ok(TarOutput {
+            builder: Some(builder),
+            target: link.to_path_buf(),
+            temp: None,
+            in_place: Some(undo),
         })
     }
 
@@ -128,6 +166,7 @@ impl TarOutput {
             builder: Some(builder),
             target: PathBuf::from(name),
             temp: None,
+            in_place: None,
         }
     }
 

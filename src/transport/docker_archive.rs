@@ -633,23 +633,17 @@ impl ArchiveDest {
             first_names.push(tag_ref(t)?);
         }
         // A link to a pipe or a device (/dev/stdout, >(…)) is written
-        // through; one to an empty file (/dev/stdout of `> out.tar`)
-        // replaces the file, as skopeo writes through it; one to nothing
-        // is refused.
+        // through, and so is one to an empty file (/dev/stdout of
+        // `> app.tar`), as skopeo writes it; one to nothing is refused.
         let link = fs::symlink_metadata(&r.path).is_ok_and(|m| m.file_type().is_symlink());
-        let mut path = r.path.clone();
-        match fs::metadata(&r.path) {
+        let out = match fs::metadata(&r.path) {
             Ok(m) if m.is_file() && m.len() > 0 => return Err(Error::new(crate::archive::EXISTS)),
-            Ok(m) if m.is_file() && link => {
-                path = fs::canonicalize(&r.path)
-                    .map_err(|e| Error::from(e).context(r.path.display().to_string()))?
-            }
+            Ok(m) if m.is_file() && link => TarOutput::through(&r.path)?,
             Err(_) if link => return Err(Error::new(
                 "a symbolic link to nothing; lade writes an archive as a new file, not through a dangling link",
             )),
-            _ => {}
-        }
-        let out = TarOutput::create(&path)?;
+            _ => TarOutput::create(&r.path)?,
+        };
         Ok(Self::with_output(out, first_names, opts, false))
     }
 
