@@ -1019,6 +1019,31 @@ fn gc_keeps_what_manifests_of_other_kinds_name() {
         assert!(dir.join("blobs/sha256").join(&d[7..]).exists(), "{d}");
     }
     ok(store_cmd(&dir).arg("fsck"));
+    // One that cannot be read (nested past what a JSON reader takes):
+    // what it names cannot be known, so gc refuses, and fsck says why.
+    let mut deep = serde_json::json!({"digest": config["digest"], "size": config["size"]});
+    for _ in 0..200 {
+        deep = serde_json::json!({"x": deep});
+    }
+    let deep = put(serde_json::to_vec(&serde_json::json!({
+            "mediaType": "application/vnd.oci.artifact.manifest.v1+json", "blobs": [deep]}))
+    .unwrap());
+    let mut with_deep = top.clone();
+    with_deep["manifests"].as_array_mut().unwrap().push(entry(
+        &deep,
+        "application/vnd.oci.artifact.manifest.v1+json",
+        "deep",
+    ));
+    fs::write(&index, serde_json::to_vec(&with_deep).unwrap()).unwrap();
+    let before = store_files(&dir);
+    let err = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert!(err.contains(&deep.0), "{err}");
+    assert_eq!(store_files(&dir), before);
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("that cannot be read"), "{text}");
+    fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
     // One of them gone: fsck says so.
     let l = layer["digest"].as_str().unwrap();
     fs::remove_file(dir.join("blobs/sha256").join(&l[7..])).unwrap();
@@ -1077,6 +1102,29 @@ fn layers_the_config_contradicts_are_found_and_not_copied() {
     );
     assert!(err.contains("should be its diff_id"), "{err}");
     assert!(!dest.exists());
+    // A layer labelled uncompressed that is gzip (mislabelled, not
+    // contradicted): copied as it is, as skopeo copies it.
+    let mut m = json(&fs::read(dir.join("blobs/sha256").join(&image[7..])).unwrap());
+    let first = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let gz = gzip(&fs::read(dir.join("blobs/sha256").join(&first[7..])).unwrap());
+    let gz_digest = format!("sha256:{}", sha256_hex(&gz));
+    fs::write(dir.join("blobs/sha256").join(&gz_digest[7..]), &gz).unwrap();
+    m["layers"][0]["digest"] = gz_digest.clone().into();
+    m["layers"][0]["size"] = gz.len().into();
+    let bytes = serde_json::to_vec(&m).unwrap();
+    let d = format!("sha256:{}", sha256_hex(&bytes));
+    fs::write(dir.join("blobs/sha256").join(&d[7..]), &bytes).unwrap();
+    top["manifests"][0]["digest"] = d.clone().into();
+    top["manifests"][0]["size"] = bytes.len().into();
+    fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:x", dir.display()),
+        &format!("oci:{}:x", dest.display()),
+    ]));
+    assert!(dest.join("blobs/sha256").join(&gz_digest[7..]).exists());
+    ok(store_cmd(&dir).arg("fsck"));
 }
 
 /// Two refs to one good manifest, one giving it a wrong size: the wrong

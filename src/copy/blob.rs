@@ -264,6 +264,14 @@ pub fn with_claim<T>(
     Some(f())
 }
 
+/// The compression a blob's first bytes show.
+fn compression_of(src: &dyn ImageSource, desc: &Descriptor) -> Result<Compression> {
+    let (r, _) = get_listed_blob(src, desc)?;
+    let mut prefix = Vec::with_capacity(4);
+    r.take(4).read_to_end(&mut prefix)?;
+    Ok(crate::compress::sniff(&prefix))
+}
+
 /// [`copy_blob`] once any claim on the blob is held.
 fn copy_claimed(
     src: &dyn ImageSource,
@@ -278,10 +286,12 @@ fn copy_claimed(
             // An uncompressed layer is its diff_id: one that is not belongs
             // to another image (the manifest's layers and the config
             // disagree), which Docker refuses and no unpack can check.
+            // (Unless its bytes show it compressed after all: mislabelled,
+            // it goes as it is. Read only then, so seldom.)
             if let (Some(Compression::None), Some(d)) =
                 (desc.media_type.layer_compression(), diff_id)
             {
-                if *d != desc.digest {
+                if *d != desc.digest && compression_of(src, desc)? == Compression::None {
                     return Err(Error::invalid(format!(
                         "the layer is not compressed, so it should be its diff_id {d} \
                          (the manifest's layers and the config disagree)"

@@ -234,8 +234,17 @@ impl Layout {
                     // A manifest of a type lade does not read (an OCI
                     // 1.1-rc artifact manifest, a Docker schema 1 one):
                     // what it names is kept all the same.
-                    for c in self.foreign_references(&as_is) {
-                        stack.push((c, Some(desc.digest.clone()), None, false));
+                    match self.foreign_references(&as_is) {
+                        Ok(found) => {
+                            for c in found {
+                                stack.push((c, Some(desc.digest.clone()), None, false));
+                            }
+                        }
+                        // (what it names cannot be known: gc refuses)
+                        Err(why) => reach.problems.push(FsckProblem::BadManifest {
+                            digest: desc.digest.clone(),
+                            why,
+                        }),
                     }
                     continue;
                 };
@@ -343,6 +352,13 @@ impl Layout {
                 m.layers.len()
             ));
         }
+        // (one whose bytes are compressed is mislabelled, not contradicted)
+        let sniffed = |digest: &Digest| -> Option<crate::model::Compression> {
+            let mut prefix = Vec::with_capacity(4);
+            let blob = self.open_blob(digest).ok()?;
+            std::io::Read::read_to_end(&mut std::io::Read::take(blob, 4), &mut prefix).ok()?;
+            Some(crate::compress::sniff(&prefix))
+        };
         m.layers
             .iter()
             .zip(diff_ids)
@@ -350,7 +366,10 @@ impl Layout {
             .find_map(|(i, (l, d))| {
                 let plain =
                     l.media_type.layer_compression() == Some(crate::model::Compression::None);
-                (plain && l.digest != *d).then(|| {
+                let contradicted = plain
+                    && l.digest != *d
+                    && sniffed(&l.digest) == Some(crate::model::Compression::None);
+                contradicted.then(|| {
                     format!(
                         "layer {} ({}) is not compressed, but the config's diff_id for it is {d}",
                         i + 1,
@@ -363,8 +382,13 @@ impl Layout {
     /// The blobs a JSON document of a kind lade does not read names: every
     /// object's `digest` (with its `size`, else the blob's) and every
     /// `blobSum` (schema 1), however deep; a `subject` is not followed
-    /// (see [`Self::reach`]). Nothing for a blob that is no JSON object.
-    fn foreign_references(&self, desc: &Descriptor) -> Vec<Descriptor> {
+    /// (see [`Self::reach`]). Nothing for a blob that is no JSON object;
+    /// an error for one whose descriptor says it is a manifest or index
+    /// but that cannot be read as JSON (too big, too deep).
+    fn foreign_references(
+        &self,
+        desc: &Descriptor,
+    ) -> std::result::Result<Vec<Descriptor>, String> {
         fn walk(v: &serde_json::Value, out: &mut Vec<(Digest, Option<u64>, Option<String>)>) {
             match v {
                 serde_json::Value::Object(o) => {
@@ -388,18 +412,32 @@ impl Layout {
                 _ => {}
             }
         }
-        if desc.size > crate::model::MAX_MANIFEST_SIZE {
-            return Vec::new();
-        }
-        let Ok(bytes) = self.read_small_blob(&desc.digest, crate::model::MAX_MANIFEST_SIZE) else {
-            return Vec::new();
+        let typed = {
+            let t = desc.media_type.as_str();
+            t.contains("manifest") || t.contains("index")
         };
-        let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_slice(&bytes) else {
-            return Vec::new();
+        let unread = |why: String| match typed {
+            true => Err(format!("a {} that cannot be read: {why}", desc.media_type)),
+            false => Ok(Vec::new()),
+        };
+        if desc.size > crate::model::MAX_MANIFEST_SIZE {
+            return unread(format!(
+                "more than {} bytes",
+                crate::model::MAX_MANIFEST_SIZE
+            ));
+        }
+        let bytes = match self.read_small_blob(&desc.digest, crate::model::MAX_MANIFEST_SIZE) {
+            Ok(b) => b,
+            Err(e) => return unread(e.to_string()),
+        };
+        let v = match serde_json::from_slice(&bytes) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            Ok(_) => return unread("not a JSON object".into()),
+            Err(e) => return unread(e.to_string()),
         };
         let mut found = Vec::new();
         walk(&v, &mut found);
-        found
+        Ok(found
             .into_iter()
             .filter(|(d, ..)| *d != desc.digest)
             .map(|(digest, size, mt)| {
@@ -409,7 +447,7 @@ impl Layout {
                 let media_type = mt.as_deref().unwrap_or("application/octet-stream");
                 Descriptor::new(media_type.into(), digest, size)
             })
-            .collect()
+            .collect())
     }
 
     /// The blob `desc` names, if it is a manifest or index whatever the
