@@ -216,8 +216,11 @@ impl From<Error> for io::Error {
 /// line and its fields.
 pub fn escape_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // (bidirectional formatting characters too: they reorder what the
+    // terminal shows after them)
+    let bidi = |c: char| matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     for c in s.chars() {
-        if c.is_control() {
+        if c.is_control() || bidi(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);

@@ -1633,15 +1633,18 @@ fn hostile_ref_names_are_shown_escaped_and_reported() {
     // 10 KB of name: fsck says its start.
     let mut long = good.clone();
     long["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": format!("/{}", "x".repeat(10_000))});
+    // One that reads as a digest (no name can reach it).
+    let mut digest_like = good.clone();
+    digest_like["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": format!("sha256:{}", "0".repeat(64))});
     index["manifests"]
         .as_array_mut()
         .unwrap()
-        .extend([evil, twice, long]);
+        .extend([evil, twice, long, digest_like]);
     fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 
     let out = String::from_utf8(ok(store_cmd(&dir).arg("ls-refs"))).unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 5, "{out}");
     assert!(lines.iter().all(|l| l.split('\t').count() == 4), "{out}");
     assert!(lines[1].starts_with("evil\\tname\\nfake\\t"), "{out}");
 
@@ -1658,7 +1661,13 @@ fn hostile_ref_names_are_shown_escaped_and_reported() {
             .any(|l| l.starts_with("bad ref: \"tiny\" names both")),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("bad ref: ref name \"sha256:000")
+                && l.contains("looks like a digest")),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5, "{text}");
     assert!(text.lines().all(|l| l.chars().count() < 400), "{text}");
 }
 

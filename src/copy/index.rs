@@ -98,26 +98,34 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
 pub fn platforms_of(index: &Index) -> String {
     const SHOWN: usize = 12;
     let mut seen = std::collections::HashSet::new();
-    let v: Vec<String> = index
-        .manifests
-        .iter()
+    // (images only: a nested index or an artifact is not picked, whatever
+    // platform it names)
+    let images = || {
+        index
+            .manifests
+            .iter()
+            .filter(|d| d.media_type.is_manifest())
+    };
+    let v: Vec<String> = images()
         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
         .filter(|p| seen.insert(p.clone()))
         .collect();
-    let none = index
-        .manifests
-        .iter()
-        .filter(|d| d.platform.is_none())
-        .count();
+    let none = images().filter(|d| d.platform.is_none()).count();
+    let others = index.manifests.len() - images().count();
     let named = match v.len() {
         0 => "no platforms".into(),
         n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
         _ => v.join(", "),
     };
-    match none {
+    let named = match none {
         0 => named,
         1 => format!("{named}; 1 entry names none"),
         n => format!("{named}; {n} entries name none"),
+    };
+    match others {
+        0 => named,
+        1 => format!("{named}; 1 entry is no image manifest"),
+        n => format!("{named}; {n} entries are no image manifests"),
     }
 }
 
@@ -199,6 +207,13 @@ mod tests {
         let said = platforms_of(&many);
         assert!(said.ends_with(", and 4988 more"), "{said}");
         assert!(said.len() < 300, "{said}");
+        // A nested index is no image for its platform.
+        let mut nested = index(vec!["amd64".into(), "arm64".into()]);
+        nested.manifests[0].media_type = "application/vnd.oci.image.index.v1+json".into();
+        assert_eq!(
+            platforms_of(&nested),
+            "linux/arm64; 1 entry is no image manifest"
+        );
     }
 
     #[test]

@@ -185,6 +185,9 @@ pub fn validate_ref_name(name: &str) -> Result<()> {
         }
         let alnum = |c: u8| c.is_ascii_alphanumeric();
         let sep = |c: u8| b"-._:@+".contains(&c);
+        if let Some(c) = comp.chars().find(|c| !c.is_ascii()) {
+            return bad(&format!("character {c:?} not allowed"));
+        }
         if !alnum(b[0]) || !alnum(b[b.len() - 1]) {
             return bad("components must start and end with a letter or digit");
         }
@@ -200,7 +203,9 @@ pub fn validate_ref_name(name: &str) -> Result<()> {
                 }
                 i += run;
             } else {
-                return bad(&format!("character {:?} not allowed", b[i] as char));
+                // (the character, not its first byte)
+                let c = comp[i..].chars().next().unwrap_or('?');
+                return bad(&format!("character {c:?} not allowed"));
             }
         }
     }
@@ -242,5 +247,15 @@ mod tests {
         ] {
             assert!(validate_ref_name(bad).is_err(), "{bad:?} accepted");
         }
+        // The character said is the one there, not its first byte.
+        for (bad, c) in [("café", 'é'), ("x\u{202e}y", '\u{202e}'), ("a b", ' ')] {
+            let e = validate_ref_name(bad).unwrap_err();
+            let said = format!("character {c:?} not allowed");
+            assert!(e.message().contains(&said), "{e}");
+        }
+        assert_eq!(
+            crate::error::escape_controls("x\u{202e}y\n"),
+            "x\\u{202e}y\\n"
+        );
     }
 }

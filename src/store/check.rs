@@ -146,7 +146,7 @@ impl Layout {
         let mut named: BTreeMap<&str, &Digest> = BTreeMap::new();
         for m in &index.manifests {
             let Some(n) = m.ref_name() else { continue };
-            if let Err(e) = crate::model::validate_ref_name(n) {
+            if let Err(e) = super::check_new_ref_name(n) {
                 reach.problems.push(FsckProblem::BadRef {
                     why: e.message().to_string(),
                 });
