@@ -69,10 +69,12 @@ pub struct Template {
     nodes: Vec<Node>,
 }
 
-/// `--format json` and `{{json .}}` mean the JSON output itself.
+/// `--format json` and `{{json .}}` mean the JSON output itself, and so
+/// does an empty one; one of spaces alone is a template (skopeo prints
+/// it).
 pub fn is_json(format: &str) -> bool {
     let f = format.trim();
-    f.is_empty() || f == "json" || f.replace(' ', "") == "{{json.}}"
+    format.is_empty() || f == "json" || f.replace(' ', "") == "{{json.}}"
 }
 
 fn usage(msg: impl std::fmt::Display) -> Error {
@@ -2452,7 +2454,7 @@ mod tests {
             assert!(e.to_string().starts_with("--format:"), "{bad}: {e}");
         }
         assert!(is_json("json") && is_json("{{ json . }}") && !is_json("{{json .A}}"));
-        assert!(is_json(""));
+        assert!(is_json("") && !is_json(" ") && !is_json("\n"));
         // Nested ranges multiply: stopped, not run for ever.
         let v = json!({"L": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]});
         let t = "{{range $.L}}".repeat(12) + "x" + &"{{end}}".repeat(12);
