@@ -313,7 +313,8 @@ impl Layout {
                 }
                 return Err(Error::new(format!(
                     "blob {} of {} is missing from {}, so no ref was written \
-                     (a gc that removed it while this ran: run it again)",
+                     (removed by a gc while this ran, and then running it again \
+                     helps; or missing before: lade fsck says so)",
                     d.digest,
                     desc.digest,
                     self.root.display()
