@@ -30,6 +30,10 @@ use crate::transport::registry::fallback_tag;
 pub struct OciRef {
     pub path: PathBuf,
     pub name: Option<String>,
+    /// The index.json entry, where it was found already (an image of
+    /// `all_images`): not looked up again, so N images cost one read of
+    /// index.json, not N.
+    pub listed: Option<Descriptor>,
 }
 
 pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
@@ -39,13 +43,20 @@ pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
 impl OciRef {
     pub fn parse(details: &str) -> Result<OciRef> {
         let (path, name) = parse_path_ref(details, "oci", "a directory path")?;
-        Ok(OciRef { path, name })
+        Ok(OciRef {
+            path,
+            name,
+            listed: None,
+        })
     }
 
     /// The index.json entry this reference names. Without a name, entries
     /// that are referrers of another (unnamed entries with a `subject`)
     /// do not count as images.
     pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
+        if let Some(d) = &self.listed {
+            return Ok(d.clone());
+        }
         let mut index = layout.read_index()?;
         if self.name.is_none() && index.manifests.len() > 1 {
             index
@@ -268,6 +279,7 @@ impl ImageReference for OciRef {
         Ok(Box::new(OciRef {
             path: self.path.clone(),
             name: Some(tag.to_string()),
+            listed: None,
         }))
     }
 
@@ -281,6 +293,7 @@ impl ImageReference for OciRef {
                 Some(n) => out.push(Box::new(OciRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
+                    listed: Some(m.clone()),
                 })),
                 // A referrer travels with its subject, not as an image.
                 None if subject_of(&layout, m).is_some() => {}
