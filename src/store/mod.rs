@@ -647,7 +647,11 @@ impl Layout {
                 validate_ref_name(name)?;
             }
             let pos = ref_position(index, name).ok_or_else(|| self.ref_not_found(name))?;
-            let before = index.manifests.clone();
+            // (what was there, for its referrers: none, usually)
+            let before = match index.manifests.iter().any(|m| m.ref_name().is_none()) {
+                true => index.manifests.clone(),
+                false => Vec::new(),
+            };
             let removed = index.manifests.remove(pos);
             index
                 .manifests
@@ -692,7 +696,8 @@ impl Layout {
         let was = reach(before);
         loop {
             let now = reach(&index.manifests);
-            let orphans: Vec<&Digest> = referrers
+            // (a set: a chain of referrers takes a pass per link)
+            let orphans: std::collections::HashSet<&Digest> = referrers
                 .iter()
                 .filter(|(_, s)| was.contains(s) && !now.contains(s))
                 .map(|(r, _)| r)
@@ -700,7 +705,7 @@ impl Layout {
             let n = index.manifests.len();
             index
                 .manifests
-                .retain(|m| m.ref_name().is_some() || !orphans.contains(&&m.digest));
+                .retain(|m| m.ref_name().is_some() || !orphans.contains(&m.digest));
             if index.manifests.len() == n {
                 return;
             }
