@@ -57,6 +57,9 @@ impl OciRef {
         if let Some(d) = &self.listed {
             return Ok(d.clone());
         }
+        if let Some(d) = self.name.as_deref().and_then(|n| named_entry(layout, n)) {
+            return Ok(d);
+        }
         let mut index = layout.read_index()?;
         if self.name.is_none() && index.manifests.len() > 1 {
             index
@@ -66,6 +69,55 @@ impl OciRef {
         // Callers name the reference (opening X, inspecting X).
         find_in_index(&index, self.name.as_deref(), "layout", "oci:PATH:REF")
     }
+}
+
+/// The first entry of a layout's index.json named `name`, from the names
+/// of the last index.json read in this process, if that is the file there
+/// still (same inode, size and time: index.json is replaced whole, not
+/// changed in place). A sync asks for thousands of names: each would read
+/// the whole file again. None when not known so (the caller reads it).
+fn named_entry(layout: &Layout, name: &str) -> Option<Descriptor> {
+    use std::collections::HashMap;
+    use std::os::unix::fs::MetadataExt;
+    use std::sync::{Arc, Mutex};
+    type Id = (u64, u64, u64, i64, i64);
+    type Names = Arc<HashMap<String, Descriptor>>;
+    // (by layout: a sync between two layouts asks both in turn)
+    static KNOWN: Mutex<Option<HashMap<PathBuf, (Id, Names)>>> = Mutex::new(None);
+    let path = layout.root().join(INDEX_FILE);
+    let id_of = |m: &std::fs::Metadata| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec());
+    let id = id_of(&std::fs::metadata(&path).ok()?);
+    let known = KNOWN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .and_then(|k| k.get(&path))
+        .filter(|(i, _)| *i == id)
+        .map(|(_, names)| names.clone());
+    let names = match known {
+        Some(n) => n,
+        None => {
+            let index = layout.read_index().ok()?;
+            let mut names = HashMap::new();
+            for e in &index.manifests {
+                if let Some(n) = e.ref_name() {
+                    names.entry(n.to_string()).or_insert_with(|| e.clone());
+                }
+            }
+            let names = Arc::new(names);
+            // (kept only if the file read was the one of that time)
+            if std::fs::metadata(&path).is_ok_and(|m| id_of(&m) == id) {
+                let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+                let k = k.get_or_insert_with(HashMap::new);
+                if k.len() >= 16 {
+                    k.clear();
+                }
+                k.insert(path, (id, names.clone()));
+            }
+            names
+        }
+    };
+    names.get(name).cloned()
 }
 
 /// The `subject` of the manifest or index an index.json entry points at,
