@@ -544,16 +544,21 @@ impl Layout {
 
     /// Write a small file in the root atomically (temp + fsync + rename).
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let mut tmp = temp_file_in(&self.root)?;
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_data()?;
-        tmp.persist(self.root.join(name))
-            .map_err(|e| Error::from(e.error).context(format!("writing {name}")))?;
-        fsync_dir(&self.root)?;
-        Ok(())
+        let path = self.root.join(name);
+        // (a failure names the file: "No space left on device" alone does
+        // not say where)
+        let write = || -> Result<()> {
+            let mut tmp = temp_file_in(&self.root)?;
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))?;
+            tmp.write_all(bytes)?;
+            tmp.as_file().sync_data()?;
+            tmp.persist(&path).map_err(|e| Error::from(e.error))?;
+            fsync_dir(&self.root)?;
+            Ok(())
+        };
+        write().with_context(|| format!("writing {}", path.display()))
     }
 
     /// Take the exclusive lock that guards index.json.
