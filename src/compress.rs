@@ -19,6 +19,17 @@ pub fn sniff(prefix: &[u8]) -> Compression {
     }
 }
 
+/// Read the first bytes of `r`, as many as tell its compression: what
+/// they show, and the bytes (to be read again ahead of the rest).
+pub fn sniff_start<R: std::io::Read + ?Sized>(
+    r: &mut R,
+) -> std::io::Result<(Compression, Vec<u8>)> {
+    let mut prefix = vec![0u8; ZSTD_MAGIC.len()];
+    let n = crate::fsutil::read_up_to(r, &mut prefix)?;
+    prefix.truncate(n);
+    Ok((sniff(&prefix), prefix))
+}
+
 /// Does a block look like the start of a tar archive (ustar magic, or the
 /// all-zero end-of-archive block of an empty tar)?
 pub fn looks_like_tar(block: &[u8]) -> bool {

@@ -266,10 +266,8 @@ pub fn with_claim<T>(
 
 /// The compression a blob's first bytes show.
 fn compression_of(src: &dyn ImageSource, desc: &Descriptor) -> Result<Compression> {
-    let (r, _) = get_listed_blob(src, desc)?;
-    let mut prefix = Vec::with_capacity(4);
-    r.take(4).read_to_end(&mut prefix)?;
-    Ok(crate::compress::sniff(&prefix))
+    let (mut r, _) = get_listed_blob(src, desc)?;
+    Ok(crate::compress::sniff_start(&mut r)?.0)
 }
 
 /// [`copy_blob`] once any claim on the blob is held.
@@ -357,7 +355,10 @@ fn copy_claimed(
                 let (r, _) = get_listed_blob(src, desc)?;
                 let r = progress.counting(r, desc);
                 let verified = VerifyingReader::new(r, &desc.digest, Some(desc.size));
-                let plain = Decompressor::<VerifyingReader<_>>::by_content(from, verified)?;
+                // (by what the bytes are, not the label: skopeo stores
+                // layers it took out of Docker uncompressed under a gzip
+                // media type)
+                let plain = crate::unpack::decompressed(Box::new(verified))?;
                 // When the destination verifies the diff_id itself, or the
                 // source blob is uncompressed and already verified against
                 // that same digest, don't hash twice.
@@ -487,32 +488,6 @@ impl<R: Read> Decompressor<R> {
             Compression::Gzip => Decompressor::Gzip(Box::new(flate2::read::MultiGzDecoder::new(r))),
             Compression::Zstd => Decompressor::Zstd(zstd::stream::read::Decoder::new(r)?),
         })
-    }
-
-    /// As [`Self::new`], for the compression the bytes show rather than
-    /// the one `labelled` (the media type's): skopeo stores layers it
-    /// took out of Docker uncompressed under a gzip media type, and
-    /// detects compression by content, as this does.
-    pub fn by_content(
-        labelled: Compression,
-        mut r: R,
-    ) -> io::Result<Decompressor<io::Chain<io::Cursor<Vec<u8>>, R>>> {
-        let mut prefix = vec![0u8; 4];
-        let mut n = 0;
-        while n < prefix.len() {
-            match r.read(&mut prefix[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        prefix.truncate(n);
-        let found = crate::compress::sniff(&prefix);
-        if found != labelled {
-            crate::error::debug(|| format!("a layer labelled {labelled:?} is {found:?}"));
-        }
-        Decompressor::new(found, io::Cursor::new(prefix).chain(r))
     }
 
     fn drain_inner(&mut self) -> io::Result<()> {

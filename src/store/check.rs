@@ -355,10 +355,8 @@ impl Layout {
         }
         // (one whose bytes are compressed is mislabelled, not contradicted)
         let sniffed = |digest: &Digest| -> Option<crate::model::Compression> {
-            let mut prefix = Vec::with_capacity(4);
-            let blob = self.open_blob(digest).ok()?;
-            std::io::Read::read_to_end(&mut std::io::Read::take(blob, 4), &mut prefix).ok()?;
-            Some(crate::compress::sniff(&prefix))
+            let mut blob = self.open_blob(digest).ok()?;
+            Some(crate::compress::sniff_start(&mut blob).ok()?.0)
         };
         m.layers
             .iter()

@@ -30,10 +30,6 @@ use crate::transport::registry::fallback_tag;
 pub struct OciRef {
     pub path: PathBuf,
     pub name: Option<String>,
-    /// The index.json entry, where it was found already (an image of
-    /// `all_images`): not looked up again, so N images cost one read of
-    /// index.json, not N.
-    pub listed: Option<Descriptor>,
 }
 
 pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
@@ -43,20 +39,13 @@ pub fn parse(details: &str) -> Result<Box<dyn ImageReference>> {
 impl OciRef {
     pub fn parse(details: &str) -> Result<OciRef> {
         let (path, name) = parse_path_ref(details, "oci", "a directory path")?;
-        Ok(OciRef {
-            path,
-            name,
-            listed: None,
-        })
+        Ok(OciRef { path, name })
     }
 
     /// The index.json entry this reference names. Without a name, entries
     /// that are referrers of another (unnamed entries with a `subject`)
     /// do not count as images.
     pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
-        if let Some(d) = &self.listed {
-            return Ok(d.clone());
-        }
         if let Some(d) = self.name.as_deref().and_then(|n| named_entry(layout, n)) {
             return Ok(d);
         }
@@ -74,7 +63,8 @@ impl OciRef {
 /// The first entry of a layout's index.json named `name`, from the names
 /// of the last index.json read in this process, if that is the file there
 /// still (same inode, size and time: index.json is replaced whole, not
-/// changed in place). A sync asks for thousands of names: each would read
+/// changed in place). A sync or copy --all-images asks for thousands of
+/// names: each would read
 /// the whole file again. None when not known so (the caller reads it).
 fn named_entry(layout: &Layout, name: &str) -> Option<Descriptor> {
     use std::collections::HashMap;
@@ -331,7 +321,6 @@ impl ImageReference for OciRef {
         Ok(Box::new(OciRef {
             path: self.path.clone(),
             name: Some(tag.to_string()),
-            listed: None,
         }))
     }
 
@@ -345,7 +334,6 @@ impl ImageReference for OciRef {
                 Some(n) => out.push(Box::new(OciRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
-                    listed: Some(m.clone()),
                 })),
                 // A referrer travels with its subject, not as an image.
                 None if subject_of(&layout, m).is_some() => {}

@@ -30,7 +30,6 @@ pub use apply::{apply_layer, ApplyOptions, ApplyStats};
 pub use root::Root;
 
 use crate::archive::TarGuard;
-use crate::compress::sniff;
 use crate::copy::blob::Decompressor;
 use crate::copy::{read_config, select_manifest};
 use crate::error::{Error, Result};
@@ -43,16 +42,8 @@ use crate::verify::VerifyingReader;
 /// reader of its decompressed bytes (gzip: every member; zstd; or as is).
 /// The decompressor drains `r` to its end.
 pub fn decompressed<'a>(mut r: Box<dyn Read + Send + 'a>) -> io::Result<Box<dyn Read + Send + 'a>> {
-    let mut prefix = [0u8; 4];
-    let mut n = 0;
-    while n < prefix.len() {
-        match r.read(&mut prefix[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    let c = sniff(&prefix[..n]);
-    let whole: Box<dyn Read + Send + 'a> = Box::new(io::Cursor::new(prefix[..n].to_vec()).chain(r));
+    let (c, prefix) = crate::compress::sniff_start(&mut r)?;
+    let whole: Box<dyn Read + Send + 'a> = Box::new(io::Cursor::new(prefix).chain(r));
     Ok(match c {
         Compression::None => whole,
         c => Box::new(Decompressor::new(c, whole)?),
