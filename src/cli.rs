@@ -221,7 +221,9 @@ pub enum Command {
         after_help = "OUTPUT\n  One line per index.json entry, fields separated by a tab:\n  \
         NAME DIGEST MEDIATYPE SIZE\n  An entry without a name shows NAME as \"-\"; a name with control characters\n  \
         (which lade never writes; fsck reports it) is shown escaped (\\t, \\n, \\u{..}).\n  \
-        With -z lines end in NUL.\n  \
+        With -z lines end in NUL. An entry that does not read (an uppercase\n  \
+        digest, no media type) is left out with a warning on stderr; the others\n  \
+        list, and writes keep it as it is (fsck names it, untag NAME removes it).\n  \
         The default store, not made yet, lists nothing; a store named (--store,\n  \
         LADE_STORE) that is not there is an error (exit 1)."
     )]
@@ -247,6 +249,7 @@ pub enum Command {
         bad descriptor of DIGEST in ref NAME|DIGEST: says N bytes, the blob has M\n  \
         bad ref: WHY (a name lade would not write, or one naming two images)\n  \
         bad manifest DIGEST: WHY\n  bad entry PATH: WHY\n  \
+        bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),
     /// Remove blobs that no ref reaches
@@ -258,9 +261,10 @@ pub enum Command {
         (default 3600 s; the later of modification and status-change time) are\n  \
         kept, so a copy that has written blobs but not yet its ref is not undercut;\n  \
         one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
-        refers to an image (a subject) does not keep it. gc refuses to run while a manifest or index that index.json reaches is\n  \
-        missing, unreadable or typed as something else: what it references could\n  \
-        not be known (lade fsck names it). A manifest of a kind lade does not read\n  \
+        refers to an image (a subject) does not keep it. gc refuses to run while an\n  \
+        index.json entry does not read, or a manifest or index that index.json\n  \
+        reaches is missing, unreadable or typed as something else: what it\n  \
+        references could not be known (lade fsck names it). A manifest of a kind lade does not read\n  \
         (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names."
     )]
     Gc(GcArgs),

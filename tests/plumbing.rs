@@ -2157,3 +2157,135 @@ fn all_images_of_a_layout_of_many_refs_are_copied_in_linear_time() {
     );
     assert!(took < std::time::Duration::from_secs(8), "{took:?}");
 }
+
+/// An index.json entry that does not read (an uppercase digest, no media
+/// type, not an object) is set apart, as skopeo and umoci read past it:
+/// the other refs work, its name is refused when used, fsck names it, gc
+/// refuses, and writes keep it as it was.
+#[test]
+fn an_unreadable_index_entry_leaves_the_rest_of_the_layout_usable() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let dir = t.path().join("l");
+    if !skopeo_layout(&dir) {
+        return;
+    }
+    let index_path = dir.join("index.json");
+    let mut index = json(&fs::read(&index_path).unwrap());
+    let good = index["manifests"][0].clone();
+    let mut bad = good.clone();
+    bad["digest"] = good["digest"]
+        .as_str()
+        .unwrap()
+        .to_uppercase()
+        .replace("SHA256", "sha256")
+        .into();
+    bad["annotations"]["org.opencontainers.image.ref.name"] = "bad".into();
+    let mut nomt = good.clone();
+    nomt.as_object_mut().unwrap().remove("mediaType");
+    nomt["annotations"]["org.opencontainers.image.ref.name"] = "nomt".into();
+    let entries = index["manifests"].as_array_mut().unwrap();
+    entries.insert(0, bad.clone());
+    entries.push(nomt.clone());
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let blobs = || fs::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let n_blobs = blobs();
+    let oci = |name: &str| format!("oci:{}:{name}", dir.display());
+
+    // The other ref reads, with lade as with skopeo.
+    let digest = good["digest"].as_str().unwrap();
+    let ours = json(&ok(lade().args(["inspect", &oci("tiny")])));
+    assert_eq!(ours["Digest"], digest);
+    ok(Command::new("skopeo").args(["inspect", &oci("tiny")]));
+    // Its own name is refused, saying which entry and why.
+    let e = fails_with(lade().args(["inspect", &oci("bad")]), 3);
+    assert!(
+        e.contains(r#"manifests[0] (ref "bad") does not read"#),
+        "{e}"
+    );
+    assert!(e.contains("lowercase"), "{e}");
+    let e = fails_with(lade().args(["inspect", &oci("nomt")]), 3);
+    assert!(
+        e.contains(r#"manifests[2] (ref "nomt")"#) && e.contains("mediaType"),
+        "{e}"
+    );
+    // Listing leaves them out, with a warning each.
+    let out = run(store_cmd(&dir).arg("ls-refs"));
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("tiny\t"), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("warning:").count(), 2, "{stderr}");
+    // fsck names both; gc refuses and removes nothing.
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains(r#"bad index.json entry: manifests[0] (ref "bad")"#),
+        "{report}"
+    );
+    assert!(
+        report.contains(r#"bad index.json entry: manifests[2] (ref "nomt")"#),
+        "{report}"
+    );
+    let e = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert!(e.contains("refusing") && e.contains("manifests[0]"), "{e}");
+    assert_eq!(blobs(), n_blobs);
+
+    // A write keeps them where they were, as they were (umoci lists them).
+    ok(store_cmd(&dir).args(["tag", "tiny", "new"]));
+    let after = json(&fs::read(&index_path).unwrap());
+    let entries = after["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0], bad);
+    assert_eq!(entries[2], nomt);
+    let listed = ok_str(Command::new("umoci").args(["ls", "--layout"]).arg(&dir));
+    let mut listed: Vec<&str> = listed.lines().collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["bad", "new", "nomt", "tiny"]);
+
+    // A sync tries each name: the readable ones arrive, each other fails
+    // by name.
+    let out_dir = t.path().join("out");
+    let out = run(lade()
+        .args(["sync", "--keep-going", &format!("oci:{}", dir.display())])
+        .arg(format!("oci:{}", out_dir.display())));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("4 images: 2 copied, 0 unchanged, 2 failed"),
+        "{stderr}"
+    );
+    let copied = ok_str(store_cmd(&out_dir).arg("ls-refs"));
+    assert_eq!(copied.lines().count(), 2, "{copied}");
+
+    // Tagging over one replaces it; untag removes the other; then the
+    // layout is clean and gc runs.
+    ok(store_cmd(&dir).args(["tag", "tiny", "nomt"]));
+    ok(store_cmd(&dir).args(["untag", "bad"]));
+    fails_with(store_cmd(&dir).args(["untag", "bad"]), 1);
+    ok(store_cmd(&dir).arg("fsck"));
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert_eq!(blobs(), n_blobs);
+    ok(Command::new("skopeo").args(["inspect", &oci("nomt")]));
+
+    // An entry that is not even an object, without a name: the named refs
+    // still read; --all-images cannot name it, and says so.
+    let mut index = json(&fs::read(&index_path).unwrap());
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push("junk".into());
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    ok(lade().args(["inspect", &oci("tiny")]));
+    let e = fails_with(
+        lade()
+            .args(["copy", "--all-images", &format!("oci:{}", dir.display())])
+            .arg(format!("oci:{}", t.path().join("all").display())),
+        3,
+    );
+    assert!(e.contains("manifests[3] does not read"), "{e}");
+}

@@ -16,6 +16,7 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
         s => s?,
     };
     let index = store.read_index()?;
+    store.warn_unreadable(&index);
     let mut out = stdout();
     for m in &index.manifests {
         // A name lade would never write, with a tab or newline in it,

@@ -256,6 +256,7 @@ mod tests {
             subject: None,
             annotations: None,
             extra: Default::default(),
+            unreadable: Vec::new(),
         };
         let raw = RawManifest::from_bytes(serde_json::to_vec(&i).unwrap(), Some(&mt)).unwrap();
         (raw, i)

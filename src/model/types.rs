@@ -227,6 +227,12 @@ pub struct Index {
     pub annotations: Option<Annotations>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// A layout's index.json entries that do not read as descriptors (an
+    /// uppercase digest, no media type, not an object), with their places
+    /// in `manifests` as read: not used, but kept and written back as
+    /// they are (see `store::parse_index_json`). Empty for other indexes.
+    #[serde(skip)]
+    pub unreadable: Vec<(usize, Value)>,
 }
 
 impl Index {
@@ -240,8 +246,31 @@ impl Index {
             subject: None,
             annotations: None,
             extra: Map::new(),
+            unreadable: Vec::new(),
         }
     }
+
+    /// The first unreadable entry named `name` (its ref-name annotation).
+    pub fn unreadable_named(&self, name: &str) -> Option<&(usize, Value)> {
+        self.unreadable
+            .iter()
+            .find(|(_, v)| unreadable_ref_name(v) == Some(name))
+    }
+}
+
+/// The ref name an entry that does not read as a descriptor still gives.
+pub fn unreadable_ref_name(entry: &Value) -> Option<&str> {
+    entry.get("annotations")?.get(REF_NAME)?.as_str()
+}
+
+/// `manifests[N] (ref "NAME") does not read: WHY`, for an unreadable entry.
+pub fn unreadable_entry_text(pos: usize, entry: &Value) -> String {
+    let why = match Descriptor::deserialize(entry) {
+        Err(e) => e.to_string(),
+        Ok(_) => "not a descriptor".to_string(),
+    };
+    let name = unreadable_ref_name(entry).map_or_else(String::new, |n| format!(" (ref {n:?})"));
+    format!("manifests[{pos}]{name} does not read: {why}")
 }
 
 /// An image configuration (OCI or Docker; Docker's has a few more fields,
@@ -676,6 +705,7 @@ mod tests {
             subject: None,
             annotations: None,
             extra: Map::new(),
+            unreadable: Vec::new(),
         };
         let chosen = |i: &Index, want: &str| -> Option<u8> {
             let d = i.find_platform(&Platform::parse(want).unwrap())?;

@@ -38,6 +38,9 @@ pub enum FsckProblem {
     /// A ref name lade would not write (control characters, say), or
     /// one naming two images.
     BadRef { why: String },
+    /// An index.json entry that does not read as a descriptor (`entry`:
+    /// where and why, see `model::unreadable_entry_text`).
+    BadIndexEntry { entry: String },
     /// A manifest or index that does not parse.
     BadManifest { digest: Digest, why: String },
     /// An image manifest whose layers its config contradicts.
@@ -91,6 +94,7 @@ impl fmt::Display for FsckProblem {
                 write!(f, "{kind} {digest}: {why}")
             }
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
+            FsckProblem::BadIndexEntry { entry } => write!(f, "bad index.json entry: {entry}"),
         }
     }
 }
@@ -142,6 +146,11 @@ impl Layout {
             problems: Vec::new(),
             hides: None,
         };
+        for (pos, e) in &index.unreadable {
+            reach.problems.push(FsckProblem::BadIndexEntry {
+                entry: crate::model::unreadable_entry_text(*pos, e),
+            });
+        }
         // Names: each valid, and each naming one image.
         let mut named: BTreeMap<&str, &Digest> = BTreeMap::new();
         for m in &index.manifests {
@@ -616,9 +625,9 @@ impl Layout {
     /// Blobs and temp files modified (or linked) less than `grace` ago are
     /// kept, so a copy that has written blobs but not yet its ref is not
     /// undercut.
-    /// Refuses to run when a reachable blob is missing or a manifest
-    /// unreadable (or typed as something else), since what it references
-    /// could not be known.
+    /// Refuses to run when a reachable blob is missing or a manifest or
+    /// index.json entry unreadable (or typed as something else), since
+    /// what it references could not be known.
     pub fn gc(&self, dry_run: bool, grace: Duration) -> Result<GcReport> {
         let _lock = self.lock()?;
         let reach = self.reach()?;
@@ -631,7 +640,9 @@ impl Layout {
             .find(|p| {
                 matches!(
                     p,
-                    FsckProblem::BadManifest { .. } | FsckProblem::BadEntry { .. }
+                    FsckProblem::BadManifest { .. }
+                        | FsckProblem::BadEntry { .. }
+                        | FsckProblem::BadIndexEntry { .. }
                 )
             })
             .or(reach.hides.as_ref())

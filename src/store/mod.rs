@@ -174,7 +174,7 @@ impl Layout {
         let Ok(index) = self.read_index() else {
             return;
         };
-        if !index.manifests.is_empty() {
+        if !index.manifests.is_empty() || !index.unreadable.is_empty() {
             return;
         }
         let mut blobs = Vec::new();
@@ -570,12 +570,26 @@ impl Layout {
         Ok(LayoutLock { file })
     }
 
-    /// Read and check index.json.
+    /// Read and check index.json. Entries that do not read are set apart
+    /// (see [`parse_index_json`]): a name they hold is refused when used
+    /// ([`Layout::resolve`]); fsck names them, gc refuses.
     pub fn read_index(&self) -> Result<Index> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
         let bytes = read_capped(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
         parse_index_json(&bytes).with_context(|| path.display().to_string())
+    }
+
+    /// A warning for each entry of `index` (this layout's) that does not
+    /// read, for listings, which leave them out.
+    pub fn warn_unreadable(&self, index: &Index) {
+        for (pos, e) in &index.unreadable {
+            crate::error::warn(&format!(
+                "{}: {}; left out (lade fsck lists such entries, untag removes them)",
+                self.root.join(INDEX_FILE).display(),
+                crate::model::unreadable_entry_text(*pos, e)
+            ));
+        }
     }
 
     /// Change index.json under the lock: re-read, apply `f`, write atomically.
@@ -584,7 +598,7 @@ impl Layout {
         let _lock = self.lock()?;
         let mut index = self.read_index()?;
         let out = f(&mut index)?;
-        let bytes = serde_json::to_vec(&index).expect("index serializes");
+        let bytes = index_json_bytes(&index);
         // Not written past what can be read back.
         if bytes.len() as u64 > MAX_INDEX_SIZE {
             return Err(Error::new(format!(
@@ -622,11 +636,24 @@ impl Layout {
         validate_ref_name(r)?;
         ref_position(&index, r)
             .map(|i| index.manifests[i].clone())
-            .ok_or_else(|| self.ref_not_found(r))
+            .ok_or_else(|| self.ref_not_found(&index, r))
     }
 
-    fn ref_not_found(&self, name: &str) -> Error {
-        Error::not_found(format!("ref {name:?} not found in {}", self.root.display()))
+    /// No ref `name`: not found, or its entry does not read.
+    fn ref_not_found(&self, index: &Index, name: &str) -> Error {
+        let latest = format!("{name}:latest");
+        match index.unreadable_named(name).or_else(|| {
+            (!name.contains(':'))
+                .then(|| index.unreadable_named(&latest))
+                .flatten()
+        }) {
+            Some((pos, e)) => Error::new(format!(
+                "ref {name:?} in {}: {}",
+                self.root.join(INDEX_FILE).display(),
+                crate::model::unreadable_entry_text(*pos, e)
+            )),
+            None => Error::not_found(format!("ref {name:?} not found in {}", self.root.display())),
+        }
     }
 
     /// Point ref `name` at `desc` (replacing any entry of that name), in
@@ -643,15 +670,27 @@ impl Layout {
     }
 
     /// Remove ref `name`. NotFound when no entry had it.
-    pub fn remove_ref(&self, name: &str) -> Result<Descriptor> {
+    pub fn remove_ref(&self, name: &str) -> Result<()> {
         self.update_index(|index| {
             // A name index.json holds is taken as it is, whatever it holds
             // (a name no ref may be given, made by another tool, can still
             // be removed); others must be names.
-            if !index.manifests.iter().any(|m| m.ref_name() == Some(name)) {
+            if !index.manifests.iter().any(|m| m.ref_name() == Some(name))
+                && index.unreadable_named(name).is_none()
+            {
                 validate_ref_name(name)?;
             }
-            let pos = ref_position(index, name).ok_or_else(|| self.ref_not_found(name))?;
+            // An entry of that name that does not read goes (with any
+            // readable one of the name): what it names is not known.
+            let n = index.unreadable.len();
+            index
+                .unreadable
+                .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
+            let pos = match ref_position(index, name) {
+                Some(p) => p,
+                None if index.unreadable.len() < n => return Ok(()),
+                None => return Err(self.ref_not_found(index, name)),
+            };
             // (what was there, for its referrers: none, usually)
             let before = match index.manifests.iter().any(|m| m.ref_name().is_none()) {
                 true => index.manifests.clone(),
@@ -662,7 +701,7 @@ impl Layout {
                 .manifests
                 .retain(|m| m.ref_name() != removed.ref_name());
             self.drop_orphan_referrers(index, &before);
-            Ok(removed)
+            Ok(())
         })
     }
 
@@ -777,8 +816,12 @@ impl Write for Writeback<'_> {
     }
 }
 
-/// Replace or append the entry for `name` in an index.
+/// Replace or append the entry for `name` in an index (an entry of that
+/// name that does not read is replaced too).
 pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
+    index
+        .unreadable
+        .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
     match index
         .manifests
         .iter()
@@ -801,10 +844,16 @@ pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
     }
 }
 
-/// Parse index.json bytes, insisting on an image index.
+/// Parse index.json bytes, insisting on an image index. Entries that do
+/// not read as descriptors go to [`Index::unreadable`] (the others are
+/// used, as other tools use them); the rest must read.
 pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
-    let index: Index = serde_json::from_slice(bytes)
-        .map_err(|e| Error::new(format!("not an image index: {e}")))?;
+    let index: Index = match serde_json::from_slice(bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            lenient_index(bytes).ok_or_else(|| Error::new(format!("not an image index: {e}")))?
+        }
+    };
     if index.schema_version != 2 {
         return Err(Error::new(format!(
             "not an image index: schemaVersion is {}, expected 2",
@@ -817,6 +866,36 @@ pub fn parse_index_json(bytes: &[u8]) -> Result<Index> {
         }
     }
     Ok(index)
+}
+
+/// index.json read entry by entry, those that do not read set apart; None
+/// when that does not help (no entry is at fault).
+fn lenient_index(bytes: &[u8]) -> Option<Index> {
+    let mut v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let entries = std::mem::take(v.get_mut("manifests")?.as_array_mut()?);
+    let mut index: Index = serde_json::from_value(v).ok()?;
+    for (pos, e) in entries.into_iter().enumerate() {
+        match <Descriptor as serde::Deserialize>::deserialize(&e) {
+            Ok(d) => index.manifests.push(d),
+            Err(_) => index.unreadable.push((pos, e)),
+        }
+    }
+    (!index.unreadable.is_empty()).then_some(index)
+}
+
+/// The bytes of index.json for `index`, its unreadable entries back where
+/// they were read (as near as the entries around them allow).
+pub fn index_json_bytes(index: &Index) -> Vec<u8> {
+    if index.unreadable.is_empty() {
+        return serde_json::to_vec(index).expect("index serializes");
+    }
+    let mut v = serde_json::to_value(index).expect("index serializes");
+    if let Some(entries) = v.get_mut("manifests").and_then(|m| m.as_array_mut()) {
+        for (pos, e) in &index.unreadable {
+            entries.insert((*pos).min(entries.len()), e.clone());
+        }
+    }
+    serde_json::to_vec(&v).expect("index serializes")
 }
 
 /// Copy with a large buffer (io::copy's 8 KiB is slow for hashing writers).

@@ -41,6 +41,7 @@ use std::sync::{Arc, Mutex};
 
 use super::oci_layout::{
     check_unique_names, find_in_index, fmt_path_ref, image_ref_names, parse_path_ref,
+    unreadable_names,
 };
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
@@ -117,12 +118,14 @@ impl ImageReference for OciArchiveRef {
 
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
-        Ok(tar
+        let mut names: Vec<String> = tar
             .index
             .manifests
             .iter()
             .filter_map(|m| m.ref_name().map(str::to_string))
-            .collect())
+            .collect();
+        names.extend(unreadable_names(&tar.index, &self.to_string(), false)?);
+        Ok(names)
     }
 
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
@@ -167,6 +170,12 @@ impl ImageReference for OciArchiveRef {
                 )))
                 }
             }
+        }
+        for n in unreadable_names(&tar.index, &self.to_string(), true)? {
+            out.push(Box::new(OciArchiveRef {
+                path: self.path.clone(),
+                name: Some(n),
+            }));
         }
         Ok(out)
     }

@@ -172,19 +172,29 @@ pub(crate) fn find_in_index(
     holder: &str,
     syntax: &str,
 ) -> Result<Descriptor> {
+    let unreadable = |(pos, e): &(usize, serde_json::Value)| {
+        Error::new(format!(
+            "index.json: {}",
+            crate::model::unreadable_entry_text(*pos, e)
+        ))
+    };
     match name {
         Some(n) => index
             .manifests
             .iter()
             .find(|m| m.ref_name() == Some(n))
             .cloned()
-            .ok_or_else(|| Error::not_found(format!("no image named {n:?}"))),
-        None => match index.manifests.as_slice() {
-            [one] => Ok(one.clone()),
-            [] => Err(Error::not_found(format!("the {holder} holds no image"))),
-            many => Err(Error::new(format!(
+            .ok_or_else(|| match index.unreadable_named(n) {
+                Some(u) => unreadable(u),
+                None => Error::not_found(format!("no image named {n:?}")),
+            }),
+        None => match (index.manifests.as_slice(), index.unreadable.as_slice()) {
+            ([one], []) => Ok(one.clone()),
+            ([], []) => Err(Error::not_found(format!("the {holder} holds no image"))),
+            ([], [u]) => Err(unreadable(u)),
+            (many, bad) => Err(Error::new(format!(
                 "the {holder} holds {} images; name one as {syntax}",
-                many.len()
+                many.len() + bad.len()
             ))),
         },
     }
@@ -195,6 +205,30 @@ pub(crate) fn find_in_index(
 /// twice (Docker 25+ `docker save` names entries by tag alone; read
 /// such an archive as `docker-archive:`, whose manifest.json has the
 /// whole names).
+/// The names of `index`'s entries that do not read: listed with the
+/// others, so that copying them fails by name (and a sync counts each).
+/// With `all_named`, one without a name is refused, as an unnamed image is.
+pub(crate) fn unreadable_names(
+    index: &Index,
+    holder: &str,
+    all_named: bool,
+) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (pos, e) in &index.unreadable {
+        match crate::model::unreadable_ref_name(e) {
+            Some(n) => names.push(n.to_string()),
+            None if all_named => {
+                return Err(Error::new(format!(
+                    "{holder}: index.json: {}",
+                    crate::model::unreadable_entry_text(*pos, e)
+                )))
+            }
+            None => {}
+        }
+    }
+    Ok(names)
+}
+
 pub(crate) fn check_unique_names(index: &Index, holder: &str) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (i, m) in index.manifests.iter().enumerate() {
@@ -285,7 +319,7 @@ impl ImageReference for OciRef {
     fn delete(&self, _opts: &TransportOptions) -> Result<()> {
         let layout = Layout::open(&self.path)?;
         match &self.name {
-            Some(n) => layout.remove_ref(n).map(drop),
+            Some(n) => layout.remove_ref(n),
             None => Err(Error::new(format!(
                 "{self}: name the image to delete as oci:PATH:REF"
             ))),
@@ -293,13 +327,14 @@ impl ImageReference for OciRef {
     }
 
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
-        let layout = Layout::open(&self.path)?;
-        Ok(layout
-            .read_index()?
+        let index = Layout::open(&self.path)?.read_index()?;
+        let mut names: Vec<String> = index
             .manifests
             .iter()
             .filter_map(|m| m.ref_name().map(str::to_string))
-            .collect())
+            .collect();
+        names.extend(unreadable_names(&index, &self.to_string(), false)?);
+        Ok(names)
     }
 
     fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
@@ -344,6 +379,12 @@ impl ImageReference for OciRef {
                     )))
                 }
             }
+        }
+        for n in unreadable_names(&index, &self.to_string(), true)? {
+            out.push(Box::new(OciRef {
+                path: self.path.clone(),
+                name: Some(n),
+            }));
         }
         Ok(out)
     }
