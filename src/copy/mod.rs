@@ -210,8 +210,11 @@ pub fn copy_images(
         reports.push(report);
         said.push(progress);
     }
+    // (standing aside in a sync while it waits for others' commits)
+    let _aside = dest.commit_is_shared().then(jobs::waiting);
     dest.commit()
         .map_err(|e| e.context(format!("writing {dst}")))?;
+    drop(_aside);
     // Done once the destination has taken them (a daemon's load, say,
     // ends after the archive does).
     for (r, progress) in reports.iter().zip(&said) {

@@ -542,21 +542,24 @@ impl Layout {
         Ok(dir)
     }
 
-    /// Write a small file in the root atomically (temp + fsync + rename).
-    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<()> {
+    /// Write a small file in the root atomically (temp + fsync + rename);
+    /// the identity of the file written.
+    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<FileId> {
         let path = self.root.join(name);
         // (a failure names the file: "No space left on device" alone does
         // not say where)
-        let write = || -> Result<()> {
+        let write = || -> Result<FileId> {
             let mut tmp = temp_file_in(&self.root)?;
             use std::os::unix::fs::PermissionsExt;
             tmp.as_file()
                 .set_permissions(fs::Permissions::from_mode(0o644))?;
             tmp.write_all(bytes)?;
             tmp.as_file().sync_data()?;
+            // (a rename keeps it)
+            let id = FileId::of(&tmp.as_file().metadata()?);
             tmp.persist(&path).map_err(|e| Error::from(e.error))?;
             fsync_dir(&self.root)?;
-            Ok(())
+            Ok(id)
         };
         write().with_context(|| format!("writing {}", path.display()))
     }
@@ -593,10 +596,24 @@ impl Layout {
     }
 
     /// Change index.json under the lock: re-read, apply `f`, write atomically.
-    /// Nothing is written when `f` fails.
+    /// Nothing is written when `f` fails. The index this process wrote
+    /// last is kept, and taken again instead of read while index.json is
+    /// still that file (no other writer came between): a sync's commits
+    /// into one layout would each parse the whole of it again.
     pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        static WRITTEN: std::sync::Mutex<Option<(PathBuf, FileId, Index)>> =
+            std::sync::Mutex::new(None);
         let _lock = self.lock()?;
-        let mut index = self.read_index()?;
+        let now = FileId::of_path(&self.root.join(INDEX_FILE));
+        let kept = WRITTEN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .filter(|(root, id, _)| *root == self.root && Some(*id) == now);
+        let mut index = match kept {
+            Some((_, _, index)) => index,
+            None => self.read_index()?,
+        };
         let out = f(&mut index)?;
         let bytes = index_json_bytes(&index);
         // Not written past what can be read back.
@@ -607,7 +624,13 @@ impl Layout {
                 bytes.len()
             )));
         }
-        self.write_atomic(INDEX_FILE, &bytes)?;
+        let id = self.write_atomic(INDEX_FILE, &bytes)?;
+        // (not a big one: the memory stays; nor one with entries that do
+        // not read, which read back elsewhere)
+        if bytes.len() <= KEPT_INDEX_SIZE && index.unreadable.is_empty() {
+            *WRITTEN.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((self.root.clone(), id, index));
+        }
         Ok(out)
     }
 
@@ -841,6 +864,25 @@ pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
             });
         }
         None => index.manifests.push(entry),
+    }
+}
+
+/// The largest index.json [`Layout::update_index`] keeps in memory.
+const KEPT_INDEX_SIZE: usize = 8 << 20;
+
+/// Which file a path is, as far as a file replaced whole (index.json)
+/// can tell: device, inode, size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId(u64, u64, u64, i64, i64);
+
+impl FileId {
+    pub fn of(m: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId(m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+    }
+
+    pub fn of_path(path: &Path) -> Option<FileId> {
+        fs::metadata(path).ok().map(|m| FileId::of(&m))
     }
 }
 

@@ -487,6 +487,13 @@ pub trait ImageDestination: Send + Sync {
 
     /// Make everything put so far visible, atomically where the medium allows.
     fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Does [`commit`](Self::commit) wait for other images' commits to be
+    /// written with them (a layout's index.json)? A sync then lets the
+    /// next image start meanwhile, so that more are written at once.
+    fn commit_is_shared(&self) -> bool {
+        false
+    }
 }
 
 /// What is known about a blob before it is written.

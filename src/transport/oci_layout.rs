@@ -23,7 +23,7 @@ use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
 };
-use crate::store::{set_ref_in, Layout, Made, INDEX_FILE, LAYOUT_FILE};
+use crate::store::{set_ref_in, FileId, Layout, Made, INDEX_FILE, LAYOUT_FILE};
 use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
@@ -46,8 +46,12 @@ impl OciRef {
     /// that are referrers of another (unnamed entries with a `subject`)
     /// do not count as images.
     pub fn resolve(&self, layout: &Layout) -> Result<Descriptor> {
-        if let Some(d) = self.name.as_deref().and_then(|n| named_entry(layout, n)) {
-            return Ok(d);
+        if let Some(n) = self.name.as_deref() {
+            match named_entry(layout, n) {
+                Some(Some(d)) => return Ok(d),
+                Some(None) => return Err(no_image_named(n)),
+                None => {}
+            }
         }
         let mut index = layout.read_index()?;
         if self.name.is_none() && index.manifests.len() > 1 {
@@ -60,54 +64,82 @@ impl OciRef {
     }
 }
 
-/// The first entry of a layout's index.json named `name`, from the names
-/// of the last index.json read in this process, if that is the file there
-/// still (same inode, size and time: index.json is replaced whole, not
-/// changed in place). A sync or copy --all-images asks for thousands of
-/// names: each would read
-/// the whole file again. None when not known so (the caller reads it).
-fn named_entry(layout: &Layout, name: &str) -> Option<Descriptor> {
-    use std::collections::HashMap;
-    use std::os::unix::fs::MetadataExt;
-    use std::sync::{Arc, Mutex};
-    type Id = (u64, u64, u64, i64, i64);
-    type Names = Arc<HashMap<String, Descriptor>>;
+/// The first entry of a layout's index.json named `name`: Some(None)
+/// when none is. From the names of the last index.json read in this
+/// process, if that is the file there still (same inode, size and time:
+/// index.json is replaced whole, not changed in place): a sync or copy
+/// --all-images asks for thousands of names (and for the attachment tags
+/// of each), and each would read the whole file again. None when not known
+/// so, or the name's entry does not read (the caller reads index.json, and
+/// says why).
+fn named_entry(layout: &Layout, name: &str) -> Option<Option<Descriptor>> {
+    match known_names(layout)?.get(name) {
+        Some(Some(d)) => Some(Some(d.clone())),
+        Some(None) => None,
+        None => Some(None),
+    }
+}
+
+/// The names of sync destinations, by path, as [`OciRef::learn_tags`]
+/// found them.
+type Learned = Option<HashMap<PathBuf, Arc<std::collections::HashSet<String>>>>;
+fn learned() -> std::sync::MutexGuard<'static, Learned> {
+    static LEARNED: Mutex<Learned> = Mutex::new(None);
+    LEARNED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A layout's ref names as [`named_entry`] knows them (None for an entry
+/// that does not read); None when index.json cannot be read.
+fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>>>> {
+    type Names = Arc<HashMap<String, Option<Descriptor>>>;
     // (by layout: a sync between two layouts asks both in turn)
-    static KNOWN: Mutex<Option<HashMap<PathBuf, (Id, Names)>>> = Mutex::new(None);
+    static KNOWN: Mutex<Option<HashMap<PathBuf, (FileId, Names)>>> = Mutex::new(None);
+    static BUILDING: Mutex<()> = Mutex::new(());
     let path = layout.root().join(INDEX_FILE);
-    let id_of = |m: &std::fs::Metadata| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec());
-    let id = id_of(&std::fs::metadata(&path).ok()?);
-    let known = KNOWN
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .and_then(|k| k.get(&path))
-        .filter(|(i, _)| *i == id)
-        .map(|(_, names)| names.clone());
-    let names = match known {
-        Some(n) => n,
-        None => {
-            let index = layout.read_index().ok()?;
-            let mut names = HashMap::new();
-            for e in &index.manifests {
-                if let Some(n) = e.ref_name() {
-                    names.entry(n.to_string()).or_insert_with(|| e.clone());
-                }
-            }
-            let names = Arc::new(names);
-            // (kept only if the file read was the one of that time)
-            if std::fs::metadata(&path).is_ok_and(|m| id_of(&m) == id) {
-                let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-                let k = k.get_or_insert_with(HashMap::new);
-                if k.len() >= 16 {
-                    k.clear();
-                }
-                k.insert(path, (id, names.clone()));
-            }
-            names
-        }
+    let known = |id: FileId| {
+        KNOWN
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|k| k.get(&path))
+            .filter(|(i, _)| *i == id)
+            .map(|(_, names)| names.clone())
     };
-    names.get(name).cloned()
+    if let Some(names) = known(FileId::of_path(&path)?) {
+        return Some(names);
+    }
+    // One thread reads it at a time; those waiting find what it read
+    // (a sync's first images all ask at once: each read its own copy).
+    let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
+    let id = FileId::of_path(&path)?;
+    if let Some(names) = known(id) {
+        return Some(names);
+    }
+    let index = layout.read_index().ok()?;
+    let mut names = HashMap::new();
+    for e in index.manifests {
+        if let Some(n) = e.ref_name() {
+            if !names.contains_key(n) {
+                names.insert(n.to_string(), Some(e));
+            }
+        }
+    }
+    for (_, e) in &index.unreadable {
+        if let Some(n) = crate::model::unreadable_ref_name(e) {
+            names.entry(n.to_string()).or_insert(None);
+        }
+    }
+    let names = Arc::new(names);
+    // (kept only if the file read was the one of that time)
+    if FileId::of_path(&path) == Some(id) {
+        let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        let k = k.get_or_insert_with(HashMap::new);
+        if k.len() >= 16 {
+            k.clear();
+        }
+        k.insert(path, (id, names.clone()));
+    }
+    Some(names)
 }
 
 /// The `subject` of the manifest or index an index.json entry points at,
@@ -166,6 +198,10 @@ pub(crate) fn parse_path_ref(
 
 /// The entry of `index` named `name`; without a name, the only entry.
 /// `holder` ("layout", "archive") and `syntax` word the errors.
+fn no_image_named(name: &str) -> Error {
+    Error::not_found(format!("no image named {name:?}"))
+}
+
 pub(crate) fn find_in_index(
     index: &Index,
     name: Option<&str>,
@@ -186,7 +222,7 @@ pub(crate) fn find_in_index(
             .cloned()
             .ok_or_else(|| match index.unreadable_named(n) {
                 Some(u) => unreadable(u),
-                None => Error::not_found(format!("no image named {n:?}")),
+                None => no_image_named(n),
             }),
         None => match (index.manifests.as_slice(), index.unreadable.as_slice()) {
             ([one], []) => Ok(one.clone()),
@@ -296,10 +332,16 @@ impl ImageReference for OciRef {
         let layout = Layout::open_for_writing(&self.path)?;
         // An index.json that does not parse (or is missing from a layout
         // made) fails the copy here, before blobs go in that it could
-        // never name.
+        // never name. Once a process: a sync's copies into one layout
+        // would read it again for each image (the commit reads it anyway).
+        static CHECKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
         let root = layout.root();
-        if root.join(INDEX_FILE).exists() || root.join(LAYOUT_FILE).exists() {
+        let checked = || CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+        if (root.join(INDEX_FILE).exists() || root.join(LAYOUT_FILE).exists())
+            && !checked().iter().any(|p| p == root)
+        {
             layout.read_index()?;
+            checked().push(root.to_path_buf());
         }
         Ok(Box::new(LayoutDest::new(layout, self.name.clone())))
     }
@@ -337,11 +379,38 @@ impl ImageReference for OciRef {
         Ok(names)
     }
 
-    fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+    /// The names the layout holds now: a sync's images bound for others
+    /// are known to be missing without reading index.json again, which
+    /// the sync's own writes change each time.
+    fn learn_tags(&self, _opts: &TransportOptions) {
+        // (none in a layout not made yet)
+        let names = match self.path.join(INDEX_FILE).exists() {
+            false => Some(std::collections::HashSet::new()),
+            true => Layout::open(&self.path)
+                .ok()
+                .and_then(|l| known_names(&l))
+                .map(|names| names.keys().cloned().collect()),
+        };
+        if let Some(names) = names {
+            learned()
+                .get_or_insert_with(HashMap::new)
+                .insert(self.path.clone(), Arc::new(names));
+        }
+    }
+
+    fn current_digest(&self, _opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         // Nothing there yet, or a layout a killed first write left half
         // made (no oci-layout): the next write makes it.
         if !self.path.join("index.json").exists() || !self.path.join("oci-layout").exists() {
             return Ok(None);
+        }
+        // (a name missing when learned: another writer meanwhile only
+        // makes the copy one more write of what is there)
+        if let (true, Some(n)) = (dest, &self.name) {
+            let names = learned().as_ref().and_then(|l| l.get(&self.path).cloned());
+            if names.is_some_and(|names| !names.contains(n)) {
+                return Ok(None);
+            }
         }
         let layout = Layout::open(&self.path)?;
         match self.resolve(&layout) {
@@ -526,9 +595,16 @@ fn manifest_named(layout: &Layout, name: &str) -> Result<Option<RawManifest>> {
     if !layout.root().join("index.json").exists() {
         return Ok(None);
     }
-    let index = layout.read_index()?;
-    match index.manifests.iter().find(|m| m.ref_name() == Some(name)) {
-        Some(d) => layout.read_manifest(d).map(Some),
+    let entry = match named_entry(layout, name) {
+        Some(e) => e,
+        None => layout
+            .read_index()?
+            .manifests
+            .into_iter()
+            .find(|m| m.ref_name() == Some(name)),
+    };
+    match entry {
+        Some(d) => layout.read_manifest(&d).map(Some),
         None => Ok(None),
     }
 }
@@ -739,6 +815,10 @@ impl ImageDestination for LayoutDest {
         Ok(())
     }
 
+    fn commit_is_shared(&self) -> bool {
+        true
+    }
+
     fn commit(mut self: Box<Self>) -> Result<()> {
         let images = std::mem::take(&mut *self.images.lock().unwrap());
         let referrers = std::mem::take(&mut *self.referrers.lock().unwrap());
@@ -750,38 +830,186 @@ impl ImageDestination for LayoutDest {
         // Made already: every entry was put (written) first.
         let named = tagged.into_iter().map(|(d, n)| (d, Some(n)));
         let images: Vec<(Descriptor, Option<String>)> = images.into_iter().chain(named).collect();
-        self.layout.update_index(|index| {
-            // (an image under several names checked once)
-            let mut checked = std::collections::HashSet::new();
-            for d in referrers.iter().chain(images.iter().map(|(d, _)| d)) {
-                if checked.insert(&d.digest) {
-                    self.layout.check_complete(d)?;
-                }
-            }
-            for r in referrers {
-                if !index.manifests.iter().any(|m| m.digest == r.digest) {
-                    index.manifests.push(r);
-                }
-            }
-            for (desc, name) in images {
-                match name {
-                    Some(n) => {
-                        let mut entry = desc;
-                        entry.set_annotation(REF_NAME, &n);
-                        set_ref_in(index, &n, entry);
-                    }
-                    None => {
-                        if !index.manifests.iter().any(|m| m.digest == desc.digest) {
-                            index.manifests.push(desc);
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        commit_queued(&self.layout, &self.scope, Changes { referrers, images })?;
         self.committed = true;
         Ok(())
     }
+}
+
+/// What a commit changes in index.json.
+struct Changes {
+    /// Unnamed entries (referrers), added unless there.
+    referrers: Vec<Descriptor>,
+    /// Images: named entries set, unnamed ones added unless there.
+    images: Vec<(Descriptor, Option<String>)>,
+}
+
+impl Changes {
+    /// Every image and referrer whole in the layout (under its lock).
+    fn check(&self, layout: &Layout) -> Result<()> {
+        // (an image under several names checked once)
+        let mut checked = std::collections::HashSet::new();
+        for d in self
+            .referrers
+            .iter()
+            .chain(self.images.iter().map(|(d, _)| d))
+        {
+            if checked.insert(&d.digest) {
+                layout.check_complete(d)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&self, index: &mut Index, places: &mut Places) {
+        for r in &self.referrers {
+            places.add_unless_there(index, r);
+        }
+        for (desc, name) in &self.images {
+            match name {
+                Some(n) => {
+                    let mut entry = desc.clone();
+                    entry.set_annotation(REF_NAME, n);
+                    places.set_ref(index, n, entry);
+                }
+                None => places.add_unless_there(index, desc),
+            }
+        }
+    }
+}
+
+/// Where each name and digest is in an index, so that the commits of a
+/// batch each find their place at once ([`set_ref_in`] searches the
+/// whole index, and a batch of a sync's 10,000 images spent most of its
+/// time there).
+struct Places {
+    names: HashMap<String, usize>,
+    /// Names of several entries (not written by lade): [`set_ref_in`]
+    /// keeps the first.
+    several: std::collections::HashSet<String>,
+    /// Entries per digest.
+    digests: HashMap<Digest, usize>,
+}
+
+impl Places {
+    fn of(index: &Index) -> Places {
+        let mut p = Places {
+            names: HashMap::new(),
+            several: Default::default(),
+            digests: HashMap::new(),
+        };
+        for (i, m) in index.manifests.iter().enumerate() {
+            *p.digests.entry(m.digest.clone()).or_default() += 1;
+            if let Some(n) = m.ref_name() {
+                if p.names.contains_key(n) {
+                    p.several.insert(n.to_string());
+                } else {
+                    p.names.insert(n.to_string(), i);
+                }
+            }
+        }
+        p
+    }
+
+    /// [`set_ref_in`], in place.
+    fn set_ref(&mut self, index: &mut Index, name: &str, entry: Descriptor) {
+        if self.several.contains(name) {
+            set_ref_in(index, name, entry);
+            *self = Places::of(index);
+            return;
+        }
+        if !index.unreadable.is_empty() {
+            index
+                .unreadable
+                .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
+        }
+        *self.digests.entry(entry.digest.clone()).or_default() += 1;
+        match self.names.get(name) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut index.manifests[i], entry);
+                if let Some(n) = self.digests.get_mut(&old.digest) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.digests.remove(&old.digest);
+                    }
+                }
+            }
+            None => {
+                self.names.insert(name.to_string(), index.manifests.len());
+                index.manifests.push(entry);
+            }
+        }
+    }
+
+    /// An unnamed entry, unless an entry has its digest.
+    fn add_unless_there(&mut self, index: &mut Index, desc: &Descriptor) {
+        if !self.digests.contains_key(&desc.digest) {
+            self.digests.insert(desc.digest.clone(), 1);
+            index.manifests.push(desc.clone());
+        }
+    }
+}
+
+/// The commits into one layout (by scope) waiting to be written, and the
+/// lock of the one writing them.
+#[derive(Default)]
+struct CommitQueue {
+    pending: Mutex<Vec<(Changes, std::sync::mpsc::Sender<Result<()>>)>>,
+    writer: Mutex<()>,
+}
+
+/// Write `changes` into the layout's index.json, with those of every other
+/// commit into it from this process waiting at the time: a sync's copies
+/// of small images commit many at once, and each alone would read and
+/// replace the whole index.json (a first sync of 3,000 images wrote it
+/// 3,000 times). A commit queues its changes and takes the writer's lock;
+/// whoever holds it writes all that are queued (its own, unless an earlier
+/// writer took them) in one update, and gives each its result: one whose
+/// images are not whole in the layout fails alone.
+fn commit_queued(layout: &Layout, scope: &str, changes: Changes) -> Result<()> {
+    static QUEUES: Mutex<Option<HashMap<String, Arc<CommitQueue>>>> = Mutex::new(None);
+    let queue = QUEUES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .entry(scope.to_string())
+        .or_default()
+        .clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let pending = || queue.pending.lock().unwrap_or_else(|e| e.into_inner());
+    pending().push((changes, tx));
+    let _writer = queue.writer.lock().unwrap_or_else(|e| e.into_inner());
+    let lost = || Error::new("index.json: the commit was lost (its writer failed)");
+    match rx.try_recv() {
+        Ok(done) => return done,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(lost()),
+        Err(std::sync::mpsc::TryRecvError::Empty) => {}
+    }
+    let batch = std::mem::take(&mut *pending());
+    let mut results: Vec<Option<Error>> = vec![None; batch.len()];
+    let written = layout.update_index(|index| {
+        let mut places = Places::of(index);
+        for ((changes, _), failed) in batch.iter().zip(results.iter_mut()) {
+            match changes.check(layout) {
+                Ok(()) => changes.apply(index, &mut places),
+                Err(e) => *failed = Some(e),
+            }
+        }
+        // (nothing to write when every one failed)
+        match results.iter().all(Option::is_some) {
+            true => Err(results[0].clone().expect("failed")),
+            false => Ok(()),
+        }
+    });
+    // (each told before the writer's lock goes)
+    for ((_, tx), failed) in batch.into_iter().zip(results) {
+        let _ = tx.send(match (failed, &written) {
+            (Some(e), _) => Err(e),
+            (None, Ok(())) => Ok(()),
+            (None, Err(e)) => Err(e.clone()),
+        });
+    }
+    rx.try_recv().unwrap_or_else(|_| Err(lost()))
 }
 
 #[cfg(test)]
@@ -842,6 +1070,118 @@ mod tests {
         assert!(
             !again.by_subject.contains_key(&ds[0]),
             "a referrer is nobody's subject here"
+        );
+    }
+
+    /// Commits from many threads at once each get their own result: one
+    /// naming a missing manifest fails alone, the others are written, and
+    /// index.json is right whether or not they were written together.
+    #[test]
+    fn commits_written_together_each_get_their_own_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::open_or_create(dir.path()).unwrap();
+        let cfg = r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
+        layout.put_bytes(b"{}", None).unwrap();
+        let image = |n: u32| {
+            put_manifest(
+                &layout,
+                &format!(
+                    r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{cfg},"layers":[],"annotations":{{"n":"{n}"}}}}"#
+                ),
+            )
+        };
+        // (one that was there before: replaced in place)
+        let old = image(1000);
+        layout.set_ref("r7", &old).unwrap();
+        let images: Vec<Descriptor> = (0..40).map(image).collect();
+        let missing = Descriptor::new(
+            MediaType::OciManifest,
+            Digest::parse(&format!("sha256:{}", "e".repeat(64))).unwrap(),
+            3,
+        );
+        let scope = "test-commits-together";
+        let results: Vec<Result<()>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..40)
+                .map(|n| {
+                    let d = if n == 13 {
+                        missing.clone()
+                    } else {
+                        images[n].clone()
+                    };
+                    let layout = &layout;
+                    s.spawn(move || {
+                        let changes = Changes {
+                            referrers: Vec::new(),
+                            images: vec![(d, Some(format!("r{n}")))],
+                        };
+                        commit_queued(layout, scope, changes)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (n, r) in results.iter().enumerate() {
+            assert_eq!(r.is_err(), n == 13, "{n}: {r:?}");
+        }
+        let index = layout.read_index().unwrap();
+        assert_eq!(index.manifests.len(), 39);
+        assert_eq!(
+            index.manifests[0].ref_name(),
+            Some("r7"),
+            "replaced in place"
+        );
+        for (n, d) in images.iter().enumerate() {
+            let at = index
+                .manifests
+                .iter()
+                .find(|m| m.ref_name() == Some(&format!("r{n}")));
+            match n {
+                13 => assert!(at.is_none()),
+                _ => assert_eq!(at.map(|m| &m.digest), Some(&d.digest), "r{n}"),
+            }
+        }
+    }
+
+    /// [`Places::set_ref`] writes what [`set_ref_in`] writes: in place, a
+    /// name of several entries (kept once), one of an entry that does
+    /// not read (replaced), a new one (appended).
+    #[test]
+    fn places_set_refs_as_set_ref_in_does() {
+        let d = |n: u8| {
+            Descriptor::new(
+                MediaType::OciManifest,
+                Digest::parse(&format!("sha256:{}", format!("{n:02x}").repeat(32))).unwrap(),
+                n as u64,
+            )
+        };
+        let named = |n: u8, name: &str| {
+            let mut e = d(n);
+            e.set_annotation(REF_NAME, name);
+            e
+        };
+        let mut start = Index::empty_oci();
+        start.manifests = vec![named(1, "a"), named(2, "b"), named(3, "a"), d(4)];
+        start.unreadable = vec![(2, serde_json::json!({"annotations": {REF_NAME: "c"}}))];
+        let sets = [(5, "a"), (6, "b"), (7, "c"), (8, "new"), (9, "b")];
+        let mut want = start.clone();
+        for (n, name) in sets {
+            set_ref_in(&mut want, name, named(n, name));
+        }
+        let mut got = start.clone();
+        let mut places = Places::of(&got);
+        for (n, name) in sets {
+            places.set_ref(&mut got, name, named(n, name));
+        }
+        assert_eq!(got, want);
+        // An unnamed entry goes in once, unless its digest is there.
+        places.add_unless_there(&mut got, &d(4));
+        places.add_unless_there(&mut got, &d(9));
+        assert_eq!(got.manifests.len(), want.manifests.len());
+        places.add_unless_there(&mut got, &d(2));
+        assert_eq!(
+            got.manifests.len(),
+            want.manifests.len() + 1,
+            "b's old digest is gone"
         );
     }
 }
