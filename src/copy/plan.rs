@@ -214,7 +214,11 @@ pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> R
         (Format::V2s2, Compression::None, false) => "application/vnd.docker.image.rootfs.diff.tar",
         (Format::V2s2, Compression::Gzip, false) => DOCKER_LAYER_GZIP,
         (Format::V2s2, Compression::Gzip, true) => DOCKER_LAYER_FOREIGN_GZIP,
-        (Format::V2s2, Compression::Zstd, _) | (Format::V2s2, Compression::None, true) => {
+        // Docker has no uncompressed foreign type: a layer written
+        // uncompressed (into an archive) goes with the image, an
+        // ordinary one, as skopeo and docker save write it.
+        (Format::V2s2, Compression::None, true) => "application/vnd.docker.image.rootfs.diff.tar",
+        (Format::V2s2, Compression::Zstd, _) => {
             return Err(Error::new(format!(
                 "a {} layer cannot be expressed in a Docker v2s2 manifest",
                 compression_name(compression)
@@ -505,6 +509,13 @@ mod tests {
                 .unwrap()
                 .as_str(),
             OCI_LAYER_NONDIST_GZIP
+        );
+        // (written uncompressed into an archive: an ordinary layer)
+        assert_eq!(
+            layer_type(&f, Format::V2s2, Compression::None)
+                .unwrap()
+                .as_str(),
+            "application/vnd.docker.image.rootfs.diff.tar"
         );
         let o = MediaType::parse(OCI_LAYER_ZSTD);
         assert!(layer_type(&o, Format::V2s2, Compression::Zstd).is_err());
