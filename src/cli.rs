@@ -223,7 +223,8 @@ pub enum Command {
         (which lade never writes; fsck reports it) is shown escaped (\\t, \\n, \\u{..}).\n  \
         With -z lines end in NUL. An entry that does not read (an uppercase\n  \
         digest, no media type) is left out with a warning on stderr; the others\n  \
-        list, and writes keep it as it is (fsck names it, untag NAME removes it).\n  \
+        list, and writes keep it as it is (fsck names it, untag NAME removes it;\n  \
+        one without a name is removed by editing index.json).\n  \
         The default store, not made yet, lists nothing; a store named (--store,\n  \
         LADE_STORE) that is not there is an error (exit 1)."
     )]
@@ -260,6 +261,7 @@ pub enum Command {
         Blobs and temp files written, linked or reused within the grace period\n  \
         (default 3600 s; the later of modification and status-change time) are\n  \
         kept, so a copy that has written blobs but not yet its ref is not undercut;\n  \
+        a temp file a write still has open (locked) is kept whatever its age;\n  \
         one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
         refers to an image (a subject) does not keep it. gc refuses to run while an\n  \
         index.json entry does not read, or a manifest or index that index.json\n  \

@@ -298,8 +298,22 @@ pub const TMP_PREFIX: &str = ".lade-tmp-";
 
 /// A new temp file (`.lade-tmp-*`) in `dir`, removed when dropped and, if
 /// the process is interrupted first, by [`remove_temps_on_signals`].
+/// Locked (flock) while open: gc leaves a temp file alone that a write
+/// still has, whatever its age (see `Layout::gc`).
 pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))
+    let tmp = tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))?;
+    // (where there are no locks, the grace period alone guards it)
+    let _ = tmp.as_file().try_lock();
+    Ok(tmp)
+}
+
+/// Is the temp file at `path` one a write has open ([`temp_file_in`]'s
+/// lock is held)?
+pub fn temp_in_use(path: &Path) -> bool {
+    match File::open(path) {
+        Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
 }
 
 /// The named temp files this process has made; those still there are

@@ -2305,6 +2305,22 @@ fn an_unreadable_index_entry_leaves_the_rest_of_the_layout_usable() {
     assert_eq!(blobs(), n_blobs);
     ok(Command::new("skopeo").args(["inspect", &oci("nomt")]));
 
+    // NAME's entry does not read: NAME is not taken for NAME:latest, by
+    // a reader or by untag.
+    ok(store_cmd(&dir).args(["tag", "tiny", "foo:latest"]));
+    let mut index = json(&fs::read(&index_path).unwrap());
+    let mut foo = bad.clone();
+    foo["annotations"]["org.opencontainers.image.ref.name"] = "foo".into();
+    index["manifests"].as_array_mut().unwrap().push(foo);
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let e = fails_with(store_cmd(&dir).args(["cat-manifest", "foo"]), 3);
+    assert!(e.contains(r#"(ref "foo") does not read"#), "{e}");
+    ok(store_cmd(&dir).args(["untag", "foo"]));
+    ok(store_cmd(&dir).args(["cat-manifest", "foo:latest"]));
+    ok(store_cmd(&dir).args(["cat-manifest", "foo"]));
+    ok(store_cmd(&dir).args(["untag", "foo"]));
+    ok(store_cmd(&dir).arg("fsck"));
+
     // An entry that is not even an object, without a name: the named refs
     // still read; --all-images cannot name it, and says so.
     let mut index = json(&fs::read(&index_path).unwrap());
@@ -2321,4 +2337,80 @@ fn an_unreadable_index_entry_leaves_the_rest_of_the_layout_usable() {
         3,
     );
     assert!(e.contains("manifests[3] does not read"), "{e}");
+}
+
+/// A layout as `umoci init` makes it (`"manifests": null`) takes images,
+/// as skopeo's copies into it do.
+#[test]
+fn a_layout_umoci_made_is_written_into() {
+    if !require_tool("umoci") {
+        return;
+    }
+    let t = tempdir();
+    let dir = t.path().join("u");
+    ok(Command::new("umoci").args(["init", "--layout"]).arg(&dir));
+    let src = fixture("docker-save/tiny-docker20.tar");
+    ok(lade()
+        .args(["copy", "-q", &format!("docker-archive:{}", src.display())])
+        .arg(format!("oci:{}:t", dir.display())));
+    let listed = ok_str(Command::new("umoci").args(["ls", "--layout"]).arg(&dir));
+    assert_eq!(listed.trim(), "t");
+    ok(store_cmd(&dir).arg("fsck"));
+}
+
+/// gc leaves alone the temp file of a write under way, whatever the grace
+/// period: with --grace 0 it removed it, and the write failed with "No such
+/// file or directory".
+#[test]
+fn gc_keeps_the_temp_file_of_a_write_under_way() {
+    use std::io::Write;
+    let t = tempdir();
+    let dir = t.path().join("s");
+    tiny_layout(&dir);
+    let mut writer = store_cmd(&dir)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = writer.stdin.take().unwrap();
+    stdin.write_all(&[b'x'; 100_000]).unwrap();
+    stdin.flush().unwrap();
+    let temps = || {
+        fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".lade-tmp")
+            })
+            .count()
+    };
+    let t0 = std::time::Instant::now();
+    while temps() == 0 {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "no temp file"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert_eq!(temps(), 1, "the write's temp file is kept");
+    stdin.write_all(b"end").unwrap();
+    drop(stdin);
+    let out = writer.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let digest = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let mut data = vec![b'x'; 100_000];
+    data.extend_from_slice(b"end");
+    assert_eq!(digest, format!("sha256:{}", sha256_hex(&data)));
+    ok(store_cmd(&dir).args(["cat-blob", &digest]));
+    // A temp file no write has (one a killed write left) still goes.
+    fs::write(dir.join(".lade-tmp-left"), b"left").unwrap();
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert_eq!(temps(), 0);
 }

@@ -220,6 +220,8 @@ pub struct Index {
     pub media_type: Option<MediaType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
+    /// (`null` reads as none: `umoci init` writes it so)
+    #[serde(deserialize_with = "null_as_empty")]
     pub manifests: Vec<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<Descriptor>,
@@ -256,6 +258,15 @@ impl Index {
             .iter()
             .find(|(_, v)| unreadable_ref_name(v) == Some(name))
     }
+}
+
+/// A list that may be given as `null`: empty.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// The ref name an entry that does not read as a descriptor still gives.

@@ -696,7 +696,12 @@ impl Layout {
         for e in fs::read_dir(self.root())? {
             let e = e?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if is_temp_name(&name) && e.file_type()?.is_file() && !recent(&e.path()) {
+            // (one a write has open is kept, even with --grace 0)
+            if is_temp_name(&name)
+                && e.file_type()?.is_file()
+                && !recent(&e.path())
+                && !crate::fsutil::temp_in_use(&e.path())
+            {
                 let size = e.metadata().map_or(0, |m| m.len());
                 if dry_run || fs::remove_file(e.path()).is_ok() {
                     report.temps += 1;

@@ -543,12 +543,12 @@ impl Layout {
     }
 
     /// Write a small file in the root atomically (temp + fsync + rename);
-    /// the identity of the file written.
-    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<FileId> {
+    /// the file written, held.
+    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<HeldFile> {
         let path = self.root.join(name);
         // (a failure names the file: "No space left on device" alone does
         // not say where)
-        let write = || -> Result<FileId> {
+        let write = || -> Result<HeldFile> {
             let mut tmp = temp_file_in(&self.root)?;
             use std::os::unix::fs::PermissionsExt;
             tmp.as_file()
@@ -557,9 +557,9 @@ impl Layout {
             tmp.as_file().sync_data()?;
             // (a rename keeps it)
             let id = FileId::of(&tmp.as_file().metadata()?);
-            tmp.persist(&path).map_err(|e| Error::from(e.error))?;
+            let file = tmp.persist(&path).map_err(|e| Error::from(e.error))?;
             fsync_dir(&self.root)?;
-            Ok(id)
+            Ok(HeldFile { id, _file: file })
         };
         write().with_context(|| format!("writing {}", path.display()))
     }
@@ -577,10 +577,18 @@ impl Layout {
     /// (see [`parse_index_json`]): a name they hold is refused when used
     /// ([`Layout::resolve`]); fsck names them, gc refuses.
     pub fn read_index(&self) -> Result<Index> {
+        self.read_index_held().map(|(index, _)| index)
+    }
+
+    /// [`Layout::read_index`], and the file read, held: while it is, the
+    /// file at index.json is that one if it has its [`FileId`].
+    pub fn read_index_held(&self) -> Result<(Index, HeldFile)> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
+        let id = FileId::of(&f.metadata()?);
         let bytes = read_capped(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
-        parse_index_json(&bytes).with_context(|| path.display().to_string())
+        let index = parse_index_json(&bytes).with_context(|| path.display().to_string())?;
+        Ok((index, HeldFile { id, _file: f }))
     }
 
     /// A warning for each entry of `index` (this layout's) that does not
@@ -601,7 +609,7 @@ impl Layout {
     /// still that file (no other writer came between): a sync's commits
     /// into one layout would each parse the whole of it again.
     pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
-        static WRITTEN: std::sync::Mutex<Option<(PathBuf, FileId, Index)>> =
+        static WRITTEN: std::sync::Mutex<Option<(PathBuf, HeldFile, Index)>> =
             std::sync::Mutex::new(None);
         let _lock = self.lock()?;
         let now = FileId::of_path(&self.root.join(INDEX_FILE));
@@ -609,7 +617,7 @@ impl Layout {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
-            .filter(|(root, id, _)| *root == self.root && Some(*id) == now);
+            .filter(|(root, held, _)| *root == self.root && Some(held.id) == now);
         let mut index = match kept {
             Some((_, _, index)) => index,
             None => self.read_index()?,
@@ -624,12 +632,12 @@ impl Layout {
                 bytes.len()
             )));
         }
-        let id = self.write_atomic(INDEX_FILE, &bytes)?;
+        let held = self.write_atomic(INDEX_FILE, &bytes)?;
         // (not a big one: the memory stays; nor one with entries that do
         // not read, which read back elsewhere)
         if bytes.len() <= KEPT_INDEX_SIZE && index.unreadable.is_empty() {
             *WRITTEN.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((self.root.clone(), id, index));
+                Some((self.root.clone(), held, index));
         }
         Ok(out)
     }
@@ -705,13 +713,22 @@ impl Layout {
             }
             // An entry of that name that does not read goes (with any
             // readable one of the name): what it names is not known.
+            // (NAME alone then: not NAME:latest)
             let n = index.unreadable.len();
             index
                 .unreadable
                 .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
-            let pos = match ref_position(index, name) {
+            let had_unreadable = index.unreadable.len() < n;
+            let pos = match had_unreadable {
+                true => index
+                    .manifests
+                    .iter()
+                    .position(|m| m.ref_name() == Some(name)),
+                false => ref_position(index, name),
+            };
+            let pos = match pos {
                 Some(p) => p,
-                None if index.unreadable.len() < n => return Ok(()),
+                None if had_unreadable => return Ok(()),
                 None => return Err(self.ref_not_found(index, name)),
             };
             // (what was there, for its referrers: none, usually)
@@ -781,11 +798,12 @@ impl Layout {
 }
 
 /// The index.json entry named `name`; a NAME without a tag that is not
-/// there is looked up as NAME:latest.
+/// there is looked up as NAME:latest (unless an entry named NAME does not
+/// read: NAME is there, unusable).
 fn ref_position(index: &Index, name: &str) -> Option<usize> {
     let at = |n: &str| index.manifests.iter().position(|m| m.ref_name() == Some(n));
     at(name).or_else(|| {
-        (!name.contains(':'))
+        (!name.contains(':') && index.unreadable_named(name).is_none())
             .then(|| at(&format!("{name}:latest")))
             .flatten()
     })
@@ -869,6 +887,16 @@ pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
 
 /// The largest index.json [`Layout::update_index`] keeps in memory.
 const KEPT_INDEX_SIZE: usize = 8 << 20;
+
+/// A file kept open, and its identity when opened: while it is open,
+/// its inode is given to no other file, so that a file of the same
+/// [`FileId`] is this one (changed in place, the size or time differs),
+/// even where times are kept to the second.
+#[derive(Debug)]
+pub struct HeldFile {
+    pub id: FileId,
+    _file: File,
+}
 
 /// Which file a path is, as far as a file replaced whole (index.json)
 /// can tell: device, inode, size and modification time.

@@ -23,7 +23,7 @@ use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
 };
-use crate::store::{set_ref_in, FileId, Layout, Made, INDEX_FILE, LAYOUT_FILE};
+use crate::store::{set_ref_in, FileId, HeldFile, Layout, Made, INDEX_FILE, LAYOUT_FILE};
 use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ fn learned() -> std::sync::MutexGuard<'static, Learned> {
 fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>>>> {
     type Names = Arc<HashMap<String, Option<Descriptor>>>;
     // (by layout: a sync between two layouts asks both in turn)
-    static KNOWN: Mutex<Option<HashMap<PathBuf, (FileId, Names)>>> = Mutex::new(None);
+    static KNOWN: Mutex<Option<HashMap<PathBuf, (HeldFile, Names)>>> = Mutex::new(None);
     static BUILDING: Mutex<()> = Mutex::new(());
     let path = layout.root().join(INDEX_FILE);
     let known = |id: FileId| {
@@ -102,7 +102,7 @@ fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .and_then(|k| k.get(&path))
-            .filter(|(i, _)| *i == id)
+            .filter(|(held, _)| held.id == id)
             .map(|(_, names)| names.clone())
     };
     if let Some(names) = known(FileId::of_path(&path)?) {
@@ -111,11 +111,10 @@ fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>
     // One thread reads it at a time; those waiting find what it read
     // (a sync's first images all ask at once: each read its own copy).
     let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    let id = FileId::of_path(&path)?;
-    if let Some(names) = known(id) {
+    if let Some(names) = known(FileId::of_path(&path)?) {
         return Some(names);
     }
-    let index = layout.read_index().ok()?;
+    let (index, held) = layout.read_index_held().ok()?;
     let mut names = HashMap::new();
     for e in index.manifests {
         if let Some(n) = e.ref_name() {
@@ -130,15 +129,13 @@ fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>
         }
     }
     let names = Arc::new(names);
-    // (kept only if the file read was the one of that time)
-    if FileId::of_path(&path) == Some(id) {
-        let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-        let k = k.get_or_insert_with(HashMap::new);
-        if k.len() >= 16 {
-            k.clear();
-        }
-        k.insert(path, (id, names.clone()));
+    // (the names of the file read, whatever is at index.json now)
+    let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let k = k.get_or_insert_with(HashMap::new);
+    if k.len() >= 16 {
+        k.clear();
     }
+    k.insert(path, (held, names.clone()));
     Some(names)
 }
 
