@@ -776,11 +776,20 @@ pub fn open_once<T: Send + Sync + 'static>(
     open: impl FnOnce() -> Result<T>,
 ) -> Result<Arc<T>> {
     type Key = (TypeId, PathBuf, u64, u64, u64, i64, i64);
-    type Slot = Arc<Mutex<Option<Arc<dyn Any + Send + Sync>>>>;
+    type Slot = Arc<Mutex<Option<(Arc<dyn Any + Send + Sync>, Option<File>)>>>;
     static OPENED: Mutex<Option<HashMap<Key, Slot>>> = Mutex::new(None);
     let Ok(md) = std::fs::metadata(path) else {
         // `open` says what is wrong.
         return open().map(Arc::new);
+    };
+    // A file is held open while what was made of it is kept: its inode
+    // is then given to no other, so that a file of the same key is this
+    // one, even where times are kept to the second (a FIFO is not opened:
+    // that would wait for a writer).
+    let held = md.is_file().then(|| File::open(path).ok()).flatten();
+    let md = match held.as_ref().map(File::metadata) {
+        Some(Ok(m)) => m,
+        _ => md,
     };
     // A pipe's size and times change as it is written and read; it is
     // the same pipe throughout, under whatever name (/dev/stdin,
@@ -808,11 +817,14 @@ pub fn open_once<T: Send + Sync + 'static>(
         opened.entry(key).or_default().clone()
     };
     let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = slot.as_ref().and_then(|t| t.clone().downcast::<T>().ok()) {
+    if let Some(t) = slot
+        .as_ref()
+        .and_then(|(t, _)| t.clone().downcast::<T>().ok())
+    {
         return Ok(t);
     }
     let t = Arc::new(open()?);
-    *slot = Some(t.clone());
+    *slot = Some((t.clone(), held));
     Ok(t)
 }
 
@@ -843,6 +855,24 @@ mod tests {
     use std::os::unix::fs::symlink;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+
+    /// What open_once made of a file keeps the file open: its inode is
+    /// given to none of the files renamed over it after (on ext4 the next
+    /// new file would get it, and then might look the same).
+    #[test]
+    fn a_file_made_of_is_held_so_its_inode_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"one").unwrap();
+        open_once(&path, || Ok(1u8)).unwrap();
+        let ino = std::fs::metadata(&path).unwrap().ino();
+        for i in 0..20 {
+            let t = dir.path().join(format!("t{i}"));
+            std::fs::write(&t, b"two").unwrap();
+            std::fs::rename(&t, &path).unwrap();
+            assert_ne!(std::fs::metadata(&path).unwrap().ino(), ino, "{i}");
+        }
+    }
 
     #[test]
     fn a_file_replaced_by_rename_opens_every_time() {

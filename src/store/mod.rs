@@ -609,15 +609,19 @@ impl Layout {
     /// still that file (no other writer came between): a sync's commits
     /// into one layout would each parse the whole of it again.
     pub fn update_index<T>(&self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
-        static WRITTEN: std::sync::Mutex<Option<(PathBuf, HeldFile, Index)>> =
-            std::sync::Mutex::new(None);
+        // (by layout, a few: a process writing several in turn)
+        static WRITTEN: std::sync::Mutex<Vec<(PathBuf, HeldFile, Index)>> =
+            std::sync::Mutex::new(Vec::new());
+        let written = || WRITTEN.lock().unwrap_or_else(|e| e.into_inner());
         let _lock = self.lock()?;
         let now = FileId::of_path(&self.root.join(INDEX_FILE));
-        let kept = WRITTEN
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-            .filter(|(root, held, _)| *root == self.root && Some(held.id) == now);
+        let kept = {
+            let mut w = written();
+            w.iter()
+                .position(|(root, _, _)| *root == self.root)
+                .map(|i| w.remove(i))
+                .filter(|(_, held, _)| Some(held.id) == now)
+        };
         let mut index = match kept {
             Some((_, _, index)) => index,
             None => self.read_index()?,
@@ -636,8 +640,11 @@ impl Layout {
         // (not a big one: the memory stays; nor one with entries that do
         // not read, which read back elsewhere)
         if bytes.len() <= KEPT_INDEX_SIZE && index.unreadable.is_empty() {
-            *WRITTEN.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some((self.root.clone(), held, index));
+            let mut w = written();
+            if w.len() >= 4 {
+                w.remove(0);
+            }
+            w.push((self.root.clone(), held, index));
         }
         Ok(out)
     }
@@ -1049,6 +1056,27 @@ pub fn check_new_ref_name(name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index.json update_index wrote is held while it is kept: another
+    /// writer's index.json (renamed over it) never gets its inode, so the
+    /// kept index is never taken for theirs (on ext4 the next new file
+    /// would get it; with times to the second, and the same size, it
+    /// looked the same).
+    #[test]
+    fn the_index_json_written_is_held_so_its_inode_is_not_reused() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let l = Layout::open_or_create(dir.path()).unwrap();
+        l.update_index(|_| Ok(())).unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let ino = fs::metadata(&path).unwrap().ino();
+        for i in 0..20 {
+            let t = dir.path().join(format!("t{i}"));
+            fs::write(&t, serde_json::to_vec(&Index::empty_oci()).unwrap()).unwrap();
+            fs::rename(&t, &path).unwrap();
+            assert_ne!(fs::metadata(&path).unwrap().ino(), ino, "{i}");
+        }
+    }
 
     #[test]
     fn put_verifies_and_leaves_nothing_on_mismatch() {
