@@ -1013,6 +1013,12 @@ fn commit_queued(layout: &Layout, scope: &str, changes: Changes) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// The empty config (`{}`) put into `layout`; its descriptor as JSON.
+    fn empty_config(layout: &Layout) -> &'static str {
+        layout.put_bytes(b"{}", None).unwrap();
+        r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#
+    }
+
     fn put_manifest(layout: &Layout, json: &str) -> Descriptor {
         let d = layout.put_bytes(json.as_bytes(), None).unwrap();
         Descriptor::new(MediaType::OciManifest, d, json.len() as u64)
@@ -1022,8 +1028,7 @@ mod tests {
     fn referrers_are_read_once_per_version_of_index_json() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::open_or_create(dir.path()).unwrap();
-        let cfg = r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
-        layout.put_bytes(b"{}", None).unwrap();
+        let cfg = empty_config(&layout);
         let image = put_manifest(
             &layout,
             &format!(
@@ -1077,8 +1082,7 @@ mod tests {
     fn commits_written_together_each_get_their_own_result() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::open_or_create(dir.path()).unwrap();
-        let cfg = r#"{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
-        layout.put_bytes(b"{}", None).unwrap();
+        let cfg = empty_config(&layout);
         let image = |n: u32| {
             put_manifest(
                 &layout,
