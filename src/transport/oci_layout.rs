@@ -66,8 +66,9 @@ impl OciRef {
 
 /// The first entry of a layout's index.json named `name`: Some(None)
 /// when none is. From the names of the last index.json read in this
-/// process, if that is the file there still (same inode, size and time:
-/// index.json is replaced whole, not changed in place): a sync or copy
+/// process, if that is the file there still (the same inode, size and
+/// time; the file read is held open, so no other file gets its inode): a
+/// sync or copy
 /// --all-images asks for thousands of names (and for the attachment tags
 /// of each), and each would read the whole file again. None when not known
 /// so, or the name's entry does not read (the caller reads index.json, and
