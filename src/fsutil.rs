@@ -763,6 +763,40 @@ pub fn link_verified(
     Ok(Some(tmp.into_temp_path()))
 }
 
+/// Which file a path is, as far as a file replaced whole (index.json, an
+/// archive) can tell: device, inode, size and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId(u64, u64, u64, i64, i64);
+
+impl FileId {
+    pub fn of(m: &std::fs::Metadata) -> FileId {
+        FileId(m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+    }
+
+    pub fn of_path(path: &Path) -> Option<FileId> {
+        std::fs::metadata(path).ok().map(|m| FileId::of(&m))
+    }
+}
+
+/// A file kept open, and its identity: while it is open, its inode is
+/// given to no other file, so that a file of the same [`FileId`] is this
+/// one (changed in place, the size or time differs), even where times
+/// are kept to the second (on ext4 the next new file gets a freed inode).
+#[derive(Debug)]
+pub struct HeldFile {
+    pub id: FileId,
+    _file: File,
+}
+
+impl HeldFile {
+    pub fn new(file: File) -> io::Result<HeldFile> {
+        Ok(HeldFile {
+            id: FileId::of(&file.metadata()?),
+            _file: file,
+        })
+    }
+}
+
 /// The value `open` makes of the file at `path`, made once per process
 /// and version of the file (device, inode, size, modification time: lade
 /// replaces files by renaming new ones over them) and shared: a sync reads
@@ -775,39 +809,31 @@ pub fn open_once<T: Send + Sync + 'static>(
     path: &Path,
     open: impl FnOnce() -> Result<T>,
 ) -> Result<Arc<T>> {
-    type Key = (TypeId, PathBuf, u64, u64, u64, i64, i64);
-    type Slot = Arc<Mutex<Option<(Arc<dyn Any + Send + Sync>, Option<File>)>>>;
+    type Key = (TypeId, PathBuf, FileId);
+    type Slot = Arc<Mutex<Option<(Arc<dyn Any + Send + Sync>, Option<HeldFile>)>>>;
     static OPENED: Mutex<Option<HashMap<Key, Slot>>> = Mutex::new(None);
     let Ok(md) = std::fs::metadata(path) else {
         // `open` says what is wrong.
         return open().map(Arc::new);
     };
-    // A file is held open while what was made of it is kept: its inode
-    // is then given to no other, so that a file of the same key is this
-    // one, even where times are kept to the second (a FIFO is not opened:
-    // that would wait for a writer).
-    let held = md.is_file().then(|| File::open(path).ok()).flatten();
-    let md = match held.as_ref().map(File::metadata) {
-        Some(Ok(m)) => m,
-        _ => md,
+    // A file is held open while what was made of it is kept, so that a
+    // file of the same key is this one. A pipe is not opened (that would
+    // wait for a writer); its size and times change as it is written and
+    // read, and it is the same pipe throughout, under whatever name
+    // (/dev/stdin, /dev/fd/0), and can be read once only.
+    let held = md
+        .is_file()
+        .then(|| File::open(path).and_then(HeldFile::new).ok())
+        .flatten();
+    let key = match &held {
+        Some(h) => (TypeId::of::<T>(), path.to_path_buf(), h.id),
+        None if md.is_file() => (TypeId::of::<T>(), path.to_path_buf(), FileId::of(&md)),
+        None => (
+            TypeId::of::<T>(),
+            PathBuf::new(),
+            FileId(md.dev(), md.ino(), 0, 0, 0),
+        ),
     };
-    // A pipe's size and times change as it is written and read; it is
-    // the same pipe throughout, under whatever name (/dev/stdin,
-    // /dev/fd/0), and can be read once only.
-    let (name, len, mtime, mtime_nsec) = if md.is_file() {
-        (path.to_path_buf(), md.len(), md.mtime(), md.mtime_nsec())
-    } else {
-        (PathBuf::new(), 0, 0, 0)
-    };
-    let key = (
-        TypeId::of::<T>(),
-        name,
-        md.dev(),
-        md.ino(),
-        len,
-        mtime,
-        mtime_nsec,
-    );
     let slot = {
         let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
         let opened = opened.get_or_insert_with(HashMap::new);

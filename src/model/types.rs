@@ -252,6 +252,14 @@ impl Index {
         }
     }
 
+    /// Drop the unreadable entries named `name`; were there any?
+    pub fn drop_unreadable_named(&mut self, name: &str) -> bool {
+        let n = self.unreadable.len();
+        self.unreadable
+            .retain(|(_, e)| unreadable_ref_name(e) != Some(name));
+        self.unreadable.len() < n
+    }
+
     /// The first unreadable entry named `name` (its ref-name annotation).
     pub fn unreadable_named(&self, name: &str) -> Option<&(usize, Value)> {
         self.unreadable

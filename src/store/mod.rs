@@ -34,7 +34,8 @@ use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{
-    fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in, TMP_PREFIX,
+    fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in, FileId, HeldFile,
+    TMP_PREFIX,
 };
 use crate::model::{
     validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
@@ -555,11 +556,9 @@ impl Layout {
                 .set_permissions(fs::Permissions::from_mode(0o644))?;
             tmp.write_all(bytes)?;
             tmp.as_file().sync_data()?;
-            // (a rename keeps it)
-            let id = FileId::of(&tmp.as_file().metadata()?);
             let file = tmp.persist(&path).map_err(|e| Error::from(e.error))?;
             fsync_dir(&self.root)?;
-            Ok(HeldFile { id, _file: file })
+            Ok(HeldFile::new(file)?)
         };
         write().with_context(|| format!("writing {}", path.display()))
     }
@@ -585,10 +584,9 @@ impl Layout {
     pub fn read_index_held(&self) -> Result<(Index, HeldFile)> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
-        let id = FileId::of(&f.metadata()?);
         let bytes = read_capped(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
         let index = parse_index_json(&bytes).with_context(|| path.display().to_string())?;
-        Ok((index, HeldFile { id, _file: f }))
+        Ok((index, HeldFile::new(f)?))
     }
 
     /// A warning for each entry of `index` (this layout's) that does not
@@ -721,11 +719,7 @@ impl Layout {
             // An entry of that name that does not read goes (with any
             // readable one of the name): what it names is not known.
             // (NAME alone then: not NAME:latest)
-            let n = index.unreadable.len();
-            index
-                .unreadable
-                .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
-            let had_unreadable = index.unreadable.len() < n;
+            let had_unreadable = index.drop_unreadable_named(name);
             let pos = match had_unreadable {
                 true => index
                     .manifests
@@ -867,9 +861,7 @@ impl Write for Writeback<'_> {
 /// Replace or append the entry for `name` in an index (an entry of that
 /// name that does not read is replaced too).
 pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
-    index
-        .unreadable
-        .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
+    index.drop_unreadable_named(name);
     match index
         .manifests
         .iter()
@@ -894,32 +886,6 @@ pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
 
 /// The largest index.json [`Layout::update_index`] keeps in memory.
 const KEPT_INDEX_SIZE: usize = 8 << 20;
-
-/// A file kept open, and its identity when opened: while it is open,
-/// its inode is given to no other file, so that a file of the same
-/// [`FileId`] is this one (changed in place, the size or time differs),
-/// even where times are kept to the second.
-#[derive(Debug)]
-pub struct HeldFile {
-    pub id: FileId,
-    _file: File,
-}
-
-/// Which file a path is, as far as a file replaced whole (index.json)
-/// can tell: device, inode, size and modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileId(u64, u64, u64, i64, i64);
-
-impl FileId {
-    pub fn of(m: &fs::Metadata) -> FileId {
-        use std::os::unix::fs::MetadataExt;
-        FileId(m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec())
-    }
-
-    pub fn of_path(path: &Path) -> Option<FileId> {
-        fs::metadata(path).ok().map(|m| FileId::of(&m))
-    }
-}
 
 /// Parse index.json bytes, insisting on an image index. Entries that do
 /// not read as descriptors go to [`Index::unreadable`] (the others are

@@ -23,7 +23,7 @@ use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
 };
-use crate::store::{set_ref_in, FileId, HeldFile, Layout, Made, INDEX_FILE, LAYOUT_FILE};
+use crate::store::{set_ref_in, Layout, Made, INDEX_FILE, LAYOUT_FILE};
 use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
@@ -83,61 +83,34 @@ fn named_entry(layout: &Layout, name: &str) -> Option<Option<Descriptor>> {
 
 /// The names of sync destinations, by path, as [`OciRef::learn_tags`]
 /// found them.
-type Learned = Option<HashMap<PathBuf, Arc<std::collections::HashSet<String>>>>;
+type Learned = Option<HashMap<PathBuf, Arc<HashMap<String, Option<Descriptor>>>>>;
 fn learned() -> std::sync::MutexGuard<'static, Learned> {
     static LEARNED: Mutex<Learned> = Mutex::new(None);
     LEARNED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A layout's ref names as [`named_entry`] knows them (None for an entry
-/// that does not read); None when index.json cannot be read.
+/// that does not read), found once per version of its index.json (see
+/// [`open_once`]); None when index.json cannot be read.
 fn known_names(layout: &Layout) -> Option<Arc<HashMap<String, Option<Descriptor>>>> {
-    type Names = Arc<HashMap<String, Option<Descriptor>>>;
-    // (by layout: a sync between two layouts asks both in turn)
-    static KNOWN: Mutex<Option<HashMap<PathBuf, (HeldFile, Names)>>> = Mutex::new(None);
-    static BUILDING: Mutex<()> = Mutex::new(());
-    let path = layout.root().join(INDEX_FILE);
-    let known = |id: FileId| {
-        KNOWN
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(|k| k.get(&path))
-            .filter(|(held, _)| held.id == id)
-            .map(|(_, names)| names.clone())
-    };
-    if let Some(names) = known(FileId::of_path(&path)?) {
-        return Some(names);
-    }
-    // One thread reads it at a time; those waiting find what it read
-    // (a sync's first images all ask at once: each read its own copy).
-    let _building = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(names) = known(FileId::of_path(&path)?) {
-        return Some(names);
-    }
-    let (index, held) = layout.read_index_held().ok()?;
-    let mut names = HashMap::new();
-    for e in index.manifests {
-        if let Some(n) = e.ref_name() {
-            if !names.contains_key(n) {
-                names.insert(n.to_string(), Some(e));
+    open_once(&layout.root().join(INDEX_FILE), || {
+        let index = layout.read_index()?;
+        let mut names = HashMap::new();
+        for e in index.manifests {
+            if let Some(n) = e.ref_name() {
+                if !names.contains_key(n) {
+                    names.insert(n.to_string(), Some(e));
+                }
             }
         }
-    }
-    for (_, e) in &index.unreadable {
-        if let Some(n) = crate::model::unreadable_ref_name(e) {
-            names.entry(n.to_string()).or_insert(None);
+        for (_, e) in &index.unreadable {
+            if let Some(n) = crate::model::unreadable_ref_name(e) {
+                names.entry(n.to_string()).or_insert(None);
+            }
         }
-    }
-    let names = Arc::new(names);
-    // (the names of the file read, whatever is at index.json now)
-    let mut k = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-    let k = k.get_or_insert_with(HashMap::new);
-    if k.len() >= 16 {
-        k.clear();
-    }
-    k.insert(path, (held, names.clone()));
-    Some(names)
+        Ok(names)
+    })
+    .ok()
 }
 
 /// The `subject` of the manifest or index an index.json entry points at,
@@ -383,16 +356,13 @@ impl ImageReference for OciRef {
     fn learn_tags(&self, _opts: &TransportOptions) {
         // (none in a layout not made yet)
         let names = match self.path.join(INDEX_FILE).exists() {
-            false => Some(std::collections::HashSet::new()),
-            true => Layout::open(&self.path)
-                .ok()
-                .and_then(|l| known_names(&l))
-                .map(|names| names.keys().cloned().collect()),
+            false => Some(Arc::default()),
+            true => Layout::open(&self.path).ok().and_then(|l| known_names(&l)),
         };
         if let Some(names) = names {
             learned()
                 .get_or_insert_with(HashMap::new)
-                .insert(self.path.clone(), Arc::new(names));
+                .insert(self.path.clone(), names);
         }
     }
 
@@ -406,7 +376,7 @@ impl ImageReference for OciRef {
         // makes the copy one more write of what is there)
         if let (true, Some(n)) = (dest, &self.name) {
             let names = learned().as_ref().and_then(|l| l.get(&self.path).cloned());
-            if names.is_some_and(|names| !names.contains(n)) {
+            if names.is_some_and(|names| !names.contains_key(n)) {
                 return Ok(None);
             }
         }
@@ -916,11 +886,7 @@ impl Places {
             *self = Places::of(index);
             return;
         }
-        if !index.unreadable.is_empty() {
-            index
-                .unreadable
-                .retain(|(_, e)| crate::model::unreadable_ref_name(e) != Some(name));
-        }
+        index.drop_unreadable_named(name);
         *self.digests.entry(entry.digest.clone()).or_default() += 1;
         match self.names.get(name) {
             Some(&i) => {
