@@ -18,14 +18,35 @@ pub fn fsync_dir(dir: &Path) -> io::Result<()> {
 
 /// Read at most `cap` bytes; more is an error naming `what`.
 pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
+    read_capped_into(r, cap, what, Vec::new())
+}
+
+/// [`read_capped`] of a file, in a buffer of its size (not grown by
+/// doubling: index.json may be 64 MiB), and refused by its size before
+/// any of it is read.
+pub fn read_capped_file(f: &mut File, cap: u64, what: &str) -> Result<Vec<u8>> {
+    let len = f.metadata()?.len();
+    if len > cap {
+        return Err(larger_than(what, cap));
+    }
+    read_capped_into(f, cap, what, Vec::with_capacity(len as usize + 1))
+}
+
+fn read_capped_into<R: Read + ?Sized>(
+    r: &mut R,
+    cap: u64,
+    what: &str,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>> {
     r.take(cap + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > cap {
-        return Err(Error::new(format!(
-            "{what} is larger than the {cap} byte limit"
-        )));
+        return Err(larger_than(what, cap));
     }
     Ok(buf)
+}
+
+fn larger_than(what: &str, cap: u64) -> Error {
+    Error::new(format!("{what} is larger than the {cap} byte limit"))
 }
 
 /// Read until `buf` is full or the input ends (a short read is not the

@@ -446,7 +446,7 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
             if !read.contains_key(&d.digest) {
                 read.insert(&d.digest, get_listed_manifest(src, d)?);
             }
-            v.push(entry(&read[&d.digest], d.platform.as_ref())?);
+            v.push(entry(&read[&d.digest], d.platform.as_deref())?);
         }
         if let Some(first) = others.first() {
             crate::error::warn(&format!(

@@ -239,7 +239,7 @@ mod tests {
 
     fn entry(arch: &str, mt: MediaType) -> Descriptor {
         let mut d = Descriptor::new(mt, Digest::of_bytes(arch.as_bytes()), 10);
-        d.platform = Some(Platform::parse(&format!("linux/{arch}")).unwrap());
+        d.platform = Some(Box::new(Platform::parse(&format!("linux/{arch}")).unwrap()));
         d
     }
 

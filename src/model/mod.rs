@@ -1,11 +1,13 @@
 //! The data model: digests, media types, descriptors and manifests.
 //! Nothing here does I/O beyond hashing what it is given.
 
+mod annotations;
 mod digest;
 pub mod media_type;
 pub mod reference;
 mod types;
 
+pub use annotations::Annotations;
 pub use digest::{Algorithm, Digest, Hasher, HashingReader, HashingWriter};
 pub use media_type::{Compression, MediaType};
 pub use reference::DockerRef;

@@ -10,9 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{Digest, MediaType};
-
-pub type Annotations = BTreeMap<String, String>;
+use super::{Annotations, Digest, MediaType};
 
 /// The annotation that names an image in an OCI layout's index.json.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
@@ -29,8 +27,10 @@ pub struct Descriptor {
     pub annotations: Option<Annotations>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// (boxed: most descriptors have none, and a layout's index.json may
+    /// hold some 250,000 of them)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
+    pub platform: Option<Box<Platform>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact_type: Option<String>,
     #[serde(flatten)]
@@ -709,7 +709,7 @@ mod tests {
                 Digest::parse(&format!("sha256:{}", format!("{n:02x}").repeat(32))).unwrap(),
                 1,
             );
-            d.platform = platform.map(|p| Platform::parse(p).unwrap());
+            d.platform = platform.map(|p| Box::new(Platform::parse(p).unwrap()));
             d
         };
         let index = |docker: bool, entries: Vec<Descriptor>| Index {

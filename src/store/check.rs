@@ -170,15 +170,20 @@ impl Layout {
         // (descriptor, the manifest or index holding it, its ref name, and
         // whether readers take what it names as a manifest or index: an
         // index.json entry, an index's entry, a subject)
-        let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>, bool)> = index
-            .manifests
-            .iter()
-            .map(|d| (d.clone(), None, d.ref_name().map(str::to_string), true))
-            .collect();
+        let mut stack: Vec<(Descriptor, Option<Digest>, Option<String>, bool)> = Vec::new();
         // (A subject is not walked: what refers to an image does not keep
         // it, as a manifest's subject does not.)
         let mut seen = BTreeSet::new();
-        while let Some((desc, parent, name, entry)) = stack.pop() {
+        // Each entry walked to the end before the one before it (the last
+        // first), one at a time: index.json may hold 250,000 entries.
+        let mut entries = index.manifests.iter().rev();
+        loop {
+            let Some((desc, parent, name, entry)) = stack.pop().or_else(|| {
+                let d = entries.next()?;
+                Some((d.clone(), None, d.ref_name().map(str::to_string), true))
+            }) else {
+                break;
+            };
             reach.sizes.entry(desc.digest.clone()).or_insert(desc.size);
             let present = match self.blob_size(&desc.digest) {
                 Ok(p) => p,

@@ -34,8 +34,8 @@ use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{
-    fsync_dir, link_verified, open_regular_nofollow, read_capped, temp_file_in, FileId, HeldFile,
-    TMP_PREFIX,
+    fsync_dir, link_verified, open_regular_nofollow, read_capped, read_capped_file, temp_file_in,
+    FileId, HeldFile, TMP_PREFIX,
 };
 use crate::model::{
     validate_ref_name, Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest,
@@ -584,7 +584,7 @@ impl Layout {
     pub fn read_index_held(&self) -> Result<(Index, HeldFile)> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
-        let bytes = read_capped(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
+        let bytes = read_capped_file(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
         let index = parse_index_json(&bytes).with_context(|| path.display().to_string())?;
         Ok((index, HeldFile::new(f)?))
     }
