@@ -17,3 +17,11 @@ pub mod unpack;
 pub mod verify;
 
 pub use error::{Error, Result};
+
+/// The processors this process may use, asked once: the standard library
+/// reads the cgroup files again on every call, and a sync asked it for
+/// each of its images.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}

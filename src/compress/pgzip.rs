@@ -113,7 +113,7 @@ fn pool() -> &'static rayon::ThreadPool {
 }
 
 fn threads() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    crate::cores()
 }
 
 /// Blocks in flight per encoder: enough to keep the pool busy, capped so

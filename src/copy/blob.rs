@@ -95,7 +95,7 @@ pub fn in_parallel<T: Send>(
         store(i, f(i, true).expect("an item run waiting gives a result"));
     };
     let threads = match transfers {
-        0 => std::thread::available_parallelism().map_or(2, |p| p.get()),
+        0 => crate::cores(),
         t => t,
     }
     .min(n);

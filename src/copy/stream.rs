@@ -87,7 +87,7 @@ pub(super) fn copy_streamed(
     // from a temp file it was read into, while the stream goes on. Each
     // worker compresses on every core (see pgzip) with its own blocks in
     // memory: by default no more of them than cores.
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cores = crate::cores();
     let workers = match (&compressing, dst.parallel_transfers()) {
         (Some(_), n) if n > 0 && props.concurrent_writes && src.diff_ids().len() > 1 => {
             opts.parallel_blobs.unwrap_or(n.min(cores))
