@@ -741,13 +741,16 @@ pub fn remove_temps_on_signals() {
 /// the user lade runs as, readable by all and writable by no group or
 /// other user (root copying from someone's layout gets copies, not that
 /// user's inodes).
-/// The temp link is removed on error or when dropped.
+/// The temp link is removed on error or when dropped. It is locked as
+/// [`temp_file_in`]'s are, while the file returned with it is open: gc
+/// leaves it alone even with no grace (linking gave it a new status-change
+/// time, but hashing a big blob takes a while).
 pub fn link_verified(
     src: &Path,
     dir: &Path,
     digest: &Digest,
     size: u64,
-) -> Result<Option<tempfile::TempPath>> {
+) -> Result<Option<(tempfile::TempPath, File)>> {
     let Ok(tmp) = tracked(|| {
         tempfile::Builder::new()
             .prefix(TMP_PREFIX)
@@ -757,6 +760,7 @@ pub fn link_verified(
     };
     let f = open_regular_nofollow(tmp.path())
         .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
+    let _ = f.try_lock();
     {
         use std::os::unix::fs::MetadataExt;
         let m = f.metadata()?;
@@ -781,7 +785,7 @@ pub fn link_verified(
             "blob {digest}: content hashes to {got} (digest mismatch)"
         )));
     }
-    Ok(Some(tmp.into_temp_path()))
+    Ok(Some((tmp.into_temp_path(), f)))
 }
 
 /// Which file a path is, as far as a file replaced whole (index.json, an
@@ -878,6 +882,25 @@ pub fn open_once<T: Send + Sync + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linked_temp_is_in_use_while_its_file_is_held() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("blob");
+        std::fs::write(&src, b"some blob").unwrap();
+        std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut h = Algorithm::Sha256.hasher();
+        h.update(b"some blob");
+        let d = h.finish();
+        let (tmp, held) = link_verified(&src, dir.path(), &d, 9).unwrap().unwrap();
+        assert!(temp_in_use(&tmp));
+        drop(held);
+        assert!(!temp_in_use(&tmp));
+        let path = tmp.to_path_buf();
+        drop(tmp);
+        assert!(!path.exists() && src.exists());
+    }
 
     #[test]
     fn ignored_signals_read_from_the_status_mask() {

@@ -476,7 +476,7 @@ impl Layout {
     /// file's size and digest. Returns false when linking is not possible
     /// here (another filesystem, no permission), so the caller can stream.
     pub fn put_link(&self, src: &Path, digest: &Digest, size: u64) -> Result<bool> {
-        let Some(tmp) = link_verified(src, &self.root, digest, size)? else {
+        let Some((tmp, _locked)) = link_verified(src, &self.root, digest, size)? else {
             return Ok(false);
         };
         let dir = self.blob_dir(digest.algorithm())?;

@@ -490,7 +490,7 @@ impl ImageDestination for DirDest {
         let (Some(d), Some(size)) = (&expected.digest, expected.size) else {
             return Ok(None);
         };
-        let Some(tmp) = link_verified(path, &self.dir, d, size)? else {
+        let Some((tmp, _locked)) = link_verified(path, &self.dir, d, size)? else {
             return Ok(None); // another file system, or links not allowed
         };
         self.place(d.hex().to_string(), |to| {
