@@ -23,7 +23,7 @@ use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
     REF_NAME,
 };
-use crate::store::{set_ref_in, Layout, Made, INDEX_FILE, LAYOUT_FILE};
+use crate::store::{set_ref_in, Edit, Layout, Made, View, INDEX_FILE, LAYOUT_FILE};
 use crate::transport::registry::fallback_tag;
 
 #[derive(Debug, Clone)]
@@ -862,6 +862,9 @@ struct Places {
     several: std::collections::HashSet<String>,
     /// Entries per digest.
     digests: HashMap<Digest, usize>,
+    /// An entry was replaced or moved since this was last cleared (else
+    /// entries were only added at the end).
+    edited: bool,
 }
 
 impl Places {
@@ -870,6 +873,7 @@ impl Places {
             names: HashMap::new(),
             several: Default::default(),
             digests: HashMap::new(),
+            edited: false,
         };
         for (i, m) in index.manifests.iter().enumerate() {
             *p.digests.entry(m.digest.clone()).or_default() += 1;
@@ -889,12 +893,14 @@ impl Places {
         if self.several.contains(name) {
             set_ref_in(index, name, entry);
             *self = Places::of(index);
+            self.edited = true;
             return;
         }
         index.drop_unreadable_named(name);
         *self.digests.entry(entry.digest.clone()).or_default() += 1;
         match self.names.get(name) {
             Some(&i) => {
+                self.edited = true;
                 let old = std::mem::replace(&mut index.manifests[i], entry);
                 if let Some(n) = self.digests.get_mut(&old.digest) {
                     *n -= 1;
@@ -956,18 +962,27 @@ fn commit_queued(layout: &Layout, scope: &str, changes: Changes) -> Result<()> {
     }
     let batch = std::mem::take(&mut *pending());
     let mut results: Vec<Option<Error>> = vec![None; batch.len()];
-    let written = layout.update_index(|index| {
-        let mut places = Places::of(index);
+    let written = layout.update_index_with(|index, view| {
+        // The places of the index as the last batch left it, if it is that
+        // index (else made again).
+        let mut places = match view.map(|v| v.downcast::<Places>()) {
+            Some(Ok(p)) => *p,
+            _ => Places::of(index),
+        };
         for ((changes, _), failed) in batch.iter().zip(results.iter_mut()) {
             match changes.check(layout) {
                 Ok(()) => changes.apply(index, &mut places),
                 Err(e) => *failed = Some(e),
             }
         }
+        let edit = match std::mem::take(&mut places.edited) {
+            true => Edit::Other,
+            false => Edit::Appended,
+        };
         // (nothing to write when every one failed)
         match results.iter().all(Option::is_some) {
             true => Err(results[0].clone().expect("failed")),
-            false => Ok(()),
+            false => Ok(((), edit, Some(Box::new(places) as View))),
         }
     });
     // (each told before the writer's lock goes)
