@@ -252,6 +252,42 @@ impl Index {
         }
     }
 
+    /// Keep the entries `keep` says (in order), those that do not read
+    /// ([`Index::unreadable`]) staying where they were among the rest: an
+    /// entry removed before one moves it up.
+    pub fn retain_manifests(&mut self, mut keep: impl FnMut(&Descriptor) -> bool) {
+        if self.unreadable.is_empty() {
+            self.manifests.retain(keep);
+            return;
+        }
+        let kept: Vec<bool> = self.manifests.iter().map(&mut keep).collect();
+        // The entries in order as they are written (see
+        // `store::index_json_bytes`): Ok(readable), Err(unreadable).
+        let mut order: Vec<Result<usize, usize>> = (0..self.manifests.len()).map(Ok).collect();
+        for (j, (pos, _)) in self.unreadable.iter().enumerate() {
+            order.insert((*pos).min(order.len()), Err(j));
+        }
+        order.retain(|e| e.map_or(true, |i| kept[i]));
+        for (at, e) in order.iter().enumerate() {
+            if let Err(j) = e {
+                self.unreadable[*j].0 = at;
+            }
+        }
+        let mut k = kept.into_iter();
+        self.manifests.retain(|_| k.next().unwrap_or(true));
+    }
+
+    /// Remove the entry at `pos` (see [`Index::retain_manifests`]).
+    pub fn remove_manifest(&mut self, pos: usize) -> Descriptor {
+        let removed = self.manifests[pos].clone();
+        let mut i = 0;
+        self.retain_manifests(|_| {
+            i += 1;
+            i - 1 != pos
+        });
+        removed
+    }
+
     /// Drop the unreadable entries named `name`; were there any?
     pub fn drop_unreadable_named(&mut self, name: &str) -> bool {
         let n = self.unreadable.len();

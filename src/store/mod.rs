@@ -788,10 +788,8 @@ impl Layout {
                 true => index.manifests.clone(),
                 false => Vec::new(),
             };
-            let removed = index.manifests.remove(pos);
-            index
-                .manifests
-                .retain(|m| m.ref_name() != removed.ref_name());
+            let removed = index.remove_manifest(pos);
+            index.retain_manifests(|m| m.ref_name() != removed.ref_name());
             self.drop_orphan_referrers(index, &before);
             Ok(())
         })
@@ -839,9 +837,7 @@ impl Layout {
                 .map(|(r, _)| r)
                 .collect();
             let n = index.manifests.len();
-            index
-                .manifests
-                .retain(|m| m.ref_name().is_some() || !orphans.contains(&m.digest));
+            index.retain_manifests(|m| m.ref_name().is_some() || !orphans.contains(&m.digest));
             if index.manifests.len() == n {
                 return;
             }
@@ -921,7 +917,7 @@ pub fn set_ref_in(index: &mut Index, name: &str, entry: Descriptor) {
         Some(i) => {
             index.manifests[i] = entry;
             let mut seen = false;
-            index.manifests.retain(|m| {
+            index.retain_manifests(|m| {
                 if m.ref_name() == Some(name) {
                     let keep = !seen;
                     seen = true;
@@ -1204,6 +1200,56 @@ mod tests {
         .unwrap();
         append(200, 201);
         assert_eq!(whole().manifests.len(), 19);
+    }
+
+    /// Entries that do not read stay where they were among the others
+    /// when entries before them go (they kept their place as read, and
+    /// so moved down past the next entry).
+    #[test]
+    fn unreadable_entries_keep_their_neighbours_when_others_go() {
+        let entry = |n: &str, hex: &str| {
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{}","size":1,"annotations":{{"org.opencontainers.image.ref.name":"{n}"}}}}"#,
+                hex.repeat(64)
+            )
+        };
+        let layout = |names: &[&str]| {
+            let list: Vec<String> = names
+                .iter()
+                .map(|n| match n.strip_prefix('X') {
+                    Some(_) => entry(n, "A"),
+                    None => entry(n, "a"),
+                })
+                .collect();
+            parse_index_json(
+                format!(r#"{{"schemaVersion":2,"manifests":[{}]}}"#, list.join(",")).as_bytes(),
+            )
+            .unwrap()
+        };
+        let names = |index: &Index| -> Vec<String> {
+            let v: serde_json::Value = serde_json::from_slice(&index_json_bytes(index)).unwrap();
+            v["manifests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["annotations"][REF_NAME].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut i = layout(&["a", "b", "X1", "c"]);
+        assert_eq!(i.unreadable.len(), 1);
+        assert_eq!(i.remove_manifest(0).ref_name(), Some("a"));
+        assert_eq!(names(&i), ["b", "X1", "c"]);
+        i.retain_manifests(|m| m.ref_name() != Some("c"));
+        assert_eq!(names(&i), ["b", "X1"]);
+        let mut i = layout(&["X1", "a", "X2", "X3", "b", "c", "X4"]);
+        i.remove_manifest(1);
+        assert_eq!(names(&i), ["X1", "a", "X2", "X3", "c", "X4"]);
+        i.retain_manifests(|m| m.ref_name() == Some("c"));
+        assert_eq!(names(&i), ["X1", "X2", "X3", "c", "X4"]);
+        let mut d = i.manifests[0].clone();
+        d.set_annotation(REF_NAME, "d");
+        set_ref_in(&mut i, "d", d);
+        assert_eq!(names(&i), ["X1", "X2", "X3", "c", "X4", "d"]);
     }
 
     #[test]
