@@ -972,6 +972,54 @@ fn a_foreign_layer_goes_into_an_archive_as_skopeo_writes_it() {
     verify_all_blobs(&*source(&back).unwrap()).unwrap();
 }
 
+/// A layer labelled uncompressed whose bytes are gzip goes into an archive
+/// uncompressed, its diff_id, as skopeo writes it (it was refused: "is not
+/// the uncompressed layer the config names").
+#[test]
+fn a_gzip_layer_labelled_uncompressed_goes_into_an_archive_uncompressed() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let dir = tempdir();
+    let d = dir.path().join("d");
+    let src = format!("docker-archive:{}", fx("tiny-docker20.tar"));
+    ok(lade()
+        .args(["copy", "-q", "--format", "oci", "--dest-compress", &src])
+        .arg(format!("dir:{}", d.display())));
+    let path = d.join("manifest.json");
+    let mut m = json(&fs::read(&path).unwrap());
+    for l in m["layers"].as_array_mut().unwrap() {
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+gzip"
+        );
+        l["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+    }
+    fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let layers = |a: &Path| -> Vec<String> {
+        let mut v: Vec<String> = manifest_json(a)[0]["Layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let ours = dir.path().join("ours.tar");
+    ok(lade()
+        .args(["copy", "-q", &format!("dir:{}", d.display())])
+        .arg(format!("docker-archive:{}:app:1", ours.display())));
+    let theirs = dir.path().join("theirs.tar");
+    ok(Command::new("skopeo")
+        .args(["copy", "-q", &format!("dir:{}", d.display())])
+        .arg(format!("docker-archive:{}:app:1", theirs.display())));
+    assert_eq!(layers(&ours).len(), 3);
+    assert_eq!(layers(&ours), layers(&theirs));
+    let back = format!("docker-archive:{}", ours.display());
+    verify_all_blobs(&*source(&back).unwrap()).unwrap();
+}
+
 /// The same image makes the same archive, byte for byte: the layers go
 /// in the manifest's order, not as their copies end (the biggest, last in
 /// the manifest here, is started first).

@@ -279,25 +279,47 @@ fn copy_claimed(
     progress: &Progress,
 ) -> Result<Copied> {
     let (format, diff_id, level) = (step.format, step.diff_id, step.level);
-    match step.action {
-        LayerAction::Keep => {
-            // An uncompressed layer is its diff_id: one that is not belongs
-            // to another image (the manifest's layers and the config
-            // disagree), which Docker refuses and no unpack can check.
-            // (Unless its bytes show it compressed after all: mislabelled,
-            // it goes as it is. Read only then, so seldom.)
-            if let (Some(Compression::None), Some(d)) =
-                (desc.media_type.layer_compression(), diff_id)
-            {
-                if *d != desc.digest && compression_of(src, desc)? == Compression::None {
+    // The compression the layer is kept under: its label's, but see below.
+    let mut label = desc.media_type.layer_compression();
+    let mut action = step.action;
+    // An uncompressed layer is its diff_id: one that is not belongs to
+    // another image (the manifest's layers and the config disagree), which
+    // Docker refuses and no unpack can check. Unless its bytes show it
+    // compressed after all: mislabelled, it goes as it is, except into a
+    // destination that wants layers uncompressed (docker-archive:, the
+    // daemon), where it is taken for what it is, as skopeo takes it:
+    // kept under its real compression where that is kept, else
+    // decompressed. (Read only then, so seldom.)
+    if let (LayerAction::Keep, Some(Compression::None), Some(d)) = (action, label, diff_id) {
+        if *d != desc.digest {
+            match compression_of(src, desc)? {
+                Compression::None => {
                     return Err(Error::invalid(format!(
                         "the layer is not compressed, so it should be its diff_id {d} \
                          (the manifest's layers and the config disagree)"
-                    )));
+                    )))
+                }
+                c => {
+                    let props = dst.properties();
+                    if props.required_compression == Some(Compression::None) {
+                        match props.also_keeps.contains(&c) {
+                            true => label = Some(c),
+                            false => {
+                                action = LayerAction::Transform {
+                                    from: c,
+                                    to: Compression::None,
+                                }
+                            }
+                        }
+                    }
                 }
             }
+        }
+    }
+    match action {
+        LayerAction::Keep => {
             let mut info = BlobInfo::from(desc);
-            if let Some(c) = desc.media_type.layer_compression() {
+            if let Some(c) = label {
                 info.media_type = layer_type(&desc.media_type, format, c)?;
             }
             if let Some(have) = dst.try_reuse_blob(&info)? {
