@@ -744,7 +744,11 @@ pub fn remove_temps_on_signals() {
 /// The temp link is removed on error or when dropped. It is locked as
 /// [`temp_file_in`]'s are, while the file returned with it is open: gc
 /// leaves it alone even with no grace (linking gave it a new status-change
-/// time, but hashing a big blob takes a while).
+/// time, but hashing a big blob takes a while). The lock is the inode's,
+/// so it is shared by every link to the blob: a copy linking the same
+/// blob elsewhere holds it, and this one waits for it (not waiting, its
+/// link went unlocked once the other's lock went). One gc took before it
+/// was locked is not used (the caller streams the blob instead).
 pub fn link_verified(
     src: &Path,
     dir: &Path,
@@ -758,9 +762,19 @@ pub fn link_verified(
     }) else {
         return Ok(None);
     };
-    let f = open_regular_nofollow(tmp.path())
-        .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
-    let _ = f.try_lock();
+    let f = match open_regular_nofollow(tmp.path()) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::from(e).context(format!("blob {digest}"))),
+    };
+    let _ = f.lock();
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (ours, there) = (f.metadata()?, std::fs::symlink_metadata(tmp.path()));
+        if !there.is_ok_and(|m| (m.dev(), m.ino()) == (ours.dev(), ours.ino())) {
+            return Ok(None);
+        }
+    }
     {
         use std::os::unix::fs::MetadataExt;
         let m = f.metadata()?;
@@ -900,6 +914,24 @@ mod tests {
         let path = tmp.to_path_buf();
         drop(tmp);
         assert!(!path.exists() && src.exists());
+        // A second link of the blob waits for the first's lock (the
+        // inode's), and is locked itself once it has it.
+        let (first, held) = link_verified(&src, dir.path(), &d, 9).unwrap().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (s, p, d2) = (src.clone(), dir.path().to_path_buf(), d.clone());
+        let t = std::thread::spawn(move || {
+            let (second, held) = link_verified(&s, &p, &d2, 9).unwrap().unwrap();
+            tx.send(second.to_path_buf()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop((second, held));
+        });
+        assert!(rx
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err());
+        drop((first, held));
+        let second = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert!(temp_in_use(&second));
+        t.join().unwrap();
     }
 
     #[test]
