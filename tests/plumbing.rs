@@ -2508,3 +2508,32 @@ fn a_layout_of_250_000_refs_is_read_in_bounded_memory() {
     let refs = ok(lade().args(["ls-refs", "--store", d]));
     assert_eq!(String::from_utf8(refs).unwrap().lines().count(), 250_040);
 }
+
+/// An index.json past its 64 MiB limit is refused by its size, naming
+/// the file, before it is read (one of 72 MB was read whole first).
+#[test]
+fn an_index_json_past_its_limit_is_refused_unread() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut bytes = fs::read(&index).unwrap();
+    bytes.resize(64 * 1024 * 1024 + 1, b' ');
+    fs::write(&index, &bytes).unwrap();
+    let err = fails_with(lade().args(["ls-refs", "--store"]).arg(&dir), 3);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "lade: error: {} is larger than the 67108864 byte limit",
+            index.display()
+        )
+    );
+    let py = "import resource, subprocess, sys\n\
+        subprocess.run(sys.argv[1:], stderr=subprocess.DEVNULL)\n\
+        print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    let out = ok(Command::new("python3")
+        .args(["-c", py, env!("CARGO_BIN_EXE_lade"), "fsck", "--store"])
+        .arg(&dir));
+    let kb: u64 = String::from_utf8(out).unwrap().trim().parse().unwrap();
+    assert!(kb < 32 * 1024, "peak RSS {kb} KiB");
+}

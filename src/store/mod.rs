@@ -585,7 +585,7 @@ impl Layout {
     pub fn read_index_held(&self) -> Result<(Index, HeldFile)> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
-        let bytes = read_capped_file(&mut f, MAX_INDEX_SIZE, INDEX_FILE)?;
+        let bytes = read_capped_file(&mut f, MAX_INDEX_SIZE, &path.display().to_string())?;
         let index = parse_index_json(&bytes).with_context(|| path.display().to_string())?;
         Ok((index, HeldFile::new(f)?))
     }
