@@ -908,25 +908,23 @@ fn gzip_layers_from_a_layout_are_stored_uncompressed_and_gz_targets_are_gzipped(
     verify_all_blobs(&*back).unwrap();
 }
 
-/// A foreign layer (Docker's, with URLs) whose blob is at hand goes into
-/// an archive as an ordinary layer, as skopeo writes it: the same layer
-/// files, and the image reads back with its diff_ids.
-#[test]
-fn a_foreign_layer_goes_into_an_archive_as_skopeo_writes_it() {
-    if !require_tool("skopeo") {
-        return;
-    }
+/// The tiny image in `dir:` as `format` with gzip layers, its manifest
+/// changed by `edit`, copied into an archive by lade and by skopeo: the
+/// layers each archive names, by digest (a file DIGEST.tar, or a
+/// directory's layer.tar linking to one), and lade's archive's reference.
+fn edited_into_archives(
+    format: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> (Vec<String>, Vec<String>, String, tempfile::TempDir) {
     let dir = tempdir();
     let d = dir.path().join("d");
     let src = format!("docker-archive:{}", fx("tiny-docker20.tar"));
     ok(lade()
-        .args(["copy", "-q", "--format", "v2s2", "--dest-compress", &src])
+        .args(["copy", "-q", "--format", format, "--dest-compress", &src])
         .arg(format!("dir:{}", d.display())));
     let path = d.join("manifest.json");
     let mut m = json(&fs::read(&path).unwrap());
-    m["layers"][0]["mediaType"] =
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip".into();
-    m["layers"][0]["urls"] = serde_json::json!(["https://example.invalid/layer.tar.gz"]);
+    edit(&mut m);
     fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
     let ours = dir.path().join("ours.tar");
     ok(lade()
@@ -936,25 +934,36 @@ fn a_foreign_layer_goes_into_an_archive_as_skopeo_writes_it() {
     ok(Command::new("skopeo")
         .args(["copy", "-q", &format!("dir:{}", d.display())])
         .arg(format!("docker-archive:{}:app:1", theirs.display())));
-    // The layers each names, by digest (a file DIGEST.tar, or a
-    // directory's layer.tar linking to one).
     let layers = |a: &Path| -> Vec<String> {
         let mut v: Vec<String> = manifest_json(a)[0]["Layers"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|l| {
-                let l = l.as_str().unwrap();
-                l.trim_end_matches(".tar").to_string()
-            })
+            .map(|l| l.as_str().unwrap().trim_end_matches(".tar").to_string())
             .collect();
         v.sort();
         v
     };
-    assert_eq!(layers(&ours).len(), 3);
-    assert_eq!(layers(&ours), layers(&theirs));
-    // The image reads back whole, its layers its diff_ids.
     let back = format!("docker-archive:{}", ours.display());
+    (layers(&ours), layers(&theirs), back, dir)
+}
+
+/// A foreign layer (Docker's, with URLs) whose blob is at hand goes into
+/// an archive as an ordinary layer, as skopeo writes it: the same layer
+/// files, and the image reads back with its diff_ids.
+#[test]
+fn a_foreign_layer_goes_into_an_archive_as_skopeo_writes_it() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let (ours, theirs, back, _dir) = edited_into_archives("v2s2", |m| {
+        m["layers"][0]["mediaType"] =
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip".into();
+        m["layers"][0]["urls"] = serde_json::json!(["https://example.invalid/layer.tar.gz"]);
+    });
+    assert_eq!(ours.len(), 3);
+    assert_eq!(ours, theirs);
+    // The image reads back whole, its layers its diff_ids.
     let config = json(&ok(lade().args(["inspect", "--config", &back])));
     let mut diff_ids: Vec<String> = config["rootfs"]["diff_ids"]
         .as_array()
@@ -968,7 +977,7 @@ fn a_foreign_layer_goes_into_an_archive_as_skopeo_writes_it() {
         })
         .collect();
     diff_ids.sort();
-    assert_eq!(layers(&ours), diff_ids);
+    assert_eq!(ours, diff_ids);
     verify_all_blobs(&*source(&back).unwrap()).unwrap();
 }
 
@@ -980,43 +989,17 @@ fn a_gzip_layer_labelled_uncompressed_goes_into_an_archive_uncompressed() {
     if !require_tool("skopeo") {
         return;
     }
-    let dir = tempdir();
-    let d = dir.path().join("d");
-    let src = format!("docker-archive:{}", fx("tiny-docker20.tar"));
-    ok(lade()
-        .args(["copy", "-q", "--format", "oci", "--dest-compress", &src])
-        .arg(format!("dir:{}", d.display())));
-    let path = d.join("manifest.json");
-    let mut m = json(&fs::read(&path).unwrap());
-    for l in m["layers"].as_array_mut().unwrap() {
-        assert_eq!(
-            l["mediaType"],
-            "application/vnd.oci.image.layer.v1.tar+gzip"
-        );
-        l["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
-    }
-    fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
-    let layers = |a: &Path| -> Vec<String> {
-        let mut v: Vec<String> = manifest_json(a)[0]["Layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l.as_str().unwrap().to_string())
-            .collect();
-        v.sort();
-        v
-    };
-    let ours = dir.path().join("ours.tar");
-    ok(lade()
-        .args(["copy", "-q", &format!("dir:{}", d.display())])
-        .arg(format!("docker-archive:{}:app:1", ours.display())));
-    let theirs = dir.path().join("theirs.tar");
-    ok(Command::new("skopeo")
-        .args(["copy", "-q", &format!("dir:{}", d.display())])
-        .arg(format!("docker-archive:{}:app:1", theirs.display())));
-    assert_eq!(layers(&ours).len(), 3);
-    assert_eq!(layers(&ours), layers(&theirs));
-    let back = format!("docker-archive:{}", ours.display());
+    let (ours, theirs, back, _dir) = edited_into_archives("oci", |m| {
+        for l in m["layers"].as_array_mut().unwrap() {
+            assert_eq!(
+                l["mediaType"],
+                "application/vnd.oci.image.layer.v1.tar+gzip"
+            );
+            l["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+        }
+    });
+    assert_eq!(ours.len(), 3);
+    assert_eq!(ours, theirs);
     verify_all_blobs(&*source(&back).unwrap()).unwrap();
 }
 
