@@ -770,14 +770,11 @@ pub fn link_verified(
     let _ = f.lock();
     {
         use std::os::unix::fs::MetadataExt;
-        let (ours, there) = (f.metadata()?, std::fs::symlink_metadata(tmp.path()));
-        if !there.is_ok_and(|m| (m.dev(), m.ino()) == (ours.dev(), ours.ino())) {
+        let m = f.metadata()?;
+        let there = std::fs::symlink_metadata(tmp.path());
+        if !there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
             return Ok(None);
         }
-    }
-    {
-        use std::os::unix::fs::MetadataExt;
-        let m = f.metadata()?;
         // Readable by all, as the files lade writes are (0644): a private
         // blob (0600, as umoci writes them) is copied, not shared with
         // its mode into a tree meant for others.

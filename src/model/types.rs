@@ -277,17 +277,6 @@ impl Index {
         self.manifests.retain(|_| k.next().unwrap_or(true));
     }
 
-    /// Remove the entry at `pos` (see [`Index::retain_manifests`]).
-    pub fn remove_manifest(&mut self, pos: usize) -> Descriptor {
-        let removed = self.manifests[pos].clone();
-        let mut i = 0;
-        self.retain_manifests(|_| {
-            i += 1;
-            i - 1 != pos
-        });
-        removed
-    }
-
     /// Drop the unreadable entries named `name`; were there any?
     pub fn drop_unreadable_named(&mut self, name: &str) -> bool {
         let n = self.unreadable.len();

@@ -577,17 +577,10 @@ impl Layout {
     /// (see [`parse_index_json`]): a name they hold is refused when used
     /// ([`Layout::resolve`]); fsck names them, gc refuses.
     pub fn read_index(&self) -> Result<Index> {
-        self.read_index_held().map(|(index, _)| index)
-    }
-
-    /// [`Layout::read_index`], and the file read, held: while it is, the
-    /// file at index.json is that one if it has its [`FileId`].
-    pub fn read_index_held(&self) -> Result<(Index, HeldFile)> {
         let path = self.root.join(INDEX_FILE);
         let mut f = open_regular_nofollow(&path).with_context(|| path.display().to_string())?;
         let bytes = read_capped_file(&mut f, MAX_INDEX_SIZE, &path.display().to_string())?;
-        let index = parse_index_json(&bytes).with_context(|| path.display().to_string())?;
-        Ok((index, HeldFile::new(f)?))
+        parse_index_json(&bytes).with_context(|| path.display().to_string())
     }
 
     /// A warning for each entry of `index` (this layout's) that does not
@@ -681,8 +674,9 @@ impl Layout {
         // read it again, every batch, each in its thread's own malloc arena,
         // which keeps what it freed: 300 images synced into a layout of
         // 250,000 refs took 27 s and 1.2 GB so. Not one with entries that
-        // do not read, which read back elsewhere.)
-        if let Some(close) = close.filter(|_| index.unreadable.is_empty()) {
+        // do not read, which read back elsewhere: no `close` was found for
+        // it.)
+        if let Some(close) = close {
             let mut w = written();
             if w.len() >= 4 {
                 w.remove(0);
@@ -789,8 +783,9 @@ impl Layout {
                 true => index.manifests.clone(),
                 false => Vec::new(),
             };
-            let removed = index.remove_manifest(pos);
-            index.retain_manifests(|m| m.ref_name() != removed.ref_name());
+            // (the entry, with any other of its name)
+            let removed = index.manifests[pos].ref_name().map(str::to_string);
+            index.retain_manifests(|m| m.ref_name() != removed.as_deref());
             self.drop_orphan_referrers(index, &before);
             Ok(())
         })
@@ -1235,12 +1230,13 @@ mod tests {
         };
         let mut i = layout(&["a", "b", "X1", "c"]);
         assert_eq!(i.unreadable.len(), 1);
-        assert_eq!(i.remove_manifest(0).ref_name(), Some("a"));
+        assert_eq!(i.manifests[0].ref_name(), Some("a"));
+        i.retain_manifests(|m| m.ref_name() != Some("a"));
         assert_eq!(names(&i), ["b", "X1", "c"]);
         i.retain_manifests(|m| m.ref_name() != Some("c"));
         assert_eq!(names(&i), ["b", "X1"]);
         let mut i = layout(&["X1", "a", "X2", "X3", "b", "c", "X4"]);
-        i.remove_manifest(1);
+        i.retain_manifests(|m| m.ref_name() != Some("b"));
         assert_eq!(names(&i), ["X1", "a", "X2", "X3", "c", "X4"]);
         i.retain_manifests(|m| m.ref_name() == Some("c"));
         assert_eq!(names(&i), ["X1", "X2", "X3", "c", "X4"]);

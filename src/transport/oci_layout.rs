@@ -68,11 +68,10 @@ impl OciRef {
 /// when none is. From the names of the last index.json read in this
 /// process, if that is the file there still (the same inode, size and
 /// time; the file read is held open, so no other file gets its inode): a
-/// sync or copy
-/// --all-images asks for thousands of names (and for the attachment tags
-/// of each), and each would read the whole file again. None when not known
-/// so, or the name's entry does not read (the caller reads index.json, and
-/// says why).
+/// sync or copy --all-images asks for thousands of names (and for the
+/// attachment tags of each), and each would read the whole file again.
+/// None when not known so, or the name's entry does not read (the caller
+/// reads index.json, and says why).
 fn named_entry(layout: &Layout, name: &str) -> Option<Option<Descriptor>> {
     match known_names(layout)?.get(name) {
         Some(Some(d)) => Some(Some(Descriptor::clone(d))),
@@ -173,12 +172,12 @@ pub(crate) fn parse_path_ref(
     Ok((PathBuf::from(path), name))
 }
 
-/// The entry of `index` named `name`; without a name, the only entry.
-/// `holder` ("layout", "archive") and `syntax` word the errors.
 fn no_image_named(name: &str) -> Error {
     Error::not_found(format!("no image named {name:?}"))
 }
 
+/// The entry of `index` named `name`; without a name, the only entry.
+/// `holder` ("layout", "archive") and `syntax` word the errors.
 pub(crate) fn find_in_index(
     index: &Index,
     name: Option<&str>,
