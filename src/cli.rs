@@ -538,9 +538,9 @@ SOURCES AND DESTINATIONS
   manifest converted for oci:) never has the source's digest: where the
   digests differ, or the options pick platforms or a format, the source's
   manifests are read (no blob) and the image is unchanged when what would be
-  written is what is there. Only an image whose uncompressed layers are
-  gzipped on the way (a docker-archive into docker://) is copied on every run
-  (its blobs found present, not sent again).
+  written is what is there. Layers are never recompressed: uncompressed ones
+  (a docker-archive's) go into a registry as they are (lade copy gzips them),
+  so their images too are unchanged the next time.
 
   Signatures and referrers come along (see lade copy --with-referrers) when
   the destination can hold them (docker://, oci:): signature and referrer tags

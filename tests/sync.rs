@@ -1082,6 +1082,38 @@ fn archives_sync_into_a_layout() {
         3,
     );
     assert!(!err.contains("no tags"), "{err}");
+
+    // Into a registry: layers go as they are (sync never recompresses;
+    // copy gzips them), so the next run finds the image unchanged.
+    let Some(reg) = registry() else { return };
+    let repo = format!("docker://{reg}/{}", unique("sync/archive"));
+    let archive = format!("docker-archive:{da}");
+    let synced = || ok_stderr(sync_cmd().args(["--tag-regex", "^tiny:", &archive, &repo]));
+    let err = synced();
+    assert!(err.contains("1 image: 1 copied, 0 unchanged"), "{err}");
+    let err = synced();
+    assert!(err.contains("1 image: 0 copied, 1 unchanged"), "{err}");
+    let there = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("{repo}:1"),
+    ])));
+    let config = json(&ok(lade().args([
+        "inspect",
+        "--config",
+        &format!("{archive}:tiny:1"),
+    ])));
+    let layers: Vec<&Value> = there["layers"].as_array().unwrap().iter().collect();
+    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap();
+    assert_eq!(layers.len(), diff_ids.len(), "{there}");
+    for (l, d) in layers.iter().zip(diff_ids) {
+        assert_eq!(l["digest"], *d, "{there}");
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.docker.image.rootfs.diff.tar"
+        );
+    }
 }
 
 /// Tags sharing base layers synced from a registry into one oci: layout,
