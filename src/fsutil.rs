@@ -852,6 +852,23 @@ pub fn open_once<T: Send + Sync + 'static>(
         // `open` says what is wrong.
         return open().map(Arc::new);
     };
+    let made = |slot: &Option<(Arc<dyn Any + Send + Sync>, Option<HeldFile>)>| {
+        slot.as_ref()
+            .and_then(|(t, _)| t.clone().downcast::<T>().ok())
+    };
+    // The file held for what was made of it is the file there now when
+    // the path stats the same: it need not be opened again.
+    if md.is_file() {
+        let key = (TypeId::of::<T>(), path.to_path_buf(), FileId::of(&md));
+        let slot = OPENED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|o| o.get(&key).cloned());
+        if let Some(t) = slot.and_then(|s| made(&s.lock().unwrap_or_else(|e| e.into_inner()))) {
+            return Ok(t);
+        }
+    }
     // A file is held open while what was made of it is kept, so that a
     // file of the same key is this one. A pipe is not opened (that would
     // wait for a writer); its size and times change as it is written and
@@ -879,10 +896,7 @@ pub fn open_once<T: Send + Sync + 'static>(
         opened.entry(key).or_default().clone()
     };
     let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = slot
-        .as_ref()
-        .and_then(|(t, _)| t.clone().downcast::<T>().ok())
-    {
+    if let Some(t) = made(&slot) {
         return Ok(t);
     }
     let t = Arc::new(open()?);

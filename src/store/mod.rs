@@ -31,6 +31,8 @@ use std::any::Any;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
@@ -56,6 +58,10 @@ const COPY_BUF: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Layout {
     root: PathBuf,
+    /// The algorithms (bit [`Algorithm::bit`]) whose `blobs/ALG` and
+    /// `blobs` were found real directories, not symlinks, by this layout
+    /// (and its clones): each blob read or write checked both again.
+    dirs_checked: Arc<AtomicU8>,
 }
 
 /// What [`Layout::create`] made.
@@ -88,9 +94,16 @@ impl Drop for LayoutLock {
 
 impl Layout {
     /// Open an existing layout; checks `oci-layout` and its version.
+    fn at(root: PathBuf) -> Layout {
+        Layout {
+            root,
+            dirs_checked: Arc::default(),
+        }
+    }
+
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
         let root = root.into();
-        let layout = Layout { root };
+        let layout = Layout::at(root);
         if layout.whole() {
             return Ok(layout);
         }
@@ -104,7 +117,7 @@ impl Layout {
 
     /// Open a layout, creating an empty one if `root` is missing or empty.
     pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout { root: root.into() };
+        let layout = Layout::at(root.into());
         layout.create()?;
         Ok(layout)
     }
@@ -115,7 +128,7 @@ impl Layout {
     /// copy that fails before writing anything leaves nothing behind.
     /// Reads of a layout not made yet find nothing.
     pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout { root: root.into() };
+        let layout = Layout::at(root.into());
         if layout.whole() {
             return Ok(layout);
         }
@@ -400,7 +413,7 @@ impl Layout {
             )),
             _ => e,
         })?;
-        let bytes = read_capped(&mut f, cap, &format!("blob {d}"))?;
+        let bytes = read_capped_file(&mut f, cap, &format!("blob {d}"))?;
         let got = Digest::of_bytes_with(d.algorithm(), &bytes);
         if &got != d {
             return Err(Error::new(format!(
@@ -518,12 +531,16 @@ impl Layout {
     /// `blobs/ALG` only when they are directories of the layout (or not
     /// there): a symlink would lead outside it.
     fn check_blob_dirs(&self, alg: Algorithm) -> Result<()> {
+        if self.dirs_checked.load(Ordering::Relaxed) & alg.bit() != 0 {
+            return Ok(());
+        }
         let blobs = self.root.join("blobs");
         for p in [blobs.clone(), blobs.join(alg.name())] {
             if !layout_dir(&p, "read")? {
-                break;
+                return Ok(());
             }
         }
+        self.dirs_checked.fetch_or(alg.bit(), Ordering::Relaxed);
         Ok(())
     }
 
@@ -533,6 +550,9 @@ impl Layout {
     fn blob_dir(&self, alg: Algorithm) -> Result<PathBuf> {
         let blobs = self.root.join("blobs");
         let dir = blobs.join(alg.name());
+        if self.dirs_checked.load(Ordering::Relaxed) & alg.bit() != 0 {
+            return Ok(dir);
+        }
         for p in [&blobs, &dir] {
             if let Err(e) = fs::create_dir(p) {
                 if e.kind() != io::ErrorKind::AlreadyExists {
@@ -541,6 +561,7 @@ impl Layout {
             }
             layout_dir(p, "written")?;
         }
+        self.dirs_checked.fetch_or(alg.bit(), Ordering::Relaxed);
         Ok(dir)
     }
 
@@ -1062,7 +1083,6 @@ pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// Is this file name one of lade's temp files?
 /// Whether `p`, a directory blobs go through, is there: a symlink or a
 /// file in its place is refused (no blob is `how` through it).
 fn layout_dir(p: &Path, how: &str) -> Result<bool> {
@@ -1082,6 +1102,7 @@ fn layout_dir(p: &Path, how: &str) -> Result<bool> {
     }
 }
 
+/// Is this file name one of lade's temp files?
 pub(crate) fn is_temp_name(name: &str) -> bool {
     name.starts_with(TMP_PREFIX)
 }
