@@ -1071,6 +1071,38 @@ fn archives_sync_into_a_layout() {
     assert!(err.contains("would both be written to"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(!back2.exists(), "nothing written");
+    // Read as an OCI archive (Docker 25+ names both entries "1"), and
+    // unpacked into a layout: two entries of one name, which a sync would
+    // copy one of, are refused before anything is written, as copy
+    // --all-images refuses them.
+    let unpacked = t.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(da)
+        .arg("-C")
+        .arg(&unpacked)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for src in [
+        format!("oci-archive:{da}"),
+        format!("oci:{}", unpacked.display()),
+    ] {
+        for dst in [&back2, &tree.join("none")] {
+            let to = match dst == &back2 {
+                true => format!("oci:{}", dst.display()),
+                false => format!("dir:{}", dst.display()),
+            };
+            let err = fails_with(lade().args(["sync", &src, &to]), 3);
+            assert!(
+                err.contains("entries 0 and 1 are both named \"1\""),
+                "{src}: {err}"
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(!dst.exists(), "{src}: nothing written");
+        }
+    }
 
     // A missing archive is named as such, not as a transport without tags.
     let err = fails_with(

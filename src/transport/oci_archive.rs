@@ -116,8 +116,10 @@ impl ImageReference for OciArchiveRef {
             .map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
 
+    /// The ref names (none shared: see `OciRef::list_tags`).
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
+        check_unique_names(&tar.index)?;
         let mut names: Vec<String> = tar
             .index
             .manifests
@@ -156,7 +158,7 @@ impl ImageReference for OciArchiveRef {
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
-        check_unique_names(&tar.index, &self.to_string())?;
+        check_unique_names(&tar.index).with_context(|| self.to_string())?;
         for m in &tar.index.manifests {
             match m.ref_name() {
                 Some(n) => out.push(Box::new(OciArchiveRef {

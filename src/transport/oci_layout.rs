@@ -17,7 +17,7 @@ use super::{
     split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
     Reused, TransportOptions,
 };
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::fsutil::open_once;
 use crate::model::{
     validate_ref_name, Descriptor, Digest, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
@@ -241,13 +241,13 @@ pub(crate) fn unreadable_names(
     Ok(names)
 }
 
-pub(crate) fn check_unique_names(index: &Index, holder: &str) -> Result<()> {
+pub(crate) fn check_unique_names(index: &Index) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (i, m) in index.manifests.iter().enumerate() {
         if let Some(n) = m.ref_name() {
             if let Some(first) = seen.insert(n, i) {
                 return Err(Error::new(format!(
-                    "{holder}: index.json entries {first} and {i} are both named {n:?}, so a name \
+                    "index.json entries {first} and {i} are both named {n:?}, so a name \
                      cannot tell them apart (a docker save archive: read it as docker-archive:)"
                 )));
             }
@@ -344,8 +344,12 @@ impl ImageReference for OciRef {
         }
     }
 
+    /// The ref names, as a sync lists its images: refused where two
+    /// entries share one (a sync would copy one of them and drop the
+    /// other), as [`ImageReference::all_images`] refuses them.
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
         let index = Layout::open(&self.path)?.read_index()?;
+        check_unique_names(&index)?;
         let mut names: Vec<String> = index
             .manifests
             .iter()
@@ -404,7 +408,7 @@ impl ImageReference for OciRef {
     fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
         let layout = Layout::open(&self.path)?;
         let index = layout.read_index()?;
-        check_unique_names(&index, &self.to_string())?;
+        check_unique_names(&index).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
         for m in &index.manifests {
             match m.ref_name() {
