@@ -369,7 +369,7 @@ dir:, docker://, docker-daemon:) or a store ref (NAME[:TAG] or sha256:HEX).
 Each layer is verified against its digest and size, and its uncompressed
 bytes against the config's diff_id, while it is applied. DIR is created if
 missing; layers apply on top of what it holds. With --bundle, DIR gets
-rootfs/ (which must not exist yet) and a config.json for runc/crun, as umoci
+rootfs/ and a config.json (neither may exist yet) for runc/crun, as umoci
 unpack writes: the image's Env over the default PATH, HOME from /etc/passwd
 unless Env sets it; USER resolved as runc resolves it (/etc/passwd and
 /etc/group read inside rootfs/, symbolic links resolved there); runc's

@@ -334,6 +334,18 @@ fn unpack_bundle_and_store_ref() {
     assert!(bundle.join("rootfs/data/copied").is_file());
     // a second bundle into the same place is refused
     fails_with(&mut bundle_cmd(&layout, "img", &bundle), 3);
+    // so is one beside a config.json of its own (as umoci refuses it),
+    // which is left as it was, with nothing made beside it
+    let mine = t.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("config.json"), "{\"mine\":1}\n").unwrap();
+    let err = fails_with(&mut bundle_cmd(&layout, "img", &mine), 3);
+    assert!(err.contains("config.json: already exists"), "{err}");
+    assert_eq!(
+        fs::read(mine.join("config.json")).unwrap(),
+        b"{\"mine\":1}\n"
+    );
+    assert_eq!(fs::read_dir(&mine).unwrap().count(), 1, "only config.json");
     // the layout used as the store, by ref name
     let out = t.path().join("by-ref");
     ok(lade()

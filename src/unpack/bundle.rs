@@ -20,8 +20,16 @@ use crate::fsutil::MadeDir;
 use crate::model::{Digest, ImageConfig};
 
 /// Create `dir` (if needed) and a fresh, empty `dir/rootfs`; what was
-/// made (`dir`, else `rootfs`) goes again unless kept.
+/// made (`dir`, else `rootfs`) goes again unless kept. A `config.json`
+/// there is refused (as umoci refuses it): the bundle's would replace it.
 pub fn prepare(dir: &Path) -> Result<(PathBuf, MadeDir)> {
+    let spec = dir.join("config.json");
+    if std::fs::symlink_metadata(&spec).is_ok() {
+        return Err(Error::new(format!(
+            "{}: already exists; a bundle is unpacked into a new directory",
+            spec.display()
+        )));
+    }
     let made_dir = super::make_dir(dir)?;
     let rootfs = dir.join("rootfs");
     match std::fs::create_dir(&rootfs) {
@@ -35,8 +43,8 @@ pub fn prepare(dir: &Path) -> Result<(PathBuf, MadeDir)> {
     }
 }
 
-/// Write `config.json` into `dir` (replacing, never writing through, what
-/// is there).
+/// Write `config.json` into `dir` (never over, or through, one made
+/// meanwhile).
 pub fn write_spec(dir: &Path, spec: &Value) -> Result<()> {
     let mut tmp = crate::fsutil::tracked(|| {
         tempfile::Builder::new()
@@ -51,7 +59,7 @@ pub fn write_spec(dir: &Path, spec: &Value) -> Result<()> {
         tmp.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o644),
     )?;
-    tmp.persist(dir.join("config.json"))
+    tmp.persist_noclobber(dir.join("config.json"))
         .map_err(|e| Error::from(e.error).context(dir.join("config.json").display()))?;
     Ok(())
 }
