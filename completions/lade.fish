@@ -56,7 +56,7 @@ complete -c lade -n "__fish_lade_needs_command" -f -a "logout" -d 'Remove stored
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack-layer" -d 'Apply one layer (a tar, gzip or zstd) onto a directory'
 complete -c lade -n "__fish_lade_needs_command" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or the one --override-* name)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
@@ -78,8 +78,8 @@ lines\t''
 json\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is (before any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -103,7 +103,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For m
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts), each under its own name'
-complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, uncompressed layers gzipped for a registry; --preserve-digests makes that an error)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'skopeo\'s: compress every layer (gzip, or --dest-compress-format\'s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-oci-accept-uncompressed-layers -d 'skopeo\'s: layers go into oci: as they are, compressed or not (what lade does without it too)'
@@ -127,7 +127,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only im
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way); at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or copy\'s --override-*)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or the one --override-* name)'
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
@@ -139,8 +139,8 @@ lines\t''
 json\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is (before any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -167,7 +167,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --des
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
-complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, uncompressed layers gzipped for a registry; --preserve-digests makes that an error)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d 'Fail an image whose manifest digest would change (a --format or --platform that rewrites it; sync never recompresses)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors (--progress=json, if given, still writes its events)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
@@ -180,7 +180,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -s f -l format -d 'Pr
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
@@ -331,7 +331,7 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help 
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
@@ -352,7 +352,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Pr
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
@@ -415,7 +415,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (before any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"

@@ -256,7 +256,7 @@ pub enum Command {
     /// Remove blobs that no ref reaches
     #[command(
         after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
-        A summary with the bytes freed goes to stderr, naming the stale temp files\n  \
+        A summary with the bytes freed goes to stderr, counting the stale temp files\n  \
         removed too (those a killed write left in the store's top directory).\n\n\
         Blobs and temp files written, linked or reused within the grace period\n  \
         (default 3600 s; the later of modification and status-change time) are\n  \
@@ -655,8 +655,9 @@ OUTPUT
   Layers, LayersData}]}: one entry per image of an index (Size is config plus
   layers), or the single image's own. Every key is always there: Platform, Os,
   Architecture and Variant are null where the index entry says nothing.
-  Entries that are no image manifests (nested indexes, artifacts of other
-  types) are not listed; a warning says how many.
+  Entries of other media types than image manifests (nested indexes, artifact
+  manifests) are not listed; a warning says how many. An artifact made as an
+  image manifest (artifactType, an empty config) is listed.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
@@ -820,7 +821,7 @@ pub enum ProgressArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MultiArchArg {
-    /// The image for this machine (or copy's --override-*)
+    /// The image for this machine (or the one --override-* name)
     System,
     /// The whole index and every image in it
     All,
@@ -831,7 +832,7 @@ pub enum MultiArchArg {
 /// What to copy from a multi-platform index.
 #[derive(Debug, Args)]
 pub struct MultiArchArgs {
-    /// For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, uncompressed layers gzipped for a registry; --preserve-digests makes that an error)
+    /// For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
     /// For a multi-platform index: what to copy [default: system for copy,
@@ -1135,7 +1136,7 @@ pub struct RegistryArgs {
     /// docker://: no credentials at all (anonymous), whatever the auth files hold
     #[arg(long, conflicts_with_all = ["creds", "username", "password", "registry_token"])]
     pub no_creds: bool,
-    /// docker://: a bearer token to send as is (before any credentials)
+    /// docker://: a bearer token to send as is (instead of any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
     /// docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE
@@ -1167,10 +1168,10 @@ pub struct CopyRegistryArgs {
     /// docker:// destination: credentials USERNAME[:PASSWORD]
     #[arg(long, value_name = "USER[:PASS]")]
     pub dest_creds: Option<String>,
-    /// docker:// source: a bearer token to send as is (before any credentials)
+    /// docker:// source: a bearer token to send as is (instead of any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub src_registry_token: Option<String>,
-    /// docker:// destination: a bearer token to send as is (before any credentials)
+    /// docker:// destination: a bearer token to send as is (instead of any credentials)
     #[arg(long, value_name = "TOKEN")]
     pub dest_registry_token: Option<String>,
     /// docker:// source: user name, with --src-password (as --src-creds USER:PASS)
