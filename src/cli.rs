@@ -1064,7 +1064,7 @@ pub struct TagArgs {
     /// The existing ref or digest
     #[arg(value_name = "SRC-REF")]
     pub source: String,
-    /// The ref name to create or move
+    /// The ref name to create or move (not a digest, nor TRANSPORT:…, which unpack would read as an image name)
     #[arg(value_name = "NEW-REF")]
     pub target: String,
 }

@@ -601,6 +601,15 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     let err = fails_with(store_cmd(&dir).args(["tag", "tiny-copy:2", fields[1]]), 3);
     assert!(err.contains("looks like a digest"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    // So would one that starts with a transport, by unpack (which takes
+    // image names and store refs); a name with another colon is a name.
+    for name in ["oci:latest", "dir:x", "docker-daemon:a"] {
+        let err = fails_with(store_cmd(&dir).args(["tag", "tiny-copy:2", name]), 3);
+        assert!(err.contains("would be read as an image name"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        fails_with(store_cmd(&dir).args(["cat-manifest", "-e", name]), 1);
+    }
+    ok(store_cmd(&dir).args(["tag", "tiny-copy:2", "registry.local:5000/x:1"]));
     // A stored blob that reads as a manifest but names a blob by no
     // digest is not tagged (gc would refuse the store while it is).
     let bad = t.path().join("bad.json");

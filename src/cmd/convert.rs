@@ -11,7 +11,7 @@ pub fn run(g: &GlobalArgs, a: ConvertArgs) -> Result<i32> {
     let store = open_store(g)?;
     // (Before anything is written.)
     if let Some(t) = &a.tag {
-        crate::store::check_new_ref_name(t)?;
+        super::refs::check_store_ref_name(t)?;
     }
     let desc = store.resolve(&a.reference)?;
     let raw = store

@@ -31,7 +31,24 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
     Ok(0)
 }
 
+/// A name a store ref may be given ([`crate::store::check_new_ref_name`])
+/// that commands taking an image name or a store ref (unpack) do not read
+/// as an image name: `TRANSPORT:…` is one.
+pub fn check_store_ref_name(name: &str) -> Result<()> {
+    crate::store::check_new_ref_name(name)?;
+    if let Some((t, _)) = name
+        .split_once(':')
+        .filter(|(t, _)| crate::transport::TRANSPORTS.iter().any(|(n, _)| n == t))
+    {
+        return Err(Error::new(format!(
+            "ref name {name:?} starts with {t}:, and would be read as an image name"
+        )));
+    }
+    Ok(())
+}
+
 pub fn tag(g: &GlobalArgs, a: TagArgs) -> Result<i32> {
+    check_store_ref_name(&a.target).map_err(|e| e.context("tag"))?;
     let store = open_store(g)?;
     // (A digest that is no manifest is named by what resolve says.)
     let mut desc = store.resolve(&a.source).map_err(|e| {
