@@ -124,8 +124,8 @@ fn cache_path() -> Option<PathBuf> {
     if std::env::var_os("LADE_BLOB_CACHE").is_some_and(|v| v == "off") {
         return None;
     }
-    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        Some(x) => PathBuf::from(x),
+    let base = match crate::fsutil::xdg_dir("XDG_CACHE_HOME") {
+        Some(x) => x,
         None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
     };
     Some(base.join("lade").join("blob-info"))

@@ -51,7 +51,8 @@ ENVIRONMENT
   LADE_IDLE_TIMEOUT       how long a registry (default 5 minutes) or the Docker
                           daemon (30 minutes) may send or take no byte before
                           the request fails (a Go duration; 0: no limit)
-  XDG_DATA_HOME           where the default store is (see STORE)
+  XDG_DATA_HOME           where the default store is (see STORE; as
+                          XDG_CACHE_HOME, used when an absolute path)
   XDG_RUNTIME_DIR         where the first auth file is (see lade login)";
 
 pub const EXIT_CODES: &str = "\

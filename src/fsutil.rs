@@ -21,6 +21,14 @@ pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<
     read_capped_into(r, cap, what, Vec::new())
 }
 
+/// `$VAR` as a base directory of the XDG spec: set, and absolute (a
+/// relative one is to be ignored, as if unset).
+pub fn xdg_dir(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
 /// [`read_capped`] of a file, in a buffer of its size (not grown by
 /// doubling: index.json may be 64 MiB), and refused by its size before
 /// any of it is read.

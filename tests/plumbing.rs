@@ -1619,6 +1619,19 @@ fn a_store_not_made_yet_is_empty() {
     assert!(err.contains("no such directory"), "{err}");
     let err = fails_with(cmd().env("LADE_STORE", &home).arg("ls-refs"), 1);
     assert!(err.contains("no such directory"), "{err}");
+    // A relative XDG_DATA_HOME is passed over (the XDG spec), for HOME's.
+    let user = t.path().join("user");
+    let o = run(cmd()
+        .env("XDG_DATA_HOME", "rel")
+        .env("HOME", &user)
+        .current_dir(t.path())
+        .args(["hash-object", "-w", "--stdin"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !t.path().join("rel").exists(),
+        "made under the working directory"
+    );
+    assert!(user.join(".local/share/lade/store/oci-layout").is_file());
 }
 
 /// A foreign index.json with a ref name holding a tab and a newline, and

@@ -1067,13 +1067,14 @@ pub fn named_store_path(flag: Option<&Path>) -> Option<PathBuf> {
 }
 
 /// Where the store lives: `--store`, else `$LADE_STORE`, else
-/// `$XDG_DATA_HOME/lade/store`, else `~/.local/share/lade/store`.
+/// `$XDG_DATA_HOME/lade/store` (an absolute one), else
+/// `~/.local/share/lade/store`.
 pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = named_store_path(flag) {
         return Ok(p);
     }
-    if let Some(p) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p).join("lade").join("store"));
+    if let Some(p) = crate::fsutil::xdg_dir("XDG_DATA_HOME") {
+        return Ok(p.join("lade").join("store"));
     }
     match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
         Some(h) => Ok(PathBuf::from(h).join(".local/share/lade/store")),
