@@ -181,6 +181,21 @@ fn hash_object_type_check() {
         e.contains("not a application/vnd.oci.image.layer.v1.tar+gzip"),
         "{e}"
     );
+    // Docker's formats require mediaType (registries refuse a manifest
+    // or list without); OCI's may leave it out.
+    let bare = br#"{"schemaVersion":2,"manifests":[]}"#;
+    for (mt, code) in [
+        (
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            3,
+        ),
+        ("application/vnd.oci.image.index.v1+json", 0),
+    ] {
+        let o = run_with_input(lade().args(["hash-object", "--stdin", "-t", mt]), bare);
+        assert_eq!(o.status.code(), Some(code), "{mt}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(code == 0 || e.contains("no mediaType"), "{e}");
+    }
     // The empty descriptor's content is {}; types lade cannot check are
     // refused as a usage error, not read as a layer.
     let empty = "application/vnd.oci.empty.v1+json";

@@ -187,6 +187,16 @@ impl Job<'_> {
                     raw.media_type
                 )));
             }
+            // Docker's formats require the field (registries refuse one
+            // without); the OCI ones may leave it out.
+            if mt.is_docker() {
+                let v: serde_json::Value = serde_json::from_slice(&raw.bytes)?;
+                if v.get("mediaType").is_none() {
+                    return Err(Error::new(format!(
+                        "not a valid {mt}: it has no mediaType, which the format requires"
+                    )));
+                }
+            }
             if raw.is_index() {
                 raw.index()?;
             } else {
