@@ -685,9 +685,9 @@ FORMAT
   Config keys are read as Go reads them, ignoring case. Name and Variant are
   empty when the JSON leaves them out; a key a map (Labels) lacks is
   <no value> ({{index}}: empty). -f json
-  (or '') is the JSON. A template that cannot be read exits 2 before anything
-  is fetched; a field that is not there, or a variable used before it is
-  declared, exits 3 when the template runs, printing nothing. With
+  (or '') is the JSON. A template that cannot be read (a variable used where
+  none is declared, too) exits 2 before anything is fetched; a field that is
+  not there exits 3 when the template runs, printing nothing. With
   --all-platforms, the template fills from that JSON.
 
 EXAMPLES

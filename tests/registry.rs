@@ -4781,11 +4781,16 @@ fn inspect_format_prints_as_skopeo_does() {
     assert_eq!(out, format!("{} LINUX {}", layers.join(","), v["Labels"]));
     // A template that cannot be read: exit 2, before any request; one that
     // names what is not there: exit 3, nothing printed.
-    let err = fails_with(
-        lade().args(["inspect", "-f", "{{.Digest", "docker://127.0.0.1:1/x:1"]),
-        2,
-    );
-    assert!(err.contains("--format"), "{err}");
+    for (bad, said) in [
+        ("{{.Digest", "--format"),
+        ("{{$d}}", "undefined variable $d"),
+    ] {
+        let err = fails_with(
+            lade().args(["inspect", "-f", bad, "docker://127.0.0.1:1/x:1"]),
+            2,
+        );
+        assert!(err.contains(said), "{err}");
+    }
     let o = run(lade().args(["inspect", INSECURE, "-f", "{{.Digest}} {{.Nope}}", &img]));
     assert_eq!(o.status.code(), Some(3));
     assert!(o.stdout.is_empty());

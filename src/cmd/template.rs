@@ -107,6 +107,7 @@ impl Template {
         if let Some(e) = end {
             return Err(usage(format!("{{{{{e}}}}} without its block")));
         }
+        check_vars(&nodes, &mut vec!["$".to_string()])?;
         Ok(Template { nodes })
     }
 
@@ -617,6 +618,58 @@ const FUNCS: &[&str] = &[
     "not", "json", "join", "split", "lower", "upper", "title", "truncate", "pad", "slice", "html",
     "js", "urlquery",
 ];
+
+/// Every variable used is declared before, in scope, as Go's parser
+/// finds it (so a template naming one that is not fails before anything
+/// is fetched): a declaration lasts to the end of the `if`, `with` or
+/// `range` it is in (its condition's too), or of the template.
+fn check_vars(nodes: &[Node], scope: &mut Vec<String>) -> Result<()> {
+    for n in nodes {
+        match n {
+            Node::Text(_) | Node::Break | Node::Continue => {}
+            Node::Action(p) => check_pipe(p, scope)?,
+            Node::If(arms, otherwise) => {
+                let mark = scope.len();
+                for (cond, body) in arms {
+                    check_pipe(cond, scope)?;
+                    check_vars(body, scope)?;
+                }
+                check_vars(otherwise, scope)?;
+                scope.truncate(mark);
+            }
+            Node::Range(p, body, otherwise) | Node::With(p, body, otherwise) => {
+                let mark = scope.len();
+                check_pipe(p, scope)?;
+                check_vars(body, scope)?;
+                check_vars(otherwise, scope)?;
+                scope.truncate(mark);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`check_vars`] of a pipe; what it declares is in scope after it.
+fn check_pipe(p: &Pipe, scope: &mut Vec<String>) -> Result<()> {
+    let known = |name: &String, scope: &Vec<String>| match scope.contains(name) {
+        true => Ok(()),
+        false => Err(usage(format!("undefined variable {name}"))),
+    };
+    for arg in p.cmds.iter().flatten() {
+        match arg {
+            Arg::Var(name, _) => known(name, scope)?,
+            Arg::Sub(inner, _) => check_pipe(inner, scope)?,
+            Arg::Field(_) | Arg::Lit(_) | Arg::Func(_) => {}
+        }
+    }
+    for name in &p.decl {
+        match p.assign {
+            true => known(name, scope)?,
+            false => scope.push(name.clone()),
+        }
+    }
+    Ok(())
+}
 
 type Vars = Vec<(String, Value)>;
 
@@ -2437,11 +2490,32 @@ mod tests {
                 .unwrap_or_else(|| panic!("{bad}"));
             assert_eq!(e.kind(), crate::error::Kind::Usage, "{bad}");
         }
-        let e = Template::parse("{{$x = 1}}")
-            .unwrap()
-            .render(&v)
-            .unwrap_err();
-        assert!(e.to_string().contains("undefined variable $x"), "{e}");
+        // A variable used or set where none is declared: refused when
+        // read, as Go's parser refuses it (before anything is fetched).
+        for bad in [
+            "{{$x = 1}}",
+            "{{$x}}",
+            "{{$x := $x}}",
+            "{{if .A}}{{$x := 1}}{{end}}{{$x}}",
+            "{{range $i, $v := .A}}{{end}}{{$v}}",
+            "{{with $x := .A}}{{end}}{{len $x}}",
+            "{{(print $y) | len}}",
+        ] {
+            let e = Template::parse(bad)
+                .err()
+                .unwrap_or_else(|| panic!("{bad}"));
+            assert_eq!(e.kind(), crate::error::Kind::Usage, "{bad}");
+            assert!(e.to_string().contains("undefined variable $"), "{bad}: {e}");
+        }
+        for good in [
+            "{{$x := 1}}{{$x = 2}}{{$x}}",
+            "{{if $x := .A}}{{$x}}{{else}}{{$x}}{{end}}",
+            "{{range $i, $v := .A}}{{$i}}{{$v}}{{$}}{{end}}",
+            "{{$x := 1}}{{if .A}}{{$x = 2}}{{end}}{{$x}}",
+            "{{with $x := .A}}{{$x}}{{end}}",
+        ] {
+            Template::parse(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
         // A value doubled until it would not fit: stopped.
         let t = format!(
             "{{{{$x := \"aaaaaaaaaaaaaaaa\"}}}}{}",
