@@ -20,14 +20,6 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    /// A bit of its own, for sets of algorithms.
-    pub fn bit(self) -> u8 {
-        match self {
-            Algorithm::Sha256 => 1,
-            Algorithm::Sha512 => 2,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Sha256 => "sha256",

@@ -31,8 +31,6 @@ use std::any::Any;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::{Context, Error, Result};
@@ -58,10 +56,6 @@ const COPY_BUF: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Layout {
     root: PathBuf,
-    /// The algorithms (bit [`Algorithm::bit`]) whose `blobs/ALG` and
-    /// `blobs` were found real directories, not symlinks, by this layout
-    /// (and its clones): each blob read or write checked both again.
-    dirs_checked: Arc<AtomicU8>,
 }
 
 /// What [`Layout::create`] made.
@@ -94,16 +88,9 @@ impl Drop for LayoutLock {
 
 impl Layout {
     /// Open an existing layout; checks `oci-layout` and its version.
-    fn at(root: PathBuf) -> Layout {
-        Layout {
-            root,
-            dirs_checked: Arc::default(),
-        }
-    }
-
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
         let root = root.into();
-        let layout = Layout::at(root);
+        let layout = Layout { root };
         if layout.whole() {
             return Ok(layout);
         }
@@ -117,7 +104,7 @@ impl Layout {
 
     /// Open a layout, creating an empty one if `root` is missing or empty.
     pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout::at(root.into());
+        let layout = Layout { root: root.into() };
         layout.create()?;
         Ok(layout)
     }
@@ -128,7 +115,7 @@ impl Layout {
     /// copy that fails before writing anything leaves nothing behind.
     /// Reads of a layout not made yet find nothing.
     pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout::at(root.into());
+        let layout = Layout { root: root.into() };
         if layout.whole() {
             return Ok(layout);
         }
@@ -531,16 +518,12 @@ impl Layout {
     /// `blobs/ALG` only when they are directories of the layout (or not
     /// there): a symlink would lead outside it.
     fn check_blob_dirs(&self, alg: Algorithm) -> Result<()> {
-        if self.dirs_checked.load(Ordering::Relaxed) & alg.bit() != 0 {
-            return Ok(());
-        }
         let blobs = self.root.join("blobs");
         for p in [blobs.clone(), blobs.join(alg.name())] {
             if !layout_dir(&p, "read")? {
-                return Ok(());
+                break;
             }
         }
-        self.dirs_checked.fetch_or(alg.bit(), Ordering::Relaxed);
         Ok(())
     }
 
@@ -550,9 +533,6 @@ impl Layout {
     fn blob_dir(&self, alg: Algorithm) -> Result<PathBuf> {
         let blobs = self.root.join("blobs");
         let dir = blobs.join(alg.name());
-        if self.dirs_checked.load(Ordering::Relaxed) & alg.bit() != 0 {
-            return Ok(dir);
-        }
         for p in [&blobs, &dir] {
             if let Err(e) = fs::create_dir(p) {
                 if e.kind() != io::ErrorKind::AlreadyExists {
@@ -561,7 +541,6 @@ impl Layout {
             }
             layout_dir(p, "written")?;
         }
-        self.dirs_checked.fetch_or(alg.bit(), Ordering::Relaxed);
         Ok(dir)
     }
 
