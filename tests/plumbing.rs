@@ -183,13 +183,19 @@ fn hash_object_type_check() {
     );
     // Docker's formats require mediaType (registries refuse a manifest
     // or list without); OCI's may leave it out.
-    let bare = br#"{"schemaVersion":2,"manifests":[]}"#;
-    for (mt, code) in [
+    let list = "application/vnd.docker.distribution.manifest.list.v2+json";
+    for (mt, bare, code) in [
+        (list, &br#"{"schemaVersion":2,"manifests":[]}"#[..], 3),
         (
-            "application/vnd.docker.distribution.manifest.list.v2+json",
+            list,
+            br#"{"schemaVersion":2,"mediaType":null,"manifests":[]}"#,
             3,
         ),
-        ("application/vnd.oci.image.index.v1+json", 0),
+        (
+            "application/vnd.oci.image.index.v1+json",
+            br#"{"schemaVersion":2,"manifests":[]}"#,
+            0,
+        ),
     ] {
         let o = run_with_input(lade().args(["hash-object", "--stdin", "-t", mt]), bare);
         assert_eq!(o.status.code(), Some(code), "{mt}");

@@ -191,7 +191,7 @@ impl Job<'_> {
             // without); the OCI ones may leave it out.
             if mt.is_docker() {
                 let v: serde_json::Value = serde_json::from_slice(&raw.bytes)?;
-                if v.get("mediaType").is_none() {
+                if !v["mediaType"].is_string() {
                     return Err(Error::new(format!(
                         "not a valid {mt}: it has no mediaType, which the format requires"
                     )));
