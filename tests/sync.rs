@@ -1095,14 +1095,30 @@ fn archives_sync_into_a_layout() {
                 false => format!("dir:{}", dst.display()),
             };
             let err = fails_with(lade().args(["sync", &src, &to]), 3);
-            assert!(
-                err.contains("entries 0 and 1 are both named \"1\""),
-                "{src}: {err}"
-            );
+            assert!(err.contains("two images are named \"1\""), "{src}: {err}");
             assert_eq!(err.lines().count(), 1, "{err}");
             assert!(!dst.exists(), "{src}: nothing written");
         }
     }
+    // Only the names a sync takes count, and a name given twice to one
+    // image names one image.
+    let index_json = unpacked.join("index.json");
+    let mut index = json(&std::fs::read(&index_json).unwrap());
+    let first = index["manifests"][0].clone();
+    for name in ["one", "same", "same"] {
+        let mut e = first.clone();
+        e["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
+        index["manifests"].as_array_mut().unwrap().push(e);
+    }
+    std::fs::write(&index_json, serde_json::to_vec(&index).unwrap()).unwrap();
+    let err = ok_stderr(lade().args([
+        "sync",
+        "--tag-regex",
+        "^(one|same)$",
+        &format!("oci:{}", unpacked.display()),
+        &format!("oci:{}", back2.display()),
+    ]));
+    assert!(err.contains("2 images: 2 copied"), "{err}");
 
     // A missing archive is named as such, not as a transport without tags.
     let err = fails_with(

@@ -252,6 +252,7 @@ pub fn plan(
         }
     }
     let mut work = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for (i, (name, r)) in all.into_iter().enumerate() {
         let short = dest_tag(&name).unwrap_or_default();
         // (A source naming one image: that image, listed first.)
@@ -265,6 +266,16 @@ pub fn plan(
         let attachment = attachments_on && attachment_tag(&short).is_some();
         if !chosen && !attachment {
             continue;
+        }
+        // A name listed twice names two images (entries of a layout or
+        // archive sharing a ref name): one would be copied, the other
+        // dropped.
+        if !names.insert(name.clone()) {
+            return Err(Error::new(format!(
+                "{}: two images are named {name:?}, so the name cannot tell them apart \
+                 (a docker save archive: read it as docker-archive:)",
+                src.listing_name()
+            )));
         }
         let tag = suffixed(&short, suffix);
         // Where it goes (a destination that cannot take images was

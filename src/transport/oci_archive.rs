@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::oci_layout::{
-    check_unique_names, find_in_index, fmt_path_ref, image_ref_names, parse_path_ref,
+    check_unique_names, find_in_index, fmt_path_ref, image_ref_names, listed_names, parse_path_ref,
     unreadable_names,
 };
 use super::{
@@ -116,16 +116,9 @@ impl ImageReference for OciArchiveRef {
             .map(|d| Box::new(d) as Box<dyn ImageDestination>)
     }
 
-    /// The ref names (none shared: see `OciRef::list_tags`).
     fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
         let tar = self.open(opts).with_context(|| self.to_string())?;
-        check_unique_names(&tar.index)?;
-        let mut names: Vec<String> = tar
-            .index
-            .manifests
-            .iter()
-            .filter_map(|m| m.ref_name().map(str::to_string))
-            .collect();
+        let mut names = listed_names(&tar.index);
         names.extend(unreadable_names(&tar.index, &self.to_string(), false)?);
         Ok(names)
     }

@@ -241,11 +241,30 @@ pub(crate) fn unreadable_names(
     Ok(names)
 }
 
+/// The ref names of a layout's entries, as its images are listed: a
+/// name given to two images is listed twice (a sync refuses it), one
+/// given twice to one image once.
+pub(crate) fn listed_names(index: &Index) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    index
+        .manifests
+        .iter()
+        .filter_map(|m| m.ref_name().filter(|n| seen.insert((*n, &m.digest))))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Two entries of one name and different images are refused: a name
+/// cannot tell them apart.
 pub(crate) fn check_unique_names(index: &Index) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (i, m) in index.manifests.iter().enumerate() {
         if let Some(n) = m.ref_name() {
-            if let Some(first) = seen.insert(n, i) {
+            // (Two entries of one name and image are one image.)
+            if let Some(first) = seen
+                .insert(n, i)
+                .filter(|&f| index.manifests[f].digest != m.digest)
+            {
                 return Err(Error::new(format!(
                     "index.json entries {first} and {i} are both named {n:?}, so a name \
                      cannot tell them apart (a docker save archive: read it as docker-archive:)"
@@ -344,17 +363,9 @@ impl ImageReference for OciRef {
         }
     }
 
-    /// The ref names, as a sync lists its images: refused where two
-    /// entries share one (a sync would copy one of them and drop the
-    /// other), as [`ImageReference::all_images`] refuses them.
     fn list_tags(&self, _opts: &TransportOptions) -> Result<Vec<String>> {
         let index = Layout::open(&self.path)?.read_index()?;
-        check_unique_names(&index)?;
-        let mut names: Vec<String> = index
-            .manifests
-            .iter()
-            .filter_map(|m| m.ref_name().map(str::to_string))
-            .collect();
+        let mut names = listed_names(&index);
         names.extend(unreadable_names(&index, &self.to_string(), false)?);
         Ok(names)
     }
