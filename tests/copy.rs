@@ -829,3 +829,77 @@ fn recompressed_layers_drop_what_described_the_old_bytes() {
         }
     }
 }
+
+/// A small tmpfs mounted at a path, filled to the brim; unmounted when
+/// dropped. None (a skip; a failure in CI) where mounting is not allowed.
+struct FullFs(std::path::PathBuf);
+
+impl FullFs {
+    fn mount(at: &Path) -> Option<FullFs> {
+        fs::create_dir_all(at).unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            unavailable("mounting a tmpfs (root)");
+            return None;
+        }
+        let full = FullFs(at.to_path_buf());
+        // (dd stops at the first write that does not fit)
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=4k"])
+            .arg(format!("of={}", at.join("fill").display()))
+            .stderr(std::process::Stdio::null())
+            .status();
+        Some(full)
+    }
+}
+
+impl Drop for FullFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A layout that cannot be made (the disk is full) is not left half made:
+/// no directory lade made, no blobs/ or index.json in the empty directory
+/// it was given; exit 3, naming the making of the layout.
+#[test]
+fn a_layout_that_cannot_be_made_leaves_nothing() {
+    let t = tempdir();
+    let Some(full) = FullFs::mount(&t.path().join("full")) else {
+        return;
+    };
+    let root = full.0.clone();
+    fs::create_dir(root.join("empty")).ok();
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    for (dest, made) in [("new", true), ("empty", false)] {
+        let err = fails_with(
+            lade()
+                .args(["copy", "-q"])
+                .arg(format!("docker-archive:{}", archive.display()))
+                .arg(format!("oci:{}:t", root.join(dest).display())),
+            3,
+        );
+        assert!(err.contains("making the layout"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        if made {
+            assert!(!root.join(dest).exists(), "{dest} left");
+        } else {
+            let left: Vec<_> = fs::read_dir(root.join(dest)).unwrap().collect();
+            assert!(left.is_empty(), "{dest}: {left:?}");
+        }
+    }
+    let err = fails_with(
+        lade()
+            .arg("--store")
+            .arg(root.join("store"))
+            .args(["hash-object", "-w", "--stdin"]),
+        3,
+    );
+    assert!(err.contains("making the layout"), "{err}");
+    assert!(!root.join("store").exists());
+}

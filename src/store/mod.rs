@@ -147,7 +147,10 @@ impl Layout {
         }
         let _made = self.lock_root(true)?;
         if self.is_new()? {
-            self.init().with_context(ctx)?;
+            if let Err(e) = self.init() {
+                self.uninit(made);
+                return Err(e.context(format!("making the layout {}", ctx())));
+            }
             Ok(made)
         } else {
             self.check_layout_file().with_context(ctx)?;
@@ -318,6 +321,28 @@ impl Layout {
             format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}").as_bytes(),
         )?;
         Ok(())
+    }
+
+    /// Take back what a failed [`Layout::init`] made (a disk full, out of
+    /// inodes), under the root's lock: while the directory holds nothing
+    /// but what a making leaves ([`Layout::is_new`]), its index.json
+    /// naming nothing, its empty blob directories, and the directory if
+    /// `made` says it was made. Other files (temp files) stay.
+    fn uninit(&self, made: Made) {
+        if !self.is_new().unwrap_or(false) {
+            return;
+        }
+        let blobs = self.root.join("blobs");
+        let _ = fs::remove_file(self.root.join(INDEX_FILE));
+        if let Ok(rd) = fs::read_dir(&blobs) {
+            for e in rd.flatten() {
+                let _ = fs::remove_dir(e.path());
+            }
+        }
+        let _ = fs::remove_dir(&blobs);
+        if made == Made::Directory {
+            let _ = fs::remove_dir(&self.root);
+        }
     }
 
     fn check_layout_file(&self) -> Result<()> {

@@ -151,6 +151,11 @@ fn missing(what: &str) -> Option<String> {
     None
 }
 
+/// `what` cannot be had here: a skip, or a failure in CI.
+pub fn unavailable(what: &str) {
+    missing(what);
+}
+
 /// DOCKER_HOST of the test dockerd.
 pub fn docker_host() -> Option<String> {
     match std::env::var("LADE_TEST_DOCKER_HOST") {
