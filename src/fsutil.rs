@@ -21,6 +21,16 @@ pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<
     read_capped_into(r, cap, what, Vec::new())
 }
 
+/// Whether `e` is a write the disk took no more of (full, over quota,
+/// too large, read-only): one whose place is worth naming.
+pub fn no_room(e: &io::Error) -> bool {
+    use io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem
+    )
+}
+
 /// `$VAR` as a base directory of the XDG spec: set, and absolute (a
 /// relative one is to be ignored, as if unset).
 pub fn xdg_dir(var: &str) -> Option<PathBuf> {

@@ -847,14 +847,16 @@ impl FullFs {
             unavailable("mounting a tmpfs (root)");
             return None;
         }
-        let full = FullFs(at.to_path_buf());
-        // (dd stops at the first write that does not fit)
+        Some(FullFs(at.to_path_buf()))
+    }
+
+    /// Fill it to the brim (dd stops at the first write that does not fit).
+    fn fill(&self) {
         let _ = Command::new("dd")
             .args(["if=/dev/zero", "bs=4k"])
-            .arg(format!("of={}", at.join("fill").display()))
+            .arg(format!("of={}", self.0.join("fill").display()))
             .stderr(std::process::Stdio::null())
             .status();
-        Some(full)
     }
 }
 
@@ -864,18 +866,26 @@ impl Drop for FullFs {
     }
 }
 
-/// A layout that cannot be made (the disk is full) is not left half made:
-/// no directory lade made, no blobs/ or index.json in the empty directory
-/// it was given; exit 3, naming the making of the layout.
+/// On a full disk: a layout that cannot be made is not left half made (no
+/// directory lade made, no blobs/ or index.json in the empty directory it
+/// was given), exit 3 naming the making of the layout; a blob that does
+/// not fit into a store, or an archive into --tmpdir, is said to be
+/// written there.
 #[test]
-fn a_layout_that_cannot_be_made_leaves_nothing() {
+fn a_full_disk_leaves_nothing_half_made_and_is_said_where() {
     let t = tempdir();
     let Some(full) = FullFs::mount(&t.path().join("full")) else {
         return;
     };
     let root = full.0.clone();
-    fs::create_dir(root.join("empty")).ok();
+    fs::create_dir(root.join("empty")).unwrap();
     let archive = fixture("docker-save/tiny-docker26.tar");
+    let had = root.join("had");
+    ok(lade()
+        .arg("--store")
+        .arg(&had)
+        .args(["hash-object", "-w", "--stdin"]));
+    full.fill();
     for (dest, made) in [("new", true), ("empty", false)] {
         let err = fails_with(
             lade()
@@ -902,4 +912,39 @@ fn a_layout_that_cannot_be_made_leaves_nothing() {
     );
     assert!(err.contains("making the layout"), "{err}");
     assert!(!root.join("store").exists());
+    // Where a write found no room is said: a blob of a store, an archive
+    // built in --tmpdir for a pipe.
+    let err = fails_with(
+        lade()
+            .arg("--store")
+            .arg(&had)
+            .args(["hash-object", "-w"])
+            .arg(&archive),
+        3,
+    );
+    assert!(
+        err.contains(&format!(
+            "writing a blob in {}: No space left",
+            had.display()
+        )),
+        "{err}"
+    );
+    let err = fails_with(
+        lade()
+            .arg("--tmpdir")
+            .arg(&root)
+            .args(["copy", "-q"])
+            .arg(format!("docker-archive:{}", archive.display()))
+            .arg("oci-archive:/dev/stdout")
+            .stdout(std::process::Stdio::null()),
+        3,
+    );
+    assert!(
+        err.contains(&format!(
+            "writing the archive in {}: No space left",
+            root.display()
+        )),
+        "{err}"
+    );
+    ok(lade().args(["fsck", "--store"]).arg(&had));
 }

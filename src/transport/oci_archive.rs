@@ -538,8 +538,16 @@ impl DestState {
                 "an earlier write to the archive failed; it cannot be completed",
             ));
         }
+        // (A disk full says where: the archive is built in --tmpdir for
+        // a pipe, beside the file it replaces otherwise.)
+        let dir = self.tmp.path().parent().unwrap_or(Path::new("."));
+        let said = |e: io::Error| match crate::fsutil::no_room(&e) {
+            true => Error::from(e).context(format!("writing the archive in {}", dir.display())),
+            false => e.into(),
+        };
+        // (Seeking flushes what the last entry left buffered.)
         let w = self.tar.get_mut();
-        let start = w.stream_position()?;
+        let start = w.stream_position().map_err(said)?;
         let mut h = header(size);
         match self.tar.append_data(&mut h, name, data) {
             Ok(()) => Ok(()),
@@ -552,7 +560,7 @@ impl DestState {
                 if rewind.is_err() {
                     self.broken = true;
                 }
-                Err(e.into())
+                Err(said(e))
             }
         }
     }

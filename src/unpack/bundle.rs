@@ -54,7 +54,8 @@ pub fn write_spec(dir: &Path, spec: &Value) -> Result<()> {
     .map_err(|e| Error::from(e).context(dir.display()))?;
     let mut bytes = serde_json::to_vec_pretty(spec).expect("spec serializes");
     bytes.push(b'\n');
-    tmp.write_all(&bytes)?;
+    tmp.write_all(&bytes)
+        .map_err(|e| Error::from(e).context(dir.join("config.json").display()))?;
     std::fs::set_permissions(
         tmp.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o644),
