@@ -238,6 +238,7 @@ pub fn plan(
     }
     let mut all = images(src, &opts.copy)
         .map_err(|e| e.context(format!("listing {}", src.listing_name())))?;
+    let listed = all.len();
     // A source naming one image: the attachments of that image, where its
     // repository or layout lists them (best effort; an archive has none).
     let attachments_on = opts.copy.referrers != ReferrerMode::Off;
@@ -267,10 +268,11 @@ pub fn plan(
         if !chosen && !attachment {
             continue;
         }
-        // A name listed twice names two images (entries of a layout or
-        // archive sharing a ref name): one would be copied, the other
-        // dropped.
-        if !names.insert(name.clone()) {
+        // A name the source lists twice names two images (entries of a
+        // layout or archive sharing a ref name): one would be copied, the
+        // other dropped. (Attachments found for a named image may be
+        // listed again: the same images.)
+        if i < listed && !names.insert(name.clone()) {
             return Err(Error::new(format!(
                 "{}: two images are named {name:?}, so the name cannot tell them apart \
                  (a docker save archive: read it as docker-archive:)",
