@@ -1325,7 +1325,7 @@ pub struct UnpackLayerArgs {
     /// The layer: a file, - for standard input, or a blob digest in the store
     #[arg(value_name = "LAYER")]
     pub layer: String,
-    /// The directory to apply it to (created if missing)
+    /// The directory to apply it to (created if missing, and then removed again if the layer fails)
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
 }

@@ -2246,6 +2246,14 @@ fn not_a_tar_and_a_file_for_a_directory_are_said_plainly() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+    // A directory it made goes again, and it says so, as unpack does.
+    let new = t.path().join("new");
+    let err = fails_with(lade().arg("unpack-layer").arg(&text).arg(&new), 3);
+    assert!(
+        err.ends_with(&format!("{} is removed\n", new.display())),
+        "{err}"
+    );
+    assert!(!new.exists());
     let file = t.path().join("f");
     fs::write(&file, b"").unwrap();
     let layer = t.path().join("l.tar");

@@ -59,7 +59,7 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
         Box::new(VerifyingReader::new(f, &d, Some(size)))
     };
     // A directory made here goes again if the layer cannot be applied.
-    let made = unpack::make_dir(&a.dir)?;
+    let mut made = unpack::make_dir(&a.dir)?;
     let _into = made
         .path()
         .is_none()
@@ -68,10 +68,13 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
     let mut root = Root::open(&a.dir)?;
     let stats = unpack::unpack_layer(&mut root, input, &opts).map_err(|e| {
         let e = e.context(format!("applying {}", a.layer));
-        match made.path() {
-            Some(_) => e,
-            None => e.context_after(format!("{} is incomplete", a.dir.display())),
-        }
+        // (As unpack says it.)
+        let left = match made.path().map(Path::to_path_buf) {
+            Some(p) if made.take_back() => format!("{} is removed", p.display()),
+            Some(p) => format!("{} could not all be removed", p.display()),
+            None => format!("{} is incomplete", a.dir.display()),
+        };
+        e.context_after(left)
     })?;
     made.keep();
     report_warnings(&a.layer, &stats);
