@@ -1119,6 +1119,32 @@ fn archives_sync_into_a_layout() {
         &format!("oci:{}", back2.display()),
     ]));
     assert!(err.contains("2 images: 2 copied"), "{err}");
+    // copy --all-images too takes a name given twice to one image once.
+    let twice = t.path().join("twice");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!("oci:{}:same", unpacked.display()),
+        &format!("oci:{}:same", twice.display()),
+    ]));
+    let mut index = json(&std::fs::read(twice.join("index.json")).unwrap());
+    let entry = index["manifests"][0].clone();
+    index["manifests"].as_array_mut().unwrap().push(entry);
+    std::fs::write(
+        twice.join("index.json"),
+        serde_json::to_vec(&index).unwrap(),
+    )
+    .unwrap();
+    let out = t.path().join("twice-out");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all-images",
+        &format!("oci:{}", twice.display()),
+        &format!("oci:{}", out.display()),
+    ]));
+    let refs = ok_str(lade().arg("--store").arg(&out).arg("ls-refs"));
+    assert_eq!(refs.lines().count(), 1, "{refs}");
 
     // A missing archive is named as such, not as a transport without tags.
     let err = fails_with(

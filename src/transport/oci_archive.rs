@@ -152,8 +152,11 @@ impl ImageReference for OciArchiveRef {
         let tar = self.open(opts).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
         check_unique_names(&tar.index).with_context(|| self.to_string())?;
+        // (A name given twice, to one image: that image once.)
+        let mut seen = std::collections::HashSet::new();
         for m in &tar.index.manifests {
             match m.ref_name() {
+                Some(n) if !seen.insert(n) => {}
                 Some(n) => out.push(Box::new(OciArchiveRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),

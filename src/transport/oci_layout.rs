@@ -421,8 +421,11 @@ impl ImageReference for OciRef {
         let index = layout.read_index()?;
         check_unique_names(&index).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
+        // (A name given twice, to one image: that image once.)
+        let mut seen = std::collections::HashSet::new();
         for m in &index.manifests {
             match m.ref_name() {
+                Some(n) if !seen.insert(n) => {}
                 Some(n) => out.push(Box::new(OciRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
