@@ -737,3 +737,43 @@ fn inspect_of_a_config_without_created_is_skopeos() {
         );
     }
 }
+
+/// Copies into one dir: image at once (the same copy run twice by a CI
+/// job, two images into one directory) take turns: each exits 0 and the
+/// directory holds a whole image, the last one written; a new directory
+/// made by one is not taken from under another.
+#[test]
+fn copies_into_one_dir_at_once_take_turns() {
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let (tiny, other, _) = make_layout(&lay);
+    for round in 0..6 {
+        let d = t.path().join(format!("d{round}"));
+        let dn = format!("dir:{}", d.display());
+        let names = ["tiny", "other", "tiny", "other"];
+        let copies: Vec<_> = names
+            .iter()
+            .map(|n| {
+                common::lade()
+                    .args(["copy", "-q", &format!("oci:{}:{n}", lay.display()), &dn])
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in copies {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        let got = sha(&lade_raw(&dn).bytes);
+        assert!(got == tiny || got == other, "{got}");
+        let written = verify_all_blobs(&dn);
+        assert!(written >= 3, "{written}");
+        common::ok(common::lade().args([
+            "copy",
+            "-q",
+            &dn,
+            &format!("oci:{}:back", t.path().join("back").display()),
+        ]));
+    }
+}

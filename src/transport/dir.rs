@@ -257,6 +257,9 @@ impl ImageSource for DirSource {
 /// Writes one image into a dir: directory; see the module docs.
 pub struct DirDest {
     dir: PathBuf,
+    /// The directory, locked (flock) while this image is written and, on
+    /// failure, taken back: another lade writing the same directory waits.
+    _lock: Option<File>,
     /// The directory did not exist and was made here.
     /// Directories this destination made (absent before), outermost
     /// first, the image's own last; removed on abort when empty.
@@ -278,11 +281,47 @@ struct DirState {
 }
 
 impl DirDest {
+    /// The directory to write an image into, made if missing, and locked:
+    /// a second lade writing it (the same copy run twice at once, a sync
+    /// overlapping another) waits for the first to commit or take its
+    /// files back, then finds what it left. A directory another writer
+    /// took back while this one waited is made again (a few times).
     fn open(dir: &Path) -> Result<DirDest> {
-        let mut made_dirs = Vec::new();
-        // Not through a symlink: in a sync tree the name comes from the
-        // source, and a link there (app:latest -> app:1.2) would have one
-        // image written over another.
+        let mut tries = 0;
+        loop {
+            let mut made_dirs = Vec::new();
+            // Not through a symlink: in a sync tree the name comes from the
+            // source, and a link there (app:latest -> app:1.2) would have
+            // one image written over another.
+            match fs::symlink_metadata(dir) {
+                Ok(m) if m.is_dir() => {}
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(Error::new("is a symbolic link; name the directory itself"))
+                }
+                Ok(_) => return Err(Error::new("exists and is not a directory")),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // (a sync tree's parents too: dir:/m with docker://r/a/b
+                    // makes /m/r/a/b:TAG)
+                    made_dirs = crate::fsutil::make_dirs(dir)?;
+                    for d in &made_dirs {
+                        track_added(d);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let lock = lock_dir(dir)?;
+            tries += 1;
+            if lock.is_none() && tries < 10 {
+                // (taken back by the writer waited for: made again)
+                continue;
+            }
+            return DirDest::locked(dir, made_dirs, lock);
+        }
+    }
+
+    /// [`DirDest::open`], the directory locked (`lock` None where it
+    /// cannot be, as on NFS without a lock manager).
+    fn locked(dir: &Path, made_dirs: Vec<PathBuf>, lock: Option<File>) -> Result<DirDest> {
         let empty = match fs::symlink_metadata(dir) {
             // (holding only temp files of ours: a write killed before it
             // could mark the directory, taken for empty)
@@ -296,15 +335,6 @@ impl DirDest {
                 return Err(Error::new("is a symbolic link; name the directory itself"))
             }
             Ok(_) => return Err(Error::new("exists and is not a directory")),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                // (a sync tree's parents too: dir:/m with docker://r/a/b
-                // makes /m/r/a/b:TAG)
-                made_dirs = crate::fsutil::make_dirs(dir)?;
-                for d in &made_dirs {
-                    track_added(d);
-                }
-                true
-            }
             Err(e) => return Err(e.into()),
         };
         if !empty {
@@ -312,6 +342,7 @@ impl DirDest {
         }
         let d = DirDest {
             dir: dir.to_path_buf(),
+            _lock: lock,
             made_dirs,
             wrote_version: empty,
             state: Mutex::new(DirState::default()),
@@ -394,6 +425,32 @@ impl DirDest {
         }
         Ok(())
     }
+}
+
+/// `dir` opened (not through a symlink) and locked exclusively, waiting
+/// for another writer: Some(the lock), or None when `dir` is no longer the
+/// directory locked (its writer took it back meanwhile: look again), or
+/// cannot be locked (then it is written unlocked, as before; see
+/// `Layout::lock_root`).
+fn lock_dir(dir: &Path) -> Result<Option<File>> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::DIRECTORY;
+    let f = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags.bits() as i32)
+        .open(dir)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    if f.lock().is_err() {
+        return Ok(Some(f));
+    }
+    let held = f.metadata()?;
+    let same = fs::symlink_metadata(dir)
+        .is_ok_and(|m| m.is_dir() && (m.dev(), m.ino()) == (held.dev(), held.ino()));
+    Ok(same.then_some(f))
 }
 
 /// A non-empty directory is ours only with skopeo's exact version file.
