@@ -948,3 +948,29 @@ fn a_full_disk_leaves_nothing_half_made_and_is_said_where() {
     );
     ok(lade().args(["fsck", "--store"]).arg(&had));
 }
+
+/// Progress bars on a terminal that moves its cursor; lines, with no
+/// escape sequence, on one that does not (TERM=dumb: an editor's shell, a
+/// CI log taken through a pty).
+#[test]
+fn a_dumb_terminal_gets_lines_not_bars() {
+    if !require_tool("script") {
+        return;
+    }
+    let t = tempdir();
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    for (term, bars) in [("dumb", false), ("xterm", true)] {
+        let cmd = format!(
+            "{} copy docker-archive:{} oci:{}:x",
+            env!("CARGO_BIN_EXE_lade"),
+            archive.display(),
+            t.path().join(term).display()
+        );
+        let out = ok(Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("TERM", term));
+        let text = String::from_utf8_lossy(&out);
+        assert_eq!(text.contains('\u{1b}'), bars, "TERM={term}: {text:?}");
+        assert!(text.contains("Writing manifest"), "{text}");
+    }
+}

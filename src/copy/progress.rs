@@ -89,9 +89,15 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(mode: Mode) -> Self {
-        // --debug lines and bars would overwrite each other.
-        let bars = (mode == Mode::Auto && io::stderr().is_terminal() && !crate::error::debugging())
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        // --debug lines and bars would overwrite each other; a terminal
+        // that moves no cursor (TERM=dumb, or none said: an editor's
+        // shell, a CI log through a pty) gets lines.
+        let moves_cursor = std::env::var_os("TERM").is_some_and(|t| !t.is_empty() && t != "dumb");
+        let bars = (mode == Mode::Auto
+            && io::stderr().is_terminal()
+            && moves_cursor
+            && !crate::error::debugging())
+        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress {
             bars,
             quiet: mode == Mode::Quiet,
