@@ -58,9 +58,12 @@ ENVIRONMENT
 pub const EXIT_CODES: &str = "\
 EXIT STATUS
   0  success
-  1  a negative answer: not found, -e found nothing, fsck found problems
+  1  a negative answer: not found (a ref a layout or archive lacks, an image
+     or repository a registry or the daemon lacks, a store not made yet),
+     -e found nothing, fsck found problems
   2  usage error
-  3  failure: bad input, I/O or verification error
+  3  failure: bad input (a path that is no layout, archive or dir: image,
+     missing ones too), I/O or verification error
   A closed output pipe ends lade quietly with status 0.";
 
 #[derive(Debug, Parser)]
