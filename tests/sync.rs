@@ -1562,3 +1562,34 @@ fn images_written_changed_are_unchanged_the_next_time() {
         want["manifests"][0]["digest"]
     );
 }
+
+/// --digestfile /dev/stdout into a pipe closed early ends the sync
+/// quietly, with status 0, as a closed stdout does.
+#[test]
+fn a_digestfile_pipe_closed_early_is_quiet() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    many_tags(&src_dir, 6);
+    let script = format!(
+        "{} sync -q --jobs 1 --digestfile /dev/stdout oci:{} oci:{} | head -c 1 >/dev/null; \
+         echo \"status ${{PIPESTATUS[0]}}\"",
+        env!("CARGO_BIN_EXE_lade"),
+        src_dir.display(),
+        t.path().join("dst").display()
+    );
+    let o = run(std::process::Command::new("bash")
+        .args(["-c", &script])
+        .env("LADE_BLOB_CACHE", "off"));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.trim(),
+        "status 0",
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

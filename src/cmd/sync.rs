@@ -15,7 +15,7 @@ use crate::copy::sync::{
 use crate::copy::sync_many::{self, DestKind, Naming, Planned, SrcKind};
 use crate::copy::sync_yaml::one_line;
 use crate::copy::{CopyOptions, MultiArch};
-use crate::error::{io_message, Error, Result};
+use crate::error::{Error, Result};
 use crate::transport::{self, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
@@ -214,7 +214,9 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
 }
 
 fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
-    Error::new(format!("--digestfile {}: {}", f.display(), io_message(&e)))
+    // (Its kind kept: a closed pipe, --digestfile /dev/stdout | head,
+    // ends lade quietly, as stdout's does.)
+    Error::from(e).context(format!("--digestfile {}", f.display()))
 }
 
 /// What a sync did, as it is printed.
