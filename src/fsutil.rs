@@ -21,14 +21,17 @@ pub fn read_capped<R: Read + ?Sized>(r: &mut R, cap: u64, what: &str) -> Result<
     read_capped_into(r, cap, what, Vec::new())
 }
 
-/// Whether `e` is a write the disk took no more of (full, over quota,
-/// too large, read-only): one whose place is worth naming.
-pub fn no_room(e: &io::Error) -> bool {
+/// An error of writing `what` into `dir`: where, when the disk took no
+/// more (full, over quota, too large, read-only); as it is otherwise (a
+/// read that failed on the way, whose own error says what it was).
+pub fn writing_in(e: io::Error, what: &str, dir: &Path) -> Error {
     use io::ErrorKind::*;
-    matches!(
-        e.kind(),
-        StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem
-    )
+    match e.kind() {
+        StorageFull | QuotaExceeded | FileTooLarge | ReadOnlyFilesystem => {
+            Error::from(e).context(format!("writing {what} in {}", dir.display()))
+        }
+        _ => e.into(),
+    }
 }
 
 /// `$VAR` as a base directory of the XDG spec: set, and absolute (a

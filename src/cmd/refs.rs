@@ -36,10 +36,7 @@ pub fn ls_refs(g: &GlobalArgs, a: LsRefsArgs) -> Result<i32> {
 /// as an image name: `TRANSPORT:…` is one.
 pub fn check_store_ref_name(name: &str) -> Result<()> {
     crate::store::check_new_ref_name(name)?;
-    if let Some((t, _)) = name
-        .split_once(':')
-        .filter(|(t, _)| crate::transport::TRANSPORTS.iter().any(|(n, _)| n == t))
-    {
+    if let Some(t) = crate::transport::transport_of(name) {
         return Err(Error::new(format!(
             "ref name {name:?} starts with {t}:, and would be read as an image name"
         )));

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Digest, Platform};
 use crate::store::Layout;
 use crate::transport::oci_layout::LayoutSource;
-use crate::transport::{self, ImageSource, TransportOptions, TRANSPORTS};
+use crate::transport::{self, ImageSource, TransportOptions};
 use crate::unpack::{self, ApplyOptions, ApplyStats, Root, UnpackOptions};
 use crate::verify::VerifyingReader;
 
@@ -91,10 +91,7 @@ fn open_source(
     registry: &crate::cli::RegistryArgs,
     quiet: bool,
 ) -> Result<(Box<dyn ImageSource>, Option<crate::fsutil::MadeDir>)> {
-    let is_transport = name
-        .split_once(':')
-        .is_some_and(|(t, _)| TRANSPORTS.iter().any(|(n, _)| *n == t));
-    if is_transport {
+    if transport::transport_of(name).is_some() {
         let r = transport::parse(name)?;
         let opts = TransportOptions {
             src_registry: super::registry::options(registry),

@@ -475,7 +475,8 @@ impl Layout {
         let limit = expected
             .and_then(|(_, s)| s)
             .map_or(u64::MAX, |s| s.saturating_add(1));
-        copy_buffered(&mut r.take(limit), &mut w).map_err(|e| self.writing(e))?;
+        copy_buffered(&mut r.take(limit), &mut w)
+            .map_err(|e| crate::fsutil::writing_in(e, "a blob", &self.root))?;
         let (digest, size, _) = w.finish();
         if let Some((want, want_size)) = expected {
             if let Some(ws) = want_size {
@@ -526,19 +527,12 @@ impl Layout {
         Ok(d)
     }
 
-    /// An error of writing a blob: where, when the disk took no more.
-    fn writing(&self, e: io::Error) -> Error {
-        match crate::fsutil::no_room(&e) {
-            true => Error::from(e).context(format!("writing a blob in {}", self.root.display())),
-            false => e.into(),
-        }
-    }
-
     fn commit_temp(&self, tmp: tempfile::NamedTempFile, digest: &Digest) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         let f = tmp.as_file();
         f.set_permissions(fs::Permissions::from_mode(0o644))?;
-        f.sync_data().map_err(|e| self.writing(e))?;
+        f.sync_data()
+            .map_err(|e| crate::fsutil::writing_in(e, "a blob", &self.root))?;
         let dir = self.blob_dir(digest.algorithm())?;
         let dest = dir.join(digest.hex());
         tmp.persist(&dest)

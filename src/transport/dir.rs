@@ -259,7 +259,7 @@ pub struct DirDest {
     dir: PathBuf,
     /// The directory, locked (flock) while this image is written and, on
     /// failure, taken back: another lade writing the same directory waits.
-    _lock: Option<File>,
+    _lock: File,
     /// The directory did not exist and was made here.
     /// Directories this destination made (absent before), outermost
     /// first, the image's own last; removed on abort when empty.
@@ -287,8 +287,7 @@ impl DirDest {
     /// files back, then finds what it left. A directory another writer
     /// took back while this one waited is made again (a few times).
     fn open(dir: &Path) -> Result<DirDest> {
-        let mut tries = 0;
-        loop {
+        for _ in 0..10 {
             let mut made_dirs = Vec::new();
             // Not through a symlink: in a sync tree the name comes from the
             // source, and a link there (app:latest -> app:1.2) would have
@@ -309,34 +308,27 @@ impl DirDest {
                 }
                 Err(e) => return Err(e.into()),
             }
-            let lock = lock_dir(dir)?;
-            tries += 1;
-            if lock.is_none() && tries < 10 {
-                // (taken back by the writer waited for: made again)
-                continue;
+            // (None: taken back by the writer waited for; made again)
+            if let Some(lock) = lock_dir(dir)? {
+                return DirDest::locked(dir, made_dirs, lock);
             }
-            return DirDest::locked(dir, made_dirs, lock);
         }
+        Err(Error::new(
+            "another writer took the directory away again and again",
+        ))
     }
 
-    /// [`DirDest::open`], the directory locked (`lock` None where it
-    /// cannot be, as on NFS without a lock manager).
-    fn locked(dir: &Path, made_dirs: Vec<PathBuf>, lock: Option<File>) -> Result<DirDest> {
-        let empty = match fs::symlink_metadata(dir) {
-            // (holding only temp files of ours: a write killed before it
-            // could mark the directory, taken for empty)
-            Ok(m) if m.is_dir() => fs::read_dir(dir)?.all(|e| {
-                e.is_ok_and(|e| {
-                    crate::store::is_temp_name(&e.file_name().to_string_lossy())
-                        && e.file_type().is_ok_and(|t| t.is_file())
-                })
-            }),
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::new("is a symbolic link; name the directory itself"))
-            }
-            Ok(_) => return Err(Error::new("exists and is not a directory")),
-            Err(e) => return Err(e.into()),
-        };
+    /// [`DirDest::open`], once `lock` holds the directory (opened as a
+    /// directory, not through a link).
+    fn locked(dir: &Path, made_dirs: Vec<PathBuf>, lock: File) -> Result<DirDest> {
+        // (holding only temp files of ours: a write killed before it
+        // could mark the directory, taken for empty)
+        let empty = fs::read_dir(dir)?.all(|e| {
+            e.is_ok_and(|e| {
+                crate::store::is_temp_name(&e.file_name().to_string_lossy())
+                    && e.file_type().is_ok_and(|t| t.is_file())
+            })
+        });
         if !empty {
             check_version(dir)?;
         }
@@ -427,11 +419,11 @@ impl DirDest {
     }
 }
 
-/// `dir` opened (not through a symlink) and locked exclusively, waiting
-/// for another writer: Some(the lock), or None when `dir` is no longer the
-/// directory locked (its writer took it back meanwhile: look again), or
-/// cannot be locked (then it is written unlocked, as before; see
-/// `Layout::lock_root`).
+/// `dir` opened (as a directory, not through a symlink) and locked
+/// exclusively, waiting for another writer; None when `dir` is no longer
+/// the directory locked (its writer took it back meanwhile: look again).
+/// Where directories cannot be locked (NFS without a lock manager; see
+/// `Layout::lock_root`) it is held unlocked, and written as before.
 fn lock_dir(dir: &Path) -> Result<Option<File>> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::DIRECTORY;

@@ -534,6 +534,13 @@ fn transport_names() -> String {
         .join(", ")
 }
 
+/// The transport `name` starts with (`TRANSPORT:`), if it names one:
+/// such a name is read as an image name, not a store ref.
+pub fn transport_of(name: &str) -> Option<&'static str> {
+    let (t, _) = name.split_once(':')?;
+    TRANSPORTS.iter().map(|(n, _)| *n).find(|n| *n == t)
+}
+
 /// Parse `TRANSPORT:DETAILS`.
 pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
     let Some((t, details)) = name.split_once(':') else {

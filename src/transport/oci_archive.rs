@@ -544,10 +544,7 @@ impl DestState {
         // (A disk full says where: the archive is built in --tmpdir for
         // a pipe, beside the file it replaces otherwise.)
         let dir = self.tmp.path().parent().unwrap_or(Path::new("."));
-        let said = |e: io::Error| match crate::fsutil::no_room(&e) {
-            true => Error::from(e).context(format!("writing the archive in {}", dir.display())),
-            false => e.into(),
-        };
+        let said = |e: io::Error| crate::fsutil::writing_in(e, "the archive", dir);
         // (Seeking flushes what the last entry left buffered.)
         let w = self.tar.get_mut();
         let start = w.stream_position().map_err(said)?;
