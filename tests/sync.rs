@@ -1102,15 +1102,7 @@ fn archives_sync_into_a_layout() {
     }
     // Only the names a sync takes count, and a name given twice to one
     // image names one image.
-    let index_json = unpacked.join("index.json");
-    let mut index = json(&std::fs::read(&index_json).unwrap());
-    let first = index["manifests"][0].clone();
-    for name in ["one", "same", "same"] {
-        let mut e = first.clone();
-        e["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
-        index["manifests"].as_array_mut().unwrap().push(e);
-    }
-    std::fs::write(&index_json, serde_json::to_vec(&index).unwrap()).unwrap();
+    name_first_entry_again(&unpacked, &["one", "same", "same"]);
     let err = ok_stderr(lade().args([
         "sync",
         "--tag-regex",
@@ -1127,14 +1119,7 @@ fn archives_sync_into_a_layout() {
         &format!("oci:{}:same", unpacked.display()),
         &format!("oci:{}:same", twice.display()),
     ]));
-    let mut index = json(&std::fs::read(twice.join("index.json")).unwrap());
-    let entry = index["manifests"][0].clone();
-    index["manifests"].as_array_mut().unwrap().push(entry);
-    std::fs::write(
-        twice.join("index.json"),
-        serde_json::to_vec(&index).unwrap(),
-    )
-    .unwrap();
+    name_first_entry_again(&twice, &["same"]);
     let out = t.path().join("twice-out");
     ok(lade().args([
         "copy",
@@ -1188,6 +1173,20 @@ fn archives_sync_into_a_layout() {
             "application/vnd.docker.image.rootfs.diff.tar"
         );
     }
+}
+
+/// Add to `layout`'s index.json an entry of its first image for each of
+/// `names`.
+fn name_first_entry_again(layout: &std::path::Path, names: &[&str]) {
+    let path = layout.join("index.json");
+    let mut index = json(&std::fs::read(&path).unwrap());
+    let first = index["manifests"][0].clone();
+    for name in names {
+        let mut e = first.clone();
+        e["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": name});
+        index["manifests"].as_array_mut().unwrap().push(e);
+    }
+    std::fs::write(&path, serde_json::to_vec(&index).unwrap()).unwrap();
 }
 
 /// Tags sharing base layers synced from a registry into one oci: layout,
