@@ -2362,6 +2362,29 @@ fn an_unreadable_index_entry_leaves_the_rest_of_the_layout_usable() {
     ok(store_cmd(&dir).args(["untag", "foo"]));
     ok(store_cmd(&dir).arg("fsck"));
 
+    // A readable entry and one that does not read, of one name: the
+    // layout copied whole is refused by that name, as a sync refuses it,
+    // before anything is written.
+    let before = fs::read(&index_path).unwrap();
+    let mut index = json(&before);
+    let mut dup = bad.clone();
+    dup["annotations"]["org.opencontainers.image.ref.name"] = "tiny".into();
+    index["manifests"].as_array_mut().unwrap().push(dup);
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let dup_dir = t.path().join("dup");
+    for args in [["copy", "--all-images"], ["sync", "-q"]] {
+        let e = fails_with(
+            lade()
+                .args(args)
+                .arg(format!("oci:{}", dir.display()))
+                .arg(format!("oci:{}", dup_dir.display())),
+            3,
+        );
+        assert!(e.contains(r#"two images are named "tiny""#), "{e}");
+        assert!(!dup_dir.exists(), "{args:?} wrote {}", dup_dir.display());
+    }
+    fs::write(&index_path, before).unwrap();
+
     // An entry that is not even an object, without a name: the named refs
     // still read; --all-images cannot name it, and says so.
     let mut index = json(&fs::read(&index_path).unwrap());

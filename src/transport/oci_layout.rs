@@ -440,7 +440,18 @@ impl ImageReference for OciRef {
                 }
             }
         }
-        for n in unreadable_names(&index, &self.to_string(), true)? {
+        let unreadable = unreadable_names(&index, &self.to_string(), true)?;
+        for (i, n) in unreadable.iter().enumerate() {
+            // (Copied, it fails by name; two of one name would say only
+            // that both are named so in the destination.)
+            if seen.contains(n.as_str()) || unreadable[..i].contains(n) {
+                return Err(Error::new(format!(
+                    "{self}: two images are named {n:?} (an entry of index.json that \
+                     does not read is one), so the name cannot tell them apart"
+                )));
+            }
+        }
+        for n in unreadable {
             out.push(Box::new(OciRef {
                 path: self.path.clone(),
                 name: Some(n),
