@@ -631,6 +631,32 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
         fails_with(store_cmd(&dir).args(["cat-manifest", "-e", name]), 1);
     }
     ok(store_cmd(&dir).args(["tag", "tiny-copy:2", "registry.local:5000/x:1"]));
+    // A copy into the store by its path names the ref by the same rule
+    // (the path spelled another way too); into another layout, such a
+    // name is a layout's name like any other.
+    let tiny = format!("oci:{}:tiny-copy:2", dir.display());
+    let other_spelling = format!("{}/../layout", dir.display());
+    for dest in [&dir.display().to_string(), &other_spelling] {
+        for name in ["oci:evil", fields[1]] {
+            let err = fails_with(
+                store_cmd(&dir)
+                    .args(["copy", "-q", &tiny])
+                    .arg(format!("oci:{dest}:{name}")),
+                3,
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+            let refs = ok_str(store_cmd(&dir).arg("ls-refs"));
+            assert!(
+                !refs.lines().any(|l| l.starts_with(&format!("{name}\t"))),
+                "{refs}"
+            );
+        }
+    }
+    let elsewhere = t.path().join("elsewhere");
+    ok(store_cmd(&dir)
+        .args(["copy", "-q", &tiny])
+        .arg(format!("oci:{}:oci:fine", elsewhere.display())));
+    ok(store_cmd(&elsewhere).args(["cat-manifest", "-e", "oci:fine"]));
     // A stored blob that reads as a manifest but names a blob by no
     // digest is not tagged (gc would refuse the store while it is).
     let bad = t.path().join("bad.json");

@@ -20,6 +20,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
     let referrers = referrer_mode(a.with_referrers, a.remove_signatures, ReferrerMode::Off)?;
     let (dest_name, src_names) = a.images.split_last().expect("two images");
     let dest = transport::parse(dest_name)?;
+    check_store_dest(g, dest_name)?;
     let progress = progress_of(a.quiet, a.progress);
     let mut sources: Vec<Box<dyn ImageReference>> = src_names
         .iter()
@@ -173,4 +174,30 @@ pub fn progress_of(quiet: bool, p: ProgressArg) -> Mode {
         (false, ProgressArg::Lines) => Mode::Lines,
         (false, ProgressArg::Auto) => Mode::Auto,
     }
+}
+
+/// A copy into the store by its path (`oci:STORE:NAME`) names the ref as
+/// `tag` would: a name like `oci:x` could not be given to `unpack`, which
+/// reads it as an image name.
+fn check_store_dest(g: &GlobalArgs, dest_name: &str) -> Result<()> {
+    let Some(details) = dest_name.strip_prefix("oci:") else {
+        return Ok(());
+    };
+    let (path, Some(name)) =
+        transport::oci_layout::parse_path_ref(details, "oci", "a directory path")?
+    else {
+        return Ok(());
+    };
+    // (No store known, no HOME: no copy goes into it.)
+    let Ok(store) = super::store_path(g) else {
+        return Ok(());
+    };
+    let same = match (std::fs::canonicalize(&path), std::fs::canonicalize(&store)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => std::path::absolute(&path).ok() == std::path::absolute(&store).ok(),
+    };
+    if same {
+        super::refs::check_store_ref_name(&name)?;
+    }
+    Ok(())
 }
