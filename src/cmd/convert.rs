@@ -26,6 +26,9 @@ pub fn run(g: &GlobalArgs, a: ConvertArgs) -> Result<i32> {
         let mut d = out.descriptor();
         d.platform = desc.platform.clone();
         store.set_ref(t, &d)?;
+    } else {
+        // (Named by no ref: the digest said is the name, durable first.)
+        store.sync_blobs()?;
     }
     let mut w = stdout();
     writeln!(w, "{}", out.digest)?;

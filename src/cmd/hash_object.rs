@@ -149,7 +149,7 @@ impl Job<'_> {
             return checked_layer(mt, &mut f, |r| self.stream(r));
         }
         match self.store {
-            Some(s) => Ok(s.put(&mut f, None)?.0),
+            Some(s) => durable(s, s.put(&mut f, None)?.0),
             None => Ok(hash_file(&f, Algorithm::Sha256)?.0),
         }
     }
@@ -172,7 +172,7 @@ impl Job<'_> {
 
     fn stream(&self, r: &mut dyn Read) -> Result<Digest> {
         match self.store {
-            Some(s) => Ok(s.put(r, None)?.0),
+            Some(s) => durable(s, s.put(r, None)?.0),
             None => Ok(Digest::of_reader(Algorithm::Sha256, r)?.0),
         }
     }
@@ -224,7 +224,7 @@ impl Job<'_> {
 
     fn store_bytes(&self, bytes: &[u8]) -> Result<Digest> {
         match self.store {
-            Some(s) => s.put_bytes(bytes, None),
+            Some(s) => durable(s, s.put_bytes(bytes, None)?),
             None => Ok(Digest::of_bytes(bytes)),
         }
     }
@@ -354,4 +354,11 @@ fn check_layer_bytes(mt: &MediaType, prefix: &[u8]) -> Result<()> {
             }
         )))
     }
+}
+
+/// A blob written, its name made durable before its digest is said: no
+/// ref will name it (see [`Layout::sync_blobs`]).
+fn durable(store: &Layout, d: Digest) -> Result<Digest> {
+    store.sync_blob_dir(d.algorithm())?;
+    Ok(d)
 }

@@ -509,7 +509,6 @@ impl Layout {
         let dir = self.blob_dir(digest.algorithm())?;
         tmp.persist(dir.join(digest.hex()))
             .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
-        fsync_dir(&dir)?;
         Ok(true)
     }
 
@@ -537,8 +536,40 @@ impl Layout {
         let dest = dir.join(digest.hex());
         tmp.persist(&dest)
             .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
-        fsync_dir(&dir)?;
         Ok(())
+    }
+
+    /// Make the names of the blobs stored so far durable: fsync each
+    /// `blobs/ALG` directory. A blob's content is synced before its
+    /// rename; the directory, whose fsync makes the renames in it durable,
+    /// is synced once here, before index.json names them (and after
+    /// `hash-object -w`), not after each blob: a sync of thousands of
+    /// small images did two device flushes per blob, and renames into
+    /// the directory waited on each other's flushes. Blobs another
+    /// process stored are covered too, as index.json may name them.
+    pub fn sync_blobs(&self) -> Result<()> {
+        let blobs = self.root.join("blobs");
+        let entries = match fs::read_dir(&blobs) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::from(e).context(blobs.display().to_string())),
+        };
+        for e in entries {
+            let e = e?;
+            if e.file_type()?.is_dir() {
+                fsync_dir(&e.path())
+                    .map_err(|err| Error::from(err).context(e.path().display().to_string()))?;
+            }
+        }
+        fsync_dir(&blobs).map_err(|e| Error::from(e).context(blobs.display().to_string()))?;
+        Ok(())
+    }
+
+    /// [`Layout::sync_blobs`] for the one directory a blob of `alg` went
+    /// into (it was there, or made and synced with the layout).
+    pub fn sync_blob_dir(&self, alg: Algorithm) -> Result<()> {
+        let dir = self.root.join("blobs").join(alg.name());
+        fsync_dir(&dir).map_err(|e| Error::from(e).context(dir.display().to_string()))
     }
 
     /// Reads, as writes ([`Layout::blob_dir`]), go through `blobs/` and
@@ -575,6 +606,10 @@ impl Layout {
     /// the file written, held.
     fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<HeldFile> {
         let path = self.root.join(name);
+        if name == INDEX_FILE {
+            self.sync_blobs()
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         // (a failure names the file: "No space left on device" alone does
         // not say where)
         let write = || -> Result<HeldFile> {
