@@ -302,7 +302,22 @@ pub fn say_interrupted(signal: &str, left: &str) {
         None if left.is_empty() => return,
         None => format!("{}\n", line("interrupted", left)),
     };
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(line.as_bytes());
+    // (Set under stderr's lock: a line another thread writes takes it
+    // before, or sees this after.)
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Set once the interrupted line is out: the process is ending, and no
+/// event or warning goes after it (a blob thread said blob_start after
+/// it, so a script's last line was no longer the interruption).
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stderr has had its last line (see [`say_interrupted`]); to be
+/// asked under stderr's lock.
+pub fn stderr_ended() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// `lade: warning: MSG`, one line whatever MSG quotes.
@@ -333,7 +348,10 @@ fn say(level: &str, msg: &str) {
         }
         None => format!("{}\n", line(level, msg)),
     };
-    let _ = io::stderr().lock().write_all(line.as_bytes());
+    let mut err = io::stderr().lock();
+    if !stderr_ended() {
+        let _ = err.write_all(line.as_bytes());
+    }
 }
 
 static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

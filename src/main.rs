@@ -27,7 +27,11 @@ fn main() {
                 // One line, whatever the message quotes (a tar header's
                 // bytes, a server's text).
                 let msg = lade::error::escape_controls(&e.to_string());
-                let _ = writeln!(std::io::stderr(), "lade: error: {msg}");
+                // (None after a signal's last line: the error is its doing.)
+                let mut err = std::io::stderr().lock();
+                if !lade::error::stderr_ended() {
+                    let _ = writeln!(err, "lade: error: {msg}");
+                }
             }
             e.exit_code()
         }

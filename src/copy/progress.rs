@@ -135,6 +135,9 @@ impl Progress {
     /// stderr's lock, so the lines' times never go backwards.
     fn event(&self, name: &str, mut fields: serde_json::Value) {
         let mut err = io::stderr().lock();
+        if crate::error::stderr_ended() {
+            return;
+        }
         if let Some(o) = fields.as_object_mut() {
             o.insert("event".into(), name.into());
             if let Some(image) = &self.image {
