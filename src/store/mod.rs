@@ -549,20 +549,17 @@ impl Layout {
     /// process stored are covered too, as index.json may name them.
     pub fn sync_blobs(&self) -> Result<()> {
         let blobs = self.root.join("blobs");
-        let entries = match fs::read_dir(&blobs) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(Error::from(e).context(blobs.display().to_string())),
-        };
-        for e in entries {
-            let e = e?;
-            if e.file_type()?.is_dir() {
-                fsync_dir(&e.path())
-                    .map_err(|err| Error::from(err).context(e.path().display().to_string()))?;
+        if !blobs.is_dir() {
+            return Ok(());
+        }
+        // (The directories blobs go into, and blobs/, which holds them;
+        // nothing else under blobs/ is the layout's.)
+        for alg in [Algorithm::Sha256, Algorithm::Sha512] {
+            if blobs.join(alg.name()).is_dir() {
+                self.sync_blob_dir(alg)?;
             }
         }
-        fsync_dir(&blobs).map_err(|e| Error::from(e).context(blobs.display().to_string()))?;
-        Ok(())
+        fsync_dir(&blobs).map_err(|e| Error::from(e).context(blobs.display().to_string()))
     }
 
     /// [`Layout::sync_blobs`] for the one directory a blob of `alg` went
