@@ -289,7 +289,6 @@ pub fn json_warnings(t0: std::time::Instant) {
 /// `interrupted` event (with `text`, what was left, if anything), else
 /// `lade: interrupted: LEFT` when something was left.
 pub fn say_interrupted(signal: &str, left: &str) {
-    use std::io::Write;
     let line = match JSON_WARNINGS.get() {
         Some(t0) => {
             let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
@@ -302,22 +301,28 @@ pub fn say_interrupted(signal: &str, left: &str) {
         None if left.is_empty() => return,
         None => format!("{}\n", line("interrupted", left)),
     };
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(line.as_bytes());
-    // (Set under stderr's lock: a line another thread writes takes it
-    // before, or sees this after.)
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    to_stderr(|| {
+        // (Set under stderr's lock: a line another thread writes takes
+        // it before, or sees this after.)
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        line.into_bytes()
+    });
 }
 
-/// Set once the interrupted line is out: the process is ending, and no
-/// event or warning goes after it (a blob thread said blob_start after
+/// Set once the interrupted line is going out: the process is ending, and
+/// no event or warning goes after it (a blob thread said blob_start after
 /// it, so a script's last line was no longer the interruption).
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Whether stderr has had its last line (see [`say_interrupted`]); to be
-/// asked under stderr's lock.
-pub fn stderr_ended() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+/// Write what `line` makes to stderr, under stderr's lock (made under
+/// it too, so event times never go backwards); nothing once a signal's
+/// interrupted line is out ([`say_interrupted`]).
+pub fn to_stderr(line: impl FnOnce() -> Vec<u8>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    if !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        let _ = err.write_all(&line());
+    }
 }
 
 /// `lade: warning: MSG`, one line whatever MSG quotes.
@@ -339,7 +344,6 @@ pub fn warn(msg: &str) {
 
 /// `lade: LEVEL: MSG` on stderr, or its JSON `message` event.
 fn say(level: &str, msg: &str) {
-    use std::io::Write;
     let line = match JSON_WARNINGS.get() {
         Some(t0) => {
             let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
@@ -348,10 +352,7 @@ fn say(level: &str, msg: &str) {
         }
         None => format!("{}\n", line(level, msg)),
     };
-    let mut err = io::stderr().lock();
-    if !stderr_ended() {
-        let _ = err.write_all(line.as_bytes());
-    }
+    to_stderr(|| line.into_bytes());
 }
 
 static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

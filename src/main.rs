@@ -23,15 +23,11 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             if e.kind() != lade::error::Kind::BrokenPipe {
-                use std::io::Write;
                 // One line, whatever the message quotes (a tar header's
                 // bytes, a server's text).
                 let msg = lade::error::escape_controls(&e.to_string());
                 // (None after a signal's last line: the error is its doing.)
-                let mut err = std::io::stderr().lock();
-                if !lade::error::stderr_ended() {
-                    let _ = writeln!(err, "lade: error: {msg}");
-                }
+                lade::error::to_stderr(|| format!("lade: error: {msg}\n").into_bytes());
             }
             e.exit_code()
         }

@@ -134,23 +134,21 @@ impl Progress {
     /// One JSON event line (JSON mode only). The clock is read under
     /// stderr's lock, so the lines' times never go backwards.
     fn event(&self, name: &str, mut fields: serde_json::Value) {
-        let mut err = io::stderr().lock();
-        if crate::error::stderr_ended() {
-            return;
-        }
-        if let Some(o) = fields.as_object_mut() {
-            o.insert("event".into(), name.into());
-            if let Some(image) = &self.image {
-                o.insert("image".into(), image.as_str().into());
+        crate::error::to_stderr(|| {
+            if let Some(o) = fields.as_object_mut() {
+                o.insert("event".into(), name.into());
+                if let Some(image) = &self.image {
+                    o.insert("image".into(), image.as_str().into());
+                }
+                o.insert(
+                    "time".into(),
+                    ((self.t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into(),
+                );
             }
-            o.insert(
-                "time".into(),
-                ((self.t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into(),
-            );
-        }
-        let mut line = serde_json::to_vec(&fields).expect("event serializes");
-        line.push(b'\n');
-        let _ = err.write_all(&line);
+            let mut line = serde_json::to_vec(&fields).expect("event serializes");
+            line.push(b'\n');
+            line
+        });
     }
 
     /// An image was written completely.

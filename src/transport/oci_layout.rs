@@ -272,6 +272,19 @@ pub(crate) fn check_unique_names(index: &Index) -> Result<()> {
             }
         }
     }
+    // An entry that does not read is an image of its name too: copied, it
+    // fails by that name, which the other entry's image also goes by.
+    for (pos, e) in &index.unreadable {
+        let Some(n) = crate::model::unreadable_ref_name(e) else {
+            continue;
+        };
+        if seen.insert(n, *pos).is_some() {
+            return Err(Error::new(format!(
+                "two images are named {n:?} (index.json entry {pos} does not read), so \
+                 the name cannot tell them apart"
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -440,18 +453,7 @@ impl ImageReference for OciRef {
                 }
             }
         }
-        let unreadable = unreadable_names(&index, &self.to_string(), true)?;
-        for (i, n) in unreadable.iter().enumerate() {
-            // (Copied, it fails by name; two of one name would say only
-            // that both are named so in the destination.)
-            if seen.contains(n.as_str()) || unreadable[..i].contains(n) {
-                return Err(Error::new(format!(
-                    "{self}: two images are named {n:?} (an entry of index.json that \
-                     does not read is one), so the name cannot tell them apart"
-                )));
-            }
-        }
-        for n in unreadable {
+        for n in unreadable_names(&index, &self.to_string(), true)? {
             out.push(Box::new(OciRef {
                 path: self.path.clone(),
                 name: Some(n),
