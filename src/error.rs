@@ -301,6 +301,13 @@ pub fn say_interrupted(signal: &str, left: &str) {
         None if left.is_empty() => return,
         None => format!("{}\n", line("interrupted", left)),
     };
+    say_last(line);
+}
+
+/// Write `line` to stderr as the process's last: nothing written with
+/// [`to_stderr`] goes after it (a signal's interrupted line, the
+/// `--command-timeout` error).
+pub fn say_last(line: String) {
     to_stderr(|| {
         // (Set under stderr's lock: a line another thread writes takes
         // it before, or sees this after.)
@@ -309,14 +316,15 @@ pub fn say_interrupted(signal: &str, left: &str) {
     });
 }
 
-/// Set once the interrupted line is going out: the process is ending, and
-/// no event or warning goes after it (a blob thread said blob_start after
-/// it, so a script's last line was no longer the interruption).
+/// Set once the last line is going out ([`say_last`]): the process is
+/// ending, and no event or warning goes after it (a blob thread said
+/// blob_start after a signal's interrupted line, so a script's last line
+/// was no longer the interruption).
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Write what `line` makes to stderr, under stderr's lock (made under
-/// it too, so event times never go backwards); nothing once a signal's
-/// interrupted line is out ([`say_interrupted`]).
+/// it too, so event times never go backwards); nothing once the last
+/// line is out ([`say_last`]).
 pub fn to_stderr(line: impl FnOnce() -> Vec<u8>) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();

@@ -695,6 +695,28 @@ fn kill_children() {
     }
 }
 
+/// Set when a signal arrives (in its handler, before the signals thread
+/// wakes) or the command's time runs out: another thread is ending the
+/// process, with its own line and exit code.
+fn ending() -> &'static Arc<std::sync::atomic::AtomicBool> {
+    static ENDING: std::sync::OnceLock<Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::OnceLock::new();
+    ENDING.get_or_init(Default::default)
+}
+
+/// Called by the main thread before it says its error and exits: if a
+/// signal or `--command-timeout` is ending the process, wait for that
+/// (its thread exits), so the error it caused (a credential helper
+/// killed, a temp file gone) is not said, and the exit code is the
+/// signal's. (A child in lade's process group gets a terminal's SIGINT
+/// too, and may die before the signals thread wakes.)
+pub fn wait_if_ending() {
+    if ending().load(std::sync::atomic::Ordering::SeqCst) {
+        // (bounded: should the ending thread never end the process)
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    }
+}
+
 /// `--command-timeout`: after `limit`, the writes under way are abandoned
 /// as on a signal, and the process ends with a one-line error (exit 3).
 pub fn end_after(limit: std::time::Duration, shown: String) {
@@ -702,14 +724,13 @@ pub fn end_after(limit: std::time::Duration, shown: String) {
         .name("timeout".into())
         .spawn(move || {
             std::thread::sleep(limit);
+            ending().store(true, std::sync::atomic::Ordering::SeqCst);
             kill_children();
             let _held = abandon_writes();
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "lade: error: the command ran out of time (--command-timeout {shown}){}",
+            crate::error::say_last(format!(
+                "lade: error: the command ran out of time (--command-timeout {shown}){}\n",
                 left_incomplete()
-            );
+            ));
             std::process::exit(3);
         });
 }
@@ -729,6 +750,9 @@ pub fn remove_temps_on_signals() {
         .collect();
     if sigs.is_empty() {
         return;
+    }
+    for &sig in &sigs {
+        let _ = signal_hook::flag::register(sig, Arc::clone(ending()));
     }
     let Ok(mut signals) = signal_hook::iterator::Signals::new(sigs) else {
         return;

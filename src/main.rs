@@ -20,13 +20,17 @@ fn main() {
         }
     };
     let code = match lade::cmd::run(cli) {
-        Ok(code) => code,
+        Ok(code) => {
+            lade::fsutil::wait_if_ending();
+            code
+        }
         Err(e) => {
+            lade::fsutil::wait_if_ending();
             if e.kind() != lade::error::Kind::BrokenPipe {
                 // One line, whatever the message quotes (a tar header's
                 // bytes, a server's text).
                 let msg = lade::error::escape_controls(&e.to_string());
-                // (None after a signal's last line: the error is its doing.)
+                // (None after a signal's or a timeout's last line.)
                 lade::error::to_stderr(|| format!("lade: error: {msg}\n").into_bytes());
             }
             e.exit_code()

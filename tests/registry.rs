@@ -2690,6 +2690,8 @@ exec yes credential\n
         3,
     );
     assert!(err.contains("ran out of time"), "{err}");
+    // (one line: not the helper's failure too, which its stopping caused)
+    assert_eq!(err.lines().count(), 1, "{err}");
     let pid = fs::read_to_string(&pidfile).unwrap().trim().to_string();
     let t0 = Instant::now();
     while Path::new(&format!("/proc/{pid}")).exists()
@@ -2700,6 +2702,46 @@ exec yes credential\n
             "helper {pid} still runs"
         );
         std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // A terminal's ^C goes to the whole process group: the helper dies of
+    // it as lade's signals thread wakes. lade ends as the signal ends it,
+    // not with the error the helper's death would be, whichever is first.
+    use std::os::unix::process::CommandExt;
+    for round in 0..5 {
+        let _ = fs::remove_file(&pidfile);
+        let child = std::process::Command::new("env")
+            .args(["--default-signal=HUP,INT,TERM", env!("CARGO_BIN_EXE_lade")])
+            .env("PATH", &path)
+            .args(["inspect", INSECURE, "--authfile"])
+            .arg(&hanging)
+            .arg(&anon)
+            .process_group(0)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while !fs::read_to_string(&pidfile).is_ok_and(|p| p.ends_with('\n')) {
+            assert!(t0.elapsed() < Duration::from_secs(10), "no helper");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        rustix::process::kill_process_group(
+            rustix::process::Pid::from_raw(child.id() as i32).unwrap(),
+            rustix::process::Signal::INT,
+        )
+        .unwrap();
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            o.status.signal(),
+            Some(2),
+            "round {round}: {:?} {err}",
+            o.status
+        );
+        assert!(!err.contains("error"), "round {round}: {err}");
     }
 }
 
