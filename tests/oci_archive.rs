@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-use common::{fixture, gzip, lade, ok, ok_str, require_tool, run_with_input, tempdir};
+use common::{fails_with, fixture, gzip, lade, ok, ok_str, require_tool, run_with_input, tempdir};
 use lade::transport::{parse, TransportOptions};
 use xport::*;
 
@@ -388,6 +388,67 @@ fn truncated_archives_fail_cleanly() {
         .err()
         .expect("cut gzip");
     assert!(e.to_string().contains("incomplete"), "{e}");
+}
+
+/// A blob the archive's index.json or manifest names but lacks is damage
+/// (exit 3, one line naming it), as in a layout; only a ref the archive
+/// lacks is a negative answer (exit 1).
+#[test]
+fn a_named_blob_missing_from_the_archive_is_damage() {
+    let t = tempdir();
+    let layer = [0u8; 1024]; // (an empty tar)
+    let lhex = sha_hex(&layer);
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["sha256:{lhex}"]}}}}"#
+    );
+    let chex = sha_hex(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{chex}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:{lhex}","size":1024}}]}}"#,
+        config.len()
+    );
+    let mhex = sha_hex(manifest.as_bytes());
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{mhex}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"x"}}}}]}}"#,
+        manifest.len()
+    );
+    let layout: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+    let all = [
+        ("oci-layout".to_string(), layout.to_vec()),
+        ("index.json".into(), index.into_bytes()),
+        (format!("blobs/sha256/{mhex}"), manifest.into_bytes()),
+        (format!("blobs/sha256/{chex}"), config.into_bytes()),
+        (format!("blobs/sha256/{lhex}"), layer.to_vec()),
+    ];
+    for (gone, what) in [(&mhex, "manifest"), (&lhex, "layer")] {
+        let members: Vec<(&str, u8, &[u8], &str)> = all
+            .iter()
+            .filter(|(n, _)| !n.ends_with(gone.as_str()))
+            .map(|(n, d)| (n.as_str(), b'0', &d[..], ""))
+            .collect();
+        let f = t.path().join(format!("no-{what}.tar"));
+        raw_tar(&f, &members);
+        let src = format!("oci-archive:{}", f.display());
+        let dest = t.path().join(format!("out-{what}"));
+        let err = fails_with(
+            lade()
+                .args(["copy", "-q", &src])
+                .arg(format!("oci:{}:x", dest.display())),
+            3,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(gone.as_str()), "{what}: {err}");
+        assert!(!dest.exists(), "{what}");
+        if what == "manifest" {
+            let err = fails_with(lade().args(["inspect", &src]), 3);
+            assert!(err.contains("missing from the archive"), "{err}");
+        }
+    }
+    // A ref it lacks: a negative answer.
+    let f = t.path().join("no-layer.tar");
+    fails_with(
+        lade().args(["inspect", &format!("oci-archive:{}:nosuch", f.display())]),
+        1,
+    );
 }
 
 fn copy_into_dir(

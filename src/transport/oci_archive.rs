@@ -345,8 +345,17 @@ impl TarLayout {
     }
 
     /// A manifest or index blob, checked against its digest (and size).
+    /// It is read because the archive names it, so its absence is damage
+    /// (exit 3), not a negative answer, as in a layout.
     fn read_manifest(&self, d: &Digest, size: Option<u64>) -> Result<Vec<u8>> {
-        let bytes = self.read_member(&Self::blob_name(d), MAX_MANIFEST_SIZE)?;
+        let bytes = self
+            .read_member(&Self::blob_name(d), MAX_MANIFEST_SIZE)
+            .map_err(|e| match e.kind() {
+                crate::error::Kind::NotFound => Error::new(format!(
+                    "blob {d} is missing from the archive (the archive names it)"
+                )),
+                _ => e,
+            })?;
         let got = Digest::of_bytes_with(d.algorithm(), &bytes);
         if &got != d {
             return Err(Error::new(format!(
