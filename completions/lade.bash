@@ -1351,7 +1351,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1417,7 +1417,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -385,10 +385,13 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
+complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used: FILE`, or the credential helper)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -r -f -a "true\t''
+false\t''"
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F

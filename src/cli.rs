@@ -1305,6 +1305,10 @@ pub struct LoginArgs {
     /// helpers) and log in to nothing; none stored: exit 1
     #[arg(long, conflicts_with_all = ["username", "password", "password_stdin"])]
     pub get_login: bool,
+    /// Also say where the credentials were stored (`Used: FILE`, or the
+    /// credential helper)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]
@@ -1319,6 +1323,11 @@ pub struct LogoutArgs {
     /// The auth file to edit
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+    /// Taken for skopeo's command lines, and unused: logout asks no
+    /// registry
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub tls_verify: Option<bool>,
 }
 
 #[derive(Debug, Args)]

@@ -1498,6 +1498,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         lade()
             .args([
                 "login",
+                "-v",
                 "-u",
                 "alice",
                 "--password-stdin",
@@ -1510,6 +1511,11 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         b"s3cret\n",
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // (-v, as skopeo's: where the credentials went)
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        format!("Used: {}\nLogin Succeeded!\n", authfile.display())
+    );
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         fs::metadata(&authfile).unwrap().permissions().mode() & 0o777,
@@ -1687,8 +1693,9 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         .args(["inspect", "--cert-dir", cd, "--authfile"])
         .arg(&scoped)
         .arg(&dst));
+    // (--tls-verify taken, as skopeo takes it, and unused)
     ok(lade()
-        .args(["logout", "--authfile"])
+        .args(["logout", "--tls-verify=false", "--authfile"])
         .arg(&scoped)
         .arg(format!("{a}/sec")));
     let v = json(&fs::read(&scoped).unwrap());
@@ -2552,11 +2559,26 @@ fn credential_helpers_store_give_and_erase() {
             .arg(&authfile);
         c
     };
-    ok(with(&["login", "-u", "alice", "-p", "s3cret", "--cert-dir", cd]).arg(&reg.addr));
+    let o = run(with(&[
+        "login",
+        "-v",
+        "-u",
+        "alice",
+        "-p",
+        "s3cret",
+        "--cert-dir",
+        cd,
+    ])
+    .arg(&reg.addr));
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("Used: docker-credential-ladetest\n"),
+        "{o:?}"
+    );
     assert_eq!(
         fs::read_to_string(&authfile).unwrap(),
         config,
-        "written to the file"
+        "not written to the file"
     );
     assert!(fs::read_to_string(&kept).unwrap().contains("s3cret"));
     ok(with(&["copy", "-q", "--dest-cert-dir", cd]).args([&src, &dst]));

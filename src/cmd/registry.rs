@@ -264,7 +264,10 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
-    save_login(&opts, &key, &user, &pass)?;
+    let place = save_login(&opts, &key, &user, &pass)?;
+    if a.verbose {
+        eprintln!("Used: {place}");
+    }
     eprintln!("Login Succeeded!");
     Ok(0)
 }

@@ -801,8 +801,7 @@ pub fn save_login(opts: &RegistryOptions, key: &str, user: &str, pass: &str) -> 
     let mut errs = Vec::new();
     for helper in super::conf::get()?.credential_helpers() {
         let r = if helper == AUTH_FILES_HELPER {
-            login_file(opts)
-                .and_then(|f| store_login(&f, key, user, pass).map(|()| f.display().to_string()))
+            login_file(opts).and_then(|f| store_login(&f, key, user, pass))
         } else if key.contains('/') {
             Err(Error::usage(format!(
                 "{key}: docker-credential-{helper} keeps credentials per registry; log in to the registry"
@@ -886,12 +885,13 @@ fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
 
 /// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
 /// the repositories under it): through the credential helper the login
-/// file names for it, else in the file.
-pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
+/// file names for it, else in the file. Where it went: the helper's
+/// program or the file's path.
+pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
     with_auth_lock(path, true, || store_login_locked(path, host, user, pass))
 }
 
-fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result<()> {
+fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
     let mut v = read_file_json(path)?;
     if let Some(helper) = helper_for(&v, host) {
         // Helpers keep one secret per registry, and are asked by registry.
@@ -910,7 +910,7 @@ fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result
         if stale {
             write_file_json(path, &v)?;
         }
-        return Ok(());
+        return Ok(format!("docker-credential-{helper}"));
     }
     let obj = v
         .as_object_mut()
@@ -928,7 +928,8 @@ fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result
         host.to_string(),
         json!({ "auth": b64(&format!("{user}:{pass}")) }),
     );
-    write_file_json(path, &v)
+    write_file_json(path, &v)?;
+    Ok(path.display().to_string())
 }
 
 /// Remove `host` (a registry, or `HOST/NAMESPACE` for the key of that
