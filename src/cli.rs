@@ -91,7 +91,7 @@ statuses.
 
 WHERE GLOBAL OPTIONS GO
   Taken before or after the command's name: --store, --debug, --registries-conf,
-  and skopeo's --command-timeout, --tmpdir, --insecure-policy and
+  and skopeo's --command-timeout, --tmpdir, --insecure-policy, --policy and
   --override-os/--override-arch/--override-variant (the platform copy, inspect,
   sync and unpack pick).
 
@@ -131,6 +131,12 @@ pub struct GlobalArgs {
     /// (containers-policy.json), as skopeo with this option
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
+    /// skopeo's signature policy (containers-policy.json) for copy and
+    /// sync: lade checks no signatures, so it takes a FILE that accepts
+    /// anything (insecureAcceptAnything throughout) and refuses, before
+    /// copying, one that asks for more (exit 3); --insecure-policy wins
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
+    pub policy: Option<PathBuf>,
     /// For multi-platform images (copy, inspect, sync --multi-arch system,
     /// unpack): the OS to pick [default: this machine's]
     #[arg(long, global = true, value_name = "OS", help_heading = GLOBAL)]

@@ -974,3 +974,112 @@ fn a_dumb_terminal_gets_lines_not_bars() {
         assert!(text.contains("Writing manifest"), "{text}");
     }
 }
+
+/// skopeo's --policy: one that accepts anything (insecureAcceptAnything
+/// throughout, as Debian's /etc/containers/policy.json) is taken, by copy
+/// and sync, before or after the command; one that asks for more is
+/// refused before anything is written (exit 3, naming the scope and the
+/// requirement), where skopeo refuses the unsigned image too;
+/// --insecure-policy wins; commands that write nothing do not read it.
+#[test]
+fn policy_files_that_accept_anything_are_taken_others_refused() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let any = t.path().join("any.json");
+    fs::write(
+        &any,
+        r#"{"default":[{"type":"insecureAcceptAnything"}],
+            "transports":{"docker-archive":{"":[{"type":"insecureAcceptAnything"}]}}}"#,
+    )
+    .unwrap();
+    let rej = t.path().join("reject.json");
+    fs::write(
+        &rej,
+        r#"{"default":[{"type":"insecureAcceptAnything"}],
+            "transports":{"docker-archive":{"":[{"type":"reject"}]}}}"#,
+    )
+    .unwrap();
+    let signed = t.path().join("signed.json");
+    fs::write(
+        &signed,
+        r#"{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/nonexistent.gpg"}]}"#,
+    )
+    .unwrap();
+
+    let a = t.path().join("a");
+    ok(lade()
+        .arg("--policy")
+        .arg(&any)
+        .args(["copy", "-q", &src, &oci(&a, "x")]));
+    ok(lade()
+        .args(["sync", "-q", "--policy"])
+        .arg(&any)
+        .arg(format!("oci:{}", a.display()))
+        .arg(format!("oci:{}", t.path().join("s").display())));
+    assert_eq!(
+        digest_of(&oci(&t.path().join("s"), "x")),
+        digest_of(&oci(&a, "x"))
+    );
+
+    for (policy, scope, kind) in [
+        (&rej, "transport \"docker-archive\"", "\"reject\""),
+        (&signed, "the default", "\"signedBy\""),
+    ] {
+        let b = t.path().join("b");
+        let err = fails_with(
+            lade()
+                .arg("--policy")
+                .arg(policy)
+                .args(["copy", "-q", &src, &oci(&b, "x")]),
+            3,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(scope) && err.contains(kind), "{err}");
+        assert!(!b.exists());
+        let err = fails_with(
+            lade()
+                .args(["sync", "--policy"])
+                .arg(policy)
+                .arg(format!("oci:{}", a.display()))
+                .arg(format!("oci:{}", b.display())),
+            3,
+        );
+        assert!(err.contains(kind), "{err}");
+        assert!(!b.exists());
+        // --insecure-policy wins; inspect does not read it.
+        ok(lade()
+            .args(["--insecure-policy", "--policy"])
+            .arg(policy)
+            .args(["copy", "-q", &src, &oci(&b, "x")]));
+        ok(lade().arg("--policy").arg(policy).args(["inspect", &src]));
+        fs::remove_dir_all(&b).unwrap();
+    }
+    // Not a policy: one line naming it.
+    let bad = t.path().join("bad.json");
+    fs::write(&bad, "[]").unwrap();
+    let err = fails_with(
+        lade()
+            .arg("--policy")
+            .arg(&bad)
+            .args(["copy", &src, &oci(&t.path().join("c"), "x")]),
+        3,
+    );
+    assert!(err.contains("not a signature policy"), "{err}");
+
+    // skopeo, as the oracle, gives the same verdicts on the same files.
+    if !require_tool("skopeo") {
+        return;
+    }
+    for (policy, takes) in [(&any, true), (&rej, false), (&signed, false)] {
+        let o = run(skopeo().arg("--policy").arg(policy).args([
+            "copy",
+            "-q",
+            &src,
+            &oci(&t.path().join("sk"), "x"),
+        ]));
+        assert_eq!(o.status.success(), takes, "{policy:?}: {o:?}");
+    }
+}

@@ -34,8 +34,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::error::set_debug();
     }
     match cli.command {
-        Command::Copy(a) => copy::run(g, a),
-        Command::Sync(a) => sync::run(g, a),
+        Command::Copy(a) => check_policy(g).and_then(|()| copy::run(g, a)),
+        Command::Sync(a) => check_policy(g).and_then(|()| sync::run(g, a)),
         Command::Inspect(a) => inspect::run(g, a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
@@ -55,6 +55,66 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::UnpackLayer(a) => unpack::unpack_layer(g, a),
         Command::Unpack(a) => unpack::unpack(g, a),
     }
+}
+
+/// `--policy FILE` (skopeo's), for the commands that write images: lade
+/// checks no signatures, so it takes a policy that accepts anything (the
+/// usual default, and the usual way to say "no checks" where
+/// /etc/containers/policy.json is missing), and refuses one that asks
+/// for more rather than copy as if it had been met. `--insecure-policy`
+/// wins, as in skopeo.
+fn check_policy(g: &GlobalArgs) -> Result<()> {
+    let Some(path) = g.policy.as_ref().filter(|_| !g.insecure_policy) else {
+        return Ok(());
+    };
+    let shown = format!("--policy {}", path.display());
+    let mut f = std::fs::File::open(path).map_err(|e| Error::from(e).context(&shown))?;
+    let bytes = crate::fsutil::read_capped_file(&mut f, 1 << 20, &shown)?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::new(format!("{shown}: not a signature policy: {e}")))?;
+    let bad = |what: &str| Error::new(format!("{shown}: not a signature policy: {what}"));
+    let mut lists = vec![(
+        "the default".to_string(),
+        v.get("default").ok_or_else(|| bad("no \"default\""))?,
+    )];
+    if let Some(t) = v.get("transports") {
+        let t = t
+            .as_object()
+            .ok_or_else(|| bad("\"transports\" is no object"))?;
+        for (transport, scopes) in t {
+            let scopes = scopes
+                .as_object()
+                .ok_or_else(|| bad(&format!("transport {transport:?} is no object")))?;
+            for (scope, list) in scopes {
+                let scope = match scope.as_str() {
+                    "" => format!("transport {transport:?}"),
+                    s => format!("{transport}:{s}"),
+                };
+                lists.push((scope, list));
+            }
+        }
+    }
+    for (scope, list) in lists {
+        let list = list
+            .as_array()
+            .ok_or_else(|| bad(&format!("the requirements of {scope} are no list")))?;
+        if list.is_empty() {
+            return Err(bad(&format!("{scope} has no requirement")));
+        }
+        for r in list {
+            match r.get("type").and_then(|t| t.as_str()) {
+                Some("insecureAcceptAnything") => {}
+                Some(kind) => {
+                    return Err(Error::unsupported(format!(
+                        "{shown}: {scope} asks for {kind:?}; lade checks no signatures, and \
+                         takes only a policy of insecureAcceptAnything (or --insecure-policy)"
+                    )))
+                }
+                None => return Err(bad(&format!("a requirement of {scope} has no type"))),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What every command's transports take from the global options
