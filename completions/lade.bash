@@ -206,7 +206,7 @@ _lade() {
     case "${cmd}" in
         lade__subcmd__copy)
             case "${prev}" in
-                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
+                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -222,7 +222,7 @@ _lade() {
             ;;
         lade__subcmd__sync)
             case "${prev}" in
-                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--with-referrers|-d|-f|-j|-s) ;;
+                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--with-referrers|-d|-f|-j|-s) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -238,7 +238,7 @@ _lade() {
             ;;
         lade__subcmd__inspect)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username|-f) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -254,7 +254,7 @@ _lade() {
             ;;
         lade__subcmd__list__subcmd__tags)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -270,7 +270,7 @@ _lade() {
             ;;
         lade__subcmd__delete)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -286,7 +286,7 @@ _lade() {
             ;;
         lade__subcmd__unpack)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -303,7 +303,7 @@ _lade() {
     esac
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +329,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -349,7 +353,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +379,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -395,7 +403,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +433,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -445,7 +457,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,6 +483,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -491,7 +507,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +541,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -545,7 +565,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +699,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -699,7 +723,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +781,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -777,7 +805,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,6 +831,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -823,7 +855,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,6 +885,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -873,7 +909,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +936,10 @@ _lade() {
                     return 0
                     ;;
                 --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1231,7 +1271,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1301,6 +1341,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1321,7 +1365,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1379,6 +1423,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1399,7 +1447,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1449,6 +1497,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1469,7 +1521,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1499,6 +1551,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1519,7 +1575,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1542,6 +1598,10 @@ _lade() {
                     return 0
                     ;;
                 --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1565,7 +1625,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1591,6 +1651,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1611,7 +1675,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1757,6 +1821,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1777,7 +1845,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1803,6 +1871,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1823,7 +1895,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1885,6 +1957,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1905,7 +1981,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1928,6 +2004,10 @@ _lade() {
                     return 0
                     ;;
                 --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1951,7 +2031,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,6 +2054,10 @@ _lade() {
                     return 0
                     ;;
                 --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -91,9 +91,9 @@ statuses.
 
 WHERE GLOBAL OPTIONS GO
   Taken before or after the command's name: --store, --debug, --registries-conf,
-  and skopeo's --command-timeout, --tmpdir, --insecure-policy, --policy and
-  --override-os/--override-arch/--override-variant (the platform copy, inspect,
-  sync and unpack pick).
+  and skopeo's --command-timeout, --tmpdir, --insecure-policy, --policy,
+  --registries.d and --override-os/--override-arch/--override-variant (the
+  platform copy, inspect, sync and unpack pick).
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
@@ -137,6 +137,12 @@ pub struct GlobalArgs {
     /// copying, one that asks for more (exit 3); --insecure-policy wins
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub policy: Option<PathBuf>,
+    /// skopeo's registries.d (containers-registries.d): taken, for its
+    /// command lines; lade keeps signatures as tags and referrers
+    /// (--with-referrers), so copy, sync and delete warn of the lookaside
+    /// storage a *.yaml in DIR sets, which they neither read nor write
+    #[arg(long = "registries.d", global = true, value_name = "DIR", help_heading = GLOBAL)]
+    pub registries_d: Option<PathBuf>,
     /// For multi-platform images (copy, inspect, sync --multi-arch system,
     /// unpack): the OS to pick [default: this machine's]
     #[arg(long, global = true, value_name = "OS", help_heading = GLOBAL)]

@@ -1083,3 +1083,63 @@ fn policy_files_that_accept_anything_are_taken_others_refused() {
         assert_eq!(o.status.success(), takes, "{policy:?}: {o:?}");
     }
 }
+
+/// skopeo's --registries.d DIR is taken (before or after the command);
+/// lookaside signature storage a *.yaml there sets is warned of once per
+/// file by copy and sync (lade keeps signatures as tags and referrers),
+/// and the copy goes on; a DIR that is not there holds nothing.
+#[test]
+fn registries_d_is_taken_and_lookaside_storage_warned_of() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let d = t.path().join("registries.d");
+    fs::create_dir(&d).unwrap();
+    fs::write(
+        d.join("default.yaml"),
+        "default-docker:\n  lookaside: file:///var/lib/containers/sigstore\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("attach.yaml"),
+        "docker:\n  reg.example:\n    use-sigstore-attachments: true\n",
+    )
+    .unwrap();
+    fs::write(d.join("notes.txt"), "lookaside: ignored, not yaml\n").unwrap();
+    let o = run(lade().arg("--registries.d").arg(&d).args([
+        "copy",
+        "-q",
+        &src,
+        &oci(&t.path().join("a"), "x"),
+    ]));
+    assert!(o.status.success(), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("lade: warning: --registries.d: ") && err.contains("default.yaml"),
+        "{err}"
+    );
+    let o = run(lade()
+        .args(["sync", "-q", "--registries.d"])
+        .arg(&d)
+        .arg(format!("oci:{}", t.path().join("a").display()))
+        .arg(format!("oci:{}", t.path().join("b").display())));
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("lookaside"),
+        "{o:?}"
+    );
+    // Nothing said where nothing is set, or nothing is there.
+    fs::remove_file(d.join("default.yaml")).unwrap();
+    for dir in [d.clone(), t.path().join("absent")] {
+        let o = run(lade().arg("--registries.d").arg(&dir).args([
+            "copy",
+            "-q",
+            &src,
+            &oci(&t.path().join("c"), "x"),
+        ]));
+        assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
+    }
+}

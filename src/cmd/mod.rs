@@ -34,8 +34,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::error::set_debug();
     }
     match cli.command {
-        Command::Copy(a) => check_policy(g).and_then(|()| copy::run(g, a)),
-        Command::Sync(a) => check_policy(g).and_then(|()| sync::run(g, a)),
+        Command::Copy(a) => signature_options(g).and_then(|()| copy::run(g, a)),
+        Command::Sync(a) => signature_options(g).and_then(|()| sync::run(g, a)),
         Command::Inspect(a) => inspect::run(g, a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
@@ -49,11 +49,66 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Gc(a) => fsck::gc(g, a),
         Command::ManifestDigest(a) => manifest_digest::run(a),
         Command::ListTags(a) => registry::list_tags(g, a),
-        Command::Delete(a) => registry::delete(g, a),
+        Command::Delete(a) => {
+            warn_lookaside(g);
+            registry::delete(g, a)
+        }
         Command::Login(a) => registry::login(a),
         Command::Logout(a) => registry::logout(a),
         Command::UnpackLayer(a) => unpack::unpack_layer(g, a),
         Command::Unpack(a) => unpack::unpack(g, a),
+    }
+}
+
+/// skopeo's signature options, for the commands that copy images.
+fn signature_options(g: &GlobalArgs) -> Result<()> {
+    check_policy(g)?;
+    warn_lookaside(g);
+    Ok(())
+}
+
+/// `--registries.d DIR` (skopeo's): lade keeps signatures as tags and
+/// referrers only, so lookaside storage that a `*.yaml` there sets
+/// (`lookaside`, `sigstore` and their `-staging`) is said to be left
+/// alone, once per file. A DIR that is not there holds nothing, as for
+/// skopeo.
+fn warn_lookaside(g: &GlobalArgs) {
+    let Some(dir) = &g.registries_d else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let key = text.lines().find_map(|l| {
+            let l = l.trim_start().trim_start_matches("- ");
+            let (k, _) = l.split_once(':')?;
+            let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
+            [
+                "lookaside",
+                "lookaside-staging",
+                "sigstore",
+                "sigstore-staging",
+            ]
+            .contains(&k)
+            .then(|| k.to_string())
+        });
+        if let Some(k) = key {
+            crate::error::warn(&format!(
+                "--registries.d: {} sets lookaside signature storage ({k}), which lade \
+                 neither reads nor writes (signatures kept as tags and referrers go with \
+                 --with-referrers)",
+                f.display()
+            ));
+        }
     }
 }
 
