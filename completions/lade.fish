@@ -1,12 +1,13 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lade_global_optspecs
-    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries.d= override-os= override-arch= override-variant= h/help V/version
+    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries-d= override-os= override-arch= override-variant= h/help V/version
 end
 
 function __fish_lade_needs_command
     # Figure out if the current invocation already has a command.
     set -l cmd (commandline -opc)
     set -e cmd[1]
+    set cmd (string replace -r -- '^--registries\.d' '--registries-d' $cmd)
     argparse -s (__fish_lade_global_optspecs) -- $cmd 2>/dev/null
     or return
     if set -q argv[1]

@@ -375,7 +375,8 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
 /// fish: the transports where those commands take an image name (fish
 /// adds no space after one ending in `:` or `/`), not as an option's
 /// value.
-fn fish_transports(mut script: Vec<u8>) -> Vec<u8> {
+fn fish_transports(script: Vec<u8>) -> Vec<u8> {
+    let mut script = fish_dotted_option(script);
     for c in IMAGE_COMMANDS {
         let words = transport_words(c).join(" ");
         script.extend_from_slice(
@@ -384,6 +385,28 @@ fn fish_transports(mut script: Vec<u8>) -> Vec<u8> {
         );
     }
     script
+}
+
+/// fish: argparse takes no `.` in an option's name, and fails on the
+/// whole optspec with skopeo's `--registries.d` in it (nothing was
+/// completed after `lade copy`): the spec names it `registries-d`, and
+/// the command line is read with that spelling.
+fn fish_dotted_option(script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(script).unwrap();
+    let (spec, anchor) = (" registries.d= ", "    set -e cmd[1]\n");
+    assert!(
+        text.contains(spec) && text.contains(anchor),
+        "clap's fish script changed"
+    );
+    text.replacen(spec, " registries-d= ", 1)
+        .replacen(
+            anchor,
+            &format!(
+                "{anchor}    set cmd (string replace -r -- '^--registries\\.d' '--registries-d' $cmd)\n"
+            ),
+            1,
+        )
+        .into_bytes()
 }
 
 /// clap_mangen writes a short-only flag in the synopsis as `[-w ]`: the
@@ -554,7 +577,8 @@ fn zsh_and_fish_complete_transports() {
                  complete -C 'lade copy doc'; echo ---
                  complete -C 'lade --debug inspect oc'; echo ---
                  complete -C 'lade sync docker://r/a di'; echo ---
-                 complete -C 'lade cat-blob doc'; echo ---",
+                 complete -C 'lade cat-blob doc'; echo ---
+                 complete -C 'lade --registries.d /d copy doc'; echo ---",
                 completions.join("lade.fish").display()
             ))
             .output()
@@ -568,6 +592,10 @@ fn zsh_and_fish_complete_transports() {
         assert_eq!(parts[1], "oci:\noci-archive:\n", "{text}");
         assert_eq!(parts[2], "dir:\n", "{text}");
         assert_eq!(parts[3], "", "{text}");
+        assert_eq!(
+            parts[4], "docker://\ndocker-archive:\ndocker-daemon:\n",
+            "{text}"
+        );
     }
     if common::require_tool("zsh") {
         // An interactive zsh on a pseudo-terminal: TAB lists the
