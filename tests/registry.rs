@@ -4981,3 +4981,43 @@ fn logout_of_a_file_that_is_no_auth_file_fails() {
         assert_eq!(fs::read_to_string(&f).unwrap(), text);
     }
 }
+
+/// logout of a registry whose credentials lade reads from a file it
+/// does not change (docker login's ~/.docker/config.json): not logged in
+/// (exit 1), and the error names that file, left as it was; before, it
+/// named only the auth file, while login --get-login found the user.
+#[test]
+fn logout_names_the_docker_config_it_leaves() {
+    let t = tempdir();
+    let home = t.path().join("home");
+    fs::create_dir_all(home.join(".docker")).unwrap();
+    let config = home.join(".docker/config.json");
+    let text = json!({"auths": {"reg.example": {"auth": b64std(b"u:p")}}}).to_string();
+    fs::write(&config, &text).unwrap();
+    let run_dir = t.path().join("run");
+    fs::create_dir_all(&run_dir).unwrap();
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.env("HOME", &home)
+            .env("XDG_RUNTIME_DIR", &run_dir)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("DOCKER_CONFIG")
+            .args(args);
+        c
+    };
+    assert_eq!(
+        ok_str(&mut with(&["login", "--get-login", "reg.example"])),
+        "u"
+    );
+    let err = fails_with(&mut with(&["logout", "reg.example"]), 1);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not logged in to reg.example") && err.contains(&config.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&config).unwrap(), text);
+    // Nowhere: the plain answer.
+    let err = fails_with(&mut with(&["logout", "other.example"]), 1);
+    assert!(!err.contains("config.json"), "{err}");
+}

@@ -277,19 +277,37 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
         authfile: a.authfile.clone(),
         ..Default::default()
     };
-    let host = match &a.registry {
-        Some(r) if !a.all => Some(registry_host(r)?.1),
+    let named = match &a.registry {
+        Some(r) if !a.all => Some(registry_host(r)?),
         _ => None,
     };
+    let host = named.as_ref().map(|(_, key)| key.clone());
     let (removed, places) = forget_login(&opts, host.as_deref())?;
     match &host {
         Some(h) if removed => eprintln!("Removed login credentials for {h}"),
-        // A negative answer, as the store's lookups give.
+        // A negative answer, as the store's lookups give; naming the file
+        // the credentials lade still reads come from, when one does
+        // (~/.docker/config.json: docker login's, which logout leaves).
         Some(h) => {
+            let (registry, _) = named.as_ref().expect("named");
+            let path = h
+                .strip_prefix(registry.as_str())
+                .and_then(|p| p.strip_prefix('/'));
+            let from = crate::transport::registry::auth::find_creds(registry, path, &opts)
+                .ok()
+                .filter(|(c, _)| c.is_some())
+                .map(|(_, from)| match from.split_once('\n') {
+                    Some((file, _)) => format!(
+                        "; lade still reads credentials for it from {file}, which logout \
+                         does not change (as skopeo's does not)"
+                    ),
+                    None => format!("; lade still reads credentials for it from {from}"),
+                })
+                .unwrap_or_default();
             return Err(Error::not_found(format!(
-                "not logged in to {h} (in {})",
+                "not logged in to {h} (in {}){from}",
                 places.join(", ")
-            )))
+            )));
         }
         // Nothing stored is what --all asks for.
         None => eprintln!("Removed login credentials for all registries"),
