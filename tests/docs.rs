@@ -422,12 +422,26 @@ fn tidy_synopsis(page: Vec<u8>) -> Vec<u8> {
 fn man_pages_and_completions_are_current() {
     let files = generate();
     if std::env::var_os("LADE_REGEN").is_some() {
+        // Each file replaced whole, and those no longer generated removed,
+        // not the directories emptied: the other tests read the man pages
+        // meanwhile.
         for dir in ["man", "completions"] {
-            let _ = std::fs::remove_dir_all(root().join(dir));
             std::fs::create_dir_all(root().join(dir)).unwrap();
+            for e in std::fs::read_dir(root().join(dir)).unwrap().flatten() {
+                let rel = Path::new(dir).join(e.file_name());
+                if !files.iter().any(|(p, _)| *p == rel) {
+                    std::fs::remove_file(e.path()).unwrap();
+                }
+            }
         }
         for (p, bytes) in &files {
-            std::fs::write(root().join(p), bytes).unwrap();
+            let path = root().join(p);
+            if std::fs::read(&path).is_ok_and(|have| &have == bytes) {
+                continue;
+            }
+            let tmp = PathBuf::from(format!("{}.regen-tmp", path.display()));
+            std::fs::write(&tmp, bytes).unwrap();
+            std::fs::rename(&tmp, &path).unwrap();
         }
         return;
     }
