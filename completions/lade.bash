@@ -206,7 +206,7 @@ _lade() {
     case "${cmd}" in
         lade__subcmd__copy)
             case "${prev}" in
-                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
+                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-shared-blob-dir|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-shared-blob-dir|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -238,7 +238,7 @@ _lade() {
             ;;
         lade__subcmd__inspect)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username|-f) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--username|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -270,7 +270,7 @@ _lade() {
             ;;
         lade__subcmd__delete)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -565,7 +565,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -612,6 +612,14 @@ _lade() {
                     return 0
                     ;;
                 --dest-daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --src-shared-blob-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dest-shared-blob-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -723,12 +731,16 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --shared-blob-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --creds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1271,13 +1283,17 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shared-blob-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

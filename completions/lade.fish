@@ -76,6 +76,8 @@ false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive or docker-daemon: destination (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d 'Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-shared-blob-dir -d 'An oci: source\'s blobs are in DIR (DIR/ALG/HEX), which layouts share, not in its blobs/' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-shared-blob-dir -d 'An oci: destination\'s blobs go into DIR (DIR/ALG/HEX, made when missing), which layouts share, not into its blobs/' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines, or JSON lines (json)' -r -f -a "auto\t''
 lines\t''
 json\t''"
@@ -183,6 +185,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l debug -d 'Say each re
 complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l shared-blob-dir -d 'An oci: image\'s blobs are in DIR (DIR/ALG/HEX), which layouts share, not in its blobs/' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s f -l format -d 'Print TEMPLATE filled from the output instead of the JSON (\'{{.Digest}}\', \'{{range .Layers}}{{.}}\\n{{end}}\'; json: the JSON)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
@@ -382,6 +385,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l shared-blob-dir -d 'An oci: image\'s blobs are in DIR (DIR/ALG/HEX), which layouts share (delete removes the ref; the blobs stay, there as in blobs/)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r

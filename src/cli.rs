@@ -819,6 +819,14 @@ pub struct CopyArgs {
     /// Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
     pub dest_daemon_host: Option<String>,
+    /// An oci: source's blobs are in DIR (DIR/ALG/HEX), which layouts
+    /// share, not in its blobs/
+    #[arg(long, value_name = "DIR")]
+    pub src_shared_blob_dir: Option<PathBuf>,
+    /// An oci: destination's blobs go into DIR (DIR/ALG/HEX, made when
+    /// missing), which layouts share, not into its blobs/
+    #[arg(long, value_name = "DIR")]
+    pub dest_shared_blob_dir: Option<PathBuf>,
     /// Print nothing but errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
@@ -979,6 +987,10 @@ pub struct InspectArgs {
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
     pub daemon_host: Option<String>,
+    /// An oci: image's blobs are in DIR (DIR/ALG/HEX), which layouts
+    /// share, not in its blobs/
+    #[arg(long, value_name = "DIR")]
+    pub shared_blob_dir: Option<PathBuf>,
     /// For a multi-platform index: every platform's manifest digest, config
     /// digest, size and layers, as one JSON object
     #[arg(long, conflicts_with_all = ["raw", "config"])]
@@ -1279,6 +1291,10 @@ pub struct DeleteArgs {
     /// does not have: exit 1; a PATH that is no layout: exit 3)
     #[arg(value_name = "IMAGE")]
     pub image: String,
+    /// An oci: image's blobs are in DIR (DIR/ALG/HEX), which layouts
+    /// share (delete removes the ref; the blobs stay, there as in blobs/)
+    #[arg(long, value_name = "DIR")]
+    pub shared_blob_dir: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }

@@ -1143,3 +1143,85 @@ fn registries_d_is_taken_and_lookaside_storage_warned_of() {
         assert!(o.status.success() && o.stderr.is_empty(), "{o:?}");
     }
 }
+
+/// skopeo's shared blob directories for oci: layouts (`DIR/ALG/HEX`,
+/// shared by layouts that keep only index.json and oci-layout): lade
+/// reads a layout skopeo wrote so (inspect --shared-blob-dir, copy
+/// --src-shared-blob-dir), writes one skopeo reads back with the same
+/// digests (copy --dest-shared-blob-dir), and delete takes the option,
+/// leaving the blobs. Without the option, the error says where to look.
+#[test]
+fn shared_blob_dirs_both_ways_with_skopeo() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let p = |n: &str| t.path().join(n);
+    let src = format!(
+        "docker-archive:{}:tiny:1",
+        fixture("docker-save/tiny2-docker26.tar").display()
+    );
+    let (s1, s2) = (p("shared1"), p("shared2"));
+    ok(skopeo()
+        .args(["copy", "-q", "--dest-shared-blob-dir"])
+        .arg(&s1)
+        .args([&src, &oci(&p("sk"), "t")]));
+    let digest = json(&ok(skopeo()
+        .args(["inspect", "--shared-blob-dir"])
+        .arg(&s1)
+        .arg(oci(&p("sk"), "t"))))["Digest"]
+        .clone();
+    let seen = json(&ok(lade()
+        .args(["inspect", "--shared-blob-dir"])
+        .arg(&s1)
+        .arg(oci(&p("sk"), "t"))));
+    assert_eq!(seen["Digest"], digest);
+    let err = fails_with(lade().args(["inspect", &oci(&p("sk"), "t")]), 3);
+    assert!(err.contains("shared blob directory"), "{err}");
+
+    // shared1 → shared2 (made by the copy): the layout holds no blobs/.
+    ok(lade()
+        .args(["copy", "-q", "--src-shared-blob-dir"])
+        .arg(&s1)
+        .arg("--dest-shared-blob-dir")
+        .arg(&s2)
+        .args([&oci(&p("sk"), "t"), &oci(&p("l"), "t")]));
+    assert!(!p("l").join("blobs").exists());
+    let mut names: Vec<String> = fs::read_dir(s2.join("sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = fs::read_dir(s1.join("sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    want.sort();
+    assert_eq!(names, want);
+    let back = json(&ok(skopeo()
+        .args(["inspect", "--shared-blob-dir"])
+        .arg(&s2)
+        .arg(oci(&p("l"), "t"))));
+    assert_eq!(back["Digest"], digest);
+    ok(skopeo()
+        .args(["copy", "-q", "--src-shared-blob-dir"])
+        .arg(&s2)
+        .args([&oci(&p("l"), "t"), &oci(&p("plain"), "t")]));
+    assert!(run(lade().args(["fsck", "--store"]).arg(p("plain")))
+        .status
+        .success());
+
+    // delete: the ref goes, the shared blobs stay.
+    ok(lade()
+        .args(["delete", "--shared-blob-dir"])
+        .arg(&s2)
+        .arg(oci(&p("l"), "t")));
+    fails_with(
+        lade()
+            .args(["inspect", "--shared-blob-dir"])
+            .arg(&s2)
+            .arg(oci(&p("l"), "t")),
+        1,
+    );
+    assert_eq!(fs::read_dir(s2.join("sha256")).unwrap().count(), want.len());
+}

@@ -32,6 +32,8 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         dest_registry: super::registry::copy_side(&a.registry, false),
         src_daemon_host: a.src_daemon_host.clone(),
         dest_daemon_host: a.dest_daemon_host.clone(),
+        src_shared_blob_dir: a.src_shared_blob_dir.clone(),
+        dest_shared_blob_dir: a.dest_shared_blob_dir.clone(),
         ..super::transport_options(g)
     };
     if a.all_images {

@@ -25,6 +25,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         src_registry: super::registry::options(&a.registry),
         src_daemon_host: a.daemon_host.clone(),
         src_daemon_flag: "--daemon-host",
+        src_shared_blob_dir: a.shared_blob_dir.clone(),
         ..super::transport_options(g)
     };
     let src = r.source(&opts).map_err(|e| e.context(&a.image))?;

@@ -129,6 +129,7 @@ pub fn delete(g: &crate::cli::GlobalArgs, a: DeleteArgs) -> Result<i32> {
     let r = transport::parse(&a.image)?;
     let opts = TransportOptions {
         src_registry: options(&a.registry),
+        src_shared_blob_dir: a.shared_blob_dir.clone(),
         ..super::transport_options(g)
     };
     r.delete(&opts)

@@ -56,6 +56,10 @@ const COPY_BUF: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Layout {
     root: PathBuf,
+    /// Where the blobs are: `ROOT/blobs`, or a directory several layouts
+    /// share (skopeo's `--shared-blob-dir`: `DIR/ALG/HEX`).
+    blobs: PathBuf,
+    shared: bool,
 }
 
 /// What [`Layout::create`] made.
@@ -87,10 +91,29 @@ impl Drop for LayoutLock {
 }
 
 impl Layout {
+    fn at(root: PathBuf) -> Layout {
+        Layout {
+            blobs: root.join("blobs"),
+            root,
+            shared: false,
+        }
+    }
+
+    /// The layout with its blobs in `dir` (when given), a directory other
+    /// layouts may share (skopeo's `--shared-blob-dir`): `DIR/ALG/HEX`,
+    /// made when missing. Blobs written there stay when a failed copy
+    /// takes back the layout it made: another layout may name them.
+    pub fn with_shared_blobs(mut self, dir: Option<&Path>) -> Layout {
+        if let Some(dir) = dir {
+            self.blobs = dir.to_path_buf();
+            self.shared = true;
+        }
+        self
+    }
+
     /// Open an existing layout; checks `oci-layout` and its version.
     pub fn open(root: impl Into<PathBuf>) -> Result<Layout> {
-        let root = root.into();
-        let layout = Layout { root };
+        let layout = Layout::at(root.into());
         if layout.whole() {
             return Ok(layout);
         }
@@ -104,7 +127,7 @@ impl Layout {
 
     /// Open a layout, creating an empty one if `root` is missing or empty.
     pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout { root: root.into() };
+        let layout = Layout::at(root.into());
         layout.create()?;
         Ok(layout)
     }
@@ -115,7 +138,7 @@ impl Layout {
     /// copy that fails before writing anything leaves nothing behind.
     /// Reads of a layout not made yet find nothing.
     pub fn open_for_writing(root: impl Into<PathBuf>) -> Result<Layout> {
-        let layout = Layout { root: root.into() };
+        let layout = Layout::at(root.into());
         if layout.whole() {
             return Ok(layout);
         }
@@ -310,7 +333,7 @@ impl Layout {
     }
 
     fn init(&self) -> Result<()> {
-        fs::create_dir_all(self.root.join("blobs").join("sha256"))?;
+        fs::create_dir_all(self.blobs.join("sha256"))?;
         // index.json first: a directory with oci-layout is taken as a layout.
         self.write_atomic(
             INDEX_FILE,
@@ -376,10 +399,7 @@ impl Layout {
     }
 
     pub fn blob_path(&self, d: &Digest) -> PathBuf {
-        self.root
-            .join("blobs")
-            .join(d.algorithm().name())
-            .join(d.hex())
+        self.blobs.join(d.algorithm().name()).join(d.hex())
     }
 
     /// Size of a stored blob, None when absent. A blob that is a symlink
@@ -420,8 +440,16 @@ impl Layout {
     pub fn read_small_blob(&self, d: &Digest, cap: u64) -> Result<Vec<u8>> {
         let mut f = self.open_blob(d).map_err(|e| match e.kind() {
             crate::error::Kind::NotFound => Error::new(format!(
-                "blob {d} is missing from {} (the layout names it)",
-                self.root.display()
+                "blob {d} is missing from {} (the layout names it){}",
+                self.blobs.display(),
+                // (as skopeo's --shared-blob-dir leaves a layout)
+                match self.shared || self.blobs.join(d.algorithm().name()).exists() {
+                    true => String::new(),
+                    false => format!(
+                        "; the layout has no blobs/{}: are they in a shared blob directory?",
+                        d.algorithm().name()
+                    ),
+                }
             )),
             _ => e,
         })?;
@@ -548,7 +576,7 @@ impl Layout {
     /// the directory waited on each other's flushes. Blobs another
     /// process stored are covered too, as index.json may name them.
     pub fn sync_blobs(&self) -> Result<()> {
-        let blobs = self.root.join("blobs");
+        let blobs = &self.blobs;
         if !blobs.is_dir() {
             return Ok(());
         }
@@ -559,23 +587,25 @@ impl Layout {
                 self.sync_blob_dir(alg)?;
             }
         }
-        fsync_dir(&blobs).map_err(|e| Error::from(e).context(blobs.display().to_string()))
+        fsync_dir(blobs).map_err(|e| Error::from(e).context(blobs.display().to_string()))
     }
 
     /// [`Layout::sync_blobs`] for the one directory a blob of `alg` went
     /// into (it was there, or made and synced with the layout).
     pub fn sync_blob_dir(&self, alg: Algorithm) -> Result<()> {
-        let dir = self.root.join("blobs").join(alg.name());
+        let dir = self.blobs.join(alg.name());
         fsync_dir(&dir).map_err(|e| Error::from(e).context(dir.display().to_string()))
     }
 
     /// Reads, as writes ([`Layout::blob_dir`]), go through `blobs/` and
     /// `blobs/ALG` only when they are directories of the layout (or not
     /// there): a symlink would lead outside it.
+    /// (A shared blob directory is the user's to name, symlink or not.)
     fn check_blob_dirs(&self, alg: Algorithm) -> Result<()> {
-        let blobs = self.root.join("blobs");
-        for p in [blobs.clone(), blobs.join(alg.name())] {
-            if !layout_dir(&p, "read")? {
+        let blobs = &self.blobs;
+        let levels = [blobs.clone(), blobs.join(alg.name())];
+        for p in &levels[usize::from(self.shared)..] {
+            if !layout_dir(p, "read")? {
                 break;
             }
         }
@@ -586,9 +616,13 @@ impl Layout {
     /// not a directory) is refused: blobs would land where it points,
     /// outside the layout.
     fn blob_dir(&self, alg: Algorithm) -> Result<PathBuf> {
-        let blobs = self.root.join("blobs");
+        let blobs = &self.blobs;
         let dir = blobs.join(alg.name());
-        for p in [&blobs, &dir] {
+        if self.shared {
+            fs::create_dir_all(blobs)
+                .map_err(|e| Error::from(e).context(blobs.display().to_string()))?;
+        }
+        for p in [blobs, &dir].into_iter().skip(usize::from(self.shared)) {
             if let Err(e) = fs::create_dir(p) {
                 if e.kind() != io::ErrorKind::AlreadyExists {
                     return Err(Error::from(e).context(p.display().to_string()));

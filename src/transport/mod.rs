@@ -43,6 +43,11 @@ pub struct TransportOptions {
     pub src_daemon_flag: &'static str,
     /// The same for `docker-daemon:` destinations (`--dest-daemon-host`).
     pub dest_daemon_host: Option<String>,
+    /// `oci:` sources (and inspect, delete): blobs in this directory, which
+    /// layouts share, not in the layout's `blobs/` (`--src-shared-blob-dir`).
+    pub src_shared_blob_dir: Option<PathBuf>,
+    /// The same for `oci:` destinations (`--dest-shared-blob-dir`).
+    pub dest_shared_blob_dir: Option<PathBuf>,
 }
 
 /// A parsed image name within one transport.

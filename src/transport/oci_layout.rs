@@ -42,6 +42,15 @@ impl OciRef {
         Ok(OciRef { path, name })
     }
 
+    /// The layout, with the shared blob directory of its side, if any.
+    fn open(&self, opts: &TransportOptions, dest: bool) -> Result<Layout> {
+        let shared = match dest {
+            true => &opts.dest_shared_blob_dir,
+            false => &opts.src_shared_blob_dir,
+        };
+        Ok(Layout::open(&self.path)?.with_shared_blobs(shared.as_deref()))
+    }
+
     /// The index.json entry this reference names. Without a name, entries
     /// that are referrers of another (unnamed entries with a `subject`)
     /// do not count as images.
@@ -329,15 +338,16 @@ impl ImageReference for OciRef {
         "oci"
     }
 
-    fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        let layout = Layout::open(&self.path)?;
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        let layout = self.open(opts, false)?;
         let top = self.resolve(&layout)?;
         Ok(Box::new(LayoutSource { layout, top }))
     }
 
-    fn destination(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
         // Made by the first write: a copy that fails first leaves no layout.
-        let layout = Layout::open_for_writing(&self.path)?;
+        let layout = Layout::open_for_writing(&self.path)?
+            .with_shared_blobs(opts.dest_shared_blob_dir.as_deref());
         // An index.json that does not parse (or is missing from a layout
         // made) fails the copy here, before blobs go in that it could
         // never name. Once a process: a sync's copies into one layout
@@ -366,8 +376,8 @@ impl ImageReference for OciRef {
         self.name.clone()
     }
 
-    fn delete(&self, _opts: &TransportOptions) -> Result<()> {
-        let layout = Layout::open(&self.path)?;
+    fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        let layout = self.open(opts, false)?;
         match &self.name {
             Some(n) => layout.remove_ref(n),
             None => Err(Error::new(format!(
@@ -399,7 +409,7 @@ impl ImageReference for OciRef {
         }
     }
 
-    fn current_digest(&self, _opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
+    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         // Nothing there yet, or a layout a killed first write left half
         // made (no oci-layout): the next write makes it.
         if !self.path.join("index.json").exists() || !self.path.join("oci-layout").exists() {
@@ -413,7 +423,7 @@ impl ImageReference for OciRef {
                 return Ok(None);
             }
         }
-        let layout = Layout::open(&self.path)?;
+        let layout = self.open(opts, dest)?;
         match self.resolve(&layout) {
             Ok(d) => Ok(Some(d.digest)),
             Err(e) if e.kind() == crate::error::Kind::NotFound => Ok(None),
@@ -429,8 +439,8 @@ impl ImageReference for OciRef {
         }))
     }
 
-    fn all_images(&self, _opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        let layout = Layout::open(&self.path)?;
+    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        let layout = self.open(opts, false)?;
         let index = layout.read_index()?;
         check_unique_names(&index).with_context(|| self.to_string())?;
         let mut out: Vec<Box<dyn ImageReference>> = Vec::new();
