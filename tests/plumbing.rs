@@ -2228,24 +2228,17 @@ fn blob_names_are_synced_once_before_index_json_names_them() {
     {
         set_modes(mode);
         let dst = t.path().join(format!("dst{i}"));
-        let trace = t.path().join(format!("trace{i}"));
-        let out = Command::new("strace")
-            .args(["-f", "-y", "-qq", "-o"])
-            .arg(&trace)
-            .args([
+        let trace = traced(
+            &t.path().join(format!("trace{i}")),
+            &[
+                "-y",
                 "-e",
                 "trace=fsync,fdatasync,rename,renameat,renameat2,link,linkat",
-            ])
-            .arg(env!("CARGO_BIN_EXE_lade"))
-            .args(args)
-            .arg(format!("oci:{}", src.display()))
-            .arg(format!("oci:{}", dst.display()))
-            .env("LADE_BLOB_CACHE", "off")
-            .env_remove("LADE_STORE")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        let trace = fs::read_to_string(&trace).unwrap();
+            ],
+            &args,
+            &src,
+            &dst,
+        );
         let (blob_renames, dir_syncs, index_renames) = check_sync_order(&trace, mode == 0o644);
         assert_eq!(
             blob_renames, 40,
@@ -2259,6 +2252,25 @@ fn blob_names_are_synced_once_before_index_json_names_them() {
         assert_eq!(ok_str(store_cmd(&dst).arg("ls-refs")).lines().count(), 20);
         ok(store_cmd(&dst).arg("fsck"));
     }
+}
+
+/// Run `lade ARGS oci:SRC oci:DST` under `strace -f` with `opts` (its
+/// output in `file`), which must succeed; the trace.
+fn traced(file: &Path, opts: &[&str], args: &[&str], src: &Path, dst: &Path) -> String {
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-o"])
+        .arg(file)
+        .args(opts)
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .args(args)
+        .arg(format!("oci:{}", src.display()))
+        .arg(format!("oci:{}", dst.display()))
+        .env("LADE_BLOB_CACHE", "off")
+        .env_remove("LADE_STORE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    fs::read_to_string(file).unwrap()
 }
 
 /// Walks an `strace -f -y` trace of one lade run: every rename into
@@ -2805,21 +2817,13 @@ fn a_sync_into_a_layout_reads_its_index_once() {
     ok(lade()
         .args(["copy", "-q", &fix("tiny-docker20.tar")])
         .arg(format!("oci:{}:old", dst.display())));
-    let trace = t.path().join("trace");
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-o"])
-        .arg(&trace)
-        .args(["-e", "trace=open,openat"])
-        .arg(env!("CARGO_BIN_EXE_lade"))
-        .args(["sync", "-q"])
-        .arg(format!("oci:{}", src.display()))
-        .arg(format!("oci:{}", dst.display()))
-        .env("LADE_BLOB_CACHE", "off")
-        .env_remove("LADE_STORE")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let trace = fs::read_to_string(&trace).unwrap();
+    let trace = traced(
+        &t.path().join("trace"),
+        &["-e", "trace=open,openat"],
+        &["sync", "-q"],
+        &src,
+        &dst,
+    );
     let index = format!("\"{}\"", dst.join("index.json").display());
     // (its reads open it O_NOFOLLOW: once to learn the names, once under
     // the lock to change it; the check between made a third)

@@ -95,6 +95,21 @@ fn named_entry(layout: &Layout, name: &str) -> Option<Option<Descriptor>> {
 /// index read, which is dropped).
 type Names = HashMap<String, Option<Box<Descriptor>>>;
 
+/// Layouts whose index.json this process has read whole and found
+/// sound, for [`OciRef::destination`]'s check: an index.json that does
+/// not parse (or is missing from a layout made) fails a copy before blobs
+/// go in that it could never name. Once a process: a sync's copies into
+/// one layout would read it again for each image (the commit reads it
+/// anyway), and a sync that learned the layout's names has read it.
+fn checked() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static CHECKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    CHECKED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn index_checked(root: &Path) -> bool {
+    checked().iter().any(|p| p == root)
+}
+
 /// The names of sync destinations, by path, as [`OciRef::learn_tags`]
 /// found them.
 type Learned = Option<HashMap<PathBuf, Arc<Names>>>;
@@ -348,26 +363,10 @@ impl ImageReference for OciRef {
         // Made by the first write: a copy that fails first leaves no layout.
         let layout = Layout::open_for_writing(&self.path)?
             .with_shared_blobs(opts.dest_shared_blob_dir.as_deref());
-        // An index.json that does not parse (or is missing from a layout
-        // made) fails the copy here, before blobs go in that it could
-        // never name. Once a process: a sync's copies into one layout
-        // would read it again for each image (the commit reads it anyway).
-        static CHECKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+        // (index.json sound before blobs go in: see [`checked`])
         let root = layout.root();
-        let checked = || CHECKED.lock().unwrap_or_else(|e| e.into_inner());
-        // (A sync that learned names from the layout has read it whole:
-        // in one of 250,000 refs, that read again was 100 MB more at the
-        // peak, and half the time of a sync of one image. None learned is
-        // an index.json missing or naming nothing, cheap to read.)
-        let learned_here = || {
-            learned()
-                .as_ref()
-                .and_then(|l| l.get(&self.path))
-                .is_some_and(|names| !names.is_empty())
-        };
         if (root.join(INDEX_FILE).exists() || root.join(LAYOUT_FILE).exists())
-            && !checked().iter().any(|p| p == root)
-            && !learned_here()
+            && !index_checked(root)
         {
             layout.read_index()?;
             checked().push(root.to_path_buf());
@@ -411,7 +410,16 @@ impl ImageReference for OciRef {
         // (none in a layout not made yet)
         let names = match self.path.join(INDEX_FILE).exists() {
             false => Some(Arc::default()),
-            true => Layout::open(&self.path).ok().and_then(|l| known_names(&l)),
+            true => {
+                let names = Layout::open(&self.path).ok().and_then(|l| known_names(&l));
+                // (read whole: the destination's check need not read it
+                // again, which in a layout of 250,000 refs was 100 MB more
+                // at the peak and half the time of a sync of one image)
+                if names.is_some() && !index_checked(&self.path) {
+                    checked().push(self.path.clone());
+                }
+                names
+            }
         };
         if let Some(names) = names {
             learned()
