@@ -11,7 +11,7 @@ use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutAr
 use crate::error::{Error, Result};
 use crate::model::reference::{DEFAULT_API_HOST, LEGACY_DEFAULT_DOMAIN};
 use crate::model::DockerRef;
-use crate::transport::registry::auth::{forget_login, save_login};
+use crate::transport::registry::auth::{forget_login, save_login, CredsFrom};
 use crate::transport::registry::client::Client;
 use crate::transport::registry::{RegistryOptions, RegistryRef, Retries};
 use crate::transport::{self, TransportOptions};
@@ -297,12 +297,13 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
             let from = crate::transport::registry::auth::find_creds(registry, path, &opts)
                 .ok()
                 .filter(|(c, _)| c.is_some())
-                .map(|(_, from)| match from.split_once('\n') {
-                    Some((file, _)) => format!(
-                        "; lade still reads credentials for it from {file}, which logout \
-                         does not change (as skopeo's does not)"
+                .map(|(_, from)| match from {
+                    CredsFrom::File { file, .. } => format!(
+                        "; lade still reads credentials for it from {}, which logout \
+                         does not change (as skopeo's does not)",
+                        file.display()
                     ),
-                    None => format!("; lade still reads credentials for it from {from}"),
+                    from => format!("; lade still reads credentials for it from {from}"),
                 })
                 .unwrap_or_default();
             return Err(Error::not_found(format!(

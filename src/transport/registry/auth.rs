@@ -395,6 +395,39 @@ fn keys_for(host: &str) -> Vec<String> {
     v
 }
 
+/// Where credentials came from: tells clients apart without holding
+/// secrets (repositories whose credentials come from one place share one).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CredsFrom {
+    /// None found (or `--no-creds`).
+    #[default]
+    Nowhere,
+    /// `--registry-token`.
+    Token,
+    /// `--creds` (or `--username`/`--password`).
+    Option,
+    /// A credential helper: registries.conf's, or an auth file's
+    /// `credHelpers` entry for the registry.
+    Helper(String),
+    /// An auth file's `credsStore`.
+    Store(String),
+    /// An auth file, under this key of `auths`.
+    File { file: PathBuf, key: String },
+}
+
+impl std::fmt::Display for CredsFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredsFrom::Nowhere => f.write_str("nowhere"),
+            CredsFrom::Token => f.write_str("--registry-token"),
+            CredsFrom::Option => f.write_str("--creds"),
+            CredsFrom::Helper(h) => write!(f, "credential helper docker-credential-{h}"),
+            CredsFrom::Store(s) => write!(f, "credential store docker-credential-{s}"),
+            CredsFrom::File { file, key } => write!(f, "{} ({key})", file.display()),
+        }
+    }
+}
+
 /// Credentials for repository `path` of `host` (or the registry as a
 /// whole): the command line's, else those of the first credential
 /// helper registries.conf names that has some (by default, and for its
@@ -408,15 +441,15 @@ pub fn find_creds(
     host: &str,
     path: Option<&str>,
     opts: &RegistryOptions,
-) -> Result<(Option<Creds>, String)> {
+) -> Result<(Option<Creds>, CredsFrom)> {
     if let Some(t) = &opts.registry_token {
-        return Ok((Some(Creds::Token(t.clone())), "token".into()));
+        return Ok((Some(Creds::Token(t.clone())), CredsFrom::Token));
     }
     if let Some(c) = &opts.creds {
-        return Ok((Some(Creds::parse(c)?), "creds".into()));
+        return Ok((Some(Creds::parse(c)?), CredsFrom::Option));
     }
     if opts.no_creds {
-        return Ok((None, String::new()));
+        return Ok((None, CredsFrom::Nowhere));
     }
     let mut failed = None;
     for helper in super::conf::get()?.credential_helpers() {
@@ -424,7 +457,7 @@ pub fn find_creds(
             creds_in_files(host, path, opts)
         } else {
             // Helpers keep credentials per registry, never per namespace.
-            helper_get(&helper, host).map(|c| c.map(|c| (c, format!("helper {helper}"))))
+            helper_get(&helper, host).map(|c| c.map(|c| (c, CredsFrom::Helper(helper.clone()))))
         };
         match found {
             Ok(Some(c)) => return Ok((Some(c.0), c.1)),
@@ -436,7 +469,7 @@ pub fn find_creds(
     }
     match failed {
         Some(e) => Err(e),
-        None => Ok((None, String::new())),
+        None => Ok((None, CredsFrom::Nowhere)),
     }
 }
 
@@ -445,7 +478,7 @@ fn creds_in_files(
     host: &str,
     path: Option<&str>,
     opts: &RegistryOptions,
-) -> Result<Option<(Creds, String)>> {
+) -> Result<Option<(Creds, CredsFrom)>> {
     let named = named_auth_file(opts).is_some();
     for f in auth_files(opts) {
         let text = match crate::fsutil::read_settings_file(&f, crate::fsutil::SETTINGS_MAX) {
@@ -459,18 +492,33 @@ fn creds_in_files(
         };
         let v: Value = serde_json::from_slice(&text)
             .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
-        if let Some((c, key)) = creds_in(&v, host, path).map_err(|e| e.context(f.display()))? {
-            return Ok(Some((c, format!("{}\n{key}", f.display()))));
+        if let Some((c, from)) = creds_in(&v, host, path).map_err(|e| e.context(f.display()))? {
+            return Ok(Some((
+                c,
+                match from {
+                    Found::Key(key) => CredsFrom::File { file: f, key },
+                    Found::Elsewhere(from) => from,
+                },
+            )));
         }
     }
     Ok(None)
 }
 
+/// Where an auth file's credentials are.
+enum Found {
+    /// Under this key of `auths`.
+    Key(String),
+    /// With the helper or store the file names.
+    Elsewhere(CredsFrom),
+}
+
 /// The credentials `v` holds for `path` of `host`, and the key they
-/// were found under.
-fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, String)>> {
+/// were found under (or the helper that had them).
+fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, Found)>> {
     if let Some(helper) = registry_helper(v, host) {
-        return Ok(helper_get(helper, host)?.map(|c| (c, format!("helper {helper}"))));
+        let from = Found::Elsewhere(CredsFrom::Helper(helper.to_string()));
+        return Ok(helper_get(helper, host)?.map(|c| (c, from)));
     }
     let scoped = scoped_keys(host, path);
     let auths = v.get("auths").and_then(Value::as_object);
@@ -489,7 +537,7 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
             })
     });
     if let Some((key, entry)) = entry {
-        let found = |c: Creds| Ok(Some((c, key.clone())));
+        let found = |c: Creds| Ok(Some((c, Found::Key(key.clone()))));
         let token = entry
             .get("identitytoken")
             .and_then(Value::as_str)
@@ -516,7 +564,8 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
         }
     }
     if let Some(store) = v.get("credsStore").and_then(Value::as_str) {
-        return Ok(helper_get(store, host)?.map(|c| (c, format!("store {store}"))));
+        let from = Found::Elsewhere(CredsFrom::Store(store.to_string()));
+        return Ok(helper_get(store, host)?.map(|c| (c, from)));
     }
     Ok(None)
 }
@@ -1073,7 +1122,7 @@ mod tests {
     fn auth_entries() {
         let v = json!({"auths": {"https://reg.example:5000": {"auth": b64("u:p:w")}}});
         match creds_in(&v, "reg.example:5000", Some("a/b")).unwrap() {
-            Some((Creds::Basic { user, pass }, key)) => {
+            Some((Creds::Basic { user, pass }, Found::Key(key))) => {
                 assert_eq!((user.as_str(), pass.as_str()), ("u", "p:w"));
                 assert_eq!(key, "https://reg.example:5000");
             }

@@ -229,7 +229,7 @@ impl RegistryRef {
         // ones share a client.
         let (creds, from) = auth::find_creds(&self.r.domain, Some(&self.r.path), opts)?;
         let by_creds = BY_CREDS.get_or_init(Default::default);
-        let key = format!("{}\n{opts:?}\n{from}", self.r.domain);
+        let key = format!("{}\n{opts:?}\n{from:?}", self.r.domain);
         // A registry that could not be reached (after --retry-times) is not
         // tried again for each image of a sync: its error stands.
         static FAILED: OnceLock<Mutex<HashMap<String, Error>>> = OnceLock::new();
