@@ -206,7 +206,7 @@ _lade() {
     case "${cmd}" in
         lade__subcmd__copy)
             case "${prev}" in
-                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-shared-blob-dir|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-shared-blob-dir|--src-tls-verify|--src-username|--store|--tmpdir|--with-referrers|-f) ;;
+                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-shared-blob-dir|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-shared-blob-dir|--src-tls-verify|--src-username|--store|--tmpdir|--user-agent-prefix|--with-referrers|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -222,7 +222,7 @@ _lade() {
             ;;
         lade__subcmd__sync)
             case "${prev}" in
-                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--with-referrers|-d|-f|-j|-s) ;;
+                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--user-agent-prefix|--with-referrers|-d|-f|-j|-s) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -238,7 +238,7 @@ _lade() {
             ;;
         lade__subcmd__inspect)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--username|-f) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -254,7 +254,7 @@ _lade() {
             ;;
         lade__subcmd__list__subcmd__tags)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -270,7 +270,7 @@ _lade() {
             ;;
         lade__subcmd__delete)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -286,7 +286,7 @@ _lade() {
             ;;
         lade__subcmd__unpack)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -303,7 +303,7 @@ _lade() {
     esac
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +333,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -353,7 +357,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,6 +387,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -403,7 +411,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +445,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -457,7 +469,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -487,6 +499,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -507,7 +523,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,6 +561,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -565,7 +585,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,6 +731,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -731,7 +755,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -797,6 +821,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -817,7 +845,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -847,6 +875,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -867,7 +899,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -901,6 +933,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -921,7 +957,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -952,6 +988,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1283,7 +1323,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1361,6 +1401,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1381,7 +1425,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1443,6 +1487,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1463,7 +1511,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1517,6 +1565,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1537,7 +1589,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1571,6 +1623,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1591,7 +1647,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1618,6 +1674,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1641,7 +1701,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1671,6 +1731,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1691,7 +1755,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,6 +1905,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1861,7 +1929,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1891,6 +1959,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1911,7 +1983,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1977,6 +2049,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --override-os)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1997,7 +2073,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2024,6 +2100,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2047,7 +2127,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2074,6 +2154,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lade_global_optspecs
-    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries-d= override-os= override-arch= override-variant= h/help V/version
+    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries-d= require-signed user-agent-prefix= override-os= override-arch= override-variant= h/help V/version
 end
 
 function __fish_lade_needs_command
@@ -31,11 +31,13 @@ complete -c lade -n "__fish_lade_needs_command" -l tmpdir -d 'Put temp files out
 complete -c lade -n "__fish_lade_needs_command" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_needs_command" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_needs_command" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_needs_command" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_needs_command" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_needs_command" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
@@ -106,6 +108,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l tmpdir -d 'Put temp f
 complete -c lade -n "__fish_lade_using_subcommand copy" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand copy" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -122,6 +125,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'dock
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
 dir\t'A directory holding dir: images (NAME:TAG directories), at any depth'
@@ -169,6 +173,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l tmpdir -d 'Put temp f
 complete -c lade -n "__fish_lade_using_subcommand sync" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand sync" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -183,6 +188,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'dock
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l shared-blob-dir -d 'An oci: image\'s blobs are in DIR (DIR/ALG/HEX), which layouts share, not in its blobs/' -r -F
@@ -203,6 +209,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l tmpdir -d 'Put tem
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -213,6 +220,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -s n -l no-tags -d 'd
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
 docker\t''"
@@ -223,11 +231,13 @@ complete -c lade -n "__fish_lade_using_subcommand convert" -l tmpdir -d 'Put tem
 complete -c lade -n "__fish_lade_using_subcommand convert" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand convert" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand convert" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand convert" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole; the OCI empty type\'s content {}); an invalid one is not stored. Other types are refused (exit 2)' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -236,6 +246,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -l tmpdir -d 'Put
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -245,6 +256,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -252,12 +264,14 @@ complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l tmpdir -d 'Put te
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -265,12 +279,14 @@ complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l tmpdir -d 'Pu
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -279,12 +295,14 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -l tmpdir -d 'Put 
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -292,12 +310,14 @@ complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l tmpdir -d 'Put tem
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -305,11 +325,13 @@ complete -c lade -n "__fish_lade_using_subcommand tag" -l tmpdir -d 'Put temp fi
 complete -c lade -n "__fish_lade_using_subcommand tag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand tag" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand tag" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand tag" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -317,11 +339,13 @@ complete -c lade -n "__fish_lade_using_subcommand untag" -l tmpdir -d 'Put temp 
 complete -c lade -n "__fish_lade_using_subcommand untag" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand untag" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand untag" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand untag" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -329,12 +353,14 @@ complete -c lade -n "__fish_lade_using_subcommand fsck" -l tmpdir -d 'Put temp f
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within this many seconds' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -343,12 +369,14 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -l tmpdir -d 'Put temp fil
 complete -c lade -n "__fish_lade_using_subcommand gc" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand gc" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand gc" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -356,11 +384,13 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l tmpdir -d 
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
@@ -378,12 +408,14 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tmpdir -d 'Put t
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l shared-blob-dir -d 'An oci: image\'s blobs are in DIR (DIR/ALG/HEX), which layouts share (delete removes the ref; the blobs stay, there as in blobs/)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
@@ -402,12 +434,14 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l tmpdir -d 'Put temp
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
@@ -421,6 +455,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l tmpdir -d 'Put temp 
 complete -c lade -n "__fish_lade_using_subcommand login" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -429,6 +464,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used: FILE`, or the credential helper)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -r -f -a "true\t''
@@ -439,12 +475,14 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -l tmpdir -d 'Put temp
 complete -c lade -n "__fish_lade_using_subcommand logout" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand logout" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -452,12 +490,14 @@ complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l tmpdir -d 'Pu
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
@@ -476,6 +516,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l tmpdir -d 'Put temp
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l registries-conf -d 'Read registry settings (mirrors, insecure and blocked registries, credential helpers) from FILE [default: $CONTAINERS_REGISTRIES_CONF, else ~/.config/containers/registries.conf, else /etc/containers/registries.conf]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l policy -d 'skopeo\'s signature policy (containers-policy.json) for copy and sync: lade checks no signatures, so it takes a FILE that accepts anything (insecureAcceptAnything throughout) and refuses, before copying, one that asks for more (exit 3); --insecure-policy wins' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l registries.d -d 'skopeo\'s registries.d (containers-registries.d): taken, for its command lines; lade keeps signatures as tags and referrers (--with-referrers), so copy, sync and delete warn of the lookaside storage a *.yaml in DIR sets, which they neither read nor write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l user-agent-prefix -d 'Send registries the User-Agent "PREFIX lade/VERSION" (printable ASCII) [default: lade/VERSION]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
@@ -485,6 +526,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Prin
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'

@@ -143,6 +143,16 @@ pub struct GlobalArgs {
     /// storage a *.yaml in DIR sets, which they neither read nor write
     #[arg(long = "registries.d", global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub registries_d: Option<PathBuf>,
+    /// skopeo's: require every image copied to be signed. lade verifies
+    /// no signatures, so copy and sync refuse it before copying anything
+    /// (exit 3); with --insecure-policy, a usage error
+    #[arg(long, global = true, conflicts_with = "insecure_policy", help_heading = GLOBAL)]
+    pub require_signed: bool,
+    /// Send registries the User-Agent "PREFIX lade/VERSION" (printable
+    /// ASCII) [default: lade/VERSION]
+    #[arg(long, global = true, value_name = "PREFIX", value_parser = user_agent_prefix,
+          help_heading = GLOBAL)]
+    pub user_agent_prefix: Option<String>,
     /// For multi-platform images (copy, inspect, sync --multi-arch system,
     /// unpack): the OS to pick [default: this machine's]
     #[arg(long, global = true, value_name = "OS", help_heading = GLOBAL)]
@@ -153,6 +163,15 @@ pub struct GlobalArgs {
     /// For multi-platform images: the architecture variant to pick
     #[arg(long, global = true, value_name = "VARIANT", help_heading = GLOBAL)]
     pub override_variant: Option<String>,
+}
+
+/// `--user-agent-prefix`: it goes into a header, so printable ASCII only.
+fn user_agent_prefix(s: &str) -> Result<String, String> {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) && !s.trim().is_empty() {
+        Ok(s.to_string())
+    } else {
+        Err("a User-Agent prefix is printable ASCII (it goes in a header)".into())
+    }
 }
 
 /// The help heading of the options every command takes, before or after

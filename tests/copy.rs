@@ -981,6 +981,48 @@ fn a_dumb_terminal_gets_lines_not_bars() {
 /// refused before anything is written (exit 3, naming the scope and the
 /// requirement), where skopeo refuses the unsigned image too;
 /// --insecure-policy wins; commands that write nothing do not read it.
+/// `--require-signed` (skopeo's): lade verifies no signatures, so copy and
+/// sync refuse it before writing anything (exit 3), rather than copy as
+/// if the images had been verified; with --insecure-policy it is a usage
+/// error, as in skopeo; inspect does not read it.
+#[test]
+fn require_signed_is_refused_before_anything_is_copied() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let a = t.path().join("a");
+    let err = fails_with(
+        lade().args(["--require-signed", "copy", "-q", &src, &oci(&a, "x")]),
+        3,
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--require-signed"), "{err}");
+    assert!(!a.exists());
+    let err = fails_with(
+        lade()
+            .args(["sync", "--require-signed", &src])
+            .arg(format!("oci:{}", a.display())),
+        3,
+    );
+    assert!(err.contains("--require-signed"), "{err}");
+    assert!(!a.exists());
+    let err = fails_with(
+        lade().args([
+            "--require-signed",
+            "--insecure-policy",
+            "copy",
+            &src,
+            &oci(&a, "x"),
+        ]),
+        2,
+    );
+    assert!(err.contains("--insecure-policy"), "{err}");
+    assert!(!a.exists());
+    ok(lade().args(["--require-signed", "inspect", &src]));
+}
+
 #[test]
 fn policy_files_that_accept_anything_are_taken_others_refused() {
     let t = tempdir();

@@ -4239,6 +4239,69 @@ fn open_uploads(repo: &str) -> usize {
     })
 }
 
+/// `--user-agent-prefix PREFIX` (skopeo's): every registry request says
+/// "PREFIX lade/VERSION"; without it, "lade/VERSION". A prefix that
+/// cannot be a header value is a usage error.
+#[test]
+fn user_agent_prefix_goes_before_lades_own() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src = big_layout(&t.path().join("src"), 4096);
+    let agents = Arc::new(Mutex::new(Vec::<String>::new()));
+    let a = agents.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        let ua = req.headers.get("user-agent").cloned().unwrap_or_default();
+        a.lock().unwrap().push(ua);
+        Action::Forward { cut_body_at: None }
+    });
+    let repo = unique("ua/a");
+    let own = format!("lade/{}", env!("CARGO_PKG_VERSION"));
+    let seen = || std::mem::take(&mut *agents.lock().unwrap());
+    ok(lade().args([
+        "--user-agent-prefix",
+        "ci-job/7 (nightly)",
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{proxy}/{repo}:1"),
+    ]));
+    let got = seen();
+    assert!(got.len() > 3, "{got:?}");
+    let want = format!("ci-job/7 (nightly) {own}");
+    assert!(got.iter().all(|u| *u == want), "{got:?}");
+    ok(lade().args([
+        "inspect",
+        "--tls-verify=false",
+        &format!("docker://{proxy}/{repo}:1"),
+        "--user-agent-prefix=mirror-bot",
+    ]));
+    let got = seen();
+    assert!(
+        !got.is_empty() && got.iter().all(|u| *u == format!("mirror-bot {own}")),
+        "{got:?}"
+    );
+    ok(lade().args([
+        "inspect",
+        "--tls-verify=false",
+        &format!("docker://{proxy}/{repo}:1"),
+    ]));
+    let got = seen();
+    assert!(!got.is_empty() && got.iter().all(|u| *u == own), "{got:?}");
+    let err = fails_with(
+        lade().args([
+            "--user-agent-prefix",
+            "a\r\nX-Injected: 1",
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{proxy}/{repo}:1"),
+        ]),
+        2,
+    );
+    assert!(err.contains("--user-agent-prefix"), "{err}");
+    assert!(seen().is_empty());
+}
+
 #[test]
 fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
     let Some(reg) = registry() else { return };

@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         crate::fsutil::end_after(t.limit, t.shown.clone());
     }
     crate::transport::registry::conf::use_path(g.registries_conf.clone());
+    crate::transport::registry::client::use_user_agent_prefix(g.user_agent_prefix.as_deref());
     if g.debug {
         crate::error::set_debug();
     }
@@ -62,6 +63,13 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 /// skopeo's signature options, for the commands that copy images.
 fn signature_options(g: &GlobalArgs) -> Result<()> {
+    if g.require_signed {
+        return Err(Error::new(
+            "--require-signed: lade verifies no signatures, so it copies no image as \
+             verified (check them with cosign or skopeo; signatures kept as tags and \
+             referrers go along with --with-referrers)",
+        ));
+    }
     check_policy(g)?;
     warn_lookaside(g);
     Ok(())

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
@@ -64,6 +64,21 @@ struct AuthState {
     tokens: HashMap<String, (String, Instant)>,
 }
 
+static USER_AGENT: OnceLock<String> = OnceLock::new();
+
+/// `--user-agent-prefix`: registries are sent "PREFIX lade/VERSION".
+pub fn use_user_agent_prefix(prefix: Option<&str>) {
+    let own = concat!("lade/", env!("CARGO_PKG_VERSION"));
+    let _ = USER_AGENT.set(match prefix {
+        Some(p) => format!("{p} {own}"),
+        None => own.to_string(),
+    });
+}
+
+fn user_agent() -> &'static str {
+    USER_AGENT.get_or_init(|| concat!("lade/", env!("CARGO_PKG_VERSION")).to_string())
+}
+
 impl Client {
     /// A client for `host`, pinged (`GET /v2/`) to settle the scheme and
     /// learn how it authenticates.
@@ -83,7 +98,7 @@ impl Client {
             .proxy(None)
             .max_redirects(0)
             .accept_encoding(ureq::config::AutoHeaderValue::None)
-            .user_agent(concat!("lade/", env!("CARGO_PKG_VERSION")))
+            .user_agent(user_agent())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
             // A registry that goes silent midway (a stalled blob) fails
