@@ -1511,7 +1511,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -v -h --username --password --password-stdin --authfile --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-u -p -v -h --username --password --password-stdin --authfile --compat-auth-file --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,6 +1534,10 @@ _lade() {
                     return 0
                     ;;
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compat-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1589,13 +1593,17 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --compat-auth-file --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --authfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compat-auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -446,6 +446,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l compat-auth-file -d 'Write the credentials into FILE alone, in Docker\'s config.json form (keyed by registry, docker.io as Docker keys it; no namespace), keeping what else it holds; --get-login reads FILE alone' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -467,6 +468,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d '
 complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l compat-auth-file -d 'Remove the credentials from FILE alone, a Docker config.json (see lade login --compat-auth-file)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -r -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F

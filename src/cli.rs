@@ -1341,6 +1341,11 @@ pub struct LoginArgs {
     /// The auth file to write
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+    /// Write the credentials into FILE alone, in Docker's config.json form
+    /// (keyed by registry, docker.io as Docker keys it; no namespace),
+    /// keeping what else it holds; --get-login reads FILE alone
+    #[arg(long, value_name = "FILE", conflicts_with = "authfile")]
+    pub compat_auth_file: Option<PathBuf>,
     /// Verify TLS [default: true]; false also allows plain HTTP
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
@@ -1370,6 +1375,10 @@ pub struct LogoutArgs {
     /// The auth file to edit
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
+    /// Remove the credentials from FILE alone, a Docker config.json (see
+    /// lade login --compat-auth-file)
+    #[arg(long, value_name = "FILE", conflicts_with = "authfile")]
+    pub compat_auth_file: Option<PathBuf>,
     /// Taken for skopeo's command lines, and unused: logout asks no
     /// registry
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,

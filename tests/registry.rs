@@ -5049,6 +5049,126 @@ fn logout_of_a_file_that_is_no_auth_file_fails() {
 /// does not change (docker login's ~/.docker/config.json): not logged in
 /// (exit 1), and the error names that file, left as it was; before, it
 /// named only the auth file, while login --get-login found the user.
+/// `login --compat-auth-file FILE` (skopeo's): the credentials go into
+/// FILE in Docker's config.json form (under the registry's key;
+/// docker.io's is `https://index.docker.io/v1/`) and nowhere else: not
+/// the default auth file, not $REGISTRY_AUTH_FILE. What else FILE holds
+/// stays. skopeo reads them from it; `logout --compat-auth-file FILE`
+/// takes them out again. A namespace (Docker keys by registry) and
+/// --authfile beside it are usage errors.
+#[test]
+fn compat_auth_file_login_logout() {
+    let Some(_) = registry() else { return };
+    if !require_tool("docker-registry")
+        || !require_tool("htpasswd")
+        || !require_tool("openssl")
+        || !require_tool("skopeo")
+    {
+        return;
+    }
+    let t = tempdir();
+    let (reg, cert_dir) = secure_registry(t.path());
+    let cd = cert_dir.to_str().unwrap();
+    let cfg = t.path().join("docker/config.json");
+    fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let before = json!({
+        "auths": {"other.example": {"auth": b64std(b"o:p")}},
+        "psFormat": "table {{.ID}}",
+        "credHelpers": {"helped.example": "nope"},
+    });
+    fs::write(&cfg, before.to_string()).unwrap();
+    let run_dir = t.path().join("run");
+    fs::create_dir_all(&run_dir).unwrap();
+    let env_file = t.path().join("env-auth.json");
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.env("XDG_RUNTIME_DIR", &run_dir)
+            .env("REGISTRY_AUTH_FILE", &env_file)
+            .args(args)
+            .arg("--compat-auth-file")
+            .arg(&cfg);
+        c
+    };
+    let login = |target: &str| {
+        run_with_input(
+            with(&[
+                "login",
+                "-v",
+                "-u",
+                "alice",
+                "--password-stdin",
+                "--cert-dir",
+                cd,
+            ])
+            .arg(target),
+            b"s3cret\n",
+        )
+    };
+    let o = login(&reg.addr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!("Used: {}", cfg.display())),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&fs::read(&cfg).unwrap());
+    assert_eq!(
+        v["auths"][&reg.addr]["auth"],
+        b64std(b"alice:s3cret"),
+        "{v}"
+    );
+    assert_eq!(
+        v["auths"]["other.example"],
+        before["auths"]["other.example"]
+    );
+    assert_eq!(v["psFormat"], before["psFormat"]);
+    assert_eq!(v["credHelpers"], before["credHelpers"]);
+    assert!(!env_file.exists() && !run_dir.join("containers").exists());
+    assert_get_login_both(&cfg, &reg.addr, "alice");
+    assert_eq!(
+        ok_str(&mut with(&["login", "--get-login", &reg.addr])),
+        "alice"
+    );
+
+    let text = fs::read_to_string(&cfg).unwrap();
+    let o = login(&format!("{}/team", reg.addr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("namespace"), "{err}");
+    let err = fails_with(
+        with(&["login", "--get-login", "--authfile"])
+            .arg(&env_file)
+            .arg(&reg.addr),
+        2,
+    );
+    assert!(err.contains("--authfile"), "{err}");
+    assert_eq!(fs::read_to_string(&cfg).unwrap(), text);
+
+    ok(&mut with(&["logout", &reg.addr]));
+    let v = json(&fs::read(&cfg).unwrap());
+    assert!(v["auths"].get(&reg.addr).is_none(), "{v}");
+    assert_eq!(
+        v["auths"]["other.example"],
+        before["auths"]["other.example"]
+    );
+    assert_eq!(v["psFormat"], before["psFormat"]);
+    fails_with(&mut with(&["login", "--get-login", &reg.addr]), 1);
+
+    // Docker Hub is keyed as Docker keys it (no request is made here).
+    fs::write(
+        &cfg,
+        json!({"auths": {"https://index.docker.io/v1/": {"auth": b64std(b"hub:x")}}}).to_string(),
+    )
+    .unwrap();
+    assert_eq!(
+        ok_str(&mut with(&["login", "--get-login", "docker.io"])),
+        "hub"
+    );
+    ok(&mut with(&["logout", "docker.io"]));
+    let v = json(&fs::read(&cfg).unwrap());
+    assert_eq!(v["auths"], json!({}), "{v}");
+}
+
 #[test]
 fn logout_names_the_docker_config_it_leaves() {
     let t = tempdir();

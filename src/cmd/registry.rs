@@ -11,7 +11,9 @@ use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutAr
 use crate::error::{Error, Result};
 use crate::model::reference::{DEFAULT_API_HOST, LEGACY_DEFAULT_DOMAIN};
 use crate::model::DockerRef;
-use crate::transport::registry::auth::{forget_login, save_login, CredsFrom};
+use crate::transport::registry::auth::{
+    forget_login, remove_login, save_login, store_login_compat, CredsFrom,
+};
 use crate::transport::registry::client::Client;
 use crate::transport::registry::{RegistryOptions, RegistryRef, Retries};
 use crate::transport::{self, TransportOptions};
@@ -178,7 +180,7 @@ fn registry_host(s: &str) -> Result<(String, String)> {
 /// for `key` (a registry, or a namespace of it), on stdout.
 fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
     let opts = RegistryOptions {
-        authfile: a.authfile.clone(),
+        authfile: a.compat_auth_file.clone().or_else(|| a.authfile.clone()),
         ..Default::default()
     };
     let not_in = || Error::not_found(format!("not logged in to {key}"));
@@ -218,8 +220,21 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+/// `--compat-auth-file`: Docker's config.json keys credentials by
+/// registry.
+fn compat_key(file: Option<&std::path::PathBuf>, key: &str) -> Result<()> {
+    match file {
+        Some(_) if key.contains('/') => Err(Error::usage(format!(
+            "{key}: --compat-auth-file keeps credentials as Docker does, per registry, \
+             not for a namespace; name the registry"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub fn login(a: LoginArgs) -> Result<i32> {
     let (host, key) = registry_host(&a.registry)?;
+    compat_key(a.compat_auth_file.as_ref(), &key)?;
     if a.get_login {
         return get_login(&a, &host, &key);
     }
@@ -265,7 +280,10 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
-    let place = save_login(&opts, &key, &user, &pass)?;
+    let place = match &a.compat_auth_file {
+        Some(f) => store_login_compat(f, &key, &user, &pass)?,
+        None => save_login(&opts, &key, &user, &pass)?,
+    };
     if a.verbose {
         eprintln!("Used: {place}");
     }
@@ -275,7 +293,7 @@ pub fn login(a: LoginArgs) -> Result<i32> {
 
 pub fn logout(a: LogoutArgs) -> Result<i32> {
     let opts = RegistryOptions {
-        authfile: a.authfile.clone(),
+        authfile: a.compat_auth_file.clone().or_else(|| a.authfile.clone()),
         ..Default::default()
     };
     let named = match &a.registry {
@@ -283,7 +301,16 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
         _ => None,
     };
     let host = named.as_ref().map(|(_, key)| key.clone());
-    let (removed, places) = forget_login(&opts, host.as_deref())?;
+    if let Some(h) = &host {
+        compat_key(a.compat_auth_file.as_ref(), h)?;
+    }
+    let (removed, places) = match &a.compat_auth_file {
+        Some(f) => (
+            remove_login(f, host.as_deref())?,
+            vec![f.display().to_string()],
+        ),
+        None => forget_login(&opts, host.as_deref())?,
+    };
     match &host {
         Some(h) if removed => eprintln!("Removed login credentials for {h}"),
         // A negative answer, as the store's lookups give; naming the file

@@ -937,11 +937,41 @@ fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
 /// file names for it, else in the file. Where it went: the helper's
 /// program or the file's path.
 pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
-    with_auth_lock(path, true, || store_login_locked(path, host, user, pass))
+    with_auth_lock(path, true, || {
+        store_login_locked(path, host, user, pass, false)
+    })
 }
 
-fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
+/// `login --compat-auth-file`: store the credentials for registry `host`
+/// in `path` alone, as Docker keeps them in its config.json: under the
+/// registry's one key (docker.io's `https://index.docker.io/v1/`), the
+/// file's other keys for it removed; or with the credential helper the
+/// file names for it.
+pub fn store_login_compat(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
+    with_auth_lock(path, true, || {
+        store_login_locked(path, host, user, pass, true)
+    })
+}
+
+fn store_login_locked(
+    path: &Path,
+    host: &str,
+    user: &str,
+    pass: &str,
+    compat: bool,
+) -> Result<String> {
     let mut v = read_file_json(path)?;
+    // The keys of `auths` this login replaces.
+    let replaced = if compat {
+        keys_for(host)
+    } else {
+        vec![host.to_string()]
+    };
+    let entry = if compat && host == "docker.io" {
+        "https://index.docker.io/v1/"
+    } else {
+        host
+    };
     if let Some(helper) = helper_for(&v, host) {
         // Helpers keep one secret per registry, and are asked by registry.
         if host.contains('/') {
@@ -955,7 +985,11 @@ fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result
         let stale = v
             .get_mut("auths")
             .and_then(Value::as_object_mut)
-            .is_some_and(|a| a.remove(host).is_some());
+            .is_some_and(|a| {
+                let n = a.len();
+                a.retain(|k, _| !replaced.contains(k));
+                a.len() != n
+            });
         if stale {
             write_file_json(path, &v)?;
         }
@@ -973,8 +1007,9 @@ fn store_login_locked(path: &Path, host: &str, user: &str, pass: &str) -> Result
             path.display()
         ))
     })?;
+    auths.retain(|k, _| !replaced.contains(k));
     auths.insert(
-        host.to_string(),
+        entry.to_string(),
         json!({ "auth": b64(&format!("{user}:{pass}")) }),
     );
     write_file_json(path, &v)?;
