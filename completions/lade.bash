@@ -33,6 +33,10 @@ _lade() {
                     esac
                 done
                 ;;
+            --manifest-digest)
+                COMPREPLY=($(compgen -W "sha256 sha512" -- "${cur}"))
+                return 0
+                ;;
             --multi-arch)
                 COMPREPLY=($(compgen -W "system all index-only" -- "${cur}"))
                 return 0
@@ -238,7 +242,7 @@ _lade() {
             ;;
         lade__subcmd__inspect)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username|-f) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--manifest-digest|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -585,7 +589,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-force-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1323,7 +1327,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --manifest-digest --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1343,6 +1347,10 @@ _lade() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest-digest)
+                    COMPREPLY=($(compgen -W "sha256 sha512" -- "${cur}"))
                     return 0
                     ;;
                 --creds)

@@ -114,6 +114,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts), each under its own name'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-force-compress-format -d 'skopeo\'s: every layer in --dest-compress-format\'s algorithm, no blob compressed otherwise reused (what lade does with --dest-compress-format alone)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'skopeo\'s: compress every layer (gzip, or --dest-compress-format\'s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-oci-accept-uncompressed-layers -d 'skopeo\'s: layers go into oci: as they are, compressed or not (what lade does without it too)'
@@ -193,6 +194,8 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print h
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l shared-blob-dir -d 'An oci: image\'s blobs are in DIR (DIR/ALG/HEX), which layouts share, not in its blobs/' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s f -l format -d 'Print TEMPLATE filled from the output instead of the JSON (\'{{.Digest}}\', \'{{range .Layers}}{{.}}\\n{{end}}\'; json: the JSON)' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l manifest-digest -d 'The algorithm of the Digest shown, hashing the manifest (or index) bytes, as skopeo\'s (experimental) option [default: the manifest\'s own digest\'s: sha256]' -r -f -a "sha256\t''
+sha512\t''"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r

@@ -786,6 +786,11 @@ pub struct CopyArgs {
     /// skopeo send them (not with --preserve-digests)]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub dest_compress_format: Option<CompressArg>,
+    /// skopeo's: every layer in --dest-compress-format's algorithm, no blob
+    /// compressed otherwise reused (what lade does with
+    /// --dest-compress-format alone)
+    #[arg(long, requires = "dest_compress_format")]
+    pub dest_force_compress_format: bool,
     /// skopeo's: compress every layer (gzip, or --dest-compress-format's)
     #[arg(long, conflicts_with = "dest_decompress")]
     pub dest_compress: bool,
@@ -1022,6 +1027,11 @@ pub struct InspectArgs {
     /// tags (one request per page of a long list)
     #[arg(short = 'n', long)]
     pub no_tags: bool,
+    /// The algorithm of the Digest shown, hashing the manifest (or index)
+    /// bytes, as skopeo's (experimental) option [default: the manifest's
+    /// own digest's: sha256]
+    #[arg(long, value_enum, value_name = "ALGORITHM", conflicts_with_all = ["raw", "config", "all_platforms"])]
+    pub manifest_digest: Option<DigestAlgorithm>,
     #[command(flatten)]
     pub registry: RegistryArgs,
 }
@@ -1037,6 +1047,21 @@ pub struct ConvertArgs {
     /// A store ref: NAME[:TAG] or sha256:HEX
     #[arg(value_name = "REF")]
     pub reference: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DigestAlgorithm {
+    Sha256,
+    Sha512,
+}
+
+impl From<DigestAlgorithm> for crate::model::Algorithm {
+    fn from(a: DigestAlgorithm) -> Self {
+        match a {
+            DigestAlgorithm::Sha256 => crate::model::Algorithm::Sha256,
+            DigestAlgorithm::Sha512 => crate::model::Algorithm::Sha512,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

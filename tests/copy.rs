@@ -1023,6 +1023,73 @@ fn require_signed_is_refused_before_anything_is_copied() {
     ok(lade().args(["--require-signed", "inspect", &src]));
 }
 
+/// skopeo's newer options: `inspect --manifest-digest ALG` shows the
+/// manifest bytes hashed with ALG (openssl agrees); `copy
+/// --dest-force-compress-format` needs --dest-compress-format, and then
+/// writes what that alone writes (every layer in its algorithm).
+#[test]
+fn manifest_digest_and_force_compress_format() {
+    if !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let a = oci(&t.path().join("a"), "x");
+    ok(lade().args(["copy", "-q", &src, &a]));
+    let raw = ok(lade().args(["inspect", "--raw", &a]));
+    for alg in ["sha256", "sha512"] {
+        let o = run_with_input(
+            Command::new("openssl").args(["dgst", &format!("-{alg}"), "-r"]),
+            &raw,
+        );
+        let hex = String::from_utf8_lossy(&o.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        let v = json(&ok(lade().args(["inspect", "--manifest-digest", alg, &a])));
+        assert_eq!(v["Digest"], format!("{alg}:{hex}"), "{alg}");
+        let f = ok_str(lade().args(["inspect", "--manifest-digest", alg, "-f", "{{.Digest}}", &a]));
+        assert_eq!(f, format!("{alg}:{hex}"));
+        if alg == "sha256" {
+            assert_eq!(digest_of(&a), format!("{alg}:{hex}"));
+        }
+    }
+    fails_with(
+        lade().args(["inspect", "--manifest-digest", "sha512", "--raw", &a]),
+        2,
+    );
+
+    let b = t.path().join("b");
+    let err = fails_with(
+        lade().args(["copy", "--dest-force-compress-format", &a, &oci(&b, "x")]),
+        2,
+    );
+    assert!(err.contains("--dest-compress-format"), "{err}");
+    assert!(!b.exists());
+    let (c, d) = (oci(&t.path().join("c"), "x"), oci(&t.path().join("d"), "x"));
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-compress-format",
+        "zstd",
+        "--dest-force-compress-format",
+        &a,
+        &c,
+    ]));
+    ok(lade().args(["copy", "-q", "--dest-compress-format", "zstd", &a, &d]));
+    assert_eq!(digest_of(&c), digest_of(&d));
+    let m = json(&ok(lade().args(["inspect", "--raw", &c])));
+    let layers = m["layers"].as_array().unwrap();
+    assert!(!layers.is_empty());
+    for l in layers {
+        assert!(l["mediaType"].as_str().unwrap().ends_with("+zstd"), "{m}");
+    }
+}
+
 #[test]
 fn policy_files_that_accept_anything_are_taken_others_refused() {
     let t = tempdir();

@@ -79,7 +79,15 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
             o.insert("Name".into(), json!(d.name()));
         }
     }
-    o.insert("Digest".into(), json!(top.digest.to_string()));
+    let digest = match a.manifest_digest {
+        Some(alg) => {
+            let mut h = crate::model::Algorithm::from(alg).hasher();
+            h.update(&top.bytes);
+            h.finish()
+        }
+        None => top.digest.clone(),
+    };
+    o.insert("Digest".into(), json!(digest.to_string()));
     // As skopeo: for a registry, every tag of the repository (unless
     // --no-tags). A repository whose images were all pushed by digest has
     // no tag list (404): the image is there, its tags are none. A
