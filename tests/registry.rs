@@ -5069,14 +5069,19 @@ fn compat_auth_file_login_logout() {
     let t = tempdir();
     let (reg, cert_dir) = secure_registry(t.path());
     let cd = cert_dir.to_str().unwrap();
+    // (a symlink, as dotfile managers make it: written where it points,
+    // the link kept, as docker writes it)
     let cfg = t.path().join("docker/config.json");
+    let real = t.path().join("dotfiles/docker-config.json");
     fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&real, &cfg).unwrap();
     let before = json!({
         "auths": {"other.example": {"auth": b64std(b"o:p")}},
         "psFormat": "table {{.ID}}",
         "credHelpers": {"helped.example": "nope"},
     });
-    fs::write(&cfg, before.to_string()).unwrap();
+    fs::write(&real, before.to_string()).unwrap();
     let run_dir = t.path().join("run");
     fs::create_dir_all(&run_dir).unwrap();
     let env_file = t.path().join("env-auth.json");
@@ -5124,6 +5129,7 @@ fn compat_auth_file_login_logout() {
     assert_eq!(v["psFormat"], before["psFormat"]);
     assert_eq!(v["credHelpers"], before["credHelpers"]);
     assert!(!env_file.exists() && !run_dir.join("containers").exists());
+    assert!(fs::symlink_metadata(&cfg).unwrap().file_type().is_symlink());
     assert_get_login_both(&cfg, &reg.addr, "alice");
     assert_eq!(
         ok_str(&mut with(&["login", "--get-login", &reg.addr])),
@@ -5152,6 +5158,7 @@ fn compat_auth_file_login_logout() {
         before["auths"]["other.example"]
     );
     assert_eq!(v["psFormat"], before["psFormat"]);
+    assert!(fs::symlink_metadata(&cfg).unwrap().file_type().is_symlink());
     fails_with(&mut with(&["login", "--get-login", &reg.addr]), 1);
 
     // Docker Hub is keyed as Docker keys it (no request is made here).

@@ -689,10 +689,24 @@ fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -
 }
 
 /// Write `v` to `path` as a 0600 file (temp file, then rename), under
-/// [`with_auth_lock`], which made its directory.
+/// [`with_auth_lock`], which made its directory. A `path` that is a
+/// symlink (a dotfile manager's) is written where it points, the link
+/// kept, as docker writes its config.json.
 fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
+    let target;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            // (a link to a file not made yet: that file)
+            target = match std::fs::canonicalize(path) {
+                Ok(t) => t,
+                Err(_) => crate::fsutil::dir_of(path).join(std::fs::read_link(path).map_err(ctx)?),
+            };
+            target.as_path()
+        }
+        _ => path,
+    };
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
