@@ -210,7 +210,7 @@ _lade() {
     case "${cmd}" in
         lade__subcmd__copy)
             case "${prev}" in
-                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-shared-blob-dir|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-shared-blob-dir|--src-tls-verify|--src-username|--store|--tmpdir|--user-agent-prefix|--with-referrers|-f) ;;
+                --additional-tag|--authfile|--command-timeout|--dest-authfile|--dest-cert-dir|--dest-compress-format|--dest-compress-level|--dest-creds|--dest-daemon-host|--dest-password|--dest-registry-token|--dest-shared-blob-dir|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src-authfile|--src-cert-dir|--src-creds|--src-daemon-host|--src-password|--src-registry-token|--src-shared-blob-dir|--src-tls-verify|--src-username|--store|--tls-details|--tmpdir|--user-agent-prefix|--with-referrers|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -226,7 +226,7 @@ _lade() {
             ;;
         lade__subcmd__sync)
             case "${prev}" in
-                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tmpdir|--user-agent-prefix|--with-referrers|-d|-f|-j|-s) ;;
+                --append-suffix|--authfile|--command-timeout|--dest|--dest-authfile|--dest-cert-dir|--dest-creds|--dest-password|--dest-registry-token|--dest-tls-verify|--dest-username|--digestfile|--format|--image-parallel-copies|--jobs|--multi-arch|--override-arch|--override-os|--override-variant|--platform|--policy|--progress|--registries-conf|--registries.d|--retry-delay|--retry-times|--src|--src-authfile|--src-cert-dir|--src-creds|--src-password|--src-registry-token|--src-tls-verify|--src-username|--store|--tag-regex|--tls-details|--tmpdir|--user-agent-prefix|--with-referrers|-d|-f|-j|-s) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -242,7 +242,7 @@ _lade() {
             ;;
         lade__subcmd__inspect)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--manifest-digest|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username|-f) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--format|--manifest-digest|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username|-f) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -258,7 +258,7 @@ _lade() {
             ;;
         lade__subcmd__list__subcmd__tags)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -274,7 +274,7 @@ _lade() {
             ;;
         lade__subcmd__delete)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -290,7 +290,7 @@ _lade() {
             ;;
         lade__subcmd__unpack)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--platform|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -307,7 +307,7 @@ _lade() {
     esac
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +337,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -361,7 +365,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__blob)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,6 +395,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -415,7 +423,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__config)
-            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-e -h --platform --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,6 +457,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -473,7 +485,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__cat__subcmd__manifest)
-            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-e -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +515,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -527,7 +543,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__convert)
-            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --to --tag --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,6 +581,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -589,7 +609,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__copy)
-            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-force-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-a -f -q -h --all-images --all --multi-arch --platform --format --dest-compress-format --dest-force-compress-format --dest-compress --dest-decompress --dest-oci-accept-uncompressed-layers --dest-compress-level --dest-precompute-digests --preserve-digests --image-parallel-copies --digestfile --with-referrers --remove-signatures --additional-tag --src-daemon-host --dest-daemon-host --src-shared-blob-dir --dest-shared-blob-dir --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +755,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -759,7 +783,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +849,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -849,7 +877,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -879,6 +907,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -903,7 +935,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__gc)
-            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-n -h --dry-run --grace --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -937,6 +969,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -961,7 +997,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__hash__subcmd__object)
-            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-w -t -z -h --stdin --stdin-paths --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -992,6 +1028,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1327,7 +1367,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__inspect)
-            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --manifest-digest --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-f -n -h --raw --config --daemon-host --shared-blob-dir --all-platforms --format --no-tags --manifest-digest --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1409,6 +1449,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1433,7 +1477,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__list__subcmd__tags)
-            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1495,6 +1539,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1519,7 +1567,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__login)
-            opts="-u -p -v -h --username --password --password-stdin --authfile --compat-auth-file --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-u -p -v -h --username --password --password-stdin --authfile --compat-auth-file --tls-verify --cert-dir --get-login --verbose --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1577,6 +1625,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1601,7 +1653,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__logout)
-            opts="-a -h --all --authfile --compat-auth-file --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-a -h --all --authfile --compat-auth-file --tls-verify --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1639,6 +1691,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1663,7 +1719,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__ls__subcmd__refs)
-            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-z -h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1690,6 +1746,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1717,7 +1777,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__manifest__subcmd__digest)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1747,6 +1807,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1771,7 +1835,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__sync)
-            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-s -d -j -n -k -a -f -q -h --src --dest --scoped --append-suffix --digestfile --tag-regex --jobs --dry-run --keep-going --with-referrers --remove-signatures --all --multi-arch --platform --format --preserve-digests --image-parallel-copies --quiet --progress --src-creds --dest-creds --src-registry-token --dest-registry-token --src-username --src-password --dest-username --dest-password --src-no-creds --dest-no-creds --authfile --src-authfile --dest-authfile --src-tls-verify --dest-tls-verify --src-cert-dir --dest-cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1921,6 +1985,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1945,7 +2013,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__tag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1975,6 +2043,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1999,7 +2071,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack)
-            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-q -h --bundle --rootless --platform --quiet --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2065,6 +2137,10 @@ _lade() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user-agent-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2089,7 +2165,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__unpack__subcmd__layer)
-            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --rootless --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2116,6 +2192,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2143,7 +2223,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__untag)
-            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2170,6 +2250,10 @@ _lade() {
                     return 0
                     ;;
                 --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

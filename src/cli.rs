@@ -148,6 +148,13 @@ pub struct GlobalArgs {
     /// (exit 3); with --insecure-policy, a usage error
     #[arg(long, global = true, conflicts_with = "insecure_policy", help_heading = GLOBAL)]
     pub require_signed: bool,
+    /// A containers-tls-details.yaml(5) file, as skopeo's: the lowest TLS
+    /// version (minVersion), and lists of the cipher suites (cipherSuites)
+    /// and key exchange groups (namedGroups, IANA names) registry
+    /// connections may use [default: lade's: TLS 1.2 and 1.3, modern
+    /// AEAD suites, x25519, secp256r1, secp384r1]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
+    pub tls_details: Option<PathBuf>,
     /// Send registries the User-Agent "PREFIX lade/VERSION" (printable
     /// ASCII) [default: lade/VERSION]
     #[arg(long, global = true, value_name = "PREFIX", value_parser = user_agent_prefix,

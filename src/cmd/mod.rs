@@ -31,6 +31,9 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
     crate::transport::registry::conf::use_path(g.registries_conf.clone());
     crate::transport::registry::client::use_user_agent_prefix(g.user_agent_prefix.as_deref());
+    if let Some(f) = &g.tls_details {
+        crate::transport::registry::tls::use_tls_details(f)?;
+    }
     if g.debug {
         crate::error::set_debug();
     }

@@ -22,7 +22,7 @@ pub mod auth;
 pub mod client;
 pub mod conf;
 mod proxy;
-mod tls;
+pub(crate) mod tls;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

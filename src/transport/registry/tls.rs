@@ -160,8 +160,205 @@ fn system_roots() -> Vec<CertificateDer<'static>> {
     roots
 }
 
+/// `--tls-details FILE` (containers-tls-details.yaml(5), as skopeo takes
+/// it): what every registry connection may use, narrower than lade's
+/// defaults. Names lade's TLS does not implement (Go's CBC and RC4
+/// suites, secp521r1, X25519MLKEM768) are taken and not offered.
+#[derive(Debug, Default)]
+pub struct TlsDetails {
+    /// minVersion "1.3": TLS 1.3 alone (lade offers nothing below 1.2).
+    tls13_only: bool,
+    /// cipherSuites: the IANA numbers allowed.
+    suites: Option<Vec<u16>>,
+    /// namedGroups: the IANA numbers allowed.
+    groups: Option<Vec<u16>>,
+}
+
+static DETAILS: std::sync::OnceLock<TlsDetails> = std::sync::OnceLock::new();
+
+/// The cipher suites the IANA registry names and Go knows, by name.
+const SUITES: &[(&str, u16)] = &[
+    ("TLS_AES_128_GCM_SHA256", 0x1301),
+    ("TLS_AES_256_GCM_SHA384", 0x1302),
+    ("TLS_CHACHA20_POLY1305_SHA256", 0x1303),
+    ("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", 0xc02b),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", 0xc02c),
+    ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 0xc02f),
+    ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 0xc030),
+    ("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca8),
+    ("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", 0xcca9),
+    ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 0xc009),
+    ("TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", 0xc00a),
+    ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", 0xc013),
+    ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", 0xc014),
+    ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", 0xc023),
+    ("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", 0xc027),
+    ("TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", 0xc007),
+    ("TLS_ECDHE_RSA_WITH_RC4_128_SHA", 0xc011),
+    ("TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", 0xc012),
+    ("TLS_RSA_WITH_RC4_128_SHA", 0x0005),
+    ("TLS_RSA_WITH_3DES_EDE_CBC_SHA", 0x000a),
+    ("TLS_RSA_WITH_AES_128_CBC_SHA", 0x002f),
+    ("TLS_RSA_WITH_AES_256_CBC_SHA", 0x0035),
+    ("TLS_RSA_WITH_AES_128_CBC_SHA256", 0x003c),
+    ("TLS_RSA_WITH_AES_128_GCM_SHA256", 0x009c),
+    ("TLS_RSA_WITH_AES_256_GCM_SHA384", 0x009d),
+];
+
+/// The named groups, by their IANA names.
+const GROUPS: &[(&str, u16)] = &[
+    ("secp256r1", 23),
+    ("secp384r1", 24),
+    ("secp521r1", 25),
+    ("x25519", 29),
+    ("X25519MLKEM768", 0x11ec),
+];
+
+/// Read `--tls-details FILE`: a bad one is an error naming it and what
+/// is wrong, before anything is done.
+pub fn use_tls_details(path: &Path) -> Result<()> {
+    let shown = format!("--tls-details {}", path.display());
+    let text = crate::fsutil::read_settings_file(path, 1 << 20)
+        .map_err(|e| Error::from(e).context(&shown))?;
+    let text = String::from_utf8(text).map_err(|_| Error::new(format!("{shown}: not UTF-8")))?;
+    let d = parse_tls_details(&text).map_err(|e| e.context(&shown))?;
+    let _ = DETAILS.set(d);
+    Ok(())
+}
+
+fn parse_tls_details(text: &str) -> Result<TlsDetails> {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let docs = YamlLoader::load_from_str(text)
+        .map_err(|e| Error::new(format!("line {}: {}", e.marker().line(), e.info())))?;
+    let mut d = TlsDetails::default();
+    let root = match docs.as_slice() {
+        [] | [Yaml::Null] => return Ok(d),
+        [Yaml::Hash(h)] => h,
+        [_] => return Err(Error::new("not a mapping of settings")),
+        _ => return Err(Error::new("more than one document")),
+    };
+    // A value as written.
+    let shown = |v: &Yaml| match v {
+        Yaml::String(s) | Yaml::Real(s) => format!("{s:?}"),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        Yaml::Array(_) => "a list".into(),
+        Yaml::Hash(_) => "a mapping".into(),
+        _ => "null".into(),
+    };
+    // A list of names, each looked up in `table`; those lade's TLS
+    // implements (per `has`) are kept.
+    let names = |key: &str, v: &Yaml, table: &[(&str, u16)], has: &dyn Fn(u16) -> bool| {
+        let Yaml::Array(items) = v else {
+            return Err(Error::new(format!("{key} must be a list of names")));
+        };
+        if items.is_empty() {
+            return Err(Error::new(format!(
+                "{key} is empty: no connection could be made"
+            )));
+        }
+        let mut kept = Vec::new();
+        for item in items {
+            let Some(name) = item.as_str() else {
+                return Err(Error::new(format!("{key}: {} is not a name", shown(item))));
+            };
+            let Some(&(_, id)) = table.iter().find(|(n, _)| *n == name) else {
+                return Err(Error::new(format!("{key}: unknown name {name:?}")));
+            };
+            if has(id) {
+                kept.push(id);
+            }
+        }
+        if kept.is_empty() {
+            let mut ours: Vec<&str> = table
+                .iter()
+                .filter(|(_, id)| has(*id))
+                .map(|(n, _)| *n)
+                .collect();
+            ours.sort_unstable();
+            return Err(Error::new(format!(
+                "{key}: none of them is one lade's TLS implements ({})",
+                ours.join(", ")
+            )));
+        }
+        Ok(Some(kept))
+    };
+    let ring = rustls::crypto::ring::default_provider();
+    for (k, v) in root {
+        let key = k.as_str().unwrap_or_default();
+        match key {
+            "minVersion" => {
+                let version = match v {
+                    Yaml::String(s) | Yaml::Real(s) => s.as_str(),
+                    Yaml::Null => continue,
+                    _ => "",
+                };
+                d.tls13_only = match version {
+                    "1.0" | "1.1" | "1.2" => false,
+                    "1.3" => true,
+                    _ => {
+                        return Err(Error::new(format!(
+                            "minVersion: {} is no TLS version (1.0, 1.1, 1.2, 1.3)",
+                            shown(v)
+                        )))
+                    }
+                };
+            }
+            "cipherSuites" => {
+                let has = |id: u16| {
+                    ring.cipher_suites
+                        .iter()
+                        .any(|s| u16::from(s.suite()) == id)
+                };
+                d.suites = names(key, v, SUITES, &has)?;
+            }
+            "namedGroups" => {
+                let has = |id: u16| ring.kx_groups.iter().any(|g| u16::from(g.name()) == id);
+                d.groups = names(key, v, GROUPS, &has)?;
+            }
+            _ => {
+                return Err(Error::new(format!(
+                    "unknown setting {} (minVersion, cipherSuites, namedGroups)",
+                    shown(k)
+                )))
+            }
+        }
+    }
+    // (TLS 1.3's suites are 0x13XX.)
+    if d.tls13_only
+        && d.suites
+            .as_ref()
+            .is_some_and(|s| s.iter().all(|id| id >> 8 != 0x13))
+    {
+        return Err(Error::new(
+            "minVersion 1.3 with cipherSuites of TLS 1.2 alone: nothing is left to offer",
+        ));
+    }
+    Ok(d)
+}
+
+/// lade's TLS, narrowed by `--tls-details`.
 fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    let mut p = rustls::crypto::ring::default_provider();
+    if let Some(d) = DETAILS.get() {
+        if let Some(s) = &d.suites {
+            p.cipher_suites
+                .retain(|c| s.contains(&u16::from(c.suite())));
+        }
+        if let Some(g) = &d.groups {
+            p.kx_groups.retain(|k| g.contains(&u16::from(k.name())));
+        }
+    }
+    Arc::new(p)
+}
+
+/// The TLS versions offered: 1.2 and 1.3, or 1.3 alone (`--tls-details`).
+fn versions() -> &'static [&'static rustls::SupportedProtocolVersion] {
+    static TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+    match DETAILS.get() {
+        Some(d) if d.tls13_only => TLS13,
+        _ => rustls::ALL_VERSIONS,
+    }
 }
 
 /// The rustls connector for `host`: verification against the roots and
@@ -170,8 +367,11 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
     let dir = read_cert_dirs(&cert_dirs(host, opts))?;
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(|e| Error::new(format!("TLS: {e}")))?;
+        .with_protocol_versions(versions())
+        .map_err(|e| match DETAILS.get() {
+            Some(_) => Error::new(format!("TLS: {e} (with the --tls-details given)")),
+            None => Error::new(format!("TLS: {e}")),
+        })?;
     let verifier = if insecure {
         Verifier {
             inner: None,
