@@ -80,11 +80,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         }
     }
     let digest = match a.manifest_digest {
-        Some(alg) => {
-            let mut h = crate::model::Algorithm::from(alg).hasher();
-            h.update(&top.bytes);
-            h.finish()
-        }
+        Some(alg) => Digest::of_bytes_with(alg.into(), &top.bytes),
         None => top.digest.clone(),
     };
     o.insert("Digest".into(), json!(digest.to_string()));

@@ -96,9 +96,10 @@ fn warn_lookaside(g: &GlobalArgs) {
         .collect();
     files.sort();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
+        let Ok(text) = crate::fsutil::read_settings_file(&f, 1 << 20) else {
             continue;
         };
+        let text = String::from_utf8_lossy(&text);
         let key = text.lines().find_map(|l| {
             let l = l.trim_start().trim_start_matches("- ");
             let (k, _) = l.split_once(':')?;
@@ -134,8 +135,8 @@ fn check_policy(g: &GlobalArgs) -> Result<()> {
         return Ok(());
     };
     let shown = format!("--policy {}", path.display());
-    let mut f = std::fs::File::open(path).map_err(|e| Error::from(e).context(&shown))?;
-    let bytes = crate::fsutil::read_capped_file(&mut f, 1 << 20, &shown)?;
+    let bytes = crate::fsutil::read_settings_file(path, 1 << 20)
+        .map_err(|e| Error::from(e).context(&shown))?;
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::new(format!("{shown}: not a signature policy: {e}")))?;
     let bad = |what: &str| Error::new(format!("{shown}: not a signature policy: {what}"));

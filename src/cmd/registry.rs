@@ -11,9 +11,7 @@ use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutAr
 use crate::error::{Error, Result};
 use crate::model::reference::{DEFAULT_API_HOST, LEGACY_DEFAULT_DOMAIN};
 use crate::model::DockerRef;
-use crate::transport::registry::auth::{
-    forget_login, remove_login, save_login, store_login_compat, CredsFrom,
-};
+use crate::transport::registry::auth::{check_login_key, forget_login, save_login, CredsFrom};
 use crate::transport::registry::client::Client;
 use crate::transport::registry::{RegistryOptions, RegistryRef, Retries};
 use crate::transport::{self, TransportOptions};
@@ -26,6 +24,7 @@ pub fn options(a: &RegistryArgs) -> RegistryOptions {
         authfile: a.authfile.clone(),
         tls_verify: a.tls_verify,
         cert_dir: a.cert_dir.clone(),
+        docker_compat: false,
         retries: Retries {
             times: a.retry_times,
             // 0, as in skopeo: the growing pauses.
@@ -76,6 +75,7 @@ pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
         } else {
             a.dest_cert_dir.clone()
         },
+        docker_compat: false,
         retries: Retries {
             times: a.retry_times,
             // 0, as in skopeo: the growing pauses.
@@ -179,10 +179,7 @@ fn registry_host(s: &str) -> Result<(String, String)> {
 /// `login --get-login`: the user name of the credentials lade would use
 /// for `key` (a registry, or a namespace of it), on stdout.
 fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
-    let opts = RegistryOptions {
-        authfile: a.compat_auth_file.clone().or_else(|| a.authfile.clone()),
-        ..Default::default()
-    };
+    let opts = auth_files(&a.authfile, &a.compat_auth_file);
     let not_in = || Error::not_found(format!("not logged in to {key}"));
     let path = key.strip_prefix(host).and_then(|p| p.strip_prefix('/'));
     use crate::transport::registry::auth::{find_creds, Creds};
@@ -220,21 +217,23 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// `--compat-auth-file`: Docker's config.json keys credentials by
-/// registry.
-fn compat_key(file: Option<&std::path::PathBuf>, key: &str) -> Result<()> {
-    match file {
-        Some(_) if key.contains('/') => Err(Error::usage(format!(
-            "{key}: --compat-auth-file keeps credentials as Docker does, per registry, \
-             not for a namespace; name the registry"
-        ))),
-        _ => Ok(()),
+/// The auth file options of login and logout: `--authfile`, or
+/// `--compat-auth-file` (a Docker config.json, read and written alone).
+fn auth_files(
+    authfile: &Option<std::path::PathBuf>,
+    compat: &Option<std::path::PathBuf>,
+) -> RegistryOptions {
+    RegistryOptions {
+        authfile: compat.clone().or_else(|| authfile.clone()),
+        docker_compat: compat.is_some(),
+        ..Default::default()
     }
 }
 
 pub fn login(a: LoginArgs) -> Result<i32> {
     let (host, key) = registry_host(&a.registry)?;
-    compat_key(a.compat_auth_file.as_ref(), &key)?;
+    // (before the registry is asked)
+    check_login_key(&auth_files(&a.authfile, &a.compat_auth_file), &key)?;
     if a.get_login {
         return get_login(&a, &host, &key);
     }
@@ -270,20 +269,16 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     let insecure = conf::get()?.check_name(&host)?;
     let opts = RegistryOptions {
         creds: Some(format!("{user}:{pass}")),
-        authfile: a.authfile.clone(),
         tls_verify: conf::Conf::tls_verify(a.tls_verify, insecure),
         cert_dir: a.cert_dir.clone(),
-        ..Default::default()
+        ..auth_files(&a.authfile, &a.compat_auth_file)
     };
     let creds = crate::transport::registry::auth::Creds::parse(&format!("{user}:{pass}"))?;
     let c = Client::new(&host, &opts, Some(creds))
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
-    let place = match &a.compat_auth_file {
-        Some(f) => store_login_compat(f, &key, &user, &pass)?,
-        None => save_login(&opts, &key, &user, &pass)?,
-    };
+    let place = save_login(&opts, &key, &user, &pass)?;
     if a.verbose {
         eprintln!("Used: {place}");
     }
@@ -292,25 +287,13 @@ pub fn login(a: LoginArgs) -> Result<i32> {
 }
 
 pub fn logout(a: LogoutArgs) -> Result<i32> {
-    let opts = RegistryOptions {
-        authfile: a.compat_auth_file.clone().or_else(|| a.authfile.clone()),
-        ..Default::default()
-    };
+    let opts = auth_files(&a.authfile, &a.compat_auth_file);
     let named = match &a.registry {
         Some(r) if !a.all => Some(registry_host(r)?),
         _ => None,
     };
     let host = named.as_ref().map(|(_, key)| key.clone());
-    if let Some(h) = &host {
-        compat_key(a.compat_auth_file.as_ref(), h)?;
-    }
-    let (removed, places) = match &a.compat_auth_file {
-        Some(f) => (
-            remove_login(f, host.as_deref())?,
-            vec![f.display().to_string()],
-        ),
-        None => forget_login(&opts, host.as_deref())?,
-    };
+    let (removed, places) = forget_login(&opts, host.as_deref())?;
     match &host {
         Some(h) if removed => eprintln!("Removed login credentials for {h}"),
         // A negative answer, as the store's lookups give; naming the file

@@ -452,7 +452,7 @@ pub fn find_creds(
         return Ok((None, CredsFrom::Nowhere));
     }
     let mut failed = None;
-    for helper in super::conf::get()?.credential_helpers() {
+    for helper in credential_helpers(opts)? {
         let found = if helper == AUTH_FILES_HELPER {
             creds_in_files(host, path, opts)
         } else {
@@ -492,32 +492,23 @@ fn creds_in_files(
         };
         let v: Value = serde_json::from_slice(&text)
             .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
-        if let Some((c, from)) = creds_in(&v, host, path).map_err(|e| e.context(f.display()))? {
-            return Ok(Some((
-                c,
-                match from {
-                    Found::Key(key) => CredsFrom::File { file: f, key },
-                    Found::Elsewhere(from) => from,
-                },
-            )));
+        if let Some(found) = creds_in(&v, host, path, &f).map_err(|e| e.context(f.display()))? {
+            return Ok(Some(found));
         }
     }
     Ok(None)
 }
 
-/// Where an auth file's credentials are.
-enum Found {
-    /// Under this key of `auths`.
-    Key(String),
-    /// With the helper or store the file names.
-    Elsewhere(CredsFrom),
-}
-
-/// The credentials `v` holds for `path` of `host`, and the key they
-/// were found under (or the helper that had them).
-fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, Found)>> {
+/// The credentials `v` (the auth file `file`) holds for `path` of
+/// `host`, and where: the file and key, or the helper that had them.
+fn creds_in(
+    v: &Value,
+    host: &str,
+    path: Option<&str>,
+    file: &Path,
+) -> Result<Option<(Creds, CredsFrom)>> {
     if let Some(helper) = registry_helper(v, host) {
-        let from = Found::Elsewhere(CredsFrom::Helper(helper.to_string()));
+        let from = CredsFrom::Helper(helper.to_string());
         return Ok(helper_get(helper, host)?.map(|c| (c, from)));
     }
     let scoped = scoped_keys(host, path);
@@ -537,7 +528,13 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
             })
     });
     if let Some((key, entry)) = entry {
-        let found = |c: Creds| Ok(Some((c, Found::Key(key.clone()))));
+        let found = |c: Creds| {
+            let from = CredsFrom::File {
+                file: file.to_path_buf(),
+                key: key.clone(),
+            };
+            Ok(Some((c, from)))
+        };
         let token = entry
             .get("identitytoken")
             .and_then(Value::as_str)
@@ -564,7 +561,7 @@ fn creds_in(v: &Value, host: &str, path: Option<&str>) -> Result<Option<(Creds, 
         }
     }
     if let Some(store) = v.get("credsStore").and_then(Value::as_str) {
-        let from = Found::Elsewhere(CredsFrom::Store(store.to_string()));
+        let from = CredsFrom::Store(store.to_string());
         return Ok(helper_get(store, host)?.map(|c| (c, from)));
     }
     Ok(None)
@@ -856,15 +853,37 @@ fn errors(mut errs: Vec<Error>) -> Error {
     Error::new(all.join("; "))
 }
 
+/// The credential helpers asked, in order ([`AUTH_FILES_HELPER`] for the
+/// auth files): registries.conf's, or the Docker config.json alone.
+fn credential_helpers(opts: &RegistryOptions) -> Result<Vec<String>> {
+    match opts.docker_compat {
+        true => Ok(vec![AUTH_FILES_HELPER.to_string()]),
+        false => Ok(super::conf::get()?.credential_helpers()),
+    }
+}
+
+/// A Docker config.json keys credentials by registry: a namespace `key`
+/// is a usage error there.
+pub fn check_login_key(opts: &RegistryOptions, key: &str) -> Result<()> {
+    match opts.docker_compat && key.contains('/') {
+        true => Err(Error::usage(format!(
+            "{key}: --compat-auth-file keeps credentials as Docker does, per registry, \
+             not for a namespace; name the registry"
+        ))),
+        false => Ok(()),
+    }
+}
+
 /// `login`: record `user:pass` for `key` (a registry, or
 /// `HOST/NAMESPACE`) with the first credential helper registries.conf
 /// names that takes them ([`AUTH_FILES_HELPER`]: the login file, by
 /// default), as containers/image does. Says where they went.
 pub fn save_login(opts: &RegistryOptions, key: &str, user: &str, pass: &str) -> Result<String> {
+    check_login_key(opts, key)?;
     let mut errs = Vec::new();
-    for helper in super::conf::get()?.credential_helpers() {
+    for helper in credential_helpers(opts)? {
         let r = if helper == AUTH_FILES_HELPER {
-            login_file(opts).and_then(|f| store_login(&f, key, user, pass))
+            login_file(opts).and_then(|f| store_login(&f, key, user, pass, opts.docker_compat))
         } else if key.contains('/') {
             Err(Error::usage(format!(
                 "{key}: docker-credential-{helper} keeps credentials per registry; log in to the registry"
@@ -885,8 +904,11 @@ pub fn save_login(opts: &RegistryOptions, key: &str, user: &str, pass: &str) -> 
 /// login file, by default), as containers/image does. Whether anything
 /// was removed, and the places looked in.
 pub fn forget_login(opts: &RegistryOptions, key: Option<&str>) -> Result<(bool, Vec<String>)> {
+    if let Some(k) = key {
+        check_login_key(opts, k)?;
+    }
     let (mut removed, mut places, mut errs) = (false, Vec::new(), Vec::new());
-    for helper in super::conf::get()?.credential_helpers() {
+    for helper in credential_helpers(opts)? {
         let r = if helper == AUTH_FILES_HELPER {
             login_file(opts).and_then(|f| {
                 places.push(f.display().to_string());
@@ -949,21 +971,19 @@ fn helper_forget(helper: &str, key: Option<&str>) -> Result<bool> {
 /// Record `user:pass` for `host` (a registry, or `HOST/NAMESPACE` for
 /// the repositories under it): through the credential helper the login
 /// file names for it, else in the file. Where it went: the helper's
-/// program or the file's path.
-pub fn store_login(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
+/// program or the file's path. With `compat` (a Docker config.json,
+/// `--compat-auth-file`), as Docker keeps them: under the registry's one
+/// key (docker.io's `https://index.docker.io/v1/`), the file's other
+/// keys for it removed.
+pub fn store_login(
+    path: &Path,
+    host: &str,
+    user: &str,
+    pass: &str,
+    compat: bool,
+) -> Result<String> {
     with_auth_lock(path, true, || {
-        store_login_locked(path, host, user, pass, false)
-    })
-}
-
-/// `login --compat-auth-file`: store the credentials for registry `host`
-/// in `path` alone, as Docker keeps them in its config.json: under the
-/// registry's one key (docker.io's `https://index.docker.io/v1/`), the
-/// file's other keys for it removed; or with the credential helper the
-/// file names for it.
-pub fn store_login_compat(path: &Path, host: &str, user: &str, pass: &str) -> Result<String> {
-    with_auth_lock(path, true, || {
-        store_login_locked(path, host, user, pass, true)
+        store_login_locked(path, host, user, pass, compat)
     })
 }
 
@@ -1170,14 +1190,16 @@ mod tests {
     #[test]
     fn auth_entries() {
         let v = json!({"auths": {"https://reg.example:5000": {"auth": b64("u:p:w")}}});
-        match creds_in(&v, "reg.example:5000", Some("a/b")).unwrap() {
-            Some((Creds::Basic { user, pass }, Found::Key(key))) => {
+        match creds_in(&v, "reg.example:5000", Some("a/b"), Path::new("a.json")).unwrap() {
+            Some((Creds::Basic { user, pass }, CredsFrom::File { key, .. })) => {
                 assert_eq!((user.as_str(), pass.as_str()), ("u", "p:w"));
                 assert_eq!(key, "https://reg.example:5000");
             }
             _ => panic!("no creds"),
         }
-        assert!(creds_in(&v, "other", None).unwrap().is_none());
+        assert!(creds_in(&v, "other", None, Path::new("a.json"))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -1191,7 +1213,7 @@ mod tests {
             "r:5000/a": {"auth": b64("ns:x")},
             "r:5000/a/b/c": {"auth": b64("repo:x")},
         }});
-        let user = |path| match creds_in(&v, "r:5000", path).unwrap() {
+        let user = |path| match creds_in(&v, "r:5000", path, Path::new("a.json")).unwrap() {
             Some((Creds::Basic { user, .. }, _)) => user,
             _ => panic!("no creds"),
         };

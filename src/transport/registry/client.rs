@@ -65,18 +65,17 @@ struct AuthState {
 }
 
 static USER_AGENT: OnceLock<String> = OnceLock::new();
+const OWN_USER_AGENT: &str = concat!("lade/", env!("CARGO_PKG_VERSION"));
 
 /// `--user-agent-prefix`: registries are sent "PREFIX lade/VERSION".
 pub fn use_user_agent_prefix(prefix: Option<&str>) {
-    let own = concat!("lade/", env!("CARGO_PKG_VERSION"));
-    let _ = USER_AGENT.set(match prefix {
-        Some(p) => format!("{p} {own}"),
-        None => own.to_string(),
-    });
+    if let Some(p) = prefix {
+        let _ = USER_AGENT.set(format!("{p} {OWN_USER_AGENT}"));
+    }
 }
 
 fn user_agent() -> &'static str {
-    USER_AGENT.get_or_init(|| concat!("lade/", env!("CARGO_PKG_VERSION")).to_string())
+    USER_AGENT.get().map_or(OWN_USER_AGENT, String::as_str)
 }
 
 impl Client {

@@ -54,6 +54,10 @@ pub struct RegistryOptions {
     pub no_creds: bool,
     /// Read credentials from this file only.
     pub authfile: Option<PathBuf>,
+    /// `authfile` is a Docker config.json (`--compat-auth-file`): it alone
+    /// is read and written (no registries.conf credential helper), keyed
+    /// as Docker keys it, per registry.
+    pub docker_compat: bool,
     /// None: verify TLS (default). Some(false): allow plain HTTP and
     /// unverified TLS for this registry.
     pub tls_verify: Option<bool>,
