@@ -999,6 +999,32 @@ fn a_later_push_mounts_from_where_the_blobs_were_seen() {
     assert!(!err.contains("PATCH "), "{err}");
     let digest = |repo: &str| digest_of(&format!("docker://{reg}/{ns}/{repo}:1"), &[INSECURE]);
     assert_eq!(digest("c"), digest("a"));
+    // Only a place that lost the blobs: the upload each refused mount
+    // started carries the blob (no cancel, no second POST).
+    fs::write(&file, &gone).unwrap();
+    let err = push("d");
+    assert_eq!(
+        err.matches(&format!("&from={ns}%2Fgone -> 202")).count(),
+        4,
+        "{err}"
+    );
+    assert!(!err.contains("DELETE "), "{err}");
+    assert_eq!(
+        err.matches(&format!("POST http://{reg}/v2/{ns}/d/blobs/uploads/"))
+            .count(),
+        4,
+        "one session per blob, the mount's: {err}"
+    );
+    assert_eq!(
+        err.matches(&format!("PUT http://{reg}/v2/{ns}/d/blobs/uploads/"))
+            .count(),
+        4,
+        "{err}"
+    );
+    assert_eq!(digest("d"), digest("a"));
+    for repo in ["c", "d"] {
+        assert_eq!(open_uploads(&format!("{ns}/{repo}")), 0, "{repo}");
+    }
 }
 
 /// --image-parallel-copies N: at most N blobs of the image in flight. A

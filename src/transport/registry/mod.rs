@@ -372,6 +372,7 @@ impl ImageReference for RegistryRef {
             r: self.clone(),
             client,
             pushed: Mutex::new(0),
+            spare_sessions: Mutex::default(),
         }))
     }
 
@@ -1032,6 +1033,24 @@ pub struct RegistryDest {
     r: RegistryRef,
     client: Arc<Client>,
     pushed: Mutex<usize>,
+    /// Upload sessions a refused mount started, by the blob it was for:
+    /// that blob's upload goes into it (the spec allows it) rather than
+    /// a new one, after cancelling this. Those left unused are cancelled
+    /// when the destination goes.
+    spare_sessions: Mutex<HashMap<Digest, String>>,
+}
+
+impl Drop for RegistryDest {
+    fn drop(&mut self) {
+        let spare = std::mem::take(
+            self.spare_sessions
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for loc in spare.into_values() {
+            self.cancel_upload(&loc);
+        }
+    }
 }
 
 impl RegistryDest {
@@ -1089,23 +1108,53 @@ impl RegistryDest {
                 continue;
             };
             match resp.status().as_u16() {
-                201 => return Ok(Some(repo)),
+                201 => {
+                    // The upload a refused mount before it started is not needed.
+                    if let Some(loc) = self.take_spare_session(d) {
+                        self.cancel_upload(&loc);
+                    }
+                    return Ok(Some(repo));
+                }
                 202 => {
-                    // Not mounted; an upload was started instead. Cancel it.
+                    // Not mounted; an upload was started instead: kept for
+                    // this blob (one: any later one is cancelled).
                     if let Some(loc) = header(&resp, "location") {
-                        let _ = c.send(
-                            Method::DELETE,
-                            &c.resolve(&post, &loc),
-                            &self.r.scope(true),
-                            &[],
-                            ReqBody::Empty,
-                        );
+                        let loc = c.resolve(&post, &loc);
+                        let mut spare = self
+                            .spare_sessions
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner());
+                        if spare.contains_key(d) {
+                            drop(spare);
+                            self.cancel_upload(&loc);
+                        } else {
+                            spare.insert(d.clone(), loc);
+                        }
                     }
                 }
                 _ => {}
             }
         }
         Ok(None)
+    }
+
+    fn take_spare_session(&self, d: &Digest) -> Option<String> {
+        self.spare_sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(d)
+    }
+
+    /// Cancel an upload session (its answer is not needed: a session
+    /// that stays is the registry's to purge).
+    fn cancel_upload(&self, session: &str) {
+        let _ = self.client.send(
+            Method::DELETE,
+            session,
+            &self.r.scope(true),
+            &[],
+            ReqBody::Empty,
+        );
     }
 
     fn start_upload(&self) -> Result<String> {
@@ -1389,7 +1438,14 @@ impl ImageDestination for RegistryDest {
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
-        let loc = self.start_upload()?;
+        let spare = expected
+            .digest
+            .as_ref()
+            .and_then(|d| self.take_spare_session(d));
+        let loc = match spare {
+            Some(loc) => loc,
+            None => self.start_upload()?,
+        };
         let r = match (&expected.digest, expected.size) {
             (Some(d), Some(size)) => self.upload_known(&loc, reader, d, size),
             _ => self.upload_chunked(&loc, reader, expected.digest.as_ref()),
@@ -1402,13 +1458,7 @@ impl ImageDestination for RegistryDest {
             }
             Err((session, e)) => {
                 // Never leave the upload session behind: a retry starts anew.
-                let _ = self.client.send(
-                    Method::DELETE,
-                    &session,
-                    &self.r.scope(true),
-                    &[],
-                    ReqBody::Empty,
-                );
+                self.cancel_upload(&session);
                 Err(e)
             }
         }
