@@ -150,8 +150,8 @@ pub struct GlobalArgs {
     pub require_signed: bool,
     /// A containers-tls-details.yaml(5) file, as skopeo's: the lowest TLS
     /// version (minVersion), and lists of the cipher suites (cipherSuites)
-    /// and key exchange groups (namedGroups, IANA names) registry
-    /// connections may use [default: lade's: TLS 1.2 and 1.3, modern
+    /// and key exchange groups (namedGroups, IANA names) registry and
+    /// Docker Engine (DOCKER_TLS_VERIFY) connections may use [default: lade's: TLS 1.2 and 1.3, modern
     /// AEAD suites, x25519, secp256r1, secp384r1]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub tls_details: Option<PathBuf>,

@@ -887,6 +887,82 @@ fn tls_with_client_certificate_reads_and_writes() {
     assert!(err.contains(&format!("{tls} (DOCKER_HOST)")), "{err}");
 }
 
+/// `--tls-details` narrows the Docker Engine's TLS too, as skopeo's does:
+/// with minVersion 1.3, lade still talks to the test daemon (Go offers
+/// 1.3), and a listener that speaks TLS 1.2 alone (openssl s_server with
+/// the daemon's certificate) fails the handshake, where without the file
+/// the handshake is made (and the answer, not a daemon's, is refused).
+#[test]
+fn tls_details_narrow_the_daemon_connection_too() {
+    let Some(host) = docker_host() else { return };
+    let Some((tls, certs)) = tls_daemon() else {
+        return;
+    };
+    let img = small_image(&host);
+    let dir = tempdir();
+    let details = dir.path().join("tls.yaml");
+    fs::write(&details, "minVersion: \"1.3\"\n").unwrap();
+    let layout = dir.path().join("oci");
+    ok(lade_tls(&tls, &certs)
+        .arg("--tls-details")
+        .arg(&details)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("oci:{}:x", layout.display())));
+    assert_layout_clean(&layout);
+
+    // One connection, then s_server exits: the ping shows whether the
+    // handshake was made, and the next request is refused at once.
+    let server = certs.parent().unwrap();
+    let old_tls = |details: Option<&Path>| -> String {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut s_server = std::process::Command::new("openssl")
+            .args(["s_server", "-tls1_2", "-www", "-naccept", "1", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(server.join("server-cert.pem"))
+            .arg("-key")
+            .arg(server.join("server-key.pem"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let mut said = std::io::BufReader::new(s_server.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("ACCEPT") {
+            line.clear();
+            if std::io::BufRead::read_line(&mut said, &mut line).unwrap() == 0 {
+                panic!("openssl s_server did not start");
+            }
+        }
+        let host = format!("tcp://127.0.0.1:{port}");
+        let mut cmd = lade_tls(&host, &certs);
+        if let Some(d) = details {
+            cmd.arg("--tls-details").arg(d);
+        }
+        let err = fails_with(cmd.args(["--debug", "inspect", "docker-daemon:x:1"]), 3);
+        let _ = s_server.kill();
+        let _ = s_server.wait();
+        let last = err.trim_end().lines().last().unwrap_or("");
+        assert!(
+            last.starts_with("lade: error: ") && last.contains(&format!("{host} (DOCKER_HOST)")),
+            "{err}"
+        );
+        err
+    };
+    let narrowed = old_tls(Some(&details));
+    assert!(narrowed.contains("ProtocolVersion"), "{narrowed}");
+    assert!(!narrowed.contains("/_ping -> 200"), "{narrowed}");
+    let plain = old_tls(None);
+    assert!(plain.contains("/_ping -> 200"), "{plain}");
+    assert!(!plain.contains("ProtocolVersion"), "{plain}");
+}
+
 /// A unix-socket proxy to the daemon, one request per connection, that
 /// answers `GET …/images/NAME/get` with the bytes of `export` (a `docker
 /// save` of the Docker 25+ layout, which the Debian Engine cannot write)

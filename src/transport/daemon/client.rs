@@ -114,7 +114,7 @@ impl Client {
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
-            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_recv_response(idle)
             .timeout_per_read(idle)
             .timeout_per_write(idle)
@@ -178,6 +178,8 @@ impl Client {
             let e = self.status_error(resp, "/_ping");
             return Err(Error::new(format!("{}: not a Docker Engine?", e.message())));
         }
+        // Its connection goes (back to the pool) before the next request.
+        drop(resp);
         if server.is_none() {
             #[derive(Deserialize)]
             #[serde(rename_all = "PascalCase")]
@@ -262,6 +264,12 @@ impl Client {
             },
             ureq::Error::HostNotFound => {
                 Error::new(format!("cannot connect to {h}: host not found"))
+            }
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                Error::new(format!(
+                    "cannot connect to {h}: no connection (TLS handshake included) within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))
             }
             ureq::Error::Timeout(_) => silent(h),
             other => Error::new(format!("{h}: {other}")),
@@ -433,6 +441,9 @@ fn tls_config() -> Result<ureq::tls::TlsConfig> {
         Error::new(format!("DOCKER_CERT_PATH {}: {what}: {e}", dir.display()))
     };
     let mut b = TlsConfig::builder();
+    if let Some(p) = crate::transport::registry::tls::narrowed_provider() {
+        b = b.unversioned_rustls_crypto_provider(p);
+    }
     if tls_verify_env() {
         let ca = read("ca.pem")?.ok_or_else(|| {
             Error::new(format!(
@@ -580,6 +591,9 @@ impl Transport for UnixTransport {
     }
 }
 
+/// How long connecting to the daemon may take, TLS handshake included.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long the daemon may send or take no byte: 30 minutes, or
 /// `LADE_IDLE_TIMEOUT` (0: no limit).
 fn idle_timeout() -> Result<(Duration, String)> {
@@ -606,6 +620,30 @@ fn timeout_error(e: io::Error) -> ureq::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connect_timeout_is_not_called_a_silent_daemon() {
+        let c = Client {
+            agent: Agent::new_with_defaults(),
+            base: "https://127.0.0.1:1".into(),
+            version: String::new(),
+            host: DaemonHost {
+                url: "tcp://127.0.0.1:1".into(),
+                origin: "DOCKER_HOST".into(),
+            },
+        };
+        let said = |t| c.transport_error(ureq::Error::Timeout(t)).to_string();
+        assert_eq!(
+            said(ureq::Timeout::Connect),
+            "cannot connect to the Docker daemon at tcp://127.0.0.1:1 (DOCKER_HOST): \
+             no connection (TLS handshake included) within 30 s"
+        );
+        assert!(
+            said(ureq::Timeout::PerRead).ends_with("(LADE_IDLE_TIMEOUT sets the limit)"),
+            "{}",
+            said(ureq::Timeout::PerRead)
+        );
+    }
 
     #[test]
     fn load_stream_errors_win() {

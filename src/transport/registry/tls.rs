@@ -161,8 +161,8 @@ fn system_roots() -> Vec<CertificateDer<'static>> {
 }
 
 /// `--tls-details FILE` (containers-tls-details.yaml(5), as skopeo takes
-/// it): what every registry connection may use, narrower than lade's
-/// defaults. Names lade's TLS does not implement (Go's CBC and RC4
+/// it): what every registry connection, and the Docker Engine's over
+/// TLS, may use, narrower than lade's defaults. Names lade's TLS does not implement (Go's CBC and RC4
 /// suites, secp521r1, X25519MLKEM768) are taken and not offered.
 #[derive(Debug, Default)]
 pub struct TlsDetails {
@@ -350,6 +350,20 @@ fn provider() -> Arc<CryptoProvider> {
         }
     }
     Arc::new(p)
+}
+
+/// lade's TLS narrowed by `--tls-details`, for a TLS client that offers
+/// every version its suites allow (ureq's, which reaches the Docker
+/// Engine): minVersion 1.3 is then the TLS 1.3 suites alone. None without
+/// the file: that client's defaults stand.
+pub fn narrowed_provider() -> Option<Arc<CryptoProvider>> {
+    let d = DETAILS.get()?;
+    let mut p = Arc::unwrap_or_clone(provider());
+    if d.tls13_only {
+        p.cipher_suites
+            .retain(|c| c.version() == &rustls::version::TLS13);
+    }
+    Some(Arc::new(p))
 }
 
 /// The TLS versions offered: 1.2 and 1.3, or 1.3 alone (`--tls-details`).
