@@ -1654,9 +1654,27 @@ fn a_store_not_made_yet_is_empty() {
         let err = fails_with(cmd().args(args), 1);
         assert_eq!(err, "", "{args:?}");
     }
-    let err = fails_with(cmd().args(["cat-manifest", "app:1"]), 1);
+    let out = t.path().join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        &["cat-manifest", "app:1"][..],
+        &["unpack", "app:1", out][..],
+        &["unpack-layer", d, out][..],
+    ] {
+        let err = fails_with(cmd().args(args), 1);
+        assert!(
+            err.contains("no such directory (the first write makes it)"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!Path::new(out).exists());
+    // Neither a transport nor a ref: said as an image name.
+    let err = fails_with(cmd().args(["unpack", "oci-layout:/x:a"]).arg(&out), 3);
+    assert!(err.contains("unknown transport \"oci-layout\""), "{err}");
+    let err = fails_with(cmd().args(["unpack", "/x/app"]).arg(&out), 3);
     assert!(
-        err.contains("no such directory (the first write makes it)"),
+        err.contains("neither TRANSPORT:DETAILS (transports: dir, docker")
+            && err.contains("nor a store ref (empty path component)"),
         "{err}"
     );
     assert_eq!(ok(cmd().arg("ls-refs")), b"");

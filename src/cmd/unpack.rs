@@ -3,7 +3,7 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::store_path;
+use super::open_store;
 use crate::cli::{GlobalArgs, UnpackArgs, UnpackLayerArgs};
 use crate::error::{Error, Result};
 use crate::model::{Digest, Platform};
@@ -53,7 +53,7 @@ pub fn unpack_layer(g: &GlobalArgs, a: UnpackLayerArgs) -> Result<i32> {
         Box::new(f)
     } else {
         let d = Digest::parse(&a.layer)?;
-        let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
+        let store = open_store(g)?;
         let f = store.open_blob(&d)?;
         let size = f.metadata()?.len();
         Box::new(VerifyingReader::new(f, &d, Some(size)))
@@ -133,7 +133,25 @@ fn open_source(
         let top = store.resolve("image")?;
         return Ok((Box::new(LayoutSource::new(store, top)), Some(tmp)));
     }
-    let store = Layout::open(store_path(g)?).map_err(|e| e.context("store"))?;
+    // Not a store ref either: said as an image name (a mistyped
+    // transport, a bare path), not as a bad ref.
+    if let Some(why) = crate::model::ref_name_problem(name) {
+        return Err(match name.split_once(':') {
+            Some((t, _))
+                if !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+            {
+                transport::parse(name)
+                    .err()
+                    .unwrap_or_else(|| Error::new(why))
+            }
+            _ => Error::new(format!(
+                "invalid image name {name:?}: neither TRANSPORT:DETAILS (transports: {}) \
+                 nor a store ref ({why})",
+                transport::transport_names()
+            )),
+        });
+    }
+    let store = open_store(g)?;
     let top = store.resolve(name)?;
     Ok((Box::new(LayoutSource::new(store, top)), None))
 }

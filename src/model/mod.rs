@@ -173,7 +173,15 @@ impl RawManifest {
 /// grammar): components of alphanumerics joined by `-._:@+` or `--`,
 /// separated by `/`.
 pub fn validate_ref_name(name: &str) -> Result<()> {
-    let bad = |why: &str| Err(Error::new(format!("invalid ref name {name:?}: {why}")));
+    match ref_name_problem(name) {
+        Some(why) => Err(Error::new(format!("invalid ref name {name:?}: {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// What keeps `name` from being a reference name ([`validate_ref_name`]).
+pub fn ref_name_problem(name: &str) -> Option<String> {
+    let bad = |why: &str| Some(why.to_string());
     if name.is_empty() {
         return bad("empty");
     }
@@ -211,7 +219,7 @@ pub fn validate_ref_name(name: &str) -> Result<()> {
             }
         }
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]

@@ -531,7 +531,7 @@ pub const TRANSPORTS: &[(&str, ParseFn)] = &[
     ("oci-archive", oci_archive::parse),
 ];
 
-fn transport_names() -> String {
+pub fn transport_names() -> String {
     TRANSPORTS
         .iter()
         .map(|(n, _)| *n)
