@@ -1669,9 +1669,9 @@ fn a_store_not_made_yet_is_empty() {
     }
     assert!(!Path::new(out).exists());
     // Neither a transport nor a ref: said as an image name.
-    let err = fails_with(cmd().args(["unpack", "oci-layout:/x:a"]).arg(&out), 3);
+    let err = fails_with(cmd().args(["unpack", "oci-layout:/x:a"]).arg(out), 3);
     assert!(err.contains("unknown transport \"oci-layout\""), "{err}");
-    let err = fails_with(cmd().args(["unpack", "/x/app"]).arg(&out), 3);
+    let err = fails_with(cmd().args(["unpack", "/x/app"]).arg(out), 3);
     assert!(
         err.contains("neither TRANSPORT:DETAILS (transports: dir, docker")
             && err.contains("nor a store ref (empty path component)"),
