@@ -1312,15 +1312,10 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
             Value::Object(m) => match m.get(f) {
                 Some(x) if !f.starts_with('\0') => x,
                 _ if is_map(v) => return Ok(Value::Null),
-                _ => return Err(exec_err(format!("can't evaluate field {f} in {}", show(v)))),
+                _ => return Err(no_field(f, v)),
             },
             Value::Null => return Ok(Value::Null),
-            other => {
-                return Err(exec_err(format!(
-                    "can't evaluate field {f} in {}",
-                    show(other)
-                )))
-            }
+            other => return Err(no_field(f, other)),
         };
     }
     Ok(v.clone())
@@ -1329,6 +1324,29 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
 /// An object of strings only is a map (labels, annotations), and so is a
 /// nil map: a key it lacks has no value. Other objects are records,
 /// whose fields are fixed.
+/// `.f` of `v`, which has no such field: the fields it has, or what it is.
+fn no_field(f: &str, v: &Value) -> Error {
+    let fields: Vec<&str> = match (go_kind(v), v) {
+        (Some(Go::Struct(_, m)), _) => struct_fields(m).map(|(k, _)| k.as_str()).collect(),
+        (None, Value::Object(m)) => m.keys().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if fields.is_empty() {
+        let kind = match v {
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Array(_) => "a list",
+            _ => "a value",
+        };
+        return exec_err(format!("can't evaluate field {f} in {kind} ({})", show(v)));
+    }
+    exec_err(format!(
+        "can't evaluate field {f} (the fields there: {})",
+        fields.join(", ")
+    ))
+}
+
 fn is_map(v: &Value) -> bool {
     match (go_kind(v), v) {
         (Some(Go::Nil(kind)), _) => kind == Nil::Map,
@@ -2346,7 +2364,15 @@ mod tests {
             ("{{len (index .LayersData 0)}}", "len of {m"),
             (
                 "{{(index .LayersData 0).Nope}}",
-                "can't evaluate field Nope in {m",
+                "can't evaluate field Nope (the fields there: MIMEType, Digest, Size, Annotations)",
+            ),
+            (
+                "{{.Nope}}",
+                "can't evaluate field Nope (the fields there: Labels, Env, ",
+            ),
+            (
+                "{{(index .LayersData 0).Digest.Nope}}",
+                "can't evaluate field Nope in a string (sha256:ab)",
             ),
         ] {
             let t = Template::parse(f).unwrap();
