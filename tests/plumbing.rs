@@ -2873,3 +2873,42 @@ fn a_sync_into_a_layout_reads_its_index_once() {
     assert!(err.contains("index.json"), "{err}");
     assert_eq!(blobs(), before);
 }
+
+/// A file where a layout or the store should be: one line saying so
+/// (exit 3), for reading, writing and the store alike; the file is left.
+#[test]
+fn a_layout_path_that_is_a_file_is_said_so() {
+    let t = tempdir();
+    let file = t.path().join("app.tar");
+    fs::write(&file, "not a layout").unwrap();
+    let said = format!(
+        "{}: not a directory (an OCI image layout is one)",
+        file.display()
+    );
+    let src = t.path().join("src");
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg(format!("oci:{}:a", src.display())));
+    for args in [
+        vec!["inspect".to_string(), format!("oci:{}:a", file.display())],
+        vec![
+            "copy".to_string(),
+            format!("oci:{}:a", src.display()),
+            format!("oci:{}:a", file.display()),
+        ],
+        vec![
+            "--store".to_string(),
+            file.display().to_string(),
+            "ls-refs".to_string(),
+        ],
+    ] {
+        let err = fails_with(lade().args(&args), 3);
+        assert!(
+            err.contains(&said) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(fs::read(&file).unwrap(), b"not a layout");
+}

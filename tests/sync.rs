@@ -252,7 +252,8 @@ fn layout_to_registry_and_back_keeps_digests_regex_dry_run() {
         3,
     );
     assert!(
-        err.contains("Not a directory") && err.lines().count() == 1,
+        err.contains("a-file: not a directory (an OCI image layout is one)")
+            && err.lines().count() == 1,
         "{err}"
     );
     // (not there: exit 1, as copy says)

@@ -90,6 +90,11 @@ impl Drop for LayoutLock {
     }
 }
 
+/// The error for a layout path that is not a directory.
+fn root_is_file() -> Error {
+    Error::new("not a directory (an OCI image layout is one)")
+}
+
 impl Layout {
     fn at(root: PathBuf) -> Layout {
         Layout {
@@ -300,6 +305,9 @@ impl Layout {
         let rd = match fs::read_dir(&self.root) {
             Ok(rd) => rd,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
+            Err(_) if self.root_is_file() => {
+                return Err(root_is_file().context(self.root.display().to_string()))
+            }
             Err(e) => return Err(ctx(e)),
         };
         let empty_dir = |p: &Path| -> bool {
@@ -368,6 +376,11 @@ impl Layout {
         }
     }
 
+    /// Is the root there and not a directory (a file, a device)?
+    fn root_is_file(&self) -> bool {
+        fs::metadata(&self.root).is_ok_and(|m| !m.is_dir())
+    }
+
     fn check_layout_file(&self) -> Result<()> {
         let path = self.root.join(LAYOUT_FILE);
         let mut f = match open_regular_nofollow(&path) {
@@ -380,6 +393,7 @@ impl Layout {
                     "not an OCI image layout: oci-layout file is missing",
                 ));
             }
+            Err(_) if self.root_is_file() => return Err(root_is_file()),
             Err(e) => return Err(Error::from(e).context(LAYOUT_FILE)),
         };
         let bytes = read_capped(&mut f, 64 * 1024, LAYOUT_FILE)?;
