@@ -2912,3 +2912,50 @@ fn a_layout_path_that_is_a_file_is_said_so() {
     }
     assert_eq!(fs::read(&file).unwrap(), b"not a layout");
 }
+
+/// Errors name what there is to pick from: the images of a layout that
+/// holds several, the `:latest` a bare ref also tried; a hint only where
+/// it applies.
+#[test]
+fn errors_name_what_there_is() {
+    let t = tempdir();
+    let lay = t.path().join("lay");
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    for r in ["a:1", "b:2"] {
+        ok(lade()
+            .args(["copy", "-q"])
+            .arg(format!("docker-archive:{}", archive.display()))
+            .arg(format!("oci:{}:{r}", lay.display())));
+    }
+    let err = fails_with(
+        lade().arg("inspect").arg(format!("oci:{}", lay.display())),
+        3,
+    );
+    assert!(
+        err.contains("the layout holds 2 images; name one as oci:PATH:REF (a:1, b:2)"),
+        "{err}"
+    );
+    let err = fails_with(
+        lade().arg("--store").arg(&lay).args(["cat-manifest", "a"]),
+        1,
+    );
+    assert!(
+        err.contains("ref \"a\" not found in ") && err.contains("(nor \"a:latest\")"),
+        "{err}"
+    );
+    let err = fails_with(
+        lade()
+            .arg("--store")
+            .arg(&lay)
+            .args(["cat-manifest", "a:2"]),
+        1,
+    );
+    assert!(!err.contains("latest"), "{err}");
+    let err = fails_with(lade().args(["list-tags", "dir:/x"]), 3);
+    assert!(!err.contains("ls-refs"), "{err}");
+    let err = fails_with(lade().args(["list-tags", "oci:/x"]), 3);
+    assert!(
+        err.contains("(lade ls-refs --store DIR lists a layout's names)"),
+        "{err}"
+    );
+}

@@ -837,6 +837,12 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
         );
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains("cannot read from"), "{err}");
+        // (a dir: tree is read with --src dir)
+        assert_eq!(
+            err.contains("(--src dir PATH reads a directory of dir: images)"),
+            name.starts_with("dir:"),
+            "{err}"
+        );
     }
     let err = fails_with(
         lade().args([

@@ -89,8 +89,12 @@ pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
 fn registry_ref(name: &str) -> Result<RegistryRef> {
     let r = transport::parse(name)?;
     if r.transport() != "docker" {
+        let hint = match r.transport() {
+            "oci" => " (lade ls-refs --store DIR lists a layout's names)",
+            _ => "",
+        };
         return Err(Error::new(format!(
-            "{name}: list-tags lists docker:// repositories and docker-archive: files, not {}: (lade ls-refs --store DIR lists a layout's names)",
+            "{name}: list-tags lists docker:// repositories and docker-archive: files, not {}:{hint}",
             r.transport()
         )));
     }

@@ -172,10 +172,17 @@ fn images(
                 .collect()),
             // The way this transport has failed, or neither is its way.
             Err(e) => Err(match (list_err.kind(), e.kind()) {
-                (Kind::Unsupported, Kind::Unsupported) => Error::unsupported(format!(
-                    "sync cannot read from {}: (it reads docker://, oci:, oci-archive: or docker-archive:)",
-                    src.transport()
-                )),
+                (Kind::Unsupported, Kind::Unsupported) => {
+                    let t = src.transport();
+                    let hint = match t {
+                        "dir" => " (--src dir PATH reads a directory of dir: images)",
+                        _ => "",
+                    };
+                    Error::unsupported(format!(
+                        "sync cannot read from {t}: (it reads docker://, oci:, oci-archive: or \
+                         docker-archive:){hint}"
+                    ))
+                }
                 (Kind::Unsupported, _) => e,
                 _ => list_err,
             }),

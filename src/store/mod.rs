@@ -841,7 +841,16 @@ impl Layout {
                 self.root.join(INDEX_FILE).display(),
                 crate::model::unreadable_entry_text(*pos, e)
             )),
-            None => Error::not_found(format!("ref {name:?} not found in {}", self.root.display())),
+            None => {
+                let also = match name.contains(':') {
+                    true => String::new(),
+                    false => format!(" (nor {latest:?})"),
+                };
+                Error::not_found(format!(
+                    "ref {name:?} not found in {}{also}",
+                    self.root.display()
+                ))
+            }
         }
     }
 

@@ -228,10 +228,20 @@ pub(crate) fn find_in_index(
             ([one], []) => Ok(one.clone()),
             ([], []) => Err(Error::not_found(format!("the {holder} holds no image"))),
             ([], [u]) => Err(unreadable(u)),
-            (many, bad) => Err(Error::new(format!(
-                "the {holder} holds {} images; name one as {syntax}",
-                many.len() + bad.len()
-            ))),
+            (many, bad) => {
+                // The names a user may pick from (the first few).
+                const SHOWN: usize = 5;
+                let names: Vec<&str> = many.iter().filter_map(|m| m.ref_name()).collect();
+                let listed = match names.len() {
+                    0 => String::new(),
+                    n if n <= SHOWN => format!(" ({})", names.join(", ")),
+                    n => format!(" ({}, and {} more)", names[..SHOWN].join(", "), n - SHOWN),
+                };
+                Err(Error::new(format!(
+                    "the {holder} holds {} images; name one as {syntax}{listed}",
+                    many.len() + bad.len()
+                )))
+            }
         },
     }
 }
