@@ -478,7 +478,10 @@ ref per name in oci: and oci-archive:). Into a docker-archive:, a layout's
 ref name counts as a name only as NAME:TAG (a bare ref, oci:DIR:1.0, is a
 tag: the image goes unnamed, as skopeo writes it). Every source is opened before
 anything is written, and two images that would get one name are refused
-then.
+then. One SOURCE into oci:PATH or oci-archive:PATH without a REF keeps its
+name the same way (docker://HOST/REPO:TAG as HOST/REPO:TAG, @DIGEST too), so
+the layout can name it; a source that gives none leaves it unnamed, as
+skopeo leaves every such image.
 
 MULTI-PLATFORM IMAGES
   From an index (OCI image index or Docker manifest list) copy copies the image
