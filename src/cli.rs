@@ -353,7 +353,9 @@ pub enum Command {
         registries.conf's credential-helpers, when set, says where instead: the\n\
         first in its list that takes them (containers-auth.json: the file above,\n\
         else docker-credential-NAME, which keeps no namespace), as skopeo does;\n\
-        logout removes them from each.\n\n\
+        logout removes them from each.\n\
+        The registry checks them (GET /v2/); one that asks for none gets them saved\n\
+        all the same, with a warning that they were not checked.\n\n\
         EXAMPLES\n  lade login -u me registry.example\n  \
         echo \"$TOKEN\" | lade login -u me --password-stdin registry.example"
     )]

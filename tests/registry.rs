@@ -5355,3 +5355,34 @@ fn logout_names_the_docker_config_it_leaves() {
     let err = fails_with(&mut with(&["logout", "other.example"]), 1);
     assert!(!err.contains("config.json"), "{err}");
 }
+
+/// A registry that asks for no credentials: login saves them all the
+/// same (as skopeo and docker do) but says they were not checked.
+#[test]
+fn login_where_no_credentials_are_asked_says_so() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let authfile = t.path().join("auth.json");
+    let err = ok_stderr(
+        lade()
+            .args([
+                "login",
+                "-u",
+                "me",
+                "-p",
+                "pw",
+                "--tls-verify=false",
+                "--authfile",
+            ])
+            .arg(&authfile)
+            .arg(&reg),
+    );
+    assert_eq!(
+        err,
+        format!(
+            "lade: warning: {reg} asks for no credentials: they were not checked\n\
+             Login Succeeded!\n"
+        )
+    );
+    assert_get_login_both(&authfile, &reg, "me");
+}

@@ -282,6 +282,12 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         .map_err(|e| e.context(format!("logging in to {host}")))?;
     c.check_login()
         .map_err(|e| e.context(format!("logging in to {host}")))?;
+    if !c.was_challenged() {
+        // (saved all the same, as skopeo and docker do: it may ask later)
+        crate::error::warn(&format!(
+            "{host} asks for no credentials: they were not checked"
+        ));
+    }
     let place = save_login(&opts, &key, &user, &pass)?;
     if a.verbose {
         eprintln!("Used: {place}");

@@ -223,6 +223,15 @@ impl Client {
         }
     }
 
+    /// Has the registry asked for credentials (a 401 challenge) so far?
+    pub fn was_challenged(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .challenge
+            .is_some()
+    }
+
     pub fn is_http(&self) -> bool {
         self.base.starts_with("http://")
     }
