@@ -1034,9 +1034,9 @@ pub struct RegistryDest {
     client: Arc<Client>,
     pushed: Mutex<usize>,
     /// Upload sessions a refused mount started, by the blob it was for:
-    /// that blob's upload goes into it (the spec allows it) rather than
-    /// a new one, after cancelling this. Those left unused are cancelled
-    /// when the destination goes.
+    /// that blob's upload goes into it (the spec allows it), not into a
+    /// new one. One left unused is cancelled: at once when another place
+    /// mounts the blob, else when the destination goes.
     spare_sessions: Mutex<HashMap<Digest, String>>,
 }
 
