@@ -274,7 +274,7 @@ _lade() {
             ;;
         lade__subcmd__delete)
             case "${prev}" in
-                --authfile|--cert-dir|--command-timeout|--creds|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
+                --authfile|--cert-dir|--command-timeout|--creds|--daemon-host|--override-arch|--override-os|--override-variant|--password|--policy|--registries-conf|--registries.d|--registry-token|--retry-delay|--retry-times|--shared-blob-dir|--store|--tls-details|--tls-verify|--tmpdir|--user-agent-prefix|--username) ;;
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
@@ -783,12 +783,16 @@ _lade() {
             return 0
             ;;
         lade__subcmd__delete)
-            opts="-h --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --daemon-host --shared-blob-dir --creds --username --password --no-creds --registry-token --authfile --tls-verify --cert-dir --retry-times --retry-delay --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --daemon-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --shared-blob-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

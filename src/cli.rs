@@ -332,13 +332,18 @@ pub enum Command {
     )]
     ListTags(ListTagsArgs),
     /// Delete an image (docker://REF: the manifest the tag or digest names;
-    /// oci:PATH:REF: the ref, its blobs left to lade gc)
+    /// oci:PATH:REF: the ref, its blobs left to lade gc; docker-daemon:NAME:
+    /// that name, as docker rmi)
     #[command(
         after_help = "A registry deletes the manifest, and with it every tag that points at it\n\
-        (two tags of one image both go), as skopeo delete does.\n\n\
+        (two tags of one image both go), as skopeo delete does.\n\
+        A Docker Engine removes the name, and the image with its last name, as\n\
+        `docker rmi` (not forced): an ID several names share, or an image a container\n\
+        uses, is refused (exit 3, the daemon's message).\n\n\
         EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
         lade delete docker://registry.example/app@sha256:3f8a…\n  \
-        lade delete oci:layout:old"
+        lade delete oci:layout:old\n  \
+        lade delete docker-daemon:app:old"
     )]
     Delete(DeleteArgs),
     /// Store credentials for a registry in the auth file
@@ -1342,11 +1347,15 @@ pub struct ListTagsArgs {
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    /// The image, docker://[HOST/]REPO[:TAG|@DIGEST] or oci:PATH:REF (other
-    /// transports cannot delete: exit 3; an image the registry or layout
-    /// does not have: exit 1; a PATH that is no layout: exit 3)
+    /// The image, docker://[HOST/]REPO[:TAG|@DIGEST], oci:PATH:REF or
+    /// docker-daemon:NAME[:TAG]|sha256:ID (other transports cannot delete:
+    /// exit 3; an image the registry, layout or daemon does not have: exit
+    /// 1; a PATH that is no layout: exit 3)
     #[arg(value_name = "IMAGE")]
     pub image: String,
+    /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
+    #[arg(long, value_name = "HOST")]
+    pub daemon_host: Option<String>,
     /// An oci: image's blobs are in DIR (DIR/ALG/HEX), which layouts
     /// share (delete removes the ref; the blobs stay, there as in blobs/)
     #[arg(long, value_name = "DIR")]

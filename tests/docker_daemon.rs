@@ -887,6 +887,56 @@ fn tls_with_client_certificate_reads_and_writes() {
     assert!(err.contains(&format!("{tls} (DOCKER_HOST)")), "{err}");
 }
 
+/// `delete docker-daemon:NAME:TAG` removes that name, as `docker rmi`
+/// does: the image goes with its last name; another name keeps it. Not
+/// there: exit 1. An ID several names share is refused by the daemon
+/// (exit 3, its message). `--daemon-host` names the Engine.
+#[test]
+fn delete_removes_a_daemon_image_name() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let id = image_inspect(&host, img)["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (a, b) = (
+        unique("lade-dd-del/a") + ":1",
+        unique("lade-dd-del/b") + ":2",
+    );
+    for n in [&a, &b] {
+        docker_ok(&host, &["tag", img, n]);
+    }
+    // An ID that several names share: the daemon refuses, nothing goes.
+    let err = fails_with(
+        lade_at(&host).args(["delete", &format!("docker-daemon:{id}")]),
+        3,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("HTTP 409"), "{err}");
+    image_inspect(&host, &a);
+    // A name: that name alone goes, through --daemon-host too.
+    ok(lade_at(&host).args(["delete", &format!("docker-daemon:{a}")]));
+    let gone = run(docker(&host).args(["image", "inspect", &a]));
+    assert!(!gone.status.success(), "{a} is still there");
+    assert_eq!(image_inspect(&host, &b)["Id"], id.as_str());
+    assert_eq!(image_inspect(&host, img)["Id"], id.as_str());
+    ok(lade().env_remove("DOCKER_HOST").args([
+        "delete",
+        "--daemon-host",
+        &host,
+        &format!("docker-daemon:{b}"),
+    ]));
+    assert!(!run(docker(&host).args(["image", "inspect", &b]))
+        .status
+        .success());
+    // Not there (any more): exit 1, naming it.
+    let err = fails_with(
+        lade_at(&host).args(["delete", &format!("docker-daemon:{a}")]),
+        1,
+    );
+    assert!(err.contains(&a) && err.lines().count() == 1, "{err}");
+}
+
 /// `--tls-details` narrows the Docker Engine's TLS too, as skopeo's does:
 /// with minVersion 1.3, lade still talks to the test daemon (Go offers
 /// 1.3), and a listener that speaks TLS 1.2 alone (openssl s_server with

@@ -221,6 +221,7 @@ impl Client {
         let t0 = std::time::Instant::now();
         let r = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
             (_, Some(b)) => self
                 .agent
                 .post(&url)
@@ -325,6 +326,22 @@ impl Client {
             )));
         }
         self.json(resp, &format!("inspecting image {name}"))
+    }
+
+    /// `DELETE /images/{name}`, as `docker rmi` (no force): a name is
+    /// untagged, and the image goes with its last name; an ID several
+    /// names share, or an image a container uses, is refused (HTTP 409).
+    pub fn remove_image(&self, name: &str) -> Result<()> {
+        let path = format!("/images/{}", encode_name(name));
+        let resp = self.call("DELETE", &path, None, true)?;
+        match resp.status().as_u16() {
+            200 => Ok(()),
+            404 => Err(Error::not_found(format!(
+                "{}: no such image: {name}",
+                self.host
+            ))),
+            _ => Err(self.status_error(resp, &format!("removing image {name}"))),
+        }
     }
 
     /// `GET /images/{name}/get`: the `docker save` tar stream.

@@ -129,6 +129,16 @@ impl DaemonRef {
     }
 }
 
+/// The Engine an image is read from (or deleted in): the command's
+/// option (named as `opts` says, else `flag`), else the environment's.
+fn src_host(opts: &TransportOptions, flag: &'static str) -> DaemonHost {
+    let flag = match opts.src_daemon_flag {
+        "" => flag,
+        f => f,
+    };
+    DaemonHost::resolve(opts.src_daemon_host.as_deref(), flag)
+}
+
 impl fmt::Display for DaemonRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "docker-daemon:{}", self.api_name())
@@ -148,12 +158,13 @@ impl ImageReference for DaemonRef {
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        let flag = match opts.src_daemon_flag {
-            "" => "--src-daemon-host",
-            f => f,
-        };
-        let host = DaemonHost::resolve(opts.src_daemon_host.as_deref(), flag);
+        let host = src_host(opts, "--src-daemon-host");
         Ok(Box::new(DaemonSource::open(self, Client::connect(host)?)?))
+    }
+
+    fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        let host = src_host(opts, "--daemon-host");
+        Client::connect(host)?.remove_image(&self.api_name())
     }
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
