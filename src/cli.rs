@@ -338,8 +338,8 @@ pub enum Command {
         after_help = "A registry deletes the manifest, and with it every tag that points at it\n\
         (two tags of one image both go), as skopeo delete does.\n\
         A Docker Engine removes the name, and the image with its last name, as\n\
-        `docker rmi` (not forced): an ID several names share, or an image a container\n\
-        uses, is refused (exit 3, the daemon's message).\n\n\
+        `docker rmi` (not forced): an ID several names share, or the last name of an\n\
+        image a container uses, is refused (exit 3, the daemon's message).\n\n\
         EXAMPLES\n  lade delete docker://registry.example/app:old\n  \
         lade delete docker://registry.example/app@sha256:3f8a…\n  \
         lade delete oci:layout:old\n  \

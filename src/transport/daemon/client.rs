@@ -330,7 +330,8 @@ impl Client {
 
     /// `DELETE /images/{name}`, as `docker rmi` (no force): a name is
     /// untagged, and the image goes with its last name; an ID several
-    /// names share, or an image a container uses, is refused (HTTP 409).
+    /// names share, or the last name of an image a container uses, is
+    /// refused (HTTP 409).
     pub fn remove_image(&self, name: &str) -> Result<()> {
         let path = format!("/images/{}", encode_name(name));
         let resp = self.call("DELETE", &path, None, true)?;
