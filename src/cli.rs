@@ -359,8 +359,8 @@ pub enum Command {
         first in its list that takes them (containers-auth.json: the file above,\n\
         else docker-credential-NAME, which keeps no namespace), as skopeo does;\n\
         logout removes them from each.\n\
-        The registry checks them (GET /v2/); one that asks for none gets them saved\n\
-        all the same, with a warning that they were not checked.\n\n\
+        The registry checks them (GET /v2/); one whose GET /v2/ asks for none gets\n\
+        them saved all the same, with a warning that they were not checked.\n\n\
         EXAMPLES\n  lade login -u me registry.example\n  \
         echo \"$TOKEN\" | lade login -u me --password-stdin registry.example"
     )]

@@ -1671,6 +1671,12 @@ fn a_store_not_made_yet_is_empty() {
     // Neither a transport nor a ref: said as an image name.
     let err = fails_with(cmd().args(["unpack", "oci-layout:/x:a"]).arg(out), 3);
     assert!(err.contains("unknown transport \"oci-layout\""), "{err}");
+    // (NAME:TAG is a ref, however bad its tag)
+    let err = fails_with(cmd().args(["unpack", "app:v1_"]).arg(out), 3);
+    assert!(
+        err.contains("nor a store ref (components must start"),
+        "{err}"
+    );
     let err = fails_with(cmd().args(["unpack", "/x/app"]).arg(out), 3);
     assert!(
         err.contains("neither TRANSPORT:DETAILS (transports: dir, docker")

@@ -1022,7 +1022,41 @@ fn a_later_push_mounts_from_where_the_blobs_were_seen() {
         "{err}"
     );
     assert_eq!(digest("d"), digest("a"));
-    for repo in ["c", "d"] {
+    // A mount's session the registry does not know (a proxy answers each
+    // mount with one): the upload into it is refused (404), and goes again
+    // at once in a session of its own.
+    let proxy = serve(Some(reg.clone()), |req| {
+        if req.method == "POST" && req.path.contains("?mount=") {
+            let repo = req.path.split("/blobs/uploads/").next().unwrap();
+            let loc = format!("{repo}/blobs/uploads/no-such-session");
+            return Action::Respond(response("202 Accepted", &[("Location", loc)], b""));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    fs::write(&file, gone.replace(&reg, &proxy)).unwrap();
+    let err = ok_stderr(
+        lade_with_cache(&cache)
+            .args(["--debug", "copy", "--dest-tls-verify=false", &src])
+            .arg(format!("docker://{proxy}/{ns}/e:1")),
+    );
+    assert_eq!(
+        err.matches(&format!(
+            "PUT http://{proxy}/v2/{ns}/e/blobs/uploads/no-such-session"
+        ))
+        .count(),
+        4,
+        "{err}"
+    );
+    assert_eq!(
+        err.matches(&format!(
+            "POST http://{proxy}/v2/{ns}/e/blobs/uploads/ -> 202"
+        ))
+        .count(),
+        4,
+        "a session of its own for each: {err}"
+    );
+    assert_eq!(digest("e"), digest("a"));
+    for repo in ["c", "d", "e"] {
         assert_eq!(open_uploads(&format!("{ns}/{repo}")), 0, "{repo}");
     }
 }
@@ -5380,7 +5414,7 @@ fn login_where_no_credentials_are_asked_says_so() {
     assert_eq!(
         err,
         format!(
-            "lade: warning: {reg} asks for no credentials: they were not checked\n\
+            "lade: warning: {reg} asked for no credentials (GET /v2/): they were not checked\n\
              Login Succeeded!\n"
         )
     );

@@ -287,7 +287,7 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     if !c.was_challenged() {
         // (saved all the same, as skopeo and docker do: it may ask later)
         crate::error::warn(&format!(
-            "{host} asks for no credentials: they were not checked"
+            "{host} asked for no credentials (GET /v2/): they were not checked"
         ));
     }
     let place = save_login(&opts, &key, &user, &pass)?;

@@ -136,9 +136,12 @@ fn open_source(
     // Not a store ref either: said as an image name (a mistyped
     // transport, a bare path), not as a bad ref.
     if let Some(why) = crate::model::ref_name_problem(name) {
+        // (TRANSPORT:PATH: a path after a word; NAME:TAG stays a ref)
         return Err(match name.split_once(':') {
-            Some((t, _))
-                if !t.is_empty() && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+            Some((t, rest))
+                if !t.is_empty()
+                    && t.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+                    && (rest.starts_with('/') || rest.starts_with('.')) =>
             {
                 transport::parse(name)
                     .err()

@@ -178,7 +178,7 @@ impl Client {
             let e = self.status_error(resp, "/_ping");
             return Err(Error::new(format!("{}: not a Docker Engine?", e.message())));
         }
-        // Its connection goes (back to the pool) before the next request.
+        // Its connection is let go before the next request.
         drop(resp);
         if server.is_none() {
             #[derive(Deserialize)]

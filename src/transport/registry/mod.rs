@@ -29,6 +29,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use ureq::http::Method;
 
@@ -1033,11 +1034,13 @@ pub struct RegistryDest {
     r: RegistryRef,
     client: Arc<Client>,
     pushed: Mutex<usize>,
-    /// Upload sessions a refused mount started, by the blob it was for:
-    /// that blob's upload goes into it (the spec allows it), not into a
-    /// new one. One left unused is cancelled: at once when another place
-    /// mounts the blob, else when the destination goes.
-    spare_sessions: Mutex<HashMap<Digest, String>>,
+    /// Upload sessions a refused mount started, by the blob it was for,
+    /// and when: that blob's upload goes into it (the spec allows it),
+    /// not into a new one, if it comes soon (a registry purges idle
+    /// sessions). One left unused is cancelled: at once when another
+    /// place mounts the blob or when it is too old to use, else when the
+    /// destination goes.
+    spare_sessions: Mutex<HashMap<Digest, (String, Instant)>>,
 }
 
 impl Drop for RegistryDest {
@@ -1047,7 +1050,7 @@ impl Drop for RegistryDest {
                 .get_mut()
                 .unwrap_or_else(|e| e.into_inner()),
         );
-        for loc in spare.into_values() {
+        for (loc, _) in spare.into_values() {
             self.cancel_upload(&loc);
         }
     }
@@ -1110,7 +1113,7 @@ impl RegistryDest {
             match resp.status().as_u16() {
                 201 => {
                     // The upload a refused mount before it started is not needed.
-                    if let Some(loc) = self.take_spare_session(d) {
+                    if let Some((loc, _)) = self.take_spare_session(d) {
                         self.cancel_upload(&loc);
                     }
                     return Ok(Some(repo));
@@ -1128,7 +1131,7 @@ impl RegistryDest {
                             drop(spare);
                             self.cancel_upload(&loc);
                         } else {
-                            spare.insert(d.clone(), loc);
+                            spare.insert(d.clone(), (loc, Instant::now()));
                         }
                     }
                 }
@@ -1138,7 +1141,7 @@ impl RegistryDest {
         Ok(None)
     }
 
-    fn take_spare_session(&self, d: &Digest) -> Option<String> {
+    fn take_spare_session(&self, d: &Digest) -> Option<(String, Instant)> {
         self.spare_sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -1180,6 +1183,11 @@ impl RegistryDest {
         Ok(c.resolve(&post, &loc))
     }
 }
+
+/// How long a refused mount's upload session is kept for its blob: a
+/// blob that goes up later (a stream that reaches it after minutes) gets
+/// a session of its own.
+const SPARE_SESSION_AGE: Duration = Duration::from_secs(60);
 
 /// Chunk size of uploads whose size is not known in advance (each upload
 /// holds one chunk in memory: with PARALLEL_TRANSFERS of them, 48 MiB at
@@ -1438,10 +1446,19 @@ impl ImageDestination for RegistryDest {
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {
-        let spare = expected
+        let spare = match expected
             .digest
             .as_ref()
-            .and_then(|d| self.take_spare_session(d));
+            .and_then(|d| self.take_spare_session(d))
+        {
+            Some((loc, at)) if at.elapsed() < SPARE_SESSION_AGE => Some(loc),
+            Some((old, _)) => {
+                self.cancel_upload(&old);
+                None
+            }
+            None => None,
+        };
+        let in_spare = spare.is_some();
         let loc = match spare {
             Some(loc) => loc,
             None => self.start_upload()?,
@@ -1459,7 +1476,13 @@ impl ImageDestination for RegistryDest {
             Err((session, e)) => {
                 // Never leave the upload session behind: a retry starts anew.
                 self.cancel_upload(&session);
-                Err(e)
+                // A mount's session that failed (one the registry no longer
+                // knows, or never took uploads into: 404): once more at
+                // once, in a session of its own.
+                match in_spare {
+                    true => Err(e.retry_at_once()),
+                    false => Err(e),
+                }
             }
         }
     }
