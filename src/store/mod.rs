@@ -91,7 +91,7 @@ impl Drop for LayoutLock {
 }
 
 /// The error for a layout path that is not a directory.
-fn root_is_file() -> Error {
+fn not_a_directory() -> Error {
     Error::new("not a directory (an OCI image layout is one)")
 }
 
@@ -306,7 +306,7 @@ impl Layout {
             Ok(rd) => rd,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(true),
             Err(_) if self.root_is_file() => {
-                return Err(root_is_file().context(self.root.display().to_string()))
+                return Err(not_a_directory().context(self.root.display().to_string()))
             }
             Err(e) => return Err(ctx(e)),
         };
@@ -393,7 +393,7 @@ impl Layout {
                     "not an OCI image layout: oci-layout file is missing",
                 ));
             }
-            Err(_) if self.root_is_file() => return Err(root_is_file()),
+            Err(_) if self.root_is_file() => return Err(not_a_directory()),
             Err(e) => return Err(Error::from(e).context(LAYOUT_FILE)),
         };
         let bytes = read_capped(&mut f, 64 * 1024, LAYOUT_FILE)?;

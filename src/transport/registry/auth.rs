@@ -374,6 +374,9 @@ fn url_key_host(key: &str) -> &str {
 }
 
 /// The keys an auth file may use for `host`.
+/// The key Docker keeps docker.io's credentials under.
+const DOCKER_IO_KEY: &str = "https://index.docker.io/v1/";
+
 fn keys_for(host: &str) -> Vec<String> {
     let mut v = vec![
         host.to_string(),
@@ -383,14 +386,7 @@ fn keys_for(host: &str) -> Vec<String> {
         format!("https://{host}/v2/"),
     ];
     if host == "docker.io" {
-        v.extend(
-            [
-                "index.docker.io",
-                "https://index.docker.io/v1/",
-                "registry-1.docker.io",
-            ]
-            .map(String::from),
-        );
+        v.extend(["index.docker.io", DOCKER_IO_KEY, "registry-1.docker.io"].map(String::from));
     }
     v
 }
@@ -1002,7 +998,7 @@ fn store_login_locked(
         vec![host.to_string()]
     };
     let entry = if compat && host == "docker.io" {
-        "https://index.docker.io/v1/"
+        DOCKER_IO_KEY
     } else {
         host
     };

@@ -337,13 +337,20 @@ fn parse_tls_details(text: &str) -> Result<TlsDetails> {
     Ok(d)
 }
 
-/// lade's TLS, narrowed by `--tls-details`.
+/// lade's TLS, narrowed by `--tls-details`. minVersion 1.3 is the TLS
+/// 1.3 suites alone: rustls offers a version only with suites for it, so
+/// every client built on this provider (the registries', and ureq's for
+/// the Docker Engine) offers 1.3 alone.
 fn provider() -> Arc<CryptoProvider> {
     let mut p = rustls::crypto::ring::default_provider();
     if let Some(d) = DETAILS.get() {
         if let Some(s) = &d.suites {
             p.cipher_suites
                 .retain(|c| s.contains(&u16::from(c.suite())));
+        }
+        if d.tls13_only {
+            p.cipher_suites
+                .retain(|c| c.version() == &rustls::version::TLS13);
         }
         if let Some(g) = &d.groups {
             p.kx_groups.retain(|k| g.contains(&u16::from(k.name())));
@@ -352,27 +359,11 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(p)
 }
 
-/// lade's TLS narrowed by `--tls-details`, for a TLS client that offers
-/// every version its suites allow (ureq's, which reaches the Docker
-/// Engine): minVersion 1.3 is then the TLS 1.3 suites alone. None without
-/// the file: that client's defaults stand.
+/// The provider for a TLS client of another make (ureq's, which reaches
+/// the Docker Engine) when `--tls-details` narrows it; None without the
+/// file: that client's defaults stand.
 pub fn narrowed_provider() -> Option<Arc<CryptoProvider>> {
-    let d = DETAILS.get()?;
-    let mut p = Arc::unwrap_or_clone(provider());
-    if d.tls13_only {
-        p.cipher_suites
-            .retain(|c| c.version() == &rustls::version::TLS13);
-    }
-    Some(Arc::new(p))
-}
-
-/// The TLS versions offered: 1.2 and 1.3, or 1.3 alone (`--tls-details`).
-fn versions() -> &'static [&'static rustls::SupportedProtocolVersion] {
-    static TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
-    match DETAILS.get() {
-        Some(d) if d.tls13_only => TLS13,
-        _ => rustls::ALL_VERSIONS,
-    }
+    DETAILS.get().map(|_| provider())
 }
 
 /// The rustls connector for `host`: verification against the roots and
@@ -381,7 +372,7 @@ pub fn connector(host: &str, opts: &RegistryOptions, insecure: bool) -> Result<T
     let dir = read_cert_dirs(&cert_dirs(host, opts))?;
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions())
+        .with_protocol_versions(rustls::ALL_VERSIONS)
         .map_err(|e| match DETAILS.get() {
             Some(_) => Error::new(format!("TLS: {e} (with the --tls-details given)")),
             None => Error::new(format!("TLS: {e}")),
