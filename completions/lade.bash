@@ -94,6 +94,9 @@ _lade() {
             lade,delete)
                 cmd="lade__subcmd__delete"
                 ;;
+            lade,du)
+                cmd="lade__subcmd__du"
+                ;;
             lade,fsck)
                 cmd="lade__subcmd__fsck"
                 ;;
@@ -156,6 +159,9 @@ _lade() {
                 ;;
             lade__subcmd__help,delete)
                 cmd="lade__subcmd__help__subcmd__delete"
+                ;;
+            lade__subcmd__help,du)
+                cmd="lade__subcmd__help__subcmd__du"
                 ;;
             lade__subcmd__help,fsck)
                 cmd="lade__subcmd__help__subcmd__fsck"
@@ -307,7 +313,7 @@ _lade() {
     esac
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -880,6 +886,64 @@ _lade() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        lade__subcmd__du)
+            opts="-s -H -z -h --summarize --human-readable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registries.d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-details)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-agent-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-os)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-arch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --override-variant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         lade__subcmd__fsck)
             opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1063,7 +1127,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__help)
-            opts="copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1211,20 @@ _lade() {
             return 0
             ;;
         lade__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lade__subcmd__help__subcmd__du)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

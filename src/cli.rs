@@ -312,6 +312,30 @@ pub enum Command {
         (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names."
     )]
     Gc(GcArgs),
+    /// Show the bytes each ref's image takes, and what untag and gc would free
+    #[command(
+        after_help = "OUTPUT\n  One line per index.json entry (as ls-refs lists them), fields separated\n  \
+        by a tab:\n  NAME DIGEST SIZE UNIQUE\n  \
+        SIZE: the bytes of the stored blobs the entry reaches (its manifest or\n  \
+        index, configs, layers, an index's manifests), each counted once.\n  \
+        UNIQUE: what lade untag NAME and then lade gc would free: the blobs that\n  \
+        no other entry reaches (the unnamed referrers untag drops with the image,\n  \
+        its SBOMs and signatures, counted in). Two names of one image: 0 each.\n  \
+        An entry without a name shows NAME as \"-\", and UNIQUE is what it alone\n  \
+        reaches. With REFs, their lines alone (a digest: its entries); UNIQUE is\n  \
+        still against the whole store.\n  \
+        With -s, the store's totals instead, KIND COUNT SIZE:\n  \
+        reachable, unreachable (what gc removes once past its --grace), temp (the\n  \
+        temp files of writes under way, or left by killed ones) and total.\n  \
+        -H writes sizes for people (units of 1000: 4B, 1.5kB, 812.4MB, 1.2GB).\n  \
+        Sizes are the files' lengths: blobs hard-linked with other layouts count\n  \
+        in each. A blob missing or a manifest that does not read is left out,\n  \
+        with a warning (lade fsck names it). The default store, not made yet,\n  \
+        lists nothing; a store named that is not there is an error (exit 1).\n\n\
+        EXAMPLES\n  lade du -H\n  lade du -s --store /srv/images\n  \
+        lade du | sort -t$'\\t' -k4,4n | tail -3      # the refs freeing the most"
+    )]
+    Du(DuArgs),
     /// Print the digest of a manifest file
     #[command(
         after_help = "The digest is of the exact bytes (schema 2, OCI, indexes, unsigned schema 1).\n\
@@ -1181,6 +1205,22 @@ pub struct GcArgs {
     /// Keep unreachable blobs written, linked or reused within this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub grace: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DuArgs {
+    /// Refs (or digests) to show; all entries when none is given
+    #[arg(value_name = "REF")]
+    pub refs: Vec<String>,
+    /// Print the store's totals instead of a line per entry
+    #[arg(short = 's', long, conflicts_with = "refs")]
+    pub summarize: bool,
+    /// Sizes for people (4B, 1.5kB, 812.4MB) instead of bytes
+    #[arg(short = 'H', long)]
+    pub human_readable: bool,
+    /// End lines with NUL instead of newline
+    #[arg(short = 'z')]
+    pub null: bool,
 }
 
 #[derive(Debug, Args)]

@@ -733,6 +733,165 @@ fn largest_blob(dir: &Path) -> PathBuf {
         .unwrap()
 }
 
+/// `du` lines: name → (digest, size, unique).
+fn du_lines(out: &str) -> Vec<(String, String, u64, u64)> {
+    out.lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 4, "{l:?}");
+            (
+                f[0].to_string(),
+                f[1].to_string(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The bytes a store image takes: its manifest, config and layers.
+fn image_bytes(store: &Path, r: &str) -> u64 {
+    let raw = ok(store_cmd(store).args(["cat-manifest", r]));
+    let m = json(&raw);
+    let layers: u64 = m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["size"].as_u64().unwrap())
+        .sum();
+    raw.len() as u64 + m["config"]["size"].as_u64().unwrap() + layers
+}
+
+/// `du` says what each ref's image takes, what untag and gc would give
+/// back (checked by doing it), and the store's totals (checked against
+/// the files and gc).
+#[test]
+fn du_says_what_refs_hold_and_what_gc_would_free() {
+    let t = tempdir();
+    let dir = t.path().join("s");
+    tiny_layout(&dir);
+    let tiny2 = fixture("docker-save/tiny2-docker20.tar");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("docker-archive:{}:tiny:1", tiny2.display()))
+        .arg(format!("oci:{}:z", dir.display())));
+    ok(store_cmd(&dir).args(["tag", "x", "y"]));
+    let junk = t.path().join("junk");
+    fs::write(&junk, b"junk").unwrap();
+    let jd = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&junk));
+
+    // One line per index.json entry, in its order, as ls-refs lists them.
+    let du = du_lines(&ok_str(store_cmd(&dir).arg("du")));
+    let ls: Vec<(String, String)> = ok_str(store_cmd(&dir).arg("ls-refs"))
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    assert_eq!(
+        du.iter()
+            .map(|(n, d, ..)| (n.clone(), d.clone()))
+            .collect::<Vec<_>>(),
+        ls
+    );
+    for (name, _, size, _) in &du {
+        assert_eq!(*size, image_bytes(&dir, name), "{name}");
+    }
+    // x and y name one image: untagging either frees nothing.
+    let unique = |n: &str| du.iter().find(|e| e.0 == n).unwrap().3;
+    assert_eq!((unique("x"), unique("y")), (0, 0), "{du:?}");
+    assert!(unique("z") > 0, "{du:?}");
+
+    // The totals: the files under blobs/, and what gc calls unreachable.
+    let files: Vec<u64> = fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    let total: u64 = files.iter().sum();
+    let n = files.len();
+    let summary = ok_str(store_cmd(&dir).args(["du", "-s"]));
+    assert_eq!(
+        summary,
+        format!(
+            "reachable\t{}\t{}\nunreachable\t1\t4\ntemp\t0\t0\ntotal\t{n}\t{total}",
+            n - 1,
+            total - 4
+        )
+    );
+    assert_eq!(
+        ok_str(store_cmd(&dir).args(["du", "-s", "-H"])),
+        format!(
+            "reachable\t{}\t{}\nunreachable\t1\t4B\ntemp\t0\t0B\ntotal\t{n}\t{}",
+            n - 1,
+            human(total - 4),
+            human(total)
+        )
+    );
+    assert_eq!(
+        ok_str(store_cmd(&dir).args(["gc", "--grace", "0"])),
+        format!("{jd}\t4")
+    );
+
+    // What `untag z` and gc free is z's UNIQUE.
+    ok(store_cmd(&dir).args(["untag", "z"]));
+    let freed: u64 = ok_str(store_cmd(&dir).args(["gc", "--grace", "0"]))
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(freed, unique("z"));
+
+    // Refs named: theirs alone; -H for people, -z for NUL-ended lines.
+    let one = ok_str(store_cmd(&dir).args(["du", "y"]));
+    assert_eq!(du_lines(&one), vec![du[2].clone()]);
+    let h = ok_str(store_cmd(&dir).args(["du", "-H", "y"]));
+    assert_eq!(h, format!("y\t{}\t{}\t0B", du[2].1, human(du[2].2)));
+    let z = ok(store_cmd(&dir).args(["du", "-z", "x", "y"]));
+    assert_eq!(z.iter().filter(|&&b| b == 0).count(), 2);
+    assert!(!z.contains(&b'\n'));
+    let e = fails_with(store_cmd(&dir).args(["du", "x", "nope"]), 1);
+    assert!(e.contains("\"nope\" not found"), "{e}");
+    let e = fails_with(store_cmd(&t.path().join("none")).arg("du"), 1);
+    assert!(e.contains("no such directory"), "{e}");
+    let e = fails_with(store_cmd(&dir).args(["du", "-s", "x"]), 2);
+    assert!(e.contains("cannot be used with"), "{e}");
+
+    // A missing blob is not counted, and said.
+    let layer = largest_blob(&dir);
+    let lost = fs::metadata(&layer).unwrap().len();
+    fs::remove_file(&layer).unwrap();
+    let out = run(store_cmd(&dir).args(["du", "x"]));
+    assert!(out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("not counted: 1 blob(s) missing"), "{e}");
+    let now = du_lines(String::from_utf8_lossy(&out.stdout).trim_end());
+    assert_eq!(now[0].2, du[0].2 - lost);
+}
+
+/// Sizes as `du -H` writes them: units of 1000 (B, kB, MB, GB, TB), at
+/// most four significant digits, trailing zeros dropped.
+fn human(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    let digits = if v >= 100.0 {
+        1
+    } else if v >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{v:.digits$}");
+    format!(
+        "{}{}",
+        s.trim_end_matches('0').trim_end_matches('.'),
+        units[u]
+    )
+}
 /// A copy between layouts on one filesystem hard-links blobs, which keep
 /// the source file's old modification time: gc's grace period still
 /// covers them (from the link), so an image whose ref is not yet written

@@ -441,6 +441,27 @@ fn layout_holds_referrers_and_gives_them_back() {
         &format!("docker://{reg}/{synced}"),
     ]));
     assert_all_there(&reg, &synced, &s);
+
+    // du: what untag v1 and gc give back is v1's UNIQUE: the image and
+    // the referrers without a name that go with it (the SBOM, its
+    // signature), not the .sig tag nor the empty config they share.
+    let store = dir.to_str().unwrap();
+    let du = ok_str(lade().args(["du", "--store", store, "v1"]));
+    let unique: u64 = du.split('\t').nth(3).unwrap().parse().unwrap();
+    ok(lade().args(["untag", "--store", store, "v1"]));
+    let gc = ok_str(lade().args(["gc", "--grace", "0", "--store", store]));
+    let freed: Vec<(&str, u64)> = gc
+        .lines()
+        .map(|l| {
+            let (d, n) = l.split_once('\t').unwrap();
+            (d, n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(freed.iter().map(|f| f.1).sum::<u64>(), unique, "{du}\n{gc}");
+    for gone in [&s.image, &s.sbom, &s.sbom_sig, &s.spdx_blob] {
+        assert!(freed.iter().any(|f| f.0 == gone.as_str()), "{gone}: {gc}");
+    }
+    assert!(!freed.iter().any(|f| f.0 == s.sig.as_str()), "{gc}");
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::{open_store, stdout};
-use crate::cli::{FsckArgs, GcArgs, GlobalArgs};
+use super::{open_store, stdout, write_record};
+use crate::cli::{DuArgs, FsckArgs, GcArgs, GlobalArgs};
 use crate::error::Result;
 
 pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
@@ -63,4 +63,98 @@ pub fn gc(g: &GlobalArgs, a: GcArgs) -> Result<i32> {
         }
     );
     Ok(0)
+}
+
+/// `du`: what each entry's image takes and what untagging it would free,
+/// or (`-s`) the store's totals.
+pub fn du(g: &GlobalArgs, a: DuArgs) -> Result<i32> {
+    // The default store not made yet holds nothing; a store named
+    // (--store, LADE_STORE) that is not there is said to be missing.
+    let named = crate::store::named_store_path(g.store.as_deref()).is_some();
+    let usage = match open_store(g) {
+        Err(e) if e.kind() == crate::error::Kind::NotFound && !named && a.refs.is_empty() => {
+            crate::store::Usage::default()
+        }
+        s => s?.usage(&a.refs)?,
+    };
+    if usage.missing + usage.unreadable > 0 {
+        crate::error::warn(&format!(
+            "du: not counted: {} blob(s) missing, and what {} manifest(s) that do not read reach (lade fsck names them)",
+            usage.missing, usage.unreadable
+        ));
+    }
+    let size = |n: u64| match a.human_readable {
+        true => human_size(n),
+        false => n.to_string(),
+    };
+    let mut out = stdout();
+    if a.summarize {
+        let total = crate::store::Tally {
+            count: usage.reachable.count + usage.unreachable.count + usage.temp.count,
+            bytes: usage.reachable.bytes + usage.unreachable.bytes + usage.temp.bytes,
+        };
+        for (kind, t) in [
+            ("reachable", usage.reachable),
+            ("unreachable", usage.unreachable),
+            ("temp", usage.temp),
+            ("total", total),
+        ] {
+            let line = format!("{kind}\t{}\t{}", t.count, size(t.bytes));
+            write_record(&mut out, &line, a.null)?;
+        }
+    } else {
+        for e in &usage.entries {
+            let name = e
+                .name
+                .as_deref()
+                .map_or_else(|| "-".to_string(), crate::error::escape_controls);
+            let line = format!("{name}\t{}\t{}\t{}", e.digest, size(e.size), size(e.unique));
+            write_record(&mut out, &line, a.null)?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Bytes for people: units of 1000 (B, kB, MB, GB, TB, PB), at most four
+/// significant digits, trailing zeros dropped (as image tools print
+/// sizes).
+fn human_size(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    let decimals = match v {
+        v if v >= 100.0 => 1,
+        v if v >= 10.0 => 2,
+        _ => 3,
+    };
+    let s = format!("{v:.decimals$}");
+    format!(
+        "{}{}",
+        s.trim_end_matches('0').trim_end_matches('.'),
+        UNITS[unit]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn human_sizes() {
+        for (n, s) in [
+            (0, "0B"),
+            (4, "4B"),
+            (999, "999B"),
+            (1000, "1kB"),
+            (1500, "1.5kB"),
+            (812_431_234, "812.4MB"),
+            (1_234_567, "1.235MB"),
+            (12_345_678_901, "12.35GB"),
+        ] {
+            assert_eq!(super::human_size(n), s, "{n}");
+        }
+    }
 }

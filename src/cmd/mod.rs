@@ -51,6 +51,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Untag(a) => refs::untag(g, a),
         Command::Fsck(a) => fsck::fsck(g, a),
         Command::Gc(a) => fsck::gc(g, a),
+        Command::Du(a) => fsck::du(g, a),
         Command::ManifestDigest(a) => manifest_digest::run(a),
         Command::ListTags(a) => registry::list_tags(g, a),
         Command::Delete(a) => {

@@ -120,8 +120,25 @@ pub struct GcReport {
     pub temp_bytes: u64,
 }
 
+/// What a blob links to (see [`Layout::links`]).
+pub(super) enum Links {
+    /// Nothing: a config, a layer, or a blob readers do not take as a
+    /// manifest.
+    Leaf,
+    /// A manifest or index (one typed as something else in an entry
+    /// whose blob is one: readers take it for what it is).
+    Read(crate::model::RawManifest),
+    /// A manifest of a kind lade does not read (an OCI 1.1-rc artifact
+    /// manifest, Docker schema 1): the blobs it names, which are kept
+    /// all the same.
+    Foreign(Vec<Descriptor>),
+    /// A manifest or index that does not read, and why: what it names
+    /// is not known.
+    Unreadable(String),
+}
+
 /// Blobs found under blobs/, with their sizes.
-type BlobList = Vec<(Digest, u64)>;
+pub(super) type BlobList = Vec<(Digest, u64)>;
 
 /// What index.json reaches: digest → the size descriptors give it.
 struct Reach {
@@ -235,33 +252,27 @@ impl Layout {
             // so what it references is still walked.
             let mut as_is = desc.clone();
             as_is.size = present.unwrap_or(desc.size);
-            let read = if desc.media_type.is_manifest_or_index() {
-                self.read_manifest(&as_is)
-            } else {
-                // Readers take such an entry for what its blob is: one that
-                // is a manifest or index is walked (gc keeps what it needs)
-                // and its descriptor's type is a problem.
-                if !entry {
-                    continue;
-                }
-                let Some(raw) = self.sniff_manifest(&as_is) else {
-                    // A manifest of a type lade does not read (an OCI
-                    // 1.1-rc artifact manifest, a Docker schema 1 one):
-                    // what it names is kept all the same.
-                    match self.foreign_references(&as_is) {
-                        Ok(found) => {
-                            for c in found {
-                                stack.push((c, Some(desc.digest.clone()), None, false));
-                            }
-                        }
-                        // (what it names cannot be known: gc refuses)
-                        Err(why) => reach.problems.push(FsckProblem::BadManifest {
-                            digest: desc.digest.clone(),
-                            why,
-                        }),
+            let raw = match self.links(&as_is, entry) {
+                Links::Leaf => continue,
+                Links::Foreign(found) => {
+                    for c in found {
+                        stack.push((c, Some(desc.digest.clone()), None, false));
                     }
                     continue;
-                };
+                }
+                // (what it names cannot be known: gc refuses)
+                Links::Unreadable(why) => {
+                    reach.problems.push(FsckProblem::BadManifest {
+                        digest: desc.digest.clone(),
+                        why,
+                    });
+                    continue;
+                }
+                Links::Read(raw) => raw,
+            };
+            // Readers take an entry for what its blob is: it is walked (gc
+            // keeps what it needs), and its descriptor's type is a problem.
+            if !desc.media_type.is_manifest_or_index() {
                 reach.problems.push(FsckProblem::BadManifest {
                     digest: desc.digest.clone(),
                     why: format!(
@@ -269,18 +280,7 @@ impl Layout {
                         desc.media_type, raw.media_type
                     ),
                 });
-                Ok(raw)
-            };
-            let raw = match read {
-                Ok(r) => r,
-                Err(e) => {
-                    reach.problems.push(FsckProblem::BadManifest {
-                        digest: desc.digest.clone(),
-                        why: e.to_string(),
-                    });
-                    continue;
-                }
-            };
+            }
             if let Some(why) = self.contradicted_layers(&raw) {
                 reach.problems.push(FsckProblem::BadImage {
                     digest: desc.digest.clone(),
@@ -392,6 +392,28 @@ impl Layout {
             })
     }
 
+    /// What the blob `desc` describes links to, read as readers take it:
+    /// a manifest or index by its descriptor's type, or (`entry`: an
+    /// index.json or index entry) by what the blob is.
+    pub(super) fn links(&self, desc: &Descriptor, entry: bool) -> Links {
+        if desc.media_type.is_manifest_or_index() {
+            return match self.read_manifest(desc) {
+                Ok(raw) => Links::Read(raw),
+                Err(e) => Links::Unreadable(e.to_string()),
+            };
+        }
+        if !entry {
+            return Links::Leaf;
+        }
+        match self.sniff_manifest(desc) {
+            Some(raw) => Links::Read(raw),
+            None => match self.foreign_references(desc) {
+                Ok(found) => Links::Foreign(found),
+                Err(why) => Links::Unreadable(why),
+            },
+        }
+    }
+
     /// The blobs a JSON document of a kind lade does not read names: every
     /// object's `digest` (with its `size`, else the blob's) and every
     /// `blobSum` (schema 1), however deep; a `subject` is not followed
@@ -479,7 +501,7 @@ impl Layout {
 
     /// Every file under blobs/: valid blobs with their sizes, and entries
     /// that are not blobs.
-    fn list_blobs(&self) -> Result<(BlobList, Vec<FsckProblem>)> {
+    pub(super) fn list_blobs(&self) -> Result<(BlobList, Vec<FsckProblem>)> {
         let mut blobs = Vec::new();
         let mut bad = Vec::new();
         let blobs_dir = self.root().join("blobs");
@@ -698,22 +720,29 @@ impl Layout {
             report.bytes_freed += size;
             report.removed.push((d, size));
         }
-        for e in fs::read_dir(self.root())? {
-            let e = e?;
-            let name = e.file_name().to_string_lossy().into_owned();
+        for (path, size) in self.temp_files()? {
             // (one a write has open is kept, even with --grace 0)
-            if is_temp_name(&name)
-                && e.file_type()?.is_file()
-                && !recent(&e.path())
-                && !crate::fsutil::temp_in_use(&e.path())
+            if !recent(&path)
+                && !crate::fsutil::temp_in_use(&path)
+                && (dry_run || fs::remove_file(&path).is_ok())
             {
-                let size = e.metadata().map_or(0, |m| m.len());
-                if dry_run || fs::remove_file(e.path()).is_ok() {
-                    report.temps += 1;
-                    report.temp_bytes += size;
-                }
+                report.temps += 1;
+                report.temp_bytes += size;
             }
         }
         Ok(report)
+    }
+
+    /// The temp files in the store's top directory (writes under way, or
+    /// left by killed ones), with their sizes.
+    pub(super) fn temp_files(&self) -> Result<Vec<(std::path::PathBuf, u64)>> {
+        let mut found = Vec::new();
+        for e in fs::read_dir(self.root())? {
+            let e = e?;
+            if is_temp_name(&e.file_name().to_string_lossy()) && e.file_type()?.is_file() {
+                found.push((e.path(), e.metadata().map_or(0, |m| m.len())));
+            }
+        }
+        Ok(found)
     }
 }

@@ -24,8 +24,10 @@
 //! - Every digest is validated (by [`Digest`]'s type) before it becomes a path.
 
 mod check;
+mod usage;
 
 pub use check::{FsckProblem, FsckReport, GcReport};
+pub use usage::{EntryUsage, Tally, Usage};
 
 use std::any::Any;
 use std::fs::{self, File};
