@@ -10,6 +10,7 @@ pub mod compress;
 pub mod copy;
 pub mod error;
 pub mod fsutil;
+pub mod keyed;
 pub mod model;
 pub mod store;
 pub mod transport;

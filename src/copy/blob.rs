@@ -1,9 +1,8 @@
 //! Copying one blob: reuse if the destination has it, else stream it,
 //! (de)compressing on the way when the plan says so, verifying always.
 
-use std::collections::HashSet;
 use std::io::{self, BufReader, Read, Seek};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
 use super::get_listed_blob;
 use super::jobs;
@@ -11,6 +10,7 @@ use super::plan::{layer_type, Format, LayerAction};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
 use crate::error::{Error, Result};
+use crate::keyed::{Held, KeyedLocks};
 use crate::model::{Algorithm, HashingWriter};
 use crate::model::{Compression, Descriptor, Digest};
 use crate::transport::registry::Retries;
@@ -132,52 +132,29 @@ pub fn in_parallel<T: Send>(
         .collect()
 }
 
-/// A blob being copied into a destination's [`blob_scope`] by this
-/// process; taking one waits until no other copy of that blob there is
-/// under way. Released when dropped (the copy done or failed).
+/// The blobs being copied into a destination's [`blob_scope`] by this
+/// process: taking one's claim waits until no other copy of that blob
+/// there is under way. Released when dropped (the copy done or failed).
 ///
 /// [`blob_scope`]: ImageDestination::blob_scope
-struct Claim {
-    key: (String, Digest),
+fn claims() -> &'static KeyedLocks<(String, Digest)> {
+    static C: OnceLock<KeyedLocks<(String, Digest)>> = OnceLock::new();
+    C.get_or_init(KeyedLocks::new)
 }
 
-type Claims = (Mutex<HashSet<(String, Digest)>>, Condvar);
-
-fn claims() -> &'static Claims {
-    static C: OnceLock<Claims> = OnceLock::new();
-    C.get_or_init(Default::default)
-}
-
-impl Claim {
-    /// The claim on `digest` in `scope`; when another copy holds it, wait
-    /// for it to end, or with `wait` false return None.
-    fn take(scope: String, digest: Digest, wait: bool) -> Option<Claim> {
-        let key = (scope, digest);
-        let (m, cv) = claims();
-        let mut held = m.lock().unwrap_or_else(|e| e.into_inner());
-        if held.contains(&key) {
-            if !wait {
-                return None;
-            }
-            // Meanwhile this thread's sync image may stand aside.
-            let _waiting = jobs::waiting();
-            held = cv
-                .wait_while(held, |h| h.contains(&key))
-                .unwrap_or_else(|e| e.into_inner());
-        }
-        held.insert(key.clone());
-        Some(Claim { key })
+/// The claim on `digest` in `scope`; when another copy holds it, wait for
+/// it to end (this thread's sync image may stand aside meanwhile), or with
+/// `wait` false return None.
+fn claim(scope: String, digest: Digest, wait: bool) -> Option<Held<'static, (String, Digest)>> {
+    let key = (scope, digest);
+    if let Some(held) = claims().try_take(key.clone()) {
+        return Some(held);
     }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        let (m, cv) = claims();
-        m.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.key);
-        cv.notify_all();
+    if !wait {
+        return None;
     }
+    let _waiting = jobs::waiting();
+    Some(claims().take(key))
 }
 
 /// Run `once` (open the source blob, write it) until it succeeds, fails
@@ -258,7 +235,7 @@ pub fn with_claim<T>(
     f: impl FnOnce() -> T,
 ) -> Option<T> {
     let _claim = match dst.blob_scope() {
-        Some(scope) => Some(Claim::take(scope, digest.clone(), wait)?),
+        Some(scope) => Some(claim(scope, digest.clone(), wait)?),
         None => None,
     };
     Some(f())

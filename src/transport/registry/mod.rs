@@ -650,6 +650,20 @@ fn repo_key(c: &Client, repo: &str) -> RepoKey {
     (c.host.clone(), repo.to_string())
 }
 
+/// The manifests being PUT into each repository (see
+/// [`RegistryDest::put_manifest_at`]).
+fn manifest_puts() -> &'static crate::keyed::KeyedLocks<(RepoKey, Digest)> {
+    static S: OnceLock<crate::keyed::KeyedLocks<(RepoKey, Digest)>> = OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// The manifests PUT by digest into each repository by this process:
+/// not PUT again (see [`RegistryDest::put_manifest_at`]).
+fn manifests_put() -> &'static Mutex<HashSet<(RepoKey, Digest)>> {
+    static S: OnceLock<Mutex<HashSet<(RepoKey, Digest)>>> = OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
 fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
     static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
     S.get_or_init(Default::default)
@@ -1494,7 +1508,14 @@ impl ImageDestination for RegistryDest {
         _names: &[String],
     ) -> Result<()> {
         let reference = match instance {
-            Some(_) => m.digest.to_string(),
+            Some(_) => {
+                // (an index's manifest another image of a sync wrote)
+                let key = (repo_key(&self.client, &self.r.r.path), m.digest.clone());
+                if manifests_put().lock().unwrap().contains(&key) {
+                    return Ok(());
+                }
+                m.digest.to_string()
+            }
             None => {
                 if let Some(d) = &self.r.r.digest {
                     if *d != m.digest {
@@ -1549,6 +1570,23 @@ impl RegistryDest {
     fn put_manifest_at(&self, reference: &str, m: &RawManifest) -> Result<bool> {
         let c = &self.client;
         let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
+        // No PUT of a manifest while an index naming it is PUT, here (the
+        // images of a sync share an index's manifests): distribution
+        // writes a manifest's files (its link in the repository, at every
+        // PUT) in place, and an index PUT that checks one just then finds
+        // it empty (400 DIGEST_INVALID). Each PUT holds its manifest's
+        // key, an index's those of its manifests too, taken in one order.
+        let repo = repo_key(c, &self.r.r.path);
+        let mut keys = vec![m.digest.clone()];
+        if m.is_index() {
+            keys.extend(m.index()?.manifests.into_iter().map(|d| d.digest));
+        }
+        keys.sort();
+        keys.dedup();
+        let _held: Vec<_> = keys
+            .into_iter()
+            .map(|d| manifest_puts().take((repo.clone(), d)))
+            .collect();
         let resp = c.send(
             Method::PUT,
             &c.url(&path),
@@ -1567,7 +1605,12 @@ impl RegistryDest {
                 )));
             }
         }
-        if valid_tag(reference) {
+        if !valid_tag(reference) {
+            manifests_put()
+                .lock()
+                .unwrap()
+                .insert((repo, m.digest.clone()));
+        } else {
             let key = repo_key(c, &self.r.r.path);
             if let Some(tags) = listed_tags().lock().unwrap().get_mut(&key) {
                 tags.insert(reference.to_string());
