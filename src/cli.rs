@@ -324,13 +324,16 @@ pub enum Command {
         An entry without a name shows NAME as \"-\", and UNIQUE is what it alone\n  \
         reaches. With REFs, their lines alone (a digest: its entries); UNIQUE is\n  \
         still against the whole store.\n  \
-        With -s, the store's totals instead, KIND COUNT SIZE:\n  \
+        With -s (which takes no REF), the store's totals instead, KIND COUNT SIZE:\n  \
         reachable, unreachable (what gc removes once past its --grace), temp (the\n  \
         temp files of writes under way, or left by killed ones) and total.\n  \
-        -H writes sizes for people (units of 1000: 4B, 1.5kB, 812.4MB, 1.2GB).\n  \
+        -H writes sizes for people: units of 1000, at most four significant\n  \
+        digits (4B, 1.5kB, 18.81kB, 812.4MB, 1.2GB).\n  \
         Sizes are the files' lengths: blobs hard-linked with other layouts count\n  \
-        in each. A blob missing or a manifest that does not read is left out,\n  \
-        with a warning (lade fsck names it). The default store, not made yet,\n  \
+        in each. A blob missing, or what an index.json entry or a manifest that\n  \
+        does not read names, is left out with a warning (lade fsck names them;\n  \
+        what only they reach counts as unreachable, though gc refuses to run\n  \
+        until they are mended). The default store, not made yet,\n  \
         lists nothing; a store named that is not there is an error (exit 1).\n\n\
         EXAMPLES\n  lade du -H\n  lade du -s --store /srv/images\n  \
         lade du | sort -t$'\\t' -k4,4n | tail -3      # the refs freeing the most"

@@ -851,6 +851,8 @@ fn du_says_what_refs_hold_and_what_gc_would_free() {
     assert!(!z.contains(&b'\n'));
     let e = fails_with(store_cmd(&dir).args(["du", "x", "nope"]), 1);
     assert!(e.contains("\"nope\" not found"), "{e}");
+    let e = fails_with(store_cmd(&dir).args(["du", "bad name"]), 3);
+    assert!(e.contains("invalid ref name \"bad name\""), "{e}");
     let e = fails_with(store_cmd(&t.path().join("none")).arg("du"), 1);
     assert!(e.contains("no such directory"), "{e}");
     let e = fails_with(store_cmd(&dir).args(["du", "-s", "x"]), 2);
@@ -863,9 +865,25 @@ fn du_says_what_refs_hold_and_what_gc_would_free() {
     let out = run(store_cmd(&dir).args(["du", "x"]));
     assert!(out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
-    assert!(e.contains("not counted: 1 blob(s) missing"), "{e}");
+    assert!(
+        e.contains("not counted: 1 blob missing or not a regular file"),
+        "{e}"
+    );
     let now = du_lines(String::from_utf8_lossy(&out.stdout).trim_end());
     assert_eq!(now[0].2, du[0].2 - lost);
+
+    // An index.json entry that does not read is said, as ls-refs says it,
+    // with what it does to the figures.
+    let p = dir.join("index.json");
+    let mut index = json(&fs::read(&p).unwrap());
+    let d = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_uppercase();
+    index["manifests"][0]["digest"] = format!("sha256:{d}").into();
+    fs::write(&p, serde_json::to_vec(&index).unwrap()).unwrap();
+    let out = run(store_cmd(&dir).arg("du"));
+    assert!(out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("(ref \"x\") does not read"), "{e}");
+    assert!(e.contains("count as unreachable"), "{e}");
 }
 
 /// Sizes as `du -H` writes them: units of 1000 (B, kB, MB, GB, TB), at

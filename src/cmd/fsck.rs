@@ -77,10 +77,41 @@ pub fn du(g: &GlobalArgs, a: DuArgs) -> Result<i32> {
         }
         s => s?.usage(&a.refs)?,
     };
-    if usage.missing + usage.unreadable > 0 {
+    let mut left_out = Vec::new();
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    if usage.entries_unread > 0 {
+        left_out.push(n(
+            usage.entries_unread,
+            "index.json entry that does not read",
+            "index.json entries that do not read",
+        ));
+    }
+    if usage.unreadable > 0 {
+        left_out.push(format!(
+            "what {} reach{}",
+            n(
+                usage.unreadable,
+                "manifest that does not read",
+                "manifests that do not read"
+            ),
+            if usage.unreadable == 1 { "es" } else { "" }
+        ));
+    }
+    if usage.missing > 0 {
+        left_out.push(n(
+            usage.missing,
+            "blob missing or not a regular file",
+            "blobs missing or not regular files",
+        ));
+    }
+    if !left_out.is_empty() {
+        let unknown = match usage.entries_unread + usage.unreadable {
+            0 => "",
+            _ => " (the blobs only they reach count as unreachable, and gc refuses to run)",
+        };
         crate::error::warn(&format!(
-            "du: not counted: {} blob(s) missing, and what {} manifest(s) that do not read reach (lade fsck names them)",
-            usage.missing, usage.unreadable
+            "du: not counted: {}{unknown}; lade fsck names them",
+            left_out.join(", ")
         ));
     }
     let size = |n: u64| match a.human_readable {
@@ -132,7 +163,12 @@ fn human_size(n: u64) -> String {
         v if v >= 10.0 => 2,
         _ => 3,
     };
-    let s = format!("{v:.decimals$}");
+    let mut s = format!("{v:.decimals$}");
+    // (999,999 rounds to 1000 kB: 1 MB)
+    if s.starts_with("1000") && unit + 1 < UNITS.len() {
+        unit += 1;
+        s = "1".into();
+    }
     format!(
         "{}{}",
         s.trim_end_matches('0').trim_end_matches('.'),
@@ -153,6 +189,9 @@ mod tests {
             (812_431_234, "812.4MB"),
             (1_234_567, "1.235MB"),
             (12_345_678_901, "12.35GB"),
+            (999_999, "1MB"),
+            (999_949, "999.9kB"),
+            (999_999_999, "1GB"),
         ] {
             assert_eq!(super::human_size(n), s, "{n}");
         }

@@ -53,6 +53,9 @@ pub struct Usage {
     /// do not read (what they reach is not counted): fsck names them.
     pub missing: usize,
     pub unreadable: usize,
+    /// index.json entries that do not read (warned of as ls-refs does):
+    /// what they name is not known.
+    pub entries_unread: usize,
 }
 
 /// What a blob links to: (blob, its descriptor, whether it is an index's
@@ -154,6 +157,7 @@ impl Layout {
     /// taken.
     pub fn usage(&self, refs: &[String]) -> Result<Usage> {
         let index = self.read_index()?;
+        self.warn_unreadable(&index);
         let mut shown: Vec<usize> = Vec::new();
         for r in refs {
             let at: Vec<usize> = if Digest::looks_like_digest(r) {
@@ -169,6 +173,10 @@ impl Layout {
                 }
                 at
             } else {
+                // (a name index.json holds is shown whatever it is)
+                if !index.manifests.iter().any(|m| m.ref_name() == Some(r)) {
+                    crate::model::validate_ref_name(r)?;
+                }
                 let Some(p) = super::ref_position(&index, r) else {
                     return Err(self.ref_not_found(&index, r));
                 };
@@ -177,7 +185,11 @@ impl Layout {
                     .filter(|&i| index.manifests[i].ref_name() == name)
                     .collect()
             };
-            shown.extend(at);
+            for i in at {
+                if !shown.contains(&i) {
+                    shown.push(i);
+                }
+            }
         }
         if refs.is_empty() {
             shown = (0..index.manifests.len()).collect();
@@ -297,6 +309,7 @@ impl Layout {
         for (_, size) in self.temp_files()? {
             usage.temp.add(size);
         }
+        usage.entries_unread = index.unreadable.len();
         usage.missing = w.missing.len();
         usage.unreadable = w.unreadable.len();
         Ok(usage)
