@@ -288,10 +288,12 @@ pub enum Command {
     /// Verify every blob and every reference in the store
     #[command(after_help = "OUTPUT\n  One line per problem on stdout:\n  \
         dangling ref NAME: DIGEST is missing\n  missing DIGEST (referenced by DIGEST)\n  \
-        corrupt DIGEST: content hashes to DIGEST\n  corrupt DIGEST: N bytes, expected M (truncated)\n  \
+        corrupt DIGEST: content hashes to DIGEST\n  \
+        corrupt DIGEST: N bytes, expected M (and \"(truncated)\" when shorter)\n  \
         bad descriptor of DIGEST in ref NAME|DIGEST: says N bytes, the blob has M\n  \
         bad ref: WHY (a name lade would not write, or one naming two images)\n  \
-        bad manifest DIGEST: WHY\n  bad entry PATH: WHY\n  \
+        bad manifest DIGEST: WHY\n  \
+        bad image DIGEST: WHY (its config contradicts its layers)\n  bad entry PATH: WHY\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),
@@ -879,7 +881,7 @@ pub struct CopyArgs {
     #[arg(long)]
     pub remove_signatures: bool,
     /// Another name for the image in a docker-archive or docker-daemon: destination (repeatable)
-    #[arg(long, value_name = "NAME:TAG")]
+    #[arg(long, value_name = "NAME:TAG", value_parser = tagged_name)]
     pub additional_tag: Vec<String>,
     /// Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]
     #[arg(long, value_name = "HOST")]
@@ -1142,7 +1144,7 @@ pub struct HashObjectArgs {
 
 #[derive(Debug, Args)]
 pub struct CatBlobArgs {
-    /// Print nothing; exit 0 if the blob exists, 1 if not
+    /// Print nothing; exit 0 if the blob exists, 1 if not (its content is not checked: fsck does)
     #[arg(short = 'e')]
     pub exists: bool,
     /// The blob's digest
@@ -1152,7 +1154,7 @@ pub struct CatBlobArgs {
 
 #[derive(Debug, Args)]
 pub struct CatArgs {
-    /// Print nothing; exit 0 if the object exists, 1 if not
+    /// Print nothing; exit 0 if the object exists, 1 if not (3, with the error, when the store is damaged: a blob the ref names missing or corrupt)
     #[arg(short = 'e')]
     pub exists: bool,
     /// A store ref: NAME[:TAG] or sha256:HEX
@@ -1231,6 +1233,16 @@ pub struct ManifestDigestArgs {
     /// The manifest file (- for standard input; a pipe as <(…) or a FIFO is read too)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+/// A name with a tag (no digest), as `--additional-tag` takes (skopeo
+/// refuses one without a tag too).
+fn tagged_name(s: &str) -> std::result::Result<String, String> {
+    let r = crate::model::DockerRef::parse(s).map_err(|e| e.to_string())?;
+    match (&r.tag, &r.digest) {
+        (Some(_), None) => Ok(s.to_string()),
+        _ => Err(format!("{s:?} is not NAME:TAG (a tag, and no digest)")),
+    }
 }
 
 /// A user name for basic auth: not empty, no ':' (it separates the

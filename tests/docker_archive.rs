@@ -751,6 +751,28 @@ fn copy_to_an_archive_round_trips_and_matches_skopeo() {
         "90871247048370708769fa3c09ea84f4574a33bc7a9687f6a6fc97b8877cf934.json"
     );
     assert_eq!(item["RepoTags"], serde_json::json!(["app:1", "extra:2"]));
+    // A name without a tag is refused, as skopeo refuses it; another
+    // destination is written without the names, and says so.
+    let e = fails_with(
+        lade()
+            .args(["copy", "-q", "--additional-tag", "extra", &src])
+            .arg(format!(
+                "docker-archive:{}",
+                dir.path().join("no.tar").display()
+            )),
+        2,
+    );
+    assert!(e.contains("\"extra\" is not NAME:TAG"), "{e}");
+    assert!(!dir.path().join("no.tar").exists());
+    let e = ok_stderr(
+        lade()
+            .args(["copy", "-q", "--additional-tag", "extra:2", &src])
+            .arg(format!("oci:{}:x", dir.path().join("lay").display())),
+    );
+    assert!(
+        e.contains("the oci: destination is written without them"),
+        "{e}"
+    );
     assert_eq!(
         item["Layers"][0],
         "9c76cfdcea8ff251d2b5bf5632def70137d256fa4b21c0985c52255bdc177318.tar"

@@ -1252,6 +1252,15 @@ fn gc_keeps_what_manifests_of_other_kinds_name() {
         assert!(dir.join("blobs/sha256").join(&d[7..]).exists(), "{d}");
     }
     ok(store_cmd(&dir).arg("fsck"));
+    // Their exact bytes, as cat-manifest gives any manifest a ref names;
+    // cat-config has none to give.
+    for (name, (d, _)) in [("art", &artifact), ("s1", &schema1)] {
+        let bytes = ok(store_cmd(&dir).args(["cat-manifest", name]));
+        assert_eq!(format!("sha256:{}", sha256_hex(&bytes)), *d, "{name}");
+        ok(store_cmd(&dir).args(["cat-manifest", "-e", name]));
+        let e = fails_with(store_cmd(&dir).args(["cat-config", name]), 3);
+        assert!(e.contains("is of type application/"), "{e}");
+    }
     // One that cannot be read (nested past what a JSON reader takes):
     // what it names cannot be known, so gc refuses, and fsck says why.
     let mut deep = serde_json::json!({"digest": config["digest"], "size": config["size"]});
@@ -1767,6 +1776,21 @@ fn convert_round_trips_between_formats() {
     }
     let back = ok_str(store_cmd(&dir).args(["convert", "--to", "oci", "tiny:docker"]));
     assert_eq!(back, oci_digest, "docker -> oci gives back the same bytes");
+    // Annotations have no place in a Docker manifest: said as they go.
+    let mut annotated = json(&oci);
+    annotated["annotations"] = serde_json::json!({"org.example.k": "v"});
+    let bytes = serde_json::to_vec(&annotated).unwrap();
+    let f = t.path().join("annotated.json");
+    fs::write(&f, &bytes).unwrap();
+    let d = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&f));
+    ok(store_cmd(&dir).args(["tag", &d, "ann"]));
+    let e = ok_stderr(store_cmd(&dir).args(["convert", "--to", "docker", "ann"]));
+    assert!(
+        e.contains(&format!("{d}: its annotations are left out")),
+        "{e}"
+    );
+    let e = ok_stderr(store_cmd(&dir).args(["convert", "--to", "docker", "tiny"]));
+    assert_eq!(e, "", "nothing left out of one without");
     ok(store_cmd(&dir).arg("fsck"));
     // skopeo reads only OCI-typed entries of a layout; the original stays readable.
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:tiny", dir.display())]));

@@ -44,22 +44,50 @@ pub fn cat_blob(g: &GlobalArgs, a: CatBlobArgs) -> Result<i32> {
 fn manifest_of(store: &Layout, r: &str) -> Result<crate::model::RawManifest> {
     let desc = store.resolve(r)?;
     if !desc.media_type.is_manifest_or_index() {
-        return Err(Error::new(format!(
-            "{r}: {} is a {}, not a manifest",
-            desc.digest, desc.media_type
-        )));
+        return Err(not_a_manifest(r, &desc));
     }
     store.read_manifest(&desc).map_err(|e| e.context(r))
 }
 
+fn not_a_manifest(r: &str, desc: &crate::model::Descriptor) -> Error {
+    Error::new(format!(
+        "{r}: {} is of type {}, not a manifest",
+        desc.digest, desc.media_type
+    ))
+}
+
+/// Manifests of kinds lade does not read, whose bytes cat-manifest gives
+/// all the same (as a ref may name them).
+const FOREIGN_MANIFESTS: [&str; 3] = [
+    "application/vnd.oci.artifact.manifest.v1+json",
+    crate::model::media_type::DOCKER_SCHEMA1,
+    crate::model::media_type::DOCKER_SCHEMA1_SIGNED,
+];
+
+/// The exact bytes of the manifest or index `r` names, verified.
+fn manifest_bytes(store: &Layout, r: &str) -> Result<Vec<u8>> {
+    let desc = store.resolve(r)?;
+    if FOREIGN_MANIFESTS.contains(&desc.media_type.as_str()) {
+        return store
+            .read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)
+            .map_err(|e| e.context(r));
+    }
+    if !desc.media_type.is_manifest_or_index() {
+        return Err(not_a_manifest(r, &desc));
+    }
+    Ok(store.read_manifest(&desc).map_err(|e| e.context(r))?.bytes)
+}
+
 pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {
     if a.exists {
-        return exists_answer(open_store(g).and_then(|s| manifest_of(&s, &a.reference).map(drop)));
+        return exists_answer(
+            open_store(g).and_then(|s| manifest_bytes(&s, &a.reference).map(drop)),
+        );
     }
     let store = open_store(g)?;
-    let raw = manifest_of(&store, &a.reference)?;
+    let bytes = manifest_bytes(&store, &a.reference)?;
     let mut out = stdout();
-    out.write_all(&raw.bytes)?;
+    out.write_all(&bytes)?;
     out.flush()?;
     Ok(0)
 }

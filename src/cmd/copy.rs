@@ -22,6 +22,15 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
     let dest = transport::parse(dest_name)?;
     check_store_dest(g, dest_name)?;
     let progress = progress_of(a.quiet, a.progress);
+    if !a.additional_tag.is_empty()
+        && !matches!(dest.transport(), "docker-archive" | "docker-daemon")
+    {
+        crate::error::warn(&format!(
+            "--additional-tag names images in docker-archive: and docker-daemon: \
+             destinations only; the {}: destination is written without them",
+            dest.transport()
+        ));
+    }
     let mut sources: Vec<Box<dyn ImageReference>> = src_names
         .iter()
         .map(|n| transport::parse(n))

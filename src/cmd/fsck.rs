@@ -21,8 +21,9 @@ pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
     }
     out.flush()?;
     eprintln!(
-        "fsck: {} blobs ({} bytes) checked, {} unreachable, {} problem{}",
+        "fsck: {} blob{} ({} bytes) checked, {} unreachable, {} problem{}",
         report.blobs_checked,
+        if report.blobs_checked == 1 { "" } else { "s" },
         report.bytes_checked,
         report.unreachable.len(),
         report.problems.len(),

@@ -38,10 +38,19 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
         if Format::of(&raw.media_type) == Some(to) && children == index.manifests {
             return Ok(raw.clone());
         }
+        if to == Format::V2s2 {
+            warn_left_out(raw, has(&index.annotations), index.subject.is_some());
+        }
         convert_index(&index, to, children).to_bytes()
     } else if raw.media_type.is_manifest() {
         let m = raw.manifest()?;
         check_convertible(&m, to).map_err(|e| e.context(raw.digest.to_string()))?;
+        if to == Format::V2s2 {
+            let described = std::iter::once(&m.config)
+                .chain(&m.layers)
+                .any(|d| has(&d.annotations));
+            warn_left_out(raw, has(&m.annotations) || described, m.subject.is_some());
+        }
         let layers = convert_layers(&m.layers, to)?;
         convert_manifest(&m, to, layers).to_bytes()
     } else {
@@ -58,4 +67,23 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
     let out = RawManifest::from_bytes(bytes, Some(&target))?;
     store.put_bytes(&out.bytes, Some(&out.digest))?;
     Ok(out)
+}
+
+fn has(a: &Option<crate::model::Annotations>) -> bool {
+    a.as_ref().is_some_and(|a| !a.is_empty())
+}
+
+/// Say what a Docker manifest or list has no place for, as `raw` goes
+/// into one.
+fn warn_left_out(raw: &RawManifest, annotations: bool, subject: bool) {
+    let what = match (annotations, subject) {
+        (true, true) => "annotations and subject are",
+        (true, false) => "annotations are",
+        (false, true) => "subject is",
+        (false, false) => return,
+    };
+    crate::error::warn(&format!(
+        "{}: its {what} left out: the Docker format has no place for them",
+        raw.digest
+    ));
 }
