@@ -670,7 +670,7 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   regex/constraint exits 3 naming the line, before anything is listed. A
   repository that cannot be listed fails: the sync stops before copying
   (exit 3; 1 when that is the one failure and the repository is not there;
-  with --keep-going it is counted failed and the rest go on). Each
+  with --keep-going it is counted failed, exit 3, and the rest go on). Each
   registry is read with its file settings over the --src-* options; its
   images are copied --jobs at once, the registries one after another. Two
   images bound for one place (repositories with one last name, a tag both
@@ -712,7 +712,9 @@ OUTPUT
   reached, a directory that is not a layout) ends the sync with its error
   alone, before any image; with --keep-going each image fails with it and
   is counted.
-  Exit status 3 when any image failed (all are tried with --keep-going).
+  Exit status 3 when any image failed (all are tried with --keep-going);
+  1 when the one failure, without --keep-going, is an image or repository
+  that is not there (as lade copy says it).
 
 EXAMPLES
   lade sync docker://registry.example/app docker://mirror.example/app
