@@ -657,13 +657,6 @@ fn manifest_puts() -> &'static crate::keyed::KeyedLocks<(RepoKey, Digest)> {
     S.get_or_init(Default::default)
 }
 
-/// The manifests PUT by digest into each repository by this process:
-/// not PUT again (see [`RegistryDest::put_manifest_at`]).
-fn manifests_put() -> &'static Mutex<HashSet<(RepoKey, Digest)>> {
-    static S: OnceLock<Mutex<HashSet<(RepoKey, Digest)>>> = OnceLock::new();
-    S.get_or_init(Default::default)
-}
-
 fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
     static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
     S.get_or_init(Default::default)
@@ -1508,14 +1501,7 @@ impl ImageDestination for RegistryDest {
         _names: &[String],
     ) -> Result<()> {
         let reference = match instance {
-            Some(_) => {
-                // (an index's manifest another image of a sync wrote)
-                let key = (repo_key(&self.client, &self.r.r.path), m.digest.clone());
-                if manifests_put().lock().unwrap().contains(&key) {
-                    return Ok(());
-                }
-                m.digest.to_string()
-            }
+            Some(_) => m.digest.to_string(),
             None => {
                 if let Some(d) = &self.r.r.digest {
                     if *d != m.digest {
@@ -1575,7 +1561,9 @@ impl RegistryDest {
         // writes a manifest's files (its link in the repository, at every
         // PUT) in place, and an index PUT that checks one just then finds
         // it empty (400 DIGEST_INVALID). Each PUT holds its manifest's
-        // key, an index's those of its manifests too, taken in one order.
+        // key, an index's those of its manifests too, taken in one order:
+        // a manifest PUT again (each image of the sync PUTs it) waits for
+        // the index PUT checking it.
         let repo = repo_key(c, &self.r.r.path);
         let mut keys = vec![m.digest.clone()];
         if m.is_index() {
@@ -1605,14 +1593,8 @@ impl RegistryDest {
                 )));
             }
         }
-        if !valid_tag(reference) {
-            manifests_put()
-                .lock()
-                .unwrap()
-                .insert((repo, m.digest.clone()));
-        } else {
-            let key = repo_key(c, &self.r.r.path);
-            if let Some(tags) = listed_tags().lock().unwrap().get_mut(&key) {
+        if valid_tag(reference) {
+            if let Some(tags) = listed_tags().lock().unwrap().get_mut(&repo) {
                 tags.insert(reference.to_string());
             }
         }
