@@ -320,9 +320,10 @@ pub enum Command {
         by a tab:\n  NAME DIGEST SIZE UNIQUE\n  \
         SIZE: the bytes of the stored blobs the entry reaches (its manifest or\n  \
         index, configs, layers, an index's manifests), each counted once.\n  \
-        UNIQUE: what lade untag NAME and then lade gc would free: the blobs that\n  \
-        no other entry reaches (the unnamed referrers untag drops with the image,\n  \
-        its SBOMs and signatures, counted in). Two names of one image: 0 each.\n  \
+        UNIQUE: what lade untag NAME and then lade gc would free, besides what\n  \
+        is unreachable already: the blobs that no other entry reaches (the\n  \
+        unnamed referrers untag drops with the image, its SBOMs and signatures,\n  \
+        counted in). Two names of one image: 0 each.\n  \
         An entry without a name shows NAME as \"-\", and UNIQUE is what it alone\n  \
         reaches. With REFs, their lines alone (a digest: its entries); UNIQUE is\n  \
         still against the whole store.\n  \
@@ -334,8 +335,8 @@ pub enum Command {
         Sizes are the files' lengths: blobs hard-linked with other layouts count\n  \
         in each. A blob missing, or what an index.json entry or a manifest that\n  \
         does not read names, is left out with a warning (lade fsck names them;\n  \
-        what only they reach counts as unreachable, though gc refuses to run\n  \
-        until they are mended). The default store, not made yet,\n  \
+        what only they reach counts as unreachable, though gc keeps it: it\n  \
+        refuses to run until they are mended). The default store, not made yet,\n  \
         lists nothing; a store named that is not there is an error (exit 1).\n\n\
         EXAMPLES\n  lade du -H\n  lade du -s --store /srv/images\n  \
         lade du | sort -t$'\\t' -k4,4n | tail -3      # the refs freeing the most"

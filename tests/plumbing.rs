@@ -3166,3 +3166,46 @@ fn errors_name_what_there_is() {
         "{err}"
     );
 }
+
+/// A blob one image lists as a layer and an entry names as an image (a
+/// layout may hold anything): gc keeps what the image needs, whichever
+/// comes first in index.json, and du counts it.
+#[test]
+fn a_manifest_also_listed_as_a_layer_keeps_its_image() {
+    let t = tempdir();
+    let dir = t.path().join("s");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let v = json(&fs::read(&index).unwrap());
+    let x = v["manifests"][0].clone();
+    let put = |bytes: &[u8]| -> serde_json::Value {
+        let d = format!("sha256:{}", sha256_hex(bytes));
+        fs::write(dir.join("blobs/sha256").join(&d[7..]), bytes).unwrap();
+        serde_json::json!({"digest": d, "size": bytes.len()})
+    };
+    let mut config = put(&serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [x["digest"]]}}))
+    .unwrap());
+    config["mediaType"] = "application/vnd.oci.image.config.v1+json".into();
+    let mut layer = x.clone();
+    layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+    layer.as_object_mut().unwrap().remove("annotations");
+    let mut b = put(&serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config, "layers": [layer]}))
+    .unwrap());
+    b["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+    b["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "b"});
+    let all = store_files(&dir);
+    for order in [vec![x.clone(), b.clone()], vec![b.clone(), x.clone()]] {
+        let top = serde_json::json!({"schemaVersion": 2, "manifests": order});
+        fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+        assert_eq!(ok_str(store_cmd(&dir).args(["gc", "--grace", "0"])), "");
+        assert_eq!(store_files(&dir), all);
+        let du = du_lines(&ok_str(store_cmd(&dir).args(["du", "x"])));
+        assert_eq!(du[0].2, image_bytes(&dir, "x"), "{order:?}");
+        let s = ok_str(store_cmd(&dir).args(["du", "-s"]));
+        assert!(s.contains("unreachable\t0\t0"), "{s}");
+    }
+}

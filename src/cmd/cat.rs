@@ -67,15 +67,21 @@ const FOREIGN_MANIFESTS: [&str; 3] = [
 /// The exact bytes of the manifest or index `r` names, verified.
 fn manifest_bytes(store: &Layout, r: &str) -> Result<Vec<u8>> {
     let desc = store.resolve(r)?;
-    if FOREIGN_MANIFESTS.contains(&desc.media_type.as_str()) {
-        return store
-            .read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)
-            .map_err(|e| e.context(r));
+    if !FOREIGN_MANIFESTS.contains(&desc.media_type.as_str()) {
+        return manifest_of(store, r).map(|raw| raw.bytes);
     }
-    if !desc.media_type.is_manifest_or_index() {
-        return Err(not_a_manifest(r, &desc));
+    let bytes = store
+        .read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)
+        .map_err(|e| e.context(r))?;
+    if bytes.len() as u64 != desc.size {
+        return Err(Error::new(format!(
+            "{r}: {} has {} bytes, its descriptor says {}",
+            desc.digest,
+            bytes.len(),
+            desc.size
+        )));
     }
-    Ok(store.read_manifest(&desc).map_err(|e| e.context(r))?.bytes)
+    Ok(bytes)
 }
 
 pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {

@@ -108,7 +108,7 @@ pub fn du(g: &GlobalArgs, a: DuArgs) -> Result<i32> {
     if !left_out.is_empty() {
         let unknown = match usage.entries_unread + usage.unreadable {
             0 => "",
-            _ => " (the blobs only they reach count as unreachable, and gc refuses to run)",
+            _ => " (the blobs only they reach count as unreachable)",
         };
         crate::error::warn(&format!(
             "du: not counted: {}{unknown}; lade fsck names them",

@@ -39,7 +39,8 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
             return Ok(raw.clone());
         }
         if to == Format::V2s2 {
-            warn_left_out(raw, has(&index.annotations), index.subject.is_some());
+            let subject = index.subject.is_some() || index.artifact_type.is_some();
+            warn_left_out(raw, has(&index.annotations), subject);
         }
         convert_index(&index, to, children).to_bytes()
     } else if raw.media_type.is_manifest() {
@@ -49,7 +50,8 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
             let described = std::iter::once(&m.config)
                 .chain(&m.layers)
                 .any(|d| has(&d.annotations));
-            warn_left_out(raw, has(&m.annotations) || described, m.subject.is_some());
+            let subject = m.subject.is_some() || m.artifact_type.is_some();
+            warn_left_out(raw, has(&m.annotations) || described, subject);
         }
         let layers = convert_layers(&m.layers, to)?;
         convert_manifest(&m, to, layers).to_bytes()
@@ -74,12 +76,12 @@ fn has(a: &Option<crate::model::Annotations>) -> bool {
 }
 
 /// Say what a Docker manifest or list has no place for, as `raw` goes
-/// into one.
+/// into one (`subject`: a subject or an artifact type).
 fn warn_left_out(raw: &RawManifest, annotations: bool, subject: bool) {
     let what = match (annotations, subject) {
-        (true, true) => "annotations and subject are",
+        (true, true) => "annotations and subject (or artifact type) are",
         (true, false) => "annotations are",
-        (false, true) => "subject is",
+        (false, true) => "subject (or artifact type) is",
         (false, false) => return,
     };
     crate::error::warn(&format!(

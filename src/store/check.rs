@@ -227,7 +227,11 @@ impl Layout {
                     actual,
                 });
             }
-            if !seen.insert(desc.digest.clone()) {
+            // Walked once as a manifest and once as something else at
+            // most: a blob one descriptor calls a layer and an entry names
+            // as an image is walked as the image too (what it names kept).
+            let read_as = entry || desc.media_type.is_manifest_or_index();
+            if !seen.insert((desc.digest.clone(), read_as)) {
                 continue;
             }
             if present.is_none() {

@@ -68,8 +68,8 @@ struct Walk<'a> {
     stored: HashMap<Digest, u64>,
     ids: HashMap<Digest, u32>,
     sizes: Vec<Option<u64>>,
-    /// What each blob read links to.
-    links: HashMap<u32, Linked>,
+    /// What each blob read links to, read as a manifest or not.
+    links: HashMap<(u32, bool), Linked>,
     missing: std::collections::HashSet<u32>,
     unreadable: std::collections::HashSet<u32>,
 }
@@ -90,26 +90,32 @@ impl Walk<'_> {
     fn reach(&mut self, entry: &Descriptor) -> (Vec<u32>, Vec<u32>) {
         let mut blobs = Vec::new();
         let mut images = Vec::new();
+        // (a blob is walked once as a manifest and once as something else
+        // at most: both, where descriptors say both, as gc walks it)
         let mut seen = std::collections::HashSet::new();
+        let mut counted = std::collections::HashSet::new();
         let root = self.id(&entry.digest);
         let mut stack = vec![(root, entry.clone(), true, true)];
         while let Some((id, desc, as_manifest, image)) = stack.pop() {
-            if !seen.insert(id) {
+            let read_as = as_manifest || desc.media_type.is_manifest_or_index();
+            if !seen.insert((id, read_as)) {
                 continue;
             }
             let Some(size) = self.sizes[id as usize] else {
                 self.missing.insert(id);
                 continue;
             };
-            blobs.push(id);
-            if image {
+            if counted.insert(id) {
+                blobs.push(id);
+            }
+            if image && !images.contains(&id) {
                 images.push(id);
             }
-            let links = match self.links.get(&id) {
+            let links = match self.links.get(&(id, read_as)) {
                 Some(l) => l.clone(),
                 None => {
                     let l = self.read_links(id, &desc, size, as_manifest);
-                    self.links.insert(id, l.clone());
+                    self.links.insert((id, read_as), l.clone());
                     l
                 }
             };
@@ -251,34 +257,37 @@ impl Layout {
                 named.entry(n).or_default().push(i);
             }
         }
-        let referrers: Vec<(usize, u32)> = subjects
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i, (*s)?)))
-            .collect();
+        // The unnamed entries referring to each image.
+        let mut referrers: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, s) in subjects.iter().enumerate() {
+            if let Some(s) = s {
+                referrers.entry(*s).or_default().push(i);
+            }
+        }
         let untagged = |name: &str| -> Vec<usize> {
             let mut group = named[name].clone();
-            let mut taken = vec![false; referrers.len()];
-            loop {
-                let mut lost: HashMap<u32, u32> = HashMap::new();
-                for &g in &group {
-                    walked[g]
-                        .1
-                        .iter()
-                        .for_each(|&i| *lost.entry(i).or_default() += 1);
-                }
-                let before = group.len();
-                for (r, &(i, s)) in referrers.iter().enumerate() {
-                    let reached = by_image[s as usize];
-                    if !taken[r] && reached > 0 && lost.get(&s) == Some(&reached) {
-                        taken[r] = true;
-                        group.push(i);
+            if referrers.is_empty() {
+                return group;
+            }
+            let mut lost: HashMap<u32, u32> = HashMap::new();
+            let mut next = 0;
+            // Each entry taken in: the images it reaches lose one entry;
+            // the referrers of an image no entry reaches then go too.
+            while next < group.len() {
+                for &i in &walked[group[next]].1 {
+                    let n = lost.entry(i).or_default();
+                    *n += 1;
+                    if *n == by_image[i as usize] {
+                        for &r in referrers.get(&i).into_iter().flatten() {
+                            if !group.contains(&r) {
+                                group.push(r);
+                            }
+                        }
                     }
                 }
-                if group.len() == before {
-                    return group;
-                }
+                next += 1;
             }
+            group
         };
 
         let mut usage = Usage::default();
