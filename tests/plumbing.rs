@@ -1428,6 +1428,18 @@ fn bad_input_is_exit_3_with_a_clear_message() {
     }
     let e = fails_with(store_cmd(&store).args(["tag", "sha256:x", "y"]), 3);
     assert!(e.contains("invalid digest"), "{e}");
+    // A blob of the store that is no manifest is said to be so.
+    let readme = sha256sum(&fixture("docker-save/README.md"));
+    for args in [&["tag", &readme, "y"][..], &["cat-manifest", &readme]] {
+        let cmd = args[0];
+        let e = fails_with(store_cmd(&store).args(args), 3);
+        assert!(
+            e.contains(&format!(
+                "{readme} is a blob of the store, but no manifest or index"
+            )),
+            "{cmd}: {e}"
+        );
+    }
     let e = fails_with(store_cmd(&store).args(["untag", "bad name"]), 3);
     assert!(e.contains("invalid ref name"), "{e}");
     let e = fails_with(store_cmd(&store).args(["untag", "../x"]), 3);

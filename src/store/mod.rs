@@ -821,7 +821,12 @@ impl Layout {
                 )));
             }
             let bytes = self.read_small_blob(&d, MAX_MANIFEST_SIZE)?;
-            let raw = RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())?;
+            let raw = RawManifest::from_bytes(bytes, None).map_err(|e| {
+                Error::new(format!(
+                    "{d} is a blob of the store, but no manifest or index ({}; lade cat-blob prints it)",
+                    e.message()
+                ))
+            })?;
             return Ok(raw.descriptor());
         }
         validate_ref_name(r)?;
