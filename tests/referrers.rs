@@ -1091,3 +1091,52 @@ fn an_attachment_that_does_not_read_is_left_out() {
     assert_eq!(sha256(&skopeo_raw(&at(&format!(":{}.sig", s.tag)))), s.sig);
     assert!(!tags(&format!("docker://{reg}/{back}")).contains(&att));
 }
+
+/// A layout's referrers are entries without a name, not tags that sync
+/// copies as it copies a registry's: new ones of an image already at the
+/// destination arrive on the next sync all the same (the image is copied
+/// again to find them), and a run with nothing new says it is unchanged.
+#[test]
+fn new_referrers_in_a_layout_reach_an_image_already_synced() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/newlay");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let dir = t.path().join("layout");
+    let lay = format!("oci:{}:v1", dir.display());
+    let from = format!("docker://{reg}/{repo}:v1");
+    ok(copy_cmd().args(["-q", "--with-referrers", &from, &lay]));
+    let dst = unique("ref/newdst");
+    let to = format!("docker://{reg}/{dst}");
+    let layout = format!("oci:{}", dir.display());
+    ok(sync_cmd().args(["-q", &layout, &to]));
+    assert_all_there(&reg, &dst, &s);
+    let err = ok_stderr(sync_cmd().args([&layout, &to]));
+    assert!(err.contains(": 0 copied, 2 unchanged"), "{err}");
+
+    // A new referrer of the image, into the layout.
+    let raw = skopeo_raw(&from);
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": s.image, "size": raw.len()});
+    let vex_type = "application/vnd.example.vex";
+    let (vex, vex_desc) = push_referrer(&reg, &repo, vex_type, vex_type, b"vex", &subject);
+    let mut listed = fallback_entries(&reg, &repo, &s.image);
+    listed.push(vex_desc);
+    push_fallback(&reg, &repo, &s.image, &listed);
+    ok(copy_cmd().args(["-q", "--with-referrers", &from, &lay]));
+
+    let err = ok_stderr(sync_cmd().args([&layout, &to]));
+    assert!(err.contains(": 1 copied, 1 unchanged"), "{err}");
+    let there: Vec<Value> = fallback_entries(&reg, &dst, &s.image)
+        .iter()
+        .map(|e| e["digest"].clone())
+        .collect();
+    assert!(
+        there.contains(&json!(vex)) && there.contains(&json!(s.sbom)),
+        "{there:?}"
+    );
+    let err = ok_stderr(sync_cmd().args([&layout, &to]));
+    assert!(err.contains(": 0 copied, 2 unchanged"), "{err}");
+}

@@ -88,6 +88,8 @@ pub struct CopyReport {
     /// The signature and referrers-index tags written along with the
     /// image, each with the digest it names.
     pub tags_written: Vec<(String, Digest)>,
+    /// A referrers index at the destination changed (new referrers).
+    pub attachments_changed: bool,
 }
 
 /// Copy one image.
@@ -327,7 +329,8 @@ fn copy_one(
     };
     dst.put_manifest(&out, None, names)?;
     progress.message(&format!("Writing manifest {}", out.digest));
-    let tags_written = referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
+    let (tags_written, attachments_changed) =
+        referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
     // The source's attachments name the digest it had: not the one written.
     // Best effort: the image is written, and a lookup that fails only
     // leaves the warning out.
@@ -349,6 +352,7 @@ fn copy_one(
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
         tags_written,
+        attachments_changed,
     })
 }
 

@@ -100,10 +100,13 @@ struct Walk<'a> {
     retries: Retries,
     /// Tags written: signature and referrers-index tags, and what each names.
     tagged: Vec<(String, Digest)>,
+    /// A referrers index the destination had was changed (or made).
+    changed: bool,
 }
 
 /// The hook after an image's top-level manifest `out` is written: copy
-/// the attachments of `out` and, for an index, of each entry.
+/// the attachments of `out` and, for an index, of each entry. Returns the
+/// tags written, and whether a referrers index at the destination changed.
 pub fn copy_for_image(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -111,9 +114,9 @@ pub fn copy_for_image(
     opts: &CopyOptions,
     progress: &Progress,
     counts: &mut (usize, usize),
-) -> Result<Vec<(String, Digest)>> {
+) -> Result<(Vec<(String, Digest)>, bool)> {
     if opts.referrers == ReferrerMode::Off {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     let mut subjects = vec![out.digest.clone()];
     if out.is_index() {
@@ -128,12 +131,13 @@ pub fn copy_for_image(
         seen: HashSet::new(),
         retries: opts.transport.dest_registry.retries,
         tagged: Vec::new(),
+        changed: false,
     };
     for s in &subjects {
         w.attachments_of(s, 0)
             .map_err(|e| e.missing_part().context(format!("attachments of {s}")))?;
     }
-    Ok(w.tagged)
+    Ok((w.tagged, w.changed))
 }
 
 /// Does the source hold attachments of `subject` (tag-schema tags or
@@ -171,6 +175,7 @@ pub fn copy_tagged(
         seen: HashSet::new(),
         retries,
         tagged: Vec::new(),
+        changed: false,
     };
     w.seen.insert(subject.clone());
     if suffix.is_some() || !top.is_index() {
@@ -186,6 +191,7 @@ pub fn copy_tagged(
             .map_err(Error::missing_part)?;
     }
     let tags_written = std::mem::take(&mut w.tagged);
+    let attachments_changed = w.changed;
     drop(w);
     // What the destination's tag names now: a tag-schema index merged
     // with one there already may not be the source's.
@@ -203,6 +209,7 @@ pub fn copy_tagged(
         blobs_copied: counts.0,
         blobs_skipped: counts.1,
         tags_written,
+        attachments_changed,
     })
 }
 
@@ -313,6 +320,7 @@ impl Walk<'_> {
             Some(m) => {
                 self.dst.put_tagged_manifest(&m, &tag).map_err(ctx)?;
                 self.tagged.push((tag, m.digest));
+                self.changed = true;
             }
             // It lists them all already: what the tag names stays.
             None => self.tagged.extend(existing.map(|e| (tag, e.digest))),

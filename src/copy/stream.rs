@@ -285,6 +285,7 @@ fn written(
         blobs_copied: copied,
         blobs_skipped: skipped,
         tags_written: Vec::new(),
+        attachments_changed: false,
     })
 }
 

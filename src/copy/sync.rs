@@ -572,6 +572,10 @@ fn sync_one(
         }
     };
     let there = look(to, true)?;
+    // The image is there, but the layout it comes from has referrers of
+    // it, which may be new (see layout_referrers): copied again, to find
+    // out (its blobs skipped, its manifest written again).
+    let mut recheck = false;
     if there.is_some() || opts.dry_run {
         let have = look(src, false)?;
         if let (Some(h), Some(d)) = (&have, &there) {
@@ -582,7 +586,10 @@ fn sync_one(
                 && c.format.is_none()
                 && c.compression.is_none();
             if h == d && as_is {
-                return Ok(Outcome::Unchanged(h.clone(), None));
+                if opts.dry_run || !layout_referrers(src, opts) {
+                    return Ok(Outcome::Unchanged(h.clone(), None));
+                }
+                recheck = true;
             }
             // An image this sync writes changed (converted, platforms
             // picked, another format) is unchanged when what it would
@@ -598,7 +605,7 @@ fn sync_one(
                 };
                 crate::copy::planned_digest(&*src.source(t)?, &props, c)
             };
-            if planned().ok().flatten().as_ref() == Some(d) {
+            if !recheck && planned().ok().flatten().as_ref() == Some(d) {
                 let changed = (h != d).then(|| h.clone());
                 return Ok(Outcome::Unchanged(d.clone(), changed));
             }
@@ -608,7 +615,17 @@ fn sync_one(
         }
     }
     let report = copy_image(src, to, &opts.copy)?;
-    for (tag, d) in report.tags_written {
+    if recheck && report.blobs_copied == 0 && !report.attachments_changed {
+        return Ok(Outcome::Unchanged(report.manifest_digest, None));
+    }
+    // (Those of an image copied again to find its new referrers were
+    // there already, mostly: the tags' own items say which changed.)
+    let written = if recheck {
+        Vec::new()
+    } else {
+        report.tags_written
+    };
+    for (tag, d) in written {
         if let Ok(r) = to.with_tag(&tag) {
             let mut t = tagged.lock().unwrap_or_else(|p| p.into_inner());
             t.insert(r.to_string(), d);
@@ -627,6 +644,32 @@ fn sync_one(
         .source_digest
         .filter(|s| *s != report.manifest_digest);
     Ok(Outcome::Copied(report.manifest_digest, changed))
+}
+
+/// Does the layout `src` comes from (an `oci:` source) hold referrers of
+/// its image, or of its index's entries? A layout's referrers are entries
+/// without a name, no tags that sync copies as it copies a registry's
+/// `sha256-HEX` tags: new ones of an image already at the destination are
+/// found only by copying it again.
+fn layout_referrers(src: &dyn ImageReference, opts: &SyncOptions) -> bool {
+    if opts.copy.referrers == ReferrerMode::Off || src.transport() != "oci" {
+        return false;
+    }
+    let Ok(s) = src.source(&opts.copy.transport) else {
+        return false;
+    };
+    let Ok(top) = s.get_manifest(None) else {
+        return false;
+    };
+    let mut subjects = vec![top.digest.clone()];
+    if top.is_index() {
+        if let Ok(i) = top.index() {
+            subjects.extend(i.manifests.into_iter().map(|d| d.digest));
+        }
+    }
+    subjects
+        .iter()
+        .any(|d| s.referrers(d).is_ok_and(|r| !r.descriptors.is_empty()))
 }
 
 #[cfg(test)]
