@@ -56,32 +56,19 @@ fn not_a_manifest(r: &str, desc: &crate::model::Descriptor) -> Error {
     ))
 }
 
-/// Manifests of kinds lade does not read, whose bytes cat-manifest gives
-/// all the same (as a ref may name them).
-const FOREIGN_MANIFESTS: [&str; 3] = [
-    "application/vnd.oci.artifact.manifest.v1+json",
-    crate::model::media_type::DOCKER_SCHEMA1,
-    crate::model::media_type::DOCKER_SCHEMA1_SIGNED,
-];
-
-/// The exact bytes of the manifest or index `r` names, verified.
+/// The exact bytes of the manifest or index `r` names, verified: of a
+/// kind lade reads, parsed too; of another (an OCI 1.1-rc artifact
+/// manifest, Docker schema 1), as they are.
 fn manifest_bytes(store: &Layout, r: &str) -> Result<Vec<u8>> {
     let desc = store.resolve(r)?;
-    if !FOREIGN_MANIFESTS.contains(&desc.media_type.as_str()) {
-        return manifest_of(store, r).map(|raw| raw.bytes);
+    if !desc.media_type.names_a_manifest() {
+        return Err(not_a_manifest(r, &desc));
     }
-    let bytes = store
-        .read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)
-        .map_err(|e| e.context(r))?;
-    if bytes.len() as u64 != desc.size {
-        return Err(Error::new(format!(
-            "{r}: {} has {} bytes, its descriptor says {}",
-            desc.digest,
-            bytes.len(),
-            desc.size
-        )));
-    }
-    Ok(bytes)
+    let read = match desc.media_type.is_manifest_or_index() {
+        true => store.read_manifest(&desc).map(|raw| raw.bytes),
+        false => store.read_manifest_bytes(&desc),
+    };
+    read.map_err(|e| e.context(r))
 }
 
 pub fn cat_manifest(g: &GlobalArgs, a: CatArgs) -> Result<i32> {

@@ -137,7 +137,6 @@ pub fn delete(g: &crate::cli::GlobalArgs, a: DeleteArgs) -> Result<i32> {
         src_registry: options(&a.registry),
         src_shared_blob_dir: a.shared_blob_dir.clone(),
         src_daemon_host: a.daemon_host.clone(),
-        src_daemon_flag: "--daemon-host",
         ..super::transport_options(g)
     };
     r.delete(&opts)

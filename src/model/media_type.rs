@@ -96,6 +96,13 @@ impl MediaType {
         self.is_manifest() || self.is_index()
     }
 
+    /// Says it is a manifest or index, of a kind lade reads or not (an
+    /// OCI 1.1-rc artifact manifest, Docker schema 1).
+    pub fn names_a_manifest(&self) -> bool {
+        let t = self.as_str();
+        self.is_manifest_or_index() || t.contains("manifest") || t.contains("index")
+    }
+
     pub fn is_config(&self) -> bool {
         matches!(self, MediaType::OciConfig | MediaType::DockerConfig)
     }

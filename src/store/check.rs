@@ -451,11 +451,7 @@ impl Layout {
                 _ => {}
             }
         }
-        let typed = {
-            let t = desc.media_type.as_str();
-            t.contains("manifest") || t.contains("index")
-        };
-        let unread = |why: String| match typed {
+        let unread = |why: String| match desc.media_type.names_a_manifest() {
             true => Err(format!("a {} that cannot be read: {why}", desc.media_type)),
             false => Ok(Vec::new()),
         };

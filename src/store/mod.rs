@@ -481,6 +481,14 @@ impl Layout {
 
     /// Read and check the manifest or index a descriptor points at.
     pub fn read_manifest(&self, desc: &Descriptor) -> Result<RawManifest> {
+        let bytes = self.read_manifest_bytes(desc)?;
+        let declared = Some(&desc.media_type).filter(|m| m.is_manifest_or_index());
+        RawManifest::from_bytes(bytes, declared).with_context(|| desc.digest.to_string())
+    }
+
+    /// The bytes of the (small) blob a descriptor points at, checked
+    /// against its digest and size, unparsed: a manifest of any kind.
+    pub fn read_manifest_bytes(&self, desc: &Descriptor) -> Result<Vec<u8>> {
         let bytes = self.read_small_blob(&desc.digest, MAX_MANIFEST_SIZE)?;
         if bytes.len() as u64 != desc.size {
             return Err(Error::new(format!(
@@ -490,8 +498,7 @@ impl Layout {
                 desc.size
             )));
         }
-        let declared = Some(&desc.media_type).filter(|m| m.is_manifest_or_index());
-        RawManifest::from_bytes(bytes, declared).with_context(|| desc.digest.to_string())
+        Ok(bytes)
     }
 
     /// Refresh a blob's mtime so `gc`'s grace period protects it while a

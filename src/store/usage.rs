@@ -72,6 +72,8 @@ struct Walk<'a> {
     links: HashMap<(u32, bool), Linked>,
     missing: std::collections::HashSet<u32>,
     unreadable: std::collections::HashSet<u32>,
+    /// The subject of each manifest read that has one.
+    subjects: HashMap<u32, Digest>,
 }
 
 impl Walk<'_> {
@@ -137,7 +139,12 @@ impl Walk<'_> {
                 (Vec::new(), false)
             }
             Links::Read(raw) => match raw.references() {
-                Ok(c) => (c, raw.is_index()),
+                Ok(c) => {
+                    if let Some(s) = raw.subject() {
+                        self.subjects.insert(id, s.digest);
+                    }
+                    (c, raw.is_index())
+                }
                 Err(_) => {
                     self.unreadable.insert(id);
                     (Vec::new(), false)
@@ -209,6 +216,7 @@ impl Layout {
             links: HashMap::new(),
             missing: Default::default(),
             unreadable: Default::default(),
+            subjects: HashMap::new(),
         };
         let entries = &index.manifests;
         let walked: Vec<(Vec<u32>, Vec<u32>)> = entries.iter().map(|e| w.reach(e)).collect();
@@ -221,14 +229,15 @@ impl Layout {
         }
         // The image an unnamed entry refers to (its subject): untag drops
         // it with the last entry reaching that image.
+        // (read by the walk)
         let subjects: Vec<Option<u32>> = entries
             .iter()
             .map(|e| {
-                let s = e
-                    .ref_name()
-                    .is_none()
-                    .then(|| self.read_manifest(e).ok()?.subject())??;
-                Some(w.id(&s.digest))
+                if e.ref_name().is_some() {
+                    return None;
+                }
+                let s = w.subjects.get(w.ids.get(&e.digest)?)?.clone();
+                Some(w.id(&s))
             })
             .collect();
         by_blob.resize(w.sizes.len(), 0);
