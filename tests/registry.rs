@@ -5420,3 +5420,116 @@ fn login_where_no_credentials_are_asked_says_so() {
     );
     assert_get_login_both(&authfile, &reg, "me");
 }
+
+/// A registry caught rewriting a link (another client PUT the same blob
+/// or manifest at that moment) answers a HEAD with 500 and a manifest
+/// PUT naming it with 400 MANIFEST_BLOB_UNKNOWN. Both are asked again a
+/// moment later; a manifest whose blobs stay unknown, or a PUT refused
+/// for another reason, fails as before.
+#[test]
+fn a_registry_caught_rewriting_a_link_is_asked_again() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(src) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let want = digest_of(&src, &[]);
+    let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+    let cnt = counts.clone();
+    let mode = Arc::new(Mutex::new(String::new()));
+    let m = mode.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        let mode = m.lock().unwrap().clone();
+        let head_blob = req.method == "HEAD" && req.path.contains("/blobs/sha256:");
+        let put_manifest = req.method == "PUT" && req.path.contains("/manifests/");
+        let key = if head_blob {
+            "HEAD blob"
+        } else if put_manifest {
+            "PUT manifest"
+        } else {
+            "other"
+        };
+        let n = {
+            let mut c = cnt.lock().unwrap();
+            let e = c.entry(key.to_string()).or_insert(0);
+            *e += 1;
+            *e
+        };
+        let refused = |code: &str| {
+            let body = json!({"errors": [{"code": code, "message": "blob unknown to registry"}]});
+            Action::Respond(response(
+                "400 Bad Request",
+                &[("Content-Type", "application/json".into())],
+                body.to_string().as_bytes(),
+            ))
+        };
+        match mode.as_str() {
+            "head500" if head_blob && n == 1 => {
+                Action::Respond(response("500 Internal Server Error", &[], b""))
+            }
+            "put400" if put_manifest && n <= 2 => refused("MANIFEST_BLOB_UNKNOWN"),
+            "put400always" if put_manifest => refused("MANIFEST_BLOB_UNKNOWN"),
+            "put400invalid" if put_manifest => refused("MANIFEST_INVALID"),
+            _ => Action::Forward { cut_body_at: None },
+        }
+    });
+    let set = |s: &str| {
+        *mode.lock().unwrap() = s.to_string();
+        counts.lock().unwrap().clear();
+    };
+    let count = |k: &str| counts.lock().unwrap().get(k).copied().unwrap_or(0);
+    let push = |repo: &str| {
+        let mut c = lade();
+        c.args(["copy", "-q", "--dest-tls-verify=false", &src])
+            .arg(format!("docker://{proxy}/{repo}:1"));
+        run(&mut c)
+    };
+    let landed = |repo: &str| digest_of(&format!("docker://{reg}/{repo}:1"), &[INSECURE]);
+
+    set("");
+    let repo = unique("race/plain");
+    let o = push(&repo);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let heads = count("HEAD blob");
+    assert!(heads >= 2, "{heads}");
+
+    set("head500");
+    let repo = unique("race/head");
+    let o = push(&repo);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(landed(&repo), want);
+    // one of them twice
+    assert_eq!(count("HEAD blob"), heads + 1);
+
+    set("put400");
+    let repo = unique("race/put");
+    let t0 = Instant::now();
+    let o = push(&repo);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(landed(&repo), want);
+    assert_eq!(count("PUT manifest"), 3);
+    // (0.1 s, then 0.3 s)
+    assert!(
+        t0.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        t0.elapsed()
+    );
+
+    set("put400always");
+    let repo = unique("race/gone");
+    let o = push(&repo);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("PUT /v2/") && err.contains("400") && err.contains("MANIFEST_BLOB_UNKNOWN"),
+        "{err}"
+    );
+    assert_eq!(count("PUT manifest"), 4, "1 try + 3 more");
+
+    set("put400invalid");
+    let repo = unique("race/invalid");
+    let o = push(&repo);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MANIFEST_INVALID"));
+    assert_eq!(count("PUT manifest"), 1);
+}

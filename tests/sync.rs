@@ -1634,3 +1634,47 @@ fn tags_of_one_index_sync_together_every_time() {
         }
     }
 }
+
+/// Two syncs of one source into one registry repository at once, as two
+/// pipelines mirroring the same thing do. distribution rewrites a blob's
+/// or manifest's link in the repository in place each time one is PUT,
+/// so a manifest PUT of one sync that checks a link the other is
+/// rewriting was refused (400 MANIFEST_BLOB_UNKNOWN) in about one round
+/// of three. Such a PUT is now sent again a moment later, and both syncs
+/// succeed every time.
+#[test]
+fn two_syncs_into_one_repository_at_once_both_succeed() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let mut tags = many_tags(&dir, 8);
+    // More tags of the index: each sync PUTs its manifests once per tag.
+    let idx = tags[7].1.clone();
+    tags.extend(["i1", "i2", "i3", "i4"].map(|t| (t.to_string(), idx.clone())));
+    let refs: Vec<(&str, Value)> = tags.iter().map(|(t, d)| (t.as_str(), d.clone())).collect();
+    write_layout(&dir, &refs);
+    let src = format!("oci:{}", dir.display());
+    for round in 0..12 {
+        let dst = format!("docker://{reg}/{}", unique("sync/twice"));
+        let spawn = || {
+            sync_cmd()
+                .args(["-q", &src, &dst])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for o in [a, b].map(|c| c.wait_with_output().unwrap()) {
+            assert!(
+                o.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        if round == 0 {
+            assert_same_digests(&dst, &tags);
+        }
+    }
+}

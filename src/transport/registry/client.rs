@@ -255,15 +255,22 @@ impl Client {
     /// registry's own message when it gave one.
     pub fn status_error(&self, method: &str, path: &str, resp: Response<Body>) -> Error {
         let status = resp.status();
+        let body = error_body(resp);
+        self.status_error_of(method, path, status, &body)
+    }
+
+    /// [`Client::status_error`] of a response whose body (see
+    /// [`error_body`]) was read already.
+    pub fn status_error_of(
+        &self,
+        method: &str,
+        path: &str,
+        status: ureq::http::StatusCode,
+        body: &[u8],
+    ) -> Error {
         let path = path.split('?').next().unwrap_or(path);
         let path = path.strip_prefix(&self.base).unwrap_or(path);
-        let mut body = Vec::new();
-        let _ = resp
-            .into_body()
-            .into_reader()
-            .take(MAX_ERROR_BODY)
-            .read_to_end(&mut body);
-        let detail = registry_message(&body);
+        let detail = registry_message(body);
         let msg = format!(
             "registry {}: {method} {path}: {status}{}",
             self.host,
@@ -409,12 +416,7 @@ impl Client {
         let scope_refused = header(&resp, "www-authenticate")
             .is_some_and(|h| h.to_ascii_lowercase().contains("insufficient_scope"));
         let hint = self.auth_hint();
-        let mut body = Vec::new();
-        let _ = resp
-            .into_body()
-            .into_reader()
-            .take(MAX_ERROR_BODY)
-            .read_to_end(&mut body);
+        let body = error_body(resp);
         let detail = registry_message(&body)
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
@@ -1094,6 +1096,33 @@ pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>
 }
 
 /// The first message of a registry's `{"errors":[…]}` body, else a short text.
+/// The start of an error response's body (what an error message may
+/// quote).
+pub fn error_body(resp: Response<Body>) -> Vec<u8> {
+    let mut body = Vec::new();
+    let _ = resp
+        .into_body()
+        .into_reader()
+        .take(MAX_ERROR_BODY)
+        .read_to_end(&mut body);
+    body
+}
+
+/// Does an error body of the distribution API (`{"errors": [{"code":
+/// …}]}`) carry `code`?
+pub fn has_error_code(body: &[u8], code: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct E {
+        code: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Es {
+        errors: Vec<E>,
+    }
+    serde_json::from_slice::<Es>(body)
+        .is_ok_and(|es| es.errors.iter().any(|e| e.code.as_deref() == Some(code)))
+}
+
 fn registry_message(body: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct E {

@@ -308,12 +308,11 @@ impl RegistryRef {
         push: bool,
     ) -> Result<Option<Option<Digest>>> {
         let path = format!("/v2/{}/manifests/{reference}", self.r.path);
-        let resp = c.send(
-            Method::HEAD,
+        let resp = head_past_races(
+            c,
             &c.url(&path),
             &self.scope(push),
             &[("accept", ACCEPT.to_string())],
-            ReqBody::Empty,
         )?;
         if resp.status().as_u16() == 404 {
             return Ok(None);
@@ -685,6 +684,37 @@ fn listed_without(c: &Client, repo: &str, tag: &str) -> bool {
 fn no_referrers_api() -> &'static Mutex<HashSet<String>> {
     static S: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     S.get_or_init(Default::default)
+}
+
+/// The waits before a request is sent again whose answer says another
+/// client was writing the same thing at that moment. distribution
+/// rewrites a blob's or manifest's link in the repository in place each
+/// time one is PUT; read just then, the link is empty, and the registry
+/// answers a HEAD with 500 (`invalid checksum digest format`) and a
+/// manifest PUT naming it with 400 MANIFEST_BLOB_UNKNOWN. The race
+/// lasts milliseconds; what is really missing or broken costs no more
+/// than these waits.
+const RACE_WAITS: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(300),
+    Duration::from_millis(900),
+];
+
+/// HEAD `url`, asked again (see [`RACE_WAITS`]) while the answer is 500.
+fn head_past_races(
+    c: &Client,
+    url: &str,
+    scope: &[String],
+    headers: &[(&str, String)],
+) -> Result<ureq::http::Response<ureq::Body>> {
+    for wait in RACE_WAITS {
+        let resp = c.send(Method::HEAD, url, scope, headers, ReqBody::Empty)?;
+        if resp.status().as_u16() != 500 {
+            return Ok(resp);
+        }
+        std::thread::sleep(wait);
+    }
+    c.send(Method::HEAD, url, scope, headers, ReqBody::Empty)
 }
 
 /// Blobs this process has seen in, or put into, a repository: ((host,
@@ -1067,13 +1097,7 @@ impl RegistryDest {
     fn blob_exists(&self, d: &Digest) -> Result<Option<u64>> {
         let c = &self.client;
         let path = format!("/v2/{}/blobs/{d}", self.r.r.path);
-        let resp = c.send(
-            Method::HEAD,
-            &c.url(&path),
-            &self.r.scope(true),
-            &[],
-            ReqBody::Empty,
-        )?;
+        let resp = head_past_races(c, &c.url(&path), &self.r.scope(true), &[])?;
         match resp.status().as_u16() {
             200 => {
                 let size = header(&resp, "content-length").and_then(|l| l.parse().ok());
@@ -1575,16 +1599,34 @@ impl RegistryDest {
             .into_iter()
             .map(|d| manifest_puts().take((repo.clone(), d)))
             .collect();
-        let resp = c.send(
-            Method::PUT,
-            &c.url(&path),
-            &self.r.scope(true),
-            &[("content-type", m.media_type.as_str().to_string())],
-            ReqBody::Bytes(&m.bytes),
-        )?;
-        if resp.status().as_u16() != 201 {
-            return Err(c.status_error("PUT", &path, resp));
-        }
+        let mut attempt = 0;
+        let resp = loop {
+            let resp = c.send(
+                Method::PUT,
+                &c.url(&path),
+                &self.r.scope(true),
+                &[("content-type", m.media_type.as_str().to_string())],
+                ReqBody::Bytes(&m.bytes),
+            )?;
+            let status = resp.status();
+            if status.as_u16() == 201 {
+                break resp;
+            }
+            // What the manifest names was found in the repository before
+            // this PUT (or put there by this copy). Said unknown now, it
+            // was most likely being written again by another client just
+            // then (see RACE_WAITS); a blob really gone fails again.
+            let body = client::error_body(resp);
+            if status.as_u16() == 400
+                && attempt < RACE_WAITS.len()
+                && client::has_error_code(&body, "MANIFEST_BLOB_UNKNOWN")
+            {
+                std::thread::sleep(RACE_WAITS[attempt]);
+                attempt += 1;
+                continue;
+            }
+            return Err(c.status_error_of("PUT", &path, status, &body));
+        };
         if let Some(d) = header(&resp, "docker-content-digest") {
             if d != m.digest.to_string() {
                 return Err(Error::new(format!(
