@@ -1140,3 +1140,71 @@ fn new_referrers_in_a_layout_reach_an_image_already_synced() {
     let err = ok_stderr(sync_cmd().args([&layout, &to]));
     assert!(err.contains(": 0 copied, 2 unchanged"), "{err}");
 }
+
+/// An oci-archive is a layout in a tar: it holds the signature tag and
+/// the referrers (entries without a name) as a layout does, and gives them
+/// back to copy and sync, which found none in it before.
+#[test]
+fn an_oci_archive_holds_referrers_and_gives_them_back() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") || !require_tool("tar") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("ref/arch");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let tar = t.path().join("signed.tar");
+    let arch = format!("oci-archive:{}", tar.display());
+    ok(copy_cmd().args([
+        "-q",
+        "--with-referrers",
+        &format!("docker://{reg}/{repo}:v1"),
+        &format!("{arch}:v1"),
+    ]));
+
+    // What the archive holds, as a layout: the image and the .sig by name,
+    // the SBOM and its signature without one, nothing missing.
+    let dir = t.path().join("unpacked");
+    fs::create_dir(&dir).unwrap();
+    ok(Command::new("tar").arg("-xf").arg(&tar).arg("-C").arg(&dir));
+    let index = json(&fs::read(dir.join("index.json")).unwrap());
+    let entries = index["manifests"].as_array().unwrap();
+    let name_of = |d: &str| {
+        let e = entries.iter().find(|e| e["digest"] == d);
+        let e = e.unwrap_or_else(|| panic!("{d} not in {index}"));
+        e["annotations"]["org.opencontainers.image.ref.name"].clone()
+    };
+    assert_eq!(name_of(&s.image), "v1");
+    assert_eq!(name_of(&s.sig), format!("{}.sig", s.tag).as_str());
+    assert_eq!(name_of(&s.sbom), Value::Null);
+    assert_eq!(name_of(&s.sbom_sig), Value::Null);
+    let fsck = ok_str(lade().args(["fsck", "--unreachable", "--store", dir.to_str().unwrap()]));
+    assert_eq!(fsck, "");
+
+    // Back into a registry, by copy and by sync.
+    let back = unique("ref/arch-back");
+    ok(copy_cmd().args([
+        "-q",
+        "--with-referrers",
+        &format!("{arch}:v1"),
+        &format!("docker://{reg}/{back}:v1"),
+    ]));
+    assert_all_there(&reg, &back, &s);
+    let synced = unique("ref/arch-sync");
+    let dst = format!("docker://{reg}/{synced}");
+    ok(sync_cmd().args(["-q", &arch, &dst]));
+    assert_all_there(&reg, &synced, &s);
+    let o = run(sync_cmd().args([&arch, &dst]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("0 copied, 2 unchanged"), "{err}");
+    // And into a layout, by sync.
+    let lay = t.path().join("lay");
+    ok(sync_cmd().args([&arch, &format!("oci:{}", lay.display())]));
+    let fsck = ok_str(lade().args(["fsck", "--unreachable", "--store", lay.to_str().unwrap()]));
+    assert_eq!(fsck, "");
+    let refs = ok_str(lade().args(["ls-refs", "--store", lay.to_str().unwrap()]));
+    for d in [&s.image, &s.sig, &s.sbom, &s.sbom_sig] {
+        assert!(refs.contains(d.as_str()), "{d} not in {refs}");
+    }
+}

@@ -170,7 +170,7 @@ pub fn copy_images(
     if opts.referrers == referrers::ReferrerMode::Required && !holds_referrers {
         return Err(Error::new(format!(
             "--with-referrers: {dst} cannot hold signatures or referrers \
-             (copy to docker:// or oci:, or leave the option out)"
+             (copy to docker://, oci: or oci-archive:, or leave the option out)"
         )));
     }
     // Where they cannot go (sync's default), the images go alone.

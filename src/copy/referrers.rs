@@ -540,6 +540,9 @@ impl ImageReference for WithoutAttachmentTags {
     fn holds_referrers(&self) -> bool {
         self.0.holds_referrers()
     }
+    fn untagged_referrers(&self) -> bool {
+        self.0.untagged_referrers()
+    }
     fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
         self.0.sync_target(image, tag)
     }

@@ -646,13 +646,13 @@ fn sync_one(
     Ok(Outcome::Copied(report.manifest_digest, changed))
 }
 
-/// Does the layout `src` comes from (an `oci:` source) hold referrers of
-/// its image, or of its index's entries? A layout's referrers are entries
+/// Does the layout (or archive of one) `src` comes from hold referrers of
+/// its image, or of its index's entries? There, referrers are entries
 /// without a name, no tags that sync copies as it copies a registry's
 /// `sha256-HEX` tags: new ones of an image already at the destination are
 /// found only by copying it again.
 fn layout_referrers(src: &dyn ImageReference, opts: &SyncOptions) -> bool {
-    if opts.copy.referrers == ReferrerMode::Off || src.transport() != "oci" {
+    if opts.copy.referrers == ReferrerMode::Off || !src.untagged_referrers() {
         return false;
     }
     let Ok(s) = src.source(&opts.copy.transport) else {

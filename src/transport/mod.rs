@@ -169,6 +169,14 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         false
     }
 
+    /// Does a source of this transport keep referrers as index.json
+    /// entries without a name (a layout, an archive of one), where a sync
+    /// cannot list them as tags, as it lists a registry's `sha256-HEX`
+    /// tags? Default: no.
+    fn untagged_referrers(&self) -> bool {
+        false
+    }
+
     /// Can destinations of this transport hold several images (one per
     /// top-level manifest put)? Known without opening anything, so a copy
     /// of several refuses before it writes. Default: no.

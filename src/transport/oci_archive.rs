@@ -29,7 +29,9 @@
 //! owned by 0:0 with mode 0644 and mtime 0, so the archive's bytes depend
 //! only on the images put into it. Several images can be written into one
 //! archive (each named, like `oci:`); only OCI manifests and indexes are
-//! accepted.
+//! accepted. Signatures and referrers are kept as in a layout: tagged
+//! attachments under their tag, referrers as entries without a name;
+//! reading finds them there.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -37,14 +39,14 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::oci_layout::{
     check_unique_names, find_in_index, fmt_path_ref, image_ref_names, listed_names, parse_path_ref,
-    unreadable_names,
+    unreadable_names, ReferrerMap,
 };
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Reused,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers, Reused,
     TransportOptions,
 };
 use crate::error::{Context, Error, Result};
@@ -79,10 +81,19 @@ impl OciArchiveRef {
         })
     }
 
-    /// The index.json entry this reference names.
-    fn resolve(&self, index: &Index) -> Result<Descriptor> {
+    /// The index.json entry this reference names. Without a name, entries
+    /// that are referrers of another do not count as images.
+    fn resolve(&self, tar: &TarLayout) -> Result<Descriptor> {
+        let mut index = std::borrow::Cow::Borrowed(&tar.index);
+        if self.name.is_none() && index.manifests.len() > 1 {
+            let map = tar.referrer_map();
+            index
+                .to_mut()
+                .manifests
+                .retain(|m| m.ref_name().is_some() || !map.is_referrer(&m.digest));
+        }
         find_in_index(
-            index,
+            &index,
             self.name.as_deref(),
             "archive",
             "oci-archive:PATH:REF",
@@ -101,13 +112,21 @@ impl ImageReference for OciArchiveRef {
         true
     }
 
+    fn untagged_referrers(&self) -> bool {
+        true
+    }
+
+    fn holds_referrers(&self) -> bool {
+        true
+    }
+
     fn transport(&self) -> &'static str {
         "oci-archive"
     }
 
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let tar = self.open(opts)?;
-        let top = self.resolve(&tar.index)?;
+        let top = self.resolve(&tar)?;
         Ok(Box::new(ArchiveSource { tar, top }))
     }
 
@@ -139,7 +158,7 @@ impl ImageReference for OciArchiveRef {
     /// has is not copied again).
     fn current_digest(&self, opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
         let tar = self.open(opts)?;
-        Ok(Some(self.resolve(&tar.index)?.digest))
+        Ok(Some(self.resolve(&tar)?.digest))
     }
 
     /// An archive is rewritten whole by each write: one image per sync
@@ -161,6 +180,8 @@ impl ImageReference for OciArchiveRef {
                     path: self.path.clone(),
                     name: Some(n.to_string()),
                 })),
+                // A referrer travels with its subject, not as an image.
+                None if tar.referrer_map().is_referrer(&m.digest) => {}
                 None => {
                     return Err(Error::new(format!(
                     "{self}: entry {} has no name; copy it as oci-archive:PATH with a single image",
@@ -202,6 +223,8 @@ struct TarLayout {
     file: File,
     members: HashMap<String, Member>,
     index: Index,
+    /// Its referrers, found when first asked for.
+    referrers: OnceLock<ReferrerMap>,
 }
 
 /// A member name made relative and clean: `./a//b` → `a/b`. Absolute
@@ -234,6 +257,7 @@ impl TarLayout {
             members: HashMap::new(),
             file,
             index: Index::empty_oci(),
+            referrers: OnceLock::new(),
         };
         t.scan()?;
         t.check_layout_file()?;
@@ -371,6 +395,20 @@ impl TarLayout {
         Ok(bytes)
     }
 
+    /// The manifest or index an index.json entry (or a descriptor in
+    /// one) names, checked.
+    fn manifest_of(&self, d: &Descriptor) -> Result<RawManifest> {
+        let bytes = self.read_manifest(&d.digest, Some(d.size))?;
+        let declared = Some(&d.media_type).filter(|m| m.is_manifest_or_index());
+        RawManifest::from_bytes(bytes, declared).with_context(|| d.digest.to_string())
+    }
+
+    /// What index.json says of referrers (each manifest read once).
+    fn referrer_map(&self) -> &ReferrerMap {
+        self.referrers
+            .get_or_init(|| ReferrerMap::of(&self.index, |m| self.manifest_of(m)))
+    }
+
     fn check_layout_file(&self) -> Result<()> {
         let bytes = self.layout_member("oci-layout", 64 * 1024)?;
         let v: serde_json::Value = serde_json::from_slice(&bytes)
@@ -420,14 +458,7 @@ struct ArchiveSource {
 impl ImageSource for ArchiveSource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
-            None => {
-                let bytes = self
-                    .tar
-                    .read_manifest(&self.top.digest, Some(self.top.size))?;
-                let declared = Some(&self.top.media_type).filter(|m| m.is_manifest_or_index());
-                RawManifest::from_bytes(bytes, declared)
-                    .with_context(|| self.top.digest.to_string())
-            }
+            None => self.tar.manifest_of(&self.top),
             Some(d) => {
                 let bytes = self.tar.read_manifest(d, None)?;
                 RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())
@@ -455,6 +486,26 @@ impl ImageSource for ArchiveSource {
             .into_iter()
             .collect()
     }
+
+    /// The manifest of the index.json entry named `tag` (a signature's
+    /// `sha256-<hex>.sig`, say), checked.
+    fn manifest_by_tag(&self, tag: &str) -> Result<Option<RawManifest>> {
+        let entry = self
+            .tar
+            .index
+            .manifests
+            .iter()
+            .find(|m| m.ref_name() == Some(tag));
+        entry.map(|d| self.tar.manifest_of(d)).transpose()
+    }
+
+    /// As in a layout: what a tag-schema index named `sha256-<hex>`
+    /// lists, and every index.json entry whose manifest names `subject`.
+    fn referrers(&self, subject: &Digest) -> Result<Referrers> {
+        self.tar
+            .referrer_map()
+            .referrers(subject, |d| self.tar.manifest_of(d))
+    }
 }
 
 // ---------------------------------------------------------------- writing
@@ -475,8 +526,11 @@ struct DestState {
     tar: tar::Builder<BufWriter<File>>,
     /// Blobs in the archive, with their sizes.
     written: HashMap<Digest, u64>,
-    /// Top-level manifests put so far, with the ref name each gets.
+    /// Top-level manifests put so far (images, referrers, tagged
+    /// attachments), with the ref name each gets.
     images: Vec<(Descriptor, Option<String>)>,
+    /// The attachments put under a tag, by tag.
+    tagged: HashMap<String, RawManifest>,
     /// A write failed in a way that left the tar unusable.
     broken: bool,
 }
@@ -524,6 +578,7 @@ impl ArchiveDest {
                 tar,
                 written: HashMap::new(),
                 images: Vec::new(),
+                tagged: HashMap::new(),
                 broken: false,
             }),
         })
@@ -572,6 +627,20 @@ impl DestState {
                 Err(said(e))
             }
         }
+    }
+
+    /// Put a manifest's bytes (once), if it is of a type an archive holds.
+    fn put_manifest_bytes(&mut self, m: &RawManifest) -> Result<()> {
+        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
+            return Err(Error::new(format!(
+                "an oci-archive holds OCI manifests and indexes only, not {}",
+                m.media_type
+            )));
+        }
+        if !self.written.contains_key(&m.digest) {
+            self.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
+        }
+        Ok(())
     }
 
     /// Put a blob whose digest and size are both known.
@@ -656,16 +725,8 @@ impl ImageDestination for ArchiveDest {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()> {
-        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
-            return Err(Error::new(format!(
-                "an oci-archive holds OCI manifests and indexes only, not {}",
-                m.media_type
-            )));
-        }
         let mut st = self.state.lock().unwrap();
-        if !st.written.contains_key(&m.digest) {
-            st.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
-        }
+        st.put_manifest_bytes(m)?;
         if instance.is_none() {
             for name in image_ref_names(&self.name, st.images.is_empty(), names)? {
                 st.images.push((m.descriptor(), name));
@@ -677,6 +738,36 @@ impl ImageDestination for ArchiveDest {
     fn check_names(&self, names: &[String]) -> Result<()> {
         let first = self.state.lock().unwrap().images.is_empty();
         image_ref_names(&self.name, first, names).map(drop)
+    }
+
+    /// As in a layout: an index.json entry without a name, with the
+    /// referrer's artifactType and annotations.
+    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
+        let mut st = self.state.lock().unwrap();
+        st.put_manifest_bytes(m)?;
+        let mut entry = m.descriptor();
+        entry.artifact_type = desc.artifact_type.clone();
+        entry.annotations = desc.annotations.clone();
+        if let Some(a) = &mut entry.annotations {
+            // Never let a referrer's annotations name it as an image.
+            a.remove(REF_NAME);
+        }
+        st.images.push((entry, None));
+        Ok(true)
+    }
+
+    /// Only what this copy put: an archive is written anew.
+    fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
+        Ok(self.state.lock().unwrap().tagged.get(tag).cloned())
+    }
+
+    fn put_tagged_manifest(&self, m: &RawManifest, tag: &str) -> Result<()> {
+        crate::model::validate_ref_name(tag)?;
+        let mut st = self.state.lock().unwrap();
+        st.put_manifest_bytes(m)?;
+        st.images.push((m.descriptor(), Some(tag.to_string())));
+        st.tagged.insert(tag.to_string(), m.clone());
+        Ok(())
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

@@ -388,6 +388,10 @@ impl ImageReference for OciRef {
         true
     }
 
+    fn untagged_referrers(&self) -> bool {
+        true
+    }
+
     fn holds_several(&self) -> bool {
         true
     }
@@ -557,37 +561,24 @@ impl ImageSource for LayoutSource {
     /// index.json entry whose manifest names `subject` (read and checked;
     /// entries that cannot be read are no referrers).
     fn referrers(&self, subject: &Digest) -> Result<Referrers> {
-        let mut found = Referrers::default();
-        let map = referrer_map(&self.layout)?;
-        if let Some(d) = map.indexes.get(&fallback_tag(subject)) {
-            let raw = self.layout.read_manifest(d)?;
-            found.descriptors = raw.index()?.manifests;
-            found.fallback_index = Some(raw);
-        }
-        for d in map.by_subject.get(subject).into_iter().flatten() {
-            if !found.descriptors.iter().any(|x| x.digest == d.digest) {
-                found.descriptors.push(d.clone());
-            }
-        }
-        Ok(found)
+        referrer_map(&self.layout)?.referrers(subject, |d| self.layout.read_manifest(d))
     }
 }
 
-/// What a layout's index.json says of referrers: its top-level entries
-/// that are referrers, by subject digest; and its named indexes (the
-/// tag-schema ones among them), by name.
+/// What an index.json (a layout's, or an archived one's) says of
+/// referrers: its top-level entries that are referrers, by subject
+/// digest; and its named indexes (the tag-schema ones among them), by
+/// name.
 #[derive(Default)]
-struct ReferrerMap {
+pub(super) struct ReferrerMap {
     by_subject: HashMap<Digest, Vec<Descriptor>>,
     indexes: HashMap<String, Descriptor>,
 }
 
-/// The layout's referrers, found once per version of its index.json (see
-/// [`open_once`]), so that asking for the referrers of each of N images
-/// (sync) reads the N manifests once, not N times each.
-fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
-    open_once(&layout.root().join("index.json"), || {
-        let index = layout.read_index()?;
+impl ReferrerMap {
+    /// Each manifest `index` lists read once with `read`; one that does
+    /// not read is no referrer.
+    pub(super) fn of(index: &Index, read: impl Fn(&Descriptor) -> Result<RawManifest>) -> Self {
         let mut map = ReferrerMap::default();
         let mut seen = std::collections::HashSet::new();
         for m in &index.manifests {
@@ -599,7 +590,7 @@ fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
             if !m.media_type.is_manifest_or_index() || !seen.insert(&m.digest) {
                 continue;
             }
-            let Ok(raw) = layout.read_manifest(m) else {
+            let Ok(raw) = read(m) else {
                 continue;
             };
             if let Some((s, d)) = as_referrer(&raw) {
@@ -608,7 +599,46 @@ fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
                 }
             }
         }
-        Ok(map)
+        map
+    }
+
+    /// Is the manifest `d` a referrer of another?
+    pub(super) fn is_referrer(&self, d: &Digest) -> bool {
+        self.by_subject
+            .values()
+            .any(|list| list.iter().any(|r| r.digest == *d))
+    }
+
+    /// The referrers of `subject`: what the tag-schema index named
+    /// `sha256-<hex>` lists, if there is one (read with `read`, kept byte
+    /// for byte), and every entry whose manifest names `subject`.
+    pub(super) fn referrers(
+        &self,
+        subject: &Digest,
+        read: impl Fn(&Descriptor) -> Result<RawManifest>,
+    ) -> Result<Referrers> {
+        let mut found = Referrers::default();
+        if let Some(d) = self.indexes.get(&fallback_tag(subject)) {
+            let raw = read(d)?;
+            found.descriptors = raw.index()?.manifests;
+            found.fallback_index = Some(raw);
+        }
+        for d in self.by_subject.get(subject).into_iter().flatten() {
+            if !found.descriptors.iter().any(|x| x.digest == d.digest) {
+                found.descriptors.push(d.clone());
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The layout's referrers, found once per version of its index.json (see
+/// [`open_once`]), so that asking for the referrers of each of N images
+/// (sync) reads the N manifests once, not N times each.
+fn referrer_map(layout: &Layout) -> Result<Arc<ReferrerMap>> {
+    open_once(&layout.root().join("index.json"), || {
+        let index = layout.read_index()?;
+        Ok(ReferrerMap::of(&index, |m| layout.read_manifest(m)))
     })
 }
 
