@@ -544,12 +544,13 @@ SIGNATURES AND REFERRERS
   (and, for an index copied whole, to each image's): cosign's tags
   sha256-HEX.sig, .att and .sbom (to the same tags), and OCI 1.1 referrers
   (manifests whose subject is the image: from the registry's referrers API, or
-  where it has none from the sha256-HEX tag index; in an oci: layout, the
-  index.json entries naming it), with their blobs, exact bytes and digests, and
-  theirs in turn (a signature of an SBOM; 4 levels). At a registry without the
-  referrers API the destination's sha256-HEX index is created or extended; in
-  an oci: layout referrers are index.json entries without a ref name. Only
-  docker:// and oci: destinations can hold them (others: an error). An image
+  where it has none from the sha256-HEX tag index; in an oci: layout or
+  oci-archive, the index.json entries naming it), with their blobs, exact
+  bytes and digests, and theirs in turn (a signature of an SBOM; 4 levels). At
+  a registry without the referrers API the destination's sha256-HEX index is
+  created or extended; in an oci: layout or oci-archive referrers are
+  index.json entries without a ref name. Only docker://, oci: and oci-archive:
+  destinations can hold them (others: an error). An image
   whose manifest digest changes (format conversion) has none to copy. An
   attachment that does not read (a tag or referrer that is no manifest, or
   names a blob by no digest) is left out with a warning; one the source cannot
@@ -735,9 +736,10 @@ const INSPECT_HELP: &str = "\
 OUTPUT
   JSON with skopeo inspect's fields: Name (when the image name carries one),
   Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
-  LayersData, Env. --raw prints the exact manifest bytes; --config the
-  configuration as an OCI image config, as skopeo prints it (--raw --config:
-  the exact config bytes).
+  LayersData, Env; and Variant (arm64's v8, say) where the image's platform
+  has one, which skopeo leaves out. --raw prints the exact manifest bytes;
+  --config the configuration as an OCI image config, as skopeo prints it
+  (--raw --config: the exact config bytes).
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
   Layers, LayersData}]}: one entry per image of an index (Size is config plus
@@ -833,8 +835,9 @@ pub struct CopyArgs {
     /// Manifest format to write [default: the source's, if the destination takes it]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
-    /// Layer compression to write [default: keep the source's; into
-    /// docker://, uncompressed layers are gzipped, as docker push and
+    /// Layer compression to write; zstd turns a Docker v2s2 image into an
+    /// OCI one, unless --format v2s2 (refused) [default: keep the source's;
+    /// into docker://, uncompressed layers are gzipped, as docker push and
     /// skopeo send them (not with --preserve-digests)]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub dest_compress_format: Option<CompressArg>,
@@ -879,7 +882,7 @@ pub struct CopyArgs {
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
     /// Also copy the image's signatures and referrers (cosign's
-    /// sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker:// or oci: destination
+    /// sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker://, oci: or oci-archive: destination
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
           default_missing_value = "true")]
     pub with_referrers: Option<bool>,

@@ -5533,3 +5533,85 @@ fn a_registry_caught_rewriting_a_link_is_asked_again() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("MANIFEST_INVALID"));
     assert_eq!(count("PUT manifest"), 1);
 }
+
+/// zstd from a Docker v2s2 image: Docker's manifest has no zstd layer
+/// type, so with no --format the copy writes an OCI manifest (as skopeo
+/// does); asked for v2s2, or into a destination holding Docker manifests
+/// only, it is refused before anything is written.
+#[test]
+fn zstd_from_a_docker_image_writes_an_oci_manifest() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}:tiny:1",
+        fixture("docker-save/tiny2-docker20.tar").display()
+    );
+    let repo = unique("zstd/docker");
+    let dst = format!("docker://{reg}/{repo}:1");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--dest-compress-format",
+        "zstd",
+        &src,
+        &dst,
+    ]));
+    let m = json(&ok(skopeo().args(["inspect", "--raw", INSECURE, &dst])));
+    assert_eq!(
+        m["mediaType"], "application/vnd.oci.image.manifest.v1+json",
+        "{m}"
+    );
+    let layers = m["layers"].as_array().unwrap();
+    assert!(!layers.is_empty());
+    for l in layers {
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+        );
+    }
+    // skopeo reads every blob back (and checks their digests).
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        INSECURE,
+        &dst,
+        &oci(&t.path().join("back"), "x"),
+    ]));
+
+    let repo2 = unique("zstd/v2s2");
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            "--dest-compress-format",
+            "zstd",
+            "--format",
+            "v2s2",
+            &src,
+            &format!("docker://{reg}/{repo2}:1"),
+        ]),
+        3,
+    );
+    assert!(err.contains("zstd-compressed layers"), "{err}");
+    // (nothing went up: no such repository)
+    fails_with(
+        lade()
+            .args(["list-tags", "--tls-verify=false"])
+            .arg(format!("docker://{reg}/{repo2}")),
+        1,
+    );
+    let out = t.path().join("z.tar");
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", "--dest-compress-format", "zstd", &src])
+            .arg(format!("docker-archive:{}", out.display())),
+        3,
+    );
+    assert!(err.contains("zstd"), "{err}");
+    assert!(!out.exists());
+}

@@ -116,6 +116,15 @@ pub fn plan(
         (Some(req), _) => Some(req),
         (None, w) => w,
     };
+    // A Docker v2s2 manifest has no type for zstd layers: with no format
+    // asked for, an OCI manifest where the destination takes one (as
+    // skopeo does).
+    let format = match (wants.format, format, target) {
+        (None, Format::V2s2, Some(Compression::Zstd)) if accepted.contains(&Format::Oci) => {
+            Format::Oci
+        }
+        _ => format,
+    };
     if format != src_format {
         check_convertible(m, format)?;
     }
@@ -144,7 +153,8 @@ pub fn plan(
         if format == Format::V2s2 && out == Some(Compression::Zstd) {
             return Err(Error::new(
                 "zstd-compressed layers cannot be stored in a Docker v2s2 manifest \
-                 (use --dest-compress-format gzip or --format oci)",
+                 (use --dest-compress-format gzip, or --format oci where the destination \
+                 takes OCI manifests)",
             ));
         }
         layers.push(action);
@@ -473,6 +483,17 @@ mod tests {
         };
         let p = plan(&MediaType::DockerManifest, &m, &pr, w).unwrap();
         assert_eq!(p.format, Format::Oci);
+        // No format asked for: OCI, where the destination takes it.
+        let w = Wants {
+            compression: Some(Compression::Zstd),
+            ..Default::default()
+        };
+        let p = plan(&MediaType::DockerManifest, &m, &pr, w).unwrap();
+        assert_eq!(p.format, Format::Oci);
+        assert!(p.rewrite);
+        let docker_only = props(vec![MediaType::DockerManifest], None, true);
+        let e = plan(&MediaType::DockerManifest, &m, &docker_only, w).unwrap_err();
+        assert!(e.to_string().contains("zstd-compressed layers"), "{e}");
     }
 
     #[test]
