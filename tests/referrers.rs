@@ -1208,3 +1208,73 @@ fn an_oci_archive_holds_referrers_and_gives_them_back() {
         assert!(refs.contains(d.as_str()), "{d} not in {refs}");
     }
 }
+
+/// A source that lists ever more attachments (50 referrers of the image,
+/// 50 of each of those: 2550) fails the copy once 2000 have been taken,
+/// in one line, with nothing named at the destination; the image copies
+/// without them. (A hostile registry answering 20 new referrers for each
+/// digest asked would otherwise keep a copy going for days.)
+#[test]
+fn endless_referrers_fail_the_copy_instead_of_going_on() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let img = image(&dir, "amd64", "v1", false, 1024);
+    let (empty, empty_size) = put_blob(&dir, b"{}");
+    let referrer = |subject: &Value, n: usize| -> Value {
+        let bytes = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "artifactType": "application/vnd.example.note",
+            "config": {"mediaType": EMPTY, "digest": empty, "size": empty_size},
+            "layers": [],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": subject["digest"],
+                        "size": subject["size"]},
+            "annotations": {"n": n.to_string()},
+        }))
+        .unwrap();
+        let (d, s) = put_blob(&dir, &bytes);
+        json!({"mediaType": OCI_MANIFEST, "digest": d, "size": s})
+    };
+    let mut entries = vec![{
+        let mut d = img.clone();
+        d.as_object_mut().unwrap().remove("platform");
+        d["annotations"] = json!({"org.opencontainers.image.ref.name": "v1"});
+        d
+    }];
+    for i in 0..50 {
+        let r = referrer(&img, i);
+        for j in 0..50 {
+            entries.push(referrer(&r, 1000 + i * 50 + j));
+        }
+        entries.push(r);
+    }
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": entries})).unwrap(),
+    )
+    .unwrap();
+    let src = format!("oci:{}:v1", dir.display());
+    let out = t.path().join("out");
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--with-referrers",
+            &src,
+            &format!("oci:{}:v1", out.display()),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("more than 2000 signatures and referrers"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    if let Ok(index) = fs::read(out.join("index.json")) {
+        assert_eq!(json(&index)["manifests"], json!([]));
+    }
+    // Without them, the image alone.
+    ok(lade().args(["copy", "-q", &src, &format!("oci:{}:v1", out.display())]));
+    let index = json(&fs::read(out.join("index.json")).unwrap());
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1, "{index}");
+}

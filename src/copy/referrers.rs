@@ -19,7 +19,7 @@
 //! none and the source's index lists exactly what was copied, the source's
 //! bytes are written, so digests agree); a layout lists referrers in
 //! index.json. Attachments of attachments (a signature of an SBOM) follow,
-//! down to [`MAX_DEPTH`].
+//! down to [`MAX_DEPTH`], and no more than [`MAX_ATTACHMENTS`] in all.
 //!
 //! Attachments are only looked up for digests the destination keeps: the
 //! image manifest as written (and, for an index, each of its entries), so
@@ -40,6 +40,12 @@ use crate::transport::{ImageDestination, ImageReference, ImageSource, TransportO
 /// How deep attachments of attachments are followed (image → SBOM →
 /// signature of the SBOM → …).
 pub const MAX_DEPTH: usize = 4;
+
+/// The most attachments (tags and referrers, every level) one image's
+/// copy takes. Each level may list up to 10,000: a source listing ever
+/// more at each (a hostile registry, 20 new ones for every digest asked)
+/// would keep the copy going for days; it fails instead, saying so.
+pub const MAX_ATTACHMENTS: usize = 2000;
 
 /// cosign's attachment tag suffixes.
 pub const SUFFIXES: [&str; 3] = ["sig", "att", "sbom"];
@@ -102,6 +108,8 @@ struct Walk<'a> {
     tagged: Vec<(String, Digest)>,
     /// A referrers index the destination had was changed (or made).
     changed: bool,
+    /// Attachments this walk may still take (see [`MAX_ATTACHMENTS`]).
+    budget: usize,
 }
 
 /// The hook after an image's top-level manifest `out` is written: copy
@@ -132,6 +140,7 @@ pub fn copy_for_image(
         retries: opts.transport.dest_registry.retries,
         tagged: Vec::new(),
         changed: false,
+        budget: MAX_ATTACHMENTS,
     };
     for s in &subjects {
         w.attachments_of(s, 0)
@@ -176,6 +185,7 @@ pub fn copy_tagged(
         retries,
         tagged: Vec::new(),
         changed: false,
+        budget: MAX_ATTACHMENTS,
     };
     w.seen.insert(subject.clone());
     if suffix.is_some() || !top.is_index() {
@@ -219,6 +229,18 @@ impl Walk<'_> {
         left_out(what, e, self.progress.image_name())
     }
 
+    /// Count one more attachment against [`MAX_ATTACHMENTS`].
+    fn spend(&mut self) -> Result<()> {
+        if self.budget == 0 {
+            return Err(Error::new(format!(
+                "the source lists more than {MAX_ATTACHMENTS} signatures and referrers for one \
+                 image (every level counted); --with-referrers=false copies it without them"
+            )));
+        }
+        self.budget -= 1;
+        Ok(())
+    }
+
     /// Copy everything attached to `subject` (cosign tags, then referrers).
     fn attachments_of(&mut self, subject: &Digest, depth: usize) -> Result<()> {
         if depth >= MAX_DEPTH || !self.seen.insert(subject.clone()) {
@@ -234,6 +256,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
+            self.spend()?;
             self.progress
                 .message(&format!("Copying {tag} ({})", raw.digest));
             if let Err(e) = self.artifact(&raw) {
@@ -285,6 +308,7 @@ impl Walk<'_> {
             }
             let ctx = |e: Error| e.context(format!("referrer {}", d.digest));
             let what = format!("referrer {} of {subject}", d.digest);
+            self.spend()?;
             let raw = match get_listed_manifest(self.src, d) {
                 Ok(raw) => raw,
                 Err(e) => {
