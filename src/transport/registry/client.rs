@@ -243,8 +243,8 @@ impl Client {
     /// Resolve a Location (or Link) header against the URL of the request
     /// it answered, as RFC 9110 says (an upload service on another host
     /// may answer with a path on its own host).
-    pub fn resolve(&self, from: &str, loc: &str) -> String {
-        resolve_against(from, loc)
+    pub fn resolve(&self, from: &str, loc: &str) -> Result<String> {
+        resolve_against(from, loc).map_err(|e| e.context(format!("registry {}", self.host)))
     }
 
     fn ctx(&self, what: &str, e: Error) -> Error {
@@ -460,7 +460,10 @@ impl Client {
             let Some(loc) = header(&resp, "location") else {
                 return Ok((resp, url));
             };
-            url = resolve_against(&url, &loc);
+            url = resolve_against(&url, &loc).map_err(|err| SendError {
+                err,
+                retriable: false,
+            })?;
             if origin(&url) != first {
                 headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
             }
@@ -823,6 +826,12 @@ fn parse_token(realm: &str, body: &[u8]) -> Result<(String, Duration)> {
         .or(t.access_token)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
+    // (It goes into an Authorization header: no control characters.)
+    if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(Error::new(format!(
+            "token service {realm}: the token holds characters a header cannot carry"
+        )));
+    }
     // Renewed a little early: 5 s before it ends, or at half a lifetime
     // shorter than 10 s. 60 s is the spec's default lifetime, and what a
     // lifetime of 0 or less is taken for.
@@ -1045,23 +1054,43 @@ fn origin(url: &str) -> (String, u16) {
     }
 }
 
-/// `loc` (a Location header) resolved against the URL it came from.
-fn resolve_against(base: &str, loc: &str) -> String {
-    if loc.starts_with("http://") || loc.starts_with("https://") {
-        return loc.to_string();
+/// `loc` (a Location header) resolved against the URL it came from. A
+/// scheme is matched whatever its case (RFC 3986: `HTTPS://` is
+/// `https://`); one other than http and https is refused.
+fn resolve_against(base: &str, loc: &str) -> Result<String> {
+    if let Some((scheme, rest)) = scheme_of(loc) {
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme == "http" || scheme == "https" {
+            return Ok(format!("{scheme}:{rest}"));
+        }
+        return Err(Error::new(format!(
+            "sent on to {} (lade follows http and https only)",
+            crate::error::escape_controls(loc)
+        )));
     }
     let scheme = base.split_once("://").map_or("https", |(s, _)| s);
     if let Some(rest) = loc.strip_prefix("//") {
-        return format!("{scheme}://{rest}");
+        return Ok(format!("{scheme}://{rest}"));
     }
     let root = format!("{scheme}://{}", host_of(base));
     if loc.starts_with('/') {
-        return format!("{root}{loc}");
+        return Ok(format!("{root}{loc}"));
     }
     // A relative path: beside the last segment of the base's path.
     let path = base[root.len()..].split(['?', '#']).next().unwrap_or("");
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    format!("{root}{dir}/{loc}")
+    Ok(format!("{root}{dir}/{loc}"))
+}
+
+/// The scheme of an absolute URL (`ALPHA *( ALPHA / DIGIT / "+" / "-" /
+/// "." ) ":"`), and what follows its colon.
+fn scheme_of(loc: &str) -> Option<(&str, &str)> {
+    let (s, rest) = loc.split_once(':')?;
+    let mut chars = s.chars();
+    let first = chars.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some((s, rest))
 }
 
 fn challenge_of(resp: &Response<Body>) -> Result<Challenge> {
@@ -1187,6 +1216,8 @@ mod tests {
     fn token_lifetimes() {
         let ttl = |body: &str| super::parse_token("r", body.as_bytes()).map(|(_, d)| d.as_millis());
         assert_eq!(ttl(r#"{"token":"t"}"#).unwrap(), 55_000);
+        let e = parse_token("r", br#"{"token":"a\r\nX-Evil: 1"}"#).unwrap_err();
+        assert!(e.to_string().contains("cannot carry"), "{e}");
         assert_eq!(ttl(r#"{"token":"t","expires_in":300}"#).unwrap(), 295_000);
         assert_eq!(
             ttl(r#"{"access_token":"t","expires_in":10}"#).unwrap(),
@@ -1288,12 +1319,17 @@ mod tests {
     #[test]
     fn locations() {
         let b = "https://cdn.example/a/b/blob?sig=1";
-        assert_eq!(
-            resolve_against(b, "https://x.example/y"),
-            "https://x.example/y"
-        );
-        assert_eq!(resolve_against(b, "//y.example/z"), "https://y.example/z");
-        assert_eq!(resolve_against(b, "/other"), "https://cdn.example/other");
-        assert_eq!(resolve_against(b, "c?d=1"), "https://cdn.example/a/b/c?d=1");
+        let r = |loc: &str| resolve_against(b, loc).unwrap();
+        assert_eq!(r("https://x.example/y"), "https://x.example/y");
+        assert_eq!(r("HTTP://x.example/y"), "http://x.example/y");
+        assert_eq!(r("Https://x.example/y"), "https://x.example/y");
+        assert_eq!(r("//y.example/z"), "https://y.example/z");
+        assert_eq!(r("/other"), "https://cdn.example/other");
+        assert_eq!(r("/v2/x:y"), "https://cdn.example/v2/x:y");
+        assert_eq!(r("c?d=1"), "https://cdn.example/a/b/c?d=1");
+        for bad in ["file:///etc/passwd", "gopher://x/", "ftp://x.example/y"] {
+            let e = resolve_against(b, bad).unwrap_err().to_string();
+            assert!(e.contains("http and https only"), "{bad}: {e}");
+        }
     }
 }

@@ -610,7 +610,7 @@ fn next_page(
     link: &str,
     what: &str,
 ) -> Result<String> {
-    let url = c.resolve(from, link);
+    let url = c.resolve(from, link)?;
     if !pages.insert(url.clone()) {
         return Err(Error::new(format!(
             "registry {}: {what} does not end: its next page is one it has given before ({})",
@@ -1152,8 +1152,9 @@ impl RegistryDest {
                 202 => {
                     // Not mounted; an upload was started instead: kept for
                     // this blob (one: any later one is cancelled).
-                    if let Some(loc) = header(&resp, "location") {
-                        let loc = c.resolve(&post, &loc);
+                    if let Some(loc) =
+                        header(&resp, "location").and_then(|l| c.resolve(&post, &l).ok())
+                    {
                         let mut spare = self
                             .spare_sessions
                             .lock()
@@ -1211,7 +1212,7 @@ impl RegistryDest {
                 c.host
             ))
         })?;
-        Ok(c.resolve(&post, &loc))
+        c.resolve(&post, &loc)
     }
 }
 
@@ -1350,7 +1351,10 @@ impl RegistryDest {
                 refused,
             ));
         }
-        Ok(header(&resp, "location").map_or_else(|| loc.to_string(), |l| c.resolve(loc, &l)))
+        match header(&resp, "location") {
+            None => Ok(loc.to_string()),
+            Some(l) => c.resolve(loc, &l).map_err(|e| (loc.to_string(), e, false)),
+        }
     }
 
     /// PATCH the blob in chunks of known length (`Content-Range`,
