@@ -17,6 +17,8 @@ pub struct VerifyingReader<R> {
     count: u64,
     /// The final read has been checked.
     ended: bool,
+    /// What the digest names, in errors ("blob").
+    what: &'static str,
 }
 
 impl<R: Read> VerifyingReader<R> {
@@ -39,7 +41,15 @@ impl<R: Read> VerifyingReader<R> {
             size,
             count: 0,
             ended: false,
+            what: "blob",
         }
+    }
+
+    /// Errors call what the digest names `what` rather than a blob (an
+    /// uncompressed layer's digest is the config's diff_id).
+    pub fn naming(mut self, what: &'static str) -> Self {
+        self.what = what;
+        self
     }
 }
 
@@ -53,8 +63,8 @@ impl<R: Read> Read for VerifyingReader<R> {
         if let Some(s) = self.size {
             if self.count > s {
                 return Err(Error::new(format!(
-                    "blob {}: more than the expected {s} bytes",
-                    self.expected
+                    "{} {}: more than the expected {s} bytes",
+                    self.what, self.expected
                 ))
                 .into());
             }
@@ -64,8 +74,8 @@ impl<R: Read> Read for VerifyingReader<R> {
             if let Some(s) = self.size {
                 if self.count != s {
                     return Err(Error::new(format!(
-                        "blob {}: got {} bytes, expected {s} (truncated)",
-                        self.expected, self.count
+                        "{} {}: got {} bytes, expected {s} (truncated)",
+                        self.what, self.expected, self.count
                     ))
                     .into());
                 }
@@ -74,8 +84,8 @@ impl<R: Read> Read for VerifyingReader<R> {
                 let got = h.finish();
                 if got != self.expected {
                     return Err(Error::new(format!(
-                        "blob {}: content hashes to {got} (digest mismatch)",
-                        self.expected
+                        "{} {}: content hashes to {got} (digest mismatch)",
+                        self.what, self.expected
                     ))
                     .into());
                 }

@@ -2458,3 +2458,88 @@ fn layers_umoci_wrote_without_end_blocks_unpack() {
     );
     assert_eq!(out.trim(), layer);
 }
+
+/// A layer whose uncompressed bytes are not what the config's diff_id
+/// says is refused (exit 3), the error naming the diff_id as such, not as
+/// a blob; nothing is left.
+#[test]
+fn a_layer_not_matching_its_diff_id_is_refused() {
+    let t = tempdir();
+    let dir = t.path().join("layout");
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |b: &[u8]| -> String {
+        let h = hex::encode(Sha256::digest(b));
+        fs::write(blobs.join(&h), b).unwrap();
+        format!("sha256:{h}")
+    };
+    let mut tb = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(3);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tb.append_data(&mut h, "a.txt", &b"abc"[..]).unwrap();
+    let plain = tb.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let wrong = format!("sha256:{}", hex::encode(Sha256::digest(b"other bytes")));
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [wrong]},
+    })
+    .to_string();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": put(config.as_bytes()), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": put(&gz), "size": gz.len()}],
+    })
+    .to_string();
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": put(manifest.as_bytes()), "size": manifest.len(),
+        "annotations": {"org.opencontainers.image.ref.name": "x"},
+    }]})
+    .to_string();
+    fs::write(dir.join("index.json"), index).unwrap();
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let out = t.path().join("out");
+    let err = fails_with(
+        lade()
+            .args(["unpack", "-q"])
+            .arg(format!("oci:{}:x", dir.display()))
+            .arg(&out),
+        3,
+    );
+    assert!(
+        err.contains(&format!(
+            "uncompressed layer (diff_id) {wrong}: content hashes to"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!out.exists());
+}
+
+/// AUFS bookkeeping at a layer's root (`.wh..wh.plnk/`, `.wh..wh.aufs`,
+/// `.wh..wh.orph/`), which old AUFS-made layers carry, is skipped whole,
+/// as Docker skips it; a name that only looks like it deeper down is kept.
+#[test]
+fn aufs_metadata_is_not_unpacked() {
+    let a = Arena::new();
+    let codes = a.apply(&[tar()
+        .dir(".wh..wh.plnk", 0o700)
+        .file(".wh..wh.plnk/260.1234", b"link target")
+        .file(".wh..wh.aufs", b"")
+        .dir(".wh..wh.orph", 0o700)
+        .dir("etc", 0o755)
+        .file("etc/hostname", b"h")
+        .done()]);
+    assert_eq!(codes, [0]);
+    let t = tree(&a.root());
+    let names: Vec<&str> = t.keys().map(String::as_str).collect();
+    assert_eq!(names, ["etc", "etc/hostname"]);
+}

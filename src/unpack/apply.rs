@@ -41,7 +41,7 @@ use rustix::io::Errno;
 use rustix::process::{Gid, Uid};
 use tar::EntryType;
 
-use super::path::{classify, components, join, show, Leaf, MAX_DEPTH};
+use super::path::{aufs_meta, classify, components, join, show, Leaf, MAX_DEPTH};
 use super::root::{list_dir, remove_all, type_of, DirFd, Root};
 use crate::error::{Error, Result};
 
@@ -402,6 +402,9 @@ impl Applier<'_> {
             return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
         };
         let leaf: &[u8] = leaf;
+        if aufs_meta(&comps) {
+            return Ok(());
+        }
         self.keep_time(parent)?;
         match classify(leaf)? {
             Leaf::AufsMeta => return Ok(()),

@@ -160,7 +160,9 @@ pub fn unpack_image(
             let mut plain = decompressed(verified)?;
             if let Some(d) = diff_ids.get(i) {
                 if d != &desc.digest {
-                    plain = Box::new(VerifyingReader::new(plain, d, None));
+                    plain = Box::new(
+                        VerifyingReader::new(plain, d, None).naming("uncompressed layer (diff_id)"),
+                    );
                 }
             }
             pipelined(plain, |r| {

@@ -82,6 +82,15 @@ pub fn classify(leaf: &[u8]) -> Result<Leaf<'_>> {
     }
 }
 
+/// Is a (cleaned) name AUFS bookkeeping: at the root, `.wh..wh.plnk`,
+/// `.wh..wh.aufs`, `.wh..wh.orph` or anything in them? Docker skips these
+/// whole (old AUFS-made layers carry them).
+pub fn aufs_meta(comps: &[&[u8]]) -> bool {
+    comps
+        .first()
+        .is_some_and(|c| c.starts_with(AUFS_META) && *c != OPAQUE)
+}
+
 /// A name for messages: quoted, and cut after [`SHOWN`] bytes (a layer's
 /// names may be up to a MiB long).
 pub fn show(name: &[u8]) -> String {
@@ -150,6 +159,10 @@ mod tests {
         assert_eq!(classify(b".wh..x").unwrap(), Leaf::Whiteout(b".x"));
         assert_eq!(classify(b".wh..wh..opq").unwrap(), Leaf::Opaque);
         assert_eq!(classify(b".wh..wh.plnk").unwrap(), Leaf::AufsMeta);
+        assert!(aufs_meta(&components(b".wh..wh.plnk/123.456").unwrap()));
+        assert!(aufs_meta(&components(b"./.wh..wh.orph/").unwrap()));
+        assert!(!aufs_meta(&components(b".wh..wh..opq").unwrap()));
+        assert!(!aufs_meta(&components(b"etc/.wh..wh.plnk").unwrap()));
         assert!(classify(b".wh.").is_err());
         assert!(classify(b".wh..").is_err());
         assert!(classify(b".wh...").is_err());
