@@ -546,7 +546,8 @@ SIGNATURES AND REFERRERS
   (manifests whose subject is the image: from the registry's referrers API, or
   where it has none from the sha256-HEX tag index; in an oci: layout or
   oci-archive, the index.json entries naming it), with their blobs, exact
-  bytes and digests, and theirs in turn (a signature of an SBOM; 4 levels). At
+  bytes and digests, and theirs in turn (a signature of an SBOM; 4 levels; a
+  source listing more than 2000 in all for one image fails the copy). At
   a registry without the referrers API the destination's sha256-HEX index is
   created or extended; in an oci: layout or oci-archive referrers are
   index.json entries without a ref name. Only docker://, oci: and oci-archive:

@@ -178,7 +178,7 @@ fn hash_object_type_check() {
         3,
     );
     assert!(
-        e.contains("not a application/vnd.oci.image.layer.v1.tar+gzip"),
+        e.contains("not application/vnd.oci.image.layer.v1.tar+gzip"),
         "{e}"
     );
     // Docker's formats require mediaType (registries refuse a manifest

@@ -182,10 +182,7 @@ impl Job<'_> {
         if mt.is_manifest_or_index() {
             let raw = RawManifest::from_bytes(bytes, Some(mt))?;
             if &raw.media_type != mt {
-                return Err(Error::new(format!(
-                    "not a {mt}: it is a {}",
-                    raw.media_type
-                )));
+                return Err(Error::new(format!("not {mt}: it is {}", raw.media_type)));
             }
             // Docker's formats require the field (registries refuse one
             // without); the OCI ones may leave it out.
@@ -345,7 +342,7 @@ fn check_layer_bytes(mt: &MediaType, prefix: &[u8]) -> Result<()> {
         Ok(())
     } else {
         Err(Error::new(format!(
-            "not a {mt}: content is {}",
+            "not {mt}: content is {}",
             match got {
                 Compression::Gzip => "gzip-compressed",
                 Compression::Zstd => "zstd-compressed",

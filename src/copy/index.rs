@@ -113,7 +113,7 @@ pub fn platforms_of(index: &Index) -> String {
     let none = images().filter(|d| d.platform.is_none()).count();
     let others = index.manifests.len() - images().count();
     let named = match v.len() {
-        0 => "no platforms".into(),
+        0 => "no image platforms".into(),
         n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
         _ => v.join(", "),
     };
