@@ -995,6 +995,19 @@ fn a_layout_made_half_way_is_made_again() {
     assert!(err.contains("oci-layout file is missing"), "{err}");
     assert_eq!(fs::read(other.join("index.json")).unwrap(), index);
     assert!(!other.join("oci-layout").exists());
+    // blobs another tool's failed copy left, nothing naming them: not
+    // taken over, and said so
+    let blobs_only = t.path().join("blobs-only");
+    fs::create_dir_all(blobs_only.join("blobs/sha256")).unwrap();
+    fs::write(blobs_only.join("blobs/sha256").join("a".repeat(64)), b"x").unwrap();
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src])
+            .arg(format!("oci:{}:t", blobs_only.display())),
+        3,
+    );
+    assert!(err.contains("only blobs/ is there"), "{err}");
+    assert!(!blobs_only.join("oci-layout").exists());
 }
 
 /// A ref whose manifest (or a manifest's config) is gone is damage: exit

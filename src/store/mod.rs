@@ -391,9 +391,17 @@ impl Layout {
                 if !self.root.exists() {
                     return Err(Error::new("no such directory"));
                 }
-                return Err(Error::new(
-                    "not an OCI image layout: oci-layout file is missing",
-                ));
+                // (What another tool's copy that failed half way leaves:
+                // blobs it wrote, nothing naming them.)
+                let half_made =
+                    self.root.join("blobs").is_dir() && !self.root.join(INDEX_FILE).exists();
+                return Err(Error::new(if half_made {
+                    "not an OCI image layout: oci-layout file is missing, and only blobs/ is \
+                     there (left by a copy that failed half way?); lade writes into a layout \
+                     or an empty directory"
+                } else {
+                    "not an OCI image layout: oci-layout file is missing"
+                }));
             }
             Err(_) if self.root_is_file() => return Err(not_a_directory()),
             Err(e) => return Err(Error::from(e).context(LAYOUT_FILE)),
