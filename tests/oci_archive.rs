@@ -310,6 +310,26 @@ fn unsafe_member_names_and_linked_blobs_are_refused() {
         let e = s.get_blob(&m.layers[0]).err().expect("linked blob");
         assert!(e.to_string().contains("link"), "{e}");
     }
+    // blobs/ as a symlink (its blobs not in the archive): said so, not
+    // "missing".
+    let m: Vec<(&str, u8, &[u8], &str)> = good
+        .iter()
+        .filter(|(n, ..)| !n.starts_with("blobs/"))
+        .map(|(n, k, d, l)| (n.as_str(), *k, d.as_slice(), l.as_str()))
+        .chain([("blobs", b'2', &b""[..], "/etc")])
+        .collect();
+    let p = t.path().join("symdir.tar");
+    raw_tar(&p, &m);
+    let e = common::fails_with(
+        common::lade()
+            .arg("inspect")
+            .arg(format!("oci-archive:{}:x", p.display())),
+        3,
+    );
+    assert!(
+        e.contains("blobs is a link in the archive, not a directory"),
+        "{e}"
+    );
     // index.json as a symlink.
     let mut m = good.clone();
     m[4] = ("index.json".into(), b'2', Vec::new(), "/etc/passwd".into());

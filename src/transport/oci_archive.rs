@@ -313,10 +313,20 @@ impl TarLayout {
 
     /// A member that must be a regular file.
     fn file_member(&self, name: &str) -> Result<Member> {
-        let m = self
-            .members
-            .get(name)
-            .ok_or_else(|| Error::not_found(format!("{name} not found in the archive")))?;
+        let Some(m) = self.members.get(name) else {
+            // (A directory on its way that is a link: nothing is read
+            // through one.)
+            let linked = name
+                .match_indices('/')
+                .map(|(i, _)| &name[..i])
+                .find(|dir| self.members.get(*dir).is_some_and(|m| m.kind != Kind::File));
+            return Err(match linked {
+                Some(dir) => Error::new(format!(
+                    "{name}: {dir} is a link in the archive, not a directory; refused"
+                )),
+                None => Error::not_found(format!("{name} not found in the archive")),
+            });
+        };
         match m.kind {
             Kind::File => Ok(*m),
             Kind::Symlink => Err(Error::new(format!(
