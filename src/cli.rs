@@ -639,9 +639,10 @@ SOURCES AND DESTINATIONS
   and counted; others, an old untagged image's say, go as any tag (--dry-run
   cannot tell what would be changed and lists them all). Referrers only the
   referrers API lists are found when their image is copied. Those of an oci:
-  layout are entries without a name, no tags: for an image the destination
-  has whose layout holds referrers of it, the image is copied again (its
-  blobs skipped) to bring new ones, and said copied when it did. A dir:
+  layout or oci-archive are entries without a name, no tags: for an image the
+  destination has whose layout or archive holds referrers of it, the image is
+  copied again (its blobs skipped) to bring new ones, and said copied when it
+  did. A dir:
   destination cannot hold them: they are left out, said once, and
   --with-referrers with a dir: destination is refused (exit 2).
   --with-referrers=false leaves those tags and referrers out.
