@@ -2525,21 +2525,47 @@ fn a_layer_not_matching_its_diff_id_is_refused() {
 }
 
 /// AUFS bookkeeping at a layer's root (`.wh..wh.plnk/`, `.wh..wh.aufs`,
-/// `.wh..wh.orph/`), which old AUFS-made layers carry, is skipped whole,
-/// as Docker skips it; a name that only looks like it deeper down is kept.
+/// `.wh..wh.orph/`), which old AUFS-made layers carry, is not left in the
+/// root filesystem, as Docker leaves it out; files hard-linked to what
+/// `.wh..wh.plnk/` holds (how AUFS kept hard links) keep their data.
 #[test]
-fn aufs_metadata_is_not_unpacked() {
+fn aufs_metadata_is_not_left_in_the_root() {
     let a = Arena::new();
-    let codes = a.apply(&[tar()
-        .dir(".wh..wh.plnk", 0o700)
-        .file(".wh..wh.plnk/260.1234", b"link target")
-        .file(".wh..wh.aufs", b"")
-        .dir(".wh..wh.orph", 0o700)
-        .dir("etc", 0o755)
-        .file("etc/hostname", b"h")
-        .done()]);
-    assert_eq!(codes, [0]);
+    let codes = a.apply(&[
+        tar()
+            .dir(".wh..wh.plnk", 0o700)
+            .file(".wh..wh.plnk/260.1234", b"link target")
+            .file(".wh..wh.aufs", b"")
+            .dir(".wh..wh.orph", 0o700)
+            .dir("etc", 0o755)
+            .file("etc/hostname", b"h")
+            .dir("usr", 0o755)
+            .hardlink("usr/tool", ".wh..wh.plnk/260.1234")
+            .hardlink("usr/tool2", ".wh..wh.plnk/260.1234")
+            .done(),
+        // and a later layer's the same
+        tar()
+            .dir(".wh..wh.plnk", 0o700)
+            .file(".wh..wh.plnk/7.8", b"second")
+            .hardlink("usr/other", ".wh..wh.plnk/7.8")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0]);
     let t = tree(&a.root());
     let names: Vec<&str> = t.keys().map(String::as_str).collect();
-    assert_eq!(names, ["etc", "etc/hostname"]);
+    assert_eq!(
+        names,
+        [
+            "etc",
+            "etc/hostname",
+            "usr",
+            "usr/other",
+            "usr/tool",
+            "usr/tool2"
+        ]
+    );
+    let root = a.root();
+    assert_eq!(fs::read(root.join("usr/tool")).unwrap(), b"link target");
+    assert_eq!(fs::read(root.join("usr/tool2")).unwrap(), b"link target");
+    assert_eq!(fs::read(root.join("usr/other")).unwrap(), b"second");
 }

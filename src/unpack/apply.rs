@@ -191,6 +191,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         a.entry(&mut e, &name)
             .map_err(|err| err.context(format!("entry {}", show(&name))))?;
     }
+    a.drop_aufs_meta()?;
     a.finish()?;
     Ok(a.stats)
 }
@@ -402,9 +403,6 @@ impl Applier<'_> {
             return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
         };
         let leaf: &[u8] = leaf;
-        if aufs_meta(&comps) {
-            return Ok(());
-        }
         self.keep_time(parent)?;
         match classify(leaf)? {
             Leaf::AufsMeta => return Ok(()),
@@ -865,6 +863,28 @@ impl Applier<'_> {
             rustix::fs::linkat(tfd, *tleaf, fd, leaf, AtFlags::empty())
         })?;
         if removed {
+            self.root.invalidate();
+        }
+        Ok(())
+    }
+
+    /// Take AUFS bookkeeping out of the root once the layer is in
+    /// (`.wh..wh.plnk/`, `.wh..wh.orph/`), as Docker leaves it out. It is
+    /// unpacked first: old AUFS layers hard-link files to what
+    /// `.wh..wh.plnk/` holds, and those links keep the data.
+    fn drop_aufs_meta(&mut self) -> Result<()> {
+        let root = DirFd::Root;
+        let fd = self.root.fd(&root);
+        let names: Vec<Vec<u8>> = list_dir(fd)
+            .map_err(|e| Error::from(e).context("the root"))?
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| aufs_meta(&[n.as_slice()]))
+            .collect();
+        for n in &names {
+            remove_all(fd, n).map_err(|e| Error::from(e).context(show(n)))?;
+        }
+        if !names.is_empty() {
             self.root.invalidate();
         }
         Ok(())

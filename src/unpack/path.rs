@@ -83,8 +83,8 @@ pub fn classify(leaf: &[u8]) -> Result<Leaf<'_>> {
 }
 
 /// Is a (cleaned) name AUFS bookkeeping: at the root, `.wh..wh.plnk`,
-/// `.wh..wh.aufs`, `.wh..wh.orph` or anything in them? Docker skips these
-/// whole (old AUFS-made layers carry them).
+/// `.wh..wh.aufs`, `.wh..wh.orph` or anything in them? Old AUFS-made
+/// layers carry them; Docker leaves them out of the root filesystem.
 pub fn aufs_meta(comps: &[&[u8]]) -> bool {
     comps
         .first()
