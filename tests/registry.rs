@@ -5442,8 +5442,11 @@ fn a_registry_caught_rewriting_a_link_is_asked_again() {
         let mode = m.lock().unwrap().clone();
         let head_blob = req.method == "HEAD" && req.path.contains("/blobs/sha256:");
         let put_manifest = req.method == "PUT" && req.path.contains("/manifests/");
+        let head_manifest = req.method == "HEAD" && req.path.contains("/manifests/");
         let key = if head_blob {
             "HEAD blob"
+        } else if head_manifest {
+            "HEAD manifest"
         } else if put_manifest {
             "PUT manifest"
         } else {
@@ -5465,6 +5468,9 @@ fn a_registry_caught_rewriting_a_link_is_asked_again() {
         };
         match mode.as_str() {
             "head500" if head_blob && n == 1 => {
+                Action::Respond(response("500 Internal Server Error", &[], b""))
+            }
+            "manifest500" if head_manifest => {
                 Action::Respond(response("500 Internal Server Error", &[], b""))
             }
             "put400" if put_manifest && n <= 2 => refused("MANIFEST_BLOB_UNKNOWN"),
@@ -5500,6 +5506,31 @@ fn a_registry_caught_rewriting_a_link_is_asked_again() {
     assert_eq!(landed(&repo), want);
     // one of them twice
     assert_eq!(count("HEAD blob"), heads + 1);
+    // With --retry-times the client's own retry takes it (not both).
+    set("head500");
+    let repo = unique("race/head-retry");
+    let mut c = lade();
+    c.args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        "--retry-times",
+        "1",
+    ])
+    .args(["--retry-delay", "10ms", &src])
+    .arg(format!("docker://{proxy}/{repo}:1"));
+    let o = run(&mut c);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(count("HEAD blob"), heads + 1);
+    // Where lade writes nothing (delete's lookup), a 500 is an answer.
+    set("manifest500");
+    fails_with(
+        lade()
+            .args(["delete", "--tls-verify=false"])
+            .arg(format!("docker://{proxy}/{repo}:1")),
+        3,
+    );
+    assert_eq!(count("HEAD manifest"), 1);
 
     set("put400");
     let repo = unique("race/put");

@@ -232,6 +232,11 @@ impl Client {
             .is_some()
     }
 
+    /// `--retry-times` and `--retry-delay`, as this client keeps them.
+    pub fn retries(&self) -> super::Retries {
+        self.retries
+    }
+
     pub fn is_http(&self) -> bool {
         self.base.starts_with("http://")
     }
@@ -1124,7 +1129,6 @@ pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>
     Ok(v)
 }
 
-/// The first message of a registry's `{"errors":[…]}` body, else a short text.
 /// The start of an error response's body (what an error message may
 /// quote).
 pub fn error_body(resp: Response<Body>) -> Vec<u8> {
@@ -1137,32 +1141,27 @@ pub fn error_body(resp: Response<Body>) -> Vec<u8> {
     body
 }
 
-/// Does an error body of the distribution API (`{"errors": [{"code":
-/// …}]}`) carry `code`?
+/// A distribution API error body: `{"errors": [{"code": …, "message": …}]}`.
+#[derive(serde::Deserialize)]
+struct Errors {
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEntry {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// Does an error body of the distribution API carry `code`?
 pub fn has_error_code(body: &[u8], code: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct E {
-        code: Option<String>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Es {
-        errors: Vec<E>,
-    }
-    serde_json::from_slice::<Es>(body)
+    serde_json::from_slice::<Errors>(body)
         .is_ok_and(|es| es.errors.iter().any(|e| e.code.as_deref() == Some(code)))
 }
 
+/// The first message of a registry's `{"errors":[…]}` body, else a short text.
 fn registry_message(body: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct E {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Es {
-        errors: Vec<E>,
-    }
-    if let Ok(es) = serde_json::from_slice::<Es>(body) {
+    if let Ok(es) = serde_json::from_slice::<Errors>(body) {
         let parts: Vec<String> = es
             .errors
             .iter()

@@ -313,6 +313,7 @@ impl RegistryRef {
             &c.url(&path),
             &self.scope(push),
             &[("accept", ACCEPT.to_string())],
+            push,
         )?;
         if resp.status().as_u16() == 404 {
             return Ok(None);
@@ -700,14 +701,23 @@ const RACE_WAITS: [Duration; 3] = [
     Duration::from_millis(900),
 ];
 
-/// HEAD `url`, asked again (see [`RACE_WAITS`]) while the answer is 500.
+/// HEAD `url`, asked again (see [`RACE_WAITS`]) while the answer is 500,
+/// where this process writes (`push`): elsewhere no write of its own is
+/// racing another's. With `--retry-times`, the client retries a 500
+/// itself, with its own waits.
 fn head_past_races(
     c: &Client,
     url: &str,
     scope: &[String],
     headers: &[(&str, String)],
+    push: bool,
 ) -> Result<ureq::http::Response<ureq::Body>> {
-    for wait in RACE_WAITS {
+    let waits: &[Duration] = if push && c.retries().times == 0 {
+        &RACE_WAITS
+    } else {
+        &[]
+    };
+    for &wait in waits {
         let resp = c.send(Method::HEAD, url, scope, headers, ReqBody::Empty)?;
         if resp.status().as_u16() != 500 {
             return Ok(resp);
@@ -1097,7 +1107,7 @@ impl RegistryDest {
     fn blob_exists(&self, d: &Digest) -> Result<Option<u64>> {
         let c = &self.client;
         let path = format!("/v2/{}/blobs/{d}", self.r.r.path);
-        let resp = head_past_races(c, &c.url(&path), &self.r.scope(true), &[])?;
+        let resp = head_past_races(c, &c.url(&path), &self.r.scope(true), &[], true)?;
         match resp.status().as_u16() {
             200 => {
                 let size = header(&resp, "content-length").and_then(|l| l.parse().ok());
