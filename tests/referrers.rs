@@ -1278,3 +1278,96 @@ fn endless_referrers_fail_the_copy_instead_of_going_on() {
     let index = json(&fs::read(out.join("index.json")).unwrap());
     assert_eq!(index["manifests"].as_array().unwrap().len(), 1, "{index}");
 }
+
+/// A signature cosign wrote as a Docker manifest (COSIGN_DOCKER_MEDIA_TYPES)
+/// goes into an oci-archive as it is, and comes back: an archive holds
+/// OCI images only, but attachments are kept byte for byte, whatever
+/// their type.
+#[test]
+fn a_docker_typed_signature_goes_through_an_oci_archive() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let img = image(&dir, "amd64", "v1", false, 1024);
+    let (payload, payload_size) = put_blob(&dir, b"{\"critical\":{}}");
+    let (config, config_size) = put_blob(&dir, b"{\"architecture\":\"\",\"os\":\"\"}");
+    let sig_bytes = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "digest": config, "size": config_size},
+        "layers": [{"mediaType": SIMPLESIGNING, "digest": payload, "size": payload_size}],
+    }))
+    .unwrap();
+    let (sig, sig_size) = put_blob(&dir, &sig_bytes);
+    let tag = format!("{}.sig", tag_of(img["digest"].as_str().unwrap()));
+    let sig_desc = json!({"mediaType": DOCKER_MANIFEST, "digest": sig, "size": sig_size});
+    write_layout(&dir, &[("v1", img.clone()), (tag.as_str(), sig_desc)]);
+    let tar = t.path().join("a.tar");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--with-referrers",
+        &format!("oci:{}:v1", dir.display()),
+        &format!("oci-archive:{}:v1", tar.display()),
+    ]));
+    let back = t.path().join("back");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--with-referrers",
+        &format!("oci-archive:{}:v1", tar.display()),
+        &format!("oci:{}:v1", back.display()),
+    ]));
+    let refs = ok_str(lade().args(["ls-refs", "--store", back.to_str().unwrap()]));
+    assert!(
+        refs.contains(&format!("{tag}\t{sig}\t{DOCKER_MANIFEST}")),
+        "{refs}"
+    );
+}
+
+/// Into a layout, which indexes referrers itself (no tag-schema index), a
+/// new referrer whose blobs the layout has already (an empty config, no
+/// layers) is a change too: the image is said copied, not unchanged.
+#[test]
+fn a_new_referrer_into_a_layout_is_said_copied() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let img = image(&dir, "amd64", "v1", false, 1024);
+    let (empty, empty_size) = put_blob(&dir, b"{}");
+    let referrer = |n: usize| -> Value {
+        let bytes = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "artifactType": "application/vnd.example.note",
+            "config": {"mediaType": EMPTY, "digest": empty, "size": empty_size},
+            "layers": [],
+            "subject": {"mediaType": OCI_MANIFEST, "digest": img["digest"], "size": img["size"]},
+            "annotations": {"n": n.to_string()},
+        }))
+        .unwrap();
+        let (d, s) = put_blob(&dir, &bytes);
+        json!({"mediaType": OCI_MANIFEST, "digest": d, "size": s})
+    };
+    let named = {
+        let mut d = img.clone();
+        d.as_object_mut().unwrap().remove("platform");
+        d["annotations"] = json!({"org.opencontainers.image.ref.name": "v1"});
+        d
+    };
+    let write = |entries: Vec<Value>| {
+        fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        let index = json!({"schemaVersion": 2, "manifests": entries});
+        fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    };
+    let (r1, r2) = (referrer(1), referrer(2));
+    write(vec![named.clone(), r1.clone()]);
+    let src = format!("oci:{}", dir.display());
+    let dst = format!("oci:{}", t.path().join("dst").display());
+    let sync = || ok_stderr(lade().args(["sync", &src, &dst]));
+    assert!(sync().contains("1 copied, 0 unchanged"));
+    assert!(sync().contains("0 copied, 1 unchanged"));
+    write(vec![named, r1, r2.clone()]);
+    let err = sync();
+    assert!(err.contains("1 copied, 0 unchanged"), "{err}");
+    let refs = ok_str(lade().args(["ls-refs", "--store", t.path().join("dst").to_str().unwrap()]));
+    assert!(refs.contains(r2["digest"].as_str().unwrap()), "{refs}");
+    assert!(sync().contains("0 copied, 1 unchanged"));
+}

@@ -88,7 +88,8 @@ pub struct CopyReport {
     /// The signature and referrers-index tags written along with the
     /// image, each with the digest it names.
     pub tags_written: Vec<(String, Digest)>,
-    /// A referrers index at the destination changed (new referrers).
+    /// A referrers index at the destination changed, or a referrer the
+    /// destination indexes itself was added (new referrers).
     pub attachments_changed: bool,
 }
 

@@ -119,12 +119,11 @@ pub fn plan(
     // A Docker v2s2 manifest has no type for zstd layers: with no format
     // asked for, an OCI manifest where the destination takes one (as
     // skopeo does).
-    let format = match (wants.format, format, target) {
-        (None, Format::V2s2, Some(Compression::Zstd)) if accepted.contains(&Format::Oci) => {
-            Format::Oci
-        }
-        _ => format,
-    };
+    let for_zstd = wants.format.is_none()
+        && format == Format::V2s2
+        && target == Some(Compression::Zstd)
+        && accepted.contains(&Format::Oci);
+    let format = if for_zstd { Format::Oci } else { format };
     if format != src_format {
         check_convertible(m, format)?;
     }
@@ -169,6 +168,8 @@ pub fn plan(
         if format != src_format {
             let why = if wants.format.is_some() {
                 "--format asks for"
+            } else if for_zstd {
+                "zstd layers need"
             } else {
                 "the destination needs"
             };

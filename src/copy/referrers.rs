@@ -106,7 +106,8 @@ struct Walk<'a> {
     retries: Retries,
     /// Tags written: signature and referrers-index tags, and what each names.
     tagged: Vec<(String, Digest)>,
-    /// A referrers index the destination had was changed (or made).
+    /// A referrers index the destination had was changed (or made), or
+    /// a referrer it indexes itself was added.
     changed: bool,
     /// Attachments this walk may still take (see [`MAX_ATTACHMENTS`]).
     budget: usize,
@@ -325,8 +326,13 @@ impl Walk<'_> {
                 self.left_out(&what, e)?;
                 continue;
             }
+            // (One the destination indexes itself that it did not hold
+            // is a change, as one added to a referrers index is.)
+            let had = self.dst.has_manifest(&raw.digest).unwrap_or(false);
             if !self.dst.put_referrer(&raw, d).map_err(ctx)? || tag_all {
                 unindexed.push(d.clone());
+            } else if !had {
+                self.changed = true;
             }
             self.attachments_of(&raw.digest, depth + 1)?;
         }

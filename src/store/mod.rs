@@ -393,12 +393,14 @@ impl Layout {
                 }
                 // (What another tool's copy that failed half way leaves:
                 // blobs it wrote, nothing naming them.)
+                let names: Vec<_> = fs::read_dir(&self.root)
+                    .map(|rd| rd.flatten().take(2).map(|e| e.file_name()).collect())
+                    .unwrap_or_default();
                 let half_made =
-                    self.root.join("blobs").is_dir() && !self.root.join(INDEX_FILE).exists();
+                    names.len() == 1 && names[0] == "blobs" && self.root.join("blobs").is_dir();
                 return Err(Error::new(if half_made {
                     "not an OCI image layout: oci-layout file is missing, and only blobs/ is \
-                     there (left by a copy that failed half way?); lade writes into a layout \
-                     or an empty directory"
+                     there (left by a copy that failed half way?)"
                 } else {
                     "not an OCI image layout: oci-layout file is missing"
                 }));

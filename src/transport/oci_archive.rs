@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::oci_layout::{
     check_unique_names, find_in_index, fmt_path_ref, image_ref_names, listed_names, parse_path_ref,
-    unreadable_names, ReferrerMap,
+    referrer_entry, unreadable_names, ReferrerMap,
 };
 use super::{
     BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers, Reused,
@@ -639,14 +639,9 @@ impl DestState {
         }
     }
 
-    /// Put a manifest's bytes (once), if it is of a type an archive holds.
+    /// Put a manifest's bytes (once). (Attachments go as they are, of
+    /// any type: cosign may write a signature as a Docker manifest.)
     fn put_manifest_bytes(&mut self, m: &RawManifest) -> Result<()> {
-        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
-            return Err(Error::new(format!(
-                "an oci-archive holds OCI manifests and indexes only, not {}",
-                m.media_type
-            )));
-        }
         if !self.written.contains_key(&m.digest) {
             self.put_known(&mut &m.bytes[..], &m.digest, m.bytes.len() as u64)?;
         }
@@ -735,6 +730,12 @@ impl ImageDestination for ArchiveDest {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()> {
+        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
+            return Err(Error::new(format!(
+                "an oci-archive holds OCI manifests and indexes only, not {}",
+                m.media_type
+            )));
+        }
         let mut st = self.state.lock().unwrap();
         st.put_manifest_bytes(m)?;
         if instance.is_none() {
@@ -755,14 +756,7 @@ impl ImageDestination for ArchiveDest {
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
         let mut st = self.state.lock().unwrap();
         st.put_manifest_bytes(m)?;
-        let mut entry = m.descriptor();
-        entry.artifact_type = desc.artifact_type.clone();
-        entry.annotations = desc.annotations.clone();
-        if let Some(a) = &mut entry.annotations {
-            // Never let a referrer's annotations name it as an image.
-            a.remove(REF_NAME);
-        }
-        st.images.push((entry, None));
+        st.images.push((referrer_entry(m, desc), None));
         Ok(true)
     }
 

@@ -632,6 +632,19 @@ impl ReferrerMap {
     }
 }
 
+/// The index.json entry (no name) of the referrer `m` that a referrers
+/// list describes as `desc` (its artifactType and annotations).
+pub(super) fn referrer_entry(m: &RawManifest, desc: &Descriptor) -> Descriptor {
+    let mut entry = m.descriptor();
+    entry.artifact_type = desc.artifact_type.clone();
+    entry.annotations = desc.annotations.clone();
+    if let Some(a) = &mut entry.annotations {
+        // Never let a referrer's annotations name it as an image.
+        a.remove(REF_NAME);
+    }
+    entry
+}
+
 /// The layout's referrers, found once per version of its index.json (see
 /// [`open_once`]), so that asking for the referrers of each of N images
 /// (sync) reads the N manifests once, not N times each.
@@ -862,14 +875,7 @@ impl ImageDestination for LayoutDest {
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         self.wrote(&m.digest);
-        let mut entry = m.descriptor();
-        entry.artifact_type = desc.artifact_type.clone();
-        entry.annotations = desc.annotations.clone();
-        if let Some(a) = &mut entry.annotations {
-            // Never let a referrer's annotations name it as an image.
-            a.remove(REF_NAME);
-        }
-        self.referrers.lock().unwrap().push(entry);
+        self.referrers.lock().unwrap().push(referrer_entry(m, desc));
         Ok(true)
     }
 
