@@ -35,7 +35,7 @@ use super::{get_listed_manifest, CopyOptions, CopyReport};
 use crate::error::{Error, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
 use crate::transport::registry::{fallback_tag, Retries};
-use crate::transport::{ImageDestination, ImageReference, ImageSource, TransportOptions};
+use crate::transport::{ImageDestination, ImageReference, ImageSource, Referred, TransportOptions};
 
 /// How deep attachments of attachments are followed (image → SBOM →
 /// signature of the SBOM → …).
@@ -328,11 +328,11 @@ impl Walk<'_> {
             }
             // (One the destination indexes itself that it did not hold
             // is a change, as one added to a referrers index is.)
-            let had = self.dst.has_manifest(&raw.digest).unwrap_or(false);
-            if !self.dst.put_referrer(&raw, d).map_err(ctx)? || tag_all {
-                unindexed.push(d.clone());
-            } else if !had {
-                self.changed = true;
+            match self.dst.put_referrer(&raw, d).map_err(ctx)? {
+                Referred::Stored => unindexed.push(d.clone()),
+                _ if tag_all => unindexed.push(d.clone()),
+                Referred::IndexedNew => self.changed = true,
+                Referred::IndexedAlready => {}
             }
             self.attachments_of(&raw.digest, depth + 1)?;
         }

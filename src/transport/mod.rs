@@ -291,6 +291,19 @@ pub trait ImageSource: Send + Sync {
     }
 }
 
+/// What a destination did with a referrer
+/// ([`ImageDestination::put_referrer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Referred {
+    /// Stored; the caller records it in the tag-schema index.
+    Stored,
+    /// Found by its subject at the destination, which did not hold it
+    /// (or cannot tell: a registry's referrers API).
+    IndexedNew,
+    /// Found by its subject at the destination, which held it already.
+    IndexedAlready,
+}
+
 /// What [`ImageSource::referrers`] found.
 #[derive(Debug, Clone, Default)]
 pub struct Referrers {
@@ -473,12 +486,12 @@ pub trait ImageDestination: Send + Sync {
 
     /// Store a referrer manifest (one with a `subject`; its blobs are
     /// already put) by digest, exact bytes. `desc` describes it as a
-    /// referrers list would (artifactType, annotations). Returns true when
-    /// the destination itself now finds it by its subject (a registry with
+    /// referrers list would (artifactType, annotations). Says whether the
+    /// destination itself now finds it by its subject (a registry with
     /// the referrers API answers `OCI-Subject`; a layout lists it in
-    /// index.json at commit); false means the caller must record it in the
-    /// tag-schema index. Default: unsupported.
-    fn put_referrer(&self, _m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
+    /// index.json at commit), and whether that is new there; see
+    /// [`Referred`]. Default: unsupported.
+    fn put_referrer(&self, _m: &RawManifest, _desc: &Descriptor) -> Result<Referred> {
         Err(Error::new("this destination cannot hold referrers"))
     }
 

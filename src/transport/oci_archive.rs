@@ -46,8 +46,8 @@ use super::oci_layout::{
     referrer_entry, unreadable_names, ReferrerMap,
 };
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers, Reused,
-    TransportOptions,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referred, Referrers,
+    Reused, TransportOptions,
 };
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, open_once, temp_file_in};
@@ -753,11 +753,12 @@ impl ImageDestination for ArchiveDest {
 
     /// As in a layout: an index.json entry without a name, with the
     /// referrer's artifactType and annotations.
-    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
+    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<Referred> {
         let mut st = self.state.lock().unwrap();
         st.put_manifest_bytes(m)?;
         st.images.push((referrer_entry(m, desc), None));
-        Ok(true)
+        // (written anew: nothing was there)
+        Ok(Referred::IndexedNew)
     }
 
     /// Only what this copy put: an archive is written anew.

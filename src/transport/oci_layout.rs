@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::{
-    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers,
-    Reused, TransportOptions,
+    split_path, BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referred,
+    Referrers, Reused, TransportOptions,
 };
 use crate::error::{Context, Error, Result};
 use crate::fsutil::open_once;
@@ -573,6 +573,8 @@ impl ImageSource for LayoutSource {
 pub(super) struct ReferrerMap {
     by_subject: HashMap<Digest, Vec<Descriptor>>,
     indexes: HashMap<String, Descriptor>,
+    /// The entries that are referrers of another.
+    referrers: std::collections::HashSet<Digest>,
 }
 
 impl ReferrerMap {
@@ -595,6 +597,7 @@ impl ReferrerMap {
             };
             if let Some((s, d)) = as_referrer(&raw) {
                 if s.digest != m.digest {
+                    map.referrers.insert(m.digest.clone());
                     map.by_subject.entry(s.digest).or_default().push(d);
                 }
             }
@@ -604,9 +607,7 @@ impl ReferrerMap {
 
     /// Is the manifest `d` a referrer of another?
     pub(super) fn is_referrer(&self, d: &Digest) -> bool {
-        self.by_subject
-            .values()
-            .any(|list| list.iter().any(|r| r.digest == *d))
+        self.referrers.contains(d)
     }
 
     /// The referrers of `subject`: what the tag-schema index named
@@ -872,11 +873,16 @@ impl ImageDestination for LayoutDest {
         Ok(self.layout.blob_size(digest)?.is_some())
     }
 
-    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<bool> {
+    fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<Referred> {
+        let had = self.has_manifest(&m.digest)?;
         self.writable()?.put_bytes(&m.bytes, Some(&m.digest))?;
         self.wrote(&m.digest);
         self.referrers.lock().unwrap().push(referrer_entry(m, desc));
-        Ok(true)
+        Ok(if had {
+            Referred::IndexedAlready
+        } else {
+            Referred::IndexedNew
+        })
     }
 
     fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {

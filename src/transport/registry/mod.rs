@@ -35,7 +35,8 @@ use ureq::http::Method;
 
 use super::TransportOptions;
 use super::{
-    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referrers, Reused,
+    BlobInfo, DestProperties, ImageDestination, ImageReference, ImageSource, Referred, Referrers,
+    Reused,
 };
 use crate::error::{Error, Result};
 use crate::fsutil::read_up_to;
@@ -1562,8 +1563,11 @@ impl ImageDestination for RegistryDest {
         Ok(found.is_some())
     }
 
-    fn put_referrer(&self, m: &RawManifest, _desc: &Descriptor) -> Result<bool> {
-        self.put_manifest_at(&m.digest.to_string(), m)
+    fn put_referrer(&self, m: &RawManifest, _desc: &Descriptor) -> Result<Referred> {
+        Ok(match self.put_manifest_at(&m.digest.to_string(), m)? {
+            true => Referred::IndexedNew,
+            false => Referred::Stored,
+        })
     }
 
     fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
