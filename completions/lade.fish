@@ -67,7 +67,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l multi-arch -d 'For a 
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s f -l format -d 'Manifest format to write (oci: and oci-archive: hold Docker v2s2 images when asked to) [default: the source\'s, if the destination takes it; into oci: and oci-archive:, OCI]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-format -d 'Layer compression to write; zstd turns a Docker v2s2 image into an OCI one, unless --format v2s2 (refused) [default: keep the source\'s; into docker://, uncompressed layers are gzipped, as docker push and skopeo send them (not with --preserve-digests)]' -r -f -a "gzip\t''
 zstd\t''
@@ -122,7 +122,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'sko
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-oci-accept-uncompressed-layers -d 'skopeo\'s: layers go into oci: as they are, compressed or not (what lade does without it too)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-precompute-digests -d 'Make each layer compressed on the way (a docker-archive\'s or the Docker Engine\'s, into a registry) in a temp file first (--tmpdir), and send none the destination has by its digest'
-complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l preserve-digests -d 'Fail if any manifest digest would change; a Docker v2s2 image goes into oci: or oci-archive: as it is, not converted to OCI'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print nothing but errors (--progress=json, if given, still writes its events)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
@@ -146,7 +146,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a 
 all\t'The whole index and every image in it'
 index-only\t'The index alone; its images must be at the destination already (a registry or oci: layout)'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a multi-platform index: copy these platforms under a new index (repeatable); a single image must be for one of them' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write [default: the source\'s, if the destination takes it]' -r -f -a "oci\t'OCI image manifest'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write (oci: and oci-archive: hold Docker v2s2 images when asked to) [default: the source\'s, if the destination takes it; into oci: and oci-archive:, OCI]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU]; at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines) or JSON lines (json)' -r -f -a "auto\t''
@@ -187,7 +187,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
-complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d 'Fail an image whose manifest digest would change (a --format or --platform that rewrites it; sync never recompresses)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d 'Fail an image whose manifest digest would change (a --format or --platform that rewrites it; sync never recompresses); Docker v2s2 images go into oci: as they are, not converted to OCI'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors (--progress=json, if given, still writes its events)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'

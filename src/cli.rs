@@ -834,7 +834,9 @@ pub struct CopyArgs {
     pub all_images: bool,
     #[command(flatten)]
     pub multi: MultiArchArgs,
-    /// Manifest format to write [default: the source's, if the destination takes it]
+    /// Manifest format to write (oci: and oci-archive: hold Docker v2s2
+    /// images when asked to) [default: the source's, if the destination
+    /// takes it; into oci: and oci-archive:, OCI]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
     /// Layer compression to write; zstd turns a Docker v2s2 image into an
@@ -869,7 +871,8 @@ pub struct CopyArgs {
     /// and send none the destination has by its digest
     #[arg(long)]
     pub dest_precompute_digests: bool,
-    /// Fail if any manifest digest would change
+    /// Fail if any manifest digest would change; a Docker v2s2 image goes
+    /// into oci: or oci-archive: as it is, not converted to OCI
     #[arg(long)]
     pub preserve_digests: bool,
     /// Copy up to N blobs of an image at once, where both sides allow
@@ -1027,11 +1030,14 @@ pub struct SyncArgs {
     pub remove_signatures: bool,
     #[command(flatten)]
     pub multi: MultiArchArgs,
-    /// Manifest format to write [default: the source's, if the destination takes it]
+    /// Manifest format to write (oci: and oci-archive: hold Docker v2s2
+    /// images when asked to) [default: the source's, if the destination
+    /// takes it; into oci: and oci-archive:, OCI]
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
     /// Fail an image whose manifest digest would change (a --format or
-    /// --platform that rewrites it; sync never recompresses)
+    /// --platform that rewrites it; sync never recompresses); Docker v2s2
+    /// images go into oci: as they are, not converted to OCI
     #[arg(long)]
     pub preserve_digests: bool,
     /// Copy up to N blobs of an image at once, where both sides allow

@@ -10,6 +10,9 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+
 fn skopeo() -> Command {
     Command::new("skopeo")
 }
@@ -656,6 +659,66 @@ fn docker_save_to_oci_agrees_with_skopeo_and_umoci() {
         assert_inspect_agrees(dest);
         assert_eq!(digest_of(dest), digest_of(&a));
     }
+}
+
+/// A Docker image goes into an OCI layout as it is when asked to
+/// (--preserve-digests, --format v2s2), and converted to OCI otherwise,
+/// as skopeo does; the layout keeps it whole (fsck, gc, unpack) and gives
+/// it back with its digest.
+#[test]
+fn a_docker_image_goes_into_a_layout_as_it_is_when_asked() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker20.tar").display()
+    );
+    let docker_dir = format!("dir:{}", t.path().join("d").display());
+    ok(lade().args(["copy", "-q", &src, &docker_dir]));
+    let raw = ok(lade().args(["inspect", "--raw", &docker_dir]));
+    assert_eq!(json(&raw)["mediaType"], DOCKER_MANIFEST);
+    let layout = t.path().join("l");
+    let kept = oci(&layout, "kept");
+    ok(lade().args(["copy", "-q", "--preserve-digests", &docker_dir, &kept]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &kept])), raw);
+    let refs = ok_str(lade().arg("--store").arg(&layout).arg("ls-refs"));
+    assert!(refs.contains(DOCKER_MANIFEST), "{refs}");
+    // Not asked: OCI, the config and layers the same.
+    let converted = oci(&layout, "converted");
+    ok(lade().args(["copy", "-q", &docker_dir, &converted]));
+    let conv = json(&ok(lade().args(["inspect", "--raw", &converted])));
+    assert_eq!(conv["mediaType"], OCI_MANIFEST);
+    assert_eq!(conv["config"]["digest"], json(&raw)["config"]["digest"]);
+    // --format v2s2 from the OCI image: the Docker manifest again.
+    let again = oci(&layout, "again");
+    ok(lade().args(["copy", "-q", "--format", "v2s2", &converted, &again]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &again])), raw);
+    ok(lade()
+        .arg("--store")
+        .arg(&layout)
+        .args(["gc", "--grace", "0"]));
+    let fsck = ok_str(
+        lade()
+            .arg("--store")
+            .arg(&layout)
+            .args(["fsck", "--unreachable"]),
+    );
+    assert!(fsck.is_empty(), "{fsck}");
+    let root = t.path().join("root");
+    ok(lade().args(["unpack", &kept]).arg(&root));
+    assert!(root.join("usr/share/tiny/hello.txt").is_file());
+    // Back out with the digest kept, through an oci-archive too.
+    let arch = format!("oci-archive:{}:kept", t.path().join("a.tar").display());
+    ok(lade().args(["copy", "-q", "--preserve-digests", &kept, &arch]));
+    let out = format!("dir:{}", t.path().join("out").display());
+    ok(lade().args(["copy", "-q", "--preserve-digests", &arch, &out]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &out])), raw);
+    // An OCI image stays OCI with its digest kept.
+    let oci_kept = oci(&t.path().join("l2"), "x");
+    ok(lade().args(["copy", "-q", "--preserve-digests", &converted, &oci_kept]));
+    assert_eq!(
+        json(&ok(lade().args(["inspect", "--raw", &oci_kept])))["mediaType"],
+        OCI_MANIFEST
+    );
 }
 
 /// A layout whose index.json does not parse: the copy into it fails

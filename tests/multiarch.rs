@@ -231,7 +231,7 @@ fn docker_manifest_list_all_platform_subset_default_index_only() {
 }
 
 #[test]
-fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
+fn all_into_layout_keeps_oci_digest_and_converts_docker_lists_unless_kept() {
     let Some(reg) = registry() else { return };
     if !require_tool("skopeo") {
         return;
@@ -250,23 +250,50 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists() {
             for m in idx["manifests"].as_array().unwrap() {
                 assert_eq!(m["mediaType"], OCI_MANIFEST);
             }
-            let layout = t.path().join(format!("o{docker}")).join("index.json");
-            let before = std::fs::read(&layout).unwrap();
-            let err = fails_with(
-                lade().args([
+            // Asked to keep digests, the layout (and an oci-archive) holds
+            // the Docker list and its images as they are.
+            for kept in [
+                format!("oci:{}:kept", t.path().join("o-kept").display()),
+                format!("oci-archive:{}:kept", t.path().join("kept.tar").display()),
+            ] {
+                ok(lade().args([
                     "copy",
                     "-q",
                     "--all",
                     "--preserve-digests",
                     "--src-tls-verify=false",
                     &src,
-                    &out,
-                ]),
-                3,
-            );
-            assert!(err.contains("preserve-digests"), "{err}");
-            assert_eq!(err.lines().count(), 1, "{err}");
-            assert_eq!(std::fs::read(&layout).unwrap(), before);
+                    &kept,
+                ]));
+                let raw_kept = ok(lade().args(["inspect", "--raw", &kept]));
+                assert_eq!(sha256(&raw_kept), desc["digest"].as_str().unwrap());
+                assert_eq!(json(&raw_kept)["mediaType"], DOCKER_LIST);
+                // Back to a registry: the same digest.
+                let back = format!("docker://{reg}/{}:kept", unique("ma/kept"));
+                ok(lade().args([
+                    "copy",
+                    "-q",
+                    "--all",
+                    "--preserve-digests",
+                    "--dest-tls-verify=false",
+                    &kept,
+                    &back,
+                ]));
+                assert_eq!(raw(&back), raw_kept);
+            }
+            let layout = t.path().join("o-kept");
+            let index_json = json(&std::fs::read(layout.join("index.json")).unwrap());
+            assert_eq!(index_json["manifests"][0]["mediaType"], DOCKER_LIST);
+            ok(lade()
+                .arg("--store")
+                .arg(&layout)
+                .args(["gc", "--grace", "0"]));
+            let fsck = ok(lade()
+                .arg("--store")
+                .arg(&layout)
+                .args(["fsck", "--unreachable"]));
+            assert!(fsck.is_empty(), "{}", String::from_utf8_lossy(&fsck));
+            // Not asked: converted, as skopeo does (above).
         } else {
             assert_eq!(sha256(&got), desc["digest"].as_str().unwrap());
         }

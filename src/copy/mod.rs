@@ -423,7 +423,8 @@ fn index_out(
             None => return Ok(None),
         }
     }
-    let out = index::assemble(top, &index, &sel, written, &props.manifest_types)?;
+    let asked = opts.format.is_some() || opts.preserve_digests;
+    let out = index::assemble(top, &index, &sel, written, &props.types_for(asked))?;
     if opts.preserve_digests && out.digest != top.digest {
         return Err(Error::new(format!(
             "--preserve-digests: the index would be rewritten ({} instead of {})",

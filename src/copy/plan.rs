@@ -86,14 +86,18 @@ pub fn plan(
     let src_format = Format::of(src_type)
         .filter(|_| src_type.is_manifest())
         .ok_or_else(|| Error::new(format!("cannot copy a {src_type} as an image")))?;
-    let accepted: Vec<Format> = props
-        .manifest_types
-        .iter()
-        .filter(|t| t.is_manifest())
-        .filter_map(Format::of)
-        .collect();
+    let formats = |types: &[MediaType]| -> Vec<Format> {
+        types
+            .iter()
+            .filter(|t| t.is_manifest())
+            .filter_map(Format::of)
+            .collect()
+    };
+    let accepted = formats(&props.manifest_types);
+    // Held when asked for: a format named, or the image's own kept.
+    let on_request = formats(&props.on_request);
     let format = match wants.format {
-        Some(f) if accepted.contains(&f) => f,
+        Some(f) if accepted.contains(&f) || on_request.contains(&f) => f,
         Some(f) => {
             return Err(Error::new(format!(
                 "the destination does not accept {} manifests",
@@ -101,6 +105,7 @@ pub fn plan(
             )))
         }
         None if accepted.contains(&src_format) => src_format,
+        None if wants.preserve_digests && on_request.contains(&src_format) => src_format,
         None => *accepted
             .first()
             .ok_or_else(|| Error::new("the destination accepts no image manifests"))?,
@@ -326,6 +331,7 @@ mod tests {
     fn props(types: Vec<MediaType>, req: Option<Compression>, preserves: bool) -> DestProperties {
         DestProperties {
             manifest_types: types,
+            on_request: Vec::new(),
             required_compression: req,
             also_keeps: &[],
             concurrent_writes: true,
@@ -365,6 +371,54 @@ mod tests {
         assert_eq!(p.format, Format::Oci);
         assert_eq!(p.layers, vec![LayerAction::Keep]);
         assert!(p.rewrite);
+    }
+
+    #[test]
+    fn docker_manifests_go_into_a_layout_only_when_asked_for() {
+        let m = manifest(&[DOCKER_LAYER_GZIP]);
+        let layout = DestProperties {
+            on_request: vec![MediaType::DockerManifest, MediaType::DockerList],
+            ..props(
+                vec![MediaType::OciManifest, MediaType::OciIndex],
+                None,
+                true,
+            )
+        };
+        let run =
+            |src: MediaType, w: Wants| plan(&src, &m, &layout, w).map(|p| (p.format, p.rewrite));
+        let docker = MediaType::DockerManifest;
+        // Not asked: converted, as skopeo does.
+        assert_eq!(
+            run(docker.clone(), Wants::default()).unwrap(),
+            (Format::Oci, true)
+        );
+        // Digests kept: the image as it is.
+        let keep = Wants {
+            preserve_digests: true,
+            ..Default::default()
+        };
+        assert_eq!(run(docker.clone(), keep).unwrap(), (Format::V2s2, false));
+        // A format named: that format, from either.
+        let v2s2 = Wants {
+            format: Some(Format::V2s2),
+            ..Default::default()
+        };
+        assert_eq!(run(docker.clone(), v2s2).unwrap(), (Format::V2s2, false));
+        assert_eq!(
+            run(MediaType::OciManifest, v2s2).unwrap(),
+            (Format::V2s2, true)
+        );
+        // Kept digests of an OCI image never turn it into Docker.
+        assert_eq!(
+            run(MediaType::OciManifest, keep).unwrap(),
+            (Format::Oci, false)
+        );
+        // zstd asked of a Docker image with no format: OCI, not the on-request type.
+        let zstd = Wants {
+            compression: Some(Compression::Zstd),
+            ..Default::default()
+        };
+        assert_eq!(run(docker, zstd).unwrap().0, Format::Oci);
     }
 
     #[test]

@@ -846,6 +846,7 @@ impl ImageDestination for ArchiveDest {
     fn properties(&self) -> DestProperties {
         DestProperties {
             manifest_types: vec![MediaType::DockerManifest],
+            on_request: Vec::new(),
             required_compression: Some(Compression::None),
             also_keeps: if self.compressed_layers {
                 &[Compression::Gzip]

@@ -365,6 +365,11 @@ pub struct DestProperties {
     /// Manifest media types accepted, preferred first. Index types among
     /// them mean the destination can hold a multi-image index.
     pub manifest_types: Vec<MediaType>,
+    /// Manifest media types held too, but only when the user asks for
+    /// them (`--format`, or `--preserve-digests` of an image of that
+    /// type): an OCI layout can hold Docker manifests, and converts them
+    /// to OCI otherwise, as skopeo does.
+    pub on_request: Vec<MediaType>,
     /// Layer compression the destination wants: None keeps what the source has.
     pub required_compression: Option<Compression>,
     /// Layer compressions kept as the source has them although
@@ -389,11 +394,23 @@ impl DestProperties {
                 MediaType::OciIndex,
                 MediaType::DockerList,
             ],
+            on_request: Vec::new(),
             required_compression: None,
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
         }
+    }
+
+    /// The manifest types the destination takes for a copy with `asked`
+    /// (a format or kept digests asked for): [`Self::manifest_types`],
+    /// then [`Self::on_request`] when asked.
+    pub fn types_for(&self, asked: bool) -> Vec<MediaType> {
+        let mut v = self.manifest_types.clone();
+        if asked {
+            v.extend(self.on_request.iter().cloned());
+        }
+        v
     }
 
     /// Can the destination hold a multi-image index?

@@ -661,6 +661,7 @@ impl ImageDestination for ArchiveDest {
     fn properties(&self) -> DestProperties {
         DestProperties {
             manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
+            on_request: vec![MediaType::DockerManifest, MediaType::DockerList],
             required_compression: None,
             also_keeps: &[],
             concurrent_writes: false,
@@ -730,9 +731,10 @@ impl ImageDestination for ArchiveDest {
         instance: Option<&Digest>,
         names: &[String],
     ) -> Result<()> {
-        if !matches!(m.media_type, MediaType::OciManifest | MediaType::OciIndex) {
+        // Docker ones come only when asked for (`on_request`).
+        if !m.media_type.is_manifest_or_index() {
             return Err(Error::new(format!(
-                "an oci-archive holds OCI manifests and indexes only, not {}",
+                "an oci-archive holds image manifests and indexes only, not {}",
                 m.media_type
             )));
         }

@@ -342,11 +342,13 @@ pub(crate) fn fmt_path_ref(
     Ok(())
 }
 
-/// An `oci:` destination's properties: OCI manifests only (Docker ones
-/// are converted on the way in).
+/// An `oci:` destination's properties: OCI manifests (Docker ones are
+/// converted on the way in, unless `--format v2s2` or `--preserve-digests`
+/// asks to keep them).
 fn properties() -> DestProperties {
     DestProperties {
         manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
+        on_request: vec![MediaType::DockerManifest, MediaType::DockerList],
         required_compression: None,
         also_keeps: &[],
         concurrent_writes: true,
