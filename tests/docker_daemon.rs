@@ -291,6 +291,55 @@ fn daemon_source_matches_docker_save_and_inspect_works() {
     assert_eq!(by_id, d);
 }
 
+/// --platform of an image read from the daemon: the daemon's word on the
+/// image's platform decides, before anything is written, as from any
+/// other source.
+#[test]
+fn platform_of_a_daemon_image_is_checked_before_the_copy() {
+    let Some(host) = docker_host() else { return };
+    let img = small_image(&host);
+    let info = image_inspect(&host, img);
+    let have = format!(
+        "{}/{}",
+        info["Os"].as_str().unwrap(),
+        info["Architecture"].as_str().unwrap()
+    );
+    let other = if have == "linux/arm64" {
+        "linux/s390x"
+    } else {
+        "linux/arm64"
+    };
+    let dir = tempdir();
+    let src = format!("docker-daemon:{img}");
+    for dest in [
+        format!("oci:{}:x", dir.path().join("l").display()),
+        format!("dir:{}", dir.path().join("d").display()),
+        format!("docker-archive:{}", dir.path().join("a.tar").display()),
+    ] {
+        let err = fails_with(
+            lade_at(&host).args(["copy", "-q", "--platform", other, &src, &dest]),
+            1,
+        );
+        assert!(
+            err.contains(&format!(
+                "no image for {other}: the source is a single image, for {have}"
+            )),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "written into {dest}"
+        );
+    }
+    let dest = format!("oci:{}:x", dir.path().join("l").display());
+    ok(lade_at(&host).args(["copy", "-q", "--platform", &have, &src, &dest]));
+    assert_eq!(
+        json(&ok(lade().args(["inspect", "--config", &dest])))["architecture"],
+        info["Architecture"]
+    );
+}
+
 #[test]
 fn many_layers_shared_with_another_image() {
     let Some(host) = docker_host() else { return };

@@ -443,8 +443,28 @@ fn written_entry(entry: &Descriptor, out: &RawManifest) -> Descriptor {
     d
 }
 
+/// `--platform` of a single image (not an index's instance): the image
+/// must be for one of the platforms, as with docker pull --platform.
+/// An image naming no platform (an artifact) passes.
+pub(super) fn check_single_platform(opts: &CopyOptions, have: Option<&Platform>) -> Result<()> {
+    let (MultiArch::Platforms(want), Some(have)) = (&opts.multi_arch, have) else {
+        return Ok(());
+    };
+    if want
+        .iter()
+        .any(|w| have.rank_for(&w.candidates()).is_some())
+    {
+        return Ok(());
+    }
+    let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+    Err(Error::not_found(format!(
+        "no image for {}: the source is a single image, for {have}",
+        want.join(", ")
+    )))
+}
+
 /// What the user asked of the manifests and layers.
-fn wants(opts: &CopyOptions) -> Wants {
+pub(super) fn wants(opts: &CopyOptions) -> Wants {
     Wants {
         format: opts.format,
         compression: opts.compression,
@@ -519,19 +539,8 @@ fn copy_single(
         // --platform for a single image (not an index's instance): it
         // must be for one of them, as with docker pull --platform; nothing
         // is written yet. A config naming no platform (an artifact) passes.
-        if let (None, MultiArch::Platforms(want), Some(have)) =
-            (instance, &opts.multi_arch, config.platform())
-        {
-            if !want
-                .iter()
-                .any(|w| have.rank_for(&w.candidates()).is_some())
-            {
-                let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
-                return Err(Error::not_found(format!(
-                    "no image for {}: the source is a single image, for {have}",
-                    want.join(", ")
-                )));
-            }
+        if instance.is_none() {
+            check_single_platform(opts, config.platform().as_ref())?;
         }
         if config.rootfs.diff_ids.len() != manifest.layers.len() {
             return Err(Error::new(format!(

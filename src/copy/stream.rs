@@ -33,7 +33,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 use super::blob::{made_in_file, put_file, with_retries};
-use super::plan::{self, layer_type, LayerAction, Wants};
+use super::plan::{self, layer_type, LayerAction};
 use super::progress::{Outcome, Progress};
 use super::{CopyOptions, CopyReport};
 use crate::compress::pgzip;
@@ -56,15 +56,15 @@ pub(super) fn copy_streamed(
 ) -> Result<CopyReport> {
     let props = dst.properties();
     let layer_mt = MediaType::parse(DOCKER_LAYER);
+    super::check_single_platform(opts, src.platform())?;
     // What the source will deliver, sizes unknown yet: enough to plan.
     let provisional = declared(src, 0);
-    let wants = Wants {
-        format: opts.format,
-        compression: opts.compression,
-        compress_plain: opts.compress_plain,
-        preserve_digests: opts.preserve_digests,
-    };
-    let plan = plan::plan(&MediaType::DockerManifest, &provisional, &props, wants)?;
+    let plan = plan::plan(
+        &MediaType::DockerManifest,
+        &provisional,
+        &props,
+        super::wants(opts),
+    )?;
     let action = plan.layers.first().copied().unwrap_or(LayerAction::Keep);
 
     let compressing = match action {

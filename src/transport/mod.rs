@@ -19,7 +19,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Kind, Result};
-use crate::model::{Compression, Descriptor, Digest, MediaType, RawManifest};
+use crate::model::{Compression, Descriptor, Digest, MediaType, Platform, RawManifest};
 
 /// Settings a transport may need to open a source or destination. Each
 /// transport reads the fields that concern it and ignores the rest.
@@ -327,6 +327,12 @@ pub trait StreamedSource: Send + Sync {
 
     /// Known before streaming: the diff_ids, bottom layer first.
     fn diff_ids(&self) -> &[Digest];
+
+    /// Known before streaming: the platform the image is for, where the
+    /// source says (for `--platform`, checked before anything is written).
+    fn platform(&self) -> Option<&Platform> {
+        None
+    }
 
     /// Stream the image once. `on_layer` is called once per distinct
     /// layer, in stream order; it must read the reader to its end and

@@ -93,6 +93,12 @@ pub struct ImageInfo {
     pub repo_tags: Option<Vec<String>>,
     #[serde(rename = "RootFS")]
     pub root_fs: RootFs,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

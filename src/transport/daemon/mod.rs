@@ -81,7 +81,7 @@ use crate::archive::clean_path;
 use crate::error::{Error, Kind, Result};
 use crate::fsutil::{pipelined, read_capped, ChannelReader};
 use crate::model::{
-    Algorithm, Descriptor, Digest, DockerRef, ImageConfig, MediaType, RawManifest,
+    Algorithm, Descriptor, Digest, DockerRef, ImageConfig, MediaType, Platform, RawManifest,
     MAX_MANIFEST_SIZE,
 };
 use client::{Client, DaemonHost};
@@ -192,6 +192,8 @@ pub struct DaemonSource {
     name: String,
     config_digest: Digest,
     diff_ids: Vec<Digest>,
+    /// The platform the daemon says the image is for, if it says one.
+    platform: Option<Platform>,
     /// Manifest and config after a measuring pass (for get_manifest).
     measured: Mutex<Option<(RawManifest, Vec<u8>)>>,
 }
@@ -207,6 +209,12 @@ impl DaemonSource {
             name,
             config_digest,
             diff_ids: info.root_fs.layers,
+            platform: (!info.os.is_empty() && !info.architecture.is_empty()).then(|| Platform {
+                os: info.os,
+                architecture: info.architecture,
+                variant: info.variant.filter(|v| !v.is_empty()),
+                ..Default::default()
+            }),
             measured: Mutex::new(None),
         })
     }
@@ -326,6 +334,10 @@ impl StreamedSource for DaemonSource {
 
     fn diff_ids(&self) -> &[Digest] {
         &self.diff_ids
+    }
+
+    fn platform(&self) -> Option<&Platform> {
+        self.platform.as_ref()
     }
 
     fn stream(
