@@ -355,6 +355,30 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     b.into_inner().unwrap();
     inspect_fails(&name("nomanifest.tar"), "no manifest.json");
 
+    // a file that is not there: named by its path where a colon could
+    // have ended it elsewhere, and with --all-images by the archive
+    let colon = format!("{}:y.tar", name("x"));
+    let err = fails_with(lade().args(["inspect", &colon]), 3);
+    assert!(
+        err.contains(&format!("file {}: ", p("x").display())),
+        "{err}"
+    );
+    for src in [&name("gone.tar"), &name("junk.tar")] {
+        let err = fails_with(
+            lade()
+                .args(["copy", "--all-images", src])
+                .arg(format!("oci:{}", p("o").display())),
+            3,
+        );
+        assert!(err.starts_with(&format!("lade: error: {src}: ")), "{err}");
+    }
+    let arch = format!("oci-archive:{}:y.tar", p("x").display());
+    let err = fails_with(lade().args(["inspect", &arch]), 3);
+    assert!(
+        err.contains(&format!("file {}: ", p("x").display())),
+        "{err}"
+    );
+
     // manifest.json names a missing file, a path above the root, an
     // absolute path, a symlink leading outside
     rewrite(

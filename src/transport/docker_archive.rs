@@ -257,7 +257,7 @@ impl ImageReference for ArchiveRef {
     /// One reference per image: `NAME:TAG` (its first RepoTag) when that
     /// names it alone, so a copy can carry the name along; `@N` otherwise.
     fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        self.images(opts, false)
+        self.images(opts, false).with_context(|| self.to_string())
     }
 
     /// One reference per RepoTag that names its image alone (`@N` for an
@@ -327,7 +327,12 @@ struct Archive {
 
 impl Archive {
     fn open(r: &ArchiveRef, opts: &TransportOptions) -> Result<Archive> {
-        let (file, _) = open_input(&r.path, opts.tmp_dir.as_deref())?;
+        // With an image named after it, the path is said alone: which
+        // colon ends it is not plain (`x:y.tar:app:1`).
+        let (file, _) = open_input(&r.path, opts.tmp_dir.as_deref()).map_err(|e| match r.sel {
+            Selector::Only => e,
+            _ => e.context(format!("file {}", r.path.display())),
+        })?;
         let index = TarIndex::scan(file)?;
         if index.get(MANIFEST_JSON).is_none() {
             return Err(Error::new(

@@ -77,7 +77,12 @@ impl OciArchiveRef {
     /// The archive, scanned (and decompressed) once per process.
     fn open(&self, opts: &TransportOptions) -> Result<Arc<TarLayout>> {
         open_once(&self.path, || {
-            TarLayout::open(&self.path, opts.tmp_dir.as_deref())
+            // With a name after it, the path is said alone: which colon
+            // ends it is not plain (`x:y.tar:app`).
+            TarLayout::open(&self.path, opts.tmp_dir.as_deref()).map_err(|e| match self.name {
+                None => e,
+                Some(_) => e.context(format!("file {}", self.path.display())),
+            })
         })
     }
 
