@@ -236,7 +236,7 @@ _lade() {
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
-                        t=$(compgen -W "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:" -- "${cur}")
+                        t=$(compgen -W "dir: docker:// docker-archive: oci: oci-archive:" -- "${cur}")
                         if [[ -n "${t}" ]]; then
                             COMPREPLY=(${t})
                             compopt -o nospace 2>/dev/null
@@ -284,7 +284,7 @@ _lade() {
                 *)
                     if [[ -n "${cur}" && "${cur}" != -* && "${cur}" != *:* && "${prev}" != "=" ]]; then
                         local t
-                        t=$(compgen -W "docker:// oci:" -- "${cur}")
+                        t=$(compgen -W "docker:// docker-daemon: oci:" -- "${cur}")
                         if [[ -n "${t}" ]]; then
                             COMPREPLY=(${t})
                             compopt -o nospace 2>/dev/null

@@ -75,7 +75,7 @@ none\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress-level -d 'Compression level (gzip 1-9, zstd 1-22; 20-22 take far more memory). Without it gzip stores incompressible blocks, gives long repeats level 3 and the rest zlib\'s lazy matcher with a short search (smaller output than level 6 for about 1.2x level 3\'s CPU on the bench image); zstd uses level 3' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU; layers gzipped out of docker-daemon: into a registry, one per CPU, at most 6]; at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l digestfile -d 'Write the digest of the copied manifest to FILE (several images: a line per image, "DIGEST SOURCE")' -r -F
-complete -c lade -n "__fish_lade_using_subcommand copy" -l with-referrers -d 'Also copy the image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker://, oci: or oci-archive: destination' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand copy" -l with-referrers -d 'Also copy the image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) to a docker://, oci: or oci-archive: destination' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l additional-tag -d 'Another name for the image in a docker-archive or docker-daemon: destination (repeatable)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'Docker Engine of a docker-daemon: source [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
@@ -96,9 +96,9 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-password -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand copy" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-authfile -d 'docker:// source: read credentials from FILE only [default: --authfile]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-authfile -d 'docker:// destination: read credentials from FILE only [default: --authfile]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand copy" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-cert-dir -d 'docker:// source: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-cert-dir -d 'docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -140,7 +140,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l append-suffix -d 'Add
 complete -c lade -n "__fish_lade_using_subcommand sync" -l digestfile -d 'Write a line "DIGEST DESTINATION-IMAGE" for every image copied or found unchanged to FILE (replaced; not with --dry-run)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way); at most 256' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l multi-arch -d 'For a multi-platform index: what to copy [default: system for copy, all for sync (system with --override-*)]' -r -f -a "system\t'The image for this machine (or the one --override-* name)'
 all\t'The whole index and every image in it'
@@ -163,9 +163,9 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-password -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand sync" -l authfile -d 'docker://: read credentials from FILE only (both sides)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-authfile -d 'docker:// source: read credentials from FILE only [default: --authfile]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-authfile -d 'docker:// destination: read credentials from FILE only [default: --authfile]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand sync" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-tls-verify -d 'docker:// source: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
-complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-tls-verify -d 'docker:// destination: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-cert-dir -d 'docker:// source: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-cert-dir -d 'docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -205,7 +205,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docke
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
@@ -434,7 +434,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'doc
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
@@ -462,7 +462,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
@@ -487,7 +487,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'Us
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l compat-auth-file -d 'Write the credentials into FILE alone, in Docker\'s config.json form (keyed by registry, docker.io as Docker keys it; no namespace), keeping what else it holds; --get-login reads FILE alone' -r -F
-complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand login" -l cert-dir -d 'Certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -503,14 +503,14 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
-complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used: FILE`, or the credential helper)'
+complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used: FILE`, or the credential helper), on stdout before `Login Succeeded!`, as skopeo'
 complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l compat-auth-file -d 'Remove the credentials from FILE alone, a Docker config.json (see lade login --compat-auth-file)' -r -F
-complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand logout" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
@@ -550,7 +550,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -r -f -a "true\t''
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l retry-times -d 'docker://: retries after 5xx, 429 and connection errors' -r
@@ -597,8 +597,8 @@ complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subc
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "unpack" -d 'Unpack an image\'s layers into a directory (or an OCI runtime bundle)'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
-complete -c lade -n "__fish_lade_using_subcommand sync" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
+complete -c lade -n "__fish_lade_using_subcommand sync" -a "dir: docker:// docker-archive: oci: oci-archive:"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -a "docker:// docker-archive:"
-complete -c lade -n "__fish_lade_using_subcommand delete" -a "docker:// oci:"
+complete -c lade -n "__fish_lade_using_subcommand delete" -a "docker:// docker-daemon: oci:"
 complete -c lade -n "__fish_lade_using_subcommand unpack" -a "dir: docker:// docker-daemon: docker-archive: oci: oci-archive:"

@@ -91,9 +91,11 @@ statuses.
 
 WHERE GLOBAL OPTIONS GO
   Taken before or after the command's name: --store, --debug, --registries-conf,
-  and skopeo's --command-timeout, --tmpdir, --insecure-policy, --policy,
-  --registries.d and --override-os/--override-arch/--override-variant (the
-  platform copy, inspect, sync and unpack pick).
+  --require-signed, --tls-details, --user-agent-prefix, and skopeo's
+  --command-timeout, --tmpdir, --insecure-policy, --policy, --registries.d and
+  --override-os/--override-arch/--override-variant (the platform copy, inspect,
+  sync and unpack pick). A command's own options (--tls-verify, --creds, …) come
+  after its name.
 
 EXIT STATUS
   0 success, 1 negative answer (not found, -e, fsck problems), 2 usage, 3 failure.
@@ -1476,7 +1478,7 @@ pub struct LoginArgs {
     #[arg(long, conflicts_with_all = ["username", "password", "password_stdin"])]
     pub get_login: bool,
     /// Also say where the credentials were stored (`Used: FILE`, or the
-    /// credential helper)
+    /// credential helper), on stdout before `Login Succeeded!`, as skopeo
     #[arg(short, long)]
     pub verbose: bool,
 }
@@ -1546,6 +1548,30 @@ pub struct UnpackArgs {
 /// (`µs`), `ms`, `s`, `m`, `h`, as in `1m30s` or `1.5s`; `0`. The
 /// arithmetic is Go's, to the nanosecond (a fraction is scaled in floating
 /// point as Go does). Negative durations are refused (`-0` is 0).
+/// A command's own option given before the command's name (skopeo
+/// takes `--tls-verify` there, deprecated): what to say instead of
+/// clap's "unexpected argument". `args` without the program's name.
+pub fn misplaced_option(args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let top = Cli::command();
+    let at = args.iter().position(|a| {
+        a.to_str()
+            .is_some_and(|a| top.get_subcommands().any(|c| c.get_name() == a))
+    })?;
+    let sub = top.find_subcommand(args[at].to_str()?)?;
+    args[..at].iter().find_map(|a| {
+        let long = a.to_str()?.strip_prefix("--")?.split('=').next()?;
+        let known = |c: &clap::Command| c.get_arguments().any(|x| x.get_long() == Some(long));
+        (!known(&top) && known(sub)).then(|| {
+            let name = sub.get_name();
+            format!(
+                "error: --{long} is an option of 'lade {name}': give it after the command's name \
+                 (lade {name} --{long} …)\n\nFor more information, try '--help'.\n"
+            )
+        })
+    })
+}
+
 pub fn go_duration(s: &str) -> std::result::Result<std::time::Duration, String> {
     let bad = || format!("{s:?} is not a duration (e.g. 2s, 500ms, 1m30s)");
     let too_long = || format!("{s:?} is longer than a duration can be");

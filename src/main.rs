@@ -14,6 +14,12 @@ fn main() {
     let cli = match lade::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if e.kind() == clap::error::ErrorKind::UnknownArgument {
+                if let Some(msg) = lade::cli::misplaced_option(&args) {
+                    eprint!("{msg}");
+                    std::process::exit(2);
+                }
+            }
             // --help and --version are not errors; a closed pipe is not either.
             let _ = e.print();
             std::process::exit(if e.use_stderr() { 2 } else { 0 });

@@ -362,6 +362,24 @@ fn bad_names_list_the_transports() {
         3,
     );
     assert!(e.contains("invalid ref name"), "{e}");
+    // A registry's image named as docker pull takes it.
+    for name in ["localhost:5000/team/app:1", "registry.example.com/app"] {
+        let e = fails_with(lade().args(["inspect", name]), 3);
+        assert!(
+            e.contains(&format!("(did you mean docker://{name}?)")),
+            "{e}"
+        );
+    }
+    // A command's option before the command's name (skopeo takes
+    // --tls-verify there): said where it goes.
+    let e = fails_with(
+        lade().args(["--tls-verify=false", "inspect", "docker://r/a"]),
+        2,
+    );
+    assert!(
+        e.starts_with("error: --tls-verify is an option of 'lade inspect': give it after"),
+        "{e}"
+    );
 }
 
 /// A --digestfile that cannot be written is refused before anything is

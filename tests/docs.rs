@@ -262,7 +262,9 @@ const IMAGE_COMMANDS: &[&str] = &["copy", "sync", "inspect", "list-tags", "delet
 fn transport_words(cmd: &str) -> Vec<String> {
     let takes: &[&str] = match cmd {
         "list-tags" => &["docker", "docker-archive"],
-        "delete" => &["docker", "oci"],
+        "delete" => &["docker", "oci", "docker-daemon"],
+        // (sources and destinations both; no Docker Engine either way)
+        "sync" => &["docker", "docker-archive", "oci", "oci-archive", "dir"],
         _ => &[],
     };
     lade::transport::TRANSPORTS
@@ -376,7 +378,7 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
 /// adds no space after one ending in `:` or `/`), not as an option's
 /// value.
 fn fish_transports(script: Vec<u8>) -> Vec<u8> {
-    let mut script = fish_dotted_option(script);
+    let mut script = fish_equals_values(fish_dotted_option(script));
     for c in IMAGE_COMMANDS {
         let words = transport_words(c).join(" ");
         script.extend_from_slice(
@@ -385,6 +387,34 @@ fn fish_transports(script: Vec<u8>) -> Vec<u8> {
         );
     }
     script
+}
+
+/// fish: an option whose value must follow `=` (`--tls-verify=false`)
+/// is declared without `-r`, so its values are offered after `=` only,
+/// not after a space, where they would be read as the next argument.
+fn fish_equals_values(script: Vec<u8>) -> Vec<u8> {
+    let mut longs = std::collections::BTreeSet::new();
+    let top = Cli::command();
+    for c in std::iter::once(&top).chain(top.get_subcommands()) {
+        for a in c.get_arguments() {
+            if let (Some(l), true) = (a.get_long(), a.is_require_equals_set()) {
+                longs.insert(format!(" -l {l} "));
+            }
+        }
+    }
+    let text = String::from_utf8(script).unwrap();
+    let mut out = String::with_capacity(text.len());
+    let mut changed = 0;
+    for line in text.split_inclusive('\n') {
+        if longs.iter().any(|l| line.contains(l.as_str())) && line.contains("' -r -f -a ") {
+            out.push_str(&line.replacen("' -r -f -a ", "' -f -a ", 1));
+            changed += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    assert!(changed > 0, "clap's fish script changed");
+    out.into_bytes()
 }
 
 /// fish: argparse takes no `.` in an option's name, and fails on the
@@ -525,7 +555,11 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
              COMP_WORDS=(lade copy --format = ''); COMP_CWORD=4
              _lade lade '' =; echo \"format:${{COMPREPLY[*]}}\"
              COMP_WORDS=(lade --store s unpack docker-d); COMP_CWORD=4
-             _lade lade docker-d unpack; echo \"unpack:${{COMPREPLY[*]}}\"",
+             _lade lade docker-d unpack; echo \"unpack:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade delete d); COMP_CWORD=2
+             _lade lade d delete; echo \"delete:${{COMPREPLY[*]}}\"
+             COMP_WORDS=(lade sync oci:a d); COMP_CWORD=3
+             _lade lade d oci:a; echo \"sync:${{COMPREPLY[*]}}\"",
             script.display()
         ))
         .output()
@@ -548,6 +582,12 @@ fn bash_completes_equals_only_values_after_the_equals_sign() {
     assert!(!valued.contains("docker://"), "{text}");
     assert!(text.contains("format:oci v2s2\n"), "{text}");
     assert!(text.contains("unpack:docker-daemon:"), "{text}");
+    // delete takes a Docker Engine's name; sync reads and writes none.
+    assert!(text.contains("delete:docker:// docker-daemon:\n"), "{text}");
+    assert!(
+        text.contains("sync:dir: docker:// docker-archive:\n"),
+        "{text}"
+    );
     // Every option's values after `=` (`--progress=json`, as the docs spell it).
     assert!(text.contains("progress:json\n"), "{text}");
     assert!(text.contains("src:docker dir yaml\n"), "{text}");
@@ -592,7 +632,11 @@ fn zsh_and_fish_complete_transports() {
                  complete -C 'lade --debug inspect oc'; echo ---
                  complete -C 'lade sync docker://r/a di'; echo ---
                  complete -C 'lade cat-blob doc'; echo ---
-                 complete -C 'lade --registries.d /d copy doc'; echo ---",
+                 complete -C 'lade --registries.d /d copy doc'; echo ---
+                 complete -C 'lade inspect --tls-verify '; echo ---
+                 complete -C 'lade inspect --tls-verify='; echo ---
+                 complete -C 'lade delete d'; echo ---
+                 complete -C 'lade sync oci:a d'; echo ---",
                 completions.join("lade.fish").display()
             ))
             .output()
@@ -610,6 +654,16 @@ fn zsh_and_fish_complete_transports() {
             parts[4], "docker://\ndocker-archive:\ndocker-daemon:\n",
             "{text}"
         );
+        // An `=`-only option's values after `=`, not after a space (the
+        // image name goes there).
+        assert!(!parts[5].contains("true"), "{text}");
+        assert!(parts[5].contains("docker://"), "{text}");
+        assert_eq!(
+            parts[6], "--tls-verify=false\n--tls-verify=true\n",
+            "{text}"
+        );
+        assert_eq!(parts[7], "docker://\ndocker-daemon:\n", "{text}");
+        assert_eq!(parts[8], "dir:\ndocker://\ndocker-archive:\n", "{text}");
     }
     if common::require_tool("zsh") {
         // An interactive zsh on a pseudo-terminal: TAB lists the

@@ -291,9 +291,10 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     }
     let place = save_login(&opts, &key, &user, &pass)?;
     if a.verbose {
-        eprintln!("Used: {place}");
+        println!("Used: {place}");
     }
-    eprintln!("Login Succeeded!");
+    // (on stdout, as skopeo says it)
+    println!("Login Succeeded!");
     Ok(0)
 }
 
@@ -306,7 +307,7 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
     let host = named.as_ref().map(|(_, key)| key.clone());
     let (removed, places) = forget_login(&opts, host.as_deref())?;
     match &host {
-        Some(h) if removed => eprintln!("Removed login credentials for {h}"),
+        Some(h) if removed => println!("Removed login credentials for {h}"),
         // A negative answer, as the store's lookups give; naming the file
         // the credentials lade still reads come from, when one does
         // (~/.docker/config.json: docker login's, which logout leaves).
@@ -333,7 +334,7 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
             )));
         }
         // Nothing stored is what --all asks for.
-        None => eprintln!("Removed login credentials for all registries"),
+        None => println!("Removed login credentials for all registries"),
     }
     Ok(0)
 }

@@ -592,17 +592,26 @@ pub fn transport_of(name: &str) -> Option<&'static str> {
 
 /// Parse `TRANSPORT:DETAILS`.
 pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
+    // A registry's image named without `docker://` (`HOST[:PORT]/REPO`).
+    let hint = || match name.split_once('/') {
+        Some((host, _)) if host.contains(['.', ':']) || host == "localhost" => {
+            format!(" (did you mean docker://{name}?)")
+        }
+        _ => String::new(),
+    };
     let Some((t, details)) = name.split_once(':') else {
         return Err(Error::new(format!(
-            "invalid image name {name:?}: expected TRANSPORT:DETAILS; transports: {}",
-            transport_names()
+            "invalid image name {name:?}: expected TRANSPORT:DETAILS; transports: {}{}",
+            transport_names(),
+            hint()
         )));
     };
     match TRANSPORTS.iter().find(|(n, _)| *n == t) {
         Some((_, f)) => f(details).map_err(|e| e.context(format!("invalid image name {name:?}"))),
         None => Err(Error::new(format!(
-            "invalid image name {name:?}: unknown transport {t:?}; transports: {}",
-            transport_names()
+            "invalid image name {name:?}: unknown transport {t:?}; transports: {}{}",
+            transport_names(),
+            hint()
         ))),
     }
 }
