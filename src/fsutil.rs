@@ -408,6 +408,17 @@ pub fn commit_added<T>(dir: &Path, commit: impl FnOnce() -> Result<T>) -> Result
     Ok(r)
 }
 
+/// As [`commit_added`], forgetting `paths` alone once `commit` succeeds.
+pub fn commit_added_paths<T>(
+    paths: &[std::path::PathBuf],
+    commit: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let mut a = added();
+    let r = commit()?;
+    a.retain(|p| !paths.contains(p));
+    Ok(r)
+}
+
 /// Forget what was added under `dir` (removed by the write itself).
 pub fn forget_added(dir: &Path) {
     added().retain(|p| !p.starts_with(dir));

@@ -1718,6 +1718,85 @@ fn interrupted_writes_leave_no_temp_files() {
     ok(store_cmd(&store).args(["cat-blob", "-e", d.trim()]));
 }
 
+/// A signal while a copy makes its destination layout (index.json
+/// written, oci-layout not yet) takes back what the making added: no
+/// directory is left that is not a layout (fsck, gc and skopeo refused
+/// it), and a directory that was there stays, empty. Once oci-layout is
+/// written, the layout stays, whole. (strace holds lade after the Nth
+/// rename, index.json's or oci-layout's, while the test signals it.)
+#[test]
+fn a_signal_while_a_layout_is_made_leaves_a_layout_or_nothing() {
+    use rustix::process::{kill_process, Pid, Signal};
+    if !require_tool("strace") {
+        return;
+    }
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker20.tar").display()
+    );
+    for (nth, made_before, stays) in [(1, false, false), (1, true, false), (2, false, true)] {
+        let what = format!("rename {nth}, directory there: {made_before}");
+        let t = tempdir();
+        let dst = t.path().join("dst");
+        if made_before {
+            fs::create_dir(&dst).unwrap();
+        }
+        let mut child = Command::new("strace")
+            .args([
+                "-f",
+                "-o",
+                "/dev/null",
+                "-e",
+                "trace=renameat,renameat2,rename",
+            ])
+            .arg("-e")
+            .arg(format!(
+                "inject=renameat,renameat2,rename:delay_exit=2000000:when={nth}"
+            ))
+            .arg(env!("CARGO_BIN_EXE_lade"))
+            .args(["copy", "-q", &src])
+            .arg(format!("oci:{}:x", dst.display()))
+            .spawn()
+            .unwrap();
+        let file = if nth == 1 { "index.json" } else { "oci-layout" };
+        let t0 = std::time::Instant::now();
+        while !dst.join(file).exists() {
+            assert!(t0.elapsed().as_secs() < 20, "{what}: no {file}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // lade: strace's child
+        let children =
+            fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
+        let pid: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+        kill_process(Pid::from_raw(pid).unwrap(), Signal::TERM).unwrap();
+        // (strace lets lade end only when the delay is over, but the
+        // signal's removal is done by then, and lade goes no further)
+        let status = wait_a_minute(&mut child, &what);
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            status.signal(),
+            Some(Signal::TERM.as_raw()),
+            "{what}: {status:?}"
+        );
+        if stays {
+            ok(store_cmd(&dst).arg("fsck"));
+        } else if made_before {
+            let left: Vec<_> = fs::read_dir(&dst)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            assert!(left.is_empty(), "{what}: {left:?}");
+        } else {
+            assert!(
+                !dst.exists(),
+                "{what}: {:?}",
+                fs::read_dir(&dst).map(|d| d.count())
+            );
+        }
+    }
+}
+
 #[test]
 fn broken_pipe_exits_zero() {
     let t = tempdir();

@@ -170,19 +170,39 @@ impl Layout {
             return Ok(Made::Nothing);
         }
         let ctx = || self.root.display().to_string();
+        // What making the layout adds goes again if a signal ends the
+        // process before oci-layout is written (see `init`): no directory
+        // is left that is not a layout, or not there before.
+        let mut adding = Vec::new();
         let mut made = Made::Layout;
         if !self.root.exists() {
-            fs::create_dir_all(&self.root).with_context(ctx)?;
+            adding.push(self.root.clone());
+            crate::fsutil::track_added(&self.root);
+            if let Err(e) = fs::create_dir_all(&self.root) {
+                crate::fsutil::forget_added_paths(&adding);
+                return Err(Error::from(e).context(ctx()));
+            }
             made = Made::Directory;
         }
         let _made = self.lock_root(true)?;
-        if self.is_new()? {
-            if let Err(e) = self.init() {
+        let new = self.is_new();
+        if let Ok(true) = new {
+            if !self.shared {
+                adding.extend([self.blobs.clone(), self.blobs.join("sha256")]);
+            }
+            adding.push(self.root.join(INDEX_FILE));
+            for p in &adding[usize::from(made == Made::Directory)..] {
+                crate::fsutil::track_added(p);
+            }
+            if let Err(e) = self.init(&adding) {
                 self.uninit(made);
+                crate::fsutil::forget_added_paths(&adding);
                 return Err(e.context(format!("making the layout {}", ctx())));
             }
             Ok(made)
         } else {
+            crate::fsutil::forget_added_paths(&adding);
+            new?;
             self.check_layout_file().with_context(ctx)?;
             Ok(Made::Nothing)
         }
@@ -342,17 +362,21 @@ impl Layout {
         Ok(true)
     }
 
-    fn init(&self) -> Result<()> {
+    /// Make the layout's files; `adding` (what a signal would take back
+    /// until then) is forgotten as oci-layout is written, at once.
+    fn init(&self, adding: &[PathBuf]) -> Result<()> {
         fs::create_dir_all(self.blobs.join("sha256"))?;
         // index.json first: a directory with oci-layout is taken as a layout.
         self.write_atomic(
             INDEX_FILE,
             &serde_json::to_vec(&Index::empty_oci()).expect("index serializes"),
         )?;
-        self.write_atomic(
-            LAYOUT_FILE,
-            format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}").as_bytes(),
-        )?;
+        crate::fsutil::commit_added_paths(adding, || {
+            self.write_atomic(
+                LAYOUT_FILE,
+                format!("{{\"imageLayoutVersion\":\"{LAYOUT_VERSION}\"}}").as_bytes(),
+            )
+        })?;
         Ok(())
     }
 
