@@ -341,20 +341,37 @@ pub const TMP_PREFIX: &str = ".lade-tmp-";
 /// A new temp file (`.lade-tmp-*`) in `dir`, removed when dropped and, if
 /// the process is interrupted first, by [`remove_temps_on_signals`].
 /// Locked (flock) while open: gc leaves a temp file alone that a write
-/// still has, whatever its age (see `Layout::gc`).
+/// still has, whatever its age (see `Layout::gc`). gc removes one only
+/// while it holds its lock ([`unused_temp`]): this waits for that lock
+/// and, should gc have removed the file before it was locked, makes
+/// another.
 pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    let tmp = tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))?;
-    // (where there are no locks, the grace period alone guards it)
-    let _ = tmp.as_file().try_lock();
-    Ok(tmp)
+    use std::os::unix::fs::MetadataExt;
+    let mut tries = 0;
+    loop {
+        let tmp = tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))?;
+        // (where there are no locks, the grace period alone guards it)
+        if tmp.as_file().lock().is_err() {
+            return Ok(tmp);
+        }
+        let m = tmp.as_file().metadata()?;
+        let there = std::fs::symlink_metadata(tmp.path());
+        tries += 1;
+        if tries >= 8 || there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
+            return Ok(tmp);
+        }
+    }
 }
 
-/// Is the temp file at `path` one a write has open ([`temp_file_in`]'s
-/// lock is held)?
-pub fn temp_in_use(path: &Path) -> bool {
-    match File::open(path) {
-        Ok(f) => matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
-        Err(_) => false,
+/// The temp file at `path`, locked, if no write has it open (none holds
+/// [`temp_file_in`]'s lock): a caller that removes it while holding the
+/// returned file removes no file a write is about to use.
+pub fn unused_temp(path: &Path) -> Option<File> {
+    let f = File::open(path).ok()?;
+    match f.try_lock() {
+        Err(std::fs::TryLockError::WouldBlock) => None,
+        // (where there are no locks, the grace period alone guards it)
+        _ => Some(f),
     }
 }
 
@@ -963,6 +980,52 @@ pub fn open_once<T: Send + Sync + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Is the temp file at `path` one a write has open?
+    fn temp_in_use(path: &Path) -> bool {
+        path.exists() && unused_temp(path).is_none()
+    }
+
+    /// gc removing every temp file it can lock, as fast as it can, never
+    /// takes one a write has made: the write waits for gc's lock, and
+    /// makes another if the one it made went before it was locked.
+    #[test]
+    fn a_gc_racing_new_temp_files_takes_none_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let removed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let gc = {
+            let (dir, stop, removed) = (dir.path().to_path_buf(), stop.clone(), removed.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                        if !e.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                            continue;
+                        }
+                        if let Some(_locked) = unused_temp(&e.path()) {
+                            if std::fs::remove_file(e.path()).is_ok() {
+                                removed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        for i in 0..3000 {
+            let mut tmp = temp_file_in(dir.path()).unwrap();
+            std::io::Write::write_all(&mut tmp, b"x").unwrap();
+            tmp.persist(dir.path().join(format!("f{i}"))).unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        gc.join().unwrap();
+        let left = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(
+            left,
+            3000,
+            "{} removed",
+            removed.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
 
     #[test]
     fn a_linked_temp_is_in_use_while_its_file_is_held() {

@@ -721,11 +721,15 @@ impl Layout {
             report.removed.push((d, size));
         }
         for (path, size) in self.temp_files()? {
-            // (one a write has open is kept, even with --grace 0)
-            if !recent(&path)
-                && !crate::fsutil::temp_in_use(&path)
-                && (dry_run || fs::remove_file(&path).is_ok())
-            {
+            // (one a write has open is kept, even with --grace 0; one is
+            // removed while gc holds its lock, which its write waits for)
+            if recent(&path) {
+                continue;
+            }
+            let Some(_locked) = crate::fsutil::unused_temp(&path) else {
+                continue;
+            };
+            if dry_run || fs::remove_file(&path).is_ok() {
                 report.temps += 1;
                 report.temp_bytes += size;
             }
