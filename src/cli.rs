@@ -776,7 +776,8 @@ FORMAT
   is null under json; LayersData entries, and --config's Config, RootFS and
   History entries, are structs ({{.RootFS}} prints {layers [sha256:…]}).
   Config keys are read as Go reads them, ignoring case. Name and Variant are
-  empty when the JSON leaves them out; a key a map (Labels) lacks is
+  empty when the JSON leaves them out, and so is Tag (a field of skopeo's
+  output that skopeo leaves empty too); a key a map (Labels) lacks is
   <no value> ({{index}}: empty). -f json
   (or '') is the JSON. A template that cannot be read (a variable used where
   none is declared, too) exits 2 before anything is fetched; a field that is

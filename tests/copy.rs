@@ -473,7 +473,17 @@ fn options_may_come_between_the_images() {
     let d = format!("dir:{}", t.path().join("d").display());
     ok(lade().args(["copy", "-q", &dst.replace(":a", ":b"), &d]));
     let e = fails_with(lade().args(["delete", &d]), 3);
-    assert!(e.contains("cannot delete"), "{e}");
+    assert_eq!(
+        e,
+        format!("lade: error: deleting {d}: the dir transport cannot delete images\n")
+    );
+    // a layout named without a ref: said once
+    let o = format!("oci:{}", t.path().join("o").display());
+    let e = fails_with(lade().args(["delete", &o]), 3);
+    assert_eq!(
+        e,
+        format!("lade: error: deleting {o}: name the image to delete as oci:PATH:REF\n")
+    );
     // A compression level out of its range: a usage error.
     for (fmt, level) in [("gzip", "10"), ("gzip", "0"), ("zstd", "23"), ("none", "3")] {
         let e = fails_with(

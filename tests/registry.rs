@@ -3708,6 +3708,24 @@ fn inspect_goes_on_when_the_tag_list_is_denied() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(lists.load(Ordering::SeqCst), 0);
+    // A listing that fails otherwise fails the inspect, saying it was the
+    // listing (the image itself was read) and how to do without.
+    let broken = serve(Some(reg.clone()), move |req| {
+        if req.path.contains("/tags/list") {
+            return Action::Respond(response("500 Internal Server Error", &[], b"down"));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let err = fails_with(
+        lade().args(["inspect", INSECURE, &format!("docker://{broken}/{repo}:1")]),
+        3,
+    );
+    assert!(
+        err.contains("listing its repository's tags for RepoTags (--no-tags skips that)")
+            && err.contains("500"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     // Listing is what was asked: a one-line failure, exit 3.
     let err = fails_with(
         lade().args(["list-tags", INSECURE, &format!("docker://{proxy}/{repo}")]),

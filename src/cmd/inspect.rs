@@ -100,7 +100,12 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
                 ));
                 None
             }
-            Err(e) => return Err(e.context(&a.image)),
+            Err(e) => {
+                return Err(e.context(format!(
+                    "{}: listing its repository's tags for RepoTags (--no-tags skips that)",
+                    a.image
+                )))
+            }
         }
     } else {
         Some(Vec::new())

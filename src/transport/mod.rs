@@ -93,9 +93,9 @@ pub trait ImageReference: Send + Sync + fmt::Display {
 
     /// Delete the image.
     fn delete(&self, _opts: &TransportOptions) -> Result<()> {
+        // (the caller says which image)
         Err(Error::new(format!(
-            "{}: the {} transport cannot delete images",
-            self,
+            "the {} transport cannot delete images",
             self.transport()
         )))
     }

@@ -406,9 +406,8 @@ impl ImageReference for OciRef {
         let layout = self.open(opts, false)?;
         match &self.name {
             Some(n) => layout.remove_ref(n),
-            None => Err(Error::new(format!(
-                "{self}: name the image to delete as oci:PATH:REF"
-            ))),
+            // (the caller says which image)
+            None => Err(Error::new("name the image to delete as oci:PATH:REF")),
         }
     }
 
