@@ -116,7 +116,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l override-os -d 'For m
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l all-images -d 'Copy every image the source holds (multi-image archives and layouts), each under its own name'
-complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
+complete -c lade -n "__fish_lade_using_subcommand copy" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci: or oci-archive:, kept as it is with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-force-compress-format -d 'skopeo\'s: every layer in --dest-compress-format\'s algorithm, no blob compressed otherwise reused (what lade does with --dest-compress-format alone)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-compress -d 'skopeo\'s: compress every layer (gzip, or --dest-compress-format\'s)'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-decompress -d 'skopeo\'s: write every layer uncompressed (--dest-compress-format none)'
@@ -186,7 +186,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l scoped -d 'With --des
 complete -c lade -n "__fish_lade_using_subcommand sync" -s n -l dry-run -d 'Show what would be copied; copy nothing'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s k -l keep-going -d 'Go on after a failed image; report every failure at the end'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l remove-signatures -d 'skopeo\'s: copy no signatures (nor referrers): --with-referrers=false'
-complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
+complete -c lade -n "__fish_lade_using_subcommand sync" -s a -l all -d 'For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci: or oci-archive:, kept as it is with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l preserve-digests -d 'Fail an image whose manifest digest would change (a --format or --platform that rewrites it; sync never recompresses); Docker v2s2 images go into oci: as they are, not converted to OCI'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print nothing but errors (--progress=json, if given, still writes its events)'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'

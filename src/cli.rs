@@ -944,7 +944,7 @@ pub enum MultiArchArg {
 /// What to copy from a multi-platform index.
 #[derive(Debug, Args)]
 pub struct MultiArchArgs {
-    /// For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci:, an error with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)
+    /// For a multi-platform index: copy the index and every image, keeping its digest unless something is converted (a Docker list into oci: or oci-archive:, kept as it is with --preserve-digests; copy gzips uncompressed layers for a registry unless --preserve-digests, sync never does)
     #[arg(short = 'a', long, conflicts_with_all = ["multi_arch", "platforms"])]
     pub all: bool,
     /// For a multi-platform index: what to copy [default: system for copy,
@@ -1555,10 +1555,30 @@ pub struct UnpackArgs {
 pub fn misplaced_option(args: &[std::ffi::OsString]) -> Option<String> {
     use clap::CommandFactory;
     let top = Cli::command();
-    let at = args.iter().position(|a| {
-        a.to_str()
-            .is_some_and(|a| top.get_subcommands().any(|c| c.get_name() == a))
-    })?;
+    // The command's name: the first word that is no option nor a global
+    // option's value (`--tmpdir inspect copy …` is a copy).
+    let mut at = None;
+    let mut words = args.iter().enumerate();
+    while let Some((i, a)) = words.next() {
+        let a = a.to_str()?;
+        match a.strip_prefix("--") {
+            Some(long) if !long.contains('=') => {
+                let takes = top
+                    .get_arguments()
+                    .any(|x| x.get_long() == Some(long) && x.get_action().takes_values());
+                if takes {
+                    words.next();
+                }
+            }
+            Some(_) => {}
+            None if a.starts_with('-') => {}
+            None => {
+                at = Some(i);
+                break;
+            }
+        }
+    }
+    let at = at?;
     let sub = top.find_subcommand(args[at].to_str()?)?;
     args[..at].iter().find_map(|a| {
         let long = a.to_str()?.strip_prefix("--")?.split('=').next()?;

@@ -342,36 +342,51 @@ pub const TMP_PREFIX: &str = ".lade-tmp-";
 /// the process is interrupted first, by [`remove_temps_on_signals`].
 /// Locked (flock) while open: gc leaves a temp file alone that a write
 /// still has, whatever its age (see `Layout::gc`). gc removes one only
-/// while it holds its lock ([`unused_temp`]): this waits for that lock
-/// and, should gc have removed the file before it was locked, makes
-/// another.
+/// while it holds its lock ([`unused_temp`]): this waits a moment for
+/// that lock and, should gc have removed the file before it was locked
+/// (or still hold it: a gc stopped there), makes another.
 pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
     use std::os::unix::fs::MetadataExt;
-    let mut tries = 0;
-    loop {
+    for _ in 0..8 {
         let tmp = tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))?;
-        // (where there are no locks, the grace period alone guards it)
-        if tmp.as_file().lock().is_err() {
-            return Ok(tmp);
+        let mut locked = false;
+        for _ in 0..200 {
+            match tmp.as_file().try_lock() {
+                Ok(()) => {
+                    locked = true;
+                    break;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    std::thread::sleep(std::time::Duration::from_millis(1))
+                }
+                // (where there are no locks, the grace period alone guards it)
+                Err(_) => return Ok(tmp),
+            }
         }
         let m = tmp.as_file().metadata()?;
         let there = std::fs::symlink_metadata(tmp.path());
-        tries += 1;
-        if tries >= 8 || there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
+        if locked && there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
             return Ok(tmp);
         }
     }
+    Err(io::Error::other(
+        "no temp file could be kept from a gc removing them (is one stopped?)",
+    ))
 }
 
-/// The temp file at `path`, locked, if no write has it open (none holds
-/// [`temp_file_in`]'s lock): a caller that removes it while holding the
-/// returned file removes no file a write is about to use.
-pub fn unused_temp(path: &Path) -> Option<File> {
-    let f = File::open(path).ok()?;
+/// Some if no write has the temp file at `path` open (none holds
+/// [`temp_file_in`]'s lock): with the file, locked, so that a caller
+/// removing it while holding that removes no file a write is about to
+/// use. A file that cannot be opened (another user's, 0600) or locked
+/// (no locks there) is left to the grace period alone: Some(None).
+pub fn unused_temp(path: &Path) -> Option<Option<File>> {
+    let Ok(f) = File::open(path) else {
+        return Some(None);
+    };
     match f.try_lock() {
         Err(std::fs::TryLockError::WouldBlock) => None,
-        // (where there are no locks, the grace period alone guards it)
-        _ => Some(f),
+        Ok(()) => Some(Some(f)),
+        Err(_) => Some(None),
     }
 }
 
@@ -453,20 +468,28 @@ fn trees() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
     TREES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// `dir` and its parents that are not there (no directory there),
+/// outermost first.
+pub fn missing_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut missing: Vec<std::path::PathBuf> = dir
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| !p.is_dir())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    missing
+}
+
 /// Make directory `dir` and its missing parents, one by one; the ones
 /// this call made, outermost first (`dir` last, if made here: a directory
 /// made meanwhile by another process is not counted). What it made goes
 /// again if it fails.
 pub fn make_dirs(dir: &Path) -> io::Result<Vec<std::path::PathBuf>> {
-    let missing: Vec<&Path> = dir
-        .ancestors()
-        .filter(|p| !p.as_os_str().is_empty())
-        .take_while(|p| !p.is_dir())
-        .collect();
     let mut made = Vec::new();
-    for p in missing.into_iter().rev() {
-        match std::fs::create_dir(p) {
-            Ok(()) => made.push(p.to_path_buf()),
+    for p in missing_dirs(dir) {
+        match std::fs::create_dir(&p) {
+            Ok(()) => made.push(p),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && p.is_dir() => {}
             Err(e) => {
                 for m in made.iter().rev() {
@@ -1002,7 +1025,7 @@ mod tests {
                         if !e.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
                             continue;
                         }
-                        if let Some(_locked) = unused_temp(&e.path()) {
+                        if let Some(Some(_locked)) = unused_temp(&e.path()) {
                             if std::fs::remove_file(e.path()).is_ok() {
                                 removed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             }

@@ -370,6 +370,13 @@ fn bad_names_list_the_transports() {
             "{e}"
         );
     }
+    // A path is not taken for one.
+    let t = tempdir();
+    fs::create_dir(t.path().join("my.images")).unwrap();
+    for name in ["./out/image.tar", "../layout:latest", "my.images/app.tar"] {
+        let e = fails_with(lade().current_dir(t.path()).args(["inspect", name]), 3);
+        assert!(!e.contains("did you mean"), "{e}");
+    }
     // A command's option before the command's name (skopeo takes
     // --tls-verify there): said where it goes.
     let e = fails_with(
@@ -380,6 +387,19 @@ fn bad_names_list_the_transports() {
         e.starts_with("error: --tls-verify is an option of 'lade inspect': give it after"),
         "{e}"
     );
+    // (a global option's value is no command's name)
+    let e = fails_with(
+        lade().args([
+            "--tls-verify=false",
+            "--tmpdir",
+            "inspect",
+            "copy",
+            "dir:a",
+            "dir:b",
+        ]),
+        2,
+    );
+    assert!(!e.contains("'lade inspect'"), "{e}");
 }
 
 /// A --digestfile that cannot be written is refused before anything is

@@ -284,6 +284,24 @@ fn all_into_layout_keeps_oci_digest_and_converts_docker_lists_unless_kept() {
             let layout = t.path().join("o-kept");
             let index_json = json(&std::fs::read(layout.join("index.json")).unwrap());
             assert_eq!(index_json["manifests"][0]["mediaType"], DOCKER_LIST);
+            // --format oci asks for OCI, not for the Docker type the layout
+            // holds on request: the index alone (its images there) is OCI.
+            let io = format!("oci:{}:io", layout.display());
+            ok(lade().args([
+                "copy",
+                "-q",
+                "--multi-arch",
+                "index-only",
+                "--format",
+                "oci",
+                "--src-tls-verify=false",
+                &src,
+                &io,
+            ]));
+            assert_eq!(
+                json(&ok(lade().args(["inspect", "--raw", &io])))["mediaType"],
+                OCI_INDEX
+            );
             ok(lade()
                 .arg("--store")
                 .arg(&layout)

@@ -1721,7 +1721,8 @@ fn interrupted_writes_leave_no_temp_files() {
 /// A signal while a copy makes its destination layout (index.json
 /// written, oci-layout not yet) takes back what the making added: no
 /// directory is left that is not a layout (fsck, gc and skopeo refused
-/// it), and a directory that was there stays, empty. Once oci-layout is
+/// it), the parents made for it go too, and what was there (a directory,
+/// an empty blobs/sha256 in it) stays. Once oci-layout is
 /// written, the layout stays, whole. (strace holds lade after the Nth
 /// rename, index.json's or oci-layout's, while the test signals it.)
 #[test]
@@ -1734,12 +1735,25 @@ fn a_signal_while_a_layout_is_made_leaves_a_layout_or_nothing() {
         "docker-archive:{}",
         fixture("docker-save/tiny-docker20.tar").display()
     );
-    for (nth, made_before, stays) in [(1, false, false), (1, true, false), (2, false, true)] {
-        let what = format!("rename {nth}, directory there: {made_before}");
+    // (the Nth rename to hold lade after; what is there before; whether
+    // a whole layout stays)
+    for (nth, before, stays) in [
+        (1, "nothing", false),
+        (1, "an empty directory", false),
+        (1, "missing parents", false),
+        (1, "an empty blobs/sha256", false),
+        (2, "nothing", true),
+    ] {
+        let what = format!("rename {nth}, {before} there");
         let t = tempdir();
-        let dst = t.path().join("dst");
-        if made_before {
-            fs::create_dir(&dst).unwrap();
+        let dst = match before {
+            "missing parents" => t.path().join("a/b/dst"),
+            _ => t.path().join("dst"),
+        };
+        match before {
+            "an empty directory" => fs::create_dir(&dst).unwrap(),
+            "an empty blobs/sha256" => fs::create_dir_all(dst.join("blobs/sha256")).unwrap(),
+            _ => {}
         }
         let mut child = Command::new("strace")
             .args([
@@ -1778,23 +1792,59 @@ fn a_signal_while_a_layout_is_made_leaves_a_layout_or_nothing() {
             Some(Signal::TERM.as_raw()),
             "{what}: {status:?}"
         );
-        if stays {
-            ok(store_cmd(&dst).arg("fsck"));
-        } else if made_before {
-            let left: Vec<_> = fs::read_dir(&dst)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
+        // everything under the temp dir, directories too, sorted
+        fn all(dir: &Path, out: &mut Vec<PathBuf>) {
+            for e in fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                out.push(p.clone());
+                if p.is_dir() {
+                    all(&p, out);
+                }
+            }
+        }
+        let left = || -> Vec<String> {
+            let mut v = Vec::new();
+            all(t.path(), &mut v);
+            let mut v: Vec<String> = v
+                .iter()
+                .map(|p| p.strip_prefix(t.path()).unwrap().display().to_string())
                 .collect();
-            assert!(left.is_empty(), "{what}: {left:?}");
-        } else {
-            assert!(
-                !dst.exists(),
-                "{what}: {:?}",
-                fs::read_dir(&dst).map(|d| d.count())
-            );
+            v.sort();
+            v
+        };
+        match before {
+            _ if stays => drop(ok(store_cmd(&dst).arg("fsck"))),
+            "an empty directory" => assert_eq!(left(), ["dst"], "{what}"),
+            "an empty blobs/sha256" => {
+                assert_eq!(left(), ["dst", "dst/blobs", "dst/blobs/sha256"], "{what}")
+            }
+            _ => assert!(left().is_empty(), "{what}: {:?}", left()),
         }
     }
+}
+
+/// logout says what it removed on stdout (as skopeo); a stdout that
+/// cannot be written is a one-line error, not a panic.
+#[test]
+fn logout_says_on_stdout_and_a_full_stdout_is_an_error() {
+    let t = tempdir();
+    let auth = t.path().join("auth.json");
+    let write = || fs::write(&auth, br#"{"auths":{"r.example:5000":{"auth":"YTpi"}}}"#).unwrap();
+    write();
+    let out = ok_str(lade().args(["logout", "--all", "--authfile"]).arg(&auth));
+    assert_eq!(out, "Removed login credentials for all registries");
+    write();
+    let full = fs::File::create("/dev/full").unwrap();
+    let o = run(lade()
+        .args(["logout", "r.example:5000", "--authfile"])
+        .arg(&auth)
+        .stdout(full));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(
+        err,
+        "lade: error: writing to standard output: No space left on device\n"
+    );
 }
 
 #[test]
@@ -2242,6 +2292,38 @@ fn gc_says_the_stale_temp_files_it_removes() {
         err.contains("removed 0 blobs and 1 stale temp file"),
         "{err}"
     );
+    assert!(!stale.exists());
+    // One gc cannot open (another user's, 0600) is left to the grace
+    // period, as where there are no locks: removed all the same.
+    if !common::require_tool("setpriv") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let open = |p: &Path, mode| fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    // (in /tmp: the test run's own temp dir is its user's alone)
+    let shared = tempfile::Builder::new()
+        .prefix("lade-gc-test")
+        .tempdir_in("/tmp")
+        .unwrap();
+    open(shared.path(), 0o755);
+    let dir = shared.path().join("l");
+    tiny_layout(&dir);
+    let stale = dir.join(".lade-tmp-stale");
+    open(&dir, 0o777);
+    fs::write(&stale, vec![1u8; 1000]).unwrap();
+    open(&stale, 0o600);
+    for sub in ["blobs", "blobs/sha256"] {
+        open(&dir.join(sub), 0o777);
+    }
+    let o = run(Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .arg("--store")
+        .arg(&dir)
+        .args(["gc", "--grace", "0"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("1 stale temp file"), "{err}");
     assert!(!stale.exists());
 }
 

@@ -291,10 +291,9 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     }
     let place = save_login(&opts, &key, &user, &pass)?;
     if a.verbose {
-        println!("Used: {place}");
+        said(format!("Used: {place}"))?;
     }
-    // (on stdout, as skopeo says it)
-    println!("Login Succeeded!");
+    said("Login Succeeded!".into())?;
     Ok(0)
 }
 
@@ -307,7 +306,7 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
     let host = named.as_ref().map(|(_, key)| key.clone());
     let (removed, places) = forget_login(&opts, host.as_deref())?;
     match &host {
-        Some(h) if removed => println!("Removed login credentials for {h}"),
+        Some(h) if removed => said(format!("Removed login credentials for {h}"))?,
         // A negative answer, as the store's lookups give; naming the file
         // the credentials lade still reads come from, when one does
         // (~/.docker/config.json: docker login's, which logout leaves).
@@ -334,9 +333,18 @@ pub fn logout(a: LogoutArgs) -> Result<i32> {
             )));
         }
         // Nothing stored is what --all asks for.
-        None => println!("Removed login credentials for all registries"),
+        None => said("Removed login credentials for all registries".into())?,
     }
     Ok(0)
+}
+
+/// One line on stdout (as skopeo says what login and logout did); a
+/// failed write is an error, a closed pipe a quiet end.
+fn said(line: String) -> Result<()> {
+    let mut out = super::stdout();
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -423,7 +423,11 @@ fn index_out(
             None => return Ok(None),
         }
     }
-    let asked = opts.format.is_some() || opts.preserve_digests;
+    // On-request types: those of the format asked for, or any with
+    // digests kept.
+    let asked = |t: &crate::model::MediaType| {
+        opts.preserve_digests || opts.format.is_some_and(|f| plan::Format::of(t) == Some(f))
+    };
     let out = index::assemble(top, &index, &sel, written, &props.types_for(asked))?;
     if opts.preserve_digests && out.digest != top.digest {
         return Err(Error::new(format!(

@@ -170,14 +170,20 @@ impl Layout {
             return Ok(Made::Nothing);
         }
         let ctx = || self.root.display().to_string();
-        // What making the layout adds goes again if a signal ends the
-        // process before oci-layout is written (see `init`): no directory
-        // is left that is not a layout, or not there before.
+        // What making the layout adds (directories and files that were
+        // not there) goes again if a signal ends the process before
+        // oci-layout is written (see `init`): no directory is left that is
+        // not a layout, and nothing that was there goes.
+        let track = |paths: Vec<PathBuf>, adding: &mut Vec<PathBuf>| {
+            for p in paths {
+                crate::fsutil::track_added(&p);
+                adding.push(p);
+            }
+        };
         let mut adding = Vec::new();
         let mut made = Made::Layout;
         if !self.root.exists() {
-            adding.push(self.root.clone());
-            crate::fsutil::track_added(&self.root);
+            track(crate::fsutil::missing_dirs(&self.root), &mut adding);
             if let Err(e) = fs::create_dir_all(&self.root) {
                 crate::fsutil::forget_added_paths(&adding);
                 return Err(Error::from(e).context(ctx()));
@@ -187,13 +193,12 @@ impl Layout {
         let _made = self.lock_root(true)?;
         let new = self.is_new();
         if let Ok(true) = new {
-            if !self.shared {
-                adding.extend([self.blobs.clone(), self.blobs.join("sha256")]);
+            let mut more = crate::fsutil::missing_dirs(&self.blobs.join("sha256"));
+            let index = self.root.join(INDEX_FILE);
+            if !index.exists() {
+                more.push(index);
             }
-            adding.push(self.root.join(INDEX_FILE));
-            for p in &adding[usize::from(made == Made::Directory)..] {
-                crate::fsutil::track_added(p);
-            }
+            track(more, &mut adding);
             if let Err(e) = self.init(&adding) {
                 self.uninit(made);
                 crate::fsutil::forget_added_paths(&adding);

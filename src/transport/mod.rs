@@ -408,14 +408,12 @@ impl DestProperties {
         }
     }
 
-    /// The manifest types the destination takes for a copy with `asked`
-    /// (a format or kept digests asked for): [`Self::manifest_types`],
-    /// then [`Self::on_request`] when asked.
-    pub fn types_for(&self, asked: bool) -> Vec<MediaType> {
+    /// The manifest types the destination takes for a copy that asks for
+    /// the types `asked` says yes to: [`Self::manifest_types`], then
+    /// those of [`Self::on_request`].
+    pub fn types_for(&self, asked: impl Fn(&MediaType) -> bool) -> Vec<MediaType> {
         let mut v = self.manifest_types.clone();
-        if asked {
-            v.extend(self.on_request.iter().cloned());
-        }
+        v.extend(self.on_request.iter().filter(|t| asked(t)).cloned());
         v
     }
 
@@ -592,9 +590,14 @@ pub fn transport_of(name: &str) -> Option<&'static str> {
 
 /// Parse `TRANSPORT:DETAILS`.
 pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
-    // A registry's image named without `docker://` (`HOST[:PORT]/REPO`).
+    // A registry's image named without `docker://` (`HOST[:PORT]/REPO`),
+    // not a path (`./x`, `../x`, a directory there).
     let hint = || match name.split_once('/') {
-        Some((host, _)) if host.contains(['.', ':']) || host == "localhost" => {
+        Some((host, _))
+            if (host.contains(['.', ':']) || host == "localhost")
+                && !host.starts_with('.')
+                && !Path::new(host).exists() =>
+        {
             format!(" (did you mean docker://{name}?)")
         }
         _ => String::new(),
