@@ -1555,7 +1555,7 @@ pub struct UnpackArgs {
 pub fn misplaced_option(args: &[std::ffi::OsString]) -> Option<String> {
     use clap::CommandFactory;
     let top = Cli::command();
-    // The command's name: the first word that is no option nor a global
+    // The command's name: the first command's name that is no global
     // option's value (`--tmpdir inspect copy …` is a copy).
     let mut at = None;
     let mut words = args.iter().enumerate();
@@ -1572,23 +1572,39 @@ pub fn misplaced_option(args: &[std::ffi::OsString]) -> Option<String> {
             }
             Some(_) => {}
             None if a.starts_with('-') => {}
-            None => {
+            // (another word: the value of an option given before the
+            // command's name, `--cert-dir DIR`, say)
+            None if top.find_subcommand(a).is_some() => {
                 at = Some(i);
                 break;
             }
+            None => {}
         }
     }
     let at = at?;
     let sub = top.find_subcommand(args[at].to_str()?)?;
     args[..at].iter().find_map(|a| {
         let long = a.to_str()?.strip_prefix("--")?.split('=').next()?;
-        let known = |c: &clap::Command| c.get_arguments().any(|x| x.get_long() == Some(long));
-        (!known(&top) && known(sub)).then(|| {
-            let name = sub.get_name();
-            format!(
-                "error: --{long} is an option of 'lade {name}': give it after the command's name \
-                 (lade {name} --{long} …)\n\nFor more information, try '--help'.\n"
-            )
+        let has = |c: &clap::Command, l: &str| c.get_arguments().any(|x| x.get_long() == Some(l));
+        if has(&top, long) {
+            return None;
+        }
+        let name = sub.get_name();
+        let say = |what: String| format!("error: {what}\n\nFor more information, try '--help'.\n");
+        if has(sub, long) {
+            return Some(say(format!(
+                "--{long} is an option of 'lade {name}': give it after the command's name \
+                 (lade {name} --{long} …)"
+            )));
+        }
+        // copy and sync take registry options per side (skopeo's global
+        // --tls-verify, given before copy, stood for both).
+        let (src, dest) = (format!("src-{long}"), format!("dest-{long}"));
+        (has(sub, &src) && has(sub, &dest)).then(|| {
+            say(format!(
+                "'lade {name}' takes --{src} and --{dest}, after the command's name \
+                 (not --{long} before it)"
+            ))
         })
     })
 }

@@ -387,6 +387,25 @@ fn bad_names_list_the_transports() {
         e.starts_with("error: --tls-verify is an option of 'lade inspect': give it after"),
         "{e}"
     );
+    // copy's are per side
+    let e = fails_with(
+        lade().args(["--tls-verify=false", "copy", "dir:a", "dir:b"]),
+        2,
+    );
+    assert!(
+        e.starts_with(
+            "error: 'lade copy' takes --src-tls-verify and --dest-tls-verify, after the command's name"
+        ),
+        "{e}"
+    );
+    let e = fails_with(
+        lade().args(["--cert-dir", "/d", "copy", "dir:a", "dir:b"]),
+        2,
+    );
+    assert!(
+        e.starts_with("error: 'lade copy' takes --src-cert-dir and --dest-cert-dir"),
+        "{e}"
+    );
     // (a global option's value is no command's name)
     let e = fails_with(
         lade().args([
