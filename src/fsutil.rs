@@ -346,7 +346,6 @@ pub const TMP_PREFIX: &str = ".lade-tmp-";
 /// that lock and, should gc have removed the file before it was locked
 /// (or still hold it: a gc stopped there), makes another.
 pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
-    use std::os::unix::fs::MetadataExt;
     for _ in 0..8 {
         let tmp = tracked(|| tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(dir))?;
         let mut locked = false;
@@ -363,15 +362,19 @@ pub fn temp_file_in(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
                 Err(_) => return Ok(tmp),
             }
         }
-        let m = tmp.as_file().metadata()?;
-        let there = std::fs::symlink_metadata(tmp.path());
-        if locked && there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
+        if locked && still_there(tmp.path(), tmp.as_file())? {
             return Ok(tmp);
         }
     }
     Err(io::Error::other(
         "no temp file could be kept from a gc removing them (is one stopped?)",
     ))
+}
+
+/// Is `path` still the open file `f` (not removed, nor replaced)?
+fn still_there(path: &Path, f: &File) -> io::Result<bool> {
+    let m = f.metadata()?;
+    Ok(std::fs::symlink_metadata(path).is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())))
 }
 
 /// Some if no write has the temp file at `path` open (none holds
@@ -434,10 +437,7 @@ pub fn track_added(path: &Path) {
 /// meanwhile waits for both, so it never removes half of a committed
 /// write.
 pub fn commit_added<T>(dir: &Path, commit: impl FnOnce() -> Result<T>) -> Result<T> {
-    let mut a = added();
-    let r = commit()?;
-    a.retain(|p| !p.starts_with(dir));
-    Ok(r)
+    commit_forgetting(|p| p.starts_with(dir), commit)
 }
 
 /// As [`commit_added`], forgetting `paths` alone once `commit` succeeds.
@@ -445,9 +445,18 @@ pub fn commit_added_paths<T>(
     paths: &[std::path::PathBuf],
     commit: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
+    commit_forgetting(|p| paths.iter().any(|x| x == p), commit)
+}
+
+/// Run `commit` under the list's lock and, if it succeeds, forget what
+/// `forget` picks.
+fn commit_forgetting<T>(
+    forget: impl Fn(&Path) -> bool,
+    commit: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     let mut a = added();
     let r = commit()?;
-    a.retain(|p| !paths.contains(p));
+    a.retain(|p| !forget(p));
     Ok(r)
 }
 
@@ -864,13 +873,11 @@ pub fn link_verified(
         Err(e) => return Err(Error::from(e).context(format!("blob {digest}"))),
     };
     let _ = f.lock();
+    if !still_there(tmp.path(), &f)? {
+        return Ok(None);
+    }
     {
-        use std::os::unix::fs::MetadataExt;
         let m = f.metadata()?;
-        let there = std::fs::symlink_metadata(tmp.path());
-        if !there.is_ok_and(|t| (t.dev(), t.ino()) == (m.dev(), m.ino())) {
-            return Ok(None);
-        }
         // Readable by all, as the files lade writes are (0644): a private
         // blob (0600, as umoci writes them) is copied, not shared with
         // its mode into a tree meant for others.

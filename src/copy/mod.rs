@@ -423,12 +423,9 @@ fn index_out(
             None => return Ok(None),
         }
     }
-    // On-request types: those of the format asked for, or any with
-    // digests kept.
-    let asked = |t: &crate::model::MediaType| {
-        opts.preserve_digests || opts.format.is_some_and(|f| plan::Format::of(t) == Some(f))
-    };
-    let out = index::assemble(top, &index, &sel, written, &props.types_for(asked))?;
+    let wants = wants(opts);
+    let types = props.types_for(|t| wants.asks_for(t));
+    let out = index::assemble(top, &index, &sel, written, &types)?;
     if opts.preserve_digests && out.digest != top.digest {
         return Err(Error::new(format!(
             "--preserve-digests: the index would be rewritten ({} instead of {})",

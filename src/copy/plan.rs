@@ -75,6 +75,15 @@ pub struct Wants {
     pub preserve_digests: bool,
 }
 
+impl Wants {
+    /// Does the copy ask for manifests of type `t` (a destination holds
+    /// its `on_request` types only then)? With digests kept, any type the
+    /// image has; else those of the format named.
+    pub fn asks_for(&self, t: &MediaType) -> bool {
+        self.preserve_digests || self.format.is_some_and(|f| Format::of(t) == Some(f))
+    }
+}
+
 /// Decide format and per-layer actions for copying manifest `m` of type
 /// `src_type` to a destination with `props`.
 pub fn plan(
@@ -95,7 +104,13 @@ pub fn plan(
     };
     let accepted = formats(&props.manifest_types);
     // Held when asked for: a format named, or the image's own kept.
-    let on_request = formats(&props.on_request);
+    let asked: Vec<MediaType> = props
+        .on_request
+        .iter()
+        .filter(|t| wants.asks_for(t))
+        .cloned()
+        .collect();
+    let on_request = formats(&asked);
     let format = match wants.format {
         Some(f) if accepted.contains(&f) || on_request.contains(&f) => f,
         Some(f) => {
@@ -105,7 +120,7 @@ pub fn plan(
             )))
         }
         None if accepted.contains(&src_format) => src_format,
-        None if wants.preserve_digests && on_request.contains(&src_format) => src_format,
+        None if on_request.contains(&src_format) => src_format,
         None => *accepted
             .first()
             .ok_or_else(|| Error::new("the destination accepts no image manifests"))?,

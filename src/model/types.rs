@@ -93,6 +93,21 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// The platform an image's OS, architecture and variant name, as a
+    /// config or the Docker Engine gives them: None without OS or
+    /// architecture; an empty variant is none.
+    pub fn of(os: &str, architecture: &str, variant: Option<&str>) -> Option<Platform> {
+        if os.is_empty() || architecture.is_empty() {
+            return None;
+        }
+        Some(Platform {
+            os: os.to_string(),
+            architecture: architecture.to_string(),
+            variant: variant.filter(|v| !v.is_empty()).map(str::to_string),
+            ..Default::default()
+        })
+    }
+
     /// The platform of the running machine, in Go's GOOS/GOARCH terms.
     pub fn current() -> Platform {
         let arch = match std::env::consts::ARCH {
@@ -355,15 +370,7 @@ impl ImageConfig {
     /// The platform the config names; None when it names no OS and
     /// architecture (an artifact's).
     pub fn platform(&self) -> Option<Platform> {
-        if self.os.is_empty() || self.architecture.is_empty() {
-            return None;
-        }
-        Some(Platform {
-            os: self.os.clone(),
-            architecture: self.architecture.clone(),
-            variant: self.variant.clone().filter(|v| !v.is_empty()),
-            ..Default::default()
-        })
+        Platform::of(&self.os, &self.architecture, self.variant.as_deref())
     }
 }
 

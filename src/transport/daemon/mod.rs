@@ -209,12 +209,7 @@ impl DaemonSource {
             name,
             config_digest,
             diff_ids: info.root_fs.layers,
-            platform: (!info.os.is_empty() && !info.architecture.is_empty()).then(|| Platform {
-                os: info.os,
-                architecture: info.architecture,
-                variant: info.variant.filter(|v| !v.is_empty()),
-                ..Default::default()
-            }),
+            platform: Platform::of(&info.os, &info.architecture, info.variant.as_deref()),
             measured: Mutex::new(None),
         })
     }
