@@ -313,7 +313,7 @@ _lade() {
     esac
     case "${cmd}" in
         lade)
-            opts="-h -V --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help --version copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help"
+            opts="-v -h --version --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_lade_global_optspecs
-    string join \n store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries-d= require-signed tls-details= user-agent-prefix= override-os= override-arch= override-variant= h/help V/version
+    string join \n v/version store= command-timeout= tmpdir= debug registries-conf= insecure-policy policy= registries-d= require-signed tls-details= user-agent-prefix= override-os= override-arch= override-variant= h/help
 end
 
 function __fish_lade_needs_command
@@ -36,11 +36,11 @@ complete -c lade -n "__fish_lade_needs_command" -l user-agent-prefix -d 'Send re
 complete -c lade -n "__fish_lade_needs_command" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
+complete -c lade -n "__fish_lade_needs_command" -s v -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_needs_command" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c lade -n "__fish_lade_needs_command" -s V -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
 complete -c lade -n "__fish_lade_needs_command" -f -a "sync" -d 'Copy every tag of a repository (or every image of a layout) into another'
 complete -c lade -n "__fish_lade_needs_command" -f -a "inspect" -d 'Show an image\'s metadata as JSON, or its raw manifest or config'

@@ -70,6 +70,7 @@ EXIT STATUS
 #[command(
     name = "lade",
     version,
+    disable_version_flag = true,
     about = "Move, inspect and store container images",
     long_about = "lade moves and inspects container images and keeps its own \
                   content-addressed store in the OCI image-layout format. \
@@ -79,6 +80,9 @@ EXIT STATUS
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Print version
+    #[arg(short = 'v', short_alias = 'V', long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]

@@ -614,6 +614,28 @@ fn help_of_help() {
     }
 }
 
+/// `-v` prints the version, as skopeo's does (and `-V`, clap's, still
+/// does); a command's own `-v` (login's --verbose) stays the command's.
+#[test]
+fn dash_v_is_the_version() {
+    let lade = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lade"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let want = format!("lade {}\n", env!("CARGO_PKG_VERSION"));
+    for flag in ["-v", "-V", "--version"] {
+        let out = lade(&[flag]);
+        assert!(out.status.success(), "{flag}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{flag}");
+    }
+    let out = lade(&["login", "-v"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<REGISTRY>"), "{err}");
+}
+
 /// zsh and fish complete the transports where an image name of copy,
 /// sync, inspect, list-tags or delete begins, and no space follows one;
 /// a command taking no image name is not offered them. (Run in an empty
