@@ -426,7 +426,10 @@ root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).
 Runs of zeros in files (old GNU sparse entries included) are written as holes;
-GNU sparse files in PAX form (tar --sparse --format=posix) are refused.
+a layer whose sparse entries declare more than 64 GiB of holes in all (read as
+zeros, so an exabyte declared in a few bytes would take years) is refused, and
+so are GNU sparse files in PAX form (tar --sparse --format=posix). A file
+written through a symlink the layer made counts as the layer's where it lands.
 Times are the entries'; a directory the layer adds to or removes from without
 naming it keeps the time lower layers left on it.
 Entry types lade does not know are skipped and counted (the first few named).

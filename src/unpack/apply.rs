@@ -69,6 +69,10 @@ pub struct ApplyStats {
     pub unknown_examples: Vec<String>,
 }
 
+/// The most bytes of holes the GNU sparse entries of one layer may have
+/// (read as zeros at about 10-20 GB/s: a few seconds).
+pub const SPARSE_HOLES_MAX: u64 = 64 << 30;
+
 /// How many skipped entries [`ApplyStats`] names; the rest are counted.
 pub const UNKNOWN_EXAMPLES: usize = 10;
 
@@ -108,6 +112,17 @@ impl Deferred {
     /// The node of the directory `comps` (not the root), made with its
     /// parents if new. A parent is always made before its children.
     fn node(&mut self, hasher: &RandomState, comps: &[&[u8]]) -> Result<usize> {
+        self.chain(hasher, comps, |_| ())
+    }
+
+    /// [`Deferred::node`], calling `each` with the node of every directory
+    /// on the way (`comps[..1]`, `comps[..2]`, …) in one pass.
+    fn chain(
+        &mut self,
+        hasher: &RandomState,
+        comps: &[&[u8]],
+        mut each: impl FnMut(u32),
+    ) -> Result<usize> {
         let mut at = NO_PARENT;
         for c in comps {
             let k = hasher.hash_one((at, *c));
@@ -135,6 +150,7 @@ impl Deferred {
                     i
                 }
             };
+            each(at);
         }
         Ok(at as usize)
     }
@@ -165,6 +181,8 @@ struct Applier<'a> {
     deferred: Deferred,
     /// The root's mode, set at the end (rootless: widened meanwhile).
     root_mode: Option<u32>,
+    /// Bytes of holes of the GNU sparse entries so far.
+    sparse_holes: u64,
     buf: Vec<u8>,
 }
 
@@ -179,6 +197,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         hasher: RandomState::new(),
         deferred: Deferred::default(),
         root_mode: None,
+        sparse_holes: 0,
         buf: vec![0; 256 << 10],
     };
     let mut ar = tar::Archive::new(r);
@@ -237,8 +256,11 @@ impl Applier<'_> {
     /// instead. Best effort: one that cannot be opened keeps no time. The
     /// root's time is not kept.
     fn keep_time(&mut self, comps: &[&[u8]]) -> Result<()> {
+        let mut chain = Vec::with_capacity(comps.len());
+        self.deferred
+            .chain(&self.hasher, comps, |i| chain.push(i as usize))?;
         for n in (1..=comps.len()).rev() {
-            let i = self.deferred.node(&self.hasher, &comps[..n])?;
+            let i = chain[n - 1];
             if std::mem::replace(&mut self.deferred.nodes[i].kept, true) {
                 return Ok(());
             }
@@ -310,6 +332,52 @@ impl Applier<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A GNU sparse entry's holes are read as zeros (the tar reader
+    /// gives no map of them): a few header bytes can declare an exabyte.
+    /// The holes of one layer may add up to [`SPARSE_HOLES_MAX`] (seconds
+    /// of reading); past that the layer is refused.
+    fn sparse_budget<R: Read>(&mut self, e: &tar::Entry<R>) -> Result<()> {
+        let h = e.header();
+        let holes = h.size()?.saturating_sub(h.entry_size()?);
+        self.sparse_holes = self.sparse_holes.saturating_add(holes);
+        if self.sparse_holes > SPARSE_HOLES_MAX {
+            return Err(Error::new(format!(
+                "a sparse file of {} bytes ({} stored): the holes of the layer's sparse files \
+                 add up to more than {} GiB, which lade refuses",
+                h.size()?,
+                h.entry_size()?,
+                SPARSE_HOLES_MAX >> 30
+            )));
+        }
+        Ok(())
+    }
+
+    /// The name from the root of the directory the last [`Self::dir`]
+    /// resolved for `parent`: where a symlink on the way led, else
+    /// `parent` itself.
+    fn real_parent(&self, parent: &[&[u8]]) -> Vec<u8> {
+        match self.root.real_names() {
+            Some(names) => names.join(&b'/'),
+            None => join(parent),
+        }
+    }
+
+    /// An entry named through a symlink (`link/file`, the link leading to
+    /// `dir`) lands elsewhere: record `dir/file` too as this layer's, so
+    /// that a marker for `dir` keeps it. Call after resolving its parent.
+    fn created_through_link(&mut self, leaf: &[u8]) {
+        let Some(names) = self.root.real_names() else {
+            return;
+        };
+        let mut full = names.join(&b'/');
+        if !full.is_empty() {
+            full.push(b'/');
+        }
+        full.extend_from_slice(leaf);
+        self.created.insert(self.key(&full));
+        self.mark_holders(&full);
     }
 
     /// Record that the directories above `full` hold something this layer
@@ -403,19 +471,24 @@ impl Applier<'_> {
             return self.dir_meta(&root, c".".to_bytes(), &meta, b".");
         };
         let leaf: &[u8] = leaf;
-        self.keep_time(parent)?;
+        // (The time of the directory an entry changes is kept first; an
+        // entry that changes nothing, a whiteout under a directory that
+        // is not there, say, keeps none, so the bookkeeping grows with
+        // the directories on disk, not with the stream.)
         match classify(leaf)? {
             Leaf::AufsMeta => return Ok(()),
             Leaf::Whiteout(victim) => {
                 self.stats.whiteouts += 1;
-                let Some(dir) = self.dir(parent, false)? else {
+                if self.dir(parent, false)?.is_none() {
                     return Ok(());
-                };
+                }
+                self.keep_time(parent)?;
+                let dir = self.dir(parent, false)?.expect("there");
                 // It hides what lower layers put there (the OCI image
                 // spec): a name this layer made stays, wherever the marker
                 // comes; in a directory this layer put names into, the
                 // rest goes, as under an opaque marker.
-                let mut path = join(parent);
+                let mut path = self.real_parent(parent);
                 if !path.is_empty() {
                     path.push(b'/');
                 }
@@ -463,9 +536,10 @@ impl Applier<'_> {
             }
             Leaf::Opaque => {
                 self.stats.whiteouts += 1;
+                self.keep_time(parent)?;
                 let dir = self.dir(parent, true)?.expect("created");
                 let fd = rustix::io::fcntl_dupfd_cloexec(self.root.fd(&dir), 0).map_err(errno)?;
-                let mut prefix = join(parent);
+                let mut prefix = self.real_parent(parent);
                 if self.clear_lower(fd.as_fd(), &mut prefix, 0)? {
                     self.root.invalidate();
                 }
@@ -500,6 +574,7 @@ impl Applier<'_> {
             }
             return Ok(());
         }
+        self.keep_time(parent)?;
         let k = self.key(&full);
         self.created.insert(k);
         self.mark_holders(&full);
@@ -508,8 +583,12 @@ impl Applier<'_> {
         }
         let meta = self.meta(e)?;
         let dir = self.dir(parent, true)?.expect("created");
+        self.created_through_link(leaf);
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                if kind == EntryType::GNUSparse {
+                    self.sparse_budget(e)?;
+                }
                 self.regular(e, &dir, leaf, &meta, kind == EntryType::GNUSparse)
             }
             EntryType::Directory => {
@@ -853,6 +932,7 @@ impl Applier<'_> {
             )));
         }
         let dir = self.dir(parent, true)?.expect("created");
+        self.created_through_link(leaf);
         let pfd = self.root.fd(&dir);
         if let Ok(st) = rustix::fs::statat(pfd, leaf, AtFlags::SYMLINK_NOFOLLOW) {
             if st.st_dev == tst.st_dev && st.st_ino == tst.st_ino {

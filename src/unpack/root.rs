@@ -49,6 +49,9 @@ pub struct Root {
     /// Set when a directory was removed; the cache is dropped at the next
     /// resolution (not at once, so a [`DirFd::Cached`] in use stays valid).
     stale: bool,
+    /// Where the last [`Root::dir`] that went through a symlink led: the
+    /// names from the root (None when the last one met no symlink).
+    real: Option<Vec<Vec<u8>>>,
 }
 
 impl Root {
@@ -65,6 +68,7 @@ impl Root {
             root,
             cache: Vec::new(),
             stale: false,
+            real: None,
         })
     }
 
@@ -90,6 +94,7 @@ impl Root {
     /// is None. A component that exists but is not a directory (nor a
     /// symlink to one) is an error.
     pub fn dir(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        self.real = None;
         if self.stale {
             self.cache.clear();
             self.stale = false;
@@ -117,11 +122,11 @@ impl Root {
                     }
                     match rustix::fs::openat(cur, c, DIR_FLAGS, Mode::empty()) {
                         Ok(fd) => fd,
-                        Err(_) => return self.slow(i, comps, create),
+                        Err(_) => return self.slow_noted(i, comps, create),
                     }
                 }
                 // A symlink, or not a directory: the careful walk decides.
-                Err(Errno::NOTDIR) | Err(Errno::LOOP) => return self.slow(i, comps, create),
+                Err(Errno::NOTDIR) | Err(Errno::LOOP) => return self.slow_noted(i, comps, create),
                 Err(e) => return Err(io_err(e, comps, i)),
             };
             self.cache.push((c.to_vec(), fd));
@@ -195,9 +200,28 @@ impl Root {
         Ok(None)
     }
 
+    /// The names from the root of the directory the last [`Root::dir`]
+    /// resolved, when a symlink led there (None: the names it was given).
+    pub fn real_names(&self) -> Option<&[Vec<u8>]> {
+        self.real.as_deref()
+    }
+
+    /// [`Root::slow`], noting where it led ([`Root::real_names`]).
+    fn slow_noted(&mut self, start: usize, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        let (dir, names) = self.slow(start, comps, create)?;
+        self.real = dir.is_some().then_some(names);
+        Ok(dir)
+    }
+
     /// The walk that follows symlinks, inside the root, from component
-    /// `start` on (the ones before are `cache[..start]`).
-    fn slow(&self, start: usize, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+    /// `start` on (the ones before are `cache[..start]`); with the
+    /// directory, its names from the root.
+    fn slow(
+        &self,
+        start: usize,
+        comps: &[&[u8]],
+        create: bool,
+    ) -> Result<(Option<DirFd>, Vec<Vec<u8>>)> {
         enum Fd<'a> {
             B(BorrowedFd<'a>),
             O(OwnedFd),
@@ -213,6 +237,7 @@ impl Root {
         let mut stack: Vec<Fd> = Vec::with_capacity(start + 8);
         stack.push(Fd::B(self.root.as_fd()));
         stack.extend(self.cache[..start].iter().map(|(_, fd)| Fd::B(fd.as_fd())));
+        let mut names: Vec<Vec<u8>> = comps[..start].iter().map(|c| c.to_vec()).collect();
         let mut queue: VecDeque<Vec<u8>> = comps[start..].iter().map(|c| c.to_vec()).collect();
         let mut links = 0;
         let whole = || show(&super::path::join(comps));
@@ -222,6 +247,7 @@ impl Root {
                 b".." => {
                     if stack.len() > 1 {
                         stack.pop();
+                        names.pop();
                     }
                     continue;
                 }
@@ -234,7 +260,7 @@ impl Root {
                 Err(e) => return Err(Error::from(io::Error::from(e)).context(whole())),
             };
             let fd = match st.map(|s| FileType::from_raw_mode(s.st_mode)) {
-                None if !create => return Ok(None),
+                None if !create => return Ok((None, names)),
                 None => {
                     match rustix::fs::mkdirat(cur, c.as_slice(), Mode::from_raw_mode(0o755)) {
                         Ok(()) | Err(Errno::EXIST) => {}
@@ -260,6 +286,7 @@ impl Root {
                     let target = target.into_bytes();
                     if target.first() == Some(&b'/') {
                         stack.truncate(1);
+                        names.clear();
                     }
                     for t in target.split(|&b| b == b'/').rev() {
                         queue.push_front(t.to_vec());
@@ -278,6 +305,7 @@ impl Root {
                 }
             };
             stack.push(Fd::O(fd));
+            names.push(c);
             if stack.len() > MAX_DEPTH + 1 {
                 return Err(Error::new(format!("{}: too deep", whole())));
             }
@@ -287,7 +315,7 @@ impl Root {
             Fd::B(b) => rustix::io::fcntl_dupfd_cloexec(b, 0)
                 .map_err(|e| Error::from(io::Error::from(e)))?,
         };
-        Ok(Some(DirFd::Owned(top)))
+        Ok((Some(DirFd::Owned(top)), names))
     }
 }
 
