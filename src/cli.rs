@@ -563,8 +563,10 @@ SIGNATURES AND REFERRERS
   destinations can hold them (others: an error). An image
   whose manifest digest changes (format conversion) has none to copy. An
   attachment that does not read (a tag or referrer that is no manifest, or
-  names a blob by no digest) is left out with a warning; one the source cannot
-  give (a registry that cannot be reached) fails the copy.
+  names a blob by no digest), and a listed referrer whose own subject is not the
+  image, are left out with a warning; one the source cannot give (a registry
+  that cannot be reached) fails the copy. A referrer is described (media type,
+  artifact type, annotations) by its own manifest, not by the listing.
 
 OUTPUT
   On a terminal (TERM set, not dumb), a progress bar per blob with bytes and

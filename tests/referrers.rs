@@ -1371,3 +1371,97 @@ fn a_new_referrer_into_a_layout_is_said_copied() {
     assert!(refs.contains(r2["digest"].as_str().unwrap()), "{refs}");
     assert!(sync().contains("0 copied, 1 unchanged"));
 }
+
+/// A listing is the registry's word, a referrer's subject is its own: a
+/// manifest listed for the image whose subject is another image, and the
+/// image listed as its own referrer, are left out with a warning (they
+/// once arrived as the image's signatures); what is kept is described by
+/// its own bytes (the artifact type the listing gives is not taken).
+#[test]
+fn a_listed_manifest_that_is_not_the_images_referrer_is_left_out() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let repo = unique("refs/foreign");
+    let s = signed_image(&reg, &repo, &t.path().join("l"));
+    let other = image(&t.path().join("o"), "arm64", "other", false, 4096);
+    write_layout(&t.path().join("o"), &[("other", other.clone())]);
+    push_layout(&reg, &t.path().join("o"), &repo, "other", &other);
+    let other_d = other["digest"].as_str().unwrap().to_string();
+    let other_subject =
+        json!({"mediaType": OCI_MANIFEST, "digest": other_d, "size": other["size"]});
+    let (foreign, foreign_desc) = push_referrer(
+        &reg,
+        &repo,
+        SIG_TYPE,
+        SIG_TYPE,
+        b"not yours",
+        &other_subject,
+    );
+    let mut entries = fallback_entries(&reg, &repo, &s.image);
+    // The SBOM, said to be a signature by the listing.
+    entries[0]["artifactType"] = SIMPLESIGNING.into();
+    entries.push(foreign_desc);
+    let image_size = skopeo_raw(&format!("docker://{reg}/{repo}:v1")).len();
+    entries.push(
+        json!({"mediaType": OCI_MANIFEST, "digest": s.image, "size": image_size,
+                        "artifactType": SIMPLESIGNING}),
+    );
+    push_fallback(&reg, &repo, &s.image, &entries);
+
+    let lay = t.path().join("lay");
+    let out = run(copy_cmd().args([
+        "--with-referrers",
+        &format!("docker://{reg}/{repo}:v1"),
+        &format!("oci:{}:v1", lay.display()),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "referrer {foreign} of {} is left out: its subject is {other_d}, not {}",
+            s.image, s.image
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "referrer {} of {} is left out: it has no subject",
+            s.image, s.image
+        )),
+        "{err}"
+    );
+    // The layout: the image (named once), its cosign tag, the SBOM and
+    // its signature as unnamed entries, nothing else; the SBOM described
+    // as what it is.
+    let index = json(&fs::read(lay.join("index.json")).unwrap());
+    let m = index["manifests"].as_array().unwrap();
+    let digests: Vec<&str> = m.iter().map(|e| e["digest"].as_str().unwrap()).collect();
+    assert_eq!(digests.len(), 4, "{index}");
+    assert_eq!(
+        digests.iter().filter(|d| **d == s.image).count(),
+        1,
+        "{index}"
+    );
+    assert!(!digests.contains(&foreign.as_str()), "{index}");
+    let sbom = m.iter().find(|e| e["digest"] == s.sbom.as_str()).unwrap();
+    assert_eq!(sbom["artifactType"], SPDX, "{index}");
+    assert!(!lay.join("blobs/sha256").join(&foreign[7..]).exists());
+
+    // The same through sync, registry to registry.
+    let mirror = unique("refs/foreign-mirror");
+    let out = run(sync_cmd().args([
+        &format!("docker://{reg}/{repo}"),
+        &format!("docker://{reg}/{mirror}"),
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(&format!("referrer {foreign} of")), "{err}");
+    let e = fallback_entries(&reg, &mirror, &s.image);
+    let listed: Vec<&str> = e.iter().map(|e| e["digest"].as_str().unwrap()).collect();
+    assert_eq!(listed, [s.sbom.as_str()], "{e:?}");
+    let status = registry_status(&reg, "HEAD", &format!("/v2/{mirror}/manifests/{foreign}"));
+    assert_eq!(status, 404);
+}

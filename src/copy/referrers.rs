@@ -310,13 +310,16 @@ impl Walk<'_> {
             let ctx = |e: Error| e.context(format!("referrer {}", d.digest));
             let what = format!("referrer {} of {subject}", d.digest);
             self.spend()?;
-            let raw = match get_listed_manifest(self.src, d) {
-                Ok(raw) => raw,
+            let (raw, d) = match get_listed_manifest(self.src, d)
+                .and_then(|raw| referrer_descriptor(&raw, subject).map(|d| (raw, d)))
+            {
+                Ok(r) => r,
                 Err(e) => {
                     self.left_out(&what, e)?;
                     continue;
                 }
             };
+            let d = &d;
             self.progress.message(&format!(
                 "Copying referrer {} ({})",
                 raw.digest,
@@ -392,6 +395,47 @@ impl Walk<'_> {
         }
         Ok(())
     }
+}
+
+/// The descriptor of a listed referrer, from its own bytes (the media
+/// type, artifact type and annotations a listing gives are the
+/// registry's word): refused unless its `subject` is `subject`, so a
+/// listing cannot attach an unrelated manifest (or the image itself) to
+/// the image. The artifact type is the manifest's, else an image
+/// manifest's config media type, as the referrers API gives it.
+fn referrer_descriptor(raw: &RawManifest, subject: &Digest) -> Result<Descriptor> {
+    let (its_subject, artifact_type, annotations) = if raw.is_index() {
+        let i = raw.index()?;
+        (i.subject, i.artifact_type, i.annotations)
+    } else {
+        let m = raw.manifest()?;
+        let at = m
+            .artifact_type
+            .or_else(|| Some(m.config.media_type.as_str().to_string()));
+        (m.subject, at, m.annotations)
+    };
+    match its_subject {
+        Some(s) if s.digest == *subject => {}
+        Some(s) => {
+            return Err(Error::invalid(format!(
+                "its subject is {}, not {subject}",
+                s.digest
+            )))
+        }
+        None => {
+            return Err(Error::invalid(format!(
+                "it has no subject (listed for {subject})"
+            )))
+        }
+    }
+    let mut d = Descriptor::new(
+        raw.media_type.clone(),
+        raw.digest.clone(),
+        raw.bytes.len() as u64,
+    );
+    d.artifact_type = artifact_type;
+    d.annotations = annotations;
+    Ok(d)
 }
 
 /// An attachment that does not read (what the source holds under its
