@@ -361,7 +361,9 @@ pub enum Command {
         docker-archive {\"Tags\": [...]}.\n\n\
         LIMITS\n  A registry's listing is read page by page (Link headers), up to 1,000,000\n  \
         tags and 131 MB of pages (a million 128-character tags); past that it is\n  \
-        refused (exit 3).\n\n\
+        refused (exit 3). A tag listed twice is listed once; a name that is no\n  \
+        valid tag (a/b, ../x) is left out, with a warning; a listing that is no\n  \
+        JSON object is refused (exit 3).\n\n\
         EXAMPLES\n  lade list-tags docker://registry.example/app\n  \
         lade list-tags --tls-verify=false docker://localhost:5000/app\n  \
         lade list-tags docker-archive:images.tar"

@@ -9,7 +9,7 @@ mod support;
 use std::path::Path;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::*;
 
 /// A layout of `n` tags (`t00`…) sharing one base layer; the last is an index.
@@ -1677,4 +1677,49 @@ fn two_syncs_into_one_repository_at_once_both_succeed() {
             assert_same_digests(&dst, &tags);
         }
     }
+}
+
+/// A tag listing is the registry's word: a tag listed twice (on two
+/// pages) is one image, copied once; names that are no tags (`a/b`,
+/// `../x`, which would go into URLs and paths) are left out, said once;
+/// a listing that is no JSON object (`[]`) is an error, not "no tags".
+#[test]
+fn a_listing_with_a_tag_twice_and_names_that_are_no_tags() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("sync/listed");
+    let tags = many_tags(&t.path().join("src"), 2);
+    for (tag, desc) in &tags {
+        push_layout(&reg, &t.path().join("src"), &repo, tag, desc);
+    }
+    let proxy = support::Counter::start(&reg);
+    proxy.fake_tag_pages(&[
+        r#"{"name":"x","tags":["t00","a/b"]}"#,
+        r#"{"name":"x","tags":["t00","../x","t01"]}"#,
+    ]);
+    let src = format!("docker://{}/{repo}", proxy.addr);
+    let out = run(lade().args(["list-tags", "--tls-verify=false", &src]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(json(&out.stdout)["Tags"], json!(["t00", "t01"]));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("2 names that are no valid tag left out (\"a/b\", …)"),
+        "{err}"
+    );
+    let lay = t.path().join("lay");
+    let out = run(sync_cmd().args([&src, &format!("oci:{}", lay.display())]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("2 images: 2 copied"), "{err}");
+    assert_same_digests(&format!("oci:{}", lay.display()), &tags);
+
+    proxy.fake_tag_pages(&["[]"]);
+    let err = fails_with(lade().args(["list-tags", "--tls-verify=false", &src]), 3);
+    assert!(err.contains("is no JSON object"), "{err}");
+    let err = fails_with(
+        sync_cmd().args([&src, &format!("oci:{}", t.path().join("l2").display())]),
+        3,
+    );
+    assert!(err.contains("is no JSON object"), "{err}");
 }

@@ -152,6 +152,7 @@ pub struct Counter {
     pub addr: String,
     pub log: Arc<Mutex<Vec<String>>>,
     hold: Arc<Hold>,
+    tag_pages: Arc<Mutex<Vec<String>>>,
 }
 
 /// A fallback tag of the OCI referrers tag schema: `sha256-<64 hex>`.
@@ -260,6 +261,31 @@ fn referrers_api(upstream: &str, line: &str, page: usize) -> Option<Vec<u8>> {
     None
 }
 
+/// The answer to a tag listing `line` from `pages` (see
+/// [`Counter::fake_tag_pages`]); None for other requests, or no pages.
+fn fake_tag_page(line: &str, pages: &[String]) -> Option<Vec<u8>> {
+    let target = line.strip_prefix("GET ")?;
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if pages.is_empty() || !path.ends_with("/tags/list") {
+        return None;
+    }
+    let n: usize = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("page="))
+        .map_or(0, |v| v.parse().unwrap());
+    let body = &pages[n];
+    let mut r = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if n + 1 < pages.len() {
+        r.push_str(&format!("Link: <{path}?page={}>; rel=\"next\"\r\n", n + 1));
+    }
+    r.push_str("Connection: close\r\n\r\n");
+    r.push_str(body);
+    Some(r.into_bytes())
+}
+
 /// Requests a [`Counter`] keeps from going upstream until released.
 #[derive(Default)]
 struct Hold {
@@ -302,14 +328,34 @@ impl Counter {
         let addr = l.local_addr().unwrap().to_string();
         let log = Arc::new(Mutex::new(Vec::new()));
         let hold = Arc::new(Hold::default());
-        let (log2, up, hold2) = (log.clone(), upstream.to_string(), hold.clone());
+        let tag_pages = Arc::new(Mutex::new(Vec::new()));
+        let (log2, up, hold2, pages2) = (
+            log.clone(),
+            upstream.to_string(),
+            hold.clone(),
+            tag_pages.clone(),
+        );
         std::thread::spawn(move || {
             for c in l.incoming().flatten() {
                 let (log, up, hold) = (log2.clone(), up.clone(), hold2.clone());
-                std::thread::spawn(move || relay(c, &up, &log, &hold, api_page));
+                let pages = pages2.clone();
+                std::thread::spawn(move || relay(c, &up, &log, &hold, api_page, &pages));
             }
         });
-        Counter { addr, log, hold }
+        Counter {
+            addr,
+            log,
+            hold,
+            tag_pages,
+        }
+    }
+
+    /// From now on, answer every tag listing with these bodies, as pages
+    /// (`?page=N`) linked by `Link: <…>; rel="next"` (the registry's own
+    /// listing is not asked). A listing the registry would not give: a
+    /// tag twice, names that are no tags, no JSON object.
+    pub fn fake_tag_pages(&self, pages: &[&str]) {
+        *self.tag_pages.lock().unwrap() = pages.iter().map(|p| p.to_string()).collect();
     }
 
     /// From now on, keep `method` requests whose path contains `path`
@@ -337,6 +383,7 @@ fn relay(
     log: &Mutex<Vec<String>>,
     hold: &Hold,
     api_page: Option<usize>,
+    tag_pages: &Mutex<Vec<String>>,
 ) {
     let mut r = BufReader::new(c.try_clone().unwrap());
     let mut head = String::new();
@@ -363,6 +410,11 @@ fn relay(
         }
     }
     head.push_str("Connection: close\r\n\r\n");
+    if let Some(answer) = fake_tag_page(&line, &tag_pages.lock().unwrap()) {
+        let _ = c.write_all(&answer);
+        let _ = c.shutdown(Shutdown::Both);
+        return;
+    }
     if let Some(answer) = api_page.and_then(|n| referrers_api(upstream, &line, n)) {
         let _ = c.write_all(&answer);
         let _ = c.shutdown(Shutdown::Both);

@@ -483,6 +483,9 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     let scope = vec![format!("repository:{repo}:pull")];
     let mut url = c.url(&format!("/v2/{repo}/tags/list"));
     let mut tags = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let (mut invalid, mut first_invalid) = (0usize, String::new());
+    let mut listed = 0usize;
     let mut pages = std::collections::HashSet::from([url.clone()]);
     let mut budget = MAX_TAGS_BYTES;
     for _ in 0..10_000 {
@@ -500,6 +503,14 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             1 << 16,
             resp.into_body().into_reader().take(budget + 1),
         );
+        // An object (serde would take a list for the struct too: `[]`
+        // read as no tags hid a broken registry).
+        if !starts_an_object(&mut body) {
+            return Err(Error::new(format!(
+                "registry {}: tag list of {repo} is no JSON object",
+                c.host
+            )));
+        }
         let parsed = serde_json::from_reader::<_, Tags>(&mut body);
         let left = body.into_inner().limit();
         if left == 0 {
@@ -527,24 +538,40 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             })?
             .tags;
         // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
-        // another string would go into request URLs and file names.
-        if let Some(bad) = page.iter().find(|t| !valid_tag(t)) {
-            let shown: String = crate::error::escape_controls(bad)
-                .chars()
-                .take(80)
-                .collect();
-            return Err(Error::new(format!(
-                "registry {}: tag list of {repo}: {shown:?} is not a valid tag",
-                c.host
-            )));
-        }
-        tags.extend(page);
-        if tags.len() > MAX_TAGS {
+        // another string would go into request URLs and file names. Such
+        // names are left out, said once; a tag listed again (on another
+        // page) is one tag.
+        // (Every name counts against the limit: pages of the same tags
+        // again and again would go on.)
+        listed += page.len();
+        if listed > MAX_TAGS {
             return Err(too_many());
+        }
+        for t in page {
+            if !valid_tag(&t) {
+                if invalid == 0 {
+                    first_invalid = crate::error::escape_controls(&t).chars().take(80).collect();
+                }
+                invalid += 1;
+            } else if seen.insert(t.clone()) {
+                tags.push(t);
+            }
         }
         match link.as_deref().and_then(next_link) {
             Some(n) => url = next_page(c, &mut pages, &url, &n, &format!("tag list of {repo}"))?,
-            None => return Ok(remember_listing(c, repo, tags)),
+            None => {
+                if invalid > 0 {
+                    crate::error::warn(&format!(
+                        "registry {}: tag list of {repo}: {invalid} name{} that {} no valid \
+                         tag left out ({first_invalid:?}{})",
+                        c.host,
+                        if invalid == 1 { "" } else { "s" },
+                        if invalid == 1 { "is" } else { "are" },
+                        if invalid == 1 { "" } else { ", …" },
+                    ));
+                }
+                return Ok(remember_listing(c, repo, tags));
+            }
         }
     }
     Err(Error::new(format!(
@@ -554,6 +581,20 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
 }
 
 const TOO_MANY_TAGS: &str = "more tags than allowed";
+
+/// Does what `r` holds begin (after white space) with `{`? Reads no more
+/// than the white space.
+fn starts_an_object(r: &mut impl std::io::BufRead) -> bool {
+    loop {
+        let Ok(buf) = r.fill_buf() else { return true }; // (the parse says)
+        let Some(&b) = buf.first() else { return true };
+        if b.is_ascii_whitespace() {
+            r.consume(1);
+            continue;
+        }
+        return b == b'{';
+    }
+}
 
 /// One page of a tag listing.
 #[derive(serde::Deserialize)]
