@@ -571,9 +571,9 @@ SIGNATURES AND REFERRERS
   artifact type, annotations) by its own manifest, not by the listing.
 
 OUTPUT
-  On a terminal (TERM set, not dumb), a progress bar per blob with bytes and
-  rate; otherwise one line per blob on stderr (copied or skipped); then the
-  manifest digest.
+  On a terminal (TERM set, not dumb, its width known), a progress bar per blob
+  with bytes and rate; otherwise one line per blob on stderr (copied or
+  skipped); then the manifest digest.
   -q prints nothing but errors. --progress=json writes one JSON object per line
   to stderr, each with \"event\", \"time\" (seconds since the first copy
   began) and \"image\" (the source image's name; not on --debug messages and

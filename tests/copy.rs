@@ -1081,27 +1081,39 @@ fn a_full_disk_leaves_nothing_half_made_and_is_said_where() {
 
 /// Progress bars on a terminal that moves its cursor; lines, with no
 /// escape sequence, on one that does not (TERM=dumb: an editor's shell, a
-/// CI log taken through a pty).
+/// CI log taken through a pty), and on one of no known width (bars padded
+/// to a guessed one ran into a single line there).
 #[test]
 fn a_dumb_terminal_gets_lines_not_bars() {
-    if !require_tool("script") {
+    if !require_tool("script") || !require_tool("stty") {
         return;
     }
     let t = tempdir();
     let archive = fixture("docker-save/tiny-docker26.tar");
-    for (term, bars) in [("dumb", false), ("xterm", true)] {
+    for (term, cols, bars) in [
+        ("dumb", 100, false),
+        ("xterm", 100, true),
+        ("xterm", 0, false),
+    ] {
         let cmd = format!(
-            "{} copy docker-archive:{} oci:{}:x",
+            "stty cols {cols} rows 40; {} copy docker-archive:{} oci:{}:x",
             env!("CARGO_BIN_EXE_lade"),
             archive.display(),
-            t.path().join(term).display()
+            t.path().join(format!("{term}{cols}")).display()
         );
         let out = ok(Command::new("script")
             .args(["-qec", &cmd, "/dev/null"])
             .env("TERM", term));
         let text = String::from_utf8_lossy(&out);
-        assert_eq!(text.contains('\u{1b}'), bars, "TERM={term}: {text:?}");
+        assert_eq!(
+            text.contains('\u{1b}'),
+            bars,
+            "TERM={term} {cols}: {text:?}"
+        );
         assert!(text.contains("Writing manifest"), "{text}");
+        if !bars {
+            assert!(!text.contains("          "), "padded: {text:?}");
+        }
     }
 }
 
@@ -1370,6 +1382,36 @@ fn registries_d_is_taken_and_lookaside_storage_warned_of() {
         String::from_utf8_lossy(&o.stderr).contains("lookaside"),
         "{o:?}"
     );
+    // Under JSON progress the warning is an event: every stderr line is
+    // JSON, from the first.
+    for cmd in ["copy", "sync"] {
+        let (from, to) = match cmd {
+            "copy" => (src.clone(), oci(&t.path().join("j"), "x")),
+            _ => (
+                format!("oci:{}", t.path().join("a").display()),
+                format!("oci:{}", t.path().join("k").display()),
+            ),
+        };
+        let o =
+            run(lade()
+                .arg("--registries.d")
+                .arg(&d)
+                .args([cmd, "--progress=json", &from, &to]));
+        assert!(o.status.success(), "{o:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        let events: Vec<serde_json::Value> = err
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{cmd}: {l}: {e}")))
+            .collect();
+        assert_eq!(events[0]["event"], "message", "{err}");
+        assert!(
+            events[0]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("warning: --registries.d"),
+            "{err}"
+        );
+    }
     // Nothing said where nothing is set, or nothing is there.
     fs::remove_file(d.join("default.yaml")).unwrap();
     for dir in [d.clone(), t.path().join("absent")] {

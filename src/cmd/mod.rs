@@ -37,6 +37,15 @@ pub fn run(cli: Cli) -> Result<i32> {
     if g.debug {
         crate::error::set_debug();
     }
+    // Under JSON progress, the warnings said before the copy begins are
+    // events too: stderr is JSON from the first line.
+    if let Command::Copy(crate::cli::CopyArgs { progress, .. })
+    | Command::Sync(crate::cli::SyncArgs { progress, .. }) = &cli.command
+    {
+        if *progress == crate::cli::ProgressArg::Json {
+            crate::copy::progress::json_from_now();
+        }
+    }
     match cli.command {
         Command::Copy(a) => signature_options(g).and_then(|()| copy::run(g, a)),
         Command::Sync(a) => signature_options(g).and_then(|()| sync::run(g, a)),

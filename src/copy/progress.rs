@@ -91,11 +91,15 @@ impl Progress {
     pub fn new(mode: Mode) -> Self {
         // --debug lines and bars would overwrite each other; a terminal
         // that moves no cursor (TERM=dumb, or none said: an editor's
-        // shell, a CI log through a pty) gets lines.
+        // shell, a CI log through a pty) gets lines, and so does one of
+        // no known width (a pty `script` makes: bars padded to a guessed
+        // width ran into one line).
         let moves_cursor = std::env::var_os("TERM").is_some_and(|t| !t.is_empty() && t != "dumb");
+        let has_width = rustix::termios::tcgetwinsize(io::stderr()).is_ok_and(|w| w.ws_col > 0);
         let bars = (mode == Mode::Auto
             && io::stderr().is_terminal()
             && moves_cursor
+            && has_width
             && !crate::error::debugging())
         .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress {
