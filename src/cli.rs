@@ -1327,7 +1327,8 @@ pub struct RegistryArgs {
     /// docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
-    /// docker://: retries after 5xx, 429 and connection errors
+    /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
+    /// asked for again; a blob whose resume the registry refuses is read again whole)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
@@ -1413,7 +1414,8 @@ pub struct CopyRegistryArgs {
     /// docker:// destination: certificate directory: trusted CAs or self-signed certificates (*.crt), client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]
     #[arg(long, value_name = "DIR")]
     pub dest_cert_dir: Option<PathBuf>,
-    /// docker://: retries after 5xx, 429 and connection errors
+    /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
+    /// asked for again; a blob whose resume the registry refuses is read again whole)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]

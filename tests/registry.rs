@@ -4223,6 +4223,16 @@ fn proxy_faults_are_retried_resumed_and_reported() {
             "reset" if is_layer && n == 1 => Action::Forward {
                 cut_body_at: Some(layer_size * 6 / 10),
             },
+            // The manifest cut after its first byte, once.
+            "manifest_cut" if is_manifest && n == 1 => Action::Forward {
+                cut_body_at: Some(1),
+            },
+            // The layer cut, and the resuming Range GET not honoured (a
+            // 200, nothing of the rest): the blob is read again whole.
+            "no_range" if is_layer && n == 1 => Action::Forward {
+                cut_body_at: Some(layer_size * 6 / 10),
+            },
+            "no_range" if is_layer && n == 2 => Action::Respond(response("200 OK", &[], b"")),
             "redirect" if is_layer => Action::Respond(response(
                 "307 Temporary Redirect",
                 &[("Location", format!("http://{other}{}", req.path))],
@@ -4376,6 +4386,32 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let (o, d) = pull("d", &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+
+    // A manifest body cut short is asked for again (--retry-times), as a
+    // request that failed before its answer is; without retries, one line.
+    set("manifest_cut");
+    let (o, d) = pull("mc", &["--retry-times", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    set("manifest_cut");
+    let (o, d) = pull("mc0", &[]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("reading manifest"), "{err}");
+    assert!(!d.exists());
+    // A cut layer whose resume is refused is read again from its start.
+    set("no_range");
+    let (o, d) = pull("nr", &["--retry-times", "2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    set("no_range");
+    let (o, _) = pull("nr0", &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!("GET /v2/{repo}/blobs/")) && err.contains("cannot resume"),
+        "{err}"
+    );
 
     // 307 to another host: followed, without Authorization.
     set("redirect");
@@ -5673,4 +5709,53 @@ fn zstd_from_a_docker_image_writes_an_oci_manifest() {
     );
     assert!(err.contains("zstd"), "{err}");
     assert!(!out.exists());
+}
+
+/// delete of a tag deletes the manifest the tag names, by the digest of
+/// its bytes, as skopeo does: a HEAD answering another digest (a stale
+/// cache in front of the registry) is not taken.
+#[test]
+fn delete_takes_the_digest_of_the_manifest_not_of_a_head() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some((_src, repo)) = fixture_pushed(&reg, t.path(), "del/head") else {
+        return;
+    };
+    let other = format!("sha256:{}", "e".repeat(64));
+    let (r2, o2) = (repo.clone(), other.clone());
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method == "HEAD" && req.path == format!("/v2/{r2}/manifests/1") {
+            return Action::Respond(response(
+                "200 OK",
+                &[
+                    ("Docker-Content-Digest", o2.clone()),
+                    (
+                        "Content-Type",
+                        "application/vnd.oci.image.manifest.v1+json".into(),
+                    ),
+                ],
+                b"",
+            ));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let real = json(&ok(lade().args([
+        "inspect",
+        INSECURE,
+        &format!("docker://{reg}/{repo}:1"),
+    ])))["Digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(real, other);
+    ok(lade().args(["delete", INSECURE, &format!("docker://{proxy}/{repo}:1")]));
+    fails_with(
+        lade().args([
+            "inspect",
+            "--raw",
+            INSECURE,
+            &format!("docker://{reg}/{repo}@{real}"),
+        ]),
+        1,
+    );
 }

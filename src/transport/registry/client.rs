@@ -1120,7 +1120,10 @@ pub fn read_capped(resp: Response<Body>, cap: u64, what: &str) -> Result<Vec<u8>
         .into_reader()
         .take(cap + 1)
         .read_to_end(&mut v)
-        .map_err(|e| Error::new(format!("reading {what}: {}", read_error_message(&e))))?;
+        // (Cut short on the way: another GET may give it whole.)
+        .map_err(|e| {
+            Error::new(format!("reading {what}: {}", read_error_message(&e))).transient()
+        })?;
     if v.len() as u64 > cap {
         return Err(Error::new(format!(
             "{what} is more than the {cap} byte limit"

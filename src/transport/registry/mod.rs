@@ -380,7 +380,27 @@ impl ImageReference for RegistryRef {
 
     fn delete(&self, opts: &TransportOptions) -> Result<()> {
         let c = self.client(&opts.src_registry)?;
-        let digest = self.head_digest(&c)?;
+        // A tag: the digest of the manifest it names, from the manifest's
+        // own bytes, as skopeo takes it (a HEAD's header is the word of
+        // the registry, or of a cache in front of it, and the wrong one
+        // deletes another image). A signed schema 1 manifest has no
+        // digest of its bytes: the registry's word then.
+        let digest = match &self.r.digest {
+            Some(d) => d.clone(),
+            None => {
+                let src = RegistrySource {
+                    r: self.clone(),
+                    client: c.clone(),
+                    mirrors_failed: None,
+                };
+                match src.fetch_manifest_opt(&self.reference(), None, true) {
+                    Ok(Some(m)) => m.digest,
+                    Ok(None) => self.head_digest(&c)?,
+                    Err(e) if e.message().contains("schema 1") => self.head_digest(&c)?,
+                    Err(e) => return Err(e),
+                }
+            }
+        };
         let path = format!("/v2/{}/manifests/{digest}", self.r.path);
         let resp = c.send(
             Method::DELETE,
@@ -815,31 +835,43 @@ impl RegistrySource {
     ) -> Result<Option<RawManifest>> {
         let c = &self.client;
         let path = format!("/v2/{}/manifests/{reference}", self.r.r.path);
-        let resp = c.send(
-            Method::GET,
-            &c.url(&path),
-            &self.r.scope(false),
-            &[("accept", ACCEPT.to_string())],
-            ReqBody::Empty,
-        )?;
-        if missing_ok && resp.status().as_u16() == 404 {
-            return Ok(None);
-        }
-        if !resp.status().is_success() {
-            return Err(c.status_error("GET", &path, resp));
-        }
         let ctx = |e: Error| e.context(format!("registry {}: GET {path}", c.host));
-        if let Some(len) = resp.body().content_length() {
-            if len > MAX_MANIFEST_SIZE {
-                return Err(ctx(Error::new(format!(
-                    "manifest is {len} bytes, more than the {MAX_MANIFEST_SIZE} byte limit"
-                ))));
+        // A body cut short is asked for again, as a request that failed
+        // before its answer is (--retry-times).
+        let mut attempt = 0;
+        let (bytes, content_type, dcd) = loop {
+            let resp = c.send(
+                Method::GET,
+                &c.url(&path),
+                &self.r.scope(false),
+                &[("accept", ACCEPT.to_string())],
+                ReqBody::Empty,
+            )?;
+            if missing_ok && resp.status().as_u16() == 404 {
+                return Ok(None);
             }
-        }
-        let content_type = header(&resp, "content-type")
-            .map(|t| MediaType::parse(t.split(';').next().unwrap_or("").trim()));
-        let dcd = header(&resp, "docker-content-digest");
-        let bytes = read_capped(resp, MAX_MANIFEST_SIZE, "manifest").map_err(ctx)?;
+            if !resp.status().is_success() {
+                return Err(c.status_error("GET", &path, resp));
+            }
+            if let Some(len) = resp.body().content_length() {
+                if len > MAX_MANIFEST_SIZE {
+                    return Err(ctx(Error::new(format!(
+                        "manifest is {len} bytes, more than the {MAX_MANIFEST_SIZE} byte limit"
+                    ))));
+                }
+            }
+            let content_type = header(&resp, "content-type")
+                .map(|t| MediaType::parse(t.split(';').next().unwrap_or("").trim()));
+            let dcd = header(&resp, "docker-content-digest");
+            match read_capped(resp, MAX_MANIFEST_SIZE, "manifest") {
+                Ok(bytes) => break (bytes, content_type, dcd),
+                Err(e) if e.is_transient() && attempt < c.retries().times => {
+                    attempt += 1;
+                    std::thread::sleep(c.retries().wait(attempt));
+                }
+                Err(e) => return Err(ctx(e)),
+            }
+        };
         if let Some(d) = &dcd {
             let d = Digest::parse(d).map_err(ctx)?;
             let got = Digest::of_bytes_with(d.algorithm(), &bytes);
@@ -1061,15 +1093,19 @@ impl BlobReader {
 
     fn resume(&mut self, cause: &io::Error) -> io::Result<()> {
         let cause = client::read_error_message(cause);
+        // (Transient: the blob's copy may be tried again from its start,
+        // --retry-times.)
         let fail = |why: String| {
-            io::Error::other(Error::new(format!(
-                "registry {}: GET {}: {cause}; {why}",
-                self.client.host,
-                self.url
-                    .split("/v2/")
-                    .nth(1)
-                    .map_or(self.url.as_str(), |p| p)
-            )))
+            io::Error::other(
+                Error::new(format!(
+                    "registry {}: GET {}: {cause}; {why}",
+                    self.client.host,
+                    self.url
+                        .find("/v2/")
+                        .map_or(self.url.as_str(), |i| &self.url[i..])
+                ))
+                .transient(),
+            )
         };
         if self.resumes >= 5 {
             return Err(fail("gave up after 5 resumes".into()));
