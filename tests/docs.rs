@@ -339,7 +339,10 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
     let func = format!(
         "_lade_image_names() {{\n    local -a words\n    # (the command: the last argument, after the options _arguments adds)\n    case ${{@[-1]}} in\n{cases}    esac\n    \
          if [[ $PREFIX != *:* && $PREFIX != -* ]]; then\n        \
-         compadd -S '' -- $words\n    fi\n    _default\n}}\n\n"
+         compadd -S '' -- $words\n    fi\n    \
+         # (a path after a transport's prefix)\n    \
+         if compset -P '(oci|oci-archive|docker-archive|dir):'; then\n        \
+         _files\n        return\n    fi\n    _default\n}}\n\n"
     );
     let mut out = String::new();
     let mut block = "";
@@ -355,7 +358,9 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
         }
         let positional = line.starts_with("':") || line.starts_with("'*::");
         if !block.is_empty() && positional && line.ends_with(":_default' \\\n") {
-            out.push_str(&line.replace(
+            // (`*::` would hand _default the image names alone, the first
+            // taken for a command: program names were offered.)
+            out.push_str(&line.replacen("'*::", "'*:", 1).replace(
                 ":_default' \\\n",
                 &format!(":_lade_image_names {block}' \\\n"),
             ));
@@ -643,6 +648,8 @@ fn dash_v_is_the_version() {
 #[test]
 fn zsh_and_fish_complete_transports() {
     let empty = tempfile::tempdir().unwrap();
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tree.path().join("sub-dir")).unwrap();
     let completions = root().join("completions");
     if common::require_tool("fish") {
         let out = std::process::Command::new("fish")
@@ -707,6 +714,11 @@ zpty -n -w z $'X\n'
 sleep 1
 zpty -n -w z $'lade ls-refs doc\t\t'
 sleep 1
+zpty -n -w z $'\C-u'
+zpty -n -w z $'lade inspect oci:sub\t'
+sleep 1
+zpty -n -w z $'X\n'
+sleep 1
 out=
 while zpty -r -t z chunk; do out+=$chunk; done
 print -r -- "$out"
@@ -715,7 +727,7 @@ zpty -d z
             completions.display()
         );
         let out = std::process::Command::new("zsh")
-            .current_dir(empty.path())
+            .current_dir(tree.path())
             .args(["-f", "-c", &script])
             .output()
             .expect("zsh runs");
@@ -726,5 +738,9 @@ zpty -d z
         assert!(text.contains("ARGS:inspect docker-daemon:X"), "{text}");
         // ls-refs takes no image name: nothing offered, nothing inserted.
         assert!(!text.contains("ls-refs docker"), "{text}");
+        // Not program names (docker, dockerd) where an image goes; a path
+        // after a transport's prefix.
+        assert!(!text.contains("dockerd"), "{text}");
+        assert!(text.contains("ARGS:inspect oci:sub-dir/X"), "{text}");
     }
 }
