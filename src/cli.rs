@@ -775,8 +775,9 @@ FORMAT
   (map[k:v]), {{index .Labels \"k\"}}, {{range .Layers}}{{.}}\\n{{end}},
   {{if …}}{{else}}{{end}}, {{with …}}, {{break}} and {{continue}} in a range,
   variables ($i, $v := …), pipes, Go's number literals (2.5, 0x1F, 'a'), and
-  the functions len index slice printf (%v %s %d %q %x %X %t %f %e %g %c,
-  with flags, width and precision, * and %[n]) print println html js
+  the functions len index slice printf (%v %s %d %q %x %X %t %f %e %g %c %U
+  %T, with the flags - + 0 # and space, width and precision, * and %[n]; a
+  list or map takes the verb element by element, as in Go) print println html js
   urlquery eq ne lt le gt ge and or not json join split lower upper title
   truncate pad. \\n and \\t are a newline and a tab (no table prefix and
   no column alignment); a newline ends the output. Created is a time: it prints as Go

@@ -1915,12 +1915,15 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             out.push(c);
             continue;
         }
-        let (mut left, mut zero, mut plus) = (false, false, false);
+        let (mut left, mut zero, mut plus, mut sharp, mut space) =
+            (false, false, false, false, false);
         while let Some(&f) = chars.peek() {
             match f {
                 '-' => left = true,
                 '0' => zero = true,
                 '+' => plus = true,
+                '#' => sharp = true,
+                ' ' => space = true,
                 _ => break,
             }
             chars.next();
@@ -2025,46 +2028,35 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
         };
         next += 1;
         let is_int = |v: &Value| v.as_i64().is_some() || v.as_u64().is_some();
-        let float = v.as_f64().filter(|_| v.is_f64());
-        let formatted: Option<String> = match verb {
-            'v' => Some(match (prec, float) {
-                (Some(_), Some(f)) => go_float(f, 'g', prec),
-                (Some(p), None) if v.is_string() => text(v).chars().take(p).collect(),
-                _ => text(v),
-            }),
-            's' => match v {
-                Value::String(s) => Some(match prec {
-                    Some(p) => s.chars().take(p).collect(),
-                    None => s.clone(),
-                }),
-                Value::Array(_) | Value::Object(_) => Some(text(v)),
-                _ => None,
+        let one = |v: &Value| verb_one(verb, prec, sharp, v);
+        // A list or map takes the verb element by element, as Go's fmt
+        // (`%q` of ["a"] is ["a"]; of a map, map["k":"v"], keys sorted);
+        // %v and %s print them whole.
+        let each = |v: &Value| one(v).unwrap_or_else(|| format!("%!{verb}({})", typed(v)));
+        let whole = matches!(verb, 'v' | 's');
+        let formatted: Option<String> = match v {
+            _ if verb == 'T' => Some(go_type(v)),
+            _ if whole => one(v),
+            Value::Object(_) => match go_kind(v) {
+                Some(Go::Nil(Nil::Map)) => Some("map[]".into()),
+                Some(Go::Nil(Nil::Slice)) => Some("[]".into()),
+                Some(_) => one(v),
+                None => {
+                    let Value::Object(m) = v else { unreachable!() };
+                    let mut keys: Vec<&String> = m.keys().collect();
+                    keys.sort();
+                    let pairs: Vec<String> = keys
+                        .into_iter()
+                        .map(|k| format!("{}:{}", each(&Value::String(k.clone())), each(&m[k])))
+                        .collect();
+                    Some(format!("map[{}]", pairs.join(" ")))
+                }
             },
-            'd' => Some(v.to_string()).filter(|_| is_int(v)),
-            'c' => v
-                .as_u64()
-                .and_then(|n| char::from_u32(n as u32))
-                .map(String::from),
-            't' => v.as_bool().map(|b| b.to_string()),
-            'f' | 'F' | 'e' | 'g' => float.map(|f| go_float(f, verb, prec)),
-            'q' => match v {
-                Value::String(_) => Some(serde_json::to_string(v).expect("a string serializes")),
-                _ => None,
-            },
-            'x' | 'X' => {
-                let s = match v {
-                    Value::Number(n) if n.as_u64().is_some() => {
-                        Some(format!("{:x}", n.as_u64().unwrap()))
-                    }
-                    Value::Number(n) if n.as_i64().is_some() => {
-                        Some(format!("-{:x}", n.as_i64().unwrap().unsigned_abs()))
-                    }
-                    Value::String(t) => Some(hex::encode(t)),
-                    _ => None,
-                };
-                s.map(|s| if verb == 'X' { s.to_uppercase() } else { s })
-            }
-            _ => None,
+            Value::Array(a) => Some(format!(
+                "[{}]",
+                a.iter().map(each).collect::<Vec<_>>().join(" ")
+            )),
+            _ => one(v),
         };
         let Some(mut s) = formatted else {
             let _ = write!(out, "%!{verb}({})", typed(v));
@@ -2087,6 +2079,8 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
         let numeric = matches!(verb, 'd' | 'f' | 'F' | 'e' | 'g' | 'v') && v.is_number();
         if plus && numeric && !s.starts_with('-') {
             s.insert(0, '+');
+        } else if space && numeric && !s.starts_with('-') {
+            s.insert(0, ' ');
         }
         let pad = width.saturating_sub(s.chars().count());
         if left {
@@ -2110,19 +2104,103 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
     Ok(out)
 }
 
-/// A value as Go's fmt names one it cannot print as asked: `int=5`,
-/// `string=x`, `<nil>`.
-fn typed(v: &Value) -> String {
-    let kind = match v {
-        Value::Null => return "<nil>".to_string(),
+/// One value (no list or map) as `verb` prints it, with the precision
+/// and the `#` flag; None when the verb does not take such a value.
+fn verb_one(verb: char, prec: Option<usize>, sharp: bool, v: &Value) -> Option<String> {
+    let is_int = v.as_i64().is_some() || v.as_u64().is_some();
+    let float = v.as_f64().filter(|_| v.is_f64());
+    let quoted = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    match verb {
+        // %#v: Go syntax (a string quoted)
+        'v' if sharp && v.is_string() => Some(quoted(&text(v))),
+        'v' => Some(match (prec, float) {
+            (Some(_), Some(f)) => go_float(f, 'g', prec),
+            (Some(p), None) if v.is_string() => text(v).chars().take(p).collect(),
+            _ => text(v),
+        }),
+        's' => match v {
+            Value::String(s) => Some(match prec {
+                Some(p) => s.chars().take(p).collect(),
+                None => s.clone(),
+            }),
+            Value::Array(_) | Value::Object(_) => Some(text(v)),
+            _ => None,
+        },
+        'd' => Some(v.to_string()).filter(|_| is_int),
+        'c' => v
+            .as_u64()
+            .and_then(|n| char::from_u32(n as u32))
+            .map(String::from),
+        'U' => v
+            .as_u64()
+            .filter(|&n| n <= u32::MAX as u64)
+            .map(|n| format!("U+{n:04X}")),
+        't' => v.as_bool().map(|b| b.to_string()),
+        'f' | 'F' | 'e' | 'g' => float.map(|f| go_float(f, verb, prec)),
+        // (the precision cuts the string, then it is quoted)
+        'q' => match v {
+            Value::String(t) => Some(quoted(&match prec {
+                Some(p) => t.chars().take(p).collect::<String>(),
+                None => t.clone(),
+            })),
+            _ => None,
+        },
+        'x' | 'X' => {
+            let s = match v {
+                Value::Number(n) if n.as_u64().is_some() => {
+                    Some(format!("{:x}", n.as_u64().unwrap()))
+                }
+                Value::Number(n) if n.as_i64().is_some() => {
+                    Some(format!("-{:x}", n.as_i64().unwrap().unsigned_abs()))
+                }
+                Value::String(t) => Some(hex::encode(t)),
+                _ => None,
+            };
+            let s = match (sharp, s) {
+                (true, Some(s)) => Some(match s.strip_prefix('-') {
+                    Some(digits) => format!("-0x{digits}"),
+                    None => format!("0x{s}"),
+                }),
+                (_, s) => s,
+            };
+            s.map(|s| if verb == 'X' { s.to_uppercase() } else { s })
+        }
+        _ => None,
+    }
+}
+
+/// A value's Go type, as `%T` says it (and fmt, of one it cannot print):
+/// the lists and maps of an inspect's output are of strings.
+fn go_type(v: &Value) -> String {
+    match go_kind(v) {
+        Some(Go::Time(_)) => return "*time.Time".into(),
+        Some(Go::Nil(Nil::Map)) => return "map[string]string".into(),
+        Some(Go::Nil(Nil::Slice)) => return "[]string".into(),
+        Some(Go::Nil(Nil::Ptr)) => return "<nil>".into(),
+        Some(Go::Struct(..)) => return "struct".into(),
+        None => {}
+    }
+    match v {
+        Value::Null => "<nil>",
         Value::Bool(_) => "bool",
         Value::Number(n) if n.is_f64() => "float64",
         Value::Number(_) => "int",
         Value::String(_) => "string",
+        Value::Array(a) if a.iter().all(Value::is_string) => "[]string",
         Value::Array(_) => "[]interface {}",
+        Value::Object(m) if m.values().all(Value::is_string) => "map[string]string",
         Value::Object(_) => "map[string]interface {}",
-    };
-    format!("{kind}={}", text(v))
+    }
+    .to_string()
+}
+
+/// A value as Go's fmt names one it cannot print as asked: `int=5`,
+/// `string=x`, `<nil>`.
+fn typed(v: &Value) -> String {
+    match go_type(v) {
+        t if t == "<nil>" => t,
+        t => format!("{t}={}", text(v)),
+    }
 }
 
 /// A float as Go's `strconv.FormatFloat` writes it: `f` (fixed, 6
@@ -2379,6 +2457,43 @@ mod tests {
             let err = t.render(&v).unwrap_err();
             assert!(err.message().contains(e), "{f}: {}", err.message());
         }
+    }
+
+    /// printf's verbs take a list or map element by element, as Go's fmt
+    /// (outputs as skopeo 1.9 prints them); %T names the type; `#`, ` `,
+    /// %U and a %q precision as Go.
+    #[test]
+    fn printf_verbs_on_lists_and_maps_and_flags_as_go() {
+        let v = inspect_data(json!({"Os": "linux", "Env": ["A=<&>"], "Layers": [],
+            "Labels": {"zeta": "1", "Mid": "a b", "q": "\"x\""}}));
+        for (f, want) in [
+            (r#"{{printf "%q" .Env}}"#, r#"["A=<&>"]"#),
+            (
+                r#"{{printf "%q" .Labels}}"#,
+                r#"map["Mid":"a b" "q":"\"x\"" "zeta":"1"]"#,
+            ),
+            (r#"{{printf "%x" .Env}}"#, "[413d3c263e]"),
+            (r#"{{printf "%d" .Layers}}"#, "[]"),
+            (r#"{{printf "%d" .Env}}"#, "[%!d(string=A=<&>)]"),
+            (r#"{{printf "%.3q" .Os}}"#, r#""lin""#),
+            (r#"{{printf "%5.2q" .Os}}"#, r#" "li""#),
+            (r#"{{printf "%#x" 255}}"#, "0xff"),
+            (r#"{{printf "%#v" .Os}}"#, r#""linux""#),
+            (
+                r#"{{printf "%T %T %T" .Env .Labels .Os}}"#,
+                "[]string map[string]string string",
+            ),
+            (r#"{{printf "%U" 65}}"#, "U+0041"),
+            (r#"{{printf "% d|%+d" 5 5}}"#, " 5|+5"),
+            (
+                r#"{{printf "%s %v" .Env .Labels}}"#,
+                "[A=<&>] map[Mid:a b q:\"x\" zeta:1]",
+            ),
+        ] {
+            assert_eq!(r(f, &v), format!("{want}\n"), "{f}");
+        }
+        let nil = inspect_data(json!({"Labels": null, "Env": null}));
+        assert_eq!(r(r#"{{printf "%q %q" .Labels .Env}}"#, &nil), "map[] []\n");
     }
 
     #[test]
