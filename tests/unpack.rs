@@ -1236,9 +1236,23 @@ fn multi_member_gzip() {
         gz.write_all(part).unwrap();
         out.extend(gz.finish().unwrap());
     }
-    assert_eq!(a.apply(&[out]), [0]);
+    assert_eq!(a.apply(&[out.clone()]), [0]);
     assert_eq!(fs::read(a.root().join("three")).unwrap(), b"3");
     assert_eq!(fs::read(a.root().join("two")).unwrap(), vec![2u8; 3000]);
+    // Bytes after the last member that begin no other: said so, not
+    // "unexpected end of file" alone.
+    for junk in [&b"junk"[..], &[0x1f; 64][..]] {
+        let b = Arena::new();
+        let mut bad = out.clone();
+        bad.extend_from_slice(junk);
+        let f = b.base.join("bad.tar.gz");
+        fs::write(&f, &bad).unwrap();
+        let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(b.root()), 3);
+        assert!(
+            err.contains("followed by bytes that begin no gzip member"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

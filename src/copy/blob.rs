@@ -510,7 +510,18 @@ impl<R: Read> Read for Decompressor<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = match self {
             Decompressor::Plain(r) => r.read(buf),
-            Decompressor::Gzip(d) => d.read(buf),
+            // (flate2 says "unexpected end of file" or "invalid gzip
+            // header" of bytes after a member that begin no other)
+            Decompressor::Gzip(d) => d.read(buf).map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput => io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "gzip data cut short, or followed by bytes that begin no gzip \
+                         member ({e})"
+                    ),
+                ),
+                _ => e,
+            }),
             Decompressor::Zstd(d) => d.read(buf),
         }?;
         if n == 0 && !buf.is_empty() {
