@@ -4194,6 +4194,11 @@ fn proxy_faults_are_retried_resumed_and_reported() {
                 &[("Retry-After", "1".into())],
                 b"",
             )),
+            "429long" if is_manifest && n == 1 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[("Retry-After", "5".into())],
+                b"",
+            )),
             "503" if is_manifest && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
@@ -4386,6 +4391,17 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let (o, d) = pull("d", &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+
+    // A long wait is said, not waited in silence.
+    set("429long");
+    let (o, _) = pull("long", &["--retry-times", "3"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("429; trying again in 5 s (retry 1 of 3)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 
     // A manifest body cut short is asked for again (--retry-times), as a
     // request that failed before its answer is; without retries, one line.

@@ -386,6 +386,17 @@ impl Client {
                             self.retries.wait(attempt)
                         };
                         drop(resp);
+                        // A wait one would notice is said (a 429's
+                        // Retry-After may ask for up to a minute).
+                        if wait >= Duration::from_secs(5) {
+                            crate::error::warn(&format!(
+                                "registry {}: {what}: {code}; trying again in {} s (retry {attempt} \
+                                 of {})",
+                                self.host,
+                                wait.as_secs(),
+                                self.retries.times
+                            ));
+                        }
                         std::thread::sleep(wait);
                         continue;
                     }
@@ -1081,6 +1092,16 @@ fn resolve_against(base: &str, loc: &str) -> Result<String> {
     if loc.starts_with('/') {
         return Ok(format!("{root}{loc}"));
     }
+    // (RFC 3986, 5.2.2: the base's path with another query, or with
+    // none but the base's query; a fragment is never sent)
+    let base_path = base.split('#').next().unwrap_or(base);
+    let no_query = base_path.split('?').next().unwrap_or(base_path);
+    if loc.starts_with('?') {
+        return Ok(format!("{no_query}{}", loc.split('#').next().unwrap_or("")));
+    }
+    if loc.is_empty() || loc.starts_with('#') {
+        return Ok(base_path.to_string());
+    }
     // A relative path: beside the last segment of the base's path.
     let path = base[root.len()..].split(['?', '#']).next().unwrap_or("");
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
@@ -1329,6 +1350,10 @@ mod tests {
         assert_eq!(r("/other"), "https://cdn.example/other");
         assert_eq!(r("/v2/x:y"), "https://cdn.example/v2/x:y");
         assert_eq!(r("c?d=1"), "https://cdn.example/a/b/c?d=1");
+        // a query alone: the same path; a fragment alone: the same URL
+        assert_eq!(r("?tr=1"), "https://cdn.example/a/b/blob?tr=1");
+        assert_eq!(r("?tr=1#f"), "https://cdn.example/a/b/blob?tr=1");
+        assert_eq!(r("#frag"), "https://cdn.example/a/b/blob?sig=1");
         for bad in ["file:///etc/passwd", "gopher://x/", "ftp://x.example/y"] {
             let e = resolve_against(b, bad).unwrap_err().to_string();
             assert!(e.contains("http and https only"), "{bad}: {e}");
