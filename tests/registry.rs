@@ -4138,12 +4138,17 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let seen = seen_auth.clone();
     let asks = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let asks2 = asks.clone();
+    let forbids = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let forbids2 = forbids.clone();
     let other_addr = Arc::new(Mutex::new(String::new()));
     let other_addr2 = other_addr.clone();
     let other = serve(Some(reg.clone()), move |req| {
         seen.lock()
             .unwrap()
             .push(req.headers.get("authorization").cloned());
+        if forbids2.load(Ordering::SeqCst) {
+            return Action::Respond(response("403 Forbidden", &[], b""));
+        }
         if asks2.load(Ordering::SeqCst) {
             let realm = format!("http://{}/token", other_addr2.lock().unwrap());
             return Action::Respond(response(
@@ -4443,6 +4448,21 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         assert!(!seen.is_empty(), "redirect target never reached");
         assert!(seen.iter().all(|a| a.is_none()), "{seen:?}");
     }
+
+    // The other host refuses: the error says it was the other host.
+    forbids.store(true, Ordering::SeqCst);
+    let (o, _) = pull("forbidden-elsewhere", &["--src-creds", "u:p"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("403 Forbidden")
+            && err.contains(&format!(
+                "sent on to {}, which answered so",
+                other_addr.lock().unwrap()
+            )),
+        "{err}"
+    );
+    forbids.store(false, Ordering::SeqCst);
 
     // The other host asks for a token: it is not the registry's challenge,
     // and the registry's credentials do not go to its realm; one line

@@ -260,8 +260,13 @@ impl Client {
     /// registry's own message when it gave one.
     pub fn status_error(&self, method: &str, path: &str, resp: Response<Body>) -> Error {
         let status = resp.status();
+        let by = resp.extensions().get::<AnsweredBy>().map(|a| a.0.clone());
         let body = error_body(resp);
-        self.status_error_of(method, path, status, &body)
+        let e = self.status_error_of(method, path, status, &body);
+        match by {
+            Some(h) => e.context_after(format!("sent on to {h}, which answered so")),
+            None => e,
+        }
     }
 
     /// [`Client::status_error`] of a response whose body (see
@@ -356,7 +361,15 @@ impl Client {
                         self.host
                     )));
                 }
-                r => r.map(|(resp, _)| resp),
+                // (An answer from another host after a redirect carries
+                // where it came from, for its error to say.)
+                r => r.map(|(mut resp, at)| {
+                    if origin(&at) != origin(url) {
+                        let (h, p) = origin(&at);
+                        resp.extensions_mut().insert(AnsweredBy(format!("{h}:{p}")));
+                    }
+                    resp
+                }),
             };
             let retry_ok = body.replayable() && attempt < self.retries.times;
             match r {
@@ -1073,6 +1086,11 @@ fn origin(url: &str) -> (String, u16) {
 /// `loc` (a Location header) resolved against the URL it came from. A
 /// scheme is matched whatever its case (RFC 3986: `HTTPS://` is
 /// `https://`); one other than http and https is refused.
+/// The host and port that answered a request after a redirect, where
+/// that is not the registry.
+#[derive(Clone)]
+struct AnsweredBy(String);
+
 fn resolve_against(base: &str, loc: &str) -> Result<String> {
     if let Some((scheme, rest)) = scheme_of(loc) {
         let scheme = scheme.to_ascii_lowercase();
