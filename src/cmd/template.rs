@@ -2027,7 +2027,6 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             continue;
         };
         next += 1;
-        let is_int = |v: &Value| v.as_i64().is_some() || v.as_u64().is_some();
         let one = |v: &Value| verb_one(verb, prec, sharp, v);
         // A list or map takes the verb element by element, as Go's fmt
         // (`%q` of ["a"] is ["a"]; of a map, map["k":"v"], keys sorted);
@@ -2037,12 +2036,11 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
         let formatted: Option<String> = match v {
             _ if verb == 'T' => Some(go_type(v)),
             _ if whole => one(v),
-            Value::Object(_) => match go_kind(v) {
+            Value::Object(m) => match go_kind(v) {
                 Some(Go::Nil(Nil::Map)) => Some("map[]".into()),
                 Some(Go::Nil(Nil::Slice)) => Some("[]".into()),
                 Some(_) => one(v),
                 None => {
-                    let Value::Object(m) = v else { unreachable!() };
                     let mut keys: Vec<&String> = m.keys().collect();
                     keys.sort();
                     let pairs: Vec<String> = keys
@@ -2107,7 +2105,6 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
 /// One value (no list or map) as `verb` prints it, with the precision
 /// and the `#` flag; None when the verb does not take such a value.
 fn verb_one(verb: char, prec: Option<usize>, sharp: bool, v: &Value) -> Option<String> {
-    let is_int = v.as_i64().is_some() || v.as_u64().is_some();
     let float = v.as_f64().filter(|_| v.is_f64());
     let quoted = |s: &str| serde_json::to_string(s).expect("a string serializes");
     match verb {
@@ -2126,7 +2123,7 @@ fn verb_one(verb: char, prec: Option<usize>, sharp: bool, v: &Value) -> Option<S
             Value::Array(_) | Value::Object(_) => Some(text(v)),
             _ => None,
         },
-        'd' => Some(v.to_string()).filter(|_| is_int),
+        'd' => Some(v.to_string()).filter(|_| is_int(v)),
         'c' => v
             .as_u64()
             .and_then(|n| char::from_u32(n as u32))
@@ -2167,6 +2164,11 @@ fn verb_one(verb: char, prec: Option<usize>, sharp: bool, v: &Value) -> Option<S
         }
         _ => None,
     }
+}
+
+/// Is `v` a whole number (Go's int)?
+fn is_int(v: &Value) -> bool {
+    v.as_i64().is_some() || v.as_u64().is_some()
 }
 
 /// A value's Go type, as `%T` says it (and fmt, of one it cannot print):

@@ -511,16 +511,21 @@ impl<R: Read> Read for Decompressor<R> {
         let n = match self {
             Decompressor::Plain(r) => r.read(buf),
             // (flate2 says "unexpected end of file" or "invalid gzip
-            // header" of bytes after a member that begin no other)
-            Decompressor::Gzip(d) => d.read(buf).map_err(|e| match e.kind() {
-                io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidInput => io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "gzip data cut short, or followed by bytes that begin no gzip \
-                         member ({e})"
+            // header" of bytes after a member that begin no other; a
+            // corrupt deflate stream keeps its own message)
+            Decompressor::Gzip(d) => d.read(buf).map_err(|e| {
+                let cut = e.kind() == io::ErrorKind::UnexpectedEof
+                    || e.to_string().contains("gzip header");
+                match cut {
+                    true => io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "gzip data cut short, or followed by bytes that begin no gzip \
+                             member ({e})"
+                        ),
                     ),
-                ),
-                _ => e,
+                    false => e,
+                }
             }),
             Decompressor::Zstd(d) => d.read(buf),
         }?;

@@ -1083,14 +1083,14 @@ fn origin(url: &str) -> (String, u16) {
     }
 }
 
-/// `loc` (a Location header) resolved against the URL it came from. A
-/// scheme is matched whatever its case (RFC 3986: `HTTPS://` is
-/// `https://`); one other than http and https is refused.
 /// The host and port that answered a request after a redirect, where
 /// that is not the registry.
 #[derive(Clone)]
 struct AnsweredBy(String);
 
+/// `loc` (a Location header) resolved against the URL it came from. A
+/// scheme is matched whatever its case (RFC 3986: `HTTPS://` is
+/// `https://`); one other than http and https is refused.
 fn resolve_against(base: &str, loc: &str) -> Result<String> {
     if let Some((scheme, rest)) = scheme_of(loc) {
         let scheme = scheme.to_ascii_lowercase();

@@ -383,8 +383,9 @@ impl ImageReference for RegistryRef {
         // A tag: the digest of the manifest it names, from the manifest's
         // own bytes, as skopeo takes it (a HEAD's header is the word of
         // the registry, or of a cache in front of it, and the wrong one
-        // deletes another image). A signed schema 1 manifest has no
-        // digest of its bytes: the registry's word then.
+        // deletes another image). A manifest lade does not read (a
+        // signed schema 1 one has no digest of its bytes): the
+        // registry's word then.
         let digest = match &self.r.digest {
             Some(d) => d.clone(),
             None => {
@@ -395,8 +396,9 @@ impl ImageReference for RegistryRef {
                 };
                 match src.fetch_manifest_opt(&self.reference(), None, true) {
                     Ok(Some(m)) => m.digest,
+                    // (gone: the registry's own 404 says so)
                     Ok(None) => self.head_digest(&c)?,
-                    Err(e) if e.message().contains("schema 1") => self.head_digest(&c)?,
+                    Err(e) if e.is_invalid() => self.head_digest(&c)?,
                     Err(e) => return Err(e),
                 }
             }
