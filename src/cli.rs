@@ -300,6 +300,7 @@ pub enum Command {
         bad ref: WHY (a name lade would not write, or one naming two images)\n  \
         bad manifest DIGEST: WHY\n  \
         bad image DIGEST: WHY (its config contradicts its layers)\n  bad entry PATH: WHY\n  \
+        bad index.json: WHY (missing, not a regular file, or no index: nothing is reachable)\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
     Fsck(FsckArgs),

@@ -1081,6 +1081,56 @@ fn fsck_says_a_symlinked_blob_once() {
     assert!(lines[0].contains("is a symlink"), "{text}");
 }
 
+/// An index.json cut short, missing or a symlink is fsck's to report
+/// (exit 1), with every blob still checked and listed as unreachable; gc
+/// refuses such a store and removes nothing.
+#[test]
+fn fsck_reports_a_broken_index_json_and_gc_refuses_it() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index_path = dir.join("index.json");
+    let whole = fs::read(&index_path).unwrap();
+    let n_blobs = fs::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let cases: [(&str, &dyn Fn()); 3] = [
+        ("EOF while parsing", &|| {
+            fs::write(&index_path, &whole[..whole.len() / 2]).unwrap()
+        }),
+        ("No such file", &|| fs::remove_file(&index_path).unwrap()),
+        ("symlink", &|| {
+            fs::remove_file(&index_path).unwrap();
+            std::os::unix::fs::symlink(t.path().join("elsewhere"), &index_path).unwrap()
+        }),
+    ];
+    for (why, damage) in cases {
+        let _ = fs::remove_file(&index_path);
+        fs::write(&index_path, &whole).unwrap();
+        damage();
+        let out = run(store_cmd(&dir).args(["fsck", "--unreachable"]));
+        assert_eq!(out.status.code(), Some(1), "{why}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("bad index.json: ") && lines[0].contains(why),
+            "{text}"
+        );
+        assert_eq!(lines.len(), 1 + n_blobs, "{text}");
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.starts_with("unreachable sha256:")),
+            "{text}"
+        );
+        let summary = String::from_utf8(out.stderr).unwrap();
+        assert!(summary.contains(&format!("{n_blobs} blobs")), "{summary}");
+        fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+        assert_eq!(
+            fs::read_dir(dir.join("blobs/sha256")).unwrap().count(),
+            n_blobs
+        );
+    }
+}
+
 #[test]
 fn fsck_reports_each_kind_of_damage() {
     let t = tempdir();

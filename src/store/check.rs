@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 
-use super::{is_temp_name, Layout};
+use super::{is_temp_name, parse_index_json, Layout, INDEX_FILE, MAX_INDEX_SIZE};
 use crate::error::{Error, Result};
-use crate::fsutil::{hash_file, open_regular_nofollow};
-use crate::model::{Algorithm, Descriptor, Digest};
+use crate::fsutil::{hash_file, open_regular_nofollow, read_capped_file};
+use crate::model::{Algorithm, Descriptor, Digest, Index};
 
 /// One problem fsck found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +38,9 @@ pub enum FsckProblem {
     /// A ref name lade would not write (control characters, say), or
     /// one naming two images.
     BadRef { why: String },
+    /// index.json itself missing, not a regular file, too big, or not
+    /// an index: nothing is reachable.
+    BadIndex { why: String },
     /// An index.json entry that does not read as a descriptor (`entry`:
     /// where and why, see `model::unreadable_entry_text`).
     BadIndexEntry { entry: String },
@@ -94,6 +97,7 @@ impl fmt::Display for FsckProblem {
                 write!(f, "{kind} {digest}: {why}")
             }
             FsckProblem::BadEntry { path, why } => write!(f, "bad entry {path}: {why}"),
+            FsckProblem::BadIndex { why } => write!(f, "bad index.json: {why}"),
             FsckProblem::BadIndexEntry { entry } => write!(f, "bad index.json entry: {entry}"),
         }
     }
@@ -153,10 +157,33 @@ struct Reach {
 }
 
 impl Layout {
-    /// Walk everything reachable from index.json. Manifest blobs are read
-    /// (and verified) along the way.
-    fn reach(&self) -> Result<Reach> {
-        let index = self.read_index()?;
+    /// index.json for fsck: one that is missing, not a regular file, too
+    /// big or no index is a problem to report (and nothing is reachable),
+    /// not the end of the check; one this user may not read is.
+    fn fsck_index(&self) -> Result<(Index, Option<FsckProblem>)> {
+        let path = self.root().join(INDEX_FILE);
+        let read = open_regular_nofollow(&path).map_err(|e| {
+            let denied = e.kind() == std::io::ErrorKind::PermissionDenied;
+            (Error::from(e), denied)
+        });
+        let read = read.and_then(|mut f| {
+            let bytes =
+                read_capped_file(&mut f, MAX_INDEX_SIZE, "index.json").map_err(|e| (e, false))?;
+            parse_index_json(&bytes).map_err(|e| (e, false))
+        });
+        match read {
+            Ok(index) => Ok((index, None)),
+            Err((e, true)) => Err(e.context(path.display().to_string())),
+            Err((e, false)) => {
+                let why = e.message().to_string();
+                Ok((Index::empty_oci(), Some(FsckProblem::BadIndex { why })))
+            }
+        }
+    }
+
+    /// Walk everything reachable from `index` (the layout's index.json).
+    /// Manifest blobs are read (and verified) along the way.
+    fn reach(&self, index: Index) -> Result<Reach> {
         let mut reach = Reach {
             sizes: BTreeMap::new(),
             size_claims: Vec::new(),
@@ -576,7 +603,9 @@ impl Layout {
     /// Verify every blob's digest and size (in parallel) and every reference
     /// reachable from index.json.
     pub fn fsck(&self) -> Result<FsckReport> {
-        let reach = self.reach()?;
+        let (index, bad_index) = self.fsck_index()?;
+        let mut reach = self.reach(index)?;
+        reach.problems.extend(bad_index);
         let (blobs, bad) = self.list_blobs()?;
         let mut report = FsckReport {
             problems: reach.problems,
@@ -657,7 +686,7 @@ impl Layout {
     /// what it references could not be known.
     pub fn gc(&self, dry_run: bool, grace: Duration) -> Result<GcReport> {
         let _lock = self.lock()?;
-        let reach = self.reach()?;
+        let reach = self.reach(self.read_index()?)?;
         // What a missing or unreadable manifest references is not known:
         // collecting would take it too. (A missing layer or config hides
         // nothing.)
