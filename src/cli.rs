@@ -458,7 +458,9 @@ const UNPACK_HELP: &str = "\
 IMAGE is TRANSPORT:DETAILS (oci:PATH[:REF], oci-archive:, docker-archive:,
 dir:, docker://, docker-daemon:) or a store ref (NAME[:TAG] or sha256:HEX).
 Each layer is verified against its digest and size, and its uncompressed
-bytes against the config's diff_id, while it is applied. DIR is created if
+bytes against the config's diff_id, while it is applied. An image listing a
+blob not typed as a layer (an artifact's text or chart) is refused before
+anything is written. DIR is created if
 missing; layers apply on top of what it holds. With --bundle, DIR gets
 rootfs/ and a config.json (neither may exist yet) for runc/crun, as umoci
 unpack writes: the image's Env over the default PATH, HOME from /etc/passwd

@@ -2700,3 +2700,58 @@ fn a_marker_spares_what_its_layer_wrote_through_a_symlink() {
         assert_eq!(fs::read(a.root().join("real/y")).unwrap(), b"mine");
     }
 }
+
+/// An artifact's blob (text, a chart) listed as a layer is no filesystem:
+/// refused before anything is written, naming the layer and its type, as
+/// umoci refuses it. The same tar typed as a layer unpacks.
+#[test]
+fn a_blob_that_is_no_layer_type_is_refused_before_anything_is_written() {
+    let t = tempdir();
+    let dir = t.path().join("art");
+    let tar = tar().file("notes.txt", b"hello\n").done();
+    write_oci_layout(&dir, &[tar]);
+    ok(lade()
+        .args(["unpack", "-q", &format!("oci:{}:x", dir.display())])
+        .arg(t.path().join("as-layer")));
+    assert_eq!(
+        fs::read(t.path().join("as-layer/notes.txt")).unwrap(),
+        b"hello\n"
+    );
+    // The manifest's layer retyped text/plain, under a new digest.
+    let index_path = dir.join("index.json");
+    let mut index = json(&fs::read(&index_path).unwrap());
+    let blob = |d: &str| dir.join("blobs/sha256").join(&d[7..]);
+    let mut manifest =
+        json(&fs::read(blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap());
+    manifest["layers"][0]["mediaType"] = "text/plain".into();
+    let bytes = manifest.to_string().into_bytes();
+    let digest = format!("sha256:{}", sha256_hex(&bytes));
+    fs::write(blob(&digest), &bytes).unwrap();
+    index["manifests"][0]["digest"] = digest.into();
+    index["manifests"][0]["size"] = bytes.len().into();
+    fs::write(&index_path, index.to_string()).unwrap();
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+
+    let out = t.path().join("nest/out");
+    let e = fails_with(
+        lade()
+            .args(["unpack", "-q", &format!("oci:{}:x", dir.display())])
+            .arg(&out),
+        3,
+    );
+    assert!(
+        e.contains(&format!(
+            "layer 1 of 1 ({layer}) is text/plain, not a filesystem layer"
+        )),
+        "{e}"
+    );
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(!t.path().join("nest").exists());
+    if require_tool("umoci") {
+        let umoci = run(Command::new("umoci")
+            .args(["unpack", "--rootless", "--image"])
+            .arg(format!("{}:x", dir.display()))
+            .arg(t.path().join("umoci")));
+        assert!(!umoci.status.success(), "umoci took it: {umoci:?}");
+    }
+}

@@ -183,9 +183,10 @@ pub fn unpack(g: &GlobalArgs, a: UnpackArgs) -> Result<i32> {
     }
     if !quiet {
         eprintln!(
-            "Unpacked {} ({} layers) into {}",
+            "Unpacked {} ({} layer{}) into {}",
             report.manifest_digest,
             report.layers.len(),
+            if report.layers.len() == 1 { "" } else { "s" },
             a.dir.display()
         );
     }

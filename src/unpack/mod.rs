@@ -128,6 +128,19 @@ pub fn unpack_image(
             )));
         }
     }
+    // An artifact's blobs (a chart, an SBOM, text) are no filesystem:
+    // refused before anything is written, as umoci refuses them.
+    if let Some((i, desc)) =
+        (manifest.layers.iter().enumerate()).find(|(_, l)| !l.media_type.is_layer())
+    {
+        return Err(Error::new(format!(
+            "layer {} of {} ({}) is {}, not a filesystem layer: nothing unpacked",
+            i + 1,
+            manifest.layers.len(),
+            desc.digest,
+            desc.media_type
+        )));
+    }
     let diff_ids: &[Digest] = config.as_ref().map_or(&[], |c| &c.rootfs.diff_ids);
     if config.is_some() && diff_ids.len() != manifest.layers.len() {
         return Err(Error::new(format!(
