@@ -3547,6 +3547,37 @@ fn token_auth_pull_push_scopes_and_reuse() {
         assert_eq!(l["RepoTags"], json!(["1"]));
     }
 
+    // A token service that has moved (its old realm answers 307 with the
+    // new one, on the same host) is followed there, credentials and all,
+    // as skopeo follows it.
+    let moved = serve(Some(token_addr.clone()), |req| {
+        match req.path.strip_prefix("/old-token") {
+            Some(query) => Action::Respond(response(
+                "307 Temporary Redirect",
+                &[("Location", format!("/token{query}"))],
+                b"",
+            )),
+            None => Action::Forward { cut_body_at: None },
+        }
+    });
+    let challenge =
+        format!("Bearer realm=\"http://{moved}/old-token\",service=\"lade-test-registry\"");
+    let front = serve(Some(reg.addr.clone()), move |req| {
+        if req.headers.contains_key("authorization") {
+            return Action::Forward { cut_body_at: None };
+        }
+        let h = [("WWW-Authenticate", challenge.clone())];
+        Action::Respond(response("401 Unauthorized", &h, b""))
+    });
+    let l = json(&ok(lade().args([
+        "inspect",
+        INSECURE,
+        "--creds",
+        "bob:pw",
+        &format!("docker://{front}/{path}"),
+    ])));
+    assert_eq!(l["RepoTags"], json!(["1"]));
+
     // A registry on verified TLS that names a plain-HTTP token service:
     // the credentials go there, as Docker and skopeo send them, said once.
     let certs = t.path().join("tls");

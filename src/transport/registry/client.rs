@@ -629,7 +629,8 @@ impl Client {
 
     /// A token service request, tried again as the registry's requests
     /// are (--retry-times, --retry-delay; a refused connection, a reset,
-    /// a 429 or 5xx): a token service restarting is waited for.
+    /// a 429 or 5xx): a token service restarting is waited for. A GET
+    /// follows redirects, as skopeo's does.
     fn token_request(
         &self,
         realm: &str,
@@ -645,7 +646,12 @@ impl Client {
             } else {
                 ReqBody::Bytes(body)
             };
-            match self.send_body(method, url, headers, &mut b) {
+            // (a GET's redirects followed, as the registry's are: the
+            // credentials go to the realm's own host only)
+            match self
+                .send_redirects(method, url, headers, &mut b)
+                .map(|(resp, _)| resp)
+            {
                 Err(e) if e.retriable && attempt < self.retries.times => {
                     attempt += 1;
                     std::thread::sleep(self.retries.wait(attempt));
