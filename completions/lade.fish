@@ -295,7 +295,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l user-agent-pr
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
-complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (a digest naming a blob that is no manifest too; 3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
@@ -312,7 +312,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -l user-agent-pref
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
-complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (a digest naming a blob that is no manifest too; 3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'

@@ -1189,7 +1189,7 @@ pub struct CatBlobArgs {
 
 #[derive(Debug, Args)]
 pub struct CatArgs {
-    /// Print nothing; exit 0 if the object exists, 1 if not (3, with the error, when the store is damaged: a blob the ref names missing or corrupt)
+    /// Print nothing; exit 0 if the object exists, 1 if not (a digest naming a blob that is no manifest too; 3, with the error, when the store is damaged: a blob the ref names missing or corrupt)
     #[arg(short = 'e')]
     pub exists: bool,
     /// A store ref: NAME[:TAG] or sha256:HEX

@@ -1491,11 +1491,12 @@ fn bad_input_is_exit_3_with_a_clear_message() {
     }
     let e = fails_with(store_cmd(&store).args(["tag", "sha256:x", "y"]), 3);
     assert!(e.contains("invalid digest"), "{e}");
-    // A blob of the store that is no manifest is said to be so.
+    // A blob of the store that is no manifest is said to be so: no
+    // manifest by that digest, a negative answer (exit 1), -e silent.
     let readme = sha256sum(&fixture("docker-save/README.md"));
     for args in [&["tag", &readme, "y"][..], &["cat-manifest", &readme]] {
         let cmd = args[0];
-        let e = fails_with(store_cmd(&store).args(args), 3);
+        let e = fails_with(store_cmd(&store).args(args), 1);
         assert!(
             e.contains(&format!(
                 "{readme} is a blob of the store, but no manifest or index"
@@ -1503,6 +1504,18 @@ fn bad_input_is_exit_3_with_a_clear_message() {
             "{cmd}: {e}"
         );
     }
+    // (a blob larger than any manifest is not read to say so)
+    let big = t.path().join("big");
+    fs::write(&big, vec![b'{'; 5 << 20]).unwrap();
+    ok(store_cmd(&store).args(["hash-object", "-w"]).arg(&big));
+    let big = sha256sum(&big);
+    for d in [&readme, &big] {
+        let out = run(store_cmd(&store).args(["cat-manifest", "-e", d]));
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+    }
+    let e = fails_with(store_cmd(&store).args(["cat-manifest", &big]), 1);
+    assert!(e.contains("more than a manifest's"), "{e}");
     let e = fails_with(store_cmd(&store).args(["untag", "bad name"]), 3);
     assert!(e.contains("invalid ref name"), "{e}");
     let e = fails_with(store_cmd(&store).args(["untag", "../x"]), 3);

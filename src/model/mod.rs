@@ -99,9 +99,16 @@ impl RawManifest {
             return Err(Error::invalid(format!("{media_type} has no \"config\"")));
         }
         if media_type.is_manifest_or_index() && probe.schema_version != Some(2) {
-            return Err(Error::invalid(format!(
-                "{media_type} must have schemaVersion 2"
-            )));
+            // (JSON with no schemaVersion at all, an image config say, is
+            // no manifest of any version)
+            return Err(Error::invalid(
+                match (probe.schema_version, &probe.media_type) {
+                    (None, None) => {
+                        "not a manifest or index: no schemaVersion or mediaType".to_string()
+                    }
+                    _ => format!("{media_type} must have schemaVersion 2"),
+                },
+            ));
         }
         let digest = Digest::of_bytes(&bytes);
         Ok(RawManifest {

@@ -860,18 +860,30 @@ impl Layout {
                 desc.annotations = None;
                 return Ok(desc);
             }
-            if !self.has(&d)? {
-                return Err(Error::not_found(format!(
-                    "{d} not found in {}",
-                    self.root.display()
-                )));
+            let no_manifest = |why: &str| {
+                // (a negative answer: no manifest by that digest)
+                Error::not_found(format!(
+                    "{d} is a blob of the store, but no manifest or index ({why}; lade cat-blob prints it)"
+                ))
+            };
+            match self.blob_size(&d)? {
+                None => {
+                    return Err(Error::not_found(format!(
+                        "{d} not found in {}",
+                        self.root.display()
+                    )))
+                }
+                Some(n) if n > MAX_MANIFEST_SIZE => {
+                    return Err(no_manifest(&format!(
+                        "{n} bytes, more than a manifest's {MAX_MANIFEST_SIZE} byte limit"
+                    )))
+                }
+                Some(_) => {}
             }
             let bytes = self.read_small_blob(&d, MAX_MANIFEST_SIZE)?;
             let raw = RawManifest::from_bytes(bytes, None).map_err(|e| {
-                Error::new(format!(
-                    "{d} is a blob of the store, but no manifest or index ({}; lade cat-blob prints it)",
-                    e.message()
-                ))
+                let why = e.message();
+                no_manifest(why.strip_prefix("not a manifest or index: ").unwrap_or(why))
             })?;
             return Ok(raw.descriptor());
         }
