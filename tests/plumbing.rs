@@ -2049,6 +2049,47 @@ fn convert_round_trips_between_formats() {
         ok_str(store_cmd(&dir).args(["convert", "--to", "oci", "nested"])),
         outer
     );
+
+    // An index whose image converts but whose artifact does not: nothing
+    // is written, not even the image's new manifest.
+    let art = t.path().join("art.json");
+    let art_bytes = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/x.test",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+            "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
+        "layers": []}))
+    .unwrap();
+    fs::write(&art, &art_bytes).unwrap();
+    fs::write(t.path().join("empty"), b"{}").unwrap();
+    ok(store_cmd(&dir)
+        .args(["hash-object", "-w"])
+        .arg(t.path().join("empty")));
+    let art_digest = ok_str(
+        store_cmd(&dir)
+            .args([
+                "hash-object",
+                "-w",
+                "-t",
+                "application/vnd.oci.image.manifest.v1+json",
+            ])
+            .arg(&art),
+    );
+    let (mixed, _) = put_index(serde_json::json!([entry, {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": art_digest, "size": art_bytes.len()}]));
+    ok(store_cmd(&dir).args(["tag", &mixed, "mixed"]));
+    // (the image's Docker manifest made above goes)
+    ok(store_cmd(&dir).args(["untag", "tiny:docker"]));
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    let blobs = || fs::read_dir(dir.join("blobs/sha256")).unwrap().count();
+    let before = blobs();
+    let err = fails_with(
+        store_cmd(&dir).args(["convert", "--to", "docker", "mixed"]),
+        3,
+    );
+    assert!(err.contains("artifact"), "{err}");
+    assert_eq!(blobs(), before);
 }
 
 /// Before the first write there is no store: reading commands answer

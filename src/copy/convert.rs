@@ -9,7 +9,25 @@ use crate::store::Layout;
 
 /// Convert `raw` (stored in `store`) to `to`, writing new manifests to the
 /// store. Returns the result (the input itself when already in `to`).
+/// Nothing is written unless all of it converts: an index's children are
+/// written after the last of them has.
 pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<RawManifest> {
+    let mut made = Vec::new();
+    let out = convert_tree(store, raw, to, &mut made)?;
+    for m in &made {
+        store.put_bytes(&m.bytes, Some(&m.digest))?;
+    }
+    Ok(out)
+}
+
+/// [`convert_stored`], what is to be written added to `made` (children
+/// before their index).
+fn convert_tree(
+    store: &Layout,
+    raw: &RawManifest,
+    to: Format,
+    made: &mut Vec<RawManifest>,
+) -> Result<RawManifest> {
     if Format::of(&raw.media_type) == Some(to) && !raw.is_index() {
         return Ok(raw.clone());
     }
@@ -28,7 +46,7 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
                     raw.digest, child.digest
                 )));
             }
-            let converted = convert_stored(store, &child_raw, to)?;
+            let converted = convert_tree(store, &child_raw, to, made)?;
             let mut d = child.clone();
             d.media_type = converted.media_type.clone();
             d.digest = converted.digest.clone();
@@ -67,7 +85,7 @@ pub fn convert_stored(store: &Layout, raw: &RawManifest, to: Format) -> Result<R
         to.manifest_type()
     };
     let out = RawManifest::from_bytes(bytes, Some(&target))?;
-    store.put_bytes(&out.bytes, Some(&out.digest))?;
+    made.push(out.clone());
     Ok(out)
 }
 
