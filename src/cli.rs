@@ -622,7 +622,8 @@ SOURCES AND DESTINATIONS
   DESTINATION: docker://HOST/REPO (each image as REPO:TAG), oci:PATH (each
   image named TAG), or dir:TREE (each image in the directory TREE/NAME:TAG,
   NAME the source repository's last component, as skopeo sync names them;
-  TREE/TAG for layout sources). A docker:// DESTINATION is the repository
+  a layout's ref NAME:TAG gives its NAME too; a ref that is a tag alone goes
+  to TREE/TAG). A docker:// DESTINATION is the repository
   itself, not a prefix (that is --dest docker, below), and names no tag (each
   image keeps its own, plus any --append-suffix; lade copy writes one image
   under another name). Other transports

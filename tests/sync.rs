@@ -1377,6 +1377,26 @@ fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
         let line = format!("dir:{}: copied sha256:", tree.join(name).display());
         assert!(err.contains(&line), "{err}");
     }
+    // So are a layout's refs NAME:TAG (as copy --all-images and skopeo
+    // name them); a ref that is a tag alone goes to TREE/TAG.
+    let layout = t.path().join("layout");
+    let lay = format!("oci:{}", layout.display());
+    ok(lade()
+        .args(["copy", "-q", "--all-images"])
+        .arg(format!("docker-archive:{}", archive.display()))
+        .arg(&lay));
+    ok(lade()
+        .arg("--store")
+        .arg(&layout)
+        .args(["tag", "tiny:1", "2"]));
+    let tree = t.path().join("tree2");
+    ok(lade().args(["sync", "-q", &lay, &format!("dir:{}", tree.display())]));
+    let mut made: Vec<String> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["2", "tiny-other:1", "tiny:1"]);
 }
 
 /// Threads per image and images at once are bounded: a typo such as
@@ -1722,4 +1742,42 @@ fn a_listing_with_a_tag_twice_and_names_that_are_no_tags() {
         3,
     );
     assert!(err.contains("is no JSON object"), "{err}");
+}
+
+/// A layout naming images by what is no valid ref name (`..`, a space
+/// in it: written by hand or another tool) has the rest synced: those
+/// names are left out with one warning, not the end of the sync.
+#[test]
+fn names_that_are_no_refs_are_left_out_of_a_layout_sync() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let named: Vec<(&str, Value)> = ["ok", "..", "sp ace"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, image(&src, "amd64", &format!("t{i}"), false, 1024)))
+        .collect();
+    write_layout(&src, &named);
+    let dst = t.path().join("dst");
+    let err = ok_stderr(lade().args([
+        "sync",
+        &format!("oci:{}", src.display()),
+        &format!("oci:{}", dst.display()),
+    ]));
+    assert!(
+        err.contains("2 names that are no valid ref name left out (\"..\", …)"),
+        "{err}"
+    );
+    assert!(err.contains("1 image: 1 copied"), "{err}");
+    let index = json(&std::fs::read(dst.join("index.json")).unwrap());
+    let names: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["annotations"]["org.opencontainers.image.ref.name"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(names, ["ok"]);
 }

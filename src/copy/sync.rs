@@ -158,12 +158,33 @@ fn images(
     match src.list_tags(&opts.transport) {
         Ok(mut tags) => {
             tags.sort_unstable();
-            tags.into_iter()
-                .map(|t| {
-                    let r = src.with_tag(&t)?;
-                    Ok((t, r))
-                })
-                .collect()
+            // A name that is no valid ref (`..`, a space in it: a layout
+            // written by hand or by another tool) names no image to sync:
+            // left out, said once, as a registry's invalid tags are.
+            let mut refused = Vec::new();
+            let mut out = Vec::with_capacity(tags.len());
+            for t in tags {
+                match src.with_tag(&t) {
+                    Ok(r) => out.push((t, r)),
+                    Err(e) if e.kind() == Kind::Unsupported => return Err(e),
+                    Err(_) => refused.push(t),
+                }
+            }
+            if let Some(first) = refused.first() {
+                let n = refused.len();
+                crate::error::warn(&format!(
+                    "{}: {n} name{} that {} no valid ref name left out ({:?}{})",
+                    src.listing_name(),
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "is" } else { "are" },
+                    crate::error::escape_controls(first)
+                        .chars()
+                        .take(80)
+                        .collect::<String>(),
+                    if n == 1 { "" } else { ", …" },
+                ));
+            }
+            Ok(out)
         }
         Err(list_err) => match src.images_by_name(&opts.transport) {
             Ok(all) => Ok(all
@@ -296,7 +317,12 @@ pub fn plan(
             t if !valid_tag(t) => Err(Error::new(format!(
                 "{t:?} is not a valid tag (--append-suffix {suffix:?})"
             ))),
-            t => dst.sync_target(r.docker_reference().as_deref(), t),
+            // (a layout's NAME:TAG ref names its image as an archive's
+            // does: dir: trees keep alpine:1 and busybox:1 apart)
+            t => {
+                let named = (short != name).then(|| name.clone());
+                dst.sync_target(r.docker_reference().or(named).as_deref(), t)
+            }
         };
         work.push(Work {
             label: tag.clone(),
