@@ -1534,3 +1534,136 @@ fn the_image_chosen_for_a_platform_is_skopeos() {
         "{e}"
     );
 }
+
+/// BuildKit's attestation entries (in-toto manifests for unknown/unknown,
+/// annotated with the digest of the image they attest) are no platform:
+/// never picked, not listed among the platforms; they come along with
+/// their image in a --platform subset, name the image's new digest where
+/// the image is rewritten, and are left out, said, of a Docker list.
+#[test]
+fn attestations_travel_with_their_image_and_are_no_platform() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let amd = image(&src, "amd64", "1", false, 1024);
+    let arm = image(&src, "arm64", "1", false, 1024);
+    // (as BuildKit writes them: a config of unknown/unknown whose
+    // diff_ids are the statements')
+    let (stmt, stmt_len) = put_blob(&src, br#"{"_type":"https://in-toto.io/Statement/v0.1"}"#);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "unknown", "os": "unknown", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [stmt]}}))
+    .unwrap();
+    let (config, config_len) = put_blob(&src, &config);
+    let att = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config,
+            "size": config_len},
+        "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": stmt, "size": stmt_len,
+            "annotations": {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}}],
+    }))
+    .unwrap();
+    let (att_digest, att_len) = put_blob(&src, &att);
+    let attest = |of: &Value| {
+        serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": att_digest, "size": att_len,
+            "platform": {"architecture": "unknown", "os": "unknown"},
+            "annotations": {"vnd.docker.reference.digest": of["digest"],
+                "vnd.docker.reference.type": "attestation-manifest"}})
+    };
+    let entries = serde_json::json!([amd, arm, attest(&amd), attest(&arm)]);
+    let bytes = serde_json::to_vec(&serde_json::json!({"schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}))
+    .unwrap();
+    let (d, n) = put_blob(&src, &bytes);
+    write_layout(
+        &src,
+        &[(
+            "i",
+            serde_json::json!({"mediaType": "application/vnd.oci.image.index.v1+json",
+                "digest": d, "size": n}),
+        )],
+    );
+    let from = format!("oci:{}:i", src.display());
+    let out = |name: &str| t.path().join(name);
+    let index_of = |dir: &Path| -> Value {
+        json(&ok(lade()
+            .arg("--store")
+            .arg(dir)
+            .args(["cat-manifest", "x"])))
+    };
+
+    // Not a platform to pick, nor one the index is said to have.
+    let e = fails_with(
+        lade()
+            .args(["copy", "--platform", "unknown/unknown", &from])
+            .arg(format!("oci:{}:x", out("u").display())),
+        1,
+    );
+    assert!(e.contains("it has linux/amd64, linux/arm64)"), "{e}");
+    let e = fails_with(
+        lade().args([
+            "--override-os",
+            "unknown",
+            "--override-arch",
+            "unknown",
+            "inspect",
+            &from,
+        ]),
+        1,
+    );
+    assert!(e.contains("no image for unknown/unknown"), "{e}");
+
+    // A subset keeps the attestation of the image kept, not the other's.
+    ok(lade()
+        .args(["copy", "-q", "--platform", "linux/arm64", &from])
+        .arg(format!("oci:{}:x", out("p").display())));
+    let got = index_of(&out("p"));
+    assert_eq!(got["manifests"], serde_json::json!([arm, attest(&arm)]));
+
+    // Rewritten images (zstd layers): each attestation names the new one.
+    ok(lade()
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--dest-compress-format",
+            "zstd",
+            &from,
+        ])
+        .arg(format!("oci:{}:x", out("z").display())));
+    let got = index_of(&out("z"));
+    let m = got["manifests"].as_array().unwrap();
+    assert_eq!(m.len(), 4);
+    for (image, att) in [(&m[0], &m[2]), (&m[1], &m[3])] {
+        assert_ne!(image["digest"], amd["digest"]);
+        assert_ne!(image["digest"], arm["digest"]);
+        assert_eq!(
+            att["annotations"]["vnd.docker.reference.digest"],
+            image["digest"]
+        );
+    }
+
+    // A Docker list holds the images alone, by copy and by convert.
+    let e = ok_stderr(
+        lade()
+            .args(["copy", "--all", "-f", "v2s2", &from])
+            .arg(format!("oci:{}:x", out("d").display())),
+    );
+    assert!(
+        e.contains("2 attestations (provenance, SBOM) left out: a Docker manifest list"),
+        "{e}"
+    );
+    let got = index_of(&out("d"));
+    assert_eq!(
+        got["mediaType"],
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
+    assert_eq!(got["manifests"].as_array().unwrap().len(), 2);
+    let e = ok_stderr(
+        lade()
+            .arg("--store")
+            .arg(&src)
+            .args(["convert", "--to", "docker", "--tag", "docker", "i"]),
+    );
+    assert!(e.contains("2 attestations"), "{e}");
+}

@@ -32,7 +32,22 @@ fn convert_tree(
         return Ok(raw.clone());
     }
     let bytes = if raw.is_index() {
-        let index = raw.index()?;
+        let mut index = raw.index()?;
+        let all = super::index::Selection {
+            entries: (0..index.manifests.len()).collect(),
+            copy_instances: true,
+        };
+        if to == Format::V2s2 {
+            // (a Docker list holds images only: attestations go, said)
+            let mut sel = all.clone();
+            super::index::drop_attestations(&index, &mut sel, &raw.digest);
+            let keep: Vec<_> = sel
+                .entries
+                .iter()
+                .map(|&i| index.manifests[i].clone())
+                .collect();
+            index.manifests = keep;
+        }
         let mut children = Vec::with_capacity(index.manifests.len());
         for child in &index.manifests {
             if !child.media_type.is_manifest_or_index() {
@@ -53,6 +68,11 @@ fn convert_tree(
             d.size = converted.bytes.len() as u64;
             children.push(d);
         }
+        let all = super::index::Selection {
+            entries: (0..index.manifests.len()).collect(),
+            ..all
+        };
+        let children = super::index::relink_attestations(&index, &all, children);
         if Format::of(&raw.media_type) == Some(to) && children == index.manifests {
             return Ok(raw.clone());
         }

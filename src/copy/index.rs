@@ -84,12 +84,38 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
                     *k |= *r == Some(*best);
                 }
             }
+            // The attestations of the images kept come with them.
+            let kept: std::collections::HashSet<String> = (index.manifests.iter().zip(&keep))
+                .filter(|(_, k)| **k)
+                .map(|(d, _)| d.digest.to_string())
+                .collect();
+            for (k, d) in keep.iter_mut().zip(&index.manifests) {
+                *k |= d.attests().is_some_and(|of| kept.contains(of));
+            }
             let entries = (0..index.manifests.len()).filter(|&i| keep[i]).collect();
             Ok(Selection {
                 entries,
                 copy_instances: true,
             })
         }
+    }
+}
+
+/// Leave the attestation entries of `index` (digest `of`) out of `sel`,
+/// said once: a Docker manifest list cannot hold their in-toto
+/// manifests, and the images need them not.
+pub fn drop_attestations(index: &Index, sel: &mut Selection, of: &crate::model::Digest) {
+    let before = sel.entries.len();
+    sel.entries
+        .retain(|&i| index.manifests[i].attests().is_none());
+    let n = before - sel.entries.len();
+    if n > 0 {
+        crate::error::warn(&format!(
+            "{of}: {n} attestation{} (provenance, SBOM) left out: a Docker manifest list \
+             cannot hold {}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" }
+        ));
     }
 }
 
@@ -104,14 +130,19 @@ pub fn platforms_of(index: &Index) -> String {
         index
             .manifests
             .iter()
-            .filter(|d| d.media_type.is_manifest())
+            .filter(|d| d.media_type.is_manifest() && d.attests().is_none())
     };
     let v: Vec<String> = images()
         .filter_map(|d| d.platform.as_ref().map(|p| p.to_string()))
         .filter(|p| seen.insert(p.clone()))
         .collect();
     let none = images().filter(|d| d.platform.is_none()).count();
-    let others = index.manifests.len() - images().count();
+    let attestations = index
+        .manifests
+        .iter()
+        .filter(|d| d.attests().is_some())
+        .count();
+    let others = index.manifests.len() - images().count() - attestations;
     let named = match v.len() {
         0 => "no image platforms".into(),
         n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
@@ -161,6 +192,7 @@ pub fn assemble(
     if unchanged && src_format.is_some_and(|f| accepted_index.contains(&f)) {
         return Ok(top.clone());
     }
+    let written = relink_attestations(index, sel, written);
     // The instances' format decides the index's; mixed or unknown: the source's.
     let child_formats: Vec<Option<Format>> =
         written.iter().map(|d| Format::of(&d.media_type)).collect();
@@ -179,6 +211,27 @@ pub fn assemble(
     let out = convert_index(index, format, written);
     let bytes = out.to_bytes();
     RawManifest::from_bytes(bytes, Some(&format.index_type()))
+}
+
+/// `written` (the entries `sel` selects, as written), each attestation
+/// naming its image by the digest the image has now: a compressed or
+/// converted instance is another manifest, which the old digest no longer
+/// names.
+pub fn relink_attestations(
+    index: &Index,
+    sel: &Selection,
+    mut written: Vec<Descriptor>,
+) -> Vec<Descriptor> {
+    let now: std::collections::HashMap<String, String> = (sel.entries.iter().zip(&written))
+        .map(|(&i, w)| (index.manifests[i].digest.to_string(), w.digest.to_string()))
+        .filter(|(was, is)| was != is)
+        .collect();
+    for w in &mut written {
+        if let Some(is) = w.attests().and_then(|of| now.get(of)).cloned() {
+            w.set_annotation(crate::model::ATTESTATION_OF, &is);
+        }
+    }
+    written
 }
 
 fn same_entry(a: &Descriptor, b: &Descriptor) -> bool {

@@ -402,7 +402,10 @@ fn index_out(
         ));
     }
     let index = top.index()?;
-    let sel = index::select(&index, &opts.multi_arch)?;
+    let mut sel = index::select(&index, &opts.multi_arch)?;
+    if opts.format == Some(Format::V2s2) {
+        index::drop_attestations(&index, &mut sel, &top.digest);
+    }
     let mut written = Vec::with_capacity(sel.entries.len());
     for &i in &sel.entries {
         let entry = &index.manifests[i];
@@ -410,7 +413,7 @@ fn index_out(
         let raw = if sel.copy_instances {
             if !entry.media_type.is_manifest() {
                 return Err(ctx(Error::new(format!(
-                    "cannot copy a {} inside an index",
+                    "cannot copy an entry of type {} inside an index",
                     entry.media_type
                 ))));
             }

@@ -37,6 +37,11 @@ pub struct Descriptor {
     pub extra: Map<String, Value>,
 }
 
+/// The annotations of a BuildKit attestation entry: its kind, and the
+/// digest of the image it is about.
+pub const ATTESTATION_TYPE: &str = "vnd.docker.reference.type";
+pub const ATTESTATION_OF: &str = "vnd.docker.reference.digest";
+
 impl Descriptor {
     pub fn new(media_type: MediaType, digest: Digest, size: u64) -> Descriptor {
         Descriptor {
@@ -59,6 +64,15 @@ impl Descriptor {
     /// The `org.opencontainers.image.ref.name` annotation, if any.
     pub fn ref_name(&self) -> Option<&str> {
         self.annotation(REF_NAME)
+    }
+
+    /// For a BuildKit attestation entry of an index (an in-toto manifest
+    /// of provenance or SBOM, platform unknown/unknown; no image of its
+    /// own): the digest of the image it attests, as its
+    /// `vnd.docker.reference.digest` annotation names it ("" when none).
+    pub fn attests(&self) -> Option<&str> {
+        (self.annotation(ATTESTATION_TYPE)? == "attestation-manifest")
+            .then(|| self.annotation(ATTESTATION_OF).unwrap_or(""))
     }
 
     pub fn set_annotation(&mut self, key: &str, value: &str) {
@@ -545,7 +559,7 @@ impl Index {
         self.manifests
             .iter()
             .map(|d| match &d.platform {
-                _ if !d.media_type.is_manifest() => None,
+                _ if !d.media_type.is_manifest() || d.attests().is_some() => None,
                 Some(p) => p.rank_for(&want),
                 None if !docker => Some(usize::MAX),
                 None => None,
