@@ -544,7 +544,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l debug -d 'Say
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]); a single image for another platform is refused (exit 1), as copy --platform refuses it; with --override-* instead, a single image is unpacked whatever its platform, as skopeo does [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r

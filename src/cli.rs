@@ -766,7 +766,10 @@ OUTPUT
   Architecture and Variant are null where the index entry says nothing.
   Entries of other media types than image manifests (nested indexes, artifact
   manifests) are not listed; a warning says how many. An artifact made as an
-  image manifest (artifactType, an empty config) is listed.
+  image manifest (artifactType, an empty config) is listed. An image the
+  source lacks (a docker save of one platform of many) is listed as the index
+  gives it, with \"Missing\": true and no ConfigDigest, Size or Layers; a
+  warning says how many.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
@@ -1546,7 +1549,7 @@ pub struct UnpackArgs {
     /// Don't set owners (files belong to the caller); skip device nodes
     #[arg(long)]
     pub rootless: bool,
-    /// For an index, the platform to unpack (OS/ARCH[/VARIANT]) [default: this machine's]
+    /// For an index, the platform to unpack (OS/ARCH[/VARIANT]); a single image for another platform is refused (exit 1), as copy --platform refuses it; with --override-* instead, a single image is unpacked whatever its platform, as skopeo does [default: this machine's]
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Option<String>,
     /// Print nothing but errors and warnings

@@ -36,6 +36,8 @@ pub struct Error {
     /// The data read is not what it says it is (a manifest that does not
     /// parse): see [`Error::invalid`].
     invalid: bool,
+    /// A part the whole names is not there: see [`Error::missing_part`].
+    missing: bool,
 }
 
 /// Whether a failed operation is worth trying again from the start.
@@ -60,6 +62,7 @@ impl Error {
             retry: Retry::No,
             retry_after: None,
             invalid: false,
+            missing: false,
         }
     }
 
@@ -147,11 +150,18 @@ impl Error {
 
     /// Not finding a part of something (a blob, a manifest an index
     /// lists) is a failure, not a negative answer: the whole is broken.
+    /// The mark survives [`Error::context`]; [`Error::is_missing`] tells.
     pub fn missing_part(mut self) -> Self {
         if self.kind == Kind::NotFound {
             self.kind = Kind::Failure;
+            self.missing = true;
         }
         self
+    }
+
+    /// Whether this is a part found missing ([`Error::missing_part`]).
+    pub fn is_missing(&self) -> bool {
+        self.missing
     }
 
     pub fn message(&self) -> &str {

@@ -1297,6 +1297,46 @@ fn inspect_all_platforms_says_what_it_leaves_out() {
         .map(|p| p["Platform"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/amd64"]);
+
+    // A child not in the source (a docker save of one platform of many) is
+    // listed as the index gives it, marked missing; the rest in full.
+    let arm_digest = arm["digest"].as_str().unwrap();
+    std::fs::remove_file(dir.join("blobs/sha256").join(&arm_digest[7..])).unwrap();
+    let out = run(lade().args([
+        "inspect",
+        "--all-platforms",
+        &format!("oci:{}:x", dir.display()),
+    ]));
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "1 of the index's 4 entries are not in the source and are listed without config \
+             or layers (\"Missing\": true): {arm_digest}"
+        )),
+        "{err}"
+    );
+    let v = json(&out.stdout);
+    let p = v["Platforms"].as_array().unwrap();
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[1]["Platform"], "linux/arm64");
+    assert_eq!(p[1]["Digest"], arm_digest);
+    assert_eq!(p[1]["Missing"], true);
+    assert!(p[1].get("Layers").is_none());
+    assert_eq!(p[0]["Layers"].as_array().unwrap().len(), 2);
+    // A child that is there but corrupt is still an error.
+    let amd_path = dir
+        .join("blobs/sha256")
+        .join(&amd["digest"].as_str().unwrap()[7..]);
+    std::fs::write(&amd_path, b"{}").unwrap();
+    fails_with(
+        lade().args([
+            "inspect",
+            "--all-platforms",
+            &format!("oci:{}:x", dir.display()),
+        ]),
+        3,
+    );
 }
 
 /// The image chosen from an index for a platform is the one skopeo

@@ -448,15 +448,45 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         // (An image listed twice is read once.)
         let mut read: std::collections::HashMap<&Digest, RawManifest> = Default::default();
         let mut others = Vec::new();
+        let mut missing = Vec::new();
         for d in &index.manifests {
             if !d.media_type.is_manifest() {
                 others.push(format!("{} ({})", d.digest, d.media_type));
                 continue;
             }
             if !read.contains_key(&d.digest) {
-                read.insert(&d.digest, get_listed_manifest(src, d)?);
+                match get_listed_manifest(src, d) {
+                    Ok(raw) => read.insert(&d.digest, raw),
+                    // Not there (the one platform a docker save of a
+                    // multi-platform image holds, say): what the index
+                    // says of it, without its config and layers.
+                    Err(e) if e.is_missing() => {
+                        missing.push(d.digest.to_string());
+                        v.push(json!({
+                            "Platform": d.platform.as_ref().map(|p| p.to_string()),
+                            "Os": d.platform.as_ref().map(|p| p.os.clone()),
+                            "Architecture": d.platform.as_ref().map(|p| p.architecture.clone()),
+                            "Variant": d.platform.as_ref().and_then(|p| p.variant.clone()),
+                            "Digest": d.digest.to_string(),
+                            "MediaType": d.media_type.as_str(),
+                            "ManifestSize": d.size,
+                            "Missing": true,
+                        }));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
             }
             v.push(entry(&read[&d.digest], d.platform.as_deref())?);
+        }
+        if let Some(first) = missing.first() {
+            crate::error::warn(&format!(
+                "{} of the index's {} entries are not in the source and are listed without \
+                 config or layers (\"Missing\": true): {first}{}",
+                missing.len(),
+                index.manifests.len(),
+                if missing.len() > 1 { ", …" } else { "" }
+            ));
         }
         if let Some(first) = others.first() {
             crate::error::warn(&format!(
