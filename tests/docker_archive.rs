@@ -1229,6 +1229,20 @@ fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
         2,
     );
     assert!(err.contains("name it without an image"), "{err}");
+    // --all-images of a repository: its tags are sync's (no request made)
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "--all-images",
+            "docker://localhost:1/app",
+            &format!("oci:{}", lay.display()),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("one image per name; lade sync copies every tag"),
+        "{err}"
+    );
     // a second source that cannot be read: found before anything is written
     let err = fails_with(
         lade().args([

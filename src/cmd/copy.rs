@@ -49,7 +49,15 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         if sources.len() != 1 {
             return Err(Error::usage("--all-images takes exactly one source"));
         }
-        let all = sources[0].all_images(&transport)?;
+        // (a repository's tags are sync's to copy)
+        let all = sources[0].all_images(&transport).map_err(|e| {
+            match (e.kind(), sources[0].transport()) {
+                (crate::error::Kind::Unsupported, "docker") => {
+                    e.context_after("lade sync copies every tag of a repository")
+                }
+                _ => e,
+            }
+        })?;
         if sources[0].picks_image() {
             return Err(Error::usage(format!(
                 "--all-images copies every image of the source; name it without an image \
