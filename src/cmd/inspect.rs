@@ -420,27 +420,47 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
 /// One entry per image of an index (or the single image), in one call:
 /// the child manifests are read, configs only for a single image.
 fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
-    let entry = |raw: &RawManifest, p: Option<&Platform>| -> Result<Value> {
-        let m = raw.manifest()?;
-        let size: u64 = m.config.size + m.layers.iter().map(|l| l.size).sum::<u64>();
-        Ok(json!({
+    // What the index entry (or the image) says: the platform and manifest.
+    let head = |p: Option<&Platform>, digest: &Digest, mt: &MediaType, size: u64| {
+        json!({
             "Platform": p.map(|p| p.to_string()),
             "Os": p.map(|p| p.os.clone()),
             "Architecture": p.map(|p| p.architecture.clone()),
             "Variant": p.and_then(|p| p.variant.clone()),
-            "Digest": raw.digest.to_string(),
-            "MediaType": raw.media_type.as_str(),
-            "ManifestSize": raw.bytes.len(),
-            "ConfigDigest": m.config.digest.to_string(),
-            "Size": size,
-            "Layers": m.layers.iter().map(|l| l.digest.to_string()).collect::<Vec<_>>(),
-            "LayersData": m.layers.iter().map(|l| json!({
-                "MIMEType": l.media_type.as_str(),
-                "Digest": l.digest.to_string(),
-                "Size": l.size,
-                "Annotations": l.annotations,
-            })).collect::<Vec<_>>(),
-        }))
+            "Digest": digest.to_string(),
+            "MediaType": mt.as_str(),
+            "ManifestSize": size,
+        })
+    };
+    let entry = |raw: &RawManifest, p: Option<&Platform>| -> Result<Value> {
+        let m = raw.manifest()?;
+        let size: u64 = m.config.size + m.layers.iter().map(|l| l.size).sum::<u64>();
+        let mut v = head(p, &raw.digest, &raw.media_type, raw.bytes.len() as u64);
+        let o = v.as_object_mut().expect("an object");
+        o.insert("ConfigDigest".into(), json!(m.config.digest.to_string()));
+        o.insert("Size".into(), json!(size));
+        o.insert(
+            "Layers".into(),
+            json!(m
+                .layers
+                .iter()
+                .map(|l| l.digest.to_string())
+                .collect::<Vec<_>>()),
+        );
+        o.insert(
+            "LayersData".into(),
+            json!(m
+                .layers
+                .iter()
+                .map(|l| json!({
+                    "MIMEType": l.media_type.as_str(),
+                    "Digest": l.digest.to_string(),
+                    "Size": l.size,
+                    "Annotations": l.annotations,
+                }))
+                .collect::<Vec<_>>()),
+        );
+        Ok(v)
     };
     let platforms = if top.is_index() {
         let index = top.index()?;
@@ -462,16 +482,9 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
                     // says of it, without its config and layers.
                     Err(e) if e.is_missing() => {
                         missing.push(d.digest.to_string());
-                        v.push(json!({
-                            "Platform": d.platform.as_ref().map(|p| p.to_string()),
-                            "Os": d.platform.as_ref().map(|p| p.os.clone()),
-                            "Architecture": d.platform.as_ref().map(|p| p.architecture.clone()),
-                            "Variant": d.platform.as_ref().and_then(|p| p.variant.clone()),
-                            "Digest": d.digest.to_string(),
-                            "MediaType": d.media_type.as_str(),
-                            "ManifestSize": d.size,
-                            "Missing": true,
-                        }));
+                        let mut e = head(d.platform.as_deref(), &d.digest, &d.media_type, d.size);
+                        e["Missing"] = json!(true);
+                        v.push(e);
                         continue;
                     }
                     Err(e) => return Err(e),

@@ -2,6 +2,7 @@
 //! Config and layer bytes are untouched; manifests (and the children of an
 //! index) are rewritten with the same pure functions copy uses.
 
+use super::index::Selection;
 use super::plan::{check_convertible, convert_index, convert_layers, convert_manifest, Format};
 use crate::error::{Error, Result};
 use crate::model::RawManifest;
@@ -33,13 +34,9 @@ fn convert_tree(
     }
     let bytes = if raw.is_index() {
         let mut index = raw.index()?;
-        let all = super::index::Selection {
-            entries: (0..index.manifests.len()).collect(),
-            copy_instances: true,
-        };
         if to == Format::V2s2 {
             // (a Docker list holds images only: attestations go, said)
-            let mut sel = all.clone();
+            let mut sel = Selection::all(&index);
             super::index::drop_attestations(&index, &mut sel, &raw.digest);
             let keep: Vec<_> = sel
                 .entries
@@ -68,11 +65,7 @@ fn convert_tree(
             d.size = converted.bytes.len() as u64;
             children.push(d);
         }
-        let all = super::index::Selection {
-            entries: (0..index.manifests.len()).collect(),
-            ..all
-        };
-        let children = super::index::relink_attestations(&index, &all, children);
+        let children = super::index::relink_attestations(&index, &Selection::all(&index), children);
         if Format::of(&raw.media_type) == Some(to) && children == index.manifests {
             return Ok(raw.clone());
         }

@@ -34,6 +34,16 @@ pub struct Selection {
     pub copy_instances: bool,
 }
 
+impl Selection {
+    /// Every entry of `index`, instances copied.
+    pub fn all(index: &Index) -> Selection {
+        Selection {
+            entries: (0..index.manifests.len()).collect(),
+            copy_instances: true,
+        }
+    }
+}
+
 /// When an index is to be copied as one image, the platform to pick
 /// (None inside: this machine's): always for `System` (`platform` is the
 /// --override-* one), and for a single `--platform` where the destination
@@ -53,16 +63,12 @@ pub fn one_image<'a>(
 /// Decide which entries of `index` to copy for `mode` (not `System`,
 /// which copies a single image and never writes an index).
 pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
-    let all = (0..index.manifests.len()).collect();
     match mode {
         MultiArch::System => Err(Error::new("internal: select() for a single image")),
-        MultiArch::All => Ok(Selection {
-            entries: all,
-            copy_instances: true,
-        }),
+        MultiArch::All => Ok(Selection::all(index)),
         MultiArch::IndexOnly => Ok(Selection {
-            entries: all,
             copy_instances: false,
+            ..Selection::all(index)
         }),
         MultiArch::Platforms(want) => {
             if want.is_empty() {
