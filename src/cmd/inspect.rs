@@ -9,7 +9,7 @@ use super::template::{self, Nil};
 use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
-use crate::model::{Digest, DockerRef, ImageConfig, MediaType, Platform, RawManifest};
+use crate::model::{Descriptor, Digest, DockerRef, ImageConfig, MediaType, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
 pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
@@ -130,31 +130,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         o.insert("Variant".into(), json!(v));
     }
     o.insert("Os".into(), json!(config.os));
-    o.insert(
-        "Layers".into(),
-        json!(manifest
-            .layers
-            .iter()
-            .map(|l| l.digest.to_string())
-            .collect::<Vec<_>>()),
-    );
-    o.insert(
-        "LayersData".into(),
-        Value::Array(
-            manifest
-                .layers
-                .iter()
-                .map(|l| {
-                    json!({
-                        "MIMEType": l.media_type.as_str(),
-                        "Digest": l.digest.to_string(),
-                        "Size": l.size,
-                        "Annotations": l.annotations,
-                    })
-                })
-                .collect(),
-        ),
-    );
+    insert_layers(&mut o, &manifest.layers);
     o.insert("Env".into(), json!(cc.env));
     match &template {
         Some(t) => {
@@ -417,6 +393,27 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
     (j.clone(), template::struct_value(j, g))
 }
 
+/// An image's `Layers` (digests) and `LayersData` (media type, digest,
+/// size, annotations), as skopeo prints them.
+fn insert_layers(o: &mut Map<String, Value>, layers: &[Descriptor]) {
+    o.insert(
+        "Layers".into(),
+        json!(layers
+            .iter()
+            .map(|l| l.digest.to_string())
+            .collect::<Vec<_>>()),
+    );
+    let data = layers.iter().map(|l| {
+        json!({
+            "MIMEType": l.media_type.as_str(),
+            "Digest": l.digest.to_string(),
+            "Size": l.size,
+            "Annotations": l.annotations,
+        })
+    });
+    o.insert("LayersData".into(), Value::Array(data.collect()));
+}
+
 /// One entry per image of an index (or the single image), in one call:
 /// the child manifests are read, configs only for a single image.
 fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
@@ -439,27 +436,7 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         let o = v.as_object_mut().expect("an object");
         o.insert("ConfigDigest".into(), json!(m.config.digest.to_string()));
         o.insert("Size".into(), json!(size));
-        o.insert(
-            "Layers".into(),
-            json!(m
-                .layers
-                .iter()
-                .map(|l| l.digest.to_string())
-                .collect::<Vec<_>>()),
-        );
-        o.insert(
-            "LayersData".into(),
-            json!(m
-                .layers
-                .iter()
-                .map(|l| json!({
-                    "MIMEType": l.media_type.as_str(),
-                    "Digest": l.digest.to_string(),
-                    "Size": l.size,
-                    "Annotations": l.annotations,
-                }))
-                .collect::<Vec<_>>()),
-        );
+        insert_layers(o, &m.layers);
         Ok(v)
     };
     let platforms = if top.is_index() {
