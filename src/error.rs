@@ -360,6 +360,22 @@ pub fn warn(msg: &str) {
     say("warning", msg);
 }
 
+/// The warning for `n` names of a listing left out (`WHERE: N names that
+/// are no valid WHAT left out ("FIRST", …)`), said once per listing.
+pub fn warn_names_left_out(at: &str, n: usize, first: &str, what: &str) {
+    if n == 0 {
+        return;
+    }
+    let first: String = escape_controls(first).chars().take(80).collect();
+    let (s, are, more) = match n {
+        1 => ("", "is", ""),
+        _ => ("s", "are", ", …"),
+    };
+    warn(&format!(
+        "{at}: {n} name{s} that {are} no valid {what} left out ({first:?}{more})"
+    ));
+}
+
 /// `lade: LEVEL: MSG` on stderr, or its JSON `message` event.
 fn say(level: &str, msg: &str) {
     let line = match JSON_WARNINGS.get() {

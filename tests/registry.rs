@@ -4278,6 +4278,12 @@ fn proxy_faults_are_retried_resumed_and_reported() {
             .arg(oci(&d, "x"));
         (run(&mut c), d)
     };
+    // (a pull that must arrive whole)
+    let pulled = |name: &str, extra: &[&str]| {
+        let (o, d) = pull(name, extra);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    };
     let set = |s: &str| {
         *mode.lock().unwrap() = s.to_string();
         counts.lock().unwrap().clear();
@@ -4286,13 +4292,11 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     // 429 with Retry-After: waited out.
     set("429");
     let t0 = Instant::now();
-    let (o, d) = pull("a", &["--retry-times", "3"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    pulled("a", &["--retry-times", "3"]);
     assert!(
         t0.elapsed() >= Duration::from_millis(900),
         "Retry-After not honoured"
     );
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
 
     // 503 twice, then success.
     set("503");
@@ -4329,28 +4333,22 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     assert_eq!(pings(), Some(1));
     assert!(!d.exists());
     set("ping503");
-    let (o, d) = pull("f", &["--retry-times", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("f", &["--retry-times", "2"]);
     assert!(pings() >= Some(3), "{:?}", pings());
     // Its Retry-After is waited out (the pause would be 0.5 s otherwise).
     set("ping429");
     let t0 = Instant::now();
-    let (o, d) = pull("g", &["--retry-times", "1"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    pulled("g", &["--retry-times", "1"]);
     assert!(
         t0.elapsed() >= Duration::from_millis(1900),
         "{:?}",
         t0.elapsed()
     );
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
     assert_eq!(pings(), Some(2));
     // A Retry-After date a registry makes up (before 1970, past any year)
     // is no date: the usual pause, no crash.
     set("ping429date");
-    let (o, d) = pull("g2", &["--retry-times", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("g2", &["--retry-times", "2"]);
     assert_eq!(pings(), Some(3));
     // A registry not (yet) listening: connection refused, retried after
     // a pause (0.5 s, then 1 s).
@@ -4411,9 +4409,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
 
     // Reset at 60% of the big layer: resumed with Range, digest verified.
     set("reset");
-    let (o, d) = pull("d", &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("d", &[]);
 
     // A long wait is said, not waited in silence.
     set("429long");
@@ -4429,9 +4425,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     // A manifest body cut short is asked for again (--retry-times), as a
     // request that failed before its answer is; without retries, one line.
     set("manifest_cut");
-    let (o, d) = pull("mc", &["--retry-times", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("mc", &["--retry-times", "2"]);
     set("manifest_cut");
     let (o, d) = pull("mc0", &[]);
     assert_eq!(o.status.code(), Some(3));
@@ -4440,9 +4434,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     assert!(!d.exists());
     // A cut layer whose resume is refused is read again from its start.
     set("no_range");
-    let (o, d) = pull("nr", &["--retry-times", "2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("nr", &["--retry-times", "2"]);
     set("no_range");
     let (o, _) = pull("nr0", &[]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -4454,9 +4446,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
 
     // 307 to another host: followed, without Authorization.
     set("redirect");
-    let (o, d) = pull("e", &["--src-creds", "u:p"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(digest_of(&oci(&d, "x"), &[]), want);
+    pulled("e", &["--src-creds", "u:p"]);
     assert!(
         *sent_with_auth.lock().unwrap(),
         "the layer GET carried no Authorization"

@@ -171,18 +171,8 @@ fn images(
                 }
             }
             if let Some(first) = refused.first() {
-                let n = refused.len();
-                crate::error::warn(&format!(
-                    "{}: {n} name{} that {} no valid ref name left out ({:?}{})",
-                    src.listing_name(),
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                    crate::error::escape_controls(first)
-                        .chars()
-                        .take(80)
-                        .collect::<String>(),
-                    if n == 1 { "" } else { ", …" },
-                ));
+                let at = src.listing_name();
+                crate::error::warn_names_left_out(&at, refused.len(), first, "ref name");
             }
             Ok(out)
         }

@@ -572,7 +572,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         for t in page {
             if !valid_tag(&t) {
                 if invalid == 0 {
-                    first_invalid = crate::error::escape_controls(&t).chars().take(80).collect();
+                    first_invalid = t;
                 }
                 invalid += 1;
             } else if seen.insert(t.clone()) {
@@ -582,16 +582,8 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         match link.as_deref().and_then(next_link) {
             Some(n) => url = next_page(c, &mut pages, &url, &n, &format!("tag list of {repo}"))?,
             None => {
-                if invalid > 0 {
-                    crate::error::warn(&format!(
-                        "registry {}: tag list of {repo}: {invalid} name{} that {} no valid \
-                         tag left out ({first_invalid:?}{})",
-                        c.host,
-                        if invalid == 1 { "" } else { "s" },
-                        if invalid == 1 { "is" } else { "are" },
-                        if invalid == 1 { "" } else { ", …" },
-                    ));
-                }
+                let at = format!("registry {}: tag list of {repo}", c.host);
+                crate::error::warn_names_left_out(&at, invalid, &first_invalid, "tag");
                 return Ok(remember_listing(c, repo, tags));
             }
         }
