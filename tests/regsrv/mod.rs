@@ -57,7 +57,9 @@ pub fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str)
         let addr = format!("127.0.0.1:{port}");
         let t0 = Instant::now();
         while t0.elapsed() < Duration::from_secs(15) {
-            if TcpStream::connect(&addr).is_ok() {
+            // (Its own listener: another process may hold a port picked
+            // free a moment ago, and this one then fails to bind it.)
+            if TcpStream::connect(&addr).is_ok() && listens(child.id(), port) {
                 return Registry {
                     child,
                     addr,
@@ -74,6 +76,26 @@ pub fn start_registry(dir: tempfile::TempDir, http_extra: &str, top_extra: &str)
         log = fs::read_to_string(dir.path().join("log")).unwrap_or_default();
     }
     panic!("docker-registry did not start: {log}");
+}
+
+/// Does process `pid` hold the socket listening on 127.0.0.1:`port`?
+/// (/proc/net/tcp's listening entry, by inode, among its descriptors.)
+fn listens(pid: u32, port: u16) -> bool {
+    let local = format!("0100007F:{port:04X}");
+    let tcp = fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    let inodes: Vec<String> = tcp
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.len() > 9 && f[1] == local && f[3] == "0A")
+        .map(|f| format!("socket:[{}]", f[9]))
+        .collect();
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|e| {
+        fs::read_link(e.path()).is_ok_and(|l| inodes.iter().any(|i| l.to_str() == Some(i.as_str())))
+    })
 }
 
 /// A self-signed certificate `crt` for `cn`, its key `key`, made with
