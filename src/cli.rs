@@ -735,10 +735,15 @@ OUTPUT
   A destination that cannot be opened at all (a registry that cannot be
   reached, a directory that is not a layout) ends the sync with its error
   alone, before any image; with --keep-going each image fails with it and
-  is counted.
+  is counted. A registry destination that refuses the credentials (or
+  wants some and none are given) is said once, even with --keep-going: its
+  images are not tried (\"N not tried; 1 destination failed
+  authentication\").
   Exit status 3 when any image failed (all are tried with --keep-going);
   1 when the one failure, without --keep-going, is an image or repository
-  that is not there (as lade copy says it).
+  that is not there (as lade copy says it); 2 for a source naming an image
+  by digest or a destination naming a tag (each image keeps its own tag:
+  use lade copy).
 
 EXAMPLES
   lade sync docker://registry.example/app docker://mirror.example/app

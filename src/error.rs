@@ -38,6 +38,9 @@ pub struct Error {
     invalid: bool,
     /// A part the whole names is not there: see [`Error::missing_part`].
     missing: bool,
+    /// The registry that refused the credentials: see
+    /// [`Error::credentials_refused`].
+    refused_by: Option<String>,
 }
 
 /// Whether a failed operation is worth trying again from the start.
@@ -63,6 +66,7 @@ impl Error {
             retry_after: None,
             invalid: false,
             missing: false,
+            refused_by: None,
         }
     }
 
@@ -162,6 +166,19 @@ impl Error {
     /// Whether this is a part found missing ([`Error::missing_part`]).
     pub fn is_missing(&self) -> bool {
         self.missing
+    }
+
+    /// The registry `host` refused the credentials (or wants some where
+    /// none were given): every request of this command to it would fail
+    /// alike. The mark survives [`Error::context`].
+    pub fn credentials_refused(mut self, host: &str) -> Self {
+        self.refused_by = Some(host.to_string());
+        self
+    }
+
+    /// The registry that refused the credentials, if that is the failure.
+    pub fn refused_by(&self) -> Option<&str> {
+        self.refused_by.as_deref()
     }
 
     pub fn message(&self) -> &str {

@@ -815,12 +815,13 @@ fn unsupported_ends_and_bad_regex_refused_in_one_line() {
         );
         assert!(err.contains("docker://, oci: or dir:"), "{err}");
     }
-    // A destination naming a tag: each image keeps its own, so refused.
+    // A destination naming a tag: each image keeps its own, so refused,
+    // as a usage error (exit 2).
     for (dst, tag) in [
         (format!("oci:{}:other", out.display()), "other"),
         ("docker://127.0.0.1:1/app:other".to_string(), "other"),
     ] {
-        let err = fails_with(lade().args(["sync", &src, &dst]), 3);
+        let err = fails_with(lade().args(["sync", &src, &dst]), 2);
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(
             err.contains(&format!("names none (not \"{tag}\")")) && err.contains("lade copy"),
@@ -971,7 +972,8 @@ fn a_source_naming_one_image_syncs_that_image() {
         named[0].1["digest"].as_str().unwrap()
     );
     let dst2 = format!("docker://{reg}/{}", unique("sync/one-none"));
-    let err = fails_with(sync_cmd().args([&by_digest, &dst2]), 3);
+    // (a usage error: exit 2)
+    let err = fails_with(sync_cmd().args([&by_digest, &dst2]), 2);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("by digest") && err.contains("lade copy"),

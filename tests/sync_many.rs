@@ -632,3 +632,74 @@ fn mistakes_refused_before_anything_is_written() {
     );
     assert!(err.contains("no dir: images in it"), "{err}");
 }
+
+/// A destination that refuses the credentials (or wants some where none
+/// are given) would fail every image: it is said once, no image is tried,
+/// with or without --keep-going, and nothing is written there.
+#[test]
+fn a_destination_refusing_the_credentials_is_said_once_and_no_image_is_tried() {
+    if !require_tool("docker-registry") || !require_tool("htpasswd") || !require_tool("openssl") {
+        return;
+    }
+    let t = tempdir();
+    let (secure, cert_dir) = secure_registry(t.path());
+    let layout = t.path().join("l");
+    let d = image(&layout, "amd64", "refused", false, 2048);
+    let tags = ["1", "2", "3", "4", "5", "6"];
+    let named: Vec<(&str, serde_json::Value)> = tags.iter().map(|t| (*t, d.clone())).collect();
+    write_layout(&layout, &named);
+    let cd = cert_dir.to_str().unwrap();
+    let src = format!("oci:{}", layout.display());
+    let dest = format!("docker://{}/mirror", secure.addr);
+    for (creds, why) in [
+        (Some("alice:wrong"), "wrong username or password"),
+        (None, "authentication required"),
+    ] {
+        for keep_going in [false, true] {
+            let mut c = lade();
+            c.args(["sync", "--dest-cert-dir", cd]);
+            if let Some(creds) = creds {
+                c.args(["--dest-creds", creds]);
+            }
+            if keep_going {
+                c.arg("--keep-going");
+            }
+            let err = fails_with(c.args([&src, &dest]), 3);
+            let said: Vec<&str> = err.lines().filter(|l| l.contains(why)).collect();
+            assert_eq!(said.len(), 1, "{creds:?} -k {keep_going}: {err}");
+            assert!(said[0].contains(&dest), "{err}");
+            assert!(
+                err.contains(
+                    "6 images: 0 copied, 0 unchanged, 0 failed, 6 not tried; \
+                     1 destination failed authentication"
+                ),
+                "{err}"
+            );
+            assert!(!err.contains("copying"), "no image tried: {err}");
+            assert!(!err.contains("wrong\""), "{err}");
+        }
+    }
+    // Nothing was written: the repository is not there.
+    fails_with(
+        lade().args([
+            "list-tags",
+            "--cert-dir",
+            cd,
+            "--creds",
+            "alice:s3cret",
+            &dest,
+        ]),
+        1,
+    );
+    // The right credentials: every image arrives.
+    let err = ok_stderr(lade().args([
+        "sync",
+        "--dest-cert-dir",
+        cd,
+        "--dest-creds",
+        "alice:s3cret",
+        &src,
+        &dest,
+    ]));
+    assert!(err.contains("6 images: 6 copied"), "{err}");
+}

@@ -189,13 +189,22 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         }
         lock().count_unlisted(p.failed);
         let mut items = Vec::new();
-        if stop {
+        // What the destinations hold, in one request each where they can
+        // tell. A destination that refuses the credentials would fail
+        // every image: none is tried, and it is said once.
+        let refused = match stop {
+            true => None,
+            false => p
+                .dests
+                .iter()
+                .find_map(|d| d.learn_tags(&p.opts.copy.transport).err()),
+        };
+        if stop || refused.is_some() {
             items.extend(p.work.into_iter().map(Work::not_attempted));
-        } else {
-            // What the destinations hold, in one request each where they can tell.
-            for d in &p.dests {
-                d.learn_tags(&p.opts.copy.transport);
+            if let Some(e) = refused {
+                lock().refused(e);
             }
+        } else {
             // Each image's line as it ends.
             let shown = run_work(p.work, &p.opts, &|it| lock().show(it))?;
             lock().count(shown, &mut out)?;
@@ -233,6 +242,9 @@ struct Report {
     failed: Vec<Error>,
     /// Of `failed`: sources that could not be listed (no images).
     unlisted: usize,
+    /// Of `failed`: destinations that refused the credentials (their
+    /// images not tried).
+    refused: usize,
     /// --digestfile, a line per image written or found there.
     digestfile: Option<(std::path::PathBuf, std::fs::File)>,
     /// The first failure to write it.
@@ -252,6 +264,7 @@ impl Report {
             left: 0,
             failed: Vec::new(),
             unlisted: 0,
+            refused: 0,
             digestfile,
             digestfile_failed: None,
         }
@@ -323,6 +336,14 @@ impl Report {
         }
     }
 
+    /// A destination that refused the credentials: a failure, but no
+    /// image's.
+    fn refused(&mut self, e: Error) {
+        self.say.image_failed(&e);
+        self.refused += 1;
+        self.failed.push(e);
+    }
+
     /// The summary, and the exit status or error.
     fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
         let done = if dry_run {
@@ -337,33 +358,41 @@ impl Report {
         if self.left > 0 {
             more.push_str(&format!(", {} left out", self.left));
         }
-        let (n, u) = (self.images, self.unlisted);
+        let (n, u, r) = (self.images, self.unlisted, self.refused);
         let plural =
             |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
-        let unlisted = format!("{u} {} could not be listed", plural(u, "source", "sources"));
+        // Failures that are no image's: sources that could not be listed,
+        // destinations that refused the credentials.
+        let mut others = Vec::new();
         if u > 0 {
-            more.push_str(&format!("; {unlisted}"));
+            let s = plural(u, "source", "sources");
+            others.push(format!("{u} {s} could not be listed"));
         }
+        if r > 0 {
+            let d = plural(r, "destination", "destinations");
+            others.push(format!("{r} {d} failed authentication"));
+        }
+        for o in &others {
+            more.push_str(&format!("; {o}"));
+        }
+        let images_failed = self.failed.len() - u - r;
         self.say.message(&format!(
-            "{n} image{}: {done}, {} unchanged, {} failed{more}",
+            "{n} image{}: {done}, {} unchanged, {images_failed} failed{more}",
             plural(n, "", "s"),
             self.same,
-            self.failed.len() - u
         ));
         match self.failed.len() {
             0 => Ok(0),
             // (as it is: an image not there exits 1, as copy does)
             1 if !keep_going => Err(self.failed.into_iter().next().unwrap()),
-            f => {
+            _ => {
                 for e in &self.failed {
                     eprintln!("lade: failed: {e}");
                 }
-                let images = format!("{} of {n} images failed", f - u);
-                Err(Error::new(match u {
-                    0 => format!("sync: {images}"),
-                    _ if f == u => format!("sync: {unlisted}"),
-                    _ => format!("sync: {images}, {unlisted}"),
-                }))
+                if images_failed > 0 || others.is_empty() {
+                    others.insert(0, format!("{images_failed} of {n} images failed"));
+                }
+                Err(Error::new(format!("sync: {}", others.join(", "))))
             }
         }
     }

@@ -608,7 +608,7 @@ impl ImageReference for WithoutAttachmentTags {
     fn listing_name(&self) -> String {
         self.0.listing_name()
     }
-    fn learn_tags(&self, opts: &TransportOptions) {
+    fn learn_tags(&self, opts: &TransportOptions) -> Result<()> {
         self.0.learn_tags(opts)
     }
     fn holds_referrers(&self) -> bool {

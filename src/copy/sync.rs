@@ -201,21 +201,6 @@ fn images(
     }
 }
 
-/// Sync `src` into `dst`; one item per image considered, in the order of
-/// [`images`].
-/// Errors only when the source cannot be listed; per-image failures are in
-/// the items.
-pub fn sync(
-    src: &dyn ImageReference,
-    dst: &dyn ImageReference,
-    opts: &SyncOptions,
-) -> Result<Vec<Item>> {
-    let mut work = plan(src, dst, &|_| true, "", opts)?;
-    one_per_target([&mut work], TAG_REGEX_HINT)?;
-    dst.learn_tags(&opts.copy.transport);
-    run(work, opts, &|_| {})
-}
-
 /// How to part two images of one repository bound for one tag.
 pub const TAG_REGEX_HINT: &str = "pick one with --tag-regex";
 
@@ -249,7 +234,7 @@ pub fn plan(
     }
     // Each image keeps its tag: a destination naming one would be ignored.
     if let Some((tag, _)) = dst.one_image(&opts.copy.transport)? {
-        return Err(Error::new(format!(
+        return Err(Error::usage(format!(
             "{dst}: sync writes each image under its own tag, so the destination names \
              none (not {tag:?}); to write one image under another name, use lade copy"
         )));

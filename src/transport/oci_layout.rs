@@ -421,7 +421,7 @@ impl ImageReference for OciRef {
     /// The names the layout holds now: a sync's images bound for others
     /// are known to be missing without reading index.json again, which
     /// the sync's own writes change each time.
-    fn learn_tags(&self, _opts: &TransportOptions) {
+    fn learn_tags(&self, _opts: &TransportOptions) -> Result<()> {
         // (none in a layout not made yet)
         let names = match self.path.join(INDEX_FILE).exists() {
             false => Some(Arc::default()),
@@ -441,6 +441,7 @@ impl ImageReference for OciRef {
                 .get_or_insert_with(HashMap::new)
                 .insert(self.path.clone(), names);
         }
+        Ok(())
     }
 
     fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {

@@ -466,6 +466,7 @@ impl Client {
             "registry {}: {what}: 401 Unauthorized: {hint}{detail}",
             self.host
         ))
+        .credentials_refused(&self.host)
     }
 
     fn send_redirects(
@@ -717,7 +718,7 @@ impl Client {
             let known = matches!(st.challenge, Some(Challenge::Basic { .. }));
             st.challenge = Some(ch);
             if known || self.creds.is_none() {
-                return Err(Error::new(self.auth_hint()));
+                return Err(Error::new(self.auth_hint()).credentials_refused(&self.host));
             }
             return Ok(());
         }
@@ -763,7 +764,8 @@ impl Client {
             return Err(Error::new(format!(
                 "token service {realm}: {status}: {}",
                 self.auth_hint()
-            )));
+            ))
+            .credentials_refused(&self.host));
         }
         if !status.is_success() {
             return Err(Error::new(format!("token service {realm}: {status}")));
@@ -831,7 +833,8 @@ impl Client {
         if status.as_u16() == 400 || status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(Error::new(format!(
                 "token service {realm}: {status}: the identity token was refused (expired? `lade login` again)"
-            )));
+            ))
+            .credentials_refused(&self.host));
         }
         if !status.is_success() {
             return Err(Error::new(format!("token service {realm}: POST: {status}")));

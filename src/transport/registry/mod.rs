@@ -427,10 +427,14 @@ impl ImageReference for RegistryRef {
         list_tags(&c, &self.r.path, false)
     }
 
-    fn learn_tags(&self, opts: &TransportOptions) {
+    fn learn_tags(&self, opts: &TransportOptions) -> Result<()> {
         // Best effort: without a listing, each tag is asked about.
-        if let Ok(c) = self.client(&opts.dest_registry) {
-            let _ = list_tags(&c, &self.r.path, true);
+        match self
+            .client(&opts.dest_registry)
+            .and_then(|c| list_tags(&c, &self.r.path, true))
+        {
+            Err(e) if e.refused_by().is_some() => Err(e.context(self.listing_name())),
+            _ => Ok(()),
         }
     }
 
@@ -478,7 +482,7 @@ impl ImageReference for RegistryRef {
         _opts: &TransportOptions,
     ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
         if let Some(d) = &self.r.digest {
-            return Err(Error::unsupported(format!(
+            return Err(Error::usage(format!(
                 "{self}: sync copies tags, and this names an image by digest ({d}); use lade copy for it"
             )));
         }
