@@ -732,6 +732,8 @@ OUTPUT
   nothing to sync, or each YAML registry without images, is said.
   --digestfile FILE: \"DIGEST DESTINATION-IMAGE\" per image copied or unchanged,
   written as each ends (a sync stopped by a signal leaves those that ended).
+  Ended by --command-timeout, a sync says its summary (\"N not finished\":
+  the images under way or not started) before the error.
   A destination that cannot be opened at all (a registry that cannot be
   reached, a directory that is not a layout) ends the sync with its error
   alone, before any image; with --keep-going each image fails with it and

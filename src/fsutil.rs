@@ -777,6 +777,16 @@ pub fn wait_if_ending() {
     }
 }
 
+/// What the command under way says when `--command-timeout` ends it,
+/// before the error (a sync's summary of the images that ended).
+type TimeoutNote = Box<dyn FnOnce() + Send>;
+static BEFORE_TIMEOUT: Mutex<Option<TimeoutNote>> = Mutex::new(None);
+
+/// Have `say` called (once) should `--command-timeout` end the command.
+pub fn before_timeout(say: impl FnOnce() + Send + 'static) {
+    *BEFORE_TIMEOUT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(say));
+}
+
 /// `--command-timeout`: after `limit`, the writes under way are abandoned
 /// as on a signal, and the process ends with a one-line error (exit 3).
 pub fn end_after(limit: std::time::Duration, shown: String) {
@@ -787,6 +797,13 @@ pub fn end_after(limit: std::time::Duration, shown: String) {
             ending().store(true, std::sync::atomic::Ordering::SeqCst);
             kill_children();
             let _held = abandon_writes();
+            let note = BEFORE_TIMEOUT
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            if let Some(say) = note {
+                say();
+            }
             crate::error::say_last(format!(
                 "lade: error: the command ran out of time (--command-timeout {shown}){}\n",
                 left_incomplete()

@@ -1783,3 +1783,49 @@ fn names_that_are_no_refs_are_left_out_of_a_layout_sync() {
         .collect();
     assert_eq!(names, ["ok"]);
 }
+
+/// A sync --command-timeout ends still says what it did: the summary
+/// (images copied, and those not finished) comes before the error, and
+/// --digestfile holds the images that ended.
+#[test]
+fn a_sync_ended_by_command_timeout_says_its_summary_first() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let named = many_tags(&src_dir, 4);
+    let proxy = Counter::start(&reg);
+    // One tag's manifest is never answered.
+    proxy.hold("PUT", "/manifests/t01");
+    let dst = format!("docker://{}/{}", proxy.addr, unique("sync/timeout"));
+    let digests = t.path().join("digests");
+    let err = fails_with(
+        sync_cmd().args([
+            "--command-timeout",
+            "5s",
+            "--digestfile",
+            digests.to_str().unwrap(),
+            &format!("oci:{}", src_dir.display()),
+            &dst,
+        ]),
+        3,
+    );
+    proxy.release();
+    let lines: Vec<&str> = err.lines().collect();
+    let n = lines.len();
+    assert!(n >= 2, "{err}");
+    assert_eq!(
+        lines[n - 2],
+        "4 images: 3 copied, 0 unchanged, 0 failed, 1 not finished",
+        "{err}"
+    );
+    assert!(
+        lines[n - 1].contains("ran out of time (--command-timeout 5s)"),
+        "{err}"
+    );
+    let written = std::fs::read_to_string(&digests).unwrap();
+    assert_eq!(written.lines().count(), 3, "{written}");
+    for (tag, d) in named.iter().filter(|(t, _)| t != "t01") {
+        let line = format!("{} {dst}:{tag}", d["digest"].as_str().unwrap());
+        assert!(written.lines().any(|l| l == line), "{line}: {written}");
+    }
+}

@@ -173,9 +173,24 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         )),
         _ => None,
     };
-    let report = Mutex::new(Report::new(progress, digestfile));
+    let report = std::sync::Arc::new(Mutex::new(Report::new(progress, digestfile)));
     let mut out = stdout();
     let lock = || report.lock().unwrap_or_else(|p| p.into_inner());
+    // Ended by --command-timeout: the summary of the images that ended,
+    // and how many did not, before the error.
+    let images: usize = passes.iter().map(|p| p.work.len()).sum();
+    let held = std::sync::Arc::clone(&report);
+    crate::fsutil::before_timeout(move || {
+        // (not waiting on an image's line being written)
+        for _ in 0..100 {
+            if let Ok(r) = held.try_lock() {
+                r.say
+                    .message(&r.summary(a.dry_run, images.saturating_sub(r.images)));
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    });
     // Without --keep-going, a repository that could not be listed stops
     // the sync before anything is copied.
     let mut stop = !a.keep_going && !a.dry_run && passes.iter().any(|p| !p.failed.is_empty());
@@ -184,10 +199,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             lock().say.message(n);
         }
         // (Repositories that could not be listed: no images.)
-        for it in &p.failed {
-            lock().show(it);
-        }
-        lock().count_unlisted(p.failed);
+        lock().unlisted(p.failed);
         let mut items = Vec::new();
         // What the destinations hold, in one request each where they can
         // tell. A destination that refuses the credentials would fail
@@ -216,10 +228,8 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         lock().count(items, &mut out)?;
         stop |= !a.keep_going && !a.dry_run && !lock().failed.is_empty();
     }
-    report
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .finish(a.dry_run, a.keep_going)
+    let report = std::mem::replace(&mut *lock(), Report::new(Mode::Quiet, None));
+    report.finish(a.dry_run, a.keep_going)
 }
 
 fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
@@ -270,9 +280,23 @@ impl Report {
         }
     }
 
-    /// An image's line (stderr), when it ends; the plan's lines (stdout)
-    /// come in order, from [`Self::count`].
+    /// An image's line (stderr), when it ends, and its count; the plan's
+    /// lines (stdout) come in order, from [`Self::count`].
     fn show(&mut self, it: &Item) {
+        self.say_item(it);
+        self.images += 1;
+        match &it.outcome {
+            Outcome::Copied(..) => self.copied += 1,
+            Outcome::Unchanged(..) => self.same += 1,
+            Outcome::WouldCopy(_) => self.would += 1,
+            Outcome::NotAttempted => self.untried += 1,
+            Outcome::LeftOut(..) | Outcome::Unreadable(..) => self.left += 1,
+            Outcome::Failed(e) => self.failed.push(e.clone()),
+        }
+    }
+
+    /// An image's line (stderr), and its digest's (--digestfile).
+    fn say_item(&mut self, it: &Item) {
         // The digest line first: once an image's line is out, so is it.
         if let (Outcome::Copied(d, _) | Outcome::Unchanged(d, _), Some((f, file))) =
             (&it.outcome, &mut self.digestfile)
@@ -302,21 +326,12 @@ impl Report {
         }
     }
 
-    /// Count the items (shown already); a plan's lines to `out`.
+    /// The items (shown and counted already): a plan's lines to `out`.
     fn count(&mut self, items: Vec<Item>, out: &mut impl Write) -> Result<()> {
         for it in items {
-            self.images += 1;
-            match it.outcome {
-                Outcome::Copied(..) => self.copied += 1,
-                Outcome::Unchanged(..) => self.same += 1,
-                Outcome::WouldCopy(d) => {
-                    self.would += 1;
-                    let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
-                    writeln!(out, "{}\t{d}", it.label)?;
-                }
-                Outcome::NotAttempted => self.untried += 1,
-                Outcome::LeftOut(..) | Outcome::Unreadable(..) => self.left += 1,
-                Outcome::Failed(e) => self.failed.push(e),
+            if let Outcome::WouldCopy(d) = it.outcome {
+                let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
+                writeln!(out, "{}\t{d}", it.label)?;
             }
         }
         out.flush()?;
@@ -327,8 +342,9 @@ impl Report {
     }
 
     /// Sources that could not be listed: failures, but no images.
-    fn count_unlisted(&mut self, items: Vec<Item>) {
+    fn unlisted(&mut self, items: Vec<Item>) {
         for it in items {
+            self.say_item(&it);
             self.unlisted += 1;
             if let Outcome::Failed(e) = it.outcome {
                 self.failed.push(e);
@@ -344,8 +360,9 @@ impl Report {
         self.failed.push(e);
     }
 
-    /// The summary, and the exit status or error.
-    fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
+    /// The summary line; `unfinished`: images neither ended nor counted
+    /// not tried (a sync --command-timeout ended).
+    fn summary(&self, dry_run: bool, unfinished: usize) -> String {
         let done = if dry_run {
             format!("{} to copy", self.would)
         } else {
@@ -355,14 +372,28 @@ impl Report {
         if self.untried > 0 {
             more.push_str(&format!(", {} not tried", self.untried));
         }
+        if unfinished > 0 {
+            more.push_str(&format!(", {unfinished} not finished"));
+        }
         if self.left > 0 {
             more.push_str(&format!(", {} left out", self.left));
         }
-        let (n, u, r) = (self.images, self.unlisted, self.refused);
-        let plural =
-            |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
-        // Failures that are no image's: sources that could not be listed,
-        // destinations that refused the credentials.
+        for o in self.not_of_images() {
+            more.push_str(&format!("; {o}"));
+        }
+        let n = self.images + unfinished;
+        format!(
+            "{n} image{}: {done}, {} unchanged, {} failed{more}",
+            plural(n, "", "s"),
+            self.same,
+            self.images_failed(),
+        )
+    }
+
+    /// Failures that are no image's: sources that could not be listed,
+    /// destinations that refused the credentials.
+    fn not_of_images(&self) -> Vec<String> {
+        let (u, r) = (self.unlisted, self.refused);
         let mut others = Vec::new();
         if u > 0 {
             let s = plural(u, "source", "sources");
@@ -372,15 +403,16 @@ impl Report {
             let d = plural(r, "destination", "destinations");
             others.push(format!("{r} {d} failed authentication"));
         }
-        for o in &others {
-            more.push_str(&format!("; {o}"));
-        }
-        let images_failed = self.failed.len() - u - r;
-        self.say.message(&format!(
-            "{n} image{}: {done}, {} unchanged, {images_failed} failed{more}",
-            plural(n, "", "s"),
-            self.same,
-        ));
+        others
+    }
+
+    fn images_failed(&self) -> usize {
+        self.failed.len() - self.unlisted - self.refused
+    }
+
+    /// The summary, and the exit status or error.
+    fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
+        self.say.message(&self.summary(dry_run, 0));
         match self.failed.len() {
             0 => Ok(0),
             // (as it is: an image not there exits 1, as copy does)
@@ -389,11 +421,21 @@ impl Report {
                 for e in &self.failed {
                     eprintln!("lade: failed: {e}");
                 }
-                if images_failed > 0 || others.is_empty() {
-                    others.insert(0, format!("{images_failed} of {n} images failed"));
+                let (n, failed) = (self.images, self.images_failed());
+                let mut others = self.not_of_images();
+                if failed > 0 || others.is_empty() {
+                    others.insert(0, format!("{failed} of {n} images failed"));
                 }
                 Err(Error::new(format!("sync: {}", others.join(", "))))
             }
         }
+    }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }
