@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -161,6 +162,14 @@ fn json_progress_out_of_the_daemon() {
         .find(|e| e["bytes"].as_u64().unwrap() > 3 << 20)
         .expect("the big layer");
     assert!(big["rate"].as_f64().unwrap() > 0.0, "{big}");
+}
+
+/// The JSON progress events of a stderr.
+fn json_events(stderr: &str) -> Vec<serde_json::Value> {
+    stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
 }
 
 /// manifest.json of a tar archive.
@@ -372,6 +381,67 @@ fn many_layers_shared_with_another_image() {
     all.dedup();
     let blobs = fs::read_dir(layout.join("blobs/sha256")).unwrap().count();
     assert_eq!(blobs, all.len() + 4);
+    // b into a layout holding a: the layers they share are said present
+    // (blob_skipped), not copied; the bytes copied are b's own layers and
+    // config. Copied again, nothing is.
+    let only_a = dir.path().join("only-a");
+    ok(lade_at(&host)
+        .args(["copy", "-q", "docker-daemon:lade-dd-many:a"])
+        .arg(format!("oci:{}:a", only_a.display())));
+    let copy_b = |tag: &str| {
+        json_events(&ok_stderr(
+            lade_at(&host)
+                .args(["copy", "--progress=json"])
+                .arg("docker-daemon:lade-dd-many:b")
+                .arg(format!("oci:{}:{tag}", only_a.display())),
+        ))
+    };
+    let events = copy_b("b");
+    let own: BTreeSet<String> = diff_ids(&b)
+        .into_iter()
+        .filter(|d| !diff_ids(&a).contains(d))
+        .collect();
+    let done: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["event"] == "blob_done")
+        .collect();
+    assert_eq!(
+        done.len(),
+        own.len() + 1,
+        "own layers and the config: {events:#?}"
+    );
+    let bytes: u64 = done.iter().map(|e| e["bytes"].as_u64().unwrap()).sum();
+    let layer_bytes: u64 = own
+        .iter()
+        .map(|d| {
+            fs::metadata(only_a.join("blobs/sha256").join(&d[7..]))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let config = only_a
+        .join("blobs/sha256")
+        .join(&b["Id"].as_str().unwrap()[7..]);
+    assert_eq!(bytes, layer_bytes + fs::metadata(&config).unwrap().len());
+    let skipped = events
+        .iter()
+        .filter(|e| e["event"] == "blob_skipped")
+        .count();
+    assert_eq!(skipped, diff_ids(&b).len() - own.len(), "{events:#?}");
+    let again = copy_b("b-again");
+    assert!(
+        !again.iter().any(|e| e["event"] == "blob_done"),
+        "{again:#?}"
+    );
+    let image = again.iter().find(|e| e["event"] == "image_done").unwrap();
+    assert_eq!(image["blobs_copied"], 0, "{again:#?}");
+    let raw = |tag: &str| {
+        ok(lade()
+            .args(["inspect", "--raw"])
+            .arg(format!("oci:{}:{tag}", only_a.display())))
+    };
+    assert_eq!(raw("b-again"), raw("b"));
+    assert_layout_clean(&only_a);
     for (t, info) in [("b", &b), ("a", &a)] {
         let new = format!("lade-dd-many-back:{t}");
         ok(lade_at(&host)
@@ -1154,6 +1224,33 @@ fn layers_the_export_names_by_digest() {
             );
         }
     }
+    ok(lade().args(["fsck", "--store"]).arg(t.path().join("l")));
+    let written = |tag: &str| {
+        json(&ok(lade()
+            .args(["inspect", "--raw"])
+            .arg(format!("oci:{}:{tag}", t.path().join("l").display()))))
+    };
+    // Again, into the layout holding one layer less: the layers it holds
+    // are read past (blob_skipped), the missing one written; the same
+    // image.
+    let gone = t.path().join("l/blobs/sha256").join(&layers[0][7..]);
+    fs::remove_file(&gone).unwrap();
+    let events = json_events(&ok_stderr(
+        lade_at(&proxy)
+            .args(["copy", "--progress=json", "docker-daemon:tiny:1"])
+            .arg(format!("oci:{}:y", t.path().join("l").display())),
+    ));
+    let of = |kind: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["event"] == kind)
+            .map(|e| e["digest"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(of("blob_done"), [layers[0].clone()], "{events:#?}");
+    assert_eq!(of("blob_skipped").len(), layers.len(), "{events:#?}");
+    assert!(gone.is_file());
+    assert_eq!(written("y"), written("x"));
     ok(lade().args(["fsck", "--store"]).arg(t.path().join("l")));
 
     // Into a registry, twice, the cache knowing all but one layer.

@@ -8,6 +8,11 @@
 //! gets the same action. A kept layer is put straight from the stream with
 //! its size and, when the stream names it, its digest; the destination
 //! computes and checks the digest, which must be one of the diff_ids.
+//! Kept layers the destination holds already (asked by diff_id before the
+//! stream starts) are not written again: one the stream names by digest
+//! is read past and checked; one it names by path is known once written
+//! and said present. When the destination holds every layer and the
+//! config, the stream is not read at all.
 //!
 //! A layer compressed on the way is hashed as it is read (its digest must
 //! be a diff_id) and the destination computes the compressed digest,
@@ -77,10 +82,16 @@ pub(super) fn copy_streamed(
         )?),
         LayerAction::Keep => None,
     };
-    if let Some(c) = &compressing {
-        if let Some(report) = c.all_held(src, plan.format, names, progress)? {
-            return Ok(report);
-        }
+    // Layers kept as they are go under their diff_ids: those the
+    // destination holds already (a layout the image was copied into
+    // before) are read past, not written again.
+    let kept_type = layer_type(&layer_mt, plan.format, Compression::None)?;
+    let held = match &compressing {
+        Some(c) => &c.earlier,
+        None => &held_as_they_are(src.diff_ids(), dst, &kept_type)?,
+    };
+    if let Some(report) = all_held(dst, held, src, plan.format, names, progress)? {
+        return Ok(report);
     }
     // Into a destination that waits on the network (a registry), layers
     // are compressed and sent by up to `workers` threads at once, each
@@ -125,15 +136,25 @@ pub(super) fn copy_streamed(
                 }
             };
             let (uncompressed, landed) = match &compressing {
-                None => {
-                    let info = BlobInfo {
-                        media_type: layer_type(layer_mt, plan.format, Compression::None)?,
-                        digest: l.named.clone(),
-                        size: Some(l.size),
-                    };
-                    let out = dst.put_blob(reader, &info).map_err(ctx)?;
-                    (out.digest.clone(), Landed::Sent(out))
-                }
+                None => match l.named.as_ref().and_then(|d| Some((d, held.get(d)?))) {
+                    Some((d, have)) => {
+                        read_past(reader, d).map_err(ctx)?;
+                        (d.clone(), Landed::Had(have.clone()))
+                    }
+                    None => {
+                        let info = BlobInfo {
+                            media_type: kept_type.clone(),
+                            digest: l.named.clone(),
+                            size: Some(l.size),
+                        };
+                        let out = dst.put_blob(reader, &info).map_err(ctx)?;
+                        // (one the stream names by path, known once read)
+                        match held.get(&out.digest) {
+                            Some(have) => (out.digest, Landed::Had(have.clone())),
+                            None => (out.digest.clone(), Landed::Sent(out)),
+                        }
+                    }
+                },
                 Some(c) if workers > 1 => match c.known(reader, l.named.as_ref()).map_err(ctx)? {
                     Some(done) => done,
                     None => {
@@ -289,11 +310,89 @@ fn written(
     })
 }
 
-/// Where a layer compressed on the way went.
+/// What the destination holds of `diff_ids`, kept as they are (type
+/// `media_type`): diff_id → the blob there.
+fn held_as_they_are(
+    diff_ids: &[Digest],
+    dst: &dyn ImageDestination,
+    media_type: &MediaType,
+) -> Result<HashMap<Digest, Reused>> {
+    let mut held = HashMap::new();
+    for d in diff_ids {
+        let info = BlobInfo {
+            media_type: media_type.clone(),
+            digest: Some(d.clone()),
+            size: None,
+        };
+        if let Some(have) = dst.try_reuse_blob(&info)? {
+            held.insert(d.clone(), have);
+        }
+    }
+    Ok(held)
+}
+
+/// The image written without reading the stream, when the destination
+/// holds every layer (`held`: by diff_id, as they are or as an earlier
+/// push compressed them), and the config (by the image ID): the manifest
+/// is made from what the daemon said of the image (its ID, its
+/// diff_ids) and from what the destination holds, the same manifest a
+/// copy through the stream makes.
+fn all_held(
+    dst: &dyn ImageDestination,
+    held: &HashMap<Digest, Reused>,
+    src: &dyn StreamedSource,
+    format: plan::Format,
+    names: &[String],
+    progress: &Progress,
+) -> Result<Option<CopyReport>> {
+    let layers: Option<Vec<&Reused>> = src.diff_ids().iter().map(|d| held.get(d)).collect();
+    let Some(layers) = layers else {
+        return Ok(None);
+    };
+    let config_info = BlobInfo {
+        media_type: format.config_type(),
+        digest: Some(src.config_digest().clone()),
+        size: None,
+    };
+    let Some(config) = dst.try_reuse_blob(&config_info)? else {
+        return Ok(None);
+    };
+    let layer_mt = MediaType::parse(DOCKER_LAYER);
+    // Each layer once, as the stream gives it (an image may repeat one).
+    let mut seen = std::collections::HashSet::new();
+    for (d, have) in src.diff_ids().iter().zip(&layers) {
+        if seen.insert(d) {
+            let src_desc = Descriptor::new(layer_mt.clone(), d.clone(), have.desc.size);
+            progress.blob_present(&src_desc, have);
+        }
+    }
+    let manifest = declared(src, config.desc.size);
+    progress.blob_present(&manifest.config, &config);
+    let layers = layers.iter().map(|r| r.desc.clone()).collect();
+    let out = plan::rewritten(&manifest, format, layers)?;
+    written(dst, out, names, progress, (0, seen.len() + 1), None).map(Some)
+}
+
+/// Read a layer the stream names by `named` past, checking that it is
+/// what the name says.
+fn read_past(r: &mut dyn Read, named: &Digest) -> Result<()> {
+    let mut h = HashingReader::new(r, Algorithm::Sha256);
+    io::copy(&mut h, &mut io::sink())?;
+    let (got, _) = h.finish();
+    if got != *named {
+        return Err(Error::new(format!(
+            "content hashes to {got}, not the digest the stream names it by"
+        )));
+    }
+    Ok(())
+}
+
+/// Where a layer of the stream went.
 enum Landed {
     /// Sent: what the destination stored.
     Sent(Descriptor),
-    /// Not sent: the destination holds what an earlier push made of it.
+    /// Not sent: the destination holds it (as it is, or what an earlier
+    /// push compressed it into).
     Had(Reused),
 }
 
@@ -354,47 +453,6 @@ impl<'a> Compressing<'a> {
         })
     }
 
-    /// The image written without reading the stream, when the destination
-    /// holds every layer as an earlier push made it, and the config (by
-    /// the image ID): the manifest is made from what the daemon said of
-    /// the image (its ID, its diff_ids) and from what the destination
-    /// holds, the same manifest a copy through the stream makes.
-    fn all_held(
-        &self,
-        src: &dyn StreamedSource,
-        format: plan::Format,
-        names: &[String],
-        progress: &Progress,
-    ) -> Result<Option<CopyReport>> {
-        let layers: Option<Vec<&Reused>> =
-            src.diff_ids().iter().map(|d| self.earlier.get(d)).collect();
-        let Some(layers) = layers else {
-            return Ok(None);
-        };
-        let config_info = BlobInfo {
-            media_type: format.config_type(),
-            digest: Some(src.config_digest().clone()),
-            size: None,
-        };
-        let Some(config) = self.dst.try_reuse_blob(&config_info)? else {
-            return Ok(None);
-        };
-        let layer_mt = MediaType::parse(DOCKER_LAYER);
-        // Each layer once, as the stream gives it (an image may repeat one).
-        let mut seen = std::collections::HashSet::new();
-        for (d, have) in src.diff_ids().iter().zip(&layers) {
-            if seen.insert(d) {
-                let src_desc = Descriptor::new(layer_mt.clone(), d.clone(), have.desc.size);
-                progress.blob_present(&src_desc, have);
-            }
-        }
-        let manifest = declared(src, config.desc.size);
-        progress.blob_present(&manifest.config, &config);
-        let layers = layers.iter().map(|r| r.desc.clone()).collect();
-        let out = plan::rewritten(&manifest, format, layers)?;
-        written(self.dst, out, names, progress, (0, seen.len() + 1), None).map(Some)
-    }
-
     /// One layer of the stream, read from `r`: its diff_id, and where it went.
     fn layer(
         &self,
@@ -424,15 +482,8 @@ impl<'a> Compressing<'a> {
         let Some((named, have)) = named.and_then(|d| Some((d, self.earlier.get(d)?))) else {
             return Ok(None);
         };
-        let mut h = HashingReader::new(r, Algorithm::Sha256);
-        io::copy(&mut h, &mut io::sink())?;
-        let (got, _) = h.finish();
-        if got != *named {
-            return Err(Error::new(format!(
-                "content hashes to {got}, not the digest the stream names it by"
-            )));
-        }
-        Ok(Some((got, Landed::Had(have.clone()))))
+        read_past(r, named)?;
+        Ok(Some((named.clone(), Landed::Had(have.clone()))))
     }
 
     /// Read a layer into a temp file: the file and the layer's diff_id.
