@@ -299,16 +299,20 @@ pub enum Command {
         bad descriptor of DIGEST in ref NAME|DIGEST: says N bytes, the blob has M\n  \
         bad ref: WHY (a name lade would not write, or one naming two images)\n  \
         bad manifest DIGEST: WHY\n  \
-        bad image DIGEST: WHY (its config contradicts its layers)\n  bad entry PATH: WHY\n  \
+        bad image DIGEST: WHY (its config contradicts its layers: the number of diff_ids,\n    \
+        or an uncompressed layer that is not its diff_id; a compressed layer's diff_id is\n    \
+        checked when it is unpacked, not here)\n  bad entry PATH: WHY\n  \
         bad index.json: WHY (missing, not a regular file, or no index: nothing is reachable)\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
-        With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found.")]
+        With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found,\n  \
+        even when stdout is closed early (lade fsck | head: the rest is not written).")]
     Fsck(FsckArgs),
     /// Remove blobs that no ref reaches
     #[command(
         after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
         A summary with the bytes freed goes to stderr, counting the stale temp files\n  \
-        removed too (those a killed write left in the store's top directory).\n\n\
+        removed too (those a killed write left in the store's top directory), even\n  \
+        when stdout is closed early (lade gc | head).\n\n\
         Blobs and temp files written, linked or reused within the grace period\n  \
         (default 3600 s; the later of modification and status-change time) are\n  \
         kept, so a copy that has written blobs but not yet its ref is not undercut;\n  \

@@ -3499,3 +3499,85 @@ fn a_manifest_also_listed_as_a_layer_keeps_its_image() {
         assert!(s.contains("unreachable\t0\t0"), "{s}");
     }
 }
+
+/// `fsck | head` on a damaged store still exits 1 (a pipeline with
+/// pipefail fails), and says its summary; `gc | head` still says what it
+/// removed. The output is larger than a pipe holds, and its reader is
+/// gone before it is written.
+#[test]
+fn fsck_and_gc_into_a_closed_pipe_keep_their_answer() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let blobs = dir.join("blobs/sha256");
+    let tiny = fs::read_dir(&blobs).unwrap().count();
+    for i in 0..2000 {
+        let data = format!("unreachable {i}");
+        fs::write(blobs.join(sha256_hex(data.as_bytes())), data).unwrap();
+    }
+    // One corrupt blob: a problem.
+    fs::write(blobs.join("ab".repeat(32)), b"not what its name says").unwrap();
+    let closed = |args: &[&str]| {
+        let mut child = store_cmd(&dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    };
+    let out = closed(&["fsck", "--unreachable"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("2001 unreachable, 1 problem"), "{err}");
+    let out = closed(&["gc", "--grace", "0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("gc: removed 2001 blobs"), "{err}");
+    assert_eq!(
+        fs::read_dir(&blobs).unwrap().count(),
+        tiny,
+        "tiny's blobs left"
+    );
+}
+
+/// A layer named by its sha512 digest, whose config's diff_id is its
+/// sha256 (as it must be to unpack): fsck finds nothing wrong, as unpack
+/// finds nothing (it compared digests of two algorithms and said the
+/// diff_id contradicted the layer).
+#[test]
+fn fsck_takes_a_sha512_layer_with_its_sha256_diff_id() {
+    use sha2::Digest as _;
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let top = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = |d: &str| dir.join("blobs/sha256").join(&d[7..]);
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(blob(&top)).unwrap()).unwrap();
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let data = fs::read(blob(&layer)).unwrap();
+    let hex512 = hex::encode(sha2::Sha512::digest(&data));
+    fs::create_dir_all(dir.join("blobs/sha512")).unwrap();
+    fs::write(dir.join("blobs/sha512").join(&hex512), &data).unwrap();
+    fs::remove_file(blob(&layer)).unwrap();
+    m["layers"][0]["digest"] = format!("sha512:{hex512}").into();
+    let bytes = serde_json::to_vec(&m).unwrap();
+    let d = format!("sha256:{}", sha256_hex(&bytes));
+    fs::write(blob(&d), &bytes).unwrap();
+    let mut index = index;
+    index["manifests"][0]["digest"] = d.into();
+    index["manifests"][0]["size"] = bytes.len().into();
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    fs::remove_file(blob(&top)).unwrap();
+    let err = ok_stderr(store_cmd(&dir).args(["fsck"]));
+    assert!(err.contains(", 0 problems"), "{err}");
+    ok(store_cmd(&dir)
+        .args(["unpack", "x"])
+        .arg(t.path().join("root")));
+}

@@ -7,19 +7,31 @@ use super::{open_store, stdout, write_record};
 use crate::cli::{DuArgs, FsckArgs, GcArgs, GlobalArgs};
 use crate::error::Result;
 
+/// The lines written, or stdout closed by its reader (`| head`): the
+/// rest are not written, and the command's summary and exit status still
+/// stand (a store with problems exits 1 all the same).
+fn unless_closed(written: std::io::Result<()>) -> Result<()> {
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
 pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
     let store = open_store(g)?;
     let report = store.fsck()?;
     let mut out = stdout();
-    for p in &report.problems {
-        writeln!(out, "{p}")?;
-    }
-    if a.unreachable {
-        for d in &report.unreachable {
-            writeln!(out, "unreachable {d}")?;
+    unless_closed((|| {
+        for p in &report.problems {
+            writeln!(out, "{p}")?;
         }
-    }
-    out.flush()?;
+        if a.unreachable {
+            for d in &report.unreachable {
+                writeln!(out, "unreachable {d}")?;
+            }
+        }
+        out.flush()
+    })())?;
     eprintln!(
         "fsck: {} blob{} ({} bytes) checked, {} unreachable, {} problem{}",
         report.blobs_checked,
@@ -36,10 +48,12 @@ pub fn gc(g: &GlobalArgs, a: GcArgs) -> Result<i32> {
     let store = open_store(g)?;
     let report = store.gc(a.dry_run, Duration::from_secs(a.grace))?;
     let mut out = stdout();
-    for (d, size) in &report.removed {
-        writeln!(out, "{d}\t{size}")?;
-    }
-    out.flush()?;
+    unless_closed((|| {
+        for (d, size) in &report.removed {
+            writeln!(out, "{d}\t{size}")?;
+        }
+        out.flush()
+    })())?;
     let temps = match report.temps {
         0 => String::new(),
         n => format!(

@@ -410,7 +410,9 @@ impl Layout {
             .find_map(|(i, (l, d))| {
                 let plain =
                     l.media_type.layer_compression() == Some(crate::model::Compression::None);
+                // (a digest of another algorithm says nothing of it)
                 let contradicted = plain
+                    && l.digest.algorithm() == d.algorithm()
                     && l.digest != *d
                     && sniffed(&l.digest) == Some(crate::model::Compression::None);
                 contradicted.then(|| {
