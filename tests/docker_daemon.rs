@@ -156,6 +156,14 @@ fn json_progress_out_of_the_daemon() {
         .find(|e| e["event"] == "image_done")
         .expect("an image_done event");
     assert_eq!(image["blobs_copied"], done.len(), "{events:#?}");
+    // The config is started by its digest (the image ID), as it is known.
+    let id = image_inspect(&host, img)["Id"].clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "blob_start" && e["kind"] == "config" && e["digest"] == id),
+        "{events:#?}"
+    );
     // the 3 MiB layer took some time, and says its rate
     let big = done
         .iter()

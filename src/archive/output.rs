@@ -88,7 +88,7 @@ impl Drop for TarOutput {
 impl TarOutput {
     /// Does the target's name ask for gzip?
     pub fn wants_gzip(target: &Path) -> bool {
-        let name = target.to_string_lossy();
+        let name = target.to_string_lossy().to_ascii_lowercase();
         name.ends_with(".gz") || name.ends_with(".tgz")
     }
 
@@ -303,5 +303,9 @@ mod tests {
         assert_eq!(c, crate::model::Compression::Gzip);
         let ix = TarIndex::scan(f).unwrap();
         assert_eq!(ix.resolve("x").unwrap().size, 10);
+        // (in any case)
+        for (name, gz) in [("A.TAR.GZ", true), ("a.TGZ", true), ("a.tar", false)] {
+            assert_eq!(TarOutput::wants_gzip(Path::new(name)), gz, "{name}");
+        }
     }
 }

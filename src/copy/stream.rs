@@ -226,7 +226,7 @@ pub(super) fn copy_streamed(
         skipped += 1;
         progress.blob_present(&manifest.config, &have);
     } else {
-        progress.started_at(&manifest.config, Instant::now());
+        progress.blob_start(&manifest.config);
         dst.put_blob(&mut img.config.as_slice(), &config_info)?;
         copied += 1;
         progress.blob_done(
