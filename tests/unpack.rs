@@ -2755,3 +2755,36 @@ fn a_blob_that_is_no_layer_type_is_refused_before_anything_is_written() {
         assert!(!umoci.status.success(), "umoci took it: {umoci:?}");
     }
 }
+
+/// A layer's root entry (`./`) gives the root its time, set once the
+/// layer's other entries are in, as GNU tar (and umoci) set it.
+#[test]
+fn the_root_entry_gives_the_root_its_time() {
+    if !require_tool("tar") {
+        return;
+    }
+    let t = tempdir();
+    let layer = tar()
+        .dir("./", 0o755)
+        .file("./a", b"a")
+        .dir("./d", 0o755)
+        .done();
+    let f = t.path().join("layer.tar");
+    fs::write(&f, &layer).unwrap();
+    let ours = t.path().join("ours");
+    ok(lade().arg("unpack-layer").arg(&f).arg(&ours));
+    let theirs = t.path().join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    ok(Command::new("tar")
+        .arg("-xf")
+        .arg(&f)
+        .arg("-C")
+        .arg(&theirs));
+    let mtime = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(p).unwrap().mtime()
+    };
+    assert_eq!(mtime(&theirs), 1_600_000_000);
+    assert_eq!(mtime(&ours), mtime(&theirs));
+    assert_eq!(mtime(&ours.join("d")), mtime(&theirs.join("d")));
+}

@@ -181,6 +181,9 @@ struct Applier<'a> {
     deferred: Deferred,
     /// The root's mode, set at the end (rootless: widened meanwhile).
     root_mode: Option<u32>,
+    /// The time the layer's root entry (`./`) gives, set at the end (what
+    /// the layer puts into the root changes it meanwhile).
+    root_mtime: Option<Timespec>,
     /// Bytes of holes of the GNU sparse entries so far.
     sparse_holes: u64,
     buf: Vec<u8>,
@@ -197,6 +200,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         hasher: RandomState::new(),
         deferred: Deferred::default(),
         root_mode: None,
+        root_mtime: None,
         sparse_holes: 0,
         buf: vec![0; 256 << 10],
     };
@@ -254,7 +258,7 @@ impl Applier<'_> {
     /// the layers below left on it, which [`Self::finish`] puts back, as
     /// umoci does. A directory this layer declares gets the entry's time
     /// instead. Best effort: one that cannot be opened keeps no time. The
-    /// root's time is not kept.
+    /// root's time is not kept (a root entry's is set, see `root_mtime`).
     fn keep_time(&mut self, comps: &[&[u8]]) -> Result<()> {
         let mut chain = Vec::with_capacity(comps.len());
         self.deferred
@@ -464,6 +468,7 @@ impl Applier<'_> {
             let mut meta = self.meta(e)?;
             let defer_mode = self.opts.rootless && meta.mode & 0o700 != 0o700;
             self.root_mode = defer_mode.then_some(meta.mode);
+            self.root_mtime = Some(meta.mtime);
             if defer_mode {
                 meta.mode |= 0o700;
             }
@@ -1023,6 +1028,9 @@ impl Applier<'_> {
                 AtFlags::empty(),
             )
             .map_err(errno)?;
+        }
+        if let Some(t) = self.root_mtime.take() {
+            set_times_at(self.root.root_fd(), c".".to_bytes(), t)?;
         }
         Ok(())
     }
