@@ -219,13 +219,13 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         } else {
             // Each image's line as it ends.
             let shown = run_work(p.work, &p.opts, &|it| lock().show(it))?;
-            lock().count(shown, &mut out)?;
+            lock().plan_lines(shown, &mut out)?;
         }
         // (The images not tried.)
         for it in &items {
             lock().show(it);
         }
-        lock().count(items, &mut out)?;
+        lock().plan_lines(items, &mut out)?;
         stop |= !a.keep_going && !a.dry_run && !lock().failed.is_empty();
     }
     let report = std::mem::replace(&mut *lock(), Report::new(Mode::Quiet, None));
@@ -281,7 +281,7 @@ impl Report {
     }
 
     /// An image's line (stderr), when it ends, and its count; the plan's
-    /// lines (stdout) come in order, from [`Self::count`].
+    /// lines (stdout) come in order, from [`Self::plan_lines`].
     fn show(&mut self, it: &Item) {
         self.say_item(it);
         self.images += 1;
@@ -327,7 +327,7 @@ impl Report {
     }
 
     /// The items (shown and counted already): a plan's lines to `out`.
-    fn count(&mut self, items: Vec<Item>, out: &mut impl Write) -> Result<()> {
+    fn plan_lines(&mut self, items: Vec<Item>, out: &mut impl Write) -> Result<()> {
         for it in items {
             if let Outcome::WouldCopy(d) = it.outcome {
                 let d = d.as_ref().map_or("-".to_string(), |d| d.to_string());
