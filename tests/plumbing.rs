@@ -3581,3 +3581,54 @@ fn fsck_takes_a_sha512_layer_with_its_sha256_diff_id() {
         .args(["unpack", "x"])
         .arg(t.path().join("root")));
 }
+
+/// A config holding a lone UTF-16 surrogate escape (`"\ud800"`), which
+/// Go's JSON (skopeo, Docker, umoci) reads as U+FFFD: inspect, copy (its
+/// bytes kept) and unpack take it, as they do.
+#[test]
+fn a_config_with_a_lone_surrogate_reads_as_go_reads_it() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let blob = |d: &str| dir.join("blobs/sha256").join(&d[7..]);
+    let put = |bytes: &[u8]| {
+        let d = format!("sha256:{}", sha256_hex(bytes));
+        fs::write(blob(&d), bytes).unwrap();
+        (d, bytes.len())
+    };
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let top = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(blob(&top)).unwrap()).unwrap();
+    let config = fs::read_to_string(blob(m["config"]["digest"].as_str().unwrap())).unwrap();
+    assert!(config.contains(r#""Env":["#));
+    let config = config.replacen(r#""Env":["#, r#""Env":["SUR=\ud800","#, 1);
+    let (d, size) = put(config.as_bytes());
+    m["config"]["digest"] = d.into();
+    m["config"]["size"] = size.into();
+    let (d, size) = put(&serde_json::to_vec(&m).unwrap());
+    index["manifests"][0]["digest"] = d.into();
+    index["manifests"][0]["size"] = size.into();
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let src = format!("oci:{}:x", dir.display());
+    let info = json(&ok(lade().args(["inspect", &src])));
+    assert!(
+        info["Env"]
+            .as_array()
+            .unwrap()
+            .contains(&"SUR=\u{fffd}".into()),
+        "{info}"
+    );
+    let out = format!("oci:{}:x", t.path().join("out").display());
+    ok(lade().args(["copy", "-q", &src, &out]));
+    assert_eq!(
+        ok(lade().args(["inspect", "--raw", "--config", &out])),
+        config.as_bytes()
+    );
+    ok(store_cmd(&dir)
+        .args(["unpack", "x"])
+        .arg(t.path().join("root")));
+}

@@ -60,7 +60,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     if a.config {
         // The configuration as an OCI image config, as skopeo prints it
         // (Docker-only fields dropped, keys in the specification's order).
-        let v: Value = serde_json::from_slice(&config_bytes)
+        let v: Value = crate::model::json_as_go_reads_it(&config_bytes)
             .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
         let (json_out, fields) = oci_config(&v);
         match &template {

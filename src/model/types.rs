@@ -376,7 +376,7 @@ impl ImageConfig {
     /// A config as Go's encoding/json reads one into its structure, as
     /// skopeo and Docker read it (see [`fold_config`]).
     pub fn parse(bytes: &[u8]) -> serde_json::Result<ImageConfig> {
-        let mut v: Value = serde_json::from_slice(bytes)?;
+        let mut v = json_as_go_reads_it(bytes)?;
         fold_config(&mut v);
         serde_json::from_value(v)
     }
@@ -413,6 +413,53 @@ pub struct ContainerConfig {
 }
 
 /// An image config's keys as Go's encoding/json reads them into the
+/// JSON text as Go's encoding/json reads it (so skopeo, Docker and umoci):
+/// bytes that are not UTF-8 and `\u` escapes of lone UTF-16 surrogates
+/// (`"\ud800"`) read as U+FFFD, where serde_json refuses them.
+pub fn json_as_go_reads_it(bytes: &[u8]) -> serde_json::Result<Value> {
+    let err = match serde_json::from_slice(bytes) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let b = text.as_bytes();
+    let hex = |at: usize| -> Option<u32> {
+        let h = b.get(at..at + 4)?;
+        u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+    };
+    let (mut out, mut i, mut last) = (String::with_capacity(text.len()), 0, 0);
+    // (a backslash in valid JSON is in a string, and starts an escape)
+    while i + 1 < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if b[i + 1] != b'u' {
+            i += 2;
+            continue;
+        }
+        let Some(u) = hex(i + 2) else {
+            break;
+        };
+        let low = |at: usize| {
+            b.get(at..at + 2) == Some(b"\\u")
+                && hex(at + 2).is_some_and(|l| (0xdc00..0xe000).contains(&l))
+        };
+        match u {
+            0xd800..0xdc00 if low(i + 6) => i += 12,
+            0xd800..0xe000 => {
+                out.push_str(&text[last..i]);
+                out.push_str("\\ufffd");
+                i += 6;
+                last = i;
+            }
+            _ => i += 6,
+        }
+    }
+    out.push_str(&text[last..]);
+    serde_json::from_str(&out).map_err(|_| err)
+}
+
 /// specification's structure (and Docker's `docker_version`): a key names
 /// the field it matches as Go folds case (`"Architecture"`, `"OS"`, `"env"`),
 /// the last of keys naming one field wins, and a null leaves a string or
@@ -673,6 +720,23 @@ impl Index {
 
 #[cfg(test)]
 mod tests {
+
+    /// Lone surrogate escapes and bytes that are not UTF-8 read as U+FFFD,
+    /// as Go reads them; a pair, and an escaped backslash before a `u`,
+    /// stay as they are; JSON broken otherwise stays refused.
+    #[test]
+    fn json_as_go_reads_lone_surrogates_and_bad_utf8() {
+        let v = |j: &[u8]| json_as_go_reads_it(j).map(|v| v["a"].as_str().unwrap().to_string());
+        assert_eq!(v(br#"{"a":"x\ud800y"}"#).unwrap(), "x\u{fffd}y");
+        assert_eq!(v(br#"{"a":"\udc00\ud83d\ude00"}"#).unwrap(), "\u{fffd}😀");
+        assert_eq!(v(br#"{"a":"\ud800\ud800"}"#).unwrap(), "\u{fffd}\u{fffd}");
+        assert_eq!(v(br#"{"a":"\\ud800"}"#).unwrap(), "\\ud800");
+        assert_eq!(v(b"{\"a\":\"x\xffy\"}").unwrap(), "x\u{fffd}y");
+        assert!(json_as_go_reads_it(br#"{"a":"\ud800"#).is_err());
+        assert!(json_as_go_reads_it(br#"{"a":"\ud8"}"#).is_err());
+        let c = ImageConfig::parse(br#"{"os":"linux","config":{"Env":["S=\ud800"]}}"#).unwrap();
+        assert_eq!(c.config.unwrap().env.unwrap(), ["S=\u{fffd}"]);
+    }
 
     /// Configs read as Go reads them: keys folded (ASCII, long s), the
     /// last one winning, a null no change to a string or structure and
