@@ -12,10 +12,17 @@
 //! for a cross-repository mount from there (up to [`MOUNTS_TRIED`] such
 //! places, the latest first) before sending the blob.
 //!
+//! And which compressed blobs lade has seen decompress to which content
+//! (read and checked against their diff_id, or made by lade): a layer is
+//! taken for its diff_id's content, unread (the destination holding that
+//! content already, compressed otherwise), only when its blob is known to
+//! be that content, not on its config's word.
+//!
 //! The file is `$XDG_CACHE_HOME/lade/blob-info` (else
 //! `~/.cache/lade/blob-info`), mode 0600, one line per entry:
-//! `DIFF_ID ALGORITHM DIGEST SIZE`, or `@ DIGEST HOST REPOSITORY` for a
-//! place, appended with O_APPEND; unreadable
+//! `DIFF_ID ALGORITHM DIGEST SIZE`, `@ DIGEST HOST REPOSITORY` for a
+//! place, or `= DIGEST DIFF_ID` for a blob seen to be that content,
+//! appended with O_APPEND; unreadable
 //! lines are passed over; rewritten with the latest entries when it
 //! grows past [`MAX_LINES`]. `LADE_BLOB_CACHE=off` turns it off. An entry
 //! is only ever a compression of that content made by lade, and used
@@ -50,6 +57,9 @@ struct Cache {
     map: HashMap<Key, (Digest, u64, u64)>,
     /// Blob → (registry host, repository, when learnt), oldest first.
     places: HashMap<Digest, Vec<(String, String, u64)>>,
+    /// Compressed blob → (the diff_id it was seen to decompress to, when
+    /// learnt); those lade made are in `map`.
+    unpacked: HashMap<Digest, (Digest, u64)>,
     /// The order entries were learnt in.
     seq: u64,
     /// Lines in the file (for compaction).
@@ -69,6 +79,15 @@ impl Cache {
         if v.len() > PLACES_KEPT {
             v.remove(0);
         }
+        true
+    }
+
+    fn add_unpacked(&mut self, blob: Digest, diff_id: Digest) -> bool {
+        if self.unpacked.get(&blob).is_some_and(|(d, _)| *d == diff_id) {
+            return false;
+        }
+        self.seq += 1;
+        self.unpacked.insert(blob, (diff_id, self.seq));
         true
     }
 
@@ -95,6 +114,8 @@ impl Cache {
             .flat_map(|(d, v)| v.iter().map(move |p| (d, p)))
             .collect();
         places.sort_by_key(|(_, (_, _, seq))| std::cmp::Reverse(*seq));
+        let mut unpacked: Vec<_> = self.unpacked.iter().collect();
+        unpacked.sort_by_key(|(_, (_, seq))| std::cmp::Reverse(*seq));
         let mut out: Vec<(u64, String)> = made
             .into_iter()
             .take(MAX_LINES / 2)
@@ -104,6 +125,12 @@ impl Cache {
                     .into_iter()
                     .take(MAX_LINES / 2)
                     .map(|(d, (h, r, q))| (*q, format!("@ {d} {h} {r}\n"))),
+            )
+            .chain(
+                unpacked
+                    .into_iter()
+                    .take(MAX_LINES / 2)
+                    .map(|(b, (d, q))| (*q, format!("= {b} {d}\n"))),
             )
             .collect();
         // Oldest first, as appended.
@@ -136,6 +163,12 @@ fn parse(text: &str) -> Cache {
     for line in text.lines() {
         c.lines += 1;
         let f: Vec<&str> = line.split(' ').collect();
+        if let ["=", b, d] = f[..] {
+            if let (Ok(blob), Ok(diff_id)) = (Digest::parse(b), Digest::parse(d)) {
+                c.add_unpacked(blob, diff_id);
+            }
+            continue;
+        }
         let [a, b, d, e] = f[..] else {
             continue;
         };
@@ -227,6 +260,31 @@ pub fn record(diff_id: &Digest, c: Compression, digest: &Digest, size: u64) {
     );
     if new {
         append(format!("{diff_id} {alg} {digest} {size}\n"));
+    }
+}
+
+/// Is `blob` known to decompress to `diff_id` (seen to, or made of it)?
+pub fn unpacks_to(blob: &Digest, diff_id: &Digest) -> bool {
+    let c = cache().lock().unwrap_or_else(|e| e.into_inner());
+    c.unpacked.get(blob).is_some_and(|(d, _)| d == diff_id)
+        || ["gzip", "zstd"].iter().any(|a| {
+            c.map
+                .get(&(diff_id.clone(), *a))
+                .is_some_and(|(made, _, _)| made == blob)
+        })
+}
+
+/// Remember that `blob` was read and decompresses to `diff_id`.
+pub fn record_unpacked(blob: &Digest, diff_id: &Digest) {
+    if blob == diff_id || unpacks_to(blob, diff_id) {
+        return;
+    }
+    let new = cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .add_unpacked(blob.clone(), diff_id.clone());
+    if new {
+        append(format!("= {blob} {diff_id}\n"));
     }
 }
 
@@ -387,6 +445,27 @@ mod tests {
         assert!(!back.map.contains_key(&(d(1), "gzip")));
         assert!(back.places.contains_key(&d(MAX_LINES - 1)));
         assert!(!back.places.contains_key(&d(1)));
+    }
+
+    /// A blob seen to decompress to a diff_id, and one lade made of it,
+    /// are known to be that content; the lines come back from the file.
+    #[test]
+    fn blobs_known_to_be_their_content() {
+        let d = |c: char| Digest::parse(&format!("sha256:{}", c.to_string().repeat(64))).unwrap();
+        let text = format!(
+            "= {} {}\n{} zstd {} 10\n= nonsense {}\n",
+            d('a'),
+            d('1'),
+            d('2'),
+            d('b'),
+            d('3')
+        );
+        let c = parse(&text);
+        assert_eq!(c.unpacked[&d('a')].0, d('1'));
+        assert_eq!(c.unpacked.len(), 1);
+        let back = parse(&c.latest_lines().concat());
+        assert_eq!(back.unpacked[&d('a')].0, d('1'));
+        assert_eq!(back.map[&(d('2'), "zstd")].0, d('b'));
     }
 
     #[test]

@@ -44,7 +44,8 @@ ENVIRONMENT
                           against, beside --cert-dir (default: the system's)
   TMPDIR                  temp files outside the destination (--tmpdir wins)
   XDG_CACHE_HOME          where lade/blob-info is: the blobs layers compressed
-                          on the way became, and the repositories blobs were
+                          on the way became, the content compressed blobs
+                          were seen to be, and the repositories blobs were
                           seen in, so a later push sends none it need not, or
                           mounts it (default ~/.cache)
   LADE_BLOB_CACHE         off: no blob-info cache

@@ -2,6 +2,7 @@
 //! and Docker as independent oracles.
 
 mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -1505,4 +1506,52 @@ fn shared_blob_dirs_both_ways_with_skopeo() {
         1,
     );
     assert_eq!(fs::read_dir(s2.join("sha256")).unwrap().count(), want.len());
+}
+
+/// A layer whose config claims another layer's content (its diff_id is
+/// not what it decompresses to) is read and refused when recompressed,
+/// even where the destination holds the content it claims, compressed as
+/// asked (an honest image copied before): that content is taken unread
+/// only for a blob lade has seen to be it. The honest image's blob,
+/// copied again, is still taken unread.
+#[test]
+fn a_layer_claiming_other_content_is_not_taken_for_it() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let (honest, honest_id) = support::layer(&[("honest.txt", b"honest\n".to_vec())]);
+    let (evil, _) = support::layer(&[("evil.txt", b"evil\n".to_vec())]);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [honest_id]},
+    }))
+    .unwrap();
+    let good = support::image_of(&src, false, &config, &[honest]);
+    let liar = support::image_of(&src, false, &config, &[evil]);
+    support::write_layout(&src, &[("good", good), ("liar", liar)]);
+    let cache = t.path().join("cache");
+    for format in ["zstd", "none"] {
+        let dst = t.path().join(format!("dst-{format}"));
+        let copy = |tag: &str| {
+            let mut c = lade_with_cache(&cache);
+            c.args(["copy", "-q", "--dest-compress-format", format])
+                .arg(format!("oci:{}:{tag}", src.display()))
+                .arg(format!("oci:{}:{tag}", dst.display()));
+            c
+        };
+        ok(&mut copy("good"));
+        let err = fails_with(&mut copy("liar"), 3);
+        assert!(
+            err.contains(&honest_id) && err.contains("hashes to"),
+            "{format}: {err}"
+        );
+        let refs = ok_str(lade().arg("--store").arg(&dst).arg("ls-refs"));
+        assert!(!refs.contains("liar"), "{format}: {refs}");
+        // The honest blob again: known, so taken as the content it is.
+        let mut again = copy("good");
+        let out = run(again.arg("--progress=json"));
+        let events = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{events}");
+        assert!(events.contains("blob_skipped"), "{format}: {events}");
+        assert!(!events.contains("\"kind\":\"layer\""), "{format}: {events}");
+    }
 }

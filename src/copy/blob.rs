@@ -334,15 +334,22 @@ fn copy_claimed(
                 digest: Some(digest),
                 size: Some(size),
             };
-            // A compression lade made of this content before, if the
-            // destination holds it.
+            // What the destination holds of this content already (the
+            // result named by the diff_id, a compression lade made of it
+            // before), taken only where this blob is known to be that
+            // content: the config's word alone would let a layer that is
+            // not its diff_id pass unread, as the content it claims.
+            let proven = diff_id.is_some_and(|d| {
+                *d == desc.digest || crate::blob_cache::unpacks_to(&desc.digest, d)
+            });
             let before = match (&known, diff_id) {
-                (None, Some(d)) => crate::blob_cache::lookup(d, to).map(made_as),
+                (None, Some(d)) if proven => crate::blob_cache::lookup(d, to).map(made_as),
                 _ => None,
             };
             for reuse in [known.is_some().then_some(&info), before.as_ref()]
                 .into_iter()
                 .flatten()
+                .filter(|_| proven)
             {
                 if let Some(have) = dst.try_reuse_blob(reuse)? {
                     return Ok(present(progress, desc, have));
@@ -376,6 +383,7 @@ fn copy_claimed(
                 })?;
                 if let Some(d) = diff_id {
                     crate::blob_cache::record(d, to, &digest, size);
+                    crate::blob_cache::record_unpacked(&desc.digest, d);
                 }
                 let made = made_as((digest, size));
                 if let Some(have) = dst.try_reuse_blob(&made)? {
@@ -388,8 +396,12 @@ fn copy_claimed(
                 let mut out = output()?;
                 dst.put_blob(&mut out, &info)
             })?;
-            if let (None, Some(d)) = (&known, diff_id) {
-                crate::blob_cache::record(d, to, &stored.digest, stored.size);
+            if let Some(d) = diff_id {
+                if known.is_none() {
+                    crate::blob_cache::record(d, to, &stored.digest, stored.size);
+                }
+                // (checked on the way, by lade or by the destination)
+                crate::blob_cache::record_unpacked(&desc.digest, d);
             }
             Ok(sent(progress, desc, stored))
         }
