@@ -1348,7 +1348,8 @@ pub struct RegistryArgs {
     #[arg(long, value_name = "DIR")]
     pub cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
-    /// asked for again; a blob whose resume the registry refuses is read again whole)
+    /// asked for again; a blob whose resume the registry refuses is read again whole); a 429
+    /// is waited out up to 5 times whatever N is
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
@@ -1435,7 +1436,8 @@ pub struct CopyRegistryArgs {
     #[arg(long, value_name = "DIR")]
     pub dest_cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
-    /// asked for again; a blob whose resume the registry refuses is read again whole)
+    /// asked for again; a blob whose resume the registry refuses is read again whole); a 429
+    /// is waited out up to 5 times whatever N is
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]

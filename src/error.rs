@@ -53,6 +53,8 @@ enum Retry {
     /// As transient, and once at once outside the retry budget: see
     /// [`Error::retry_at_once`].
     AtOnce,
+    /// As transient, with a budget of its own: see [`Error::rate_limited`].
+    RateLimited,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -127,6 +129,18 @@ impl Error {
 
     pub fn is_transient(&self) -> bool {
         self.retry != Retry::No
+    }
+
+    /// A registry's 429 (Too Many Requests): transient, and tried again
+    /// a few times even where --retry-times allows none (see
+    /// `Retries::rate_limited_times`).
+    pub fn rate_limited(mut self) -> Self {
+        self.retry = Retry::RateLimited;
+        self
+    }
+
+    pub fn is_rate_limited(&self) -> bool {
+        self.retry == Retry::RateLimited
     }
 
     /// The wait the server asked for before a retry (a 429's

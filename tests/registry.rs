@@ -4222,6 +4222,11 @@ fn proxy_faults_are_retried_resumed_and_reported() {
                 &[("Retry-After", "5".into())],
                 b"",
             )),
+            "503after" if is_manifest && n == 1 => Action::Respond(response(
+                "503 Service Unavailable",
+                &[("Retry-After", "2".into())],
+                b"",
+            )),
             "503" if is_manifest && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
@@ -4289,13 +4294,25 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         counts.lock().unwrap().clear();
     };
 
-    // 429 with Retry-After: waited out.
-    set("429");
+    // 429 with Retry-After: waited out, without --retry-times too (as
+    // skopeo waits out a rate limit).
+    for (name, extra) in [("a", &["--retry-times", "3"][..]), ("a0", &[])] {
+        set("429");
+        let t0 = Instant::now();
+        pulled(name, extra);
+        assert!(
+            t0.elapsed() >= Duration::from_millis(900),
+            "Retry-After not honoured"
+        );
+    }
+    // A 503's Retry-After is waited out too (the pause would be 0.5 s).
+    set("503after");
     let t0 = Instant::now();
-    pulled("a", &["--retry-times", "3"]);
+    pulled("a503", &["--retry-times", "1"]);
     assert!(
-        t0.elapsed() >= Duration::from_millis(900),
-        "Retry-After not honoured"
+        t0.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        t0.elapsed()
     );
 
     // 503 twice, then success.
@@ -4417,7 +4434,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(
-        err.contains("429; trying again in 5 s (retry 1 of 3)"),
+        err.contains("429; trying again in 5 s (retry 1 of 5)"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");

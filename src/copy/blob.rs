@@ -178,6 +178,12 @@ pub fn with_retries<T>(
                 again = true;
                 progress.blob_retried(desc, None, retries.times, &e);
             }
+            Err(e) if e.is_rate_limited() && attempt < retries.rate_limited_times() => {
+                attempt += 1;
+                let budget = retries.rate_limited_times();
+                progress.blob_retried(desc, Some(attempt), budget, &e);
+                std::thread::sleep(retries.rate_limited_wait(attempt, e.retry_after()));
+            }
             Err(e) if e.is_transient() && attempt < retries.times => {
                 attempt += 1;
                 progress.blob_retried(desc, Some(attempt), retries.times, &e);

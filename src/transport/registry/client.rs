@@ -137,6 +137,10 @@ impl Client {
         loop {
             self.base = format!("https://{api_host}");
             match self.ping_once(api_host) {
+                Err((_, Retry::Limited(asked))) if attempt < self.retries.rate_limited_times() => {
+                    attempt += 1;
+                    std::thread::sleep(self.retries.rate_limited_wait(attempt, asked));
+                }
                 Err((_, Retry::Yes(wait))) if attempt < self.retries.times => {
                     attempt += 1;
                     std::thread::sleep(wait.unwrap_or_else(|| self.retries.wait(attempt)));
@@ -203,10 +207,10 @@ impl Client {
                 Ok(())
             }
             code => {
-                let retry = if code == 429 || code >= 500 {
-                    Retry::Yes(retry_after(&resp))
-                } else {
-                    Retry::No
+                let retry = match code {
+                    429 => Retry::Limited(retry_after(&resp)),
+                    500.. => Retry::Yes(retry_after(&resp)),
+                    _ => Retry::No,
                 };
                 Err((self.status_error("GET", "/v2/", resp), retry))
             }
@@ -372,6 +376,8 @@ impl Client {
                 }),
             };
             let retry_ok = body.replayable() && attempt < self.retries.times;
+            // (a 429 is waited out a few times whatever --retry-times says)
+            let limited_ok = body.replayable() && attempt < self.retries.rate_limited_times();
             match r {
                 Err(e) if retry_ok && e.retriable => {
                     attempt += 1;
@@ -391,12 +397,18 @@ impl Client {
                             .map_err(|e| self.ctx(&what, e))?;
                         continue;
                     }
-                    if retry_ok && (code == 429 || (500..600).contains(&code)) {
+                    let limited = code == 429 && limited_ok;
+                    if limited || (retry_ok && (500..600).contains(&code)) {
                         attempt += 1;
-                        let wait = if code == 429 {
-                            retry_after(&resp).unwrap_or_else(|| self.retries.wait(attempt))
+                        let asked = retry_after(&resp);
+                        let (wait, budget) = if limited {
+                            let wait = self.retries.rate_limited_wait(attempt, asked);
+                            (wait, self.retries.rate_limited_times())
                         } else {
-                            self.retries.wait(attempt)
+                            (
+                                asked.unwrap_or_else(|| self.retries.wait(attempt)),
+                                self.retries.times,
+                            )
                         };
                         drop(resp);
                         // A wait one would notice is said (a 429's
@@ -404,10 +416,9 @@ impl Client {
                         if wait >= Duration::from_secs(5) {
                             crate::error::warn(&format!(
                                 "registry {}: {what}: {code}; trying again in {} s (retry {attempt} \
-                                 of {})",
+                                 of {budget})",
                                 self.host,
                                 wait.as_secs(),
-                                self.retries.times
                             ));
                         }
                         std::thread::sleep(wait);
@@ -985,6 +996,8 @@ fn with_tls_hint(msg: String) -> String {
 enum Retry {
     No,
     Yes(Option<Duration>),
+    /// A 429: see [`Retries::rate_limited_times`].
+    Limited(Option<Duration>),
 }
 
 /// Retry-After as seconds or an HTTP date, capped.

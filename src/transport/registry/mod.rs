@@ -87,7 +87,29 @@ impl Retries {
             std::time::Duration::from_millis(ms.min(30_000))
         })
     }
+
+    /// Tries after a 429 (Too Many Requests): at least
+    /// [`RATE_LIMITED_TRIES`], whatever --retry-times says, as skopeo waits
+    /// out a registry's rate limit.
+    pub fn rate_limited_times(&self) -> u32 {
+        self.times.max(RATE_LIMITED_TRIES)
+    }
+
+    /// The wait before try `attempt` after a 429: what its Retry-After
+    /// asks for, else --retry-delay, else 2 s, 4 s, … capped at a minute.
+    pub fn rate_limited_wait(
+        &self,
+        attempt: u32,
+        asked: Option<std::time::Duration>,
+    ) -> std::time::Duration {
+        asked.or(self.delay).unwrap_or_else(|| {
+            std::time::Duration::from_secs((2u64 << attempt.saturating_sub(1).min(5)).min(60))
+        })
+    }
 }
+
+/// See [`Retries::rate_limited_times`].
+pub const RATE_LIMITED_TRIES: u32 = 5;
 
 impl fmt::Display for RegistryRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1508,12 +1530,12 @@ fn upload_status(
     code: u16,
     resp: ureq::http::Response<ureq::Body>,
 ) -> Error {
-    let wait = (code == 429).then(|| client::retry_after(&resp)).flatten();
+    let wait = client::retry_after(&resp);
     let e = c.status_error(method, url, resp);
-    if code == 429 || (500..600).contains(&code) {
-        e.transient().with_retry_after(wait)
-    } else {
-        e
+    match code {
+        429 => e.rate_limited().with_retry_after(wait),
+        500..600 => e.transient().with_retry_after(wait),
+        _ => e,
     }
 }
 
