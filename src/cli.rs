@@ -365,7 +365,8 @@ pub enum Command {
     #[command(
         after_help = "OUTPUT\n  JSON as skopeo list-tags: {\"Repository\": NAME, \"Tags\": [...]}; for a\n  \
         docker-archive {\"Tags\": [...]}.\n\n\
-        LIMITS\n  A registry's listing is read page by page (Link headers), up to 1,000,000\n  \
+        LIMITS\n  A registry's listing is read page by page (Link headers; a link naming\n  \
+        another host is taken for its path, at the registry), up to 1,000,000\n  \
         tags and 131 MB of pages (a million 128-character tags); past that it is\n  \
         refused (exit 3). A tag listed twice is listed once; a name that is no\n  \
         valid tag (a/b, ../x) is left out, with a warning; a listing that is no\n  \

@@ -694,6 +694,15 @@ fn next_page(
     what: &str,
 ) -> Result<String> {
     let url = c.resolve(from, link)?;
+    // The next page is the registry's own: a link naming another host
+    // is taken for its path and query alone, as skopeo takes it (that
+    // host's answer would be merged into this registry's listing).
+    let url = match url.split_once("://") {
+        Some((_, rest)) if !url.starts_with(&c.url("/")) => {
+            c.url(rest.find('/').map_or("/", |i| &rest[i..]))
+        }
+        _ => url,
+    };
     if !pages.insert(url.clone()) {
         return Err(Error::new(format!(
             "registry {}: {what} does not end: its next page is one it has given before ({})",
