@@ -77,16 +77,20 @@ impl<R: Read> Read for VerifyingReader<R> {
                         "{} {}: got {} bytes, expected {s} (truncated)",
                         self.what, self.expected, self.count
                     ))
+                    .transient()
                     .into());
                 }
             }
             if let Some(h) = self.hasher.take() {
                 let got = h.finish();
                 if got != self.expected {
+                    // (transient: read again, with --retry-times, the
+                    // bytes may arrive whole; changed on the way)
                     return Err(Error::new(format!(
                         "{} {}: content hashes to {got} (digest mismatch)",
                         self.what, self.expected
                     ))
+                    .transient()
                     .into());
                 }
             }

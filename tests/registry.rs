@@ -4257,6 +4257,10 @@ fn proxy_faults_are_retried_resumed_and_reported() {
             "ping503" if req.path == "/v2/" && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
+            // The layer's bytes changed on the way, once.
+            "zeros" if is_layer && n == 1 => {
+                Action::Respond(response("200 OK", &[], &vec![0u8; layer_size as usize]))
+            }
             "reset" if is_layer && n == 1 => Action::Forward {
                 cut_body_at: Some(layer_size * 6 / 10),
             },
@@ -4442,6 +4446,34 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Registry to registry, a layer whose bytes changed on the way is
+    // found not to be its digest: said as such, and read from the source
+    // again with --retry-times.
+    let to_reg = |extra: &[&str]| {
+        let mut c = lade();
+        c.args([
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+        ])
+        .args(extra)
+        .arg(format!("docker://{proxy}/{repo}:1"))
+        .arg(format!("docker://{reg}/{}:1", unique("fault/again")));
+        run(&mut c)
+    };
+    set("zeros");
+    let o = to_reg(&[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!("blob {layer}: content hashes to sha256:")),
+        "{err}"
+    );
+    set("zeros");
+    let o = to_reg(&["--retry-times", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // A manifest body cut short is asked for again (--retry-times), as a
     // request that failed before its answer is; without retries, one line.

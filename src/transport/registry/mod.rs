@@ -1352,13 +1352,13 @@ const UPLOAD_CHUNK: u64 = 8 << 20;
 /// round trip per 64 MiB, little beside the time to send them.
 const STREAM_CHUNK: u64 = 64 << 20;
 
-/// The chunk sizes: the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, at least
-/// 1024) sets both, for tests.
+/// The chunk sizes: the hidden `LADE_UPLOAD_CHUNK_SIZE` (bytes, 1024 to
+/// 1 GiB) sets both, for tests.
 fn chunk_size(default: u64) -> u64 {
     std::env::var("LADE_UPLOAD_CHUNK_SIZE")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
-        .map_or(default, |n| n.max(1024))
+        .map_or(default, |n| n.clamp(1024, 1 << 30))
 }
 
 /// Registries (hosts) that refused a chunked upload of a blob of known
@@ -1511,11 +1511,14 @@ impl RegistryDest {
         let digest = hasher.finish();
         if let Some(w) = want {
             if *w != digest {
+                // (changed on the way from a registry, say: read again
+                // with --retry-times)
                 return Err((
                     loc,
                     Error::new(format!(
                         "blob {w}: content hashes to {digest} (digest mismatch)"
-                    )),
+                    ))
+                    .transient(),
                 ));
             }
         }
@@ -1544,6 +1547,13 @@ fn upload_status(
     match code {
         429 => e.rate_limited().with_retry_after(wait),
         500..600 => e.transient().with_retry_after(wait),
+        // What was sent is not the blob: read from the source again.
+        400 if e.message().contains("DIGEST_INVALID") => e
+            .context_after(
+                "the bytes sent do not hash to the blob's digest (changed on the way, \
+                 or corrupt at the source)",
+            )
+            .transient(),
         _ => e,
     }
 }
