@@ -2008,6 +2008,17 @@ fn convert_round_trips_between_formats() {
     );
     let e = ok_stderr(store_cmd(&dir).args(["convert", "--to", "docker", "tiny"]));
     assert_eq!(e, "", "nothing left out of one without");
+    // So does copy --format v2s2, once.
+    let e = ok_stderr(lade().args(["copy", "-q", "--format", "v2s2"]).args([
+        format!("oci:{}:ann", dir.display()),
+        format!("oci:{}:ann", t.path().join("v2s2").display()),
+    ]));
+    assert_eq!(
+        e.matches(&format!("{d}: its annotations are left out"))
+            .count(),
+        1,
+        "{e}"
+    );
     ok(store_cmd(&dir).arg("fsck"));
     // skopeo reads only OCI-typed entries of a layout; the original stays readable.
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:tiny", dir.display())]));

@@ -70,19 +70,14 @@ fn convert_tree(
             return Ok(raw.clone());
         }
         if to == Format::V2s2 {
-            let subject = index.subject.is_some() || index.artifact_type.is_some();
-            warn_left_out(raw, has(&index.annotations), subject);
+            super::plan::warn_index_left_out(&raw.digest, &index);
         }
         convert_index(&index, to, children).to_bytes()
     } else if raw.media_type.is_manifest() {
         let m = raw.manifest()?;
         check_convertible(&m, to).map_err(|e| e.context(raw.digest.to_string()))?;
         if to == Format::V2s2 {
-            let described = std::iter::once(&m.config)
-                .chain(&m.layers)
-                .any(|d| has(&d.annotations));
-            let subject = m.subject.is_some() || m.artifact_type.is_some();
-            warn_left_out(raw, has(&m.annotations) || described, subject);
+            super::plan::warn_manifest_left_out(&raw.digest, &m);
         }
         let layers = convert_layers(&m.layers, to)?;
         convert_manifest(&m, to, layers).to_bytes()
@@ -100,23 +95,4 @@ fn convert_tree(
     let out = RawManifest::from_bytes(bytes, Some(&target))?;
     made.push(out.clone());
     Ok(out)
-}
-
-fn has(a: &Option<crate::model::Annotations>) -> bool {
-    a.as_ref().is_some_and(|a| !a.is_empty())
-}
-
-/// Say what a Docker manifest or list has no place for, as `raw` goes
-/// into one (`subject`: a subject or an artifact type).
-fn warn_left_out(raw: &RawManifest, annotations: bool, subject: bool) {
-    let what = match (annotations, subject) {
-        (true, true) => "annotations and subject (or artifact type) are",
-        (true, false) => "annotations are",
-        (false, true) => "subject (or artifact type) is",
-        (false, false) => return,
-    };
-    crate::error::warn(&format!(
-        "{}: its {what} left out: the Docker format has no place for them",
-        raw.digest
-    ));
 }

@@ -214,6 +214,9 @@ pub fn assemble(
     if format == Format::V2s2 && written.iter().any(|d| d.media_type.is_index()) {
         return Err(Error::new("a Docker manifest list cannot hold an index"));
     }
+    if format == Format::V2s2 {
+        super::plan::warn_index_left_out(&top.digest, index);
+    }
     let out = convert_index(index, format, written);
     let bytes = out.to_bytes();
     RawManifest::from_bytes(bytes, Some(&format.index_type()))

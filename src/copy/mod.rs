@@ -654,6 +654,9 @@ fn copy_single(
     counts.1 += skipped;
 
     let out = if plan.rewrite {
+        if plan.format == Format::V2s2 {
+            plan::warn_manifest_left_out(&raw.digest, &manifest);
+        }
         plan::rewritten(&manifest, plan.format, layers)?
     } else {
         raw

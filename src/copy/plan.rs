@@ -301,6 +301,39 @@ pub fn convert_manifest(m: &Manifest, format: Format, layers: Vec<Descriptor>) -
     out
 }
 
+fn has(a: &Option<crate::model::Annotations>) -> bool {
+    a.as_ref().is_some_and(|a| !a.is_empty())
+}
+
+/// Say what a Docker manifest has no place for, as the manifest `digest`
+/// (`m`) goes into one: annotations (its own, its config's, its layers'),
+/// a subject or an artifact type.
+pub fn warn_manifest_left_out(digest: &crate::model::Digest, m: &Manifest) {
+    let described = std::iter::once(&m.config)
+        .chain(&m.layers)
+        .any(|d| has(&d.annotations));
+    let subject = m.subject.is_some() || m.artifact_type.is_some();
+    warn_left_out(digest, has(&m.annotations) || described, subject);
+}
+
+/// As [`warn_manifest_left_out`], for an index going into a Docker list.
+pub fn warn_index_left_out(digest: &crate::model::Digest, i: &Index) {
+    let subject = i.subject.is_some() || i.artifact_type.is_some();
+    warn_left_out(digest, has(&i.annotations), subject);
+}
+
+fn warn_left_out(digest: &crate::model::Digest, annotations: bool, subject: bool) {
+    let what = match (annotations, subject) {
+        (true, true) => "annotations and subject (or artifact type) are",
+        (true, false) => "annotations are",
+        (false, true) => "subject (or artifact type) is",
+        (false, false) => return,
+    };
+    crate::error::warn(&format!(
+        "{digest}: its {what} left out: the Docker format has no place for them"
+    ));
+}
+
 /// [`convert_manifest`], as the bytes written.
 pub fn rewritten(
     m: &Manifest,
