@@ -82,8 +82,18 @@ impl Cache {
         true
     }
 
+    /// Is `blob` known to decompress to `diff_id`: seen to, or made of it?
+    fn unpacks_to(&self, blob: &Digest, diff_id: &Digest) -> bool {
+        self.unpacked.get(blob).is_some_and(|(d, _)| d == diff_id)
+            || ["gzip", "zstd"].iter().any(|a| {
+                self.map
+                    .get(&(diff_id.clone(), *a))
+                    .is_some_and(|(made, _, _)| made == blob)
+            })
+    }
+
     fn add_unpacked(&mut self, blob: Digest, diff_id: Digest) -> bool {
-        if self.unpacked.get(&blob).is_some_and(|(d, _)| *d == diff_id) {
+        if self.unpacks_to(&blob, &diff_id) {
             return false;
         }
         self.seq += 1;
@@ -265,18 +275,15 @@ pub fn record(diff_id: &Digest, c: Compression, digest: &Digest, size: u64) {
 
 /// Is `blob` known to decompress to `diff_id` (seen to, or made of it)?
 pub fn unpacks_to(blob: &Digest, diff_id: &Digest) -> bool {
-    let c = cache().lock().unwrap_or_else(|e| e.into_inner());
-    c.unpacked.get(blob).is_some_and(|(d, _)| d == diff_id)
-        || ["gzip", "zstd"].iter().any(|a| {
-            c.map
-                .get(&(diff_id.clone(), *a))
-                .is_some_and(|(made, _, _)| made == blob)
-        })
+    cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .unpacks_to(blob, diff_id)
 }
 
 /// Remember that `blob` was read and decompresses to `diff_id`.
 pub fn record_unpacked(blob: &Digest, diff_id: &Digest) {
-    if blob == diff_id || unpacks_to(blob, diff_id) {
+    if blob == diff_id {
         return;
     }
     let new = cache()

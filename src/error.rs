@@ -38,9 +38,9 @@ pub struct Error {
     invalid: bool,
     /// A part the whole names is not there: see [`Error::missing_part`].
     missing: bool,
-    /// The registry that refused the credentials: see
+    /// A registry refused the credentials: see
     /// [`Error::credentials_refused`].
-    refused_by: Option<String>,
+    refused: bool,
 }
 
 /// Whether a failed operation is worth trying again from the start.
@@ -68,7 +68,7 @@ impl Error {
             retry_after: None,
             invalid: false,
             missing: false,
-            refused_by: None,
+            refused: false,
         }
     }
 
@@ -133,7 +133,7 @@ impl Error {
 
     /// A registry's 429 (Too Many Requests): transient, and tried again
     /// a few times even where --retry-times allows none (see
-    /// `Retries::rate_limited_times`).
+    /// `Retries::budget`).
     pub fn rate_limited(mut self) -> Self {
         self.retry = Retry::RateLimited;
         self
@@ -177,22 +177,26 @@ impl Error {
         self
     }
 
+    /// A part the whole names, not there (see [`Error::missing_part`]).
+    pub fn missing(msg: impl Into<String>) -> Self {
+        Error::not_found(msg).missing_part()
+    }
+
     /// Whether this is a part found missing ([`Error::missing_part`]).
     pub fn is_missing(&self) -> bool {
         self.missing
     }
 
-    /// The registry `host` refused the credentials (or wants some where
-    /// none were given): every request of this command to it would fail
+    /// The registry refused the credentials (or wants some where none
+    /// were given): every request of this command to it would fail
     /// alike. The mark survives [`Error::context`].
-    pub fn credentials_refused(mut self, host: &str) -> Self {
-        self.refused_by = Some(host.to_string());
+    pub fn credentials_refused(mut self) -> Self {
+        self.refused = true;
         self
     }
 
-    /// The registry that refused the credentials, if that is the failure.
-    pub fn refused_by(&self) -> Option<&str> {
-        self.refused_by.as_deref()
+    pub fn is_credentials_refused(&self) -> bool {
+        self.refused
     }
 
     pub fn message(&self) -> &str {

@@ -228,8 +228,8 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         lock().plan_lines(items, &mut out)?;
         stop |= !a.keep_going && !a.dry_run && !lock().failed.is_empty();
     }
-    let report = std::mem::replace(&mut *lock(), Report::new(Mode::Quiet, None));
-    report.finish(a.dry_run, a.keep_going)
+    let mut done = lock();
+    done.finish(a.dry_run, a.keep_going)
 }
 
 fn digestfile_error(f: &std::path::Path, e: std::io::Error) -> Error {
@@ -411,12 +411,12 @@ impl Report {
     }
 
     /// The summary, and the exit status or error.
-    fn finish(self, dry_run: bool, keep_going: bool) -> Result<i32> {
+    fn finish(&mut self, dry_run: bool, keep_going: bool) -> Result<i32> {
         self.say.message(&self.summary(dry_run, 0));
         match self.failed.len() {
             0 => Ok(0),
             // (as it is: an image not there exits 1, as copy does)
-            1 if !keep_going => Err(self.failed.into_iter().next().unwrap()),
+            1 if !keep_going => Err(self.failed.remove(0)),
             _ => {
                 for e in &self.failed {
                     eprintln!("lade: failed: {e}");

@@ -178,16 +178,14 @@ pub fn with_retries<T>(
                 again = true;
                 progress.blob_retried(desc, None, retries.times, &e);
             }
-            Err(e) if e.is_rate_limited() && attempt < retries.rate_limited_times() => {
+            Err(e) if e.is_transient() => {
+                let limited = e.is_rate_limited();
+                let Some(wait) = retries.again(attempt + 1, limited, e.retry_after()) else {
+                    return Err(e);
+                };
                 attempt += 1;
-                let budget = retries.rate_limited_times();
-                progress.blob_retried(desc, Some(attempt), budget, &e);
-                std::thread::sleep(retries.rate_limited_wait(attempt, e.retry_after()));
-            }
-            Err(e) if e.is_transient() && attempt < retries.times => {
-                attempt += 1;
-                progress.blob_retried(desc, Some(attempt), retries.times, &e);
-                std::thread::sleep(e.retry_after().unwrap_or_else(|| retries.wait(attempt)));
+                progress.blob_retried(desc, Some(attempt), retries.budget(limited), &e);
+                std::thread::sleep(wait);
             }
             r => return r,
         }
@@ -348,17 +346,18 @@ fn copy_claimed(
             let proven = diff_id.is_some_and(|d| {
                 *d == desc.digest || crate::blob_cache::unpacks_to(&desc.digest, d)
             });
-            let before = match (&known, diff_id) {
-                (None, Some(d)) if proven => crate::blob_cache::lookup(d, to).map(made_as),
-                _ => None,
-            };
-            for reuse in [known.is_some().then_some(&info), before.as_ref()]
-                .into_iter()
-                .flatten()
-                .filter(|_| proven)
-            {
-                if let Some(have) = dst.try_reuse_blob(reuse)? {
-                    return Ok(present(progress, desc, have));
+            if proven {
+                let before = match (&known, diff_id) {
+                    (None, Some(d)) => crate::blob_cache::lookup(d, to).map(made_as),
+                    _ => None,
+                };
+                for reuse in [known.is_some().then_some(&info), before.as_ref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(have) = dst.try_reuse_blob(reuse)? {
+                        return Ok(present(progress, desc, have));
+                    }
                 }
             }
             // The layer as it goes out: read, verified, decompressed,

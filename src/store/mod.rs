@@ -494,7 +494,7 @@ impl Layout {
     /// its absence is damage (exit 3), not a negative answer.
     pub fn read_small_blob(&self, d: &Digest, cap: u64) -> Result<Vec<u8>> {
         let mut f = self.open_blob(d).map_err(|e| match e.kind() {
-            crate::error::Kind::NotFound => Error::not_found(format!(
+            crate::error::Kind::NotFound => Error::missing(format!(
                 "blob {d} is missing from {} (the layout names it){}",
                 self.blobs.display(),
                 // (as skopeo's --shared-blob-dir leaves a layout)
@@ -505,8 +505,7 @@ impl Layout {
                         d.algorithm().name()
                     ),
                 }
-            ))
-            .missing_part(),
+            )),
             _ => e,
         })?;
         let bytes = read_capped_file(&mut f, cap, &format!("blob {d}"))?;

@@ -103,7 +103,7 @@ pub trait ImageReference: Send + Sync + fmt::Display {
     /// For a sync destination: learn in one request which tags it holds,
     /// so that [`Self::current_digest`] of a tag it lacks answers None
     /// without asking. Best effort: fails only where the destination
-    /// refused the credentials ([`Error::refused_by`]), which no image
+    /// refused the credentials ([`Error::is_credentials_refused`]), which no image
     /// written there would get past. Default: nothing (per-tag lookups
     /// are local and cheap).
     fn learn_tags(&self, _opts: &TransportOptions) -> Result<()> {

@@ -390,10 +390,9 @@ impl TarLayout {
         let bytes = self
             .read_member(&Self::blob_name(d), MAX_MANIFEST_SIZE)
             .map_err(|e| match e.kind() {
-                crate::error::Kind::NotFound => Error::not_found(format!(
+                crate::error::Kind::NotFound => Error::missing(format!(
                     "blob {d} is missing from the archive (the archive names it)"
-                ))
-                .missing_part(),
+                )),
                 _ => e,
             })?;
         let got = Digest::of_bytes_with(d.algorithm(), &bytes);

@@ -137,13 +137,12 @@ impl Client {
         loop {
             self.base = format!("https://{api_host}");
             match self.ping_once(api_host) {
-                Err((_, Retry::Limited(asked))) if attempt < self.retries.rate_limited_times() => {
+                Err((e, Retry::Yes { limited, asked })) => {
+                    let Some(wait) = self.retries.again(attempt + 1, limited, asked) else {
+                        return Err(e);
+                    };
                     attempt += 1;
-                    std::thread::sleep(self.retries.rate_limited_wait(attempt, asked));
-                }
-                Err((_, Retry::Yes(wait))) if attempt < self.retries.times => {
-                    attempt += 1;
-                    std::thread::sleep(wait.unwrap_or_else(|| self.retries.wait(attempt)));
+                    std::thread::sleep(wait);
                 }
                 r => return r.map_err(|(e, _)| e),
             }
@@ -193,7 +192,10 @@ impl Client {
         };
         let resp = r.map_err(|e| {
             let retry = if e.retriable {
-                Retry::Yes(None)
+                Retry::Yes {
+                    limited: false,
+                    asked: None,
+                }
             } else {
                 Retry::No
             };
@@ -208,8 +210,10 @@ impl Client {
             }
             code => {
                 let retry = match code {
-                    429 => Retry::Limited(retry_after(&resp)),
-                    500.. => Retry::Yes(retry_after(&resp)),
+                    429 | 500.. => Retry::Yes {
+                        limited: code == 429,
+                        asked: retry_after(&resp),
+                    },
                     _ => Retry::No,
                 };
                 Err((self.status_error("GET", "/v2/", resp), retry))
@@ -375,13 +379,15 @@ impl Client {
                     resp
                 }),
             };
-            let retry_ok = body.replayable() && attempt < self.retries.times;
-            // (a 429 is waited out a few times whatever --retry-times says)
-            let limited_ok = body.replayable() && attempt < self.retries.rate_limited_times();
             match r {
-                Err(e) if retry_ok && e.retriable => {
-                    attempt += 1;
-                    std::thread::sleep(self.retries.wait(attempt));
+                Err(e) if e.retriable && body.replayable() => {
+                    match self.retries.again(attempt + 1, false, None) {
+                        Some(wait) => {
+                            attempt += 1;
+                            std::thread::sleep(wait);
+                        }
+                        None => return Err(self.ctx(&what, e.err)),
+                    }
                 }
                 // A streamed body is gone: the caller may start over.
                 Err(e) if e.retriable && !body.replayable() => {
@@ -397,19 +403,16 @@ impl Client {
                             .map_err(|e| self.ctx(&what, e))?;
                         continue;
                     }
-                    let limited = code == 429 && limited_ok;
-                    if limited || (retry_ok && (500..600).contains(&code)) {
+                    // (a 429 is waited out a few times whatever
+                    // --retry-times says)
+                    let limited = code == 429;
+                    let again = (limited || (500..600).contains(&code))
+                        .then(|| self.retries.again(attempt + 1, limited, retry_after(&resp)))
+                        .flatten()
+                        .filter(|_| body.replayable());
+                    if let Some(wait) = again {
                         attempt += 1;
-                        let asked = retry_after(&resp);
-                        let (wait, budget) = if limited {
-                            let wait = self.retries.rate_limited_wait(attempt, asked);
-                            (wait, self.retries.rate_limited_times())
-                        } else {
-                            (
-                                asked.unwrap_or_else(|| self.retries.wait(attempt)),
-                                self.retries.times,
-                            )
-                        };
+                        let budget = self.retries.budget(limited);
                         drop(resp);
                         // A wait one would notice is said (a 429's
                         // Retry-After may ask for up to a minute).
@@ -477,7 +480,7 @@ impl Client {
             "registry {}: {what}: 401 Unauthorized: {hint}{detail}",
             self.host
         ))
-        .credentials_refused(&self.host)
+        .credentials_refused()
     }
 
     fn send_redirects(
@@ -660,25 +663,24 @@ impl Client {
             };
             // (a GET's redirects followed, as the registry's are: the
             // credentials go to the realm's own host only)
-            match self
+            let r = self
                 .send_redirects(method, url, headers, &mut b)
-                .map(|(resp, _)| resp)
-            {
-                Err(e) if e.retriable && attempt < self.retries.times => {
-                    attempt += 1;
-                    std::thread::sleep(self.retries.wait(attempt));
+                .map(|(resp, _)| resp);
+            let again = match &r {
+                Err(e) if e.retriable => self.retries.again(attempt + 1, false, None),
+                Ok(resp) if resp.status().as_u16() == 429 || resp.status().is_server_error() => {
+                    let limited = resp.status().as_u16() == 429;
+                    self.retries.again(attempt + 1, limited, retry_after(resp))
                 }
-                Err(e) => return Err(e.err.context(format!("token service {realm}"))),
-                Ok(resp)
-                    if (resp.status().as_u16() == 429 || resp.status().is_server_error())
-                        && attempt < self.retries.times =>
-                {
+                _ => None,
+            };
+            match (r, again) {
+                (_, Some(wait)) => {
                     attempt += 1;
-                    let wait = retry_after(&resp).unwrap_or_else(|| self.retries.wait(attempt));
-                    drop(resp);
                     std::thread::sleep(wait);
                 }
-                Ok(resp) => return Ok(resp),
+                (Err(e), None) => return Err(e.err.context(format!("token service {realm}"))),
+                (Ok(resp), None) => return Ok(resp),
             }
         }
     }
@@ -729,7 +731,7 @@ impl Client {
             let known = matches!(st.challenge, Some(Challenge::Basic { .. }));
             st.challenge = Some(ch);
             if known || self.creds.is_none() {
-                return Err(Error::new(self.auth_hint()).credentials_refused(&self.host));
+                return Err(Error::new(self.auth_hint()).credentials_refused());
             }
             return Ok(());
         }
@@ -776,7 +778,7 @@ impl Client {
                 "token service {realm}: {status}: {}",
                 self.auth_hint()
             ))
-            .credentials_refused(&self.host));
+            .credentials_refused());
         }
         if !status.is_success() {
             return Err(Error::new(format!("token service {realm}: {status}")));
@@ -845,7 +847,7 @@ impl Client {
             return Err(Error::new(format!(
                 "token service {realm}: {status}: the identity token was refused (expired? `lade login` again)"
             ))
-            .credentials_refused(&self.host));
+            .credentials_refused());
         }
         if !status.is_success() {
             return Err(Error::new(format!("token service {realm}: POST: {status}")));
@@ -995,9 +997,11 @@ fn with_tls_hint(msg: String) -> String {
 /// registry asked for (Retry-After), if it did.
 enum Retry {
     No,
-    Yes(Option<Duration>),
-    /// A 429: see [`Retries::rate_limited_times`].
-    Limited(Option<Duration>),
+    /// `limited`: a 429, see [`Retries::budget`].
+    Yes {
+        limited: bool,
+        asked: Option<Duration>,
+    },
 }
 
 /// Retry-After as seconds or an HTTP date, capped.

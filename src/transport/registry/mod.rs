@@ -81,34 +81,47 @@ pub struct Retries {
 
 impl Retries {
     /// The wait before try `attempt` (the first retry is 1).
-    pub fn wait(&self, attempt: u32) -> std::time::Duration {
+    fn wait(&self, attempt: u32) -> std::time::Duration {
         self.delay.unwrap_or_else(|| {
             let ms = 500u64 << attempt.saturating_sub(1).min(6);
             std::time::Duration::from_millis(ms.min(30_000))
         })
     }
 
-    /// Tries after a 429 (Too Many Requests): at least
-    /// [`RATE_LIMITED_TRIES`], whatever --retry-times says, as skopeo waits
-    /// out a registry's rate limit.
-    pub fn rate_limited_times(&self) -> u32 {
-        self.times.max(RATE_LIMITED_TRIES)
+    /// The retries a failure allows: --retry-times, but for a 429 (Too
+    /// Many Requests, `limited`) at least [`RATE_LIMITED_TRIES`], as skopeo
+    /// waits out a registry's rate limit.
+    pub fn budget(&self, limited: bool) -> u32 {
+        match limited {
+            true => self.times.max(RATE_LIMITED_TRIES),
+            false => self.times,
+        }
     }
 
-    /// The wait before try `attempt` after a 429: what its Retry-After
-    /// asks for, else --retry-delay, else 2 s, 4 s, … capped at a minute.
-    pub fn rate_limited_wait(
+    /// The wait before retry `attempt` (the first is 1) of a transient
+    /// failure (`limited`: a 429), or None when the budget is spent: what
+    /// the server asked for (`asked`, Retry-After), else --retry-delay,
+    /// else the growing pauses ([`Self::wait`]; 2 s, 4 s, … at most a
+    /// minute after a 429).
+    pub fn again(
         &self,
         attempt: u32,
+        limited: bool,
         asked: Option<std::time::Duration>,
-    ) -> std::time::Duration {
-        asked.or(self.delay).unwrap_or_else(|| {
-            std::time::Duration::from_secs((2u64 << attempt.saturating_sub(1).min(5)).min(60))
-        })
+    ) -> Option<std::time::Duration> {
+        if attempt > self.budget(limited) {
+            return None;
+        }
+        Some(asked.unwrap_or_else(|| match (limited, self.delay) {
+            (true, None) => {
+                std::time::Duration::from_secs((2u64 << attempt.saturating_sub(1).min(5)).min(60))
+            }
+            _ => self.wait(attempt),
+        }))
     }
 }
 
-/// See [`Retries::rate_limited_times`].
+/// See [`Retries::budget`].
 pub const RATE_LIMITED_TRIES: u32 = 5;
 
 impl fmt::Display for RegistryRef {
@@ -455,7 +468,7 @@ impl ImageReference for RegistryRef {
             .client(&opts.dest_registry)
             .and_then(|c| list_tags(&c, &self.r.path, true))
         {
-            Err(e) if e.refused_by().is_some() => Err(e.context(self.listing_name())),
+            Err(e) if e.is_credentials_refused() => Err(e.context(self.listing_name())),
             _ => Ok(()),
         }
     }
