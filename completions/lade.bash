@@ -945,7 +945,7 @@ _lade() {
             return 0
             ;;
         lade__subcmd__fsck)
-            opts="-h --unreachable --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
+            opts="-h --unreachable --full --store --command-timeout --tmpdir --debug --registries-conf --insecure-policy --policy --registries.d --require-signed --tls-details --user-agent-prefix --override-os --override-arch --override-variant --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

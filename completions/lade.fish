@@ -375,6 +375,7 @@ complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-os -d 'For m
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l full -d 'Also decompress every layer and check it against its config\'s diff_id'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'

@@ -301,12 +301,16 @@ pub enum Command {
         bad ref: WHY (a name lade would not write, or one naming two images)\n  \
         bad manifest DIGEST: WHY\n  \
         bad image DIGEST: WHY (its config contradicts its layers: the number of diff_ids,\n    \
-        or an uncompressed layer that is not its diff_id; a compressed layer's diff_id is\n    \
-        checked when it is unpacked, not here)\n  bad entry PATH: WHY\n  \
+        or an uncompressed layer that is not its diff_id; with --full, a compressed\n    \
+        layer that does not decompress to its diff_id, or does not decompress)\n  \
+        bad entry PATH: WHY\n  \
         bad index.json: WHY (missing, not a regular file, or no index: nothing is reachable)\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found,\n  \
-        even when stdout is closed early (lade fsck | head: the rest is not written).")]
+        even when stdout is closed early (lade fsck | head: the rest is not written).\n\n\
+        Without --full, a compressed layer's diff_id is checked when it is unpacked\n  \
+        (lade unpack), not by fsck. --full decompresses each layer once, in the same\n  \
+        read as its blob is hashed, whatever number of images hold it.")]
     Fsck(FsckArgs),
     /// Remove blobs that no ref reaches
     #[command(
@@ -1252,6 +1256,9 @@ pub struct FsckArgs {
     /// Also list blobs that no ref reaches
     #[arg(long)]
     pub unreachable: bool,
+    /// Also decompress every layer and check it against its config's diff_id
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3643,3 +3643,107 @@ fn a_config_with_a_lone_surrogate_reads_as_go_reads_it() {
         .args(["unpack", "x"])
         .arg(t.path().join("root")));
 }
+
+/// `fsck --full` decompresses each compressed layer and holds it to its
+/// config's diff_id: a sound gzip or zstd image passes; a layer whose
+/// gzip holds another layer's content (its digest right, its config
+/// lying), and one whose gzip is cut short, are each named, where plain
+/// fsck (hashing blobs only) finds nothing wrong.
+#[test]
+fn fsck_full_holds_compressed_layers_to_their_diff_ids() {
+    let t = tempdir();
+    let plain = t.path().join("plain");
+    tiny_layout(&plain);
+    for format in ["gzip", "zstd"] {
+        let dir = t.path().join(format);
+        ok(lade().args([
+            "copy",
+            "-q",
+            "--dest-compress-format",
+            format,
+            &format!("oci:{}:x", plain.display()),
+            &format!("oci:{}:x", dir.display()),
+        ]));
+        let err = ok_stderr(store_cmd(&dir).args(["fsck", "--full"]));
+        assert!(
+            err.contains(", 3 layers decompressed, 0 unreachable, 0 problems"),
+            "{format}: {err}"
+        );
+    }
+    let dir = t.path().join("gzip");
+    let blob = |d: &str| dir.join("blobs/sha256").join(&d[7..]);
+    let index = dir.join("index.json");
+    let mut top = json(&fs::read(&index).unwrap());
+    let image = top["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let m = json(&fs::read(blob(&image)).unwrap());
+    let config = json(&fs::read(blob(m["config"]["digest"].as_str().unwrap())).unwrap());
+    let diff_ids = config["rootfs"]["diff_ids"].as_array().unwrap().clone();
+    // Writes `layer` in place of the first layer: the new image's digest.
+    let mut with_first = |layer: &[u8]| -> String {
+        let d = format!("sha256:{}", sha256_hex(layer));
+        fs::write(blob(&d), layer).unwrap();
+        let mut m = m.clone();
+        m["layers"][0]["digest"] = d.clone().into();
+        m["layers"][0]["size"] = layer.len().into();
+        let bytes = serde_json::to_vec(&m).unwrap();
+        let md = format!("sha256:{}", sha256_hex(&bytes));
+        fs::write(blob(&md), &bytes).unwrap();
+        top["manifests"][0]["digest"] = md.clone().into();
+        top["manifests"][0]["size"] = bytes.len().into();
+        fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+        md
+    };
+    // The second layer's content, gzipped, as the first.
+    let second = fs::read(
+        plain
+            .join("blobs/sha256")
+            .join(&diff_ids[1].as_str().unwrap()[7..]),
+    )
+    .unwrap();
+    let liar = with_first(&gzip(&second));
+    let err = ok_stderr(store_cmd(&dir).arg("fsck"));
+    assert!(err.contains(", 0 problems"), "{err}");
+    let out = run(store_cmd(&dir).args(["fsck", "--full"]));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.trim(),
+        format!(
+            "bad image {liar}: layer 1 (sha256:{}) unpacks to {}, but the config's diff_id for it is {}",
+            sha256_hex(&gzip(&second)),
+            diff_ids[1].as_str().unwrap(),
+            diff_ids[0].as_str().unwrap()
+        ),
+        "{out:?}"
+    );
+    // unpack refuses it too: the two agree.
+    let err = fails_with(
+        store_cmd(&dir)
+            .args(["unpack", "x"])
+            .arg(t.path().join("root")),
+        3,
+    );
+    assert!(err.contains(diff_ids[0].as_str().unwrap()), "{err}");
+    // The first layer's own content, its gzip cut short.
+    let first = fs::read(
+        plain
+            .join("blobs/sha256")
+            .join(&diff_ids[0].as_str().unwrap()[7..]),
+    )
+    .unwrap();
+    let gz = gzip(&first);
+    let cut = with_first(&gz[..gz.len() - 12]);
+    let out = run(store_cmd(&dir).args(["fsck", "--full"]));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.trim()
+            .starts_with(&format!("bad image {cut}: layer 1 (sha256:"))
+            && text.contains(") does not decompress: gzip data cut short"),
+        "{text}"
+    );
+    // Made whole again: no problem.
+    with_first(&gz);
+    let err = ok_stderr(store_cmd(&dir).args(["fsck", "--full"]));
+    assert!(err.contains(", 0 problems"), "{err}");
+}

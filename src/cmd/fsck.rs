@@ -19,7 +19,7 @@ fn unless_closed(written: std::io::Result<()>) -> Result<()> {
 
 pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
     let store = open_store(g)?;
-    let report = store.fsck()?;
+    let report = store.fsck(a.full)?;
     let mut out = stdout();
     unless_closed((|| {
         for p in &report.problems {
@@ -32,8 +32,13 @@ pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
         }
         out.flush()
     })())?;
+    let unpacked = match (a.full, report.layers_unpacked) {
+        (false, _) => String::new(),
+        (true, 1) => ", 1 layer decompressed".to_string(),
+        (true, n) => format!(", {n} layers decompressed"),
+    };
     eprintln!(
-        "fsck: {} blob{} ({} bytes) checked, {} unreachable, {} problem{}",
+        "fsck: {} blob{} ({} bytes) checked{unpacked}, {} unreachable, {} problem{}",
         report.blobs_checked,
         if report.blobs_checked == 1 { "" } else { "s" },
         report.bytes_checked,

@@ -110,6 +110,52 @@ pub struct FsckReport {
     pub unreachable: Vec<Digest>,
     pub blobs_checked: usize,
     pub bytes_checked: u64,
+    /// With `--full`: the layers decompressed and held to their diff_ids.
+    pub layers_unpacked: usize,
+}
+
+/// What a layer's bytes decompress to, by hash algorithm, or why they do
+/// not decompress.
+type Unpacked = BTreeMap<Algorithm, std::result::Result<Digest, String>>;
+
+/// Hash `file` with `alg` (as [`hash_file`]), and in the same read
+/// decompress it (gzip, zstd, or as it is) and hash that with `algs`.
+fn hash_and_unpack(
+    file: &fs::File,
+    alg: Algorithm,
+    algs: &BTreeSet<Algorithm>,
+) -> (std::io::Result<(Digest, u64)>, Unpacked) {
+    use std::io::Read;
+    let mut compressed = crate::model::HashingReader::new(std::io::BufReader::new(file), alg);
+    let mut hashers: Vec<(Algorithm, crate::model::Hasher)> =
+        algs.iter().map(|a| (*a, a.hasher())).collect();
+    let plain = (|| -> std::io::Result<()> {
+        let mut r = crate::unpack::decompressed(Box::new(&mut compressed))?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = r.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            for (_, h) in &mut hashers {
+                h.update(&buf[..n]);
+            }
+        }
+    })();
+    // The rest of the blob, whatever the decompressor made of it.
+    let rest = std::io::copy(&mut compressed, &mut std::io::sink());
+    let unpacked = hashers
+        .into_iter()
+        .map(|(a, h)| {
+            let r = match &plain {
+                Ok(()) => Ok(h.finish()),
+                Err(e) => Err(e.to_string()),
+            };
+            (a, r)
+        })
+        .collect();
+    let checked = rest.map(|_| compressed.finish());
+    (checked, unpacked)
 }
 
 #[derive(Debug, Default)]
@@ -154,6 +200,10 @@ struct Reach {
     /// A missing blob that may be a manifest or index: what it
     /// references is not known.
     hides: Option<FsckProblem>,
+    /// Layers that are not their diff_id, for `fsck --full` to
+    /// decompress: the image, the layer's place in it, its digest and the
+    /// config's diff_id for it.
+    unpacks_to: Vec<(Digest, usize, Digest, Digest)>,
 }
 
 impl Layout {
@@ -189,6 +239,7 @@ impl Layout {
             size_claims: Vec::new(),
             problems: Vec::new(),
             hides: None,
+            unpacks_to: Vec::new(),
         };
         for (pos, e) in &index.unreadable {
             reach.problems.push(FsckProblem::BadIndexEntry {
@@ -312,11 +363,16 @@ impl Layout {
                     ),
                 });
             }
-            if let Some(why) = self.contradicted_layers(&raw) {
-                reach.problems.push(FsckProblem::BadImage {
+            match self.layer_claims(&raw) {
+                Err(why) => reach.problems.push(FsckProblem::BadImage {
                     digest: desc.digest.clone(),
                     why,
-                });
+                }),
+                Ok(claims) => reach.unpacks_to.extend(
+                    claims
+                        .into_iter()
+                        .map(|(i, l, d)| (desc.digest.clone(), i, l, d)),
+                ),
             }
             let parent = Some(desc.digest.clone());
             let entries = raw.is_index();
@@ -375,23 +431,33 @@ impl Layout {
 
     /// What an image manifest's config says against its layers: another
     /// number of diff_ids, or an uncompressed layer that is not its
-    /// diff_id (Docker refuses such an image; unpack fails on it). None
-    /// when they agree, or the config cannot be read (said elsewhere).
-    fn contradicted_layers(&self, raw: &crate::model::RawManifest) -> Option<String> {
-        if raw.is_index() {
-            return None;
-        }
-        let m = raw.manifest().ok()?;
-        if !m.config.media_type.is_config() {
-            return None;
-        }
-        let bytes = self
-            .read_small_blob(&m.config.digest, crate::model::MAX_MANIFEST_SIZE)
-            .ok()?;
-        let config = crate::model::ImageConfig::parse(&bytes).ok()?;
-        let diff_ids = &config.rootfs.diff_ids;
+    /// diff_id (Docker refuses such an image; unpack fails on it), is the
+    /// error. Else the layers whose uncompressed bytes are to hash to
+    /// their diff_id, for `fsck --full` (their place, digest and diff_id):
+    /// none when the config cannot be read (said elsewhere).
+    fn layer_claims(
+        &self,
+        raw: &crate::model::RawManifest,
+    ) -> Result<Vec<(usize, Digest, Digest)>, String> {
+        let read = || -> Option<(crate::model::Manifest, Vec<Digest>)> {
+            if raw.is_index() {
+                return None;
+            }
+            let m = raw.manifest().ok()?;
+            if !m.config.media_type.is_config() {
+                return None;
+            }
+            let bytes = self
+                .read_small_blob(&m.config.digest, crate::model::MAX_MANIFEST_SIZE)
+                .ok()?;
+            let config = crate::model::ImageConfig::parse(&bytes).ok()?;
+            Some((m, config.rootfs.diff_ids))
+        };
+        let Some((m, diff_ids)) = read() else {
+            return Ok(Vec::new());
+        };
         if diff_ids.len() != m.layers.len() {
-            return Some(format!(
+            return Err(format!(
                 "config {} lists {} diff_ids but the manifest has {} layers",
                 m.config.digest,
                 diff_ids.len(),
@@ -403,26 +469,26 @@ impl Layout {
             let mut blob = self.open_blob(digest).ok()?;
             Some(crate::compress::sniff_start(&mut blob).ok()?.0)
         };
-        m.layers
-            .iter()
-            .zip(diff_ids)
-            .enumerate()
-            .find_map(|(i, (l, d))| {
-                let plain =
-                    l.media_type.layer_compression() == Some(crate::model::Compression::None);
-                // (a digest of another algorithm says nothing of it)
-                let contradicted = plain
-                    && l.digest.algorithm() == d.algorithm()
-                    && l.digest != *d
-                    && sniffed(&l.digest) == Some(crate::model::Compression::None);
-                contradicted.then(|| {
-                    format!(
-                        "layer {} ({}) is not compressed, but the config's diff_id for it is {d}",
-                        i + 1,
-                        l.digest
-                    )
-                })
-            })
+        let mut claims = Vec::new();
+        for (i, (l, d)) in m.layers.iter().zip(diff_ids).enumerate() {
+            if l.digest == d {
+                continue;
+            }
+            let plain = l.media_type.layer_compression() == Some(crate::model::Compression::None);
+            // (a digest of another algorithm says nothing of it)
+            if plain
+                && l.digest.algorithm() == d.algorithm()
+                && sniffed(&l.digest) == Some(crate::model::Compression::None)
+            {
+                return Err(format!(
+                    "layer {} ({}) is not compressed, but the config's diff_id for it is {d}",
+                    i + 1,
+                    l.digest
+                ));
+            }
+            claims.push((i, l.digest.clone(), d));
+        }
+        Ok(claims)
     }
 
     /// What the blob `desc` describes links to, read as readers take it:
@@ -603,8 +669,10 @@ impl Layout {
     }
 
     /// Verify every blob's digest and size (in parallel) and every reference
-    /// reachable from index.json.
-    pub fn fsck(&self) -> Result<FsckReport> {
+    /// reachable from index.json; with `full`, also that each layer's
+    /// uncompressed bytes hash to its config's diff_id (each layer
+    /// decompressed once, as its blob is hashed).
+    pub fn fsck(&self, full: bool) -> Result<FsckReport> {
         let (index, bad_index) = self.fsck_index()?;
         let mut reach = self.reach(index)?;
         reach.problems.extend(bad_index);
@@ -624,16 +692,30 @@ impl Layout {
             .problems
             .retain(|p| entry(p).is_none_or(|path| !listed.contains(&path)));
         report.problems.extend(bad);
+        // The algorithms each layer's uncompressed bytes are hashed with.
+        let mut to_unpack: BTreeMap<&Digest, BTreeSet<Algorithm>> = BTreeMap::new();
+        if full {
+            for (_, _, layer, diff_id) in &reach.unpacks_to {
+                to_unpack
+                    .entry(layer)
+                    .or_default()
+                    .insert(diff_id.algorithm());
+            }
+        }
         // Largest first keeps both cores busy to the end.
         let mut order: Vec<&(Digest, u64)> = blobs.iter().collect();
         order.sort_by_key(|(_, s)| std::cmp::Reverse(*s));
-        let results: Vec<Option<FsckProblem>> = order
+        let results: Vec<(Option<FsckProblem>, Unpacked)> = order
             .par_iter()
             .map(|(d, size)| {
                 let path = self.blob_path(d);
-                let checked =
-                    open_regular_nofollow(&path).and_then(|f| hash_file(&f, d.algorithm()));
-                match checked {
+                let file = open_regular_nofollow(&path);
+                let (checked, unpacked) = match (file, to_unpack.get(d)) {
+                    (Ok(f), Some(algs)) => hash_and_unpack(&f, d.algorithm(), algs),
+                    (Ok(f), None) => (hash_file(&f, d.algorithm()), Unpacked::new()),
+                    (Err(e), _) => (Err(e), Unpacked::new()),
+                };
+                let problem = match checked {
                     Ok((actual, _)) if &actual == d => None,
                     Ok((actual, _)) => match reach.sizes.get(d) {
                         Some(&expected) if expected != *size => Some(FsckProblem::Size {
@@ -650,9 +732,38 @@ impl Layout {
                         path: path.display().to_string(),
                         why: e.to_string(),
                     }),
-                }
+                };
+                (problem, unpacked)
             })
             .collect();
+        // What each sound layer decompressed to (a blob that does not hash
+        // right has its own problem: what it unpacks to says nothing).
+        let mut unpacked: BTreeMap<&Digest, Unpacked> = BTreeMap::new();
+        for ((d, _), (problem, u)) in order.iter().zip(&results) {
+            if problem.is_none() && to_unpack.contains_key(d) {
+                unpacked.insert(d, u.clone());
+            }
+        }
+        for (image, i, layer, diff_id) in &reach.unpacks_to {
+            let Some(u) = unpacked.get(layer) else {
+                continue;
+            };
+            let why = match u.get(&diff_id.algorithm()) {
+                Some(Ok(plain)) if plain == diff_id => continue,
+                Some(Ok(plain)) => format!(
+                    "layer {} ({layer}) unpacks to {plain}, but the config's diff_id for it is {diff_id}",
+                    i + 1
+                ),
+                Some(Err(e)) => format!("layer {} ({layer}) does not decompress: {e}", i + 1),
+                None => continue,
+            };
+            report.problems.push(FsckProblem::BadImage {
+                digest: image.clone(),
+                why,
+            });
+        }
+        report.layers_unpacked = unpacked.len();
+        let results: Vec<Option<FsckProblem>> = results.into_iter().map(|(p, _)| p).collect();
         // A descriptor's size is wrong where its blob hashes right (no
         // problem here); where it does not, the blob's problem says it.
         let blob_bad: BTreeSet<&Digest> = order
