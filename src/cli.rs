@@ -434,7 +434,9 @@ filesystem; a whiteout hides what lower layers had at its name, and an opaque
 marker everything they had under its directory, never what the layer itself
 puts there, wherever the marker comes in the layer (as the OCI image spec says).
 A directory entry says what the directory is: a lower one's xattrs it does
-not list go (the target directory itself is left as it is). Owners are set when running as
+not list go (the target directory itself is left as it is); a lower directory
+kept under a whiteout or opaque marker only for the layer's names in it is as
+one made for them (mode 0755, no xattrs). Owners are set when running as
 root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).
@@ -443,8 +445,8 @@ a layer whose sparse entries declare more than 64 GiB of holes in all (read as
 zeros, so an exabyte declared in a few bytes would take years) is refused, and
 so are GNU sparse files in PAX form (tar --sparse --format=posix). A file
 written through a symlink the layer made counts as the layer's where it lands.
-Times are the entries'; a directory the layer adds to or removes from without
-naming it keeps the time lower layers left on it.
+Times are the entries' (before 1970 too); a directory the layer adds to or
+removes from without naming it keeps the time lower layers left on it.
 Entry types lade does not know are skipped and counted (the first few named).
 
 SAFETY
@@ -457,7 +459,10 @@ SAFETY
   non-directory and bad whiteouts (.wh., .wh..) are errors. An entry replaces
   the link that held its name rather than writing through it. Memory stays
   bounded whatever the layer holds: a PAX header or GNU long name over 1 MiB,
-  and a name of more than 256 components, are errors.
+  and a name of more than 256 components, are errors. So is a layer tools read
+  differently, which could show one tree to a scanner and another here: a PAX
+  size, path or linkpath given twice; a link, directory, device or FIFO with a
+  size (no data follows them); a lone zero block with entries after it.
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs

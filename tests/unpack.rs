@@ -901,6 +901,16 @@ impl RawTar {
         self.out.extend(std::iter::repeat_n(0u8, pad));
         self
     }
+    /// Bytes as they are (a block, an entry hidden in another's data).
+    fn raw(mut self, bytes: &[u8]) -> Self {
+        self.out.extend_from_slice(bytes);
+        self
+    }
+    /// An entry of `kind` whose size says `data`'s length, `data` after it.
+    fn sized(mut self, kind: tar::EntryType, name: &str, data: &[u8]) -> Self {
+        self.header(name.as_bytes(), kind, b"t", data, 0o755);
+        self
+    }
     fn done(mut self) -> Vec<u8> {
         self.out.extend(std::iter::repeat_n(0u8, 1024));
         self.out
@@ -2787,4 +2797,137 @@ fn the_root_entry_gives_the_root_its_time() {
     assert_eq!(mtime(&theirs), 1_600_000_000);
     assert_eq!(mtime(&ours), mtime(&theirs));
     assert_eq!(mtime(&ours.join("d")), mtime(&theirs.join("d")));
+}
+
+/// Layers the tar crate would read otherwise than Go's archive/tar
+/// (Docker, containerd, umoci) and GNU tar do are refused, so one
+/// verified layer never holds different files for different tools: a
+/// PAX `size`, `path` or `linkpath` given twice (the tar crate takes the
+/// first, they the last: an entry hidden in another's data), an entry of
+/// a type no data follows (link, directory, device, FIFO) claiming data
+/// (they read none: an entry hidden as its data), and a lone zero block
+/// with entries after it (Go refuses it; the tar crate stops there).
+#[test]
+fn layers_tools_read_differently_are_refused() {
+    let a = Arena::new();
+    // Hidden inside `cover`'s data as the second PAX size says.
+    let hidden = tar().exec("smuggled", b"#!/bin/sh\n").out;
+    assert_eq!(hidden.len(), 1024);
+    let cases = [
+        (
+            tar()
+                .pax(&[("size", "0"), ("size", "1024")])
+                .file("cover", &[])
+                .raw(&hidden)
+                .file("after", b"ok")
+                .done(),
+            "a PAX header giving size twice",
+        ),
+        (
+            tar()
+                .pax(&[("path", "first"), ("path", "second")])
+                .file("x", b"x")
+                .done(),
+            "a PAX header giving path twice",
+        ),
+        (
+            tar()
+                .pax(&[("linkpath", "t1"), ("linkpath", "t2")])
+                .symlink("sym", "t0")
+                .done(),
+            "a PAX header giving linkpath twice",
+        ),
+        (
+            tar().sized(tar::EntryType::Symlink, "sym", &hidden).done(),
+            "a symbolic link with a size of 1024 bytes",
+        ),
+        (
+            tar().sized(tar::EntryType::Directory, "d", &hidden).done(),
+            "a directory with a size of 1024 bytes",
+        ),
+        (
+            tar().sized(tar::EntryType::Fifo, "p", &hidden).done(),
+            "a FIFO with a size of 1024 bytes",
+        ),
+        (
+            tar()
+                .file("t", b"t")
+                .sized(tar::EntryType::Link, "h", &hidden)
+                .done(),
+            "a hard link with a size of 1024 bytes",
+        ),
+        (
+            tar()
+                .file("a", b"a")
+                .raw(&[0; 512])
+                .file("after_lone_zero", b"z")
+                .done(),
+            "a lone zero block, with more of the archive after it",
+        ),
+    ];
+    for (layer, says) in &cases {
+        let f = a.base.join("l.tar");
+        fs::write(&f, layer).unwrap();
+        let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(a.root()), 3);
+        assert!(err.contains(says), "{says}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!a.root().join("smuggled").exists());
+    }
+    assert_eq!(a.apply(&cases.map(|(l, _)| l)), [3; 8]);
+    // What each tool agrees on still unpacks: one size, and a lone zero
+    // block that ends the stream, or one before the second.
+    let codes = a.apply(&[tar().pax(&[("size", "2")]).file("one", b"ok").done(), {
+        let mut t = tar().file("end", b"e").out;
+        t.extend([0; 512]);
+        t
+    }]);
+    assert_eq!(codes, [0, 0]);
+    assert!(a.root().join("one").exists() && a.root().join("end").exists());
+}
+
+/// Metadata GNU tar and umoci set that lade dropped or misread: xattrs of
+/// a symlink (set on the link), a time before 1970 in GNU's base-256 form,
+/// and a lower directory kept under an opaque marker for the new layer's
+/// names in it, which is as one made for them (its mode, owner and xattrs
+/// hidden), as under a whiteout.
+#[test]
+fn symlink_xattrs_old_times_and_directories_kept_under_an_opaque_marker() {
+    let a = Arena::new();
+    let mut neg = tar().file("neg", b"n").out;
+    neg[136..148].copy_from_slice(&[
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfc, 0x18,
+    ]);
+    neg[148..156].fill(b' ');
+    let sum: u32 = neg[..512].iter().map(|&b| u32::from(b)).sum();
+    neg[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    neg.extend([0; 1024]);
+    let root = rustix_uid() == 0;
+    let codes = a.apply(&[
+        tar()
+            .file("target", b"t")
+            .pax(&[("SCHILY.xattr.trusted.s", "sv")])
+            .symlink("xs", "target")
+            .pax(&[("uid", "7"), ("gid", "8"), ("SCHILY.xattr.user.lower", "L")])
+            .dir("d/sub", 0o700)
+            .file("d/sub/old", b"o")
+            .done(),
+        neg,
+        tar()
+            .file("d/.wh..wh..opq", b"")
+            .file("d/sub/y", b"y")
+            .done(),
+    ]);
+    assert_eq!(codes, [0, 0, 0]);
+    let r = a.root();
+    assert_eq!(fs::symlink_metadata(r.join("neg")).unwrap().mtime(), -1000);
+    let sub = fs::symlink_metadata(r.join("d/sub")).unwrap();
+    assert_eq!(sub.mode() & 0o7777, 0o755);
+    assert!(xattr_names(&r.join("d/sub")).is_empty());
+    assert!(!r.join("d/sub/old").exists() && r.join("d/sub/y").exists());
+    if root {
+        assert_eq!((sub.uid(), sub.gid()), (0, 0));
+        let mut v = [0u8; 16];
+        let n = rustix::fs::lgetxattr(r.join("xs"), "trusted.s", &mut v[..]).unwrap();
+        assert_eq!(&v[..n], b"sv");
+    }
 }

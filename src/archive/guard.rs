@@ -252,6 +252,20 @@ impl<R> TarGuard<R> {
                     size = s;
                 }
             }
+            // Go's archive/tar and GNU tar read no data after such an
+            // entry, whatever its size says; the tar crate reads that
+            // many bytes as its data: what follows would be an entry to
+            // one and data to the other.
+            if let Some(what) = header_only(kind.as_byte()).filter(|_| size > 0) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "tar entry {}: a {what} with a size of {size} bytes (no data follows \
+                         such an entry; tools disagree on it)",
+                        self.entries
+                    ),
+                ));
+            }
         }
         if held {
             if kind.is_pax_local_extensions() {
@@ -286,24 +300,59 @@ impl<R> TarGuard<R> {
 /// The `size` record of PAX records, as the tar crate reads it; one that
 /// is not a number is refused (the tar crate would quietly use the
 /// header's size, where other readers refuse the entry: the same layer
-/// would hold different files for different tools).
+/// would hold different files for different tools). So is a `size`,
+/// `path` or `linkpath` given twice: the tar crate takes the first, Go's
+/// archive/tar (Docker, containerd, umoci) and GNU tar the last, so a
+/// layer could hide an entry, or name one otherwise, from one of them.
 fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
+    let mut size = None;
+    let mut seen: [bool; 3] = [false; 3];
     for ext in tar::PaxExtensions::new(records) {
         let Ok(ext) = ext else {
-            return Ok(None);
+            return Ok(size);
         };
-        if ext.key() != Ok("size") {
+        let key = ext.key_bytes();
+        let Some(i) = [&b"size"[..], b"path", b"linkpath"]
+            .iter()
+            .position(|k| *k == key)
+        else {
+            continue;
+        };
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(format!(
+                "a PAX header giving {} twice (tools disagree on which counts)",
+                String::from_utf8_lossy(key)
+            ));
+        }
+        if i > 0 {
             continue;
         }
-        return match ext.value().ok().and_then(|v| v.parse().ok()) {
-            Some(n) => Ok(Some(n)),
-            None => Err(format!(
-                "bad PAX size {:?}",
-                String::from_utf8_lossy(&ext.value_bytes()[..ext.value_bytes().len().min(40)])
-            )),
+        size = match ext.value().ok().and_then(|v| v.parse().ok()) {
+            Some(n) => Some(n),
+            None => {
+                return Err(format!(
+                    "bad PAX size {:?}",
+                    String::from_utf8_lossy(&ext.value_bytes()[..ext.value_bytes().len().min(40)])
+                ))
+            }
         };
     }
-    Ok(None)
+    Ok(size)
+}
+
+/// What an entry of a type no data follows is (a hard or symbolic link,
+/// a device, a directory, a FIFO: POSIX stores no data for them), or
+/// None for any other type.
+fn header_only(kind: u8) -> Option<&'static str> {
+    Some(match kind {
+        b'1' => "hard link",
+        b'2' => "symbolic link",
+        b'3' => "character device",
+        b'4' => "block device",
+        b'5' => "directory",
+        b'6' => "FIFO",
+        _ => return None,
+    })
 }
 
 impl<R: Read> Read for TarGuard<R> {

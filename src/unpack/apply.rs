@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::FileExt;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Timespec, Timestamps, XattrFlags};
@@ -213,6 +213,18 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
         let name = e.path_bytes().into_owned();
         a.entry(&mut e, &name)
             .map_err(|err| err.context(format!("entry {}", show(&name))))?;
+    }
+    // The parser ends at the first zero block. Go's archive/tar (Docker,
+    // containerd, umoci) wants a second one, or the stream's end, after
+    // it, and refuses the layer otherwise: entries after a lone zero
+    // block would be in it for those, not here.
+    let mut next = [0u8; 512];
+    let n = crate::fsutil::read_up_to(&mut ar.into_inner(), &mut next).map_err(layer_error)?;
+    if next[..n].iter().any(|&b| b != 0) {
+        return Err(Error::new(
+            "reading the layer: a lone zero block, with more of the archive after it \
+             (tools disagree on whether it ends there)",
+        ));
     }
     a.drop_aufs_meta()?;
     a.finish()?;
@@ -426,6 +438,13 @@ impl Applier<'_> {
                     let sub = rustix::fs::openat(fd, child.as_slice(), DIR_PATH, Mode::empty())
                         .map_err(|e| errno(e).context(show(prefix)))?;
                     removed |= self.clear_lower(sub.as_fd(), prefix, depth + 1)?;
+                    if !created {
+                        // A lower directory kept for this layer's names
+                        // in it: what stays of it is this layer's, as
+                        // one made for them (its mode, owner and xattrs
+                        // are hidden too), as under a whiteout.
+                        as_implicit(fd, &child).map_err(|e| errno(e).context(show(prefix)))?;
+                    }
                     continue;
                 }
                 if created {
@@ -646,6 +665,8 @@ impl Applier<'_> {
                 }
                 let pfd = self.root.fd(&dir);
                 self.owner_at(pfd, leaf, &meta)?;
+                self.symlink_xattrs(pfd.as_raw_fd(), leaf, &meta)?;
+                let pfd = self.root.fd(&dir);
                 set_times_at(pfd, leaf, meta.mtime)?;
                 Ok(())
             }
@@ -703,9 +724,16 @@ impl Applier<'_> {
         let old = h.as_old();
         let mut uid = numeric(&old.uid, || h.uid())?;
         let mut gid = numeric(&old.gid, || h.gid())?;
-        let mtime_s = numeric(&old.mtime, || h.mtime()).unwrap_or(0);
+        // (a time before 1970 in base-256, as GNU tar writes it, is
+        // negative: the tar crate reads its bits as a large number)
+        let mtime_s = match negative_base256(&old.mtime) {
+            Some(t) => t,
+            None => numeric(&old.mtime, || h.mtime())
+                .unwrap_or(0)
+                .min(i64::MAX as u64) as i64,
+        };
         let mut mtime = Timespec {
-            tv_sec: mtime_s.min(i64::MAX as u64) as i64,
+            tv_sec: mtime_s,
             tv_nsec: 0,
         };
         let mode = numeric(&old.mode, || h.mode().map(u64::from))? as u32;
@@ -771,11 +799,23 @@ impl Applier<'_> {
     }
 
     fn xattrs(&mut self, fd: BorrowedFd, m: &Meta) -> Result<()> {
+        self.each_xattr(m, |k, v| {
+            rustix::fs::fsetxattr(fd, k, v, XattrFlags::empty())
+        })
+    }
+
+    /// Set each of `m`'s xattrs with `set`; those the filesystem or the
+    /// kernel refuses are counted skipped.
+    fn each_xattr(
+        &mut self,
+        m: &Meta,
+        set: impl Fn(&[u8], &[u8]) -> std::result::Result<(), Errno>,
+    ) -> Result<()> {
         for (k, v) in &m.xattrs {
             if k.is_empty() || k.contains(&0) {
                 return Err(Error::new("bad xattr name"));
             }
-            match rustix::fs::fsetxattr(fd, k.as_slice(), v, XattrFlags::empty()) {
+            match set(k, v) {
                 Ok(()) => {}
                 Err(Errno::NOTSUP) | Err(Errno::PERM) | Err(Errno::ACCESS) | Err(Errno::INVAL) => {
                     self.stats.xattrs_skipped += 1
@@ -784,6 +824,23 @@ impl Applier<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The xattrs of the symlink `leaf` in `dir`, set on the link itself
+    /// (as GNU tar and umoci set them), through the directory's
+    /// descriptor: a symlink cannot be opened for fsetxattr. Those the
+    /// kernel refuses on a symlink (`user.*`) are counted skipped.
+    fn symlink_xattrs(&mut self, dir: RawFd, leaf: &[u8], m: &Meta) -> Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        if m.xattrs.is_empty() {
+            return Ok(());
+        }
+        let mut path = format!("/proc/self/fd/{dir}/").into_bytes();
+        path.extend_from_slice(leaf);
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&path));
+        self.each_xattr(m, |k, v| {
+            rustix::fs::lsetxattr(path, k, v, XattrFlags::empty())
+        })
     }
 
     /// Owner, mode, xattrs of a directory `leaf` in `dir` (just made or
@@ -1074,6 +1131,25 @@ fn is_zero(b: &[u8]) -> bool {
 
 /// A numeric header field; all NULs or spaces read as 0 (as GNU tar and
 /// Go's archive/tar do: `docker import` writes such headers).
+/// A negative number in GNU's base-256 form (the first byte 0xff, the
+/// rest two's complement), as i64; at most i64::MIN. None for any other
+/// form.
+fn negative_base256(field: &[u8]) -> Option<i64> {
+    if field.first() != Some(&0xff) {
+        return None;
+    }
+    let tail = &field[field.len().saturating_sub(8)..];
+    let fits = field[..field.len() - tail.len()].iter().all(|&b| b == 0xff)
+        && tail.first().is_some_and(|b| b & 0x80 != 0);
+    let mut v = [0xffu8; 8];
+    v[8 - tail.len()..].copy_from_slice(tail);
+    Some(if fits {
+        i64::from_be_bytes(v)
+    } else {
+        i64::MIN
+    })
+}
+
 fn numeric(field: &[u8], parse: impl FnOnce() -> io::Result<u64>) -> io::Result<u64> {
     if field.iter().all(|&b| b == 0 || b == b' ') {
         return Ok(0);
