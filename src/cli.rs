@@ -648,7 +648,10 @@ SOURCES AND DESTINATIONS
   which also matches an archive image's NAME:TAG).
 
   A tag whose digest the destination already has (compared with HEAD requests
-  and index.json lookups; no manifest is read) is skipped. Whole indexes are
+  and index.json lookups; no manifest is read) is skipped; in an oci: layout
+  or dir: tree, only when the image is whole there (its manifests read, each
+  blob a file of its size; not hashed: lade fsck does that), so a damaged one
+  is copied again. Whole indexes are
   copied (--all) unless --multi-arch/--platform say otherwise, or --override-*
   (as skopeo sync takes them) pick one platform. An image that
   is written changed (platforms of an index, another --format, a Docker
@@ -709,7 +712,8 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
   regex/constraint exits 3 naming the line, before anything is listed. A
   repository that cannot be listed fails: the sync stops before copying
   (exit 3; 1 when that is the one failure and the repository is not there;
-  with --keep-going it is counted failed, exit 3, and the rest go on). Each
+  with --keep-going it is counted failed in the summary, exit 3, and the rest
+  go on, whatever their number). Each
   registry is read with its file settings over the --src-* options; its
   images are copied --jobs at once, the registries one after another. Two
   images bound for one place (repositories with one last name, a tag both
@@ -1047,7 +1051,7 @@ pub struct SyncArgs {
     /// found unchanged to FILE (replaced; not with --dry-run)
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
-    /// Only images whose tag (or, in an archive, NAME:TAG) matches this regular expression (unanchored)
+    /// Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored); images a sync file names by digest are taken
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,
     /// Images copied at once (each copies up to 6 blobs at once to or from

@@ -1784,6 +1784,79 @@ fn names_that_are_no_refs_are_left_out_of_a_layout_sync() {
     assert_eq!(names, ["ok"]);
 }
 
+/// A ref name that is valid but no tag (`1.0+build`, `ns/ref`) fails its
+/// image saying so (not that the image has no name), into a registry or a
+/// dir: tree; the others go.
+#[test]
+fn a_ref_name_that_is_no_tag_says_so() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let named: Vec<(&str, Value)> = ["ok", "1.0+build", "ns/ref"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, image(&src, "amd64", &format!("t{i}"), false, 1024)))
+        .collect();
+    write_layout(&src, &named);
+    let err = fails_with(
+        lade().args([
+            "sync",
+            "-k",
+            &format!("oci:{}", src.display()),
+            &format!("dir:{}", t.path().join("tree").display()),
+        ]),
+        3,
+    );
+    assert!(
+        err.contains("3 images: 1 copied, 0 unchanged, 2 failed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"1.0+build\" is not a valid tag")
+            && err.contains("\"ns/ref\" is not a valid tag"),
+        "{err}"
+    );
+    assert!(!err.contains("no tag to write it under"), "{err}");
+}
+
+/// An image at an oci: destination that is not whole there (a blob gone,
+/// one cut short, the manifest itself gone) is copied again by the next
+/// sync, not found unchanged; whole again, it is unchanged.
+#[test]
+fn a_damaged_image_at_the_destination_is_copied_again() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let d = image(&src, "amd64", "t0", false, 64 * 1024);
+    write_layout(&src, &[("app", d.clone())]);
+    let dst = t.path().join("dst");
+    let sync = || {
+        ok_stderr(lade().args([
+            "sync",
+            &format!("oci:{}", src.display()),
+            &format!("oci:{}", dst.display()),
+        ]))
+    };
+    assert!(sync().contains("1 image: 1 copied"));
+    let blobs = layout_blobs(&dst, &d);
+    let path = |hex: &str| dst.join("blobs/sha256").join(&hex[7..]);
+    let (layer, manifest) = (&blobs.last().unwrap().0, d["digest"].as_str().unwrap());
+    assert_ne!(layer, manifest);
+    for damage in ["gone", "cut", "manifest gone"] {
+        match damage {
+            "gone" => std::fs::remove_file(path(layer)).unwrap(),
+            "cut" => {
+                let bytes = std::fs::read(path(layer)).unwrap();
+                std::fs::remove_file(path(layer)).unwrap();
+                std::fs::write(path(layer), &bytes[..bytes.len() / 2]).unwrap();
+            }
+            _ => std::fs::remove_file(path(manifest)).unwrap(),
+        }
+        let err = sync();
+        assert!(err.contains("1 image: 1 copied"), "{damage}: {err}");
+        ok_stderr(lade().arg("--store").arg(&dst).arg("fsck"));
+    }
+    assert!(sync().contains("1 image: 0 copied, 1 unchanged"));
+}
+
 /// A sync --command-timeout ends still says what it did: the summary
 /// (images copied, and those not finished) comes before the error, and
 /// --digestfile holds the images that ended.

@@ -426,6 +426,63 @@ fn registry_to_dir_tree_scoped_and_back_as_skopeo_does() {
         ld.join("plain").to_str().unwrap(),
     ]));
     assert!(err.contains("2 images: 0 copied, 2 unchanged"), "{err}");
+    // --tag-regex picks the tree's images by tag (or NAME:TAG), as it
+    // picks a registry's.
+    let picks = [
+        ("^v2$", &["v2"][..]),
+        ("beta:v1", &["v1"]),
+        ("^nomatch$", &[]),
+    ];
+    for (i, (re, want)) in picks.into_iter().enumerate() {
+        let to = format!("{reg}/{ns}-re{i}");
+        let err = ok_stderr(lade().args([
+            "sync",
+            "--src",
+            "dir",
+            "--dest",
+            "docker",
+            "--dest-tls-verify=false",
+            "--tag-regex",
+            re,
+            ld.join("plain").to_str().unwrap(),
+            &to,
+        ]));
+        assert!(
+            err.contains(&format!("{} image", want.len())),
+            "{re}: {err}"
+        );
+        if !want.is_empty() {
+            let got = tags_of(&format!("{to}/beta"), &[]);
+            assert_eq!(got.keys().collect::<Vec<_>>(), want, "{re}");
+        }
+    }
+    // A damaged image in the tree (a blob gone, one replaced by other
+    // bytes) is copied again, not found unchanged.
+    let img = ld.join("plain/beta:v1");
+    let mut blobs: Vec<_> = fs::read_dir(&img)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().len() == 64)
+        .collect();
+    blobs.sort_by_key(|p| std::cmp::Reverse(fs::metadata(p).unwrap().len()));
+    fs::remove_file(&blobs[0]).unwrap();
+    fs::remove_file(&blobs[1]).unwrap();
+    fs::write(&blobs[1], b"garbage").unwrap();
+    let err = ok_stderr(lade().args([
+        "sync",
+        "--src",
+        "docker",
+        "--dest",
+        "dir",
+        "--src-tls-verify=false",
+        &repo,
+        ld.join("plain").to_str().unwrap(),
+    ]));
+    assert!(err.contains("2 images: 1 copied, 1 unchanged"), "{err}");
+    for b in &blobs[..2] {
+        let name = b.file_name().unwrap().to_str().unwrap();
+        assert_eq!(sha256_hex(&fs::read(b).unwrap()), name);
+    }
 }
 
 #[test]
@@ -533,6 +590,52 @@ fn mistakes_refused_before_anything_is_written() {
     let err = fails_with(yaml_sync().args([y, &dest]), 1);
     assert!(err.contains(&format!("{ns}/nope")), "{err}");
     nothing_written();
+    // Alone, with --keep-going: counted failed in a summary, exit 3, as
+    // any failure under --keep-going (alone without it: exit 1, above);
+    // the same from the command line.
+    fs::write(
+        &yaml,
+        format!("{reg}:\n  tls-verify: false\n  images:\n    {ns}/nope: []\n"),
+    )
+    .unwrap();
+    let err = fails_with(yaml_sync().args(["-k", y, &dest]), 3);
+    assert!(
+        err.contains("0 images: 0 copied, 0 unchanged, 0 failed; 1 source could not be listed"),
+        "{err}"
+    );
+    let err = fails_with(yaml_sync().args([y, &dest]), 1);
+    assert!(!err.contains("0 images"), "{err}");
+    for kind in [&["--src", "docker", "--dest", "docker"][..], &[]] {
+        let (from, to) = match kind {
+            [] => (
+                format!("docker://{reg}/{ns}/nope"),
+                format!("docker://{dest}/nope"),
+            ),
+            _ => (format!("{reg}/{ns}/nope"), dest.clone()),
+        };
+        let err = fails_with(
+            lade()
+                .args([
+                    "sync",
+                    "-k",
+                    "--src-tls-verify=false",
+                    "--dest-tls-verify=false",
+                ])
+                .args(kind)
+                .args([&from, &to]),
+            3,
+        );
+        assert!(
+            err.contains("0 images: 0 copied, 0 unchanged, 0 failed; 1 source could not be listed"),
+            "{kind:?}: {err}"
+        );
+    }
+    nothing_written();
+    fs::write(
+        &yaml,
+        format!("{reg}:\n  tls-verify: false\n  images:\n    {ns}/nope: []\n    {ns}/alpha: [\"1.0\"]\n"),
+    )
+    .unwrap();
     // A plan says so too, and lists the others.
     let out = lade()
         .args([

@@ -127,7 +127,15 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
                 left = Some(w.1.clone());
                 src = Box::new(w);
             }
-            let mut work = plan(&*src, &*dst, &|_| true, &suffix, &opts)?;
+            // (with --keep-going, a source that cannot be listed is
+            // counted failed in the summary, as with --src)
+            let (mut work, failed) = match plan(&*src, &*dst, &|_| true, &suffix, &opts) {
+                Ok(work) => (work, Vec::new()),
+                Err(e) if a.keep_going && e.kind() != crate::error::Kind::Usage => {
+                    (Vec::new(), vec![Work::failed(src.listing_name(), e)])
+                }
+                Err(e) => return Err(e),
+            };
             one_per_target([&mut work], TAG_REGEX_HINT)?;
             // Images of one tag bound for a dir: tree (an archive's
             // tiny:1 and other:1) are told apart by where they go.
@@ -143,7 +151,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             vec![Planned {
                 opts: opts.clone(),
                 work,
-                failed: Vec::new(),
+                failed,
                 notes: WithoutAttachmentTags::note(n, &*dst, referrers)
                     .into_iter()
                     .collect(),
@@ -151,9 +159,10 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             }]
         }
     };
-    // One repository, which could not be listed: its error alone, as for a
-    // sync without --src (a repository not there is a negative answer).
-    if let [p] = passes.as_mut_slice() {
+    // One repository, which could not be listed: its error alone (a
+    // repository not there is a negative answer, exit 1); with
+    // --keep-going, counted failed in the summary (exit 3) as any failure.
+    if let ([p], false) = (passes.as_mut_slice(), a.keep_going) {
         if p.work.is_empty() && p.failed.len() == 1 {
             if let Some(Item {
                 outcome: Outcome::Failed(e),

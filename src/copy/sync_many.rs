@@ -309,6 +309,18 @@ fn plan_source(
                 } else {
                     base(&rel)
                 };
+                // --tag-regex: its tag (latest when it has none), or its
+                // NAME:TAG, as in an archive.
+                if let Some(re) = &planned.opts.tag_regex {
+                    let name = base(&rel);
+                    let tag = DockerRef::parse(name)
+                        .ok()
+                        .filter(|r| r.digest.is_none())
+                        .map(|r| r.tag.unwrap_or_else(|| "latest".into()));
+                    if !re.is_match(name) && tag.is_none_or(|t| !re.is_match(&t)) {
+                        continue;
+                    }
+                }
                 let to = dir_to_registry(&join(dest, sub), &naming.suffix);
                 let src = transport::parse(&format!("dir:{}", path.display()))?;
                 planned.work.push(Work {

@@ -238,10 +238,13 @@ pub fn parse(text: &str) -> Result<Vec<RegistryEntry>> {
     if regs.is_empty() {
         return Err(Error::new("no registries listed"));
     }
-    regs.iter().map(|(k, v)| registry(key(k), v)).collect()
+    regs.iter()
+        .map(|(k, v)| registry(key(k), k.line(), v))
+        .collect()
 }
 
-fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
+/// The registry `name` (its key on line `line`) and its settings `n`.
+fn registry(name: &str, line: usize, n: &Node) -> Result<RegistryEntry> {
     let ctx = |e: Error| e.context(format!("registry {name:?}"));
     let host = name.split('/').next().unwrap_or("");
     let host_ok = !host.is_empty()
@@ -252,7 +255,7 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
         // (and the namespace, if any: path components)
         && DockerRef::parse(&format!("{name}/x")).is_ok_and(|r| r.tag.is_none());
     if !host_ok {
-        return Err(ctx(at(n.line(), "the key must be HOST[:PORT][/NAMESPACE]")));
+        return Err(ctx(at(line, "the key must be HOST[:PORT][/NAMESPACE]")));
     }
     let mut r = RegistryEntry {
         registry: name.to_string(),
@@ -335,8 +338,9 @@ fn registry(name: &str, n: &Node) -> Result<RegistryEntry> {
             "tls-verify" => {
                 r.tls_verify = Some(match v {
                     Node::Scalar(s, true, _) => match s.to_ascii_lowercase().as_str() {
-                        "true" | "yes" | "on" => true,
-                        "false" | "no" | "off" => false,
+                        // (YAML 1.1's booleans, as skopeo's parser reads them)
+                        "true" | "yes" | "on" | "y" => true,
+                        "false" | "no" | "off" | "n" => false,
                         _ => {
                             return Err(ctx(at(
                                 line,
@@ -466,6 +470,21 @@ empty.example:
         assert!(r[2].images.is_empty());
     }
 
+    /// tls-verify as skopeo's YAML 1.1 parser reads it: y/n too.
+    #[test]
+    fn tls_verify_takes_yaml_1_1_booleans() {
+        for (v, want) in [
+            ("n", false),
+            ("N", false),
+            ("y", true),
+            ("Off", false),
+            ("YES", true),
+        ] {
+            let r = parse(&format!("r.io:\n  tls-verify: {v}\n")).unwrap();
+            assert_eq!(r[0].tls_verify, Some(want), "{v}");
+        }
+    }
+
     #[test]
     fn core_schema_tags_say_what_a_value_is() {
         let r = parse("r.io:\n  tls-verify: !!bool \"false\"\n  images:\n    a: [!!str 1.0]\n")
@@ -551,7 +570,13 @@ empty.example:
                 "r.io/x y:\n  images:\n    a: []\n",
                 "HOST[:PORT][/NAMESPACE]",
             ),
-            ("r.io/NS:\n  images: {}\n", "HOST[:PORT][/NAMESPACE]"),
+            ("r.io/NS:\n  images: {}\n", "line 1: the key must be HOST"),
+            ("Bad Host:\n", "line 1: the key must be HOST"),
+            (
+                "r.io:\n  images: {a: []}\n\nr.io/:\n  images: {}\n",
+                "line 4: the key must be HOST",
+            ),
+            ("r.io:\n  tls-verify: maybe\n", "line 2: tls-verify must be"),
             ("r.io:\n  cert-dir: ~\n", "line 2: cert-dir is empty"),
             (
                 "r.io:\n  images-by-semver:\n    a:\n",

@@ -131,11 +131,14 @@ impl ImageReference for DirRef {
     }
 
     /// The digest of `manifest.json`; None when the directory has none.
-    fn current_digest(&self, _opts: &TransportOptions, _dest: bool) -> Result<Option<Digest>> {
+    /// As a destination, None too when the image is not whole there
+    /// (a blob missing or cut short): sync copies it again.
+    fn current_digest(&self, _opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
         let src = DirSource {
             dir: self.path.clone(),
         };
         match src.get_manifest(None) {
+            Ok(m) if dest && !super::whole_locally(&src, &m) => Ok(None),
             Ok(m) => Ok(Some(m.digest)),
             Err(e) if e.kind() == crate::error::Kind::NotFound => Ok(None),
             Err(e) => Err(e),

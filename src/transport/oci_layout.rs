@@ -459,11 +459,26 @@ impl ImageReference for OciRef {
             }
         }
         let layout = self.open(opts, dest)?;
-        match self.resolve(&layout) {
-            Ok(d) => Ok(Some(d.digest)),
-            Err(e) if e.kind() == crate::error::Kind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        let top = match self.resolve(&layout) {
+            Ok(d) => d,
+            Err(e) if e.kind() == crate::error::Kind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // A destination's image must be whole to be the one a sync would
+        // copy: one missing blobs (or cut short) is copied again.
+        if dest {
+            let src = LayoutSource {
+                layout,
+                top: top.clone(),
+            };
+            let whole = src
+                .get_manifest(None)
+                .is_ok_and(|m| super::whole_locally(&src, &m));
+            if !whole {
+                return Ok(None);
+            }
         }
+        Ok(Some(top.digest))
     }
 
     fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {

@@ -180,7 +180,8 @@ impl Client {
                         Error::new(format!(
                             "registry {}: it answers plain HTTP, not HTTPS; to use it, turn TLS \
                              verification off for it (--tls-verify=false; with copy and sync \
-                             --src-tls-verify=false / --dest-tls-verify=false) (over https: {})",
+                             --src-tls-verify=false / --dest-tls-verify=false; in a sync file, \
+                             tls-verify: false, which wins over them) (over https: {})",
                             self.host, e.err
                         )),
                         Retry::No,
