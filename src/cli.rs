@@ -808,15 +808,17 @@ FORMAT
   (map[k:v]), {{index .Labels \"k\"}}, {{range .Layers}}{{.}}\\n{{end}},
   {{if …}}{{else}}{{end}}, {{with …}}, {{break}} and {{continue}} in a range,
   variables ($i, $v := …), pipes, Go's number literals (2.5, 0x1F, 'a'), and
-  the functions len index slice printf (%v %s %d %q %x %X %t %f %e %g %c %U
-  %T, with the flags - + 0 # and space, width and precision, * and %[n]; a
-  list or map takes the verb element by element, as in Go) print println html js
+  the functions len index slice printf (%v %s %d %q %x %X %o %O %b %t %f %e
+  %E %g %G %c %U %T, with the flags - + 0 # and space, width and precision, *
+  and %[n]; a list or map takes the verb, width and precision element by
+  element, as in Go) print println html js
   urlquery eq ne lt le gt ge and or not json join split lower upper title
   truncate pad. \\n and \\t are a newline and a tab (no table prefix and
   no column alignment); a newline ends the output. Created is a time: it prints as Go
   prints one (2024-01-02 03:04:05 +0000 UTC), json writes it as RFC 3339, and
   it has Go's time methods ({{.Created.Format \"2006-01-02\"}}, .Year, .Month,
-  .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC). Values
+  .Day, .Hour, .Minute, .Second, .Weekday, .YearDay, .Unix, .UTC; .Month
+  and .Weekday print as names and are numbers to printf %d and eq). Values
   are Go's: a list or map the image lacks (Env, Labels) prints [] or map[] and
   is null under json; LayersData entries, and --config's Config, RootFS and
   History entries, are structs ({{.RootFS}} prints {layers [sha256:…]}).

@@ -486,7 +486,7 @@ fn arg(w: &str) -> Result<Arg> {
         _ => {}
     }
     if let Some(v) = number_literal(w) {
-        return Ok(Arg::Lit(v));
+        return Ok(Arg::Lit(v?));
     }
     if FUNCS.contains(&w) {
         return Ok(Arg::Func(w.to_string()));
@@ -563,13 +563,14 @@ fn go_unquote(body: &str, quote: char) -> Option<String> {
 }
 
 /// Go's number literals: `12`, `-3`, `0x1F`, `0o17`, `0b101`, `1_000`,
-/// `2.5`, `1e3`, and a character `'a'` (its code point).
-fn number_literal(w: &str) -> Option<Value> {
+/// `2.5`, `1e3`, and a character `'a'` (its code point); an error for an
+/// integer beyond Go's int.
+fn number_literal(w: &str) -> Option<Result<Value>> {
     if let Some(c) = w.strip_prefix('\'').and_then(|c| c.strip_suffix('\'')) {
         let s = go_unquote(c, '\'')?;
         let mut it = s.chars();
         return match (it.next(), it.next()) {
-            (Some(ch), None) => Some(Value::from(ch as u32)),
+            (Some(ch), None) => Some(Ok(Value::from(ch as u32))),
             _ => None,
         };
     }
@@ -591,26 +592,27 @@ fn number_literal(w: &str) -> Option<Value> {
         _ => None,
     };
     let all_digits = body.bytes().all(|b| b.is_ascii_digit());
-    let int = match radix {
-        Some(r) => i64::from_str_radix(&body[2..], r).ok(),
+    let (radix, digits) = match radix {
+        Some(r) => (r, &body[2..]),
         // A leading 0 is octal, as Go reads it (010 is 8; 08 is no number).
-        None if all_digits && body.len() > 1 && body.starts_with('0') => {
-            return i64::from_str_radix(&body[1..], 8)
+        None if all_digits && body.len() > 1 && body.starts_with('0') => (8, &body[1..]),
+        None if all_digits => (10, body.as_str()),
+        None => {
+            return body
+                .parse::<f64>()
                 .ok()
-                .map(|n| Value::from(if neg { -n } else { n }));
+                .filter(|f| f.is_finite())
+                .map(|f| Ok(Value::from(if neg { -f } else { f })))
         }
-        None => body.parse::<i64>().ok(),
     };
-    if let Some(n) = int {
-        return Some(Value::from(if neg { -n } else { n }));
-    }
-    if radix.is_some() {
-        return None;
-    }
-    body.parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
-        .map(|f| Value::from(if neg { -f } else { f }))
+    // Exactly, as Go's int (int64): one beyond it is an error, not a float.
+    let n = u128::from_str_radix(digits, radix).ok()?;
+    let n = if neg { -(n as i128) } else { n as i128 };
+    Some(
+        i64::try_from(n)
+            .map(Value::from)
+            .map_err(|_| usage(format!("{w} overflows int"))),
+    )
 }
 
 const FUNCS: &[&str] = &[
@@ -883,6 +885,10 @@ struct Keys {
     /// that is not there): it prints `map[]`, `[]` or `<nil>`, a map or
     /// slice has no items, as an empty one, and `json` writes it as null.
     nil: String,
+    /// A Go integer type with a String method (`["time.Month", 11]`): it
+    /// prints as its name (`November`) and is a number to compare or for
+    /// `%d`.
+    named: String,
 }
 
 fn keys() -> &'static Keys {
@@ -900,6 +906,7 @@ fn keys() -> &'static Keys {
             time: format!("\u{0}time-{n:016x}"),
             strukt: format!("\u{0}struct-{n:016x}"),
             nil: format!("\u{0}nil-{n:016x}"),
+            named: format!("\u{0}named-{n:016x}"),
         }
     })
 }
@@ -945,9 +952,42 @@ pub enum Nil {
     Ptr,
 }
 
+/// A month (January is 1) or a weekday (Sunday is 0), as Go's time.Month
+/// and time.Weekday.
+#[derive(Clone, Copy)]
+struct Named {
+    month: bool,
+    n: i64,
+}
+
+impl Named {
+    fn name(&self) -> &'static str {
+        let name = match self.month {
+            true => MONTHS.get((self.n - 1) as usize),
+            false => DAYS.get(self.n as usize),
+        };
+        name.copied().unwrap_or("%!Month(BADVALUE)")
+    }
+
+    fn type_name(&self) -> &'static str {
+        if self.month {
+            "time.Month"
+        } else {
+            "time.Weekday"
+        }
+    }
+
+    fn value(self) -> Value {
+        let mut m = Map::new();
+        m.insert(keys().named.clone(), json!([self.type_name(), self.n]));
+        Value::Object(m)
+    }
+}
+
 /// A value of a Go type JSON has no form for.
 enum Go<'v> {
     Time(&'v str),
+    Named(Named),
     /// JSON, fields
     Struct(&'v Value, &'v Map<String, Value>),
     Nil(Nil),
@@ -960,6 +1000,10 @@ fn go_kind(v: &Value) -> Option<Go<'_>> {
     }
     match m.iter().next() {
         Some((k, j)) if *k == keys().strukt => Some(Go::Struct(j, m)),
+        Some((k, n)) if *k == keys().named && m.len() == 1 => Some(Go::Named(Named {
+            month: n[0] == "time.Month",
+            n: n[1].as_i64().unwrap_or(0),
+        })),
         Some((k, kind)) if *k == keys().nil && m.len() == 1 => Some(Go::Nil(match kind.as_str() {
             Some("map") => Nil::Map,
             Some("slice") => Nil::Slice,
@@ -1008,7 +1052,7 @@ impl Parts {
                 Some(sign * (num(&z[1..3])? * 3600 + num(&z[4..6])? * 60) as i32)
             }
         };
-        Some(Parts {
+        let p = Parts {
             y: r.date[..4].parse().ok()?,
             mo: num(&r.date[5..7])?,
             d: num(&r.date[8..10])?,
@@ -1017,7 +1061,11 @@ impl Parts {
             s: num(&r.hms[6..8])?,
             ns,
             off,
-        })
+        };
+        // (Go's time.Parse refuses a month 13 or an hour 24; so does this,
+        // and a layout's month name is always there)
+        let valid = (1..=12).contains(&p.mo) && (1..=31).contains(&p.d);
+        (valid && p.h < 24 && p.mi < 60 && p.s < 60).then_some(p)
     }
 
     /// Days since 1970-01-01 of the (local) date.
@@ -1087,14 +1135,26 @@ fn time_method(t: &str, name: &str, args: &[Value]) -> Result<Value> {
     };
     match name {
         "Year" => none(p.y.into()),
-        "Month" => none(MONTHS[(p.mo as usize).clamp(1, 12) - 1].into()),
+        "Month" => none(
+            Named {
+                month: true,
+                n: p.mo.into(),
+            }
+            .value(),
+        ),
         "Day" => none(p.d.into()),
         "Hour" => none(p.h.into()),
         "Minute" => none(p.mi.into()),
         "Second" => none(p.s.into()),
         "Nanosecond" => none(p.ns.into()),
         "YearDay" => none(p.yday().into()),
-        "Weekday" => none(DAYS[p.weekday()].into()),
+        "Weekday" => none(
+            Named {
+                month: false,
+                n: p.weekday() as i64,
+            }
+            .value(),
+        ),
         "Unix" => none(p.unix().into()),
         "UnixMilli" => none((p.unix() * 1000 + (p.ns / 1_000_000) as i64).into()),
         "UnixNano" => none(
@@ -1154,129 +1214,193 @@ fn utc_rfc3339(p: &Parts) -> String {
     )
 }
 
+/// An element of a Go time layout (Go's nextStdChunk); its length.
+#[derive(Clone, Copy, PartialEq)]
+enum Std {
+    LongMonth,
+    Month,
+    NumMonth,
+    ZeroMonth,
+    LongWeekDay,
+    WeekDay,
+    Day,
+    UnderDay,
+    ZeroDay,
+    UnderYearDay,
+    ZeroYearDay,
+    Hour,
+    Hour12,
+    ZeroHour12,
+    Minute,
+    ZeroMinute,
+    Second,
+    ZeroSecond,
+    LongYear,
+    Year,
+    PM,
+    Pm,
+    Tz,
+    /// A numeric offset: `Z` for UTC (the ISO 8601 forms), `:` between
+    /// the parts, with minutes, with seconds.
+    Offset {
+        iso: bool,
+        colon: bool,
+        minutes: bool,
+        seconds: bool,
+    },
+    /// Fractional seconds: the separator, how many digits, trailing zeros
+    /// cut (`.999`) or not (`.000`).
+    Frac(char, usize, bool),
+}
+
+/// The layout element at the start of `l` (a byte string), as Go's
+/// nextStdChunk finds it.
+fn std_at(l: &[u8]) -> Option<(Std, usize)> {
+    let has = |p: &str| l.starts_with(p.as_bytes());
+    let lower_after = |n: usize| l.get(n).is_some_and(u8::is_ascii_lowercase);
+    let off = |iso, colon, minutes, seconds| Std::Offset {
+        iso,
+        colon,
+        minutes,
+        seconds,
+    };
+    Some(match l[0] {
+        b'J' if has("January") => (Std::LongMonth, 7),
+        b'J' if has("Jan") && !lower_after(3) => (Std::Month, 3),
+        b'M' if has("Monday") => (Std::LongWeekDay, 6),
+        b'M' if has("Mon") && !lower_after(3) => (Std::WeekDay, 3),
+        b'M' if has("MST") => (Std::Tz, 3),
+        b'0' if matches!(l.get(1), Some(b'1'..=b'6')) => {
+            let std = [
+                Std::ZeroMonth,
+                Std::ZeroDay,
+                Std::ZeroHour12,
+                Std::ZeroMinute,
+                Std::ZeroSecond,
+                Std::Year,
+            ];
+            (std[(l[1] - b'1') as usize], 2)
+        }
+        b'0' if has("002") => (Std::ZeroYearDay, 3),
+        b'1' if has("15") => (Std::Hour, 2),
+        b'1' => (Std::NumMonth, 1),
+        b'2' if has("2006") => (Std::LongYear, 4),
+        b'2' => (Std::Day, 1),
+        // (`_2006` is an underscore and the year: found at the 2)
+        b'_' if has("_2") && !has("_2006") => (Std::UnderDay, 2),
+        b'_' if has("__2") => (Std::UnderYearDay, 3),
+        b'3' => (Std::Hour12, 1),
+        b'4' => (Std::Minute, 1),
+        b'5' => (Std::Second, 1),
+        b'P' if has("PM") => (Std::PM, 2),
+        b'p' if has("pm") => (Std::Pm, 2),
+        b'-' if has("-070000") => (off(false, false, true, true), 7),
+        b'-' if has("-07:00:00") => (off(false, true, true, true), 9),
+        b'-' if has("-0700") => (off(false, false, true, false), 5),
+        b'-' if has("-07:00") => (off(false, true, true, false), 6),
+        b'-' if has("-07") => (off(false, false, false, false), 3),
+        b'Z' if has("Z070000") => (off(true, false, true, true), 7),
+        b'Z' if has("Z07:00:00") => (off(true, true, true, true), 9),
+        b'Z' if has("Z0700") => (off(true, false, true, false), 5),
+        b'Z' if has("Z07:00") => (off(true, true, true, false), 6),
+        b'Z' if has("Z07") => (off(true, false, false, false), 3),
+        // `.000`, `,999`: repeated digits, then no digit
+        sep @ (b'.' | b',') if matches!(l.get(1), Some(b'0' | b'9')) => {
+            let d = l[1];
+            let n = l[1..].iter().take_while(|&&c| c == d).count();
+            if l.get(1 + n).is_some_and(u8::is_ascii_digit) {
+                return None;
+            }
+            (Std::Frac(sep as char, n, d == b'9'), 1 + n)
+        }
+        _ => return None,
+    })
+}
+
 /// `p` written by Go's layout rules (reference time Mon Jan 2 15:04:05
-/// MST 2006): the common elements; other text as it is.
+/// MST 2006), as Go's Time.Format; other text as it is.
 fn go_format(p: &Parts, layout: &str) -> String {
     let mut out = String::new();
-    let mut rest = layout;
     let h12 = if p.h.is_multiple_of(12) { 12 } else { p.h % 12 };
-    let off = p.off.unwrap_or(0);
-    let (sign, oh, om) = (
-        if off < 0 { '-' } else { '+' },
-        off.abs() / 3600,
-        off.abs() % 3600 / 60,
-    );
-    let frac = |n: usize, trim: bool| -> String {
-        let f = format!("{:09}", p.ns)[..n].to_string();
-        if trim {
-            let f = f.trim_end_matches('0');
-            if f.is_empty() {
-                String::new()
-            } else {
-                format!(".{f}")
-            }
-        } else {
-            format!(".{f}")
-        }
-    };
+    let mut rest = layout;
     while !rest.is_empty() {
-        // Longest elements first.
-        let (text, n): (String, usize) = if rest.starts_with("January") {
-            (MONTHS[p.mo as usize - 1].into(), 7)
-        } else if rest.starts_with("Monday") {
-            (DAYS[p.weekday()].into(), 6)
-        } else if rest.starts_with("Z07:00") {
-            (
-                if off == 0 {
-                    "Z".into()
-                } else {
-                    format!("{sign}{oh:02}:{om:02}")
-                },
-                6,
-            )
-        } else if rest.starts_with("-07:00") {
-            (format!("{sign}{oh:02}:{om:02}"), 6)
-        } else if rest.starts_with("Z0700") {
-            (
-                if off == 0 {
-                    "Z".into()
-                } else {
-                    format!("{sign}{oh:02}{om:02}")
-                },
-                5,
-            )
-        } else if rest.starts_with("-0700") {
-            (format!("{sign}{oh:02}{om:02}"), 5)
-        } else if rest.starts_with("2006") {
-            (format!("{:04}", p.y), 4)
-        } else if let Some(n) = [
-            ".000000000",
-            ".000000",
-            ".000",
-            ".999999999",
-            ".999999",
-            ".999",
-        ]
-        .iter()
-        .find(|f| rest.starts_with(**f))
-        .map(|f| f.len())
-        {
-            (frac(n - 1, rest.as_bytes()[1] == b'9'), n)
-        } else if rest.starts_with("Jan") {
-            (MONTHS[p.mo as usize - 1][..3].into(), 3)
-        } else if rest.starts_with("Mon") {
-            (DAYS[p.weekday()][..3].into(), 3)
-        } else if rest.starts_with("MST") {
-            (
-                if p.off.is_none() {
-                    "UTC".into()
-                } else {
-                    format!("{sign}{oh:02}{om:02}")
-                },
-                3,
-            )
-        } else if rest.starts_with("002") {
-            (format!("{:03}", p.yday()), 3)
-        } else if rest.starts_with("-07") {
-            (format!("{sign}{oh:02}"), 3)
-        } else if rest.starts_with("01") {
-            (format!("{:02}", p.mo), 2)
-        } else if rest.starts_with("02") {
-            (format!("{:02}", p.d), 2)
-        } else if rest.starts_with("_2") {
-            (format!("{:>2}", p.d), 2)
-        } else if rest.starts_with("06") {
-            (format!("{:02}", p.y.rem_euclid(100)), 2)
-        } else if rest.starts_with("15") {
-            (format!("{:02}", p.h), 2)
-        } else if rest.starts_with("03") {
-            (format!("{h12:02}"), 2)
-        } else if rest.starts_with("04") {
-            (format!("{:02}", p.mi), 2)
-        } else if rest.starts_with("05") {
-            (format!("{:02}", p.s), 2)
-        } else if rest.starts_with("PM") {
-            ((if p.h >= 12 { "PM" } else { "AM" }).into(), 2)
-        } else if rest.starts_with("pm") {
-            ((if p.h >= 12 { "pm" } else { "am" }).into(), 2)
-        } else if rest.starts_with('1') {
-            (p.mo.to_string(), 1)
-        } else if rest.starts_with('2') {
-            (p.d.to_string(), 1)
-        } else if rest.starts_with('3') {
-            (h12.to_string(), 1)
-        } else if rest.starts_with('4') {
-            (p.mi.to_string(), 1)
-        } else if rest.starts_with('5') {
-            (p.s.to_string(), 1)
-        } else {
+        let Some((std, n)) = std_at(rest.as_bytes()) else {
             let c = rest.chars().next().expect("not empty");
-            (c.to_string(), c.len_utf8())
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
         };
-        out.push_str(&text);
         rest = &rest[n..];
+        let _ = match std {
+            Std::LongMonth => write!(out, "{}", MONTHS[p.mo as usize - 1]),
+            Std::Month => write!(out, "{}", &MONTHS[p.mo as usize - 1][..3]),
+            Std::NumMonth => write!(out, "{}", p.mo),
+            Std::ZeroMonth => write!(out, "{:02}", p.mo),
+            Std::LongWeekDay => write!(out, "{}", DAYS[p.weekday()]),
+            Std::WeekDay => write!(out, "{}", &DAYS[p.weekday()][..3]),
+            Std::Day => write!(out, "{}", p.d),
+            Std::UnderDay => write!(out, "{:>2}", p.d),
+            Std::ZeroDay => write!(out, "{:02}", p.d),
+            Std::UnderYearDay => write!(out, "{:>3}", p.yday()),
+            Std::ZeroYearDay => write!(out, "{:03}", p.yday()),
+            Std::Hour => write!(out, "{:02}", p.h),
+            Std::Hour12 => write!(out, "{h12}"),
+            Std::ZeroHour12 => write!(out, "{h12:02}"),
+            Std::Minute => write!(out, "{}", p.mi),
+            Std::ZeroMinute => write!(out, "{:02}", p.mi),
+            Std::Second => write!(out, "{}", p.s),
+            Std::ZeroSecond => write!(out, "{:02}", p.s),
+            Std::LongYear => write!(out, "{:04}", p.y),
+            Std::Year => write!(out, "{:02}", p.y.rem_euclid(100)),
+            Std::PM => write!(out, "{}", if p.h >= 12 { "PM" } else { "AM" }),
+            Std::Pm => write!(out, "{}", if p.h >= 12 { "pm" } else { "am" }),
+            // (a fixed offset has no name: Go writes it -0700)
+            Std::Tz if p.off.is_none() => write!(out, "UTC"),
+            Std::Tz => write_offset(&mut out, p.off.unwrap_or(0), false, true, false),
+            Std::Offset { iso: true, .. } if p.off.unwrap_or(0) == 0 => write!(out, "Z"),
+            Std::Offset {
+                colon,
+                minutes,
+                seconds,
+                ..
+            } => write_offset(&mut out, p.off.unwrap_or(0), colon, minutes, seconds),
+            Std::Frac(sep, n, trim) => {
+                // (more than nine digits: nine)
+                let digits = format!("{:09}", p.ns);
+                let mut f = digits[..n.min(9)].to_string();
+                if trim {
+                    f.truncate(f.trim_end_matches('0').len());
+                }
+                if !f.is_empty() {
+                    out.push(sep);
+                    out.push_str(&f);
+                }
+                Ok(())
+            }
+        };
     }
     out
+}
+
+/// An offset east of UTC (seconds) as Go's layouts write it: `+hh`, then
+/// `mm` and `ss` if asked, `:` between them if asked.
+fn write_offset(
+    out: &mut String,
+    off: i32,
+    colon: bool,
+    minutes: bool,
+    seconds: bool,
+) -> std::fmt::Result {
+    let a = off.unsigned_abs();
+    let sep = if colon { ":" } else { "" };
+    write!(out, "{}{:02}", if off < 0 { '-' } else { '+' }, a / 3600)?;
+    if minutes {
+        write!(out, "{sep}{:02}", a % 3600 / 60)?;
+    }
+    if seconds {
+        write!(out, "{sep}{:02}", a % 60)?;
+    }
+    Ok(())
 }
 
 fn eval_arg(a: &Arg, dot: &Value, vars: &mut Vars) -> Result<Value> {
@@ -1359,6 +1483,7 @@ fn is_map(v: &Value) -> bool {
 fn truth(v: &Value) -> bool {
     match go_kind(v) {
         Some(Go::Nil(_)) => return false,
+        Some(Go::Named(n)) => return n.n != 0,
         Some(_) => return true,
         None => {}
     }
@@ -1387,73 +1512,20 @@ fn show(v: &Value) -> String {
     }
 }
 
-/// A value as the templates of those tools print it (Go's %v).
+/// A value as the templates of those tools print it (Go's %v); no
+/// value at all (a key a map lacks) is `<no value>`.
 fn print_value(out: &mut String, v: &Value) {
-    match go_kind(v) {
-        Some(Go::Time(t)) => {
-            out.push_str(&go_time(t).unwrap_or_else(|| t.to_string()));
-            return;
-        }
-        Some(Go::Struct(_, m)) => {
-            out.push('{');
-            for (i, (_, x)) in struct_fields(m).enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                print_value(out, x);
-            }
-            out.push('}');
-            return;
-        }
-        Some(Go::Nil(kind)) => {
-            out.push_str(match kind {
-                Nil::Map => "map[]",
-                Nil::Slice => "[]",
-                Nil::Ptr => "<nil>",
-            });
-            return;
-        }
-        None => {}
-    }
-    match v {
-        Value::Null => out.push_str("<no value>"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() => out.push_str(&go_float(f, 'g', None)),
-            _ => {
-                let _ = write!(out, "{n}");
-            }
-        },
-        Value::String(s) => out.push_str(s),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                print_value(out, x);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push_str("map[");
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(' ');
-                }
-                out.push_str(k);
-                out.push(':');
-                print_value(out, &m[k]);
-            }
-            out.push(']');
-        }
+    if v.is_null() {
+        out.push_str("<no value>");
+    } else {
+        fmt_arg(out, &Spec::default(), 'v', v, 0, false);
     }
 }
 
 fn num(v: &Value, f: &str) -> Result<f64> {
-    v.as_f64()
+    int_of(v)
+        .map(|n| n as f64)
+        .or_else(|| v.as_f64())
         .ok_or_else(|| exec_err(format!("{f}: {} is not a number", show(v))))
 }
 
@@ -1473,14 +1545,64 @@ fn want(args: &[Value], n: usize, f: &str) -> Result<()> {
     }
 }
 
+/// A value as Go's template comparisons see it (its basicKind).
+#[derive(PartialEq, PartialOrd)]
+enum Basic<'v> {
+    Bool(bool),
+    /// int and uint alike (Go compares them by value)
+    Int(i128),
+    Float(f64),
+    Str(&'v str),
+    Other,
+}
+
+fn basic(v: &Value) -> Basic<'_> {
+    if let Some(n) = int_of(v) {
+        return Basic::Int(n);
+    }
+    match v {
+        Value::Bool(b) => Basic::Bool(*b),
+        Value::Number(n) => Basic::Float(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => Basic::Str(s),
+        _ => Basic::Other,
+    }
+}
+
+/// Go's lt: integers (exactly, however large), floats or strings, each
+/// with its own kind.
 fn compare(a: &Value, b: &Value, f: &str) -> Result<std::cmp::Ordering> {
-    match (a, b) {
-        (Value::Number(_), Value::Number(_)) => num(a, f)?
-            .partial_cmp(&num(b, f)?)
-            .ok_or_else(|| exec_err(format!("{f}: cannot compare"))),
-        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+    let bad = |why: &str| exec_err(format!("{f}: {why} ({} and {})", show(a), show(b)));
+    match (basic(a), basic(b)) {
+        (Basic::Int(x), Basic::Int(y)) => Ok(x.cmp(&y)),
+        (Basic::Str(x), Basic::Str(y)) => Ok(x.cmp(y)),
+        // (NaN: neither less nor greater, as Go's < and > on it)
+        (Basic::Float(x), Basic::Float(y)) => {
+            Ok(x.partial_cmp(&y).unwrap_or(if f == "lt" || f == "ge" {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Less
+            }))
+        }
+        (Basic::Bool(_), Basic::Bool(_)) | (Basic::Other, Basic::Other) => {
+            Err(bad("invalid type for comparison"))
+        }
+        _ => Err(bad("incompatible types for comparison")),
+    }
+}
+
+/// Go's eq of two values: of the same kind (integers exactly), or either
+/// one nil (then unequal); other kinds do not compare.
+fn same(a: &Value, b: &Value, f: &str) -> Result<bool> {
+    match (basic(a), basic(b)) {
+        (Basic::Other, Basic::Other) => Ok(a == b),
+        (x @ (Basic::Bool(_) | Basic::Int(_) | Basic::Str(_) | Basic::Float(_)), y)
+            if std::mem::discriminant(&x) == std::mem::discriminant(&y) =>
+        {
+            Ok(x == y)
+        }
+        _ if a.is_null() || b.is_null() => Ok(false),
         _ => Err(exec_err(format!(
-            "{f}: cannot compare {} with {}",
+            "{f}: incompatible types for comparison ({} and {})",
             show(a),
             show(b)
         ))),
@@ -1532,33 +1654,43 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
                     }
                     None => {}
                 }
-                v =
-                    match (&v, k) {
-                        (Value::Array(x), Value::Number(n)) => {
-                            let i = n.as_u64().filter(|&i| (i as usize) < x.len()).ok_or_else(
-                                || exec_err(format!("index {n} out of range (length {})", x.len())),
-                            )?;
-                            x[i as usize].clone()
-                        }
-                        (Value::Object(m), Value::String(s)) => {
-                            m.get(s).cloned().unwrap_or_else(|| {
-                                // a map of strings gives the empty string
-                                if is_map(&v) {
-                                    Value::String(String::new())
-                                } else {
-                                    Value::Null
-                                }
-                            })
-                        }
-                        (Value::Null, _) => Value::Null,
-                        (v, k) => {
-                            return Err(exec_err(format!(
-                                "cannot index {} with {}",
-                                show(v),
-                                show(k)
-                            )))
-                        }
-                    };
+                v = match (&v, k) {
+                    // (a month is an int too)
+                    (Value::Array(x), k) if int_of(k).is_some() => {
+                        let n = int_of(k).unwrap_or(-1);
+                        let i = usize::try_from(n)
+                            .ok()
+                            .filter(|&i| i < x.len())
+                            .ok_or_else(|| {
+                                exec_err(format!("index {n} out of range (length {})", x.len()))
+                            })?;
+                        x[i].clone()
+                    }
+                    (Value::Object(m), Value::String(s)) => {
+                        m.get(s).cloned().unwrap_or_else(|| {
+                            // a map of strings gives the empty string
+                            if is_map(&v) {
+                                Value::String(String::new())
+                            } else {
+                                Value::Null
+                            }
+                        })
+                    }
+                    // a string's byte (Go's uint8)
+                    (Value::String(s), k) if int_of(k).is_some() => {
+                        let n = int_of(k).unwrap_or(-1);
+                        let b = usize::try_from(n).ok().and_then(|i| s.as_bytes().get(i));
+                        Value::from(*b.ok_or_else(|| exec_err(format!("index out of range: {n}")))?)
+                    }
+                    (Value::Null, _) => Value::Null,
+                    (v, k) => {
+                        return Err(exec_err(format!(
+                            "cannot index {} with {}",
+                            show(v),
+                            show(k)
+                        )))
+                    }
+                };
             }
             v
         }
@@ -1594,11 +1726,16 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
             if rest.is_empty() {
                 return Err(exec_err("eq takes two arguments or more"));
             }
-            Value::Bool(rest.iter().any(|b| same(first, b)))
+            for b in rest {
+                if same(first, b, f)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Value::Bool(false)
         }
         "ne" => {
             want(a, 2, f)?;
-            Value::Bool(!same(&a[0], &a[1]))
+            Value::Bool(!same(&a[0], &a[1], f)?)
         }
         "lt" | "le" | "gt" | "ge" => {
             want(a, 2, f)?;
@@ -1628,7 +1765,7 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
         }
         "json" => {
             want(a, 1, f)?;
-            Value::String(serde_json::to_string(&go_maps(&a[0])).expect("a value serializes"))
+            Value::String(go_json(&go_maps(&a[0])))
         }
         "join" => {
             want(a, 2, f)?;
@@ -1644,14 +1781,14 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
             want(a, 2, f)?;
             let s = str_arg(&a[0], f)?;
             let sep = str_arg(&a[1], f)?;
-            Value::Array(s.split(sep).map(|x| Value::String(x.into())).collect())
+            Value::Array(go_split(s, sep).into_iter().map(Value::from).collect())
         }
         "lower" | "upper" | "title" => {
             want(a, 1, f)?;
             let s = str_arg(&a[0], f)?;
             Value::String(match f {
-                "lower" => s.to_lowercase(),
-                "upper" => s.to_uppercase(),
+                "lower" => s.chars().map(simple_lower).collect(),
+                "upper" => s.chars().map(simple_upper).collect(),
                 _ => title(s),
             })
         }
@@ -1685,7 +1822,8 @@ fn sprint(a: &[Value], ln: bool) -> String {
         if i > 0 && (ln || (!v.is_string() && !a[i - 1].is_string())) {
             s.push(' ');
         }
-        print_value(&mut s, v);
+        // (an argument that is no value is Go's nil: <nil>)
+        fmt_arg(&mut s, &Spec::default(), 'v', v, 0, false);
     }
     if ln {
         s.push('\n');
@@ -1788,8 +1926,8 @@ fn slice(item: &Value, ix: &[Value]) -> Result<Value> {
     };
     let mut idx = [0, len, len];
     for (i, x) in ix.iter().enumerate() {
-        let n = x
-            .as_i64()
+        let n = int_of(x)
+            .and_then(|n| i64::try_from(n).ok())
             .ok_or_else(|| exec_err(format!("cannot index slice/array with {}", show(x))))?;
         if n < 0 || n as u64 > len as u64 {
             return Err(exec_err(format!("index out of range: {n}")));
@@ -1825,6 +1963,7 @@ fn go_maps(v: &Value) -> Value {
             return Value::String(go_json_time(t).unwrap_or_else(|| t.to_string()))
         }
         Some(Go::Struct(j, _)) => return j.clone(),
+        Some(Go::Named(n)) => return Value::from(n.n),
         Some(Go::Nil(_)) => return Value::Null,
         None => {}
     }
@@ -1846,31 +1985,138 @@ fn go_maps(v: &Value) -> Value {
     }
 }
 
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
+/// Go's strings.Split: an empty separator splits after each character
+/// (none for an empty string).
+fn go_split<'s>(s: &'s str, sep: &str) -> Vec<&'s str> {
+    if sep.is_empty() {
+        return s
+            .char_indices()
+            .map(|(i, c)| &s[i..i + c.len_utf8()])
+            .collect();
+    }
+    s.split(sep).collect()
+}
+
+/// Go's unicode.ToUpper: one character for one (its simple mapping, so
+/// `ß` stays), where Rust's maps some to several.
+fn simple_upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        // Greek with a iota subscript: the capital with it
+        _ => match c as u32 {
+            0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => {
+                char::from_u32(c as u32 + 8).unwrap_or(c)
+            }
+            0x1FB3 | 0x1FC3 | 0x1FF3 => char::from_u32(c as u32 + 9).unwrap_or(c),
+            _ => c,
+        },
     }
 }
 
+/// Go's unicode.ToLower: one character for one (`İ` is `i`), and no
+/// final-sigma rule (`ΣΑΣ` is `σασ`).
+fn simple_lower(c: char) -> char {
+    // (İ's full mapping is i and a combining dot; its simple one, i)
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Go's unicode.ToTitle: as upper, but the digraphs `Ǆ ǆ` (and kin) are `ǅ`.
+fn simple_title(c: char) -> char {
+    match c as u32 {
+        0x01C4..=0x01C6 => '\u{01C5}',
+        0x01C7..=0x01C9 => '\u{01C8}',
+        0x01CA..=0x01CC => '\u{01CB}',
+        0x01F1..=0x01F3 => '\u{01F2}',
+        _ => simple_upper(c),
+    }
+}
+
+/// Go's strings.Title: the first letter of each word in title case, a
+/// word starting after a separator (an ASCII character other than a
+/// letter, digit or `_`; a space).
 fn title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut start = true;
-    for c in s.chars() {
-        if start {
-            out.extend(c.to_uppercase());
+    let separator = |c: char| {
+        if c.is_ascii() {
+            !(c.is_ascii_alphanumeric() || c == '_')
         } else {
-            out.push(c);
+            c.is_whitespace()
         }
-        start = !c.is_alphanumeric() && c != '\'';
-    }
-    out
+    };
+    let mut prev = ' ';
+    s.chars()
+        .map(|c| {
+            let t = if separator(prev) { simple_title(c) } else { c };
+            prev = c;
+            t
+        })
+        .collect()
 }
 
-/// Go's `fmt`: the verbs `%v %s %d %q %x %X %t %f %e %g %c %%`, the
-/// flags `-` (left), `0` (zeros), `+` (sign), a width and a precision.
+/// JSON as Go's encoding/json writes it (HTML characters as they are, as
+/// the tools' `json` does): U+2028 and U+2029 escaped, and backspace and
+/// form feed as \u0008 and \u000c (Go 1.19 has no \b or \f).
+fn go_json(v: &Value) -> String {
+    use serde::Serialize;
+    use serde_json::ser::{CharEscape, Formatter};
+    struct GoFormatter;
+    impl Formatter for GoFormatter {
+        fn write_string_fragment<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            fragment: &str,
+        ) -> std::io::Result<()> {
+            let mut rest = fragment;
+            while let Some(i) = rest.find(['\u{2028}', '\u{2029}']) {
+                w.write_all(&rest.as_bytes()[..i])?;
+                let c = rest[i..].chars().next().expect("found");
+                write!(w, "\\u{:04x}", c as u32)?;
+                rest = &rest[i + c.len_utf8()..];
+            }
+            w.write_all(rest.as_bytes())
+        }
+
+        fn write_char_escape<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            escape: CharEscape,
+        ) -> std::io::Result<()> {
+            match escape {
+                CharEscape::Backspace => w.write_all(b"\\u0008"),
+                CharEscape::FormFeed => w.write_all(b"\\u000c"),
+                other => serde_json::ser::CompactFormatter.write_char_escape(w, other),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFormatter);
+    v.serialize(&mut ser).expect("a value serializes");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// Go's `fmt`: every verb Go's has but `%p`, the flags `-` (left), `0`
+/// (zeros), `+` (sign; `%+q` ASCII only), `#` (alternate form; `%#v` Go
+/// syntax), ` ` (a space for the sign; `% x` spaced bytes), a width and a
+/// precision, each as Go's fmt does them: a list, map or struct takes them
+/// element by element.
 /// The widest field or longest precision taken (Go's fmt takes up to 1e6).
 const MAX_WIDTH: usize = 1_000_000;
+
+/// The flags, width and precision of one verb, as Go's fmt holds them.
+#[derive(Clone, Copy, Default)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    /// `%+v` (field names) and `%#v` (Go syntax): `+` and `#` are these
+    /// for `v`, as in Go.
+    plus_v: bool,
+    sharp_v: bool,
+    wid: Option<usize>,
+    prec: Option<usize>,
+}
 
 fn printf(fmt: &str, all: &[Value]) -> Result<String> {
     type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
@@ -1915,15 +2161,15 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             out.push(c);
             continue;
         }
-        let (mut left, mut zero, mut plus, mut sharp, mut space) =
-            (false, false, false, false, false);
+        let mut spec = Spec::default();
         while let Some(&f) = chars.peek() {
             match f {
-                '-' => left = true,
-                '0' => zero = true,
-                '+' => plus = true,
-                '#' => sharp = true,
-                ' ' => space = true,
+                // (Go: zeros pad on the left only)
+                '-' => (spec.minus, spec.zero) = (true, false),
+                '0' => spec.zero = !spec.minus,
+                '+' => spec.plus = true,
+                '#' => spec.sharp = true,
+                ' ' => spec.space = true,
                 _ => break,
             }
             chars.next();
@@ -1953,18 +2199,18 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             good &= ok;
             after_index = true;
         }
-        let width = if chars.next_if_eq(&'*').is_some() {
+        spec.wid = if chars.next_if_eq(&'*').is_some() {
             after_index = false;
             match star(&mut next) {
                 Some(n) => {
                     if n < 0 {
-                        left = true;
+                        (spec.minus, spec.zero) = (true, false);
                     }
-                    n.unsigned_abs() as usize
+                    Some(n.unsigned_abs() as usize)
                 }
                 None => {
                     out.push_str("%!(BADWIDTH)");
-                    0
+                    None
                 }
             }
         } else {
@@ -1972,10 +2218,10 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             if after_index && w.is_some() {
                 good = false;
             }
-            w.unwrap_or(0)
+            w
         };
         // (a dot with nothing after it is the verb)
-        let prec = if chars.peek() == Some(&'.') && chars.clone().nth(1).is_some() {
+        spec.prec = if chars.peek() == Some(&'.') && chars.clone().nth(1).is_some() {
             chars.next();
             if after_index {
                 good = false;
@@ -2015,8 +2261,7 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             out.push('%');
             continue;
         }
-        let bad_index = !good;
-        if bad_index {
+        if !good {
             let _ = write!(out, "%!{verb}(BADINDEX)");
             continue;
         }
@@ -2027,72 +2272,17 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
             continue;
         };
         next += 1;
-        let one = |v: &Value| verb_one(verb, prec, sharp, v);
-        // A list or map takes the verb element by element, as Go's fmt
-        // (`%q` of ["a"] is ["a"]; of a map, map["k":"v"], keys sorted);
-        // %v and %s print them whole.
-        let each = |v: &Value| one(v).unwrap_or_else(|| format!("%!{verb}({})", typed(v)));
-        let whole = matches!(verb, 'v' | 's');
-        let formatted: Option<String> = match v {
-            _ if verb == 'T' => Some(go_type(v)),
-            _ if whole => one(v),
-            Value::Object(m) => match go_kind(v) {
-                Some(Go::Nil(Nil::Map)) => Some("map[]".into()),
-                Some(Go::Nil(Nil::Slice)) => Some("[]".into()),
-                Some(_) => one(v),
-                None => {
-                    let mut keys: Vec<&String> = m.keys().collect();
-                    keys.sort();
-                    let pairs: Vec<String> = keys
-                        .into_iter()
-                        .map(|k| format!("{}:{}", each(&Value::String(k.clone())), each(&m[k])))
-                        .collect();
-                    Some(format!("map[{}]", pairs.join(" ")))
-                }
-            },
-            Value::Array(a) => Some(format!(
-                "[{}]",
-                a.iter().map(each).collect::<Vec<_>>().join(" ")
-            )),
-            _ => one(v),
-        };
-        let Some(mut s) = formatted else {
-            let _ = write!(out, "%!{verb}({})", typed(v));
+        if verb == 'v' {
+            (spec.sharp_v, spec.sharp) = (spec.sharp, false);
+            (spec.plus_v, spec.plus) = (spec.plus, false);
+        }
+        if verb == 'T' {
+            fmt_s(&mut out, &spec, &go_type(v));
             continue;
-        };
-        // An integer's precision is its least number of digits (zeros
-        // before; none at all for 0 with precision 0), and the 0 flag
-        // goes unheeded.
-        if let (Some(p), 'd' | 'x' | 'X', true) = (prec, verb, is_int(v)) {
-            let sign = usize::from(s.starts_with('-'));
-            let digits = &s[sign..];
-            let digits = if p == 0 && digits == "0" {
-                String::new()
-            } else {
-                format!("{}{digits}", "0".repeat(p.saturating_sub(digits.len())))
-            };
-            s = format!("{}{digits}", &s[..sign]);
-            zero = false;
         }
-        let numeric = matches!(verb, 'd' | 'f' | 'F' | 'e' | 'g' | 'v') && v.is_number();
-        if plus && numeric && !s.starts_with('-') {
-            s.insert(0, '+');
-        } else if space && numeric && !s.starts_with('-') {
-            s.insert(0, ' ');
-        }
-        let pad = width.saturating_sub(s.chars().count());
-        if left {
-            out.push_str(&s);
-            out.push_str(&" ".repeat(pad));
-        } else if zero && numeric {
-            // zeros go after the sign
-            let sign = usize::from(s.starts_with(['-', '+']));
-            out.push_str(&s[..sign]);
-            out.push_str(&"0".repeat(pad));
-            out.push_str(&s[sign..]);
-        } else {
-            out.push_str(&" ".repeat(pad));
-            out.push_str(&s);
+        fmt_arg(&mut out, &spec, verb, v, 0, false);
+        if out.len() > MAX_OUT {
+            return Err(exec_err("the output would be too large"));
         }
     }
     let extra: Vec<String> = all.iter().skip(next).map(typed).collect();
@@ -2102,73 +2292,463 @@ fn printf(fmt: &str, all: &[Value]) -> Result<String> {
     Ok(out)
 }
 
-/// One value (no list or map) as `verb` prints it, with the precision
-/// and the `#` flag; None when the verb does not take such a value.
-fn verb_one(verb: char, prec: Option<usize>, sharp: bool, v: &Value) -> Option<String> {
-    let float = v.as_f64().filter(|_| v.is_f64());
-    let quoted = |s: &str| serde_json::to_string(s).expect("a string serializes");
-    match verb {
-        // %#v: Go syntax (a string quoted)
-        'v' if sharp && v.is_string() => Some(quoted(&text(v))),
-        'v' => Some(match (prec, float) {
-            (Some(_), Some(f)) => go_float(f, 'g', prec),
-            (Some(p), None) if v.is_string() => text(v).chars().take(p).collect(),
-            _ => text(v),
-        }),
-        's' => match v {
-            Value::String(s) => Some(match prec {
-                Some(p) => s.chars().take(p).collect(),
-                None => s.clone(),
-            }),
-            Value::Array(_) | Value::Object(_) => Some(text(v)),
-            _ => None,
-        },
-        'd' => Some(v.to_string()).filter(|_| is_int(v)),
-        'c' => v
-            .as_u64()
-            .and_then(|n| char::from_u32(n as u32))
-            .map(String::from),
-        'U' => v
-            .as_u64()
-            .filter(|&n| n <= u32::MAX as u64)
-            .map(|n| format!("U+{n:04X}")),
-        't' => v.as_bool().map(|b| b.to_string()),
-        'f' | 'F' | 'e' | 'g' => float.map(|f| go_float(f, verb, prec)),
-        // (the precision cuts the string, then it is quoted)
-        'q' => match v {
-            Value::String(t) => Some(quoted(&match prec {
-                Some(p) => t.chars().take(p).collect::<String>(),
-                None => t.clone(),
-            })),
-            _ => None,
-        },
-        'x' | 'X' => {
-            let s = match v {
-                Value::Number(n) if n.as_u64().is_some() => {
-                    Some(format!("{:x}", n.as_u64().unwrap()))
-                }
-                Value::Number(n) if n.as_i64().is_some() => {
-                    Some(format!("-{:x}", n.as_i64().unwrap().unsigned_abs()))
-                }
-                Value::String(t) => Some(hex::encode(t)),
-                _ => None,
-            };
-            let s = match (sharp, s) {
-                (true, Some(s)) => Some(match s.strip_prefix('-') {
-                    Some(digits) => format!("-0x{digits}"),
-                    None => format!("0x{s}"),
-                }),
-                (_, s) => s,
-            };
-            s.map(|s| if verb == 'X' { s.to_uppercase() } else { s })
+/// Go's printArg and printValue: `v` as `verb` writes it. A list, map or
+/// struct takes the verb and flags element by element; `erroring`: inside
+/// a `%!verb(…)`, where Go calls no String method (a month is its number).
+fn fmt_arg(out: &mut String, spec: &Spec, verb: char, v: &Value, depth: usize, erroring: bool) {
+    match go_kind(v) {
+        Some(Go::Time(t)) => {
+            let s = go_time(t).unwrap_or_else(|| t.to_string());
+            match verb {
+                'v' | 's' | 'x' | 'X' | 'q' if !spec.sharp_v => fmt_string(out, spec, verb, &s),
+                _ => bad_verb(out, spec, verb, v),
+            }
         }
-        _ => None,
+        Some(Go::Named(n)) => match verb {
+            'v' | 's' | 'x' | 'X' | 'q' if !spec.sharp_v && !erroring => {
+                fmt_string(out, spec, verb, n.name())
+            }
+            _ if !fmt_int(out, spec, verb, n.n as i128) => bad_verb(out, spec, verb, v),
+            _ => {}
+        },
+        Some(Go::Struct(_, m)) => {
+            out.push('{');
+            for (i, (k, x)) in struct_fields(m).enumerate() {
+                if i > 0 {
+                    out.push_str(if spec.sharp_v { ", " } else { " " });
+                }
+                if spec.plus_v || spec.sharp_v {
+                    let _ = write!(out, "{k}:");
+                }
+                fmt_arg(out, spec, verb, x, depth + 1, erroring);
+            }
+            out.push('}');
+        }
+        Some(Go::Nil(kind)) => match (kind, spec.sharp_v) {
+            (Nil::Map, false) => out.push_str("map[]"),
+            (Nil::Slice, false) => out.push_str("[]"),
+            (Nil::Ptr, false) if verb == 'v' => fmt_s(out, spec, "<nil>"),
+            (Nil::Ptr, false) => bad_verb(out, spec, verb, v),
+            (_, true) => {
+                let _ = write!(out, "({})(nil)", go_type(v));
+            }
+        },
+        None => match v {
+            // (a nil interface: Go says <nil> to %v, and inside a list to
+            // any verb)
+            Value::Null if verb == 'v' || depth > 0 => fmt_s(out, spec, "<nil>"),
+            Value::Null => bad_verb(out, spec, verb, v),
+            Value::Bool(b) => match verb {
+                't' | 'v' => fmt_s(out, spec, if *b { "true" } else { "false" }),
+                _ => bad_verb(out, spec, verb, v),
+            },
+            Value::Number(n) => {
+                let done = match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                    (Some(i), _, _) => fmt_int(out, spec, verb, i as i128),
+                    (None, Some(u), _) => fmt_int(out, spec, verb, u as i128),
+                    (_, _, Some(f)) => fmt_float(out, spec, verb, f),
+                    _ => false,
+                };
+                if !done {
+                    bad_verb(out, spec, verb, v);
+                }
+            }
+            Value::String(s) => match verb {
+                'v' if spec.sharp_v => fmt_q(out, spec, s),
+                'v' | 's' | 'x' | 'X' | 'q' => fmt_string(out, spec, verb, s),
+                _ => bad_verb(out, spec, verb, v),
+            },
+            Value::Array(a) => {
+                let sharp = spec.sharp_v;
+                if sharp {
+                    let _ = write!(out, "{}{{", go_type(v));
+                } else {
+                    out.push('[');
+                }
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(if sharp { ", " } else { " " });
+                    }
+                    fmt_arg(out, spec, verb, x, depth + 1, erroring);
+                }
+                out.push(if sharp { '}' } else { ']' });
+            }
+            Value::Object(m) => {
+                let sharp = spec.sharp_v;
+                if sharp {
+                    let _ = write!(out, "{}{{", go_type(v));
+                } else {
+                    out.push_str("map[");
+                }
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(if sharp { ", " } else { " " });
+                    }
+                    fmt_arg(
+                        out,
+                        spec,
+                        verb,
+                        &Value::String(k.clone()),
+                        depth + 1,
+                        erroring,
+                    );
+                    out.push(':');
+                    fmt_arg(out, spec, verb, &m[k], depth + 1, erroring);
+                }
+                out.push(if sharp { '}' } else { ']' });
+            }
+        },
     }
 }
 
-/// Is `v` a whole number (Go's int)?
-fn is_int(v: &Value) -> bool {
-    v.as_i64().is_some() || v.as_u64().is_some()
+/// Go's badVerb: `%!d(string=x)`, the value as %v with the same flags.
+fn bad_verb(out: &mut String, spec: &Spec, verb: char, v: &Value) {
+    let _ = write!(out, "%!{verb}(");
+    if v.is_null() {
+        out.push_str("<nil>");
+    } else {
+        let _ = write!(out, "{}=", go_type(v));
+        fmt_arg(out, spec, 'v', v, 0, true);
+    }
+    out.push(')');
+}
+
+/// Go's fmt.pad: `s` in the width (runes), spaces or zeros on its left,
+/// spaces on its right.
+fn pad(out: &mut String, spec: &Spec, s: &str) {
+    let n = spec.wid.unwrap_or(0).saturating_sub(s.chars().count());
+    let fill = if spec.zero { "0" } else { " " };
+    if spec.minus {
+        out.push_str(s);
+        out.push_str(&" ".repeat(n));
+    } else {
+        out.push_str(&fill.repeat(n));
+        out.push_str(s);
+    }
+}
+
+/// A string for `%v %s %x %X %q`.
+fn fmt_string(out: &mut String, spec: &Spec, verb: char, s: &str) {
+    match verb {
+        'x' => fmt_sx(out, spec, s, false),
+        'X' => fmt_sx(out, spec, s, true),
+        'q' => fmt_q(out, spec, s),
+        _ => fmt_s(out, spec, s),
+    }
+}
+
+/// The precision cuts a string (runes).
+fn cut(spec: &Spec, s: &str) -> String {
+    match spec.prec {
+        Some(p) => s.chars().take(p).collect(),
+        None => s.to_string(),
+    }
+}
+
+fn fmt_s(out: &mut String, spec: &Spec, s: &str) {
+    pad(out, spec, &cut(spec, s));
+}
+
+/// Go's fmtSbx: hex of the string's bytes (as many as the precision);
+/// `#` puts 0x before, ` ` a space between bytes (with `#`, 0x before each).
+fn fmt_sx(out: &mut String, spec: &Spec, s: &str, upper: bool) {
+    let bytes = &s.as_bytes()[..spec.prec.unwrap_or(usize::MAX).min(s.len())];
+    let x = if upper { "0X" } else { "0x" };
+    let mut body = String::with_capacity(bytes.len() * 5 + 2);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && spec.space {
+            body.push(' ');
+        }
+        if spec.sharp && (i == 0 || spec.space) {
+            body.push_str(x);
+        }
+        let _ = if upper {
+            write!(body, "{b:02X}")
+        } else {
+            write!(body, "{b:02x}")
+        };
+    }
+    // an empty string is the padding alone
+    pad(out, spec, &body);
+}
+
+/// Go's fmtQ: strconv.Quote of the string cut to the precision; `+`:
+/// ASCII only; `#`: backquoted if it can be.
+fn fmt_q(out: &mut String, spec: &Spec, s: &str) {
+    let s = cut(spec, s);
+    if spec.sharp && can_backquote(&s) {
+        return pad(out, spec, &format!("`{s}`"));
+    }
+    pad(out, spec, &go_quote(&s, '"', spec.plus));
+}
+
+/// Go's strconv.CanBackquote.
+fn can_backquote(s: &str) -> bool {
+    s.chars()
+        .all(|c| c != '\u{FEFF}' && !((c < ' ' && c != '\t') || c == '`' || c == '\u{7F}'))
+}
+
+/// Go's strconv.Quote (QuoteToASCII with `ascii`; quote `'` for a rune).
+fn go_quote(s: &str, quote: char, ascii: bool) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push(quote);
+    for c in s.chars() {
+        go_escape(&mut q, c, quote, ascii);
+    }
+    q.push(quote);
+    q
+}
+
+/// Go's appendEscapedRune.
+fn go_escape(q: &mut String, c: char, quote: char, ascii: bool) {
+    if c == quote || c == '\\' {
+        q.push('\\');
+        q.push(c);
+        return;
+    }
+    let printable = c == ' ' || (!c.is_whitespace() && go_printable(c));
+    if printable && (!ascii || c.is_ascii()) {
+        q.push(c);
+        return;
+    }
+    let _ = match c {
+        '\u{7}' => write!(q, "\\a"),
+        '\u{8}' => write!(q, "\\b"),
+        '\u{c}' => write!(q, "\\f"),
+        '\n' => write!(q, "\\n"),
+        '\r' => write!(q, "\\r"),
+        '\t' => write!(q, "\\t"),
+        '\u{b}' => write!(q, "\\v"),
+        c if c < ' ' || c == '\u{7f}' => write!(q, "\\x{:02x}", c as u32),
+        c if (c as u32) < 0x10000 => write!(q, "\\u{:04x}", c as u32),
+        c => write!(q, "\\U{:08x}", c as u32),
+    };
+}
+
+/// The rune Go's fmt takes an integer for (%c, %q, %U): U+FFFD if none.
+fn rune_of(n: i128) -> char {
+    u32::try_from(n)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{FFFD}')
+}
+
+/// An integer for a verb, as Go's fmtInteger, fmtC, fmtQc and fmtUnicode
+/// write it; false if the verb takes no integer.
+fn fmt_int(out: &mut String, spec: &Spec, verb: char, n: i128) -> bool {
+    // Go's fmt takes the int's bits as a uint64 for %c %q %U.
+    let bits = n as i64 as u64 as i128;
+    let bits = if n > i64::MAX as i128 { n } else { bits };
+    let (base, upper) = match verb {
+        'v' | 'd' => (10, false),
+        'b' => (2, false),
+        'o' | 'O' => (8, false),
+        'x' => (16, false),
+        'X' => (16, true),
+        'c' => {
+            pad(out, spec, &rune_of(bits).to_string());
+            return true;
+        }
+        'q' => {
+            pad(
+                out,
+                spec,
+                &go_quote(&rune_of(bits).to_string(), '\'', spec.plus),
+            );
+            return true;
+        }
+        'U' => {
+            fmt_unicode(out, spec, bits as u64);
+            return true;
+        }
+        _ => return false,
+    };
+    let neg = n < 0;
+    let u = n.unsigned_abs();
+    // An integer's precision is its least number of digits (none at all
+    // for 0 with precision 0); else the 0 flag makes the width so.
+    let min = match spec.prec {
+        Some(0) if u == 0 => {
+            out.push_str(&" ".repeat(spec.wid.unwrap_or(0)));
+            return true;
+        }
+        Some(p) => p,
+        None if spec.zero && spec.wid.is_some() => {
+            spec.wid.unwrap_or(0)
+                - usize::from(neg || spec.plus || spec.space).min(spec.wid.unwrap_or(0))
+        }
+        None => 0,
+    };
+    let mut digits = match base {
+        2 => format!("{u:b}"),
+        8 => format!("{u:o}"),
+        16 if upper => format!("{u:X}"),
+        16 => format!("{u:x}"),
+        _ => u.to_string(),
+    };
+    if digits.len() < min {
+        digits.insert_str(0, &"0".repeat(min - digits.len()));
+    }
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    } else if spec.plus {
+        s.push('+');
+    } else if spec.space {
+        s.push(' ');
+    }
+    if verb == 'O' {
+        s.push_str("0o");
+    }
+    if spec.sharp {
+        match base {
+            2 => s.push_str("0b"),
+            8 if !digits.starts_with('0') => s.push('0'),
+            16 => s.push_str(if upper { "0X" } else { "0x" }),
+            _ => {}
+        }
+    }
+    s.push_str(&digits);
+    // (the zeros are in already, or not wanted beside a precision)
+    pad(
+        out,
+        &Spec {
+            zero: false,
+            ..*spec
+        },
+        &s,
+    );
+    true
+}
+
+/// Go's fmtUnicode: `U+0041`, and with `#` the rune quoted if it prints.
+fn fmt_unicode(out: &mut String, spec: &Spec, u: u64) {
+    // (zeros added here: Rust's widths stop at 65535)
+    let hex = format!("{u:X}");
+    let zeros = spec
+        .prec
+        .filter(|&p| p > 4)
+        .unwrap_or(4)
+        .saturating_sub(hex.len());
+    let mut s = format!("U+{}{hex}", "0".repeat(zeros));
+    let c = u32::try_from(u).ok().and_then(char::from_u32);
+    if let Some(c) =
+        c.filter(|&c| spec.sharp && (c == ' ' || (!c.is_whitespace() && go_printable(c))))
+    {
+        let _ = write!(s, " '{c}'");
+    }
+    pad(
+        out,
+        &Spec {
+            zero: false,
+            ..*spec
+        },
+        &s,
+    );
+}
+
+/// A float for a verb, as Go's fmt.fmtFloat writes it; false if the verb
+/// takes no float.
+fn fmt_float(out: &mut String, spec: &Spec, verb: char, f: f64) -> bool {
+    let (verb, default) = match verb {
+        'v' => ('g', None),
+        'b' | 'g' | 'G' | 'x' | 'X' => (verb, None),
+        'f' | 'F' => ('f', Some(6)),
+        'e' | 'E' => (verb, Some(6)),
+        _ => return false,
+    };
+    let prec = spec.prec.or(default);
+    let mut num = go_float(f, verb, prec);
+    if !num.starts_with(['-', '+']) {
+        num.insert(0, '+');
+    }
+    if spec.space && num.starts_with('+') && !spec.plus {
+        num.replace_range(..1, " ");
+    }
+    // Inf and NaN: no zeros; NaN's + only if asked for.
+    if num[1..].starts_with(['I', 'N']) {
+        if num.ends_with("NaN") && !spec.space && !spec.plus {
+            num.remove(0);
+        }
+        pad(
+            out,
+            &Spec {
+                zero: false,
+                ..*spec
+            },
+            &num,
+        );
+        return true;
+    }
+    if spec.sharp && verb != 'b' {
+        num = sharp_float(num, verb, prec);
+    }
+    if spec.plus || !num.starts_with('+') {
+        // zeros after the sign
+        let w = spec.wid.unwrap_or(0);
+        if spec.zero && w > num.len() {
+            out.push_str(&num[..1]);
+            out.push_str(&"0".repeat(w - num.len()));
+            out.push_str(&num[1..]);
+        } else {
+            pad(out, spec, &num);
+        }
+    } else {
+        pad(out, spec, &num[1..]);
+    }
+    true
+}
+
+/// Go's `#` on a float: a decimal point always, and for %g (and %x) the
+/// trailing zeros kept up to the precision (6 when none is given).
+fn sharp_float(num: String, verb: char, prec: Option<usize>) -> String {
+    let mut digits: i64 = match verb {
+        'g' | 'G' | 'x' => prec.map_or(6, |p| p as i64),
+        _ => 0,
+    };
+    let hex = matches!(verb, 'x' | 'X');
+    let cut = num[1..]
+        .find(|c| matches!(c, 'p' | 'P') || (!hex && matches!(c, 'e' | 'E')))
+        .map_or(num.len(), |i| i + 1);
+    let (body, tail) = num.split_at(cut);
+    let mut body = body.to_string();
+    let mut saw_nonzero = false;
+    for c in body[1..].chars() {
+        if c == '.' {
+            continue;
+        }
+        saw_nonzero |= c != '0';
+        if saw_nonzero {
+            digits -= 1;
+        }
+    }
+    if !body.contains('.') {
+        // a lone 0 counts once
+        if body.len() == 2 && body.ends_with('0') {
+            digits -= 1;
+        }
+        body.push('.');
+    }
+    if digits > 0 {
+        body.push_str(&"0".repeat(digits as usize));
+    }
+    body + tail
+}
+
+/// `v` as an integer (a month, a weekday too), if it is one.
+fn int_of(v: &Value) -> Option<i128> {
+    if let Some(Go::Named(n)) = go_kind(v) {
+        return Some(n.n as i128);
+    }
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
+        _ => None,
+    }
 }
 
 /// A value's Go type, as `%T` says it (and fmt, of one it cannot print):
@@ -2176,9 +2756,10 @@ fn is_int(v: &Value) -> bool {
 fn go_type(v: &Value) -> String {
     match go_kind(v) {
         Some(Go::Time(_)) => return "*time.Time".into(),
+        Some(Go::Named(n)) => return n.type_name().into(),
         Some(Go::Nil(Nil::Map)) => return "map[string]string".into(),
         Some(Go::Nil(Nil::Slice)) => return "[]string".into(),
-        Some(Go::Nil(Nil::Ptr)) => return "<nil>".into(),
+        Some(Go::Nil(Nil::Ptr)) => return "*time.Time".into(),
         Some(Go::Struct(..)) => return "struct".into(),
         None => {}
     }
@@ -2205,11 +2786,17 @@ fn typed(v: &Value) -> String {
     }
 }
 
-/// A float as Go's `strconv.FormatFloat` writes it: `f` (fixed, 6
-/// decimals by default), `e` (`1.500000e+06`) or `g` (as many digits as
-/// the precision, or the fewest that read back; the exponent form when
-/// the exponent is below -4 or at least the precision, 6 for the fewest:
-/// `2`, `0.5`, `1e+06`).
+/// Beyond these, an f64's exact decimal expansion has only zeros: at most
+/// 767 significant digits, 1074 after the point. (Rust's precision is a
+/// u16: longer ones are written with zeros added.)
+const EXACT_SIG: usize = 800;
+const EXACT_FRAC: usize = 1100;
+
+/// A float as Go's `strconv.FormatFloat` writes it (`prec` None: the
+/// fewest digits that read back): `f` (fixed), `e`/`E` (`1.500000e+06`),
+/// `g`/`G` (as many digits as the precision; the exponent form when the
+/// exponent is below -4 or at least the precision, 6 for the fewest: `2`,
+/// `0.5`, `1e+06`), `b` (`4503599627370496p-52`), `x`/`X` (`0x1.8p+00`).
 fn go_float(f: f64, verb: char, prec: Option<usize>) -> String {
     if f.is_nan() {
         return "NaN".into();
@@ -2217,10 +2804,15 @@ fn go_float(f: f64, verb: char, prec: Option<usize>) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
+    match verb {
+        'b' => return float_b(f),
+        'x' | 'X' => return float_x(f, prec, verb == 'X'),
+        _ => {}
+    }
     // The digits and the exponent of the first one.
     let sci = |p: Option<usize>| -> (String, String, i32) {
         let e = match p {
-            Some(p) => format!("{:.*e}", p, f),
+            Some(p) => format!("{:.*e}", p.min(EXACT_SIG), f),
             None => format!("{f:e}"),
         };
         let (m, x) = e.split_once('e').expect("{:e} writes an exponent");
@@ -2228,47 +2820,149 @@ fn go_float(f: f64, verb: char, prec: Option<usize>) -> String {
             Some(m) => ("-".to_string(), m),
             None => (String::new(), m),
         };
-        (sign, m.replace('.', ""), x.parse().expect("an exponent"))
+        let mut digits = m.replace('.', "");
+        if let Some(p) = p.filter(|&p| p > EXACT_SIG) {
+            digits.push_str(&"0".repeat(p - EXACT_SIG));
+        }
+        (sign, digits, x.parse().expect("an exponent"))
     };
-    let exp_form = |sign: &str, digits: &str, x: i32| {
+    let exp_form = |sign: &str, digits: &str, x: i32, e: char| {
         let (first, rest) = digits.split_at(1);
         let dot = if rest.is_empty() { "" } else { "." };
         let xs = if x < 0 { '-' } else { '+' };
-        format!("{sign}{first}{dot}{rest}e{xs}{:02}", x.unsigned_abs())
+        format!("{sign}{first}{dot}{rest}{e}{xs}{:02}", x.unsigned_abs())
     };
     match verb {
-        'e' => {
+        'e' | 'E' => {
             let (sign, digits, x) = sci(Some(prec.unwrap_or(6)));
-            exp_form(&sign, &digits, x)
+            exp_form(&sign, &digits, x, verb)
         }
-        'g' => {
+        'g' | 'G' => {
             let (sign, digits, x) = sci(prec.map(|p| p.max(1) - 1));
             let digits = match digits.trim_end_matches('0') {
                 "" => "0".to_string(),
                 d => d.to_string(),
             };
-            let nd = digits.len() as i32;
+            let nd = digits.len() as i64;
+            let x64 = i64::from(x);
             let eprec = match prec {
                 None => 6,
-                Some(p) if p as i32 > nd && nd > x => nd,
-                Some(p) => p.max(1) as i32,
+                Some(p) if p as i64 > nd && nd > x64 => nd,
+                Some(p) => p.max(1) as i64,
             };
-            if x < -4 || x >= eprec {
-                return exp_form(&sign, &digits, x);
+            if x64 < -4 || x64 >= eprec {
+                let e = if verb == 'G' { 'E' } else { 'e' };
+                return exp_form(&sign, &digits, x, e);
             }
             // fixed: the point after x + 1 digits
             let s = if x < 0 {
                 format!("0.{}{digits}", "0".repeat((-x - 1) as usize))
-            } else if x + 1 >= nd {
-                format!("{digits}{}", "0".repeat((x + 1 - nd) as usize))
+            } else if x64 + 1 >= nd {
+                format!("{digits}{}", "0".repeat((x64 + 1 - nd) as usize))
             } else {
                 let (a, b) = digits.split_at((x + 1) as usize);
                 format!("{a}.{b}")
             };
             format!("{sign}{s}")
         }
-        _ => format!("{:.*}", prec.unwrap_or(6), f),
+        _ => match prec {
+            None => format!("{f}"),
+            Some(p) if p > EXACT_FRAC => {
+                format!("{:.*}{}", EXACT_FRAC, f, "0".repeat(p - EXACT_FRAC))
+            }
+            Some(p) => format!("{:.*}", p, f),
+        },
     }
+}
+
+/// Go's %b of a float: the mantissa, `p`, the binary exponent.
+fn float_b(f: f64) -> String {
+    let bits = f.to_bits();
+    let sign = if bits >> 63 == 1 { "-" } else { "" };
+    let exp = ((bits >> 52) & 0x7FF) as i64;
+    let mut mant = bits & ((1 << 52) - 1);
+    let exp = if exp == 0 {
+        1
+    } else {
+        mant |= 1 << 52;
+        exp
+    };
+    let e = exp - 1023 - 52;
+    format!("{sign}{mant}p{}{e}", if e >= 0 { "+" } else { "" })
+}
+
+/// Go's %x of a float (strconv's fmtX): `-0x1.8p+00`, the mantissa's hex
+/// digits rounded to the precision (the fewest when none is given).
+fn float_x(f: f64, prec: Option<usize>, upper: bool) -> String {
+    let bits = f.to_bits();
+    let neg = bits >> 63 == 1;
+    let raw_exp = ((bits >> 52) & 0x7FF) as i64;
+    let mut mant = bits & ((1 << 52) - 1);
+    let mut exp = if raw_exp == 0 {
+        1 - 1023
+    } else {
+        mant |= 1 << 52;
+        raw_exp - 1023
+    };
+    if mant == 0 {
+        exp = 0;
+    }
+    // The leading 1 (if any) at bit 60.
+    mant <<= 60 - 52;
+    while mant != 0 && mant & (1 << 60) == 0 {
+        mant <<= 1;
+        exp -= 1;
+    }
+    if let Some(p) = prec.filter(|&p| p < 15) {
+        let shift = (p * 4) as u32;
+        let extra = (mant << shift) & ((1 << 60) - 1);
+        mant >>= 60 - shift;
+        if extra | (mant & 1) > 1 << 59 {
+            mant += 1;
+        }
+        mant <<= 60 - shift;
+        if mant & (1 << 61) != 0 {
+            mant >>= 1;
+            exp += 1;
+        }
+    }
+    let hex = |d: u64| {
+        let c = char::from_digit(d as u32, 16).expect("a hex digit");
+        if upper {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        }
+    };
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    }
+    s.push('0');
+    s.push(if upper { 'X' } else { 'x' });
+    s.push(if (mant >> 60) & 1 == 1 { '1' } else { '0' });
+    mant <<= 4;
+    match prec {
+        None if mant != 0 => {
+            s.push('.');
+            while mant != 0 {
+                s.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        Some(p) if p > 0 => {
+            s.push('.');
+            for _ in 0..p {
+                s.push(hex((mant >> 60) & 15));
+                mant <<= 4;
+            }
+        }
+        _ => {}
+    }
+    s.push(if upper { 'P' } else { 'p' });
+    s.push(if exp < 0 { '-' } else { '+' });
+    let _ = write!(s, "{:02}", exp.unsigned_abs());
+    s
 }
 
 /// An RFC 3339 time as those tools print one: `2024-01-02 03:04:05.5
@@ -2793,5 +3487,318 @@ mod tests {
             .render(&v)
             .unwrap_err();
         assert!(e.message().contains("Nope"), "{}", e.message());
+    }
+
+    /// The image skopeo's figures are of (tiny-docker20.tar).
+    fn tiny() -> Value {
+        inspect_data(json!({
+            "Created": "2026-11-28T13:48:39.094048648Z",
+            "Os": "linux",
+            "Labels": {"org.opencontainers.image.title": "tiny"},
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TINY=1"],
+        }))
+    }
+
+    /// Rust formats a precision up to 65535 and panics beyond; Go writes
+    /// any up to 1e6, exactly (an f64's expansion ends: zeros after).
+    #[test]
+    fn huge_precisions_are_written_as_go_without_panicking() {
+        let v = tiny();
+        let zeros = |n: usize| "0".repeat(n);
+        for (t, want) in [
+            (
+                r#"{{printf "%.65536f" 1.0}}"#,
+                format!("1.{}", zeros(65536)),
+            ),
+            (
+                r#"{{printf "%.65535e" 1.0}}"#,
+                format!("1.{}e+00", zeros(65535)),
+            ),
+            (r#"{{printf "%.65536g" 0.0}}"#, "0".into()),
+            (r#"{{printf "%.70000v" 1.5}}"#, "1.5".into()),
+            (
+                r#"{{printf "%.*f" 70000 1.0}}"#,
+                format!("1.{}", zeros(70000)),
+            ),
+            (
+                r#"{{printf "%#.70000g" 1.5}}"#,
+                format!("1.5{}", zeros(69998)),
+            ),
+            (
+                r#"{{printf "%.70000U" 65}}"#,
+                format!("U+{}41", zeros(69998)),
+            ),
+            (
+                r#"{{printf "%.70000x" 1.0}}"#,
+                format!("0x1.{}p+00", zeros(70000)),
+            ),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+        // skopeo's: the exact digits, then zeros
+        let e = r(r#"{{printf "%.65535e" 1e-308}}"#, &v);
+        assert!(e.starts_with("9.9999999999999990932662533724846199547048873403204569370722"));
+        assert!(
+            e.ends_with("0000000000e-309\n") && e.len() == 65543,
+            "{}",
+            e.len()
+        );
+        let f = r(r#"{{printf "%.1100f" 1e-308}}"#, &v);
+        assert!(f.ends_with("452392578125000000000000000000000000000\n") && f.len() == 1103);
+        let d = r(r#"{{printf "%.2000e" 5e-324}}"#, &v);
+        assert!(d.starts_with("4.9406564584124654417656879286822137236505980261432476442558"));
+        assert!(d.ends_with("0000e-324\n") && d.len() == 2008);
+    }
+
+    /// time.Month and time.Weekday: their names to print, ints to compare
+    /// and for %d (skopeo's figures).
+    #[test]
+    fn months_and_weekdays_are_go_ints_that_print_as_names() {
+        let v = tiny();
+        for (t, want) in [
+            (r#"{{printf "%d-%02d" .Created.Year .Created.Month}}"#, "2026-11"),
+            (
+                "{{eq .Created.Month 11}} {{gt .Created.Month 6}} {{lt .Created.Weekday 7}} {{ne .Created.Month 12}}",
+                "true true true true",
+            ),
+            ("{{.Created.Month}} {{.Created.Weekday}} {{print .Created.Month 1}}", "November Saturday November 1"),
+            (
+                r#"{{printf "%q %x %v %s %T %.2v" .Created.Month .Created.Month .Created.Month .Created.Month .Created.Month .Created.Month}}"#,
+                r#""November" 4e6f76656d626572 November November time.Month No"#,
+            ),
+            (r#"{{printf "%d %05d %T %f" .Created.Weekday .Created.Weekday .Created.Weekday .Created.Month}}"#, "6 00006 time.Weekday %!f(time.Month=11)"),
+            ("{{json .Created.Month}} {{if .Created.Month}}y{{end}} {{index .Env 0 | len}}", "11 y 65"),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+        let e = Template::parse(r#"{{eq .Created.Month "November"}}"#)
+            .unwrap()
+            .render(&v)
+            .unwrap_err();
+        assert!(
+            e.message().contains("incompatible types for comparison"),
+            "{e}"
+        );
+    }
+
+    /// Go's layout elements, as skopeo formats the same time.
+    #[test]
+    fn time_layouts_as_go() {
+        let v = tiny();
+        for (layout, want) in [
+            (
+                "15:04:05.9999|15:04:05,000|15:04:05,999|Z07|Z07:00:00|-07:00:00|-070000|Z070000|__2|002|.0 .9|.99999999999|.0000000000",
+                "13:48:39.094|13:48:39,094|13:48:39,094|Z|Z|+00:00:00|+000000|Z|332|332|.0 |.094048648|.094048648",
+            ),
+            (
+                "Jan Janet Mon Monday Mond MST _2006 _2 2006 06 1 01 3 03 15 PM pm 4 04 5 05",
+                "Nov Janet Sat Saturday Mond UTC _2026 28 2026 26 11 11 1 01 13 PM pm 48 48 39 39",
+            ),
+            ("05.000x 05.0001 .9a ,9 ,0 Z07:00 -07 -0700", "39.094x 39.0011 a  ,0 Z +00 +0000"),
+        ] {
+            let t = format!("{{{{.Created.Format \"{layout}\"}}}}");
+            assert_eq!(r(&t, &v), format!("{want}\n"), "{layout}");
+        }
+        let v = inspect_data(json!({"Created": "2024-01-05T03:04:05-02:30"}));
+        assert_eq!(
+            r(
+                r#"{{.Created.Format "Z07 Z07:00:00 -070000 MST __2 .9"}}"#,
+                &v
+            ),
+            "-02 -02:30:00 -023000 -0230   5 \n"
+        );
+    }
+
+    /// Integers stay integers (int64), as Go's: exact above 2^53; an int
+    /// and a float do not compare.
+    #[test]
+    fn integers_are_exact_and_compare_as_go() {
+        let v = tiny();
+        for (t, want) in [
+            ("{{eq 9007199254740993 9007199254740992}} {{lt 9007199254740992 9007199254740993}} {{ne 9007199254740993 9007199254740992}}", "false true true"),
+            (r#"{{printf "%d" -9223372036854775808}} {{-9223372036854775808}} {{0x7fffffffffffffff}}"#, "-9223372036854775808 -9223372036854775808 9223372036854775807"),
+            (r#"{{eq 1.5 1.5}} {{lt "a" "b"}} {{eq .Os nil}} {{eq 2 1 2}}"#, "true true false true"),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+        for (t, e) in [
+            (
+                "{{9223372036854775808}}",
+                "9223372036854775808 overflows int",
+            ),
+            ("{{18446744073709551615}}", "overflows int"),
+        ] {
+            let err = Template::parse(t).err().unwrap_or_else(|| panic!("{t}"));
+            assert!(err.to_string().contains(e), "{t}: {err}");
+        }
+        for (t, e) in [
+            ("{{eq 1 1.0}}", "incompatible types for comparison"),
+            ("{{lt 1 1.5}}", "incompatible types for comparison"),
+            ("{{lt true false}}", "invalid type for comparison"),
+        ] {
+            let err = Template::parse(t).unwrap().render(&v).unwrap_err();
+            assert!(err.message().contains(e), "{t}: {err}");
+        }
+    }
+
+    /// Go's fmt verb by verb and flag by flag; a list or map takes them
+    /// element by element. Figures from skopeo on the same values.
+    #[test]
+    fn printf_verbs_and_flags_as_go_fmt() {
+        let v = tiny();
+        for (t, want) in [
+            (
+                r##"{{printf "%q|%+q|%#q|%#U|%#g|%08s|% x|%c" 65 "é\a" "a`b" 65 1.0 "ab" "abc" 1114112}}"##,
+                r##"'A'|"\u00e9\a"|"a`b"|U+0041 'A'|1.00000|000000ab|61 62 63|�"##,
+            ),
+            (
+                r##"{{printf "%q %#q %+q" "\a\x7f\u00a0" "abc" "日本"}}"##,
+                r##""\a\x7f\u00a0" `abc` "\u65e5\u672c""##,
+            ),
+            (
+                r##"{{printf "%q|%q|%q|%+q|%#q|%#+q|%#q|%q" "\x00\x01" "é日\u200b" "\U0001F600" "\U0001F600" "a\x01b" "é" "é" "\x7f"}}"##,
+                r##""\x00\x01"|"é日\u200b"|"😀"|"\U0001f600"|"a\x01b"|`é`|`é`|"\x7f""##,
+            ),
+            (
+                r##"{{printf "%o %O %b %#o %#b %#O" 8 8 5 8 5 8}}"##,
+                r##"10 0o10 101 010 0b101 0o010"##,
+            ),
+            (
+                r##"{{printf "%e %E %G %x %X" 1.5 1.5 1e21 1.5 1.5}}"##,
+                r##"1.500000e+00 1.500000E+00 1E+21 0x1.8p+00 0X1.8P+00"##,
+            ),
+            (
+                r##"{{printf "%#.0f %#.0e %#v %#x %+.3g % .2f %08.3f %-8.3f|" 1.0 1.0 1.0 1.0 1.0 1.0 -1.0 1.0}}"##,
+                r##"1. 1.e+00 1 0x1.0000p+00 +1  1.00 -001.000 1.000   |"##,
+            ),
+            (
+                r##"{{printf "%6.2s|%-6q|%06d|%+06d|%x|% X" "abc" "a" -12 12 "hi" "hi"}}"##,
+                r##"    ab|"a"   |-00012|+00012|6869|68 69"##,
+            ),
+            (
+                r##"{{printf "%c|%U|%#U|%q" 0x1F600 0x1F600 0x1F600 0x1F600}}"##,
+                r##"😀|U+1F600|U+1F600 '😀'|'😀'"##,
+            ),
+            (
+                r##"{{printf "%x %X %#X %08x % x" -255 255 255 255 255}}"##,
+                r##"-ff FF 0XFF 000000ff  ff"##,
+            ),
+            (
+                r##"{{printf "%.3d %8.3d %-8.3d %+.3d %.0d|" 7 7 7 7 0}}"##,
+                r##"007      007 007      +007 |"##,
+            ),
+            (
+                r##"{{printf "%+v|%+v|% v|%+d|%+s|%+q|%+x" 5 1.5 5 5 "a" "a" 5}}"##,
+                r##"5|1.5| 5|+5|a|"a"|+5"##,
+            ),
+            (
+                r##"{{printf "%#v|%#v|%#v|%#v|%#x|%#q" 5 1.5 .Env .Labels "ab" 65}}"##,
+                r##"5|1.5|[]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TINY=1"}|map[string]string{"org.opencontainers.image.title":"tiny"}|0x6162|'A'"##,
+            ),
+            (
+                r##"{{printf "%010.3f|%-010d|%+010d|%x|%X|%#x|% #x" -1.5 5 5 -1.5 255.5 "ab" "ab"}}"##,
+                r##"-00001.500|5         |+000000005|-0x1.8p+00|0X1.FFP+07|0x6162|0x61 0x62"##,
+            ),
+            (
+                r##"{{printf "%c|%c|%q|%q|%#q|%+q|%q|%U|%#U" -1 55296 -1 10 10 200 39 -1 10}}"##,
+                r##"�|�|'�'|'\n'|'\n'|'\u00c8'|'\''|U+FFFFFFFFFFFFFFFF|U+000A"##,
+            ),
+            (
+                r##"{{printf "%5.1q|%-8U|%08.3d|%08c|%-08d|" "abc" 65 5 65 5}}"##,
+                r##"  "a"|U+0041  |     005|0000000A|5       |"##,
+            ),
+            (
+                r##"{{printf "%6.2f|%-8.1e|%+.2e|%g|%g|%g|%G|%.3G" 3.14159 1234.5 -0.001 1e-5 123456789.0 1e20 1e-7 0.00001234}}"##,
+                r##"  3.14|1.2e+03 |-1.00e-03|1e-05|1.23456789e+08|1e+20|1E-07|1.23E-05"##,
+            ),
+            (
+                r##"{{printf "%x|%.2x|%X|%x|%x" 0.0 3.0 -100.25 1e300 5e-324}}"##,
+                r##"0x0p+00|0x1.80p+01|-0X1.91P+06|0x1.7e43c8800759cp+996|0x1p-1074"##,
+            ),
+            (
+                r##"{{printf "%5.0f|%.0e|%#.3g|%#g|%#g|%#.4g|%#v" 2.5 2.5 1.0 100000.0 1e-7 123.0 1e6}}"##,
+                r##"    2|2e+00|1.00|100000.|1.00000e-07|123.0|1e+06"##,
+            ),
+            (
+                r##"{{printf "%08.3e|%+08.2f|% 08.2f|%08v|%-08v|%08q|%08x" 1.5 1.5 1.5 1.5 1.5 "a" "ab"}}"##,
+                r##"1.500e+00|+0001.50| 0001.50|000001.5|1.5     |00000"a"|00006162"##,
+            ),
+            (
+                r##"{{printf "%b|%o|%O|%#O|%#b|%.5b|%#.5o|%b" -5 -8 -8 8 -5 5 8 1.0}}"##,
+                r##"-101|-10|-0o10|0o010|-0b101|00101|00010|4503599627370496p-52"##,
+            ),
+            (
+                r##"{{printf "%t|%v|%5t|%q|%v %d" 1 true false true true true}}"##,
+                r##"%!t(int=1)|true|false|%!q(bool=true)|true %!d(bool=true)"##,
+            ),
+            (
+                r##"{{printf "%!|%z|%-5z" 5 "a"}}"##,
+                r##"%!!(int=5)|%!z(string=a)|%!z(MISSING)"##,
+            ),
+            (
+                r##"{{printf "%5d|%-5s|" "x" 3}}"##,
+                r##"%!d(string=    x)|%!s(int=3    )|"##,
+            ),
+            (
+                r##"{{printf "%.1s|%5s|%.1x|%.2x|% .2x|%5x|%-5x|" .Env .Labels "abc" "abc" "abc" "ab" "ab"}}"##,
+                r##"[P T]|map[org.opencontainers.image.title: tiny]|61|6162|61 62| 6162|6162 |"##,
+            ),
+            (
+                r##"{{printf "%.3v|%.0s|%.1q|%5.3v" .Env .Os .Env .Os}}"##,
+                r##"[PAT TIN]||["P" "T"]|  lin"##,
+            ),
+            (
+                r##"{{printf "%x|% #x" .Env .Os}}"##,
+                r##"[504154483d2f7573722f6c6f63616c2f7362696e3a2f7573722f6c6f63616c2f62696e3a2f7573722f7362696e3a2f7573722f62696e3a2f7362696e3a2f62696e 54494e593d31]|0x6c 0x69 0x6e 0x75 0x78"##,
+            ),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+    }
+
+    /// The string functions as Go's strings package and encoding/json.
+    #[test]
+    fn string_functions_as_go_strings() {
+        let v = tiny();
+        for (t, want) in [
+            (
+                r#"{{split "linux" ""}} {{len (split "" "")}} {{len (split "" "x")}} {{split "a,b" ","}}"#,
+                "[l i n u x] 0 1 [a b]",
+            ),
+            (
+                r#"{{upper "straße"}} {{lower "ΣΑΣ"}} {{lower "İ"}} {{upper "ᾳ"}}"#,
+                "STRAßE σασ i ᾼ",
+            ),
+            (
+                r#"{{title "foo_bar don't x·y ǆa élan"}}"#,
+                "Foo_bar Don'T X·y ǅa Élan",
+            ),
+            (
+                "{{json \"<&>\\u2028\\u2029\\b\\f\\n\"}}",
+                r#""<&>\u2028\u2029\u0008\u000c\n""#,
+            ),
+        ] {
+            assert_eq!(r(t, &v), format!("{want}\n"), "{t}");
+        }
+    }
+
+    /// nil prints as Go's <nil> (an absent value as <no value> only when
+    /// it is the action's); a string indexes to a byte.
+    #[test]
+    fn nil_prints_as_go_nil_and_a_string_indexes_to_a_byte() {
+        let v = tiny();
+        assert_eq!(
+            r(
+                r#"{{print nil}} {{printf "%v" nil}} {{print .Labels.nope}} {{.Labels.nope | print}} {{.Labels.nope}}"#,
+                &v
+            ),
+            "<nil> <nil> <nil> <nil> <no value>\n"
+        );
+        assert_eq!(r("{{index .Os 0}} {{index .Os 4}}", &v), "108 120\n");
+        let e = Template::parse("{{index .Os 5}}")
+            .unwrap()
+            .render(&v)
+            .unwrap_err();
+        assert!(e.message().contains("index out of range: 5"), "{e}");
     }
 }
