@@ -784,18 +784,20 @@ OUTPUT
   LayersData, Env; and Variant (arm64's v8, say) where the image's platform
   has one, which skopeo leaves out. --raw prints the exact manifest bytes;
   --config the configuration as an OCI image config, as skopeo prints it
-  (--raw --config: the exact config bytes).
+  (--raw --config: the exact config bytes). Docker schema 1 manifests
+  (deprecated since 2017) are not read, with --raw too (exit 3).
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
-  Layers, LayersData}]}: one entry per image of an index (Size is config plus
-  layers), or the single image's own. Every key is always there: Platform, Os,
-  Architecture and Variant are null where the index entry says nothing.
+  Layers, LayersData, Missing}]}: one entry per image of an index (Size is
+  config plus layers), or the single image's own. Every key is always there:
+  Platform, Os, Architecture and Variant are null where the index entry says
+  nothing.
   Entries of other media types than image manifests (nested indexes, artifact
   manifests) are not listed; a warning says how many. An artifact made as an
   image manifest (artifactType, an empty config) is listed. An image the
   source lacks (a docker save of one platform of many) is listed as the index
-  gives it, with \"Missing\": true and no ConfigDigest, Size or Layers; a
-  warning says how many.
+  gives it, with \"Missing\": true (false for the others) and ConfigDigest,
+  Size, Layers and LayersData null; a warning says how many.
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]

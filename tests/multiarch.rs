@@ -492,7 +492,23 @@ fn inspect_all_platforms_lists_every_image_in_one_call() {
     let v = json(&out.stdout);
     assert_eq!(v["Platforms"][1]["Digest"], gone);
     assert_eq!(v["Platforms"][1]["Missing"], true);
+    assert_eq!(v["Platforms"][0]["Missing"], false);
     assert!(String::from_utf8_lossy(&out.stderr).contains(gone));
+    // Every entry has every field: a template reads them all (Go prints
+    // a null as <no value>).
+    let out = ok_str(lade().args([
+        "inspect",
+        "--all-platforms",
+        "-f",
+        "{{range .Platforms}}{{if .Missing}}missing {{.Size}}{{else}}{{.Size}}{{end}};{{end}}",
+        &name,
+    ]));
+    let sizes: Vec<&str> = out.trim().trim_end_matches(';').split(';').collect();
+    assert_eq!(sizes.len(), 3, "{out}");
+    assert!(
+        sizes[0].parse::<u64>().is_ok() && sizes[1] == "missing <no value>",
+        "{out}"
+    );
 }
 
 /// podman with its own storage under `root` (vfs, no systemd, no events).
@@ -1327,7 +1343,7 @@ fn inspect_all_platforms_says_what_it_leaves_out() {
     assert_eq!(p[1]["Platform"], "linux/arm64");
     assert_eq!(p[1]["Digest"], arm_digest);
     assert_eq!(p[1]["Missing"], true);
-    assert!(p[1].get("Layers").is_none());
+    assert!(p[1]["Layers"].is_null() && p[1]["Size"].is_null());
     assert_eq!(p[0]["Layers"].as_array().unwrap().len(), 2);
     // A child that is there but corrupt is still an error.
     let amd_path = dir
@@ -1704,4 +1720,93 @@ fn attestations_travel_with_their_image_and_are_no_platform() {
             .args(["convert", "--to", "docker", "--tag", "docker", "i"]),
     );
     assert!(e.contains("2 attestations"), "{e}");
+}
+
+/// An index entry without a platform is taken for any platform, as a last
+/// resort; one that is an artifact (an SBOM beside the images) is no
+/// image: inspect, cat-config, unpack and copy for a platform the index
+/// lacks answer "no image" (exit 1) instead of taking the SBOM for it,
+/// and for one it has, pick that image.
+#[test]
+fn an_artifact_without_a_platform_is_never_taken_for_the_image() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let images = index(&dir, &["amd64", "arm64"], "1", false);
+    let (empty, _) = put_blob(&dir, b"{}");
+    let (sbom, sbom_size) = put_blob(&dir, b"{\"sbom\":true}");
+    let artifact = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/x-sbom",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/x-sbom", "digest": sbom, "size": sbom_size}],
+    }))
+    .unwrap();
+    let (a, a_size) = put_blob(&dir, &artifact);
+    let top = json(
+        &std::fs::read(
+            dir.join("blobs/sha256")
+                .join(&images["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    );
+    let mut manifests = top["manifests"].as_array().unwrap().clone();
+    manifests.push(serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": a, "size": a_size,
+    }));
+    let bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": manifests,
+    }))
+    .unwrap();
+    let (d, size) = put_blob(&dir, &bytes);
+    write_layout(
+        &dir,
+        &[(
+            "multi",
+            serde_json::json!({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": d, "size": size}),
+        )],
+    );
+    let src = format!("oci:{}:multi", dir.display());
+    let no_image = "the index has no image for linux/s390x";
+    let err = fails_with(
+        lade().args(["--override-arch", "s390x", "inspect", &src]),
+        1,
+    );
+    assert!(
+        err.contains(no_image) && err.contains("is an artifact, not an image"),
+        "{err}"
+    );
+    let err = fails_with(
+        lade()
+            .arg("--store")
+            .arg(&dir)
+            .args(["cat-config", "--platform", "linux/s390x", "multi"]),
+        1,
+    );
+    assert!(err.contains(no_image), "{err}");
+    let dest = format!("oci:{}:x", t.path().join("out").display());
+    let err = fails_with(
+        lade().args(["--override-arch", "s390x", "copy", &src, &dest]),
+        1,
+    );
+    assert!(err.contains(no_image), "{err}");
+    let err = fails_with(
+        lade()
+            .args(["unpack", "--platform", "linux/s390x", &src])
+            .arg(t.path().join("root")),
+        1,
+    );
+    assert!(err.contains(no_image), "{err}");
+    let arch = ok_str(lade().args([
+        "--override-arch",
+        "arm64",
+        "inspect",
+        "-f",
+        "{{.Architecture}}",
+        &src,
+    ]));
+    assert_eq!(arch.trim(), "arm64");
 }

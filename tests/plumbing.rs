@@ -3747,3 +3747,44 @@ fn fsck_full_holds_compressed_layers_to_their_diff_ids() {
     let err = ok_stderr(store_cmd(&dir).args(["fsck", "--full"]));
     assert!(err.contains(", 0 problems"), "{err}");
 }
+
+/// `inspect --config` reads the config as an image config, as plain
+/// inspect and skopeo do: a config that is no object, or whose Env is no
+/// list, is an error (exit 3), not an empty or half-made configuration.
+#[test]
+fn inspect_config_refuses_what_is_no_image_config() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let blob = |d: &str| dir.join("blobs/sha256").join(&d[7..]);
+    let index = dir.join("index.json");
+    let mut top = json(&fs::read(&index).unwrap());
+    let image = top["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let m = json(&fs::read(blob(&image)).unwrap());
+    for config in [
+        &b"[]"[..],
+        br#"{"architecture":"amd64","os":"linux","config":{"Env":"A=1"}}"#,
+    ] {
+        let d = format!("sha256:{}", sha256_hex(config));
+        fs::write(blob(&d), config).unwrap();
+        let mut m = m.clone();
+        m["config"]["digest"] = d.into();
+        m["config"]["size"] = config.len().into();
+        let bytes = serde_json::to_vec(&m).unwrap();
+        let md = format!("sha256:{}", sha256_hex(&bytes));
+        fs::write(blob(&md), &bytes).unwrap();
+        top["manifests"][0]["digest"] = md.into();
+        top["manifests"][0]["size"] = bytes.len().into();
+        fs::write(&index, serde_json::to_vec(&top).unwrap()).unwrap();
+        let name = format!("oci:{}:x", dir.display());
+        for args in [&["inspect", "--config"][..], &["inspect"]] {
+            let err = fails_with(lade().args(args).arg(&name), 3);
+            assert!(err.contains(": config: invalid type"), "{args:?}: {err}");
+        }
+        // (--raw --config prints the bytes as they are)
+        assert_eq!(
+            ok(lade().args(["inspect", "--raw", "--config", &name])),
+            config
+        );
+    }
+}

@@ -97,14 +97,8 @@ pub fn cat_config(g: &GlobalArgs, a: CatConfigArgs) -> Result<i32> {
         let store = open_store(g)?;
         let mut raw = manifest_of(&store, r)?;
         if raw.is_index() {
-            let index = raw.index()?;
-            let child = index.find_platform(&want).ok_or_else(|| {
-                Error::not_found(format!(
-                    "{r}: the index has no image for {want} (it has {})",
-                    crate::copy::index::platforms_of(&index)
-                ))
-            })?;
-            raw = store.read_manifest(child)?;
+            raw = crate::copy::pick_platform(&raw.index()?, &want, |d| store.read_manifest(d))
+                .map_err(|e| e.context(r))?;
         }
         let m = raw.manifest()?;
         store

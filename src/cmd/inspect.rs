@@ -60,6 +60,11 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     if a.config {
         // The configuration as an OCI image config, as skopeo prints it
         // (Docker-only fields dropped, keys in the specification's order).
+        // (read as an image config first, as plain inspect and skopeo
+        // read it: `[]`, or an Env that is no list, is an error, not an
+        // empty or half-made configuration)
+        ImageConfig::parse(&config_bytes)
+            .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
         let v: Value = crate::model::json_as_go_reads_it(&config_bytes)
             .map_err(|e| Error::new(format!("{}: config: {e}", a.image)))?;
         let (json_out, fields) = oci_config(&v);
@@ -431,12 +436,22 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
     };
     let entry = |raw: &RawManifest, p: Option<&Platform>| -> Result<Value> {
         let m = raw.manifest()?;
-        let size: u64 = m.config.size + m.layers.iter().map(|l| l.size).sum::<u64>();
+        let size = m
+            .layers
+            .iter()
+            .try_fold(m.config.size, |a, l| a.checked_add(l.size))
+            .ok_or_else(|| {
+                Error::new(format!(
+                    "manifest {}: its config's and layers' sizes add up to more than 2^64 bytes",
+                    raw.digest
+                ))
+            })?;
         let mut v = head(p, &raw.digest, &raw.media_type, raw.bytes.len() as u64);
         let o = v.as_object_mut().expect("an object");
         o.insert("ConfigDigest".into(), json!(m.config.digest.to_string()));
         o.insert("Size".into(), json!(size));
         insert_layers(o, &m.layers);
+        o.insert("Missing".into(), json!(false));
         Ok(v)
     };
     let platforms = if top.is_index() {
@@ -459,7 +474,11 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
                     // says of it, without its config and layers.
                     Err(e) if e.is_missing() => {
                         missing.push(d.digest.to_string());
+                        // (every entry has every field, for templates)
                         let mut e = head(d.platform.as_deref(), &d.digest, &d.media_type, d.size);
+                        for k in ["ConfigDigest", "Size", "Layers", "LayersData"] {
+                            e[k] = Value::Null;
+                        }
                         e["Missing"] = json!(true);
                         v.push(e);
                         continue;

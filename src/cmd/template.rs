@@ -1445,9 +1445,6 @@ fn walk(v: &Value, fields: &[String]) -> Result<Value> {
     Ok(v.clone())
 }
 
-/// An object of strings only is a map (labels, annotations), and so is a
-/// nil map: a key it lacks has no value. Other objects are records,
-/// whose fields are fixed.
 /// `.f` of `v`, which has no such field: the fields it has, or what it is.
 fn no_field(f: &str, v: &Value) -> Error {
     let fields: Vec<&str> = match (go_kind(v), v) {
@@ -1471,6 +1468,9 @@ fn no_field(f: &str, v: &Value) -> Error {
     ))
 }
 
+/// An object of strings only is a map (labels, annotations), and so is a
+/// nil map: a key it lacks has no value. Other objects are records,
+/// whose fields are fixed.
 fn is_map(v: &Value) -> bool {
     match (go_kind(v), v) {
         (Some(Go::Nil(kind)), _) => kind == Nil::Map,

@@ -248,14 +248,39 @@ pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Re
         return Ok(top);
     }
     let want = platform.cloned().unwrap_or_else(Platform::current);
-    let index = top.index()?;
-    let child = index.find_platform(&want).ok_or_else(|| {
-        Error::not_found(format!(
-            "the index has no image for {want} (it has {})",
-            index::platforms_of(&index)
-        ))
-    })?;
-    get_listed_manifest(src, child)
+    pick_platform(&top.index()?, &want, |d| get_listed_manifest(src, d))
+}
+
+/// The image of `index` for platform `want`, read with `read`: the best
+/// entry for it that is an image (or an index), not an artifact (an
+/// entry with no platform is taken for any, and may be an SBOM); none is
+/// a negative answer.
+pub fn pick_platform(
+    index: &crate::model::Index,
+    want: &Platform,
+    read: impl Fn(&Descriptor) -> Result<RawManifest>,
+) -> Result<RawManifest> {
+    let mut artifacts = Vec::new();
+    for d in index.platform_order(want) {
+        let raw = read(d)?;
+        let image = raw.is_index()
+            || raw
+                .manifest()
+                .is_ok_and(|m| m.config.media_type.is_config());
+        if image {
+            return Ok(raw);
+        }
+        artifacts.push(d.digest.to_string());
+    }
+    let skipped = match artifacts.as_slice() {
+        [] => String::new(),
+        [a] => format!("; the entry {a} is an artifact, not an image"),
+        [a, ..] => format!("; the entries {a}, … are artifacts, not images"),
+    };
+    Err(Error::not_found(format!(
+        "the index has no image for {want} (it has {}{skipped})",
+        index::platforms_of(index)
+    )))
 }
 
 /// The manifest a descriptor (an index entry, a referrer) names, checked

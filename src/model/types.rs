@@ -618,10 +618,22 @@ impl Index {
     /// wanted: the best-ranked entry ([`Index::platform_ranks`]), the
     /// first of equals.
     pub fn find_platform(&self, want: &Platform) -> Option<&Descriptor> {
+        self.platform_order(want).into_iter().next()
+    }
+
+    /// The entries that may serve where platform `want` is wanted, best
+    /// first (the first of equals first): [`Index::find_platform`]'s
+    /// choice, then those to fall back on should it be no image (an
+    /// entry without a platform may be an artifact: an SBOM, say).
+    pub fn platform_order(&self, want: &Platform) -> Vec<&Descriptor> {
         let ranks = self.platform_ranks(want);
-        let best = ranks.iter().flatten().min()?;
-        let i = ranks.iter().position(|r| r.as_ref() == Some(best))?;
-        Some(&self.manifests[i])
+        let mut order: Vec<(usize, &Descriptor)> = ranks
+            .into_iter()
+            .zip(&self.manifests)
+            .filter_map(|(r, d)| Some((r?, d)))
+            .collect();
+        order.sort_by_key(|(r, _)| *r);
+        order.into_iter().map(|(_, d)| d).collect()
     }
 }
 
