@@ -368,7 +368,9 @@ pub enum Command {
     /// images of a docker-archive
     #[command(
         after_help = "OUTPUT\n  JSON as skopeo list-tags: {\"Repository\": NAME, \"Tags\": [...]}; for a\n  \
-        docker-archive {\"Tags\": [...]}.\n\n\
+        docker-archive {\"Tags\": [...]}: each image's RepoTags (NAME:TAG), @N for one\n  \
+        without; one listed twice is listed once, one that is no NAME:TAG left out\n  \
+        with a warning.\n\n\
         LIMITS\n  A registry's listing is read page by page (Link headers; a link naming\n  \
         another host is taken for its path, at the registry), up to 1,000,000\n  \
         tags and 131 MB of pages (a million 128-character tags); past that it is\n  \

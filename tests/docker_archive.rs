@@ -544,6 +544,33 @@ fn list_tags_of_an_archive_as_skopeo() {
         &format!("docker-archive:{}", untagged.display()),
     ])));
     assert_eq!(tags["Tags"], serde_json::json!(["@0", "tiny-other:1"]));
+    // Names that are no NAME:TAG are left out with one warning, and a
+    // name listed twice is listed once (skopeo refuses such an archive).
+    let odd = dir.path().join("odd.tar");
+    rewrite(
+        "tiny2-docker26.tar",
+        &odd,
+        |n, d| {
+            if n != "manifest.json" {
+                return d;
+            }
+            let mut v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+            v[0]["RepoTags"] = serde_json::json!(["UPPER:1", "ok:1", "", "ok:1", "x@sha256:abc"]);
+            serde_json::to_vec(&v).unwrap()
+        },
+        &[],
+    );
+    let out = run(lade().args(["list-tags", &format!("docker-archive:{}", odd.display())]));
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        json(&out.stdout)["Tags"],
+        serde_json::json!(["ok:1", "tiny-other:1"])
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("3 names that are no valid NAME:TAG left out (\"UPPER:1\", …)"),
+        "{err}"
+    );
     // Not an archive: one line, exit 3.
     let err = fails_with(
         lade().args([

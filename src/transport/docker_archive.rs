@@ -1058,13 +1058,29 @@ impl ImageDestination for ArchiveDest {
 /// archive image by image, not by tag.)
 pub fn archive_tags(details: &str, opts: &TransportOptions) -> Result<Vec<String>> {
     let archive = ArchiveRef::parse(details)?.open_archive(opts)?;
-    Ok(archive
-        .items
-        .iter()
-        .enumerate()
-        .flat_map(|(i, item)| match Archive::tags_of(item) {
+    // A name that is no NAME:TAG is left out, said once, and one listed
+    // twice is listed once, as a registry's tag listing is read.
+    let mut seen = std::collections::HashSet::new();
+    let mut refused = Vec::new();
+    let mut tags = Vec::new();
+    for (i, item) in archive.items.iter().enumerate() {
+        let named = match Archive::tags_of(item) {
             [] => vec![format!("@{i}")],
-            tags => tags.to_vec(),
-        })
-        .collect())
+            t => t.to_vec(),
+        };
+        for t in named {
+            let valid = t.starts_with('@')
+                || crate::model::DockerRef::parse(&t)
+                    .is_ok_and(|r| r.tag.is_some() && r.digest.is_none());
+            if !valid {
+                refused.push(t);
+            } else if seen.insert(t.clone()) {
+                tags.push(t);
+            }
+        }
+    }
+    if let Some(first) = refused.first() {
+        crate::error::warn_names_left_out(details, refused.len(), first, "NAME:TAG");
+    }
+    Ok(tags)
 }
