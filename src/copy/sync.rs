@@ -286,10 +286,11 @@ pub fn plan(
         // Where it goes (a destination that cannot take images was
         // refused above); a name it cannot take fails that image only.
         let to = match tag.as_str() {
-            // (a name, but none a tag could be: `1.0+build`, `ns/ref`)
-            "" if !name.is_empty() && !name.ends_with(':') => Err(Error::new(format!(
-                "{:?} is not a valid tag, nor ends in one after a ':' (a tag takes \
-                 letters, digits, _ . and -, 128 at most)",
+            // (a layout's ref name that no tag could be: `1.0+build`,
+            // `ns/ref`; an untagged archive image's `…:@N` has none)
+            "" if !name.is_empty() && !name.contains(':') => Err(Error::new(format!(
+                "{:?} is not a valid tag (a tag takes letters, digits, _ . and -, 128 at \
+                 most)",
                 crate::error::escape_controls(&name)
             ))),
             "" => Err(Error::new(
