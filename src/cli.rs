@@ -817,7 +817,8 @@ FORMAT
   and %[n]; a list or map takes the verb, width and precision element by
   element, as in Go) print println html js
   urlquery eq ne lt le gt ge and or not json join split lower upper title
-  truncate pad. \\n and \\t are a newline and a tab (no table prefix and
+  truncate pad (split makes at most 100,000 parts; output past 64 MiB is an
+  error). \\n and \\t are a newline and a tab (no table prefix and
   no column alignment); a newline ends the output. Created is a time: it prints as Go
   prints one (2024-01-02 03:04:05 +0000 UTC), json writes it as RFC 3339, and
   it has Go's time methods ({{.Created.Format \"2006-01-02\"}}, .Year, .Month,

@@ -91,6 +91,8 @@ const MAX_DEPTH: usize = 64;
 /// Most output, and most steps (nested ranges multiply).
 const MAX_OUT: usize = 64 << 20;
 const MAX_STEPS: u64 = 1_000_000;
+/// The most parts `split` makes.
+const MAX_PARTS: usize = 100_000;
 
 impl Template {
     pub fn parse(format: &str) -> Result<Template> {
@@ -1775,13 +1777,32 @@ fn call(f: &str, a: &[Value]) -> Result<Value> {
                 Value::Null => Vec::new(),
                 v => return Err(exec_err(format!("join: {} is not a list", show(v)))),
             };
+            // (its length known first: a long separator between a
+            // million parts is refused, not allocated)
+            let len = parts
+                .iter()
+                .map(String::len)
+                .sum::<usize>()
+                .saturating_add(sep.len().saturating_mul(parts.len().saturating_sub(1)));
+            if len > MAX_OUT {
+                return Err(exec_err("the output would be too large"));
+            }
             Value::String(parts.join(sep))
         }
         "split" => {
             want(a, 2, f)?;
             let s = str_arg(&a[0], f)?;
             let sep = str_arg(&a[1], f)?;
-            Value::Array(go_split(s, sep).into_iter().map(Value::from).collect())
+            let parts = go_split(s, sep);
+            // (each part a value of its own: a million of them take
+            // hundreds of megabytes)
+            if parts.len() > MAX_PARTS {
+                return Err(exec_err(format!(
+                    "split: {} parts, more than the {MAX_PARTS} a template may hold",
+                    parts.len()
+                )));
+            }
+            Value::Array(parts.into_iter().map(Value::from).collect())
         }
         "lower" | "upper" | "title" => {
             want(a, 1, f)?;
@@ -2300,7 +2321,11 @@ fn fmt_arg(out: &mut String, spec: &Spec, verb: char, v: &Value, depth: usize, e
         Some(Go::Time(t)) => {
             let s = go_time(t).unwrap_or_else(|| t.to_string());
             match verb {
-                'v' | 's' | 'x' | 'X' | 'q' if !spec.sharp_v => fmt_string(out, spec, verb, &s),
+                // (Go's Time.GoString: time.Date(…))
+                'v' if spec.sharp_v => pad(out, spec, &go_string_time(t).unwrap_or(s)),
+                'v' | 's' | 'x' | 'X' | 'q' => fmt_string(out, spec, verb, &s),
+                // (inside a %!verb(…) already: as %v, never again %!)
+                _ if erroring => pad(out, spec, &s),
                 _ => bad_verb(out, spec, verb, v),
             }
         }
@@ -2366,6 +2391,9 @@ fn fmt_arg(out: &mut String, spec: &Spec, verb: char, v: &Value, depth: usize, e
                     out.push('[');
                 }
                 for (i, x) in a.iter().enumerate() {
+                    if out.len() > MAX_OUT {
+                        return;
+                    }
                     if i > 0 {
                         out.push_str(if sharp { ", " } else { " " });
                     }
@@ -2383,6 +2411,9 @@ fn fmt_arg(out: &mut String, spec: &Spec, verb: char, v: &Value, depth: usize, e
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort();
                 for (i, k) in keys.into_iter().enumerate() {
+                    if out.len() > MAX_OUT {
+                        return;
+                    }
                     if i > 0 {
                         out.push_str(if sharp { ", " } else { " " });
                     }
@@ -2418,6 +2449,11 @@ fn bad_verb(out: &mut String, spec: &Spec, verb: char, v: &Value) {
 /// Go's fmt.pad: `s` in the width (runes), spaces or zeros on its left,
 /// spaces on its right.
 fn pad(out: &mut String, spec: &Spec, s: &str) {
+    // (past the output's limit nothing more is written: printf then
+    // fails, before a list of padded elements takes gigabytes)
+    if out.len() > MAX_OUT {
+        return;
+    }
     let n = spec.wid.unwrap_or(0).saturating_sub(s.chars().count());
     let fill = if spec.zero { "0" } else { " " };
     if spec.minus {
@@ -2980,6 +3016,27 @@ pub fn go_time(s: &str) -> Option<String> {
     Some(format!("{} {}{} {zone}", t.date, t.hms, t.dot_frac()))
 }
 
+/// A time as Go's Time.GoString writes it (`%#v`):
+/// `time.Date(2024, time.January, 2, 3, 4, 5, 0, time.UTC)`; a time with
+/// an offset has a zone without a name, as Go's time.Parse makes it.
+fn go_string_time(s: &str) -> Option<String> {
+    let p = Parts::of(s)?;
+    let loc = match p.off {
+        None => "time.UTC",
+        Some(_) => "time.Location(\"\")",
+    };
+    Some(format!(
+        "time.Date({}, time.{}, {}, {}, {}, {}, {}, {loc})",
+        p.y,
+        MONTHS[p.mo as usize - 1],
+        p.d,
+        p.h,
+        p.mi,
+        p.s,
+        p.ns
+    ))
+}
+
 /// A time as Go writes a time.Time in JSON (RFC 3339, the fraction
 /// without trailing zeros, `Z` for offset zero); None if it is none.
 pub fn go_json_time(s: &str) -> Option<String> {
@@ -3497,6 +3554,39 @@ mod tests {
             "Labels": {"org.opencontainers.image.title": "tiny"},
             "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TINY=1"],
         }))
+    }
+
+    /// `%#v` of a time is Go's GoString (it recursed until the stack
+    /// overflowed, a fuzzer found), and lists the template makes are
+    /// bounded: a split into more than MAX_PARTS parts, a join or a
+    /// padded list past the output's limit are errors, not gigabytes.
+    #[test]
+    fn sharp_v_times_and_big_lists_end_cleanly() {
+        let v = tiny();
+        for (t, want) in [
+            (
+                r#"{{printf "%#v" .Created}}"#,
+                "time.Date(2026, time.November, 28, 13, 48, 39, 94048648, time.UTC)",
+            ),
+            (
+                r#"{{printf "%#d|%d" .Created .Created.Year}}"#,
+                "%!d(*time.Time=2026-11-28 13:48:39.094048648 +0000 UTC)|2026",
+            ),
+        ] {
+            let got = Template::parse(t).unwrap().render(&v).unwrap();
+            assert_eq!(got.trim_end_matches('\n'), want, "{t}");
+        }
+        for t in [
+            r#"{{len (split (printf "%200000s" "") "")}}"#,
+            r#"{{$l := split (printf "%90000s" "") ""}}{{len (join $l (printf "%1000000s" ""))}}"#,
+            r#"{{$l := split (printf "%90000s" "") ""}}{{printf "%1000000v" $l}}"#,
+        ] {
+            let e = Template::parse(t).unwrap().render(&v).unwrap_err();
+            assert!(
+                e.to_string().contains("too large") || e.to_string().contains("parts"),
+                "{t}: {e}"
+            );
+        }
     }
 
     /// Rust formats a precision up to 65535 and panics beyond; Go writes
