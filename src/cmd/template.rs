@@ -2465,6 +2465,19 @@ fn pad(out: &mut String, spec: &Spec, s: &str) {
     }
 }
 
+/// [`pad`] with spaces whatever the `0` flag says (the number's zeros
+/// are in it already).
+fn pad_spaces(out: &mut String, spec: &Spec, s: &str) {
+    pad(
+        out,
+        &Spec {
+            zero: false,
+            ..*spec
+        },
+        s,
+    );
+}
+
 /// A string for `%v %s %x %X %q`.
 fn fmt_string(out: &mut String, spec: &Spec, verb: char, s: &str) {
     match verb {
@@ -2648,14 +2661,7 @@ fn fmt_int(out: &mut String, spec: &Spec, verb: char, n: i128) -> bool {
     }
     s.push_str(&digits);
     // (the zeros are in already, or not wanted beside a precision)
-    pad(
-        out,
-        &Spec {
-            zero: false,
-            ..*spec
-        },
-        &s,
-    );
+    pad_spaces(out, spec, &s);
     true
 }
 
@@ -2675,14 +2681,7 @@ fn fmt_unicode(out: &mut String, spec: &Spec, u: u64) {
     {
         let _ = write!(s, " '{c}'");
     }
-    pad(
-        out,
-        &Spec {
-            zero: false,
-            ..*spec
-        },
-        &s,
-    );
+    pad_spaces(out, spec, &s);
 }
 
 /// A float for a verb, as Go's fmt.fmtFloat writes it; false if the verb
