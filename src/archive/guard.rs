@@ -256,13 +256,14 @@ impl<R> TarGuard<R> {
             // entry, whatever its size says; the tar crate reads that
             // many bytes as its data: what follows would be an entry to
             // one and data to the other.
-            if let Some(what) = header_only(kind.as_byte()).filter(|_| size > 0) {
+            if header_only(kind) && size > 0 {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
-                        "tar entry {}: a {what} with a size of {size} bytes (no data follows \
+                        "tar entry {}: a {} with a size of {size} bytes (no data follows \
                          such an entry; tools disagree on it)",
-                        self.entries
+                        self.entries,
+                        entry_kind(kind)
                     ),
                 ));
             }
@@ -340,19 +341,29 @@ fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
     Ok(size)
 }
 
-/// What an entry of a type no data follows is (a hard or symbolic link,
-/// a device, a directory, a FIFO: POSIX stores no data for them), or
-/// None for any other type.
-fn header_only(kind: u8) -> Option<&'static str> {
-    Some(match kind {
-        b'1' => "hard link",
-        b'2' => "symbolic link",
-        b'3' => "character device",
-        b'4' => "block device",
-        b'5' => "directory",
-        b'6' => "FIFO",
-        _ => return None,
-    })
+/// An entry type in words, for messages.
+pub fn entry_kind(kind: tar::EntryType) -> &'static str {
+    use tar::EntryType as E;
+    match kind {
+        E::Regular | E::Continuous => "regular file",
+        E::Link => "hard link",
+        E::Symlink => "symbolic link",
+        E::Char => "character device",
+        E::Block => "block device",
+        E::Directory => "directory",
+        E::Fifo => "FIFO",
+        _ => "special entry",
+    }
+}
+
+/// Is `kind` a type no data follows (a hard or symbolic link, a device,
+/// a directory, a FIFO: POSIX stores no data for them)?
+fn header_only(kind: tar::EntryType) -> bool {
+    use tar::EntryType as E;
+    matches!(
+        kind,
+        E::Link | E::Symlink | E::Char | E::Block | E::Directory | E::Fifo
+    )
 }
 
 impl<R: Read> Read for TarGuard<R> {

@@ -20,7 +20,7 @@ mod guard;
 mod index;
 mod output;
 
-pub use guard::{TarGuard, MAX_EXTENSION};
+pub use guard::{entry_kind, TarGuard, MAX_EXTENSION};
 
 pub use index::{clean_path, not_tar, EntryKind, EntryReader, TarEntry, TarIndex};
 pub use output::{TarOutput, EXISTS};

@@ -397,10 +397,12 @@ impl Layout {
         Ok(reach)
     }
 
-    /// Fail unless every blob `desc` reaches is stored (layers with URLs
-    /// excepted), before a ref to it is written: gc removes a copy's
-    /// blobs that are older than its grace period, so a copy that took
-    /// longer may have lost some. Run under the lock, which gc holds.
+    /// Fail unless every blob `desc` reaches is stored, at the size its
+    /// descriptor gives (layers with URLs may be absent). Before a ref is
+    /// written (under the lock, which gc holds): gc removes a copy's blobs
+    /// older than its grace period, so a copy that took longer may have
+    /// lost some. And for sync, before an image found there is taken for
+    /// the one it would copy: a damaged one is copied again.
     pub fn check_complete(&self, desc: &Descriptor) -> Result<()> {
         let mut stack = vec![desc.clone()];
         let mut seen = BTreeSet::new();
@@ -408,7 +410,18 @@ impl Layout {
             if !seen.insert(d.digest.clone()) {
                 continue;
             }
-            if !self.has(&d.digest)? {
+            let size = self.blob_size(&d.digest)?;
+            if let Some(size) = size.filter(|s| *s != d.size) {
+                return Err(Error::new(format!(
+                    "blob {} of {} in {} has {size} bytes where its descriptor says {}, \
+                     so no ref was written (lade fsck says more)",
+                    d.digest,
+                    desc.digest,
+                    self.root.display(),
+                    d.size
+                )));
+            }
+            if size.is_none() {
                 if d.urls.as_ref().is_some_and(|u| !u.is_empty()) {
                     continue;
                 }
@@ -739,11 +752,14 @@ impl Layout {
         // What each sound layer decompressed to (a blob that does not hash
         // right has its own problem: what it unpacks to says nothing).
         let mut unpacked: BTreeMap<&Digest, Unpacked> = BTreeMap::new();
-        for ((d, _), (problem, u)) in order.iter().zip(&results) {
+        let mut problems = Vec::with_capacity(results.len());
+        for ((d, _), (problem, u)) in order.iter().zip(results) {
             if problem.is_none() && to_unpack.contains_key(d) {
-                unpacked.insert(d, u.clone());
+                unpacked.insert(d, u);
             }
+            problems.push(problem);
         }
+        let results = problems;
         for (image, i, layer, diff_id) in &reach.unpacks_to {
             let Some(u) = unpacked.get(layer) else {
                 continue;
@@ -763,7 +779,6 @@ impl Layout {
             });
         }
         report.layers_unpacked = unpacked.len();
-        let results: Vec<Option<FsckProblem>> = results.into_iter().map(|(p, _)| p).collect();
         // A descriptor's size is wrong where its blob hashes right (no
         // problem here); where it does not, the blob's problem says it.
         let blob_bad: BTreeSet<&Digest> = order

@@ -577,39 +577,6 @@ pub const TRANSPORTS: &[(&str, ParseFn)] = &[
     ("oci-archive", oci_archive::parse),
 ];
 
-/// Is the image `src`'s top manifest (`top`) names whole in a local
-/// store: each manifest of it reads, and each config and layer is a file
-/// of the size its descriptor gives (layers with URLs may be absent)?
-/// Contents are not hashed (fsck does that). For sync, which takes an
-/// image found at its destination for the one it would copy: a damaged
-/// one is copied again, not said unchanged.
-pub fn whole_locally(src: &dyn ImageSource, top: &RawManifest) -> bool {
-    let blobs_whole = |m: &RawManifest| -> bool {
-        let Ok(refs) = m.references() else {
-            return false;
-        };
-        refs.iter().all(|d| {
-            let Some(path) = src.local_blob_path(d) else {
-                return true;
-            };
-            match std::fs::metadata(path) {
-                Ok(meta) => meta.is_file() && meta.len() == d.size,
-                Err(_) => d.urls.as_ref().is_some_and(|u| !u.is_empty()),
-            }
-        })
-    };
-    if !top.is_index() {
-        return blobs_whole(top);
-    }
-    let Ok(index) = top.index() else {
-        return false;
-    };
-    index.manifests.iter().all(|d| {
-        src.get_manifest(Some(&d.digest))
-            .is_ok_and(|m| m.is_index() || blobs_whole(&m))
-    })
-}
-
 pub fn transport_names() -> String {
     TRANSPORTS
         .iter()

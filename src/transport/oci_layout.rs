@@ -466,17 +466,8 @@ impl ImageReference for OciRef {
         };
         // A destination's image must be whole to be the one a sync would
         // copy: one missing blobs (or cut short) is copied again.
-        if dest {
-            let src = LayoutSource {
-                layout,
-                top: top.clone(),
-            };
-            let whole = src
-                .get_manifest(None)
-                .is_ok_and(|m| super::whole_locally(&src, &m));
-            if !whole {
-                return Ok(None);
-            }
+        if dest && layout.check_complete(&top).is_err() {
+            return Ok(None);
         }
         Ok(Some(top.digest))
     }

@@ -43,6 +43,7 @@ use tar::EntryType;
 
 use super::path::{aufs_meta, classify, components, join, show, Leaf, MAX_DEPTH};
 use super::root::{list_dir, remove_all, type_of, DirFd, Root};
+use crate::archive::entry_kind;
 use crate::error::{Error, Result};
 
 /// How to apply layers.
@@ -1294,20 +1295,6 @@ fn as_implicit(parent: BorrowedFd, name: &[u8]) -> std::result::Result<(), Errno
     let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
     rustix::fs::fchown(&d, Some(uid), Some(gid))?;
     rustix::fs::fchmod(&d, Mode::from_raw_mode(0o755))
-}
-
-/// An entry type in words, for messages.
-fn entry_kind(kind: EntryType) -> &'static str {
-    match kind {
-        EntryType::Regular | EntryType::Continuous => "regular file",
-        EntryType::Link => "hard link",
-        EntryType::Symlink => "symbolic link",
-        EntryType::Char => "character device",
-        EntryType::Block => "block device",
-        EntryType::Directory => "directory",
-        EntryType::Fifo => "FIFO",
-        _ => "special entry",
-    }
 }
 
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
