@@ -570,6 +570,16 @@ MULTI-PLATFORM IMAGES
   last resort. --platform keeps, for each platform, every entry of the one
   chosen that way.
 
+FOREIGN LAYERS
+  A layer whose descriptor names URLs (a Windows base layer: foreign or
+  non-distributable) is left where they point, as docker push and skopeo leave
+  it, in a registry, oci: or oci-archive: destination: neither read nor
+  written, its descriptor kept (the manifest digest too, unless converted).
+  Into dir:, docker-archive: and docker-daemon:, which hold every layer, it is
+  read from the source, or where a registry does not give it, from its URLs in
+  order (http or https, without the registry's credentials), checked against
+  its digest as any blob is.
+
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest
   (and, for an index copied whole, to each image's): cosign's tags
@@ -601,7 +611,8 @@ OUTPUT
     blob_start    {digest, size, kind: config|layer}
     blob_progress {digest, bytes, size}, at most every 200 ms per blob
     blob_done     {digest, stored_digest, bytes, seconds, rate}: written
-    blob_skipped  {digest, size}: the destination had it
+    blob_skipped  {digest, size[, external: true]}: the destination had it
+                  (external: a layer left where its URLs point)
     blob_reused   {digest, size, from}: mounted from repository FROM, not sent
     blob_retried  {digest, error, attempt, retries}: read from the source again
                   (attempt N of --retry-times; null for the one extra try when

@@ -151,6 +151,8 @@ fn blob_count(dir: &Path) -> usize {
 }
 
 const INSECURE: &str = "--tls-verify=false";
+const SRC_INSECURE: &str = "--src-tls-verify=false";
+const DEST_INSECURE: &str = "--dest-tls-verify=false";
 
 // ---------------------------------------------------------------------------
 // extra registries
@@ -4980,16 +4982,8 @@ fn list_tags_follows_link_pages() {
 
 /// PUT a manifest with the registry API directly (plain HTTP, no auth).
 fn put_manifest_raw(reg: &str, repo: &str, reference: &str, mt: &str, body: &[u8]) {
-    let mut s = TcpStream::connect(reg).unwrap();
-    write!(
-        s,
-        "PUT /v2/{repo}/manifests/{reference} HTTP/1.1\r\nHost: {reg}\r\nContent-Type: {mt}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
+    let path = format!("/v2/{repo}/manifests/{reference}");
+    let resp = raw_request(reg, "PUT", &path, mt, body);
     assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
 }
 
@@ -5859,4 +5853,293 @@ fn delete_takes_the_digest_of_the_manifest_not_of_a_head() {
         ]),
         1,
     );
+}
+
+const OCTETS: &str = "application/octet-stream";
+
+/// A request to `reg` (one per connection), its body of type `mt`; the
+/// whole response.
+fn raw_request(reg: &str, method: &str, path: &str, mt: &str, body: &[u8]) -> String {
+    let mut s = TcpStream::connect(reg).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {reg}\r\nContent-Type: {mt}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+/// Upload `data` as a blob of `reg`/`repo` (POST, then PUT); returns its
+/// digest.
+fn put_blob_raw(reg: &str, repo: &str, data: &[u8]) -> String {
+    let digest = format!("sha256:{}", sha256_hex(data));
+    let resp = raw_request(
+        reg,
+        "POST",
+        &format!("/v2/{repo}/blobs/uploads/"),
+        OCTETS,
+        b"",
+    );
+    let loc = resp
+        .lines()
+        .find_map(|l| l.strip_prefix("Location: "))
+        .unwrap_or_else(|| panic!("{resp}"))
+        .trim();
+    let path = &loc[loc.find("/v2/").unwrap()..];
+    let resp = raw_request(reg, "PUT", &format!("{path}&digest={digest}"), OCTETS, data);
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    digest
+}
+
+/// The status of a HEAD of `path` at `reg`.
+fn head_status(reg: &str, path: &str) -> u16 {
+    let resp = raw_request(reg, "HEAD", path, OCTETS, b"");
+    resp.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+fn tar_of(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, name, data).unwrap();
+    b.into_inner().unwrap()
+}
+
+/// A Windows-style image, whose base layer the registry does not hold but
+/// names by URL (a foreign layer), copies as skopeo copies it: into a
+/// registry or an OCI layout the layer stays where its URLs point (not
+/// read, not written, the manifest digest kept); into a destination that
+/// holds every layer's bytes (dir:, docker-archive:) it is fetched from
+/// its URL, checked against its digest.
+#[test]
+fn foreign_layers_stay_where_their_urls_point() {
+    if !require_tool("docker-registry") || !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    // distribution refuses manifests with URLs unless allowed.
+    let reg = start_registry(
+        tempdir(),
+        "",
+        "validation:\n  manifests:\n    urls:\n      allow:\n        - ^http://127\\.0\\.0\\.1\n",
+    );
+    let r = reg.addr.as_str();
+    let base_tar = tar_of("Windows/base.txt", b"the base layer\n");
+    let base = gzip(&base_tar);
+    let gets = Arc::new(AtomicUsize::new(0));
+    let web = {
+        let (base, gets) = (base.clone(), gets.clone());
+        serve(None, move |req| {
+            if req.path == "/base.tgz" {
+                gets.fetch_add(1, Ordering::SeqCst);
+                return Action::Respond(response("200 OK", &[], &base));
+            }
+            if req.path == "/other.tgz" {
+                return Action::Respond(response("200 OK", &[], &gzip(b"other bytes")));
+            }
+            Action::Respond(response("404 Not Found", &[], b""))
+        })
+    };
+    let app_tar = tar_of("app.txt", b"app\n");
+    let app = gzip(&app_tar);
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "windows",
+        "rootfs": {"type": "layers", "diff_ids": [
+            format!("sha256:{}", sha256_hex(&base_tar)),
+            format!("sha256:{}", sha256_hex(&app_tar))]},
+        "config": {}
+    }))
+    .unwrap();
+    let base_digest = format!("sha256:{}", sha256_hex(&base));
+    let manifest = |urls: &[String]| {
+        serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": config.len(), "digest": put_blob_raw(r, "win", &config)},
+            "layers": [
+                {"mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+                 "size": base.len(), "digest": base_digest, "urls": urls},
+                {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                 "size": app.len(), "digest": put_blob_raw(r, "win", &app)}
+            ]
+        }))
+        .unwrap()
+    };
+    let url = format!("http://{web}/base.tgz");
+    let bytes = manifest(std::slice::from_ref(&url));
+    let docker_v2 = "application/vnd.docker.distribution.manifest.v2+json";
+    put_manifest_raw(r, "win", "1", docker_v2, &bytes);
+    assert_eq!(head_status(r, &format!("/v2/win/blobs/{base_digest}")), 404);
+    let copy = |src: &str, dst: &str, extra: &[&str]| {
+        ok_stderr(
+            lade()
+                .args(["copy", "--retry-times", "0", SRC_INSECURE, DEST_INSECURE])
+                .args(extra)
+                .args([src, dst]),
+        )
+    };
+
+    // registry to registry: the same manifest, the layer neither fetched
+    // nor uploaded; said so.
+    let src = format!("docker://{r}/win:1");
+    let err = copy(&src, &format!("docker://{r}/mirror:1"), &[]);
+    assert!(err.contains("skipped: external"), "{err}");
+    let raw = ok(skopeo().args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{r}/mirror:1"),
+    ]));
+    assert_eq!(raw, bytes);
+    assert_eq!(
+        head_status(r, &format!("/v2/mirror/blobs/{base_digest}")),
+        404
+    );
+    assert_eq!(gets.load(Ordering::SeqCst), 0);
+    // --progress=json names it skipped and external.
+    let err = copy(
+        &src,
+        &format!("docker://{r}/mirror:2"),
+        &["--progress=json"],
+    );
+    let skipped = events(&err, "blob_skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|e| e["digest"] == json!(base_digest) && e["external"] == json!(true)),
+        "{err}"
+    );
+
+    // into an OCI layout (converted to OCI, as skopeo converts it): the
+    // layer is non-distributable with its URLs, its blob absent, and the
+    // layout whole to fsck; and back to a registry from there.
+    let layout = t.path().join("layout");
+    copy(&src, &oci(&layout, "win"), &[]);
+    assert!(!layout.join("blobs/sha256").join(&base_digest[7..]).exists());
+    let m = json(&ok(lade().args([
+        "cat-manifest",
+        "--store",
+        layout.to_str().unwrap(),
+        "win",
+    ])));
+    assert_eq!(
+        m["layers"][0]["mediaType"],
+        json!("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")
+    );
+    assert_eq!(m["layers"][0]["urls"], json!([url]));
+    ok(lade().args(["fsck", "--store", layout.to_str().unwrap()]));
+    let sk = t.path().join("skopeo-layout");
+    ok(skopeo().args([
+        "copy",
+        "-q",
+        "--src-tls-verify=false",
+        &src,
+        &oci(&sk, "win"),
+    ]));
+    let theirs = json(&ok(lade().args([
+        "cat-manifest",
+        "--store",
+        sk.to_str().unwrap(),
+        "win",
+    ])));
+    // (skopeo rewrites the config too; lade keeps its bytes)
+    assert_eq!(
+        theirs["layers"], m["layers"],
+        "the layers as skopeo writes them"
+    );
+    let ours = json(&fs::read(layout.join("index.json")).unwrap());
+    copy(&oci(&layout, "win"), &format!("docker://{r}/back:1"), &[]);
+    let digest = json(&ok(lade().args([
+        "inspect",
+        INSECURE,
+        &format!("docker://{r}/back:1"),
+    ])))["Digest"]
+        .clone();
+    assert_eq!(digest, ours["manifests"][0]["digest"]);
+    assert_eq!(gets.load(Ordering::SeqCst), 0);
+
+    // into dir: and docker-archive:, which hold every layer: fetched from
+    // its URL once each, the registry's credentials not sent.
+    let dir = t.path().join("dir");
+    copy(&src, &format!("dir:{}", dir.display()), &[]);
+    assert_eq!(fs::read(dir.join(&base_digest[7..])).unwrap(), base);
+    assert_eq!(fs::read(dir.join("manifest.json")).unwrap(), bytes);
+    let archive = t.path().join("win.tar");
+    copy(
+        &src,
+        &format!("docker-archive:{}:win:1", archive.display()),
+        &[],
+    );
+    assert_eq!(gets.load(Ordering::SeqCst), 2);
+    let layers =
+        json(&ok(skopeo().args([
+            "inspect",
+            &format!("docker-archive:{}", archive.display()),
+        ])))["Layers"]
+            .clone();
+    assert_eq!(
+        layers[0],
+        json!(format!("sha256:{}", sha256_hex(&base_tar)))
+    );
+    // The digest the copy gives is the one the archive reads as.
+    let said = t.path().join("said");
+    ok(lade().args([
+        "copy",
+        "-q",
+        SRC_INSECURE,
+        "--digestfile",
+        said.to_str().unwrap(),
+        &src,
+        &format!(
+            "docker-archive:{}:win:1",
+            t.path().join("again.tar").display()
+        ),
+    ]));
+    let said = fs::read_to_string(&said).unwrap();
+    let read = json(&ok(lade().args([
+        "inspect",
+        &format!("docker-archive:{}", t.path().join("again.tar").display()),
+    ])))["Digest"]
+        .clone();
+    assert_eq!(json!(said.trim()), read);
+
+    // URLs that do not give the layer: each tried, each failure said,
+    // nothing left; bytes that are not the layer are refused.
+    let fails = |tag: &str, urls: &[String]| {
+        put_manifest_raw(r, "win", tag, docker_v2, &manifest(urls));
+        let out = t.path().join(tag);
+        let err = fails_with(
+            lade().args([
+                "copy",
+                "-q",
+                "--retry-times",
+                "0",
+                SRC_INSECURE,
+                &format!("docker://{r}/win:{tag}"),
+                &format!("dir:{}", out.display()),
+            ]),
+            3,
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!out.exists());
+        err
+    };
+    let err = fails(
+        "gone",
+        &[
+            format!("http://{web}/nothing.tgz"),
+            "http://127.0.0.1:1/refused.tgz".into(),
+        ],
+    );
+    assert!(err.contains("BLOB_UNKNOWN"), "{err}");
+    assert!(err.contains("nothing.tgz: 404"), "{err}");
+    assert!(err.contains("refused.tgz: io: Connection refused"), "{err}");
+    let err = fails("wrong", &[format!("http://{web}/other.tgz")]);
+    assert!(err.contains(&base_digest), "{err}");
 }

@@ -298,6 +298,17 @@ fn copy_claimed(
         }
     }
     match action {
+        LayerAction::External => {
+            let mut d = desc.clone();
+            if let Some(c) = label {
+                d.media_type = layer_type(&desc.media_type, format, c)?;
+            }
+            progress.blob_external(desc);
+            Ok(Copied {
+                desc: d,
+                outcome: Outcome::Skipped,
+            })
+        }
         LayerAction::Keep => {
             let mut info = BlobInfo::from(desc);
             if let Some(c) = label {

@@ -516,7 +516,7 @@ pub fn planned_digest(
     let planned = |raw: RawManifest| -> Result<Option<RawManifest>> {
         let manifest = raw.manifest()?;
         let plan = plan::plan(&raw.media_type, &manifest, props, wants(opts))?;
-        if plan.layers.iter().any(|a| *a != plan::LayerAction::Keep) {
+        if plan.layers.iter().any(|a| a.changes_bytes()) {
             return Ok(None);
         }
         if !plan.rewrite {

@@ -54,6 +54,19 @@ pub enum LayerAction {
     Keep,
     /// Decompress `from` and compress to `to` on the way.
     Transform { from: Compression, to: Compression },
+    /// Neither read nor written: a layer with URLs (a Windows base layer)
+    /// into a destination that takes it by its descriptor alone (a
+    /// registry, an OCI layout), where readers fetch it from those URLs,
+    /// as docker push and skopeo leave it. Its media type follows the
+    /// format.
+    External,
+}
+
+impl LayerAction {
+    /// Does the layer's blob change (new bytes, a new digest)?
+    pub fn changes_bytes(self) -> bool {
+        matches!(self, LayerAction::Transform { .. })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +162,9 @@ pub fn plan(
     }
     let mut layers = Vec::with_capacity(m.layers.len());
     for l in &m.layers {
+        let external = l.urls.as_ref().is_some_and(|u| !u.is_empty());
         let action = match (l.media_type.layer_compression(), target) {
+            _ if external && props.external_layers => LayerAction::External,
             (Some(cur), _) if wants.compression.is_none() && props.also_keeps.contains(&cur) => {
                 LayerAction::Keep
             }
@@ -167,7 +182,7 @@ pub fn plan(
         };
         let out = match action {
             LayerAction::Transform { to, .. } => Some(to),
-            LayerAction::Keep => l.media_type.layer_compression(),
+            LayerAction::Keep | LayerAction::External => l.media_type.layer_compression(),
         };
         if format == Format::V2s2 && out == Some(Compression::Zstd) {
             return Err(Error::new(
@@ -178,7 +193,7 @@ pub fn plan(
         }
         layers.push(action);
     }
-    let rewrite = format != src_format || layers.iter().any(|a| *a != LayerAction::Keep);
+    let rewrite = format != src_format || layers.iter().any(|a| a.changes_bytes());
     if wants.preserve_digests {
         if !props.preserves_digests {
             return Err(Error::new(
@@ -233,6 +248,7 @@ pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> R
         OCI_LAYER_NONDIST
             | OCI_LAYER_NONDIST_GZIP
             | OCI_LAYER_NONDIST_ZSTD
+            | DOCKER_LAYER_FOREIGN
             | DOCKER_LAYER_FOREIGN_GZIP
     );
     let t = match (format, compression, foreign) {
@@ -245,10 +261,7 @@ pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> R
         (Format::V2s2, Compression::None, false) => "application/vnd.docker.image.rootfs.diff.tar",
         (Format::V2s2, Compression::Gzip, false) => DOCKER_LAYER_GZIP,
         (Format::V2s2, Compression::Gzip, true) => DOCKER_LAYER_FOREIGN_GZIP,
-        // Docker has no uncompressed foreign type: a layer written
-        // uncompressed (into an archive) goes with the image, an
-        // ordinary one, as skopeo and docker save write it.
-        (Format::V2s2, Compression::None, true) => "application/vnd.docker.image.rootfs.diff.tar",
+        (Format::V2s2, Compression::None, true) => DOCKER_LAYER_FOREIGN,
         (Format::V2s2, Compression::Zstd, _) => {
             return Err(Error::new(format!(
                 "a {} layer cannot be expressed in a Docker v2s2 manifest",
@@ -384,6 +397,7 @@ mod tests {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: preserves,
+            external_layers: false,
         }
     }
 
@@ -532,6 +546,41 @@ mod tests {
     }
 
     #[test]
+    fn layers_with_urls_stay_external_where_the_destination_takes_them() {
+        let mut m = manifest(&[DOCKER_LAYER_FOREIGN_GZIP, DOCKER_LAYER_GZIP]);
+        m.layers[0].urls = Some(vec!["https://example.com/base".into()]);
+        let registry = DestProperties {
+            external_layers: true,
+            ..props(vec![MediaType::DockerManifest], None, true)
+        };
+        let zstd = Wants {
+            compression: Some(Compression::Zstd),
+            format: Some(Format::Oci),
+            ..Wants::default()
+        };
+        let p = plan(&MediaType::DockerManifest, &m, &registry, Wants::default()).unwrap();
+        assert_eq!(p.layers, vec![LayerAction::External, LayerAction::Keep]);
+        assert!(!p.rewrite);
+        // Recompression asked for leaves it as it is too (its bytes are
+        // not here to recompress), as skopeo does.
+        let oci = DestProperties {
+            manifest_types: vec![MediaType::OciManifest],
+            ..registry.clone()
+        };
+        let p = plan(&MediaType::DockerManifest, &m, &oci, zstd).unwrap();
+        assert_eq!(p.layers[0], LayerAction::External);
+        assert!(p.layers[1].changes_bytes());
+        // A destination holding every layer's bytes reads it.
+        let archive = props(
+            vec![MediaType::DockerManifest],
+            Some(Compression::None),
+            false,
+        );
+        let p = plan(&MediaType::DockerManifest, &m, &archive, Wants::default()).unwrap();
+        assert!(p.layers.iter().all(|a| a.changes_bytes()));
+    }
+
+    #[test]
     fn required_compression_transforms_and_blocks_preserve() {
         let m = manifest(&[
             DOCKER_LAYER_GZIP,
@@ -634,12 +683,28 @@ mod tests {
                 .as_str(),
             OCI_LAYER_NONDIST_GZIP
         );
-        // (written uncompressed into an archive: an ordinary layer)
         assert_eq!(
             layer_type(&f, Format::V2s2, Compression::None)
                 .unwrap()
                 .as_str(),
-            "application/vnd.docker.image.rootfs.diff.tar"
+            DOCKER_LAYER_FOREIGN
+        );
+        let n = MediaType::parse(OCI_LAYER_NONDIST);
+        assert_eq!(
+            layer_type(&n, Format::V2s2, Compression::None)
+                .unwrap()
+                .as_str(),
+            DOCKER_LAYER_FOREIGN
+        );
+        assert_eq!(
+            layer_type(
+                &MediaType::parse(DOCKER_LAYER_FOREIGN),
+                Format::Oci,
+                Compression::None
+            )
+            .unwrap()
+            .as_str(),
+            OCI_LAYER_NONDIST
         );
         let o = MediaType::parse(OCI_LAYER_ZSTD);
         assert!(layer_type(&o, Format::V2s2, Compression::Zstd).is_err());

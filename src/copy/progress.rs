@@ -362,6 +362,23 @@ impl Progress {
         }
     }
 
+    /// A layer left where its URLs point (see `LayerAction::External`).
+    pub fn blob_external(&self, src: &Descriptor) {
+        if self.json {
+            self.event(
+                "blob_skipped",
+                serde_json::json!({"digest": src.digest.to_string(), "size": src.size,
+                    "external": true}),
+            );
+            return;
+        }
+        self.message(&format!(
+            "Copying {} {} skipped: external, the manifest names its URLs",
+            kind(src),
+            short(&src.digest)
+        ));
+    }
+
     /// A blob the destination got by a cross-repository mount from `from`.
     fn blob_reused(&self, src: &Descriptor, from: &str) {
         if let Some(bar) = self.active.lock().unwrap().remove(&src.digest) {

@@ -80,7 +80,8 @@ pub(super) fn copy_streamed(
             layer_type(&layer_mt, plan.format, to)?,
             opts,
         )?),
-        LayerAction::Keep => None,
+        // (a docker-archive: or daemon image names no URLs)
+        LayerAction::Keep | LayerAction::External => None,
     };
     // Layers kept as they are go under their diff_ids: those the
     // destination holds already (a layout the image was copied into

@@ -20,6 +20,7 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 pub const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+pub const DOCKER_LAYER_FOREIGN: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar";
 pub const DOCKER_LAYER_FOREIGN_GZIP: &str =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 pub const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
@@ -114,7 +115,7 @@ impl MediaType {
     /// Layer compression for layer media types; None for non-layers.
     pub fn layer_compression(&self) -> Option<Compression> {
         match self.as_str() {
-            OCI_LAYER | OCI_LAYER_NONDIST => Some(Compression::None),
+            OCI_LAYER | OCI_LAYER_NONDIST | DOCKER_LAYER_FOREIGN => Some(Compression::None),
             OCI_LAYER_GZIP
             | OCI_LAYER_NONDIST_GZIP
             | DOCKER_LAYER_GZIP

@@ -862,6 +862,7 @@ impl ImageDestination for ArchiveDest {
             // image makes the same archive, byte for byte.
             concurrent_writes: false,
             preserves_digests: false,
+            external_layers: false,
         }
     }
 
@@ -888,7 +889,15 @@ impl ImageDestination for ArchiveDest {
         let is_config = mt.is_config() || (!mt.is_layer() && mt.as_str().ends_with("json"));
         if !is_config {
             let (digest, size) = self.put_layer(reader, expected)?;
-            return Ok(Descriptor::new(expected.media_type.clone(), digest, size));
+            // Under the type it is read back as: an archive names no
+            // media types, and knows a layer by its bytes alone (a
+            // foreign layer is an ordinary one there, as in docker save).
+            let read_as = match mt.layer_compression() {
+                Some(Compression::None) => MediaType::parse(DOCKER_LAYER),
+                Some(Compression::Gzip) => MediaType::DockerLayerGzip,
+                _ => mt.clone(),
+            };
+            return Ok(Descriptor::new(read_as, digest, size));
         }
         let mut st = self.lock()?;
         let (digest, size) = {

@@ -391,11 +391,15 @@ pub struct DestProperties {
     /// Does the destination keep manifest bytes as given (so digests can
     /// be preserved)? False when it re-authors them (docker-archive).
     pub preserves_digests: bool,
+    /// Does the destination take a layer with URLs by its descriptor
+    /// alone, its readers fetching it from there (a registry, an OCI
+    /// layout or archive)? Else it holds every layer's bytes.
+    pub external_layers: bool,
 }
 
 impl DestProperties {
     /// A destination that takes every manifest type and layer as it is
-    /// (a registry, a `dir:` image).
+    /// (a registry, a `dir:` image), holding every layer's bytes.
     pub fn as_they_are() -> DestProperties {
         DestProperties {
             manifest_types: vec![
@@ -409,6 +413,7 @@ impl DestProperties {
             also_keeps: &[],
             concurrent_writes: true,
             preserves_digests: true,
+            external_layers: false,
         }
     }
 

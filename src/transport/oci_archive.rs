@@ -52,8 +52,7 @@ use super::{
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{fsync_dir, open_once, temp_file_in};
 use crate::model::{
-    Algorithm, Descriptor, Digest, HashingWriter, Index, MediaType, RawManifest, MAX_MANIFEST_SIZE,
-    REF_NAME,
+    Algorithm, Descriptor, Digest, HashingWriter, Index, RawManifest, MAX_MANIFEST_SIZE, REF_NAME,
 };
 use crate::store::{copy_buffered, parse_index_json, set_ref_in, LAYOUT_VERSION};
 use crate::verify::VerifyingReader;
@@ -664,13 +663,10 @@ impl DestState {
 
 impl ImageDestination for ArchiveDest {
     fn properties(&self) -> DestProperties {
+        // An OCI layout's, written one blob at a time.
         DestProperties {
-            manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
-            on_request: vec![MediaType::DockerManifest, MediaType::DockerList],
-            required_compression: None,
-            also_keeps: &[],
             concurrent_writes: false,
-            preserves_digests: true,
+            ..super::oci_layout::properties()
         }
     }
 
@@ -836,6 +832,7 @@ impl ImageDestination for ArchiveDest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MediaType;
 
     #[test]
     fn member_names() {

@@ -344,8 +344,8 @@ pub(crate) fn fmt_path_ref(
 
 /// An `oci:` destination's properties: OCI manifests (Docker ones are
 /// converted on the way in, unless `--format v2s2` or `--preserve-digests`
-/// asks to keep them).
-fn properties() -> DestProperties {
+/// asks to keep them); layers with URLs left where they point.
+pub(crate) fn properties() -> DestProperties {
     DestProperties {
         manifest_types: vec![MediaType::OciManifest, MediaType::OciIndex],
         on_request: vec![MediaType::DockerManifest, MediaType::DockerList],
@@ -353,6 +353,7 @@ fn properties() -> DestProperties {
         also_keeps: &[],
         concurrent_writes: true,
         preserves_digests: true,
+        external_layers: true,
     }
 }
 

@@ -370,9 +370,18 @@ application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json, \
 application/vnd.docker.distribution.manifest.list.v2+json";
 
+/// What a registry takes: everything as it is; a layer with URLs by its
+/// descriptor (registries serve Windows base layers from there).
+fn dest_properties() -> DestProperties {
+    DestProperties {
+        external_layers: true,
+        ..DestProperties::as_they_are()
+    }
+}
+
 impl ImageReference for RegistryRef {
     fn dest_properties(&self) -> Option<DestProperties> {
-        Some(DestProperties::as_they_are())
+        Some(dest_properties())
     }
 
     fn transport(&self) -> &'static str {
@@ -1042,6 +1051,35 @@ pub fn fallback_tag(d: &Digest) -> String {
     )
 }
 
+impl RegistrySource {
+    /// A layer the registry does not give, from the URLs its descriptor
+    /// names (a Windows base layer), in order, as docker pull fetches it:
+    /// by GET without the registry's credentials, https only where the
+    /// registry speaks https; what comes is checked against the digest as
+    /// any blob is. Else why not (None: it names none), to add to the
+    /// registry's answer.
+    fn blob_at_urls(&self, desc: &Descriptor) -> std::result::Result<BlobReader, Option<String>> {
+        let urls = desc.urls.as_deref().unwrap_or_default();
+        let mut why = Vec::new();
+        for u in urls {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                why.push(format!("{u}: not an http or https URL"));
+                continue;
+            }
+            match BlobReader::open(self.client.clone(), u.clone(), Vec::new()) {
+                Ok(r) => return Ok(r),
+                // (said as GET URL: …, the registry not being who answered)
+                Err(e) => {
+                    let e = e.to_string();
+                    let own = format!("registry {}: ", self.client.host);
+                    why.push(e.strip_prefix(&own).unwrap_or(&e).to_string())
+                }
+            }
+        }
+        Err((!why.is_empty()).then(|| why.join("; ")))
+    }
+}
+
 impl ImageSource for RegistrySource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
@@ -1059,7 +1097,14 @@ impl ImageSource for RegistrySource {
         let url = self
             .client
             .url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
-        let r = BlobReader::open(self.client.clone(), url, self.r.scope(false))?;
+        let r = match BlobReader::open(self.client.clone(), url, self.r.scope(false)) {
+            Ok(r) => r,
+            Err(e) => match self.blob_at_urls(desc) {
+                Ok(r) => r,
+                Err(None) => return Err(e),
+                Err(Some(why)) => return Err(e.context_after(format!("from its URLs: {why}"))),
+            },
+        };
         let len = r.total;
         Ok((Box::new(r), len))
     }
@@ -1577,7 +1622,7 @@ fn with_query(url: &str, q: &str) -> String {
 
 impl ImageDestination for RegistryDest {
     fn properties(&self) -> DestProperties {
-        DestProperties::as_they_are()
+        dest_properties()
     }
 
     fn parallel_transfers(&self) -> usize {
