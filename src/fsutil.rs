@@ -338,6 +338,24 @@ fn open_checked(path: &Path, nofollow: bool, pipes: bool) -> io::Result<File> {
 /// (so `gc` and readers can tell them from content).
 pub const TMP_PREFIX: &str = ".lade-tmp-";
 
+/// The mode a new ordinary file gets here: 0666 less the process's
+/// umask (from /proc, which reads it without changing it, as a umask(2)
+/// call would for other threads; 022 where /proc is not there).
+pub fn file_mode() -> u32 {
+    static MODE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| {
+        let mask = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+            })
+            .unwrap_or(0o022);
+        0o666 & !mask
+    })
+}
+
 /// A new temp file (`.lade-tmp-*`) in `dir`, removed when dropped and, if
 /// the process is interrupted first, by [`remove_temps_on_signals`].
 /// Locked (flock) while open: gc leaves a temp file alone that a write

@@ -837,3 +837,112 @@ fn archives_are_read_from_pipes() {
         ok(lade().args(["fsck", "--store", &layout.display().to_string()]));
     }
 }
+
+/// An OCI layout at `dir` holding `big`: one uncompressed layer of `size`
+/// pseudo-random bytes, more than a pipe holds.
+fn big_image(dir: &Path, size: usize) -> String {
+    use lade::model::{Descriptor, MediaType};
+    let mut data = vec![0u8; size];
+    let mut x: u64 = 0x2545f4914f6cdd1d;
+    for b in data.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    let mut tarb = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(size as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tarb.append_data(&mut h, "noise", &data[..]).unwrap();
+    let layer = tarb.into_inner().unwrap();
+    let layout = lade::store::Layout::open_or_create(dir).unwrap();
+    let layer_digest = layout.put_bytes(&layer, None).unwrap();
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
+    );
+    let config_digest = layout.put_bytes(config.as_bytes(), None).unwrap();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    let d = layout.put_bytes(manifest.as_bytes(), None).unwrap();
+    let desc = Descriptor::new(MediaType::OciManifest, d, manifest.len() as u64);
+    layout.set_ref("big", &desc).unwrap();
+    format!("oci:{}:big", dir.display())
+}
+
+/// An archive written into a pipe or FIFO whose reader goes away early
+/// is cut short: a failure (exit 3, one line), never the silent success
+/// a closed pipe is for printed output. Archive files are made as the
+/// umask says.
+#[test]
+fn an_archive_whose_reader_leaves_early_fails() {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Stdio;
+    let t = tempdir();
+    let src = big_image(&t.path().join("src"), 4 << 20);
+    for dest in [
+        "oci-archive:/proc/self/fd/1",
+        "docker-archive:/proc/self/fd/1",
+    ] {
+        let mut child = lade()
+            .args(["copy", "-q", &src, dest])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 1000];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // (the pipe's read end closed here)
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{dest}: {err}");
+        assert!(err.contains("broken pipe"), "{dest}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    // A FIFO whose reader reads a little and goes.
+    let fifo = t.path().join("fifo");
+    ok(Command::new("mkfifo").arg(&fifo));
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut f = fs::File::open(fifo).unwrap();
+            let mut first = [0u8; 5000];
+            f.read_exact(&mut first).unwrap();
+        })
+    };
+    let err = fails_with(
+        lade()
+            .args(["copy", "-q", &src])
+            .arg(format!("oci-archive:{}", fifo.display())),
+        3,
+    );
+    reader.join().unwrap();
+    assert!(err.contains("broken pipe"), "{err}");
+
+    // umask 077: the archive is the user's alone, as tar and skopeo make it.
+    for (name, transport) in [("a.tar", "oci-archive"), ("b.tar", "docker-archive")] {
+        let target = t.path().join(name);
+        ok(Command::new("sh").arg("-c").arg(format!(
+            "umask 077 && exec {} copy -q {src} {transport}:{}",
+            env!("CARGO_BIN_EXE_lade"),
+            target.display()
+        )));
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    let target = t.path().join("c.tar");
+    ok(Command::new("sh").arg("-c").arg(format!(
+        "umask 022 && exec {} copy -q {src} oci-archive:{}",
+        env!("CARGO_BIN_EXE_lade"),
+        target.display()
+    )));
+    assert_eq!(
+        fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}

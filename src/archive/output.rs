@@ -21,17 +21,30 @@ pub enum Sink {
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Sink::Plain(w) => w.write(buf),
-            Sink::Gzip(w) => w.write(buf),
+            Sink::Plain(w) => w.write(buf).map_err(unfinished),
+            Sink::Gzip(w) => w.write(buf).map_err(unfinished),
             Sink::Stream(w) => w.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Sink::Plain(w) => w.flush(),
-            Sink::Gzip(w) => w.flush(),
+            Sink::Plain(w) => w.flush().map_err(unfinished),
+            Sink::Gzip(w) => w.flush().map_err(unfinished),
             Sink::Stream(w) => w.flush(),
         }
+    }
+}
+
+/// A write of an archive into a pipe or FIFO (`/dev/stdout | …`) whose
+/// reader went away: a failure, the reader's archive cut short, never the
+/// silent end a closed pipe is for printed output. (A stream into
+/// `docker load` says its own.)
+pub fn unfinished(e: io::Error) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe => io::Error::other(Error::new(
+            "the reader closed the pipe before the archive's end (broken pipe)",
+        )),
+        _ => e,
     }
 }
 
@@ -40,13 +53,15 @@ impl Sink {
     fn finish(self) -> io::Result<Option<File>> {
         let w = match self {
             Sink::Plain(w) => w,
-            Sink::Gzip(g) => g.finish()?,
+            Sink::Gzip(g) => g.finish().map_err(unfinished)?,
             Sink::Stream(w) => {
                 w.into_inner().map_err(|e| e.into_error())?;
                 return Ok(None);
             }
         };
-        w.into_inner().map(Some).map_err(|e| e.into_error())
+        w.into_inner()
+            .map(Some)
+            .map_err(|e| unfinished(e.into_error()))
     }
 }
 
@@ -225,9 +240,13 @@ impl TarOutput {
             .with_context(|| shown.clone())?;
         if let (Some(temp), Some(file)) = (self.temp.take(), file) {
             file.sync_all().with_context(|| shown.clone())?;
-            // Temp files are created 0600; an archive is an ordinary file.
-            fs::set_permissions(&temp, fs::Permissions::from_mode(0o644))
-                .with_context(|| shown.clone())?;
+            // Temp files are created 0600; an archive is an ordinary
+            // file, made as the umask says.
+            fs::set_permissions(
+                &temp,
+                fs::Permissions::from_mode(crate::fsutil::file_mode()),
+            )
+            .with_context(|| shown.clone())?;
             // Never over a file made since the destination was checked
             // (an empty one, as mktemp makes, is the target itself).
             let empty =

@@ -809,7 +809,8 @@ impl ImageDestination for ArchiveDest {
             .into_inner()
             .map_err(|e| Error::from(e.into_error()).context(&ctx))?;
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o644))?;
+        // (an ordinary file, made as the umask says; the temp was 0600)
+        file.set_permissions(fs::Permissions::from_mode(crate::fsutil::file_mode()))?;
         if self.direct {
             let mut file = file;
             file.seek(SeekFrom::Start(0))?;
@@ -817,8 +818,13 @@ impl ImageDestination for ArchiveDest {
                 .write(true)
                 .open(&self.target)
                 .with_context(|| ctx.clone())?;
-            copy_buffered(&mut file, &mut out).with_context(|| ctx.clone())?;
-            out.flush().with_context(|| ctx.clone())?;
+            let unfinished = crate::archive::unfinished;
+            copy_buffered(&mut file, &mut out)
+                .map_err(unfinished)
+                .with_context(|| ctx.clone())?;
+            out.flush()
+                .map_err(unfinished)
+                .with_context(|| ctx.clone())?;
             return Ok(());
         }
         file.sync_all().with_context(|| ctx.clone())?;
