@@ -625,7 +625,9 @@ fn a_corrupt_or_missing_referrer_blob_fails_and_leaves_nothing() {
         }
     }
 
-    // To a registry: the same failure, and the referrer is not written.
+    // To a registry: the same failure, and neither the referrer nor the
+    // image's tag is written (a tagged image without its attachments,
+    // from a copy that failed).
     let dst = unique("ref/baddst");
     let err = fails_with(
         copy_cmd().args([
@@ -640,6 +642,8 @@ fn a_corrupt_or_missing_referrer_blob_fails_and_leaves_nothing() {
     assert!(err.contains(&s.spdx_blob), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     let path = format!("/v2/{dst}/manifests/{}", s.sbom);
+    assert_eq!(registry_status(&reg, "HEAD", &path), 404);
+    let path = format!("/v2/{dst}/manifests/v1");
     assert_eq!(registry_status(&reg, "HEAD", &path), 404);
 }
 
@@ -988,6 +992,58 @@ fn a_picked_index_brings_its_images_signatures() {
     let err = ok_stderr(sync_cmd().args(["--tag-regex", "^multi$", &src, &dst]));
     assert!(err.contains("3 images: 1 copied, 2 unchanged"), "{err}");
     assert!(tags(&dst).contains(&child_att));
+
+    // The index copied whole but its images converted: the image's
+    // signature cannot go (it signs another digest), and that is said, as
+    // it is for the index's own.
+    let one = unique("ref/pickedconv");
+    let err = ok_stderr(lade().args([
+        "copy",
+        "-q",
+        "--all",
+        "--with-referrers",
+        "--format",
+        "v2s2",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("{src}:multi"),
+        &format!("docker://{reg}/{one}:multi"),
+    ]));
+    assert!(
+        err.contains(&format!(
+            "attachments (signatures, referrers) of {child}, an image of the index, are left out"
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        tags(&format!("docker://{reg}/{one}")),
+        vec!["multi".to_string()]
+    );
+    // One image taken out of a signed index: the image's signature goes
+    // with it; the index's is left out, and the warning says what takes
+    // it along.
+    let index_digest = sha256(&skopeo_raw(&format!("docker://{reg}/{repo}:multi")));
+    let index_sig = format!("{}.sig", tag_of(&index_digest));
+    registry_put_manifest(&reg, &repo, &index_sig, OCI_MANIFEST, &sig_bytes);
+    let err = ok_stderr(lade().args([
+        "copy",
+        "-q",
+        "--with-referrers",
+        "--override-arch",
+        "amd64",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("{src}:multi"),
+        &format!("docker://{reg}/{one}:amd"),
+    ]));
+    assert!(
+        err.contains(&format!(
+            "of {index_digest} are left out: one image was copied out of the index (copy the \
+             index whole, --all, to take them along)"
+        )),
+        "{err}"
+    );
+    assert!(tags(&format!("docker://{reg}/{one}")).contains(&child_sig));
 }
 
 /// An attachment that does not read — a referrer whose own subject digest

@@ -340,7 +340,11 @@ fn copy_one(
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
     let top_digest = top.digest.clone();
+    let top_is_index = top.is_index();
     let mut counts = (0, 0);
+    // An index's images written changed (converted, recompressed): their
+    // source digests.
+    let mut changed = Vec::new();
     let out = if !top.is_index() {
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
     } else if let Some(p) = index::one_image(
@@ -351,26 +355,45 @@ fn copy_one(
         let raw = select_manifest(src, p)?;
         copy_single(src, dst, raw, None, opts, progress, &mut counts)?
     } else {
-        copy_index(src, dst, &top, opts, progress, &mut counts)?
+        copy_index(src, dst, &top, opts, progress, &mut counts, &mut changed)?
     };
-    dst.put_manifest(&out, None, names)?;
-    progress.message(&format!("Writing manifest {}", out.digest));
+    // Attachments first, the image's name last: a copy whose attachments
+    // fail leaves no name at the destination for a tagged image without
+    // them (a registry has each write at once). A referrer may come
+    // before its subject (the distribution spec has registries take it).
     let (tags_written, attachments_changed) =
         referrers::copy_for_image(src, dst, &out, opts, progress, &mut counts)?;
+    dst.put_manifest(&out, None, names)?;
+    progress.message(&format!("Writing manifest {}", out.digest));
     // The source's attachments name the digest it had: not the one written.
     // Best effort: the image is written, and a lookup that fails only
     // leaves the warning out.
-    if opts.warn_left_out
-        && opts.referrers != referrers::ReferrerMode::Off
-        && out.digest != top_digest
-        && referrers::has_attachments(src, &top_digest).unwrap_or(false)
-    {
-        progress.warning(&format!(
-            "the attachments (signatures, referrers) of {top_digest} are left out: the image \
-             was written changed, as {} (keep it as it is, e.g. --format/--platform left \
-             out, to take them along)",
-            out.digest
-        ));
+    if opts.warn_left_out && opts.referrers != referrers::ReferrerMode::Off {
+        let left_out =
+            |d: &Digest| *d != out.digest && referrers::has_attachments(src, d).unwrap_or(false);
+        if left_out(&top_digest) {
+            let why = if top_is_index && !out.is_index() {
+                "one image was copied out of the index (copy the index whole, --all, to take \
+                 them along)"
+                    .to_string()
+            } else {
+                format!(
+                    "it was written changed, as {} (keep it as it is, e.g. --format, \
+                     --dest-compress-format or --platform left out, to take them along)",
+                    out.digest
+                )
+            };
+            progress.warning(&format!(
+                "the attachments (signatures, referrers) of {top_digest} are left out: {why}"
+            ));
+        }
+        for d in changed.iter().filter(|d| left_out(d)) {
+            progress.warning(&format!(
+                "the attachments (signatures, referrers) of {d}, an image of the index, are \
+                 left out: it was written changed (keep it as it is, e.g. --format or \
+                 --dest-compress-format left out, to take them along)"
+            ));
+        }
     }
     Ok(CopyReport {
         manifest_digest: out.digest,
@@ -383,7 +406,8 @@ fn copy_one(
 }
 
 /// Copy the selected instances of index `top` (each written as a child
-/// before the index) and return the index to write.
+/// before the index) and return the index to write; the source digests
+/// of those written changed go into `changed`.
 fn copy_index(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -391,6 +415,7 @@ fn copy_index(
     opts: &CopyOptions,
     progress: &Progress,
     counts: &mut (usize, usize),
+    changed: &mut Vec<Digest>,
 ) -> Result<RawManifest> {
     let out = index_out(src, top, &dst.properties(), opts, |entry, raw| {
         let Some(raw) = raw else {
@@ -404,6 +429,9 @@ fn copy_index(
             return Ok(Some(entry.clone()));
         };
         let out = copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts)?;
+        if out.digest != entry.digest {
+            changed.push(entry.digest.clone());
+        }
         Ok(Some(written_entry(entry, &out)))
     })?;
     Ok(out.expect("every instance copied"))

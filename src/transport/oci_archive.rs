@@ -540,9 +540,11 @@ struct DestState {
     tar: tar::Builder<BufWriter<File>>,
     /// Blobs in the archive, with their sizes.
     written: HashMap<Digest, u64>,
-    /// Top-level manifests put so far (images, referrers, tagged
-    /// attachments), with the ref name each gets.
+    /// Images put so far, with the ref name each gets.
     images: Vec<(Descriptor, Option<String>)>,
+    /// Attachments put so far (referrers, tagged ones), after the images
+    /// in index.json, which copy puts before their image.
+    attached: Vec<(Descriptor, Option<String>)>,
     /// The attachments put under a tag, by tag.
     tagged: HashMap<String, RawManifest>,
     /// A write failed in a way that left the tar unusable.
@@ -592,6 +594,7 @@ impl ArchiveDest {
                 tar,
                 written: HashMap::new(),
                 images: Vec::new(),
+                attached: Vec::new(),
                 tagged: HashMap::new(),
                 broken: false,
             }),
@@ -759,7 +762,7 @@ impl ImageDestination for ArchiveDest {
     fn put_referrer(&self, m: &RawManifest, desc: &Descriptor) -> Result<Referred> {
         let mut st = self.state.lock().unwrap();
         st.put_manifest_bytes(m)?;
-        st.images.push((referrer_entry(m, desc), None));
+        st.attached.push((referrer_entry(m, desc), None));
         // (written anew: nothing was there)
         Ok(Referred::IndexedNew)
     }
@@ -773,7 +776,7 @@ impl ImageDestination for ArchiveDest {
         crate::model::validate_ref_name(tag)?;
         let mut st = self.state.lock().unwrap();
         st.put_manifest_bytes(m)?;
-        st.images.push((m.descriptor(), Some(tag.to_string())));
+        st.attached.push((m.descriptor(), Some(tag.to_string())));
         st.tagged.insert(tag.to_string(), m.clone());
         Ok(())
     }
@@ -783,7 +786,8 @@ impl ImageDestination for ArchiveDest {
         let mut st = self.state.into_inner().unwrap();
         let mut index = Index::empty_oci();
         let mut unnamed = HashSet::new();
-        for (desc, name) in std::mem::take(&mut st.images) {
+        let attached = std::mem::take(&mut st.attached);
+        for (desc, name) in std::mem::take(&mut st.images).into_iter().chain(attached) {
             match name {
                 Some(n) => {
                     let mut entry = desc;
