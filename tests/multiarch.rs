@@ -1810,3 +1810,53 @@ fn an_artifact_without_a_platform_is_never_taken_for_the_image() {
     ]));
     assert_eq!(arch.trim(), "arm64");
 }
+
+/// An index entry whose platform names nothing (`"platform": {}`, against
+/// the image spec) does not make the whole index unreadable: --all copies
+/// it as it is, --platform and the default take the other entries, and
+/// inspect lists it, as skopeo copies such an index.
+#[test]
+fn an_entry_with_an_empty_platform_leaves_the_index_readable() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let s390x = image(&dir, "s390x", "e", false, 4096);
+    let mut blank = image(&dir, "amd64", "e", false, 4096);
+    blank["platform"] = serde_json::json!({});
+    let bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [s390x, blank],
+    }))
+    .unwrap();
+    let (d, size) = put_blob(&dir, &bytes);
+    write_layout(
+        &dir,
+        &[(
+            "e",
+            serde_json::json!({"mediaType": OCI_INDEX, "digest": d, "size": size}),
+        )],
+    );
+    let src = format!("oci:{}:e", dir.display());
+    let out = t.path().join("out");
+    let dst = |r: &str| format!("oci:{}:{r}", out.display());
+    ok(lade().args(["copy", "-q", "--all", &src, &dst("all")]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &dst("all")])), bytes);
+    ok(lade().args(["copy", "-q", "--platform", "linux/s390x", &src, &dst("one")]));
+    let one: Value = json(&ok(lade().args(["inspect", "--raw", &dst("one")])));
+    assert_eq!(one["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(one["manifests"][0]["digest"], s390x["digest"]);
+    let v: Value = json(&ok(lade().args([
+        "--override-arch",
+        "s390x",
+        "inspect",
+        &src,
+    ])));
+    assert_eq!(v["Architecture"], "s390x");
+    let all: Value = json(&ok(lade().args(["inspect", "--all-platforms", &src])));
+    assert_eq!(all["Platforms"].as_array().unwrap().len(), 2);
+    assert_eq!(all["Platforms"][1]["Digest"], blank["digest"]);
+    // A platform asked for with blanks in it is no platform.
+    let err = fails_with(
+        lade().args(["copy", "--platform", " linux/s390x", &src, &dst("x")]),
+        2,
+    );
+    assert!(err.contains("invalid platform"), "{err}");
+}

@@ -84,7 +84,12 @@ impl Descriptor {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Platform {
+    // (Required by the image spec, but an entry without them, as
+    // `"platform": {}`, is read as naming none, not as an index that does
+    // not read: its other entries still copy, as skopeo copies them.)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub architecture: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub os: String,
     #[serde(
         rename = "os.version",
@@ -148,7 +153,8 @@ impl Platform {
     /// Parse `os/arch[/variant]`.
     pub fn parse(s: &str) -> crate::error::Result<Platform> {
         let parts: Vec<&str> = s.split('/').collect();
-        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+        let odd = |p: &&str| p.is_empty() || p.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(odd) {
             return Err(crate::err!(
                 "invalid platform {s:?}: expected OS/ARCH[/VARIANT]"
             ));
