@@ -946,3 +946,41 @@ fn an_archive_whose_reader_leaves_early_fails() {
         0o644
     );
 }
+
+/// An archive compressed as lade does not read is refused by its first
+/// bytes, naming the tool that reads it (it was "not a tar archive").
+#[test]
+fn xz_bzip2_and_zstd_archives_say_what_they_are() {
+    let t = tempdir();
+    for (magic, what) in [
+        (
+            &b"\xfd7zXZ\x00\x00\x04"[..],
+            "xz-compressed archives are not supported",
+        ),
+        (
+            &b"BZh91AY&SY"[..],
+            "bzip2-compressed archives are not supported",
+        ),
+        (
+            &b"\x28\xb5\x2f\xfd\x00\x58"[..],
+            "zstd-compressed archives are not supported",
+        ),
+    ] {
+        let mut bytes = magic.to_vec();
+        bytes.extend_from_slice(&[7u8; 4096]);
+        let f = t.path().join("a.tar.x");
+        fs::write(&f, &bytes).unwrap();
+        for transport in ["oci-archive", "docker-archive"] {
+            let err = fails_with(
+                lade().args(["inspect", &format!("{transport}:{}", f.display())]),
+                3,
+            );
+            assert!(err.contains(what), "{transport}: {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+        }
+        let out = run_with_input(lade().args(["inspect", "oci-archive:/dev/stdin"]), &bytes);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert!(err.contains(what), "{err}");
+    }
+}

@@ -73,6 +73,7 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
         let mut pipe = file;
         let mut magic = [0u8; 6];
         let n = crate::fsutil::read_up_to(&mut pipe, &mut magic)?;
+        unsupported_compression(&magic[..n])?;
         let stream = (&magic[..n]).chain(pipe);
         return match sniff(&magic[..n]) {
             Compression::None => Ok((
@@ -84,10 +85,26 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
     }
     let mut magic = [0u8; 6];
     let n = read_prefix(&file, &mut magic)?;
+    unsupported_compression(&magic[..n])?;
     match sniff(&magic[..n]) {
         Compression::None => Ok((file, Compression::None)),
         c => Ok((decompress(file, c, tmp_dir)?, c)),
     }
+}
+
+/// Refuse an archive compressed as lade does not read (xz, bzip2), by
+/// its first bytes, naming the tool that reads it.
+fn unsupported_compression(magic: &[u8]) -> Result<()> {
+    let (what, tool) = if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        ("xz", "xz -d")
+    } else if magic.starts_with(b"BZh") {
+        ("bzip2", "bzip2 -d")
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(format!(
+        "{what}-compressed archives are not supported; decompress it first ({tool})"
+    )))
 }
 
 /// A compressed archive, decompressed into a temp file.
