@@ -191,6 +191,8 @@ const MMAP_WINDOW: u64 = 16 << 20;
 
 /// Hash an open file from its start: memory-mapped in bounded windows when
 /// large, read in blocks otherwise. Returns the digest and the byte count.
+/// A file cut short while it is read (another process truncating it) is
+/// an error, not a SIGBUS that would end lade without a word.
 pub fn hash_file(file: &File, alg: Algorithm) -> io::Result<(Digest, u64)> {
     let len = file.metadata()?.len();
     let mut hasher = alg.hasher();
@@ -198,9 +200,9 @@ pub fn hash_file(file: &File, alg: Algorithm) -> io::Result<(Digest, u64)> {
         let mut off = 0u64;
         while off < len {
             let n = MMAP_WINDOW.min(len - off);
-            // SAFETY: the map is read-only and dropped before the next one; a
-            // file truncated underneath us would fault, so callers only hash
-            // files they own or store blobs that are never rewritten in place.
+            // SAFETY: the map is read-only and dropped before the next one.
+            // Pages past a new end of the file, which would fault, are
+            // filled in by mapped::Window, which says so.
             let map = unsafe {
                 memmap2::MmapOptions::new()
                     .offset(off)
@@ -208,7 +210,33 @@ pub fn hash_file(file: &File, alg: Algorithm) -> io::Result<(Digest, u64)> {
                     .map(file)?
             };
             let _ = map.advise(memmap2::Advice::Sequential);
-            hasher.update(&map);
+            match mapped::Window::watch(&map) {
+                Some(w) => {
+                    hasher.update(&map);
+                    if w.cut_short() {
+                        return Err(io::Error::other(
+                            "the file was cut short while it was read (changed underneath)",
+                        ));
+                    }
+                }
+                // (every watch in use: this window read instead)
+                None => {
+                    let mut buf = vec![0u8; 1 << 20];
+                    let mut at = 0u64;
+                    while at < n {
+                        let want = (n - at).min(buf.len() as u64) as usize;
+                        let got =
+                            std::os::unix::fs::FileExt::read_at(file, &mut buf[..want], off + at)?;
+                        if got == 0 {
+                            return Err(io::Error::other(
+                                "the file was cut short while it was read (changed underneath)",
+                            ));
+                        }
+                        hasher.update(&buf[..got]);
+                        at += got as u64;
+                    }
+                }
+            }
             off += n;
         }
         Ok((hasher.finish(), len))
@@ -1040,6 +1068,129 @@ pub fn open_once<T: Send + Sync + 'static>(
     let t = Arc::new(open()?);
     *slot = Some((t.clone(), held));
     Ok(t)
+}
+
+/// Memory maps of files another process may truncate while lade reads
+/// them: a read past the file's new end raises SIGBUS, which would end
+/// lade at once, its temp files left and nothing said. While a [`Window`]
+/// watches a map, a SIGBUS inside it maps zeros over the rest of it
+/// instead (the read goes on, its result to be thrown away) and marks the
+/// window cut short. A SIGBUS anywhere else does what it always does.
+mod mapped {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Once;
+
+    /// Maps watched at once (one per hashing thread); past that, a
+    /// window is read instead.
+    const SLOTS: usize = 64;
+    static START: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static END: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+    static CUT: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+    static PAGE: AtomicUsize = AtomicUsize::new(4096);
+    static INSTALL: Once = Once::new();
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+    /// One map watched.
+    pub struct Window {
+        slot: usize,
+    }
+
+    impl Window {
+        /// Watch `map` (None: no handler, or every slot taken).
+        pub fn watch(map: &[u8]) -> Option<Window> {
+            INSTALL.call_once(install);
+            if !INSTALLED.load(Ordering::Acquire) || map.is_empty() {
+                return None;
+            }
+            let start = map.as_ptr() as usize;
+            for slot in 0..SLOTS {
+                if START[slot]
+                    .compare_exchange(0, usize::MAX, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    CUT[slot].store(false, Ordering::Relaxed);
+                    END[slot].store(start + map.len(), Ordering::Relaxed);
+                    START[slot].store(start, Ordering::Release);
+                    return Some(Window { slot });
+                }
+            }
+            None
+        }
+
+        /// Did the file end inside the map while it was read?
+        pub fn cut_short(&self) -> bool {
+            CUT[self.slot].load(Ordering::Acquire)
+        }
+    }
+
+    impl Drop for Window {
+        fn drop(&mut self) {
+            START[self.slot].store(usize::MAX, Ordering::Release);
+            END[self.slot].store(0, Ordering::Relaxed);
+            START[self.slot].store(0, Ordering::Release);
+        }
+    }
+
+    fn install() {
+        PAGE.store(rustix::param::page_size(), Ordering::Relaxed);
+        // Alone, not chained: std's own SIGBUS handler (for stack guard
+        // pages) would set the default action back at the first fault.
+        // SAFETY: a zeroed sigaction with the handler and SA_SIGINFO set.
+        let ok = unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_sigbus as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut()) == 0
+        };
+        INSTALLED.store(ok, Ordering::Release);
+    }
+
+    /// The handler: async-signal-safe (atomics, mmap and sigaction).
+    extern "C" fn on_sigbus(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        // SAFETY: the kernel gives a siginfo with SA_SIGINFO; si_addr is
+        // set for SIGBUS.
+        let addr = unsafe { info.as_ref().map_or(0, |i| i.si_addr() as usize) };
+        if !fill(addr) {
+            // Not a watched map: the default action, when the fault comes
+            // again on return.
+            // SAFETY: a zeroed sigaction is SIG_DFL.
+            unsafe {
+                let dfl: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(libc::SIGBUS, &dfl, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// Map zeros from `addr` to the end of the watched map it is in, and
+    /// mark that map cut short; false when it is in none.
+    fn fill(addr: usize) -> bool {
+        let page = PAGE.load(Ordering::Relaxed);
+        for slot in 0..SLOTS {
+            let start = START[slot].load(Ordering::Acquire);
+            let end = END[slot].load(Ordering::Relaxed);
+            if start == 0 || start == usize::MAX || addr < start || addr >= end {
+                continue;
+            }
+            let from = addr & !(page - 1);
+            let len = (end - from).div_ceil(page) * page;
+            // SAFETY: [from, from + len) lies within the watched map (its
+            // last page included), which its owner unmaps whole later.
+            let zeros = unsafe {
+                rustix::mm::mmap_anonymous(
+                    from as *mut _,
+                    len,
+                    rustix::mm::ProtFlags::READ,
+                    rustix::mm::MapFlags::PRIVATE | rustix::mm::MapFlags::FIXED,
+                )
+            };
+            if zeros.is_ok() {
+                CUT[slot].store(true, Ordering::Release);
+                return true;
+            }
+        }
+        false
+    }
 }
 
 #[cfg(test)]

@@ -3788,3 +3788,42 @@ fn inspect_config_refuses_what_is_no_image_config() {
         );
     }
 }
+
+/// A file cut short by another process while lade hashes it (read
+/// through a memory map, where a read past the new end raises SIGBUS) is
+/// an error naming it, exit 3: lade is not killed by the signal.
+#[test]
+fn a_file_cut_short_while_hashed_is_an_error_not_a_crash() {
+    let t = tempdir();
+    let f = t.path().join("big.bin");
+    // Sparse: 4 GiB of zeros without the disk space, seconds to hash.
+    fs::File::create(&f).unwrap().set_len(4 << 30).unwrap();
+    for _ in 0..2 {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_len(4 << 30)
+            .unwrap();
+        let child = lade()
+            .args(["hash-object"])
+            .arg(&f)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_len(1000)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{:?}: {err}", out.status);
+        assert!(err.contains("big.bin: the file was cut short"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
