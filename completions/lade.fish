@@ -524,7 +524,7 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -l user-agent-prefix -
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
-complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine)'
+complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine): the auth file\'s own, those its credHelpers keep for the registries they are named for, and every registry its credsStore helper lists (`docker-credential-NAME list`, then erase of each)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'

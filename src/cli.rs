@@ -1560,7 +1560,10 @@ pub struct LogoutArgs {
     /// alone (not logged in to it: exit 1)
     #[arg(value_name = "REGISTRY", required_unless_present = "all")]
     pub registry: Option<String>,
-    /// Remove the credentials of every registry (none stored is fine)
+    /// Remove the credentials of every registry (none stored is fine):
+    /// the auth file's own, those its credHelpers keep for the registries
+    /// they are named for, and every registry its credsStore helper lists
+    /// (`docker-credential-NAME list`, then erase of each)
     #[arg(short, long, conflicts_with = "registry")]
     pub all: bool,
     /// The auth file to edit

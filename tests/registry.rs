@@ -5546,6 +5546,110 @@ fn logout_names_the_docker_config_it_leaves() {
     assert!(!err.contains("config.json"), "{err}");
 }
 
+/// A `docker-credential-NAME` helper keeping each registry's credentials
+/// in a file of `dir` (store, get, erase, list, as Docker's helpers do);
+/// each erase is logged in `dir/erased`. The PATH that finds it.
+fn file_backed_helper(root: &Path, name: &str) -> (std::path::PathBuf, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = root.join("bin");
+    let dir = root.join(format!("{name}-kept"));
+    fs::create_dir_all(&bin).unwrap();
+    fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+d={d}
+input=$(cat)
+key() {{ printf '%s' "$1" | tr '/:' '__'; }}
+server() {{ sed 's/.*"ServerURL":"\([^"]*\)".*/\1/'; }}
+case "$1" in
+store) s=$(printf '%s' "$input" | server); printf '%s' "$input" > "$d/$(key "$s").cred" ;;
+get) f="$d/$(key "$input").cred"
+  if [ -f "$f" ]; then cat "$f"; else echo 'credentials not found in native keychain'; exit 1; fi ;;
+erase) printf '%s\n' "$input" >> "$d/erased"; f="$d/$(key "$input").cred"
+  if [ -f "$f" ]; then rm "$f"; else echo 'credentials not found in native keychain'; exit 1; fi ;;
+list) printf '{{'; sep=''
+  for f in "$d"/*.cred; do [ -f "$f" ] || continue
+    s=$(server < "$f"); u=$(sed 's/.*"Username":"\([^"]*\)".*/\1/' "$f")
+    printf '%s"%s":"%s"' "$sep" "$s" "$u"; sep=','
+  done; printf '}}' ;;
+*) exit 1 ;;
+esac
+"#,
+        d = dir.display()
+    );
+    let helper = bin.join(format!("docker-credential-{name}"));
+    fs::write(&helper, script).unwrap();
+    fs::set_permissions(&helper, fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    (dir, path)
+}
+
+/// `logout --all` of an auth file naming a `credsStore`: every registry
+/// the store lists (the one lade logged in to, one Docker stored there)
+/// is erased from it, and lade reads no credentials for them after; the
+/// file's own entries go too. Before, the store was not asked, and the
+/// credentials stayed in use though logout said they were removed. A
+/// store that is not installed holds nothing to erase.
+#[test]
+fn logout_all_erases_what_the_creds_store_holds() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let (kept, path) = file_backed_helper(t.path(), "ladestore");
+    let authfile = t.path().join("cs.json");
+    fs::write(&authfile, json!({"credsStore": "ladestore"}).to_string()).unwrap();
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.env("PATH", &path)
+            .args(args)
+            .arg("--authfile")
+            .arg(&authfile);
+        c
+    };
+    let o = run_with_input(
+        with(&["login", "-v", "-u", "alice", "--password-stdin", INSECURE]).arg(&reg),
+        b"s3cret\n",
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Used: docker-credential-ladestore"),
+        "{o:?}"
+    );
+    // Another registry's, as docker login keeps them there.
+    let o = run_with_input(
+        Command::new(t.path().join("bin/docker-credential-ladestore")).arg("store"),
+        br#"{"ServerURL":"other.example:5000","Username":"bob","Secret":"pw"}"#,
+    );
+    assert!(o.status.success(), "{o:?}");
+    for (host, user) in [(reg.as_str(), "alice"), ("other.example:5000", "bob")] {
+        assert_eq!(ok_str(&mut with(&["login", "--get-login", host])), user);
+    }
+    let out = ok_str(&mut with(&["logout", "--all"]));
+    assert_eq!(out, "Removed login credentials for all registries");
+    for host in [reg.as_str(), "other.example:5000"] {
+        let err = fails_with(&mut with(&["login", "--get-login", host]), 1);
+        assert!(err.contains("not logged in"), "{err}");
+    }
+    let erased = fs::read_to_string(kept.join("erased")).unwrap();
+    let mut erased: Vec<&str> = erased.lines().collect();
+    erased.sort();
+    let mut want = vec![reg.as_str(), "other.example:5000"];
+    want.sort();
+    assert_eq!(erased, want);
+    assert_eq!(
+        json(&fs::read(&authfile).unwrap()),
+        json!({"credsStore": "ladestore"})
+    );
+    // Not installed: nothing to erase there; the file's entries go.
+    fs::write(
+        &authfile,
+        json!({"credsStore": "lade-not-installed", "auths": {"r.example": {"auth": b64std(b"u:p")}}})
+            .to_string(),
+    )
+    .unwrap();
+    ok(&mut with(&["logout", "--all"]));
+    assert_eq!(json(&fs::read(&authfile).unwrap())["auths"], json!({}));
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -1057,7 +1057,8 @@ fn remove_login_locked(path: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
     // From the helper the file names for it, then from the file.
     let mut erased = false;
-    // One registry: its helper. All: each registry credHelpers names.
+    // One registry: its helper. All: each registry credHelpers names,
+    // then what the credsStore helper holds.
     let regs: Vec<String> = match host {
         Some(h) => vec![h.to_string()],
         None => v
@@ -1075,6 +1076,17 @@ fn remove_login_locked(path: &Path, host: Option<&str>) -> Result<bool> {
             helper_call(&helper, "erase", h.as_bytes())?,
             Answer::Done(_)
         );
+    }
+    if host.is_none() {
+        // Every registry it lists (the registries login, or docker
+        // login, stored in it): each is erased.
+        if let Some(store) = v
+            .get("credsStore")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            erased |= helper_forget(store, None)?;
+        }
     }
     let Some(auths) = v.get_mut("auths").and_then(Value::as_object_mut) else {
         return Ok(erased);
