@@ -5650,6 +5650,105 @@ fn logout_all_erases_what_the_creds_store_holds() {
     assert_eq!(json(&fs::read(&authfile).unwrap())["auths"], json!({}));
 }
 
+/// An auth file that is there but is no auth file (not JSON, or a part
+/// of the wrong kind) is an error naming the file (exit 3) when
+/// credentials are read from it, as skopeo reads it: not passed over for
+/// the credentials of the next file (~/.docker/config.json), nor taken
+/// for "not logged in". The error shows no value from it. A blank file
+/// holds none.
+#[test]
+fn an_auth_file_that_is_no_auth_file_is_refused_when_read() {
+    let t = tempdir();
+    let home = t.path().join("home");
+    fs::create_dir_all(home.join(".docker")).unwrap();
+    fs::write(
+        home.join(".docker/config.json"),
+        json!({"auths": {"127.0.0.1:9": {"auth": b64std(b"bob:pw")}}}).to_string(),
+    )
+    .unwrap();
+    let run_dir = t.path().join("run");
+    fs::create_dir_all(run_dir.join("containers")).unwrap();
+    let runtime = run_dir.join("containers/auth.json");
+    let named = t.path().join("named.json");
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.env("HOME", &home)
+            .env("XDG_RUNTIME_DIR", &run_dir)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .env_remove("DOCKER_CONFIG")
+            .stdin(Stdio::null())
+            .args(args);
+        c
+    };
+    let bad = [
+        (r#"{"auths":["oops"]}"#, "auths is not a JSON object"),
+        ("[]", "not a JSON object"),
+        (
+            r#"{"auths":{"127.0.0.1:9":"oops"}}"#,
+            "auths.127.0.0.1:9 is not a JSON object",
+        ),
+        (
+            r#"{"auths":{"127.0.0.1:9":{"auth":123}}}"#,
+            "auths.127.0.0.1:9.auth is not a string",
+        ),
+        (
+            r#"{"credHelpers":{"127.0.0.1:9":["oops"]}}"#,
+            "credHelpers.127.0.0.1:9 is not a string",
+        ),
+        ("{oops", "not JSON"),
+    ];
+    for (text, why) in bad {
+        fs::write(&runtime, text).unwrap();
+        fs::write(&named, text).unwrap();
+        let runtime_args: Vec<Vec<&str>> = vec![
+            vec!["login", "--get-login", "127.0.0.1:9"],
+            vec!["list-tags", INSECURE, "docker://127.0.0.1:9/repo"],
+        ];
+        for args in runtime_args {
+            let err = fails_with(&mut with(&args), 3);
+            assert_eq!(err.lines().count(), 1, "{text}: {err}");
+            assert!(
+                err.contains(&format!("auth file {}: {why}", runtime.display())),
+                "{text}: {args:?}: {err}"
+            );
+            assert!(!err.contains("oops") && !err.contains("123"), "{err}");
+        }
+        for args in [
+            vec!["login", "--get-login", "127.0.0.1:9"],
+            vec!["inspect", INSECURE, "docker://127.0.0.1:9/repo:1"],
+        ] {
+            let err = fails_with(
+                with(&args[..1])
+                    .arg("--authfile")
+                    .arg(&named)
+                    .args(&args[1..]),
+                3,
+            );
+            assert!(
+                err.contains(&format!("auth file {}: {why}", named.display())),
+                "{text}: {args:?}: {err}"
+            );
+        }
+        // skopeo refuses it too.
+        if text != "{oops" && require_tool("skopeo") {
+            let o = run(skopeo()
+                .stdin(Stdio::null())
+                .args(["login", "--get-login", "--authfile"])
+                .arg(&named)
+                .arg("127.0.0.1:9"));
+            assert!(!o.status.success(), "skopeo took {text}");
+        }
+    }
+    // A good one is read again (bob's, from config.json past a blank
+    // runtime file).
+    fs::write(&runtime, "\n").unwrap();
+    assert_eq!(
+        ok_str(&mut with(&["login", "--get-login", "127.0.0.1:9"])),
+        "bob"
+    );
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -486,8 +486,9 @@ fn creds_in_files(
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !named => continue,
             Err(e) => return Err(Error::from(e).context(format!("auth file {}", f.display()))),
         };
-        let v: Value = serde_json::from_slice(&text)
-            .map_err(|e| Error::new(format!("auth file {}: {e}", f.display())))?;
+        // One that is not an auth file is an error naming it, not a file
+        // passed over for the next one's credentials (as skopeo reads it).
+        let v = parse_auth_file(&f, &text)?;
         if let Some(found) = creds_in(&v, host, path, &f).map_err(|e| e.context(f.display()))? {
             return Ok(Some(found));
         }
@@ -628,22 +629,56 @@ fn helper_get(name: &str, host: &str) -> Result<Option<Creds>> {
     }))
 }
 
-/// The auth file at `path` to change (login, logout): a JSON object, with
-/// `auths` an object if it is there; missing or blank, an empty one.
+/// The auth file at `path` to change (login, logout): missing, an empty
+/// one; else as [`parse_auth_file`] takes it.
 fn read_file_json(path: &Path) -> Result<Value> {
-    let v = match crate::fsutil::read_settings_file(path, crate::fsutil::SETTINGS_MAX) {
-        Ok(t) if t.iter().all(u8::is_ascii_whitespace) => json!({}),
-        Ok(t) => serde_json::from_slice(&t)
-            .map_err(|e| Error::new(format!("auth file {}: {e}", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => return Err(Error::from(e).context(format!("auth file {}", path.display()))),
-    };
+    match crate::fsutil::read_settings_file(path, crate::fsutil::SETTINGS_MAX) {
+        Ok(t) => parse_auth_file(path, &t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(json!({})),
+        Err(e) => Err(Error::from(e).context(format!("auth file {}", path.display()))),
+    }
+}
+
+/// The text of the auth file `path`, read (for credentials) or to change
+/// (login, logout) alike: blank, an empty one; else a JSON object whose
+/// `auths` is an object of objects (`auth`, `identitytoken` strings),
+/// `credHelpers` an object of strings, and `credsStore` a string, where
+/// they are there. Anything else is an error naming the file and the part
+/// that is wrong (never a value: it may be a secret).
+fn parse_auth_file(path: &Path, text: &[u8]) -> Result<Value> {
     let bad = |what: &str| Error::new(format!("auth file {}: {what}", path.display()));
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let v: Value = serde_json::from_slice(text).map_err(|e| bad(&format!("not JSON: {e}")))?;
     let Some(o) = v.as_object() else {
         return Err(bad("not a JSON object"));
     };
-    if o.get("auths").is_some_and(|a| !a.is_object()) {
-        return Err(bad("auths is not a JSON object"));
+    if let Some(auths) = o.get("auths") {
+        let auths = auths
+            .as_object()
+            .ok_or_else(|| bad("auths is not a JSON object"))?;
+        for (key, entry) in auths {
+            let entry = entry
+                .as_object()
+                .ok_or_else(|| bad(&format!("auths.{key} is not a JSON object")))?;
+            for field in ["auth", "identitytoken"] {
+                if entry.get(field).is_some_and(|f| !f.is_string()) {
+                    return Err(bad(&format!("auths.{key}.{field} is not a string")));
+                }
+            }
+        }
+    }
+    if let Some(helpers) = o.get("credHelpers") {
+        let helpers = helpers
+            .as_object()
+            .ok_or_else(|| bad("credHelpers is not a JSON object"))?;
+        if let Some((key, _)) = helpers.iter().find(|(_, h)| !h.is_string()) {
+            return Err(bad(&format!("credHelpers.{key} is not a string")));
+        }
+    }
+    if o.get("credsStore").is_some_and(|s| !s.is_string()) {
+        return Err(bad("credsStore is not a string"));
     }
     Ok(v)
 }
