@@ -5749,6 +5749,61 @@ fn an_auth_file_that_is_no_auth_file_is_refused_when_read() {
     );
 }
 
+/// The temp file holding the new auth file (the secret in it) is
+/// removed when `--command-timeout` ends login or logout as it is about
+/// to be renamed into place (the rename held back with strace), and the
+/// auth file stays as it was.
+#[test]
+fn an_ended_login_leaves_no_temp_auth_file() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("strace") {
+        return;
+    }
+    let t = tempdir();
+    let dir = t.path().join("sig");
+    let authfile = dir.join("a.json");
+    let slow_rename = |args: &[&str]| {
+        let mut c = Command::new("strace");
+        c.args([
+            "-f",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=rename,renameat,renameat2",
+        ])
+        .args(["-e", "inject=rename,renameat,renameat2:delay_enter=4000000"])
+        .arg(env!("CARGO_BIN_EXE_lade"))
+        .args(["--command-timeout", "2s"])
+        .args(args)
+        .arg("--authfile")
+        .arg(&authfile);
+        c
+    };
+    let o = run_with_input(
+        slow_rename(&["login", "-u", "alice", "--password-stdin", INSECURE]).arg(&reg),
+        b"hunter2\n",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("ran out of time"), "{err}");
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // Logout: the file it would have rewritten stays.
+    let text = json!({"auths": {reg.clone(): {"auth": b64std(b"alice:hunter2")}}}).to_string();
+    fs::write(&authfile, &text).unwrap();
+    let o = run(slow_rename(&["logout"]).arg(&reg));
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(left, std::slice::from_ref(&authfile), "{left:?}");
+    assert_eq!(fs::read_to_string(&authfile).unwrap(), text);
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -719,9 +719,10 @@ fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -
 /// Write `v` to `path` as a 0600 file (temp file, then rename), under
 /// [`with_auth_lock`], which made its directory. A `path` that is a
 /// symlink (a dotfile manager's) is written where it points, the link
-/// kept, as docker writes its config.json.
+/// kept, as docker writes its config.json. Should a signal or
+/// `--command-timeout` end lade meanwhile, the temp file (the credentials
+/// in it) is removed.
 fn write_file_json(path: &Path, v: &Value) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
     let target;
     let path = match std::fs::symlink_metadata(path) {
@@ -735,24 +736,25 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
         }
         _ => path,
     };
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(ctx)?;
     let mut bytes = serde_json::to_vec_pretty(v).expect("JSON");
     bytes.push(b'\n');
-    let r = f.write_all(&bytes).and_then(|_| f.sync_all());
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ctx(e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        ctx(e)
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = crate::fsutil::tracked(|| {
+        tempfile::Builder::new()
+            .prefix(&format!(".{name}.tmp"))
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(crate::fsutil::dir_of(path))
     })
+    .map_err(ctx)?;
+    // (dropped on an error: the temp file goes)
+    tmp.write_all(&bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(ctx)?;
+    tmp.persist(path).map_err(|e| ctx(e.error))?;
+    Ok(())
 }
 
 /// The credential helper the file `v` names for `key` (`HOST` or
