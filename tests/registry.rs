@@ -5804,6 +5804,45 @@ fn an_ended_login_leaves_no_temp_auth_file() {
     assert_eq!(fs::read_to_string(&authfile).unwrap(), text);
 }
 
+/// A user and password written into a token realm's URL are left out of
+/// the error a failed token request gives, as --debug leaves them out.
+#[test]
+fn a_token_realms_password_is_never_shown() {
+    let reg = serve(None, |_| {
+        Action::Respond(response(
+            "401 Unauthorized",
+            &[(
+                "WWW-Authenticate",
+                r#"Bearer realm="http://bob:hunter2@127.0.0.1:1/token",service="r""#.into(),
+            )],
+            b"",
+        ))
+    });
+    for debug in [false, true] {
+        let mut c = lade();
+        if debug {
+            c.arg("--debug");
+        }
+        let err = fails_with(
+            c.args([
+                "list-tags",
+                INSECURE,
+                "--retry-times",
+                "0",
+                "--creds",
+                "u:p",
+            ])
+            .arg(format!("docker://{reg}/r")),
+            3,
+        );
+        assert!(!err.contains("hunter2") && !err.contains("bob"), "{err}");
+        assert!(
+            err.contains("token service http://…@127.0.0.1:1/token"),
+            "{err}"
+        );
+    }
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -514,7 +514,10 @@ impl Client {
             }
             if url.starts_with("http://") && !self.insecure && !self.is_http() {
                 return Err(SendError {
-                    err: Error::new(format!("refusing redirect to plain HTTP {url}")),
+                    err: Error::new(format!(
+                        "refusing redirect to plain HTTP {}",
+                        without_userinfo(&url)
+                    )),
                     retriable: false,
                 });
             }
@@ -747,6 +750,9 @@ impl Client {
         scopes: &[String],
     ) -> Result<(String, Duration)> {
         let mut url = realm.to_string();
+        // (said as `--debug` shows it: no user or password)
+        let realm_url = realm;
+        let realm = &without_userinfo(realm_url);
         let mut q: Vec<String> = Vec::new();
         if let Some(s) = service {
             q.push(format!("service={}", urlencode(s)));
@@ -765,7 +771,7 @@ impl Client {
             )));
         }
         if let Some(Creds::Identity { token: refresh, .. }) = &self.creds {
-            return self.refresh_token(realm, service, scopes, refresh);
+            return self.refresh_token(realm_url, service, scopes, refresh);
         }
         let mut headers = Vec::new();
         if let Some(b) = self.creds.as_ref().and_then(|c| c.basic()) {
@@ -819,6 +825,8 @@ impl Client {
         scopes: &[String],
         refresh: &str,
     ) -> Result<(String, Duration)> {
+        let realm_url = realm;
+        let realm = &without_userinfo(realm_url);
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(Error::new(format!(
                 "token realm {:?} is not an http(s) URL",
@@ -842,7 +850,8 @@ impl Client {
             "content-type",
             "application/x-www-form-urlencoded".to_string(),
         )];
-        let resp = self.token_request(realm, &Method::POST, realm, &headers, form.as_bytes())?;
+        let resp =
+            self.token_request(realm, &Method::POST, realm_url, &headers, form.as_bytes())?;
         let status = resp.status();
         if status.as_u16() == 400 || status.as_u16() == 401 || status.as_u16() == 403 {
             return Err(Error::new(format!(
@@ -1071,16 +1080,7 @@ pub fn header(resp: &Response<Body>, name: &str) -> Option<String> {
 /// state and presigned storage URLs carry secrets there.
 fn shown_url(url: &str) -> String {
     // Credentials written into the URL go too.
-    let url = match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            match rest[..end].rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://…@{host}{}", &rest[end..]),
-                None => url.to_string(),
-            }
-        }
-        None => url.to_string(),
-    };
+    let url = without_userinfo(url);
     let Some((base, query)) = url.split_once('?') else {
         return url;
     };
@@ -1093,6 +1093,21 @@ fn shown_url(url: &str) -> String {
         })
         .collect();
     format!("{base}?{}", params.join("&"))
+}
+
+/// A URL fit to print: a user and password written into it
+/// (`https://USER:PASS@HOST/…`) left out, as `--debug` leaves them out.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://…@{host}{}", &rest[end..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
 }
 
 fn host_of(url: &str) -> &str {
