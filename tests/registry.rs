@@ -5843,6 +5843,69 @@ fn a_token_realms_password_is_never_shown() {
     }
 }
 
+/// A rewrite of an auth file stays within the size lade reads auth files
+/// up to (16 MiB): pretty-printed, a 14.7 MB file would grow past it, so
+/// it is written compactly and read again after; one that would be too
+/// big even so is refused, the file left as it was.
+#[test]
+fn a_rewritten_auth_file_stays_readable() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let authfile = t.path().join("big.json");
+    let limit = 16usize << 20;
+    // Compact JSON of `n` entries (35 bytes each) and `last`.
+    let big = |n: usize, last: &str| {
+        let mut s = String::from("{\"auths\":{");
+        for i in 0..n {
+            s.push_str(&format!("\"h{i:07}.example\":{{\"auth\":\"dTpw\"}},"));
+        }
+        s.push_str(last);
+        s.push_str("}}");
+        s
+    };
+    let text = big(14_700_000 / 35, r#""gone.example":{"auth":"dTpw"}"#);
+    assert!(text.len() > 14_000_000 && text.len() < limit);
+    let pretty = serde_json::to_vec_pretty(&json(text.as_bytes())).unwrap();
+    assert!(pretty.len() > limit, "{}", pretty.len());
+    fs::write(&authfile, &text).unwrap();
+    let with = |args: &[&str]| {
+        let mut c = lade();
+        c.args(args).arg("--authfile").arg(&authfile);
+        c
+    };
+    ok(&mut with(&["logout", "gone.example"]));
+    let len = fs::metadata(&authfile).unwrap().len();
+    assert!(len <= limit as u64, "{len}");
+    assert_eq!(
+        ok_str(&mut with(&["login", "--get-login", "h0000001.example"])),
+        "u"
+    );
+    fails_with(&mut with(&["login", "--get-login", "gone.example"]), 1);
+    // Too big even compact: refused, the file kept.
+    // (padded with fewer blanks than the new entry takes)
+    let last = r#""last.example":{"auth":"dTpw"}"#;
+    let entry = big(1, last).len() - big(0, last).len();
+    let mut text = big((limit - big(0, last).len()) / entry, last);
+    assert!(text.len() < limit);
+    text.insert_str(text.len() - 1, &" ".repeat(limit - text.len()));
+    assert_eq!(text.len(), limit);
+    fs::write(&authfile, &text).unwrap();
+    let o = run_with_input(
+        with(&["login", "-u", "alice", "--password-stdin", INSECURE]).arg(&reg),
+        b"s3cret\n",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&authfile.display().to_string())
+            && err.contains("byte limit")
+            && err.contains("left as it was"),
+        "{err}"
+    );
+    assert!(fs::read(&authfile).unwrap() == text.as_bytes());
+    assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1);
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -721,7 +721,9 @@ fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -
 /// symlink (a dotfile manager's) is written where it points, the link
 /// kept, as docker writes its config.json. Should a signal or
 /// `--command-timeout` end lade meanwhile, the temp file (the credentials
-/// in it) is removed.
+/// in it) is removed. Pretty-printed, unless that would make it larger
+/// than the auth files lade reads; too big even so, it is not written
+/// (the file stays as it was).
 fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
     let target;
@@ -738,6 +740,19 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
     };
     let mut bytes = serde_json::to_vec_pretty(v).expect("JSON");
     bytes.push(b'\n');
+    let max = crate::fsutil::SETTINGS_MAX;
+    if bytes.len() as u64 > max {
+        bytes = serde_json::to_vec(v).expect("JSON");
+        bytes.push(b'\n');
+    }
+    if bytes.len() as u64 > max {
+        return Err(Error::new(format!(
+            "auth file {}: it would be {} bytes, larger than the {max} byte limit \
+             lade reads auth files up to; left as it was",
+            path.display(),
+            bytes.len()
+        )));
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
