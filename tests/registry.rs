@@ -5906,6 +5906,75 @@ fn a_rewritten_auth_file_stays_readable() {
     assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1);
 }
 
+/// An auth file given as a chain of symlinks, dangling at its end, is
+/// written where the chain ends (that file made), the links kept, as a
+/// single link is; logins through the link and to the file itself at
+/// once all land (one lock, where the file is written).
+#[test]
+fn an_auth_file_behind_a_chain_of_links_is_written_at_its_end() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let links = t.path().join("links");
+    let real = t.path().join("real");
+    fs::create_dir_all(&links).unwrap();
+    fs::create_dir_all(&real).unwrap();
+    let hop1 = links.join("hop1");
+    std::os::unix::fs::symlink("hop2", &hop1).unwrap();
+    std::os::unix::fs::symlink("../real/nothere.json", links.join("hop2")).unwrap();
+    let target = real.join("nothere.json");
+    let login = |file: &Path, key: &str| {
+        let mut c = lade();
+        c.args([
+            "login",
+            "-u",
+            "alice",
+            "-p",
+            "s3cret",
+            INSECURE,
+            "--authfile",
+        ])
+        .arg(file)
+        .arg(key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        c
+    };
+    ok(&mut login(&hop1, &reg));
+    for l in [&hop1, &links.join("hop2")] {
+        assert!(
+            fs::symlink_metadata(l).unwrap().file_type().is_symlink(),
+            "{l:?}"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let m = fs::symlink_metadata(&target).unwrap();
+    assert!(m.is_file());
+    assert_eq!(m.permissions().mode() & 0o777, 0o600);
+    assert_get_login_both(&hop1, &reg, "alice");
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            let file = if i % 2 == 0 { &hop1 } else { &target };
+            login(file, &format!("{reg}/ns{i}")).spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let v = json(&fs::read(&target).unwrap());
+    assert_eq!(v["auths"].as_object().unwrap().len(), 13, "{v}");
+    ok(lade().args(["logout", "--all", "--authfile"]).arg(&hop1));
+    assert_eq!(json(&fs::read(&target).unwrap())["auths"], json!({}));
+    assert!(fs::symlink_metadata(&hop1)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A loop of links is an error naming the file.
+    let lp = links.join("loop");
+    std::os::unix::fs::symlink("loop", &lp).unwrap();
+    let err = fails_with(lade().args(["logout", "--all", "--authfile"]).arg(&lp), 3);
+    assert!(err.contains(&lp.display().to_string()), "{err}");
+}
+
 /// A registry that asks for no credentials: login saves them all the
 /// same (as skopeo and docker do) but says they were not checked.
 #[test]

@@ -693,10 +693,11 @@ fn make_auth_dir(path: &Path) -> std::io::Result<()> {
         .create(crate::fsutil::dir_of(path))
 }
 
-/// Run `f` (a read, change and rewrite of the auth file `path`) holding
-/// an exclusive lock on the file's directory, so that two logins at once
-/// (to two registries) both land. With `create` false, a directory that
-/// is not there is not made: there is nothing to change.
+/// Run `f` (a read, change and rewrite of the auth file written at
+/// `path`, its [`write_target`]) holding an exclusive lock on the
+/// directory the rewrite happens in, so that two logins at once (to two
+/// registries, through the link or not) both land. With `create` false, a
+/// directory that is not there is not made: there is nothing to change.
 fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -> Result<T> {
     let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
     let dir = crate::fsutil::dir_of(path);
@@ -716,31 +717,41 @@ fn with_auth_lock<T>(path: &Path, create: bool, f: impl FnOnce() -> Result<T>) -
     f()
 }
 
-/// Write `v` to `path` as a 0600 file (temp file, then rename), under
-/// [`with_auth_lock`], which made its directory. A `path` that is a
-/// symlink (a dotfile manager's) is written where it points, the link
-/// kept, as docker writes its config.json. Should a signal or
-/// `--command-timeout` end lade meanwhile, the temp file (the credentials
-/// in it) is removed. Pretty-printed, unless that would make it larger
-/// than the auth files lade reads; too big even so, it is not written
-/// (the file stays as it was).
-fn write_file_json(path: &Path, v: &Value) -> Result<()> {
-    let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
-    let target;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            // (a link to a file not made yet: that file)
-            target = match std::fs::canonicalize(path) {
-                Ok(t) => t,
-                Err(_) => crate::fsutil::dir_of(path).join(std::fs::read_link(path).map_err(ctx)?),
-            };
-            target.as_path()
+/// Where a rewrite of the auth file `path` lands: `path`, or, when it is
+/// a symlink (a dotfile manager's), the file its chain of links ends at
+/// (that file may not be there yet: it is made), so that the links are
+/// kept, as docker writes its config.json.
+fn write_target(path: &Path) -> Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // (as many links as the kernel follows in one path)
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = std::fs::read_link(&p)
+                    .map_err(|e| Error::from(e).context(format!("auth file {}", path.display())))?;
+                p = crate::fsutil::dir_of(&p).join(link);
+            }
+            _ => return Ok(p),
         }
-        _ => path,
-    };
+    }
+    Err(Error::new(format!(
+        "auth file {}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// Write `v` as the auth file `path` (named in errors), at `target`, its
+/// [`write_target`]: a 0600 temp file beside `target`, then renamed over
+/// it, under [`with_auth_lock`], which made its directory. Should a
+/// signal or `--command-timeout` end lade meanwhile, the temp file (the
+/// credentials in it) is removed. Pretty-printed, unless that would make
+/// it larger than the auth files lade reads; too big even so, it is not
+/// written (the file stays as it was).
+fn write_file_json(path: &Path, target: &Path, v: &Value) -> Result<()> {
+    let ctx = |e: std::io::Error| Error::from(e).context(format!("auth file {}", path.display()));
+    let max = crate::fsutil::SETTINGS_MAX;
     let mut bytes = serde_json::to_vec_pretty(v).expect("JSON");
     bytes.push(b'\n');
-    let max = crate::fsutil::SETTINGS_MAX;
     if bytes.len() as u64 > max {
         bytes = serde_json::to_vec(v).expect("JSON");
         bytes.push(b'\n');
@@ -753,7 +764,7 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
             bytes.len()
         )));
     }
-    let name = path
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -761,14 +772,14 @@ fn write_file_json(path: &Path, v: &Value) -> Result<()> {
         tempfile::Builder::new()
             .prefix(&format!(".{name}.tmp"))
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-            .tempfile_in(crate::fsutil::dir_of(path))
+            .tempfile_in(crate::fsutil::dir_of(target))
     })
     .map_err(ctx)?;
     // (dropped on an error: the temp file goes)
     tmp.write_all(&bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(ctx)?;
-    tmp.persist(path).map_err(|e| ctx(e.error))?;
+    tmp.persist(target).map_err(|e| ctx(e.error))?;
     Ok(())
 }
 
@@ -1030,13 +1041,15 @@ pub fn store_login(
     pass: &str,
     compat: bool,
 ) -> Result<String> {
-    with_auth_lock(path, true, || {
-        store_login_locked(path, host, user, pass, compat)
+    let target = write_target(path)?;
+    with_auth_lock(&target, true, || {
+        store_login_locked(path, &target, host, user, pass, compat)
     })
 }
 
 fn store_login_locked(
     path: &Path,
+    target: &Path,
     host: &str,
     user: &str,
     pass: &str,
@@ -1073,7 +1086,7 @@ fn store_login_locked(
                 a.len() != n
             });
         if stale {
-            write_file_json(path, &v)?;
+            write_file_json(path, target, &v)?;
         }
         return Ok(format!("docker-credential-{helper}"));
     }
@@ -1094,7 +1107,7 @@ fn store_login_locked(
         entry.to_string(),
         json!({ "auth": b64(&format!("{user}:{pass}")) }),
     );
-    write_file_json(path, &v)?;
+    write_file_json(path, target, &v)?;
     Ok(path.display().to_string())
 }
 
@@ -1102,10 +1115,11 @@ fn store_login_locked(
 /// name alone), or every key, from the login file. False when there was
 /// nothing to remove.
 pub fn remove_login(path: &Path, host: Option<&str>) -> Result<bool> {
-    with_auth_lock(path, false, || remove_login_locked(path, host))
+    let target = write_target(path)?;
+    with_auth_lock(&target, false, || remove_login_locked(path, &target, host))
 }
 
-fn remove_login_locked(path: &Path, host: Option<&str>) -> Result<bool> {
+fn remove_login_locked(path: &Path, target: &Path, host: Option<&str>) -> Result<bool> {
     let mut v = read_file_json(path)?;
     // From the helper the file names for it, then from the file.
     let mut erased = false;
@@ -1165,7 +1179,7 @@ fn remove_login_locked(path: &Path, host: Option<&str>) -> Result<bool> {
         }
     };
     if removed {
-        write_file_json(path, &v)?;
+        write_file_json(path, target, &v)?;
     }
     Ok(removed || erased)
 }
