@@ -800,10 +800,11 @@ OUTPUT
   (--raw --config: the exact config bytes). Docker schema 1 manifests
   (deprecated since 2017) are not read, with --raw too (exit 3).
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
-  Architecture, Variant, Digest, MediaType, ManifestSize, ConfigDigest, Size,
-  Layers, LayersData, Missing}]}: one entry per image of an index (Size is
-  config plus layers), or the single image's own. Every key is always there:
-  Platform, Os, Architecture and Variant are null where the index entry says
+  Architecture, Variant, OsVersion, Digest, MediaType, ManifestSize,
+  ConfigDigest, Size, Layers, LayersData, Missing}]}: one entry per image of an
+  index (Size is config plus layers), or the single image's own. Every key is
+  always there: Platform, Os, Architecture, Variant and OsVersion (os.version,
+  which tells Windows images apart) are null where the index entry says
   nothing.
   Entries of other media types than image manifests (nested indexes, artifact
   manifests) are not listed; a warning says how many. An artifact made as an

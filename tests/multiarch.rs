@@ -1819,7 +1819,8 @@ fn an_artifact_without_a_platform_is_never_taken_for_the_image() {
 fn an_entry_with_an_empty_platform_leaves_the_index_readable() {
     let t = tempdir();
     let dir = t.path().join("src");
-    let s390x = image(&dir, "s390x", "e", false, 4096);
+    let mut s390x = image(&dir, "s390x", "e", false, 4096);
+    s390x["platform"]["os.version"] = "10.0.17763.5122".into();
     let mut blank = image(&dir, "amd64", "e", false, 4096);
     blank["platform"] = serde_json::json!({});
     let bytes = serde_json::to_vec(&serde_json::json!({
@@ -1853,6 +1854,9 @@ fn an_entry_with_an_empty_platform_leaves_the_index_readable() {
     let all: Value = json(&ok(lade().args(["inspect", "--all-platforms", &src])));
     assert_eq!(all["Platforms"].as_array().unwrap().len(), 2);
     assert_eq!(all["Platforms"][1]["Digest"], blank["digest"]);
+    // os.version, which tells Windows images apart, is shown.
+    assert_eq!(all["Platforms"][0]["OsVersion"], "10.0.17763.5122");
+    assert_eq!(all["Platforms"][1]["OsVersion"], Value::Null);
     // A platform asked for with blanks in it is no platform.
     let err = fails_with(
         lade().args(["copy", "--platform", " linux/s390x", &src, &dst("x")]),

@@ -429,6 +429,8 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
             "Os": p.map(|p| p.os.clone()),
             "Architecture": p.map(|p| p.architecture.clone()),
             "Variant": p.and_then(|p| p.variant.clone()),
+            // (two windows/amd64 images differ by it)
+            "OsVersion": p.and_then(|p| p.os_version.clone()),
             "Digest": digest.to_string(),
             "MediaType": mt.as_str(),
             "ManifestSize": size,
