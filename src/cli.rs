@@ -306,7 +306,9 @@ pub enum Command {
         bad entry PATH: WHY\n  \
         bad index.json: WHY (missing, not a regular file, or no index: nothing is reachable)\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
-        With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr. Exit status 1 when any problem was found,\n  \
+        With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr, counting the temp files in the store (writes\n  \
+        under way, or ended by a kill; not problems: lade gc removes them once no\n  \
+        longer written). Exit status 1 when any problem was found,\n  \
         even when stdout is closed early (lade fsck | head: the rest is not written).\n\n\
         Without --full, a compressed layer's diff_id is checked when it is unpacked\n  \
         (lade unpack), not by fsck. --full decompresses each layer once, in the same\n  \

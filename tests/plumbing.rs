@@ -710,6 +710,18 @@ fn skopeo_layout_is_readable_and_survives_tag_untag_gc() {
     fails_with(store_cmd(&dir).args(["cat-blob", "-e", &jd]), 1);
     ok(store_cmd(&dir).arg("fsck"));
     ok(Command::new("skopeo").args(["inspect", &format!("oci:{}:by-digest", dir.display())]));
+    // A temp file a killed write left: no problem to fsck, but said;
+    // gc removes it, and fsck says nothing more of it.
+    fs::write(dir.join(".lade-tmp-AbC123"), b"12345").unwrap();
+    let err = ok_stderr(store_cmd(&dir).arg("fsck"));
+    assert!(
+        err.contains(", 0 problems, 1 temp file (5 bytes; writes under way, or ended by a kill"),
+        "{err}"
+    );
+    ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
+    assert!(!dir.join(".lade-tmp-AbC123").exists());
+    let err = ok_stderr(store_cmd(&dir).arg("fsck"));
+    assert!(!err.contains("temp file"), "{err}");
 }
 
 /// The tiny fixture image copied into a new layout at `dir`, as `x`.

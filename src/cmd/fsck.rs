@@ -37,8 +37,18 @@ pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
         (true, 1) => ", 1 layer decompressed".to_string(),
         (true, n) => format!(", {n} layers decompressed"),
     };
+    // (not a problem: a write under way, or one a SIGKILL ended)
+    let temps = match report.temps {
+        0 => String::new(),
+        n => format!(
+            ", {n} temp file{} ({} bytes; writes under way, or ended by a kill: gc removes \
+             those no longer written)",
+            if n == 1 { "" } else { "s" },
+            report.temp_bytes
+        ),
+    };
     eprintln!(
-        "fsck: {} blob{} ({} bytes) checked{unpacked}, {} unreachable, {} problem{}",
+        "fsck: {} blob{} ({} bytes) checked{unpacked}, {} unreachable, {} problem{}{temps}",
         report.blobs_checked,
         if report.blobs_checked == 1 { "" } else { "s" },
         report.bytes_checked,

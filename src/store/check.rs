@@ -112,6 +112,10 @@ pub struct FsckReport {
     pub bytes_checked: u64,
     /// With `--full`: the layers decompressed and held to their diff_ids.
     pub layers_unpacked: usize,
+    /// Temp files in the store (writes under way, or left by ones a
+    /// SIGKILL or a crash ended), and their bytes: no problem, but said.
+    pub temps: usize,
+    pub temp_bytes: u64,
 }
 
 /// What a layer's bytes decompress to, by hash algorithm, or why they do
@@ -690,8 +694,11 @@ impl Layout {
         let mut reach = self.reach(index)?;
         reach.problems.extend(bad_index);
         let (blobs, bad) = self.list_blobs()?;
+        let temps = self.temp_files()?;
         let mut report = FsckReport {
             problems: reach.problems,
+            temps: temps.len(),
+            temp_bytes: temps.iter().map(|(_, n)| n).sum(),
             ..Default::default()
         };
         // A blob that is not a regular file is met by both walks: said
