@@ -5510,6 +5510,19 @@ fn compat_auth_file_login_logout() {
     assert_eq!(v["auths"], json!({}), "{v}");
 }
 
+/// lade with `home` as HOME and `run_dir` as XDG_RUNTIME_DIR, and no other
+/// place it finds auth files in (XDG_CONFIG_HOME, REGISTRY_AUTH_FILE,
+/// DOCKER_CONFIG) from the environment.
+fn lade_at_home(home: &Path, run_dir: &Path) -> Command {
+    let mut c = lade();
+    c.env("HOME", home)
+        .env("XDG_RUNTIME_DIR", run_dir)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("DOCKER_CONFIG");
+    c
+}
+
 #[test]
 fn logout_names_the_docker_config_it_leaves() {
     let t = tempdir();
@@ -5521,13 +5534,8 @@ fn logout_names_the_docker_config_it_leaves() {
     let run_dir = t.path().join("run");
     fs::create_dir_all(&run_dir).unwrap();
     let with = |args: &[&str]| {
-        let mut c = lade();
-        c.env("HOME", &home)
-            .env("XDG_RUNTIME_DIR", &run_dir)
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("REGISTRY_AUTH_FILE")
-            .env_remove("DOCKER_CONFIG")
-            .args(args);
+        let mut c = lade_at_home(&home, &run_dir);
+        c.args(args);
         c
     };
     assert_eq!(
@@ -5671,14 +5679,8 @@ fn an_auth_file_that_is_no_auth_file_is_refused_when_read() {
     let runtime = run_dir.join("containers/auth.json");
     let named = t.path().join("named.json");
     let with = |args: &[&str]| {
-        let mut c = lade();
-        c.env("HOME", &home)
-            .env("XDG_RUNTIME_DIR", &run_dir)
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("REGISTRY_AUTH_FILE")
-            .env_remove("DOCKER_CONFIG")
-            .stdin(Stdio::null())
-            .args(args);
+        let mut c = lade_at_home(&home, &run_dir);
+        c.stdin(Stdio::null()).args(args);
         c
     };
     let bad = [
