@@ -904,6 +904,24 @@ fn an_archive_whose_reader_leaves_early_fails() {
         assert!(err.contains("broken pipe"), "{dest}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
+    // A socket for standard output: refused before anything is read (it
+    // failed once the whole archive was made).
+    for dest in [
+        "oci-archive:/proc/self/fd/1",
+        "docker-archive:/proc/self/fd/1",
+    ] {
+        let (ours, _theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        let out = lade()
+            .args(["copy", &src, dest])
+            .stdout(Stdio::from(std::os::fd::OwnedFd::from(ours)))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{dest}: {err}");
+        assert!(err.contains("is a socket"), "{dest}: {err}");
+        assert!(!err.contains("Copying"), "{dest}: {err}");
+    }
     // A FIFO whose reader reads a little and goes.
     let fifo = t.path().join("fifo");
     ok(Command::new("mkfifo").arg(&fifo));

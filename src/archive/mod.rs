@@ -23,7 +23,7 @@ mod output;
 pub use guard::{entry_kind, TarGuard, MAX_EXTENSION};
 
 pub use index::{clean_path, not_tar, EntryKind, EntryReader, TarEntry, TarIndex};
-pub use output::{unfinished, TarOutput, EXISTS};
+pub use output::{is_socket, socket_refused, unfinished, TarOutput, EXISTS};
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};

@@ -65,6 +65,21 @@ impl Sink {
     }
 }
 
+/// Is it a socket (`/dev/stdout` of a process started with a socket for
+/// its output), which no open(2) of its path reaches?
+pub fn is_socket(m: &fs::Metadata) -> bool {
+    std::os::unix::fs::FileTypeExt::is_socket(&m.file_type())
+}
+
+/// Why an archive is not written into a socket: said before anything is
+/// read, not once the archive is made.
+pub fn socket_refused(shown: &str) -> Error {
+    Error::new(format!(
+        "{shown} is a socket, which cannot be opened to write an archive into; \
+         give a file or a pipe (… | cat > FILE)"
+    ))
+}
+
 /// Why an archive is not written over a file.
 pub const EXISTS: &str =
     "the file exists; lade does not modify existing archives (remove it first)";
@@ -114,6 +129,7 @@ impl TarOutput {
             Ok(m) if m.is_dir() => {
                 return Err(Error::new(format!("{shown}: is a directory")));
             }
+            Ok(m) if is_socket(&m) => return Err(socket_refused(&shown)),
             Ok(m) => !m.is_file(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => false,
             Err(e) => return Err(Error::from(e).context(shown)),

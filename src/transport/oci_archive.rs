@@ -560,6 +560,9 @@ impl ArchiveDest {
         // skopeo writes through it; a link to nothing is refused.
         let (target, direct) = match fs::metadata(target) {
             Ok(m) if m.is_dir() => return Err(Error::new(format!("{shown} is a directory"))),
+            Ok(m) if crate::archive::is_socket(&m) => {
+                return Err(crate::archive::socket_refused(&shown))
+            }
             Ok(m) if !m.is_file() => (target.to_path_buf(), true),
             Ok(_) if link => (fs::canonicalize(target).with_context(|| shown.clone())?, false),
             Err(_) if link => {
