@@ -6453,12 +6453,15 @@ fn foreign_layers_stay_where_their_urls_point() {
     let layout = t.path().join("layout");
     copy(&src, &oci(&layout, "win"), &[]);
     assert!(!layout.join("blobs/sha256").join(&base_digest[7..]).exists());
-    let m = json(&ok(lade().args([
-        "cat-manifest",
-        "--store",
-        layout.to_str().unwrap(),
-        "win",
-    ])));
+    let manifest_in = |store: &Path| {
+        json(&ok(lade().args([
+            "cat-manifest",
+            "--store",
+            store.to_str().unwrap(),
+            "win",
+        ])))
+    };
+    let m = manifest_in(&layout);
     assert_eq!(
         m["layers"][0]["mediaType"],
         json!("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")
@@ -6473,12 +6476,7 @@ fn foreign_layers_stay_where_their_urls_point() {
         &src,
         &oci(&sk, "win"),
     ]));
-    let theirs = json(&ok(lade().args([
-        "cat-manifest",
-        "--store",
-        sk.to_str().unwrap(),
-        "win",
-    ])));
+    let theirs = manifest_in(&sk);
     // (skopeo rewrites the config too; lade keeps its bytes)
     assert_eq!(
         theirs["layers"], m["layers"],
