@@ -627,7 +627,11 @@ OUTPUT
   Each blob written has one blob_done; their bytes add up to the bytes written.
   Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
   older) has no blob_start or blob_progress: its digest is known once read.
-  A failure ends the events with the usual one-line \"lade: error:\" text.
+  A download from a registry cut off midway and resumed where it stopped (a
+  Range request) is no event; after five resumes the blob is read again from
+  its start (blob_retried), as --retry-times allows.
+  A failure, --command-timeout included, ends the events with the usual
+  one-line \"lade: error:\" text (blobs under way then have no blob_failed).
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app
