@@ -1864,3 +1864,52 @@ fn an_entry_with_an_empty_platform_leaves_the_index_readable() {
     );
     assert!(err.contains("invalid platform"), "{err}");
 }
+
+/// An index's entries' annotations have no place in a Docker list either:
+/// a conversion says so, as it says the index's own. Offline.
+#[test]
+fn a_docker_list_says_the_entry_annotations_it_leaves_out() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let plain = image(&dir, "amd64", "p", false, 4096);
+    let mut noted = image(&dir, "arm64", "p", false, 4096);
+    noted["annotations"] = serde_json::json!({"com.example.note": "kept in OCI only"});
+    let list = |entries: Vec<Value>| {
+        let bytes = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries,
+        }))
+        .unwrap();
+        let (d, size) = put_blob(&dir, &bytes);
+        serde_json::json!({"mediaType": OCI_INDEX, "digest": d, "size": size})
+    };
+    let (with, without) = (
+        list(vec![plain.clone(), noted]),
+        list(vec![plain.clone(), image(&dir, "arm64", "p", false, 4096)]),
+    );
+    write_layout(&dir, &[("with", with.clone()), ("without", without)]);
+    let out = t.path().join("out");
+    let to_docker = |name: &str| {
+        let o = run(lade()
+            .args(["copy", "-q", "--all", "--format", "v2s2"])
+            .arg(format!("oci:{}:{name}", dir.display()))
+            .arg(format!("oci:{}:{name}", out.display())));
+        assert!(o.status.success(), "{o:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let err = to_docker("with");
+    assert!(
+        err.contains(&format!(
+            "{}: its annotations are left out: the Docker format has no place for them",
+            with["digest"].as_str().unwrap()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let written: Value = json(&ok(lade()
+        .args(["inspect", "--raw"])
+        .arg(format!("oci:{}:with", out.display()))));
+    assert_eq!(written["mediaType"], DOCKER_LIST);
+    assert!(written["manifests"][1].get("annotations").is_none());
+    // Nothing left out: nothing said.
+    assert_eq!(to_docker("without"), "");
+}

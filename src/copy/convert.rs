@@ -70,7 +70,7 @@ fn convert_tree(
             return Ok(raw.clone());
         }
         if to == Format::V2s2 {
-            super::plan::warn_index_left_out(&raw.digest, &index);
+            super::plan::warn_index_left_out(&raw.digest, &index, &children);
         }
         convert_index(&index, to, children).to_bytes()
     } else if raw.media_type.is_manifest() {

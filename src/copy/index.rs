@@ -215,7 +215,7 @@ pub fn assemble(
         return Err(Error::new("a Docker manifest list cannot hold an index"));
     }
     if format == Format::V2s2 {
-        super::plan::warn_index_left_out(&top.digest, index);
+        super::plan::warn_index_left_out(&top.digest, index, &written);
     }
     let out = convert_index(index, format, written);
     let bytes = out.to_bytes();

@@ -329,10 +329,12 @@ pub fn warn_manifest_left_out(digest: &crate::model::Digest, m: &Manifest) {
     warn_left_out(digest, has(&m.annotations) || described, subject);
 }
 
-/// As [`warn_manifest_left_out`], for an index going into a Docker list.
-pub fn warn_index_left_out(digest: &crate::model::Digest, i: &Index) {
+/// As [`warn_manifest_left_out`], for an index going into a Docker list
+/// with `entries` (its own annotations and those of its entries).
+pub fn warn_index_left_out(digest: &crate::model::Digest, i: &Index, entries: &[Descriptor]) {
     let subject = i.subject.is_some() || i.artifact_type.is_some();
-    warn_left_out(digest, has(&i.annotations), subject);
+    let described = entries.iter().any(|d| has(&d.annotations));
+    warn_left_out(digest, has(&i.annotations) || described, subject);
 }
 
 fn warn_left_out(digest: &crate::model::Digest, annotations: bool, subject: bool) {
