@@ -669,8 +669,9 @@ SOURCES AND DESTINATIONS
   A tag whose digest the destination already has (compared with HEAD requests
   and index.json lookups; no manifest is read) is skipped; in an oci: layout
   or dir: tree, only when the image is whole there (its manifests read, each
-  blob a file of its size; not hashed: lade fsck does that), so a damaged one
-  is copied again. Whole indexes are
+  blob a file of its size), so a missing or cut blob is copied again. Blobs
+  are not hashed there: lade fsck checks a layout's, and a lade copy into a
+  dir: image hashes those it finds (and mends a damaged one). Whole indexes are
   copied (--all) unless --multi-arch/--platform say otherwise, or --override-*
   (as skopeo sync takes them) pick one platform. An image that
   is written changed (platforms of an index, another --format, a Docker

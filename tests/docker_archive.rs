@@ -1264,7 +1264,7 @@ fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
             "docker://localhost:1/app",
             &format!("oci:{}", lay.display()),
         ]),
-        3,
+        2,
     );
     assert!(
         err.contains("one image per name; lade sync copies every tag"),

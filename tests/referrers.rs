@@ -529,7 +529,7 @@ fn without_the_option_nothing_but_the_image() {
             &format!("{src}:v1"),
             &format!("dir:{}", d.display()),
         ]),
-        3,
+        2,
     );
     assert!(err.starts_with("lade: error: "), "{err}");
     assert!(err.contains("cannot hold signatures or referrers"), "{err}");

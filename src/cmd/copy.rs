@@ -50,11 +50,13 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
             return Err(Error::usage("--all-images takes exactly one source"));
         }
         // (a repository's tags are sync's to copy)
+        // (a source of one image per name: a usage error, as for a
+        // destination that holds one image)
         let all = sources[0].all_images(&transport).map_err(|e| {
             match (e.kind(), sources[0].transport()) {
-                (crate::error::Kind::Unsupported, "docker") => {
-                    e.context_after("lade sync copies every tag of a repository")
-                }
+                (crate::error::Kind::Unsupported, "docker") => Error::usage(e.to_string())
+                    .context_after("lade sync copies every tag of a repository"),
+                (crate::error::Kind::Unsupported, _) => Error::usage(e.to_string()),
                 _ => e,
             }
         })?;
@@ -115,6 +117,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         digestfile: a.digestfile.clone(),
         referrers,
         warn_left_out: true,
+        signatures_dropped: a.remove_signatures || a.with_referrers == Some(false),
     };
     // A --digestfile that cannot be written fails the copy before it
     // starts, not after the image is in.

@@ -76,6 +76,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             precompute_digests: false,
             parallel_blobs: a.image_parallel_copies.filter(|n| *n > 0),
             platform,
+            signatures_dropped: a.remove_signatures || a.with_referrers == Some(false),
             ..Default::default()
         },
         tag_regex,

@@ -71,6 +71,10 @@ pub struct CopyOptions {
     /// Warn when an image written changed leaves its source attachments
     /// behind (`copy`; `sync` says it per attachment tag itself).
     pub warn_left_out: bool,
+    /// Signatures were asked to be left (--remove-signatures,
+    /// --with-referrers=false): those a source holds that no copy carries
+    /// ([`ImageSource::left_behind`]) go unsaid.
+    pub signatures_dropped: bool,
 }
 
 /// What one image's copy did.
@@ -112,7 +116,7 @@ pub fn copy_images(
     // (Said before the destination is opened; and a transport that holds
     // one image per name is not told to leave the name off.)
     if srcs.len() > 1 && !dst.holds_several() {
-        return Err(Error::new(format!(
+        return Err(Error::usage(format!(
             "{dst} holds one image; cannot copy {} images into it",
             srcs.len()
         )));
@@ -132,6 +136,11 @@ pub fn copy_images(
     // cannot be read (missing, refused, unreachable) leaves no new layout,
     // directory or archive behind, nor a first image copied.
     let sources = srcs.iter().map(|s| open(*s)).collect::<Result<Vec<_>>>()?;
+    if !opts.signatures_dropped {
+        for note in sources.iter().filter_map(|s| s.left_behind()) {
+            crate::error::warn(&note);
+        }
+    }
     // The name the source reference gives, else the names the image
     // carries (docker-archive RepoTags), so archive-to-archive copies keep tags.
     // (An --all-images item: all its names, the one it goes by first.)
@@ -169,7 +178,7 @@ pub fn copy_images(
         .map_err(|e| e.context(format!("opening {dst}")))?;
     let holds_referrers = dst.holds_referrers();
     if opts.referrers == referrers::ReferrerMode::Required && !holds_referrers {
-        return Err(Error::new(format!(
+        return Err(Error::usage(format!(
             "--with-referrers: {dst} cannot hold signatures or referrers \
              (copy to docker://, oci: or oci-archive:, or leave the option out)"
         )));

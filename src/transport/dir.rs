@@ -9,7 +9,8 @@
 //!   digest, without the algorithm.
 //!
 //! skopeo also writes `signature-N` files; lade neither reads nor writes
-//! them, and removes them with the rest of an image it replaces.
+//! them (a copy out of such a directory says so), and removes them with
+//! the rest of an image it replaces.
 //!
 //! Reading: `manifest.json` is read as is (up to 4 MiB); child manifests
 //! are checked against the digest asked for; blobs are returned as files
@@ -28,8 +29,13 @@
 //!   on the same file system is hard-linked instead, hashed, then renamed;
 //! - manifests are kept in memory until commit, which writes the child
 //!   manifests, then `manifest.json` (temp + fsync + rename: the commit
-//!   point), then removes everything else in the directory (the previous
-//!   image, its signatures), as skopeo does when it starts;
+//!   point), then removes the previous image's files (blobs, child
+//!   manifests, signatures, temp files) that the new one does not use;
+//!   other files and directories stay (skopeo, when it starts, empties
+//!   the whole directory);
+//! - a blob the directory holds already is reused only when its content
+//!   is its digest (it is hashed): copying the image again mends one
+//!   damaged there;
 //! - a destination dropped without commit removes the files it added, and
 //!   the directory too when it created it; so does a signal that ends the
 //!   process before the commit point. A failed or interrupted copy leaves
@@ -105,10 +111,11 @@ impl ImageReference for DirRef {
         // archives (exit 3); "not there" (exit 1) is for what a store or
         // registry lacks.
         if !self.path.is_dir() {
-            return Err(Error::new(format!(
-                "{}: no such directory",
-                self.path.display()
-            )));
+            let what = match self.path.exists() {
+                true => "not a directory",
+                false => "no such directory",
+            };
+            return Err(Error::new(format!("{}: {what}", self.path.display())));
         }
         let src = DirSource {
             dir: self.path.clone(),
@@ -255,6 +262,35 @@ impl ImageSource for DirSource {
     fn concurrent_reads(&self) -> bool {
         true
     }
+
+    fn left_behind(&self) -> Option<String> {
+        let signatures = fs::read_dir(&self.dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_str().is_some_and(is_signature_name))
+            .count();
+        (signatures > 0).then(|| {
+            format!(
+                "{}: {signatures} signature file{} (signature-N) not copied: lade does not \
+                 carry simple-signing signatures (--remove-signatures says that is meant)",
+                self.dir.display(),
+                if signatures == 1 { "" } else { "s" }
+            )
+        })
+    }
+}
+
+/// Is `name` a signature skopeo writes into a dir: image: `signature-N`
+/// for the top manifest, `<hex>.signature-N` for an index's instances?
+fn is_signature_name(name: &str) -> bool {
+    let n = name.split_once('.').map_or(name, |(hex, rest)| {
+        match hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            true => rest,
+            false => name,
+        }
+    });
+    n.strip_prefix("signature-")
+        .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Is the image `src`'s top manifest (`top`) names whole in a local
@@ -437,19 +473,25 @@ impl DirDest {
         Ok(())
     }
 
-    /// Remove what the previous image left: everything not in `keep`.
+    /// Remove what the previous image left: the files not in `keep` that
+    /// a dir: image is made of (blobs, child manifests, signatures, temp
+    /// files of an interrupted write). Anything else (a file or directory
+    /// the user keeps there) stays: skopeo empties the whole directory,
+    /// but a copy is no reason to lose what it never wrote.
     fn remove_stale(&self, keep: &HashSet<String>) -> Result<()> {
         for entry in fs::read_dir(&self.dir)? {
             let entry = entry?;
             let name = entry.file_name();
             let Some(n) = name.to_str() else {
-                remove_any(&entry.path())?;
                 continue;
             };
-            if n == VERSION_FILE || n == MANIFEST_FILE || keep.contains(n) {
+            if keep.contains(n) || !is_image_part(n) || entry.file_type()?.is_dir() {
                 continue;
             }
-            remove_any(&entry.path())?;
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -505,13 +547,15 @@ fn check_version(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn remove_any(p: &Path) -> io::Result<()> {
-    match fs::symlink_metadata(p) {
-        Ok(m) if m.is_dir() => fs::remove_dir_all(p),
-        Ok(_) => fs::remove_file(p),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-    }
+/// Is `name` one of the files a dir: image is made of, other than
+/// `version` and `manifest.json`: a blob (`<hex>`), a child manifest
+/// (`<hex>.manifest.json`), a signature, or a temp file of lade's?
+fn is_image_part(name: &str) -> bool {
+    let hex = |s: &str| s.len() >= 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    hex(name)
+        || name.strip_suffix(".manifest.json").is_some_and(hex)
+        || is_signature_name(name)
+        || name.starts_with(crate::fsutil::TMP_PREFIX)
 }
 
 impl ImageDestination for DirDest {
@@ -519,22 +563,35 @@ impl ImageDestination for DirDest {
         DestProperties::as_they_are()
     }
 
+    /// A blob the directory holds already is kept only when its content
+    /// is the digest: a dir: image has no store check (fsck) that would
+    /// find a damaged one, and copying the image again is how it is
+    /// mended (skopeo writes every blob again).
     fn try_reuse_blob(&self, info: &BlobInfo) -> Result<Option<Reused>> {
         let Some(digest) = &info.digest else {
             return Ok(None);
         };
         let name = digest.hex();
-        match fs::symlink_metadata(self.dir.join(name)) {
-            Ok(m) if m.is_file() && info.size.is_none_or(|s| s == m.len()) => {
-                self.note(name.to_string(), true);
-                Ok(Some(
-                    Descriptor::new(info.media_type.clone(), digest.clone(), m.len()).into(),
-                ))
-            }
-            Ok(_) => Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::from(e).context(format!("blob {digest}"))),
+        let f = match open_regular_nofollow(&self.dir.join(name)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            // (a symlink or another kind of file: replaced by the copy)
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(None),
+            Err(e) => return Err(Error::from(e).context(format!("blob {digest}"))),
+        };
+        let len = f.metadata()?.len();
+        if info.size.is_some_and(|s| s != len) {
+            return Ok(None);
         }
+        let (got, _) = crate::fsutil::hash_file(&f, digest.algorithm())
+            .map_err(|e| Error::from(e).context(format!("blob {digest}")))?;
+        if got != *digest {
+            return Ok(None);
+        }
+        self.note(name.to_string(), true);
+        Ok(Some(
+            Descriptor::new(info.media_type.clone(), digest.clone(), len).into(),
+        ))
     }
 
     fn put_blob(&self, reader: &mut dyn Read, expected: &BlobInfo) -> Result<Descriptor> {

@@ -293,6 +293,13 @@ pub trait ImageSource: Send + Sync {
     fn streamed(&self) -> Option<&dyn StreamedSource> {
         None
     }
+
+    /// What the source holds of the image that no copy carries (skopeo's
+    /// simple-signing signature files in a dir: image), said as a copy
+    /// starts. Default: nothing.
+    fn left_behind(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a destination did with a referrer
