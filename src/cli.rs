@@ -582,6 +582,15 @@ FOREIGN LAYERS
   order (http or https, without the registry's credentials), checked against
   its digest as any blob is.
 
+MISLABELLED LAYERS
+  A layer labelled gzip or zstd whose bytes are a plain tar (skopeo 1.9 writes
+  Docker images into dir: so) is compressed where a compression is wanted
+  (--dest-compress, --dest-compress-format, a copy to docker://), as skopeo
+  compresses it, and the manifest names the new blob; where none is, or with
+  --preserve-digests, it goes as it is. lade looks at the first bytes of
+  layers in oci: and dir: sources; a layer read from elsewhere is taken as
+  labelled.
+
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest
   (and, for an index copied whole, to each image's): cosign's tags

@@ -850,3 +850,81 @@ fn a_copy_into_a_dir_image_mends_it_and_keeps_what_is_not_its_own() {
     );
     assert!(err.contains("not a directory"), "{err}");
 }
+
+/// Layers labelled gzip that are plain tars (as skopeo 1.9 writes Docker
+/// images into dir:) are compressed where a compression is wanted, as
+/// skopeo compresses them, and go as they are otherwise. Offline; skopeo
+/// reads the result.
+#[test]
+fn a_layer_labelled_gzip_that_is_not_is_compressed_where_wanted() {
+    use common::{lade, ok};
+    let t = tempdir();
+    let s = t.path().join("s");
+    let sn = format!("dir:{}", s.display());
+    ok(lade().args(["copy", "-q", &fixture_image("tiny-docker26.tar", None), &sn]));
+    // The plain layers relabelled gzip.
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&fs::read(s.join("manifest.json")).unwrap()).unwrap();
+    for l in m["layers"].as_array_mut().unwrap() {
+        assert_eq!(
+            l["mediaType"],
+            "application/vnd.docker.image.rootfs.diff.tar"
+        );
+        l["mediaType"] = "application/vnd.docker.image.rootfs.diff.tar.gzip".into();
+    }
+    let mislabelled = serde_json::to_vec(&m).unwrap();
+    fs::write(s.join("manifest.json"), &mislabelled).unwrap();
+    let gzip_magic = |dir: &std::path::Path, m: &serde_json::Value| -> Vec<bool> {
+        m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                let hex = l["digest"].as_str().unwrap().trim_start_matches("sha256:");
+                fs::read(dir.join(hex)).unwrap().starts_with(&[0x1f, 0x8b])
+            })
+            .collect()
+    };
+    // Nothing asked: the image goes as it is, digest kept.
+    let plain = t.path().join("plain");
+    ok(lade().args(["copy", "-q", &sn, &format!("dir:{}", plain.display())]));
+    assert_eq!(fs::read(plain.join("manifest.json")).unwrap(), mislabelled);
+    // Compression asked: the layers are gzipped, the manifest names them.
+    for args in [
+        &["--dest-compress"][..],
+        &["--dest-compress-format", "gzip"],
+    ] {
+        let gz = t.path().join("gz");
+        let gn = format!("dir:{}", gz.display());
+        ok(lade().args(["copy", "-q"]).args(args).args([&sn, &gn]));
+        let out: serde_json::Value =
+            serde_json::from_slice(&fs::read(gz.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(gzip_magic(&gz, &out), vec![true; 3], "{args:?}");
+        assert_eq!(out["layers"][0]["mediaType"], m["layers"][0]["mediaType"]);
+        assert_eq!(out["config"], m["config"]);
+        // Whole and readable: every blob its digest, the diff_ids right
+        // (a copy decompressing into docker-archive checks them).
+        assert_eq!(verify_all_blobs(&gn), 4);
+        let arch = t.path().join("a.tar");
+        ok(lade().args([
+            "copy",
+            "-q",
+            &gn,
+            &format!("docker-archive:{}", arch.display()),
+        ]));
+        if require_tool("skopeo") {
+            assert_eq!(
+                sha(&skopeo_raw(&gn)),
+                sha(&fs::read(gz.join("manifest.json")).unwrap())
+            );
+        }
+        fs::remove_dir_all(&gz).unwrap();
+        fs::remove_file(&arch).unwrap();
+    }
+    // Digests to be kept: as it is.
+    let kept = t.path().join("kept");
+    ok(lade()
+        .args(["copy", "-q", "--dest-compress", "--preserve-digests", &sn])
+        .arg(format!("dir:{}", kept.display())));
+    assert_eq!(fs::read(kept.join("manifest.json")).unwrap(), mislabelled);
+}

@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::get_listed_blob;
 use super::jobs;
-use super::plan::{layer_type, Format, LayerAction};
+use super::plan::{layer_action, layer_type, Format, LayerAction, Wants};
 use super::progress::{Outcome, Progress};
 use crate::compress::pgzip;
 use crate::error::{Error, Result};
@@ -41,6 +41,10 @@ pub struct Step<'a> {
     /// registry dropped or answered 5xx after its body was sent) is
     /// copied again from the source (`--retry-times`, `--retry-delay`).
     pub retries: Retries,
+    /// What the copy asks, to decide again for a layer whose bytes are not
+    /// compressed as its label says; None: taken as labelled (attachments,
+    /// whose digests name them).
+    pub wants: Option<Wants>,
 }
 
 /// `f(i, wait)` for every `i` in `0..n`, in parallel, results in index
@@ -251,6 +255,13 @@ fn compression_of(src: &dyn ImageSource, desc: &Descriptor) -> Result<Compressio
     Ok(crate::compress::sniff_start(&mut r)?.0)
 }
 
+/// The compression the first bytes of the file at `path` show; None
+/// when it cannot be read (the copy then says why).
+fn compression_of_file(path: &std::path::Path) -> Option<Compression> {
+    let mut f = crate::fsutil::open_regular_nofollow(path).ok()?;
+    Some(crate::compress::sniff_start(&mut f).ok()?.0)
+}
+
 /// [`copy_blob`] once any claim on the blob is held.
 fn copy_claimed(
     src: &dyn ImageSource,
@@ -293,6 +304,25 @@ fn copy_claimed(
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+    // A layer labelled compressed whose bytes are not (skopeo's dir:
+    // copies of Docker images hold plain tars labelled gzip), or are
+    // compressed otherwise, is compressed where the destination or the
+    // user wants that compression, as skopeo does: a new blob, so the
+    // manifest is written anew. Where nothing is wanted it goes as it is,
+    // label and all (the digests kept, as skopeo keeps them). Looked at in
+    // local sources only, where the first bytes cost no request.
+    if let (LayerAction::Keep, Some(c), Some(wants)) = (action, label, &step.wants) {
+        let local = || src.local_blob_path(desc);
+        if c != Compression::None && !wants.preserve_digests {
+            if let Some(actual) = local().and_then(|p| compression_of_file(&p)) {
+                let props = dst.properties();
+                match layer_action(Some(actual), false, &props, wants) {
+                    t @ LayerAction::Transform { .. } if actual != c => action = t,
+                    _ => {}
                 }
             }
         }

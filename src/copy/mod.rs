@@ -663,6 +663,7 @@ fn copy_single(
             precompute: opts.precompute_digests,
             tmp_dir: opts.transport.tmp_dir.as_deref(),
             retries: opts.transport.dest_registry.retries,
+            wants: Some(wants(opts)),
         };
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
             .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
@@ -715,7 +716,14 @@ fn copy_single(
     counts.0 += copied;
     counts.1 += skipped;
 
-    let out = if plan.rewrite {
+    // A layer whose bytes were not compressed as labelled was taken for
+    // what they are (see blob::copy_claimed): compressed (another blob),
+    // or labelled anew.
+    let changed = (layers.iter().zip(&manifest.layers)).any(|(out, l)| {
+        out.digest != l.digest
+            || out.media_type.layer_compression() != l.media_type.layer_compression()
+    });
+    let out = if plan.rewrite || changed {
         if plan.format == Format::V2s2 {
             plan::warn_manifest_left_out(&raw.digest, &manifest);
         }

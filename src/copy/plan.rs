@@ -163,23 +163,7 @@ pub fn plan(
     let mut layers = Vec::with_capacity(m.layers.len());
     for l in &m.layers {
         let external = l.urls.as_ref().is_some_and(|u| !u.is_empty());
-        let action = match (l.media_type.layer_compression(), target) {
-            _ if external && props.external_layers => LayerAction::External,
-            (Some(cur), _) if wants.compression.is_none() && props.also_keeps.contains(&cur) => {
-                LayerAction::Keep
-            }
-            (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
-            // Nothing asked or required (`target` None): the default for
-            // uncompressed layers.
-            (Some(Compression::None), None) => match wants.compress_plain {
-                Some(to) if to != Compression::None => LayerAction::Transform {
-                    from: Compression::None,
-                    to,
-                },
-                _ => LayerAction::Keep,
-            },
-            _ => LayerAction::Keep,
-        };
+        let action = layer_action(l.media_type.layer_compression(), external, props, &wants);
         let out = match action {
             LayerAction::Transform { to, .. } => Some(to),
             LayerAction::Keep | LayerAction::External => l.media_type.layer_compression(),
@@ -225,6 +209,36 @@ pub fn plan(
         layers,
         rewrite,
     })
+}
+
+/// What to do with a layer compressed `cur` (None: not a layer), with
+/// URLs (`external`), into a destination with `props`, as `wants` asks.
+/// (The layer compression a destination requires and the one asked for
+/// agree: [`plan`] refuses them otherwise.)
+pub fn layer_action(
+    cur: Option<Compression>,
+    external: bool,
+    props: &DestProperties,
+    wants: &Wants,
+) -> LayerAction {
+    let target = props.required_compression.or(wants.compression);
+    match (cur, target) {
+        _ if external && props.external_layers => LayerAction::External,
+        (Some(cur), _) if wants.compression.is_none() && props.also_keeps.contains(&cur) => {
+            LayerAction::Keep
+        }
+        (Some(cur), Some(t)) if cur != t => LayerAction::Transform { from: cur, to: t },
+        // Nothing asked or required (`target` None): the default for
+        // uncompressed layers.
+        (Some(Compression::None), None) => match wants.compress_plain {
+            Some(to) if to != Compression::None => LayerAction::Transform {
+                from: Compression::None,
+                to,
+            },
+            _ => LayerAction::Keep,
+        },
+        _ => LayerAction::Keep,
+    }
 }
 
 pub fn compression_name(c: Compression) -> &'static str {

@@ -385,6 +385,7 @@ impl Walk<'_> {
             precompute: false,
             tmp_dir: None,
             retries: self.retries,
+            wants: None,
         };
         for b in std::iter::once(&m.config).chain(&m.layers) {
             let c = copy_blob(self.src, self.dst, b, &step, self.progress)?;
