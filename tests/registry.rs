@@ -1457,6 +1457,223 @@ blocked = true
     assert!(err.contains("nope.conf"), "{err}");
 }
 
+/// lade and skopeo on one registries.conf (and, where given, one drop-in
+/// in the user's registries.conf.d): whether each reads it. The file
+/// blocks x.example, so a file read ends in "blocked" before any request.
+/// Returns lade's stderr, and whether lade read it.
+fn conf_read_by_both(home: &Path, text: &str, drop_in: Option<&str>) -> (String, bool) {
+    let conf = home.join("registries.conf");
+    fs::write(&conf, text).unwrap();
+    let d = home.join(".config/containers/registries.conf.d");
+    let _ = fs::remove_dir_all(&d);
+    if let Some(t) = drop_in {
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("50-x.conf"), t).unwrap();
+    }
+    let image = "docker://x.example/app:1";
+    let run_with = |mut c: Command| {
+        run(c
+            .env("HOME", home)
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .arg("--registries-conf")
+            .arg(&conf)
+            .args(["inspect", image]))
+    };
+    let (ours, theirs) = (run_with(lade()), run_with(skopeo()));
+    let err = String::from_utf8_lossy(&ours.stderr).into_owned();
+    let read = err.contains("is blocked");
+    let theirs_read = String::from_utf8_lossy(&theirs.stderr).contains("is blocked");
+    assert_eq!(read, theirs_read, "{text:?} {drop_in:?}: lade: {err}");
+    if !read {
+        assert_eq!(ours.status.code(), Some(3), "{err}");
+        let errors: Vec<&str> = err.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        let file = if drop_in.is_some() {
+            d.join("50-x.conf")
+        } else {
+            conf
+        };
+        assert!(errors[0].contains(&file.display().to_string()), "{err}");
+    }
+    (err, read)
+}
+
+/// Whether a registries.conf is version 1 or 2 is told by the values set
+/// and not empty, as skopeo tells it: an empty list, table or string next
+/// to the other version's tables decides nothing (lade refused such files
+/// as "mixing"; a drop-in with an empty v1 list as "in v1").
+#[test]
+fn registries_conf_version_is_told_by_values_not_empty_keys() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let v2 = "[[registry]]\nlocation = \"x.example\"\nblocked = true\n";
+    let v1 = "[registries.block]\nregistries = [\"x.example\"]\n";
+    for (text, read) in [
+        (format!("[registries.search]\nregistries = []\n{v2}"), true),
+        (
+            format!("[registries.insecure]\nregistries = []\n{v2}"),
+            true,
+        ),
+        (format!("unqualified-search-registries = []\n{v1}"), true),
+        (format!("credential-helpers = []\n{v1}"), true),
+        (format!("short-name-mode = \"\"\n{v1}"), true),
+        (format!("registry = []\n{v1}"), true),
+        (format!("{v1}[aliases]\n"), true),
+        // Set, they decide.
+        (
+            format!("unqualified-search-registries = [\"docker.io\"]\n{v1}"),
+            false,
+        ),
+        (format!("credential-helpers = [\"pass\"]\n{v1}"), false),
+        (format!("{v1}[aliases]\n\"a\" = \"x.example/a\"\n"), false),
+    ] {
+        let (err, ours) = conf_read_by_both(t.path(), &text, None);
+        assert_eq!(ours, read, "{text:?}: {err}");
+        if !read {
+            assert!(err.contains("mixing sysregistry v1/v2"), "{err}");
+        }
+    }
+    for (drop_in, read) in [
+        (format!("[registries.block]\nregistries = []\n{v2}"), true),
+        (
+            "[registries.block]\nregistries = [\"y.example\"]\n".to_string(),
+            false,
+        ),
+    ] {
+        let (err, ours) = conf_read_by_both(t.path(), "", Some(&drop_in));
+        assert_eq!(ours, read, "{drop_in:?}: {err}");
+        if !read {
+            assert!(err.contains("must be in v2 format"), "{err}");
+        }
+    }
+}
+
+/// unqualified-search-registries entries are registry hosts as skopeo
+/// checks them (its reference grammar's, without IPv6): a one-label host
+/// is one (lade refused `myregistry`), `[::1]:5000` is not (lade took it).
+/// `[aliases]` are checked as skopeo checks them: a short name without
+/// registry, tag or digest for a repository with its registry (lade took
+/// any). Each refusal is one line naming the file.
+#[test]
+fn registries_conf_search_registries_and_aliases_checked_as_skopeo_does() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let v2 = "[[registry]]\nlocation = \"x.example\"\nblocked = true\n";
+    for (entry, read) in [
+        ("myregistry", true),
+        ("localhost", true),
+        ("a-b:5000", true),
+        ("reg.example/", true),
+        ("[::1]:5000", false),
+        ("[::1]", false),
+        ("a_b", false),
+        ("-a", false),
+        ("a:", false),
+        ("reg.example/ns", false),
+        ("", false),
+    ] {
+        let text = format!("unqualified-search-registries = [{entry:?}]\n{v2}");
+        let (err, ours) = conf_read_by_both(t.path(), &text, None);
+        assert_eq!(ours, read, "{entry:?}: {err}");
+        if !read {
+            assert!(
+                err.contains(&format!(
+                    "invalid unqualified-search-registries entry {entry:?}"
+                )),
+                "{err}"
+            );
+        }
+        let text = format!("[registries.search]\nregistries = [{entry:?}]\n");
+        conf_read_by_both(
+            t.path(),
+            &format!("{text}[registries.block]\nregistries = [\"x.example\"]\n"),
+            None,
+        );
+    }
+    for (alias, read, why) in [
+        (r#""app" = "quay.io/team/app""#, true, ""),
+        (r#""team/app" = "localhost/app""#, true, ""),
+        (r#""app" = "reg:5000/app""#, true, ""),
+        (r#""app" = """#, true, ""),
+        (
+            r#""app" = "notqualified""#,
+            false,
+            "invalid alias \"notqualified\": must contain registry and repository",
+        ),
+        (
+            r#""app" = "myreg/app""#,
+            false,
+            "must contain registry and repository",
+        ),
+        (
+            r#""app:1" = "docker.io/library/app""#,
+            false,
+            "invalid short name \"app:1\": must not contain tag",
+        ),
+        (r#""app" = "quay.io/app:1""#, false, "must not contain tag"),
+        (
+            r#""docker.io/app" = "quay.io/app""#,
+            false,
+            "must not contain registry",
+        ),
+        (r#""App" = "quay.io/app""#, false, "must be lowercase"),
+        (
+            r#""app" = "quay.io/app/""#,
+            false,
+            "invalid reference format",
+        ),
+    ] {
+        let text = format!("{v2}[aliases]\n{alias}\n");
+        let (err, ours) = conf_read_by_both(t.path(), &text, None);
+        assert_eq!(ours, read, "{alias}: {err}");
+        if !read {
+            assert!(err.contains(why), "{alias}: {err}");
+        }
+    }
+}
+
+/// A key registries.conf does not have (`[[registrys]]`, a misspelt
+/// `blocked`) is warned of, once per key, naming the file: skopeo reads
+/// such files (it says so only at debug level), so lade reads them too,
+/// but a typo that unblocks a registry is not passed over in silence.
+#[test]
+fn registries_conf_unknown_keys_are_warned_of_once() {
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let text = "[[registrys]]\nlocation = \"y.example\"\n\
+                [[registry]]\nlocation = \"x.example\"\nblocked = true\nmirror-by-digest-onyl = true\n\
+                [[registry]]\nlocation = \"z.example\"\nblockd = true\nmirror-by-digest-onyl = true\n\
+                [[registry.mirror]]\nlocation = \"m.example\"\nlocaton = \"n.example\"\n\
+                [aliases]\n\"app\" = \"x.example/app\"\n";
+    let (err, read) = conf_read_by_both(t.path(), text, None);
+    assert!(read, "{err}");
+    let conf = t.path().join("registries.conf").display().to_string();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    let want: Vec<String> = [
+        "registry.blockd",
+        "registry.mirror-by-digest-onyl",
+        "registry.mirror.locaton",
+        "registrys",
+    ]
+    .iter()
+    .map(|k| format!("lade: warning: {conf}: unknown key \"{k}\" ignored"))
+    .collect();
+    assert_eq!(warnings, want, "{err}");
+    // A file without any: not a word.
+    let (err, _) = conf_read_by_both(
+        t.path(),
+        "[[registry]]\nlocation = \"x.example\"\nblocked = true\n",
+        None,
+    );
+    assert!(!err.contains("warning"), "{err}");
+}
+
 // ---------------------------------------------------------------------------
 // htpasswd + TLS, login/logout
 

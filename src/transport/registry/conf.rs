@@ -10,7 +10,14 @@
 //! `docker-credential-NAME`). Short-name settings
 //! (`unqualified-search-registries`, `[aliases]`) do not apply:
 //! `docker://NAME` names are always qualified (`alpine` is
-//! `docker.io/library/alpine`), as in skopeo.
+//! `docker.io/library/alpine`), as in skopeo; they are checked as skopeo
+//! checks them (search registries are hosts of the reference grammar,
+//! aliases map short names to repositories with their registry).
+//!
+//! A file is version 1 or 2 by the values it sets that are not empty, as
+//! skopeo tells them (an empty list or table decides nothing). A key the
+//! format does not have is warned of once per file, not refused: skopeo
+//! reads such files (saying so only in its debug log).
 //!
 //! The file: `--registries-conf`, else `$CONTAINERS_REGISTRIES_CONF`,
 //! else `~/.config/containers/registries.conf` when it exists, else
@@ -91,6 +98,8 @@ struct Parsed {
     registries: Vec<Registry>,
     /// `credential-helpers`, if the file sets it (even empty).
     helpers: Option<Vec<String>>,
+    /// Keys no tool reads (`registry.mirror.locaton`), each once.
+    unknown: Vec<String>,
 }
 
 static PATH: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -137,8 +146,9 @@ struct FileToml {
     unqualified_search_registries: Option<Vec<String>>,
     short_name_mode: Option<String>,
     credential_helpers: Option<Vec<String>>,
-    // Not used here; present, they make a file version 2.
-    aliases: Option<toml::Value>,
+    // Not used here (checked as the other tools check them); set, they
+    // make a file version 2.
+    aliases: Option<std::collections::BTreeMap<String, String>>,
     additional_layer_store_auth_helper: Option<toml::Value>,
 }
 
@@ -181,8 +191,169 @@ struct V1Toml {
 
 #[derive(Deserialize, Default)]
 struct V1List {
-    /// Present (even empty), it makes the file version 1.
+    /// Not empty, it makes the file version 1.
     registries: Option<Vec<String>>,
+}
+
+/// The keys a file may hold, as `PATH.KEY` (tables of arrays by their
+/// name); `aliases` holds any.
+const KNOWN_KEYS: &[&str] = &[
+    "registry",
+    "registry.prefix",
+    "registry.location",
+    "registry.insecure",
+    "registry.blocked",
+    "registry.mirror-by-digest-only",
+    "registry.pull-from-mirror",
+    "registry.mirror",
+    "registry.mirror.location",
+    "registry.mirror.insecure",
+    "registry.mirror.pull-from-mirror",
+    "registries",
+    "registries.search",
+    "registries.search.registries",
+    "registries.insecure",
+    "registries.insecure.registries",
+    "registries.block",
+    "registries.block.registries",
+    "unqualified-search-registries",
+    "short-name-mode",
+    "credential-helpers",
+    "aliases",
+    "additional-layer-store-auth-helper",
+];
+
+/// The keys of `t` (under `path`) that no tool reads, each once, sorted:
+/// a typo (`blocked` misspelt) would else go unseen.
+fn unknown_keys(t: &toml::Table, path: &str, out: &mut Vec<String>) {
+    for (k, v) in t {
+        let full = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        if !KNOWN_KEYS.contains(&full.as_str()) {
+            if !out.contains(&full) {
+                out.push(full);
+            }
+            continue;
+        }
+        if full == "aliases" {
+            continue;
+        }
+        match v {
+            toml::Value::Table(t) => unknown_keys(t, &full, out),
+            toml::Value::Array(a) => {
+                for t in a.iter().filter_map(|v| v.as_table()) {
+                    unknown_keys(t, &full, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A registry host as the other tools' reference grammar has it (no
+/// IPv6 address): dot-separated components of letters, digits and
+/// inner hyphens, and an optional `:PORT`.
+fn go_domain(d: &str) -> bool {
+    let host = match d.split_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        Some(_) => return false,
+        None => d,
+    };
+    host.split('.').all(|c| {
+        let b = c.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
+    })
+}
+
+/// A repository path component: lower-case letters and digits, joined
+/// by `.`, `_`, `__` or hyphens.
+fn go_path_component(c: &str) -> bool {
+    let b = c.as_bytes();
+    let alnum = |x: &u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+    if b.is_empty() || !alnum(&b[0]) || !alnum(&b[b.len() - 1]) {
+        return false;
+    }
+    c.split(|ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+        .all(|sep| matches!(sep, "" | "." | "_" | "__") || sep.bytes().all(|x| x == b'-'))
+}
+
+/// A reference as the other tools read it before any normalising
+/// (`app` has no registry, `a/b` has `a`): the registry ("" if none),
+/// and whether a tag and a digest are given.
+fn raw_reference(s: &str) -> std::result::Result<(&str, bool, bool), String> {
+    let (rest, digest) = match s.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (s, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    let path_ok = |p: &str| p.split('/').all(go_path_component);
+    let domain = match name.split_once('/') {
+        Some((d, p)) if go_domain(d) && path_ok(p) => Some(d),
+        _ => None,
+    };
+    let tag_ok = tag.is_none_or(crate::model::reference::valid_tag);
+    if (domain.is_none() && !path_ok(name)) || !tag_ok {
+        let lower = s.to_ascii_lowercase();
+        return Err(if s.is_empty() {
+            "repository name must have at least one component".into()
+        } else if lower != s && raw_reference(&lower).is_ok() {
+            "repository name must be lowercase".into()
+        } else {
+            "invalid reference format".into()
+        });
+    }
+    if name.len() > 255 {
+        return Err("repository name must not be more than 255 characters".into());
+    }
+    if let Some(d) = digest {
+        crate::model::Digest::parse(d).map_err(|e| e.message().to_string())?;
+    }
+    Ok((domain.unwrap_or(""), tag.is_some(), digest.is_some()))
+}
+
+/// An `[aliases]` entry, checked as the other tools check it: the key a
+/// short name (no registry, tag or digest), the value a repository with
+/// its registry (no tag or digest), or "" (which resets the alias).
+fn check_alias(name: &str, value: &str) -> std::result::Result<(), String> {
+    let names_registry = |d: &str| d.contains(['.', ':']) || d == "localhost";
+    let (d, tagged, digested) =
+        raw_reference(name).map_err(|e| format!("cannot parse short name: {name:?}: {e}"))?;
+    let bad = |why: &str| Err(format!("invalid short name {name:?}: {why}"));
+    if digested {
+        return bad("must not contain digest");
+    }
+    if tagged {
+        return bad("must not contain tag");
+    }
+    if names_registry(d) {
+        return bad("must not contain registry");
+    }
+    if value.is_empty() {
+        return Ok(());
+    }
+    let (d, tagged, digested) =
+        raw_reference(value).map_err(|e| format!("parsing alias {value:?}: {e}"))?;
+    let bad = |why: &str| Err(format!("invalid alias {value:?}: {why}"));
+    if digested {
+        return bad("must not contain digest");
+    }
+    if tagged {
+        return bad("must not contain tag");
+    }
+    if !names_registry(d) {
+        return bad("must contain registry and repository");
+    }
+    Ok(())
 }
 
 /// A location or prefix without trailing slashes; URLs are refused.
@@ -209,16 +380,26 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Parsed, String> 
             None => m,
         }
     })?;
+    let mut unknown = Vec::new();
+    if let Ok(t) = toml::from_str::<toml::Table>(text) {
+        unknown_keys(&t, "", &mut unknown);
+        unknown.sort();
+    }
     let v1 = f.registries.unwrap_or_default();
     let list = |l: &Option<V1List>| l.as_ref().and_then(|l| l.registries.clone());
     let (search, insecures, blocks) = (list(&v1.search), list(&v1.insecure), list(&v1.block));
-    let v1_set = search.is_some() || insecures.is_some() || blocks.is_some();
-    let v2_set = f.registry.is_some()
-        || f.unqualified_search_registries.is_some()
-        || f.short_name_mode.is_some()
-        || f.credential_helpers.is_some()
-        || f.aliases.is_some()
-        || f.additional_layer_store_auth_helper.is_some();
+    // As the other tools tell them: by what is set and not empty (an
+    // empty list, table or string decides nothing).
+    let set = |l: &Option<Vec<String>>| l.as_ref().is_some_and(|l| !l.is_empty());
+    let v1_set = set(&search) || set(&insecures) || set(&blocks);
+    let v2_set = f.registry.as_ref().is_some_and(|r| !r.is_empty())
+        || set(&f.unqualified_search_registries)
+        || f.short_name_mode.as_ref().is_some_and(|m| !m.is_empty())
+        || set(&f.credential_helpers)
+        || f.aliases.as_ref().is_some_and(|a| !a.is_empty())
+        || f.additional_layer_store_auth_helper
+            .as_ref()
+            .is_some_and(|h| h.as_str() != Some(""));
     let mut tables = f.registry.unwrap_or_default();
     // Checked as the other tools check them, though names here are
     // always qualified: a file they refuse is refused.
@@ -227,24 +408,24 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Parsed, String> 
         .flatten()
         .chain(f.unqualified_search_registries.iter().flatten())
     {
-        let loc = location(r)?;
-        if loc.contains('/')
-            || DockerRef::parse(&format!("{loc}/x")).map_or(true, |d| d.domain != loc)
-        {
+        if !go_domain(&location(r)?) {
             return Err(format!("invalid unqualified-search-registries entry {r:?}"));
         }
     }
     if let Some(m) = &f.short_name_mode {
-        if !["enforcing", "permissive", "disabled"].contains(&m.as_str()) {
+        if !["", "enforcing", "permissive", "disabled"].contains(&m.as_str()) {
             return Err(format!("invalid short-name mode: {m:?}"));
         }
     }
+    for (name, value) in f.aliases.iter().flatten() {
+        check_alias(name, value).map_err(|e| format!("validating short-name aliases: {e}"))?;
+    }
     if v1_set {
-        if drop_in {
-            return Err("registry must be in v2 format but is in v1".into());
-        }
         if v2_set {
             return Err("mixing sysregistry v1/v2 is not supported".into());
+        }
+        if drop_in {
+            return Err("registry must be in v2 format but is in v1".into());
         }
         let blocks = blocks.unwrap_or_default();
         let insecures = insecures.unwrap_or_default();
@@ -386,6 +567,7 @@ fn parse_file(text: &str, drop_in: bool) -> std::result::Result<Parsed, String> 
             .filter(|reg| seen.insert(reg.prefix.clone()))
             .collect(),
         helpers: f.credential_helpers,
+        unknown,
     })
 }
 
@@ -447,9 +629,15 @@ impl Conf {
                     )))
                 }
             };
-            parse_file(&text, drop_in)
-                .map(Some)
-                .map_err(|m| Error::new(format!("registries configuration {}: {m}", p.display())))
+            let parsed = parse_file(&text, drop_in).map_err(|m| {
+                Error::new(format!("registries configuration {}: {m}", p.display()))
+            })?;
+            // Warned, not refused: the other tools read such files (they
+            // say it only in their debug log).
+            for k in &parsed.unknown {
+                crate::error::warn(&format!("{}: unknown key {k:?} ignored", p.display()));
+            }
+            Ok(Some(parsed))
         };
         let main = read(&file, false)?;
         let mut helpers = main.as_ref().and_then(|m| m.helpers.clone());
@@ -793,19 +981,157 @@ mod tests {
 
     #[test]
     fn version_1_is_told_by_its_lists() {
-        // An empty [registries.search] table is no version 1 file.
-        let c =
-            conf("[registries.search]\n[[registry]]\nlocation = \"x.example\"\nblocked = true\n");
-        assert!(c.check(&r("x.example/a")).is_err());
+        // An empty [registries.search] table, or an empty list in it, is
+        // no version 1 file.
+        for v1 in [
+            "[registries.search]\n",
+            "[registries.search]\nregistries = []\n",
+        ] {
+            let c = conf(&format!(
+                "{v1}[[registry]]\nlocation = \"x.example\"\nblocked = true\n"
+            ));
+            assert!(c.check(&r("x.example/a")).is_err(), "{v1}");
+        }
+        // Only what is set and not empty decides.
         for v2 in [
             "[aliases]\n\"a\" = \"x.example/a\"\n",
-            "credential-helpers = []\n",
+            "credential-helpers = [\"pass\"]\n",
             "short-name-mode = \"enforcing\"\n",
+            "unqualified-search-registries = [\"docker.io\"]\n",
         ] {
-            let e = parse_file(&format!("{v2}[registries.block]\nregistries = []\n"), false)
-                .unwrap_err();
+            let e = parse_file(
+                &format!("{v2}[registries.block]\nregistries = [\"b\"]\n"),
+                false,
+            )
+            .unwrap_err();
             assert!(e.contains("mixing"), "{v2}: {e}");
+            let c = conf(&format!("{v2}[registries.block]\nregistries = []\n"));
+            assert!(c.registries.is_empty(), "{v2}");
         }
+        for empty in [
+            "[aliases]\n",
+            "credential-helpers = []\n",
+            "short-name-mode = \"\"\n",
+            "unqualified-search-registries = []\n",
+            "registry = []\n",
+        ] {
+            let c = conf(&format!(
+                "{empty}[registries.block]\nregistries = [\"x.example\"]\n"
+            ));
+            assert!(c.check(&r("x.example/a")).is_err(), "{empty}");
+        }
+        assert!(parse_file("[registries.block]\nregistries = []\n", true).is_ok());
+    }
+
+    #[test]
+    fn search_registries_are_hosts_as_the_reference_grammar_has_them() {
+        for good in [
+            "myregistry",
+            "a-b",
+            "1a",
+            "localhost",
+            "a:5000",
+            "A.B",
+            "x.example/",
+            "1.2.3.4:5",
+        ] {
+            let text = format!("unqualified-search-registries = [{good:?}]\n");
+            assert!(parse_file(&text, false).is_ok(), "{good}");
+        }
+        for bad in [
+            "[::1]:5000",
+            "[::1]",
+            "-a",
+            "a-",
+            "a_b",
+            "a:",
+            "a:b",
+            "a..b",
+            "a/b",
+            "",
+            "\u{e9}.com",
+        ] {
+            let text = format!("unqualified-search-registries = [{bad:?}]\n");
+            let e = parse_file(&text, false).unwrap_err();
+            assert!(
+                e.contains("invalid unqualified-search-registries entry"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn aliases_are_short_names_for_qualified_repositories() {
+        let d = "sha256:".to_string() + &"a".repeat(64);
+        for (k, v) in [
+            ("app", "quay.io/x/app"),
+            ("a/b", "quay.io/x/b"),
+            ("app", "localhost/app"),
+            ("app", "reg:5000/app"),
+            ("app", ""),
+        ] {
+            assert_eq!(check_alias(k, v), Ok(()), "{k} = {v}");
+        }
+        for (k, v, want) in [
+            (
+                "app",
+                "notqualified",
+                "invalid alias \"notqualified\": must contain registry and repository",
+            ),
+            ("app", "myreg/app", "must contain registry and repository"),
+            (
+                "app:1",
+                "docker.io/library/app",
+                "invalid short name \"app:1\": must not contain tag",
+            ),
+            (&format!("app@{d}"), "quay.io/a", "must not contain digest"),
+            ("docker.io/app", "quay.io/a", "must not contain registry"),
+            ("localhost/app", "quay.io/a", "must not contain registry"),
+            (
+                "App",
+                "quay.io/a",
+                "cannot parse short name: \"App\": repository name must be lowercase",
+            ),
+            ("", "quay.io/a", "must have at least one component"),
+            (
+                "app",
+                "docker.io/library/app:1",
+                "invalid alias \"docker.io/library/app:1\": must not contain tag",
+            ),
+            ("app", &format!("quay.io/a@{d}"), "must not contain digest"),
+            (
+                "app",
+                "Quay.io/X/b",
+                "parsing alias \"Quay.io/X/b\": repository name must be lowercase",
+            ),
+            ("app", "quay.io/a/", "invalid reference format"),
+        ] {
+            let e = check_alias(k, v).unwrap_err();
+            assert!(e.contains(want), "{k} = {v}: {e}");
+        }
+        let e = parse_file("[aliases]\n\"app\" = \"notqualified\"\n", false).unwrap_err();
+        assert!(e.starts_with("validating short-name aliases: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_named_once() {
+        let p = parse_file(
+            "[[registrys]]\n[[registry]]\nlocation = \"a\"\nmirror-by-digest-onyl = true\n\
+             [[registry.mirror]]\nlocation = \"m\"\nlocaton = \"n\"\n\
+             [[registry]]\nlocation = \"b\"\nmirror-by-digest-onyl = true\n\
+             [registries.blok]\n[aliases]\n\"any\" = \"x.example/any\"\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            p.unknown,
+            [
+                "registries.blok",
+                "registry.mirror-by-digest-onyl",
+                "registry.mirror.locaton",
+                "registrys"
+            ]
+        );
     }
 
     #[test]
