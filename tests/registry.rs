@@ -1674,6 +1674,64 @@ fn registries_conf_unknown_keys_are_warned_of_once() {
     assert!(!err.contains("warning"), "{err}");
 }
 
+/// --creds given for a name registries.conf rewrites to another host are
+/// not sent there; when that host asks for credentials, the error says
+/// so (for which registry they were given, where the request went), not
+/// "use --creds" (they were used). Without --creds, the usual hint.
+#[test]
+fn creds_not_sent_to_a_rewritten_location_are_said_so() {
+    let t = tempdir();
+    let got_auth = Arc::new(AtomicUsize::new(0));
+    let g = got_auth.clone();
+    let reg = serve(None, move |req| {
+        if req.headers.contains_key("authorization") {
+            g.fetch_add(1, Ordering::SeqCst);
+        }
+        Action::Respond(response(
+            "401 Unauthorized",
+            &[("WWW-Authenticate", "Basic realm=\"r\"".into())],
+            b"",
+        ))
+    });
+    fs::create_dir_all(t.path().join("run")).unwrap();
+    let conf = t.path().join("registries.conf");
+    fs::write(
+        &conf,
+        format!(
+            "[[registry]]\nprefix = \"given.example/team\"\nlocation = \"{reg}/mirror/team\"\ninsecure = true\n"
+        ),
+    )
+    .unwrap();
+    let inspect = |creds: &[&str]| {
+        fails_with(
+            lade_at_home(t.path(), &t.path().join("run"))
+                .arg("--registries-conf")
+                .arg(&conf)
+                .arg("inspect")
+                .args(creds)
+                .arg("docker://given.example/team/app:1"),
+            3,
+        )
+    };
+    let err = inspect(&["--creds", "u:p"]);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "the credentials given were for given.example, and are not sent to {reg}, where \
+             registries.conf rewrote the name"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("use --creds"), "{err}");
+    assert_eq!(got_auth.load(Ordering::SeqCst), 0, "nothing was sent");
+    let err = inspect(&[]);
+    assert!(
+        err.contains("authentication required (use --creds"),
+        "{err}"
+    );
+    assert!(!err.contains("given.example,"), "{err}");
+}
+
 // ---------------------------------------------------------------------------
 // htpasswd + TLS, login/logout
 

@@ -25,6 +25,7 @@ pub fn options(a: &RegistryArgs) -> RegistryOptions {
         tls_verify: a.tls_verify,
         cert_dir: a.cert_dir.clone(),
         docker_compat: false,
+        creds_withheld_from: None,
         retries: Retries {
             times: a.retry_times,
             // 0, as in skopeo: the growing pauses.
@@ -76,6 +77,7 @@ pub fn copy_side(a: &CopyRegistryArgs, src: bool) -> RegistryOptions {
             a.dest_cert_dir.clone()
         },
         docker_compat: false,
+        creds_withheld_from: None,
         retries: Retries {
             times: a.retry_times,
             // 0, as in skopeo: the growing pauses.

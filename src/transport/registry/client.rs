@@ -48,6 +48,9 @@ pub struct Client {
     agent: Agent,
     insecure: bool,
     creds: Option<Creds>,
+    /// The registry whose credentials were given and are not sent here:
+    /// registries.conf rewrote its name to this host.
+    withheld_from: Option<String>,
     retries: super::Retries,
     state: Mutex<AuthState>,
     /// Held while a token is fetched: requests refused together (the
@@ -121,6 +124,7 @@ impl Client {
             agent,
             insecure,
             creds,
+            withheld_from: opts.creds_withheld_from.clone(),
             retries: opts.retries,
             state: Mutex::new(AuthState::default()),
             fetching: Mutex::new(()),
@@ -438,18 +442,24 @@ impl Client {
     }
 
     /// What a refusal means, by what was sent.
-    fn auth_hint(&self) -> &'static str {
-        match &self.creds {
-            Some(Creds::Token(_)) => "authentication failed (the registry token was refused)",
-            Some(_) => {
-                "authentication failed (wrong username or password, or no access to this \
-                 repository?)"
+    fn auth_hint(&self) -> String {
+        match (&self.creds, &self.withheld_from) {
+            (Some(Creds::Token(_)), _) => {
+                "authentication failed (the registry token was refused)".into()
             }
-            None => {
-                "authentication required (use --creds, or --src-creds/--dest-creds with copy \
-                 and sync, or credentials: in a sync --src yaml file; an auth file; or `lade \
-                 login`)"
-            }
+            (Some(_), _) => "authentication failed (wrong username or password, or no access \
+                             to this repository?)"
+                .into(),
+            (None, Some(given)) => format!(
+                "authentication required (the credentials given were for {given}, and are \
+                 not sent to {}, where registries.conf rewrote the name: give this registry \
+                 its own in an auth file, or `lade login {}`)",
+                self.host, self.host
+            ),
+            (None, None) => "authentication required (use --creds, or --src-creds/--dest-creds \
+                             with copy and sync, or credentials: in a sync --src yaml file; an \
+                             auth file; or `lade login`)"
+                .into(),
         }
     }
 

@@ -68,6 +68,10 @@ pub struct RegistryOptions {
     pub cert_dir: Option<PathBuf>,
     /// Retries after 5xx, 429 and connection errors.
     pub retries: Retries,
+    /// The registry the credentials given were for, when registries.conf
+    /// sends the request elsewhere (they are not sent there): said when
+    /// that host asks for some.
+    pub creds_withheld_from: Option<String>,
 }
 
 /// `--retry-times` and `--retry-delay`: how often a failed request or
@@ -212,6 +216,9 @@ impl RegistryRef {
             let mut o = opts.clone();
             // Credentials given for this registry are not sent to another.
             if phys.r.domain != self.r.domain {
+                if o.creds.is_some() || o.registry_token.is_some() {
+                    o.creds_withheld_from = Some(self.r.domain.clone());
+                }
                 o.creds = None;
                 o.registry_token = None;
             }
