@@ -806,3 +806,61 @@ fn a_destination_refusing_the_credentials_is_said_once_and_no_image_is_tried() {
     ]));
     assert!(err.contains("6 images: 6 copied"), "{err}");
 }
+
+/// A YAML file naming many tags of a repository lists that repository
+/// once in the run (lade listed it once for every tag named: 1000 tags,
+/// 1000 listings), also when another key (images-by-tag-regex) names it
+/// again; a tag named twice is one image. Counted in --debug's requests.
+#[test]
+fn yaml_tags_of_one_repository_list_it_once() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let ns = unique("once");
+    populate(&reg, &ns, &t.path().join("l"));
+    let yaml = t.path().join("sync.yml");
+    fs::write(
+        &yaml,
+        format!(
+            "{reg}:\n  tls-verify: false\n  images:\n    {ns}/alpha: [\"1.0\", \"1.1\", \"2.0\", \"1.0\", \"2.0\"]\n    \
+             {ns}/team/beta: [v1]\n  images-by-tag-regex:\n    {ns}/alpha: ^latest$\n"
+        ),
+    )
+    .unwrap();
+    let out = lade()
+        .args(["--debug", "sync", "--src", "yaml", "--dest", "docker"])
+        .args(["--dest-tls-verify=false", "-n"])
+        .arg(&yaml)
+        .arg(format!("{reg}/{ns}-out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let listings = |repo: &str| {
+        err.lines()
+            .filter(|l| {
+                l.starts_with("lade: debug: GET ")
+                    && l.contains(&format!("/v2/{ns}/{repo}/tags/list"))
+            })
+            .count()
+    };
+    assert_eq!(listings("alpha"), 1, "{err}");
+    assert_eq!(listings("team/beta"), 1, "{err}");
+    // 1.0 1.1 2.0 latest of alpha, v1 of beta: each once.
+    let plan = String::from_utf8_lossy(&out.stdout);
+    let mut names: Vec<&str> = plan
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    names.sort();
+    let want: Vec<String> = [
+        "alpha:1.0",
+        "alpha:1.1",
+        "alpha:2.0",
+        "alpha:latest",
+        "beta:v1",
+    ]
+    .iter()
+    .map(|n| format!("docker://{reg}/{ns}-out/{n}"))
+    .collect();
+    assert_eq!(names, want, "{plan}");
+}

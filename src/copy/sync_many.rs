@@ -9,9 +9,13 @@
 //! Everything is listed first, then checked (two images bound for one
 //! place are refused before anything is written), then copied one
 //! source registry after another, each with its own settings, the
-//! images of each `jobs` at once by [`super::sync::run`].
+//! images of each `jobs` at once by [`super::sync::run`]. A repository's
+//! tags are listed at most once in a run, however many of its tags the
+//! file names.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 
@@ -20,8 +24,120 @@ use super::semver::Constraint;
 use super::sync::{one_per_target, plan, suffixed, Item, SyncOptions, Work};
 use super::sync_yaml::{self, Ref, RegistryEntry};
 use crate::error::{Error, Result};
-use crate::model::DockerRef;
-use crate::transport::{self, ImageReference};
+use crate::model::{Digest, DockerRef};
+use crate::transport::TransportOptions;
+use crate::transport::{self, DestProperties, ImageDestination, ImageReference, ImageSource};
+
+/// A repository's tag listing, made on first use and kept for the run.
+type Listing = Arc<OnceLock<Result<Vec<String>>>>;
+
+/// The tag listings of one run, by repository and the settings it is
+/// read with: a file naming 1000 tags of a repository lists it once,
+/// not once per tag (for the signatures and referrers of each).
+#[derive(Default)]
+struct Listings(Mutex<HashMap<String, Listing>>);
+
+impl Listings {
+    fn of(&self, key: String) -> Listing {
+        self.0.lock().unwrap().entry(key).or_default().clone()
+    }
+}
+
+/// A source reference whose repository's tags are listed once: its
+/// references to tags share the listing. Everything else is the inner
+/// reference's.
+struct ListedOnce(Box<dyn ImageReference>, Listing);
+
+impl ListedOnce {
+    fn wrap(&self, r: Box<dyn ImageReference>) -> Box<dyn ImageReference> {
+        Box::new(ListedOnce(r, self.1.clone()))
+    }
+}
+
+impl std::fmt::Display for ListedOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ImageReference for ListedOnce {
+    fn transport(&self) -> &'static str {
+        self.0.transport()
+    }
+    fn docker_reference(&self) -> Option<String> {
+        self.0.docker_reference()
+    }
+    fn every_name(&self) -> bool {
+        self.0.every_name()
+    }
+    fn tag(&self) -> Option<String> {
+        self.0.tag()
+    }
+    fn picks_image(&self) -> bool {
+        self.0.picks_image()
+    }
+    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
+        self.0.source(opts)
+    }
+    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        self.0.destination(opts)
+    }
+    fn delete(&self, opts: &TransportOptions) -> Result<()> {
+        self.0.delete(opts)
+    }
+    fn learn_tags(&self, opts: &TransportOptions) -> Result<()> {
+        self.0.learn_tags(opts)
+    }
+    fn listing_name(&self) -> String {
+        self.0.listing_name()
+    }
+    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
+        self.1.get_or_init(|| self.0.list_tags(opts)).clone()
+    }
+    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
+        self.0.current_digest(opts, dest)
+    }
+    fn one_image(
+        &self,
+        opts: &TransportOptions,
+    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
+        Ok(self.0.one_image(opts)?.map(|(n, r)| (n, self.wrap(r))))
+    }
+    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
+        Ok(self.wrap(self.0.with_tag(tag)?))
+    }
+    fn holds_referrers(&self) -> bool {
+        self.0.holds_referrers()
+    }
+    fn untagged_referrers(&self) -> bool {
+        self.0.untagged_referrers()
+    }
+    fn holds_several(&self) -> bool {
+        self.0.holds_several()
+    }
+    fn dest_properties(&self) -> Option<DestProperties> {
+        self.0.dest_properties()
+    }
+    fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
+        self.0.sync_target(image, tag)
+    }
+    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        Ok(self
+            .0
+            .images_by_name(opts)?
+            .into_iter()
+            .map(|r| self.wrap(r))
+            .collect())
+    }
+    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
+        Ok(self
+            .0
+            .all_images(opts)?
+            .into_iter()
+            .map(|r| self.wrap(r))
+            .collect())
+    }
+}
 
 /// What SOURCE is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,9 +358,10 @@ pub fn plan_all(
              docker://, or leave the option out)",
         ));
     }
+    let listings = Listings::default();
     let mut planned: Vec<Planned> = sources
         .into_iter()
-        .map(|s| plan_source(s, dest_kind, dest, naming, opts))
+        .map(|s| plan_source(s, dest_kind, dest, naming, opts, &listings))
         .collect::<Result<_>>()?;
     one_per_target(
         planned.iter_mut().map(|p| &mut p.work),
@@ -259,6 +376,7 @@ fn plan_source(
     dest: &str,
     naming: &Naming,
     opts: &SyncOptions,
+    listings: &Listings,
 ) -> Result<Planned> {
     let mut opts = opts.clone();
     let mut notes = Vec::new();
@@ -288,7 +406,7 @@ fn plan_source(
     for repo in &s.repos {
         match repo {
             Repo::Registry { r, pick } => {
-                plan_repo(r, pick, dest_kind, dest, naming, &mut planned)?
+                plan_repo(r, pick, dest_kind, dest, naming, &mut planned, listings)?
             }
             Repo::Dir { path, rel } => {
                 if dest_kind == DestKind::Dir {
@@ -366,6 +484,7 @@ fn plan_repo(
     dest: &str,
     naming: &Naming,
     planned: &mut Planned,
+    listings: &Listings,
 ) -> Result<()> {
     let opts = &planned.opts;
     let full = r.name();
@@ -395,7 +514,13 @@ fn plan_repo(
             Box::new(d)
         }
     };
-    let mut src = transport::parse(&src_name)?;
+    let s = &opts.copy.transport.src_registry;
+    let key = format!(
+        "{full}\n{:?}\n{:?}\n{:?}",
+        s.creds, s.tls_verify, s.cert_dir
+    );
+    let mut src: Box<dyn ImageReference> =
+        Box::new(ListedOnce(transport::parse(&src_name)?, listings.of(key)));
     let mut left = None;
     if opts.copy.referrers == ReferrerMode::Off || !dst.holds_referrers() {
         let w = WithoutAttachmentTags::new(src);

@@ -284,6 +284,18 @@ fn registry(name: &str, line: usize, n: &Node) -> Result<RegistryEntry> {
                             )))
                         }
                     };
+                    // A tag or digest named twice is one image (gone here,
+                    // before anything is listed).
+                    let mut seen = HashSet::new();
+                    let refs = refs
+                        .into_iter()
+                        .filter(|rf| {
+                            seen.insert(match rf {
+                                Ref::Tag(t) => format!(":{t}"),
+                                Ref::Digest(d) => d.to_string(),
+                            })
+                        })
+                        .collect();
                     r.images.push((repo, refs));
                 }
             }
