@@ -864,3 +864,67 @@ fn yaml_tags_of_one_repository_list_it_once() {
     .collect();
     assert_eq!(names, want, "{plan}");
 }
+
+/// A YAML `cert-dir` that is not there (or no directory) is refused
+/// before anything is listed, naming the file, the registry and the line
+/// (it was passed over, and the TLS error after it suggested --cert-dir);
+/// an empty one is no cert-dir, as skopeo reads it.
+#[test]
+fn yaml_cert_dir_must_be_a_directory() {
+    let t = tempdir();
+    let yaml = t.path().join("sync.yml");
+    let y = yaml.to_str().unwrap();
+    let file = t.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let missing = t.path().join("missing");
+    for (dir, why) in [(&missing, "does not exist"), (&file, "is not a directory")] {
+        fs::write(
+            &yaml,
+            format!(
+                "127.0.0.1:9:\n  images:\n    a: [\"1\"]\n  cert-dir: {}\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let err = fails_with(
+            lade().args([
+                "sync",
+                "--src",
+                "yaml",
+                "--dest",
+                "docker",
+                y,
+                "127.0.0.1:9/x",
+            ]),
+            3,
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!(
+                "{y}: registry \"127.0.0.1:9\": line 4: cert-dir \"{}\" {why}",
+                dir.display()
+            )),
+            "{err}"
+        );
+    }
+    // Empty: not set; the sync goes on to the registry (none there).
+    fs::write(
+        &yaml,
+        "127.0.0.1:9:\n  images:\n    a: [\"1\"]\n  cert-dir: \"\"\n",
+    )
+    .unwrap();
+    let out = run(lade().args([
+        "sync",
+        "--retry-times=0",
+        "--src",
+        "yaml",
+        "--dest",
+        "docker",
+        y,
+        "127.0.0.1:9/x",
+    ]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!err.contains("cert-dir"), "{err}");
+    assert!(err.contains("127.0.0.1:9"), "{err}");
+}

@@ -22,7 +22,10 @@
 //! (a misspelt key would otherwise drop its images without a word),
 //! duplicate keys, aliases (`*name`, which can multiply a small file
 //! into a huge one) and more than one document; each error names the
-//! line.
+//! line. A `cert-dir` must be a directory (one that is not there would
+//! be passed over, and the TLS error after it would not say why); an
+//! empty one is none, as skopeo reads it. A tag or digest named twice
+//! for a repository is one.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -53,6 +56,8 @@ pub struct RegistryEntry {
     pub credentials: Option<(String, String)>,
     pub tls_verify: Option<bool>,
     pub cert_dir: Option<PathBuf>,
+    /// Where `cert-dir` is, for errors.
+    pub cert_dir_line: usize,
 }
 
 /// A listed image of a repository.
@@ -76,7 +81,28 @@ pub fn read(path: &Path) -> Result<Vec<RegistryEntry>> {
             MAX_FILE >> 20
         )));
     }
-    parse(&text).map_err(|e| e.context(&name))
+    let entries = parse(&text).map_err(|e| e.context(&name))?;
+    // A cert-dir that is not there would be passed over (and the TLS
+    // error after it would not say why): refused, named.
+    for e in &entries {
+        if let Some(d) = &e.cert_dir {
+            let why = match std::fs::metadata(d) {
+                Ok(m) if m.is_dir() => continue,
+                Ok(_) => "is not a directory".to_string(),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    "does not exist".to_string()
+                }
+                Err(err) => format!("cannot be read: {}", crate::error::io_message(&err)),
+            };
+            return Err(Error::new(format!(
+                "{name}: registry {:?}: line {}: cert-dir {:?} {why}",
+                e.registry,
+                e.cert_dir_line,
+                d.display().to_string()
+            )));
+        }
+    }
+    Ok(entries)
 }
 
 /// A node of the document: scalars keep their text as written.
@@ -375,7 +401,10 @@ fn registry(name: &str, line: usize, n: &Node) -> Result<RegistryEntry> {
                 })
             }
             "cert-dir" => {
-                r.cert_dir = Some(PathBuf::from(string(v, "cert-dir", line).map_err(ctx)?))
+                // (Empty: not set, as skopeo reads it.)
+                let d = string(v, "cert-dir", line).map_err(ctx)?;
+                r.cert_dir = (!d.is_empty()).then(|| PathBuf::from(d));
+                r.cert_dir_line = line;
             }
             other => {
                 return Err(ctx(at(
