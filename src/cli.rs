@@ -734,6 +734,10 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
       credentials: {username: u, password: p}
       tls-verify: false           # default: --src-tls-verify's
       cert-dir: /etc/certs/registry.example
+  The file is 4 MiB at most. cert-dir must be a directory (a missing one
+  exits 3 naming the line); an empty one is none, as in skopeo. A
+  repository is listed once however many of its tags the file names; a tag
+  named twice is one image.
   Constraints: = != > < >= <=, ~1.2 (1.2.x), ^1.2 (1.x), 1.2.x, *, A - B, a
   space or comma for and, || for or; a pre-release (3.18.0-rc1, 3.18-alpine)
   matches only a constraint naming one. The file is read whole first: an
@@ -1401,7 +1405,8 @@ pub struct RegistryArgs {
     pub cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
     /// asked for again; a blob whose resume the registry refuses is read again whole); a 429
-    /// is waited out up to 5 times whatever N is
+    /// is waited out up to 5 times whatever N is. Each registries.conf mirror tried gets N
+    /// retries of its own, and so does the location after it
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
@@ -1489,7 +1494,8 @@ pub struct CopyRegistryArgs {
     pub dest_cert_dir: Option<PathBuf>,
     /// docker://: retries after 5xx, 429 and connection errors (a manifest cut short is
     /// asked for again; a blob whose resume the registry refuses is read again whole); a 429
-    /// is waited out up to 5 times whatever N is
+    /// is waited out up to 5 times whatever N is. Each registries.conf mirror tried gets N
+    /// retries of its own, and so does the location after it
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retry_times: u32,
     /// docker://: wait this long before each retry (Go durations: 2s, 500ms, 1m30s) [default, and with 0: 0.5 s, then twice as long each time, at most 30 s]
