@@ -480,7 +480,8 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
     let Some(reg) = registry() else { return };
     let Some(host) = docker_host() else { return };
     let img = small_image(&host);
-    let layers = diff_ids(&image_inspect(&host, img)).len();
+    let info = image_inspect(&host, img);
+    let layers = diff_ids(&info).len();
     let t = tempdir();
     let cache = t.path().join("cache");
     let tmp = t.path().join("tmp");
@@ -523,7 +524,9 @@ fn a_second_push_out_of_the_daemon_sends_no_layer() {
 
     // The registry has it all: the image is not even read out of the
     // daemon (no export), and is the same.
-    let exported = "/images/lade-dd-small:1/get";
+    // (exported by the ID the name had when the copy began: a name moved
+    // to another image meanwhile cannot change what is read)
+    let exported = &format!("/images/{}/get", info["Id"].as_str().unwrap());
     assert!(err.contains(exported), "{err}");
     let (second, err) = push(true, &format!("{repo}:2"), &[]);
     assert_eq!(second, first);
@@ -896,6 +899,13 @@ fn clear_errors_naming_the_daemon() {
         err.contains("no such image") && err.contains("DOCKER_HOST"),
         "{err}"
     );
+    // a short ID given as a name: told how an ID is written
+    let err = fails_with(
+        lade_at(&host).args(["inspect", "docker-daemon:0123456789ab"]),
+        1,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("an image ID is written sha256:ID"), "{err}");
     // a destination by ID is refused
     let tiny = fixture("docker-save/tiny-docker26.tar");
     let err = fails_with(

@@ -326,8 +326,15 @@ impl Client {
         let path = format!("/images/{}/json", encode_name(name));
         let resp = self.call("GET", &path, None, true)?;
         if resp.status().as_u16() == 404 {
+            // (a short image ID given as a name: docker's own commands take
+            // those, lade takes the whole ID)
+            let bare = name.strip_suffix(":latest").unwrap_or(name);
+            let hint = match bare.len() >= 12 && bare.bytes().all(|b| b.is_ascii_hexdigit()) {
+                true => " (an image ID is written sha256:ID, all 64 digits of it)",
+                false => "",
+            };
             return Err(Error::not_found(format!(
-                "{}: no such image: {name}",
+                "{}: no such image: {name}{hint}",
                 self.host
             )));
         }

@@ -339,7 +339,10 @@ impl StreamedSource for DaemonSource {
         &self,
         on_layer: &mut dyn FnMut(StreamedLayer<'_>) -> Result<Digest>,
     ) -> Result<StreamedImage> {
-        let body = self.client.export(&self.name).map_err(|e| self.ctx(e))?;
+        // By the ID found when opened, not the name: a name moved to
+        // another image meanwhile (docker tag, a pull) would export that.
+        let id = self.config_digest.to_string();
+        let body = self.client.export(&id).map_err(|e| self.ctx(e))?;
         // A second thread drains the socket into a bounded read-ahead while
         // this one hashes and writes: the daemon's socket buffer holds only
         // ~200 KiB, and without it the daemon waits whenever lade works.
