@@ -312,7 +312,11 @@ pub enum Command {
         even when stdout is closed early (lade fsck | head: the rest is not written).\n\n\
         Without --full, a compressed layer's diff_id is checked when it is unpacked\n  \
         (lade unpack), not by fsck. --full decompresses each layer once, in the same\n  \
-        read as its blob is hashed, whatever number of images hold it.")]
+        read as its blob is hashed, whatever number of images hold it.\n\n\
+        fsck takes no lock while it hashes: untag, gc and copies run meanwhile. A\n  \
+        blob removed while it ran (by an untag and a gc) is no problem unless\n  \
+        index.json still reaches it: what index.json reaches is walked again (under\n  \
+        the lock untag and gc take, for that walk alone) before one is said missing.")]
     Fsck(FsckArgs),
     /// Remove blobs that no ref reaches
     #[command(

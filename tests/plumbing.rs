@@ -2520,6 +2520,88 @@ fn a_copy_whose_blobs_a_gc_removed_writes_no_ref() {
     ok(store_cmd(&store).arg("fsck"));
 }
 
+/// fsck while an untag and a gc run: the blobs the gc removes after fsck
+/// listed them are no longer reachable, so no damage. fsck said "bad entry
+/// …: No such file or directory" for each and exited 1. The gc starts once
+/// fsck has a blob open (it is hashing); the untagged image's blobs are the
+/// smallest, hashed last.
+#[test]
+fn fsck_while_untag_and_gc_run_reports_no_false_damage() {
+    let t = tempdir();
+    let dir = t.path().join("s");
+    let base = support::noise(7, 25 << 20);
+    let mut k = 0u64;
+    let mut image = |n: usize| {
+        let layers: Vec<Vec<u8>> = (0..n)
+            .map(|_| {
+                k += 1;
+                let mut l = base.clone();
+                l[..8].copy_from_slice(&k.to_le_bytes());
+                l
+            })
+            .collect();
+        let ids: Vec<String> = layers
+            .iter()
+            .map(|l| format!("sha256:{}", sha256_hex(l)))
+            .collect();
+        let config = serde_json::to_vec(&serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ids},
+        }))
+        .unwrap();
+        support::image_of(&dir, false, &config, &layers)
+    };
+    let (a, c) = (image(8), image(8));
+    let mut raced = 0;
+    for _ in 0..3 {
+        support::write_layout(&dir, &[("a", a.clone()), ("b", image(1)), ("c", c.clone())]);
+        let blobs = fs::canonicalize(dir.join("blobs/sha256")).unwrap();
+        let mut fsck = store_cmd(&dir)
+            .arg("fsck")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let fds = format!("/proc/{}/fd", fsck.id());
+        let hashing = || {
+            fs::read_dir(&fds).map_or(true, |rd| {
+                rd.flatten()
+                    .any(|e| fs::read_link(e.path()).is_ok_and(|p| p.starts_with(&blobs)))
+            })
+        };
+        let t0 = std::time::Instant::now();
+        while !hashing() {
+            assert!(t0.elapsed().as_secs() < 30, "fsck never opened a blob");
+        }
+        ok(store_cmd(&dir).args(["untag", "b"]));
+        let gc = ok_stderr(store_cmd(&dir).args(["gc", "--grace", "0"]));
+        assert!(gc.contains("removed 3 blobs"), "{gc}");
+        if fsck.try_wait().unwrap().is_none() {
+            raced += 1;
+        }
+        let out = fsck.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+        assert!(!stdout.contains("bad entry"), "{stdout}");
+        assert!(stderr.contains(" 0 problems"), "{stderr}");
+    }
+    // (else the gc never ran while fsck did, and this proved nothing)
+    assert!(raced > 0, "fsck ended before each gc did");
+    // A blob index.json still reaches that is gone is still damage.
+    fs::remove_file(
+        dir.join("blobs/sha256")
+            .join(&a["digest"].as_str().unwrap()[7..]),
+    )
+    .unwrap();
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("dangling ref a: "), "{stdout}");
+}
+
 /// What refers to an image (a `subject`, of a manifest or of an index)
 /// does not keep it: a referrer whose subject is gone is no damage, and
 /// gc runs. Untagging an image drops its unnamed referrers, and theirs,

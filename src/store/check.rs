@@ -666,7 +666,12 @@ impl Layout {
                         continue;
                     }
                 };
-                let ft = e.file_type()?;
+                // (one a gc removes while this lists is not there)
+                let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
+                let ft = match e.file_type() {
+                    Err(e) if gone(&e) => continue,
+                    ft => ft?,
+                };
                 if !ft.is_file() {
                     bad.push(FsckProblem::BadEntry {
                         path: p.display().to_string(),
@@ -678,7 +683,10 @@ impl Layout {
                     });
                     continue;
                 }
-                blobs.push((d, e.metadata()?.len()));
+                match e.metadata() {
+                    Err(e) if gone(&e) => continue,
+                    m => blobs.push((d, m?.len())),
+                }
             }
         }
         blobs.sort();
@@ -691,33 +699,15 @@ impl Layout {
     /// decompressed once, as its blob is hashed).
     pub fn fsck(&self, full: bool) -> Result<FsckReport> {
         let (index, bad_index) = self.fsck_index()?;
-        let mut reach = self.reach(index)?;
-        reach.problems.extend(bad_index);
+        let reach = self.reach(index)?;
         let (blobs, bad) = self.list_blobs()?;
         let temps = self.temp_files()?;
-        let mut report = FsckReport {
-            problems: reach.problems,
-            temps: temps.len(),
-            temp_bytes: temps.iter().map(|(_, n)| n).sum(),
-            ..Default::default()
-        };
-        // A blob that is not a regular file is met by both walks: said
-        // once, as the listing says it (symlink or other).
-        let entry = |p: &FsckProblem| match p {
-            FsckProblem::BadEntry { path, .. } => Some(path.clone()),
-            _ => None,
-        };
-        let listed: BTreeSet<String> = bad.iter().filter_map(entry).collect();
-        report
-            .problems
-            .retain(|p| entry(p).is_none_or(|path| !listed.contains(&path)));
-        report.problems.extend(bad);
         // The algorithms each layer's uncompressed bytes are hashed with.
-        let mut to_unpack: BTreeMap<&Digest, BTreeSet<Algorithm>> = BTreeMap::new();
+        let mut to_unpack: BTreeMap<Digest, BTreeSet<Algorithm>> = BTreeMap::new();
         if full {
             for (_, _, layer, diff_id) in &reach.unpacks_to {
                 to_unpack
-                    .entry(layer)
+                    .entry(layer.clone())
                     .or_default()
                     .insert(diff_id.algorithm());
             }
@@ -725,11 +715,15 @@ impl Layout {
         // Largest first keeps both cores busy to the end.
         let mut order: Vec<&(Digest, u64)> = blobs.iter().collect();
         order.sort_by_key(|(_, s)| std::cmp::Reverse(*s));
-        let results: Vec<(Option<FsckProblem>, Unpacked)> = order
+        // (a blob gone since it was listed: `None`, said below)
+        let results: Vec<Option<(Option<FsckProblem>, Unpacked)>> = order
             .par_iter()
             .map(|(d, size)| {
                 let path = self.blob_path(d);
-                let file = open_regular_nofollow(&path);
+                let file = match open_regular_nofollow(&path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+                    f => f,
+                };
                 let (checked, unpacked) = match (file, to_unpack.get(d)) {
                     (Ok(f), Some(algs)) => hash_and_unpack(&f, d.algorithm(), algs),
                     (Ok(f), None) => (hash_file(&f, d.algorithm()), Unpacked::new()),
@@ -753,20 +747,72 @@ impl Layout {
                         why: e.to_string(),
                     }),
                 };
-                (problem, unpacked)
+                Some((problem, unpacked))
             })
+            .collect();
+        // A blob gone, or one index.json reached missing or unreadable, may
+        // be what an untag and a gc running meanwhile did: what index.json
+        // reaches now is walked again, under the lock untag and gc take
+        // (held for this walk alone, not the hashing), and a blob no longer
+        // reached is no problem. (Best effort: where the lock cannot be
+        // taken, the walk is made all the same.)
+        let vanished: BTreeSet<&Digest> = order
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_none())
+            .map(|((d, _), _)| d)
+            .collect();
+        let (reach, bad_index, again) = if vanished.is_empty() && reach.problems.is_empty() {
+            (reach, bad_index, false)
+        } else {
+            let _lock = self.lock_shared().ok();
+            let (index, bad_index) = self.fsck_index()?;
+            (self.reach(index)?, bad_index, true)
+        };
+        let mut report = FsckReport {
+            problems: reach.problems,
+            temps: temps.len(),
+            temp_bytes: temps.iter().map(|(_, n)| n).sum(),
+            ..Default::default()
+        };
+        report.problems.extend(bad_index);
+        // A blob that is not a regular file is met by both walks: said
+        // once, as the listing says it (symlink or other).
+        let entry = |p: &FsckProblem| match p {
+            FsckProblem::BadEntry { path, .. } => Some(path.clone()),
+            _ => None,
+        };
+        let listed: BTreeSet<String> = bad.iter().filter_map(entry).collect();
+        report
+            .problems
+            .retain(|p| entry(p).is_none_or(|path| !listed.contains(&path)));
+        report.problems.extend(bad);
+        let checked: Vec<_> = order
+            .into_iter()
+            .zip(results)
+            .filter_map(|(b, r)| Some((b, r?)))
+            .collect();
+        report.blobs_checked = checked.len();
+        report.bytes_checked = checked.iter().map(|((_, s), _)| s).sum();
+        // (after a second walk, a blob removed since it was hashed is not
+        // said to be there)
+        report.unreachable = checked
+            .iter()
+            .map(|((d, _), _)| d)
+            .filter(|d| !reach.sizes.contains_key(d))
+            .filter(|d| !again || self.has(d).unwrap_or(true))
+            .cloned()
             .collect();
         // What each sound layer decompressed to (a blob that does not hash
         // right has its own problem: what it unpacks to says nothing).
         let mut unpacked: BTreeMap<&Digest, Unpacked> = BTreeMap::new();
-        let mut problems = Vec::with_capacity(results.len());
-        for ((d, _), (problem, u)) in order.iter().zip(results) {
+        let mut results = Vec::with_capacity(checked.len());
+        for ((d, _), (problem, u)) in checked {
             if problem.is_none() && to_unpack.contains_key(d) {
                 unpacked.insert(d, u);
             }
-            problems.push(problem);
+            results.push((d, problem));
         }
-        let results = problems;
         for (image, i, layer, diff_id) in &reach.unpacks_to {
             let Some(u) = unpacked.get(layer) else {
                 continue;
@@ -788,25 +834,19 @@ impl Layout {
         report.layers_unpacked = unpacked.len();
         // A descriptor's size is wrong where its blob hashes right (no
         // problem here); where it does not, the blob's problem says it.
-        let blob_bad: BTreeSet<&Digest> = order
+        let blob_bad: BTreeSet<&Digest> = results
             .iter()
-            .zip(&results)
             .filter(|(_, r)| r.is_some())
-            .map(|((d, _), _)| d)
+            .map(|(d, _)| *d)
             .collect();
         report
             .problems
             .extend(reach.size_claims.into_iter().filter(|c| {
                 matches!(c, FsckProblem::DescriptorSize { digest, .. } if !blob_bad.contains(digest))
             }));
-        report.problems.extend(results.into_iter().flatten());
-        report.blobs_checked = blobs.len();
-        report.bytes_checked = blobs.iter().map(|(_, s)| s).sum();
-        report.unreachable = blobs
-            .iter()
-            .filter(|(d, _)| !reach.sizes.contains_key(d))
-            .map(|(d, _)| d.clone())
-            .collect();
+        report
+            .problems
+            .extend(results.into_iter().filter_map(|(_, r)| r));
         report.problems.sort();
         report.problems.dedup();
         Ok(report)

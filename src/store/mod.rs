@@ -728,6 +728,16 @@ impl Layout {
         Ok(LayoutLock { file })
     }
 
+    /// Take the lock that guards index.json shared: writers of index.json
+    /// and gc wait while it is held, readers holding it do not.
+    pub fn lock_shared(&self) -> Result<LayoutLock> {
+        let file = File::open(self.root.join(LAYOUT_FILE))
+            .with_context(|| format!("locking {}", self.root.display()))?;
+        file.lock_shared()
+            .with_context(|| format!("locking {}", self.root.display()))?;
+        Ok(LayoutLock { file })
+    }
+
     /// Read and check index.json. Entries that do not read are set apart
     /// (see [`parse_index_json`]): a name they hold is refused when used
     /// ([`Layout::resolve`]); fsck names them, gc refuses.
