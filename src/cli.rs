@@ -358,7 +358,9 @@ pub enum Command {
         in each. A blob missing, or what an index.json entry or a manifest that\n  \
         does not read names, is left out with a warning (lade fsck names them;\n  \
         what only they reach counts as unreachable, though gc keeps it: it\n  \
-        refuses to run until they are mended). The default store, not made yet,\n  \
+        refuses to run until they are mended). A store whose blobs/ or blobs/ALG\n  \
+        is a symlink (or no directory) is refused (exit 3), as gc refuses it: its\n  \
+        blobs are not counted through it. The default store, not made yet,\n  \
         lists nothing; a store named that is not there is an error (exit 1).\n\n\
         EXAMPLES\n  lade du -H\n  lade du -s --store /srv/images\n  \
         lade du | sort -t$'\\t' -k4,4n | tail -3      # the refs freeing the most"

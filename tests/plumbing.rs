@@ -430,6 +430,41 @@ fn symlinked_blob_directories_are_not_written_or_collected_through() {
     );
 }
 
+/// du of a store whose blobs/ or blobs/sha256 is a symlink is refused, as
+/// gc refuses it (exit 3, naming it): it counted nothing through it and
+/// said "reachable 0 0", with a warning of a blob missing, exit 0. (gc of
+/// such a store whose index.json names nothing refuses too: it went on,
+/// seeing no blob under blobs/sha256.)
+#[test]
+fn du_refuses_symlinked_blob_directories() {
+    let t = tempdir();
+    for (link, target) in [("blobs", "real"), ("blobs/sha256", "../real")] {
+        for tagged in [true, false] {
+            let st = t
+                .path()
+                .join(format!("{}-{tagged}", link.replace('/', "-")));
+            tiny_layout(&st);
+            if !tagged {
+                ok(store_cmd(&st).args(["untag", "x"]));
+            }
+            let real = st.join("real");
+            fs::rename(st.join(link), &real).unwrap();
+            std::os::unix::fs::symlink(target, st.join(link)).unwrap();
+            for args in [&["du", "-s"][..], &["du"]] {
+                let e = fails_with(store_cmd(&st).args(args), 3);
+                assert!(
+                    e.starts_with("lade: error: refusing to count usage: ")
+                        && e.contains(&format!("{link} is a symlink"))
+                        && e.contains("(run lade fsck)"),
+                    "{link} {args:?}: {e}"
+                );
+                assert_eq!(e.lines().count(), 1, "{e}");
+            }
+            fails_with(store_cmd(&st).args(["gc", "--grace", "0"]), 3);
+        }
+    }
+}
+
 /// Files under `dir`, recursively.
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();

@@ -898,10 +898,17 @@ impl Layout {
                 .unwrap_or(true)
         };
         let (blobs, bad) = self.list_blobs()?;
-        let blobs_dir = self.root().join("blobs").display().to_string();
+        // (blobs/ or blobs/ALG not a directory: none of its blobs is seen)
+        let blobs_dir = self.root().join("blobs");
+        let dirs: Vec<String> = [Algorithm::Sha256, Algorithm::Sha512]
+            .iter()
+            .map(|a| blobs_dir.join(a.name()))
+            .chain([blobs_dir.clone()])
+            .map(|p| p.display().to_string())
+            .collect();
         if let Some(p) = bad
             .iter()
-            .find(|p| matches!(p, FsckProblem::BadEntry { path, .. } if *path == blobs_dir))
+            .find(|p| matches!(p, FsckProblem::BadEntry { path, .. } if dirs.contains(path)))
         {
             return Err(Error::new(format!(
                 "refusing to collect garbage: {p} (run lade fsck)"

@@ -207,6 +207,20 @@ impl Layout {
         if refs.is_empty() {
             shown = (0..index.manifests.len()).collect();
         }
+        // Blobs are not counted through a symlink (or anything not a
+        // directory) at blobs/ or blobs/ALG, as gc and fsck refuse it: none
+        // would be found, and each said missing.
+        for alg in [
+            crate::model::Algorithm::Sha256,
+            crate::model::Algorithm::Sha512,
+        ] {
+            self.check_blob_dirs(alg).map_err(|e| {
+                crate::error::Error::new(format!(
+                    "refusing to count usage: {} (run lade fsck)",
+                    e.message()
+                ))
+            })?;
+        }
         let (blobs, _) = self.list_blobs()?;
         let mut w = Walk {
             layout: self,
