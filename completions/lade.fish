@@ -380,7 +380,7 @@ complete -c lade -n "__fish_lade_using_subcommand fsck" -l debug -d 'Say each re
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'Taken, for skopeo\'s command lines: lade checks no signature policy (containers-policy.json), as skopeo with this option'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within this many seconds' -r
+complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within DURATION (seconds, or 90s, 10m, 1h30m as --command-timeout takes)' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand gc" -l command-timeout -d 'End the command after DURATION (90s, 10m, 1h30m; 0: never), with what its writes under way left removed, as on a signal (exit 3)' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -l tmpdir -d 'Put temp files outside the destination (decompressed archives, staged layers) in DIR [default: $TMPDIR, else /tmp]' -r -F

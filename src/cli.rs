@@ -206,6 +206,24 @@ fn timeout(s: &str) -> std::result::Result<Timeout, String> {
     })
 }
 
+/// `gc --grace`: whole seconds (3600), or a duration as --command-timeout
+/// takes (90s, 10m, 1h30m).
+fn grace(s: &str) -> std::result::Result<Timeout, String> {
+    let limit = match s.parse::<u64>() {
+        Ok(secs) if s.bytes().all(|b| b.is_ascii_digit()) => std::time::Duration::from_secs(secs),
+        _ => go_duration(s).map_err(|e| {
+            e.replace(
+                "(e.g. 2s, 500ms, 1m30s)",
+                "(seconds, or e.g. 90s, 10m, 1h30m)",
+            )
+        })?,
+    };
+    Ok(Timeout {
+        limit,
+        shown: s.to_string(),
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Copy images between transports (registries, archives, layouts, directories)
@@ -325,8 +343,9 @@ pub enum Command {
         removed too (those a killed write left in the store's top directory), even\n  \
         when stdout is closed early (lade gc | head).\n\n\
         Blobs and temp files written, linked or reused within the grace period\n  \
-        (default 3600 s; the later of modification and status-change time) are\n  \
-        kept, so a copy that has written blobs but not yet its ref is not undercut;\n  \
+        (--grace: seconds, or 90s, 10m, 1h30m; default 3600 s; the later of\n  \
+        modification and status-change time) are kept, so a copy that has\n  \
+        written blobs but not yet its ref is not undercut;\n  \
         a temp file a write still has open (locked) is kept whatever its age;\n  \
         one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
         refers to an image (a subject) does not keep it. gc refuses to run while an\n  \
@@ -1320,9 +1339,10 @@ pub struct GcArgs {
     /// Show what would be removed without removing it
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Keep unreachable blobs written, linked or reused within this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
-    pub grace: u64,
+    /// Keep unreachable blobs written, linked or reused within DURATION
+    /// (seconds, or 90s, 10m, 1h30m as --command-timeout takes)
+    #[arg(long, value_name = "DURATION", default_value = "3600", value_parser = grace)]
+    pub grace: Timeout,
 }
 
 #[derive(Debug, Args)]

@@ -996,6 +996,48 @@ fn gc_grace_covers_blobs_linked_from_old_files() {
     assert_eq!(all.lines().count(), blobs, "{all}");
 }
 
+/// gc --grace takes a duration as --command-timeout does (1h, 90s,
+/// 500ms), and plain seconds still; "1h" was a usage error (whole seconds
+/// only).
+#[test]
+fn gc_grace_takes_a_duration() {
+    let t = tempdir();
+    let dir = t.path().join("s");
+    tiny_layout(&dir);
+    let junk = t.path().join("junk");
+    fs::write(&junk, b"junk").unwrap();
+    let jd = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&junk));
+    for (grace, kept) in [("1h", "1h"), ("1h30m", "1h30m"), ("3600", "3600 s")] {
+        let out = run(store_cmd(&dir).args(["gc", "--grace", grace]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "--grace {grace}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "--grace {grace} removed a young blob"
+        );
+        assert!(
+            err.contains(&format!(
+                "kept 1 unreachable blob(s) younger than {kept} (--grace)"
+            )),
+            "--grace {grace}: {err}"
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(
+        ok_str(store_cmd(&dir).args(["gc", "--dry-run", "--grace", "500ms"])),
+        format!("{jd}\t4")
+    );
+    assert_eq!(
+        ok_str(store_cmd(&dir).args(["gc", "--grace", "1"])),
+        format!("{jd}\t4")
+    );
+    for bad in ["1x", "-5s", "h", ""] {
+        let e = fails_with(store_cmd(&dir).args(["gc", &format!("--grace={bad}")]), 2);
+        assert!(e.contains("--grace"), "{bad}: {e}");
+    }
+    ok(store_cmd(&dir).arg("fsck"));
+}
+
 /// What a first write into a new layout leaves when killed half way
 /// (blob directories, an index.json naming nothing, temp files, but no
 /// oci-layout yet) is made into the layout by the next write; a directory

@@ -1,7 +1,6 @@
 //! `fsck` and `gc`.
 
 use std::io::Write;
-use std::time::Duration;
 
 use super::{open_store, stdout, write_record};
 use crate::cli::{DuArgs, FsckArgs, GcArgs, GlobalArgs};
@@ -61,7 +60,7 @@ pub fn fsck(g: &GlobalArgs, a: FsckArgs) -> Result<i32> {
 
 pub fn gc(g: &GlobalArgs, a: GcArgs) -> Result<i32> {
     let store = open_store(g)?;
-    let report = store.gc(a.dry_run, Duration::from_secs(a.grace))?;
+    let report = store.gc(a.dry_run, a.grace.limit)?;
     let mut out = stdout();
     unless_closed((|| {
         for (d, size) in &report.removed {
@@ -85,8 +84,12 @@ pub fn gc(g: &GlobalArgs, a: GcArgs) -> Result<i32> {
         report.bytes_freed + report.temp_bytes,
         if report.kept_recent > 0 {
             format!(
-                "; kept {} unreachable blob(s) younger than {} s (--grace)",
-                report.kept_recent, a.grace
+                "; kept {} unreachable blob(s) younger than {} (--grace)",
+                report.kept_recent,
+                match a.grace.shown.bytes().all(|b| b.is_ascii_digit()) {
+                    true => format!("{} s", a.grace.shown),
+                    false => a.grace.shown.clone(),
+                }
             )
         } else {
             String::new()
