@@ -352,7 +352,14 @@ pub enum Command {
         index.json entry does not read, or a manifest or index that index.json\n  \
         reaches is missing, unreadable or typed as something else: what it\n  \
         references could not be known (lade fsck names it). A manifest of a kind lade does not read\n  \
-        (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names."
+        (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names.\n\n\
+        The grace period protects the blobs lade's own writers use: they refresh\n  \
+        the modification time of a blob they reuse, and write refs under the lock\n  \
+        gc holds. Other tools writing into the same layout (skopeo, umoci) are\n  \
+        not protected beyond --grace: a skopeo copy that reuses a blob left\n  \
+        unreferenced for longer than the grace period can lose it to a gc running\n  \
+        meanwhile, and write a ref to an image missing it. Do not run gc while\n  \
+        other tools write the layout."
     )]
     Gc(GcArgs),
     /// Show the bytes each ref's image takes, and what untag and gc would free
