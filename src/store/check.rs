@@ -414,13 +414,17 @@ impl Layout {
             if !seen.insert(d.digest.clone()) {
                 continue;
             }
+            // ("blob X of M", or "manifest M" for the top itself)
+            let what = match d.digest == desc.digest {
+                true if desc.media_type.is_index() => format!("index {}", d.digest),
+                true => format!("manifest {}", d.digest),
+                false => format!("blob {} of {}", d.digest, desc.digest),
+            };
             let size = self.blob_size(&d.digest)?;
             if let Some(size) = size.filter(|s| *s != d.size) {
                 return Err(Error::new(format!(
-                    "blob {} of {} in {} has {size} bytes where its descriptor says {}, \
+                    "{what} in {} has {size} bytes where its descriptor says {}, \
                      so no ref was written (lade fsck says more)",
-                    d.digest,
-                    desc.digest,
                     self.root.display(),
                     d.size
                 )));
@@ -430,11 +434,9 @@ impl Layout {
                     continue;
                 }
                 return Err(Error::new(format!(
-                    "blob {} of {} is missing from {}, so no ref was written \
+                    "{what} is missing from {}, so no ref was written \
                      (removed by a gc while this ran, and then running it again \
                      helps; or missing before: lade fsck says so)",
-                    d.digest,
-                    desc.digest,
                     self.root.display()
                 )));
             }

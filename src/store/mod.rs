@@ -1294,6 +1294,46 @@ pub fn check_new_ref_name(name: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A ref to an image whose manifest (or index) itself is missing says
+    /// so; it said "blob sha256:X of sha256:X is missing", naming the
+    /// digest "of" itself. A missing blob under it is still "blob B of M".
+    #[test]
+    fn a_missing_manifest_is_named_as_one_when_no_ref_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let l = Layout::open_or_create(dir.path()).unwrap();
+        let m = Digest::parse(&format!("sha256:{:064x}", 1)).unwrap();
+        for (mt, kind) in [
+            (MediaType::OciManifest, "manifest"),
+            (MediaType::OciIndex, "index"),
+        ] {
+            let e = l
+                .set_ref("x", &Descriptor::new(mt, m.clone(), 10))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("{kind} {m} is missing from ")),
+                "{e}"
+            );
+            assert!(!e.contains(" of "), "{e}");
+        }
+        let config = Digest::parse(&format!("sha256:{:064x}", 2)).unwrap();
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": config.to_string(), "size": 2},
+            "layers": [],
+        }))
+        .unwrap();
+        let top = l.put_bytes(&manifest, None).unwrap();
+        let desc = Descriptor::new(MediaType::OciManifest, top.clone(), manifest.len() as u64);
+        let e = l.set_ref("x", &desc).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("blob {config} of {top} is missing from ")),
+            "{e}"
+        );
+    }
+
     /// The index.json update_index wrote is held while it is kept: another
     /// writer's index.json (renamed over it) never gets its inode, so the
     /// kept index is never taken for theirs (on ext4 the next new file
