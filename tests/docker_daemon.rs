@@ -875,6 +875,19 @@ fn clear_errors_naming_the_daemon() {
         3,
     );
     assert!(err.contains("tcp://127.0.0.1:1 (--daemon-host)"), "{err}");
+    // a port no TCP has, and a file that is no socket: said as they are,
+    // not as a daemon that is not running
+    for (host, says) in [
+        ("tcp://127.0.0.1:99999", "invalid port \"99999\""),
+        ("unix:///etc/passwd", "/etc/passwd is not a socket"),
+    ] {
+        let err = fails_with(
+            lade().args(["inspect", "--daemon-host", host, "docker-daemon:x"]),
+            3,
+        );
+        assert!(err.contains(says) && !err.contains("running"), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
     // something that is not a Docker Engine (a registry: 404 on /_ping):
     // a failure, not "no such image"
     if let Some(reg) = registry() {

@@ -131,6 +131,15 @@ impl Client {
             if path.is_empty() {
                 return Err(Error::new(format!("{host}: the socket path is empty")));
             }
+            // (a file that is there but no socket refuses connections too:
+            // "is the daemon running?" would send the user the wrong way)
+            if let Ok(m) = std::fs::metadata(path) {
+                if !std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()) {
+                    return Err(Error::new(format!(
+                        "cannot connect to {host}: {path} is not a socket"
+                    )));
+                }
+            }
             let agent = Agent::with_parts(
                 config.build(),
                 UnixConnector {
@@ -145,7 +154,27 @@ impl Client {
             .or_else(|| url.strip_prefix("https://"))
         {
             let addr = addr.trim_end_matches('/');
+            let port = addr
+                .rsplit_once(':')
+                .map(|(_, p)| p)
+                .filter(|_| !addr.ends_with(']'));
+            if let Some(p) = port {
+                if !p.parse::<u16>().is_ok_and(|p| p > 0) {
+                    return Err(Error::new(format!(
+                        "{host}: invalid port {p:?} (1 to 65535)"
+                    )));
+                }
+            }
             let tls = url.starts_with("https://") || tls_verify_env();
+            // No port: Docker's (2375, 2376 with TLS), as the docker CLI takes it.
+            let with_port;
+            let addr = match port {
+                Some(_) => addr,
+                None => {
+                    with_port = format!("{addr}:{}", if tls { 2376 } else { 2375 });
+                    &with_port
+                }
+            };
             if tls {
                 let tls_config = tls_config().map_err(|e| e.context(&host))?;
                 let agent = Agent::new_with_config(config.tls_config(tls_config).build());
