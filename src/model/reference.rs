@@ -38,6 +38,12 @@ fn valid_domain(d: &str) -> bool {
         Some(_) => return false,
         None => d,
     };
+    valid_host_name(host)
+}
+
+/// A host name as the reference grammar has it (no port): dot-separated
+/// components of letters, digits and inner hyphens.
+pub(crate) fn valid_host_name(host: &str) -> bool {
     host.split('.').all(|c| {
         let b = c.as_bytes();
         !b.is_empty()

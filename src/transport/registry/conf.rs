@@ -262,13 +262,7 @@ fn go_domain(d: &str) -> bool {
         Some(_) => return false,
         None => d,
     };
-    host.split('.').all(|c| {
-        let b = c.as_bytes();
-        !b.is_empty()
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|x| x.is_ascii_alphanumeric() || *x == b'-')
-    })
+    crate::model::reference::valid_host_name(host)
 }
 
 /// A repository path component: lower-case letters and digits, joined
