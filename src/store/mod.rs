@@ -721,20 +721,23 @@ impl Layout {
 
     /// Take the exclusive lock that guards index.json.
     pub fn lock(&self) -> Result<LayoutLock> {
-        let file = File::open(self.root.join(LAYOUT_FILE))
-            .with_context(|| format!("locking {}", self.root.display()))?;
-        file.lock()
-            .with_context(|| format!("locking {}", self.root.display()))?;
-        Ok(LayoutLock { file })
+        self.take_lock(false)
     }
 
     /// Take the lock that guards index.json shared: writers of index.json
     /// and gc wait while it is held, readers holding it do not.
     pub fn lock_shared(&self) -> Result<LayoutLock> {
-        let file = File::open(self.root.join(LAYOUT_FILE))
-            .with_context(|| format!("locking {}", self.root.display()))?;
-        file.lock_shared()
-            .with_context(|| format!("locking {}", self.root.display()))?;
+        self.take_lock(true)
+    }
+
+    fn take_lock(&self, shared: bool) -> Result<LayoutLock> {
+        let ctx = || format!("locking {}", self.root.display());
+        let file = File::open(self.root.join(LAYOUT_FILE)).with_context(ctx)?;
+        match shared {
+            true => file.lock_shared(),
+            false => file.lock(),
+        }
+        .with_context(ctx)?;
         Ok(LayoutLock { file })
     }
 
