@@ -117,7 +117,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         digestfile: a.digestfile.clone(),
         referrers,
         warn_left_out: true,
-        signatures_dropped: a.remove_signatures || a.with_referrers == Some(false),
+        signatures_dropped: signatures_dropped(a.with_referrers, a.remove_signatures),
     };
     // A --digestfile that cannot be written fails the copy before it
     // starts, not after the image is in.
@@ -161,6 +161,12 @@ pub fn referrer_mode(
         (Some(false), _) | (None, true) => ReferrerMode::Off,
         (None, false) => default,
     })
+}
+
+/// Were signatures asked to be left (`--with-referrers=false`, skopeo's
+/// `--remove-signatures`), whatever the command's default?
+pub fn signatures_dropped(with: Option<bool>, remove_signatures: bool) -> bool {
+    remove_signatures || with == Some(false)
 }
 
 /// --all / --multi-arch / --platform as one choice.

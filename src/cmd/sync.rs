@@ -76,7 +76,10 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             precompute_digests: false,
             parallel_blobs: a.image_parallel_copies.filter(|n| *n > 0),
             platform,
-            signatures_dropped: a.remove_signatures || a.with_referrers == Some(false),
+            signatures_dropped: super::copy::signatures_dropped(
+                a.with_referrers,
+                a.remove_signatures,
+            ),
             ..Default::default()
         },
         tag_regex,

@@ -255,13 +255,6 @@ fn compression_of(src: &dyn ImageSource, desc: &Descriptor) -> Result<Compressio
     Ok(crate::compress::sniff_start(&mut r)?.0)
 }
 
-/// The compression the first bytes of the file at `path` show; None
-/// when it cannot be read (the copy then says why).
-fn compression_of_file(path: &std::path::Path) -> Option<Compression> {
-    let mut f = crate::fsutil::open_regular_nofollow(path).ok()?;
-    Some(crate::compress::sniff_start(&mut f).ok()?.0)
-}
-
 /// [`copy_blob`] once any claim on the blob is held.
 fn copy_claimed(
     src: &dyn ImageSource,
@@ -314,11 +307,12 @@ fn copy_claimed(
     // user wants that compression, as skopeo does: a new blob, so the
     // manifest is written anew. Where nothing is wanted it goes as it is,
     // label and all (the digests kept, as skopeo keeps them). Looked at in
-    // local sources only, where the first bytes cost no request.
+    // local sources only, where the first bytes cost no request (one that
+    // does not read is left to the copy, which says why).
     if let (LayerAction::Keep, Some(c), Some(wants)) = (action, label, &step.wants) {
-        let local = || src.local_blob_path(desc);
-        if c != Compression::None && !wants.preserve_digests {
-            if let Some(actual) = local().and_then(|p| compression_of_file(&p)) {
+        let local = src.local_blob_path(desc).is_some();
+        if local && c != Compression::None && !wants.preserve_digests {
+            if let Ok(actual) = compression_of(src, desc) {
                 let props = dst.properties();
                 match layer_action(Some(actual), false, &props, wants) {
                     t @ LayerAction::Transform { .. } if actual != c => action = t,
