@@ -541,6 +541,21 @@ fn options_may_come_between_the_images() {
         assert!(e.contains("--dest-compress-level"), "{e}");
     }
     assert!(!t.path().join("lv").exists());
+    // Flags the destination cannot honour: usage errors, nothing written.
+    let da = t.path().join("da.tar");
+    let dest = format!("docker-archive:{}", da.display());
+    for (flags, says) in [
+        (
+            &["--dest-compress-format", "gzip"][..],
+            "stores layers uncompressed",
+        ),
+        (&["--format", "oci"][..], "does not accept OCI manifests"),
+    ] {
+        let e = fails_with(lade().arg("copy").args(flags).args([&archive, &dest]), 2);
+        assert!(e.contains(says), "{e}");
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+        assert!(!da.exists());
+    }
     // zstd's top level, as skopeo takes it; read back whole.
     let top = oci(&t.path().join("z22"), "x");
     ok(lade().args([

@@ -127,10 +127,11 @@ pub fn plan(
     let format = match wants.format {
         Some(f) if accepted.contains(&f) || on_request.contains(&f) => f,
         Some(f) => {
-            return Err(Error::new(format!(
+            // Flags the destination cannot honour: a usage mistake (exit 2).
+            return Err(Error::usage(format!(
                 "the destination does not accept {} manifests",
                 f.name()
-            )))
+            )));
         }
         None if accepted.contains(&src_format) => src_format,
         None if on_request.contains(&src_format) => src_format,
@@ -140,7 +141,7 @@ pub fn plan(
     };
     let target = match (props.required_compression, wants.compression) {
         (Some(req), Some(w)) if req != w => {
-            return Err(Error::new(format!(
+            return Err(Error::usage(format!(
                 "the destination stores layers {}; --dest-compress-format {} is not possible",
                 compression_name(req),
                 compression_name(w)
