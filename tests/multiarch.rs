@@ -1913,3 +1913,127 @@ fn a_docker_list_says_the_entry_annotations_it_leaves_out() {
     // Nothing left out: nothing said.
     assert_eq!(to_docker("without"), "");
 }
+
+/// A manifest an index (or index.json) names by its sha512 digest, as
+/// the image-spec allows, is read by that digest and keeps it: it was
+/// read as sha256 and failed ('manifest sha512:… does not match its
+/// descriptor (got sha256:…)'), and one index.json named was written
+/// into the destination under its sha256 digest, another image. skopeo
+/// 1.9 reads no sha512 blob at all; lade fsck took the layout as sound.
+/// A copy of it to the registry is stored by the sha256 digest the
+/// registry hashes with, as before.
+#[test]
+fn manifests_named_by_sha512_keep_that_digest() {
+    use sha2::{Digest as _, Sha512};
+    let t = tempdir();
+    let dir = t.path().join("src");
+    // The amd64 image's manifest moved to blobs/sha512.
+    let amd = image(&dir, "amd64", "h", false, 4096);
+    let hex256 = amd["digest"].as_str().unwrap()[7..].to_string();
+    let bytes = std::fs::read(dir.join("blobs/sha256").join(&hex256)).unwrap();
+    std::fs::remove_file(dir.join("blobs/sha256").join(&hex256)).unwrap();
+    let hex512 = hex::encode(Sha512::digest(&bytes));
+    std::fs::create_dir_all(dir.join("blobs/sha512")).unwrap();
+    std::fs::write(dir.join("blobs/sha512").join(&hex512), &bytes).unwrap();
+    let mut amd512 = amd.clone();
+    amd512["digest"] = format!("sha512:{hex512}").into();
+    let arm = image(&dir, "arm64", "h", false, 4096);
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [amd512, arm],
+    }))
+    .unwrap();
+    let (d, size) = put_blob(&dir, &index);
+    write_layout(
+        &dir,
+        &[
+            (
+                "multi",
+                serde_json::json!({"mediaType": OCI_INDEX, "digest": d, "size": size}),
+            ),
+            ("one", amd512.clone()),
+        ],
+    );
+    ok(lade().args(["--store", dir.to_str().unwrap(), "fsck"]));
+    let src = |r: &str| format!("oci:{}:{r}", dir.display());
+    let out = t.path().join("out");
+    let dst = |r: &str| format!("oci:{}:{r}", out.display());
+    let entry = |r: &str| -> Value {
+        let i = json(&std::fs::read(out.join("index.json")).unwrap());
+        i["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["annotations"]["org.opencontainers.image.ref.name"] == r)
+            .cloned()
+            .unwrap()
+    };
+    // The whole index, byte for byte, its sha512 manifest under its name.
+    ok(lade().args(["copy", "-q", "--all", &src("multi"), &dst("all")]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &dst("all")])), index);
+    assert_eq!(
+        std::fs::read(out.join("blobs/sha512").join(&hex512)).unwrap(),
+        bytes
+    );
+    // The image of one platform, and the one index.json names: by sha512.
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--override-arch",
+        "amd64",
+        &src("multi"),
+        &dst("amd"),
+    ]));
+    assert_eq!(entry("amd")["digest"], amd512["digest"]);
+    ok(lade().args(["copy", "-q", &src("one"), &dst("one")]));
+    assert_eq!(entry("one")["digest"], amd512["digest"]);
+    ok(lade().args(["--store", out.to_str().unwrap(), "fsck"]));
+    let v = json(&ok(lade().args(["inspect", &src("one")])));
+    assert_eq!(v["Digest"], amd512["digest"]);
+    let v = json(&ok(lade().args([
+        "--override-arch",
+        "amd64",
+        "inspect",
+        &src("multi"),
+    ])));
+    assert_eq!(v["Architecture"], "amd64");
+    // The same from an oci-archive of the layout.
+    let tar = t.path().join("src.tar");
+    let tarred = Command::new("tar")
+        .args([
+            "-C",
+            dir.to_str().unwrap(),
+            "-cf",
+            tar.to_str().unwrap(),
+            ".",
+        ])
+        .status()
+        .unwrap();
+    assert!(tarred.success());
+    let arch = |r: &str| format!("oci-archive:{}:{r}", tar.display());
+    ok(lade().args(["copy", "-q", "--all", &arch("multi"), &dst("from-archive")]));
+    assert_eq!(
+        ok(lade().args(["inspect", "--raw", &dst("from-archive")])),
+        index
+    );
+    ok(lade().args(["copy", "-q", &arch("one"), &dst("one-from-archive")]));
+    assert_eq!(entry("one-from-archive")["digest"], amd512["digest"]);
+
+    // Pushed by tag, the registry stores it by its sha256 digest.
+    let Some(reg) = registry() else { return };
+    let repo = unique("ma/sha512");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--dest-tls-verify=false",
+        &src("one"),
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    assert_eq!(
+        registry_status(
+            &reg,
+            "HEAD",
+            &format!("/v2/{repo}/manifests/sha256:{hex256}")
+        ),
+        200
+    );
+}

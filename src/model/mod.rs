@@ -118,6 +118,17 @@ impl RawManifest {
         })
     }
 
+    /// The same bytes, with their digest by `alg`: a manifest that a
+    /// layout or an archive names by its sha512 digest keeps that digest
+    /// (an index lists it so, a copy writes it and names it so), where
+    /// [`RawManifest::from_bytes`] gives the sha256 one.
+    pub fn addressed_with(mut self, alg: Algorithm) -> RawManifest {
+        if self.digest.algorithm() != alg {
+            self.digest = Digest::of_bytes_with(alg, &self.bytes);
+        }
+        self
+    }
+
     pub fn is_index(&self) -> bool {
         self.media_type.is_index()
     }

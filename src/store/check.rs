@@ -610,6 +610,7 @@ impl Layout {
             .ok()?;
         crate::model::RawManifest::from_bytes(bytes, None)
             .ok()
+            .map(|r| r.addressed_with(desc.digest.algorithm()))
             .filter(|r| r.media_type.is_manifest_or_index())
     }
 

@@ -522,7 +522,9 @@ impl Layout {
     pub fn read_manifest(&self, desc: &Descriptor) -> Result<RawManifest> {
         let bytes = self.read_manifest_bytes(desc)?;
         let declared = Some(&desc.media_type).filter(|m| m.is_manifest_or_index());
-        RawManifest::from_bytes(bytes, declared).with_context(|| desc.digest.to_string())
+        RawManifest::from_bytes(bytes, declared)
+            .map(|r| r.addressed_with(desc.digest.algorithm()))
+            .with_context(|| desc.digest.to_string())
     }
 
     /// The bytes of the (small) blob a descriptor points at, checked
@@ -898,7 +900,7 @@ impl Layout {
                 let why = e.message();
                 no_manifest(why.strip_prefix("not a manifest or index: ").unwrap_or(why))
             })?;
-            return Ok(raw.descriptor());
+            return Ok(raw.addressed_with(d.algorithm()).descriptor());
         }
         validate_ref_name(r)?;
         ref_position(&index, r)

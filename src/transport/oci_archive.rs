@@ -414,7 +414,9 @@ impl TarLayout {
     fn manifest_of(&self, d: &Descriptor) -> Result<RawManifest> {
         let bytes = self.read_manifest(&d.digest, Some(d.size))?;
         let declared = Some(&d.media_type).filter(|m| m.is_manifest_or_index());
-        RawManifest::from_bytes(bytes, declared).with_context(|| d.digest.to_string())
+        RawManifest::from_bytes(bytes, declared)
+            .map(|r| r.addressed_with(d.digest.algorithm()))
+            .with_context(|| d.digest.to_string())
     }
 
     /// What index.json says of referrers (each manifest read once).
@@ -475,7 +477,9 @@ impl ImageSource for ArchiveSource {
             None => self.tar.manifest_of(&self.top),
             Some(d) => {
                 let bytes = self.tar.read_manifest(d, None)?;
-                RawManifest::from_bytes(bytes, None).with_context(|| d.to_string())
+                RawManifest::from_bytes(bytes, None)
+                    .map(|r| r.addressed_with(d.algorithm()))
+                    .with_context(|| d.to_string())
             }
         }
     }

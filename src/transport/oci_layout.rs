@@ -533,7 +533,9 @@ impl ImageSource for LayoutSource {
             None => self.layout.read_manifest(&self.top),
             Some(d) => {
                 let bytes = self.layout.read_small_blob(d, MAX_MANIFEST_SIZE)?;
-                RawManifest::from_bytes(bytes, None).map_err(|e| e.context(d))
+                RawManifest::from_bytes(bytes, None)
+                    .map(|r| r.addressed_with(d.algorithm()))
+                    .map_err(|e| e.context(d))
             }
         }
     }

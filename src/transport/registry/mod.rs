@@ -1827,7 +1827,15 @@ impl RegistryDest {
             return Err(c.status_error_of("PUT", &path, status, &body));
         };
         if let Some(d) = header(&resp, "docker-content-digest") {
-            if d != m.digest.to_string() {
+            // (by the algorithm the registry hashes with: a manifest that
+            // a layout names by its sha512 digest is stored by its sha256)
+            let stored_as_sent = match Digest::parse(&d) {
+                Ok(got) if got.algorithm() != m.digest.algorithm() => {
+                    got == Digest::of_bytes_with(got.algorithm(), &m.bytes)
+                }
+                _ => d == m.digest.to_string(),
+            };
+            if !stored_as_sent {
                 return Err(Error::new(format!(
                     "registry {}: PUT {path}: stored as {d}, expected {}",
                     c.host, m.digest
