@@ -1570,3 +1570,56 @@ fn a_layer_claiming_other_content_is_not_taken_for_it() {
         assert!(!events.contains("\"kind\":\"layer\""), "{format}: {events}");
     }
 }
+
+/// A layout's foreign layer (a descriptor with URLs, its blob not in
+/// the layout) copied where every layer's bytes are held: the error says
+/// it is one, and where its bytes are, where it said 'blob … not found'
+/// alone (skopeo downloads it; lade does not); nothing is written. Into
+/// another layout it stays at its URLs, as skopeo leaves it.
+#[test]
+fn a_layouts_foreign_layer_is_named_as_one_when_it_cannot_be_copied() {
+    let t = tempdir();
+    let src = t.path().join("src");
+    let (base, base_id) = support::layer(&[("base.txt", b"foreign\n".to_vec())]);
+    let (own, own_id) = support::layer(&[("own.txt", b"own\n".to_vec())]);
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "windows",
+        "rootfs": {"type": "layers", "diff_ids": [base_id, own_id]},
+    }))
+    .unwrap();
+    let mut d = support::image_of(&src, false, &config, &[base.clone(), own]);
+    let hex = d["digest"].as_str().unwrap()[7..].to_string();
+    let mut m = json(&fs::read(src.join("blobs/sha256").join(&hex)).unwrap());
+    let url = "https://foreign.invalid/base.tgz";
+    m["layers"][0]["mediaType"] =
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip".into();
+    m["layers"][0]["urls"] = serde_json::json!([url]);
+    let base_digest = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    fs::remove_file(src.join("blobs/sha256").join(&base_digest[7..])).unwrap();
+    let (md, ms) = support::put_blob(&src, &serde_json::to_vec(&m).unwrap());
+    d["digest"] = md.into();
+    d["size"] = ms.into();
+    support::write_layout(&src, &[("win", d.clone())]);
+
+    for dst in [
+        format!("dir:{}", t.path().join("dir").display()),
+        format!("docker-archive:{}:win:1", t.path().join("a.tar").display()),
+    ] {
+        let err = fails_with(lade().args(["copy", "-q", &oci(&src, "win"), &dst]), 3);
+        assert!(err.contains("a foreign layer"), "{err}");
+        assert!(err.contains(url), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    assert!(!t.path().join("dir").exists());
+    assert!(!t.path().join("a.tar").exists());
+    // Into a layout: kept at its URLs, by lade as by skopeo.
+    let out = t.path().join("out");
+    ok(lade().args(["copy", "-q", &oci(&src, "win"), &oci(&out, "win")]));
+    assert_eq!(digest_of(&oci(&out, "win")), d["digest"].as_str().unwrap());
+    assert!(!out.join("blobs/sha256").join(&base_digest[7..]).exists());
+    if require_tool("skopeo") {
+        let sk = t.path().join("sk");
+        ok(skopeo().args(["copy", "-q", &oci(&src, "win"), &oci(&sk, "win")]));
+        assert_eq!(digest_of(&oci(&sk, "win")), d["digest"].as_str().unwrap());
+    }
+}

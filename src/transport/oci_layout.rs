@@ -541,7 +541,10 @@ impl ImageSource for LayoutSource {
     }
 
     fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
-        let f = self.layout.open_blob(&desc.digest)?;
+        let f = self
+            .layout
+            .open_blob(&desc.digest)
+            .map_err(|e| foreign_layer_not_held(e, desc))?;
         let size = f.metadata()?.len();
         Ok((Box::new(f), Some(size)))
     }
@@ -573,6 +576,24 @@ impl ImageSource for LayoutSource {
     /// entries that cannot be read are no referrers).
     fn referrers(&self, subject: &Digest) -> Result<Referrers> {
         referrer_map(&self.layout)?.referrers(subject, |d| self.layout.read_manifest(d))
+    }
+}
+
+/// A blob the layout lacks whose descriptor names URLs (a foreign layer,
+/// as Windows base images have one) is said to be one: lade fetches no
+/// layer of a layout from its URLs (skopeo does), and destinations that
+/// take such a layer by its descriptor (oci:, oci-archive:) never ask
+/// for it. It said "blob … not found" alone.
+fn foreign_layer_not_held(e: Error, desc: &Descriptor) -> Error {
+    match desc.urls.as_deref() {
+        Some([url, ..]) if e.kind() == crate::error::Kind::NotFound => Error::not_found(format!(
+            "{}: a foreign layer, its bytes at {}: lade does not download a layout's \
+             layers from their URLs (copy the image to oci: or oci-archive:, which keep \
+             it at its URLs)",
+            e.message(),
+            crate::error::escape_controls(url)
+        )),
+        _ => e,
     }
 }
 
