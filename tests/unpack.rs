@@ -1265,6 +1265,31 @@ fn multi_member_gzip() {
     }
 }
 
+/// A zstd stream may open with a skippable frame (RFC 8878 3.1.2), which
+/// Docker and containerd take for zstd: so do unpack-layer, unpack and
+/// copy (they took such a layer for a plain tar: "not a tar archive", or
+/// a diff_id mismatch).
+#[test]
+fn a_zstd_layer_opening_with_a_skippable_frame_is_zstd() {
+    let a = Arena::new();
+    let t = tar().dir("d", 0o755).file("d/f", b"zstd inside").done();
+    let mut z = vec![0x5e, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, b's', b'k', b'i', b'p'];
+    z.extend(zstd::encode_all(&t[..], 3).unwrap());
+    assert_eq!(a.apply(&[z.clone()]), [0]);
+    assert_eq!(fs::read(a.root().join("d/f")).unwrap(), b"zstd inside");
+    // In an image: unpacked, and recompressed by copy into what it holds.
+    let layout = a.base.join("layout");
+    let zstd_type = "application/vnd.oci.image.layer.v1.tar+zstd";
+    write_oci_layout_typed(&layout, &[(&z, &t, zstd_type)], None);
+    let src = format!("oci:{}:x", layout.display());
+    ok(lade().args(["unpack", "-q", &src]).arg(a.base.join("u")));
+    assert_eq!(fs::read(a.base.join("u/d/f")).unwrap(), b"zstd inside");
+    let gz = format!("oci:{}:x", a.base.join("gz").display());
+    ok(lade().args(["copy", "-q", "--dest-compress-format", "gzip", &src, &gz]));
+    ok(lade().args(["unpack", "-q", &gz]).arg(a.base.join("g")));
+    assert_eq!(fs::read(a.base.join("g/d/f")).unwrap(), b"zstd inside");
+}
+
 #[test]
 fn gzip_bomb_streams_in_bounded_memory() {
     if !require_tool("python3") {
@@ -1956,6 +1981,25 @@ fn write_oci_layout_as(dir: &Path, layers: &[Vec<u8>], user: Option<&str>) {
 
 /// An image of `layers` whose config's `config` is `run`.
 fn write_oci_layout_with(dir: &Path, layers: &[Vec<u8>], run: Option<serde_json::Value>) {
+    let plain: Vec<_> = layers
+        .iter()
+        .map(|l| {
+            (
+                l.as_slice(),
+                l.as_slice(),
+                "application/vnd.oci.image.layer.v1.tar",
+            )
+        })
+        .collect();
+    write_oci_layout_typed(dir, &plain, run)
+}
+
+/// An image of layers given as (blob, its uncompressed tar, media type).
+fn write_oci_layout_typed(
+    dir: &Path,
+    layers: &[(&[u8], &[u8], &str)],
+    run: Option<serde_json::Value>,
+) {
     let blobs = dir.join("blobs/sha256");
     fs::create_dir_all(&blobs).unwrap();
     let put = |b: &[u8]| -> String {
@@ -1963,7 +2007,8 @@ fn write_oci_layout_with(dir: &Path, layers: &[Vec<u8>], run: Option<serde_json:
         fs::write(blobs.join(&h), b).unwrap();
         format!("sha256:{h}")
     };
-    let diff_ids: Vec<String> = layers.iter().map(|l| put(l)).collect();
+    let digest = |b: &[u8]| format!("sha256:{}", hex::encode(Sha256::digest(b)));
+    let diff_ids: Vec<String> = layers.iter().map(|l| digest(l.1)).collect();
     let mut config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
@@ -1974,11 +2019,9 @@ fn write_oci_layout_with(dir: &Path, layers: &[Vec<u8>], run: Option<serde_json:
     let config = config.to_string();
     let layer_descs: Vec<serde_json::Value> = layers
         .iter()
-        .zip(&diff_ids)
-        .map(|(l, d)| {
+        .map(|(blob, _, media_type)| {
             serde_json::json!({
-                "mediaType": "application/vnd.oci.image.layer.v1.tar",
-                "digest": d, "size": l.len(),
+                "mediaType": media_type, "digest": put(blob), "size": blob.len(),
             })
         })
         .collect();
