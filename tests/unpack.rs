@@ -2214,6 +2214,54 @@ fn rootless_writes_into_read_only_lower_directories() {
     }
 }
 
+/// Go before 1.8 could write a USTAR name prefix into a header with the
+/// old GNU magic, where GNU keeps the atime and ctime (golang.org/issue/12594,
+/// so in layers old Docker versions made). Go's reader (Docker, umoci)
+/// puts such a prefix before the name when those fields are no numbers:
+/// lade too (it put the file at the name alone, elsewhere than Docker).
+/// A GNU header whose times are numbers keeps its name.
+#[test]
+fn a_gnu_header_holding_a_ustar_prefix_is_read_as_go_reads_it() {
+    let a = Arena::new();
+    let mut t = tar();
+    let gnu = |t: &mut RawTar, name: &[u8], data: &[u8], at_345: &[u8]| {
+        t.header(name, tar::EntryType::Regular, b"", data, 0o644);
+        let at = t.out.len() - 512 - data.len().div_ceil(512) * 512;
+        let mut h = tar::Header::new_gnu();
+        h.as_mut_bytes().copy_from_slice(&t.out[at..at + 512]);
+        h.as_mut_bytes()[257..265].copy_from_slice(b"ustar  \0");
+        h.as_mut_bytes()[345..345 + at_345.len()].copy_from_slice(at_345);
+        h.set_cksum();
+        t.out[at..at + 512].copy_from_slice(h.as_bytes());
+    };
+    gnu(&mut t, b"name", b"one", b"usr/share/doc");
+    // (an atime: octal seconds)
+    gnu(&mut t, b"timed", b"two", b"14513062040\0");
+    let t = t.done();
+    assert_eq!(a.apply(std::slice::from_ref(&t)), [0]);
+    assert_eq!(
+        fs::read(a.root().join("usr/share/doc/name")).unwrap(),
+        b"one"
+    );
+    assert!(!a.root().join("name").exists());
+    assert_eq!(fs::read(a.root().join("timed")).unwrap(), b"two");
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let layout = d.path().join("layout");
+    write_oci_layout(&layout, &[t]);
+    let rootfs = d.path().join("rootfs");
+    ok(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        rootfs.to_str().unwrap(),
+    ]));
+    assert_same_tree(&tree(&a.root()), &tree(&rootfs), "umoci");
+}
+
 #[test]
 fn old_regular_type_with_trailing_slash_is_a_directory() {
     // Pre-POSIX archives mark a directory with a trailing "/" on an entry

@@ -211,7 +211,7 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
             return Err(Error::new("interrupted"));
         }
         let mut e = entry.map_err(layer_error)?;
-        let name = e.path_bytes().into_owned();
+        let name = entry_name(&mut e)?;
         a.entry(&mut e, &name)
             .map_err(|err| err.context(format!("entry {}", show(&name))))?;
     }
@@ -230,6 +230,75 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
     a.drop_aufs_meta()?;
     a.finish()?;
     Ok(a.stats)
+}
+
+/// An entry's name as Go's archive/tar reads it (so Docker, containerd
+/// and umoci): the tar crate's, but for one thing. Go before 1.8 could
+/// write a header with the old GNU magic and a USTAR name prefix where
+/// GNU keeps the atime and ctime (golang.org/issue/12594, so in layers
+/// old Docker versions made); Go reads a GNU header whose atime or ctime
+/// is no number as one of those, and puts that ASCII prefix, with a `/`,
+/// before the name. The tar crate reads no prefix in a GNU header: the
+/// file would land elsewhere than where Docker puts it. (A GNU long name
+/// or a PAX path replaces the name, prefix and all, for both.)
+fn entry_name<R: Read>(e: &mut tar::Entry<R>) -> Result<Vec<u8>> {
+    let name = e.path_bytes().into_owned();
+    let h = e.header().as_bytes();
+    if &h[257..265] != b"ustar  \0" {
+        return Ok(name);
+    }
+    let not_a_number = |f: &[u8]| f[0] != 0 && !go_numeric(f);
+    if !not_a_number(&h[345..357]) && !not_a_number(&h[357..369]) {
+        return Ok(name);
+    }
+    let prefix = &h[345..500];
+    let prefix = &prefix[..prefix.iter().position(|&b| b == 0).unwrap_or(prefix.len())];
+    if prefix.is_empty() || !prefix.is_ascii() || name != *e.header().path_bytes() {
+        return Ok(name);
+    }
+    let prefix = prefix.to_vec();
+    if let Some(pax) = e.pax_extensions()? {
+        for ext in pax {
+            if ext?.key_bytes() == b"path" {
+                return Ok(name);
+            }
+        }
+    }
+    Ok([prefix.as_slice(), &b"/"[..], name.as_slice()].concat())
+}
+
+/// Does a numeric header field read as a number for Go's archive/tar:
+/// base-256 within 63 bits, or octal once the spaces and NULs around it
+/// are trimmed (up to a NUL within), all of it empty being 0?
+fn go_numeric(f: &[u8]) -> bool {
+    if f.first().is_some_and(|b| b & 0x80 != 0) {
+        let inv = if f[0] & 0x40 != 0 { 0xff } else { 0 };
+        let mut x: u64 = 0;
+        for (i, &b) in f.iter().enumerate() {
+            let c = if i == 0 { (b ^ inv) & 0x7f } else { b ^ inv };
+            if x >> 56 > 0 {
+                return false;
+            }
+            x = x << 8 | u64::from(c);
+        }
+        return x >> 63 == 0;
+    }
+    let start = f.iter().position(|&b| b != b' ' && b != 0);
+    let Some(start) = start else { return true };
+    let end = f.iter().rposition(|&b| b != b' ' && b != 0).unwrap() + 1;
+    let t = &f[start..end];
+    let t = &t[..t.iter().position(|&b| b == 0).unwrap_or(t.len())];
+    let mut v: u64 = 0;
+    t.iter().all(|&b| {
+        matches!(b, b'0'..=b'7')
+            && match v.checked_mul(8) {
+                Some(m) => {
+                    v = m + u64::from(b - b'0');
+                    true
+                }
+                None => false,
+            }
+    })
 }
 
 fn errno(e: Errno) -> Error {
@@ -1324,6 +1393,29 @@ fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_as_go_reads_them() {
+        for good in [
+            &b"00000000000\0"[..],
+            b"\0\0\0\0\0\0\0\0\0\0\0\0",
+            b"  17 \0      ",
+            b"12\0zz\0\0\0\0\0\0\0",
+            b"\x80\0\0\0\0\0\0\0\0\0\0\x05",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+        ] {
+            assert!(go_numeric(good), "{good:?}");
+        }
+        for bad in [
+            &b"pre\0\0\0\0\0\0\0\0\0"[..],
+            b"0000000008\0\0",
+            b"1 2\0\0\0\0\0\0\0\0\0",
+            b"\x80\x01\0\0\0\0\0\0\0\0\0\0",
+            b"\xc0\0\0\0\x80\0\0\0\0\0\0\0",
+        ] {
+            assert!(!go_numeric(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn pax_times() {
