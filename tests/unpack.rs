@@ -1797,6 +1797,45 @@ fn repeated_directory_entry_last_one_wins() {
     assert_eq!(m.mtime(), 1_200_000_000);
 }
 
+/// A layer that puts something in a directory and then gives the
+/// directory's name to a file, or to a symlink going round, unpacks as
+/// umoci unpacks it, the last entry winning (the directory times set at
+/// the layer's end failed on the path: "\"a\" is not a directory", "too
+/// many levels of symbolic links").
+#[test]
+fn a_directory_replaced_later_in_its_layer_leaves_no_time_to_set() {
+    let layers = [
+        tar()
+            .dir("a", 0o755)
+            .dir("a/b", 0o755)
+            .file("a", b"file")
+            .done(),
+        tar().dir("d", 0o755).dir("d/e", 0o755).done(),
+        tar().file("d/e/f", b"f").symlink("d", "d").done(),
+    ];
+    let a = Arena::new();
+    assert_eq!(a.apply(&layers), [0, 0, 0]);
+    let t = tree(&a.root());
+    assert_eq!(fs::read(a.root().join("a")).unwrap(), b"file");
+    assert_eq!((t["d"].kind, t["d"].link.as_str()), ('l', "d"));
+    assert_eq!(t.len(), 2, "{t:?}");
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let layout = d.path().join("layout");
+    write_oci_layout(&layout, &layers);
+    let rootfs = d.path().join("rootfs");
+    ok(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        rootfs.to_str().unwrap(),
+    ]));
+    assert_same_tree(&t, &tree(&rootfs), "umoci");
+}
+
 #[test]
 fn unknown_entry_types_are_counted_not_listed() {
     if !require_tool("python3") {

@@ -1111,8 +1111,14 @@ impl Applier<'_> {
             }
             let comps = deferred.comps(i);
             let (leaf, parent) = comps.split_last().expect("not the root");
-            let Some(dir) = self.root.dir(parent, false)? else {
-                continue;
+            // A name the layer later gave to a file, or a symlink that
+            // leads nowhere or round (`a/b/`, then `a` a file): no
+            // directory is there any more to take a time or mode.
+            let dir = match self.root.dir(parent, false) {
+                Ok(Some(dir)) => dir,
+                Ok(None) => continue,
+                Err(e) if is_perm(&e) => return Err(e),
+                Err(_) => continue,
             };
             let pfd = self.root.fd(&dir);
             match type_of(pfd, leaf)? {
