@@ -476,10 +476,12 @@ one made for them (mode 0755, no xattrs). Owners are set when running as
 root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
 opened up while the layer writes in it and gets its mode back after).
-Runs of zeros in files (old GNU sparse entries included) are written as holes;
-a layer whose sparse entries declare more than 64 GiB of holes in all (read as
-zeros, so an exabyte declared in a few bytes would take years) is refused, and
-so are GNU sparse files in PAX form (tar --sparse --format=posix). A file
+Runs of zeros in files are written as holes, and so are the holes of GNU
+sparse files: old GNU entries, and the PAX forms 0.0, 0.1 and 1.0 of tar
+--sparse --format=posix (named by GNU.sparse.name, as Go's archive/tar names
+them; a map that places pieces out of order or past the file's end, or leaves
+data unplaced, is an error). A layer whose sparse files declare more than
+64 GiB of holes in all (an exabyte takes a few bytes to declare) is refused. A file
 written through a symlink the layer made counts as the layer's where it lands.
 Times are the entries' (before 1970 too); a directory the layer adds to or
 removes from without naming it keeps the time lower layers left on it.

@@ -83,6 +83,8 @@ struct Meta {
     gid: u32,
     mtime: Timespec,
     xattrs: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A GNU sparse file in PAX form: where its data goes.
+    sparse: Option<PaxSparse>,
 }
 
 /// The directories whose time (and maybe mode) is set when the layer
@@ -211,7 +213,8 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
             return Err(Error::new("interrupted"));
         }
         let mut e = entry.map_err(layer_error)?;
-        let name = entry_name(&mut e)?;
+        let name = entry_name(&mut e)
+            .map_err(|err| err.context(format!("entry {}", show(&e.path_bytes()))))?;
         a.entry(&mut e, &name)
             .map_err(|err| err.context(format!("entry {}", show(&name))))?;
     }
@@ -232,6 +235,193 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
     Ok(a.stats)
 }
 
+/// A GNU sparse file in PAX form (GNU tar's `--sparse --format=posix`,
+/// formats 0.0, 0.1 and 1.0): the entry's data holds only the pieces of
+/// the file that are not holes, placed by a map.
+#[derive(Debug, Clone)]
+struct PaxSparse {
+    /// The whole file's size (`GNU.sparse.size` or `GNU.sparse.realsize`;
+    /// without either, the entry's).
+    size: Option<u64>,
+    /// (offset, length) of each piece, in order; None for format 1.0,
+    /// whose map heads the entry's data.
+    map: Option<Vec<(u64, u64)>>,
+}
+
+/// The `GNU.sparse.*` records of an entry's PAX header, as Go's
+/// archive/tar reads them (Docker, containerd, umoci).
+#[derive(Default)]
+struct SparseRecords {
+    major: Option<Vec<u8>>,
+    minor: Option<Vec<u8>>,
+    size: Option<Vec<u8>>,
+    realsize: Option<Vec<u8>>,
+    numblocks: Option<Vec<u8>>,
+    map: Option<Vec<u8>>,
+    /// Format 0.0's `GNU.sparse.offset` and `GNU.sparse.numbytes`
+    /// records, in turn.
+    pairs: Vec<Vec<u8>>,
+}
+
+impl SparseRecords {
+    fn take(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        let v = Some(value.to_vec());
+        match key {
+            b"GNU.sparse.major" => self.major = v,
+            b"GNU.sparse.minor" => self.minor = v,
+            b"GNU.sparse.size" => self.size = v,
+            b"GNU.sparse.realsize" => self.realsize = v,
+            b"GNU.sparse.numblocks" => self.numblocks = v,
+            b"GNU.sparse.map" => self.map = v,
+            b"GNU.sparse.offset" | b"GNU.sparse.numbytes" => {
+                let want: &[u8] = match self.pairs.len() % 2 {
+                    0 => b"GNU.sparse.offset",
+                    _ => b"GNU.sparse.numbytes",
+                };
+                if key != want || value.contains(&b',') {
+                    return Err(Error::new(
+                        "a GNU sparse map whose offset and numbytes records do not alternate",
+                    ));
+                }
+                self.pairs.push(value.to_vec());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Is it a sparse file, and of which format (true: 1.0)? As Go: a
+    /// version 0.0, 0.1 or 1.0, or no version and a map.
+    fn format(&self) -> Result<Option<bool>> {
+        let has_map = !self.pairs.is_empty() || self.map.as_deref().is_some_and(|m| !m.is_empty());
+        match (self.major.as_deref(), self.minor.as_deref()) {
+            (Some(b"0"), Some(b"0" | b"1")) => Ok(Some(false)),
+            (Some(b"1"), Some(b"0")) => Ok(Some(true)),
+            (None, None) => Ok(has_map.then_some(false)),
+            (major, minor) => Err(Error::new(format!(
+                "a GNU sparse file of PAX format {}.{}, which lade does not know \
+                 (0.0, 0.1 and 1.0 it unpacks)",
+                String::from_utf8_lossy(major.unwrap_or_default()),
+                String::from_utf8_lossy(minor.unwrap_or_default())
+            ))),
+        }
+    }
+
+    /// The sparse file these records make of the entry, if any.
+    fn resolve(self) -> Result<Option<PaxSparse>> {
+        let bad = |what: &str| Error::new(format!("a GNU sparse file with a bad {what}"));
+        let Some(one_zero) = self.format()? else {
+            return Ok(None);
+        };
+        let size = match self.size.as_deref().or(self.realsize.as_deref()) {
+            None => None,
+            Some(s) => Some(decimal(s).ok_or_else(|| bad("size"))?),
+        };
+        if one_zero {
+            return Ok(Some(PaxSparse { size, map: None }));
+        }
+        let n = self
+            .numblocks
+            .as_deref()
+            .and_then(decimal)
+            .ok_or_else(|| bad("numblocks"))?;
+        let joined;
+        let fields: Vec<&[u8]> = if self.pairs.is_empty() {
+            joined = self.map.unwrap_or_default();
+            match joined.as_slice() {
+                b"" => Vec::new(),
+                m => m.split(|&b| b == b',').collect(),
+            }
+        } else {
+            self.pairs.iter().map(Vec::as_slice).collect()
+        };
+        if fields.len() as u64 != n.saturating_mul(2) {
+            return Err(bad("map (its numblocks and its length disagree)"));
+        }
+        let map = fields
+            .chunks(2)
+            .map(|p| Some((decimal(p[0])?, decimal(p[1])?)))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| bad("map"))?;
+        Ok(Some(PaxSparse {
+            size,
+            map: Some(map),
+        }))
+    }
+}
+
+/// A decimal number of at most 63 bits, as in a GNU sparse map.
+fn decimal(s: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(s).ok()?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<u64>().ok().filter(|&v| v <= i64::MAX as u64)
+}
+
+/// The most bytes the map at the head of a format 1.0 sparse file's data
+/// may take (each piece some 4 bytes or more of it).
+const SPARSE_MAP_MAX: u64 = 4 << 20;
+
+/// Read the map that heads a format 1.0 sparse file's data: a line with
+/// the number of pieces, then a line with each one's offset and one with
+/// its length, in whole 512-byte blocks. Returns it and the bytes read.
+fn read_sparse_map<R: Read>(e: &mut R) -> Result<(Vec<(u64, u64)>, u64)> {
+    let bad = || Error::new("a GNU sparse file (format 1.0) whose map does not read");
+    let mut text = Vec::new();
+    let mut block = [0u8; 512];
+    let mut read = 0u64;
+    let mut lines = 0u64;
+    let mut want = 1u64;
+    let mut count = None;
+    loop {
+        while lines < want {
+            if read >= SPARSE_MAP_MAX {
+                return Err(Error::new(format!(
+                    "a GNU sparse file (format 1.0) whose map takes more than {} MiB",
+                    SPARSE_MAP_MAX >> 20
+                )));
+            }
+            if crate::fsutil::read_up_to(e, &mut block)? != block.len() {
+                return Err(bad());
+            }
+            read += 512;
+            lines += block.iter().filter(|&&b| b == b'\n').count() as u64;
+            text.extend_from_slice(&block);
+        }
+        match count {
+            None => {
+                let first = text.split(|&b| b == b'\n').next().ok_or_else(bad)?;
+                let n = decimal(first).ok_or_else(bad)?;
+                count = Some(n);
+                want = n
+                    .checked_mul(2)
+                    .and_then(|w| w.checked_add(1))
+                    .ok_or_else(bad)?;
+            }
+            Some(_) => break,
+        }
+    }
+    let mut fields = text.split(|&b| b == b'\n').skip(1);
+    let mut map = Vec::new();
+    for _ in 0..count.unwrap_or(0) {
+        let off = fields.next().and_then(decimal).ok_or_else(bad)?;
+        let len = fields.next().and_then(decimal).ok_or_else(bad)?;
+        map.push((off, len));
+    }
+    Ok((map, read))
+}
+
+/// Are the pieces of a sparse map in order, apart, and within `size`?
+fn sparse_map_fits(map: &[(u64, u64)], size: u64) -> bool {
+    let mut end = 0u64;
+    map.iter().all(|&(off, len)| {
+        let fits = off >= end && off.checked_add(len).is_some_and(|e| e <= size);
+        end = off.saturating_add(len);
+        fits
+    })
+}
+
 /// An entry's name as Go's archive/tar reads it (so Docker, containerd
 /// and umoci): the tar crate's, but for one thing. Go before 1.8 could
 /// write a header with the old GNU magic and a USTAR name prefix where
@@ -243,6 +433,26 @@ pub fn apply_layer(root: &mut Root, r: impl Read, opts: &ApplyOptions) -> Result
 /// or a PAX path replaces the name, prefix and all, for both.)
 fn entry_name<R: Read>(e: &mut tar::Entry<R>) -> Result<Vec<u8>> {
     let name = e.path_bytes().into_owned();
+    // A GNU sparse file in PAX form (formats 0.1 and 1.0) has its name
+    // in GNU.sparse.name, the header's being a made-up one
+    // (./GNUSparseFile.PID/NAME): it wins, as in Go.
+    if let Some(pax) = e.pax_extensions()? {
+        let mut records = SparseRecords::default();
+        let mut sparse_name = None;
+        for ext in pax {
+            let ext = ext?;
+            match ext.key_bytes() {
+                b"GNU.sparse.name" => sparse_name = Some(ext.value_bytes().to_vec()),
+                k if k.starts_with(b"GNU.sparse.") => records.take(k, ext.value_bytes())?,
+                _ => {}
+            }
+        }
+        if let (Ok(Some(_)), Some(n)) = (records.format(), sparse_name) {
+            if !n.is_empty() {
+                return Ok(n);
+            }
+        }
+    }
     let h = e.header().as_bytes();
     if &h[257..265] != b"ustar  \0" {
         return Ok(name);
@@ -424,20 +634,70 @@ impl Applier<'_> {
     /// gives no map of them): a few header bytes can declare an exabyte.
     /// The holes of one layer may add up to [`SPARSE_HOLES_MAX`] (seconds
     /// of reading); past that the layer is refused.
-    fn sparse_budget<R: Read>(&mut self, e: &tar::Entry<R>) -> Result<()> {
-        let h = e.header();
-        let holes = h.size()?.saturating_sub(h.entry_size()?);
+    fn sparse_budget(&mut self, size: u64, stored: u64) -> Result<()> {
+        let holes = size.saturating_sub(stored);
         self.sparse_holes = self.sparse_holes.saturating_add(holes);
         if self.sparse_holes > SPARSE_HOLES_MAX {
             return Err(Error::new(format!(
-                "a sparse file of {} bytes ({} stored): the holes of the layer's sparse files \
-                 add up to more than {} GiB, which lade refuses",
-                h.size()?,
-                h.entry_size()?,
+                "a sparse file of {size} bytes ({stored} stored): the holes of the layer's \
+                 sparse files add up to more than {} GiB, which lade refuses",
                 SPARSE_HOLES_MAX >> 30
             )));
         }
         Ok(())
+    }
+
+    /// Write a GNU sparse file in PAX form: each piece of the entry's data
+    /// where the map puts it, holes between (as Go's archive/tar reads
+    /// it). The map must place the pieces in order, apart, within the
+    /// file, and account for all the data. Returns the file's size.
+    fn pax_sparse<R: Read>(
+        &mut self,
+        e: &mut tar::Entry<R>,
+        f: &File,
+        sp: &PaxSparse,
+    ) -> Result<u64> {
+        let stored = e.size();
+        let read_map;
+        let (map, mut used) = match &sp.map {
+            Some(m) => (m.as_slice(), 0),
+            None => {
+                read_map = read_sparse_map(e)?;
+                (read_map.0.as_slice(), read_map.1)
+            }
+        };
+        let size = sp.size.unwrap_or(stored);
+        if !sparse_map_fits(map, size) {
+            return Err(Error::new(format!(
+                "a GNU sparse file of {size} bytes whose map places pieces out of order, \
+                 overlapping or past its end"
+            )));
+        }
+        let data = map.iter().fold(0u64, |a, p| a.saturating_add(p.1));
+        if used.saturating_add(data) != stored {
+            return Err(Error::new(format!(
+                "a GNU sparse file whose map places {data} bytes, with {} stored",
+                stored - used
+            )));
+        }
+        self.sparse_budget(size, data)?;
+        for &(off, len) in map {
+            let mut done = 0u64;
+            while done < len {
+                let want = (len - done).min(self.buf.len() as u64) as usize;
+                let k = crate::fsutil::read_up_to(e, &mut self.buf[..want])?;
+                if k == 0 {
+                    return Err(Error::new(format!(
+                        "truncated: {used} of {stored} bytes (the layer ends early)"
+                    )));
+                }
+                write_data(f, &self.buf[..k], off + done)?;
+                done += k as u64;
+                used += k as u64;
+            }
+        }
+        f.set_len(size)?;
+        Ok(size)
     }
 
     /// The name from the root of the directory the last [`Self::dir`]
@@ -676,12 +936,19 @@ impl Applier<'_> {
             return self.hardlink(e, parent, leaf);
         }
         let meta = self.meta(e)?;
+        if meta.sparse.is_some() && !matches!(kind, EntryType::Regular | EntryType::Continuous) {
+            return Err(Error::new(format!(
+                "a GNU sparse map (PAX GNU.sparse.* records) on a {}",
+                entry_kind(kind)
+            )));
+        }
         let dir = self.dir(parent, true)?.expect("created");
         self.created_through_link(leaf);
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                 if kind == EntryType::GNUSparse {
-                    self.sparse_budget(e)?;
+                    let h = e.header();
+                    self.sparse_budget(h.size()?, h.entry_size()?)?;
                 }
                 self.regular(e, &dir, leaf, &meta, kind == EntryType::GNUSparse)
             }
@@ -808,6 +1075,7 @@ impl Applier<'_> {
         };
         let mode = numeric(&old.mode, || h.mode().map(u64::from))? as u32;
         let mut xattrs = Vec::new();
+        let mut sparse = SparseRecords::default();
         if let Some(pax) = e.pax_extensions()? {
             for ext in pax {
                 let ext = ext?;
@@ -825,15 +1093,9 @@ impl Applier<'_> {
                         mtime = parse_pax_time(value).ok_or_else(|| Error::new("bad PAX mtime"))?
                     }
                     // GNU tar's sparse files in PAX form (--format=posix):
-                    // their data is a map and pieces, and their name
-                    // another; written out as they stand they would be
-                    // wrong, silently.
-                    k if k.starts_with(b"GNU.sparse.") => {
-                        return Err(Error::new(
-                            "a GNU sparse file in PAX form (GNU.sparse.* records), which lade \
-                             does not unpack (old GNU sparse entries it does)",
-                        ))
-                    }
+                    // their data is pieces a map places, their name
+                    // another (see entry_name).
+                    k if k.starts_with(b"GNU.sparse.") => sparse.take(k, value)?,
                     _ => {
                         if let Some(name) = key.strip_prefix(b"SCHILY.xattr.") {
                             xattrs.push((name.to_vec(), value.to_vec()));
@@ -851,6 +1113,7 @@ impl Applier<'_> {
             gid: id(gid, "gid")?,
             mtime,
             xattrs,
+            sparse: sparse.resolve()?,
         })
     }
 
@@ -994,6 +1257,10 @@ impl Applier<'_> {
             self.root.invalidate();
         }
         let f = File::from(fd);
+        if let Some(sp) = &m.sparse {
+            self.stats.bytes += self.pax_sparse(e, &f, sp)?;
+            return self.file_meta(&f, m);
+        }
         let want = e.size();
         // Whole blocks of zeros are not written: the file is new, so they
         // are holes (a sparse entry's holes, or any run of zeros) and take
@@ -1019,13 +1286,18 @@ impl Applier<'_> {
             )));
         }
         self.stats.bytes += n;
+        self.file_meta(&f, m)
+    }
+
+    /// Owner, mode, xattrs and times of a regular file just written.
+    fn file_meta(&mut self, f: &File, m: &Meta) -> Result<()> {
         if !self.opts.rootless {
-            rustix::fs::fchown(&f, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)))
+            rustix::fs::fchown(f, Some(Uid::from_raw(m.uid)), Some(Gid::from_raw(m.gid)))
                 .map_err(errno)?;
         }
-        rustix::fs::fchmod(&f, Mode::from_raw_mode(m.mode & 0o7777)).map_err(errno)?;
+        rustix::fs::fchmod(f, Mode::from_raw_mode(m.mode & 0o7777)).map_err(errno)?;
         self.xattrs(f.as_fd(), m)?;
-        rustix::fs::futimens(&f, &times(m.mtime)).map_err(errno)?;
+        rustix::fs::futimens(f, &times(m.mtime)).map_err(errno)?;
         Ok(())
     }
 
