@@ -374,9 +374,39 @@ fn bad_names_list_the_transports() {
     // A path is not taken for one.
     let t = tempdir();
     fs::create_dir(t.path().join("my.images")).unwrap();
-    for name in ["./out/image.tar", "../layout:latest", "my.images/app.tar"] {
+    for name in [
+        "./out/image.tar",
+        "../layout:latest",
+        "my.images/app.tar",
+        "app.tar",
+    ] {
         let e = fails_with(lade().current_dir(t.path()).args(["inspect", name]), 3);
         assert!(!e.contains("did you mean"), "{e}");
+    }
+    // A transport mistyped (one or two letters off, or in capitals): the
+    // one meant; a name as docker pull takes it: docker://; a file or
+    // directory there: the transports that read one.
+    fs::write(t.path().join("app.tar"), b"").unwrap();
+    fs::create_dir(t.path().join("layout")).unwrap();
+    for (name, hint) in [
+        ("ocii:x", "(did you mean oci:x?)"),
+        ("OCI:layout:app", "(did you mean oci:layout:app?)"),
+        ("docker-deamon:app:1", "(did you mean docker-daemon:app:1?)"),
+        ("oci-archiv:a.tar", "(did you mean oci-archive:a.tar?)"),
+        ("dokcer://alpine", "(did you mean docker://alpine?)"),
+        ("alpine", "(did you mean docker://alpine?)"),
+        ("alpine:3.18", "(did you mean docker://alpine:3.18?)"),
+        ("team/app:1", "(did you mean docker://team/app:1?)"),
+        (
+            "app.tar",
+            "(a file: docker-archive:app.tar or oci-archive:app.tar)",
+        ),
+        ("layout", "(a directory: oci:layout or dir:layout)"),
+        ("layout:app", "(did you mean oci:layout:app?)"),
+    ] {
+        let e = fails_with(lade().current_dir(t.path()).args(["inspect", name]), 3);
+        assert!(e.contains(hint), "{name}: {e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
     }
     // A command's option before the command's name (skopeo takes
     // --tls-verify there): said where it goes.

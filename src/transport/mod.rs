@@ -619,19 +619,94 @@ pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
         _ => String::new(),
     };
     let Some((t, details)) = name.split_once(':') else {
+        let hint = match hint() {
+            h if !h.is_empty() => h,
+            _ => bare_name_hint(name),
+        };
         return Err(Error::new(format!(
-            "invalid image name {name:?}: expected TRANSPORT:DETAILS; transports: {}{}",
+            "invalid image name {name:?}: expected TRANSPORT:DETAILS; transports: {}{hint}",
             transport_names(),
-            hint()
         )));
     };
     match TRANSPORTS.iter().find(|(n, _)| *n == t) {
         Some((_, f)) => f(details).map_err(|e| e.context(format!("invalid image name {name:?}"))),
-        None => Err(Error::new(format!(
-            "invalid image name {name:?}: unknown transport {t:?}; transports: {}{}",
-            transport_names(),
-            hint()
-        ))),
+        None => {
+            let hint = match (near_transport(t), hint()) {
+                (Some(n), _) => format!(" (did you mean {n}:{details}?)"),
+                (None, h) if !h.is_empty() => h,
+                (None, _) => bare_name_hint(name),
+            };
+            Err(Error::new(format!(
+                "invalid image name {name:?}: unknown transport {t:?}; transports: {}{hint}",
+                transport_names(),
+            )))
+        }
+    }
+}
+
+/// The transport a mistyped one was meant to be: the same but for case
+/// (`OCI`), or one or two letters off (`ocii`, `docker-deamon`,
+/// `oci-archiv`, `dokcer`).
+fn near_transport(t: &str) -> Option<&'static str> {
+    let t = t.to_ascii_lowercase();
+    let names = TRANSPORTS.iter().map(|(n, _)| *n);
+    if let Some(n) = names.clone().find(|n| *n == t) {
+        return Some(n);
+    }
+    if t.chars().count() < 3 {
+        return None;
+    }
+    // (the nearest; of equals, the first)
+    names
+        .map(|n| (edit_distance(&t, n), n))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance, with a swap of two neighbours counted as one
+/// edit (`dokcer`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// A name given without a transport: a file or directory there (the
+/// whole name, or what comes before its first `:`, as in `layout:app`)
+/// is named with the transports that read one; a registry's image, as
+/// `docker pull` takes it (`alpine`, `alpine:3.18`, `team/app`), with
+/// `docker://`. A name with a dot before any `:` (`app.tar`) that is no
+/// path is neither: a file's name mistyped, most likely.
+fn bare_name_hint(name: &str) -> String {
+    let path = name.split(':').next().unwrap_or(name);
+    let found = std::fs::metadata(name).or_else(|_| std::fs::metadata(path));
+    match found {
+        Ok(m) if m.is_dir() && path != name => format!(" (did you mean oci:{name}?)"),
+        Ok(m) if m.is_dir() => format!(" (a directory: oci:{name} or dir:{name})"),
+        Ok(_) => format!(" (a file: docker-archive:{name} or oci-archive:{name})"),
+        Err(_) if !path.contains('.') && crate::model::DockerRef::parse(name).is_ok() => {
+            format!(" (did you mean docker://{name}?)")
+        }
+        Err(_) => String::new(),
     }
 }
 
