@@ -1163,6 +1163,45 @@ fn a_dumb_terminal_gets_lines_not_bars() {
     }
 }
 
+/// Each bar fits the terminal's width on one line: at 80 columns, the
+/// usual, a bar line was 87 columns and wrapped, every bar taking two
+/// rows. The bar takes the room the figures leave; a terminal narrower
+/// than 78 columns gets the digest's first 12 digits, the bar and a
+/// percentage.
+#[test]
+fn progress_bars_fit_the_terminal_width() {
+    if !require_tool("script") || !require_tool("stty") {
+        return;
+    }
+    let t = tempdir();
+    let archive = fixture("docker-save/tiny-docker26.tar");
+    // What is drawn between cursor moves, line ends and clears.
+    let escapes = regex::Regex::new("\x1b\\[[0-9;?]*[A-Za-z]|\r|\n").unwrap();
+    for cols in [80usize, 100, 40] {
+        let cmd = format!(
+            "stty cols {cols} rows 40; {} copy docker-archive:{} oci:{}:x",
+            env!("CARGO_BIN_EXE_lade"),
+            archive.display(),
+            t.path().join(format!("o{cols}")).display()
+        );
+        let out = ok(Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("TERM", "xterm"));
+        let text = String::from_utf8_lossy(&out);
+        let bars: Vec<&str> = escapes
+            .split(&text)
+            .map(str::trim_end)
+            .filter(|s| (s.starts_with("blob ") || s.starts_with("config ")) && s.contains(" ["))
+            .collect();
+        assert!(!bars.is_empty(), "{cols}: no bar drawn: {text:?}");
+        for b in &bars {
+            assert!(b.chars().count() <= cols, "{cols} columns: {b:?}");
+            assert_eq!(b.contains("sha256:"), cols >= 78, "{cols}: {b:?}");
+        }
+        assert!(text.contains("Writing manifest"), "{text}");
+    }
+}
+
 /// skopeo's --policy: one that accepts anything (insecureAcceptAnything
 /// throughout, as Debian's /etc/containers/policy.json) is taken, by copy
 /// and sync, before or after the command; one that asks for more is

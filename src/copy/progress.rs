@@ -294,14 +294,14 @@ impl Progress {
         }
         if let Some(m) = &self.bars {
             let bar = m.add(ProgressBar::new(desc.size));
+            let cols = rustix::termios::tcgetwinsize(io::stderr()).map_or(0, |w| w.ws_col);
+            let (template, prefix) = bar_style(cols, kind(desc), &desc.digest);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template(template)
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
-            bar.set_prefix(format!("{} {}", kind(desc), short(&desc.digest)));
+            bar.set_prefix(prefix);
             self.active.lock().unwrap().insert(desc.digest.clone(), bar);
         }
     }
@@ -461,6 +461,31 @@ impl<R: Read> Read for Counting<'_, R> {
             b.inc(n as u64);
         }
         Ok(n)
+    }
+}
+
+/// A blob's bar, to fit a terminal `cols` wide on one line (a line
+/// wider wraps, every bar then taking two rows or more): the bar takes
+/// the room the rest leaves (the fields padded, so that it does not
+/// jump as their figures grow); below 78 columns, where the bytes and
+/// rate leave too little of it, the kind, the digest's first 12 hex
+/// digits, the bar and a percentage. The template, and the prefix.
+fn bar_style(cols: u16, kind: &str, digest: &Digest) -> (&'static str, String) {
+    // (the widest prefix, "config sha256:" and 12 hex digits, 26; the
+    // fields 11 + 1 + 11 + 1 + 13 = 37; the brackets and spaces 4; a bar
+    // of 11 at least)
+    if cols >= 78 {
+        (
+            "{prefix} [{wide_bar}] {bytes:>11}/{total_bytes:<11} {bytes_per_sec:>13}",
+            format!("{kind} {}", short(digest)),
+        )
+    } else {
+        let hex = digest.to_string();
+        let hex = hex.split_once(':').map_or(hex.as_str(), |(_, h)| h);
+        (
+            "{prefix} [{wide_bar}] {percent:>3}%",
+            format!("{kind} {}", &hex[..hex.len().min(12)]),
+        )
     }
 }
 
