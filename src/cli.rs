@@ -649,10 +649,10 @@ OUTPUT
   On a terminal (TERM set, not dumb, its width known), a progress bar per blob
   with bytes and rate; otherwise one line per blob on stderr (copied or
   skipped); then the manifest digest.
-  -q prints nothing but errors. --progress=json writes one JSON object per line
-  to stderr, each with \"event\", \"time\" (seconds since the first copy
-  began) and \"image\" (the source image's name; not on --debug messages and
-  interrupted, which belong to no one image); stdout stays empty:
+  -q prints nothing but warnings and errors. --progress=json writes one JSON
+  object per line to stderr, each with \"event\", \"time\" (seconds since the
+  first copy began) and \"image\" (the source image's name; not on --debug
+  messages and interrupted, which belong to no one image); stdout stays empty:
     blob_start    {digest, size, kind: config|layer}
     blob_progress {digest, bytes, size}, at most every 200 ms per blob
     blob_done     {digest, stored_digest, bytes, seconds, rate}: written
@@ -1032,7 +1032,7 @@ pub struct CopyArgs {
     /// missing), which layouts share, not into its blobs/
     #[arg(long, value_name = "DIR")]
     pub dest_shared_blob_dir: Option<PathBuf>,
-    /// Print nothing but errors (--progress=json, if given, still writes its events)
+    /// Print nothing but warnings and errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
     /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
@@ -1167,7 +1167,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "N",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=256))]
     pub image_parallel_copies: Option<usize>,
-    /// Print nothing but errors (--progress=json, if given, still writes its events)
+    /// Print nothing but warnings and errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
     /// Progress on stderr: lines (auto, lines) or JSON lines (json)

@@ -1467,6 +1467,14 @@ fn registries_d_is_taken_and_lookaside_storage_warned_of() {
         String::from_utf8_lossy(&o.stderr).contains("lookaside"),
         "{o:?}"
     );
+    // -q says warnings, and its help says so (it said "nothing but errors").
+    for cmd in ["copy", "sync"] {
+        let help = ok_str(lade().args([cmd, "--help"]));
+        assert!(
+            help.contains("Print nothing but warnings and errors"),
+            "{cmd}"
+        );
+    }
     // Under JSON progress the warning is an event: every stderr line is
     // JSON, from the first.
     for cmd in ["copy", "sync"] {
