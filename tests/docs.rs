@@ -105,7 +105,7 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
         })
         .map(|s| format!(".SH {s}"));
     extra.extend(notes);
-    let mut top = tidy_synopsis(top);
+    let mut top = usage_synopsis(tidy_synopsis(top), &cmd.clone().render_usage().to_string());
     // `help` has no page of its own: its entry names the command.
     let top_text = String::from_utf8(top).expect("man page is UTF-8").replace(
         ".TP\nlade\\-help(1)\n",
@@ -129,9 +129,10 @@ fn generate() -> Vec<(PathBuf, Vec<u8>)> {
             .bin_name(format!("lade {}", sub.get_name()))
             .after_help(None::<&str>)
             .after_long_help(None::<&str>);
+        let usage = sub.clone().render_usage().to_string();
         let mut buf = Vec::new();
         clap_mangen::Man::new(sub).render(&mut buf).unwrap();
-        let mut buf = tidy_synopsis(buf);
+        let mut buf = usage_synopsis(tidy_synopsis(buf), &usage);
         buf.extend_from_slice(after_help_sections(&after).as_bytes());
         buf.extend_from_slice(roff_section(EXIT_CODES).as_bytes());
         files.push((PathBuf::from(format!("man/{name}.1")), buf));
@@ -444,6 +445,52 @@ fn fish_dotted_option(script: Vec<u8>) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The SYNOPSIS is the usage line --help shows. clap_mangen's listed
+/// every option without its value (`[--store]`), the global ones among
+/// the command's, and a repeated argument once: `lade copy … <IMAGE>`,
+/// where copy takes SOURCE-IMAGE... DESTINATION-IMAGE, `du … [REF]`.
+fn usage_synopsis(page: Vec<u8>, usage: &str) -> Vec<u8> {
+    let page = String::from_utf8(page).unwrap();
+    let usage = usage.strip_prefix("Usage: ").expect("clap's usage line");
+    let esc = |s: &str| s.replace('\\', "\\e").replace('-', "\\-");
+    let lines: Vec<String> = usage
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            // The command's name in bold (up to the first placeholder),
+            // the placeholders in italics, brackets and dots as they are.
+            let mut words = line.split(' ').peekable();
+            let mut name = Vec::new();
+            while let Some(w) =
+                words.next_if(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+            {
+                name.push(w);
+            }
+            let rest = words.map(|w| {
+                let start = w.find(|c: char| c.is_ascii_alphanumeric()).unwrap_or(0);
+                let end = w
+                    .rfind(|c: char| c.is_ascii_alphanumeric())
+                    .map_or(w.len(), |i| i + 1);
+                format!(
+                    "{}\\fI{}\\fR{}",
+                    &w[..start],
+                    esc(&w[start..end]),
+                    &w[end..]
+                )
+            });
+            std::iter::once(format!("\\fB{}\\fR", esc(&name.join(" "))))
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let head = ".SH SYNOPSIS\n";
+    let at = page.find(head).expect("a SYNOPSIS") + head.len();
+    let end = at + page[at..].find("\n.SH ").expect("a section after SYNOPSIS") + 1;
+    format!("{}{}\n{}", &page[..at], lines.join("\n.br\n"), &page[end..]).into_bytes()
+}
+
 /// clap_mangen writes a short-only flag in the synopsis as `[-w ]`: the
 /// space goes.
 fn tidy_synopsis(page: Vec<u8>) -> Vec<u8> {
@@ -523,6 +570,23 @@ fn every_command_has_a_man_page_with_exit_codes() {
         // The synopsis spells the command as it is typed.
         let typed = format!("\\fBlade {}\\fR", sub.get_name().replace('-', "\\-"));
         assert!(text.contains(&typed), "{}: no {typed}", p.display());
+        // ... and is the usage line --help shows (`SOURCE-IMAGE...
+        // DESTINATION-IMAGE`, `[FILE]...`), not clap_mangen's list.
+        let synopsis = text
+            .split(".SH SYNOPSIS\n")
+            .nth(1)
+            .and_then(|t| t.split("\n.SH ").next())
+            .unwrap()
+            .replace("\\fB", "")
+            .replace("\\fI", "")
+            .replace("\\fR", "")
+            .replace("\\-", "-");
+        let usage = common::ok_str(common::lade().args([sub.get_name(), "--help"]));
+        let usage = usage
+            .lines()
+            .find_map(|l| l.strip_prefix("Usage: "))
+            .expect("a usage line");
+        assert_eq!(synopsis.trim(), usage, "{}", p.display());
     }
     let (_, top) = &files[0];
     let top = String::from_utf8_lossy(top);
