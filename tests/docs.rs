@@ -384,7 +384,7 @@ fn zsh_transports(script: Vec<u8>) -> Vec<u8> {
 /// adds no space after one ending in `:` or `/`), not as an option's
 /// value.
 fn fish_transports(script: Vec<u8>) -> Vec<u8> {
-    let mut script = fish_equals_values(fish_dotted_option(script));
+    let mut script = fish_help_commands(fish_equals_values(fish_dotted_option(script)));
     for c in IMAGE_COMMANDS {
         let words = transport_words(c).join(" ");
         script.extend_from_slice(
@@ -393,6 +393,32 @@ fn fish_transports(script: Vec<u8>) -> Vec<u8> {
         );
     }
     script
+}
+
+/// fish: `lade help <TAB>` offers the commands. clap's script offers
+/// them while none of them is seen on the line, `help` among them: as
+/// `help` itself is always there, nothing was offered (files instead).
+/// A command seen after `help` still ends the offer.
+fn fish_help_commands(script: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(script).unwrap();
+    let prefix = "complete -c lade -n \"__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from ";
+    let mut out = String::with_capacity(text.len());
+    let mut changed = 0;
+    for line in text.split_inclusive('\n') {
+        match line
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once('"'))
+        {
+            Some((seen, rest)) if seen.split(' ').any(|w| w == "help") => {
+                let seen: Vec<&str> = seen.split(' ').filter(|w| *w != "help").collect();
+                out.push_str(&format!("{prefix}{}\"{rest}", seen.join(" ")));
+                changed += 1;
+            }
+            _ => out.push_str(line),
+        }
+    }
+    assert!(changed > 0, "clap's fish script changed");
+    out.into_bytes()
 }
 
 /// fish: an option whose value must follow `=` (`--tls-verify=false`)
@@ -729,7 +755,9 @@ fn zsh_and_fish_complete_transports() {
                  complete -C 'lade inspect --tls-verify '; echo ---
                  complete -C 'lade inspect --tls-verify='; echo ---
                  complete -C 'lade delete d'; echo ---
-                 complete -C 'lade sync oci:a d'; echo ---",
+                 complete -C 'lade sync oci:a d'; echo ---
+                 complete -C 'lade help co'; echo ---
+                 complete -C 'lade help copy '; echo ---",
                 completions.join("lade.fish").display()
             ))
             .output()
@@ -757,6 +785,14 @@ fn zsh_and_fish_complete_transports() {
         );
         assert_eq!(parts[7], "docker://\ndocker-daemon:\n", "{text}");
         assert_eq!(parts[8], "dir:\ndocker://\ndocker-archive:\n", "{text}");
+        // `lade help` offers the commands (it offered files); a command
+        // named, nothing more.
+        let names: Vec<&str> = parts[9]
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect();
+        assert_eq!(names, ["convert", "copy"], "{text}");
+        assert!(!parts[10].lines().any(|l| l.starts_with("copy")), "{text}");
     }
     if common::require_tool("zsh") {
         // An interactive zsh on a pseudo-terminal: TAB lists the
