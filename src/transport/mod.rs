@@ -653,7 +653,8 @@ fn near_transport(t: &str) -> Option<&'static str> {
     if let Some(n) = names.clone().find(|n| *n == t) {
         return Some(n);
     }
-    if t.chars().count() < 3 {
+    // (not for a long one: the distance table grows as its length)
+    if t.chars().count() < 3 || t.len() > 64 {
         return None;
     }
     // (the nearest; of equals, the first)
