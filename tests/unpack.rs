@@ -1608,16 +1608,9 @@ fn pax_sparse_files_unpack_as_umoci_unpacks_them() {
     if require_tool("umoci") {
         for (i, layer) in layers.iter().enumerate() {
             let d = t.path().join(format!("umoci-{i}"));
-            write_oci_layout(&d.join("layout"), std::slice::from_ref(layer));
-            ok(Command::new("umoci").args([
-                "raw",
-                "unpack",
-                "--image",
-                &format!("{}:x", d.join("layout").display()),
-                d.join("rootfs").to_str().unwrap(),
-            ]));
+            let rootfs = umoci_rootfs(&d, std::slice::from_ref(layer));
             let ours = t.path().join(["out-0.0", "out-0.1", "out-1.0"][i]);
-            assert_same_tree(&tree(&ours), &tree(&d.join("rootfs")), "umoci");
+            assert_same_tree(&tree(&ours), &tree(&rootfs), "umoci");
         }
     }
     // Maps that do not fit, and an unknown format.
@@ -1920,16 +1913,7 @@ fn a_directory_replaced_later_in_its_layer_leaves_no_time_to_set() {
         return;
     }
     let d = tempdir();
-    let layout = d.path().join("layout");
-    write_oci_layout(&layout, &layers);
-    let rootfs = d.path().join("rootfs");
-    ok(Command::new("umoci").args([
-        "raw",
-        "unpack",
-        "--image",
-        &format!("{}:x", layout.display()),
-        rootfs.to_str().unwrap(),
-    ]));
+    let rootfs = umoci_rootfs(d.path(), &layers);
     assert_same_tree(&t, &tree(&rootfs), "umoci");
 }
 
@@ -2104,6 +2088,22 @@ fn sparse_entries_and_zero_runs_are_holes() {
 /// (uncompressed tars).
 fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
     write_oci_layout_as(dir, layers, None)
+}
+
+/// umoci's rootfs of `layers` (as an image in an OCI layout under
+/// `dir`): the oracle's tree, at `dir`/rootfs.
+fn umoci_rootfs(dir: &Path, layers: &[Vec<u8>]) -> PathBuf {
+    let layout = dir.join("layout");
+    write_oci_layout(&layout, layers);
+    let rootfs = dir.join("rootfs");
+    ok(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        rootfs.to_str().unwrap(),
+    ]));
+    rootfs
 }
 
 /// [`write_oci_layout`], the config's User set.
@@ -2385,16 +2385,7 @@ fn a_gnu_header_holding_a_ustar_prefix_is_read_as_go_reads_it() {
         return;
     }
     let d = tempdir();
-    let layout = d.path().join("layout");
-    write_oci_layout(&layout, &[t]);
-    let rootfs = d.path().join("rootfs");
-    ok(Command::new("umoci").args([
-        "raw",
-        "unpack",
-        "--image",
-        &format!("{}:x", layout.display()),
-        rootfs.to_str().unwrap(),
-    ]));
+    let rootfs = umoci_rootfs(d.path(), &[t]);
     assert_same_tree(&tree(&a.root()), &tree(&rootfs), "umoci");
 }
 
@@ -2494,16 +2485,7 @@ fn lower_directory_times_survive_upper_layers() {
         return;
     }
     let t = tempdir();
-    let layout = t.path().join("layout");
-    write_oci_layout(&layout, &layers);
-    let rootfs = t.path().join("rootfs");
-    ok(Command::new("umoci").args([
-        "raw",
-        "unpack",
-        "--image",
-        &format!("{}:x", layout.display()),
-        rootfs.to_str().unwrap(),
-    ]));
+    let rootfs = umoci_rootfs(t.path(), &layers);
     assert_eq!(times(&rootfs), want, "umoci");
 }
 
