@@ -3539,6 +3539,13 @@ fn token_auth_pull_push_scopes_and_reuse() {
             } else {
                 return Action::Respond(response("401 Unauthorized", &[], b"{}"));
             };
+            // The account the token is for must be named, and be the user
+            // authenticated (as docker_auth checks; Docker and skopeo
+            // send it).
+            let account = format!("account={}", if bob { "bob" } else { "alice" });
+            if !q.split('&').any(|kv| kv == account) {
+                return Action::Respond(response("401 Unauthorized", &[], b"{}"));
+            }
             for kv in q.split('&') {
                 if let Some(s) = kv.strip_prefix("scope=") {
                     scopes.push(url_decode(s));

@@ -767,6 +767,11 @@ impl Client {
         if let Some(s) = service {
             q.push(format!("service={}", urlencode(s)));
         }
+        // The user the token is asked for, as Docker and skopeo name it
+        // (token services that check it refuse a request without it).
+        if let Some(Creds::Basic { user, .. }) = &self.creds {
+            q.push(format!("account={}", urlencode(user)));
+        }
         for s in scopes {
             q.push(format!("scope={}", urlencode(s)));
         }
