@@ -1794,7 +1794,9 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     );
     assert!(err.contains("wrong username or password"), "{err}");
     assert!(!err.contains("wrong\""), "{err}");
-    // A token that is refused is said to be the token, not a password.
+    // A registry token given to a registry that asks for Basic
+    // authentication is never sent (a token answers a Bearer challenge):
+    // said so, not that the token was refused, nor a password wrong.
     let err = fails_with(
         lade().args([
             "inspect",
@@ -1806,7 +1808,13 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         ]),
         3,
     );
-    assert!(err.contains("registry token was refused"), "{err}");
+    assert!(
+        err.contains("asks for a username and password")
+            && err.contains("answers a Bearer challenge only")
+            && !err.contains("refused"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     // Right password, verified TLS with the CA from --cert-dir.
     ok(lade().args([
         "copy",

@@ -443,7 +443,21 @@ impl Client {
 
     /// What a refusal means, by what was sent.
     fn auth_hint(&self) -> String {
+        let basic = matches!(
+            self.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .challenge,
+            Some(Challenge::Basic { .. })
+        );
         match (&self.creds, &self.withheld_from) {
+            // (never sent: a token answers a Bearer challenge only)
+            (Some(Creds::Token(_)), _) if basic => {
+                "authentication required (the registry asks for a username and password, Basic \
+                 authentication; a registry token (--registry-token, --src-/--dest-registry-token) \
+                 answers a Bearer challenge only: use --creds or an auth file)"
+                    .into()
+            }
             (Some(Creds::Token(_)), _) => {
                 "authentication failed (the registry token was refused)".into()
             }
@@ -745,6 +759,8 @@ impl Client {
             let known = matches!(st.challenge, Some(Challenge::Basic { .. }));
             st.challenge = Some(ch);
             if known || self.creds.is_none() {
+                // (auth_hint reads the state: its lock let go first)
+                drop(st);
                 return Err(Error::new(self.auth_hint()).credentials_refused());
             }
             return Ok(());
