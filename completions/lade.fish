@@ -204,7 +204,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker:/
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -434,7 +434,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -462,7 +462,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand delete" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F
@@ -550,7 +550,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]' -r -F
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l cert-dir -d 'docker://: trusted CAs or self-signed certificates (*.crt) and client certificate (NAME.cert, NAME.key) [default: ~/.config/containers/certs.d/HOST, /etc/containers/certs.d/HOST, /etc/docker/certs.d/HOST]' -r -F

@@ -1428,7 +1428,7 @@ pub struct RegistryArgs {
     pub registry_token: Option<String>,
     /// docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE
     /// alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it
-    /// /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json]
+    /// /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// docker://: verify TLS [default: true]; false also allows plain HTTP

@@ -2156,6 +2156,31 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
             .env_remove("REGISTRY_AUTH_FILE")
             .args(["inspect", "--cert-dir", cd, &dst]));
     }
+    // So is Docker's legacy ~/.dockercfg (the auths map alone), last, as
+    // skopeo reads it; not where an auth file is named.
+    let home3 = t.path().join("home3");
+    fs::create_dir_all(&home3).unwrap();
+    fs::write(
+        home3.join(".dockercfg"),
+        json!({reg.addr.clone(): {"auth": "YWxpY2U6czNjcmV0", "email": ""}}).to_string(),
+    )
+    .unwrap();
+    let at_home3 = |mut c: Command| {
+        c.env("HOME", &home3)
+            .env("XDG_RUNTIME_DIR", &home3)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("DOCKER_CONFIG")
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["inspect", "--cert-dir", cd]);
+        c
+    };
+    for c in [lade(), skopeo()] {
+        ok(at_home3(c).arg(&dst));
+    }
+    let named = t.path().join("named.json");
+    fs::write(&named, "{}").unwrap();
+    let err = fails_with(at_home3(lade()).arg("--authfile").arg(&named).arg(&dst), 3);
+    assert!(err.contains("authentication required"), "{err}");
 }
 
 // ---------------------------------------------------------------------------

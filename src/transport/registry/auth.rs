@@ -493,7 +493,26 @@ fn creds_in_files(
             return Ok(Some(found));
         }
     }
-    Ok(None)
+    // Last, Docker's legacy ~/.dockercfg (the `auths` map alone), as
+    // containers/image and Docker read it; not where a file is named.
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    let Some(f) = home
+        .filter(|_| !named)
+        .map(|h| Path::new(&h).join(".dockercfg"))
+    else {
+        return Ok(None);
+    };
+    let text = match crate::fsutil::read_settings_file(&f, crate::fsutil::SETTINGS_MAX) {
+        Ok(t) if t.iter().all(u8::is_ascii_whitespace) => return Ok(None),
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::from(e).context(format!("auth file {}", f.display()))),
+    };
+    let mut wrapped = b"{\"auths\":".to_vec();
+    wrapped.extend_from_slice(&text);
+    wrapped.push(b'}');
+    let v = parse_auth_file(&f, &wrapped)?;
+    creds_in(&v, host, path, &f).map_err(|e| e.context(f.display()))
 }
 
 /// The credentials `v` (the auth file `file`) holds for `path` of
