@@ -3997,6 +3997,51 @@ fn bad_registry_answers_are_clear_errors() {
     }
 }
 
+/// A registry whose `GET /v2/` answers 401 with no challenge lade can
+/// answer (no WWW-Authenticate at all, or Negotiate alone) while its
+/// repositories need none: read unauthenticated, as skopeo reads it (the
+/// ping's 401 ended every command). A repository that then answers such
+/// a 401 itself still fails, saying why.
+#[test]
+fn a_ping_challenge_lade_cannot_answer_is_not_the_end() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some((_, repo)) = fixture_pushed(&reg, t.path(), "ping401/a") else {
+        return;
+    };
+    for header in [None, Some("Negotiate")] {
+        let front = serve(Some(reg.clone()), move |req| {
+            if req.path == "/v2/" || req.path.starts_with("/v2/closed/") {
+                let h: Vec<(&str, String)> = header
+                    .iter()
+                    .map(|v| ("WWW-Authenticate", v.to_string()))
+                    .collect();
+                return Action::Respond(response("401 Unauthorized", &h, b""));
+            }
+            Action::Forward { cut_body_at: None }
+        });
+        let image = format!("docker://{front}/{repo}:1");
+        let theirs = ok(skopeo().args(["inspect", "--raw", INSECURE, &image]));
+        let ours = ok(lade().args(["inspect", "--raw", INSECURE, &image]));
+        assert_eq!(ours, theirs, "{header:?}");
+        let out = ok(lade().args(["list-tags", INSECURE, &format!("docker://{front}/{repo}")]));
+        assert_eq!(json(&out)["Tags"], json!(["1"]), "{header:?}");
+        let err = fails_with(
+            lade().args(["inspect", INSECURE, &format!("docker://{front}/closed/x:1")]),
+            3,
+        );
+        let want = match header {
+            None => "401 Unauthorized without a WWW-Authenticate header",
+            Some(_) => "no Basic or Bearer challenge (only negotiate)",
+        };
+        assert!(
+            err.contains("/v2/closed/x/manifests/1") && err.contains(want),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
 /// A registry that lets an image be read but not its repository's tags
 /// be listed (as AWS ECR does without ecr:ListImages): inspect goes on
 /// with RepoTags null and a warning, as skopeo's does; list-tags fails.

@@ -209,8 +209,19 @@ impl Client {
         match resp.status().as_u16() {
             200 => Ok(()),
             401 => {
-                let ch = challenge_of(&resp).map_err(|e| (self.ctx("GET /v2/", e), Retry::No))?;
-                self.state.lock().unwrap().challenge = Some(ch);
+                // A challenge lade cannot answer (none at all, Negotiate
+                // alone, one it cannot read) does not end it here: the
+                // requests go unauthenticated, as skopeo sends them, and
+                // one the registry refuses says why.
+                match challenge_of(&resp) {
+                    Ok(ch) => self.state.lock().unwrap().challenge = Some(ch),
+                    Err(e) => crate::error::debug(|| {
+                        format!(
+                            "registry {}: GET /v2/: {e}; going on unauthenticated",
+                            self.host
+                        )
+                    }),
+                }
                 Ok(())
             }
             code => {
