@@ -260,13 +260,16 @@ impl Progress {
         if self.quiet {
             return;
         }
+        let line = || {
+            let _ = writeln!(io::stderr(), "{s}");
+        };
         match &self.bars {
-            Some(m) => {
-                let _ = m.println(s);
-            }
-            None => {
-                let _ = writeln!(io::stderr(), "{s}");
-            }
+            // With the bars taken off the screen and put back after it:
+            // the line ends with a newline of its own (the bar library
+            // leaves its last line unended, the cursor at the margin, so
+            // the shell's prompt came after it by the terminal's wrap).
+            Some(m) => m.suspend(line),
+            None => line(),
         }
     }
 
