@@ -320,32 +320,38 @@ fn raw_reference(s: &str) -> std::result::Result<(&str, bool, bool), String> {
 /// its registry (no tag or digest), or "" (which resets the alias).
 fn check_alias(name: &str, value: &str) -> std::result::Result<(), String> {
     let names_registry = |d: &str| d.contains(['.', ':']) || d == "localhost";
-    let (d, tagged, digested) =
-        raw_reference(name).map_err(|e| format!("cannot parse short name: {name:?}: {e}"))?;
-    let bad = |why: &str| Err(format!("invalid short name {name:?}: {why}"));
-    if digested {
-        return bad("must not contain digest");
+    // The domain of `s` (a key or a value, said as `what`), with neither
+    // a tag nor a digest.
+    fn untagged<'a>(
+        s: &'a str,
+        what: &str,
+        parsing: String,
+    ) -> std::result::Result<&'a str, String> {
+        let (d, tagged, digested) = raw_reference(s).map_err(|e| format!("{parsing}: {e}"))?;
+        match (digested, tagged) {
+            (true, _) => Err(format!("invalid {what} {s:?}: must not contain digest")),
+            (_, true) => Err(format!("invalid {what} {s:?}: must not contain tag")),
+            _ => Ok(d),
+        }
     }
-    if tagged {
-        return bad("must not contain tag");
-    }
+    let d = untagged(
+        name,
+        "short name",
+        format!("cannot parse short name: {name:?}"),
+    )?;
     if names_registry(d) {
-        return bad("must not contain registry");
+        return Err(format!(
+            "invalid short name {name:?}: must not contain registry"
+        ));
     }
     if value.is_empty() {
         return Ok(());
     }
-    let (d, tagged, digested) =
-        raw_reference(value).map_err(|e| format!("parsing alias {value:?}: {e}"))?;
-    let bad = |why: &str| Err(format!("invalid alias {value:?}: {why}"));
-    if digested {
-        return bad("must not contain digest");
-    }
-    if tagged {
-        return bad("must not contain tag");
-    }
+    let d = untagged(value, "alias", format!("parsing alias {value:?}"))?;
     if !names_registry(d) {
-        return bad("must contain registry and repository");
+        return Err(format!(
+            "invalid alias {value:?}: must contain registry and repository"
+        ));
     }
     Ok(())
 }
