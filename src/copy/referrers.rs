@@ -618,6 +618,21 @@ impl ImageReference for WithoutAttachmentTags {
     fn untagged_referrers(&self) -> bool {
         self.0.untagged_referrers()
     }
+    // (Forwarded too, so the wrapped name is the inner one but for the
+    // tags it lists: left to their defaults, an archive's `@N` picked no
+    // image and an `--all-images` item lost its other names.)
+    fn every_name(&self) -> bool {
+        self.0.every_name()
+    }
+    fn picks_image(&self) -> bool {
+        self.0.picks_image()
+    }
+    fn holds_several(&self) -> bool {
+        self.0.holds_several()
+    }
+    fn dest_properties(&self) -> Option<crate::transport::DestProperties> {
+        self.0.dest_properties()
+    }
     fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
         self.0.sync_target(image, tag)
     }
