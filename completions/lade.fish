@@ -87,8 +87,8 @@ lines\t''
 json\t''"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
+complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-registry-token -d 'docker:// destination: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -154,8 +154,8 @@ lines\t''
 json\t''"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token to send as is (instead of any credentials)' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-registry-token -d 'docker:// destination: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-username -d 'docker:// source: user name, with --src-password (as --src-creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-password -d 'docker:// source: password, with --src-username' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-username -d 'docker:// destination: user name, with --dest-password (as --dest-creds USER:PASS)' -r
@@ -203,7 +203,7 @@ sha512\t''"
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l registry-token -d 'docker://: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
@@ -433,7 +433,7 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help 
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l registry-token -d 'docker://: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
@@ -461,7 +461,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l shared-blob-dir -d 
 complete -c lade -n "__fish_lade_using_subcommand delete" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand delete" -l registry-token -d 'docker://: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
@@ -549,7 +549,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l username -d 'docker://: user name, with --password (as --creds USER:PASS)' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l password -d 'docker://: password, with --username' -r
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token to send as is (instead of any credentials)' -r
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l registry-token -d 'docker://: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l authfile -d 'docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE alone when set, else $XDG_RUNTIME_DIR/containers/auth.json (without it /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json, ~/.dockercfg]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l tls-verify -d 'docker://: verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"

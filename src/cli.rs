@@ -1423,7 +1423,7 @@ pub struct RegistryArgs {
     /// docker://: no credentials at all (anonymous), whatever the auth files hold
     #[arg(long, conflicts_with_all = ["creds", "username", "password", "registry_token"])]
     pub no_creds: bool,
-    /// docker://: a bearer token to send as is (instead of any credentials)
+    /// docker://: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same
     #[arg(long, value_name = "TOKEN")]
     pub registry_token: Option<String>,
     /// docker://: read credentials from FILE only (missing: none) [default: $REGISTRY_AUTH_FILE
@@ -1458,10 +1458,10 @@ pub struct CopyRegistryArgs {
     /// docker:// destination: credentials USERNAME[:PASSWORD]
     #[arg(long, value_name = "USER[:PASS]")]
     pub dest_creds: Option<String>,
-    /// docker:// source: a bearer token to send as is (instead of any credentials)
+    /// docker:// source: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same
     #[arg(long, value_name = "TOKEN")]
     pub src_registry_token: Option<String>,
-    /// docker:// destination: a bearer token to send as is (instead of any credentials)
+    /// docker:// destination: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same
     #[arg(long, value_name = "TOKEN")]
     pub dest_registry_token: Option<String>,
     /// docker:// source: user name, with --src-password (as --src-creds USER:PASS)

@@ -1836,6 +1836,31 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
         &dst,
     ])));
     assert_eq!(s["Digest"].as_str().unwrap(), digest_of(&src, &[]));
+    // A registry token with credentials: the registry asks for Basic
+    // authentication, so it gets the credentials (a token answers a Bearer
+    // challenge only), from --creds or from an auth file, as skopeo's does.
+    let tokfile = t.path().join("tok-auth.json");
+    fs::write(
+        &tokfile,
+        json!({"auths": {reg.addr.clone(): {"auth": b64std(b"alice:s3cret")}}}).to_string(),
+    )
+    .unwrap();
+    for creds in [
+        ["--creds", "alice:s3cret"],
+        ["--authfile", tokfile.to_str().unwrap()],
+    ] {
+        for mut tool in [lade(), skopeo()] {
+            let s = json(&ok(tool
+                .args(["inspect", "--cert-dir", cd, "--registry-token", "garbage"])
+                .args(creds)
+                .arg(&dst)));
+            assert_eq!(
+                s["Digest"].as_str().unwrap(),
+                digest_of(&src, &[]),
+                "{creds:?}"
+            );
+        }
+    }
 
     // login writes a 0600 auth file; later commands use it; logout removes it.
     let authfile = t.path().join("auth/auth.json");
@@ -3686,6 +3711,66 @@ fn token_auth_pull_push_scopes_and_reuse() {
     assert_eq!(l["RepoTags"], json!(["1"]));
     // skopeo agrees through the same token service.
     ok(skopeo().args(["inspect", INSECURE, "--creds", "bob:pw", &dst]));
+
+    // --registry-token: a token got from the token service is sent as is
+    // (the service is not asked again), by lade as by skopeo; a bad one is
+    // refused, credentials or not (they answer a Basic challenge only).
+    let repo = dst
+        .strip_prefix(&format!("docker://{}/", reg.addr))
+        .unwrap();
+    let repo = repo.strip_suffix(":1").unwrap();
+    let jwt = {
+        let mut conn = TcpStream::connect(&token_addr).unwrap();
+        write!(
+            conn,
+            "GET /token?service=lade-test-registry&account=bob&scope=repository%3A{}%3Apull \
+             HTTP/1.1\r\nHost: {token_addr}\r\nAuthorization: Basic {}\r\nConnection: \
+             close\r\n\r\n",
+            repo.replace('/', "%2F"),
+            b64std(b"bob:pw")
+        )
+        .unwrap();
+        let mut resp = String::new();
+        conn.read_to_string(&mut resp).unwrap();
+        let body = resp.split_once("\r\n\r\n").unwrap().1;
+        json(body.as_bytes())["token"].as_str().unwrap().to_string()
+    };
+    requests.lock().unwrap().clear();
+    for mut tool in [lade(), skopeo()] {
+        let l = json(&ok(tool.args([
+            "inspect",
+            INSECURE,
+            "--registry-token",
+            &jwt,
+            &dst,
+        ])));
+        assert_eq!(l["RepoTags"], json!(["1"]));
+    }
+    assert_eq!(*requests.lock().unwrap(), Vec::<String>::new());
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            INSECURE,
+            "--registry-token",
+            "garbage",
+            "--creds",
+            "bob:pw",
+            &dst,
+        ]),
+        3,
+    );
+    assert!(err.contains("the registry token was refused"), "{err}");
+    assert_eq!(*requests.lock().unwrap(), Vec::<String>::new());
+    let o = run(skopeo().args([
+        "inspect",
+        INSECURE,
+        "--registry-token",
+        "garbage",
+        "--creds",
+        "bob:pw",
+        &dst,
+    ]));
+    assert!(!o.status.success());
 
     // An auth file's identity token is a refresh token: POSTed (form) to
     // the realm for access tokens, for pull and for push; no Basic GET.

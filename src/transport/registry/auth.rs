@@ -21,8 +21,6 @@ pub enum Creds {
         user: String,
         pass: String,
     },
-    /// A bearer token sent as is (`--registry-token`).
-    Token(String),
     /// An OAuth2 refresh token (an auth file's `identitytoken`, a
     /// credential helper's `<token>` user), traded for bearer tokens; with
     /// the user name the entry gives, if any.
@@ -37,7 +35,7 @@ impl Creds {
     pub fn basic(&self) -> Option<String> {
         match self {
             Creds::Basic { user, pass } => Some(b64(&format!("{user}:{pass}"))),
-            Creds::Token(_) | Creds::Identity { .. } => None,
+            Creds::Identity { .. } => None,
         }
     }
 
@@ -398,8 +396,6 @@ pub enum CredsFrom {
     /// None found (or `--no-creds`).
     #[default]
     Nowhere,
-    /// `--registry-token`.
-    Token,
     /// `--creds` (or `--username`/`--password`).
     Option,
     /// A credential helper: registries.conf's, or an auth file's
@@ -415,7 +411,6 @@ impl std::fmt::Display for CredsFrom {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CredsFrom::Nowhere => f.write_str("nowhere"),
-            CredsFrom::Token => f.write_str("--registry-token"),
             CredsFrom::Option => f.write_str("--creds"),
             CredsFrom::Helper(h) => write!(f, "credential helper docker-credential-{h}"),
             CredsFrom::Store(s) => write!(f, "credential store docker-credential-{s}"),
@@ -432,15 +427,13 @@ impl std::fmt::Display for CredsFrom {
 /// option, or the file and key, or the helper: tells clients apart
 /// without holding secrets). A helper or file that fails is passed over,
 /// as containers/image does; its error is the answer only if no other
-/// has credentials.
+/// has credentials. (`--registry-token` is not among them: the client
+/// sends it in answer to a Bearer challenge, these to a Basic one.)
 pub fn find_creds(
     host: &str,
     path: Option<&str>,
     opts: &RegistryOptions,
 ) -> Result<(Option<Creds>, CredsFrom)> {
-    if let Some(t) = &opts.registry_token {
-        return Ok((Some(Creds::Token(t.clone())), CredsFrom::Token));
-    }
     if let Some(c) = &opts.creds {
         return Ok((Some(Creds::parse(c)?), CredsFrom::Option));
     }

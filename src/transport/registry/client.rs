@@ -48,6 +48,9 @@ pub struct Client {
     agent: Agent,
     insecure: bool,
     creds: Option<Creds>,
+    /// `--registry-token`: sent as is to answer a Bearer challenge (a
+    /// Basic one gets `creds`, as containers/image does).
+    token: Option<String>,
     /// The registry whose credentials were given and are not sent here:
     /// registries.conf rewrote its name to this host.
     withheld_from: Option<String>,
@@ -124,6 +127,7 @@ impl Client {
             agent,
             insecure,
             creds,
+            token: opts.registry_token.clone(),
             withheld_from: opts.creds_withheld_from.clone(),
             retries: opts.retries,
             state: Mutex::new(AuthState::default()),
@@ -463,13 +467,13 @@ impl Client {
         );
         match (&self.creds, &self.withheld_from) {
             // (never sent: a token answers a Bearer challenge only)
-            (Some(Creds::Token(_)), _) if basic => {
+            (None, _) if basic && self.token.is_some() => {
                 "authentication required (the registry asks for a username and password, Basic \
                  authentication; a registry token (--registry-token, --src-/--dest-registry-token) \
                  answers a Bearer challenge only: use --creds or an auth file)"
                     .into()
             }
-            (Some(Creds::Token(_)), _) => {
+            _ if !basic && self.token.is_some() => {
                 "authentication failed (the registry token was refused)".into()
             }
             (Some(_), _) => "authentication failed (wrong username or password, or no access \
@@ -502,7 +506,7 @@ impl Client {
         if scope_refused {
             // Without credentials that may just mean logging in is needed
             // (an anonymous token for a private repository): said so.
-            let why = if self.creds.is_some() {
+            let why = if self.creds.is_some() || self.token.is_some() {
                 "the token service's token does not cover this (insufficient_scope)".to_string()
             } else {
                 format!("{hint}; the anonymous token does not cover this (insufficient_scope)")
@@ -653,7 +657,7 @@ impl Client {
                 .and_then(|c| c.basic())
                 .map(|b| format!("Basic {b}"))),
             Some(Challenge::Bearer { .. }) => {
-                if let Some(Creds::Token(t)) = &self.creds {
+                if let Some(t) = &self.token {
                     return Ok(Some(format!("Bearer {t}")));
                 }
                 let key = scopes.join(" ");
@@ -669,7 +673,7 @@ impl Client {
     /// The registry's Bearer challenge, when the token fetched for
     /// `scopes` has run out (a fixed token given by the user has none).
     fn expired_bearer(&self, scopes: &[String]) -> Option<Challenge> {
-        if matches!(self.creds, Some(Creds::Token(_))) {
+        if self.token.is_some() {
             return None;
         }
         let st = self.state.lock().unwrap();
@@ -748,7 +752,7 @@ impl Client {
             if fresh.is_some() && fresh.as_deref() != sent {
                 return Ok(());
             }
-            if !matches!(self.creds, Some(Creds::Token(_))) {
+            if self.token.is_none() {
                 let mut want: Vec<String> = scopes.to_vec();
                 if let Some(s) = scope {
                     for s in s.split(' ') {
