@@ -101,7 +101,12 @@ impl Progress {
             && moves_cursor
             && has_width
             && !crate::error::debugging())
-        .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        .then(|| {
+            MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(
+                Box::new(BarTerm::default()),
+                20,
+            ))
+        });
         Progress {
             bars,
             quiet: mode == Mode::Quiet,
@@ -297,8 +302,7 @@ impl Progress {
         }
         if let Some(m) = &self.bars {
             let bar = m.add(ProgressBar::new(desc.size));
-            let cols = rustix::termios::tcgetwinsize(io::stderr()).map_or(0, |w| w.ws_col);
-            let (template, prefix) = bar_style(cols, kind(desc), &desc.digest);
+            let (template, prefix) = bar_style(bar_cols(), kind(desc), &desc.digest);
             bar.set_style(
                 ProgressStyle::with_template(template)
                     .expect("valid template")
@@ -467,7 +471,7 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// A blob's bar, to fit a terminal `cols` wide on one line (a line
+/// A blob's bar, to fit `cols` columns on one line (a line
 /// wider wraps, every bar then taking two rows or more): the bar takes
 /// the room the rest leaves (the fields padded, so that it does not
 /// jump as their figures grow); below 78 columns, where the bytes and
@@ -489,6 +493,86 @@ fn bar_style(cols: u16, kind: &str, digest: &Digest) -> (&'static str, String) {
             "{prefix} [{wide_bar}] {percent:>3}%",
             format!("{kind} {}", &hex[..hex.len().min(12)]),
         )
+    }
+}
+
+/// The bars' terminal: stderr, each frame written at once, two columns
+/// narrower than it is. The bar library pads its last line to the width
+/// it is given and leaves the cursor there: at the right margin, the
+/// `^C` a terminal echoes on Ctrl-C wrapped to a new row, and the frames
+/// drawn before lade ended started a row low, leaving a copy of a bar
+/// behind. Two columns short, the echo fits on the bars' last row.
+#[derive(Debug, Default)]
+struct BarTerm {
+    frame: Mutex<Vec<u8>>,
+}
+
+/// The columns the bars take: the terminal's less two (see [`BarTerm`]).
+fn bar_cols() -> u16 {
+    let cols = rustix::termios::tcgetwinsize(io::stderr()).map_or(0, |w| w.ws_col);
+    cols.saturating_sub(2).max(1)
+}
+
+impl BarTerm {
+    fn write(&self, s: &str) -> io::Result<()> {
+        self.frame.lock().unwrap().extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+
+    fn cursor(&self, n: usize, dir: char) -> io::Result<()> {
+        match n {
+            0 => Ok(()),
+            n => self.write(&format!("\x1b[{n}{dir}")),
+        }
+    }
+}
+
+impl indicatif::TermLike for BarTerm {
+    fn width(&self) -> u16 {
+        bar_cols()
+    }
+
+    fn height(&self) -> u16 {
+        match rustix::termios::tcgetwinsize(io::stderr()).map_or(0, |w| w.ws_row) {
+            0 => 24,
+            rows => rows,
+        }
+    }
+
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.cursor(n, 'A')
+    }
+
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.cursor(n, 'B')
+    }
+
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.cursor(n, 'C')
+    }
+
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.cursor(n, 'D')
+    }
+
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.write(s)?;
+        self.write("\n")
+    }
+
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.write(s)
+    }
+
+    fn clear_line(&self) -> io::Result<()> {
+        self.write("\r\x1b[2K")
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        let frame = std::mem::take(&mut *self.frame.lock().unwrap());
+        let mut err = io::stderr().lock();
+        err.write_all(&frame)?;
+        err.flush()
     }
 }
 
