@@ -486,6 +486,10 @@ written through a symlink the layer made counts as the layer's where it lands.
 Times are the entries' (before 1970 too); a directory the layer adds to or
 removes from without naming it keeps the time lower layers left on it.
 Entry types lade does not know are skipped and counted (the first few named).
+Headers are read as Go's archive/tar (Docker, umoci) reads them: a checksum
+summing signed bytes (old tars) is taken as GNU tar takes it, a GNU long name
+ends at its first NUL, a STAR header's name prefix is its 131 bytes, and a
+USTAR magic's prefix counts whatever the version field says.
 
 SAFETY
   Every name is resolved inside DIR, one component at a time, without letting
@@ -500,7 +504,9 @@ SAFETY
   and a name of more than 256 components, are errors. So is a layer tools read
   differently, which could show one tree to a scanner and another here: a PAX
   size, path or linkpath given twice; a link, directory, device or FIFO with a
-  size (no data follows them); a lone zero block with entries after it.
+  size (no data follows them); a lone zero block with entries after it; a PAX
+  path or linkpath holding a NUL; a STAR header whose times are no numbers
+  (Go refuses both).
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs

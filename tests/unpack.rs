@@ -3140,3 +3140,216 @@ fn symlink_xattrs_old_times_and_directories_kept_under_an_opaque_marker() {
         assert_eq!(&v[..n], b"sv");
     }
 }
+
+// ------------------------------------------- divergences from Go's reader
+
+/// Set the checksum of the header block at `at` in `t` to its *signed*
+/// byte sum (bytes of 0x80 and more counted negative), as old writers
+/// summing `char`s wrote it.
+fn sign_checksum(t: &mut [u8], at: usize) {
+    let h = &mut t[at..at + 512];
+    h[148..156].fill(b' ');
+    let sum: i64 = h.iter().map(|&b| i64::from(b as i8)).sum();
+    assert!(
+        h.iter().any(|&b| b >= 0x80),
+        "signed and unsigned sums differ"
+    );
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+}
+
+/// A header whose checksum is its signed byte sum (a name byte ≥ 0x80,
+/// an old writer) is read, as GNU tar and Go's archive/tar (Docker,
+/// umoci) read it; lade refused the layer ("archive header checksum
+/// mismatch"). Only headers are mended: a file whose data holds such a
+/// header block keeps its bytes.
+#[test]
+fn a_header_checksummed_with_signed_bytes_is_read_as_go_reads_it() {
+    let a = Arena::new();
+    // A tar block as a file's data: a header with a signed checksum.
+    let mut inner = tar().file("caf\u{e9}", b"inner").out;
+    sign_checksum(&mut inner, 0);
+    let mut t = tar().file("caf\u{e9}", b"coffee").out;
+    sign_checksum(&mut t, 0);
+    let at = t.len();
+    let mut t = tar().raw(&t).dir("d\u{f8}r", 0o750).out;
+    sign_checksum(&mut t, at);
+    let t = tar()
+        .raw(&t)
+        .file("d\u{f8}r/inner.tar", &inner)
+        .file("plain", b"p")
+        .done();
+    assert_eq!(a.apply(std::slice::from_ref(&t)), [0]);
+    let r = a.root();
+    assert_eq!(fs::read(r.join("caf\u{e9}")).unwrap(), b"coffee");
+    assert_eq!(fs::read(r.join("d\u{f8}r/inner.tar")).unwrap(), inner);
+    assert_eq!(
+        fs::metadata(r.join("d\u{f8}r")).unwrap().mode() & 0o7777,
+        0o750
+    );
+    // A checksum that is neither sum is still refused.
+    let mut bad = tar().file("x\u{e9}", b"x").out;
+    sign_checksum(&mut bad, 0);
+    bad[148] += 1;
+    let bad = tar().raw(&bad).done();
+    let b = Arena::new();
+    assert_eq!(b.apply(&[bad]), [3]);
+    assert!(!b.root().join("x\u{e9}").exists());
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[t]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+}
+
+/// A GNU long name or link name (types L, K) padded with NULs ends at
+/// the first, as Go reads it (Docker, umoci); lade refused the name ("NUL
+/// in name"). An empty one (all NULs) names nothing: the header's name
+/// stands, as in Go. A PAX path holding a NUL is refused, as Go refuses it.
+#[test]
+fn gnu_long_names_padded_with_nuls_end_at_the_first() {
+    let a = Arena::new();
+    let padded = |t: RawTar, kind: tar::EntryType, name: &str, pad: usize| {
+        let mut data = name.as_bytes().to_vec();
+        data.extend(std::iter::repeat_n(0u8, pad));
+        let mut t = t;
+        t.header(b"././@LongLink", kind, b"", &data, 0o644);
+        t
+    };
+    let long = format!("{}/file", "d".repeat(120));
+    let mut t = padded(tar(), tar::EntryType::GNULongName, &long, 7);
+    t = t.file("short", b"long");
+    t = padded(t, tar::EntryType::GNULongName, "named", 3);
+    t = padded(t, tar::EntryType::GNULongLink, &long, 20);
+    t = t.symlink("sl", "t");
+    t = padded(t, tar::EntryType::GNULongName, "", 5);
+    t = t.file("headers-own", b"own");
+    t = padded(t, tar::EntryType::GNULongName, "hl", 2);
+    t = padded(t, tar::EntryType::GNULongLink, "headers-own", 9);
+    t = t.hardlink("x", "y");
+    let t = t.done();
+    assert_eq!(a.apply(std::slice::from_ref(&t)), [0]);
+    let r = a.root();
+    assert_eq!(fs::read(r.join(&long)).unwrap(), b"long");
+    assert_eq!(fs::read_link(r.join("named")).unwrap(), Path::new(&long));
+    assert_eq!(fs::read(r.join("headers-own")).unwrap(), b"own");
+    assert_eq!(
+        fs::metadata(r.join("hl")).unwrap().ino(),
+        fs::metadata(r.join("headers-own")).unwrap().ino()
+    );
+    let nul_path = tar().pax(&[("path", "a\0b")]).file("p", b"x").done();
+    let b = Arena::new();
+    assert_eq!(b.apply(std::slice::from_ref(&nul_path)), [3]);
+    let f = b.base.join("nul.tar");
+    fs::write(&f, &nul_path).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(b.root()), 3);
+    assert!(
+        err.contains("a PAX path record holding a NUL byte"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[t]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+    // umoci refuses the PAX path with a NUL too.
+    let layout = d.path().join("nul");
+    write_oci_layout(&layout, &[nul_path]);
+    let out = run(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        d.path().join("nul-rootfs").to_str().unwrap(),
+    ]));
+    assert!(!out.status.success(), "{out:?}");
+}
+
+/// STAR headers (Jörg Schilling's star: a USTAR magic, a `tar\0` trailer
+/// at byte 508, a 131-byte prefix, then an atime and a ctime) and USTAR
+/// headers with another version than "00" are read as Go reads them
+/// (Docker, umoci). lade read a prefix filling its 131 bytes with the
+/// atime's digits after it, and no prefix at all where the version was
+/// not "00" (the file landed elsewhere). A STAR header whose times are no
+/// numbers is refused, as Go refuses it.
+#[test]
+fn star_headers_and_ustar_versions_are_read_as_go_reads_them() {
+    let a = Arena::new();
+    let star = |t: RawTar, prefix: &[u8], name: &str, atime: &[u8]| {
+        let mut t = t;
+        let at = t.out.len();
+        t.header(
+            name.as_bytes(),
+            tar::EntryType::Regular,
+            b"",
+            name.as_bytes(),
+            0o644,
+        );
+        let h = &mut t.out[at..at + 512];
+        h[345..345 + prefix.len()].copy_from_slice(prefix);
+        h[476..476 + atime.len()].copy_from_slice(atime);
+        h[488..500].copy_from_slice(b"14513062041\0");
+        h[508..512].copy_from_slice(b"tar\0");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        t
+    };
+    let version = |t: RawTar, v: &[u8; 2], prefix: &[u8], name: &str| {
+        let mut t = t;
+        let at = t.out.len();
+        t.header(
+            name.as_bytes(),
+            tar::EntryType::Regular,
+            b"",
+            name.as_bytes(),
+            0o644,
+        );
+        let h = &mut t.out[at..at + 512];
+        h[263..265].copy_from_slice(v);
+        h[345..345 + prefix.len()].copy_from_slice(prefix);
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        t
+    };
+    let full = format!("{}q", "p".repeat(130));
+    let mut t = star(tar(), b"dir/sub", "a", b"14513062040\0");
+    t = star(t, full.as_bytes(), "b", b"14513062040\0");
+    t = star(t, b"", "c", b"\0");
+    t = version(t, b"\0\0", b"vdir", "d");
+    t = version(t, b"  ", b"vdir2", "e");
+    let t = t.done();
+    assert_eq!(a.apply(std::slice::from_ref(&t)), [0]);
+    let r = a.root();
+    assert_eq!(fs::read(r.join("dir/sub/a")).unwrap(), b"a");
+    assert_eq!(fs::read(r.join(format!("{full}/b"))).unwrap(), b"b");
+    assert_eq!(fs::read(r.join("c")).unwrap(), b"c");
+    assert_eq!(fs::read(r.join("vdir/d")).unwrap(), b"d");
+    assert_eq!(fs::read(r.join("vdir2/e")).unwrap(), b"e");
+    let bad = star(tar(), b"dir", "x", b"zzzzzzzzzzz\0").done();
+    let b = Arena::new();
+    let f = b.base.join("bad.tar");
+    fs::write(&f, &bad).unwrap();
+    let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(b.root()), 3);
+    assert!(err.contains("a STAR header"), "{err}");
+    assert!(!b.root().join("dir").exists());
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[t]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+    let layout = d.path().join("bad");
+    write_oci_layout(&layout, &[bad]);
+    let out = run(Command::new("umoci").args([
+        "raw",
+        "unpack",
+        "--image",
+        &format!("{}:x", layout.display()),
+        d.path().join("bad-rootfs").to_str().unwrap(),
+    ]));
+    assert!(!out.status.success(), "{out:?}");
+}

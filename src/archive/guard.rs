@@ -10,6 +10,16 @@
 //! parser never sees it. Everything else passes through unchanged; after
 //! the first all-zero header block (the parser's end of the archive) the
 //! guard only passes bytes on.
+//!
+//! It also mends one thing the tar crate refuses and other readers take:
+//! a header whose checksum field holds the sum of its bytes taken as
+//! *signed* (old tars, from writers that summed `char`s, with a name byte
+//! of 0x80 or more). POSIX asks for the unsigned sum; GNU tar and Go's
+//! archive/tar (Docker, containerd, umoci) take either. Each header block
+//! is gathered whole before the parser gets any of it, and such a one
+//! has its checksum field rewritten to the unsigned sum, nothing else.
+//! Only blocks the guard knows are headers (it follows the stream as the
+//! parser does) are touched: an entry's data is never changed.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -57,6 +67,11 @@ pub struct TarGuard<R> {
     passed: u64,
     /// See [`Self::end`].
     end: Option<u64>,
+    /// A header block read ahead whole (see [`Read::read`]), and how much
+    /// of it the reader has had.
+    staged: [u8; BLOCK],
+    staged_len: usize,
+    staged_at: usize,
 }
 
 impl<R> TarGuard<R> {
@@ -75,6 +90,9 @@ impl<R> TarGuard<R> {
             sparse_blocks: 0,
             passed: 0,
             end: None,
+            staged: [0; BLOCK],
+            staged_len: 0,
+            staged_at: 0,
         }
     }
 
@@ -200,14 +218,9 @@ impl<R> TarGuard<R> {
         // A block that is no header (its checksum does not add up, as
         // for any bytes that are not a tar): the parser refuses it when
         // it reads it, so nothing after it is passed on (a stream of
-        // garbage is not spooled to its end).
-        let sum = self.block[..148]
-            .iter()
-            .chain(&self.block[156..])
-            .map(|&b| u32::from(b))
-            .sum::<u32>()
-            + 8 * u32::from(b' ');
-        if h.cksum().ok() != Some(sum) {
+        // garbage is not spooled to its end). (A signed sum was mended
+        // before this block was followed, see `mend_checksum`.)
+        if h.cksum().ok() != Some(checksums(&self.block).0) {
             self.phase = Phase::Done;
             return Ok(());
         }
@@ -341,6 +354,30 @@ fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
     Ok(size)
 }
 
+/// The sums of a header block's bytes, its checksum field counted as
+/// eight spaces: unsigned (POSIX) and signed (old writers').
+fn checksums(block: &[u8; BLOCK]) -> (u32, i64) {
+    let (mut unsigned, mut signed) = (8 * u32::from(b' '), 8 * i64::from(b' '));
+    for &b in block[..148].iter().chain(&block[156..]) {
+        unsigned += u32::from(b);
+        signed += i64::from(b as i8);
+    }
+    (unsigned, signed)
+}
+
+/// A header whose checksum field holds its signed sum and not its
+/// unsigned one: the field rewritten to the unsigned sum (as the tar crate
+/// wants it), so that the parser reads the header GNU tar and Go read.
+fn mend_checksum(block: &mut [u8; BLOCK]) {
+    let (unsigned, signed) = checksums(block);
+    let Ok(stored) = tar::Header::from_byte_slice(block).cksum() else {
+        return;
+    };
+    if stored != unsigned && signed >= 0 && i64::from(stored) == signed {
+        block[148..156].copy_from_slice(format!("{unsigned:06o}\0 ").as_bytes());
+    }
+}
+
 /// An entry type in words, for messages.
 pub fn entry_kind(kind: tar::EntryType) -> &'static str {
     use tar::EntryType as E;
@@ -374,9 +411,42 @@ impl<R: Read> Read for TarGuard<R> {
     /// stream at a header boundary, its end of the archive, as Go's
     /// archive/tar (Docker, containerd, umoci) reads such a stream. One
     /// that ends inside a header or an entry's data stays short.
+    ///
+    /// A header block is read ahead whole and handed over from the guard
+    /// (mended, see [`mend_checksum`]); other reads stop where the next
+    /// header begins, so that no byte of a header reaches the parser
+    /// before the guard has the block whole.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() && self.phase == Phase::Data && self.left <= self.pad {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.staged_at < self.staged_len {
+            let k = (self.staged_len - self.staged_at).min(buf.len());
+            buf[..k].copy_from_slice(&self.staged[self.staged_at..self.staged_at + k]);
+            self.staged_at += k;
+            return Ok(k);
+        }
+        if self.phase == Phase::Header && self.fill == 0 {
+            let n = crate::fsutil::read_up_to(&mut self.inner, &mut self.staged)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            if n == BLOCK {
+                mend_checksum(&mut self.staged);
+            }
+            let block = self.staged;
+            self.follow(&block[..n])?;
+            self.staged_len = n;
+            self.staged_at = 0;
+            return self.read(buf);
+        }
+        let want = match self.phase {
+            Phase::Data => (self.left.min(buf.len() as u64)) as usize,
+            Phase::Header | Phase::SparseExt => (BLOCK - self.fill).min(buf.len()),
+            Phase::Done => buf.len(),
+        };
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 && self.phase == Phase::Data && self.left <= self.pad {
             let k = (self.left as usize).min(buf.len());
             buf[..k].fill(0);
             self.follow(&buf[..k])?;
@@ -390,7 +460,8 @@ impl<R: Read> Read for TarGuard<R> {
 impl<R: Read + Seek> Seek for TarGuard<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         match pos {
-            SeekFrom::Current(n) if n >= 0 => {
+            // (never with a header read ahead and not yet handed over)
+            SeekFrom::Current(n) if n >= 0 && self.staged_at == self.staged_len => {
                 self.skip(n as u64)?;
                 self.inner.seek(pos)
             }
@@ -605,6 +676,41 @@ mod tests {
         let max = (MAX_EXTENSION as usize) / BLOCK;
         let e = names(&sparse(max + 1)).unwrap_err();
         assert!(e.to_string().contains("GNU sparse map"), "{e}");
+    }
+
+    /// A header whose checksum is its signed sum is mended for the
+    /// parser; the same block as a file's data passes unchanged, however
+    /// the reads cut it.
+    #[test]
+    fn signed_checksums_are_mended_in_headers_only() {
+        let mut signed = header("caf\u{e9}", b'0', 3);
+        signed[148..156].fill(b' ');
+        let sum: i64 = signed.iter().map(|&b| i64::from(b as i8)).sum();
+        signed[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let mut t = signed.clone();
+        t.extend_from_slice(b"abc");
+        t.resize(BLOCK * 2, 0);
+        entry(&mut t, "data", b'0', &signed);
+        t.extend([0u8; 1024]);
+        let got = names(&t).unwrap();
+        assert_eq!(got[0], ("caf\u{e9}".to_string(), b"abc".to_vec()));
+        assert_eq!(got[1], ("data".to_string(), signed.clone()));
+        for step in [1, 100, 511, 513, 4096] {
+            let mut out = Vec::new();
+            let mut g = TarGuard::new(&t[..]);
+            let mut b = vec![0u8; step];
+            loop {
+                let n = g.read(&mut b).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&b[..n]);
+            }
+            assert_eq!(out.len(), t.len());
+            assert_eq!(out[..148], t[..148]);
+            assert_ne!(out[148..156], t[148..156]);
+            assert_eq!(out[156..], t[156..], "{step}");
+        }
     }
 
     #[test]

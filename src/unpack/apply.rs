@@ -423,19 +423,18 @@ fn sparse_map_fits(map: &[(u64, u64)], size: u64) -> bool {
 }
 
 /// An entry's name as Go's archive/tar reads it (so Docker, containerd
-/// and umoci): the tar crate's, but for one thing. Go before 1.8 could
-/// write a header with the old GNU magic and a USTAR name prefix where
-/// GNU keeps the atime and ctime (golang.org/issue/12594, so in layers
-/// old Docker versions made); Go reads a GNU header whose atime or ctime
-/// is no number as one of those, and puts that ASCII prefix, with a `/`,
-/// before the name. The tar crate reads no prefix in a GNU header: the
-/// file would land elsewhere than where Docker puts it. (A GNU long name
-/// or a PAX path replaces the name, prefix and all, for both.)
+/// and umoci), where the tar crate reads it otherwise:
+/// - a GNU sparse file in PAX form (formats 0.1 and 1.0) has its name in
+///   `GNU.sparse.name`, the header's being a made-up one
+///   (`./GNUSparseFile.PID/NAME`): it wins;
+/// - a GNU long name (type `L`) ends at its first NUL (writers pad it with
+///   NULs; the tar crate drops one); an empty one is no name, and the
+///   PAX path or the header's name stands;
+/// - a PAX `path` or `linkpath` holding a NUL is refused, as Go refuses it;
+/// - the header's own name is read by [`go_header_name`].
 fn entry_name<R: Read>(e: &mut tar::Entry<R>) -> Result<Vec<u8>> {
     let name = e.path_bytes().into_owned();
-    // A GNU sparse file in PAX form (formats 0.1 and 1.0) has its name
-    // in GNU.sparse.name, the header's being a made-up one
-    // (./GNUSparseFile.PID/NAME): it wins, as in Go.
+    let mut pax_path = None;
     if let Some(pax) = e.pax_extensions()? {
         let mut records = SparseRecords::default();
         let mut sparse_name = None;
@@ -444,6 +443,17 @@ fn entry_name<R: Read>(e: &mut tar::Entry<R>) -> Result<Vec<u8>> {
             match ext.key_bytes() {
                 b"GNU.sparse.name" => sparse_name = Some(ext.value_bytes().to_vec()),
                 k if k.starts_with(b"GNU.sparse.") => records.take(k, ext.value_bytes())?,
+                k @ (b"path" | b"linkpath") => {
+                    if ext.value_bytes().contains(&0) {
+                        return Err(Error::new(format!(
+                            "a PAX {} record holding a NUL byte",
+                            String::from_utf8_lossy(k)
+                        )));
+                    }
+                    if k == b"path" {
+                        pax_path = Some(ext.value_bytes().to_vec());
+                    }
+                }
                 _ => {}
             }
         }
@@ -453,28 +463,99 @@ fn entry_name<R: Read>(e: &mut tar::Entry<R>) -> Result<Vec<u8>> {
             }
         }
     }
-    let h = e.header().as_bytes();
-    if &h[257..265] != b"ustar  \0" {
-        return Ok(name);
+    let theirs = pax_path
+        .clone()
+        .unwrap_or_else(|| e.header().path_bytes().into_owned());
+    if name != theirs {
+        // Neither the PAX path nor the header's name: a GNU long name.
+        let cut = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+        if !cut.is_empty() {
+            return Ok(cut.to_vec());
+        }
     }
-    let not_a_number = |f: &[u8]| f[0] != 0 && !go_numeric(f);
-    if !not_a_number(&h[345..357]) && !not_a_number(&h[357..369]) {
-        return Ok(name);
+    match pax_path {
+        Some(p) => Ok(p),
+        None => go_header_name(e.header().as_bytes()),
     }
-    let prefix = &h[345..500];
-    let prefix = &prefix[..prefix.iter().position(|&b| b == 0).unwrap_or(prefix.len())];
-    if prefix.is_empty() || !prefix.is_ascii() || name != *e.header().path_bytes() {
-        return Ok(name);
-    }
-    let prefix = prefix.to_vec();
+}
+
+/// An entry's link target (a hard link's or a symlink's), as Go reads it:
+/// a GNU long link name (type `K`) ends at its first NUL, an empty one
+/// leaves the PAX linkpath or the header's (see [`entry_name`]).
+fn entry_link<R: Read>(e: &mut tar::Entry<R>) -> Result<Option<Vec<u8>>> {
+    let Some(link) = e.link_name_bytes().map(|l| l.into_owned()) else {
+        return Ok(None);
+    };
+    let mut pax_link = None;
     if let Some(pax) = e.pax_extensions()? {
         for ext in pax {
-            if ext?.key_bytes() == b"path" {
-                return Ok(name);
+            let ext = ext?;
+            if ext.key_bytes() == b"linkpath" {
+                pax_link = Some(ext.value_bytes().to_vec());
             }
         }
     }
-    Ok([prefix.as_slice(), &b"/"[..], name.as_slice()].concat())
+    let theirs = match pax_link {
+        Some(p) => p,
+        None => e
+            .header()
+            .link_name_bytes()
+            .map(|l| l.into_owned())
+            .unwrap_or_default(),
+    };
+    if link == theirs {
+        return Ok(Some(link));
+    }
+    let cut = &link[..link.iter().position(|&b| b == 0).unwrap_or(link.len())];
+    Ok(Some(if cut.is_empty() { theirs } else { cut.to_vec() }))
+}
+
+/// A header's own name (its name field and, by its format, a prefix) as
+/// Go's archive/tar reads it, which the tar crate reads otherwise in
+/// three cases:
+/// - a USTAR magic (`ustar\0`) with another version than `00`: Go takes
+///   the prefix field all the same (the tar crate none);
+/// - a STAR header (USTAR magic and a `tar\0` trailer at byte 508, as
+///   Jörg Schilling's star writes): its prefix is 131 bytes, an atime
+///   and a ctime after it (the tar crate reads 155 bytes of prefix, so a
+///   prefix that fills its 131 gets the atime's digits). Go refuses the
+///   header when those times are no numbers: lade too;
+/// - Go before 1.8 could write a header with the old GNU magic and a
+///   USTAR prefix where GNU keeps the atime and ctime
+///   (golang.org/issue/12594, so in layers old Docker versions made); Go
+///   reads a GNU header whose atime or ctime is no number as one of
+///   those, and puts that ASCII prefix before the name (the tar crate
+///   reads no prefix in a GNU header: the file would land elsewhere than
+///   where Docker puts it).
+fn go_header_name(h: &[u8]) -> Result<Vec<u8>> {
+    let cstr = |f: &[u8]| f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())].to_vec();
+    let name = cstr(&h[..100]);
+    let prefix = match (&h[257..263], &h[263..265]) {
+        (b"ustar\0", _) if &h[508..512] == b"tar\0" => {
+            if !go_numeric(&h[476..488]) || !go_numeric(&h[488..500]) {
+                return Err(Error::new(
+                    "a STAR header (its 'tar' trailer) whose atime or ctime is no number \
+                     (Go's tar reader, so Docker and umoci, refuse it)",
+                ));
+            }
+            cstr(&h[345..476])
+        }
+        (b"ustar\0", _) => cstr(&h[345..500]),
+        (b"ustar ", b" \0") => {
+            let not_a_number = |f: &[u8]| f[0] != 0 && !go_numeric(f);
+            let prefix = cstr(&h[345..500]);
+            if (not_a_number(&h[345..357]) || not_a_number(&h[357..369])) && prefix.is_ascii() {
+                prefix
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    };
+    Ok(match prefix.is_empty() {
+        true => name,
+        false => [prefix.as_slice(), &b"/"[..], name.as_slice()].concat(),
+    })
 }
 
 /// Does a numeric header field read as a number for Go's archive/tar:
@@ -986,10 +1067,8 @@ impl Applier<'_> {
                 Ok(())
             }
             EntryType::Symlink => {
-                let target = e
-                    .link_name_bytes()
-                    .ok_or_else(|| Error::new("symlink without a target"))?
-                    .into_owned();
+                let target =
+                    entry_link(e)?.ok_or_else(|| Error::new("symlink without a target"))?;
                 if target.is_empty() || target.contains(&0) {
                     return Err(Error::new("symlink with an empty or invalid target"));
                 }
@@ -1307,10 +1386,7 @@ impl Applier<'_> {
         parent: &[&[u8]],
         leaf: &[u8],
     ) -> Result<()> {
-        let target = e
-            .link_name_bytes()
-            .ok_or_else(|| Error::new("hard link without a target"))?
-            .into_owned();
+        let target = entry_link(e)?.ok_or_else(|| Error::new("hard link without a target"))?;
         let tcomps = components(&target).map_err(|err| err.context("hard link target"))?;
         let Some((tleaf, tparent)) = tcomps.split_last() else {
             return Err(Error::new("hard link to the root"));
