@@ -490,6 +490,8 @@ Headers are read as Go's archive/tar (Docker, umoci) reads them: a checksum
 summing signed bytes (old tars) is taken as GNU tar takes it, a GNU long name
 ends at its first NUL, a STAR header's name prefix is its 131 bytes, and a
 USTAR magic's prefix counts whatever the version field says.
+A marker in a directory that is not there, or under a file, has nothing to
+hide: it is passed over and makes nothing, as umoci does.
 
 SAFETY
   Every name is resolved inside DIR, one component at a time, without letting

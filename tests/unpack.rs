@@ -3267,6 +3267,63 @@ fn gnu_long_names_padded_with_nuls_end_at_the_first() {
     assert!(!out.status.success(), "{out:?}");
 }
 
+/// A whiteout or an opaque marker under a regular file (or a symlink to
+/// one) has nothing to hide: it is passed over, the file kept, as umoci
+/// does (Docker passes over the opaque marker and refuses the layer for
+/// the whiteout). lade refused the layer for both.
+#[test]
+fn markers_under_a_file_are_passed_over() {
+    let a = Arena::new();
+    let lower = tar()
+        .file("f", b"file")
+        .file("g", b"gile")
+        .symlink("s", "f")
+        .done();
+    let upper = tar()
+        .file("f/.wh.x", b"")
+        .file("g/.wh..wh..opq", b"")
+        .file("s/.wh.y", b"")
+        .file("s/sub/.wh..wh..opq", b"")
+        .file("f/deep/.wh.z", b"")
+        .file("after", b"a")
+        .done();
+    assert_eq!(a.apply(&[lower.clone(), upper.clone()]), [0, 0]);
+    let r = a.root();
+    assert_eq!(fs::read(r.join("f")).unwrap(), b"file");
+    assert_eq!(fs::read(r.join("g")).unwrap(), b"gile");
+    assert_eq!(fs::read(r.join("after")).unwrap(), b"a");
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[lower, upper]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+}
+
+/// A marker in a directory no lower layer made has nothing to hide and
+/// makes nothing, as umoci does (Docker and Podman make the directory).
+/// lade made it for an opaque marker (not for a whiteout): one rule now.
+#[test]
+fn a_marker_in_a_missing_directory_makes_nothing_as_umoci() {
+    let a = Arena::new();
+    let lower = tar().file("f", b"f").done();
+    let upper = tar()
+        .file("nodir/.wh.x", b"")
+        .file("a/b/.wh..wh..opq", b"")
+        .file("a/c/d/.wh..wh..opq", b"")
+        .done();
+    assert_eq!(a.apply(&[lower.clone(), upper.clone()]), [0, 0]);
+    let r = a.root();
+    let names: Vec<_> = tree(&r).into_keys().collect();
+    assert_eq!(names, ["f"]);
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[lower, upper]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+}
+
 /// STAR headers (Jörg Schilling's star: a USTAR magic, a `tar\0` trailer
 /// at byte 508, a 131-byte prefix, then an atime and a ctime) and USTAR
 /// headers with another version than "00" are read as Go reads them

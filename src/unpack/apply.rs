@@ -15,7 +15,10 @@
 //!   both keep what this layer put there (and the directories on the way
 //!   to it), wherever in the stream the marker comes, as the OCI image spec
 //!   says ("files present in the same layer as a whiteout file can only be
-//!   hidden by whiteout files in subsequent layers");
+//!   hidden by whiteout files in subsequent layers"); a marker in a
+//!   directory that is not there, or under a file (or a symlink to one),
+//!   has nothing to hide: it is passed over and makes nothing, as umoci
+//!   does;
 //! - hard links point at a name inside the root, resolved the same way;
 //! - a regular file's whole blocks of zeros (a GNU sparse entry's holes
 //!   among them) are left as holes, so they take no disk, as GNU tar
@@ -171,6 +174,9 @@ impl Deferred {
         out
     }
 }
+
+/// A way to resolve a directory ([`Root::dir`], [`Root::dir_or_blocked`]).
+type Resolve = fn(&mut Root, &[&[u8]], bool) -> Result<Option<DirFd>>;
 
 struct Applier<'a> {
     root: &'a mut Root,
@@ -606,13 +612,19 @@ impl Applier<'_> {
     /// left it, or a directory on the way, without owner rwx (Fedora's
     /// /root is 0550).
     fn dir(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        self.dir_with(comps, create, Root::dir)
+    }
+
+    /// [`Self::dir`] with the resolution `get` ([`Root::dir`] or
+    /// [`Root::dir_or_blocked`]).
+    fn dir_with(&mut self, comps: &[&[u8]], create: bool, get: Resolve) -> Result<Option<DirFd>> {
         if !self.opts.rootless {
-            return self.root.dir(comps, create);
+            return get(self.root, comps, create);
         }
-        let d = match self.root.dir(comps, create) {
+        let d = match get(self.root, comps, create) {
             Err(e) if is_perm(&e) => {
                 self.open_up(comps)?;
-                self.root.dir(comps, create)?
+                get(self.root, comps, create)?
             }
             r => r?,
         };
@@ -622,7 +634,26 @@ impl Applier<'_> {
             return Ok(Some(d));
         }
         self.open_up(comps)?;
-        self.root.dir(comps, create)
+        get(self.root, comps, create)
+    }
+
+    /// The directory a whiteout or an opaque marker is in, `parent`, its
+    /// time kept (see [`Self::keep_time`]); None when it is missing or a
+    /// name on the way is no directory (a file, a symlink to one): no
+    /// lower layer put anything there, so the marker has nothing to hide
+    /// and is passed over, and nothing is made for it, as umoci does.
+    /// (Docker passes over an opaque marker under a file and refuses the
+    /// layer for a whiteout there; Docker and Podman make a marker's
+    /// missing directories.)
+    fn marker_dir(&mut self, parent: &[&[u8]]) -> Result<Option<DirFd>> {
+        if self
+            .dir_with(parent, false, Root::dir_or_blocked)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        self.keep_time(parent)?;
+        self.dir(parent, false)
     }
 
     /// Before this layer changes the directory `comps` (adds to it,
@@ -914,11 +945,9 @@ impl Applier<'_> {
             Leaf::AufsMeta => return Ok(()),
             Leaf::Whiteout(victim) => {
                 self.stats.whiteouts += 1;
-                if self.dir(parent, false)?.is_none() {
+                let Some(dir) = self.marker_dir(parent)? else {
                     return Ok(());
-                }
-                self.keep_time(parent)?;
-                let dir = self.dir(parent, false)?.expect("there");
+                };
                 // It hides what lower layers put there (the OCI image
                 // spec): a name this layer made stays, wherever the marker
                 // comes; in a directory this layer put names into, the
@@ -971,8 +1000,9 @@ impl Applier<'_> {
             }
             Leaf::Opaque => {
                 self.stats.whiteouts += 1;
-                self.keep_time(parent)?;
-                let dir = self.dir(parent, true)?.expect("created");
+                let Some(dir) = self.marker_dir(parent)? else {
+                    return Ok(());
+                };
                 let fd = rustix::io::fcntl_dupfd_cloexec(self.root.fd(&dir), 0).map_err(errno)?;
                 let mut prefix = self.real_parent(parent);
                 if self.clear_lower(fd.as_fd(), &mut prefix, 0)? {

@@ -52,6 +52,9 @@ pub struct Root {
     /// Where the last [`Root::dir`] that went through a symlink led: the
     /// names from the root (None when the last one met no symlink).
     real: Option<Vec<Vec<u8>>>,
+    /// The last resolution met a name that is no directory (nor a
+    /// symlink to one) and was asked to answer None for it.
+    blocked: bool,
 }
 
 impl Root {
@@ -69,6 +72,7 @@ impl Root {
             cache: Vec::new(),
             stale: false,
             real: None,
+            blocked: false,
         })
     }
 
@@ -94,7 +98,25 @@ impl Root {
     /// is None. A component that exists but is not a directory (nor a
     /// symlink to one) is an error.
     pub fn dir(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        self.resolve(comps, create, false)
+    }
+
+    /// [`Root::dir`], but a name on the way that is not a directory (a
+    /// file, a symlink to one) answers None instead of an error; so does
+    /// a missing one when not `create`. [`Root::blocked`] tells them apart.
+    pub fn dir_or_blocked(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
+        self.resolve(comps, create, true)
+    }
+
+    /// Did the last [`Root::dir_or_blocked`] answer None for a name that
+    /// is not a directory (rather than for a missing one)?
+    pub fn blocked(&self) -> bool {
+        self.blocked
+    }
+
+    fn resolve(&mut self, comps: &[&[u8]], create: bool, lenient: bool) -> Result<Option<DirFd>> {
         self.real = None;
+        self.blocked = false;
         if self.stale {
             self.cache.clear();
             self.stale = false;
@@ -122,11 +144,13 @@ impl Root {
                     }
                     match rustix::fs::openat(cur, c, DIR_FLAGS, Mode::empty()) {
                         Ok(fd) => fd,
-                        Err(_) => return self.slow_noted(i, comps, create),
+                        Err(_) => return self.slow_noted(i, comps, create, lenient),
                     }
                 }
                 // A symlink, or not a directory: the careful walk decides.
-                Err(Errno::NOTDIR) | Err(Errno::LOOP) => return self.slow_noted(i, comps, create),
+                Err(Errno::NOTDIR) | Err(Errno::LOOP) => {
+                    return self.slow_noted(i, comps, create, lenient)
+                }
                 Err(e) => return Err(io_err(e, comps, i)),
             };
             self.cache.push((c.to_vec(), fd));
@@ -207,21 +231,30 @@ impl Root {
     }
 
     /// [`Root::slow`], noting where it led ([`Root::real_names`]).
-    fn slow_noted(&mut self, start: usize, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
-        let (dir, names) = self.slow(start, comps, create)?;
+    fn slow_noted(
+        &mut self,
+        start: usize,
+        comps: &[&[u8]],
+        create: bool,
+        lenient: bool,
+    ) -> Result<Option<DirFd>> {
+        let (dir, names, blocked) = self.slow(start, comps, create, lenient)?;
         self.real = dir.is_some().then_some(names);
+        self.blocked = blocked;
         Ok(dir)
     }
 
     /// The walk that follows symlinks, inside the root, from component
     /// `start` on (the ones before are `cache[..start]`); with the
-    /// directory, its names from the root.
+    /// directory, its names from the root, and (`lenient`) whether a name
+    /// that is no directory stopped it.
     fn slow(
         &self,
         start: usize,
         comps: &[&[u8]],
         create: bool,
-    ) -> Result<(Option<DirFd>, Vec<Vec<u8>>)> {
+        lenient: bool,
+    ) -> Result<(Option<DirFd>, Vec<Vec<u8>>, bool)> {
         enum Fd<'a> {
             B(BorrowedFd<'a>),
             O(OwnedFd),
@@ -260,7 +293,7 @@ impl Root {
                 Err(e) => return Err(Error::from(io::Error::from(e)).context(whole())),
             };
             let fd = match st.map(|s| FileType::from_raw_mode(s.st_mode)) {
-                None if !create => return Ok((None, names)),
+                None if !create => return Ok((None, names, false)),
                 None => {
                     match rustix::fs::mkdirat(cur, c.as_slice(), Mode::from_raw_mode(0o755)) {
                         Ok(()) | Err(Errno::EXIST) => {}
@@ -296,6 +329,7 @@ impl Root {
                     }
                     continue;
                 }
+                Some(_) if lenient => return Ok((None, names, true)),
                 Some(_) => {
                     return Err(Error::new(format!(
                         "{}: {} is not a directory",
@@ -315,7 +349,7 @@ impl Root {
             Fd::B(b) => rustix::io::fcntl_dupfd_cloexec(b, 0)
                 .map_err(|e| Error::from(io::Error::from(e)))?,
         };
-        Ok((Some(DirFd::Owned(top)), names))
+        Ok((Some(DirFd::Owned(top)), names, false))
     }
 }
 
