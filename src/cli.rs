@@ -508,7 +508,8 @@ SAFETY
   size, path or linkpath given twice; a link, directory, device or FIFO with a
   size (no data follows them); a lone zero block with entries after it; a PAX
   path or linkpath holding a NUL; a STAR header whose times are no numbers
-  (Go refuses both).
+  (Go refuses both). A PAX uid or gid below 0 or beyond 32 bits is an error:
+  Docker and umoci keep its low 32 bits, so 4294967296 would be root.
 
 EXAMPLES
   lade unpack-layer layer.tar.gz rootfs

@@ -3410,3 +3410,37 @@ fn star_headers_and_ustar_versions_are_read_as_go_reads_them() {
     ]));
     assert!(!out.status.success(), "{out:?}");
 }
+
+/// A PAX uid or gid below 0 or beyond 32 bits is refused with one line
+/// naming it. Go reads any 64-bit number there, and Docker and umoci
+/// hand it to chown, which keeps the low 32 bits: uid -1 leaves the
+/// unpacking user, 4294967296 is root. A layer showing a scanner one
+/// owner and giving the file another, root among them, is not unpacked.
+#[test]
+fn pax_ids_below_zero_or_beyond_32_bits_are_refused_naming_them() {
+    let cases = [
+        (("uid", "-1"), "uid -1, which is no uid"),
+        (("uid", "4294967296"), "uid 4294967296, which is no uid"),
+        (("gid", "4294967297"), "gid 4294967297, which is no gid"),
+        (("uid", "x1"), "a PAX uid that is no number (\"x1\")"),
+    ];
+    for ((k, v), want) in cases {
+        let a = Arena::new();
+        let layer = tar().pax(&[(k, v)]).file("f", b"x").done();
+        assert_eq!(a.apply(std::slice::from_ref(&layer)), [3]);
+        let f = a.base.join("l.tar");
+        fs::write(&f, &layer).unwrap();
+        let err = fails_with(lade().arg("unpack-layer").arg(&f).arg(a.root()), 3);
+        assert!(err.contains(want), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!a.root().join("f").exists());
+    }
+    if !require_tool("umoci") {
+        return;
+    }
+    // Why: umoci gives uid 4294967296 to root.
+    let d = tempdir();
+    let layer = tar().pax(&[("uid", "4294967296")]).file("f", b"x").done();
+    let rootfs = umoci_rootfs(d.path(), &[layer]);
+    assert_eq!(fs::metadata(rootfs.join("f")).unwrap().uid(), 0);
+}

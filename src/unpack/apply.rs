@@ -1190,14 +1190,9 @@ impl Applier<'_> {
                 let ext = ext?;
                 let key = ext.key_bytes();
                 let value = ext.value_bytes();
-                let num = || {
-                    std::str::from_utf8(value)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u64>().ok())
-                };
                 match key {
-                    b"uid" => uid = num().ok_or_else(|| Error::new("bad PAX uid"))?,
-                    b"gid" => gid = num().ok_or_else(|| Error::new("bad PAX gid"))?,
+                    b"uid" => uid = pax_id(value, "uid")?,
+                    b"gid" => gid = pax_id(value, "gid")?,
                     b"mtime" => {
                         mtime = parse_pax_time(value).ok_or_else(|| Error::new("bad PAX mtime"))?
                     }
@@ -1214,7 +1209,7 @@ impl Applier<'_> {
             }
         }
         let id = |v: u64, what: &str| {
-            u32::try_from(v).map_err(|_| Error::new(format!("{what} {v} out of range")))
+            u32::try_from(v).map_err(|_| Error::new(format!("{}", IdOutOfRange(what, &v))))
         };
         Ok(Meta {
             mode,
@@ -1748,6 +1743,37 @@ fn as_implicit(parent: BorrowedFd, name: &[u8]) -> std::result::Result<(), Errno
     let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
     rustix::fs::fchown(&d, Some(uid), Some(gid))?;
     rustix::fs::fchmod(&d, Mode::from_raw_mode(0o755))
+}
+
+/// A PAX `uid` or `gid` record. Go's archive/tar reads any 64-bit
+/// number there, and Docker and umoci hand it to chown, which keeps its
+/// low 32 bits: -1 leaves the owner alone (the unpacking user), 4294967296
+/// is root. A layer whose headers show a tool one owner would then get
+/// another, root among them: lade refuses the ID instead.
+fn pax_id(value: &[u8], what: &str) -> Result<u64> {
+    let text = String::from_utf8_lossy(value);
+    let n: i128 = text.trim().parse().map_err(|_| {
+        let shown: String = text.chars().take(40).collect();
+        Error::new(format!("a PAX {what} that is no number ({shown:?})"))
+    })?;
+    u64::try_from(n)
+        .ok()
+        .filter(|&v| v <= u64::from(u32::MAX))
+        .ok_or_else(|| Error::new(format!("{}", IdOutOfRange(what, &n))))
+}
+
+/// The message for a uid or gid beyond 32 bits or below 0.
+struct IdOutOfRange<'a, T>(&'a str, &'a T);
+
+impl<T: std::fmt::Display> std::fmt::Display for IdOutOfRange<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}, which is no {} (0 to 4294967295; Docker and umoci keep its low 32 bits, \
+             so 4294967296 would be root): refused",
+            self.0, self.1, self.0
+        )
+    }
 }
 
 fn parse_pax_time(v: &[u8]) -> Option<Timespec> {
