@@ -492,6 +492,8 @@ ends at its first NUL, a STAR header's name prefix is its 131 bytes, and a
 USTAR magic's prefix counts whatever the version field says.
 A marker in a directory that is not there, or under a file, has nothing to
 hide: it is passed over and makes nothing, as umoci does.
+A hard link entry's own mode, owner and time are not applied (it shares its
+target's inode), as umoci and GNU tar do.
 
 SAFETY
   Every name is resolved inside DIR, one component at a time, without letting

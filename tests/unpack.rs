@@ -3444,3 +3444,51 @@ fn pax_ids_below_zero_or_beyond_32_bits_are_refused_naming_them() {
     let rootfs = umoci_rootfs(d.path(), &[layer]);
     assert_eq!(fs::metadata(rootfs.join("f")).unwrap().uid(), 0);
 }
+
+/// A hard link entry's own mode, owner and time are not applied: the
+/// link shares its target's inode, which keeps what its own entry gave
+/// it, as umoci and GNU tar do. (Docker 20.10 applies them to the shared
+/// inode, changing the target too: a link entry could make a lower
+/// layer's file setuid. Kept as umoci.)
+#[test]
+fn a_hard_link_entry_leaves_its_targets_metadata_as_umoci() {
+    let a = Arena::new();
+    let mut t = tar().file("f", b"data").out;
+    // f: 0644 0:0 at 1600000000; the link entry says 4755 7:8 at 1.
+    let at = t.len();
+    let mut t2 = tar().raw(&t).hardlink("h", "f").out;
+    {
+        let mut h = tar::Header::new_ustar();
+        h.as_mut_bytes().copy_from_slice(&t2[at..at + 512]);
+        h.set_mode(0o4755);
+        h.set_uid(7);
+        h.set_gid(8);
+        h.set_mtime(1);
+        h.set_cksum();
+        t2[at..at + 512].copy_from_slice(h.as_bytes());
+    }
+    t = t2;
+    let t = tar().raw(&t).done();
+    assert_eq!(a.apply(std::slice::from_ref(&t)), [0]);
+    let r = a.root();
+    let (f, h) = (
+        fs::symlink_metadata(r.join("f")).unwrap(),
+        fs::symlink_metadata(r.join("h")).unwrap(),
+    );
+    assert_eq!(f.ino(), h.ino());
+    assert_eq!(f.mode() & 0o7777, 0o644);
+    assert_eq!(f.mtime(), 1_600_000_000);
+    if rustix_uid() == 0 {
+        assert_eq!((f.uid(), f.gid()), (0, 0));
+    }
+    if !require_tool("umoci") {
+        return;
+    }
+    let d = tempdir();
+    let rootfs = umoci_rootfs(d.path(), &[t]);
+    assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
+    assert_eq!(
+        fs::metadata(rootfs.join("h")).unwrap().mtime(),
+        1_600_000_000
+    );
+}
