@@ -52,9 +52,6 @@ pub struct Root {
     /// Where the last [`Root::dir`] that went through a symlink led: the
     /// names from the root (None when the last one met no symlink).
     real: Option<Vec<Vec<u8>>>,
-    /// The last resolution met a name that is no directory (nor a
-    /// symlink to one) and was asked to answer None for it.
-    blocked: bool,
 }
 
 impl Root {
@@ -72,7 +69,6 @@ impl Root {
             cache: Vec::new(),
             stale: false,
             real: None,
-            blocked: false,
         })
     }
 
@@ -103,20 +99,13 @@ impl Root {
 
     /// [`Root::dir`], but a name on the way that is not a directory (a
     /// file, a symlink to one) answers None instead of an error; so does
-    /// a missing one when not `create`. [`Root::blocked`] tells them apart.
+    /// a missing one when not `create`.
     pub fn dir_or_blocked(&mut self, comps: &[&[u8]], create: bool) -> Result<Option<DirFd>> {
         self.resolve(comps, create, true)
     }
 
-    /// Did the last [`Root::dir_or_blocked`] answer None for a name that
-    /// is not a directory (rather than for a missing one)?
-    pub fn blocked(&self) -> bool {
-        self.blocked
-    }
-
     fn resolve(&mut self, comps: &[&[u8]], create: bool, lenient: bool) -> Result<Option<DirFd>> {
         self.real = None;
-        self.blocked = false;
         if self.stale {
             self.cache.clear();
             self.stale = false;
@@ -238,23 +227,22 @@ impl Root {
         create: bool,
         lenient: bool,
     ) -> Result<Option<DirFd>> {
-        let (dir, names, blocked) = self.slow(start, comps, create, lenient)?;
+        let (dir, names) = self.slow(start, comps, create, lenient)?;
         self.real = dir.is_some().then_some(names);
-        self.blocked = blocked;
         Ok(dir)
     }
 
     /// The walk that follows symlinks, inside the root, from component
     /// `start` on (the ones before are `cache[..start]`); with the
-    /// directory, its names from the root, and (`lenient`) whether a name
-    /// that is no directory stopped it.
+    /// directory, its names from the root (`lenient`: None where a name
+    /// that is no directory stops it, as for a missing one).
     fn slow(
         &self,
         start: usize,
         comps: &[&[u8]],
         create: bool,
         lenient: bool,
-    ) -> Result<(Option<DirFd>, Vec<Vec<u8>>, bool)> {
+    ) -> Result<(Option<DirFd>, Vec<Vec<u8>>)> {
         enum Fd<'a> {
             B(BorrowedFd<'a>),
             O(OwnedFd),
@@ -293,7 +281,7 @@ impl Root {
                 Err(e) => return Err(Error::from(io::Error::from(e)).context(whole())),
             };
             let fd = match st.map(|s| FileType::from_raw_mode(s.st_mode)) {
-                None if !create => return Ok((None, names, false)),
+                None if !create => return Ok((None, names)),
                 None => {
                     match rustix::fs::mkdirat(cur, c.as_slice(), Mode::from_raw_mode(0o755)) {
                         Ok(()) | Err(Errno::EXIST) => {}
@@ -329,7 +317,7 @@ impl Root {
                     }
                     continue;
                 }
-                Some(_) if lenient => return Ok((None, names, true)),
+                Some(_) if lenient => return Ok((None, names)),
                 Some(_) => {
                     return Err(Error::new(format!(
                         "{}: {} is not a directory",
@@ -349,7 +337,7 @@ impl Root {
             Fd::B(b) => rustix::io::fcntl_dupfd_cloexec(b, 0)
                 .map_err(|e| Error::from(io::Error::from(e)))?,
         };
-        Ok((Some(DirFd::Owned(top)), names, false))
+        Ok((Some(DirFd::Owned(top)), names))
     }
 }
 
