@@ -60,11 +60,12 @@ pub const EXIT_CODES: &str = "\
 EXIT STATUS
   0  success
   1  a negative answer: not found (a ref a layout or archive lacks, an image
-     or repository a registry or the daemon lacks, a store not made yet),
+     or repository a registry or the daemon lacks, an oci:, oci-archive:,
+     docker-archive: or dir: path that is not there, a store not made yet),
      -e found nothing, fsck found problems
   2  usage error
-  3  failure: bad input (a path that is no layout, archive or dir: image,
-     missing ones too), I/O or verification error
+  3  failure: bad input (a path that is there but is no layout, archive or
+     dir: image), I/O or verification error
   A closed output pipe ends lade quietly with status 0.";
 
 #[derive(Debug, Parser)]

@@ -1720,3 +1720,69 @@ fn a_layouts_foreign_layer_is_named_as_one_when_it_cannot_be_copied() {
         assert_eq!(digest_of(&oci(&sk, "win")), d["digest"].as_str().unwrap());
     }
 }
+
+/// A source path that is not there: the image named is not there (exit
+/// 1, as a tag a layout lacks), said alike for every transport that
+/// takes a path, naming it (the archives said the OS's "No such file or
+/// directory", exit 3, where oci: and dir: said "no such directory").
+/// A path that is there but holds no image stays bad input (exit 3).
+/// skopeo fails each too (it exits 1 on any error).
+#[test]
+fn a_missing_source_path_is_not_found_and_named() {
+    let t = tempdir();
+    let gone = t.path().join("gone");
+    let p = gone.join("x");
+    let dst = t.path().join("dst");
+    let cases = [
+        (format!("docker-archive:{}", p.display()), "no such file"),
+        (
+            format!("docker-archive:{}:app:1", p.display()),
+            "no such file",
+        ),
+        (format!("oci-archive:{}", p.display()), "no such file"),
+        (format!("oci-archive:{}:app", p.display()), "no such file"),
+        (format!("oci:{}", p.display()), "no such directory"),
+        (format!("oci:{}:app", p.display()), "no such directory"),
+        (format!("dir:{}", p.display()), "no such directory"),
+    ];
+    for (src, why) in &cases {
+        for args in [
+            vec!["inspect", src.as_str()],
+            vec!["copy", "-q", src.as_str(), &oci(&dst, "x")],
+        ] {
+            let e = fails_with(lade().args(&args), 1);
+            assert_eq!(e.lines().count(), 1, "{args:?}: {e}");
+            assert!(
+                e.contains(&format!("{}: {why}", p.display())),
+                "{args:?}: {e}"
+            );
+            assert!(!e.contains("No such file or directory"), "{args:?}: {e}");
+            // (the path said once after the name: no "file PATH: PATH")
+            assert_eq!(e.matches(&*p.to_string_lossy()).count(), 2, "{args:?}: {e}");
+        }
+        assert!(!dst.exists(), "{src}");
+        if require_tool("skopeo") {
+            let theirs = run(skopeo().args(["inspect", src.as_str()]));
+            assert_eq!(theirs.status.code(), Some(1), "{src}");
+        }
+    }
+    // list-tags of a missing archive alike.
+    let e = fails_with(
+        lade().args(["list-tags", &format!("docker-archive:{}", p.display())]),
+        1,
+    );
+    assert!(e.contains(&format!("{}: no such file", p.display())), "{e}");
+    // There, but no image: bad input.
+    fs::create_dir_all(&p).unwrap();
+    fs::write(gone.join("f"), b"not a tar").unwrap();
+    for src in [
+        format!("docker-archive:{}", p.display()),
+        format!("oci-archive:{}", gone.join("f").display()),
+        format!("oci:{}", p.display()),
+        format!("dir:{}", p.display()),
+        format!("dir:{}", gone.join("f").display()),
+    ] {
+        let e = fails_with(lade().args(["inspect", src.as_str()]), 3);
+        assert_eq!(e.lines().count(), 1, "{src}: {e}");
+    }
+}

@@ -288,11 +288,11 @@ fn reading_refuses_symlinked_blobs_and_missing_manifests() {
     let t = tempdir();
     let d = t.path().join("d");
     let dn = format!("dir:{}", d.display());
-    // A missing directory, an empty one: bad input (exit 3), as for an
-    // oci: path or an archive, each said.
+    // A missing directory: no image there (exit 1), as for an oci: path
+    // or an archive; an empty one: bad input (exit 3); each said.
     let e = parse(&dn).unwrap().source(&opts()).err().unwrap();
     assert!(e.to_string().contains("no such directory"), "{e}");
-    assert_eq!(e.exit_code(), 3);
+    assert_eq!(e.exit_code(), 1);
     fs::create_dir(&d).unwrap();
     let e = parse(&dn).unwrap().source(&opts()).err().unwrap();
     assert!(e.to_string().contains("has no manifest.json"), "{e}");

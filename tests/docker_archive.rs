@@ -355,27 +355,28 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
     b.into_inner().unwrap();
     inspect_fails(&name("nomanifest.tar"), "no manifest.json");
 
-    // a file that is not there: named by its path where a colon could
-    // have ended it elsewhere, and with --all-images by the archive
+    // a file that is not there (not found, exit 1): named by its path
+    // where a colon could have ended it elsewhere, and with --all-images
+    // by the archive
     let colon = format!("{}:y.tar", name("x"));
-    let err = fails_with(lade().args(["inspect", &colon]), 3);
+    let err = fails_with(lade().args(["inspect", &colon]), 1);
     assert!(
-        err.contains(&format!("file {}: ", p("x").display())),
+        err.contains(&format!(": {}: no such file", p("x").display())),
         "{err}"
     );
-    for src in [&name("gone.tar"), &name("junk.tar")] {
+    for (src, code) in [(&name("gone.tar"), 1), (&name("junk.tar"), 3)] {
         let err = fails_with(
             lade()
                 .args(["copy", "--all-images", src])
                 .arg(format!("oci:{}", p("o").display())),
-            3,
+            code,
         );
         assert!(err.starts_with(&format!("lade: error: {src}: ")), "{err}");
     }
     let arch = format!("oci-archive:{}:y.tar", p("x").display());
-    let err = fails_with(lade().args(["inspect", &arch]), 3);
+    let err = fails_with(lade().args(["inspect", &arch]), 1);
     assert!(
-        err.contains(&format!("file {}: ", p("x").display())),
+        err.contains(&format!(": {}: no such file", p("x").display())),
         "{err}"
     );
 
@@ -571,13 +572,13 @@ fn list_tags_of_an_archive_as_skopeo() {
         err.contains("3 names that are no valid NAME:TAG left out (\"UPPER:1\", …)"),
         "{err}"
     );
-    // Not an archive: one line, exit 3.
+    // No archive there: one line, exit 1 (not found).
     let err = fails_with(
         lade().args([
             "list-tags",
             &format!("docker-archive:{}", dir.path().join("none.tar").display()),
         ]),
-        3,
+        1,
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
@@ -1282,9 +1283,9 @@ fn several_images_keep_their_own_names_and_a_name_for_one_is_refused() {
             ),
             &format!("oci:{}", lay.display()),
         ]),
-        3,
+        1,
     );
-    assert!(err.contains("missing.tar"), "{err}");
+    assert!(err.contains("missing.tar: no such file"), "{err}");
     assert!(!lay.exists());
     // without names: each image keeps its own
     ok(lade().args([

@@ -1140,16 +1140,22 @@ fn archives_sync_into_a_layout() {
     let refs = ok_str(lade().arg("--store").arg(&out).arg("ls-refs"));
     assert_eq!(refs.lines().count(), 1, "{refs}");
 
-    // A missing archive is named as such, not as a transport without tags.
+    // A missing archive is named as such, not as a transport without
+    // tags: not there (exit 1), as for copy.
+    let nope = t.path().join("nope.tar");
     let err = fails_with(
         lade().args([
             "sync",
-            &format!("docker-archive:{}", t.path().join("nope.tar").display()),
+            &format!("docker-archive:{}", nope.display()),
             &format!("oci:{}", back2.display()),
         ]),
-        3,
+        1,
     );
     assert!(!err.contains("no tags"), "{err}");
+    assert!(
+        err.contains(&format!("{}: no such file", nope.display())),
+        "{err}"
+    );
 
     // Into a registry: layers go as they are (sync never recompresses;
     // copy gzips them), so the next run finds the image unchanged.
@@ -1433,7 +1439,7 @@ fn parallelism_is_bounded() {
             "oci:/nonexistent-lade",
             "dir:/nonexistent-lade",
         ]),
-        3,
+        1,
     );
     assert!(!err.contains("--jobs"), "{err}");
 }

@@ -65,6 +65,10 @@ pub fn open_input(path: &Path, tmp_dir: Option<&Path>) -> Result<(File, Compress
     let (file, pipe) = crate::fsutil::open_stream(path).map_err(|e| {
         if path.is_dir() {
             Error::new("is a directory, not an archive")
+        } else if e.kind() == std::io::ErrorKind::NotFound {
+            // The image named is not there (exit 1), as a missing oci:
+            // or dir: path, said alike, the path named.
+            Error::not_found(format!("{}: no such file", path.display()))
         } else {
             Error::from(e)
         }

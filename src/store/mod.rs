@@ -418,7 +418,9 @@ impl Layout {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if !self.root.exists() {
-                    return Err(Error::new("no such directory"));
+                    // (the image named is not there: exit 1, as a
+                    // missing archive file, a ref or a repository)
+                    return Err(Error::not_found("no such directory"));
                 }
                 // (What another tool's copy that failed half way leaves:
                 // blobs it wrote, nothing naming them.)

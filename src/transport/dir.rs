@@ -107,15 +107,15 @@ impl ImageReference for DirRef {
     }
 
     fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        // A path that is no image is bad input, as for oci: and the
-        // archives (exit 3); "not there" (exit 1) is for what a store or
-        // registry lacks.
+        // A path that is there but is no image is bad input, as for oci:
+        // and the archives (exit 3); a path that is not there names no
+        // image that is (exit 1), as a tag a layout or registry lacks.
         if !self.path.is_dir() {
-            let what = match self.path.exists() {
-                true => "not a directory",
-                false => "no such directory",
-            };
-            return Err(Error::new(format!("{}: {what}", self.path.display())));
+            let path = self.path.display();
+            return Err(match self.path.exists() {
+                true => Error::new(format!("{path}: not a directory")),
+                false => Error::not_found(format!("{path}: no such directory")),
+            });
         }
         let src = DirSource {
             dir: self.path.clone(),

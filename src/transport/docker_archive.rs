@@ -329,7 +329,9 @@ impl Archive {
     fn open(r: &ArchiveRef, opts: &TransportOptions) -> Result<Archive> {
         // With an image named after it, the path is said alone: which
         // colon ends it is not plain (`x:y.tar:app:1`).
+        // (A missing file's error names its path already.)
         let (file, _) = open_input(&r.path, opts.tmp_dir.as_deref()).map_err(|e| match r.sel {
+            _ if e.kind() == crate::error::Kind::NotFound => e,
             Selector::Only => e,
             _ => e.context(format!("file {}", r.path.display())),
         })?;

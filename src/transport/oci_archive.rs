@@ -78,7 +78,9 @@ impl OciArchiveRef {
         open_once(&self.path, || {
             // With a name after it, the path is said alone: which colon
             // ends it is not plain (`x:y.tar:app`).
+            // (A missing file's error names its path already.)
             TarLayout::open(&self.path, opts.tmp_dir.as_deref()).map_err(|e| match self.name {
+                _ if e.kind() == crate::error::Kind::NotFound => e,
                 None => e,
                 Some(_) => e.context(format!("file {}", self.path.display())),
             })
