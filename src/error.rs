@@ -209,6 +209,20 @@ impl Error {
         self
     }
 
+    /// Prefix the message with `WHAT NAME` (`layer sha256:…`), or, where
+    /// it begins by naming NAME already (`blob sha256:…: content hashes
+    /// to …`), put WHAT in place of that word: NAME is said once.
+    pub fn about(mut self, what: &str, name: impl fmt::Display) -> Self {
+        let named = format!(" {name}: ");
+        match self.msg.find(&named) {
+            Some(i) if i > 0 && !self.msg[..i].contains([' ', ':']) => {
+                self.msg = format!("{what}{}", &self.msg[i..]);
+                self
+            }
+            _ => self.context(format!("{what} {name}")),
+        }
+    }
+
     /// Add what the failure left behind after the message ("…; DIR is
     /// incomplete").
     pub fn context_after(mut self, note: impl fmt::Display) -> Self {

@@ -239,6 +239,23 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
     let e = fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);
     assert!(e.contains(&layer) && e.contains("digest mismatch"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");
+    // The layer named once, with what its content hashes to (it said
+    // "layer X: blob X: content hashes to Y").
+    assert_eq!(e.matches(&layer).count(), 1, "{e}");
+    assert!(
+        e.contains(&format!("layer {layer}: content hashes to sha256:")),
+        "{e}"
+    );
+    // Into a dir: alike; into an archive the layer is decompressed, and
+    // its gzip trailer (the byte changed) is found wrong first: the layer
+    // named once there too.
+    let dst = format!("dir:{}", t.path().join("d").display());
+    let e = fails_with(lade().args(["copy", "-q", &src, &dst]), 3);
+    assert_eq!(e.matches(&layer).count(), 1, "{e}");
+    assert!(e.contains("digest mismatch"), "{e}");
+    let dst = format!("docker-archive:{}", t.path().join("a.tar").display());
+    let e = fails_with(lade().args(["copy", "-q", &src, &dst]), 3);
+    assert_eq!(e.matches(&layer).count(), 1, "{e}");
     // The layout the copy made (the config and a layer were in) is gone.
     assert!(!dst_dir.exists());
     // An empty directory that was there stays, empty.

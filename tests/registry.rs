@@ -4915,7 +4915,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "{err}");
     assert!(
-        err.contains(&format!("blob {layer}: content hashes to sha256:")),
+        err.contains(&format!("layer {layer}: content hashes to sha256:")),
         "{err}"
     );
     set("zeros");

@@ -336,7 +336,7 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
         )));
     }
     let (r, _) = get_listed_blob(src, desc)?;
-    let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size));
+    let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size)).naming("config");
     read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
 }
 
@@ -666,7 +666,7 @@ fn copy_single(
             wants: Some(wants(opts)),
         };
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
-            .map_err(|e| e.context(format!("layer {}", manifest.layers[i].digest)))
+            .map_err(|e| e.about("layer", &manifest.layers[i].digest))
             .transpose()
     };
     let n = manifest.layers.len();

@@ -126,7 +126,7 @@ pub(super) fn copy_streamed(
                 Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0)
             });
             let reader = &mut progress.counting(&mut *l.reader, &key);
-            let ctx = |e: Error| e.context(format!("layer {}", l.name));
+            let ctx = |e: Error| e.about("layer", l.name);
             let (size, layer_mt) = (l.size, &layer_mt);
             let said = move |u: &Digest, landed: &Landed| {
                 let desc = Descriptor::new(layer_mt.clone(), u.clone(), size);
@@ -173,7 +173,7 @@ pub(super) fn copy_streamed(
                                 .spawn_scoped(scope, move || {
                                     let r = c
                                         .send_staged(file, &d, size, progress)
-                                        .map_err(|e| e.context(format!("layer {name}")));
+                                        .map_err(|e| e.about("layer", &name));
                                     if let Ok(landed) = &r {
                                         said(&d, landed);
                                     }
