@@ -2230,6 +2230,52 @@ fn a_store_not_made_yet_is_empty() {
     // Neither a transport nor a ref: said as an image name.
     let err = fails_with(cmd().args(["unpack", "oci-layout:/x:a"]).arg(out), 3);
     assert!(err.contains("unknown transport \"oci-layout\""), "{err}");
+    // A ref not there that begins with a mistyped transport and a
+    // relative path (a ref's grammar; `ocii:/x` is no ref, and was said
+    // as an image name already): the image name meant is said, as
+    // inspect and copy say it (no store, or a store without it); a ref
+    // there by that name is unpacked.
+    let lay = t.path().join("lay");
+    ok(lade().args([
+        "copy",
+        "-q",
+        &format!(
+            "docker-archive:{}",
+            fixture("docker-save/tiny-docker26.tar").display()
+        ),
+        &format!("oci:{}:tiny", lay.display()),
+    ]));
+    for (store, typo) in [
+        (None, "ocii:lay:tiny"),
+        (Some(&lay), "ocii:lay:tiny"),
+        (Some(&lay), "OCI:lay:tiny"),
+    ] {
+        let mut c = cmd();
+        c.current_dir(t.path());
+        if let Some(s) = store {
+            c.arg("--store").arg(s);
+        }
+        let err = fails_with(c.args(["unpack", "-q", typo]).arg(out), 1);
+        let t0 = typo.split(':').next().unwrap();
+        assert!(
+            err.contains(&format!(
+                "\"{t0}\" is no transport; did you mean oci:lay:tiny?"
+            )),
+            "{store:?} {typo}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!Path::new(out).exists());
+    }
+    ok(lade()
+        .arg("--store")
+        .arg(&lay)
+        .args(["tag", "tiny", "ocii:x"]));
+    ok(lade()
+        .arg("--store")
+        .arg(&lay)
+        .args(["unpack", "-q", "ocii:x"])
+        .arg(out));
+    fs::remove_dir_all(out).unwrap();
     // (NAME:TAG is a ref, however bad its tag)
     let err = fails_with(cmd().args(["unpack", "app:v1_"]).arg(out), 3);
     assert!(

@@ -154,8 +154,14 @@ fn open_source(
             )),
         });
     }
-    let store = open_store(g)?;
-    let top = store.resolve(name)?;
+    // A ref not there that begins with a mistyped transport: the image
+    // name meant is said, as the commands taking image names alone say it.
+    let hint = |e: Error| match transport::mistyped_transport_hint(name) {
+        Some(h) if e.kind() == crate::error::Kind::NotFound => e.context_after(h),
+        _ => e,
+    };
+    let store = open_store(g).map_err(hint)?;
+    let top = store.resolve(name).map_err(hint)?;
     Ok((Box::new(LayoutSource::new(store, top)), None))
 }
 

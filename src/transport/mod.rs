@@ -644,6 +644,17 @@ pub fn parse(name: &str) -> Result<Box<dyn ImageReference>> {
     }
 }
 
+/// For a name read as something else (a store ref) that begins with a
+/// mistyped transport (`ocii:layout:app`): the image name meant,
+/// `did you mean oci:layout:app?`, where that one is a name lade reads.
+pub fn mistyped_transport_hint(name: &str) -> Option<String> {
+    let (t, details) = name.split_once(':')?;
+    let n = near_transport(t).filter(|n| *n != t)?;
+    let meant = format!("{n}:{details}");
+    parse(&meant).ok()?;
+    Some(format!("\"{t}\" is no transport; did you mean {meant}?"))
+}
+
 /// The transport a mistyped one was meant to be: the same but for case
 /// (`OCI`), or one or two letters off (`ocii`, `docker-deamon`,
 /// `oci-archiv`, `dokcer`).
