@@ -42,7 +42,7 @@ _lade() {
                 return 0
                 ;;
             --progress)
-                COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
+                COMPREPLY=($(compgen -W "auto lines json plain none" -- "${cur}"))
                 return 0
                 ;;
             --src)
@@ -674,7 +674,7 @@ _lade() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto lines json plain none" -- "${cur}"))
                     return 0
                     ;;
                 --src-creds)
@@ -1980,7 +1980,7 @@ _lade() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto lines json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto lines json plain none" -- "${cur}"))
                     return 0
                     ;;
                 --src-creds)

@@ -82,9 +82,11 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -l src-daemon-host -d 'D
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-daemon-host -d 'Docker Engine of a docker-daemon: destination [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-shared-blob-dir -d 'An oci: source\'s blobs are in DIR (DIR/ALG/HEX), which layouts share, not in its blobs/' -r -F
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-shared-blob-dir -d 'An oci: destination\'s blobs go into DIR (DIR/ALG/HEX, made when missing), which layouts share, not into its blobs/' -r -F
-complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines, or JSON lines (json)' -r -f -a "auto\t''
+complete -c lade -n "__fish_lade_using_subcommand copy" -l progress -d 'Progress on stderr: bars or lines (auto), lines (lines, or plain as BuildKit calls them), JSON lines (json), or none (none: as -q)' -r -f -a "auto\t''
 lines\t''
-json\t''"
+json\t''
+plain\t'BuildKit\'s name for lines'
+none\t'BuildKit\'s name for no progress: -q'"
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-registry-token -d 'docker:// source: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r
@@ -149,9 +151,11 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -l platform -d 'For a mu
 complete -c lade -n "__fish_lade_using_subcommand sync" -s f -l format -d 'Manifest format to write (oci: and oci-archive: hold Docker v2s2 images when asked to) [default: the source\'s, if the destination takes it; into oci: and oci-archive:, OCI]' -r -f -a "oci\t'OCI image manifest'
 v2s2\t'Docker v2 schema 2'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l image-parallel-copies -d 'Copy up to N blobs of an image at once, where both sides allow more than one [default (or 0): 6 to or from a registry, else one per CPU]; at most 256' -r
-complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines) or JSON lines (json)' -r -f -a "auto\t''
+complete -c lade -n "__fish_lade_using_subcommand sync" -l progress -d 'Progress on stderr: lines (auto, lines, or plain as BuildKit calls them), JSON lines (json), or none (none: as -q)' -r -f -a "auto\t''
 lines\t''
-json\t''"
+json\t''
+plain\t'BuildKit\'s name for lines'
+none\t'BuildKit\'s name for no progress: -q'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-creds -d 'docker:// source: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-creds -d 'docker:// destination: credentials USERNAME[:PASSWORD]' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-registry-token -d 'docker:// source: a bearer token sent as is where the registry asks for one (its token service is not asked); a registry asking for Basic authentication gets the credentials all the same' -r

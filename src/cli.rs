@@ -668,6 +668,7 @@ OUTPUT
     blob_start    {digest, size, kind: config|layer}
     blob_progress {digest, bytes, size}, at most every 200 ms per blob
     blob_done     {digest, stored_digest, bytes, seconds, rate}: written
+                  (rate: whole bytes per second, as bytes and sizes are)
     blob_skipped  {digest, size[, external: true]}: the destination had it
                   (external: a layer left where its URLs point)
     blob_reused   {digest, size, from}: mounted from repository FROM, not sent
@@ -1047,7 +1048,7 @@ pub struct CopyArgs {
     /// Print nothing but warnings and errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
-    /// Progress on stderr: bars or lines (auto), lines, or JSON lines (json)
+    /// Progress on stderr: bars or lines (auto), lines (lines, or plain as BuildKit calls them), JSON lines (json), or none (none: as -q)
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
     pub progress: ProgressArg,
     #[command(flatten)]
@@ -1059,6 +1060,10 @@ pub enum ProgressArg {
     Auto,
     Lines,
     Json,
+    /// BuildKit's name for lines.
+    Plain,
+    /// BuildKit's name for no progress: -q.
+    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1182,7 +1187,7 @@ pub struct SyncArgs {
     /// Print nothing but warnings and errors (--progress=json, if given, still writes its events)
     #[arg(short, long)]
     pub quiet: bool,
-    /// Progress on stderr: lines (auto, lines) or JSON lines (json)
+    /// Progress on stderr: lines (auto, lines, or plain as BuildKit calls them), JSON lines (json), or none (none: as -q)
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
     pub progress: ProgressArg,
     #[command(flatten)]

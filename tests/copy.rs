@@ -1803,3 +1803,60 @@ fn a_missing_source_path_is_not_found_and_named() {
         assert_eq!(e.lines().count(), 1, "{src}: {e}");
     }
 }
+
+/// --progress takes BuildKit's names too: plain for lines, none for no
+/// progress (as -q); and --progress=json's rate is whole bytes per
+/// second, as its byte counts are (it was a float: 12345.0).
+#[test]
+fn progress_takes_plain_and_none_and_json_rates_are_integers() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let stderr_of = |mode: &str, dst: &str| {
+        let o = run(lade().args(["copy", &format!("--progress={mode}"), &src, dst]));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{mode}: {err}");
+        err
+    };
+    let lines = stderr_of("lines", &oci(&t.path().join("l"), "x"));
+    let plain = stderr_of("plain", &oci(&t.path().join("p"), "x"));
+    assert!(lines.contains("Copying blob"), "{lines}");
+    let sorted = |s: &str| {
+        let mut v: Vec<String> = s.lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&plain), sorted(&lines));
+    let none = stderr_of("none", &oci(&t.path().join("n"), "x"));
+    assert_eq!(none, "");
+    let quiet = run(lade().args(["copy", "-q", &src, &oci(&t.path().join("q"), "x")]));
+    assert_eq!(quiet.stderr, none.as_bytes());
+    // sync alike
+    for (mode, empty) in [("plain", false), ("none", true)] {
+        let o = run(lade().args([
+            "sync",
+            &format!("--progress={mode}"),
+            &format!("oci:{}", t.path().join("l").display()),
+            &format!("oci:{}", t.path().join(format!("s-{mode}")).display()),
+        ]));
+        assert!(o.status.success(), "{o:?}");
+        assert_eq!(o.stderr.is_empty(), empty, "{mode}: {o:?}");
+    }
+    let json_err = stderr_of("json", &oci(&t.path().join("j"), "x"));
+    let done: Vec<Value> = json_err
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "blob_done")
+        .collect();
+    assert!(!done.is_empty(), "{json_err}");
+    for e in &done {
+        assert!(e["rate"].is_u64(), "{e}");
+        assert!(e["bytes"].is_u64(), "{e}");
+    }
+    // The help says so, and names the aliases.
+    let help = ok_str(lade().args(["copy", "--help"]));
+    assert!(help.contains("plain") && help.contains("none"), "{help}");
+    assert!(help.contains("whole bytes per second"), "{help}");
+}

@@ -198,8 +198,8 @@ pub fn progress_of(quiet: bool, p: ProgressArg) -> Mode {
             crate::copy::progress::json_from_now();
             Mode::Json
         }
-        (true, _) => Mode::Quiet,
-        (false, ProgressArg::Lines) => Mode::Lines,
+        (true, _) | (_, ProgressArg::None) => Mode::Quiet,
+        (false, ProgressArg::Lines | ProgressArg::Plain) => Mode::Lines,
         (false, ProgressArg::Auto) => Mode::Auto,
     }
 }

@@ -9,7 +9,7 @@
 //! - `blob_start` {digest, size, kind: "config"|"layer"}
 //! - `blob_progress` {digest, bytes, size} — at most every 200 ms per blob
 //! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
-//!   stored at the destination, `rate` in bytes per second
+//!   stored at the destination, `rate` in whole bytes per second
 //! - `blob_skipped` {digest, size} — the destination already had it
 //! - `blob_reused` {digest, size, from} — the destination got it by a
 //!   cross-repository mount from repository `from`; no bytes were sent
@@ -326,12 +326,17 @@ impl Progress {
                 ),
                 Outcome::Copied => {
                     let secs = live.map_or(0.0, |l| l.start.elapsed().as_secs_f64());
-                    let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+                    // (whole bytes per second, as the other byte counts)
+                    let rate = if secs > 0.0 {
+                        (bytes as f64 / secs).round() as u64
+                    } else {
+                        0
+                    };
                     self.event(
                         "blob_done",
                         serde_json::json!({"digest": src.digest.to_string(),
                             "stored_digest": out.digest.to_string(), "bytes": bytes,
-                            "seconds": (secs * 1000.0).round() / 1000.0, "rate": rate.round()}),
+                            "seconds": (secs * 1000.0).round() / 1000.0, "rate": rate}),
                     );
                 }
             }
