@@ -4044,6 +4044,22 @@ fn bad_registry_answers_are_clear_errors() {
                 &gm,
             ));
         }
+        // A web page in a registry's place (a proxy's login page), and
+        // a tag list with its key twice.
+        if p.starts_with("/v2/html/") {
+            return Action::Respond(response(
+                "200 OK",
+                &[("Content-Type", "text/html; charset=utf-8".into())],
+                b"<!DOCTYPE html><html><body>Log in to the proxy</body></html>",
+            ));
+        }
+        if p.starts_with("/v2/dups/tags/list") {
+            return Action::Respond(response(
+                "200 OK",
+                &[("Content-Type", "application/json".into())],
+                br#"{"name":"dups","tags":["a"],"tags":["b"]}"#,
+            ));
+        }
         if p.starts_with("/v2/huge/manifests/") {
             let mut body = b"{\"schemaVersion\":2,\"layers\":[],\"x\":\"".to_vec();
             body.resize(10 << 20, b'a');
@@ -4080,6 +4096,40 @@ fn bad_registry_answers_are_clear_errors() {
         assert_eq!(err.lines().count(), 1, "{repo}: {err}");
         assert_eq!(blob_count(&dst), 0, "{repo}");
     }
+    // The page is said as what it is, with where it came from (it was
+    // "manifest is not a JSON object: expected value at line 1 column 1").
+    let html = format!("docker://{fake}/html/app:1");
+    for args in [
+        vec!["inspect", INSECURE, html.as_str()],
+        vec!["inspect", "--raw", INSECURE, html.as_str()],
+    ] {
+        let err = fails_with(lade().args(&args), 3);
+        assert!(
+            err.contains(&format!(
+                "got text/html from http://{fake}/v2/html/app/manifests/1, not a manifest"
+            )),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let err = fails_with(
+        lade().args(["list-tags", INSECURE, &format!("docker://{fake}/html/app")]),
+        3,
+    );
+    assert!(err.contains("is no JSON object (got text/html)"), "{err}");
+    // A tag list refused names its repository (it said "tag list:
+    // duplicate field").
+    let err = fails_with(
+        lade().args(["list-tags", INSECURE, &format!("docker://{fake}/dups")]),
+        3,
+    );
+    assert!(
+        err.contains(&format!(
+            "registry {fake}: tag list of dups: duplicate field `tags`"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 /// A registry whose `GET /v2/` answers 401 with no challenge lade can

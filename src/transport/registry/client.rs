@@ -1176,6 +1176,30 @@ fn origin(url: &str) -> (String, u16) {
 #[derive(Clone)]
 struct AnsweredBy(String);
 
+/// Where a response came from, in errors: `url`, and the host a
+/// redirect sent the request on to, when that is not the registry.
+pub fn answered_at(resp: &Response<Body>, url: &str) -> String {
+    let url = shown_url(url);
+    match resp.extensions().get::<AnsweredBy>() {
+        Some(h) => format!("{url} (sent on to {})", h.0),
+        None => url,
+    }
+}
+
+/// A Content-Type that says the body is no JSON (a web page a proxy
+/// or a login portal put in a registry's place): its media type, for
+/// an error to name.
+pub fn not_json_type(resp: &Response<Body>) -> Option<String> {
+    let t = header(resp, "content-type")?;
+    let t = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    (!t.is_empty() && !t.contains("json") && !t.contains("octet-stream")).then_some(t)
+}
+
 /// `loc` (a Location header) resolved against the URL it came from. A
 /// scheme is matched whatever its case (RFC 3986: `HTTPS://` is
 /// `https://`); one other than http and https is refused.

@@ -574,6 +574,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             return Err(c.status_error("GET", &url, resp));
         }
         let link = header(&resp, "link");
+        let not_json = client::not_json_type(&resp);
         // Parsed as it arrives (no copy of the page in memory), within
         // what is left of the listing's byte budget.
         let mut body = std::io::BufReader::with_capacity(
@@ -584,8 +585,9 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
         // read as no tags hid a broken registry).
         if !starts_an_object(&mut body) {
             return Err(Error::new(format!(
-                "registry {}: tag list of {repo} is no JSON object",
-                c.host
+                "registry {}: tag list of {repo} is no JSON object{}",
+                c.host,
+                not_json.map_or(String::new(), |t| format!(" (got {t})"))
             )));
         }
         let parsed = serde_json::from_reader::<_, Tags>(&mut body);
@@ -611,7 +613,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
                     c.host
                 )),
                 false if e.to_string().starts_with(TOO_MANY_TAGS) => too_many(),
-                false => Error::new(format!("registry {}: tag list: {e}", c.host)),
+                false => Error::new(format!("registry {}: tag list of {repo}: {e}", c.host)),
             })?
             .tags;
         // Only tags (at most 128 characters, [A-Za-z0-9_][A-Za-z0-9_.-]*):
@@ -897,7 +899,7 @@ impl RegistrySource {
         // A body cut short is asked for again, as a request that failed
         // before its answer is (--retry-times).
         let mut attempt = 0;
-        let (bytes, content_type, dcd) = loop {
+        let (bytes, content_type, dcd, not_json) = loop {
             let resp = c.send(
                 Method::GET,
                 &c.url(&path),
@@ -921,8 +923,11 @@ impl RegistrySource {
             let content_type = header(&resp, "content-type")
                 .map(|t| MediaType::parse(t.split(';').next().unwrap_or("").trim()));
             let dcd = header(&resp, "docker-content-digest");
+            // (what it is, and where from, if it does not read)
+            let not_json = client::not_json_type(&resp)
+                .map(|t| (t, client::answered_at(&resp, &c.url(&path))));
             match read_capped(resp, MAX_MANIFEST_SIZE, "manifest") {
-                Ok(bytes) => break (bytes, content_type, dcd),
+                Ok(bytes) => break (bytes, content_type, dcd, not_json),
                 Err(e) if e.is_transient() && attempt < c.retries().times => {
                     attempt += 1;
                     std::thread::sleep(c.retries().wait(attempt));
@@ -930,6 +935,16 @@ impl RegistrySource {
                 Err(e) => return Err(ctx(e)),
             }
         };
+        // A web page (a proxy's, a login portal's) in a manifest's place:
+        // said as what it is, before its digest or JSON is found wrong.
+        if let Some((t, at)) = not_json {
+            if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+                return Err(Error::invalid(format!(
+                    "registry {}: got {t} from {at}, not a manifest",
+                    c.host
+                )));
+            }
+        }
         if let Some(d) = &dcd {
             let d = Digest::parse(d).map_err(ctx)?;
             let got = Digest::of_bytes_with(d.algorithm(), &bytes);
