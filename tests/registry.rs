@@ -4132,6 +4132,120 @@ fn bad_registry_answers_are_clear_errors() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// A registries.conf mirror that answers the manifest's HEAD (200) but
+/// not its GET (404: a proxy cache, a mirror half synced) is passed over
+/// for the registry itself, as skopeo passes it over (it asks each mirror
+/// with a GET); lade asked with a HEAD, chose the mirror, and failed the
+/// copy on the GET. One whose GET brings a web page (a proxy's login
+/// page, 200) is passed over too, where skopeo fails on the page.
+#[test]
+fn a_mirror_that_fails_the_manifest_get_is_passed_over() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let Some(tiny) = fixture_layout(&t.path().join("src")) else {
+        return;
+    };
+    let other = big_layout(&t.path().join("big"), 2048);
+    let ns = unique("mirrorget");
+    for (src, dst) in [(&tiny, "primary/app:1"), (&other, "mirror/app:1")] {
+        ok(lade().args([
+            "copy",
+            "-q",
+            DEST_INSECURE,
+            src,
+            &format!("docker://{reg}/{ns}/{dst}"),
+        ]));
+    }
+    let primary_d = digest_of(&format!("docker://{reg}/{ns}/primary/app:1"), &[INSECURE]);
+    for fault in ["404", "html"] {
+        let gets = Arc::new(AtomicUsize::new(0));
+        let g2 = gets.clone();
+        let mirror = serve(Some(reg.clone()), move |req| {
+            if req.method == "GET" && req.path.contains("/manifests/") {
+                g2.fetch_add(1, Ordering::SeqCst);
+                return Action::Respond(match fault {
+                    "404" => response(
+                        "404 Not Found",
+                        &[("Content-Type", "application/json".into())],
+                        br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+                    ),
+                    _ => response(
+                        "200 OK",
+                        &[("Content-Type", "text/html".into())],
+                        b"<html><body>Log in</body></html>",
+                    ),
+                });
+            }
+            Action::Forward { cut_body_at: None }
+        });
+        let conf = t.path().join(format!("registries-{fault}.conf"));
+        fs::write(
+            &conf,
+            format!(
+                r#"[[registry]]
+prefix = "{reg}/{ns}/logical"
+location = "{reg}/{ns}/primary"
+insecure = true
+[[registry.mirror]]
+location = "{mirror}/{ns}/mirror"
+insecure = true
+"#
+            ),
+        )
+        .unwrap();
+        let rc = conf.to_str().unwrap();
+        let image = format!("docker://{reg}/{ns}/logical/app:1");
+        // The mirror answers the HEAD: it holds something by that tag.
+        let mut c = TcpStream::connect(&mirror).unwrap();
+        write!(
+            c,
+            "HEAD /v2/{ns}/mirror/app/manifests/1 HTTP/1.1\r\nHost: {mirror}\r\n\
+             Accept: application/vnd.oci.image.manifest.v1+json\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = String::new();
+        let _ = c.read_to_string(&mut head);
+        assert!(head.starts_with("HTTP/1.1 200"), "{fault}: {head}");
+        let ours = json(&ok(lade().args([
+            "--registries-conf",
+            rc,
+            "inspect",
+            "-n",
+            &image,
+        ])));
+        assert_eq!(ours["Digest"], primary_d.as_str(), "{fault}");
+        // skopeo passes over a mirror whose GET fails (404), and takes
+        // the page a 200 brings for the manifest, failing on it; lade
+        // passes over a mirror that gives no manifest either way.
+        let theirs = run(skopeo().args(["--registries-conf", rc, "inspect", "-n", &image]));
+        if fault == "404" {
+            assert!(theirs.status.success(), "{theirs:?}");
+            assert_eq!(json(&theirs.stdout)["Digest"], ours["Digest"]);
+        } else {
+            assert!(!theirs.status.success(), "{theirs:?}");
+        }
+        let out = t.path().join(format!("out-{fault}"));
+        let o = run(lade().args([
+            "--registries-conf",
+            rc,
+            "copy",
+            "-q",
+            &image,
+            &oci(&out, "x"),
+        ]));
+        assert!(
+            o.status.success(),
+            "{fault}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(digest_of(&oci(&out, "x"), &[]), primary_d, "{fault}");
+        assert!(
+            gets.load(Ordering::SeqCst) >= 2,
+            "{fault}: the mirror was asked"
+        );
+    }
+}
+
 /// A registry whose `GET /v2/` answers 401 with no challenge lade can
 /// answer (no WWW-Authenticate at all, or Negotiate alone) while its
 /// repositories need none: read unauthenticated, as skopeo reads it (the

@@ -226,17 +226,32 @@ impl RegistryRef {
             let attempt = || -> Result<Pulled> {
                 conf.check(&phys.r)?;
                 let client = phys.client_as_is(&o)?;
-                let mut digest = None;
+                let (mut digest, mut manifest) = (None, None);
                 if s.mirror {
-                    match phys.head_manifest_opt(&client, &phys.reference(), false)? {
+                    // A mirror is asked for the manifest itself, as skopeo
+                    // asks each: one that answers a HEAD but not the GET
+                    // (a proxy cache, a mirror half synced), or with what
+                    // is no manifest, is passed over for the next.
+                    let probe = RegistrySource {
+                        r: phys.clone(),
+                        client: client.clone(),
+                        mirrors_failed: None,
+                        first: None,
+                    };
+                    let want = phys.r.digest.as_ref();
+                    match probe.fetch_manifest_opt(&phys.reference(), want, true)? {
                         None => return Err(Error::not_found("manifest unknown")),
-                        Some(d) => digest = d,
+                        Some(m) => {
+                            digest = Some(want.cloned().unwrap_or_else(|| m.digest.clone()));
+                            manifest = Some(m);
+                        }
                     }
                 }
                 Ok(Pulled {
                     r: phys.clone(),
                     client,
                     digest,
+                    manifest,
                     mirrors_failed: None,
                 })
             };
@@ -416,6 +431,7 @@ impl ImageReference for RegistryRef {
             r: p.r,
             client: p.client,
             mirrors_failed: p.mirrors_failed,
+            first: p.manifest,
         }))
     }
 
@@ -444,6 +460,7 @@ impl ImageReference for RegistryRef {
                     r: self.clone(),
                     client: c.clone(),
                     mirrors_failed: None,
+                    first: None,
                 };
                 match src.fetch_manifest_opt(&self.reference(), None, true) {
                     Ok(Some(m)) => m.digest,
@@ -868,14 +885,19 @@ pub struct RegistrySource {
     /// registries.conf's mirrors that did not have the image (said with
     /// an error of this, the primary location).
     mirrors_failed: Option<String>,
+    /// The image's manifest, read from a mirror when it was chosen (the
+    /// manifest asked for first is that one, not a second read).
+    first: Option<RawManifest>,
 }
 
 /// [`RegistryRef::pull_source`]'s choice.
 struct Pulled {
     r: RegistryRef,
     client: Arc<Client>,
-    /// The manifest digest a mirror's HEAD gave.
+    /// The digest of the manifest a mirror gave.
     digest: Option<Digest>,
+    /// That manifest.
+    manifest: Option<RawManifest>,
     mirrors_failed: Option<String>,
 }
 
@@ -1106,6 +1128,7 @@ impl ImageSource for RegistrySource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
             Some(d) => self.fetch_manifest(&d.to_string(), Some(d)),
+            None if self.first.is_some() => Ok(self.first.clone().expect("some")),
             None => self
                 .fetch_manifest(&self.r.reference(), self.r.r.digest.as_ref())
                 .map_err(|e| match &self.mirrors_failed {
@@ -1771,6 +1794,7 @@ impl ImageDestination for RegistryDest {
             r: self.r.clone(),
             client: self.client.clone(),
             mirrors_failed: None,
+            first: None,
         };
         src.manifest_by_tag(tag)
     }
