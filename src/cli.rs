@@ -617,6 +617,18 @@ MULTI-PLATFORM IMAGES
   Of equals, the first; in an OCI index, an entry naming no platform is the
   last resort. --platform keeps, for each platform, every entry of the one
   chosen that way.
+  Nested indexes (an index listing another index, as the image-spec allows):
+  --all copies the whole tree, each nested index written after its images and
+  before the index listing it, every digest kept unless something is converted
+  (a Docker list into oci:, say); --multi-arch index-only copies the indexes of
+  the tree and no image (each must be at the destination). A platform pick (this machine's, --override-*,
+  --platform) looks at the images of the nested indexes as if the top index
+  listed them where their index is listed (depth first), so the first of
+  equals wins wherever it is; --platform writes one flat index of the images
+  picked, without the nested indexes. Refused before anything is written
+  (exit 3): indexes nested more than 8 levels deep, a tree listing more than
+  100,000 entries or 64 MiB of indexes in all, and --format v2s2 (a Docker
+  manifest list cannot hold an index) with --all or index-only.
 
 FOREIGN LAYERS
   A layer whose descriptor names URLs (a Windows base layer: foreign or
@@ -868,13 +880,15 @@ OUTPUT
   (deprecated since 2017) are not read, with --raw too (exit 3).
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, OsVersion, Digest, MediaType, ManifestSize,
-  ConfigDigest, Size, Layers, LayersData, Missing}]}: one entry per image of an
-  index (Size is config plus layers), or the single image's own. Every key is
-  always there: Platform, Os, Architecture, Variant and OsVersion (os.version,
+  ConfigDigest, Size, Layers, LayersData, Missing, Index}]}: one entry per image
+  of an index (Size is config plus layers), or the single image's own. Every key
+  is always there: Platform, Os, Architecture, Variant and OsVersion (os.version,
   which tells Windows images apart) are null where the index entry says
-  nothing.
-  Entries of other media types than image manifests (nested indexes, artifact
-  manifests) are not listed; a warning says how many. An artifact made as an
+  nothing. The images of indexes nested in the index are listed too, where
+  their index is listed (depth first), Index naming the nested index that lists
+  each (null: the top index, or a single image); deeper than 8 levels is
+  refused (exit 3). Entries of other media types than image manifests and
+  indexes (artifact manifests) are not listed; a warning says how many. An artifact made as an
   image manifest (artifactType, an empty config) is listed. An image the
   source lacks (a docker save of one platform of many) is listed as the index
   gives it, with \"Missing\": true (false for the others) and ConfigDigest,

@@ -2037,3 +2037,359 @@ fn manifests_named_by_sha512_keep_that_digest() {
         200
     );
 }
+
+/// The machine's platform as Go names its architecture (the default
+/// pick), and another one the tests pick by --platform.
+fn here_and_other() -> (&'static str, &'static str) {
+    let here = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "s390x" => "s390x",
+        "powerpc64" => "ppc64le",
+        other => panic!("no Go name for {other}"),
+    };
+    (here, if here == "arm64" { "amd64" } else { "arm64" })
+}
+
+/// An index of `entries` (descriptors) in layout `dir`, of type `mt`;
+/// returns its descriptor.
+fn index_of(dir: &Path, mt: &str, entries: Vec<Value>) -> Value {
+    let bytes = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": mt, "manifests": entries,
+    }))
+    .unwrap();
+    let (d, s) = put_blob(dir, &bytes);
+    serde_json::json!({"mediaType": mt, "digest": d, "size": s})
+}
+
+/// A layout `dir` holding a tree of nested OCI indexes under the ref
+/// `nested`: top [child [grand [ppc64le], HERE, OTHER], s390x] (HERE and
+/// OTHER from [`here_and_other`]). Returns (top, child, grand, images by
+/// arch), each a descriptor.
+fn nested_layout(dir: &Path) -> (Value, Value, Value, Vec<(String, Value)>) {
+    let (here, other) = here_and_other();
+    let img = |arch: &str| image(dir, arch, "n", false, 4096);
+    let images: Vec<(String, Value)> = ["ppc64le", here, other, "s390x"]
+        .iter()
+        .map(|a| (a.to_string(), img(a)))
+        .collect();
+    let grand = index_of(dir, OCI_INDEX, vec![images[0].1.clone()]);
+    let child = index_of(
+        dir,
+        OCI_INDEX,
+        vec![grand.clone(), images[1].1.clone(), images[2].1.clone()],
+    );
+    let top = index_of(dir, OCI_INDEX, vec![child.clone(), images[3].1.clone()]);
+    write_layout(dir, &[("nested", top.clone())]);
+    (top, child, grand, images)
+}
+
+fn digest_of(d: &Value) -> &str {
+    d["digest"].as_str().unwrap()
+}
+
+/// The blob files of a layout, by name.
+fn blob_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Nested indexes (an index listing indexes): --all copies the tree into a
+/// registry and back with every digest (skopeo reads each index back byte
+/// for byte), sync too; a platform pick finds an image inside; --platform
+/// writes one flat index; inspect --all-platforms lists the images of
+/// every level; fsck and gc follow the tree.
+#[test]
+fn nested_indexes_copy_whole_and_platforms_are_found_inside() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let (here, other) = here_and_other();
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let (top, child, grand, images) = nested_layout(&src_dir);
+    let src = format!("oci:{}:nested", src_dir.display());
+    let blob =
+        |d: &Value| std::fs::read(src_dir.join("blobs/sha256").join(&digest_of(d)[7..])).unwrap();
+    let insecure = ["--src-tls-verify=false", "--dest-tls-verify=false"];
+
+    // --all into a registry: every index and image by its digest.
+    let repo = format!("{reg}/{}", unique("nest/app"));
+    let pushed = format!("docker://{repo}:1");
+    ok(lade()
+        .args(["copy", "-q", "--all"])
+        .args(insecure)
+        .args([&src, &pushed]));
+    assert_eq!(raw(&pushed), blob(&top));
+    for d in [&top, &child, &grand]
+        .into_iter()
+        .chain(images.iter().map(|(_, d)| d))
+    {
+        let by_digest = format!("docker://{repo}@{}", digest_of(d));
+        assert_eq!(raw(&by_digest), blob(d), "{by_digest}");
+    }
+
+    // Back into a layout: the same digests, the same blobs.
+    let back_dir = t.path().join("back");
+    let back = format!("oci:{}:n", back_dir.display());
+    ok(lade()
+        .args(["copy", "-q", "--all"])
+        .args(insecure)
+        .args([&pushed, &back]));
+    assert_eq!(ok(lade().args(["inspect", "--raw", &back])), blob(&top));
+    assert_eq!(blob_names(&back_dir), blob_names(&src_dir));
+    // fsck and gc follow the tree: every blob reached, none collected.
+    let fsck = ok_stderr(lade().arg("--store").arg(&back_dir).arg("fsck"));
+    let n = blob_names(&src_dir).len();
+    assert!(
+        fsck.contains(&format!("{n} blobs")) && fsck.contains(" 0 unreachable, 0 problems"),
+        "{fsck}"
+    );
+    ok(lade()
+        .arg("--store")
+        .arg(&back_dir)
+        .args(["gc", "--grace", "0"]));
+    assert_eq!(blob_names(&back_dir).len(), n);
+
+    // Registry to registry, and sync: the same bytes.
+    let again = format!("docker://{reg}/{}:1", unique("nest/again"));
+    ok(lade()
+        .args(["copy", "-q", "--all"])
+        .args(insecure)
+        .args([&pushed, &again]));
+    assert_eq!(raw(&again), blob(&top));
+    let mirror = format!("{reg}/{}", unique("nest/mirror"));
+    ok(lade()
+        .args(["sync", "-q"])
+        .args(insecure)
+        .args([&format!("docker://{repo}"), &format!("docker://{mirror}")]));
+    assert_eq!(raw(&format!("docker://{mirror}:1")), blob(&top));
+    assert_eq!(
+        raw(&format!("docker://{mirror}@{}", digest_of(&grand))),
+        blob(&grand)
+    );
+
+    // The default pick finds this machine's image in the child index,
+    // --override-arch the one in the grandchild.
+    let here_image = &images[1].1;
+    let def = format!("oci:{}:d", t.path().join("def").display());
+    ok(lade()
+        .args(["copy", "-q"])
+        .args(insecure)
+        .args([&pushed, &def]));
+    assert_eq!(
+        ok(lade().args(["inspect", "--raw", &def])),
+        blob(here_image)
+    );
+    let i = json(&ok(lade().args(["inspect", "--tls-verify=false", &pushed])));
+    assert_eq!(i["Architecture"], here);
+    assert_eq!(i["Digest"], digest_of(&top));
+    let i = json(&ok(lade().args([
+        "inspect",
+        "--override-arch",
+        "ppc64le",
+        "--tls-verify=false",
+        &pushed,
+    ])));
+    assert_eq!(i["Architecture"], "ppc64le");
+
+    // --platform: one flat index holding only the images picked, as the
+    // indexes that listed them give their entries.
+    let flat = format!("docker://{reg}/{}:1", unique("nest/flat"));
+    ok(lade()
+        .args(["copy", "-q", "--platform", &format!("linux/{other}")])
+        .args(["--platform", "linux/ppc64le"])
+        .args(insecure)
+        .args([&src, &flat]));
+    let got = json(&raw(&flat));
+    assert_eq!(got["mediaType"], OCI_INDEX);
+    let entries = got["manifests"].as_array().unwrap();
+    assert_eq!(entries, &vec![images[0].1.clone(), images[2].1.clone()]);
+    let one = t.path().join("one");
+    ok(lade()
+        .args(["copy", "-q", "--platform", &format!("linux/{other}")])
+        .args(insecure)
+        .args([&pushed, &format!("oci:{}:o", one.display())]));
+    let got = json(&ok(lade().args([
+        "inspect",
+        "--raw",
+        &format!("oci:{}:o", one.display()),
+    ])));
+    assert_eq!(got["manifests"], serde_json::json!([images[2].1]));
+
+    // inspect --all-platforms: every image, depth first, with its index.
+    let v = json(&ok(lade().args([
+        "inspect",
+        "--all-platforms",
+        "--tls-verify=false",
+        &pushed,
+    ])));
+    let listed: Vec<(String, Value)> = v["Platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["Architecture"].as_str().unwrap().to_string(),
+                p["Index"].clone(),
+            )
+        })
+        .collect();
+    let at = |d: &Value| Value::String(digest_of(d).to_string());
+    assert_eq!(
+        listed,
+        vec![
+            ("ppc64le".into(), at(&grand)),
+            (here.into(), at(&child)),
+            (other.into(), at(&child)),
+            ("s390x".into(), Value::Null),
+        ]
+    );
+    for (p, (_, d)) in v["Platforms"].as_array().unwrap().iter().zip(&images) {
+        assert_eq!(p["Digest"], d["digest"]);
+    }
+
+    // index-only: the indexes of the tree where the images are.
+    let io = format!("docker://{repo}:io");
+    ok(lade()
+        .args(["copy", "-q", "--multi-arch", "index-only"])
+        .args(insecure)
+        .args([&src, &io]));
+    assert_eq!(raw(&io), blob(&top));
+}
+
+/// A tree of nested indexes too deep, or with a nested index missing or
+/// damaged, fails in one line (exit 3) before anything is written: no
+/// layout made, no image in the registry.
+#[test]
+fn bad_nested_indexes_are_refused_before_anything_is_written() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    // A chain of 9 indexes below the top, an image at the bottom and one
+    // beside the top's first entry.
+    let deep_dir = t.path().join("deep");
+    let bottom = image(&deep_dir, "arm64", "d", false, 4096);
+    let beside = image(&deep_dir, "amd64", "d", false, 4096);
+    let mut d = bottom.clone();
+    for _ in 0..9 {
+        d = index_of(&deep_dir, OCI_INDEX, vec![d]);
+    }
+    let top = index_of(&deep_dir, OCI_INDEX, vec![beside.clone(), d]);
+    write_layout(&deep_dir, &[("deep", top)]);
+    let deep = format!("oci:{}:deep", deep_dir.display());
+    // Eight below the top: copied.
+    let eight_dir = t.path().join("eight");
+    let mut d = image(&eight_dir, "arm64", "e", false, 4096);
+    for _ in 0..8 {
+        d = index_of(&eight_dir, OCI_INDEX, vec![d]);
+    }
+    write_layout(
+        &eight_dir,
+        &[("eight", index_of(&eight_dir, OCI_INDEX, vec![d]))],
+    );
+    let eight_out = t.path().join("eight-out");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all",
+        &format!("oci:{}:eight", eight_dir.display()),
+        &format!("oci:{}:e", eight_out.display()),
+    ]));
+    assert_eq!(blob_names(&eight_out), blob_names(&eight_dir));
+
+    // Missing and damaged: the grandchild of a nested tree.
+    let gone_dir = t.path().join("gone");
+    let (_, _, grand, _) = nested_layout(&gone_dir);
+    std::fs::remove_file(gone_dir.join("blobs/sha256").join(&digest_of(&grand)[7..])).unwrap();
+    let bad_dir = t.path().join("bad");
+    let (_, _, grand, _) = nested_layout(&bad_dir);
+    let p = bad_dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
+    let mut bytes = std::fs::read(&p).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+    let cases = [
+        (
+            deep.clone(),
+            "nested 9 indexes deep; lade follows at most 8".to_string(),
+        ),
+        (
+            format!("oci:{}:nested", gone_dir.display()),
+            digest_of(&grand).to_string(),
+        ),
+        (
+            format!("oci:{}:nested", bad_dir.display()),
+            digest_of(&grand).to_string(),
+        ),
+    ];
+    for (src, says) in &cases {
+        for how in [&["--all"][..], &["--multi-arch", "index-only"], &[]] {
+            let out_dir = t.path().join(unique("out"));
+            let repo = format!("{reg}/{}", unique("nest/bad"));
+            for dst in [
+                format!("oci:{}:x", out_dir.display()),
+                format!("docker://{repo}:1"),
+            ] {
+                let err = fails_with(
+                    lade()
+                        .args(["copy", "-q", "--dest-tls-verify=false"])
+                        .args(how)
+                        .args([src, &dst]),
+                    3,
+                );
+                assert!(err.contains(says.as_str()), "{how:?} {dst}: {err}");
+                assert_eq!(err.lines().count(), 1, "{err}");
+            }
+            assert!(
+                !out_dir.exists(),
+                "{src} {how:?} made {}",
+                out_dir.display()
+            );
+            // Nothing written to the registry: not the image beside the
+            // deep branch, not the top's tag.
+            let none = run(skopeo().args([
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{repo}@{}", digest_of(&beside)),
+            ]));
+            assert!(!none.status.success(), "{src} {how:?}");
+            let tags = run(skopeo().args([
+                "list-tags",
+                "--tls-verify=false",
+                &format!("docker://{repo}"),
+            ]));
+            assert!(
+                !String::from_utf8_lossy(&tags.stdout).contains("\"1\""),
+                "{src} {how:?}"
+            );
+        }
+    }
+    // inspect: the same one line.
+    let err = fails_with(lade().args(["inspect", "--all-platforms", &deep]), 3);
+    assert!(err.contains("nested 9 indexes deep"), "{err}");
+    // --format v2s2 cannot hold a nested index: said before any write.
+    let (_, _, _, _) = nested_layout(&t.path().join("v2"));
+    let out_dir = t.path().join("v2-out");
+    let err = fails_with(
+        lade().args([
+            "copy",
+            "-q",
+            "--all",
+            "--format",
+            "v2s2",
+            &format!("oci:{}:nested", t.path().join("v2").display()),
+            &format!("oci:{}:x", out_dir.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains("cannot hold an index"), "{err}");
+    assert!(!out_dir.exists());
+}

@@ -458,12 +458,24 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
     };
     let platforms = if top.is_index() {
         let index = top.index()?;
+        // The images of nested indexes too, where their index is listed,
+        // each naming it ("Index"; null: the top one's).
+        let leaves = crate::copy::index::leaves(&index, &mut |d| get_listed_manifest(src, d))?;
+        let of_the_index = match crate::copy::index::is_nested(&index) {
+            true => format!(
+                "{} entries of the index and those nested in it",
+                leaves.len()
+            ),
+            false => format!("index's {} entries", leaves.len()),
+        };
         let mut v = Vec::new();
         // (An image listed twice is read once.)
         let mut read: std::collections::HashMap<&Digest, RawManifest> = Default::default();
         let mut others = Vec::new();
         let mut missing = Vec::new();
-        for d in &index.manifests {
+        for leaf in &leaves {
+            let d = &leaf.desc;
+            let parent = json!(leaf.parent.as_ref().map(|p| p.to_string()));
             if !d.media_type.is_manifest() {
                 others.push(format!("{} ({})", d.digest, d.media_type));
                 continue;
@@ -482,28 +494,29 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
                             e[k] = Value::Null;
                         }
                         e["Missing"] = json!(true);
+                        e["Index"] = parent;
                         v.push(e);
                         continue;
                     }
                     Err(e) => return Err(e),
                 };
             }
-            v.push(entry(&read[&d.digest], d.platform.as_deref())?);
+            let mut e = entry(&read[&d.digest], d.platform.as_deref())?;
+            e["Index"] = parent;
+            v.push(e);
         }
         if let Some(first) = missing.first() {
             crate::error::warn(&format!(
-                "{} of the index's {} entries are not in the source and are listed without \
+                "{} of the {of_the_index} are not in the source and are listed without \
                  config or layers (\"Missing\": true): {first}{}",
                 missing.len(),
-                index.manifests.len(),
                 if missing.len() > 1 { ", …" } else { "" }
             ));
         }
         if let Some(first) = others.first() {
             crate::error::warn(&format!(
-                "{} of the index's {} entries are no images and are not listed: {first}{}",
+                "{} of the {of_the_index} are no images and are not listed: {first}{}",
                 others.len(),
-                index.manifests.len(),
                 if others.len() > 1 { ", …" } else { "" }
             ));
         }
@@ -517,7 +530,9 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         } else {
             None
         };
-        vec![entry(top, p.as_ref())?]
+        let mut e = entry(top, p.as_ref())?;
+        e["Index"] = Value::Null;
+        vec![e]
     };
     Ok(json!({
         "Digest": top.digest.to_string(),

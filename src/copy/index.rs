@@ -1,8 +1,20 @@
 //! Pure decisions for multi-platform sources: which instances of an index
-//! to copy, and what index to write afterwards. No I/O here.
+//! to copy, and what index to write afterwards. No I/O here: the indexes
+//! nested in an index are read by the caller's function.
+//!
+//! Nested indexes (an index listing another, as the image-spec allows):
+//! `--all` and `--multi-arch index-only` keep the tree, each child index
+//! written before the index that lists it; a platform pick (one image, or
+//! `--platform`'s subset) looks at every image of the tree as if the top
+//! index listed it, depth first in index order ([`flattened`]), so a
+//! subset is one flat index of the images picked. A tree deeper than
+//! [`MAX_NESTING`], or listing more than [`MAX_TREE_ENTRIES`] entries or
+//! [`MAX_TREE_BYTES`] of indexes in all, is refused.
+
+use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::model::{Descriptor, Index, MediaType, Platform, RawManifest};
+use crate::model::{Descriptor, Digest, Index, MediaType, Platform, RawManifest};
 
 use super::plan::{convert_index, Format};
 
@@ -32,6 +44,10 @@ pub struct Selection {
     pub entries: Vec<usize>,
     /// Copy the instances themselves (false for index-only).
     pub copy_instances: bool,
+    /// The index selected from is the [`flattened`] view of a tree of
+    /// nested indexes, not the source's own: what is written is another
+    /// index, never the source's bytes.
+    pub flattened: bool,
 }
 
 impl Selection {
@@ -40,8 +56,147 @@ impl Selection {
         Selection {
             entries: (0..index.manifests.len()).collect(),
             copy_instances: true,
+            flattened: false,
         }
     }
+}
+
+pub use crate::model::MAX_NESTING;
+
+/// The entries an index and the indexes nested in it may list in all
+/// (each index counted once, however often listed): a flat index, at most
+/// 4 MiB, lists fewer; a tree past it is refused, as a hostile source
+/// could otherwise make one to be read without end.
+pub const MAX_TREE_ENTRIES: usize = 100_000;
+
+/// The bytes the indexes nested in an index may have in all (each counted
+/// once), for the same reason.
+pub const MAX_TREE_BYTES: u64 = 64 << 20;
+
+/// Does `index` list another index?
+pub fn is_nested(index: &Index) -> bool {
+    index.manifests.iter().any(|d| d.media_type.is_index())
+}
+
+/// The limits of a walk through an index and those nested in it
+/// ([`MAX_NESTING`], [`MAX_TREE_ENTRIES`], [`MAX_TREE_BYTES`]), and the
+/// nested indexes seen.
+#[derive(Debug, Default)]
+pub struct Nesting {
+    entries: usize,
+    bytes: u64,
+    seen: HashSet<Digest>,
+}
+
+impl Nesting {
+    /// A walk from the top index, which lists `entries`.
+    pub fn new(entries: usize) -> Result<Nesting> {
+        let mut n = Nesting::default();
+        n.count(entries)?;
+        Ok(n)
+    }
+
+    fn count(&mut self, entries: usize) -> Result<()> {
+        self.entries = self.entries.saturating_add(entries);
+        if self.entries > MAX_TREE_ENTRIES {
+            return Err(Error::new(format!(
+                "the index and the indexes nested in it list more than {MAX_TREE_ENTRIES} \
+                 entries in all; lade reads no more"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Before nested index `d` is read, at `depth` (1: listed by the
+    /// top index): false when the walk has seen it already.
+    pub fn enter(&mut self, d: &Descriptor, depth: usize) -> Result<bool> {
+        if depth > MAX_NESTING {
+            return Err(Error::new(format!(
+                "index {} is nested {depth} indexes deep; lade follows at most {MAX_NESTING}",
+                d.digest
+            )));
+        }
+        if !self.seen.insert(d.digest.clone()) {
+            return Ok(false);
+        }
+        self.bytes = self.bytes.saturating_add(d.size);
+        if self.bytes > MAX_TREE_BYTES {
+            return Err(Error::new(format!(
+                "the indexes nested in the index are more than {} MiB in all; lade reads no more",
+                MAX_TREE_BYTES >> 20
+            )));
+        }
+        Ok(true)
+    }
+
+    /// Nested index `raw` was read: its entries counted.
+    pub fn entered(&mut self, raw: &RawManifest) -> Result<Index> {
+        let index = raw.index()?;
+        self.count(index.manifests.len())?;
+        Ok(index)
+    }
+}
+
+/// An entry of an index or of one nested in it that is no index itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leaf {
+    /// The entry as its index lists it (platform, annotations).
+    pub desc: Descriptor,
+    /// The nested index listing it; None: the top one.
+    pub parent: Option<Digest>,
+}
+
+/// The entries of `index` and of the indexes nested in it that are no
+/// indexes, depth first in index order (a nested index's entries where
+/// it is listed); each nested index read with `read` (which checks it
+/// against its descriptor) once, however often listed.
+pub fn leaves(
+    index: &Index,
+    read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+) -> Result<Vec<Leaf>> {
+    fn walk(
+        index: &Index,
+        parent: Option<&Digest>,
+        depth: usize,
+        nest: &mut Nesting,
+        read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+        out: &mut Vec<Leaf>,
+    ) -> Result<()> {
+        for d in &index.manifests {
+            if !d.media_type.is_index() {
+                out.push(Leaf {
+                    desc: d.clone(),
+                    parent: parent.cloned(),
+                });
+                continue;
+            }
+            if !nest.enter(d, depth + 1)? {
+                continue;
+            }
+            let ctx = |e: Error| e.context(format!("nested index {}", d.digest));
+            let child = read(d).and_then(|raw| nest.entered(&raw)).map_err(ctx)?;
+            walk(&child, Some(&d.digest), depth + 1, nest, read, out)?;
+        }
+        Ok(())
+    }
+    let mut nest = Nesting::new(index.manifests.len())?;
+    let mut out = Vec::new();
+    walk(index, None, 0, &mut nest, read, &mut out)?;
+    Ok(out)
+}
+
+/// `index` with the [`leaves`] of its tree as its entries, for a
+/// platform pick among all of them; `index` itself when it nests none.
+pub fn flattened(
+    index: &Index,
+    read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+) -> Result<Index> {
+    if !is_nested(index) {
+        return Ok(index.clone());
+    }
+    let mut flat = index.clone();
+    flat.manifests = leaves(index, read)?.into_iter().map(|l| l.desc).collect();
+    Ok(flat)
 }
 
 /// When an index is to be copied as one image, the platform to pick
@@ -102,6 +257,7 @@ pub fn select(index: &Index, mode: &MultiArch) -> Result<Selection> {
             Ok(Selection {
                 entries,
                 copy_instances: true,
+                flattened: false,
             })
         }
     }
@@ -188,7 +344,8 @@ pub fn assemble(
             "the destination cannot hold a multi-platform index",
         ));
     }
-    let unchanged = sel.entries.len() == index.manifests.len()
+    let unchanged = !sel.flattened
+        && sel.entries.len() == index.manifests.len()
         && sel
             .entries
             .iter()
@@ -202,7 +359,11 @@ pub fn assemble(
     // The instances' format decides the index's; mixed or unknown: the source's.
     let child_formats: Vec<Option<Format>> =
         written.iter().map(|d| Format::of(&d.media_type)).collect();
+    // (A nested index is held by an OCI index alone: a Docker list
+    // inside an OCI one makes no Docker list of the top.)
+    let nests = written.iter().any(|d| d.media_type.is_index());
     let format = match child_formats.first() {
+        _ if nests => Format::Oci,
         Some(Some(f)) if child_formats.iter().all(|c| *c == Some(*f)) => *f,
         _ => src_format.unwrap_or(Format::Oci),
     };
@@ -211,7 +372,7 @@ pub fn assemble(
     } else {
         accepted_index[0]
     };
-    if format == Format::V2s2 && written.iter().any(|d| d.media_type.is_index()) {
+    if format == Format::V2s2 && nests {
         return Err(Error::new("a Docker manifest list cannot hold an index"));
     }
     if format == Format::V2s2 {
@@ -381,6 +542,152 @@ mod tests {
         // A destination without index types cannot take it.
         let err = assemble(&raw, &i, &sel, oci, &[MediaType::DockerManifest]).unwrap_err();
         assert!(err.to_string().contains("cannot hold"));
+    }
+
+    /// An index of `entries` as stored bytes, and its descriptor.
+    fn stored(mt: MediaType, entries: Vec<Descriptor>) -> (RawManifest, Descriptor) {
+        let i = Index {
+            schema_version: 2,
+            media_type: Some(mt.clone()),
+            artifact_type: None,
+            manifests: entries,
+            subject: None,
+            annotations: None,
+            extra: Default::default(),
+            unreadable: Vec::new(),
+        };
+        let raw = RawManifest::from_bytes(serde_json::to_vec(&i).unwrap(), Some(&mt)).unwrap();
+        let d = Descriptor::new(mt, raw.digest.clone(), raw.bytes.len() as u64);
+        (raw, d)
+    }
+
+    #[test]
+    fn leaves_go_depth_first_each_nested_index_read_once() {
+        let (g_raw, g) = stored(
+            MediaType::DockerList,
+            vec![entry("ppc64le", MediaType::DockerManifest)],
+        );
+        let (c_raw, c) = stored(
+            MediaType::OciIndex,
+            vec![g.clone(), entry("arm64", MediaType::OciManifest), g.clone()],
+        );
+        let top = Index {
+            manifests: vec![c.clone(), entry("s390x", MediaType::OciManifest), c.clone()],
+            ..index(MediaType::OciIndex, MediaType::OciManifest).1
+        };
+        let reads = std::cell::RefCell::new(Vec::new());
+        let mut read = |d: &Descriptor| {
+            reads.borrow_mut().push(d.digest.clone());
+            Ok(if d.digest == g.digest {
+                g_raw.clone()
+            } else {
+                c_raw.clone()
+            })
+        };
+        let got = leaves(&top, &mut read).unwrap();
+        assert_eq!(*reads.borrow(), vec![c.digest.clone(), g.digest.clone()]);
+        let archs: Vec<(String, Option<Digest>)> = got
+            .iter()
+            .map(|l| {
+                (
+                    l.desc.platform.as_ref().unwrap().architecture.clone(),
+                    l.parent.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            archs,
+            vec![
+                ("ppc64le".into(), Some(g.digest.clone())),
+                ("arm64".into(), Some(c.digest.clone())),
+                ("s390x".into(), None),
+            ]
+        );
+        // A platform pick sees them all; the first of equals first.
+        let flat = flattened(&top, &mut read).unwrap();
+        let want = Platform::parse("linux/ppc64le").unwrap();
+        assert_eq!(
+            flat.find_platform(&want).unwrap().digest,
+            got[0].desc.digest
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        // MAX_NESTING levels below the top are read, one more is not.
+        let mut chain = vec![stored(
+            MediaType::OciIndex,
+            vec![entry("arm64", MediaType::OciManifest)],
+        )];
+        // (chain[k] holds k levels of indexes below it)
+        for _ in 0..=MAX_NESTING {
+            let below = chain.last().unwrap().1.clone();
+            chain.push(stored(MediaType::OciIndex, vec![below]));
+        }
+        let read = |d: &Descriptor| {
+            Ok(chain
+                .iter()
+                .find(|(_, c)| c.digest == d.digest)
+                .unwrap()
+                .0
+                .clone())
+        };
+        let top = |at: usize| chain[at].0.index().unwrap();
+        assert_eq!(leaves(&top(MAX_NESTING), &mut { read }).unwrap().len(), 1);
+        let err = leaves(&top(MAX_NESTING + 1), &mut { read }).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("nested {} indexes deep", MAX_NESTING + 1)),
+            "{err}"
+        );
+        // Entries past the budget, in all levels.
+        let mut n = Nesting::new(MAX_TREE_ENTRIES - 1).unwrap();
+        let (raw, d) = stored(
+            MediaType::OciIndex,
+            vec![
+                entry("a", MediaType::OciManifest),
+                entry("b", MediaType::OciManifest),
+            ],
+        );
+        assert!(n.enter(&d, 1).unwrap());
+        assert!(!n.enter(&d, 1).unwrap(), "seen once");
+        assert!(n
+            .entered(&raw)
+            .unwrap_err()
+            .to_string()
+            .contains("entries in all"));
+    }
+
+    #[test]
+    fn an_index_holding_an_index_is_an_oci_index() {
+        // (even when all its entries are Docker lists)
+        let (_, g) = stored(
+            MediaType::DockerList,
+            vec![entry("arm64", MediaType::DockerManifest)],
+        );
+        let (raw, i) = {
+            let (raw, d) = stored(MediaType::OciIndex, vec![g.clone()]);
+            let _ = d;
+            let i = raw.index().unwrap();
+            (raw, i)
+        };
+        let sel = select(&i, &MultiArch::All).unwrap();
+        let mut changed = g.clone();
+        changed.digest = Digest::of_bytes(b"converted");
+        let out = assemble(&raw, &i, &sel, vec![changed.clone()], &both()).unwrap();
+        assert_eq!(out.media_type, MediaType::OciIndex);
+        assert_eq!(out.index().unwrap().manifests, vec![changed]);
+        // Every image of a flattened view kept: its index, not the source's.
+        let leaf = entry("arm64", MediaType::DockerManifest);
+        let flat = Index {
+            manifests: vec![leaf.clone()],
+            ..i.clone()
+        };
+        let mut sel = select(&flat, &MultiArch::All).unwrap();
+        sel.flattened = true;
+        let out = assemble(&raw, &flat, &sel, vec![leaf.clone()], &both()).unwrap();
+        assert_ne!(out.digest, raw.digest);
+        assert_eq!(out.index().unwrap().manifests, vec![leaf]);
     }
 
     #[test]

@@ -261,19 +261,22 @@ pub fn select_manifest(src: &dyn ImageSource, platform: Option<&Platform>) -> Re
 }
 
 /// The image of `index` for platform `want`, read with `read`: the best
-/// entry for it that is an image (or an index), not an artifact (an
-/// entry with no platform is taken for any, and may be an SBOM); none is
-/// a negative answer.
+/// entry for it that is an image, not an artifact (an entry with no
+/// platform is taken for any, and may be an SBOM); none is a negative
+/// answer. The images of indexes nested in `index` are candidates as if
+/// `index` listed them, where their index is listed (depth first; of
+/// equals, the first).
 pub fn pick_platform(
     index: &crate::model::Index,
     want: &Platform,
     read: impl Fn(&Descriptor) -> Result<RawManifest>,
 ) -> Result<RawManifest> {
+    let index = &index::flattened(index, &mut |d| read(d))?;
     let mut artifacts = Vec::new();
     for d in index.platform_order(want) {
         let raw = read(d)?;
-        let image = raw.is_index()
-            || raw
+        let image = !raw.is_index()
+            && raw
                 .manifest()
                 .is_ok_and(|m| m.config.media_type.is_config());
         if image {
@@ -415,8 +418,9 @@ fn copy_one(
 }
 
 /// Copy the selected instances of index `top` (each written as a child
-/// before the index) and return the index to write; the source digests
-/// of those written changed go into `changed`.
+/// before the index, and each nested index so after its own) and return
+/// the index to write; the source digests of those written changed go
+/// into `changed`.
 fn copy_index(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -426,7 +430,9 @@ fn copy_index(
     counts: &mut (usize, usize),
     changed: &mut Vec<Digest>,
 ) -> Result<RawManifest> {
-    let out = index_out(src, top, &dst.properties(), opts, |entry, raw| {
+    // (the nested indexes written changed too)
+    let changed = std::cell::RefCell::new(changed);
+    let mut instance = |entry: &Descriptor, raw: Option<RawManifest>| {
         let Some(raw) = raw else {
             if !dst.has_manifest(&entry.digest)? {
                 return Err(Error::new(
@@ -439,23 +445,45 @@ fn copy_index(
         };
         let out = copy_single(src, dst, raw, Some(&entry.digest), opts, progress, counts)?;
         if out.digest != entry.digest {
-            changed.push(entry.digest.clone());
+            changed.borrow_mut().push(entry.digest.clone());
         }
         Ok(Some(written_entry(entry, &out)))
-    })?;
+    };
+    let mut nested = |entry: &Descriptor, out: &RawManifest| {
+        if out.digest != entry.digest {
+            changed.borrow_mut().push(entry.digest.clone());
+        }
+        dst.put_manifest(out, Some(&out.digest), &[])
+    };
+    let out = index_out(
+        src,
+        top,
+        &dst.properties(),
+        opts,
+        &mut instance,
+        &mut nested,
+    )?;
     Ok(out.expect("every instance copied"))
 }
 
+/// Makes an index entry's instance at the destination (None: cannot tell).
+type Instance<'a> = dyn FnMut(&Descriptor, Option<RawManifest>) -> Result<Option<Descriptor>> + 'a;
+/// Takes a nested index (its entry, and the index as written).
+type NestedOut<'a> = dyn FnMut(&Descriptor, &RawManifest) -> Result<()> + 'a;
+
 /// The index to write for index `top` into a destination with `props`:
 /// the entries `opts` selects, each as `instance` makes it from the entry
-/// and its manifest (None with --multi-arch index-only). None when
-/// `instance` cannot tell (None) for one of them.
+/// and its manifest (None with --multi-arch index-only), each nested
+/// index (--all, index-only) made so in turn and handed to `nested`
+/// before the index listing it. None when `instance` cannot tell (None)
+/// for one of them.
 fn index_out(
     src: &dyn ImageSource,
     top: &RawManifest,
     props: &DestProperties,
     opts: &CopyOptions,
-    mut instance: impl FnMut(&Descriptor, Option<RawManifest>) -> Result<Option<Descriptor>>,
+    instance: &mut Instance,
+    nested: &mut NestedOut,
 ) -> Result<Option<RawManifest>> {
     if !props.holds_index() {
         return Err(Error::new(
@@ -464,7 +492,75 @@ fn index_out(
         ));
     }
     let index = top.index()?;
+    let mut nest = index::Nesting::new(index.manifests.len())?;
+    if index::is_nested(&index) {
+        match &opts.multi_arch {
+            // One flat index of the images picked, wherever they are.
+            MultiArch::Platforms(_) => {
+                let flat = index::flattened(&index, &mut |d| get_listed_manifest(src, d))?;
+                return index_level(src, top, flat, true, props, opts, instance, nested, None);
+            }
+            // Said before anything is written.
+            _ if opts.format == Some(Format::V2s2) => {
+                let d = index.manifests.iter().find(|d| d.media_type.is_index());
+                return Err(Error::new(format!(
+                    "--format v2s2: a Docker manifest list cannot hold an index, and this \
+                     one lists {} (--platform copies images of nested indexes under one \
+                     list)",
+                    d.map_or(String::new(), |d| d.digest.to_string())
+                )));
+            }
+            // Every nested index read first: one missing, damaged or too
+            // deep is said before anything is written.
+            _ => drop(index::leaves(&index, &mut |d| get_listed_manifest(src, d))?),
+        }
+    }
+    let mut done = std::collections::HashMap::new();
+    let mut tree = Tree {
+        nest: &mut nest,
+        done: &mut done,
+        depth: 0,
+    };
+    index_level(
+        src,
+        top,
+        index,
+        false,
+        props,
+        opts,
+        instance,
+        nested,
+        Some(&mut tree),
+    )
+}
+
+/// A copy through nested indexes: its limits, and the nested indexes
+/// made already (by source digest: the entry written, None where it
+/// cannot be told), each made once however often listed.
+struct Tree<'t> {
+    nest: &'t mut index::Nesting,
+    done: &'t mut std::collections::HashMap<Digest, Option<Descriptor>>,
+    /// Of the index being made (0: the top).
+    depth: usize,
+}
+
+/// [`index_out`] for one index `top` (`index` its entries, or the
+/// flattened view of a tree with `flattened`); `tree` for the nested
+/// indexes it lists (None: there are none to follow).
+#[allow(clippy::too_many_arguments)]
+fn index_level(
+    src: &dyn ImageSource,
+    top: &RawManifest,
+    index: crate::model::Index,
+    flattened: bool,
+    props: &DestProperties,
+    opts: &CopyOptions,
+    instance: &mut Instance,
+    nested: &mut NestedOut,
+    mut tree: Option<&mut Tree>,
+) -> Result<Option<RawManifest>> {
     let mut sel = index::select(&index, &opts.multi_arch)?;
+    sel.flattened = flattened;
     if opts.format == Some(Format::V2s2) {
         index::drop_attestations(&index, &mut sel, &top.digest);
     }
@@ -472,6 +568,23 @@ fn index_out(
     for &i in &sel.entries {
         let entry = &index.manifests[i];
         let ctx = |e: Error| e.context(format!("instance {}", entry.digest));
+        if let (true, Some(t)) = (entry.media_type.is_index(), tree.as_deref_mut()) {
+            let ctx = |e: Error| e.context(format!("nested index {}", entry.digest));
+            let made = match t.done.get(&entry.digest) {
+                Some(made) => made.clone(),
+                None => {
+                    let made =
+                        nested_out(src, entry, props, opts, instance, nested, t).map_err(ctx)?;
+                    t.done.insert(entry.digest.clone(), made.clone());
+                    made
+                }
+            };
+            match made {
+                Some(d) => written.push(written_as(entry, &d)),
+                None => return Ok(None),
+            }
+            continue;
+        }
         let raw = if sel.copy_instances {
             if !entry.media_type.is_manifest() {
                 return Err(ctx(Error::new(format!(
@@ -498,6 +611,58 @@ fn index_out(
         )));
     }
     Ok(Some(out))
+}
+
+/// The nested index `entry` lists, made as [`index_level`] makes one
+/// and handed to `nested`: its entry as written (None: cannot tell).
+fn nested_out(
+    src: &dyn ImageSource,
+    entry: &Descriptor,
+    props: &DestProperties,
+    opts: &CopyOptions,
+    instance: &mut Instance,
+    nested: &mut NestedOut,
+    t: &mut Tree,
+) -> Result<Option<Descriptor>> {
+    let depth = t.depth + 1;
+    if !t.nest.enter(entry, depth)? {
+        // (seen, not made: only an index holding itself, which its digest
+        // rules out)
+        return Err(Error::new("the index lists itself"));
+    }
+    let raw = get_listed_manifest(src, entry)?;
+    let index = t.nest.entered(&raw)?;
+    let mut inner = Tree {
+        nest: &mut *t.nest,
+        done: &mut *t.done,
+        depth,
+    };
+    let Some(out) = index_level(
+        src,
+        &raw,
+        index,
+        false,
+        props,
+        opts,
+        instance,
+        nested,
+        Some(&mut inner),
+    )?
+    else {
+        return Ok(None);
+    };
+    nested(entry, &out)?;
+    Ok(Some(written_entry(entry, &out)))
+}
+
+/// `entry` (a nested index as its index lists it) naming `made`, the
+/// index written for it.
+fn written_as(entry: &Descriptor, made: &Descriptor) -> Descriptor {
+    let mut d = entry.clone();
+    d.media_type = made.media_type.clone();
+    d.digest = made.digest.clone();
+    d.size = made.size;
+    d
 }
 
 /// An index's `entry` as written: the manifest `out` in its place.
@@ -572,10 +737,17 @@ pub fn planned_digest(
     ) {
         planned(select_manifest(src, p)?)?
     } else {
-        index_out(src, &top, props, opts, |entry, raw| match raw {
-            None => Ok(Some(entry.clone())),
-            Some(raw) => Ok(planned(raw)?.map(|out| written_entry(entry, &out))),
-        })?
+        index_out(
+            src,
+            &top,
+            props,
+            opts,
+            &mut |entry, raw| match raw {
+                None => Ok(Some(entry.clone())),
+                Some(raw) => Ok(planned(raw)?.map(|out| written_entry(entry, &out))),
+            },
+            &mut |_, _| Ok(()),
+        )?
     };
     Ok(out.map(|m| m.digest))
 }

@@ -127,10 +127,7 @@ pub fn copy_for_image(
     if opts.referrers == ReferrerMode::Off {
         return Ok((Vec::new(), false));
     }
-    let mut subjects = vec![out.digest.clone()];
-    if out.is_index() {
-        subjects.extend(out.index()?.manifests.into_iter().map(|d| d.digest));
-    }
+    let subjects = tree_subjects(src, out)?;
     let _g = walk_lock();
     let mut w = Walk {
         src,
@@ -148,6 +145,31 @@ pub fn copy_for_image(
             .map_err(|e| e.missing_part().context(format!("attachments of {s}")))?;
     }
     Ok((w.tagged, w.changed))
+}
+
+/// The digests whose attachments go with image `out` (as written): its
+/// own and, for an index, those of its entries and of the entries of the
+/// indexes nested in it that the source holds as written (one written
+/// changed has no attachments there).
+pub fn tree_subjects(src: &dyn ImageSource, out: &RawManifest) -> Result<Vec<Digest>> {
+    let mut subjects = vec![out.digest.clone()];
+    if !out.is_index() {
+        return Ok(subjects);
+    }
+    let top = out.index()?;
+    let mut nest = super::index::Nesting::new(top.manifests.len())?;
+    let mut stack = vec![(top, 0)];
+    while let Some((index, depth)) = stack.pop() {
+        for d in index.manifests {
+            if d.media_type.is_index() && nest.enter(&d, depth + 1)? {
+                if let Ok(raw) = super::get_listed_manifest(src, &d) {
+                    stack.push((nest.entered(&raw)?, depth + 1));
+                }
+            }
+            subjects.push(d.digest);
+        }
+    }
+    Ok(subjects)
 }
 
 /// Does the source hold attachments of `subject` (tag-schema tags or

@@ -669,12 +669,9 @@ fn layout_referrers(src: &dyn ImageReference, opts: &SyncOptions) -> bool {
     let Ok(top) = s.get_manifest(None) else {
         return false;
     };
-    let mut subjects = vec![top.digest.clone()];
-    if top.is_index() {
-        if let Ok(i) = top.index() {
-            subjects.extend(i.manifests.into_iter().map(|d| d.digest));
-        }
-    }
+    let Ok(subjects) = super::referrers::tree_subjects(&*s, &top) else {
+        return false;
+    };
     subjects
         .iter()
         .any(|d| s.referrers(d).is_ok_and(|r| !r.descriptors.is_empty()))

@@ -21,6 +21,11 @@ use crate::error::{Error, Result};
 /// The most manifest or config bytes lade reads into memory.
 pub const MAX_MANIFEST_SIZE: u64 = 4 * 1024 * 1024;
 
+/// How many levels of indexes an index may hold below itself (its own
+/// entries are the first): a chain longer is refused. The image-spec
+/// sets no limit; a tree of a few levels is what builders make.
+pub const MAX_NESTING: usize = 8;
+
 /// A manifest or index as exact bytes, with the media type and digest of
 /// those bytes. Construct it with [`RawManifest::from_bytes`], which checks
 /// that the bytes are what they claim to be.

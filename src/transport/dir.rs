@@ -314,16 +314,31 @@ fn whole_locally(src: &DirSource, top: &RawManifest) -> bool {
             }
         })
     };
-    if !top.is_index() {
-        return blobs_whole(top);
+    // (an index nested in it too, down to MAX_NESTING levels; each
+    // index looked at once)
+    fn whole(
+        src: &DirSource,
+        m: &RawManifest,
+        depth: usize,
+        seen: &mut std::collections::HashSet<Digest>,
+        blobs_whole: &dyn Fn(&RawManifest) -> bool,
+    ) -> bool {
+        if !m.is_index() {
+            return blobs_whole(m);
+        }
+        if !seen.insert(m.digest.clone()) {
+            return true;
+        }
+        let Ok(index) = m.index() else {
+            return false;
+        };
+        depth <= crate::model::MAX_NESTING
+            && index.manifests.iter().all(|d| {
+                src.get_manifest(Some(&d.digest))
+                    .is_ok_and(|c| whole(src, &c, depth + 1, seen, blobs_whole))
+            })
     }
-    let Ok(index) = top.index() else {
-        return false;
-    };
-    index.manifests.iter().all(|d| {
-        src.get_manifest(Some(&d.digest))
-            .is_ok_and(|m| m.is_index() || blobs_whole(&m))
-    })
+    whole(src, top, 0, &mut Default::default(), &blobs_whole)
 }
 
 /// Writes one image into a dir: directory; see the module docs.
