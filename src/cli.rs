@@ -621,11 +621,11 @@ MULTI-PLATFORM IMAGES
   --all copies the whole tree, each nested index written after its images and
   before the index listing it, every digest kept unless something is converted
   (a Docker list into oci:, say); --multi-arch index-only copies the indexes of
-  the tree and no image (each must be at the destination). A platform pick (this machine's, --override-*,
-  --platform) looks at the images of the nested indexes as if the top index
-  listed them where their index is listed (depth first), so the first of
-  equals wins wherever it is; --platform writes one flat index of the images
-  picked, without the nested indexes. Refused before anything is written
+  the tree and no image (each must be at the destination). A platform pick
+  (this machine's, --override-*, --platform) looks at the images of the nested
+  indexes as if the top index listed them where their index is listed (depth
+  first), so the first of equals wins wherever it is; --platform writes one
+  flat index of the images picked, without the nested indexes. Refused before anything is written
   (exit 3): indexes nested more than 8 levels deep, a tree listing more than
   100,000 entries or 64 MiB of indexes in all, and --format v2s2 (a Docker
   manifest list cannot hold an index) with --all or index-only.
