@@ -9,7 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use common::*;
 use sha2::{Digest as _, Sha256};
@@ -2093,17 +2093,25 @@ fn write_oci_layout(dir: &Path, layers: &[Vec<u8>]) {
 /// umoci's rootfs of `layers` (as an image in an OCI layout under
 /// `dir`): the oracle's tree, at `dir`/rootfs.
 fn umoci_rootfs(dir: &Path, layers: &[Vec<u8>]) -> PathBuf {
-    let layout = dir.join("layout");
+    let (out, rootfs) = umoci_unpack(dir, "layout", layers);
+    assert!(out.status.success(), "umoci: {out:?}");
+    rootfs
+}
+
+/// `umoci raw unpack` of an OCI layout `dir/NAME` of `layers`, into
+/// `dir/NAME-rootfs`: what it said, and the rootfs.
+fn umoci_unpack(dir: &Path, name: &str, layers: &[Vec<u8>]) -> (Output, PathBuf) {
+    let layout = dir.join(name);
     write_oci_layout(&layout, layers);
-    let rootfs = dir.join("rootfs");
-    ok(Command::new("umoci").args([
+    let rootfs = dir.join(format!("{name}-rootfs"));
+    let out = run(Command::new("umoci").args([
         "raw",
         "unpack",
         "--image",
         &format!("{}:x", layout.display()),
         rootfs.to_str().unwrap(),
     ]));
-    rootfs
+    (out, rootfs)
 }
 
 /// [`write_oci_layout`], the config's User set.
@@ -3255,15 +3263,7 @@ fn gnu_long_names_padded_with_nuls_end_at_the_first() {
     let rootfs = umoci_rootfs(d.path(), &[t]);
     assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
     // umoci refuses the PAX path with a NUL too.
-    let layout = d.path().join("nul");
-    write_oci_layout(&layout, &[nul_path]);
-    let out = run(Command::new("umoci").args([
-        "raw",
-        "unpack",
-        "--image",
-        &format!("{}:x", layout.display()),
-        d.path().join("nul-rootfs").to_str().unwrap(),
-    ]));
+    let (out, _) = umoci_unpack(d.path(), "nul", &[nul_path]);
     assert!(!out.status.success(), "{out:?}");
 }
 
@@ -3399,15 +3399,7 @@ fn star_headers_and_ustar_versions_are_read_as_go_reads_them() {
     let d = tempdir();
     let rootfs = umoci_rootfs(d.path(), &[t]);
     assert_same_tree(&tree(&r), &tree(&rootfs), "umoci");
-    let layout = d.path().join("bad");
-    write_oci_layout(&layout, &[bad]);
-    let out = run(Command::new("umoci").args([
-        "raw",
-        "unpack",
-        "--image",
-        &format!("{}:x", layout.display()),
-        d.path().join("bad-rootfs").to_str().unwrap(),
-    ]));
+    let (out, _) = umoci_unpack(d.path(), "bad", &[bad]);
     assert!(!out.status.success(), "{out:?}");
 }
 
