@@ -223,6 +223,13 @@ impl Error {
         }
     }
 
+    /// The message without the first `blob NAME: ` in it, for a context
+    /// that names the blob already (a layer of an unpack).
+    pub fn unnamed_blob(mut self, name: impl fmt::Display) -> Self {
+        self.msg = self.msg.replacen(&format!("blob {name}: "), "", 1);
+        self
+    }
+
     /// Add what the failure left behind after the message ("…; DIR is
     /// incomplete").
     pub fn context_after(mut self, note: impl fmt::Display) -> Self {

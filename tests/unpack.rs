@@ -643,6 +643,55 @@ fn runc_runs_a_bundle_as_its_user() {
     );
 }
 
+/// A layer whose bytes do not hash to its digest is named once, by the
+/// layer it is: "layer 1 of 3 (X); DIR is removed: reading the layer:
+/// content hashes to Y (digest mismatch)" (it said "blob X: " again
+/// before the hashes).
+#[test]
+fn a_layer_failing_its_digest_is_named_once() {
+    let t = tempdir();
+    let layout = t.path().join("l");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!(
+            "docker-archive:{}",
+            fixture("docker-save/tiny-docker26.tar").display()
+        ))
+        .arg(format!("oci:{}:x", layout.display())));
+    // The biggest layer (an uncompressed tar): a byte of its first
+    // header changed.
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let index = json(&fs::read(layout.join("index.json")).unwrap());
+    let manifest =
+        json(&fs::read(blob(index["manifests"][0]["digest"].as_str().unwrap())).unwrap());
+    let layers = manifest["layers"].as_array().unwrap();
+    let big = layers.iter().max_by_key(|l| l["size"].as_u64()).unwrap();
+    let digest = big["digest"].as_str().unwrap().to_string();
+    let mut data = fs::read(blob(&digest)).unwrap();
+    data[100] = b'X';
+    fs::remove_file(blob(&digest)).unwrap();
+    fs::write(blob(&digest), data).unwrap();
+    let err = fails_with(
+        lade()
+            .args(["unpack", "-q"])
+            .arg(format!("oci:{}:x", layout.display()))
+            .arg(t.path().join("out")),
+        3,
+    );
+    assert_eq!(err.matches(&digest).count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("({digest}); "))
+            && err.contains("reading the layer: content hashes to sha256:"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!t.path().join("out").exists());
+}
+
 #[test]
 fn unpack_detects_corrupt_layer() {
     let t = tempdir();

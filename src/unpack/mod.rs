@@ -188,7 +188,7 @@ pub fn unpack_image(
                 Some(p) => format!("{} could not all be removed", p.display()),
                 None => format!("{} is incomplete", rootfs.display()),
             };
-            e.context(format!(
+            e.unnamed_blob(&desc.digest).context(format!(
                 "layer {} of {} ({}); {left}",
                 i + 1,
                 manifest.layers.len(),
