@@ -232,12 +232,7 @@ impl RegistryRef {
                     // asks each: one that answers a HEAD but not the GET
                     // (a proxy cache, a mirror half synced), or with what
                     // is no manifest, is passed over for the next.
-                    let probe = RegistrySource {
-                        r: phys.clone(),
-                        client: client.clone(),
-                        mirrors_failed: None,
-                        first: None,
-                    };
+                    let probe = RegistrySource::plain(phys.clone(), client.clone());
                     let want = phys.r.digest.as_ref();
                     match probe.fetch_manifest_opt(&phys.reference(), want, true)? {
                         None => return Err(Error::not_found("manifest unknown")),
@@ -456,12 +451,7 @@ impl ImageReference for RegistryRef {
         let digest = match &self.r.digest {
             Some(d) => d.clone(),
             None => {
-                let src = RegistrySource {
-                    r: self.clone(),
-                    client: c.clone(),
-                    mirrors_failed: None,
-                    first: None,
-                };
+                let src = RegistrySource::plain(self.clone(), c.clone());
                 match src.fetch_manifest_opt(&self.reference(), None, true) {
                     Ok(Some(m)) => m.digest,
                     // (gone: the registry's own 404 says so)
@@ -902,6 +892,17 @@ struct Pulled {
 }
 
 impl RegistrySource {
+    /// A reader of `r` through `client`, no mirror behind it and nothing
+    /// read yet.
+    fn plain(r: RegistryRef, client: Arc<Client>) -> RegistrySource {
+        RegistrySource {
+            r,
+            client,
+            mirrors_failed: None,
+            first: None,
+        }
+    }
+
     fn fetch_manifest(&self, reference: &str, want: Option<&Digest>) -> Result<RawManifest> {
         Ok(self
             .fetch_manifest_opt(reference, want, false)?
@@ -1790,12 +1791,7 @@ impl ImageDestination for RegistryDest {
     }
 
     fn tagged_manifest(&self, tag: &str) -> Result<Option<RawManifest>> {
-        let src = RegistrySource {
-            r: self.r.clone(),
-            client: self.client.clone(),
-            mirrors_failed: None,
-            first: None,
-        };
+        let src = RegistrySource::plain(self.r.clone(), self.client.clone());
         src.manifest_by_tag(tag)
     }
 
