@@ -493,6 +493,7 @@ fn index_out(
     }
     let index = top.index()?;
     let mut nest = index::Nesting::new(index.manifests.len())?;
+    let mut read = std::collections::HashMap::new();
     if index::is_nested(&index) {
         match &opts.multi_arch {
             // One flat index of the images picked, wherever they are.
@@ -511,14 +512,20 @@ fn index_out(
                 )));
             }
             // Every nested index read first: one missing, damaged or too
-            // deep is said before anything is written.
-            _ => drop(index::leaves(&index, &mut |d| get_listed_manifest(src, d))?),
+            // deep is said before anything is written (and kept, for the
+            // copy not to read it again).
+            _ => drop(index::leaves(&index, &mut |d| {
+                let raw = get_listed_manifest(src, d)?;
+                read.insert(d.digest.clone(), raw.clone());
+                Ok(raw)
+            })?),
         }
     }
     let mut done = std::collections::HashMap::new();
     let mut tree = Tree {
         nest: &mut nest,
         done: &mut done,
+        read: &read,
         depth: 0,
     };
     index_level(
@@ -540,6 +547,8 @@ fn index_out(
 struct Tree<'t> {
     nest: &'t mut index::Nesting,
     done: &'t mut std::collections::HashMap<Digest, Option<Descriptor>>,
+    /// The nested indexes read before anything was written, by digest.
+    read: &'t std::collections::HashMap<Digest, RawManifest>,
     /// Of the index being made (0: the top).
     depth: usize,
 }
@@ -630,11 +639,15 @@ fn nested_out(
         // rules out)
         return Err(Error::new("the index lists itself"));
     }
-    let raw = get_listed_manifest(src, entry)?;
+    let raw = match t.read.get(&entry.digest) {
+        Some(raw) => raw.clone(),
+        None => get_listed_manifest(src, entry)?,
+    };
     let index = t.nest.entered(&raw)?;
     let mut inner = Tree {
         nest: &mut *t.nest,
         done: &mut *t.done,
+        read: t.read,
         depth,
     };
     let Some(out) = index_level(
