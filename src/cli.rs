@@ -169,7 +169,8 @@ pub struct GlobalArgs {
           help_heading = GLOBAL)]
     pub user_agent_prefix: Option<String>,
     /// For multi-platform images (copy, inspect, sync --multi-arch system,
-    /// unpack): the OS to pick [default: this machine's]
+    /// unpack): the OS to pick; an empty value is none given, as in skopeo
+    /// [default: this machine's]
     #[arg(long, global = true, value_name = "OS", help_heading = GLOBAL)]
     pub override_os: Option<String>,
     /// For multi-platform images: the architecture to pick [default: this machine's]

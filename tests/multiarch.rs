@@ -1020,8 +1020,7 @@ fn skopeo_global_options_before_or_after_the_command() {
         arch(&["inspect", "--override-arch", "s390x", &src]),
         "s390x"
     );
-    // cat-config picks the same way (its --platform wins), and an empty
-    // override is a usage error.
+    // cat-config picks the same way (its --platform wins).
     let cat = |args: &[&str]| -> String {
         let mut c = lade();
         c.arg("--store")
@@ -1044,8 +1043,23 @@ fn skopeo_global_options_before_or_after_the_command() {
         "multi",
     ]);
     assert_eq!(json(&ok(&mut c))["architecture"], "s390x");
-    fails_with(lade().args(["--override-arch", "", "inspect", &src]), 2);
+    // An empty override is no choice, as in skopeo (a script passing an
+    // unset "$VARIANT"); blanks alone are a usage error.
     let this = json(&ok(lade().args(["inspect", &src])))["Architecture"].clone();
+    assert_eq!(arch(&["--override-arch", "", "inspect", &src]), this);
+    assert_eq!(
+        arch(&[
+            "--override-variant",
+            "",
+            "--override-arch",
+            "arm64",
+            "inspect",
+            &src
+        ]),
+        "arm64"
+    );
+    fails_with(lade().args(["--override-arch", " ", "inspect", &src]), 2);
+    fails_with(lade().args(["--override-os", "\t", "inspect", &src]), 2);
     assert_eq!(
         json(&ok(lade().args([
             "--command-timeout",

@@ -256,30 +256,38 @@ fn write_record(out: &mut impl Write, line: &str, nul: bool) -> io::Result<()> {
 }
 
 /// The platform asked for with --override-os/--override-arch/--override-variant,
-/// filled in from this machine's; None when none was given.
+/// filled in from this machine's; None when none was given. An empty
+/// value is no choice, as in skopeo (a script passing `"$VARIANT"` unset);
+/// blanks alone are a usage error.
 fn platform_of(a: &GlobalArgs) -> Result<Option<Platform>> {
-    if a.override_os.is_none() && a.override_arch.is_none() && a.override_variant.is_none() {
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let (os, arch, variant) = (
+        given(&a.override_os),
+        given(&a.override_arch),
+        given(&a.override_variant),
+    );
+    if os.is_none() && arch.is_none() && variant.is_none() {
         return Ok(None);
     }
     for (flag, v) in [
-        ("--override-os", &a.override_os),
-        ("--override-arch", &a.override_arch),
-        ("--override-variant", &a.override_variant),
+        ("--override-os", &os),
+        ("--override-arch", &arch),
+        ("--override-variant", &variant),
     ] {
         if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
-            return Err(crate::error::Error::usage(format!("{flag} is empty")));
+            return Err(crate::error::Error::usage(format!("{flag} is blank")));
         }
     }
     let mut p = Platform::current();
-    if let Some(os) = &a.override_os {
-        p.os = os.clone();
+    if let Some(os) = os {
+        p.os = os;
     }
-    if let Some(arch) = &a.override_arch {
-        p.architecture = arch.clone();
+    if let Some(arch) = arch {
+        p.architecture = arch;
         p.variant = None;
     }
-    if let Some(v) = &a.override_variant {
-        p.variant = Some(v.clone());
+    if let Some(v) = variant {
+        p.variant = Some(v);
     }
     Ok(Some(p))
 }
