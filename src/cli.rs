@@ -788,7 +788,7 @@ MANY REPOSITORIES: --src KIND --dest KIND (the form of skopeo sync)
         app: []                   #   every tag
         redis: [\"7.2\", \"sha256:…\"] #   these tags and digests
       images-by-tag-regex:
-        nginx: ^1\\.2[0-9]\\.        # tags matching (unanchored)
+        nginx: ^1\\.2[0-9]\\.        # tags matching (unanchored, RE2)
       images-by-semver:
         alpine: \">= 3.18, < 4\"     # tags that are versions meeting it
       credentials: {username: u, password: p}
@@ -1156,7 +1156,7 @@ pub struct SyncArgs {
     /// found unchanged to FILE (replaced; not with --dry-run)
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
-    /// Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored); images a sync file names by digest are taken
+    /// Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored; Go's RE2 syntax, as skopeo's, \Q…\E included); images a sync file names by digest are taken
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,
     /// Images copied at once (each copies up to 6 blobs at once to or from

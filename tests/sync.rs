@@ -1908,3 +1908,38 @@ fn a_sync_ended_by_command_timeout_says_its_summary_first() {
         assert!(written.lines().any(|l| l == line), "{line}: {written}");
     }
 }
+
+/// --tag-regex reads RE2's `\Q…\E` as skopeo's Go regexp does: the text
+/// between is literal (to the end without `\E`). Offline: a layout.
+#[test]
+fn tag_regex_takes_quoted_literal_text() {
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let named: Vec<(&str, Value)> = ["1.0", "1x0", "v1.0", "1.0.1"]
+        .iter()
+        .map(|tag| (*tag, image(&dir, "amd64", tag, false, 1024)))
+        .collect();
+    write_layout(&dir, &named);
+    let src = format!("oci:{}", dir.display());
+    let dst = format!("oci:{}", t.path().join("dst").display());
+    let picked = |re: &str| -> Vec<String> {
+        let out = String::from_utf8(ok(sync_cmd().args([
+            "--dry-run",
+            "--tag-regex",
+            re,
+            &src,
+            &dst,
+        ])))
+        .unwrap();
+        let mut tags: Vec<String> = out
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        tags.sort();
+        tags
+    };
+    assert_eq!(picked(r"^\Q1.0\E$"), ["1.0"]);
+    assert_eq!(picked(r"^\Q1.0"), ["1.0", "1.0.1"]);
+    assert_eq!(picked(r"^1.0$"), ["1.0", "1x0"]);
+    assert!(!t.path().join("dst").exists());
+}

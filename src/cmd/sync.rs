@@ -33,7 +33,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
         .tag_regex
         .as_deref()
         .map(|p| {
-            regex::Regex::new(p)
+            crate::copy::sync_yaml::tag_regex(p)
                 .map_err(|e| Error::usage(format!("--tag-regex {p:?}: {}", one_line(&e))))
         })
         .transpose()?;

@@ -330,7 +330,7 @@ fn registry(name: &str, line: usize, n: &Node) -> Result<RegistryEntry> {
                     let name = repository(&r.registry, key(repo), repo.line()).map_err(ctx)?;
                     let what = format!("images-by-tag-regex of {name:?}");
                     let p = string(re, &what, repo.line()).map_err(ctx)?;
-                    let re = Regex::new(&p).map_err(|e| {
+                    let re = tag_regex(&p).map_err(|e| {
                         ctx(at(
                             repo.line(),
                             format!("images-by-tag-regex of {name:?}: {}", one_line(&e)),
@@ -454,9 +454,49 @@ pub fn one_line(e: &regex::Error) -> String {
     last.trim().trim_start_matches("error: ").to_string()
 }
 
+/// A tag regular expression as skopeo compiles it (Go's RE2 syntax),
+/// with the regex crate: the one piece of RE2 it lacks, `\Q…\E` (the
+/// text between taken literally, to the end when no `\E` follows), is
+/// turned into escaped text first. (Both match unanchored.)
+pub fn tag_regex(p: &str) -> std::result::Result<Regex, regex::Error> {
+    let mut out = String::with_capacity(p.len());
+    let mut rest = p;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(lit) = after.strip_prefix('Q') {
+            let (text, tail) = lit.split_once("\\E").unwrap_or((lit, ""));
+            out.push_str(&regex::escape(text));
+            rest = tail;
+        } else {
+            // Any other escape is the regex crate's to read, with the
+            // character it escapes (so `\\Q` stays a backslash and a Q).
+            let n = after.chars().next().map_or(0, char::len_utf8);
+            out.push('\\');
+            out.push_str(&after[..n]);
+            rest = &after[n..];
+        }
+    }
+    out.push_str(rest);
+    Regex::new(&out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_regex_reads_quoted_text_as_go_does() {
+        let m = |p: &str, s: &str| tag_regex(p).unwrap().is_match(s);
+        assert!(m(r"^\Q1.0\E$", "1.0") && !m(r"^\Q1.0\E$", "1x0"));
+        // No \E: literal to the end.
+        assert!(m(r"^\Q1.(", "1.(") && !m(r"^\Q1.(", "1x("));
+        // Quoted text then more pattern; an escaped backslash before Q.
+        assert!(m(r"^\Qa+\Eb*$", "a+bbb") && !m(r"^\Qa+\Eb*$", "aab"));
+        assert!(m(r"^\\Q$", r"\Q"));
+        assert!(m(r"^\d\.\Q*\E$", "1.*") && !m(r"^\d\.\Q*\E$", "1.1"));
+        assert!(tag_regex(r"\Q(\E(").is_err());
+    }
 
     const EXAMPLE: &str = r#"
 registry.example.com:
