@@ -5542,8 +5542,10 @@ fn events(stderr: &str, event: &str) -> Vec<Value> {
 fn list_tags_follows_link_pages() {
     // Debian's distribution 2.8 ignores `n` and never pages, so a fake
     // registry serves 250 tags in pages of 100 with relative and absolute
-    // Link headers.
+    // Link headers, each page beginning with the last tag of the one
+    // before: a tag listed again is one tag.
     let all: Vec<String> = (0..250).map(|i| format!("t{i:03}")).collect();
+    let want = json!(all);
     let pages = Arc::new(AtomicUsize::new(0));
     let p2 = pages.clone();
     let addr = Arc::new(Mutex::new(String::new()));
@@ -5560,7 +5562,7 @@ fn list_tags_follows_link_pages() {
             .split_once("last=")
             .map(|(_, l)| l.split('&').next().unwrap())
             .and_then(|l| all.iter().position(|t| t == l))
-            .map_or(0, |i| i + 1);
+            .unwrap_or(0);
         let end = (start + 100).min(all.len());
         let body = json!({"name": "p", "tags": all[start..end]}).to_string();
         let mut h = vec![("Content-Type", "application/json".to_string())];
@@ -5582,10 +5584,7 @@ fn list_tags_follows_link_pages() {
         INSECURE,
         &format!("docker://{fake}/p"),
     ])));
-    let tags = out["Tags"].as_array().unwrap();
-    assert_eq!(tags.len(), 250);
-    assert_eq!(tags[0], json!("t000"));
-    assert_eq!(tags[249], json!("t249"));
+    assert_eq!(out["Tags"], want);
     assert_eq!(pages.load(Ordering::SeqCst), 3);
 }
 

@@ -149,8 +149,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
 }
 
 /// JSON indented by four spaces, as skopeo prints it (see [`GoJson`]).
-pub fn write_pretty(out: &mut impl Write, v: &Value) -> Result<()> {
-    use serde::Serialize;
+pub fn write_pretty(out: &mut impl Write, v: &impl serde::Serialize) -> Result<()> {
     let fmt = GoJson(serde_json::ser::PrettyFormatter::with_indent(b"    "));
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, fmt);
     v.serialize(&mut ser)?;

@@ -3,8 +3,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use serde_json::json;
-
 use super::inspect::write_pretty;
 use super::stdout;
 use crate::cli::{CopyRegistryArgs, DeleteArgs, ListTagsArgs, LoginArgs, LogoutArgs, RegistryArgs};
@@ -103,6 +101,16 @@ fn registry_ref(name: &str) -> Result<RegistryRef> {
     RegistryRef::parse(name.strip_prefix("docker:").unwrap_or(name))
 }
 
+/// What `list-tags` prints. (Written from the list itself: a JSON value
+/// of it would hold every tag once more, tens of megabytes for a million.)
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Listing {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repository: Option<String>,
+    tags: Vec<String>,
+}
+
 pub fn list_tags(g: &crate::cli::GlobalArgs, a: ListTagsArgs) -> Result<i32> {
     let base = super::transport_options(g);
     // A docker-archive: the tags of its images, as skopeo lists them
@@ -110,7 +118,10 @@ pub fn list_tags(g: &crate::cli::GlobalArgs, a: ListTagsArgs) -> Result<i32> {
     let listing = if let Some(details) = a.image.strip_prefix("docker-archive:") {
         let tags = crate::transport::docker_archive::archive_tags(details, &base)
             .map_err(|e| e.context(&a.image))?;
-        json!({ "Tags": tags })
+        Listing {
+            repository: None,
+            tags,
+        }
     } else {
         let r = registry_ref(&a.image)?;
         if r.r.digest.is_some() || a.image.rsplit('/').next().is_some_and(|l| l.contains(':')) {
@@ -125,7 +136,10 @@ pub fn list_tags(g: &crate::cli::GlobalArgs, a: ListTagsArgs) -> Result<i32> {
         };
         let tags = crate::transport::ImageReference::list_tags(&r, &opts)
             .map_err(|e| e.context(&a.image))?;
-        json!({"Repository": r.r.name(), "Tags": tags})
+        Listing {
+            repository: Some(r.r.name()),
+            tags,
+        }
     };
     let mut out = stdout();
     write_pretty(&mut out, &listing)?;

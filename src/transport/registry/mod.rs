@@ -567,7 +567,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     let scope = vec![format!("repository:{repo}:pull")];
     let mut url = c.url(&format!("/v2/{repo}/tags/list"));
     let mut tags = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = TagSet::default();
     let (mut invalid, mut first_invalid) = (0usize, String::new());
     let mut listed = 0usize;
     let mut pages = std::collections::HashSet::from([url.clone()]);
@@ -575,7 +575,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
     for _ in 0..10_000 {
         let resp = c.send(Method::GET, &url, &scope, &[], ReqBody::Empty)?;
         if missing_is_empty && tags.is_empty() && resp.status().as_u16() == 404 {
-            return Ok(remember_listing(c, repo, tags));
+            return Ok(remember_listing(c, repo, tags, seen));
         }
         if !resp.status().is_success() {
             return Err(c.status_error("GET", &url, resp));
@@ -639,7 +639,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
                     first_invalid = t;
                 }
                 invalid += 1;
-            } else if seen.insert(t.clone()) {
+            } else if seen.insert(&tags, &t) {
                 tags.push(t);
             }
         }
@@ -648,7 +648,7 @@ pub fn list_tags(c: &Client, repo: &str, missing_is_empty: bool) -> Result<Vec<S
             None => {
                 let at = format!("registry {}: tag list of {repo}", c.host);
                 crate::error::warn_names_left_out(&at, invalid, &first_invalid, "tag");
-                return Ok(remember_listing(c, repo, tags));
+                return Ok(remember_listing(c, repo, tags, seen));
             }
         }
     }
@@ -786,27 +786,65 @@ fn manifest_puts() -> &'static crate::keyed::KeyedLocks<(RepoKey, Digest)> {
     S.get_or_init(Default::default)
 }
 
-fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<String>>> {
-    static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<String>>>> = OnceLock::new();
+fn listed_tags() -> &'static Mutex<HashMap<RepoKey, HashSet<u64>>> {
+    static S: OnceLock<Mutex<HashMap<RepoKey, HashSet<u64>>>> = OnceLock::new();
     S.get_or_init(Default::default)
 }
 
-/// Record the whole listing of `repo`; returns it.
-fn remember_listing(c: &Client, repo: &str, tags: Vec<String>) -> Vec<String> {
+/// A tag's hash in this process's listings (keyed at random, so a
+/// registry cannot choose names that share one).
+fn tag_hash(tag: &str) -> u64 {
+    use std::hash::BuildHasher;
+    static S: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    S.get_or_init(Default::default).hash_one(tag)
+}
+
+/// The tags of a listing as it is read, by hash: a set of their names
+/// would hold every tag a second time (tens of megabytes for a million).
+/// Tags sharing a hash are told apart by name.
+#[derive(Default)]
+struct TagSet {
+    /// Hash → the index of the first tag with it.
+    first: HashMap<u64, u32>,
+    /// Tags whose hash an earlier, different tag had (next to never).
+    shared: HashSet<String>,
+}
+
+impl TagSet {
+    /// Is `t` not among `tags` (the tags inserted so far, in order)? It
+    /// is counted in then.
+    fn insert(&mut self, tags: &[String], t: &str) -> bool {
+        match self.first.entry(tag_hash(t)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(tags.len() as u32);
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                tags[*o.get() as usize] != t && self.shared.insert(t.to_string())
+            }
+        }
+    }
+}
+
+/// Record the whole listing of `repo` (the hashes of its tags); returns
+/// it.
+fn remember_listing(c: &Client, repo: &str, tags: Vec<String>, seen: TagSet) -> Vec<String> {
+    let hashes = seen.first.into_keys().collect();
     listed_tags()
         .lock()
         .unwrap()
-        .insert(repo_key(c, repo), tags.iter().cloned().collect());
+        .insert(repo_key(c, repo), hashes);
     tags
 }
 
-/// Did this process list `repo` and find no `tag` there?
+/// Did this process list `repo` and find no `tag` there? (No when
+/// another tag there has its hash: the caller asks the registry.)
 fn listed_without(c: &Client, repo: &str, tag: &str) -> bool {
     listed_tags()
         .lock()
         .unwrap()
         .get(&repo_key(c, repo))
-        .is_some_and(|tags| !tags.contains(tag))
+        .is_some_and(|tags| !tags.contains(&tag_hash(tag)))
 }
 
 /// Registries (hosts) that answered this process's referrers API request
@@ -1879,7 +1917,7 @@ impl RegistryDest {
         }
         if valid_tag(reference) {
             if let Some(tags) = listed_tags().lock().unwrap().get_mut(&repo) {
-                tags.insert(reference.to_string());
+                tags.insert(tag_hash(reference));
             }
         }
         Ok(header(&resp, "oci-subject").is_some())
@@ -1889,6 +1927,24 @@ impl RegistryDest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_set_tells_apart_tags_sharing_a_hash() {
+        let mut tags: Vec<String> = Vec::new();
+        let mut seen = TagSet::default();
+        for t in ["a", "b", "a", "c", "b"] {
+            if seen.insert(&tags, t) {
+                tags.push(t.into());
+            }
+        }
+        assert_eq!(tags, ["a", "b", "c"]);
+        // "d" as if its hash were "a"'s: a tag of its own, once.
+        let mut seen = TagSet::default();
+        seen.first.insert(tag_hash("d"), 0);
+        let tags = vec!["a".to_string()];
+        assert!(seen.insert(&tags, "d"));
+        assert!(!seen.insert(&tags, "d"));
+    }
 
     #[test]
     fn links() {
