@@ -572,6 +572,88 @@ fn without_the_option_nothing_but_the_image() {
     );
 }
 
+/// A sync file's repository synced where its signatures cannot go (a
+/// dir: tree) or without them (--with-referrers=false): its signature
+/// and referrers-index tags are no images of their own, and the first is
+/// said (they could have gone but for the destination). Either way, and
+/// when they go along (into a registry), the file naming two tags of the
+/// repository and a regex over its tags lists it once (--debug's
+/// requests).
+#[test]
+fn a_sync_file_lists_a_repository_once_and_leaves_attachment_tags_out() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("ref/file");
+    let s = signed_image(&reg, &repo, &t.path().join("src"));
+    let od = t.path().join("other");
+    let other = image(&od, "arm64", "v2", false, 8 * 1024);
+    write_layout(&od, &[("v2", other.clone())]);
+    push_layout(&reg, &od, &repo, "v2", &other);
+    let yaml = t.path().join("sync.yaml");
+    fs::write(
+        &yaml,
+        format!(
+            "{reg}:\n  tls-verify: false\n  images:\n    {repo}: [v1, v2]\n  \
+             images-by-tag-regex:\n    {repo}: ^v2$\n"
+        ),
+    )
+    .unwrap();
+    let note = "signature and referrers tags are left out";
+    let tree = t.path().join("tree");
+    let into_docker = format!("{reg}/{}", unique("ref/fileout"));
+    let cases: [(&str, &[&str], &str, bool, bool); 3] = [
+        ("dir", &[], tree.to_str().unwrap(), false, true),
+        (
+            "docker",
+            &["--with-referrers=false"],
+            &into_docker,
+            false,
+            false,
+        ),
+        ("docker", &[], &into_docker, true, false),
+    ];
+    for (dest, flags, to, attached, noted) in cases {
+        let how = format!("--dest {dest} {}", flags.join(" "));
+        let out = run(lade()
+            .args(["--debug", "sync", "--dest-tls-verify=false", "-n"])
+            .args(["--src", "yaml", "--dest", dest])
+            .args(flags)
+            .arg(&yaml)
+            .arg(to));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{how}: {err}");
+        let listings = err
+            .lines()
+            .filter(|l| {
+                l.starts_with("lade: debug: GET ") && l.contains(&format!("/v2/{repo}/tags/list"))
+            })
+            .count();
+        assert_eq!(listings, 1, "{how}: {err}");
+        assert_eq!(err.contains(note), noted, "{how}: {err}");
+        let plan = String::from_utf8_lossy(&out.stdout);
+        let names: Vec<&str> = plan
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect();
+        for v in [":v1", ":v2"] {
+            assert_eq!(
+                names.iter().filter(|n| n.ends_with(v)).count(),
+                1,
+                "{how}: {plan}"
+            );
+        }
+        let sig = format!(":{}.sig", s.tag);
+        assert_eq!(
+            names.iter().any(|n| n.ends_with(&sig)),
+            attached,
+            "{how}: {plan}"
+        );
+        if !attached {
+            assert_eq!(names.len(), 2, "{how}: {plan}");
+        }
+    }
+}
+
 #[test]
 fn a_corrupt_or_missing_referrer_blob_fails_and_leaves_nothing() {
     let Some(reg) = registry() else { return };

@@ -8,9 +8,10 @@ use super::stdout;
 use crate::cli::{DestKindArg, FormatArg, GlobalArgs, SrcKindArg, SyncArgs};
 use crate::copy::plan::Format;
 use crate::copy::progress::{Mode, Progress};
-use crate::copy::referrers::{ReferrerMode, WithoutAttachmentTags};
+use crate::copy::referrers::ReferrerMode;
 use crate::copy::sync::{
-    one_per_target, plan, run as run_work, Item, Outcome, SyncOptions, Work, TAG_REGEX_HINT,
+    one_per_target, plan, run as run_work, Item, Listings, Outcome, SyncOptions, TagListing, Work,
+    TAG_REGEX_HINT,
 };
 use crate::copy::sync_many::{self, DestKind, Naming, Planned, SrcKind};
 use crate::copy::sync_yaml::one_line;
@@ -115,7 +116,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             sync_many::plan_all(sources, dest, &a.destination, &naming, &opts)?
         }
         _ => {
-            let mut src = transport::parse(&a.source)?;
+            let src = transport::parse(&a.source)?;
             let dst = transport::parse(&a.destination)?;
             if referrers == ReferrerMode::Required && !dst.holds_referrers() {
                 return Err(Error::usage(format!(
@@ -125,15 +126,11 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
             }
             // Signature and referrers-index tags travel with their images,
             // or not at all: never as images of their own.
-            let mut left = None;
-            if referrers == ReferrerMode::Off || !dst.holds_referrers() {
-                let w = WithoutAttachmentTags::new(src);
-                left = Some(w.1.clone());
-                src = Box::new(w);
-            }
+            let listings = Listings::default();
+            let listing = TagListing::new(&listings, &*dst, referrers);
             // (with --keep-going, a source that cannot be listed is
             // counted failed in the summary, as with --src)
-            let (mut work, failed) = match plan(&*src, &*dst, &|_| true, &suffix, &opts) {
+            let (mut work, failed) = match plan(&*src, &*dst, &|_| true, &suffix, &opts, &listing) {
                 Ok(work) => (work, Vec::new()),
                 Err(e) if a.keep_going && e.kind() != crate::error::Kind::Usage => {
                     (Vec::new(), vec![Work::failed(src.listing_name(), e)])
@@ -151,14 +148,11 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
                     }
                 }
             }
-            let n = left.map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed));
             vec![Planned {
                 opts: opts.clone(),
                 work,
                 failed,
-                notes: WithoutAttachmentTags::note(n, &*dst, referrers)
-                    .into_iter()
-                    .collect(),
+                notes: listing.note().into_iter().collect(),
                 dests: vec![dst],
             }]
         }

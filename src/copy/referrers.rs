@@ -35,7 +35,7 @@ use super::{get_listed_manifest, CopyOptions, CopyReport};
 use crate::error::{Error, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
 use crate::transport::registry::{fallback_tag, Retries};
-use crate::transport::{ImageDestination, ImageReference, ImageSource, Referred, TransportOptions};
+use crate::transport::{ImageDestination, ImageSource, Referred};
 
 /// How deep attachments of attachments are followed (image → SBOM →
 /// signature of the SBOM → …).
@@ -546,128 +546,6 @@ pub fn merge_fallback(
     index.manifests.extend(new);
     let bytes = serde_json::to_vec(&index).expect("index serializes");
     RawManifest::from_bytes(bytes, Some(&MediaType::OciIndex)).map(Some)
-}
-
-/// A source reference whose tag list leaves out attachment tags, for a
-/// `sync` that does not copy them (`--with-referrers=false`, or a
-/// destination that cannot hold them). Everything else is the inner
-/// reference's.
-pub struct WithoutAttachmentTags(
-    pub Box<dyn ImageReference>,
-    /// How many such tags the listings had.
-    pub std::sync::Arc<std::sync::atomic::AtomicUsize>,
-);
-
-impl WithoutAttachmentTags {
-    pub fn new(r: Box<dyn ImageReference>) -> Self {
-        WithoutAttachmentTags(r, Default::default())
-    }
-
-    /// What sync says of the tags left out of `dst`, if there were any
-    /// and it could have taken them but for the destination.
-    pub fn note(n: usize, dst: &dyn ImageReference, mode: ReferrerMode) -> Option<String> {
-        (n > 0 && mode != ReferrerMode::Off && !dst.holds_referrers()).then(|| {
-            format!(
-                "signature and referrers tags are left out: {dst} cannot hold them (sync \
-                 into docker:// or oci: to keep them)"
-            )
-        })
-    }
-}
-
-impl std::fmt::Display for WithoutAttachmentTags {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ImageReference for WithoutAttachmentTags {
-    fn transport(&self) -> &'static str {
-        self.0.transport()
-    }
-    fn docker_reference(&self) -> Option<String> {
-        self.0.docker_reference()
-    }
-    fn tag(&self) -> Option<String> {
-        self.0.tag()
-    }
-    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        self.0.source(opts)
-    }
-    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
-        self.0.destination(opts)
-    }
-    fn delete(&self, opts: &TransportOptions) -> Result<()> {
-        self.0.delete(opts)
-    }
-    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
-        let mut tags = self.0.list_tags(opts)?;
-        let n = tags.len();
-        tags.retain(|t| attachment_tag(t).is_none());
-        self.1
-            .fetch_add(n - tags.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(tags)
-    }
-    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
-        self.0.current_digest(opts, dest)
-    }
-    // (What it names keeps the filter: sync lists the tags of a named
-    // image's repository through it.)
-    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
-        Ok(Box::new(WithoutAttachmentTags(
-            self.0.with_tag(tag)?,
-            self.1.clone(),
-        )))
-    }
-    fn one_image(
-        &self,
-        opts: &TransportOptions,
-    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
-        Ok(self.0.one_image(opts)?.map(|(name, r)| {
-            let r: Box<dyn ImageReference> = Box::new(WithoutAttachmentTags(r, self.1.clone()));
-            (name, r)
-        }))
-    }
-    fn listing_name(&self) -> String {
-        self.0.listing_name()
-    }
-    fn learn_tags(&self, opts: &TransportOptions) -> Result<()> {
-        self.0.learn_tags(opts)
-    }
-    fn holds_referrers(&self) -> bool {
-        self.0.holds_referrers()
-    }
-    fn untagged_referrers(&self) -> bool {
-        self.0.untagged_referrers()
-    }
-    // (Forwarded too, so the wrapped name is the inner one but for the
-    // tags it lists: left to their defaults, an archive's `@N` picked no
-    // image and an `--all-images` item lost its other names.)
-    fn every_name(&self) -> bool {
-        self.0.every_name()
-    }
-    fn picks_image(&self) -> bool {
-        self.0.picks_image()
-    }
-    fn holds_several(&self) -> bool {
-        self.0.holds_several()
-    }
-    fn dest_properties(&self) -> Option<crate::transport::DestProperties> {
-        self.0.dest_properties()
-    }
-    fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
-        self.0.sync_target(image, tag)
-    }
-    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        let mut all = self.0.all_images(opts)?;
-        all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
-        Ok(all)
-    }
-    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        let mut all = self.0.images_by_name(opts)?;
-        all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
-        Ok(all)
-    }
 }
 
 #[cfg(test)]

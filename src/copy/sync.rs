@@ -13,6 +13,7 @@
 //! HEAD on either side.
 //! Other tags are copied with [`copy_image`], several at once (`jobs`).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -24,7 +25,7 @@ use super::referrers::{attachment_tag, ReferrerMode};
 use super::{copy_image, CopyOptions, MultiArch};
 use crate::error::{Error, Kind, Result};
 use crate::model::Digest;
-use crate::transport::ImageReference;
+use crate::transport::{ImageReference, TransportOptions};
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -136,6 +137,100 @@ impl Work {
 
 pub use crate::model::reference::valid_tag;
 
+/// The tag listings of one sync run, by the repository listed (its
+/// [`ImageReference::listing_name`]) and the settings it is read with: a
+/// repository is listed once in a run, however many of its tags a sync
+/// file names (each named tag's [`plan`] lists it for the signatures and
+/// referrers of its image), not once per tag.
+#[derive(Default)]
+pub struct Listings(Mutex<HashMap<String, Result<Vec<String>>>>);
+
+impl Listings {
+    /// The tags of the repository `src` is in, listed on first use.
+    fn tags(&self, src: &dyn ImageReference, t: &TransportOptions) -> Result<Vec<String>> {
+        let s = &t.src_registry;
+        let key = format!(
+            "{}\n{:?}\n{:?}\n{:?}",
+            src.listing_name(),
+            s.creds,
+            s.tls_verify,
+            s.cert_dir
+        );
+        let made = || self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tags) = made().get(&key) {
+            return tags.clone();
+        }
+        let tags = src.list_tags(t);
+        made().insert(key, tags.clone());
+        tags
+    }
+}
+
+/// How one [`plan`] lists its source: through the run's [`Listings`]
+/// and, for a sync that does not copy signature and referrers-index tags
+/// (`--with-referrers=false`, or a destination that cannot hold them),
+/// without those tags (they travel with their images or not at all,
+/// never as images of their own), counted for [`Self::note`].
+pub struct TagListing<'a> {
+    listings: &'a Listings,
+    without_attachments: bool,
+    /// The destination, where it alone is why they are left out.
+    cannot_hold: Option<String>,
+    /// How many the listings left out.
+    left_out: Cell<usize>,
+}
+
+impl<'a> TagListing<'a> {
+    /// For a plan writing into `dst`, copying attachments as `mode` says.
+    pub fn new(listings: &'a Listings, dst: &dyn ImageReference, mode: ReferrerMode) -> Self {
+        let holds = dst.holds_referrers();
+        TagListing {
+            listings,
+            without_attachments: mode == ReferrerMode::Off || !holds,
+            cannot_hold: (mode != ReferrerMode::Off && !holds).then(|| dst.to_string()),
+            left_out: Cell::new(0),
+        }
+    }
+
+    /// The tags of the repository `src` is in.
+    fn tags(&self, src: &dyn ImageReference, t: &TransportOptions) -> Result<Vec<String>> {
+        let mut tags = self.listings.tags(src, t)?;
+        if self.without_attachments {
+            let n = tags.len();
+            tags.retain(|t| attachment_tag(t).is_none());
+            self.left_out.set(self.left_out.get() + n - tags.len());
+        }
+        Ok(tags)
+    }
+
+    /// [`ImageReference::images_by_name`] of `src`, those named by an
+    /// attachment tag left out as [`Self::tags`] leaves the tags out.
+    fn images_by_name(
+        &self,
+        src: &dyn ImageReference,
+        t: &TransportOptions,
+    ) -> Result<Vec<Box<dyn ImageReference>>> {
+        let mut all = src.images_by_name(t)?;
+        if self.without_attachments {
+            all.retain(|r| r.tag().is_none_or(|t| attachment_tag(&t).is_none()));
+        }
+        Ok(all)
+    }
+
+    /// What sync says of the tags left out, if there were any and the
+    /// destination is why.
+    pub fn note(&self) -> Option<String> {
+        let dst = self
+            .cannot_hold
+            .as_ref()
+            .filter(|_| self.left_out.get() > 0)?;
+        Some(format!(
+            "signature and referrers tags are left out: {dst} cannot hold them (sync into \
+             docker:// or oci: to keep them)"
+        ))
+    }
+}
+
 /// The destination tag for a source name: the name itself when it is a
 /// tag, else what follows its last ':' (`registry/app:1` → `1`).
 pub fn dest_tag(name: &str) -> Option<String> {
@@ -151,11 +246,12 @@ pub fn dest_tag(name: &str) -> Option<String> {
 fn images(
     src: &dyn ImageReference,
     opts: &CopyOptions,
+    listing: &TagListing,
 ) -> Result<Vec<(String, Box<dyn ImageReference>)>> {
     if let Some(one) = src.one_image(&opts.transport)? {
         return Ok(vec![one]);
     }
-    match src.list_tags(&opts.transport) {
+    match listing.tags(src, &opts.transport) {
         Ok(mut tags) => {
             tags.sort_unstable();
             // A name that is no valid ref (`..`, a space in it: a layout
@@ -176,7 +272,7 @@ fn images(
             }
             Ok(out)
         }
-        Err(list_err) => match src.images_by_name(&opts.transport) {
+        Err(list_err) => match listing.images_by_name(src, &opts.transport) {
             Ok(all) => Ok(all
                 .into_iter()
                 .map(|r| (r.docker_reference().unwrap_or_else(|| r.to_string()), r))
@@ -217,13 +313,14 @@ pub fn suffixed(tag: &str, suffix: &str) -> String {
 
 /// The images of `src` to write into `dst`, those `--tag-regex` and
 /// `keep` (given the source's name and tag) take, each under its tag and
-/// `suffix`.
+/// `suffix`; tags listed through `listing`.
 pub fn plan(
     src: &dyn ImageReference,
     dst: &dyn ImageReference,
     keep: &dyn Fn(&str) -> bool,
     suffix: &str,
     opts: &SyncOptions,
+    listing: &TagListing,
 ) -> Result<Vec<Work>> {
     // A destination sync cannot write to is refused first, for what it
     // is, before anything is listed or written.
@@ -239,7 +336,7 @@ pub fn plan(
              none (not {tag:?}); to write one image under another name, use lade copy"
         )));
     }
-    let mut all = images(src, &opts.copy)
+    let mut all = images(src, &opts.copy, listing)
         .map_err(|e| e.context(format!("listing {}", src.listing_name())))?;
     let listed = all.len();
     // A source naming one image: the attachments of that image, where its
@@ -247,7 +344,7 @@ pub fn plan(
     let attachments_on = opts.copy.referrers != ReferrerMode::Off;
     let one = src.one_image(&opts.copy.transport)?.is_some();
     if attachments_on && one {
-        for t in src.list_tags(&opts.copy.transport).unwrap_or_default() {
+        for t in listing.tags(src, &opts.copy.transport).unwrap_or_default() {
             if attachment_tag(&t).is_some() {
                 if let Ok(r) = src.with_tag(&t) {
                     all.push((t, r));

@@ -13,131 +13,17 @@
 //! tags are listed at most once in a run, however many of its tags the
 //! file names.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
 
-use super::referrers::{ReferrerMode, WithoutAttachmentTags};
+use super::referrers::ReferrerMode;
 use super::semver::Constraint;
-use super::sync::{one_per_target, plan, suffixed, Item, SyncOptions, Work};
+use super::sync::{one_per_target, plan, suffixed, Item, Listings, SyncOptions, TagListing, Work};
 use super::sync_yaml::{self, Ref, RegistryEntry};
 use crate::error::{Error, Result};
-use crate::model::{Digest, DockerRef};
-use crate::transport::TransportOptions;
-use crate::transport::{self, DestProperties, ImageDestination, ImageReference, ImageSource};
-
-/// A repository's tag listing, made on first use and kept for the run.
-type Listing = Arc<OnceLock<Result<Vec<String>>>>;
-
-/// The tag listings of one run, by repository and the settings it is
-/// read with: a file naming 1000 tags of a repository lists it once,
-/// not once per tag (for the signatures and referrers of each).
-#[derive(Default)]
-struct Listings(Mutex<HashMap<String, Listing>>);
-
-impl Listings {
-    fn of(&self, key: String) -> Listing {
-        self.0.lock().unwrap().entry(key).or_default().clone()
-    }
-}
-
-/// A source reference whose repository's tags are listed once: its
-/// references to tags share the listing. Everything else is the inner
-/// reference's.
-struct ListedOnce(Box<dyn ImageReference>, Listing);
-
-impl ListedOnce {
-    fn wrap(&self, r: Box<dyn ImageReference>) -> Box<dyn ImageReference> {
-        Box::new(ListedOnce(r, self.1.clone()))
-    }
-}
-
-impl std::fmt::Display for ListedOnce {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ImageReference for ListedOnce {
-    fn transport(&self) -> &'static str {
-        self.0.transport()
-    }
-    fn docker_reference(&self) -> Option<String> {
-        self.0.docker_reference()
-    }
-    fn every_name(&self) -> bool {
-        self.0.every_name()
-    }
-    fn tag(&self) -> Option<String> {
-        self.0.tag()
-    }
-    fn picks_image(&self) -> bool {
-        self.0.picks_image()
-    }
-    fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
-        self.0.source(opts)
-    }
-    fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
-        self.0.destination(opts)
-    }
-    fn delete(&self, opts: &TransportOptions) -> Result<()> {
-        self.0.delete(opts)
-    }
-    fn learn_tags(&self, opts: &TransportOptions) -> Result<()> {
-        self.0.learn_tags(opts)
-    }
-    fn listing_name(&self) -> String {
-        self.0.listing_name()
-    }
-    fn list_tags(&self, opts: &TransportOptions) -> Result<Vec<String>> {
-        self.1.get_or_init(|| self.0.list_tags(opts)).clone()
-    }
-    fn current_digest(&self, opts: &TransportOptions, dest: bool) -> Result<Option<Digest>> {
-        self.0.current_digest(opts, dest)
-    }
-    fn one_image(
-        &self,
-        opts: &TransportOptions,
-    ) -> Result<Option<(String, Box<dyn ImageReference>)>> {
-        Ok(self.0.one_image(opts)?.map(|(n, r)| (n, self.wrap(r))))
-    }
-    fn with_tag(&self, tag: &str) -> Result<Box<dyn ImageReference>> {
-        Ok(self.wrap(self.0.with_tag(tag)?))
-    }
-    fn holds_referrers(&self) -> bool {
-        self.0.holds_referrers()
-    }
-    fn untagged_referrers(&self) -> bool {
-        self.0.untagged_referrers()
-    }
-    fn holds_several(&self) -> bool {
-        self.0.holds_several()
-    }
-    fn dest_properties(&self) -> Option<DestProperties> {
-        self.0.dest_properties()
-    }
-    fn sync_target(&self, image: Option<&str>, tag: &str) -> Result<Box<dyn ImageReference>> {
-        self.0.sync_target(image, tag)
-    }
-    fn images_by_name(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        Ok(self
-            .0
-            .images_by_name(opts)?
-            .into_iter()
-            .map(|r| self.wrap(r))
-            .collect())
-    }
-    fn all_images(&self, opts: &TransportOptions) -> Result<Vec<Box<dyn ImageReference>>> {
-        Ok(self
-            .0
-            .all_images(opts)?
-            .into_iter()
-            .map(|r| self.wrap(r))
-            .collect())
-    }
-}
+use crate::model::DockerRef;
+use crate::transport::{self, ImageReference};
 
 /// What SOURCE is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,24 +400,29 @@ fn plan_repo(
             Box::new(d)
         }
     };
-    let s = &opts.copy.transport.src_registry;
-    let key = format!(
-        "{full}\n{:?}\n{:?}\n{:?}",
-        s.creds, s.tls_verify, s.cert_dir
-    );
-    let mut src: Box<dyn ImageReference> =
-        Box::new(ListedOnce(transport::parse(&src_name)?, listings.of(key)));
-    let mut left = None;
-    if opts.copy.referrers == ReferrerMode::Off || !dst.holds_referrers() {
-        let w = WithoutAttachmentTags::new(src);
-        left = Some(w.1.clone());
-        src = Box::new(w);
-    }
+    let src = transport::parse(&src_name)?;
+    // (Listed once in the run, and without the attachment tags a sync
+    // into `dst` does not copy.)
+    let listing = TagListing::new(listings, &*dst, opts.copy.referrers);
     let (before, failed_before) = (planned.work.len(), planned.failed.len());
     let listed = match pick {
-        Pick::All => plan(&*src, &*dst, &|_| true, &naming.suffix, opts),
-        Pick::Regex(re) => plan(&*src, &*dst, &|t| re.is_match(t), &naming.suffix, opts),
-        Pick::Semver(c) => plan(&*src, &*dst, &|t| c.matches(t), &naming.suffix, opts),
+        Pick::All => plan(&*src, &*dst, &|_| true, &naming.suffix, opts, &listing),
+        Pick::Regex(re) => plan(
+            &*src,
+            &*dst,
+            &|t| re.is_match(t),
+            &naming.suffix,
+            opts,
+            &listing,
+        ),
+        Pick::Semver(c) => plan(
+            &*src,
+            &*dst,
+            &|t| c.matches(t),
+            &naming.suffix,
+            opts,
+            &listing,
+        ),
         Pick::Refs(refs) => {
             let mut work = Vec::new();
             for rf in refs {
@@ -542,6 +433,7 @@ fn plan_repo(
                         &|_| true,
                         &naming.suffix,
                         opts,
+                        &listing,
                     )?),
                     Ref::Digest(d) => {
                         let src = transport::parse(&format!("{src_name}@{d}"))?;
@@ -581,10 +473,7 @@ fn plan_repo(
     if planned.work.len() == before && planned.failed.len() == failed_before {
         planned.notes.push(format!("{src_name}: no tags to sync"));
     }
-    let n = left.map_or(0, |l| l.load(std::sync::atomic::Ordering::Relaxed));
-    planned
-        .notes
-        .extend(WithoutAttachmentTags::note(n, &*dst, opts.copy.referrers));
+    planned.notes.extend(listing.note());
     for w in &mut planned.work[before..] {
         w.label =
             w.to.as_ref()
