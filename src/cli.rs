@@ -893,7 +893,10 @@ OUTPUT
   image manifest (artifactType, an empty config) is listed. An image the
   source lacks (a docker save of one platform of many) is listed as the index
   gives it, with \"Missing\": true (false for the others) and ConfigDigest,
-  Size, Layers and LayersData null; a warning says how many.
+  Size, Layers and LayersData null; a warning says how many. A nested index
+  the source lacks is listed so too (its own digest, media type and Index;
+  its images unknown), the images of the rest in full. An image or nested
+  index that is there but damaged is an error (exit 3).
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]

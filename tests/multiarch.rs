@@ -2407,3 +2407,127 @@ fn bad_nested_indexes_are_refused_before_anything_is_written() {
     assert!(err.contains("cannot hold an index"), "{err}");
     assert!(!out_dir.exists());
 }
+
+/// inspect --all-platforms of a tree whose nested index the source lacks
+/// (in a layout, in a registry) lists it as it lists a missing image:
+/// an entry with "Missing": true, its digest, media type and the Index
+/// that lists it, the images of the parts there in full, the same
+/// warning, exit 0. A damaged nested index is an error in one line, exit
+/// 3, as a damaged image is.
+#[test]
+fn inspect_all_platforms_lists_a_missing_nested_index_as_missing() {
+    let Some(reg) = registry() else { return };
+    let (here, other) = here_and_other();
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let (top, child, grand, images) = nested_layout(&dir);
+    let at = |d: &Value| Value::String(digest_of(d).to_string());
+    let listed = |v: &Value| -> Vec<(Value, Value, Value, bool)> {
+        v["Platforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["Digest"].clone(),
+                    p["MediaType"].clone(),
+                    p["Index"].clone(),
+                    p["Missing"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let img = |k: usize, parent: Value| {
+        let d = &images[k].1;
+        (at(d), Value::String(OCI_MANIFEST.into()), parent, false)
+    };
+    let gone = |d: &Value, parent: Value| (at(d), Value::String(OCI_INDEX.into()), parent, true);
+    let inspect = |name: &str| {
+        let out = run(lade().args(["inspect", "--all-platforms", "--tls-verify=false", name]));
+        assert!(out.status.success(), "{name}: {out:?}");
+        (
+            json(&out.stdout),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    // The grandchild gone: its entry, then the child's two images in full.
+    let src = format!("oci:{}:nested", dir.display());
+    let repo = format!("{reg}/{}", unique("nest/gone"));
+    let pushed = format!("docker://{repo}:1");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all",
+        "--dest-tls-verify=false",
+        &src,
+        &pushed,
+    ]));
+    let grand_blob = dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
+    std::fs::remove_file(&grand_blob).unwrap();
+    ok(lade().args([
+        "delete",
+        "--tls-verify=false",
+        &format!("docker://{repo}@{}", digest_of(&grand)),
+    ]));
+    for name in [&src, &pushed] {
+        let (v, err) = inspect(name);
+        assert_eq!(v["Digest"], at(&top), "{name}");
+        assert_eq!(
+            listed(&v),
+            vec![
+                gone(&grand, at(&child)),
+                img(1, at(&child)),
+                img(2, at(&child)),
+                img(3, Value::Null),
+            ],
+            "{name}"
+        );
+        let p = &v["Platforms"][0];
+        assert_eq!(p["ManifestSize"], grand["size"], "{name}");
+        for k in ["ConfigDigest", "Size", "Layers", "LayersData", "Platform"] {
+            assert!(p[k].is_null(), "{name}: {k}: {p}");
+        }
+        assert_eq!(v["Platforms"][1]["Architecture"], here);
+        assert_eq!(v["Platforms"][2]["Architecture"], other);
+        assert_eq!(v["Platforms"][1]["Layers"].as_array().unwrap().len(), 2);
+        assert!(
+            err.contains(&format!(
+                "1 of the 4 entries of the index and those nested in it are not in the source \
+                 and are listed without config or layers (\"Missing\": true): {}; 1 of them is \
+                 a nested index, whose images are unknown",
+                digest_of(&grand)
+            )),
+            "{name}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+
+    // The child gone too (the top's own entry): it, and the s390x image.
+    std::fs::remove_file(dir.join("blobs/sha256").join(&digest_of(&child)[7..])).unwrap();
+    let (v, err) = inspect(&src);
+    assert_eq!(
+        listed(&v),
+        vec![gone(&child, Value::Null), img(3, Value::Null)]
+    );
+    assert!(err.contains(digest_of(&child)), "{err}");
+
+    // A nested index there but damaged: one line, exit 3, as a damaged image.
+    let bad_dir = t.path().join("bad");
+    let (_, _, grand, _) = nested_layout(&bad_dir);
+    let p = bad_dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
+    let mut bytes = std::fs::read(&p).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+    let err = fails_with(
+        lade().args([
+            "inspect",
+            "--all-platforms",
+            &format!("oci:{}:nested", bad_dir.display()),
+        ]),
+        3,
+    );
+    assert!(err.contains(digest_of(&grand)), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+

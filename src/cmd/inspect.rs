@@ -459,7 +459,10 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         let index = top.index()?;
         // The images of nested indexes too, where their index is listed,
         // each naming it ("Index"; null: the top one's).
-        let leaves = crate::copy::index::leaves(&index, &mut |d| get_listed_manifest(src, d))?;
+        // (A nested index the source lacks is listed as a missing image
+        // is, its images unknown; one that is damaged is an error.)
+        let leaves =
+            crate::copy::index::leaves_or_missing(&index, &mut |d| get_listed_manifest(src, d))?;
         let of_the_index = match crate::copy::index::is_nested(&index) {
             true => format!(
                 "{} entries of the index and those nested in it",
@@ -472,9 +475,30 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         let mut read: std::collections::HashMap<&Digest, RawManifest> = Default::default();
         let mut others = Vec::new();
         let mut missing = Vec::new();
+        let mut missing_indexes = 0;
         for leaf in &leaves {
             let d = &leaf.desc;
             let parent = json!(leaf.parent.as_ref().map(|p| p.to_string()));
+            // Not there (the one platform a docker save of a
+            // multi-platform image holds, say; a nested index, the only
+            // index among the leaves): what the index says of it, without
+            // its config and layers.
+            let mut listed_missing = || {
+                missing.push(d.digest.to_string());
+                // (every entry has every field, for templates)
+                let mut e = head(d.platform.as_deref(), &d.digest, &d.media_type, d.size);
+                for k in ["ConfigDigest", "Size", "Layers", "LayersData"] {
+                    e[k] = Value::Null;
+                }
+                e["Missing"] = json!(true);
+                e["Index"] = parent.clone();
+                v.push(e);
+            };
+            if d.media_type.is_index() {
+                missing_indexes += 1;
+                listed_missing();
+                continue;
+            }
             if !d.media_type.is_manifest() {
                 others.push(format!("{} ({})", d.digest, d.media_type));
                 continue;
@@ -482,19 +506,8 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
             if !read.contains_key(&d.digest) {
                 match get_listed_manifest(src, d) {
                     Ok(raw) => read.insert(&d.digest, raw),
-                    // Not there (the one platform a docker save of a
-                    // multi-platform image holds, say): what the index
-                    // says of it, without its config and layers.
                     Err(e) if e.is_missing() => {
-                        missing.push(d.digest.to_string());
-                        // (every entry has every field, for templates)
-                        let mut e = head(d.platform.as_deref(), &d.digest, &d.media_type, d.size);
-                        for k in ["ConfigDigest", "Size", "Layers", "LayersData"] {
-                            e[k] = Value::Null;
-                        }
-                        e["Missing"] = json!(true);
-                        e["Index"] = parent;
-                        v.push(e);
+                        listed_missing();
                         continue;
                     }
                     Err(e) => return Err(e),
@@ -507,9 +520,14 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         if let Some(first) = missing.first() {
             crate::error::warn(&format!(
                 "{} of the {of_the_index} are not in the source and are listed without \
-                 config or layers (\"Missing\": true): {first}{}",
+                 config or layers (\"Missing\": true): {first}{}{}",
                 missing.len(),
-                if missing.len() > 1 { ", …" } else { "" }
+                if missing.len() > 1 { ", …" } else { "" },
+                match missing_indexes {
+                    0 => String::new(),
+                    1 => "; 1 of them is a nested index, whose images are unknown".into(),
+                    n => format!("; {n} of them are nested indexes, whose images are unknown"),
+                }
             ));
         }
         if let Some(first) = others.first() {

@@ -149,40 +149,72 @@ pub struct Leaf {
 /// The entries of `index` and of the indexes nested in it that are no
 /// indexes, depth first in index order (a nested index's entries where
 /// it is listed); each nested index read with `read` (which checks it
-/// against its descriptor) once, however often listed.
+/// against its descriptor) once, however often listed. A nested index
+/// the source lacks is an error, as one that is damaged.
 pub fn leaves(
     index: &Index,
     read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
 ) -> Result<Vec<Leaf>> {
-    fn walk(
-        index: &Index,
-        parent: Option<&Digest>,
-        depth: usize,
-        nest: &mut Nesting,
-        read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
-        out: &mut Vec<Leaf>,
-    ) -> Result<()> {
+    walk_leaves(index, read, false)
+}
+
+/// [`leaves`], where a nested index the source lacks ([`Error::is_missing`],
+/// as for a missing image) is a leaf of its own (its descriptor, an index
+/// type: the only leaves that are indexes), for a listing of what is
+/// there; one that is damaged is still an error.
+pub fn leaves_or_missing(
+    index: &Index,
+    read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+) -> Result<Vec<Leaf>> {
+    walk_leaves(index, read, true)
+}
+
+fn walk_leaves(
+    index: &Index,
+    read: &mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+    keep_missing: bool,
+) -> Result<Vec<Leaf>> {
+    struct Walk<'r> {
+        nest: Nesting,
+        read: &'r mut dyn FnMut(&Descriptor) -> Result<RawManifest>,
+        keep_missing: bool,
+        out: Vec<Leaf>,
+    }
+    fn walk(w: &mut Walk, index: &Index, parent: Option<&Digest>, depth: usize) -> Result<()> {
         for d in &index.manifests {
+            let leaf = || Leaf {
+                desc: d.clone(),
+                parent: parent.cloned(),
+            };
             if !d.media_type.is_index() {
-                out.push(Leaf {
-                    desc: d.clone(),
-                    parent: parent.cloned(),
-                });
+                w.out.push(leaf());
                 continue;
             }
-            if !nest.enter(d, depth + 1)? {
+            if !w.nest.enter(d, depth + 1)? {
                 continue;
             }
             let ctx = |e: Error| e.context(format!("nested index {}", d.digest));
-            let child = read(d).and_then(|raw| nest.entered(&raw)).map_err(ctx)?;
-            walk(&child, Some(&d.digest), depth + 1, nest, read, out)?;
+            let raw = match (w.read)(d) {
+                Ok(raw) => raw,
+                Err(e) if w.keep_missing && e.is_missing() => {
+                    w.out.push(leaf());
+                    continue;
+                }
+                Err(e) => return Err(ctx(e)),
+            };
+            let child = w.nest.entered(&raw).map_err(ctx)?;
+            walk(w, &child, Some(&d.digest), depth + 1)?;
         }
         Ok(())
     }
-    let mut nest = Nesting::new(index.manifests.len())?;
-    let mut out = Vec::new();
-    walk(index, None, 0, &mut nest, read, &mut out)?;
-    Ok(out)
+    let mut w = Walk {
+        nest: Nesting::new(index.manifests.len())?,
+        read,
+        keep_missing,
+        out: Vec::new(),
+    };
+    walk(&mut w, index, None, 0)?;
+    Ok(w.out)
 }
 
 /// `index` with the [`leaves`] of its tree as its entries, for a
