@@ -326,6 +326,8 @@ pub enum Command {
         bad entry PATH: WHY\n  \
         bad index.json: WHY (missing, not a regular file, or no index: nothing is reachable)\n  \
         bad index.json entry: manifests[N] (ref \"NAME\") does not read: WHY\n  \
+        bad index.json entry: ref \"NAME\" (DIGEST) is of type T, not a manifest or index\n    \
+        (a layer's type, an unknown one: it names no image, and readers refuse it alike)\n  \
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr, counting the temp files in the store (writes\n  \
         under way, or ended by a kill; not problems: lade gc removes them once no\n  \
         longer written). Exit status 1 when any problem was found,\n  \

@@ -1302,9 +1302,10 @@ fn fsck_reports_each_kind_of_damage() {
     assert!(blob(&layers[0]).exists() && blob(&layers[1]).exists());
 }
 
-/// gc keeps what readers use: an index.json entry typed as something
-/// else (application/json) whose blob is a manifest is walked, and fsck
-/// calls its type a problem (so gc refuses); an index whose child
+/// gc keeps what it cannot tell is unused: an index.json entry typed as
+/// something else (application/json) whose blob is a manifest is walked,
+/// and fsck calls its type a problem (so gc refuses; readers refuse it);
+/// an index whose child
 /// manifest is missing makes gc refuse, so the child's config and layers
 /// are there when it is put back.
 #[test]
@@ -1321,13 +1322,12 @@ fn gc_keeps_what_readers_still_use() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("its descriptor says application/json"),
+        text.contains("is of type application/json, not a manifest or index"),
         "{text}"
     );
     assert!(!text.contains("unreachable"), "{text}");
     fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
     assert_eq!(store_files(&dir), before);
-    ok(lade().args(["inspect", &format!("oci:{}:x", dir.display())]));
 
     // An index over the image, its child manifest then missing.
     let dir = t.path().join("index");
@@ -4043,4 +4043,125 @@ fn a_file_cut_short_while_hashed_is_an_error_not_a_crash() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(out.stdout.is_empty());
     }
+}
+
+/// An index.json entry whose media type is no manifest or index type (a
+/// layer's, an unknown one pointing at a real manifest) names no image,
+/// one rule for every reader: copy and inspect (oci:, oci-archive:),
+/// cat-manifest, cat-config and unpack refuse it in one line naming
+/// the entry and its type (exit 3, nothing written), and fsck reports it
+/// in the same words; skopeo finds no image by such a name. Before,
+/// inspect said "manifest is not a JSON object" of the layer entry, and
+/// copy and inspect read the unknown one as the manifest it holds, which
+/// cat-manifest refused and fsck flagged.
+#[test]
+fn an_index_json_entry_of_no_manifest_type_is_refused_alike() {
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut v = json(&fs::read(&index).unwrap());
+    let image = v["manifests"][0].clone();
+    let manifest = json(
+        &fs::read(
+            dir.join("blobs/sha256")
+                .join(&image["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    );
+    let layer = manifest["layers"][0].clone();
+    let entry = |of: &serde_json::Value, mt: &str, name: &str| {
+        serde_json::json!({"mediaType": mt, "digest": of["digest"], "size": of["size"],
+            "annotations": {"org.opencontainers.image.ref.name": name}})
+    };
+    let cases = [
+        (
+            "layer",
+            layer["mediaType"].as_str().unwrap().to_string(),
+            layer["digest"].clone(),
+        ),
+        (
+            "unknown",
+            "application/x-unknown".to_string(),
+            image["digest"].clone(),
+        ),
+    ];
+    for (name, mt, d) in &cases {
+        let of = if *name == "layer" { &layer } else { &image };
+        assert_eq!(&of["digest"], d);
+        v["manifests"]
+            .as_array_mut()
+            .unwrap()
+            .push(entry(of, mt, name));
+    }
+    fs::write(&index, serde_json::to_vec(&v).unwrap()).unwrap();
+    let archive = t.path().join("l.tar");
+    ok(Command::new("tar")
+        .arg("-cf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&dir)
+        .arg("."));
+    let before = fs::read(&index).unwrap();
+    let has_skopeo = require_tool("skopeo");
+
+    let mut fsck_text = String::new();
+    let out = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    fsck_text.push_str(&String::from_utf8_lossy(&out.stdout));
+    for (name, mt, d) in &cases {
+        let d = d.as_str().unwrap();
+        let says = format!("ref \"{name}\" ({d}) is of type {mt}, not a manifest or index");
+        let one_line = |err: String, how: &str| {
+            assert!(
+                err.contains(&format!("index.json entry {says}")),
+                "{how}: {err}"
+            );
+            assert_eq!(err.lines().count(), 1, "{how}: {err}");
+        };
+        let out_dir = t.path().join(format!("out-{name}"));
+        for src in [
+            format!("oci:{}:{name}", dir.display()),
+            format!("oci-archive:{}:{name}", archive.display()),
+        ] {
+            one_line(fails_with(lade().args(["inspect", &src]), 3), &src);
+            one_line(fails_with(lade().args(["inspect", "--raw", &src]), 3), &src);
+            one_line(
+                fails_with(
+                    lade().args(["copy", "-q", &src, &format!("oci:{}:y", out_dir.display())]),
+                    3,
+                ),
+                &src,
+            );
+            assert!(!out_dir.exists(), "{src}");
+        }
+        for cmd in [
+            &["cat-manifest"][..],
+            &["cat-manifest", "-e"],
+            &["cat-config"],
+        ] {
+            let err = fails_with(store_cmd(&dir).args(cmd).arg(name), 3);
+            one_line(err, &format!("{cmd:?}"));
+        }
+        let err = fails_with(store_cmd(&dir).args(["unpack", name]).arg(&out_dir), 3);
+        one_line(err, "unpack");
+        assert!(!out_dir.exists());
+        assert!(
+            fsck_text.contains(&format!("bad index.json entry: {says}")),
+            "{fsck_text}"
+        );
+        // skopeo: no image by that name.
+        if has_skopeo {
+            let out =
+                run(Command::new("skopeo")
+                    .args(["inspect", &format!("oci:{}:{name}", dir.display())]));
+            assert!(!out.status.success(), "skopeo took {name}");
+        }
+    }
+    // The image beside them reads, and nothing was changed.
+    ok(lade().args(["inspect", &format!("oci:{}:x", dir.display())]));
+    assert_eq!(fs::read(&index).unwrap(), before);
+    // gc walks what they name (the image's blobs kept), refusing as fsck
+    // reports them.
+    fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
 }

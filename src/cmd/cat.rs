@@ -43,6 +43,7 @@ pub fn cat_blob(g: &GlobalArgs, a: CatBlobArgs) -> Result<i32> {
 
 fn manifest_of(store: &Layout, r: &str) -> Result<crate::model::RawManifest> {
     let desc = store.resolve(r)?;
+    crate::model::check_entry_type(&desc)?;
     if !desc.media_type.is_manifest_or_index() {
         return Err(not_a_manifest(r, &desc));
     }
@@ -61,9 +62,7 @@ fn not_a_manifest(r: &str, desc: &crate::model::Descriptor) -> Error {
 /// manifest, Docker schema 1), as they are.
 fn manifest_bytes(store: &Layout, r: &str) -> Result<Vec<u8>> {
     let desc = store.resolve(r)?;
-    if !desc.media_type.names_a_manifest() {
-        return Err(not_a_manifest(r, &desc));
-    }
+    crate::model::check_entry_type(&desc)?;
     let read = match desc.media_type.is_manifest_or_index() {
         true => store.read_manifest(&desc).map(|raw| raw.bytes),
         false => store.read_manifest_bytes(&desc),

@@ -352,6 +352,39 @@ pub fn unreadable_entry_text(pos: usize, entry: &Value) -> String {
     format!("manifests[{pos}]{name} does not read: {why}")
 }
 
+/// Why an index.json entry names no image: its media type is no manifest
+/// or index type (of any kind, read or not: an OCI 1.1-rc artifact
+/// manifest, Docker schema 1 are manifests), say a layer's or an unknown
+/// one, whatever its blob holds. The image-spec has readers ignore such
+/// entries and skopeo finds no image by their name; copy, inspect,
+/// cat-manifest and unpack refuse them (exit 3) and fsck reports them,
+/// all in these words: `ref "NAME" (DIGEST) is of type T, not a manifest
+/// or index` (DIGEST alone for an entry without a name). None: it may
+/// name one.
+pub fn entry_type_problem(d: &Descriptor) -> Option<String> {
+    if d.media_type.names_a_manifest() {
+        return None;
+    }
+    let what = match d.ref_name() {
+        Some(n) => format!("ref {n:?} ({})", d.digest),
+        None => d.digest.to_string(),
+    };
+    Some(format!(
+        "{what} is of type {}, not a manifest or index",
+        d.media_type
+    ))
+}
+
+/// [`entry_type_problem`] as the error of a reader of the entry.
+pub fn check_entry_type(d: &Descriptor) -> crate::error::Result<()> {
+    match entry_type_problem(d) {
+        None => Ok(()),
+        Some(why) => Err(crate::error::Error::invalid(format!(
+            "index.json entry {why}"
+        ))),
+    }
+}
+
 /// An image configuration (OCI or Docker; Docker's has a few more fields,
 /// which land in `extra`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -309,6 +309,19 @@ impl Layout {
                     actual,
                 });
             }
+            // An index.json entry of no manifest or index type names no
+            // image (readers refuse it, in these words); its blob is still
+            // walked, so gc keeps what it may name. (Each entry: another
+            // may name its blob.)
+            let top_entry = entry && parent.is_none();
+            let entry_problem = top_entry
+                .then(|| crate::model::entry_type_problem(&desc))
+                .flatten();
+            if let Some(why) = &entry_problem {
+                reach
+                    .problems
+                    .push(FsckProblem::BadIndexEntry { entry: why.clone() });
+            }
             // Walked once as a manifest and once as something else at
             // most: a blob one descriptor calls a layer and an entry names
             // as an image is walked as the image too (what it names kept).
@@ -356,9 +369,10 @@ impl Layout {
                 }
                 Links::Read(raw) => raw,
             };
-            // Readers take an entry for what its blob is: it is walked (gc
-            // keeps what it needs), and its descriptor's type is a problem.
-            if !desc.media_type.is_manifest_or_index() {
+            // An entry typed as something else than the manifest its blob
+            // is: walked (gc keeps what it needs), and its descriptor's
+            // type is a problem (an index.json entry's said above).
+            if !desc.media_type.is_manifest_or_index() && entry_problem.is_none() {
                 reach.problems.push(FsckProblem::BadManifest {
                     digest: desc.digest.clone(),
                     why: format!(

@@ -476,7 +476,10 @@ struct ArchiveSource {
 impl ImageSource for ArchiveSource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
-            None => self.tar.manifest_of(&self.top),
+            None => {
+                crate::model::check_entry_type(&self.top)?;
+                self.tar.manifest_of(&self.top)
+            }
             Some(d) => {
                 let bytes = self.tar.read_manifest(d, None)?;
                 RawManifest::from_bytes(bytes, None)

@@ -530,7 +530,10 @@ impl LayoutSource {
 impl ImageSource for LayoutSource {
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
-            None => self.layout.read_manifest(&self.top),
+            None => {
+                crate::model::check_entry_type(&self.top)?;
+                self.layout.read_manifest(&self.top)
+            }
             Some(d) => {
                 let bytes = self.layout.read_small_blob(d, MAX_MANIFEST_SIZE)?;
                 RawManifest::from_bytes(bytes, None)
