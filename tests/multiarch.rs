@@ -2531,3 +2531,71 @@ fn inspect_all_platforms_lists_a_missing_nested_index_as_missing() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// sync into a dir: tree holds a tree of nested indexes to the whole of
+/// it: an unchanged run copies nothing, and an image whose layer is gone
+/// from the image's directory, or a nested index whose manifest file is,
+/// deep in the tree, makes the next run copy it again (and the blob or
+/// file is back).
+#[test]
+fn sync_into_a_dir_tree_checks_the_images_of_nested_indexes() {
+    let t = tempdir();
+    let src_dir = t.path().join("src");
+    let (top, _child, grand, images) = nested_layout(&src_dir);
+    let tree = t.path().join("tree");
+    let sync = || {
+        let mut c = lade();
+        c.args([
+            "sync",
+            &format!("oci:{}", src_dir.display()),
+            &format!("dir:{}", tree.display()),
+        ]);
+        c
+    };
+    let err = ok_stderr(&mut sync());
+    assert!(err.contains("1 copied, 0 unchanged"), "{err}");
+    let img = tree.join("nested");
+    let dir_name = format!("dir:{}", img.display());
+    assert_eq!(
+        ok(lade().args(["inspect", "--raw", &dir_name])),
+        std::fs::read(src_dir.join("blobs/sha256").join(&digest_of(&top)[7..])).unwrap()
+    );
+    let err = ok_stderr(&mut sync());
+    assert!(err.contains("0 copied, 1 unchanged"), "{err}");
+
+    // The grandchild's image's own layer gone: copied again.
+    let ppc = json(
+        &std::fs::read(
+            src_dir
+                .join("blobs/sha256")
+                .join(&digest_of(&images[0].1)[7..]),
+        )
+        .unwrap(),
+    );
+    let own = ppc["layers"][1]["digest"].as_str().unwrap().to_string();
+    let own_file = img.join(&own[7..]);
+    assert!(own_file.exists(), "{}", own_file.display());
+    std::fs::remove_file(&own_file).unwrap();
+    let err = ok_stderr(&mut sync());
+    assert!(err.contains("1 copied, 0 unchanged"), "{err}");
+    assert!(own_file.exists());
+
+    // The grandchild index's own manifest file gone: copied again.
+    let grand_file = img.join(format!("{}.manifest.json", &digest_of(&grand)[7..]));
+    assert!(grand_file.exists(), "{}", grand_file.display());
+    std::fs::remove_file(&grand_file).unwrap();
+    let err = ok_stderr(&mut sync());
+    assert!(err.contains("1 copied, 0 unchanged"), "{err}");
+    assert!(grand_file.exists());
+    let err = ok_stderr(&mut sync());
+    assert!(err.contains("0 copied, 1 unchanged"), "{err}");
+    // The whole tree reads back, every digest kept.
+    let back = t.path().join("back");
+    ok(lade().args([
+        "copy",
+        "-q",
+        "--all",
+        &dir_name,
+        &format!("oci:{}:nested", back.display()),
+    ]));
+    assert_eq!(blob_names(&back), blob_names(&src_dir));
+}
