@@ -1603,3 +1603,171 @@ fn a_listed_manifest_that_is_not_the_images_referrer_is_left_out() {
     let status = registry_status(&reg, "HEAD", &format!("/v2/{mirror}/manifests/{foreign}"));
     assert_eq!(status, 404);
 }
+
+/// An index of `entries` in layout `dir`; returns its descriptor.
+fn index_in(dir: &Path, entries: Vec<Value>) -> Value {
+    let bytes = serde_json::to_vec(
+        &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}),
+    )
+    .unwrap();
+    let (d, s) = put_blob(dir, &bytes);
+    json!({"mediaType": OCI_INDEX, "digest": d, "size": s})
+}
+
+/// A cosign-style signature of `subject` (an image-shaped manifest over
+/// a payload naming it) under `sha256-<hex>.sig`; returns its digest.
+fn push_sig(reg: &str, repo: &str, subject: &str) -> String {
+    let payload = serde_json::to_vec(&json!({
+        "critical": {"image": {"docker-manifest-digest": subject},
+                     "type": "cosign container image signature"},
+    }))
+    .unwrap();
+    let layer = registry_put_blob(reg, repo, &payload);
+    let config = serde_json::to_vec(&json!({
+        "architecture": "", "os": "", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": [layer]},
+    }))
+    .unwrap();
+    let config_d = registry_put_blob(reg, repo, &config);
+    let bytes = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config_d, "size": config.len()},
+        "layers": [{"mediaType": SIMPLESIGNING, "digest": layer, "size": payload.len()}],
+    }))
+    .unwrap();
+    let tag = format!("{}.sig", tag_of(subject));
+    registry_put_manifest(reg, repo, &tag, OCI_MANIFEST, &bytes)
+}
+
+/// Attachments inside a tree of nested indexes (top [child [grand
+/// [ppc64le], arm64], s390x]): a cosign `.sig` tag and an SBOM referrer
+/// (in the `sha256-<hex>` fallback index) of the ppc64le image, which the
+/// grandchild index lists, and of the child index itself. `copy --all
+/// --with-referrers` takes every one of them, as it takes those of a
+/// flat index's entries: registry to registry, into a layout (signature
+/// refs, referrers as unnamed entries) and from it back to a registry;
+/// and `sync` of the index's tag alone brings them too (skopeo 1.9 copies
+/// no referrers, and fails on nested indexes).
+#[test]
+fn attachments_inside_nested_indexes_travel_with_the_tree() {
+    let Some(reg) = registry() else { return };
+    if !require_tool("skopeo") {
+        return;
+    }
+    let t = tempdir();
+    let dir = t.path().join("src");
+    let ppc = image(&dir, "ppc64le", "n", false, 4096);
+    let arm = image(&dir, "arm64", "n", false, 4096);
+    let s390x = image(&dir, "s390x", "n", false, 4096);
+    let grand = index_in(&dir, vec![ppc.clone()]);
+    let child = index_in(&dir, vec![grand.clone(), arm]);
+    let top = index_in(&dir, vec![child.clone(), s390x]);
+    write_layout(&dir, &[("1", top.clone())]);
+    let repo = unique("ref/nest");
+    ok(copy_cmd().args([
+        "-q",
+        "--all",
+        &format!("oci:{}:1", dir.display()),
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    // (subject, its signature, its SBOM referrer)
+    let attached: Vec<(String, String, String)> = [&ppc, &child]
+        .iter()
+        .map(|subject| {
+            let d = subject["digest"].as_str().unwrap().to_string();
+            let sig = push_sig(&reg, &repo, &d);
+            let s = json!({"mediaType": subject["mediaType"], "digest": d,
+                           "size": subject["size"]});
+            let spdx = format!(r#"{{"spdxVersion":"SPDX-2.3","name":"{d}"}}"#);
+            let (sbom, desc) = push_referrer(&reg, &repo, SPDX, SPDX, spdx.as_bytes(), &s);
+            push_fallback(&reg, &repo, &d, &[desc]);
+            (d, sig, sbom)
+        })
+        .collect();
+    let all_there = |repo: &str| {
+        let at = |r: &str| format!("docker://{reg}/{repo}{r}");
+        assert_eq!(sha256(&skopeo_raw(&at(":1"))), digest_of(&top), "{repo}");
+        for (d, sig, sbom) in &attached {
+            let sig_tag = format!(":{}.sig", tag_of(d));
+            assert_eq!(&sha256(&skopeo_raw(&at(&sig_tag))), sig, "{repo}{sig_tag}");
+            assert_eq!(
+                &sha256(&skopeo_raw(&at(&format!("@{sbom}")))),
+                sbom,
+                "{repo}"
+            );
+            let e = fallback_entries(&reg, repo, d);
+            assert_eq!(e.len(), 1, "{repo} {d}: {e:?}");
+            assert_eq!(&e[0]["digest"], sbom, "{repo} {d}");
+        }
+    };
+    let src = format!("docker://{reg}/{repo}:1");
+
+    // Registry to registry.
+    let copied = unique("ref/nestcopy");
+    ok(copy_cmd().args([
+        "-q",
+        "--all",
+        "--with-referrers",
+        &src,
+        &format!("docker://{reg}/{copied}:1"),
+    ]));
+    all_there(&copied);
+
+    // Into a layout: the signatures as refs, the SBOMs as entries with
+    // their subject; fsck finds everything reached.
+    let lay_dir = t.path().join("lay");
+    let lay = format!("oci:{}:1", lay_dir.display());
+    ok(copy_cmd().args(["-q", "--all", "--with-referrers", &src, &lay]));
+    let index = json(&fs::read(lay_dir.join("index.json")).unwrap());
+    let entries = index["manifests"].as_array().unwrap();
+    let find = |d: &str| entries.iter().find(|e| e["digest"] == d).cloned();
+    for (d, sig, sbom) in &attached {
+        let sig_entry = find(sig).unwrap_or_else(|| panic!("no {sig} in {index}"));
+        assert_eq!(
+            sig_entry["annotations"]["org.opencontainers.image.ref.name"],
+            format!("{}.sig", tag_of(d)).as_str()
+        );
+        assert!(find(sbom).is_some(), "no SBOM of {d} in {index}");
+    }
+    let fsck = ok_str(lade().args([
+        "fsck",
+        "--unreachable",
+        "--store",
+        lay_dir.to_str().unwrap(),
+    ]));
+    assert_eq!(fsck, "");
+    // And back out of it.
+    let back = unique("ref/nestback");
+    ok(copy_cmd().args([
+        "-q",
+        "--all",
+        "--with-referrers",
+        &lay,
+        &format!("docker://{reg}/{back}:1"),
+    ]));
+    all_there(&back);
+
+    // sync of the index's tag alone (its attachments are other tags).
+    let synced = unique("ref/nestsync");
+    ok(sync_cmd().args([
+        "-q",
+        "--tag-regex",
+        "^1$",
+        &format!("docker://{reg}/{repo}"),
+        &format!("docker://{reg}/{synced}"),
+    ]));
+    all_there(&synced);
+    // And a layout synced to a registry.
+    let lsynced = unique("ref/nestlsync");
+    ok(sync_cmd().args([
+        "-q",
+        &format!("oci:{}", lay_dir.display()),
+        &format!("docker://{reg}/{lsynced}"),
+    ]));
+    all_there(&lsynced);
+}
+
+fn digest_of(d: &Value) -> &str {
+    d["digest"].as_str().unwrap()
+}
