@@ -690,19 +690,27 @@ OUTPUT
     blob_retried  {digest, error, attempt, retries}: read from the source again
                   (attempt N of --retry-times; null for the one extra try when
                   a registry refuses chunks and gets the blob whole)
+    blob_resumed  {digest, offset, resume, error}: a registry download cut
+                  off midway goes on from byte OFFSET (a Range request;
+                  resume N, at most 5; error: what cut it)
     blob_failed   {digest, error}: a started blob failed, its retries spent
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
     interrupted   {signal[, text]}: the last event when SIGINT, SIGTERM or
                   SIGHUP ends lade (text: what it left incomplete)
-  Each blob written has one blob_done; their bytes add up to the bytes written.
+  Each blob_start ends with one of blob_done, blob_failed, blob_skipped or
+  blob_reused (the destination found to have it after all). Each blob written
+  has one blob_done; their bytes add up to the bytes written.
   Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
   older) has no blob_start or blob_progress: its digest is known once read.
-  A download from a registry cut off midway and resumed where it stopped (a
-  Range request) is no event; after five resumes the blob is read again from
-  its start (blob_retried), as --retry-times allows.
-  A failure, --command-timeout included, ends the events with the usual
-  one-line \"lade: error:\" text (blobs under way then have no blob_failed).
+  A blob's blob_progress bytes grow, and go on from OFFSET after a
+  blob_resumed; after a blob_retried they start again from 0. After five
+  resumes the blob is read again from its start (blob_retried), as
+  --retry-times allows.
+  A failure ends the events with the usual one-line \"lade: error:\" text;
+  blobs it left under way, and those a signal or --command-timeout cuts, get
+  a blob_failed first (error: \"interrupted (SIGINT)\", \"the command ran
+  out of time (--command-timeout 2s)\"), then interrupted or the error.
 
 EXAMPLES
   lade copy docker-archive:app.tar oci:layout:app

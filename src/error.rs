@@ -355,7 +355,13 @@ pub fn json_warnings(t0: std::time::Instant) {
 /// `interrupted` event (with `text`, what was left, if anything), else
 /// `lade: interrupted: LEFT` when something was left.
 pub fn say_interrupted(signal: &str, left: &str) {
-    let line = match JSON_WARNINGS.get() {
+    let t0 = JSON_WARNINGS.get();
+    if t0.is_none() && left.is_empty() {
+        return;
+    }
+    // (made under stderr's lock, after the lines before it: its time is
+    // not before theirs)
+    let last = || match t0 {
         Some(t0) => {
             let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
             let mut v = serde_json::json!({"event": "interrupted", "signal": signal, "time": time});
@@ -364,21 +370,33 @@ pub fn say_interrupted(signal: &str, left: &str) {
             }
             format!("{v}\n")
         }
-        None if left.is_empty() => return,
         None => format!("{}\n", line("interrupted", left)),
     };
-    say_last(line);
+    say_last(&format!("interrupted ({signal})"), last);
+}
+
+/// What goes just before the last line: the lines `f(why)` makes, `why`
+/// saying what ends lade (JSON progress: the blobs under way closed).
+pub type LastWords = fn(&str) -> Vec<u8>;
+static BEFORE_LAST: std::sync::OnceLock<LastWords> = std::sync::OnceLock::new();
+
+/// Have `f` make the lines said before the last one (see [`say_last`]).
+pub fn before_last_line(f: LastWords) {
+    let _ = BEFORE_LAST.set(f);
 }
 
 /// Write `line` to stderr as the process's last: nothing written with
 /// [`to_stderr`] goes after it (a signal's interrupted line, the
-/// `--command-timeout` error).
-pub fn say_last(line: String) {
+/// `--command-timeout` error). `why` (the signal, the timeout) is for
+/// the lines said before it ([`before_last_line`]).
+pub fn say_last(why: &str, line: impl FnOnce() -> String) {
     to_stderr(|| {
         // (Set under stderr's lock: a line another thread writes takes
         // it before, or sees this after.)
         INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-        line.into_bytes()
+        let mut out = BEFORE_LAST.get().map_or_else(Vec::new, |f| f(why));
+        out.extend_from_slice(line().as_bytes());
+        out
     });
 }
 
@@ -434,15 +452,16 @@ pub fn warn_names_left_out(at: &str, n: usize, first: &str, what: &str) {
 
 /// `lade: LEVEL: MSG` on stderr, or its JSON `message` event.
 fn say(level: &str, msg: &str) {
-    let line = match JSON_WARNINGS.get() {
+    // (the time read under stderr's lock, as the events' is: a thread
+    // that waited for the lock wrote a time before the line above it)
+    to_stderr(|| match JSON_WARNINGS.get() {
         Some(t0) => {
             let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
             let v = serde_json::json!({"text": format!("{level}: {msg}"), "event": "message", "time": time});
-            format!("{v}\n")
+            format!("{v}\n").into_bytes()
         }
-        None => format!("{}\n", line(level, msg)),
-    };
-    to_stderr(|| line.into_bytes());
+        None => format!("{}\n", line(level, msg)).into_bytes(),
+    });
 }
 
 static DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -850,10 +850,10 @@ pub fn end_after(limit: std::time::Duration, shown: String) {
             if let Some(say) = note {
                 say();
             }
-            crate::error::say_last(format!(
-                "lade: error: the command ran out of time (--command-timeout {shown}){}\n",
-                left_incomplete()
-            ));
+            let why = format!("the command ran out of time (--command-timeout {shown})");
+            crate::error::say_last(&why, || {
+                format!("lade: error: {why}{}\n", left_incomplete())
+            });
             std::process::exit(3);
         });
 }

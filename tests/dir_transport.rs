@@ -529,8 +529,9 @@ fn an_interrupted_copy_into_a_dir_leaves_nothing() {
 
 /// Under --progress=json a signal ends the event stream with an
 /// `interrupted` event naming it (and what it left), so a script reading
-/// the events knows the copy did not just stop; the blob under way was
-/// started and neither done nor failed.
+/// the events knows the copy did not just stop; the blob under way is
+/// closed just before it with a blob_failed naming the signal (it had a
+/// blob_start and nothing after).
 #[test]
 fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
     use rustix::process::{kill_process, Pid, Signal};
@@ -573,7 +574,33 @@ fn an_interrupted_json_copy_ends_with_an_interrupted_event() {
     for l in seen.lines() {
         serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
     }
-    assert!(!seen.contains("blob_failed"), "{seen}");
+    // Each blob started and not done (the held one among them) failed,
+    // once, naming the signal.
+    let of = |event: &str| -> Vec<String> {
+        let mut v: Vec<String> = seen
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["event"] == event)
+            .map(|v| {
+                if event == "blob_failed" {
+                    assert_eq!(v["error"], "interrupted (SIGTERM)", "{seen}");
+                }
+                v["digest"].as_str().unwrap().to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut open = of("blob_start");
+    let done = of("blob_done");
+    open.retain(|d| !done.contains(d));
+    assert_eq!(of("blob_failed"), open, "{seen}");
+    assert!(open.contains(&base), "{seen}");
+    let lines: Vec<&str> = seen.lines().collect();
+    let n = lines.len();
+    for l in &lines[n - 1 - open.len()..n - 1] {
+        assert!(l.contains("\"blob_failed\""), "{seen}");
+    }
     assert!(!dest.exists());
 }
 

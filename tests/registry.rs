@@ -4604,6 +4604,46 @@ fn command_timeout_ends_a_stuck_copy_cleanly() {
     }
 }
 
+/// Under --progress=json, the blob --command-timeout cuts is closed with a
+/// blob_failed naming the timeout, the line before the error: a script
+/// knows which blobs were cut (it had a blob_start and no other end).
+#[test]
+fn command_timeout_closes_the_json_blobs_under_way() {
+    let t = tempdir();
+    let (addr, layer_hex, stalls) = stalling_registry();
+    let d = t.path().join("oci");
+    let o = run(lade().args([
+        "--command-timeout",
+        "2s",
+        "copy",
+        "--progress=json",
+        "--src-tls-verify=false",
+        &format!("docker://{addr}/stuck:1"),
+        &oci(&d, "x"),
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(stalls.load(Ordering::SeqCst), 1, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let why = "the command ran out of time (--command-timeout 2s)";
+    assert!(
+        lines[lines.len() - 1].starts_with(&format!("lade: error: {why}")),
+        "{err}"
+    );
+    audited(&err);
+    let failed = events(&err, "blob_failed");
+    assert_eq!(failed.len(), 1, "{err}");
+    assert_eq!(failed[0]["digest"], format!("sha256:{layer_hex}"), "{err}");
+    assert_eq!(failed[0]["error"], why, "{err}");
+    assert!(
+        failed[0]["image"]
+            .as_str()
+            .is_some_and(|i| i.contains("stuck:1")),
+        "{err}"
+    );
+    assert!(lines[lines.len() - 2].contains("\"blob_failed\""), "{err}");
+}
+
 /// A copy that made a layout and is then interrupted takes nothing of
 /// what another process committed into it meanwhile.
 #[test]
@@ -4762,6 +4802,9 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         .unwrap()
         .to_string();
     let layer_size = json(&ok(lade().args(["inspect", "--raw", &src])))["layers"][0]["size"]
+        .as_u64()
+        .unwrap();
+    let config_size = json(&ok(lade().args(["inspect", "--raw", &src])))["config"]["size"]
         .as_u64()
         .unwrap();
 
@@ -5047,6 +5090,80 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     set("reset");
     pulled("d", &[]);
 
+    // The same under --progress=json and the other faults: the stream
+    // holds (see `audited`), and the blob_done bytes are the blobs
+    // written (the config's and the layers' sizes at the destination).
+    let pull_json = |name: &str, extra: &[&str]| {
+        let d = t.path().join(name);
+        let mut c = lade();
+        c.args(["copy", "--progress=json", "--src-tls-verify=false"])
+            .args(extra)
+            .arg(format!("docker://{proxy}/{repo}:1"))
+            .arg(oci(&d, "x"));
+        let o = run(&mut c);
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(o.status.success(), "{name}: {err}");
+        assert_eq!(digest_of(&oci(&d, "x"), &[]), want, "{name}");
+        let m = json(&ok(lade().args(["inspect", "--raw", &oci(&d, "x")])));
+        let written = m["config"]["size"].as_u64().unwrap()
+            + m["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["size"].as_u64().unwrap())
+                .sum::<u64>();
+        let ev = audited(&err);
+        assert_eq!(done_bytes(&ev), written, "{name}: {err}");
+        (ev, err)
+    };
+    // The layer cut at 60%: one blob_resumed at the byte it was cut at,
+    // naming what cut it; no retry.
+    set("reset");
+    let (ev, err) = pull_json("dj", &[]);
+    let resumed: Vec<_> = ev.iter().filter(|e| e["event"] == "blob_resumed").collect();
+    assert_eq!(resumed.len(), 1, "{err}");
+    assert_eq!(resumed[0]["digest"], layer.as_str(), "{err}");
+    assert_eq!(resumed[0]["offset"], layer_size * 6 / 10, "{err}");
+    assert_eq!(resumed[0]["resume"], 1, "{err}");
+    assert!(
+        resumed[0]["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{err}"
+    );
+    assert!(events(&err, "blob_retried").is_empty(), "{err}");
+    // Its resume refused: read again from the start, attempt 1 of 2.
+    set("no_range");
+    let (ev, err) = pull_json("nrj", &["--retry-times", "2"]);
+    let retried: Vec<_> = ev.iter().filter(|e| e["event"] == "blob_retried").collect();
+    assert_eq!(retried.len(), 1, "{err}");
+    assert_eq!(
+        (
+            retried[0]["attempt"].as_u64(),
+            retried[0]["retries"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{err}"
+    );
+    for (mode, name) in [("429", "429j"), ("503", "503j"), ("manifest_cut", "mcj")] {
+        set(mode);
+        pull_json(name, &["--retry-times", "3"]);
+    }
+    // A sync under the same cut: the same events for its image.
+    set("reset");
+    let sd = t.path().join("synced");
+    let o = run(lade()
+        .args(["sync", "--progress=json", "--src-tls-verify=false"])
+        .arg(format!("docker://{proxy}/{repo}"))
+        .arg(format!("oci:{}", sd.display())));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let ev = audited(&err);
+    assert_eq!(
+        ev.iter().filter(|e| e["event"] == "blob_resumed").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(done_bytes(&ev), layer_size + config_size, "{err}");
+
     // A long wait is said, not waited in silence.
     set("429long");
     let (o, _) = pull("long", &["--retry-times", "3"]);
@@ -5085,6 +5202,25 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     set("zeros");
     let o = to_reg(&["--retry-times", "1"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // As JSON: one blob_retried (1 of 1) naming the digest mismatch, one
+    // blob_done for the layer with its size.
+    // (gzipped on the way: the layer's size at the destination)
+    set("zeros");
+    let again = format!("docker://{reg}/{}:1", unique("fault/againj"));
+    let o = run(lade()
+        .args(["copy", "--progress=json", "--retry-times", "1"])
+        .args(["--src-tls-verify=false", "--dest-tls-verify=false"])
+        .arg(format!("docker://{proxy}/{repo}:1"))
+        .arg(&again));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let ev = audited(&err);
+    let retried = events(&err, "blob_retried");
+    assert_eq!(retried.len(), 1, "{err}");
+    assert_eq!(retried[0]["attempt"], 1, "{err}");
+    let m = json(&ok(lade().args(["inspect", "--raw", INSECURE, &again])));
+    let written = m["config"]["size"].as_u64().unwrap() + m["layers"][0]["size"].as_u64().unwrap();
+    assert_eq!(done_bytes(&ev), written, "{err}");
 
     // A manifest body cut short is asked for again (--retry-times), as a
     // request that failed before its answer is; without retries, one line.
@@ -5529,6 +5665,88 @@ fn daemon_layers_are_retried_from_their_temp_files() {
 }
 
 /// The JSON progress events named `event` in `stderr`.
+/// A --progress=json stream checked, its events parsed: every line an
+/// event (but a last `lade:` error line), `time` never going back, each
+/// blob_start closed by exactly one blob_done, blob_failed, blob_skipped
+/// or blob_reused, a blob's blob_progress bytes never going down but
+/// after a blob_retried (and going on from a blob_resumed's offset), and
+/// its blob_retried attempts counting 1, 2, …
+fn audited(stderr: &str) -> Vec<Value> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut out = Vec::new();
+    let mut last_time = 0.0;
+    // (image, digest) → (open, bytes so far, retries counted)
+    let mut blobs: HashMap<(String, String), (bool, u64, u64)> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("lade: ") && i + 1 == lines.len() {
+            break;
+        }
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{stderr}"));
+        let time = v["time"].as_f64().unwrap_or_else(|| panic!("no time: {l}"));
+        assert!(time >= last_time, "time went back: {l}\n{stderr}");
+        last_time = time;
+        let key = (
+            v["image"].as_str().unwrap_or("").to_string(),
+            v["digest"].as_str().unwrap_or("").to_string(),
+        );
+        let ev = v["event"].as_str().unwrap();
+        let open = blobs.get(&key).is_some_and(|b| b.0);
+        match ev {
+            "blob_start" => {
+                assert!(!open, "started twice: {l}\n{stderr}");
+                blobs.insert(key, (true, 0, 0));
+            }
+            "blob_progress" | "blob_resumed" | "blob_retried" => {
+                assert!(open, "{ev} of a blob not under way: {l}\n{stderr}");
+                let b = blobs.get_mut(&key).unwrap();
+                match ev {
+                    "blob_progress" => {
+                        let n = v["bytes"].as_u64().unwrap();
+                        assert!(n >= b.1, "bytes went down: {l}\n{stderr}");
+                        b.1 = n;
+                    }
+                    "blob_resumed" => {
+                        let n = v["offset"].as_u64().unwrap();
+                        assert!(n >= b.1, "resumed before the bytes had: {l}\n{stderr}");
+                        b.1 = n;
+                    }
+                    _ => {
+                        b.1 = 0;
+                        if let Some(n) = v["attempt"].as_u64() {
+                            b.2 += 1;
+                            assert_eq!(n, b.2, "attempts: {l}\n{stderr}");
+                            assert!(n <= v["retries"].as_u64().unwrap(), "{l}\n{stderr}");
+                        }
+                    }
+                }
+            }
+            "blob_done" | "blob_failed" => {
+                assert!(open, "{ev} of a blob not started: {l}\n{stderr}");
+                blobs.get_mut(&key).unwrap().0 = false;
+            }
+            "blob_skipped" | "blob_reused" => {
+                if let Some(b) = blobs.get_mut(&key) {
+                    b.0 = false;
+                }
+            }
+            _ => {}
+        }
+        out.push(v);
+    }
+    let open: Vec<_> = blobs.iter().filter(|(_, b)| b.0).map(|(k, _)| k).collect();
+    assert!(open.is_empty(), "started, never ended: {open:?}\n{stderr}");
+    out
+}
+
+/// The sum of the blob_done events' bytes.
+fn done_bytes(events: &[Value]) -> u64 {
+    events
+        .iter()
+        .filter(|e| e["event"] == "blob_done")
+        .map(|e| e["bytes"].as_u64().unwrap())
+        .sum()
+}
+
 fn events(stderr: &str, event: &str) -> Vec<Value> {
     stderr
         .lines()

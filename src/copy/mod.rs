@@ -218,6 +218,7 @@ pub fn copy_images(
             ),
             (None, None) => copy_one(&*source, &*dest, &names, opts, &progress),
         }
+        .inspect_err(|e| progress.image_failed_under_way(e))
         .map_err(|e| e.context(format!("copying {src} to {dst}")))?;
         reports.push(report);
         said.push(progress);

@@ -18,19 +18,30 @@
 //!   retries against `--retry-times` (`retries`); null for the one extra
 //!   try a writer takes at once in another way (a registry that refused
 //!   chunks gets the blob whole)
+//! - `blob_resumed` {digest, offset, resume, error} — a registry download
+//!   broken midway (`error`) goes on from byte `offset` with a `Range`
+//!   request, the `resume`th time (at most 5; then `blob_retried`)
 //! - `blob_failed` {digest, error} — a started blob's copy failed (its
-//!   retries spent); the copy or the image fails with it
+//!   retries spent); the copy or the image fails with it. Blobs left
+//!   under way by an image's failure, a signal or `--command-timeout`
+//!   get one too (error `interrupted (SIGINT)`, `the command ran out of
+//!   time (--command-timeout 2s)`), just before the last line
 //! - `image_done` {digest, blobs_copied, blobs_skipped}
 //! - `interrupted` {signal} — the last event when a signal ends lade
 //!   (SIGINT, SIGTERM, SIGHUP), with `text` saying what it left
 //! - `message` {text}
 //!
-//! The `bytes` of every `blob_done` add up to the bytes written.
+//! Every `blob_start` ends with one of `blob_done`, `blob_failed`,
+//! `blob_skipped` or `blob_reused` (a blob's last event and its leaving
+//! `live` go together under stderr's lock, so a blob that a signal cuts
+//! has one or the other). A blob's `blob_progress` bytes never go down
+//! but after a `blob_retried` (read again from 0). The `bytes` of every
+//! `blob_done` add up to the bytes written.
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock, Weak};
 use std::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -70,9 +81,51 @@ struct Live {
 static START: OnceLock<Instant> = OnceLock::new();
 
 /// JSON progress from now on: the clock starts, and warnings said before
-/// any event (opening a registry, say) are JSON events too.
+/// any event (opening a registry, say) are JSON events too; a signal or
+/// `--command-timeout` ending lade closes the blobs under way first.
 pub fn json_from_now() {
     crate::error::json_warnings(*START.get_or_init(Instant::now));
+    crate::error::before_last_line(cut_blobs);
+}
+
+/// The blobs started and not ended, of each JSON progress of this
+/// process (the images of a sync have one each), with its image's name.
+type LiveMap = Mutex<HashMap<Digest, Live>>;
+static UNDER_WAY: Mutex<Vec<(Option<String>, Weak<LiveMap>)>> = Mutex::new(Vec::new());
+
+/// A `blob_failed` event, `why` its error, for every blob started and not
+/// ended (the lines said just before the last, under stderr's lock: a
+/// blob ends either before, with its own event, or not at all).
+fn cut_blobs(why: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let under_way = UNDER_WAY.lock().unwrap_or_else(|e| e.into_inner());
+    for (image, live) in under_way.iter() {
+        if let Some(live) = live.upgrade() {
+            out.extend(closing(image.as_deref(), &live, why));
+        }
+    }
+    out
+}
+
+/// A `blob_failed` event, `why` its error, for each blob of `live` (which
+/// it empties), in the order they began.
+fn closing(image: Option<&str>, live: &LiveMap, why: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let t0 = *START.get_or_init(Instant::now);
+    let mut live = live.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cut: Vec<(Digest, Instant)> = live.drain().map(|(d, l)| (d, l.start)).collect();
+    cut.sort_by_key(|(_, start)| *start);
+    for (digest, _) in cut {
+        let mut v = serde_json::json!({"event": "blob_failed",
+            "digest": digest.to_string(), "error": why});
+        if let Some(image) = image {
+            v["image"] = image.into();
+        }
+        v["time"] = ((t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into();
+        out.extend_from_slice(v.to_string().as_bytes());
+        out.push(b'\n');
+    }
+    out
 }
 
 pub struct Progress {
@@ -83,7 +136,9 @@ pub struct Progress {
     /// The image the events are about (the source's name).
     image: Option<String>,
     active: Mutex<HashMap<Digest, ProgressBar>>,
-    live: Mutex<HashMap<Digest, Live>>,
+    live: Arc<LiveMap>,
+    /// `live` is in [`UNDER_WAY`].
+    listed: Once,
     bytes: AtomicU64,
 }
 
@@ -119,7 +174,8 @@ impl Progress {
             },
             image: None,
             active: Mutex::new(HashMap::new()),
-            live: Mutex::new(HashMap::new()),
+            live: Arc::default(),
+            listed: Once::new(),
             bytes: AtomicU64::new(0),
         }
     }
@@ -142,8 +198,18 @@ impl Progress {
 
     /// One JSON event line (JSON mode only). The clock is read under
     /// stderr's lock, so the lines' times never go backwards.
-    fn event(&self, name: &str, mut fields: serde_json::Value) {
+    fn event(&self, name: &str, fields: serde_json::Value) {
+        self.event_if(name, fields, || true);
+    }
+
+    /// One JSON event line if `first`, run under stderr's lock, says so:
+    /// what it changes in `live` and the line go out together, so the
+    /// blobs [`cut_blobs`] finds under way are those with no last event.
+    fn event_if(&self, name: &str, mut fields: serde_json::Value, first: impl FnOnce() -> bool) {
         crate::error::to_stderr(|| {
+            if !first() {
+                return Vec::new();
+            }
             if let Some(o) = fields.as_object_mut() {
                 o.insert("event".into(), name.into());
                 if let Some(image) = &self.image {
@@ -178,12 +244,34 @@ impl Progress {
         if let Some(bar) = self.active.lock().unwrap().remove(&desc.digest) {
             bar.abandon();
         }
-        if self.json && self.live.lock().unwrap().remove(&desc.digest).is_some() {
-            self.event(
+        if self.json {
+            self.event_if(
                 "blob_failed",
                 serde_json::json!({"digest": desc.digest.to_string(), "error": e.message()}),
+                || self.live.lock().unwrap().remove(&desc.digest).is_some(),
             );
         }
+    }
+
+    /// The image's copy failed with `e`: a `blob_failed` event for each
+    /// blob started and not ended (one the failure cut short, on a path
+    /// that says nothing of it: the config, a daemon's stream).
+    pub fn image_failed_under_way(&self, e: &Error) {
+        for (_, bar) in self.active.lock().unwrap().drain() {
+            bar.abandon();
+        }
+        if self.json {
+            crate::error::to_stderr(|| closing(self.image.as_deref(), &self.live, e.message()));
+        }
+    }
+
+    /// Put this progress's blobs under way where [`cut_blobs`] finds them.
+    fn list(&self) {
+        self.listed.call_once(|| {
+            let mut all = UNDER_WAY.lock().unwrap_or_else(|e| e.into_inner());
+            all.retain(|(_, w)| w.strong_count() > 0);
+            all.push((self.image.clone(), Arc::downgrade(&self.live)));
+        });
     }
 
     /// An image failed (sync): an event in JSON mode. Other modes say
@@ -199,6 +287,7 @@ impl Progress {
     /// says how long it took. Nothing if it was started by its digest.
     pub fn started_at(&self, desc: &Descriptor, start: Instant) {
         if self.json {
+            self.list();
             self.live
                 .lock()
                 .unwrap()
@@ -280,24 +369,28 @@ impl Progress {
 
     pub fn blob_start(&self, desc: &Descriptor) {
         if self.json {
-            let now = Instant::now();
-            self.live.lock().unwrap().insert(
-                desc.digest.clone(),
-                Live {
-                    start: now,
-                    bytes: 0,
-                    size: desc.size,
-                    last: now,
-                },
-            );
+            self.list();
             let kind = if desc.media_type.is_config() {
                 "config"
             } else {
                 "layer"
             };
-            self.event(
+            self.event_if(
                 "blob_start",
                 serde_json::json!({"digest": desc.digest.to_string(), "size": desc.size, "kind": kind}),
+                || {
+                    let now = Instant::now();
+                    self.live.lock().unwrap().insert(
+                        desc.digest.clone(),
+                        Live {
+                            start: now,
+                            bytes: 0,
+                            size: desc.size,
+                            last: now,
+                        },
+                    );
+                    true
+                },
             );
         }
         if let Some(m) = &self.bars {
@@ -318,25 +411,32 @@ impl Progress {
             bar.finish_and_clear();
         }
         if self.json {
-            let live = self.live.lock().unwrap().remove(&src.digest);
+            // (the blob leaves `live` as its last event goes out)
+            let ended = || {
+                self.live.lock().unwrap().remove(&src.digest);
+                true
+            };
             match outcome {
-                Outcome::Skipped => self.event(
+                Outcome::Skipped => self.event_if(
                     "blob_skipped",
                     serde_json::json!({"digest": src.digest.to_string(), "size": src.size}),
+                    ended,
                 ),
                 Outcome::Copied => {
-                    let secs = live.map_or(0.0, |l| l.start.elapsed().as_secs_f64());
+                    let start = self.live.lock().unwrap().get(&src.digest).map(|l| l.start);
+                    let secs = start.map_or(0.0, |s| s.elapsed().as_secs_f64());
                     // (whole bytes per second, as the other byte counts)
                     let rate = if secs > 0.0 {
                         (bytes as f64 / secs).round() as u64
                     } else {
                         0
                     };
-                    self.event(
+                    self.event_if(
                         "blob_done",
                         serde_json::json!({"digest": src.digest.to_string(),
                             "stored_digest": out.digest.to_string(), "bytes": bytes,
                             "seconds": (secs * 1000.0).round() / 1000.0, "rate": rate}),
+                        ended,
                     );
                 }
             }
@@ -397,9 +497,13 @@ impl Progress {
             bar.finish_and_clear();
         }
         if self.json {
-            self.event(
+            self.event_if(
                 "blob_reused",
                 serde_json::json!({"digest": src.digest.to_string(), "size": src.size, "from": from}),
+                || {
+                    self.live.lock().unwrap().remove(&src.digest);
+                    true
+                },
             );
             return;
         }
@@ -437,6 +541,25 @@ impl Progress {
         }
     }
 
+    /// A download of `digest` broken midway was resumed where it stopped
+    /// (see [`crate::transport::Resumed`]): its bytes go on from there.
+    fn blob_resumed(&self, digest: &Digest, r: crate::transport::Resumed) {
+        if self.json {
+            self.event(
+                "blob_resumed",
+                serde_json::json!({"digest": digest.to_string(), "offset": r.offset,
+                    "resume": r.resume, "error": r.error}),
+            );
+            return;
+        }
+        self.message(&format!(
+            "Resuming blob {digest} at {} (resume {}) after: {}",
+            human(r.offset),
+            r.resume,
+            r.error
+        ));
+    }
+
     /// Count bytes read through `r` (and move its bar, if any).
     pub fn counting<'a, R: Read + 'a>(&'a self, r: R, desc: &Descriptor) -> Counting<'a, R> {
         let bar = self.active.lock().unwrap().get(&desc.digest).cloned();
@@ -466,7 +589,13 @@ pub struct Counting<'a, R> {
 
 impl<R: Read> Read for Counting<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        // (resumes said in a read that was not this blob's are not its)
+        let _ = crate::transport::take_resumed();
+        let n = self.inner.read(buf);
+        for r in crate::transport::take_resumed() {
+            self.p.blob_resumed(&self.digest, r);
+        }
+        let n = n?;
         self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
         self.p.advance(&self.digest, n as u64);
         if let Some(b) = &self.bar {

@@ -50,6 +50,34 @@ pub struct TransportOptions {
     pub dest_shared_blob_dir: Option<PathBuf>,
 }
 
+/// A blob download broken midway and continued where it stopped (a
+/// registry's `Range` GET): `offset` bytes were had, `resume` counts the
+/// resumes of this download, `error` is what broke it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    pub offset: u64,
+    pub resume: u32,
+    pub error: String,
+}
+
+thread_local! {
+    /// The resumes said on this thread since [`take_resumed`] last ran.
+    /// A resume happens inside a `read` of the blob's reader, so the
+    /// reader that counts the blob's bytes (the copy's progress), calling
+    /// that `read` on the same thread, takes them after it.
+    static RESUMED: std::cell::RefCell<Vec<Resumed>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Say that a blob download was resumed (see [`take_resumed`]).
+pub fn note_resumed(r: Resumed) {
+    RESUMED.with(|v| v.borrow_mut().push(r));
+}
+
+/// The resumes said on this thread since the last call.
+pub fn take_resumed() -> Vec<Resumed> {
+    RESUMED.with(|v| std::mem::take(&mut *v.borrow_mut()))
+}
+
 /// A parsed image name within one transport.
 pub trait ImageReference: Send + Sync + fmt::Display {
     /// The transport's name, as in [`TRANSPORTS`].

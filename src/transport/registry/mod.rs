@@ -1303,6 +1303,11 @@ impl BlobReader {
             )));
         }
         self.inner = Box::new(resp.into_body().into_reader());
+        super::note_resumed(super::Resumed {
+            offset: self.offset,
+            resume: self.resumes,
+            error: cause,
+        });
         Ok(())
     }
 }
