@@ -2102,6 +2102,15 @@ fn digest_of(d: &Value) -> &str {
     d["digest"].as_str().unwrap()
 }
 
+/// [`nested_layout`] in `dir`, a byte of its grandchild index changed.
+fn damaged_nested_layout(dir: &Path) {
+    let (_, _, grand, _) = nested_layout(dir);
+    let p = dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
+    let mut bytes = std::fs::read(&p).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&p, bytes).unwrap();
+}
+
 /// The blob files of a layout, by name.
 fn blob_names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir.join("blobs/sha256"))
@@ -2324,11 +2333,7 @@ fn bad_nested_indexes_are_refused_before_anything_is_written() {
     let (_, _, grand, _) = nested_layout(&gone_dir);
     std::fs::remove_file(gone_dir.join("blobs/sha256").join(&digest_of(&grand)[7..])).unwrap();
     let bad_dir = t.path().join("bad");
-    let (_, _, grand, _) = nested_layout(&bad_dir);
-    let p = bad_dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
-    let mut bytes = std::fs::read(&p).unwrap();
-    bytes[10] ^= 1;
-    std::fs::write(&p, bytes).unwrap();
+    damaged_nested_layout(&bad_dir);
     let cases = [
         (
             deep.clone(),
@@ -2514,11 +2519,7 @@ fn inspect_all_platforms_lists_a_missing_nested_index_as_missing() {
 
     // A nested index there but damaged: one line, exit 3, as a damaged image.
     let bad_dir = t.path().join("bad");
-    let (_, _, grand, _) = nested_layout(&bad_dir);
-    let p = bad_dir.join("blobs/sha256").join(&digest_of(&grand)[7..]);
-    let mut bytes = std::fs::read(&p).unwrap();
-    bytes[10] ^= 1;
-    std::fs::write(&p, bytes).unwrap();
+    damaged_nested_layout(&bad_dir);
     let err = fails_with(
         lade().args([
             "inspect",

@@ -80,19 +80,12 @@ fn push_fallback(reg: &str, repo: &str, subject: &str, entries: &[Value]) {
     registry_put_manifest(reg, repo, &tag_of(subject), OCI_INDEX, &bytes);
 }
 
-/// An image `repo:v1` with a cosign signature tag, an SBOM referrer and a
-/// signature of the SBOM, all by plain registry API calls.
-fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
-    let desc = image(dir, "amd64", "v1", false, 16 * 1024);
-    write_layout(dir, &[("v1", desc.clone())]);
-    push_layout(reg, dir, repo, "v1", &desc);
-    let image = desc["digest"].as_str().unwrap().to_string();
-    let subject = json!({"mediaType": OCI_MANIFEST, "digest": image, "size": desc["size"]});
-
-    // cosign: sha256-<hex>.sig, an image-shaped manifest over a simplesigning payload.
+/// A cosign signature of `subject`: `sha256-<hex>.sig`, an image-shaped
+/// manifest over a simplesigning payload naming it; returns its digest.
+fn push_sig(reg: &str, repo: &str, subject: &str) -> String {
     let payload = serde_json::to_vec(&json!({
         "critical": {"identity": {"docker-reference": format!("{reg}/{repo}")},
-                     "image": {"docker-manifest-digest": image},
+                     "image": {"docker-manifest-digest": subject},
                      "type": "cosign container image signature"},
         "optional": null,
     }))
@@ -104,7 +97,7 @@ fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
     }))
     .unwrap();
     let config_d = registry_put_blob(reg, repo, &config);
-    let sig_bytes = serde_json::to_vec(&json!({
+    let bytes = serde_json::to_vec(&json!({
         "schemaVersion": 2, "mediaType": OCI_MANIFEST,
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                    "digest": config_d, "size": config.len()},
@@ -112,8 +105,20 @@ fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
                     "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQDexample"}}],
     }))
     .unwrap();
-    let tag = tag_of(&image);
-    let sig = registry_put_manifest(reg, repo, &format!("{tag}.sig"), OCI_MANIFEST, &sig_bytes);
+    let tag = format!("{}.sig", tag_of(subject));
+    registry_put_manifest(reg, repo, &tag, OCI_MANIFEST, &bytes)
+}
+
+/// An image `repo:v1` with a cosign signature tag, an SBOM referrer and a
+/// signature of the SBOM, all by plain registry API calls.
+fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
+    let desc = image(dir, "amd64", "v1", false, 16 * 1024);
+    write_layout(dir, &[("v1", desc.clone())]);
+    push_layout(reg, dir, repo, "v1", &desc);
+    let image = desc["digest"].as_str().unwrap().to_string();
+    let subject = json!({"mediaType": OCI_MANIFEST, "digest": image, "size": desc["size"]});
+
+    let sig = push_sig(reg, repo, &image);
 
     // OCI 1.1: an SBOM with subject = the image, and a signature of the SBOM.
     let spdx = br#"{"spdxVersion":"SPDX-2.3","name":"v1","packages":[]}"#;
@@ -131,8 +136,8 @@ fn signed_image(reg: &str, repo: &str, dir: &Path) -> Signed {
     );
     push_fallback(reg, repo, &sbom, &[sbom_sig_desc]);
     Signed {
+        tag: tag_of(&image),
         image,
-        tag,
         sig,
         sbom,
         spdx_blob: sha256(spdx),
@@ -1612,32 +1617,6 @@ fn index_in(dir: &Path, entries: Vec<Value>) -> Value {
     .unwrap();
     let (d, s) = put_blob(dir, &bytes);
     json!({"mediaType": OCI_INDEX, "digest": d, "size": s})
-}
-
-/// A cosign-style signature of `subject` (an image-shaped manifest over
-/// a payload naming it) under `sha256-<hex>.sig`; returns its digest.
-fn push_sig(reg: &str, repo: &str, subject: &str) -> String {
-    let payload = serde_json::to_vec(&json!({
-        "critical": {"image": {"docker-manifest-digest": subject},
-                     "type": "cosign container image signature"},
-    }))
-    .unwrap();
-    let layer = registry_put_blob(reg, repo, &payload);
-    let config = serde_json::to_vec(&json!({
-        "architecture": "", "os": "", "config": {},
-        "rootfs": {"type": "layers", "diff_ids": [layer]},
-    }))
-    .unwrap();
-    let config_d = registry_put_blob(reg, repo, &config);
-    let bytes = serde_json::to_vec(&json!({
-        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": config_d, "size": config.len()},
-        "layers": [{"mediaType": SIMPLESIGNING, "digest": layer, "size": payload.len()}],
-    }))
-    .unwrap();
-    let tag = format!("{}.sig", tag_of(subject));
-    registry_put_manifest(reg, repo, &tag, OCI_MANIFEST, &bytes)
 }
 
 /// Attachments inside a tree of nested indexes (top [child [grand
