@@ -473,7 +473,10 @@ fn plan_repo(
     if planned.work.len() == before && planned.failed.len() == failed_before {
         planned.notes.push(format!("{src_name}: no tags to sync"));
     }
-    planned.notes.extend(listing.note());
+    // (said once, for a repository the file names more than once)
+    if let Some(n) = listing.note().filter(|n| !planned.notes.contains(n)) {
+        planned.notes.push(n);
+    }
     for w in &mut planned.work[before..] {
         w.label =
             w.to.as_ref()
