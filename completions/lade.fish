@@ -140,7 +140,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s d -l dest -d 'DESTINA
 dir\t'A directory'"
 complete -c lade -n "__fish_lade_using_subcommand sync" -l append-suffix -d 'Add SUFFIX to every destination tag (1.36 → 1.36SUFFIX); signature and referrer tags keep their names' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l digestfile -d 'Write a line "DIGEST DESTINATION-IMAGE" for every image copied or found unchanged to FILE (replaced; not with --dry-run)' -r -F
-complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored; Go\'s RE2 syntax, as skopeo\'s, \\Q…\\E included); images a sync file names by digest are taken' -r
+complete -c lade -n "__fish_lade_using_subcommand sync" -l tag-regex -d 'Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored; Go\'s RE2 syntax, as skopeo\'s: \\Q…\\E, and a { that begins no repetition is literal); images a sync file names by digest are taken' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -s j -l jobs -d 'Images copied at once (each copies up to 6 blobs at once to or from a registry; a blob several of them share is copied once, the others going on with their other blobs meanwhile; an image left with nothing but waiting for such a blob stands aside and the next image starts, up to 4×N under way); at most 256' -r
 complete -c lade -n "__fish_lade_using_subcommand sync" -l with-referrers -d 'Copy each image\'s signatures and referrers (cosign\'s sha256-HEX.sig/.att/.sbom tags, OCI 1.1 referrers) where the destination can hold them [default: true]' -f -a "true\t''
 false\t''"

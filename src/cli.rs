@@ -1169,7 +1169,7 @@ pub struct SyncArgs {
     /// found unchanged to FILE (replaced; not with --dry-run)
     #[arg(long, value_name = "FILE")]
     pub digestfile: Option<PathBuf>,
-    /// Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored; Go's RE2 syntax, as skopeo's, \Q…\E included); images a sync file names by digest are taken
+    /// Only images whose tag (or, in an archive or a dir: tree, NAME:TAG) matches this regular expression (unanchored; Go's RE2 syntax, as skopeo's: \Q…\E, and a { that begins no repetition is literal); images a sync file names by digest are taken
     #[arg(long, value_name = "REGEX")]
     pub tag_regex: Option<String>,
     /// Images copied at once (each copies up to 6 blobs at once to or from

@@ -1909,8 +1909,9 @@ fn a_sync_ended_by_command_timeout_says_its_summary_first() {
     }
 }
 
-/// --tag-regex reads RE2's `\Q…\E` as skopeo's Go regexp does: the text
-/// between is literal (to the end without `\E`). Offline: a layout.
+/// --tag-regex reads RE2's `\Q…\E` and braces as skopeo's Go regexp
+/// does: the text between is literal (to the end without `\E`), and so
+/// is a `{` that begins no repetition. Offline: a layout.
 #[test]
 fn tag_regex_takes_quoted_literal_text() {
     let t = tempdir();
@@ -1941,5 +1942,9 @@ fn tag_regex_takes_quoted_literal_text() {
     assert_eq!(picked(r"^\Q1.0\E$"), ["1.0"]);
     assert_eq!(picked(r"^\Q1.0"), ["1.0", "1.0.1"]);
     assert_eq!(picked(r"^1.0$"), ["1.0", "1x0"]);
+    // A brace that begins no repetition is literal text, as in Go (no tag
+    // holds one); one that does repeats.
+    assert!(picked("^1{,2}").is_empty());
+    assert_eq!(picked(r"^1\.0{1}$"), ["1.0"]);
     assert!(!t.path().join("dst").exists());
 }

@@ -455,30 +455,53 @@ pub fn one_line(e: &regex::Error) -> String {
 }
 
 /// A tag regular expression as skopeo compiles it (Go's RE2 syntax),
-/// with the regex crate: the one piece of RE2 it lacks, `\Q…\E` (the
-/// text between taken literally, to the end when no `\E` follows), is
-/// turned into escaped text first. (Both match unanchored.)
+/// with the regex crate, after two pieces of RE2 it reads otherwise are
+/// made plain: `\Q…\E` (the text between taken literally, to the end
+/// when no `\E` follows) becomes escaped text, and a `{` that begins no
+/// repetition (`a{`, `x{,2}`: literal text in Go, an error here) is
+/// escaped. (Both match unanchored.)
 pub fn tag_regex(p: &str) -> std::result::Result<Regex, regex::Error> {
-    let mut out = String::with_capacity(p.len());
+    let mut out = String::with_capacity(p.len() + 8);
     let mut rest = p;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(lit) = after.strip_prefix('Q') {
-            let (text, tail) = lit.split_once("\\E").unwrap_or((lit, ""));
-            out.push_str(&regex::escape(text));
-            rest = tail;
-        } else {
-            // Any other escape is the regex crate's to read, with the
-            // character it escapes (so `\\Q` stays a backslash and a Q).
-            let n = after.chars().next().map_or(0, char::len_utf8);
-            out.push('\\');
-            out.push_str(&after[..n]);
-            rest = &after[n..];
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\\' if rest.starts_with('Q') => {
+                let (text, tail) = rest[1..].split_once("\\E").unwrap_or((&rest[1..], ""));
+                out.push_str(&regex::escape(text));
+                rest = tail;
+            }
+            // Any other escape is the regex crate's to read, with what it
+            // escapes (so `\\Q` stays a backslash and a Q), and the braces
+            // of `\p{Greek}`, `\x{263a}` with them.
+            '\\' => {
+                let n = rest.chars().next().map_or(0, char::len_utf8);
+                let (e, tail) = rest.split_at(n);
+                out.push('\\');
+                out.push_str(e);
+                rest = tail;
+                if matches!(e, "p" | "P" | "x") && rest.starts_with('{') {
+                    let n = rest.find('}').map_or(rest.len(), |j| j + 1);
+                    out.push_str(&rest[..n]);
+                    rest = &rest[n..];
+                }
+            }
+            '{' if !begins_repetition(rest) => out.push_str("\\{"),
+            c => out.push(c),
         }
     }
-    out.push_str(rest);
     Regex::new(&out)
+}
+
+/// Does a `{` followed by `rest` begin a repetition for Go's regexp:
+/// `{N}`, `{N,}` or `{N,M}`?
+fn begins_repetition(rest: &str) -> bool {
+    let Some((inner, _)) = rest.split_once('}') else {
+        return false;
+    };
+    let (min, max) = inner.split_once(',').unwrap_or((inner, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    !min.is_empty() && digits(min) && digits(max)
 }
 
 #[cfg(test)]
@@ -496,6 +519,12 @@ mod tests {
         assert!(m(r"^\\Q$", r"\Q"));
         assert!(m(r"^\d\.\Q*\E$", "1.*") && !m(r"^\d\.\Q*\E$", "1.1"));
         assert!(tag_regex(r"\Q(\E(").is_err());
+        // A brace that begins no repetition is literal text, as in Go.
+        assert!(m("a{", "a{") && m(r"^1{,2}$", "1{,2}") && !m(r"^1{,2}$", "1"));
+        assert!(m("^x{2}$", "xx") && m("^x{2,}$", "xxx") && m("^x{1,2}$", "x"));
+        assert!(!m("^x{2}$", "x{2}"));
+        assert!(m(r"^\p{L}{2}$", "ab") && m(r"^\x{61}$", "a") && m(r"^\{$", "{"));
+        assert!(m("^[{]}$", "{}") && tag_regex(r"\pL{1001,1000}").is_err());
     }
 
     const EXAMPLE: &str = r#"
