@@ -4644,6 +4644,49 @@ fn command_timeout_closes_the_json_blobs_under_way() {
     assert!(lines[lines.len() - 2].contains("\"blob_failed\""), "{err}");
 }
 
+/// Under --progress=json, a config whose upload the registry refuses is
+/// closed with a blob_failed, as a layer is: every blob_start has an end
+/// (the config's write said nothing of its failure before).
+#[test]
+fn a_refused_config_upload_ends_with_blob_failed() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let src = big_layout(&t.path().join("big"), 64 << 10);
+    let config = json(&ok(lade().args(["inspect", "--raw", &src])))["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let hex = config[7..].to_string();
+    // The registry, but for writes naming the config: 403.
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method != "HEAD" && req.path.contains(&hex) {
+            let body = br#"{"errors":[{"code":"DENIED","message":"no configs here"}]}"#;
+            let h = [("Content-Type", "application/json".to_string())];
+            return Action::Respond(response("403 Forbidden", &h, body));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let o = run(lade().args([
+        "copy",
+        "--progress=json",
+        "--retry-times",
+        "0",
+        "--dest-tls-verify=false",
+        &src,
+        &format!("docker://{proxy}/{}:1", unique("fault/config")),
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("no configs here"), "{err}");
+    let events = audited(&err);
+    let ends: Vec<&Value> = events
+        .iter()
+        .filter(|v| v["digest"] == config.as_str() && v["event"] != "blob_start")
+        .collect();
+    assert_eq!(ends.len(), 1, "{err}");
+    assert_eq!(ends[0]["event"], "blob_failed", "{err}");
+}
+
 /// A copy that made a layout and is then interrupted takes nothing of
 /// what another process committed into it meanwhile.
 #[test]
