@@ -4644,6 +4644,34 @@ fn command_timeout_closes_the_json_blobs_under_way() {
     assert!(lines[lines.len() - 2].contains("\"blob_failed\""), "{err}");
 }
 
+/// A sync that --command-timeout ends while a blob is under way closes it
+/// with a blob_failed too (the events of each image of a sync are its).
+#[test]
+fn command_timeout_closes_a_syncs_json_blobs_under_way() {
+    let t = tempdir();
+    let (addr, layer_hex, stalls) = stalling_registry();
+    let o = run(lade().args([
+        "--command-timeout",
+        "2s",
+        "sync",
+        "--progress=json",
+        "--src-tls-verify=false",
+        &format!("docker://{addr}/stuck:1"),
+        &format!("oci:{}", t.path().join("mirror").display()),
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(stalls.load(Ordering::SeqCst), 1, "{err}");
+    let why = "the command ran out of time (--command-timeout 2s)";
+    let failed: Vec<Value> = audited(&err)
+        .into_iter()
+        .filter(|v| v["event"] == "blob_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert_eq!(failed[0]["digest"], format!("sha256:{layer_hex}"), "{err}");
+    assert_eq!(failed[0]["error"], why, "{err}");
+}
+
 /// Under --progress=json, a config whose upload the registry refuses is
 /// closed with a blob_failed, as a layer is: every blob_start has an end
 /// (the config's write said nothing of its failure before).
