@@ -363,7 +363,7 @@ pub fn say_interrupted(signal: &str, left: &str) {
     // not before theirs)
     let last = || match t0 {
         Some(t0) => {
-            let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+            let time = event_time(*t0);
             let mut v = serde_json::json!({"event": "interrupted", "signal": signal, "time": time});
             if !left.is_empty() {
                 v["text"] = left.into();
@@ -450,13 +450,18 @@ pub fn warn_names_left_out(at: &str, n: usize, first: &str, what: &str) {
     ));
 }
 
+/// A JSON event's `time`: seconds since `t0`, to the millisecond.
+pub fn event_time(t0: std::time::Instant) -> f64 {
+    (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
 /// `lade: LEVEL: MSG` on stderr, or its JSON `message` event.
 fn say(level: &str, msg: &str) {
     // (the time read under stderr's lock, as the events' is: a thread
     // that waited for the lock wrote a time before the line above it)
     to_stderr(|| match JSON_WARNINGS.get() {
         Some(t0) => {
-            let time = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+            let time = event_time(*t0);
             let v = serde_json::json!({"text": format!("{level}: {msg}"), "event": "message", "time": time});
             format!("{v}\n").into_bytes()
         }

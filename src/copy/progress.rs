@@ -116,16 +116,30 @@ fn closing(image: Option<&str>, live: &LiveMap, why: &str) -> Vec<u8> {
     let mut cut: Vec<(Digest, Instant)> = live.drain().map(|(d, l)| (d, l.start)).collect();
     cut.sort_by_key(|(_, start)| *start);
     for (digest, _) in cut {
-        let mut v = serde_json::json!({"event": "blob_failed",
-            "digest": digest.to_string(), "error": why});
-        if let Some(image) = image {
-            v["image"] = image.into();
-        }
-        v["time"] = ((t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into();
-        out.extend_from_slice(v.to_string().as_bytes());
-        out.push(b'\n');
+        let fields = serde_json::json!({"digest": digest.to_string(), "error": why});
+        out.extend(event_line("blob_failed", image, fields, t0));
     }
     out
+}
+
+/// One JSON event line: `fields` with the event's name, the image (if
+/// any) and the time since `t0`.
+fn event_line(
+    name: &str,
+    image: Option<&str>,
+    mut fields: serde_json::Value,
+    t0: Instant,
+) -> Vec<u8> {
+    if let Some(o) = fields.as_object_mut() {
+        o.insert("event".into(), name.into());
+        if let Some(image) = image {
+            o.insert("image".into(), image.into());
+        }
+        o.insert("time".into(), crate::error::event_time(t0).into());
+    }
+    let mut line = serde_json::to_vec(&fields).expect("event serializes");
+    line.push(b'\n');
+    line
 }
 
 pub struct Progress {
@@ -205,24 +219,10 @@ impl Progress {
     /// One JSON event line if `first`, run under stderr's lock, says so:
     /// what it changes in `live` and the line go out together, so the
     /// blobs [`cut_blobs`] finds under way are those with no last event.
-    fn event_if(&self, name: &str, mut fields: serde_json::Value, first: impl FnOnce() -> bool) {
-        crate::error::to_stderr(|| {
-            if !first() {
-                return Vec::new();
-            }
-            if let Some(o) = fields.as_object_mut() {
-                o.insert("event".into(), name.into());
-                if let Some(image) = &self.image {
-                    o.insert("image".into(), image.as_str().into());
-                }
-                o.insert(
-                    "time".into(),
-                    ((self.t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0).into(),
-                );
-            }
-            let mut line = serde_json::to_vec(&fields).expect("event serializes");
-            line.push(b'\n');
-            line
+    fn event_if(&self, name: &str, fields: serde_json::Value, first: impl FnOnce() -> bool) {
+        crate::error::to_stderr(|| match first() {
+            true => event_line(name, self.image.as_deref(), fields, self.t0),
+            false => Vec::new(),
         });
     }
 
