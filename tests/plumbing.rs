@@ -4165,3 +4165,70 @@ fn an_index_json_entry_of_no_manifest_type_is_refused_alike() {
     // reports them.
     fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
 }
+
+/// An index.json entry typed as a manifest whose blob is a layer (a tar,
+/// a gzip or zstd stream) or empty is refused in one line saying what
+/// the blob is; it said "manifest is not a JSON object: expected value at
+/// line 1 column 1". copy, inspect, cat-manifest and fsck say it alike.
+#[test]
+fn a_manifest_entry_pointing_at_a_layer_says_what_the_blob_is() {
+    use std::io::Write as _;
+    let t = tempdir();
+    let dir = t.path().join("l");
+    tiny_layout(&dir);
+    let index = dir.join("index.json");
+    let mut v = json(&fs::read(&index).unwrap());
+    let image = &v["manifests"][0]["digest"].as_str().unwrap()[7..];
+    let manifest = json(&fs::read(dir.join("blobs/sha256").join(image)).unwrap());
+    let tar_layer = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tar = fs::read(dir.join("blobs/sha256").join(&tar_layer[7..])).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).unwrap();
+    let gzip = gz.finish().unwrap();
+    let zstd = zstd::encode_all(&tar[..], 1).unwrap();
+    let mut cases = vec![("tar", tar_layer, tar.len(), "a tar archive (a layer?)")];
+    for (name, bytes, what) in [
+        ("gzip", &gzip, "a gzip stream (a layer?)"),
+        ("zstd", &zstd, "a zstd stream (a layer?)"),
+        ("empty", &Vec::new(), "empty"),
+    ] {
+        let blob = t.path().join(name);
+        fs::write(&blob, bytes).unwrap();
+        let d = ok_str(store_cmd(&dir).args(["hash-object", "-w"]).arg(&blob));
+        cases.push((name, d.trim().to_string(), bytes.len(), what));
+    }
+    for (name, d, size, _) in &cases {
+        v["manifests"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": d, "size": size,
+            "annotations": {"org.opencontainers.image.ref.name": name}}));
+    }
+    fs::write(&index, serde_json::to_vec(&v).unwrap()).unwrap();
+    let fsck = run(store_cmd(&dir).arg("fsck"));
+    assert_eq!(fsck.status.code(), Some(1), "{fsck:?}");
+    let fsck = String::from_utf8_lossy(&fsck.stdout).into_owned();
+    for (name, d, _, what) in &cases {
+        let says = format!("{d}: not a manifest or index: the blob is {what}");
+        let src = format!("oci:{}:{name}", dir.display());
+        let out = t.path().join(format!("out-{name}"));
+        for err in [
+            fails_with(lade().args(["inspect", &src]), 3),
+            fails_with(
+                lade().args(["copy", "-q", &src, &format!("oci:{}:y", out.display())]),
+                3,
+            ),
+            fails_with(store_cmd(&dir).args(["cat-manifest", name]), 3),
+        ] {
+            assert!(err.contains(&says), "{name}: {err}");
+            assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        }
+        assert!(!out.exists(), "{name}");
+        assert!(fsck.contains(&format!("bad manifest {says}")), "{fsck}");
+    }
+}

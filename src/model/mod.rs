@@ -47,6 +47,22 @@ struct Probe {
     fs_layers: Option<IgnoredAny>,
 }
 
+/// What bytes that cannot be JSON are, when they say it plainly: a blob a
+/// descriptor calls a manifest but that holds a layer, or nothing.
+fn not_json(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.is_empty() {
+        return Some("the blob is empty");
+    }
+    match crate::compress::sniff(bytes) {
+        Compression::Gzip => Some("the blob is a gzip stream (a layer?)"),
+        Compression::Zstd => Some("the blob is a zstd stream (a layer?)"),
+        Compression::None if crate::compress::looks_like_tar(bytes) => {
+            Some("the blob is a tar archive (a layer?)")
+        }
+        Compression::None => None,
+    }
+}
+
 impl RawManifest {
     /// Check `bytes` as a manifest or index and work out its media type.
     ///
@@ -63,8 +79,10 @@ impl RawManifest {
                 MAX_MANIFEST_SIZE
             )));
         }
-        let probe: Probe = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::invalid(format!("manifest is not a JSON object: {e}")))?;
+        let probe: Probe = serde_json::from_slice(&bytes).map_err(|e| match not_json(&bytes) {
+            Some(what) => Error::invalid(format!("not a manifest or index: {what}")),
+            None => Error::invalid(format!("manifest is not a JSON object: {e}")),
+        })?;
         if probe.layers.is_some() && probe.manifests.is_some() {
             return Err(Error::invalid(
                 "ambiguous manifest: it has both \"layers\" and \"manifests\"",
