@@ -829,6 +829,35 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// A server that takes the connection but never answers the TLS hello
+/// (plain HTTP waiting for a request line, say) is given up on after 10 s,
+/// as Go's HTTP transport does, in one line that says what happened and
+/// the way out; the whole connect timeout (30 s) went by before, and the
+/// error said "timeout: connect".
+#[test]
+fn a_server_silent_to_the_tls_hello_is_given_up_on_in_10_s() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in l.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let started = Instant::now();
+    let err = fails_with(lade().args(["inspect", &format!("docker://{addr}/p:1")]), 3);
+    let took = started.elapsed();
+    assert!(
+        err.contains("no TLS answer in 10 s") && err.contains("--tls-verify=false"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        took >= Duration::from_secs(10) && took < Duration::from_secs(20),
+        "{took:?}"
+    );
+}
+
 /// A layer lade gzips on the way up (a docker save archive's) is known
 /// by what it became: the second push of the image asks for those blobs
 /// (HEAD) and sends none, with the same manifest; a stale entry costs an
@@ -5875,6 +5904,81 @@ fn list_tags_follows_link_pages() {
     ])));
     assert_eq!(out["Tags"], want);
     assert_eq!(pages.load(Ordering::SeqCst), 3);
+}
+
+/// A server that keeps the connection and writes each answer's head and
+/// body in two writes with Nagle on (as some servers do) sent each body
+/// only once the client acknowledged the head, and Linux delays that
+/// acknowledgement on a kept connection: 40 ms a page. lade asks for quick
+/// acknowledgements, so 80 pages take well under 40 ms each.
+#[test]
+fn tag_pages_from_a_server_writing_head_and_body_apart_come_quickly() {
+    const PAGES: usize = 80;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let conns = Arc::new(AtomicUsize::new(0));
+    let c2 = conns.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(c) = conn else { continue };
+            c2.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut w = c.try_clone().unwrap();
+                let mut r = BufReader::new(c);
+                loop {
+                    let mut first = String::new();
+                    if r.read_line(&mut first).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    loop {
+                        let mut h = String::new();
+                        if r.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h == "\r\n" {
+                            break;
+                        }
+                    }
+                    let path = first.split_whitespace().nth(1).unwrap_or("");
+                    let page = path
+                        .split_once("last=t")
+                        .map_or(0, |(_, n)| n.parse::<usize>().unwrap() + 1);
+                    let body = json!({"name": "p", "tags": [format!("t{page}")]}).to_string();
+                    let link = if page + 1 < PAGES {
+                        format!("Link: </v2/p/tags/list?n=1&last=t{page}>; rel=\"next\"\r\n")
+                    } else {
+                        String::new()
+                    };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{link}\
+                         Content-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if w.write_all(head.as_bytes()).is_err()
+                        || w.write_all(body.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let started = Instant::now();
+    let out = json(&ok(lade().args([
+        "list-tags",
+        INSECURE,
+        &format!("docker://{addr}/p"),
+    ])));
+    let took = started.elapsed();
+    let want: Vec<String> = (0..PAGES).map(|i| format!("t{i}")).collect();
+    assert_eq!(out["Tags"], json!(want));
+    // The pages share one kept connection (the kind that delays
+    // acknowledgements); the HTTPS try and the ping have their own.
+    assert!(conns.load(Ordering::SeqCst) <= 3, "{conns:?}");
+    assert!(
+        took < Duration::from_millis(PAGES as u64 * 20),
+        "{PAGES} pages took {took:?}"
+    );
 }
 
 /// PUT a manifest with the registry API directly (plain HTTP, no auth).

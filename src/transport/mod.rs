@@ -13,6 +13,7 @@ pub mod docker_archive;
 pub mod oci_archive;
 pub mod oci_layout;
 pub mod registry;
+pub(crate) mod socket;
 
 use std::fmt;
 use std::io::Read;

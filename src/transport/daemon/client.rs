@@ -7,7 +7,7 @@
 //! knows which setting to change.
 
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -16,14 +16,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use ureq::http::Response;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
-};
+use ureq::unversioned::transport::{ConnectionDetails, Connector, NextTimeout, Transport};
 use ureq::{Agent, Body, SendBody};
 
 use crate::error::{Error, Result};
 use crate::fsutil::read_capped;
 use crate::model::Digest;
+use crate::transport::socket::SocketTransport;
 
 /// The default daemon address, as the docker CLI's.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -564,19 +563,15 @@ struct UnixConnector {
 }
 
 impl<In: Transport> Connector<In> for UnixConnector {
-    type Out = UnixTransport;
+    type Out = SocketTransport<UnixStream>;
 
     fn connect(
         &self,
         details: &ConnectionDetails,
         _chained: Option<In>,
-    ) -> std::result::Result<Option<UnixTransport>, ureq::Error> {
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
         let stream = UnixStream::connect(&self.path)?;
-        let buffers = LazyBuffers::new(
-            details.config.input_buffer_size(),
-            details.config.output_buffer_size(),
-        );
-        Ok(Some(UnixTransport { stream, buffers }))
+        Ok(Some(SocketTransport::new(stream, details.config)))
     }
 }
 
@@ -597,60 +592,6 @@ impl Resolver for UnixResolver {
     }
 }
 
-struct UnixTransport {
-    stream: UnixStream,
-    buffers: LazyBuffers,
-}
-
-impl fmt::Debug for UnixTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixTransport").finish()
-    }
-}
-
-impl Transport for UnixTransport {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(
-        &mut self,
-        amount: usize,
-        timeout: NextTimeout,
-    ) -> std::result::Result<(), ureq::Error> {
-        let t = timeout.for_write().not_zero().map(|d| *d);
-        self.stream.set_write_timeout(t)?;
-        let out = &self.buffers.output()[..amount];
-        self.stream.write_all(out).map_err(timeout_error)
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
-        let t = timeout.for_read().not_zero().map(|d| *d);
-        self.stream.set_read_timeout(t)?;
-        let buf = self.buffers.input_append_buf();
-        let n = loop {
-            match self.stream.read(buf) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(timeout_error(e)),
-            }
-        };
-        self.buffers.input_appended(n);
-        Ok(n > 0)
-    }
-
-    fn is_open(&mut self) -> bool {
-        // A pooled connection is reusable if reading would block (no EOF, no stray bytes).
-        if self.stream.set_nonblocking(true).is_err() {
-            return false;
-        }
-        let mut b = [0u8; 1];
-        let open =
-            matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-        open && self.stream.set_nonblocking(false).is_ok()
-    }
-}
-
 /// How long connecting to the daemon may take, TLS handshake included.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -666,15 +607,6 @@ fn silent(host: &impl std::fmt::Display) -> Error {
     Error::new(format!(
         "{host}: the daemon sent nothing for {shown} (LADE_IDLE_TIMEOUT sets the limit)"
     ))
-}
-
-fn timeout_error(e: io::Error) -> ureq::Error {
-    match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            ureq::Error::Timeout(ureq::Timeout::Global)
-        }
-        _ => ureq::Error::Io(e),
-    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use ureq::http::{self, Method, Response};
 use ureq::unversioned::resolver::DefaultResolver;
-use ureq::unversioned::transport::{
-    ConnectProxyConnector, Connector, SocksConnector, TcpConnector,
-};
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, SocksConnector};
 use ureq::{Agent, Body, SendBody};
 
 use super::auth::{parse_challenges, Challenge, Creds};
@@ -118,7 +116,7 @@ impl Client {
         let connector =
             ().chain(SocksConnector::default())
                 .chain(ConnectProxyConnector::default())
-                .chain(TcpConnector::default())
+                .chain(crate::transport::socket::TcpConnector)
                 .chain(tls);
         let agent = Agent::with_parts(config, connector, DefaultResolver::default());
         let mut c = Client {

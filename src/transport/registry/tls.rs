@@ -22,9 +22,12 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, StreamOwned};
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    time, Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
 };
+
+/// How long a TLS handshake may take (as Go's HTTP transport allows).
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 use super::RegistryOptions;
 use crate::error::{Error, Result};
@@ -673,8 +676,33 @@ impl<In: Transport> Connector<In> for TlsConnector {
             .to_owned();
         let mut conn = ClientConnection::new(self.config.clone(), name)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        sock.set_timeout(details.timeout);
-        conn.complete_io(&mut sock)?;
+        // The handshake has its own limit, inside the connection's: a
+        // server that takes the connection but never answers TLS (plain
+        // HTTP waiting for a request line) is given up on soon.
+        let mut timeout = details.timeout;
+        let limit = time::Duration::Exact(TLS_HANDSHAKE_TIMEOUT);
+        let capped = limit < timeout.after;
+        if capped {
+            timeout.after = limit;
+        }
+        sock.set_timeout(timeout);
+        conn.complete_io(&mut sock).map_err(|e| {
+            let timed_out = e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|i| i.downcast_ref::<ureq::Error>())
+                    .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+            if capped && timed_out {
+                ureq::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "no TLS answer in {} s (if it speaks plain HTTP, use --tls-verify=false)",
+                        TLS_HANDSHAKE_TIMEOUT.as_secs()
+                    ),
+                ))
+            } else {
+                e.into()
+            }
+        })?;
         Ok(Some(Either::B(TlsTransport {
             buffers: LazyBuffers::new(
                 details.config.input_buffer_size(),
