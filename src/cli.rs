@@ -884,8 +884,9 @@ const INSPECT_HELP: &str = "\
 OUTPUT
   JSON with skopeo inspect's fields: Name (when the image name carries one),
   Digest, RepoTags, Created, DockerVersion, Labels, Architecture, Os, Layers,
-  LayersData, Env; and Variant (arm64's v8, say) where the image's platform
-  has one, which skopeo leaves out. --raw prints the exact manifest bytes;
+  LayersData (as skopeo 1.10 and later print it; 1.9 has none), Env; and
+  Variant (arm64's v8, say) where the image's platform has one, which skopeo
+  leaves out. --raw prints the exact manifest bytes;
   --config the configuration as an OCI image config, as skopeo prints it
   (--raw --config: the exact config bytes). Docker schema 1 manifests
   (deprecated since 2017) are not read, with --raw too (exit 3).
