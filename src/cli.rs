@@ -142,7 +142,9 @@ pub struct GlobalArgs {
     /// skopeo's signature policy (containers-policy.json) for copy and
     /// sync: lade checks no signatures, so it takes a FILE that accepts
     /// anything (insecureAcceptAnything throughout) and refuses, before
-    /// copying, one that asks for more (exit 3); --insecure-policy wins
+    /// copying, one that asks for more for any scope, even one the copy does
+    /// not touch, where skopeo looks at the source's scope alone (exit 3);
+    /// --insecure-policy wins
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub policy: Option<PathBuf>,
     /// skopeo's registries.d (containers-registries.d): taken, for its
