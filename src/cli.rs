@@ -140,10 +140,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
     /// skopeo's signature policy (containers-policy.json) for copy and
-    /// sync: lade checks no signatures, so it takes a FILE that accepts
-    /// anything (insecureAcceptAnything throughout) and refuses, before
-    /// copying, one that asks for more for any scope, even one the copy does
-    /// not touch, where skopeo looks at the source's scope alone (exit 3);
+    /// sync: lade checks no signatures, so it copies a source image the
+    /// requirements of its scope (skopeo's: the most specific FILE names,
+    /// else the transport's, else the default) accept as it is
+    /// (insecureAcceptAnything) and refuses one they ask more of (exit 3);
     /// --insecure-policy wins
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub policy: Option<PathBuf>,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
@@ -1354,106 +1354,217 @@ fn manifest_digest_and_force_compress_format() {
     }
 }
 
+/// `--policy FILE`: lade checks no signatures, so it copies an image the
+/// policy accepts as it is (insecureAcceptAnything) and refuses one it
+/// asks more of (reject, signedBy: exit 3, one line naming the scope,
+/// nothing written). As in skopeo, what applies to a source image is the
+/// most specific scope of its transport the policy names (a layout's
+/// directory or one above it, symbolic links resolved), else the
+/// transport's default, else the default: a policy asking for signatures
+/// of one registry (as RHEL's does) leaves every other copy alone. A file
+/// with a requirement of unknown type anywhere is no policy. skopeo is
+/// the oracle for every verdict.
 #[test]
-fn policy_files_that_accept_anything_are_taken_others_refused() {
+fn policy_scopes_decide_which_images_are_copied() {
     let t = tempdir();
-    let src = format!(
+    let root = fs::canonicalize(t.path()).unwrap();
+    let da = format!(
         "docker-archive:{}",
         fixture("docker-save/tiny-docker26.tar").display()
     );
-    let any = t.path().join("any.json");
-    fs::write(
-        &any,
-        r#"{"default":[{"type":"insecureAcceptAnything"}],
-            "transports":{"docker-archive":{"":[{"type":"insecureAcceptAnything"}]}}}"#,
-    )
-    .unwrap();
-    let rej = t.path().join("reject.json");
-    fs::write(
-        &rej,
-        r#"{"default":[{"type":"insecureAcceptAnything"}],
-            "transports":{"docker-archive":{"":[{"type":"reject"}]}}}"#,
-    )
-    .unwrap();
-    let signed = t.path().join("signed.json");
-    fs::write(
-        &signed,
-        r#"{"default":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/nonexistent.gpg"}]}"#,
-    )
-    .unwrap();
-
-    let a = t.path().join("a");
+    let a = root.join("imgs/a");
+    ok(lade().args(["copy", "-q", &da, &oci(&a, "x")]));
+    std::os::unix::fs::symlink(&a, root.join("link")).unwrap();
+    let dir = root.join("imgs/d");
     ok(lade()
-        .arg("--policy")
-        .arg(&any)
-        .args(["copy", "-q", &src, &oci(&a, "x")]));
+        .args(["copy", "-q", &oci(&a, "x")])
+        .arg(format!("dir:{}", dir.display())));
+    let arch = root.join("arch/a.tar");
+    fs::create_dir(root.join("arch")).unwrap();
+    ok(lade()
+        .args(["copy", "-q", &oci(&a, "x")])
+        .arg(format!("oci-archive:{}:x", arch.display())));
+    let srcs = [
+        ("da", da.clone()),
+        ("oci", oci(&a, "x")),
+        ("link", oci(&root.join("link"), "x")),
+        ("dir", format!("dir:{}", dir.display())),
+        ("archive", format!("oci-archive:{}:x", arch.display())),
+    ];
+    let (imgs, arch_dir) = (root.join("imgs"), root.join("arch"));
+    let req = |k: &str| match k {
+        "signedBy" => {
+            r#"[{"type":"signedBy","keyType":"GPGKeys","keyPath":"/no.gpg"}]"#.to_string()
+        }
+        k => format!(r#"[{{"type":"{k}"}}]"#),
+    };
+    let policy = |default: &str, scopes: &[(&str, &Path, &str)]| {
+        let mut tr = serde_json::Map::new();
+        for (transport, scope, k) in scopes {
+            let scope = if scope.as_os_str().is_empty() {
+                String::new()
+            } else {
+                scope.display().to_string()
+            };
+            tr.entry(transport.to_string())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .unwrap()
+                .insert(scope, serde_json::from_str(&req(k)).unwrap());
+        }
+        json!({"default": serde_json::from_str::<Value>(&req(default)).unwrap(), "transports": tr})
+    };
+    let none = Path::new("");
+    let i = "insecureAcceptAnything";
+    // (policy, the sources it refuses, and the scope and type said)
+    let cases: Vec<(Value, &[&str], String, &str)> = vec![
+        (policy(i, &[]), &[], String::new(), ""),
+        (
+            policy(i, &[("docker-archive", none, "reject")]),
+            &["da"],
+            "transport \"docker-archive\"".into(),
+            "\"reject\"",
+        ),
+        (
+            policy("signedBy", &[]),
+            &["da", "oci", "link", "dir", "archive"],
+            "the default".into(),
+            "\"signedBy\"",
+        ),
+        (
+            policy(
+                "reject",
+                &[
+                    ("oci", &a, i),
+                    ("dir", &imgs, i),
+                    ("oci-archive", &arch_dir, i),
+                ],
+            ),
+            &["da"],
+            "the default".into(),
+            "\"reject\"",
+        ),
+        // the most specific scope wins
+        (
+            policy(i, &[("oci", &imgs, "signedBy"), ("oci", &a, i)]),
+            &[],
+            String::new(),
+            "",
+        ),
+        (
+            policy(i, &[("oci", &imgs, "signedBy")]),
+            &["oci", "link"],
+            format!("oci:{}", imgs.display()),
+            "\"signedBy\"",
+        ),
+        (
+            policy(
+                i,
+                &[("dir", &dir, "reject"), ("oci-archive", &arch, "reject")],
+            ),
+            &["dir", "archive"],
+            String::new(),
+            "\"reject\"",
+        ),
+    ];
+    let has_skopeo = require_tool("skopeo");
+    for (n, (p, refused, scope, kind)) in cases.iter().enumerate() {
+        let file = root.join(format!("p{n}.json"));
+        fs::write(&file, p.to_string()).unwrap();
+        for (name, src) in &srcs {
+            let out = root.join(format!("out-{n}-{name}"));
+            let o =
+                run(lade()
+                    .arg("--policy")
+                    .arg(&file)
+                    .args(["copy", "-q", src, &oci(&out, "y")]));
+            let err = String::from_utf8_lossy(&o.stderr);
+            if refused.contains(name) {
+                assert_eq!(o.status.code(), Some(3), "{p} {src}: {err}");
+                assert_eq!(err.lines().count(), 1, "{err}");
+                assert!(err.contains(kind), "{p} {src}: {err}");
+                let scope = match (scope.as_str(), *name) {
+                    ("", "dir") => format!("dir:{}", dir.display()),
+                    ("", _) => format!("oci-archive:{}", arch.display()),
+                    (s, _) => s.to_string(),
+                };
+                assert!(err.contains(&scope), "{p} {src}: {err}");
+                assert!(!out.exists(), "{src}");
+            } else {
+                assert!(o.status.success(), "{p} {src}: {err}");
+            }
+            if has_skopeo {
+                let sk = run(skopeo().arg("--policy").arg(&file).args([
+                    "copy",
+                    "-q",
+                    src,
+                    &oci(&root.join(format!("sk-{n}-{name}")), "y"),
+                ]));
+                assert_eq!(
+                    sk.status.success(),
+                    !refused.contains(name),
+                    "skopeo: {p} {src}: {sk:?}"
+                );
+            }
+        }
+    }
+    // sync: each source image, before anything is written.
+    let file = root.join("p5.json");
+    let b = root.join("b");
+    let err = fails_with(
+        lade()
+            .args(["sync", "--policy"])
+            .arg(&file)
+            .arg(format!("oci:{}", a.display()))
+            .arg(format!("oci:{}", b.display())),
+        3,
+    );
+    assert!(err.contains("\"signedBy\""), "{err}");
+    assert!(!b.exists());
     ok(lade()
         .args(["sync", "-q", "--policy"])
-        .arg(&any)
+        .arg(root.join("p1.json"))
         .arg(format!("oci:{}", a.display()))
-        .arg(format!("oci:{}", t.path().join("s").display())));
-    assert_eq!(
-        digest_of(&oci(&t.path().join("s"), "x")),
-        digest_of(&oci(&a, "x"))
-    );
-
-    for (policy, scope, kind) in [
-        (&rej, "transport \"docker-archive\"", "\"reject\""),
-        (&signed, "the default", "\"signedBy\""),
-    ] {
-        let b = t.path().join("b");
+        .arg(format!("oci:{}", b.display())));
+    assert_eq!(digest_of(&oci(&b, "x")), digest_of(&oci(&a, "x")));
+    // --insecure-policy wins; inspect does not read it.
+    ok(lade()
+        .args(["--insecure-policy", "--policy"])
+        .arg(&file)
+        .args(["copy", "-q", &oci(&a, "x"), &oci(&root.join("c"), "x")]));
+    ok(lade()
+        .arg("--policy")
+        .arg(&file)
+        .args(["inspect", &oci(&a, "x")]));
+    // Not a policy: one line naming it; a requirement of unknown type
+    // under a scope no copy here touches is refused too, as skopeo does.
+    let bad = root.join("bad.json");
+    fs::write(&bad, "[]").unwrap();
+    let bogus = root.join("bogus.json");
+    fs::write(
+        &bogus,
+        r#"{"default":[{"type":"insecureAcceptAnything"}],
+            "transports":{"docker":{"elsewhere.example":[{"type":"bogus"}]}}}"#,
+    )
+    .unwrap();
+    for f in [&bad, &bogus] {
         let err = fails_with(
             lade()
                 .arg("--policy")
-                .arg(policy)
-                .args(["copy", "-q", &src, &oci(&b, "x")]),
+                .arg(f)
+                .args(["copy", &da, &oci(&root.join("e"), "x")]),
             3,
         );
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains(scope) && err.contains(kind), "{err}");
-        assert!(!b.exists());
-        let err = fails_with(
-            lade()
-                .args(["sync", "--policy"])
-                .arg(policy)
-                .arg(format!("oci:{}", a.display()))
-                .arg(format!("oci:{}", b.display())),
-            3,
-        );
-        assert!(err.contains(kind), "{err}");
-        assert!(!b.exists());
-        // --insecure-policy wins; inspect does not read it.
-        ok(lade()
-            .args(["--insecure-policy", "--policy"])
-            .arg(policy)
-            .args(["copy", "-q", &src, &oci(&b, "x")]));
-        ok(lade().arg("--policy").arg(policy).args(["inspect", &src]));
-        fs::remove_dir_all(&b).unwrap();
-    }
-    // Not a policy: one line naming it.
-    let bad = t.path().join("bad.json");
-    fs::write(&bad, "[]").unwrap();
-    let err = fails_with(
-        lade()
-            .arg("--policy")
-            .arg(&bad)
-            .args(["copy", &src, &oci(&t.path().join("c"), "x")]),
-        3,
-    );
-    assert!(err.contains("not a signature policy"), "{err}");
-
-    // skopeo, as the oracle, gives the same verdicts on the same files.
-    if !require_tool("skopeo") {
-        return;
-    }
-    for (policy, takes) in [(&any, true), (&rej, false), (&signed, false)] {
-        let o = run(skopeo().arg("--policy").arg(policy).args([
-            "copy",
-            "-q",
-            &src,
-            &oci(&t.path().join("sk"), "x"),
-        ]));
-        assert_eq!(o.status.success(), takes, "{policy:?}: {o:?}");
+        assert!(err.contains("not a signature policy"), "{err}");
+        if has_skopeo {
+            let sk = run(skopeo().arg("--policy").arg(f).args([
+                "copy",
+                "-q",
+                &da,
+                &oci(&root.join("ske"), "x"),
+            ]));
+            assert!(!sk.status.success(), "{sk:?}");
+        }
     }
 }
 

@@ -829,6 +829,103 @@ fn plain_http_needs_tls_verify_false_and_bad_names_fail() {
     fails_with(lade().args(["inspect", "docker:noslashes"]), 3);
 }
 
+/// `--policy`: a registry image falls under the scopes skopeo gives it:
+/// `HOST/REPO:TAG`, `HOST/REPO`, each namespace above, `HOST`, and
+/// `*.DOMAIN` wildcards (the most specific one named wins); scopes of
+/// other repositories leave it alone. skopeo agrees on every verdict.
+#[test]
+fn policy_scopes_of_registry_images() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let repo = unique("pol/ns/app");
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    ok(lade().args([
+        "copy",
+        "-q",
+        DEST_INSECURE,
+        &src,
+        &format!("docker://{reg}/{repo}:1"),
+    ]));
+    let image = format!("docker://{reg}/{repo}:1");
+    let (ns, _) = repo.rsplit_once('/').unwrap();
+    let signed = json!([{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/no.gpg"}]);
+    let any = json!([{"type": "insecureAcceptAnything"}]);
+    // (the scopes named, each with its requirements; the scope said, if refused)
+    type Case<'a> = (Vec<(String, &'a Value)>, Option<String>);
+    let cases: Vec<Case> = vec![
+        (
+            vec![(format!("{reg}/{repo}:1"), &signed)],
+            Some(format!("docker:{reg}/{repo}:1")),
+        ),
+        (vec![(format!("{reg}/{repo}:2"), &signed)], None),
+        (
+            vec![(format!("{reg}/{repo}"), &signed)],
+            Some(format!("docker:{reg}/{repo}")),
+        ),
+        (
+            vec![(format!("{reg}/{ns}"), &signed)],
+            Some(format!("docker:{reg}/{ns}")),
+        ),
+        (vec![(reg.clone(), &signed)], Some(format!("docker:{reg}"))),
+        (vec![("*.0.1".into(), &signed)], Some("docker:*.0.1".into())),
+        (vec![(format!("{reg}/{repo}-not"), &signed)], None),
+        (
+            vec![
+                (format!("{reg}/{ns}"), &signed),
+                (format!("{reg}/{repo}"), &any),
+            ],
+            None,
+        ),
+    ];
+    let has_skopeo = require_tool("skopeo");
+    for (n, (scopes, refused)) in cases.iter().enumerate() {
+        let table: serde_json::Map<String, Value> = scopes
+            .iter()
+            .map(|(s, l)| (s.clone(), (*l).clone()))
+            .collect();
+        let p = json!({"default": any, "transports": {"docker": table}});
+        let file = t.path().join(format!("p{n}.json"));
+        fs::write(&file, p.to_string()).unwrap();
+        let out = t.path().join(format!("o{n}"));
+        let o = run(lade().arg("--policy").arg(&file).args([
+            "copy",
+            "-q",
+            SRC_INSECURE,
+            &image,
+            &oci(&out, "x"),
+        ]));
+        let err = String::from_utf8_lossy(&o.stderr);
+        match refused {
+            Some(scope) => {
+                assert_eq!(o.status.code(), Some(3), "{p}: {err}");
+                assert!(
+                    err.contains(&format!("{scope} asks for \"signedBy\"")),
+                    "{p}: {err}"
+                );
+                assert!(!out.exists());
+            }
+            None => assert!(o.status.success(), "{p}: {err}"),
+        }
+        if has_skopeo {
+            let sk = run(skopeo().arg("--policy").arg(&file).args([
+                "copy",
+                "-q",
+                SRC_INSECURE,
+                &image,
+                &oci(&t.path().join(format!("sk{n}")), "x"),
+            ]));
+            assert_eq!(
+                sk.status.success(),
+                refused.is_none(),
+                "skopeo: {p}: {sk:?}"
+            );
+        }
+    }
+}
+
 /// A server that takes the connection but never answers the TLS hello
 /// (plain HTTP waiting for a request line, say) is given up on after 10 s,
 /// as Go's HTTP transport does, in one line that says what happened and

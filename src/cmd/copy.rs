@@ -1,15 +1,18 @@
 //! `lade copy SOURCE... DEST`.
 
+use std::sync::Arc;
+
 use crate::cli::{
     CompressArg, CopyArgs, FormatArg, GlobalArgs, MultiArchArg, MultiArchArgs, ProgressArg,
 };
+use crate::copy::policy::Policy;
 use crate::copy::referrers::ReferrerMode;
 use crate::copy::{copy_images, plan::Format, progress::Mode, CopyOptions, MultiArch};
 use crate::error::{Error, Result};
 use crate::model::{Compression, Platform};
 use crate::transport::{self, ImageReference, TransportOptions};
 
-pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
+pub fn run(g: &GlobalArgs, a: CopyArgs, policy: Option<Arc<Policy>>) -> Result<i32> {
     // What this copy learns of blobs is kept for the next.
     crate::blob_cache::learn();
     if a.images.len() < 2 {
@@ -118,6 +121,7 @@ pub fn run(g: &GlobalArgs, a: CopyArgs) -> Result<i32> {
         referrers,
         warn_left_out: true,
         signatures_dropped: signatures_dropped(a.with_referrers, a.remove_signatures),
+        policy,
     };
     // A --digestfile that cannot be written fails the copy before it
     // starts, not after the image is in.

@@ -16,8 +16,10 @@ mod unpack;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::{Cli, Command, GlobalArgs};
+use crate::copy::policy::Policy;
 use crate::error::{Error, Result};
 use crate::model::Platform;
 use crate::store::{default_store_path, Layout};
@@ -47,8 +49,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
     }
     match cli.command {
-        Command::Copy(a) => signature_options(g).and_then(|()| copy::run(g, a)),
-        Command::Sync(a) => signature_options(g).and_then(|()| sync::run(g, a)),
+        Command::Copy(a) => signature_options(g).and_then(|p| copy::run(g, a, p)),
+        Command::Sync(a) => signature_options(g).and_then(|p| sync::run(g, a, p)),
         Command::Inspect(a) => inspect::run(g, a),
         Command::Convert(a) => convert::run(g, a),
         Command::HashObject(a) => hash_object::run(g, a),
@@ -74,8 +76,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-/// skopeo's signature options, for the commands that copy images.
-fn signature_options(g: &GlobalArgs) -> Result<()> {
+/// skopeo's signature options, for the commands that copy images: the
+/// `--policy` each source image is checked against (none with
+/// `--insecure-policy`, which wins as in skopeo).
+fn signature_options(g: &GlobalArgs) -> Result<Option<Arc<Policy>>> {
     if g.require_signed {
         return Err(Error::new(
             "--require-signed: lade verifies no signatures, so it copies no image as \
@@ -83,9 +87,12 @@ fn signature_options(g: &GlobalArgs) -> Result<()> {
              referrers go along with --with-referrers)",
         ));
     }
-    check_policy(g)?;
+    let policy = match g.policy.as_ref().filter(|_| !g.insecure_policy) {
+        Some(path) => Some(Arc::new(Policy::load(path)?)),
+        None => None,
+    };
     warn_lookaside(g);
-    Ok(())
+    Ok(policy)
 }
 
 /// `--registries.d DIR` (skopeo's): lade keeps signatures as tags and
@@ -132,66 +139,6 @@ fn warn_lookaside(g: &GlobalArgs) {
             ));
         }
     }
-}
-
-/// `--policy FILE` (skopeo's), for the commands that write images: lade
-/// checks no signatures, so it takes a policy that accepts anything (the
-/// usual default, and the usual way to say "no checks" where
-/// /etc/containers/policy.json is missing), and refuses one that asks
-/// for more rather than copy as if it had been met. `--insecure-policy`
-/// wins, as in skopeo.
-fn check_policy(g: &GlobalArgs) -> Result<()> {
-    let Some(path) = g.policy.as_ref().filter(|_| !g.insecure_policy) else {
-        return Ok(());
-    };
-    let shown = format!("--policy {}", path.display());
-    let bytes = crate::fsutil::read_settings_file(path, 1 << 20)
-        .map_err(|e| Error::from(e).context(&shown))?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::new(format!("{shown}: not a signature policy: {e}")))?;
-    let bad = |what: &str| Error::new(format!("{shown}: not a signature policy: {what}"));
-    let mut lists = vec![(
-        "the default".to_string(),
-        v.get("default").ok_or_else(|| bad("no \"default\""))?,
-    )];
-    if let Some(t) = v.get("transports") {
-        let t = t
-            .as_object()
-            .ok_or_else(|| bad("\"transports\" is no object"))?;
-        for (transport, scopes) in t {
-            let scopes = scopes
-                .as_object()
-                .ok_or_else(|| bad(&format!("transport {transport:?} is no object")))?;
-            for (scope, list) in scopes {
-                let scope = match scope.as_str() {
-                    "" => format!("transport {transport:?}"),
-                    s => format!("{transport}:{s}"),
-                };
-                lists.push((scope, list));
-            }
-        }
-    }
-    for (scope, list) in lists {
-        let list = list
-            .as_array()
-            .ok_or_else(|| bad(&format!("the requirements of {scope} are no list")))?;
-        if list.is_empty() {
-            return Err(bad(&format!("{scope} has no requirement")));
-        }
-        for r in list {
-            match r.get("type").and_then(|t| t.as_str()) {
-                Some("insecureAcceptAnything") => {}
-                Some(kind) => {
-                    return Err(Error::unsupported(format!(
-                        "{shown}: {scope} asks for {kind:?}; lade checks no signatures, and \
-                         takes only a policy of insecureAcceptAnything (or --insecure-policy)"
-                    )))
-                }
-                None => return Err(bad(&format!("a requirement of {scope} has no type"))),
-            }
-        }
-    }
-    Ok(())
 }
 
 /// What every command's transports take from the global options

@@ -1,12 +1,13 @@
 //! `lade sync SOURCE DESTINATION`.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::copy::{multi_arch_of, progress_of, referrer_mode};
 use super::stdout;
 use crate::cli::{DestKindArg, FormatArg, GlobalArgs, SrcKindArg, SyncArgs};
 use crate::copy::plan::Format;
+use crate::copy::policy::Policy;
 use crate::copy::progress::{Mode, Progress};
 use crate::copy::referrers::ReferrerMode;
 use crate::copy::sync::{
@@ -19,7 +20,7 @@ use crate::copy::{CopyOptions, MultiArch};
 use crate::error::{Error, Result};
 use crate::transport::{self, TransportOptions};
 
-pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
+pub fn run(g: &GlobalArgs, a: SyncArgs, policy: Option<Arc<Policy>>) -> Result<i32> {
     // What this copy learns of blobs is kept for the next.
     crate::blob_cache::learn();
     let referrers = referrer_mode(
@@ -81,6 +82,7 @@ pub fn run(g: &GlobalArgs, a: SyncArgs) -> Result<i32> {
                 a.with_referrers,
                 a.remove_signatures,
             ),
+            policy,
             ..Default::default()
         },
         tag_regex,

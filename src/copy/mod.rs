@@ -15,6 +15,7 @@ pub mod convert;
 pub mod index;
 mod jobs;
 pub mod plan;
+pub mod policy;
 pub mod progress;
 pub mod referrers;
 pub mod semver;
@@ -71,6 +72,9 @@ pub struct CopyOptions {
     /// Warn when an image written changed leaves its source attachments
     /// behind (`copy`; `sync` says it per attachment tag itself).
     pub warn_left_out: bool,
+    /// `--policy FILE`: each source image must be one it accepts as it
+    /// is ([`policy`]).
+    pub policy: Option<std::sync::Arc<policy::Policy>>,
     /// Signatures were asked to be left (--remove-signatures,
     /// --with-referrers=false): those a source holds that no copy carries
     /// ([`ImageSource::left_behind`]) go unsaid.
@@ -127,6 +131,12 @@ pub fn copy_images(
              gives: leave the name off the destination",
             srcs.len()
         )));
+    }
+    // (before anything is read or written)
+    if let Some(p) = &opts.policy {
+        for src in srcs {
+            p.check(*src)?;
+        }
     }
     let open = |src: &dyn ImageReference| {
         src.source(&opts.transport)

@@ -106,6 +106,15 @@ impl ImageReference for DirRef {
         "dir"
     }
 
+    fn policy_scopes(&self) -> Vec<String> {
+        let dir = crate::copy::policy::resolved(&self.path);
+        let image = dir.to_string_lossy().into_owned();
+        match dir.parent() {
+            Some(up) => crate::copy::policy::path_scopes(Some(image), up),
+            None => vec![image],
+        }
+    }
+
     fn source(&self, _opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         // A path that is there but is no image is bad input, as for oci:
         // and the archives (exit 3); a path that is not there names no

@@ -91,6 +91,13 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         None
     }
 
+    /// The scopes of a signature policy (containers-policy.json) this
+    /// image falls under, most specific first, the transport's default
+    /// (`""`) left out ([`crate::copy::policy`]). Default: none.
+    fn policy_scopes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Does the name stand for the image with every name it carries (an
     /// `--all-images` item of a docker-archive, whose RepoTags all go
     /// along), rather than for [`Self::docker_reference`] alone?

@@ -118,6 +118,10 @@ impl ImageReference for OciArchiveRef {
         true
     }
 
+    fn policy_scopes(&self) -> Vec<String> {
+        crate::copy::policy::path_scopes(None, &crate::copy::policy::resolved(&self.path))
+    }
+
     fn untagged_referrers(&self) -> bool {
         true
     }

@@ -366,6 +366,12 @@ impl ImageReference for OciRef {
         "oci"
     }
 
+    fn policy_scopes(&self) -> Vec<String> {
+        // (the layout's directory: a ref names no scope of its own, as
+        // "DIR:REF" and "DIR" may be one image)
+        crate::copy::policy::path_scopes(None, &crate::copy::policy::resolved(&self.path))
+    }
+
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let layout = self.open(opts, false)?;
         let top = self.resolve(&layout)?;

@@ -157,6 +157,13 @@ impl ImageReference for DaemonRef {
         }
     }
 
+    fn policy_scopes(&self) -> Vec<String> {
+        match self {
+            DaemonRef::Named(r) => crate::copy::policy::docker_scopes(r),
+            DaemonRef::Id(_) => Vec::new(),
+        }
+    }
+
     fn source(&self, opts: &TransportOptions) -> Result<Box<dyn ImageSource>> {
         let host = src_host(opts, "--src-daemon-host");
         Ok(Box::new(DaemonSource::open(self, Client::connect(host)?)?))

@@ -409,6 +409,10 @@ impl ImageReference for RegistryRef {
         Some(self.r.to_string())
     }
 
+    fn policy_scopes(&self) -> Vec<String> {
+        crate::copy::policy::docker_scopes(&self.r)
+    }
+
     fn holds_referrers(&self) -> bool {
         true
     }
