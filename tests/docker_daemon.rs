@@ -1324,6 +1324,92 @@ fn layers_the_export_names_by_digest() {
     assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
 }
 
+/// Every blob_start of JSON progress ends with exactly one blob_done,
+/// blob_failed, blob_skipped or blob_reused after it; returns each started
+/// blob's last event.
+fn ends_of_starts(events: &[serde_json::Value]) -> std::collections::HashMap<String, String> {
+    let mut open: BTreeSet<String> = BTreeSet::new();
+    let mut ends = std::collections::HashMap::new();
+    for e in events {
+        let d = e["digest"].as_str().unwrap_or("").to_string();
+        match e["event"].as_str().unwrap() {
+            "blob_start" => assert!(open.insert(d.clone()), "started twice: {e}"),
+            ev @ ("blob_done" | "blob_failed" | "blob_skipped" | "blob_reused") => {
+                if open.remove(&d) {
+                    ends.insert(d, ev.to_string());
+                } else {
+                    assert!(!ends.contains_key(&d), "ended twice: {e}");
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "started, never ended: {open:?}");
+    ends
+}
+
+/// A copy out of the daemon that fails while a layer of the export is
+/// under way (a Docker 25+ export, which starts each layer by its digest,
+/// whose last layer does not hash to it): under --progress=json that
+/// layer's blob_start ends with one blob_failed (said by the copy's
+/// catch-all for an image's failure: the stream's write says nothing of
+/// it), the others with blob_done; exit 3, nothing partial in the layout.
+#[test]
+fn a_layer_failing_mid_stream_ends_with_blob_failed() {
+    let Some(host) = docker_host() else { return };
+    let fixture = fixture("docker-save/tiny-docker26.tar");
+    docker_ok(&host, &["load", "-q", "-i", fixture.to_str().unwrap()]);
+    let layers = diff_ids(&image_inspect(&host, "tiny:1"));
+    let bad = layers.last().unwrap().clone();
+    // The export with one byte of that layer's member changed (its size,
+    // and so the tar around it, as they were).
+    let mut export = fs::read(&fixture).unwrap();
+    let at = {
+        let mut ar = tar::Archive::new(export.as_slice());
+        let e = ar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap())
+            .find(|e| e.path().unwrap().ends_with(&bad[7..]))
+            .expect("the layer's member");
+        e.raw_file_position() as usize + 100
+    };
+    export[at] ^= 0xff;
+    let (sock, _keep) = daemon_with_export(&host, export);
+    let t = tempdir();
+    let dir = t.path().join("l");
+    let out = run(lade_at(&format!("unix://{}", sock.display()))
+        .args(["copy", "--progress=json", "docker-daemon:tiny:1"])
+        .arg(format!("oci:{}:x", dir.display())));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let last = err.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("lade: error: ") && last.contains(&bad[7..]),
+        "{err}"
+    );
+    let events = json_events(&err[..err.trim_end().len() - last.len()]);
+    let ends = ends_of_starts(&events);
+    assert_eq!(
+        ends.get(&bad).map(String::as_str),
+        Some("blob_failed"),
+        "{err}"
+    );
+    for d in &layers[..layers.len() - 1] {
+        assert_eq!(ends.get(d).map(String::as_str), Some("blob_done"), "{err}");
+    }
+    let failed: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "blob_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains(&bad[7..]),
+        "{err}"
+    );
+    assert_layout_clean(&dir);
+}
+
 /// `docker save` of one image under two tags, and of an untagged image:
 /// sync writes the image under each of its tags (dir: tree, registry);
 /// an image with no tag stops the sync before anything is written, and

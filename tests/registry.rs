@@ -4841,6 +4841,58 @@ fn a_refused_config_upload_ends_with_blob_failed() {
     assert_eq!(ends[0]["event"], "blob_failed", "{err}");
 }
 
+/// The same out of the Docker daemon (the config is started after the
+/// export's stream, and put from memory): the registry refusing the
+/// config's upload ends its blob_start with one blob_failed, and every
+/// other blob_start has its end too.
+#[test]
+fn a_refused_config_upload_out_of_the_daemon_ends_with_blob_failed() {
+    let Some(host) = docker_host() else { return };
+    let Some(reg) = registry() else { return };
+    let img = base_image(&host);
+    let info = json(&ok(docker(&host).args(["image", "inspect", img])));
+    let config = info[0]["Id"].as_str().unwrap().to_string();
+    let hex = config[7..].to_string();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method != "HEAD" && req.path.contains(&hex) {
+            let body = br#"{"errors":[{"code":"DENIED","message":"no configs here"}]}"#;
+            let h = [("Content-Type", "application/json".to_string())];
+            return Action::Respond(response("403 Forbidden", &h, body));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let o = run(lade().env("DOCKER_HOST", &host).args([
+        "copy",
+        "--progress=json",
+        "--retry-times",
+        "0",
+        "--dest-tls-verify=false",
+        &format!("docker-daemon:{img}"),
+        &format!("docker://{proxy}/{}:1", unique("fault/dconfig")),
+    ]));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("no configs here"), "{err}");
+    let mut open: Vec<String> = Vec::new();
+    let mut config_ends = Vec::new();
+    for l in err.lines().filter(|l| l.starts_with('{')) {
+        let v: Value = serde_json::from_str(l).unwrap();
+        let d = v["digest"].as_str().unwrap_or("").to_string();
+        match v["event"].as_str().unwrap() {
+            "blob_start" => open.push(d),
+            ev @ ("blob_done" | "blob_failed" | "blob_skipped" | "blob_reused") => {
+                if d == config {
+                    config_ends.push(ev.to_string());
+                }
+                open.retain(|o| *o != d);
+            }
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "started, never ended: {open:?}\n{err}");
+    assert_eq!(config_ends, ["blob_failed"], "{err}");
+}
+
 /// A copy that made a layout and is then interrupted takes nothing of
 /// what another process committed into it meanwhile.
 #[test]
