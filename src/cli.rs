@@ -561,10 +561,12 @@ macro_rules! transports_help {
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST[:PORT]/]REPO[:TAG|@DIGEST]
                             a registry; `alpine` is docker.io/library/alpine:latest
-  docker-daemon:NAME[:TAG] | docker-daemon:sha256:ID
+  docker-daemon:NAME[:TAG|@DIGEST] | docker-daemon:sha256:ID
                             a Docker Engine (DOCKER_HOST, --*-daemon-host); read by
                             streaming `docker save`, written through `docker load`
-                            (gzip layers as they are, zstd ones decompressed)
+                            (gzip layers as they are, zstd ones decompressed);
+                            NAME@DIGEST, a repo digest the Engine has (after a pull
+                            or push), is read only, the image by its ID, unnamed
   oci:PATH[:REF]            an OCI image layout directory; REF is the ref name
                             (needed when the layout holds several images); a new
                             one is made by the first blob written into it, and
@@ -913,7 +915,7 @@ OUTPUT
 
 IMAGE NAMES (TRANSPORT:DETAILS, as skopeo)
   docker://[HOST/]REPO[:TAG|@DIGEST]  oci:PATH[:REF]  oci-archive:PATH[:REF]
-  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH  docker-daemon:NAME[:TAG]
+  docker-archive:PATH[:NAME:TAG|:@N]  dir:PATH  docker-daemon:NAME[:TAG|@DIGEST]
   For docker://, RepoTags lists every tag of the repository.
 
 FORMAT
@@ -1599,9 +1601,9 @@ pub struct ListTagsArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     /// The image, docker://[HOST/]REPO[:TAG|@DIGEST], oci:PATH:REF or
-    /// docker-daemon:NAME[:TAG]|sha256:ID (other transports cannot delete:
-    /// exit 3; an image the registry, layout or daemon does not have: exit
-    /// 1; a PATH that is no layout: exit 3)
+    /// docker-daemon:NAME[:TAG|@DIGEST]|sha256:ID (other transports cannot
+    /// delete: exit 3; an image the registry, layout or daemon does not
+    /// have: exit 1; a PATH that is no layout: exit 3)
     #[arg(value_name = "IMAGE")]
     pub image: String,
     /// Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]

@@ -955,6 +955,119 @@ fn clear_errors_naming_the_daemon() {
     }
 }
 
+/// `docker-daemon:NAME@DIGEST` names the image whose repo digest that is
+/// (as `docker run NAME@DIGEST`): after a push, the daemon knows the
+/// registry's manifest digest for the repository, and the copy gives that
+/// image (by ID, unnamed) even once the tag has moved to another image.
+/// An unknown digest is "no such image" (exit 1); a tag with the digest,
+/// and a destination by digest, are refused (exit 3) and nothing loaded;
+/// delete removes the repo digest.
+/// skopeo 1.9 fails every such copy ("Manifest does not match provided
+/// manifest digest": it checks the digest against the manifest it builds).
+#[test]
+fn a_repo_digest_names_the_image() {
+    let Some(host) = docker_host() else { return };
+    let Some(reg) = registry() else { return };
+    let base = base_image(&host);
+    let id = image_inspect(&host, base)["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let repo = format!("{reg}/{}", unique("dd/bydigest"));
+    docker_ok(&host, &["tag", base, &format!("{repo}:1")]);
+    docker_ok(&host, &["push", "-q", &format!("{repo}:1")]);
+    let digests = image_inspect(&host, &format!("{repo}:1"))["RepoDigests"].clone();
+    let named = digests
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .find(|d| d.starts_with(&format!("{repo}@")))
+        .unwrap_or_else(|| panic!("no repo digest: {digests}"));
+    // The tag moves on; the digest still names the pushed image.
+    let other = small_image(&host);
+    docker_ok(&host, &["tag", other, &format!("{repo}:1")]);
+    let t = tempdir();
+    let out = t.path().join("out.tar");
+    ok(lade_at(&host)
+        .args(["copy", "-q"])
+        .arg(format!("docker-daemon:{named}"))
+        .arg(format!("docker-archive:{}", out.display())));
+    let x = t.path().join("x");
+    fs::create_dir(&x).unwrap();
+    ok(std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&out)
+        .arg("-C")
+        .arg(&x));
+    let m = json(&fs::read(x.join("manifest.json")).unwrap());
+    assert_eq!(sha256_file(&x.join(m[0]["Config"].as_str().unwrap())), id);
+    assert_eq!(m[0]["RepoTags"], serde_json::json!([]), "{m}");
+    // inspect reads it too (the manifest is lade's, from the export)
+    let i = json(&ok(lade_at(&host)
+        .arg("inspect")
+        .arg(format!("docker-daemon:{named}"))));
+    assert_eq!(i["Layers"].as_array().unwrap().len(), 1, "{i}");
+    // A digest the daemon has no image by: a negative answer.
+    let missing = format!("{repo}@sha256:{}", "a".repeat(64));
+    let err = fails_with(
+        lade_at(&host)
+            .args(["copy", "-q"])
+            .arg(format!("docker-daemon:{missing}"))
+            .arg(format!(
+                "docker-archive:{}",
+                t.path().join("no.tar").display()
+            )),
+        1,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no such image") && err.contains(&missing),
+        "{err}"
+    );
+    assert!(!t.path().join("no.tar").exists());
+    // A tag and a digest: refused, as for docker://.
+    let both = named.replacen('@', ":1@", 1);
+    let err = fails_with(
+        lade_at(&host)
+            .arg("inspect")
+            .arg(format!("docker-daemon:{both}")),
+        3,
+    );
+    assert!(err.contains("names both tag"), "{err}");
+    // A destination by digest: refused before anything is loaded.
+    let tiny = fixture("docker-save/tiny-docker26.tar");
+    let err = fails_with(
+        lade_at(&host)
+            .arg("copy")
+            .arg(format!("docker-archive:{}", tiny.display()))
+            .arg(format!("docker-daemon:{named}")),
+        3,
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("NAME[:TAG]") && err.contains("digest"),
+        "{err}"
+    );
+    assert_eq!(
+        image_inspect(&host, &format!("{repo}:1"))["Id"],
+        image_inspect(&host, other)["Id"]
+    );
+    // delete removes the repo digest, as docker rmi NAME@DIGEST
+    ok(lade_at(&host)
+        .arg("delete")
+        .arg(format!("docker-daemon:{named}")));
+    let left = image_inspect(&host, base)["RepoDigests"].to_string();
+    assert!(!left.contains(&named), "{left}");
+    fails_with(
+        lade_at(&host)
+            .arg("delete")
+            .arg(format!("docker-daemon:{named}")),
+        1,
+    );
+    docker_ok(&host, &["rmi", &format!("{repo}:1")]);
+}
+
 /// The test daemon's TLS listener (scripts/test: `--tlsverify`, a CA and
 /// server certificate made for the run) and a DOCKER_CERT_PATH with a
 /// client certificate it signed.

@@ -5,9 +5,20 @@
 //! [`TransportOptions::src_daemon_host`]/[`TransportOptions::dest_daemon_host`].
 //!
 //! Names are normalised as Docker does (`alpine` ⇒
-//! `docker.io/library/alpine:latest`); a name with a digest is refused (as
-//! by skopeo: the daemon's images are named by tag or by ID). An ID must
-//! be the full `sha256:` + 64 hex digits.
+//! `docker.io/library/alpine:latest`). An ID must be the full `sha256:` +
+//! 64 hex digits. `NAME@DIGEST` names the image whose repo digest that is
+//! (the Engine records one per repository an image was pulled from or
+//! pushed to: `docker image inspect`'s `RepoDigests`), as `docker run
+//! NAME@DIGEST` finds it: the Engine resolves it (`/images/{name}/json`,
+//! 404 when it has no such repo digest) and the image is exported by its
+//! ID, so it carries no name, as by ID. The manifest lade builds from the
+//! export (uncompressed layers) is not the registry's the digest names,
+//! so the digest is not checked against it (skopeo 1.9 does, and fails
+//! every such copy with "Manifest does not match provided manifest
+//! digest"). A destination needs NAME[:TAG]: `docker load` names images
+//! by tag only. Deleting NAME@DIGEST removes that repo digest, as `docker
+//! rmi NAME@DIGEST` does. A name with both a tag and a digest is refused, as for
+//! `docker://` (the Engine would read the digest and pass over the tag).
 //!
 //! # Reading
 //!
@@ -93,7 +104,8 @@ type ExportParts = (Option<Vec<u8>>, HashMap<Digest, u64>);
 /// A parsed `docker-daemon:` name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DaemonRef {
-    /// NAME:TAG, normalised, `:latest` added.
+    /// NAME:TAG, normalised, `:latest` added; or NAME@DIGEST, a repo
+    /// digest (no tag).
     Named(DockerRef),
     /// `sha256:ID`.
     Id(Digest),
@@ -112,12 +124,21 @@ impl DaemonRef {
             return Ok(DaemonRef::Id(Digest::parse(details)?));
         }
         let r = DockerRef::parse(details)?;
-        if r.digest.is_some() {
+        if let (Some(t), Some(d)) = (&r.tag, &r.digest) {
             return Err(Error::new(format!(
-                "{details:?}: docker-daemon names images by NAME:TAG or sha256:ID, not by digest"
+                "docker-daemon:{details}: names both tag {t:?} and digest {d}; \
+                 name one: NAME:TAG or NAME@DIGEST"
             )));
         }
         Ok(DaemonRef::Named(r.with_default_tag()))
+    }
+
+    /// The repo digest the name carries (NAME@DIGEST).
+    fn digest(&self) -> Option<&Digest> {
+        match self {
+            DaemonRef::Named(r) => r.digest.as_ref(),
+            DaemonRef::Id(_) => None,
+        }
     }
 
     /// The name the Engine API is given.
@@ -150,10 +171,12 @@ impl ImageReference for DaemonRef {
         "docker-daemon"
     }
 
+    /// NAME:TAG; none for an ID or a repo digest, which name no tag (the
+    /// image goes without a name, as by ID).
     fn docker_reference(&self) -> Option<String> {
         match self {
-            DaemonRef::Named(r) => Some(r.familiar()),
-            DaemonRef::Id(_) => None,
+            DaemonRef::Named(r) if r.digest.is_none() => Some(r.familiar()),
+            _ => None,
         }
     }
 
@@ -175,6 +198,12 @@ impl ImageReference for DaemonRef {
     }
 
     fn destination(&self, opts: &TransportOptions) -> Result<Box<dyn ImageDestination>> {
+        if self.digest().is_some() {
+            return Err(Error::new(
+                "docker-daemon: a destination needs NAME[:TAG], not NAME@DIGEST \
+                 (docker load names images by tag)",
+            ));
+        }
         let DaemonRef::Named(name) = self else {
             return Err(Error::new(
                 "docker-daemon: a destination needs NAME[:TAG], not an image ID",
@@ -618,7 +647,12 @@ mod tests {
             DaemonRef::Id(Digest::parse(&id).unwrap())
         );
         assert!(DaemonRef::parse("sha256:abc").is_err());
-        assert!(DaemonRef::parse(&format!("a@{id}")).is_err());
+        // a repo digest: given to the Engine as it is, naming no tag
+        let r = DaemonRef::parse(&format!("localhost:5000/a@{id}")).unwrap();
+        assert_eq!(r.api_name(), format!("localhost:5000/a@{id}"));
+        assert_eq!(r.docker_reference(), None);
+        let e = DaemonRef::parse(&format!("a:1@{id}")).unwrap_err();
+        assert!(e.message().contains("both tag"), "{e:?}");
         assert!(DaemonRef::parse("").is_err());
     }
 }
