@@ -4798,6 +4798,19 @@ fn command_timeout_closes_a_syncs_json_blobs_under_way() {
     assert_eq!(failed[0]["error"], why, "{err}");
 }
 
+/// The registry at `reg` behind a proxy that answers writes naming `hex`
+/// (an upload, a PUT) with 403 "no configs here".
+fn refusing_writes_naming(reg: &str, hex: String) -> String {
+    serve(Some(reg.to_string()), move |req| {
+        if req.method != "HEAD" && req.path.contains(&hex) {
+            let body = br#"{"errors":[{"code":"DENIED","message":"no configs here"}]}"#;
+            let h = [("Content-Type", "application/json".to_string())];
+            return Action::Respond(response("403 Forbidden", &h, body));
+        }
+        Action::Forward { cut_body_at: None }
+    })
+}
+
 /// Under --progress=json, a config whose upload the registry refuses is
 /// closed with a blob_failed, as a layer is: every blob_start has an end
 /// (the config's write said nothing of its failure before).
@@ -4811,15 +4824,7 @@ fn a_refused_config_upload_ends_with_blob_failed() {
         .unwrap()
         .to_string();
     let hex = config[7..].to_string();
-    // The registry, but for writes naming the config: 403.
-    let proxy = serve(Some(reg.clone()), move |req| {
-        if req.method != "HEAD" && req.path.contains(&hex) {
-            let body = br#"{"errors":[{"code":"DENIED","message":"no configs here"}]}"#;
-            let h = [("Content-Type", "application/json".to_string())];
-            return Action::Respond(response("403 Forbidden", &h, body));
-        }
-        Action::Forward { cut_body_at: None }
-    });
+    let proxy = refusing_writes_naming(&reg, hex);
     let o = run(lade().args([
         "copy",
         "--progress=json",
@@ -4853,14 +4858,7 @@ fn a_refused_config_upload_out_of_the_daemon_ends_with_blob_failed() {
     let info = json(&ok(docker(&host).args(["image", "inspect", img])));
     let config = info[0]["Id"].as_str().unwrap().to_string();
     let hex = config[7..].to_string();
-    let proxy = serve(Some(reg.clone()), move |req| {
-        if req.method != "HEAD" && req.path.contains(&hex) {
-            let body = br#"{"errors":[{"code":"DENIED","message":"no configs here"}]}"#;
-            let h = [("Content-Type", "application/json".to_string())];
-            return Action::Respond(response("403 Forbidden", &h, body));
-        }
-        Action::Forward { cut_body_at: None }
-    });
+    let proxy = refusing_writes_naming(&reg, hex);
     let o = run(lade().env("DOCKER_HOST", &host).args([
         "copy",
         "--progress=json",
