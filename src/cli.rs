@@ -333,10 +333,10 @@ pub enum Command {
         With --unreachable, also: unreachable DIGEST\n  A summary goes to stderr, counting the temp files in the store (writes\n  \
         under way, or ended by a kill; not problems: lade gc removes them once no\n  \
         longer written). Exit status 1 when any problem was found,\n  \
-        even when stdout is closed early (lade fsck | head: the rest is not written).\n\n\
+        even when stdout is closed early (lade fsck | head: the rest is not written).\n\n  \
         Without --full, a compressed layer's diff_id is checked when it is unpacked\n  \
         (lade unpack), not by fsck. --full decompresses each layer once, in the same\n  \
-        read as its blob is hashed, whatever number of images hold it.\n\n\
+        read as its blob is hashed, whatever number of images hold it.\n\n  \
         fsck takes no lock while it hashes: untag, gc and copies run meanwhile. A\n  \
         blob removed while it ran (by an untag and a gc) is no problem unless\n  \
         index.json still reaches it: what index.json reaches is walked again (under\n  \
@@ -347,18 +347,19 @@ pub enum Command {
         after_help = "OUTPUT\n  One line per removed blob on stdout: DIGEST<TAB>SIZE.\n  \
         A summary with the bytes freed goes to stderr, counting the stale temp files\n  \
         removed too (those a killed write left in the store's top directory), even\n  \
-        when stdout is closed early (lade gc | head).\n\n\
+        when stdout is closed early (lade gc | head).\n\n  \
         Blobs and temp files written, linked or reused within the grace period\n  \
         (--grace: seconds, or 90s, 10m, 1h30m; default 3600 s; the later of\n  \
         modification and status-change time) are kept, so a copy that has\n  \
         written blobs but not yet its ref is not undercut;\n  \
-        a temp file a write still has open (locked) is kept whatever its age;\n  \
-        one that ran longer, and lost blobs, fails before it writes its ref. What\n  \
+        a temp file a write still has open (locked) is kept whatever its age.\n  \
+        A copy that runs longer than the grace period, and so loses blobs it\n  \
+        wrote, fails before it writes its ref. What\n  \
         refers to an image (a subject) does not keep it. gc refuses to run while an\n  \
         index.json entry does not read, or a manifest or index that index.json\n  \
         reaches is missing, unreadable or typed as something else: what it\n  \
         references could not be known (lade fsck names it). A manifest of a kind lade does not read\n  \
-        (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names.\n\n\
+        (an OCI 1.1-rc artifact manifest, Docker schema 1) keeps every blob it names.\n\n  \
         The grace period protects the blobs lade's own writers use: they refresh\n  \
         the modification time of a blob they reuse, and write refs under the lock\n  \
         gc holds. Other tools writing into the same layout (skopeo, umoci) are\n  \
