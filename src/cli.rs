@@ -135,8 +135,8 @@ pub struct GlobalArgs {
     /// /etc/containers/registries.conf]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub registries_conf: Option<PathBuf>,
-    /// Taken, for skopeo's command lines: lade checks no signature policy
-    /// (containers-policy.json), as skopeo with this option
+    /// skopeo's: copy without checking any signature policy. lade reads
+    /// none unless --policy names one, which this sets aside
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
     /// skopeo's signature policy (containers-policy.json) for copy and
