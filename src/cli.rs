@@ -707,7 +707,10 @@ OUTPUT
   blob_reused (the destination found to have it after all). Each blob written
   has one blob_done; their bytes add up to the bytes written.
   Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
-  older) has no blob_start or blob_progress: its digest is known once read.
+  older) is started once its digest is known: read into a temp file, before
+  it is sent (into a registry: its blob_progress is then the upload's), or
+  written straight from the stream, once written, just before its end; its
+  seconds count from when its read began.
   A blob's blob_progress bytes grow, and go on from OFFSET after a
   blob_resumed; after a blob_retried they start again from 0. After five
   resumes the blob is read again from its start (blob_retried), as

@@ -5839,13 +5839,7 @@ fn failed_uploads_are_retried_from_the_source_and_chunks_arrive_intact() {
 fn daemon_layers_are_retried_from_their_temp_files() {
     let Some(reg) = registry() else { return };
     let Some(host) = docker_host() else { return };
-    build_image(
-        &host,
-        "lade-reg-fault:1",
-        "FROM lade-test-base:1\nRUN echo a > /a\nRUN head -c 300000 /dev/zero > /z\n",
-        &[],
-    );
-    let src = "docker-daemon:lade-reg-fault:1";
+    let src = &format!("docker-daemon:{}", daemon_fault_image(&host));
     let straight = unique("dfault/straight");
     ok(lade()
         .args([
@@ -5909,6 +5903,197 @@ fn daemon_layers_are_retried_from_their_temp_files() {
     );
     assert_eq!(err.matches("lade: error").count(), 1, "{err}");
     assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+}
+
+/// The image of the daemon fault tests: three layers (the base's, a
+/// small one, 300 kB of zeros), which go up to a registry side by side,
+/// each from the temp file it was read into.
+fn daemon_fault_image(host: &str) -> &'static str {
+    build_image(
+        host,
+        "lade-reg-fault:1",
+        "FROM lade-test-base:1\nRUN echo a > /a\nRUN head -c 300000 /dev/zero > /z\n",
+        &[],
+    );
+    "lade-reg-fault:1"
+}
+
+/// The layers of a daemon image as `docker save` gives them (digest and
+/// uncompressed size), checking that the test daemon is one whose export
+/// names them only by path (Docker 24 and older), which these tests are
+/// about.
+fn daemon_layers_by_path(host: &str, img: &str) -> Vec<(String, u64)> {
+    let v = String::from_utf8(ok(docker(host).args([
+        "version",
+        "--format",
+        "{{.Server.Version}}",
+    ])))
+    .unwrap();
+    let major: u32 = v.trim().split('.').next().unwrap().parse().unwrap();
+    assert!(
+        major <= 24,
+        "the test daemon is Docker {v}: its export names layers by digest"
+    );
+    let m = json(&ok(lade()
+        .args(["inspect", "--raw", "--daemon-host", host])
+        .arg(format!("docker-daemon:{img}"))));
+    m["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["digest"].as_str().unwrap().to_string(),
+                l["size"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Each of `layers` has a blob_start of kind layer with its digest and
+/// size in `events`, and ends as `end` says.
+fn started_layers(events: &[Value], layers: &[(String, u64)], end: &str, err: &str) {
+    for (d, size) in layers {
+        let of: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["digest"] == d.as_str())
+            .collect();
+        let starts: Vec<&&Value> = of.iter().filter(|e| e["event"] == "blob_start").collect();
+        assert_eq!(starts.len(), 1, "{d}: {err}");
+        assert_eq!(
+            (&starts[0]["kind"], starts[0]["size"].as_u64()),
+            (&json!("layer"), Some(*size)),
+            "{d}: {err}"
+        );
+        assert_eq!(of.last().unwrap()["event"], end, "{d}: {err}");
+    }
+}
+
+/// Under --progress=json, a layer the daemon's export names only by path
+/// (Docker 24 and older) is started once read into its temp file, before
+/// it goes up: the upload the registry refuses once is a blob_retried
+/// after that blob_start, and its blob_done follows; the stream passes
+/// `audited`, and its blob_done bytes are the blobs at the registry. (Such
+/// a layer had no blob_start: its blob_retried and blob_done were of a
+/// blob never started.)
+#[test]
+fn daemon_layers_named_by_path_start_before_their_retried_upload() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    let img = daemon_fault_image(&host);
+    let layers = daemon_layers_by_path(&host, img);
+    let patches = Arc::new(AtomicUsize::new(0));
+    let p = patches.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method == "PATCH" && p.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Action::Respond(response("503 Service Unavailable", &[], b""));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let repo = unique("dfault/json");
+    let o = run(lade()
+        .args(["copy", "--progress=json", "--src-daemon-host", &host])
+        .args([DEST_INSECURE, "--retry-times", "1", "--retry-delay", "0s"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("docker://{proxy}/{repo}:1")));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let ev = audited(&err);
+    started_layers(&ev, &layers, "blob_done", &err);
+    let retried = events(&err, "blob_retried");
+    assert_eq!(retried.len(), 1, "{err}");
+    assert_eq!(retried[0]["attempt"], 1, "{err}");
+    assert!(
+        layers
+            .iter()
+            .any(|(d, _)| retried[0]["digest"] == d.as_str()),
+        "{err}"
+    );
+    let m = json(&ok(lade()
+        .args(["inspect", "--raw", INSECURE])
+        .arg(format!("docker://{reg}/{repo}:1"))));
+    let written = m["config"]["size"].as_u64().unwrap()
+        + m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum::<u64>();
+    assert_eq!(done_bytes(&ev), written, "{err}");
+    assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
+}
+
+/// The same into an OCI layout, where such a layer is written straight
+/// from the stream: started once written (its digest known then), just
+/// before its blob_done; the stream passes `audited`, and the blob_done
+/// bytes are the blobs in the layout.
+#[test]
+fn daemon_layers_named_by_path_start_into_a_layout() {
+    let Some(host) = docker_host() else { return };
+    let img = daemon_fault_image(&host);
+    let layers = daemon_layers_by_path(&host, img);
+    let t = tempdir();
+    let dest = oci(&t.path().join("l"), "x");
+    let o = run(lade()
+        .args(["copy", "--progress=json", "--src-daemon-host", &host])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(&dest));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let ev = audited(&err);
+    started_layers(&ev, &layers, "blob_done", &err);
+    let m = json(&ok(lade().args(["inspect", "--raw", &dest])));
+    let written = m["config"]["size"].as_u64().unwrap()
+        + m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum::<u64>();
+    assert_eq!(done_bytes(&ev), written, "{err}");
+}
+
+/// --command-timeout cutting the uploads of layers the daemon's export
+/// names by path (each started once read into its temp file): each is
+/// closed with a blob_failed naming the timeout, before the error line.
+#[test]
+fn command_timeout_closes_daemon_layers_named_by_path() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    let img = daemon_fault_image(&host);
+    let layers = daemon_layers_by_path(&host, img);
+    // Every layer's body held until long after lade is gone.
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.method == "PATCH" {
+            std::thread::sleep(Duration::from_secs(20));
+            return Action::Respond(response("503 Service Unavailable", &[], b""));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let o = run(lade()
+        .args(["--command-timeout", "3s", "copy", "--progress=json"])
+        .args(["--src-daemon-host", &host, DEST_INSECURE])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("docker://{proxy}/{}:1", unique("dfault/cut"))));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    let why = "the command ran out of time (--command-timeout 3s)";
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[lines.len() - 1].starts_with(&format!("lade: error: {why}")),
+        "{err}"
+    );
+    let ev = audited(&err);
+    let failed: Vec<&Value> = ev.iter().filter(|e| e["event"] == "blob_failed").collect();
+    assert!(!failed.is_empty(), "{err}");
+    for f in &failed {
+        assert!(
+            layers.iter().any(|(d, _)| f["digest"] == d.as_str()),
+            "{err}"
+        );
+        assert_eq!(f["error"], why, "{err}");
+    }
+    assert!(lines[lines.len() - 2].contains("\"blob_failed\""), "{err}");
 }
 
 /// The JSON progress events named `event` in `stderr`.

@@ -34,9 +34,15 @@
 //! Every `blob_start` ends with one of `blob_done`, `blob_failed`,
 //! `blob_skipped` or `blob_reused` (a blob's last event and its leaving
 //! `live` go together under stderr's lock, so a blob that a signal cuts
-//! has one or the other). A blob's `blob_progress` bytes never go down
-//! but after a `blob_retried` (read again from 0). The `bytes` of every
-//! `blob_done` add up to the bytes written.
+//! has one or the other), and every other event of a blob comes between
+//! the two, from every source: a layer a daemon's stream names only by
+//! path (Docker 24 and older) is started once its digest is known (read
+//! into a temp file, before it is sent; written straight from the
+//! stream, once written, just before its end), its `seconds` counted
+//! from when its read began (see [`Progress::blob_start_at`]). A blob's
+//! `blob_progress` bytes never go down but after a `blob_retried` (read
+//! again from 0). The `bytes` of every `blob_done` add up to the bytes
+//! written.
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
@@ -282,25 +288,6 @@ impl Progress {
         }
     }
 
-    /// A blob whose transfer began at `start`, under a digest known only
-    /// now (a streamed layer, hashed on the way): its `blob_done` then
-    /// says how long it took. Nothing if it was started by its digest.
-    pub fn started_at(&self, desc: &Descriptor, start: Instant) {
-        if self.json {
-            self.list();
-            self.live
-                .lock()
-                .unwrap()
-                .entry(desc.digest.clone())
-                .or_insert(Live {
-                    start,
-                    bytes: 0,
-                    size: desc.size,
-                    last: start,
-                });
-        }
-    }
-
     /// Count bytes moved without a reader (a config written from memory).
     pub fn add_bytes(&self, desc: &Descriptor, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
@@ -368,6 +355,13 @@ impl Progress {
     }
 
     pub fn blob_start(&self, desc: &Descriptor) {
+        self.blob_start_at(desc, Instant::now());
+    }
+
+    /// A blob started whose transfer began at `start`, before its digest
+    /// was known (a layer a daemon's stream names by path, hashed on the
+    /// way): its `blob_done` says how long it took from then.
+    pub fn blob_start_at(&self, desc: &Descriptor, start: Instant) {
         if self.json {
             self.list();
             let kind = if desc.media_type.is_config() {
@@ -379,14 +373,13 @@ impl Progress {
                 "blob_start",
                 serde_json::json!({"digest": desc.digest.to_string(), "size": desc.size, "kind": kind}),
                 || {
-                    let now = Instant::now();
                     self.live.lock().unwrap().insert(
                         desc.digest.clone(),
                         Live {
-                            start: now,
+                            start,
                             bytes: 0,
                             size: desc.size,
-                            last: now,
+                            last: Instant::now(),
                         },
                     );
                     true
@@ -568,6 +561,17 @@ impl Progress {
             p: self,
             bar,
             digest: desc.digest.clone(),
+            from_source: true,
+        }
+    }
+
+    /// [`Self::counting`] for bytes read again from a temp file the
+    /// source's were staged in (their upload's progress): not counted
+    /// again in [`Self::bytes`].
+    pub fn counting_staged<'a, R: Read + 'a>(&'a self, r: R, desc: &Descriptor) -> Counting<'a, R> {
+        Counting {
+            from_source: false,
+            ..self.counting(r, desc)
         }
     }
 }
@@ -585,6 +589,8 @@ pub struct Counting<'a, R> {
     p: &'a Progress,
     bar: Option<ProgressBar>,
     digest: Digest,
+    /// Counted in [`Progress::bytes`].
+    from_source: bool,
 }
 
 impl<R: Read> Read for Counting<'_, R> {
@@ -596,7 +602,9 @@ impl<R: Read> Read for Counting<'_, R> {
             self.p.blob_resumed(&self.digest, r);
         }
         let n = n?;
-        self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        if self.from_source {
+            self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        }
         self.p.advance(&self.digest, n as u64);
         if let Some(b) = &self.bar {
             b.inc(n as u64);

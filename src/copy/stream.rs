@@ -29,6 +29,15 @@
 //! the image's layers, a layer the stream names by path is read into a
 //! temp file first to learn which it is (and is then retried like a
 //! worker's).
+//!
+//! Progress: a layer the stream names by digest is started (`blob_start`)
+//! as its read begins. One it names by path is started once its digest is
+//! known, so that every event about it (the upload's `blob_progress`,
+//! `blob_retried`) comes after its start and before its one end: once
+//! read into a temp file, before it is sent; written straight from the
+//! stream, once written, just before its end. A worker's failed layer is
+//! ended (`blob_failed`) by the worker, with its own error; one that fails
+//! in the stream, and any a cut leaves, by the copy's catch-all.
 
 use std::collections::HashMap;
 use std::fs;
@@ -111,14 +120,17 @@ pub(super) fn copy_streamed(
         src.stream(&mut |l| {
             let t0 = Instant::now();
             // A layer the stream names by digest (Docker 25+) is started, and
-            // its progress said, under that name; others are timed and said
-            // done once hashed.
+            // its progress said, under that name. One it names by path
+            // (Docker 24 and older) is started once its digest is known
+            // (`begin`): staged, before it is sent; written straight from
+            // the stream, once written, just before its end. Its time is
+            // counted from here either way.
             let named = l
                 .named
                 .clone()
                 .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
             if let Some(d) = &named {
-                progress.blob_start(d);
+                progress.blob_start_at(d, t0);
             }
             // (An unnamed layer is counted under the config's digest, which
             // no event is live under while the stream runs: bytes only.)
@@ -127,10 +139,14 @@ pub(super) fn copy_streamed(
             });
             let reader = &mut progress.counting(&mut *l.reader, &key);
             let ctx = |e: Error| e.about("layer", l.name);
-            let (size, layer_mt) = (l.size, &layer_mt);
+            let (size, layer_mt, by_path) = (l.size, &layer_mt, l.named.is_none());
+            let begin = move |u: &Digest| {
+                if by_path {
+                    progress.blob_start_at(&Descriptor::new(layer_mt.clone(), u.clone(), size), t0);
+                }
+            };
             let said = move |u: &Digest, landed: &Landed| {
                 let desc = Descriptor::new(layer_mt.clone(), u.clone(), size);
-                progress.started_at(&desc, t0);
                 match landed {
                     Landed::Sent(out) => progress.blob_done(&desc, out, out.size, Outcome::Copied),
                     Landed::Had(have) => progress.blob_present(&desc, have),
@@ -150,6 +166,7 @@ pub(super) fn copy_streamed(
                         };
                         let out = dst.put_blob(reader, &info).map_err(ctx)?;
                         // (one the stream names by path, known once read)
+                        begin(&out.digest);
                         match held.get(&out.digest) {
                             Some(have) => (out.digest, Landed::Had(have.clone())),
                             None => (out.digest.clone(), Landed::Sent(out)),
@@ -162,6 +179,7 @@ pub(super) fn copy_streamed(
                         // A worker's place first: at most `workers` staged files.
                         let place = uploads.place()?;
                         let (file, u) = c.stage(reader).map_err(ctx)?;
+                        begin(&u);
                         if let Some(have) = c.earlier.get(&u) {
                             place.give_back();
                             (u, Landed::Had(have.clone()))
@@ -172,10 +190,15 @@ pub(super) fn copy_streamed(
                                 .name("lade-transfer".into())
                                 .spawn_scoped(scope, move || {
                                     let r = c
-                                        .send_staged(file, &d, size, progress)
+                                        .send_staged(file, &d, size, progress, by_path)
                                         .map_err(|e| e.about("layer", &name));
-                                    if let Ok(landed) = &r {
-                                        said(&d, landed);
+                                    match &r {
+                                        Ok(landed) => said(&d, landed),
+                                        // (ended now, with its own error)
+                                        Err(e) => progress.blob_failed(
+                                            &Descriptor::new(layer_mt.clone(), d.clone(), size),
+                                            e,
+                                        ),
                                     }
                                     place.done(d, r);
                                 })
@@ -187,7 +210,7 @@ pub(super) fn copy_streamed(
                     }
                 },
                 Some(c) => c
-                    .layer(reader, l.named.as_ref(), l.size, progress)
+                    .layer(reader, l.named.as_ref(), l.size, progress, &begin)
                     .map_err(ctx)?,
             };
             said(&uncompressed, &landed);
@@ -454,26 +477,30 @@ impl<'a> Compressing<'a> {
         })
     }
 
-    /// One layer of the stream, read from `r`: its diff_id, and where it went.
+    /// One layer of the stream, read from `r`: its diff_id, and where it
+    /// went. `begin` is told the diff_id once it is known, before the
+    /// layer is sent where it can be (see [`Self::straight`]).
     fn layer(
         &self,
         r: &mut dyn Read,
         named: Option<&Digest>,
         size: u64,
         progress: &Progress,
+        begin: &dyn Fn(&Digest),
     ) -> Result<(Digest, Landed)> {
         if let Some(done) = self.known(r, named)? {
             return Ok(done);
         }
         if named.is_some() || self.earlier.is_empty() {
-            return self.straight(r, size, progress);
+            return self.straight(r, size, progress, begin);
         }
         // Read first, to know what it is.
         let (file, uncompressed) = self.stage(r)?;
+        begin(&uncompressed);
         if let Some(have) = self.earlier.get(&uncompressed) {
             return Ok((uncompressed, Landed::Had(have.clone())));
         }
-        let landed = self.send_staged(file, &uncompressed, size, progress)?;
+        let landed = self.send_staged(file, &uncompressed, size, progress, true)?;
         Ok((uncompressed, landed))
     }
 
@@ -499,13 +526,16 @@ impl<'a> Compressing<'a> {
     }
 
     /// A layer read into `file`, compressed into the destination (each
-    /// try reads the file again).
+    /// try reads the file again). With `said_here`, its `blob_progress` is
+    /// the file's bytes as they go (a layer the stream names by path, whose
+    /// read was not said under its digest); else the stream's read said it.
     fn send_staged(
         &self,
         file: fs::File,
         uncompressed: &Digest,
         size: u64,
         progress: &Progress,
+        said_here: bool,
     ) -> Result<Landed> {
         let desc = Descriptor::new(MediaType::parse(DOCKER_LAYER), uncompressed.clone(), size);
         let rewound = || -> Result<&fs::File> {
@@ -513,33 +543,45 @@ impl<'a> Compressing<'a> {
             f.seek(io::SeekFrom::Start(0))?;
             Ok(f)
         };
+        let counted = || -> Result<Box<dyn Read + '_>> {
+            let f = rewound()?;
+            Ok(match said_here {
+                true => Box::new(progress.counting_staged(f, &desc)),
+                false => Box::new(f),
+            })
+        };
         if self.precompute {
             let (made, digest, size) = with_retries(&desc, self.retries, progress, || {
-                self.compress_to_file(&mut rewound()?)
+                self.compress_to_file(&mut counted()?)
             })?;
             return self.send_made(uncompressed, made, digest, size, &desc, progress);
         }
-        let out = with_retries(&desc, self.retries, progress, || self.send(&mut rewound()?))?;
+        let out = with_retries(&desc, self.retries, progress, || self.send(&mut counted()?))?;
         Ok(self.sent(uncompressed, out))
     }
 
-    /// A layer compressed straight from the stream, read once.
+    /// A layer compressed straight from the stream, read once; `begin`
+    /// told its diff_id once read: before it is sent with
+    /// `--dest-precompute-digests`, else once sent.
     fn straight(
         &self,
         r: &mut dyn Read,
         size: u64,
         progress: &Progress,
+        begin: &dyn Fn(&Digest),
     ) -> Result<(Digest, Landed)> {
         let mut hashing = HashingReader::new(r, Algorithm::Sha256);
         if self.precompute {
             let (made, digest, made_size) = self.compress_to_file(&mut hashing)?;
             let (uncompressed, _) = hashing.finish();
+            begin(&uncompressed);
             let desc = Descriptor::new(MediaType::parse(DOCKER_LAYER), uncompressed.clone(), size);
             let landed = self.send_made(&uncompressed, made, digest, made_size, &desc, progress)?;
             return Ok((uncompressed, landed));
         }
         let out = self.send(&mut hashing)?;
         let (uncompressed, _) = hashing.finish();
+        begin(&uncompressed);
         Ok((uncompressed.clone(), self.sent(&uncompressed, out)))
     }
 
