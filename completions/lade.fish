@@ -488,7 +488,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l debug -d 'Say each 
 complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'skopeo\'s: copy without checking any signature policy. lade reads none unless --policy names one, which this sets aside'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt]' -r
+complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt, offering the stored one]. Without --username and a password, credentials stored for REGISTRY that it takes are kept (`Already logged in`, exit 0), as skopeo keeps them' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l compat-auth-file -d 'Write the credentials into FILE alone, in Docker\'s config.json form (keyed by registry, docker.io as Docker keys it; no namespace), keeping what else it holds; --get-login reads FILE alone' -r -F
@@ -506,9 +506,9 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l user-agent-prefix -d
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-os -d 'For multi-platform images (copy, inspect, sync --multi-arch system, unpack): the OS to pick; an empty value is none given, as in skopeo [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
-complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'Read the password from standard input (with --username)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
-complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used: FILE`, or the credential helper), on stdout before `Login Succeeded!`, as skopeo'
+complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used:  FILE`, or the credential helper), on stdout before `Login Succeeded!`, as skopeo'
 complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'skopeo\'s: copy without checking any signature policy. lade reads none unless --policy names one, which this sets aside'
 complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'

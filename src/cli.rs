@@ -1627,7 +1627,9 @@ pub struct LoginArgs {
     /// credentials for the repositories under NAMESPACE alone
     #[arg(value_name = "REGISTRY")]
     pub registry: String,
-    /// User name [default: prompt]
+    /// User name [default: prompt, offering the stored one]. Without
+    /// --username and a password, credentials stored for REGISTRY that
+    /// it takes are kept (`Already logged in`, exit 0), as skopeo keeps them
     #[arg(short, long, value_name = "USER")]
     pub username: Option<String>,
     /// Password (visible to other users of this machine; prefer --password-stdin)
@@ -1638,8 +1640,8 @@ pub struct LoginArgs {
         conflicts_with = "password_stdin"
     )]
     pub password: Option<String>,
-    /// Read the password from standard input
-    #[arg(long)]
+    /// Read the password from standard input (with --username)
+    #[arg(long, requires = "username")]
     pub password_stdin: bool,
     /// The auth file to write
     #[arg(long, value_name = "FILE")]
@@ -1660,7 +1662,7 @@ pub struct LoginArgs {
     /// helpers) and log in to nothing; none stored: exit 1
     #[arg(long, conflicts_with_all = ["username", "password", "password_stdin"])]
     pub get_login: bool,
-    /// Also say where the credentials were stored (`Used: FILE`, or the
+    /// Also say where the credentials were stored (`Used:  FILE`, or the
     /// credential helper), on stdout before `Login Succeeded!`, as skopeo
     #[arg(short, long)]
     pub verbose: bool,

@@ -2010,7 +2010,7 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
     // (-v, as skopeo's: where the credentials went, on stdout as skopeo)
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
-        format!("Used: {}\nLogin Succeeded!\n", authfile.display())
+        format!("Used:  {}\nLogin Succeeded!\n", authfile.display())
     );
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
     use std::os::unix::fs::PermissionsExt;
@@ -2371,6 +2371,160 @@ fn url_decode(s: &str) -> String {
         }
     }
     String::from_utf8(out).unwrap()
+}
+
+/// `login REGISTRY` without a user name or password, where the auth file
+/// holds credentials the registry takes: nothing is asked nor written,
+/// and stdout says so byte for byte as skopeo 1.9's (containers/common's
+/// login). Refused ones are said to be so, and then (no terminal to ask
+/// for others) an error naming them; on a terminal the stored user name
+/// is offered (`Username (alice): `, an empty answer takes it). Before,
+/// lade asked for a user name whatever was stored (no terminal: exit 2).
+/// `-v` says `Used:  FILE` with skopeo's two spaces.
+#[test]
+fn login_keeps_stored_credentials_the_registry_takes() {
+    let Some(_) = registry() else { return };
+    for tool in ["docker-registry", "htpasswd", "openssl", "skopeo"] {
+        if !require_tool(tool) {
+            return;
+        }
+    }
+    let t = tempdir();
+    let (reg, cert_dir) = secure_registry(t.path());
+    let (a, cd) = (reg.addr.as_str(), cert_dir.to_str().unwrap());
+    let file = t.path().join("auth.json");
+    let stored = |f: &Path, key: &str, creds: &str| {
+        fs::write(
+            f,
+            json!({"auths": {key: {"auth": b64std(creds.as_bytes())}}}).to_string(),
+        )
+        .unwrap();
+    };
+    let login = |mut c: Command, f: &Path, target: &str| {
+        c.args(["login", "--cert-dir", cd, "--authfile"])
+            .arg(f)
+            .arg(target);
+        run(&mut c)
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    // Good ones, for the registry and for a namespace: kept, untouched.
+    for (key, target) in [
+        (a.to_string(), a.to_string()),
+        (format!("{a}/ns"), format!("{a}/ns/app")),
+    ] {
+        stored(&file, &key, "alice:s3cret");
+        let before = fs::read(&file).unwrap();
+        let (ours, theirs) = (
+            login(lade(), &file, &target),
+            login(skopeo(), &file, &target),
+        );
+        assert!(ours.status.success(), "{ours:?}");
+        assert!(theirs.status.success(), "{theirs:?}");
+        assert_eq!(
+            text(&ours.stdout),
+            format!(
+                "Authenticating with existing credentials for {target}\n\
+                 Existing credentials are valid. Already logged in to {a}\n"
+            )
+        );
+        assert_eq!(text(&ours.stdout), text(&theirs.stdout));
+        assert_eq!(text(&ours.stderr), "");
+        assert_eq!(fs::read(&file).unwrap(), before, "{key}");
+    }
+    // Refused ones: said so as skopeo says it; no terminal to ask for
+    // others, a one-line error naming them (skopeo fails reading a user
+    // name); nothing written.
+    stored(&file, a, "alice:wrong");
+    let before = fs::read(&file).unwrap();
+    let (ours, theirs) = (login(lade(), &file, a), login(skopeo(), &file, a));
+    assert_eq!(ours.status.code(), Some(3), "{ours:?}");
+    let said = format!(
+        "Authenticating with existing credentials for {a}\n\
+         Existing credentials are invalid, please enter valid username and password\n"
+    );
+    assert_eq!(text(&ours.stdout), said);
+    assert!(text(&theirs.stdout).starts_with(&said), "{theirs:?}");
+    let err = text(&ours.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("were refused") && err.contains("alice"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong"), "{err}");
+    assert_eq!(fs::read(&file).unwrap(), before);
+    // A user name or a password given: no check of the stored ones, as
+    // skopeo (here, the new ones written).
+    let o = run_with_input(
+        lade()
+            .args([
+                "login",
+                "-u",
+                "alice",
+                "--password-stdin",
+                "--cert-dir",
+                cd,
+                "--authfile",
+            ])
+            .arg(&file)
+            .arg(a),
+        b"s3cret\n",
+    );
+    assert_eq!(text(&o.stdout), "Login Succeeded!\n", "{o:?}");
+    // --password-stdin needs --username (skopeo: "Must provide
+    // --username with --password-stdin").
+    fails_with(
+        lade()
+            .args(["login", "--password-stdin", "--cert-dir", cd, "--authfile"])
+            .arg(&file)
+            .arg(a),
+        2,
+    );
+    // On a terminal, refused ones' user name is offered: an empty answer
+    // takes it.
+    if require_tool("script") {
+        stored(&file, a, "alice:wrong");
+        let cmd = format!(
+            "{} login --cert-dir {cd} --authfile {} {a}",
+            env!("CARGO_BIN_EXE_lade"),
+            file.display()
+        );
+        let o = run_with_input(
+            Command::new("script").args(["-qec", &cmd, "/dev/null"]),
+            b"\ns3cret\n",
+        );
+        let out = text(&o.stdout);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("Username (alice): "), "{out}");
+        assert!(out.contains("Login Succeeded!"), "{out}");
+        let v = json(&fs::read(&file).unwrap());
+        assert_eq!(v["auths"][a]["auth"], b64std(b"alice:s3cret"), "{v}");
+    }
+    // -v: the same bytes as skopeo's.
+    let mut outs = Vec::new();
+    for tool in [lade(), skopeo()] {
+        let _ = fs::remove_file(&file);
+        let mut c = tool;
+        c.args([
+            "login",
+            "-v",
+            "-u",
+            "alice",
+            "--password-stdin",
+            "--cert-dir",
+            cd,
+            "--authfile",
+        ])
+        .arg(&file)
+        .arg(a);
+        let o = run_with_input(&mut c, b"s3cret\n");
+        assert!(o.status.success(), "{o:?}");
+        outs.push(text(&o.stdout));
+    }
+    assert_eq!(
+        outs[0],
+        format!("Used:  {}\nLogin Succeeded!\n", file.display())
+    );
+    assert_eq!(outs[0], outs[1]);
 }
 
 /// `--tls-details FILE` (containers-tls-details.yaml(5), skopeo's): the
@@ -3216,7 +3370,7 @@ fn credential_helpers_store_give_and_erase() {
     .arg(&reg.addr));
     assert!(o.status.success(), "{o:?}");
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("Used: docker-credential-ladetest\n"),
+        String::from_utf8_lossy(&o.stdout).contains("Used:  docker-credential-ladetest\n"),
         "{o:?}"
     );
     assert_eq!(
@@ -6779,7 +6933,7 @@ fn compat_auth_file_login_logout() {
     let o = login(&reg.addr);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains(&format!("Used: {}", cfg.display())),
+        String::from_utf8_lossy(&o.stdout).contains(&format!("Used:  {}", cfg.display())),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
@@ -6952,7 +7106,7 @@ fn logout_all_erases_what_the_creds_store_holds() {
     );
     assert!(o.status.success(), "{o:?}");
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("Used: docker-credential-ladestore"),
+        String::from_utf8_lossy(&o.stdout).contains("Used:  docker-credential-ladestore"),
         "{o:?}"
     );
     // Another registry's, as docker login keeps them there.

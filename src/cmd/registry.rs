@@ -215,7 +215,10 @@ fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
     }
 }
 
-fn prompt(what: &str, secret: bool) -> Result<String> {
+/// Ask for `what` on the terminal (a secret with echo off); `stored`, the
+/// user name stored for the registry, is offered as the answer to an
+/// empty line (`Username (alice): `, as containers/common's login asks).
+fn prompt(what: &str, secret: bool, stored: Option<&str>) -> Result<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let hint = if secret {
@@ -231,11 +234,18 @@ fn prompt(what: &str, secret: bool) -> Result<String> {
     if secret {
         return crate::transport::registry::auth::read_secret(&format!("{what}: "));
     }
-    eprint!("{what}: ");
+    match stored {
+        Some(u) => eprint!("{what} ({u}): "),
+        None => eprint!("{what}: "),
+    }
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    let line = line.trim_end_matches(['\r', '\n']);
+    Ok(match stored {
+        Some(u) if line.is_empty() => u.to_string(),
+        _ => line.to_string(),
+    })
 }
 
 /// The auth file options of login and logout: `--authfile`, or
@@ -253,14 +263,78 @@ fn auth_files(
 
 pub fn login(a: LoginArgs) -> Result<i32> {
     let (host, key) = registry_host(&a.registry)?;
+    let files = auth_files(&a.authfile, &a.compat_auth_file);
     // (before the registry is asked)
-    check_login_key(&auth_files(&a.authfile, &a.compat_auth_file), &key)?;
+    check_login_key(&files, &key)?;
     if a.get_login {
         return get_login(&a, &host, &key);
     }
+    // registries.conf, by the host as skopeo asks it: a blocked registry
+    // is refused, an insecure one taken as with --tls-verify=false.
+    use crate::transport::registry::auth::{find_creds, Creds};
+    use crate::transport::registry::conf;
+    let insecure = conf::get()?.check_name(&host)?;
+    let with = |user: &str, pass: &str| RegistryOptions {
+        creds: Some(format!("{user}:{pass}")),
+        tls_verify: conf::Conf::tls_verify(a.tls_verify, insecure),
+        cert_dir: a.cert_dir.clone(),
+        ..auth_files(&a.authfile, &a.compat_auth_file)
+    };
+    // Does the registry take these? (The client, to tell whether it asked.)
+    let check = |opts: &RegistryOptions, user: &str, pass: &str| -> Result<Client> {
+        let creds = Creds::Basic {
+            user: user.to_string(),
+            pass: pass.to_string(),
+        };
+        let c = Client::new(&host, opts, Some(creds))
+            .map_err(|e| e.context(format!("logging in to {host}")))?;
+        c.check_login()
+            .map_err(|e| e.context(format!("logging in to {host}")))?;
+        Ok(c)
+    };
+    // Without a user name, the credentials stored for the key (auth files,
+    // credential helpers): without a password either, checked first, and
+    // if the registry takes them nothing is asked nor written, as
+    // containers/common's login (skopeo, podman) does; else their user
+    // name is the one offered when asking for it.
+    let mut stored_user = None;
+    if a.username.is_none() {
+        let path = key
+            .strip_prefix(host.as_str())
+            .and_then(|p| p.strip_prefix('/'));
+        if let (Some(Creds::Basic { user, pass }), _) = find_creds(&host, path, &files)? {
+            if a.password.is_none() && !a.password_stdin && !user.is_empty() && !pass.is_empty() {
+                said(format!(
+                    "Authenticating with existing credentials for {key}"
+                ))?;
+                match check(&with(&user, &pass), &user, &pass) {
+                    Ok(_) => {
+                        said(format!(
+                            "Existing credentials are valid. Already logged in to {host}"
+                        ))?;
+                        return Ok(0);
+                    }
+                    Err(e) if e.is_credentials_refused() => {
+                        said("Existing credentials are invalid, please enter valid username and password".into())?;
+                        if !std::io::stdin().is_terminal() {
+                            return Err(Error::new(format!(
+                                "logging in to {host}: the credentials stored for {key} (user \
+                                 {user}) were refused, and standard input is not a terminal \
+                                 to ask for others (use --username and --password-stdin)"
+                            )));
+                        }
+                    }
+                    // (not a verdict on the credentials: asking for others
+                    // would not help)
+                    Err(e) => return Err(e),
+                }
+            }
+            stored_user = Some(user).filter(|u| !u.is_empty());
+        }
+    }
     let user = match &a.username {
         Some(u) => u.clone(),
-        None => prompt("Username", false)?,
+        None => prompt("Username", false, stored_user.as_deref())?,
     };
     let pass = if a.password_stdin {
         let mut s = String::new();
@@ -269,7 +343,7 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     } else {
         match &a.password {
             Some(p) => p.clone(),
-            None => prompt("Password", true)?,
+            None => prompt("Password", true, None)?,
         }
     };
     if pass.is_empty() {
@@ -284,21 +358,8 @@ pub fn login(a: LoginArgs) -> Result<i32> {
             "the username must be non-empty and hold no ':'",
         ));
     }
-    // registries.conf, by the host as skopeo asks it: a blocked registry
-    // is refused, an insecure one taken as with --tls-verify=false.
-    use crate::transport::registry::conf;
-    let insecure = conf::get()?.check_name(&host)?;
-    let opts = RegistryOptions {
-        creds: Some(format!("{user}:{pass}")),
-        tls_verify: conf::Conf::tls_verify(a.tls_verify, insecure),
-        cert_dir: a.cert_dir.clone(),
-        ..auth_files(&a.authfile, &a.compat_auth_file)
-    };
-    let creds = crate::transport::registry::auth::Creds::parse(&format!("{user}:{pass}"))?;
-    let c = Client::new(&host, &opts, Some(creds))
-        .map_err(|e| e.context(format!("logging in to {host}")))?;
-    c.check_login()
-        .map_err(|e| e.context(format!("logging in to {host}")))?;
+    let opts = with(&user, &pass);
+    let c = check(&opts, &user, &pass)?;
     if !c.was_challenged() {
         // (saved all the same, as skopeo and docker do: it may ask later)
         crate::error::warn(&format!(
@@ -307,7 +368,8 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     }
     let place = save_login(&opts, &key, &user, &pass)?;
     if a.verbose {
-        said(format!("Used: {place}"))?;
+        // (two spaces, byte for byte as skopeo and podman print it)
+        said(format!("Used:  {place}"))?;
     }
     said("Login Succeeded!".into())?;
     Ok(0)
