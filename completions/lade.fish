@@ -490,7 +490,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l require-signed -d '
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt, offering the stored one]. Without --username and a password, credentials stored for REGISTRY that it takes are kept (`Already logged in`, exit 0), as skopeo keeps them' -r
 complete -c lade -n "__fish_lade_using_subcommand login" -s p -l password -d 'Password (visible to other users of this machine; prefer --password-stdin)' -r
-complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write' -r -F
+complete -c lade -n "__fish_lade_using_subcommand login" -l authfile -d 'The auth file to write [default: $REGISTRY_AUTH_FILE, else $DOCKER_CONFIG/config.json, else $XDG_RUNTIME_DIR/containers/auth.json]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l compat-auth-file -d 'Write the credentials into FILE alone, in Docker\'s config.json form (keyed by registry, docker.io as Docker keys it; no namespace), keeping what else it holds; --get-login reads FILE alone' -r -F
 complete -c lade -n "__fish_lade_using_subcommand login" -l tls-verify -d 'Verify TLS [default: true]; false also allows plain HTTP' -f -a "true\t''
 false\t''"
@@ -513,7 +513,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each r
 complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'skopeo\'s: copy without checking any signature policy. lade reads none unless --policy names one, which this sets aside'
 complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
-complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit' -r -F
+complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit [default: as lade login\'s]' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l compat-auth-file -d 'Remove the credentials from FILE alone, a Docker config.json (see lade login --compat-auth-file)' -r -F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l tls-verify -d 'Taken for skopeo\'s command lines, and unused: logout asks no registry' -f -a "true\t''
 false\t''"

@@ -23,7 +23,9 @@ STORE
 ENVIRONMENT
   LADE_STORE              the store (see STORE)
   REGISTRY_AUTH_FILE      registry credentials (see lade login)
-  DOCKER_CONFIG           where config.json is (default ~/.docker)
+  DOCKER_CONFIG           where config.json is (default ~/.docker); set, and
+                          REGISTRY_AUTH_FILE not, its config.json is the file
+                          login and logout use, as skopeo and podman do
   CONTAINERS_REGISTRIES_CONF
                           registries.conf: mirrors, insecure and blocked
                           registries, credential helpers
@@ -1643,7 +1645,8 @@ pub struct LoginArgs {
     /// Read the password from standard input (with --username)
     #[arg(long, requires = "username")]
     pub password_stdin: bool,
-    /// The auth file to write
+    /// The auth file to write [default: $REGISTRY_AUTH_FILE, else
+    /// $DOCKER_CONFIG/config.json, else $XDG_RUNTIME_DIR/containers/auth.json]
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// Write the credentials into FILE alone, in Docker's config.json form
@@ -1680,7 +1683,7 @@ pub struct LogoutArgs {
     /// (`docker-credential-NAME list`, then erase of each)
     #[arg(short, long, conflicts_with = "registry")]
     pub all: bool,
-    /// The auth file to edit
+    /// The auth file to edit [default: as lade login's]
     #[arg(long, value_name = "FILE")]
     pub authfile: Option<PathBuf>,
     /// Remove the credentials from FILE alone, a Docker config.json (see

@@ -2527,6 +2527,110 @@ fn login_keeps_stored_credentials_the_registry_takes() {
     assert_eq!(outs[0], outs[1]);
 }
 
+/// With `$DOCKER_CONFIG` set (and `$REGISTRY_AUTH_FILE` not), login,
+/// logout and `--get-login` use `$DOCKER_CONFIG/config.json` alone, as
+/// skopeo 1.9's (containers/common's) do: there docker finds the login.
+/// What else the file holds stays. `$REGISTRY_AUTH_FILE` wins over it.
+/// Before, lade wrote `$XDG_RUNTIME_DIR/containers/auth.json`, logout
+/// left the config.json entry, and --get-login named the runtime file's
+/// user.
+#[test]
+fn login_and_logout_use_docker_config_as_skopeo_does() {
+    let Some(_) = registry() else { return };
+    for tool in ["docker-registry", "htpasswd", "openssl", "skopeo"] {
+        if !require_tool(tool) {
+            return;
+        }
+    }
+    let t = tempdir();
+    let (reg, cert_dir) = secure_registry(t.path());
+    let (a, cd) = (reg.addr.as_str(), cert_dir.to_str().unwrap());
+    let (dc, xdg) = (t.path().join("dc"), t.path().join("xdg"));
+    fs::create_dir_all(xdg.join("containers")).unwrap();
+    fs::create_dir_all(&dc).unwrap();
+    let (config, runtime) = (dc.join("config.json"), xdg.join("containers/auth.json"));
+    let entry = |creds: &str| json!({a: {"auth": b64std(creds.as_bytes())}});
+    let env = |mut c: Command| {
+        c.env_remove("REGISTRY_AUTH_FILE")
+            .env("HOME", t.path())
+            .env("XDG_RUNTIME_DIR", &xdg)
+            .env("DOCKER_CONFIG", &dc);
+        c
+    };
+    for tool in ["lade", "skopeo"] {
+        let cmd = || env(if tool == "lade" { lade() } else { skopeo() });
+        fs::write(&runtime, json!({"auths": entry("xdguser:pw")}).to_string()).unwrap();
+        fs::write(
+            &config,
+            json!({"auths": entry("dcuser:pw"), "psFormat": "x"}).to_string(),
+        )
+        .unwrap();
+        let mut c = cmd();
+        assert_eq!(
+            ok_str(c.args(["login", "--get-login", a])),
+            "dcuser",
+            "{tool}"
+        );
+        let mut c = cmd();
+        ok(c.args(["logout", a]));
+        let v = json(&fs::read(&config).unwrap());
+        assert_eq!(v["auths"], json!({}), "{tool}");
+        let w = json(&fs::read(&runtime).unwrap());
+        assert_eq!(w["auths"], entry("xdguser:pw"), "{tool}");
+        let _ = fs::remove_file(&config);
+        let mut c = cmd();
+        let o = run_with_input(
+            c.args([
+                "login",
+                "-v",
+                "-u",
+                "alice",
+                "--password-stdin",
+                "--cert-dir",
+                cd,
+                a,
+            ]),
+            b"s3cret\n",
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!("Used:  {}\nLogin Succeeded!\n", config.display()),
+            "{tool}: {o:?}"
+        );
+        let v = json(&fs::read(&config).unwrap());
+        assert_eq!(v["auths"], entry("alice:s3cret"), "{tool}");
+        let w = json(&fs::read(&runtime).unwrap());
+        assert_eq!(w["auths"], entry("xdguser:pw"), "{tool}");
+    }
+    // What else config.json holds stays (skopeo 1.9 drops it).
+    fs::write(
+        &config,
+        json!({"auths": entry("dcuser:pw"), "psFormat": "x"}).to_string(),
+    )
+    .unwrap();
+    let o = run_with_input(
+        env(lade()).args([
+            "login",
+            "-u",
+            "alice",
+            "--password-stdin",
+            "--cert-dir",
+            cd,
+            a,
+        ]),
+        b"s3cret\n",
+    );
+    assert!(o.status.success(), "{o:?}");
+    let v = json(&fs::read(&config).unwrap());
+    assert_eq!(v["psFormat"], "x", "{v}");
+    // $REGISTRY_AUTH_FILE wins.
+    let named = t.path().join("named.json");
+    fs::write(&named, json!({"auths": entry("named:pw")}).to_string()).unwrap();
+    let mut c = env(lade());
+    c.env("REGISTRY_AUTH_FILE", &named);
+    assert_eq!(ok_str(c.args(["login", "--get-login", a])), "named");
+}
+
 /// `--tls-details FILE` (containers-tls-details.yaml(5), skopeo's): the
 /// lowest TLS version, and the cipher suites and key exchange groups
 /// registry connections may use. Within what the registry takes, copies

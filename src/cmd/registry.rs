@@ -250,12 +250,25 @@ fn prompt(what: &str, secret: bool, stored: Option<&str>) -> Result<String> {
 
 /// The auth file options of login and logout: `--authfile`, or
 /// `--compat-auth-file` (a Docker config.json, read and written alone).
+/// Neither given: `$REGISTRY_AUTH_FILE`, else, where `$DOCKER_CONFIG` is
+/// set, `$DOCKER_CONFIG/config.json` alone (as an auth file), as
+/// containers/common's login and logout take it (skopeo, podman): a
+/// login there is where docker reads it. (Other commands read that file
+/// in place of ~/.docker/config.json, after the containers auth files.)
 fn auth_files(
     authfile: &Option<std::path::PathBuf>,
     compat: &Option<std::path::PathBuf>,
 ) -> RegistryOptions {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    let docker_config = || match env("REGISTRY_AUTH_FILE") {
+        Some(_) => None,
+        None => env("DOCKER_CONFIG").map(|d| std::path::PathBuf::from(d).join("config.json")),
+    };
     RegistryOptions {
-        authfile: compat.clone().or_else(|| authfile.clone()),
+        authfile: compat
+            .clone()
+            .or_else(|| authfile.clone())
+            .or_else(docker_config),
         docker_compat: compat.is_some(),
         ..Default::default()
     }
