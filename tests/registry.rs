@@ -2373,6 +2373,18 @@ fn url_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// The TLS + htpasswd registry the login tests compare lade and skopeo
+/// against, under `dir`; None where a peer is missing (and CI=false).
+fn login_lab(dir: &Path) -> Option<(Registry, std::path::PathBuf)> {
+    registry()?;
+    for tool in ["docker-registry", "htpasswd", "openssl", "skopeo"] {
+        if !require_tool(tool) {
+            return None;
+        }
+    }
+    Some(secure_registry(dir))
+}
+
 /// `login REGISTRY` without a user name or password, where the auth file
 /// holds credentials the registry takes: nothing is asked nor written,
 /// and stdout says so byte for byte as skopeo 1.9's (containers/common's
@@ -2383,14 +2395,10 @@ fn url_decode(s: &str) -> String {
 /// `-v` says `Used:  FILE` with skopeo's two spaces.
 #[test]
 fn login_keeps_stored_credentials_the_registry_takes() {
-    let Some(_) = registry() else { return };
-    for tool in ["docker-registry", "htpasswd", "openssl", "skopeo"] {
-        if !require_tool(tool) {
-            return;
-        }
-    }
     let t = tempdir();
-    let (reg, cert_dir) = secure_registry(t.path());
+    let Some((reg, cert_dir)) = login_lab(t.path()) else {
+        return;
+    };
     let (a, cd) = (reg.addr.as_str(), cert_dir.to_str().unwrap());
     let file = t.path().join("auth.json");
     let stored = |f: &Path, key: &str, creds: &str| {
@@ -2536,14 +2544,10 @@ fn login_keeps_stored_credentials_the_registry_takes() {
 /// user.
 #[test]
 fn login_and_logout_use_docker_config_as_skopeo_does() {
-    let Some(_) = registry() else { return };
-    for tool in ["docker-registry", "htpasswd", "openssl", "skopeo"] {
-        if !require_tool(tool) {
-            return;
-        }
-    }
     let t = tempdir();
-    let (reg, cert_dir) = secure_registry(t.path());
+    let Some((reg, cert_dir)) = login_lab(t.path()) else {
+        return;
+    };
     let (a, cd) = (reg.addr.as_str(), cert_dir.to_str().unwrap());
     let (dc, xdg) = (t.path().join("dc"), t.path().join("xdg"));
     fs::create_dir_all(xdg.join("containers")).unwrap();
