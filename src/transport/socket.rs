@@ -1,14 +1,14 @@
 //! The HTTP client's transport over a plain socket: a unix socket to the
 //! Docker Engine, or a TCP connection to a registry (under TLS or not).
 //!
-//! A TCP connection has Nagle off, as usual, and asks the kernel before
-//! each read to acknowledge what it receives at once (`TCP_QUICKACK`,
-//! which the kernel forgets as the connection carries on). On a
-//! connection kept for the next request, Linux delays its
-//! acknowledgements; a server that writes an answer's head and body in
-//! two writes with Nagle on sends the body only once the head is
-//! acknowledged, so each answer waited the delayed-acknowledgement timer
-//! (40 ms) for its body.
+//! A TCP connection has Nagle off, as usual, and before the first read
+//! of each answer asks the kernel to acknowledge what it receives at once
+//! (`TCP_QUICKACK`, which the kernel forgets once the connection sends
+//! again: so once per request, not per read). On a connection kept for
+//! the next request, Linux delays its acknowledgements; a server that
+//! writes an answer's head and body in two writes with Nagle on sends the
+//! body only once the head is acknowledged, so each answer waited the
+//! delayed-acknowledgement timer (40 ms) for its body.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -32,7 +32,7 @@ pub trait Socket: Send + Sync + 'static {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
     fn shutdown(&self) -> io::Result<()>;
-    /// Done before each read.
+    /// Done before the first read of each answer (after bytes went out).
     fn before_read(&self) {}
 }
 
@@ -80,6 +80,9 @@ pub struct SocketTransport<S> {
     /// costs no call.
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// Bytes went out since the last read: the next read is the first of
+    /// an answer.
+    sent: bool,
 }
 
 impl<S: Socket> SocketTransport<S> {
@@ -89,6 +92,7 @@ impl<S: Socket> SocketTransport<S> {
             buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
             read_timeout: None,
             write_timeout: None,
+            sent: false,
         }
     }
 }
@@ -127,6 +131,7 @@ impl<S: Socket> Transport for SocketTransport<S> {
             self.socket.0.set_write_timeout(t)?;
             self.write_timeout = t;
         }
+        self.sent = true;
         let out = &self.buffers.output()[..amount];
         self.socket
             .0
@@ -141,7 +146,9 @@ impl<S: Socket> Transport for SocketTransport<S> {
             self.socket.0.set_read_timeout(t)?;
             self.read_timeout = t;
         }
-        self.socket.0.before_read();
+        if std::mem::take(&mut self.sent) {
+            self.socket.0.before_read();
+        }
         let buf = self.buffers.input_append_buf();
         let n = loop {
             match self.socket.0.read(buf) {
