@@ -1990,20 +1990,10 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
 
     // login writes a 0600 auth file; later commands use it; logout removes it.
     let authfile = t.path().join("auth/auth.json");
-    let o = run_with_input(
-        lade()
-            .args([
-                "login",
-                "-v",
-                "-u",
-                "alice",
-                "--password-stdin",
-                "--cert-dir",
-                cd,
-                "--authfile",
-            ])
-            .arg(&authfile)
-            .arg(&reg.addr),
+    let o = login_alice(
+        lade(),
+        cd,
+        &["-v", "--authfile", path_str(&authfile), &reg.addr],
         b"s3cret\n",
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -2079,19 +2069,10 @@ fn basic_auth_over_tls_with_cert_dir_login_logout() {
             "{f:?}: {err}"
         );
     }
-    let o = run_with_input(
-        lade()
-            .args([
-                "login",
-                "-u",
-                "alice",
-                "--password-stdin",
-                "--cert-dir",
-                cd,
-                "--authfile",
-            ])
-            .arg(&authfile)
-            .arg(&reg.addr),
+    let o = login_alice(
+        lade(),
+        cd,
+        &["--authfile", path_str(&authfile), &reg.addr],
         b"nope\n",
     );
     assert_eq!(o.status.code(), Some(3));
@@ -2373,6 +2354,19 @@ fn url_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// `login -u alice --password-stdin --cert-dir CD ARGS…` run by `c` (lade
+/// or skopeo), `pass` on its standard input.
+fn login_alice(mut c: Command, cd: &str, args: &[&str], pass: &[u8]) -> std::process::Output {
+    c.args(["login", "-u", "alice", "--password-stdin", "--cert-dir", cd])
+        .args(args);
+    run_with_input(&mut c, pass)
+}
+
+/// A path as a command-line argument (the tests' paths are UTF-8).
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
 /// The TLS + htpasswd registry the login tests compare lade and skopeo
 /// against, under `dir`; None where a peer is missing (and CI=false).
 fn login_lab(dir: &Path) -> Option<(Registry, std::path::PathBuf)> {
@@ -2462,21 +2456,7 @@ fn login_keeps_stored_credentials_the_registry_takes() {
     assert_eq!(fs::read(&file).unwrap(), before);
     // A user name or a password given: no check of the stored ones, as
     // skopeo (here, the new ones written).
-    let o = run_with_input(
-        lade()
-            .args([
-                "login",
-                "-u",
-                "alice",
-                "--password-stdin",
-                "--cert-dir",
-                cd,
-                "--authfile",
-            ])
-            .arg(&file)
-            .arg(a),
-        b"s3cret\n",
-    );
+    let o = login_alice(lade(), cd, &["--authfile", path_str(&file), a], b"s3cret\n");
     assert_eq!(text(&o.stdout), "Login Succeeded!\n", "{o:?}");
     // --password-stdin needs --username (skopeo: "Must provide
     // --username with --password-stdin").
@@ -2511,20 +2491,12 @@ fn login_keeps_stored_credentials_the_registry_takes() {
     let mut outs = Vec::new();
     for tool in [lade(), skopeo()] {
         let _ = fs::remove_file(&file);
-        let mut c = tool;
-        c.args([
-            "login",
-            "-v",
-            "-u",
-            "alice",
-            "--password-stdin",
-            "--cert-dir",
+        let o = login_alice(
+            tool,
             cd,
-            "--authfile",
-        ])
-        .arg(&file)
-        .arg(a);
-        let o = run_with_input(&mut c, b"s3cret\n");
+            &["-v", "--authfile", path_str(&file), a],
+            b"s3cret\n",
+        );
         assert!(o.status.success(), "{o:?}");
         outs.push(text(&o.stdout));
     }
@@ -2582,20 +2554,7 @@ fn login_and_logout_use_docker_config_as_skopeo_does() {
         let w = json(&fs::read(&runtime).unwrap());
         assert_eq!(w["auths"], entry("xdguser:pw"), "{tool}");
         let _ = fs::remove_file(&config);
-        let mut c = cmd();
-        let o = run_with_input(
-            c.args([
-                "login",
-                "-v",
-                "-u",
-                "alice",
-                "--password-stdin",
-                "--cert-dir",
-                cd,
-                a,
-            ]),
-            b"s3cret\n",
-        );
+        let o = login_alice(cmd(), cd, &["-v", a], b"s3cret\n");
         assert_eq!(
             String::from_utf8_lossy(&o.stdout),
             format!("Used:  {}\nLogin Succeeded!\n", config.display()),
@@ -2612,18 +2571,7 @@ fn login_and_logout_use_docker_config_as_skopeo_does() {
         json!({"auths": entry("dcuser:pw"), "psFormat": "x"}).to_string(),
     )
     .unwrap();
-    let o = run_with_input(
-        env(lade()).args([
-            "login",
-            "-u",
-            "alice",
-            "--password-stdin",
-            "--cert-dir",
-            cd,
-            a,
-        ]),
-        b"s3cret\n",
-    );
+    let o = login_alice(env(lade()), cd, &[a], b"s3cret\n");
     assert!(o.status.success(), "{o:?}");
     let v = json(&fs::read(&config).unwrap());
     assert_eq!(v["psFormat"], "x", "{v}");

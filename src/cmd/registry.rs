@@ -197,14 +197,19 @@ fn registry_host(s: &str) -> Result<(String, String)> {
     Ok((host, key))
 }
 
+/// The namespace a login key names below its registry host, if any
+/// (`h:5000/ns` → `ns`).
+fn key_path<'a>(host: &str, key: &'a str) -> Option<&'a str> {
+    key.strip_prefix(host).and_then(|p| p.strip_prefix('/'))
+}
+
 /// `login --get-login`: the user name of the credentials lade would use
 /// for `key` (a registry, or a namespace of it), on stdout.
 fn get_login(a: &LoginArgs, host: &str, key: &str) -> Result<i32> {
     let opts = auth_files(&a.authfile, &a.compat_auth_file);
     let not_in = || Error::not_found(format!("not logged in to {key}"));
-    let path = key.strip_prefix(host).and_then(|p| p.strip_prefix('/'));
     use crate::transport::registry::auth::{find_creds, Creds};
-    match find_creds(host, path, &opts)?.0 {
+    match find_creds(host, key_path(host, key), &opts)?.0 {
         Some(Creds::Basic { user, .. } | Creds::Identity { user, .. }) if !user.is_empty() => {
             let mut out = super::stdout();
             writeln!(out, "{user}")?;
@@ -291,7 +296,7 @@ pub fn login(a: LoginArgs) -> Result<i32> {
         creds: Some(format!("{user}:{pass}")),
         tls_verify: conf::Conf::tls_verify(a.tls_verify, insecure),
         cert_dir: a.cert_dir.clone(),
-        ..auth_files(&a.authfile, &a.compat_auth_file)
+        ..files.clone()
     };
     // Does the registry take these? (The client, to tell whether it asked.)
     let check = |opts: &RegistryOptions, user: &str, pass: &str| -> Result<Client> {
@@ -312,10 +317,9 @@ pub fn login(a: LoginArgs) -> Result<i32> {
     // name is the one offered when asking for it.
     let mut stored_user = None;
     if a.username.is_none() {
-        let path = key
-            .strip_prefix(host.as_str())
-            .and_then(|p| p.strip_prefix('/'));
-        if let (Some(Creds::Basic { user, pass }), _) = find_creds(&host, path, &files)? {
+        if let (Some(Creds::Basic { user, pass }), _) =
+            find_creds(&host, key_path(&host, &key), &files)?
+        {
             if a.password.is_none() && !a.password_stdin && !user.is_empty() && !pass.is_empty() {
                 said(format!(
                     "Authenticating with existing credentials for {key}"
