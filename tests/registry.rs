@@ -5562,13 +5562,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         assert!(o.status.success(), "{name}: {err}");
         assert_eq!(digest_of(&oci(&d, "x"), &[]), want, "{name}");
         let m = json(&ok(lade().args(["inspect", "--raw", &oci(&d, "x")])));
-        let written = m["config"]["size"].as_u64().unwrap()
-            + m["layers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|l| l["size"].as_u64().unwrap())
-                .sum::<u64>();
+        let written = blob_bytes(&m);
         let ev = audited(&err);
         assert_eq!(done_bytes(&ev), written, "{name}: {err}");
         (ev, err)
@@ -6222,13 +6216,7 @@ fn daemon_layers_named_by_path_start_before_their_retried_upload() {
     let m = json(&ok(lade()
         .args(["inspect", "--raw", INSECURE])
         .arg(format!("docker://{reg}/{repo}:1"))));
-    let written = m["config"]["size"].as_u64().unwrap()
-        + m["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["size"].as_u64().unwrap())
-            .sum::<u64>();
+    let written = blob_bytes(&m);
     assert_eq!(done_bytes(&ev), written, "{err}");
     assert_eq!(open_uploads(&repo), 0, "an upload session was left open");
 }
@@ -6253,13 +6241,7 @@ fn daemon_layers_named_by_path_start_into_a_layout() {
     let ev = audited(&err);
     started_layers(&ev, &layers, "blob_done", &err);
     let m = json(&ok(lade().args(["inspect", "--raw", &dest])));
-    let written = m["config"]["size"].as_u64().unwrap()
-        + m["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["size"].as_u64().unwrap())
-            .sum::<u64>();
+    let written = blob_bytes(&m);
     assert_eq!(done_bytes(&ev), written, "{err}");
 }
 
@@ -6378,6 +6360,16 @@ fn audited(stderr: &str) -> Vec<Value> {
     let open: Vec<_> = blobs.iter().filter(|(_, b)| b.0).map(|(k, _)| k).collect();
     assert!(open.is_empty(), "started, never ended: {open:?}\n{stderr}");
     out
+}
+
+/// The bytes of the blobs manifest `m` names: its config and layers.
+fn blob_bytes(m: &Value) -> u64 {
+    let layers = m["layers"].as_array().unwrap();
+    m["config"]["size"].as_u64().unwrap()
+        + layers
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum::<u64>()
 }
 
 /// The sum of the blob_done events' bytes.
