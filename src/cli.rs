@@ -137,8 +137,8 @@ pub struct GlobalArgs {
     /// /etc/containers/registries.conf]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub registries_conf: Option<PathBuf>,
-    /// skopeo's: copy without checking any signature policy. lade reads
-    /// none unless --policy names one, which this sets aside
+    /// skopeo's: copy and sync check no signature policy, neither
+    /// --policy FILE nor the default one
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
     /// skopeo's signature policy (containers-policy.json) for copy and
@@ -146,7 +146,8 @@ pub struct GlobalArgs {
     /// requirements of its scope (skopeo's: the most specific FILE names,
     /// else the transport's, else the default) accept as it is
     /// (insecureAcceptAnything) and refuses one they ask more of (exit 3);
-    /// --insecure-policy wins
+    /// --insecure-policy wins [default: ~/.config/containers/policy.json,
+    /// else /etc/containers/policy.json, else none]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub policy: Option<PathBuf>,
     /// skopeo's registries.d (containers-registries.d): taken, for its

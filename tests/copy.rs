@@ -1568,6 +1568,98 @@ fn policy_scopes_decide_which_images_are_copied() {
     }
 }
 
+/// With no --policy, copy and sync read the policy skopeo reads:
+/// $HOME/.config/containers/policy.json when it is there, else
+/// /etc/containers/policy.json; --policy and --insecure-policy set it
+/// aside, and commands that copy nothing do not read it.
+#[test]
+fn the_default_policy_is_read_where_skopeo_reads_it() {
+    let t = tempdir();
+    let root = fs::canonicalize(t.path()).unwrap();
+    let home = root.join("home");
+    let conf = home.join(".config/containers");
+    fs::create_dir_all(&conf).unwrap();
+    let file = conf.join("policy.json");
+    let da = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    fs::write(
+        &file,
+        r#"{"default":[{"type":"insecureAcceptAnything"}],
+            "transports":{"docker-archive":{"":[{"type":"reject"}]}}}"#,
+    )
+    .unwrap();
+    let has_skopeo = require_tool("skopeo");
+    let lade_home = || {
+        let mut c = lade();
+        c.env("HOME", &home);
+        c
+    };
+    let skopeo_copies = |src: &str, n: &str| {
+        let mut c = skopeo();
+        c.env("HOME", &home)
+            .args(["copy", "-q", src, &oci(&root.join(n), "y")]);
+        run(&mut c).status.success()
+    };
+    // The user's file refuses the archive, in one line naming the file.
+    let out = root.join("out");
+    let err = fails_with(lade_home().args(["copy", "-q", &da, &oci(&out, "x")]), 3);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("default policy {}", file.display())) && err.contains("reject"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    if has_skopeo {
+        assert!(!skopeo_copies(&da, "sk1"));
+    }
+    let err = fails_with(
+        lade_home()
+            .args(["sync", "-q", &da])
+            .arg(format!("oci:{}", out.display())),
+        3,
+    );
+    assert!(err.contains("reject"), "{err}");
+    assert!(!out.exists());
+    // --insecure-policy and --policy FILE set it aside.
+    ok(lade_home().args(["--insecure-policy", "copy", "-q", &da, &oci(&out, "x")]));
+    let accept = root.join("accept.json");
+    fs::write(
+        &accept,
+        r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+    )
+    .unwrap();
+    ok(lade_home()
+        .arg("--policy")
+        .arg(&accept)
+        .args(["copy", "-q", &da, &oci(&out, "z")]));
+    // It accepts the layout: the copy goes on from there.
+    ok(lade_home().args(["copy", "-q", &oci(&out, "x"), &oci(&root.join("o2"), "x")]));
+    // A file that is no policy stops copies (as skopeo's do), not inspect.
+    fs::write(&file, "{}").unwrap();
+    let err = fails_with(
+        lade_home().args(["copy", "-q", &oci(&out, "x"), &oci(&root.join("o3"), "x")]),
+        3,
+    );
+    assert!(err.contains("not a signature policy"), "{err}");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    if has_skopeo {
+        assert!(!skopeo_copies(&oci(&out, "x"), "sk2"));
+    }
+    ok(lade_home().args(["inspect", &oci(&out, "x")]));
+    // Without the user's file, /etc/containers/policy.json decides, as
+    // for skopeo (with neither, lade copies and skopeo fails).
+    fs::remove_file(&file).unwrap();
+    let o = run(lade_home().args(["copy", "-q", &da, &oci(&root.join("o4"), "x")]));
+    let system = Path::new("/etc/containers/policy.json");
+    if has_skopeo && system.exists() {
+        assert_eq!(o.status.success(), skopeo_copies(&da, "sk3"), "{o:?}");
+    } else if !system.exists() {
+        assert!(o.status.success(), "{o:?}");
+    }
+}
+
 /// skopeo's --registries.d DIR is taken (before or after the command);
 /// lookaside signature storage a *.yaml there sets is warned of once per
 /// file by copy and sync (lade keeps signatures as tags and referrers),

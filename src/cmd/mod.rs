@@ -77,8 +77,9 @@ pub fn run(cli: Cli) -> Result<i32> {
 }
 
 /// skopeo's signature options, for the commands that copy images: the
-/// `--policy` each source image is checked against (none with
-/// `--insecure-policy`, which wins as in skopeo).
+/// policy each source image is checked against, `--policy FILE` or else
+/// the default file skopeo reads (none with `--insecure-policy`, which
+/// wins as in skopeo).
 fn signature_options(g: &GlobalArgs) -> Result<Option<Arc<Policy>>> {
     if g.require_signed {
         return Err(Error::new(
@@ -87,10 +88,18 @@ fn signature_options(g: &GlobalArgs) -> Result<Option<Arc<Policy>>> {
              referrers go along with --with-referrers)",
         ));
     }
-    let policy = match g.policy.as_ref().filter(|_| !g.insecure_policy) {
-        Some(path) => Some(Arc::new(Policy::load(path)?)),
-        None => None,
+    let policy = match (&g.policy, g.insecure_policy) {
+        (_, true) => None,
+        (Some(path), false) => Some(Policy::load(path, format!("--policy {}", path.display()))?),
+        (None, false) => match crate::copy::policy::default_path() {
+            Some(path) => Some(Policy::load(
+                &path,
+                format!("default policy {}", path.display()),
+            )?),
+            None => None,
+        },
     };
+    let policy = policy.map(Arc::new);
     warn_lookaside(g);
     Ok(policy)
 }

@@ -36,7 +36,7 @@ const TYPES: &[&str] = &[
 /// A loaded policy file.
 #[derive(Debug)]
 pub struct Policy {
-    /// `--policy FILE`, for messages.
+    /// `--policy FILE` (or the default file's path), for messages.
     shown: String,
     /// Each list's requirement types.
     default: Vec<String>,
@@ -44,11 +44,10 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Read and check the policy at `path`: the format's shape and
-    /// requirement types, whatever scopes they are for (skopeo refuses a
-    /// file with a bad one anywhere).
-    pub fn load(path: &Path) -> Result<Policy> {
-        let shown = format!("--policy {}", path.display());
+    /// Read and check the policy at `path`, named in messages as `shown`:
+    /// the format's shape and requirement types, whatever scopes they are
+    /// for (skopeo refuses a file with a bad one anywhere).
+    pub fn load(path: &Path, shown: String) -> Result<Policy> {
         let bytes = crate::fsutil::read_settings_file(path, 1 << 20)
             .map_err(|e| Error::from(e).context(&shown))?;
         let bad = |what: &str| Error::new(format!("{shown}: not a signature policy: {what}"));
@@ -124,6 +123,21 @@ impl Policy {
             ))),
         }
     }
+}
+
+/// The policy copy and sync read when none is named, as skopeo finds
+/// it: `$HOME/.config/containers/policy.json` when that is there, else
+/// `/etc/containers/policy.json`; none when neither is (skopeo fails
+/// there; lade copies as if given `--insecure-policy`).
+pub fn default_path() -> Option<PathBuf> {
+    let user = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".config/containers/policy.json"));
+    user.into_iter()
+        .chain(std::iter::once(PathBuf::from(
+            "/etc/containers/policy.json",
+        )))
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
 /// A scope as messages name it.
