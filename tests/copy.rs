@@ -1648,15 +1648,25 @@ fn the_default_policy_is_read_where_skopeo_reads_it() {
         assert!(!skopeo_copies(&oci(&out, "x"), "sk2"));
     }
     ok(lade_home().args(["inspect", &oci(&out, "x")]));
-    // Without the user's file, /etc/containers/policy.json decides, as
-    // for skopeo (with neither, lade copies and skopeo fails).
+    // Without the user's file (a dangling link is none, as for skopeo),
+    // /etc/containers/policy.json decides (with neither, lade copies and
+    // skopeo fails).
     fs::remove_file(&file).unwrap();
-    let o = run(lade_home().args(["copy", "-q", &da, &oci(&root.join("o4"), "x")]));
     let system = Path::new("/etc/containers/policy.json");
-    if has_skopeo && system.exists() {
-        assert_eq!(o.status.success(), skopeo_copies(&da, "sk3"), "{o:?}");
-    } else if !system.exists() {
-        assert!(o.status.success(), "{o:?}");
+    for n in ["o4", "o5"] {
+        let o = run(lade_home().args(["copy", "-q", &da, &oci(&root.join(n), "x")]));
+        if has_skopeo && system.exists() {
+            assert_eq!(
+                o.status.success(),
+                skopeo_copies(&da, &format!("sk-{n}")),
+                "{o:?}"
+            );
+        } else if !system.exists() {
+            assert!(o.status.success(), "{o:?}");
+        }
+        if n == "o4" {
+            std::os::unix::fs::symlink(root.join("nothing.json"), &file).unwrap();
+        }
     }
 }
 

@@ -137,7 +137,7 @@ pub fn default_path() -> Option<PathBuf> {
         .chain(std::iter::once(PathBuf::from(
             "/etc/containers/policy.json",
         )))
-        .find(|p| std::fs::symlink_metadata(p).is_ok())
+        .find(|p| std::fs::metadata(p).is_ok())
 }
 
 /// A scope as messages name it.
