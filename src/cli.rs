@@ -688,7 +688,7 @@ OUTPUT
   object per line to stderr, each with \"event\", \"time\" (seconds since the
   first copy began) and \"image\" (the source image's name; not on --debug
   messages and interrupted, which belong to no one image); stdout stays empty:
-    blob_start    {digest, size, kind: config|layer}
+    blob_start    {digest, size, kind: config|layer[, name: see layer_read]}
     blob_progress {digest, bytes, size}, at most every 200 ms per blob
     blob_done     {digest, stored_digest, bytes, seconds, rate}: written
                   (rate: whole bytes per second, as bytes and sizes are)
@@ -702,6 +702,9 @@ OUTPUT
                   off midway goes on from byte OFFSET (a Range request;
                   resume N, at most 5; error: what cut it)
     blob_failed   {digest, error}: a started blob failed, its retries spent
+    layer_read    {name, bytes, size}: docker-daemon: only, a layer the stream
+                  names only by its path NAME, read before its digest is known
+                  (at once, then at most every 200 ms)
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
     interrupted   {signal[, text]}: the last event when SIGINT, SIGTERM or
@@ -710,10 +713,12 @@ OUTPUT
   blob_reused (the destination found to have it after all). Each blob written
   has one blob_done; their bytes add up to the bytes written.
   Out of docker-daemon:, a layer the stream names only by path (Docker 24 and
-  older) is started once its digest is known: read into a temp file, before
+  older) is read under that path (layer_read) and started once its digest is
+  known, its blob_start naming the path (name): read into a temp file, before
   it is sent (into a registry: its blob_progress is then the upload's), or
   written straight from the stream, once written, just before its end; its
-  seconds count from when its read began.
+  seconds count from when its read began. One that fails before then has no
+  blob event; the error says which it was.
   A blob's blob_progress bytes grow, and go on from OFFSET after a
   blob_resumed; after a blob_retried they start again from 0. After five
   resumes the blob is read again from its start (blob_retried), as

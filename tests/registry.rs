@@ -6173,6 +6173,32 @@ fn started_layers(events: &[Value], layers: &[(String, u64)], end: &str, err: &s
     }
 }
 
+/// Each of `layers` was read under its path before it was started: a
+/// first layer_read of 0 bytes and its size, and a blob_start naming the
+/// same path; each path is one layer's.
+fn read_by_path(events: &[Value], layers: &[(String, u64)], err: &str) {
+    let mut paths = Vec::new();
+    for (d, size) in layers {
+        let start = events
+            .iter()
+            .find(|e| e["event"] == "blob_start" && e["digest"] == d.as_str())
+            .unwrap();
+        let path = start["name"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{d}: {err}"));
+        let first = events
+            .iter()
+            .find(|e| e["event"] == "layer_read" && e["name"] == path)
+            .unwrap_or_else(|| panic!("{path}: {err}"));
+        assert_eq!(first["bytes"], 0, "{err}");
+        assert_eq!(first["size"].as_u64(), Some(*size), "{err}");
+        paths.push(path);
+    }
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), layers.len(), "{err}");
+}
+
 /// Under --progress=json, a layer the daemon's export names only by path
 /// (Docker 24 and older) is started once read into its temp file, before
 /// it goes up: the upload the registry refuses once is a blob_retried
@@ -6204,6 +6230,7 @@ fn daemon_layers_named_by_path_start_before_their_retried_upload() {
     assert!(o.status.success(), "{err}");
     let ev = audited(&err);
     started_layers(&ev, &layers, "blob_done", &err);
+    read_by_path(&ev, &layers, &err);
     let retried = events(&err, "blob_retried");
     assert_eq!(retried.len(), 1, "{err}");
     assert_eq!(retried[0]["attempt"], 1, "{err}");
@@ -6240,6 +6267,7 @@ fn daemon_layers_named_by_path_start_into_a_layout() {
     assert!(o.status.success(), "{err}");
     let ev = audited(&err);
     started_layers(&ev, &layers, "blob_done", &err);
+    read_by_path(&ev, &layers, &err);
     let m = json(&ok(lade().args(["inspect", "--raw", &dest])));
     let written = blob_bytes(&m);
     assert_eq!(done_bytes(&ev), written, "{err}");
@@ -6294,13 +6322,17 @@ fn command_timeout_closes_daemon_layers_named_by_path() {
 /// blob_start closed by exactly one blob_done, blob_failed, blob_skipped
 /// or blob_reused, a blob's blob_progress bytes never going down but
 /// after a blob_retried (and going on from a blob_resumed's offset), and
-/// its blob_retried attempts counting 1, 2, …
+/// its blob_retried attempts counting 1, 2, …; a layer_read (a daemon's
+/// layer named by path, read before its digest is known) coming before
+/// the blob_start that names its path, its bytes growing up to its size.
 fn audited(stderr: &str) -> Vec<Value> {
     let lines: Vec<&str> = stderr.lines().collect();
     let mut out = Vec::new();
     let mut last_time = 0.0;
     // (image, digest) → (open, bytes so far, retries counted)
     let mut blobs: HashMap<(String, String), (bool, u64, u64)> = HashMap::new();
+    // (image, path) → bytes read so far, until its blob_start (None after)
+    let mut reads: HashMap<(String, String), Option<u64>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
         if l.starts_with("lade: ") && i + 1 == lines.len() {
             break;
@@ -6315,9 +6347,24 @@ fn audited(stderr: &str) -> Vec<Value> {
         );
         let ev = v["event"].as_str().unwrap();
         let open = blobs.get(&key).is_some_and(|b| b.0);
+        let path = || (key.0.clone(), v["name"].as_str().unwrap().to_string());
         match ev {
+            "layer_read" => {
+                let (n, size) = (v["bytes"].as_u64().unwrap(), v["size"].as_u64().unwrap());
+                let before = reads.entry(path()).or_insert(Some(0));
+                let read = before.unwrap_or_else(|| panic!("read after its start: {l}\n{stderr}"));
+                assert!(read <= n && n <= size, "{l}\n{stderr}");
+                *before = Some(n);
+            }
             "blob_start" => {
                 assert!(!open, "started twice: {l}\n{stderr}");
+                if v.get("name").is_some() {
+                    let read = reads.insert(path(), None);
+                    assert!(
+                        matches!(read, Some(Some(_))),
+                        "not read first: {l}\n{stderr}"
+                    );
+                }
                 blobs.insert(key, (true, 0, 0));
             }
             "blob_progress" | "blob_resumed" | "blob_retried" => {

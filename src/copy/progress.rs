@@ -6,7 +6,8 @@
 //! (seconds since the first copy of this process began, so the events
 //! of the images of one `sync` share one clock) and `"image"` (the source
 //! image's name, which tells apart the events of images copied at once):
-//! - `blob_start` {digest, size, kind: "config"|"layer"}
+//! - `blob_start` {digest, size, kind: "config"|"layer"[, name]} — `name`:
+//!   see `layer_read`
 //! - `blob_progress` {digest, bytes, size} — at most every 200 ms per blob
 //! - `blob_done` {digest, stored_digest, bytes, seconds, rate} — `bytes`
 //!   stored at the destination, `rate` in whole bytes per second
@@ -26,6 +27,10 @@
 //!   under way by an image's failure, a signal or `--command-timeout`
 //!   get one too (error `interrupted (SIGINT)`, `the command ran out of
 //!   time (--command-timeout 2s)`), just before the last line
+//! - `layer_read` {name, bytes, size} — a layer a daemon's stream names
+//!   only by its path `name` (Docker 24 and older), read before its
+//!   digest is known: at once, then at most every 200 ms; its
+//!   `blob_start`, once the digest is known, has the same `name`
 //! - `image_done` {digest, blobs_copied, blobs_skipped}
 //! - `interrupted` {signal} — the last event when a signal ends lade
 //!   (SIGINT, SIGTERM, SIGHUP), with `text` saying what it left
@@ -355,13 +360,14 @@ impl Progress {
     }
 
     pub fn blob_start(&self, desc: &Descriptor) {
-        self.blob_start_at(desc, Instant::now());
+        self.blob_start_at(desc, Instant::now(), None);
     }
 
-    /// A blob started whose transfer began at `start`, before its digest
-    /// was known (a layer a daemon's stream names by path, hashed on the
-    /// way): its `blob_done` says how long it took from then.
-    pub fn blob_start_at(&self, desc: &Descriptor, start: Instant) {
+    /// A blob started whose transfer began at `start`: before its digest
+    /// was known for a layer a daemon's stream names by path (`name`),
+    /// hashed on the way, whose `blob_done` says how long it took from
+    /// then and whose `blob_start` names it as its `layer_read` did.
+    pub fn blob_start_at(&self, desc: &Descriptor, start: Instant, name: Option<&str>) {
         if self.json {
             self.list();
             let kind = if desc.media_type.is_config() {
@@ -369,22 +375,22 @@ impl Progress {
             } else {
                 "layer"
             };
-            self.event_if(
-                "blob_start",
-                serde_json::json!({"digest": desc.digest.to_string(), "size": desc.size, "kind": kind}),
-                || {
-                    self.live.lock().unwrap().insert(
-                        desc.digest.clone(),
-                        Live {
-                            start,
-                            bytes: 0,
-                            size: desc.size,
-                            last: Instant::now(),
-                        },
-                    );
-                    true
-                },
-            );
+            let mut fields = serde_json::json!({"digest": desc.digest.to_string(), "size": desc.size, "kind": kind});
+            if let Some(name) = name {
+                fields["name"] = name.into();
+            }
+            self.event_if("blob_start", fields, || {
+                self.live.lock().unwrap().insert(
+                    desc.digest.clone(),
+                    Live {
+                        start,
+                        bytes: 0,
+                        size: desc.size,
+                        last: Instant::now(),
+                    },
+                );
+                true
+            });
         }
         if let Some(m) = &self.bars {
             let bar = m.add(ProgressBar::new(desc.size));
@@ -565,6 +571,28 @@ impl Progress {
         }
     }
 
+    /// Count bytes read through `r`, a layer a daemon's stream names only
+    /// by path (`name`, `size` bytes), read before its digest is known: in
+    /// JSON mode, a `layer_read` event now and at most every 200 ms as it
+    /// is read (its `blob_start` comes once its digest is known).
+    pub fn reading_unnamed<'a, R: Read + 'a>(
+        &'a self,
+        r: R,
+        name: &str,
+        size: u64,
+    ) -> Unnamed<'a, R> {
+        let u = Unnamed {
+            inner: r,
+            p: self,
+            name: name.to_string(),
+            size,
+            bytes: 0,
+            last: Instant::now(),
+        };
+        u.said();
+        u
+    }
+
     /// [`Self::counting`] for bytes read again from a temp file the
     /// source's were staged in (their upload's progress): not counted
     /// again in [`Self::bytes`].
@@ -608,6 +636,40 @@ impl<R: Read> Read for Counting<'_, R> {
         self.p.advance(&self.digest, n as u64);
         if let Some(b) = &self.bar {
             b.inc(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// See [`Progress::reading_unnamed`].
+pub struct Unnamed<'a, R> {
+    inner: R,
+    p: &'a Progress,
+    name: String,
+    size: u64,
+    bytes: u64,
+    last: Instant,
+}
+
+impl<R> Unnamed<'_, R> {
+    fn said(&self) {
+        if self.p.json {
+            self.p.event(
+                "layer_read",
+                serde_json::json!({"name": self.name, "bytes": self.bytes, "size": self.size}),
+            );
+        }
+    }
+}
+
+impl<R: Read> Read for Unnamed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        self.bytes += n as u64;
+        if self.p.json && n > 0 && self.last.elapsed().as_millis() >= 200 {
+            self.last = Instant::now();
+            self.said();
         }
         Ok(n)
     }

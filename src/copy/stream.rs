@@ -129,20 +129,26 @@ pub(super) fn copy_streamed(
                 .named
                 .clone()
                 .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
-            if let Some(d) = &named {
-                progress.blob_start_at(d, t0);
-            }
-            // (An unnamed layer is counted under the config's digest, which
-            // no event is live under while the stream runs: bytes only.)
-            let key = named.clone().unwrap_or_else(|| {
-                Descriptor::new(layer_mt.clone(), src.config_digest().clone(), 0)
-            });
-            let reader = &mut progress.counting(&mut *l.reader, &key);
+            // An unnamed one's read is said as its path's (`layer_read`).
+            let (mut counted, mut unnamed);
+            let reader: &mut dyn Read = match &named {
+                Some(d) => {
+                    progress.blob_start_at(d, t0, None);
+                    counted = progress.counting(&mut *l.reader, d);
+                    &mut counted
+                }
+                None => {
+                    unnamed = progress.reading_unnamed(&mut *l.reader, l.name, l.size);
+                    &mut unnamed
+                }
+            };
             let ctx = |e: Error| e.about("layer", l.name);
             let (size, layer_mt, by_path) = (l.size, &layer_mt, l.named.is_none());
+            let path = l.name;
             let begin = move |u: &Digest| {
                 if by_path {
-                    progress.blob_start_at(&Descriptor::new(layer_mt.clone(), u.clone(), size), t0);
+                    let d = Descriptor::new(layer_mt.clone(), u.clone(), size);
+                    progress.blob_start_at(&d, t0, Some(path));
                 }
             };
             let said = move |u: &Digest, landed: &Landed| {
