@@ -38,7 +38,7 @@ complete -c lade -n "__fish_lade_needs_command" -l override-arch -d 'For multi-p
 complete -c lade -n "__fish_lade_needs_command" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_needs_command" -s v -l version -d 'Print version'
 complete -c lade -n "__fish_lade_needs_command" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_needs_command" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_needs_command" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_needs_command" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'
@@ -130,7 +130,7 @@ complete -c lade -n "__fish_lade_using_subcommand copy" -s q -l quiet -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand copy" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand copy" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand copy" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand copy" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s s -l src -d 'SOURCE is named without a transport, and may list many repositories: docker (HOST/REPO: every tag; or one image), dir (a directory of dir: images, at any depth) or yaml (a file of registries and repositories)' -r -f -a "docker\t'HOST/REPO (every tag), HOST/REPO:TAG or HOST/REPO@DIGEST'
@@ -196,7 +196,7 @@ complete -c lade -n "__fish_lade_using_subcommand sync" -s q -l quiet -d 'Print 
 complete -c lade -n "__fish_lade_using_subcommand sync" -l src-no-creds -d 'docker:// source: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l dest-no-creds -d 'docker:// destination: no credentials (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand sync" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand sync" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
@@ -231,7 +231,7 @@ complete -c lade -n "__fish_lade_using_subcommand inspect" -l all-platforms -d '
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s n -l no-tags -d 'docker://: leave RepoTags empty instead of listing the repository\'s tags (one request per page of a long list)'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand inspect" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand inspect" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l to -d 'Target format' -r -f -a "oci\t''
@@ -249,7 +249,7 @@ complete -c lade -n "__fish_lade_using_subcommand convert" -l override-os -d 'Fo
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand convert" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand convert" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand convert" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand convert" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand convert" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s t -d 'Check that each input is a valid object of this media type (a manifest, index or config parsed; a layer read to its end: its compression as the type says, every tar header and entry whole; the OCI empty type\'s content {}); an invalid one is not stored. Other types are refused (exit 2)' -r
@@ -269,7 +269,7 @@ complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin -d 'Read
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l stdin-paths -d 'Read file paths from standard input, one per line (NUL with -z); one output line each, "PATH missing" for a path that is not there (an empty line too)'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s z -d 'NUL-terminated input paths and output lines'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand hash-object" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand hash-object" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand hash-object" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -285,7 +285,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-arch -d 
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s e -d 'Print nothing; exit 0 if the blob exists, 1 if not (its content is not checked: fsck does)'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-blob" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -301,7 +301,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-arch
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (a digest naming a blob that is no manifest too; 3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-manifest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l platform -d 'For an index, the platform to pick (OS/ARCH[/VARIANT]) [default: this machine\'s]' -r
@@ -318,7 +318,7 @@ complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-arch -
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s e -d 'Print nothing; exit 0 if the object exists, 1 if not (a digest naming a blob that is no manifest too; 3, with the error, when the store is damaged: a blob the ref names missing or corrupt)'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand cat-config" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand cat-config" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -334,7 +334,7 @@ complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-arch -d '
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s z -d 'End lines with NUL instead of newline'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand ls-refs" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -349,7 +349,7 @@ complete -c lade -n "__fish_lade_using_subcommand tag" -l override-os -d 'For mu
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand tag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand tag" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand tag" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand tag" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand tag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -364,7 +364,7 @@ complete -c lade -n "__fish_lade_using_subcommand untag" -l override-os -d 'For 
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand untag" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand untag" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand untag" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand untag" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand untag" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -381,7 +381,7 @@ complete -c lade -n "__fish_lade_using_subcommand fsck" -l override-variant -d '
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l unreachable -d 'Also list blobs that no ref reaches'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l full -d 'Also decompress every layer and check it against its config\'s diff_id'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand fsck" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand fsck" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l grace -d 'Keep unreachable blobs written, linked or reused within DURATION (seconds, or 90s, 10m, 1h30m as --command-timeout takes)' -r
@@ -398,7 +398,7 @@ complete -c lade -n "__fish_lade_using_subcommand gc" -l override-arch -d 'For m
 complete -c lade -n "__fish_lade_using_subcommand gc" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand gc" -s n -l dry-run -d 'Show what would be removed without removing it'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand gc" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand gc" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand gc" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand du" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -416,7 +416,7 @@ complete -c lade -n "__fish_lade_using_subcommand du" -s s -l summarize -d 'Prin
 complete -c lade -n "__fish_lade_using_subcommand du" -s H -l human-readable -d 'Sizes for people (4B, 1.5kB, 812.4MB) instead of bytes'
 complete -c lade -n "__fish_lade_using_subcommand du" -s z -d 'End lines with NUL instead of newline'
 complete -c lade -n "__fish_lade_using_subcommand du" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand du" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand du" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand du" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand du" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -431,7 +431,7 @@ complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-o
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-arch -d 'For multi-platform images: the architecture to pick [default: this machine\'s]' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand manifest-digest" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l creds -d 'docker://: credentials USERNAME[:PASSWORD]' -r
@@ -457,7 +457,7 @@ complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-arch -d
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand list-tags" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand list-tags" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l daemon-host -d 'Docker Engine of a docker-daemon: image [default: $DOCKER_HOST, else unix:///var/run/docker.sock]' -r
@@ -485,7 +485,7 @@ complete -c lade -n "__fish_lade_using_subcommand delete" -l override-arch -d 'F
 complete -c lade -n "__fish_lade_using_subcommand delete" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand delete" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand delete" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand delete" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand login" -s u -l username -d 'User name [default: prompt, offering the stored one]. Without --username and a password, credentials stored for REGISTRY that it takes are kept (`Already logged in`, exit 0), as skopeo keeps them' -r
@@ -510,7 +510,7 @@ complete -c lade -n "__fish_lade_using_subcommand login" -l password-stdin -d 'R
 complete -c lade -n "__fish_lade_using_subcommand login" -l get-login -d 'Print the user name stored for REGISTRY (auth files, credential helpers) and log in to nothing; none stored: exit 1'
 complete -c lade -n "__fish_lade_using_subcommand login" -s v -l verbose -d 'Also say where the credentials were stored (`Used:  FILE`, or the credential helper), on stdout before `Login Succeeded!`, as skopeo'
 complete -c lade -n "__fish_lade_using_subcommand login" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand login" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand login" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand login" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l authfile -d 'The auth file to edit [default: as lade login\'s]' -r -F
@@ -530,7 +530,7 @@ complete -c lade -n "__fish_lade_using_subcommand logout" -l override-arch -d 'F
 complete -c lade -n "__fish_lade_using_subcommand logout" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand logout" -s a -l all -d 'Remove the credentials of every registry (none stored is fine): the auth file\'s own, those its credHelpers keep for the registries they are named for, and every registry its credsStore helper lists (`docker-credential-NAME list`, then erase of each)'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand logout" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand logout" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l store -d 'Use the OCI layout at DIR as the store [default: $LADE_STORE, else $XDG_DATA_HOME/lade/store]' -r -F
@@ -546,7 +546,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-arch
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l override-variant -d 'For multi-platform images: the architecture variant to pick' -r
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l rootless -d 'Don\'t set owners (files belong to the caller); skip device nodes'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand unpack-layer" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l platform -d 'For an index, the platform to unpack (OS/ARCH[/VARIANT]); a single image for another platform is refused (exit 1), as copy --platform refuses it; with --override-* instead, a single image is unpacked whatever its platform, as skopeo does [default: this machine\'s]' -r
@@ -576,7 +576,7 @@ complete -c lade -n "__fish_lade_using_subcommand unpack" -l rootless -d 'Don\'t
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s q -l quiet -d 'Print nothing but errors and warnings'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l no-creds -d 'docker://: no credentials at all (anonymous), whatever the auth files hold'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l debug -d 'Say each registry and Docker Engine request on stderr as it is answered (method, URL, status, time; no credentials)'
-complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'skopeo\'s: copy and sync check no signature policy, neither --policy FILE nor the default one'
+complete -c lade -n "__fish_lade_using_subcommand unpack" -l insecure-policy -d 'skopeo\'s: copy and sync read no signature policy, the default one or the one --policy names'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -l require-signed -d 'skopeo\'s: require every image copied to be signed. lade verifies no signatures, so copy and sync refuse it before copying anything (exit 3); with --insecure-policy, a usage error'
 complete -c lade -n "__fish_lade_using_subcommand unpack" -s h -l help -d 'Print help'
 complete -c lade -n "__fish_lade_using_subcommand help; and not __fish_seen_subcommand_from copy sync inspect convert hash-object cat-blob cat-manifest cat-config ls-refs tag untag fsck gc du manifest-digest list-tags delete login logout unpack-layer unpack" -f -a "copy" -d 'Copy images between transports (registries, archives, layouts, directories)'

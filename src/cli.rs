@@ -137,8 +137,8 @@ pub struct GlobalArgs {
     /// /etc/containers/registries.conf]
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub registries_conf: Option<PathBuf>,
-    /// skopeo's: copy and sync check no signature policy, neither
-    /// --policy FILE nor the default one
+    /// skopeo's: copy and sync read no signature policy, the default
+    /// one or the one --policy names
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub insecure_policy: bool,
     /// skopeo's signature policy (containers-policy.json) for copy and
