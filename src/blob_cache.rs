@@ -163,7 +163,7 @@ fn cache_path() -> Option<PathBuf> {
     }
     let base = match crate::fsutil::xdg_dir("XDG_CACHE_HOME") {
         Some(x) => x,
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+        None => crate::fsutil::home_dir()?.join(".cache"),
     };
     Some(base.join("lade").join("blob-info"))
 }

@@ -34,6 +34,26 @@ pub fn writing_in(e: io::Error, what: &str, dir: &Path) -> Error {
     }
 }
 
+/// The user's home directory as containers/image and Docker find it:
+/// `$HOME` when set and not empty, else the current user's entry in
+/// `/etc/passwd` (a service run without `HOME`, as systemd runs root's).
+pub fn home_dir() -> Option<PathBuf> {
+    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(h));
+    }
+    let uid = rustix::process::getuid().as_raw().to_string();
+    let passwd = read_settings_file(Path::new("/etc/passwd"), 16 << 20).ok()?;
+    passwd_home(&String::from_utf8_lossy(&passwd), &uid)
+}
+
+/// The home directory of user `uid` in an `/etc/passwd` text.
+fn passwd_home(passwd: &str, uid: &str) -> Option<PathBuf> {
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() >= 7 && f[2] == uid && !f[5].is_empty()).then(|| PathBuf::from(f[5]))
+    })
+}
+
 /// `$VAR` as a base directory of the XDG spec: set, and absolute (a
 /// relative one is to be ignored, as if unset).
 pub fn xdg_dir(var: &str) -> Option<PathBuf> {
@@ -1196,6 +1216,23 @@ mod mapped {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwd_home_is_the_users_line() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\n\
+                      # a comment\n\
+                      short:x:7\n\
+                      nohome:x:5:5:n::/bin/sh\n\
+                      alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n";
+        assert_eq!(passwd_home(passwd, "0"), Some(PathBuf::from("/root")));
+        assert_eq!(
+            passwd_home(passwd, "1000"),
+            Some(PathBuf::from("/home/alice"))
+        );
+        assert_eq!(passwd_home(passwd, "5"), None);
+        assert_eq!(passwd_home(passwd, "7"), None);
+        assert_eq!(passwd_home(passwd, "100"), None);
+    }
 
     /// Is the temp file at `path` one a write has open?
     fn temp_in_use(path: &Path) -> bool {

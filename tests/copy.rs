@@ -1670,6 +1670,53 @@ fn the_default_policy_is_read_where_skopeo_reads_it() {
     }
 }
 
+/// With HOME unset or empty, the home directory is the user's in
+/// /etc/passwd, as containers/image finds it (a service run without
+/// HOME): the user's policy file is looked for there, by lade as by
+/// skopeo (seen through strace).
+#[test]
+fn without_home_the_policy_is_looked_for_in_the_passwd_home() {
+    if !require_tool("strace") {
+        return;
+    }
+    let t = tempdir();
+    let uid = String::from_utf8(ok(Command::new("id").arg("-u"))).unwrap();
+    let entry = String::from_utf8(ok(Command::new("getent").args(["passwd", uid.trim()]))).unwrap();
+    let home = entry.trim().split(':').nth(5).unwrap().to_string();
+    assert!(!home.is_empty(), "{entry}");
+    let wanted = format!("\"{home}/.config/containers/policy.json\"");
+    let da = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let has_skopeo = require_tool("skopeo");
+    for (n, unset) in [(0, true), (1, false)] {
+        for (tool, prog) in [("lade", env!("CARGO_BIN_EXE_lade")), ("skopeo", "skopeo")] {
+            if tool == "skopeo" && !has_skopeo {
+                continue;
+            }
+            let trace = t.path().join(format!("{tool}-{n}.trace"));
+            let mut c = Command::new("strace");
+            c.args(["-f", "-qq", "-e", "trace=%file", "-o"])
+                .arg(&trace)
+                .arg(prog)
+                .args(["copy", "-q", &da])
+                .arg(oci(&t.path().join(format!("{tool}-{n}")), "x"))
+                .env("LADE_BLOB_CACHE", "off");
+            match unset {
+                true => c.env_remove("HOME"),
+                false => c.env("HOME", ""),
+            };
+            ok(&mut c);
+            let trace = fs::read_to_string(&trace).unwrap();
+            assert!(
+                trace.contains(&wanted),
+                "{tool}, HOME unset {unset}: {trace}"
+            );
+        }
+    }
+}
+
 /// skopeo's --registries.d DIR is taken (before or after the command);
 /// lookaside signature storage a *.yaml there sets is warned of once per
 /// file by copy and sync (lade keeps signatures as tags and referrers),

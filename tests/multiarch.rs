@@ -997,7 +997,7 @@ fn inspect_config_prints_as_skopeo_does() {
 /// skopeo's global options, before or after the command's name, as
 /// skopeo users write them: --override-* pick the platform of copy,
 /// inspect, sync and unpack (unpack's own --platform wins);
-/// --insecure-policy is taken (lade checks no signature policy);
+/// --insecure-policy is taken (lade then reads no signature policy);
 /// --command-timeout 0 is no limit. Offline: a 3-platform OCI layout.
 #[test]
 fn skopeo_global_options_before_or_after_the_command() {

@@ -126,13 +126,12 @@ impl Policy {
 }
 
 /// The policy copy and sync read when none is named, as skopeo finds
-/// it: `$HOME/.config/containers/policy.json` when that is there, else
+/// it: `~/.config/containers/policy.json` (see [`crate::fsutil::home_dir`]) when that
+/// is there, else
 /// `/etc/containers/policy.json`; none when neither is (skopeo fails
 /// there; lade copies as if given `--insecure-policy`).
 pub fn default_path() -> Option<PathBuf> {
-    let user = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".config/containers/policy.json"));
+    let user = crate::fsutil::home_dir().map(|h| h.join(".config/containers/policy.json"));
     user.into_iter()
         .chain(std::iter::once(PathBuf::from(
             "/etc/containers/policy.json",

@@ -1253,8 +1253,8 @@ pub fn default_store_path(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(p) = crate::fsutil::xdg_dir("XDG_DATA_HOME") {
         return Ok(p.join("lade").join("store"));
     }
-    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
-        Some(h) => Ok(PathBuf::from(h).join(".local/share/lade/store")),
+    match crate::fsutil::home_dir() {
+        Some(h) => Ok(h.join(".local/share/lade/store")),
         None => Err(Error::new(
             "cannot locate the store: set --store, LADE_STORE or HOME",
         )),

@@ -486,7 +486,9 @@ fn tls_config() -> Result<ureq::tls::TlsConfig> {
     use ureq::tls::{Certificate, ClientCert, PrivateKey, RootCerts, TlsConfig};
     let dir = match std::env::var_os("DOCKER_CERT_PATH") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker"),
+        _ => crate::fsutil::home_dir()
+            .unwrap_or_default()
+            .join(".docker"),
     };
     let read = |name: &str| -> Result<Option<Vec<u8>>> {
         let p = dir.join(name);

@@ -317,7 +317,7 @@ pub fn auth_files(opts: &RegistryOptions) -> Vec<PathBuf> {
             rustix::process::getuid().as_raw()
         )),
     }];
-    let home = env("HOME");
+    let home = crate::fsutil::home_dir();
     if let Some(c) = env("XDG_CONFIG_HOME")
         .or_else(|| home.as_ref().map(|h| Path::new(h).join(".config").into()))
     {
@@ -488,7 +488,7 @@ fn creds_in_files(
     }
     // Last, Docker's legacy ~/.dockercfg (the `auths` map alone), as
     // containers/image and Docker read it; not where a file is named.
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty());
+    let home = crate::fsutil::home_dir();
     let Some(f) = home
         .filter(|_| !named)
         .map(|h| Path::new(&h).join(".dockercfg"))

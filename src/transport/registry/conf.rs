@@ -125,9 +125,7 @@ pub fn get() -> Result<&'static Conf> {
             .filter(|p| !p.as_os_str().is_empty())
             .or_else(|| env("CONTAINERS_REGISTRIES_CONF"))
             .or_else(|| env("REGISTRIES_CONFIG_PATH"));
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from);
+        let home = crate::fsutil::home_dir();
         Conf::load(
             given.as_deref(),
             home.as_deref(),

@@ -51,7 +51,7 @@ fn cert_dirs(host: &str, opts: &RegistryOptions) -> Vec<PathBuf> {
         Path::new("/etc/containers/certs.d").join(host),
         Path::new("/etc/docker/certs.d").join(host),
     ];
-    if let Some(h) = std::env::var_os("HOME") {
+    if let Some(h) = crate::fsutil::home_dir() {
         v.insert(
             0,
             Path::new(&h).join(".config/containers/certs.d").join(host),
