@@ -6273,6 +6273,52 @@ fn daemon_layers_named_by_path_start_into_a_layout() {
     assert_eq!(done_bytes(&ev), written, "{err}");
 }
 
+/// A layer named by path that waits for an upload worker's place is
+/// said read (its first layer_read) when its read begins, not while it
+/// waits: with two workers and every upload held 1.5 s, the third layer
+/// waits about that long, and its first layer_read still comes just
+/// before its blob_start (its bytes are read and staged at once).
+#[test]
+fn a_layer_waiting_for_a_worker_is_said_read_when_its_read_begins() {
+    let Some(reg) = registry() else { return };
+    let Some(host) = docker_host() else { return };
+    let img = daemon_fault_image(&host);
+    let layers = daemon_layers_by_path(&host, img);
+    assert!(layers.len() >= 3, "{layers:?}");
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if req.path.contains("/blobs/uploads/") && matches!(req.method.as_str(), "PATCH" | "PUT") {
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    let o = run(lade()
+        .args(["copy", "--progress=json", "--src-daemon-host", &host])
+        .args([DEST_INSECURE, "--image-parallel-copies", "2"])
+        .arg(format!("docker-daemon:{img}"))
+        .arg(format!("docker://{proxy}/{}:1", unique("dfault/wait"))));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    let ev = audited(&err);
+    read_by_path(&ev, &layers, &err);
+    let time = |e: &Value| e["time"].as_f64().unwrap();
+    let mut firsts = Vec::new();
+    for (d, _) in &layers {
+        let start = ev
+            .iter()
+            .find(|e| e["event"] == "blob_start" && e["digest"] == d.as_str())
+            .unwrap();
+        let first = ev
+            .iter()
+            .find(|e| e["event"] == "layer_read" && e["name"] == start["name"])
+            .unwrap();
+        assert!(time(start) - time(first) < 0.5, "{d}: {err}");
+        firsts.push(time(first));
+    }
+    // (one of them did wait for a place)
+    firsts.sort_by(f64::total_cmp);
+    assert!(firsts[firsts.len() - 1] - firsts[0] >= 1.4, "{err}");
+}
+
 /// --command-timeout cutting the uploads of layers the daemon's export
 /// names by path (each started once read into its temp file): each is
 /// closed with a blob_failed naming the timeout, before the error line.

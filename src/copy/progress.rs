@@ -49,6 +49,7 @@
 //! again from 0). The `bytes` of every `blob_done` add up to the bytes
 //! written.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -573,24 +574,25 @@ impl Progress {
 
     /// Count bytes read through `r`, a layer a daemon's stream names only
     /// by path (`name`, `size` bytes), read before its digest is known: in
-    /// JSON mode, a `layer_read` event now and at most every 200 ms as it
-    /// is read (its `blob_start` comes once its digest is known).
+    /// JSON mode, a `layer_read` event as its first read begins (when,
+    /// kept in `began`) and then at most every 200 ms (its `blob_start`
+    /// comes once its digest is known).
     pub fn reading_unnamed<'a, R: Read + 'a>(
         &'a self,
         r: R,
         name: &str,
         size: u64,
+        began: &'a Cell<Option<Instant>>,
     ) -> Unnamed<'a, R> {
-        let u = Unnamed {
+        Unnamed {
             inner: r,
             p: self,
             name: name.to_string(),
             size,
             bytes: 0,
+            began,
             last: Instant::now(),
-        };
-        u.said();
-        u
+        }
     }
 
     /// [`Self::counting`] for bytes read again from a temp file the
@@ -648,6 +650,8 @@ pub struct Unnamed<'a, R> {
     name: String,
     size: u64,
     bytes: u64,
+    /// When the first read began.
+    began: &'a Cell<Option<Instant>>,
     last: Instant,
 }
 
@@ -664,6 +668,11 @@ impl<R> Unnamed<'_, R> {
 
 impl<R: Read> Read for Unnamed<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.began.get().is_none() {
+            self.last = Instant::now();
+            self.began.set(Some(self.last));
+            self.said();
+        }
         let n = self.inner.read(buf)?;
         self.p.bytes.fetch_add(n as u64, Ordering::Relaxed);
         self.bytes += n as u64;

@@ -124,12 +124,14 @@ pub(super) fn copy_streamed(
             // (Docker 24 and older) is started once its digest is known
             // (`begin`): staged, before it is sent; written straight from
             // the stream, once written, just before its end. Its time is
-            // counted from here either way.
+            // counted from when its read began (a named one's from here).
             let named = l
                 .named
                 .clone()
                 .map(|d| Descriptor::new(layer_mt.clone(), d, l.size));
-            // An unnamed one's read is said as its path's (`layer_read`).
+            // An unnamed one's read is said as its path's (`layer_read`),
+            // from when it begins (a worker's place may be waited for first).
+            let read_began = std::cell::Cell::new(None);
             let (mut counted, mut unnamed);
             let reader: &mut dyn Read = match &named {
                 Some(d) => {
@@ -138,17 +140,18 @@ pub(super) fn copy_streamed(
                     &mut counted
                 }
                 None => {
-                    unnamed = progress.reading_unnamed(&mut *l.reader, l.name, l.size);
+                    unnamed = progress.reading_unnamed(&mut *l.reader, l.name, l.size, &read_began);
                     &mut unnamed
                 }
             };
             let ctx = |e: Error| e.about("layer", l.name);
             let (size, layer_mt, by_path) = (l.size, &layer_mt, l.named.is_none());
-            let path = l.name;
+            let (path, read_began) = (l.name, &read_began);
             let begin = move |u: &Digest| {
                 if by_path {
                     let d = Descriptor::new(layer_mt.clone(), u.clone(), size);
-                    progress.blob_start_at(&d, t0, Some(path));
+                    let t = read_began.get().unwrap_or(t0);
+                    progress.blob_start_at(&d, t, Some(path));
                 }
             };
             let said = move |u: &Digest, landed: &Landed| {

@@ -33,6 +33,9 @@ pub fn lade() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lade"));
     c.env_remove("LADE_STORE");
     c.env("XDG_DATA_HOME", "/nonexistent-lade-test-home");
+    // Nothing of the user's (a signature policy, registries.conf, auth
+    // files) decides a test: the system's files and the test's own do.
+    c.env("HOME", "/nonexistent-lade-test-home");
     // Requests are as each test makes them, whatever ran before it.
     c.env("LADE_BLOB_CACHE", "off");
     c
