@@ -6175,8 +6175,11 @@ fn started_layers(events: &[Value], layers: &[(String, u64)], end: &str, err: &s
 
 /// Each of `layers` was read under its path before it was started: a
 /// first layer_read of 0 bytes and its size, and a blob_start naming the
-/// same path; each path is one layer's.
-fn read_by_path(events: &[Value], layers: &[(String, u64)], err: &str) {
+/// same path; each path is one layer's. The times of each layer's first
+/// layer_read and of its blob_start.
+fn read_by_path(events: &[Value], layers: &[(String, u64)], err: &str) -> Vec<(f64, f64)> {
+    let time = |e: &Value| e["time"].as_f64().unwrap();
+    let mut times = Vec::new();
     let mut paths = Vec::new();
     for (d, size) in layers {
         let start = events
@@ -6193,10 +6196,12 @@ fn read_by_path(events: &[Value], layers: &[(String, u64)], err: &str) {
         assert_eq!(first["bytes"], 0, "{err}");
         assert_eq!(first["size"].as_u64(), Some(*size), "{err}");
         paths.push(path);
+        times.push((time(first), time(start)));
     }
     paths.sort();
     paths.dedup();
     assert_eq!(paths.len(), layers.len(), "{err}");
+    times
 }
 
 /// Under --progress=json, a layer the daemon's export names only by path
@@ -6299,20 +6304,10 @@ fn a_layer_waiting_for_a_worker_is_said_read_when_its_read_begins() {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "{err}");
     let ev = audited(&err);
-    read_by_path(&ev, &layers, &err);
-    let time = |e: &Value| e["time"].as_f64().unwrap();
     let mut firsts = Vec::new();
-    for (d, _) in &layers {
-        let start = ev
-            .iter()
-            .find(|e| e["event"] == "blob_start" && e["digest"] == d.as_str())
-            .unwrap();
-        let first = ev
-            .iter()
-            .find(|e| e["event"] == "layer_read" && e["name"] == start["name"])
-            .unwrap();
-        assert!(time(start) - time(first) < 0.5, "{d}: {err}");
-        firsts.push(time(first));
+    for (first, start) in read_by_path(&ev, &layers, &err) {
+        assert!(start - first < 0.5, "{err}");
+        firsts.push(first);
     }
     // (one of them did wait for a place)
     firsts.sort_by(f64::total_cmp);
