@@ -146,10 +146,12 @@ pub struct GlobalArgs {
     /// requirements of its scope (skopeo's: the most specific FILE names,
     /// else the transport's, else the default) accept as it is
     /// (insecureAcceptAnything) and refuses one they ask more of (exit 3);
-    /// --insecure-policy wins [default: ~/.config/containers/policy.json,
-    /// else /etc/containers/policy.json, else none]
-    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
-    pub policy: Option<PathBuf>,
+    /// --insecure-policy wins [default (also for an empty FILE, as in
+    /// skopeo): ~/.config/containers/policy.json, else
+    /// /etc/containers/policy.json, else none]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL,
+          value_parser = clap::builder::ValueParser::os_string())]
+    pub policy: Option<std::ffi::OsString>,
     /// skopeo's registries.d (containers-registries.d): taken, for its
     /// command lines; lade keeps signatures as tags and referrers
     /// (--with-referrers), so copy, sync and delete warn of the lookaside

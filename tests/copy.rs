@@ -1614,6 +1614,24 @@ fn the_default_policy_is_read_where_skopeo_reads_it() {
     if has_skopeo {
         assert!(!skopeo_copies(&da, "sk1"));
     }
+    // (an empty --policy is none: the default decides, as for skopeo)
+    let err = fails_with(
+        lade_home().args(["--policy", "", "copy", "-q", &da, &oci(&out, "x")]),
+        3,
+    );
+    assert!(err.contains("default policy"), "{err}");
+    if has_skopeo {
+        let mut c = skopeo();
+        c.env("HOME", &home).args([
+            "--policy",
+            "",
+            "copy",
+            "-q",
+            &da,
+            &oci(&root.join("sk0"), "y"),
+        ]);
+        assert!(!run(&mut c).status.success());
+    }
     let err = fails_with(
         lade_home()
             .args(["sync", "-q", &da])

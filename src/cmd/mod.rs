@@ -88,7 +88,13 @@ fn signature_options(g: &GlobalArgs) -> Result<Option<Arc<Policy>>> {
              referrers go along with --with-referrers)",
         ));
     }
-    let policy = match (&g.policy, g.insecure_policy) {
+    // (an empty --policy is none, as in skopeo)
+    let named = g
+        .policy
+        .as_ref()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    let policy = match (&named, g.insecure_policy) {
         (_, true) => None,
         (Some(path), false) => Some(Policy::load(path, format!("--policy {}", path.display()))?),
         (None, false) => match crate::copy::policy::default_path() {
