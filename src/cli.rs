@@ -706,7 +706,7 @@ OUTPUT
     blob_failed   {digest, error}: a started blob failed, its retries spent
     layer_read    {name, bytes, size}: docker-daemon: only, a layer the stream
                   names only by its path NAME, read before its digest is known
-                  (at once, then at most every 200 ms)
+                  (as its read begins, then at most every 200 ms)
     image_done    {digest, blobs_copied, blobs_skipped}
     message       {text}
     interrupted   {signal[, text]}: the last event when SIGINT, SIGTERM or

@@ -37,13 +37,18 @@ pub fn writing_in(e: io::Error, what: &str, dir: &Path) -> Error {
 /// The user's home directory as containers/image and Docker find it:
 /// `$HOME` when set and not empty, else the current user's entry in
 /// `/etc/passwd` (a service run without `HOME`, as systemd runs root's).
+/// Found once per process (every per-user file asks for it).
 pub fn home_dir() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(h));
-    }
-    let uid = rustix::process::getuid().as_raw().to_string();
-    let passwd = read_settings_file(Path::new("/etc/passwd"), 16 << 20).ok()?;
-    passwd_home(&String::from_utf8_lossy(&passwd), &uid)
+    static HOME: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        if let Some(h) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            return Some(PathBuf::from(h));
+        }
+        let uid = rustix::process::getuid().as_raw().to_string();
+        let passwd = read_settings_file(Path::new("/etc/passwd"), 16 << 20).ok()?;
+        passwd_home(&String::from_utf8_lossy(&passwd), &uid)
+    })
+    .clone()
 }
 
 /// The home directory of user `uid` in an `/etc/passwd` text.

@@ -89,23 +89,14 @@ fn signature_options(g: &GlobalArgs) -> Result<Option<Arc<Policy>>> {
         ));
     }
     // (an empty --policy is none, as in skopeo)
-    let named = g
-        .policy
-        .as_ref()
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from);
-    let policy = match (&named, g.insecure_policy) {
-        (_, true) => None,
-        (Some(path), false) => Some(Policy::load(path, format!("--policy {}", path.display()))?),
-        (None, false) => match crate::copy::policy::default_path() {
-            Some(path) => Some(Policy::load(
-                &path,
-                format!("default policy {}", path.display()),
-            )?),
-            None => None,
-        },
+    let file = match g.policy.as_ref().filter(|p| !p.is_empty()) {
+        _ if g.insecure_policy => None,
+        Some(p) => Some(("--policy", PathBuf::from(p))),
+        None => crate::copy::policy::default_path().map(|p| ("default policy", p)),
     };
-    let policy = policy.map(Arc::new);
+    let policy = file
+        .map(|(how, p)| Policy::load(&p, format!("{how} {}", p.display())).map(Arc::new))
+        .transpose()?;
     warn_lookaside(g);
     Ok(policy)
 }

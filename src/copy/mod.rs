@@ -72,8 +72,8 @@ pub struct CopyOptions {
     /// Warn when an image written changed leaves its source attachments
     /// behind (`copy`; `sync` says it per attachment tag itself).
     pub warn_left_out: bool,
-    /// `--policy FILE`: each source image must be one it accepts as it
-    /// is ([`policy`]).
+    /// The signature policy (`--policy FILE`, or the default one): each
+    /// source image must be one it accepts as it is ([`policy`]).
     pub policy: Option<std::sync::Arc<policy::Policy>>,
     /// Signatures were asked to be left (--remove-signatures,
     /// --with-referrers=false): those a source holds that no copy carries

@@ -29,7 +29,7 @@
 //!   time (--command-timeout 2s)`), just before the last line
 //! - `layer_read` {name, bytes, size} — a layer a daemon's stream names
 //!   only by its path `name` (Docker 24 and older), read before its
-//!   digest is known: at once, then at most every 200 ms; its
+//!   digest is known: as its read begins, then at most every 200 ms; its
 //!   `blob_start`, once the digest is known, has the same `name`
 //! - `image_done` {digest, blobs_copied, blobs_skipped}
 //! - `interrupted` {signal} — the last event when a signal ends lade
