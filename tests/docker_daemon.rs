@@ -91,6 +91,20 @@ fn sha256_file(p: &Path) -> String {
         .to_string()
 }
 
+/// A docker-archive (gzip or not) extracted by tar into `x` beside it:
+/// that directory and its manifest.json.
+fn extracted(archive: &Path) -> (PathBuf, serde_json::Value) {
+    let x = archive.parent().unwrap().join("x");
+    fs::create_dir(&x).unwrap();
+    ok(std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(archive)
+        .arg("-C")
+        .arg(&x));
+    let m = json(&fs::read(x.join("manifest.json")).unwrap());
+    (x, m)
+}
+
 #[test]
 fn daemon_to_gzip_archive_extracts_to_manifest_config_and_layers() {
     let Some(host) = docker_host() else { return };
@@ -102,14 +116,7 @@ fn daemon_to_gzip_archive_extracts_to_manifest_config_and_layers() {
         .args(["copy", "-q"])
         .arg(format!("docker-daemon:{img}"))
         .arg(format!("docker-archive:{}", out.display())));
-    let x = dir.path().join("x");
-    fs::create_dir(&x).unwrap();
-    ok(std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(&out)
-        .arg("-C")
-        .arg(&x));
-    let m = json(&fs::read(x.join("manifest.json")).unwrap());
+    let (x, m) = extracted(&out);
     assert_eq!(m[0]["RepoTags"], serde_json::json!([img]));
     let config = m[0]["Config"].as_str().unwrap();
     assert_eq!(sha256_file(&x.join(config)), info["Id"].as_str().unwrap());
@@ -993,14 +1000,7 @@ fn a_repo_digest_names_the_image() {
         .args(["copy", "-q"])
         .arg(format!("docker-daemon:{named}"))
         .arg(format!("docker-archive:{}", out.display())));
-    let x = t.path().join("x");
-    fs::create_dir(&x).unwrap();
-    ok(std::process::Command::new("tar")
-        .arg("-xf")
-        .arg(&out)
-        .arg("-C")
-        .arg(&x));
-    let m = json(&fs::read(x.join("manifest.json")).unwrap());
+    let (x, m) = extracted(&out);
     assert_eq!(sha256_file(&x.join(m[0]["Config"].as_str().unwrap())), id);
     assert_eq!(m[0]["RepoTags"], serde_json::json!([]), "{m}");
     // inspect reads it too (the manifest is lade's, from the export)

@@ -2379,6 +2379,11 @@ fn login_lab(dir: &Path) -> Option<(Registry, std::path::PathBuf)> {
     Some(secure_registry(dir))
 }
 
+/// An auth file's `auths` map holding `creds` (USER:PASS) for `key`.
+fn auth_entry(key: &str, creds: &str) -> Value {
+    json!({ key: { "auth": b64std(creds.as_bytes()) } })
+}
+
 /// `login REGISTRY` without a user name or password, where the auth file
 /// holds credentials the registry takes: nothing is asked nor written,
 /// and stdout says so byte for byte as skopeo 1.9's (containers/common's
@@ -2396,11 +2401,7 @@ fn login_keeps_stored_credentials_the_registry_takes() {
     let (a, cd) = (reg.addr.as_str(), cert_dir.to_str().unwrap());
     let file = t.path().join("auth.json");
     let stored = |f: &Path, key: &str, creds: &str| {
-        fs::write(
-            f,
-            json!({"auths": {key: {"auth": b64std(creds.as_bytes())}}}).to_string(),
-        )
-        .unwrap();
+        fs::write(f, json!({ "auths": auth_entry(key, creds) }).to_string()).unwrap();
     };
     let login = |mut c: Command, f: &Path, target: &str| {
         c.args(["login", "--cert-dir", cd, "--authfile"])
@@ -2525,7 +2526,7 @@ fn login_and_logout_use_docker_config_as_skopeo_does() {
     fs::create_dir_all(xdg.join("containers")).unwrap();
     fs::create_dir_all(&dc).unwrap();
     let (config, runtime) = (dc.join("config.json"), xdg.join("containers/auth.json"));
-    let entry = |creds: &str| json!({a: {"auth": b64std(creds.as_bytes())}});
+    let entry = |creds: &str| auth_entry(a, creds);
     let env = |mut c: Command| {
         c.env_remove("REGISTRY_AUTH_FILE")
             .env("HOME", t.path())
