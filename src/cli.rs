@@ -406,8 +406,9 @@ pub enum Command {
     Du(DuArgs),
     /// Print the digest of a manifest file
     #[command(
-        after_help = "The digest is of the exact bytes (schema 2, OCI, indexes, unsigned schema 1).\n\
-        Signed Docker schema 1 manifests (their JWS signatures) are refused."
+        after_help = "The digest is of the exact bytes (schema 2, OCI, indexes, unsigned schema 1);\n\
+        of a signed Docker schema 1 manifest, that of the payload its JWS signatures cover,\n\
+        as registries give it (the signatures are not verified)."
     )]
     ManifestDigest(ManifestDigestArgs),
     /// List the tags of a registry repository (docker://REPO) or of the
@@ -662,6 +663,22 @@ MISLABELLED LAYERS
   layers in oci: and dir: sources; a layer read from elsewhere is taken as
   labelled.
 
+DOCKER SCHEMA 1
+  A schema 1 image (fsLayers and history, signed or not; deprecated since
+  2017, still in old registries) is read from docker:// and dir: sources and
+  written as the schema 2 image skopeo converts it to (skopeo --format v2s2,
+  byte for byte; into oci: and oci-archive: then as OCI): layers bottom first
+  without the empty ones, the config made of the top layer's v1Compatibility
+  with rootfs and history from the entries. That config lists each layer's
+  uncompressed digest, which schema 1 does not give: the layers are first read
+  once into --tmpdir (checked against their digests, decompressed to hash
+  them; removed after) and copied from there. The image is written under a
+  new digest: --preserve-digests refuses it (exit 3), sync copies such a tag
+  again each run (reading its layers, sending only what the destination
+  lacks), and its signatures stay behind. skopeo keeps schema 1 where the
+  destination takes it; lade never writes it. Manifest lists of schema 1
+  images are not read.
+
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest
   (and, for an index copied whole, to each image's): cosign's tags
@@ -906,8 +923,12 @@ OUTPUT
   Variant (arm64's v8, say) where the image's platform has one, which skopeo
   leaves out. --raw prints the exact manifest bytes;
   --config the configuration as an OCI image config, as skopeo prints it
-  (--raw --config: the exact config bytes). Docker schema 1 manifests
-  (deprecated since 2017) are not read, with --raw too (exit 3).
+  (--raw --config: the exact config bytes). A Docker schema 1 image
+  (deprecated since 2017) is shown as skopeo shows it: Tag, its top layer's
+  v1Compatibility for the configuration, every fsLayers blob in Layers (the
+  empty ones too, bottom first; LayersData sizes -1), Digest that of the
+  payload its signatures cover; --raw gives its bytes; --config and
+  --all-platforms refuse it (exit 3): it has no config.
   --all-platforms prints {Digest, MediaType, Platforms: [{Platform, Os,
   Architecture, Variant, OsVersion, Digest, MediaType, ManifestSize,
   ConfigDigest, Size, Layers, LayersData, Missing, Index}]}: one entry per image

@@ -9,6 +9,7 @@ use super::template::{self, Nil};
 use crate::cli::{GlobalArgs, InspectArgs};
 use crate::copy::{get_listed_manifest, read_config, select_manifest};
 use crate::error::{Error, Result};
+use crate::model::schema1::Schema1;
 use crate::model::{Descriptor, Digest, DockerRef, ImageConfig, MediaType, Platform, RawManifest};
 use crate::transport::{self, ImageSource, TransportOptions};
 
@@ -36,6 +37,20 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         out.flush()?;
         return Ok(0);
     }
+    // A schema 1 image has no config: its top layer's v1Compatibility
+    // stands for one, as skopeo reads it.
+    let schema1 = if top.is_schema1() {
+        if a.config || a.all_platforms {
+            return Err(Error::invalid(format!(
+                "{}: {} is a Docker schema 1 manifest, which has no config to show \
+                 (--config, --all-platforms); lade copy writes the image as schema 2",
+                a.image, top.digest
+            )));
+        }
+        Some(Schema1::parse(&top.bytes).map_err(|e| e.context(&a.image))?)
+    } else {
+        None
+    };
     if a.all_platforms {
         let v = all_platforms(&*src, &top).map_err(|e| e.context(&a.image))?;
         match &template {
@@ -50,8 +65,22 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     } else {
         top.clone()
     };
-    let manifest = raw.manifest().map_err(|e| e.context(&a.image))?;
-    let config_bytes = read_config(&*src, &manifest.config).map_err(|e| e.context(&a.image))?;
+    // (the layers listed: for schema 1 each entry's blob, the empty
+    // ones too, bottom first, their sizes not known)
+    let (config_bytes, layers) = match &schema1 {
+        Some(s1) => {
+            let layers = s1
+                .layers()
+                .into_iter()
+                .map(|(d, _)| Descriptor::new(MediaType::DockerLayerGzip, d.clone(), 0));
+            (s1.top_config().as_bytes().to_vec(), layers.collect())
+        }
+        None => {
+            let manifest = raw.manifest().map_err(|e| e.context(&a.image))?;
+            let bytes = read_config(&*src, &manifest.config).map_err(|e| e.context(&a.image))?;
+            (bytes, manifest.layers)
+        }
+    };
     if a.config && a.raw {
         out.write_all(&config_bytes)?;
         out.flush()?;
@@ -83,6 +112,10 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         if let Ok(d) = DockerRef::parse(&name) {
             o.insert("Name".into(), json!(d.name()));
         }
+    }
+    // (the tag a schema 1 manifest names, as skopeo shows it)
+    if let Some(t) = schema1.as_ref().map(|s| &s.tag).filter(|t| !t.is_empty()) {
+        o.insert("Tag".into(), json!(t));
     }
     let digest = match a.manifest_digest {
         Some(alg) => Digest::of_bytes_with(alg.into(), &top.bytes),
@@ -123,7 +156,8 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         .as_deref()
         .map(|t| template::go_json_time(t).unwrap_or_else(|| t.to_string()))
         .or_else(|| {
-            (raw.media_type == MediaType::DockerManifest).then(|| "0001-01-01T00:00:00Z".into())
+            (raw.media_type == MediaType::DockerManifest || schema1.is_some())
+                .then(|| "0001-01-01T00:00:00Z".into())
         });
     o.insert("Created".into(), json!(created));
     // From the config whatever the manifest format, as skopeo does.
@@ -135,7 +169,7 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         o.insert("Variant".into(), json!(v));
     }
     o.insert("Os".into(), json!(config.os));
-    insert_layers(&mut o, &manifest.layers);
+    insert_layers(&mut o, &layers, schema1.is_none());
     o.insert("Env".into(), json!(cc.env));
     match &template {
         Some(t) => {
@@ -399,7 +433,9 @@ fn go_struct(fields: Vec<(&str, &str, Option<Value>, Zero)>) -> (Value, Value) {
 
 /// An image's `Layers` (digests) and `LayersData` (media type, digest,
 /// size, annotations), as skopeo prints them.
-fn insert_layers(o: &mut Map<String, Value>, layers: &[Descriptor]) {
+/// (`sizes_known` false: schema 1's layers, each `Size` -1, as skopeo
+/// gives them)
+fn insert_layers(o: &mut Map<String, Value>, layers: &[Descriptor], sizes_known: bool) {
     o.insert(
         "Layers".into(),
         json!(layers
@@ -411,7 +447,7 @@ fn insert_layers(o: &mut Map<String, Value>, layers: &[Descriptor]) {
         json!({
             "MIMEType": l.media_type.as_str(),
             "Digest": l.digest.to_string(),
-            "Size": l.size,
+            "Size": if sizes_known { json!(l.size) } else { json!(-1) },
             "Annotations": l.annotations,
         })
     });
@@ -451,7 +487,7 @@ fn all_platforms(src: &dyn ImageSource, top: &RawManifest) -> Result<Value> {
         let o = v.as_object_mut().expect("an object");
         o.insert("ConfigDigest".into(), json!(m.config.digest.to_string()));
         o.insert("Size".into(), json!(size));
-        insert_layers(o, &m.layers);
+        insert_layers(o, &m.layers, true);
         o.insert("Missing".into(), json!(false));
         Ok(v)
     };

@@ -17,20 +17,15 @@ pub fn run(a: ManifestDigestArgs) -> Result<i32> {
         let (mut f, _) = crate::fsutil::open_stream(&a.file).with_context(ctx)?;
         read_capped(&mut f, MAX_MANIFEST_SIZE, "manifest").with_context(ctx)?
     };
-    // Signed schema 1 manifests hash without their signatures; lade does not
-    // handle that deprecated format, so say so instead of printing a wrong digest.
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-        if v.get("schemaVersion").and_then(|s| s.as_u64()) == Some(1)
-            && v.get("signatures").is_some()
-        {
-            return Err(crate::err!(
-                "{}: signed Docker schema 1 manifests are not supported",
-                ctx()
-            ));
-        }
-    }
+    // A signed schema 1 manifest's digest is that of the payload its
+    // signatures cover, as registries and skopeo give it.
+    let digest = if crate::model::schema1::is_schema1(&bytes) {
+        Digest::of_bytes(&crate::model::schema1::payload(&bytes).with_context(ctx)?)
+    } else {
+        Digest::of_bytes(&bytes)
+    };
     let mut out = super::stdout();
-    writeln!(out, "{}", Digest::of_bytes(&bytes))?;
+    writeln!(out, "{digest}")?;
     out.flush()?;
     Ok(0)
 }

@@ -23,6 +23,8 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+pub use crate::model::gotime::go_json_time;
+use crate::model::gotime::Rfc3339;
 
 #[derive(Debug)]
 enum Arg {
@@ -3034,64 +3036,6 @@ fn go_string_time(s: &str) -> Option<String> {
         p.s,
         p.ns
     ))
-}
-
-/// A time as Go writes a time.Time in JSON (RFC 3339, the fraction
-/// without trailing zeros, `Z` for offset zero); None if it is none.
-pub fn go_json_time(s: &str) -> Option<String> {
-    let t = Rfc3339::parse(s)?;
-    let zone = match t.offset {
-        None | Some("+00:00" | "-00:00") => "Z",
-        Some(z) => z,
-    };
-    Some(format!("{}T{}{}{zone}", t.date, t.hms, t.dot_frac()))
-}
-
-/// The parts of an RFC 3339 time, as Go's time.Parse reads them.
-struct Rfc3339<'a> {
-    date: &'a str,
-    hms: &'a str,
-    /// The fraction's digits without trailing zeros (nanoseconds at most).
-    frac: &'a str,
-    /// `±hh:mm`, or None for `Z`.
-    offset: Option<&'a str>,
-}
-
-impl<'a> Rfc3339<'a> {
-    fn parse(s: &'a str) -> Option<Self> {
-        let (date, rest) = s.split_once('T')?;
-        if date.len() != 10 || rest.len() < 9 || !rest.is_char_boundary(8) {
-            return None;
-        }
-        let (hms, mut rest) = rest.split_at(8);
-        let mut frac = "";
-        if let Some(r) = rest.strip_prefix('.') {
-            let n = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            frac = r[..n.min(9)].trim_end_matches('0');
-            rest = &r[n..];
-        }
-        let offset = match rest {
-            "Z" | "z" => None,
-            z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && &z[3..4] == ":" => {
-                Some(z)
-            }
-            _ => return None,
-        };
-        Some(Rfc3339 {
-            date,
-            hms,
-            frac,
-            offset,
-        })
-    }
-
-    fn dot_frac(&self) -> String {
-        if self.frac.is_empty() {
-            String::new()
-        } else {
-            format!(".{}", self.frac)
-        }
-    }
 }
 
 /// The data of `inspect`'s JSON for a template: fields its output leaves

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod progress;
 pub mod referrers;
+mod schema1;
 pub mod semver;
 mod stream;
 pub mod sync;
@@ -362,6 +363,23 @@ fn copy_one(
     progress: &Progress,
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
+    if top.is_schema1() {
+        // Copied as its schema 2 conversion, which the source's digest
+        // does not name.
+        if opts.preserve_digests {
+            return Err(Error::invalid(format!(
+                "--preserve-digests: {} is a Docker schema 1 manifest, which lade writes \
+                 converted to schema 2, under another digest",
+                top.digest
+            )));
+        }
+        let converted = schema1::Converted::new(src, &top, opts, progress)?;
+        let report = copy_one(&converted, dst, names, opts, progress)?;
+        return Ok(CopyReport {
+            source_digest: Some(top.digest),
+            ..report
+        });
+    }
     let top_digest = top.digest.clone();
     let top_is_index = top.is_index();
     let mut counts = (0, 0);

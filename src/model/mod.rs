@@ -3,8 +3,10 @@
 
 mod annotations;
 mod digest;
+pub mod gotime;
 pub mod media_type;
 pub mod reference;
+pub mod schema1;
 mod types;
 
 pub use annotations::Annotations;
@@ -158,6 +160,13 @@ impl RawManifest {
 
     /// Parse as an image manifest (fails for an index).
     pub fn manifest(&self) -> Result<Manifest> {
+        if self.is_schema1() {
+            return Err(Error::invalid(format!(
+                "{} is a Docker schema 1 manifest: lade reads those only to copy \
+                 (converted to schema 2) or inspect them",
+                self.digest
+            )));
+        }
         if !self.media_type.is_manifest() {
             return Err(Error::invalid(format!(
                 "{} is a {}, not an image manifest",

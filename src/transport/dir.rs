@@ -254,7 +254,7 @@ impl ImageSource for DirSource {
                 )));
             }
         }
-        RawManifest::from_bytes(bytes, None).with_context(|| name.clone())
+        RawManifest::from_bytes_or_schema1(bytes, None).with_context(|| name.clone())
     }
 
     fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {

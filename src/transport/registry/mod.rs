@@ -385,7 +385,9 @@ impl RegistryRef {
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json, \
-application/vnd.docker.distribution.manifest.list.v2+json";
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v1+prettyjws, \
+application/vnd.docker.distribution.manifest.v1+json";
 
 /// What a registry takes: everything as it is; a layer with URLs by its
 /// descriptor (registries serve Windows base layers from there).
@@ -1010,9 +1012,11 @@ impl RegistrySource {
                 )));
             }
         }
+        // (a signed schema 1 manifest's digest is that of its payload)
+        let digest_by = |alg| crate::model::schema1::manifest_digest_with(alg, &bytes);
         if let Some(d) = &dcd {
             let d = Digest::parse(d).map_err(ctx)?;
-            let got = Digest::of_bytes_with(d.algorithm(), &bytes);
+            let got = digest_by(d.algorithm());
             if got != d {
                 return Err(ctx(Error::new(format!(
                     "the body hashes to {got} but Docker-Content-Digest says {d}"
@@ -1020,14 +1024,14 @@ impl RegistrySource {
             }
         }
         if let Some(w) = want {
-            let got = Digest::of_bytes_with(w.algorithm(), &bytes);
+            let got = digest_by(w.algorithm());
             if &got != w {
                 return Err(ctx(Error::new(format!(
                     "manifest hashes to {got}, not the requested {w}"
                 ))));
             }
         }
-        let m = RawManifest::from_bytes(bytes, content_type.as_ref()).map_err(ctx)?;
+        let m = RawManifest::from_bytes_or_schema1(bytes, content_type.as_ref()).map_err(ctx)?;
         // This repository holds the image's blobs: a push of them into
         // another repository of the registry may mount them from here.
         if let Ok(image) = m.manifest() {

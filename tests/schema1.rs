@@ -1,0 +1,273 @@
+//! Docker schema 1 images (fsLayers and history, JWS-signed), as old
+//! registries hold them: made by skopeo (`--format v2s1`) in a registry
+//! that takes them, read by lade, and checked against skopeo's own
+//! reading and conversion of them.
+
+mod common;
+mod regsrv;
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use regsrv::start_registry;
+use serde_json::{json, Value};
+
+fn skopeo() -> Command {
+    let mut c = Command::new("skopeo");
+    c.env("HOME", "/nonexistent-lade-test-home");
+    c
+}
+
+/// An image in layout `dir` (ref `rich`) whose config has what the
+/// conversion must carry: an author, text Go's JSON escapes, a time with
+/// an offset and trailing zeros, an empty layer's history entry, comments.
+fn rich_image(dir: &Path) -> Value {
+    let (base, base_id) = support::layer(&[("etc/base.txt", b"base\n".to_vec())]);
+    let (top, top_id) = support::layer(&[("opt/a&b <c>.txt", b"top\n".to_vec())]);
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "created": "2024-03-04T05:06:07.120000000+02:00",
+        "author": "Ann <ann@example.com>",
+        "docker_version": "20.10.24",
+        "config": {
+            "Env": ["PATH=/usr/bin", "X=a&&b"],
+            "Cmd": ["/bin/sh", "-c", "echo <hi>"],
+            "Labels": {"org.example.note": "1 < 2 & 3 > 2", "empty": ""},
+        },
+        "rootfs": {"type": "layers", "diff_ids": [base_id, top_id]},
+        "history": [
+            {"created": "2024-03-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD base", "comment": "the base"},
+            {"created": "2024-03-02T10:00:00.500Z", "created_by": "/bin/sh -c #(nop)  ENV X=a&&b", "empty_layer": true},
+            {"created": "2024-03-04T05:06:07.120000000+02:00", "created_by": "/bin/sh -c cp x '/opt/a&b <c>.txt'", "author": "Ann"},
+        ],
+    }))
+    .unwrap();
+    let d = support::image_of(dir, false, &config, &[base, top]);
+    support::write_layout(dir, &[("rich", d.clone())]);
+    d
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let reg = start_registry(
+        tempdir(),
+        "",
+        "compatibility:\n  schema1:\n    enabled: true\n",
+    );
+    let r = &reg.addr;
+    let lay = t.path().join("src");
+    rich_image(&lay);
+    let original = {
+        let index = json(&fs::read(lay.join("index.json")).unwrap());
+        let m = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
+        let m = json(&fs::read(lay.join("blobs/sha256").join(m)).unwrap());
+        let c = m["config"]["digest"].as_str().unwrap()[7..].to_string();
+        json(&fs::read(lay.join("blobs/sha256").join(c)).unwrap())
+    };
+    let src = format!("docker://{r}/s1/rich:1");
+    ok(skopeo()
+        .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
+        .arg(format!("oci:{}:rich", lay.display()))
+        .arg(&src));
+    // The registry holds it as schema 1, signed.
+    let raw = ok(skopeo().args(["inspect", "--tls-verify=false", "--raw", &src]));
+    let rawv = json(&raw);
+    assert_eq!(rawv["schemaVersion"], 1, "{rawv}");
+    assert!(rawv["signatures"].is_array(), "{rawv}");
+
+    // inspect: skopeo's fields and values; Digest that of the signed payload.
+    let mut mine = json(&ok(lade().args(["inspect", "--tls-verify=false", &src])));
+    let theirs = json(&ok(skopeo().args(["inspect", "--tls-verify=false", &src])));
+    let data = mine.as_object_mut().unwrap().remove("LayersData").unwrap();
+    assert_eq!(mine, theirs);
+    assert_eq!(theirs["Tag"], "1");
+    let layers = theirs["Layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3, "{theirs}");
+    let data = data.as_array().unwrap();
+    assert_eq!(data.len(), 3);
+    for (d, l) in data.iter().zip(layers) {
+        assert_eq!((&d["Digest"], &d["Size"]), (l, &json!(-1)), "{d}");
+    }
+    // --raw: the bytes served (the registry signs them anew for each
+    // request: the same payload, other signatures).
+    let mine_raw = ok(lade().args(["inspect", "--tls-verify=false", "--raw", &src]));
+    let unsigned = |b: &[u8]| {
+        let mut v = json(b);
+        v.as_object_mut()
+            .unwrap()
+            .remove("signatures")
+            .expect("signed");
+        v
+    };
+    assert_eq!(unsigned(&mine_raw), unsigned(&raw));
+    let e = fails_with(
+        lade().args(["inspect", "--tls-verify=false", "--config", &src]),
+        3,
+    );
+    assert!(e.contains("schema 1") && e.lines().count() == 1, "{e}");
+    let raw_file = t.path().join("raw.json");
+    fs::write(&raw_file, &raw).unwrap();
+    assert_eq!(
+        ok_str(lade().arg("manifest-digest").arg(&raw_file)),
+        theirs["Digest"].as_str().unwrap()
+    );
+    fs::write(&raw_file, &mine_raw).unwrap();
+    assert_eq!(
+        ok_str(lade().arg("manifest-digest").arg(&raw_file)),
+        theirs["Digest"].as_str().unwrap()
+    );
+
+    // Into dir:, byte for byte what skopeo converts it to; the layers
+    // read through --tmpdir, left empty after.
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let (mine_dir, theirs_dir) = (t.path().join("mine"), t.path().join("theirs"));
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false", "--tmpdir"])
+        .arg(&tmp)
+        .arg(&src)
+        .arg(format!("dir:{}", mine_dir.display())));
+    assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
+    ok(skopeo()
+        .args([
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            "--format",
+            "v2s2",
+            &src,
+        ])
+        .arg(format!("dir:{}", theirs_dir.display())));
+    let manifest = fs::read(mine_dir.join("manifest.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&manifest),
+        String::from_utf8_lossy(&fs::read(theirs_dir.join("manifest.json")).unwrap())
+    );
+    let m = json(&manifest);
+    assert_eq!(m["mediaType"], support::DOCKER_MANIFEST);
+    let config_name = &m["config"]["digest"].as_str().unwrap()[7..];
+    let config = fs::read(mine_dir.join(config_name)).unwrap();
+    assert_eq!(config, fs::read(theirs_dir.join(config_name)).unwrap());
+    // The layers' uncompressed digests are the original image's.
+    assert_eq!(json(&config)["rootfs"], original["rootfs"]);
+    for l in m["layers"].as_array().unwrap() {
+        let name = &l["digest"].as_str().unwrap()[7..];
+        assert_eq!(
+            fs::read(mine_dir.join(name)).unwrap(),
+            fs::read(theirs_dir.join(name)).unwrap()
+        );
+    }
+    let converted = format!("sha256:{}", sha256_hex(&manifest));
+
+    // Pushed: the registry holds the schema 2 image, as skopeo reads it.
+    let pushed = format!("docker://{r}/s2/rich:1");
+    let report = ok_stderr(lade().args([
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &src,
+        &pushed,
+    ]));
+    assert!(
+        report.contains(&format!("Writing manifest {converted}")),
+        "{report}"
+    );
+    assert_eq!(
+        ok(skopeo().args(["inspect", "--tls-verify=false", "--raw", &pushed])),
+        manifest
+    );
+    let e = fails_with(
+        lade().args([
+            "copy",
+            "--preserve-digests",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &src,
+            &format!("docker://{r}/s3/rich:1"),
+        ]),
+        3,
+    );
+    assert!(e.contains("schema 1"), "{e}");
+    let tags =
+        ok_str(Command::new("curl").args(["-s", &format!("http://{r}/v2/s3/rich/tags/list")]));
+    assert!(!tags.contains("\"1\""), "{tags}");
+
+    // Into an oci: layout: the OCI form of the same image, whole.
+    let oci = t.path().join("oci");
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false", &src])
+        .arg(format!("oci:{}:rich", oci.display())));
+    ok(lade().arg("fsck").arg("--store").arg(&oci));
+    let oci_config = json(&ok(lade()
+        .arg("cat-config")
+        .arg("--store")
+        .arg(&oci)
+        .arg("rich")));
+    assert_eq!(oci_config["rootfs"], original["rootfs"]);
+    // A sync of the repository takes it too.
+    let synced = t.path().join("synced");
+    let out = run(lade()
+        .args([
+            "sync",
+            "--src-tls-verify=false",
+            &format!("docker://{r}/s1/rich"),
+        ])
+        .arg(format!("dir:{}", synced.display())));
+    assert!(out.status.success(), "{out:?}");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("1 copied"), "{said}");
+    assert_eq!(
+        fs::read(synced.join("rich:1/manifest.json")).unwrap(),
+        manifest
+    );
+
+    // From a dir: skopeo wrote (which keeps schema 1), the same image; a
+    // layer there that is not what its digest says fails the copy, and
+    // the layers read are removed.
+    let kept = t.path().join("kept");
+    ok(skopeo()
+        .args(["copy", "-q", "--src-tls-verify=false", &src])
+        .arg(format!("dir:{}", kept.display())));
+    assert_eq!(
+        json(&fs::read(kept.join("manifest.json")).unwrap())["schemaVersion"],
+        1
+    );
+    let from_dir = t.path().join("from-dir");
+    ok(lade()
+        .args(["copy", "-q"])
+        .arg(format!("dir:{}", kept.display()))
+        .arg(format!("dir:{}", from_dir.display())));
+    assert_eq!(fs::read(from_dir.join("manifest.json")).unwrap(), manifest);
+    let top_layer = &m["layers"][1]["digest"].as_str().unwrap()[7..];
+    let mut bytes = fs::read(kept.join(top_layer)).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(kept.join(top_layer), bytes).unwrap();
+    let e = fails_with(
+        lade()
+            .args(["copy", "-q", "--tmpdir"])
+            .arg(&tmp)
+            .arg(format!("dir:{}", kept.display()))
+            .arg(format!("oci:{}:bad", t.path().join("bad").display())),
+        3,
+    );
+    assert!(e.contains(top_layer), "{e}");
+    assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
+}
