@@ -21,8 +21,11 @@
 //! The file is `$XDG_CACHE_HOME/lade/blob-info` (else
 //! `~/.cache/lade/blob-info`), mode 0600, one line per entry:
 //! `DIFF_ID ALGORITHM DIGEST SIZE`, `@ DIGEST HOST REPOSITORY` for a
-//! place, or `= DIGEST DIFF_ID` for a blob seen to be that content,
-//! appended with O_APPEND; unreadable
+//! place, `= DIGEST DIFF_ID` for a blob seen to be that content, or
+//! `1 DIGEST SIZE DIFF_ID` for a schema 1 image's layer read (its size
+//! and uncompressed digest, which its manifest does not give: with them
+//! a sync finds the image its conversion wrote unchanged without reading
+//! the layers again), appended with O_APPEND; unreadable
 //! lines are passed over; rewritten with the latest entries when it
 //! grows past [`MAX_LINES`]. `LADE_BLOB_CACHE=off` turns it off. An entry
 //! is only ever a compression of that content made by lade, and used
@@ -60,6 +63,8 @@ struct Cache {
     /// Compressed blob → (the diff_id it was seen to decompress to, when
     /// learnt); those lade made are in `map`.
     unpacked: HashMap<Digest, (Digest, u64)>,
+    /// Schema 1 layers read → (size, diff_id, when learnt).
+    schema1: HashMap<Digest, (u64, Digest, u64)>,
     /// The order entries were learnt in.
     seq: u64,
     /// Lines in the file (for compaction).
@@ -101,6 +106,19 @@ impl Cache {
         true
     }
 
+    fn add_schema1(&mut self, blob: Digest, size: u64, diff_id: Digest) -> bool {
+        if self
+            .schema1
+            .get(&blob)
+            .is_some_and(|(s, d, _)| *s == size && *d == diff_id)
+        {
+            return false;
+        }
+        self.seq += 1;
+        self.schema1.insert(blob, (size, diff_id, self.seq));
+        true
+    }
+
     fn add(&mut self, key: Key, digest: Digest, size: u64) -> bool {
         if self
             .map
@@ -126,6 +144,8 @@ impl Cache {
         places.sort_by_key(|(_, (_, _, seq))| std::cmp::Reverse(*seq));
         let mut unpacked: Vec<_> = self.unpacked.iter().collect();
         unpacked.sort_by_key(|(_, (_, seq))| std::cmp::Reverse(*seq));
+        let mut schema1: Vec<_> = self.schema1.iter().collect();
+        schema1.sort_by_key(|(_, (_, _, seq))| std::cmp::Reverse(*seq));
         let mut out: Vec<(u64, String)> = made
             .into_iter()
             .take(MAX_LINES / 2)
@@ -141,6 +161,12 @@ impl Cache {
                     .into_iter()
                     .take(MAX_LINES / 2)
                     .map(|(b, (d, q))| (*q, format!("= {b} {d}\n"))),
+            )
+            .chain(
+                schema1
+                    .into_iter()
+                    .take(MAX_LINES / 4)
+                    .map(|(b, (s, d, q))| (*q, format!("1 {b} {s} {d}\n"))),
             )
             .collect();
         // Oldest first, as appended.
@@ -182,6 +208,14 @@ fn parse(text: &str) -> Cache {
         let [a, b, d, e] = f[..] else {
             continue;
         };
+        if a == "1" {
+            if let (Ok(blob), Ok(size), Ok(diff_id)) =
+                (Digest::parse(b), d.parse::<u64>(), Digest::parse(e))
+            {
+                c.add_schema1(blob, size, diff_id);
+            }
+            continue;
+        }
         if a == "@" {
             if let Ok(digest) = Digest::parse(b) {
                 if !d.is_empty() && !e.is_empty() {
@@ -292,6 +326,25 @@ pub fn record_unpacked(blob: &Digest, diff_id: &Digest) {
         .add_unpacked(blob.clone(), diff_id.clone());
     if new {
         append(format!("= {blob} {diff_id}\n"));
+    }
+}
+
+/// What a schema 1 image's layer `blob` was seen to be when read: its
+/// size and uncompressed digest.
+pub fn schema1_layer(blob: &Digest) -> Option<(u64, Digest)> {
+    let g = cache().lock().unwrap_or_else(|e| e.into_inner());
+    g.schema1.get(blob).map(|(s, d, _)| (*s, d.clone()))
+}
+
+/// Remember that schema 1 layer `blob`, read, is `size` bytes and
+/// decompresses to `diff_id` (itself, uncompressed).
+pub fn record_schema1_layer(blob: &Digest, size: u64, diff_id: &Digest) {
+    let new = cache()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .add_schema1(blob.clone(), size, diff_id.clone());
+    if new {
+        append(format!("1 {blob} {size} {diff_id}\n"));
     }
 }
 
@@ -473,6 +526,26 @@ mod tests {
         let back = parse(&c.latest_lines().concat());
         assert_eq!(back.unpacked[&d('a')].0, d('1'));
         assert_eq!(back.map[&(d('2'), "zstd")].0, d('b'));
+    }
+
+    /// A schema 1 layer's size and diff_id come back from the file; a
+    /// line that does not read is passed over.
+    #[test]
+    fn schema1_layers_read_are_kept() {
+        let d = |c: char| Digest::parse(&format!("sha256:{}", c.to_string().repeat(64))).unwrap();
+        let text = format!(
+            "1 {} 42 {}\n1 {} x {}\n1 nonsense 3 {}\n",
+            d('a'),
+            d('1'),
+            d('b'),
+            d('2'),
+            d('3')
+        );
+        let c = parse(&text);
+        assert_eq!(c.schema1.len(), 1);
+        let back = parse(&c.latest_lines().concat());
+        let (size, diff_id, _) = &back.schema1[&d('a')];
+        assert_eq!((*size, diff_id), (42, &d('1')));
     }
 
     #[test]

@@ -673,11 +673,11 @@ DOCKER SCHEMA 1
   uncompressed digest, which schema 1 does not give: the layers are first read
   once into --tmpdir (checked against their digests, decompressed to hash
   them; removed after) and copied from there. The image is written under a
-  new digest: --preserve-digests refuses it (exit 3), sync copies such a tag
-  again each run (reading its layers, sending only what the destination
-  lacks), and its signatures stay behind. skopeo keeps schema 1 where the
-  destination takes it; lade never writes it. Manifest lists of schema 1
-  images are not read.
+  new digest: --preserve-digests refuses it (exit 3), and its signatures stay
+  behind. What the layers were seen to be is kept in the blob-info cache (see
+  README), so a later sync finds the image it wrote unchanged without reading
+  them again. skopeo keeps schema 1 where the destination takes it; lade never
+  writes it. Manifest lists of schema 1 images are not read.
 
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest

@@ -770,7 +770,12 @@ pub fn planned_digest(
         plan::rewritten(&manifest, plan.format, layers).map(Some)
     };
     let top = src.get_manifest(None)?;
-    let out = if !top.is_index() {
+    let out = if top.is_schema1() {
+        match schema1::known_conversion(&top)? {
+            Some(converted) => planned(converted)?,
+            None => None,
+        }
+    } else if !top.is_index() {
         planned(top)?
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,

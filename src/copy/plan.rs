@@ -273,7 +273,7 @@ pub fn layer_type(mt: &MediaType, format: Format, compression: Compression) -> R
         (Format::Oci, Compression::None, true) => OCI_LAYER_NONDIST,
         (Format::Oci, Compression::Gzip, true) => OCI_LAYER_NONDIST_GZIP,
         (Format::Oci, Compression::Zstd, true) => OCI_LAYER_NONDIST_ZSTD,
-        (Format::V2s2, Compression::None, false) => "application/vnd.docker.image.rootfs.diff.tar",
+        (Format::V2s2, Compression::None, false) => crate::model::media_type::DOCKER_LAYER_TAR,
         (Format::V2s2, Compression::Gzip, false) => DOCKER_LAYER_GZIP,
         (Format::V2s2, Compression::Gzip, true) => DOCKER_LAYER_FOREIGN_GZIP,
         (Format::V2s2, Compression::None, true) => DOCKER_LAYER_FOREIGN,

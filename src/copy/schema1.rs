@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use super::progress::Progress;
 use super::CopyOptions;
 use crate::error::{Error, Result};
+use crate::model::media_type::DOCKER_LAYER_TAR;
 use crate::model::schema1::{ConvertedLayer, Schema1};
 use crate::model::{Algorithm, Compression, Descriptor, Digest, MediaType, RawManifest};
 use crate::transport::{ImageSource, Referrers};
@@ -88,6 +89,30 @@ impl<'a> Converted<'a> {
     }
 }
 
+/// The schema 2 manifest schema 1 image `raw` converts to, when each of
+/// its layers has been read before (their sizes and uncompressed
+/// digests remembered, [`crate::blob_cache`]); None otherwise.
+pub(super) fn known_conversion(raw: &RawManifest) -> Result<Option<RawManifest>> {
+    let s1 = Schema1::parse(&raw.bytes)?;
+    let mut layers = Vec::new();
+    for d in s1.image_layers() {
+        let Some((size, diff_id)) = crate::blob_cache::schema1_layer(d) else {
+            return Ok(None);
+        };
+        let media_type = if diff_id == *d {
+            MediaType::parse(DOCKER_LAYER_TAR)
+        } else {
+            MediaType::DockerLayerGzip
+        };
+        layers.push(ConvertedLayer {
+            size,
+            diff_id,
+            media_type,
+        });
+    }
+    Ok(Some(s1.to_schema2(&layers)?.1))
+}
+
 /// Read layer `d` into `path`, checked against its digest, and hash
 /// what it decompresses to.
 fn fetch(src: &dyn ImageSource, d: &Digest, path: &std::path::Path) -> Result<ConvertedLayer> {
@@ -111,10 +136,7 @@ fn fetch(src: &dyn ImageSource, d: &Digest, path: &std::path::Path) -> Result<Co
                 .map_err(|e| Error::invalid(format!("it does not decompress: {e}")))?;
             (diff_id, MediaType::DockerLayerGzip)
         }
-        Compression::None => (
-            d.clone(),
-            MediaType::parse("application/vnd.docker.image.rootfs.diff.tar"),
-        ),
+        Compression::None => (d.clone(), MediaType::parse(DOCKER_LAYER_TAR)),
         Compression::Zstd => {
             return Err(Error::invalid(
                 "it is zstd-compressed, which a schema 1 image cannot hold",
@@ -122,6 +144,7 @@ fn fetch(src: &dyn ImageSource, d: &Digest, path: &std::path::Path) -> Result<Co
         }
     };
     crate::blob_cache::record_unpacked(d, &diff_id);
+    crate::blob_cache::record_schema1_layer(d, size, &diff_id);
     Ok(ConvertedLayer {
         size,
         diff_id,

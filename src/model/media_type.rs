@@ -20,6 +20,8 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
 pub const DOCKER_LAYER_GZIP: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+/// Docker's uncompressed layer (Docker archives, converted schema 1 images).
+pub const DOCKER_LAYER_TAR: &str = "application/vnd.docker.image.rootfs.diff.tar";
 pub const DOCKER_LAYER_FOREIGN: &str = "application/vnd.docker.image.rootfs.foreign.diff.tar";
 pub const DOCKER_LAYER_FOREIGN_GZIP: &str =
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
@@ -121,8 +123,7 @@ impl MediaType {
             | DOCKER_LAYER_GZIP
             | DOCKER_LAYER_FOREIGN_GZIP => Some(Compression::Gzip),
             OCI_LAYER_ZSTD | OCI_LAYER_NONDIST_ZSTD => Some(Compression::Zstd),
-            // Docker archives use this for uncompressed layers.
-            "application/vnd.docker.image.rootfs.diff.tar" => Some(Compression::None),
+            DOCKER_LAYER_TAR => Some(Compression::None),
             _ => None,
         }
     }

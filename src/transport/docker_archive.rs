@@ -112,7 +112,7 @@ use crate::store::copy_buffered;
 use crate::verify::VerifyingReader;
 
 /// The media type of an uncompressed layer in a Docker v2 schema 2 manifest.
-pub const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar";
+pub const DOCKER_LAYER: &str = crate::model::media_type::DOCKER_LAYER_TAR;
 const MANIFEST_JSON: &str = "manifest.json";
 
 /// Which image of the archive a name means.
