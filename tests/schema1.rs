@@ -279,3 +279,72 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     assert!(e.contains(top_layer), "{e}");
     assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
 }
+
+/// The layers read before a schema 1 image is copied go when a signal
+/// ends the copy while it reads them, as every temp file of lade's does.
+#[test]
+fn a_signal_while_schema1_layers_are_read_leaves_nothing_in_tmpdir() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::os::unix::process::ExitStatusExt;
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let reg = start_registry(
+        tempdir(),
+        "",
+        "compatibility:\n  schema1:\n    enabled: true\n",
+    );
+    let lay = t.path().join("src");
+    rich_image(&lay);
+    let repo_tag = "s1/held:1";
+    ok(skopeo()
+        .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
+        .arg(format!("oci:{}:rich", lay.display()))
+        .arg(format!("docker://{}/{repo_tag}", reg.addr)));
+    let raw = json(&ok(skopeo().args([
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &format!("docker://{}/{repo_tag}", reg.addr),
+    ])));
+    // fsLayers: top first; the top one (the image's last layer) is held.
+    let top = raw["fsLayers"][0]["blobSum"].as_str().unwrap().to_string();
+    let proxy = support::Counter::start(&reg.addr);
+    proxy.hold("GET", &top[7..]);
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let mut child = Command::new("env")
+        .args(["--default-signal=INT", env!("CARGO_BIN_EXE_lade")])
+        .env("LADE_BLOB_CACHE", "off")
+        .env("HOME", "/nonexistent-lade-test-home")
+        .args(["copy", "-q", "--src-tls-verify=false", "--tmpdir"])
+        .arg(&tmp)
+        .arg(format!("docker://{}/{repo_tag}", proxy.addr))
+        .arg(format!("dir:{}", t.path().join("out").display()))
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The base layer read into the temp directory, the top one held.
+    let read = || -> usize {
+        files_in(&tmp)
+            .iter()
+            .map(|d| fs::read_dir(tmp.join(d)).map_or(0, |r| r.count()))
+            .sum()
+    };
+    let t0 = std::time::Instant::now();
+    while read() < 1 {
+        assert!(
+            t0.elapsed().as_secs() < 30,
+            "no layer read: {:?}",
+            files_in(&tmp)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    kill_process(Pid::from_raw(child.id() as i32).unwrap(), Signal::INT).unwrap();
+    let status = child.wait().unwrap();
+    proxy.release();
+    assert_eq!(status.signal(), Some(Signal::INT.as_raw()), "{status:?}");
+    assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
+    assert!(!t.path().join("out").exists());
+}

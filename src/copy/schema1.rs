@@ -28,7 +28,7 @@ pub(super) struct Converted<'a> {
     manifest: RawManifest,
     config: (Digest, Vec<u8>),
     layers: HashMap<Digest, PathBuf>,
-    _dir: tempfile::TempDir,
+    _dir: crate::fsutil::MadeDir,
 }
 
 impl<'a> Converted<'a> {
@@ -44,15 +44,20 @@ impl<'a> Converted<'a> {
             .tmp_dir
             .clone()
             .unwrap_or_else(std::env::temp_dir);
-        let dir = tempfile::Builder::new()
-            .prefix(".lade-schema1-")
-            .tempdir_in(&base)
-            .map_err(|e| {
-                Error::from(e).context(format!(
-                    "making a temporary directory in {} (--tmpdir)",
-                    base.display()
-                ))
-            })?;
+        // Removed when the copy is done or fails, or a signal ends it.
+        let dir = crate::fsutil::MadeDir::new(Some(
+            tempfile::Builder::new()
+                .prefix(crate::fsutil::TMP_PREFIX)
+                .tempdir_in(&base)
+                .map_err(|e| {
+                    Error::from(e).context(format!(
+                        "making a temporary directory in {} (--tmpdir)",
+                        base.display()
+                    ))
+                })?
+                .keep(),
+        ));
+        let dir_path = dir.path().expect("made").to_path_buf();
         progress.message(&format!(
             "Reading the layers of schema 1 image {} to convert it to schema 2",
             raw.digest
@@ -70,7 +75,7 @@ impl<'a> Converted<'a> {
                 });
                 continue;
             }
-            let path = dir.path().join(d.hex());
+            let path = dir_path.join(d.hex());
             let layer = fetch(inner, d, &path).map_err(|e| e.context(format!("layer {d}")))?;
             known.insert(d.clone(), read.len());
             layers.insert(d.clone(), path);
