@@ -62,25 +62,60 @@ impl<'a> Converted<'a> {
             "Reading the layers of schema 1 image {} to convert it to schema 2",
             raw.digest
         ));
-        let mut layers = HashMap::new();
-        let mut read: Vec<ConvertedLayer> = Vec::new();
-        let mut known: HashMap<Digest, usize> = HashMap::new();
-        for d in s1.image_layers() {
-            if let Some(&i) = known.get(d) {
-                let l = &read[i];
-                read.push(ConvertedLayer {
-                    size: l.size,
-                    diff_id: l.diff_id.clone(),
-                    media_type: l.media_type.clone(),
-                });
-                continue;
-            }
-            let path = dir_path.join(d.hex());
-            let layer = fetch(inner, d, &path).map_err(|e| e.context(format!("layer {d}")))?;
-            known.insert(d.clone(), read.len());
-            layers.insert(d.clone(), path);
-            read.push(layer);
+        // Each blob once, several at a time where the source reads so
+        // (as a copy would), the first failure ending the rest.
+        let mut unique: Vec<&Digest> = s1.image_layers();
+        let mut seen = std::collections::HashSet::new();
+        unique.retain(|d| seen.insert(*d));
+        let workers = match (inner.concurrent_reads(), inner.parallel_transfers()) {
+            (false, _) => 1,
+            (true, 0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            (true, n) => n,
         }
+        .clamp(1, unique.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let failed = std::sync::atomic::AtomicBool::new(false);
+        let results: Vec<Result<(Digest, ConvertedLayer)>> = std::thread::scope(|scope| {
+            let work = || {
+                let mut out = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if i >= unique.len() || failed.load(std::sync::atomic::Ordering::SeqCst) {
+                        return out;
+                    }
+                    let d = unique[i];
+                    let r = fetch(inner, d, &dir_path.join(d.hex()))
+                        .map(|l| (d.clone(), l))
+                        .map_err(|e| e.context(format!("layer {d}")));
+                    if r.is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    out.push(r);
+                }
+            };
+            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let mut facts: HashMap<Digest, ConvertedLayer> = HashMap::new();
+        for r in results {
+            let (d, l) = r?;
+            facts.insert(d, l);
+        }
+        let read: Vec<ConvertedLayer> = s1
+            .image_layers()
+            .into_iter()
+            .map(|d| facts[d].clone())
+            .collect();
+        let layers: HashMap<Digest, PathBuf> = facts
+            .into_keys()
+            .map(|d| {
+                let p = dir_path.join(d.hex());
+                (d, p)
+            })
+            .collect();
         let (config, manifest) = s1
             .to_schema2(&read)
             .map_err(|e| e.context(raw.digest.to_string()))?;
@@ -179,6 +214,12 @@ impl ImageSource for Converted<'_> {
             }
             None => self.inner.get_blob(desc),
         }
+    }
+
+    /// A layer read is a whole file here: a local destination on its
+    /// filesystem links it rather than writing it again.
+    fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
+        self.layers.get(&desc.digest).cloned()
     }
 
     fn concurrent_reads(&self) -> bool {

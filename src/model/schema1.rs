@@ -199,6 +199,7 @@ pub struct Schema1 {
 
 /// A layer of the schema 2 image: its blob, and its size, uncompressed
 /// digest and media type as read.
+#[derive(Clone)]
 pub struct ConvertedLayer {
     pub size: u64,
     pub diff_id: Digest,
