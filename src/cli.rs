@@ -675,9 +675,16 @@ DOCKER SCHEMA 1
   them; removed after) and copied from there. The image is written under a
   new digest: --preserve-digests refuses it (exit 3), and its signatures stay
   behind. What the layers were seen to be is kept in the blob-info cache (see
-  README), so a later sync finds the image it wrote unchanged without reading
-  them again. skopeo keeps schema 1 where the destination takes it; lade never
-  writes it. Manifest lists of schema 1 images are not read.
+  README): a later copy takes them straight from the source, and a later sync
+  finds the image it wrote unchanged, without reading them. Where lade's
+  conversion differs from skopeo's: an uncompressed layer is labelled so
+  (skopeo labels every layer gzip); images Docker before 1.8.3 made
+  (docker_version) keep their config's fields as written, where skopeo writes
+  them again with its own (another config digest); a created time with a
+  one-digit hour is refused. skopeo keeps schema 1 where the destination
+  takes it; lade never writes it. An index or manifest list listing a schema 1
+  image has no image lade reads for it: exit 1 (no image for the platform),
+  exit 3 with --all.
 
 SIGNATURES AND REFERRERS
   --with-referrers also copies what is attached to the image's manifest digest

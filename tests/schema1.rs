@@ -39,7 +39,7 @@ fn rich_image(dir: &Path) -> Value {
         },
         "rootfs": {"type": "layers", "diff_ids": [base_id, top_id]},
         "history": [
-            {"created": "2024-03-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD base", "comment": "the base"},
+            {"created": "2024-03-01T00:00:00Z", "created_by": "/bin/sh -c #(nop) ADD base", "author": "Bob", "comment": "the base"},
             {"created": "2024-03-02T10:00:00.500Z", "created_by": "/bin/sh -c #(nop)  ENV X=a&&b", "empty_layer": true},
             {"created": "2024-03-04T05:06:07.120000000+02:00", "created_by": "/bin/sh -c cp x '/opt/a&b <c>.txt'", "author": "Ann"},
         ],
@@ -97,6 +97,16 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     let data = mine.as_object_mut().unwrap().remove("LayersData").unwrap();
     assert_eq!(mine, theirs);
     assert_eq!(theirs["Tag"], "1");
+    let digest = ok_str(lade().args([
+        "inspect",
+        "--tls-verify=false",
+        "--manifest-digest",
+        "sha256",
+        "--format",
+        "{{.Digest}}",
+        &src,
+    ]));
+    assert_eq!(digest, theirs["Digest"].as_str().unwrap());
     let layers = theirs["Layers"].as_array().unwrap();
     assert_eq!(layers.len(), 3, "{theirs}");
     let data = data.as_array().unwrap();
@@ -245,6 +255,15 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     let said = sync();
     assert!(said.contains("0 copied, 1 unchanged"), "{said}");
     assert!(!said.contains("Reading the layers"), "{said}");
+    // A copy too takes what it learnt, and the layers from the source.
+    let again = t.path().join("again");
+    let said = ok_stderr(
+        lade_with_cache(&cache)
+            .args(["copy", "--src-tls-verify=false", &src])
+            .arg(format!("dir:{}", again.display())),
+    );
+    assert!(!said.contains("Reading the layers"), "{said}");
+    assert_eq!(fs::read(again.join("manifest.json")).unwrap(), manifest);
 
     // From a dir: skopeo wrote (which keeps schema 1), the same image; a
     // layer there that is not what its digest says fails the copy, and
@@ -278,6 +297,41 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     );
     assert!(e.contains(top_layer), "{e}");
     assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
+
+    // A manifest list of it has no image lade reads, and says why.
+    let list = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": support::DOCKER_LIST,
+        "manifests": [{"mediaType": "application/vnd.docker.distribution.manifest.v1+prettyjws",
+            "digest": theirs["Digest"], "size": raw.len(),
+            "platform": {"architecture": "amd64", "os": "linux"}}],
+    }))
+    .unwrap();
+    let put = Command::new("curl")
+        .args(["-sf", "-X", "PUT", "-H"])
+        .arg(format!("Content-Type: {}", support::DOCKER_LIST))
+        .arg("--data-binary")
+        .arg("@-")
+        .arg(format!("http://{r}/v2/s1/rich/manifests/list"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(&list)?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(put.success(), "{put:?}");
+    let e = fails_with(
+        lade()
+            .args([
+                "copy",
+                "--src-tls-verify=false",
+                &format!("docker://{r}/s1/rich:list"),
+            ])
+            .arg(format!("oci:{}:l", t.path().join("list").display())),
+        1,
+    );
+    assert!(e.contains("schema 1") && e.lines().count() == 1, "{e}");
 }
 
 /// The layers read before a schema 1 image is copied go when a signal

@@ -118,7 +118,8 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
         o.insert("Tag".into(), json!(t));
     }
     let digest = match a.manifest_digest {
-        Some(alg) => Digest::of_bytes_with(alg.into(), &top.bytes),
+        // (a signed schema 1 manifest's: its payload's)
+        Some(alg) => crate::model::schema1::manifest_digest_with(alg.into(), &top.bytes),
         None => top.digest.clone(),
     };
     o.insert("Digest".into(), json!(digest.to_string()));

@@ -336,7 +336,12 @@ pub fn platforms_of(index: &Index) -> String {
         .iter()
         .filter(|d| d.attests().is_some())
         .count();
-    let others = index.manifests.len() - images().count() - attestations;
+    let schema1 = index
+        .manifests
+        .iter()
+        .filter(|d| crate::model::schema1::is_schema1_type(&d.media_type))
+        .count();
+    let others = index.manifests.len() - images().count() - attestations - schema1;
     let named = match v.len() {
         0 => "no image platforms".into(),
         n if n > SHOWN => format!("{}, and {} more", v[..SHOWN].join(", "), n - SHOWN),
@@ -347,10 +352,15 @@ pub fn platforms_of(index: &Index) -> String {
         1 => format!("{named}; 1 entry names none"),
         n => format!("{named}; {n} entries name none"),
     };
-    match others {
+    let named = match others {
         0 => named,
         1 => format!("{named}; 1 entry is no image manifest"),
         n => format!("{named}; {n} entries are no image manifests"),
+    };
+    match schema1 {
+        0 => named,
+        1 => format!("{named}; 1 entry is a Docker schema 1 manifest, which lade does not read in an index"),
+        n => format!("{named}; {n} entries are Docker schema 1 manifests, which lade does not read in an index"),
     }
 }
 

@@ -287,6 +287,13 @@ pub fn pick_platform(
     let mut artifacts = Vec::new();
     for d in index.platform_order(want) {
         let raw = read(d)?;
+        if raw.is_schema1() {
+            return Err(Error::invalid(format!(
+                "the entry {} is a Docker schema 1 manifest, which lade does not read in an \
+                 index or manifest list",
+                d.digest
+            )));
+        }
         let image = !raw.is_index()
             && raw
                 .manifest()

@@ -4,7 +4,9 @@
 //! digest, which schema 1 does not give, and the config comes before the
 //! manifest that names it: so the layers are read first, once, into a
 //! temporary directory (`--tmpdir`), their digests checked and their
-//! contents hashed, and the copy then takes them from there.
+//! contents hashed, and the copy then takes them from there; unless every
+//! one was read so before (the blob-info cache keeps what they were), when
+//! the copy takes them from the source.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -28,7 +30,7 @@ pub(super) struct Converted<'a> {
     manifest: RawManifest,
     config: (Digest, Vec<u8>),
     layers: HashMap<Digest, PathBuf>,
-    _dir: crate::fsutil::MadeDir,
+    _dir: Option<crate::fsutil::MadeDir>,
 }
 
 impl<'a> Converted<'a> {
@@ -39,6 +41,20 @@ impl<'a> Converted<'a> {
         progress: &Progress,
     ) -> Result<Converted<'a>> {
         let s1 = Schema1::parse(&raw.bytes).map_err(|e| e.context(raw.digest.to_string()))?;
+        // Every layer read before: nothing to read now; the copy takes
+        // them from the source, checked against their digests as always.
+        if let Some(read) = known_layers(&s1) {
+            let (config, manifest) = s1
+                .to_schema2(&read)
+                .map_err(|e| e.context(raw.digest.to_string()))?;
+            return Ok(Converted {
+                inner,
+                manifest,
+                config: (Digest::of_bytes(&config), config),
+                layers: HashMap::new(),
+                _dir: None,
+            });
+        }
         let base = opts
             .transport
             .tmp_dir
@@ -124,7 +140,7 @@ impl<'a> Converted<'a> {
             manifest,
             config: (Digest::of_bytes(&config), config),
             layers,
-            _dir: dir,
+            _dir: Some(dir),
         })
     }
 }
@@ -134,23 +150,31 @@ impl<'a> Converted<'a> {
 /// digests remembered, [`crate::blob_cache`]); None otherwise.
 pub(super) fn known_conversion(raw: &RawManifest) -> Result<Option<RawManifest>> {
     let s1 = Schema1::parse(&raw.bytes)?;
-    let mut layers = Vec::new();
-    for d in s1.image_layers() {
-        let Some((size, diff_id)) = crate::blob_cache::schema1_layer(d) else {
-            return Ok(None);
-        };
-        let media_type = if diff_id == *d {
-            MediaType::parse(DOCKER_LAYER_TAR)
-        } else {
-            MediaType::DockerLayerGzip
-        };
-        layers.push(ConvertedLayer {
-            size,
-            diff_id,
-            media_type,
-        });
+    match known_layers(&s1) {
+        Some(layers) => Ok(Some(s1.to_schema2(&layers)?.1)),
+        None => Ok(None),
     }
-    Ok(Some(s1.to_schema2(&layers)?.1))
+}
+
+/// The image layers of `s1` as read before (remembered in
+/// [`crate::blob_cache`]), if every one was.
+fn known_layers(s1: &Schema1) -> Option<Vec<ConvertedLayer>> {
+    s1.image_layers()
+        .into_iter()
+        .map(|d| {
+            let (size, diff_id) = crate::blob_cache::schema1_layer(d)?;
+            let media_type = if diff_id == *d {
+                MediaType::parse(DOCKER_LAYER_TAR)
+            } else {
+                MediaType::DockerLayerGzip
+            };
+            Some(ConvertedLayer {
+                size,
+                diff_id,
+                media_type,
+            })
+        })
+        .collect()
 }
 
 /// Read layer `d` into `path`, checked against its digest, and hash

@@ -155,29 +155,96 @@ struct V1History {
 }
 
 /// What a `v1Compatibility` says of its layer.
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 struct Compat {
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     parent: Option<String>,
-    #[serde(default)]
     comment: Option<String>,
-    #[serde(default)]
     created: Option<String>,
-    #[serde(default)]
-    container_config: Option<CompatConfig>,
-    #[serde(default)]
+    cmd: Option<Vec<String>>,
     author: Option<String>,
-    #[serde(default)]
     throwaway: Option<bool>,
 }
 
-#[derive(Deserialize, Default)]
-struct CompatConfig {
-    #[serde(default, alias = "cmd")]
-    #[serde(rename = "Cmd")]
-    cmd: Option<Vec<String>>,
+/// The field of `fields` a JSON key sets, as Go's encoding/json matches
+/// keys to a structure's fields: by name, else ignoring case.
+fn go_field<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|f| **f == key)
+        .or_else(|| fields.iter().find(|f| f.eq_ignore_ascii_case(key)))
+        .copied()
+}
+
+impl Compat {
+    /// Read as Go reads it into containers/image's structure: keys
+    /// matched ignoring case, the last of a key given twice winning,
+    /// `null` leaving a field as it was, other keys passed over.
+    fn read(text: &str) -> std::result::Result<Compat, String> {
+        use serde_json::Value;
+        let v = super::json_as_go_reads_it(text.as_bytes()).map_err(|e| e.to_string())?;
+        let obj = match v {
+            Value::Object(o) => o,
+            Value::Null => return Ok(Compat::default()),
+            other => return Err(format!("not a JSON object: {other}")),
+        };
+        let text_of = |k: &str, v: &Value| -> std::result::Result<Option<String>, String> {
+            match v {
+                Value::Null => Ok(None),
+                Value::String(s) => Ok(Some(s.clone())),
+                other => Err(format!("{k} is {other}, not a string")),
+            }
+        };
+        let mut c = Compat::default();
+        let fields = [
+            "id",
+            "parent",
+            "comment",
+            "created",
+            "container_config",
+            "author",
+            "throwaway",
+        ];
+        for (k, v) in &obj {
+            let Some(field) = go_field(k, &fields) else {
+                continue;
+            };
+            match field {
+                "id" => c.id = text_of(k, v)?.unwrap_or(c.id),
+                "parent" => c.parent = text_of(k, v)?.or(c.parent),
+                "comment" => c.comment = text_of(k, v)?.or(c.comment),
+                "created" => c.created = text_of(k, v)?.or(c.created),
+                "author" => c.author = text_of(k, v)?.or(c.author),
+                "throwaway" => match v {
+                    Value::Null => {}
+                    Value::Bool(b) => c.throwaway = Some(*b),
+                    other => return Err(format!("{k} is {other}, not true or false")),
+                },
+                _ => match v {
+                    Value::Null => {}
+                    Value::Object(cc) => {
+                        for (ck, cv) in cc {
+                            if go_field(ck, &["Cmd"]).is_none() {
+                                continue;
+                            }
+                            c.cmd = match cv {
+                                Value::Null => None,
+                                Value::Array(items) => Some(
+                                    items
+                                        .iter()
+                                        .map(|i| text_of(ck, i).map(Option::unwrap_or_default))
+                                        .collect::<std::result::Result<_, _>>()?,
+                                ),
+                                other => return Err(format!("{ck} is {other}, not a list")),
+                            };
+                        }
+                    }
+                    other => return Err(format!("{k} is {other}, not an object")),
+                },
+            }
+        }
+        Ok(c)
+    }
 }
 
 /// One layer of a schema 1 image: its blob, its `v1Compatibility` text
@@ -223,7 +290,7 @@ impl Schema1 {
         let mut entries = Vec::with_capacity(w.history.len());
         for (l, h) in w.fs_layers.into_iter().zip(w.history) {
             let blob = Digest::parse(&l.blob_sum).map_err(|e| bad(format!("blobSum: {e}")))?;
-            let compat: Compat = serde_json::from_str(&h.v1_compatibility)
+            let compat = Compat::read(&h.v1_compatibility)
                 .map_err(|e| bad(format!("v1Compatibility: {e}")))?;
             let hex64 = compat.id.len() == 64
                 && compat
@@ -236,13 +303,11 @@ impl Schema1 {
                     compat.id
                 )));
             }
-            if let Some(t) = compat
-                .created
-                .as_deref()
-                .filter(|t| go_json_time(t).is_none())
-            {
+            // (as Go's time.Parse takes it: its fields in their ranges)
+            let time_ok = |t: &str| super::gotime::Rfc3339::parse(t).is_some_and(|t| t.in_range());
+            if let Some(t) = compat.created.as_deref().filter(|t| !time_ok(t)) {
                 return Err(bad(format!(
-                    "v1Compatibility: created {t:?} is not an RFC 3339 time"
+                    "v1Compatibility: created {t:?} is not an RFC 3339 time, or not a real one"
                 )));
             }
             entries.push(Entry {
@@ -361,15 +426,11 @@ impl Schema1 {
                     .and_then(go_json_time)
                     .unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
                 let mut h = format!("{{\"created\":{}", go_quote(&created));
-                let by = c
-                    .container_config
-                    .as_ref()
-                    .and_then(|cc| cc.cmd.as_ref())
-                    .map(|cmd| cmd.join(" "))
-                    .unwrap_or_default();
+                let by = c.cmd.as_ref().map(|cmd| cmd.join(" ")).unwrap_or_default();
+                // (in the order of containers/image's history structure)
                 for (k, v) in [
-                    ("created_by", by.as_str()),
                     ("author", c.author.as_deref().unwrap_or("")),
+                    ("created_by", by.as_str()),
                     ("comment", c.comment.as_deref().unwrap_or("")),
                 ] {
                     if !v.is_empty() {
@@ -521,10 +582,11 @@ mod tests {
             Some('a'),
             r##","created":"2024-01-02T03:04:05.500Z","os":"linux","architecture":"amd64","Size":3,"config":{"Env":["A=<1>"]},"container_config":{"Cmd":["/bin/sh","-c","#(nop) ENV A=<1>"]},"throwaway":true"##,
         );
+        // (keys as Go matches them: ignoring case, the last of two winning)
         let base = entry(
             'a',
             None,
-            r#","created":"2024-01-01T00:00:00Z","comment":"base","author":"me""#,
+            r#","created":"2024-01-01T00:00:00Z","comment":"x","Comment":"base","AUTHOR":"me","Container_Config":{"cmd":["ADD","base"]}"#,
         );
         // the top one listed twice in a row: one layer
         let m = manifest(&[(top.clone(), B2), (top, B2), (base, B1)]);
@@ -549,7 +611,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(config.clone()).unwrap(),
             format!(
-                r##"{{"architecture":"amd64","config":{{"Env":["A=\u003c1\u003e"]}},"container_config":{{"Cmd":["/bin/sh","-c","#(nop) ENV A=\u003c1\u003e"]}},"created":"2024-01-02T03:04:05.500Z","history":[{{"created":"2024-01-01T00:00:00Z","author":"me","comment":"base"}},{{"created":"2024-01-02T03:04:05.5Z","created_by":"/bin/sh -c #(nop) ENV A=\u003c1\u003e","empty_layer":true}}],"os":"linux","rootfs":{{"type":"layers","diff_ids":["{B2}"]}}}}"##
+                r##"{{"architecture":"amd64","config":{{"Env":["A=\u003c1\u003e"]}},"container_config":{{"Cmd":["/bin/sh","-c","#(nop) ENV A=\u003c1\u003e"]}},"created":"2024-01-02T03:04:05.500Z","history":[{{"created":"2024-01-01T00:00:00Z","author":"me","created_by":"ADD base","comment":"base"}},{{"created":"2024-01-02T03:04:05.5Z","created_by":"/bin/sh -c #(nop) ENV A=\u003c1\u003e","empty_layer":true}}],"os":"linux","rootfs":{{"type":"layers","diff_ids":["{B2}"]}}}}"##
             )
         );
         let mv: serde_json::Value = serde_json::from_slice(&man.bytes).unwrap();
@@ -576,6 +638,14 @@ mod tests {
             (
                 manifest(&[(entry('a', None, r#","created":"yesterday""#), B1)]),
                 "RFC 3339",
+            ),
+            (
+                manifest(&[(entry('a', None, r#","created":"2023-02-30T00:00:00Z""#), B1)]),
+                "not a real one",
+            ),
+            (
+                manifest(&[(entry('a', None, r#","throwaway":"yes""#), B1)]),
+                "not true or false",
             ),
         ] {
             let e = Schema1::parse(&m).err().expect(said).to_string();

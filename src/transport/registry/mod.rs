@@ -1034,10 +1034,18 @@ impl RegistrySource {
         let m = RawManifest::from_bytes_or_schema1(bytes, content_type.as_ref()).map_err(ctx)?;
         // This repository holds the image's blobs: a push of them into
         // another repository of the registry may mount them from here.
-        if let Ok(image) = m.manifest() {
-            for d in std::iter::once(&image.config).chain(&image.layers) {
-                crate::blob_cache::record_place(&self.client.host, &self.r.r.path, &d.digest);
-            }
+        let blobs: Vec<Digest> = match m.manifest() {
+            Ok(image) => std::iter::once(image.config)
+                .chain(image.layers)
+                .map(|d| d.digest)
+                .collect(),
+            Err(_) if m.is_schema1() => crate::model::schema1::Schema1::parse(&m.bytes)
+                .map(|s| s.layers().into_iter().map(|(d, _)| d.clone()).collect())
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        for d in &blobs {
+            crate::blob_cache::record_place(&self.client.host, &self.r.r.path, d);
         }
         Ok(Some(m))
     }
