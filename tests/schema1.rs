@@ -59,20 +59,34 @@ fn files_in(dir: &Path) -> Vec<String> {
     v
 }
 
+/// A registry that takes schema 1 images, holding the image
+/// [`rich_image`] writes into `dir/src` as one, pushed there by skopeo as
+/// `repo_tag`; and that image's `docker://` name.
+fn schema1_registry(dir: &Path, repo_tag: &str) -> (regsrv::Registry, String) {
+    let reg = start_registry(
+        tempdir(),
+        "",
+        "compatibility:\n  schema1:\n    enabled: true\n",
+    );
+    let lay = dir.join("src");
+    rich_image(&lay);
+    let src = format!("docker://{}/{repo_tag}", reg.addr);
+    ok(skopeo()
+        .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
+        .arg(format!("oci:{}:rich", lay.display()))
+        .arg(&src));
+    (reg, src)
+}
+
 #[test]
 fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     if !require_tool("skopeo") || !require_tool("docker-registry") {
         return;
     }
     let t = tempdir();
-    let reg = start_registry(
-        tempdir(),
-        "",
-        "compatibility:\n  schema1:\n    enabled: true\n",
-    );
+    let (reg, src) = schema1_registry(t.path(), "s1/rich:1");
     let r = &reg.addr;
     let lay = t.path().join("src");
-    rich_image(&lay);
     let original = {
         let index = json(&fs::read(lay.join("index.json")).unwrap());
         let m = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
@@ -80,11 +94,6 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
         let c = m["config"]["digest"].as_str().unwrap()[7..].to_string();
         json(&fs::read(lay.join("blobs/sha256").join(c)).unwrap())
     };
-    let src = format!("docker://{r}/s1/rich:1");
-    ok(skopeo()
-        .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
-        .arg(format!("oci:{}:rich", lay.display()))
-        .arg(&src));
     // The registry holds it as schema 1, signed.
     let raw = ok(skopeo().args(["inspect", "--tls-verify=false", "--raw", &src]));
     let rawv = json(&raw);
@@ -344,23 +353,13 @@ fn a_signal_while_schema1_layers_are_read_leaves_nothing_in_tmpdir() {
         return;
     }
     let t = tempdir();
-    let reg = start_registry(
-        tempdir(),
-        "",
-        "compatibility:\n  schema1:\n    enabled: true\n",
-    );
-    let lay = t.path().join("src");
-    rich_image(&lay);
     let repo_tag = "s1/held:1";
-    ok(skopeo()
-        .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
-        .arg(format!("oci:{}:rich", lay.display()))
-        .arg(format!("docker://{}/{repo_tag}", reg.addr)));
+    let (reg, src) = schema1_registry(t.path(), repo_tag);
     let raw = json(&ok(skopeo().args([
         "inspect",
         "--tls-verify=false",
         "--raw",
-        &format!("docker://{}/{repo_tag}", reg.addr),
+        &src,
     ])));
     // fsLayers: top first; the top one (the image's last layer) is held.
     let top = raw["fsLayers"][0]["blobSum"].as_str().unwrap().to_string();
