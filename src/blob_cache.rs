@@ -87,9 +87,11 @@ impl Cache {
         true
     }
 
-    /// Is `blob` known to decompress to `diff_id`: seen to, or made of it?
+    /// Is `blob` known to decompress to `diff_id`: seen to (a schema 1
+    /// layer read too), or made of it?
     fn unpacks_to(&self, blob: &Digest, diff_id: &Digest) -> bool {
         self.unpacked.get(blob).is_some_and(|(d, _)| d == diff_id)
+            || self.schema1.get(blob).is_some_and(|(_, d, _)| d == diff_id)
             || ["gzip", "zstd"].iter().any(|a| {
                 self.map
                     .get(&(diff_id.clone(), *a))

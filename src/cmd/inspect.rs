@@ -183,75 +183,14 @@ pub fn run(g: &GlobalArgs, a: InspectArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// JSON indented by four spaces, as skopeo prints it (see [`GoJson`]).
+/// JSON indented by four spaces, as skopeo prints it (see
+/// [`crate::model::gojson::GoJson`]).
 pub fn write_pretty(out: &mut impl Write, v: &impl serde::Serialize) -> Result<()> {
-    let fmt = GoJson(serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    let fmt = crate::model::gojson::GoJson(serde_json::ser::PrettyFormatter::with_indent(b"    "));
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, fmt);
     v.serialize(&mut ser)?;
     out.write_all(b"\n")?;
     Ok(())
-}
-
-/// JSON as Go's encoding/json writes it (Go 1.19, skopeo 1.9's): `<`,
-/// `>`, `&`, U+2028 and U+2029 escaped in strings, and backspace and form
-/// feed as `\u0008` and `\u000c`; indented as the inner formatter does.
-struct GoJson<'a>(serde_json::ser::PrettyFormatter<'a>);
-
-macro_rules! go_json_delegate {
-    ($($name:ident($($arg:ident: $t:ty),*)),* $(,)?) => {
-        $(fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $t)*) -> std::io::Result<()> {
-            self.0.$name(w $(, $arg)*)
-        })*
-    };
-}
-
-impl serde_json::ser::Formatter for GoJson<'_> {
-    go_json_delegate!(
-        begin_array(),
-        end_array(),
-        begin_array_value(first: bool),
-        end_array_value(),
-        begin_object(),
-        end_object(),
-        begin_object_key(first: bool),
-        begin_object_value(),
-        end_object_value(),
-    );
-
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let esc = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
-            };
-            w.write_all(&fragment.as_bytes()[start..i])?;
-            w.write_all(esc.as_bytes())?;
-            start = i + c.len_utf8();
-        }
-        w.write_all(&fragment.as_bytes()[start..])
-    }
-
-    fn write_char_escape<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        e: serde_json::ser::CharEscape,
-    ) -> std::io::Result<()> {
-        use serde_json::ser::CharEscape;
-        match e {
-            CharEscape::Backspace => w.write_all(b"\\u0008"),
-            CharEscape::FormFeed => w.write_all(b"\\u000c"),
-            e => self.0.write_char_escape(w, e),
-        }
-    }
 }
 
 /// An image config read as an OCI image config, as Go reads it into the

@@ -19,11 +19,7 @@ pub fn run(a: ManifestDigestArgs) -> Result<i32> {
     };
     // A signed schema 1 manifest's digest is that of the payload its
     // signatures cover, as registries and skopeo give it.
-    let digest = if crate::model::schema1::is_schema1(&bytes) {
-        Digest::of_bytes(&crate::model::schema1::payload(&bytes).with_context(ctx)?)
-    } else {
-        Digest::of_bytes(&bytes)
-    };
+    let digest = Digest::of_bytes(&crate::model::schema1::payload(&bytes).with_context(ctx)?);
     let mut out = super::stdout();
     writeln!(out, "{digest}")?;
     out.flush()?;

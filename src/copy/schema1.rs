@@ -16,7 +16,6 @@ use std::path::PathBuf;
 use super::progress::Progress;
 use super::CopyOptions;
 use crate::error::{Error, Result};
-use crate::model::media_type::DOCKER_LAYER_TAR;
 use crate::model::schema1::{ConvertedLayer, Schema1};
 use crate::model::{Algorithm, Compression, Descriptor, Digest, MediaType, RawManifest};
 use crate::transport::{ImageSource, Referrers};
@@ -163,16 +162,7 @@ fn known_layers(s1: &Schema1) -> Option<Vec<ConvertedLayer>> {
         .into_iter()
         .map(|d| {
             let (size, diff_id) = crate::blob_cache::schema1_layer(d)?;
-            let media_type = if diff_id == *d {
-                MediaType::parse(DOCKER_LAYER_TAR)
-            } else {
-                MediaType::DockerLayerGzip
-            };
-            Some(ConvertedLayer {
-                size,
-                diff_id,
-                media_type,
-            })
+            Some(ConvertedLayer { size, diff_id })
         })
         .collect()
 }
@@ -193,27 +183,22 @@ fn fetch(src: &dyn ImageSource, d: &Digest, path: &std::path::Path) -> Result<Co
     f.rewind()?;
     let (compression, _) = crate::compress::sniff_start(&mut f)?;
     f.rewind()?;
-    let (diff_id, media_type) = match compression {
+    let diff_id = match compression {
         Compression::Gzip => {
             let mut z = flate2::read::MultiGzDecoder::new(BufReader::new(f));
-            let (diff_id, _) = Digest::of_reader(Algorithm::Sha256, &mut z)
-                .map_err(|e| Error::invalid(format!("it does not decompress: {e}")))?;
-            (diff_id, MediaType::DockerLayerGzip)
+            Digest::of_reader(Algorithm::Sha256, &mut z)
+                .map_err(|e| Error::invalid(format!("it does not decompress: {e}")))?
+                .0
         }
-        Compression::None => (d.clone(), MediaType::parse(DOCKER_LAYER_TAR)),
+        Compression::None => d.clone(),
         Compression::Zstd => {
             return Err(Error::invalid(
                 "it is zstd-compressed, which a schema 1 image cannot hold",
             ))
         }
     };
-    crate::blob_cache::record_unpacked(d, &diff_id);
     crate::blob_cache::record_schema1_layer(d, size, &diff_id);
-    Ok(ConvertedLayer {
-        size,
-        diff_id,
-        media_type,
-    })
+    Ok(ConvertedLayer { size, diff_id })
 }
 
 impl ImageSource for Converted<'_> {

@@ -3,6 +3,7 @@
 
 mod annotations;
 mod digest;
+pub mod gojson;
 pub mod gotime;
 pub mod media_type;
 pub mod reference;
@@ -47,6 +48,7 @@ struct Probe {
     layers: Option<IgnoredAny>,
     manifests: Option<IgnoredAny>,
     fs_layers: Option<IgnoredAny>,
+    signatures: Option<IgnoredAny>,
 }
 
 /// What bytes that cannot be JSON are, when they say it plainly: a blob a
@@ -74,6 +76,18 @@ impl RawManifest {
     /// `manifests` are ambiguous and rejected, as are bytes over
     /// [`MAX_MANIFEST_SIZE`].
     pub fn from_bytes(bytes: Vec<u8>, declared: Option<&MediaType>) -> Result<RawManifest> {
+        Self::read(bytes, declared, false)
+    }
+
+    /// [`RawManifest::from_bytes`], but a Docker schema 1 manifest is
+    /// taken too, as what it is (its media type one of schema 1's, its
+    /// digest that of its payload): for sources whose images may be in
+    /// that format (a registry, a `dir:`), which copy converts.
+    pub fn from_bytes_or_schema1(bytes: Vec<u8>, declared: Option<&MediaType>) -> Result<Self> {
+        Self::read(bytes, declared, true)
+    }
+
+    fn read(bytes: Vec<u8>, declared: Option<&MediaType>, schema1: bool) -> Result<RawManifest> {
         if bytes.len() as u64 > MAX_MANIFEST_SIZE {
             return Err(Error::invalid(format!(
                 "manifest is {} bytes, more than the {} byte limit",
@@ -91,6 +105,9 @@ impl RawManifest {
             ));
         }
         if probe.fs_layers.is_some() || probe.schema_version == Some(1) {
+            if schema1 {
+                return schema1::raw(bytes, probe.signatures.is_some());
+            }
             return Err(Error::invalid(
                 "Docker schema 1 manifests are not supported (deprecated format)",
             ));

@@ -11,9 +11,13 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::gojson::{go_compact, go_quote};
 use super::gotime::go_json_time;
-use super::media_type::{DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED};
-use super::{Digest, MediaType, RawManifest, MAX_MANIFEST_SIZE};
+use super::media_type::{
+    DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR, DOCKER_MANIFEST, DOCKER_SCHEMA1,
+    DOCKER_SCHEMA1_SIGNED,
+};
+use super::{Digest, MediaType, RawManifest};
 use crate::error::{Error, Result};
 
 #[derive(Deserialize)]
@@ -24,15 +28,15 @@ struct Probe {
     signatures: Option<serde_json::Value>,
 }
 
-fn probe(bytes: &[u8]) -> Option<Probe> {
-    serde_json::from_slice(bytes).ok()
-}
-
-/// Is this JSON a schema 1 manifest (`schemaVersion` 1, or `fsLayers`)?
-pub fn is_schema1(bytes: &[u8]) -> bool {
-    probe(bytes).is_some_and(|p| {
-        p.fs_layers.is_some() || p.schema_version.and_then(|v| v.as_u64()) == Some(1)
-    })
+/// A signed schema 1 manifest's `signatures`, if these bytes are one.
+/// (Bytes without the word `"signatures"` are not parsed.)
+fn signatures(bytes: &[u8]) -> Option<serde_json::Value> {
+    if !bytes.windows(12).any(|w| w == b"\"signatures\"") {
+        return None;
+    }
+    let p: Probe = serde_json::from_slice(bytes).ok()?;
+    let schema1 = p.fs_layers.is_some() || p.schema_version.and_then(|v| v.as_u64()) == Some(1);
+    p.signatures.filter(|s| schema1 && !s.is_null())
 }
 
 /// Is this media type one of schema 1's?
@@ -40,16 +44,13 @@ pub fn is_schema1_type(mt: &MediaType) -> bool {
     matches!(mt.as_str(), DOCKER_SCHEMA1 | DOCKER_SCHEMA1_SIGNED)
 }
 
-/// The bytes a schema 1 manifest's digest is of: for a signed one (a
+/// The bytes a manifest's digest is of: for a signed schema 1 one (a
 /// `signatures` list), the payload its signatures cover, as each
 /// signature's protected header gives it (the bytes up to
 /// `formatLength`, then `formatTail`); otherwise the bytes themselves.
 pub fn payload(bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
     let bad = |why: String| Error::invalid(format!("signed schema 1 manifest: {why}"));
-    let Some(sigs) = probe(bytes)
-        .and_then(|p| p.signatures)
-        .filter(|s| !s.is_null())
-    else {
+    let Some(sigs) = signatures(bytes) else {
         return Ok(Cow::Borrowed(bytes));
     };
     #[derive(Deserialize)]
@@ -92,30 +93,6 @@ pub fn payload(bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
 }
 
 impl RawManifest {
-    /// [`RawManifest::from_bytes`], but a Docker schema 1 manifest is
-    /// taken too, as what it is (its media type one of schema 1's, its
-    /// digest that of its payload): for sources whose images may be in
-    /// that format (a registry, a `dir:`), which copy converts.
-    pub fn from_bytes_or_schema1(bytes: Vec<u8>, declared: Option<&MediaType>) -> Result<Self> {
-        if bytes.len() as u64 > MAX_MANIFEST_SIZE || !is_schema1(&bytes) {
-            return RawManifest::from_bytes(bytes, declared);
-        }
-        let signed = probe(&bytes)
-            .and_then(|p| p.signatures)
-            .is_some_and(|s| !s.is_null());
-        let digest = Digest::of_bytes(&payload(&bytes)?);
-        let media_type = MediaType::parse(if signed {
-            DOCKER_SCHEMA1_SIGNED
-        } else {
-            DOCKER_SCHEMA1
-        });
-        Ok(RawManifest {
-            bytes,
-            media_type,
-            digest,
-        })
-    }
-
     /// Is this a Docker schema 1 manifest?
     pub fn is_schema1(&self) -> bool {
         is_schema1_type(&self.media_type)
@@ -123,12 +100,28 @@ impl RawManifest {
 }
 
 /// The digest by `alg` of a manifest's bytes, as registries give it: of
-/// the payload for a signed schema 1 manifest.
+/// the payload for a signed schema 1 manifest (see [`payload`]).
 pub fn manifest_digest_with(alg: super::Algorithm, bytes: &[u8]) -> Digest {
-    match is_schema1(bytes).then(|| payload(bytes)) {
-        Some(Ok(p)) => Digest::of_bytes_with(alg, &p),
-        _ => Digest::of_bytes_with(alg, bytes),
+    match payload(bytes) {
+        Ok(p) => Digest::of_bytes_with(alg, &p),
+        Err(_) => Digest::of_bytes_with(alg, bytes),
     }
+}
+
+/// A schema 1 manifest read by [`RawManifest::from_bytes_or_schema1`]:
+/// signed or not (a `signatures` list), its digest that of [`payload`].
+pub(super) fn raw(bytes: Vec<u8>, signed: bool) -> Result<RawManifest> {
+    let digest = Digest::of_bytes(&payload(&bytes)?);
+    let media_type = MediaType::parse(if signed {
+        DOCKER_SCHEMA1_SIGNED
+    } else {
+        DOCKER_SCHEMA1
+    });
+    Ok(RawManifest {
+        bytes,
+        media_type,
+        digest,
+    })
 }
 
 #[derive(Deserialize)]
@@ -166,37 +159,15 @@ struct Compat {
     throwaway: Option<bool>,
 }
 
-/// The field of `fields` a JSON key sets, as Go's encoding/json matches
-/// keys to a structure's fields: by name, else ignoring case.
-fn go_field<'f>(key: &str, fields: &[&'f str]) -> Option<&'f str> {
-    fields
-        .iter()
-        .find(|f| **f == key)
-        .or_else(|| fields.iter().find(|f| f.eq_ignore_ascii_case(key)))
-        .copied()
-}
-
 impl Compat {
     /// Read as Go reads it into containers/image's structure: keys
-    /// matched ignoring case, the last of a key given twice winning,
-    /// `null` leaving a field as it was, other keys passed over.
+    /// folded as Go folds them ([`super::types::fold_keys`]: case aside,
+    /// the last of a key given twice, `null` leaving a field as it was),
+    /// other keys passed over.
     fn read(text: &str) -> std::result::Result<Compat, String> {
         use serde_json::Value;
-        let v = super::json_as_go_reads_it(text.as_bytes()).map_err(|e| e.to_string())?;
-        let obj = match v {
-            Value::Object(o) => o,
-            Value::Null => return Ok(Compat::default()),
-            other => return Err(format!("not a JSON object: {other}")),
-        };
-        let text_of = |k: &str, v: &Value| -> std::result::Result<Option<String>, String> {
-            match v {
-                Value::Null => Ok(None),
-                Value::String(s) => Ok(Some(s.clone())),
-                other => Err(format!("{k} is {other}, not a string")),
-            }
-        };
-        let mut c = Compat::default();
-        let fields = [
+        let mut v = super::json_as_go_reads_it(text.as_bytes()).map_err(|e| e.to_string())?;
+        const FIELDS: &[&str] = &[
             "id",
             "parent",
             "comment",
@@ -205,45 +176,51 @@ impl Compat {
             "author",
             "throwaway",
         ];
-        for (k, v) in &obj {
-            let Some(field) = go_field(k, &fields) else {
-                continue;
-            };
-            match field {
-                "id" => c.id = text_of(k, v)?.unwrap_or(c.id),
-                "parent" => c.parent = text_of(k, v)?.or(c.parent),
-                "comment" => c.comment = text_of(k, v)?.or(c.comment),
-                "created" => c.created = text_of(k, v)?.or(c.created),
-                "author" => c.author = text_of(k, v)?.or(c.author),
-                "throwaway" => match v {
-                    Value::Null => {}
-                    Value::Bool(b) => c.throwaway = Some(*b),
-                    other => return Err(format!("{k} is {other}, not true or false")),
-                },
-                _ => match v {
-                    Value::Null => {}
-                    Value::Object(cc) => {
-                        for (ck, cv) in cc {
-                            if go_field(ck, &["Cmd"]).is_none() {
-                                continue;
-                            }
-                            c.cmd = match cv {
-                                Value::Null => None,
-                                Value::Array(items) => Some(
-                                    items
-                                        .iter()
-                                        .map(|i| text_of(ck, i).map(Option::unwrap_or_default))
-                                        .collect::<std::result::Result<_, _>>()?,
-                                ),
-                                other => return Err(format!("{ck} is {other}, not a list")),
-                            };
-                        }
-                    }
-                    other => return Err(format!("{k} is {other}, not an object")),
-                },
+        super::types::fold_keys(&mut v, FIELDS, &[]);
+        let obj = match v {
+            Value::Object(o) => o,
+            Value::Null => return Ok(Compat::default()),
+            other => return Err(format!("not a JSON object: {other}")),
+        };
+        let text_of = |k: &str, v: Option<&Value>| -> std::result::Result<Option<String>, String> {
+            match v {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(other) => Err(format!("{k} is {other}, not a string")),
             }
-        }
-        Ok(c)
+        };
+        let text = |k: &str| text_of(k, obj.get(k));
+        let throwaway = match obj.get("throwaway") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => return Err(format!("throwaway is {other}, not true or false")),
+        };
+        let cmd = match obj.get("container_config").cloned() {
+            None | Some(Value::Null) => None,
+            Some(mut cc @ Value::Object(_)) => {
+                super::types::fold_keys(&mut cc, &["Cmd"], &["Cmd"]);
+                match cc.get("Cmd") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(items)) => Some(
+                        items
+                            .iter()
+                            .map(|i| text_of("Cmd", Some(i)).map(Option::unwrap_or_default))
+                            .collect::<std::result::Result<_, _>>()?,
+                    ),
+                    Some(other) => return Err(format!("Cmd is {other}, not a list")),
+                }
+            }
+            Some(other) => return Err(format!("container_config is {other}, not an object")),
+        };
+        Ok(Compat {
+            id: text("id")?.unwrap_or_default(),
+            parent: text("parent")?,
+            comment: text("comment")?,
+            created: text("created")?,
+            cmd,
+            author: text("author")?,
+            throwaway,
+        })
     }
 }
 
@@ -264,13 +241,12 @@ pub struct Schema1 {
     entries: Vec<Entry>,
 }
 
-/// A layer of the schema 2 image: its blob, and its size, uncompressed
-/// digest and media type as read.
+/// A layer of the schema 2 image, as read: its size and uncompressed
+/// digest (its blob's own digest when it is not compressed).
 #[derive(Clone)]
 pub struct ConvertedLayer {
     pub size: u64,
     pub diff_id: Digest,
-    pub media_type: MediaType,
 }
 
 impl Schema1 {
@@ -462,7 +438,15 @@ impl Schema1 {
         let layer_list: Vec<String> = layers
             .iter()
             .zip(&blobs)
-            .map(|(l, d)| descriptor(l.media_type.as_str(), l.size, d))
+            .map(|(l, d)| {
+                // (a blob that is its own content is an uncompressed tar)
+                let mt = if l.diff_id == **d {
+                    DOCKER_LAYER_TAR
+                } else {
+                    DOCKER_LAYER_GZIP
+                };
+                descriptor(mt, l.size, d)
+            })
             .collect();
         let manifest = format!(
             r#"{{"schemaVersion":2,"mediaType":"{DOCKER_MANIFEST}","config":{},"layers":[{}]}}"#,
@@ -479,82 +463,9 @@ impl Schema1 {
     }
 }
 
-/// A string as Go's encoding/json writes it: `"`, `\` and control
-/// characters escaped (`\n`, `\r`, `\t`, else `\u00XX`), and `<`, `>`,
-/// `&`, U+2028 and U+2029 as `\uXXXX`.
-pub fn go_quote(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                o.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
-}
-
-/// JSON text as Go's encoding/json writes a raw message: the spaces
-/// between tokens taken out, and `<`, `>`, `&`, U+2028 and U+2029 in
-/// strings written as `\uXXXX`. The text is valid JSON.
-pub fn go_compact(json: &str) -> String {
-    let mut o = String::with_capacity(json.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in json.chars() {
-        if in_string {
-            match c {
-                _ if escaped => {
-                    escaped = false;
-                    o.push(c)
-                }
-                '\\' => {
-                    escaped = true;
-                    o.push(c)
-                }
-                '"' => {
-                    in_string = false;
-                    o.push(c)
-                }
-                '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                    o.push_str(&format!("\\u{:04x}", c as u32))
-                }
-                c => o.push(c),
-            }
-        } else if c == '"' {
-            in_string = true;
-            o.push(c);
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            o.push(c);
-        }
-    }
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_json_text() {
-        assert_eq!(
-            go_quote("a<b>&\"\\\n\u{1}\u{2028}é"),
-            r#""a\u003cb\u003e\u0026\"\\\n\u0001\u2028é""#
-        );
-        assert_eq!(
-            go_compact("{ \"a\" : [1, 2],\n \"b\": \"x <y> & \\\" z\" }"),
-            r#"{"a":[1,2],"b":"x \u003cy\u003e \u0026 \" z"}"#
-        );
-    }
 
     fn entry(id: char, parent: Option<char>, extra: &str) -> String {
         let p = parent
@@ -605,7 +516,6 @@ mod tests {
             .to_schema2(&[ConvertedLayer {
                 size: 7,
                 diff_id: diff,
-                media_type: MediaType::DockerLayerGzip,
             }])
             .unwrap();
         assert_eq!(

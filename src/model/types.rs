@@ -564,7 +564,7 @@ pub fn fold_config(v: &mut Value) {
 /// one replacing an earlier value. A null leaves a string or structure
 /// field as it was, and empties (removes) one of `resets` (Go's slices,
 /// maps and pointers).
-fn fold_keys(v: &mut Value, names: &[&str], resets: &[&str]) {
+pub(crate) fn fold_keys(v: &mut Value, names: &[&str], resets: &[&str]) {
     let Value::Object(m) = v else { return };
     let fold = |k: &str| names.iter().copied().find(|n| go_fold_eq(k, n));
     if m.iter()
