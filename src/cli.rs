@@ -670,9 +670,13 @@ DOCKER SCHEMA 1
   byte for byte; into oci: and oci-archive: then as OCI): layers bottom first
   without the empty ones, the config made of the top layer's v1Compatibility
   with rootfs and history from the entries. That config lists each layer's
-  uncompressed digest, which schema 1 does not give: the layers are first read
-  once into --tmpdir (checked against their digests, decompressed to hash
-  them; removed after) and copied from there. The image is written under a
+  uncompressed digest, which schema 1 does not give: each layer goes to the
+  destination as it is read, decompressed and hashed on the way, and the
+  config and manifest follow (a layer the destination has is read, once, for
+  that digest alone). Where the layers change on the way (docker-archive:,
+  docker-daemon:, --dest-compress-format) or the source does not tell their
+  sizes, they are first read once into --tmpdir (checked against their
+  digests; removed after) and copied from there. The image is written under a
   new digest: --preserve-digests refuses it (exit 3), and its signatures stay
   behind. What the layers were seen to be is kept in the blob-info cache (see
   README): a later copy takes them straight from the source, and a later sync
@@ -680,8 +684,10 @@ DOCKER SCHEMA 1
   conversion differs from skopeo's: an uncompressed layer is labelled so
   (skopeo labels every layer gzip); images Docker before 1.8.3 made
   (docker_version) keep their config's fields as written, where skopeo writes
-  them again with its own (another config digest); a created time with a
-  one-digit hour is refused. skopeo keeps schema 1 where the destination
+  them again with its own (another config digest); into oci: and oci-archive:
+  the config keeps the schema 2 conversion's bytes, where skopeo writes it
+  again in the OCI config's field order (the same JSON, another digest); a
+  created time with a one-digit hour is refused. skopeo keeps schema 1 where the destination
   takes it; lade never writes it. An index or manifest list listing a schema 1
   image has no image lade reads for it: exit 1 (no image for the platform),
   exit 3 with --all.

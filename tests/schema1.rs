@@ -78,6 +78,16 @@ fn schema1_registry(dir: &Path, repo_tag: &str) -> (regsrv::Registry, String) {
     (reg, src)
 }
 
+/// The config of the image [`schema1_registry`] made from `dir/src`.
+fn original_config(dir: &Path) -> Value {
+    let lay = dir.join("src");
+    let index = json(&fs::read(lay.join("index.json")).unwrap());
+    let m = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
+    let m = json(&fs::read(lay.join("blobs/sha256").join(m)).unwrap());
+    let c = m["config"]["digest"].as_str().unwrap()[7..].to_string();
+    json(&fs::read(lay.join("blobs/sha256").join(c)).unwrap())
+}
+
 #[test]
 fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     if !require_tool("skopeo") || !require_tool("docker-registry") {
@@ -86,14 +96,7 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     let t = tempdir();
     let (reg, src) = schema1_registry(t.path(), "s1/rich:1");
     let r = &reg.addr;
-    let lay = t.path().join("src");
-    let original = {
-        let index = json(&fs::read(lay.join("index.json")).unwrap());
-        let m = index["manifests"][0]["digest"].as_str().unwrap()[7..].to_string();
-        let m = json(&fs::read(lay.join("blobs/sha256").join(m)).unwrap());
-        let c = m["config"]["digest"].as_str().unwrap()[7..].to_string();
-        json(&fs::read(lay.join("blobs/sha256").join(c)).unwrap())
-    };
+    let original = original_config(t.path());
     // The registry holds it as schema 1, signed.
     let raw = ok(skopeo().args(["inspect", "--tls-verify=false", "--raw", &src]));
     let rawv = json(&raw);
@@ -343,8 +346,10 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     assert!(e.contains("schema 1") && e.lines().count() == 1, "{e}");
 }
 
-/// The layers read before a schema 1 image is copied go when a signal
-/// ends the copy while it reads them, as every temp file of lade's does.
+/// The layers read before a schema 1 image is copied (into a
+/// destination that takes layers uncompressed, which makes them anew)
+/// go when a signal ends the copy while it reads them, as every temp
+/// file of lade's does.
 #[test]
 fn a_signal_while_schema1_layers_are_read_leaves_nothing_in_tmpdir() {
     use rustix::process::{kill_process, Pid, Signal};
@@ -374,7 +379,10 @@ fn a_signal_while_schema1_layers_are_read_leaves_nothing_in_tmpdir() {
         .args(["copy", "-q", "--src-tls-verify=false", "--tmpdir"])
         .arg(&tmp)
         .arg(format!("docker://{}/{repo_tag}", proxy.addr))
-        .arg(format!("dir:{}", t.path().join("out").display()))
+        .arg(format!(
+            "docker-archive:{}:held:1",
+            t.path().join("out").display()
+        ))
         .stdin(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -400,4 +408,157 @@ fn a_signal_while_schema1_layers_are_read_leaves_nothing_in_tmpdir() {
     assert_eq!(status.signal(), Some(Signal::INT.as_raw()), "{status:?}");
     assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
     assert!(!t.path().join("out").exists());
+}
+
+/// A schema 1 image's layers go to the destination as they are read,
+/// each read once: what they decompress to is worked out on the way, and
+/// the config naming it follows them. Layers the destination has are
+/// read for it (no cache here); every way gives skopeo's conversion.
+#[test]
+fn schema1_layers_go_to_the_destination_as_they_are_read() {
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let (reg, direct) = schema1_registry(t.path(), "s1/flow:1");
+    let original = original_config(t.path());
+    let raw = json(&ok(skopeo().args([
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &direct,
+    ])));
+    // fsLayers: top first; between them the empty layer of the ENV step,
+    // which the conversion leaves out.
+    let fs_layers: Vec<String> = raw["fsLayers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["blobSum"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fs_layers.len(), 3, "{raw}");
+    let (top, base) = (&fs_layers[0], &fs_layers[2]);
+    let theirs = t.path().join("theirs");
+    ok(skopeo()
+        .args(["copy", "-q", "--src-tls-verify=false", "--format", "v2s2"])
+        .arg(&direct)
+        .arg(format!("dir:{}", theirs.display())));
+    let converted = fs::read(theirs.join("manifest.json")).unwrap();
+    let layer_gets = |proxy: &support::Counter| -> Vec<usize> {
+        let log = proxy.take();
+        [top, base]
+            .iter()
+            .map(|d| {
+                log.iter()
+                    .filter(|l| l.starts_with("GET ") && l.contains(&format!("/blobs/{d}")))
+                    .count()
+            })
+            .collect()
+    };
+
+    // Into a layout: the base layer is there while the top one is still
+    // held back at the source.
+    let proxy = support::Counter::start(&reg.addr);
+    let src = format!("docker://{}/s1/flow:1", proxy.addr);
+    proxy.hold("GET", &top[7..]);
+    let oci = t.path().join("oci");
+    let child = lade()
+        .args(["copy", "-q", "--src-tls-verify=false", &src])
+        .arg(format!("oci:{}:flow", oci.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base_blob = oci.join("blobs/sha256").join(&base[7..]);
+    let t0 = std::time::Instant::now();
+    while !base_blob.exists() && t0.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let streamed = base_blob.exists();
+    proxy.release();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        streamed,
+        "the base layer was not at the destination while the top one was held"
+    );
+    ok(lade().arg("fsck").arg("--store").arg(&oci));
+    let config = json(&ok(lade()
+        .arg("cat-config")
+        .arg("--store")
+        .arg(&oci)
+        .arg("flow")));
+    assert_eq!(config["rootfs"], original["rootfs"]);
+    assert_eq!(layer_gets(&proxy), [1, 1]);
+
+    // Pushed, with progress for machines: each layer read once, its size
+    // known as it starts, and the manifest skopeo's conversion.
+    let push = |tag: &str| -> Vec<Value> {
+        let out = run(lade().args([
+            "copy",
+            "--progress=json",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+            &src,
+            &format!("docker://{}/s2/flow:{tag}", reg.addr),
+        ]));
+        assert!(out.status.success(), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let pushed = ok(skopeo().args([
+            "inspect",
+            "--tls-verify=false",
+            "--raw",
+            &format!("docker://{}/s2/flow:{tag}", reg.addr),
+        ]));
+        assert_eq!(
+            String::from_utf8_lossy(&pushed),
+            String::from_utf8_lossy(&converted)
+        );
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .collect()
+    };
+    let events = push("1");
+    assert_eq!(layer_gets(&proxy), [1, 1]);
+    let m = json(&converted);
+    let of = |name: &str, d: &Value| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e["event"] == name && e["digest"] == *d)
+            .cloned()
+            .collect()
+    };
+    let mut layer_bytes = 0;
+    for l in m["layers"].as_array().unwrap().iter().chain([&m["config"]]) {
+        let (start, done) = (
+            of("blob_start", &l["digest"]),
+            of("blob_done", &l["digest"]),
+        );
+        assert_eq!((start.len(), done.len()), (1, 1), "{l}: {events:?}");
+        assert_eq!(start[0]["size"], l["size"], "{events:?}");
+        assert_eq!(done[0]["bytes"], l["size"], "{events:?}");
+        layer_bytes += l["size"].as_u64().unwrap();
+    }
+    let image_done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "image_done")
+        .collect();
+    assert_eq!(image_done.len(), 1, "{events:?}");
+    assert_eq!(image_done[0]["blobs_copied"], 3, "{events:?}");
+    assert!(layer_bytes > 0);
+
+    // Into the repository again, under another tag: the registry has the
+    // layers, so they are read (once) for what they decompress to alone.
+    let events = push("2");
+    assert_eq!(layer_gets(&proxy), [1, 1]);
+    assert!(
+        !events.iter().any(|e| e["event"] == "blob_done"),
+        "{events:?}"
+    );
+    let image_done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "image_done")
+        .collect();
+    assert_eq!(image_done[0]["blobs_skipped"], 3, "{events:?}");
 }

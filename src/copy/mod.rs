@@ -380,12 +380,6 @@ fn copy_one(
                 top.digest
             )));
         }
-        let converted = schema1::Converted::new(src, &top, opts, progress)?;
-        let report = copy_one(&converted, dst, names, opts, progress)?;
-        return Ok(CopyReport {
-            source_digest: Some(top.digest),
-            ..report
-        });
     }
     let top_digest = top.digest.clone();
     let top_is_index = top.is_index();
@@ -393,7 +387,9 @@ fn copy_one(
     // An index's images written changed (converted, recompressed): their
     // source digests.
     let mut changed = Vec::new();
-    let out = if !top.is_index() {
+    let out = if top.is_schema1() {
+        schema1::copy(src, dst, &top, opts, progress, &mut counts)?
+    } else if !top.is_index() {
         copy_single(src, dst, top, None, opts, progress, &mut counts)?
     } else if let Some(p) = index::one_image(
         &opts.multi_arch,
@@ -806,6 +802,35 @@ pub fn planned_digest(
     Ok(out.map(|m| m.digest))
 }
 
+/// Write config `desc` (`bytes`, taken by the destination as `info`
+/// says), or find the destination has it.
+fn put_config(
+    dst: &dyn ImageDestination,
+    desc: &Descriptor,
+    bytes: &[u8],
+    info: &BlobInfo,
+    opts: &CopyOptions,
+    progress: &Progress,
+) -> Result<blob::Copied> {
+    let outcome = if let Some(have) = dst.try_reuse_blob(info)? {
+        progress.blob_present(desc, &have);
+        Outcome::Skipped
+    } else {
+        progress.blob_start(desc);
+        let retries = opts.transport.dest_registry.retries;
+        blob::with_retries(desc, retries, progress, || {
+            dst.put_blob(&mut &bytes[..], info)
+        })?;
+        progress.add_bytes(desc, bytes.len() as u64);
+        progress.blob_done(desc, desc, bytes.len() as u64, Outcome::Copied);
+        Outcome::Copied
+    };
+    Ok(blob::Copied {
+        desc: desc.clone(),
+        outcome,
+    })
+}
+
 /// Copy one image manifest's blobs and, for an instance of an index
 /// (`instance` Some: the source's digest of it), the manifest itself,
 /// under the digest of what is written; returns the manifest as it is
@@ -853,29 +878,15 @@ fn copy_single(
     // The config: written beside the layers (the lightest item, it takes
     // a place a big layer does not need), or first where writes go one
     // at a time.
-    let put_config = || -> Result<blob::Copied> {
-        let outcome = if let Some(have) = dst.try_reuse_blob(&config_info)? {
-            progress.blob_present(&manifest.config, &have);
-            Outcome::Skipped
-        } else {
-            progress.blob_start(&manifest.config);
-            let retries = opts.transport.dest_registry.retries;
-            blob::with_retries(&manifest.config, retries, progress, || {
-                dst.put_blob(&mut config_bytes.as_slice(), &config_info)
-            })?;
-            progress.add_bytes(&manifest.config, config_bytes.len() as u64);
-            progress.blob_done(
-                &manifest.config,
-                &manifest.config,
-                config_bytes.len() as u64,
-                Outcome::Copied,
-            );
-            Outcome::Copied
-        };
-        Ok(blob::Copied {
-            desc: manifest.config.clone(),
-            outcome,
-        })
+    let put_config = || {
+        put_config(
+            dst,
+            &manifest.config,
+            &config_bytes,
+            &config_info,
+            opts,
+            progress,
+        )
     };
 
     // With `wait` false, None: another copy of this process is writing

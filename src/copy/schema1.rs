@@ -2,29 +2,265 @@
 //! wrote from one): it is written as the schema 2 image containers/image
 //! makes of it. That image's config lists each layer's uncompressed
 //! digest, which schema 1 does not give, and the config comes before the
-//! manifest that names it: so the layers are read first, once, into a
-//! temporary directory (`--tmpdir`), their digests checked and their
-//! contents hashed, and the copy then takes them from there; unless every
-//! one was read so before (the blob-info cache keeps what they were), when
-//! the copy takes them from the source.
+//! manifest that names it. So the layers go first ([`stream`]): each is
+//! copied to the destination as it is, and what it decompresses to is
+//! hashed as its bytes pass; the config and the manifest follow. Where a
+//! layer changes on the way (a destination that takes layers
+//! uncompressed, a compression asked for), or the source cannot tell the
+//! layers' sizes, the layers are read first, once, into a temporary
+//! directory (`--tmpdir`), their digests checked and their contents
+//! hashed, and the copy takes them from there. A layer read before (the
+//! blob-info cache keeps what it was) is not read for its content again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
-use super::progress::Progress;
+use super::blob::{self, Step};
+use super::plan::{self, LayerAction};
+use super::progress::{Outcome, Progress};
 use super::CopyOptions;
 use crate::error::{Error, Result};
 use crate::model::schema1::{ConvertedLayer, Schema1};
-use crate::model::{Algorithm, Compression, Descriptor, Digest, MediaType, RawManifest};
-use crate::transport::{ImageSource, Referrers};
+use crate::model::{
+    Algorithm, Compression, Descriptor, Digest, HashingWriter, ImageConfig, MediaType, RawManifest,
+};
+use crate::transport::{BlobInfo, ImageDestination, ImageSource, Referrers};
 use crate::verify::VerifyingReader;
 
+/// Copy schema 1 image `top` as its schema 2 conversion, counting the
+/// blobs copied and skipped into `counts`; the manifest to write, as
+/// [`super::copy_single`] gives it.
+pub(super) fn copy(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    top: &RawManifest,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<RawManifest> {
+    let ctx = |e: Error| e.context(top.digest.to_string());
+    let s1 = Schema1::parse(&top.bytes).map_err(ctx)?;
+    let converted = match known_layers(&s1) {
+        // Every layer read before: the copy takes them from the source,
+        // checked against their digests as always.
+        Some(read) => Converted::made(src, &s1, &read, HashMap::new(), None).map_err(ctx)?,
+        None => match stream(src, dst, &s1, &top.digest, opts, progress, counts)? {
+            Streamed::Written(out) => return Ok(out),
+            Streamed::Read(read) => {
+                Converted::made(src, &s1, &read, HashMap::new(), None).map_err(ctx)?
+            }
+            Streamed::Not => Converted::read_first(src, &s1, &top.digest, opts, progress)?,
+        },
+    };
+    let manifest = converted.manifest.clone();
+    super::copy_single(&converted, dst, manifest, None, opts, progress, counts)
+}
+
+/// What [`stream`] did.
+enum Streamed {
+    /// The image is copied: its manifest, to write.
+    Written(RawManifest),
+    /// The layers, read, are to change on the way after all (a layer
+    /// found uncompressed, into a destination that compresses those):
+    /// what they are, for the copy to make the image anew.
+    Read(Vec<ConvertedLayer>),
+    /// Nothing done: the layers are to change on the way, or the source
+    /// does not tell their sizes.
+    Not,
+}
+
+/// Copy the layers of `s1` to `dst` as they are, working out what each
+/// decompresses to as its bytes pass; then its config. Layers the
+/// destination has, or takes without their bytes passing here (linked
+/// from a local source), are read for their content, unless the
+/// blob-info cache knows it.
+fn stream(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    s1: &Schema1,
+    digest: &Digest,
+    opts: &CopyOptions,
+    progress: &Progress,
+    counts: &mut (usize, usize),
+) -> Result<Streamed> {
+    let blobs = s1.image_layers();
+    let unique = each_once(&blobs);
+    // The sizes the manifest is to give (schema 1 gives none), as the
+    // source tells them: a registry's HEAD, a file's length.
+    let sizes = for_each(src, unique.len(), |i| {
+        src.blob_size(&gzip_layer(unique[i], 0))
+            .map_err(|e| e.about("layer", unique[i]))
+    });
+    let mut size_of = HashMap::new();
+    for (d, size) in unique.iter().zip(sizes) {
+        match size? {
+            Some(n) => size_of.insert(*d, n),
+            None => return Ok(Streamed::Not),
+        };
+    }
+    // The image as planned: each layer taken as compressed (the content
+    // digests stand in; the sizes are those to write).
+    let planned: Vec<ConvertedLayer> = blobs
+        .iter()
+        .map(|d| ConvertedLayer {
+            size: size_of[d],
+            diff_id: Digest::of_bytes(d.to_string().as_bytes()),
+        })
+        .collect();
+    let ctx = |e: Error| e.context(digest);
+    let (config, made) = s1.to_schema2(&planned).map_err(ctx)?;
+    let manifest = made.manifest()?;
+    let props = dst.properties();
+    let wants = super::wants(opts);
+    let kept = |plan: &plan::Plan| plan.layers.iter().all(|a| *a == LayerAction::Keep);
+    let plan = plan::plan(&made.media_type, &manifest, &props, wants)?;
+    if !kept(&plan) {
+        return Ok(Streamed::Not);
+    }
+    // (said before anything is written)
+    let image = ImageConfig::parse(&config)?;
+    super::check_single_platform(opts, image.platform().as_ref())?;
+
+    let teeing = Teeing {
+        inner: src,
+        seen: Mutex::new(HashMap::new()),
+    };
+    let one = |i: usize, wait: bool| {
+        let layer = &manifest.layers[i];
+        let step = Step {
+            action: LayerAction::Keep,
+            format: plan.format,
+            diff_id: None,
+            level: opts.compression_level,
+            precompute: false,
+            tmp_dir: opts.transport.tmp_dir.as_deref(),
+            retries: opts.transport.dest_registry.retries,
+            wants: Some(wants),
+        };
+        blob::try_copy_blob(&teeing, dst, layer, &step, progress, wait)
+            .map_err(|e| e.about("layer", &layer.digest))
+            .transpose()
+    };
+    let n = manifest.layers.len();
+    let results: Vec<Result<blob::Copied>> = if src.concurrent_reads() && props.concurrent_writes {
+        let transfers = opts
+            .parallel_blobs
+            .unwrap_or_else(|| src.parallel_transfers().max(dst.parallel_transfers()));
+        blob::in_parallel(n, transfers, |i| manifest.layers[i].size, one)
+    } else {
+        (0..n)
+            .map(|i| one(i, true).expect("a waiting copy gives a result"))
+            .collect()
+    };
+    let mut done = (0, 0);
+    // Where a layer did not go as it is (a local source's layer found
+    // compressed otherwise than planned), the copy makes the image anew.
+    let mut changed = false;
+    let mut read: HashMap<Digest, ConvertedLayer> = HashMap::new();
+    for (layer, r) in manifest.layers.iter().zip(results) {
+        // A layer whose content failed to read says so, whatever the
+        // destination made of the read that failed under it.
+        let c = r.map_err(|e| match teeing.failure(&layer.digest) {
+            Some(f) => f.about("layer", &layer.digest),
+            None => e,
+        })?;
+        changed |= c.desc.digest != layer.digest;
+        match c.outcome {
+            Outcome::Copied => done.0 += 1,
+            Outcome::Skipped => done.1 += 1,
+        }
+        // Known once the destination took the bytes whole, their digest
+        // checked.
+        if c.outcome == Outcome::Copied {
+            if let Some(l) = teeing.read(&layer.digest) {
+                read.insert(layer.digest.clone(), l);
+            }
+        }
+    }
+    for d in &unique {
+        if let (false, Some((size, diff_id))) =
+            (read.contains_key(*d), crate::blob_cache::schema1_layer(d))
+        {
+            read.insert((*d).clone(), ConvertedLayer { size, diff_id });
+        }
+    }
+    let unread: Vec<&Digest> = unique
+        .iter()
+        .copied()
+        .filter(|d| !read.contains_key(*d))
+        .collect();
+    let got = for_each(src, unread.len(), |i| {
+        content_of(src, unread[i]).map_err(|e| e.about("layer", unread[i]))
+    });
+    for (d, l) in unread.into_iter().zip(got) {
+        read.insert(d.clone(), l?);
+    }
+    for (d, l) in &read {
+        crate::blob_cache::record_schema1_layer(d, l.size, &l.diff_id);
+    }
+    let read: Vec<ConvertedLayer> = blobs.iter().map(|d| read[*d].clone()).collect();
+    let (config, made) = s1.to_schema2(&read).map_err(ctx)?;
+    let manifest = made.manifest()?;
+    let plan = plan::plan(&made.media_type, &manifest, &props, wants)?;
+    if changed || !kept(&plan) {
+        return Ok(Streamed::Read(read));
+    }
+    let desc = &manifest.config;
+    let info = BlobInfo {
+        media_type: plan.format.config_type(),
+        ..BlobInfo::from(desc)
+    };
+    let c = blob::with_claim(dst, &desc.digest, true, || {
+        super::put_config(dst, desc, &config, &info, opts, progress)
+    })
+    .expect("a waiting claim is taken")?;
+    match c.outcome {
+        Outcome::Copied => done.0 += 1,
+        Outcome::Skipped => done.1 += 1,
+    }
+    counts.0 += done.0;
+    counts.1 += done.1;
+    let out = match plan.rewrite {
+        true => {
+            let layers = plan::convert_layers(&manifest.layers, plan.format)?;
+            plan::rewritten(&manifest, plan.format, layers)?
+        }
+        false => made,
+    };
+    Ok(Streamed::Written(out))
+}
+
+/// Each of `digests` once, in order.
+fn each_once<'d>(digests: &[&'d Digest]) -> Vec<&'d Digest> {
+    let mut seen = HashSet::new();
+    digests
+        .iter()
+        .copied()
+        .filter(|d| seen.insert(*d))
+        .collect()
+}
+
+/// `f(i)` for every `i` in `0..n`, results in order: several at a time
+/// where `src` reads so (as a copy does), else one by one.
+fn for_each<T: Send>(src: &dyn ImageSource, n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    match src.concurrent_reads() {
+        true => blob::in_parallel(n, src.parallel_transfers(), |_| 0, |i, _| Some(f(i))),
+        false => (0..n).map(f).collect(),
+    }
+}
+
+/// A schema 1 layer's descriptor, as its blob is asked for.
+fn gzip_layer(d: &Digest, size: u64) -> Descriptor {
+    Descriptor::new(MediaType::DockerLayerGzip, d.clone(), size)
+}
+
 /// A schema 1 image seen as its schema 2 conversion: the manifest and
-/// config made here, the layers from the temporary directory; anything
-/// else from the source.
-pub(super) struct Converted<'a> {
+/// config made here, the layers read first from the temporary directory;
+/// anything else from the source.
+struct Converted<'a> {
     inner: &'a dyn ImageSource,
     manifest: RawManifest,
     config: (Digest, Vec<u8>),
@@ -33,27 +269,34 @@ pub(super) struct Converted<'a> {
 }
 
 impl<'a> Converted<'a> {
-    pub fn new(
+    /// The conversion of `s1` whose layers are as `read` says; those in
+    /// `layers` read into `dir`.
+    fn made(
         inner: &'a dyn ImageSource,
-        raw: &RawManifest,
+        s1: &Schema1,
+        read: &[ConvertedLayer],
+        layers: HashMap<Digest, PathBuf>,
+        dir: Option<crate::fsutil::MadeDir>,
+    ) -> Result<Converted<'a>> {
+        let (config, manifest) = s1.to_schema2(read)?;
+        Ok(Converted {
+            inner,
+            manifest,
+            config: (Digest::of_bytes(&config), config),
+            layers,
+            _dir: dir,
+        })
+    }
+
+    /// The conversion of `s1` (schema 1 manifest `digest`), its layers
+    /// read first into a temporary directory in `--tmpdir`.
+    fn read_first(
+        inner: &'a dyn ImageSource,
+        s1: &Schema1,
+        digest: &Digest,
         opts: &CopyOptions,
         progress: &Progress,
     ) -> Result<Converted<'a>> {
-        let s1 = Schema1::parse(&raw.bytes).map_err(|e| e.context(raw.digest.to_string()))?;
-        // Every layer read before: nothing to read now; the copy takes
-        // them from the source, checked against their digests as always.
-        if let Some(read) = known_layers(&s1) {
-            let (config, manifest) = s1
-                .to_schema2(&read)
-                .map_err(|e| e.context(raw.digest.to_string()))?;
-            return Ok(Converted {
-                inner,
-                manifest,
-                config: (Digest::of_bytes(&config), config),
-                layers: HashMap::new(),
-                _dir: None,
-            });
-        }
         let base = opts
             .transport
             .tmp_dir
@@ -74,73 +317,40 @@ impl<'a> Converted<'a> {
         ));
         let dir_path = dir.path().expect("made").to_path_buf();
         progress.message(&format!(
-            "Reading the layers of schema 1 image {} to convert it to schema 2",
-            raw.digest
+            "Reading the layers of schema 1 image {digest} to convert it to schema 2"
         ));
         // Each blob once, several at a time where the source reads so
         // (as a copy would), the first failure ending the rest.
-        let mut unique: Vec<&Digest> = s1.image_layers();
-        let mut seen = std::collections::HashSet::new();
-        unique.retain(|d| seen.insert(*d));
-        let workers = match (inner.concurrent_reads(), inner.parallel_transfers()) {
-            (false, _) => 1,
-            (true, 0) => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            (true, n) => n,
-        }
-        .clamp(1, unique.len().max(1));
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        let blobs = s1.image_layers();
+        let unique = each_once(&blobs);
         let failed = std::sync::atomic::AtomicBool::new(false);
-        let results: Vec<Result<(Digest, ConvertedLayer)>> = std::thread::scope(|scope| {
-            let work = || {
-                let mut out = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    if i >= unique.len() || failed.load(std::sync::atomic::Ordering::SeqCst) {
-                        return out;
-                    }
-                    let d = unique[i];
-                    let r = fetch(inner, d, &dir_path.join(d.hex()))
-                        .map(|l| (d.clone(), l))
-                        .map_err(|e| e.context(format!("layer {d}")));
-                    if r.is_err() {
-                        failed.store(true, std::sync::atomic::Ordering::SeqCst);
-                    }
-                    out.push(r);
-                }
-            };
-            let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+        let got = for_each(inner, unique.len(), |i| {
+            if failed.load(std::sync::atomic::Ordering::SeqCst) {
+                return None;
+            }
+            let d = unique[i];
+            let r = fetch(inner, d, &dir_path.join(d.hex())).map_err(|e| e.about("layer", d));
+            if r.is_err() {
+                failed.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            Some(r)
         });
-        let mut facts: HashMap<Digest, ConvertedLayer> = HashMap::new();
-        for r in results {
-            let (d, l) = r?;
-            facts.insert(d, l);
+        let mut read: HashMap<Digest, ConvertedLayer> = HashMap::new();
+        // (the first failure in order, of those that ran)
+        for (d, r) in unique.iter().zip(got) {
+            if let Some(r) = r {
+                read.insert((*d).clone(), r?);
+            }
         }
-        let read: Vec<ConvertedLayer> = s1
-            .image_layers()
-            .into_iter()
-            .map(|d| facts[d].clone())
+        if read.len() < unique.len() {
+            return Err(Error::new("a layer was not read"));
+        }
+        let layers = read
+            .keys()
+            .map(|d| (d.clone(), dir_path.join(d.hex())))
             .collect();
-        let layers: HashMap<Digest, PathBuf> = facts
-            .into_keys()
-            .map(|d| {
-                let p = dir_path.join(d.hex());
-                (d, p)
-            })
-            .collect();
-        let (config, manifest) = s1
-            .to_schema2(&read)
-            .map_err(|e| e.context(raw.digest.to_string()))?;
-        Ok(Converted {
-            inner,
-            manifest,
-            config: (Digest::of_bytes(&config), config),
-            layers,
-            _dir: Some(dir),
-        })
+        let read: Vec<ConvertedLayer> = blobs.iter().map(|d| read[*d].clone()).collect();
+        Converted::made(inner, s1, &read, layers, Some(dir)).map_err(|e| e.context(digest))
     }
 }
 
@@ -167,38 +377,217 @@ fn known_layers(s1: &Schema1) -> Option<Vec<ConvertedLayer>> {
         .collect()
 }
 
-/// Read layer `d` into `path`, checked against its digest, and hash
-/// what it decompresses to.
+/// Read layer `d` into `path`, checked against its digest, hashing what
+/// it decompresses to on the way.
 fn fetch(src: &dyn ImageSource, d: &Digest, path: &std::path::Path) -> Result<ConvertedLayer> {
-    let desc = Descriptor::new(MediaType::DockerLayerGzip, d.clone(), 0);
-    let (r, _) = super::get_listed_blob(src, &desc)?;
-    let mut r = VerifyingReader::new(r, d, None);
-    let mut f = File::options()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    let size = io::copy(&mut r, &mut f)?;
+    let mut f = File::options().write(true).create_new(true).open(path)?;
+    let read = read_through(src, d, &mut f)?;
     f.flush()?;
-    f.rewind()?;
-    let (compression, _) = crate::compress::sniff_start(&mut f)?;
-    f.rewind()?;
-    let diff_id = match compression {
-        Compression::Gzip => {
-            let mut z = flate2::read::MultiGzDecoder::new(BufReader::new(f));
-            Digest::of_reader(Algorithm::Sha256, &mut z)
-                .map_err(|e| Error::invalid(format!("it does not decompress: {e}")))?
-                .0
+    Ok(read)
+}
+
+/// What layer `d` is: read, checked against its digest, and decompressed.
+fn content_of(src: &dyn ImageSource, d: &Digest) -> Result<ConvertedLayer> {
+    read_through(src, d, &mut io::sink())
+}
+
+/// Read layer `d` into `out`, checked against its digest; what it is.
+fn read_through(src: &dyn ImageSource, d: &Digest, out: &mut dyn Write) -> Result<ConvertedLayer> {
+    let (r, _) = super::get_listed_blob(src, &gzip_layer(d, 0))?;
+    let slot = Mutex::new(None);
+    let mut r = Tee::new(VerifyingReader::new(r, d, None), d, None, |l| {
+        *slot.lock().unwrap() = Some(l);
+    });
+    io::copy(&mut r, out)?;
+    drop(r);
+    let read = slot.into_inner().unwrap();
+    read.expect("a layer read to its end is told")
+}
+
+/// The source, with what its layers decompress to worked out as their
+/// bytes pass (to the destination): known once a layer's bytes ended
+/// and the destination took them (its digest checked), see [`stream`].
+struct Teeing<'a> {
+    inner: &'a dyn ImageSource,
+    /// By layer: what its last read to its end found.
+    seen: Mutex<HashMap<Digest, Result<ConvertedLayer>>>,
+}
+
+impl Teeing<'_> {
+    fn read(&self, d: &Digest) -> Option<ConvertedLayer> {
+        self.seen.lock().unwrap().get(d)?.as_ref().ok().cloned()
+    }
+
+    fn failure(&self, d: &Digest) -> Option<Error> {
+        self.seen.lock().unwrap().get(d)?.as_ref().err().cloned()
+    }
+}
+
+impl ImageSource for Teeing<'_> {
+    fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
+        self.inner.get_manifest(instance)
+    }
+
+    fn get_blob(&self, desc: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+        let (r, size) = self.inner.get_blob(desc)?;
+        let d = desc.digest.clone();
+        let seen = &self.seen;
+        let r = Tee::new(r, &desc.digest, size, move |l| {
+            seen.lock().unwrap().insert(d.clone(), l);
+        });
+        Ok((Box::new(r), size))
+    }
+
+    fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
+        self.inner.local_blob_path(desc)
+    }
+
+    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
+        self.inner.blob_size(desc)
+    }
+
+    fn concurrent_reads(&self) -> bool {
+        self.inner.concurrent_reads()
+    }
+
+    fn parallel_transfers(&self) -> usize {
+        self.inner.parallel_transfers()
+    }
+}
+
+/// Reads `inner`, working out what the bytes read decompress to
+/// ([`Content`]) as they pass; tells `done` once they end, or reach the
+/// `size` expected (a reader that takes so many bytes need not ask for
+/// the end), or fail to decompress (the read failing then).
+struct Tee<R, F: FnMut(Result<ConvertedLayer>)> {
+    inner: R,
+    blob: Digest,
+    size: Option<u64>,
+    content: Option<Content>,
+    done: F,
+}
+
+impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<R, F> {
+    fn new(inner: R, blob: &Digest, size: Option<u64>, done: F) -> Self {
+        Tee {
+            inner,
+            blob: blob.clone(),
+            size,
+            content: Some(Content::default()),
+            done,
         }
-        Compression::None => d.clone(),
-        Compression::Zstd => {
-            return Err(Error::invalid(
-                "it is zstd-compressed, which a schema 1 image cannot hold",
-            ))
+    }
+}
+
+impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Read for Tee<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let Some(content) = self.content.as_mut() else {
+            return Ok(n);
+        };
+        let fed = content.feed(&buf[..n]);
+        let ended = (n == 0 && !buf.is_empty()) || Some(content.size) == self.size;
+        let told = match fed {
+            Ok(()) if ended => {
+                let content = self.content.take().expect("some");
+                content.finish(&self.blob)
+            }
+            Ok(()) => return Ok(n),
+            Err(e) => {
+                self.content = None;
+                Err(e)
+            }
+        };
+        let failed = told.as_ref().err().cloned();
+        (self.done)(told);
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(n),
         }
-    };
-    crate::blob_cache::record_schema1_layer(d, size, &diff_id);
-    Ok(ConvertedLayer { size, diff_id })
+    }
+}
+
+/// What a layer's bytes are, worked out as they pass: how many, and the
+/// digest of what they decompress to.
+#[derive(Default)]
+struct Content {
+    size: u64,
+    state: State,
+}
+
+enum State {
+    /// The first bytes, until they tell the compression.
+    Start(Vec<u8>),
+    Plain,
+    Gzip(Box<flate2::write::MultiGzDecoder<HashingWriter<io::Sink>>>),
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::Start(Vec::new())
+    }
+}
+
+/// Bytes that do not decompress.
+fn undecompressed(e: io::Error) -> Error {
+    Error::invalid(format!("it does not decompress: {e}"))
+}
+
+impl Content {
+    fn feed(&mut self, bytes: &[u8]) -> Result<()> {
+        self.size += bytes.len() as u64;
+        match &mut self.state {
+            State::Start(first) => {
+                first.extend_from_slice(bytes);
+                if first.len() >= 4 {
+                    self.told()?;
+                }
+            }
+            State::Plain => {}
+            State::Gzip(z) => z.write_all(bytes).map_err(undecompressed)?,
+        }
+        Ok(())
+    }
+
+    /// The compression the first bytes tell, taken.
+    fn told(&mut self) -> Result<()> {
+        let State::Start(first) = &mut self.state else {
+            return Ok(());
+        };
+        let first = std::mem::take(first);
+        self.state = State::Plain;
+        match crate::compress::sniff(&first) {
+            Compression::None => {}
+            Compression::Gzip => {
+                let mut z = flate2::write::MultiGzDecoder::new(HashingWriter::new(
+                    io::sink(),
+                    Algorithm::Sha256,
+                ));
+                z.write_all(&first).map_err(undecompressed)?;
+                self.state = State::Gzip(Box::new(z));
+            }
+            Compression::Zstd => {
+                return Err(Error::invalid(
+                    "it is zstd-compressed, which a schema 1 image cannot hold",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The layer, its bytes having ended: its size and uncompressed digest
+    /// (`blob`'s own where it is not compressed).
+    fn finish(mut self, blob: &Digest) -> Result<ConvertedLayer> {
+        self.told()?;
+        let diff_id = match self.state {
+            State::Gzip(z) => z.finish().map_err(undecompressed)?.finish().0,
+            _ => blob.clone(),
+        };
+        Ok(ConvertedLayer {
+            size: self.size,
+            diff_id,
+        })
+    }
 }
 
 impl ImageSource for Converted<'_> {
@@ -249,5 +638,97 @@ impl ImageSource for Converted<'_> {
 
     fn left_behind(&self) -> Option<String> {
         self.inner.left_behind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// What `Content` makes of `bytes` fed in pieces of `piece`.
+    fn content(bytes: &[u8], piece: usize) -> Result<ConvertedLayer> {
+        let blob = Digest::of_bytes(bytes);
+        let mut c = Content::default();
+        for p in bytes.chunks(piece) {
+            c.feed(p)?;
+        }
+        c.finish(&blob)
+    }
+
+    #[test]
+    fn content_is_what_the_bytes_decompress_to() {
+        let tar = vec![7u8; 100_000];
+        let gz = gzip(&tar);
+        for piece in [1, 3, 4, 5, 4096, gz.len()] {
+            let l = content(&gz, piece).unwrap();
+            assert_eq!(l.size, gz.len() as u64);
+            assert_eq!(l.diff_id, Digest::of_bytes(&tar), "pieces of {piece}");
+        }
+        // Two gzip members: their contents, one after the other.
+        let two = [gzip(b"ab"), gzip(b"cd")].concat();
+        assert_eq!(content(&two, 3).unwrap().diff_id, Digest::of_bytes(b"abcd"));
+        // Not compressed: the blob is its own content (also when shorter
+        // than the bytes that tell a compression, or empty).
+        for plain in [&tar[..], b"ab", b""] {
+            let l = content(plain, 2).unwrap();
+            assert_eq!(l.diff_id, Digest::of_bytes(plain));
+            assert_eq!(l.size, plain.len() as u64);
+        }
+    }
+
+    #[test]
+    fn content_that_does_not_decompress_is_refused() {
+        let gz = gzip(&[1u8; 5000]);
+        for (bytes, says) in [
+            (gz[..gz.len() - 5].to_vec(), "does not decompress"),
+            (gz[..2].to_vec(), "does not decompress"),
+            ([&gz[..], b"junk"].concat(), "does not decompress"),
+            (vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0], "zstd"),
+        ] {
+            let e = content(&bytes, 7).unwrap_err();
+            assert!(e.is_invalid() && e.to_string().contains(says), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_tee_tells_at_the_end_or_at_the_size_expected_and_passes_every_byte() {
+        let tar = vec![9u8; 70_000];
+        let gz = gzip(&tar);
+        let blob = Digest::of_bytes(&gz);
+        for size in [None, Some(gz.len() as u64)] {
+            let told = Mutex::new(Vec::new());
+            let mut tee = Tee::new(&gz[..], &blob, size, |l| told.lock().unwrap().push(l));
+            let mut out = Vec::new();
+            match size {
+                // (taken to its size, its end not asked for)
+                Some(n) => (&mut tee).take(n).read_to_end(&mut out).map(drop).unwrap(),
+                None => tee.read_to_end(&mut out).map(drop).unwrap(),
+            }
+            drop(tee);
+            assert_eq!(out, gz);
+            let told = told.into_inner().unwrap();
+            assert_eq!(told.len(), 1, "{size:?}");
+            assert_eq!(told[0].as_ref().unwrap().diff_id, Digest::of_bytes(&tar));
+        }
+        // Read in part (its compression sniffed): nothing told.
+        let told = Mutex::new(0);
+        let mut tee = Tee::new(&gz[..], &blob, None, |_| *told.lock().unwrap() += 1);
+        tee.read_exact(&mut [0u8; 4]).unwrap();
+        drop(tee);
+        assert_eq!(*told.lock().unwrap(), 0);
+        // Bytes that do not decompress fail the read, and are told.
+        let bad = [&gz[..100], &[0u8; 100][..]].concat();
+        let told = Mutex::new(Vec::new());
+        let mut tee = Tee::new(&bad[..], &blob, None, |l| told.lock().unwrap().push(l));
+        let e = tee.read_to_end(&mut Vec::new()).unwrap_err();
+        drop(tee);
+        assert!(Error::from(e).is_invalid());
+        assert!(told.into_inner().unwrap()[0].is_err());
     }
 }

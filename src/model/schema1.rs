@@ -243,7 +243,7 @@ pub struct Schema1 {
 
 /// A layer of the schema 2 image, as read: its size and uncompressed
 /// digest (its blob's own digest when it is not compressed).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ConvertedLayer {
     pub size: u64,
     pub diff_id: Digest,

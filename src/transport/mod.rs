@@ -287,6 +287,16 @@ pub trait ImageSource: Send + Sync {
         None
     }
 
+    /// A blob's size, where the source tells it without the blob being
+    /// read (a registry's HEAD, a file's length); None where it cannot.
+    /// A hint: the copy checks the bytes against it.
+    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
+        Ok(self
+            .local_blob_path(desc)
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len()))
+    }
+
     /// May `get_blob` be called from several threads at once, profitably?
     fn concurrent_reads(&self) -> bool {
         false

@@ -1209,6 +1209,16 @@ impl ImageSource for RegistrySource {
         Ok((Box::new(r), len))
     }
 
+    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
+        let c = &self.client;
+        let path = format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest);
+        let resp = head_past_races(c, &c.url(&path), &self.r.scope(false), &[], false)?;
+        Ok(match resp.status().as_u16() {
+            200 => header(&resp, "content-length").and_then(|l| l.parse().ok()),
+            _ => None,
+        })
+    }
+
     fn concurrent_reads(&self) -> bool {
         true
     }
