@@ -561,4 +561,36 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
         .filter(|e| e["event"] == "image_done")
         .collect();
     assert_eq!(image_done[0]["blobs_skipped"], 3, "{events:?}");
+
+    // Into a docker-archive, which takes layers uncompressed (made anew):
+    // the layers are read into --tmpdir first, and go after; the config
+    // is skopeo's. What they were is remembered: a second copy with the
+    // same cache reads none of them first.
+    let tmp = t.path().join("tmp");
+    fs::create_dir(&tmp).unwrap();
+    let cache = t.path().join("cache");
+    let archive = |name: &str| -> (String, String) {
+        let file = t.path().join(name);
+        let said = ok_stderr(
+            lade_with_cache(&cache)
+                .args(["copy", "--src-tls-verify=false", "--tmpdir"])
+                .arg(&tmp)
+                .arg(&src)
+                .arg(format!("docker-archive:{}:flow:1", file.display())),
+        );
+        assert!(files_in(&tmp).is_empty(), "{:?}", files_in(&tmp));
+        (said, format!("docker-archive:{}", file.display()))
+    };
+    let config_file = &m["config"]["digest"].as_str().unwrap()[7..];
+    let theirs_config = fs::read(theirs.join(config_file)).unwrap();
+    for (name, reads_first) in [("a.tar", true), ("b.tar", false)] {
+        let (said, archived) = archive(name);
+        assert_eq!(said.contains("Reading the layers"), reads_first, "{said}");
+        let config = ok(lade().args(["inspect", "--raw", "--config", &archived]));
+        assert_eq!(
+            String::from_utf8_lossy(&config),
+            String::from_utf8_lossy(&theirs_config)
+        );
+    }
+    assert_eq!(layer_gets(&proxy), [2, 2]);
 }

@@ -176,6 +176,7 @@ fn stream(
         // checked.
         if c.outcome == Outcome::Copied {
             if let Some(l) = teeing.read(&layer.digest) {
+                crate::blob_cache::record_schema1_layer(&layer.digest, l.size, &l.diff_id);
                 read.insert(layer.digest.clone(), l);
             }
         }
@@ -197,9 +198,6 @@ fn stream(
     });
     for (d, l) in unread.into_iter().zip(got) {
         read.insert(d.clone(), l?);
-    }
-    for (d, l) in &read {
-        crate::blob_cache::record_schema1_layer(d, l.size, &l.diff_id);
     }
     let read: Vec<ConvertedLayer> = blobs.iter().map(|d| read[*d].clone()).collect();
     let (config, made) = s1.to_schema2(&read).map_err(ctx)?;
@@ -391,7 +389,8 @@ fn content_of(src: &dyn ImageSource, d: &Digest) -> Result<ConvertedLayer> {
     read_through(src, d, &mut io::sink())
 }
 
-/// Read layer `d` into `out`, checked against its digest; what it is.
+/// Read layer `d` into `out`, checked against its digest; what it is
+/// (remembered in the blob-info cache).
 fn read_through(src: &dyn ImageSource, d: &Digest, out: &mut dyn Write) -> Result<ConvertedLayer> {
     let (r, _) = super::get_listed_blob(src, &gzip_layer(d, 0))?;
     let slot = Mutex::new(None);
@@ -401,7 +400,9 @@ fn read_through(src: &dyn ImageSource, d: &Digest, out: &mut dyn Write) -> Resul
     io::copy(&mut r, out)?;
     drop(r);
     let read = slot.into_inner().unwrap();
-    read.expect("a layer read to its end is told")
+    let l = read.expect("a layer read to its end is told")?;
+    crate::blob_cache::record_schema1_layer(d, l.size, &l.diff_id);
+    Ok(l)
 }
 
 /// The source, with what its layers decompress to worked out as their
@@ -432,7 +433,8 @@ impl ImageSource for Teeing<'_> {
         let (r, size) = self.inner.get_blob(desc)?;
         let d = desc.digest.clone();
         let seen = &self.seen;
-        let r = Tee::new(r, &desc.digest, size, move |l| {
+        // (the size the destination takes, where the source names none)
+        let r = Tee::new(r, &desc.digest, size.or(Some(desc.size)), move |l| {
             seen.lock().unwrap().insert(d.clone(), l);
         });
         Ok((Box::new(r), size))
