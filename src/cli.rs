@@ -674,8 +674,9 @@ DOCKER SCHEMA 1
   destination as it is read, decompressed and hashed on the way, and the
   config and manifest follow (a layer the destination has is read, once, for
   that digest alone). Where the layers change on the way (docker-archive:,
-  docker-daemon:, --dest-compress-format) or the source does not tell their
-  sizes, they are first read once into --tmpdir (checked against their
+  docker-daemon:, --dest-compress-format zstd, an uncompressed layer into a
+  registry) or the source does not tell their sizes and first bytes (a ranged
+  GET), they are first read once into --tmpdir (checked against their
   digests; removed after) and copied from there. The image is written under a
   new digest: --preserve-digests refuses it (exit 3), and its signatures stay
   behind. What the layers were seen to be is kept in the blob-info cache (see

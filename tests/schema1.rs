@@ -155,8 +155,8 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
         theirs["Digest"].as_str().unwrap()
     );
 
-    // Into dir:, byte for byte what skopeo converts it to; the layers
-    // read through --tmpdir, left empty after.
+    // Into dir:, byte for byte what skopeo converts it to; --tmpdir left
+    // empty (the layers go straight to the destination).
     let tmp = t.path().join("tmp");
     fs::create_dir(&tmp).unwrap();
     let (mine_dir, theirs_dir) = (t.path().join("mine"), t.path().join("theirs"));
@@ -449,8 +449,13 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
         [top, base]
             .iter()
             .map(|d| {
+                // (whole reads: not the first bytes' ranged GETs)
                 log.iter()
-                    .filter(|l| l.starts_with("GET ") && l.contains(&format!("/blobs/{d}")))
+                    .filter(|l| {
+                        l.starts_with("GET ")
+                            && l.contains(&format!("/blobs/{d}"))
+                            && !l.ends_with(" range")
+                    })
                     .count()
             })
             .collect()
@@ -556,6 +561,14 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
         !events.iter().any(|e| e["event"] == "blob_done"),
         "{events:?}"
     );
+    assert!(
+        events.iter().any(|e| e["event"] == "message"
+            && e["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Reading 2 layers the destination has")),
+        "{events:?}"
+    );
     let image_done: Vec<&Value> = events
         .iter()
         .filter(|e| e["event"] == "image_done")
@@ -593,4 +606,194 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
         );
     }
     assert_eq!(layer_gets(&proxy), [2, 2]);
+}
+
+/// A schema 1 image whose layers are not compressed, into a registry
+/// (which takes layers gzipped): the layers go once, compressed, and
+/// nothing else is left there. A layer damaged in a dir: source is said
+/// to be what it is, not what its name says: not "does not decompress".
+#[test]
+fn schema1_uncompressed_and_damaged_layers_into_a_registry() {
+    use std::io::Read;
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let (reg, _) = schema1_registry(t.path(), "s1/rich:1");
+    let original = original_config(t.path());
+    // skopeo's dir: of it (schema 1 kept), and the same with each layer
+    // uncompressed, its manifest naming those (unsigned).
+    let kept = t.path().join("kept");
+    ok(skopeo()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/s1/rich:1", reg.addr))
+        .arg(format!("dir:{}", kept.display())));
+    let plain = t.path().join("plain");
+    fs::create_dir(&plain).unwrap();
+    fs::copy(kept.join("version"), plain.join("version")).unwrap();
+    let mut m = json(&fs::read(kept.join("manifest.json")).unwrap());
+    m.as_object_mut().unwrap().remove("signatures");
+    for l in m["fsLayers"].as_array_mut().unwrap() {
+        let gz = fs::read(kept.join(&l["blobSum"].as_str().unwrap()[7..])).unwrap();
+        let mut tar = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut tar)
+            .unwrap();
+        let hex = sha256_hex(&tar);
+        fs::write(plain.join(&hex), tar).unwrap();
+        l["blobSum"] = json!(format!("sha256:{hex}"));
+    }
+    fs::write(plain.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+    let ids = original["rootfs"]["diff_ids"].as_array().unwrap();
+    let mirror = start_registry(tempdir(), "", "");
+    let out = run(lade()
+        .args(["copy", "--progress=json", "--dest-tls-verify=false"])
+        .arg(format!("dir:{}", plain.display()))
+        .arg(format!("docker://{}/p/plain:1", mirror.addr)));
+    assert!(out.status.success(), "{out:?}");
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect();
+    for id in ids {
+        let id = id.as_str().unwrap();
+        // Sent once, compressed; the plain blob is not in the mirror.
+        let done = events
+            .iter()
+            .filter(|e| e["event"] == "blob_done" && e["digest"] == id)
+            .count();
+        assert_eq!(done, 1, "{id}: {events:?}");
+        assert_eq!(
+            support::registry_status(&mirror.addr, "HEAD", &format!("/v2/p/plain/blobs/{id}")),
+            404
+        );
+    }
+    let image_done: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "image_done")
+        .collect();
+    assert_eq!(image_done[0]["blobs_copied"], 3, "{events:?}");
+    assert_eq!(image_done[0]["blobs_skipped"], 0, "{events:?}");
+    let pushed = format!("docker://{}/p/plain:1", mirror.addr);
+    let pm = json(&ok(skopeo().args([
+        "inspect",
+        "--tls-verify=false",
+        "--raw",
+        &pushed,
+    ])));
+    for l in pm["layers"].as_array().unwrap() {
+        assert_eq!(
+            l["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip",
+            "{pm}"
+        );
+    }
+    let config = json(&ok(skopeo().args([
+        "inspect",
+        "--tls-verify=false",
+        "--config",
+        &pushed,
+    ])));
+    assert_eq!(config["rootfs"], original["rootfs"]);
+
+    // A layer whose bytes changed in a dir: source, pushed: what is wrong
+    // is their digest.
+    let kept_m = json(&fs::read(kept.join("manifest.json")).unwrap());
+    let top = &kept_m["fsLayers"][0]["blobSum"].as_str().unwrap()[7..];
+    let mut bytes = fs::read(kept.join(top)).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    fs::write(kept.join(top), bytes).unwrap();
+    let out = run(lade()
+        .args(["copy", "-q", "--dest-tls-verify=false"])
+        .arg(format!("dir:{}", kept.display()))
+        .arg(format!("docker://{}/p/damaged:1", mirror.addr)));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{out:?}");
+    assert!(e.contains(top) && e.lines().count() == 1, "{e}");
+    assert!(!e.contains("does not decompress"), "{e}");
+    assert_eq!(
+        support::registry_status(&mirror.addr, "HEAD", "/v2/p/damaged/manifests/1"),
+        404
+    );
+}
+
+/// Two schema 1 images sharing their base layer, synced at once into a
+/// registry: the base is read once, what it decompresses to learnt as it
+/// went, for both.
+#[test]
+fn a_schema1_sync_reads_a_shared_layer_once() {
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let reg = start_registry(
+        tempdir(),
+        "",
+        "compatibility:\n  schema1:\n    enabled: true\n",
+    );
+    let lay = t.path().join("two");
+    let (base, base_id) = support::layer(&[("etc/base.txt", vec![b'b'; 300_000])]);
+    let mut named = Vec::new();
+    for name in ["a", "b"] {
+        let (top, top_id) = support::layer(&[(name, name.as_bytes().repeat(1000))]);
+        let config = serde_json::to_vec(&json!({
+            "architecture": "amd64", "os": "linux",
+            "created": "2024-03-04T05:06:07Z",
+            "config": {"Env": ["PATH=/usr/bin"]},
+            "rootfs": {"type": "layers", "diff_ids": [base_id, top_id]},
+            "history": [{"created": "2024-03-01T00:00:00Z"}, {"created": "2024-03-04T05:06:07Z"}],
+        }))
+        .unwrap();
+        named.push((
+            name,
+            support::image_of(&lay, false, &config, &[base.clone(), top]),
+        ));
+    }
+    support::write_layout(&lay, &named);
+    for name in ["a", "b"] {
+        ok(skopeo()
+            .args(["copy", "-q", "--dest-tls-verify=false", "--format", "v2s1"])
+            .arg(format!("oci:{}:{name}", lay.display()))
+            .arg(format!("docker://{}/s1/two:{name}", reg.addr)));
+    }
+    let base_digest = format!("sha256:{}", sha256_hex(&base));
+    let mirror = start_registry(tempdir(), "", "");
+    let proxy = support::Counter::start(&reg.addr);
+    let out = run(lade().args([
+        "sync",
+        "--jobs",
+        "2",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        &format!("docker://{}/s1/two", proxy.addr),
+        &format!("docker://{}/two", mirror.addr),
+    ]));
+    assert!(out.status.success(), "{out:?}");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("2 copied"), "{said}");
+    let log = proxy.take();
+    let base_reads = log
+        .iter()
+        .filter(|l| {
+            l.starts_with("GET ")
+                && l.contains(&format!("/blobs/{base_digest}"))
+                && !l.ends_with(" range")
+        })
+        .count();
+    assert_eq!(base_reads, 1, "{log:?}");
+    let catalog =
+        ok_str(Command::new("curl").args(["-s", &format!("http://{}/v2/_catalog", mirror.addr)]));
+    for name in ["a", "b"] {
+        let config = json(&ok(skopeo().args([
+            "inspect",
+            "--tls-verify=false",
+            "--config",
+            &format!("docker://{}/two:{name}", mirror.addr),
+        ])));
+        assert_eq!(
+            config["rootfs"]["diff_ids"][0], base_id,
+            "{config} {catalog}"
+        );
+    }
 }

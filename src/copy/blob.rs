@@ -45,6 +45,11 @@ pub struct Step<'a> {
     /// compressed as its label says; None: taken as labelled (attachments,
     /// whose digests name them).
     pub wants: Option<Wants>,
+    /// Told of a blob the destination took from the source as it is
+    /// (kept), while its claim is held: what was learnt of it on the way
+    /// is there for the copies in this process waiting on the claim
+    /// (schema 1's uncompressed digests, see `schema1::stream`).
+    pub copied: Option<&'a (dyn Fn(&Digest) + Sync)>,
 }
 
 /// `f(i, wait)` for every `i` in `0..n`, in parallel, results in index
@@ -342,16 +347,21 @@ fn copy_claimed(
                 return Ok(present(progress, desc, have));
             }
             progress.blob_start(desc);
-            if let Some(path) = src.local_blob_path(desc) {
-                if let Some(out) = dst.put_blob_from_path(&path, &info)? {
-                    return Ok(sent(progress, desc, out));
-                }
+            let linked = match src.local_blob_path(desc) {
+                Some(path) => dst.put_blob_from_path(&path, &info)?,
+                None => None,
+            };
+            let out = match linked {
+                Some(out) => out,
+                None => with_retries(desc, step.retries, progress, || {
+                    let (r, _) = get_listed_blob(src, desc)?;
+                    let mut r = progress.counting(r, desc);
+                    dst.put_blob(&mut r, &info)
+                })?,
+            };
+            if let Some(told) = step.copied {
+                told(&desc.digest);
             }
-            let out = with_retries(desc, step.retries, progress, || {
-                let (r, _) = get_listed_blob(src, desc)?;
-                let mut r = progress.counting(r, desc);
-                dst.put_blob(&mut r, &info)
-            })?;
             Ok(sent(progress, desc, out))
         }
         LayerAction::Transform { from, to } => {

@@ -901,6 +901,7 @@ fn copy_single(
             tmp_dir: opts.transport.tmp_dir.as_deref(),
             retries: opts.transport.dest_registry.retries,
             wants: Some(wants(opts)),
+            copied: None,
         };
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
             .map_err(|e| e.about("layer", &manifest.layers[i].digest))

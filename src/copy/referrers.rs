@@ -408,6 +408,7 @@ impl Walk<'_> {
             tmp_dir: None,
             retries: self.retries,
             wants: None,
+            copied: None,
         };
         for b in std::iter::once(&m.config).chain(&m.layers) {
             let c = copy_blob(self.src, self.dst, b, &step, self.progress)?;

@@ -6,11 +6,12 @@
 //! copied to the destination as it is, and what it decompresses to is
 //! hashed as its bytes pass; the config and the manifest follow. Where a
 //! layer changes on the way (a destination that takes layers
-//! uncompressed, a compression asked for), or the source cannot tell the
-//! layers' sizes, the layers are read first, once, into a temporary
-//! directory (`--tmpdir`), their digests checked and their contents
-//! hashed, and the copy takes them from there. A layer read before (the
-//! blob-info cache keeps what it was) is not read for its content again.
+//! uncompressed, zstd asked for, an uncompressed layer into a registry),
+//! or the source cannot tell the layers' sizes and first bytes, the
+//! layers are read first, once, into a temporary directory (`--tmpdir`),
+//! their digests checked and their contents hashed, and the copy takes
+//! them from there. A layer read before (the blob-info cache keeps what it
+//! was) is not read for its content again.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -48,35 +49,22 @@ pub(super) fn copy(
         // checked against their digests as always.
         Some(read) => Converted::made(src, &s1, &read, HashMap::new(), None).map_err(ctx)?,
         None => match stream(src, dst, &s1, &top.digest, opts, progress, counts)? {
-            Streamed::Written(out) => return Ok(out),
-            Streamed::Read(read) => {
-                Converted::made(src, &s1, &read, HashMap::new(), None).map_err(ctx)?
-            }
-            Streamed::Not => Converted::read_first(src, &s1, &top.digest, opts, progress)?,
+            Some(out) => return Ok(out),
+            None => Converted::read_first(src, &s1, &top.digest, opts, progress)?,
         },
     };
     let manifest = converted.manifest.clone();
     super::copy_single(&converted, dst, manifest, None, opts, progress, counts)
 }
 
-/// What [`stream`] did.
-enum Streamed {
-    /// The image is copied: its manifest, to write.
-    Written(RawManifest),
-    /// The layers, read, are to change on the way after all (a layer
-    /// found uncompressed, into a destination that compresses those):
-    /// what they are, for the copy to make the image anew.
-    Read(Vec<ConvertedLayer>),
-    /// Nothing done: the layers are to change on the way, or the source
-    /// does not tell their sizes.
-    Not,
-}
-
-/// Copy the layers of `s1` to `dst` as they are, working out what each
-/// decompresses to as its bytes pass; then its config. Layers the
-/// destination has, or takes without their bytes passing here (linked
-/// from a local source), are read for their content, unless the
-/// blob-info cache knows it.
+/// Copy the layers of `s1` (schema 1 manifest `digest`) to `dst` as they
+/// are, working out what each decompresses to as its bytes pass; then its
+/// config; the manifest to write. Layers the destination has, or takes
+/// without their bytes passing here (linked from a local source), are
+/// read for their content, unless the blob-info cache knows it. None,
+/// nothing done, where a layer is to change on the way, or the source
+/// does not tell the layers' sizes and first bytes (which the manifest
+/// and the plan need).
 fn stream(
     src: &dyn ImageSource,
     dst: &dyn ImageDestination,
@@ -85,29 +73,36 @@ fn stream(
     opts: &CopyOptions,
     progress: &Progress,
     counts: &mut (usize, usize),
-) -> Result<Streamed> {
+) -> Result<Option<RawManifest>> {
     let blobs = s1.image_layers();
     let unique = each_once(&blobs);
-    // The sizes the manifest is to give (schema 1 gives none), as the
-    // source tells them: a registry's HEAD, a file's length.
-    let sizes = for_each(src, unique.len(), |i| {
-        src.blob_size(&gzip_layer(unique[i], 0))
+    // The sizes the manifest is to give (schema 1 gives none) and the
+    // compressions the first bytes tell, as the source gives them.
+    let starts = for_each(src, unique.len(), |i| {
+        src.blob_start(&gzip_layer(unique[i], 0), 4)
             .map_err(|e| e.about("layer", unique[i]))
     });
-    let mut size_of = HashMap::new();
-    for (d, size) in unique.iter().zip(sizes) {
-        match size? {
-            Some(n) => size_of.insert(*d, n),
-            None => return Ok(Streamed::Not),
+    let mut start_of = HashMap::new();
+    for (d, start) in unique.iter().zip(starts) {
+        let Some((size, first)) = start? else {
+            return Ok(None);
         };
+        let compression = crate::compress::sniff(&first);
+        if compression == Compression::Zstd {
+            return Err(Error::invalid(ZSTD).about("layer", d));
+        }
+        start_of.insert(*d, (size, compression));
     }
-    // The image as planned: each layer taken as compressed (the content
-    // digests stand in; the sizes are those to write).
+    // The image as planned: the sizes those to write, the content digests
+    // stand-ins (an uncompressed layer's is its own, as it will be).
     let planned: Vec<ConvertedLayer> = blobs
         .iter()
         .map(|d| ConvertedLayer {
-            size: size_of[d],
-            diff_id: Digest::of_bytes(d.to_string().as_bytes()),
+            size: start_of[d].0,
+            diff_id: match start_of[d].1 {
+                Compression::None => (*d).clone(),
+                _ => Digest::of_bytes(d.to_string().as_bytes()),
+            },
         })
         .collect();
     let ctx = |e: Error| e.context(digest);
@@ -115,10 +110,9 @@ fn stream(
     let manifest = made.manifest()?;
     let props = dst.properties();
     let wants = super::wants(opts);
-    let kept = |plan: &plan::Plan| plan.layers.iter().all(|a| *a == LayerAction::Keep);
     let plan = plan::plan(&made.media_type, &manifest, &props, wants)?;
-    if !kept(&plan) {
-        return Ok(Streamed::Not);
+    if plan.layers.iter().any(|a| *a != LayerAction::Keep) {
+        return Ok(None);
     }
     // (said before anything is written)
     let image = ImageConfig::parse(&config)?;
@@ -127,6 +121,14 @@ fn stream(
     let teeing = Teeing {
         inner: src,
         seen: Mutex::new(HashMap::new()),
+    };
+    // What a layer's bytes were found to be, remembered (in this process
+    // at least) before its claim goes: a copy of another image here that
+    // waited for the claim finds the blob there, and this.
+    let copied = |d: &Digest| {
+        if let Some(Ok(l)) = teeing.seen(d) {
+            crate::blob_cache::record_schema1_layer(d, l.size, &l.diff_id);
+        }
     };
     let one = |i: usize, wait: bool| {
         let layer = &manifest.layers[i];
@@ -139,6 +141,7 @@ fn stream(
             tmp_dir: opts.transport.tmp_dir.as_deref(),
             retries: opts.transport.dest_registry.retries,
             wants: Some(wants),
+            copied: Some(&copied),
         };
         blob::try_copy_blob(&teeing, dst, layer, &step, progress, wait)
             .map_err(|e| e.about("layer", &layer.digest))
@@ -156,28 +159,28 @@ fn stream(
             .collect()
     };
     let mut done = (0, 0);
-    // Where a layer did not go as it is (a local source's layer found
-    // compressed otherwise than planned), the copy makes the image anew.
-    let mut changed = false;
     let mut read: HashMap<Digest, ConvertedLayer> = HashMap::new();
     for (layer, r) in manifest.layers.iter().zip(results) {
-        // A layer whose content failed to read says so, whatever the
-        // destination made of the read that failed under it.
-        let c = r.map_err(|e| match teeing.failure(&layer.digest) {
-            Some(f) => f.about("layer", &layer.digest),
-            None => e,
-        })?;
-        changed |= c.desc.digest != layer.digest;
+        let c = r?;
+        // (as planned: its compression, as the first bytes told, kept)
+        if c.desc.digest != layer.digest {
+            return Err(Error::new(format!(
+                "layer {}: written as {}, not as it is",
+                layer.digest, c.desc.digest
+            )));
+        }
         match c.outcome {
             Outcome::Copied => done.0 += 1,
             Outcome::Skipped => done.1 += 1,
         }
         // Known once the destination took the bytes whole, their digest
-        // checked.
+        // checked: bytes that are what they are named and do not
+        // decompress fail the copy here.
         if c.outcome == Outcome::Copied {
-            if let Some(l) = teeing.read(&layer.digest) {
-                crate::blob_cache::record_schema1_layer(&layer.digest, l.size, &l.diff_id);
-                read.insert(layer.digest.clone(), l);
+            match teeing.seen(&layer.digest) {
+                Some(Ok(l)) => drop(read.insert(layer.digest.clone(), l)),
+                Some(Err(e)) => return Err(e.about("layer", &layer.digest)),
+                None => {}
             }
         }
     }
@@ -193,6 +196,13 @@ fn stream(
         .copied()
         .filter(|d| !read.contains_key(*d))
         .collect();
+    if !unread.is_empty() {
+        progress.message(&format!(
+            "Reading {} layer{} the destination has, for the uncompressed digests schema 2 lists",
+            unread.len(),
+            if unread.len() == 1 { "" } else { "s" }
+        ));
+    }
     let got = for_each(src, unread.len(), |i| {
         content_of(src, unread[i]).map_err(|e| e.about("layer", unread[i]))
     });
@@ -202,10 +212,6 @@ fn stream(
     let read: Vec<ConvertedLayer> = blobs.iter().map(|d| read[*d].clone()).collect();
     let (config, made) = s1.to_schema2(&read).map_err(ctx)?;
     let manifest = made.manifest()?;
-    let plan = plan::plan(&made.media_type, &manifest, &props, wants)?;
-    if changed || !kept(&plan) {
-        return Ok(Streamed::Read(read));
-    }
     let desc = &manifest.config;
     let info = BlobInfo {
         media_type: plan.format.config_type(),
@@ -228,7 +234,7 @@ fn stream(
         }
         false => made,
     };
-    Ok(Streamed::Written(out))
+    Ok(Some(out))
 }
 
 /// Each of `digests` once, in order.
@@ -415,12 +421,9 @@ struct Teeing<'a> {
 }
 
 impl Teeing<'_> {
-    fn read(&self, d: &Digest) -> Option<ConvertedLayer> {
-        self.seen.lock().unwrap().get(d)?.as_ref().ok().cloned()
-    }
-
-    fn failure(&self, d: &Digest) -> Option<Error> {
-        self.seen.lock().unwrap().get(d)?.as_ref().err().cloned()
+    /// What the last read of layer `d` to its end found it to be.
+    fn seen(&self, d: &Digest) -> Option<Result<ConvertedLayer>> {
+        self.seen.lock().unwrap().get(d).cloned()
     }
 }
 
@@ -444,8 +447,8 @@ impl ImageSource for Teeing<'_> {
         self.inner.local_blob_path(desc)
     }
 
-    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
-        self.inner.blob_size(desc)
+    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
+        self.inner.blob_start(desc, n)
     }
 
     fn concurrent_reads(&self) -> bool {
@@ -458,14 +461,18 @@ impl ImageSource for Teeing<'_> {
 }
 
 /// Reads `inner`, working out what the bytes read decompress to
-/// ([`Content`]) as they pass; tells `done` once they end, or reach the
-/// `size` expected (a reader that takes so many bytes need not ask for
-/// the end), or fail to decompress (the read failing then).
+/// ([`Content`]) as they pass; tells `done` what they are once they end,
+/// or reach the `size` expected (a reader that takes so many bytes need
+/// not ask for the end). Bytes that do not decompress are passed on all
+/// the same, and said at the end: what reads them may find they are not
+/// what they are named (a fault on the way), which is the error then.
 struct Tee<R, F: FnMut(Result<ConvertedLayer>)> {
     inner: R,
     blob: Digest,
     size: Option<u64>,
-    content: Option<Content>,
+    /// Bytes passed on so far.
+    passed: u64,
+    content: Option<Result<Content>>,
     done: F,
 }
 
@@ -475,7 +482,8 @@ impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<R, F> {
             inner,
             blob: blob.clone(),
             size,
-            content: Some(Content::default()),
+            passed: 0,
+            content: Some(Ok(Content::default())),
             done,
         }
     }
@@ -484,28 +492,23 @@ impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<R, F> {
 impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Read for Tee<R, F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let Some(content) = self.content.as_mut() else {
+        self.passed += n as u64;
+        let Some(state) = self.content.as_mut() else {
             return Ok(n);
         };
-        let fed = content.feed(&buf[..n]);
-        let ended = (n == 0 && !buf.is_empty()) || Some(content.size) == self.size;
-        let told = match fed {
-            Ok(()) if ended => {
-                let content = self.content.take().expect("some");
-                content.finish(&self.blob)
+        if let Ok(content) = state {
+            if let Err(e) = content.feed(&buf[..n]) {
+                *state = Err(e);
             }
-            Ok(()) => return Ok(n),
-            Err(e) => {
-                self.content = None;
-                Err(e)
-            }
-        };
-        let failed = told.as_ref().err().cloned();
-        (self.done)(told);
-        match failed {
-            Some(e) => Err(e.into()),
-            None => Ok(n),
         }
+        if (n == 0 && !buf.is_empty()) || Some(self.passed) == self.size {
+            let told = match self.content.take().expect("some") {
+                Ok(content) => content.finish(&self.blob),
+                Err(e) => Err(e),
+            };
+            (self.done)(told);
+        }
+        Ok(n)
     }
 }
 
@@ -529,6 +532,9 @@ impl Default for State {
         State::Start(Vec::new())
     }
 }
+
+/// A zstd layer's refusal.
+const ZSTD: &str = "it is zstd-compressed, which a schema 1 image cannot hold";
 
 /// Bytes that do not decompress.
 fn undecompressed(e: io::Error) -> Error {
@@ -568,11 +574,7 @@ impl Content {
                 z.write_all(&first).map_err(undecompressed)?;
                 self.state = State::Gzip(Box::new(z));
             }
-            Compression::Zstd => {
-                return Err(Error::invalid(
-                    "it is zstd-compressed, which a schema 1 image cannot hold",
-                ))
-            }
+            Compression::Zstd => return Err(Error::invalid(ZSTD)),
         }
         Ok(())
     }
@@ -724,13 +726,21 @@ mod tests {
         tee.read_exact(&mut [0u8; 4]).unwrap();
         drop(tee);
         assert_eq!(*told.lock().unwrap(), 0);
-        // Bytes that do not decompress fail the read, and are told.
+        // Bytes that do not decompress pass all the same (what reads them
+        // checks what they are named), and are told at their end.
         let bad = [&gz[..100], &[0u8; 100][..]].concat();
         let told = Mutex::new(Vec::new());
         let mut tee = Tee::new(&bad[..], &blob, None, |l| told.lock().unwrap().push(l));
-        let e = tee.read_to_end(&mut Vec::new()).unwrap_err();
+        let mut out = Vec::new();
+        tee.read_to_end(&mut out).unwrap();
         drop(tee);
-        assert!(Error::from(e).is_invalid());
-        assert!(told.into_inner().unwrap()[0].is_err());
+        assert_eq!(out, bad);
+        let told = told.into_inner().unwrap();
+        assert_eq!(told.len(), 1);
+        let e = told[0].as_ref().unwrap_err();
+        assert!(
+            e.is_invalid() && e.to_string().contains("does not decompress"),
+            "{e}"
+        );
     }
 }

@@ -287,14 +287,22 @@ pub trait ImageSource: Send + Sync {
         None
     }
 
-    /// A blob's size, where the source tells it without the blob being
-    /// read (a registry's HEAD, a file's length); None where it cannot.
-    /// A hint: the copy checks the bytes against it.
-    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
-        Ok(self
-            .local_blob_path(desc)
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len()))
+    /// A blob's size and its first bytes (up to `n`), where the source
+    /// tells them without the whole blob being read (a registry's ranged
+    /// GET, a file); None where it cannot. Hints: the copy checks the
+    /// bytes it reads against the digest.
+    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
+        let Some(path) = self.local_blob_path(desc) else {
+            return Ok(None);
+        };
+        let Ok(f) = std::fs::File::open(path) else {
+            return Ok(None);
+        };
+        let size = f.metadata()?.len();
+        let mut first = vec![0; n];
+        let got = crate::fsutil::read_up_to(&mut &f, &mut first)?;
+        first.truncate(got);
+        Ok(Some((size, first)))
     }
 
     /// May `get_blob` be called from several threads at once, profitably?

@@ -147,7 +147,8 @@ pub fn write_layout(dir: &Path, named: &[(&str, Value)]) {
     .unwrap();
 }
 
-/// A proxy in front of `upstream` recording "METHOD PATH" of every request.
+/// A proxy in front of `upstream` recording "METHOD PATH" of every
+/// request ("METHOD PATH range" of one asking for part of a body).
 pub struct Counter {
     pub addr: String,
     pub log: Arc<Mutex<Vec<String>>>,
@@ -299,9 +300,12 @@ impl Hold {
     /// at most two minutes (a test that never releases does not hang).
     fn wait(&self, line: &str) {
         let held = |w: &Option<(String, String)>| {
+            // (a request for part of a body is not held)
             w.as_ref().is_some_and(|(m, p)| {
-                line.split_once(' ')
-                    .is_some_and(|(lm, lp)| lm == m && lp.contains(p.as_str()))
+                !line.ends_with(" range")
+                    && line
+                        .split_once(' ')
+                        .is_some_and(|(lm, lp)| lm == m && lp.contains(p.as_str()))
             })
         };
         let w = self.what.lock().unwrap();
@@ -359,7 +363,8 @@ impl Counter {
     }
 
     /// From now on, keep `method` requests whose path contains `path`
-    /// waiting (their answers not begun) until [`Counter::release`].
+    /// waiting (their answers not begun) until [`Counter::release`]; not
+    /// those for part of a body (`Range`).
     pub fn hold(&self, method: &str, path: &str) {
         *self.hold.what.lock().unwrap() = Some((method.to_string(), path.to_string()));
     }
@@ -397,18 +402,25 @@ fn relay(
         parts.next().unwrap_or(""),
         parts.next().unwrap_or("")
     );
-    hold.wait(&line);
-    log.lock().unwrap().push(line.clone());
     head.push_str(&first);
+    let mut ranged = false;
     loop {
         let mut l = String::new();
         if r.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
             break;
         }
+        ranged |= l.to_ascii_lowercase().starts_with("range:");
         if !l.to_ascii_lowercase().starts_with("connection:") {
             head.push_str(&l);
         }
     }
+    // (a request for part of a body is marked so: "GET /v2/… range")
+    let logged = match ranged {
+        true => format!("{line} range"),
+        false => line.clone(),
+    };
+    hold.wait(&logged);
+    log.lock().unwrap().push(logged);
     head.push_str("Connection: close\r\n\r\n");
     if let Some(answer) = fake_tag_page(&line, &tag_pages.lock().unwrap()) {
         let _ = c.write_all(&answer);

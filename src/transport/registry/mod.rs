@@ -1209,14 +1209,32 @@ impl ImageSource for RegistrySource {
         Ok((Box::new(r), len))
     }
 
-    fn blob_size(&self, desc: &Descriptor) -> Result<Option<u64>> {
+    /// A GET of the first bytes (`Range`): the size from `Content-Range`
+    /// (or `Content-Length`, where the registry sends the whole blob).
+    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
         let c = &self.client;
-        let path = format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest);
-        let resp = head_past_races(c, &c.url(&path), &self.r.scope(false), &[], false)?;
-        Ok(match resp.status().as_u16() {
-            200 => header(&resp, "content-length").and_then(|l| l.parse().ok()),
+        let url = c.url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
+        let range = format!("bytes=0-{}", n.max(1) - 1);
+        let resp = c.send(
+            Method::GET,
+            &url,
+            &self.r.scope(false),
+            &[("range", range)],
+            ReqBody::Empty,
+        )?;
+        let size = match resp.status().as_u16() {
+            206 => header(&resp, "content-range")
+                .and_then(|r| r.rsplit_once('/').and_then(|(_, t)| t.parse().ok())),
+            200 => resp.body().content_length(),
             _ => None,
-        })
+        };
+        let Some(size) = size else {
+            return Ok(None);
+        };
+        let mut first = vec![0; n];
+        let got = crate::fsutil::read_up_to(&mut resp.into_body().into_reader(), &mut first)?;
+        first.truncate(got);
+        Ok(Some((size, first)))
     }
 
     fn concurrent_reads(&self) -> bool {
