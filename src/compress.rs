@@ -27,12 +27,15 @@ fn zstd_skippable(prefix: &[u8]) -> bool {
     prefix.len() >= 4 && prefix[0] & 0xf0 == 0x50 && prefix[1..4] == [0x2a, 0x4d, 0x18]
 }
 
+/// How many first bytes tell a stream's compression ([`sniff`]).
+pub const SNIFF_LEN: usize = ZSTD_MAGIC.len();
+
 /// Read the first bytes of `r`, as many as tell its compression: what
 /// they show, and the bytes (to be read again ahead of the rest).
 pub fn sniff_start<R: std::io::Read + ?Sized>(
     r: &mut R,
 ) -> std::io::Result<(Compression, Vec<u8>)> {
-    let mut prefix = vec![0u8; ZSTD_MAGIC.len()];
+    let mut prefix = vec![0u8; SNIFF_LEN];
     let n = crate::fsutil::read_up_to(r, &mut prefix)?;
     prefix.truncate(n);
     Ok((sniff(&prefix), prefix))

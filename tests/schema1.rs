@@ -78,6 +78,34 @@ fn schema1_registry(dir: &Path, repo_tag: &str) -> (regsrv::Registry, String) {
     (reg, src)
 }
 
+/// How often a proxy's `log` shows blob `digest` read whole (a GET not
+/// for its first bytes alone).
+fn whole_reads(log: &[String], digest: &str) -> usize {
+    log.iter()
+        .filter(|l| {
+            l.starts_with("GET ")
+                && l.contains(&format!("/blobs/{digest}"))
+                && !l.ends_with(" range")
+        })
+        .count()
+}
+
+/// The `--progress=json` events a run printed.
+fn events_of(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .collect()
+}
+
+/// The events named `name`, about blob `digest` where given.
+fn named<'e>(events: &'e [Value], name: &str, digest: Option<&Value>) -> Vec<&'e Value> {
+    events
+        .iter()
+        .filter(|e| e["event"] == name && digest.is_none_or(|d| e["digest"] == *d))
+        .collect()
+}
+
 /// The config of the image [`schema1_registry`] made from `dir/src`.
 fn original_config(dir: &Path) -> Value {
     let lay = dir.join("src");
@@ -446,19 +474,7 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
     let converted = fs::read(theirs.join("manifest.json")).unwrap();
     let layer_gets = |proxy: &support::Counter| -> Vec<usize> {
         let log = proxy.take();
-        [top, base]
-            .iter()
-            .map(|d| {
-                // (whole reads: not the first bytes' ranged GETs)
-                log.iter()
-                    .filter(|l| {
-                        l.starts_with("GET ")
-                            && l.contains(&format!("/blobs/{d}"))
-                            && !l.ends_with(" range")
-                    })
-                    .count()
-            })
-            .collect()
+        [top, base].iter().map(|d| whole_reads(&log, d)).collect()
     };
 
     // Into a layout: the base layer is there while the top one is still
@@ -519,36 +535,23 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
             String::from_utf8_lossy(&pushed),
             String::from_utf8_lossy(&converted)
         );
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .collect()
+        events_of(&out)
     };
     let events = push("1");
     assert_eq!(layer_gets(&proxy), [1, 1]);
     let m = json(&converted);
-    let of = |name: &str, d: &Value| -> Vec<Value> {
-        events
-            .iter()
-            .filter(|e| e["event"] == name && e["digest"] == *d)
-            .cloned()
-            .collect()
-    };
     let mut layer_bytes = 0;
     for l in m["layers"].as_array().unwrap().iter().chain([&m["config"]]) {
         let (start, done) = (
-            of("blob_start", &l["digest"]),
-            of("blob_done", &l["digest"]),
+            named(&events, "blob_start", Some(&l["digest"])),
+            named(&events, "blob_done", Some(&l["digest"])),
         );
         assert_eq!((start.len(), done.len()), (1, 1), "{l}: {events:?}");
         assert_eq!(start[0]["size"], l["size"], "{events:?}");
         assert_eq!(done[0]["bytes"], l["size"], "{events:?}");
         layer_bytes += l["size"].as_u64().unwrap();
     }
-    let image_done: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["event"] == "image_done")
-        .collect();
+    let image_done = named(&events, "image_done", None);
     assert_eq!(image_done.len(), 1, "{events:?}");
     assert_eq!(image_done[0]["blobs_copied"], 3, "{events:?}");
     assert!(layer_bytes > 0);
@@ -569,10 +572,7 @@ fn schema1_layers_go_to_the_destination_as_they_are_read() {
                 .starts_with("Reading 2 layers the destination has")),
         "{events:?}"
     );
-    let image_done: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["event"] == "image_done")
-        .collect();
+    let image_done = named(&events, "image_done", None);
     assert_eq!(image_done[0]["blobs_skipped"], 3, "{events:?}");
 
     // Into a docker-archive, which takes layers uncompressed (made anew):
@@ -651,27 +651,18 @@ fn schema1_uncompressed_and_damaged_layers_into_a_registry() {
         .arg(format!("dir:{}", plain.display()))
         .arg(format!("docker://{}/p/plain:1", mirror.addr)));
     assert!(out.status.success(), "{out:?}");
-    let events: Vec<Value> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .collect();
+    let events = events_of(&out);
     for id in ids {
-        let id = id.as_str().unwrap();
         // Sent once, compressed; the plain blob is not in the mirror.
-        let done = events
-            .iter()
-            .filter(|e| e["event"] == "blob_done" && e["digest"] == id)
-            .count();
+        let done = named(&events, "blob_done", Some(id)).len();
+        let id = id.as_str().unwrap();
         assert_eq!(done, 1, "{id}: {events:?}");
         assert_eq!(
             support::registry_status(&mirror.addr, "HEAD", &format!("/v2/p/plain/blobs/{id}")),
             404
         );
     }
-    let image_done: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["event"] == "image_done")
-        .collect();
+    let image_done = named(&events, "image_done", None);
     assert_eq!(image_done[0]["blobs_copied"], 3, "{events:?}");
     assert_eq!(image_done[0]["blobs_skipped"], 0, "{events:?}");
     let pushed = format!("docker://{}/p/plain:1", mirror.addr);
@@ -773,15 +764,7 @@ fn a_schema1_sync_reads_a_shared_layer_once() {
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("2 copied"), "{said}");
     let log = proxy.take();
-    let base_reads = log
-        .iter()
-        .filter(|l| {
-            l.starts_with("GET ")
-                && l.contains(&format!("/blobs/{base_digest}"))
-                && !l.ends_with(" range")
-        })
-        .count();
-    assert_eq!(base_reads, 1, "{log:?}");
+    assert_eq!(whole_reads(&log, &base_digest), 1, "{log:?}");
     let catalog =
         ok_str(Command::new("curl").args(["-s", &format!("http://{}/v2/_catalog", mirror.addr)]));
     for name in ["a", "b"] {

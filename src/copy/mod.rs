@@ -370,17 +370,6 @@ fn copy_one(
     progress: &Progress,
 ) -> Result<CopyReport> {
     let top = src.get_manifest(None)?;
-    if top.is_schema1() {
-        // Copied as its schema 2 conversion, which the source's digest
-        // does not name.
-        if opts.preserve_digests {
-            return Err(Error::invalid(format!(
-                "--preserve-digests: {} is a Docker schema 1 manifest, which lade writes \
-                 converted to schema 2, under another digest",
-                top.digest
-            )));
-        }
-    }
     let top_digest = top.digest.clone();
     let top_is_index = top.is_index();
     let mut counts = (0, 0);
@@ -802,6 +791,41 @@ pub fn planned_digest(
     Ok(out.map(|m| m.digest))
 }
 
+/// How a layer of a copy with `opts` is copied: `action`, into `format`,
+/// its decompressed content checked against `diff_id` where known.
+fn layer_step<'a>(
+    opts: &'a CopyOptions,
+    action: plan::LayerAction,
+    format: Format,
+    diff_id: Option<&'a Digest>,
+) -> Step<'a> {
+    Step {
+        action,
+        format,
+        diff_id,
+        level: opts.compression_level,
+        precompute: opts.precompute_digests,
+        tmp_dir: opts.transport.tmp_dir.as_deref(),
+        retries: opts.transport.dest_registry.retries,
+        wants: Some(wants(opts)),
+        copied: None,
+    }
+}
+
+/// How many blobs of one image to copy at once, where both sides take
+/// several (`--image-parallel-copies`, else as the transports say); None:
+/// one at a time.
+fn transfers(
+    src: &dyn ImageSource,
+    dst: &dyn ImageDestination,
+    opts: &CopyOptions,
+) -> Option<usize> {
+    (src.concurrent_reads() && dst.properties().concurrent_writes).then(|| {
+        opts.parallel_blobs
+            .unwrap_or_else(|| src.parallel_transfers().max(dst.parallel_transfers()))
+    })
+}
+
 /// Write config `desc` (`bytes`, taken by the destination as `info`
 /// says), or find the destination has it.
 fn put_config(
@@ -892,53 +916,40 @@ fn copy_single(
     // With `wait` false, None: another copy of this process is writing
     // the blob; come back to it later.
     let one = |i: usize, wait: bool| {
-        let step = Step {
-            action: plan.layers[i],
-            format: plan.format,
-            diff_id: diff_ids.get(i),
-            level: opts.compression_level,
-            precompute: opts.precompute_digests,
-            tmp_dir: opts.transport.tmp_dir.as_deref(),
-            retries: opts.transport.dest_registry.retries,
-            wants: Some(wants(opts)),
-            copied: None,
-        };
+        let step = layer_step(opts, plan.layers[i], plan.format, diff_ids.get(i));
         try_copy_blob(src, dst, &manifest.layers[i], &step, progress, wait)
             .map_err(|e| e.about("layer", &manifest.layers[i].digest))
             .transpose()
     };
     let n = manifest.layers.len();
     // The layers' results, then the config's.
-    let results: Vec<Result<blob::Copied>> =
-        if src.concurrent_reads() && props.concurrent_writes && n > 0 {
-            let transfers = opts
-                .parallel_blobs
-                .unwrap_or_else(|| src.parallel_transfers().max(dst.parallel_transfers()));
-            blob::in_parallel(
-                n + 1,
-                transfers,
-                |i| {
-                    manifest
-                        .layers
-                        .get(i)
-                        .map_or(manifest.config.size, |l| l.size)
-                },
-                |i, wait| {
-                    if i < n {
-                        one(i, wait)
-                    } else {
-                        blob::with_claim(dst, &manifest.config.digest, wait, put_config)
-                    }
-                },
-            )
-        } else {
+    let results: Vec<Result<blob::Copied>> = match transfers(src, dst, opts) {
+        Some(transfers) if n > 0 => blob::in_parallel(
+            n + 1,
+            transfers,
+            |i| {
+                manifest
+                    .layers
+                    .get(i)
+                    .map_or(manifest.config.size, |l| l.size)
+            },
+            |i, wait| {
+                if i < n {
+                    one(i, wait)
+                } else {
+                    blob::with_claim(dst, &manifest.config.digest, wait, put_config)
+                }
+            },
+        ),
+        _ => {
             let config = blob::with_claim(dst, &manifest.config.digest, true, put_config)
                 .expect("a waiting claim is taken")?;
             (0..n)
                 .map(|i| one(i, true).expect("a waiting copy gives a result"))
                 .chain([Ok(config)])
                 .collect()
-        };
+        }
+    };
     let (mut copied, mut skipped) = (0, 0);
     let mut layers = Vec::with_capacity(n);
     for (i, r) in results.into_iter().enumerate() {

@@ -42,6 +42,15 @@ pub(super) fn copy(
     progress: &Progress,
     counts: &mut (usize, usize),
 ) -> Result<RawManifest> {
+    // Written as its schema 2 conversion, which the source's digest does
+    // not name.
+    if opts.preserve_digests {
+        return Err(Error::invalid(format!(
+            "--preserve-digests: {} is a Docker schema 1 manifest, which lade writes \
+             converted to schema 2, under another digest",
+            top.digest
+        )));
+    }
     let ctx = |e: Error| e.context(top.digest.to_string());
     let s1 = Schema1::parse(&top.bytes).map_err(ctx)?;
     let converted = match known_layers(&s1) {
@@ -79,15 +88,14 @@ fn stream(
     // The sizes the manifest is to give (schema 1 gives none) and the
     // compressions the first bytes tell, as the source gives them.
     let starts = for_each(src, unique.len(), |i| {
-        src.blob_start(&gzip_layer(unique[i], 0), 4)
+        src.blob_start(&gzip_layer(unique[i], 0))
             .map_err(|e| e.about("layer", unique[i]))
     });
     let mut start_of = HashMap::new();
     for (d, start) in unique.iter().zip(starts) {
-        let Some((size, first)) = start? else {
+        let Some((size, compression)) = start? else {
             return Ok(None);
         };
-        let compression = crate::compress::sniff(&first);
         if compression == Compression::Zstd {
             return Err(Error::invalid(ZSTD).about("layer", d));
         }
@@ -133,42 +141,26 @@ fn stream(
     let one = |i: usize, wait: bool| {
         let layer = &manifest.layers[i];
         let step = Step {
-            action: LayerAction::Keep,
-            format: plan.format,
-            diff_id: None,
-            level: opts.compression_level,
-            precompute: false,
-            tmp_dir: opts.transport.tmp_dir.as_deref(),
-            retries: opts.transport.dest_registry.retries,
-            wants: Some(wants),
             copied: Some(&copied),
+            ..super::layer_step(opts, LayerAction::Keep, plan.format, None)
         };
         blob::try_copy_blob(&teeing, dst, layer, &step, progress, wait)
             .map_err(|e| e.about("layer", &layer.digest))
             .transpose()
     };
     let n = manifest.layers.len();
-    let results: Vec<Result<blob::Copied>> = if src.concurrent_reads() && props.concurrent_writes {
-        let transfers = opts
-            .parallel_blobs
-            .unwrap_or_else(|| src.parallel_transfers().max(dst.parallel_transfers()));
-        blob::in_parallel(n, transfers, |i| manifest.layers[i].size, one)
-    } else {
-        (0..n)
+    let results: Vec<Result<blob::Copied>> = match super::transfers(src, dst, opts) {
+        Some(transfers) => blob::in_parallel(n, transfers, |i| manifest.layers[i].size, one),
+        None => (0..n)
             .map(|i| one(i, true).expect("a waiting copy gives a result"))
-            .collect()
+            .collect(),
     };
     let mut done = (0, 0);
     let mut read: HashMap<Digest, ConvertedLayer> = HashMap::new();
+    // (each kept as it is: its label is the compression its first bytes
+    // show, so no copy takes it for another)
     for (layer, r) in manifest.layers.iter().zip(results) {
         let c = r?;
-        // (as planned: its compression, as the first bytes told, kept)
-        if c.desc.digest != layer.digest {
-            return Err(Error::new(format!(
-                "layer {}: written as {}, not as it is",
-                layer.digest, c.desc.digest
-            )));
-        }
         match c.outcome {
             Outcome::Copied => done.0 += 1,
             Outcome::Skipped => done.1 += 1,
@@ -436,8 +428,8 @@ impl ImageSource for Teeing<'_> {
         let (r, size) = self.inner.get_blob(desc)?;
         let d = desc.digest.clone();
         let seen = &self.seen;
-        // (the size the destination takes, where the source names none)
-        let r = Tee::new(r, &desc.digest, size.or(Some(desc.size)), move |l| {
+        // (ended at the size planned, which a destination takes exactly)
+        let r = Tee::new(r, &desc.digest, Some(desc.size), move |l| {
             seen.lock().unwrap().insert(d.clone(), l);
         });
         Ok((Box::new(r), size))
@@ -447,8 +439,8 @@ impl ImageSource for Teeing<'_> {
         self.inner.local_blob_path(desc)
     }
 
-    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
-        self.inner.blob_start(desc, n)
+    fn blob_start(&self, desc: &Descriptor) -> Result<Option<(u64, Compression)>> {
+        self.inner.blob_start(desc)
     }
 
     fn concurrent_reads(&self) -> bool {
@@ -547,7 +539,7 @@ impl Content {
         match &mut self.state {
             State::Start(first) => {
                 first.extend_from_slice(bytes);
-                if first.len() >= 4 {
+                if first.len() >= crate::compress::SNIFF_LEN {
                     self.told()?;
                 }
             }

@@ -287,22 +287,16 @@ pub trait ImageSource: Send + Sync {
         None
     }
 
-    /// A blob's size and its first bytes (up to `n`), where the source
-    /// tells them without the whole blob being read (a registry's ranged
-    /// GET, a file); None where it cannot. Hints: the copy checks the
-    /// bytes it reads against the digest.
-    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
-        let Some(path) = self.local_blob_path(desc) else {
-            return Ok(None);
-        };
-        let Ok(f) = std::fs::File::open(path) else {
+    /// A blob's size and the compression its first bytes show, where the
+    /// source tells them without the whole blob being read (a registry's
+    /// ranged GET, a file); None where it cannot. Hints: the copy checks
+    /// the bytes it reads against the digest.
+    fn blob_start(&self, desc: &Descriptor) -> Result<Option<(u64, Compression)>> {
+        let Some(Ok(mut f)) = self.local_blob_path(desc).map(std::fs::File::open) else {
             return Ok(None);
         };
         let size = f.metadata()?.len();
-        let mut first = vec![0; n];
-        let got = crate::fsutil::read_up_to(&mut &f, &mut first)?;
-        first.truncate(got);
-        Ok(Some((size, first)))
+        Ok(Some((size, crate::compress::sniff_start(&mut f)?.0)))
     }
 
     /// May `get_blob` be called from several threads at once, profitably?

@@ -42,7 +42,9 @@ use crate::error::{Error, Result};
 use crate::fsutil::read_up_to;
 use crate::model::media_type::OCI_INDEX;
 use crate::model::reference::valid_tag;
-use crate::model::{Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE};
+use crate::model::{
+    Compression, Descriptor, Digest, DockerRef, MediaType, RawManifest, MAX_MANIFEST_SIZE,
+};
 use client::{header, read_capped, Client, ReqBody};
 
 /// Registry settings for one side of a copy (source or destination).
@@ -1211,10 +1213,10 @@ impl ImageSource for RegistrySource {
 
     /// A GET of the first bytes (`Range`): the size from `Content-Range`
     /// (or `Content-Length`, where the registry sends the whole blob).
-    fn blob_start(&self, desc: &Descriptor, n: usize) -> Result<Option<(u64, Vec<u8>)>> {
+    fn blob_start(&self, desc: &Descriptor) -> Result<Option<(u64, Compression)>> {
         let c = &self.client;
         let url = c.url(&format!("/v2/{}/blobs/{}", self.r.r.path, desc.digest));
-        let range = format!("bytes=0-{}", n.max(1) - 1);
+        let range = format!("bytes=0-{}", crate::compress::SNIFF_LEN - 1);
         let resp = c.send(
             Method::GET,
             &url,
@@ -1231,10 +1233,8 @@ impl ImageSource for RegistrySource {
         let Some(size) = size else {
             return Ok(None);
         };
-        let mut first = vec![0; n];
-        let got = crate::fsutil::read_up_to(&mut resp.into_body().into_reader(), &mut first)?;
-        first.truncate(got);
-        Ok(Some((size, first)))
+        let (compression, _) = crate::compress::sniff_start(&mut resp.into_body().into_reader())?;
+        Ok(Some((size, compression)))
     }
 
     fn concurrent_reads(&self) -> bool {
