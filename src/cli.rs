@@ -673,7 +673,10 @@ DOCKER SCHEMA 1
   uncompressed digest, which schema 1 does not give: each layer goes to the
   destination as it is read, decompressed and hashed on the way, and the
   config and manifest follow (a layer the destination has is read, once, for
-  that digest alone). Where the layers change on the way (docker-archive:,
+  that digest alone). Bytes that do not decompress stop before their end
+  reaches the destination, which so never holds them; the layer is read again,
+  and when its bytes are what its digest says and still do not decompress, the
+  copy fails (exit 3), else it goes on as a retry. Where the layers change on the way (docker-archive:,
   docker-daemon:, --dest-compress-format zstd, an uncompressed layer into a
   registry) or the source does not tell their sizes and first bytes (a ranged
   GET), they are first read once into --tmpdir (checked against their

@@ -780,3 +780,81 @@ fn a_schema1_sync_reads_a_shared_layer_once() {
         );
     }
 }
+
+/// A schema 1 image whose top layer is what its digest says but does
+/// not decompress (cut before its gzip trailer; a gzip header and then
+/// junk), copied into a layout that holds an image already and into a
+/// registry: the copy fails on that layer and the blob is written
+/// nowhere, as no other byte of the image is.
+#[test]
+fn a_schema1_layer_that_does_not_decompress_is_written_nowhere() {
+    if !require_tool("skopeo") || !require_tool("docker-registry") {
+        return;
+    }
+    let t = tempdir();
+    let (reg, src) = schema1_registry(t.path(), "s1/rich:1");
+    let kept = t.path().join("kept");
+    ok(skopeo()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(&src)
+        .arg(format!("dir:{}", kept.display())));
+    let lay = t.path().join("lay");
+    ok(lade()
+        .args(["copy", "-q", "--src-tls-verify=false"])
+        .arg(&src)
+        .arg(format!("oci:{}:good", lay.display())));
+    let blobs_before = files_in(&lay.join("blobs/sha256"));
+    let index_before = fs::read(lay.join("index.json")).unwrap();
+    let mirror = start_registry(tempdir(), "", "");
+    let m = json(&fs::read(kept.join("manifest.json")).unwrap());
+    let top = m["fsLayers"][0]["blobSum"].as_str().unwrap()[7..].to_string();
+    let gz = fs::read(kept.join(&top)).unwrap();
+    let junk = [&gz[..10], &support::noise(7, 50_000)[..]].concat();
+    for (case, bytes) in [("cut", gz[..gz.len() - 4].to_vec()), ("junk", junk)] {
+        let dir = t.path().join(case);
+        fs::create_dir(&dir).unwrap();
+        fs::copy(kept.join("version"), dir.join("version")).unwrap();
+        let mut m = m.clone();
+        m.as_object_mut().unwrap().remove("signatures");
+        let hex = sha256_hex(&bytes);
+        for l in m["fsLayers"].as_array_mut().unwrap() {
+            let d = l["blobSum"].as_str().unwrap()[7..].to_string();
+            let name = if d == top { hex.clone() } else { d.clone() };
+            let data = if d == top {
+                bytes.clone()
+            } else {
+                fs::read(kept.join(&d)).unwrap()
+            };
+            fs::write(dir.join(&name), data).unwrap();
+            l["blobSum"] = json!(format!("sha256:{name}"));
+        }
+        fs::write(dir.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+        let source = format!("dir:{}", dir.display());
+        for dest in [
+            format!("oci:{}:{case}", lay.display()),
+            format!("docker://{}/bad/{case}:1", mirror.addr),
+        ] {
+            let e = fails_with(
+                lade().args(["copy", "-q", "--dest-tls-verify=false", &source, &dest]),
+                3,
+            );
+            assert_eq!(e.lines().count(), 1, "{case} into {dest}: {e}");
+            assert!(
+                e.contains(&hex) && e.contains("does not decompress"),
+                "{case} into {dest}: {e}"
+            );
+        }
+        assert_eq!(files_in(&lay.join("blobs/sha256")), blobs_before, "{case}");
+        assert_eq!(fs::read(lay.join("index.json")).unwrap(), index_before);
+        assert_eq!(
+            support::registry_status(
+                &mirror.addr,
+                "HEAD",
+                &format!("/v2/bad/{case}/blobs/sha256:{hex}")
+            ),
+            404,
+            "{case}"
+        );
+    }
+    drop(reg);
+}

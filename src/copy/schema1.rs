@@ -134,7 +134,7 @@ fn stream(
     // at least) before its claim goes: a copy of another image here that
     // waited for the claim finds the blob there, and this.
     let copied = |d: &Digest| {
-        if let Some(Ok(l)) = teeing.seen(d) {
+        if let Some(l) = teeing.seen(d) {
             crate::blob_cache::record_schema1_layer(d, l.size, &l.diff_id);
         }
     };
@@ -166,14 +166,9 @@ fn stream(
             Outcome::Skipped => done.1 += 1,
         }
         // Known once the destination took the bytes whole, their digest
-        // checked: bytes that are what they are named and do not
-        // decompress fail the copy here.
-        if c.outcome == Outcome::Copied {
-            match teeing.seen(&layer.digest) {
-                Some(Ok(l)) => drop(read.insert(layer.digest.clone(), l)),
-                Some(Err(e)) => return Err(e.about("layer", &layer.digest)),
-                None => {}
-            }
+        // checked (bytes that do not decompress went no further).
+        if let (Outcome::Copied, Some(l)) = (c.outcome, teeing.seen(&layer.digest)) {
+            read.insert(layer.digest.clone(), l);
         }
     }
     for d in &unique {
@@ -406,16 +401,34 @@ fn read_through(src: &dyn ImageSource, d: &Digest, out: &mut dyn Write) -> Resul
 /// The source, with what its layers decompress to worked out as their
 /// bytes pass (to the destination): known once a layer's bytes ended
 /// and the destination took them (its digest checked), see [`stream`].
+/// A layer whose bytes do not decompress fails its read before their
+/// end, so that no destination takes it: as what it is named, which a
+/// second read tells (see [`held`]).
 struct Teeing<'a> {
     inner: &'a dyn ImageSource,
     /// By layer: what its last read to its end found.
-    seen: Mutex<HashMap<Digest, Result<ConvertedLayer>>>,
+    seen: Mutex<HashMap<Digest, ConvertedLayer>>,
 }
 
 impl Teeing<'_> {
     /// What the last read of layer `d` to its end found it to be.
-    fn seen(&self, d: &Digest) -> Option<Result<ConvertedLayer>> {
+    fn seen(&self, d: &Digest) -> Option<ConvertedLayer> {
         self.seen.lock().unwrap().get(d).cloned()
+    }
+}
+
+/// The error to end a read of layer `d` with, its bytes found not to
+/// decompress (`e`): that, where a second read finds them what they are
+/// named and still not decompressing; else what the second read found
+/// (their digest not theirs: a fault, tried again), or, the second read
+/// sound, a fault in the first (tried again too).
+fn held(src: &dyn ImageSource, d: &Digest, e: Error) -> Error {
+    match content_of(src, d) {
+        Ok(_) => Error::new(format!(
+            "read again, as its bytes did not decompress once ({e})"
+        ))
+        .transient(),
+        Err(again) => again,
     }
 }
 
@@ -428,16 +441,19 @@ impl ImageSource for Teeing<'_> {
         let (r, size) = self.inner.get_blob(desc)?;
         let d = desc.digest.clone();
         let seen = &self.seen;
+        let inner = self.inner;
         // (ended at the size planned, which a destination takes exactly)
         let r = Tee::new(r, &desc.digest, Some(desc.size), move |l| {
-            seen.lock().unwrap().insert(d.clone(), l);
-        });
+            if let Ok(l) = l {
+                seen.lock().unwrap().insert(d.clone(), l);
+            }
+        })
+        .holding(move |d, e| held(inner, d, e));
         Ok((Box::new(r), size))
     }
 
-    fn local_blob_path(&self, desc: &Descriptor) -> Option<PathBuf> {
-        self.inner.local_blob_path(desc)
-    }
+    // (no local_blob_path: a layer linked into the destination would
+    // not pass the tee)
 
     fn blob_start(&self, desc: &Descriptor) -> Result<Option<(u64, Compression)>> {
         self.inner.blob_start(desc)
@@ -452,13 +468,19 @@ impl ImageSource for Teeing<'_> {
     }
 }
 
+/// What ends a [`Tee`]'s read of blob `d` whose bytes do not decompress
+/// (`e`): the error to end it with.
+type Hold<'a> = Box<dyn FnMut(&Digest, Error) -> Error + Send + 'a>;
+
 /// Reads `inner`, working out what the bytes read decompress to
 /// ([`Content`]) as they pass; tells `done` what they are once they end,
 /// or reach the `size` expected (a reader that takes so many bytes need
 /// not ask for the end). Bytes that do not decompress are passed on all
-/// the same, and said at the end: what reads them may find they are not
-/// what they are named (a fault on the way), which is the error then.
-struct Tee<R, F: FnMut(Result<ConvertedLayer>)> {
+/// the same, and said at the end (what reads them may find they are not
+/// what they are named, a fault on the way, which is the error then);
+/// unless holding ([`Tee::holding`]): then the read that finds it fails,
+/// before the bytes' end is passed on.
+struct Tee<'a, R, F: FnMut(Result<ConvertedLayer>)> {
     inner: R,
     blob: Digest,
     size: Option<u64>,
@@ -466,9 +488,10 @@ struct Tee<R, F: FnMut(Result<ConvertedLayer>)> {
     passed: u64,
     content: Option<Result<Content>>,
     done: F,
+    hold: Option<Hold<'a>>,
 }
 
-impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<R, F> {
+impl<'a, R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<'a, R, F> {
     fn new(inner: R, blob: &Digest, size: Option<u64>, done: F) -> Self {
         Tee {
             inner,
@@ -477,11 +500,19 @@ impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Tee<R, F> {
             passed: 0,
             content: Some(Ok(Content::default())),
             done,
+            hold: None,
         }
+    }
+
+    /// Fail the read that finds the bytes do not decompress, with what
+    /// `hold` makes of that; `done` is told of bytes that do only.
+    fn holding(mut self, hold: impl FnMut(&Digest, Error) -> Error + Send + 'a) -> Self {
+        self.hold = Some(Box::new(hold));
+        self
     }
 }
 
-impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Read for Tee<R, F> {
+impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Read for Tee<'_, R, F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.passed += n as u64;
@@ -493,12 +524,17 @@ impl<R: Read, F: FnMut(Result<ConvertedLayer>)> Read for Tee<R, F> {
                 *state = Err(e);
             }
         }
-        if (n == 0 && !buf.is_empty()) || Some(self.passed) == self.size {
+        let end = (n == 0 && !buf.is_empty()) || Some(self.passed) == self.size;
+        let failed = matches!(self.content, Some(Err(_)));
+        if end || (failed && self.hold.is_some()) {
             let told = match self.content.take().expect("some") {
                 Ok(content) => content.finish(&self.blob),
                 Err(e) => Err(e),
             };
-            (self.done)(told);
+            match (told, self.hold.as_mut()) {
+                (Err(e), Some(hold)) => return Err(hold(&self.blob, e).into()),
+                (told, _) => (self.done)(told),
+            }
         }
         Ok(n)
     }
@@ -732,6 +768,111 @@ mod tests {
         let e = told[0].as_ref().unwrap_err();
         assert!(
             e.is_invalid() && e.to_string().contains("does not decompress"),
+            "{e}"
+        );
+    }
+    #[test]
+    fn a_holding_tee_fails_the_read_that_finds_bytes_that_do_not_decompress() {
+        let gz = gzip(&vec![5u8; 70_000]);
+        let cut = gz[..gz.len() - 4].to_vec();
+        let junk = [&gz[..10], &[0xffu8; 5000][..]].concat();
+        for (bad, size) in [(&cut, Some(cut.len() as u64)), (&junk, None)] {
+            let blob = Digest::of_bytes(bad);
+            let told = Mutex::new(0);
+            let held = Mutex::new(Vec::new());
+            let mut tee =
+                Tee::new(&bad[..], &blob, size, |_| *told.lock().unwrap() += 1).holding(|d, e| {
+                    held.lock().unwrap().push(d.clone());
+                    e.context("held")
+                });
+            let mut out = Vec::new();
+            let mut piece = [0u8; 1000];
+            let e = loop {
+                match tee.read(&mut piece) {
+                    Ok(0) => panic!("read to its end"),
+                    Ok(n) => out.extend_from_slice(&piece[..n]),
+                    Err(e) => break Error::from(e),
+                }
+            };
+            drop(tee);
+            // (the end withheld: whatever takes the bytes never has them all)
+            assert!(out.len() < bad.len(), "{} of {}", out.len(), bad.len());
+            assert!(
+                e.to_string().starts_with("held: it does not decompress"),
+                "{e}"
+            );
+            assert_eq!(*held.lock().unwrap(), vec![blob]);
+            assert_eq!(*told.lock().unwrap(), 0);
+        }
+        // Bytes that decompress pass whole, told once, nothing held.
+        let blob = Digest::of_bytes(&gz);
+        let told = Mutex::new(0);
+        let mut tee = Tee::new(&gz[..], &blob, Some(gz.len() as u64), |l| {
+            assert!(l.is_ok());
+            *told.lock().unwrap() += 1
+        })
+        .holding(|_, _| panic!("held"));
+        let mut out = Vec::new();
+        tee.read_to_end(&mut out).unwrap();
+        drop(tee);
+        assert_eq!((out, *told.lock().unwrap()), (gz, 1));
+    }
+
+    /// A source of one blob whose reads give `reads` in turn (the last
+    /// one again after).
+    struct Reads(Mutex<Vec<Vec<u8>>>);
+
+    impl ImageSource for Reads {
+        fn get_manifest(&self, _: Option<&Digest>) -> Result<RawManifest> {
+            unreachable!()
+        }
+        fn get_blob(&self, _: &Descriptor) -> Result<(Box<dyn Read + Send + '_>, Option<u64>)> {
+            let mut reads = self.0.lock().unwrap();
+            let r = match reads.len() {
+                1 => reads[0].clone(),
+                _ => reads.remove(0),
+            };
+            Ok((Box::new(io::Cursor::new(r)), None))
+        }
+    }
+
+    #[test]
+    fn bytes_that_do_not_decompress_are_blamed_on_the_layer_only_when_they_are_what_it_is() {
+        let gz = gzip(&vec![3u8; 70_000]);
+        let blob = Digest::of_bytes(&gz);
+        let mut damaged = gz.clone();
+        damaged[gz.len() / 2] ^= 0x55;
+        let cut = gz[..gz.len() - 4].to_vec();
+        let cut_blob = Digest::of_bytes(&cut);
+        // (read of the layer through the tee; the error it ends with)
+        let first_read = |src: &Reads, d: &Digest, size: usize| {
+            let teeing = Teeing {
+                inner: src,
+                seen: Mutex::new(HashMap::new()),
+            };
+            let desc = gzip_layer(d, size as u64);
+            let (mut r, _) = teeing.get_blob(&desc).unwrap();
+            let e = Error::from(io::copy(&mut r, &mut io::sink()).unwrap_err());
+            drop(r);
+            assert!(teeing.seen(d).is_none());
+            e
+        };
+        // Damaged on the way once: read again (sound), a fault, retried.
+        let src = Reads(Mutex::new(vec![damaged.clone(), gz.clone()]));
+        let e = first_read(&src, &blob, gz.len());
+        assert!(e.is_transient() && !e.is_invalid(), "{e}");
+        // Damaged at the source: not what it is named, retried.
+        let src = Reads(Mutex::new(vec![damaged]));
+        let e = first_read(&src, &blob, gz.len());
+        assert!(
+            e.is_transient() && e.to_string().contains("digest mismatch"),
+            "{e}"
+        );
+        // What it is named, and not decompressing: the layer's fault.
+        let src = Reads(Mutex::new(vec![cut.clone()]));
+        let e = first_read(&src, &cut_blob, cut.len());
+        assert!(
+            e.is_invalid() && !e.is_transient() && e.to_string().contains("does not decompress"),
             "{e}"
         );
     }
