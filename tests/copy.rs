@@ -469,6 +469,36 @@ fn bad_names_list_the_transports() {
     assert!(!e.contains("'lade inspect'"), "{e}");
 }
 
+/// A layout's ref named like a digest would be read as one by lade's
+/// plumbing (the layout taken as a store): refused in any layout or
+/// oci-archive written, before anything is; one already there is read.
+#[test]
+fn a_ref_that_looks_like_a_digest_is_not_written() {
+    let t = tempdir();
+    let src = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let digest = format!("sha256:{}", "5b".repeat(32));
+    for dest in [
+        format!("oci:{}:{digest}", t.path().join("lay").display()),
+        format!("oci-archive:{}:{digest}", t.path().join("a.tar").display()),
+    ] {
+        let e = fails_with(lade().args(["copy", "-q", &src, &dest]), 3);
+        assert!(e.contains("looks like a digest"), "{dest}: {e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+    assert!(fs::read_dir(t.path()).unwrap().next().is_none());
+    // skopeo may write one; lade reads it by that name.
+    if require_tool("skopeo") {
+        let lay = t.path().join("sk");
+        let name = format!("oci:{}:{digest}", lay.display());
+        ok(skopeo().args(["copy", "-q", &src, &name]));
+        let skopeo_says = json(&ok(skopeo().args(["inspect", &name])))["Digest"].clone();
+        assert_eq!(digest_of(&name), skopeo_says.as_str().unwrap());
+    }
+}
+
 /// A --digestfile that cannot be written is refused before anything is
 /// copied.
 #[test]

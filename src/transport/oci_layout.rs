@@ -711,8 +711,10 @@ pub fn image_ref_names(
         _ if names.is_empty() => vec![None],
         _ => names.iter().cloned().map(Some).collect(),
     };
+    // (not one that looks like a digest either: lade's plumbing, taking
+    // the layout as its store, would read it as one)
     for n in chosen.iter().flatten() {
-        validate_ref_name(n)?;
+        crate::store::check_new_ref_name(n)?;
     }
     Ok(chosen)
 }
