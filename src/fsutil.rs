@@ -990,6 +990,19 @@ pub fn link_verified(
     Ok(Some((tmp.into_temp_path(), f)))
 }
 
+/// Put a temp link [`link_verified`] made at `to`. Where `to` is a link
+/// to the same file already (another copy linked the same blob there
+/// first), rename(2) does nothing and succeeds: the temp name would stay,
+/// so it is removed.
+pub fn persist_link(tmp: tempfile::TempPath, to: &Path) -> io::Result<()> {
+    let at = tmp.to_path_buf();
+    tmp.persist(to).map_err(|e| e.error)?;
+    match std::fs::remove_file(&at) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Which file a path is, as far as a file replaced whole (index.json, an
 /// archive) can tell: device, inode, size and modification time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1320,6 +1333,32 @@ mod tests {
         let second = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
         assert!(temp_in_use(&second));
         t.join().unwrap();
+    }
+
+    #[test]
+    fn a_link_put_where_the_same_file_is_leaves_no_temp_name() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("blob");
+        std::fs::write(&src, b"some blob").unwrap();
+        std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let d = Digest::of_bytes(b"some blob");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let to = out.join("final");
+        // Twice, as two copies linking the same blob into a layout do
+        // (the second rename is onto a link to the same file).
+        for _ in 0..2 {
+            let (tmp, held) = link_verified(&src, &out, &d, 9).unwrap().unwrap();
+            persist_link(tmp, &to).unwrap();
+            drop(held);
+        }
+        let names: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["final"]);
+        assert_eq!(std::fs::read(&to).unwrap(), b"some blob");
     }
 
     #[test]

@@ -601,8 +601,8 @@ impl Layout {
             return Ok(false);
         };
         let dir = self.blob_dir(digest.algorithm())?;
-        tmp.persist(dir.join(digest.hex()))
-            .map_err(|e| Error::from(e.error).context(format!("storing blob {digest}")))?;
+        crate::fsutil::persist_link(tmp, &dir.join(digest.hex()))
+            .map_err(|e| Error::from(e).context(format!("storing blob {digest}")))?;
         Ok(true)
     }
 

@@ -55,7 +55,7 @@ use super::{
 use crate::error::{Context, Error, Result};
 use crate::fsutil::{
     commit_added, forget_added, forget_added_paths, fsync_dir, link_verified,
-    open_regular_nofollow, read_capped, temp_file_in, track_added,
+    open_regular_nofollow, persist_link, read_capped, temp_file_in, track_added,
 };
 use crate::model::{Algorithm, Descriptor, Digest, HashingWriter, RawManifest, MAX_MANIFEST_SIZE};
 use crate::store::copy_buffered;
@@ -659,9 +659,7 @@ impl ImageDestination for DirDest {
         let Some((tmp, _locked)) = link_verified(path, &self.dir, d, size)? else {
             return Ok(None); // another file system, or links not allowed
         };
-        self.place(d.hex().to_string(), |to| {
-            tmp.persist(to).map(drop).map_err(|e| e.error)
-        })?;
+        self.place(d.hex().to_string(), |to| persist_link(tmp, to))?;
         Ok(Some(Descriptor::new(
             expected.media_type.clone(),
             d.clone(),
