@@ -258,6 +258,13 @@ fn corrupt_source_blob_fails_and_leaves_no_ref_or_blob() {
     assert_eq!(e.matches(&layer).count(), 1, "{e}");
     // The layout the copy made (the config and a layer were in) is gone.
     assert!(!dst_dir.exists());
+    // With the parents made for it; one that was there stays.
+    let deep = t.path().join("p/q/lay");
+    fails_with(lade().args(["copy", "-q", &src, &oci(&deep, "x")]), 3);
+    assert!(!t.path().join("p").exists());
+    fs::create_dir(t.path().join("p")).unwrap();
+    fails_with(lade().args(["copy", "-q", &src, &oci(&deep, "x")]), 3);
+    assert_eq!(fs::read_dir(t.path().join("p")).unwrap().count(), 0);
     // An empty directory that was there stays, empty.
     fs::create_dir(&dst_dir).unwrap();
     fails_with(lade().args(["copy", "-q", &src, &oci(&dst_dir, "x")]), 3);

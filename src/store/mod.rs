@@ -71,8 +71,9 @@ pub enum Made {
     Nothing,
     /// The layout, in an empty directory that was there.
     Layout,
-    /// The layout and its directory.
-    Directory,
+    /// The layout and its directory, and so many of its parents (the
+    /// innermost ones) that were not there either.
+    Directory { parents: usize },
 }
 
 /// Held while a layout is made or checked (see `Layout::lock_root`).
@@ -184,11 +185,21 @@ impl Layout {
         let mut made = Made::Layout;
         if !self.root.exists() {
             track(crate::fsutil::missing_dirs(&self.root), &mut adding);
-            if let Err(e) = fs::create_dir_all(&self.root) {
-                crate::fsutil::forget_added_paths(&adding);
-                return Err(Error::from(e).context(ctx()));
+            match crate::fsutil::make_dirs(&self.root) {
+                // (the root made here, and the parents made in a row up
+                // from it: those taken back with it)
+                Ok(dirs) if dirs.last() == Some(&self.root) => {
+                    let parents = dirs.iter().rev().skip(1).zip(self.root.ancestors().skip(1));
+                    made = Made::Directory {
+                        parents: parents.take_while(|(a, b)| a == b).count(),
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    crate::fsutil::forget_added_paths(&adding);
+                    return Err(Error::from(e).context(ctx()));
+                }
             }
-            made = Made::Directory;
         }
         let _made = self.lock_root(true)?;
         let new = self.is_new();
@@ -285,8 +296,18 @@ impl Layout {
             let _ = fs::remove_dir(d);
         }
         let _ = fs::remove_file(self.root.join(INDEX_FILE));
-        if made == Made::Directory {
-            let _ = fs::remove_dir(&self.root);
+        self.remove_made_dirs(made);
+    }
+
+    /// Remove the root and the parents made for it (see [`Made`]), if
+    /// they were made and are empty.
+    fn remove_made_dirs(&self, made: Made) {
+        if let Made::Directory { parents } = made {
+            for dir in self.root.ancestors().take(parents + 1) {
+                if fs::remove_dir(dir).is_err() {
+                    return;
+                }
+            }
         }
     }
 
@@ -402,9 +423,7 @@ impl Layout {
             }
         }
         let _ = fs::remove_dir(&blobs);
-        if made == Made::Directory {
-            let _ = fs::remove_dir(&self.root);
-        }
+        self.remove_made_dirs(made);
     }
 
     /// Is the root there and not a directory (a file, a device)?
