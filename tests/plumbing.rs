@@ -1248,27 +1248,31 @@ fn fsck_reports_each_kind_of_damage() {
     fs::write(blob(&layers[1]), &b1[..b1.len() / 2]).unwrap();
     // missing
     fs::remove_file(blob(&layers[2])).unwrap();
-    // dangling ref
+    // dangling refs, two to one missing manifest
     let ghost = format!("sha256:{}", "ab".repeat(32));
     let mut index = json(&fs::read(dir.join("index.json")).unwrap());
-    index["manifests"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": ghost, "size": 10,
-            "annotations": {"org.opencontainers.image.ref.name": "ghost"}
-        }));
+    for name in ["ghost", "ghost:2"] {
+        index["manifests"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": ghost, "size": 10,
+                "annotations": {"org.opencontainers.image.ref.name": name}
+            }));
+    }
     fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 
     let out = run(store_cmd(&dir).arg("fsck"));
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert!(
-        lines.contains(&format!("dangling ref ghost: {ghost} is missing").as_str()),
-        "{text}"
-    );
+    for name in ["ghost", "ghost:2"] {
+        assert!(
+            lines.contains(&format!("dangling ref {name}: {ghost} is missing").as_str()),
+            "{text}"
+        );
+    }
     assert!(
         lines
             .iter()
@@ -1288,16 +1292,24 @@ fn fsck_reports_each_kind_of_damage() {
             .any(|l| l.starts_with(&format!("missing {} (referenced by sha256:", layers[2]))),
         "{text}"
     );
-    assert_eq!(lines.len(), 4, "one line per problem: {text}");
+    assert_eq!(lines.len(), 5, "one line per problem: {text}");
     // gc refuses while a ref's manifest is missing (what it references
     // is not known), and never removes what is referenced; with that ref
     // gone, a missing layer hides nothing and gc runs.
     let err = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
     assert!(
-        err.contains("refusing") && err.contains("dangling ref ghost"),
+        err.contains("refusing")
+            && err.contains("dangling ref ghost")
+            && err.contains(", and 1 more"),
         "{err}"
     );
     ok(store_cmd(&dir).args(["untag", "ghost"]));
+    let err = fails_with(store_cmd(&dir).args(["gc", "--grace", "0"]), 3);
+    assert!(
+        err.contains("dangling ref ghost:2: ") && !err.contains("more"),
+        "{err}"
+    );
+    ok(store_cmd(&dir).args(["untag", "ghost:2"]));
     ok(store_cmd(&dir).args(["gc", "--grace", "0"]));
     assert!(blob(&layers[0]).exists() && blob(&layers[1]).exists());
 }

@@ -201,9 +201,9 @@ struct Reach {
     /// blob's fault if it does not hash right, else theirs (fsck hashes).
     size_claims: Vec<FsckProblem>,
     problems: Vec<FsckProblem>,
-    /// A missing blob that may be a manifest or index: what it
-    /// references is not known.
-    hides: Option<FsckProblem>,
+    /// Missing blobs that may be manifests or indexes: what they
+    /// reference is not known.
+    hides: Vec<FsckProblem>,
     /// Layers that are not their diff_id, for `fsck --full` to
     /// decompress: the image, the layer's place in it, its digest and the
     /// config's diff_id for it.
@@ -242,7 +242,7 @@ impl Layout {
             sizes: BTreeMap::new(),
             size_claims: Vec::new(),
             problems: Vec::new(),
-            hides: None,
+            hides: Vec::new(),
             unpacks_to: Vec::new(),
         };
         for (pos, e) in &index.unreadable {
@@ -326,10 +326,10 @@ impl Layout {
             // most: a blob one descriptor calls a layer and an entry names
             // as an image is walked as the image too (what it names kept).
             let read_as = entry || desc.media_type.is_manifest_or_index();
-            if !seen.insert((desc.digest.clone(), read_as)) {
-                continue;
-            }
-            if present.is_none() {
+            let first = seen.insert((desc.digest.clone(), read_as));
+            // (every ref to a missing image said, each blob missing under
+            // them once)
+            if present.is_none() && (first || parent.is_none()) {
                 let problem = match (parent, name) {
                     (Some(parent), _) => FsckProblem::Missing {
                         digest: desc.digest.clone(),
@@ -342,9 +342,12 @@ impl Layout {
                 };
                 // A missing manifest or index hides what it references.
                 if entry || desc.media_type.is_manifest_or_index() {
-                    reach.hides.get_or_insert_with(|| problem.clone());
+                    reach.hides.push(problem.clone());
                 }
                 reach.problems.push(problem);
+                continue;
+            }
+            if !first {
                 continue;
             }
             // Read as the blob is (a wrong descriptor size is said above),
@@ -882,10 +885,10 @@ impl Layout {
         // What a missing or unreadable manifest references is not known:
         // collecting would take it too. (A missing layer or config hides
         // nothing.)
-        if let Some(p) = reach
+        let blocking: Vec<&FsckProblem> = reach
             .problems
             .iter()
-            .find(|p| {
+            .filter(|p| {
                 matches!(
                     p,
                     FsckProblem::BadManifest { .. }
@@ -893,10 +896,16 @@ impl Layout {
                         | FsckProblem::BadIndexEntry { .. }
                 )
             })
-            .or(reach.hides.as_ref())
-        {
+            .chain(&reach.hides)
+            .collect();
+        if let Some(p) = blocking.first() {
+            let more = match blocking.len() - 1 {
+                0 => String::new(),
+                1 => ", and 1 more".into(),
+                n => format!(", and {n} more"),
+            };
             return Err(Error::new(format!(
-                "refusing to collect garbage: {p} (run lade fsck)"
+                "refusing to collect garbage: {p}{more} (run lade fsck)"
             )));
         }
         let now = SystemTime::now();
