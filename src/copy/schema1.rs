@@ -771,6 +771,7 @@ mod tests {
             "{e}"
         );
     }
+
     #[test]
     fn a_holding_tee_fails_the_read_that_finds_bytes_that_do_not_decompress() {
         let gz = gzip(&vec![5u8; 70_000]);
