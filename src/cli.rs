@@ -901,6 +901,8 @@ OUTPUT
   the others wait for it or go on with other blobs, then skip it.
   Tags start in lexical order (a registry lists them in any order).
   --dry-run prints TAG<TAB>SOURCE-DIGEST for each image it would copy on stdout.
+  Into a dir: tree, lines and --dry-run name each image by its directory in
+  the tree instead of its tag (tiny:1, for a layout's ref tiny:1).
   With --dest, lines and --dry-run name the destination image instead of the
   tag (docker://mirror.example/ns/app:1), and each source repository with
   nothing to sync, or each YAML registry without images, is said.

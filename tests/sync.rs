@@ -1380,10 +1380,22 @@ fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
         &format!("docker-archive:{}", archive.display()),
         &format!("dir:{}", tree.display()),
     ]));
+    // (each line naming the image's place in the tree, as --dry-run does)
+    let plan = ok_str(lade().args([
+        "sync",
+        "--dry-run",
+        &format!("docker-archive:{}", archive.display()),
+        &format!("dir:{}", t.path().join("plan").display()),
+    ]));
     for name in ["tiny:1", "tiny-other:1"] {
         assert!(tree.join(name).join("manifest.json").is_file(), "{name}");
-        let line = format!("dir:{}: copied sha256:", tree.join(name).display());
-        assert!(err.contains(&line), "{err}");
+        let line = format!("\n{name}: copied sha256:");
+        assert!(format!("\n{err}").contains(&line), "{err}");
+        assert!(
+            plan.lines()
+                .any(|l| l.starts_with(&format!("{name}\tsha256:"))),
+            "{plan}"
+        );
     }
     // So are a layout's refs NAME:TAG (as copy --all-images and skopeo
     // name them); a ref that is a tag alone goes to TREE/TAG.
@@ -1398,6 +1410,12 @@ fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
         .arg(&layout)
         .args(["tag", "tiny:1", "2"]));
     let tree = t.path().join("tree2");
+    let plan = ok_str(lade().args([
+        "sync",
+        "--dry-run",
+        &lay,
+        &format!("dir:{}", tree.display()),
+    ]));
     ok(lade().args(["sync", "-q", &lay, &format!("dir:{}", tree.display())]));
     let mut made: Vec<String> = std::fs::read_dir(&tree)
         .unwrap()
@@ -1405,6 +1423,12 @@ fn images_of_one_tag_into_a_dir_tree_are_told_apart() {
         .collect();
     made.sort();
     assert_eq!(made, ["2", "tiny-other:1", "tiny:1"]);
+    let mut planned: Vec<&str> = plan
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    planned.sort();
+    assert_eq!(planned, made);
 }
 
 /// Threads per image and images at once are bounded: a typo such as

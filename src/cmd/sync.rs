@@ -140,16 +140,6 @@ pub fn run(g: &GlobalArgs, a: SyncArgs, policy: Option<Arc<Policy>>) -> Result<i
                 Err(e) => return Err(e),
             };
             one_per_target([&mut work], TAG_REGEX_HINT)?;
-            // Images of one tag bound for a dir: tree (an archive's
-            // tiny:1 and other:1) are told apart by where they go.
-            let mut labels = std::collections::HashSet::new();
-            if !work.iter().all(|w| labels.insert(w.label.clone())) {
-                for w in &mut work {
-                    if let Ok(to) = &w.to {
-                        w.label = to.to_string();
-                    }
-                }
-            }
             vec![Planned {
                 opts: opts.clone(),
                 work,

@@ -403,8 +403,15 @@ pub fn plan(
                 dst.sync_target(r.docker_reference().or(named).as_deref(), t)
             }
         };
+        // (into a tree, the image's place in it: a layout's t1:1 goes to
+        // DEST/t1:1, not DEST/1)
+        let label = to
+            .as_ref()
+            .ok()
+            .and_then(|to| place_in(&dst.to_string(), &to.to_string()))
+            .unwrap_or_else(|| tag.clone());
         work.push(Work {
-            label: tag.clone(),
+            label,
             name,
             tag,
             src: r,
@@ -413,6 +420,15 @@ pub fn plan(
         });
     }
     Ok(work)
+}
+
+/// Where `image` is in the tree `dest` names (`dir:/x` and `dir:/x/t1:1`:
+/// `t1:1`), if it is in one.
+fn place_in(dest: &str, image: &str) -> Option<String> {
+    let below = image
+        .strip_prefix(dest.trim_end_matches('/'))?
+        .strip_prefix('/')?;
+    (!below.is_empty()).then(|| below.to_string())
 }
 
 /// Copy every image of `work` its destination does not hold already;
