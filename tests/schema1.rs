@@ -78,6 +78,31 @@ fn schema1_registry(dir: &Path, repo_tag: &str) -> (regsrv::Registry, String) {
     (reg, src)
 }
 
+/// skopeo's `dir:` of image `src` (a schema 1 image stays one) at `dir`.
+fn skopeo_dir(src: &str, dir: &Path) {
+    ok(skopeo()
+        .args(["copy", "-q", "--src-tls-verify=false", src])
+        .arg(format!("dir:{}", dir.display())));
+}
+
+/// An unsigned `dir:` schema 1 image at `out`, made of `kept` (one
+/// [`skopeo_dir`] wrote) with each layer what `layer` makes of it
+/// (given its digest's hex and bytes), under its own digest.
+fn remade(kept: &Path, out: &Path, layer: impl Fn(&str, Vec<u8>) -> Vec<u8>) {
+    fs::create_dir(out).unwrap();
+    fs::copy(kept.join("version"), out.join("version")).unwrap();
+    let mut m = json(&fs::read(kept.join("manifest.json")).unwrap());
+    m.as_object_mut().unwrap().remove("signatures");
+    for l in m["fsLayers"].as_array_mut().unwrap() {
+        let hex = &l["blobSum"].as_str().unwrap()[7..];
+        let bytes = layer(hex, fs::read(kept.join(hex)).unwrap());
+        let hex = sha256_hex(&bytes);
+        fs::write(out.join(&hex), bytes).unwrap();
+        l["blobSum"] = json!(format!("sha256:{hex}"));
+    }
+    fs::write(out.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
 /// How often a proxy's `log` shows blob `digest` read whole (a GET not
 /// for its first bytes alone).
 fn whole_reads(log: &[String], digest: &str) -> usize {
@@ -309,9 +334,7 @@ fn schema1_images_are_read_and_converted_as_skopeo_converts_them() {
     // layer there that is not what its digest says fails the copy, and
     // the layers read are removed.
     let kept = t.path().join("kept");
-    ok(skopeo()
-        .args(["copy", "-q", "--src-tls-verify=false", &src])
-        .arg(format!("dir:{}", kept.display())));
+    skopeo_dir(&src, &kept);
     assert_eq!(
         json(&fs::read(kept.join("manifest.json")).unwrap())["schemaVersion"],
         1
@@ -624,26 +647,15 @@ fn schema1_uncompressed_and_damaged_layers_into_a_registry() {
     // skopeo's dir: of it (schema 1 kept), and the same with each layer
     // uncompressed, its manifest naming those (unsigned).
     let kept = t.path().join("kept");
-    ok(skopeo()
-        .args(["copy", "-q", "--src-tls-verify=false"])
-        .arg(format!("docker://{}/s1/rich:1", reg.addr))
-        .arg(format!("dir:{}", kept.display())));
+    skopeo_dir(&format!("docker://{}/s1/rich:1", reg.addr), &kept);
     let plain = t.path().join("plain");
-    fs::create_dir(&plain).unwrap();
-    fs::copy(kept.join("version"), plain.join("version")).unwrap();
-    let mut m = json(&fs::read(kept.join("manifest.json")).unwrap());
-    m.as_object_mut().unwrap().remove("signatures");
-    for l in m["fsLayers"].as_array_mut().unwrap() {
-        let gz = fs::read(kept.join(&l["blobSum"].as_str().unwrap()[7..])).unwrap();
+    remade(&kept, &plain, |_, gz| {
         let mut tar = Vec::new();
         flate2::read::GzDecoder::new(&gz[..])
             .read_to_end(&mut tar)
             .unwrap();
-        let hex = sha256_hex(&tar);
-        fs::write(plain.join(&hex), tar).unwrap();
-        l["blobSum"] = json!(format!("sha256:{hex}"));
-    }
-    fs::write(plain.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
+        tar
+    });
     let ids = original["rootfs"]["diff_ids"].as_array().unwrap();
     let mirror = start_registry(tempdir(), "", "");
     let out = run(lade()
@@ -794,10 +806,7 @@ fn a_schema1_layer_that_does_not_decompress_is_written_nowhere() {
     let t = tempdir();
     let (reg, src) = schema1_registry(t.path(), "s1/rich:1");
     let kept = t.path().join("kept");
-    ok(skopeo()
-        .args(["copy", "-q", "--src-tls-verify=false"])
-        .arg(&src)
-        .arg(format!("dir:{}", kept.display())));
+    skopeo_dir(&src, &kept);
     let lay = t.path().join("lay");
     ok(lade()
         .args(["copy", "-q", "--src-tls-verify=false"])
@@ -812,23 +821,8 @@ fn a_schema1_layer_that_does_not_decompress_is_written_nowhere() {
     let junk = [&gz[..10], &support::noise(7, 50_000)[..]].concat();
     for (case, bytes) in [("cut", gz[..gz.len() - 4].to_vec()), ("junk", junk)] {
         let dir = t.path().join(case);
-        fs::create_dir(&dir).unwrap();
-        fs::copy(kept.join("version"), dir.join("version")).unwrap();
-        let mut m = m.clone();
-        m.as_object_mut().unwrap().remove("signatures");
+        remade(&kept, &dir, |d, b| if d == top { bytes.clone() } else { b });
         let hex = sha256_hex(&bytes);
-        for l in m["fsLayers"].as_array_mut().unwrap() {
-            let d = l["blobSum"].as_str().unwrap()[7..].to_string();
-            let name = if d == top { hex.clone() } else { d.clone() };
-            let data = if d == top {
-                bytes.clone()
-            } else {
-                fs::read(kept.join(&d)).unwrap()
-            };
-            fs::write(dir.join(&name), data).unwrap();
-            l["blobSum"] = json!(format!("sha256:{name}"));
-        }
-        fs::write(dir.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
         let source = format!("dir:{}", dir.display());
         for dest in [
             format!("oci:{}:{case}", lay.display()),

@@ -950,20 +950,17 @@ fn copy_single(
                 .collect()
         }
     };
-    let (mut copied, mut skipped) = (0, 0);
+    let mut done = (0, 0);
     let mut layers = Vec::with_capacity(n);
     for (i, r) in results.into_iter().enumerate() {
         let c = r?;
-        match c.outcome {
-            Outcome::Copied => copied += 1,
-            Outcome::Skipped => skipped += 1,
-        }
+        c.outcome.count_in(&mut done);
         if i < n {
             layers.push(c.desc);
         }
     }
-    counts.0 += copied;
-    counts.1 += skipped;
+    counts.0 += done.0;
+    counts.1 += done.1;
 
     // A layer whose bytes were not compressed as labelled was taken for
     // what they are (see blob::copy_claimed): compressed (another blob),

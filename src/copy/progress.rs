@@ -68,6 +68,16 @@ pub enum Outcome {
     Skipped,
 }
 
+impl Outcome {
+    /// Count this blob into `counts` (copied, skipped).
+    pub fn count_in(self, counts: &mut (usize, usize)) {
+        match self {
+            Outcome::Copied => counts.0 += 1,
+            Outcome::Skipped => counts.1 += 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// Errors only.

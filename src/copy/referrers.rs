@@ -30,7 +30,7 @@ use std::sync::Mutex;
 
 use super::blob::{copy_blob, Step};
 use super::plan::{Format, LayerAction};
-use super::progress::{Outcome, Progress};
+use super::progress::Progress;
 use super::{get_listed_manifest, CopyOptions, CopyReport};
 use crate::error::{Error, Result};
 use crate::model::{Descriptor, Digest, Index, MediaType, RawManifest};
@@ -412,10 +412,7 @@ impl Walk<'_> {
         };
         for b in std::iter::once(&m.config).chain(&m.layers) {
             let c = copy_blob(self.src, self.dst, b, &step, self.progress)?;
-            match c.outcome {
-                Outcome::Copied => self.counts.0 += 1,
-                Outcome::Skipped => self.counts.1 += 1,
-            }
+            c.outcome.count_in(self.counts);
         }
         Ok(())
     }

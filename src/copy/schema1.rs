@@ -161,10 +161,7 @@ fn stream(
     // show, so no copy takes it for another)
     for (layer, r) in manifest.layers.iter().zip(results) {
         let c = r?;
-        match c.outcome {
-            Outcome::Copied => done.0 += 1,
-            Outcome::Skipped => done.1 += 1,
-        }
+        c.outcome.count_in(&mut done);
         // Known once the destination took the bytes whole, their digest
         // checked (bytes that do not decompress went no further).
         if let (Outcome::Copied, Some(l)) = (c.outcome, teeing.seen(&layer.digest)) {
@@ -208,10 +205,7 @@ fn stream(
         super::put_config(dst, desc, &config, &info, opts, progress)
     })
     .expect("a waiting claim is taken")?;
-    match c.outcome {
-        Outcome::Copied => done.0 += 1,
-        Outcome::Skipped => done.1 += 1,
-    }
+    c.outcome.count_in(&mut done);
     counts.0 += done.0;
     counts.1 += done.1;
     let out = match plan.rewrite {

@@ -408,7 +408,7 @@ pub fn plan(
         let label = to
             .as_ref()
             .ok()
-            .and_then(|to| place_in(&dst.to_string(), &to.to_string()))
+            .and_then(|to| to.place_in_tree())
             .unwrap_or_else(|| tag.clone());
         work.push(Work {
             label,
@@ -420,15 +420,6 @@ pub fn plan(
         });
     }
     Ok(work)
-}
-
-/// Where `image` is in the tree `dest` names (`dir:/x` and `dir:/x/t1:1`:
-/// `t1:1`), if it is in one.
-fn place_in(dest: &str, image: &str) -> Option<String> {
-    let below = image
-        .strip_prefix(dest.trim_end_matches('/'))?
-        .strip_prefix('/')?;
-    (!below.is_empty()).then(|| below.to_string())
 }
 
 /// Copy every image of `work` its destination does not hold already;

@@ -106,6 +106,12 @@ impl ImageReference for DirRef {
         "dir"
     }
 
+    fn place_in_tree(&self) -> Option<String> {
+        let below = self.path.strip_prefix(self.tree.as_ref()?).ok()?;
+        let below = below.to_str()?;
+        (!below.is_empty()).then(|| below.to_string())
+    }
+
     fn policy_scopes(&self) -> Vec<String> {
         let dir = crate::copy::policy::resolved(&self.path);
         let image = dir.to_string_lossy().into_owned();

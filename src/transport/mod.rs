@@ -112,6 +112,12 @@ pub trait ImageReference: Send + Sync + fmt::Display {
         None
     }
 
+    /// Where this image is in the tree of images a sync writes it into
+    /// (`dir:` tree `/x`, image `/x/t1:1`: `t1:1`); None when it is in none.
+    fn place_in_tree(&self) -> Option<String> {
+        None
+    }
+
     /// Does the name pick one image of a place that may hold several (a
     /// tag, a ref name, a Docker name, an archive's `@N`)?
     fn picks_image(&self) -> bool {
