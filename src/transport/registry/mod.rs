@@ -1827,7 +1827,10 @@ impl ImageDestination for RegistryDest {
                 Ok(Descriptor::new(expected.media_type.clone(), digest, size))
             }
             Err((session, e)) => {
-                // Never leave the upload session behind: a retry starts anew.
+                // Cancel the upload session: a retry starts anew. (Once a
+                // failed request wrote part of its bytes, distribution
+                // refuses this: the session's offset no longer matches its
+                // Location's state, and only its purge takes it away.)
                 self.cancel_upload(&session);
                 // A mount's session that failed (one the registry no longer
                 // knows, or never took uploads into: 404): once more at
