@@ -520,10 +520,13 @@ SAFETY
   bounded whatever the layer holds: a PAX header or GNU long name over 1 MiB,
   and a name of more than 256 components, are errors. So is a layer tools read
   differently, which could show one tree to a scanner and another here: a PAX
-  size, path or linkpath given twice; a link, directory, device or FIFO with a
-  size (no data follows them); a lone zero block with entries after it; a PAX
-  path or linkpath holding a NUL; a STAR header whose times are no numbers
-  (Go refuses both). A PAX uid or gid below 0 or beyond 32 bits is an error:
+  size, path or linkpath given twice; a PAX record holding a newline, or not
+  well formed; a PAX header or GNU long name without a POSIX or GNU magic (GNU
+  tar and Go apply it, whatever the magic); a link, directory, device or FIFO
+  with a size (no data follows them); a lone zero block with entries after it;
+  a PAX path or linkpath holding a NUL; a STAR header whose times are no
+  numbers (Go refuses both). The archive transports refuse the same headers
+  among their members. A PAX uid or gid below 0 or beyond 32 bits is an error:
   Docker and umoci keep its low 32 bits, so 4294967296 would be root.
 
 EXAMPLES

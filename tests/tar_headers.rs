@@ -109,3 +109,85 @@ fn huge_extension_headers_are_refused_in_small_memory() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A tar of a file `a`, an extension header of type `kind` holding
+/// `data` under the 8 bytes of `magic`, then the file `x`.
+fn extension_then_file(kind: u8, data: &[u8], magic: &[u8; 8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, kind, data) in [
+        ("a", b'0', &b"a"[..]),
+        ("ext", kind, data),
+        ("x", b'0', b"x"),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_entry_type(tar::EntryType::new(kind));
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        if name == "ext" {
+            h.as_mut_bytes()[257..265].copy_from_slice(magic);
+        }
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.extend([0u8; 1024]);
+    out
+}
+
+/// Every reader of tars refuses the extension headers that other tools
+/// read otherwise (see tests/unpack.rs): in an archive, a member named
+/// one way by lade and another by skopeo or docker could be another image.
+#[test]
+fn extension_headers_tools_read_otherwise_are_refused_by_every_reader() {
+    let t = tempdir();
+    let posix = b"ustar\x0000";
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "no-magic",
+            extension_then_file(b'x', b"19 path=index.json\n", &[0; 8]),
+            "a PAX extended header without a POSIX or GNU magic",
+        ),
+        (
+            "other-version",
+            extension_then_file(b'L', b"index.json\0", b"ustar\0\0\0"),
+            "a GNU long name without a POSIX or GNU magic",
+        ),
+        (
+            "newline",
+            extension_then_file(b'x', b"32 comment=c\n19 path=index.json\n", posix),
+            "a PAX comment record holding a newline",
+        ),
+        (
+            "malformed",
+            extension_then_file(b'x', b"20 path=index.json\n", posix),
+            "a malformed PAX record",
+        ),
+    ];
+    for (name, bytes, what) in cases {
+        let f = t.path().join(format!("{name}.tar"));
+        fs::write(&f, bytes).unwrap();
+        let out = t.path().join(format!("out-{name}"));
+        for args in [
+            vec![
+                "unpack-layer".to_string(),
+                f.display().to_string(),
+                out.display().to_string(),
+            ],
+            vec![
+                "hash-object".into(),
+                "-t".into(),
+                "application/vnd.oci.image.layer.v1.tar".into(),
+                f.display().to_string(),
+            ],
+            vec!["inspect".into(), format!("docker-archive:{}", f.display())],
+            vec!["inspect".into(), format!("oci-archive:{}", f.display())],
+        ] {
+            let e = fails_with(lade().args(&args), 3);
+            assert!(e.contains(what), "{name} {args:?}: {e}");
+            assert_eq!(e.trim().lines().count(), 1, "{name} {args:?}: {e}");
+        }
+        assert!(!out.exists(), "{name}");
+    }
+}

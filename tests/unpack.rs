@@ -1262,6 +1262,87 @@ fn pax_records_that_are_not_numbers_are_refused() {
     assert!(err.contains("bad PAX size"), "{err}");
 }
 
+/// Extension headers other readers read otherwise are refused, so one
+/// layer never means different files to different tools: a PAX record
+/// holding a newline (Go reads records by their length, so a `path`
+/// hidden in a comment is no record to it), a malformed record, and a
+/// PAX header or GNU long name under no POSIX or GNU magic (GNU tar and Go
+/// apply it; read as an entry of its own, the next entry would keep its
+/// header's name, and a long name's bytes could hide entries).
+#[test]
+fn extension_headers_tools_read_otherwise_are_refused() {
+    let a = Arena::new();
+    let without_magic = |kind: tar::EntryType, data: &[u8], magic: &[u8; 8]| {
+        let mut t = tar();
+        t.header(b"././@LongLink", kind, b"", data, 0o644);
+        t.out[257..265].copy_from_slice(magic);
+        let h = tar::Header::from_byte_slice(&t.out[..512]);
+        let mut h = h.clone();
+        h.set_cksum();
+        t.out[..512].copy_from_slice(h.as_bytes());
+        t.file("tmp/harmless", b"x").done()
+    };
+    let mut layers = vec![
+        tar()
+            .pax(&[("comment", "c\n26 path=etc/ld.so.preload")])
+            .file("tmp/harmless", b"x")
+            .done(),
+        tar()
+            .raw(&{
+                let mut t = tar();
+                t.header(
+                    b"././@PaxHeader",
+                    tar::EntryType::XHeader,
+                    b"",
+                    b"99 path=etc/ld.so.preload\n",
+                    0o644,
+                );
+                t.out
+            })
+            .file("tmp/harmless", b"x")
+            .done(),
+    ];
+    for magic in [b"\0\0\0\0\0\0\0\0", b"ustar\0\0\0"] {
+        layers.push(without_magic(
+            tar::EntryType::XHeader,
+            b"26 path=etc/ld.so.preload\n",
+            magic,
+        ));
+        layers.push(without_magic(
+            tar::EntryType::GNULongName,
+            b"etc/ld.so.preload\0",
+            magic,
+        ));
+    }
+    assert_eq!(a.apply(&layers), [3; 6]);
+    assert!(!a.root().join("etc").exists() && !a.root().join("tmp").exists());
+    let err = a.refused(&layers[0]);
+    assert!(
+        err.contains("a PAX comment record holding a newline"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let err = a.refused(&layers[1]);
+    assert!(err.contains("a malformed PAX record"), "{err}");
+    let err = a.refused(&layers[2]);
+    assert!(
+        err.contains("a PAX extended header without a POSIX or GNU magic"),
+        "{err}"
+    );
+    let err = a.refused(&layers[3]);
+    assert!(
+        err.contains("a GNU long name without a POSIX or GNU magic"),
+        "{err}"
+    );
+    // The same headers with their magic: applied, as every reader does.
+    let with_magic = tar()
+        .pax(&[("path", "etc/ld.so.preload")])
+        .file("tmp/harmless", b"x")
+        .done();
+    assert_eq!(a.apply(&[with_magic]), [0]);
+    assert_eq!(fs::read(a.root().join("etc/ld.so.preload")).unwrap(), b"x");
+}
+
 #[test]
 fn breakout_truncated_and_random_tars() {
     let a = Arena::new();

@@ -31,6 +31,17 @@ pub const MAX_EXTENSION: u64 = 1 << 20;
 
 const BLOCK: usize = 512;
 
+/// What an extension header of type `kind` (`x`, `L`, `K`) is called.
+fn extension_name(kind: tar::EntryType) -> &'static str {
+    if kind.is_pax_local_extensions() {
+        "a PAX extended header"
+    } else if kind.is_gnu_longname() {
+        "a GNU long name"
+    } else {
+        "a GNU long link name"
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Gathering a header block.
@@ -236,21 +247,33 @@ impl<R> TarGuard<R> {
             self.phase = Phase::Done;
             return Ok(());
         };
-        let held = recognized
-            && (kind.is_gnu_longname() || kind.is_gnu_longlink() || kind.is_pax_local_extensions());
-        if held && size > MAX_EXTENSION {
-            let what = if kind.is_pax_local_extensions() {
-                "a PAX extended header"
-            } else if kind.is_gnu_longname() {
-                "a GNU long name"
-            } else {
-                "a GNU long link name"
-            };
+        let held =
+            kind.is_gnu_longname() || kind.is_gnu_longlink() || kind.is_pax_local_extensions();
+        // The tar crate takes such a header for what it is only under a
+        // POSIX or GNU magic, and for an entry of its own otherwise; GNU
+        // tar and Go's archive/tar (Docker, umoci, scanners) apply it
+        // whatever the magic says. Read either way, the entries that
+        // follow would differ (their names, where their data starts), so
+        // it is refused.
+        if held && !recognized {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "tar entry {}: {what} of {size} bytes (more than the {} read)",
-                    self.entries, MAX_EXTENSION
+                    "tar entry {}: {} without a POSIX or GNU magic (tar readers \
+                     disagree on what follows it)",
+                    self.entries,
+                    extension_name(kind)
+                ),
+            ));
+        }
+        if held && size > MAX_EXTENSION {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "tar entry {}: {} of {size} bytes (more than the {} read)",
+                    self.entries,
+                    extension_name(kind),
+                    MAX_EXTENSION
                 ),
             ));
         }
@@ -318,14 +341,29 @@ impl<R> TarGuard<R> {
 /// `path` or `linkpath` given twice: the tar crate takes the first, Go's
 /// archive/tar (Docker, containerd, umoci) and GNU tar the last, so a
 /// layer could hide an entry, or name one otherwise, from one of them.
-fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
+///
+/// The records are read as Go reads them (each its length first), and
+/// refused where Go refuses them (a length that does not end at a
+/// newline, no `=`, an empty key) or where the tar crate, which cuts them
+/// at newlines, would read others: a value holding a newline can hide a
+/// record (`path=…`) inside another that Go takes whole.
+fn pax_size(mut records: &[u8]) -> std::result::Result<Option<u64>, String> {
     let mut size = None;
     let mut seen: [bool; 3] = [false; 3];
-    for ext in tar::PaxExtensions::new(records) {
-        let Ok(ext) = ext else {
-            return Ok(size);
-        };
-        let key = ext.key_bytes();
+    while !records.is_empty() {
+        let (key, value, rest) = pax_record(records).ok_or_else(|| {
+            format!(
+                "a malformed PAX record {:?}",
+                String::from_utf8_lossy(&records[..records.len().min(40)])
+            )
+        })?;
+        records = rest;
+        if key.contains(&b'\n') || value.contains(&b'\n') {
+            return Err(format!(
+                "a PAX {} record holding a newline (tools disagree on it)",
+                String::from_utf8_lossy(key)
+            ));
+        }
         let Some(i) = [&b"size"[..], b"path", b"linkpath"]
             .iter()
             .position(|k| *k == key)
@@ -341,17 +379,34 @@ fn pax_size(records: &[u8]) -> std::result::Result<Option<u64>, String> {
         if i > 0 {
             continue;
         }
-        size = match ext.value().ok().and_then(|v| v.parse().ok()) {
+        size = match std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()) {
             Some(n) => Some(n),
             None => {
                 return Err(format!(
                     "bad PAX size {:?}",
-                    String::from_utf8_lossy(&ext.value_bytes()[..ext.value_bytes().len().min(40)])
+                    String::from_utf8_lossy(&value[..value.len().min(40)])
                 ))
             }
         };
     }
     Ok(size)
+}
+
+/// The first PAX record of `b` (`LEN KEY=VALUE\n`, LEN counting all of
+/// it), as Go's archive/tar reads one: its key, value and what follows;
+/// None where Go refuses it.
+fn pax_record(b: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let sp = b.iter().position(|&c| c == b' ')?;
+    let len: usize = std::str::from_utf8(&b[..sp]).ok()?.parse().ok()?;
+    if len < 5 || len > b.len() || sp + 1 >= len || b[len - 1] != b'\n' {
+        return None;
+    }
+    let rec = &b[sp + 1..len - 1];
+    let eq = rec.iter().position(|&c| c == b'=')?;
+    if eq == 0 {
+        return None;
+    }
+    Some((&rec[..eq], &rec[eq + 1..], &b[len..]))
 }
 
 /// The sums of a header block's bytes, its checksum field counted as
@@ -566,6 +621,47 @@ mod tests {
             slow.push(b[0]);
         }
         assert_eq!(slow, t);
+    }
+
+    /// A PAX header or GNU long name under another magic (none, a
+    /// POSIX magic with another version): the tar crate would read it as
+    /// an entry of its own, and the next entry by its own header, where
+    /// GNU tar and Go apply it. Refused, whatever the magic.
+    #[test]
+    fn extension_headers_without_their_magic_are_refused() {
+        for kind in [b'x', b'L', b'K'] {
+            for magic in [&b"\0\0\0\0\0\0\0\0"[..], b"ustar\0\0\0", b"ustar\0  "] {
+                let data: &[u8] = if kind == b'x' {
+                    b"26 path=etc/ld.so.preload\n"
+                } else {
+                    b"etc/ld.so.preload\0"
+                };
+                let mut t = Vec::new();
+                entry(&mut t, "ext", kind, data);
+                t[257..265].copy_from_slice(magic);
+                let sum = checksums(t[..BLOCK].try_into().unwrap()).0;
+                t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+                entry(&mut t, "tmp/harmless", b'0', b"x");
+                t.extend([0u8; 1024]);
+                let e = names(&t).unwrap_err().to_string();
+                assert!(
+                    e.contains("without a POSIX or GNU magic"),
+                    "{kind} {magic:?}: {e}"
+                );
+                // (the same with the magic the tar crate knows: applied)
+                t[257..265].copy_from_slice(b"ustar\x0000");
+                let sum = checksums(t[..BLOCK].try_into().unwrap()).0;
+                t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+                let got = names(&t).unwrap();
+                assert_eq!(got.len(), 1, "{kind}");
+                let want = if kind == b'K' {
+                    "tmp/harmless"
+                } else {
+                    "etc/ld.so.preload"
+                };
+                assert_eq!(got[0].0, want, "{kind}");
+            }
+        }
     }
 
     /// What a seeking reader (the archive transports') finds: the
