@@ -4347,6 +4347,71 @@ fn token_auth_pull_push_scopes_and_reuse() {
 // ---------------------------------------------------------------------------
 // faults: a fake registry and a proxy in front of the real one
 
+/// Every request that carries a body says its length: an empty POST (a
+/// new upload) or the PUT closing an upload sent in chunks goes with
+/// `Content-Length: 0`, not chunked (which some servers and proxies do
+/// not read: they take the chunk's end for another request), as skopeo
+/// sends them.
+#[test]
+fn request_bodies_say_their_length() {
+    let Some(reg) = registry() else { return };
+    let t = tempdir();
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen2 = seen.clone();
+    let proxy = serve(Some(reg.clone()), move |req| {
+        if ["POST", "PUT", "PATCH"].contains(&req.method.as_str()) {
+            let h = |k: &str| req.headers.get(k).cloned().unwrap_or_default();
+            seen2.lock().unwrap().push(format!(
+                "{} {} te={} cl={}",
+                req.method,
+                req.path.split('?').next().unwrap(),
+                h("transfer-encoding"),
+                h("content-length")
+            ));
+        }
+        Action::Forward { cut_body_at: None }
+    });
+    // The archive's layers are plain tars: gzipped on the way, sent in
+    // chunks of unknown number, then an empty PUT.
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker26.tar").display()
+    );
+    let repo = unique("lengths/tiny");
+    ok(lade()
+        .args(["copy", "-q", "--dest-tls-verify=false", &archive])
+        .arg(format!("docker://{proxy}/{repo}:1"))
+        .env("LADE_UPLOAD_CHUNK_SIZE", "1024"));
+    let big = big_layout(&t.path().join("big"), 3 << 20);
+    ok(lade()
+        .args(["copy", "-q", "--dest-tls-verify=false"])
+        .args(["--dest-compress-format", "none", &big])
+        .arg(format!("docker://{proxy}/{repo}:2"))
+        .env("LADE_UPLOAD_CHUNK_SIZE", "1048576"));
+    let seen = seen.lock().unwrap().clone();
+    for kind in ["POST", "PATCH", "PUT"] {
+        assert!(
+            seen.iter().any(|l| l.starts_with(kind)),
+            "{kind}: {seen:#?}"
+        );
+    }
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("PUT") && l.ends_with("cl=0")),
+        "{seen:#?}"
+    );
+    let bad: Vec<_> = seen
+        .iter()
+        .filter(|l| !l.contains("te= ") || l.ends_with("cl="))
+        .collect();
+    assert!(bad.is_empty(), "{bad:#?}");
+    // What went up is whole.
+    assert_eq!(
+        digest_of(&format!("docker://{reg}/{repo}:2"), &["--tls-verify=false"]),
+        digest_of(&big, &[])
+    );
+}
+
 #[test]
 fn bad_registry_answers_are_clear_errors() {
     let t = tempdir();
@@ -4362,6 +4427,20 @@ fn bad_registry_answers_are_clear_errors() {
                 "401 Unauthorized",
                 &[("WWW-Authenticate", "Bearer realm=\"unterminated".into())],
                 b"",
+            ));
+        }
+        // An empty Docker-Content-Digest is none.
+        if p.starts_with("/v2/emptydcd/manifests/") {
+            return Action::Respond(response(
+                "200 OK",
+                &[
+                    (
+                        "Content-Type",
+                        "application/vnd.oci.image.manifest.v1+json".into(),
+                    ),
+                    ("Docker-Content-Digest", "".into()),
+                ],
+                &gm,
             ));
         }
         if p.starts_with("/v2/mismatch/manifests/") {
@@ -4414,7 +4493,7 @@ fn bad_registry_answers_are_clear_errors() {
     });
     // (An unknown repository is a negative answer, exit 1.)
     for (repo, want, code) in [
-        ("badauth", "malformed WWW-Authenticate", 3),
+        ("badauth", "unterminated quoted string", 3),
         ("mismatch", "Docker-Content-Digest", 3),
         ("huge", "byte limit", 3),
         ("unknown", "NAME_UNKNOWN", 1),
@@ -4433,6 +4512,13 @@ fn bad_registry_answers_are_clear_errors() {
         assert_eq!(err.lines().count(), 1, "{repo}: {err}");
         assert_eq!(blob_count(&dst), 0, "{repo}");
     }
+    let raw = ok(lade().args([
+        "inspect",
+        "--raw",
+        INSECURE,
+        &format!("docker://{fake}/emptydcd:1"),
+    ]));
+    assert_eq!(raw, good_manifest);
     // The page is said as what it is, with where it came from (it was
     // "manifest is not a JSON object: expected value at line 1 column 1").
     let html = format!("docker://{fake}/html/app:1");
@@ -5265,6 +5351,10 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let config_size = json(&ok(lade().args(["inspect", "--raw", &src])))["config"]["size"]
         .as_u64()
         .unwrap();
+    let config = json(&ok(lade().args(["inspect", "--raw", &src])))["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // The other host a 307 points to: records the headers it gets.
     // With `asks` set, it wants a token from a realm of its own.
@@ -5303,6 +5393,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     let mode = Arc::new(Mutex::new(String::new()));
     let m = mode.clone();
     let layer2 = layer.clone();
+    let config2 = config.clone();
     let sent_with_auth = Arc::new(Mutex::new(false));
     let sent2 = sent_with_auth.clone();
     let proxy = serve(Some(reg.clone()), move |req| {
@@ -5316,6 +5407,7 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         };
         let is_manifest = req.path.contains("/manifests/") && req.method == "GET";
         let is_layer = req.path.ends_with(&layer2) && req.method == "GET";
+        let is_config = req.path.ends_with(&config2) && req.method == "GET";
         let authed = req.headers.contains_key("authorization");
         if mode == "redirect" && !authed {
             return Action::Respond(response(
@@ -5366,6 +5458,11 @@ fn proxy_faults_are_retried_resumed_and_reported() {
                 )],
                 b"",
             )),
+            "ping429past" if req.path == "/v2/" && n <= 2 => Action::Respond(response(
+                "429 Too Many Requests",
+                &[("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+                b"",
+            )),
             "ping503" if req.path == "/v2/" && n <= 2 => {
                 Action::Respond(response("503 Service Unavailable", &[], b""))
             }
@@ -5386,6 +5483,13 @@ fn proxy_faults_are_retried_resumed_and_reported() {
                 cut_body_at: Some(layer_size * 6 / 10),
             },
             "no_range" if is_layer && n == 2 => Action::Respond(response("200 OK", &[], b"")),
+            // The same for the config, read whole by itself.
+            "config_no_range" if is_config && n == 1 => Action::Forward {
+                cut_body_at: Some(config_size / 2),
+            },
+            "config_no_range" if is_config && n == 2 => {
+                Action::Respond(response("200 OK", &[], b""))
+            }
             "redirect" if is_layer => Action::Respond(response(
                 "307 Temporary Redirect",
                 &[("Location", format!("http://{other}{}", req.path))],
@@ -5487,6 +5591,17 @@ fn proxy_faults_are_retried_resumed_and_reported() {
     set("ping429date");
     pulled("g2", &["--retry-times", "2"]);
     assert_eq!(pings(), Some(3));
+    // A date passed asks for no wait: the usual pauses (0.5 s, then 1 s),
+    // not one burst of requests at a registry that is limiting them.
+    set("ping429past");
+    let t0 = Instant::now();
+    pulled("g3", &["--retry-times", "2"]);
+    assert_eq!(pings(), Some(3));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t0.elapsed()
+    );
     // A registry not (yet) listening: connection refused, retried after
     // a pause (0.5 s, then 1 s).
     let closed = {
@@ -5695,6 +5810,25 @@ fn proxy_faults_are_retried_resumed_and_reported() {
         err.contains(&format!("GET /v2/{repo}/blobs/")) && err.contains("cannot resume"),
         "{err}"
     );
+    // So is the config, read whole by itself, with --retry-times (by a
+    // copy, and by an inspect of the config); without, one try.
+    set("config_no_range");
+    pulled("cnr", &["--retry-times", "1"]);
+    set("config_no_range");
+    let img = format!("docker://{proxy}/{repo}:1");
+    let got = ok(lade()
+        .args(["inspect", "--config", "--raw", "--tls-verify=false"])
+        .args(["--retry-times", "1", &img]));
+    assert_eq!(format!("sha256:{}", sha256_hex(&got)), config);
+    set("config_no_range");
+    let (o, d) = pull("cnr0", &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&config) && err.contains("cannot resume"),
+        "{err}"
+    );
+    assert!(!d.exists());
 
     // 307 to another host: followed, without Authorization.
     set("redirect");

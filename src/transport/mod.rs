@@ -305,6 +305,13 @@ pub trait ImageSource: Send + Sync {
         Ok(Some((size, crate::compress::sniff_start(&mut f)?.0)))
     }
 
+    /// How often a blob read whole by itself (a config) that fails on the
+    /// way is asked for again: --retry-times for a registry, none for
+    /// local sources.
+    fn retries(&self) -> crate::transport::registry::Retries {
+        Default::default()
+    }
+
     /// May `get_blob` be called from several threads at once, profitably?
     fn concurrent_reads(&self) -> bool {
         false

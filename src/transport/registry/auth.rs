@@ -173,7 +173,9 @@ pub fn parse_challenges<S: AsRef<str>>(values: &[S]) -> Result<Challenge> {
                     })
                 }
                 "bearer" => {
-                    let realm = get("realm").ok_or_else(|| bad("Bearer without realm"))?;
+                    // (a header that does not read says why first)
+                    let realm =
+                        get("realm").ok_or_else(|| bad(err.unwrap_or("Bearer without realm")))?;
                     return Ok(Challenge::Bearer {
                         realm,
                         service: get("service"),

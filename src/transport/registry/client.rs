@@ -582,6 +582,12 @@ impl Client {
         })?;
         let t0 = std::time::Instant::now();
         let r = match body {
+            // (said to be empty: without a length, an empty POST or PUT
+            // would go chunked, which some servers and proxies do not read)
+            ReqBody::Empty if matches!(*method, Method::POST | Method::PUT | Method::PATCH) => b
+                .header("content-length", "0")
+                .body(&[][..])
+                .map(|r| self.run(r, proxy)),
             ReqBody::Empty => b.body(()).map(|r| self.run(r, proxy)),
             ReqBody::Bytes(bytes) => b
                 .header("content-length", bytes.len().to_string())
@@ -926,10 +932,11 @@ fn parse_token(realm: &str, body: &[u8]) -> Result<(String, Duration)> {
     }
     let t: Tok = serde_json::from_slice(body)
         .map_err(|e| Error::new(format!("token service {realm}: bad response: {e}")))?;
+    // (an empty `token` is none: `access_token` then, as Docker reads it)
     let token = t
         .token
-        .or(t.access_token)
         .filter(|t| !t.is_empty())
+        .or(t.access_token.filter(|t| !t.is_empty()))
         .ok_or_else(|| Error::new(format!("token service {realm}: no token in response")))?;
     // (It goes into an Authorization header: no control characters.)
     if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
@@ -1064,8 +1071,10 @@ pub(super) fn retry_after(resp: &Response<Body>) -> Option<Duration> {
     let d = if let Ok(s) = v.trim().parse::<u64>() {
         Duration::from_secs(s)
     } else {
+        // (a date passed, or a clock ahead of the registry's: no wait
+        // asked, so lade's own backoff)
         let t = httpdate(v.trim())?;
-        t.duration_since(SystemTime::now()).unwrap_or_default()
+        t.duration_since(SystemTime::now()).ok()?
     };
     Some(d.min(MAX_RETRY_AFTER))
 }
@@ -1385,6 +1394,10 @@ mod tests {
             86_395_000
         );
         assert!(ttl(r#"{"token":""}"#).is_err());
+        // An empty token is none: the access_token then.
+        let both = br#"{"token":"","access_token":"good"}"#;
+        assert_eq!(parse_token("r", both).unwrap().0, "good");
+        assert!(ttl(r#"{"token":"","access_token":""}"#).is_err());
         assert!(ttl(r#"{"token":"t","expires_in":"x"}"#).is_err());
     }
 

@@ -376,11 +376,17 @@ impl RegistryRef {
         if !resp.status().is_success() {
             return Err(c.status_error("HEAD", &path, resp));
         }
-        match header(&resp, "docker-content-digest") {
+        match content_digest(&resp) {
             Some(d) => Digest::parse(&d).map(|d| Some(Some(d))),
             None => Ok(Some(None)),
         }
     }
+}
+
+/// An answer's Docker-Content-Digest; an empty one is none (skopeo reads
+/// it so).
+fn content_digest(resp: &ureq::http::Response<ureq::Body>) -> Option<String> {
+    header(resp, "docker-content-digest").filter(|d| !d.trim().is_empty())
 }
 
 /// Every manifest type lade reads, preferred first.
@@ -991,7 +997,7 @@ impl RegistrySource {
             }
             let content_type = header(&resp, "content-type")
                 .map(|t| MediaType::parse(t.split(';').next().unwrap_or("").trim()));
-            let dcd = header(&resp, "docker-content-digest");
+            let dcd = content_digest(&resp);
             // (what it is, and where from, if it does not read)
             let not_json = client::not_json_type(&resp)
                 .map(|t| (t, client::answered_at(&resp, &c.url(&path))));
@@ -1182,6 +1188,10 @@ impl RegistrySource {
 }
 
 impl ImageSource for RegistrySource {
+    fn retries(&self) -> Retries {
+        self.client.retries()
+    }
+
     fn get_manifest(&self, instance: Option<&Digest>) -> Result<RawManifest> {
         match instance {
             Some(d) => self.fetch_manifest(&d.to_string(), Some(d)),
@@ -1951,7 +1961,7 @@ impl RegistryDest {
             }
             return Err(c.status_error_of("PUT", &path, status, &body));
         };
-        if let Some(d) = header(&resp, "docker-content-digest") {
+        if let Some(d) = content_digest(&resp) {
             // (by the algorithm the registry hashes with: a manifest that
             // a layout names by its sha512 digest is stored by its sha256)
             let stored_as_sent = match Digest::parse(&d) {
