@@ -488,7 +488,8 @@ kept under a whiteout or opaque marker only for the layer's names in it is as
 one made for them (mode 0755, no xattrs). Owners are set when running as
 root (else, or with --rootless, files belong to the caller and device nodes
 are skipped with a warning; a read-only directory a lower layer left is
-opened up while the layer writes in it and gets its mode back after).
+opened up while the layer writes in it, also through a symlink to it (/lib
+-> usr/lib), and gets its mode back after).
 Runs of zeros in files are written as holes, and so are the holes of GNU
 sparse files: old GNU entries, and the PAX forms 0.0, 0.1 and 1.0 of tar
 --sparse --format=posix (named by GNU.sparse.name, as Go's archive/tar names

@@ -2399,7 +2399,16 @@ fn rootless_writes_into_read_only_lower_directories() {
             .dir("nox", 0o600)
             .file("nox/a", b"a")
             .dir("opq", 0o555)
-            .file("opq/lower", b"l");
+            .file("opq/lower", b"l")
+            // Fedora's shape: /lib -> usr/lib, read-only, written through
+            // the link by a later layer (a relative and an absolute one)
+            .dir("usr", 0o755)
+            .dir("usr/lib", 0o555)
+            .file("usr/lib/old.so", b"o")
+            .symlink("lib", "usr/lib")
+            .symlink("alib", "/usr/lib")
+            .dir("real0", 0o000)
+            .symlink("l0", "real0");
         // the root itself read-only, and something after it
         t.header(b"./", tar::EntryType::Directory, b"", b"", 0o555);
         t.file("top1", b"1").done()
@@ -2418,6 +2427,10 @@ fn rootless_writes_into_read_only_lower_directories() {
         .file("esc/.wh.f", b"")
         .file("abs/y", b"y")
         .file("abs/.wh.f", b"")
+        .file("lib/libfoo.so", b"foo")
+        .file("lib/.wh.old.so", b"")
+        .file("alib/abs.so", b"abs")
+        .file("l0/f", b"f")
         .done();
     let check = |r: &Path| {
         let t = tree(r);
@@ -2433,7 +2446,10 @@ fn rootless_writes_into_read_only_lower_directories() {
             names,
             [
                 "abs",
+                "alib",
                 "esc",
+                "l0",
+                "lib",
                 "nox",
                 "nox/a",
                 "nox/b",
@@ -2441,15 +2457,23 @@ fn rootless_writes_into_read_only_lower_directories() {
                 "opq/new",
                 "outside",
                 "outside/x",
+                "real0",
+                "real0/f",
                 "root",
                 "root/.bashrc",
                 "root/link",
                 "root/sub",
                 "root/sub/f",
                 "top1",
-                "top2"
+                "top2",
+                "usr",
+                "usr/lib",
+                "usr/lib/abs.so",
+                "usr/lib/libfoo.so"
             ]
         );
+        assert_eq!(t["usr/lib"].mode, 0o555);
+        assert_eq!(t["real0"].mode, 0o000);
         assert_eq!(t["root"].mode, 0o550);
         assert_eq!(t["nox"].mode, 0o600);
         assert_eq!(t["opq"].mode, 0o555);

@@ -690,8 +690,16 @@ impl Applier<'_> {
     /// that exist, and are ours) owner rwx, each checked to be a directory
     /// and changed through its parent, never through a symlink. Their
     /// modes are put back when the layer ends. A symlink on the way is
-    /// resolved inside the root; what it leads to is left as it is.
+    /// followed inside the root (its target read as a path from there,
+    /// `..` going no higher than the root), and the directories it leads
+    /// to are opened up in turn (Fedora's `/lib -> usr/lib`, 0555 below),
+    /// as umoci does.
     fn open_up(&mut self, comps: &[&[u8]]) -> Result<()> {
+        self.open_up_links(comps, 0)
+    }
+
+    /// [`Self::open_up`], `links` symlinks followed so far.
+    fn open_up_links(&mut self, comps: &[&[u8]], links: usize) -> Result<()> {
         let me = rustix::process::geteuid().as_raw();
         let root = self.root.root_fd();
         let st = rustix::fs::fstat(root).map_err(errno)?;
@@ -731,10 +739,28 @@ impl Applier<'_> {
                         .map_err(|e| errno(e).context(show(&join(&comps[..=i]))))?;
                 }
                 FileType::Symlink => {
-                    cur = match self.root.dir_owned(&comps[..=i]) {
-                        Ok(Some(fd)) => fd,
-                        _ => return Ok(()),
+                    if links >= super::root::MAX_LINKS {
+                        return Ok(());
+                    }
+                    let Ok(target) = rustix::fs::readlinkat(&cur, *c, Vec::new()) else {
+                        return Ok(());
                     };
+                    let target = target.into_bytes();
+                    let mut path: Vec<&[u8]> = match target.first() {
+                        Some(b'/') => Vec::new(),
+                        _ => comps[..i].to_vec(),
+                    };
+                    for part in target.split(|&b| b == b'/') {
+                        match part {
+                            b"" | b"." => {}
+                            b".." => {
+                                path.pop();
+                            }
+                            p => path.push(p),
+                        }
+                    }
+                    path.extend_from_slice(&comps[i + 1..]);
+                    return self.open_up_links(&path, links + 1);
                 }
                 _ => return Ok(()),
             }
@@ -1475,55 +1501,58 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Directory times, and deferred modes, children before their parents.
+    /// Directory times, then deferred modes, children before their
+    /// parents. (Times first: one put back through a symlink the layer
+    /// wrote through opens the directory it leads to, which its mode, put
+    /// back, may close.)
     fn finish(&mut self) -> Result<()> {
         let deferred = std::mem::take(&mut self.deferred);
-        for (i, d) in deferred.nodes.iter().enumerate().rev() {
-            if d.mode.is_none() && d.mtime.is_none() {
-                continue;
-            }
-            let comps = deferred.comps(i);
-            let (leaf, parent) = comps.split_last().expect("not the root");
-            // A name the layer later gave to a file, or a symlink that
-            // leads nowhere or round (`a/b/`, then `a` a file): no
-            // directory is there any more to take a time or mode.
-            let dir = match self.root.dir(parent, false) {
-                Ok(Some(dir)) => dir,
-                Ok(None) => continue,
-                Err(e) if is_perm(&e) => return Err(e),
-                Err(_) => continue,
-            };
-            let pfd = self.root.fd(&dir);
-            match type_of(pfd, leaf)? {
-                Some(FileType::Directory) => {}
-                // A symlink the layer wrote through: the time goes back on
-                // the directory it leads to, inside the root.
-                Some(FileType::Symlink) => {
-                    if let (Some(t), Ok(Some(target))) = (d.mtime, self.root.dir_owned(&comps)) {
-                        let real = rustix::fs::openat(
-                            &target,
-                            c".",
-                            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                            Mode::empty(),
-                        )
-                        .map_err(errno)?;
-                        rustix::fs::futimens(&real, &times(t)).map_err(errno)?;
-                    }
+        for times_pass in [true, false] {
+            for (i, d) in deferred.nodes.iter().enumerate().rev() {
+                if (times_pass && d.mtime.is_none()) || (!times_pass && d.mode.is_none()) {
                     continue;
                 }
-                _ => continue,
-            }
-            if let Some(mode) = d.mode {
-                rustix::fs::chmodat(
-                    pfd,
-                    *leaf,
-                    Mode::from_raw_mode(mode & 0o7777),
-                    AtFlags::empty(),
-                )
-                .map_err(errno)?;
-            }
-            if let Some(t) = d.mtime {
-                set_times_at(pfd, leaf, t)?;
+                let comps = deferred.comps(i);
+                let (leaf, parent) = comps.split_last().expect("not the root");
+                // A name the layer later gave to a file, or a symlink that
+                // leads nowhere or round (`a/b/`, then `a` a file): no
+                // directory is there any more to take a time or mode.
+                let dir = match self.root.dir(parent, false) {
+                    Ok(Some(dir)) => dir,
+                    Ok(None) => continue,
+                    Err(e) if is_perm(&e) => return Err(e),
+                    Err(_) => continue,
+                };
+                let pfd = self.root.fd(&dir);
+                match (type_of(pfd, leaf)?, d.mtime, d.mode) {
+                    (Some(FileType::Directory), Some(t), _) if times_pass => {
+                        set_times_at(pfd, leaf, t)?
+                    }
+                    (Some(FileType::Directory), _, Some(mode)) if !times_pass => {
+                        rustix::fs::chmodat(
+                            pfd,
+                            *leaf,
+                            Mode::from_raw_mode(mode & 0o7777),
+                            AtFlags::empty(),
+                        )
+                        .map_err(errno)?
+                    }
+                    // A symlink the layer wrote through: the time goes back
+                    // on the directory it leads to, inside the root.
+                    (Some(FileType::Symlink), Some(t), _) if times_pass => {
+                        if let Ok(Some(target)) = self.root.dir_owned(&comps) {
+                            let real = rustix::fs::openat(
+                                &target,
+                                c".",
+                                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                                Mode::empty(),
+                            )
+                            .map_err(errno)?;
+                            rustix::fs::futimens(&real, &times(t)).map_err(errno)?;
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
         if let Some(mode) = self.root_mode.take() {

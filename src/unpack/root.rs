@@ -27,7 +27,7 @@ use super::path::{show, MAX_DEPTH};
 use crate::error::{Error, Result};
 
 /// Most symlinks followed while resolving one name (Linux's own limit).
-const MAX_LINKS: usize = 40;
+pub(super) const MAX_LINKS: usize = 40;
 
 const DIR_FLAGS: OFlags = OFlags::PATH
     .union(OFlags::DIRECTORY)
