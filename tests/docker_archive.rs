@@ -502,6 +502,28 @@ fn bad_archives_fail_with_one_clear_line_and_exit_3() {
         &name("count.tar"),
         "lists 2 layers but the config has 3 diff_ids",
     );
+
+    // an entry written as an array of its fields (Docker and skopeo
+    // refuse it: no object)
+    rewrite(
+        "tiny-docker20.tar",
+        &p("array.tar"),
+        |n, d| {
+            if n != "manifest.json" {
+                return d;
+            }
+            let v: serde_json::Value = serde_json::from_slice(&d).unwrap();
+            let e = &v[0];
+            serde_json::to_vec(&serde_json::json!([[
+                e["Config"],
+                e["RepoTags"],
+                e["Layers"]
+            ]]))
+            .unwrap()
+        },
+        &[],
+    );
+    inspect_fails(&name("array.tar"), "entry 1 is not a JSON object");
 }
 
 /// list-tags of an archive: every image's RepoTags, `@N` for an untagged
@@ -1630,14 +1652,48 @@ fn a_gzip_archive_with_a_bad_or_missing_trailer_fails() {
     bad[at] ^= 0xff;
     let crc = t.path().join("crc.tar.gz");
     std::fs::write(&crc, &bad).unwrap();
-    // Zeros after the gzip (a tape block's padding) are left alone, as
-    // gzip -t leaves them.
-    let padded = t.path().join("padded.tar.gz");
-    let mut z = gz.clone();
-    z.extend([0u8; 4096]);
-    std::fs::write(&padded, &z).unwrap();
-    ok(lade().args(["inspect", &format!("docker-archive:{}", padded.display())]));
-    for (path, says) in [(&cut, "unexpected end of file"), (&crc, "checksum")] {
+    // Bytes after the gzip that start no other member (a tape block's
+    // zeros, garbage; fewer than a gzip header too) are left alone, as
+    // gzip -t leaves them; a second member is read, and one cut short
+    // fails.
+    let after = |name: &str, tail: &[u8]| {
+        let p = t.path().join(name);
+        std::fs::write(&p, [&gz[..], tail].concat()).unwrap();
+        p
+    };
+    for (name, tail) in [
+        ("padded", &[0u8; 4096][..]),
+        ("nul3", &[0u8; 3]),
+        ("garbage", b"garbage"),
+        ("garbage23", b"twenty-three bytes here"),
+        ("one1f", &[0x1f, 0x00, 0x00]),
+    ] {
+        for transport in ["docker-archive", "oci-archive"] {
+            let p = after(name, tail);
+            let o = run(lade().args(["inspect", &format!("{transport}:{}", p.display())]));
+            let err = String::from_utf8_lossy(&o.stderr);
+            // (the fixture is a docker-archive: as an oci-archive, it is
+            // said to be none once the archive is read)
+            match transport {
+                "docker-archive" => assert!(o.status.success(), "{name}: {err}"),
+                _ => assert!(err.contains("not an OCI archive"), "{name}: {err}"),
+            }
+        }
+    }
+    let empty_member = {
+        let g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        g.finish().unwrap()
+    };
+    let two = after("two", &empty_member);
+    ok(lade().args(["inspect", &format!("docker-archive:{}", two.display())]));
+    let second_cut = after("secondcut", &empty_member[..empty_member.len() - 3]);
+    let magic_only = after("magic", &[0x1f, 0x8b]);
+    for (path, says) in [
+        (&cut, "unexpected end of file"),
+        (&crc, "checksum"),
+        (&second_cut, "unexpected end of file"),
+        (&magic_only, "unexpected end of file"),
+    ] {
         for transport in ["docker-archive", "oci-archive"] {
             let err = fails_with(
                 lade().args(["inspect", &format!("{transport}:{}", path.display())]),

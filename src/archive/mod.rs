@@ -115,12 +115,49 @@ fn unsupported_compression(magic: &[u8]) -> Result<()> {
 fn decompress(input: impl Read, c: Compression, tmp_dir: Option<&Path>) -> Result<File> {
     match c {
         Compression::Gzip => {
-            let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, input));
+            let gz = GzMembers::new(BufReader::with_capacity(1 << 20, input));
             spool(gz, tmp_dir, "decompressing the gzip archive")
         }
         _ => Err(Error::new(
             "zstd-compressed archives are not supported; decompress it first (zstd -d)",
         )),
+    }
+}
+
+/// Gzip members one after another, each checked (CRC and length) as it
+/// ends, as gzip reads them: bytes after a whole member that do not start
+/// another (no gzip magic: zeros padding a tape block, garbage) end the
+/// stream, however few or many, as gzip -t passes over them with a
+/// warning. A member cut short is an error.
+struct GzMembers<R: io::BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: io::BufRead> GzMembers<R> {
+    fn new(r: R) -> Self {
+        GzMembers {
+            member: Some(flate2::bufread::GzDecoder::new(r)),
+        }
+    }
+}
+
+impl<R: io::BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(m) = self.member.as_mut() else {
+                return Ok(0);
+            };
+            let n = m.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member ended whole: another one, or the end.
+            let mut r = self.member.take().expect("a member").into_inner();
+            let next = r.fill_buf()?;
+            if next.first() == Some(&0x1f) && next.get(1).is_none_or(|&b| b == 0x8b) {
+                self.member = Some(flate2::bufread::GzDecoder::new(r));
+            }
+        }
     }
 }
 
@@ -153,16 +190,14 @@ fn spool(input: impl Read, tmp_dir: Option<&Path>, what: &str) -> Result<File> {
             // CRC and length are checked (a tar pads its end with a few
             // KiB of zeros) and a pipe's writer is not cut off. Past
             // MAX_PAST_END, what follows is left unread. (Bytes after a
-            // whole gzip member that are no gzip header, zeros padding a
-            // tape block say, are left as gzip -t leaves them: the
-            // member's trailer was checked before they were read.)
+            // whole gzip member that start no other are left as gzip -t
+            // leaves them, see `GzMembers`.)
             let mut past = n - keep;
             while past < MAX_PAST_END {
                 match guard.read(&mut buf) {
                     Ok(0) => break,
                     Ok(m) => past += m,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if e.to_string() == "invalid gzip header" => break,
                     Err(e) => return Err(read_failed(e)),
                 }
             }

@@ -342,8 +342,19 @@ impl Archive {
             ));
         }
         let bytes = index.read_small(MANIFEST_JSON, MAX_MANIFEST_SIZE)?;
-        let items: Vec<ManifestItem> = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::new(format!("manifest.json is invalid: {e}")))?;
+        let invalid =
+            |e: &dyn std::fmt::Display| Error::new(format!("manifest.json is invalid: {e}"));
+        // (each entry an object: serde would take a struct's fields from an
+        // array too, where Docker and skopeo refuse it)
+        let items = serde_json::from_slice::<Vec<Value>>(&bytes)
+            .map_err(|e| invalid(&e))?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v.is_object() {
+                true => serde_json::from_value::<ManifestItem>(v).map_err(|e| invalid(&e)),
+                false => Err(invalid(&format!("entry {} is not a JSON object", i + 1))),
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Archive {
             index,
             items,
