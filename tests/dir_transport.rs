@@ -427,17 +427,20 @@ fn lade_copy_round_trips_through_dir() {
     fs::create_dir(&target).unwrap();
     let link = t.path().join("link");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let e = common::fails_with(
-        common::lade().args([
-            "copy",
-            "-q",
-            &format!("oci:{l}:tiny"),
-            &format!("dir:{}", link.display()),
-        ]),
-        3,
-    );
-    assert!(e.contains("symbolic link"), "{e}");
-    assert_eq!(fs::read_dir(&target).unwrap().count(), 0);
+    // (spelt with a trailing slash or `/.` too)
+    for spelt in ["", "/", "/.", "//"] {
+        let e = common::fails_with(
+            common::lade().args([
+                "copy",
+                "-q",
+                &format!("oci:{l}:tiny"),
+                &format!("dir:{}{spelt}", link.display()),
+            ]),
+            3,
+        );
+        assert!(e.contains("symbolic link"), "{spelt:?}: {e}");
+        assert_eq!(fs::read_dir(&target).unwrap().count(), 0, "{spelt:?}");
+    }
 }
 
 /// Does the test run as root (the owner of /proc/self is the effective user)?

@@ -1145,6 +1145,20 @@ fn tls_with_client_certificate_reads_and_writes() {
     // The source is opened first: no layout is left behind.
     assert!(!dest.exists(), "a refused source left {}", dest.display());
     eprintln!("refused as expected: {}", err.trim_end());
+    // A ca.pem holding no certificate is said to be so (not an empty
+    // trust store, which would blame the daemon's certificate).
+    let garbled = dir.path().join("garbled");
+    fs::create_dir(&garbled).unwrap();
+    for f in ["cert.pem", "key.pem"] {
+        fs::copy(certs.join(f), garbled.join(f)).unwrap();
+    }
+    fs::write(garbled.join("ca.pem"), "not a pem\n").unwrap();
+    let err = fails_with(
+        lade_tls(&tls, &garbled).args(["inspect", &format!("docker-daemon:{img}")]),
+        3,
+    );
+    assert!(err.contains("ca.pem holds no certificate"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     // Plain HTTP to the TLS port fails clearly too.
     let err = fails_with(lade_at(&tls).args(["inspect", "docker-daemon:x"]), 3);
     assert!(err.contains(&format!("{tls} (DOCKER_HOST)")), "{err}");

@@ -389,6 +389,9 @@ impl DirDest {
     /// files back, then finds what it left. A directory another writer
     /// took back while this one waited is made again (a few times).
     fn open(dir: &Path) -> Result<DirDest> {
+        // (`lnk/` and `lnk/.` name the link too: a trailing slash would
+        // have the checks below follow it)
+        let dir = &dir.components().collect::<PathBuf>();
         for _ in 0..10 {
             let mut made_dirs = Vec::new();
             // Not through a symlink: in a sync tree the name comes from the

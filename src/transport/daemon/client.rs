@@ -520,6 +520,12 @@ fn tls_config() -> Result<ureq::tls::TlsConfig> {
             })
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| bad("ca.pem", e))?;
+        if certs.is_empty() {
+            return Err(Error::new(format!(
+                "DOCKER_CERT_PATH {}: ca.pem holds no certificate",
+                dir.display()
+            )));
+        }
         b = b.root_certs(RootCerts::new_with_certs(&certs));
     }
     if let (Some(cert), Some(key)) = (read("cert.pem")?, read("key.pem")?) {
