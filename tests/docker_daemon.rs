@@ -1647,3 +1647,89 @@ fn sync_of_a_docker_save_writes_every_tag() {
     assert!(tree2.join(&other).join("manifest.json").exists());
     docker_ok(&host, &["rmi", &other, &second]);
 }
+
+/// podman's Docker API, as a service with its own storage (vfs) on a
+/// socket under `dir`; stopped when dropped.
+struct PodmanService {
+    child: std::process::Child,
+    host: String,
+}
+
+impl Drop for PodmanService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn podman_service(dir: &Path) -> PodmanService {
+    let sock = dir.join("podman.sock");
+    let host = format!("unix://{}", sock.display());
+    let child = std::process::Command::new("podman")
+        .arg("--root")
+        .arg(dir.join("storage"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(["--storage-driver", "vfs", "--cgroup-manager", "cgroupfs"])
+        .args([
+            "--events-backend",
+            "none",
+            "system",
+            "service",
+            "--time=0",
+            &host,
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let service = PodmanService { child, host };
+    let t0 = std::time::Instant::now();
+    while UnixStream::connect(&sock).is_err() {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(30),
+            "podman system service did not come up"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    service
+}
+
+/// An Engine whose export is laid out as containers/image writes
+/// docker-archives (podman's Docker API: layers at the top as
+/// DIFF_ID_HEX.tar, ID/layer.tar symlinks to them) is read as Docker's:
+/// the image out of it is the one the archive put in.
+#[test]
+fn an_export_in_the_containers_image_layout_is_read() {
+    if !require_tool("podman") {
+        return;
+    }
+    let t = tempdir();
+    let podman = podman_service(t.path());
+    let archive = format!(
+        "docker-archive:{}",
+        fixture("docker-save/tiny-docker20.tar").display()
+    );
+    ok(lade_at(&podman.host).args(["copy", "-q", &archive, "docker-daemon:lade-pm:1"]));
+    let from_archive = t.path().join("from-archive");
+    ok(lade()
+        .args(["copy", "-q", &archive])
+        .arg(format!("oci:{}:x", from_archive.display())));
+    let out = t.path().join("out");
+    ok(lade_at(&podman.host)
+        .args(["copy", "-q", "docker-daemon:lade-pm:1"])
+        .arg(format!("oci:{}:x", out.display())));
+    assert_layout_clean(&out);
+    let digest = |dir: &Path| {
+        json(&ok(lade()
+            .arg("inspect")
+            .arg(format!("oci:{}:x", dir.display()))))["Digest"]
+            .clone()
+    };
+    assert_eq!(digest(&out), digest(&from_archive));
+    let shown = json(&ok(
+        lade_at(&podman.host).args(["inspect", "docker-daemon:lade-pm:1"])
+    ));
+    assert_eq!(shown["Layers"].as_array().map(Vec::len), Some(3), "{shown}");
+}

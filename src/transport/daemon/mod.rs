@@ -291,6 +291,17 @@ impl DaemonSource {
         if !path.contains('/') && base.strip_suffix(".json") == Some(hex) {
             return Member::Config;
         }
+        // containers/image's layout (podman's Docker API): DIFF_ID_HEX.tar
+        // at the top, ID/layer.tar a symlink to it.
+        if !path.contains('/') {
+            let named = base
+                .strip_suffix(".tar")
+                .and_then(|h| Digest::parse(&format!("sha256:{h}")).ok())
+                .filter(|d| diff_set.contains(d));
+            if let Some(d) = named {
+                return Member::Layer(Some(d));
+            }
+        }
         if base == "layer.tar" {
             return Member::Layer(None);
         }
