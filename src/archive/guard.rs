@@ -334,7 +334,7 @@ impl<R> TarGuard<R> {
     }
 }
 
-/// The `size` record of PAX records, as the tar crate reads it; one that
+/// The `size` record of PAX records; one that
 /// is not a number is refused (the tar crate would quietly use the
 /// header's size, where other readers refuse the entry: the same layer
 /// would hold different files for different tools). So is a `size`,
@@ -636,11 +636,15 @@ mod tests {
                 } else {
                     b"etc/ld.so.preload\0"
                 };
+                // (the first header's magic, its checksum made again)
+                let set_magic = |t: &mut Vec<u8>, magic: &[u8]| {
+                    t[257..265].copy_from_slice(magic);
+                    let sum = checksums(t[..BLOCK].try_into().unwrap()).0;
+                    t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+                };
                 let mut t = Vec::new();
                 entry(&mut t, "ext", kind, data);
-                t[257..265].copy_from_slice(magic);
-                let sum = checksums(t[..BLOCK].try_into().unwrap()).0;
-                t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+                set_magic(&mut t, magic);
                 entry(&mut t, "tmp/harmless", b'0', b"x");
                 t.extend([0u8; 1024]);
                 let e = names(&t).unwrap_err().to_string();
@@ -649,9 +653,7 @@ mod tests {
                     "{kind} {magic:?}: {e}"
                 );
                 // (the same with the magic the tar crate knows: applied)
-                t[257..265].copy_from_slice(b"ustar\x0000");
-                let sum = checksums(t[..BLOCK].try_into().unwrap()).0;
-                t[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+                set_magic(&mut t, b"ustar\x0000");
                 let got = names(&t).unwrap();
                 assert_eq!(got.len(), 1, "{kind}");
                 let want = if kind == b'K' {

@@ -176,7 +176,19 @@ pub fn with_retries<T>(
     desc: &Descriptor,
     retries: Retries,
     progress: &Progress,
+    once: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    retrying(retries, once, |attempt, budget, e| {
+        progress.blob_retried(desc, attempt, budget, e)
+    })
+}
+
+/// [`with_retries`], each retry told to `said` (the attempt, None for
+/// one at once; the budget; the error) before its pause.
+pub fn retrying<T>(
+    retries: Retries,
     mut once: impl FnMut() -> Result<T>,
+    mut said: impl FnMut(Option<u32>, u32, &crate::error::Error),
 ) -> Result<T> {
     let mut attempt = 0;
     let mut again = false;
@@ -185,7 +197,7 @@ pub fn with_retries<T>(
             // Once, whatever the budget: the writer knows another way now.
             Err(e) if e.is_retry_at_once() && !again => {
                 again = true;
-                progress.blob_retried(desc, None, retries.times, &e);
+                said(None, retries.times, &e);
             }
             Err(e) if e.is_transient() => {
                 let limited = e.is_rate_limited();
@@ -193,7 +205,7 @@ pub fn with_retries<T>(
                     return Err(e);
                 };
                 attempt += 1;
-                progress.blob_retried(desc, Some(attempt), retries.budget(limited), &e);
+                said(Some(attempt), retries.budget(limited), &e);
                 std::thread::sleep(wait);
             }
             r => return r,

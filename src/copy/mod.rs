@@ -350,7 +350,7 @@ pub fn get_listed_blob<'a>(
 }
 
 /// Read a config blob whole (capped), verified. One cut short or changed
-/// on the way is asked for again, as a manifest is (the source's
+/// on the way is asked for again, as a layer is (the source's
 /// [`ImageSource::retries`]: --retry-times for a registry).
 pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> {
     if desc.size > MAX_MANIFEST_SIZE {
@@ -359,22 +359,15 @@ pub fn read_config(src: &dyn ImageSource, desc: &Descriptor) -> Result<Vec<u8>> 
             desc.digest, desc.size, MAX_MANIFEST_SIZE
         )));
     }
-    let retries = src.retries();
-    let mut attempt = 0;
-    loop {
-        let (r, _) = get_listed_blob(src, desc)?;
-        let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size)).naming("config");
-        match read_capped(&mut r, MAX_MANIFEST_SIZE, "config") {
-            Err(e) if e.is_transient() => {
-                let Some(wait) = retries.again(attempt + 1, false, None) else {
-                    return Err(e);
-                };
-                attempt += 1;
-                std::thread::sleep(wait);
-            }
-            r => return r,
-        }
-    }
+    blob::retrying(
+        src.retries(),
+        || {
+            let (r, _) = get_listed_blob(src, desc)?;
+            let mut r = VerifyingReader::new(r, &desc.digest, Some(desc.size)).naming("config");
+            read_capped(&mut r, MAX_MANIFEST_SIZE, "config")
+        },
+        |_, _, _| {},
+    )
 }
 
 fn copy_one(
